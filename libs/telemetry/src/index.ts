@@ -1,0 +1,15 @@
+export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+export {
+  BATCH_SIZE_BUCKETS,
+  createMetricsRegistry,
+  LATENCY_BUCKETS_SECONDS,
+  type MetricsRegistryOptions,
+} from './metrics.js';
+export {
+  createTracing,
+  parseResourceAttributes,
+  resolveTraceExporter,
+  type TraceExporterChoice,
+  type Tracing,
+  type TracingOptions,
+} from './tracing.js';
