@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
+
+/** Suites the CLI knows. */
+export const SUITES = ['model-server'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+/** Measured time per point by default: long enough for a stable p99 at low throughput. */
+export const DEFAULT_DURATION_MS = 5_000;
+/** Unmeasured warm-up before each point. */
+export const DEFAULT_WARMUP_MS = 1_000;
+export const DEFAULT_CONCURRENCIES: readonly number[] = [1, 16, 64];
+
+/** The resolved command line. */
+export interface BenchArgs {
+  readonly suites: readonly SuiteName[];
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly concurrencies: readonly number[];
+  readonly channels: number | undefined;
+  readonly setups: readonly ModelServerSetupId[] | undefined;
+  /** Where to write the JSON results (default: tools/bench/results/<suite>-<timestamp>.json). */
+  readonly jsonPath: string | undefined;
+  /** Model repository (default: examples/models). */
+  readonly modelsDir: string | undefined;
+  readonly help: boolean;
+}
+
+export const USAGE = `usage: node dist/main.js [suite...] [options]
+suites: ${SUITES.join(', ')} (default: model-server)
+options:
+  --duration-ms N       measured time per point (default ${DEFAULT_DURATION_MS})
+  --warmup-ms N         unmeasured warm-up per point (default ${DEFAULT_WARMUP_MS})
+  --concurrency a,b,c   closed-loop workers per point (default ${DEFAULT_CONCURRENCIES.join(',')})
+  --channels N          gRPC connections per client (default 4)
+  --setups x,y          only these setups: ${MODEL_SERVER_SETUPS.join(', ')}
+  --models-dir DIR      model repository (default examples/models)
+  --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
+
+/** Parses and validates argv; throws with a message naming the flag and the rule. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      'duration-ms': { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      concurrency: { type: 'string' },
+      channels: { type: 'string' },
+      setups: { type: 'string' },
+      'models-dir': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  for (const suite of positionals) {
+    if (!(SUITES as readonly string[]).includes(suite)) {
+      throw new Error(`suite "${suite}": unknown; expected one of ${SUITES.join(', ')}`);
+    }
+  }
+  const setups = values.setups?.split(',').map((s) => s.trim());
+  for (const setup of setups ?? []) {
+    if (!(MODEL_SERVER_SETUPS as readonly string[]).includes(setup)) {
+      throw new Error(
+        `--setups: unknown setup "${setup}"; expected some of ${MODEL_SERVER_SETUPS.join(', ')}`,
+      );
+    }
+  }
+  return {
+    suites: positionals.length > 0 ? (positionals as SuiteName[]) : ['model-server'],
+    durationMs: positiveInt('--duration-ms', values['duration-ms']) ?? DEFAULT_DURATION_MS,
+    warmupMs: nonNegativeInt('--warmup-ms', values['warmup-ms']) ?? DEFAULT_WARMUP_MS,
+    concurrencies: values.concurrency
+      ? values.concurrency.split(',').map((c) => positiveInt('--concurrency', c)!)
+      : DEFAULT_CONCURRENCIES,
+    channels: positiveInt('--channels', values.channels),
+    setups: setups as ModelServerSetupId[] | undefined,
+    jsonPath: values.json,
+    modelsDir: values['models-dir'],
+    help: values.help ?? false,
+  };
+}
+
+function positiveInt(flag: string, text: string | undefined): number | undefined {
+  const value = nonNegativeInt(flag, text);
+  if (value === 0) throw new Error(`${flag}: expected a positive integer, got ${text}`);
+  return value;
+}
+
+function nonNegativeInt(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text.trim());
+  if (!(Number.isInteger(value) && value >= 0) || text.trim() === '') {
+    throw new Error(`${flag}: expected a non-negative integer, got "${text}"`);
+  }
+  return value;
+}

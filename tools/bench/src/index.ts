@@ -1,0 +1,30 @@
+/** Load generator and benchmark building blocks, reused by later benchmarks (router, proxies). */
+export { errorCodeOf } from './error-code.js';
+export {
+  DEFAULT_MAX_DURATION_MS,
+  DEFAULT_MAX_SAMPLES,
+  type LoadOptions,
+  type LoadResult,
+  runLoad,
+} from './load-generator.js';
+export { type InProcessModel, loadInProcessModel, readSignature } from './models/in-process-onnx.js';
+export { type ModelSignature, sampleInput } from './models/onnx-signature.js';
+export { modelServerRatios, type RatioCheck, TARGETS } from './report/ratios.js';
+export { ChildProcessGroup, type ManagedChild } from './servers/child-process-group.js';
+export { type FloorProcess, startFloorProcess } from './servers/floor-process.js';
+export { type FloorOutput, type FloorServer, startFloorServer } from './servers/floor-server.js';
+export {
+  ModelServerNotBuiltError,
+  type ModelServerProcess,
+  startModelServer,
+} from './servers/model-server-process.js';
+export { type ProcessMemory, readProcessMemory } from './servers/process-memory.js';
+export { httpStatus, pickFreePort, waitUntilReady } from './servers/readiness.js';
+export { type LatencySummary, percentileOfSorted, summarizeLatencies } from './stats/latency-summary.js';
+export {
+  MODEL_SERVER_SETUPS,
+  type ModelServerSetupId,
+  runModelServerSuite,
+} from './suites/model-server-suite.js';
+export type { SetupResult } from './suites/setup-result.js';
+export { encodeInferRequest, type Fp32Input, V2ClientPool } from './v2-client.js';
