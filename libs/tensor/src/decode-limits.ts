@@ -1,0 +1,39 @@
+/**
+ * Limits on what one request or response may declare, checked before anything is
+ * allocated. Exceeding one is RESOURCE_EXHAUSTED naming the limit and its value.
+ */
+
+/** Default most tensors in one request or response. */
+export const DEFAULT_MAX_TENSORS = 1024;
+
+/** Default most dimensions in one shape. */
+export const DEFAULT_MAX_RANK = 32;
+
+/**
+ * Default most elements in one tensor. 2^31 - 1 keeps every decoded tensor within the
+ * length a JS array or typed array can have on every supported Node version, so a huge
+ * declared shape fails with a clear message rather than a RangeError mid-decode.
+ */
+export const DEFAULT_MAX_ELEMENTS_PER_TENSOR = 2 ** 31 - 1;
+
+/** Resolved decode limits. */
+export interface TensorDecodeLimits {
+  /** Most tensors (inputs or outputs) in one message. */
+  readonly maxTensors: number;
+  /** Most dimensions in one shape. */
+  readonly maxRank: number;
+  /** Most elements in one tensor. */
+  readonly maxElementsPerTensor: number;
+}
+
+/** The defaults, written out. */
+export const DEFAULT_TENSOR_DECODE_LIMITS: TensorDecodeLimits = Object.freeze({
+  maxTensors: DEFAULT_MAX_TENSORS,
+  maxRank: DEFAULT_MAX_RANK,
+  maxElementsPerTensor: DEFAULT_MAX_ELEMENTS_PER_TENSOR,
+});
+
+/** Fills unset limits with the defaults and freezes the result. */
+export function resolveDecodeLimits(limits: Partial<TensorDecodeLimits> = {}): TensorDecodeLimits {
+  return Object.freeze({ ...DEFAULT_TENSOR_DECODE_LIMITS, ...limits });
+}

@@ -1,0 +1,7 @@
+/** Which side of a call a tensor is on; error messages start with it (`input "x": ...`). */
+export type TensorRole = 'input' | 'output' | 'tensor';
+
+/** The prefix every error about one tensor starts with: `input "x"`. */
+export function tensorLabel(role: TensorRole, name: string): string {
+  return `${role} ${JSON.stringify(name)}`;
+}
