@@ -1,0 +1,56 @@
+/**
+ * @sightline/events: the InferenceEvent, the pipeline that delivers it without slowing
+ * requests, its sinks (file store, Elasticsearch, CloudEvents over HTTP) and the consumer
+ * side (in-process fan-out, CloudEvents receiver).
+ */
+
+export {
+  fromCloudEvent,
+  INFERENCE_CLOUD_EVENT_TYPE,
+  INFERENCE_EVENT_DATASCHEMA,
+  toCloudEvent,
+} from './cloudevents/cloud-event-mapping.js';
+export {
+  CloudEventsEventSource,
+  type CloudEventsHandlerOptions,
+  type CloudEventsRequestHandler,
+  createCloudEventsHandler,
+  DEFAULT_CLOUD_EVENTS_MAX_BODY_BYTES,
+} from './cloudevents/cloudevents-handler.js';
+export {
+  CLOUD_EVENTS_SINK_NAME,
+  CloudEventsSink,
+  type CloudEventsSinkOptions,
+  DEFAULT_CLOUD_EVENTS_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_CLOUD_EVENTS_REQUEST_TIMEOUT_MS,
+} from './cloudevents/cloudevents-sink.js';
+export * from './elasticsearch/elasticsearch-resources.js';
+export {
+  ELASTICSEARCH_SINK_NAME,
+  ElasticsearchSink,
+  type ElasticsearchSinkOptions,
+} from './elasticsearch/elasticsearch-sink.js';
+export {
+  eventFromJson,
+  eventToJson,
+  type InferenceEventJson,
+  parseEvent,
+  serializeEvent,
+} from './event-codec.js';
+export { type EventLogger, silentEventLogger } from './event-logger.js';
+export { type EventSink, SinkWriteError } from './event-sink.js';
+export type { EventSource, EventSubscriber, EventSubscription } from './event-source.js';
+export {
+  FileEventStore,
+  type RetentionResult,
+  type SegmentInfo,
+} from './file-store/file-event-store.js';
+export * from './file-store/file-store-options.js';
+export { FILE_STORE_SINK_NAME, FileStoreSink } from './file-store/file-store-sink.js';
+export { SCHEMA_VERSION as FILE_FORMAT_SCHEMA_VERSION } from './file-store/record-format.js';
+export { IN_PROCESS_SINK_NAME, InProcessEventBus } from './in-process-event-bus.js';
+export * from './inference-event.js';
+export { EventPipeline } from './pipeline/event-pipeline.js';
+export * from './pipeline/pipeline-metrics.js';
+export * from './pipeline/pipeline-options.js';
+export type { TensorJson } from './tensor-json.js';

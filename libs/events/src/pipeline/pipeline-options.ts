@@ -1,0 +1,88 @@
+import { InvalidArgumentError } from '@sightline/errors';
+import type { EventLogger } from '../event-logger.js';
+import type { EventSink } from '../event-sink.js';
+import type { PipelineMetricsRecorder } from './pipeline-metrics.js';
+
+/** Default in-memory queue per sink: 10,000 events. */
+export const DEFAULT_QUEUE_CAPACITY = 10_000;
+/** Default most events handed to a sink in one `write`: 500. */
+export const DEFAULT_BATCH_SIZE = 500;
+/** Default spill byte limit per sink: 1 GiB. */
+export const DEFAULT_SPILL_MAX_BYTES = 1024 * 1024 * 1024;
+/** Default first retry delay after a sink failure: 100 ms. */
+export const DEFAULT_RETRY_INITIAL_MS = 100;
+/** Default cap of the retry delay: 30 s. */
+export const DEFAULT_RETRY_MAX_MS = 30_000;
+/** Default time `close` waits for lanes to deliver before persisting the rest to the spill: 5 s. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+
+/** Options of {@link EventPipeline}; `sinks`, `spillDirectory` and `logger` are required. */
+export interface EventPipelineOptions {
+  /** The sinks; each gets every event, through its own queue, spill and retry loop. Names must be unique. */
+  readonly sinks: readonly EventSink[];
+  /** Root of the spill; each sink spills under `<spillDirectory>/<sink name>/`. */
+  readonly spillDirectory: string;
+  /** Where sink failures, drops and rejections are logged. */
+  readonly logger: EventLogger;
+  /** Events held in memory per sink before new ones spill to disk. Default 10,000. */
+  readonly queueCapacity?: number;
+  /** Most events per `write` call (and per spill file). Default 500. */
+  readonly batchSize?: number;
+  /**
+   * Events waiting in memory to be written to the spill, per sink, before new ones are
+   * dropped (only reached if the disk is slower than the emit rate). Default: queueCapacity.
+   */
+  readonly spillBufferCapacity?: number;
+  /** Bytes of spill files per sink; past it events are dropped, counted and logged. Default 1 GiB. */
+  readonly spillMaxBytes?: number;
+  /** First retry delay after a failed write, in ms; doubles per failure. Default 100 ms. */
+  readonly retryInitialMs?: number;
+  /** Largest retry delay, in ms. Default 30 s. */
+  readonly retryMaxMs?: number;
+  /** How long `close` lets lanes deliver before persisting what is left to the spill. Default 5 s. */
+  readonly closeTimeoutMs?: number;
+  /** Receives counter increments (wire it to prom-client). Default: none. */
+  readonly metrics?: PipelineMetricsRecorder;
+}
+
+/** Options with the defaults filled in. */
+export type ResolvedEventPipelineOptions = Required<EventPipelineOptions>;
+
+const NO_METRICS: PipelineMetricsRecorder = { increment() {} };
+
+/** Fills in the defaults once and checks the limits. */
+export function resolveEventPipelineOptions(options: EventPipelineOptions): ResolvedEventPipelineOptions {
+  const queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
+  const resolved: ResolvedEventPipelineOptions = {
+    sinks: options.sinks,
+    spillDirectory: options.spillDirectory,
+    logger: options.logger,
+    queueCapacity,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    spillBufferCapacity: options.spillBufferCapacity ?? queueCapacity,
+    spillMaxBytes: options.spillMaxBytes ?? DEFAULT_SPILL_MAX_BYTES,
+    retryInitialMs: options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS,
+    retryMaxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    metrics: options.metrics ?? NO_METRICS,
+  };
+  for (const key of ['queueCapacity', 'batchSize', 'spillBufferCapacity'] as const) {
+    if (!Number.isInteger(resolved[key]) || resolved[key] < 1) {
+      throw new InvalidArgumentError(
+        `event pipeline: ${key} must be a positive integer, got ${resolved[key]}`,
+      );
+    }
+  }
+  const names = new Set<string>();
+  for (const sink of resolved.sinks) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(sink.name)) {
+      throw new InvalidArgumentError(
+        `event pipeline: sink name "${sink.name}" must match [A-Za-z0-9_.-]+ (it names a directory)`,
+      );
+    }
+    if (names.has(sink.name))
+      throw new InvalidArgumentError(`event pipeline: sink name "${sink.name}" is used twice`);
+    names.add(sink.name);
+  }
+  return Object.freeze(resolved);
+}
