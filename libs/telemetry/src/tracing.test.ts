@@ -77,3 +77,21 @@ describe('parseResourceAttributes', () => {
     expect(parseResourceAttributes('a=1, b=x%20y,=bad,novalue,c=%E0%A4%A')).toEqual({ a: '1', b: 'x y' });
   });
 });
+
+describe('createTracing without an exporter', () => {
+  it('installs no SDK provider and hands the incoming trace context through', async () => {
+    const tracing = createTracing({ serviceName: 'quiet', env: {} });
+    try {
+      expect(tracing.exporter).toEqual({ kind: 'none' });
+      const incoming = propagation.extract(context.active(), {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      });
+      const span = tracing.tracer.startSpan('server', {}, incoming);
+      expect(span.isRecording()).toBe(false);
+      expect(span.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+      span.end();
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+});

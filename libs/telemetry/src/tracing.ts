@@ -21,7 +21,6 @@ import {
   ConsoleSpanExporter,
   SimpleSpanProcessor,
   type SpanExporter,
-  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
@@ -134,14 +133,6 @@ export function createTracing(options: TracingOptions): Tracing {
   if (env.OTEL_SERVICE_NAME) attributes[ATTR_SERVICE_NAME] = env.OTEL_SERVICE_NAME;
   const resource = defaultResource().merge(resourceFromAttributes(attributes));
 
-  const spanProcessors: SpanProcessor[] = [];
-  if (exporter) {
-    spanProcessors.push(
-      options.exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter),
-    );
-  }
-  const provider = new BasicTracerProvider({ resource, spanProcessors });
-
   // The API's globals are the OpenTelemetry contract with every instrumented library;
   // they are set here, once per process, from main.
   const contextManager = new AsyncLocalStorageContextManager().enable();
@@ -149,16 +140,27 @@ export function createTracing(options: TracingOptions): Tracing {
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
-  trace.setGlobalTracerProvider(provider);
 
-  const tracerFor = (name: string): Tracer => provider.getTracer(name, options.serviceVersion);
+  // With no exporter, no SDK provider is installed: the API's no-op tracer then costs
+  // nothing per call and hands an incoming trace context through unchanged.
+  const provider = exporter
+    ? new BasicTracerProvider({
+        resource,
+        spanProcessors: [
+          options.exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter),
+        ],
+      })
+    : undefined;
+  if (provider) trace.setGlobalTracerProvider(provider);
+
+  const tracerFor = (name: string): Tracer => trace.getTracer(name, options.serviceVersion);
   return {
     tracer: tracerFor(options.serviceName),
     exporter: options.exporter ? { kind: 'custom' } : (choice ?? { kind: 'none' }),
     tracerFor,
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: async () => provider?.forceFlush(),
     async shutdown() {
-      await provider.shutdown();
+      await provider?.shutdown();
       trace.disable();
       propagation.disable();
       context.disable();

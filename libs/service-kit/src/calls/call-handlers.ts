@@ -1,0 +1,215 @@
+/**
+ * Adapters from grpc-js handler signatures to plain async functions, carrying every
+ * cross-cutting concern once: a server span from the caller's W3C context, the standard
+ * gRPC metrics, a structured log line, the caller's deadline and cancellation as an
+ * AbortSignal, and the mapping of thrown errors to gRPC statuses.
+ *
+ * Why wrappers rather than grpc-js server interceptors: an interceptor cannot make its
+ * span the active OpenTelemetry context inside the handler's async work, and sees only the
+ * status a handler produced, not the error it threw (with its cause for the log).
+ */
+import type { Metadata, ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  ATTR_RPC_GRPC_STATUS_CODE,
+  ATTR_RPC_METHOD,
+  ATTR_RPC_SERVICE,
+  ATTR_RPC_SYSTEM,
+} from '@opentelemetry/semantic-conventions/incubating';
+import { CancelledError } from '@sightline/errors';
+import type { Logger } from 'pino';
+import { statusName, toGrpcStatus } from './error-status.js';
+import type { GrpcServerMetrics, MethodMetrics } from './grpc-server-metrics.js';
+import { extractTraceContext } from './trace-metadata.js';
+
+/** What a handler knows about its call, without grpc-js call objects. */
+export interface CallContext {
+  /** `package.Service/Method`. */
+  readonly method: string;
+  /** Aborted when the caller cancels or its deadline passes. */
+  readonly signal: AbortSignal;
+  /** The caller's deadline as epoch milliseconds, or undefined for none. */
+  readonly deadlineMs: number | undefined;
+  /** The request metadata (headers). */
+  readonly metadata: Metadata;
+  /** The server span of this call (a no-op span when tracing is off). */
+  readonly span: Span;
+  readonly logger: Logger;
+}
+
+/** The shared parts every call wrapper needs; built once in main. */
+export interface CallKit {
+  readonly tracer: Tracer;
+  readonly logger: Logger;
+  readonly metrics: GrpcServerMetrics;
+}
+
+/** A unary handler in domain terms. */
+export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
+
+/** A bidirectional-stream handler: one request in, one response (or error) out, per message. */
+export type StreamMessageHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
+
+function deadlineOf(call: { getDeadline(): Date | number }): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+interface CallStart {
+  readonly ctx: CallContext;
+  readonly startNs: bigint;
+  readonly controller: AbortController;
+  readonly methodMetrics: MethodMetrics;
+}
+
+function beginCall(
+  kit: CallKit,
+  method: string,
+  methodMetrics: MethodMetrics,
+  call: { metadata: Metadata; getDeadline(): Date | number; on(event: 'cancelled', cb: () => void): unknown },
+): CallStart {
+  const startNs = process.hrtime.bigint();
+  methodMetrics.started();
+  const [service = '', rpc = ''] = method.split('/');
+  const parent = extractTraceContext(call.metadata);
+  const span = kit.tracer.startSpan(
+    method,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: service, [ATTR_RPC_METHOD]: rpc },
+    },
+    parent,
+  );
+  const controller = new AbortController();
+  call.on('cancelled', () =>
+    controller.abort(new Error(`${method}: cancelled by the caller or its deadline`)),
+  );
+  const ctx: CallContext = {
+    method,
+    signal: controller.signal,
+    deadlineMs: deadlineOf(call),
+    metadata: call.metadata,
+    span,
+    logger: kit.logger,
+  };
+  return { ctx, startNs, controller, methodMetrics };
+}
+
+function finishCall(
+  kit: CallKit,
+  start: CallStart,
+  error: unknown,
+): ReturnType<typeof toGrpcStatus> | undefined {
+  const elapsedSeconds = Number(process.hrtime.bigint() - start.startNs) / 1e9;
+  const span = start.ctx.span;
+  if (error === undefined) {
+    start.methodMetrics.handled('OK', elapsedSeconds);
+    span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, 0);
+    span.end();
+    if (kit.logger.isLevelEnabled('debug')) {
+      kit.logger.debug({ method: start.ctx.method, code: 'OK', ms: elapsedSeconds * 1e3 }, 'call');
+    }
+    return undefined;
+  }
+  const mapped = toGrpcStatus(error);
+  const code = statusName(mapped.code);
+  start.methodMetrics.handled(code, elapsedSeconds);
+  span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, mapped.code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.details });
+  if (!mapped.expected) span.recordException(error instanceof Error ? error : new Error(String(error)));
+  span.end();
+  const fields = { method: start.ctx.method, code, ms: elapsedSeconds * 1e3, details: mapped.details };
+  if (mapped.expected) kit.logger.info(fields, 'call failed');
+  else kit.logger.error({ ...fields, err: error }, 'call failed unexpectedly');
+  return mapped;
+}
+
+/** Wraps a domain unary handler as a grpc-js unary handler. */
+export function unary<Req, Res>(
+  kit: CallKit,
+  method: string,
+  handler: UnaryHandler<Req, Res>,
+): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  const methodMetrics = kit.metrics.forMethod(method, 'unary');
+  return (call, callback) => {
+    const start = beginCall(kit, method, methodMetrics, call);
+    const active = trace.setSpan(context.active(), start.ctx.span);
+    context
+      .with(active, () => handler(call.request, start.ctx))
+      .then(
+        (response) => {
+          finishCall(kit, start, undefined);
+          callback(null, response);
+        },
+        (error: unknown) => {
+          const mapped = finishCall(kit, start, error)!;
+          callback({ code: mapped.code, details: mapped.details, metadata: mapped.metadata });
+        },
+      );
+  };
+}
+
+/**
+ * Wraps a per-message handler as a grpc-js bidirectional-stream handler (Triton's
+ * ModelStreamInfer shape): every incoming message is handled concurrently and answered as
+ * soon as it completes; a failed message is answered by `onError(error, request)` and the
+ * stream stays open. At most `maxInFlight` messages are handled at once per stream; past
+ * that the stream stops reading until one completes (backpressure, never an unbounded queue).
+ */
+export function bidiStream<Req, Res>(
+  kit: CallKit,
+  method: string,
+  options: {
+    readonly maxInFlight: number;
+    readonly handle: StreamMessageHandler<Req, Res>;
+    readonly onError: (error: ReturnType<typeof toGrpcStatus>, request: Req) => Res;
+  },
+): (call: ServerDuplexStream<Req, Res>) => void {
+  const methodMetrics = kit.metrics.forMethod(method, 'bidi_stream');
+  return (call) => {
+    const start = beginCall(kit, method, methodMetrics, call);
+    const active = trace.setSpan(context.active(), start.ctx.span);
+    let inFlight = 0;
+    let inputEnded = false;
+    let finished = false;
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      const mapped = finishCall(kit, start, error);
+      if (mapped)
+        call.emit('error', { code: mapped.code, details: mapped.details, metadata: mapped.metadata });
+      else call.end();
+    };
+    const maybeEnd = () => {
+      if (inputEnded && inFlight === 0) finish();
+    };
+    call.on('data', (request: Req) => {
+      inFlight += 1;
+      if (inFlight >= options.maxInFlight) call.pause();
+      context
+        .with(active, () => options.handle(request, start.ctx))
+        .then(
+          (response) => response,
+          (error: unknown) => {
+            const mapped = toGrpcStatus(error);
+            if (!mapped.expected)
+              kit.logger.error({ method, err: error }, 'stream message failed unexpectedly');
+            return options.onError(mapped, request);
+          },
+        )
+        .then((response) => {
+          if (!finished && !call.cancelled) call.write(response);
+          inFlight -= 1;
+          if (call.isPaused()) call.resume();
+          maybeEnd();
+        });
+    });
+    call.on('end', () => {
+      inputEnded = true;
+      maybeEnd();
+    });
+    call.on('error', (error) => finish(error));
+    call.on('cancelled', () => finish(new CancelledError(`${method}: stream cancelled by the caller`)));
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The one place where errors become gRPC statuses. Domain errors carry a code and a
+ * sentence for the caller; anything else is a bug, answered INTERNAL with a short message
+ * while the cause goes to the log.
+ */
+import { Metadata, type StatusObject, status } from '@grpc/grpc-js';
+import { type ErrorCode, isSightlineError } from '@sightline/errors';
+
+const STATUS_BY_CODE: Readonly<Record<ErrorCode, status>> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  NOT_FOUND: status.NOT_FOUND,
+  ALREADY_EXISTS: status.ALREADY_EXISTS,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
+  UNAVAILABLE: status.UNAVAILABLE,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
+  CANCELLED: status.CANCELLED,
+  UNIMPLEMENTED: status.UNIMPLEMENTED,
+  INTERNAL: status.INTERNAL,
+};
+
+/** A status for the caller, plus whether the error was expected (a caller's or a dependency's fault). */
+export interface MappedError extends StatusObject {
+  readonly expected: boolean;
+}
+
+/** True for an error that already carries a gRPC status (a downstream call's failure). */
+function isGrpcStatusError(error: unknown): error is { code: status; details?: string; message: string } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === 'number' &&
+    (error as { code: number }).code in status
+  );
+}
+
+/** Maps any thrown value to the status the caller receives. */
+export function toGrpcStatus(error: unknown): MappedError {
+  if (isSightlineError(error)) {
+    return {
+      code: STATUS_BY_CODE[error.code],
+      details: error.message,
+      metadata: new Metadata(),
+      expected: error.code !== 'INTERNAL',
+    };
+  }
+  if (isGrpcStatusError(error)) {
+    return {
+      code: error.code,
+      details: error.details ?? error.message,
+      metadata: new Metadata(),
+      expected: error.code !== status.INTERNAL && error.code !== status.UNKNOWN,
+    };
+  }
+  return {
+    code: status.INTERNAL,
+    details: 'internal error; the server log has the cause',
+    metadata: new Metadata(),
+    expected: false,
+  };
+}
+
+/** The canonical name of a status code, e.g. `INVALID_ARGUMENT`, for labels and logs. */
+export function statusName(code: status): string {
+  return status[code] ?? String(code);
+}

@@ -1,0 +1,38 @@
+export {
+  bidiStream,
+  type CallContext,
+  type CallKit,
+  type StreamMessageHandler,
+  type UnaryHandler,
+  unary,
+} from './calls/call-handlers.js';
+export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
+export { type MappedError, statusName, toGrpcStatus } from './calls/error-status.js';
+export { GrpcServerMetrics, type MethodMetrics } from './calls/grpc-server-metrics.js';
+export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
+export {
+  ConfigError,
+  type ConfigSources,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SHUTDOWN_DELAY_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  describeConfig,
+  loadConfig,
+  type ServerConfig,
+  serverConfigSchema,
+  toEnvName,
+  toFlagName,
+} from './config/server-config.js';
+export { createLogger, type Logger } from './logger.js';
+export {
+  bindServer,
+  createServiceServer,
+  type ServiceServer,
+  serverCredentials,
+} from './server/grpc-server.js';
+export {
+  type HttpRoute,
+  type HttpSideServerOptions,
+  startHttpSideServer,
+} from './server/http-side-server.js';
+export { handleSignals, type RunningService, runService, type ServiceSpec } from './server/service-runner.js';

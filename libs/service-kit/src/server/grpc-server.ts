@@ -1,0 +1,88 @@
+/**
+ * Builds a grpc-js server with the limits, credentials, health and reflection every service
+ * has. Services add their own implementations before `bind`.
+ */
+import { readFile } from 'node:fs/promises';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import protoRoot from '@sightline/contracts/proto-root';
+import { HealthImplementation } from 'grpc-health-check';
+import type { ServerConfig } from '../config/server-config.js';
+
+/** A grpc-js server with the standard services attached. */
+export interface ServiceServer {
+  readonly server: Server;
+  readonly health: HealthImplementation;
+  /** The service names registered for health checks (besides the overall ""). */
+  readonly healthServiceNames: readonly string[];
+}
+
+/**
+ * Creates the server. `protoFiles` (relative to proto/, e.g. `inference/grpc_service.proto`)
+ * are offered through gRPC server reflection so grpcurl and friends can call the service
+ * without local .proto files; `serviceNames` get health entries (NOT_SERVING until ready).
+ */
+export function createServiceServer(
+  config: Pick<ServerConfig, 'maxReceiveMessageBytes' | 'maxSendMessageBytes'>,
+  options: { readonly protoFiles: readonly string[]; readonly serviceNames: readonly string[] },
+): ServiceServer {
+  const server = new Server({
+    'grpc.max_receive_message_length': config.maxReceiveMessageBytes,
+    'grpc.max_send_message_length': config.maxSendMessageBytes,
+    // Answer keepalive pings from clients that keep idle channels open (router, SDKs).
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  });
+  const statusMap: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': 'NOT_SERVING' };
+  for (const name of options.serviceNames) statusMap[name] = 'NOT_SERVING';
+  const health = new HealthImplementation(statusMap);
+  health.addToServer(server);
+  if (options.protoFiles.length > 0) {
+    const definition = loadSync([...options.protoFiles], {
+      includeDirs: [protoRoot],
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    new ReflectionService(definition).addToServer(server);
+  }
+  return { server, health, healthServiceNames: options.serviceNames };
+}
+
+/** Server credentials from the TLS settings: insecure, TLS, or mutual TLS. */
+export async function serverCredentials(
+  config: Pick<ServerConfig, 'tlsCertFile' | 'tlsKeyFile' | 'tlsCaFile' | 'tlsRequireClientCert'>,
+): Promise<ServerCredentials> {
+  if (!config.tlsCertFile && !config.tlsKeyFile) {
+    if (config.tlsCaFile || config.tlsRequireClientCert) {
+      throw new Error('--tls-ca-file and --tls-require-client-cert need --tls-cert-file and --tls-key-file');
+    }
+    return ServerCredentials.createInsecure();
+  }
+  if (!config.tlsCertFile || !config.tlsKeyFile) {
+    throw new Error('TLS needs both --tls-cert-file and --tls-key-file');
+  }
+  if (config.tlsRequireClientCert && !config.tlsCaFile) {
+    throw new Error('--tls-require-client-cert needs --tls-ca-file to verify client certificates against');
+  }
+  const [cert, key, ca] = await Promise.all([
+    readFile(config.tlsCertFile),
+    readFile(config.tlsKeyFile),
+    config.tlsCaFile ? readFile(config.tlsCaFile) : Promise.resolve(null),
+  ]);
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: cert, private_key: key }],
+    config.tlsRequireClientCert,
+  );
+}
+
+/** Binds and returns the port actually bound (the asked one, or a free one for 0). */
+export function bindServer(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Helpers for tests of services built on the kit: a logger whose lines can be read back,
+ * and a quiet logger. Exported from `@sightline/service-kit/testing`, never used in src.
+ */
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../logger.js';
+
+/** A logger that keeps every JSON line in memory. */
+export function memoryLogger(level = 'debug'): {
+  readonly logger: Logger;
+  readonly lines: Record<string, unknown>[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n')) {
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  return { logger: createLogger({ service: 'test', level, destination }), lines };
+}
+
+/** A logger that writes nothing. */
+export function silentLogger(): Logger {
+  return createLogger({ service: 'test', level: 'silent' });
+}
