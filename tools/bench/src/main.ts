@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './cli-args.js';
-import { readMachineFacts } from './report/machine-facts.js';
+import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
 import { modelServerRatios } from './report/ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
@@ -35,6 +35,8 @@ async function main(): Promise<number> {
   const uninstall = group.installExitHandlers();
   const machine = readMachineFacts();
   print(formatMachine(machine));
+  const busy = busyMachineWarning(machine);
+  if (busy) print(busy);
   let failed = false;
   try {
     for (const suite of args.suites) {
@@ -64,6 +66,9 @@ async function main(): Promise<number> {
       print(`\n${formatResults(setups)}\n\n${formatRatios(ratios)}`);
       const notBuilt = setups.find((s) => s.skipped?.startsWith('model-server not built'));
       if (notBuilt) print(`\n${notBuilt.skipped}`);
+      const after = readMachineFacts();
+      const busyAfter = busyMachineWarning(after);
+      if (busyAfter) print(`\n${busyAfter} (at the end)`);
       const jsonPath = resolve(
         args.jsonPath ??
           join(benchRoot, 'results', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
@@ -71,7 +76,7 @@ async function main(): Promise<number> {
       mkdirSync(dirname(jsonPath), { recursive: true });
       writeFileSync(
         jsonPath,
-        `${JSON.stringify({ suite, startedBy: 'tools/bench', machine, config, setups, ratios }, null, 2)}\n`,
+        `${JSON.stringify({ suite, machine, loadAverage1mAtEnd: after.loadAverage1m, config, setups, ratios }, null, 2)}\n`,
       );
       print(`\nresults: ${jsonPath}`);
       failed ||= setups.some((s) => s.skipped) || ratios.some((r) => r.verdict !== 'PASS');

@@ -16,7 +16,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export function formatMachine(facts: MachineFacts): string {
   return [
     `cpu: ${facts.cpuModel} (${facts.cores} cores)   memory: ${(facts.totalMemoryBytes / MIB / 1024).toFixed(1)} GiB`,
-    `node ${facts.nodeVersion}   ${facts.platform} ${facts.release}   onnxruntime-node ${facts.onnxruntimeVersion}`,
+    `node ${facts.nodeVersion}   ${facts.platform} ${facts.release}   onnxruntime-node ${facts.onnxruntimeVersion}   load average ${facts.loadAverage1m.toFixed(2)}`,
   ].join('\n');
 }
 
