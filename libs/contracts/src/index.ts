@@ -1,5 +1,16 @@
 /**
- * Generated contracts, grouped by protobuf package. Everything under `gen/` is produced by
- * `buf generate` from proto/ at build time and is never edited or committed.
+ * Generated contracts, one namespace per protobuf package. Everything under `gen/` is produced
+ * by `buf generate` from proto/ at build time and is never edited or committed.
+ *
+ * Namespaces keep the packages apart: several of them define messages of the same name
+ * (`Tensor`, `Detector`, `TimeRange`, `CreateDetectorRequest`), so a flat re-export would
+ * collide. The `Tensor` messages are wire-identical and structurally identical, so one codec
+ * (`@sightline/tensor`) accepts each of them and `inference.ModelInferRequest_InferInputTensor`.
  */
 export * as inference from './gen/inference/grpc_service.js';
+export * as driftV1 from './gen/sightline/drift/v1/drift.js';
+// sightline.events.v1 is added here as `eventsV1` together with proto/sightline/events/.
+export * as explainerV1 from './gen/sightline/explainer/v1/explainer.js';
+export * as metricsV1 from './gen/sightline/metrics/v1/metrics.js';
+export * as outlierV1 from './gen/sightline/outlier/v1/outlier.js';
+export * as routerV1 from './gen/sightline/router/v1/router.js';
