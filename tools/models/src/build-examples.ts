@@ -1,0 +1,84 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exampleLayout } from './example-layout.js';
+import { CONVNET_ARCHITECTURE, EXAMPLE_MODEL_CONFIGS } from './example-models.js';
+import { parseIrisCsv } from './iris-csv.js';
+import { renderConfigYaml } from './model-config.js';
+import type { OnnxBuildStep } from './onnx-builder.js';
+import { trainIrisTfjs } from './tfjs-iris.js';
+import { tfjsDirSaveHandler } from './tfjs-model-files.js';
+
+/** The parts of the examples that can be built on their own. */
+export type ExamplePart = 'data' | 'iris' | 'convnet' | 'iris-tfjs' | 'configs';
+
+/** Every part, in the order they depend on each other (the models read the data). */
+export const EXAMPLE_PARTS: readonly ExamplePart[] = ['data', 'iris', 'convnet', 'iris-tfjs', 'configs'];
+
+/** What {@link buildExamples} builds and with what. */
+export interface BuildExamplesOptions {
+  /** The repository root (or a temp dir) under which examples/ is written. */
+  readonly root: string;
+  /** Runs build_onnx_models.py steps (see pythonOnnxBuilder). */
+  readonly onnx: OnnxBuildStep;
+  /** The parts to build; all by default. */
+  readonly parts?: readonly ExamplePart[];
+  /** Progress lines go here. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Builds the example data and models under `<root>/examples`: iris.csv, the iris and convnet
+ * ONNX models, the iris-tfjs layers model and every config.yaml. Each step is deterministic.
+ */
+export async function buildExamples(options: BuildExamplesOptions): Promise<void> {
+  const layout = exampleLayout(options.root);
+  const parts = new Set(options.parts ?? EXAMPLE_PARTS);
+  const log = options.log ?? (() => {});
+  const onnx = async (args: readonly string[]) => log((await options.onnx(args)).trim());
+
+  if (parts.has('data')) await onnx(['iris-csv', '--out', layout.irisCsv]);
+  if (parts.has('iris')) {
+    await onnx([
+      'iris-onnx',
+      '--data',
+      layout.irisCsv,
+      '--out',
+      join(layout.versionDir('iris'), 'model.onnx'),
+    ]);
+  }
+  if (parts.has('convnet')) {
+    const a = CONVNET_ARCHITECTURE;
+    await onnx([
+      'convnet-onnx',
+      '--out',
+      join(layout.versionDir('convnet'), 'model.onnx'),
+      '--channels',
+      a.channels.join(','),
+      '--image-size',
+      String(a.imageSize),
+      '--hidden',
+      String(a.hidden),
+      '--rank',
+      String(a.rank),
+      '--classes',
+      String(a.classes),
+      '--seed',
+      String(a.seed),
+    ]);
+  }
+  if (parts.has('iris-tfjs')) {
+    const data = parseIrisCsv(await readFile(layout.irisCsv, 'utf8'));
+    const model = await trainIrisTfjs(data);
+    const dir = layout.versionDir('iris-tfjs');
+    await model.save(tfjsDirSaveHandler(dir));
+    model.dispose();
+    log(`iris-tfjs: trained on ${data.rowCount} rows, wrote ${dir}`);
+  }
+  if (parts.has('configs')) {
+    for (const [name, config] of Object.entries(EXAMPLE_MODEL_CONFIGS)) {
+      await mkdir(layout.modelDir(name), { recursive: true });
+      await writeFile(layout.configFile(name), renderConfigYaml(config));
+    }
+    log(`configs: wrote ${Object.keys(EXAMPLE_MODEL_CONFIGS).length} config.yaml files`);
+  }
+}

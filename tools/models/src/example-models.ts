@@ -1,0 +1,71 @@
+import { IRIS_CLASS_COUNT, IRIS_FEATURE_COUNT } from './iris-csv.js';
+import type { ExampleModelConfig } from './model-config.js';
+
+/** The version directory every example is written to. */
+export const EXAMPLE_MODEL_VERSION = 1;
+
+/**
+ * The convnet's architecture, passed to build_onnx_models.py. Sized on this project's 2-core
+ * machine so one batch-1 inference takes about 2-3 ms with onnxruntime-node's default options,
+ * while a batch of 64 costs a fraction of that per row (see examples/models/README.md).
+ */
+export const CONVNET_ARCHITECTURE = Object.freeze({
+  /** Output channels of each Conv 3x3 + Relu + MaxPool 2x2 stage. */
+  channels: Object.freeze([16, 32, 64]),
+  /** Height and width of the square RGB input. */
+  imageSize: 64,
+  /** Units of the hidden dense layer (0: none). */
+  hidden: 3072,
+  /** Rank of the stored factors of the hidden layer's weight. */
+  rank: 48,
+  classes: 10,
+  seed: 0,
+});
+
+/** iris: multinomial logistic regression in ONNX, batched so small requests share one run. */
+export const IRIS_CONFIG: ExampleModelConfig = {
+  platform: 'onnx',
+  maxBatchSize: 64,
+  inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, IRIS_FEATURE_COUNT] }],
+  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, IRIS_CLASS_COUNT] }],
+  dynamicBatching: { maxQueueDelayUs: 200, maxQueueSize: 1024 },
+  instanceCount: 1,
+  device: 'auto',
+  latestVersions: 1,
+};
+
+/** convnet: the dynamic batching benchmark's model; a longer queue delay pays off per row here. */
+export const CONVNET_CONFIG: ExampleModelConfig = {
+  platform: 'onnx',
+  maxBatchSize: 64,
+  inputs: [
+    {
+      name: 'image',
+      datatype: 'FP32',
+      shape: [-1, 3, CONVNET_ARCHITECTURE.imageSize, CONVNET_ARCHITECTURE.imageSize],
+    },
+  ],
+  outputs: [{ name: 'logits', datatype: 'FP32', shape: [-1, CONVNET_ARCHITECTURE.classes] }],
+  dynamicBatching: { maxQueueDelayUs: 2000, preferredBatchSizes: [16, 32, 64], maxQueueSize: 4096 },
+  instanceCount: 1,
+  device: 'auto',
+  latestVersions: 1,
+};
+
+/** iris-tfjs: the same task as a TF.js layers model; tfjs configs must declare their tensors. */
+export const IRIS_TFJS_CONFIG: ExampleModelConfig = {
+  platform: 'tfjs',
+  maxBatchSize: 64,
+  inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, IRIS_FEATURE_COUNT] }],
+  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, IRIS_CLASS_COUNT] }],
+  instanceCount: 1,
+  device: 'auto',
+  latestVersions: 1,
+};
+
+/** Every example model by its directory name under examples/models. */
+export const EXAMPLE_MODEL_CONFIGS: Readonly<Record<string, ExampleModelConfig>> = Object.freeze({
+  iris: IRIS_CONFIG,
+  convnet: CONVNET_CONFIG,
+  'iris-tfjs': IRIS_TFJS_CONFIG,
+});

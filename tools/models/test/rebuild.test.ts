@@ -1,0 +1,73 @@
+/**
+ * Rebuilds every example into a temp dir and compares it with the committed bytes, so a
+ * change to the build (or a committed file edited by hand) cannot go unnoticed. Needs Debian's
+ * python3 with onnx, sklearn and numpy; where they are missing the test says so and is skipped.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildExamples } from '../src/build-examples.js';
+import { exampleLayout } from '../src/example-layout.js';
+import { EXAMPLE_MODEL_CONFIGS } from '../src/example-models.js';
+import { DEFAULT_PYTHON, pythonOnnxBuilder } from '../src/onnx-builder.js';
+import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN } from '../src/tfjs-model-files.js';
+
+const python = process.env.SIGHTLINE_PYTHON ?? DEFAULT_PYTHON;
+const committed = exampleLayout(fileURLToPath(new URL('../../../', import.meta.url)));
+
+function pythonMissingReason(): string | undefined {
+  try {
+    execFileSync(python, ['-c', 'import onnx, sklearn, numpy'], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return `${python} cannot import onnx, sklearn and numpy (${(error as Error).message.split('\n')[0]})`;
+  }
+}
+
+const missing = pythonMissingReason();
+if (missing !== undefined) {
+  console.warn(
+    `rebuild test skipped: ${missing}; install python3-onnx python3-sklearn python3-numpy to run it`,
+  );
+}
+
+/** Every generated file, relative to examples/. */
+function generatedFiles(root: string): string[] {
+  const layout = exampleLayout(root);
+  return [
+    layout.irisCsv,
+    join(layout.versionDir('iris'), 'model.onnx'),
+    join(layout.versionDir('convnet'), 'model.onnx'),
+    join(layout.versionDir('iris-tfjs'), TFJS_MODEL_JSON),
+    join(layout.versionDir('iris-tfjs'), TFJS_WEIGHTS_BIN),
+    ...Object.keys(EXAMPLE_MODEL_CONFIGS).map((name) => layout.configFile(name)),
+  ].map((file) => relative(root, file));
+}
+
+describe('npm run models', () => {
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.runIf(missing === undefined)(
+    'rebuilds every committed example byte for byte',
+    async () => {
+      dir = await mkdtemp(join(tmpdir(), 'sightline-models-'));
+      await buildExamples({ root: dir, onnx: pythonOnnxBuilder(python) });
+      for (const file of generatedFiles(committed.root)) {
+        const [built, inGit] = await Promise.all([
+          readFile(join(dir, file)),
+          readFile(join(committed.root, file)),
+        ]);
+        expect(built.equals(inGit), `${file} differs from the committed copy; run \`npm run models\``).toBe(
+          true,
+        );
+      }
+    },
+    60_000,
+  );
+});
