@@ -4,11 +4,11 @@ import { join } from 'node:path';
 /** Batch size the batching benchmark allows the model-server to form. */
 export const BENCH_MAX_BATCH_SIZE = 64;
 /**
- * Dynamic batching block written when the example's config has none (Triton's key names).
+ * Dynamic batching block written when the example's config has none (this repository's key names).
  * A short delay: under closed-loop load the queue fills by itself, the delay only matters
  * when traffic is thin.
  */
-export const DEFAULT_DYNAMIC_BATCHING_YAML = 'dynamic_batching:\n  max_queue_delay_microseconds: 1000\n';
+export const DEFAULT_DYNAMIC_BATCHING_YAML = 'dynamic_batching:\n  max_queue_delay_us: 2000\n';
 
 /**
  * Copies the model folder `source` to `<repository>/<name>` and rewrites its config so
@@ -31,7 +31,7 @@ export function writeBatchingVariant(
   } else if (existsSync(jsonPath)) {
     const config = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
     config.max_batch_size = BENCH_MAX_BATCH_SIZE;
-    if (batching) config.dynamic_batching ??= { max_queue_delay_microseconds: 1000 };
+    if (batching) config.dynamic_batching ??= { max_queue_delay_us: 2000 };
     else delete config.dynamic_batching;
     writeFileSync(jsonPath, `${JSON.stringify(config, null, 2)}\n`);
   } else {
