@@ -34,6 +34,8 @@ export const DEFAULT_TENSOR_DECODE_LIMITS: TensorDecodeLimits = Object.freeze({
 });
 
 /** Fills unset limits with the defaults and freezes the result. */
-export function resolveDecodeLimits(limits: Partial<TensorDecodeLimits> = {}): TensorDecodeLimits {
+export function resolveDecodeLimits(limits?: Partial<TensorDecodeLimits>): TensorDecodeLimits {
+  // Every request decodes through here: skip the allocation in the common, default case.
+  if (limits === undefined) return DEFAULT_TENSOR_DECODE_LIMITS;
   return Object.freeze({ ...DEFAULT_TENSOR_DECODE_LIMITS, ...limits });
 }

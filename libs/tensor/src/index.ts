@@ -36,6 +36,7 @@ export { tensorFromRaw, tensorToRaw } from './raw-codec.js';
 export { checkConcreteShape, elementCount, formatShape, shapeFromWire } from './shape.js';
 export { checkAgainstSpec } from './spec-check.js';
 export { type TensorRole, tensorLabel } from './tensor-label.js';
+export { decodeTensorMessages, encodeTensorMessages, type TensorMessage } from './tensor-message.js';
 export { emptyContents, hasTypedContents, tensorFromContents, tensorToContents } from './typed-codec.js';
 export * from './types.js';
 export { type ContentsMode, effectiveContentsMode } from './wire-tensors.js';

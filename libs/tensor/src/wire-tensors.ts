@@ -8,10 +8,10 @@ import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors'
 import { isDatatype, isRawOnly } from './datatype.js';
 import { resolveDecodeLimits, type TensorDecodeLimits } from './decode-limits.js';
 import { tensorFromRaw, tensorToRaw } from './raw-codec.js';
-import { formatShape, shapeFromWire } from './shape.js';
+import { elementCount, formatShape, shapeFromWire } from './shape.js';
 import { type TensorRole, tensorLabel } from './tensor-label.js';
 import { asBuffer, hasTypedContents, tensorFromContents, tensorToContents } from './typed-codec.js';
-import type { Tensor } from './types.js';
+import type { Datatype, Tensor } from './types.js';
 import { DATATYPES } from './types.js';
 
 /** How tensors' elements are put on the wire: raw buffers or typed contents fields. */
@@ -78,11 +78,7 @@ export function decodeWireTensors(
   limits?: Partial<TensorDecodeLimits>,
 ): Tensor[] {
   const resolved = resolveDecodeLimits(limits);
-  if (headers.length > resolved.maxTensors) {
-    throw new ResourceExhaustedError(
-      `${headers.length} ${role}s exceed the limit of ${resolved.maxTensors} per message (maxTensors)`,
-    );
-  }
+  checkTensorCount(headers.length, role, resolved);
   const usesRaw = raw.length > 0;
   if (raw.length > headers.length) {
     throw new InvalidArgumentError(
@@ -93,48 +89,96 @@ export function decodeWireTensors(
   const tensors: Tensor[] = [];
   for (let i = 0; i < headers.length; i++) {
     const header = headers[i]!;
-    if (header.name === '') throw new InvalidArgumentError(`${role} at index ${i}: name is empty`);
-    const label = tensorLabel(role, header.name);
-    if (names.has(header.name)) throw new InvalidArgumentError(`${label}: appears more than once`);
-    names.add(header.name);
-    if (!isDatatype(header.datatype)) {
+    const checked = checkTensorHeader(header, i, role, names, resolved);
+    if (!usesRaw) {
+      tensors.push(tensorFromTypedOrNothing(header, checked, role, rawField));
+      continue;
+    }
+    if (hasTypedContents(header.contents)) {
       throw new InvalidArgumentError(
-        `${label}: unknown datatype ${JSON.stringify(header.datatype)}; expected one of ${DATATYPES.join(', ')}`,
+        `${checked.label}: has typed contents but the message uses ${rawField}; typed and raw contents must not be mixed`,
       );
     }
-    if (header.shape.length > resolved.maxRank) {
-      throw new ResourceExhaustedError(
-        `${label}: shape ${formatShape(header.shape)} has ${header.shape.length} dimensions, over the limit of ${resolved.maxRank} (maxRank)`,
+    const bytes = raw[i];
+    if (bytes === undefined) {
+      throw new InvalidArgumentError(
+        `${checked.label}: has no ${rawField} entry (${headers.length} ${role}s, ${raw.length} ${rawField} entries); it needs one entry per ${role}`,
       );
     }
-    const shape = shapeFromWire(header.shape, label);
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count > resolved.maxElementsPerTensor) {
-      throw new ResourceExhaustedError(
-        `${label}: shape ${formatShape(shape)} has ${count} elements, over the limit of ${resolved.maxElementsPerTensor} (maxElementsPerTensor)`,
-      );
-    }
-    if (usesRaw) {
-      if (hasTypedContents(header.contents)) {
-        throw new InvalidArgumentError(
-          `${label}: has typed contents but the message uses ${rawField}; typed and raw contents must not be mixed`,
-        );
-      }
-      const bytes = raw[i];
-      if (bytes === undefined) {
-        throw new InvalidArgumentError(
-          `${label}: has no ${rawField} entry (${headers.length} ${role}s, ${raw.length} ${rawField} entries); it needs one entry per ${role}`,
-        );
-      }
-      tensors.push(tensorFromRaw(header.name, header.datatype, shape, bytes, role));
-    } else if (count === 0 && !hasTypedContents(header.contents)) {
-      // Zero elements and nothing sent: valid for every datatype, FP16 and BF16 included.
-      tensors.push(tensorFromRaw(header.name, header.datatype, shape, new Uint8Array(0), role));
-    } else if (header.contents === undefined) {
-      throw new InvalidArgumentError(`${label}: has no contents; send typed contents or ${rawField}`);
-    } else {
-      tensors.push(tensorFromContents(header.name, header.datatype, shape, header.contents, role));
-    }
+    tensors.push(tensorFromRaw(header.name, checked.datatype, checked.shape, bytes, role));
   }
   return tensors;
+}
+
+/** A header that passed `checkTensorHeader`. */
+export interface CheckedHeader {
+  /** `input "x"`, for messages. */
+  readonly label: string;
+  readonly datatype: Datatype;
+  readonly shape: number[];
+  readonly count: number;
+}
+
+/** Rejects a list longer than `limits.maxTensors` (RESOURCE_EXHAUSTED). */
+export function checkTensorCount(count: number, role: TensorRole, limits: TensorDecodeLimits): void {
+  if (count > limits.maxTensors) {
+    throw new ResourceExhaustedError(
+      `${count} ${role}s exceed the limit of ${limits.maxTensors} per message (maxTensors)`,
+    );
+  }
+}
+
+/**
+ * Checks one tensor header: a non-empty name not in `names` (which it joins), a known
+ * datatype, a concrete shape within the rank and element limits.
+ */
+export function checkTensorHeader(
+  header: Pick<WireTensor, 'name' | 'datatype' | 'shape'>,
+  index: number,
+  role: TensorRole,
+  names: Set<string>,
+  limits: TensorDecodeLimits,
+): CheckedHeader {
+  if (header.name === '') throw new InvalidArgumentError(`${role} at index ${index}: name is empty`);
+  const label = tensorLabel(role, header.name);
+  if (names.has(header.name)) throw new InvalidArgumentError(`${label}: appears more than once`);
+  names.add(header.name);
+  const datatype = header.datatype;
+  if (!isDatatype(datatype)) {
+    throw new InvalidArgumentError(
+      `${label}: unknown datatype ${JSON.stringify(datatype)}; expected one of ${DATATYPES.join(', ')}`,
+    );
+  }
+  if (header.shape.length > limits.maxRank) {
+    throw new ResourceExhaustedError(
+      `${label}: shape ${formatShape(header.shape)} has ${header.shape.length} dimensions, over the limit of ${limits.maxRank} (maxRank)`,
+    );
+  }
+  const shape = shapeFromWire(header.shape, label);
+  const count = elementCount(shape);
+  if (count > limits.maxElementsPerTensor) {
+    throw new ResourceExhaustedError(
+      `${label}: shape ${formatShape(shape)} has ${count} elements, over the limit of ${limits.maxElementsPerTensor} (maxElementsPerTensor)`,
+    );
+  }
+  return { label, datatype, shape, count };
+}
+
+/**
+ * Decodes a tensor that has no raw contents: from its typed contents, or, when it has no
+ * elements and none were sent, as an empty tensor of any datatype (FP16 and BF16 included).
+ */
+export function tensorFromTypedOrNothing(
+  header: Pick<WireTensor, 'name' | 'contents'>,
+  checked: CheckedHeader,
+  role: TensorRole,
+  rawField: string,
+): Tensor {
+  if (checked.count === 0 && !hasTypedContents(header.contents)) {
+    return tensorFromRaw(header.name, checked.datatype, checked.shape, new Uint8Array(0), role);
+  }
+  if (header.contents === undefined) {
+    throw new InvalidArgumentError(`${checked.label}: has no contents; send typed contents or ${rawField}`);
+  }
+  return tensorFromContents(header.name, checked.datatype, checked.shape, header.contents, role);
 }
