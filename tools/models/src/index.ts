@@ -28,6 +28,7 @@ export {
   renderConfigYaml,
 } from './model-config.js';
 export { DEFAULT_PYTHON, ONNX_BUILD_SCRIPT, type OnnxBuildStep, pythonOnnxBuilder } from './onnx-builder.js';
+export { type BatchTiming, type OnnxTimingOptions, timeOnnxModel } from './onnx-timing.js';
 export { IRIS_TFJS_TRAINING, seededPermutation, trainIrisTfjs } from './tfjs-iris.js';
 export {
   TFJS_MODEL_JSON,
