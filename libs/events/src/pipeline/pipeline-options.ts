@@ -56,7 +56,7 @@ export function resolveEventPipelineOptions(options: EventPipelineOptions): Reso
   const resolved: ResolvedEventPipelineOptions = {
     sinks: options.sinks,
     spillDirectory: options.spillDirectory,
-    logger: options.logger,
+    logger: guardLogger(options.logger),
     queueCapacity,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     spillBufferCapacity: options.spillBufferCapacity ?? queueCapacity,
@@ -85,4 +85,20 @@ export function resolveEventPipelineOptions(options: EventPipelineOptions): Reso
     names.add(sink.name);
   }
   return Object.freeze(resolved);
+}
+
+/** A logger that swallows its own failures: a broken logger must not break delivery or `emit`. */
+function guardLogger(logger: EventLogger): EventLogger {
+  return {
+    warn(message, fields) {
+      try {
+        logger.warn(message, fields);
+      } catch {}
+    },
+    error(message, fields) {
+      try {
+        logger.error(message, fields);
+      } catch {}
+    },
+  };
 }
