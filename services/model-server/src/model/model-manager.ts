@@ -1,0 +1,466 @@
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '@sightline/errors';
+import type { ModelRepository } from '../repository/model-repository.js';
+import { assertSafeSegment } from '../repository/safe-path.js';
+import type { RuntimeLoader } from '../runtime/runtime-loader.js';
+import {
+  type LoadedModelVersion,
+  type ModelMetadata,
+  type ModelVersionStatus,
+  platformName,
+} from './loaded-model.js';
+import type { Logger } from './logger.js';
+import type { DeviceKind, ModelConfig, ModelRuntime, ModelState, SchedulerFactory } from './types.js';
+
+/** The repository operations the manager uses; {@link ModelRepository} provides them. */
+export type ModelSource = Pick<
+  ModelRepository,
+  | 'listModelNames'
+  | 'modelDir'
+  | 'readConfig'
+  | 'listVersions'
+  | 'versionsToServe'
+  | 'versionDir'
+  | 'modelPath'
+>;
+
+/** Server-wide settings that override every model's config. */
+export interface ModelManagerOptions {
+  /** Runtime instances per version, replacing each config's `instance_count`. */
+  readonly instanceCount?: number | undefined;
+  /** The device for every model, replacing each config's `device`. */
+  readonly device?: DeviceKind | undefined;
+  /** When true, loadAll() throws if any model fails (the server then refuses to start). */
+  readonly strictStartup?: boolean | undefined;
+}
+
+/** What the manager is built from. */
+export interface ModelManagerDeps {
+  readonly repository: ModelSource;
+  readonly loadRuntime: RuntimeLoader;
+  readonly schedulerFactory: SchedulerFactory;
+  readonly logger: Logger;
+  readonly options?: ModelManagerOptions;
+}
+
+/** How loadAll() went. */
+export interface LoadAllResult {
+  readonly loaded: readonly string[];
+  readonly failed: readonly { readonly name: string; readonly reason: string }[];
+}
+
+interface VersionRecord {
+  state: ModelState;
+  reason: string;
+  loaded?: LoadedModelVersion | undefined;
+}
+
+interface ModelEntry {
+  /** Per version number; READY records hold the loaded version. */
+  versions: Map<number, VersionRecord>;
+  /** The model's state when no version record says more (a config error, never loaded). */
+  status: { state: ModelState; reason: string };
+}
+
+const VERSION_PATTERN = /^[1-9][0-9]*$/;
+
+/**
+ * Owns the loaded models: loads them from the repository, swaps versions on reload without
+ * a restart, and answers which version serves an inference.
+ *
+ * A load is all-or-nothing: every version the version policy picks must load, or none of
+ * the new ones serve and what served before keeps serving. A reload loads the new versions
+ * first, switches to them, then drains (scheduler.drain) and disposes the old ones, so no
+ * request is dropped. Loads and unloads of one model run one at a time, in call order.
+ */
+export class ModelManager {
+  readonly #repository: ModelSource;
+  readonly #loadRuntime: RuntimeLoader;
+  readonly #schedulerFactory: SchedulerFactory;
+  readonly #logger: Logger;
+  readonly #options: ModelManagerOptions;
+  readonly #models = new Map<string, ModelEntry>();
+  readonly #queues = new Map<string, Promise<void>>();
+  #shuttingDown = false;
+
+  constructor(deps: ModelManagerDeps) {
+    this.#repository = deps.repository;
+    this.#loadRuntime = deps.loadRuntime;
+    this.#schedulerFactory = deps.schedulerFactory;
+    this.#logger = deps.logger;
+    this.#options = deps.options ?? {};
+  }
+
+  /**
+   * Loads every model of the repository. A model that fails is FAILED with its reason and
+   * the others serve, unless `strictStartup` is set.
+   *
+   * @throws UnavailableError listing the failures, with `strictStartup` only.
+   */
+  async loadAll(): Promise<LoadAllResult> {
+    const loaded: string[] = [];
+    const failed: { name: string; reason: string }[] = [];
+    for (const name of await this.#repository.listModelNames()) {
+      try {
+        await this.load(name);
+        loaded.push(name);
+      } catch (error) {
+        failed.push({ name, reason: messageOf(error) });
+      }
+    }
+    if (failed.length > 0 && this.#options.strictStartup) {
+      throw new UnavailableError(
+        `${failed.length} model(s) failed to load: ${failed.map((f) => `${f.name}: ${f.reason}`).join('; ')}`,
+      );
+    }
+    return { loaded, failed };
+  }
+
+  /**
+   * Loads (or reloads) a model from the repository.
+   *
+   * @param overrideConfigJson - a complete config in JSON used instead of the config file.
+   * @throws InvalidArgumentError for an unsafe name or an invalid config; NotFoundError for
+   *   a model or specific version missing from the repository; the runtime's error when a
+   *   version fails to load. What served before keeps serving in every case.
+   */
+  async load(name: string, overrideConfigJson?: string): Promise<void> {
+    assertSafeSegment(name, 'model name');
+    return this.#serialise(name, () => this.#load(name, overrideConfigJson));
+  }
+
+  /**
+   * Stops serving a model: its versions drain, then are disposed. Unloading a model that
+   * exists but is not loaded does nothing.
+   *
+   * @throws NotFoundError for a model neither loaded nor in the repository.
+   */
+  async unload(name: string): Promise<void> {
+    assertSafeSegment(name, 'model name');
+    return this.#serialise(name, async () => {
+      const entry = this.#models.get(name);
+      if (entry === undefined) {
+        await this.#repository.modelDir(name);
+        return;
+      }
+      await this.#retire(name, entry, [...entry.versions.keys()], 'unloaded');
+      entry.status = { state: 'UNAVAILABLE', reason: 'unloaded' };
+      this.#logger.info({ model: name }, 'model unloaded');
+    });
+  }
+
+  /**
+   * The version that serves an inference. An empty or absent version means the highest
+   * READY one.
+   *
+   * @throws NotFoundError for an unknown model or version (naming it); UnavailableError when
+   *   it is known but not READY (with its state and reason).
+   */
+  resolve(name: string, version?: string): LoadedModelVersion {
+    const entry = this.#models.get(name);
+    if (entry === undefined) throw new NotFoundError(`model "${name}" not found (it is not loaded)`);
+    if (version === undefined || version === '') {
+      const ready = readyVersions(entry).at(-1);
+      if (ready === undefined) {
+        const reasons = describeStates(entry);
+        throw new UnavailableError(`model "${name}" has no READY version${reasons ? ` (${reasons})` : ''}`);
+      }
+      return ready;
+    }
+    const record = VERSION_PATTERN.test(version) ? entry.versions.get(Number(version)) : undefined;
+    if (record === undefined) throw new NotFoundError(`model "${name}" has no version "${version}"`);
+    if (record.state !== 'READY' || record.loaded === undefined) {
+      throw new UnavailableError(
+        `model "${name}" version ${version} is ${record.state}${record.reason ? `: ${record.reason}` : ''}`,
+      );
+    }
+    return record.loaded;
+  }
+
+  /** True when {@link resolve} would return a version. */
+  isReady(name: string, version?: string): boolean {
+    try {
+      this.resolve(name, version);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The metadata of a model version (the highest READY one when `version` is empty).
+   *
+   * @throws as {@link resolve}.
+   */
+  metadata(name: string, version?: string): ModelMetadata {
+    const loaded = this.resolve(name, version);
+    const entry = this.#models.get(name)!;
+    return {
+      name,
+      versions: readyVersions(entry).map((v) => v.version),
+      platform: platformName(loaded.config.platform),
+      inputs: loaded.inputs,
+      outputs: loaded.outputs,
+    };
+  }
+
+  /**
+   * Every model of the repository and every known version with its state and reason.
+   * Models in the repository that were never loaded appear once, UNAVAILABLE.
+   *
+   * @param readyOnly - only READY versions (RepositoryIndex's `ready` flag).
+   */
+  async index(readyOnly = false): Promise<ModelVersionStatus[]> {
+    let onDisk: string[] = [];
+    try {
+      onDisk = await this.#repository.listModelNames();
+    } catch (error) {
+      this.#logger.warn({ reason: messageOf(error) }, 'model repository cannot be listed');
+    }
+    const names = [...new Set([...onDisk, ...this.#models.keys()])].sort();
+    const rows: ModelVersionStatus[] = [];
+    for (const name of names) {
+      const entry = this.#models.get(name);
+      if (entry === undefined || entry.versions.size === 0) {
+        const status = entry?.status ?? { state: 'UNAVAILABLE', reason: 'not loaded' };
+        rows.push({ name, version: '', ...status });
+        continue;
+      }
+      for (const [version, record] of [...entry.versions].sort(([a], [b]) => a - b)) {
+        rows.push({ name, version: String(version), state: record.state, reason: record.reason });
+      }
+    }
+    return readyOnly ? rows.filter((row) => row.state === 'READY') : rows;
+  }
+
+  /** Refuses new loads, then drains and disposes every loaded version. */
+  async shutdown(): Promise<void> {
+    this.#shuttingDown = true;
+    await Promise.all(
+      [...this.#models.keys()].map((name) =>
+        this.#serialise(name, async () => {
+          const entry = this.#models.get(name);
+          if (entry === undefined) return;
+          await this.#retire(name, entry, [...entry.versions.keys()], 'server shutting down');
+          entry.status = { state: 'UNAVAILABLE', reason: 'server shutting down' };
+        }),
+      ),
+    );
+  }
+
+  async #load(name: string, overrideConfigJson: string | undefined): Promise<void> {
+    if (this.#shuttingDown) throw new UnavailableError(`model "${name}": the server is shutting down`);
+    // A model missing from the repository gets no entry; anything wrong past this point is
+    // recorded so RepositoryIndex can show it.
+    await this.#repository.modelDir(name).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw error;
+      this.#fail(name, error);
+    });
+    let config: ModelConfig;
+    let versions: readonly number[];
+    try {
+      config = this.#applyOverrides(await this.#repository.readConfig(name, overrideConfigJson));
+      versions = this.#repository.versionsToServe(config, await this.#repository.listVersions(name));
+    } catch (error) {
+      this.#fail(name, error);
+    }
+    const entry = this.#entry(name);
+    for (const version of versions) {
+      if (entry.versions.get(version)?.state !== 'READY')
+        entry.versions.set(version, { state: 'LOADING', reason: '' });
+    }
+    const settled = await Promise.allSettled(versions.map((version) => this.#loadVersion(config, version)));
+    const failures = settled.flatMap((result, index) =>
+      result.status === 'rejected' ? [{ version: versions[index]!, error: result.reason as unknown }] : [],
+    );
+    const fresh = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+
+    if (failures.length > 0) {
+      await Promise.all(fresh.map((loaded) => this.#dispose(loaded)));
+      const summary = failures.map((f) => `version ${f.version}: ${messageOf(f.error)}`).join('; ');
+      for (const version of versions) {
+        const record = entry.versions.get(version)!;
+        if (record.state === 'READY') continue; // an old instance of it keeps serving
+        const own = failures.find((f) => f.version === version);
+        entry.versions.set(version, {
+          state: 'FAILED',
+          reason: own ? messageOf(own.error) : `not served: another version failed to load (${summary})`,
+        });
+      }
+      if (readyVersions(entry).length === 0) entry.status = { state: 'FAILED', reason: summary };
+      this.#logger.error({ model: name, reason: summary }, 'model load failed');
+      if (failures.length === 1) throw failures[0]!.error;
+      throw new UnavailableError(`model "${name}" failed to load: ${summary}`);
+    }
+
+    // Switch: the new versions serve from here on; the old ones then drain.
+    const previous = new Map(entry.versions);
+    const retiring: LoadedModelVersion[] = [];
+    for (const [version, record] of previous) {
+      if (record.loaded !== undefined) retiring.push(record.loaded);
+      if (!versions.includes(version)) {
+        entry.versions.set(version, {
+          state: record.loaded ? 'UNLOADING' : 'UNAVAILABLE',
+          reason: 'no longer selected by version_policy',
+        });
+      }
+    }
+    for (const loaded of fresh)
+      entry.versions.set(Number(loaded.version), { state: 'READY', reason: '', loaded });
+    entry.status = { state: 'READY', reason: '' };
+    this.#logger.info(
+      { model: name, versions: fresh.map((v) => v.version), backend: fresh[0]?.backend },
+      'model loaded',
+    );
+    await Promise.all(retiring.map((loaded) => this.#dispose(loaded)));
+    for (const [version, record] of entry.versions) {
+      if (record.state === 'UNLOADING')
+        entry.versions.set(version, { state: 'UNAVAILABLE', reason: record.reason });
+    }
+  }
+
+  async #loadVersion(config: ModelConfig, version: number): Promise<LoadedModelVersion> {
+    // modelPath checks the model file (and the version directory) stay inside the repository.
+    await this.#repository.modelPath(config.name, version, config.platform);
+    const versionDir = await this.#repository.versionDir(config.name, version);
+    const options = { device: config.device, logger: this.#logger };
+    const settled = await Promise.allSettled(
+      Array.from({ length: config.instanceCount }, () => this.#loadRuntime(config, versionDir, options)),
+    );
+    const runtimes = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
+      throw failed.reason;
+    }
+    const first = runtimes[0]!;
+    const scheduler = this.#schedulerFactory({
+      name: config.name,
+      version: String(version),
+      config,
+      runtimes,
+    });
+    return Object.freeze({
+      name: config.name,
+      version: String(version),
+      config,
+      runtimes: Object.freeze(runtimes),
+      scheduler,
+      inputs: first.inputs,
+      outputs: first.outputs,
+      backend: first.backend,
+    });
+  }
+
+  /** Marks `versions` UNLOADING (so no new work reaches them), drains, disposes, marks UNAVAILABLE. */
+  async #retire(name: string, entry: ModelEntry, versions: readonly number[], reason: string): Promise<void> {
+    const draining: LoadedModelVersion[] = [];
+    for (const version of versions) {
+      const record = entry.versions.get(version);
+      if (record === undefined) continue;
+      if (record.loaded) draining.push(record.loaded);
+      entry.versions.set(version, { state: record.loaded ? 'UNLOADING' : 'UNAVAILABLE', reason });
+    }
+    await Promise.all(draining.map((loaded) => this.#dispose(loaded)));
+    for (const version of versions) {
+      if (entry.versions.has(version)) entry.versions.set(version, { state: 'UNAVAILABLE', reason });
+    }
+    this.#logger.info(
+      { model: name, versions: draining.map((v) => v.version), reason },
+      'model versions retired',
+    );
+  }
+
+  /** Drains the scheduler (accepted work finishes), then frees the runtimes. Never throws. */
+  async #dispose(loaded: LoadedModelVersion): Promise<void> {
+    try {
+      await loaded.scheduler.drain();
+    } catch (error) {
+      this.#logger.warn(
+        { model: loaded.name, version: loaded.version, reason: messageOf(error) },
+        'scheduler drain failed; disposing anyway',
+      );
+    }
+    await Promise.all(loaded.runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
+  }
+
+  /** Records a model-level failure (no version chosen) unless something still serves, then rethrows. */
+  #fail(name: string, error: unknown): never {
+    const entry = this.#entry(name);
+    const reason = messageOf(error);
+    if (readyVersions(entry).length === 0) {
+      entry.versions.clear();
+      entry.status = { state: 'FAILED', reason };
+    }
+    this.#logger.error({ model: name, reason }, 'model load failed');
+    throw error;
+  }
+
+  #entry(name: string): ModelEntry {
+    let entry = this.#models.get(name);
+    if (entry === undefined) {
+      entry = { versions: new Map(), status: { state: 'LOADING', reason: '' } };
+      this.#models.set(name, entry);
+    }
+    return entry;
+  }
+
+  #applyOverrides(config: ModelConfig): ModelConfig {
+    const { instanceCount, device } = this.#options;
+    if (instanceCount !== undefined && (!Number.isSafeInteger(instanceCount) || instanceCount < 1)) {
+      throw new InvalidArgumentError(
+        `instanceCount override must be a positive integer, got ${instanceCount}`,
+      );
+    }
+    if (instanceCount === undefined && device === undefined) return config;
+    return Object.freeze({
+      ...config,
+      instanceCount: instanceCount ?? config.instanceCount,
+      device: device ?? config.device,
+    });
+  }
+
+  /** Runs `task` after every earlier task for the same model has settled. */
+  #serialise<T>(name: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(name) ?? Promise.resolve();
+    const result = previous.then(task);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(name, settled);
+    void settled.then(() => {
+      if (this.#queues.get(name) === settled) this.#queues.delete(name);
+    });
+    return result;
+  }
+}
+
+function readyVersions(entry: ModelEntry): LoadedModelVersion[] {
+  return [...entry.versions]
+    .filter(([, record]) => record.state === 'READY' && record.loaded !== undefined)
+    .sort(([a], [b]) => a - b)
+    .map(([, record]) => record.loaded!);
+}
+
+function describeStates(entry: ModelEntry): string {
+  if (entry.versions.size === 0) {
+    return `${entry.status.state}${entry.status.reason ? `: ${entry.status.reason}` : ''}`;
+  }
+  return [...entry.versions]
+    .map(
+      ([version, record]) => `version ${version} ${record.state}${record.reason ? `: ${record.reason}` : ''}`,
+    )
+    .join('; ');
+}
+
+async function disposeQuietly(runtime: ModelRuntime, logger: Logger): Promise<void> {
+  try {
+    await runtime.dispose();
+  } catch (error) {
+    logger.warn({ reason: messageOf(error) }, 'runtime dispose failed');
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,11 @@
+export {
+  CONFIG_FILE_NAMES,
+  type ConfigSource,
+  DYNAMIC_BATCHING_DEFAULTS,
+  MODEL_CONFIG_LIMITS,
+  parseModelConfig,
+  parseModelConfigText,
+} from './model-config.js';
+export { MODEL_FILE_NAMES, ModelRepository } from './model-repository.js';
+export { assertSafeSegment, resolveInside } from './safe-path.js';
+export { versionsToServe } from './version-policy.js';

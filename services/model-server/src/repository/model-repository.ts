@@ -1,0 +1,207 @@
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import type { ModelConfig } from '../model/types.js';
+import { CONFIG_FILE_NAMES, parseModelConfigText } from './model-config.js';
+import { assertSafeSegment, isNodeError, resolveInside } from './safe-path.js';
+import { versionsToServe } from './version-policy.js';
+
+/** The model file each platform loads from a version directory. */
+export const MODEL_FILE_NAMES = Object.freeze({ onnx: 'model.onnx', tfjs: 'model.json' } as const);
+
+/** Version directories are positive integers without leading zeros (`1`, `2`, `10`). */
+const VERSION_DIR_PATTERN = /^[1-9][0-9]*$/;
+
+/**
+ * A model repository laid out like Triton's:
+ * ```
+ * <root>/<model>/config.yaml | config.yml | config.json   (optional for onnx)
+ * <root>/<model>/<version>/model.onnx                     (platform onnx)
+ * <root>/<model>/<version>/model.json + weight shards     (platform tfjs)
+ * ```
+ * Every path it hands out is resolved through symlinks and checked to stay inside the
+ * root; model names are checked to be one plain path segment before they touch the disk.
+ */
+export class ModelRepository {
+  readonly #root: string;
+  #realRoot: Promise<string> | undefined;
+
+  /** @param root - the repository directory; resolved through symlinks on first use. */
+  constructor(root: string) {
+    this.#root = path.resolve(root);
+  }
+
+  /** The repository directory as given (absolute). */
+  get root(): string {
+    return this.#root;
+  }
+
+  /** Names of the model directories, sorted; hidden entries and plain files are skipped. */
+  async listModelNames(): Promise<string[]> {
+    const root = await this.#resolvedRoot();
+    const entries = await readdir(root, { withFileTypes: true });
+    const names: string[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      // Symlinked model directories are listed so that a load reports why they are refused.
+      if (entry.isDirectory() || entry.isSymbolicLink()) names.push(entry.name);
+    }
+    return names.sort();
+  }
+
+  /**
+   * The model's directory, resolved and checked.
+   *
+   * @throws InvalidArgumentError for an unsafe name or a directory that leaves the root;
+   *   NotFoundError when the model does not exist.
+   */
+  async modelDir(name: string): Promise<string> {
+    assertSafeSegment(name, 'model name');
+    const root = await this.#resolvedRoot();
+    let dir: string;
+    try {
+      dir = await resolveInside(root, [name], `model "${name}"`);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new NotFoundError(`model "${name}" not found in the repository ${this.#root}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    if (!(await stat(dir)).isDirectory()) {
+      throw new NotFoundError(`model "${name}": ${path.join(this.#root, name)} is not a directory`);
+    }
+    return dir;
+  }
+
+  /**
+   * Reads and validates the model's config. Without a config file every default applies
+   * and the platform is inferred from the files of the highest version.
+   *
+   * @param overrideJson - a complete config in JSON that replaces the file (Triton's load
+   *   with a config override); validated the same way.
+   * @throws InvalidArgumentError listing every problem with its key path; NotFoundError for
+   *   an unknown model.
+   */
+  async readConfig(name: string, overrideJson?: string): Promise<ModelConfig> {
+    const dir = await this.modelDir(name);
+    const inferredPlatform = await this.#inferPlatform(name, dir);
+    if (overrideJson !== undefined) {
+      return parseModelConfigText(overrideJson, 'json', {
+        modelName: name,
+        label: `config override for model "${name}"`,
+        inferredPlatform,
+      });
+    }
+    const present: string[] = [];
+    for (const file of CONFIG_FILE_NAMES) {
+      if (await isFile(path.join(dir, file))) present.push(file);
+    }
+    if (present.length > 1) {
+      throw new InvalidArgumentError(
+        `model "${name}": more than one config file (${present.join(', ')}); keep exactly one`,
+      );
+    }
+    const file = present[0];
+    const label = path.join(path.basename(this.#root), name, file ?? 'config.yaml');
+    if (file === undefined) {
+      return parseModelConfigText('', 'yaml', { modelName: name, label, inferredPlatform });
+    }
+    const configPath = await resolveInside(dir, [file], `model "${name}" config`);
+    const text = await readFile(configPath, 'utf8');
+    return parseModelConfigText(text, file.endsWith('.json') ? 'json' : 'yaml', {
+      modelName: name,
+      label,
+      inferredPlatform,
+    });
+  }
+
+  /** The model's version numbers found on disk, ascending. */
+  async listVersions(name: string): Promise<number[]> {
+    const dir = await this.modelDir(name);
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => VERSION_DIR_PATTERN.test(entry.name) && isDirectoryLike(entry))
+      .map((entry) => Number(entry.name))
+      .filter(Number.isSafeInteger)
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * The versions of `config`'s model to serve out of `available` (see {@link versionsToServe}).
+   *
+   * @throws NotFoundError when a specific version is missing on disk, naming it.
+   */
+  versionsToServe(config: ModelConfig, available: readonly number[]): readonly number[] {
+    return versionsToServe(config.name, config.versionPolicy, available);
+  }
+
+  /**
+   * A version's directory, resolved and checked to stay inside the repository.
+   *
+   * @throws NotFoundError when the version does not exist; InvalidArgumentError when it
+   *   leaves the repository.
+   */
+  async versionDir(name: string, version: number): Promise<string> {
+    await this.modelDir(name);
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new InvalidArgumentError(`model "${name}": version must be a positive integer, got ${version}`);
+    }
+    const root = await this.#resolvedRoot();
+    return resolveInside(root, [name, String(version)], `model "${name}" version ${version}`);
+  }
+
+  /**
+   * The model file of a version (`model.onnx` or `model.json`), resolved and checked to stay
+   * inside the repository.
+   *
+   * @throws NotFoundError when the file is missing; InvalidArgumentError when it leaves the repository.
+   */
+  async modelPath(name: string, version: number, platform: ModelConfig['platform']): Promise<string> {
+    await this.versionDir(name, version);
+    const root = await this.#resolvedRoot();
+    const file = MODEL_FILE_NAMES[platform];
+    const resolved = await resolveInside(
+      root,
+      [name, String(version), file],
+      `model "${name}" version ${version} ${file}`,
+    );
+    if (!(await isFile(resolved))) {
+      throw new NotFoundError(`model "${name}" version ${version}: ${file} is not a file`);
+    }
+    return resolved;
+  }
+
+  async #inferPlatform(name: string, dir: string): Promise<ModelConfig['platform'] | undefined> {
+    const versions = await this.listVersions(name);
+    const highest = versions.at(-1);
+    if (highest === undefined) return undefined;
+    const versionPath = path.join(dir, String(highest));
+    if (await isFile(path.join(versionPath, MODEL_FILE_NAMES.onnx))) return 'onnx';
+    if (await isFile(path.join(versionPath, MODEL_FILE_NAMES.tfjs))) return 'tfjs';
+    return undefined;
+  }
+
+  #resolvedRoot(): Promise<string> {
+    this.#realRoot ??= realpath(this.#root).catch((error: unknown) => {
+      this.#realRoot = undefined;
+      throw new NotFoundError(`model repository ${this.#root} does not exist`, { cause: error });
+    });
+    return this.#realRoot;
+  }
+}
+
+function isDirectoryLike(entry: Dirent): boolean {
+  // A symlinked version directory is listed; versionDir() then refuses it if it leaves the root.
+  return entry.isDirectory() || entry.isSymbolicLink();
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch (error) {
+    if (isNodeError(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
+    throw error;
+  }
+}
