@@ -6,7 +6,7 @@ export const EXAMPLE_MODEL_VERSION = 1;
 
 /**
  * The convnet's architecture, passed to build_onnx_models.py. Sized on this project's 2-core
- * machine so one batch-1 inference takes about 2-3 ms with onnxruntime-node's default options,
+ * machine so one batch-1 inference takes about 2-3 ms (quiet machine) with onnxruntime-node's default options,
  * while a batch of 64 costs a fraction of that per row (see examples/models/README.md).
  */
 export const CONVNET_ARCHITECTURE = Object.freeze({
