@@ -82,6 +82,10 @@ export interface InferenceTimings {
   readonly computeOutputNs: bigint;
   /** The batch size this request was executed in (its own rows plus others'). */
   readonly executedBatchSize: number;
+  /** When the request entered the queue, left it, and when its execution ended (performance.now() ms). */
+  readonly enqueuedAtMs: number;
+  readonly dispatchedAtMs: number;
+  readonly computeEndedAtMs: number;
 }
 
 /** The outputs of one inference and how it went. */

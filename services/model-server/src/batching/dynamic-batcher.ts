@@ -1,0 +1,316 @@
+/**
+ * The scheduler of one loaded model version: a bounded FIFO queue in front of the
+ * version's runtime instances, merging concurrent requests into one execution when dynamic
+ * batching is on (Triton's dynamic batcher), or running them one by one when it is off.
+ *
+ * Batch formation, whenever an instance is idle and requests are queued:
+ * 1. the queued rows fill max_batch_size -> cut a full batch;
+ * 2. a preferred batch size can be formed -> cut the largest one that can;
+ * 3. the oldest request has waited max_queue_delay -> cut what is there;
+ * 4. otherwise wait until (3) or until more requests arrive.
+ * With max_queue_delay 0, (3) always holds: requests run at once on an idle instance, and
+ * batches form from what queued while every instance was busy (no added latency at low
+ * load, full batches at high load).
+ *
+ * Requests are never reordered: a request whose rows would overflow the batch, or whose
+ * non-batch dimensions differ from the batch's, starts the next batch.
+ *
+ * Each instance runs one execution at a time, so `instance_count` is the parallelism; the
+ * queue is bounded by max_queue_size and a request past it is refused at once.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  isSightlineError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from '@sightline/errors';
+import { concatBatch, splitBatch, type Tensor } from '@sightline/tensor';
+import type {
+  InferenceResult,
+  InferenceScheduler,
+  InferenceWork,
+  ModelRuntime,
+} from '../model/types.js';
+
+/** How the batcher of one version behaves, resolved from the model config. */
+export interface DynamicBatcherOptions {
+  /** `model "iris" version 1`, for messages. */
+  readonly label: string;
+  /** Rows per execution at most; 0 means the model has no batch dimension. */
+  readonly maxBatchSize: number;
+  /** Merge concurrent requests into one execution. */
+  readonly batching: boolean;
+  readonly maxQueueDelayUs: number;
+  readonly preferredBatchSizes: readonly number[];
+  readonly maxQueueSize: number;
+}
+
+/** Called after each execution, for statistics and metrics. */
+export type ExecutionObserver = (execution: {
+  readonly batchSize: number;
+  readonly requestCount: number;
+  readonly computeInputNs: bigint;
+  readonly computeInferNs: bigint;
+  readonly computeOutputNs: bigint;
+  readonly failed: boolean;
+}) => void;
+
+interface QueuedRequest {
+  readonly work: InferenceWork;
+  readonly enqueuedAtMs: number;
+  readonly enqueuedNs: bigint;
+  /** Non-batch dimensions of every input, so only compatible requests share a batch. */
+  readonly shapeKey: string;
+  readonly resolve: (result: InferenceResult) => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+  detachAbort?: () => void;
+}
+
+function shapeKeyOf(work: InferenceWork): string {
+  let key = '';
+  for (const [name, tensor] of work.inputs) key += `${name}:${tensor.shape.slice(1).join('x')};`;
+  return key;
+}
+
+function abortError(signal: AbortSignal, label: string): Error {
+  const reason: unknown = signal.reason;
+  if (isSightlineError(reason)) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new DeadlineExceededError(`${label}: the deadline passed while the request was queued`);
+  }
+  return new CancelledError(`${label}: the caller cancelled while the request was queued`);
+}
+
+/** See the file comment. */
+export class DynamicBatcher implements InferenceScheduler {
+  private readonly queue: QueuedRequest[] = [];
+  /** Index of the queue's head: shifting arrays is O(n), so the head moves instead. */
+  private head = 0;
+  private readonly idle: ModelRuntime[];
+  private busyCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private draining = false;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    runtimes: readonly ModelRuntime[],
+    private readonly options: DynamicBatcherOptions,
+    private readonly observe: ExecutionObserver = () => {},
+  ) {
+    if (runtimes.length === 0) throw new Error(`${options.label}: a batcher needs at least one runtime instance`);
+    this.idle = [...runtimes];
+  }
+
+  get queueDepth(): number {
+    return this.queue.length - this.head;
+  }
+
+  schedule(work: InferenceWork): Promise<InferenceResult> {
+    if (this.draining) {
+      return Promise.reject(new UnavailableError(`${this.options.label} is unloading; retry on another version or replica`));
+    }
+    if (this.queueDepth >= this.options.maxQueueSize) {
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `${this.options.label}: queue full (max_queue_size ${this.options.maxQueueSize}); retry later`,
+        ),
+      );
+    }
+    if (work.signal?.aborted) return Promise.reject(abortError(work.signal, this.options.label));
+    return new Promise<InferenceResult>((resolve, reject) => {
+      const request: QueuedRequest = {
+        work,
+        enqueuedAtMs: performance.now(),
+        enqueuedNs: process.hrtime.bigint(),
+        shapeKey: this.options.batching ? shapeKeyOf(work) : '',
+        resolve,
+        reject,
+        settled: false,
+      };
+      const signal = work.signal;
+      if (signal) {
+        const onAbort = () => this.abandon(request, abortError(signal, this.options.label));
+        signal.addEventListener('abort', onAbort, { once: true });
+        request.detachAbort = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(request);
+      this.dispatch();
+    });
+  }
+
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.queueDepth === 0 && this.busyCount === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      this.dispatch();
+    });
+  }
+
+  /** A queued request whose caller gave up: answered now, skipped when its turn comes. */
+  private abandon(request: QueuedRequest, error: Error): void {
+    if (request.settled) return;
+    request.settled = true;
+    request.reject(error);
+  }
+
+  private settle(request: QueuedRequest): boolean {
+    if (request.settled) return false;
+    request.settled = true;
+    request.detachAbort?.();
+    return true;
+  }
+
+  /** Drops abandoned requests at the head and compacts the array now and then. */
+  private skipAbandoned(): void {
+    while (this.head < this.queue.length && this.queue[this.head]!.settled) this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private dispatch(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.idle.length > 0) {
+      this.skipAbandoned();
+      if (this.queueDepth === 0) break;
+      const batch = this.cutBatch();
+      if (!batch) break;
+      const runtime = this.idle.pop()!;
+      this.busyCount += 1;
+      this.execute(runtime, batch).finally(() => {
+        this.busyCount -= 1;
+        this.idle.push(runtime);
+        this.dispatch();
+      });
+    }
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    this.skipAbandoned();
+    if (this.drained && this.queueDepth === 0 && this.busyCount === 0) {
+      const done = this.drained;
+      this.drained = undefined;
+      done();
+    }
+  }
+
+  /** Takes the next batch off the queue, or schedules a wake-up and returns undefined. */
+  private cutBatch(): QueuedRequest[] | undefined {
+    const first = this.queue[this.head]!;
+    if (!this.options.batching) {
+      this.head += 1;
+      return [first];
+    }
+    const limit = Math.max(1, this.options.maxBatchSize);
+    // Walk the compatible run of requests at the head that fits in one batch.
+    const candidates: QueuedRequest[] = [];
+    const cumulativeRows: number[] = [];
+    let rows = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const request = this.queue[i]!;
+      if (request.settled) continue;
+      if (request.shapeKey !== first.shapeKey || rows + request.work.batchSize > limit) break;
+      rows += request.work.batchSize;
+      candidates.push(request);
+      cumulativeRows.push(rows);
+    }
+    const waitedUs = (performance.now() - first.enqueuedAtMs) * 1000;
+    let take = 0;
+    if (rows >= limit || this.draining || waitedUs >= this.options.maxQueueDelayUs) {
+      take = candidates.length;
+    } else {
+      // The largest preferred size reachable exactly at a request boundary.
+      for (const preferred of this.options.preferredBatchSizes) {
+        const index = cumulativeRows.lastIndexOf(preferred);
+        if (index >= 0 && index + 1 > take) take = index + 1;
+      }
+    }
+    if (take === 0) {
+      const remainingMs = Math.max(0, this.options.maxQueueDelayUs / 1000 - (performance.now() - first.enqueuedAtMs));
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.dispatch();
+      }, remainingMs);
+      return undefined;
+    }
+    const batch = candidates.slice(0, take);
+    // Remove the taken requests (and abandoned ones among them) from the head.
+    const last = batch[batch.length - 1]!;
+    let i = this.head;
+    while (this.queue[i] !== last) i += 1;
+    this.head = i + 1;
+    return batch;
+  }
+
+  private async execute(runtime: ModelRuntime, batch: QueuedRequest[]): Promise<void> {
+    const live = batch.filter((request) => !request.settled);
+    if (live.length === 0) return;
+    const dispatchedAtMs = performance.now();
+    const dispatchedNs = process.hrtime.bigint();
+    const batchSize = live.reduce((sum, request) => sum + request.work.batchSize, 0);
+    let computeInputNs = 0n;
+    let computeInferNs = 0n;
+    let computeOutputNs = 0n;
+    try {
+      const outputNames = [...new Set(live.flatMap((request) => request.work.outputNames))];
+      let inputs: ReadonlyMap<string, Tensor>;
+      if (live.length === 1) {
+        inputs = live[0]!.work.inputs;
+      } else {
+        const merged = new Map<string, Tensor>();
+        for (const name of live[0]!.work.inputs.keys()) {
+          merged.set(name, concatBatch(live.map((request) => request.work.inputs.get(name)!)));
+        }
+        inputs = merged;
+      }
+      const inferStartNs = process.hrtime.bigint();
+      computeInputNs = inferStartNs - dispatchedNs;
+      const outputs = await runtime.run(inputs, outputNames);
+      const inferEndNs = process.hrtime.bigint();
+      computeInferNs = inferEndNs - inferStartNs;
+      const computeEndedAtMs = performance.now();
+
+      const perRequest: Map<string, Tensor>[] = live.map(() => new Map());
+      const rowCounts = live.map((request) => request.work.batchSize);
+      for (const [name, tensor] of outputs) {
+        const parts = live.length === 1 ? [tensor] : splitBatch(tensor, rowCounts);
+        parts.forEach((part, index) => perRequest[index]!.set(name, part));
+      }
+      computeOutputNs = process.hrtime.bigint() - inferEndNs;
+      this.observe({ batchSize, requestCount: live.length, computeInputNs, computeInferNs, computeOutputNs, failed: false });
+      live.forEach((request, index) => {
+        if (!this.settle(request)) return;
+        const wanted = new Map<string, Tensor>();
+        for (const name of request.work.outputNames) {
+          const tensor = perRequest[index]!.get(name);
+          if (tensor) wanted.set(name, tensor);
+        }
+        request.resolve({
+          outputs: wanted,
+          timings: {
+            queueNs: dispatchedNs - request.enqueuedNs,
+            computeInputNs,
+            computeInferNs,
+            computeOutputNs,
+            executedBatchSize: batchSize,
+            enqueuedAtMs: request.enqueuedAtMs,
+            dispatchedAtMs,
+            computeEndedAtMs,
+          },
+        });
+      });
+    } catch (error) {
+      this.observe({ batchSize, requestCount: live.length, computeInputNs, computeInferNs, computeOutputNs, failed: true });
+      for (const request of live) if (this.settle(request)) request.reject(error);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The model-server's settings: the shared server settings plus its own, each settable by
+ * flag (`--repository`) or environment (`SIGHTLINE_REPOSITORY`). Documented in
+ * services/model-server/README.md.
+ */
+import { serverConfigSchema } from '@sightline/service-kit';
+import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
+import { z } from 'zod';
+
+/** Default ports of the model-server (see DESIGN.md). */
+export const MODEL_SERVER_PORTS = { grpcPort: 8001, httpPort: 9001 } as const;
+
+/** Default queue bound for models without dynamic batching (theirs comes from config). */
+export const DEFAULT_MAX_QUEUE_SIZE = 1024;
+
+/** Default number of messages of one ModelStreamInfer stream in flight at once. */
+export const DEFAULT_STREAM_MAX_IN_FLIGHT = 128;
+
+export const modelServerConfigSchema = serverConfigSchema(MODEL_SERVER_PORTS).extend({
+  repository: z.string().min(1).describe('model repository directory (Triton layout: <model>/config.yaml, <model>/<version>/)'),
+  instanceCount: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('runtime instances per model version, overriding every config\'s instance_count'),
+  device: z.enum(['auto', 'cpu', 'gpu']).optional().describe("device for every model, overriding every config's device"),
+  strictStartup: z
+    .stringbool()
+    .default(false)
+    .describe('refuse to start when any model fails to load (default: serve the others, report FAILED)'),
+  defaultMaxQueueSize: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_QUEUE_SIZE)
+    .describe('queue bound for models without dynamic_batching; past it requests get RESOURCE_EXHAUSTED'),
+  streamMaxInFlight: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_STREAM_MAX_IN_FLIGHT)
+    .describe('ModelStreamInfer messages handled at once per stream before the stream stops reading'),
+  maxTensorsPerRequest: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_TENSORS)
+    .describe('most input tensors in one request; more is RESOURCE_EXHAUSTED'),
+  maxElementsPerTensor: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_ELEMENTS_PER_TENSOR)
+    .describe('most elements in one tensor; more is RESOURCE_EXHAUSTED'),
+});
+
+/** The model-server's resolved settings. */
+export type ModelServerConfig = z.output<typeof modelServerConfigSchema>;

@@ -1,0 +1,135 @@
+/**
+ * The model-server's one façade over its domain (MLServer's DataPlane): every transport
+ * calls these methods and only adapts types. It resolves the model version, validates the
+ * request against it, hands the work to the version's scheduler, and records statistics,
+ * metrics and the queue/compute spans of each request.
+ */
+import { type Tracer, trace } from '@opentelemetry/api';
+import { isSightlineError } from '@sightline/errors';
+import type { ModelManager } from '../model/model-manager.js';
+import type { LoadedModelVersion, ModelMetadata, ModelVersionStatus } from '../model/loaded-model.js';
+import type { ModelMetrics } from '../observability/model-metrics.js';
+import type { ModelStatistics, VersionStatistics } from '../observability/model-statistics.js';
+import type { InferCall, InferRequest, InferResponse } from './infer-types.js';
+import { validateRequest } from './input-validation.js';
+
+/** The server's identity, for ServerMetadata. */
+export interface ServerIdentity {
+  readonly name: string;
+  readonly version: string;
+  readonly extensions: readonly string[];
+}
+
+/** What the data plane is built from (main.ts wires the real ones; tests may pass their own). */
+export interface DataPlaneDeps {
+  readonly models: ModelManager;
+  readonly statistics: ModelStatistics;
+  readonly metrics: ModelMetrics;
+  readonly tracer: Tracer;
+  readonly identity: ServerIdentity;
+  /** True once startup finished and until shutdown begins. */
+  readonly isReady: () => boolean;
+}
+
+function errorCode(error: unknown): string {
+  return isSightlineError(error) ? error.code : 'INTERNAL';
+}
+
+/** See the file comment. */
+export class InferenceDataPlane {
+  constructor(private readonly deps: DataPlaneDeps) {}
+
+  live(): boolean {
+    return true;
+  }
+
+  ready(): boolean {
+    return this.deps.isReady();
+  }
+
+  modelReady(name: string, version: string): boolean {
+    return this.deps.models.isReady(name, version || undefined);
+  }
+
+  serverMetadata(): ServerIdentity {
+    return this.deps.identity;
+  }
+
+  modelMetadata(name: string, version: string): ModelMetadata {
+    return this.deps.models.metadata(name, version || undefined);
+  }
+
+  /** Runs one inference. Throws the error family's errors; see the contract for which. */
+  async infer(request: InferRequest, call: InferCall = {}): Promise<InferResponse> {
+    const startNs = process.hrtime.bigint();
+    const model: LoadedModelVersion = this.deps.models.resolve(request.modelName, request.modelVersion || undefined);
+    const metrics = this.deps.metrics.forVersion(model.name, model.version);
+    try {
+      const work = validateRequest(request, model);
+      const result = await model.scheduler.schedule({ ...work, signal: call.signal });
+      const totalNs = process.hrtime.bigint() - startNs;
+      const t = result.timings;
+      this.deps.statistics.recordSuccess(model.name, model.version, {
+        rows: work.batchSize,
+        totalNs,
+        queueNs: t.queueNs,
+        computeInputNs: t.computeInputNs,
+        computeInferNs: t.computeInferNs,
+        computeOutputNs: t.computeOutputNs,
+      });
+      const computeNs = t.computeInputNs + t.computeInferNs + t.computeOutputNs;
+      metrics.success(work.batchSize, Number(totalNs) / 1e9, Number(t.queueNs) / 1e9, Number(computeNs) / 1e9);
+      this.recordPhaseSpans(model, t);
+      return {
+        modelName: model.name,
+        modelVersion: model.version,
+        id: request.id,
+        parameters: {},
+        outputs: work.outputNames.map((name) => result.outputs.get(name)!).filter((t) => t !== undefined),
+      };
+    } catch (error) {
+      const totalNs = process.hrtime.bigint() - startNs;
+      this.deps.statistics.recordFailure(model.name, model.version, totalNs);
+      metrics.failure(errorCode(error), Number(totalNs) / 1e9);
+      throw error;
+    }
+  }
+
+  /** The queue wait and the execution as child spans of the active (server) span. */
+  private recordPhaseSpans(
+    model: LoadedModelVersion,
+    t: { enqueuedAtMs: number; dispatchedAtMs: number; computeEndedAtMs: number; executedBatchSize: number },
+  ): void {
+    const parent = trace.getActiveSpan();
+    if (!parent?.isRecording()) return;
+    const attributes = {
+      'sightline.model.name': model.name,
+      'sightline.model.version': model.version,
+      'sightline.batch_size': t.executedBatchSize,
+    };
+    this.deps.tracer.startSpan('queue', { startTime: t.enqueuedAtMs, attributes }).end(t.dispatchedAtMs);
+    this.deps.tracer
+      .startSpan('compute', { startTime: t.dispatchedAtMs, attributes: { ...attributes, 'sightline.backend': model.backend } })
+      .end(t.computeEndedAtMs);
+  }
+
+  statistics(name: string, version: string): VersionStatistics[] {
+    const rows = this.deps.statistics.list(name || undefined, version || undefined);
+    // An unknown model or version is NOT_FOUND, as Triton answers; a known one with no
+    // traffic yet has empty statistics.
+    if (name && rows.length === 0) this.deps.models.resolve(name, version || undefined);
+    return rows;
+  }
+
+  repositoryIndex(readyOnly: boolean): Promise<ModelVersionStatus[]> {
+    return this.deps.models.index(readyOnly);
+  }
+
+  loadModel(name: string, overrideConfigJson?: string): Promise<void> {
+    return this.deps.models.load(name, overrideConfigJson);
+  }
+
+  unloadModel(name: string): Promise<void> {
+    return this.deps.models.unload(name);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * One inference in domain terms: what the gRPC handlers decode requests into and encode
+ * responses from. Tensors, not protobuf messages.
+ */
+import type { ParameterRecord, Tensor } from '@sightline/tensor';
+
+/** An output the caller wants, with its parameters (e.g. `binary_data`). */
+export interface RequestedOutput {
+  readonly name: string;
+  readonly parameters: ParameterRecord;
+}
+
+/** A decoded inference request. */
+export interface InferRequest {
+  readonly modelName: string;
+  /** Empty: the newest ready version. */
+  readonly modelVersion: string;
+  readonly id: string;
+  readonly parameters: ParameterRecord;
+  readonly inputs: readonly Tensor[];
+  /** Empty: every output of the model. */
+  readonly outputs: readonly RequestedOutput[];
+}
+
+/** An inference result, before encoding. */
+export interface InferResponse {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id: string;
+  readonly parameters: ParameterRecord;
+  readonly outputs: readonly Tensor[];
+}
+
+/** What the data plane needs to know about the call it serves. */
+export interface InferCall {
+  /** Aborted when the caller cancels or its deadline passes. */
+  readonly signal?: AbortSignal;
+  /** The caller's deadline, epoch milliseconds. */
+  readonly deadlineMs?: number | undefined;
+}

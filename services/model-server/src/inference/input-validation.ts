@@ -1,0 +1,91 @@
+/**
+ * Checks a decoded request against the model version it will run on: every input given
+ * once and matching its signature, one batch size across inputs within max_batch_size,
+ * and only outputs the model has. Each rule breaks with an INVALID_ARGUMENT sentence that
+ * names the tensor.
+ */
+import { InvalidArgumentError } from '@sightline/errors';
+import { checkAgainstSpec, formatShape, type Tensor, type TensorSpec } from '@sightline/tensor';
+import type { LoadedModelVersion } from '../model/loaded-model.js';
+import type { InferRequest } from './infer-types.js';
+
+/** The validated work: inputs by name, the outputs to compute, and the batch size. */
+export interface ValidatedRequest {
+  readonly inputs: ReadonlyMap<string, Tensor>;
+  readonly outputNames: readonly string[];
+  readonly batchSize: number;
+}
+
+function names(specs: readonly TensorSpec[]): string {
+  return specs.map((s) => s.name).join(', ');
+}
+
+/** Validates `request` for `model`; see the file comment. */
+export function validateRequest(request: InferRequest, model: LoadedModelVersion): ValidatedRequest {
+  const label = `model "${model.name}" version ${model.version}`;
+  const specByName = new Map(model.inputs.map((spec) => [spec.name, spec]));
+  const inputs = new Map<string, Tensor>();
+  for (const tensor of request.inputs) {
+    const spec = specByName.get(tensor.name);
+    if (!spec) {
+      throw new InvalidArgumentError(
+        `input "${tensor.name}": ${label} has no such input (its inputs: ${names(model.inputs)})`,
+      );
+    }
+    if (inputs.has(tensor.name)) throw new InvalidArgumentError(`input "${tensor.name}": given more than once`);
+    checkAgainstSpec(tensor, spec, 'input');
+    inputs.set(tensor.name, tensor);
+  }
+  for (const spec of model.inputs) {
+    if (!inputs.has(spec.name)) {
+      throw new InvalidArgumentError(
+        `input "${spec.name}": missing; ${label} needs every one of its inputs (${names(model.inputs)})`,
+      );
+    }
+  }
+
+  let batchSize = 1;
+  const maxBatchSize = model.config.maxBatchSize;
+  if (maxBatchSize > 0) {
+    let first: Tensor | undefined;
+    for (const tensor of inputs.values()) {
+      if (tensor.shape.length === 0) {
+        throw new InvalidArgumentError(`input "${tensor.name}": needs a batch dimension first, got shape []`);
+      }
+      const rows = tensor.shape[0]!;
+      if (!first) {
+        first = tensor;
+        batchSize = rows;
+      } else if (rows !== batchSize) {
+        throw new InvalidArgumentError(
+          `input "${tensor.name}": batch size ${rows} (shape ${formatShape(tensor.shape)}) differs from input "${first.name}"'s ${batchSize}`,
+        );
+      }
+    }
+    if (batchSize < 1 || batchSize > maxBatchSize) {
+      throw new InvalidArgumentError(
+        `input "${first?.name}": batch size must be between 1 and max_batch_size ${maxBatchSize}, got ${batchSize}`,
+      );
+    }
+  }
+
+  const outputSpecs = new Set(model.outputs.map((spec) => spec.name));
+  let outputNames: string[];
+  if (request.outputs.length === 0) {
+    outputNames = model.outputs.map((spec) => spec.name);
+  } else {
+    outputNames = [];
+    for (const output of request.outputs) {
+      if (!outputSpecs.has(output.name)) {
+        throw new InvalidArgumentError(
+          `output "${output.name}": ${label} has no such output (its outputs: ${names(model.outputs)})`,
+        );
+      }
+      if (outputNames.includes(output.name)) {
+        throw new InvalidArgumentError(`output "${output.name}": requested more than once`);
+      }
+      outputNames.push(output.name);
+    }
+  }
+  return { inputs, outputNames, batchSize };
+}

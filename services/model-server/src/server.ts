@@ -1,0 +1,180 @@
+/**
+ * The gRPC adapter of the model-server: each handler decodes the protobuf request, makes
+ * one data-plane call and encodes the answer. No rules live here; the service-kit's call
+ * wrappers add spans, metrics, logs and error mapping around every handler.
+ */
+import type { Server } from '@grpc/grpc-js';
+import { inference } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
+import { type CallKit, bidiStream, unary } from '@sightline/service-kit';
+import {
+  type ContentsMode,
+  decodeInferInputs,
+  encodeInferOutputs,
+  parametersToRecord,
+  type TensorDecodeLimits,
+} from '@sightline/tensor';
+import type { InferenceDataPlane } from './inference/data-plane.js';
+import type { InferRequest, InferResponse } from './inference/infer-types.js';
+import type { VersionStatistics } from './observability/model-statistics.js';
+
+const SERVICE = 'inference.GRPCInferenceService';
+
+/** Limits applied while adapting messages. */
+export interface AdapterLimits {
+  readonly tensorDecode: Partial<TensorDecodeLimits>;
+  /** Messages of one ModelStreamInfer stream handled at once before the stream stops reading. */
+  readonly streamMaxInFlight: number;
+}
+
+function decodeRequest(message: inference.ModelInferRequest, limits: Partial<TensorDecodeLimits>): InferRequest {
+  return {
+    modelName: message.modelName,
+    modelVersion: message.modelVersion,
+    id: message.id,
+    parameters: parametersToRecord(message.parameters),
+    inputs: decodeInferInputs(message, limits),
+    outputs: message.outputs.map((o) => ({ name: o.name, parameters: parametersToRecord(o.parameters) })),
+  };
+}
+
+/**
+ * Raw contents answer raw requests, and any request that asks for `binary_data` on an
+ * output; typed requests get typed answers. The protocol forbids mixing the two in one
+ * response, so the choice is per response.
+ */
+function responseMode(message: inference.ModelInferRequest): ContentsMode {
+  if (message.rawInputContents.length > 0) return 'raw';
+  return message.outputs.some((o) => o.parameters.binary_data?.boolParam === true) ? 'raw' : 'typed';
+}
+
+function encodeResponse(response: InferResponse, mode: ContentsMode): inference.ModelInferResponse {
+  const { outputs, rawOutputContents } = encodeInferOutputs(response.outputs, mode);
+  return {
+    modelName: response.modelName,
+    modelVersion: response.modelVersion,
+    id: response.id,
+    parameters: {},
+    outputs,
+    rawOutputContents,
+  };
+}
+
+function toDuration(d: { count: number; ns: bigint }): inference.StatisticDuration {
+  return { count: BigInt(d.count), ns: d.ns };
+}
+
+function encodeStatistics(s: VersionStatistics): inference.ModelStatistics {
+  return {
+    name: s.name,
+    version: s.version,
+    lastInference: BigInt(s.lastInferenceMs),
+    inferenceCount: BigInt(s.inferenceCount),
+    executionCount: BigInt(s.executionCount),
+    inferenceStats: {
+      success: toDuration(s.success),
+      fail: toDuration(s.fail),
+      queue: toDuration(s.queue),
+      computeInput: toDuration(s.computeInput),
+      computeInfer: toDuration(s.computeInfer),
+      computeOutput: toDuration(s.computeOutput),
+      cacheHit: { count: 0n, ns: 0n },
+      cacheMiss: { count: 0n, ns: 0n },
+    },
+    batchStats: [...s.batches.values()]
+      .sort((a, b) => a.batchSize - b.batchSize)
+      .map((b) => ({
+        batchSize: BigInt(b.batchSize),
+        computeInput: toDuration(b.computeInput),
+        computeInfer: toDuration(b.computeInfer),
+        computeOutput: toDuration(b.computeOutput),
+      })),
+  };
+}
+
+function configOverride(parameters: { [key: string]: inference.ModelRepositoryParameter }): string | undefined {
+  const config = parameters.config;
+  if (config === undefined) return undefined;
+  if (config.stringParam === undefined) {
+    throw new InvalidArgumentError('parameters["config"]: must be a string_param holding the model config as JSON');
+  }
+  return config.stringParam;
+}
+
+/** Adds the inference service to `server`. */
+export function registerInferenceService(
+  server: Server,
+  kit: CallKit,
+  dataPlane: InferenceDataPlane,
+  limits: AdapterLimits,
+): void {
+  const m = (name: string) => `${SERVICE}/${name}`;
+  const implementation: inference.GRPCInferenceServiceServer = {
+    serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
+    serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
+    modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest) => ({
+      ready: dataPlane.modelReady(req.name, req.version),
+    })),
+    serverMetadata: unary(kit, m('ServerMetadata'), async () => {
+      const identity = dataPlane.serverMetadata();
+      return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
+    }),
+    modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest) => {
+      const metadata = dataPlane.modelMetadata(req.name, req.version);
+      const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) => ({
+        name: t.name,
+        datatype: t.datatype,
+        shape: t.shape.map((d) => BigInt(d)),
+      });
+      return {
+        name: metadata.name,
+        versions: [...metadata.versions],
+        platform: metadata.platform,
+        inputs: metadata.inputs.map(tensor),
+        outputs: metadata.outputs.map(tensor),
+      };
+    }),
+    modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
+      const response = await dataPlane.infer(decodeRequest(req, limits.tensorDecode), call);
+      return encodeResponse(response, responseMode(req));
+    }),
+    modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
+      kit,
+      m('ModelStreamInfer'),
+      {
+        maxInFlight: limits.streamMaxInFlight,
+        handle: async (req, call) => {
+          const response = await dataPlane.infer(decodeRequest(req, limits.tensorDecode), call);
+          return { errorMessage: '', inferResponse: encodeResponse(response, responseMode(req)) };
+        },
+        onError: (status, req) => ({
+          errorMessage: status.details,
+          inferResponse: inference.ModelInferResponse.fromPartial({
+            modelName: req.modelName,
+            modelVersion: req.modelVersion,
+            id: req.id,
+          }),
+        }),
+      },
+    ),
+    modelStatistics: unary(kit, m('ModelStatistics'), async (req: inference.ModelStatisticsRequest) => ({
+      modelStats: dataPlane.statistics(req.name, req.version).map(encodeStatistics),
+    })),
+    repositoryIndex: unary(kit, m('RepositoryIndex'), async (req: inference.RepositoryIndexRequest) => ({
+      models: (await dataPlane.repositoryIndex(req.ready)).map((row) => ({ ...row })),
+    })),
+    repositoryModelLoad: unary(kit, m('RepositoryModelLoad'), async (req: inference.RepositoryModelLoadRequest) => {
+      await dataPlane.loadModel(req.modelName, configOverride(req.parameters));
+      return {};
+    }),
+    repositoryModelUnload: unary(
+      kit,
+      m('RepositoryModelUnload'),
+      async (req: inference.RepositoryModelUnloadRequest) => {
+        await dataPlane.unloadModel(req.modelName);
+        return {};
+      },
+    ),
+  };
+  server.addService(inference.GRPCInferenceServiceService, implementation);
+}
