@@ -1,0 +1,37 @@
+/**
+ * The services the CLI can serve, each with its settings schema (for flags and --help) and
+ * its runner. A service is added here when it exists; `serve` of one that does not yet is
+ * refused with a sentence saying so.
+ */
+import { modelServerConfigSchema, runModelServer } from '@sightline/model-server';
+import type { z } from 'zod';
+
+/** How the CLI starts one service. */
+export interface ServeableService {
+  readonly name: string;
+  readonly summary: string;
+  readonly schema: z.ZodObject;
+  readonly run: (flags: Readonly<Record<string, unknown>>) => Promise<unknown>;
+  /** The flags `sightline start` passes for the local stack (ports from DESIGN.md). */
+  readonly localStackFlags: (paths: { readonly examples: string; readonly data: string }) => string[];
+}
+
+export const SERVICES: readonly ServeableService[] = [
+  {
+    name: 'model-server',
+    summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
+    schema: modelServerConfigSchema,
+    run: (flags) => runModelServer(flags),
+    localStackFlags: ({ examples }) => [
+      '--grpc-port',
+      '8001',
+      '--http-port',
+      '9001',
+      '--repository',
+      `${examples}/models`,
+    ],
+  },
+];
+
+/** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
+export const PLANNED_SERVICES = ['router', 'outlier', 'drift', 'metrics', 'explainer'] as const;
