@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, describeConfig } from '@sightline/service-kit';
 import { Command, Option } from 'commander';
+import { inferCommand, modelsCommand } from './commands/infer.js';
 import { startLocalStack } from './local-stack.js';
 import { PLANNED_SERVICES, SERVICES } from './service-registry.js';
 
@@ -19,13 +20,16 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const program = new Command('sightline').description('Serve ML models over gRPC and watch them in production.');
+const program = new Command('sightline').description(
+  'Serve ML models over gRPC and watch them in production.',
+);
 
 const serve = program.command('serve').description('run one service in the foreground');
 for (const service of SERVICES) {
   const command = serve.command(service.name).description(service.summary);
   for (const row of describeConfig(service.schema)) {
-    const defaultText = row.defaultValue === undefined ? '' : ` (default: ${JSON.stringify(row.defaultValue)})`;
+    const defaultText =
+      row.defaultValue === undefined ? '' : ` (default: ${JSON.stringify(row.defaultValue)})`;
     // No commander defaults: absent flags stay undefined so environment variables apply.
     command.addOption(new Option(`${row.flag} <value>`, `${row.description}${defaultText}; env ${row.env}`));
   }
@@ -34,7 +38,9 @@ for (const service of SERVICES) {
       await service.run(flags);
     } catch (error) {
       if (error instanceof ConfigError) fail(error.message);
-      process.stderr.write(`sightline: ${service.name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(
+        `sightline: ${service.name} failed to start: ${(error as Error).stack ?? String(error)}\n`,
+      );
       process.exit(1);
     }
   });
@@ -61,6 +67,57 @@ program
       data: path.resolve(options.data),
     });
     process.exit(code);
+  });
+
+const DEFAULT_ADDRESS = '127.0.0.1:8001';
+
+function printJson(value: unknown): void {
+  process.stdout.write(
+    `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+  );
+}
+
+program
+  .command('infer')
+  .description('send one inference to a V2 endpoint and print the outputs as JSON')
+  .requiredOption('--model <name>', 'model (or graph) name')
+  .requiredOption('--input <json>', 'the input as a nested JSON array, e.g. [[5.1,3.5,1.4,0.2]]')
+  .option('--address <host:port>', 'the server', DEFAULT_ADDRESS)
+  .option('--version <version>', 'model version (default: newest ready)')
+  .option('--input-name <name>', "input tensor name (default: the model's first input)")
+  .option('--datatype <type>', "input datatype (default: the model's)")
+  .option('--id <id>', 'request id, echoed in the response')
+  .option('--timeout-ms <ms>', 'deadline of each call', '10000')
+  .action(async (options: Record<string, string>) => {
+    try {
+      printJson(
+        await inferCommand({
+          address: options.address!,
+          model: options.model!,
+          version: options.version,
+          input: options.input!,
+          inputName: options.inputName,
+          datatype: options.datatype,
+          id: options.id,
+          timeoutMs: Number(options.timeoutMs),
+        }),
+      );
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  });
+
+program
+  .command('models')
+  .description("list a server's models with their state (RepositoryIndex)")
+  .option('--address <host:port>', 'the server', DEFAULT_ADDRESS)
+  .option('--timeout-ms <ms>', 'deadline of the call', '10000')
+  .action(async (options: { address: string; timeoutMs: string }) => {
+    try {
+      printJson(await modelsCommand({ address: options.address, timeoutMs: Number(options.timeoutMs) }));
+    } catch (error) {
+      fail((error as Error).message);
+    }
   });
 
 await program.parseAsync(process.argv);
