@@ -26,5 +26,5 @@ export {
   type ModelServerSetupId,
   runModelServerSuite,
 } from './suites/model-server-suite.js';
-export type { SetupResult } from './suites/setup-result.js';
-export { encodeInferRequest, type Fp32Input, V2ClientPool } from './v2-client.js';
+export type { SetupPoint, SetupResult } from './suites/setup-result.js';
+export { encodeInferRequest, type Fp32Input, type ModelCounters, V2ClientPool } from './v2-client.js';

@@ -59,7 +59,8 @@ async function main(): Promise<number> {
         ...(args.setups && { setups: args.setups }),
         onPoint: (id, p) =>
           print(
-            `  ${id} c=${p.concurrency}: ${p.throughputPerSec.toFixed(0)} infer/s, p50 ${p.latency.p50Ms.toFixed(3)} ms`,
+            `  ${id} c=${p.concurrency}: ${p.throughputPerSec.toFixed(0)} infer/s, p50 ${p.latency.p50Ms.toFixed(3)} ms` +
+              (p.meanExecutedBatch === undefined ? '' : `, mean batch ${p.meanExecutedBatch.toFixed(1)}`),
           ),
       });
       const ratios = modelServerRatios(setups);

@@ -47,6 +47,12 @@ export function encodeInferRequest(modelName: string, inputs: readonly Fp32Input
   return Buffer.from(inference.ModelInferRequest.encode(request).finish());
 }
 
+/** Cumulative counters of one model, as the statistics extension reports them. */
+export interface ModelCounters {
+  readonly inferenceCount: number;
+  readonly executionCount: number;
+}
+
 /**
  * A round-robin pool of grpc-js channels to one V2 inference server. Every channel
  * is its own HTTP/2 connection: grpc-js would otherwise share one subchannel between
@@ -124,6 +130,31 @@ export class V2ClientPool {
         new Metadata(),
         { deadline: Date.now() + timeoutMs },
         (error, response) => resolve(!error && response?.ready === true),
+      );
+    });
+  }
+
+  /**
+   * A model's counters from the Triton statistics extension, summed over its versions:
+   * requests answered and model executions (their ratio is the mean batch executed).
+   * Undefined when the server does not implement it or the call fails.
+   */
+  modelStatistics(name: string, timeoutMs = 1_000): Promise<ModelCounters | undefined> {
+    return new Promise((resolve) => {
+      this.pick().modelStatistics(
+        { name, version: '' },
+        new Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => {
+          if (error || !response) return resolve(undefined);
+          let inferenceCount = 0;
+          let executionCount = 0;
+          for (const stats of response.modelStats) {
+            inferenceCount += Number(stats.inferenceCount);
+            executionCount += Number(stats.executionCount);
+          }
+          resolve({ inferenceCount, executionCount });
+        },
       );
     });
   }

@@ -25,7 +25,7 @@ export function formatResults(setups: readonly SetupResult[]): string {
   const rows: string[][] = [];
   for (const setup of setups) {
     if (setup.skipped) {
-      rows.push([setup.label, '-', 'SKIPPED', '', '', '', '', '']);
+      rows.push([setup.label, '-', 'SKIPPED', '', '', '', '', '', '']);
       continue;
     }
     for (const p of setup.points) {
@@ -40,12 +40,13 @@ export function formatResults(setups: readonly SetupResult[]): string {
         p.latency.p90Ms.toFixed(3),
         p.latency.p99Ms.toFixed(3),
         p.latency.maxMs.toFixed(2),
+        p.meanExecutedBatch === undefined ? '-' : p.meanExecutedBatch.toFixed(1),
         errors || '0',
       ]);
     }
   }
   const table = formatTable(
-    ['setup', 'conc', 'infer/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors'],
+    ['setup', 'conc', 'infer/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'batch', 'errors'],
     rows,
   );
   const notes = setups

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoadResult, runLoad } from '../load-generator.js';
+import { runLoad } from '../load-generator.js';
 import { writeBatchingVariant } from '../models/batching-repository.js';
 import { loadInProcessModel, readSignature } from '../models/in-process-onnx.js';
 import { newestOnnxFile } from '../models/model-files.js';
@@ -10,8 +10,8 @@ import type { ChildProcessGroup } from '../servers/child-process-group.js';
 import { startFloorProcess } from '../servers/floor-process.js';
 import { startModelServer } from '../servers/model-server-process.js';
 import { readProcessMemory } from '../servers/process-memory.js';
-import { encodeInferRequest, V2ClientPool } from '../v2-client.js';
-import type { SetupResult } from './setup-result.js';
+import { encodeInferRequest, type ModelCounters, V2ClientPool } from '../v2-client.js';
+import type { SetupPoint, SetupResult } from './setup-result.js';
 
 /** Setup ids of the model-server suite, in the order they run. */
 export const MODEL_SERVER_SETUPS = [
@@ -38,7 +38,7 @@ export interface ModelServerSuiteOptions {
   readonly setups?: readonly ModelServerSetupId[];
   readonly group: ChildProcessGroup;
   /** Called with each finished point, for progress output. */
-  readonly onPoint?: (setupId: string, point: LoadResult) => void;
+  readonly onPoint?: (setupId: string, point: SetupPoint) => void;
 }
 
 const IRIS = 'iris';
@@ -185,7 +185,7 @@ async function measureServed(
   signature: ModelSignature,
   options: ModelServerSuiteOptions,
   setupId: string,
-): Promise<LoadResult[]> {
+): Promise<SetupPoint[]> {
   const pool = new V2ClientPool(address, options.channels);
   try {
     const request = encodeInferRequest(model, [
@@ -195,7 +195,9 @@ async function measureServed(
     const call = async () => {
       await pool.inferRaw(request);
     };
-    return await measurePoints(call, options, setupId);
+    // The floor has no statistics; the model-server's tell whether batches formed.
+    const counters = setupId === 'floor' ? undefined : () => pool.modelStatistics(model);
+    return await measurePoints(call, options, setupId, counters);
   } finally {
     pool.close();
   }
@@ -205,7 +207,7 @@ async function measureInProcess(
   modelFile: string,
   options: ModelServerSuiteOptions,
   setupId: string,
-): Promise<LoadResult[]> {
+): Promise<SetupPoint[]> {
   const model = await loadInProcessModel(modelFile, 1);
   try {
     return await measurePoints(model.call, options, setupId);
@@ -218,15 +220,23 @@ async function measurePoints(
   call: () => Promise<void>,
   options: ModelServerSuiteOptions,
   setupId: string,
-): Promise<LoadResult[]> {
-  const points: LoadResult[] = [];
+  counters?: () => Promise<ModelCounters | undefined>,
+): Promise<SetupPoint[]> {
+  const points: SetupPoint[] = [];
   for (const concurrency of options.concurrencies) {
-    const point = await runLoad({
+    const before = await counters?.();
+    const load = await runLoad({
       call,
       concurrency,
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
     });
+    const after = await counters?.();
+    const executions = before && after ? after.executionCount - before.executionCount : 0;
+    const point: SetupPoint =
+      before && after && executions > 0
+        ? { ...load, meanExecutedBatch: (after.inferenceCount - before.inferenceCount) / executions }
+        : load;
     options.onPoint?.(setupId, point);
     points.push(point);
   }

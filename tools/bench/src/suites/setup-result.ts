@@ -3,6 +3,15 @@ import type { LoadResult } from '../load-generator.js';
 /** What a setup is: the floor, a served model, or an in-process loop. */
 export type SetupKind = 'floor' | 'served' | 'in-process';
 
+/** One measured point of a setup. */
+export interface SetupPoint extends LoadResult {
+  /**
+   * Served setups: requests per model execution over the point (warm-up included), from the
+   * server's statistics; shows whether dynamic batching formed batches. Absent elsewhere.
+   */
+  readonly meanExecutedBatch?: number;
+}
+
 /** The measurements of one setup at each concurrency. */
 export interface SetupResult {
   /** Stable id used by ratios and JSON consumers, e.g. `iris-served`. */
@@ -10,7 +19,7 @@ export interface SetupResult {
   /** What the table calls it. */
   readonly label: string;
   readonly kind: SetupKind;
-  readonly points: readonly LoadResult[];
+  readonly points: readonly SetupPoint[];
   /** Why the setup did not run (or stopped), if it did not complete. */
   readonly skipped?: string;
   /** Server memory after the setup's runs, where a server process was measured. */
@@ -22,6 +31,6 @@ export interface SetupResult {
 }
 
 /** The point measured at `concurrency`, if any. */
-export function pointAt(setup: SetupResult | undefined, concurrency: number): LoadResult | undefined {
+export function pointAt(setup: SetupResult | undefined, concurrency: number): SetupPoint | undefined {
   return setup?.points.find((p) => p.concurrency === concurrency);
 }
