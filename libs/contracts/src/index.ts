@@ -9,7 +9,7 @@
  */
 export * as inference from './gen/inference/grpc_service.js';
 export * as driftV1 from './gen/sightline/drift/v1/drift.js';
-// sightline.events.v1 is added here as `eventsV1` together with proto/sightline/events/.
+export * as eventsV1 from './gen/sightline/events/v1/events.js';
 export * as explainerV1 from './gen/sightline/explainer/v1/explainer.js';
 export * as metricsV1 from './gen/sightline/metrics/v1/metrics.js';
 export * as outlierV1 from './gen/sightline/outlier/v1/outlier.js';

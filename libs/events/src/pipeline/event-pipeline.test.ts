@@ -155,7 +155,7 @@ describe('EventPipeline', () => {
     await expect.poll(() => pipeline!.stats().flaky!.counters.spilled, { timeout: 5000 }).toBe(300);
     // The healthy sink is not held back by the failing one.
     await expect.poll(() => healthy.received.length).toBe(300);
-    expect(flaky.writes).toBeGreaterThan(1); // retried with backoff
+    await expect.poll(() => flaky.writes).toBeGreaterThan(1); // retried with backoff
     for (let i = 300; i < 400; i++) pipeline.emit(sampleEvent(i)); // more while down
     flaky.down = false;
     expect(await pipeline.flush()).toBe(true);

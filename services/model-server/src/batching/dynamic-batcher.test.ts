@@ -1,4 +1,9 @@
-import { CancelledError, DeadlineExceededError, ResourceExhaustedError, UnavailableError } from '@sightline/errors';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from '@sightline/errors';
 import { createTensor, type Tensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
 import type { InferenceWork, ModelRuntime } from '../model/types.js';
@@ -28,7 +33,10 @@ class AddOneRuntime implements ModelRuntime {
     this.gate = undefined;
   }
 
-  async run(inputs: ReadonlyMap<string, Tensor>, outputNames: readonly string[]): Promise<Map<string, Tensor>> {
+  async run(
+    inputs: ReadonlyMap<string, Tensor>,
+    outputNames: readonly string[],
+  ): Promise<Map<string, Tensor>> {
     const x = inputs.get('x')!;
     this.executions.push(x.shape[0]!);
     if (this.gate) await this.gate;
@@ -113,9 +121,17 @@ describe('DynamicBatcher', () => {
 
   it('cuts at a preferred batch size without waiting for the delay', async () => {
     const runtime = new AddOneRuntime();
-    const batcher = new DynamicBatcher([runtime], { ...base, maxQueueDelayUs: 10_000_000, preferredBatchSizes: [3] });
+    const batcher = new DynamicBatcher([runtime], {
+      ...base,
+      maxQueueDelayUs: 10_000_000,
+      preferredBatchSizes: [3],
+    });
     const started = performance.now();
-    await Promise.all([batcher.schedule(work(1, 0)), batcher.schedule(work(1, 1)), batcher.schedule(work(1, 2))]);
+    await Promise.all([
+      batcher.schedule(work(1, 0)),
+      batcher.schedule(work(1, 1)),
+      batcher.schedule(work(1, 2)),
+    ]);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(runtime.executions).toEqual([3]);
   });
@@ -139,7 +155,11 @@ describe('DynamicBatcher', () => {
     runtime.hold();
     const first = batcher.schedule(work(1, 0));
     await tick();
-    const mixed = [batcher.schedule(work(1, 0, {}, 2)), batcher.schedule(work(1, 0, {}, 3)), batcher.schedule(work(1, 0, {}, 3))];
+    const mixed = [
+      batcher.schedule(work(1, 0, {}, 2)),
+      batcher.schedule(work(1, 0, {}, 3)),
+      batcher.schedule(work(1, 0, {}, 3)),
+    ];
     runtime.release();
     await Promise.all([first, ...mixed]);
     expect(runtime.executions).toEqual([1, 1, 2]);

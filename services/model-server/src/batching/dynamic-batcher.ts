@@ -27,12 +27,7 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import { concatBatch, splitBatch, type Tensor } from '@sightline/tensor';
-import type {
-  InferenceResult,
-  InferenceScheduler,
-  InferenceWork,
-  ModelRuntime,
-} from '../model/types.js';
+import type { InferenceResult, InferenceScheduler, InferenceWork, ModelRuntime } from '../model/types.js';
 
 /** How the batcher of one version behaves, resolved from the model config. */
 export interface DynamicBatcherOptions {
@@ -100,7 +95,8 @@ export class DynamicBatcher implements InferenceScheduler {
     private readonly options: DynamicBatcherOptions,
     private readonly observe: ExecutionObserver = () => {},
   ) {
-    if (runtimes.length === 0) throw new Error(`${options.label}: a batcher needs at least one runtime instance`);
+    if (runtimes.length === 0)
+      throw new Error(`${options.label}: a batcher needs at least one runtime instance`);
     this.idle = [...runtimes];
   }
 
@@ -110,7 +106,9 @@ export class DynamicBatcher implements InferenceScheduler {
 
   schedule(work: InferenceWork): Promise<InferenceResult> {
     if (this.draining) {
-      return Promise.reject(new UnavailableError(`${this.options.label} is unloading; retry on another version or replica`));
+      return Promise.reject(
+        new UnavailableError(`${this.options.label} is unloading; retry on another version or replica`),
+      );
     }
     if (this.queueDepth >= this.options.maxQueueSize) {
       return Promise.reject(
@@ -235,7 +233,10 @@ export class DynamicBatcher implements InferenceScheduler {
       }
     }
     if (take === 0) {
-      const remainingMs = Math.max(0, this.options.maxQueueDelayUs / 1000 - (performance.now() - first.enqueuedAtMs));
+      const remainingMs = Math.max(
+        0,
+        this.options.maxQueueDelayUs / 1000 - (performance.now() - first.enqueuedAtMs),
+      );
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.dispatch();
@@ -283,10 +284,17 @@ export class DynamicBatcher implements InferenceScheduler {
       const rowCounts = live.map((request) => request.work.batchSize);
       for (const [name, tensor] of outputs) {
         const parts = live.length === 1 ? [tensor] : splitBatch(tensor, rowCounts);
-        parts.forEach((part, index) => perRequest[index]!.set(name, part));
+        for (let index = 0; index < parts.length; index++) perRequest[index]!.set(name, parts[index]!);
       }
       computeOutputNs = process.hrtime.bigint() - inferEndNs;
-      this.observe({ batchSize, requestCount: live.length, computeInputNs, computeInferNs, computeOutputNs, failed: false });
+      this.observe({
+        batchSize,
+        requestCount: live.length,
+        computeInputNs,
+        computeInferNs,
+        computeOutputNs,
+        failed: false,
+      });
       live.forEach((request, index) => {
         if (!this.settle(request)) return;
         const wanted = new Map<string, Tensor>();
@@ -309,7 +317,14 @@ export class DynamicBatcher implements InferenceScheduler {
         });
       });
     } catch (error) {
-      this.observe({ batchSize, requestCount: live.length, computeInputNs, computeInferNs, computeOutputNs, failed: true });
+      this.observe({
+        batchSize,
+        requestCount: live.length,
+        computeInputNs,
+        computeInferNs,
+        computeOutputNs,
+        failed: true,
+      });
       for (const request of live) if (this.settle(request)) request.reject(error);
     }
   }
