@@ -4,10 +4,11 @@
  * request against it, hands the work to the version's scheduler, and records statistics,
  * metrics and the queue/compute spans of each request.
  */
+import { performance } from 'node:perf_hooks';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { isSightlineError } from '@sightline/errors';
-import type { ModelManager } from '../model/model-manager.js';
 import type { LoadedModelVersion, ModelMetadata, ModelVersionStatus } from '../model/loaded-model.js';
+import type { ModelManager } from '../model/model-manager.js';
 import type { ModelMetrics } from '../observability/model-metrics.js';
 import type { ModelStatistics, VersionStatistics } from '../observability/model-statistics.js';
 import type { InferCall, InferRequest, InferResponse } from './infer-types.js';
@@ -29,6 +30,17 @@ export interface DataPlaneDeps {
   readonly identity: ServerIdentity;
   /** True once startup finished and until shutdown begins. */
   readonly isReady: () => boolean;
+}
+
+/**
+ * A performance.now() timestamp as OpenTelemetry HrTime, on one clock for both phase spans
+ * so their order is exact. (Numbers would be corrected by each span's own Date.now()-based
+ * offset, which is only millisecond-accurate and could swap sub-millisecond phases.)
+ */
+function performanceToHrTime(ms: number): [number, number] {
+  const epochMs = performance.timeOrigin + ms;
+  const seconds = Math.floor(epochMs / 1000);
+  return [seconds, Math.round((epochMs - seconds * 1000) * 1e6)];
 }
 
 function errorCode(error: unknown): string {
@@ -62,7 +74,10 @@ export class InferenceDataPlane {
   /** Runs one inference. Throws the error family's errors; see the contract for which. */
   async infer(request: InferRequest, call: InferCall = {}): Promise<InferResponse> {
     const startNs = process.hrtime.bigint();
-    const model: LoadedModelVersion = this.deps.models.resolve(request.modelName, request.modelVersion || undefined);
+    const model: LoadedModelVersion = this.deps.models.resolve(
+      request.modelName,
+      request.modelVersion || undefined,
+    );
     const metrics = this.deps.metrics.forVersion(model.name, model.version);
     try {
       const work = validateRequest(request, model);
@@ -78,7 +93,12 @@ export class InferenceDataPlane {
         computeOutputNs: t.computeOutputNs,
       });
       const computeNs = t.computeInputNs + t.computeInferNs + t.computeOutputNs;
-      metrics.success(work.batchSize, Number(totalNs) / 1e9, Number(t.queueNs) / 1e9, Number(computeNs) / 1e9);
+      metrics.success(
+        work.batchSize,
+        Number(totalNs) / 1e9,
+        Number(t.queueNs) / 1e9,
+        Number(computeNs) / 1e9,
+      );
       this.recordPhaseSpans(model, t);
       return {
         modelName: model.name,
@@ -107,10 +127,15 @@ export class InferenceDataPlane {
       'sightline.model.version': model.version,
       'sightline.batch_size': t.executedBatchSize,
     };
-    this.deps.tracer.startSpan('queue', { startTime: t.enqueuedAtMs, attributes }).end(t.dispatchedAtMs);
     this.deps.tracer
-      .startSpan('compute', { startTime: t.dispatchedAtMs, attributes: { ...attributes, 'sightline.backend': model.backend } })
-      .end(t.computeEndedAtMs);
+      .startSpan('queue', { startTime: performanceToHrTime(t.enqueuedAtMs), attributes })
+      .end(performanceToHrTime(t.dispatchedAtMs));
+    this.deps.tracer
+      .startSpan('compute', {
+        startTime: performanceToHrTime(t.dispatchedAtMs),
+        attributes: { ...attributes, 'sightline.backend': model.backend },
+      })
+      .end(performanceToHrTime(t.computeEndedAtMs));
   }
 
   statistics(name: string, version: string): VersionStatistics[] {
