@@ -5,6 +5,7 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import { createTensor, type Tensor } from '@sightline/tensor';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InferenceWork, ModelRuntime } from '../model/types.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
@@ -222,5 +223,44 @@ describe('DynamicBatcher', () => {
     const batcher = new DynamicBatcher([runtime], base, (e) => seen.push(e));
     await batcher.schedule(work(3, 0));
     expect(seen).toMatchObject([{ batchSize: 3, requestCount: 1, failed: false }]);
+  });
+});
+
+describe('DynamicBatcher properties', () => {
+  it('returns every caller exactly its own rows, never exceeds max_batch_size, and runs rows in FIFO order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 6, max: 16 }),
+        fc.array(fc.integer({ min: 1, max: 16 }), { maxLength: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (rowCounts, maxBatchSize, preferred, instances) => {
+          const runtimes = Array.from({ length: instances }, () => new AddOneRuntime());
+          const batcher = new DynamicBatcher(runtimes, {
+            ...base,
+            maxBatchSize,
+            preferredBatchSizes: preferred.filter((p) => p <= maxBatchSize),
+            maxQueueDelayUs: 500,
+          });
+          let next = 0;
+          const requests = rowCounts.map((rows) => {
+            const first = next;
+            next += rows * 2;
+            return { rows, first, result: batcher.schedule(work(rows, first)) };
+          });
+          for (const request of requests) {
+            const result = await request.result;
+            const expected = Array.from({ length: request.rows * 2 }, (_, i) => request.first + i + 1);
+            expect(Array.from(result.outputs.get('y')!.data as Float32Array)).toEqual(expected);
+            expect(result.timings.executedBatchSize).toBeLessThanOrEqual(maxBatchSize);
+          }
+          const executed = runtimes.flatMap((r) => r.executions);
+          expect(executed.reduce((a, b) => a + b, 0)).toBe(rowCounts.reduce((a, b) => a + b, 0));
+          expect(Math.max(...executed)).toBeLessThanOrEqual(maxBatchSize);
+          await batcher.drain();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
