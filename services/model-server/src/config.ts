@@ -17,14 +17,20 @@ export const DEFAULT_MAX_QUEUE_SIZE = 1024;
 export const DEFAULT_STREAM_MAX_IN_FLIGHT = 128;
 
 export const modelServerConfigSchema = serverConfigSchema(MODEL_SERVER_PORTS).extend({
-  repository: z.string().min(1).describe('model repository directory (Triton layout: <model>/config.yaml, <model>/<version>/)'),
+  repository: z
+    .string()
+    .min(1)
+    .describe('model repository directory (Triton layout: <model>/config.yaml, <model>/<version>/)'),
   instanceCount: z.coerce
     .number()
     .int()
     .positive()
     .optional()
-    .describe('runtime instances per model version, overriding every config\'s instance_count'),
-  device: z.enum(['auto', 'cpu', 'gpu']).optional().describe("device for every model, overriding every config's device"),
+    .describe("runtime instances per model version, overriding every config's instance_count"),
+  device: z
+    .enum(['auto', 'cpu', 'gpu'])
+    .optional()
+    .describe("device for every model, overriding every config's device"),
   strictStartup: z
     .stringbool()
     .default(false)

@@ -2,7 +2,11 @@
  * @sightline/model-server: serves ONNX and TensorFlow.js models over the Open Inference
  * Protocol v2 with dynamic batching.
  */
-export { DynamicBatcher, type DynamicBatcherOptions, type ExecutionObserver } from './batching/dynamic-batcher.js';
+export {
+  DynamicBatcher,
+  type DynamicBatcherOptions,
+  type ExecutionObserver,
+} from './batching/dynamic-batcher.js';
 export {
   DEFAULT_MAX_QUEUE_SIZE,
   DEFAULT_STREAM_MAX_IN_FLIGHT,
@@ -13,5 +17,10 @@ export {
 export { InferenceDataPlane } from './inference/data-plane.js';
 export type { InferCall, InferRequest, InferResponse, RequestedOutput } from './inference/infer-types.js';
 export { runModelServer } from './main.js';
-export { EXTENSIONS, type ModelServerHandle, type ModelServerParts, startModelServer } from './model-server.js';
 export type * from './model/types.js';
+export {
+  EXTENSIONS,
+  type ModelServerHandle,
+  type ModelServerParts,
+  startModelServer,
+} from './model-server.js';

@@ -46,10 +46,15 @@ export interface ModelServerHandle extends RunningService {
 }
 
 /** Starts a model-server: ports bound, models loaded, ready to serve. */
-export async function startModelServer(config: ModelServerConfig, parts: ModelServerParts): Promise<ModelServerHandle> {
+export async function startModelServer(
+  config: ModelServerConfig,
+  parts: ModelServerParts,
+): Promise<ModelServerHandle> {
   const { logger } = parts;
   const registry = parts.registry ?? createMetricsRegistry({ serviceName: SERVICE_NAME });
-  const tracer = parts.tracing?.tracerFor('sightline.model-server') ?? (await import('@opentelemetry/api')).trace.getTracer('sightline.model-server');
+  const tracer =
+    parts.tracing?.tracerFor('sightline.model-server') ??
+    (await import('@opentelemetry/api')).trace.getTracer('sightline.model-server');
   const statistics = new ModelStatistics();
 
   let models: ModelManager | undefined;
@@ -96,7 +101,11 @@ export async function startModelServer(config: ModelServerConfig, parts: ModelSe
     loadRuntime: createRuntimeLoader(),
     schedulerFactory,
     logger,
-    options: { instanceCount: config.instanceCount, device: config.device, strictStartup: config.strictStartup },
+    options: {
+      instanceCount: config.instanceCount,
+      device: config.device,
+      strictStartup: config.strictStartup,
+    },
   });
 
   let started = false;
@@ -121,7 +130,10 @@ export async function startModelServer(config: ModelServerConfig, parts: ModelSe
     serviceNames: ['inference.GRPCInferenceService'],
     register: (server) =>
       registerInferenceService(server, kit, dataPlane, {
-        tensorDecode: { maxTensors: config.maxTensorsPerRequest, maxElementsPerTensor: config.maxElementsPerTensor },
+        tensorDecode: {
+          maxTensors: config.maxTensorsPerRequest,
+          maxElementsPerTensor: config.maxElementsPerTensor,
+        },
         streamMaxInFlight: config.streamMaxInFlight,
       }),
     start: async () => {

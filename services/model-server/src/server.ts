@@ -6,7 +6,7 @@
 import type { Server } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
-import { type CallKit, bidiStream, unary } from '@sightline/service-kit';
+import { bidiStream, type CallKit, unary } from '@sightline/service-kit';
 import {
   type ContentsMode,
   decodeInferInputs,
@@ -27,7 +27,10 @@ export interface AdapterLimits {
   readonly streamMaxInFlight: number;
 }
 
-function decodeRequest(message: inference.ModelInferRequest, limits: Partial<TensorDecodeLimits>): InferRequest {
+function decodeRequest(
+  message: inference.ModelInferRequest,
+  limits: Partial<TensorDecodeLimits>,
+): InferRequest {
   return {
     modelName: message.modelName,
     modelVersion: message.modelVersion,
@@ -92,11 +95,15 @@ function encodeStatistics(s: VersionStatistics): inference.ModelStatistics {
   };
 }
 
-function configOverride(parameters: { [key: string]: inference.ModelRepositoryParameter }): string | undefined {
+function configOverride(parameters: {
+  [key: string]: inference.ModelRepositoryParameter;
+}): string | undefined {
   const config = parameters.config;
   if (config === undefined) return undefined;
   if (config.stringParam === undefined) {
-    throw new InvalidArgumentError('parameters["config"]: must be a string_param holding the model config as JSON');
+    throw new InvalidArgumentError(
+      'parameters["config"]: must be a string_param holding the model config as JSON',
+    );
   }
   return config.stringParam;
 }
@@ -163,10 +170,14 @@ export function registerInferenceService(
     repositoryIndex: unary(kit, m('RepositoryIndex'), async (req: inference.RepositoryIndexRequest) => ({
       models: (await dataPlane.repositoryIndex(req.ready)).map((row) => ({ ...row })),
     })),
-    repositoryModelLoad: unary(kit, m('RepositoryModelLoad'), async (req: inference.RepositoryModelLoadRequest) => {
-      await dataPlane.loadModel(req.modelName, configOverride(req.parameters));
-      return {};
-    }),
+    repositoryModelLoad: unary(
+      kit,
+      m('RepositoryModelLoad'),
+      async (req: inference.RepositoryModelLoadRequest) => {
+        await dataPlane.loadModel(req.modelName, configOverride(req.parameters));
+        return {};
+      },
+    ),
     repositoryModelUnload: unary(
       kit,
       m('RepositoryModelUnload'),

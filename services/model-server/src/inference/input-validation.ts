@@ -32,7 +32,8 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
         `input "${tensor.name}": ${label} has no such input (its inputs: ${names(model.inputs)})`,
       );
     }
-    if (inputs.has(tensor.name)) throw new InvalidArgumentError(`input "${tensor.name}": given more than once`);
+    if (inputs.has(tensor.name))
+      throw new InvalidArgumentError(`input "${tensor.name}": given more than once`);
     checkAgainstSpec(tensor, spec, 'input');
     inputs.set(tensor.name, tensor);
   }

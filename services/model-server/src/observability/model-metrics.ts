@@ -104,7 +104,10 @@ export class ModelMetrics {
       async collect() {
         this.reset();
         for (const v of await loadedVersions()) {
-          this.set({ model: v.name, version: v.version, platform: v.platform, backend: v.backend, device: v.device }, 1);
+          this.set(
+            { model: v.name, version: v.version, platform: v.platform, backend: v.backend, device: v.device },
+            1,
+          );
         }
       },
     });

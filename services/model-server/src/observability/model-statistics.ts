@@ -109,7 +109,12 @@ export class ModelStatistics {
     stats.executionCount += 1;
     let batch = stats.batches.get(execution.batchSize);
     if (!batch) {
-      batch = { batchSize: execution.batchSize, computeInput: zero(), computeInfer: zero(), computeOutput: zero() };
+      batch = {
+        batchSize: execution.batchSize,
+        computeInput: zero(),
+        computeInfer: zero(),
+        computeOutput: zero(),
+      };
       stats.batches.set(execution.batchSize, batch);
     }
     add(batch.computeInput, execution.computeInputNs);
