@@ -4,6 +4,7 @@
  * refused with a sentence saying so.
  */
 import { modelServerConfigSchema, runModelServer } from '@sightline/model-server';
+import { routerConfigSchema, runRouter } from '@sightline/router';
 import type { z } from 'zod';
 
 /** How the CLI starts one service. */
@@ -31,7 +32,25 @@ export const SERVICES: readonly ServeableService[] = [
       `${examples}/models`,
     ],
   },
+  {
+    name: 'router',
+    summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
+    schema: routerConfigSchema,
+    run: (flags) => runRouter(flags),
+    localStackFlags: ({ examples, data }) => [
+      '--grpc-port',
+      '8000',
+      '--http-port',
+      '9000',
+      '--graphs',
+      `${examples}/graphs`,
+      '--default-model-server',
+      '127.0.0.1:8001',
+      '--data-dir',
+      `${data}/router`,
+    ],
+  },
 ];
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
-export const PLANNED_SERVICES = ['router', 'outlier', 'drift', 'metrics', 'explainer'] as const;
+export const PLANNED_SERVICES = ['outlier', 'drift', 'metrics', 'explainer'] as const;

@@ -1,0 +1,113 @@
+/**
+ * The router's settings: the shared server settings plus its own, each settable by flag
+ * (`--graphs`) or environment (`SIGHTLINE_GRAPHS`).
+ */
+import { serverConfigSchema } from '@sightline/service-kit';
+import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
+import { z } from 'zod';
+import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
+import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
+
+/** Default ports of the router (see DESIGN.md). */
+export const ROUTER_PORTS = { grpcPort: 8000, httpPort: 9000 } as const;
+/** Default request budget when neither the client nor the graph sets one, in ms (contract). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Default largest graph document accepted by ApplyGraph/ValidateGraph (contract: 1 MiB). */
+export const DEFAULT_MAX_GRAPH_DOCUMENT_BYTES = 1024 * 1024;
+/** Default events held in memory per sink before spilling to disk. */
+export const DEFAULT_EVENT_QUEUE_CAPACITY = 10_000;
+
+export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
+  graphs: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('directory of graph files (*.yaml, *.yml, *.json) loaded at start'),
+  defaultModelServer: z
+    .string()
+    .default('')
+    .describe('gRPC address of the model-server for model nodes that name no address, and for pass-through'),
+  passThrough: z
+    .stringbool()
+    .default(true)
+    .describe('answer a model name that is no graph by calling that model on --default-model-server'),
+  outlierAddress: z
+    .string()
+    .default('')
+    .describe('gRPC address of the outlier service for detector nodes that name none'),
+  driftAddress: z
+    .string()
+    .default('')
+    .describe('gRPC address of the drift service for detector nodes that name none'),
+  strictGraphs: z
+    .stringbool()
+    .default(false)
+    .describe('refuse to start when any graph file is invalid (default: log it and serve the others)'),
+  requestTimeoutMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_REQUEST_TIMEOUT_MS)
+    .describe('budget of a request without a client deadline or graph timeout_ms, in ms'),
+  maxGraphNodes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_GRAPH_NODES)
+    .describe('most nodes in one graph'),
+  maxGraphDocumentBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_GRAPH_DOCUMENT_BYTES)
+    .describe('largest graph document accepted at runtime, in bytes; larger is RESOURCE_EXHAUSTED'),
+  maxOffPathInFlight: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_OFF_PATH_IN_FLIGHT)
+    .describe('shadow mirror and async detector calls in flight at once; more are dropped and counted'),
+  offPathTimeoutMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_OFF_PATH_TIMEOUT_MS)
+    .describe('deadline of a mirror or async detector call whose node sets no timeout, in ms'),
+  dataDir: z.string().min(1).default('.data/router').describe('directory for the event file store and spill'),
+  events: z.stringbool().default(true).describe('emit one InferenceEvent per request to the event sinks'),
+  eventsFileStore: z
+    .stringbool()
+    .default(true)
+    .describe('keep events in the local file store under --data-dir'),
+  eventsCloudeventsUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('also send events as CloudEvents (binary mode) to this URL'),
+  eventsElasticsearchUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('also index events into Elasticsearch at this URL'),
+  eventQueueCapacity: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_EVENT_QUEUE_CAPACITY)
+    .describe('events held in memory per sink before they spill to disk'),
+  maxTensorsPerRequest: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_TENSORS)
+    .describe('most input tensors in one request'),
+  maxElementsPerTensor: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_ELEMENTS_PER_TENSOR)
+    .describe('most elements in one tensor; more is RESOURCE_EXHAUSTED'),
+});
+
+/** The router's resolved settings. */
+export type RouterConfig = z.output<typeof routerConfigSchema>;

@@ -1,0 +1,642 @@
+/**
+ * Runs a compiled graph. Every node gets a span (a child of the caller's), every upstream
+ * attempt a client span inside it; per node the policy applies: a soft node's failure is
+ * recorded and skipped, each attempt's deadline is min(node timeout, remaining budget),
+ * only the policy's codes (UNAVAILABLE by default) are retried with jittered backoff that
+ * never outlasts the budget, and a circuit breaker per node and address fails fast while
+ * an upstream keeps failing. Shadow mirrors and asynchronous detectors run off the
+ * request's path with their own deadline and a bound on how many are in flight.
+ */
+import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  type ErrorCode,
+  FailedPreconditionError,
+  isSightlineError,
+  SightlineError,
+  UnavailableError,
+} from '@sightline/errors';
+import type { ParameterRecord } from '@sightline/tensor';
+import type { CompiledGraph, CompiledNode } from '../graph/compiled-graph.js';
+import type {
+  DetectorNodeSpec,
+  EnsembleNodeSpec,
+  ModelNodeSpec,
+  SequenceNodeSpec,
+  ShadowNodeSpec,
+  SplitterNodeSpec,
+  SwitchNodeSpec,
+} from '../graph/graph-spec.js';
+import { backoffMs, sleep } from './backoff.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { combine, type MemberOutput } from './combiners.js';
+import { conditionHolds } from './condition.js';
+import type { DetectorClient, DetectorVerdict, ExecutionObserver, ModelInferer } from './ports.js';
+import type { Payload } from './routed-tensor.js';
+import { chooseBranch } from './splitter-choice.js';
+import { applyMapping, mergeTensors } from './tensor-mapping.js';
+
+/** Default most shadow mirrors and async detector calls in flight at once, router-wide. */
+export const DEFAULT_MAX_OFF_PATH_IN_FLIGHT = 256;
+/** Default deadline of a mirror or async detector call whose node sets no timeout, in ms. */
+export const DEFAULT_OFF_PATH_TIMEOUT_MS = 10_000;
+
+/** Status codes that count against a circuit breaker: the upstream's health, not the request's fault. */
+const BREAKER_FAILURE_CODES = new Set<string>([
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'INTERNAL',
+  'RESOURCE_EXHAUSTED',
+]);
+
+/** The answer of a shadow mirror, handed to the event log. */
+export interface MirrorResult {
+  readonly graph: string;
+  readonly shadowNode: string;
+  readonly mirrorNode: string;
+  readonly requestId: string;
+  readonly input: Payload;
+  readonly output?: Payload;
+  readonly path: readonly string[];
+  readonly code: string;
+  readonly errorMessage?: string;
+  readonly totalMs: number;
+  readonly model?: { readonly name: string; readonly version: string };
+}
+
+/** What the executor is built from. */
+export interface GraphExecutorOptions {
+  readonly models: ModelInferer;
+  readonly detectors: DetectorClient;
+  readonly tracer: Tracer;
+  readonly observer: ExecutionObserver;
+  /** Address of model nodes that name none; empty means such nodes fail UNAVAILABLE. */
+  readonly defaultModelAddress: string;
+  readonly detectorAddresses: { readonly outlier: string; readonly drift: string };
+  readonly maxOffPathInFlight?: number;
+  readonly offPathTimeoutMs?: number;
+  /** Receives each mirror's answer (or failure); must not throw. */
+  readonly onMirrorResult?: (result: MirrorResult) => void;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/** One request to run. */
+export interface RunRequest {
+  readonly graph: CompiledGraph;
+  readonly requestId: string;
+  readonly payload: Payload;
+  /** Text request headers by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Epoch ms by which the answer is due. */
+  readonly deadlineMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** What a run produced besides the answer. */
+export interface RunTrail {
+  /** Nodes visited, in order. */
+  readonly path: string[];
+  /** Soft nodes that failed and were skipped. */
+  readonly skipped: string[];
+  readonly nodeMs: Record<string, number>;
+  /** Milliseconds spent waiting on model calls (summed). */
+  modelMs: number;
+  /** The last model that answered. */
+  lastModel?: { readonly name: string; readonly version: string };
+  /** Detector verdicts meant for the response's parameters. */
+  readonly responseParameters: ParameterRecord;
+}
+
+/** The result of a run. */
+export interface RunResult {
+  readonly payload: Payload;
+  readonly trail: RunTrail;
+}
+
+interface Scope {
+  readonly graph: CompiledGraph;
+  readonly requestId: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly deadlineMs: number;
+  readonly signal: AbortSignal;
+  readonly trail: RunTrail;
+}
+
+/** The error code of anything thrown. */
+export function errorCode(error: unknown): ErrorCode {
+  if (isSightlineError(error)) return error.code;
+  if (error instanceof Error && error.name === 'AbortError') return 'CANCELLED';
+  return 'INTERNAL';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function newTrail(): RunTrail {
+  return { path: [], skipped: [], nodeMs: {}, modelMs: 0, responseParameters: {} };
+}
+
+/** Verdict parameters as the contract names them: `sightline.<detector>.is_outlier` etc. */
+export function verdictParameters(detector: string, verdict: DetectorVerdict): ParameterRecord {
+  const p: ParameterRecord = {};
+  const prefix = `sightline.${detector}`;
+  if (verdict.isOutlier !== undefined) p[`${prefix}.is_outlier`] = verdict.isOutlier;
+  if (verdict.score !== undefined) p[`${prefix}.score`] = verdict.score;
+  if (verdict.isDrift !== undefined) p[`${prefix}.is_drift`] = verdict.isDrift;
+  if (verdict.pValue !== undefined) p[`${prefix}.p_val`] = verdict.pValue;
+  return p;
+}
+
+/** Runs graphs; one per router, shared by every request. */
+export class GraphExecutor {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private offPathInFlight = 0;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly maxOffPath: number;
+  private readonly offPathTimeoutMs: number;
+
+  constructor(private readonly options: GraphExecutorOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.maxOffPath = options.maxOffPathInFlight ?? DEFAULT_MAX_OFF_PATH_IN_FLIGHT;
+    this.offPathTimeoutMs = options.offPathTimeoutMs ?? DEFAULT_OFF_PATH_TIMEOUT_MS;
+  }
+
+  /** Mirror and async detector calls running now. */
+  get offPathCalls(): number {
+    return this.offPathInFlight;
+  }
+
+  /**
+   * Runs `request.graph` from its root. A failing root fails the run even when soft: there
+   * is nothing else to answer with.
+   */
+  async run(request: RunRequest): Promise<RunResult> {
+    const trail = newTrail();
+    const scope: Scope = { ...request, trail };
+    const payload = await this.runNode(request.graph.root, request.payload, scope, false);
+    return { payload: payload!, trail };
+  }
+
+  private async runNode(
+    node: CompiledNode,
+    input: Payload,
+    scope: Scope,
+    maySkip = true,
+  ): Promise<Payload | undefined> {
+    const graphName = scope.graph.spec.name;
+    scope.trail.path.push(node.name);
+    const startMs = this.now();
+    const deadlineMs =
+      node.policy.timeoutMs > 0 && node.body.kind !== 'model' && node.body.kind !== 'detector'
+        ? Math.min(scope.deadlineMs, startMs + node.policy.timeoutMs)
+        : scope.deadlineMs;
+    const inner: Scope = deadlineMs === scope.deadlineMs ? scope : { ...scope, deadlineMs };
+    return this.options.tracer.startActiveSpan(
+      `graph.node ${node.name}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'sightline.graph': graphName,
+          'sightline.node': node.name,
+          'sightline.node.kind': node.body.kind,
+          'sightline.node.dependency': node.policy.dependency,
+        },
+      },
+      async (span) => {
+        let code = 'OK';
+        try {
+          return await this.execute(node, input, inner, span);
+        } catch (error) {
+          code = errorCode(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+          span.setAttribute('sightline.status_code', code);
+          if (maySkip && node.policy.dependency === 'soft' && code !== 'CANCELLED') {
+            scope.trail.skipped.push(node.name);
+            span.addEvent('sightline.node.skipped', {
+              'sightline.status_code': code,
+              'sightline.reason': errorMessage(error),
+            });
+            return undefined;
+          }
+          throw error;
+        } finally {
+          const elapsed = this.now() - startMs;
+          scope.trail.nodeMs[node.name] = (scope.trail.nodeMs[node.name] ?? 0) + elapsed;
+          this.options.observer.nodeFinished(graphName, node.name, node.body.kind, code, elapsed / 1000);
+          span.end();
+        }
+      },
+    );
+  }
+
+  private execute(
+    node: CompiledNode,
+    input: Payload,
+    scope: Scope,
+    span: Span,
+  ): Promise<Payload | undefined> {
+    switch (node.body.kind) {
+      case 'model':
+        return this.runModel(node, node.body, input, scope);
+      case 'sequence':
+        return this.runSequence(node.body, input, scope);
+      case 'switch':
+        return this.runSwitch(node, node.body, input, scope, span);
+      case 'ensemble':
+        return this.runEnsemble(node, node.body, input, scope);
+      case 'splitter':
+        return this.runSplitter(node.body, input, scope, span);
+      case 'shadow':
+        return this.runShadow(node, node.body, input, scope);
+      case 'detector':
+        return this.runDetector(node, node.body, input, scope);
+    }
+  }
+
+  private child(scope: Scope, name: string): CompiledNode {
+    const node = scope.graph.nodes.get(name);
+    if (!node)
+      throw new FailedPreconditionError(`graph "${scope.graph.spec.name}": node "${name}" does not exist`);
+    return node;
+  }
+
+  private async runModel(
+    node: CompiledNode,
+    body: ModelNodeSpec,
+    input: Payload,
+    scope: Scope,
+  ): Promise<Payload> {
+    const address = body.address || this.options.defaultModelAddress;
+    if (address === '') {
+      throw new UnavailableError(
+        `node "${node.name}": names no address and the router has no --default-model-server`,
+      );
+    }
+    const target = { address, modelName: body.modelName, modelVersion: body.modelVersion };
+    const parameters = { ...body.parameters, ...input.parameters };
+    const started = this.now();
+    const answer = await this.callWithPolicy(
+      node,
+      address,
+      `model "${body.modelName}"`,
+      'inference.GRPCInferenceService/ModelInfer',
+      scope,
+      (deadlineMs, signal) =>
+        this.options.models.infer(
+          target,
+          { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs },
+          { deadlineMs, signal },
+        ),
+    );
+    scope.trail.modelMs += this.now() - started;
+    scope.trail.lastModel = { name: answer.modelName || body.modelName, version: answer.modelVersion };
+    return { tensors: answer.tensors, parameters: input.parameters };
+  }
+
+  private async runSequence(body: SequenceNodeSpec, input: Payload, scope: Scope): Promise<Payload> {
+    let previous = input;
+    for (const step of body.steps) {
+      const source =
+        step.input === 'request'
+          ? input.tensors
+          : step.input === 'merged'
+            ? mergeTensors(input.tensors, previous.tensors)
+            : previous.tensors;
+      const stepInput: Payload = {
+        tensors: applyMapping(source, step.mapping, step.node),
+        parameters: previous.parameters,
+      };
+      const output = await this.runNode(this.child(scope, step.node), stepInput, scope);
+      // A skipped soft step hands its input on unchanged.
+      previous = output ?? stepInput;
+    }
+    return previous;
+  }
+
+  private runSwitch(
+    node: CompiledNode,
+    body: SwitchNodeSpec,
+    input: Payload,
+    scope: Scope,
+    span: Span,
+  ): Promise<Payload | undefined> {
+    const index = body.cases.findIndex(
+      (c) => c.condition !== undefined && conditionHolds(c.condition, input, scope.headers),
+    );
+    const target = index >= 0 ? body.cases[index]!.node : body.defaultNode;
+    if (target === '') {
+      throw new FailedPreconditionError(`node "${node.name}": no case matched and no default is set`);
+    }
+    span.setAttribute('sightline.switch.case', index >= 0 ? index : 'default');
+    return this.runNode(this.child(scope, target), input, scope);
+  }
+
+  private async runEnsemble(
+    node: CompiledNode,
+    body: EnsembleNodeSpec,
+    input: Payload,
+    scope: Scope,
+  ): Promise<Payload> {
+    const settled = await Promise.allSettled(
+      body.members.map((m) => this.runNode(this.child(scope, m.node), input, scope)),
+    );
+    const answered: MemberOutput[] = [];
+    let firstError: unknown;
+    settled.forEach((s, i) => {
+      const member = body.members[i]!;
+      if (s.status === 'fulfilled' && s.value)
+        answered.push({ member: member.node, weight: member.weight, tensors: s.value.tensors });
+      else if (s.status === 'rejected') firstError ??= s.reason;
+    });
+    const enough =
+      body.minMembers > 0
+        ? answered.length >= body.minMembers
+        : firstError === undefined && answered.length > 0;
+    if (!enough) {
+      if (firstError !== undefined) throw firstError;
+      throw new UnavailableError(
+        `node "${node.name}": ${answered.length} of ${body.members.length} members answered; ${Math.max(1, body.minMembers)} needed`,
+      );
+    }
+    if (body.combiner === 'model') {
+      const tensors = answered.flatMap((a) => a.tensors.map((t) => t.renamed(`${a.member}.${t.name}`)));
+      const output = await this.runNode(
+        this.child(scope, body.combinerNode),
+        { tensors, parameters: input.parameters },
+        scope,
+        false,
+      );
+      return output!;
+    }
+    const tensors = combine(node.name, body.combiner ?? 'mean', answered, {
+      tensors: body.tensors,
+      concatAxis: body.concatAxis,
+    });
+    return { tensors, parameters: input.parameters };
+  }
+
+  private runSplitter(
+    body: SplitterNodeSpec,
+    input: Payload,
+    scope: Scope,
+    span: Span,
+  ): Promise<Payload | undefined> {
+    let key: string | undefined;
+    const sticky = body.stickyKey;
+    if (sticky && 'parameter' in sticky) {
+      const value = input.parameters[sticky.parameter];
+      key = value === undefined ? undefined : String(value);
+    } else if (sticky) key = scope.headers[sticky.header];
+    const branch = chooseBranch(body.branches, key, this.random);
+    span.setAttribute('sightline.splitter.branch', branch.node);
+    span.setAttribute('sightline.splitter.sticky', key !== undefined);
+    return this.runNode(this.child(scope, branch.node), input, scope);
+  }
+
+  private async runShadow(
+    node: CompiledNode,
+    body: ShadowNodeSpec,
+    input: Payload,
+    scope: Scope,
+  ): Promise<Payload | undefined> {
+    // The primary's call starts first, so mirrors never delay it.
+    const primary = this.runNode(this.child(scope, body.primary), input, scope);
+    for (const mirror of body.mirrors) {
+      if (body.sampleRate < 1 && this.random() >= body.sampleRate) continue;
+      this.startMirror(node, this.child(scope, mirror), input, scope);
+    }
+    return primary;
+  }
+
+  private startMirror(shadow: CompiledNode, mirror: CompiledNode, input: Payload, scope: Scope): void {
+    const graphName = scope.graph.spec.name;
+    if (this.offPathInFlight >= this.maxOffPath) {
+      this.options.observer.offPathDropped(graphName, mirror.name);
+      trace.getActiveSpan()?.addEvent('sightline.mirror.dropped', { 'sightline.node': mirror.name });
+      return;
+    }
+    this.offPathInFlight += 1;
+    const started = this.now();
+    const controller = new AbortController();
+    const trail = newTrail();
+    const mirrorScope: Scope = {
+      graph: scope.graph,
+      requestId: scope.requestId,
+      headers: scope.headers,
+      deadlineMs: started + (mirror.policy.timeoutMs || this.offPathTimeoutMs),
+      signal: controller.signal,
+      trail,
+    };
+    const finish = (output: Payload | undefined, error: unknown) => {
+      this.offPathInFlight -= 1;
+      try {
+        this.options.onMirrorResult?.({
+          graph: graphName,
+          shadowNode: shadow.name,
+          mirrorNode: mirror.name,
+          requestId: scope.requestId,
+          input,
+          ...(output ? { output } : {}),
+          path: trail.path,
+          code: error === undefined ? 'OK' : errorCode(error),
+          ...(error === undefined ? {} : { errorMessage: errorMessage(error) }),
+          totalMs: this.now() - started,
+          ...(trail.lastModel ? { model: trail.lastModel } : {}),
+        });
+      } catch {
+        // The event log must not turn a mirror's answer into a failure anywhere.
+      }
+    };
+    // Deferred so the mirror's work starts after the primary's call went out.
+    setImmediate(() => {
+      this.runNode(mirror, input, mirrorScope, false).then(
+        (output) => finish(output, undefined),
+        (error: unknown) => finish(undefined, error),
+      );
+    });
+  }
+
+  private async runDetector(
+    node: CompiledNode,
+    body: DetectorNodeSpec,
+    input: Payload,
+    scope: Scope,
+  ): Promise<Payload> {
+    const kind = body.detectorKind ?? 'outlier';
+    const address = body.address || this.options.detectorAddresses[kind];
+    const selected =
+      body.tensors.length === 0 ? input.tensors : input.tensors.filter((t) => body.tensors.includes(t.name));
+    const call = (deadlineMs: number, signal: AbortSignal) =>
+      this.options.detectors.predict(
+        {
+          kind,
+          address,
+          detector: body.detector,
+          tensors: selected.map((t) => t.tensor()),
+          requestId: scope.requestId,
+        },
+        { deadlineMs, signal },
+      );
+    const method =
+      kind === 'outlier'
+        ? 'sightline.outlier.v1.OutlierService/Predict'
+        : 'sightline.drift.v1.DriftService/Predict';
+    if (address === '') {
+      throw new UnavailableError(
+        `node "${node.name}": names no address and the router has no default ${kind} address`,
+      );
+    }
+    if (body.mode === 'async') {
+      this.startAsyncDetector(node, address, method, scope, call);
+      return input;
+    }
+    const verdict = await this.callWithPolicy(
+      node,
+      address,
+      `${kind} detector "${body.detector}"`,
+      method,
+      scope,
+      call,
+    );
+    const parameters = verdictParameters(body.detector, verdict);
+    if (body.addVerdictToResponse) Object.assign(scope.trail.responseParameters, parameters);
+    return { tensors: input.tensors, parameters: { ...input.parameters, ...parameters } };
+  }
+
+  private startAsyncDetector(
+    node: CompiledNode,
+    address: string,
+    method: string,
+    scope: Scope,
+    call: (deadlineMs: number, signal: AbortSignal) => Promise<DetectorVerdict>,
+  ): void {
+    if (this.offPathInFlight >= this.maxOffPath) {
+      this.options.observer.offPathDropped(scope.graph.spec.name, node.name);
+      trace.getActiveSpan()?.addEvent('sightline.detector.dropped', { 'sightline.node': node.name });
+      return;
+    }
+    this.offPathInFlight += 1;
+    const controller = new AbortController();
+    const offPath: Scope = {
+      ...scope,
+      deadlineMs: this.now() + (node.policy.timeoutMs || this.offPathTimeoutMs),
+      signal: controller.signal,
+      trail: newTrail(),
+    };
+    const label = `detector at ${address}`;
+    setImmediate(() => {
+      this.callWithPolicy(node, address, label, method, offPath, call)
+        .catch(() => {
+          // Asynchronous detectors are off the answer's path: their failure shows in the span and metrics only.
+        })
+        .finally(() => {
+          this.offPathInFlight -= 1;
+        });
+    });
+  }
+
+  private breakerFor(graph: string, node: CompiledNode, address: string): CircuitBreaker {
+    const key = `${graph}\u0000${node.name}\u0000${address}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(
+        node.policy.circuitBreaker,
+        (state) => {
+          this.options.observer.breakerChanged(graph, node.name, address, state);
+          trace.getActiveSpan()?.addEvent('sightline.circuit_breaker', {
+            'sightline.breaker.state': state,
+            'server.address': address,
+          });
+        },
+        this.now,
+      );
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  /**
+   * One upstream call under the node's policy: attempt deadlines, retries on the policy's
+   * codes with backoff inside the budget, and the circuit breaker. Errors name the node,
+   * the target and the attempts.
+   */
+  private async callWithPolicy<T>(
+    node: CompiledNode,
+    address: string,
+    targetLabel: string,
+    method: string,
+    scope: Scope,
+    call: (deadlineMs: number, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const graph = scope.graph.spec.name;
+    const { retry, timeoutMs } = node.policy;
+    const breaker = this.breakerFor(graph, node, address);
+    const nodeSpan = trace.getActiveSpan();
+    const where = `node "${node.name}" (${targetLabel} at ${address})`;
+    for (let attempt = 1; ; attempt++) {
+      if (scope.signal.aborted) throw new CancelledError(`${where}: the caller cancelled`);
+      const now = this.now();
+      if (now >= scope.deadlineMs) {
+        throw new DeadlineExceededError(
+          `${where}: deadline exceeded ${attempt === 1 ? 'before the call' : `after ${attempt - 1} attempt${attempt > 2 ? 's' : ''}`}; no further upstream was called`,
+        );
+      }
+      if (!breaker.allow()) {
+        throw new UnavailableError(
+          `${where}: circuit breaker open after repeated failures; next trial in ${breaker.retryAfterMs()} ms`,
+        );
+      }
+      const attemptDeadline = timeoutMs > 0 ? Math.min(scope.deadlineMs, now + timeoutMs) : scope.deadlineMs;
+      const span = this.options.tracer.startSpan(method, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.service': method.split('/')[0]!,
+          'rpc.method': method.split('/')[1]!,
+          'server.address': address,
+          'sightline.node': node.name,
+          'sightline.attempt': attempt,
+          'sightline.deadline_ms': attemptDeadline - now,
+        },
+      });
+      try {
+        const result = await context.with(trace.setSpan(context.active(), span), () =>
+          call(attemptDeadline, scope.signal),
+        );
+        breaker.success();
+        span.end();
+        return result;
+      } catch (error) {
+        const code = errorCode(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        span.setAttribute('sightline.status_code', code);
+        span.end();
+        if (BREAKER_FAILURE_CODES.has(code)) breaker.failure();
+        const retryable = retry.retryableCodes.includes(code) && code !== 'DEADLINE_EXCEEDED';
+        const delay = backoffMs(retry, attempt, this.random);
+        if (retryable && attempt < retry.maxAttempts && this.now() + delay < scope.deadlineMs) {
+          nodeSpan?.addEvent('sightline.retry', {
+            'sightline.attempt': attempt,
+            'sightline.status_code': code,
+            'sightline.backoff_ms': Math.round(delay),
+          });
+          this.options.observer.retried(graph, node.name, code);
+          try {
+            await sleep(delay, scope.signal);
+          } catch {
+            throw new CancelledError(`${where}: the caller cancelled during retry backoff`);
+          }
+          continue;
+        }
+        const attempts = attempt > 1 ? ` after ${attempt} attempts` : '';
+        const cause = isSightlineError(error) ? error.message : errorMessage(error);
+        throw new SightlineError(code, `${where}: ${code}${attempts}: ${cause}`, { cause: error });
+      }
+    }
+  }
+}

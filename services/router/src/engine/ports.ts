@@ -1,0 +1,84 @@
+/**
+ * What the engine needs from the outside, as small interfaces: the gRPC adapters in
+ * src/upstream/ implement them, tests pass in-process implementations.
+ */
+import type { ParameterRecord, Tensor } from '@sightline/tensor';
+import type { RoutedTensor } from './routed-tensor.js';
+
+/** Where a model lives. */
+export interface ModelTarget {
+  readonly address: string;
+  readonly modelName: string;
+  readonly modelVersion: string;
+}
+
+/** Per-call limits: the absolute deadline and the caller's cancellation. */
+export interface CallOptions {
+  /** Epoch milliseconds. */
+  readonly deadlineMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** One model call's request. */
+export interface ModelCall {
+  readonly id: string;
+  readonly tensors: readonly RoutedTensor[];
+  readonly parameters: Readonly<ParameterRecord>;
+  /** Outputs to ask for; empty asks for all. */
+  readonly outputs: readonly string[];
+}
+
+/** One model call's answer. */
+export interface ModelAnswer {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly tensors: readonly RoutedTensor[];
+  readonly parameters: Readonly<ParameterRecord>;
+}
+
+/**
+ * Calls models over the Open Inference Protocol. Failures are SightlineErrors carrying the
+ * upstream's status code (UNAVAILABLE for a down server, DEADLINE_EXCEEDED past the deadline).
+ */
+export interface ModelInferer {
+  infer(target: ModelTarget, call: ModelCall, options: CallOptions): Promise<ModelAnswer>;
+}
+
+/** A detector's verdict, reduced to what a graph can use. */
+export interface DetectorVerdict {
+  /** Outlier detectors: whether any row is an outlier. */
+  readonly isOutlier?: boolean;
+  /** Outlier detectors: the highest instance score. */
+  readonly score?: number;
+  /** Drift detectors: whether the batch drifts. */
+  readonly isDrift?: boolean;
+  /** Drift detectors: the p-value when the detector gives one. */
+  readonly pValue?: number;
+}
+
+/** One detector call. */
+export interface DetectorCall {
+  readonly kind: 'outlier' | 'drift';
+  readonly address: string;
+  readonly detector: string;
+  readonly tensors: readonly Tensor[];
+  readonly requestId: string;
+}
+
+/** Calls outlier and drift services (their `Predict` RPC). */
+export interface DetectorClient {
+  predict(call: DetectorCall, options: CallOptions): Promise<DetectorVerdict>;
+}
+
+/** Circuit breaker states, with the gauge values the metrics export. */
+export const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+export type BreakerState = keyof typeof BREAKER_STATE_VALUE;
+
+/** Receives what happened while a graph ran (metrics implement it). */
+export interface ExecutionObserver {
+  nodeFinished(graph: string, node: string, kind: string, code: string, seconds: number): void;
+  retried(graph: string, node: string, code: string): void;
+  breakerChanged(graph: string, node: string, address: string, state: BreakerState): void;
+  /** A mirror or async detector call was dropped because too many were in flight. */
+  offPathDropped(graph: string, node: string): void;
+}

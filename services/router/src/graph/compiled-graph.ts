@@ -1,0 +1,137 @@
+/**
+ * A validated graph made ready to run: nodes by name with their effective policies, and
+ * the graph's tensor signature where the spec declares it. Built once per apply.
+ */
+import type { GraphSpec, NodeBody, TensorSignature } from './graph-spec.js';
+import { type ResolvedPolicy, resolvePolicy } from './node-policy.js';
+
+/** A node ready to run. */
+export interface CompiledNode {
+  readonly name: string;
+  readonly body: NodeBody;
+  readonly policy: ResolvedPolicy;
+}
+
+/** A graph ready to run. */
+export interface CompiledGraph {
+  readonly spec: GraphSpec;
+  readonly root: CompiledNode;
+  readonly nodes: ReadonlyMap<string, CompiledNode>;
+  /** The graph's inputs as declared by the node requests enter first; undefined when unknown. */
+  readonly inputs?: readonly TensorSignature[];
+  /** The graph's outputs as declared by the node that answers last; undefined when unknown. */
+  readonly outputs?: readonly TensorSignature[];
+  /** The model node requests reach first (following first branches), for metadata from upstream. */
+  readonly entryModel?: CompiledNode;
+  /** The model node whose outputs are the answer, where one model decides the shape. */
+  readonly exitModel?: CompiledNode;
+}
+
+/** Follows first branches (or last steps, for `exit`) down to a model node. */
+function edgeModel(
+  nodes: ReadonlyMap<string, CompiledNode>,
+  name: string,
+  side: 'entry' | 'exit',
+  depth = 0,
+): CompiledNode | undefined {
+  const node = nodes.get(name);
+  if (!node || depth > nodes.size) return undefined;
+  const body = node.body;
+  const next = (n: string | undefined) =>
+    n === undefined ? undefined : edgeModel(nodes, n, side, depth + 1);
+  switch (body.kind) {
+    case 'model':
+      return node;
+    case 'sequence': {
+      if (side === 'entry') return body.steps[0]?.mapping ? undefined : next(body.steps[0]?.node);
+      return next(body.steps[body.steps.length - 1]?.node);
+    }
+    case 'shadow':
+      return next(body.primary);
+    case 'switch':
+      return next(body.cases[0]?.node ?? body.defaultNode);
+    case 'splitter':
+      return next(body.branches[0]?.node);
+    case 'ensemble':
+      return side === 'entry' || body.combiner === 'mean' || body.combiner === 'weighted_mean'
+        ? next(body.members[0]?.node)
+        : undefined;
+    case 'detector':
+      return undefined;
+  }
+}
+
+function signature(
+  nodes: ReadonlyMap<string, CompiledNode>,
+  name: string,
+  side: 'inputs' | 'outputs',
+  depth = 0,
+): readonly TensorSignature[] | undefined {
+  const body = nodes.get(name)?.body;
+  if (!body || depth > nodes.size) return undefined;
+  switch (body.kind) {
+    case 'model': {
+      const declared = side === 'inputs' ? body.declaredInputs : body.declaredOutputs;
+      if (declared.length === 0) return undefined;
+      return side === 'outputs' && body.outputs.length > 0
+        ? declared.filter((t) => body.outputs.includes(t.name))
+        : declared;
+    }
+    case 'sequence': {
+      const step = side === 'inputs' ? body.steps[0] : body.steps[body.steps.length - 1];
+      if (!step || (side === 'inputs' && step.mapping)) return undefined;
+      return signature(nodes, step.node, side, depth + 1);
+    }
+    case 'shadow':
+      return signature(nodes, body.primary, side, depth + 1);
+    case 'splitter':
+    case 'switch':
+    case 'ensemble': {
+      // Inputs are shared by every branch; outputs only when a combiner keeps the members' shape.
+      const first =
+        body.kind === 'splitter'
+          ? body.branches[0]?.node
+          : body.kind === 'switch'
+            ? body.cases[0]?.node
+            : body.members[0]?.node;
+      if (first === undefined) return undefined;
+      if (
+        side === 'outputs' &&
+        body.kind === 'ensemble' &&
+        body.combiner !== 'mean' &&
+        body.combiner !== 'weighted_mean'
+      )
+        return undefined;
+      return signature(nodes, first, side, depth + 1);
+    }
+    case 'detector':
+      return undefined;
+  }
+}
+
+/** Compiles a graph that passed validation. */
+export function compileGraph(spec: GraphSpec): CompiledGraph {
+  const nodes = new Map<string, CompiledNode>();
+  for (const node of spec.nodes) {
+    if (!node.body) continue;
+    nodes.set(
+      node.name,
+      Object.freeze({ name: node.name, body: node.body, policy: resolvePolicy(node.policy, spec.defaults) }),
+    );
+  }
+  const root = nodes.get(spec.root);
+  if (!root) throw new Error(`graph "${spec.name}": root "${spec.root}" missing after validation`);
+  const inputs = signature(nodes, spec.root, 'inputs');
+  const outputs = signature(nodes, spec.root, 'outputs');
+  const entryModel = edgeModel(nodes, spec.root, 'entry');
+  const exitModel = edgeModel(nodes, spec.root, 'exit');
+  return Object.freeze({
+    spec,
+    root,
+    nodes,
+    ...(inputs ? { inputs } : {}),
+    ...(outputs ? { outputs } : {}),
+    ...(entryModel ? { entryModel } : {}),
+    ...(exitModel ? { exitModel } : {}),
+  });
+}

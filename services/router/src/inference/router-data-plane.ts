@@ -1,0 +1,354 @@
+/**
+ * The router's inference façade, transport-free: ModelInfer where the model name names a
+ * graph (or, with pass-through on, a model on the default model-server), readiness and
+ * metadata for graphs, and one InferenceEvent per request. The gRPC adapter only converts
+ * messages around these calls.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, isSightlineError, NotFoundError } from '@sightline/errors';
+import type { ParameterRecord } from '@sightline/tensor';
+import { errorCode, type GraphExecutor, type MirrorResult, type RunTrail } from '../engine/graph-executor.js';
+import type { CallOptions, ModelTarget } from '../engine/ports.js';
+import type { RoutedTensor } from '../engine/routed-tensor.js';
+import type { RequestEventLog } from '../events/inference-event-builder.js';
+import { type CompiledGraph, compileGraph } from '../graph/compiled-graph.js';
+import type { GraphRegistry } from '../graph/graph-registry.js';
+import type { TensorSignature } from '../graph/graph-spec.js';
+
+/** Response parameter carrying the request's trace id. */
+export const TRACE_ID_PARAMETER = 'sightline.trace_id';
+/** Response parameter carrying the nodes visited, comma-separated, in order. */
+export const PATH_PARAMETER = 'sightline.path';
+/** Response parameter carrying the soft nodes skipped, comma-separated. */
+export const SKIPPED_PARAMETER = 'sightline.skipped';
+/** The platform a graph reports in ModelMetadata. */
+export const GRAPH_PLATFORM = 'sightline_graph';
+
+/** A ModelInfer request in domain terms. */
+export interface RouterInferRequest {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id: string;
+  readonly parameters: Readonly<ParameterRecord>;
+  readonly tensors: readonly RoutedTensor[];
+  /** Requested outputs; empty returns all. */
+  readonly outputs: readonly string[];
+}
+
+/** A ModelInfer answer in domain terms. */
+export interface RouterInferResponse {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id: string;
+  readonly tensors: readonly RoutedTensor[];
+  readonly parameters: ParameterRecord;
+}
+
+/** What the data plane knows of the call. */
+export interface RouterCall {
+  /** The caller's deadline, epoch ms; undefined when none was set. */
+  readonly deadlineMs: number | undefined;
+  readonly signal: AbortSignal;
+  /** Text request headers by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The request's trace id (32 hex digits), empty when not traced. */
+  readonly traceId: string;
+  /** The `traceparent` of the router's server span, for the event. */
+  readonly traceparent?: string;
+}
+
+/** Model metadata as the OIP reports it. */
+export interface RouterModelMetadata {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly platform: string;
+  readonly inputs: readonly TensorSignature[];
+  readonly outputs: readonly TensorSignature[];
+}
+
+/** Upstream model lookups the data plane needs for pass-through and graph metadata. */
+export interface ModelDirectory {
+  modelReady(target: ModelTarget, options: CallOptions): Promise<boolean>;
+  modelMetadata(target: ModelTarget, options: CallOptions): Promise<RouterModelMetadata>;
+}
+
+/** Settings of the data plane. */
+export interface RouterDataPlaneOptions {
+  readonly graphs: GraphRegistry;
+  readonly executor: GraphExecutor;
+  readonly events: RequestEventLog;
+  readonly directory: ModelDirectory;
+  /** Budget of a request whose client set no deadline and whose graph sets no timeout, in ms. */
+  readonly defaultTimeoutMs: number;
+  /** Address of the default model-server; pass-through goes there. */
+  readonly defaultModelAddress: string;
+  /** Whether a name that is no graph is passed through to the default model-server. */
+  readonly passThrough: boolean;
+  readonly identity: {
+    readonly name: string;
+    readonly version: string;
+    readonly extensions: readonly string[];
+  };
+  readonly isReady: () => boolean;
+  /** Receives each request's graph name, status code and duration in seconds (metrics). */
+  readonly observeRequest?: (graph: string, code: string, seconds: number) => void;
+  readonly now?: () => number;
+}
+
+const PASS_THROUGH_NODE = 'model';
+
+/** The router's inference data plane. */
+export class RouterDataPlane {
+  private readonly passThroughGraphs = new Map<string, CompiledGraph>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: RouterDataPlaneOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  live(): boolean {
+    return true;
+  }
+
+  ready(): boolean {
+    return this.options.isReady();
+  }
+
+  serverMetadata(): { name: string; version: string; extensions: readonly string[] } {
+    return { ...this.options.identity };
+  }
+
+  private passThroughGraph(name: string, version: string): CompiledGraph | undefined {
+    if (!this.options.passThrough || this.options.defaultModelAddress === '' || name === '') return undefined;
+    const key = `${name}\u0000${version}`;
+    let graph = this.passThroughGraphs.get(key);
+    if (!graph) {
+      graph = compileGraph({
+        name,
+        description: 'pass-through to the default model-server',
+        root: PASS_THROUGH_NODE,
+        timeoutMs: 0,
+        defaults: {},
+        labels: {},
+        nodes: [
+          {
+            name: PASS_THROUGH_NODE,
+            policy: {},
+            body: {
+              kind: 'model',
+              address: '',
+              modelName: name,
+              modelVersion: version,
+              outputs: [],
+              parameters: {},
+              declaredInputs: [],
+              declaredOutputs: [],
+            },
+          },
+        ],
+      });
+      this.passThroughGraphs.set(key, graph);
+    }
+    return graph;
+  }
+
+  private resolve(
+    name: string,
+    version: string,
+  ): { graph: CompiledGraph; generation: string; passThrough: boolean } {
+    if (name === '') throw new InvalidArgumentError('model_name: must name a graph or a model');
+    const stored = this.options.graphs.find(name);
+    if (stored) return { graph: stored.compiled, generation: String(stored.generation), passThrough: false };
+    const graph = this.passThroughGraph(name, version);
+    if (graph) return { graph, generation: version, passThrough: true };
+    throw new NotFoundError(`graph "${name}" not found`);
+  }
+
+  /** Runs the named graph on the request. */
+  async infer(request: RouterInferRequest, call: RouterCall): Promise<RouterInferResponse> {
+    const t0 = process.hrtime.bigint();
+    let code = 'OK';
+    try {
+      return await this.run(request, call);
+    } catch (error) {
+      code = errorCode(error);
+      throw error;
+    } finally {
+      this.options.observeRequest?.(request.modelName, code, Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+
+  private async run(request: RouterInferRequest, call: RouterCall): Promise<RouterInferResponse> {
+    const started = this.now();
+    const requestId = request.id || randomUUID();
+    let trail: RunTrail | undefined;
+    let graphName = request.modelName;
+    try {
+      const { graph, generation, passThrough } = this.resolve(request.modelName, request.modelVersion);
+      graphName = passThrough ? '' : graph.spec.name;
+      const budgetMs = graph.spec.timeoutMs || this.options.defaultTimeoutMs;
+      const deadlineMs = call.deadlineMs ?? started + budgetMs;
+      let result: Awaited<ReturnType<GraphExecutor['run']>>;
+      try {
+        result = await this.options.executor.run({
+          graph,
+          requestId,
+          payload: { tensors: request.tensors, parameters: request.parameters },
+          headers: call.headers,
+          deadlineMs,
+          signal: call.signal,
+        });
+      } catch (error) {
+        if (passThrough && errorCode(error) === 'NOT_FOUND') {
+          throw new NotFoundError(
+            `graph "${request.modelName}" not found, and the default model-server at ${this.options.defaultModelAddress} has no such model: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      trail = result.trail;
+      const wanted = request.outputs;
+      const tensors =
+        wanted.length === 0
+          ? result.payload.tensors
+          : result.payload.tensors.filter((t) => wanted.includes(t.name));
+      const missing = wanted.filter((n) => !tensors.some((t) => t.name === n));
+      if (missing.length > 0) {
+        throw new InvalidArgumentError(
+          `requested output "${missing[0]}" is not produced by graph "${request.modelName}"; it produces ${result.payload.tensors.map((t) => `"${t.name}"`).join(', ')}`,
+        );
+      }
+      const parameters: ParameterRecord = {
+        ...trail.responseParameters,
+        [PATH_PARAMETER]: trail.path.join(','),
+      };
+      if (call.traceId !== '') parameters[TRACE_ID_PARAMETER] = call.traceId;
+      if (trail.skipped.length > 0) parameters[SKIPPED_PARAMETER] = trail.skipped.join(',');
+      const response: RouterInferResponse = {
+        modelName: passThrough ? (trail.lastModel?.name ?? request.modelName) : graph.spec.name,
+        modelVersion: passThrough ? (trail.lastModel?.version ?? '') : generation,
+        id: request.id,
+        tensors,
+        parameters,
+      };
+      const finishedTrail = trail;
+      this.options.events.record(() => ({
+        requestId,
+        graph: graphName,
+        nodePath: passThrough ? [] : finishedTrail.path,
+        modelName: finishedTrail.lastModel?.name ?? '',
+        modelVersion: finishedTrail.lastModel?.version ?? '',
+        inputs: request.tensors,
+        outputs: tensors,
+        requestParameters: request.parameters,
+        responseParameters: parameters,
+        totalMs: this.now() - started,
+        modelMs: finishedTrail.modelMs,
+        nodeMs: finishedTrail.nodeMs,
+        statusCode: 'OK',
+        ...(call.traceparent ? { traceparent: call.traceparent } : {}),
+      }));
+      return response;
+    } catch (error) {
+      const failedTrail = trail;
+      this.options.events.record(() => ({
+        requestId,
+        graph: graphName,
+        nodePath: failedTrail?.path ?? [],
+        modelName: failedTrail?.lastModel?.name ?? '',
+        modelVersion: failedTrail?.lastModel?.version ?? '',
+        inputs: request.tensors,
+        outputs: [],
+        requestParameters: request.parameters,
+        responseParameters: {},
+        totalMs: this.now() - started,
+        modelMs: failedTrail?.modelMs ?? 0,
+        nodeMs: failedTrail?.nodeMs ?? {},
+        statusCode: errorCode(error),
+        errorMessage: isSightlineError(error) ? error.message : 'internal error',
+        ...(call.traceparent ? { traceparent: call.traceparent } : {}),
+      }));
+      throw error;
+    }
+  }
+
+  /** Logs a shadow mirror's answer as its own event (same request id, the mirror's path). */
+  recordMirror(result: MirrorResult): void {
+    this.options.events.record(() => ({
+      requestId: result.requestId,
+      graph: result.graph,
+      nodePath: [result.shadowNode, ...result.path],
+      modelName: result.model?.name ?? '',
+      modelVersion: result.model?.version ?? '',
+      inputs: result.input.tensors,
+      outputs: result.output?.tensors ?? [],
+      requestParameters: result.input.parameters,
+      responseParameters: { 'sightline.shadow': true },
+      totalMs: result.totalMs,
+      modelMs: 0,
+      nodeMs: {},
+      statusCode: result.code,
+      ...(result.errorMessage !== undefined ? { errorMessage: result.errorMessage } : {}),
+    }));
+  }
+
+  /** Whether the graph (or passed-through model) is ready. */
+  async modelReady(name: string, version: string, call: Pick<RouterCall, 'signal'>): Promise<boolean> {
+    if (this.options.graphs.find(name)) return true;
+    if (!this.passThroughGraph(name, version)) return false;
+    return this.options.directory
+      .modelReady(
+        { address: this.options.defaultModelAddress, modelName: name, modelVersion: version },
+        { deadlineMs: this.now() + this.options.defaultTimeoutMs, signal: call.signal },
+      )
+      .catch(() => false);
+  }
+
+  /**
+   * A graph's metadata: its declared inputs and outputs, else (for a graph whose root is a
+   * model node) the upstream model's, under the graph's name.
+   */
+  async modelMetadata(
+    name: string,
+    version: string,
+    call: Pick<RouterCall, 'signal'>,
+  ): Promise<RouterModelMetadata> {
+    const { graph, generation, passThrough } = this.resolve(name, version);
+    const options = { deadlineMs: this.now() + this.options.defaultTimeoutMs, signal: call.signal };
+    if (passThrough) {
+      return this.options.directory.modelMetadata(
+        { address: this.options.defaultModelAddress, modelName: name, modelVersion: version },
+        options,
+      );
+    }
+    const upstream = async (node: CompiledGraph['entryModel']) => {
+      if (node?.body.kind !== 'model') return undefined;
+      const body = node.body;
+      const metadata = await this.options.directory.modelMetadata(
+        {
+          address: body.address || this.options.defaultModelAddress,
+          modelName: body.modelName,
+          modelVersion: body.modelVersion,
+        },
+        options,
+      );
+      return {
+        ...metadata,
+        outputs:
+          body.outputs.length > 0
+            ? metadata.outputs.filter((t) => body.outputs.includes(t.name))
+            : metadata.outputs,
+      };
+    };
+    const inputs = graph.inputs ?? (await upstream(graph.entryModel))?.inputs;
+    const outputs = graph.outputs ?? (await upstream(graph.exitModel))?.outputs;
+    return {
+      name: graph.spec.name,
+      versions: [generation],
+      platform: GRAPH_PLATFORM,
+      inputs: inputs ?? [],
+      outputs: outputs ?? [],
+    };
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The composition root of the router: builds every part from the config and wires them.
+ * `main.ts` adds the process concerns (environment, signals); tests and the CLI call
+ * `startRouter` directly.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { EventPipeline } from '@sightline/events';
+import {
+  type CallKit,
+  GrpcServerMetrics,
+  type Logger,
+  type RunningService,
+  runService,
+} from '@sightline/service-kit';
+import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
+import type { Registry } from 'prom-client';
+import type { RouterConfig } from './config.js';
+import { GraphExecutor } from './engine/graph-executor.js';
+import { startEventPipeline } from './events/event-pipeline-setup.js';
+import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
+import { loadGraphDirectory } from './graph/graph-directory.js';
+import { GraphManager } from './graph/graph-manager.js';
+import { GraphRegistry } from './graph/graph-registry.js';
+import { RouterDataPlane } from './inference/router-data-plane.js';
+import { RouterMetrics } from './observability/router-metrics.js';
+import { registerGraphService, registerInferenceService } from './server.js';
+import { GrpcDetectorClient } from './upstream/grpc-detector-client.js';
+import { GrpcModelInferer } from './upstream/grpc-model-inferer.js';
+import { UpstreamClients } from './upstream/upstream-clients.js';
+
+const SERVICE_NAME = 'router';
+const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** ModelStreamInfer messages handled at once per stream. */
+export const STREAM_MAX_IN_FLIGHT = 128;
+
+/** Parts a caller may supply; everything else is built from the config. */
+export interface RouterParts {
+  readonly logger: Logger;
+  readonly tracing?: Tracing;
+  readonly registry?: Registry;
+  /** Environment for `${VAR}` substitution in graph files (default: none). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** An event emitter instead of the configured pipeline (tests). */
+  readonly events?: EventEmitter;
+}
+
+/** A started router. */
+export interface RouterHandle extends RunningService {
+  readonly dataPlane: RouterDataPlane;
+  readonly graphs: GraphManager;
+  readonly registry: Registry;
+  /** The event pipeline, when the router built one. */
+  readonly pipeline: EventPipeline | undefined;
+  readonly executor: GraphExecutor;
+}
+
+/** Starts a router: ports bound, graphs loaded, ready to serve. */
+export async function startRouter(config: RouterConfig, parts: RouterParts): Promise<RouterHandle> {
+  const { logger } = parts;
+  const env = parts.env ?? {};
+  const registry = parts.registry ?? createMetricsRegistry({ serviceName: SERVICE_NAME });
+  const tracer =
+    parts.tracing?.tracerFor('sightline.router') ??
+    (await import('@opentelemetry/api')).trace.getTracer('sightline.router');
+  const metrics = new RouterMetrics(registry);
+  const clients = new UpstreamClients({
+    maxReceiveMessageBytes: config.maxReceiveMessageBytes,
+    maxSendMessageBytes: config.maxSendMessageBytes,
+  });
+  const models = new GrpcModelInferer(clients);
+
+  const graphRegistry = new GraphRegistry({ limits: { maxNodes: config.maxGraphNodes } });
+  const graphs = new GraphManager(graphRegistry, path.join(config.dataDir, 'graphs'), (file, error) =>
+    logger.error({ file, err: error }, 'persisted graph not loaded'),
+  );
+
+  let pipeline: EventPipeline | undefined;
+  const emitter: EventEmitter = {
+    emit: (event) => (parts.events ?? pipeline)?.emit(event),
+  };
+  const events = new RequestEventLog(emitter, SERVICE_NAME, (error) =>
+    logger.error({ err: error }, 'event not emitted'),
+  );
+
+  let dataPlane: RouterDataPlane | undefined;
+  const executor = new GraphExecutor({
+    models,
+    detectors: new GrpcDetectorClient(clients),
+    tracer,
+    observer: metrics,
+    defaultModelAddress: config.defaultModelServer,
+    detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
+    maxOffPathInFlight: config.maxOffPathInFlight,
+    offPathTimeoutMs: config.offPathTimeoutMs,
+    onMirrorResult: (result) => dataPlane?.recordMirror(result),
+  });
+
+  let started = false;
+  let service: RunningService | undefined;
+  dataPlane = new RouterDataPlane({
+    graphs: graphRegistry,
+    executor,
+    events,
+    directory: models,
+    defaultTimeoutMs: config.requestTimeoutMs,
+    defaultModelAddress: config.defaultModelServer,
+    passThrough: config.passThrough,
+    identity: { name: `sightline-${SERVICE_NAME}`, version: PACKAGE_VERSION, extensions: [] },
+    isReady: () => started && service?.isReady() === true,
+    observeRequest: (graph, code, seconds) =>
+      metrics.requestFinished(code === 'NOT_FOUND' ? '' : graph, code, seconds),
+  });
+  const plane = dataPlane;
+  const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry) };
+  const limits = {
+    maxTensors: config.maxTensorsPerRequest,
+    maxElementsPerTensor: config.maxElementsPerTensor,
+    streamMaxInFlight: STREAM_MAX_IN_FLIGHT,
+    maxGraphDocumentBytes: config.maxGraphDocumentBytes,
+  };
+  service = await runService({
+    name: SERVICE_NAME,
+    config,
+    logger,
+    registry,
+    tracing: parts.tracing,
+    protoFiles: ['inference/grpc_service.proto', 'sightline/router/v1/router.proto'],
+    serviceNames: ['inference.GRPCInferenceService', 'sightline.router.v1.GraphService'],
+    register: (server) => {
+      registerInferenceService(server, kit, plane, limits);
+      registerGraphService(server, kit, graphs, limits, env);
+    },
+    start: async () => {
+      if (config.events && !parts.events) {
+        pipeline = await startEventPipeline(
+          {
+            dataDir: config.dataDir,
+            fileStore: config.eventsFileStore,
+            queueCapacity: config.eventQueueCapacity,
+            ...(config.eventsCloudeventsUrl ? { cloudEventsUrl: config.eventsCloudeventsUrl } : {}),
+            ...(config.eventsElasticsearchUrl ? { elasticsearchUrl: config.eventsElasticsearchUrl } : {}),
+          },
+          logger,
+          metrics,
+        );
+      }
+      if (config.graphs) {
+        const results = await loadGraphDirectory(path.resolve(config.graphs), graphRegistry, env);
+        for (const r of results) {
+          if (r.error) logger.error({ file: r.file, graph: r.graph }, r.error);
+          else logger.info({ file: r.file, graph: r.graph }, 'graph loaded');
+        }
+        const failed = results.filter((r) => r.error);
+        if (failed.length > 0 && config.strictGraphs) {
+          throw new Error(
+            `--strict-graphs: ${failed.length} graph file(s) invalid: ${failed.map((f) => f.error).join(' | ')}`,
+          );
+        }
+      }
+      const persisted = await graphs.loadPersisted();
+      logger.info({ graphs: graphRegistry.names(), persisted }, 'graphs ready');
+      started = true;
+    },
+    stop: async () => {
+      clients.close();
+      await pipeline?.close();
+    },
+  });
+  return Object.assign(service, { dataPlane: plane, graphs, registry, pipeline, executor });
+}

@@ -1,0 +1,239 @@
+/**
+ * The gRPC adapters of the router: `inference.GRPCInferenceService` (graphs callable by
+ * any Open Inference Protocol client) and `sightline.router.v1.GraphService`. Each handler
+ * converts the message, makes one domain call and converts the answer; the service-kit's
+ * wrappers add spans, metrics, logs and error mapping.
+ */
+import type { Server } from '@grpc/grpc-js';
+import { isSpanContextValid } from '@opentelemetry/api';
+import { inference, routerV1 } from '@sightline/contracts';
+import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
+import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
+import { type ContentsMode, parametersToRecord, recordToParameters } from '@sightline/tensor';
+import { parseGraphDocument } from './contract/graph-document.js';
+import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
+import { routedFromWire, routedToWire } from './contract/routed-wire.js';
+import type { GraphManager } from './graph/graph-manager.js';
+import type {
+  RouterCall,
+  RouterDataPlane,
+  RouterInferRequest,
+  RouterInferResponse,
+} from './inference/router-data-plane.js';
+
+const INFERENCE = 'inference.GRPCInferenceService';
+const GRAPHS = 'sightline.router.v1.GraphService';
+
+/** Limits applied while adapting messages. */
+export interface AdapterLimits {
+  readonly maxTensors: number;
+  readonly maxElementsPerTensor: number;
+  readonly streamMaxInFlight: number;
+  readonly maxGraphDocumentBytes: number;
+}
+
+function decodeRequest(message: inference.ModelInferRequest, limits: AdapterLimits): RouterInferRequest {
+  if (message.inputs.length > limits.maxTensors) {
+    throw new ResourceExhaustedError(
+      `inputs: ${message.inputs.length} tensors; the router accepts at most ${limits.maxTensors}`,
+    );
+  }
+  for (const input of message.inputs) {
+    const count = input.shape.reduce((a, d) => a * Number(d), 1);
+    if (count > limits.maxElementsPerTensor) {
+      throw new ResourceExhaustedError(
+        `input "${input.name}": ${count} elements; the router accepts at most ${limits.maxElementsPerTensor} per tensor`,
+      );
+    }
+  }
+  return {
+    modelName: message.modelName,
+    modelVersion: message.modelVersion,
+    id: message.id,
+    parameters: parametersToRecord(message.parameters),
+    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents'),
+    outputs: message.outputs.map((o) => o.name),
+  };
+}
+
+/** Raw requests get raw answers, as do requests asking `binary_data` on an output; others get typed. */
+function responseMode(message: inference.ModelInferRequest): ContentsMode {
+  if (message.rawInputContents.length > 0) return 'raw';
+  return message.outputs.some((o) => o.parameters.binary_data?.boolParam === true) ? 'raw' : 'typed';
+}
+
+function encodeResponse(response: RouterInferResponse, mode: ContentsMode): inference.ModelInferResponse {
+  const { headers, raw } = routedToWire(response.tensors, mode);
+  return {
+    modelName: response.modelName,
+    modelVersion: response.modelVersion,
+    id: response.id,
+    parameters: recordToParameters(response.parameters),
+    outputs: headers,
+    rawOutputContents: raw,
+  };
+}
+
+function routerCall(call: CallContext): RouterCall {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(call.metadata.getMap())) {
+    if (typeof value === 'string') headers[key.toLowerCase()] = value;
+  }
+  const span = call.span.spanContext();
+  const traced = isSpanContextValid(span);
+  return {
+    deadlineMs: call.deadlineMs,
+    signal: call.signal,
+    headers,
+    traceId: traced ? span.traceId : '',
+    ...(traced ? { traceparent: `00-${span.traceId}-${span.spanId}-0${span.traceFlags.toString(16)}` } : {}),
+  };
+}
+
+function signature(t: {
+  name: string;
+  datatype: string;
+  shape: readonly number[];
+}): inference.ModelMetadataResponse_TensorMetadata {
+  return { name: t.name, datatype: t.datatype, shape: t.shape.map((d) => BigInt(d)) };
+}
+
+/** Adds the inference service to `server`. */
+export function registerInferenceService(
+  server: Server,
+  kit: CallKit,
+  dataPlane: RouterDataPlane,
+  limits: AdapterLimits,
+): void {
+  const m = (name: string) => `${INFERENCE}/${name}`;
+  const unsupported = (what: string) => async () => {
+    throw new UnimplementedError(
+      `${what} is a model-server extension; call it on the model-server, not the router`,
+    );
+  };
+  const implementation: inference.GRPCInferenceServiceServer = {
+    serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
+    serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
+    modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest, call) => ({
+      ready: await dataPlane.modelReady(req.name, req.version, call),
+    })),
+    serverMetadata: unary(kit, m('ServerMetadata'), async () => {
+      const identity = dataPlane.serverMetadata();
+      return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
+    }),
+    modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest, call) => {
+      const metadata = await dataPlane.modelMetadata(req.name, req.version, call);
+      return {
+        name: metadata.name,
+        versions: [...metadata.versions],
+        platform: metadata.platform,
+        inputs: metadata.inputs.map(signature),
+        outputs: metadata.outputs.map(signature),
+      };
+    }),
+    modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
+      const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call));
+      return encodeResponse(response, responseMode(req));
+    }),
+    modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
+      kit,
+      m('ModelStreamInfer'),
+      {
+        maxInFlight: limits.streamMaxInFlight,
+        handle: async (req, call) => {
+          const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call));
+          return { errorMessage: '', inferResponse: encodeResponse(response, responseMode(req)) };
+        },
+        onError: (status, req) => ({
+          errorMessage: status.details,
+          inferResponse: inference.ModelInferResponse.fromPartial({
+            modelName: req.modelName,
+            modelVersion: req.modelVersion,
+            id: req.id,
+          }),
+        }),
+      },
+    ),
+    modelStatistics: unary(kit, m('ModelStatistics'), unsupported('ModelStatistics')),
+    repositoryIndex: unary(kit, m('RepositoryIndex'), unsupported('RepositoryIndex')),
+    repositoryModelLoad: unary(kit, m('RepositoryModelLoad'), unsupported('RepositoryModelLoad')),
+    repositoryModelUnload: unary(kit, m('RepositoryModelUnload'), unsupported('RepositoryModelUnload')),
+  };
+  server.addService(inference.GRPCInferenceServiceService, implementation);
+}
+
+function storedToMessage(stored: ReturnType<GraphManager['get']>): routerV1.StoredGraph {
+  return {
+    graph: graphToMessage(stored.compiled.spec),
+    generation: BigInt(stored.generation),
+    createTime: new Date(stored.createTimeMs),
+    updateTime: new Date(stored.updateTimeMs),
+  };
+}
+
+const FORMATS: Record<number, 'auto' | 'yaml' | 'json'> = {
+  [routerV1.GraphDocumentFormat.GRAPH_DOCUMENT_FORMAT_YAML]: 'yaml',
+  [routerV1.GraphDocumentFormat.GRAPH_DOCUMENT_FORMAT_JSON]: 'json',
+};
+
+/** The spec of an Apply/Validate request, with the problems found while reading it. */
+function sourceOf(
+  req: { graph?: routerV1.Graph | undefined; document?: routerV1.GraphDocument | undefined },
+  limits: AdapterLimits,
+  env: NodeJS.ProcessEnv,
+): ReturnType<typeof parseGraphDocument> {
+  if (req.graph) return { graph: graphFromMessage(req.graph), problems: [] };
+  if (req.document) {
+    const bytes = Buffer.byteLength(req.document.text, 'utf8');
+    if (bytes > limits.maxGraphDocumentBytes) {
+      throw new ResourceExhaustedError(
+        `document.text: ${bytes} bytes; at most ${limits.maxGraphDocumentBytes}`,
+      );
+    }
+    return parseGraphDocument(req.document.text, {
+      format: FORMATS[req.document.format] ?? 'auto',
+      env,
+      source: 'document',
+    });
+  }
+  throw new InvalidArgumentError('source: one of graph or document is required');
+}
+
+/** Adds the graph service to `server`. */
+export function registerGraphService(
+  server: Server,
+  kit: CallKit,
+  graphs: GraphManager,
+  limits: AdapterLimits,
+  env: NodeJS.ProcessEnv,
+): void {
+  const m = (name: string) => `${GRAPHS}/${name}`;
+  const implementation: routerV1.GraphServiceServer = {
+    applyGraph: unary(kit, m('ApplyGraph'), async (req: routerV1.ApplyGraphRequest) => {
+      const source = sourceOf(req, limits, env);
+      const { stored, created } = await graphs.apply(source);
+      return { graph: storedToMessage(stored), created };
+    }),
+    getGraph: unary(kit, m('GetGraph'), async (req: routerV1.GetGraphRequest) => ({
+      graph: storedToMessage(graphs.get(req.name)),
+    })),
+    listGraphs: unary(kit, m('ListGraphs'), async (req: routerV1.ListGraphsRequest) => {
+      const page = graphs.list(req.pageSize, req.pageToken);
+      return { graphs: page.graphs.map(storedToMessage), nextPageToken: page.nextPageToken };
+    }),
+    deleteGraph: unary(kit, m('DeleteGraph'), async (req: routerV1.DeleteGraphRequest) => {
+      await graphs.delete(req.name);
+      return {};
+    }),
+    validateGraph: unary(kit, m('ValidateGraph'), async (req: routerV1.ValidateGraphRequest) => {
+      const source = sourceOf(req, limits, env);
+      const problems = graphs.validate(source);
+      return {
+        valid: problems.every((p) => p.severity !== 'error'),
+        problems: problems.map(problemToMessage),
+        graph: source.graph ? graphToMessage(source.graph) : undefined,
+      };
+    }),
+  };
+  server.addService(routerV1.GraphServiceService, implementation);
+}

@@ -1,0 +1,112 @@
+/**
+ * The engine's {@link ModelInferer} over gRPC: ModelInfer with raw contents (the routed
+ * tensors' bytes as they are), the attempt's deadline and the caller's cancellation.
+ */
+import { type ClientUnaryCall, Metadata, type ServiceError } from '@grpc/grpc-js';
+import type { inference } from '@sightline/contracts';
+import { recordToParameters } from '@sightline/tensor';
+import { routedFromWire, routedToWire } from '../contract/routed-wire.js';
+import type { CallOptions, ModelAnswer, ModelCall, ModelInferer, ModelTarget } from '../engine/ports.js';
+import { fromServiceError } from './grpc-status-error.js';
+import type { UpstreamClients } from './upstream-clients.js';
+
+/** Model metadata as the router reports it. */
+export interface UpstreamModelMetadata {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly platform: string;
+  readonly inputs: readonly { name: string; datatype: string; shape: readonly number[] }[];
+  readonly outputs: readonly { name: string; datatype: string; shape: readonly number[] }[];
+}
+
+/** Runs a unary call with a deadline and cancellation, as a promise of a domain result. */
+export function callUnary<Res>(
+  start: (
+    metadata: Metadata,
+    options: { deadline: Date },
+    callback: (error: ServiceError | null, response: Res) => void,
+  ) => ClientUnaryCall,
+  options: CallOptions,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => call.cancel();
+    const call = start(new Metadata(), { deadline: new Date(options.deadlineMs) }, (error, response) => {
+      options.signal.removeEventListener('abort', onAbort);
+      if (error) reject(fromServiceError(error));
+      else resolve(response);
+    });
+    if (options.signal.aborted) call.cancel();
+    else options.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class GrpcModelInferer implements ModelInferer {
+  constructor(private readonly clients: UpstreamClients) {}
+
+  async infer(target: ModelTarget, call: ModelCall, options: CallOptions): Promise<ModelAnswer> {
+    const { headers, raw } = routedToWire(call.tensors, 'raw');
+    const request: inference.ModelInferRequest = {
+      modelName: target.modelName,
+      modelVersion: target.modelVersion,
+      id: call.id,
+      parameters: recordToParameters(call.parameters),
+      inputs: headers,
+      outputs: call.outputs.map((name) => ({ name, parameters: {} })),
+      rawInputContents: raw,
+    };
+    const client = this.clients.inference(target.address);
+    const response = await callUnary<inference.ModelInferResponse>(
+      (metadata, callOptions, callback) => client.modelInfer(request, metadata, callOptions, callback),
+      options,
+    );
+    return {
+      modelName: response.modelName,
+      modelVersion: response.modelVersion,
+      tensors: routedFromWire(response.outputs, response.rawOutputContents, 'output', 'raw_output_contents'),
+      parameters: {},
+    };
+  }
+
+  /** Whether the upstream reports the model ready. */
+  async modelReady(target: ModelTarget, options: CallOptions): Promise<boolean> {
+    const client = this.clients.inference(target.address);
+    const response = await callUnary<inference.ModelReadyResponse>(
+      (metadata, callOptions, callback) =>
+        client.modelReady(
+          { name: target.modelName, version: target.modelVersion },
+          metadata,
+          callOptions,
+          callback,
+        ),
+      options,
+    );
+    return response.ready;
+  }
+
+  /** The upstream's metadata of the model. */
+  async modelMetadata(target: ModelTarget, options: CallOptions): Promise<UpstreamModelMetadata> {
+    const client = this.clients.inference(target.address);
+    const response = await callUnary<inference.ModelMetadataResponse>(
+      (metadata, callOptions, callback) =>
+        client.modelMetadata(
+          { name: target.modelName, version: target.modelVersion },
+          metadata,
+          callOptions,
+          callback,
+        ),
+      options,
+    );
+    const tensor = (t: inference.ModelMetadataResponse_TensorMetadata) => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: t.shape.map(Number),
+    });
+    return {
+      name: response.name,
+      versions: response.versions,
+      platform: response.platform,
+      inputs: response.inputs.map(tensor),
+      outputs: response.outputs.map(tensor),
+    };
+  }
+}

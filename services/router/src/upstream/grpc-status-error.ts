@@ -1,0 +1,35 @@
+/**
+ * A downstream gRPC failure as a domain error: the status code is kept (so retries,
+ * breakers and the caller's status see the upstream's code), the details become the message.
+ */
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { type ErrorCode, SightlineError } from '@sightline/errors';
+import { statusName } from '@sightline/service-kit';
+
+const KEPT_CODES = new Set<string>([
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'FAILED_PRECONDITION',
+  'RESOURCE_EXHAUSTED',
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'CANCELLED',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+]);
+
+/** Converts a grpc-js error (or anything else thrown by a call) to a SightlineError. */
+export function fromServiceError(error: unknown): SightlineError {
+  const e = error as Partial<ServiceError>;
+  if (typeof e?.code === 'number') {
+    const name = statusName(e.code);
+    const code: ErrorCode = KEPT_CODES.has(name) ? (name as ErrorCode) : 'INTERNAL';
+    const details = e.details || e.message || name;
+    const prefix = code === 'INTERNAL' && e.code !== status.INTERNAL ? `${name}: ` : '';
+    return new SightlineError(code, `${prefix}${details}`, { cause: error });
+  }
+  return new SightlineError('INTERNAL', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
