@@ -1,0 +1,358 @@
+import { trace } from '@opentelemetry/api';
+import { SightlineError, UnavailableError } from '@sightline/errors';
+import { createTensor } from '@sightline/tensor';
+import { describe, expect, it } from 'vitest';
+import { parseGraphDocument } from '../contract/graph-document.js';
+import { compileGraph } from '../graph/compiled-graph.js';
+import { validateGraph } from '../graph/graph-validator.js';
+import { GraphExecutor, type MirrorResult } from './graph-executor.js';
+import type { ExecutionObserver, ModelCall, ModelInferer, ModelTarget } from './ports.js';
+import { RoutedTensor } from './routed-tensor.js';
+
+/** In-process models: each a function of its input, recording the calls it got. */
+class InProcessModels implements ModelInferer {
+  readonly calls: { target: ModelTarget; call: ModelCall; deadlineMs: number }[] = [];
+  constructor(
+    private readonly behaviour: (
+      target: ModelTarget,
+      call: ModelCall,
+      attempt: number,
+    ) => Promise<RoutedTensor[]>,
+  ) {}
+  async infer(target: ModelTarget, call: ModelCall, options: { deadlineMs: number }) {
+    this.calls.push({ target, call, deadlineMs: options.deadlineMs });
+    const attempt = this.calls.filter((c) => c.target.modelName === target.modelName).length;
+    const tensors = await this.behaviour(target, call, attempt);
+    return { modelName: target.modelName, modelVersion: '1', tensors, parameters: {} };
+  }
+}
+
+const fp32 = (name: string, values: number[], shape = [1, values.length]) =>
+  RoutedTensor.fromTensor(createTensor(name, 'FP32', shape, Float32Array.from(values)));
+
+function recordingObserver() {
+  const seen = { retries: 0, breaker: [] as string[], dropped: 0 };
+  const observer: ExecutionObserver = {
+    nodeFinished() {},
+    retried: () => void (seen.retries += 1),
+    breakerChanged: (_g, _n, _a, state) => void seen.breaker.push(state),
+    offPathDropped: () => void (seen.dropped += 1),
+  };
+  return { observer, seen };
+}
+
+function graph(text: string) {
+  const parsed = parseGraphDocument(text);
+  expect(parsed.problems).toEqual([]);
+  expect(validateGraph(parsed.graph!).filter((p) => p.severity === 'error')).toEqual([]);
+  return compileGraph(parsed.graph!);
+}
+
+function executor(models: ModelInferer, extra: Partial<ConstructorParameters<typeof GraphExecutor>[0]> = {}) {
+  const { observer, seen } = recordingObserver();
+  const ex = new GraphExecutor({
+    models,
+    detectors: { predict: async () => ({ isOutlier: true, score: 0.9 }) },
+    tracer: trace.getTracer('test'),
+    observer,
+    defaultModelAddress: 'default:1',
+    detectorAddresses: { outlier: 'outlier:1', drift: 'drift:1' },
+    random: () => 0.5,
+    ...extra,
+  });
+  return { ex, seen };
+}
+
+function run(
+  ex: GraphExecutor,
+  g: ReturnType<typeof graph>,
+  opts: {
+    headers?: Record<string, string>;
+    parameters?: Record<string, string>;
+    budgetMs?: number;
+    tensors?: RoutedTensor[];
+  } = {},
+) {
+  return ex.run({
+    graph: g,
+    requestId: 'r1',
+    payload: { tensors: opts.tensors ?? [fp32('input', [1, 2, 3, 4])], parameters: opts.parameters ?? {} },
+    headers: opts.headers ?? {},
+    deadlineMs: Date.now() + (opts.budgetMs ?? 5000),
+    signal: new AbortController().signal,
+  });
+}
+
+const echo = new InProcessModels(async (target, call) => [
+  fp32(`${target.modelName}_out`, Array.from(call.tensors[0]!.tensor().data as Float32Array)),
+]);
+
+describe('GraphExecutor', () => {
+  it('runs a sequence with select and rename, recording the path', async () => {
+    const g = graph(`
+name: seq
+root: s
+nodes:
+  - name: s
+    sequence:
+      steps:
+        - node: a
+        - node: b
+          mapping: { select: [a_out], rename: { a_out: renamed } }
+        - node: c
+          input: merged
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+  - { name: c, model: { modelName: c, address: "other:2" } }
+`);
+    const models = new InProcessModels(async (t, call) => [
+      fp32(`${t.modelName}_out`, [call.tensors.length]),
+    ]);
+    const { ex } = executor(models);
+    const result = await run(ex, g);
+    expect(result.trail.path).toEqual(['s', 'a', 'b', 'c']);
+    expect(models.calls.map((c) => c.call.tensors.map((t) => t.name))).toEqual([
+      ['input'],
+      ['renamed'],
+      ['input', 'b_out'],
+    ]);
+    expect(models.calls.map((c) => c.target.address)).toEqual(['default:1', 'default:1', 'other:2']);
+    expect(result.payload.tensors.map((t) => t.name)).toEqual(['c_out']);
+  });
+
+  it('forwards raw tensors without decoding them', async () => {
+    const g = graph('name: p\nroot: a\nnodes: [{ name: a, model: { modelName: a } }]');
+    const raw = RoutedTensor.fromRaw('input', 'FP32', [1, 1], new Uint8Array(4));
+    const models = new InProcessModels(async (_t, call) => [...call.tensors]);
+    const result = await run(executor(models).ex, g, { tensors: [raw] });
+    expect(models.calls[0]!.call.tensors[0]).toBe(raw);
+    expect(result.payload.tensors[0]!.isDecoded).toBe(false);
+  });
+
+  it('switches on a header, a parameter and a tensor element, with a default', async () => {
+    const g = graph(`
+name: sw
+root: sw
+nodes:
+  - name: sw
+    switch:
+      cases:
+        - { condition: { header: x-variant, operator: eq, values: [b] }, node: b }
+        - { condition: { parameter: tier, operator: in, values: [gold, silver] }, node: c }
+        - { condition: { tensor: { name: input, index: 2 }, operator: gt, values: [10] }, node: c }
+      defaultNode: a
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+  - { name: c, model: { modelName: c } }
+`);
+    const { ex } = executor(echo);
+    expect((await run(ex, g, { headers: { 'x-variant': 'b' } })).trail.path).toEqual(['sw', 'b']);
+    expect((await run(ex, g, { parameters: { tier: 'silver' } })).trail.path).toEqual(['sw', 'c']);
+    expect((await run(ex, g, { tensors: [fp32('input', [0, 0, 11, 0])] })).trail.path).toEqual(['sw', 'c']);
+    expect((await run(ex, g)).trail.path).toEqual(['sw', 'a']);
+  });
+
+  it('combines ensembles: mean, weighted mean, majority vote, concat', async () => {
+    const outputs: Record<string, number[]> = { a: [0.8, 0.2, 0], b: [0.2, 0.4, 0.4], c: [0.1, 0.5, 0.4] };
+    const models = new InProcessModels(async (t) => [fp32('p', outputs[t.modelName]!)]);
+    const make = (combiner: string, extra = '') =>
+      graph(`
+name: e
+root: e
+nodes:
+  - name: e
+    ensemble: { members: [{ node: a, weight: 3 }, { node: b, weight: 1 }, { node: c, weight: 1 }], combiner: ${combiner} ${extra} }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+  - { name: c, model: { modelName: c } }
+`);
+    const { ex } = executor(models);
+    const values = async (combiner: string, extra = '') =>
+      Array.from(
+        (await run(ex, make(combiner, extra))).payload.tensors[0]!.tensor().data as ArrayLike<
+          number | bigint
+        >,
+      );
+    expect((await values('mean')).map((v) => Number(v).toFixed(4))).toEqual(['0.3667', '0.3667', '0.2667']);
+    expect((await values('weighted_mean')).map((v) => Number(v).toFixed(4))).toEqual([
+      '0.5400',
+      '0.3000',
+      '0.1600',
+    ]);
+    expect(await values('majority_vote')).toEqual([1n]);
+    const concat = (await run(ex, make('concat', ', concatAxis: -1'))).payload.tensors[0]!.tensor();
+    expect(concat.shape).toEqual([1, 9]);
+  });
+
+  it('skips a failing soft member and records it', async () => {
+    const g = graph(`
+name: e
+root: e
+nodes:
+  - name: e
+    ensemble: { members: [{ node: a }, { node: b }], combiner: mean, minMembers: 1 }
+  - { name: a, model: { modelName: a } }
+  - { name: b, policy: { dependency: soft }, model: { modelName: b } }
+`);
+    const models = new InProcessModels(async (t) => {
+      if (t.modelName === 'b') throw new UnavailableError('b is down');
+      return [fp32('p', [1, 0])];
+    });
+    const result = await run(executor(models).ex, g);
+    expect(result.trail.skipped).toEqual(['b']);
+    expect(Array.from(result.payload.tensors[0]!.tensor().data as Float32Array)).toEqual([1, 0]);
+  });
+
+  it('splits by weight, sticky on a key', async () => {
+    const g = graph(`
+name: ab
+root: ab
+nodes:
+  - name: ab
+    splitter: { branches: [{ node: a, weight: 50 }, { node: b, weight: 50 }], stickyKey: { parameter: user } }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+    const { ex } = executor(echo, { random: Math.random });
+    const branchFor = async (user: string) => (await run(ex, g, { parameters: { user } })).trail.path[1];
+    const branches = new Set<string | undefined>();
+    for (let i = 0; i < 40; i++) {
+      const user = `user-${i}`;
+      const first = await branchFor(user);
+      expect(await branchFor(user)).toBe(first);
+      branches.add(first);
+    }
+    expect(branches).toEqual(new Set(['a', 'b']));
+  });
+
+  it('answers from the shadow primary without waiting for the mirror, and reports the mirror', async () => {
+    const g = graph(`
+name: sh
+root: sh
+nodes:
+  - { name: sh, shadow: { primary: a, mirrors: [slow] } }
+  - { name: a, model: { modelName: a } }
+  - { name: slow, model: { modelName: slow } }
+`);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const models = new InProcessModels(async (t) => {
+      if (t.modelName === 'slow') {
+        await gate;
+        throw new UnavailableError('mirror failed');
+      }
+      return [fp32('p', [1])];
+    });
+    const mirrors: MirrorResult[] = [];
+    const { ex } = executor(models, { onMirrorResult: (m) => mirrors.push(m) });
+    const result = await run(ex, g);
+    expect(result.trail.path).toEqual(['sh', 'a']);
+    expect(result.payload.tensors[0]!.name).toBe('p');
+    await new Promise((r) => setImmediate(r));
+    expect(ex.offPathCalls).toBe(1);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(mirrors).toEqual([
+      expect.objectContaining({ mirrorNode: 'slow', code: 'UNAVAILABLE', requestId: 'r1' }),
+    ]);
+    expect(ex.offPathCalls).toBe(0);
+  });
+
+  it('retries only UNAVAILABLE, then names the node and the attempts', async () => {
+    const g = graph(`
+name: r
+root: a
+nodes:
+  - name: a
+    policy: { retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2 } }
+    model: { modelName: a, address: "h:1" }
+`);
+    const down = new InProcessModels(async () => {
+      throw new UnavailableError('connect ECONNREFUSED');
+    });
+    const { ex, seen } = executor(down);
+    await expect(run(ex, g)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'node "a" (model "a" at h:1): UNAVAILABLE after 3 attempts: connect ECONNREFUSED',
+    });
+    expect(down.calls).toHaveLength(3);
+    expect(seen.retries).toBe(2);
+
+    const invalid = new InProcessModels(async () => {
+      throw new SightlineError('INVALID_ARGUMENT', 'bad input');
+    });
+    await expect(run(executor(invalid).ex, g)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(invalid.calls).toHaveLength(1);
+  });
+
+  it('opens the circuit breaker after consecutive failures and fails fast', async () => {
+    const g = graph(`
+name: cb
+root: a
+nodes:
+  - name: a
+    policy: { circuitBreaker: { failureThreshold: 2, openDurationMs: 60000 } }
+    model: { modelName: a }
+`);
+    const down = new InProcessModels(async () => {
+      throw new UnavailableError('down');
+    });
+    const { ex, seen } = executor(down);
+    for (let i = 0; i < 2; i++) await expect(run(ex, g)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(run(ex, g)).rejects.toThrow(/circuit breaker open/);
+    expect(down.calls).toHaveLength(2);
+    expect(seen.breaker).toEqual(['open']);
+  });
+
+  it('gives each hop min(node timeout, remaining budget) and stops when the budget is spent', async () => {
+    const g = graph(`
+name: d
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: a }, { node: b }, { node: c }] }
+  - { name: a, policy: { timeoutMs: 20 }, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+  - { name: c, model: { modelName: c } }
+`);
+    const slowB = new InProcessModels(async (t) => {
+      if (t.modelName === 'b') await new Promise((r) => setTimeout(r, 150));
+      return [fp32('input', [1])];
+    });
+    const { ex } = executor(slowB);
+    const started = Date.now();
+    await expect(run(ex, g, { budgetMs: 100 })).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      message: expect.stringContaining('node "c"'),
+    });
+    expect(slowB.calls.map((c) => c.target.modelName)).toEqual(['a', 'b']);
+    const [a, b] = slowB.calls;
+    expect(a!.deadlineMs - started).toBeLessThanOrEqual(25);
+    expect(b!.deadlineMs - started).toBeGreaterThan(80);
+    expect(b!.deadlineMs - started).toBeLessThanOrEqual(105);
+  });
+
+  it('adds a sync detector verdict to the payload and the response, which a switch can use', async () => {
+    const g = graph(`
+name: det
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: od }, { node: route }] }
+  - name: od
+    detector: { kind: outlier, detector: iris-od, mode: sync, addVerdictToResponse: true }
+  - name: route
+    switch:
+      cases: [{ condition: { parameter: sightline.iris-od.is_outlier, operator: eq, values: [true] }, node: fallback }]
+      defaultNode: main
+  - { name: main, model: { modelName: main } }
+  - { name: fallback, model: { modelName: fallback } }
+`);
+    const result = await run(executor(echo).ex, g);
+    expect(result.trail.path).toEqual(['s', 'od', 'route', 'fallback']);
+    expect(result.trail.responseParameters).toEqual({
+      'sightline.iris-od.is_outlier': true,
+      'sightline.iris-od.score': 0.9,
+    });
+  });
+});
