@@ -17,7 +17,7 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { inference } from '@sightline/contracts';
-import { InvalidArgumentError } from '@sightline/errors';
+import { DeadlineExceededError, InvalidArgumentError } from '@sightline/errors';
 import { createMetricsRegistry, createTracing, type Tracing } from '@sightline/telemetry';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ import {
 import { memoryLogger } from '../src/testing/index.js';
 
 type UnaryFn = (request: object, callback: (error: ServiceError | null, response: unknown) => void) => void;
+
+const abortReasons: unknown[] = [];
 
 const METHOD = 'inference.GRPCInferenceService/ModelInfer';
 
@@ -82,11 +84,18 @@ async function startHarness(): Promise<Harness> {
         repositoryIndex: notImplemented,
         repositoryModelLoad: notImplemented,
         repositoryModelUnload: notImplemented,
-        modelInfer: unary(kit, METHOD, async (request: inference.ModelInferRequest) => {
+        modelInfer: unary(kit, METHOD, async (request: inference.ModelInferRequest, call) => {
           if (request.modelName === 'bad')
             throw new InvalidArgumentError('input "x": expected FP32, got INT8');
           if (request.modelName === 'bug') throw new Error('null pointer in /secret/path');
           if (request.modelName === 'slow') await slowGate;
+          if (request.modelName === 'wait-for-abort') {
+            abortReasons.push(
+              await new Promise<unknown>((resolve) =>
+                call.signal.addEventListener('abort', () => resolve(call.signal.reason), { once: true }),
+              ),
+            );
+          }
           return inference.ModelInferResponse.fromPartial({ modelName: request.modelName, id: request.id });
         }),
       });
@@ -218,6 +227,20 @@ describe('runService', () => {
     expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     expect(span.attributes['rpc.system']).toBe('grpc');
     expect(span.attributes['rpc.grpc.status_code']).toBe(0);
+  });
+
+  it("tells the handler, through its signal, that the caller's deadline passed", async () => {
+    const failed = await new Promise<ServiceError>((resolve) =>
+      h.client.modelInfer(
+        inference.ModelInferRequest.fromPartial({ modelName: 'wait-for-abort' }),
+        new Metadata(),
+        { deadline: Date.now() + 200 },
+        (error) => resolve(error!),
+      ),
+    );
+    expect(failed.code).toBe(status.DEADLINE_EXCEEDED);
+    await expect.poll(() => abortReasons.length).toBe(1);
+    expect(abortReasons[0]).toBeInstanceOf(DeadlineExceededError);
   });
 
   it('drains on shutdown: an in-flight call completes, readiness drops, new calls are refused', async () => {

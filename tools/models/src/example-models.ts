@@ -22,15 +22,20 @@ export const CONVNET_ARCHITECTURE = Object.freeze({
   seed: 0,
 });
 
-/** iris: multinomial logistic regression in ONNX, batched so small requests share one run. */
+/**
+ * iris: multinomial logistic regression in ONNX. It computes in ~10 µs, less than a thread
+ * hop or any queue wait, so it runs inline and batches with no added delay: requests that
+ * queue while the instance is busy share its next run.
+ */
 export const IRIS_CONFIG: ExampleModelConfig = {
   platform: 'onnx',
   maxBatchSize: 64,
   inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, IRIS_FEATURE_COUNT] }],
   outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, IRIS_CLASS_COUNT] }],
-  dynamicBatching: { maxQueueDelayUs: 200, maxQueueSize: 1024 },
+  dynamicBatching: { maxQueueDelayUs: 0, maxQueueSize: 1024 },
   instanceCount: 1,
   device: 'auto',
+  executionMode: 'inline',
   latestVersions: 1,
 };
 

@@ -23,6 +23,8 @@ export interface ExampleModelConfig {
   };
   readonly instanceCount: number;
   readonly device: 'auto' | 'cpu' | 'gpu';
+  /** Where each instance runs; absent: the server's default (a worker thread for onnx). */
+  readonly executionMode?: 'auto' | 'inline' | 'worker';
   /** Serve the newest N versions found on disk. */
   readonly latestVersions: number;
 }
@@ -58,6 +60,7 @@ export function renderConfigYaml(config: ExampleModelConfig): string {
   lines.push(
     `instance_count: ${config.instanceCount}`,
     `device: ${config.device}`,
+    ...(config.executionMode === undefined ? [] : [`execution_mode: ${config.executionMode}`]),
     `version_policy: { latest: { num_versions: ${config.latestVersions} } }`,
   );
   return `${lines.join('\n')}\n`;

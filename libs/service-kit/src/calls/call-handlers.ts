@@ -16,7 +16,7 @@ import {
   ATTR_RPC_SERVICE,
   ATTR_RPC_SYSTEM,
 } from '@opentelemetry/semantic-conventions/incubating';
-import { CancelledError } from '@sightline/errors';
+import { CancelledError, DeadlineExceededError } from '@sightline/errors';
 import type { Logger } from 'pino';
 import { statusName, toGrpcStatus } from './error-status.js';
 import type { GrpcServerMetrics, MethodMetrics } from './grpc-server-metrics.js';
@@ -82,13 +82,20 @@ function beginCall(
     parent,
   );
   const controller = new AbortController();
+  const deadlineMs = deadlineOf(call);
+  // grpc-js reports a passed deadline and a caller's cancel alike; the reason tells them apart
+  // so work abandoned in a queue is counted and logged as what it was.
   call.on('cancelled', () =>
-    controller.abort(new Error(`${method}: cancelled by the caller or its deadline`)),
+    controller.abort(
+      deadlineMs !== undefined && Date.now() >= deadlineMs
+        ? new DeadlineExceededError(`${method}: the caller's deadline passed`)
+        : new CancelledError(`${method}: cancelled by the caller`),
+    ),
   );
   const ctx: CallContext = {
     method,
     signal: controller.signal,
-    deadlineMs: deadlineOf(call),
+    deadlineMs,
     metadata: call.metadata,
     span,
     logger: kit.logger,

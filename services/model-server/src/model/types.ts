@@ -7,6 +7,15 @@ import type { Tensor, TensorSpec } from '@sightline/tensor';
 /** Where a model runs. `auto` picks the GPU when the node has one, else the CPU. */
 export type DeviceKind = 'auto' | 'cpu' | 'gpu';
 
+/**
+ * Where a runtime instance executes. onnxruntime-node runs a session synchronously on the
+ * calling thread, so a model that computes for milliseconds would stall the event loop
+ * (no requests received, no batches formed) while it runs: `worker` gives each instance
+ * its own worker thread. `inline` saves the thread hop (~0.1-0.3 ms), which is worth it
+ * only for models that compute in microseconds.
+ */
+export type ExecutionMode = 'inline' | 'worker';
+
 /** Which versions of a model are served (Triton's version_policy). */
 export type VersionPolicy =
   | { readonly kind: 'latest'; readonly numVersions: number }
@@ -41,6 +50,8 @@ export interface ModelConfig {
   /** How many runtime instances (sessions) serve each version concurrently. */
   readonly instanceCount: number;
   readonly device: DeviceKind;
+  /** Where each instance executes; see {@link ExecutionMode}. */
+  readonly executionMode: ExecutionMode;
   readonly versionPolicy: VersionPolicy;
 }
 

@@ -14,6 +14,24 @@ function parseError(text: string, src: Parameters<typeof parseModelConfigText>[2
   throw new Error('expected the config to be refused');
 }
 
+describe('execution_mode', () => {
+  it('defaults to a worker for onnx and inline for tfjs, and takes an explicit choice', () => {
+    expect(parseModelConfigText('platform: onnx\n', 'yaml', source).executionMode).toBe('worker');
+    expect(
+      parseModelConfigText('platform: onnx\nexecution_mode: inline\n', 'yaml', source).executionMode,
+    ).toBe('inline');
+    const tfjs =
+      'platform: tfjs\ninputs: [{name: x, datatype: FP32, shape: [1]}]\noutputs: [{name: y, datatype: FP32, shape: [1]}]\n';
+    expect(parseModelConfigText(tfjs, 'yaml', source).executionMode).toBe('inline');
+    expect(() => parseModelConfigText(`${tfjs}execution_mode: worker\n`, 'yaml', source)).toThrow(
+      /execution_mode: worker is supported for platform onnx only/,
+    );
+    expect(() => parseModelConfigText('platform: onnx\nexecution_mode: thread\n', 'yaml', source)).toThrow(
+      /execution_mode: must be one of auto, inline, worker/,
+    );
+  });
+});
+
 describe('parseModelConfigText', () => {
   it('writes out every default', () => {
     const config = parseModelConfigText('platform: onnx\n', 'yaml', source);
@@ -26,6 +44,7 @@ describe('parseModelConfigText', () => {
       dynamicBatching: undefined,
       instanceCount: 1,
       device: 'auto',
+      executionMode: 'worker',
       versionPolicy: { kind: 'latest', numVersions: 1 },
     });
     expect(Object.isFrozen(config)).toBe(true);

@@ -87,6 +87,9 @@ const configFileSchema = z.strictObject({
   dynamic_batching: dynamicBatchingSchema.nullable().optional(),
   instance_count: positiveInt(MODEL_CONFIG_LIMITS.maxInstanceCount).optional(),
   device: z.enum(['auto', 'cpu', 'gpu'], { error: 'must be one of auto, cpu, gpu' }).optional(),
+  execution_mode: z
+    .enum(['auto', 'inline', 'worker'], { error: 'must be one of auto, inline, worker' })
+    .optional(),
   version_policy: versionPolicySchema.optional(),
 });
 
@@ -177,6 +180,9 @@ function crossFieldProblems(file: ConfigFile, source: ConfigSource): string[] {
     if (file.inputs === undefined) problems.push('inputs: is required for platform tfjs');
     if (file.outputs === undefined) problems.push('outputs: is required for platform tfjs');
   }
+  if (platform === 'tfjs' && file.execution_mode === 'worker') {
+    problems.push('execution_mode: worker is supported for platform onnx only; use inline or auto for tfjs');
+  }
   if (file.dynamic_batching !== undefined && maxBatchSize === 0) {
     problems.push('dynamic_batching: needs max_batch_size > 0 (the model has no batch dimension)');
   }
@@ -232,6 +238,14 @@ function resolve(file: ConfigFile, source: ConfigSource): ModelConfig {
     dynamicBatching,
     instanceCount: file.instance_count ?? 1,
     device: file.device ?? 'auto',
+    // auto: ONNX sessions block their thread while they compute, so they get a worker;
+    // TF.js runs inline (its backends are process-wide).
+    executionMode:
+      file.execution_mode === undefined || file.execution_mode === 'auto'
+        ? platform === 'onnx'
+          ? 'worker'
+          : 'inline'
+        : file.execution_mode,
     versionPolicy: resolveVersionPolicy(file.version_policy),
   });
 }

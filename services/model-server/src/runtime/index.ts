@@ -1,5 +1,6 @@
 export { detectGpu, type GpuProbe, NVIDIA_DEVICE_FILE } from './gpu-detect.js';
 export { OnnxRuntime } from './onnx-runtime.js';
+export { OnnxWorkerRuntime } from './onnx-worker-runtime.js';
 export {
   createRuntimeLoader,
   type LoadRuntimeOptions,

@@ -17,6 +17,7 @@ function config(overrides: Partial<ModelConfig> = {}): ModelConfig {
     dynamicBatching: undefined,
     instanceCount: 1,
     device: 'cpu',
+    executionMode: 'inline',
     versionPolicy: { kind: 'latest', numVersions: 1 },
     ...overrides,
   };

@@ -3,6 +3,7 @@ import type { Logger } from '../model/logger.js';
 import type { DeviceKind, ModelConfig, ModelRuntime } from '../model/types.js';
 import { detectGpu } from './gpu-detect.js';
 import { OnnxRuntime } from './onnx-runtime.js';
+import { OnnxWorkerRuntime } from './onnx-worker-runtime.js';
 import { selectTfjsBackend, type TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
 import { TfjsRuntime } from './tfjs-runtime.js';
 
@@ -58,7 +59,9 @@ export function createRuntimeLoader(deps: RuntimeLoaderDeps = {}): RuntimeLoader
 
   return async (config, versionDir, options) => {
     if (config.platform === 'onnx') {
-      return OnnxRuntime.load(config, versionDir, { ...options, gpuDetected });
+      return config.executionMode === 'worker'
+        ? OnnxWorkerRuntime.load(config, versionDir, { ...options, gpuDetected })
+        : OnnxRuntime.load(config, versionDir, { ...options, gpuDetected });
     }
     const backend = await tfjs(options);
     const onGpu = backend.label === 'tfjs-node-gpu';

@@ -46,6 +46,7 @@ const config: ModelConfig = {
   dynamicBatching: undefined,
   instanceCount: 1,
   device: 'auto',
+  executionMode: 'inline',
   versionPolicy: { kind: 'latest', numVersions: 1 },
 };
 
