@@ -1,0 +1,92 @@
+/**
+ * The Dockerfiles. No Docker engine runs here, so they cannot be built in a test; this
+ * reads them for the properties that matter at run time and that a refactor could lose.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { deployPath, repoPath } from './helpers/paths.js';
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+
+/** Instructions with continuation lines joined and comment lines dropped (as Docker does). */
+function instructions(file: string): Instruction[] {
+  const lines = readFileSync(deployPath('docker', file), 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line));
+  const joined = lines.join('\n').replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+/** The instructions of the last stage (the image that ships). */
+function finalStage(all: readonly Instruction[]): Instruction[] {
+  const lastFrom = all.map((i) => i.keyword).lastIndexOf('FROM');
+  return all.slice(lastFrom);
+}
+
+describe.each(['Dockerfile', 'Dockerfile.gpu'])('%s', (file) => {
+  const all = instructions(file);
+  const runtime = finalStage(all);
+
+  it('builds with the devDependencies and prunes them only afterwards', () => {
+    const runs = all.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const ci = runs.findIndex((r) => /\bnpm ci\b/.test(r));
+    const build = runs.findIndex((r) => /\bnpm run build\b/.test(r));
+    const prune = runs.findIndex((r) => /\bnpm prune --omit=dev\b/.test(r));
+    expect(ci).toBeGreaterThanOrEqual(0);
+    expect(build).toBeGreaterThan(ci);
+    expect(prune).toBeGreaterThan(build);
+  });
+
+  it('runs as a numeric non-root user', () => {
+    const user = runtime.filter((i) => i.keyword === 'USER').at(-1)?.args ?? '';
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+  });
+
+  it('starts the sightline CLI, serving the model-server by default', () => {
+    const entrypoint = JSON.parse(runtime.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]') as string[];
+    expect(entrypoint[0]).toBe('node');
+    expect(entrypoint[1]).toBe('/app/tools/cli/bin/sightline.js');
+    expect(existsSync(repoPath('tools', 'cli', 'bin', 'sightline.js'))).toBe(true);
+    expect(JSON.parse(runtime.find((i) => i.keyword === 'CMD')?.args ?? '[]')).toEqual([
+      'serve',
+      'model-server',
+    ]);
+  });
+
+  it('runs on Node 20', () => {
+    const nodeImage = all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args;
+    expect(nodeImage).toBe('NODE_IMAGE=node:20-bookworm-slim');
+  });
+});
+
+describe('Dockerfile.gpu', () => {
+  const all = instructions('Dockerfile.gpu');
+
+  it('runs on an nvidia/cuda runtime image', () => {
+    const cuda = all.find((i) => i.keyword === 'ARG' && i.args.startsWith('CUDA_IMAGE='))?.args ?? '';
+    expect(cuda).toMatch(/^CUDA_IMAGE=nvidia\/cuda:12\.[\d.]+-cudnn-runtime-/);
+    expect(finalStage(all)[0]?.args).toMatch(/^\$\{CUDA_IMAGE\}/);
+  });
+
+  it("installs onnxruntime-node's CUDA provider and tfjs-node-gpu", () => {
+    const text = all.map((i) => `${i.keyword} ${i.args}`).join('\n');
+    expect(text).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    expect(text).toMatch(/@tensorflow\/tfjs-node-gpu@/);
+  });
+});
+
+describe('build context', () => {
+  it('the CPU image keeps the repository .npmrc, which skips the GPU provider download', () => {
+    expect(readFileSync(repoPath('.npmrc'), 'utf8')).toMatch(/^onnxruntime-node-install=skip$/m);
+  });
+});
