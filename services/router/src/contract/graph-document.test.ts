@@ -38,9 +38,10 @@ nodes:
     expect(nodes[2]!.body).toMatchObject({ cases: [{ condition: { operator: 'in', values: ['x', 2] } }] });
   });
 
-  it('uses the default of ${VAR:-default} and reports unset variables without one', () => {
-    expect(parseGraphDocument('name: "${N:-dflt}"\nroot: x', {}).graph?.name).toBe('dflt');
-    const parsed = parseGraphDocument('name: "${NOPE}"\nroot: x', {});
+  it('uses the default of a reference with one and reports unset variables without one', () => {
+    const dollar = '$';
+    expect(parseGraphDocument(`name: "${dollar}{N:-dflt}"\nroot: x`, {}).graph?.name).toBe('dflt');
+    const parsed = parseGraphDocument(`name: "${dollar}{NOPE}"\nroot: x`, {});
     expect(parsed.problems).toEqual([expect.objectContaining({ rule: 'document.env_set' })]);
   });
 

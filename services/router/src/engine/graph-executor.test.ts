@@ -34,9 +34,15 @@ function recordingObserver() {
   const seen = { retries: 0, breaker: [] as string[], dropped: 0 };
   const observer: ExecutionObserver = {
     nodeFinished() {},
-    retried: () => void (seen.retries += 1),
-    breakerChanged: (_g, _n, _a, state) => void seen.breaker.push(state),
-    offPathDropped: () => void (seen.dropped += 1),
+    retried: () => {
+      seen.retries += 1;
+    },
+    breakerChanged: (_g, _n, _a, state) => {
+      seen.breaker.push(state);
+    },
+    offPathDropped: () => {
+      seen.dropped += 1;
+    },
   };
   return { observer, seen };
 }
@@ -235,7 +241,9 @@ nodes:
   - { name: slow, model: { modelName: slow } }
 `);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const models = new InProcessModels(async (t) => {
       if (t.modelName === 'slow') {
         await gate;
