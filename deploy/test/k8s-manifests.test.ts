@@ -355,14 +355,22 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
   }
   // Without a mesh the router balances per call over the headless Service; with one, the
   // proxy balances calls to the ClusterIP Service.
-  const address = envValue(router, 'MODEL_SERVER_ADDRESS');
-  if (has('istio') || has('linkerd')) expect(address).toBe('model-server:8001');
-  else expect(address).toBe('dns:///model-server-headless:8001');
-  const host = /^(?:dns:\/\/\/)?([^:]+):(\d+)$/.exec(address ?? '');
-  const target = specOf<ServiceSpec>(named(objects, 'Service', host?.[1] ?? ''));
+  for (const variable of ['MODEL_SERVER_ADDRESS', 'SIGHTLINE_DEFAULT_MODEL_SERVER']) {
+    const address = envValue(router, variable);
+    if (has('istio') || has('linkerd')) expect(address, variable).toBe('model-server:8001');
+    else expect(address, variable).toBe('dns:///model-server-headless:8001');
+    const host = /^(?:dns:\/\/\/)?([^:]+):(\d+)$/.exec(address ?? '');
+    const target = specOf<ServiceSpec>(named(objects, 'Service', host?.[1] ?? ''));
+    expect(
+      target.ports.some((p) => p.port === Number(host?.[2])),
+      `${address} is a port of the Service`,
+    ).toBe(true);
+  }
+  // The router writes its event store under SIGHTLINE_DATA_DIR: it must be a mounted volume.
+  const dataDir = envValue(router, 'SIGHTLINE_DATA_DIR');
   expect(
-    target.ports.some((p) => p.port === Number(host?.[2])),
-    `${address} is a port of the Service`,
+    router.volumeMounts?.some((m) => m.mountPath === dataDir),
+    `router: a volume at ${dataDir}`,
   ).toBe(true);
 
   // prometheus-operator

@@ -109,12 +109,12 @@ describe('promtool', () => {
 });
 
 describe('prometheus-operator component', () => {
-  it('embeds exactly the groups of deploy/prometheus/rules.yaml (else: npm run sync-rules)', () => {
+  it('embeds exactly the groups of deploy/prometheus/rules.yaml (else: npm run sync)', () => {
     const resource = readYaml<{ kind: string; spec: RuleFile }>(
       deployPath('k8s', 'components', 'prometheus-operator', 'prometheus-rule.yaml'),
     );
     expect(resource.kind).toBe('PrometheusRule');
-    expect(resource.spec.groups, 'stale copy: run `npm run sync-rules -w @sightline/deploy`').toEqual(
+    expect(resource.spec.groups, 'stale copy: run `npm run sync -w @sightline/deploy`').toEqual(
       readYaml<RuleFile>(RULES).groups,
     );
   });
