@@ -24,8 +24,9 @@ export const CONVNET_ARCHITECTURE = Object.freeze({
 
 /**
  * iris: multinomial logistic regression in ONNX. It computes in ~10 µs, less than a thread
- * hop or any queue wait, so it runs inline and batches with no added delay: requests that
- * queue while the instance is busy share its next run.
+ * hop or any queue wait, so it runs inline, on the calling thread alone (no onnxruntime
+ * thread pool spinning for the cores the server needs), and batches with no added delay:
+ * requests that queue while the instance is busy share its next run.
  */
 export const IRIS_CONFIG: ExampleModelConfig = {
   platform: 'onnx',
@@ -36,6 +37,7 @@ export const IRIS_CONFIG: ExampleModelConfig = {
   instanceCount: 1,
   device: 'auto',
   executionMode: 'inline',
+  intraOpThreads: 1,
   latestVersions: 1,
 };
 

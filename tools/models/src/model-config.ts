@@ -25,6 +25,8 @@ export interface ExampleModelConfig {
   readonly device: 'auto' | 'cpu' | 'gpu';
   /** Where each instance runs; absent: the server's default (a worker thread for onnx). */
   readonly executionMode?: 'auto' | 'inline' | 'worker';
+  /** onnxruntime intra-op threads per execution; absent: onnxruntime's default. */
+  readonly intraOpThreads?: number;
   /** Serve the newest N versions found on disk. */
   readonly latestVersions: number;
 }
@@ -61,6 +63,7 @@ export function renderConfigYaml(config: ExampleModelConfig): string {
     `instance_count: ${config.instanceCount}`,
     `device: ${config.device}`,
     ...(config.executionMode === undefined ? [] : [`execution_mode: ${config.executionMode}`]),
+    ...(config.intraOpThreads === undefined ? [] : [`intra_op_threads: ${config.intraOpThreads}`]),
     `version_policy: { latest: { num_versions: ${config.latestVersions} } }`,
   );
   return `${lines.join('\n')}\n`;

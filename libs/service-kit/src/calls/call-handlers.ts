@@ -61,6 +61,8 @@ interface CallStart {
   readonly startNs: bigint;
   readonly controller: AbortController;
   readonly methodMetrics: MethodMetrics;
+  /** Set once the call's status is decided. */
+  done: boolean;
 }
 
 function beginCall(
@@ -83,15 +85,6 @@ function beginCall(
   );
   const controller = new AbortController();
   const deadlineMs = deadlineOf(call);
-  // grpc-js reports a passed deadline and a caller's cancel alike; the reason tells them apart
-  // so work abandoned in a queue is counted and logged as what it was.
-  call.on('cancelled', () =>
-    controller.abort(
-      deadlineMs !== undefined && Date.now() >= deadlineMs
-        ? new DeadlineExceededError(`${method}: the caller's deadline passed`)
-        : new CancelledError(`${method}: cancelled by the caller`),
-    ),
-  );
   const ctx: CallContext = {
     method,
     signal: controller.signal,
@@ -100,7 +93,20 @@ function beginCall(
     span,
     logger: kit.logger,
   };
-  return { ctx, startNs, controller, methodMetrics };
+  const start: CallStart = { ctx, startNs, controller, methodMetrics, done: false };
+  // grpc-js reports a passed deadline and a caller's cancel alike; the reason tells them
+  // apart, so work abandoned in a queue is counted and logged as what it was. grpc-js also
+  // emits 'cancelled' when the stream closes after the call ended: that is no cancellation,
+  // and must not build an error (with its stack) for every call.
+  call.on('cancelled', () => {
+    if (start.done) return;
+    controller.abort(
+      deadlineMs !== undefined && Date.now() >= deadlineMs
+        ? new DeadlineExceededError(`${method}: the caller's deadline passed`)
+        : new CancelledError(`${method}: cancelled by the caller`),
+    );
+  });
+  return start;
 }
 
 function finishCall(
@@ -108,6 +114,7 @@ function finishCall(
   start: CallStart,
   error: unknown,
 ): ReturnType<typeof toGrpcStatus> | undefined {
+  start.done = true;
   const elapsedSeconds = Number(process.hrtime.bigint() - start.startNs) / 1e9;
   const span = start.ctx.span;
   if (error === undefined) {

@@ -52,6 +52,12 @@ export interface ModelConfig {
   readonly device: DeviceKind;
   /** Where each instance executes; see {@link ExecutionMode}. */
   readonly executionMode: ExecutionMode;
+  /**
+   * Threads one ONNX execution may use (onnxruntime's intra-op pool); 0 leaves onnxruntime's
+   * default (one per core). 1 computes on the calling thread: best for tiny models, whose
+   * pool threads would otherwise spin for CPU the server needs.
+   */
+  readonly intraOpThreads: number;
   readonly versionPolicy: VersionPolicy;
 }
 

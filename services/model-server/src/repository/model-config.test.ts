@@ -14,6 +14,23 @@ function parseError(text: string, src: Parameters<typeof parseModelConfigText>[2
   throw new Error('expected the config to be refused');
 }
 
+describe('intra_op_threads', () => {
+  it('defaults to 0 (onnxruntime decides), takes a count, and refuses it for tfjs', () => {
+    expect(parseModelConfigText('platform: onnx\n', 'yaml', source).intraOpThreads).toBe(0);
+    expect(parseModelConfigText('platform: onnx\nintra_op_threads: 1\n', 'yaml', source).intraOpThreads).toBe(
+      1,
+    );
+    expect(() => parseModelConfigText('platform: onnx\nintra_op_threads: -1\n', 'yaml', source)).toThrow(
+      /intra_op_threads: must be a non-negative integer/,
+    );
+    const tfjs =
+      'platform: tfjs\ninputs: [{name: x, datatype: FP32, shape: [1]}]\noutputs: [{name: y, datatype: FP32, shape: [1]}]\n';
+    expect(() => parseModelConfigText(`${tfjs}intra_op_threads: 1\n`, 'yaml', source)).toThrow(
+      /intra_op_threads: applies to platform onnx only/,
+    );
+  });
+});
+
 describe('execution_mode', () => {
   it('defaults to a worker for onnx and inline for tfjs, and takes an explicit choice', () => {
     expect(parseModelConfigText('platform: onnx\n', 'yaml', source).executionMode).toBe('worker');
@@ -45,6 +62,7 @@ describe('parseModelConfigText', () => {
       instanceCount: 1,
       device: 'auto',
       executionMode: 'worker',
+      intraOpThreads: 0,
       versionPolicy: { kind: 'latest', numVersions: 1 },
     });
     expect(Object.isFrozen(config)).toBe(true);

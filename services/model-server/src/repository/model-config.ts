@@ -25,6 +25,8 @@ export const MODEL_CONFIG_LIMITS = Object.freeze({
   maxQueueDelayUs: 10_000_000,
   /** Largest max_queue_size accepted. */
   maxQueueSize: 1 << 20,
+  /** Most intra-op threads per ONNX execution. */
+  maxIntraOpThreads: 256,
 });
 
 /** The config file names looked for in a model directory, in this order. */
@@ -90,6 +92,11 @@ const configFileSchema = z.strictObject({
   execution_mode: z
     .enum(['auto', 'inline', 'worker'], { error: 'must be one of auto, inline, worker' })
     .optional(),
+  intra_op_threads: int(
+    'must be a non-negative integer',
+    0,
+    MODEL_CONFIG_LIMITS.maxIntraOpThreads,
+  ).optional(),
   version_policy: versionPolicySchema.optional(),
 });
 
@@ -180,6 +187,9 @@ function crossFieldProblems(file: ConfigFile, source: ConfigSource): string[] {
     if (file.inputs === undefined) problems.push('inputs: is required for platform tfjs');
     if (file.outputs === undefined) problems.push('outputs: is required for platform tfjs');
   }
+  if (platform === 'tfjs' && file.intra_op_threads !== undefined) {
+    problems.push('intra_op_threads: applies to platform onnx only');
+  }
   if (platform === 'tfjs' && file.execution_mode === 'worker') {
     problems.push('execution_mode: worker is supported for platform onnx only; use inline or auto for tfjs');
   }
@@ -246,6 +256,7 @@ function resolve(file: ConfigFile, source: ConfigSource): ModelConfig {
           ? 'worker'
           : 'inline'
         : file.execution_mode,
+    intraOpThreads: file.intra_op_threads ?? 0,
     versionPolicy: resolveVersionPolicy(file.version_policy),
   });
 }

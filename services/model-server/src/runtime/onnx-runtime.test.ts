@@ -18,6 +18,7 @@ function config(overrides: Partial<ModelConfig> = {}): ModelConfig {
     instanceCount: 1,
     device: 'cpu',
     executionMode: 'inline',
+    intraOpThreads: 0,
     versionPolicy: { kind: 'latest', numVersions: 1 },
     ...overrides,
   };

@@ -90,7 +90,11 @@ async function createSession(
   { device, logger, gpuDetected }: OnnxLoadOptions,
 ): Promise<{ session: ort.InferenceSession; backend: string }> {
   const create = (executionProviders: string[]) =>
-    ort.InferenceSession.create(bytes, { executionProviders, graphOptimizationLevel: 'all' });
+    ort.InferenceSession.create(bytes, {
+      executionProviders,
+      graphOptimizationLevel: 'all',
+      ...(config.intraOpThreads > 0 ? { intraOpNumThreads: config.intraOpThreads } : {}),
+    });
   const fields = { model: config.name, device };
   if (device === 'gpu' || (device === 'auto' && gpuDetected)) {
     try {

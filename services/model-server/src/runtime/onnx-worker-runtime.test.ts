@@ -25,6 +25,7 @@ function config(name: string): ModelConfig {
     instanceCount: 1,
     device: 'cpu',
     executionMode: 'worker',
+    intraOpThreads: 0,
     versionPolicy: { kind: 'latest', numVersions: 1 },
   };
 }
@@ -111,4 +112,3 @@ describe('OnnxWorkerRuntime', () => {
     await expect(short.run(input, ['probabilities'])).rejects.toThrow(/stopped|reload/);
   });
 });
-

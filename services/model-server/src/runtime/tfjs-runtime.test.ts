@@ -47,6 +47,7 @@ const config: ModelConfig = {
   instanceCount: 1,
   device: 'auto',
   executionMode: 'inline',
+  intraOpThreads: 0,
   versionPolicy: { kind: 'latest', numVersions: 1 },
 };
 
