@@ -123,7 +123,9 @@ describe('router in front of a model-server', () => {
       call(direct, direct.modelInfer, { ...irisRequest('iris-tfjs') }),
     ]);
     const expected = floats(onnx).map((v, i) => (v + floats(tfjs)[i]!) / 2);
-    floats(ensemble).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    floats(ensemble).forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 5);
+    });
     expect(String(param(ensemble, 'sightline.path')).split(',').sort()).toEqual(['onnx', 'tfjs', 'vote']);
   });
 
