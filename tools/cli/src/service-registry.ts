@@ -3,8 +3,10 @@
  * its runner. A service is added here when it exists; `serve` of one that does not yet is
  * refused with a sentence saying so.
  */
-import { modelServerConfigSchema, runModelServer } from '@sightline/model-server';
-import { routerConfigSchema, runRouter } from '@sightline/router';
+// Only the settings schemas load eagerly (for flags and --help); a service's code loads when
+// it is served, so each process holds only the service it runs.
+import { modelServerConfigSchema } from '@sightline/model-server/config';
+import { routerConfigSchema } from '@sightline/router/config';
 import type { z } from 'zod';
 
 /** How the CLI starts one service. */
@@ -22,7 +24,7 @@ export const SERVICES: readonly ServeableService[] = [
     name: 'model-server',
     summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
     schema: modelServerConfigSchema,
-    run: (flags) => runModelServer(flags),
+    run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
     localStackFlags: ({ examples }) => [
       '--grpc-port',
       '8001',
@@ -36,7 +38,7 @@ export const SERVICES: readonly ServeableService[] = [
     name: 'router',
     summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
     schema: routerConfigSchema,
-    run: (flags) => runRouter(flags),
+    run: async (flags) => (await import('@sightline/router')).runRouter(flags),
     localStackFlags: ({ examples, data }) => [
       '--grpc-port',
       '8000',
