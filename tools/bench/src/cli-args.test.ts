@@ -1,13 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONCURRENCIES, DEFAULT_DURATION_MS, parseBenchArgs } from './cli-args.js';
+import {
+  DEFAULT_CONCURRENCIES,
+  DEFAULT_DURATION_MS,
+  parseBenchArgs,
+  ROUTER_DEFAULT_CONCURRENCIES,
+  ROUTER_DEFAULT_DURATION_MS,
+  suiteDefaults,
+} from './cli-args.js';
 
 describe('parseBenchArgs', () => {
   it('defaults to the model-server suite', () => {
     const args = parseBenchArgs([]);
     expect(args.suites).toEqual(['model-server']);
-    expect(args.durationMs).toBe(DEFAULT_DURATION_MS);
-    expect(args.concurrencies).toEqual(DEFAULT_CONCURRENCIES);
+    expect(args.durationMs).toBeUndefined();
+    expect(args.concurrencies).toBeUndefined();
     expect(args.setups).toBeUndefined();
+  });
+
+  it('gives each suite its own per-point defaults', () => {
+    expect(suiteDefaults('model-server')).toEqual({
+      durationMs: DEFAULT_DURATION_MS,
+      concurrencies: DEFAULT_CONCURRENCIES,
+    });
+    expect(suiteDefaults('router')).toEqual({
+      durationMs: ROUTER_DEFAULT_DURATION_MS,
+      concurrencies: ROUTER_DEFAULT_CONCURRENCIES,
+    });
+  });
+
+  it('accepts the router suite and its setups', () => {
+    const args = parseBenchArgs(['router', '--setups', 'direct,proxy,router-1-hop']);
+    expect(args.suites).toEqual(['router']);
+    expect(args.setups).toEqual(['direct', 'proxy', 'router-1-hop']);
   });
 
   it('reads every flag', () => {
@@ -37,7 +61,9 @@ describe('parseBenchArgs', () => {
   });
 
   it('names the flag and the rule on bad input', () => {
-    expect(() => parseBenchArgs(['router'])).toThrow('suite "router": unknown; expected one of model-server');
+    expect(() => parseBenchArgs(['routers'])).toThrow(
+      'suite "routers": unknown; expected one of model-server, router',
+    );
     expect(() => parseBenchArgs(['--duration-ms', '0'])).toThrow(
       '--duration-ms: expected a positive integer, got 0',
     );

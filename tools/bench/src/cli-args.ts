@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
+import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 
 /** Suites the CLI knows. */
-export const SUITES = ['model-server'] as const;
+export const SUITES = ['model-server', 'router'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 /** Measured time per point by default: long enough for a stable p99 at low throughput. */
@@ -10,15 +11,33 @@ export const DEFAULT_DURATION_MS = 5_000;
 /** Unmeasured warm-up before each point. */
 export const DEFAULT_WARMUP_MS = 1_000;
 export const DEFAULT_CONCURRENCIES: readonly number[] = [1, 16, 64];
+/**
+ * The router suite's defaults: the issue's concurrencies 1 and 32, and shorter points so
+ * its six setups, three server starts and the events benchmark stay within ~3 minutes.
+ */
+export const ROUTER_DEFAULT_DURATION_MS = 4_000;
+export const ROUTER_DEFAULT_CONCURRENCIES: readonly number[] = [1, 32];
+
+/** Every suite's setup ids; `--setups` takes any of them, each suite runs its own. */
+const ALL_SETUPS: readonly string[] = [...MODEL_SERVER_SETUPS, ...ROUTER_SETUPS];
+
+/** A suite's per-point defaults where the command line sets none. */
+export function suiteDefaults(suite: SuiteName): { durationMs: number; concurrencies: readonly number[] } {
+  return suite === 'router'
+    ? { durationMs: ROUTER_DEFAULT_DURATION_MS, concurrencies: ROUTER_DEFAULT_CONCURRENCIES }
+    : { durationMs: DEFAULT_DURATION_MS, concurrencies: DEFAULT_CONCURRENCIES };
+}
 
 /** The resolved command line. */
 export interface BenchArgs {
   readonly suites: readonly SuiteName[];
-  readonly durationMs: number;
+  /** Undefined: the suite's default ({@link suiteDefaults}). */
+  readonly durationMs: number | undefined;
   readonly warmupMs: number;
-  readonly concurrencies: readonly number[];
+  /** Undefined: the suite's default ({@link suiteDefaults}). */
+  readonly concurrencies: readonly number[] | undefined;
   readonly channels: number | undefined;
-  readonly setups: readonly ModelServerSetupId[] | undefined;
+  readonly setups: readonly (ModelServerSetupId | RouterSetupId)[] | undefined;
   /** Where to write the JSON results (default: tools/bench/results/<suite>-<timestamp>.json). */
   readonly jsonPath: string | undefined;
   /** Model repository (default: examples/models). */
@@ -29,11 +48,12 @@ export interface BenchArgs {
 export const USAGE = `usage: node dist/main.js [suite...] [options]
 suites: ${SUITES.join(', ')} (default: model-server)
 options:
-  --duration-ms N       measured time per point (default ${DEFAULT_DURATION_MS})
+  --duration-ms N       measured time per point (default ${DEFAULT_DURATION_MS}; router ${ROUTER_DEFAULT_DURATION_MS})
   --warmup-ms N         unmeasured warm-up per point (default ${DEFAULT_WARMUP_MS})
-  --concurrency a,b,c   closed-loop workers per point (default ${DEFAULT_CONCURRENCIES.join(',')})
+  --concurrency a,b,c   closed-loop workers per point (default ${DEFAULT_CONCURRENCIES.join(',')}; router ${ROUTER_DEFAULT_CONCURRENCIES.join(',')})
   --channels N          gRPC connections per client (default 4)
   --setups x,y          only these setups: ${MODEL_SERVER_SETUPS.join(', ')}
+                        (router: ${ROUTER_SETUPS.join(', ')})
   --models-dir DIR      model repository (default examples/models)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
@@ -60,21 +80,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   }
   const setups = values.setups?.split(',').map((s) => s.trim());
   for (const setup of setups ?? []) {
-    if (!(MODEL_SERVER_SETUPS as readonly string[]).includes(setup)) {
-      throw new Error(
-        `--setups: unknown setup "${setup}"; expected some of ${MODEL_SERVER_SETUPS.join(', ')}`,
-      );
+    if (!ALL_SETUPS.includes(setup)) {
+      throw new Error(`--setups: unknown setup "${setup}"; expected some of ${ALL_SETUPS.join(', ')}`);
     }
   }
   return {
     suites: positionals.length > 0 ? (positionals as SuiteName[]) : ['model-server'],
-    durationMs: positiveInt('--duration-ms', values['duration-ms']) ?? DEFAULT_DURATION_MS,
+    durationMs: positiveInt('--duration-ms', values['duration-ms']),
     warmupMs: nonNegativeInt('--warmup-ms', values['warmup-ms']) ?? DEFAULT_WARMUP_MS,
-    concurrencies: values.concurrency
-      ? values.concurrency.split(',').map((c) => positiveInt('--concurrency', c)!)
-      : DEFAULT_CONCURRENCIES,
+    concurrencies: values.concurrency?.split(',').map((c) => positiveInt('--concurrency', c)!),
     channels: positiveInt('--channels', values.channels),
-    setups: setups as ModelServerSetupId[] | undefined,
+    setups: setups as (ModelServerSetupId | RouterSetupId)[] | undefined,
     jsonPath: values.json,
     modelsDir: values['models-dir'],
     help: values.help ?? false,

@@ -6,12 +6,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBenchArgs, USAGE } from './cli-args.js';
+import { parseBenchArgs, type SuiteName, suiteDefaults, USAGE } from './cli-args.js';
+import { formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
-import { modelServerRatios } from './report/ratios.js';
+import { modelServerRatios, type RatioCheck } from './report/ratios.js';
+import { routerHopCosts, routerRatios } from './report/router-ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
-import { runModelServerSuite } from './suites/model-server-suite.js';
+import {
+  MODEL_SERVER_SETUPS,
+  type ModelServerSetupId,
+  runModelServerSuite,
+} from './suites/model-server-suite.js';
+import { ROUTER_SETUPS, type RouterSetupId, runRouterSuite } from './suites/router-suite.js';
+import type { SetupPoint, SetupResult } from './suites/setup-result.js';
 import { DEFAULT_CHANNELS } from './v2-client.js';
 import { findWorkspaceRoot } from './workspace-root.js';
 
@@ -41,10 +49,11 @@ async function main(): Promise<number> {
   try {
     for (const suite of args.suites) {
       const channels = args.channels ?? DEFAULT_CHANNELS;
+      const defaults = suiteDefaults(suite);
       const config = {
         modelsDir: resolve(args.modelsDir ?? join(workspaceRoot, 'examples/models')),
-        concurrencies: args.concurrencies,
-        durationMs: args.durationMs,
+        concurrencies: args.concurrencies ?? defaults.concurrencies,
+        durationMs: args.durationMs ?? defaults.durationMs,
         warmupMs: args.warmupMs,
         channels,
       };
@@ -52,19 +61,14 @@ async function main(): Promise<number> {
         `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
           `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
-      const setups = await runModelServerSuite({
-        ...config,
-        workspaceRoot,
-        group,
-        ...(args.setups && { setups: args.setups }),
-        onPoint: (id, p) =>
-          print(
-            `  ${id} c=${p.concurrency}: ${p.throughputPerSec.toFixed(0)} infer/s, p50 ${p.latency.p50Ms.toFixed(3)} ms` +
-              (p.meanExecutedBatch === undefined ? '' : `, mean batch ${p.meanExecutedBatch.toFixed(1)}`),
-          ),
-      });
-      const ratios = modelServerRatios(setups);
-      print(`\n${formatResults(setups)}\n\n${formatRatios(ratios)}`);
+      const onPoint = (id: string, p: SetupPoint) =>
+        print(
+          `  ${id} c=${p.concurrency}: ${p.throughputPerSec.toFixed(0)} infer/s, p50 ${p.latency.p50Ms.toFixed(3)} ms` +
+            (p.meanExecutedBatch === undefined ? '' : `, mean batch ${p.meanExecutedBatch.toFixed(1)}`),
+        );
+      const run = { ...config, workspaceRoot, group, onPoint };
+      const { setups, ratios, extra } = await runSuite(suite, run, args.setups);
+      print(`\n${formatResults(setups)}${extra.text ? `\n\n${extra.text}` : ''}\n\n${formatRatios(ratios)}`);
       const notBuilt = setups.find((s) => s.skipped?.startsWith('model-server not built'));
       if (notBuilt) print(`\n${notBuilt.skipped}`);
       const after = readMachineFacts();
@@ -77,7 +81,7 @@ async function main(): Promise<number> {
       mkdirSync(dirname(jsonPath), { recursive: true });
       writeFileSync(
         jsonPath,
-        `${JSON.stringify({ suite, machine, loadAverage1mAtEnd: after.loadAverage1m, config, setups, ratios }, null, 2)}\n`,
+        `${JSON.stringify({ suite, machine, loadAverage1mAtEnd: after.loadAverage1m, config, setups, ratios, ...extra.json }, null, 2)}\n`,
       );
       print(`\nresults: ${jsonPath}`);
       failed ||= setups.some((s) => s.skipped) || ratios.some((r) => r.verdict !== 'PASS');
@@ -87,6 +91,55 @@ async function main(): Promise<number> {
     uninstall();
   }
   return failed ? 1 : 0;
+}
+
+/** What a suite run needs besides its own options. */
+interface SuiteRun {
+  readonly workspaceRoot: string;
+  readonly group: ChildProcessGroup;
+  readonly modelsDir: string;
+  readonly concurrencies: readonly number[];
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly channels: number;
+  readonly onPoint: (setupId: string, point: SetupPoint) => void;
+}
+
+/** A suite's setups and checked targets, plus what only that suite reports. */
+interface SuiteOutcome {
+  readonly setups: readonly SetupResult[];
+  readonly ratios: readonly RatioCheck[];
+  readonly extra: { readonly text?: string; readonly json?: Record<string, unknown> };
+}
+
+async function runSuite(
+  suite: SuiteName,
+  run: SuiteRun,
+  setupIds: readonly (ModelServerSetupId | RouterSetupId)[] | undefined,
+): Promise<SuiteOutcome> {
+  if (suite === 'router') {
+    const ids = setupIds?.filter((id): id is RouterSetupId =>
+      (ROUTER_SETUPS as readonly string[]).includes(id),
+    );
+    const result = await runRouterSuite({ ...run, ...(ids && { setups: ids }) });
+    const hops = routerHopCosts(result.setups, run.concurrencies);
+    const events = result.eventsBench
+      ? `libs/events file-store benchmark:\n${result.eventsBench.lines.map((l) => `  ${l}`).join('\n')}`
+      : `libs/events file-store benchmark: SKIPPED: ${result.eventsBenchSkipped ?? 'not run'}`;
+    return {
+      setups: result.setups,
+      ratios: routerRatios(result.setups, result.eventsBench),
+      extra: {
+        text: `${formatHopCosts(hops)}\n\n${events}`,
+        json: { hops, eventsBench: result.eventsBench ?? { skipped: result.eventsBenchSkipped } },
+      },
+    };
+  }
+  const ids = setupIds?.filter((id): id is ModelServerSetupId =>
+    (MODEL_SERVER_SETUPS as readonly string[]).includes(id),
+  );
+  const setups = await runModelServerSuite({ ...run, ...(ids && { setups: ids }) });
+  return { setups, ratios: modelServerRatios(setups), extra: {} };
 }
 
 process.exitCode = await main();

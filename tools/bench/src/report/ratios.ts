@@ -22,7 +22,7 @@ export const LOW_CONCURRENCY = 1;
 export interface RatioCheck {
   readonly name: string;
   readonly value: number | undefined;
-  readonly unit: 'x' | 'ms' | 'MB';
+  readonly unit: 'x' | 'ms' | 'MB' | 'events/s';
   readonly comparison: '>=' | '<=' | '<';
   readonly target: number;
   readonly verdict: 'PASS' | 'FAIL' | 'SKIPPED';
@@ -77,7 +77,8 @@ export function modelServerRatios(setups: readonly SetupResult[]): RatioCheck[] 
   ];
 }
 
-function check(
+/** Checks `value` against `target`; SKIPPED when the value is missing. */
+export function check(
   name: string,
   value: number | undefined,
   unit: RatioCheck['unit'],

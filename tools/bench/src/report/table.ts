@@ -74,7 +74,9 @@ export function formatRatios(checks: readonly RatioCheck[]): string {
     ['target', 'value', 'wanted', 'verdict'],
     checks.map((c) => [
       c.name,
-      c.value === undefined ? 'n/a' : `${c.value.toFixed(c.unit === 'MB' ? 1 : 3)} ${c.unit}`,
+      c.value === undefined
+        ? 'n/a'
+        : `${c.value.toFixed(c.unit === 'MB' ? 1 : c.unit === 'events/s' ? 0 : 3)} ${c.unit}`,
       `${c.comparison} ${c.target} ${c.unit}`,
       c.verdict,
     ]),

@@ -179,11 +179,22 @@ const FALLBACK_IRIS_SIGNATURE: ModelSignature = {
   outputShape: [1, 3],
 };
 
-async function measureServed(
+/** What measuring a served model needs of a suite's options. */
+export type ServedMeasureOptions = Pick<
+  ModelServerSuiteOptions,
+  'channels' | 'concurrencies' | 'durationMs' | 'warmupMs' | 'onPoint'
+>;
+
+/**
+ * Measures `model` at `address` at each concurrency with a fresh client pool and one
+ * pre-encoded batch-1 request, after checking one decoded answer (output name and shape).
+ * Where the server reports model statistics, each point carries the mean executed batch.
+ */
+export async function measureServed(
   address: string,
   model: string,
   signature: ModelSignature,
-  options: ModelServerSuiteOptions,
+  options: ServedMeasureOptions,
   setupId: string,
 ): Promise<SetupPoint[]> {
   const pool = new V2ClientPool(address, options.channels);
@@ -218,7 +229,7 @@ async function measureInProcess(
 
 async function measurePoints(
   call: () => Promise<void>,
-  options: ModelServerSuiteOptions,
+  options: ServedMeasureOptions,
   setupId: string,
   counters?: () => Promise<ModelCounters | undefined>,
 ): Promise<SetupPoint[]> {

@@ -1,0 +1,205 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSignature } from '../models/in-process-onnx.js';
+import { newestOnnxFile } from '../models/model-files.js';
+import type { ModelSignature } from '../models/onnx-signature.js';
+import { ROUTER_SETUP_IDS } from '../report/router-ratios.js';
+import type { ChildProcessGroup } from '../servers/child-process-group.js';
+import { startModelServer } from '../servers/model-server-process.js';
+import { startPassthroughProxyProcess } from '../servers/passthrough-proxy-process.js';
+import { type RouterProcess, startRouterProcess } from '../servers/router-process.js';
+import { type EventsBenchResult, runEventsFileStoreBench } from './events-file-store-bench.js';
+import { measureServed } from './model-server-suite.js';
+import { hopGraphDocument, hopGraphName } from './router-graphs.js';
+import type { SetupPoint, SetupResult } from './setup-result.js';
+
+/** Setup ids of the router suite, in the order they run. */
+export const ROUTER_SETUPS = [
+  ROUTER_SETUP_IDS.direct,
+  ROUTER_SETUP_IDS.proxy,
+  ROUTER_SETUP_IDS.router1EventsOff,
+  ROUTER_SETUP_IDS.router1,
+  ROUTER_SETUP_IDS.router2,
+  ROUTER_SETUP_IDS.router3,
+] as const;
+export type RouterSetupId = (typeof ROUTER_SETUPS)[number];
+
+/** Sequential model hops of the graphs measured (1, 2 and 3). */
+export const ROUTER_GRAPH_HOPS = [1, 2, 3] as const;
+
+/** How the suite runs; every figure has its unit in its name. */
+export interface RouterSuiteOptions {
+  readonly workspaceRoot: string;
+  /** The example model repository (examples/models); its `iris` is called on every hop. */
+  readonly modelsDir: string;
+  readonly concurrencies: readonly number[];
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  /** gRPC channels (HTTP/2 connections) per client pool; the same for every setup. */
+  readonly channels: number;
+  /** Setups to run (default: all). */
+  readonly setups?: readonly RouterSetupId[];
+  /** Whether to run libs/events' file-store benchmark after the load runs (default true). */
+  readonly eventsBench?: boolean;
+  readonly group: ChildProcessGroup;
+  /** Called with each finished point, for progress output. */
+  readonly onPoint?: (setupId: string, point: SetupPoint) => void;
+}
+
+/** The suite's measurements. */
+export interface RouterSuiteResult {
+  readonly setups: SetupResult[];
+  /** libs/events' file-store benchmark, when it ran. */
+  readonly eventsBench?: EventsBenchResult;
+  /** Why the events benchmark did not give a result, when it did not. */
+  readonly eventsBenchSkipped?: string;
+}
+
+const IRIS = 'iris';
+
+const LABELS: Record<RouterSetupId, string> = {
+  direct: 'direct: client -> model-server (iris)',
+  proxy: 'pass-through grpc-js proxy -> model-server',
+  'router-1-hop-events-off': 'router, 1 model node, events off',
+  'router-1-hop': 'router, 1 model node, events -> file store',
+  'router-2-hop': 'router, 2 sequential nodes, events -> file store',
+  'router-3-hop': 'router, 3 sequential nodes, events -> file store',
+};
+
+/**
+ * Runs the router benchmark of issue 3 in one run on loopback, every server a child
+ * process: iris on the model-server called directly, through the minimal pass-through
+ * grpc-js proxy (the floor for any router here), and through router graphs of 1, 2 and 3
+ * sequential model nodes with events emitted into the file store (the router's default),
+ * plus the 1-node graph on a second router with events off. Both routers stay up together
+ * so the on/off pair is measured back to back. Then libs/events' file-store benchmark runs
+ * on its own. A setup that cannot start is recorded as skipped with the reason.
+ */
+export async function runRouterSuite(options: RouterSuiteOptions): Promise<RouterSuiteResult> {
+  const wanted = new Set<string>(options.setups ?? ROUTER_SETUPS);
+  const setups: SetupResult[] = [];
+  const skipAll = (reason: string) => {
+    for (const id of ROUTER_SETUPS) {
+      if (wanted.has(id)) setups.push({ id, label: LABELS[id], kind: 'served', points: [], skipped: reason });
+    }
+  };
+  const scratch = mkdtempSync(join(tmpdir(), 'sightline-bench-router-'));
+  try {
+    const irisFile = newestOnnxFile(options.modelsDir, IRIS);
+    if (!irisFile) {
+      skipAll(`no ${IRIS} ONNX model under ${join(options.modelsDir, IRIS)}`);
+    } else {
+      const signature = await readSignature(irisFile);
+      await measureAll(options, wanted, signature, scratch, setups, skipAll);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  if (options.eventsBench === false) return { setups };
+  try {
+    return { setups, eventsBench: await runEventsFileStoreBench(options.group, options.workspaceRoot) };
+  } catch (error) {
+    return { setups, eventsBenchSkipped: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function measureAll(
+  options: RouterSuiteOptions,
+  wanted: ReadonlySet<string>,
+  signature: ModelSignature,
+  scratch: string,
+  setups: SetupResult[],
+  skipAll: (reason: string) => void,
+): Promise<void> {
+  let modelServer: Awaited<ReturnType<typeof startModelServer>>;
+  try {
+    modelServer = await startModelServer(options.group, {
+      workspaceRoot: options.workspaceRoot,
+      repository: options.modelsDir,
+      models: [IRIS],
+    });
+  } catch (error) {
+    skipAll(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  const attempt = async (id: RouterSetupId, run: () => Promise<SetupPoint[]>) => {
+    if (!wanted.has(id)) return;
+    const kind = id === 'proxy' ? 'floor' : 'served';
+    try {
+      setups.push({ id, label: LABELS[id], kind, points: await run() });
+    } catch (error) {
+      const skipped = error instanceof Error ? error.message : String(error);
+      setups.push({ id, label: LABELS[id], kind, points: [], skipped });
+    }
+  };
+  const measure = (address: string, model: string, id: RouterSetupId) =>
+    measureServed(address, model, signature, options, id);
+  const routers: RouterProcess[] = [];
+  try {
+    await attempt('direct', () => measure(modelServer.address, IRIS, 'direct'));
+    await attempt('proxy', async () => {
+      const proxy = await startPassthroughProxyProcess(options.group, modelServer.address);
+      try {
+        return await measure(proxy.address, IRIS, 'proxy');
+      } finally {
+        await options.group.stop(proxy.child);
+      }
+    });
+
+    const graphsDir = join(scratch, 'graphs');
+    mkdirSync(graphsDir);
+    for (const hops of ROUTER_GRAPH_HOPS) {
+      const document = hopGraphDocument(hops, {
+        modelName: IRIS,
+        inputName: signature.inputName,
+        inputShape: signature.inputShape,
+        outputName: signature.outputName,
+        outputShape: signature.outputShape,
+      });
+      writeFileSync(join(graphsDir, `${hopGraphName(hops)}.json`), `${JSON.stringify(document, null, 2)}\n`);
+    }
+    const startRouter = async (events: boolean) => {
+      const router = await startRouterProcess(options.group, {
+        workspaceRoot: options.workspaceRoot,
+        graphsDir,
+        defaultModelServer: modelServer.address,
+        dataDir: join(scratch, events ? 'data-events-on' : 'data-events-off'),
+        events,
+        graphs: ROUTER_GRAPH_HOPS.map(hopGraphName),
+      });
+      routers.push(router);
+      return router;
+    };
+    const needsOn = ['router-1-hop', 'router-2-hop', 'router-3-hop'].some((id) => wanted.has(id));
+    const needsOff = wanted.has('router-1-hop-events-off');
+    let started: { on?: RouterProcess; off?: RouterProcess } = {};
+    try {
+      started = {
+        ...(needsOff && { off: await startRouter(false) }),
+        ...(needsOn && { on: await startRouter(true) }),
+      };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      for (const id of ROUTER_SETUPS.slice(2)) {
+        if (wanted.has(id))
+          setups.push({ id, label: LABELS[id], kind: 'served', points: [], skipped: reason });
+      }
+      return;
+    }
+    const { on, off } = started;
+    if (off)
+      await attempt('router-1-hop-events-off', () =>
+        measure(off.address, hopGraphName(1), 'router-1-hop-events-off'),
+      );
+    if (on) {
+      for (const hops of ROUTER_GRAPH_HOPS) {
+        const id = `router-${hops}-hop` as RouterSetupId;
+        await attempt(id, () => measure(on.address, hopGraphName(hops), id));
+      }
+    }
+  } finally {
+    await Promise.all(routers.map((r) => options.group.stop(r.child)));
+    await options.group.stop(modelServer.child);
+  }
+}
