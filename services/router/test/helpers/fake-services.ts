@@ -1,0 +1,62 @@
+/**
+ * Small gRPC services written in the test, for upstreams that are not the model-server:
+ * an outlier and a drift service implementing their v1 Predict contracts, and a V2
+ * endpoint whose ModelInfer the test supplies. Each binds 127.0.0.1 on an ephemeral port.
+ */
+import {
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { driftV1, inference, outlierV1 } from '@sightline/contracts';
+
+/** A running fake service. */
+export interface FakeService {
+  readonly address: string;
+  stop(): void;
+}
+
+async function serve(definition: ServiceDefinition, implementation: object): Promise<FakeService> {
+  const server = new Server();
+  server.addService(definition, implementation as never);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
+
+type Handler<Req, Res> = (request: Req) => Res | Promise<Res>;
+
+function unaryMethod<Req, Res>(handler: Handler<Req, Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    Promise.resolve(handler(call.request)).then(
+      (response) => callback(null, response),
+      (error: Error) => callback(error),
+    );
+  };
+}
+
+/** An outlier service whose Predict answers with `handler`. */
+export function fakeOutlierService(
+  handler: Handler<outlierV1.PredictRequest, outlierV1.PredictResponse>,
+): Promise<FakeService> {
+  return serve(outlierV1.OutlierServiceService, { predict: unaryMethod(handler) });
+}
+
+/** A drift service whose Predict answers with `handler`. */
+export function fakeDriftService(
+  handler: Handler<driftV1.PredictRequest, driftV1.PredictResponse>,
+): Promise<FakeService> {
+  return serve(driftV1.DriftServiceService, { predict: unaryMethod(handler) });
+}
+
+/** A V2 endpoint whose ModelInfer answers with `handler`. */
+export function fakeInferenceService(
+  handler: Handler<inference.ModelInferRequest, inference.ModelInferResponse>,
+): Promise<FakeService> {
+  return serve(inference.GRPCInferenceServiceService, { modelInfer: unaryMethod(handler) });
+}
