@@ -30,6 +30,8 @@ export function createServiceServer(
   const server = new Server({
     'grpc.max_receive_message_length': config.maxReceiveMessageBytes,
     'grpc.max_send_message_length': config.maxSendMessageBytes,
+    // Channelz bookkeeping costs every call and no channelz service is exposed.
+    'grpc.enable_channelz': 0,
     // Answer keepalive pings from clients that keep idle channels open (router, SDKs).
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
