@@ -2,7 +2,8 @@
  * One pooled grpc-js client per upstream address and service, created on first use and
  * kept for the router's life: a client owns a channel (HTTP/2 connection with
  * reconnection), so reusing it saves a handshake per call. Every client carries the
- * trace-context interceptor, so upstream spans join the request's trace.
+ * trace-context interceptor, so upstream spans join the request's trace, and balances
+ * its calls round-robin over every address its target resolves to.
  */
 import { type ChannelOptions, type Client, credentials } from '@grpc/grpc-js';
 import { driftV1, inference, outlierV1 } from '@sightline/contracts';
@@ -14,6 +15,24 @@ export interface UpstreamClientOptions {
   readonly maxReceiveMessageBytes: number;
   /** Largest message sent to an upstream, in bytes. */
   readonly maxSendMessageBytes: number;
+}
+
+/**
+ * The load-balancing policy of every upstream channel. grpc-js defaults to pick_first,
+ * which sends every call to the first address a target resolves to; round_robin keeps a
+ * connection to each, so a headless-service target (`dns:///model-server-headless:8001`,
+ * as deploy/ configures) spreads calls across the pods. Over one address it behaves as
+ * pick_first, so it applies to every target.
+ */
+export const UPSTREAM_SERVICE_CONFIG = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
+/** The grpc-js options of an upstream channel. */
+export function upstreamChannelOptions(options: UpstreamClientOptions): ChannelOptions {
+  return {
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
+    'grpc.max_send_message_length': options.maxSendMessageBytes,
+    'grpc.service_config': UPSTREAM_SERVICE_CONFIG,
+  };
 }
 
 type Constructor<T> = new (
@@ -32,12 +51,8 @@ export class UpstreamClients {
     const key = `${kind} ${address}`;
     let client = this.clients.get(key);
     if (!client) {
-      const channelOptions: ChannelOptions = {
-        'grpc.max_receive_message_length': this.options.maxReceiveMessageBytes,
-        'grpc.max_send_message_length': this.options.maxSendMessageBytes,
-      };
       client = new ctor(address, credentials.createInsecure(), {
-        ...channelOptions,
+        ...upstreamChannelOptions(this.options),
         interceptors: [traceContextClientInterceptor],
       });
       this.clients.set(key, client);
