@@ -109,8 +109,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     passThrough: config.passThrough,
     identity: { name: `sightline-${SERVICE_NAME}`, version: PACKAGE_VERSION, extensions: [] },
     isReady: () => started && service?.isReady() === true,
-    observeRequest: (graph, code, seconds) =>
-      metrics.requestFinished(code === 'NOT_FOUND' ? '' : graph, code, seconds),
+    observeRequest: (graph, code, seconds) => metrics.requestFinished(graph, code, seconds),
   });
   const plane = dataPlane;
   const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry) };

@@ -14,7 +14,7 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
-import { type ChildService, startChildService } from './helpers/child-service.js';
+import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
 import { fakeDriftService, fakeInferenceService, fakeOutlierService } from './helpers/fake-services.js';
 import { call, graphClient, inferenceClient, irisRequest, param } from './helpers/v2-calls.js';
 
@@ -294,5 +294,38 @@ nodes: [{ name: m, model: { modelName: iris } }]
     await expect(
       call(third.client, third.client.modelInfer, irisRequest('applied-iris')),
     ).rejects.toMatchObject({ code: status.NOT_FOUND });
+  });
+});
+
+describe('pass-through metrics', () => {
+  it('never turns a name that is neither a graph nor a served model into a label value', async () => {
+    const { handle, client } = await router({ graphs: path.join(REPO_ROOT, 'examples/graphs') });
+    const madeUp = Array.from({ length: 25 }, (_, i) => `made-up-model-${i}`);
+    for (const name of madeUp) {
+      await expect(call(client, client.modelInfer, irisRequest(name))).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+      });
+    }
+    await call(client, client.modelInfer, irisRequest('iris-tfjs'));
+    await call(client, client.modelInfer, irisRequest('iris'));
+    const metrics = await (await fetch(`http://127.0.0.1:${handle.httpPort}/metrics`)).text();
+    expect(metrics).not.toContain('made-up-model');
+    const sample = (name: string, labels: Record<string, string>): number | undefined => {
+      const line = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+        );
+      return line === undefined ? undefined : Number(line.split(' ').pop());
+    };
+    const requests = 'sightline_router_request_duration_seconds_count';
+    expect(sample(requests, { graph: '', code: 'NOT_FOUND' })).toBe(madeUp.length);
+    expect(sample(requests, { graph: 'iris-tfjs', code: 'OK' })).toBe(1);
+    expect(sample(requests, { graph: 'iris', code: 'OK' })).toBe(1);
+    // Pass-through node metrics are keyed by the constant pass-through graph, not the model.
+    expect(
+      sample('sightline_router_node_errors_total', { graph: '', node: 'model', code: 'NOT_FOUND' }),
+    ).toBe(madeUp.length);
   });
 });

@@ -96,6 +96,15 @@ export interface RouterDataPlaneOptions {
 }
 
 const PASS_THROUGH_NODE = 'model';
+/**
+ * The graph name of every pass-through run, so node metrics, spans and circuit breakers of
+ * pass-through are keyed by the upstream address and not by names callers make up.
+ */
+export const PASS_THROUGH_GRAPH = '';
+
+function passThroughKey(name: string, version: string): string {
+  return `${name}\u0000${version}`;
+}
 
 /** The router's inference data plane. */
 export class RouterDataPlane {
@@ -118,13 +127,17 @@ export class RouterDataPlane {
     return { ...this.options.identity };
   }
 
+  /**
+   * The one-node graph that calls `name` on the default model-server. Only graphs of models
+   * that answered are kept (see {@link rememberPassThrough}), so made-up names cost nothing
+   * after their call.
+   */
   private passThroughGraph(name: string, version: string): CompiledGraph | undefined {
     if (!this.options.passThrough || this.options.defaultModelAddress === '' || name === '') return undefined;
-    const key = `${name}\u0000${version}`;
-    let graph = this.passThroughGraphs.get(key);
-    if (!graph) {
-      graph = compileGraph({
-        name,
+    return (
+      this.passThroughGraphs.get(passThroughKey(name, version)) ??
+      compileGraph({
+        name: PASS_THROUGH_GRAPH,
         description: 'pass-through to the default model-server',
         root: PASS_THROUGH_NODE,
         timeoutMs: 0,
@@ -146,10 +159,23 @@ export class RouterDataPlane {
             },
           },
         ],
-      });
-      this.passThroughGraphs.set(key, graph);
-    }
-    return graph;
+      })
+    );
+  }
+
+  /** Keeps the pass-through graph of a model that answered: bounded by the models served. */
+  private rememberPassThrough(name: string, version: string, graph: CompiledGraph): void {
+    this.passThroughGraphs.set(passThroughKey(name, version), graph);
+  }
+
+  /**
+   * The `graph` label of a request's metrics: the graph's name, or for pass-through the
+   * model's name once it answered; otherwise empty, so names that are neither a graph nor
+   * a served model (NOT_FOUND, or a down model-server) never become label values.
+   */
+  private metricLabel(name: string, code: string): string {
+    // OK for a name that is no graph means the default model-server served it.
+    return code === 'OK' || this.options.graphs.find(name) ? name : PASS_THROUGH_GRAPH;
   }
 
   private resolve(
@@ -174,7 +200,11 @@ export class RouterDataPlane {
       code = errorCode(error);
       throw error;
     } finally {
-      this.options.observeRequest?.(request.modelName, code, Number(process.hrtime.bigint() - t0) / 1e9);
+      this.options.observeRequest?.(
+        this.metricLabel(request.modelName, code),
+        code,
+        Number(process.hrtime.bigint() - t0) / 1e9,
+      );
     }
   }
 
@@ -208,6 +238,7 @@ export class RouterDataPlane {
         throw error;
       }
       trail = result.trail;
+      if (passThrough) this.rememberPassThrough(request.modelName, request.modelVersion, graph);
       const wanted = request.outputs;
       const tensors =
         wanted.length === 0
