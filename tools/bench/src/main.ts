@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type SuiteName, suiteDefaults, USAGE } from './cli-args.js';
-import { formatHopCosts } from './report/hop-table.js';
+import { formatCpuPerRequest, formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
 import { modelServerRatios, type RatioCheck } from './report/ratios.js';
 import { routerHopCosts, routerRatios } from './report/router-ratios.js';
@@ -130,7 +130,7 @@ async function runSuite(
       setups: result.setups,
       ratios: routerRatios(result.setups, result.eventsBench),
       extra: {
-        text: `${formatHopCosts(hops)}\n\n${events}`,
+        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}\n\n${events}`,
         json: { hops, eventsBench: result.eventsBench ?? { skipped: result.eventsBenchSkipped } },
       },
     };

@@ -1,3 +1,4 @@
+import type { SetupResult } from '../suites/setup-result.js';
 import type { HopCost } from './router-ratios.js';
 import { formatTable } from './table.js';
 
@@ -14,4 +15,28 @@ export function formatHopCosts(rows: readonly HopCost[]): string {
       r.vsProxyHop === undefined ? 'n/a' : `${r.vsProxyHop.toFixed(2)}x`,
     ]),
   );
+}
+
+/**
+ * One row per setup with a CPU sample: each process's CPU ms per request, and the middle
+ * hop's (proxy or router) over the proxy's, the CPU view of the per-hop target.
+ */
+export function formatCpuPerRequest(setups: readonly SetupResult[]): string {
+  const proxyCpu = setups.find((s) => s.id === 'proxy')?.cpuMsPerRequest?.proxy;
+  const rows = setups
+    .filter((s) => s.cpuMsPerRequest)
+    .map((s) => {
+      const cpu = s.cpuMsPerRequest!;
+      const middle = cpu.proxy ?? cpu.router;
+      return [
+        s.label,
+        middle === undefined ? '-' : middle.toFixed(3),
+        cpu['model-server'] === undefined ? '-' : cpu['model-server'].toFixed(3),
+        middle === undefined || proxyCpu === undefined || !(proxyCpu > 0)
+          ? '-'
+          : `${(middle / proxyCpu).toFixed(2)}x`,
+      ];
+    });
+  if (rows.length === 0) return 'CPU per request: not measured (/proc not readable or calls failed)';
+  return formatTable(['CPU ms per request (c=32 sample)', 'proxy/router', 'model-server', 'x proxy'], rows);
 }

@@ -1,14 +1,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runLoad } from '../load-generator.js';
 import { readSignature } from '../models/in-process-onnx.js';
 import { newestOnnxFile } from '../models/model-files.js';
-import type { ModelSignature } from '../models/onnx-signature.js';
+import { type ModelSignature, sampleInput } from '../models/onnx-signature.js';
 import { ROUTER_SETUP_IDS } from '../report/router-ratios.js';
 import type { ChildProcessGroup } from '../servers/child-process-group.js';
 import { startModelServer } from '../servers/model-server-process.js';
 import { startPassthroughProxyProcess } from '../servers/passthrough-proxy-process.js';
+import { readProcessCpuMs } from '../servers/process-cpu.js';
 import { type RouterProcess, startRouterProcess } from '../servers/router-process.js';
+import { encodeInferRequest, V2ClientPool } from '../v2-client.js';
 import { type EventsBenchResult, runEventsFileStoreBench } from './events-file-store-bench.js';
 import { measureServed } from './model-server-suite.js';
 import { hopGraphDocument, hopGraphName } from './router-graphs.js';
@@ -24,6 +27,11 @@ export const ROUTER_SETUPS = [
   ROUTER_SETUP_IDS.router3,
 ] as const;
 export type RouterSetupId = (typeof ROUTER_SETUPS)[number];
+
+/** Requests of the CPU sample taken after a setup's points (a few hundred ms of work). */
+export const CPU_SAMPLE_REQUESTS = 3_000;
+/** Closed-loop workers of the CPU sample: enough to keep every process busy. */
+export const CPU_SAMPLE_CONCURRENCY = 32;
 
 /** Sequential model hops of the graphs measured (1, 2 and 3). */
 export const ROUTER_GRAPH_HOPS = [1, 2, 3] as const;
@@ -123,25 +131,41 @@ async function measureAll(
     skipAll(error instanceof Error ? error.message : String(error));
     return;
   }
-  const attempt = async (id: RouterSetupId, run: () => Promise<SetupPoint[]>) => {
+  const attempt = async (id: RouterSetupId, run: () => Promise<Measured>) => {
     if (!wanted.has(id)) return;
     const kind = id === 'proxy' ? 'floor' : 'served';
     try {
-      setups.push({ id, label: LABELS[id], kind, points: await run() });
+      const { points, cpuMsPerRequest } = await run();
+      setups.push({ id, label: LABELS[id], kind, points, ...(cpuMsPerRequest && { cpuMsPerRequest }) });
     } catch (error) {
       const skipped = error instanceof Error ? error.message : String(error);
       setups.push({ id, label: LABELS[id], kind, points: [], skipped });
     }
   };
-  const measure = (address: string, model: string, id: RouterSetupId) =>
-    measureServed(address, model, signature, options, id);
+  const request = (model: string) =>
+    encodeInferRequest(model, [
+      { name: signature.inputName, shape: signature.inputShape, data: sampleInput(signature.inputShape) },
+    ]);
+  const measure = async (
+    address: string,
+    model: string,
+    id: RouterSetupId,
+    processes: readonly NamedProcess[],
+  ): Promise<Measured> => {
+    const points = await measureServed(address, model, signature, options, id);
+    const cpuMsPerRequest = await sampleCpu(address, request(model), options.channels, [
+      ...processes,
+      { name: 'model-server', pid: modelServer.child.pid },
+    ]);
+    return { points, ...(cpuMsPerRequest && { cpuMsPerRequest }) };
+  };
   const routers: RouterProcess[] = [];
   try {
-    await attempt('direct', () => measure(modelServer.address, IRIS, 'direct'));
+    await attempt('direct', () => measure(modelServer.address, IRIS, 'direct', []));
     await attempt('proxy', async () => {
       const proxy = await startPassthroughProxyProcess(options.group, modelServer.address);
       try {
-        return await measure(proxy.address, IRIS, 'proxy');
+        return await measure(proxy.address, IRIS, 'proxy', [{ name: 'proxy', pid: proxy.child.pid }]);
       } finally {
         await options.group.stop(proxy.child);
       }
@@ -188,18 +212,69 @@ async function measureAll(
       return;
     }
     const { on, off } = started;
-    if (off)
+    if (off) {
       await attempt('router-1-hop-events-off', () =>
-        measure(off.address, hopGraphName(1), 'router-1-hop-events-off'),
+        measure(off.address, hopGraphName(1), 'router-1-hop-events-off', [
+          { name: 'router', pid: off.child.pid },
+        ]),
       );
+    }
     if (on) {
       for (const hops of ROUTER_GRAPH_HOPS) {
         const id = `router-${hops}-hop` as RouterSetupId;
-        await attempt(id, () => measure(on.address, hopGraphName(hops), id));
+        await attempt(id, () =>
+          measure(on.address, hopGraphName(hops), id, [{ name: 'router', pid: on.child.pid }]),
+        );
       }
     }
   } finally {
     await Promise.all(routers.map((r) => options.group.stop(r.child)));
     await options.group.stop(modelServer.child);
+  }
+}
+
+/** A setup's points and, where /proc could be read, its processes' CPU per request. */
+interface Measured {
+  readonly points: SetupPoint[];
+  readonly cpuMsPerRequest?: Record<string, number>;
+}
+
+interface NamedProcess {
+  readonly name: string;
+  readonly pid: number;
+}
+
+/**
+ * CPU time per request of each process on the path, over {@link CPU_SAMPLE_REQUESTS}
+ * requests at {@link CPU_SAMPLE_CONCURRENCY}: what a hop costs in CPU, which a busy machine
+ * skews far less than latency. Undefined where /proc cannot be read or calls failed.
+ */
+async function sampleCpu(
+  address: string,
+  request: Buffer,
+  channels: number,
+  processes: readonly NamedProcess[],
+): Promise<Record<string, number> | undefined> {
+  const pool = new V2ClientPool(address, channels);
+  try {
+    const before = processes.map((p) => readProcessCpuMs(p.pid));
+    const load = await runLoad({
+      call: async () => {
+        await pool.inferRaw(request);
+      },
+      concurrency: CPU_SAMPLE_CONCURRENCY,
+      requests: CPU_SAMPLE_REQUESTS,
+    });
+    const after = processes.map((p) => readProcessCpuMs(p.pid));
+    if (load.completed !== CPU_SAMPLE_REQUESTS) return undefined;
+    const perRequest: Record<string, number> = {};
+    for (const [i, p] of processes.entries()) {
+      const spent = before[i] === undefined || after[i] === undefined ? undefined : after[i]! - before[i]!;
+      if (spent === undefined) return undefined;
+      perRequest[p.name] = spent / load.completed;
+    }
+    return perRequest;
+  } finally {
+    pool.close();
   }
 }

@@ -22,6 +22,11 @@ export interface SetupResult {
   readonly points: readonly SetupPoint[];
   /** Why the setup did not run (or stopped), if it did not complete. */
   readonly skipped?: string;
+  /**
+   * CPU time each server process spent per request (ms), over a fixed count of requests
+   * after the measured points, by process name; less sensitive to a busy machine than latency.
+   */
+  readonly cpuMsPerRequest?: Readonly<Record<string, number>>;
   /** Server memory after the setup's runs, where a server process was measured. */
   readonly memory?: {
     readonly rssBytes: number;
