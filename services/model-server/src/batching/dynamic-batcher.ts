@@ -81,7 +81,8 @@ function abortError(signal: AbortSignal, label: string): Error {
 
 /** See the file comment. */
 export class DynamicBatcher implements InferenceScheduler {
-  private readonly queue: QueuedRequest[] = [];
+  /** Taken slots are cleared so a queued request's buffers are not held after it ran. */
+  private readonly queue: (QueuedRequest | undefined)[] = [];
   /** Index of the queue's head: shifting arrays is O(n), so the head moves instead. */
   private head = 0;
   private readonly idle: ModelRuntime[];
@@ -164,8 +165,19 @@ export class DynamicBatcher implements InferenceScheduler {
 
   /** Drops abandoned requests at the head and compacts the array now and then. */
   private skipAbandoned(): void {
-    while (this.head < this.queue.length && this.queue[this.head]!.settled) this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    let to = this.head;
+    while (to < this.queue.length && this.queue[to]!.settled) to += 1;
+    this.advanceHead(to);
+  }
+
+  /** Moves the head to `to`, clearing the slots passed, and compacts the array now and then. */
+  private advanceHead(to: number): void {
+    for (let k = this.head; k < to; k++) this.queue[k] = undefined;
+    this.head = to;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
@@ -205,7 +217,7 @@ export class DynamicBatcher implements InferenceScheduler {
   private cutBatch(): QueuedRequest[] | undefined {
     const first = this.queue[this.head]!;
     if (!this.options.batching) {
-      this.head += 1;
+      this.advanceHead(this.head + 1);
       return [first];
     }
     const limit = Math.max(1, this.options.maxBatchSize);
@@ -248,7 +260,7 @@ export class DynamicBatcher implements InferenceScheduler {
     const last = batch[batch.length - 1]!;
     let i = this.head;
     while (this.queue[i] !== last) i += 1;
-    this.head = i + 1;
+    this.advanceHead(i + 1);
     return batch;
   }
 
