@@ -25,7 +25,12 @@ export {
   type TensorDecodeLimits,
 } from './decode-limits.js';
 export { decodeInferInputs, type EncodedInferInputs, encodeInferInputs } from './infer-request.js';
-export { decodeInferOutputs, type EncodedInferOutputs, encodeInferOutputs } from './infer-response.js';
+export {
+  decodeInferOutputs,
+  type EncodedInferOutputs,
+  encodeInferOutputs,
+  responseContentsMode,
+} from './infer-response.js';
 export {
   type ParameterRecord,
   type ParameterValue,

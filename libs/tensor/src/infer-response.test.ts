@@ -2,7 +2,7 @@ import { inference } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
 import { expectSameTensor, thrownMessage } from '../test/arbitraries.js';
-import { decodeInferOutputs, encodeInferOutputs } from './infer-response.js';
+import { decodeInferOutputs, encodeInferOutputs, responseContentsMode } from './infer-response.js';
 import type { Tensor } from './types.js';
 
 const probabilities: Tensor = {
@@ -71,5 +71,25 @@ describe('encodeInferOutputs / decodeInferOutputs', () => {
     expect(thrownMessage(() => encodeInferOutputs([bad], 'raw'), InvalidArgumentError)).toBe(
       'output "y": FP32 data must be a Float32Array, got Float64Array',
     );
+  });
+});
+
+describe('responseContentsMode', () => {
+  const request = (partial: Partial<inference.ModelInferRequest>) =>
+    inference.ModelInferRequest.fromPartial(partial);
+
+  it('answers raw requests raw and typed requests typed', () => {
+    expect(responseContentsMode(request({ rawInputContents: [Buffer.alloc(4)] }))).toBe('raw');
+    expect(responseContentsMode(request({}))).toBe('typed');
+  });
+
+  it('answers raw when any requested output asks binary_data', () => {
+    const outputs = [
+      { name: 'a', parameters: {} },
+      { name: 'b', parameters: { binary_data: { boolParam: true } } },
+    ];
+    expect(responseContentsMode(request({ outputs }))).toBe('raw');
+    const notBinary = [{ name: 'a', parameters: { binary_data: { boolParam: false } } }];
+    expect(responseContentsMode(request({ outputs: notBinary }))).toBe('typed');
   });
 });

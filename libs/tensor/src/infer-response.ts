@@ -46,3 +46,14 @@ export function decodeInferOutputs(
     limits,
   );
 }
+
+/**
+ * The contents mode a response should use for `request`: raw answers a request that sent
+ * raw contents, or that asks `binary_data: true` on any requested output (the parameter
+ * Triton's clients send); typed answers the rest. One mode per response, since the
+ * protocol forbids mixing the two in one message.
+ */
+export function responseContentsMode(request: inference.ModelInferRequest): ContentsMode {
+  if (request.rawInputContents.length > 0) return 'raw';
+  return request.outputs.some((o) => o.parameters.binary_data?.boolParam === true) ? 'raw' : 'typed';
+}

@@ -12,6 +12,7 @@ import {
   decodeInferInputs,
   encodeInferOutputs,
   parametersToRecord,
+  responseContentsMode,
   type TensorDecodeLimits,
 } from '@sightline/tensor';
 import type { InferenceDataPlane } from './inference/data-plane.js';
@@ -41,15 +42,6 @@ function decodeRequest(
   };
 }
 
-/**
- * Raw contents answer raw requests, and any request that asks for `binary_data` on an
- * output; typed requests get typed answers. The protocol forbids mixing the two in one
- * response, so the choice is per response.
- */
-function responseMode(message: inference.ModelInferRequest): ContentsMode {
-  if (message.rawInputContents.length > 0) return 'raw';
-  return message.outputs.some((o) => o.parameters.binary_data?.boolParam === true) ? 'raw' : 'typed';
-}
 
 function encodeResponse(response: InferResponse, mode: ContentsMode): inference.ModelInferResponse {
   const { outputs, rawOutputContents } = encodeInferOutputs(response.outputs, mode);
@@ -143,7 +135,7 @@ export function registerInferenceService(
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
       const response = await dataPlane.infer(decodeRequest(req, limits.tensorDecode), call);
-      return encodeResponse(response, responseMode(req));
+      return encodeResponse(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
       kit,
@@ -152,7 +144,7 @@ export function registerInferenceService(
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
           const response = await dataPlane.infer(decodeRequest(req, limits.tensorDecode), call);
-          return { errorMessage: '', inferResponse: encodeResponse(response, responseMode(req)) };
+          return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({
           errorMessage: status.details,

@@ -9,7 +9,12 @@ import { isSpanContextValid } from '@opentelemetry/api';
 import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
 import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
-import { type ContentsMode, parametersToRecord, recordToParameters } from '@sightline/tensor';
+import {
+  type ContentsMode,
+  parametersToRecord,
+  recordToParameters,
+  responseContentsMode,
+} from '@sightline/tensor';
 import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
 import { routedFromWire, routedToWire } from './contract/routed-wire.js';
@@ -56,11 +61,6 @@ function decodeRequest(message: inference.ModelInferRequest, limits: AdapterLimi
   };
 }
 
-/** Raw requests get raw answers, as do requests asking `binary_data` on an output; others get typed. */
-function responseMode(message: inference.ModelInferRequest): ContentsMode {
-  if (message.rawInputContents.length > 0) return 'raw';
-  return message.outputs.some((o) => o.parameters.binary_data?.boolParam === true) ? 'raw' : 'typed';
-}
 
 function encodeResponse(response: RouterInferResponse, mode: ContentsMode): inference.ModelInferResponse {
   const { headers, raw } = routedToWire(response.tensors, mode);
@@ -133,7 +133,7 @@ export function registerInferenceService(
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
       const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call));
-      return encodeResponse(response, responseMode(req));
+      return encodeResponse(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
       kit,
@@ -142,7 +142,7 @@ export function registerInferenceService(
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
           const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call));
-          return { errorMessage: '', inferResponse: encodeResponse(response, responseMode(req)) };
+          return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({
           errorMessage: status.details,
