@@ -42,7 +42,6 @@ function decodeRequest(
   };
 }
 
-
 function encodeResponse(response: InferResponse, mode: ContentsMode): inference.ModelInferResponse {
   const { outputs, rawOutputContents } = encodeInferOutputs(response.outputs, mode);
   return {

@@ -61,7 +61,6 @@ function decodeRequest(message: inference.ModelInferRequest, limits: AdapterLimi
   };
 }
 
-
 function encodeResponse(response: RouterInferResponse, mode: ContentsMode): inference.ModelInferResponse {
   const { headers, raw } = routedToWire(response.tensors, mode);
   return {
