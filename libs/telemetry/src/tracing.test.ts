@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, createContextKey, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTracing, parseResourceAttributes, resolveTraceExporter, type Tracing } from './tracing.js';
@@ -90,6 +90,46 @@ describe('createTracing without an exporter', () => {
       expect(span.isRecording()).toBe(false);
       expect(span.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
       span.end();
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+});
+
+describe('createTracing contextPropagation', () => {
+  const key = createContextKey('probe');
+  const activeAfterAwait = () =>
+    context.with(context.active().setValue(key, 'set'), async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return context.active().getValue(key);
+    });
+
+  it('follows async work with tracing off by default, for services that forward traceparent', async () => {
+    const tracing = createTracing({ serviceName: 'router-like', env: {} });
+    try {
+      expect(await activeAfterAwait()).toBe('set');
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it('installs no context manager with tracing off when asked for when-tracing', async () => {
+    const tracing = createTracing({ serviceName: 'leaf', env: {}, contextPropagation: 'when-tracing' });
+    try {
+      expect(await activeAfterAwait()).toBeUndefined();
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it('still follows async work under when-tracing once tracing is on', async () => {
+    const tracing = createTracing({
+      serviceName: 'leaf',
+      exporter: new InMemorySpanExporter(),
+      contextPropagation: 'when-tracing',
+    });
+    try {
+      expect(await activeAfterAwait()).toBe('set');
     } finally {
       await tracing.shutdown();
     }

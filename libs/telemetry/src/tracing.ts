@@ -42,6 +42,16 @@ export interface TracingOptions {
    * InMemorySpanExporter). Spans are then exported synchronously on end.
    */
   readonly exporter?: SpanExporter;
+  /**
+   * When the active context follows async work (default `always`).
+   *
+   * `always` installs the AsyncLocalStorage context manager even with tracing off, because a
+   * service that calls others forwards the caller's `traceparent` from the active context
+   * (the router). `when-tracing` installs it only when spans are recorded: on Node 20 an
+   * AsyncLocalStorage turns on promise hooks for every promise of the process, a measurable
+   * per-request cost for a leaf service (the model-server) that forwards nothing.
+   */
+  readonly contextPropagation?: 'always' | 'when-tracing';
 }
 
 /** A started tracing setup; `shutdown()` flushes pending spans. */
@@ -135,8 +145,9 @@ export function createTracing(options: TracingOptions): Tracing {
 
   // The API's globals are the OpenTelemetry contract with every instrumented library;
   // they are set here, once per process, from main.
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  if (exporter || (options.contextPropagation ?? 'always') === 'always') {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  }
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );

@@ -15,7 +15,13 @@ export async function runModelServer(
 ): Promise<ModelServerHandle> {
   const config: ModelServerConfig = loadConfig(modelServerConfigSchema, { flags, env });
   const logger = createLogger({ service: 'model-server', level: config.logLevel });
-  const tracing = createTracing({ serviceName: 'sightline-model-server', env });
+  // A leaf service: it forwards no trace context, so the async context (promise hooks on
+  // every promise) is only worth its cost when spans are recorded.
+  const tracing = createTracing({
+    serviceName: 'sightline-model-server',
+    env,
+    contextPropagation: 'when-tracing',
+  });
   const service = await startModelServer(config, { logger, tracing });
   handleSignals(service, logger);
   return service;
