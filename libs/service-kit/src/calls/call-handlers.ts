@@ -9,7 +9,15 @@
  * status a handler produced, not the error it threw (with its cause for the log).
  */
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  context,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import {
   ATTR_RPC_GRPC_STATUS_CODE,
   ATTR_RPC_METHOD,
@@ -65,24 +73,35 @@ interface CallStart {
   done: boolean;
 }
 
+/** What a wrapper knows about its method before any call: built once, not per call. */
+interface MethodKit {
+  readonly method: string;
+  readonly metrics: MethodMetrics;
+  /** The server span's options (span processors copy the attributes; they are never mutated). */
+  readonly spanOptions: SpanOptions;
+}
+
+function methodKit(kit: CallKit, method: string, type: 'unary' | 'bidi_stream'): MethodKit {
+  const [service = '', rpc = ''] = method.split('/');
+  return {
+    method,
+    metrics: kit.metrics.forMethod(method, type),
+    spanOptions: {
+      kind: SpanKind.SERVER,
+      attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: service, [ATTR_RPC_METHOD]: rpc },
+    },
+  };
+}
+
 function beginCall(
   kit: CallKit,
-  method: string,
-  methodMetrics: MethodMetrics,
+  { method, metrics: methodMetrics, spanOptions }: MethodKit,
   call: { metadata: Metadata; getDeadline(): Date | number; on(event: 'cancelled', cb: () => void): unknown },
 ): CallStart {
   const startNs = process.hrtime.bigint();
   methodMetrics.started();
-  const [service = '', rpc = ''] = method.split('/');
   const parent = extractTraceContext(call.metadata);
-  const span = kit.tracer.startSpan(
-    method,
-    {
-      kind: SpanKind.SERVER,
-      attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: service, [ATTR_RPC_METHOD]: rpc },
-    },
-    parent,
-  );
+  const span = kit.tracer.startSpan(method, spanOptions, parent);
   const controller = new AbortController();
   const deadlineMs = deadlineOf(call);
   const ctx: CallContext = {
@@ -145,9 +164,9 @@ export function unary<Req, Res>(
   method: string,
   handler: UnaryHandler<Req, Res>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
-  const methodMetrics = kit.metrics.forMethod(method, 'unary');
+  const mk = methodKit(kit, method, 'unary');
   return (call, callback) => {
-    const start = beginCall(kit, method, methodMetrics, call);
+    const start = beginCall(kit, mk, call);
     const active = trace.setSpan(context.active(), start.ctx.span);
     context
       .with(active, () => handler(call.request, start.ctx))
@@ -180,9 +199,9 @@ export function bidiStream<Req, Res>(
     readonly onError: (error: ReturnType<typeof toGrpcStatus>, request: Req) => Res;
   },
 ): (call: ServerDuplexStream<Req, Res>) => void {
-  const methodMetrics = kit.metrics.forMethod(method, 'bidi_stream');
+  const mk = methodKit(kit, method, 'bidi_stream');
   return (call) => {
-    const start = beginCall(kit, method, methodMetrics, call);
+    const start = beginCall(kit, mk, call);
     const active = trace.setSpan(context.active(), start.ctx.span);
     let inFlight = 0;
     let inputEnded = false;
