@@ -56,19 +56,49 @@ interface QueuedRequest {
   readonly work: InferenceWork;
   readonly enqueuedAtMs: number;
   readonly enqueuedNs: bigint;
-  /** Non-batch dimensions of every input, so only compatible requests share a batch. */
-  readonly shapeKey: string;
   readonly resolve: (result: InferenceResult) => void;
   readonly reject: (error: unknown) => void;
   settled: boolean;
   detachAbort?: () => void;
 }
 
-function shapeKeyOf(work: InferenceWork): string {
-  let key = '';
-  for (const [name, tensor] of work.inputs) key += `${name}:${tensor.shape.slice(1).join('x')};`;
-  return key;
+/**
+ * Whether two requests' inputs agree on everything but the batch dimension, so they may
+ * share a batch. Compared in place rather than through a per-request key string: this runs
+ * for every queued request.
+ */
+function sameNonBatchShapes(a: InferenceWork, b: InferenceWork): boolean {
+  if (a.inputs.size !== b.inputs.size) return false;
+  for (const [name, tensor] of a.inputs) {
+    const other = b.inputs.get(name);
+    if (other === undefined || other.shape.length !== tensor.shape.length) return false;
+    for (let d = 1; d < tensor.shape.length; d++) if (other.shape[d] !== tensor.shape[d]) return false;
+  }
+  return true;
 }
+
+/** The requested outputs of `names` from `outputs`: the map itself when it holds just those. */
+function pickOutputs(outputs: ReadonlyMap<string, Tensor>, names: readonly string[]): Map<string, Tensor> {
+  if (outputs instanceof Map && outputs.size === names.length && names.every((name) => outputs.has(name))) {
+    return outputs;
+  }
+  const wanted = new Map<string, Tensor>();
+  for (const name of names) {
+    const tensor = outputs.get(name);
+    if (tensor) wanted.set(name, tensor);
+  }
+  return wanted;
+}
+
+function uniqueOutputNames(requests: readonly QueuedRequest[]): string[] {
+  const names: string[] = [];
+  for (const request of requests) {
+    for (const name of request.work.outputNames) if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+const ONCE = { once: true } as const;
 
 function abortError(signal: AbortSignal, label: string): Error {
   const reason: unknown = signal.reason;
@@ -124,7 +154,6 @@ export class DynamicBatcher implements InferenceScheduler {
         work,
         enqueuedAtMs: performance.now(),
         enqueuedNs: process.hrtime.bigint(),
-        shapeKey: this.options.batching ? shapeKeyOf(work) : '',
         resolve,
         reject,
         settled: false,
@@ -132,7 +161,7 @@ export class DynamicBatcher implements InferenceScheduler {
       const signal = work.signal;
       if (signal) {
         const onAbort = () => this.abandon(request, abortError(signal, this.options.label));
-        signal.addEventListener('abort', onAbort, { once: true });
+        signal.addEventListener('abort', onAbort, ONCE);
         request.detachAbort = () => signal.removeEventListener('abort', onAbort);
       }
       this.queue.push(request);
@@ -228,7 +257,8 @@ export class DynamicBatcher implements InferenceScheduler {
     for (let i = this.head; i < this.queue.length; i++) {
       const request = this.queue[i]!;
       if (request.settled) continue;
-      if (request.shapeKey !== first.shapeKey || rows + request.work.batchSize > limit) break;
+      if (rows + request.work.batchSize > limit) break;
+      if (request !== first && !sameNonBatchShapes(first.work, request.work)) break;
       rows += request.work.batchSize;
       candidates.push(request);
       cumulativeRows.push(rows);
@@ -274,9 +304,11 @@ export class DynamicBatcher implements InferenceScheduler {
     let computeInferNs = 0n;
     let computeOutputNs = 0n;
     try {
-      const outputNames = [...new Set(live.flatMap((request) => request.work.outputNames))];
+      // One request (every request at low load) runs on its own tensors and maps: no copies.
+      const single = live.length === 1;
+      const outputNames = single ? live[0]!.work.outputNames : uniqueOutputNames(live);
       let inputs: ReadonlyMap<string, Tensor>;
-      if (live.length === 1) {
+      if (single) {
         inputs = live[0]!.work.inputs;
       } else {
         const merged = new Map<string, Tensor>();
@@ -292,11 +324,15 @@ export class DynamicBatcher implements InferenceScheduler {
       computeInferNs = inferEndNs - inferStartNs;
       const computeEndedAtMs = performance.now();
 
-      const perRequest: Map<string, Tensor>[] = live.map(() => new Map());
-      const rowCounts = live.map((request) => request.work.batchSize);
-      for (const [name, tensor] of outputs) {
-        const parts = live.length === 1 ? [tensor] : splitBatch(tensor, rowCounts);
-        for (let index = 0; index < parts.length; index++) perRequest[index]!.set(name, parts[index]!);
+      let perRequest: ReadonlyMap<string, Tensor>[] = [outputs];
+      if (!single) {
+        const split: Map<string, Tensor>[] = live.map(() => new Map());
+        const rowCounts = live.map((request) => request.work.batchSize);
+        for (const [name, tensor] of outputs) {
+          const parts = splitBatch(tensor, rowCounts);
+          for (let index = 0; index < parts.length; index++) split[index]!.set(name, parts[index]!);
+        }
+        perRequest = split;
       }
       computeOutputNs = process.hrtime.bigint() - inferEndNs;
       this.observe({
@@ -307,15 +343,11 @@ export class DynamicBatcher implements InferenceScheduler {
         computeOutputNs,
         failed: false,
       });
-      live.forEach((request, index) => {
-        if (!this.settle(request)) return;
-        const wanted = new Map<string, Tensor>();
-        for (const name of request.work.outputNames) {
-          const tensor = perRequest[index]!.get(name);
-          if (tensor) wanted.set(name, tensor);
-        }
+      for (let index = 0; index < live.length; index++) {
+        const request = live[index]!;
+        if (!this.settle(request)) continue;
         request.resolve({
-          outputs: wanted,
+          outputs: pickOutputs(perRequest[index]!, request.work.outputNames),
           timings: {
             queueNs: dispatchedNs - request.enqueuedNs,
             computeInputNs,
@@ -327,7 +359,7 @@ export class DynamicBatcher implements InferenceScheduler {
             computeEndedAtMs,
           },
         });
-      });
+      }
     } catch (error) {
       this.observe({
         batchSize,

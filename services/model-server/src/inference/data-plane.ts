@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { isSightlineError } from '@sightline/errors';
+import type { Tensor } from '@sightline/tensor';
 import type { LoadedModelVersion, ModelMetadata, ModelVersionStatus } from '../model/loaded-model.js';
 import type { ModelManager } from '../model/model-manager.js';
 import type { ModelMetrics } from '../observability/model-metrics.js';
@@ -41,6 +42,16 @@ function performanceToHrTime(ms: number): [number, number] {
   const epochMs = performance.timeOrigin + ms;
   const seconds = Math.floor(epochMs / 1000);
   return [seconds, Math.round((epochMs - seconds * 1000) * 1e6)];
+}
+
+/** The outputs in the order asked, skipping any the model did not produce. */
+function outputsInOrder(names: readonly string[], outputs: ReadonlyMap<string, Tensor>): Tensor[] {
+  const ordered: Tensor[] = [];
+  for (const name of names) {
+    const tensor = outputs.get(name);
+    if (tensor !== undefined) ordered.push(tensor);
+  }
+  return ordered;
 }
 
 function errorCode(error: unknown): string {
@@ -81,7 +92,12 @@ export class InferenceDataPlane {
     const metrics = this.deps.metrics.forVersion(model.name, model.version);
     try {
       const work = validateRequest(request, model);
-      const result = await model.scheduler.schedule({ ...work, signal: call.signal });
+      const result = await model.scheduler.schedule({
+        inputs: work.inputs,
+        outputNames: work.outputNames,
+        batchSize: work.batchSize,
+        signal: call.signal,
+      });
       const totalNs = process.hrtime.bigint() - startNs;
       const t = result.timings;
       this.deps.statistics.recordSuccess(model.name, model.version, {
@@ -105,7 +121,7 @@ export class InferenceDataPlane {
         modelVersion: model.version,
         id: request.id,
         parameters: {},
-        outputs: work.outputNames.map((name) => result.outputs.get(name)!).filter((t) => t !== undefined),
+        outputs: outputsInOrder(work.outputNames, result.outputs),
       };
     } catch (error) {
       const totalNs = process.hrtime.bigint() - startNs;

@@ -20,16 +20,25 @@ function names(specs: readonly TensorSpec[]): string {
   return specs.map((s) => s.name).join(', ');
 }
 
+function labelOf(model: LoadedModelVersion): string {
+  return `model "${model.name}" version ${model.version}`;
+}
+
+// Models have a handful of inputs and outputs: a linear search beats building a Map or Set
+// per request (this runs on every inference).
+function specNamed(specs: readonly TensorSpec[], name: string): TensorSpec | undefined {
+  for (const spec of specs) if (spec.name === name) return spec;
+  return undefined;
+}
+
 /** Validates `request` for `model`; see the file comment. */
 export function validateRequest(request: InferRequest, model: LoadedModelVersion): ValidatedRequest {
-  const label = `model "${model.name}" version ${model.version}`;
-  const specByName = new Map(model.inputs.map((spec) => [spec.name, spec]));
   const inputs = new Map<string, Tensor>();
   for (const tensor of request.inputs) {
-    const spec = specByName.get(tensor.name);
+    const spec = specNamed(model.inputs, tensor.name);
     if (!spec) {
       throw new InvalidArgumentError(
-        `input "${tensor.name}": ${label} has no such input (its inputs: ${names(model.inputs)})`,
+        `input "${tensor.name}": ${labelOf(model)} has no such input (its inputs: ${names(model.inputs)})`,
       );
     }
     if (inputs.has(tensor.name))
@@ -40,7 +49,7 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
   for (const spec of model.inputs) {
     if (!inputs.has(spec.name)) {
       throw new InvalidArgumentError(
-        `input "${spec.name}": missing; ${label} needs every one of its inputs (${names(model.inputs)})`,
+        `input "${spec.name}": missing; ${labelOf(model)} needs every one of its inputs (${names(model.inputs)})`,
       );
     }
   }
@@ -70,16 +79,15 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
     }
   }
 
-  const outputSpecs = new Set(model.outputs.map((spec) => spec.name));
   let outputNames: string[];
   if (request.outputs.length === 0) {
     outputNames = model.outputs.map((spec) => spec.name);
   } else {
     outputNames = [];
     for (const output of request.outputs) {
-      if (!outputSpecs.has(output.name)) {
+      if (!specNamed(model.outputs, output.name)) {
         throw new InvalidArgumentError(
-          `output "${output.name}": ${label} has no such output (its outputs: ${names(model.outputs)})`,
+          `output "${output.name}": ${labelOf(model)} has no such output (its outputs: ${names(model.outputs)})`,
         );
       }
       if (outputNames.includes(output.name)) {

@@ -159,7 +159,7 @@ export class ModelManager {
     const entry = this.#models.get(name);
     if (entry === undefined) throw new NotFoundError(`model "${name}" not found (it is not loaded)`);
     if (version === undefined || version === '') {
-      const ready = readyVersions(entry).at(-1);
+      const ready = highestReady(entry);
       if (ready === undefined) {
         const reasons = describeStates(entry);
         throw new UnavailableError(`model "${name}" has no READY version${reasons ? ` (${reasons})` : ''}`);
@@ -433,6 +433,19 @@ export class ModelManager {
     });
     return result;
   }
+}
+
+/** The highest READY version, without the arrays of readyVersions (resolve is on every request). */
+function highestReady(entry: ModelEntry): LoadedModelVersion | undefined {
+  let highest = -1;
+  let loaded: LoadedModelVersion | undefined;
+  for (const [version, record] of entry.versions) {
+    if (record.state === 'READY' && record.loaded !== undefined && version > highest) {
+      highest = version;
+      loaded = record.loaded;
+    }
+  }
+  return loaded;
 }
 
 function readyVersions(entry: ModelEntry): LoadedModelVersion[] {
