@@ -84,12 +84,14 @@ describe('responseContentsMode', () => {
   });
 
   it('answers raw when any requested output asks binary_data', () => {
-    const outputs = [
+    const outputs: inference.ModelInferRequest_InferRequestedOutputTensor[] = [
       { name: 'a', parameters: {} },
       { name: 'b', parameters: { binary_data: { boolParam: true } } },
     ];
     expect(responseContentsMode(request({ outputs }))).toBe('raw');
-    const notBinary = [{ name: 'a', parameters: { binary_data: { boolParam: false } } }];
+    const notBinary: inference.ModelInferRequest_InferRequestedOutputTensor[] = [
+      { name: 'a', parameters: { binary_data: { boolParam: false } } },
+    ];
     expect(responseContentsMode(request({ outputs: notBinary }))).toBe('typed');
   });
 });
