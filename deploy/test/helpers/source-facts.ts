@@ -50,14 +50,14 @@ export const MODEL_SERVER_METRIC_FILES = [
 
 /**
  * The metrics defined in `files`: every `new Counter|Gauge|Histogram|Summary({ name: '...'`
- * in the source text.
+ * (or the hot-path `FastCounter` / `FastHistogram` of @sightline/telemetry) in the source text.
  */
 export function metricDefinitions(files: readonly string[] = MODEL_SERVER_METRIC_FILES): MetricDefinition[] {
   const definitions: MetricDefinition[] = [];
   for (const file of files) {
     const source = readSource(file);
     const pattern =
-      /new (Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\(\{\s*name:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g;
+      /new (?:Fast)?(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\(\{\s*name:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g;
     for (const match of source.matchAll(pattern)) {
       definitions.push({ type: match[1] as MetricDefinition['type'], name: match[2]!, file });
     }

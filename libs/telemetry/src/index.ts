@@ -1,5 +1,11 @@
 export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 export {
+  FastCounter,
+  type FastCounterChild,
+  FastHistogram,
+  type FastHistogramChild,
+} from './fast-metrics.js';
+export {
   BATCH_SIZE_BUCKETS,
   createMetricsRegistry,
   LATENCY_BUCKETS_SECONDS,

@@ -59,6 +59,8 @@ interface QueuedRequest {
   readonly resolve: (result: InferenceResult) => void;
   readonly reject: (error: unknown) => void;
   settled: boolean;
+  /** Taken off the queue into an execution. */
+  taken: boolean;
   detachAbort?: () => void;
 }
 
@@ -157,15 +159,19 @@ export class DynamicBatcher implements InferenceScheduler {
         resolve,
         reject,
         settled: false,
+        taken: false,
       };
+      this.queue.push(request);
+      this.dispatch();
+      // Only a request left waiting needs to hear about its caller giving up: one that went
+      // straight to an idle instance runs to the end either way, and listening costs every
+      // request at low load.
       const signal = work.signal;
-      if (signal) {
+      if (signal && !request.taken) {
         const onAbort = () => this.abandon(request, abortError(signal, this.options.label));
         signal.addEventListener('abort', onAbort, ONCE);
         request.detachAbort = () => signal.removeEventListener('abort', onAbort);
       }
-      this.queue.push(request);
-      this.dispatch();
     });
   }
 
@@ -222,6 +228,7 @@ export class DynamicBatcher implements InferenceScheduler {
       if (this.queueDepth === 0) break;
       const batch = this.cutBatch();
       if (!batch) break;
+      for (const request of batch) request.taken = true;
       const runtime = this.idle.pop()!;
       this.busyCount += 1;
       this.execute(runtime, batch).finally(() => {

@@ -1,14 +1,20 @@
 /**
  * Prometheus metrics per model and version, named after Triton's `nv_inference_*` family
- * so its dashboards translate one to one. Label children are resolved once per version;
- * the per-request cost is a few increments and observations.
+ * so its dashboards translate one to one. Label children are resolved once per version,
+ * and the per-request series are @sightline/telemetry's fast metrics: each request costs a
+ * few additions, and prom-client reads the totals when scraped.
  *
  * Only versions that resolved get per-model series: a request for an unknown model is
  * counted by grpc_server_handled_total{grpc_code="NOT_FOUND"} instead, so callers cannot
  * grow the label set without bound.
  */
-import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS_SECONDS } from '@sightline/telemetry';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  BATCH_SIZE_BUCKETS,
+  FastCounter,
+  FastHistogram,
+  LATENCY_BUCKETS_SECONDS,
+} from '@sightline/telemetry';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** A loaded version as the info and queue-depth gauges see it. */
 export interface LoadedVersionView {
@@ -31,23 +37,22 @@ export interface VersionMetrics {
 
 /** The model-server's inference metrics. */
 export class ModelMetrics {
-  private readonly successTotal: Counter<VersionLabels>;
+  private readonly successTotal: FastCounter;
   private readonly failureTotal: Counter<VersionLabels | 'code'>;
-  private readonly inferenceCount: Counter<VersionLabels>;
-  private readonly execCount: Counter<VersionLabels>;
-  private readonly requestSeconds: Histogram<VersionLabels>;
-  private readonly queueSeconds: Histogram<VersionLabels>;
-  private readonly computeSeconds: Histogram<VersionLabels>;
-  private readonly batchSize: Histogram<VersionLabels>;
+  private readonly inferenceCount: FastCounter;
+  private readonly execCount: FastCounter;
+  private readonly requestSeconds: FastHistogram;
+  private readonly queueSeconds: FastHistogram;
+  private readonly computeSeconds: FastHistogram;
+  private readonly batchSize: FastHistogram;
   private readonly children = new Map<string, VersionMetrics>();
 
   constructor(registry: Registry, loadedVersions: () => Promise<readonly LoadedVersionView[]>) {
     const registers = [registry];
     const labelNames = ['model', 'version'] as const;
-    this.successTotal = new Counter({
+    this.successTotal = new FastCounter({
       name: 'sightline_inference_request_success_total',
       help: 'Inference requests that succeeded.',
-      labelNames,
       registers,
     });
     this.failureTotal = new Counter({
@@ -56,43 +61,37 @@ export class ModelMetrics {
       labelNames: [...labelNames, 'code'],
       registers,
     });
-    this.inferenceCount = new Counter({
+    this.inferenceCount = new FastCounter({
       name: 'sightline_inference_count_total',
       help: 'Rows inferred (a request of batch 8 counts 8).',
-      labelNames,
       registers,
     });
-    this.execCount = new Counter({
+    this.execCount = new FastCounter({
       name: 'sightline_inference_exec_count_total',
       help: 'Model executions (one dynamic batch counts 1).',
-      labelNames,
       registers,
     });
-    this.requestSeconds = new Histogram({
+    this.requestSeconds = new FastHistogram({
       name: 'sightline_inference_request_duration_seconds',
       help: 'Time from decoded request to encoded response, in seconds.',
-      labelNames,
       buckets: [...LATENCY_BUCKETS_SECONDS],
       registers,
     });
-    this.queueSeconds = new Histogram({
+    this.queueSeconds = new FastHistogram({
       name: 'sightline_inference_queue_duration_seconds',
       help: 'Time a request waited in the batching queue, in seconds.',
-      labelNames,
       buckets: [...LATENCY_BUCKETS_SECONDS],
       registers,
     });
-    this.computeSeconds = new Histogram({
+    this.computeSeconds = new FastHistogram({
       name: 'sightline_inference_compute_duration_seconds',
       help: 'Time of the execution that served a request (input assembly, model run, output split), in seconds.',
-      labelNames,
       buckets: [...LATENCY_BUCKETS_SECONDS],
       registers,
     });
-    this.batchSize = new Histogram({
+    this.batchSize = new FastHistogram({
       name: 'sightline_inference_batch_size',
       help: 'Rows per model execution.',
-      labelNames,
       buckets: [...BATCH_SIZE_BUCKETS],
       registers,
     });
@@ -129,13 +128,13 @@ export class ModelMetrics {
     let child = this.children.get(key);
     if (!child) {
       const labels = { model, version };
-      const success = this.successTotal.labels(labels);
-      const rowsCounter = this.inferenceCount.labels(labels);
-      const request = this.requestSeconds.labels(labels);
-      const queue = this.queueSeconds.labels(labels);
-      const compute = this.computeSeconds.labels(labels);
-      const exec = this.execCount.labels(labels);
-      const batch = this.batchSize.labels(labels);
+      const success = this.successTotal.child(labels);
+      const rowsCounter = this.inferenceCount.child(labels);
+      const request = this.requestSeconds.child(labels);
+      const queue = this.queueSeconds.child(labels);
+      const compute = this.computeSeconds.child(labels);
+      const exec = this.execCount.child(labels);
+      const batch = this.batchSize.child(labels);
       child = {
         success: (rows, seconds, queueSeconds, computeSeconds) => {
           success.inc();
