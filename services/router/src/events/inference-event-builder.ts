@@ -10,6 +10,8 @@ import type { RoutedTensor } from '../engine/routed-tensor.js';
 
 /** Where events go (the EventPipeline implements it: synchronous, bounded, never throws). */
 export interface EventEmitter {
+  /** False when events are switched off: nothing is built for them. Absent means on. */
+  readonly enabled?: boolean;
   emit(event: InferenceEvent): void;
 }
 
@@ -86,8 +88,13 @@ export class RequestEventLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Schedules the event of `record`. Never throws. */
+  /**
+   * Schedules the event of `record`. Never throws. With events off (an emitter that reports
+   * itself disabled) nothing is built: the record thunk is never called, so no tensors are
+   * decoded for events nobody receives.
+   */
   record(record: () => RequestRecord): void {
+    if (this.emitter.enabled === false) return;
     setImmediate(() => {
       try {
         this.emitter.emit(buildInferenceEvent(record(), this.source, this.now()));
