@@ -18,5 +18,11 @@ export function createLogger(options: {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return options.destination ? pino(config, options.destination as pino.DestinationStream) : pino(config);
+  // Synchronous writes to stdout: pino's default destination buffers asynchronously, and the
+  // lines written just before process.exit (the end of a graceful shutdown, a fatal error)
+  // were lost. Services log per event, not per request, so the cost is small.
+  return pino(
+    config,
+    (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: true }),
+  );
 }
