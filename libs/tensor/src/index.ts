@@ -44,4 +44,10 @@ export { type TensorRole, tensorLabel } from './tensor-label.js';
 export { decodeTensorMessages, encodeTensorMessages, type TensorMessage } from './tensor-message.js';
 export { emptyContents, hasTypedContents, tensorFromContents, tensorToContents } from './typed-codec.js';
 export * from './types.js';
-export { type ContentsMode, effectiveContentsMode } from './wire-tensors.js';
+export {
+  type CheckedHeader,
+  type ContentsMode,
+  checkTensorCount,
+  checkTensorHeader,
+  effectiveContentsMode,
+} from './wire-tensors.js';

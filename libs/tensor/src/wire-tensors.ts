@@ -31,7 +31,10 @@ export interface WireTensor {
  * when any tensor is FP16 or BF16, since those have no typed field and the protocol forbids
  * mixing typed and raw contents in one message.
  */
-export function effectiveContentsMode(tensors: readonly Tensor[], mode: ContentsMode): ContentsMode {
+export function effectiveContentsMode(
+  tensors: readonly { readonly datatype: Datatype }[],
+  mode: ContentsMode,
+): ContentsMode {
   return mode === 'typed' && tensors.some((t) => isRawOnly(t.datatype)) ? 'raw' : mode;
 }
 

@@ -38,25 +38,15 @@ export interface AdapterLimits {
 }
 
 function decodeRequest(message: inference.ModelInferRequest, limits: AdapterLimits): RouterInferRequest {
-  if (message.inputs.length > limits.maxTensors) {
-    throw new ResourceExhaustedError(
-      `inputs: ${message.inputs.length} tensors; the router accepts at most ${limits.maxTensors}`,
-    );
-  }
-  for (const input of message.inputs) {
-    const count = input.shape.reduce((a, d) => a * Number(d), 1);
-    if (count > limits.maxElementsPerTensor) {
-      throw new ResourceExhaustedError(
-        `input "${input.name}": ${count} elements; the router accepts at most ${limits.maxElementsPerTensor} per tensor`,
-      );
-    }
-  }
   return {
     modelName: message.modelName,
     modelVersion: message.modelVersion,
     id: message.id,
     parameters: parametersToRecord(message.parameters),
-    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents'),
+    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents', {
+      maxTensors: limits.maxTensors,
+      maxElementsPerTensor: limits.maxElementsPerTensor,
+    }),
     outputs: message.outputs.map((o) => o.name),
   };
 }

@@ -7,12 +7,16 @@ import type { inference } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import {
   type ContentsMode,
+  checkTensorCount,
+  checkTensorHeader,
+  effectiveContentsMode,
   emptyContents,
   hasTypedContents,
-  isDatatype,
   parametersToRecord,
   recordToParameters,
+  resolveDecodeLimits,
   shapeFromWire,
+  type TensorDecodeLimits,
   type TensorRole,
   tensorFromContents,
   tensorToContents,
@@ -44,7 +48,10 @@ export function routedFromWire(
   raw: readonly Uint8Array[],
   role: TensorRole,
   rawField: string,
+  limits?: Partial<TensorDecodeLimits>,
 ): RoutedTensor[] {
+  const resolved = resolveDecodeLimits(limits);
+  checkTensorCount(headers.length, role, resolved);
   if (raw.length > 0 && raw.length !== headers.length) {
     throw new InvalidArgumentError(
       `${rawField} has ${raw.length} entries for ${headers.length} ${role}s; it needs one per ${role}`,
@@ -52,13 +59,9 @@ export function routedFromWire(
   }
   const names = new Set<string>();
   return headers.map((header, i) => {
-    const label = `${role} "${header.name}"`;
-    if (header.name === '') throw new InvalidArgumentError(`${role} ${i}: name is empty`);
-    if (names.has(header.name)) throw new InvalidArgumentError(`${label}: appears more than once`);
-    names.add(header.name);
-    if (!isDatatype(header.datatype))
-      throw new InvalidArgumentError(`${label}: unknown datatype "${header.datatype}"`);
-    const shape = shapeFromWire(header.shape, label);
+    // The same header rules (names, datatype, shape, limits) as a full decode, without
+    // touching the elements.
+    const { label, datatype, shape } = checkTensorHeader(header, i, role, names, resolved);
     const parameters = parametersToRecord(header.parameters, label);
     if (raw.length > 0) {
       if (hasTypedContents(header.contents)) {
@@ -66,15 +69,9 @@ export function routedFromWire(
           `${label}: has typed contents but the message uses ${rawField}; typed and raw contents must not be mixed`,
         );
       }
-      return RoutedTensor.fromRaw(header.name, header.datatype, shape, raw[i]!, parameters);
+      return RoutedTensor.fromRaw(header.name, datatype, shape, raw[i]!, parameters);
     }
-    const tensor = tensorFromContents(
-      header.name,
-      header.datatype,
-      shape,
-      header.contents ?? emptyContents(),
-      role,
-    );
+    const tensor = tensorFromContents(header.name, datatype, shape, header.contents ?? emptyContents(), role);
     return RoutedTensor.fromTensor(tensor, parameters);
   });
 }
@@ -84,8 +81,7 @@ export function routedToWire(
   tensors: readonly RoutedTensor[],
   mode: ContentsMode,
 ): { headers: WireHeader[]; raw: Buffer[] } {
-  const effective =
-    mode === 'typed' && tensors.some((t) => t.datatype === 'FP16' || t.datatype === 'BF16') ? 'raw' : mode;
+  const effective = effectiveContentsMode(tensors, mode);
   const headers: WireHeader[] = [];
   const raw: Buffer[] = [];
   for (const t of tensors) {
