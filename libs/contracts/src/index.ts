@@ -3,11 +3,11 @@
  * by `buf generate` from proto/ at build time and is never edited or committed.
  *
  * Namespaces keep the packages apart: several of them define messages of the same name
- * (`Tensor`, `Detector`, `TimeRange`, `CreateDetectorRequest`), so a flat re-export would
- * collide. The `Tensor` messages are wire-identical and structurally identical, so one codec
- * (`@sightline/tensor`) accepts each of them and `inference.ModelInferRequest_InferInputTensor`.
+ * (`Detector`, `CreateDetectorRequest`, ...), so a flat re-export would collide. Shapes
+ * every contract shares (`Tensor`, `TimeRange`, ...) live once in `commonV1`.
  */
 export * as inference from './gen/inference/grpc_service.js';
+export * as commonV1 from './gen/sightline/common/v1/common.js';
 export * as driftV1 from './gen/sightline/drift/v1/drift.js';
 export * as eventsV1 from './gen/sightline/events/v1/events.js';
 export * as explainerV1 from './gen/sightline/explainer/v1/explainer.js';

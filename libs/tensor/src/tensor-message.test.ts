@@ -1,4 +1,4 @@
-import { metricsV1, outlierV1 } from '@sightline/contracts';
+import { commonV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,14 +12,14 @@ function message(fields: Partial<TensorMessage> & { name: string }): TensorMessa
 
 describe('Sightline Tensor messages', () => {
   for (const mode of ['raw', 'typed'] as const) {
-    it(`round-trip through the outlier.v1 Tensor wire in ${mode} mode`, () => {
+    it(`round-trip through the common.v1 Tensor wire in ${mode} mode`, () => {
       const tensorsArb = fc
         .array(anyTensorArb(mode === 'raw'), { maxLength: 4 })
         .map((ts) => ts.map((t, i) => ({ ...t, name: `t${i}` })));
       fc.assert(
         fc.property(tensorsArb, (tensors) => {
           const wire = encodeTensorMessages(tensors, mode).map((m) =>
-            outlierV1.Tensor.decode(outlierV1.Tensor.encode(m).finish()),
+            commonV1.Tensor.decode(commonV1.Tensor.encode(m).finish()),
           );
           for (const [i, t] of decodeTensorMessages(wire).entries()) expectSameTensor(t, tensors[i]!);
         }),
@@ -27,8 +27,8 @@ describe('Sightline Tensor messages', () => {
     });
   }
 
-  it('accepts the metrics.v1 Tensor type as it is generated', () => {
-    const generated: metricsV1.Tensor = metricsV1.Tensor.fromPartial({
+  it('accepts the common.v1 Tensor type as it is generated', () => {
+    const generated: commonV1.Tensor = commonV1.Tensor.fromPartial({
       name: 'x',
       datatype: 'INT32',
       shape: [2n],

@@ -18,7 +18,7 @@ import {
   tensorFromTypedOrNothing,
 } from './wire-tensors.js';
 
-/** A `sightline.<service>.v1.Tensor` message, as generated. */
+/** A `sightline.common.v1.Tensor` message (used by every Sightline contract), as generated. */
 export interface TensorMessage {
   name: string;
   datatype: string;
