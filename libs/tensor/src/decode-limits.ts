@@ -37,5 +37,13 @@ export const DEFAULT_TENSOR_DECODE_LIMITS: TensorDecodeLimits = Object.freeze({
 export function resolveDecodeLimits(limits?: Partial<TensorDecodeLimits>): TensorDecodeLimits {
   // Every request decodes through here: skip the allocation in the common, default case.
   if (limits === undefined) return DEFAULT_TENSOR_DECODE_LIMITS;
+  // Already complete (a service resolves its limits once at start): use them as they are.
+  if (
+    limits.maxTensors !== undefined &&
+    limits.maxRank !== undefined &&
+    limits.maxElementsPerTensor !== undefined
+  ) {
+    return limits as TensorDecodeLimits;
+  }
   return Object.freeze({ ...DEFAULT_TENSOR_DECODE_LIMITS, ...limits });
 }

@@ -11,16 +11,18 @@ import type { Tensor, TensorSpec } from './types.js';
  * @throws InvalidArgumentError like `input "input": expected shape [-1,4], got [2,5]`.
  */
 export function checkAgainstSpec(tensor: Tensor, spec: TensorSpec, role: 'input' | 'output'): void {
-  const label = tensorLabel(role, tensor.name);
+  // The label is built only for an error: this runs for every input of every request.
   if (tensor.datatype !== spec.datatype) {
-    throw new InvalidArgumentError(`${label}: expected datatype ${spec.datatype}, got ${tensor.datatype}`);
+    throw new InvalidArgumentError(
+      `${tensorLabel(role, tensor.name)}: expected datatype ${spec.datatype}, got ${tensor.datatype}`,
+    );
   }
   const matches =
     tensor.shape.length === spec.shape.length &&
     spec.shape.every((dim, i) => dim === -1 || dim === tensor.shape[i]);
   if (!matches) {
     throw new InvalidArgumentError(
-      `${label}: expected shape ${formatShape(spec.shape)}, got ${formatShape(tensor.shape)}`,
+      `${tensorLabel(role, tensor.name)}: expected shape ${formatShape(spec.shape)}, got ${formatShape(tensor.shape)}`,
     );
   }
 }

@@ -117,7 +117,14 @@ export async function startModelServer(
     identity: { name: `sightline-${SERVICE_NAME}`, version: PACKAGE_VERSION, extensions: EXTENSIONS },
     isReady: () => started && service?.isReady() === true,
   });
-  const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry) };
+  const kit: CallKit = {
+    tracer,
+    logger,
+    metrics: new GrpcServerMetrics(registry),
+    // A leaf: with no exporter its spans go nowhere and it forwards no trace context.
+    // (Without `parts.tracing` the caller owns the global tracer, so spans stay on.)
+    traced: parts.tracing?.exporter.kind !== 'none',
+  };
 
   let service: RunningService | undefined;
   service = await runService({

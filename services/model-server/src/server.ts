@@ -12,6 +12,7 @@ import {
   decodeInferInputs,
   encodeInferOutputs,
   parametersToRecord,
+  resolveDecodeLimits,
   responseContentsMode,
   type TensorDecodeLimits,
 } from '@sightline/tensor';
@@ -107,6 +108,8 @@ export function registerInferenceService(
   limits: AdapterLimits,
 ): void {
   const m = (name: string) => `${SERVICE}/${name}`;
+  // Resolved once here, not per request.
+  const decodeLimits = resolveDecodeLimits(limits.tensorDecode);
   const implementation: inference.GRPCInferenceServiceServer = {
     serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
     serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
@@ -133,7 +136,7 @@ export function registerInferenceService(
       };
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
-      const response = await dataPlane.infer(decodeRequest(req, limits.tensorDecode), call);
+      const response = await dataPlane.infer(decodeRequest(req, decodeLimits), call);
       return encodeResponse(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
@@ -142,7 +145,7 @@ export function registerInferenceService(
       {
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
-          const response = await dataPlane.infer(decodeRequest(req, limits.tensorDecode), call);
+          const response = await dataPlane.infer(decodeRequest(req, decodeLimits), call);
           return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({

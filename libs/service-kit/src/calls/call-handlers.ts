@@ -11,6 +11,7 @@
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   type Span,
   SpanKind,
   type SpanOptions,
@@ -48,6 +49,13 @@ export interface CallContext {
 /** The shared parts every call wrapper needs; built once in main. */
 export interface CallKit {
   readonly tracer: Tracer;
+  /**
+   * Whether calls get a server span from the caller's W3C context (default true). A leaf
+   * service with no trace exporter sets false: nobody would see its spans and it sends the
+   * context nowhere, so reading the metadata and starting no-op spans is pure cost. A
+   * service that calls others keeps true even untraced, so the caller's context passes on.
+   */
+  readonly traced?: boolean;
   readonly logger: Logger;
   readonly metrics: GrpcServerMetrics;
 }
@@ -58,19 +66,50 @@ export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promis
 /** A bidirectional-stream handler: one request in, one response (or error) out, per message. */
 export type StreamMessageHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
 
+/** The span of an untraced call: invalid context, records nothing. */
+const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 function deadlineOf(call: { getDeadline(): Date | number }): number | undefined {
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-interface CallStart {
-  readonly ctx: CallContext;
-  readonly startNs: bigint;
-  readonly controller: AbortController;
-  readonly methodMetrics: MethodMetrics;
+/**
+ * One call's context and bookkeeping. The AbortController behind `signal` is created on
+ * first use: Node's AbortSignal is costly to build (an EventTarget), and most calls end
+ * without anyone listening for a cancel (a request that runs at once never reads it).
+ */
+class ServerCall implements CallContext {
+  private controller: AbortController | undefined;
+  private abortReason: Error | undefined;
   /** Set once the call's status is decided. */
-  done: boolean;
+  done = false;
+
+  constructor(
+    readonly method: string,
+    readonly deadlineMs: number | undefined,
+    readonly metadata: Metadata,
+    readonly span: Span,
+    readonly logger: Logger,
+    readonly startNs: bigint,
+    readonly methodMetrics: MethodMetrics,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the signal, now if someone holds it, else as soon as someone asks for it. */
+  abort(reason: Error): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
 }
 
 /** What a wrapper knows about its method before any call: built once, not per call. */
@@ -97,29 +136,22 @@ function beginCall(
   kit: CallKit,
   { method, metrics: methodMetrics, spanOptions }: MethodKit,
   call: { metadata: Metadata; getDeadline(): Date | number; on(event: 'cancelled', cb: () => void): unknown },
-): CallStart {
+): ServerCall {
   const startNs = process.hrtime.bigint();
   methodMetrics.started();
-  const parent = extractTraceContext(call.metadata);
-  const span = kit.tracer.startSpan(method, spanOptions, parent);
-  const controller = new AbortController();
+  const span =
+    kit.traced !== false
+      ? kit.tracer.startSpan(method, spanOptions, extractTraceContext(call.metadata))
+      : NOT_TRACED;
   const deadlineMs = deadlineOf(call);
-  const ctx: CallContext = {
-    method,
-    signal: controller.signal,
-    deadlineMs,
-    metadata: call.metadata,
-    span,
-    logger: kit.logger,
-  };
-  const start: CallStart = { ctx, startNs, controller, methodMetrics, done: false };
+  const start = new ServerCall(method, deadlineMs, call.metadata, span, kit.logger, startNs, methodMetrics);
   // grpc-js reports a passed deadline and a caller's cancel alike; the reason tells them
   // apart, so work abandoned in a queue is counted and logged as what it was. grpc-js also
   // emits 'cancelled' when the stream closes after the call ended: that is no cancellation,
   // and must not build an error (with its stack) for every call.
   call.on('cancelled', () => {
     if (start.done) return;
-    controller.abort(
+    start.abort(
       deadlineMs !== undefined && Date.now() >= deadlineMs
         ? new DeadlineExceededError(`${method}: the caller's deadline passed`)
         : new CancelledError(`${method}: cancelled by the caller`),
@@ -130,18 +162,18 @@ function beginCall(
 
 function finishCall(
   kit: CallKit,
-  start: CallStart,
+  start: ServerCall,
   error: unknown,
 ): ReturnType<typeof toGrpcStatus> | undefined {
   start.done = true;
   const elapsedSeconds = Number(process.hrtime.bigint() - start.startNs) / 1e9;
-  const span = start.ctx.span;
+  const span = start.span;
   if (error === undefined) {
     start.methodMetrics.handled('OK', elapsedSeconds);
     span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, 0);
     span.end();
     if (kit.logger.isLevelEnabled('debug')) {
-      kit.logger.debug({ method: start.ctx.method, code: 'OK', ms: elapsedSeconds * 1e3 }, 'call');
+      kit.logger.debug({ method: start.method, code: 'OK', ms: elapsedSeconds * 1e3 }, 'call');
     }
     return undefined;
   }
@@ -152,10 +184,16 @@ function finishCall(
   span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.details });
   if (!mapped.expected) span.recordException(error instanceof Error ? error : new Error(String(error)));
   span.end();
-  const fields = { method: start.ctx.method, code, ms: elapsedSeconds * 1e3, details: mapped.details };
+  const fields = { method: start.method, code, ms: elapsedSeconds * 1e3, details: mapped.details };
   if (mapped.expected) kit.logger.info(fields, 'call failed');
   else kit.logger.error({ ...fields, err: error }, 'call failed unexpectedly');
   return mapped;
+}
+
+/** Runs `work` with the call's server span active (untraced calls skip the context switch). */
+function withCallSpan<T>(kit: CallKit, call: ServerCall, work: () => Promise<T>): Promise<T> {
+  if (kit.traced === false) return work();
+  return context.with(trace.setSpan(context.active(), call.span), work);
 }
 
 /** Wraps a domain unary handler as a grpc-js unary handler. */
@@ -167,19 +205,16 @@ export function unary<Req, Res>(
   const mk = methodKit(kit, method, 'unary');
   return (call, callback) => {
     const start = beginCall(kit, mk, call);
-    const active = trace.setSpan(context.active(), start.ctx.span);
-    context
-      .with(active, () => handler(call.request, start.ctx))
-      .then(
-        (response) => {
-          finishCall(kit, start, undefined);
-          callback(null, response);
-        },
-        (error: unknown) => {
-          const mapped = finishCall(kit, start, error)!;
-          callback({ code: mapped.code, details: mapped.details, metadata: mapped.metadata });
-        },
-      );
+    withCallSpan(kit, start, () => handler(call.request, start)).then(
+      (response) => {
+        finishCall(kit, start, undefined);
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const mapped = finishCall(kit, start, error)!;
+        callback({ code: mapped.code, details: mapped.details, metadata: mapped.metadata });
+      },
+    );
   };
 }
 
@@ -202,7 +237,6 @@ export function bidiStream<Req, Res>(
   const mk = methodKit(kit, method, 'bidi_stream');
   return (call) => {
     const start = beginCall(kit, mk, call);
-    const active = trace.setSpan(context.active(), start.ctx.span);
     let inFlight = 0;
     let inputEnded = false;
     let finished = false;
@@ -220,8 +254,7 @@ export function bidiStream<Req, Res>(
     call.on('data', (request: Req) => {
       inFlight += 1;
       if (inFlight >= options.maxInFlight) call.pause();
-      context
-        .with(active, () => options.handle(request, start.ctx))
+      withCallSpan(kit, start, () => options.handle(request, start))
         .then(
           (response) => response,
           (error: unknown) => {

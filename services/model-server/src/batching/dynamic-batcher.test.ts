@@ -198,6 +198,43 @@ describe('DynamicBatcher', () => {
     expect(batcher.queueDepth).toBe(0);
   });
 
+  it('answers at once a request that must wait when its caller already gave up', async () => {
+    const runtime = new AddOneRuntime();
+    const batcher = new DynamicBatcher([runtime], base);
+    runtime.hold();
+    const running = batcher.schedule(work(1, 0));
+    await tick();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(batcher.schedule(work(1, 1, { signal: controller.signal }))).rejects.toThrow(CancelledError);
+    runtime.release();
+    await running;
+    await tick();
+    expect(runtime.executions).toEqual([1]);
+  });
+
+  it('never reads the signal of a request that runs at once (it is built on first use)', async () => {
+    const runtime = new AddOneRuntime();
+    const batcher = new DynamicBatcher([runtime], base);
+    let reads = 0;
+    const lazy = {
+      ...work(1, 0),
+      get signal() {
+        reads += 1;
+        return new AbortController().signal;
+      },
+    };
+    await batcher.schedule(lazy);
+    expect(reads).toBe(0);
+    runtime.hold();
+    const running = batcher.schedule(work(1, 1));
+    await tick();
+    const waiting = batcher.schedule(lazy);
+    expect(reads).toBe(1);
+    runtime.release();
+    await Promise.all([running, waiting]);
+  });
+
   it('fails every request of a failed execution and keeps serving', async () => {
     const runtime = new AddOneRuntime();
     const batcher = new DynamicBatcher([runtime], base);

@@ -150,7 +150,6 @@ export class DynamicBatcher implements InferenceScheduler {
         ),
       );
     }
-    if (work.signal?.aborted) return Promise.reject(abortError(work.signal, this.options.label));
     return new Promise<InferenceResult>((resolve, reject) => {
       const request: QueuedRequest = {
         work,
@@ -164,10 +163,13 @@ export class DynamicBatcher implements InferenceScheduler {
       this.queue.push(request);
       this.dispatch();
       // Only a request left waiting needs to hear about its caller giving up: one that went
-      // straight to an idle instance runs to the end either way, and listening costs every
-      // request at low load.
+      // straight to an idle instance runs to the end either way, and reading the signal
+      // (built on first use) and listening would cost every request at low load.
+      if (request.taken) return;
       const signal = work.signal;
-      if (signal && !request.taken) {
+      if (signal?.aborted) {
+        this.abandon(request, abortError(signal, this.options.label));
+      } else if (signal) {
         const onAbort = () => this.abandon(request, abortError(signal, this.options.label));
         signal.addEventListener('abort', onAbort, ONCE);
         request.detachAbort = () => signal.removeEventListener('abort', onAbort);

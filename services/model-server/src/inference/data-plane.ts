@@ -96,7 +96,11 @@ export class InferenceDataPlane {
         inputs: work.inputs,
         outputNames: work.outputNames,
         batchSize: work.batchSize,
-        signal: call.signal,
+        // A getter: the call's signal is built on first use, and only a request that has
+        // to wait in the queue uses it.
+        get signal() {
+          return call.signal;
+        },
       });
       const totalNs = process.hrtime.bigint() - startNs;
       const t = result.timings;

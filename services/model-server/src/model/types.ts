@@ -87,7 +87,10 @@ export interface InferenceWork {
   readonly outputNames: readonly string[];
   /** Rows along the batch dimension (1 for models with maxBatchSize 0). */
   readonly batchSize: number;
-  /** Aborts the wait in the queue when the caller gives up or its deadline passes. */
+  /**
+   * Aborts the wait in the queue when the caller gives up or its deadline passes. Read only
+   * when the request has to wait (it may be a getter that builds the signal on first use).
+   */
   readonly signal?: AbortSignal;
 }
 
