@@ -89,6 +89,12 @@ async function startHarness(): Promise<Harness> {
             throw new InvalidArgumentError('input "x": expected FP32, got INT8');
           if (request.modelName === 'bug') throw new Error('null pointer in /secret/path');
           if (request.modelName === 'slow') await slowGate;
+          if (request.modelName === 'read-signal-late') {
+            // Reads the signal only after the deadline passed: it is built on first use,
+            // and must then already be aborted, with the reason.
+            await new Promise((r) => setTimeout(r, 400));
+            abortReasons.push(call.signal.aborted ? call.signal.reason : 'not aborted');
+          }
           if (request.modelName === 'wait-for-abort') {
             abortReasons.push(
               await new Promise<unknown>((resolve) =>
@@ -240,6 +246,20 @@ describe('runService', () => {
     );
     expect(failed.code).toBe(status.DEADLINE_EXCEEDED);
     await expect.poll(() => abortReasons.length).toBe(1);
+    expect(abortReasons[0]).toBeInstanceOf(DeadlineExceededError);
+  });
+
+  it('hands a handler that first reads its signal after the deadline an aborted one', async () => {
+    const failed = await new Promise<ServiceError>((resolve) =>
+      h.client.modelInfer(
+        inference.ModelInferRequest.fromPartial({ modelName: 'read-signal-late' }),
+        new Metadata(),
+        { deadline: Date.now() + 100 },
+        (error) => resolve(error!),
+      ),
+    );
+    expect(failed.code).toBe(status.DEADLINE_EXCEEDED);
+    await expect.poll(() => abortReasons.length, { timeout: 2_000 }).toBe(1);
     expect(abortReasons[0]).toBeInstanceOf(DeadlineExceededError);
   });
 
