@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_PAIRED_DURATION_MS, DEFAULT_PAIRED_ROUNDS } from './paired-comparison.js';
 import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
 import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 
@@ -37,6 +38,9 @@ export interface BenchArgs {
   /** Undefined: the suite's default ({@link suiteDefaults}). */
   readonly concurrencies: readonly number[] | undefined;
   readonly channels: number | undefined;
+  /** Rounds of each paired comparison; 0 skips them (the targets then use the single points). */
+  readonly pairedRounds: number;
+  readonly pairedDurationMs: number;
   readonly setups: readonly (ModelServerSetupId | RouterSetupId)[] | undefined;
   /** Where to write the JSON results (default: tools/bench/results/<suite>-<timestamp>.json). */
   readonly jsonPath: string | undefined;
@@ -52,6 +56,9 @@ options:
   --warmup-ms N         unmeasured warm-up per point (default ${DEFAULT_WARMUP_MS})
   --concurrency a,b,c   closed-loop workers per point (default ${DEFAULT_CONCURRENCIES.join(',')}; router ${ROUTER_DEFAULT_CONCURRENCIES.join(',')})
   --channels N          gRPC connections per client (default 4)
+  --paired-rounds N     alternating rounds of each paired comparison behind the targets
+                        (default ${DEFAULT_PAIRED_ROUNDS}; 0 skips them and the targets use the single points)
+  --paired-duration-ms N  measured time per side per round (default ${DEFAULT_PAIRED_DURATION_MS})
   --setups x,y          only these setups: ${MODEL_SERVER_SETUPS.join(', ')}
                         (router: ${ROUTER_SETUPS.join(', ')})
   --models-dir DIR      model repository (default examples/models)
@@ -67,6 +74,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'warmup-ms': { type: 'string' },
       concurrency: { type: 'string' },
       channels: { type: 'string' },
+      'paired-rounds': { type: 'string' },
+      'paired-duration-ms': { type: 'string' },
       setups: { type: 'string' },
       'models-dir': { type: 'string' },
       json: { type: 'string' },
@@ -90,6 +99,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     warmupMs: nonNegativeInt('--warmup-ms', values['warmup-ms']) ?? DEFAULT_WARMUP_MS,
     concurrencies: values.concurrency?.split(',').map((c) => positiveInt('--concurrency', c)!),
     channels: positiveInt('--channels', values.channels),
+    pairedRounds: nonNegativeInt('--paired-rounds', values['paired-rounds']) ?? DEFAULT_PAIRED_ROUNDS,
+    pairedDurationMs:
+      positiveInt('--paired-duration-ms', values['paired-duration-ms']) ?? DEFAULT_PAIRED_DURATION_MS,
     setups: setups as (ModelServerSetupId | RouterSetupId)[] | undefined,
     jsonPath: values.json,
     modelsDir: values['models-dir'],

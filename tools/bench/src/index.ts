@@ -9,6 +9,17 @@ export {
 } from './load-generator.js';
 export { type InProcessModel, loadInProcessModel, readSignature } from './models/in-process-onnx.js';
 export { type ModelSignature, sampleInput } from './models/onnx-signature.js';
+export {
+  formatPaired,
+  median,
+  type PairedComparison,
+  type PairedOptions,
+  type PairedRound,
+  type PairedSide,
+  type PairedSummary,
+  runPaired,
+  summarizePaired,
+} from './paired-comparison.js';
 export { check, modelServerRatios, type RatioCheck, TARGETS } from './report/ratios.js';
 export {
   type HopCost,
@@ -36,6 +47,7 @@ export { type LatencySummary, percentileOfSorted, summarizeLatencies } from './s
 export {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
+  type ModelServerSuiteResult,
   measureServed,
   runModelServerSuite,
   type ServedMeasureOptions,

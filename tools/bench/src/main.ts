@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type SuiteName, suiteDefaults, USAGE } from './cli-args.js';
+import { formatPaired, type PairedRound } from './paired-comparison.js';
 import { formatCpuPerRequest, formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
 import { modelServerRatios, type RatioCheck } from './report/ratios.js';
@@ -56,6 +57,8 @@ async function main(): Promise<number> {
         durationMs: args.durationMs ?? defaults.durationMs,
         warmupMs: args.warmupMs,
         channels,
+        pairedRounds: args.pairedRounds,
+        pairedDurationMs: args.pairedDurationMs,
       };
       print(
         `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
@@ -66,7 +69,20 @@ async function main(): Promise<number> {
           `  ${id} c=${p.concurrency}: ${p.throughputPerSec.toFixed(0)} infer/s, p50 ${p.latency.p50Ms.toFixed(3)} ms` +
             (p.meanExecutedBatch === undefined ? '' : `, mean batch ${p.meanExecutedBatch.toFixed(1)}`),
         );
-      const run = { ...config, workspaceRoot, group, onPoint };
+      const onPairedRound = (label: string, index: number, r: PairedRound) =>
+        print(
+          `  paired ${label} round ${index + 1}: p50 ${r.baseline.latency.p50Ms.toFixed(3)} / ${r.candidate.latency.p50Ms.toFixed(3)} ms, ` +
+            `${r.baseline.throughputPerSec.toFixed(0)} / ${r.candidate.throughputPerSec.toFixed(0)} infer/s`,
+        );
+      const run = {
+        ...config,
+        workspaceRoot,
+        group,
+        onPoint,
+        onPairedRound,
+        pairedRounds: args.pairedRounds,
+        pairedDurationMs: args.pairedDurationMs,
+      };
       const { setups, ratios, extra } = await runSuite(suite, run, args.setups);
       print(`\n${formatResults(setups)}${extra.text ? `\n\n${extra.text}` : ''}\n\n${formatRatios(ratios)}`);
       const notBuilt = setups.find((s) => s.skipped?.startsWith('model-server not built'));
@@ -103,6 +119,9 @@ interface SuiteRun {
   readonly warmupMs: number;
   readonly channels: number;
   readonly onPoint: (setupId: string, point: SetupPoint) => void;
+  readonly pairedRounds: number;
+  readonly pairedDurationMs: number;
+  readonly onPairedRound: (label: string, index: number, round: PairedRound) => void;
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -126,20 +145,33 @@ async function runSuite(
     const events = result.eventsBench
       ? `libs/events file-store benchmark:\n${result.eventsBench.lines.map((l) => `  ${l}`).join('\n')}`
       : `libs/events file-store benchmark: SKIPPED: ${result.eventsBenchSkipped ?? 'not run'}`;
+    const paired = result.paired.map((p) => `\n\n${formatPaired(p)}`).join('');
     return {
       setups: result.setups,
-      ratios: routerRatios(result.setups, result.eventsBench),
+      ratios: routerRatios(result.setups, result.eventsBench, result.paired),
       extra: {
-        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}\n\n${events}`,
-        json: { hops, eventsBench: result.eventsBench ?? { skipped: result.eventsBenchSkipped } },
+        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}${paired}\n\n${events}`,
+        json: {
+          hops,
+          paired: result.paired,
+          eventsBench: result.eventsBench ?? { skipped: result.eventsBenchSkipped },
+        },
       },
     };
   }
   const ids = setupIds?.filter((id): id is ModelServerSetupId =>
     (MODEL_SERVER_SETUPS as readonly string[]).includes(id),
   );
-  const setups = await runModelServerSuite({ ...run, ...(ids && { setups: ids }) });
-  return { setups, ratios: modelServerRatios(setups), extra: {} };
+  const result = await runModelServerSuite({ ...run, ...(ids && { setups: ids }) });
+  const paired = result.paired.map(formatPaired).join('\n\n');
+  return {
+    setups: result.setups,
+    ratios: modelServerRatios(result.setups, result.paired),
+    extra: {
+      text: result.pairedSkipped ? `paired comparisons: SKIPPED: ${result.pairedSkipped}` : paired,
+      json: { paired: result.paired, ...(result.pairedSkipped && { pairedSkipped: result.pairedSkipped }) },
+    },
+  };
 }
 
 process.exitCode = await main();

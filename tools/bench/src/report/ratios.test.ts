@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../load-generator.js';
+import { type PairedComparison, summarizePaired } from '../paired-comparison.js';
 import type { SetupResult } from '../suites/setup-result.js';
 import { modelServerRatios } from './ratios.js';
 
@@ -24,7 +25,7 @@ describe('modelServerRatios', () => {
     const checks = modelServerRatios([
       setup('floor', [point(1, 2000, 0.4), point(64, 10_000, 5)]),
       setup('iris-served', [point(1, 1900, 0.45), point(64, 9_500, 6)], {
-        memory: { rssBytes: 200 * 1024 * 1024, peakRssBytes: 0, readyRssBytes: 0 },
+        memory: { rssBytes: 330 * 1024 * 1024, peakRssBytes: 0, readyRssBytes: 200 * 1024 * 1024 },
       }),
       setup('convnet-batching-off', [point(64, 400, 100)]),
       setup('convnet-batching-on', [point(64, 700, 50)]),
@@ -37,6 +38,29 @@ describe('modelServerRatios', () => {
       [1.4, 'PASS'],
       [200, 'PASS'],
     ]);
+  });
+
+  it('takes the iris targets from the paired comparisons where they ran', () => {
+    const comparison = (concurrency: number, figures: Partial<PairedComparison>): PairedComparison => ({
+      ...summarizePaired([]),
+      id: 'floor-vs-iris',
+      baselineLabel: 'floor',
+      candidateLabel: 'iris',
+      concurrency,
+      perRound: [],
+      ...figures,
+      rounds: 5,
+    });
+    const checks = modelServerRatios(
+      [
+        setup('floor', [point(1, 2000, 0.4), point(64, 10_000, 5)]),
+        setup('iris-served', [point(1, 1000, 0.9), point(64, 5_000, 9)]),
+      ],
+      [comparison(1, { p50AddedMs: 0.08 }), comparison(64, { throughputRatio: 0.93 })],
+    );
+    expect(checks[0]).toMatchObject({ value: 0.93, verdict: 'PASS' });
+    expect(checks[0]!.name).toContain('median of 5 paired rounds');
+    expect(checks[1]).toMatchObject({ value: 0.08, verdict: 'PASS' });
   });
 
   it('marks a target SKIPPED when a setup it needs did not run', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../load-generator.js';
+import { summarizePaired } from '../paired-comparison.js';
 import type { SetupResult } from '../suites/setup-result.js';
 import { routerHopCosts, routerRatios } from './router-ratios.js';
 
@@ -84,5 +85,34 @@ describe('routerRatios', () => {
       'SKIPPED',
       'SKIPPED',
     ]);
+  });
+
+  it('takes the proxy and events targets from the paired comparisons where they ran', () => {
+    const pair = (id: string, concurrency: number, p50Ratio: number, throughputRatio: number) => ({
+      ...summarizePaired([]),
+      id,
+      baselineLabel: 'a',
+      candidateLabel: 'b',
+      concurrency,
+      perRound: [],
+      rounds: 5,
+      p50Ratio,
+      throughputRatio,
+    });
+    const checks = routerRatios(SETUPS, undefined, [
+      pair('proxy-vs-router-1-hop', 1, 1.2, 0.8),
+      pair('proxy-vs-router-1-hop', 32, 1.05, 0.9),
+      pair('router-1-hop-events-off-vs-on', 1, 1.01, 0.99),
+      pair('router-1-hop-events-off-vs-on', 32, 1.06, 0.96),
+    ]);
+    expect(checks.slice(0, 6).map((c) => [c.value, c.verdict])).toEqual([
+      [1.2, 'FAIL'],
+      [1.05, 'PASS'],
+      [0.9, 'PASS'],
+      [1.01, 'PASS'],
+      [1.06, 'FAIL'],
+      [0.96, 'PASS'],
+    ]);
+    expect(checks[0]!.name).toContain('median of 5 paired rounds');
   });
 });

@@ -1,3 +1,4 @@
+import type { PairedComparison } from '../paired-comparison.js';
 import type { EventsBenchResult } from '../suites/events-file-store-bench.js';
 import { pointAt, type SetupResult } from '../suites/setup-result.js';
 import { check, type RatioCheck } from './ratios.js';
@@ -88,60 +89,86 @@ export function routerHopCosts(setups: readonly SetupResult[], concurrencies: re
   return rows;
 }
 
-/** Computes every target of the router suite from its setups and the events benchmark. */
+/**
+ * Computes every target of the router suite from its setups and the events benchmark. The
+ * router-vs-proxy and events-on-vs-off targets come from the paired comparisons (median
+ * over alternating rounds) where they ran, else from the single points of the main table.
+ */
 export function routerRatios(
   setups: readonly SetupResult[],
   eventsBench: EventsBenchResult | undefined,
+  paired: readonly PairedComparison[] = [],
 ): RatioCheck[] {
   const byId = new Map(setups.map((s) => [s.id, s]));
   const thr = (id: string, c: number) => pointAt(byId.get(id), c)?.throughputPerSec;
   const p50 = (id: string, c: number) => pointAt(byId.get(id), c)?.latency.p50Ms;
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || !(b > 0) ? undefined : a / b;
+  const pairOf = (id: string, c: number) => paired.find((p) => p.id === id && p.concurrency === c);
+  const how = (id: string, c: number) => {
+    const p = pairOf(id, c);
+    return p ? ` (median of ${p.rounds} paired rounds)` : '';
+  };
+  /** Candidate over baseline: the paired median, else the single points' ratio. */
+  const figure = (
+    pairId: string,
+    c: number,
+    kind: 'p50' | 'throughput',
+    candidate: string,
+    baseline: string,
+  ): number | undefined => {
+    const p = pairOf(pairId, c);
+    if (p) return kind === 'p50' ? p.p50Ratio : p.throughputRatio;
+    return kind === 'p50'
+      ? ratio(p50(candidate, c), p50(baseline, c))
+      : ratio(thr(candidate, c), thr(baseline, c));
+  };
   const ids = ROUTER_SETUP_IDS;
+  const vsProxy = 'proxy-vs-router-1-hop';
+  const events = 'router-1-hop-events-off-vs-on';
   const low = ROUTER_LOW_CONCURRENCY;
   const high = ROUTER_HIGH_CONCURRENCY;
   const t = ROUTER_TARGETS;
   return [
     check(
-      `router 1-hop / proxy p50, c=${low}`,
-      ratio(p50(ids.router1, low), p50(ids.proxy, low)),
+      `router 1-hop / proxy p50, c=${low}${how(vsProxy, low)}`,
+      figure(vsProxy, low, 'p50', ids.router1, ids.proxy),
       'x',
       '<=',
       t.routerP50VsProxyMax,
     ),
     check(
-      `router 1-hop / proxy p50, c=${high}`,
-      ratio(p50(ids.router1, high), p50(ids.proxy, high)),
+      `router 1-hop / proxy p50, c=${high}${how(vsProxy, high)}`,
+      figure(vsProxy, high, 'p50', ids.router1, ids.proxy),
       'x',
       '<=',
       t.routerP50VsProxyMax,
     ),
     // At c=1 throughput is the inverse of the mean latency, already held by the p50 target.
     check(
-      `router 1-hop / proxy throughput, c=${high}`,
-      ratio(thr(ids.router1, high), thr(ids.proxy, high)),
+      `router 1-hop / proxy throughput, c=${high}${how(vsProxy, high)}`,
+      figure(vsProxy, high, 'throughput', ids.router1, ids.proxy),
       'x',
       '>=',
       t.routerThroughputVsProxyMin,
     ),
     check(
-      `router 1-hop p50, events on / off, c=${low}`,
-      ratio(p50(ids.router1, low), p50(ids.router1EventsOff, low)),
+      `router 1-hop p50, events on / off, c=${low}${how(events, low)}`,
+      figure(events, low, 'p50', ids.router1, ids.router1EventsOff),
       'x',
       '<=',
       t.eventsP50CostMax,
     ),
     check(
-      `router 1-hop p50, events on / off, c=${high}`,
-      ratio(p50(ids.router1, high), p50(ids.router1EventsOff, high)),
+      `router 1-hop p50, events on / off, c=${high}${how(events, high)}`,
+      figure(events, high, 'p50', ids.router1, ids.router1EventsOff),
       'x',
       '<=',
       t.eventsP50CostMax,
     ),
     check(
-      `router 1-hop throughput, events on / off, c=${high}`,
-      ratio(thr(ids.router1, high), thr(ids.router1EventsOff, high)),
+      `router 1-hop throughput, events on / off, c=${high}${how(events, high)}`,
+      figure(events, high, 'throughput', ids.router1, ids.router1EventsOff),
       'x',
       '>=',
       t.eventsThroughputMin,

@@ -6,6 +6,13 @@ import { writeBatchingVariant } from '../models/batching-repository.js';
 import { loadInProcessModel, readSignature } from '../models/in-process-onnx.js';
 import { newestOnnxFile } from '../models/model-files.js';
 import { type ModelSignature, sampleInput } from '../models/onnx-signature.js';
+import {
+  PAIRED_WARMUP_MS,
+  type PairedComparison,
+  type PairedRound,
+  runPaired,
+} from '../paired-comparison.js';
+import { HIGH_CONCURRENCY, LOW_CONCURRENCY } from '../report/ratios.js';
 import type { ChildProcessGroup } from '../servers/child-process-group.js';
 import { startFloorProcess } from '../servers/floor-process.js';
 import { startModelServer } from '../servers/model-server-process.js';
@@ -39,9 +46,25 @@ export interface ModelServerSuiteOptions {
   readonly group: ChildProcessGroup;
   /** Called with each finished point, for progress output. */
   readonly onPoint?: (setupId: string, point: SetupPoint) => void;
+  /** Rounds of the paired floor/iris comparisons; 0 skips them. */
+  readonly pairedRounds: number;
+  /** Measured time per side per paired round. */
+  readonly pairedDurationMs: number;
+  readonly onPairedRound?: (label: string, index: number, round: PairedRound) => void;
+}
+
+/** What the suite measured: every setup, and the paired comparisons behind the iris targets. */
+export interface ModelServerSuiteResult {
+  readonly setups: SetupResult[];
+  /** Floor against model-server iris at c=1 and c=64 (empty when skipped). */
+  readonly paired: PairedComparison[];
+  /** Why the paired comparisons did not run, if they did not. */
+  readonly pairedSkipped?: string;
 }
 
 const IRIS = 'iris';
+/** Id of the paired floor/iris comparisons. */
+export const FLOOR_VS_IRIS = 'floor-vs-iris';
 const CONVNET = 'convnet';
 
 /**
@@ -51,7 +74,7 @@ const CONVNET = 'convnet';
  * setup failing to start (model-server not built, a model missing) is recorded as
  * skipped with the reason and the rest still run.
  */
-export async function runModelServerSuite(options: ModelServerSuiteOptions): Promise<SetupResult[]> {
+export async function runModelServerSuite(options: ModelServerSuiteOptions): Promise<ModelServerSuiteResult> {
   const wanted = new Set(options.setups ?? MODEL_SERVER_SETUPS);
   const results: SetupResult[] = [];
   const irisFile = newestOnnxFile(options.modelsDir, IRIS);
@@ -168,7 +191,80 @@ export async function runModelServerSuite(options: ModelServerSuiteOptions): Pro
       };
     },
   );
-  return results;
+
+  let paired: PairedComparison[] = [];
+  let pairedSkipped: string | undefined;
+  if (options.pairedRounds > 0 && wanted.has('floor') && wanted.has('iris-served')) {
+    try {
+      if (!irisSignature) throw new Error(missing(IRIS));
+      paired = await pairFloorWithIris(options, irisSignature);
+    } catch (error) {
+      pairedSkipped = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return { setups: results, paired, ...(pairedSkipped !== undefined && { pairedSkipped }) };
+}
+
+/**
+ * The iris targets' figures, measured robustly: the floor and the model-server both
+ * running, compared in alternating rounds at the targets' concurrencies (1 and 64).
+ */
+async function pairFloorWithIris(
+  options: ModelServerSuiteOptions,
+  signature: ModelSignature,
+): Promise<PairedComparison[]> {
+  const floor = await startFloorProcess(options.group, {
+    name: signature.outputName,
+    shape: signature.outputShape,
+  });
+  const pools: V2ClientPool[] = [];
+  try {
+    const server = await startModelServer(options.group, {
+      workspaceRoot: options.workspaceRoot,
+      repository: options.modelsDir,
+      models: [IRIS],
+    });
+    try {
+      const request = encodeInferRequest(IRIS, [
+        { name: signature.inputName, shape: signature.inputShape, data: sampleInput(signature.inputShape) },
+      ]);
+      const side = async (label: string, address: string) => {
+        const pool = new V2ClientPool(address, options.channels);
+        pools.push(pool);
+        await checkAnswer(pool, request, signature);
+        return {
+          label,
+          call: async () => {
+            await pool.inferRaw(request);
+          },
+        };
+      };
+      const baseline = await side('(a) floor', floor.address);
+      const candidate = await side('(b) model-server iris', server.address);
+      const comparisons: PairedComparison[] = [];
+      for (const concurrency of [LOW_CONCURRENCY, HIGH_CONCURRENCY]) {
+        const label = `floor vs iris c=${concurrency}`;
+        comparisons.push(
+          await runPaired({
+            id: FLOOR_VS_IRIS,
+            baseline,
+            candidate,
+            concurrency,
+            rounds: options.pairedRounds,
+            durationMs: options.pairedDurationMs,
+            warmupMs: PAIRED_WARMUP_MS,
+            onRound: (index, round) => options.onPairedRound?.(label, index, round),
+          }),
+        );
+      }
+      return comparisons;
+    } finally {
+      await options.group.stop(server.child);
+    }
+  } finally {
+    for (const pool of pools) pool.close();
+    await options.group.stop(floor.child);
+  }
 }
 
 /** Iris's shapes, for the floor when the example model is not there yet. */

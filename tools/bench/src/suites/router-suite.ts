@@ -5,7 +5,18 @@ import { runLoad } from '../load-generator.js';
 import { readSignature } from '../models/in-process-onnx.js';
 import { newestOnnxFile } from '../models/model-files.js';
 import { type ModelSignature, sampleInput } from '../models/onnx-signature.js';
-import { ROUTER_SETUP_IDS } from '../report/router-ratios.js';
+import {
+  DEFAULT_PAIRED_DURATION_MS,
+  PAIRED_WARMUP_MS,
+  type PairedComparison,
+  type PairedRound,
+  runPaired,
+} from '../paired-comparison.js';
+import {
+  ROUTER_HIGH_CONCURRENCY,
+  ROUTER_LOW_CONCURRENCY,
+  ROUTER_SETUP_IDS,
+} from '../report/router-ratios.js';
 import type { ChildProcessGroup } from '../servers/child-process-group.js';
 import { startModelServer } from '../servers/model-server-process.js';
 import { startPassthroughProxyProcess } from '../servers/passthrough-proxy-process.js';
@@ -53,11 +64,26 @@ export interface RouterSuiteOptions {
   readonly group: ChildProcessGroup;
   /** Called with each finished point, for progress output. */
   readonly onPoint?: (setupId: string, point: SetupPoint) => void;
+  /** Rounds of the paired comparisons behind the targets (default 0: none). */
+  readonly pairedRounds?: number;
+  /** Measured time per side per paired round. */
+  readonly pairedDurationMs?: number;
+  readonly onPairedRound?: (label: string, index: number, round: PairedRound) => void;
 }
+
+/** Ids of the router suite's paired comparisons. */
+export const ROUTER_PAIRS = {
+  /** The pass-through proxy against the router's 1-node graph, events on (its default). */
+  proxyVsRouter: 'proxy-vs-router-1-hop',
+  /** The 1-node graph on the router with events off against the one with events on. */
+  eventsOffVsOn: 'router-1-hop-events-off-vs-on',
+} as const;
 
 /** The suite's measurements. */
 export interface RouterSuiteResult {
   readonly setups: SetupResult[];
+  /** Paired comparisons at c=1 and c=32 (empty when not run). */
+  readonly paired: PairedComparison[];
   /** libs/events' file-store benchmark, when it ran. */
   readonly eventsBench?: EventsBenchResult;
   /** Why the events benchmark did not give a result, when it did not. */
@@ -92,6 +118,7 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
       if (wanted.has(id)) setups.push({ id, label: LABELS[id], kind: 'served', points: [], skipped: reason });
     }
   };
+  const paired: PairedComparison[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'sightline-bench-router-'));
   try {
     const irisFile = newestOnnxFile(options.modelsDir, IRIS);
@@ -99,16 +126,20 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
       skipAll(`no ${IRIS} ONNX model under ${join(options.modelsDir, IRIS)}`);
     } else {
       const signature = await readSignature(irisFile);
-      await measureAll(options, wanted, signature, scratch, setups, skipAll);
+      await measureAll(options, wanted, signature, scratch, setups, skipAll, paired);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  if (options.eventsBench === false) return { setups };
+  if (options.eventsBench === false) return { setups, paired };
   try {
-    return { setups, eventsBench: await runEventsFileStoreBench(options.group, options.workspaceRoot) };
+    return {
+      setups,
+      paired,
+      eventsBench: await runEventsFileStoreBench(options.group, options.workspaceRoot),
+    };
   } catch (error) {
-    return { setups, eventsBenchSkipped: error instanceof Error ? error.message : String(error) };
+    return { setups, paired, eventsBenchSkipped: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -119,6 +150,7 @@ async function measureAll(
   scratch: string,
   setups: SetupResult[],
   skipAll: (reason: string) => void,
+  paired: PairedComparison[],
 ): Promise<void> {
   let modelServer: Awaited<ReturnType<typeof startModelServer>>;
   try {
@@ -160,15 +192,13 @@ async function measureAll(
     return { points, ...(cpuMsPerRequest && { cpuMsPerRequest }) };
   };
   const routers: RouterProcess[] = [];
+  // The proxy stays up until the end, for the paired comparisons after the main points.
+  let proxy: Awaited<ReturnType<typeof startPassthroughProxyProcess>> | undefined;
   try {
     await attempt('direct', () => measure(modelServer.address, IRIS, 'direct', []));
     await attempt('proxy', async () => {
-      const proxy = await startPassthroughProxyProcess(options.group, modelServer.address);
-      try {
-        return await measure(proxy.address, IRIS, 'proxy', [{ name: 'proxy', pid: proxy.child.pid }]);
-      } finally {
-        await options.group.stop(proxy.child);
-      }
+      proxy = await startPassthroughProxyProcess(options.group, modelServer.address);
+      return await measure(proxy.address, IRIS, 'proxy', [{ name: 'proxy', pid: proxy.child.pid }]);
     });
 
     const graphsDir = join(scratch, 'graphs');
@@ -227,9 +257,83 @@ async function measureAll(
         );
       }
     }
+    const rounds = options.pairedRounds ?? 0;
+    if (rounds > 0) {
+      const pair = { options, signature, rounds, paired };
+      if (proxy && on) {
+        await pairSides(pair, ROUTER_PAIRS.proxyVsRouter, [
+          { label: 'proxy', address: proxy.address, model: IRIS },
+          { label: 'router 1-hop', address: on.address, model: hopGraphName(1) },
+        ]);
+      }
+      if (off && on) {
+        await pairSides(pair, ROUTER_PAIRS.eventsOffVsOn, [
+          { label: 'router 1-hop events off', address: off.address, model: hopGraphName(1) },
+          { label: 'router 1-hop events on', address: on.address, model: hopGraphName(1) },
+        ]);
+      }
+    }
   } finally {
     await Promise.all(routers.map((r) => options.group.stop(r.child)));
+    if (proxy) await options.group.stop(proxy.child);
     await options.group.stop(modelServer.child);
+  }
+}
+
+/** Where one side of a paired comparison sends its requests. */
+interface PairEndpoint {
+  readonly label: string;
+  readonly address: string;
+  /** The model or graph name the requests carry. */
+  readonly model: string;
+}
+
+/** Runs `id` (baseline against candidate) at c=1 and c=32, appending to `pair.paired`. */
+async function pairSides(
+  pair: {
+    readonly options: RouterSuiteOptions;
+    readonly signature: ModelSignature;
+    readonly rounds: number;
+    readonly paired: PairedComparison[];
+  },
+  id: string,
+  [baselineAt, candidateAt]: readonly [PairEndpoint, PairEndpoint],
+): Promise<void> {
+  const { options, signature } = pair;
+  const pools: V2ClientPool[] = [];
+  const side = (at: PairEndpoint) => {
+    const pool = new V2ClientPool(at.address, options.channels);
+    pools.push(pool);
+    const request = encodeInferRequest(at.model, [
+      { name: signature.inputName, shape: signature.inputShape, data: sampleInput(signature.inputShape) },
+    ]);
+    return {
+      label: at.label,
+      call: async () => {
+        await pool.inferRaw(request);
+      },
+    };
+  };
+  try {
+    const baseline = side(baselineAt);
+    const candidate = side(candidateAt);
+    for (const concurrency of [ROUTER_LOW_CONCURRENCY, ROUTER_HIGH_CONCURRENCY]) {
+      const label = `${id} c=${concurrency}`;
+      pair.paired.push(
+        await runPaired({
+          id,
+          baseline,
+          candidate,
+          concurrency,
+          rounds: pair.rounds,
+          durationMs: options.pairedDurationMs ?? DEFAULT_PAIRED_DURATION_MS,
+          warmupMs: PAIRED_WARMUP_MS,
+          onRound: (index, round) => options.onPairedRound?.(label, index, round),
+        }),
+      );
+    }
+  } finally {
+    for (const pool of pools) pool.close();
   }
 }
 
