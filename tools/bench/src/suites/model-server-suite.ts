@@ -56,7 +56,10 @@ export interface ModelServerSuiteOptions {
 /** What the suite measured: every setup, and the paired comparisons behind the iris targets. */
 export interface ModelServerSuiteResult {
   readonly setups: SetupResult[];
-  /** Floor against model-server iris at c=1 and c=64 (empty when skipped). */
+  /**
+   * At c=1 and c=64: the floor, and the floor running iris, each against the model-server
+   * serving iris (empty when skipped).
+   */
   readonly paired: PairedComparison[];
   /** Why the paired comparisons did not run, if they did not. */
   readonly pairedSkipped?: string;
@@ -65,6 +68,11 @@ export interface ModelServerSuiteResult {
 const IRIS = 'iris';
 /** Id of the paired floor/iris comparisons. */
 export const FLOOR_VS_IRIS = 'floor-vs-iris';
+/**
+ * Id of the paired comparisons against the floor running iris in onnxruntime: what the
+ * model-server adds beyond executing the model (reported, no target).
+ */
+export const MODEL_FLOOR_VS_IRIS = 'model-floor-vs-iris';
 const CONVNET = 'convnet';
 
 /**
@@ -196,8 +204,8 @@ export async function runModelServerSuite(options: ModelServerSuiteOptions): Pro
   let pairedSkipped: string | undefined;
   if (options.pairedRounds > 0 && wanted.has('floor') && wanted.has('iris-served')) {
     try {
-      if (!irisSignature) throw new Error(missing(IRIS));
-      paired = await pairFloorWithIris(options, irisSignature);
+      if (!(irisSignature && irisFile)) throw new Error(missing(IRIS));
+      paired = await pairFloorWithIris(options, irisSignature, irisFile);
     } catch (error) {
       pairedSkipped = error instanceof Error ? error.message : String(error);
     }
@@ -212,13 +220,15 @@ export async function runModelServerSuite(options: ModelServerSuiteOptions): Pro
 async function pairFloorWithIris(
   options: ModelServerSuiteOptions,
   signature: ModelSignature,
+  irisFile: string,
 ): Promise<PairedComparison[]> {
-  const floor = await startFloorProcess(options.group, {
-    name: signature.outputName,
-    shape: signature.outputShape,
-  });
+  const output = { name: signature.outputName, shape: signature.outputShape };
+  const floor = await startFloorProcess(options.group, output);
   const pools: V2ClientPool[] = [];
+  let modelFloor: Awaited<ReturnType<typeof startFloorProcess>> | undefined;
   try {
+    // The example iris config's intra_op_threads.
+    modelFloor = await startFloorProcess(options.group, output, { file: irisFile, intraOpThreads: 1 });
     const server = await startModelServer(options.group, {
       workspaceRoot: options.workspaceRoot,
       repository: options.modelsDir,
@@ -239,23 +249,29 @@ async function pairFloorWithIris(
           },
         };
       };
-      const baseline = await side('(a) floor', floor.address);
+      const floorSide = await side('(a) floor', floor.address);
+      const modelFloorSide = await side("(a') floor running iris in onnxruntime", modelFloor.address);
       const candidate = await side('(b) model-server iris', server.address);
       const comparisons: PairedComparison[] = [];
       for (const concurrency of [LOW_CONCURRENCY, HIGH_CONCURRENCY]) {
-        const label = `floor vs iris c=${concurrency}`;
-        comparisons.push(
-          await runPaired({
-            id: FLOOR_VS_IRIS,
-            baseline,
-            candidate,
-            concurrency,
-            rounds: options.pairedRounds,
-            durationMs: options.pairedDurationMs,
-            warmupMs: PAIRED_WARMUP_MS,
-            onRound: (index, round) => options.onPairedRound?.(label, index, round),
-          }),
-        );
+        for (const [id, baseline] of [
+          [FLOOR_VS_IRIS, floorSide],
+          [MODEL_FLOOR_VS_IRIS, modelFloorSide],
+        ] as const) {
+          const label = `${id} c=${concurrency}`;
+          comparisons.push(
+            await runPaired({
+              id,
+              baseline,
+              candidate,
+              concurrency,
+              rounds: options.pairedRounds,
+              durationMs: options.pairedDurationMs,
+              warmupMs: PAIRED_WARMUP_MS,
+              onRound: (index, round) => options.onPairedRound?.(label, index, round),
+            }),
+          );
+        }
       }
       return comparisons;
     } finally {
@@ -263,6 +279,7 @@ async function pairFloorWithIris(
     }
   } finally {
     for (const pool of pools) pool.close();
+    if (modelFloor) await options.group.stop(modelFloor.child);
     await options.group.stop(floor.child);
   }
 }
