@@ -95,6 +95,10 @@ async function startHarness(): Promise<Harness> {
             await new Promise((r) => setTimeout(r, 400));
             abortReasons.push(call.signal.aborted ? call.signal.reason : 'not aborted');
           }
+          if (request.modelName === 'wait-for-cancel') {
+            abortReasons.push(await new Promise<Error>((resolve) => call.onCancel(resolve)));
+            abortReasons.push(call.cancelReason);
+          }
           if (request.modelName === 'wait-for-abort') {
             abortReasons.push(
               await new Promise<unknown>((resolve) =>
@@ -137,6 +141,7 @@ function infer(
 describe('runService', () => {
   let h: Harness;
   beforeEach(async () => {
+    abortReasons.length = 0;
     h = await startHarness();
   });
   afterEach(async () => {
@@ -247,6 +252,21 @@ describe('runService', () => {
     expect(failed.code).toBe(status.DEADLINE_EXCEEDED);
     await expect.poll(() => abortReasons.length).toBe(1);
     expect(abortReasons[0]).toBeInstanceOf(DeadlineExceededError);
+  });
+
+  it('calls onCancel listeners when the deadline passes, and keeps the reason', async () => {
+    const failed = await new Promise<ServiceError>((resolve) =>
+      h.client.modelInfer(
+        inference.ModelInferRequest.fromPartial({ modelName: 'wait-for-cancel' }),
+        new Metadata(),
+        { deadline: Date.now() + 150 },
+        (error) => resolve(error!),
+      ),
+    );
+    expect(failed.code).toBe(status.DEADLINE_EXCEEDED);
+    await expect.poll(() => abortReasons.length, { timeout: 2_000 }).toBe(2);
+    expect(abortReasons[0]).toBeInstanceOf(DeadlineExceededError);
+    expect(abortReasons[1]).toBe(abortReasons[0]);
   });
 
   it('hands a handler that first reads its signal after the deadline an aborted one', async () => {

@@ -136,7 +136,7 @@ export function registerInferenceService(
       };
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
-      const response = await dataPlane.infer(decodeRequest(req, decodeLimits), call);
+      const response = await dataPlane.infer(decodeRequest(req, decodeLimits), { cancellation: call });
       return encodeResponse(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
@@ -145,7 +145,7 @@ export function registerInferenceService(
       {
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
-          const response = await dataPlane.infer(decodeRequest(req, decodeLimits), call);
+          const response = await dataPlane.infer(decodeRequest(req, decodeLimits), { cancellation: call });
           return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({

@@ -35,8 +35,19 @@ import { extractTraceContext } from './trace-metadata.js';
 export interface CallContext {
   /** `package.Service/Method`. */
   readonly method: string;
-  /** Aborted when the caller cancels or its deadline passes. */
+  /**
+   * Aborted when the caller cancels or its deadline passes. Built on first use: code on
+   * every request's path that only needs to hear of a cancel uses `onCancel` instead.
+   */
   readonly signal: AbortSignal;
+  /** Why the call was cancelled (the caller's cancel or its deadline), or undefined while live. */
+  readonly cancelReason: Error | undefined;
+  /**
+   * Calls `listener` once when the call is cancelled (not at all if it ends first) and
+   * returns a function that removes it. A light alternative to `signal`: Node's AbortSignal
+   * is an EventTarget, costly to build and to listen on for every queued request.
+   */
+  onCancel(listener: (reason: Error) => void): () => void;
   /** The caller's deadline as epoch milliseconds, or undefined for none. */
   readonly deadlineMs: number | undefined;
   /** The request metadata (headers). */
@@ -83,6 +94,7 @@ function deadlineOf(call: { getDeadline(): Date | number }): number | undefined 
 class ServerCall implements CallContext {
   private controller: AbortController | undefined;
   private abortReason: Error | undefined;
+  private cancelListeners: ((reason: Error) => void)[] | undefined;
   /** Set once the call's status is decided. */
   done = false;
 
@@ -104,11 +116,31 @@ class ServerCall implements CallContext {
     return this.controller.signal;
   }
 
-  /** Aborts the signal, now if someone holds it, else as soon as someone asks for it. */
+  get cancelReason(): Error | undefined {
+    return this.abortReason;
+  }
+
+  onCancel(listener: (reason: Error) => void): () => void {
+    if (this.abortReason !== undefined) {
+      listener(this.abortReason);
+      return () => {};
+    }
+    this.cancelListeners ??= [];
+    this.cancelListeners.push(listener);
+    return () => {
+      const index = this.cancelListeners?.indexOf(listener) ?? -1;
+      if (index >= 0) this.cancelListeners!.splice(index, 1);
+    };
+  }
+
+  /** Cancels the call: the signal (now if someone holds it, else when asked for) and listeners. */
   abort(reason: Error): void {
     if (this.abortReason !== undefined) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
+    const listeners = this.cancelListeners;
+    this.cancelListeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
   }
 }
 

@@ -7,7 +7,8 @@ import {
 import { createTensor, type Tensor } from '@sightline/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { InferenceWork, ModelRuntime } from '../model/types.js';
+import { cancellationOf } from '../model/cancellation.js';
+import type { Cancellation, InferenceWork, ModelRuntime } from '../model/types.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 
 /**
@@ -185,9 +186,13 @@ describe('DynamicBatcher', () => {
     runtime.hold();
     const running = batcher.schedule(work(1, 0));
     await tick();
-    const late = batcher.schedule(work(1, 5, { signal: AbortSignal.timeout(20) })).catch((e: unknown) => e);
+    const late = batcher
+      .schedule(work(1, 5, { cancellation: cancellationOf(AbortSignal.timeout(20)) }))
+      .catch((e: unknown) => e);
     const controller = new AbortController();
-    const cancelled = batcher.schedule(work(1, 6, { signal: controller.signal })).catch((e: unknown) => e);
+    const cancelled = batcher
+      .schedule(work(1, 6, { cancellation: cancellationOf(controller.signal) }))
+      .catch((e: unknown) => e);
     controller.abort();
     expect(await late).toBeInstanceOf(DeadlineExceededError);
     expect(await cancelled).toBeInstanceOf(CancelledError);
@@ -206,33 +211,38 @@ describe('DynamicBatcher', () => {
     await tick();
     const controller = new AbortController();
     controller.abort();
-    await expect(batcher.schedule(work(1, 1, { signal: controller.signal }))).rejects.toThrow(CancelledError);
+    await expect(
+      batcher.schedule(work(1, 1, { cancellation: cancellationOf(controller.signal) })),
+    ).rejects.toThrow(CancelledError);
     runtime.release();
     await running;
     await tick();
     expect(runtime.executions).toEqual([1]);
   });
 
-  it('never reads the signal of a request that runs at once (it is built on first use)', async () => {
+  it('listens for a cancel only while a request waits in the queue', async () => {
     const runtime = new AddOneRuntime();
     const batcher = new DynamicBatcher([runtime], base);
-    let reads = 0;
-    const lazy = {
-      ...work(1, 0),
-      get signal() {
-        reads += 1;
-        return new AbortController().signal;
+    let listening = 0;
+    const counted: Cancellation = {
+      cancelReason: undefined,
+      onCancel: () => {
+        listening += 1;
+        return () => {
+          listening -= 1;
+        };
       },
     };
-    await batcher.schedule(lazy);
-    expect(reads).toBe(0);
+    await batcher.schedule({ ...work(1, 0), cancellation: counted });
+    expect(listening).toBe(0);
     runtime.hold();
     const running = batcher.schedule(work(1, 1));
     await tick();
-    const waiting = batcher.schedule(lazy);
-    expect(reads).toBe(1);
+    const waiting = batcher.schedule({ ...work(1, 2), cancellation: counted });
+    expect(listening).toBe(1);
     runtime.release();
     await Promise.all([running, waiting]);
+    expect(listening).toBe(0);
   });
 
   it('fails every request of a failed execution and keeps serving', async () => {

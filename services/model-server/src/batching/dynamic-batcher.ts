@@ -100,15 +100,24 @@ function uniqueOutputNames(requests: readonly QueuedRequest[]): string[] {
   return names;
 }
 
-const ONCE = { once: true } as const;
-
-function abortError(signal: AbortSignal, label: string): Error {
-  const reason: unknown = signal.reason;
-  if (isSightlineError(reason)) return reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') {
-    return new DeadlineExceededError(`${label}: the deadline passed while the request was queued`);
+/**
+ * The error a request abandoned in the queue is answered with: the cancel's own reason
+ * when it is a deadline or a cancel error of ours (named for the queue), else CANCELLED.
+ */
+function queuedAbandonError(reason: Error, label: string): Error {
+  if (reason instanceof DeadlineExceededError) {
+    return new DeadlineExceededError(`${label}: the deadline passed while the request was queued`, {
+      cause: reason,
+    });
   }
-  return new CancelledError(`${label}: the caller cancelled while the request was queued`);
+  if (reason instanceof CancelledError) {
+    return new CancelledError(`${label}: the caller cancelled while the request was queued`, {
+      cause: reason,
+    });
+  }
+  return isSightlineError(reason)
+    ? reason
+    : new CancelledError(`${label}: cancelled while queued`, { cause: reason });
 }
 
 /** See the file comment. */
@@ -163,17 +172,12 @@ export class DynamicBatcher implements InferenceScheduler {
       this.queue.push(request);
       this.dispatch();
       // Only a request left waiting needs to hear about its caller giving up: one that went
-      // straight to an idle instance runs to the end either way, and reading the signal
-      // (built on first use) and listening would cost every request at low load.
-      if (request.taken) return;
-      const signal = work.signal;
-      if (signal?.aborted) {
-        this.abandon(request, abortError(signal, this.options.label));
-      } else if (signal) {
-        const onAbort = () => this.abandon(request, abortError(signal, this.options.label));
-        signal.addEventListener('abort', onAbort, ONCE);
-        request.detachAbort = () => signal.removeEventListener('abort', onAbort);
-      }
+      // straight to an idle instance runs to the end either way.
+      const cancellation = work.cancellation;
+      if (request.taken || !cancellation) return;
+      request.detachAbort = cancellation.onCancel((reason) =>
+        this.abandon(request, queuedAbandonError(reason, this.options.label)),
+      );
     });
   }
 

@@ -96,11 +96,7 @@ export class InferenceDataPlane {
         inputs: work.inputs,
         outputNames: work.outputNames,
         batchSize: work.batchSize,
-        // A getter: the call's signal is built on first use, and only a request that has
-        // to wait in the queue uses it.
-        get signal() {
-          return call.signal;
-        },
+        ...(call.cancellation && { cancellation: call.cancellation }),
       });
       const totalNs = process.hrtime.bigint() - startNs;
       const t = result.timings;

@@ -3,6 +3,7 @@
  * responses from. Tensors, not protobuf messages.
  */
 import type { ParameterRecord, Tensor } from '@sightline/tensor';
+import type { Cancellation } from '../model/types.js';
 
 /** An output the caller wants, with its parameters (e.g. `binary_data`). */
 export interface RequestedOutput {
@@ -33,8 +34,11 @@ export interface InferResponse {
 
 /** What the data plane needs to know about the call it serves. */
 export interface InferCall {
-  /** Aborted when the caller cancels or its deadline passes. */
-  readonly signal?: AbortSignal;
+  /**
+   * Hears of the caller's cancel or passed deadline (the service-kit's CallContext is one;
+   * `cancellationOf` adapts an AbortSignal).
+   */
+  readonly cancellation?: Cancellation;
   /** The caller's deadline, epoch milliseconds. */
   readonly deadlineMs?: number | undefined;
 }

@@ -87,11 +87,21 @@ export interface InferenceWork {
   readonly outputNames: readonly string[];
   /** Rows along the batch dimension (1 for models with maxBatchSize 0). */
   readonly batchSize: number;
-  /**
-   * Aborts the wait in the queue when the caller gives up or its deadline passes. Read only
-   * when the request has to wait (it may be a getter that builds the signal on first use).
-   */
-  readonly signal?: AbortSignal;
+  /** Ends the wait in the queue when the caller gives up or its deadline passes. */
+  readonly cancellation?: Cancellation;
+}
+
+/**
+ * How a request hears that its caller gave up: the reason once cancelled, and a listener
+ * registration. The service-kit's CallContext is one; `cancellationOf` adapts an
+ * AbortSignal. (Not AbortSignal itself: Node builds and dispatches it as an EventTarget,
+ * a measurable cost for every request that waits in a queue.)
+ */
+export interface Cancellation {
+  /** The error the request is answered with once cancelled; undefined while live. */
+  readonly cancelReason: Error | undefined;
+  /** Calls `listener` once on cancel; returns a function that removes it. */
+  onCancel(listener: (reason: Error) => void): () => void;
 }
 
 /** Timings of one inference, in nanoseconds, for statistics, metrics and spans. */
