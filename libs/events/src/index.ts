@@ -24,6 +24,7 @@ export {
   DEFAULT_CLOUD_EVENTS_MAX_CONCURRENT_REQUESTS,
   DEFAULT_CLOUD_EVENTS_REQUEST_TIMEOUT_MS,
 } from './cloudevents/cloudevents-sink.js';
+export type { DeferredInferenceEvent } from './deferred-event.js';
 export * from './elasticsearch/elasticsearch-resources.js';
 export {
   ELASTICSEARCH_SINK_NAME,

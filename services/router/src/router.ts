@@ -79,7 +79,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   let pipeline: EventPipeline | undefined;
   const emitter: EventEmitter = {
     enabled: config.events || parts.events !== undefined,
-    emit: (event) => (parts.events ?? pipeline)?.emit(event),
+    emitDeferred: (event) => (parts.events ?? pipeline)?.emitDeferred(event),
   };
   const events = new RequestEventLog(emitter, SERVICE_NAME, (error) =>
     logger.error({ err: error }, 'event not emitted'),

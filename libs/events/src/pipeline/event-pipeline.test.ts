@@ -93,6 +93,108 @@ describe('EventPipeline', () => {
     expect(memory.writes).toBeLessThan(20);
   });
 
+  it('builds deferred events at drain time, once for every sink, in emit order with plain events', async () => {
+    const store = await FileEventStore.open({
+      directory: join(dir, 'store'),
+      logger: new RecordingEventLogger(),
+    });
+    const memory = new ControlledSink('memory');
+    pipeline = await EventPipeline.start({
+      sinks: [new FileStoreSink(store), memory],
+      spillDirectory: join(dir, 'spill'),
+      logger: new RecordingEventLogger(),
+      ...fast,
+    });
+    let builds = 0;
+    // The bytes a service holds as it got them (an unaligned view, as protobuf decoding gives).
+    const wire = Buffer.alloc(17);
+    const raw = wire.subarray(1);
+    new DataView(raw.buffer, raw.byteOffset, 16).setFloat32(12, 0.25, true);
+    for (let i = 0; i < 300; i++) {
+      if (i % 2 === 0) {
+        pipeline.emitDeferred({
+          build: () => {
+            builds++;
+            const data = new Float32Array(4);
+            new Uint8Array(data.buffer).set(raw);
+            return sampleEvent(i, { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data }] });
+          },
+        });
+      } else {
+        pipeline.emit(sampleEvent(i));
+      }
+    }
+    // Nothing is built on the emitting turn; counters move at once.
+    expect(builds).toBe(0);
+    expect(pipeline.stats().memory!.counters.emitted).toBe(300);
+    expect(await pipeline.flush()).toBe(true);
+    expect(builds).toBe(150);
+    expect(memory.received).toEqual(ids(0, 300));
+    const [stored] = await store.findByRequestId(sampleEvent(42).requestId);
+    expect(stored!.inputs[0]!.data).toEqual(new Float32Array([0, 0, 0, 0.25]));
+    for (const name of ['file', 'memory']) {
+      expect(pipeline.stats()[name]!.counters).toMatchObject({ emitted: 300, delivered: 300, dropped: 0 });
+    }
+  });
+
+  it('drops (counts and logs) a deferred event that fails to build, and delivers the rest', async () => {
+    const memory = new ControlledSink('memory');
+    const logger = new RecordingEventLogger();
+    pipeline = await EventPipeline.start({ sinks: [memory], spillDirectory: dir, logger, ...fast });
+    pipeline.emit(sampleEvent(0));
+    pipeline.emitDeferred({
+      build: () => {
+        throw new Error('tensor bytes refused');
+      },
+    });
+    pipeline.emitDeferred({ build: () => sampleEvent(2) });
+    expect(await pipeline.flush()).toBe(true);
+    expect(memory.received).toEqual([sampleEvent(0).eventId, sampleEvent(2).eventId]);
+    expect(pipeline.stats().memory!.counters).toMatchObject({ emitted: 3, delivered: 2, dropped: 1 });
+    expect(logger.lines.some((l) => l.message.includes('could not be built: tensor bytes refused'))).toBe(
+      true,
+    );
+  });
+
+  it('gathers a trickle of events into one write per linger period, and flush does not wait for it', async () => {
+    const memory = new ControlledSink('memory');
+    pipeline = await EventPipeline.start({
+      sinks: [memory],
+      spillDirectory: dir,
+      logger: new RecordingEventLogger(),
+      batchLingerMs: 60_000,
+      ...fast,
+    });
+    // One event per turn of the event loop, as requests finish one by one.
+    for (let i = 0; i < 40; i++) {
+      pipeline.emit(sampleEvent(i));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(memory.writes).toBe(0);
+    const started = Date.now();
+    expect(await pipeline.flush()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(memory.writes).toBe(1);
+    expect(memory.received).toEqual(ids(0, 40));
+  });
+
+  it('writes a full batch at once, without waiting for the linger', async () => {
+    const memory = new ControlledSink('memory');
+    pipeline = await EventPipeline.start({
+      sinks: [memory],
+      spillDirectory: dir,
+      logger: new RecordingEventLogger(),
+      batchLingerMs: 60_000,
+      batchSize: 10,
+      ...fast,
+    });
+    for (let i = 0; i < 25; i++) pipeline.emit(sampleEvent(i));
+    await expect.poll(() => memory.received.length, { timeout: 2_000 }).toBe(20);
+    expect(memory.writes).toBe(2);
+    expect(await pipeline.flush()).toBe(true);
+    expect(memory.received).toEqual(ids(0, 25));
+  });
+
   it('spills to disk when the queue is full and replays in order once the sink catches up', async () => {
     const slow = new ControlledSink('slow');
     let open!: () => void;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type DeferredInferenceEvent, PendingEvent, type QueuedEvent } from '../deferred-event.js';
 import type { InferenceEvent } from '../inference-event.js';
 import type { SinkLaneStats } from './pipeline-metrics.js';
 import {
@@ -41,6 +42,20 @@ export class EventPipeline {
 
   /** Hands an event to every sink. Synchronous; never throws; never waits on I/O. */
   emit(event: InferenceEvent): void {
+    this.enqueue(event);
+  }
+
+  /**
+   * Hands every sink an event that is built only when a lane takes it for a batch (or
+   * spills it), off the caller's path; built once however many sinks there are. Counters
+   * move now, as for {@link emit}; a build that throws counts as dropped. Synchronous;
+   * never throws; never waits on I/O.
+   */
+  emitDeferred(event: DeferredInferenceEvent): void {
+    this.enqueue(new PendingEvent(event));
+  }
+
+  private enqueue(event: QueuedEvent): void {
     for (const lane of this.lanes) {
       try {
         if (this.closed) lane.dropAfterClose();

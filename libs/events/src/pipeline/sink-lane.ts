@@ -1,3 +1,4 @@
+import { PendingEvent, type QueuedEvent } from '../deferred-event.js';
 import type { EventLogger } from '../event-logger.js';
 import { type EventSink, SinkWriteError } from '../event-sink.js';
 import type { InferenceEvent } from '../inference-event.js';
@@ -15,27 +16,35 @@ export const DROP_LOG_INTERVAL_MS = 1_000;
  * directory and one delivery loop. Every event gets a lane sequence number at emit;
  * delivery follows that order.
  *
- * - `direct`: events go to the memory queue; the loop writes batches to the sink.
+ * - `direct`: events go to the memory queue; the loop writes batches to the sink. A
+ *   partial batch waits up to `batchLingerMs` for more events (cut short once a full
+ *   batch is queued or someone waits for the lane to be idle), so a steady trickle of
+ *   events costs one write (and one file write, one promise chain) per linger period
+ *   rather than one per event.
  * - `spilling` (entered when the queue is full or a write fails): new events go to the
  *   spill; the loop first empties the memory queue (older events), then replays spill
  *   files oldest first, backing off while the sink fails. When the spill is empty the lane
  *   returns to `direct`. A failed batch and everything behind it in memory are written to
  *   the spill under their own (lower) sequence numbers, so they replay first.
  *
+ * Deferred events ({@link PendingEvent}) are built when the loop takes them for a batch
+ * or the spill writer takes them; one that fails to build is counted as dropped.
+ *
  * A spill file is deleted only after the sink accepted it, so each event is delivered
  * once in the normal case; a crash between acceptance and deletion replays the file once
  * more, which idempotent sinks absorb.
  */
 export class SinkLane {
-  private readonly queue: RingBuffer<InferenceEvent>;
+  private readonly queue: RingBuffer<QueuedEvent>;
   private queueHeadSeq = 0;
   private nextSeq: number;
   private mode: 'direct' | 'spilling' = 'direct';
-  private spillBuffer: InferenceEvent[] = [];
+  private spillBuffer: QueuedEvent[] = [];
   private spillBufferHeadSeq = 0;
   private spillFlush: Promise<void> | undefined;
   private running = false;
   private scheduled = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private attempt = 0;
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
@@ -67,8 +76,8 @@ export class SinkLane {
     return this.options.logger;
   }
 
-  /** Accepts one event; synchronous, never throws, never waits. */
-  push(event: InferenceEvent): void {
+  /** Accepts one event (built or deferred); synchronous, never throws, never waits. */
+  push(event: QueuedEvent): void {
     this.count('emitted', 1);
     const seq = this.nextSeq++;
     if (this.mode === 'direct' && !this.queue.full) {
@@ -115,7 +124,7 @@ export class SinkLane {
   /** Resolves once the lane is idle (memory queue and spill empty), or false after `timeoutMs`. */
   whenIdle(timeoutMs: number): Promise<boolean> {
     if (this.isIdle()) return Promise.resolve(true);
-    return new Promise((resolve) => {
+    const idle = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
         resolve(false);
@@ -126,11 +135,16 @@ export class SinkLane {
       };
       this.idleWaiters.push(done);
     });
+    // Someone waits: a lingering partial batch goes now.
+    this.schedule();
+    return idle;
   }
 
   /** Stops the loop after its current write and persists whatever is still in memory to the spill. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     this.sleeping?.wake();
     await this.runDone;
     await this.flushSpillBuffer();
@@ -144,14 +158,51 @@ export class SinkLane {
     return this.mode === 'direct' && this.queue.length === 0 && !this.running;
   }
 
+  /**
+   * Whether the next batch should wait for more events: a partial batch in direct mode
+   * while nobody waits for the lane to drain.
+   */
+  private lingers(): boolean {
+    return (
+      this.options.batchLingerMs > 0 &&
+      this.mode === 'direct' &&
+      this.queue.length < this.options.batchSize &&
+      this.idleWaiters.length === 0
+    );
+  }
+
   private schedule(): void {
-    if (this.running || this.scheduled || this.stopped) return;
+    if (this.running || this.stopped) return;
+    if (this.lingers()) {
+      if (this.scheduled || this.lingerTimer) return;
+      this.lingerTimer = setTimeout(this.lingerExpired, this.options.batchLingerMs);
+      // A forgotten pipeline must not keep the process alive; close() delivers or spills the rest.
+      this.lingerTimer.unref();
+      return;
+    }
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
     // setImmediate, not a microtask: a burst of emits in one tick becomes one batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      if (!this.running && !this.stopped) this.runDone = this.run();
-    });
+    setImmediate(this.immediateDue);
+  }
+
+  // Bound once: schedule() runs on every push and must not allocate a closure each time.
+  private readonly lingerExpired = (): void => {
+    this.lingerTimer = undefined;
+    this.startRun();
+  };
+
+  private readonly immediateDue = (): void => {
+    this.scheduled = false;
+    this.startRun();
+  };
+
+  private startRun(): void {
+    if (!this.running && !this.stopped) this.runDone = this.run();
   }
 
   private async run(): Promise<void> {
@@ -177,17 +228,23 @@ export class SinkLane {
   }
 
   private async loop(): Promise<void> {
+    // The first batch goes as it is (its linger is over, or it was not lingering); later
+    // partial batches return to schedule() to linger.
+    let first = true;
     while (!this.stopped) {
       if (this.queue.length > 0) {
+        if (!first && this.lingers()) return;
+        first = false;
         const head = this.queueHeadSeq;
-        const batch = this.queue.take(this.options.batchSize);
-        this.queueHeadSeq += batch.length;
-        const retry = await this.deliver(batch, false);
+        const taken = this.queue.take(this.options.batchSize);
+        this.queueHeadSeq += taken.length;
+        const batch = this.materialize(taken);
+        const retry = batch.length > 0 ? await this.deliver(batch, false) : [];
         if (retry.length > 0) {
           // Everything behind the failed batch in memory goes to the spill too, in order.
           this.mode = 'spilling';
           const rest = this.queue.take(this.queue.length);
-          await this.spillEvents(head, rest.length > 0 ? retry.concat(rest) : retry);
+          await this.spillEvents(head, rest.length > 0 ? [...retry, ...rest] : retry);
           await this.sleep();
         }
         continue;
@@ -211,6 +268,29 @@ export class SinkLane {
         await this.sleep();
       }
     }
+  }
+
+  /**
+   * The built events of `items`: deferred ones are built here (once, shared with the other
+   * lanes); one whose build throws is counted as dropped and left out.
+   */
+  private materialize(items: readonly QueuedEvent[]): InferenceEvent[] {
+    const out: InferenceEvent[] = [];
+    for (const item of items) {
+      if (!(item instanceof PendingEvent)) {
+        out.push(item);
+        continue;
+      }
+      try {
+        out.push(item.resolve());
+      } catch (error) {
+        this.drop(
+          1,
+          `the event could not be built: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return out;
   }
 
   /** Writes a batch; returns the events to retry (empty on success). */
@@ -294,7 +374,9 @@ export class SinkLane {
     }
   }
 
-  private async spillEvents(firstSeq: number, events: readonly InferenceEvent[]): Promise<void> {
+  private async spillEvents(firstSeq: number, items: readonly QueuedEvent[]): Promise<void> {
+    // Sequence numbers of events that failed to build are skipped: files stay in order.
+    const events = this.materialize(items);
     for (let i = 0; i < events.length; i += this.options.batchSize) {
       const chunk = events.slice(i, i + this.options.batchSize);
       const { written, dropped } = await this.spill.write(firstSeq + i, chunk);

@@ -15,7 +15,6 @@ import {
   parametersToRecord,
   recordToParameters,
   resolveDecodeLimits,
-  shapeFromWire,
   type TensorDecodeLimits,
   type TensorRole,
   tensorFromContents,

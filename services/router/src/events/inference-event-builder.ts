@@ -1,10 +1,21 @@
 /**
- * Builds the InferenceEvent of a request (and of each shadow mirror's answer) and hands it
- * to the event pipeline after the answer is on its way: tensors are decoded here, off the
- * answer's path, and nothing in here can fail or delay the request.
+ * The InferenceEvent of a request (and of each shadow mirror's answer). On the answer's
+ * path the router only captures references to what it already holds (the request's and
+ * the response's tensors as they arrived, ids, timings) in a {@link RequestRecord}; the
+ * event pipeline builds the event from it when it drains its queue, in batches, after the
+ * answer is on its way. Nothing in here can fail or delay the request.
+ *
+ * Captured tensors are read later, so they must not change after the answer: raw tensors
+ * are views of the Buffers grpc-js hands over for each message (a fresh Buffer per message
+ * that nothing writes to afterwards), and decoded tensors are never mutated by the engine.
  */
 import { randomUUID } from 'node:crypto';
-import { type EventParameterValue, type InferenceEvent, STATUS_OK } from '@sightline/events';
+import {
+  type DeferredInferenceEvent,
+  type EventParameterValue,
+  type InferenceEvent,
+  STATUS_OK,
+} from '@sightline/events';
 import type { ParameterRecord, Tensor } from '@sightline/tensor';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
 
@@ -12,12 +23,15 @@ import type { RoutedTensor } from '../engine/routed-tensor.js';
 export interface EventEmitter {
   /** False when events are switched off: nothing is built for them. Absent means on. */
   readonly enabled?: boolean;
-  emit(event: InferenceEvent): void;
+  /** Queues an event that the receiver builds later, off the answer's path. */
+  emitDeferred(event: DeferredInferenceEvent): void;
 }
 
 /** What the router knows of a finished request. */
 export interface RequestRecord {
   readonly requestId: string;
+  /** When the answer was produced, epoch ms. */
+  readonly timeUnixMs: number;
   readonly graph: string;
   readonly nodePath: readonly string[];
   readonly modelName: string;
@@ -31,7 +45,8 @@ export interface RequestRecord {
   readonly nodeMs: Readonly<Record<string, number>>;
   readonly statusCode: string;
   readonly errorMessage?: string;
-  readonly traceparent?: string;
+  /** The router's server-span `traceparent`; undefined when the request was not traced. */
+  readonly traceparent?: string | undefined;
 }
 
 function eventParameters(record: Readonly<ParameterRecord>): Record<string, EventParameterValue> {
@@ -53,11 +68,11 @@ function decodeAll(tensors: readonly RoutedTensor[]): Tensor[] {
 }
 
 /** The event of one request. */
-export function buildInferenceEvent(record: RequestRecord, source: string, now: number): InferenceEvent {
+export function buildInferenceEvent(record: RequestRecord, source: string): InferenceEvent {
   return {
     eventId: randomUUID(),
     requestId: record.requestId,
-    timeUnixMs: now,
+    timeUnixMs: record.timeUnixMs,
     source,
     graph: record.graph,
     nodePath: [...record.nodePath],
@@ -76,33 +91,47 @@ export function buildInferenceEvent(record: RequestRecord, source: string, now: 
   };
 }
 
+/** A request's record as the pipeline queues it; built into its event when drained. */
+class DeferredRequestEvent implements DeferredInferenceEvent {
+  constructor(
+    private readonly record: RequestRecord,
+    private readonly source: string,
+  ) {}
+
+  build(): InferenceEvent {
+    return buildInferenceEvent(this.record, this.source);
+  }
+}
+
 /**
- * Emits request events on the next turn of the event loop, after the answer was handed to
- * gRPC; a failure to build or emit one is reported to `onError` and goes no further.
+ * Hands request records to the event pipeline, which builds their events when it drains
+ * its queue (batched, after the answer was handed to gRPC). A failure to emit is reported
+ * to `onError` and goes no further; the pipeline counts and logs a failed build.
  */
 export class RequestEventLog {
   constructor(
     private readonly emitter: EventEmitter,
     private readonly source: string,
     private readonly onError: (error: unknown) => void,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /**
-   * Schedules the event of `record`. Never throws. With events off (an emitter that reports
-   * itself disabled) nothing is built: the record thunk is never called, so no tensors are
-   * decoded for events nobody receives.
+   * Whether events are on. Callers check it before making a record, so with events off
+   * nothing at all is made for them.
    */
-  record(record: () => RequestRecord): void {
+  get enabled(): boolean {
+    return this.emitter.enabled !== false;
+  }
+
+  /** Queues the event of `record`. Never throws; does nothing with events off. */
+  record(record: RequestRecord): void {
     if (this.emitter.enabled === false) return;
-    setImmediate(() => {
+    try {
+      this.emitter.emitDeferred(new DeferredRequestEvent(record, this.source));
+    } catch (error) {
       try {
-        this.emitter.emit(buildInferenceEvent(record(), this.source, this.now()));
-      } catch (error) {
-        try {
-          this.onError(error);
-        } catch {}
-      }
-    });
+        this.onError(error);
+      } catch {}
+    }
   }
 }

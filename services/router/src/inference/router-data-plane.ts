@@ -263,51 +263,62 @@ export class RouterDataPlane {
         tensors,
         parameters,
       };
-      const finishedTrail = trail;
-      this.options.events.record(() => ({
-        requestId,
-        graph: graphName,
-        nodePath: passThrough ? [] : finishedTrail.path,
-        modelName: finishedTrail.lastModel?.name ?? '',
-        modelVersion: finishedTrail.lastModel?.version ?? '',
-        inputs: request.tensors,
-        outputs: tensors,
-        requestParameters: request.parameters,
-        responseParameters: parameters,
-        totalMs: this.now() - started,
-        modelMs: finishedTrail.modelMs,
-        nodeMs: finishedTrail.nodeMs,
-        statusCode: 'OK',
-        ...(call.traceparent ? { traceparent: call.traceparent } : {}),
-      }));
+      const events = this.options.events;
+      if (events.enabled) {
+        // References only: the pipeline builds the event when it drains (see RequestEventLog).
+        const now = this.now();
+        events.record({
+          requestId,
+          timeUnixMs: now,
+          graph: graphName,
+          nodePath: passThrough ? [] : trail.path,
+          modelName: trail.lastModel?.name ?? '',
+          modelVersion: trail.lastModel?.version ?? '',
+          inputs: request.tensors,
+          outputs: tensors,
+          requestParameters: request.parameters,
+          responseParameters: parameters,
+          totalMs: now - started,
+          modelMs: trail.modelMs,
+          nodeMs: trail.nodeMs,
+          statusCode: 'OK',
+          traceparent: call.traceparent,
+        });
+      }
       return response;
     } catch (error) {
-      const failedTrail = trail;
-      this.options.events.record(() => ({
-        requestId,
-        graph: graphName,
-        nodePath: failedTrail?.path ?? [],
-        modelName: failedTrail?.lastModel?.name ?? '',
-        modelVersion: failedTrail?.lastModel?.version ?? '',
-        inputs: request.tensors,
-        outputs: [],
-        requestParameters: request.parameters,
-        responseParameters: {},
-        totalMs: this.now() - started,
-        modelMs: failedTrail?.modelMs ?? 0,
-        nodeMs: failedTrail?.nodeMs ?? {},
-        statusCode: errorCode(error),
-        errorMessage: isSightlineError(error) ? error.message : 'internal error',
-        ...(call.traceparent ? { traceparent: call.traceparent } : {}),
-      }));
+      const events = this.options.events;
+      if (events.enabled) {
+        const now = this.now();
+        events.record({
+          requestId,
+          timeUnixMs: now,
+          graph: graphName,
+          nodePath: trail?.path ?? [],
+          modelName: trail?.lastModel?.name ?? '',
+          modelVersion: trail?.lastModel?.version ?? '',
+          inputs: request.tensors,
+          outputs: [],
+          requestParameters: request.parameters,
+          responseParameters: {},
+          totalMs: now - started,
+          modelMs: trail?.modelMs ?? 0,
+          nodeMs: trail?.nodeMs ?? {},
+          statusCode: errorCode(error),
+          errorMessage: isSightlineError(error) ? error.message : 'internal error',
+          traceparent: call.traceparent,
+        });
+      }
       throw error;
     }
   }
 
   /** Logs a shadow mirror's answer as its own event (same request id, the mirror's path). */
   recordMirror(result: MirrorResult): void {
-    this.options.events.record(() => ({
+    if (!this.options.events.enabled) return;
+    this.options.events.record({
       requestId: result.requestId,
+      timeUnixMs: this.now(),
       graph: result.graph,
       nodePath: [result.shadowNode, ...result.path],
       modelName: result.model?.name ?? '',
@@ -321,7 +332,7 @@ export class RouterDataPlane {
       nodeMs: {},
       statusCode: result.code,
       ...(result.errorMessage !== undefined ? { errorMessage: result.errorMessage } : {}),
-    }));
+    });
   }
 
   /** Whether the graph (or passed-through model) is ready. */
