@@ -15,7 +15,9 @@ export async function runRouter(
 ): Promise<RouterHandle> {
   const config: RouterConfig = loadConfig(routerConfigSchema, { flags, env });
   const logger = createLogger({ service: 'router', level: config.logLevel });
-  const tracing = createTracing({ serviceName: 'sightline-router', env });
+  // The async context (promise hooks on every promise) only when spans are recorded: an
+  // untraced router passes the caller's trace headers on without it (see trace-headers.ts).
+  const tracing = createTracing({ serviceName: 'sightline-router', env, contextPropagation: 'when-tracing' });
   const service = await startRouter(config, { logger, tracing, env });
   handleSignals(service, logger);
   return service;

@@ -65,9 +65,13 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     parts.tracing?.tracerFor('sightline.router') ??
     (await import('@opentelemetry/api')).trace.getTracer('sightline.router');
   const metrics = new RouterMetrics(registry);
+  // Spans are recorded only with a trace exporter. Without one the router starts no spans
+  // and keeps no async context; it passes the caller's trace headers on itself.
+  const traced = parts.tracing !== undefined && parts.tracing.exporter.kind !== 'none';
   const clients = new UpstreamClients({
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
+    traceInterceptor: traced,
   });
   const models = new GrpcModelInferer(clients);
 
@@ -113,7 +117,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     observeRequest: (graph, code, seconds) => metrics.requestFinished(graph, code, seconds),
   });
   const plane = dataPlane;
-  const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry) };
+  const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry), traced };
   const limits = {
     maxTensors: config.maxTensorsPerRequest,
     maxElementsPerTensor: config.maxElementsPerTensor,

@@ -18,6 +18,7 @@ import {
 import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
 import { routedFromWire, routedToWire } from './contract/routed-wire.js';
+import { incomingTrace } from './contract/trace-headers.js';
 import type { GraphManager } from './graph/graph-manager.js';
 import type {
   RouterCall,
@@ -63,19 +64,31 @@ function encodeResponse(response: RouterInferResponse, mode: ContentsMode): infe
   };
 }
 
-function routerCall(call: CallContext): RouterCall {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(call.metadata.getMap())) {
-    if (typeof value === 'string') headers[key.toLowerCase()] = value;
+function routerCall(call: CallContext, traced: boolean): RouterCall {
+  // grpc-js keeps metadata keys in lower case; binary (-bin) values are not headers here.
+  const headers = call.metadata.getMap() as Record<string, string>;
+  for (const key in headers) if (typeof headers[key] !== 'string') delete headers[key];
+  if (!traced) {
+    // No spans recorded: the caller's context is read from its headers and passed on as is.
+    const incoming = incomingTrace(headers);
+    if (!incoming) return { deadlineMs: call.deadlineMs, signal: call.signal, headers, traceId: '' };
+    return {
+      deadlineMs: call.deadlineMs,
+      signal: call.signal,
+      headers,
+      traceId: incoming.traceId,
+      traceparent: incoming.traceparent,
+      traceHeaders: incoming.headers,
+    };
   }
   const span = call.span.spanContext();
-  const traced = isSpanContextValid(span);
+  const valid = isSpanContextValid(span);
   return {
     deadlineMs: call.deadlineMs,
     signal: call.signal,
     headers,
-    traceId: traced ? span.traceId : '',
-    ...(traced ? { traceparent: `00-${span.traceId}-${span.spanId}-0${span.traceFlags.toString(16)}` } : {}),
+    traceId: valid ? span.traceId : '',
+    ...(valid ? { traceparent: `00-${span.traceId}-${span.spanId}-0${span.traceFlags.toString(16)}` } : {}),
   };
 }
 
@@ -95,6 +108,7 @@ export function registerInferenceService(
   limits: AdapterLimits,
 ): void {
   const m = (name: string) => `${INFERENCE}/${name}`;
+  const traced = kit.traced !== false;
   const unsupported = (what: string) => async () => {
     throw new UnimplementedError(
       `${what} is a model-server extension; call it on the model-server, not the router`,
@@ -121,7 +135,7 @@ export function registerInferenceService(
       };
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
-      const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call));
+      const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call, traced));
       return encodeResponse(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
@@ -130,7 +144,7 @@ export function registerInferenceService(
       {
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
-          const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call));
+          const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call, traced));
           return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({

@@ -92,6 +92,8 @@ export interface RunRequest {
   /** Epoch ms by which the answer is due. */
   readonly deadlineMs: number;
   readonly signal: AbortSignal;
+  /** Trace headers every upstream call sends as they are (see {@link CallOptions}). */
+  readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What a run produced besides the answer. */
@@ -121,6 +123,7 @@ interface Scope {
   readonly headers: Readonly<Record<string, string>>;
   readonly deadlineMs: number;
   readonly signal: AbortSignal;
+  readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
   readonly trail: RunTrail;
 }
 
@@ -290,7 +293,7 @@ export class GraphExecutor {
         this.options.models.infer(
           target,
           { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs },
-          { deadlineMs, signal },
+          { deadlineMs, signal, traceHeaders: scope.traceHeaders },
         ),
     );
     scope.trail.modelMs += this.now() - started;
@@ -430,6 +433,7 @@ export class GraphExecutor {
       headers: scope.headers,
       deadlineMs: started + (mirror.policy.timeoutMs || this.offPathTimeoutMs),
       signal: controller.signal,
+      traceHeaders: scope.traceHeaders,
       trail,
     };
     const finish = (output: Payload | undefined, error: unknown) => {
@@ -480,7 +484,7 @@ export class GraphExecutor {
           tensors: selected.map((t) => t.tensor()),
           requestId: scope.requestId,
         },
-        { deadlineMs, signal },
+        { deadlineMs, signal, traceHeaders: scope.traceHeaders },
       );
     const method =
       kind === 'outlier'

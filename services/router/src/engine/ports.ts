@@ -17,6 +17,11 @@ export interface CallOptions {
   /** Epoch milliseconds. */
   readonly deadlineMs: number;
   readonly signal: AbortSignal;
+  /**
+   * Trace headers to send as they are (a router that records no spans passes the caller's
+   * on); undefined when the upstream clients inject the active span's context themselves.
+   */
+  readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One model call's request. */

@@ -53,8 +53,10 @@ export interface RouterCall {
   readonly headers: Readonly<Record<string, string>>;
   /** The request's trace id (32 hex digits), empty when not traced. */
   readonly traceId: string;
-  /** The `traceparent` of the router's server span, for the event. */
+  /** The `traceparent` of the router's server span (or the caller's, untraced), for the event. */
   readonly traceparent?: string;
+  /** Trace headers for every upstream call, when the router records no spans (see CallOptions). */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Model metadata as the OIP reports it. */
@@ -227,6 +229,7 @@ export class RouterDataPlane {
           headers: call.headers,
           deadlineMs,
           signal: call.signal,
+          traceHeaders: call.traceHeaders,
         });
       } catch (error) {
         if (passThrough && errorCode(error) === 'NOT_FOUND') {

@@ -28,9 +28,12 @@ export function callUnary<Res>(
   ) => ClientUnaryCall,
   options: CallOptions,
 ): Promise<Res> {
+  const metadata = new Metadata();
+  const traceHeaders = options.traceHeaders;
+  if (traceHeaders) for (const key in traceHeaders) metadata.set(key, traceHeaders[key]!);
   return new Promise((resolve, reject) => {
     const onAbort = () => call.cancel();
-    const call = start(new Metadata(), { deadline: new Date(options.deadlineMs) }, (error, response) => {
+    const call = start(metadata, { deadline: new Date(options.deadlineMs) }, (error, response) => {
       options.signal.removeEventListener('abort', onAbort);
       if (error) reject(fromServiceError(error));
       else resolve(response);

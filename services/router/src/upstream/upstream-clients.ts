@@ -15,6 +15,12 @@ export interface UpstreamClientOptions {
   readonly maxReceiveMessageBytes: number;
   /** Largest message sent to an upstream, in bytes. */
   readonly maxSendMessageBytes: number;
+  /**
+   * Whether every call carries the active span's context (the trace-context interceptor;
+   * default true). A router that records no spans sets false and passes the caller's
+   * headers itself ({@link CallOptions.traceHeaders}): no interceptor layer per call.
+   */
+  readonly traceInterceptor?: boolean;
 }
 
 /**
@@ -53,7 +59,7 @@ export class UpstreamClients {
     if (!client) {
       client = new ctor(address, credentials.createInsecure(), {
         ...upstreamChannelOptions(this.options),
-        interceptors: [traceContextClientInterceptor],
+        interceptors: this.options.traceInterceptor === false ? [] : [traceContextClientInterceptor],
       });
       this.clients.set(key, client);
     }
