@@ -27,6 +27,19 @@ describe('raw codec round trip', () => {
         }),
       );
     });
+
+    it(`${datatype}: decodes the same from a Buffer at any offset in a larger pool (as grpc-js hands raw contents)`, () => {
+      fc.assert(
+        fc.property(tensorArb(datatype, true), fc.integer({ min: 0, max: 15 }), (tensor, offset) => {
+          const raw = tensorToRaw(tensor);
+          // A pool with other bytes around the tensor's, like grpc-js's message buffers.
+          const pool = Buffer.alloc(offset + raw.byteLength + 16, 0xa5);
+          pool.set(raw, offset);
+          const inPool = pool.subarray(offset, offset + raw.byteLength);
+          expectSameTensor(tensorFromRaw(tensor.name, tensor.datatype, tensor.shape, inPool), tensor);
+        }),
+      );
+    });
   }
 
   it('writes little-endian, row-major bytes', () => {

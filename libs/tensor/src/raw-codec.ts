@@ -74,8 +74,9 @@ function viewFixedWidth<D extends FixedWidthDatatype>(
   if (HOST_IS_LITTLE_ENDIAN && bytes.byteOffset % width === 0) {
     return new arrayClass(bytes.buffer, bytes.byteOffset, count);
   }
-  // slice() copies into a fresh, aligned ArrayBuffer of exactly this length.
-  const copy = bytes.slice();
+  // A copy into a fresh, aligned ArrayBuffer of exactly this length. Not `bytes.slice()`:
+  // on a Buffer (what grpc-js and protobuf decoders hand us) slice() is a view, not a copy.
+  const copy = Uint8Array.prototype.slice.call(bytes);
   if (!HOST_IS_LITTLE_ENDIAN) swapByteOrderInPlace(copy, width);
   return new arrayClass(copy.buffer, 0, count);
 }

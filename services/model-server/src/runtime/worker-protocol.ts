@@ -7,6 +7,10 @@ import { type ErrorCode, InternalError, isSightlineError, SightlineError } from 
 import type { Datatype, Tensor, TensorSpec } from '@sightline/tensor';
 import type { DeviceKind, ModelConfig } from '../model/types.js';
 
+const typedArraySlice = (
+  Object.getPrototypeOf(Uint8Array.prototype) as { slice: (this: ArrayBufferView) => ArrayBufferView }
+).slice;
+
 /** What the worker is started with. */
 export interface WorkerInit {
   readonly config: ModelConfig;
@@ -79,7 +83,9 @@ export function packTensors(
       view.byteOffset === 0 &&
       view.byteLength === view.buffer.byteLength &&
       view.buffer instanceof ArrayBuffer;
-    const owned = ownership === 'own' && spansBuffer ? view : view.slice();
+    // %TypedArray%.prototype.slice, a true copy even when `view` is a Buffer (whose own
+    // slice() is a view on the same memory, which transferring would detach).
+    const owned = ownership === 'own' && spansBuffer ? view : (typedArraySlice.call(view) as typeof view);
     packed.push({ name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, data: owned });
     transfer.push(owned.buffer as ArrayBuffer);
   }
