@@ -105,3 +105,5 @@ export class InternalError extends SightlineError {
 export function isSightlineError(error: unknown): error is SightlineError {
   return error instanceof SightlineError;
 }
+
+export { type Cancellation, cancellationOf, NEVER_CANCELLED } from './cancellation.js';

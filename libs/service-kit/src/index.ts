@@ -2,6 +2,7 @@ export {
   bidiStream,
   type CallContext,
   type CallKit,
+  DEADLINE_CANCEL_SLACK_MS,
   type StreamMessageHandler,
   type UnaryHandler,
   unary,

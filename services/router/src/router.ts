@@ -91,6 +91,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
 
   let dataPlane: RouterDataPlane | undefined;
   const executor = new GraphExecutor({
+    traced,
     models,
     detectors: new GrpcDetectorClient(clients),
     tracer,

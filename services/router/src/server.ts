@@ -71,10 +71,10 @@ function routerCall(call: CallContext, traced: boolean): RouterCall {
   if (!traced) {
     // No spans recorded: the caller's context is read from its headers and passed on as is.
     const incoming = incomingTrace(headers);
-    if (!incoming) return { deadlineMs: call.deadlineMs, signal: call.signal, headers, traceId: '' };
+    if (!incoming) return { deadlineMs: call.deadlineMs, cancellation: call, headers, traceId: '' };
     return {
       deadlineMs: call.deadlineMs,
-      signal: call.signal,
+      cancellation: call,
       headers,
       traceId: incoming.traceId,
       traceparent: incoming.traceparent,
@@ -85,7 +85,7 @@ function routerCall(call: CallContext, traced: boolean): RouterCall {
   const valid = isSpanContextValid(span);
   return {
     deadlineMs: call.deadlineMs,
-    signal: call.signal,
+    cancellation: call,
     headers,
     traceId: valid ? span.traceId : '',
     ...(valid ? { traceparent: `00-${span.traceId}-${span.spanId}-0${span.traceFlags.toString(16)}` } : {}),
@@ -118,14 +118,14 @@ export function registerInferenceService(
     serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
     serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
     modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest, call) => ({
-      ready: await dataPlane.modelReady(req.name, req.version, call),
+      ready: await dataPlane.modelReady(req.name, req.version, { cancellation: call }),
     })),
     serverMetadata: unary(kit, m('ServerMetadata'), async () => {
       const identity = dataPlane.serverMetadata();
       return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
     }),
     modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest, call) => {
-      const metadata = await dataPlane.modelMetadata(req.name, req.version, call);
+      const metadata = await dataPlane.modelMetadata(req.name, req.version, { cancellation: call });
       return {
         name: metadata.name,
         versions: [...metadata.versions],

@@ -25,14 +25,14 @@ import {
   ATTR_RPC_SERVICE,
   ATTR_RPC_SYSTEM,
 } from '@opentelemetry/semantic-conventions/incubating';
-import { CancelledError, DeadlineExceededError } from '@sightline/errors';
+import { type Cancellation, CancelledError, DeadlineExceededError } from '@sightline/errors';
 import type { Logger } from 'pino';
 import { statusName, toGrpcStatus } from './error-status.js';
 import type { GrpcServerMetrics, MethodMetrics } from './grpc-server-metrics.js';
 import { extractTraceContext } from './trace-metadata.js';
 
 /** What a handler knows about its call, without grpc-js call objects. */
-export interface CallContext {
+export interface CallContext extends Cancellation {
   /** `package.Service/Method`. */
   readonly method: string;
   /**
@@ -76,6 +76,14 @@ export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promis
 
 /** A bidirectional-stream handler: one request in, one response (or error) out, per message. */
 export type StreamMessageHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
+
+/**
+ * A cancel this close to the caller's deadline is counted as the deadline: the client's and
+ * the server's deadline timers race (either may end the stream first), and Node's timers run
+ * off a loop clock that lags under load, so the server's can fire before Date.now() reaches
+ * the deadline.
+ */
+export const DEADLINE_CANCEL_SLACK_MS = 50;
 
 /** The span of an untraced call: invalid context, records nothing. */
 const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -184,7 +192,7 @@ function beginCall(
   call.on('cancelled', () => {
     if (start.done) return;
     start.abort(
-      deadlineMs !== undefined && Date.now() >= deadlineMs
+      deadlineMs !== undefined && Date.now() >= deadlineMs - DEADLINE_CANCEL_SLACK_MS
         ? new DeadlineExceededError(`${method}: the caller's deadline passed`)
         : new CancelledError(`${method}: cancelled by the caller`),
     );

@@ -1,5 +1,7 @@
 import {
+  type Cancellation,
   CancelledError,
+  cancellationOf,
   DeadlineExceededError,
   ResourceExhaustedError,
   UnavailableError,
@@ -7,8 +9,7 @@ import {
 import { createTensor, type Tensor } from '@sightline/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cancellationOf } from '../model/cancellation.js';
-import type { Cancellation, InferenceWork, ModelRuntime } from '../model/types.js';
+import type { InferenceWork, ModelRuntime } from '../model/types.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 
 /**

@@ -2,8 +2,9 @@
  * One inference in domain terms: what the gRPC handlers decode requests into and encode
  * responses from. Tensors, not protobuf messages.
  */
+
+import type { Cancellation } from '@sightline/errors';
 import type { ParameterRecord, Tensor } from '@sightline/tensor';
-import type { Cancellation } from '../model/types.js';
 
 /** An output the caller wants, with its parameters (e.g. `binary_data`). */
 export interface RequestedOutput {

@@ -2,6 +2,7 @@
  * The model-server's domain types, shared by the repository, the runtimes, the batcher
  * and the data plane. Plain TypeScript: no protobuf or gRPC types here.
  */
+import type { Cancellation } from '@sightline/errors';
 import type { Tensor, TensorSpec } from '@sightline/tensor';
 
 /** Where a model runs. `auto` picks the GPU when the node has one, else the CPU. */
@@ -89,19 +90,6 @@ export interface InferenceWork {
   readonly batchSize: number;
   /** Ends the wait in the queue when the caller gives up or its deadline passes. */
   readonly cancellation?: Cancellation;
-}
-
-/**
- * How a request hears that its caller gave up: the reason once cancelled, and a listener
- * registration. The service-kit's CallContext is one; `cancellationOf` adapts an
- * AbortSignal. (Not AbortSignal itself: Node builds and dispatches it as an EventTarget,
- * a measurable cost for every request that waits in a queue.)
- */
-export interface Cancellation {
-  /** The error the request is answered with once cancelled; undefined while live. */
-  readonly cancelReason: Error | undefined;
-  /** Calls `listener` once on cancel; returns a function that removes it. */
-  onCancel(listener: (reason: Error) => void): () => void;
 }
 
 /** Timings of one inference, in nanoseconds, for statistics, metrics and spans. */

@@ -2,6 +2,7 @@
  * Retry backoff: exponential with +/-20% jitter (the contract's RetryPolicy), and a sleep
  * that ends early when the call is cancelled.
  */
+import type { Cancellation } from '@sightline/errors';
 import type { RetrySpec } from '../graph/graph-spec.js';
 
 /** Jitter as a fraction of the delay. */
@@ -16,18 +17,18 @@ export function backoffMs(retry: RetrySpec, attempt: number, random: () => numbe
   return Math.max(0, base * (1 + BACKOFF_JITTER * (2 * random() - 1)));
 }
 
-/** Sleeps `ms`, or until `signal` aborts (then rejects with its reason). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Sleeps `ms`, or until the call is cancelled (then rejects with the reason). */
+export function sleep(ms: number, cancellation: Cancellation): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    const cancelled = cancellation.cancelReason;
+    if (cancelled) return reject(cancelled);
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       resolve();
     }, ms);
-    const onAbort = () => {
+    const stopListening = cancellation.onCancel((reason) => {
       clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+      reject(reason);
+    });
   });
 }

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { SightlineError, UnavailableError } from '@sightline/errors';
+import { NEVER_CANCELLED, SightlineError, UnavailableError } from '@sightline/errors';
 import { createTensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
 import { parseGraphDocument } from '../contract/graph-document.js';
@@ -85,7 +85,7 @@ function run(
     payload: { tensors: opts.tensors ?? [fp32('input', [1, 2, 3, 4])], parameters: opts.parameters ?? {} },
     headers: opts.headers ?? {},
     deadlineMs: Date.now() + (opts.budgetMs ?? 5000),
-    signal: new AbortController().signal,
+    cancellation: NEVER_CANCELLED,
   });
 }
 

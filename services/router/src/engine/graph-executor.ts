@@ -7,13 +7,23 @@
  * an upstream keeps failing. Shadow mirrors and asynchronous detectors run off the
  * request's path with their own deadline and a bound on how many are in flight.
  */
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import {
+  type Cancellation,
   CancelledError,
   DeadlineExceededError,
   type ErrorCode,
   FailedPreconditionError,
   isSightlineError,
+  NEVER_CANCELLED,
   SightlineError,
   UnavailableError,
 } from '@sightline/errors';
@@ -65,11 +75,19 @@ export interface MirrorResult {
   readonly model?: { readonly name: string; readonly version: string };
 }
 
+/** The span of untraced work: an invalid context that records nothing. */
+const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** What the executor is built from. */
 export interface GraphExecutorOptions {
   readonly models: ModelInferer;
   readonly detectors: DetectorClient;
   readonly tracer: Tracer;
+  /**
+   * Whether nodes and upstream attempts get spans (default true). False when no exporter
+   * records them: the router then forwards the caller's trace headers as they are.
+   */
+  readonly traced?: boolean;
   readonly observer: ExecutionObserver;
   /** Address of model nodes that name none; empty means such nodes fail UNAVAILABLE. */
   readonly defaultModelAddress: string;
@@ -91,7 +109,8 @@ export interface RunRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Epoch ms by which the answer is due. */
   readonly deadlineMs: number;
-  readonly signal: AbortSignal;
+  /** The caller's cancel or passed deadline. */
+  readonly cancellation: Cancellation;
   /** Trace headers every upstream call sends as they are (see {@link CallOptions}). */
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
 }
@@ -122,7 +141,7 @@ interface Scope {
   readonly requestId: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly deadlineMs: number;
-  readonly signal: AbortSignal;
+  readonly cancellation: Cancellation;
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
   readonly trail: RunTrail;
 }
@@ -162,11 +181,14 @@ export class GraphExecutor {
   private readonly maxOffPath: number;
   private readonly offPathTimeoutMs: number;
 
+  private readonly traced: boolean;
+
   constructor(private readonly options: GraphExecutorOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.maxOffPath = options.maxOffPathInFlight ?? DEFAULT_MAX_OFF_PATH_IN_FLIGHT;
     this.offPathTimeoutMs = options.offPathTimeoutMs ?? DEFAULT_OFF_PATH_TIMEOUT_MS;
+    this.traced = options.traced ?? true;
   }
 
   /** Mirror and async detector calls running now. */
@@ -199,6 +221,32 @@ export class GraphExecutor {
         ? Math.min(scope.deadlineMs, startMs + node.policy.timeoutMs)
         : scope.deadlineMs;
     const inner: Scope = deadlineMs === scope.deadlineMs ? scope : { ...scope, deadlineMs };
+    const body = async (span: Span): Promise<Payload | undefined> => {
+      let code = 'OK';
+      try {
+        return await this.execute(node, input, inner, span);
+      } catch (error) {
+        code = errorCode(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        span.setAttribute('sightline.status_code', code);
+        if (maySkip && node.policy.dependency === 'soft' && code !== 'CANCELLED') {
+          scope.trail.skipped.push(node.name);
+          span.addEvent('sightline.node.skipped', {
+            'sightline.status_code': code,
+            'sightline.reason': errorMessage(error),
+          });
+          return undefined;
+        }
+        throw error;
+      } finally {
+        const elapsed = this.now() - startMs;
+        scope.trail.nodeMs[node.name] = (scope.trail.nodeMs[node.name] ?? 0) + elapsed;
+        this.options.observer.nodeFinished(graphName, node.name, node.body.kind, code, elapsed / 1000);
+        span.end();
+      }
+    };
+    // Untraced: no span, no context switch (each costs every node of every request).
+    if (!this.traced) return body(NOT_TRACED);
     return this.options.tracer.startActiveSpan(
       `graph.node ${node.name}`,
       {
@@ -210,30 +258,7 @@ export class GraphExecutor {
           'sightline.node.dependency': node.policy.dependency,
         },
       },
-      async (span) => {
-        let code = 'OK';
-        try {
-          return await this.execute(node, input, inner, span);
-        } catch (error) {
-          code = errorCode(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-          span.setAttribute('sightline.status_code', code);
-          if (maySkip && node.policy.dependency === 'soft' && code !== 'CANCELLED') {
-            scope.trail.skipped.push(node.name);
-            span.addEvent('sightline.node.skipped', {
-              'sightline.status_code': code,
-              'sightline.reason': errorMessage(error),
-            });
-            return undefined;
-          }
-          throw error;
-        } finally {
-          const elapsed = this.now() - startMs;
-          scope.trail.nodeMs[node.name] = (scope.trail.nodeMs[node.name] ?? 0) + elapsed;
-          this.options.observer.nodeFinished(graphName, node.name, node.body.kind, code, elapsed / 1000);
-          span.end();
-        }
-      },
+      body,
     );
   }
 
@@ -289,11 +314,11 @@ export class GraphExecutor {
       `model "${body.modelName}"`,
       'inference.GRPCInferenceService/ModelInfer',
       scope,
-      (deadlineMs, signal) =>
+      (deadlineMs, cancellation) =>
         this.options.models.infer(
           target,
           { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs },
-          { deadlineMs, signal, traceHeaders: scope.traceHeaders },
+          { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },
         ),
     );
     scope.trail.modelMs += this.now() - started;
@@ -425,14 +450,14 @@ export class GraphExecutor {
     }
     this.offPathInFlight += 1;
     const started = this.now();
-    const controller = new AbortController();
     const trail = newTrail();
     const mirrorScope: Scope = {
       graph: scope.graph,
       requestId: scope.requestId,
       headers: scope.headers,
       deadlineMs: started + (mirror.policy.timeoutMs || this.offPathTimeoutMs),
-      signal: controller.signal,
+      // Off the answer's path: the caller's cancel does not end a mirror; its own deadline does.
+      cancellation: NEVER_CANCELLED,
       traceHeaders: scope.traceHeaders,
       trail,
     };
@@ -475,7 +500,7 @@ export class GraphExecutor {
     const address = body.address || this.options.detectorAddresses[kind];
     const selected =
       body.tensors.length === 0 ? input.tensors : input.tensors.filter((t) => body.tensors.includes(t.name));
-    const call = (deadlineMs: number, signal: AbortSignal) =>
+    const call = (deadlineMs: number, cancellation: Cancellation) =>
       this.options.detectors.predict(
         {
           kind,
@@ -484,7 +509,7 @@ export class GraphExecutor {
           tensors: selected.map((t) => t.tensor()),
           requestId: scope.requestId,
         },
-        { deadlineMs, signal, traceHeaders: scope.traceHeaders },
+        { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },
       );
     const method =
       kind === 'outlier'
@@ -517,7 +542,7 @@ export class GraphExecutor {
     address: string,
     method: string,
     scope: Scope,
-    call: (deadlineMs: number, signal: AbortSignal) => Promise<DetectorVerdict>,
+    call: (deadlineMs: number, cancellation: Cancellation) => Promise<DetectorVerdict>,
   ): void {
     if (this.offPathInFlight >= this.maxOffPath) {
       this.options.observer.offPathDropped(scope.graph.spec.name, node.name);
@@ -525,11 +550,10 @@ export class GraphExecutor {
       return;
     }
     this.offPathInFlight += 1;
-    const controller = new AbortController();
     const offPath: Scope = {
       ...scope,
       deadlineMs: this.now() + (node.policy.timeoutMs || this.offPathTimeoutMs),
-      signal: controller.signal,
+      cancellation: NEVER_CANCELLED,
       trail: newTrail(),
     };
     const label = `detector at ${address}`;
@@ -575,7 +599,7 @@ export class GraphExecutor {
     targetLabel: string,
     method: string,
     scope: Scope,
-    call: (deadlineMs: number, signal: AbortSignal) => Promise<T>,
+    call: (deadlineMs: number, cancellation: Cancellation) => Promise<T>,
   ): Promise<T> {
     const graph = scope.graph.spec.name;
     const { retry, timeoutMs } = node.policy;
@@ -583,7 +607,7 @@ export class GraphExecutor {
     const nodeSpan = trace.getActiveSpan();
     const where = `node "${node.name}" (${targetLabel} at ${address})`;
     for (let attempt = 1; ; attempt++) {
-      if (scope.signal.aborted) throw new CancelledError(`${where}: the caller cancelled`);
+      if (scope.cancellation.cancelReason) throw new CancelledError(`${where}: the caller cancelled`);
       const now = this.now();
       if (now >= scope.deadlineMs) {
         throw new DeadlineExceededError(
@@ -596,22 +620,26 @@ export class GraphExecutor {
         );
       }
       const attemptDeadline = timeoutMs > 0 ? Math.min(scope.deadlineMs, now + timeoutMs) : scope.deadlineMs;
-      const span = this.options.tracer.startSpan(method, {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'rpc.system': 'grpc',
-          'rpc.service': method.split('/')[0]!,
-          'rpc.method': method.split('/')[1]!,
-          'server.address': address,
-          'sightline.node': node.name,
-          'sightline.attempt': attempt,
-          'sightline.deadline_ms': attemptDeadline - now,
-        },
-      });
+      const span = this.traced
+        ? this.options.tracer.startSpan(method, {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              'rpc.system': 'grpc',
+              'rpc.service': method.split('/')[0]!,
+              'rpc.method': method.split('/')[1]!,
+              'server.address': address,
+              'sightline.node': node.name,
+              'sightline.attempt': attempt,
+              'sightline.deadline_ms': attemptDeadline - now,
+            },
+          })
+        : NOT_TRACED;
       try {
-        const result = await context.with(trace.setSpan(context.active(), span), () =>
-          call(attemptDeadline, scope.signal),
-        );
+        const result = this.traced
+          ? await context.with(trace.setSpan(context.active(), span), () =>
+              call(attemptDeadline, scope.cancellation),
+            )
+          : await call(attemptDeadline, scope.cancellation);
         breaker.success();
         span.end();
         return result;
@@ -631,7 +659,7 @@ export class GraphExecutor {
           });
           this.options.observer.retried(graph, node.name, code);
           try {
-            await sleep(delay, scope.signal);
+            await sleep(delay, scope.cancellation);
           } catch {
             throw new CancelledError(`${where}: the caller cancelled during retry backoff`);
           }

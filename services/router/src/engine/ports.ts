@@ -2,6 +2,7 @@
  * What the engine needs from the outside, as small interfaces: the gRPC adapters in
  * src/upstream/ implement them, tests pass in-process implementations.
  */
+import type { Cancellation } from '@sightline/errors';
 import type { ParameterRecord, Tensor } from '@sightline/tensor';
 import type { RoutedTensor } from './routed-tensor.js';
 
@@ -16,7 +17,8 @@ export interface ModelTarget {
 export interface CallOptions {
   /** Epoch milliseconds. */
   readonly deadlineMs: number;
-  readonly signal: AbortSignal;
+  /** The caller's cancellation (its cancel or passed deadline). */
+  readonly cancellation: Cancellation;
   /**
    * Trace headers to send as they are (a router that records no spans passes the caller's
    * on); undefined when the upstream clients inject the active span's context themselves.

@@ -5,7 +5,7 @@
  * messages around these calls.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, isSightlineError, NotFoundError } from '@sightline/errors';
+import { type Cancellation, InvalidArgumentError, isSightlineError, NotFoundError } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
 import { errorCode, type GraphExecutor, type MirrorResult, type RunTrail } from '../engine/graph-executor.js';
 import type { CallOptions, ModelTarget } from '../engine/ports.js';
@@ -48,7 +48,8 @@ export interface RouterInferResponse {
 export interface RouterCall {
   /** The caller's deadline, epoch ms; undefined when none was set. */
   readonly deadlineMs: number | undefined;
-  readonly signal: AbortSignal;
+  /** The caller's cancel or passed deadline (the service-kit's CallContext is one). */
+  readonly cancellation: Cancellation;
   /** Text request headers by lower-case name. */
   readonly headers: Readonly<Record<string, string>>;
   /** The request's trace id (32 hex digits), empty when not traced. */
@@ -228,7 +229,7 @@ export class RouterDataPlane {
           payload: { tensors: request.tensors, parameters: request.parameters },
           headers: call.headers,
           deadlineMs,
-          signal: call.signal,
+          cancellation: call.cancellation,
           traceHeaders: call.traceHeaders,
         });
       } catch (error) {
@@ -339,13 +340,13 @@ export class RouterDataPlane {
   }
 
   /** Whether the graph (or passed-through model) is ready. */
-  async modelReady(name: string, version: string, call: Pick<RouterCall, 'signal'>): Promise<boolean> {
+  async modelReady(name: string, version: string, call: Pick<RouterCall, 'cancellation'>): Promise<boolean> {
     if (this.options.graphs.find(name)) return true;
     if (!this.passThroughGraph(name, version)) return false;
     return this.options.directory
       .modelReady(
         { address: this.options.defaultModelAddress, modelName: name, modelVersion: version },
-        { deadlineMs: this.now() + this.options.defaultTimeoutMs, signal: call.signal },
+        { deadlineMs: this.now() + this.options.defaultTimeoutMs, cancellation: call.cancellation },
       )
       .catch(() => false);
   }
@@ -357,10 +358,13 @@ export class RouterDataPlane {
   async modelMetadata(
     name: string,
     version: string,
-    call: Pick<RouterCall, 'signal'>,
+    call: Pick<RouterCall, 'cancellation'>,
   ): Promise<RouterModelMetadata> {
     const { graph, generation, passThrough } = this.resolve(name, version);
-    const options = { deadlineMs: this.now() + this.options.defaultTimeoutMs, signal: call.signal };
+    const options = {
+      deadlineMs: this.now() + this.options.defaultTimeoutMs,
+      cancellation: call.cancellation,
+    };
     if (passThrough) {
       return this.options.directory.modelMetadata(
         { address: this.options.defaultModelAddress, modelName: name, modelVersion: version },

@@ -32,14 +32,14 @@ export function callUnary<Res>(
   const traceHeaders = options.traceHeaders;
   if (traceHeaders) for (const key in traceHeaders) metadata.set(key, traceHeaders[key]!);
   return new Promise((resolve, reject) => {
-    const onAbort = () => call.cancel();
+    let stopListening: (() => void) | undefined;
     const call = start(metadata, { deadline: new Date(options.deadlineMs) }, (error, response) => {
-      options.signal.removeEventListener('abort', onAbort);
+      stopListening?.();
       if (error) reject(fromServiceError(error));
       else resolve(response);
     });
-    if (options.signal.aborted) call.cancel();
-    else options.signal.addEventListener('abort', onAbort, { once: true });
+    // grpc-js answers on a later turn, so the listener is in place before the callback runs.
+    stopListening = options.cancellation.onCancel(() => call.cancel());
   });
 }
 
