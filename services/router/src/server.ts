@@ -13,7 +13,9 @@ import {
   type ContentsMode,
   parametersToRecord,
   recordToParameters,
+  resolveDecodeLimits,
   responseContentsMode,
+  type TensorDecodeLimits,
 } from '@sightline/tensor';
 import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
@@ -38,16 +40,13 @@ export interface AdapterLimits {
   readonly maxGraphDocumentBytes: number;
 }
 
-function decodeRequest(message: inference.ModelInferRequest, limits: AdapterLimits): RouterInferRequest {
+function decodeRequest(message: inference.ModelInferRequest, limits: TensorDecodeLimits): RouterInferRequest {
   return {
     modelName: message.modelName,
     modelVersion: message.modelVersion,
     id: message.id,
     parameters: parametersToRecord(message.parameters),
-    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents', {
-      maxTensors: limits.maxTensors,
-      maxElementsPerTensor: limits.maxElementsPerTensor,
-    }),
+    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents', limits),
     outputs: message.outputs.map((o) => o.name),
   };
 }
@@ -109,6 +108,11 @@ export function registerInferenceService(
 ): void {
   const m = (name: string) => `${INFERENCE}/${name}`;
   const traced = kit.traced !== false;
+  // Resolved once here, not per request.
+  const decodeLimits = resolveDecodeLimits({
+    maxTensors: limits.maxTensors,
+    maxElementsPerTensor: limits.maxElementsPerTensor,
+  });
   const unsupported = (what: string) => async () => {
     throw new UnimplementedError(
       `${what} is a model-server extension; call it on the model-server, not the router`,
@@ -135,7 +139,7 @@ export function registerInferenceService(
       };
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
-      const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call, traced));
+      const response = await dataPlane.infer(decodeRequest(req, decodeLimits), routerCall(call, traced));
       return encodeResponse(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
@@ -144,7 +148,7 @@ export function registerInferenceService(
       {
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
-          const response = await dataPlane.infer(decodeRequest(req, limits), routerCall(call, traced));
+          const response = await dataPlane.infer(decodeRequest(req, decodeLimits), routerCall(call, traced));
           return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({

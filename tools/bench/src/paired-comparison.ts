@@ -15,8 +15,8 @@ import { type LoadResult, runLoad } from './load-generator.js';
  * Defaults of the paired comparisons behind the ratio targets: rounds, the measured time
  * per side per round, and the warm-up before each.
  */
-export const DEFAULT_PAIRED_ROUNDS = 5;
-export const DEFAULT_PAIRED_DURATION_MS = 2_000;
+export const DEFAULT_PAIRED_ROUNDS = 7;
+export const DEFAULT_PAIRED_DURATION_MS = 1_500;
 export const PAIRED_WARMUP_MS = 500;
 
 /** One side of a comparison: a label for the report and one request. */
