@@ -52,7 +52,7 @@ export class RoutedTensor {
 
   /** The values, decoded on first use. */
   tensor(): Tensor {
-    this.decoded ??= tensorFromRaw(this.name, this.datatype, this.shape, plainBytes(this.raw!));
+    this.decoded ??= tensorFromRaw(this.name, this.datatype, this.shape, this.raw!);
     return this.decoded;
   }
 
@@ -68,16 +68,6 @@ export class RoutedTensor {
     const decoded = this.decoded ? ({ ...this.decoded, name } as Tensor) : undefined;
     return new RoutedTensor(name, this.datatype, this.shape, this.parameters, this.raw, decoded);
   }
-}
-
-/**
- * The same bytes as a plain Uint8Array view. Raw contents arrive as Buffers (subarrays of
- * the gRPC message, often at an unaligned offset), and the tensor lib copies unaligned
- * bytes with `slice()`, which on a Buffer is a view, not a copy: it would then read the
- * elements from the wrong offset. A Uint8Array's `slice()` copies.
- */
-function plainBytes(bytes: Uint8Array): Uint8Array {
-  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 }
 
 /** What flows between nodes: named tensors plus the request's parameters. */
