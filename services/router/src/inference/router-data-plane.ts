@@ -267,54 +267,77 @@ export class RouterDataPlane {
         tensors,
         parameters,
       };
-      const events = this.options.events;
-      if (events.enabled) {
-        // References only: the pipeline builds the event when it drains (see RequestEventLog).
-        const now = this.now();
-        events.record({
+      if (this.options.events.enabled) {
+        this.recordRequest(request, call, {
           requestId,
-          timeUnixMs: now,
           graph: graphName,
+          started,
+          trail,
           nodePath: passThrough ? [] : trail.path,
-          modelName: trail.lastModel?.name ?? '',
-          modelVersion: trail.lastModel?.version ?? '',
-          inputs: request.tensors,
           outputs: tensors,
-          requestParameters: request.parameters,
           responseParameters: parameters,
-          totalMs: now - started,
-          modelMs: trail.modelMs,
-          nodeMs: trail.nodeMs,
           statusCode: 'OK',
-          traceparent: call.traceparent,
         });
       }
       return response;
     } catch (error) {
-      const events = this.options.events;
-      if (events.enabled) {
-        const now = this.now();
-        events.record({
+      if (this.options.events.enabled) {
+        this.recordRequest(request, call, {
           requestId,
-          timeUnixMs: now,
           graph: graphName,
+          started,
+          trail,
           nodePath: trail?.path ?? [],
-          modelName: trail?.lastModel?.name ?? '',
-          modelVersion: trail?.lastModel?.version ?? '',
-          inputs: request.tensors,
           outputs: [],
-          requestParameters: request.parameters,
           responseParameters: {},
-          totalMs: now - started,
-          modelMs: trail?.modelMs ?? 0,
-          nodeMs: trail?.nodeMs ?? {},
           statusCode: errorCode(error),
           errorMessage: isSightlineError(error) ? error.message : 'internal error',
-          traceparent: call.traceparent,
         });
       }
       throw error;
     }
+  }
+
+  /**
+   * Queues the event of a finished request. References only: the pipeline builds the event
+   * when it drains (see RequestEventLog), after the answer is on its way.
+   */
+  private recordRequest(
+    request: RouterInferRequest,
+    call: RouterCall,
+    outcome: {
+      readonly requestId: string;
+      readonly graph: string;
+      /** When the request started, epoch ms. */
+      readonly started: number;
+      readonly trail: RunTrail | undefined;
+      readonly nodePath: readonly string[];
+      readonly outputs: RouterInferResponse['tensors'];
+      readonly responseParameters: ParameterRecord;
+      readonly statusCode: string;
+      readonly errorMessage?: string;
+    },
+  ): void {
+    const now = this.now();
+    const { trail } = outcome;
+    this.options.events.record({
+      requestId: outcome.requestId,
+      timeUnixMs: now,
+      graph: outcome.graph,
+      nodePath: outcome.nodePath,
+      modelName: trail?.lastModel?.name ?? '',
+      modelVersion: trail?.lastModel?.version ?? '',
+      inputs: request.tensors,
+      outputs: outcome.outputs,
+      requestParameters: request.parameters,
+      responseParameters: outcome.responseParameters,
+      totalMs: now - outcome.started,
+      modelMs: trail?.modelMs ?? 0,
+      nodeMs: trail?.nodeMs ?? {},
+      statusCode: outcome.statusCode,
+      ...(outcome.errorMessage !== undefined && { errorMessage: outcome.errorMessage }),
+      traceparent: call.traceparent,
+    });
   }
 
   /** Logs a shadow mirror's answer as its own event (same request id, the mirror's path). */
