@@ -1,5 +1,11 @@
-import { trace } from '@opentelemetry/api';
-import { NEVER_CANCELLED, SightlineError, UnavailableError } from '@sightline/errors';
+import { type Tracer, trace } from '@opentelemetry/api';
+import {
+  CancelledError,
+  cancellationOf,
+  NEVER_CANCELLED,
+  SightlineError,
+  UnavailableError,
+} from '@sightline/errors';
 import { createTensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
 import { parseGraphDocument } from '../contract/graph-document.js';
@@ -124,6 +130,54 @@ nodes:
     ]);
     expect(models.calls.map((c) => c.target.address)).toEqual(['default:1', 'default:1', 'other:2']);
     expect(result.payload.tensors.map((t) => t.name)).toEqual(['c_out']);
+  });
+
+  it('starts no node or attempt spans when untraced, and runs the same graph the same way', async () => {
+    const g = graph(`
+name: two
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: a }, { node: b }] }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+    let spans = 0;
+    const base = trace.getTracer('test');
+    const counting: Tracer = {
+      startSpan: (...args: Parameters<Tracer['startSpan']>) => {
+        spans += 1;
+        return base.startSpan(...args);
+      },
+      startActiveSpan: ((...args: unknown[]) => {
+        spans += 1;
+        return (base.startActiveSpan as (...a: unknown[]) => unknown)(...args);
+      }) as Tracer['startActiveSpan'],
+    };
+    const traced = await run(executor(echo, { tracer: counting }).ex, g);
+    expect(spans).toBe(5); // three nodes, two upstream attempts
+    spans = 0;
+    const untraced = await run(executor(echo, { tracer: counting, traced: false }).ex, g);
+    expect(spans).toBe(0);
+    expect(untraced.trail.path).toEqual(traced.trail.path);
+    expect(untraced.payload.tensors.map((t) => t.name)).toEqual(['b_out']);
+  });
+
+  it('calls no upstream for a caller that already gave up, answering CANCELLED', async () => {
+    const g = graph('name: p\nroot: a\nnodes: [{ name: a, model: { modelName: a } }]');
+    const models = new InProcessModels(async () => [fp32('out', [1])]);
+    const controller = new AbortController();
+    controller.abort();
+    const failed = executor(models).ex.run({
+      graph: g,
+      requestId: 'r1',
+      payload: { tensors: [fp32('input', [1, 2, 3, 4])], parameters: {} },
+      headers: {},
+      deadlineMs: Date.now() + 5000,
+      cancellation: cancellationOf(controller.signal),
+    });
+    await expect(failed).rejects.toThrow(CancelledError);
+    expect(models.calls).toHaveLength(0);
   });
 
   it('forwards raw tensors without decoding them', async () => {
