@@ -16,6 +16,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_GRAPH_DOCUMENT_BYTES = 1024 * 1024;
 /** Default events held in memory per sink before spilling to disk. */
 export const DEFAULT_EVENT_QUEUE_CAPACITY = 10_000;
+/**
+ * Default longest wait of a partial batch of events before it is written: libs/events'
+ * DEFAULT_BATCH_LINGER_MS, written out so the CLI can read the settings without loading
+ * the events library (a test keeps the two equal).
+ */
+export const DEFAULT_EVENT_BATCH_LINGER_MS = 10;
 
 export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
   graphs: z
@@ -95,6 +101,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_EVENT_QUEUE_CAPACITY)
     .describe('events held in memory per sink before they spill to disk'),
+  eventBatchLingerMs: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_EVENT_BATCH_LINGER_MS)
+    .describe(
+      'longest time in ms a partial batch of events waits for more before it is written (0: at once); never delays answers',
+    ),
   maxTensorsPerRequest: z.coerce
     .number()
     .int()

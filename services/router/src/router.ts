@@ -144,6 +144,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
             dataDir: config.dataDir,
             fileStore: config.eventsFileStore,
             queueCapacity: config.eventQueueCapacity,
+            batchLingerMs: config.eventBatchLingerMs,
             ...(config.eventsCloudeventsUrl ? { cloudEventsUrl: config.eventsCloudeventsUrl } : {}),
             ...(config.eventsElasticsearchUrl ? { elasticsearchUrl: config.eventsElasticsearchUrl } : {}),
           },

@@ -23,6 +23,8 @@ export interface EventSinkSettings {
   readonly cloudEventsUrl?: string;
   readonly elasticsearchUrl?: string;
   readonly queueCapacity: number;
+  /** Longest wait of a partial batch before it is written, ms. */
+  readonly batchLingerMs: number;
 }
 
 /** The pino logger as the pipeline's logger. */
@@ -58,5 +60,6 @@ export async function startEventPipeline(
     logger: log,
     metrics,
     queueCapacity: settings.queueCapacity,
+    batchLingerMs: settings.batchLingerMs,
   });
 }

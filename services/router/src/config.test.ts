@@ -1,0 +1,23 @@
+import { DEFAULT_BATCH_LINGER_MS } from '@sightline/events';
+import { loadConfig } from '@sightline/service-kit';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_EVENT_BATCH_LINGER_MS, routerConfigSchema } from './config.js';
+
+describe('router settings', () => {
+  it("defaults the event batch linger to libs/events' default", () => {
+    expect(DEFAULT_EVENT_BATCH_LINGER_MS).toBe(DEFAULT_BATCH_LINGER_MS);
+    expect(loadConfig(routerConfigSchema, { flags: {}, env: {} }).eventBatchLingerMs).toBe(
+      DEFAULT_BATCH_LINGER_MS,
+    );
+  });
+
+  it('takes the linger from the environment and refuses a negative one, naming the variable', () => {
+    expect(
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_EVENT_BATCH_LINGER_MS: '0' } })
+        .eventBatchLingerMs,
+    ).toBe(0);
+    expect(() =>
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_EVENT_BATCH_LINGER_MS: '-1' } }),
+    ).toThrow(/SIGHTLINE_EVENT_BATCH_LINGER_MS/);
+  });
+});
