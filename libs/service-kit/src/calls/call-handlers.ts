@@ -10,6 +10,7 @@
  */
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import {
+  type Context,
   context,
   INVALID_SPAN_CONTEXT,
   type Span,
@@ -31,23 +32,20 @@ import { statusName, toGrpcStatus } from './error-status.js';
 import type { GrpcServerMetrics, MethodMetrics } from './grpc-server-metrics.js';
 import { extractTraceContext } from './trace-metadata.js';
 
-/** What a handler knows about its call, without grpc-js call objects. */
+/**
+ * What a handler knows about its call, without grpc-js call objects. As a `Cancellation` it
+ * tells of the caller's cancel or passed deadline (`cancelReason`, `onCancel`: listeners are
+ * not called if the call ends first), the light alternative to `signal` for code on every
+ * request's path.
+ */
 export interface CallContext extends Cancellation {
   /** `package.Service/Method`. */
   readonly method: string;
   /**
-   * Aborted when the caller cancels or its deadline passes. Built on first use: code on
-   * every request's path that only needs to hear of a cancel uses `onCancel` instead.
+   * Aborted when the caller cancels or its deadline passes. Built on first use (Node's
+   * AbortSignal is an EventTarget, costly to build and to listen on).
    */
   readonly signal: AbortSignal;
-  /** Why the call was cancelled (the caller's cancel or its deadline), or undefined while live. */
-  readonly cancelReason: Error | undefined;
-  /**
-   * Calls `listener` once when the call is cancelled (not at all if it ends first) and
-   * returns a function that removes it. A light alternative to `signal`: Node's AbortSignal
-   * is an EventTarget, costly to build and to listen on for every queued request.
-   */
-  onCancel(listener: (reason: Error) => void): () => void;
   /** The caller's deadline as epoch milliseconds, or undefined for none. */
   readonly deadlineMs: number | undefined;
   /** The request metadata (headers). */
@@ -61,10 +59,10 @@ export interface CallContext extends Cancellation {
 export interface CallKit {
   readonly tracer: Tracer;
   /**
-   * Whether calls get a server span from the caller's W3C context (default true). A leaf
-   * service with no trace exporter sets false: nobody would see its spans and it sends the
-   * context nowhere, so reading the metadata and starting no-op spans is pure cost. A
-   * service that calls others keeps true even untraced, so the caller's context passes on.
+   * Whether calls get a server span from the caller's W3C context (default true). A service
+   * with no trace exporter sets false: nobody would see its spans, so reading the metadata
+   * and starting no-op spans is pure cost. One that calls others must then pass the caller's
+   * trace headers on itself (the router does).
    */
   readonly traced?: boolean;
   readonly logger: Logger;
@@ -230,10 +228,14 @@ function finishCall(
   return mapped;
 }
 
-/** Runs `work` with the call's server span active (untraced calls skip the context switch). */
-function withCallSpan<T>(kit: CallKit, call: ServerCall, work: () => Promise<T>): Promise<T> {
-  if (kit.traced === false) return work();
-  return context.with(trace.setSpan(context.active(), call.span), work);
+/** The context with the call's server span active; undefined for an untraced call. */
+function callSpanContext(kit: CallKit, call: ServerCall): Context | undefined {
+  return kit.traced === false ? undefined : trace.setSpan(context.active(), call.span);
+}
+
+/** Runs `work` in `active` (see callSpanContext); untraced calls skip the context switch. */
+function inCallContext<T>(active: Context | undefined, work: () => Promise<T>): Promise<T> {
+  return active === undefined ? work() : context.with(active, work);
 }
 
 /** Wraps a domain unary handler as a grpc-js unary handler. */
@@ -245,7 +247,7 @@ export function unary<Req, Res>(
   const mk = methodKit(kit, method, 'unary');
   return (call, callback) => {
     const start = beginCall(kit, mk, call);
-    withCallSpan(kit, start, () => handler(call.request, start)).then(
+    inCallContext(callSpanContext(kit, start), () => handler(call.request, start)).then(
       (response) => {
         finishCall(kit, start, undefined);
         callback(null, response);
@@ -277,6 +279,8 @@ export function bidiStream<Req, Res>(
   const mk = methodKit(kit, method, 'bidi_stream');
   return (call) => {
     const start = beginCall(kit, mk, call);
+    // Once per stream, not per message.
+    const active = callSpanContext(kit, start);
     let inFlight = 0;
     let inputEnded = false;
     let finished = false;
@@ -294,7 +298,7 @@ export function bidiStream<Req, Res>(
     call.on('data', (request: Req) => {
       inFlight += 1;
       if (inFlight >= options.maxInFlight) call.pause();
-      withCallSpan(kit, start, () => options.handle(request, start))
+      inCallContext(active, () => options.handle(request, start))
         .then(
           (response) => response,
           (error: unknown) => {
