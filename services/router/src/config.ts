@@ -37,6 +37,12 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .stringbool()
     .default(true)
     .describe('answer a model name that is no graph by calling that model on --default-model-server'),
+  bytePath: z
+    .stringbool()
+    .default(true)
+    .describe(
+      'forward ModelInfer requests of graphs whose root is one plain model node (and pass-through) as bytes, fields appended, instead of decoding them; same answers (off: every request is decoded)',
+    ),
   outlierAddress: z
     .string()
     .default('')

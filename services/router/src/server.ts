@@ -4,30 +4,26 @@
  * converts the message, makes one domain call and converts the answer; the service-kit's
  * wrappers add spans, metrics, logs and error mapping.
  */
-import type { Server } from '@grpc/grpc-js';
+import type { Server, ServiceDefinition } from '@grpc/grpc-js';
 import { isSpanContextValid } from '@opentelemetry/api';
 import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
 import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
-import {
-  type ContentsMode,
-  parametersToRecord,
-  recordToParameters,
-  resolveDecodeLimits,
-  responseContentsMode,
-  type TensorDecodeLimits,
-} from '@sightline/tensor';
+import { resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
 import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
-import { routedFromWire, routedToWire } from './contract/routed-wire.js';
+import {
+  byteRequestFromScan,
+  decodeInferRequest,
+  encodeByteResponse,
+  isForwardableRequest,
+  requestFromMessage,
+  responseToMessage,
+} from './contract/infer-messages.js';
+import { scanInferRequest } from './contract/infer-wire.js';
 import { incomingTrace } from './contract/trace-headers.js';
 import type { GraphManager } from './graph/graph-manager.js';
-import type {
-  RouterCall,
-  RouterDataPlane,
-  RouterInferRequest,
-  RouterInferResponse,
-} from './inference/router-data-plane.js';
+import type { RouterCall, RouterDataPlane } from './inference/router-data-plane.js';
 
 const INFERENCE = 'inference.GRPCInferenceService';
 const GRAPHS = 'sightline.router.v1.GraphService';
@@ -38,29 +34,6 @@ export interface AdapterLimits {
   readonly maxElementsPerTensor: number;
   readonly streamMaxInFlight: number;
   readonly maxGraphDocumentBytes: number;
-}
-
-function decodeRequest(message: inference.ModelInferRequest, limits: TensorDecodeLimits): RouterInferRequest {
-  return {
-    modelName: message.modelName,
-    modelVersion: message.modelVersion,
-    id: message.id,
-    parameters: parametersToRecord(message.parameters),
-    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents', limits),
-    outputs: message.outputs.map((o) => o.name),
-  };
-}
-
-function encodeResponse(response: RouterInferResponse, mode: ContentsMode): inference.ModelInferResponse {
-  const { headers, raw } = routedToWire(response.tensors, mode);
-  return {
-    modelName: response.modelName,
-    modelVersion: response.modelVersion,
-    id: response.id,
-    parameters: recordToParameters(response.parameters),
-    outputs: headers,
-    rawOutputContents: raw,
-  };
 }
 
 function routerCall(call: CallContext, traced: boolean): RouterCall {
@@ -139,8 +112,8 @@ export function registerInferenceService(
       };
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
-      const response = await dataPlane.infer(decodeRequest(req, decodeLimits), routerCall(call, traced));
-      return encodeResponse(response, responseContentsMode(req));
+      const response = await dataPlane.infer(requestFromMessage(req, decodeLimits), routerCall(call, traced));
+      return responseToMessage(response, responseContentsMode(req));
     }),
     modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
       kit,
@@ -148,8 +121,11 @@ export function registerInferenceService(
       {
         maxInFlight: limits.streamMaxInFlight,
         handle: async (req, call) => {
-          const response = await dataPlane.infer(decodeRequest(req, decodeLimits), routerCall(call, traced));
-          return { errorMessage: '', inferResponse: encodeResponse(response, responseContentsMode(req)) };
+          const response = await dataPlane.infer(
+            requestFromMessage(req, decodeLimits),
+            routerCall(call, traced),
+          );
+          return { errorMessage: '', inferResponse: responseToMessage(response, responseContentsMode(req)) };
         },
         onError: (status, req) => ({
           errorMessage: status.details,
@@ -166,8 +142,37 @@ export function registerInferenceService(
     repositoryModelLoad: unary(kit, m('RepositoryModelLoad'), unsupported('RepositoryModelLoad')),
     repositoryModelUnload: unary(kit, m('RepositoryModelUnload'), unsupported('RepositoryModelUnload')),
   };
-  server.addService(inference.GRPCInferenceServiceService, implementation);
+  if (!dataPlane.bytePath) {
+    server.addService(inference.GRPCInferenceServiceService, implementation);
+    return;
+  }
+  // The byte path (docs/design/router-byte-path.md): ModelInfer takes and gives bytes; the
+  // handler reads what routing needs and forwards, or decodes and goes the usual way.
+  const modelInferBytes = unary(kit, m('ModelInfer'), async (bytes: Buffer, call): Promise<Buffer> => {
+    const scan = scanInferRequest(bytes);
+    if (isForwardableRequest(scan) && dataPlane.takesBytePath(scan.modelName, scan.modelVersion)) {
+      const request = byteRequestFromScan(bytes, scan, decodeLimits);
+      return encodeByteResponse(await dataPlane.inferBytes(request, routerCall(call, traced)));
+    }
+    const req = decodeInferRequest(bytes);
+    const response = await dataPlane.infer(requestFromMessage(req, decodeLimits), routerCall(call, traced));
+    return Buffer.from(
+      inference.ModelInferResponse.encode(responseToMessage(response, responseContentsMode(req))).finish(),
+    );
+  });
+  const typed = inference.GRPCInferenceServiceService;
+  const definition: ServiceDefinition = {
+    ...typed,
+    modelInfer: {
+      ...typed.modelInfer,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+    },
+  };
+  server.addService(definition, { ...implementation, modelInfer: modelInferBytes });
 }
+
+const identity = (bytes: Buffer): Buffer => bytes;
 
 function storedToMessage(stored: ReturnType<GraphManager['get']>): routerV1.StoredGraph {
   return {

@@ -42,7 +42,14 @@ import { backoffMs, sleep } from './backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { combine, type MemberOutput } from './combiners.js';
 import { conditionHolds } from './condition.js';
-import type { DetectorClient, DetectorVerdict, ExecutionObserver, ModelInferer } from './ports.js';
+import type {
+  ByteModelAnswer,
+  DetectorClient,
+  DetectorVerdict,
+  ExecutionObserver,
+  ModelInferer,
+  ModelTarget,
+} from './ports.js';
 import type { Payload } from './routed-tensor.js';
 import { chooseBranch } from './splitter-choice.js';
 import { applyMapping, mergeTensors } from './tensor-mapping.js';
@@ -113,6 +120,20 @@ export interface RunRequest {
   readonly cancellation: Cancellation;
   /** Trace headers every upstream call sends as they are (see {@link CallOptions}). */
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
+}
+
+/** One request of the byte path: {@link RunRequest} with the request kept encoded. */
+export interface ByteRunRequest extends Omit<RunRequest, 'payload'> {
+  /** The caller's encoded ModelInferRequest. */
+  readonly request: Uint8Array;
+  /** How many bytes of `request` make up the message. */
+  readonly length: number;
+}
+
+/** The result of a byte-path run. */
+export interface ByteRunResult {
+  readonly answer: ByteModelAnswer;
+  readonly trail: RunTrail;
 }
 
 /** What a run produced besides the answer. */
@@ -207,12 +228,55 @@ export class GraphExecutor {
     return { payload: payload!, trail };
   }
 
-  private async runNode(
+  /** Whether {@link runBytes} can run graphs (the model port implements the byte path). */
+  get runsBytes(): boolean {
+    return this.options.models.inferBytes !== undefined;
+  }
+
+  /**
+   * Runs a graph whose {@link CompiledGraph.bytePath} is set on a request kept encoded: the
+   * root model node's call forwards the bytes, under the same node span, metrics and
+   * policy (deadlines, retries, breaker, cancellation) as {@link run}.
+   */
+  async runBytes(request: ByteRunRequest): Promise<ByteRunResult> {
+    const root = request.graph.root;
+    const body = root.body;
+    const inferBytes = this.options.models.inferBytes?.bind(this.options.models);
+    if (body.kind !== 'model' || !request.graph.bytePath || !inferBytes) {
+      throw new FailedPreconditionError(
+        `graph "${request.graph.spec.name}": cannot run as bytes; its root is not a plain model node or the model client reads no bytes`,
+      );
+    }
+    const trail = newTrail();
+    const scope: Scope = { ...request, trail };
+    const call = { id: request.requestId, request: request.request, length: request.length };
+    const answer = await this.inNode(root, scope, false, (inner) =>
+      this.callModel(root, body, inner, (target, deadlineMs, cancellation) =>
+        inferBytes(target, call, { deadlineMs, cancellation, traceHeaders: inner.traceHeaders }),
+      ),
+    );
+    return { answer: answer!, trail };
+  }
+
+  private runNode(
     node: CompiledNode,
     input: Payload,
     scope: Scope,
     maySkip = true,
   ): Promise<Payload | undefined> {
+    return this.inNode(node, scope, maySkip, (inner, span) => this.execute(node, input, inner, span));
+  }
+
+  /**
+   * Runs `work` as node `node`: its span, path entry, time and metrics, its timeout (for
+   * nodes that are no single call) and, when `maySkip` and the node is soft, its skipping.
+   */
+  private async inNode<T>(
+    node: CompiledNode,
+    scope: Scope,
+    maySkip: boolean,
+    work: (inner: Scope, span: Span) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     const graphName = scope.graph.spec.name;
     scope.trail.path.push(node.name);
     const startMs = this.now();
@@ -221,10 +285,10 @@ export class GraphExecutor {
         ? Math.min(scope.deadlineMs, startMs + node.policy.timeoutMs)
         : scope.deadlineMs;
     const inner: Scope = deadlineMs === scope.deadlineMs ? scope : { ...scope, deadlineMs };
-    const body = async (span: Span): Promise<Payload | undefined> => {
+    const body = async (span: Span): Promise<T | undefined> => {
       let code = 'OK';
       try {
-        return await this.execute(node, input, inner, span);
+        return await work(inner, span);
       } catch (error) {
         code = errorCode(error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
@@ -299,6 +363,24 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
   ): Promise<Payload> {
+    const parameters = { ...body.parameters, ...input.parameters };
+    const answer = await this.callModel(node, body, scope, (target, deadlineMs, cancellation) =>
+      this.options.models.infer(
+        target,
+        { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs },
+        { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },
+      ),
+    );
+    return { tensors: answer.tensors, parameters: input.parameters };
+  }
+
+  /** One model node's upstream call under its policy, with the trail's model time and model. */
+  private async callModel<A extends { readonly modelName: string; readonly modelVersion: string }>(
+    node: CompiledNode,
+    body: ModelNodeSpec,
+    scope: Scope,
+    call: (target: ModelTarget, deadlineMs: number, cancellation: Cancellation) => Promise<A>,
+  ): Promise<A> {
     const address = body.address || this.options.defaultModelAddress;
     if (address === '') {
       throw new UnavailableError(
@@ -306,7 +388,6 @@ export class GraphExecutor {
       );
     }
     const target = { address, modelName: body.modelName, modelVersion: body.modelVersion };
-    const parameters = { ...body.parameters, ...input.parameters };
     const started = this.now();
     const answer = await this.callWithPolicy(
       node,
@@ -314,16 +395,11 @@ export class GraphExecutor {
       `model "${body.modelName}"`,
       'inference.GRPCInferenceService/ModelInfer',
       scope,
-      (deadlineMs, cancellation) =>
-        this.options.models.infer(
-          target,
-          { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs },
-          { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },
-        ),
+      (deadlineMs, cancellation) => call(target, deadlineMs, cancellation),
     );
     scope.trail.modelMs += this.now() - started;
     scope.trail.lastModel = { name: answer.modelName || body.modelName, version: answer.modelVersion };
-    return { tensors: answer.tensors, parameters: input.parameters };
+    return answer;
   }
 
   private async runSequence(body: SequenceNodeSpec, input: Payload, scope: Scope): Promise<Payload> {

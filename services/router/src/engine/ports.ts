@@ -44,11 +44,48 @@ export interface ModelAnswer {
 }
 
 /**
+ * One model call of the byte path: the caller's encoded ModelInferRequest, forwarded with
+ * the target's name and version and the request id set (see docs/design/router-byte-path.md).
+ */
+export interface ByteModelCall {
+  /** The id the upstream sees: the caller's, or the router's own when the caller sent none. */
+  readonly id: string;
+  /** The caller's encoded request. */
+  readonly request: Uint8Array;
+  /** How many bytes of `request` make up the message (what follows is dropped). */
+  readonly length: number;
+}
+
+/** The upstream's answer to a {@link ByteModelCall}, with what the router read of it. */
+export interface ByteModelAnswer {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** The output tensors, checked as a decoded answer's are (raw ones are views of `response`). */
+  readonly tensors: readonly RoutedTensor[];
+  /** The upstream's encoded ModelInferResponse. */
+  readonly response: Uint8Array;
+  /** How many bytes of `response` make up the message. */
+  readonly length: number;
+  /**
+   * Whether `response` can be answered with as it is, fields appended: raw contents for
+   * every output and no parameters (the decoded path drops the upstream's response
+   * parameters and re-encodes tensor parameters); otherwise the answer is re-encoded
+   * from `tensors` exactly as the decoded path encodes it.
+   */
+  readonly forwardable: boolean;
+}
+
+/**
  * Calls models over the Open Inference Protocol. Failures are SightlineErrors carrying the
  * upstream's status code (UNAVAILABLE for a down server, DEADLINE_EXCEEDED past the deadline).
  */
 export interface ModelInferer {
   infer(target: ModelTarget, call: ModelCall, options: CallOptions): Promise<ModelAnswer>;
+  /**
+   * The byte path's call: the same RPC and failures as {@link infer}, the request and the
+   * answer kept encoded. Absent: every request takes the decoded path.
+   */
+  inferBytes?(target: ModelTarget, call: ByteModelCall, options: CallOptions): Promise<ByteModelAnswer>;
 }
 
 /** A detector's verdict, reduced to what a graph can use. */

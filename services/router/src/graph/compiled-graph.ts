@@ -25,6 +25,22 @@ export interface CompiledGraph {
   readonly entryModel?: CompiledNode;
   /** The model node whose outputs are the answer, where one model decides the shape. */
   readonly exitModel?: CompiledNode;
+  /**
+   * Whether requests may be forwarded as bytes (docs/design/router-byte-path.md): the root
+   * is one model node that sends the request on unchanged, so no per-node `parameters`
+   * (merged into the request's) and no `outputs` selection (sent instead of the caller's).
+   * Declared inputs and outputs do not matter: no path checks requests or answers against
+   * them (they serve ModelMetadata).
+   */
+  readonly bytePath: boolean;
+}
+
+/** See {@link CompiledGraph.bytePath}. */
+function takesBytePath(root: CompiledNode): boolean {
+  const body = root.body;
+  if (body.kind !== 'model') return false;
+  for (const _ in body.parameters) return false;
+  return body.outputs.length === 0;
 }
 
 /** Follows first branches (or last steps, for `exit`) down to a model node. */
@@ -133,5 +149,6 @@ export function compileGraph(spec: GraphSpec): CompiledGraph {
     ...(outputs ? { outputs } : {}),
     ...(entryModel ? { entryModel } : {}),
     ...(exitModel ? { exitModel } : {}),
+    bytePath: takesBytePath(root),
   });
 }

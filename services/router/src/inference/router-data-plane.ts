@@ -7,8 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Cancellation, InvalidArgumentError, isSightlineError, NotFoundError } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
-import { errorCode, type GraphExecutor, type MirrorResult, type RunTrail } from '../engine/graph-executor.js';
-import type { CallOptions, ModelTarget } from '../engine/ports.js';
+import {
+  errorCode,
+  type GraphExecutor,
+  type MirrorResult,
+  type RunRequest,
+  type RunTrail,
+} from '../engine/graph-executor.js';
+import type { ByteModelAnswer, CallOptions, ModelTarget } from '../engine/ports.js';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
 import type { RequestEventLog } from '../events/inference-event-builder.js';
 import { type CompiledGraph, compileGraph } from '../graph/compiled-graph.js';
@@ -42,6 +48,26 @@ export interface RouterInferResponse {
   readonly id: string;
   readonly tensors: readonly RoutedTensor[];
   readonly parameters: ParameterRecord;
+}
+
+/**
+ * A ModelInfer request of the byte path: what the router read of it, plus the encoded
+ * request that is forwarded (see docs/design/router-byte-path.md).
+ */
+export interface RouterByteInferRequest extends RouterInferRequest {
+  /** The caller's encoded request; `tensors` are views of it. */
+  readonly bytes: Uint8Array;
+  /** How many bytes of `bytes` make up the message. */
+  readonly length: number;
+}
+
+/** The answer of the byte path: the upstream's, re-addressed with these fields. */
+export interface RouterByteInferResponse {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id: string;
+  readonly parameters: ParameterRecord;
+  readonly upstream: ByteModelAnswer;
 }
 
 /** What the data plane knows of the call. */
@@ -95,6 +121,11 @@ export interface RouterDataPlaneOptions {
   readonly isReady: () => boolean;
   /** Receives each request's graph name, status code and duration in seconds (metrics). */
   readonly observeRequest?: (graph: string, code: string, seconds: number) => void;
+  /**
+   * Whether requests of eligible graphs are forwarded as bytes (default true); false sends
+   * every request the decoded way (to bisect, and for tests that compare both paths).
+   */
+  readonly bytePath?: boolean;
   readonly now?: () => number;
 }
 
@@ -193,25 +224,85 @@ export class RouterDataPlane {
     throw new NotFoundError(`graph "${name}" not found`);
   }
 
+  /** Whether the byte path is on: the server registers ModelInfer with identity (de)serializers then. */
+  get bytePath(): boolean {
+    return this.options.bytePath !== false && this.options.executor.runsBytes;
+  }
+
+  /**
+   * Whether a request for `name` takes the byte path: it is on and the name resolves to a
+   * graph (or pass-through) that allows it. Names that resolve to nothing go the decoded
+   * way, which reports them.
+   */
+  takesBytePath(name: string, version: string): boolean {
+    if (!this.bytePath || name === '') return false;
+    const stored = this.options.graphs.find(name);
+    if (stored) return stored.compiled.bytePath;
+    return this.passThroughGraph(name, version)?.bytePath === true;
+  }
+
   /** Runs the named graph on the request. */
   async infer(request: RouterInferRequest, call: RouterCall): Promise<RouterInferResponse> {
+    const { response } = await this.observed(request.modelName, () =>
+      this.run(request, call, (run) =>
+        this.options.executor
+          .run({ ...run, payload: { tensors: request.tensors, parameters: request.parameters } })
+          .then((result) => ({ trail: result.trail, tensors: result.payload.tensors, upstream: undefined })),
+      ),
+    );
+    return response;
+  }
+
+  /**
+   * Runs the named graph on a request kept encoded (see {@link takesBytePath}), with the
+   * same outcome as {@link infer}: answer fields, errors, metrics and event.
+   */
+  async inferBytes(request: RouterByteInferRequest, call: RouterCall): Promise<RouterByteInferResponse> {
+    const { response, upstream } = await this.observed(request.modelName, () =>
+      this.run(request, call, (run) =>
+        this.options.executor
+          .runBytes({ ...run, request: request.bytes, length: request.length })
+          .then((result) => ({
+            trail: result.trail,
+            tensors: result.answer.tensors,
+            upstream: result.answer,
+          })),
+      ),
+    );
+    return {
+      modelName: response.modelName,
+      modelVersion: response.modelVersion,
+      id: response.id,
+      parameters: response.parameters,
+      upstream,
+    };
+  }
+
+  /** Runs `work` under the request's metric. */
+  private async observed<T>(name: string, work: () => Promise<T>): Promise<T> {
     const t0 = process.hrtime.bigint();
     let code = 'OK';
     try {
-      return await this.run(request, call);
+      return await work();
     } catch (error) {
       code = errorCode(error);
       throw error;
     } finally {
       this.options.observeRequest?.(
-        this.metricLabel(request.modelName, code),
+        this.metricLabel(name, code),
         code,
         Number(process.hrtime.bigint() - t0) / 1e9,
       );
     }
   }
 
-  private async run(request: RouterInferRequest, call: RouterCall): Promise<RouterInferResponse> {
+  private async run<U>(
+    request: RouterInferRequest,
+    call: RouterCall,
+    execute: (
+      run: Omit<RunRequest, 'payload'>,
+    ) => Promise<{ trail: RunTrail; tensors: readonly RoutedTensor[]; upstream: U }>,
+  ): Promise<{ response: RouterInferResponse; upstream: U }> {
     const started = this.now();
     const requestId = request.id || randomUUID();
     let trail: RunTrail | undefined;
@@ -221,12 +312,11 @@ export class RouterDataPlane {
       graphName = passThrough ? '' : graph.spec.name;
       const budgetMs = graph.spec.timeoutMs || this.options.defaultTimeoutMs;
       const deadlineMs = call.deadlineMs ?? started + budgetMs;
-      let result: Awaited<ReturnType<GraphExecutor['run']>>;
+      let result: Awaited<ReturnType<typeof execute>>;
       try {
-        result = await this.options.executor.run({
+        result = await execute({
           graph,
           requestId,
-          payload: { tensors: request.tensors, parameters: request.parameters },
           headers: call.headers,
           deadlineMs,
           cancellation: call.cancellation,
@@ -244,14 +334,12 @@ export class RouterDataPlane {
       trail = result.trail;
       if (passThrough) this.rememberPassThrough(request.modelName, request.modelVersion, graph);
       const wanted = request.outputs;
-      const tensors =
-        wanted.length === 0
-          ? result.payload.tensors
-          : result.payload.tensors.filter((t) => wanted.includes(t.name));
+      const produced = result.tensors;
+      const tensors = wanted.length === 0 ? produced : produced.filter((t) => wanted.includes(t.name));
       const missing = wanted.filter((n) => !tensors.some((t) => t.name === n));
       if (missing.length > 0) {
         throw new InvalidArgumentError(
-          `requested output "${missing[0]}" is not produced by graph "${request.modelName}"; it produces ${result.payload.tensors.map((t) => `"${t.name}"`).join(', ')}`,
+          `requested output "${missing[0]}" is not produced by graph "${request.modelName}"; it produces ${produced.map((t) => `"${t.name}"`).join(', ')}`,
         );
       }
       const parameters: ParameterRecord = {
@@ -279,7 +367,7 @@ export class RouterDataPlane {
           statusCode: 'OK',
         });
       }
-      return response;
+      return { response, upstream: result.upstream };
     } catch (error) {
       if (this.options.events.enabled) {
         this.recordRequest(request, call, {

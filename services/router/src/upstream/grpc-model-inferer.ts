@@ -2,11 +2,20 @@
  * The engine's {@link ModelInferer} over gRPC: ModelInfer with raw contents (the routed
  * tensors' bytes as they are), the attempt's deadline and the caller's cancellation.
  */
-import { type ClientUnaryCall, Metadata, type ServiceError } from '@grpc/grpc-js';
-import type { inference } from '@sightline/contracts';
+import { type ClientUnaryCall, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { inference } from '@sightline/contracts';
 import { recordToParameters } from '@sightline/tensor';
+import { appendInferFields, type ScannedInferResponse, scanInferResponse } from '../contract/infer-wire.js';
 import { routedFromWire, routedToWire } from '../contract/routed-wire.js';
-import type { CallOptions, ModelAnswer, ModelCall, ModelInferer, ModelTarget } from '../engine/ports.js';
+import type {
+  ByteModelAnswer,
+  ByteModelCall,
+  CallOptions,
+  ModelAnswer,
+  ModelCall,
+  ModelInferer,
+  ModelTarget,
+} from '../engine/ports.js';
 import { fromServiceError } from './grpc-status-error.js';
 import type { UpstreamClients } from './upstream-clients.js';
 
@@ -43,6 +52,22 @@ export function callUnary<Res>(
   });
 }
 
+const MODEL_INFER_PATH = inference.GRPCInferenceServiceService.modelInfer.path;
+const identity = (bytes: Buffer): Buffer => bytes;
+
+/** Whether nothing in `parameters` is set (a for-in, not an array of keys, per answer). */
+function noParameters(parameters: { readonly [key: string]: unknown }): boolean {
+  for (const _ in parameters) return false;
+  return true;
+}
+
+/** Whether a scanned answer can be passed on as bytes: see {@link ByteModelAnswer.forwardable}. */
+function forwardableAnswer(scan: ScannedInferResponse): boolean {
+  if (scan.rawOutputContents.length !== scan.outputs.length || !noParameters(scan.parameters)) return false;
+  return scan.outputs.every((o) => o.contents === undefined && noParameters(o.parameters));
+}
+
+/** The upstream clients' ModelInferer. */
 export class GrpcModelInferer implements ModelInferer {
   constructor(private readonly clients: UpstreamClients) {}
 
@@ -67,6 +92,55 @@ export class GrpcModelInferer implements ModelInferer {
       modelVersion: response.modelVersion,
       tensors: routedFromWire(response.outputs, response.rawOutputContents, 'output', 'raw_output_contents'),
       parameters: {},
+    };
+  }
+
+  /**
+   * The byte path's call: the caller's bytes plus the target's name and version and the
+   * request id, on the same channel with identity (de)serializers. The answer is read as
+   * {@link infer} reads it, with the same failures: unreadable bytes fail as grpc-js fails
+   * a typed call's unparsable answer, and tensor headers are checked by the same code.
+   */
+  async inferBytes(target: ModelTarget, call: ByteModelCall, options: CallOptions): Promise<ByteModelAnswer> {
+    const request = appendInferFields(call.request, call.length, {
+      modelName: target.modelName,
+      modelVersion: target.modelVersion,
+      id: call.id,
+    });
+    const client = this.clients.inference(target.address);
+    const response = await callUnary<Buffer | undefined>(
+      (metadata, callOptions, callback) =>
+        client.makeUnaryRequest(
+          MODEL_INFER_PATH,
+          identity,
+          identity,
+          request,
+          metadata,
+          callOptions,
+          callback,
+        ),
+      options,
+    );
+    if (!response) throw fromServiceError({ code: status.INTERNAL, details: 'no response message' });
+    let scan: ScannedInferResponse;
+    try {
+      scan = scanInferResponse(response);
+    } catch (error) {
+      const reason =
+        error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw fromServiceError({
+        code: status.INTERNAL,
+        details: `Response message parsing error: ${reason}`,
+        metadata: new Metadata(),
+      });
+    }
+    return {
+      modelName: scan.modelName,
+      modelVersion: scan.modelVersion,
+      tensors: routedFromWire(scan.outputs, scan.rawOutputContents, 'output', 'raw_output_contents'),
+      response,
+      length: scan.length,
+      forwardable: forwardableAnswer(scan),
     };
   }
 
