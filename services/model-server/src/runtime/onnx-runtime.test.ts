@@ -200,7 +200,7 @@ describe('OnnxRuntime', () => {
     } else {
       expect(result).toBeInstanceOf(FailedPreconditionError);
       expect((result as Error).message).toMatch(
-        /device gpu asked, but the CUDA execution provider cannot be used/,
+        /device gpu asked, but the CUDA execution provider cannot be used: .+ \((.+ missing in .+: install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12|the provider files are installed).+\)$/,
       );
     }
   });

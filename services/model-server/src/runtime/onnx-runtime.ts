@@ -6,6 +6,7 @@ import type { Logger } from '../model/logger.js';
 import type { DeviceKind, ModelConfig, ModelRuntime } from '../model/types.js';
 import { MODEL_FILE_NAMES } from '../repository/model-repository.js';
 import { resolveInside } from '../repository/safe-path.js';
+import { cudaProviderHint } from './cuda-provider-files.js';
 import { ortTypeOf, v2DatatypeOf } from './onnx-datatypes.js';
 import { checkDeclaredSignature } from './signature-check.js';
 
@@ -100,8 +101,9 @@ async function createSession(
     try {
       return { session: await create(['cuda']), backend: 'onnxruntime-cuda' };
     } catch (error) {
-      const reason = errorMessage(error);
-      if (isCorruptModel(reason)) throw corruptModel(config, error);
+      const cause = errorMessage(error);
+      if (isCorruptModel(cause)) throw corruptModel(config, error);
+      const reason = `${cause} (${cudaProviderHint()})`;
       if (device === 'gpu') {
         throw new FailedPreconditionError(
           `model "${config.name}": device gpu asked, but the CUDA execution provider cannot be used: ${reason}`,
