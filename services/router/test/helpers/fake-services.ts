@@ -60,3 +60,17 @@ export function fakeInferenceService(
 ): Promise<FakeService> {
   return serve(inference.GRPCInferenceServiceService, { modelInfer: unaryMethod(handler) });
 }
+
+/**
+ * A V2 endpoint whose ModelInfer sees and answers encoded messages (identity serializers),
+ * so a test can check the very bytes an upstream receives.
+ */
+export function fakeRawInferenceService(handler: Handler<Buffer, Buffer>): Promise<FakeService> {
+  const typed = inference.GRPCInferenceServiceService;
+  const identity = (bytes: Buffer): Buffer => bytes;
+  const definition: ServiceDefinition = {
+    ...typed,
+    modelInfer: { ...typed.modelInfer, requestDeserialize: identity, responseSerialize: identity },
+  };
+  return serve(definition, { modelInfer: unaryMethod(handler) });
+}

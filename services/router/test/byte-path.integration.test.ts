@@ -1,0 +1,378 @@
+/**
+ * The byte path (docs/design/router-byte-path.md) against the decoded path: two routers in
+ * front of the same real model-server, one forwarding eligible requests as bytes
+ * (`--byte-path`, the default), one decoding everything, asked the same questions. Answers,
+ * errors and the events they log must be the same; an upstream that sees the bytes shows
+ * which path a request took.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { inference, type routerV1 } from '@sightline/contracts';
+import type { DeferredInferenceEvent, InferenceEvent } from '@sightline/events';
+import { loadConfig } from '@sightline/service-kit';
+import { silentLogger } from '@sightline/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routerConfigSchema } from '../src/config.js';
+import { type RouterHandle, startRouter } from '../src/router.js';
+import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
+import { call, graphClient, inferenceClient, irisRequest, rawIrisRequest } from './helpers/v2-calls.js';
+
+interface TestRouter {
+  readonly handle: RouterHandle;
+  readonly client: inference.GRPCInferenceServiceClient;
+  readonly events: DeferredInferenceEvent[];
+}
+
+let modelServer: ChildService;
+let fake: FakeService;
+let downPort: number;
+let bytes: TestRouter;
+let decoded: TestRouter;
+const dirs: string[] = [];
+/** What the fake upstream received, and how it answers next. */
+const fakeSeen: Buffer[] = [];
+let fakeAnswer: () => Buffer = () => Buffer.alloc(0);
+
+const ONE_HOP = (name: string) => `
+name: ${name}
+root: hop1
+nodes:
+  - name: hop1
+    model:
+      modelName: iris
+      declaredInputs: [{ name: input, datatype: FP32, shape: [-1, 4] }]
+      declaredOutputs: [{ name: probabilities, datatype: FP32, shape: [-1, 3] }]
+`;
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startTestRouter(bytePath: boolean): Promise<TestRouter> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'router-byte-path-'));
+  dirs.push(dataDir);
+  const config = loadConfig(routerConfigSchema, {
+    flags: {
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      graphs: path.join(REPO_ROOT, 'examples/graphs'),
+      defaultModelServer: modelServer.address,
+      dataDir,
+      shutdownGraceMs: 2000,
+      bytePath: String(bytePath),
+    },
+  });
+  const events: DeferredInferenceEvent[] = [];
+  const handle = await startRouter(config, {
+    logger: silentLogger(),
+    env: { MODEL_SERVER_ADDRESS: modelServer.address },
+    events: { emitDeferred: (event) => events.push(event) },
+  });
+  const graphs = graphClient(handle.grpcAddress);
+  const apply = (text: string): Promise<routerV1.ApplyGraphResponse> =>
+    call(graphs, graphs.applyGraph, { document: { format: 0, text } });
+  await apply(ONE_HOP('one-hop'));
+  await apply(`
+name: down
+root: m
+nodes:
+  - name: m
+    model: { address: "127.0.0.1:${downPort}", modelName: iris }
+`);
+  await apply(`
+name: fake
+root: m
+nodes:
+  - name: m
+    model: { address: "${fake.address}", modelName: fake-model, modelVersion: "7" }
+`);
+  await apply(`
+name: with-parameters
+root: m
+nodes:
+  - name: m
+    model: { modelName: iris, parameters: { tag: "x" } }
+`);
+  graphs.close();
+  return { handle, client: inferenceClient(handle.grpcAddress), events };
+}
+
+beforeAll(async () => {
+  modelServer = await startChildService('model-server', ['--repository', 'examples/models']);
+  downPort = await closedPort();
+  fake = await fakeRawInferenceService(async (request) => {
+    fakeSeen.push(Buffer.from(request));
+    return fakeAnswer();
+  });
+  [bytes, decoded] = await Promise.all([startTestRouter(true), startTestRouter(false)]);
+}, 90_000);
+
+afterAll(async () => {
+  for (const r of [bytes, decoded]) {
+    r?.client.close();
+    await r?.handle.shutdown();
+  }
+  fake?.stop();
+  await modelServer?.stop();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+type Outcome =
+  | { ok: true; response: inference.ModelInferResponse }
+  | { ok: false; code: number | undefined; details: string | undefined };
+
+/** Sends encoded request bytes; the answer decoded, or the error's status. */
+function send(
+  router: TestRouter,
+  request: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
+  const metadata = new Metadata();
+  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
+  return new Promise((resolve) => {
+    (router.client as Client).makeUnaryRequest(
+      inference.GRPCInferenceServiceService.modelInfer.path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(request),
+      metadata,
+      { deadline: new Date(Date.now() + 10_000) },
+      (error: ServiceError | null, answer?: Buffer) =>
+        resolve(
+          error
+            ? { ok: false, code: error.code, details: error.details }
+            : { ok: true, response: inference.ModelInferResponse.decode(answer!) },
+        ),
+    );
+  });
+}
+
+/** The fields of an event that do not depend on time or random ids. */
+function deterministic(event: InferenceEvent, withRequestId: boolean) {
+  const { eventId: _e, timeUnixMs: _t, timings, requestId, errorMessage, ...rest } = event;
+  return {
+    ...rest,
+    errorMessage: errorMessage?.replace(/Last error: .*$/, 'Last error: ...'),
+    nodeMs: Object.keys(timings?.nodeMs ?? {}),
+    ...(withRequestId ? { requestId } : {}),
+  };
+}
+
+/**
+ * grpc-js words a refused connection by timing ("Last error: null" or "ECONNREFUSED"), on
+ * either path alike; that part is left out of comparisons.
+ */
+function comparable(outcome: Outcome): Outcome {
+  if (outcome.ok || outcome.details === undefined) return outcome;
+  return { ...outcome, details: outcome.details.replace(/Last error: .*$/, 'Last error: ...') };
+}
+
+/** Asks both routers; expects the same outcome and the same event, and returns the outcome. */
+async function same(
+  request: inference.ModelInferRequest | Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
+  const encoded =
+    request instanceof Uint8Array ? request : inference.ModelInferRequest.encode(request).finish();
+  const counts = [bytes.events.length, decoded.events.length];
+  const viaBytes = await send(bytes, encoded, headers);
+  const viaDecoded = await send(decoded, encoded, headers);
+  expect(comparable(viaBytes)).toEqual(comparable(viaDecoded));
+  const newBytes = bytes.events.slice(counts[0]);
+  const newDecoded = decoded.events.slice(counts[1]);
+  expect(newBytes).toHaveLength(newDecoded.length);
+  const withId = inference.ModelInferRequest.decode(encoded).id !== '';
+  expect(newBytes.map((e) => deterministic(e.build(), withId))).toEqual(
+    newDecoded.map((e) => deterministic(e.build(), withId)),
+  );
+  return viaBytes;
+}
+
+function raw(model: string, rows: number[][], extra: Partial<inference.ModelInferRequest> = {}) {
+  return inference.ModelInferRequest.fromPartial({ ...rawIrisRequest(model, rows), ...extra });
+}
+
+const ROWS = [
+  [5.1, 3.5, 1.4, 0.2],
+  [6.7, 3.0, 5.2, 2.3],
+];
+
+describe('byte path and decoded path', () => {
+  it('answer a graph with declared inputs the same: tensors, name, generation, id and parameters', async () => {
+    const outcome = await same(raw('one-hop', ROWS, { id: 'req-1' }));
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.response.modelName).toBe('one-hop');
+    expect(outcome.response.modelVersion).toBe('1');
+    expect(outcome.response.id).toBe('req-1');
+    expect(outcome.response.outputs.map((o) => [o.name, o.datatype, o.shape])).toEqual([
+      ['probabilities', 'FP32', [2n, 3n]],
+    ]);
+    expect(outcome.response.rawOutputContents[0]).toHaveLength(2 * 3 * 4);
+    expect(Object.keys(outcome.response.parameters)).toEqual(['sightline.path']);
+    expect(outcome.response.parameters['sightline.path']?.stringParam).toBe('hop1');
+    // Which graphs the byte path takes (decided when a graph is compiled), and that off means off.
+    const plane = bytes.handle.dataPlane;
+    expect(['one-hop', 'iris', 'iris-tfjs', 'fake'].map((g) => plane.takesBytePath(g, ''))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      ['with-parameters', 'iris-ensemble', 'iris-sequence', 'nope', ''].map((g) =>
+        plane.takesBytePath(g, ''),
+      ),
+    ).toEqual([false, false, false, true, false]);
+    expect(decoded.handle.dataPlane.takesBytePath('one-hop', '')).toBe(false);
+  });
+
+  it('answer the same without an id, with request parameters, and with the caller trace id', async () => {
+    await same(raw('one-hop', ROWS));
+    await same(
+      raw('one-hop', ROWS, {
+        id: 'req-2',
+        parameters: { n: { int64Param: 3n }, big: { uint64Param: 2n ** 63n }, s: { stringParam: 'x' } },
+      }),
+    );
+    const traced = await same(raw('iris', ROWS, { id: 'req-3' }), {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
+    expect(traced.ok && traced.response.parameters['sightline.trace_id']?.stringParam).toBe(
+      '0af7651916cd43dd8448eb211c80319c',
+    );
+  });
+
+  it('answer pass-through of a model name the same', async () => {
+    const outcome = await same(raw('iris-tfjs', ROWS, { id: 'req-4' }));
+    expect(outcome.ok && outcome.response.modelName).toBe('iris-tfjs');
+  });
+
+  it('answer requests the byte path leaves to the decoded path the same', async () => {
+    await same(irisRequest('one-hop', ROWS, 'typed'));
+    await same(raw('one-hop', ROWS, { outputs: [{ name: 'probabilities', parameters: {} }] }));
+    await same(raw('one-hop', ROWS, { outputs: [{ name: 'nope', parameters: {} }] }));
+    await same(raw('with-parameters', ROWS, { id: 'req-5' }));
+    await same(raw('iris-ensemble', ROWS, { id: 'req-6' }));
+  });
+
+  it('fail the same: unknown graph, bad tensor headers, a wrong input, an upstream down', async () => {
+    const notFound = await same(raw('nope', ROWS));
+    expect(notFound).toMatchObject({ ok: false, code: status.NOT_FOUND });
+    const unknownType = await same(
+      raw('one-hop', ROWS, {
+        inputs: [{ name: 'input', datatype: 'FLOAT', shape: [2n, 4n], parameters: {} }],
+      }),
+    );
+    expect(unknownType).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    const rawCount = await same(
+      raw('one-hop', ROWS, {
+        inputs: [
+          { name: 'a', datatype: 'FP32', shape: [2n, 4n], parameters: {} },
+          { name: 'b', datatype: 'FP32', shape: [2n, 4n], parameters: {} },
+        ],
+      }),
+    );
+    expect(rawCount).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    const badParameter = await same(raw('one-hop', ROWS, { parameters: { empty: {} } }));
+    expect(badParameter).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    // Five columns against the model's four: the model-server's INVALID_ARGUMENT, passed on.
+    const wrongInput = await same(raw('one-hop', [[1, 2, 3, 4, 5]]));
+    expect(wrongInput).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    expect(!wrongInput.ok && wrongInput.details).toMatch(
+      /node "hop1" \(model "iris" at .*\): INVALID_ARGUMENT/,
+    );
+    const down = await same(raw('down', ROWS, { id: 'req-7' }));
+    expect(down).toMatchObject({ ok: false, code: status.UNAVAILABLE });
+  });
+
+  it('forwards the caller bytes on the byte path only, and passes the upstream answer on re-addressed', async () => {
+    const answer = inference.ModelInferResponse.fromPartial({
+      modelName: 'fake-model',
+      modelVersion: '7',
+      id: 'whatever',
+      outputs: [{ name: 'y', datatype: 'INT32', shape: [1n, 2n] }],
+      rawOutputContents: [Buffer.from(Int32Array.from([1, 2]).buffer)],
+    });
+    fakeAnswer = () => Buffer.from(inference.ModelInferResponse.encode(answer).finish());
+    const request = inference.ModelInferRequest.encode(raw('fake', ROWS, { id: 'req-8' })).finish();
+    // Field 15 (varint 1): unknown to the contract, kept by forwarded bytes, dropped by a decode.
+    const withUnknown = Buffer.concat([request, Buffer.from([0x78, 0x01])]);
+    fakeSeen.length = 0;
+    const outcome = await same(withUnknown);
+    expect(outcome.ok && outcome.response).toMatchObject({
+      modelName: 'fake',
+      modelVersion: '1',
+      id: 'req-8',
+    });
+    const [viaBytes, viaDecoded] = fakeSeen;
+    expect(viaBytes!.subarray(0, withUnknown.length).equals(withUnknown)).toBe(true);
+    expect(viaDecoded!.includes(Buffer.from([0x78, 0x01]))).toBe(false);
+    for (const seen of fakeSeen) {
+      expect(inference.ModelInferRequest.decode(seen)).toMatchObject({
+        modelName: 'fake-model',
+        modelVersion: '7',
+        id: 'req-8',
+      });
+    }
+  });
+
+  it('re-encodes an upstream answer with parameters or typed contents as the decoded path does', async () => {
+    const answer = inference.ModelInferResponse.fromPartial({
+      modelName: 'fake-model',
+      parameters: { upstream: { stringParam: 'dropped' } },
+      outputs: [
+        { name: 'y', datatype: 'INT32', shape: [2n], contents: { intContents: [3, 4] } },
+        {
+          name: 'z',
+          datatype: 'FP32',
+          shape: [1n],
+          parameters: { u: { uint64Param: 5n } },
+          contents: { fp32Contents: [1] },
+        },
+      ],
+    });
+    fakeAnswer = () => Buffer.from(inference.ModelInferResponse.encode(answer).finish());
+    const outcome = await same(raw('fake', ROWS, { id: 'req-9' }));
+    expect(outcome.ok && Object.keys(outcome.response.parameters)).toEqual(['sightline.path']);
+    expect(outcome.ok && outcome.response.rawOutputContents).toHaveLength(2);
+  });
+
+  it('pass upstream errors and unreadable upstream answers on the same way', async () => {
+    fakeAnswer = () => Buffer.from([0x0a, 0x05, 0x61]);
+    const unreadable = await same(raw('fake', ROWS, { id: 'req-10' }));
+    expect(unreadable).toMatchObject({ ok: false, code: status.INTERNAL });
+    expect(!unreadable.ok && unreadable.details).toMatch(/Response message parsing error: premature EOF/);
+    fakeAnswer = () => {
+      throw Object.assign(new Error('queue full'), {
+        code: status.RESOURCE_EXHAUSTED,
+        details: 'queue full',
+      });
+    };
+    const refused = await same(raw('fake', ROWS, { id: 'req-11' }));
+    expect(refused).toMatchObject({ ok: false, code: status.RESOURCE_EXHAUSTED });
+    expect(!refused.ok && refused.details).toMatch(/queue full/);
+  });
+
+  it('refuses malformed request bytes on the byte path with INVALID_ARGUMENT and keeps serving', async () => {
+    const truncated = inference.ModelInferRequest.encode(raw('one-hop', ROWS)).finish().subarray(0, 20);
+    expect(await send(bytes, truncated)).toEqual({
+      ok: false,
+      code: status.INVALID_ARGUMENT,
+      details: 'ModelInferRequest: malformed protobuf: premature EOF',
+    });
+    expect((await send(decoded, truncated)).ok).toBe(false);
+    expect((await send(bytes, inference.ModelInferRequest.encode(raw('one-hop', ROWS)).finish())).ok).toBe(
+      true,
+    );
+  });
+});
