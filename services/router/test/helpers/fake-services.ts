@@ -15,18 +15,28 @@ import { driftV1, inference, outlierV1 } from '@sightline/contracts';
 /** A running fake service. */
 export interface FakeService {
   readonly address: string;
+  /** Stops at once: calls in flight fail. */
   stop(): void;
+  /** Stops gracefully: GOAWAY, calls in flight finish, new ones are refused. */
+  drain(): Promise<void>;
 }
 
-async function serve(definition: ServiceDefinition, implementation: object): Promise<FakeService> {
+async function serve(
+  definition: ServiceDefinition,
+  implementation: object,
+  bindAddress = '127.0.0.1:0',
+): Promise<FakeService> {
   const server = new Server();
   server.addService(definition, implementation as never);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
+    server.bindAsync(bindAddress, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
-  return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+  const host = bindAddress.slice(0, bindAddress.lastIndexOf(':'));
+  return {
+    address: `${host}:${port}`,
+    stop: () => server.forceShutdown(),
+    drain: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
 }
 
 type Handler<Req, Res> = (request: Req) => Res | Promise<Res>;
@@ -66,11 +76,23 @@ export function fakeInferenceService(
  * so a test can check the very bytes an upstream receives.
  */
 export function fakeRawInferenceService(handler: Handler<Buffer, Buffer>): Promise<FakeService> {
+  return fakeRawInferenceEndpoint(unaryMethod(handler));
+}
+
+/**
+ * A V2 endpoint whose ModelInfer is the grpc-js handler `modelInfer` on encoded messages
+ * (it may send headers first, answer late or never), bound to `bindAddress` (`host:port`,
+ * port 0 for a free one).
+ */
+export function fakeRawInferenceEndpoint(
+  modelInfer: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => void,
+  bindAddress = '127.0.0.1:0',
+): Promise<FakeService> {
   const typed = inference.GRPCInferenceServiceService;
   const identity = (bytes: Buffer): Buffer => bytes;
   const definition: ServiceDefinition = {
     ...typed,
     modelInfer: { ...typed.modelInfer, requestDeserialize: identity, responseSerialize: identity },
   };
-  return serve(definition, { modelInfer: unaryMethod(handler) });
+  return serve(definition, { modelInfer }, bindAddress);
 }

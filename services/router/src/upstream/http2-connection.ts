@@ -1,0 +1,104 @@
+/**
+ * One HTTP/2 connection to one resolved address of an upstream, opened on first use and
+ * dropped when it closes, fails or receives GOAWAY, so the next call opens a new one.
+ * Plaintext (h2c) only: the router's upstream channels are insecure today
+ * (grpc-js `credentials.createInsecure()`), and this keeps them so; a TLS upstream would
+ * need `https:` sessions with the router's client credentials.
+ */
+import http2, { type ClientHttp2Session } from 'node:http2';
+import type { ResolvedAddress } from './http2-target.js';
+
+/** One session and what became of it, read by the calls on it when they end. */
+export interface SessionState {
+  readonly session: ClientHttp2Session;
+  /** The connection was established (a failure before that is "no connection"). */
+  connected: boolean;
+  /** The session has closed, failed or received GOAWAY. */
+  lost: boolean;
+  /** The session's error, when it failed. */
+  error: Error | undefined;
+  /** Calls running on it. */
+  calls: number;
+}
+
+/**
+ * Session options as grpc-js sets them: no cap on buffered session memory (Node degrades
+ * badly when it is reached, and the message size limits bound a call's bytes already) nor
+ * on the header block sent.
+ */
+const SESSION_OPTIONS: http2.ClientSessionOptions = {
+  maxSessionMemory: Number.MAX_SAFE_INTEGER,
+  maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
+};
+
+/** A connection to one address. */
+export class Http2Connection {
+  private current: SessionState | undefined;
+  /** When a connection attempt last failed (epoch ms), for the channel's picking. */
+  failedAtMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * @param onLost told when a session ends, and whether it had connected: the channel
+   *   asks for a new resolution.
+   */
+  constructor(
+    readonly address: ResolvedAddress,
+    readonly port: number,
+    private readonly onLost: (connected: boolean) => void,
+  ) {}
+
+  /** `address:port`, as grpc-js names a peer. */
+  get peer(): string {
+    return this.address.family === 6
+      ? `[${this.address.address}]:${this.port}`
+      : `${this.address.address}:${this.port}`;
+  }
+
+  /** The live session, opening one when there is none. */
+  open(): SessionState {
+    const live = this.current;
+    if (live && !live.lost) return live;
+    const session = http2.connect(`http://${this.peer}`, SESSION_OPTIONS);
+    // Idle sessions never keep the process alive; calls ref it while they run.
+    session.unref();
+    const state: SessionState = { session, connected: false, lost: false, error: undefined, calls: 0 };
+    const drop = () => {
+      if (state.lost) return;
+      state.lost = true;
+      if (this.current === state) this.current = undefined;
+      if (!state.connected) this.failedAtMs = Date.now();
+      this.onLost(state.connected);
+    };
+    session.once('connect', () => {
+      state.connected = true;
+      this.failedAtMs = Number.NEGATIVE_INFINITY;
+    });
+    session.on('error', (error: Error) => {
+      state.error ??= error;
+    });
+    // GOAWAY: streams the server took still finish; new calls go to a new session.
+    session.once('goaway', drop);
+    session.once('close', drop);
+    this.current = state;
+    return state;
+  }
+
+  /** A call started on `state`'s session: it keeps the process alive until it ends. */
+  static callStarted(state: SessionState): void {
+    if (state.calls++ === 0 && !state.session.destroyed) state.session.ref();
+  }
+
+  /** A call on `state`'s session ended. */
+  static callEnded(state: SessionState): void {
+    if (--state.calls === 0 && !state.session.destroyed) state.session.unref();
+  }
+
+  /** Ends the session: calls in flight finish first (`graceful`), or fail at once. */
+  close(graceful: boolean): void {
+    const state = this.current;
+    this.current = undefined;
+    if (!state) return;
+    if (graceful) state.session.close();
+    else state.session.destroy();
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * The HTTP/2 unary channel against real grpc-js servers on loopback: answers, statuses
+ * (Trailers-Only and after headers), deadlines, cancellation, refused connections,
+ * restarts, GOAWAY under load, size limits, round-robin over resolved addresses and
+ * re-resolution after a failure.
+ */
+import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type Cancellation, NEVER_CANCELLED } from '@sightline/errors';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UnaryCallError } from '../src/upstream/grpc-call-status.js';
+import type { AddressLookup } from '../src/upstream/http2-target.js';
+import { Http2UnaryChannel, type Http2UnaryChannelOptions } from '../src/upstream/http2-unary-channel.js';
+import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
+
+const PATH = '/inference.GRPCInferenceService/ModelInfer';
+const LIMITS = { maxSendMessageBytes: 1 << 20, maxReceiveMessageBytes: 1 << 20 };
+
+type Handler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => void;
+
+const services: FakeService[] = [];
+const channels: Http2UnaryChannel[] = [];
+
+afterEach(() => {
+  for (const channel of channels.splice(0)) channel.close();
+  for (const service of services.splice(0)) service.stop();
+});
+
+async function serve(handler: Handler, bindAddress?: string): Promise<FakeService> {
+  const service = await fakeRawInferenceEndpoint(handler, bindAddress);
+  services.push(service);
+  return service;
+}
+
+function channel(target: string, options: Partial<Http2UnaryChannelOptions> = {}): Http2UnaryChannel {
+  const created = new Http2UnaryChannel(target, { ...LIMITS, ...options });
+  channels.push(created);
+  return created;
+}
+
+const echo: Handler = (call, callback) => callback(null, call.request);
+
+function cancellable(): { cancellation: Cancellation; cancel: () => void } {
+  const listeners = new Set<(reason: Error) => void>();
+  let reason: Error | undefined;
+  return {
+    cancellation: {
+      get cancelReason() {
+        return reason;
+      },
+      onCancel(listener) {
+        if (reason) {
+          listener(reason);
+          return () => {};
+        }
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    cancel: () => {
+      reason = new Error('caller cancelled');
+      for (const listener of listeners) listener(reason);
+    },
+  };
+}
+
+function options(deadlineInMs = 5_000, extra: object = {}) {
+  return { deadlineMs: Date.now() + deadlineInMs, cancellation: NEVER_CANCELLED, ...extra };
+}
+
+async function failure(promise: Promise<unknown>): Promise<UnaryCallError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UnaryCallError);
+  return error as UnaryCallError;
+}
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const service = await fakeRawInferenceEndpoint(echo);
+  service.stop();
+  return Number(service.address.split(':')[1]);
+}
+
+describe('Http2UnaryChannel', () => {
+  it('says which targets it handles', () => {
+    expect(Http2UnaryChannel.supports('127.0.0.1:8001')).toBe(true);
+    expect(Http2UnaryChannel.supports('dns:///model-server-headless:8001')).toBe(true);
+    expect(Http2UnaryChannel.supports('unix:///tmp/s.sock')).toBe(false);
+    expect(() => new Http2UnaryChannel('xds:///m', LIMITS)).toThrow(/xds:\/\/\/m/);
+  });
+
+  it('answers with the upstream message bytes, sending the gRPC headers, the deadline and extra headers', async () => {
+    let seen: Metadata | undefined;
+    let deadline: Date | number | undefined;
+    const service = await serve((call, callback) => {
+      seen = call.metadata;
+      deadline = call.getDeadline();
+      callback(null, Buffer.concat([Buffer.from('re:'), call.request]));
+    });
+    const ch = channel(service.address);
+    const message = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+    const before = Date.now();
+    const answer = await ch.call(
+      PATH,
+      message,
+      options(3_000, {
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', baggage: 'k=v' },
+      }),
+    );
+    expect(answer.equals(Buffer.concat([Buffer.from('re:'), message]))).toBe(true);
+    expect(seen?.get('traceparent')).toEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
+    expect(seen?.get('baggage')).toEqual(['k=v']);
+    expect(String(seen?.get('user-agent')[0])).toMatch(/sightline-router-http2-unary/);
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+    expect(deadlineMs).toBeGreaterThan(before + 2_000);
+    expect(deadlineMs).toBeLessThanOrEqual(Date.now() + 3_100);
+    // An empty message is a valid answer.
+    expect((await ch.call(PATH, Buffer.alloc(0), options())).length).toBe(3);
+  });
+
+  it('reads a Trailers-Only error with a percent-encoded non-ASCII message', async () => {
+    const details = 'modèle « iris »: 100% plein, réessayez 🙂 #1 /a?b';
+    const service = await serve((_call, callback) =>
+      callback({ code: status.RESOURCE_EXHAUSTED, details, metadata: new Metadata() }),
+    );
+    const error = await failure(channel(service.address).call(PATH, Buffer.from('x'), options()));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(error.details).toBe(details);
+  });
+
+  it('reads an error sent after the response headers', async () => {
+    const service = await serve((call, callback) => {
+      call.sendMetadata(new Metadata());
+      setTimeout(() => callback({ code: status.INVALID_ARGUMENT, details: 'input "x": bad' }), 10);
+    });
+    const error = await failure(channel(service.address).call(PATH, Buffer.from('x'), options()));
+    expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'input "x": bad' });
+  });
+
+  it('fails DEADLINE_EXCEEDED within the budget against a hung handler, and the server sees the cancel', async () => {
+    let cancelled = false;
+    const service = await serve((call) => {
+      call.on('cancelled', () => {
+        cancelled = true;
+      });
+    });
+    const ch = channel(service.address);
+    const started = Date.now();
+    const error = await failure(ch.call(PATH, Buffer.from('x'), options(200)));
+    const elapsed = Date.now() - started;
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(error.details).toMatch(/^Deadline exceeded after 0\.\d+s/);
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(600);
+    await expect.poll(() => cancelled).toBe(true);
+    // A deadline already passed fails at once.
+    expect((await failure(ch.call(PATH, Buffer.from('x'), options(-1)))).code).toBe(status.DEADLINE_EXCEEDED);
+  });
+
+  it('cancels mid-call with CANCELLED, and a call cancelled before it starts never runs', async () => {
+    let calls = 0;
+    let cancelled = false;
+    const service = await serve((call) => {
+      calls += 1;
+      call.on('cancelled', () => {
+        cancelled = true;
+      });
+    });
+    const ch = channel(service.address);
+    const { cancellation, cancel } = cancellable();
+    const pending = ch.call(PATH, Buffer.from('x'), options(5_000, { cancellation }));
+    await expect.poll(() => calls).toBe(1);
+    cancel();
+    const error = await failure(pending);
+    expect(error).toMatchObject({ code: status.CANCELLED, details: 'Cancelled on client' });
+    await expect.poll(() => cancelled).toBe(true);
+    const already = await failure(ch.call(PATH, Buffer.from('x'), options(5_000, { cancellation })));
+    expect(already.code).toBe(status.CANCELLED);
+    expect(calls).toBe(1);
+  });
+
+  it('fails UNAVAILABLE with the reason when the connection is refused', async () => {
+    const port = await closedPort();
+    const error = await failure(channel(`127.0.0.1:${port}`).call(PATH, Buffer.from('x'), options()));
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.details).toMatch(/^No connection established\. Last error: .*ECONNREFUSED/);
+  });
+
+  it('reconnects after the server restarts on the same port', async () => {
+    const first = await serve(echo);
+    const ch = channel(first.address);
+    expect((await ch.call(PATH, Buffer.from('a'), options())).toString()).toBe('a');
+    first.stop();
+    const down = await failure(ch.call(PATH, Buffer.from('b'), options()));
+    expect(down.code).toBe(status.UNAVAILABLE);
+    await serve(echo, first.address);
+    expect((await ch.call(PATH, Buffer.from('c'), options())).toString()).toBe('c');
+  });
+
+  it('under load, a server shutting down (GOAWAY) leaves every call answered or UNAVAILABLE, none hanging', async () => {
+    let started = 0;
+    const service = await serve((call, callback) => {
+      started += 1;
+      setTimeout(() => callback(null, call.request), 5);
+    });
+    const ch = channel(service.address);
+    await ch.call(PATH, Buffer.from('warm'), options());
+    const outcomes: (string | number)[] = [];
+    const details = new Set<string>();
+    const calls: Promise<void>[] = [];
+    const one = (i: number) =>
+      ch.call(PATH, Buffer.from(String(i)), options(3_000)).then(
+        (answer) => {
+          expect(answer.toString()).toBe(String(i));
+          outcomes.push('ok');
+        },
+        (error: UnaryCallError) => {
+          outcomes.push(error.code);
+          details.add(error.details);
+        },
+      );
+    for (let i = 0; i < 200; i++) calls.push(one(i));
+    await expect.poll(() => started, { interval: 1 }).toBeGreaterThan(20);
+    const drained = service.drain();
+    for (let i = 200; i < 300; i++) calls.push(one(i));
+    await Promise.all(calls);
+    await drained;
+    expect(outcomes).toHaveLength(300);
+    expect(outcomes.filter((o) => o !== 'ok' && o !== status.UNAVAILABLE)).toEqual([]);
+    // The calls the server had taken before its GOAWAY finish.
+    expect(outcomes.filter((o) => o === 'ok').length, [...details].join(' | ')).toBeGreaterThan(20);
+  });
+
+  it('a forced shutdown mid-call fails the calls in flight UNAVAILABLE', async () => {
+    let started = 0;
+    const service = await serve(() => {
+      started += 1;
+    });
+    const ch = channel(service.address);
+    const pending = Array.from({ length: 5 }, () => failure(ch.call(PATH, Buffer.from('x'), options())));
+    await expect.poll(() => started).toBe(5);
+    service.stop();
+    for (const error of await Promise.all(pending)) expect(error.code).toBe(status.UNAVAILABLE);
+  });
+
+  it('enforces the receive and send limits with RESOURCE_EXHAUSTED', async () => {
+    const service = await serve((_call, callback) => callback(null, Buffer.alloc(2_000)));
+    const ch = channel(service.address, { maxReceiveMessageBytes: 1_000, maxSendMessageBytes: 10 });
+    const received = await failure(ch.call(PATH, Buffer.from('x'), options()));
+    expect(received).toMatchObject({
+      code: status.RESOURCE_EXHAUSTED,
+      details: 'Received message larger than max (2000 vs 1000)',
+    });
+    const sent = await failure(ch.call(PATH, Buffer.alloc(11), options()));
+    expect(sent).toMatchObject({
+      code: status.RESOURCE_EXHAUSTED,
+      details: 'Attempted to send message with a size larger than 10',
+    });
+  });
+
+  it('spreads calls round-robin over every resolved address', async () => {
+    const one = await serve((_call, callback) => callback(null, Buffer.from('one')), '127.0.0.1:0');
+    const port = Number(one.address.split(':')[1]);
+    await serve((_call, callback) => callback(null, Buffer.from('two')), `127.0.0.2:${port}`);
+    const lookups: string[] = [];
+    const lookup: AddressLookup = async (host) => {
+      lookups.push(host);
+      return [
+        { address: '127.0.0.1', family: 4 },
+        { address: '127.0.0.2', family: 4 },
+      ];
+    };
+    const ch = channel(`dns:///models.test:${port}`, { lookup });
+    const answers: string[] = [];
+    for (let i = 0; i < 10; i++) answers.push((await ch.call(PATH, Buffer.from('x'), options())).toString());
+    expect(answers.filter((a) => a === 'one')).toHaveLength(5);
+    expect(answers.filter((a) => a === 'two')).toHaveLength(5);
+    expect(lookups).toEqual(['models.test']);
+  });
+
+  it('resolves again after a connection failure, at most every min interval', async () => {
+    const service = await serve(echo, '127.0.0.1:0');
+    const port = Number(service.address.split(':')[1]);
+    // First 127.0.0.3, where nothing listens on that port, then the server's address.
+    const answers = ['127.0.0.3', '127.0.0.1'];
+    let lookups = 0;
+    const lookup: AddressLookup = async () => [{ address: answers[Math.min(lookups++, 1)]!, family: 4 }];
+    const limited = channel(`dns:models.test:${port}`, { lookup, minResolutionIntervalMs: 60_000 });
+    expect((await failure(limited.call(PATH, Buffer.from('x'), options()))).code).toBe(status.UNAVAILABLE);
+    expect((await failure(limited.call(PATH, Buffer.from('x'), options()))).code).toBe(status.UNAVAILABLE);
+    expect(lookups).toBe(1);
+
+    lookups = 0;
+    const eager = channel(`dns:models.test:${port}`, { lookup, minResolutionIntervalMs: 0 });
+    expect((await failure(eager.call(PATH, Buffer.from('x'), options()))).code).toBe(status.UNAVAILABLE);
+    expect((await eager.call(PATH, Buffer.from('y'), options())).toString()).toBe('y');
+    expect(lookups).toBe(2);
+  });
+
+  it('fails UNAVAILABLE when the name does not resolve', async () => {
+    const lookup: AddressLookup = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' });
+    };
+    const error = await failure(
+      channel('nowhere.test:1', { lookup }).call(PATH, Buffer.from('x'), options()),
+    );
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.details).toMatch(/Name resolution failed for target dns:nowhere.test:1: .*ENOTFOUND/);
+  });
+
+  it('fails calls after close with UNAVAILABLE', async () => {
+    const service = await serve(echo);
+    const ch = channel(service.address);
+    await ch.call(PATH, Buffer.from('x'), options());
+    ch.close();
+    expect((await failure(ch.call(PATH, Buffer.from('x'), options()))).code).toBe(status.UNAVAILABLE);
+  });
+});
