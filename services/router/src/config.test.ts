@@ -20,4 +20,18 @@ describe('router settings', () => {
       loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_EVENT_BATCH_LINGER_MS: '-1' } }),
     ).toThrow(/SIGHTLINE_EVENT_BATCH_LINGER_MS/);
   });
+
+  it('carries byte-path calls over http2 by default, grpc-js when asked, and refuses anything else', () => {
+    expect(loadConfig(routerConfigSchema, { flags: {}, env: {} }).upstreamClient).toBe('http2');
+    expect(
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_UPSTREAM_CLIENT: 'grpc-js' } })
+        .upstreamClient,
+    ).toBe('grpc-js');
+    expect(
+      loadConfig(routerConfigSchema, { flags: { upstreamClient: 'http2' }, env: {} }).upstreamClient,
+    ).toBe('http2');
+    expect(() =>
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_UPSTREAM_CLIENT: 'curl' } }),
+    ).toThrow(/SIGHTLINE_UPSTREAM_CLIENT/);
+  });
 });

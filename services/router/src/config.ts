@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline
 import { z } from 'zod';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
+import { UPSTREAM_CLIENT_KINDS } from './upstream/upstream-client-kind.js';
 
 /** Default ports of the router (see DESIGN.md). */
 export const ROUTER_PORTS = { grpcPort: 8000, httpPort: 9000 } as const;
@@ -42,6 +43,12 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .default(true)
     .describe(
       'forward ModelInfer requests of graphs whose root is one plain model node (and pass-through) as bytes, fields appended, instead of decoding them; same answers (off: every request is decoded)',
+    ),
+  upstreamClient: z
+    .enum(UPSTREAM_CLIENT_KINDS)
+    .default('http2')
+    .describe(
+      "client of the byte path's upstream ModelInfer calls: http2 (a lean node:http2 unary client, less CPU per call; host:port and dns: targets only, others use grpc-js) or grpc-js (every call)",
     ),
   outlierAddress: z
     .string()

@@ -72,6 +72,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
     traceInterceptor: traced,
+    upstreamClient: config.upstreamClient,
   });
   const models = new GrpcModelInferer(clients);
 

@@ -31,6 +31,8 @@ let modelServer: ChildService;
 let fake: FakeService;
 let downPort: number;
 let bytes: TestRouter;
+/** The byte path with its upstream calls on grpc-js (`--upstream-client grpc-js`). */
+let bytesGrpcJs: TestRouter;
 let decoded: TestRouter;
 const dirs: string[] = [];
 /** What the fake upstream received, and how it answers next. */
@@ -56,7 +58,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function startTestRouter(bytePath: boolean): Promise<TestRouter> {
+async function startTestRouter(bytePath: boolean, upstreamClient = 'http2'): Promise<TestRouter> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'router-byte-path-'));
   dirs.push(dataDir);
   const config = loadConfig(routerConfigSchema, {
@@ -69,6 +71,7 @@ async function startTestRouter(bytePath: boolean): Promise<TestRouter> {
       dataDir,
       shutdownGraceMs: 2000,
       bytePath: String(bytePath),
+      upstreamClient,
     },
   });
   const events: DeferredInferenceEvent[] = [];
@@ -113,11 +116,15 @@ beforeAll(async () => {
     fakeSeen.push(Buffer.from(request));
     return fakeAnswer();
   });
-  [bytes, decoded] = await Promise.all([startTestRouter(true), startTestRouter(false)]);
+  [bytes, decoded, bytesGrpcJs] = await Promise.all([
+    startTestRouter(true),
+    startTestRouter(false),
+    startTestRouter(true, 'grpc-js'),
+  ]);
 }, 90_000);
 
 afterAll(async () => {
-  for (const r of [bytes, decoded]) {
+  for (const r of [bytes, decoded, bytesGrpcJs]) {
     r?.client.close();
     await r?.handle.shutdown();
   }
@@ -176,24 +183,30 @@ function comparable(outcome: Outcome): Outcome {
   return { ...outcome, details: outcome.details.replace(/Last error: .*$/, 'Last error: ...') };
 }
 
-/** Asks both routers; expects the same outcome and the same event, and returns the outcome. */
+/**
+ * Asks every router (byte path on each upstream client, then decoded); expects the same
+ * outcome and the same event, and returns the outcome.
+ */
 async function same(
   request: inference.ModelInferRequest | Uint8Array,
   headers: Record<string, string> = {},
 ): Promise<Outcome> {
   const encoded =
     request instanceof Uint8Array ? request : inference.ModelInferRequest.encode(request).finish();
-  const counts = [bytes.events.length, decoded.events.length];
+  const counts = [bytes.events.length, decoded.events.length, bytesGrpcJs.events.length];
   const viaBytes = await send(bytes, encoded, headers);
   const viaDecoded = await send(decoded, encoded, headers);
+  const viaGrpcJs = await send(bytesGrpcJs, encoded, headers);
   expect(comparable(viaBytes)).toEqual(comparable(viaDecoded));
+  expect(comparable(viaGrpcJs)).toEqual(comparable(viaDecoded));
   const newBytes = bytes.events.slice(counts[0]);
   const newDecoded = decoded.events.slice(counts[1]);
+  const newGrpcJs = bytesGrpcJs.events.slice(counts[2]);
   expect(newBytes).toHaveLength(newDecoded.length);
   const withId = inference.ModelInferRequest.decode(encoded).id !== '';
-  expect(newBytes.map((e) => deterministic(e.build(), withId))).toEqual(
-    newDecoded.map((e) => deterministic(e.build(), withId)),
-  );
+  const expected = newDecoded.map((e) => deterministic(e.build(), withId));
+  expect(newBytes.map((e) => deterministic(e.build(), withId))).toEqual(expected);
+  expect(newGrpcJs.map((e) => deterministic(e.build(), withId))).toEqual(expected);
   return viaBytes;
 }
 
@@ -314,8 +327,9 @@ describe('byte path and decoded path', () => {
       modelVersion: '1',
       id: 'req-8',
     });
-    const [viaBytes, viaDecoded] = fakeSeen;
+    const [viaBytes, viaDecoded, viaGrpcJs] = fakeSeen;
     expect(viaBytes!.subarray(0, withUnknown.length).equals(withUnknown)).toBe(true);
+    expect(viaGrpcJs!.equals(viaBytes!)).toBe(true);
     expect(viaDecoded!.includes(Buffer.from([0x78, 0x01]))).toBe(false);
     for (const seen of fakeSeen) {
       expect(inference.ModelInferRequest.decode(seen)).toMatchObject({

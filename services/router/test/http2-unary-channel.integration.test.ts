@@ -185,7 +185,7 @@ describe('Http2UnaryChannel', () => {
     const port = await closedPort();
     const error = await failure(channel(`127.0.0.1:${port}`).call(PATH, Buffer.from('x'), options()));
     expect(error.code).toBe(status.UNAVAILABLE);
-    expect(error.details).toMatch(/^No connection established\. Last error: .*ECONNREFUSED/);
+    expect(error.details).toMatch(/^round_robin: No connection established\. Last error: .*ECONNREFUSED/);
   });
 
   it('reconnects after the server restarts on the same port', async () => {

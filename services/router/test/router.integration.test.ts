@@ -26,6 +26,12 @@ import {
   rawIrisRequest,
 } from './helpers/v2-calls.js';
 
+/**
+ * The byte path's upstream client (`--upstream-client`); router-grpc-js.integration.test.ts
+ * runs this file again with grpc-js.
+ */
+const UPSTREAM_CLIENT = process.env.ROUTER_TEST_UPSTREAM_CLIENT ?? 'http2';
+
 let modelServer: ChildService;
 let router: RouterHandle;
 let dataDir: string;
@@ -43,6 +49,7 @@ async function startTestRouter(dir: string, extraFlags: Record<string, unknown> 
       defaultModelServer: modelServer.address,
       dataDir: dir,
       shutdownGraceMs: 2000,
+      upstreamClient: UPSTREAM_CLIENT,
       ...extraFlags,
     },
   });
@@ -87,7 +94,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('router in front of a model-server', () => {
+describe(`router in front of a model-server (upstream client ${UPSTREAM_CLIENT})`, () => {
   it("serves the iris graph by name with the model's inputs and outputs (typed and raw)", async () => {
     const viaRouter = await call(client, client.modelInfer, irisRequest('iris'));
     const viaModel = await call(direct, direct.modelInfer, irisRequest('iris'));

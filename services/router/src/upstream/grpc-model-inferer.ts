@@ -107,20 +107,7 @@ export class GrpcModelInferer implements ModelInferer {
       modelVersion: target.modelVersion,
       id: call.id,
     });
-    const client = this.clients.inference(target.address);
-    const response = await callUnary<Buffer | undefined>(
-      (metadata, callOptions, callback) =>
-        client.makeUnaryRequest(
-          MODEL_INFER_PATH,
-          identity,
-          identity,
-          request,
-          metadata,
-          callOptions,
-          callback,
-        ),
-      options,
-    );
+    const response = await this.callBytes(target.address, request, options);
     if (!response) throw fromServiceError({ code: status.INTERNAL, details: 'no response message' });
     let scan: ScannedInferResponse;
     try {
@@ -142,6 +129,40 @@ export class GrpcModelInferer implements ModelInferer {
       length: scan.length,
       forwardable: forwardableAnswer(scan),
     };
+  }
+
+  /** ModelInfer with encoded bytes: on the HTTP/2 channel where there is one, else grpc-js. */
+  private async callBytes(
+    address: string,
+    request: Buffer,
+    options: CallOptions,
+  ): Promise<Buffer | undefined> {
+    const channel = this.clients.http2Inference(address);
+    if (!channel) {
+      const client = this.clients.inference(address);
+      return callUnary<Buffer | undefined>(
+        (metadata, callOptions, callback) =>
+          client.makeUnaryRequest(
+            MODEL_INFER_PATH,
+            identity,
+            identity,
+            request,
+            metadata,
+            callOptions,
+            callback,
+          ),
+        options,
+      );
+    }
+    try {
+      return await channel.call(MODEL_INFER_PATH, request, {
+        deadlineMs: options.deadlineMs,
+        cancellation: options.cancellation,
+        headers: options.traceHeaders ?? this.clients.activeTraceHeaders(),
+      });
+    } catch (error) {
+      throw fromServiceError(error);
+    }
   }
 
   /** Whether the upstream reports the model ready. */

@@ -57,9 +57,10 @@ function statusOfClosedStream(
 ): UnaryCallError {
   if (!state.connected) {
     const reason = state.error ?? streamError;
+    // Worded as grpc-js's round_robin policy (the grpc-js channels' policy) words it.
     return new UnaryCallError(
       status.UNAVAILABLE,
-      `No connection established. Last error: ${reason ? reason.message : 'connection closed'}`,
+      `round_robin: No connection established. Last error: ${reason ? reason.message : 'connection closed'}`,
     );
   }
   if (streamError?.code === 'ERR_HTTP2_GOAWAY_SESSION') {

@@ -1,6 +1,7 @@
 import { Metadata, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Http2UnaryChannel } from './http2-unary-channel.js';
 import { UpstreamClients, upstreamChannelOptions } from './upstream-clients.js';
 
 const LIMITS = { maxReceiveMessageBytes: 1 << 20, maxSendMessageBytes: 1 << 20 };
@@ -68,5 +69,21 @@ describe('UpstreamClients', () => {
     // pick_first would send all 20 to one address.
     expect(a.calls()).toBeGreaterThan(0);
     expect(b.calls()).toBeGreaterThan(0);
+  });
+
+  it('pools one HTTP/2 channel per supported address, none with grpc-js chosen or for other targets', () => {
+    const clients = new UpstreamClients(LIMITS);
+    const grpcOnly = new UpstreamClients({ ...LIMITS, upstreamClient: 'grpc-js' });
+    cleanups.push(
+      () => clients.close(),
+      () => grpcOnly.close(),
+    );
+    const channel = clients.http2Inference('127.0.0.1:8001');
+    expect(channel).toBeInstanceOf(Http2UnaryChannel);
+    expect(clients.http2Inference('127.0.0.1:8001')).toBe(channel);
+    expect(clients.http2Inference('dns:///model-server-headless:8001')).toBeInstanceOf(Http2UnaryChannel);
+    expect(clients.http2Inference('ipv4:127.0.0.1:1,127.0.0.1:2')).toBeUndefined();
+    expect(grpcOnly.http2Inference('127.0.0.1:8001')).toBeUndefined();
+    expect(new UpstreamClients({ ...LIMITS, traceInterceptor: false }).activeTraceHeaders()).toBeUndefined();
   });
 });

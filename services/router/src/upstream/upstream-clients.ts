@@ -3,11 +3,17 @@
  * kept for the router's life: a client owns a channel (HTTP/2 connection with
  * reconnection), so reusing it saves a handshake per call. Every client carries the
  * trace-context interceptor, so upstream spans join the request's trace, and balances
- * its calls round-robin over every address its target resolves to.
+ * its calls round-robin over every address its target resolves to. Beside them, one
+ * {@link Http2UnaryChannel} per address carries the byte path's ModelInfer calls with less
+ * CPU per call (setting `--upstream-client`), injecting the same trace headers itself.
  */
 import { type ChannelOptions, type Client, credentials } from '@grpc/grpc-js';
+import { context, propagation } from '@opentelemetry/api';
 import { driftV1, inference, outlierV1 } from '@sightline/contracts';
 import { traceContextClientInterceptor } from '@sightline/service-kit';
+import { type AddressLookup, DEFAULT_MIN_RESOLUTION_INTERVAL_MS } from './http2-target.js';
+import { Http2UnaryChannel } from './http2-unary-channel.js';
+import type { UpstreamClientKind } from './upstream-client-kind.js';
 
 /** Settings of the upstream channels. */
 export interface UpstreamClientOptions {
@@ -21,6 +27,15 @@ export interface UpstreamClientOptions {
    * headers itself ({@link CallOptions.traceHeaders}): no interceptor layer per call.
    */
   readonly traceInterceptor?: boolean;
+  /** Client of the byte path's calls (default `http2`). */
+  readonly upstreamClient?: UpstreamClientKind;
+  /**
+   * Shortest time between two DNS resolutions of an HTTP/2 channel's target, in ms (default
+   * {@link DEFAULT_MIN_RESOLUTION_INTERVAL_MS}, as grpc-js's channels).
+   */
+  readonly minResolutionIntervalMs?: number;
+  /** The HTTP/2 channels' resolver (default `dns.promises.lookup`). */
+  readonly lookup?: AddressLookup;
 }
 
 /**
@@ -50,6 +65,8 @@ type Constructor<T> = new (
 /** The pool. */
 export class UpstreamClients {
   private readonly clients = new Map<string, Client>();
+  /** HTTP/2 channels by address; null where the address stays on grpc-js. */
+  private readonly http2Channels = new Map<string, Http2UnaryChannel | null>();
 
   constructor(private readonly options: UpstreamClientOptions) {}
 
@@ -81,9 +98,45 @@ export class UpstreamClients {
     return this.get('drift', address, driftV1.DriftServiceClient);
   }
 
+  /**
+   * The HTTP/2 unary channel of `address` for the byte path's calls; undefined when the
+   * setting is `grpc-js` or the channel does not handle the address (use {@link inference}).
+   */
+  http2Inference(address: string): Http2UnaryChannel | undefined {
+    let channel = this.http2Channels.get(address);
+    if (channel === undefined) {
+      channel =
+        this.options.upstreamClient !== 'grpc-js' && Http2UnaryChannel.supports(address)
+          ? new Http2UnaryChannel(address, {
+              maxReceiveMessageBytes: this.options.maxReceiveMessageBytes,
+              maxSendMessageBytes: this.options.maxSendMessageBytes,
+              ...(this.options.minResolutionIntervalMs !== undefined
+                ? { minResolutionIntervalMs: this.options.minResolutionIntervalMs }
+                : {}),
+              ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
+            })
+          : null;
+      this.http2Channels.set(address, channel);
+    }
+    return channel ?? undefined;
+  }
+
+  /**
+   * The active span's trace headers for a call outside grpc-js (what the trace-context
+   * interceptor adds to grpc-js calls); undefined when the clients inject none.
+   */
+  activeTraceHeaders(): Record<string, string> | undefined {
+    if (this.options.traceInterceptor === false) return undefined;
+    const headers: Record<string, string> = {};
+    propagation.inject(context.active(), headers);
+    return headers;
+  }
+
   /** Closes every channel. */
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+    for (const channel of this.http2Channels.values()) channel?.close();
+    this.http2Channels.clear();
   }
 }

@@ -1,0 +1,6 @@
+/**
+ * router.integration.test.ts again with the byte path's upstream calls on grpc-js
+ * (`--upstream-client grpc-js`), so both clients keep the router's behaviour.
+ */
+process.env.ROUTER_TEST_UPSTREAM_CLIENT = 'grpc-js';
+await import('./router.integration.test.js');
