@@ -15,7 +15,7 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
-import { call, inferenceClient, irisRequest, param } from './helpers/v2-calls.js';
+import { call, inferenceClient, irisRequest, param, rawIrisRequest } from './helpers/v2-calls.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -89,6 +89,17 @@ it('passes the caller trace context upstream and answers with its trace id, trac
       { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', baggage: 'tenant=demo' },
     ]);
     expect(param(traced, 'sightline.trace_id')).toBe(TRACE_ID);
+
+    // The byte path (raw contents, pass-through) passes the same headers on.
+    seen.length = 0;
+    const rawTraced = await call(client, client.modelInfer, rawIrisRequest('iris'), {
+      headers: { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', baggage: 'tenant=demo' },
+    });
+    expect(router.dataPlane.takesBytePath('iris', '')).toBe(true);
+    expect(seen).toEqual([
+      { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', baggage: 'tenant=demo' },
+    ]);
+    expect(param(rawTraced, 'sightline.trace_id')).toBe(TRACE_ID);
 
     seen.length = 0;
     const plain = await call(client, client.modelInfer, irisRequest('iris'));
