@@ -4,6 +4,7 @@
  * restarts, GOAWAY under load, size limits, round-robin over resolved addresses and
  * re-resolution after a failure.
  */
+import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import { type Cancellation, NEVER_CANCELLED } from '@sightline/errors';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -74,6 +75,41 @@ async function failure(promise: Promise<unknown>): Promise<UnaryCallError> {
   );
   expect(error).toBeInstanceOf(UnaryCallError);
   return error as UnaryCallError;
+}
+
+/**
+ * A bare HTTP/2 server on loopback that answers each stream with `respond`: for answers a
+ * grpc-js server never gives (protocol violations, HTTP errors, refused streams).
+ */
+async function rawServer(
+  respond: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body: Buffer) => void,
+): Promise<string> {
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    const chunks: Buffer[] = [];
+    // A stream this server resets reports it as an error; that is the test's intent.
+    stream.on('error', () => {});
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => respond(stream, headers, Buffer.concat(chunks)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  services.push({
+    address: `127.0.0.1:${port}`,
+    stop: () => server.close(),
+    drain: async () => {},
+  });
+  return `127.0.0.1:${port}`;
+}
+
+const GRPC_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
+
+/** A length-prefixed frame with `flag`. */
+function frame(message: Buffer, flag = 0): Buffer {
+  const prefix = Buffer.alloc(5);
+  prefix[0] = flag;
+  prefix.writeUInt32BE(message.length, 1);
+  return Buffer.concat([prefix, message]);
 }
 
 /** A port nothing listens on (bound, then released). */
@@ -316,5 +352,104 @@ describe('Http2UnaryChannel', () => {
     await ch.call(PATH, Buffer.from('x'), options());
     ch.close();
     expect((await failure(ch.call(PATH, Buffer.from('x'), options()))).code).toBe(status.UNAVAILABLE);
+  });
+
+  it('sends the spec request: headers, grpc-timeout and one uncompressed frame', async () => {
+    let seen: { headers: IncomingHttpHeaders; body: Buffer } | undefined;
+    const address = await rawServer((stream, headers, body) => {
+      seen = { headers, body };
+      stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(frame(Buffer.from('ok')));
+    });
+    const answer = await channel(`dns:///${address}`).call(PATH, Buffer.from('hello'), options(2_000));
+    expect(answer.toString()).toBe('ok');
+    expect(seen?.headers).toMatchObject({
+      ':method': 'POST',
+      ':scheme': 'http',
+      ':path': PATH,
+      ':authority': address,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    expect(seen?.headers['grpc-timeout']).toMatch(/^(19\d\d|2000)m$/);
+    expect(seen?.headers['grpc-accept-encoding']).toBeUndefined();
+    expect(seen?.body.equals(frame(Buffer.from('hello')))).toBe(true);
+  });
+
+  it('maps answers that break the protocol as grpc-js does, or INTERNAL', async () => {
+    const answers: Record<string, (stream: ServerHttp2Stream) => void> = {
+      http503: (stream) => stream.respond({ ':status': 503 }, { endStream: true }),
+      http404Html: (stream) => {
+        stream.respond({ ':status': 404, 'content-type': 'text/html' });
+        stream.end('<html>not here</html>');
+      },
+      noStatus: (stream) => {
+        stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ other: 'x' }));
+        stream.end(frame(Buffer.from('m')));
+      },
+      compressed: (stream) => {
+        stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(frame(Buffer.from('m'), 1));
+      },
+      twoMessages: (stream) => {
+        stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(Buffer.concat([frame(Buffer.from('a')), frame(Buffer.from('b'))]));
+      },
+      truncated: (stream) => {
+        stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(frame(Buffer.from('abcdef')).subarray(0, 8));
+      },
+      noMessage: (stream) => stream.respond({ ...GRPC_HEADERS, 'grpc-status': '0' }, { endStream: true }),
+      resetNoError: (stream) => {
+        stream.respond(GRPC_HEADERS);
+        stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      },
+    };
+    const address = await rawServer((stream, headers) => answers[String(headers.case)]!(stream));
+    const ch = channel(address);
+    const outcome = async (name: string) => {
+      const error = await failure(
+        ch.call(PATH, Buffer.from('x'), options(2_000, { headers: { case: name } })),
+      );
+      return [error.code, error.details];
+    };
+    expect(await outcome('http503')).toEqual([status.UNAVAILABLE, 'Received HTTP status code 503']);
+    expect(await outcome('http404Html')).toEqual([status.UNIMPLEMENTED, 'Received HTTP status code 404']);
+    expect(await outcome('noStatus')).toEqual([status.UNKNOWN, 'No status information received']);
+    expect(await outcome('compressed')).toEqual([
+      status.INTERNAL,
+      'Received compressed message but "grpc-encoding" header was identity',
+    ]);
+    expect(await outcome('twoMessages')).toEqual([status.INTERNAL, 'Too many responses received']);
+    expect(await outcome('truncated')).toEqual([
+      status.INTERNAL,
+      'Received a truncated message (3 of 6 bytes)',
+    ]);
+    expect(await outcome('noMessage')).toEqual([status.INTERNAL, 'No message received']);
+    expect((await outcome('resetNoError'))[0]).toBe(status.INTERNAL);
+  });
+
+  it('sends a refused stream once more, and fails UNAVAILABLE when it is refused again', async () => {
+    let streams = 0;
+    let refuseAll = false;
+    const address = await rawServer((stream) => {
+      streams += 1;
+      if (streams === 1 || refuseAll) return stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      stream.respond({ ...GRPC_HEADERS }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(frame(Buffer.from('second')));
+    });
+    const ch = channel(address);
+    expect((await ch.call(PATH, Buffer.from('x'), options())).toString()).toBe('second');
+    expect(streams).toBe(2);
+    refuseAll = true;
+    const error = await failure(ch.call(PATH, Buffer.from('x'), options()));
+    expect(error).toMatchObject({ code: status.UNAVAILABLE, details: 'Stream refused by server' });
+    expect(streams).toBe(4);
   });
 });

@@ -57,7 +57,8 @@ export class Http2Connection {
   /** The live session, opening one when there is none. */
   open(): SessionState {
     const live = this.current;
-    if (live && !live.lost) return live;
+    // A destroyed session emits 'close' on a later tick: never hand it out meanwhile.
+    if (live && !live.lost && !live.session.destroyed && !live.session.closed) return live;
     const session = http2.connect(`http://${this.peer}`, SESSION_OPTIONS);
     // Idle sessions never keep the process alive; calls ref it while they run.
     session.unref();
@@ -81,6 +82,15 @@ export class Http2Connection {
     session.once('close', drop);
     this.current = state;
     return state;
+  }
+
+  /**
+   * Stops handing out `state`'s session (it can open no more streams, e.g. its stream ids
+   * ran out); calls in flight on it finish.
+   */
+  retire(state: SessionState): void {
+    if (this.current === state) this.current = undefined;
+    if (!state.session.closed) state.session.close();
   }
 
   /** A call started on `state`'s session: it keeps the process alive until it ends. */

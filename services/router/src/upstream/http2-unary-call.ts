@@ -71,6 +71,10 @@ function statusOfClosedStream(
       true,
     );
   }
+  if (streamError?.code === 'ERR_HTTP2_OUT_OF_STREAMS') {
+    // The session ran out of stream ids (2^31 calls): never sent; a new session takes it.
+    return new UnaryCallError(status.UNAVAILABLE, streamError.message, true);
+  }
   const rstCode = stream.rstCode;
   switch (rstCode) {
     case NGHTTP2_NO_ERROR:
@@ -133,7 +137,15 @@ export function runUnaryCall(connection: Http2Connection, request: UnaryCallRequ
   return new Promise((resolve, reject) => {
     const startMs = Date.now();
     const state = connection.open();
-    const stream = state.session.request(request.headers);
+    let stream: ClientHttp2Stream;
+    try {
+      stream = state.session.request(request.headers);
+    } catch (error) {
+      // The session can take no stream (closing, out of stream ids): a new one will.
+      connection.retire(state);
+      reject(new UnaryCallError(status.UNAVAILABLE, (error as Error).message, true));
+      return;
+    }
     Http2Connection.callStarted(state);
     const reader = new UnaryMessageReader(request.maxReceiveMessageBytes);
     let settled = false;
@@ -178,8 +190,9 @@ export function runUnaryCall(connection: Http2Connection, request: UnaryCallRequ
         );
       }
     });
-    stream.on('error', (error: Error) => {
+    stream.on('error', (error: Error & { code?: string }) => {
       streamError ??= error;
+      if (error.code === 'ERR_HTTP2_OUT_OF_STREAMS') connection.retire(state);
     });
     stream.on('close', () => {
       if (settled) return;
