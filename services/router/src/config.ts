@@ -48,7 +48,7 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .enum(UPSTREAM_CLIENT_KINDS)
     .default('http2')
     .describe(
-      "client of the byte path's upstream ModelInfer calls: http2 (a lean node:http2 unary client, less CPU per call; host:port and dns: targets only, others use grpc-js) or grpc-js (every call)",
+      'client of the upstream ModelInfer calls (both paths): http2 (a lean node:http2 unary client, less CPU per call; host:port and dns: targets only, others use grpc-js) or grpc-js (every call)',
     ),
   outlierAddress: z
     .string()

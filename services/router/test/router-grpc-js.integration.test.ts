@@ -1,5 +1,5 @@
 /**
- * router.integration.test.ts again with the byte path's upstream calls on grpc-js
+ * router.integration.test.ts again with the upstream ModelInfer calls on grpc-js
  * (`--upstream-client grpc-js`), so both clients keep the router's behaviour.
  */
 process.env.ROUTER_TEST_UPSTREAM_CLIENT = 'grpc-js';

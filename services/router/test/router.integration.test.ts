@@ -27,7 +27,7 @@ import {
 } from './helpers/v2-calls.js';
 
 /**
- * The byte path's upstream client (`--upstream-client`); router-grpc-js.integration.test.ts
+ * The upstream ModelInfer client (`--upstream-client`); router-grpc-js.integration.test.ts
  * runs this file again with grpc-js.
  */
 const UPSTREAM_CLIENT = process.env.ROUTER_TEST_UPSTREAM_CLIENT ?? 'http2';

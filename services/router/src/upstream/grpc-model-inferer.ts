@@ -67,10 +67,34 @@ function forwardableAnswer(scan: ScannedInferResponse): boolean {
   return scan.outputs.every((o) => o.contents === undefined && noParameters(o.parameters));
 }
 
+/**
+ * Reads an upstream's ModelInferResponse bytes, failing as grpc-js fails a typed call whose
+ * answer is missing or unparsable (INTERNAL, same wording).
+ */
+function readAnswer(response: Buffer | undefined): ScannedInferResponse {
+  if (!response) throw fromServiceError({ code: status.INTERNAL, details: 'no response message' });
+  try {
+    return scanInferResponse(response);
+  } catch (error) {
+    const reason =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw fromServiceError({
+      code: status.INTERNAL,
+      details: `Response message parsing error: ${reason}`,
+      metadata: new Metadata(),
+    });
+  }
+}
+
 /** The upstream clients' ModelInferer. */
 export class GrpcModelInferer implements ModelInferer {
   constructor(private readonly clients: UpstreamClients) {}
 
+  /**
+   * The decoded path's call: the request encoded here and sent as bytes, so both paths use
+   * the same upstream client (the HTTP/2 channel where there is one) and read the answer
+   * with the same code.
+   */
   async infer(target: ModelTarget, call: ModelCall, options: CallOptions): Promise<ModelAnswer> {
     const { headers, raw } = routedToWire(call.tensors, 'raw');
     const request: inference.ModelInferRequest = {
@@ -82,24 +106,19 @@ export class GrpcModelInferer implements ModelInferer {
       outputs: call.outputs.map((name) => ({ name, parameters: {} })),
       rawInputContents: raw,
     };
-    const client = this.clients.inference(target.address);
-    const response = await callUnary<inference.ModelInferResponse>(
-      (metadata, callOptions, callback) => client.modelInfer(request, metadata, callOptions, callback),
-      options,
-    );
+    const bytes = Buffer.from(inference.ModelInferRequest.encode(request).finish());
+    const scan = readAnswer(await this.callBytes(target.address, bytes, options));
     return {
-      modelName: response.modelName,
-      modelVersion: response.modelVersion,
-      tensors: routedFromWire(response.outputs, response.rawOutputContents, 'output', 'raw_output_contents'),
+      modelName: scan.modelName,
+      modelVersion: scan.modelVersion,
+      tensors: routedFromWire(scan.outputs, scan.rawOutputContents, 'output', 'raw_output_contents'),
       parameters: {},
     };
   }
 
   /**
    * The byte path's call: the caller's bytes plus the target's name and version and the
-   * request id, on the same channel with identity (de)serializers. The answer is read as
-   * {@link infer} reads it, with the same failures: unreadable bytes fail as grpc-js fails
-   * a typed call's unparsable answer, and tensor headers are checked by the same code.
+   * request id. The answer is read as {@link infer} reads it, with the same failures.
    */
   async inferBytes(target: ModelTarget, call: ByteModelCall, options: CallOptions): Promise<ByteModelAnswer> {
     const request = appendInferFields(call.request, call.length, {
@@ -108,24 +127,12 @@ export class GrpcModelInferer implements ModelInferer {
       id: call.id,
     });
     const response = await this.callBytes(target.address, request, options);
-    if (!response) throw fromServiceError({ code: status.INTERNAL, details: 'no response message' });
-    let scan: ScannedInferResponse;
-    try {
-      scan = scanInferResponse(response);
-    } catch (error) {
-      const reason =
-        error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-      throw fromServiceError({
-        code: status.INTERNAL,
-        details: `Response message parsing error: ${reason}`,
-        metadata: new Metadata(),
-      });
-    }
+    const scan = readAnswer(response);
     return {
       modelName: scan.modelName,
       modelVersion: scan.modelVersion,
       tensors: routedFromWire(scan.outputs, scan.rawOutputContents, 'output', 'raw_output_contents'),
-      response,
+      response: response!,
       length: scan.length,
       forwardable: forwardableAnswer(scan),
     };
