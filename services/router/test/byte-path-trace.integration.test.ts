@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { inference } from '@sightline/contracts';
-import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { createTracing, InMemorySpanExporter, type Tracing } from '@sightline/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
+import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, param, rawIrisRequest } from './helpers/v2-calls.js';
 
 const exporter = new InMemorySpanExporter();
@@ -52,17 +51,11 @@ afterAll(async () => {
 async function start(upstreamClient: string): Promise<RouterHandle> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'router-byte-trace-'));
   dirs.push(dataDir);
-  const config = loadConfig(routerConfigSchema, {
-    flags: {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      defaultModelServer: upstream.address,
-      dataDir,
-      shutdownGraceMs: 2000,
-      events: 'false',
-      upstreamClient,
-    },
+  const config = testRouterConfig({
+    defaultModelServer: upstream.address,
+    dataDir,
+    events: 'false',
+    upstreamClient,
   });
   const router = await startRouter(config, { logger: silentLogger(), tracing });
   routers.push(router);

@@ -12,13 +12,12 @@ import path from 'node:path';
 import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { inference, type routerV1 } from '@sightline/contracts';
 import type { DeferredInferenceEvent, InferenceEvent } from '@sightline/events';
-import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
 import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
+import { testRouterConfig } from './helpers/router-config.js';
 import { call, graphClient, inferenceClient, irisRequest, rawIrisRequest } from './helpers/v2-calls.js';
 
 interface TestRouter {
@@ -61,18 +60,12 @@ async function closedPort(): Promise<number> {
 async function startTestRouter(bytePath: boolean, upstreamClient = 'http2'): Promise<TestRouter> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'router-byte-path-'));
   dirs.push(dataDir);
-  const config = loadConfig(routerConfigSchema, {
-    flags: {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      graphs: path.join(REPO_ROOT, 'examples/graphs'),
-      defaultModelServer: modelServer.address,
-      dataDir,
-      shutdownGraceMs: 2000,
-      bytePath: String(bytePath),
-      upstreamClient,
-    },
+  const config = testRouterConfig({
+    graphs: path.join(REPO_ROOT, 'examples/graphs'),
+    defaultModelServer: modelServer.address,
+    dataDir,
+    bytePath: String(bytePath),
+    upstreamClient,
   });
   const events: DeferredInferenceEvent[] = [];
   const handle = await startRouter(config, {

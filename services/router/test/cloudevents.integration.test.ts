@@ -10,12 +10,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { inference } from '@sightline/contracts';
-import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, irisRequest } from './helpers/v2-calls.js';
 
 /** Requests sent while the receiver is down (the issue's figure). */
@@ -80,18 +79,12 @@ beforeAll(async () => {
     receiver.start(),
   ]);
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-cloudevents-'));
-  const config = loadConfig(routerConfigSchema, {
-    flags: {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      graphs: path.join(REPO_ROOT, 'examples/graphs'),
-      defaultModelServer: modelServer.address,
-      dataDir,
-      eventsFileStore: 'false',
-      eventsCloudeventsUrl: `http://127.0.0.1:${receiver.port}/`,
-      shutdownGraceMs: 2000,
-    },
+  const config = testRouterConfig({
+    graphs: path.join(REPO_ROOT, 'examples/graphs'),
+    defaultModelServer: modelServer.address,
+    dataDir,
+    eventsFileStore: 'false',
+    eventsCloudeventsUrl: `http://127.0.0.1:${receiver.port}/`,
   });
   router = await startRouter(config, {
     logger: silentLogger(),

@@ -11,12 +11,11 @@ import path from 'node:path';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { inference, outlierV1, type routerV1 } from '@sightline/contracts';
 import { FileEventStore, silentEventLogger } from '@sightline/events';
-import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { testRouterConfig } from './helpers/router-config.js';
 import {
   call,
   graphClient,
@@ -40,18 +39,12 @@ let graphs: routerV1.GraphServiceClient;
 let direct: inference.GRPCInferenceServiceClient;
 
 async function startTestRouter(dir: string, extraFlags: Record<string, unknown> = {}): Promise<RouterHandle> {
-  const config = loadConfig(routerConfigSchema, {
-    flags: {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      graphs: path.join(REPO_ROOT, 'examples/graphs'),
-      defaultModelServer: modelServer.address,
-      dataDir: dir,
-      shutdownGraceMs: 2000,
-      upstreamClient: UPSTREAM_CLIENT,
-      ...extraFlags,
-    },
+  const config = testRouterConfig({
+    graphs: path.join(REPO_ROOT, 'examples/graphs'),
+    defaultModelServer: modelServer.address,
+    dataDir: dir,
+    upstreamClient: UPSTREAM_CLIENT,
+    ...extraFlags,
   });
   return startRouter(config, { logger: silentLogger(), env: { MODEL_SERVER_ADDRESS: modelServer.address } });
 }

@@ -10,11 +10,10 @@ import path from 'node:path';
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 import type { InferenceEvent } from '@sightline/events';
-import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { routerConfigSchema } from '../src/config.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
+import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, irisRequest, param, rawIrisRequest } from './helpers/v2-calls.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -55,15 +54,9 @@ beforeAll(async () => {
     ),
   );
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-trace-forwarding-'));
-  const config = loadConfig(routerConfigSchema, {
-    flags: {
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      defaultModelServer: `127.0.0.1:${port}`,
-      dataDir,
-      shutdownGraceMs: 2000,
-    },
+  const config = testRouterConfig({
+    defaultModelServer: `127.0.0.1:${port}`,
+    dataDir,
   });
   // No tracing part: the router records no spans. Events are built as the pipeline would.
   router = await startRouter(config, {

@@ -106,7 +106,9 @@ export class GrpcModelInferer implements ModelInferer {
       outputs: call.outputs.map((name) => ({ name, parameters: {} })),
       rawInputContents: raw,
     };
-    const bytes = Buffer.from(inference.ModelInferRequest.encode(request).finish());
+    const encoded = inference.ModelInferRequest.encode(request).finish();
+    // A view, not a copy: grpc-js's identity serializer wants a Buffer.
+    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     const scan = readAnswer(await this.callBytes(target.address, bytes, options));
     return {
       modelName: scan.modelName,

@@ -1,6 +1,6 @@
 /**
- * A lean gRPC unary client over `node:http2` for one upstream target: the byte path's
- * upstream call (docs/design/router-byte-path.md). grpc-js's client runs every call
+ * A lean gRPC unary client over `node:http2` for one upstream target: the router's upstream
+ * ModelInfer calls (docs/design/router-byte-path.md). grpc-js's client runs every call
  * through interceptors, a resolving call, a retrying call and a load-balancing call; on a
  * 2-core VM a pass-through proxy spent ~560 us CPU per request with it and ~375 us with a
  * bare HTTP/2 client. This channel does only what the router's upstream calls need:

@@ -1,5 +1,5 @@
 /**
- * Which client carries the upstream ModelInfer calls (both paths) (a setting; kept free of
+ * Which client carries the upstream ModelInfer calls of both paths (a setting; kept free of
  * imports so reading the settings loads no gRPC code).
  */
 
