@@ -34,4 +34,15 @@ describe('router settings', () => {
       loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_UPSTREAM_CLIENT: 'curl' } }),
     ).toThrow(/SIGHTLINE_UPSTREAM_CLIENT/);
   });
+
+  it('refreshes upstream DNS answers every 30 s by default; 0 turns it off, negatives are refused', () => {
+    expect(loadConfig(routerConfigSchema, { flags: {}, env: {} }).upstreamDnsRefreshMs).toBe(30_000);
+    expect(
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_UPSTREAM_DNS_REFRESH_MS: '0' } })
+        .upstreamDnsRefreshMs,
+    ).toBe(0);
+    expect(() => loadConfig(routerConfigSchema, { flags: { upstreamDnsRefreshMs: '-1' }, env: {} })).toThrow(
+      /upstream-dns-refresh-ms|SIGHTLINE_UPSTREAM_DNS_REFRESH_MS/,
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline
 import { z } from 'zod';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
+import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import { UPSTREAM_CLIENT_KINDS } from './upstream/upstream-client-kind.js';
 
 /** Default ports of the router (see DESIGN.md). */
@@ -49,6 +50,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .default('http2')
     .describe(
       'client of the upstream ModelInfer calls (both paths): http2 (a lean node:http2 unary client, less CPU per call; host:port and dns: targets only, others use grpc-js) or grpc-js (every call)',
+    ),
+  upstreamDnsRefreshMs: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_ADDRESS_REFRESH_INTERVAL_MS)
+    .describe(
+      "with --upstream-client http2: age in ms of an upstream name's DNS answer after which the next call looks it up again in the background, so new model-server pods get calls (0: only after a connection fails)",
     ),
   outlierAddress: z
     .string()

@@ -73,6 +73,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     maxSendMessageBytes: config.maxSendMessageBytes,
     traceInterceptor: traced,
     upstreamClient: config.upstreamClient,
+    addressRefreshIntervalMs: config.upstreamDnsRefreshMs,
   });
   const models = new GrpcModelInferer(clients);
 

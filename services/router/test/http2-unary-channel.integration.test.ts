@@ -335,6 +335,43 @@ describe('Http2UnaryChannel', () => {
     expect(lookups).toBe(2);
   });
 
+  it('finds addresses a name gains (a scaled-up deployment) by refreshing its answer in the background', async () => {
+    const one = await serve((_call, callback) => callback(null, Buffer.from('one')), '127.0.0.1:0');
+    const port = Number(one.address.split(':')[1]);
+    await serve((_call, callback) => callback(null, Buffer.from('two')), `127.0.0.2:${port}`);
+    const known = [{ address: '127.0.0.1', family: 4 }];
+    let lookups = 0;
+    const lookup: AddressLookup = async () => {
+      lookups += 1;
+      return [...known];
+    };
+    const ch = channel(`dns:///models.test:${port}`, { lookup, addressRefreshIntervalMs: 100 });
+    const answers = async (n: number) => {
+      const got: string[] = [];
+      for (let i = 0; i < n; i++) got.push((await ch.call(PATH, Buffer.from('x'), options())).toString());
+      return got;
+    };
+    expect(await answers(4)).toEqual(['one', 'one', 'one', 'one']);
+    known.push({ address: '127.0.0.2', family: 4 });
+    // Within the interval the answer is not looked up again.
+    expect(await answers(2)).toEqual(['one', 'one']);
+    expect(lookups).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The first call after it starts the lookup and still uses the known address.
+    expect(await answers(1)).toEqual(['one']);
+    const after = await answers(4);
+    expect(lookups).toBe(2);
+    expect(after.filter((a) => a === 'two')).toHaveLength(2);
+    expect(after.filter((a) => a === 'one')).toHaveLength(2);
+
+    const fixed = channel(`dns:///models.test:${port}`, { lookup, addressRefreshIntervalMs: 0 });
+    lookups = 0;
+    await fixed.call(PATH, Buffer.from('x'), options());
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await fixed.call(PATH, Buffer.from('x'), options());
+    expect(lookups).toBe(1);
+  });
+
   it('fails UNAVAILABLE when the name does not resolve', async () => {
     const lookup: AddressLookup = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' });

@@ -73,8 +73,17 @@ export const DEFAULT_MIN_RESOLUTION_INTERVAL_MS = 30_000;
 export const UNRESOLVED_RETRY_INTERVAL_MS = 1_000;
 
 /**
+ * How old a name's resolution may get before the next call refreshes it in the background,
+ * in ms (0: only after a failure, as grpc-js does). A Kubernetes headless service gains
+ * addresses when the model-server scales up; without a refresh, long-lived connections
+ * would keep every call on the old pods until one of them failed.
+ */
+export const DEFAULT_ADDRESS_REFRESH_INTERVAL_MS = 30_000;
+
+/**
  * A target's current addresses: resolved on first use, resolved again when asked after a
- * connection failed, at most every `minIntervalMs`. An IP literal is never looked up.
+ * connection failed (at most every `minIntervalMs`) and, in the background, once the last
+ * resolution is `refreshIntervalMs` old. An IP literal is never looked up.
  */
 export class TargetResolver {
   private addresses: readonly ResolvedAddress[] = [];
@@ -82,13 +91,16 @@ export class TargetResolver {
   private lastStartMs = Number.NEGATIVE_INFINITY;
   private stale = true;
   private lastError: Error | undefined;
+  private readonly literal: boolean;
 
   constructor(
     private readonly target: Http2Target,
     private readonly lookup: AddressLookup,
     private readonly minIntervalMs: number,
+    private readonly refreshIntervalMs = 0,
   ) {
     const family = isIP(target.host);
+    this.literal = family !== 0;
     if (family !== 0) {
       this.addresses = [{ address: target.host, family }];
       this.stale = false;
@@ -106,8 +118,16 @@ export class TargetResolver {
    */
   current(): readonly ResolvedAddress[] | Promise<readonly ResolvedAddress[]> {
     if (this.pending) return this.addresses.length > 0 ? this.addresses : this.pending;
-    if (!this.stale) return this.addresses;
     const now = Date.now();
+    if (!this.stale) {
+      if (this.refreshIntervalMs > 0 && now - this.lastStartMs >= this.refreshIntervalMs && !this.literal) {
+        // In the background: this call and those until it ends use the known addresses
+        // (resolve() keeps them when the lookup fails).
+        this.lastStartMs = now;
+        this.pending = this.resolve();
+      }
+      return this.addresses;
+    }
     const sinceLast = now - this.lastStartMs;
     if (this.addresses.length > 0 && sinceLast < this.minIntervalMs) return this.addresses;
     if (this.addresses.length === 0 && this.lastError && sinceLast < UNRESOLVED_RETRY_INTERVAL_MS) {

@@ -19,6 +19,7 @@ import { encodeGrpcTimeout } from './grpc-timeout.js';
 import { Http2Connection } from './http2-connection.js';
 import {
   type AddressLookup,
+  DEFAULT_ADDRESS_REFRESH_INTERVAL_MS,
   DEFAULT_MIN_RESOLUTION_INTERVAL_MS,
   type Http2Target,
   parseHttp2Target,
@@ -46,6 +47,11 @@ export interface Http2UnaryChannelOptions {
   readonly maxReceiveMessageBytes: number;
   /** Shortest time between two DNS resolutions, in ms (default {@link DEFAULT_MIN_RESOLUTION_INTERVAL_MS}). */
   readonly minResolutionIntervalMs?: number;
+  /**
+   * Age of a resolution after which the next call refreshes it in the background, in ms
+   * (default {@link DEFAULT_ADDRESS_REFRESH_INTERVAL_MS}; 0: only after a failure).
+   */
+  readonly addressRefreshIntervalMs?: number;
   /** How long a failed address is passed over, in ms (default {@link DEFAULT_FAILED_ADDRESS_AVOID_MS}). */
   readonly failedAddressAvoidMs?: number;
   /** The resolver (default `dns.promises.lookup`; tests inject one). */
@@ -87,6 +93,7 @@ export class Http2UnaryChannel {
       parsed,
       options.lookup ?? systemLookup,
       options.minResolutionIntervalMs ?? DEFAULT_MIN_RESOLUTION_INTERVAL_MS,
+      options.addressRefreshIntervalMs ?? DEFAULT_ADDRESS_REFRESH_INTERVAL_MS,
     );
     this.avoidMs = options.failedAddressAvoidMs ?? DEFAULT_FAILED_ADDRESS_AVOID_MS;
   }

@@ -11,7 +11,11 @@ import { type ChannelOptions, type Client, credentials } from '@grpc/grpc-js';
 import { context, propagation } from '@opentelemetry/api';
 import { driftV1, inference, outlierV1 } from '@sightline/contracts';
 import { traceContextClientInterceptor } from '@sightline/service-kit';
-import { type AddressLookup, DEFAULT_MIN_RESOLUTION_INTERVAL_MS } from './http2-target.js';
+import {
+  type AddressLookup,
+  type DEFAULT_ADDRESS_REFRESH_INTERVAL_MS,
+  DEFAULT_MIN_RESOLUTION_INTERVAL_MS,
+} from './http2-target.js';
 import { Http2UnaryChannel } from './http2-unary-channel.js';
 import type { UpstreamClientKind } from './upstream-client-kind.js';
 
@@ -27,13 +31,19 @@ export interface UpstreamClientOptions {
    * headers itself ({@link CallOptions.traceHeaders}): no interceptor layer per call.
    */
   readonly traceInterceptor?: boolean;
-  /** Client of the byte path's calls (default `http2`). */
+  /** Client of the upstream ModelInfer calls (default `http2`). */
   readonly upstreamClient?: UpstreamClientKind;
   /**
    * Shortest time between two DNS resolutions of an HTTP/2 channel's target, in ms (default
    * {@link DEFAULT_MIN_RESOLUTION_INTERVAL_MS}, as grpc-js's channels).
    */
   readonly minResolutionIntervalMs?: number;
+  /**
+   * Age of an HTTP/2 channel's resolution after which the next call refreshes it in the
+   * background, in ms (default {@link DEFAULT_ADDRESS_REFRESH_INTERVAL_MS}; 0: only after a
+   * failure).
+   */
+  readonly addressRefreshIntervalMs?: number;
   /** The HTTP/2 channels' resolver (default `dns.promises.lookup`). */
   readonly lookup?: AddressLookup;
 }
@@ -112,6 +122,9 @@ export class UpstreamClients {
               maxSendMessageBytes: this.options.maxSendMessageBytes,
               ...(this.options.minResolutionIntervalMs !== undefined
                 ? { minResolutionIntervalMs: this.options.minResolutionIntervalMs }
+                : {}),
+              ...(this.options.addressRefreshIntervalMs !== undefined
+                ? { addressRefreshIntervalMs: this.options.addressRefreshIntervalMs }
                 : {}),
               ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
             })
