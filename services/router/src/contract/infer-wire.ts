@@ -78,6 +78,72 @@ function malformed(message: string, error: unknown): InvalidArgumentError {
   return new InvalidArgumentError(`${message}: malformed protobuf: ${reason}`, { cause: error });
 }
 
+/** The top-level fields ModelInferRequest and ModelInferResponse share (1 to 4). */
+interface InferEnvelope {
+  modelName: string;
+  modelVersion: string;
+  id: string;
+  readonly parameters: { [key: string]: inference.InferParameter };
+  /** See {@link ScannedInferRequest.length}. */
+  length: number;
+}
+
+/**
+ * Walks a message's top-level fields as ts-proto's generated `decode` does: fields 1-4 are
+ * read here (their tags and types are the same in a request and a response), `field`
+ * reads the others it knows and says so, the rest are skipped; a zero or end-group tag
+ * ends the message, as it ends `decode`.
+ *
+ * @throws InvalidArgumentError naming `message` and the reader's complaint when the bytes
+ *   are truncated or malformed (where ts-proto's decode would throw).
+ */
+function scanEnvelope(
+  bytes: Uint8Array,
+  message: string,
+  field: (tag: number, reader: BinaryReader) => boolean,
+): InferEnvelope {
+  const reader = new BinaryReader(bytes);
+  const envelope: InferEnvelope = {
+    modelName: '',
+    modelVersion: '',
+    id: '',
+    parameters: {},
+    length: bytes.length,
+  };
+  try {
+    while (reader.pos < reader.len) {
+      const start = reader.pos;
+      const tag = reader.uint32();
+      switch (tag) {
+        case TAG_MODEL_NAME:
+          envelope.modelName = reader.string();
+          continue;
+        case TAG_MODEL_VERSION:
+          envelope.modelVersion = reader.string();
+          continue;
+        case TAG_ID:
+          envelope.id = reader.string();
+          continue;
+        case TAG_PARAMETERS: {
+          // The request's and the response's entry messages are the same shape.
+          const entry = inference.ModelInferRequest_ParametersEntry.decode(reader, reader.uint32());
+          if (entry.value !== undefined) envelope.parameters[entry.key] = entry.value;
+          continue;
+        }
+      }
+      if (field(tag, reader)) continue;
+      if ((tag & 7) === 4 || tag === 0) {
+        envelope.length = start;
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+  } catch (error) {
+    throw malformed(message, error);
+  }
+  return envelope;
+}
+
 /**
  * Reads a ModelInferRequest's routing fields, parameters and tensor headers.
  *
@@ -85,57 +151,28 @@ function malformed(message: string, error: unknown): InvalidArgumentError {
  *   bytes are truncated or malformed (where ts-proto's decode would throw).
  */
 export function scanInferRequest(bytes: Uint8Array): ScannedInferRequest {
-  const reader = new BinaryReader(bytes);
-  let modelName = '';
-  let modelVersion = '';
-  let id = '';
-  const parameters: { [key: string]: inference.InferParameter } = {};
   const inputs: inference.ModelInferRequest_InferInputTensor[] = [];
   const rawInputContents: Uint8Array[] = [];
   let requestedOutputs = 0;
-  let length = bytes.length;
-  try {
-    while (reader.pos < reader.len) {
-      const start = reader.pos;
-      const tag = reader.uint32();
-      switch (tag) {
-        case TAG_MODEL_NAME:
-          modelName = reader.string();
-          continue;
-        case TAG_MODEL_VERSION:
-          modelVersion = reader.string();
-          continue;
-        case TAG_ID:
-          id = reader.string();
-          continue;
-        case TAG_PARAMETERS: {
-          const entry = inference.ModelInferRequest_ParametersEntry.decode(reader, reader.uint32());
-          if (entry.value !== undefined) parameters[entry.key] = entry.value;
-          continue;
-        }
-        case TAG_TENSORS:
-          inputs.push(inference.ModelInferRequest_InferInputTensor.decode(reader, reader.uint32()));
-          continue;
-        case TAG_SIX:
-          // Decoded and dropped (a request that has any is decoded whole): a nested decode can
-          // stop early at a zero tag, and the reader must then go on where ts-proto's does.
-          inference.ModelInferRequest_InferRequestedOutputTensor.decode(reader, reader.uint32());
-          requestedOutputs += 1;
-          continue;
-        case TAG_RAW_INPUT:
-          rawInputContents.push(reader.bytes());
-          continue;
-      }
-      if ((tag & 7) === 4 || tag === 0) {
-        length = start;
-        break;
-      }
-      reader.skip(tag & 7);
+  const envelope = scanEnvelope(bytes, 'ModelInferRequest', (tag, reader) => {
+    switch (tag) {
+      case TAG_TENSORS:
+        inputs.push(inference.ModelInferRequest_InferInputTensor.decode(reader, reader.uint32()));
+        return true;
+      case TAG_SIX:
+        // Decoded and dropped (a request that has any is decoded whole): a nested decode can
+        // stop early at a zero tag, and the reader must then go on where ts-proto's does.
+        inference.ModelInferRequest_InferRequestedOutputTensor.decode(reader, reader.uint32());
+        requestedOutputs += 1;
+        return true;
+      case TAG_RAW_INPUT:
+        rawInputContents.push(reader.bytes());
+        return true;
+      default:
+        return false;
     }
-  } catch (error) {
-    throw malformed('ModelInferRequest', error);
-  }
-  return { modelName, modelVersion, id, parameters, inputs, requestedOutputs, rawInputContents, length };
+  });
+  return { ...envelope, inputs, requestedOutputs, rawInputContents };
 }
 
 /**
@@ -144,50 +181,21 @@ export function scanInferRequest(bytes: Uint8Array): ScannedInferRequest {
  * @throws InvalidArgumentError when the bytes are truncated or malformed.
  */
 export function scanInferResponse(bytes: Uint8Array): ScannedInferResponse {
-  const reader = new BinaryReader(bytes);
-  let modelName = '';
-  let modelVersion = '';
-  let id = '';
-  const parameters: { [key: string]: inference.InferParameter } = {};
   const outputs: inference.ModelInferResponse_InferOutputTensor[] = [];
   const rawOutputContents: Uint8Array[] = [];
-  let length = bytes.length;
-  try {
-    while (reader.pos < reader.len) {
-      const start = reader.pos;
-      const tag = reader.uint32();
-      switch (tag) {
-        case TAG_MODEL_NAME:
-          modelName = reader.string();
-          continue;
-        case TAG_MODEL_VERSION:
-          modelVersion = reader.string();
-          continue;
-        case TAG_ID:
-          id = reader.string();
-          continue;
-        case TAG_PARAMETERS: {
-          const entry = inference.ModelInferResponse_ParametersEntry.decode(reader, reader.uint32());
-          if (entry.value !== undefined) parameters[entry.key] = entry.value;
-          continue;
-        }
-        case TAG_TENSORS:
-          outputs.push(inference.ModelInferResponse_InferOutputTensor.decode(reader, reader.uint32()));
-          continue;
-        case TAG_SIX:
-          rawOutputContents.push(reader.bytes());
-          continue;
-      }
-      if ((tag & 7) === 4 || tag === 0) {
-        length = start;
-        break;
-      }
-      reader.skip(tag & 7);
+  const envelope = scanEnvelope(bytes, 'ModelInferResponse', (tag, reader) => {
+    switch (tag) {
+      case TAG_TENSORS:
+        outputs.push(inference.ModelInferResponse_InferOutputTensor.decode(reader, reader.uint32()));
+        return true;
+      case TAG_SIX:
+        rawOutputContents.push(reader.bytes());
+        return true;
+      default:
+        return false;
     }
-  } catch (error) {
-    throw malformed('ModelInferResponse', error);
-  }
-  return { modelName, modelVersion, id, parameters, outputs, rawOutputContents, length };
+  });
+  return { ...envelope, outputs, rawOutputContents };
 }
 
 /** Bytes of `value` as a protobuf varint (`value` < 2^32). */

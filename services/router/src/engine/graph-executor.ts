@@ -241,8 +241,8 @@ export class GraphExecutor {
   async runBytes(request: ByteRunRequest): Promise<ByteRunResult> {
     const root = request.graph.root;
     const body = root.body;
-    const inferBytes = this.options.models.inferBytes?.bind(this.options.models);
-    if (body.kind !== 'model' || !request.graph.bytePath || !inferBytes) {
+    const models = this.options.models;
+    if (body.kind !== 'model' || !request.graph.bytePath || !models.inferBytes) {
       throw new FailedPreconditionError(
         `graph "${request.graph.spec.name}": cannot run as bytes; its root is not a plain model node or the model client reads no bytes`,
       );
@@ -252,7 +252,7 @@ export class GraphExecutor {
     const call = { id: request.requestId, request: request.request, length: request.length };
     const answer = await this.inNode(root, scope, false, (inner) =>
       this.callModel(root, body, inner, (target, deadlineMs, cancellation) =>
-        inferBytes(target, call, { deadlineMs, cancellation, traceHeaders: inner.traceHeaders }),
+        models.inferBytes!(target, call, { deadlineMs, cancellation, traceHeaders: inner.traceHeaders }),
       ),
     );
     return { answer: answer!, trail };
