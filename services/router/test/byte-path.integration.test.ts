@@ -6,7 +6,6 @@
  * which path a request took.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
@@ -16,6 +15,7 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, graphClient, inferenceClient, irisRequest, rawIrisRequest } from './helpers/v2-calls.js';
@@ -48,14 +48,6 @@ nodes:
       declaredInputs: [{ name: input, datatype: FP32, shape: [-1, 4] }]
       declaredOutputs: [{ name: probabilities, datatype: FP32, shape: [-1, 3] }]
 `;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startTestRouter(bytePath: boolean, upstreamClient = 'http2'): Promise<TestRouter> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'router-byte-path-'));

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UnaryCallError } from '../src/upstream/grpc-call-status.js';
 import type { AddressLookup } from '../src/upstream/http2-target.js';
 import { Http2UnaryChannel, type Http2UnaryChannelOptions } from '../src/upstream/http2-unary-channel.js';
+import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
 
 const PATH = '/inference.GRPCInferenceService/ModelInfer';
@@ -110,13 +111,6 @@ function frame(message: Buffer, flag = 0): Buffer {
   prefix[0] = flag;
   prefix.writeUInt32BE(message.length, 1);
   return Buffer.concat([prefix, message]);
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const service = await fakeRawInferenceEndpoint(echo);
-  service.stop();
-  return Number(service.address.split(':')[1]);
 }
 
 describe('Http2UnaryChannel', () => {

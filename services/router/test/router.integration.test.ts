@@ -5,7 +5,6 @@
  * (the outlier service does not exist yet; this fake implements its v1 Predict contract).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
@@ -15,6 +14,7 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { closedPort } from './helpers/closed-port.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import {
   call,
@@ -47,15 +47,6 @@ async function startTestRouter(dir: string, extraFlags: Record<string, unknown> 
     ...extraFlags,
   });
   return startRouter(config, { logger: silentLogger(), env: { MODEL_SERVER_ADDRESS: modelServer.address } });
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function floats(response: inference.ModelInferResponse, index = 0): number[] {
