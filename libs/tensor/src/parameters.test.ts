@@ -13,13 +13,40 @@ const valueArb: fc.Arbitrary<ParameterValue> = fc.oneof(
 );
 
 describe('parameters', () => {
-  it('round-trips records through InferParameter and the protobuf wire', () => {
+  // Keys include names Object.prototype already has, and "__proto__", which plain-object
+  // maps cannot hold: it must be refused by name at both ends, never dropped.
+  const keyArb = fc.oneof(
+    fc.string(),
+    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'),
+  );
+
+  it('round-trips records through InferParameter and the protobuf wire, or refuses "__proto__" by name', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), valueArb), (record) => {
+      fc.property(fc.dictionary(keyArb, valueArb), (record) => {
+        if (Object.hasOwn(record, '__proto__')) {
+          expect(thrownMessage(() => recordToParameters(record), InvalidArgumentError)).toMatch(
+            /^parameter "__proto__": this name is not accepted/,
+          );
+          return;
+        }
         const request = inference.ModelInferRequest.fromPartial({ parameters: recordToParameters(record) });
         const wire = inference.ModelInferRequest.decode(inference.ModelInferRequest.encode(request).finish());
         expect(parametersToRecord(wire.parameters)).toEqual(record);
       }),
+    );
+  });
+
+  it('refuses a "__proto__" parameter that arrives on the wire, which decoding would otherwise drop', () => {
+    // Field 4 (parameters) holding one map entry, a nested message of key and value.
+    const entry = inference.ModelInferRequest_ParametersEntry.encode({
+      key: '__proto__',
+      value: { stringParam: 'v' },
+    }).finish();
+    expect(entry.length).toBeLessThan(128); // so its length is a one-byte varint
+    const decoded = inference.ModelInferRequest.decode(Uint8Array.of((4 << 3) | 2, entry.length, ...entry));
+    expect(Object.keys(decoded.parameters)).toEqual([]); // what ts-proto's decode leaves
+    expect(thrownMessage(() => parametersToRecord(decoded.parameters, 'request'), InvalidArgumentError)).toBe(
+      'request: parameter "__proto__": this name is not accepted (the generated protobuf code keeps maps in plain objects, where it would be dropped); use another name',
     );
   });
 
@@ -40,10 +67,10 @@ describe('parameters', () => {
     ).toEqual({ i: 7n, u: 2n ** 64n - 1n, x: 0.5 });
   });
 
-  it('keeps a "__proto__" key as a plain key', () => {
-    const record = parametersToRecord(JSON.parse('{"__proto__": {"stringParam": "v"}}'));
-    expect(Object.keys(record)).toEqual(['__proto__']);
-    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+  it('refuses an own "__proto__" key in either direction', () => {
+    const parsed = JSON.parse('{"__proto__": {"stringParam": "v"}}');
+    expect(() => parametersToRecord(parsed)).toThrow(InvalidArgumentError);
+    expect(() => recordToParameters(JSON.parse('{"__proto__": "v"}'))).toThrow(InvalidArgumentError);
   });
 
   it('rejects a parameter with no value, naming it and its context', () => {

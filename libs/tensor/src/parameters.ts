@@ -11,6 +11,13 @@ export type ParameterValue = boolean | number | bigint | string;
 /** Parameters as domain code sees them. */
 export type ParameterRecord = Record<string, ParameterValue>;
 
+/**
+ * The one parameter name Sightline neither sends nor accepts: the generated protobuf code
+ * keeps maps in plain objects, where an entry named "__proto__" is silently lost.
+ */
+const RESERVED_NAME_RULE =
+  'parameter "__proto__": this name is not accepted (the generated protobuf code keeps maps in plain objects, where it would be dropped); use another name';
+
 const PARAMETER_FIELDS = ['boolParam', 'int64Param', 'stringParam', 'doubleParam', 'uint64Param'] as const;
 
 /**
@@ -18,15 +25,21 @@ const PARAMETER_FIELDS = ['boolParam', 'int64Param', 'stringParam', 'doubleParam
  * bigint, double -> number, string -> string.
  *
  * @param context - prefixes error messages, e.g. `input "x"`; parameters are named after it.
- * @throws InvalidArgumentError for a parameter with no value or more than one value set.
+ * @throws InvalidArgumentError for a parameter with no value or more than one value set, or
+ *   one named "__proto__" (see {@link hasReplacedPrototype}).
  */
 export function parametersToRecord(
   parameters: { readonly [key: string]: inference.InferParameter } | undefined,
   context?: string,
 ): ParameterRecord {
+  const prefix = context === undefined ? '' : `${context}: `;
+  if (parameters !== undefined && hasReplacedPrototype(parameters)) {
+    throw new InvalidArgumentError(`${prefix}${RESERVED_NAME_RULE}`);
+  }
   const entries: [string, ParameterValue][] = [];
   for (const [key, parameter] of Object.entries(parameters ?? {})) {
-    const label = `${context === undefined ? '' : `${context}: `}parameter ${JSON.stringify(key)}`;
+    if (key === '__proto__') throw new InvalidArgumentError(`${prefix}${RESERVED_NAME_RULE}`);
+    const label = `${prefix}parameter ${JSON.stringify(key)}`;
     const set = PARAMETER_FIELDS.filter((field) => parameter?.[field] !== undefined);
     if (set.length !== 1) {
       throw new InvalidArgumentError(
@@ -37,8 +50,18 @@ export function parametersToRecord(
     }
     entries.push([key, parameter[set[0]!]!]);
   }
-  // fromEntries defines own properties, so a key like "__proto__" stays a plain key.
   return Object.fromEntries(entries);
+}
+
+/**
+ * ts-proto decodes a map entry with `map[key] = value`. For the key "__proto__" that
+ * assignment replaces the map object's prototype instead of adding an entry, so the
+ * parameter would vanish without a trace; a prototype other than Object's (or none) is
+ * the only sign it was there.
+ */
+function hasReplacedPrototype(parameters: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(parameters);
+  return prototype !== Object.prototype && prototype !== null;
 }
 
 /**
@@ -47,14 +70,15 @@ export function parametersToRecord(
  * double (pass a bigint to send an integer), and a uint64 that fits int64 comes back from
  * the wire as int64: the value survives the round trip, the field may not.
  *
- * @throws InvalidArgumentError for a bigint that fits neither int64 nor uint64, or a value
- *   of another type.
+ * @throws InvalidArgumentError for a bigint that fits neither int64 nor uint64, a value of
+ *   another type, or the name "__proto__".
  */
 export function recordToParameters(record: Readonly<ParameterRecord>): {
   [key: string]: inference.InferParameter;
 } {
   const entries: [string, inference.InferParameter][] = [];
   for (const [key, value] of Object.entries(record)) {
+    if (key === '__proto__') throw new InvalidArgumentError(RESERVED_NAME_RULE);
     entries.push([key, toParameter(key, value)]);
   }
   return Object.fromEntries(entries);

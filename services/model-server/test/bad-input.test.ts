@@ -3,7 +3,8 @@
  * or field and the rule, and the server keeps serving afterwards (a good call follows every
  * bad one).
  */
-import { Client, credentials, type ServiceError, status } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { inference } from '@sightline/contracts';
 import { encodeInferInputs, type Tensor } from '@sightline/tensor';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
@@ -294,6 +295,28 @@ describe('bad input to ModelInfer', () => {
       }),
       status.INVALID_ARGUMENT,
       /output "logits": .*has no such output/,
+    );
+  });
+
+  it('a parameter named "__proto__" -> INVALID_ARGUMENT naming it (never silently dropped)', async () => {
+    // fromPartial would drop the key before it reached the wire, so the message is built
+    // with the key as an own property, which encode writes as a map entry.
+    const message = inference.ModelInferRequest.fromPartial({
+      modelName: 'iris',
+      ...encodeInferInputs([irisRows(1)], 'raw'),
+    });
+    message.parameters = JSON.parse('{"__proto__": {"stringParam": "v"}}');
+    await expectStatus(
+      new Promise((resolve, reject) =>
+        h.client.stub.modelInfer(
+          message,
+          new Metadata(),
+          { deadline: Date.now() + CALL_DEADLINE_MS },
+          (error, response) => (error ? reject(error) : resolve(response)),
+        ),
+      ),
+      status.INVALID_ARGUMENT,
+      /^parameter "__proto__": this name is not accepted/,
     );
   });
 

@@ -283,6 +283,14 @@ describe('byte path and decoded path', () => {
     expect(rawCount).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
     const badParameter = await same(raw('one-hop', ROWS, { parameters: { empty: {} } }));
     expect(badParameter).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    // An own "__proto__" key is written by encode; decoding would drop it, so it is refused.
+    const protoParameter = raw('one-hop', ROWS);
+    protoParameter.parameters = JSON.parse('{"__proto__": {"stringParam": "v"}}');
+    const reservedName = await same(protoParameter);
+    expect(reservedName).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    expect(!reservedName.ok && reservedName.details).toMatch(
+      /^parameter "__proto__": this name is not accepted/,
+    );
     // Five columns against the model's four: the model-server's INVALID_ARGUMENT, passed on.
     const wrongInput = await same(raw('one-hop', [[1, 2, 3, 4, 5]]));
     expect(wrongInput).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
