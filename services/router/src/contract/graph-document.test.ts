@@ -43,6 +43,8 @@ nodes:
     expect(parseGraphDocument(`name: "${dollar}{N:-dflt}"\nroot: x`, {}).graph?.name).toBe('dflt');
     const parsed = parseGraphDocument(`name: "${dollar}{NOPE}"\nroot: x`, {});
     expect(parsed.problems).toEqual([expect.objectContaining({ rule: 'document.env_set' })]);
+    // A name Object.prototype has is unset too, not its member stringified.
+    expect(parseGraphDocument(`name: "${dollar}{constructor:-dflt}"\nroot: x`, {}).graph?.name).toBe('dflt');
   });
 
   it('reports unknown node kinds and enum names, and syntax errors with line and column', () => {

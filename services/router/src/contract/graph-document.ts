@@ -9,6 +9,7 @@ import { routerV1 } from '@sightline/contracts';
 import { isSightlineError } from '@sightline/errors';
 import { LineCounter, parseDocument } from 'yaml';
 import type { GraphProblem, GraphSpec } from '../graph/graph-spec.js';
+import { ownValue } from '../graph/own-value.js';
 import { graphFromMessage } from './graph-message.js';
 
 /** A document's format; `auto` detects (JSON when the text starts with `{`). */
@@ -57,7 +58,7 @@ const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 /** Replaces `${VAR}` and `${VAR:-default}`; an unset variable without default is a problem. */
 export function substituteEnv(text: string, env: NodeJS.ProcessEnv, problems: GraphProblem[]): string {
   return text.replace(ENV_REFERENCE, (whole, name: string, fallback: string | undefined) => {
-    const value = env[name];
+    const value = ownValue(env, name);
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
     problems.push({

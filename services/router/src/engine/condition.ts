@@ -5,6 +5,7 @@
  */
 import type { ParameterValue } from '@sightline/tensor';
 import type { ConditionSpec } from '../graph/graph-spec.js';
+import { ownValue } from '../graph/own-value.js';
 import type { Payload } from './routed-tensor.js';
 
 type Scalar = number | string | boolean;
@@ -23,8 +24,8 @@ function subjectValue(
 ): Scalar | undefined {
   const subject = condition.subject;
   if (!subject) return undefined;
-  if ('parameter' in subject) return scalarOf(payload.parameters[subject.parameter]);
-  if ('header' in subject) return headers[subject.header];
+  if ('parameter' in subject) return scalarOf(ownValue(payload.parameters, subject.parameter));
+  if ('header' in subject) return ownValue(headers, subject.header);
   const tensor = payload.tensors.find((t) => t.name === subject.tensor.name);
   if (!tensor) return undefined;
   const data = tensor.tensor().data as ArrayLike<unknown>;

@@ -212,6 +212,58 @@ nodes:
     expect((await run(ex, g)).trail.path).toEqual(['sw', 'a']);
   });
 
+  it('reads names such as "constructor" or "toString" as absent, never as Object.prototype members', async () => {
+    const sw = graph(`
+name: sw
+root: sw
+nodes:
+  - name: sw
+    switch:
+      cases:
+        - { condition: { header: constructor, operator: ne, values: [x] }, node: b }
+        - { condition: { parameter: toString, operator: ne, values: [x] }, node: b }
+      defaultNode: a
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+    const { ex } = executor(echo);
+    expect((await run(ex, sw)).trail.path).toEqual(['sw', 'a']);
+    expect((await run(ex, sw, { parameters: { toString: 'y' } })).trail.path).toEqual(['sw', 'b']);
+
+    const renaming = graph(`
+name: seq
+root: s
+nodes:
+  - name: s
+    sequence:
+      steps:
+        - node: a
+        - { node: b, mapping: { rename: { other: renamed } } }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+    const models = new InProcessModels(async (t, call) =>
+      t.modelName === 'a' ? [fp32('toString', [1])] : [...call.tensors],
+    );
+    const result = await run(executor(models).ex, renaming);
+    expect(result.payload.tensors.map((t) => t.name)).toEqual(['toString']);
+
+    // Without the sticky parameter the choice is random, not one branch for every such request.
+    const ab = graph(`
+name: ab
+root: ab
+nodes:
+  - name: ab
+    splitter: { branches: [{ node: a, weight: 50 }, { node: b, weight: 50 }], stickyKey: { parameter: constructor } }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+    let draw = 0;
+    const alternating = executor(echo, { random: () => (draw++ % 2 === 0 ? 0.25 : 0.75) }).ex;
+    const paths = [await run(alternating, ab), await run(alternating, ab)].map((r) => r.trail.path[1]);
+    expect(paths).toEqual(['a', 'b']);
+  });
+
   it('combines ensembles: mean, weighted mean, majority vote, concat', async () => {
     const outputs: Record<string, number[]> = { a: [0.8, 0.2, 0], b: [0.2, 0.4, 0.4], c: [0.1, 0.5, 0.4] };
     const models = new InProcessModels(async (t) => [fp32('p', outputs[t.modelName]!)]);

@@ -38,6 +38,7 @@ import type {
   SplitterNodeSpec,
   SwitchNodeSpec,
 } from '../graph/graph-spec.js';
+import { ownValue } from '../graph/own-value.js';
 import { backoffMs, sleep } from './backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { combine, type MemberOutput } from './combiners.js';
@@ -493,9 +494,9 @@ export class GraphExecutor {
     let key: string | undefined;
     const sticky = body.stickyKey;
     if (sticky && 'parameter' in sticky) {
-      const value = input.parameters[sticky.parameter];
+      const value = ownValue(input.parameters, sticky.parameter);
       key = value === undefined ? undefined : String(value);
-    } else if (sticky) key = scope.headers[sticky.header];
+    } else if (sticky) key = ownValue(scope.headers, sticky.header);
     const branch = chooseBranch(body.branches, key, this.random);
     span.setAttribute('sightline.splitter.branch', branch.node);
     span.setAttribute('sightline.splitter.sticky', key !== undefined);

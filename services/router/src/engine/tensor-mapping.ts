@@ -3,6 +3,7 @@
  */
 import { InvalidArgumentError } from '@sightline/errors';
 import type { TensorMappingSpec } from '../graph/graph-spec.js';
+import { ownValue } from '../graph/own-value.js';
 import type { RoutedTensor } from './routed-tensor.js';
 
 /** Applies `mapping`; a selected name that is not present is INVALID_ARGUMENT naming node and tensor. */
@@ -24,7 +25,7 @@ export function applyMapping(
       return found;
     });
   }
-  return kept.map((t) => t.renamed(mapping.rename[t.name] ?? t.name));
+  return kept.map((t) => t.renamed(ownValue(mapping.rename, t.name) ?? t.name));
 }
 
 /** Merges two tensor lists; on a name clash the second wins. */

@@ -14,6 +14,7 @@ import {
   type TensorSignature,
 } from './graph-spec.js';
 import { MAX_NODE_TIMEOUT_MS, MAX_RETRY_ATTEMPTS } from './node-policy.js';
+import { ownValue } from './own-value.js';
 
 /** Default most nodes in one graph. */
 export const DEFAULT_MAX_GRAPH_NODES = 256;
@@ -552,7 +553,7 @@ function applySignatureMapping(
 ): TensorSignature[] {
   if (!mapping) return [...tensors];
   const kept = mapping.select.length === 0 ? tensors : tensors.filter((t) => mapping.select.includes(t.name));
-  return kept.map((t) => ({ ...t, name: mapping.rename[t.name] ?? t.name }));
+  return kept.map((t) => ({ ...t, name: ownValue(mapping.rename, t.name) ?? t.name }));
 }
 
 /** Equal rank and every pair of dimensions equal where both are known (-1 matches anything). */
