@@ -99,6 +99,18 @@ const echo = new InProcessModels(async (target, call) => [
   fp32(`${target.modelName}_out`, Array.from(call.tensors[0]!.tensor().data as Float32Array)),
 ]);
 
+/** A 50/50 splitter over models a and b, sticky on the request parameter `parameter`. */
+const splitterStickyOn = (parameter: string) =>
+  graph(`
+name: ab
+root: ab
+nodes:
+  - name: ab
+    splitter: { branches: [{ node: a, weight: 50 }, { node: b, weight: 50 }], stickyKey: { parameter: ${parameter} } }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+
 describe('GraphExecutor', () => {
   it('runs a sequence with select and rename, recording the path', async () => {
     const g = graph(`
@@ -249,15 +261,7 @@ nodes:
     expect(result.payload.tensors.map((t) => t.name)).toEqual(['toString']);
 
     // Without the sticky parameter the choice is random, not one branch for every such request.
-    const ab = graph(`
-name: ab
-root: ab
-nodes:
-  - name: ab
-    splitter: { branches: [{ node: a, weight: 50 }, { node: b, weight: 50 }], stickyKey: { parameter: constructor } }
-  - { name: a, model: { modelName: a } }
-  - { name: b, model: { modelName: b } }
-`);
+    const ab = splitterStickyOn('constructor');
     let draw = 0;
     const alternating = executor(echo, { random: () => (draw++ % 2 === 0 ? 0.25 : 0.75) }).ex;
     const paths = [await run(alternating, ab), await run(alternating, ab)].map((r) => r.trail.path[1]);
@@ -316,15 +320,7 @@ nodes:
   });
 
   it('splits by weight, sticky on a key', async () => {
-    const g = graph(`
-name: ab
-root: ab
-nodes:
-  - name: ab
-    splitter: { branches: [{ node: a, weight: 50 }, { node: b, weight: 50 }], stickyKey: { parameter: user } }
-  - { name: a, model: { modelName: a } }
-  - { name: b, model: { modelName: b } }
-`);
+    const g = splitterStickyOn('user');
     const { ex } = executor(echo, { random: Math.random });
     const branchFor = async (user: string) => (await run(ex, g, { parameters: { user } })).trail.path[1];
     const branches = new Set<string | undefined>();
