@@ -53,7 +53,11 @@ export function decodeInferOutputs(
  * Triton's clients send); typed answers the rest. One mode per response, since the
  * protocol forbids mixing the two in one message.
  */
-export function responseContentsMode(request: inference.ModelInferRequest): ContentsMode {
+export function responseContentsMode(
+  request: Pick<inference.ModelInferRequest, 'outputs'> & {
+    readonly rawInputContents: readonly Uint8Array[];
+  },
+): ContentsMode {
   if (request.rawInputContents.length > 0) return 'raw';
   return request.outputs.some((o) => o.parameters.binary_data?.boolParam === true) ? 'raw' : 'typed';
 }

@@ -14,7 +14,6 @@ import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
 import {
   byteRequestFromScan,
-  decodeInferRequest,
   encodeByteResponse,
   isForwardableRequest,
   requestFromMessage,
@@ -154,10 +153,10 @@ export function registerInferenceService(
       const request = byteRequestFromScan(bytes, scan, decodeLimits);
       return encodeByteResponse(await dataPlane.inferBytes(request, routerCall(call, traced)));
     }
-    const req = decodeInferRequest(bytes);
-    const response = await dataPlane.infer(requestFromMessage(req, decodeLimits), routerCall(call, traced));
+    // The scan holds every field decode gives: the decoded path starts from it.
+    const response = await dataPlane.infer(requestFromMessage(scan, decodeLimits), routerCall(call, traced));
     return Buffer.from(
-      inference.ModelInferResponse.encode(responseToMessage(response, responseContentsMode(req))).finish(),
+      inference.ModelInferResponse.encode(responseToMessage(response, responseContentsMode(scan))).finish(),
     );
   });
   const typed = inference.GRPCInferenceServiceService;

@@ -5,7 +5,6 @@
  * answer with the same functions, so a request gets the same answer or error either way.
  */
 import { inference } from '@sightline/contracts';
-import { InvalidArgumentError, isSightlineError } from '@sightline/errors';
 import {
   type ContentsMode,
   parametersToRecord,
@@ -22,23 +21,16 @@ import { appendInferFields, type ScannedInferRequest } from './infer-wire.js';
 import { routedFromWire, routedToWire } from './routed-wire.js';
 
 /**
- * Decodes a whole ModelInferRequest.
- *
- * @throws InvalidArgumentError when the bytes are not a ModelInferRequest.
+ * The ModelInferRequest fields the data plane reads: a decoded message, or a
+ * {@link ScannedInferRequest} (every field `decode` gives, raw contents as views).
  */
-export function decodeInferRequest(bytes: Uint8Array): inference.ModelInferRequest {
-  try {
-    return inference.ModelInferRequest.decode(bytes);
-  } catch (error) {
-    if (isSightlineError(error)) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidArgumentError(`ModelInferRequest: malformed protobuf: ${reason}`, { cause: error });
-  }
-}
+export type InferRequestFields = Omit<inference.ModelInferRequest, 'rawInputContents'> & {
+  readonly rawInputContents: readonly Uint8Array[];
+};
 
-/** A decoded request in the data plane's terms, checked against the limits. */
+/** A request in the data plane's terms, checked against the limits. */
 export function requestFromMessage(
-  message: inference.ModelInferRequest,
+  message: InferRequestFields,
   limits: TensorDecodeLimits,
 ): RouterInferRequest {
   return {
@@ -75,28 +67,19 @@ export function responseToMessage(
  * raw by the decoded path, with its own checks, so they go that way.
  */
 export function isForwardableRequest(scan: ScannedInferRequest): boolean {
-  return scan.rawInputContents.length > 0 && scan.requestedOutputs === 0;
+  return scan.rawInputContents.length > 0 && scan.outputs.length === 0;
 }
 
 /**
  * A scanned request in the data plane's terms, checked exactly as {@link requestFromMessage}
- * checks a decoded one (same functions, same order, same messages).
+ * checks a decoded one (it is that function), with the bytes to forward.
  */
 export function byteRequestFromScan(
   bytes: Uint8Array,
   scan: ScannedInferRequest,
   limits: TensorDecodeLimits,
 ): RouterByteInferRequest {
-  return {
-    modelName: scan.modelName,
-    modelVersion: scan.modelVersion,
-    id: scan.id,
-    parameters: parametersToRecord(scan.parameters),
-    tensors: routedFromWire(scan.inputs, scan.rawInputContents, 'input', 'raw_input_contents', limits),
-    outputs: [],
-    bytes,
-    length: scan.length,
-  };
+  return { ...requestFromMessage(scan, limits), bytes, length: scan.length };
 }
 
 /**

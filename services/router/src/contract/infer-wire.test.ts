@@ -74,7 +74,7 @@ function expectSameRequest(scan: ScannedInferRequest, decoded: inference.ModelIn
   expect(scan.id).toBe(decoded.id);
   expect(scan.parameters).toEqual(decoded.parameters);
   expect(scan.inputs).toEqual(decoded.inputs);
-  expect(scan.requestedOutputs).toBe(decoded.outputs.length);
+  expect(scan.outputs).toEqual(decoded.outputs);
   expect(buffers(scan.rawInputContents)).toEqual(buffers(decoded.rawInputContents));
 }
 

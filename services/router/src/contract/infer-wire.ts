@@ -29,7 +29,11 @@ const TAG_SIX = 50;
 /** `raw_input_contents` in a request. */
 const TAG_RAW_INPUT = 58;
 
-/** What the router reads of a ModelInferRequest without decoding it whole. */
+/**
+ * What the router reads of a ModelInferRequest without copying its raw contents: every field
+ * `decode` gives (so a request that does not take the byte path is served from it, with no
+ * second decode), plus where the message ends.
+ */
 export interface ScannedInferRequest {
   readonly modelName: string;
   readonly modelVersion: string;
@@ -37,8 +41,8 @@ export interface ScannedInferRequest {
   readonly parameters: { [key: string]: inference.InferParameter };
   /** Input tensor headers, decoded. */
   readonly inputs: inference.ModelInferRequest_InferInputTensor[];
-  /** How many requested outputs (field 6) the message carries (only counted). */
-  readonly requestedOutputs: number;
+  /** Requested outputs (field 6), decoded. */
+  readonly outputs: inference.ModelInferRequest_InferRequestedOutputTensor[];
   /** `raw_input_contents`, as views of the message's bytes. */
   readonly rawInputContents: Uint8Array[];
   /**
@@ -145,7 +149,7 @@ function scanEnvelope(
 }
 
 /**
- * Reads a ModelInferRequest's routing fields, parameters and tensor headers.
+ * Reads a ModelInferRequest: its fields as `decode` gives them, raw contents as views.
  *
  * @throws InvalidArgumentError naming the message and the reader's complaint when the
  *   bytes are truncated or malformed (where ts-proto's decode would throw).
@@ -153,17 +157,14 @@ function scanEnvelope(
 export function scanInferRequest(bytes: Uint8Array): ScannedInferRequest {
   const inputs: inference.ModelInferRequest_InferInputTensor[] = [];
   const rawInputContents: Uint8Array[] = [];
-  let requestedOutputs = 0;
+  const outputs: inference.ModelInferRequest_InferRequestedOutputTensor[] = [];
   const envelope = scanEnvelope(bytes, 'ModelInferRequest', (tag, reader) => {
     switch (tag) {
       case TAG_TENSORS:
         inputs.push(inference.ModelInferRequest_InferInputTensor.decode(reader, reader.uint32()));
         return true;
       case TAG_SIX:
-        // Decoded and dropped (a request that has any is decoded whole): a nested decode can
-        // stop early at a zero tag, and the reader must then go on where ts-proto's does.
-        inference.ModelInferRequest_InferRequestedOutputTensor.decode(reader, reader.uint32());
-        requestedOutputs += 1;
+        outputs.push(inference.ModelInferRequest_InferRequestedOutputTensor.decode(reader, reader.uint32()));
         return true;
       case TAG_RAW_INPUT:
         rawInputContents.push(reader.bytes());
@@ -172,7 +173,7 @@ export function scanInferRequest(bytes: Uint8Array): ScannedInferRequest {
         return false;
     }
   });
-  return { ...envelope, inputs, requestedOutputs, rawInputContents };
+  return { ...envelope, inputs, outputs, rawInputContents };
 }
 
 /**
