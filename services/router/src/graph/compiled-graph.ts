@@ -38,9 +38,7 @@ export interface CompiledGraph {
 /** See {@link CompiledGraph.bytePath}. */
 function takesBytePath(root: CompiledNode): boolean {
   const body = root.body;
-  if (body.kind !== 'model') return false;
-  for (const _ in body.parameters) return false;
-  return body.outputs.length === 0;
+  return body.kind === 'model' && Object.keys(body.parameters).length === 0 && body.outputs.length === 0;
 }
 
 /** Follows first branches (or last steps, for `exit`) down to a model node. */

@@ -27,14 +27,8 @@ export function encodeGrpcTimeout(timeoutMs: number): string | undefined {
   return undefined;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  H: 3_600_000,
-  M: 60_000,
-  S: 1_000,
-  m: 1,
-  u: 1e-3,
-  n: 1e-6,
-};
+/** Every unit a header may carry: the ones written, and micro- and nanoseconds. */
+const UNIT_MS: Readonly<Record<string, number>> = { ...Object.fromEntries(UNITS), u: 1e-3, n: 1e-6 };
 
 /** A header value back in ms (for tests and logs); undefined when malformed. */
 export function decodeGrpcTimeout(value: string): number | undefined {

@@ -101,7 +101,7 @@ export class TargetResolver {
   ) {
     const family = isIP(target.host);
     this.literal = family !== 0;
-    if (family !== 0) {
+    if (this.literal) {
       this.addresses = [{ address: target.host, family }];
       this.stale = false;
     }
@@ -109,7 +109,7 @@ export class TargetResolver {
 
   /** Asks for a new resolution (after a connection failure); rate-limited. */
   markStale(): void {
-    if (isIP(this.target.host) === 0) this.stale = true;
+    if (!this.literal) this.stale = true;
   }
 
   /**

@@ -4,8 +4,9 @@
  * reconnection), so reusing it saves a handshake per call. Every client carries the
  * trace-context interceptor, so upstream spans join the request's trace, and balances
  * its calls round-robin over every address its target resolves to. Beside them, one
- * {@link Http2UnaryChannel} per address carries the byte path's ModelInfer calls with less
- * CPU per call (setting `--upstream-client`), injecting the same trace headers itself.
+ * {@link Http2UnaryChannel} per address carries the upstream ModelInfer calls of both paths
+ * with less CPU per call (setting `--upstream-client`), injecting the same trace headers
+ * itself.
  */
 import { type ChannelOptions, type Client, credentials } from '@grpc/grpc-js';
 import { context, propagation } from '@opentelemetry/api';
@@ -109,7 +110,7 @@ export class UpstreamClients {
   }
 
   /**
-   * The HTTP/2 unary channel of `address` for the byte path's calls; undefined when the
+   * The HTTP/2 unary channel of `address` for ModelInfer calls; undefined when the
    * setting is `grpc-js` or the channel does not handle the address (use {@link inference}).
    */
   http2Inference(address: string): Http2UnaryChannel | undefined {
@@ -120,13 +121,10 @@ export class UpstreamClients {
           ? new Http2UnaryChannel(address, {
               maxReceiveMessageBytes: this.options.maxReceiveMessageBytes,
               maxSendMessageBytes: this.options.maxSendMessageBytes,
-              ...(this.options.minResolutionIntervalMs !== undefined
-                ? { minResolutionIntervalMs: this.options.minResolutionIntervalMs }
-                : {}),
-              ...(this.options.addressRefreshIntervalMs !== undefined
-                ? { addressRefreshIntervalMs: this.options.addressRefreshIntervalMs }
-                : {}),
-              ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
+              // Unset ones take the channel's defaults.
+              minResolutionIntervalMs: this.options.minResolutionIntervalMs,
+              addressRefreshIntervalMs: this.options.addressRefreshIntervalMs,
+              lookup: this.options.lookup,
             })
           : null;
       this.http2Channels.set(address, channel);
