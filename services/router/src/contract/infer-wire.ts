@@ -13,7 +13,7 @@
  * {@link appendInferFields} replaces `model_name`, `model_version` and `id` and sets
  * `parameters` entries by appending their encodings. It never appends a repeated field.
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { inference } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 
@@ -199,107 +199,29 @@ export function scanInferResponse(bytes: Uint8Array): ScannedInferResponse {
   return { ...envelope, outputs, rawOutputContents };
 }
 
-/** Bytes of `value` as a protobuf varint (`value` < 2^32). */
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size += 1;
-  }
-  return size;
-}
-
-function writeVarint(out: Buffer, pos: number, value: number): number {
-  while (value >= 0x80) {
-    out[pos++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[pos++] = value;
-  return pos;
-}
-
-/** `string_param` (field 3) of InferParameter. */
-const TAG_STRING_PARAM = 26;
-const TAG_ENTRY_KEY = 10;
-const TAG_ENTRY_VALUE = 18;
-
-/** One length-delimited field to append: a tag and a payload of text, bytes or one nested field. */
-interface Piece {
-  readonly tag: number;
-  /** Payload length in bytes. */
-  readonly size: number;
-  readonly text?: string;
-  readonly bytes?: Uint8Array;
-  readonly inner?: Piece;
-}
-
-function textPiece(tag: number, text: string): Piece {
-  return { tag, text, size: Buffer.byteLength(text, 'utf8') };
-}
-
-function pieceSize(piece: Piece): number {
-  return 1 + varintSize(piece.size) + piece.size;
-}
-
-/** A map entry's value: a string parameter written by hand (the common case), others by the generated code. */
-function parameterPiece(value: inference.InferParameter): Piece {
-  const onlyString =
-    value.stringParam !== undefined &&
-    value.boolParam === undefined &&
-    value.int64Param === undefined &&
-    value.doubleParam === undefined &&
-    value.uint64Param === undefined;
-  if (!onlyString) {
-    const bytes = inference.InferParameter.encode(value).finish();
-    return { tag: TAG_ENTRY_VALUE, bytes, size: bytes.length };
-  }
-  const inner = textPiece(TAG_STRING_PARAM, value.stringParam!);
-  return { tag: TAG_ENTRY_VALUE, size: pieceSize(inner), inner };
-}
-
-function writePiece(out: Buffer, pos: number, piece: Piece): number {
-  out[pos++] = piece.tag;
-  pos = writeVarint(out, pos, piece.size);
-  if (piece.inner) return writePiece(out, pos, piece.inner);
-  if (piece.bytes) {
-    out.set(piece.bytes, pos);
-    return pos + piece.size;
-  }
-  return pos + out.write(piece.text!, pos, 'utf8');
-}
-
 /**
  * The first `length` bytes of an encoded ModelInferRequest or ModelInferResponse followed
  * by `fields`: decoding the result gives the message with those fields replaced and those
- * parameter entries set. One copy of the message into a buffer sized once; nothing inside
- * the message is touched. The fields are written as the generated encoder writes them.
+ * parameter entries set. The message is copied once, nothing inside it is touched; the
+ * fields are written with the generated code's writer, as its encoder writes them.
  */
 export function appendInferFields(bytes: Uint8Array, length: number, fields: AppendedInferFields): Buffer {
-  const pieces: Piece[] = [];
-  if (fields.modelName !== undefined) pieces.push(textPiece(TAG_MODEL_NAME, fields.modelName));
-  if (fields.modelVersion !== undefined) pieces.push(textPiece(TAG_MODEL_VERSION, fields.modelVersion));
-  if (fields.id !== undefined) pieces.push(textPiece(TAG_ID, fields.id));
-  const entries: [Piece, Piece][] = [];
+  const writer = new BinaryWriter();
+  if (fields.modelName !== undefined) writer.uint32(TAG_MODEL_NAME).string(fields.modelName);
+  if (fields.modelVersion !== undefined) writer.uint32(TAG_MODEL_VERSION).string(fields.modelVersion);
+  if (fields.id !== undefined) writer.uint32(TAG_ID).string(fields.id);
   const parameters = fields.parameters;
   if (parameters) {
-    for (const key in parameters)
-      entries.push([textPiece(TAG_ENTRY_KEY, key), parameterPiece(parameters[key]!)]);
+    // As the generated encoder writes a map: one entry message per key. The request's and
+    // the response's entry messages are the same shape.
+    for (const key of Object.keys(parameters)) {
+      const entry = { key, value: parameters[key]! };
+      inference.ModelInferRequest_ParametersEntry.encode(entry, writer.uint32(TAG_PARAMETERS).fork()).join();
+    }
   }
-  let size = length;
-  for (const piece of pieces) size += pieceSize(piece);
-  for (const [key, value] of entries) {
-    const entrySize = pieceSize(key) + pieceSize(value);
-    size += 1 + varintSize(entrySize) + entrySize;
-  }
-  const out = Buffer.allocUnsafe(size);
+  const tail = writer.finish();
+  const out = Buffer.allocUnsafe(length + tail.length);
   out.set(length === bytes.length ? bytes : bytes.subarray(0, length), 0);
-  let pos = length;
-  for (const piece of pieces) pos = writePiece(out, pos, piece);
-  for (const [key, value] of entries) {
-    out[pos++] = TAG_PARAMETERS;
-    pos = writeVarint(out, pos, pieceSize(key) + pieceSize(value));
-    pos = writePiece(out, pos, key);
-    pos = writePiece(out, pos, value);
-  }
+  out.set(tail, length);
   return out;
 }
