@@ -179,19 +179,27 @@ describe('scanInferResponse', () => {
   });
 });
 
+/** `message` with `fields` replaced and their parameter entries set, as protobuf merging gives it. */
+function replaced<M extends inference.ModelInferRequest | inference.ModelInferResponse>(
+  message: M,
+  fields: AppendedInferFields,
+): M {
+  return {
+    ...message,
+    modelName: fields.modelName ?? message.modelName,
+    modelVersion: fields.modelVersion ?? message.modelVersion,
+    id: fields.id ?? message.id,
+    parameters: { ...message.parameters, ...fields.parameters },
+  };
+}
+
 describe('appendInferFields', () => {
   it('gives the request with those fields replaced and those parameter entries set', () => {
     fc.assert(
       fc.property(requestArb, overridesArb, (request, fields) => {
         const encoded = encodeRequest(request);
         const merged = inference.ModelInferRequest.decode(appendInferFields(encoded, encoded.length, fields));
-        expect(merged).toEqual({
-          ...request,
-          modelName: fields.modelName ?? request.modelName,
-          modelVersion: fields.modelVersion ?? request.modelVersion,
-          id: fields.id ?? request.id,
-          parameters: { ...request.parameters, ...fields.parameters },
-        });
+        expect(merged).toEqual(replaced(request, fields));
       }),
     );
   });
@@ -207,13 +215,7 @@ describe('appendInferFields', () => {
         const merged = inference.ModelInferResponse.decode(
           appendInferFields(withTrailer, scan.length, fields),
         );
-        expect(merged).toEqual({
-          ...response,
-          modelName: fields.modelName ?? response.modelName,
-          modelVersion: fields.modelVersion ?? response.modelVersion,
-          id: fields.id ?? response.id,
-          parameters: { ...response.parameters, ...fields.parameters },
-        });
+        expect(merged).toEqual(replaced(response, fields));
       }),
     );
   });
