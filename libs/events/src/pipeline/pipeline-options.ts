@@ -5,6 +5,13 @@ import type { PipelineMetricsRecorder } from './pipeline-metrics.js';
 
 /** Default in-memory queue per sink: 10,000 events. */
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
+/**
+ * Default events waiting in memory for the spill writer, per sink: 10,000. Its own
+ * setting, not derived from `queueCapacity`: a small memory queue means "spill early",
+ * and must not also mean "drop early" (with the buffer tied to a queue of 2, a few hundred
+ * events/s outran the spill writer's file writes and most events were dropped).
+ */
+export const DEFAULT_SPILL_BUFFER_CAPACITY = 10_000;
 /** Default most events handed to a sink in one `write`: 500. */
 export const DEFAULT_BATCH_SIZE = 500;
 /** Default spill byte limit per sink: 1 GiB. */
@@ -43,7 +50,8 @@ export interface EventPipelineOptions {
   readonly batchLingerMs?: number;
   /**
    * Events waiting in memory to be written to the spill, per sink, before new ones are
-   * dropped (only reached if the disk is slower than the emit rate). Default: queueCapacity.
+   * dropped (only reached if the disk stays slower than the emit rate for this many events).
+   * Independent of `queueCapacity`. Default 10,000.
    */
   readonly spillBufferCapacity?: number;
   /** Bytes of spill files per sink; past it events are dropped, counted and logged. Default 1 GiB. */
@@ -65,15 +73,14 @@ const NO_METRICS: PipelineMetricsRecorder = { increment() {} };
 
 /** Fills in the defaults once and checks the limits. */
 export function resolveEventPipelineOptions(options: EventPipelineOptions): ResolvedEventPipelineOptions {
-  const queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
   const resolved: ResolvedEventPipelineOptions = {
     sinks: options.sinks,
     spillDirectory: options.spillDirectory,
     logger: guardLogger(options.logger),
-    queueCapacity,
+    queueCapacity: options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     batchLingerMs: options.batchLingerMs ?? DEFAULT_BATCH_LINGER_MS,
-    spillBufferCapacity: options.spillBufferCapacity ?? queueCapacity,
+    spillBufferCapacity: options.spillBufferCapacity ?? DEFAULT_SPILL_BUFFER_CAPACITY,
     spillMaxBytes: options.spillMaxBytes ?? DEFAULT_SPILL_MAX_BYTES,
     retryInitialMs: options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS,
     retryMaxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
