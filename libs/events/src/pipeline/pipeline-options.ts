@@ -16,9 +16,9 @@ export const DEFAULT_SPILL_BUFFER_CAPACITY = 10_000;
 export const DEFAULT_BATCH_SIZE = 500;
 /** Default spill byte limit per sink: 1 GiB. */
 export const DEFAULT_SPILL_MAX_BYTES = 1024 * 1024 * 1024;
-/** Default first retry delay after a sink failure: 100 ms. */
+/** Default ceiling of the first retry delay after a sink failure: 100 ms. */
 export const DEFAULT_RETRY_INITIAL_MS = 100;
-/** Default cap of the retry delay: 30 s. */
+/** Default cap of the retry delay's ceiling: 30 s. */
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 /**
  * Default longest wait of a partial batch for more events before it is written: 10 ms.
@@ -56,9 +56,12 @@ export interface EventPipelineOptions {
   readonly spillBufferCapacity?: number;
   /** Bytes of spill files per sink; past it events are dropped, counted and logged. Default 1 GiB. */
   readonly spillMaxBytes?: number;
-  /** First retry delay after a failed write, in ms; doubles per failure. Default 100 ms. */
+  /**
+   * Ceiling of the first retry delay after a failed write, in ms; doubles per failure. Each
+   * delay is drawn uniformly below its ceiling (full jitter, `@sightline/errors`). Default 100 ms.
+   */
   readonly retryInitialMs?: number;
-  /** Largest retry delay, in ms. Default 30 s. */
+  /** Largest retry delay ceiling, in ms. Default 30 s. */
   readonly retryMaxMs?: number;
   /** How long `close` lets lanes deliver before persisting what is left to the spill. Default 5 s. */
   readonly closeTimeoutMs?: number;
