@@ -169,8 +169,7 @@ interface Scope {
   readonly trail: RunTrail;
 }
 
-/** The error code of anything thrown. */
-/** Re-exported for the data plane, which reads codes the same way. */
+/** The error code of anything thrown; re-exported for the data plane, which reads codes the same way. */
 export { errorCode } from '@sightline/errors';
 
 function newTrail(): RunTrail {
