@@ -5,7 +5,7 @@
  * an EventTarget, a measurable cost for every request that waits in a queue or calls
  * upstream (see docs/architecture.md).
  */
-import { CancelledError, DeadlineExceededError, isSightlineError } from './index.js';
+import { CancelledError, DeadlineExceededError, isSightlineError } from './sightline-error.js';
 
 export interface Cancellation {
   /** The error the work is answered with once cancelled; undefined while live. */

@@ -1,5 +1,12 @@
 import { InvalidArgumentError } from '@sightline/errors';
-import type { Datatype, Tensor } from '@sightline/tensor';
+import {
+  DATATYPE_INFO,
+  type Datatype,
+  type DatatypeInfo,
+  type FixedWidthDatatype,
+  isDatatype,
+  type Tensor,
+} from '@sightline/tensor';
 
 /**
  * A tensor in the event's JSON form. Fixed-size datatypes carry `data` as the base64 of
@@ -13,27 +20,6 @@ export interface TensorJson {
   readonly shape: readonly number[];
   readonly data: string | readonly (string | number | boolean)[];
 }
-
-type ArrayCtor = {
-  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<number | bigint>;
-};
-
-/** Element byte size and typed-array constructor per fixed-size datatype. */
-const FIXED: Record<Exclude<Datatype, 'BYTES'>, { bytes: number; ctor: ArrayCtor }> = {
-  BOOL: { bytes: 1, ctor: Uint8Array },
-  UINT8: { bytes: 1, ctor: Uint8Array },
-  UINT16: { bytes: 2, ctor: Uint16Array },
-  UINT32: { bytes: 4, ctor: Uint32Array },
-  UINT64: { bytes: 8, ctor: BigUint64Array },
-  INT8: { bytes: 1, ctor: Int8Array },
-  INT16: { bytes: 2, ctor: Int16Array },
-  INT32: { bytes: 4, ctor: Int32Array },
-  INT64: { bytes: 8, ctor: BigInt64Array },
-  FP16: { bytes: 2, ctor: Uint16Array },
-  FP32: { bytes: 4, ctor: Float32Array },
-  FP64: { bytes: 8, ctor: Float64Array },
-  BF16: { bytes: 2, ctor: Uint16Array },
-};
 
 /** Encodes a domain tensor to its JSON form. Typed arrays are little-endian on every host Node supports. */
 export function tensorToJson(tensor: Tensor): TensorJson {
@@ -61,7 +47,7 @@ export function tensorFromJson(value: unknown, field: string): Tensor {
   const t = value as Record<string, unknown>;
   if (typeof t.name !== 'string') throw new InvalidArgumentError(`${field}.name: expected a string`);
   const datatype = t.datatype;
-  if (typeof datatype !== 'string' || !(datatype === 'BYTES' || datatype in FIXED)) {
+  if (typeof datatype !== 'string' || !isDatatype(datatype)) {
     throw new InvalidArgumentError(
       `${field}.datatype: expected a V2 datatype, got ${JSON.stringify(datatype)}`,
     );
@@ -84,19 +70,19 @@ export function tensorFromJson(value: unknown, field: string): Tensor {
     const data = (t.data as string[]).map((el) => new Uint8Array(Buffer.from(el, 'base64')));
     return { name, datatype, shape, data };
   }
-  const spec = FIXED[datatype as Exclude<Datatype, 'BYTES'>];
+  const spec = DATATYPE_INFO[datatype as FixedWidthDatatype];
   let data: ArrayLike<number | bigint>;
   if (typeof t.data === 'string') {
     const raw = Buffer.from(t.data, 'base64');
-    if (raw.byteLength !== count * spec.bytes) {
+    if (raw.byteLength !== count * spec.bytesPerElement) {
       throw new InvalidArgumentError(
-        `${field}.data: expected ${count * spec.bytes} bytes (${count} ${datatype} elements for shape [${shape}]), got ${raw.byteLength}`,
+        `${field}.data: expected ${count * spec.bytesPerElement} bytes (${count} ${datatype} elements for shape [${shape}]), got ${raw.byteLength}`,
       );
     }
     // Copy into a fresh, aligned buffer: Buffer.from may hand back a slice of a shared pool.
     const copy = new ArrayBuffer(raw.byteLength);
     new Uint8Array(copy).set(raw);
-    data = new spec.ctor(copy, 0, count);
+    data = new spec.arrayClass(copy, 0, count);
   } else if (Array.isArray(t.data)) {
     if (t.data.length !== count) {
       throw new InvalidArgumentError(
@@ -112,18 +98,18 @@ export function tensorFromJson(value: unknown, field: string): Tensor {
 
 function fromNumbers(
   values: readonly unknown[],
-  spec: { bytes: number; ctor: ArrayCtor },
+  spec: DatatypeInfo<FixedWidthDatatype>,
   datatype: string,
   field: string,
 ): ArrayLike<number | bigint> {
-  const out = new spec.ctor(new ArrayBuffer(values.length * spec.bytes), 0, values.length) as unknown as {
+  const out = new spec.arrayClass(values.length) as unknown as {
     [i: number]: number | bigint;
     length: number;
   };
-  const big = datatype === 'INT64' || datatype === 'UINT64';
+  const big = spec.element === 'bigint';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v === 'boolean' && datatype === 'BOOL') out[i] = v ? 1 : 0;
+    if (typeof v === 'boolean' && spec.element === 'bool') out[i] = v ? 1 : 0;
     else if (typeof v === 'number' && Number.isFinite(v)) out[i] = big ? BigInt(Math.trunc(v)) : v;
     else if (big && typeof v === 'string' && /^-?\d+$/.test(v)) out[i] = BigInt(v);
     else

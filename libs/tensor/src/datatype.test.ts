@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesPerElement, contentsFieldOf, isDatatype, isRawOnly } from './datatype.js';
+import { bytesPerElement, contentsFieldOf, DATATYPE_INFO, isDatatype, isRawOnly } from './datatype.js';
 import { elementCount, formatShape } from './shape.js';
 import { DATATYPES } from './types.js';
 
@@ -60,5 +60,24 @@ describe('shapes', () => {
     expect(formatShape([-1, 4])).toBe('[-1,4]');
     expect(formatShape([2n, 3n])).toBe('[2,3]');
     expect(formatShape([])).toBe('[]');
+  });
+
+  it('keeps one consistent table: storage width matches wire width, integer ranges fit their storage', () => {
+    for (const d of DATATYPES) {
+      const info = DATATYPE_INFO[d];
+      if (d === 'BYTES') {
+        expect(info.arrayClass).toBeUndefined();
+        continue;
+      }
+      expect(info.arrayClass!.BYTES_PER_ELEMENT, d).toBe(info.bytesPerElement);
+      if (info.element === 'int') {
+        const [min, max] = info.range!;
+        const stored = new info.arrayClass!(2) as unknown as number[];
+        stored[0] = min;
+        stored[1] = max;
+        expect([stored[0], stored[1]], d).toEqual([min, max]);
+      }
+      expect(info.element === 'bits', d).toBe(isRawOnly(d));
+    }
   });
 });

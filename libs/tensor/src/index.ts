@@ -12,9 +12,13 @@ export {
   CONTENTS_FIELDS,
   type ContentsField,
   contentsFieldOf,
+  DATATYPE_INFO,
+  type DatatypeInfo,
+  type ElementKind,
   type FixedWidthDatatype,
   isDatatype,
   isRawOnly,
+  type TypedArrayClass,
 } from './datatype.js';
 export {
   DEFAULT_MAX_ELEMENTS_PER_TENSOR,

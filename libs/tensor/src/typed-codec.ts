@@ -6,20 +6,18 @@
 import type { inference } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import { validateTensor } from './create-tensor.js';
-import { CONTENTS_FIELD_WIRE_NAMES, CONTENTS_FIELDS, contentsFieldOf } from './datatype.js';
+import {
+  CONTENTS_FIELD_WIRE_NAMES,
+  CONTENTS_FIELDS,
+  type ContentsField,
+  contentsFieldOf,
+  DATATYPE_INFO,
+  type TypedArrayClass,
+} from './datatype.js';
 import { checkConcreteShape, formatShape } from './shape.js';
 import { type TensorRole, tensorLabel } from './tensor-label.js';
-import type { Datatype, Tensor } from './types.js';
-
-/** The inclusive range of each integer datatype carried in a 32-bit contents field. */
-const NARROW_INT_RANGE = {
-  INT8: [-0x80, 0x7f],
-  INT16: [-0x8000, 0x7fff],
-  INT32: [-0x8000_0000, 0x7fff_ffff],
-  UINT8: [0, 0xff],
-  UINT16: [0, 0xffff],
-  UINT32: [0, 0xffff_ffff],
-} as const;
+import type { FixedWidthData } from './typed-arrays.js';
+import type { Datatype, Tensor, TensorData } from './types.js';
 
 /** An `InferTensorContents` with every field empty. */
 export function emptyContents(): inference.InferTensorContents {
@@ -79,74 +77,38 @@ export function tensorFromContents(
     );
   }
   const where = `${label}: ${CONTENTS_FIELD_WIRE_NAMES[field]}`;
-  switch (datatype) {
-    case 'BOOL':
-      return { name, datatype, shape, data: Uint8Array.from(contents.boolContents, (v) => (v ? 1 : 0)) };
-    case 'INT8':
-      return {
-        name,
-        datatype,
-        shape,
-        data: Int8Array.from(checkNarrow(contents.intContents, datatype, where)),
-      };
-    case 'INT16':
-      return {
-        name,
-        datatype,
-        shape,
-        data: Int16Array.from(checkNarrow(contents.intContents, datatype, where)),
-      };
-    case 'INT32':
-      return {
-        name,
-        datatype,
-        shape,
-        data: Int32Array.from(checkNarrow(contents.intContents, datatype, where)),
-      };
-    case 'UINT8':
-      return {
-        name,
-        datatype,
-        shape,
-        data: Uint8Array.from(checkNarrow(contents.uintContents, datatype, where)),
-      };
-    case 'UINT16':
-      return {
-        name,
-        datatype,
-        shape,
-        data: Uint16Array.from(checkNarrow(contents.uintContents, datatype, where)),
-      };
-    case 'UINT32':
-      return {
-        name,
-        datatype,
-        shape,
-        data: Uint32Array.from(checkNarrow(contents.uintContents, datatype, where)),
-      };
-    case 'INT64':
-      return {
-        name,
-        datatype,
-        shape,
-        data: BigInt64Array.from(checkWide(contents.int64Contents, 'INT64', where)),
-      };
-    case 'UINT64':
-      return {
-        name,
-        datatype,
-        shape,
-        data: BigUint64Array.from(checkWide(contents.uint64Contents, 'UINT64', where)),
-      };
-    case 'FP32':
-      return { name, datatype, shape, data: Float32Array.from(contents.fp32Contents) };
-    case 'FP64':
-      return { name, datatype, shape, data: Float64Array.from(contents.fp64Contents) };
-    case 'BYTES':
-      return { name, datatype, shape, data: contents.bytesContents.slice() };
+  const info = DATATYPE_INFO[datatype];
+  let data: TensorData;
+  switch (info.element) {
+    case 'bool':
+      data = Uint8Array.from(values as readonly boolean[], (v) => (v ? 1 : 0));
+      break;
+    case 'bytes':
+      data = (values as readonly Uint8Array[]).slice();
+      break;
+    case 'int':
+      data = fill(info.arrayClass!, checkNarrow(values as readonly number[], datatype, info.range!, where));
+      break;
+    case 'bigint':
+      data = fill(info.arrayClass!, checkWide(values as readonly bigint[], datatype, where));
+      break;
+    case 'float':
+      data = fill(info.arrayClass!, values as readonly number[]);
+      break;
     default:
       throw new InvalidArgumentError(`${label}: ${datatype} has no typed contents field`);
   }
+  return { name, datatype, shape, data } as Tensor;
+}
+
+/** A typed array of `arrayClass` holding `values` (already checked to fit it). */
+function fill(
+  arrayClass: TypedArrayClass<FixedWidthData>,
+  values: readonly (number | bigint)[],
+): FixedWidthData {
+  const out = new arrayClass(values.length) as { [i: number]: number | bigint };
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out as FixedWidthData;
 }
 
 /**
@@ -159,41 +121,21 @@ export function tensorFromContents(
 export function tensorToContents(tensor: Tensor, role: TensorRole = 'tensor'): inference.InferTensorContents {
   validateTensor(tensor, role);
   const contents = emptyContents();
-  switch (tensor.datatype) {
-    case 'BOOL':
-      contents.boolContents = Array.from(tensor.data, (v) => v !== 0);
-      break;
-    case 'INT8':
-    case 'INT16':
-    case 'INT32':
-      contents.intContents = Array.from(tensor.data);
-      break;
-    case 'UINT8':
-    case 'UINT16':
-    case 'UINT32':
-      contents.uintContents = Array.from(tensor.data);
-      break;
-    case 'INT64':
-      contents.int64Contents = Array.from(tensor.data);
-      break;
-    case 'UINT64':
-      contents.uint64Contents = Array.from(tensor.data);
-      break;
-    case 'FP32':
-      contents.fp32Contents = Array.from(tensor.data);
-      break;
-    case 'FP64':
-      contents.fp64Contents = Array.from(tensor.data);
-      break;
-    case 'BYTES':
-      contents.bytesContents = tensor.data.map(asBuffer);
-      break;
-    case 'FP16':
-    case 'BF16':
-      throw new InvalidArgumentError(
-        `${tensorLabel(role, tensor.name)}: ${tensor.datatype} has no typed contents field; encode it as raw contents`,
-      );
+  const field = contentsFieldOf(tensor.datatype);
+  if (field === undefined) {
+    throw new InvalidArgumentError(
+      `${tensorLabel(role, tensor.name)}: ${tensor.datatype} has no typed contents field; encode it as raw contents`,
+    );
   }
+  const values = tensor.data as ArrayLike<number | bigint> | Uint8Array[];
+  const element = DATATYPE_INFO[tensor.datatype].element;
+  const encoded =
+    element === 'bool'
+      ? Array.from(values as Uint8Array, (v) => v !== 0)
+      : element === 'bytes'
+        ? (values as Uint8Array[]).map(asBuffer)
+        : Array.from(values as ArrayLike<number | bigint>);
+  (contents as Record<ContentsField, unknown[]>)[field] = encoded;
   return contents;
 }
 
@@ -204,10 +146,10 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 
 function checkNarrow(
   values: readonly number[],
-  datatype: keyof typeof NARROW_INT_RANGE,
+  datatype: Datatype,
+  [min, max]: readonly [number, number],
   where: string,
 ): readonly number[] {
-  const [min, max] = NARROW_INT_RANGE[datatype];
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
     if (!Number.isInteger(value) || value < min || value > max) {
@@ -219,11 +161,7 @@ function checkNarrow(
   return values;
 }
 
-function checkWide(
-  values: readonly bigint[],
-  datatype: 'INT64' | 'UINT64',
-  where: string,
-): readonly bigint[] {
+function checkWide(values: readonly bigint[], datatype: Datatype, where: string): readonly bigint[] {
   const fits =
     datatype === 'INT64'
       ? (v: bigint) => BigInt.asIntN(64, v) === v

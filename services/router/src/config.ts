@@ -122,7 +122,9 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .int()
     .positive()
     .default(DEFAULT_EVENT_QUEUE_CAPACITY)
-    .describe('events held in memory per sink before they spill to disk'),
+    .describe(
+      'events held in memory per sink before they spill to disk; the spill has its own 10,000-event write buffer, so a small queue spills sooner and drops only at the spill byte limit',
+    ),
   eventBatchLingerMs: z.coerce
     .number()
     .int()

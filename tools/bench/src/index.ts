@@ -1,5 +1,4 @@
 /** Load generator and benchmark building blocks, reused by later benchmarks (router, proxies). */
-export { errorCodeOf } from './error-code.js';
 export {
   DEFAULT_MAX_DURATION_MS,
   DEFAULT_MAX_SAMPLES,

@@ -87,8 +87,8 @@ describe('runLoad bounds', () => {
       durationMs: 50,
     });
     expect(result.completed).toBe(0);
-    expect(result.errors.ERROR).toBeGreaterThan(0);
-    expect(result.errorMessages.ERROR).toBe('refused');
+    expect(result.errors.INTERNAL).toBeGreaterThan(0);
+    expect(result.errorMessages.INTERNAL).toBe('refused');
   });
 
   it('ends the run when the sample cap is reached', async () => {

@@ -1,4 +1,4 @@
-import { errorCodeOf } from './error-code.js';
+import { errorCode, errorMessage } from '@sightline/errors';
 import { type LatencySummary, summarizeLatencies } from './stats/latency-summary.js';
 import { SampleBuffer } from './stats/sample-buffer.js';
 
@@ -21,7 +21,7 @@ export interface LoadOptions {
   readonly warmupMs?: number;
   /** Cap on latency samples; reaching it ends the run early. */
   readonly maxSamples?: number;
-  /** Names the kind of a failure; defaults to the gRPC status name. */
+  /** Names the kind of a failure; defaults to `errorCode` from `@sightline/errors` (the gRPC status name; INTERNAL for anything unclassified). */
   readonly classifyError?: (error: unknown) => string;
 }
 
@@ -64,7 +64,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       throw new RangeError(`${name}: expected a non-negative number, got ${value}`);
     }
   }
-  const classify = options.classifyError ?? errorCodeOf;
+  const classify = options.classifyError ?? errorCode;
   const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
 
   if ((options.warmupMs ?? 0) > 0) {
@@ -82,8 +82,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     onError: (error) => {
       const kind = classify(error);
       errors[kind] = (errors[kind] ?? 0) + 1;
-      if (!(kind in errorMessages))
-        errorMessages[kind] = error instanceof Error ? error.message : String(error);
+      if (!(kind in errorMessages)) errorMessages[kind] = errorMessage(error);
     },
   });
   const completed = samples.length;

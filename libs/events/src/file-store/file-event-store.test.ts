@@ -6,6 +6,7 @@ import { silentEventLogger } from '../event-logger.js';
 import type { InferenceEvent } from '../inference-event.js';
 import { RecordingEventLogger, sampleEvent } from '../testing/sample-events.js';
 import { FileEventStore } from './file-event-store.js';
+import { buildIndex, isIndexCurrent, readIndex, writeIndex } from './segment-index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -91,10 +92,12 @@ describe('FileEventStore', () => {
     await truncate(path, size - 25);
     const logger = new RecordingEventLogger();
     const reopened = await FileEventStore.open({ directory: dir, logger });
-    expect(logger.lines.some((l) => l.message.includes('torn last record'))).toBe(true);
+    // Before it writes, the store only reads: the torn tail is skipped, not cut off.
     const read = await collect(reopened.readRange(0, Number.MAX_SAFE_INTEGER));
     expect(read.map((e) => e.eventId)).toEqual(events(0, 9).map((e) => e.eventId));
+    expect((await stat(path)).size).toBe(size - 25);
     await reopened.append(events(10, 12));
+    expect(logger.lines.some((l) => l.message.includes('torn last record'))).toBe(true);
     expect((await collect(reopened.readRange(0, Number.MAX_SAFE_INTEGER))).length).toBe(11);
     expect(await reopened.findByRequestId(sampleEvent(11).requestId)).toHaveLength(1);
     await reopened.close();
@@ -124,8 +127,10 @@ describe('FileEventStore', () => {
     );
     const logger = new RecordingEventLogger();
     const store = await FileEventStore.open({ directory: dir, logger });
+    expect(await collect(store.readRange(0, Number.MAX_SAFE_INTEGER))).toEqual([]);
     expect(logger.lines[0]?.message).toMatch(/schemaVersion 99 is not supported/);
-    expect(store.segments()).toEqual([]);
+    await store.append(events(0, 1)); // the writer refuses it too, and starts a segment of its own
+    expect(store.segments().map((s) => s.records)).toEqual([1]);
     await store.close();
   });
 
@@ -180,4 +185,73 @@ describe('FileEventStore', () => {
       files.filter((n) => n.endsWith('.seg')).length,
     );
   });
+
+  it('a reader writes nothing and sees every event committed before each read, live segment included', async () => {
+    const writer = await FileEventStore.open({
+      directory: dir,
+      logger: silentEventLogger,
+      segmentMaxBytes: 4096,
+    });
+    await writer.append(events(0, 30)); // several sealed segments and a live one
+    const before = await directorySnapshot();
+    const reader = await FileEventStore.open({ directory: dir, logger: silentEventLogger, readOnly: true });
+    expect((await collect(reader.readRange(0, Number.MAX_SAFE_INTEGER))).map((e) => e.eventId)).toEqual(
+      events(0, 30).map((e) => e.eventId),
+    );
+    expect(await reader.findByRequestId(sampleEvent(29).requestId)).toEqual([sampleEvent(29)]);
+    await reader.close();
+    expect(await directorySnapshot()).toEqual(before);
+
+    // The live segment grows after the reader's first look: the next read sees the growth.
+    const again = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
+    expect((await collect(again.readRange(0, Number.MAX_SAFE_INTEGER))).length).toBe(30);
+    await writer.append(events(30, 33));
+    expect((await collect(again.readRange(0, Number.MAX_SAFE_INTEGER))).length).toBe(33);
+    expect(await again.findByRequestId(sampleEvent(32).requestId)).toEqual([sampleEvent(32)]);
+    await again.close();
+    await writer.close();
+  });
+
+  it('refuses writes when opened read-only', async () => {
+    const reader = await FileEventStore.open({ directory: dir, logger: silentEventLogger, readOnly: true });
+    await expect(reader.append(events(0, 1))).rejects.toThrow(/read-only/);
+    await expect(reader.applyRetention()).rejects.toThrow(/read-only/);
+    expect(await readdir(dir)).toEqual([]);
+    await reader.close();
+  });
+
+  it('rebuilds an index that covers less than its segment (written while the segment grew), after a crash', async () => {
+    const crashed = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
+    await crashed.append(events(0, 10));
+    const [name] = await segmentFiles();
+    const path = join(dir, name!);
+    // What an older reader did: an index of the live segment as it was then.
+    const lagging = buildIndex([sampleEvent(0).requestId], 1, 0, 0, 10, (await stat(path)).size);
+    await writeIndex(path, lagging);
+    await crashed.append(events(10, 20)); // the writer keeps appending, then dies (no close)
+
+    const reader = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
+    expect((await collect(reader.readRange(0, Number.MAX_SAFE_INTEGER))).length).toBe(20);
+    expect(await reader.findByRequestId(sampleEvent(15).requestId)).toEqual([sampleEvent(15)]);
+
+    const restarted = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
+    await restarted.append(events(20, 21));
+    expect(restarted.segments()[0]).toMatchObject({ name, sealed: true, records: 20 });
+    expect((await collect(restarted.readRange(0, Number.MAX_SAFE_INTEGER))).length).toBe(21);
+    expect(await restarted.findByRequestId(sampleEvent(15).requestId)).toEqual([sampleEvent(15)]);
+    await restarted.close();
+    const rebuilt = await readIndex(path);
+    expect(rebuilt && isIndexCurrent(rebuilt, (await stat(path)).size)).toBe(true);
+    expect(await reader.findByRequestId(sampleEvent(15).requestId)).toEqual([sampleEvent(15)]);
+    await reader.close();
+  });
 });
+
+async function directorySnapshot(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    const info = await stat(join(dir, name));
+    out[name] = info.size + info.mtimeMs;
+  }
+  return out;
+}

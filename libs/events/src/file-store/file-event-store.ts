@@ -1,8 +1,8 @@
-import { type FileHandle, mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseEvent, serializeEvent } from '../event-codec.js';
 import type { InferenceEvent } from '../inference-event.js';
-import { BloomFilter } from './bloom-filter.js';
+import type { BloomFilter } from './bloom-filter.js';
 import {
   type FileEventStoreOptions,
   type ResolvedFileEventStoreOptions,
@@ -10,10 +10,24 @@ import {
 } from './file-store-options.js';
 import { type ReadSummary, readLines } from './line-reader.js';
 import { encodeHeader, encodeRecords, parseHeader, SCHEMA_VERSION } from './record-format.js';
-import { buildIndex, indexPathFor, readIndex, type SegmentIndex, writeIndex } from './segment-index.js';
+import {
+  buildIndex,
+  indexPathFor,
+  isIndexCurrent,
+  readIndex,
+  type SegmentIndex,
+  writeIndex,
+} from './segment-index.js';
+import {
+  bloomOf,
+  type CachedIndex,
+  indexedView,
+  listSegmentViews,
+  SEGMENT_NAME,
+  type SegmentView,
+} from './segment-listing.js';
 
 const SEGMENT_SUFFIX = '.seg';
-const SEGMENT_NAME = /^(\d{13})-(\d{6})\.seg$/;
 
 /** A sealed segment: immutable, described by its index. */
 interface SealedSegment {
@@ -34,15 +48,6 @@ interface ActiveSegment {
   minTimeUnixMs: number;
   maxTimeUnixMs: number;
   readonly requestIds: Set<string>;
-}
-
-/** A segment as a reader sees it: where it is, how far to read, and what it may hold. */
-interface SegmentView {
-  readonly path: string;
-  readonly endBytes: number;
-  readonly minTimeUnixMs: number;
-  readonly maxTimeUnixMs: number;
-  mayHoldRequest(requestId: string): boolean;
 }
 
 /** Public facts about a segment, for tools and tests. */
@@ -66,8 +71,15 @@ export interface RetentionResult {
  * CRC-checked JSON line per event (format in README). Appends are batched into one write;
  * the active segment is sealed by size or age, and sealed segments get a sidecar index
  * (time span + request-id Bloom filter) so time-range and request-id reads open only the
- * segments that can match. On open, an unsealed segment left by a crash is recovered: a
- * torn last record is cut off and the segment sealed.
+ * segments that can match.
+ *
+ * One process writes a directory; any number read it, in that process or others. Opening
+ * writes nothing: a store becomes the writer at its first `append` (or `applyRetention`),
+ * and only then recovers what a crash left (a segment without an index, or whose index
+ * covers less than the segment holds, is rescanned, a torn last record cut off, and the
+ * segment sealed) and starts its retention timer. A store that only reads never writes,
+ * and each read lists the directory afresh, so it sees every event committed before the
+ * read began, including those in the live segment the writer is still appending to.
  *
  * Duplicates (an event re-sent after a sink retry) are written as they come and removed
  * on read: every read yields each event id at most once.
@@ -77,6 +89,12 @@ export class FileEventStore {
   private readonly sealed: SealedSegment[] = [];
   private active: ActiveSegment | undefined;
   private nextSeq = 0;
+  /** Set at the first write: recovery of the directory, after which this store is its writer. */
+  private writer: Promise<void> | undefined;
+  /** Indexes a reader found current, by segment name (see {@link listSegmentViews}). */
+  private readonly readerIndexCache = new Map<string, CachedIndex>();
+  /** Segments refused for their header, so each is logged once. */
+  private readonly refusedSegments = new Set<string>();
   /** Appends, seals and retention passes run one at a time, in call order. */
   private tail: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -86,27 +104,27 @@ export class FileEventStore {
     this.options = options;
   }
 
-  /** Opens (or creates) a store, recovering any segment a crash left unsealed. */
+  /**
+   * Opens a store on a directory without writing anything: reads work at once (an absent
+   * directory reads as empty); the first `append` creates the directory, recovers it and
+   * makes this store its writer. With `readOnly`, writing is refused.
+   */
   static async open(options: FileEventStoreOptions): Promise<FileEventStore> {
-    const store = new FileEventStore(resolveFileEventStoreOptions(options));
-    await store.load();
-    const interval = store.options.retentionCheckIntervalMs;
-    if (interval > 0) {
-      store.timer = setInterval(() => {
-        store.applyRetention().catch((cause: unknown) => {
-          store.options.logger.error('event store: retention pass failed', { cause: String(cause) });
-        });
-      }, interval);
-      store.timer.unref();
-    }
-    return store;
+    return new FileEventStore(resolveFileEventStoreOptions(options));
   }
 
-  /** Appends events as one write; resolves when the bytes are in the file (and fsynced if configured). */
+  /**
+   * Appends events as one write; resolves when the bytes are in the file (and fsynced if
+   * configured): from then on every reader sees them. The first call recovers the directory.
+   */
   append(events: readonly InferenceEvent[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('event store: closed'));
+    const refused = this.refuseWrite('append');
+    if (refused) return refused;
     if (events.length === 0) return Promise.resolve();
-    return this.enqueue(() => this.appendNow(events));
+    return this.enqueue(async () => {
+      await this.becomeWriter();
+      await this.appendNow(events);
+    });
   }
 
   /**
@@ -115,7 +133,7 @@ export class FileEventStore {
    */
   async *readRange(fromUnixMs: number, toUnixMs: number): AsyncGenerator<InferenceEvent> {
     const seen = new Set<string>();
-    for (const segment of this.views()) {
+    for (const segment of await this.views()) {
       if (segment.maxTimeUnixMs < fromUnixMs || segment.minTimeUnixMs >= toUnixMs) continue;
       for await (const event of this.readSegment(segment)) {
         if (event.timeUnixMs < fromUnixMs || event.timeUnixMs >= toUnixMs || seen.has(event.eventId))
@@ -130,7 +148,7 @@ export class FileEventStore {
   async findByRequestId(requestId: string): Promise<InferenceEvent[]> {
     const found: InferenceEvent[] = [];
     const seen = new Set<string>();
-    for (const segment of this.views()) {
+    for (const segment of await this.views()) {
       if (!segment.mayHoldRequest(requestId)) continue;
       for await (const event of this.readSegment(segment)) {
         if (event.requestId !== requestId || seen.has(event.eventId)) continue;
@@ -141,7 +159,7 @@ export class FileEventStore {
     return found;
   }
 
-  /** The segments, oldest first. */
+  /** The segments this store writes, oldest first (empty until its first write: readers list nothing). */
   segments(): SegmentInfo[] {
     const out: SegmentInfo[] = this.sealed.map((s) => ({
       name: s.name,
@@ -167,10 +185,14 @@ export class FileEventStore {
 
   /**
    * Seals the active segment if it is too old, then deletes sealed segments past the
-   * age limit and, oldest first, past the byte limit. Runs on a timer; callable directly.
+   * age limit and, oldest first, past the byte limit. Runs on the writer's timer; callable
+   * directly (it makes this store the writer, as `append` does).
    */
   applyRetention(): Promise<RetentionResult> {
+    const refused = this.refuseWrite('applyRetention');
+    if (refused) return refused;
     return this.enqueue(async () => {
+      await this.becomeWriter();
       const now = this.options.now();
       if (this.active && now - this.active.createdUnixMs >= this.options.segmentMaxAgeMs) await this.seal();
       let total = this.sealed.reduce((sum, s) => sum + s.index.bytes, 0) + (this.active?.bytes ?? 0);
@@ -191,12 +213,43 @@ export class FileEventStore {
     });
   }
 
-  /** Waits for pending appends, seals the active segment and stops the retention timer. */
+  /** Waits for pending appends, seals the active segment and stops the retention timer; a reader just stops. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.enqueue(() => this.seal());
+  }
+
+  private refuseWrite(operation: string): Promise<never> | undefined {
+    if (this.closed) return Promise.reject(new Error('event store: closed'));
+    if (this.options.readOnly) {
+      return Promise.reject(new Error(`event store: ${operation} refused, the store was opened read-only`));
+    }
+    return undefined;
+  }
+
+  /** Runs recovery once, on the first write; a failed recovery is retried by the next write. */
+  private becomeWriter(): Promise<void> {
+    this.writer ??= this.load().then(
+      () => this.startRetentionTimer(),
+      (error: unknown) => {
+        this.writer = undefined;
+        throw error;
+      },
+    );
+    return this.writer;
+  }
+
+  private startRetentionTimer(): void {
+    const interval = this.options.retentionCheckIntervalMs;
+    if (interval <= 0 || this.closed) return;
+    this.timer = setInterval(() => {
+      this.applyRetention().catch((cause: unknown) => {
+        this.options.logger.error('event store: retention pass failed', { cause: String(cause) });
+      });
+    }, interval);
+    this.timer.unref();
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -270,14 +323,24 @@ export class FileEventStore {
     this.sealed.push({ name: a.name, path: a.path, index, bloom: bloomOf(index) });
   }
 
-  private views(): SegmentView[] {
-    const views: SegmentView[] = this.sealed.map((s) => ({
-      path: s.path,
-      endBytes: s.index.bytes,
-      minTimeUnixMs: s.index.minTimeUnixMs,
-      maxTimeUnixMs: s.index.maxTimeUnixMs,
-      mayHoldRequest: (id: string) => s.bloom.mightContain(id),
-    }));
+  /**
+   * The writer reads from what it knows (it is the only one changing the directory); any
+   * other store lists the directory afresh, writing nothing.
+   */
+  private async views(): Promise<SegmentView[]> {
+    const writer = this.writer;
+    if (writer) {
+      const recovered = await writer.then(
+        () => true,
+        () => false,
+      );
+      if (recovered) return this.writerViews();
+    }
+    return listSegmentViews(this.options.directory, this.readerIndexCache);
+  }
+
+  private writerViews(): SegmentView[] {
+    const views: SegmentView[] = this.sealed.map((s) => indexedView(s.path, s));
     const a = this.active;
     if (a) {
       // Snapshot the committed size so a concurrent append is never read half-written.
@@ -296,7 +359,16 @@ export class FileEventStore {
     try {
       for await (const line of readLines(segment.path, undefined, 0, segment.endBytes)) {
         if (line.kind === 'record') yield parseEvent(line.json);
-        else if (line.kind === 'corrupt') {
+        else if (line.kind === 'header') {
+          const header = parseHeader(line.text);
+          if (typeof header === 'string') {
+            if (!this.refusedSegments.has(segment.path)) {
+              this.refusedSegments.add(segment.path);
+              this.options.logger.error(`event store: segment ${segment.path} is skipped: ${header}`);
+            }
+            return;
+          }
+        } else if (line.kind === 'corrupt') {
           this.options.logger.warn('event store: skipped a record that fails its CRC', {
             segment: segment.path,
             offset: line.offset,
@@ -317,13 +389,18 @@ export class FileEventStore {
       const seq = Number(SEGMENT_NAME.exec(name)![2]);
       if (seq >= this.nextSeq) this.nextSeq = seq + 1;
       const path = join(dir, name);
-      const index = (await readIndex(path)) ?? (await this.recover(path));
+      const found = await readIndex(path);
+      // An index that covers less (or more) than the segment holds was written while the
+      // segment still grew (e.g. by an older reader's snapshot): rebuild it from the records.
+      const current = found && isIndexCurrent(found, (await stat(path)).size) ? found : undefined;
+      const index = current ?? (await this.recover(path));
       if (index) this.sealed.push({ name, path, index, bloom: bloomOf(index) });
     }
   }
 
   /**
-   * Rebuilds the index of a segment that has none (the active one at a crash): scans it,
+   * Rebuilds the index of a segment that has none, or one that is not current (the active
+   * one at a crash): scans it,
    * cuts off a torn last record, and seals it. Returns undefined for an unreadable file.
    */
   private async recover(path: string): Promise<SegmentIndex | undefined> {
@@ -366,8 +443,4 @@ export class FileEventStore {
     await writeIndex(path, index);
     return index;
   }
-}
-
-function bloomOf(index: SegmentIndex): BloomFilter {
-  return BloomFilter.fromBase64(index.requestIdBloom, index.bloomHashes);
 }

@@ -27,6 +27,12 @@ export interface FileEventStoreOptions {
   readonly retentionCheckIntervalMs?: number;
   /** fsync after every append: survives power loss, costs throughput. Default false (survives process crashes). */
   readonly fsync?: boolean;
+  /**
+   * Refuse `append` and `applyRetention`: for detectors, the metrics service and tools
+   * that read a directory another process writes. Default false (a store that never
+   * appends writes nothing either; this makes the intent explicit and enforced).
+   */
+  readonly readOnly?: boolean;
   /** The clock, in ms since the epoch (tests pass a fake one). Default `Date.now`. */
   readonly now?: () => number;
   /** Where corrupt records and recovered torn tails are reported. */
@@ -46,6 +52,7 @@ export function resolveFileEventStoreOptions(options: FileEventStoreOptions): Re
     retentionMaxBytes: options.retentionMaxBytes ?? DEFAULT_RETENTION_MAX_BYTES,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS,
     fsync: options.fsync ?? false,
+    readOnly: options.readOnly ?? false,
     now: options.now ?? Date.now,
     logger: options.logger,
   });

@@ -67,6 +67,16 @@ export async function writeIndex(segmentPath: string, index: SegmentIndex): Prom
   await rename(`${path}.tmp`, path);
 }
 
+/**
+ * Whether an index describes the whole of its segment as it is now. An index covers the
+ * first `index.bytes` bytes; a segment that is longer (appended to after the index was
+ * written, e.g. by a writer that outlived a reader's snapshot) or shorter (truncated)
+ * holds records the index knows nothing about, so the index must not be trusted.
+ */
+export function isIndexCurrent(index: SegmentIndex, segmentBytes: number): boolean {
+  return index.bytes === segmentBytes;
+}
+
 /** Reads a sidecar; undefined when it is missing, unreadable or of a newer version (then the segment is rescanned). */
 export async function readIndex(segmentPath: string): Promise<SegmentIndex | undefined> {
   try {

@@ -386,4 +386,28 @@ describe('EventPipeline', () => {
     expect(() => p.emit(sampleEvent(99))).not.toThrow();
     expect(p.stats().down!.counters.dropped).toBe(1);
   });
+
+  it('a tiny queue spills a burst instead of dropping it, and delivers all once the sink recovers', async () => {
+    const down = new ControlledSink('down');
+    down.down = true;
+    // The defect's setting: queueCapacity 2 used to make the spill buffer 2 as well.
+    pipeline = await EventPipeline.start({
+      sinks: [down],
+      spillDirectory: dir,
+      logger: new RecordingEventLogger(),
+      queueCapacity: 2,
+      batchSize: 50,
+      ...fast,
+    });
+    // A burst: 2,000 events in one turn, far beyond the queue and faster than any file write.
+    for (let i = 0; i < 2000; i++) pipeline.emit(sampleEvent(i));
+    await expect
+      .poll(() => pipeline!.stats().down!.counters.spilled, { timeout: 5000 })
+      .toBeGreaterThan(1900);
+    expect(pipeline.stats().down!.counters.dropped).toBe(0);
+    down.down = false;
+    expect(await pipeline.flush()).toBe(true);
+    expect(down.received).toEqual(ids(0, 2000));
+    expect(pipeline.stats().down!.counters).toMatchObject({ emitted: 2000, delivered: 2000, dropped: 0 });
+  });
 });

@@ -5,13 +5,20 @@ import type { PipelineMetricsRecorder } from './pipeline-metrics.js';
 
 /** Default in-memory queue per sink: 10,000 events. */
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
+/**
+ * Default events waiting in memory for the spill writer, per sink: 10,000. Its own
+ * setting, not derived from `queueCapacity`: a small memory queue means "spill early",
+ * and must not also mean "drop early" (with the buffer tied to a queue of 2, a few hundred
+ * events/s outran the spill writer's file writes and most events were dropped).
+ */
+export const DEFAULT_SPILL_BUFFER_CAPACITY = 10_000;
 /** Default most events handed to a sink in one `write`: 500. */
 export const DEFAULT_BATCH_SIZE = 500;
 /** Default spill byte limit per sink: 1 GiB. */
 export const DEFAULT_SPILL_MAX_BYTES = 1024 * 1024 * 1024;
-/** Default first retry delay after a sink failure: 100 ms. */
+/** Default ceiling of the first retry delay after a sink failure: 100 ms. */
 export const DEFAULT_RETRY_INITIAL_MS = 100;
-/** Default cap of the retry delay: 30 s. */
+/** Default cap of the retry delay's ceiling: 30 s. */
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 /**
  * Default longest wait of a partial batch for more events before it is written: 10 ms.
@@ -43,14 +50,18 @@ export interface EventPipelineOptions {
   readonly batchLingerMs?: number;
   /**
    * Events waiting in memory to be written to the spill, per sink, before new ones are
-   * dropped (only reached if the disk is slower than the emit rate). Default: queueCapacity.
+   * dropped (only reached if the disk stays slower than the emit rate for this many events).
+   * Independent of `queueCapacity`. Default 10,000.
    */
   readonly spillBufferCapacity?: number;
   /** Bytes of spill files per sink; past it events are dropped, counted and logged. Default 1 GiB. */
   readonly spillMaxBytes?: number;
-  /** First retry delay after a failed write, in ms; doubles per failure. Default 100 ms. */
+  /**
+   * Ceiling of the first retry delay after a failed write, in ms; doubles per failure. Each
+   * delay is drawn uniformly below its ceiling (full jitter, `@sightline/errors`). Default 100 ms.
+   */
   readonly retryInitialMs?: number;
-  /** Largest retry delay, in ms. Default 30 s. */
+  /** Largest retry delay ceiling, in ms. Default 30 s. */
   readonly retryMaxMs?: number;
   /** How long `close` lets lanes deliver before persisting what is left to the spill. Default 5 s. */
   readonly closeTimeoutMs?: number;
@@ -65,15 +76,14 @@ const NO_METRICS: PipelineMetricsRecorder = { increment() {} };
 
 /** Fills in the defaults once and checks the limits. */
 export function resolveEventPipelineOptions(options: EventPipelineOptions): ResolvedEventPipelineOptions {
-  const queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
   const resolved: ResolvedEventPipelineOptions = {
     sinks: options.sinks,
     spillDirectory: options.spillDirectory,
     logger: guardLogger(options.logger),
-    queueCapacity,
+    queueCapacity: options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     batchLingerMs: options.batchLingerMs ?? DEFAULT_BATCH_LINGER_MS,
-    spillBufferCapacity: options.spillBufferCapacity ?? queueCapacity,
+    spillBufferCapacity: options.spillBufferCapacity ?? DEFAULT_SPILL_BUFFER_CAPACITY,
     spillMaxBytes: options.spillMaxBytes ?? DEFAULT_SPILL_MAX_BYTES,
     retryInitialMs: options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS,
     retryMaxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,

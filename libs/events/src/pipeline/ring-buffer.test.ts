@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from './backoff.js';
 import { RingBuffer } from './ring-buffer.js';
 
 describe('RingBuffer', () => {
@@ -12,15 +11,5 @@ describe('RingBuffer', () => {
     expect(ring.full).toBe(true);
     expect(ring.take(10)).toEqual([3, 5, 6]);
     expect(ring.length).toBe(0);
-  });
-});
-
-describe('backoffDelayMs', () => {
-  it('doubles per attempt up to the cap, with jitter in the upper half', () => {
-    expect(backoffDelayMs(0, 100, 1000, () => 0)).toBe(50);
-    expect(backoffDelayMs(0, 100, 1000, () => 1)).toBe(100);
-    expect(backoffDelayMs(3, 100, 1000, () => 1)).toBe(800);
-    expect(backoffDelayMs(20, 100, 1000, () => 1)).toBe(1000);
-    expect(backoffDelayMs(1000, 100, 1000, () => 0.5)).toBe(750);
   });
 });

@@ -1,8 +1,8 @@
+import { fullJitterBackoffMs } from '@sightline/errors';
 import { PendingEvent, type QueuedEvent } from '../deferred-event.js';
 import type { EventLogger } from '../event-logger.js';
 import { type EventSink, SinkWriteError } from '../event-sink.js';
 import type { InferenceEvent } from '../inference-event.js';
-import { backoffDelayMs } from './backoff.js';
 import { PIPELINE_COUNTER_NAMES, type PipelineCounterName, type SinkLaneStats } from './pipeline-metrics.js';
 import type { ResolvedEventPipelineOptions } from './pipeline-options.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -406,7 +406,10 @@ export class SinkLane {
 
   private sleep(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    const delay = backoffDelayMs(this.attempt++, this.options.retryInitialMs, this.options.retryMaxMs);
+    const delay = fullJitterBackoffMs(this.attempt++, {
+      initialMs: this.options.retryInitialMs,
+      maxMs: this.options.retryMaxMs,
+    });
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);

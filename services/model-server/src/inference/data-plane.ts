@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Tracer, trace } from '@opentelemetry/api';
-import { isSightlineError } from '@sightline/errors';
+import { errorCode } from '@sightline/errors';
 import type { Tensor } from '@sightline/tensor';
 import type { LoadedModelVersion, ModelMetadata, ModelVersionStatus } from '../model/loaded-model.js';
 import type { ModelManager } from '../model/model-manager.js';
@@ -52,10 +52,6 @@ function outputsInOrder(names: readonly string[], outputs: ReadonlyMap<string, T
     if (tensor !== undefined) ordered.push(tensor);
   }
   return ordered;
-}
-
-function errorCode(error: unknown): string {
-  return isSightlineError(error) ? error.code : 'INTERNAL';
 }
 
 /** See the file comment. */

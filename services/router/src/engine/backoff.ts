@@ -1,20 +1,18 @@
 /**
- * Retry backoff: exponential with +/-20% jitter (the contract's RetryPolicy), and a sleep
- * that ends early when the call is cancelled.
+ * Retry backoff: the shared full-jitter exponential backoff of `@sightline/errors` under
+ * the contract's RetryPolicy, and a sleep that ends early when the call is cancelled.
  */
-import type { Cancellation } from '@sightline/errors';
+import { type Cancellation, fullJitterBackoffMs } from '@sightline/errors';
 import type { RetrySpec } from '../graph/graph-spec.js';
 
-/** Jitter as a fraction of the delay. */
-export const BACKOFF_JITTER = 0.2;
-
-/** The delay before retry number `retry` (1 = the first retry), in ms. */
+/** The delay before retry number `attempt` (1 = the first retry), in ms. */
 export function backoffMs(retry: RetrySpec, attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(
-    retry.maxBackoffMs,
-    retry.initialBackoffMs * retry.backoffMultiplier ** (attempt - 1),
-  );
-  return Math.max(0, base * (1 + BACKOFF_JITTER * (2 * random() - 1)));
+  const policy = {
+    initialMs: retry.initialBackoffMs,
+    maxMs: retry.maxBackoffMs,
+    multiplier: retry.backoffMultiplier,
+  };
+  return fullJitterBackoffMs(attempt - 1, policy, random);
 }
 
 /** Sleeps `ms`, or until the call is cancelled (then rejects with the reason). */

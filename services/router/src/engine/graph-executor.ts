@@ -20,7 +20,8 @@ import {
   type Cancellation,
   CancelledError,
   DeadlineExceededError,
-  type ErrorCode,
+  errorCode,
+  errorMessage,
   FailedPreconditionError,
   isSightlineError,
   NEVER_CANCELLED,
@@ -168,16 +169,8 @@ interface Scope {
   readonly trail: RunTrail;
 }
 
-/** The error code of anything thrown. */
-export function errorCode(error: unknown): ErrorCode {
-  if (isSightlineError(error)) return error.code;
-  if (error instanceof Error && error.name === 'AbortError') return 'CANCELLED';
-  return 'INTERNAL';
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The error code of anything thrown; re-exported for the data plane, which reads codes the same way. */
+export { errorCode } from '@sightline/errors';
 
 function newTrail(): RunTrail {
   return { path: [], skipped: [], nodeMs: {}, modelMs: 0, responseParameters: {} };
