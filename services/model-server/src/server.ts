@@ -121,7 +121,7 @@ export function registerInferenceService(
       return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
     }),
     modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest) => {
-      const metadata = dataPlane.modelMetadata(req.name, req.version);
+      const metadata = await dataPlane.modelMetadata(req.name, req.version);
       const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) => ({
         name: t.name,
         datatype: t.datatype,
@@ -159,7 +159,7 @@ export function registerInferenceService(
       },
     ),
     modelStatistics: unary(kit, m('ModelStatistics'), async (req: inference.ModelStatisticsRequest) => ({
-      modelStats: dataPlane.statistics(req.name, req.version).map(encodeStatistics),
+      modelStats: (await dataPlane.statistics(req.name, req.version)).map(encodeStatistics),
     })),
     repositoryIndex: unary(kit, m('RepositoryIndex'), async (req: inference.RepositoryIndexRequest) => ({
       models: (await dataPlane.repositoryIndex(req.ready)).map((row) => ({ ...row })),

@@ -43,6 +43,8 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
       convnet: { example: 'convnet' },
       add: { fixture: 'add.onnx', config: 'platform: onnx\nmax_batch_size: 8\n' },
       mixed: { fixture: 'mixed.onnx' },
+      // Never called: statistics of a READY model without traffic.
+      idle: { fixture: 'add.onnx' },
     });
     h = await startInProcessServer(repo.root);
     reference = await referenceProbabilities();
@@ -211,6 +213,26 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     expect(byId.get('s-typed')?.inferResponse?.outputs[0]?.contents?.fp32Contents).toEqual([...reference]);
   });
 
+  it('answers ModelStatistics of a READY model with no traffic with one entry of zero counts, as Triton does', async () => {
+    const response = await h.client.modelStatistics('idle');
+    expect(response.modelStats).toHaveLength(1);
+    expect(response.modelStats[0]).toMatchObject({
+      name: 'idle',
+      version: '1',
+      lastInference: 0n,
+      inferenceCount: 0n,
+      executionCount: 0n,
+      batchStats: [],
+    });
+    expect(response.modelStats[0]?.inferenceStats?.success).toEqual({ count: 0n, ns: 0n });
+    expect((await h.client.modelStatistics('idle', '1')).modelStats).toHaveLength(1);
+    // With no name, every READY version is listed, with or without traffic.
+    const all = await h.client.modelStatistics();
+    expect(all.modelStats.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['convnet', 'idle', 'iris-tfjs']),
+    );
+  });
+
   it('counts requests, rows and executions in ModelStatistics', async () => {
     const before = (await h.client.modelStatistics('add', '1')).modelStats[0];
     const x = encodeInferInputs(
@@ -283,11 +305,12 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     expect(index.models.map((m) => `${m.name}@${m.version}:${m.state}`)).toEqual([
       'add@1:READY',
       'convnet@1:READY',
+      'idle@1:READY',
       'iris@1:READY',
       'iris-tfjs@1:READY',
       'mixed@1:READY',
     ]);
-    expect((await h.client.repositoryIndex(true)).models).toHaveLength(5);
+    expect((await h.client.repositoryIndex(true)).models).toHaveLength(6);
   });
 
   it('exports sightline_inference_* series per model and version, and sightline_model_info with the backend', async () => {

@@ -6,9 +6,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Tracer, trace } from '@opentelemetry/api';
-import { isSightlineError } from '@sightline/errors';
+import { isSightlineError, NotFoundError } from '@sightline/errors';
 import type { Tensor } from '@sightline/tensor';
-import type { LoadedModelVersion, ModelMetadata, ModelVersionStatus } from '../model/loaded-model.js';
+import type {
+  LoadedModelVersion,
+  ModelMetadata,
+  ModelVersionStatus,
+  ServedModelConfig,
+} from '../model/loaded-model.js';
 import type { ModelManager } from '../model/model-manager.js';
 import type { ModelMetrics } from '../observability/model-metrics.js';
 import type { ModelStatistics, VersionStatistics } from '../observability/model-statistics.js';
@@ -78,17 +83,41 @@ export class InferenceDataPlane {
     return this.deps.identity;
   }
 
-  modelMetadata(name: string, version: string): ModelMetadata {
+  async modelMetadata(name: string, version: string): Promise<ModelMetadata> {
+    await this.#serving(name, version);
     return this.deps.models.metadata(name, version || undefined);
+  }
+
+  /** A model version's configuration (Triton's ModelConfig); errors as {@link modelMetadata}. */
+  async modelConfig(name: string, version: string): Promise<ServedModelConfig> {
+    await this.#serving(name, version);
+    return this.deps.models.config(name, version || undefined);
+  }
+
+  /**
+   * The version that serves `name`: NotFoundError for a model neither loaded nor in the
+   * repository, UnavailableError for one in the repository but not serving (loading,
+   * unloaded, FAILED, never loaded). Only a miss costs more than a map lookup.
+   */
+  async #serving(name: string, version: string): Promise<LoadedModelVersion> {
+    try {
+      return this.deps.models.resolve(name, version || undefined);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      return this.deps.models.resolveServing(name, version || undefined);
+    }
   }
 
   /** Runs one inference. Throws the error family's errors; see the contract for which. */
   async infer(request: InferRequest, call: InferCall = {}): Promise<InferResponse> {
     const startNs = process.hrtime.bigint();
-    const model: LoadedModelVersion = this.deps.models.resolve(
-      request.modelName,
-      request.modelVersion || undefined,
-    );
+    let model: LoadedModelVersion;
+    try {
+      model = this.deps.models.resolve(request.modelName, request.modelVersion || undefined);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      model = await this.deps.models.resolveServing(request.modelName, request.modelVersion || undefined);
+    }
     const metrics = this.deps.metrics.forVersion(model.name, model.version);
     try {
       const work = validateRequest(request, model);
@@ -154,11 +183,16 @@ export class InferenceDataPlane {
       .end(performanceToHrTime(t.computeEndedAtMs));
   }
 
-  statistics(name: string, version: string): VersionStatistics[] {
-    const rows = this.deps.statistics.list(name || undefined, version || undefined);
-    // An unknown model or version is NOT_FOUND, as Triton answers; a known one with no
-    // traffic yet has empty statistics.
-    if (name && rows.length === 0) this.deps.models.resolve(name, version || undefined);
+  /**
+   * Statistics of every READY version (zero counts without traffic, as Triton answers) and
+   * of every version that had traffic, filtered by `name` and `version` when given.
+   */
+  async statistics(name: string, version: string): Promise<VersionStatistics[]> {
+    const serving = this.deps.models.readyVersions(name || undefined);
+    const rows = this.deps.statistics.list(name || undefined, version || undefined, serving);
+    // An unknown model or version is NOT_FOUND, as Triton answers; one not serving is
+    // UNAVAILABLE with its state.
+    if (name && rows.length === 0) await this.#serving(name, version);
     return rows;
   }
 

@@ -181,7 +181,9 @@ function crossFieldProblems(file: ConfigFile, source: ConfigSource): string[] {
   }
   const platform = file.platform ?? source.inferredPlatform;
   if (platform === undefined) {
-    problems.push('platform: is required (no model.onnx or model.json found to infer it from)');
+    problems.push(
+      'platform: is required (no version directory holds a model.onnx or model.json to infer it from)',
+    );
   }
   if (platform === 'tfjs') {
     if (file.inputs === undefined) problems.push('inputs: is required for platform tfjs');
