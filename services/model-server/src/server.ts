@@ -18,6 +18,7 @@ import {
 } from '@sightline/tensor';
 import type { InferenceDataPlane } from './inference/data-plane.js';
 import type { InferRequest, InferResponse } from './inference/infer-types.js';
+import type { ServedModelConfig } from './model/loaded-model.js';
 import type { VersionStatistics } from './observability/model-statistics.js';
 
 const SERVICE = 'inference.GRPCInferenceService';
@@ -85,6 +86,59 @@ function encodeStatistics(s: VersionStatistics): inference.ModelStatistics {
         computeOutput: toDuration(b.computeOutput),
       })),
   };
+}
+
+/** V2 datatype -> Triton's config DataType (BYTES is TYPE_STRING there). */
+function configDataType(datatype: string): inference.DataType {
+  const name = datatype === 'BYTES' ? 'TYPE_STRING' : `TYPE_${datatype}`;
+  return inference.dataTypeFromJSON(name);
+}
+
+function encodeModelConfig(c: ServedModelConfig): inference.ModelConfig {
+  const policy = c.versionPolicy;
+  const batching = c.dynamicBatching;
+  return inference.ModelConfig.fromPartial({
+    name: c.name,
+    platform: c.platform,
+    backend: c.backend,
+    versionPolicy:
+      policy.kind === 'latest'
+        ? { latest: { numVersions: policy.numVersions } }
+        : policy.kind === 'all'
+          ? { all: {} }
+          : { specific: { versions: policy.versions.map(BigInt) } },
+    maxBatchSize: c.maxBatchSize,
+    input: c.inputs.map((t) => ({
+      name: t.name,
+      dataType: configDataType(t.datatype),
+      dims: t.shape.map(BigInt),
+    })),
+    output: c.outputs.map((t) => ({
+      name: t.name,
+      dataType: configDataType(t.datatype),
+      dims: t.shape.map(BigInt),
+      labelFilename: t.labelFilename,
+    })),
+    dynamicBatching:
+      batching === undefined
+        ? undefined
+        : {
+            preferredBatchSize: [...batching.preferredBatchSizes],
+            maxQueueDelayMicroseconds: BigInt(batching.maxQueueDelayUs),
+            preserveOrdering: true,
+            defaultQueuePolicy: { maxQueueSize: batching.maxQueueSize },
+          },
+    instanceGroup: [
+      {
+        name: `${c.name}_0`,
+        kind:
+          c.instanceGroup.kind === 'gpu'
+            ? inference.ModelInstanceGroup_Kind.KIND_GPU
+            : inference.ModelInstanceGroup_Kind.KIND_CPU,
+        count: c.instanceGroup.count,
+      },
+    ],
+  });
 }
 
 function configOverride(parameters: {
@@ -158,6 +212,9 @@ export function registerInferenceService(
         }),
       },
     ),
+    modelConfig: unary(kit, m('ModelConfig'), async (req: inference.ModelConfigRequest) => ({
+      config: encodeModelConfig(await dataPlane.modelConfig(req.name, req.version)),
+    })),
     modelStatistics: unary(kit, m('ModelStatistics'), async (req: inference.ModelStatisticsRequest) => ({
       modelStats: (await dataPlane.statistics(req.name, req.version)).map(encodeStatistics),
     })),

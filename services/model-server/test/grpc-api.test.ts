@@ -4,6 +4,8 @@
  * contents, output selection, every datatype family, streams, statistics, the repository
  * index and /metrics.
  */
+import { status } from '@grpc/grpc-js';
+import { inference } from '@sightline/contracts';
 import { decodeInferOutputs, encodeInferInputs, type Tensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
@@ -16,6 +18,7 @@ import {
   tfjsReferenceProbabilities,
 } from './helpers/iris.js';
 import { createTempRepository, type TempRepository } from './helpers/temp-repository.js';
+import { expectStatus } from './helpers/v2-client.js';
 
 const irisInput = (rows: readonly (readonly number[])[] = IRIS_ROWS): Tensor => ({
   name: 'input',
@@ -62,7 +65,7 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     expect(metadata.name).toBe('sightline-model-server');
     expect(metadata.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(metadata.extensions).toEqual(
-      expect.arrayContaining(['model_repository', 'statistics', 'binary_tensor_data']),
+      expect.arrayContaining(['model_repository', 'model_configuration', 'statistics', 'binary_tensor_data']),
     );
   });
 
@@ -211,6 +214,46 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
       expect(output(decodeInferOutputs(r.inferResponse!), 'probabilities').data).toEqual(reference);
     }
     expect(byId.get('s-typed')?.inferResponse?.outputs[0]?.contents?.fp32Contents).toEqual([...reference]);
+  });
+
+  it("answers ModelConfig with Triton's model configuration, as tritonclient's get_model_config reads it", async () => {
+    const { config } = await h.client.modelConfig('convnet');
+    expect(config).toEqual(
+      inference.ModelConfig.fromPartial({
+        name: 'convnet',
+        platform: 'onnxruntime_onnx',
+        backend: 'onnxruntime',
+        versionPolicy: { latest: { numVersions: 1 } },
+        maxBatchSize: 64,
+        // Triton's dims leave out the batch dimension.
+        input: [{ name: 'image', dataType: inference.DataType.TYPE_FP32, dims: [3n, 64n, 64n] }],
+        output: [{ name: 'logits', dataType: inference.DataType.TYPE_FP32, dims: [10n] }],
+        dynamicBatching: {
+          preferredBatchSize: [16, 32, 64],
+          maxQueueDelayMicroseconds: 2000n,
+          preserveOrdering: true,
+          defaultQueuePolicy: { maxQueueSize: 4096 },
+        },
+        instanceGroup: [{ name: 'convnet_0', kind: inference.ModelInstanceGroup_Kind.KIND_CPU, count: 1 }],
+      }),
+    );
+    // A model without batching keeps its full shape and has no dynamic_batching.
+    const mixed = (await h.client.modelConfig('mixed', '1')).config!;
+    expect(mixed.maxBatchSize).toBe(0);
+    expect(mixed.dynamicBatching).toBeUndefined();
+    const tfjs = (await h.client.modelConfig('iris-tfjs')).config!;
+    expect(tfjs).toMatchObject({ platform: 'tensorflow_js', backend: 'tfjs' });
+    expect(tfjs.output[0]?.dataType).toBe(inference.DataType.TYPE_FP32);
+    await expectStatus(
+      h.client.modelConfig('no-such-model'),
+      status.NOT_FOUND,
+      /model "no-such-model" not found/,
+    );
+    await expectStatus(
+      h.client.modelConfig('iris', '9'),
+      status.NOT_FOUND,
+      /model "iris" has no version "9"/,
+    );
   });
 
   it('answers ModelStatistics of a READY model with no traffic with one entry of zero counts, as Triton does', async () => {
