@@ -33,6 +33,7 @@ const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.
 export const EXTENSIONS = [
   'model_repository',
   'model_configuration',
+  'classification',
   'statistics',
   'binary_tensor_data',
 ] as const;

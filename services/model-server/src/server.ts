@@ -5,7 +5,6 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
-import { InvalidArgumentError } from '@sightline/errors';
 import { bidiStream, type CallKit, unary } from '@sightline/service-kit';
 import {
   type ContentsMode,
@@ -20,6 +19,7 @@ import type { InferenceDataPlane } from './inference/data-plane.js';
 import type { InferRequest, InferResponse } from './inference/infer-types.js';
 import type { ServedModelConfig } from './model/loaded-model.js';
 import type { VersionStatistics } from './observability/model-statistics.js';
+import type { LoadParameterValue } from './repository/load-parameters.js';
 
 const SERVICE = 'inference.GRPCInferenceService';
 
@@ -141,17 +141,15 @@ function encodeModelConfig(c: ServedModelConfig): inference.ModelConfig {
   });
 }
 
-function configOverride(parameters: {
+function loadParameters(parameters: {
   [key: string]: inference.ModelRepositoryParameter;
-}): string | undefined {
-  const config = parameters.config;
-  if (config === undefined) return undefined;
-  if (config.stringParam === undefined) {
-    throw new InvalidArgumentError(
-      'parameters["config"]: must be a string_param holding the model config as JSON',
-    );
-  }
-  return config.stringParam;
+}): Record<string, LoadParameterValue | undefined> {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([key, p]) => [
+      key,
+      p.stringParam ?? p.boolParam ?? p.int64Param ?? p.bytesParam,
+    ]),
+  );
 }
 
 /** Adds the inference service to `server`. */
@@ -225,7 +223,7 @@ export function registerInferenceService(
       kit,
       m('RepositoryModelLoad'),
       async (req: inference.RepositoryModelLoadRequest) => {
-        await dataPlane.loadModel(req.modelName, configOverride(req.parameters));
+        await dataPlane.loadModel(req.modelName, loadParameters(req.parameters));
         return {};
       },
     ),

@@ -4,6 +4,8 @@
  * contents, output selection, every datatype family, streams, statistics, the repository
  * index and /metrics.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 import { decodeInferOutputs, encodeInferInputs, type Tensor } from '@sightline/tensor';
@@ -48,7 +50,19 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
       mixed: { fixture: 'mixed.onnx' },
       // Never called: statistics of a READY model without traffic.
       idle: { fixture: 'add.onnx' },
+      // iris with Triton's label_filename on its output, for classification.
+      'iris-labelled': {
+        example: 'iris',
+        config: [
+          'platform: onnx',
+          'max_batch_size: 8',
+          'inputs: [{ name: input, datatype: FP32, shape: [-1, 4] }]',
+          'outputs: [{ name: probabilities, datatype: FP32, shape: [-1, 3], label_filename: species.txt }]',
+          'execution_mode: inline',
+        ].join('\n'),
+      },
     });
+    await writeFile(path.join(repo.root, 'iris-labelled', 'species.txt'), 'setosa\nversicolor\nvirginica\n');
     h = await startInProcessServer(repo.root);
     reference = await referenceProbabilities();
   });
@@ -256,6 +270,65 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     );
   });
 
+  it('answers an output\'s classification parameter with Triton\'s top-k "value:index:label" BYTES per row', async () => {
+    const rows = IRIS_ROWS.slice(0, 3);
+    const response = await h.client.modelInfer({
+      modelName: 'iris-labelled',
+      ...encodeInferInputs([irisInput(rows)], 'raw'),
+      outputs: [{ name: 'probabilities', parameters: { classification: { int64Param: 2n } } }],
+    });
+    const [top] = decodeInferOutputs(response);
+    expect(top).toMatchObject({ name: 'probabilities', datatype: 'BYTES', shape: [3, 2] });
+    const strings = (top!.data as Uint8Array[]).map((b) => Buffer.from(b).toString());
+    const labels = ['setosa', 'versicolor', 'virginica'];
+    const expected = Array.from({ length: rows.length }, (_, row) => {
+      const p = [...reference.subarray(row * 3, row * 3 + 3)];
+      const order = [0, 1, 2].sort((a, b) => p[b]! - p[a]!);
+      return order.slice(0, 2).map((i) => `${p[i]!.toFixed(6)}:${i}:${labels[i]}`);
+    }).flat();
+    expect(strings).toEqual(expected);
+    expect(strings[0]).toMatch(/:0:setosa$/);
+    expect((await h.client.modelConfig('iris-labelled')).config?.output[0]?.labelFilename).toBe(
+      'species.txt',
+    );
+
+    // Without a labels file: "value:index".
+    const plain = await h.client.modelInfer({
+      modelName: 'iris',
+      ...encodeInferInputs([irisInput(rows.slice(0, 1))], 'raw'),
+      outputs: [{ name: 'probabilities', parameters: { classification: { int64Param: 1n } } }],
+    });
+    expect(
+      (decodeInferOutputs(plain)[0]!.data as Uint8Array[]).map((b) => Buffer.from(b).toString()),
+    ).toEqual([`${reference[0]!.toFixed(6)}:0`]);
+    await expectStatus(
+      h.client.modelInfer({
+        modelName: 'iris',
+        ...encodeInferInputs([irisInput(rows)], 'raw'),
+        outputs: [{ name: 'probabilities', parameters: { classification: { stringParam: 'two' } } }],
+      }),
+      status.INVALID_ARGUMENT,
+      /output "probabilities": parameter "classification" must be an integer/,
+    );
+  });
+
+  it('refuses an unknown RepositoryModelLoad parameter naming it, and keeps serving', async () => {
+    const message = inference.RepositoryModelLoadRequest.fromPartial({
+      modelName: 'iris',
+      parameters: { confg: { stringParam: '{}' } },
+    });
+    await expectStatus(
+      new Promise((resolve, reject) =>
+        h.client.stub.repositoryModelLoad(message, (error, response) =>
+          error ? reject(error) : resolve(response),
+        ),
+      ),
+      status.INVALID_ARGUMENT,
+      /^parameters\["confg"\]: unknown parameter; RepositoryModelLoad takes only "config"$/,
+    );
+    expect((await h.client.modelReady('iris')).ready).toBe(true);
+  });
+
   it('answers ModelStatistics of a READY model with no traffic with one entry of zero counts, as Triton does', async () => {
     const response = await h.client.modelStatistics('idle');
     expect(response.modelStats).toHaveLength(1);
@@ -350,10 +423,11 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
       'convnet@1:READY',
       'idle@1:READY',
       'iris@1:READY',
+      'iris-labelled@1:READY',
       'iris-tfjs@1:READY',
       'mixed@1:READY',
     ]);
-    expect((await h.client.repositoryIndex(true)).models).toHaveLength(6);
+    expect((await h.client.repositoryIndex(true)).models).toHaveLength(7);
   });
 
   it('exports sightline_inference_* series per model and version, and sightline_model_info with the backend', async () => {

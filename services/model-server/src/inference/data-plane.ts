@@ -17,6 +17,8 @@ import type {
 import type { ModelManager } from '../model/model-manager.js';
 import type { ModelMetrics } from '../observability/model-metrics.js';
 import type { ModelStatistics, VersionStatistics } from '../observability/model-statistics.js';
+import { type LoadParameterValue, parseLoadParameters } from '../repository/load-parameters.js';
+import { classify } from './classification.js';
 import type { InferCall, InferRequest, InferResponse } from './infer-types.js';
 import { validateRequest } from './input-validation.js';
 
@@ -57,6 +59,20 @@ function outputsInOrder(names: readonly string[], outputs: ReadonlyMap<string, T
     if (tensor !== undefined) ordered.push(tensor);
   }
   return ordered;
+}
+
+/** The outputs asked as classifications replaced by them (Triton's classification extension). */
+function classified(
+  outputs: Tensor[],
+  classifications: ReadonlyMap<string, number>,
+  model: LoadedModelVersion,
+): Tensor[] {
+  if (classifications.size === 0) return outputs;
+  return outputs.map((tensor) => {
+    const count = classifications.get(tensor.name);
+    if (count === undefined) return tensor;
+    return classify(tensor, count, model.config.maxBatchSize > 0, model.labels.get(tensor.name));
+  });
 }
 
 function errorCode(error: unknown): string {
@@ -150,7 +166,7 @@ export class InferenceDataPlane {
         modelVersion: model.version,
         id: request.id,
         parameters: {},
-        outputs: outputsInOrder(work.outputNames, result.outputs),
+        outputs: classified(outputsInOrder(work.outputNames, result.outputs), work.classifications, model),
       };
     } catch (error) {
       const totalNs = process.hrtime.bigint() - startNs;
@@ -200,7 +216,12 @@ export class InferenceDataPlane {
     return this.deps.models.index(readyOnly);
   }
 
-  loadModel(name: string, overrideConfigJson?: string): Promise<void> {
+  /** RepositoryModelLoad: `parameters` as the request gave them (see load-parameters.ts). */
+  async loadModel(
+    name: string,
+    parameters: Readonly<Record<string, LoadParameterValue | undefined>> = {},
+  ): Promise<void> {
+    const { overrideConfigJson } = parseLoadParameters(parameters);
     return this.deps.models.load(name, overrideConfigJson);
   }
 

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '@sightline/errors';
 import { checkAgainstSpec, formatShape, type Tensor, type TensorSpec } from '@sightline/tensor';
 import type { LoadedModelVersion } from '../model/loaded-model.js';
+import { CLASSIFICATION_PARAMETER, classificationCount } from './classification.js';
 import type { InferRequest } from './infer-types.js';
 
 /** The validated work: inputs by name, the outputs to compute, and the batch size. */
@@ -14,7 +15,11 @@ export interface ValidatedRequest {
   readonly inputs: ReadonlyMap<string, Tensor>;
   readonly outputNames: readonly string[];
   readonly batchSize: number;
+  /** Outputs asked as Triton classifications, with their class counts (none: empty). */
+  readonly classifications: ReadonlyMap<string, number>;
 }
+
+const NO_CLASSIFICATIONS: ReadonlyMap<string, number> = new Map();
 
 function names(specs: readonly TensorSpec[]): string {
   return specs.map((s) => s.name).join(', ');
@@ -80,6 +85,7 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
   }
 
   let outputNames: string[];
+  let classifications = NO_CLASSIFICATIONS;
   if (request.outputs.length === 0) {
     outputNames = model.outputs.map((spec) => spec.name);
   } else {
@@ -94,7 +100,12 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
         throw new InvalidArgumentError(`output "${output.name}": requested more than once`);
       }
       outputNames.push(output.name);
+      const count = classificationCount(output.name, output.parameters[CLASSIFICATION_PARAMETER]);
+      if (count !== undefined) {
+        if (classifications === NO_CLASSIFICATIONS) classifications = new Map();
+        (classifications as Map<string, number>).set(output.name, count);
+      }
     }
   }
-  return { inputs, outputNames, batchSize };
+  return { inputs, outputNames, batchSize, classifications };
 }

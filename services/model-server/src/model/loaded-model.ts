@@ -22,6 +22,8 @@ export interface LoadedModelVersion {
   readonly outputs: readonly TensorSpec[];
   /** The runtime backend in use, e.g. `onnxruntime-cpu`, `tfjs-wasm`. */
   readonly backend: string;
+  /** Class labels of outputs with a labels file, by output name (for classification). */
+  readonly labels: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One row of the repository index: a model version (or a model with no version) and its state. */

@@ -24,6 +24,7 @@ export type ModelSource = Pick<
   | 'versionsToServe'
   | 'versionDir'
   | 'modelPath'
+  | 'readLabels'
 >;
 
 /** Server-wide settings that override every model's config. */
@@ -416,6 +417,20 @@ export class ModelManager {
       throw failed.reason;
     }
     const first = runtimes[0]!;
+    const labels = new Map<string, readonly string[]>();
+    try {
+      for (const [output, file] of Object.entries(config.labelFiles ?? {})) {
+        if (!first.outputs.some((spec) => spec.name === output)) {
+          throw new InvalidArgumentError(
+            `model "${config.name}": outputs: label_filename given for "${output}", which the model does not produce`,
+          );
+        }
+        labels.set(output, Object.freeze(await this.#repository.readLabels(config.name, file)));
+      }
+    } catch (error) {
+      await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
+      throw error;
+    }
     const scheduler = this.#schedulerFactory({
       name: config.name,
       version: String(version),
@@ -431,6 +446,7 @@ export class ModelManager {
       inputs: first.inputs,
       outputs: first.outputs,
       backend: first.backend,
+      labels,
     });
   }
 

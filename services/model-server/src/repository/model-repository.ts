@@ -11,6 +11,9 @@ import { versionsToServe } from './version-policy.js';
 /** The model file each platform loads from a version directory. */
 export const MODEL_FILE_NAMES = Object.freeze({ onnx: 'model.onnx', tfjs: 'model.json' } as const);
 
+/** The largest labels file read (Triton's label_filename), in bytes: a million short labels. */
+export const MAX_LABELS_FILE_BYTES = 16 * 1024 * 1024;
+
 /** Version directories are positive integers without leading zeros (`1`, `2`, `10`). */
 const VERSION_DIR_PATTERN = /^[1-9][0-9]*$/;
 
@@ -188,6 +191,28 @@ export class ModelRepository {
       throw new NotFoundError(`model "${name}" version ${version}: ${file} is not a file`);
     }
     return resolved;
+  }
+
+  /**
+   * The labels of a classification output: one per line of `file` in the model directory
+   * (line i labels class index i; a trailing newline adds no label).
+   *
+   * @throws NotFoundError when the file is missing; InvalidArgumentError when it leaves the
+   *   model directory or is over {@link MAX_LABELS_FILE_BYTES}.
+   */
+  async readLabels(name: string, file: string): Promise<string[]> {
+    const dir = await this.modelDir(name);
+    const what = `model "${name}" label_filename`;
+    const resolved = await resolveInside(dir, [file], what);
+    const size = (await stat(resolved)).size;
+    if (size > MAX_LABELS_FILE_BYTES) {
+      throw new InvalidArgumentError(
+        `${what}: ${file} is ${size} bytes, over the limit of ${MAX_LABELS_FILE_BYTES}`,
+      );
+    }
+    const lines = (await readFile(resolved, 'utf8')).split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    return lines;
   }
 
   async #inferPlatform(name: string, dir: string): Promise<ModelConfig['platform'] | undefined> {
