@@ -39,7 +39,8 @@ function decodeRequest(
     modelVersion: message.modelVersion,
     id: message.id,
     parameters: parametersToRecord(message.parameters),
-    inputs: decodeInferInputs(message, limits),
+    inputHeaders: message.inputs,
+    decodeInputs: () => decodeInferInputs(message, limits),
     outputs: message.outputs.map((o) => ({ name: o.name, parameters: parametersToRecord(o.parameters) })),
   };
 }

@@ -274,12 +274,17 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     const rows = [IRIS_ROWS[0]!, [Number.NaN, 3.0, 1.4, 0.2], IRIS_ROWS[4]!];
     const answers: Float32Array[] = [];
     for (const modelName of ['iris', 'iris-tfjs']) {
-      const response = await h.client.modelInfer({ modelName, ...encodeInferInputs([irisInput(rows)], 'raw') });
+      const response = await h.client.modelInfer({
+        modelName,
+        ...encodeInferInputs([irisInput(rows)], 'raw'),
+      });
       answers.push(decodeInferOutputs(response)[0]!.data as Float32Array);
     }
     for (const probabilities of answers) {
       expect([...probabilities.subarray(3, 6)].every(Number.isNaN)).toBe(true);
-      expect([...probabilities.subarray(0, 3), ...probabilities.subarray(6, 9)].every(Number.isFinite)).toBe(true);
+      expect([...probabilities.subarray(0, 3), ...probabilities.subarray(6, 9)].every(Number.isFinite)).toBe(
+        true,
+      );
     }
     expect(argmaxRows(answers[0]!.subarray(6, 9), 3)).toEqual(argmaxRows(answers[1]!.subarray(6, 9), 3));
   });

@@ -5,7 +5,7 @@
  * names the tensor.
  */
 import { InvalidArgumentError } from '@sightline/errors';
-import { checkAgainstSpec, formatShape, type Tensor, type TensorSpec } from '@sightline/tensor';
+import { checkAgainstSpec, formatShape, isDatatype, type Tensor, type TensorSpec } from '@sightline/tensor';
 import type { LoadedModelVersion } from '../model/loaded-model.js';
 import { CLASSIFICATION_PARAMETER, classificationCount } from './classification.js';
 import type { InferRequest } from './infer-types.js';
@@ -38,8 +38,19 @@ function specNamed(specs: readonly TensorSpec[], name: string): TensorSpec | und
 
 /** Validates `request` for `model`; see the file comment. */
 export function validateRequest(request: InferRequest, model: LoadedModelVersion): ValidatedRequest {
+  // Datatypes first, from the headers: raw bytes read in the wrong datatype (FP32 bytes sent
+  // as BOOL) would otherwise fail on an element value and hide the real mistake.
+  for (const header of request.inputHeaders) {
+    const spec = specNamed(model.inputs, header.name);
+    // An unknown datatype is left to decoding, which names the known ones.
+    if (spec !== undefined && header.datatype !== spec.datatype && isDatatype(header.datatype)) {
+      throw new InvalidArgumentError(
+        `input "${header.name}": expected datatype ${spec.datatype}, got ${header.datatype}`,
+      );
+    }
+  }
   const inputs = new Map<string, Tensor>();
-  for (const tensor of request.inputs) {
+  for (const tensor of request.decodeInputs()) {
     const spec = specNamed(model.inputs, tensor.name);
     if (!spec) {
       throw new InvalidArgumentError(
