@@ -193,6 +193,18 @@ describe('ModelManager', () => {
     expect(await manager.index()).toContainEqual({ name: 'adder', version: '2', state: 'READY', reason: '' });
   });
 
+  it('lists a directory whose name breaks the model name rule FAILED with the rule, not LOADING forever', async () => {
+    await writeFiles(root, { 'has space/1/model.onnx': await fixtureBytes('add.onnx') });
+    const result = await manager.loadAll();
+    expect(result.failed.map((f) => f.name)).toContain('has space');
+    expect(await manager.index()).toContainEqual({
+      name: 'has space',
+      version: '',
+      state: 'FAILED',
+      reason: expect.stringMatching(/^model directory "has space": a model name must be 1 to 128 characters/),
+    });
+  });
+
   it('refuses to start on any failure when strict', async () => {
     manager = build({ strictStartup: true });
     await expect(manager.loadAll()).rejects.toThrow(/^2 model\(s\) failed to load: broken: .*; typo: /);

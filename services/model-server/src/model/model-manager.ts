@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '@sightline/errors';
-import { assertModelName, quoteName } from '../repository/model-name.js';
+import { assertModelName, MODEL_NAME_RULE, modelNameProblem, quoteName } from '../repository/model-name.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { RuntimeLoader } from '../runtime/runtime-loader.js';
 import {
@@ -115,6 +115,15 @@ export class ModelManager {
       }
     }
     for (const name of names) {
+      // A directory whose name breaks the rule can never load: FAILED with the rule, shown
+      // in the index (directory names are short: the filesystem bounds them).
+      const problem = modelNameProblem(name);
+      if (problem !== undefined) {
+        const reason = `model directory ${quoteName(name)}: a model name must be ${MODEL_NAME_RULE}; ${problem}`;
+        this.#models.set(name, { versions: new Map(), status: { state: 'FAILED', reason } });
+        failed.push({ name, reason });
+        continue;
+      }
       try {
         await this.load(name);
         loaded.push(name);
