@@ -6,7 +6,7 @@
  * (`Detector`, `CreateDetectorRequest`, ...), so a flat re-export would collide. Shapes
  * every contract shares (`Tensor`, `TimeRange`, ...) live once in `commonV1`.
  */
-export * as inference from './gen/inference/grpc_service.js';
+
 export * as commonV1 from './gen/sightline/common/v1/common.js';
 export * as driftV1 from './gen/sightline/drift/v1/drift.js';
 export * as eventsV1 from './gen/sightline/events/v1/events.js';
@@ -14,3 +14,4 @@ export * as explainerV1 from './gen/sightline/explainer/v1/explainer.js';
 export * as metricsV1 from './gen/sightline/metrics/v1/metrics.js';
 export * as outlierV1 from './gen/sightline/outlier/v1/outlier.js';
 export * as routerV1 from './gen/sightline/router/v1/router.js';
+export * as inference from './inference.js';

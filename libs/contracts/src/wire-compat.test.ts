@@ -12,11 +12,19 @@ function fieldTags(bytes: Uint8Array): { field: number; wireType: number }[] {
   const tags: { field: number; wireType: number }[] = [];
   let i = 0;
   while (i < bytes.length) {
-    const key = bytes[i]!;
+    // The key is a varint: fields above 15 (ModelConfig.backend = 17) take two bytes.
+    let key = 0;
+    let keyShift = 0;
+    let k: number;
+    do {
+      k = bytes[i]!;
+      key |= (k & 0x7f) << keyShift;
+      keyShift += 7;
+      i += 1;
+    } while (k & 0x80);
     const field = key >> 3;
     const wireType = key & 7;
     tags.push({ field, wireType });
-    i += 1;
     if (wireType === 2) {
       let length = 0;
       let shift = 0;
@@ -79,6 +87,7 @@ describe('Open Inference Protocol wire compatibility', () => {
       responseStream: true,
     });
     for (const name of [
+      'ModelConfig',
       'ModelStatistics',
       'RepositoryIndex',
       'RepositoryModelLoad',
@@ -87,6 +96,48 @@ describe('Open Inference Protocol wire compatibility', () => {
       const key = (name[0]!.toLowerCase() + name.slice(1)) as keyof typeof service;
       expect(service[key].path).toBe(`/inference.GRPCInferenceService/${name}`);
     }
+  });
+
+  it("numbers the ModelConfig messages as Triton's model_config.proto and grpc_service.proto do", () => {
+    const fields = (bytes: Uint8Array) => fieldTags(bytes).map((t) => t.field);
+    const config = inference.ModelConfig.fromPartial({
+      name: 'm',
+      platform: 'onnxruntime_onnx',
+      backend: 'onnxruntime',
+      versionPolicy: { latest: { numVersions: 1 } },
+      maxBatchSize: 8,
+      input: [{ name: 'i', dataType: inference.DataType.TYPE_FP32, dims: [4n] }],
+      output: [{ name: 'o', dataType: inference.DataType.TYPE_STRING, dims: [3n], labelFilename: 'l' }],
+      dynamicBatching: {
+        preferredBatchSize: [4],
+        maxQueueDelayMicroseconds: 100n,
+        preserveOrdering: true,
+        defaultQueuePolicy: { maxQueueSize: 8 },
+      },
+      instanceGroup: [{ name: 'm_0', kind: inference.ModelInstanceGroup_Kind.KIND_CPU, count: 1, gpus: [0] }],
+    });
+    expect(fields(inference.ModelConfig.encode(config).finish()).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 11, 17,
+    ]);
+    expect(fields(inference.ModelInput.encode(config.input[0]!).finish())).toEqual([1, 2, 4]);
+    expect(fields(inference.ModelOutput.encode(config.output[0]!).finish())).toEqual([1, 2, 3, 4]);
+    expect(fields(inference.ModelDynamicBatching.encode(config.dynamicBatching!).finish())).toEqual([
+      1, 2, 3, 6,
+    ]);
+    expect(fields(inference.ModelQueuePolicy.encode({ maxQueueSize: 8 }).finish())).toEqual([4]);
+    expect(fields(inference.ModelInstanceGroup.encode(config.instanceGroup[0]!).finish()).sort()).toEqual([
+      1, 2, 3, 4,
+    ]);
+    const all = inference.ModelVersionPolicy.fromPartial({ all: {} });
+    const specific = inference.ModelVersionPolicy.fromPartial({ specific: { versions: [1n] } });
+    expect(fields(inference.ModelVersionPolicy.encode(config.versionPolicy!).finish())).toEqual([1]);
+    expect(fields(inference.ModelVersionPolicy.encode(all).finish())).toEqual([2]);
+    expect(fields(inference.ModelVersionPolicy.encode(specific).finish())).toEqual([3]);
+    expect(inference.DataType.TYPE_STRING).toBe(13);
+    expect(inference.DataType.TYPE_BF16).toBe(14);
+    expect(inference.ModelInstanceGroup_Kind.KIND_CPU).toBe(2);
+    expect(fields(inference.ModelConfigRequest.encode({ name: 'm', version: '1' }).finish())).toEqual([1, 2]);
+    expect(fields(inference.ModelConfigResponse.encode({ config }).finish())).toEqual([1]);
   });
 
   it('encodes the shared sightline.common.v1 Tensor exactly as the OIP input tensor', () => {

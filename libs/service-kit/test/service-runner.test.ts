@@ -227,6 +227,8 @@ describe('runService', () => {
     stream.end();
     reflection.close();
     expect(names).toContain('inference.GRPCInferenceService');
+    // grpcurl calls the health service by reflection too.
+    expect(names).toContain('grpc.health.v1.Health');
   });
 
   it('continues the caller trace: the server span is a child of the incoming traceparent', async () => {

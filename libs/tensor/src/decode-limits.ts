@@ -16,6 +16,17 @@ export const DEFAULT_MAX_RANK = 32;
  */
 export const DEFAULT_MAX_ELEMENTS_PER_TENSOR = 2 ** 31 - 1;
 
+/**
+ * How messages name each limit: by the flag that sets it (the router and the model-server
+ * both take `--max-tensors-per-request` and `--max-elements-per-tensor`), so a caller or
+ * operator who hits one knows what to change. The rank limit has no flag.
+ */
+export const DECODE_LIMIT_NAMES: Readonly<Record<keyof TensorDecodeLimits, string>> = Object.freeze({
+  maxTensors: '--max-tensors-per-request',
+  maxRank: 'the rank limit, not configurable',
+  maxElementsPerTensor: '--max-elements-per-tensor',
+});
+
 /** Resolved decode limits. */
 export interface TensorDecodeLimits {
   /** Most tensors (inputs or outputs) in one message. */

@@ -21,6 +21,7 @@ export {
   type TypedArrayClass,
 } from './datatype.js';
 export {
+  DECODE_LIMIT_NAMES,
   DEFAULT_MAX_ELEMENTS_PER_TENSOR,
   DEFAULT_MAX_RANK,
   DEFAULT_MAX_TENSORS,

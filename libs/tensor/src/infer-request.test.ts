@@ -118,7 +118,12 @@ describe('decodeInferInputs wire rules', () => {
   const badShapes: [string, bigint[], string][] = [
     ['a negative dim', [2n, -3n], 'dimension 1 of shape [2,-3] is -3'],
     ['a -1 dim', [-1n, 4n], "dimension 0 of shape [-1,4] is -1; a tensor's shape must be concrete"],
-    ['a dim past 2^53', [2n ** 60n], 'dimension 0 of shape'],
+    // Printed exactly, not as the rounded float 4611686018427388000.
+    [
+      'a dim past 2^53',
+      [2n, 2n ** 62n],
+      'dimension 1 of shape [2,4611686018427387904] is 4611686018427387904;',
+    ],
     [
       'an element count past Number.MAX_SAFE_INTEGER',
       [2n ** 26n, 2n ** 26n, 4n],
@@ -179,16 +184,16 @@ describe('decodeInferInputs wire rules', () => {
   it('enforces maxTensors, maxRank and maxElementsPerTensor as RESOURCE_EXHAUSTED', () => {
     const two = request([input({ name: 'a' }), input({ name: 'b' })], [fp32(1), fp32(2)]);
     expect(thrownMessage(() => decodeInferInputs(two, { maxTensors: 1 }), ResourceExhaustedError)).toContain(
-      '2 inputs exceed the limit of 1 per message (maxTensors)',
+      '2 inputs exceed the limit of 1 per message (--max-tensors-per-request)',
     );
     const deep = request([input({ name: 'a', shape: [1n, 1n, 1n] })], [fp32(1)]);
     expect(thrownMessage(() => decodeInferInputs(deep, { maxRank: 2 }), ResourceExhaustedError)).toContain(
-      'input "a": shape [1,1,1] has 3 dimensions, over the limit of 2 (maxRank)',
+      'input "a": shape [1,1,1] has 3 dimensions, over the limit of 2 (the rank limit, not configurable)',
     );
     const big = request([input({ name: 'a', shape: [2n] })], [fp32(1, 2)]);
     expect(
       thrownMessage(() => decodeInferInputs(big, { maxElementsPerTensor: 1 }), ResourceExhaustedError),
-    ).toContain('input "a": shape [2] has 2 elements, over the limit of 1 (maxElementsPerTensor)');
+    ).toContain('input "a": shape [2] has 2 elements, over the limit of 1 (--max-elements-per-tensor)');
   });
 
   it('rejects encoding two inputs with the same name', () => {

@@ -11,6 +11,8 @@ export function elementCount(shape: readonly number[]): number {
   return count;
 }
 
+const MAX_SAFE_DIM = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A shape as messages show it: `[2,3]`, `[-1,4]`, `[]`. */
 export function formatShape(shape: readonly (number | bigint)[]): string {
   return `[${shape.join(',')}]`;
@@ -50,7 +52,16 @@ export function checkConcreteShape(shape: readonly number[], label: string): num
  * non-integer and oversized dims. Plain numbers are accepted too, for hand-built messages.
  */
 export function shapeFromWire(dims: readonly (bigint | number)[], label: string): number[] {
-  // Number() of a bigint past 2^53 is not a safe integer, so the check below rejects it.
+  // A bigint past 2^53 is refused here, while it can still be printed exactly: Number()
+  // would round 2^62 to 4611686018427388000.
+  for (let i = 0; i < dims.length; i++) {
+    const dim = dims[i]!;
+    if (typeof dim === 'bigint' && (dim > MAX_SAFE_DIM || dim < -1n)) {
+      throw new InvalidArgumentError(
+        `${label}: dimension ${i} of shape ${formatShape(dims)} is ${dim}; dims must be non-negative integers no larger than Number.MAX_SAFE_INTEGER`,
+      );
+    }
+  }
   const shape = dims.map(Number);
   checkConcreteShape(shape, label);
   return shape;

@@ -6,7 +6,7 @@
 import type { inference } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { isDatatype, isRawOnly } from './datatype.js';
-import { resolveDecodeLimits, type TensorDecodeLimits } from './decode-limits.js';
+import { DECODE_LIMIT_NAMES, resolveDecodeLimits, type TensorDecodeLimits } from './decode-limits.js';
 import { tensorFromRaw, tensorToRaw } from './raw-codec.js';
 import { elementCount, formatShape, shapeFromWire } from './shape.js';
 import { type TensorRole, tensorLabel } from './tensor-label.js';
@@ -126,7 +126,7 @@ export interface CheckedHeader {
 export function checkTensorCount(count: number, role: TensorRole, limits: TensorDecodeLimits): void {
   if (count > limits.maxTensors) {
     throw new ResourceExhaustedError(
-      `${count} ${role}s exceed the limit of ${limits.maxTensors} per message (maxTensors)`,
+      `${count} ${role}s exceed the limit of ${limits.maxTensors} per message (${DECODE_LIMIT_NAMES.maxTensors})`,
     );
   }
 }
@@ -154,14 +154,14 @@ export function checkTensorHeader(
   }
   if (header.shape.length > limits.maxRank) {
     throw new ResourceExhaustedError(
-      `${label}: shape ${formatShape(header.shape)} has ${header.shape.length} dimensions, over the limit of ${limits.maxRank} (maxRank)`,
+      `${label}: shape ${formatShape(header.shape)} has ${header.shape.length} dimensions, over the limit of ${limits.maxRank} (${DECODE_LIMIT_NAMES.maxRank})`,
     );
   }
   const shape = shapeFromWire(header.shape, label);
   const count = elementCount(shape);
   if (count > limits.maxElementsPerTensor) {
     throw new ResourceExhaustedError(
-      `${label}: shape ${formatShape(shape)} has ${count} elements, over the limit of ${limits.maxElementsPerTensor} (maxElementsPerTensor)`,
+      `${label}: shape ${formatShape(shape)} has ${count} elements, over the limit of ${limits.maxElementsPerTensor} (${DECODE_LIMIT_NAMES.maxElementsPerTensor})`,
     );
   }
   return { label, datatype, shape, count };

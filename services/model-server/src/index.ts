@@ -15,7 +15,13 @@ export {
   modelServerConfigSchema,
 } from './config.js';
 export { InferenceDataPlane } from './inference/data-plane.js';
-export type { InferCall, InferRequest, InferResponse, RequestedOutput } from './inference/infer-types.js';
+export type {
+  InferCall,
+  InferRequest,
+  InferResponse,
+  InputHeader,
+  RequestedOutput,
+} from './inference/infer-types.js';
 export { runModelServer } from './main.js';
 export type * from './model/types.js';
 export {

@@ -30,7 +30,13 @@ const SERVICE_NAME = 'model-server';
 const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** The extensions this server implements, as Triton names them in ServerMetadata. */
-export const EXTENSIONS = ['model_repository', 'statistics', 'binary_tensor_data'] as const;
+export const EXTENSIONS = [
+  'model_repository',
+  'model_configuration',
+  'classification',
+  'statistics',
+  'binary_tensor_data',
+] as const;
 
 /** Parts a caller may supply; everything else is built from the config. */
 export interface ModelServerParts {

@@ -5,7 +5,6 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
-import { InvalidArgumentError } from '@sightline/errors';
 import { bidiStream, type CallKit, unary } from '@sightline/service-kit';
 import {
   type ContentsMode,
@@ -18,7 +17,9 @@ import {
 } from '@sightline/tensor';
 import type { InferenceDataPlane } from './inference/data-plane.js';
 import type { InferRequest, InferResponse } from './inference/infer-types.js';
+import type { ServedModelConfig } from './model/loaded-model.js';
 import type { VersionStatistics } from './observability/model-statistics.js';
+import type { LoadParameterValue } from './repository/load-parameters.js';
 
 const SERVICE = 'inference.GRPCInferenceService';
 
@@ -38,7 +39,8 @@ function decodeRequest(
     modelVersion: message.modelVersion,
     id: message.id,
     parameters: parametersToRecord(message.parameters),
-    inputs: decodeInferInputs(message, limits),
+    inputHeaders: message.inputs,
+    decodeInputs: () => decodeInferInputs(message, limits),
     outputs: message.outputs.map((o) => ({ name: o.name, parameters: parametersToRecord(o.parameters) })),
   };
 }
@@ -87,17 +89,68 @@ function encodeStatistics(s: VersionStatistics): inference.ModelStatistics {
   };
 }
 
-function configOverride(parameters: {
+/** V2 datatype -> Triton's config DataType (BYTES is TYPE_STRING there). */
+function configDataType(datatype: string): inference.DataType {
+  const name = datatype === 'BYTES' ? 'TYPE_STRING' : `TYPE_${datatype}`;
+  return inference.dataTypeFromJSON(name);
+}
+
+function encodeModelConfig(c: ServedModelConfig): inference.ModelConfig {
+  const policy = c.versionPolicy;
+  const batching = c.dynamicBatching;
+  return inference.ModelConfig.fromPartial({
+    name: c.name,
+    platform: c.platform,
+    backend: c.backend,
+    versionPolicy:
+      policy.kind === 'latest'
+        ? { latest: { numVersions: policy.numVersions } }
+        : policy.kind === 'all'
+          ? { all: {} }
+          : { specific: { versions: policy.versions.map(BigInt) } },
+    maxBatchSize: c.maxBatchSize,
+    input: c.inputs.map((t) => ({
+      name: t.name,
+      dataType: configDataType(t.datatype),
+      dims: t.shape.map(BigInt),
+    })),
+    output: c.outputs.map((t) => ({
+      name: t.name,
+      dataType: configDataType(t.datatype),
+      dims: t.shape.map(BigInt),
+      labelFilename: t.labelFilename,
+    })),
+    dynamicBatching:
+      batching === undefined
+        ? undefined
+        : {
+            preferredBatchSize: [...batching.preferredBatchSizes],
+            maxQueueDelayMicroseconds: BigInt(batching.maxQueueDelayUs),
+            preserveOrdering: true,
+            defaultQueuePolicy: { maxQueueSize: batching.maxQueueSize },
+          },
+    instanceGroup: [
+      {
+        name: `${c.name}_0`,
+        kind:
+          c.instanceGroup.kind === 'gpu'
+            ? inference.ModelInstanceGroup_Kind.KIND_GPU
+            : inference.ModelInstanceGroup_Kind.KIND_CPU,
+        count: c.instanceGroup.count,
+      },
+    ],
+  });
+}
+
+function loadParameters(parameters: {
   [key: string]: inference.ModelRepositoryParameter;
-}): string | undefined {
-  const config = parameters.config;
-  if (config === undefined) return undefined;
-  if (config.stringParam === undefined) {
-    throw new InvalidArgumentError(
-      'parameters["config"]: must be a string_param holding the model config as JSON',
-    );
-  }
-  return config.stringParam;
+}): Record<string, LoadParameterValue | undefined> {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([key, p]) => [
+      key,
+      p.stringParam ?? p.boolParam ?? p.int64Param ?? p.bytesParam,
+    ]),
+  );
 }
 
 /** Adds the inference service to `server`. */
@@ -121,7 +174,7 @@ export function registerInferenceService(
       return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
     }),
     modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest) => {
-      const metadata = dataPlane.modelMetadata(req.name, req.version);
+      const metadata = await dataPlane.modelMetadata(req.name, req.version);
       const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) => ({
         name: t.name,
         datatype: t.datatype,
@@ -158,8 +211,11 @@ export function registerInferenceService(
         }),
       },
     ),
+    modelConfig: unary(kit, m('ModelConfig'), async (req: inference.ModelConfigRequest) => ({
+      config: encodeModelConfig(await dataPlane.modelConfig(req.name, req.version)),
+    })),
     modelStatistics: unary(kit, m('ModelStatistics'), async (req: inference.ModelStatisticsRequest) => ({
-      modelStats: dataPlane.statistics(req.name, req.version).map(encodeStatistics),
+      modelStats: (await dataPlane.statistics(req.name, req.version)).map(encodeStatistics),
     })),
     repositoryIndex: unary(kit, m('RepositoryIndex'), async (req: inference.RepositoryIndexRequest) => ({
       models: (await dataPlane.repositoryIndex(req.ready)).map((row) => ({ ...row })),
@@ -168,7 +224,7 @@ export function registerInferenceService(
       kit,
       m('RepositoryModelLoad'),
       async (req: inference.RepositoryModelLoadRequest) => {
-        await dataPlane.loadModel(req.modelName, configOverride(req.parameters));
+        await dataPlane.loadModel(req.modelName, loadParameters(req.parameters));
         return {};
       },
     ),

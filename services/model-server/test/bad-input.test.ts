@@ -145,6 +145,40 @@ describe('bad input to ModelInfer', () => {
     );
   });
 
+  it('more inputs than --max-tensors-per-request, a 2^62 dimension -> errors naming the flag and the exact dimension', async () => {
+    const many = Array.from({ length: 1025 }, (_, i) => ({
+      name: `x${i}`,
+      datatype: 'FP32',
+      shape: [1n],
+      contents: { fp32Contents: [1] },
+    }));
+    await expectStatus(
+      h.client.modelInfer({ modelName: 'iris', inputs: many }),
+      status.RESOURCE_EXHAUSTED,
+      /^1025 inputs exceed the limit of 1024 per message \(--max-tensors-per-request\)$/,
+    );
+    await expectStatus(
+      h.client.modelInfer({
+        modelName: 'iris',
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [2n ** 62n, 4n] }],
+      }),
+      status.INVALID_ARGUMENT,
+      /^input "input": dimension 0 of shape \[4611686018427387904,4\] is 4611686018427387904; /,
+    );
+  });
+
+  it('raw FP32 bytes declared BOOL -> INVALID_ARGUMENT naming the datatype mismatch, not an element value', async () => {
+    await expectStatus(
+      h.client.modelInfer({
+        modelName: 'iris',
+        inputs: [{ name: 'input', datatype: 'BOOL', shape: [1n, 16n] }],
+        rawInputContents: [Buffer.from(irisFeatures([[5.1, 3.5, 1.4, 0.2]]).buffer)],
+      }),
+      status.INVALID_ARGUMENT,
+      /^input "input": expected datatype FP32, got BOOL$/,
+    );
+  });
+
   it('element count not matching the shape -> INVALID_ARGUMENT naming the input', async () => {
     await expectStatus(
       h.client.modelInfer({

@@ -4,6 +4,10 @@
  * contents, output selection, every datatype family, streams, statistics, the repository
  * index and /metrics.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { inference } from '@sightline/contracts';
 import { decodeInferOutputs, encodeInferInputs, type Tensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
@@ -16,6 +20,7 @@ import {
   tfjsReferenceProbabilities,
 } from './helpers/iris.js';
 import { createTempRepository, type TempRepository } from './helpers/temp-repository.js';
+import { expectStatus } from './helpers/v2-client.js';
 
 const irisInput = (rows: readonly (readonly number[])[] = IRIS_ROWS): Tensor => ({
   name: 'input',
@@ -43,7 +48,21 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
       convnet: { example: 'convnet' },
       add: { fixture: 'add.onnx', config: 'platform: onnx\nmax_batch_size: 8\n' },
       mixed: { fixture: 'mixed.onnx' },
+      // Never called: statistics of a READY model without traffic.
+      idle: { fixture: 'add.onnx' },
+      // iris with Triton's label_filename on its output, for classification.
+      'iris-labelled': {
+        example: 'iris',
+        config: [
+          'platform: onnx',
+          'max_batch_size: 8',
+          'inputs: [{ name: input, datatype: FP32, shape: [-1, 4] }]',
+          'outputs: [{ name: probabilities, datatype: FP32, shape: [-1, 3], label_filename: species.txt }]',
+          'execution_mode: inline',
+        ].join('\n'),
+      },
     });
+    await writeFile(path.join(repo.root, 'iris-labelled', 'species.txt'), 'setosa\nversicolor\nvirginica\n');
     h = await startInProcessServer(repo.root);
     reference = await referenceProbabilities();
   });
@@ -60,7 +79,7 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     expect(metadata.name).toBe('sightline-model-server');
     expect(metadata.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(metadata.extensions).toEqual(
-      expect.arrayContaining(['model_repository', 'statistics', 'binary_tensor_data']),
+      expect.arrayContaining(['model_repository', 'model_configuration', 'statistics', 'binary_tensor_data']),
     );
   });
 
@@ -211,6 +230,144 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     expect(byId.get('s-typed')?.inferResponse?.outputs[0]?.contents?.fp32Contents).toEqual([...reference]);
   });
 
+  it("answers ModelConfig with Triton's model configuration, as tritonclient's get_model_config reads it", async () => {
+    const { config } = await h.client.modelConfig('convnet');
+    expect(config).toEqual(
+      inference.ModelConfig.fromPartial({
+        name: 'convnet',
+        platform: 'onnxruntime_onnx',
+        backend: 'onnxruntime',
+        versionPolicy: { latest: { numVersions: 1 } },
+        maxBatchSize: 64,
+        // Triton's dims leave out the batch dimension.
+        input: [{ name: 'image', dataType: inference.DataType.TYPE_FP32, dims: [3n, 64n, 64n] }],
+        output: [{ name: 'logits', dataType: inference.DataType.TYPE_FP32, dims: [10n] }],
+        dynamicBatching: {
+          preferredBatchSize: [16, 32, 64],
+          maxQueueDelayMicroseconds: 2000n,
+          preserveOrdering: true,
+          defaultQueuePolicy: { maxQueueSize: 4096 },
+        },
+        instanceGroup: [{ name: 'convnet_0', kind: inference.ModelInstanceGroup_Kind.KIND_CPU, count: 1 }],
+      }),
+    );
+    // A model without batching keeps its full shape and has no dynamic_batching.
+    const mixed = (await h.client.modelConfig('mixed', '1')).config!;
+    expect(mixed.maxBatchSize).toBe(0);
+    expect(mixed.dynamicBatching).toBeUndefined();
+    const tfjs = (await h.client.modelConfig('iris-tfjs')).config!;
+    expect(tfjs).toMatchObject({ platform: 'tensorflow_js', backend: 'tfjs' });
+    expect(tfjs.output[0]?.dataType).toBe(inference.DataType.TYPE_FP32);
+    await expectStatus(
+      h.client.modelConfig('no-such-model'),
+      status.NOT_FOUND,
+      /model "no-such-model" not found/,
+    );
+    await expectStatus(
+      h.client.modelConfig('iris', '9'),
+      status.NOT_FOUND,
+      /model "iris" has no version "9"/,
+    );
+  });
+
+  it('passes NaN through the same way on ONNX and TF.js: a row with a NaN input answers NaN, the other rows as usual', async () => {
+    const rows = [IRIS_ROWS[0]!, [Number.NaN, 3.0, 1.4, 0.2], IRIS_ROWS[4]!];
+    const answers: Float32Array[] = [];
+    for (const modelName of ['iris', 'iris-tfjs']) {
+      const response = await h.client.modelInfer({
+        modelName,
+        ...encodeInferInputs([irisInput(rows)], 'raw'),
+      });
+      answers.push(decodeInferOutputs(response)[0]!.data as Float32Array);
+    }
+    for (const probabilities of answers) {
+      expect([...probabilities.subarray(3, 6)].every(Number.isNaN)).toBe(true);
+      expect([...probabilities.subarray(0, 3), ...probabilities.subarray(6, 9)].every(Number.isFinite)).toBe(
+        true,
+      );
+    }
+    expect(argmaxRows(answers[0]!.subarray(6, 9), 3)).toEqual(argmaxRows(answers[1]!.subarray(6, 9), 3));
+  });
+
+  it('answers an output\'s classification parameter with Triton\'s top-k "value:index:label" BYTES per row', async () => {
+    const rows = IRIS_ROWS.slice(0, 3);
+    const response = await h.client.modelInfer({
+      modelName: 'iris-labelled',
+      ...encodeInferInputs([irisInput(rows)], 'raw'),
+      outputs: [{ name: 'probabilities', parameters: { classification: { int64Param: 2n } } }],
+    });
+    const [top] = decodeInferOutputs(response);
+    expect(top).toMatchObject({ name: 'probabilities', datatype: 'BYTES', shape: [3, 2] });
+    const strings = (top!.data as Uint8Array[]).map((b) => Buffer.from(b).toString());
+    const labels = ['setosa', 'versicolor', 'virginica'];
+    const expected = Array.from({ length: rows.length }, (_, row) => {
+      const p = [...reference.subarray(row * 3, row * 3 + 3)];
+      const order = [0, 1, 2].sort((a, b) => p[b]! - p[a]!);
+      return order.slice(0, 2).map((i) => `${p[i]!.toFixed(6)}:${i}:${labels[i]}`);
+    }).flat();
+    expect(strings).toEqual(expected);
+    expect(strings[0]).toMatch(/:0:setosa$/);
+    expect((await h.client.modelConfig('iris-labelled')).config?.output[0]?.labelFilename).toBe(
+      'species.txt',
+    );
+
+    // Without a labels file: "value:index".
+    const plain = await h.client.modelInfer({
+      modelName: 'iris',
+      ...encodeInferInputs([irisInput(rows.slice(0, 1))], 'raw'),
+      outputs: [{ name: 'probabilities', parameters: { classification: { int64Param: 1n } } }],
+    });
+    expect(
+      (decodeInferOutputs(plain)[0]!.data as Uint8Array[]).map((b) => Buffer.from(b).toString()),
+    ).toEqual([`${reference[0]!.toFixed(6)}:0`]);
+    await expectStatus(
+      h.client.modelInfer({
+        modelName: 'iris',
+        ...encodeInferInputs([irisInput(rows)], 'raw'),
+        outputs: [{ name: 'probabilities', parameters: { classification: { stringParam: 'two' } } }],
+      }),
+      status.INVALID_ARGUMENT,
+      /output "probabilities": parameter "classification" must be an integer/,
+    );
+  });
+
+  it('refuses an unknown RepositoryModelLoad parameter naming it, and keeps serving', async () => {
+    const message = inference.RepositoryModelLoadRequest.fromPartial({
+      modelName: 'iris',
+      parameters: { confg: { stringParam: '{}' } },
+    });
+    await expectStatus(
+      new Promise((resolve, reject) =>
+        h.client.stub.repositoryModelLoad(message, (error, response) =>
+          error ? reject(error) : resolve(response),
+        ),
+      ),
+      status.INVALID_ARGUMENT,
+      /^parameters\["confg"\]: unknown parameter; RepositoryModelLoad takes only "config"$/,
+    );
+    expect((await h.client.modelReady('iris')).ready).toBe(true);
+  });
+
+  it('answers ModelStatistics of a READY model with no traffic with one entry of zero counts, as Triton does', async () => {
+    const response = await h.client.modelStatistics('idle');
+    expect(response.modelStats).toHaveLength(1);
+    expect(response.modelStats[0]).toMatchObject({
+      name: 'idle',
+      version: '1',
+      lastInference: 0n,
+      inferenceCount: 0n,
+      executionCount: 0n,
+      batchStats: [],
+    });
+    expect(response.modelStats[0]?.inferenceStats?.success).toEqual({ count: 0n, ns: 0n });
+    expect((await h.client.modelStatistics('idle', '1')).modelStats).toHaveLength(1);
+    // With no name, every READY version is listed, with or without traffic.
+    const all = await h.client.modelStatistics();
+    expect(all.modelStats.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['convnet', 'idle', 'iris-tfjs']),
+    );
+  });
+
   it('counts requests, rows and executions in ModelStatistics', async () => {
     const before = (await h.client.modelStatistics('add', '1')).modelStats[0];
     const x = encodeInferInputs(
@@ -283,11 +440,13 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
     expect(index.models.map((m) => `${m.name}@${m.version}:${m.state}`)).toEqual([
       'add@1:READY',
       'convnet@1:READY',
+      'idle@1:READY',
       'iris@1:READY',
+      'iris-labelled@1:READY',
       'iris-tfjs@1:READY',
       'mixed@1:READY',
     ]);
-    expect((await h.client.repositoryIndex(true)).models).toHaveLength(5);
+    expect((await h.client.repositoryIndex(true)).models).toHaveLength(7);
   });
 
   it('exports sightline_inference_* series per model and version, and sightline_model_info with the backend', async () => {

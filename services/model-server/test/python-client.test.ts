@@ -43,6 +43,7 @@ interface PythonResults {
   stream: { id: string; error_message: string; values?: number[] }[];
   repository_index: { name: string; version: string; state: string; reason: string }[];
   not_found: { code: string; details: string };
+  model_config: Record<string, unknown>;
 }
 
 /** Fails with what to install when Debian's Python lacks the gRPC packages; CI installs them. */
@@ -75,6 +76,7 @@ describe('an independent Python OIP client (grpcio + stubs from the proto)', () 
         `--python_out=${stubs}`,
         `--grpc_python_out=${stubs}`,
         'inference/grpc_service.proto',
+        'inference/model_config.proto',
       ],
       { cwd: REPO_ROOT, encoding: 'utf8' },
     );
@@ -146,6 +148,21 @@ describe('an independent Python OIP client (grpcio + stubs from the proto)', () 
       expect(byId.get(id)?.error_message).toBe('');
       expect(byId.get(id)?.values).toEqual(results.infer_raw.values);
     }
+  });
+
+  it("reads Triton's ModelConfig: dims without the batch dimension, dynamic batching, one CPU instance group", () => {
+    // protobuf's JSON mapping: int64 and uint64 as strings, enums by name, defaults left out.
+    expect(results.model_config).toEqual({
+      name: 'iris',
+      platform: 'onnxruntime_onnx',
+      backend: 'onnxruntime',
+      version_policy: { latest: { num_versions: 1 } },
+      max_batch_size: 64,
+      input: [{ name: 'input', data_type: 'TYPE_FP32', dims: ['4'] }],
+      output: [{ name: 'probabilities', data_type: 'TYPE_FP32', dims: ['3'] }],
+      dynamic_batching: { preserve_ordering: true, default_queue_policy: { max_queue_size: 1024 } },
+      instance_group: [{ name: 'iris_0', kind: 'KIND_CPU', count: 1 }],
+    });
   });
 
   it('lists the repository and gets NOT_FOUND for an unknown model', () => {

@@ -3,13 +3,14 @@
  * unloads at runtime (with a config override), and the repository's safety rules: names
  * and symlinks that leave the repository are refused, a corrupt model fails alone.
  */
+import { cp, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { decodeInferOutputs, encodeInferInputs, type Tensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
 import { IRIS_ROWS, irisFeatures, referenceProbabilities } from './helpers/iris.js';
-import { createTempRepository, type TempRepository } from './helpers/temp-repository.js';
+import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from './helpers/temp-repository.js';
 import { expectStatus } from './helpers/v2-client.js';
 
 const irisRows = (rows: number): Tensor => ({
@@ -59,7 +60,7 @@ describe('model repository over gRPC', () => {
     expect(broken).toHaveLength(1);
     expect(broken[0]?.state).toBe('FAILED');
     expect(broken[0]?.reason).toMatch(
-      /model "broken": model\.onnx cannot be loaded by ONNX Runtime: .*protobuf parsing failed/,
+      /model "broken" version 1: model\.onnx cannot be loaded by ONNX Runtime: .*protobuf parsing failed/,
     );
     expect(index.models.find((m) => m.name === 'iris')).toMatchObject({
       version: '1',
@@ -74,7 +75,7 @@ describe('model repository over gRPC', () => {
     await expectStatus(
       h.client.repositoryModelLoad('broken'),
       status.INVALID_ARGUMENT,
-      /model "broken": model\.onnx cannot be loaded/,
+      /model "broken" version 1: model\.onnx cannot be loaded/,
     );
     await expectIrisServes();
   });
@@ -94,14 +95,84 @@ describe('model repository over gRPC', () => {
   });
 
   it.each([
-    ['../x', /model name "\.\.\/x": must not contain "\/"/],
-    ['/etc', /model name "\/etc": must not contain "\/"/],
-    ['a/b', /model name "a\/b": must not contain "\/"/],
-    ['..', /model name "\.\.": must not contain "\.\."/],
+    ['../x', /model_name "\.\.\/x": must be 1 to 128 characters .*; it starts with "\."/],
+    ['/etc', /model_name "\/etc": must be .*; it holds other characters/],
+    ['a/b', /model_name "a\/b": must be .*; it holds other characters/],
+    ['..', /model_name "\.\.": must be .*; it starts with "\."/],
   ])('refuses RepositoryModelLoad of %j naming the rule', async (name, rule) => {
     await expectStatus(h.client.repositoryModelLoad(name), status.INVALID_ARGUMENT, rule);
     await expectStatus(h.client.repositoryModelUnload(name), status.INVALID_ARGUMENT, rule);
     await expectIrisServes();
+  });
+
+  it('refuses a 256-character and a 30 MB model name with INVALID_ARGUMENT, stores nothing, echoes no megabytes', async () => {
+    const before = await h.client.repositoryIndex();
+    await expectStatus(
+      h.client.repositoryModelLoad('y'.repeat(256)),
+      status.INVALID_ARGUMENT,
+      /^model_name "y{64}"\.\.\. \(256 characters\): must be 1 to 128 characters .*; it is 256 characters long$/,
+    );
+    const huge = await expectStatus(
+      h.client.repositoryModelLoad('y'.repeat(30 * 1024 * 1024)),
+      status.INVALID_ARGUMENT,
+      /^model_name "y{64}"\.\.\. \(31457280 characters\)/,
+    );
+    expect(huge.details.length).toBeLessThan(300);
+    expect(await h.client.repositoryIndex()).toEqual(before);
+    await expectIrisServes();
+  });
+
+  it('answers a symlink loop in the repository with INVALID_ARGUMENT naming the model and no absolute path', async () => {
+    await symlink(path.join(repo.root, 'loop'), path.join(repo.root, 'loop'));
+    const error = await expectStatus(
+      h.client.repositoryModelLoad('loop'),
+      status.INVALID_ARGUMENT,
+      /^model "loop": loop is a symlink loop$/,
+    );
+    expect(error.details).not.toContain(repo.base);
+    const row = (await h.client.repositoryIndex()).models.find((m) => m.name === 'loop');
+    expect(row).toMatchObject({ state: 'FAILED', reason: 'model "loop": loop is a symlink loop' });
+    for (const m of (await h.client.repositoryIndex()).models) expect(m.reason).not.toContain(repo.base);
+    await rm(path.join(repo.root, 'loop'));
+    expect((await h.client.repositoryIndex()).models.map((m) => m.name)).not.toContain('loop');
+    await expectIrisServes();
+  });
+
+  it('answers ModelInfer with a 2 MB model name NOT_FOUND without echoing the name', async () => {
+    const error = await expectStatus(
+      h.client.modelInfer({
+        modelName: 'y'.repeat(2 * 1024 * 1024),
+        ...encodeInferInputs([irisRows(1)], 'raw'),
+      }),
+      status.NOT_FOUND,
+      /^model "y{64}"\.\.\. \(2097152 characters\) not found$/,
+    );
+    expect(error.details.length).toBeLessThan(200);
+  });
+
+  it('answers UNAVAILABLE for a model added to the repository after start and never loaded, then serves it once loaded', async () => {
+    await cp(path.join(EXAMPLE_MODELS, 'iris'), path.join(repo.root, 'late'), { recursive: true });
+    await expectStatus(
+      h.client.modelInfer({ modelName: 'late', ...encodeInferInputs([irisRows(1)], 'raw') }),
+      status.UNAVAILABLE,
+      /^model "late" is in the repository but not loaded; load it with RepositoryModelLoad$/,
+    );
+    await expectStatus(
+      h.client.modelMetadata('late'),
+      status.UNAVAILABLE,
+      /model "late" is in the repository/,
+    );
+    await h.client.repositoryModelLoad('late');
+    expect((await h.client.modelReady('late')).ready).toBe(true);
+    await h.client.repositoryModelUnload('late');
+    await rm(path.join(repo.root, 'late'), { recursive: true });
+    // Unloaded and deleted: gone from the index, not UNAVAILABLE forever.
+    expect((await h.client.repositoryIndex()).models.map((m) => m.name)).not.toContain('late');
+    await expectStatus(
+      h.client.modelInfer({ modelName: 'late', ...encodeInferInputs([irisRows(1)], 'raw') }),
+      status.NOT_FOUND,
+      /model "late" not found/,
+    );
   });
 
   it('answers NOT_FOUND to a load or unload of a model that is not in the repository', async () => {

@@ -136,6 +136,7 @@ export function registerInferenceService(
         }),
       },
     ),
+    modelConfig: unary(kit, m('ModelConfig'), unsupported('ModelConfig')),
     modelStatistics: unary(kit, m('ModelStatistics'), unsupported('ModelStatistics')),
     repositoryIndex: unary(kit, m('RepositoryIndex'), unsupported('RepositoryIndex')),
     repositoryModelLoad: unary(kit, m('RepositoryModelLoad'), unsupported('RepositoryModelLoad')),

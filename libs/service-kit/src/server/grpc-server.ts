@@ -3,12 +3,20 @@
  * has. Services add their own implementations before `bind`.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import protoRoot from '@sightline/contracts/proto-root';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { ServerConfig } from '../config/server-config.js';
+
+/**
+ * Where grpc-health-check keeps `health/v1/health.proto`: the Health service every server
+ * has is offered by reflection from the very file its implementation is built from.
+ */
+const HEALTH_PROTO_FILE = 'health/v1/health.proto';
+const HEALTH_PROTO_ROOT = path.resolve(path.dirname(healthProtoPath), '../..');
 
 /** A grpc-js server with the standard services attached. */
 export interface ServiceServer {
@@ -20,8 +28,9 @@ export interface ServiceServer {
 
 /**
  * Creates the server. `protoFiles` (relative to proto/, e.g. `inference/grpc_service.proto`)
- * are offered through gRPC server reflection so grpcurl and friends can call the service
- * without local .proto files; `serviceNames` get health entries (NOT_SERVING until ready).
+ * and `grpc.health.v1.Health` are offered through gRPC server reflection so grpcurl and
+ * friends can call them without local .proto files; `serviceNames` get health entries
+ * (NOT_SERVING until ready).
  */
 export function createServiceServer(
   config: Pick<ServerConfig, 'maxReceiveMessageBytes' | 'maxSendMessageBytes'>,
@@ -40,9 +49,9 @@ export function createServiceServer(
   for (const name of options.serviceNames) statusMap[name] = 'NOT_SERVING';
   const health = new HealthImplementation(statusMap);
   health.addToServer(server);
-  if (options.protoFiles.length > 0) {
-    const definition = loadSync([...options.protoFiles], {
-      includeDirs: [protoRoot],
+  {
+    const definition = loadSync([...options.protoFiles, HEALTH_PROTO_FILE], {
+      includeDirs: [protoRoot, HEALTH_PROTO_ROOT],
       keepCase: true,
       longs: String,
       enums: String,

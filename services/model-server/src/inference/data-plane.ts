@@ -6,12 +6,19 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Tracer, trace } from '@opentelemetry/api';
-import { errorCode } from '@sightline/errors';
+import { errorCode, NotFoundError } from '@sightline/errors';
 import type { Tensor } from '@sightline/tensor';
-import type { LoadedModelVersion, ModelMetadata, ModelVersionStatus } from '../model/loaded-model.js';
+import type {
+  LoadedModelVersion,
+  ModelMetadata,
+  ModelVersionStatus,
+  ServedModelConfig,
+} from '../model/loaded-model.js';
 import type { ModelManager } from '../model/model-manager.js';
 import type { ModelMetrics } from '../observability/model-metrics.js';
 import type { ModelStatistics, VersionStatistics } from '../observability/model-statistics.js';
+import { type LoadParameterValue, parseLoadParameters } from '../repository/load-parameters.js';
+import { classify } from './classification.js';
 import type { InferCall, InferRequest, InferResponse } from './infer-types.js';
 import { validateRequest } from './input-validation.js';
 
@@ -54,6 +61,20 @@ function outputsInOrder(names: readonly string[], outputs: ReadonlyMap<string, T
   return ordered;
 }
 
+/** The outputs asked as classifications replaced by them (Triton's classification extension). */
+function classified(
+  outputs: Tensor[],
+  classifications: ReadonlyMap<string, number>,
+  model: LoadedModelVersion,
+): Tensor[] {
+  if (classifications.size === 0) return outputs;
+  return outputs.map((tensor) => {
+    const count = classifications.get(tensor.name);
+    if (count === undefined) return tensor;
+    return classify(tensor, count, model.config.maxBatchSize > 0, model.labels.get(tensor.name));
+  });
+}
+
 /** See the file comment. */
 export class InferenceDataPlane {
   constructor(private readonly deps: DataPlaneDeps) {}
@@ -74,17 +95,41 @@ export class InferenceDataPlane {
     return this.deps.identity;
   }
 
-  modelMetadata(name: string, version: string): ModelMetadata {
+  async modelMetadata(name: string, version: string): Promise<ModelMetadata> {
+    await this.#serving(name, version);
     return this.deps.models.metadata(name, version || undefined);
+  }
+
+  /** A model version's configuration (Triton's ModelConfig); errors as {@link modelMetadata}. */
+  async modelConfig(name: string, version: string): Promise<ServedModelConfig> {
+    await this.#serving(name, version);
+    return this.deps.models.config(name, version || undefined);
+  }
+
+  /**
+   * The version that serves `name`: NotFoundError for a model neither loaded nor in the
+   * repository, UnavailableError for one in the repository but not serving (loading,
+   * unloaded, FAILED, never loaded). Only a miss costs more than a map lookup.
+   */
+  async #serving(name: string, version: string): Promise<LoadedModelVersion> {
+    try {
+      return this.deps.models.resolve(name, version || undefined);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      return this.deps.models.resolveServing(name, version || undefined);
+    }
   }
 
   /** Runs one inference. Throws the error family's errors; see the contract for which. */
   async infer(request: InferRequest, call: InferCall = {}): Promise<InferResponse> {
     const startNs = process.hrtime.bigint();
-    const model: LoadedModelVersion = this.deps.models.resolve(
-      request.modelName,
-      request.modelVersion || undefined,
-    );
+    let model: LoadedModelVersion;
+    try {
+      model = this.deps.models.resolve(request.modelName, request.modelVersion || undefined);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      model = await this.deps.models.resolveServing(request.modelName, request.modelVersion || undefined);
+    }
     const metrics = this.deps.metrics.forVersion(model.name, model.version);
     try {
       const work = validateRequest(request, model);
@@ -117,7 +162,7 @@ export class InferenceDataPlane {
         modelVersion: model.version,
         id: request.id,
         parameters: {},
-        outputs: outputsInOrder(work.outputNames, result.outputs),
+        outputs: classified(outputsInOrder(work.outputNames, result.outputs), work.classifications, model),
       };
     } catch (error) {
       const totalNs = process.hrtime.bigint() - startNs;
@@ -150,11 +195,16 @@ export class InferenceDataPlane {
       .end(performanceToHrTime(t.computeEndedAtMs));
   }
 
-  statistics(name: string, version: string): VersionStatistics[] {
-    const rows = this.deps.statistics.list(name || undefined, version || undefined);
-    // An unknown model or version is NOT_FOUND, as Triton answers; a known one with no
-    // traffic yet has empty statistics.
-    if (name && rows.length === 0) this.deps.models.resolve(name, version || undefined);
+  /**
+   * Statistics of every READY version (zero counts without traffic, as Triton answers) and
+   * of every version that had traffic, filtered by `name` and `version` when given.
+   */
+  async statistics(name: string, version: string): Promise<VersionStatistics[]> {
+    const serving = this.deps.models.readyVersions(name || undefined);
+    const rows = this.deps.statistics.list(name || undefined, version || undefined, serving);
+    // An unknown model or version is NOT_FOUND, as Triton answers; one not serving is
+    // UNAVAILABLE with its state.
+    if (name && rows.length === 0) await this.#serving(name, version);
     return rows;
   }
 
@@ -162,7 +212,12 @@ export class InferenceDataPlane {
     return this.deps.models.index(readyOnly);
   }
 
-  loadModel(name: string, overrideConfigJson?: string): Promise<void> {
+  /** RepositoryModelLoad: `parameters` as the request gave them (see load-parameters.ts). */
+  async loadModel(
+    name: string,
+    parameters: Readonly<Record<string, LoadParameterValue | undefined>> = {},
+  ): Promise<void> {
+    const { overrideConfigJson } = parseLoadParameters(parameters);
     return this.deps.models.load(name, overrideConfigJson);
   }
 

@@ -12,6 +12,12 @@ export interface RequestedOutput {
   readonly parameters: ParameterRecord;
 }
 
+/** An input's declared name and datatype. */
+export interface InputHeader {
+  readonly name: string;
+  readonly datatype: string;
+}
+
 /** A decoded inference request. */
 export interface InferRequest {
   readonly modelName: string;
@@ -19,7 +25,14 @@ export interface InferRequest {
   readonly modelVersion: string;
   readonly id: string;
   readonly parameters: ParameterRecord;
-  readonly inputs: readonly Tensor[];
+  /**
+   * Each input's name and datatype as the request declares them. They are checked against
+   * the model before any contents are decoded, so a request whose datatype is wrong hears
+   * that, not a complaint about an element its bytes do not make in the wrong datatype.
+   */
+  readonly inputHeaders: readonly InputHeader[];
+  /** Decodes the inputs' contents (the wire rules and size limits apply here). */
+  decodeInputs(): readonly Tensor[];
   /** Empty: every output of the model. */
   readonly outputs: readonly RequestedOutput[];
 }

@@ -5,8 +5,9 @@
  * names the tensor.
  */
 import { InvalidArgumentError } from '@sightline/errors';
-import { checkAgainstSpec, formatShape, type Tensor, type TensorSpec } from '@sightline/tensor';
+import { checkAgainstSpec, formatShape, isDatatype, type Tensor, type TensorSpec } from '@sightline/tensor';
 import type { LoadedModelVersion } from '../model/loaded-model.js';
+import { CLASSIFICATION_PARAMETER, classificationCount } from './classification.js';
 import type { InferRequest } from './infer-types.js';
 
 /** The validated work: inputs by name, the outputs to compute, and the batch size. */
@@ -14,7 +15,11 @@ export interface ValidatedRequest {
   readonly inputs: ReadonlyMap<string, Tensor>;
   readonly outputNames: readonly string[];
   readonly batchSize: number;
+  /** Outputs asked as Triton classifications, with their class counts (none: empty). */
+  readonly classifications: ReadonlyMap<string, number>;
 }
+
+const NO_CLASSIFICATIONS: ReadonlyMap<string, number> = new Map();
 
 function names(specs: readonly TensorSpec[]): string {
   return specs.map((s) => s.name).join(', ');
@@ -33,8 +38,19 @@ function specNamed(specs: readonly TensorSpec[], name: string): TensorSpec | und
 
 /** Validates `request` for `model`; see the file comment. */
 export function validateRequest(request: InferRequest, model: LoadedModelVersion): ValidatedRequest {
+  // Datatypes first, from the headers: raw bytes read in the wrong datatype (FP32 bytes sent
+  // as BOOL) would otherwise fail on an element value and hide the real mistake.
+  for (const header of request.inputHeaders) {
+    const spec = specNamed(model.inputs, header.name);
+    // An unknown datatype is left to decoding, which names the known ones.
+    if (spec !== undefined && header.datatype !== spec.datatype && isDatatype(header.datatype)) {
+      throw new InvalidArgumentError(
+        `input "${header.name}": expected datatype ${spec.datatype}, got ${header.datatype}`,
+      );
+    }
+  }
   const inputs = new Map<string, Tensor>();
-  for (const tensor of request.inputs) {
+  for (const tensor of request.decodeInputs()) {
     const spec = specNamed(model.inputs, tensor.name);
     if (!spec) {
       throw new InvalidArgumentError(
@@ -80,6 +96,7 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
   }
 
   let outputNames: string[];
+  let classifications = NO_CLASSIFICATIONS;
   if (request.outputs.length === 0) {
     outputNames = model.outputs.map((spec) => spec.name);
   } else {
@@ -94,7 +111,12 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
         throw new InvalidArgumentError(`output "${output.name}": requested more than once`);
       }
       outputNames.push(output.name);
+      const count = classificationCount(output.name, output.parameters[CLASSIFICATION_PARAMETER]);
+      if (count !== undefined) {
+        if (classifications === NO_CLASSIFICATIONS) classifications = new Map();
+        (classifications as Map<string, number>).set(output.name, count);
+      }
     }
   }
-  return { inputs, outputNames, batchSize };
+  return { inputs, outputNames, batchSize, classifications };
 }

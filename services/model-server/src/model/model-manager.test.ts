@@ -1,4 +1,4 @@
-import { symlink, writeFile } from 'node:fs/promises';
+import { rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '@sightline/errors';
 import type { Tensor } from '@sightline/tensor';
@@ -98,7 +98,10 @@ describe('ModelManager', () => {
         name: 'broken',
         version: '1',
         state: 'FAILED',
-        reason: expect.stringMatching(/^model "broken": model.onnx cannot be loaded by ONNX Runtime: /),
+        // The version is named: a model may have several, and only this one is corrupt.
+        reason: expect.stringMatching(
+          /^model "broken" version 1: model.onnx cannot be loaded by ONNX Runtime: /,
+        ),
       },
       {
         name: 'typo',
@@ -121,6 +124,87 @@ describe('ModelManager', () => {
     expect(outputs.get('y')?.data).toEqual(new Float32Array([2, 3, 4, 5]));
   });
 
+  it('answers UNAVAILABLE, not NOT_FOUND, for a model of the repository still waiting to load at start-up', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    schedulers = passThroughSchedulers();
+    manager = new ModelManager({
+      repository: new ModelRepository(root),
+      // adder loads first and is held there, so broken and typo wait their turn.
+      loadRuntime: async (config, versionDir, options) => {
+        await gate;
+        return loadRuntime(config, versionDir, options);
+      },
+      schedulerFactory: schedulers.factory,
+      logger: silentLogger,
+      options: { device: 'cpu' },
+    });
+    const loading = manager.loadAll();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const name of ['adder', 'typo']) {
+      expect(() => manager.resolve(name)).toThrow(
+        new UnavailableError(`model "${name}" is loading and not ready yet; retry shortly`),
+      );
+      await expect(manager.resolveServing(name)).rejects.toThrow(UnavailableError);
+    }
+    expect(() => manager.resolve('ghost')).toThrow(new NotFoundError('model "ghost" not found'));
+    expect((await manager.index()).map((row) => `${row.name}:${row.state}`)).toEqual([
+      'adder:LOADING',
+      'broken:LOADING',
+      'typo:LOADING',
+    ]);
+    release();
+    await loading;
+    expect(manager.resolve('adder').version).toBe('2');
+  });
+
+  it('answers UNAVAILABLE for a model in the repository that was never loaded, NOT_FOUND for one that is not there', async () => {
+    await manager.load('adder');
+    await expect(manager.resolveServing('typo')).rejects.toThrow(
+      new UnavailableError(
+        'model "typo" is in the repository but not loaded; load it with RepositoryModelLoad',
+      ),
+    );
+    await expect(manager.resolveServing('ghost')).rejects.toThrow(
+      new NotFoundError('model "ghost" not found'),
+    );
+    // A 2 MB name is not echoed back whole.
+    const huge = 'y'.repeat(2 * 1024 * 1024);
+    const error = await manager.resolveServing(huge).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message.length).toBeLessThan(200);
+    expect((await manager.resolveServing('adder')).version).toBe('2');
+  });
+
+  it('forgets a model whose directory was deleted after an unload or a failed load', async () => {
+    await manager.loadAll();
+    await manager.unload('adder');
+    await rm(path.join(root, 'adder'), { recursive: true });
+    await rm(path.join(root, 'broken'), { recursive: true });
+    expect((await manager.index()).map((row) => row.name)).toEqual(['typo']);
+    await expect(manager.resolveServing('adder')).rejects.toThrow(NotFoundError);
+  });
+
+  it('keeps a model that still serves in the index after its directory is deleted', async () => {
+    await manager.load('adder');
+    await rm(path.join(root, 'adder'), { recursive: true });
+    expect(await manager.index()).toContainEqual({ name: 'adder', version: '2', state: 'READY', reason: '' });
+  });
+
+  it('lists a directory whose name breaks the model name rule FAILED with the rule, not LOADING forever', async () => {
+    await writeFiles(root, { 'has space/1/model.onnx': await fixtureBytes('add.onnx') });
+    const result = await manager.loadAll();
+    expect(result.failed.map((f) => f.name)).toContain('has space');
+    expect(await manager.index()).toContainEqual({
+      name: 'has space',
+      version: '',
+      state: 'FAILED',
+      reason: expect.stringMatching(/^model directory "has space": a model name must be 1 to 128 characters/),
+    });
+  });
+
   it('refuses to start on any failure when strict', async () => {
     manager = build({ strictStartup: true });
     await expect(manager.loadAll()).rejects.toThrow(/^2 model\(s\) failed to load: broken: .*; typo: /);
@@ -128,9 +212,7 @@ describe('ModelManager', () => {
 
   it('resolve: NotFound for unknown models and versions, Unavailable for ones not READY', async () => {
     await manager.loadAll();
-    expect(() => manager.resolve('nope')).toThrow(
-      new NotFoundError('model "nope" not found (it is not loaded)'),
-    );
+    expect(() => manager.resolve('nope')).toThrow(new NotFoundError('model "nope" not found'));
     expect(() => manager.resolve('adder', '7')).toThrow(
       new NotFoundError('model "adder" has no version "7"'),
     );
@@ -139,7 +221,7 @@ describe('ModelManager', () => {
     );
     expect(() => manager.resolve('broken', '1')).toThrow(UnavailableError);
     expect(() => manager.resolve('broken', '1')).toThrow(
-      /^model "broken" version 1 is FAILED: model "broken": model.onnx/,
+      /^model "broken" version 1 is FAILED: model "broken" version 1: model.onnx/,
     );
     expect(() => manager.resolve('typo')).toThrow(
       new UnavailableError(
@@ -208,7 +290,7 @@ describe('ModelManager', () => {
       /cannot be loaded/,
     );
     expect(() => manager.resolve('adder', '2')).toThrow(
-      /^model "adder" version 2 is FAILED: not served: another version failed to load \(version 1: /,
+      /^model "adder" version 2 is FAILED: not served: another version failed to load \(model "adder" version 1: /,
     );
     // The version that did load was drained and disposed rather than left serving.
     expect(schedulers.drained).toEqual(schedulers.created);

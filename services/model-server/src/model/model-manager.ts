@@ -1,12 +1,14 @@
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '@sightline/errors';
+import { assertModelName, MODEL_NAME_RULE, modelNameProblem, quoteName } from '../repository/model-name.js';
 import type { ModelRepository } from '../repository/model-repository.js';
-import { assertSafeSegment } from '../repository/safe-path.js';
 import type { RuntimeLoader } from '../runtime/runtime-loader.js';
 import {
   type LoadedModelVersion,
   type ModelMetadata,
   type ModelVersionStatus,
   platformName,
+  type ServedModelConfig,
+  servedConfig,
 } from './loaded-model.js';
 import type { Logger } from './logger.js';
 import type { DeviceKind, ModelConfig, ModelRuntime, ModelState, SchedulerFactory } from './types.js';
@@ -16,11 +18,13 @@ export type ModelSource = Pick<
   ModelRepository,
   | 'listModelNames'
   | 'modelDir'
+  | 'hasModel'
   | 'readConfig'
   | 'listVersions'
   | 'versionsToServe'
   | 'versionDir'
   | 'modelPath'
+  | 'readLabels'
 >;
 
 /** Server-wide settings that override every model's config. */
@@ -99,7 +103,27 @@ export class ModelManager {
   async loadAll(): Promise<LoadAllResult> {
     const loaded: string[] = [];
     const failed: { name: string; reason: string }[] = [];
-    for (const name of await this.#repository.listModelNames()) {
+    const names = await this.#repository.listModelNames();
+    // Every model waiting its turn is known as LOADING from the start, so a request that
+    // arrives meanwhile is told to retry (UNAVAILABLE), not that the model does not exist.
+    for (const name of names) {
+      if (!this.#models.has(name)) {
+        this.#models.set(name, {
+          versions: new Map(),
+          status: { state: 'LOADING', reason: 'waiting for its turn at start-up' },
+        });
+      }
+    }
+    for (const name of names) {
+      // A directory whose name breaks the rule can never load: FAILED with the rule, shown
+      // in the index (directory names are short: the filesystem bounds them).
+      const problem = modelNameProblem(name);
+      if (problem !== undefined) {
+        const reason = `model directory ${quoteName(name)}: a model name must be ${MODEL_NAME_RULE}; ${problem}`;
+        this.#models.set(name, { versions: new Map(), status: { state: 'FAILED', reason } });
+        failed.push({ name, reason });
+        continue;
+      }
       try {
         await this.load(name);
         loaded.push(name);
@@ -124,7 +148,7 @@ export class ModelManager {
    *   version fails to load. What served before keeps serving in every case.
    */
   async load(name: string, overrideConfigJson?: string): Promise<void> {
-    assertSafeSegment(name, 'model name');
+    assertModelName(name);
     return this.#serialise(name, () => this.#load(name, overrideConfigJson));
   }
 
@@ -135,7 +159,7 @@ export class ModelManager {
    * @throws NotFoundError for a model neither loaded nor in the repository.
    */
   async unload(name: string): Promise<void> {
-    assertSafeSegment(name, 'model name');
+    assertModelName(name);
     return this.#serialise(name, async () => {
       const entry = this.#models.get(name);
       if (entry === undefined) {
@@ -157,23 +181,54 @@ export class ModelManager {
    */
   resolve(name: string, version?: string): LoadedModelVersion {
     const entry = this.#models.get(name);
-    if (entry === undefined) throw new NotFoundError(`model "${name}" not found (it is not loaded)`);
+    if (entry === undefined) throw new NotFoundError(`model ${quoteName(name)} not found`);
     if (version === undefined || version === '') {
       const ready = highestReady(entry);
       if (ready === undefined) {
+        if (isLoading(entry)) {
+          throw new UnavailableError(`model "${name}" is loading and not ready yet; retry shortly`);
+        }
         const reasons = describeStates(entry);
         throw new UnavailableError(`model "${name}" has no READY version${reasons ? ` (${reasons})` : ''}`);
       }
       return ready;
     }
     const record = VERSION_PATTERN.test(version) ? entry.versions.get(Number(version)) : undefined;
-    if (record === undefined) throw new NotFoundError(`model "${name}" has no version "${version}"`);
+    if (record === undefined) {
+      throw new NotFoundError(`model "${name}" has no version ${quoteName(version)}`);
+    }
     if (record.state !== 'READY' || record.loaded === undefined) {
       throw new UnavailableError(
         `model "${name}" version ${version} is ${record.state}${record.reason ? `: ${record.reason}` : ''}`,
       );
     }
     return record.loaded;
+  }
+
+  /**
+   * {@link resolve}, and for a model the manager never loaded but the repository holds (a
+   * directory added after start, say) UnavailableError rather than NotFoundError: the model
+   * exists and a RepositoryModelLoad would make it serve, as an unloaded one would. Only
+   * the miss touches the disk.
+   *
+   * @throws as {@link resolve}, with that one difference.
+   */
+  async resolveServing(name: string, version?: string): Promise<LoadedModelVersion> {
+    if (!this.#models.has(name) && (await this.#repository.hasModel(name))) {
+      throw new UnavailableError(
+        `model "${name}" is in the repository but not loaded; load it with RepositoryModelLoad`,
+      );
+    }
+    return this.resolve(name, version);
+  }
+
+  /** Every READY version of `name` (of every model when `name` is empty), by name then version. */
+  readyVersions(name?: string): { readonly name: string; readonly version: string }[] {
+    const names = name ? [name] : [...this.#models.keys()].sort();
+    return names.flatMap((model) => {
+      const entry = this.#models.get(model);
+      return entry ? readyVersions(entry).map((v) => ({ name: v.name, version: v.version })) : [];
+    });
   }
 
   /** True when {@link resolve} would return a version. */
@@ -204,19 +259,30 @@ export class ModelManager {
   }
 
   /**
+   * The configuration of a model version (the highest READY one when `version` is empty),
+   * as Triton's ModelConfig answers it.
+   *
+   * @throws as {@link resolve}.
+   */
+  config(name: string, version?: string): ServedModelConfig {
+    return servedConfig(this.resolve(name, version));
+  }
+
+  /**
    * Every model of the repository and every known version with its state and reason.
    * Models in the repository that were never loaded appear once, UNAVAILABLE.
    *
    * @param readyOnly - only READY versions (RepositoryIndex's `ready` flag).
    */
   async index(readyOnly = false): Promise<ModelVersionStatus[]> {
-    let onDisk: string[] = [];
+    let onDisk: string[] | undefined;
     try {
       onDisk = await this.#repository.listModelNames();
     } catch (error) {
       this.#logger.warn({ reason: messageOf(error) }, 'model repository cannot be listed');
     }
-    const names = [...new Set([...onDisk, ...this.#models.keys()])].sort();
+    if (onDisk !== undefined) this.#forgetDeleted(new Set(onDisk));
+    const names = [...new Set([...(onDisk ?? []), ...this.#models.keys()])].sort();
     const rows: ModelVersionStatus[] = [];
     for (const name of names) {
       const entry = this.#models.get(name);
@@ -230,6 +296,19 @@ export class ModelManager {
       }
     }
     return readyOnly ? rows.filter((row) => row.state === 'READY') : rows;
+  }
+
+  /**
+   * Forgets models whose directory is gone and that have nothing loaded or loading (an
+   * unloaded or FAILED model deleted from the repository): they would otherwise stay in
+   * the index as UNAVAILABLE forever. A model still serving stays until it is unloaded.
+   */
+  #forgetDeleted(onDisk: ReadonlySet<string>): void {
+    for (const [name, entry] of this.#models) {
+      if (onDisk.has(name) || this.#queues.has(name)) continue;
+      const busy = [...entry.versions.values()].some((record) => record.loaded !== undefined);
+      if (!busy && entry.status.state !== 'LOADING') this.#models.delete(name);
+    }
   }
 
   /** Refuses new loads, then drains and disposes every loaded version. */
@@ -252,7 +331,12 @@ export class ModelManager {
     // A model missing from the repository gets no entry; anything wrong past this point is
     // recorded so RepositoryIndex can show it.
     await this.#repository.modelDir(name).catch((error: unknown) => {
-      if (error instanceof NotFoundError) throw error;
+      if (error instanceof NotFoundError) {
+        // Gone since it was listed: forget it unless something of it still serves.
+        const entry = this.#models.get(name);
+        if (entry !== undefined && readyVersions(entry).length === 0) this.#models.delete(name);
+        throw error;
+      }
       this.#fail(name, error);
     });
     let config: ModelConfig;
@@ -276,7 +360,7 @@ export class ModelManager {
 
     if (failures.length > 0) {
       await Promise.all(fresh.map((loaded) => this.#dispose(loaded)));
-      const summary = failures.map((f) => `version ${f.version}: ${messageOf(f.error)}`).join('; ');
+      const summary = failures.map((f) => messageOf(f.error)).join('; ');
       for (const version of versions) {
         const record = entry.versions.get(version)!;
         if (record.state === 'READY') continue; // an old instance of it keeps serving
@@ -318,7 +402,16 @@ export class ModelManager {
     }
   }
 
+  /** Loads one version; its errors name the version (`model "x" version 2: ...`). */
   async #loadVersion(config: ModelConfig, version: number): Promise<LoadedModelVersion> {
+    try {
+      return await this.#loadVersionInstances(config, version);
+    } catch (error) {
+      throw namingVersion(error, config.name, version);
+    }
+  }
+
+  async #loadVersionInstances(config: ModelConfig, version: number): Promise<LoadedModelVersion> {
     // modelPath checks the model file (and the version directory) stay inside the repository.
     await this.#repository.modelPath(config.name, version, config.platform);
     const versionDir = await this.#repository.versionDir(config.name, version);
@@ -333,6 +426,20 @@ export class ModelManager {
       throw failed.reason;
     }
     const first = runtimes[0]!;
+    const labels = new Map<string, readonly string[]>();
+    try {
+      for (const [output, file] of Object.entries(config.labelFiles ?? {})) {
+        if (!first.outputs.some((spec) => spec.name === output)) {
+          throw new InvalidArgumentError(
+            `model "${config.name}": outputs: label_filename given for "${output}", which the model does not produce`,
+          );
+        }
+        labels.set(output, Object.freeze(await this.#repository.readLabels(config.name, file)));
+      }
+    } catch (error) {
+      await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
+      throw error;
+    }
     const scheduler = this.#schedulerFactory({
       name: config.name,
       version: String(version),
@@ -348,6 +455,7 @@ export class ModelManager {
       inputs: first.inputs,
       outputs: first.outputs,
       backend: first.backend,
+      labels,
     });
   }
 
@@ -448,6 +556,13 @@ function highestReady(entry: ModelEntry): LoadedModelVersion | undefined {
   return loaded;
 }
 
+/** True while a load of a model with nothing serving is under way or waiting its turn. */
+function isLoading(entry: ModelEntry): boolean {
+  if (entry.versions.size === 0) return entry.status.state === 'LOADING';
+  for (const record of entry.versions.values()) if (record.state === 'LOADING') return true;
+  return false;
+}
+
 function readyVersions(entry: ModelEntry): LoadedModelVersion[] {
   return [...entry.versions]
     .filter(([, record]) => record.state === 'READY' && record.loaded !== undefined)
@@ -472,6 +587,21 @@ async function disposeQuietly(runtime: ModelRuntime, logger: Logger): Promise<vo
   } catch (error) {
     logger.warn({ reason: messageOf(error) }, 'runtime dispose failed');
   }
+}
+
+/**
+ * `error` with its message naming the version: runtimes know the model, not which of its
+ * versions they load. The message is rewritten in place, so the error keeps its class (and
+ * so its status code), its cause and its stack; each load makes its own errors.
+ */
+function namingVersion(error: unknown, name: string, version: number): unknown {
+  if (!(error instanceof Error)) return error;
+  const label = `model "${name}" version ${version}`;
+  if (error.message.startsWith(label)) return error;
+  const prefix = `model "${name}": `;
+  const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  error.message = `${label}: ${rest}`;
+  return error;
 }
 
 function messageOf(error: unknown): string {

@@ -60,6 +60,12 @@ export interface ModelConfig {
    */
   readonly intraOpThreads: number;
   readonly versionPolicy: VersionPolicy;
+  /**
+   * Labels files of classification outputs, by output name (Triton's `label_filename`):
+   * one label per line, line i naming class index i. Paths are relative to the model
+   * directory.
+   */
+  readonly labelFiles?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One executable instance of a model version (an onnxruntime session, a TF.js model). */

@@ -38,6 +38,23 @@ export interface VersionStatistics {
 
 const zero = (): Duration => ({ count: 0, ns: 0n });
 
+function emptyStatistics(name: string, version: string): VersionStatistics {
+  return {
+    name,
+    version,
+    lastInferenceMs: 0,
+    inferenceCount: 0,
+    executionCount: 0,
+    success: zero(),
+    fail: zero(),
+    queue: zero(),
+    computeInput: zero(),
+    computeInfer: zero(),
+    computeOutput: zero(),
+    batches: new Map(),
+  };
+}
+
 function add(duration: Duration, ns: bigint): void {
   duration.count += 1;
   duration.ns += ns;
@@ -52,20 +69,7 @@ export class ModelStatistics {
     const key = `${name}\u0000${version}`;
     let stats = this.byVersion.get(key);
     if (!stats) {
-      stats = {
-        name,
-        version,
-        lastInferenceMs: 0,
-        inferenceCount: 0,
-        executionCount: 0,
-        success: zero(),
-        fail: zero(),
-        queue: zero(),
-        computeInput: zero(),
-        computeInfer: zero(),
-        computeOutput: zero(),
-        batches: new Map(),
-      };
+      stats = emptyStatistics(name, version);
       this.byVersion.set(key, stats);
     }
     return stats;
@@ -122,9 +126,22 @@ export class ModelStatistics {
     add(batch.computeOutput, execution.computeOutputNs);
   }
 
-  /** Snapshots, filtered by name and version when given, ordered by name then version. */
-  list(name?: string, version?: string): VersionStatistics[] {
-    return [...this.byVersion.values()]
+  /**
+   * Snapshots, filtered by name and version when given, ordered by name then version.
+   * Every version of `serving` is listed, with zero counts when it has had no traffic (as
+   * Triton lists a READY model: clients read `model_stats[0]` of a fresh model).
+   */
+  list(
+    name?: string,
+    version?: string,
+    serving: readonly { readonly name: string; readonly version: string }[] = [],
+  ): VersionStatistics[] {
+    const byVersion = new Map(this.byVersion);
+    for (const v of serving) {
+      const key = `${v.name}\u0000${v.version}`;
+      if (!byVersion.has(key)) byVersion.set(key, emptyStatistics(v.name, v.version));
+    }
+    return [...byVersion.values()]
       .filter((s) => (!name || s.name === name) && (!version || s.version === version))
       .sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version))
       .map((s) => structuredClone(s));

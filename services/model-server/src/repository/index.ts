@@ -6,6 +6,13 @@ export {
   parseModelConfig,
   parseModelConfigText,
 } from './model-config.js';
+export {
+  assertModelName,
+  isModelName,
+  MODEL_NAME_MAX_LENGTH,
+  MODEL_NAME_RULE,
+  quoteName,
+} from './model-name.js';
 export { MODEL_FILE_NAMES, ModelRepository } from './model-repository.js';
-export { assertSafeSegment, resolveInside } from './safe-path.js';
+export { resolveInside } from './safe-path.js';
 export { versionsToServe } from './version-policy.js';

@@ -128,7 +128,7 @@ version_policy: { specific: { versions: [3, 1] } }
   it('infers the platform from the files, and an empty file means all defaults', () => {
     expect(parseModelConfigText('', 'yaml', { ...source, inferredPlatform: 'onnx' }).platform).toBe('onnx');
     expect(parseError('')).toBe(
-      'models/iris/config.yaml: platform: is required (no model.onnx or model.json found to infer it from)',
+      'models/iris/config.yaml: platform: is required (no version directory holds a model.onnx or model.json to infer it from)',
     );
   });
 

@@ -3,6 +3,7 @@ import { DATATYPES, type TensorSpec } from '@sightline/tensor';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { DynamicBatchingConfig, ModelConfig, VersionPolicy } from '../model/types.js';
+import { modelNameProblem } from './model-name.js';
 
 /**
  * Defaults written out when `dynamic_batching` is present but a field is missing. The queue
@@ -51,6 +52,17 @@ const tensorSpecSchema = z.strictObject({
     .refine((dims) => dims.every((dim) => dim !== 0), { error: 'dimensions must be -1 or positive' }),
 });
 
+// Triton's label_filename: a classification output's labels file in the model directory.
+const outputSpecSchema = tensorSpecSchema.extend({
+  label_filename: z
+    .string({ error: 'must be a string' })
+    .refine((file) => modelNameProblem(file) === undefined, {
+      error:
+        'must be a file name in the model directory (letters, digits, "_", "." and "-", not starting with ".")',
+    })
+    .optional(),
+});
+
 const dynamicBatchingSchema = z.strictObject({
   max_queue_delay_us: int(
     'must be a non-negative integer',
@@ -84,7 +96,7 @@ const configFileSchema = z.strictObject({
   platform: z.enum(['onnx', 'tfjs'], { error: 'must be one of onnx, tfjs' }).optional(),
   max_batch_size: int('must be a non-negative integer', 0, MODEL_CONFIG_LIMITS.maxBatchSize).optional(),
   inputs: z.array(tensorSpecSchema, { error: 'must be a list of tensor specs' }).optional(),
-  outputs: z.array(tensorSpecSchema, { error: 'must be a list of tensor specs' }).optional(),
+  outputs: z.array(outputSpecSchema, { error: 'must be a list of tensor specs' }).optional(),
   // `null` (a bare `dynamic_batching:` in YAML) turns batching on with every default.
   dynamic_batching: dynamicBatchingSchema.nullable().optional(),
   instance_count: positiveInt(MODEL_CONFIG_LIMITS.maxInstanceCount).optional(),
@@ -181,7 +193,9 @@ function crossFieldProblems(file: ConfigFile, source: ConfigSource): string[] {
   }
   const platform = file.platform ?? source.inferredPlatform;
   if (platform === undefined) {
-    problems.push('platform: is required (no model.onnx or model.json found to infer it from)');
+    problems.push(
+      'platform: is required (no version directory holds a model.onnx or model.json to infer it from)',
+    );
   }
   if (platform === 'tfjs') {
     if (file.inputs === undefined) problems.push('inputs: is required for platform tfjs');
@@ -258,7 +272,15 @@ function resolve(file: ConfigFile, source: ConfigSource): ModelConfig {
         : file.execution_mode,
     intraOpThreads: file.intra_op_threads ?? 0,
     versionPolicy: resolveVersionPolicy(file.version_policy),
+    labelFiles: resolveLabelFiles(file.outputs),
   });
+}
+
+function resolveLabelFiles(outputs: ConfigFile['outputs']): Readonly<Record<string, string>> | undefined {
+  const entries = (outputs ?? []).flatMap((spec) =>
+    spec.label_filename === undefined ? [] : [[spec.name, spec.label_filename] as const],
+  );
+  return entries.length === 0 ? undefined : Object.freeze(Object.fromEntries(entries));
 }
 
 function freezeSpecs(specs: ConfigFile['inputs']): readonly TensorSpec[] | undefined {

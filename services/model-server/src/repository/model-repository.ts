@@ -4,11 +4,15 @@ import path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 import type { ModelConfig } from '../model/types.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from './model-config.js';
-import { assertSafeSegment, isNodeError, resolveInside } from './safe-path.js';
+import { assertModelName } from './model-name.js';
+import { filesystemError, isNodeError, resolveInside } from './safe-path.js';
 import { versionsToServe } from './version-policy.js';
 
 /** The model file each platform loads from a version directory. */
 export const MODEL_FILE_NAMES = Object.freeze({ onnx: 'model.onnx', tfjs: 'model.json' } as const);
+
+/** The largest labels file read (Triton's label_filename), in bytes: a million short labels. */
+export const MAX_LABELS_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Version directories are positive integers without leading zeros (`1`, `2`, `10`). */
 const VERSION_DIR_PATTERN = /^[1-9][0-9]*$/;
@@ -21,7 +25,9 @@ const VERSION_DIR_PATTERN = /^[1-9][0-9]*$/;
  * <root>/<model>/<version>/model.json + weight shards     (platform tfjs)
  * ```
  * Every path it hands out is resolved through symlinks and checked to stay inside the
- * root; model names are checked to be one plain path segment before they touch the disk.
+ * root; model names are checked against the model name rule (model-name.ts) before they
+ * touch the disk. Errors name paths relative to the root, never absolute ones: they reach
+ * remote callers as answers and RepositoryIndex reasons.
  */
 export class ModelRepository {
   readonly #root: string;
@@ -53,27 +59,38 @@ export class ModelRepository {
   /**
    * The model's directory, resolved and checked.
    *
-   * @throws InvalidArgumentError for an unsafe name or a directory that leaves the root;
-   *   NotFoundError when the model does not exist.
+   * @throws InvalidArgumentError for a name against the rule, a directory that leaves the
+   *   root, a symlink loop or a path too long; NotFoundError when the model does not exist.
    */
   async modelDir(name: string): Promise<string> {
-    assertSafeSegment(name, 'model name');
+    assertModelName(name);
     const root = await this.#resolvedRoot();
     let dir: string;
     try {
       dir = await resolveInside(root, [name], `model "${name}"`);
     } catch (error) {
       if (error instanceof NotFoundError) {
-        throw new NotFoundError(`model "${name}" not found in the repository ${this.#root}`, {
-          cause: error,
-        });
+        throw new NotFoundError(`model "${name}" not found in the repository`, { cause: error });
       }
       throw error;
     }
     if (!(await stat(dir)).isDirectory()) {
-      throw new NotFoundError(`model "${name}": ${path.join(this.#root, name)} is not a directory`);
+      throw new NotFoundError(`model "${name}": ${name} in the repository is not a directory`);
     }
     return dir;
+  }
+
+  /**
+   * True when the repository holds a directory for `name` (a model that could be loaded).
+   * A name against the rule, or anything the filesystem refuses, is simply not there.
+   */
+  async hasModel(name: string): Promise<boolean> {
+    try {
+      await this.modelDir(name);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -105,10 +122,13 @@ export class ModelRepository {
       );
     }
     const file = present[0];
-    const label = path.join(path.basename(this.#root), name, file ?? 'config.yaml');
     if (file === undefined) {
+      // No file: every default applies. The label says so rather than naming a file that
+      // does not exist.
+      const label = `model "${name}" (no config file)`;
       return parseModelConfigText('', 'yaml', { modelName: name, label, inferredPlatform });
     }
+    const label = path.join(path.basename(this.#root), name, file);
     const configPath = await resolveInside(dir, [file], `model "${name}" config`);
     const text = await readFile(configPath, 'utf8');
     return parseModelConfigText(text, file.endsWith('.json') ? 'json' : 'yaml', {
@@ -173,6 +193,28 @@ export class ModelRepository {
     return resolved;
   }
 
+  /**
+   * The labels of a classification output: one per line of `file` in the model directory
+   * (line i labels class index i; a trailing newline adds no label).
+   *
+   * @throws NotFoundError when the file is missing; InvalidArgumentError when it leaves the
+   *   model directory or is over {@link MAX_LABELS_FILE_BYTES}.
+   */
+  async readLabels(name: string, file: string): Promise<string[]> {
+    const dir = await this.modelDir(name);
+    const what = `model "${name}" label_filename`;
+    const resolved = await resolveInside(dir, [file], what);
+    const size = (await stat(resolved)).size;
+    if (size > MAX_LABELS_FILE_BYTES) {
+      throw new InvalidArgumentError(
+        `${what}: ${file} is ${size} bytes, over the limit of ${MAX_LABELS_FILE_BYTES}`,
+      );
+    }
+    const lines = (await readFile(resolved, 'utf8')).split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    return lines;
+  }
+
   async #inferPlatform(name: string, dir: string): Promise<ModelConfig['platform'] | undefined> {
     const versions = await this.listVersions(name);
     const highest = versions.at(-1);
@@ -186,7 +228,8 @@ export class ModelRepository {
   #resolvedRoot(): Promise<string> {
     this.#realRoot ??= realpath(this.#root).catch((error: unknown) => {
       this.#realRoot = undefined;
-      throw new NotFoundError(`model repository ${this.#root} does not exist`, { cause: error });
+      // The operator sees the absolute path in the start-up log; answers name no path.
+      throw new NotFoundError('the model repository directory does not exist', { cause: error });
     });
     return this.#realRoot;
   }
@@ -202,6 +245,6 @@ async function isFile(file: string): Promise<boolean> {
     return (await stat(file)).isFile();
   } catch (error) {
     if (isNodeError(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return false;
-    throw error;
+    throw filesystemError(error, path.basename(file), `file ${path.basename(file)}`);
   }
 }

@@ -2,37 +2,34 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 
-/**
- * Checks that `name` is one plain path segment, safe to join under a directory: no
- * separators, no `.`/`..`, no leading dot (hidden files), no NUL, not absolute. Model
- * names come from remote callers (RepositoryModelLoad), so this is the first wall against
- * path traversal; the realpath check in {@link resolveInside} is the second.
- *
- * @param what - what the segment names, for the message (e.g. `model name`).
- * @throws InvalidArgumentError naming the rule that was broken.
- */
-export function assertSafeSegment(segment: string, what: string): void {
-  const reason = unsafeSegmentReason(segment);
-  if (reason !== undefined) {
-    throw new InvalidArgumentError(`${what} ${JSON.stringify(segment)}: ${reason}`);
-  }
-}
-
-function unsafeSegmentReason(segment: string): string | undefined {
-  if (segment.length === 0) return 'must not be empty';
-  if (segment.includes('\0')) return 'must not contain NUL';
-  if (segment.includes('/') || segment.includes('\\')) return 'must not contain "/" or "\\"';
-  // A drive prefix (C:) makes the name absolute or drive-relative on Windows.
-  if (path.isAbsolute(segment) || /^[a-zA-Z]:/.test(segment)) return 'must not be an absolute path';
-  if (segment.includes('..')) return 'must not contain ".."';
-  if (segment.startsWith('.')) return 'must not start with "."';
-  return undefined;
-}
-
 /** True when `child` is `parent` itself or lies below it (both already resolved). */
 export function isInside(parent: string, child: string): boolean {
   const relative = path.relative(parent, child);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Turns a filesystem error about `relative` into the error family: a missing path is
+ * NotFoundError, a symlink loop or a path too long for the filesystem InvalidArgumentError
+ * (both come from what a caller named or an operator laid out, never from the server).
+ * Messages name the path relative to the repository, never an absolute one: answers go to
+ * remote callers. Anything else is returned as it is.
+ */
+export function filesystemError(error: unknown, relative: string, what: string): unknown {
+  if (!isNodeError(error)) return error;
+  switch (error.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new NotFoundError(`${what}: ${relative} does not exist`, { cause: error });
+    case 'ELOOP':
+      return new InvalidArgumentError(`${what}: ${relative} is a symlink loop`, { cause: error });
+    case 'ENAMETOOLONG':
+      return new InvalidArgumentError(`${what}: ${relative} is a path too long for the filesystem`, {
+        cause: error,
+      });
+    default:
+      return error;
+  }
 }
 
 /**
@@ -42,7 +39,8 @@ export function isInside(parent: string, child: string): boolean {
  *
  * @param realRoot - an already realpath-resolved directory.
  * @param what - what is being resolved, for messages (e.g. `model "iris" version 1`).
- * @throws NotFoundError when the path does not exist; InvalidArgumentError when it leaves the root.
+ * @throws NotFoundError when the path does not exist; InvalidArgumentError when it leaves the
+ *   root, loops or is too long. Messages name `parts`, never an absolute path.
  */
 export async function resolveInside(
   realRoot: string,
@@ -50,18 +48,16 @@ export async function resolveInside(
   what: string,
 ): Promise<string> {
   const joined = path.join(realRoot, ...parts);
+  const relative = parts.join('/');
   let resolved: string;
   try {
     resolved = await realpath(joined);
   } catch (error) {
-    if (isNodeError(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) {
-      throw new NotFoundError(`${what}: ${joined} does not exist`, { cause: error });
-    }
-    throw error;
+    throw filesystemError(error, relative, what);
   }
   if (!isInside(realRoot, resolved)) {
     throw new InvalidArgumentError(
-      `${what}: ${joined} resolves to ${resolved}, outside the directory ${realRoot}; symlinks must stay inside it`,
+      `${what}: ${relative} resolves outside the directory it belongs to; symlinks must stay inside it`,
     );
   }
   return resolved;

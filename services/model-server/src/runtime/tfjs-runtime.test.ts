@@ -7,6 +7,7 @@ import { makeTempRepo, writeFiles } from '../../test/fixtures/temp-repo.js';
 import { silentLogger } from '../model/logger.js';
 import type { ModelConfig } from '../model/types.js';
 import { createRuntimeLoader } from './runtime-loader.js';
+import { propagateNaN } from './tfjs-runtime.js';
 
 /**
  * Saves a one-layer model (score = 2*a + 3*b + 1) as model.json + one weight shard, the way
@@ -155,5 +156,51 @@ describe('TfjsRuntime', () => {
     await expect(load(config, path.join(root, 'linear/1'), options)).rejects.toThrow(
       /^model "linear" model.json: not valid JSON: /,
     );
+  });
+});
+
+describe('propagateNaN (the NaN policy every runtime follows)', () => {
+  it('sets every floating-point output of a row with a NaN input to NaN, per row when batched', () => {
+    const inputs = new Map([
+      [
+        'x',
+        {
+          name: 'x',
+          datatype: 'FP32' as const,
+          shape: [3, 2],
+          data: new Float32Array([1, 2, Number.NaN, 4, 5, 6]),
+        },
+      ],
+    ]);
+    const y = {
+      name: 'y',
+      datatype: 'FP32' as const,
+      shape: [3, 2],
+      data: new Float32Array([1, 1, 2, 2, 3, 3]),
+    };
+    const k = { name: 'k', datatype: 'INT32' as const, shape: [3], data: new Int32Array([7, 8, 9]) };
+    propagateNaN(
+      inputs,
+      new Map<string, typeof y | typeof k>([
+        ['y', y],
+        ['k', k],
+      ]),
+      true,
+    );
+    expect([...y.data]).toEqual([1, 1, Number.NaN, Number.NaN, 3, 3]);
+    expect([...k.data]).toEqual([7, 8, 9]);
+
+    const whole = { name: 'y', datatype: 'FP32' as const, shape: [2], data: new Float32Array([1, 2]) };
+    propagateNaN(inputs, new Map([['y', whole]]), false);
+    expect([...whole.data]).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('leaves outputs alone when no input holds NaN (infinities pass as computed)', () => {
+    const inputs = new Map([
+      ['x', { name: 'x', datatype: 'FP32' as const, shape: [1, 2], data: new Float32Array([Infinity, 1]) }],
+    ]);
+    const y = { name: 'y', datatype: 'FP32' as const, shape: [1, 1], data: new Float32Array([Infinity]) };
+    propagateNaN(inputs, new Map([['y', y]]), true);
+    expect([...y.data]).toEqual([Infinity]);
   });
 });

@@ -35,6 +35,8 @@ export class TfjsRuntime implements ModelRuntime {
   readonly #loaded: LoadedModel;
   readonly #modelOutputNames: ReadonlyMap<string, string>;
   readonly #modelInputNames: ReadonlyMap<string, string>;
+  /** Whether the first dimension is the batch (max_batch_size > 0): NaN is tracked per row. */
+  readonly #batched: boolean;
 
   private constructor(
     tf: TfjsModule,
@@ -42,8 +44,10 @@ export class TfjsRuntime implements ModelRuntime {
     readonly inputs: readonly TensorSpec[],
     readonly outputs: readonly TensorSpec[],
     readonly backend: string,
+    batched: boolean,
   ) {
     this.#tf = tf;
+    this.#batched = batched;
     this.#loaded = loaded;
     const modelInputs: readonly ModelTensor[] = loaded.model.inputs;
     const modelOutputs: readonly ModelTensor[] = loaded.model.outputs;
@@ -92,7 +96,7 @@ export class TfjsRuntime implements ModelRuntime {
       loaded.model.dispose();
       throw error;
     }
-    return new TfjsRuntime(tf, loaded, inputs, outputs, backend.label);
+    return new TfjsRuntime(tf, loaded, inputs, outputs, backend.label, config.maxBatchSize > 0);
   }
 
   async run(
@@ -123,6 +127,7 @@ export class TfjsRuntime implements ModelRuntime {
         const spec = this.outputs.find((candidate) => candidate.name === name)!;
         outputs.set(name, await fromTfTensor(spec, computed[index]!));
       }
+      propagateNaN(inputs, outputs, this.#batched);
       return outputs;
     } finally {
       tf.dispose(computed);
@@ -201,6 +206,44 @@ function toTfTensor(tf: TfjsModule, tensor: Tensor): TfTensor {
     [...tensor.shape],
     dtype,
   );
+}
+
+/**
+ * NaN policy (README "NaN and infinities"): NaN and infinities pass through, as ONNX
+ * Runtime and numpy compute them. TF.js's wasm backend (XNNPACK) computes relu and max as
+ * `x > 0 ? x : 0`, which turns NaN into 0, so a NaN input would come out as finite
+ * probabilities there while the same model in ONNX answers NaN. To make every runtime
+ * answer alike, a row (the whole tensor for a model without batching) with a NaN in any
+ * floating-point input gets NaN in every floating-point output: what IEEE arithmetic gives
+ * wherever each output depends on each input of its row, as in dense models. Infinities
+ * need no help: every backend computes with them as IEEE says.
+ */
+export function propagateNaN(
+  inputs: ReadonlyMap<string, Tensor>,
+  outputs: ReadonlyMap<string, Tensor>,
+  batched: boolean,
+): void {
+  let rows = 1;
+  let nanRows: Set<number> | undefined;
+  for (const tensor of inputs.values()) {
+    if (tensor.datatype !== 'FP32' && tensor.datatype !== 'FP64') continue;
+    const data = tensor.data;
+    rows = batched ? (tensor.shape[0] ?? 1) : 1;
+    const perRow = rows === 0 ? 0 : data.length / rows;
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isNaN(data[i])) {
+        nanRows ??= new Set();
+        nanRows.add(Math.floor(i / perRow));
+        i = (Math.floor(i / perRow) + 1) * perRow - 1; // the row is decided: skip to the next
+      }
+    }
+  }
+  if (nanRows === undefined) return;
+  for (const tensor of outputs.values()) {
+    if (tensor.datatype !== 'FP32' && tensor.datatype !== 'FP64') continue;
+    const perRow = rows === 0 ? 0 : tensor.data.length / rows;
+    for (const row of nanRows) tensor.data.fill(Number.NaN, row * perRow, (row + 1) * perRow);
+  }
 }
 
 async function fromTfTensor(spec: TensorSpec, tensor: TfTensor): Promise<Tensor> {

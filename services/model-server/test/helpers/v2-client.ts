@@ -66,6 +66,10 @@ export class V2Client {
     return unaryCall((m, o, cb) => this.stub.modelInfer(message, m, { ...o, ...options }, cb));
   }
 
+  modelConfig(name: string, version = ''): Promise<inference.ModelConfigResponse> {
+    return unaryCall((m, o, cb) => this.stub.modelConfig({ name, version }, m, o, cb));
+  }
+
   modelStatistics(name = '', version = ''): Promise<inference.ModelStatisticsResponse> {
     return unaryCall((m, o, cb) => this.stub.modelStatistics({ name, version }, m, o, cb));
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """An Open Inference Protocol v2 client that shares no code with Sightline.
 
-Its stubs are generated from proto/inference/grpc_service.proto by Debian's grpc_tools
+Its stubs are generated from proto/inference/grpc_service.proto (and the model_config.proto
+it imports) by Debian's grpc_tools
 (python3-grpc-tools), and it speaks to the server with grpcio (python3-grpcio) and numpy,
 the way a KServe or Triton Python client would. The model-server's integration test runs it
 against a model-server process and checks the JSON it prints.
@@ -99,6 +100,12 @@ def main():
                 entry["values"] = raw_probabilities(message.infer_response)["values"]
             streamed.append(entry)
         results["stream"] = streamed
+
+        # Triton's ModelConfig, as tritonclient's get_model_config calls it; printed the way
+        # tritonclient's as_json=True prints it (protobuf's JSON mapping, upstream field names).
+        from google.protobuf import json_format
+        config = stub.ModelConfig(pb.ModelConfigRequest(name=args.model), timeout=timeout_s)
+        results["model_config"] = json_format.MessageToDict(config.config, preserving_proto_field_name=True)
 
         index = stub.RepositoryIndex(pb.RepositoryIndexRequest(), timeout=timeout_s)
         results["repository_index"] = [

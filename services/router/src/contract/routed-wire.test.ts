@@ -34,7 +34,7 @@ describe('routedFromWire', () => {
     );
     expect(() => call([header('a'), header('b')], { maxTensors: 1 })).toThrow(ResourceExhaustedError);
     expect(() => call([header('a', [1n, 4n])], { maxElementsPerTensor: 3 })).toThrow(
-      /input "a": shape \[1,4\] has 4 elements, over the limit of 3 \(maxElementsPerTensor\)/,
+      /input "a": shape \[1,4\] has 4 elements, over the limit of 3 \(--max-elements-per-tensor\)/,
     );
   });
 
