@@ -28,6 +28,7 @@ import {
   TargetResolver,
 } from './http2-target.js';
 import { runUnaryCall } from './http2-unary-call.js';
+import type { UnaryTransport } from './unary-transport.js';
 
 /**
  * How long an address whose connection attempt failed is passed over while another
@@ -68,7 +69,7 @@ export interface Http2UnaryCallOptions {
 }
 
 /** The channel. */
-export class Http2UnaryChannel {
+export class Http2UnaryChannel implements UnaryTransport {
   private readonly target: Http2Target;
   private readonly resolver: TargetResolver;
   private readonly connections = new Map<string, Http2Connection>();
