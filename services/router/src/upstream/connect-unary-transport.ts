@@ -37,7 +37,10 @@ export interface ConnectUnaryTransportOptions {
   readonly maxSendMessageBytes: number;
   /** Largest message received, in bytes (RESOURCE_EXHAUSTED above). */
   readonly maxReceiveMessageBytes: number;
-  /** HTTP/2 PING interval on a connection with calls, in ms (undefined: no pings). */
+  /**
+   * HTTP/2 PING interval on a connection with calls, in ms (undefined: no pings). Refused
+   * ({@link CONNECT_KEEPALIVE_UNSUPPORTED}).
+   */
   readonly keepaliveTimeMs?: number | undefined;
   /** How long a PING may go unanswered before the connection is closed, in ms. */
   readonly keepaliveTimeoutMs?: number | undefined;
@@ -49,6 +52,33 @@ export interface ConnectUnaryTransportOptions {
 function neverConnected(error: ConnectError): boolean {
   const syscall = (error.cause as { syscall?: unknown } | undefined)?.syscall;
   return error.code === Code.Unavailable && (syscall === 'connect' || syscall === 'getaddrinfo');
+}
+
+/**
+ * Why the connect transport refuses keepalive: in 2.1.1, the last release of
+ * `@connectrpc/connect-node` for Node 20, a PING that times out destroys the session after
+ * its error listener is gone, and the error is thrown uncaught (the process would exit).
+ * 2.2.0 fixes it and needs Node 22.
+ */
+export const CONNECT_KEEPALIVE_UNSUPPORTED =
+  '--upstream-keepalive-time-ms with --upstream-client connect: @connectrpc/connect-node 2.1.1 (the last release for Node 20) throws an uncaught error when a PING times out; use --upstream-client http2 or grpc-js';
+
+/**
+ * A failure connect reads as INTERNAL but grpc-js (and the other clients) as UNAVAILABLE: a
+ * Node error under it that is no stream reset (a TLS alert or verification failure, a
+ * dropped socket), or a stream the server refused (never processed). Undefined otherwise.
+ */
+function transportFailure(error: ConnectError): UnaryCallError | undefined {
+  if (error.code !== Code.Internal) return undefined;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  if (typeof cause?.code !== 'string') return undefined;
+  if (cause.code !== 'ERR_HTTP2_STREAM_ERROR') {
+    return new UnaryCallError(status.UNAVAILABLE, `Connection dropped: ${error.rawMessage}`);
+  }
+  if (String(cause.message).includes('NGHTTP2_REFUSED_STREAM')) {
+    return new UnaryCallError(status.UNAVAILABLE, 'Stream refused by server', true);
+  }
+  return undefined;
 }
 
 /** The transport. */
@@ -70,13 +100,11 @@ export class ConnectUnaryTransport implements UnaryTransport {
   ) {
     const parsed = parseHttp2Target(target);
     if (!parsed) throw new Error(`target "${target}": not a host:port the connect transport handles`);
+    if (options.keepaliveTimeMs !== undefined) throw new Error(CONNECT_KEEPALIVE_UNSUPPORTED);
     this.baseUrl = `${options.tls ? 'https' : 'http'}://${parsed.authority}`;
     this.sessions = new Http2SessionManager(
       this.baseUrl,
-      {
-        ...(options.keepaliveTimeMs !== undefined && { pingIntervalMs: options.keepaliveTimeMs }),
-        ...(options.keepaliveTimeoutMs !== undefined && { pingTimeoutMs: options.keepaliveTimeoutMs }),
-      },
+      {},
       {
         // As grpc-js and the hand-written channel set them: see http2-connection.ts.
         maxSessionMemory: Number.MAX_SAFE_INTEGER,
@@ -155,7 +183,10 @@ export class ConnectUnaryTransport implements UnaryTransport {
           true,
         );
       }
-      throw new UnaryCallError(connectError.code as number as status, connectError.rawMessage);
+      throw (
+        transportFailure(connectError) ??
+        new UnaryCallError(connectError.code as number as status, connectError.rawMessage)
+      );
     } finally {
       if (timer) clearTimeout(timer);
       stopListening();

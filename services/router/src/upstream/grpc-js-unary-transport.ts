@@ -24,20 +24,27 @@ export class GrpcJsUnaryTransport implements UnaryTransport {
       : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     return new Promise((resolve, reject) => {
       let stopListening: (() => void) | undefined;
-      const call = this.client.makeUnaryRequest<Buffer, Buffer | undefined>(
-        path,
-        identity,
-        identity,
-        request,
-        metadata,
-        { deadline: new Date(options.deadlineMs) },
-        (error: ServiceError | null, response?: Buffer) => {
-          stopListening?.();
-          if (error) reject(new UnaryCallError(error.code, error.details));
-          else if (!response) reject(new UnaryCallError(status.INTERNAL, 'no response message'));
-          else resolve(response);
-        },
-      );
+      let call: ReturnType<Client['makeUnaryRequest']>;
+      try {
+        call = this.client.makeUnaryRequest<Buffer, Buffer | undefined>(
+          path,
+          identity,
+          identity,
+          request,
+          metadata,
+          { deadline: new Date(options.deadlineMs) },
+          (error: ServiceError | null, response?: Buffer) => {
+            stopListening?.();
+            if (error) reject(new UnaryCallError(error.code, error.details));
+            else if (!response) reject(new UnaryCallError(status.INTERNAL, 'no response message'));
+            else resolve(response);
+          },
+        );
+      } catch (error) {
+        // A closed client throws instead of failing the call.
+        reject(new UnaryCallError(status.UNAVAILABLE, (error as Error).message));
+        return;
+      }
       // grpc-js answers on a later turn, so the listener is in place before the callback runs.
       stopListening = options.cancellation.onCancel(() => call.cancel());
     });

@@ -11,7 +11,7 @@ import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
 import { context, propagation } from '@opentelemetry/api';
 import { driftV1, inference, outlierV1 } from '@sightline/contracts';
 import { traceContextClientInterceptor } from '@sightline/service-kit';
-import { ConnectUnaryTransport } from './connect-unary-transport.js';
+import { CONNECT_KEEPALIVE_UNSUPPORTED, ConnectUnaryTransport } from './connect-unary-transport.js';
 import { GrpcJsUnaryTransport } from './grpc-js-unary-transport.js';
 import {
   type AddressLookup,
@@ -92,7 +92,11 @@ export class UpstreamClients {
   private readonly transports = new Map<string, UnaryTransport>();
   private readonly credentials: ChannelCredentials;
 
+  /** @throws Error when the settings ask a client for what it cannot do (connect with keepalive). */
   constructor(private readonly options: UpstreamClientOptions) {
+    if (options.upstreamClient === 'connect' && options.keepaliveTimeMs !== undefined) {
+      throw new Error(CONNECT_KEEPALIVE_UNSUPPORTED);
+    }
     this.credentials = upstreamCredentials(options.tls);
   }
 
@@ -150,8 +154,7 @@ export class UpstreamClients {
     };
     switch (o.upstreamClient ?? 'http2') {
       case 'http2':
-        // TLS and keepalive are grpc-js's until the channel has them.
-        if (!Http2UnaryChannel.supports(address) || o.tls || o.keepaliveTimeMs !== undefined) break;
+        if (!Http2UnaryChannel.supports(address)) break;
         return new Http2UnaryChannel(address, {
           ...limits,
           ...connection,
