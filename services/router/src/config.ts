@@ -170,7 +170,7 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .nonnegative()
     .default(DEFAULT_UPSTREAM_KEEPALIVE_TIME_MS)
     .describe(
-      'HTTP/2 PING interval in ms on an upstream connection with calls in flight, so a peer that stops answering is found and its connection closed (0: no pings; servers refuse pings more often than every 5 min on connections without data)',
+      'HTTP/2 PING interval in ms on an upstream connection with calls in flight, so a peer that stops answering is found and its connection closed (0: no pings; servers refuse pings more often than every 5 min on connections without data; not with --upstream-client connect)',
     ),
   upstreamKeepaliveTimeoutMs: z.coerce
     .number()
