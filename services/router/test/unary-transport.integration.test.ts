@@ -13,6 +13,7 @@ import { type Cancellation, NEVER_CANCELLED } from '@sightline/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECT_KEEPALIVE_UNSUPPORTED } from '../src/upstream/connect-unary-transport.js';
 import { UnaryCallError } from '../src/upstream/grpc-call-status.js';
+import type { AddressLookup } from '../src/upstream/http2-target.js';
 import type { UnaryTransport } from '../src/upstream/unary-transport.js';
 import { UPSTREAM_CLIENT_KINDS, type UpstreamClientKind } from '../src/upstream/upstream-client-kind.js';
 import { UpstreamClients } from '../src/upstream/upstream-clients.js';
@@ -55,6 +56,7 @@ interface TransportSettings {
   readonly tls?: UpstreamTlsMaterial;
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;
+  readonly lookup?: AddressLookup;
 }
 
 /** The transport of `kind` to `target`, built as the router builds it (UpstreamClients). */
@@ -259,6 +261,24 @@ describe.each(UPSTREAM_CLIENT_KINDS)('UnaryTransport over %s', (kind) => {
     const plain = transport(kind, service.address);
     expect((await failure(plain.call(PATH, Buffer.from('x'), options(2_000)))).code).not.toBe(status.OK);
   });
+
+  it.runIf(kind === 'http2')(
+    'checks the certificate against the target host name, not the address it resolves to',
+    async () => {
+      const credentials = ServerCredentials.createSsl(null, [
+        { cert_chain: pki.serverCert, private_key: pki.serverKey },
+      ]);
+      const service = await serve(echo, '127.0.0.1:0', credentials);
+      const port = service.address.slice(service.address.lastIndexOf(':') + 1);
+      const lookup = async () => [{ address: '127.0.0.1', family: 4 }];
+      const named = transport(kind, `dns:///models.test:${port}`, { tls: { ca: pki.ca }, lookup });
+      expect((await named.call(PATH, Buffer.from('n'), options())).toString()).toBe('n');
+      const other = transport(kind, `dns:///other.test:${port}`, { tls: { ca: pki.ca }, lookup });
+      const error = await failure(other.call(PATH, Buffer.from('x'), options(2_000)));
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(error.details).toMatch(/other\.test/);
+    },
+  );
 
   it('presents the client certificate to an upstream that requires one (mTLS)', async () => {
     const credentials = ServerCredentials.createSsl(

@@ -1,6 +1,6 @@
 /**
  * A throwaway PKI for TLS tests, made with the `openssl` command in a temporary directory:
- * a self-signed CA, a server certificate for 127.0.0.1 and localhost, and a client
+ * a self-signed CA, a server certificate for 127.0.0.1, localhost and models.test, and a client
  * certificate, all signed by the CA, plus a second CA that signed none of them.
  */
 import { execFileSync } from 'node:child_process';
@@ -91,7 +91,7 @@ export function createTestPki(): TestPki {
       `${name}.ext`,
     );
   };
-  issue('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  issue('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:models.test\nextendedKeyUsage=serverAuth\n');
   issue('client', 'extendedKeyUsage=clientAuth\n');
   const read = (name: string) => readFileSync(file(name));
   return {
