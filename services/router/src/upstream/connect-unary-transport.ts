@@ -157,8 +157,9 @@ export class ConnectUnaryTransport implements UnaryTransport {
       validateTrailer(response.trailer, response.header);
       if (headerError) throw headerError;
       if (envelopes.length !== 1) {
+        // grpc-js's codes and wording (connect's own transport says UNIMPLEMENTED for two).
         throw new UnaryCallError(
-          envelopes.length === 0 ? status.INTERNAL : status.UNIMPLEMENTED,
+          status.INTERNAL,
           envelopes.length === 0 ? 'No message received' : 'Too many responses received',
         );
       }
