@@ -46,3 +46,39 @@ describe('router settings', () => {
     );
   });
 });
+
+describe('router upstream transport settings', () => {
+  const load = (flags: Record<string, string>, env: Record<string, string> = {}) =>
+    loadConfig(routerConfigSchema, { flags, env });
+
+  it('takes connect as an upstream client', () => {
+    expect(load({ upstreamClient: 'connect' }).upstreamClient).toBe('connect');
+  });
+
+  it('defaults to plaintext upstreams and no keepalive PINGs, with a 20 s PING timeout', () => {
+    const config = load({});
+    expect(config.upstreamTls).toBe(false);
+    expect(config.upstreamTlsCaFile).toBeUndefined();
+    expect(config.upstreamKeepaliveTimeMs).toBe(0);
+    expect(config.upstreamKeepaliveTimeoutMs).toBe(20_000);
+  });
+
+  it('reads the TLS files and keepalive from the environment, and refuses a zero PING timeout', () => {
+    const config = load(
+      {},
+      {
+        SIGHTLINE_UPSTREAM_TLS_CA_FILE: '/ca.pem',
+        SIGHTLINE_UPSTREAM_TLS_CERT_FILE: '/c.pem',
+        SIGHTLINE_UPSTREAM_TLS_KEY_FILE: '/k.pem',
+        SIGHTLINE_UPSTREAM_KEEPALIVE_TIME_MS: '10000',
+      },
+    );
+    expect([config.upstreamTlsCaFile, config.upstreamTlsCertFile, config.upstreamTlsKeyFile]).toEqual([
+      '/ca.pem',
+      '/c.pem',
+      '/k.pem',
+    ]);
+    expect(config.upstreamKeepaliveTimeMs).toBe(10_000);
+    expect(() => load({ upstreamKeepaliveTimeoutMs: '0' })).toThrow(/upstream-keepalive-timeout-ms/);
+  });
+});

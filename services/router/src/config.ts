@@ -8,7 +8,11 @@ import { z } from 'zod';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
-import { UPSTREAM_CLIENT_KINDS } from './upstream/upstream-client-kind.js';
+import {
+  DEFAULT_UPSTREAM_KEEPALIVE_TIME_MS,
+  DEFAULT_UPSTREAM_KEEPALIVE_TIMEOUT_MS,
+  UPSTREAM_CLIENT_KINDS,
+} from './upstream/upstream-client-kind.js';
 
 /** Default ports of the router (see DESIGN.md). */
 export const ROUTER_PORTS = { grpcPort: 8000, httpPort: 9000 } as const;
@@ -49,7 +53,7 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .enum(UPSTREAM_CLIENT_KINDS)
     .default('http2')
     .describe(
-      'client of the upstream ModelInfer calls (both paths): http2 (a lean node:http2 unary client, less CPU per call; host:port and dns: targets only, others use grpc-js) or grpc-js (every call)',
+      'client of the upstream ModelInfer calls (both paths): http2 (a lean node:http2 unary client, less CPU per call; host:port and dns: targets only, others use grpc-js), grpc-js (every call) or connect (@connectrpc/connect-node; host:port and dns: targets only, others use grpc-js)',
     ),
   upstreamDnsRefreshMs: z.coerce
     .number()
@@ -145,6 +149,39 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_ELEMENTS_PER_TENSOR)
     .describe('most elements in one tensor; more is RESOURCE_EXHAUSTED'),
+  upstreamTls: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'TLS on every upstream connection (model-servers, detectors), trusting the system roots unless --upstream-tls-ca-file is set; implied by --upstream-tls-ca-file or a client certificate',
+    ),
+  upstreamTlsCaFile: z
+    .string()
+    .optional()
+    .describe("PEM CA bundle the upstreams' certificates must chain to (enables TLS)"),
+  upstreamTlsCertFile: z
+    .string()
+    .optional()
+    .describe(
+      'PEM client certificate chain the router presents to upstreams (mTLS; with --upstream-tls-key-file)',
+    ),
+  upstreamTlsKeyFile: z.string().optional().describe('PEM private key of --upstream-tls-cert-file'),
+  upstreamKeepaliveTimeMs: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_UPSTREAM_KEEPALIVE_TIME_MS)
+    .describe(
+      'HTTP/2 PING interval in ms on an upstream connection with calls in flight, so a peer that stops answering is found and its connection closed (0: no pings; servers refuse pings more often than every 5 min on connections without data; not with --upstream-client connect)',
+    ),
+  upstreamKeepaliveTimeoutMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_UPSTREAM_KEEPALIVE_TIMEOUT_MS)
+    .describe(
+      'how long in ms an upstream PING may go unanswered before its connection is closed and the next call reconnects',
+    ),
 });
 
 /** The router's resolved settings. */

@@ -28,6 +28,7 @@ import { registerGraphService, registerInferenceService } from './server.js';
 import { GrpcDetectorClient } from './upstream/grpc-detector-client.js';
 import { GrpcModelInferer } from './upstream/grpc-model-inferer.js';
 import { UpstreamClients } from './upstream/upstream-clients.js';
+import { loadUpstreamTls } from './upstream/upstream-tls.js';
 
 const SERVICE_NAME = 'router';
 const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -74,6 +75,16 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     traceInterceptor: traced,
     upstreamClient: config.upstreamClient,
     addressRefreshIntervalMs: config.upstreamDnsRefreshMs,
+    ...(config.upstreamKeepaliveTimeMs > 0 && {
+      keepaliveTimeMs: config.upstreamKeepaliveTimeMs,
+      keepaliveTimeoutMs: config.upstreamKeepaliveTimeoutMs,
+    }),
+    tls: await loadUpstreamTls({
+      tls: config.upstreamTls,
+      caFile: config.upstreamTlsCaFile,
+      certFile: config.upstreamTlsCertFile,
+      keyFile: config.upstreamTlsKeyFile,
+    }),
   });
   const models = new GrpcModelInferer(clients);
 

@@ -13,6 +13,7 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { createTracing, InMemorySpanExporter, type Tracing } from '@sightline/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
+import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, param, rawIrisRequest } from './helpers/v2-calls.js';
@@ -62,7 +63,7 @@ async function start(upstreamClient: string): Promise<RouterHandle> {
   return router;
 }
 
-describe.each(['http2', 'grpc-js'])('traced byte path, upstream client %s', (upstreamClient) => {
+describe.each(UPSTREAM_CLIENT_KINDS)('traced byte path, upstream client %s', (upstreamClient) => {
   it("sends the router's client span as the upstream's parent, in the request's trace", async () => {
     const router = await start(upstreamClient);
     const client = inferenceClient(router.grpcAddress);

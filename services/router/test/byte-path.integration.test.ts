@@ -14,6 +14,7 @@ import type { DeferredInferenceEvent, InferenceEvent } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
+import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
@@ -30,8 +31,9 @@ let modelServer: ChildService;
 let fake: FakeService;
 let downPort: number;
 let bytes: TestRouter;
-/** The byte path with its upstream calls on grpc-js (`--upstream-client grpc-js`). */
-let bytesGrpcJs: TestRouter;
+/** The byte path with its upstream calls on each other client (`--upstream-client grpc-js`, `connect`). */
+let bytesOn: TestRouter[] = [];
+const OTHER_CLIENTS = UPSTREAM_CLIENT_KINDS.filter((kind) => kind !== 'http2');
 let decoded: TestRouter;
 const dirs: string[] = [];
 /** What the fake upstream received, and how it answers next. */
@@ -101,15 +103,15 @@ beforeAll(async () => {
     fakeSeen.push(Buffer.from(request));
     return fakeAnswer();
   });
-  [bytes, decoded, bytesGrpcJs] = await Promise.all([
+  [bytes, decoded, ...bytesOn] = await Promise.all([
     startTestRouter(true),
     startTestRouter(false),
-    startTestRouter(true, 'grpc-js'),
+    ...OTHER_CLIENTS.map((kind) => startTestRouter(true, kind)),
   ]);
 }, 90_000);
 
 afterAll(async () => {
-  for (const r of [bytes, decoded, bytesGrpcJs]) {
+  for (const r of [bytes, decoded, ...bytesOn]) {
     r?.client.close();
     await r?.handle.shutdown();
   }
@@ -178,20 +180,27 @@ async function same(
 ): Promise<Outcome> {
   const encoded =
     request instanceof Uint8Array ? request : inference.ModelInferRequest.encode(request).finish();
-  const counts = [bytes.events.length, decoded.events.length, bytesGrpcJs.events.length];
+  const counts = [bytes.events.length, decoded.events.length, ...bytesOn.map((r) => r.events.length)];
   const viaBytes = await send(bytes, encoded, headers);
   const viaDecoded = await send(decoded, encoded, headers);
-  const viaGrpcJs = await send(bytesGrpcJs, encoded, headers);
   expect(comparable(viaBytes)).toEqual(comparable(viaDecoded));
-  expect(comparable(viaGrpcJs)).toEqual(comparable(viaDecoded));
+  for (const [i, router] of bytesOn.entries()) {
+    const via = await send(router, encoded, headers);
+    expect(comparable(via), OTHER_CLIENTS[i]).toEqual(comparable(viaDecoded));
+  }
   const newBytes = bytes.events.slice(counts[0]);
   const newDecoded = decoded.events.slice(counts[1]);
-  const newGrpcJs = bytesGrpcJs.events.slice(counts[2]);
   expect(newBytes).toHaveLength(newDecoded.length);
   const withId = inference.ModelInferRequest.decode(encoded).id !== '';
   const expected = newDecoded.map((e) => deterministic(e.build(), withId));
   expect(newBytes.map((e) => deterministic(e.build(), withId))).toEqual(expected);
-  expect(newGrpcJs.map((e) => deterministic(e.build(), withId))).toEqual(expected);
+  for (const [i, router] of bytesOn.entries()) {
+    const events = router.events.slice(counts[2 + i]);
+    expect(
+      events.map((e) => deterministic(e.build(), withId)),
+      OTHER_CLIENTS[i],
+    ).toEqual(expected);
+  }
   return viaBytes;
 }
 

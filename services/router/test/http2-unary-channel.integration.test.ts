@@ -330,6 +330,7 @@ describe('Http2UnaryChannel', () => {
   });
 
   it('finds addresses a name gains (a scaled-up deployment) by refreshing its answer in the background', async () => {
+    const REFRESH_MS = 1_000;
     const one = await serve((_call, callback) => callback(null, Buffer.from('one')), '127.0.0.1:0');
     const port = Number(one.address.split(':')[1]);
     await serve((_call, callback) => callback(null, Buffer.from('two')), `127.0.0.2:${port}`);
@@ -339,7 +340,8 @@ describe('Http2UnaryChannel', () => {
       lookups += 1;
       return [...known];
     };
-    const ch = channel(`dns:///models.test:${port}`, { lookup, addressRefreshIntervalMs: 100 });
+    // 1 s: the six calls before the wait must fit in it on a busy 2-core VM (100 ms did not).
+    const ch = channel(`dns:///models.test:${port}`, { lookup, addressRefreshIntervalMs: REFRESH_MS });
     const answers = async (n: number) => {
       const got: string[] = [];
       for (let i = 0; i < n; i++) got.push((await ch.call(PATH, Buffer.from('x'), options())).toString());
@@ -350,7 +352,7 @@ describe('Http2UnaryChannel', () => {
     // Within the interval the answer is not looked up again.
     expect(await answers(2)).toEqual(['one', 'one']);
     expect(lookups).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_MS + 50));
     // The first call after it starts the lookup and still uses the known address.
     expect(await answers(1)).toEqual(['one']);
     const after = await answers(4);

@@ -28,6 +28,19 @@ describe('parseBenchArgs', () => {
     });
   });
 
+  it('takes the upstream clients to compare from the flag, else the environment, and refuses unknown ones', () => {
+    expect(parseBenchArgs(['router'], {}).upstreamClients).toBeUndefined();
+    expect(parseBenchArgs(['router', '--upstream-clients', 'http2,connect'], {}).upstreamClients).toEqual([
+      'http2',
+      'connect',
+    ]);
+    const fromEnv = parseBenchArgs(['router'], { SIGHTLINE_BENCH_UPSTREAM_CLIENTS: 'grpc-js' });
+    expect(fromEnv.upstreamClients).toEqual(['grpc-js']);
+    expect(() => parseBenchArgs(['router', '--upstream-clients', 'http3'], {})).toThrow(
+      /--upstream-clients: unknown client "http3"/,
+    );
+  });
+
   it('accepts the router suite and its setups', () => {
     const args = parseBenchArgs(['router', '--setups', 'direct,proxy,router-1-hop']);
     expect(args.suites).toEqual(['router']);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PAIRED_DURATION_MS, DEFAULT_PAIRED_ROUNDS } from './paired-comparison.js';
 import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
 import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
+import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstream-client-rounds.js';
 
 /** Suites the CLI knows. */
 export const SUITES = ['model-server', 'router'] as const;
@@ -46,6 +47,8 @@ export interface BenchArgs {
   readonly jsonPath: string | undefined;
   /** Model repository (default: examples/models). */
   readonly modelsDir: string | undefined;
+  /** Router suite: upstream clients to compare in rotating rounds (default: none). */
+  readonly upstreamClients: readonly BenchUpstreamClient[] | undefined;
   readonly help: boolean;
 }
 
@@ -62,10 +65,17 @@ options:
   --setups x,y          only these setups: ${MODEL_SERVER_SETUPS.join(', ')}
                         (router: ${ROUTER_SETUPS.join(', ')})
   --models-dir DIR      model repository (default examples/models)
+  --upstream-clients x,y  router suite: also start one router per upstream client (${BENCH_UPSTREAM_CLIENTS.join(', ')})
+                        and compare their CPU per request, p50 and throughput with the proxy's in
+                        --paired-rounds rotating rounds of --paired-duration-ms at c=1 and c=32
+                        (env SIGHTLINE_BENCH_UPSTREAM_CLIENTS when the flag is absent)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
-export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+export function parseBenchArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): BenchArgs {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -78,6 +88,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'paired-duration-ms': { type: 'string' },
       setups: { type: 'string' },
       'models-dir': { type: 'string' },
+      'upstream-clients': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,6 +104,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       throw new Error(`--setups: unknown setup "${setup}"; expected some of ${ALL_SETUPS.join(', ')}`);
     }
   }
+  const clientsText = values['upstream-clients'] ?? env.SIGHTLINE_BENCH_UPSTREAM_CLIENTS;
+  const upstreamClients = clientsText?.split(',').map((c) => c.trim());
+  for (const client of upstreamClients ?? []) {
+    if (!(BENCH_UPSTREAM_CLIENTS as readonly string[]).includes(client)) {
+      throw new Error(
+        `--upstream-clients: unknown client "${client}"; expected some of ${BENCH_UPSTREAM_CLIENTS.join(', ')}`,
+      );
+    }
+  }
   return {
     suites: positionals.length > 0 ? (positionals as SuiteName[]) : ['model-server'],
     durationMs: positiveInt('--duration-ms', values['duration-ms']),
@@ -105,6 +125,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     setups: setups as (ModelServerSetupId | RouterSetupId)[] | undefined,
     jsonPath: values.json,
     modelsDir: values['models-dir'],
+    upstreamClients: upstreamClients as BenchUpstreamClient[] | undefined,
     help: values.help ?? false,
   };
 }

@@ -21,6 +21,11 @@ import {
 } from './suites/model-server-suite.js';
 import { ROUTER_SETUPS, type RouterSetupId, runRouterSuite } from './suites/router-suite.js';
 import type { SetupPoint, SetupResult } from './suites/setup-result.js';
+import {
+  type BenchUpstreamClient,
+  type ClientRoundFigures,
+  formatClientRounds,
+} from './suites/upstream-client-rounds.js';
 import { DEFAULT_CHANNELS } from './v2-client.js';
 import { findWorkspaceRoot } from './workspace-root.js';
 
@@ -74,8 +79,19 @@ async function main(): Promise<number> {
           `  paired ${label} round ${index + 1}: p50 ${r.baseline.latency.p50Ms.toFixed(3)} / ${r.candidate.latency.p50Ms.toFixed(3)} ms, ` +
             `${r.baseline.throughputPerSec.toFixed(0)} / ${r.candidate.throughputPerSec.toFixed(0)} infer/s`,
         );
+      const onClientRound = (label: string, index: number, figures: readonly ClientRoundFigures[]) =>
+        print(
+          `  upstream clients ${label} round ${index + 1}: CPU ms/req ` +
+            figures
+              .map((f) => (f.cpuMsPerRequest === undefined ? 'n/a' : f.cpuMsPerRequest.toFixed(3)))
+              .join(' / ') +
+            `, p50 ${figures.map((f) => f.p50Ms.toFixed(3)).join(' / ')} ms` +
+            (figures.some((f) => f.failed > 0) ? `, failed ${figures.map((f) => f.failed).join(' / ')}` : ''),
+        );
       const run = {
         ...config,
+        onClientRound,
+        ...(args.upstreamClients && { upstreamClients: args.upstreamClients }),
         workspaceRoot,
         group,
         onPoint,
@@ -122,6 +138,8 @@ interface SuiteRun {
   readonly pairedRounds: number;
   readonly pairedDurationMs: number;
   readonly onPairedRound: (label: string, index: number, round: PairedRound) => void;
+  readonly upstreamClients?: readonly BenchUpstreamClient[];
+  readonly onClientRound: (label: string, index: number, figures: readonly ClientRoundFigures[]) => void;
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -146,14 +164,21 @@ async function runSuite(
       ? `libs/events file-store benchmark:\n${result.eventsBench.lines.map((l) => `  ${l}`).join('\n')}`
       : `libs/events file-store benchmark: SKIPPED: ${result.eventsBenchSkipped ?? 'not run'}`;
     const paired = result.paired.map((p) => `\n\n${formatPaired(p)}`).join('');
+    const clients = result.upstreamClientRoundsSkipped
+      ? `\n\nupstream clients: SKIPPED: ${result.upstreamClientRoundsSkipped}`
+      : (result.upstreamClientRounds ?? []).map((r) => `\n\n${formatClientRounds(r)}`).join('');
     return {
       setups: result.setups,
       ratios: routerRatios(result.setups, result.eventsBench, result.paired),
       extra: {
-        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}${paired}\n\n${events}`,
+        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}${paired}${clients}\n\n${events}`,
         json: {
           hops,
           paired: result.paired,
+          ...(result.upstreamClientRounds && { upstreamClientRounds: result.upstreamClientRounds }),
+          ...(result.upstreamClientRoundsSkipped && {
+            upstreamClientRoundsSkipped: result.upstreamClientRoundsSkipped,
+          }),
           eventsBench: result.eventsBench ?? { skipped: result.eventsBenchSkipped },
         },
       },

@@ -53,7 +53,6 @@ export function callUnary<Res>(
 }
 
 const MODEL_INFER_PATH = inference.GRPCInferenceServiceService.modelInfer.path;
-const identity = (bytes: Buffer): Buffer => bytes;
 
 /** Whether nothing in `parameters` is set (a for-in, not an array of keys, per answer). */
 function noParameters(parameters: { readonly [key: string]: unknown }): boolean {
@@ -71,8 +70,7 @@ function forwardableAnswer(scan: ScannedInferResponse): boolean {
  * Reads an upstream's ModelInferResponse bytes, failing as grpc-js fails a typed call whose
  * answer is missing or unparsable (INTERNAL, same wording).
  */
-function readAnswer(response: Buffer | undefined): ScannedInferResponse {
-  if (!response) throw fromServiceError({ code: status.INTERNAL, details: 'no response message' });
+function readAnswer(response: Buffer): ScannedInferResponse {
   try {
     return scanInferResponse(response);
   } catch (error) {
@@ -134,37 +132,16 @@ export class GrpcModelInferer implements ModelInferer {
       modelName: scan.modelName,
       modelVersion: scan.modelVersion,
       tensors: routedFromWire(scan.outputs, scan.rawOutputContents, 'output', 'raw_output_contents'),
-      response: response!,
+      response,
       length: scan.length,
       forwardable: forwardableAnswer(scan),
     };
   }
 
-  /** ModelInfer with encoded bytes: on the HTTP/2 channel where there is one, else grpc-js. */
-  private async callBytes(
-    address: string,
-    request: Buffer,
-    options: CallOptions,
-  ): Promise<Buffer | undefined> {
-    const channel = this.clients.http2Inference(address);
-    if (!channel) {
-      const client = this.clients.inference(address);
-      return callUnary<Buffer | undefined>(
-        (metadata, callOptions, callback) =>
-          client.makeUnaryRequest(
-            MODEL_INFER_PATH,
-            identity,
-            identity,
-            request,
-            metadata,
-            callOptions,
-            callback,
-          ),
-        options,
-      );
-    }
+  /** ModelInfer with encoded bytes, on the address's upstream transport. */
+  private async callBytes(address: string, request: Buffer, options: CallOptions): Promise<Buffer> {
     try {
-      return await channel.call(MODEL_INFER_PATH, request, {
+      return await this.clients.inferenceTransport(address).call(MODEL_INFER_PATH, request, {
         deadlineMs: options.deadlineMs,
         cancellation: options.cancellation,
         headers: options.traceHeaders ?? this.clients.activeTraceHeaders(),

@@ -1,12 +1,28 @@
 /**
  * One HTTP/2 connection to one resolved address of an upstream, opened on first use and
  * dropped when it closes, fails or receives GOAWAY, so the next call opens a new one.
- * Plaintext (h2c) only: the router's upstream channels are insecure today
- * (grpc-js `credentials.createInsecure()`), and this keeps them so; a TLS upstream would
- * need `https:` sessions with the router's client credentials.
+ * Plaintext (h2c), or TLS with the router's trust and client certificate
+ * (`--upstream-tls*`); while calls run, HTTP/2 PINGs (`--upstream-keepalive-time-ms`) find a
+ * peer that stopped answering, whose session is then closed.
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { ResolvedAddress } from './http2-target.js';
+import type { UpstreamTlsMaterial } from './upstream-tls.js';
+
+/** TLS and keepalive of a connection. */
+export interface Http2ConnectionOptions {
+  /** TLS material (undefined: plaintext). */
+  readonly tls?: UpstreamTlsMaterial | undefined;
+  /**
+   * The target's host name, checked against the upstream's certificate and sent as SNI (the
+   * connection goes to a resolved address); undefined for an IP literal target.
+   */
+  readonly serverName?: string | undefined;
+  /** PING interval while calls run, in ms (undefined: no pings). */
+  readonly keepaliveTimeMs?: number | undefined;
+  /** How long a PING may go unanswered before the session is closed, in ms. */
+  readonly keepaliveTimeoutMs: number;
+}
 
 /** One session and what became of it, read by the calls on it when they end. */
 export interface SessionState {
@@ -45,6 +61,7 @@ export class Http2Connection {
     readonly address: ResolvedAddress,
     readonly port: number,
     private readonly onLost: (connected: boolean) => void,
+    private readonly options: Http2ConnectionOptions = { keepaliveTimeoutMs: 0 },
   ) {}
 
   /** `address:port`, as grpc-js names a peer. */
@@ -59,11 +76,22 @@ export class Http2Connection {
     const live = this.current;
     // A destroyed session emits 'close' on a later tick: never hand it out meanwhile.
     if (live && !live.lost && !live.session.destroyed && !live.session.closed) return live;
-    const session = http2.connect(`http://${this.peer}`, SESSION_OPTIONS);
+    const tls = this.options.tls;
+    const session = tls
+      ? http2.connect(`https://${this.peer}`, {
+          ...SESSION_OPTIONS,
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          ...(this.options.serverName !== undefined && { servername: this.options.serverName }),
+        })
+      : http2.connect(`http://${this.peer}`, SESSION_OPTIONS);
     // Idle sessions never keep the process alive; calls ref it while they run.
     session.unref();
     const state: SessionState = { session, connected: false, lost: false, error: undefined, calls: 0 };
+    let stopKeepalive = () => {};
     const drop = () => {
+      stopKeepalive();
       if (state.lost) return;
       state.lost = true;
       if (this.current === state) this.current = undefined;
@@ -80,8 +108,48 @@ export class Http2Connection {
     // GOAWAY: streams the server took still finish; new calls go to a new session.
     session.once('goaway', drop);
     session.once('close', drop);
+    stopKeepalive = this.keepalive(state, (error) => {
+      // Lost before the streams close, so their calls read UNAVAILABLE with this reason.
+      state.error ??= error;
+      drop();
+      session.destroy(error);
+    });
     this.current = state;
     return state;
+  }
+
+  /**
+   * Sends a PING every keepalive interval while calls run on `state`'s session and closes
+   * the session when one goes unanswered for the keepalive timeout (as grpc-js does, and only
+   * with calls in flight: servers answer pings on an idle connection more often than every
+   * 5 minutes with GOAWAY). Returns what stops it.
+   */
+  private keepalive(state: SessionState, onDead: (error: Error) => void): () => void {
+    const { keepaliveTimeMs, keepaliveTimeoutMs } = this.options;
+    if (keepaliveTimeMs === undefined) return () => {};
+    let pending: NodeJS.Timeout | undefined;
+    const interval = setInterval(() => {
+      if (state.calls === 0 || pending || state.session.destroyed) return;
+      pending = setTimeout(
+        () => onDead(new Error(`keepalive ping not answered within ${keepaliveTimeoutMs} ms`)),
+        keepaliveTimeoutMs,
+      );
+      pending.unref();
+      const sent = state.session.ping((error) => {
+        clearTimeout(pending);
+        pending = undefined;
+        if (error) state.error ??= error;
+      });
+      if (!sent) {
+        clearTimeout(pending);
+        pending = undefined;
+      }
+    }, keepaliveTimeMs);
+    interval.unref();
+    return () => {
+      clearInterval(interval);
+      clearTimeout(pending);
+    };
   }
 
   /**

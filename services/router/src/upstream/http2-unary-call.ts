@@ -98,6 +98,11 @@ function statusOfClosedStream(
       if (streamError?.code === 'ECONNRESET' || streamError?.code === 'ETIMEDOUT') {
         return new UnaryCallError(status.UNAVAILABLE, streamError.message);
       }
+      // The connection failed (a TLS alert, an unanswered keepalive PING), not the server's
+      // reset of this stream: UNAVAILABLE, as grpc-js reads a transport failure.
+      if (state.lost || (streamError !== undefined && streamError.code !== 'ERR_HTTP2_STREAM_ERROR')) {
+        return new UnaryCallError(status.UNAVAILABLE, connectionDropped(state, streamError));
+      }
       return new UnaryCallError(
         status.INTERNAL,
         `Received RST_STREAM with code ${rstCode} (Internal server error)`,

@@ -4,19 +4,21 @@
  * through interceptors, a resolving call, a retrying call and a load-balancing call; on a
  * 2-core VM a pass-through proxy spent ~560 us CPU per request with it and ~375 us with a
  * bare HTTP/2 client. This channel does only what the router's upstream calls need:
- * unary calls, plaintext HTTP/2 (the upstream channels are insecure today), `host:port`
+ * unary calls, plaintext HTTP/2 or TLS (with a client certificate for mTLS), `host:port`
  * targets resolved through DNS with calls spread round-robin over the addresses (as the
- * grpc-js channels' round_robin policy does), deadlines, cancellation and size limits.
- * Everything else (other target schemes, TLS, streaming, retries beyond a refused
- * stream, keepalive) is grpc-js's: {@link Http2UnaryChannel.supports} tells the callers.
+ * grpc-js channels' round_robin policy does), deadlines, cancellation, size limits and
+ * keepalive PINGs while calls run. Everything else (other target schemes, streaming,
+ * retries beyond a refused stream) is grpc-js's: {@link Http2UnaryChannel.supports} tells
+ * the callers.
  */
 import type { OutgoingHttpHeaders } from 'node:http2';
+import { isIP } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import type { Cancellation } from '@sightline/errors';
 import { UnaryCallError } from './grpc-call-status.js';
 import { frameMessage } from './grpc-message-reader.js';
 import { encodeGrpcTimeout } from './grpc-timeout.js';
-import { Http2Connection } from './http2-connection.js';
+import { Http2Connection, type Http2ConnectionOptions } from './http2-connection.js';
 import {
   type AddressLookup,
   DEFAULT_ADDRESS_REFRESH_INTERVAL_MS,
@@ -28,6 +30,9 @@ import {
   TargetResolver,
 } from './http2-target.js';
 import { runUnaryCall } from './http2-unary-call.js';
+import type { UnaryTransport } from './unary-transport.js';
+import { DEFAULT_UPSTREAM_KEEPALIVE_TIMEOUT_MS } from './upstream-client-kind.js';
+import type { UpstreamTlsMaterial } from './upstream-tls.js';
 
 /**
  * How long an address whose connection attempt failed is passed over while another
@@ -56,6 +61,15 @@ export interface Http2UnaryChannelOptions {
   readonly failedAddressAvoidMs?: number;
   /** The resolver (default `dns.promises.lookup`; tests inject one). */
   readonly lookup?: AddressLookup;
+  /** TLS material (undefined: plaintext h2c). */
+  readonly tls?: UpstreamTlsMaterial | undefined;
+  /** HTTP/2 PING interval while calls run, in ms (undefined: no pings). */
+  readonly keepaliveTimeMs?: number | undefined;
+  /**
+   * How long a PING may go unanswered before the connection is closed, in ms (default
+   * {@link DEFAULT_UPSTREAM_KEEPALIVE_TIMEOUT_MS}).
+   */
+  readonly keepaliveTimeoutMs?: number | undefined;
 }
 
 /** One call's deadline, cancellation and extra headers. */
@@ -68,11 +82,12 @@ export interface Http2UnaryCallOptions {
 }
 
 /** The channel. */
-export class Http2UnaryChannel {
+export class Http2UnaryChannel implements UnaryTransport {
   private readonly target: Http2Target;
   private readonly resolver: TargetResolver;
   private readonly connections = new Map<string, Http2Connection>();
   private readonly avoidMs: number;
+  private readonly connectionOptions: Http2ConnectionOptions;
   private next = 0;
   private closed = false;
 
@@ -96,6 +111,12 @@ export class Http2UnaryChannel {
       options.addressRefreshIntervalMs ?? DEFAULT_ADDRESS_REFRESH_INTERVAL_MS,
     );
     this.avoidMs = options.failedAddressAvoidMs ?? DEFAULT_FAILED_ADDRESS_AVOID_MS;
+    this.connectionOptions = {
+      tls: options.tls,
+      serverName: isIP(parsed.host) === 0 ? parsed.host : undefined,
+      keepaliveTimeMs: options.keepaliveTimeMs,
+      keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? DEFAULT_UPSTREAM_KEEPALIVE_TIMEOUT_MS,
+    };
   }
 
   /**
@@ -114,7 +135,7 @@ export class Http2UnaryChannel {
     }
     const headers: OutgoingHttpHeaders = {
       ':method': 'POST',
-      ':scheme': 'http',
+      ':scheme': this.options.tls ? 'https' : 'http',
       ':path': path,
       ':authority': this.target.authority,
       'content-type': 'application/grpc',
@@ -186,7 +207,12 @@ export class Http2UnaryChannel {
   private connection(address: ResolvedAddress): Http2Connection {
     let connection = this.connections.get(address.address);
     if (!connection) {
-      connection = new Http2Connection(address, this.target.port, () => this.resolver.markStale());
+      connection = new Http2Connection(
+        address,
+        this.target.port,
+        () => this.resolver.markStale(),
+        this.connectionOptions,
+      );
       this.connections.set(address.address, connection);
     }
     return connection;

@@ -1,6 +1,8 @@
 import { Metadata, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectUnaryTransport } from './connect-unary-transport.js';
+import { GrpcJsUnaryTransport } from './grpc-js-unary-transport.js';
 import { Http2UnaryChannel } from './http2-unary-channel.js';
 import { UpstreamClients, upstreamChannelOptions } from './upstream-clients.js';
 
@@ -71,19 +73,30 @@ describe('UpstreamClients', () => {
     expect(b.calls()).toBeGreaterThan(0);
   });
 
-  it('pools one HTTP/2 channel per supported address, none with grpc-js chosen or for other targets', () => {
-    const clients = new UpstreamClients(LIMITS);
+  it('pools one ModelInfer transport per address, of the kind chosen, grpc-js for targets a kind does not handle', () => {
+    const http2 = new UpstreamClients(LIMITS);
     const grpcOnly = new UpstreamClients({ ...LIMITS, upstreamClient: 'grpc-js' });
+    const connect = new UpstreamClients({ ...LIMITS, upstreamClient: 'connect' });
     cleanups.push(
-      () => clients.close(),
+      () => http2.close(),
       () => grpcOnly.close(),
+      () => connect.close(),
     );
-    const channel = clients.http2Inference('127.0.0.1:8001');
+    const channel = http2.inferenceTransport('127.0.0.1:8001');
     expect(channel).toBeInstanceOf(Http2UnaryChannel);
-    expect(clients.http2Inference('127.0.0.1:8001')).toBe(channel);
-    expect(clients.http2Inference('dns:///model-server-headless:8001')).toBeInstanceOf(Http2UnaryChannel);
-    expect(clients.http2Inference('ipv4:127.0.0.1:1,127.0.0.1:2')).toBeUndefined();
-    expect(grpcOnly.http2Inference('127.0.0.1:8001')).toBeUndefined();
+    expect(http2.inferenceTransport('127.0.0.1:8001')).toBe(channel);
+    expect(http2.inferenceTransport('dns:///model-server-headless:8001')).toBeInstanceOf(Http2UnaryChannel);
+    expect(http2.inferenceTransport('ipv4:127.0.0.1:1,127.0.0.1:2')).toBeInstanceOf(GrpcJsUnaryTransport);
+    expect(grpcOnly.inferenceTransport('127.0.0.1:8001')).toBeInstanceOf(GrpcJsUnaryTransport);
+    expect(connect.inferenceTransport('127.0.0.1:8001')).toBeInstanceOf(ConnectUnaryTransport);
+    expect(connect.inferenceTransport('ipv4:127.0.0.1:1,127.0.0.1:2')).toBeInstanceOf(GrpcJsUnaryTransport);
     expect(new UpstreamClients({ ...LIMITS, traceInterceptor: false }).activeTraceHeaders()).toBeUndefined();
+  });
+
+  it('gives the grpc-js channels the keepalive settings', () => {
+    const options = upstreamChannelOptions({ ...LIMITS, keepaliveTimeMs: 10_000, keepaliveTimeoutMs: 2_000 });
+    expect(options['grpc.keepalive_time_ms']).toBe(10_000);
+    expect(options['grpc.keepalive_timeout_ms']).toBe(2_000);
+    expect(upstreamChannelOptions(LIMITS)['grpc.keepalive_time_ms']).toBeUndefined();
   });
 });

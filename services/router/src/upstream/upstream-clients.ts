@@ -4,21 +4,24 @@
  * reconnection), so reusing it saves a handshake per call. Every client carries the
  * trace-context interceptor, so upstream spans join the request's trace, and balances
  * its calls round-robin over every address its target resolves to. Beside them, one
- * {@link Http2UnaryChannel} per address carries the upstream ModelInfer calls of both paths
- * with less CPU per call (setting `--upstream-client`), injecting the same trace headers
- * itself.
+ * {@link UnaryTransport} per address carries the upstream ModelInfer calls of both paths;
+ * which client it is (setting `--upstream-client`) is chosen here and nowhere else.
  */
-import { type ChannelOptions, type Client, credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
 import { context, propagation } from '@opentelemetry/api';
 import { driftV1, inference, outlierV1 } from '@sightline/contracts';
 import { traceContextClientInterceptor } from '@sightline/service-kit';
+import { CONNECT_KEEPALIVE_UNSUPPORTED, ConnectUnaryTransport } from './connect-unary-transport.js';
+import { GrpcJsUnaryTransport } from './grpc-js-unary-transport.js';
 import {
   type AddressLookup,
   type DEFAULT_ADDRESS_REFRESH_INTERVAL_MS,
   DEFAULT_MIN_RESOLUTION_INTERVAL_MS,
 } from './http2-target.js';
 import { Http2UnaryChannel } from './http2-unary-channel.js';
+import type { UnaryTransport } from './unary-transport.js';
 import type { UpstreamClientKind } from './upstream-client-kind.js';
+import { type UpstreamTlsMaterial, upstreamCredentials } from './upstream-tls.js';
 
 /** Settings of the upstream channels. */
 export interface UpstreamClientOptions {
@@ -47,6 +50,15 @@ export interface UpstreamClientOptions {
   readonly addressRefreshIntervalMs?: number;
   /** The HTTP/2 channels' resolver (default `dns.promises.lookup`). */
   readonly lookup?: AddressLookup;
+  /**
+   * HTTP/2 PING interval of every upstream connection, in ms (undefined: no pings): a peer
+   * that stops answering is found before a call waits on it.
+   */
+  readonly keepaliveTimeMs?: number | undefined;
+  /** How long a PING may go unanswered before its connection is closed, in ms. */
+  readonly keepaliveTimeoutMs?: number | undefined;
+  /** TLS of every upstream connection (undefined: plaintext). */
+  readonly tls?: UpstreamTlsMaterial | undefined;
 }
 
 /**
@@ -64,28 +76,35 @@ export function upstreamChannelOptions(options: UpstreamClientOptions): ChannelO
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     'grpc.max_send_message_length': options.maxSendMessageBytes,
     'grpc.service_config': UPSTREAM_SERVICE_CONFIG,
+    ...(options.keepaliveTimeMs !== undefined && { 'grpc.keepalive_time_ms': options.keepaliveTimeMs }),
+    ...(options.keepaliveTimeoutMs !== undefined && {
+      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs,
+    }),
   };
 }
 
-type Constructor<T> = new (
-  address: string,
-  creds: ReturnType<typeof credentials.createInsecure>,
-  options?: object,
-) => T;
+type Constructor<T> = new (address: string, creds: ChannelCredentials, options?: object) => T;
 
 /** The pool. */
 export class UpstreamClients {
   private readonly clients = new Map<string, Client>();
-  /** HTTP/2 channels by address; null where the address stays on grpc-js. */
-  private readonly http2Channels = new Map<string, Http2UnaryChannel | null>();
+  /** ModelInfer transports by address. */
+  private readonly transports = new Map<string, UnaryTransport>();
+  private readonly credentials: ChannelCredentials;
 
-  constructor(private readonly options: UpstreamClientOptions) {}
+  /** @throws Error when the settings ask a client for what it cannot do (connect with keepalive). */
+  constructor(private readonly options: UpstreamClientOptions) {
+    if (options.upstreamClient === 'connect' && options.keepaliveTimeMs !== undefined) {
+      throw new Error(CONNECT_KEEPALIVE_UNSUPPORTED);
+    }
+    this.credentials = upstreamCredentials(options.tls);
+  }
 
   private get<T extends Client>(kind: string, address: string, ctor: Constructor<T>): T {
     const key = `${kind} ${address}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new ctor(address, credentials.createInsecure(), {
+      client = new ctor(address, this.credentials, {
         ...upstreamChannelOptions(this.options),
         interceptors: this.options.traceInterceptor === false ? [] : [traceContextClientInterceptor],
       });
@@ -110,26 +129,47 @@ export class UpstreamClients {
   }
 
   /**
-   * The HTTP/2 unary channel of `address` for ModelInfer calls; undefined when the
-   * setting is `grpc-js` or the channel does not handle the address (use {@link inference}).
+   * The transport of `address`'s ModelInfer calls: the client `--upstream-client` names
+   * where it handles the target, else grpc-js (which handles every target form).
    */
-  http2Inference(address: string): Http2UnaryChannel | undefined {
-    let channel = this.http2Channels.get(address);
-    if (channel === undefined) {
-      channel =
-        this.options.upstreamClient !== 'grpc-js' && Http2UnaryChannel.supports(address)
-          ? new Http2UnaryChannel(address, {
-              maxReceiveMessageBytes: this.options.maxReceiveMessageBytes,
-              maxSendMessageBytes: this.options.maxSendMessageBytes,
-              // Unset ones take the channel's defaults.
-              minResolutionIntervalMs: this.options.minResolutionIntervalMs,
-              addressRefreshIntervalMs: this.options.addressRefreshIntervalMs,
-              lookup: this.options.lookup,
-            })
-          : null;
-      this.http2Channels.set(address, channel);
+  inferenceTransport(address: string): UnaryTransport {
+    let transport = this.transports.get(address);
+    if (transport === undefined) {
+      transport = this.createTransport(address);
+      this.transports.set(address, transport);
     }
-    return channel ?? undefined;
+    return transport;
+  }
+
+  private createTransport(address: string): UnaryTransport {
+    const o = this.options;
+    const limits = {
+      maxReceiveMessageBytes: o.maxReceiveMessageBytes,
+      maxSendMessageBytes: o.maxSendMessageBytes,
+    };
+    const connection = {
+      keepaliveTimeMs: o.keepaliveTimeMs,
+      keepaliveTimeoutMs: o.keepaliveTimeoutMs,
+      tls: o.tls,
+    };
+    switch (o.upstreamClient ?? 'http2') {
+      case 'http2':
+        if (!Http2UnaryChannel.supports(address)) break;
+        return new Http2UnaryChannel(address, {
+          ...limits,
+          ...connection,
+          // Unset ones take the channel's defaults.
+          minResolutionIntervalMs: o.minResolutionIntervalMs,
+          addressRefreshIntervalMs: o.addressRefreshIntervalMs,
+          lookup: o.lookup,
+        });
+      case 'connect':
+        if (!ConnectUnaryTransport.supports(address)) break;
+        return new ConnectUnaryTransport(address, { ...limits, ...connection });
+      case 'grpc-js':
+        break;
+    }
+    return new GrpcJsUnaryTransport(this.inference(address));
   }
 
   /**
@@ -147,7 +187,7 @@ export class UpstreamClients {
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
-    for (const channel of this.http2Channels.values()) channel?.close();
-    this.http2Channels.clear();
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
   }
 }

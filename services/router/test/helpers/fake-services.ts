@@ -25,11 +25,12 @@ async function serve(
   definition: ServiceDefinition,
   implementation: object,
   bindAddress = '127.0.0.1:0',
+  credentials = ServerCredentials.createInsecure(),
 ): Promise<FakeService> {
   const server = new Server();
   server.addService(definition, implementation as never);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(bindAddress, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync(bindAddress, credentials, (e, p) => (e ? reject(e) : resolve(p))),
   );
   const host = bindAddress.slice(0, bindAddress.lastIndexOf(':'));
   return {
@@ -82,11 +83,12 @@ export function fakeRawInferenceService(handler: Handler<Buffer, Buffer>): Promi
 /**
  * A V2 endpoint whose ModelInfer is the grpc-js handler `modelInfer` on encoded messages
  * (it may send headers first, answer late or never), bound to `bindAddress` (`host:port`,
- * port 0 for a free one).
+ * port 0 for a free one), plaintext unless `credentials` say otherwise.
  */
 export function fakeRawInferenceEndpoint(
   modelInfer: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => void,
   bindAddress = '127.0.0.1:0',
+  credentials?: ServerCredentials,
 ): Promise<FakeService> {
   const typed = inference.GRPCInferenceServiceService;
   const identity = (bytes: Buffer): Buffer => bytes;
@@ -94,5 +96,5 @@ export function fakeRawInferenceEndpoint(
     ...typed,
     modelInfer: { ...typed.modelInfer, requestDeserialize: identity, responseSerialize: identity },
   };
-  return serve(definition, { modelInfer }, bindAddress);
+  return serve(definition, { modelInfer }, bindAddress, credentials);
 }

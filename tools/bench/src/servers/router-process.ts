@@ -24,6 +24,10 @@ export interface RouterLaunch {
   /** Graphs that must be ready (ModelReady by graph name) before the router counts as started. */
   readonly graphs: readonly string[];
   readonly startTimeoutMs?: number;
+  /** Client of the router's upstream ModelInfer calls (`--upstream-client`; default: the router's). */
+  readonly upstreamClient?: string;
+  /** Label in progress and failure output (default: by `events`). */
+  readonly label?: string;
 }
 
 /** A router running in its own process. */
@@ -38,7 +42,7 @@ export function startRouterProcess(group: ChildProcessGroup, launch: RouterLaunc
   return startSightlineService(group, {
     workspaceRoot: launch.workspaceRoot,
     service: 'router',
-    label: launch.events ? 'router (events on)' : 'router (events off)',
+    label: launch.label ?? (launch.events ? 'router (events on)' : 'router (events off)'),
     flags: [
       '--graphs',
       launch.graphsDir,
@@ -54,6 +58,7 @@ export function startRouterProcess(group: ChildProcessGroup, launch: RouterLaunc
       String(launch.events),
       '--log-level',
       ROUTER_BENCH_LOG_LEVEL,
+      ...(launch.upstreamClient ? ['--upstream-client', launch.upstreamClient] : []),
     ],
     readyNames: launch.graphs,
     startTimeoutMs: launch.startTimeoutMs ?? ROUTER_START_TIMEOUT_MS,

@@ -27,6 +27,13 @@ import { type EventsBenchResult, runEventsFileStoreBench } from './events-file-s
 import { measureServed } from './model-server-suite.js';
 import { hopGraphDocument, hopGraphName } from './router-graphs.js';
 import type { SetupPoint, SetupResult } from './setup-result.js';
+import {
+  type BenchUpstreamClient,
+  type ClientRoundFigures,
+  type ClientRoundSide,
+  type ClientRoundsResult,
+  runClientRounds,
+} from './upstream-client-rounds.js';
 
 /** Setup ids of the router suite, in the order they run. */
 export const ROUTER_SETUPS = [
@@ -69,6 +76,13 @@ export interface RouterSuiteOptions {
   /** Measured time per side per paired round. */
   readonly pairedDurationMs?: number;
   readonly onPairedRound?: (label: string, index: number, round: PairedRound) => void;
+  /**
+   * Upstream clients to compare (`--upstream-client` of one router each, events on), in
+   * rotating rounds with the proxy, at c=1 and c=32: `--paired-rounds` rounds of
+   * `--paired-duration-ms` per side (default: none).
+   */
+  readonly upstreamClients?: readonly BenchUpstreamClient[];
+  readonly onClientRound?: (label: string, index: number, figures: readonly ClientRoundFigures[]) => void;
 }
 
 /** Ids of the router suite's paired comparisons. */
@@ -88,6 +102,10 @@ export interface RouterSuiteResult {
   readonly eventsBench?: EventsBenchResult;
   /** Why the events benchmark did not give a result, when it did not. */
   readonly eventsBenchSkipped?: string;
+  /** The upstream clients' rotating rounds, when asked for (c=1 and c=32). */
+  readonly upstreamClientRounds?: ClientRoundsResult[];
+  /** Why the upstream client comparison did not run, when asked for and it did not. */
+  readonly upstreamClientRoundsSkipped?: string;
 }
 
 const IRIS = 'iris';
@@ -119,6 +137,8 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
     }
   };
   const paired: PairedComparison[] = [];
+  const clientRounds: ClientRoundsResult[] = [];
+  const clientRoundsOutcome: { skipped?: string } = {};
   const scratch = mkdtempSync(join(tmpdir(), 'sightline-bench-router-'));
   try {
     const irisFile = newestOnnxFile(options.modelsDir, IRIS);
@@ -126,20 +146,33 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
       skipAll(`no ${IRIS} ONNX model under ${join(options.modelsDir, IRIS)}`);
     } else {
       const signature = await readSignature(irisFile);
-      await measureAll(options, wanted, signature, scratch, setups, skipAll, paired);
+      await measureAll(options, wanted, signature, scratch, setups, skipAll, paired, {
+        results: clientRounds,
+        outcome: clientRoundsOutcome,
+      });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  if (options.eventsBench === false) return { setups, paired };
+  const compared = {
+    ...(options.upstreamClients?.length && { upstreamClientRounds: clientRounds }),
+    ...(clientRoundsOutcome.skipped && { upstreamClientRoundsSkipped: clientRoundsOutcome.skipped }),
+  };
+  if (options.eventsBench === false) return { setups, paired, ...compared };
   try {
     return {
       setups,
       paired,
+      ...compared,
       eventsBench: await runEventsFileStoreBench(options.group, options.workspaceRoot),
     };
   } catch (error) {
-    return { setups, paired, eventsBenchSkipped: error instanceof Error ? error.message : String(error) };
+    return {
+      setups,
+      paired,
+      ...compared,
+      eventsBenchSkipped: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -151,6 +184,7 @@ async function measureAll(
   setups: SetupResult[],
   skipAll: (reason: string) => void,
   paired: PairedComparison[],
+  clientRounds: { results: ClientRoundsResult[]; outcome: { skipped?: string } },
 ): Promise<void> {
   let modelServer: Awaited<ReturnType<typeof startModelServer>>;
   try {
@@ -213,18 +247,35 @@ async function measureAll(
       });
       writeFileSync(join(graphsDir, `${hopGraphName(hops)}.json`), `${JSON.stringify(document, null, 2)}\n`);
     }
-    const startRouter = async (events: boolean) => {
+    const startRouter = async (events: boolean, upstreamClient?: BenchUpstreamClient) => {
       const router = await startRouterProcess(options.group, {
         workspaceRoot: options.workspaceRoot,
         graphsDir,
         defaultModelServer: modelServer.address,
-        dataDir: join(scratch, events ? 'data-events-on' : 'data-events-off'),
+        dataDir: join(
+          scratch,
+          `data-events-${events ? 'on' : 'off'}${upstreamClient ? `-${upstreamClient}` : ''}`,
+        ),
         events,
         graphs: ROUTER_GRAPH_HOPS.map(hopGraphName),
+        ...(upstreamClient && { upstreamClient, label: `router (upstream client ${upstreamClient})` }),
       });
       routers.push(router);
       return router;
     };
+    const clients = options.upstreamClients ?? [];
+    if (clients.length > 0) {
+      try {
+        proxy ??= await startPassthroughProxyProcess(options.group, modelServer.address);
+        const started: { client: BenchUpstreamClient; router: RouterProcess }[] = [];
+        for (const client of clients) started.push({ client, router: await startRouter(true, client) });
+        clientRounds.results.push(...(await compareClients(options, signature, proxy, started)));
+      } catch (error) {
+        clientRounds.outcome.skipped = error instanceof Error ? error.message : String(error);
+      }
+      // Only the comparison's routers: stop them before the setups' routers start.
+      await Promise.all(routers.splice(0).map((r) => options.group.stop(r.child)));
+    }
     const needsOn = ['router-1-hop', 'router-2-hop', 'router-3-hop'].some((id) => wanted.has(id));
     const needsOff = wanted.has('router-1-hop-events-off');
     let started: { on?: RouterProcess; off?: RouterProcess } = {};
@@ -277,6 +328,60 @@ async function measureAll(
     await Promise.all(routers.map((r) => options.group.stop(r.child)));
     if (proxy) await options.group.stop(proxy.child);
     await options.group.stop(modelServer.child);
+  }
+}
+
+/**
+ * The upstream clients' rotating rounds at c=1 and c=32: the proxy first (the baseline),
+ * then one router per client; the reference is the hand-written client (`http2`) when it
+ * is among them, else the first.
+ */
+async function compareClients(
+  options: RouterSuiteOptions,
+  signature: ModelSignature,
+  proxy: { address: string; child: { pid: number } },
+  routers: readonly { client: BenchUpstreamClient; router: RouterProcess }[],
+): Promise<ClientRoundsResult[]> {
+  const pools: V2ClientPool[] = [];
+  const side = (label: string, address: string, model: string, pid: number): ClientRoundSide => {
+    const pool = new V2ClientPool(address, options.channels);
+    pools.push(pool);
+    const request = encodeInferRequest(model, [
+      { name: signature.inputName, shape: signature.inputShape, data: sampleInput(signature.inputShape) },
+    ]);
+    return {
+      label,
+      pid,
+      call: async () => {
+        await pool.inferRaw(request);
+      },
+    };
+  };
+  try {
+    const sides = [
+      side('proxy', proxy.address, IRIS, proxy.child.pid),
+      ...routers.map(({ client, router }) =>
+        side(`router ${client}`, router.address, hopGraphName(1), router.child.pid),
+      ),
+    ];
+    const reference = routers.findIndex((r) => r.client === 'http2');
+    const results: ClientRoundsResult[] = [];
+    for (const concurrency of [ROUTER_LOW_CONCURRENCY, ROUTER_HIGH_CONCURRENCY]) {
+      results.push(
+        await runClientRounds({
+          sides,
+          referenceIndex: reference < 0 ? 1 : reference + 1,
+          concurrency,
+          rounds: Math.max(1, options.pairedRounds ?? 0),
+          durationMs: options.pairedDurationMs ?? DEFAULT_PAIRED_DURATION_MS,
+          warmupMs: PAIRED_WARMUP_MS,
+          onRound: (index, figures) => options.onClientRound?.(`c=${concurrency}`, index, figures),
+        }),
+      );
+    }
+    return results;
+  } finally {
+    for (const pool of pools) pool.close();
   }
 }
 
