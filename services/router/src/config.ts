@@ -5,7 +5,7 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
-import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
+import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import { UPSTREAM_CLIENT_KINDS } from './upstream/upstream-client-kind.js';

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { parseGraphDocument } from '../contract/graph-document.js';
 import { compileGraph } from '../graph/compiled-graph.js';
 import { validateGraph } from '../graph/graph-validator.js';
-import { GraphExecutor, type MirrorResult } from './graph-executor.js';
+import { GraphExecutor } from './graph-executor.js';
+import type { MirrorResult } from './off-path-runner.js';
 import type { ExecutionObserver, ModelCall, ModelInferer, ModelTarget } from './ports.js';
 import { RoutedTensor } from './routed-tensor.js';
 

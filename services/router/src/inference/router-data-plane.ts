@@ -7,13 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Cancellation, InvalidArgumentError, isSightlineError, NotFoundError } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
-import {
-  errorCode,
-  type GraphExecutor,
-  type MirrorResult,
-  type RunRequest,
-  type RunTrail,
-} from '../engine/graph-executor.js';
+import { errorCode, type GraphExecutor, type RunRequest, type RunTrail } from '../engine/graph-executor.js';
+import type { MirrorResult } from '../engine/off-path-runner.js';
 import type { ByteModelAnswer, CallOptions, ModelTarget } from '../engine/ports.js';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
 import type { RequestEventLog } from '../events/inference-event-builder.js';
