@@ -362,7 +362,7 @@ export class GraphExecutor {
     const started = this.now();
     const answer = await this.policy.call(
       {
-        graph: scope.graph.spec.name,
+        graph: scope.graph,
         node,
         address,
         label: `model "${body.modelName}"`,
@@ -563,7 +563,7 @@ export class GraphExecutor {
         `node "${node.name}": names no address and the router has no default ${kind} address`,
       );
     }
-    const graph = scope.graph.spec.name;
+    const graph = scope.graph;
     if (body.mode === 'async') {
       this.startAsyncDetector(
         node,
