@@ -6,6 +6,11 @@ import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
+import {
+  DEFAULT_MAX_GRAPH_DEPTH,
+  DEFAULT_MAX_MIRRORS_PER_SHADOW,
+  DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST,
+} from './graph/call-budget.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import { UPSTREAM_CLIENT_KINDS } from './upstream/upstream-client-kind.js';
@@ -143,6 +148,26 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_ELEMENTS_PER_TENSOR)
     .describe('most elements in one tensor; more is RESOURCE_EXHAUSTED'),
+  maxUpstreamCallsPerRequest: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST)
+    .describe(
+      'most upstream calls one request of a graph can make, counted when the graph is validated (a node shared by several parents counts once; retries not counted); a graph over it is invalid',
+    ),
+  maxGraphDepth: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_GRAPH_DEPTH)
+    .describe("most nodes on a path down from a graph's root; a deeper graph is invalid"),
+  maxMirrorsPerShadow: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_MIRRORS_PER_SHADOW)
+    .describe('most mirrors of one shadow node; a shadow with more is invalid'),
 });
 
 /** The router's resolved settings. */

@@ -14,6 +14,7 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { fakeInferenceService } from './helpers/fake-services.js';
+import { diamondStack } from './helpers/graph-shapes.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, graphClient, inferenceClient, irisRequest } from './helpers/v2-calls.js';
 
@@ -101,5 +102,48 @@ nodes:
     });
     await apply(graph);
     await expect(infer('cb')).resolves.toBeDefined();
+  });
+});
+
+describe('shared sub-graphs and the call budget (defects 3 and 13)', () => {
+  it('calls each model of a depth-12 diamond stack once per request, and refuses depth 40', async () => {
+    const calls = new Map<string, number>();
+    const upstream = await fakeInferenceService(async (request) => {
+      calls.set(request.modelName, (calls.get(request.modelName) ?? 0) + 1);
+      return answer(request);
+    });
+    cleanups.push(() => upstream.stop());
+    const { apply, infer } = await router(upstream.address);
+    await apply(diamondStack(12));
+    await infer('diamonds');
+    await infer('diamonds');
+    expect(Object.fromEntries(calls)).toEqual({ a: 2, b: 2 });
+
+    await expect(apply(diamondStack(40))).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/41 nodes deep .*at most 32 \(--max-graph-depth\) \[graph\.max_depth\]/),
+    });
+  });
+
+  it('refuses a shadow with more mirrors than --max-mirrors-per-shadow', async () => {
+    const upstream = await fakeInferenceService(async (request) => answer(request));
+    cleanups.push(() => upstream.stop());
+    const { apply } = await router(upstream.address, { maxMirrorsPerShadow: 2 });
+    const graph = (mirrors: number) =>
+      [
+        'name: wide',
+        'root: sh',
+        'nodes:',
+        `  - { name: sh, shadow: { primary: p, mirrors: [${Array.from({ length: mirrors }, (_, i) => `m${i}`).join(', ')}] } }`,
+        '  - { name: p, model: { modelName: p } }',
+        ...Array.from({ length: mirrors }, (_, i) => `  - { name: m${i}, model: { modelName: m${i} } }`),
+      ].join('\n');
+    await expect(apply(graph(2))).resolves.toBeDefined();
+    await expect(apply(graph(3))).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining(
+        'shadow has 3 mirrors; at most 2 (--max-mirrors-per-shadow) [shadow.max_mirrors]',
+      ),
+    });
   });
 });

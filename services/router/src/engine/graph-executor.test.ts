@@ -9,6 +9,7 @@ import {
 } from '@sightline/errors';
 import { createTensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
+import { diamondStack } from '../../test/helpers/graph-shapes.js';
 import { parseGraphDocument } from '../contract/graph-document.js';
 import { compileGraph } from '../graph/compiled-graph.js';
 import { validateGraph } from '../graph/graph-validator.js';
@@ -368,6 +369,64 @@ nodes:
       expect.objectContaining({ mirrorNode: 'slow', code: 'UNAVAILABLE', requestId: 'r1' }),
     ]);
     expect(ex.offPathCalls).toBe(0);
+  });
+
+  it('starts mirrors only after the run has produced its answer (issue 8, defect 13)', async () => {
+    const g = graph(`
+name: sh
+root: sh
+nodes:
+  - { name: sh, shadow: { primary: a, mirrors: [m1, m2, m3] } }
+  - { name: a, model: { modelName: a } }
+  - { name: m1, model: { modelName: m1 } }
+  - { name: m2, model: { modelName: m2 } }
+  - { name: m3, model: { modelName: m3 } }
+`);
+    const order: string[] = [];
+    const models = new InProcessModels(async (t) => {
+      order.push(`call ${t.modelName}`);
+      // The primary takes a while: mirrors started during the walk would call in the meantime.
+      if (t.modelName === 'a') await new Promise((r) => setTimeout(r, 20));
+      return [fp32('p', [1])];
+    });
+    const mirrors: MirrorResult[] = [];
+    const { ex } = executor(models, { onMirrorResult: (m) => mirrors.push(m) });
+    const answered = run(ex, g).then(() => order.push('answer'));
+    // What the caller does with the answer in the same turn (encode, hand it to gRPC) comes first too.
+    await answered;
+    order.push('answer sent');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(['call a', 'answer', 'answer sent', 'call m1', 'call m2', 'call m3']);
+    expect(mirrors.map((m) => m.code)).toEqual(['OK', 'OK', 'OK']);
+  });
+
+  it('runs a node shared by several parents once per request: a depth-12 diamond stack (issue 8, defect 3)', async () => {
+    const depth = 12;
+    const g = graph(diamondStack(depth));
+    const models = new InProcessModels(async () => [fp32('output', [1])]);
+    const { ex } = executor(models);
+    const result = await run(ex, g);
+    // Unfolded as a tree this is 2^12 = 4,096 model calls; as a DAG it is one per model node.
+    expect(models.calls.map((c) => c.target.modelName).sort()).toEqual(['a', 'b']);
+    expect(new Set(result.trail.path).size).toBe(result.trail.path.length);
+    expect(result.trail.path).toHaveLength(2 * depth + 1);
+  });
+
+  it('still runs a node again for a different input (a sequence step calling it twice)', async () => {
+    const g = graph(`
+name: twice
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: inc }, { node: inc }] }
+  - { name: inc, model: { modelName: inc } }
+`);
+    const models = new InProcessModels(async (_t, call) => [
+      fp32('input', [(call.tensors[0]!.tensor().data as Float32Array)[0]! + 1]),
+    ]);
+    const result = await run(executor(models).ex, g, { tensors: [fp32('input', [1])] });
+    expect(models.calls).toHaveLength(2);
+    expect(Array.from(result.payload.tensors[0]!.tensor().data as Float32Array)).toEqual([3]);
   });
 
   it('retries only UNAVAILABLE, then names the node and the attempts', async () => {

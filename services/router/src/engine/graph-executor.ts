@@ -5,7 +5,7 @@
  * (deadlines, retries, circuit breaker); shadow mirrors and asynchronous detectors go to
  * the {@link OffPathRunner}, off the request's path.
  */
-import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
   type Cancellation,
   type ErrorCode,
@@ -127,6 +127,30 @@ interface Scope {
   readonly cancellation: Cancellation;
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
   readonly trail: RunTrail;
+  /** The nodes run so far in this run, by node and input (see {@link GraphExecutor.runNode}). */
+  readonly runs: NodeRuns;
+  /** Off-path work (mirrors, async detectors) to start once the run has its answer. */
+  readonly offPath: (() => void)[];
+}
+
+/** One node's earlier runs in a request: the input each was given and its result. */
+type NodeRuns = Map<
+  CompiledNode,
+  { readonly input: Payload; readonly maySkip: boolean; readonly result: Promise<Payload | undefined> }[]
+>;
+
+/**
+ * Whether two inputs are the same for a node: the same tensors (by identity, in order) and
+ * the same parameters object. Parents that hand their own input on (ensemble members,
+ * switch and splitter branches, a shadow's primary) give identical ones.
+ */
+function sameInput(a: Payload, b: Payload): boolean {
+  if (a === b) return true;
+  return (
+    a.parameters === b.parameters &&
+    a.tensors.length === b.tensors.length &&
+    a.tensors.every((t, i) => t === b.tensors[i])
+  );
 }
 
 /** The error code of anything thrown. */
@@ -194,9 +218,23 @@ export class GraphExecutor {
    */
   async run(request: RunRequest): Promise<RunResult> {
     const trail = newTrail();
-    const scope: Scope = { ...request, trail };
-    const payload = await this.runNode(request.graph.root, request.payload, scope, false);
-    return { payload: payload!, trail };
+    const scope: Scope = { ...request, trail, runs: new Map(), offPath: [] };
+    try {
+      const payload = await this.runNode(request.graph.root, request.payload, scope, false);
+      return { payload: payload!, trail };
+    } finally {
+      this.startOffPath(scope);
+    }
+  }
+
+  /**
+   * Starts the run's mirrors and asynchronous detectors on a later turn of the event loop
+   * than the one that settles the run: the caller turns the result into its answer and
+   * hands it to gRPC first (all in that turn), so no mirror's encoding, call or span is on
+   * the answer's path however many there are (issue 8, defect 13).
+   */
+  private startOffPath(scope: Scope): void {
+    for (const start of scope.offPath.splice(0)) start();
   }
 
   /** Whether {@link runBytes} can run graphs (the model port implements the byte path). */
@@ -219,7 +257,7 @@ export class GraphExecutor {
       );
     }
     const trail = newTrail();
-    const scope: Scope = { ...request, trail };
+    const scope: Scope = { ...request, trail, runs: new Map(), offPath: [] };
     const call = { id: request.requestId, request: request.request, length: request.length };
     const answer = await this.inNode(root, scope, false, (inner) =>
       this.callModel(root, body, inner, (target, deadlineMs, cancellation) =>
@@ -229,13 +267,28 @@ export class GraphExecutor {
     return { answer: answer!, trail };
   }
 
+  /**
+   * Runs `node` on `input`, once per request: a node several parents read with the same
+   * input (a diamond) runs once and each parent gets its result, so shared sub-graphs cost
+   * what the DAG has, not what its unfolded tree has (issue 8, defect 3). graph/call-budget.ts
+   * counts upstream calls the same way.
+   */
   private runNode(
     node: CompiledNode,
     input: Payload,
     scope: Scope,
     maySkip = true,
   ): Promise<Payload | undefined> {
-    return this.inNode(node, scope, maySkip, (inner, span) => this.execute(node, input, inner, span));
+    let earlier = scope.runs.get(node);
+    const found = earlier?.find((r) => r.maySkip === maySkip && sameInput(r.input, input));
+    if (found) return found.result;
+    const result = this.inNode(node, scope, maySkip, (inner, span) => this.execute(node, input, inner, span));
+    if (!earlier) {
+      earlier = [];
+      scope.runs.set(node, earlier);
+    }
+    earlier.push({ input, maySkip, result });
+    return result;
   }
 
   /**
@@ -482,7 +535,7 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
   ): Promise<Payload | undefined> {
-    // The primary's call starts first, so mirrors never delay it.
+    // Mirrors are only queued here: they start after the run has its answer (startOffPath).
     const primary = this.runNode(this.child(scope, body.primary), input, scope);
     for (const mirror of body.mirrors) {
       if (body.sampleRate < 1 && this.random() >= body.sampleRate) continue;
@@ -491,8 +544,31 @@ export class GraphExecutor {
     return primary;
   }
 
+  /**
+   * Queues `work` to start with the run's other off-path work, in the trace context it was
+   * queued in, so a mirror's spans stay children of its shadow node's.
+   */
+  private queueOffPath(scope: Scope, start: () => void): void {
+    if (!this.traced) {
+      scope.offPath.push(start);
+      return;
+    }
+    const queuedIn = context.active();
+    scope.offPath.push(() => context.with(queuedIn, start));
+  }
+
   private startMirror(shadow: CompiledNode, mirror: CompiledNode, input: Payload, scope: Scope): void {
     const graphName = scope.graph.spec.name;
+    this.queueOffPath(scope, () => this.startMirrorNow(graphName, shadow, mirror, input, scope));
+  }
+
+  private startMirrorNow(
+    graphName: string,
+    shadow: CompiledNode,
+    mirror: CompiledNode,
+    input: Payload,
+    scope: Scope,
+  ): void {
     this.offPath.start(graphName, mirror, 'sightline.mirror.dropped', async (deadlineMs) => {
       const started = this.now();
       const trail = newTrail();
@@ -505,6 +581,8 @@ export class GraphExecutor {
         cancellation: NEVER_CANCELLED,
         traceHeaders: scope.traceHeaders,
         trail,
+        runs: new Map(),
+        offPath: [],
       };
       let output: Payload | undefined;
       let error: unknown;
@@ -512,6 +590,9 @@ export class GraphExecutor {
         output = await this.runNode(mirror, input, mirrorScope, false);
       } catch (thrown) {
         error = thrown ?? new Error('mirror failed');
+      } finally {
+        // A shadow or async detector inside the mirror: started now, under the same cap.
+        this.startOffPath(mirrorScope);
       }
       try {
         this.options.onMirrorResult?.({
@@ -589,9 +670,11 @@ export class GraphExecutor {
     scope: Scope,
     call: (deadlineMs: number, cancellation: Cancellation) => Promise<DetectorVerdict>,
   ): void {
-    this.offPath.start(scope.graph.spec.name, node, 'sightline.detector.dropped', async (deadlineMs) => {
-      // Asynchronous detectors are off the answer's path: their failure shows in the span and metrics only.
-      await this.policy.call(target, { deadlineMs, cancellation: NEVER_CANCELLED }, call);
-    });
+    this.queueOffPath(scope, () =>
+      this.offPath.start(scope.graph.spec.name, node, 'sightline.detector.dropped', async (deadlineMs) => {
+        // Asynchronous detectors are off the answer's path: their failure shows in the span and metrics only.
+        await this.policy.call(target, { deadlineMs, cancellation: NEVER_CANCELLED }, call);
+      }),
+    );
   }
 }
