@@ -82,6 +82,8 @@ export interface RunRequest {
   readonly cancellation: Cancellation;
   /** Trace headers every upstream call sends as they are (see {@link CallOptions}). */
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
+  /** The request's `traceparent`, which its mirrors' results carry for their events. */
+  readonly traceparent?: string | undefined;
 }
 
 /** One request of the byte path: {@link RunRequest} with the request kept encoded. */
@@ -126,6 +128,7 @@ interface Scope {
   readonly deadlineMs: number;
   readonly cancellation: Cancellation;
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
+  readonly traceparent?: string | undefined;
   readonly trail: RunTrail;
   /** The nodes run so far in this run, by node and input (see {@link GraphExecutor.runNode}). */
   readonly runs: NodeRuns;
@@ -580,6 +583,7 @@ export class GraphExecutor {
         // Off the answer's path: the caller's cancel does not end a mirror; its own deadline does.
         cancellation: NEVER_CANCELLED,
         traceHeaders: scope.traceHeaders,
+        traceparent: scope.traceparent,
         trail,
         runs: new Map(),
         offPath: [],
@@ -600,6 +604,7 @@ export class GraphExecutor {
           shadowNode: shadow.name,
           mirrorNode: mirror.name,
           requestId: scope.requestId,
+          traceparent: scope.traceparent,
           input,
           ...(output ? { output } : {}),
           path: trail.path,

@@ -20,6 +20,8 @@ export interface MirrorResult {
   readonly shadowNode: string;
   readonly mirrorNode: string;
   readonly requestId: string;
+  /** The request's `traceparent`: a mirror's event is in its request's trace. */
+  readonly traceparent?: string | undefined;
   readonly input: Payload;
   readonly output?: Payload;
   readonly path: readonly string[];
