@@ -8,7 +8,12 @@ export {
   unary,
 } from './calls/call-handlers.js';
 export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
-export { type MappedError, statusName, toGrpcStatus } from './calls/error-status.js';
+export {
+  type MappedError,
+  statusName,
+  toGrpcStatus,
+  type WithTrailingMetadata,
+} from './calls/error-status.js';
 export { GrpcServerMetrics, type MethodMetrics } from './calls/grpc-server-metrics.js';
 export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
 export {

@@ -5,7 +5,12 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
-import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
+import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
+import {
+  DEFAULT_MAX_GRAPH_DEPTH,
+  DEFAULT_MAX_MIRRORS_PER_SHADOW,
+  DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST,
+} from './graph/call-budget.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import {
@@ -182,6 +187,26 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .describe(
       'how long in ms an upstream PING may go unanswered before its connection is closed and the next call reconnects',
     ),
+  maxUpstreamCallsPerRequest: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST)
+    .describe(
+      'most upstream calls one request of a graph can make, counted when the graph is validated (a node shared by several parents counts once; retries not counted); a graph over it is invalid',
+    ),
+  maxGraphDepth: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_GRAPH_DEPTH)
+    .describe("most nodes on a path down from a graph's root; a deeper graph is invalid"),
+  maxMirrorsPerShadow: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_MIRRORS_PER_SHADOW)
+    .describe('most mirrors of one shadow node; a shadow with more is invalid'),
 });
 
 /** The router's resolved settings. */

@@ -11,7 +11,8 @@ export {
 } from './config.js';
 export { type DocumentFormat, type ParsedDocument, parseGraphDocument } from './contract/graph-document.js';
 export { graphFromMessage, graphToMessage } from './contract/graph-message.js';
-export { GraphExecutor, type GraphExecutorOptions, type MirrorResult } from './engine/graph-executor.js';
+export { GraphExecutor, type GraphExecutorOptions } from './engine/graph-executor.js';
+export type { MirrorResult } from './engine/off-path-runner.js';
 export type * from './engine/ports.js';
 export { type Payload, RoutedTensor } from './engine/routed-tensor.js';
 export type * from './graph/graph-spec.js';

@@ -88,7 +88,14 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   });
   const models = new GrpcModelInferer(clients);
 
-  const graphRegistry = new GraphRegistry({ limits: { maxNodes: config.maxGraphNodes } });
+  const graphRegistry = new GraphRegistry({
+    limits: {
+      maxNodes: config.maxGraphNodes,
+      maxUpstreamCallsPerRequest: config.maxUpstreamCallsPerRequest,
+      maxGraphDepth: config.maxGraphDepth,
+      maxMirrorsPerShadow: config.maxMirrorsPerShadow,
+    },
+  });
   const graphs = new GraphManager(graphRegistry, path.join(config.dataDir, 'graphs'), (file, error) =>
     logger.error({ file, err: error }, 'persisted graph not loaded'),
   );

@@ -22,7 +22,8 @@ import {
 import { scanInferRequest } from './contract/infer-wire.js';
 import { incomingTrace } from './contract/trace-headers.js';
 import type { GraphManager } from './graph/graph-manager.js';
-import type { RouterCall, RouterDataPlane } from './inference/router-data-plane.js';
+import { TRACE_ID_TRAILER } from './inference/request-trace.js';
+import { type RouterCall, type RouterDataPlane, TRACE_ID_PARAMETER } from './inference/router-data-plane.js';
 
 const INFERENCE = 'inference.GRPCInferenceService';
 const GRAPHS = 'sightline.router.v1.GraphService';
@@ -126,14 +127,21 @@ export function registerInferenceService(
           );
           return { errorMessage: '', inferResponse: responseToMessage(response, responseContentsMode(req)) };
         },
-        onError: (status, req) => ({
-          errorMessage: status.details,
-          inferResponse: inference.ModelInferResponse.fromPartial({
-            modelName: req.modelName,
-            modelVersion: req.modelVersion,
-            id: req.id,
-          }),
-        }),
+        onError: (status, req) => {
+          // A stream message has no trailers of its own: the trace id goes in its parameters.
+          const traceId = status.metadata.get(TRACE_ID_TRAILER)[0];
+          return {
+            errorMessage: status.details,
+            inferResponse: inference.ModelInferResponse.fromPartial({
+              modelName: req.modelName,
+              modelVersion: req.modelVersion,
+              id: req.id,
+              ...(typeof traceId === 'string'
+                ? { parameters: { [TRACE_ID_PARAMETER]: { stringParam: traceId } } }
+                : {}),
+            }),
+          };
+        },
       },
     ),
     modelConfig: unary(kit, m('ModelConfig'), unsupported('ModelConfig')),

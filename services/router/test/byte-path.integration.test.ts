@@ -150,11 +150,24 @@ function send(
   });
 }
 
+/** A trace context the router made for a request that came without one: random on each router. */
+const MADE_TRACE = '<made by the router>';
+
 /** The fields of an event that do not depend on time or random ids. */
-function deterministic(event: InferenceEvent, withRequestId: boolean) {
+function deterministic(event: InferenceEvent, withRequestId: boolean, callerTraced: boolean) {
   const { eventId: _e, timeUnixMs: _t, timings, requestId, errorMessage, ...rest } = event;
+  const made = (value: unknown) => (value === undefined ? undefined : MADE_TRACE);
   return {
     ...rest,
+    ...(callerTraced
+      ? {}
+      : {
+          trace: made(event.trace?.traceparent),
+          responseParameters: {
+            ...event.responseParameters,
+            'sightline.trace_id': made(event.responseParameters['sightline.trace_id']),
+          },
+        }),
     errorMessage: errorMessage?.replace(/Last error: .*$/, 'Last error: ...'),
     nodeMs: Object.keys(timings?.nodeMs ?? {}),
     ...(withRequestId ? { requestId } : {}),
@@ -165,8 +178,15 @@ function deterministic(event: InferenceEvent, withRequestId: boolean) {
  * grpc-js words a refused connection by timing ("Last error: null" or "ECONNREFUSED"), on
  * either path alike; that part is left out of comparisons.
  */
-function comparable(outcome: Outcome): Outcome {
-  if (outcome.ok || outcome.details === undefined) return outcome;
+function comparable(outcome: Outcome, callerTraced: boolean): Outcome {
+  if (outcome.ok) {
+    const traceId = outcome.response.parameters['sightline.trace_id'];
+    if (callerTraced || traceId === undefined) return outcome;
+    expect(traceId.stringParam).toMatch(/^[0-9a-f]{32}$/);
+    const parameters = { ...outcome.response.parameters, 'sightline.trace_id': { stringParam: MADE_TRACE } };
+    return { ok: true, response: { ...outcome.response, parameters } };
+  }
+  if (outcome.details === undefined) return outcome;
   return { ...outcome, details: outcome.details.replace(/Last error: .*$/, 'Last error: ...') };
 }
 
@@ -183,21 +203,22 @@ async function same(
   const counts = [bytes.events.length, decoded.events.length, ...bytesOn.map((r) => r.events.length)];
   const viaBytes = await send(bytes, encoded, headers);
   const viaDecoded = await send(decoded, encoded, headers);
-  expect(comparable(viaBytes)).toEqual(comparable(viaDecoded));
+  const callerTraced = headers.traceparent !== undefined;
+  expect(comparable(viaBytes, callerTraced)).toEqual(comparable(viaDecoded, callerTraced));
   for (const [i, router] of bytesOn.entries()) {
     const via = await send(router, encoded, headers);
-    expect(comparable(via), OTHER_CLIENTS[i]).toEqual(comparable(viaDecoded));
+    expect(comparable(via, callerTraced), OTHER_CLIENTS[i]).toEqual(comparable(viaDecoded, callerTraced));
   }
   const newBytes = bytes.events.slice(counts[0]);
   const newDecoded = decoded.events.slice(counts[1]);
   expect(newBytes).toHaveLength(newDecoded.length);
   const withId = inference.ModelInferRequest.decode(encoded).id !== '';
-  const expected = newDecoded.map((e) => deterministic(e.build(), withId));
-  expect(newBytes.map((e) => deterministic(e.build(), withId))).toEqual(expected);
+  const expected = newDecoded.map((e) => deterministic(e.build(), withId, callerTraced));
+  expect(newBytes.map((e) => deterministic(e.build(), withId, callerTraced))).toEqual(expected);
   for (const [i, router] of bytesOn.entries()) {
     const events = router.events.slice(counts[2 + i]);
     expect(
-      events.map((e) => deterministic(e.build(), withId)),
+      events.map((e) => deterministic(e.build(), withId, callerTraced)),
       OTHER_CLIENTS[i],
     ).toEqual(expected);
   }
@@ -225,7 +246,7 @@ describe('byte path and decoded path', () => {
       ['probabilities', 'FP32', [2n, 3n]],
     ]);
     expect(outcome.response.rawOutputContents[0]).toHaveLength(2 * 3 * 4);
-    expect(Object.keys(outcome.response.parameters)).toEqual(['sightline.path']);
+    expect(Object.keys(outcome.response.parameters).sort()).toEqual(['sightline.path', 'sightline.trace_id']);
     expect(outcome.response.parameters['sightline.path']?.stringParam).toBe('hop1');
     // Which graphs the byte path takes (decided when a graph is compiled), and that off means off.
     const plane = bytes.handle.dataPlane;
@@ -359,7 +380,10 @@ describe('byte path and decoded path', () => {
     });
     fakeAnswer = () => Buffer.from(inference.ModelInferResponse.encode(answer).finish());
     const outcome = await same(raw('fake', ROWS, { id: 'req-9' }));
-    expect(outcome.ok && Object.keys(outcome.response.parameters)).toEqual(['sightline.path']);
+    expect(outcome.ok && Object.keys(outcome.response.parameters).sort()).toEqual([
+      'sightline.path',
+      'sightline.trace_id',
+    ]);
     expect(outcome.ok && outcome.response.rawOutputContents).toHaveLength(2);
   });
 

@@ -2,7 +2,7 @@
  * A router with tracing off records no spans and keeps no async context, yet passes the
  * caller's W3C trace context on: every upstream call carries the caller's `traceparent`,
  * `tracestate` and `baggage`, the answer carries the trace id, and the InferenceEvent the
- * trace context. The upstream is a V2 endpoint in this test that records what it received.
+ * trace context. A request without one gets a new trace context made by the router. The upstream is a V2 endpoint in this test that records what it received.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,17 +94,28 @@ it('passes the caller trace context upstream and answers with its trace id, trac
     ]);
     expect(param(rawTraced, 'sightline.trace_id')).toBe(TRACE_ID);
 
+    // No caller context: the router makes one, answers with its trace id and sends it upstream.
     seen.length = 0;
     const plain = await call(client, client.modelInfer, irisRequest('iris'));
-    expect(seen).toEqual([{ traceparent: undefined, tracestate: undefined, baggage: undefined }]);
-    expect(param(plain, 'sightline.trace_id')).toBeUndefined();
+    const made = String(param(plain, 'sightline.trace_id'));
+    expect(made).toMatch(/^[0-9a-f]{32}$/);
+    expect(seen).toEqual([
+      {
+        traceparent: expect.stringMatching(`^00-${made}-[0-9a-f]{16}-01$`),
+        tracestate: undefined,
+        baggage: undefined,
+      },
+    ]);
 
-    // An invalid traceparent (all-zero trace id) is not passed on, as a propagator would not.
+    // An invalid traceparent (all-zero trace id) is not passed on, as a propagator would not:
+    // the request gets a new trace instead, without the caller's tracestate.
     seen.length = 0;
     await call(client, client.modelInfer, irisRequest('iris'), {
       headers: { traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, tracestate: 'a=b' },
     });
-    expect(seen).toEqual([{ traceparent: undefined, tracestate: undefined, baggage: undefined }]);
+    expect(seen).toEqual([
+      { traceparent: expect.not.stringContaining('0'.repeat(32)), tracestate: undefined, baggage: undefined },
+    ]);
   } finally {
     client.close();
   }

@@ -31,6 +31,16 @@ describe('toGrpcStatus', () => {
     expect(mapped).toMatchObject({ code: status.UNAVAILABLE, details: 'upstream down', expected: true });
   });
 
+  it('answers with the trailing metadata an error names', () => {
+    const error = Object.assign(new UnavailableError('down'), {
+      trailingMetadata: { 'sightline-trace-id': '4bf92f3577b34da6a3ce929d0e0e4736' },
+    });
+    expect(toGrpcStatus(error).metadata.get('sightline-trace-id')).toEqual([
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    ]);
+    expect(toGrpcStatus(new UnavailableError('down')).metadata.getMap()).toEqual({});
+  });
+
   it('hides unexpected errors behind INTERNAL and marks them for the error log', () => {
     for (const error of [new Error('secret path /etc/x'), new InternalError('boom'), 'text']) {
       const mapped = toGrpcStatus(error);

@@ -19,6 +19,28 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, status>> = {
   INTERNAL: status.INTERNAL,
 };
 
+/**
+ * An error that names trailing metadata for its status, e.g. the router's
+ * `sightline-trace-id`; other errors answer with none.
+ */
+export interface WithTrailingMetadata {
+  readonly trailingMetadata?: Readonly<Record<string, string>>;
+}
+
+/** The trailing metadata an error names (text values only). */
+function trailersOf(error: unknown): Metadata {
+  const metadata = new Metadata();
+  const trailers =
+    typeof error === 'object' && error !== null
+      ? (error as WithTrailingMetadata).trailingMetadata
+      : undefined;
+  if (trailers !== undefined) {
+    for (const [key, value] of Object.entries(trailers))
+      if (typeof value === 'string') metadata.set(key, value);
+  }
+  return metadata;
+}
+
 /** A status for the caller, plus whether the error was expected (a caller's or a dependency's fault). */
 export interface MappedError extends StatusObject {
   readonly expected: boolean;
@@ -40,7 +62,7 @@ export function toGrpcStatus(error: unknown): MappedError {
     return {
       code: STATUS_BY_CODE[error.code],
       details: error.message,
-      metadata: new Metadata(),
+      metadata: trailersOf(error),
       expected: error.code !== 'INTERNAL',
     };
   }
@@ -48,14 +70,14 @@ export function toGrpcStatus(error: unknown): MappedError {
     return {
       code: error.code,
       details: error.details ?? error.message,
-      metadata: new Metadata(),
+      metadata: trailersOf(error),
       expected: error.code !== status.INTERNAL && error.code !== status.UNKNOWN,
     };
   }
   return {
     code: status.INTERNAL,
     details: 'internal error; the server log has the cause',
-    metadata: new Metadata(),
+    metadata: trailersOf(error),
     expected: false,
   };
 }

@@ -1,5 +1,6 @@
 import { type Tracer, trace } from '@opentelemetry/api';
 import {
+  type Cancellation,
   CancelledError,
   cancellationOf,
   NEVER_CANCELLED,
@@ -8,11 +9,13 @@ import {
 } from '@sightline/errors';
 import { createTensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
+import { diamondStack } from '../../test/helpers/graph-shapes.js';
 import { parseGraphDocument } from '../contract/graph-document.js';
 import { compileGraph } from '../graph/compiled-graph.js';
 import { validateGraph } from '../graph/graph-validator.js';
-import { GraphExecutor, type MirrorResult } from './graph-executor.js';
-import type { ExecutionObserver, ModelCall, ModelInferer, ModelTarget } from './ports.js';
+import { GraphExecutor } from './graph-executor.js';
+import type { MirrorResult } from './off-path-runner.js';
+import type { CallOptions, ExecutionObserver, ModelCall, ModelInferer, ModelTarget } from './ports.js';
 import { RoutedTensor } from './routed-tensor.js';
 
 /** In-process models: each a function of its input, recording the calls it got. */
@@ -368,6 +371,64 @@ nodes:
     expect(ex.offPathCalls).toBe(0);
   });
 
+  it('starts mirrors only after the run has produced its answer (issue 8, defect 13)', async () => {
+    const g = graph(`
+name: sh
+root: sh
+nodes:
+  - { name: sh, shadow: { primary: a, mirrors: [m1, m2, m3] } }
+  - { name: a, model: { modelName: a } }
+  - { name: m1, model: { modelName: m1 } }
+  - { name: m2, model: { modelName: m2 } }
+  - { name: m3, model: { modelName: m3 } }
+`);
+    const order: string[] = [];
+    const models = new InProcessModels(async (t) => {
+      order.push(`call ${t.modelName}`);
+      // The primary takes a while: mirrors started during the walk would call in the meantime.
+      if (t.modelName === 'a') await new Promise((r) => setTimeout(r, 20));
+      return [fp32('p', [1])];
+    });
+    const mirrors: MirrorResult[] = [];
+    const { ex } = executor(models, { onMirrorResult: (m) => mirrors.push(m) });
+    const answered = run(ex, g).then(() => order.push('answer'));
+    // What the caller does with the answer in the same turn (encode, hand it to gRPC) comes first too.
+    await answered;
+    order.push('answer sent');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(['call a', 'answer', 'answer sent', 'call m1', 'call m2', 'call m3']);
+    expect(mirrors.map((m) => m.code)).toEqual(['OK', 'OK', 'OK']);
+  });
+
+  it('runs a node shared by several parents once per request: a depth-12 diamond stack (issue 8, defect 3)', async () => {
+    const depth = 12;
+    const g = graph(diamondStack(depth));
+    const models = new InProcessModels(async () => [fp32('output', [1])]);
+    const { ex } = executor(models);
+    const result = await run(ex, g);
+    // Unfolded as a tree this is 2^12 = 4,096 model calls; as a DAG it is one per model node.
+    expect(models.calls.map((c) => c.target.modelName).sort()).toEqual(['a', 'b']);
+    expect(new Set(result.trail.path).size).toBe(result.trail.path.length);
+    expect(result.trail.path).toHaveLength(2 * depth + 1);
+  });
+
+  it('still runs a node again for a different input (a sequence step calling it twice)', async () => {
+    const g = graph(`
+name: twice
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: inc }, { node: inc }] }
+  - { name: inc, model: { modelName: inc } }
+`);
+    const models = new InProcessModels(async (_t, call) => [
+      fp32('input', [(call.tensors[0]!.tensor().data as Float32Array)[0]! + 1]),
+    ]);
+    const result = await run(executor(models).ex, g, { tensors: [fp32('input', [1])] });
+    expect(models.calls).toHaveLength(2);
+    expect(Array.from(result.payload.tensors[0]!.tensor().data as Float32Array)).toEqual([3]);
+  });
+
   it('retries only UNAVAILABLE, then names the node and the attempts', async () => {
     const g = graph(`
 name: r
@@ -412,6 +473,126 @@ nodes:
     await expect(run(ex, g)).rejects.toThrow(/circuit breaker open/);
     expect(down.calls).toHaveLength(2);
     expect(seen.breaker).toEqual(['open']);
+  });
+
+  describe('circuit breaker trials (issue 8, defect 1)', () => {
+    const breakerGraph = () =>
+      graph(`
+name: cb
+root: a
+nodes:
+  - name: a
+    policy: { circuitBreaker: { failureThreshold: 2, openDurationMs: 1000 } }
+    model: { modelName: a }
+`);
+    type Answer = (options: CallOptions) => Promise<void> | void;
+    const fail =
+      (code: string): Answer =>
+      () => {
+        throw new SightlineError(code as never, `answered ${code}`);
+      };
+    /** A model answering its n-th call with `answers[n-1]` (OK past the end), counting calls. */
+    function scripted(answers: Answer[]) {
+      const models = {
+        calls: 0,
+        infer(target: ModelTarget, _call: ModelCall, options: CallOptions) {
+          const answer = answers[models.calls++];
+          // Synchronous on purpose: an answer may throw before any promise exists.
+          const pending = answer?.(options);
+          return Promise.resolve(pending).then(() => ({
+            modelName: target.modelName,
+            modelVersion: '1',
+            tensors: [fp32('out', [1])],
+            parameters: {},
+          }));
+        },
+      };
+      return models;
+    }
+    /** An executor on a clock the test moves, its breaker opened by two UNAVAILABLE and due for a trial. */
+    async function openBreaker(answers: Answer[]) {
+      const models = scripted([fail('UNAVAILABLE'), fail('UNAVAILABLE'), ...answers]);
+      const clock = { ms: Date.now() };
+      const { ex, seen } = executor(models, { now: () => clock.ms });
+      const g = breakerGraph();
+      const runAt = (cancellation: Cancellation = NEVER_CANCELLED) =>
+        ex.run({
+          graph: g,
+          requestId: 'r',
+          payload: { tensors: [fp32('input', [1])], parameters: {} },
+          headers: {},
+          deadlineMs: clock.ms + 5000,
+          cancellation,
+        });
+      for (let i = 0; i < 2; i++) await expect(runAt()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(runAt()).rejects.toThrow(/circuit breaker open/);
+      expect(models.calls).toBe(2);
+      clock.ms += 1000;
+      return { ex, seen, clock, runAt, models };
+    }
+
+    for (const code of ['NOT_FOUND', 'INVALID_ARGUMENT']) {
+      it(`closes when the half-open trial is answered ${code}`, async () => {
+        const { runAt, seen, models } = await openBreaker([fail(code)]);
+        await expect(runAt()).rejects.toMatchObject({ code });
+        await expect(runAt()).resolves.toBeDefined();
+        await expect(runAt()).resolves.toBeDefined();
+        expect(models.calls).toBe(5);
+        expect(seen.breaker).toEqual(['open', 'half_open', 'closed']);
+      });
+    }
+
+    it("re-arms the trial when the caller's deadline ends it, so the next call is the trial", async () => {
+      const { runAt, models } = await openBreaker([fail('DEADLINE_EXCEEDED')]);
+      await expect(runAt()).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      await expect(runAt()).resolves.toBeDefined();
+      expect(models.calls).toBe(4);
+    });
+
+    it('re-arms the trial when the caller cancels it', async () => {
+      const controller = new AbortController();
+      const { runAt, models } = await openBreaker([
+        (options) =>
+          new Promise<void>((_resolve, reject) => {
+            options.cancellation.onCancel(reject);
+            controller.abort(new CancelledError('caller went away'));
+          }),
+      ]);
+      await expect(runAt(cancellationOf(controller.signal))).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expect(runAt()).resolves.toBeDefined();
+      expect(models.calls).toBe(4);
+    });
+
+    it('frees the trial slot when the call throws synchronously, reopening with a new trial time', async () => {
+      const { runAt, clock, models } = await openBreaker([
+        () => {
+          throw new Error('synchronous bug');
+        },
+      ]);
+      await expect(runAt()).rejects.toMatchObject({ code: 'INTERNAL' });
+      await expect(runAt()).rejects.toThrow(/circuit breaker open .*next trial in 1000 ms/);
+      clock.ms += 1000;
+      await expect(runAt()).resolves.toBeDefined();
+      expect(models.calls).toBe(4);
+    });
+
+    it('reopens with a new trial time when the trial finds the upstream still down', async () => {
+      const { runAt, clock } = await openBreaker([fail('UNAVAILABLE')]);
+      await expect(runAt()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      clock.ms += 400;
+      await expect(runAt()).rejects.toThrow(/next trial in 600 ms/);
+    });
+
+    it('gives a re-applied graph fresh breakers', async () => {
+      const models = scripted([fail('UNAVAILABLE'), fail('UNAVAILABLE')]);
+      const { ex, seen } = executor(models);
+      const first = breakerGraph();
+      for (let i = 0; i < 2; i++) await expect(run(ex, first)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(run(ex, first)).rejects.toThrow(/circuit breaker open/);
+      await expect(run(ex, breakerGraph())).resolves.toBeDefined();
+      // The state gauge of the node follows the graph that serves now.
+      expect(seen.breaker).toEqual(['open', 'closed']);
+    });
   });
 
   it('gives each hop min(node timeout, remaining budget) and stops when the budget is spent', async () => {

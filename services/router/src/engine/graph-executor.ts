@@ -1,31 +1,17 @@
 /**
- * Runs a compiled graph. Every node gets a span (a child of the caller's), every upstream
- * attempt a client span inside it; per node the policy applies: a soft node's failure is
- * recorded and skipped, each attempt's deadline is min(node timeout, remaining budget),
- * only the policy's codes (UNAVAILABLE by default) are retried with jittered backoff that
- * never outlasts the budget, and a circuit breaker per node and address fails fast while
- * an upstream keeps failing. Shadow mirrors and asynchronous detectors run off the
- * request's path with their own deadline and a bound on how many are in flight.
+ * Runs a compiled graph: the walk over sequence, switch, ensemble, splitter, shadow and
+ * detector nodes. Every node gets a span (a child of the caller's); a soft node's failure
+ * is recorded and skipped. Each upstream call goes through the node's {@link CallPolicy}
+ * (deadlines, retries, circuit breaker); shadow mirrors and asynchronous detectors go to
+ * the {@link OffPathRunner}, off the request's path.
  */
-import {
-  context,
-  INVALID_SPAN_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
   type Cancellation,
-  CancelledError,
-  DeadlineExceededError,
   errorCode,
   errorMessage,
   FailedPreconditionError,
-  isSightlineError,
   NEVER_CANCELLED,
-  SightlineError,
   UnavailableError,
 } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
@@ -40,10 +26,15 @@ import type {
   SwitchNodeSpec,
 } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
-import { backoffMs, sleep } from './backoff.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CallPolicy, NOT_TRACED, type PolicyTarget } from './call-policy.js';
 import { combine, type MemberOutput } from './combiners.js';
 import { conditionHolds } from './condition.js';
+import {
+  DEFAULT_MAX_OFF_PATH_IN_FLIGHT,
+  DEFAULT_OFF_PATH_TIMEOUT_MS,
+  type MirrorResult,
+  OffPathRunner,
+} from './off-path-runner.js';
 import type {
   ByteModelAnswer,
   DetectorClient,
@@ -55,37 +46,6 @@ import type {
 import type { Payload } from './routed-tensor.js';
 import { chooseBranch } from './splitter-choice.js';
 import { applyMapping, mergeTensors } from './tensor-mapping.js';
-
-/** Default most shadow mirrors and async detector calls in flight at once, router-wide. */
-export const DEFAULT_MAX_OFF_PATH_IN_FLIGHT = 256;
-/** Default deadline of a mirror or async detector call whose node sets no timeout, in ms. */
-export const DEFAULT_OFF_PATH_TIMEOUT_MS = 10_000;
-
-/** Status codes that count against a circuit breaker: the upstream's health, not the request's fault. */
-const BREAKER_FAILURE_CODES = new Set<string>([
-  'UNAVAILABLE',
-  'DEADLINE_EXCEEDED',
-  'INTERNAL',
-  'RESOURCE_EXHAUSTED',
-]);
-
-/** The answer of a shadow mirror, handed to the event log. */
-export interface MirrorResult {
-  readonly graph: string;
-  readonly shadowNode: string;
-  readonly mirrorNode: string;
-  readonly requestId: string;
-  readonly input: Payload;
-  readonly output?: Payload;
-  readonly path: readonly string[];
-  readonly code: string;
-  readonly errorMessage?: string;
-  readonly totalMs: number;
-  readonly model?: { readonly name: string; readonly version: string };
-}
-
-/** The span of untraced work: an invalid context that records nothing. */
-const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** What the executor is built from. */
 export interface GraphExecutorOptions {
@@ -122,6 +82,8 @@ export interface RunRequest {
   readonly cancellation: Cancellation;
   /** Trace headers every upstream call sends as they are (see {@link CallOptions}). */
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
+  /** The request's `traceparent`, which its mirrors' results carry for their events. */
+  readonly traceparent?: string | undefined;
 }
 
 /** One request of the byte path: {@link RunRequest} with the request kept encoded. */
@@ -166,11 +128,33 @@ interface Scope {
   readonly deadlineMs: number;
   readonly cancellation: Cancellation;
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
+  readonly traceparent?: string | undefined;
   readonly trail: RunTrail;
+  /** The nodes run so far in this run, by node and input (see {@link GraphExecutor.runNode}). */
+  readonly runs: NodeRuns;
+  /** Off-path work (mirrors, async detectors) to start once the run has its answer. */
+  readonly offPath: (() => void)[];
 }
 
-/** The error code of anything thrown; re-exported for the data plane, which reads codes the same way. */
-export { errorCode } from '@sightline/errors';
+/** One node's earlier runs in a request: the input each was given and its result. */
+type NodeRuns = Map<
+  CompiledNode,
+  { readonly input: Payload; readonly maySkip: boolean; readonly result: Promise<Payload | undefined> }[]
+>;
+
+/**
+ * Whether two inputs are the same for a node: the same tensors (by identity, in order) and
+ * the same parameters object. Parents that hand their own input on (ensemble members,
+ * switch and splitter branches, a shadow's primary) give identical ones.
+ */
+function sameInput(a: Payload, b: Payload): boolean {
+  if (a === b) return true;
+  return (
+    a.parameters === b.parameters &&
+    a.tensors.length === b.tensors.length &&
+    a.tensors.every((t, i) => t === b.tensors[i])
+  );
+}
 
 function newTrail(): RunTrail {
   return { path: [], skipped: [], nodeMs: {}, modelMs: 0, responseParameters: {} };
@@ -189,26 +173,34 @@ export function verdictParameters(detector: string, verdict: DetectorVerdict): P
 
 /** Runs graphs; one per router, shared by every request. */
 export class GraphExecutor {
-  private readonly breakers = new Map<string, CircuitBreaker>();
-  private offPathInFlight = 0;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly maxOffPath: number;
-  private readonly offPathTimeoutMs: number;
-
   private readonly traced: boolean;
+  private readonly policy: CallPolicy;
+  private readonly offPath: OffPathRunner;
 
   constructor(private readonly options: GraphExecutorOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.maxOffPath = options.maxOffPathInFlight ?? DEFAULT_MAX_OFF_PATH_IN_FLIGHT;
-    this.offPathTimeoutMs = options.offPathTimeoutMs ?? DEFAULT_OFF_PATH_TIMEOUT_MS;
     this.traced = options.traced ?? true;
+    this.policy = new CallPolicy({
+      tracer: options.tracer,
+      traced: this.traced,
+      observer: options.observer,
+      now: this.now,
+      random: this.random,
+    });
+    this.offPath = new OffPathRunner({
+      observer: options.observer,
+      maxInFlight: options.maxOffPathInFlight ?? DEFAULT_MAX_OFF_PATH_IN_FLIGHT,
+      timeoutMs: options.offPathTimeoutMs ?? DEFAULT_OFF_PATH_TIMEOUT_MS,
+      now: this.now,
+    });
   }
 
   /** Mirror and async detector calls running now. */
   get offPathCalls(): number {
-    return this.offPathInFlight;
+    return this.offPath.running;
   }
 
   /**
@@ -217,9 +209,23 @@ export class GraphExecutor {
    */
   async run(request: RunRequest): Promise<RunResult> {
     const trail = newTrail();
-    const scope: Scope = { ...request, trail };
-    const payload = await this.runNode(request.graph.root, request.payload, scope, false);
-    return { payload: payload!, trail };
+    const scope: Scope = { ...request, trail, runs: new Map(), offPath: [] };
+    try {
+      const payload = await this.runNode(request.graph.root, request.payload, scope, false);
+      return { payload: payload!, trail };
+    } finally {
+      this.startOffPath(scope);
+    }
+  }
+
+  /**
+   * Starts the run's mirrors and asynchronous detectors on a later turn of the event loop
+   * than the one that settles the run: the caller turns the result into its answer and
+   * hands it to gRPC first (all in that turn), so no mirror's encoding, call or span is on
+   * the answer's path however many there are (issue 8, defect 13).
+   */
+  private startOffPath(scope: Scope): void {
+    for (const start of scope.offPath.splice(0)) start();
   }
 
   /** Whether {@link runBytes} can run graphs (the model port implements the byte path). */
@@ -242,7 +248,7 @@ export class GraphExecutor {
       );
     }
     const trail = newTrail();
-    const scope: Scope = { ...request, trail };
+    const scope: Scope = { ...request, trail, runs: new Map(), offPath: [] };
     const call = { id: request.requestId, request: request.request, length: request.length };
     const answer = await this.inNode(root, scope, false, (inner) =>
       this.callModel(root, body, inner, (target, deadlineMs, cancellation) =>
@@ -252,13 +258,28 @@ export class GraphExecutor {
     return { answer: answer!, trail };
   }
 
+  /**
+   * Runs `node` on `input`, once per request: a node several parents read with the same
+   * input (a diamond) runs once and each parent gets its result, so shared sub-graphs cost
+   * what the DAG has, not what its unfolded tree has (issue 8, defect 3). graph/call-budget.ts
+   * counts upstream calls the same way.
+   */
   private runNode(
     node: CompiledNode,
     input: Payload,
     scope: Scope,
     maySkip = true,
   ): Promise<Payload | undefined> {
-    return this.inNode(node, scope, maySkip, (inner, span) => this.execute(node, input, inner, span));
+    let earlier = scope.runs.get(node);
+    const found = earlier?.find((r) => r.maySkip === maySkip && sameInput(r.input, input));
+    if (found) return found.result;
+    const result = this.inNode(node, scope, maySkip, (inner, span) => this.execute(node, input, inner, span));
+    if (!earlier) {
+      earlier = [];
+      scope.runs.set(node, earlier);
+    }
+    earlier.push({ input, maySkip, result });
+    return result;
   }
 
   /**
@@ -383,11 +404,14 @@ export class GraphExecutor {
     }
     const target = { address, modelName: body.modelName, modelVersion: body.modelVersion };
     const started = this.now();
-    const answer = await this.callWithPolicy(
-      node,
-      address,
-      `model "${body.modelName}"`,
-      'inference.GRPCInferenceService/ModelInfer',
+    const answer = await this.policy.call(
+      {
+        graph: scope.graph,
+        node,
+        address,
+        label: `model "${body.modelName}"`,
+        method: 'inference.GRPCInferenceService/ModelInfer',
+      },
       scope,
       (deadlineMs, cancellation) => call(target, deadlineMs, cancellation),
     );
@@ -502,7 +526,7 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
   ): Promise<Payload | undefined> {
-    // The primary's call starts first, so mirrors never delay it.
+    // Mirrors are only queued here: they start after the run has its answer (startOffPath).
     const primary = this.runNode(this.child(scope, body.primary), input, scope);
     for (const mirror of body.mirrors) {
       if (body.sampleRate < 1 && this.random() >= body.sampleRate) continue;
@@ -511,34 +535,64 @@ export class GraphExecutor {
     return primary;
   }
 
-  private startMirror(shadow: CompiledNode, mirror: CompiledNode, input: Payload, scope: Scope): void {
-    const graphName = scope.graph.spec.name;
-    if (this.offPathInFlight >= this.maxOffPath) {
-      this.options.observer.offPathDropped(graphName, mirror.name);
-      trace.getActiveSpan()?.addEvent('sightline.mirror.dropped', { 'sightline.node': mirror.name });
+  /**
+   * Queues `work` to start with the run's other off-path work, in the trace context it was
+   * queued in, so a mirror's spans stay children of its shadow node's.
+   */
+  private queueOffPath(scope: Scope, start: () => void): void {
+    if (!this.traced) {
+      scope.offPath.push(start);
       return;
     }
-    this.offPathInFlight += 1;
-    const started = this.now();
-    const trail = newTrail();
-    const mirrorScope: Scope = {
-      graph: scope.graph,
-      requestId: scope.requestId,
-      headers: scope.headers,
-      deadlineMs: started + (mirror.policy.timeoutMs || this.offPathTimeoutMs),
-      // Off the answer's path: the caller's cancel does not end a mirror; its own deadline does.
-      cancellation: NEVER_CANCELLED,
-      traceHeaders: scope.traceHeaders,
-      trail,
-    };
-    const finish = (output: Payload | undefined, error: unknown) => {
-      this.offPathInFlight -= 1;
+    const queuedIn = context.active();
+    scope.offPath.push(() => context.with(queuedIn, start));
+  }
+
+  private startMirror(shadow: CompiledNode, mirror: CompiledNode, input: Payload, scope: Scope): void {
+    const graphName = scope.graph.spec.name;
+    this.queueOffPath(scope, () => this.startMirrorNow(graphName, shadow, mirror, input, scope));
+  }
+
+  private startMirrorNow(
+    graphName: string,
+    shadow: CompiledNode,
+    mirror: CompiledNode,
+    input: Payload,
+    scope: Scope,
+  ): void {
+    this.offPath.start(graphName, mirror, 'sightline.mirror.dropped', async (deadlineMs) => {
+      const started = this.now();
+      const trail = newTrail();
+      const mirrorScope: Scope = {
+        graph: scope.graph,
+        requestId: scope.requestId,
+        headers: scope.headers,
+        deadlineMs,
+        // Off the answer's path: the caller's cancel does not end a mirror; its own deadline does.
+        cancellation: NEVER_CANCELLED,
+        traceHeaders: scope.traceHeaders,
+        traceparent: scope.traceparent,
+        trail,
+        runs: new Map(),
+        offPath: [],
+      };
+      let output: Payload | undefined;
+      let error: unknown;
+      try {
+        output = await this.runNode(mirror, input, mirrorScope, false);
+      } catch (thrown) {
+        error = thrown ?? new Error('mirror failed');
+      } finally {
+        // A shadow or async detector inside the mirror: started now, under the same cap.
+        this.startOffPath(mirrorScope);
+      }
       try {
         this.options.onMirrorResult?.({
           graph: graphName,
           shadowNode: shadow.name,
           mirrorNode: mirror.name,
           requestId: scope.requestId,
+          traceparent: scope.traceparent,
           input,
           ...(output ? { output } : {}),
           path: trail.path,
@@ -550,13 +604,6 @@ export class GraphExecutor {
       } catch {
         // The event log must not turn a mirror's answer into a failure anywhere.
       }
-    };
-    // Deferred so the mirror's work starts after the primary's call went out.
-    setImmediate(() => {
-      this.runNode(mirror, input, mirrorScope, false).then(
-        (output) => finish(output, undefined),
-        (error: unknown) => finish(undefined, error),
-      );
     });
   }
 
@@ -590,15 +637,18 @@ export class GraphExecutor {
         `node "${node.name}": names no address and the router has no default ${kind} address`,
       );
     }
+    const graph = scope.graph;
     if (body.mode === 'async') {
-      this.startAsyncDetector(node, address, method, scope, call);
+      this.startAsyncDetector(
+        node,
+        { graph, node, address, label: `detector at ${address}`, method },
+        scope,
+        call,
+      );
       return input;
     }
-    const verdict = await this.callWithPolicy(
-      node,
-      address,
-      `${kind} detector "${body.detector}"`,
-      method,
+    const verdict = await this.policy.call(
+      { graph, node, address, label: `${kind} detector "${body.detector}"`, method },
       scope,
       call,
     );
@@ -609,136 +659,15 @@ export class GraphExecutor {
 
   private startAsyncDetector(
     node: CompiledNode,
-    address: string,
-    method: string,
+    target: PolicyTarget,
     scope: Scope,
     call: (deadlineMs: number, cancellation: Cancellation) => Promise<DetectorVerdict>,
   ): void {
-    if (this.offPathInFlight >= this.maxOffPath) {
-      this.options.observer.offPathDropped(scope.graph.spec.name, node.name);
-      trace.getActiveSpan()?.addEvent('sightline.detector.dropped', { 'sightline.node': node.name });
-      return;
-    }
-    this.offPathInFlight += 1;
-    const offPath: Scope = {
-      ...scope,
-      deadlineMs: this.now() + (node.policy.timeoutMs || this.offPathTimeoutMs),
-      cancellation: NEVER_CANCELLED,
-      trail: newTrail(),
-    };
-    const label = `detector at ${address}`;
-    setImmediate(() => {
-      this.callWithPolicy(node, address, label, method, offPath, call)
-        .catch(() => {
-          // Asynchronous detectors are off the answer's path: their failure shows in the span and metrics only.
-        })
-        .finally(() => {
-          this.offPathInFlight -= 1;
-        });
-    });
-  }
-
-  private breakerFor(graph: string, node: CompiledNode, address: string): CircuitBreaker {
-    const key = `${graph}\u0000${node.name}\u0000${address}`;
-    let breaker = this.breakers.get(key);
-    if (!breaker) {
-      breaker = new CircuitBreaker(
-        node.policy.circuitBreaker,
-        (state) => {
-          this.options.observer.breakerChanged(graph, node.name, address, state);
-          trace.getActiveSpan()?.addEvent('sightline.circuit_breaker', {
-            'sightline.breaker.state': state,
-            'server.address': address,
-          });
-        },
-        this.now,
-      );
-      this.breakers.set(key, breaker);
-    }
-    return breaker;
-  }
-
-  /**
-   * One upstream call under the node's policy: attempt deadlines, retries on the policy's
-   * codes with backoff inside the budget, and the circuit breaker. Errors name the node,
-   * the target and the attempts.
-   */
-  private async callWithPolicy<T>(
-    node: CompiledNode,
-    address: string,
-    targetLabel: string,
-    method: string,
-    scope: Scope,
-    call: (deadlineMs: number, cancellation: Cancellation) => Promise<T>,
-  ): Promise<T> {
-    const graph = scope.graph.spec.name;
-    const { retry, timeoutMs } = node.policy;
-    const breaker = this.breakerFor(graph, node, address);
-    const nodeSpan = trace.getActiveSpan();
-    const where = `node "${node.name}" (${targetLabel} at ${address})`;
-    for (let attempt = 1; ; attempt++) {
-      if (scope.cancellation.cancelReason) throw new CancelledError(`${where}: the caller cancelled`);
-      const now = this.now();
-      if (now >= scope.deadlineMs) {
-        throw new DeadlineExceededError(
-          `${where}: deadline exceeded ${attempt === 1 ? 'before the call' : `after ${attempt - 1} attempt${attempt > 2 ? 's' : ''}`}; no further upstream was called`,
-        );
-      }
-      if (!breaker.allow()) {
-        throw new UnavailableError(
-          `${where}: circuit breaker open after repeated failures; next trial in ${breaker.retryAfterMs()} ms`,
-        );
-      }
-      const attemptDeadline = timeoutMs > 0 ? Math.min(scope.deadlineMs, now + timeoutMs) : scope.deadlineMs;
-      const span = this.traced
-        ? this.options.tracer.startSpan(method, {
-            kind: SpanKind.CLIENT,
-            attributes: {
-              'rpc.system': 'grpc',
-              'rpc.service': method.split('/')[0]!,
-              'rpc.method': method.split('/')[1]!,
-              'server.address': address,
-              'sightline.node': node.name,
-              'sightline.attempt': attempt,
-              'sightline.deadline_ms': attemptDeadline - now,
-            },
-          })
-        : NOT_TRACED;
-      try {
-        const result = this.traced
-          ? await context.with(trace.setSpan(context.active(), span), () =>
-              call(attemptDeadline, scope.cancellation),
-            )
-          : await call(attemptDeadline, scope.cancellation);
-        breaker.success();
-        span.end();
-        return result;
-      } catch (error) {
-        const code = errorCode(error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-        span.setAttribute('sightline.status_code', code);
-        span.end();
-        if (BREAKER_FAILURE_CODES.has(code)) breaker.failure();
-        const retryable = retry.retryableCodes.includes(code) && code !== 'DEADLINE_EXCEEDED';
-        const delay = backoffMs(retry, attempt, this.random);
-        if (retryable && attempt < retry.maxAttempts && this.now() + delay < scope.deadlineMs) {
-          nodeSpan?.addEvent('sightline.retry', {
-            'sightline.attempt': attempt,
-            'sightline.status_code': code,
-            'sightline.backoff_ms': Math.round(delay),
-          });
-          this.options.observer.retried(graph, node.name, code);
-          try {
-            await sleep(delay, scope.cancellation);
-          } catch {
-            throw new CancelledError(`${where}: the caller cancelled during retry backoff`);
-          }
-          continue;
-        }
-        const attempts = attempt > 1 ? ` after ${attempt} attempts` : '';
-        const cause = isSightlineError(error) ? error.message : errorMessage(error);
-        throw new SightlineError(code, `${where}: ${code}${attempts}: ${cause}`, { cause: error });
-      }
-    }
+    this.queueOffPath(scope, () =>
+      this.offPath.start(scope.graph.spec.name, node, 'sightline.detector.dropped', async (deadlineMs) => {
+        // Asynchronous detectors are off the answer's path: their failure shows in the span and metrics only.
+        await this.policy.call(target, { deadlineMs, cancellation: NEVER_CANCELLED }, call);
+      }),
+    );
   }
 }

@@ -4,6 +4,7 @@
  * shape and references, not whether upstream servers are reachable.
  */
 
+import { type CallBudgetLimits, checkCallBudget } from './call-budget.js';
 import {
   type GraphProblem,
   type GraphSpec,
@@ -44,8 +45,8 @@ const STATUS_NAMES = new Set([
   'UNAUTHENTICATED',
 ]);
 
-/** Limits of validation. */
-export interface GraphValidationLimits {
+/** Limits of validation; the per-request budget ones (call-budget.ts) default when unset. */
+export interface GraphValidationLimits extends Partial<CallBudgetLimits> {
   readonly maxNodes: number;
 }
 
@@ -177,6 +178,7 @@ export function validateGraph(
   checkCycles(p, graph, byName);
   checkReachable(p, graph, byName);
   checkTensorFlow(p, graph, byName);
+  p.list.push(...checkCallBudget(graph, limits));
   return p.list;
 }
 

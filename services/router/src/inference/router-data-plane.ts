@@ -5,21 +5,23 @@
  * messages around these calls.
  */
 import { randomUUID } from 'node:crypto';
-import { type Cancellation, InvalidArgumentError, isSightlineError, NotFoundError } from '@sightline/errors';
-import type { ParameterRecord } from '@sightline/tensor';
 import {
+  type Cancellation,
   errorCode,
-  type GraphExecutor,
-  type MirrorResult,
-  type RunRequest,
-  type RunTrail,
-} from '../engine/graph-executor.js';
+  InvalidArgumentError,
+  isSightlineError,
+  NotFoundError,
+} from '@sightline/errors';
+import type { ParameterRecord } from '@sightline/tensor';
+import type { GraphExecutor, RunRequest, RunTrail } from '../engine/graph-executor.js';
+import type { MirrorResult } from '../engine/off-path-runner.js';
 import type { ByteModelAnswer, CallOptions, ModelTarget } from '../engine/ports.js';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
 import type { RequestEventLog } from '../events/inference-event-builder.js';
 import { type CompiledGraph, compileGraph } from '../graph/compiled-graph.js';
 import type { GraphRegistry } from '../graph/graph-registry.js';
 import type { TensorSignature } from '../graph/graph-spec.js';
+import { newRequestTrace, withTraceIdTrailer } from './request-trace.js';
 
 /** Response parameter carrying the request's trace id. */
 export const TRACE_ID_PARAMETER = 'sightline.trace_id';
@@ -78,12 +80,25 @@ export interface RouterCall {
   readonly cancellation: Cancellation;
   /** Text request headers by lower-case name. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The request's trace id (32 hex digits), empty when not traced. */
+  /**
+   * The request's trace id (32 hex digits): the router's server span's, or the caller's
+   * when the router records no spans; empty when neither (the data plane then makes one).
+   */
   readonly traceId: string;
   /** The `traceparent` of the router's server span (or the caller's, untraced), for the event. */
   readonly traceparent?: string;
   /** Trace headers for every upstream call, when the router records no spans (see CallOptions). */
   readonly traceHeaders?: Readonly<Record<string, string>>;
+}
+
+/**
+ * `call` with a trace context: its own, or a new one when it has none (no caller
+ * `traceparent` and no spans recorded), sent upstream as `traceparent`.
+ */
+function withRequestTrace(call: RouterCall): RouterCall {
+  if (call.traceId !== '') return call;
+  const made = newRequestTrace();
+  return { ...call, traceId: made.traceId, traceparent: made.traceparent, traceHeaders: made.headers };
 }
 
 /** Model metadata as the OIP reports it. */
@@ -305,6 +320,8 @@ export class RouterDataPlane {
   ): Promise<{ response: RouterInferResponse; upstream: U }> {
     const started = this.now();
     const requestId = request.id || randomUUID();
+    // One trace id per request on its answer, error, events and upstream calls (issue 8, defect 11).
+    call = withRequestTrace(call);
     let trail: RunTrail | undefined;
     let graphName = request.modelName;
     try {
@@ -321,6 +338,7 @@ export class RouterDataPlane {
           deadlineMs,
           cancellation: call.cancellation,
           traceHeaders: call.traceHeaders,
+          traceparent: call.traceparent,
         });
       } catch (error) {
         if (passThrough && errorCode(error) === 'NOT_FOUND') {
@@ -382,7 +400,7 @@ export class RouterDataPlane {
           errorMessage: isSightlineError(error) ? error.message : 'internal error',
         });
       }
-      throw error;
+      throw withTraceIdTrailer(error, call.traceId);
     }
   }
 
@@ -447,6 +465,7 @@ export class RouterDataPlane {
       nodeMs: {},
       statusCode: result.code,
       ...(result.errorMessage !== undefined ? { errorMessage: result.errorMessage } : {}),
+      traceparent: result.traceparent,
     });
   }
 
