@@ -5,6 +5,7 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
+import { DEFAULT_MAX_DOCUMENT_ALIASES } from './contract/graph-document-schema.js';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
@@ -89,6 +90,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_GRAPH_DOCUMENT_BYTES)
     .describe('largest graph document accepted at runtime, in bytes; larger is RESOURCE_EXHAUSTED'),
+  maxGraphDocumentAliases: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_MAX_DOCUMENT_ALIASES)
+    .describe(
+      'most YAML alias references expanded in one graph document or file; more is RESOURCE_EXHAUSTED (an alias bomb)',
+    ),
   maxOffPathInFlight: z.coerce
     .number()
     .int()

@@ -77,7 +77,12 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   });
   const models = new GrpcModelInferer(clients);
 
-  const graphRegistry = new GraphRegistry({ limits: { maxNodes: config.maxGraphNodes } });
+  const graphRegistry = new GraphRegistry({
+    limits: {
+      maxNodes: config.maxGraphNodes,
+      detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
+    },
+  });
   const graphs = new GraphManager(graphRegistry, path.join(config.dataDir, 'graphs'), (file, error) =>
     logger.error({ file, err: error }, 'persisted graph not loaded'),
   );
@@ -127,6 +132,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     maxElementsPerTensor: config.maxElementsPerTensor,
     streamMaxInFlight: STREAM_MAX_IN_FLIGHT,
     maxGraphDocumentBytes: config.maxGraphDocumentBytes,
+    maxGraphDocumentAliases: config.maxGraphDocumentAliases,
   };
   service = await runService({
     name: SERVICE_NAME,
@@ -156,7 +162,9 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
         );
       }
       if (config.graphs) {
-        const results = await loadGraphDirectory(path.resolve(config.graphs), graphRegistry, env);
+        const results = await loadGraphDirectory(path.resolve(config.graphs), graphRegistry, env, {
+          maxAliases: config.maxGraphDocumentAliases,
+        });
         for (const r of results) {
           if (r.error) logger.error({ file: r.file, graph: r.graph }, r.error);
           else logger.info({ file: r.file, graph: r.graph }, 'graph loaded');

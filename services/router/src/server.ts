@@ -33,6 +33,7 @@ export interface AdapterLimits {
   readonly maxElementsPerTensor: number;
   readonly streamMaxInFlight: number;
   readonly maxGraphDocumentBytes: number;
+  readonly maxGraphDocumentAliases: number;
 }
 
 function routerCall(call: CallContext, traced: boolean): RouterCall {
@@ -205,6 +206,7 @@ function sourceOf(
       format: FORMATS[req.document.format] ?? 'auto',
       env,
       source: 'document',
+      maxAliases: limits.maxGraphDocumentAliases,
     });
   }
   throw new InvalidArgumentError('source: one of graph or document is required');

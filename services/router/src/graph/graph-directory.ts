@@ -23,6 +23,7 @@ export async function loadGraphDirectory(
   directory: string,
   registry: GraphRegistry,
   env: NodeJS.ProcessEnv,
+  options: { readonly maxAliases?: number } = {},
 ): Promise<GraphFileResult[]> {
   const entries = await readdir(directory, { withFileTypes: true });
   const files = entries
@@ -33,7 +34,14 @@ export async function loadGraphDirectory(
   for (const name of files) {
     const file = path.join(directory, name);
     const text = await readFile(file, 'utf8');
-    const parsed = parseGraphDocument(text, { env, source: name });
+    let parsed: ReturnType<typeof parseGraphDocument>;
+    try {
+      parsed = parseGraphDocument(text, { env, source: name, ...options });
+    } catch (error) {
+      // A limit hit while reading (an alias bomb): this file fails, the others load.
+      results.push({ file, error: (error as Error).message });
+      continue;
+    }
     if (!parsed.graph) {
       results.push({ file, error: parsed.problems.map((p) => p.message).join('; ') });
       continue;

@@ -4,7 +4,9 @@
  * shape and references, not whether upstream servers are reachable.
  */
 
+import { patternProblem } from './condition-pattern.js';
 import {
+  type DetectorKind,
   type GraphProblem,
   type GraphSpec,
   type NodeBody,
@@ -21,7 +23,10 @@ export const DEFAULT_MAX_GRAPH_NODES = 256;
 /** Most steps in one sequence (contract). */
 export const MAX_SEQUENCE_STEPS = 64;
 
-const GRAPH_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A graph name: what clients pass as `model_name`, and the name of its persisted file. */
+const GRAPH_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** Largest splitter branch weight: weights are percents. */
+const MAX_SPLITTER_WEIGHT = 100;
 const NODE_NAME = /^[a-z0-9_-]{1,63}$/;
 const LABEL = /^[a-zA-Z0-9._-]{1,63}$/;
 const ADDRESS = /^([a-z][a-z0-9+.-]*:\/\/?[^\s]*|[^\s/:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/;
@@ -44,9 +49,15 @@ const STATUS_NAMES = new Set([
   'UNAUTHENTICATED',
 ]);
 
-/** Limits of validation. */
+/** Limits of validation, and the router settings a graph may rely on. */
 export interface GraphValidationLimits {
   readonly maxNodes: number;
+  /**
+   * The router's default detector address per kind (`--outlier-address`,
+   * `--drift-address`); a detector node naming no address needs one. Undefined skips the
+   * check (a graph checked without a router).
+   */
+  readonly detectorAddresses?: Readonly<Record<DetectorKind, string>>;
 }
 
 class Problems {
@@ -87,7 +98,7 @@ export function validateGraph(
       '',
       'name',
       'name.format',
-      `graph name "${graph.name}" must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
+      `graph name "${graph.name}" must be 1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit`,
     );
   }
   if (graph.description.length > 1024) {
@@ -171,7 +182,7 @@ export function validateGraph(
           `${ref.field} refers to the node itself`,
         );
     }
-    checkBody(p, node.name, field, node.body);
+    checkBody(p, node.name, field, node.body, limits);
   });
 
   checkCycles(p, graph, byName);
@@ -234,7 +245,13 @@ function checkPolicy(p: Problems, node: string, field: string, policy: PolicySpe
   }
 }
 
-function checkBody(p: Problems, node: string, field: string, body: NodeBody): void {
+function checkBody(
+  p: Problems,
+  node: string,
+  field: string,
+  body: NodeBody,
+  limits: GraphValidationLimits,
+): void {
   switch (body.kind) {
     case 'model':
       if (body.modelName === '')
@@ -318,16 +335,17 @@ function checkBody(p: Problems, node: string, field: string, body: NodeBody): vo
           );
         }
         if (cond.operator === 'matches' && n === 1) {
-          try {
-            new RegExp(String(cond.values[0]));
-          } catch (error) {
+          const problem =
+            typeof cond.values[0] === 'string'
+              ? patternProblem(cond.values[0])
+              : `a pattern is a string, got ${typeof cond.values[0]}`;
+          if (problem !== undefined)
             p.error(
               node,
               `${f}.values[0]`,
               'condition.regex_valid',
-              `cases[${i}].condition regular expression is invalid: ${(error as Error).message}`,
+              `cases[${i}].condition.values[0] is not an RE2 regular expression (no backreferences or lookaround): ${problem}`,
             );
-          }
         }
       });
       return;
@@ -379,6 +397,15 @@ function checkBody(p: Problems, node: string, field: string, body: NodeBody): vo
     case 'splitter': {
       if (body.branches.length === 0)
         p.error(node, `${field}.splitter.branches`, 'splitter.branches_set', 'splitter has no branches');
+      body.branches.forEach((b, i) => {
+        if (!Number.isInteger(b.weight) || b.weight < 0 || b.weight > MAX_SPLITTER_WEIGHT)
+          p.error(
+            node,
+            `${field}.splitter.branches[${i}].weight`,
+            'splitter.weight_range',
+            `branches[${i}] ("${b.node}") has weight ${b.weight}; a weight is a whole percent, 0-${MAX_SPLITTER_WEIGHT}`,
+          );
+      });
       const sum = body.branches.reduce((s, b) => s + b.weight, 0);
       if (body.branches.length > 0 && sum !== 100)
         p.error(
@@ -421,6 +448,19 @@ function checkBody(p: Problems, node: string, field: string, body: NodeBody): vo
           `${field}.detector.add_verdict_to_response`,
           'detector.verdict_needs_sync',
           'add_verdict_to_response needs mode SYNC',
+        );
+      }
+      if (
+        body.address === '' &&
+        body.detectorKind !== undefined &&
+        limits.detectorAddresses !== undefined &&
+        limits.detectorAddresses[body.detectorKind] === ''
+      ) {
+        p.error(
+          node,
+          `${field}.detector.address`,
+          'detector.address_set',
+          `detector.address is empty and the router has no --${body.detectorKind}-address; set one of them`,
         );
       }
       if (body.address !== '' && !ADDRESS.test(body.address)) {
