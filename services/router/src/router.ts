@@ -16,6 +16,8 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import type { RouterConfig } from './config.js';
+import { parseGraphDocument } from './contract/graph-document.js';
+import { GraphFileStore } from './contract/graph-file-store.js';
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
@@ -83,8 +85,14 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
     },
   });
-  const graphs = new GraphManager(graphRegistry, path.join(config.dataDir, 'graphs'), (file, error) =>
-    logger.error({ file, err: error }, 'persisted graph not loaded'),
+  const graphs = new GraphManager(
+    graphRegistry,
+    new GraphFileStore(path.join(config.dataDir, 'graphs')),
+    (failure) =>
+      logger.error(
+        { file: failure.source, graph: failure.graph, err: failure.error },
+        `persisted graph "${failure.graph ?? failure.source}" refused: ${(failure.error as Error)?.message ?? String(failure.error)}`,
+      ),
   );
 
   let pipeline: EventPipeline | undefined;
@@ -162,9 +170,9 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
         );
       }
       if (config.graphs) {
-        const results = await loadGraphDirectory(path.resolve(config.graphs), graphRegistry, env, {
-          maxAliases: config.maxGraphDocumentAliases,
-        });
+        const results = await loadGraphDirectory(path.resolve(config.graphs), graphs, (text, source) =>
+          parseGraphDocument(text, { env, source, maxAliases: config.maxGraphDocumentAliases }),
+        );
         for (const r of results) {
           if (r.error) logger.error({ file: r.file, graph: r.graph }, r.error);
           else logger.info({ file: r.file, graph: r.graph }, 'graph loaded');

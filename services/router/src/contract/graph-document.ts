@@ -9,7 +9,7 @@ import { routerV1 } from '@sightline/contracts';
 import { isSightlineError, ResourceExhaustedError } from '@sightline/errors';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type { GraphProblem, GraphSpec } from '../graph/graph-spec.js';
+import type { GraphProblem, ParsedDocument } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
 import {
   DEFAULT_MAX_DOCUMENT_ALIASES,
@@ -24,11 +24,7 @@ export { DEFAULT_MAX_DOCUMENT_ALIASES } from './graph-document-schema.js';
 /** A document's format; `auto` detects (JSON when the text starts with `{`). */
 export type DocumentFormat = 'auto' | 'yaml' | 'json';
 
-/** The result of parsing: the graph when the text could be read, and every problem found on the way. */
-export interface ParsedDocument {
-  readonly graph?: GraphSpec;
-  readonly problems: GraphProblem[];
-}
+export type { ParsedDocument } from '../graph/graph-spec.js';
 
 /** Enum fields by their JSON path shape, with the enum and its value prefix. */
 const ENUMS = {
@@ -199,6 +195,32 @@ function schemaProblems(raw: Record<string, unknown>, issues: readonly z.core.$Z
   return problems;
 }
 
+/** Removes what `issue` is about from `raw`: the field holding a bad value, unknown keys, extra kinds. */
+function dropOffending(raw: Record<string, unknown>, issue: z.core.$ZodIssue): void {
+  const holderAt = (path: readonly PropertyKey[]): Record<string, unknown> | undefined => {
+    let at: unknown = raw;
+    for (const part of path)
+      at = isObject(at) || Array.isArray(at) ? (at as Record<PropertyKey, unknown>)[part] : undefined;
+    return isObject(at) ? at : undefined;
+  };
+  if (issue.code === 'unrecognized_keys') {
+    const holder = holderAt(issue.path);
+    for (const key of issue.keys) if (holder) delete holder[key];
+    return;
+  }
+  if (issue.code === 'custom' && issue.params?.rule === 'node.kind_one') {
+    const holder = holderAt(issue.path);
+    const [, ...extra] = NODE_KIND_FIELDS.filter((kind) => holder?.[kind] !== undefined);
+    for (const kind of extra) if (holder) delete holder[kind];
+    return;
+  }
+  // The nearest named field: a bad list element drops the whole list.
+  const last = issue.path.findLastIndex((part) => typeof part === 'string');
+  if (last < 0) return;
+  const holder = holderAt(issue.path.slice(0, last));
+  if (holder) delete holder[issue.path[last] as string];
+}
+
 /**
  * Reads YAML text into plain values; alias expansion is capped by `maxAliases`.
  *
@@ -248,8 +270,8 @@ function readYaml(
 /**
  * Parses a graph document. Problems in the text (syntax with line and column, unknown
  * fields and kinds, values of the wrong type, two kinds on one node, unknown enum names,
- * unset variables) are returned, not thrown; the graph is returned whenever the text has a
- * graph's shape, so validation can add its own problems.
+ * unset variables) are returned, not thrown; the graph is returned whenever the text is
+ * one object, without the offending values, so validation can add its own problems.
  *
  * @param source - names the document in messages (a file name, or `document`).
  * @throws ResourceExhaustedError when YAML aliases expand past `maxAliases`.
@@ -311,8 +333,10 @@ export function parseGraphDocument(
   }
   const checked = graphDocumentSchema.safeParse(raw);
   if (!checked.success) {
-    // A value of the wrong type would be coerced or dropped by fromJSON: no graph.
-    return { problems: [...problems, ...schemaProblems(raw, checked.error.issues, source)] };
+    problems.push(...schemaProblems(raw, checked.error.issues, source));
+    // The graph goes on without each offending value (never a coerced one), so validation
+    // can report the rest of the file's problems in the same round trip.
+    for (const issue of checked.error.issues) dropOffending(raw, issue);
   }
   try {
     return { graph: graphFromMessage(routerV1.Graph.fromJSON(raw)), problems };
