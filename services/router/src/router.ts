@@ -170,9 +170,14 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
         );
       }
       if (config.graphs) {
-        const results = await loadGraphDirectory(path.resolve(config.graphs), graphs, (text, source) =>
+        const directory = path.resolve(config.graphs);
+        const results = await loadGraphDirectory(directory, graphs, (text, source) =>
           parseGraphDocument(text, { env, source, maxAliases: config.maxGraphDocumentAliases }),
-        );
+        ).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+            throw new Error(`--graphs ${directory}: no such directory`, { cause: error });
+          throw error;
+        });
         for (const r of results) {
           if (r.error) logger.error({ file: r.file, graph: r.graph }, r.error);
           else logger.info({ file: r.file, graph: r.graph }, 'graph loaded');

@@ -14,6 +14,7 @@ import type { Tracing } from '@sightline/telemetry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServerConfig } from '../config/server-config.js';
+import { assertPortFree } from './bind-reason.js';
 import { bindServer, createServiceServer, serverCredentials } from './grpc-server.js';
 import { type HttpRoute, startHttpSideServer } from './http-side-server.js';
 
@@ -67,6 +68,11 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
   const credentials = await serverCredentials(config);
   const bindHost =
     config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  await assertPortFree(
+    config.host,
+    config.grpcPort,
+    `gRPC port ${bindHost}:${config.grpcPort} (--grpc-port)`,
+  );
   const grpcPort = await bindServer(server, `${bindHost}:${config.grpcPort}`, credentials);
 
   let started = false;
@@ -77,6 +83,9 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     isReady,
     routes: spec.httpRoutes,
     onRouteError: (error, path) => logger.error({ err: error, path }, 'HTTP route failed'),
+  }).catch((error: unknown) => {
+    server.forceShutdown();
+    throw error;
   });
 
   const setServing = (serving: boolean) => {
