@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_DOCUMENT_ALIASES } from './contract/graph-document-schema.js';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/graph-executor.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
+import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import { UPSTREAM_CLIENT_KINDS } from './upstream/upstream-client-kind.js';
 
@@ -36,6 +37,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .string()
     .default('')
     .describe('gRPC address of the model-server for model nodes that name no address, and for pass-through'),
+  upstreamCheckIntervalMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_UPSTREAM_CHECK_INTERVAL_MS)
+    .describe(
+      'interval in ms of the ServerReady check of --default-model-server: the router is not ready until it first answers ready; later changes are logged, not followed',
+    ),
   passThrough: z
     .stringbool()
     .default(true)

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Metadata } from '@grpc/grpc-js';
 import type { EventPipeline } from '@sightline/events';
 import {
   type CallKit,
@@ -26,6 +27,7 @@ import { GraphManager } from './graph/graph-manager.js';
 import { GraphRegistry } from './graph/graph-registry.js';
 import { RouterDataPlane } from './inference/router-data-plane.js';
 import { RouterMetrics } from './observability/router-metrics.js';
+import { UpstreamReadiness } from './observability/upstream-readiness.js';
 import { registerGraphService, registerInferenceService } from './server.js';
 import { GrpcDetectorClient } from './upstream/grpc-detector-client.js';
 import { GrpcModelInferer } from './upstream/grpc-model-inferer.js';
@@ -120,6 +122,27 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
 
   let started = false;
   let service: RunningService | undefined;
+  // Readiness follows the default model-server until it first answers (upstream-readiness.ts).
+  const upstream = config.defaultModelServer
+    ? new UpstreamReadiness({
+        address: config.defaultModelServer,
+        intervalMs: config.upstreamCheckIntervalMs,
+        probe: (deadlineMs) =>
+          new Promise<boolean>((resolve, reject) =>
+            clients
+              .inference(config.defaultModelServer)
+              .serverReady({}, new Metadata(), { deadline: deadlineMs }, (error, response) =>
+                error ? reject(error) : resolve(response.ready),
+              ),
+          ),
+        onChange: (state, reason) => {
+          const fields = { upstream: config.defaultModelServer, state };
+          if (state === 'ready') logger.info(fields, 'default model-server ready');
+          else logger.warn({ ...fields, reason }, `default model-server not ready: ${reason}`);
+          service?.refreshReadiness();
+        },
+      })
+    : undefined;
   dataPlane = new RouterDataPlane({
     graphs: graphRegistry,
     executor,
@@ -150,6 +173,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     tracing: parts.tracing,
     protoFiles: ['inference/grpc_service.proto', 'sightline/router/v1/router.proto'],
     serviceNames: ['inference.GRPCInferenceService', 'sightline.router.v1.GraphService'],
+    isReady: () => upstream?.reachedOnce ?? true,
     register: (server) => {
       registerInferenceService(server, kit, plane, limits);
       registerGraphService(server, kit, graphs, limits, env);
@@ -192,8 +216,10 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       const persisted = await graphs.loadPersisted();
       logger.info({ graphs: graphRegistry.names(), persisted }, 'graphs ready');
       started = true;
+      upstream?.start();
     },
     stop: async () => {
+      upstream?.stop();
       clients.close();
       await pipeline?.close();
     },

@@ -3,7 +3,8 @@
  * service shares:
  *
  * start:    gRPC server (health NOT_SERVING) -> HTTP side port -> service's own start ->
- *           health SERVING, /readyz 200.
+ *           health SERVING, /readyz 200 (once the service's own readiness holds too; it
+ *           calls `refreshReadiness` when that changes, e.g. an upstream first answers).
  * shutdown: not ready (health NOT_SERVING, /readyz 503) -> wait shutdownDelayMs while still
  *           serving -> stop accepting calls and let in-flight ones finish (at most
  *           shutdownGraceMs, then cancel them) -> service's own stop (drain queues, free
@@ -48,6 +49,11 @@ export interface RunningService {
   /** `host:port` of the gRPC server as clients dial it (127.0.0.1 for a wildcard bind). */
   readonly grpcAddress: string;
   isReady(): boolean;
+  /**
+   * Sets gRPC health (SERVING / NOT_SERVING) from {@link isReady} again; a service calls it
+   * when its own readiness condition changes. /readyz asks isReady on every probe.
+   */
+  refreshReadiness(): void;
   /** Shuts down in order; safe to call more than once (returns the same promise). */
   shutdown(reason?: string): Promise<void>;
 }
@@ -102,7 +108,14 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     throw error;
   }
   started = true;
-  setServing(true);
+  let serving = isReady();
+  setServing(serving);
+  const refreshReadiness = () => {
+    const now = isReady();
+    if (now === serving) return;
+    serving = now;
+    setServing(now);
+  };
   logger.info(
     { grpcPort, httpPort: http.port, host: config.host, tls: Boolean(config.tlsCertFile) },
     `${spec.name} serving`,
@@ -113,6 +126,7 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     shutdownPromise ??= (async () => {
       logger.info({ reason }, `${spec.name} shutting down`);
       stopping = true;
+      serving = false;
       setServing(false);
       if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
       await new Promise<void>((resolve) => {
@@ -145,6 +159,7 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     httpPort: http.port,
     grpcAddress: `${dialHost(config.host)}:${grpcPort}`,
     isReady,
+    refreshReadiness,
     shutdown,
   };
 }
