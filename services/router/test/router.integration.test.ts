@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { inference, outlierV1, routerV1 } from '@sightline/contracts';
 import { FileEventStore, silentEventLogger } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
@@ -251,6 +251,37 @@ nodes:
     expect(listed.graphs.map((g) => g.graph?.name)).not.toContain('bad-weights');
     const validated = await call(graphs, graphs.validateGraph, { graph: splitter([150, 4294967246]) });
     expect(validated.valid).toBe(false);
+
+    // Bytes that are no ApplyGraphRequest at all: INVALID_ARGUMENT, not grpc-js's INTERNAL.
+    const raw = new Client(router.grpcAddress, credentials.createInsecure());
+    const send = (bytes: Buffer) =>
+      new Promise<{ code: number; details: string }>((resolve) =>
+        raw.makeUnaryRequest(
+          '/sightline.router.v1.GraphService/ApplyGraph',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          new Metadata(),
+          { deadline: Date.now() + 5000 },
+          (error) => resolve(error ? { code: error.code, details: error.details } : { code: 0, details: '' }),
+        ),
+      );
+    expect(await send(Buffer.from([0x12, 0x05, 0x01]))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^ApplyGraphRequest: malformed protobuf: /),
+    });
+    let seed = 3;
+    for (let i = 0; i < 20; i++) {
+      const bytes = Buffer.from(
+        Uint8Array.from({ length: 512 }, () => {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          return seed >> 23;
+        }),
+      );
+      const answer = await send(bytes);
+      expect([status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]).toContain(answer.code);
+    }
+    raw.close();
   });
 
   it('applies, lists, gets, replaces and deletes graphs at runtime', async () => {
