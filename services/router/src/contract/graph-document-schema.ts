@@ -50,6 +50,13 @@ const double = z.unknown().superRefine((value, ctx) => {
 });
 
 const string = z.string({ error: (issue) => `must be a string, got ${describe(issue.input)}` });
+/**
+ * A model version: text, or a whole number as YAML reads `modelVersion: 1` (made text
+ * as the JSON mapping does; a fraction such as 1.10 is refused, it would read as "1.1").
+ */
+const version = z.union([z.string(), z.number().int().nonnegative()], {
+  error: (issue) => `must be a version string such as "1", got ${describe(issue.input)}`,
+});
 const bool = z.boolean({ error: (issue) => `must be true or false, got ${describe(issue.input)}` });
 /** Enum fields hold the full value name once the reader has expanded short names, or a number. */
 const enumValue = z.union([z.string(), z.number().int()], {
@@ -135,7 +142,7 @@ const kinds = {
   model: message({
     address: string,
     modelName: string,
-    modelVersion: string,
+    modelVersion: version,
     outputs: strings,
     parameters: z.record(z.string(), inferParameter),
     declaredInputs: list(tensorMetadata),

@@ -132,6 +132,19 @@ nodes:
     expect(parsed.problems[0]!.message).toMatch(message);
   });
 
+  it('reads a whole-number model version as text, and refuses a fractional one', () => {
+    const doc = (v: string) =>
+      parseGraphDocument(
+        `name: g\nroot: a\nnodes: [{ name: a, model: { modelName: m, modelVersion: ${v} } }]`,
+      );
+    expect(doc('1').problems).toEqual([]);
+    expect(doc('1').graph!.nodes[0]!.body).toMatchObject({ modelVersion: '1' });
+    expect(doc('"2"').graph!.nodes[0]!.body).toMatchObject({ modelVersion: '2' });
+    expect(doc('1.10').problems[0]!.message).toBe(
+      'node "a": nodes[0].model.modelVersion must be a version string such as "1", got 1.1',
+    );
+  });
+
   it('refuses a YAML alias bomb with RESOURCE_EXHAUSTED and random bytes with a sentence', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 8; i++) {
