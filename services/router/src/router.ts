@@ -85,6 +85,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     limits: {
       maxNodes: config.maxGraphNodes,
       detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
+      defaultModelAddress: config.defaultModelServer,
     },
   });
   const graphs = new GraphManager(

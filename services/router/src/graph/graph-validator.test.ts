@@ -252,6 +252,16 @@ nodes:
     for (const p of problems) expect(p.message).toMatch(p.node ? /^node "a": / : /^graph name/);
   });
 
+  it('refuses a model node with no address only when the router has no default model-server', () => {
+    const graph = withNode(splitter(100));
+    const rules = (defaultModelAddress: string) =>
+      validateGraph(graph, { maxNodes: 256, defaultModelAddress })
+        .filter((p) => p.severity === 'error')
+        .map((p) => `${p.node}:${p.rule}`);
+    expect(rules('127.0.0.1:8001')).toEqual([]);
+    expect(rules('')).toEqual(['x:model.address_set', 'y:model.address_set']);
+  });
+
   it('refuses a detector with no address only when the router has no default for its kind', () => {
     const graph = withNode({ ...detector('', 'async'), detectorKind: 'drift' } as NodeBody);
     expect(isValid(validateGraph(graph, { maxNodes: 256, detectorAddresses: addresses }))).toBe(true);

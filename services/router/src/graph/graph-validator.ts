@@ -58,6 +58,8 @@ export interface GraphValidationLimits {
    * check (a graph checked without a router).
    */
   readonly detectorAddresses?: Readonly<Record<DetectorKind, string>>;
+  /** The router's `--default-model-server`, which a model node naming no address needs; undefined skips the check. */
+  readonly defaultModelAddress?: string;
 }
 
 class Problems {
@@ -256,6 +258,13 @@ function checkBody(
     case 'model':
       if (body.modelName === '')
         p.error(node, `${field}.model.model_name`, 'model.name_set', 'model.model_name is empty');
+      if (body.address === '' && limits.defaultModelAddress === '')
+        p.error(
+          node,
+          `${field}.model.address`,
+          'model.address_set',
+          'model.address is empty and the router has no --default-model-server; set one of them',
+        );
       if (body.address !== '' && !ADDRESS.test(body.address)) {
         p.error(
           node,
