@@ -23,6 +23,7 @@ export {
   DEFAULT_SHUTDOWN_DELAY_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   describeConfig,
+  isBooleanSetting,
   loadConfig,
   type ServerConfig,
   serverConfigSchema,

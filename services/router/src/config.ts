@@ -5,6 +5,7 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
+import { DEFAULT_MAX_DOCUMENT_ALIASES } from './contract/graph-document-schema.js';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
 import {
   DEFAULT_MAX_GRAPH_DEPTH,
@@ -12,6 +13,7 @@ import {
   DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST,
 } from './graph/call-budget.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
+import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import {
   DEFAULT_UPSTREAM_KEEPALIVE_TIME_MS,
@@ -44,6 +46,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .string()
     .default('')
     .describe('gRPC address of the model-server for model nodes that name no address, and for pass-through'),
+  upstreamCheckIntervalMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_UPSTREAM_CHECK_INTERVAL_MS)
+    .describe(
+      'interval in ms of the ServerReady check of --default-model-server: the router is not ready until it first answers ready; later changes are logged, not followed',
+    ),
   passThrough: z
     .stringbool()
     .default(true)
@@ -98,6 +108,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_GRAPH_DOCUMENT_BYTES)
     .describe('largest graph document accepted at runtime, in bytes; larger is RESOURCE_EXHAUSTED'),
+  maxGraphDocumentAliases: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_MAX_DOCUMENT_ALIASES)
+    .describe(
+      'most YAML alias references expanded in one graph document or file; more is RESOURCE_EXHAUSTED (an alias bomb)',
+    ),
   maxOffPathInFlight: z.coerce
     .number()
     .int()

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Metadata } from '@grpc/grpc-js';
 import type { EventPipeline } from '@sightline/events';
 import {
   type CallKit,
@@ -16,6 +17,8 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import type { RouterConfig } from './config.js';
+import { parseGraphDocument } from './contract/graph-document.js';
+import { GraphFileStore } from './contract/graph-file-store.js';
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
@@ -24,6 +27,7 @@ import { GraphManager } from './graph/graph-manager.js';
 import { GraphRegistry } from './graph/graph-registry.js';
 import { RouterDataPlane } from './inference/router-data-plane.js';
 import { RouterMetrics } from './observability/router-metrics.js';
+import { UpstreamReadiness } from './observability/upstream-readiness.js';
 import { registerGraphService, registerInferenceService } from './server.js';
 import { GrpcDetectorClient } from './upstream/grpc-detector-client.js';
 import { GrpcModelInferer } from './upstream/grpc-model-inferer.js';
@@ -94,10 +98,18 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       maxUpstreamCallsPerRequest: config.maxUpstreamCallsPerRequest,
       maxGraphDepth: config.maxGraphDepth,
       maxMirrorsPerShadow: config.maxMirrorsPerShadow,
+      detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
+      defaultModelAddress: config.defaultModelServer,
     },
   });
-  const graphs = new GraphManager(graphRegistry, path.join(config.dataDir, 'graphs'), (file, error) =>
-    logger.error({ file, err: error }, 'persisted graph not loaded'),
+  const graphs = new GraphManager(
+    graphRegistry,
+    new GraphFileStore(path.join(config.dataDir, 'graphs')),
+    (failure) =>
+      logger.error(
+        { file: failure.source, graph: failure.graph, err: failure.error },
+        `persisted graph "${failure.graph ?? failure.source}" refused: ${(failure.error as Error)?.message ?? String(failure.error)}`,
+      ),
   );
 
   let pipeline: EventPipeline | undefined;
@@ -125,6 +137,27 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
 
   let started = false;
   let service: RunningService | undefined;
+  // Readiness follows the default model-server until it first answers (upstream-readiness.ts).
+  const upstream = config.defaultModelServer
+    ? new UpstreamReadiness({
+        address: config.defaultModelServer,
+        intervalMs: config.upstreamCheckIntervalMs,
+        probe: (deadlineMs) =>
+          new Promise<boolean>((resolve, reject) =>
+            clients
+              .inference(config.defaultModelServer)
+              .serverReady({}, new Metadata(), { deadline: deadlineMs }, (error, response) =>
+                error ? reject(error) : resolve(response.ready),
+              ),
+          ),
+        onChange: (state, reason) => {
+          const fields = { upstream: config.defaultModelServer, state };
+          if (state === 'ready') logger.info(fields, 'default model-server ready');
+          else logger.warn({ ...fields, reason }, `default model-server not ready: ${reason}`);
+          service?.refreshReadiness();
+        },
+      })
+    : undefined;
   dataPlane = new RouterDataPlane({
     graphs: graphRegistry,
     executor,
@@ -145,6 +178,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     maxElementsPerTensor: config.maxElementsPerTensor,
     streamMaxInFlight: STREAM_MAX_IN_FLIGHT,
     maxGraphDocumentBytes: config.maxGraphDocumentBytes,
+    maxGraphDocumentAliases: config.maxGraphDocumentAliases,
   };
   service = await runService({
     name: SERVICE_NAME,
@@ -154,6 +188,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     tracing: parts.tracing,
     protoFiles: ['inference/grpc_service.proto', 'sightline/router/v1/router.proto'],
     serviceNames: ['inference.GRPCInferenceService', 'sightline.router.v1.GraphService'],
+    isReady: () => upstream?.reachedOnce ?? true,
     register: (server) => {
       registerInferenceService(server, kit, plane, limits);
       registerGraphService(server, kit, graphs, limits, env);
@@ -174,7 +209,14 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
         );
       }
       if (config.graphs) {
-        const results = await loadGraphDirectory(path.resolve(config.graphs), graphRegistry, env);
+        const directory = path.resolve(config.graphs);
+        const results = await loadGraphDirectory(directory, graphs, (text, source) =>
+          parseGraphDocument(text, { env, source, maxAliases: config.maxGraphDocumentAliases }),
+        ).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+            throw new Error(`--graphs ${directory}: no such directory`, { cause: error });
+          throw error;
+        });
         for (const r of results) {
           if (r.error) logger.error({ file: r.file, graph: r.graph }, r.error);
           else logger.info({ file: r.file, graph: r.graph }, 'graph loaded');
@@ -189,8 +231,10 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       const persisted = await graphs.loadPersisted();
       logger.info({ graphs: graphRegistry.names(), persisted }, 'graphs ready');
       started = true;
+      upstream?.start();
     },
     stop: async () => {
+      upstream?.stop();
       clients.close();
       await pipeline?.close();
     },

@@ -34,6 +34,7 @@ export interface AdapterLimits {
   readonly maxElementsPerTensor: number;
   readonly streamMaxInFlight: number;
   readonly maxGraphDocumentBytes: number;
+  readonly maxGraphDocumentAliases: number;
 }
 
 function routerCall(call: CallContext, traced: boolean): RouterCall {
@@ -214,9 +215,45 @@ function sourceOf(
       format: FORMATS[req.document.format] ?? 'auto',
       env,
       source: 'document',
+      maxAliases: limits.maxGraphDocumentAliases,
     });
   }
   throw new InvalidArgumentError('source: one of graph or document is required');
+}
+
+/** A request grpc-js could not decode, passed on so the handler answers INVALID_ARGUMENT. */
+class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * `definition` with deserializers that never throw: grpc-js answers a throwing one with
+ * INTERNAL "Error deserializing request" before any handler runs, but bytes that are not
+ * the message are the caller's mistake.
+ */
+function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer) => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch (error) {
+            return new UndecodableRequest(error instanceof Error ? error.message : String(error));
+          }
+        },
+      },
+    ]),
+  );
+}
+
+/** The request, or INVALID_ARGUMENT naming the message when its bytes did not decode. */
+function decoded<Req>(request: Req | UndecodableRequest, message: string): Req {
+  if (request instanceof UndecodableRequest)
+    throw new InvalidArgumentError(`${message}: malformed protobuf: ${request.reason}`);
+  return request;
 }
 
 /** Adds the graph service to `server`. */
@@ -230,23 +267,24 @@ export function registerGraphService(
   const m = (name: string) => `${GRAPHS}/${name}`;
   const implementation: routerV1.GraphServiceServer = {
     applyGraph: unary(kit, m('ApplyGraph'), async (req: routerV1.ApplyGraphRequest) => {
-      const source = sourceOf(req, limits, env);
+      const source = sourceOf(decoded(req, 'ApplyGraphRequest'), limits, env);
       const { stored, created } = await graphs.apply(source);
       return { graph: storedToMessage(stored), created };
     }),
     getGraph: unary(kit, m('GetGraph'), async (req: routerV1.GetGraphRequest) => ({
-      graph: storedToMessage(graphs.get(req.name)),
+      graph: storedToMessage(graphs.get(decoded(req, 'GetGraphRequest').name)),
     })),
     listGraphs: unary(kit, m('ListGraphs'), async (req: routerV1.ListGraphsRequest) => {
-      const page = graphs.list(req.pageSize, req.pageToken);
+      const { pageSize, pageToken } = decoded(req, 'ListGraphsRequest');
+      const page = graphs.list(pageSize, pageToken);
       return { graphs: page.graphs.map(storedToMessage), nextPageToken: page.nextPageToken };
     }),
     deleteGraph: unary(kit, m('DeleteGraph'), async (req: routerV1.DeleteGraphRequest) => {
-      await graphs.delete(req.name);
+      await graphs.delete(decoded(req, 'DeleteGraphRequest').name);
       return {};
     }),
     validateGraph: unary(kit, m('ValidateGraph'), async (req: routerV1.ValidateGraphRequest) => {
-      const source = sourceOf(req, limits, env);
+      const source = sourceOf(decoded(req, 'ValidateGraphRequest'), limits, env);
       const problems = graphs.validate(source);
       return {
         valid: problems.every((p) => p.severity !== 'error'),
@@ -255,5 +293,5 @@ export function registerGraphService(
       };
     }),
   };
-  server.addService(routerV1.GraphServiceService, implementation);
+  server.addService(tolerantDefinition(routerV1.GraphServiceService), implementation);
 }

@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Server, ServerCredentials, status } from '@grpc/grpc-js';
-import { inference, outlierV1, type routerV1 } from '@sightline/contracts';
+import { Client, credentials, Metadata, Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { inference, outlierV1, routerV1 } from '@sightline/contracts';
 import { FileEventStore, silentEventLogger } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,6 +190,98 @@ nodes:
         'node.kind_known',
       ]),
     );
+  });
+
+  it('refuses bad weights, two kinds, alias bombs, random text and too many nodes with a sentence, never INTERNAL', async () => {
+    const splitter = (weights: number[]): routerV1.Graph =>
+      routerV1.Graph.fromPartial({
+        name: 'bad-weights',
+        root: 'ab',
+        nodes: [
+          { name: 'ab', splitter: { branches: weights.map((weight) => ({ node: 'm', weight })) } },
+          { name: 'm', model: { modelName: 'iris' } },
+        ],
+      });
+    // 150 and "-50" as uint32: the message path.
+    await expect(
+      call(graphs, graphs.applyGraph, { graph: splitter([150, 4294967246]) }),
+    ).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('[splitter.weight_range]'),
+    });
+    const documents: [string, number, string][] = [
+      [
+        'name: w\nroot: ab\nnodes:\n  - { name: ab, splitter: { branches: [{ node: m, weight: 50.5 }, { node: m, weight: 49.5 }] } }\n  - { name: m, model: { modelName: iris } }',
+        status.INVALID_ARGUMENT,
+        'node "ab": nodes[0].splitter.branches[0].weight must be an integer from 0 to 4294967295 (uint32), got 50.5',
+      ],
+      [
+        'name: two\nroot: m\nnodes: [{ name: m, model: { modelName: iris }, sequence: { steps: [{ node: m }] } }]',
+        status.INVALID_ARGUMENT,
+        'node "m": nodes[0] sets model and sequence; a node has exactly one kind',
+      ],
+      [
+        'name: t\nroot: m\nnodes: [{ name: m, policy: { timeoutMs: fast }, model: { modelName: iris } }]',
+        status.INVALID_ARGUMENT,
+        'timeoutMs must be an integer',
+      ],
+      [
+        [
+          'a: &a [x, x, x, x, x, x, x, x, x]',
+          ...'bcdefgh'
+            .split('')
+            .map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+        ].join('\n'),
+        status.RESOURCE_EXHAUSTED,
+        'YAML aliases',
+      ],
+      ['\u0007\u00ff\u0001 %%% ::: {{', status.INVALID_ARGUMENT, 'document: '],
+      [
+        `name: big\nroot: n0\nnodes:\n${Array.from({ length: 257 }, (_, i) => `  - { name: n${i}, model: { modelName: iris } }`).join('\n')}`,
+        status.RESOURCE_EXHAUSTED,
+        'at most 256 [graph.max_nodes]',
+      ],
+    ];
+    for (const [text, code, fragment] of documents) {
+      const error = await apply(text).catch((e: { code: number; details: string }) => e);
+      expect(error, text.slice(0, 60)).toMatchObject({ code, details: expect.stringContaining(fragment) });
+    }
+    // Nothing above was stored; every other call still answers.
+    const listed = await call(graphs, graphs.listGraphs, { pageSize: 100, pageToken: '' });
+    expect(listed.graphs.map((g) => g.graph?.name)).not.toContain('bad-weights');
+    const validated = await call(graphs, graphs.validateGraph, { graph: splitter([150, 4294967246]) });
+    expect(validated.valid).toBe(false);
+
+    // Bytes that are no ApplyGraphRequest at all: INVALID_ARGUMENT, not grpc-js's INTERNAL.
+    const raw = new Client(router.grpcAddress, credentials.createInsecure());
+    const send = (bytes: Buffer) =>
+      new Promise<{ code: number; details: string }>((resolve) =>
+        raw.makeUnaryRequest(
+          '/sightline.router.v1.GraphService/ApplyGraph',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          new Metadata(),
+          { deadline: Date.now() + 5000 },
+          (error) => resolve(error ? { code: error.code, details: error.details } : { code: 0, details: '' }),
+        ),
+      );
+    expect(await send(Buffer.from([0x12, 0x05, 0x01]))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^ApplyGraphRequest: malformed protobuf: /),
+    });
+    let seed = 3;
+    for (let i = 0; i < 20; i++) {
+      const bytes = Buffer.from(
+        Uint8Array.from({ length: 512 }, () => {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          return seed >> 23;
+        }),
+      );
+      const answer = await send(bytes);
+      expect([status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]).toContain(answer.code);
+    }
+    raw.close();
   });
 
   it('applies, lists, gets, replaces and deletes graphs at runtime', async () => {

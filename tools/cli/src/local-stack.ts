@@ -2,6 +2,11 @@
  * `sightline start`: the local stack on embedded defaults, one child process per service
  * (each deployable alone, so each runs alone here too), their log lines prefixed with the
  * service name. SIGINT/SIGTERM stops them in order and waits for each to drain.
+ *
+ * Each child runs in its own process group, so a terminal's Ctrl-C (SIGINT to the whole
+ * foreground group) reaches only this process, which sends each child one SIGTERM. A
+ * child in the terminal's group would get the SIGINT too, then the forwarded SIGTERM as a
+ * second signal, and exit at once instead of draining.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -29,7 +34,11 @@ export async function startLocalStack(options: {
   const exits: Promise<number>[] = [];
   for (const service of options.services) {
     const args = [options.cliEntry, 'serve', service.name, ...service.localStackFlags(options)];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+      detached: true,
+    });
     children.set(service.name, child);
     prefixLines(child, service.name);
     exits.push(
@@ -55,6 +64,12 @@ export async function startLocalStack(options: {
   }
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Outside the terminal's group, children would outlive a parent that dies without stop().
+  const killAll = () => {
+    for (const child of children.values()) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   const codes = await Promise.all(exits);
+  process.off('exit', killAll);
   return codes.some((code) => code !== 0) && !stopping ? 1 : 0;
 }

@@ -31,16 +31,18 @@ for (const service of SERVICES) {
     const defaultText =
       row.defaultValue === undefined ? '' : ` (default: ${JSON.stringify(row.defaultValue)})`;
     // No commander defaults: absent flags stay undefined so environment variables apply.
-    command.addOption(new Option(`${row.flag} <value>`, `${row.description}${defaultText}; env ${row.env}`));
+    // A switch's value is optional: bare `--strict-graphs` means true.
+    const value = row.boolean ? '[true|false]' : '<value>';
+    command.addOption(new Option(`${row.flag} ${value}`, `${row.description}${defaultText}; env ${row.env}`));
   }
   command.action(async (flags: Record<string, unknown>) => {
     try {
       await service.run(flags);
     } catch (error) {
       if (error instanceof ConfigError) fail(error.message);
-      process.stderr.write(
-        `sightline: ${service.name} failed to start: ${(error as Error).stack ?? String(error)}\n`,
-      );
+      // One sentence, not a stack: start-up errors name the flag and the reason.
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`sightline: ${service.name} failed to start: ${message.split('\n')[0]}\n`);
       process.exit(1);
     }
   });
@@ -71,6 +73,11 @@ program
 
 const DEFAULT_ADDRESS = '127.0.0.1:8001';
 
+/** Commander's accumulator for a repeatable option. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(
     `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
@@ -88,7 +95,19 @@ program
   .option('--datatype <type>', "input datatype (default: the model's)")
   .option('--id <id>', 'request id, echoed in the response')
   .option('--timeout-ms <ms>', 'deadline of each call', '10000')
-  .action(async (options: Record<string, string>) => {
+  .option(
+    '--header <key=value>',
+    'gRPC metadata sent with the request, e.g. x-iris-runtime=tfjs for a switch on a header (repeatable)',
+    collect,
+    [],
+  )
+  .option(
+    '--parameter <key=value>',
+    'request parameter, e.g. runtime=tfjs or a sticky key (repeatable); true/false are bool, integers int64, other numbers double, the rest strings',
+    collect,
+    [],
+  )
+  .action(async (options: Record<string, string> & { header: string[]; parameter: string[] }) => {
     try {
       printJson(
         await inferCommand({
@@ -100,6 +119,8 @@ program
           datatype: options.datatype,
           id: options.id,
           timeoutMs: Number(options.timeoutMs),
+          headers: options.header,
+          parameters: options.parameter,
         }),
       );
     } catch (error) {

@@ -11,6 +11,7 @@ import {
 
 const schema = serverConfigSchema({ grpcPort: 8001, httpPort: 9001 }).extend({
   repository: z.string().min(1).describe('model repository directory'),
+  strict: z.stringbool().default(false).describe('a switch'),
 });
 
 describe('loadConfig', () => {
@@ -74,5 +75,19 @@ describe('names', () => {
     expect(grpc).toMatchObject({ env: 'SIGHTLINE_GRPC_PORT', defaultValue: 8001 });
     expect(grpc?.description).toMatch(/gRPC port/);
     expect(rows.find((r) => r.flag === '--repository')?.defaultValue).toBeUndefined();
+  });
+
+  it('reads a bare switch (true from the command line) as true, for every boolean setting', () => {
+    const bare = loadConfig(schema, { flags: { repository: 'r', strict: true, tlsRequireClientCert: true } });
+    expect(bare.strict).toBe(true);
+    expect(bare.tlsRequireClientCert).toBe(true);
+    expect(loadConfig(schema, { flags: { repository: 'r', strict: 'false' } }).strict).toBe(false);
+    // A bare flag that needs a value is still refused, naming it.
+    expect(() => loadConfig(schema, { flags: { repository: true } })).toThrow(/--repository/);
+    const rows = describeConfig(schema);
+    expect(rows.filter((r) => r.boolean).map((r) => r.flag)).toEqual([
+      '--tls-require-client-cert',
+      '--strict',
+    ]);
   });
 });

@@ -67,6 +67,15 @@ export function toEnvName(key: string, prefix = 'SIGHTLINE_'): string {
   return prefix + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 }
 
+/**
+ * Whether a setting is a switch (its value parses to a boolean, as `z.stringbool()`'s
+ * does): such a flag may be given bare (`--strict-graphs`), meaning true.
+ */
+export function isBooleanSetting(field: z.ZodType): boolean {
+  const probe = z.object({ v: field }).safeParse({ v: 'true' });
+  return probe.success && probe.data.v === true;
+}
+
 /** Thrown when settings are invalid; the message lists every problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -98,7 +107,11 @@ export function loadConfig<S extends z.ZodObject>(schema: S, sources: ConfigSour
       input[key] = fromEnv;
       origin.set(key, envName);
     }
-    const fromFlag = sources.flags?.[key];
+    let fromFlag = sources.flags?.[key];
+    // A bare switch (`--strict-graphs`) arrives as `true` from the command-line parser.
+    if (typeof fromFlag === 'boolean' && isBooleanSetting(schema.shape[key] as z.ZodType)) {
+      fromFlag = String(fromFlag);
+    }
     if (fromFlag !== undefined) {
       input[key] = fromFlag;
       origin.set(key, `--${toFlagName(key)}`);
@@ -121,11 +134,14 @@ export function loadConfig<S extends z.ZodObject>(schema: S, sources: ConfigSour
   return Object.freeze(parsed.data as z.output<S>);
 }
 
-/** One line per setting for `--help` output and docs: flag, variable, default, meaning. */
+/**
+ * One line per setting for `--help` output and docs: flag, variable, default, meaning, and
+ * whether it is a switch (the flag's value may be left out).
+ */
 export function describeConfig(
   schema: z.ZodObject,
   envPrefix?: string,
-): { flag: string; env: string; description: string; defaultValue: unknown }[] {
+): { flag: string; env: string; description: string; defaultValue: unknown; boolean: boolean }[] {
   return Object.entries(schema.shape).map(([key, field]) => {
     const f = field as z.ZodType;
     let defaultValue: unknown;
@@ -136,6 +152,7 @@ export function describeConfig(
       env: toEnvName(key, envPrefix),
       description: f.description ?? '',
       defaultValue,
+      boolean: isBooleanSetting(f),
     };
   });
 }

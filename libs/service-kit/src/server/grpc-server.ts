@@ -10,6 +10,7 @@ import { ReflectionService } from '@grpc/reflection';
 import protoRoot from '@sightline/contracts/proto-root';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { ServerConfig } from '../config/server-config.js';
+import { bindReason } from './bind-reason.js';
 
 /**
  * Where grpc-health-check keeps `health/v1/health.proto`: the Health service every server
@@ -91,9 +92,17 @@ export async function serverCredentials(
   );
 }
 
-/** Binds and returns the port actually bound (the asked one, or a free one for 0). */
+/**
+ * Binds and returns the port actually bound (the asked one, or a free one for 0).
+ *
+ * @throws Error with one sentence naming the address and `--grpc-port` (e.g. the port is in
+ *   use), with grpc-js's error as its cause.
+ */
 export function bindServer(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
+    server.bindAsync(address, credentials, (error, port) => {
+      if (!error) return resolve(port);
+      reject(new Error(`gRPC port ${address} (--grpc-port): ${bindReason(error.message)}`, { cause: error }));
+    });
   });
 }

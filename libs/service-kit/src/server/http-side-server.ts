@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { bindReason } from './bind-reason.js';
 
 /** A handler for an extra route; it owns the response. */
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
@@ -70,9 +71,15 @@ export async function startHttpSideServer(
   // Probes and scrapes are short; don't let an idle keep-alive socket hold shutdown.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(`HTTP port ${host}:${port} (--http-port): ${bindReason(error.code ?? error.message)}`, {
+          cause: error,
+        }),
+      );
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

@@ -3,7 +3,8 @@
  * service shares:
  *
  * start:    gRPC server (health NOT_SERVING) -> HTTP side port -> service's own start ->
- *           health SERVING, /readyz 200.
+ *           health SERVING, /readyz 200 (once the service's own readiness holds too; it
+ *           calls `refreshReadiness` when that changes, e.g. an upstream first answers).
  * shutdown: not ready (health NOT_SERVING, /readyz 503) -> wait shutdownDelayMs while still
  *           serving -> stop accepting calls and let in-flight ones finish (at most
  *           shutdownGraceMs, then cancel them) -> service's own stop (drain queues, free
@@ -14,6 +15,7 @@ import type { Tracing } from '@sightline/telemetry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServerConfig } from '../config/server-config.js';
+import { assertPortFree } from './bind-reason.js';
 import { bindServer, createServiceServer, serverCredentials } from './grpc-server.js';
 import { type HttpRoute, startHttpSideServer } from './http-side-server.js';
 
@@ -47,6 +49,11 @@ export interface RunningService {
   /** `host:port` of the gRPC server as clients dial it (127.0.0.1 for a wildcard bind). */
   readonly grpcAddress: string;
   isReady(): boolean;
+  /**
+   * Sets gRPC health (SERVING / NOT_SERVING) from {@link isReady} again; a service calls it
+   * when its own readiness condition changes. /readyz asks isReady on every probe.
+   */
+  refreshReadiness(): void;
   /** Shuts down in order; safe to call more than once (returns the same promise). */
   shutdown(reason?: string): Promise<void>;
 }
@@ -67,6 +74,11 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
   const credentials = await serverCredentials(config);
   const bindHost =
     config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  await assertPortFree(
+    config.host,
+    config.grpcPort,
+    `gRPC port ${bindHost}:${config.grpcPort} (--grpc-port)`,
+  );
   const grpcPort = await bindServer(server, `${bindHost}:${config.grpcPort}`, credentials);
 
   let started = false;
@@ -77,6 +89,9 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     isReady,
     routes: spec.httpRoutes,
     onRouteError: (error, path) => logger.error({ err: error, path }, 'HTTP route failed'),
+  }).catch((error: unknown) => {
+    server.forceShutdown();
+    throw error;
   });
 
   const setServing = (serving: boolean) => {
@@ -93,7 +108,14 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     throw error;
   }
   started = true;
-  setServing(true);
+  let serving = isReady();
+  setServing(serving);
+  const refreshReadiness = () => {
+    const now = isReady();
+    if (now === serving) return;
+    serving = now;
+    setServing(now);
+  };
   logger.info(
     { grpcPort, httpPort: http.port, host: config.host, tls: Boolean(config.tlsCertFile) },
     `${spec.name} serving`,
@@ -104,6 +126,7 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     shutdownPromise ??= (async () => {
       logger.info({ reason }, `${spec.name} shutting down`);
       stopping = true;
+      serving = false;
       setServing(false);
       if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
       await new Promise<void>((resolve) => {
@@ -136,6 +159,7 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
     httpPort: http.port,
     grpcAddress: `${dialHost(config.host)}:${grpcPort}`,
     isReady,
+    refreshReadiness,
     shutdown,
   };
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { routerV1 } from '@sightline/contracts';
 import { describe, expect, it } from 'vitest';
 import { validateGraph } from '../graph/graph-validator.js';
 import { parseGraphDocument } from './graph-document.js';
@@ -58,8 +59,8 @@ nodes:
     ensemble: { combiner: median }
 `);
     expect(parsed.problems.map((p) => p.message)).toEqual([
-      'node "a": "transformer" is not a node kind or field; kinds are model, sequence, switch, ensemble, splitter, shadow, detector',
       'node "b": nodes[1].ensemble.combiner "median" is not one of mean, weighted_mean, majority_vote, concat, model',
+      'node "a": "transformer" is not a node kind or field; kinds are model, sequence, switch, ensemble, splitter, shadow, detector',
     ]);
     const bad = parseGraphDocument('name: g\nnodes: [\n', { source: 'bad.yaml' });
     expect(bad.graph).toBeUndefined();
@@ -67,6 +68,106 @@ nodes:
     expect(parseGraphDocument('{"name": ', { source: 'x.json' }).problems[0]!.message).toMatch(
       /^x\.json: invalid JSON/,
     );
+  });
+
+  // Each document's first problem names the node, the field and the rule.
+  const SCHEMA_TABLE: readonly [string, string, string, string | RegExp][] = [
+    [
+      'two kinds on one node',
+      'nodes: [{ name: a, model: { modelName: m }, sequence: { steps: [{ node: a }] } }]',
+      'node.kind_one',
+      'node "a": nodes[0] sets model and sequence; a node has exactly one kind',
+    ],
+    [
+      'a word for a timeout',
+      'nodes: [{ name: a, policy: { timeoutMs: fast }, model: { modelName: m } }]',
+      'field.type',
+      'node "a": nodes[0].policy.timeoutMs must be an integer from 0 to 4294967295 (uint32), got "fast"',
+    ],
+    [
+      'a graph timeout in snake_case that is negative',
+      'timeout_ms: -1\nnodes: []',
+      'field.type',
+      'test.yaml: timeout_ms must be an integer from 0 to 4294967295 (uint32), got -1',
+    ],
+    [
+      'a fractional splitter weight',
+      'nodes: [{ name: s, splitter: { branches: [{ node: a, weight: 50.5 }, { node: b, weight: 49.5 }] } }]',
+      'field.type',
+      'node "s": nodes[0].splitter.branches[0].weight must be an integer from 0 to 4294967295 (uint32), got 50.5',
+    ],
+    [
+      'a negative splitter weight',
+      'nodes: [{ name: s, splitter: { branches: [{ node: a, weight: 150 }, { node: b, weight: -50 }] } }]',
+      'field.type',
+      /nodes\[0\]\.splitter\.branches\[1\]\.weight must be an integer from 0 to 4294967295 \(uint32\), got -50/,
+    ],
+    [
+      'a splitter weight past uint32',
+      'nodes: [{ name: s, splitter: { branches: [{ node: a, weight: 4294967396 }] } }]',
+      'field.type',
+      /weight must be an integer from 0 to 4294967295 \(uint32\), got 4294967396$/,
+    ],
+    [
+      'an unknown nested field',
+      'nodes: [{ name: a, model: { modelName: m, adress: "x:1" } }]',
+      'document.field_known',
+      'node "a": nodes[0].model: "adress" is not a field here',
+    ],
+    [
+      'a list where a string belongs',
+      'nodes: [{ name: a, model: { modelName: [m] } }]',
+      'field.type',
+      'node "a": nodes[0].model.modelName must be a string, got a list',
+    ],
+  ];
+
+  it.each(SCHEMA_TABLE)('refuses %s', (_what, body, rule, message) => {
+    const parsed = parseGraphDocument(`name: g\nroot: a\n${body}\n`, { source: 'test.yaml' });
+    // The graph without the offending values still encodes (ValidateGraph answers it).
+    expect(() => routerV1.Graph.encode(graphToMessage(parsed.graph!)).finish()).not.toThrow();
+    expect(parsed.problems.length).toBeGreaterThanOrEqual(1);
+    expect(parsed.problems.every((p) => p.severity === 'error')).toBe(true);
+    expect(parsed.problems[0]!.rule).toBe(rule);
+    expect(parsed.problems[0]!.message).toMatch(message);
+  });
+
+  it('reads a whole-number model version as text, and refuses a fractional one', () => {
+    const doc = (v: string) =>
+      parseGraphDocument(
+        `name: g\nroot: a\nnodes: [{ name: a, model: { modelName: m, modelVersion: ${v} } }]`,
+      );
+    expect(doc('1').problems).toEqual([]);
+    expect(doc('1').graph!.nodes[0]!.body).toMatchObject({ modelVersion: '1' });
+    expect(doc('"2"').graph!.nodes[0]!.body).toMatchObject({ modelVersion: '2' });
+    expect(doc('1.10').problems[0]!.message).toBe(
+      'node "a": nodes[0].model.modelVersion must be a version string such as "1", got 1.1',
+    );
+  });
+
+  it('refuses a YAML alias bomb with RESOURCE_EXHAUSTED and random bytes with a sentence', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    expect(() => parseGraphDocument(levels.join('\n'))).toThrow(
+      expect.objectContaining({ code: 'RESOURCE_EXHAUSTED', message: expect.stringMatching(/YAML aliases/) }),
+    );
+    // Deterministic "random" bytes: every result is problems, never a throw.
+    let seed = 42;
+    for (let i = 0; i < 50; i++) {
+      const bytes = Buffer.from(
+        new Uint8Array(2000).map(() => {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          return seed >> 23;
+        }),
+      );
+      const parsed = parseGraphDocument(bytes.toString(i % 2 === 0 ? 'utf8' : 'latin1'));
+      expect(parsed.graph).toBeUndefined();
+      expect(parsed.problems[0]!.message).toMatch(/^document: (invalid (YAML|JSON)|not valid YAML\/JSON)/);
+    }
   });
 
   it('round-trips through the protobuf message', () => {

@@ -6,42 +6,25 @@
  * environment substitution so addresses can differ per deployment and per test.
  */
 import { routerV1 } from '@sightline/contracts';
-import { isSightlineError } from '@sightline/errors';
+import { isSightlineError, ResourceExhaustedError } from '@sightline/errors';
 import { LineCounter, parseDocument } from 'yaml';
-import type { GraphProblem, GraphSpec } from '../graph/graph-spec.js';
+import type { z } from 'zod';
+import type { GraphProblem, ParsedDocument } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
+import {
+  DEFAULT_MAX_DOCUMENT_ALIASES,
+  graphDocumentSchema,
+  NODE_KIND_FIELDS,
+  withoutNulls,
+} from './graph-document-schema.js';
 import { graphFromMessage } from './graph-message.js';
+
+export { DEFAULT_MAX_DOCUMENT_ALIASES } from './graph-document-schema.js';
 
 /** A document's format; `auto` detects (JSON when the text starts with `{`). */
 export type DocumentFormat = 'auto' | 'yaml' | 'json';
 
-/** The result of parsing: the graph when the text could be read, and every problem found on the way. */
-export interface ParsedDocument {
-  readonly graph?: GraphSpec;
-  readonly problems: GraphProblem[];
-}
-
-const NODE_KEYS = new Set([
-  'name',
-  'policy',
-  'model',
-  'sequence',
-  'switch',
-  'ensemble',
-  'splitter',
-  'shadow',
-  'detector',
-]);
-const GRAPH_KEYS = new Set([
-  'name',
-  'description',
-  'root',
-  'nodes',
-  'timeoutMs',
-  'timeout_ms',
-  'defaults',
-  'labels',
-]);
+export type { ParsedDocument } from '../graph/graph-spec.js';
 
 /** Enum fields by their JSON path shape, with the enum and its value prefix. */
 const ENUMS = {
@@ -123,17 +106,6 @@ function normalizePolicy(policy: unknown, problems: GraphProblem[], node: string
 function normalizeNode(raw: Record<string, unknown>, index: number, problems: GraphProblem[]): void {
   const name = typeof raw.name === 'string' ? raw.name : '';
   const field = `nodes[${index}]`;
-  for (const key of Object.keys(raw)) {
-    if (!NODE_KEYS.has(key)) {
-      problems.push({
-        severity: 'error',
-        node: name,
-        field: `${field}.${key}`,
-        rule: 'node.kind_known',
-        message: `node "${name}": "${key}" is not a node kind or field; kinds are model, sequence, switch, ensemble, splitter, shadow, detector`,
-      });
-    }
-  }
   normalizePolicy(raw.policy, problems, name, `${field}.policy`);
   const model = raw.model;
   if (isObject(model) && isObject(model.parameters)) {
@@ -171,12 +143,138 @@ function normalizeNode(raw: Record<string, unknown>, index: number, problems: Gr
   }
 }
 
+/** A zod issue's path as a field path: `nodes[3].splitter.branches[1].weight`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
+
+/** One problem per zod issue, naming the node (by its name where it has one) and the field. */
+function schemaProblems(raw: Record<string, unknown>, issues: readonly z.core.$ZodIssue[], source: string) {
+  const problems: GraphProblem[] = [];
+  const nodes = Array.isArray(raw.nodes) ? raw.nodes : [];
+  for (const issue of issues) {
+    const index = issue.path[0] === 'nodes' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
+    const rawNode: unknown = index === undefined ? undefined : nodes[index];
+    const node =
+      typeof rawNode === 'object' &&
+      rawNode !== null &&
+      typeof (rawNode as { name?: unknown }).name === 'string'
+        ? (rawNode as { name: string }).name
+        : '';
+    const at = (path: readonly PropertyKey[]) => `${node ? `node "${node}"` : source}: ${fieldPath(path)}`;
+    if (issue.code === 'unrecognized_keys') {
+      const onNode = index !== undefined && issue.path.length === 2;
+      for (const key of issue.keys) {
+        const field = fieldPath([...issue.path, key]);
+        problems.push({
+          severity: 'error',
+          node,
+          field,
+          rule: onNode ? 'node.kind_known' : 'document.field_known',
+          message: onNode
+            ? `node "${node}": "${key}" is not a node kind or field; kinds are ${NODE_KIND_FIELDS.join(', ')}`
+            : issue.path.length === 0
+              ? `${source}: "${key}" is not a field of a graph`
+              : `${at(issue.path)}: "${key}" is not a field here`,
+        });
+      }
+      continue;
+    }
+    const rule =
+      issue.code === 'custom' && typeof issue.params?.rule === 'string' ? issue.params.rule : 'field.type';
+    problems.push({
+      severity: 'error',
+      node,
+      field: fieldPath(issue.path),
+      rule,
+      message: `${issue.path.length === 0 ? `${source}:` : at(issue.path)} ${issue.message}`,
+    });
+  }
+  return problems;
+}
+
+/** Removes what `issue` is about from `raw`: the field holding a bad value, unknown keys, extra kinds. */
+function dropOffending(raw: Record<string, unknown>, issue: z.core.$ZodIssue): void {
+  const holderAt = (path: readonly PropertyKey[]): Record<string, unknown> | undefined => {
+    let at: unknown = raw;
+    for (const part of path)
+      at = isObject(at) || Array.isArray(at) ? (at as Record<PropertyKey, unknown>)[part] : undefined;
+    return isObject(at) ? at : undefined;
+  };
+  if (issue.code === 'unrecognized_keys') {
+    const holder = holderAt(issue.path);
+    for (const key of issue.keys) if (holder) delete holder[key];
+    return;
+  }
+  if (issue.code === 'custom' && issue.params?.rule === 'node.kind_one') {
+    const holder = holderAt(issue.path);
+    const [, ...extra] = NODE_KIND_FIELDS.filter((kind) => holder?.[kind] !== undefined);
+    for (const kind of extra) if (holder) delete holder[kind];
+    return;
+  }
+  // The nearest named field: a bad list element drops the whole list.
+  const last = issue.path.findLastIndex((part) => typeof part === 'string');
+  if (last < 0) return;
+  const holder = holderAt(issue.path.slice(0, last));
+  if (holder) delete holder[issue.path[last] as string];
+}
+
+/**
+ * Reads YAML text into plain values; alias expansion is capped by `maxAliases`.
+ *
+ * @throws ResourceExhaustedError when the document expands more aliases than that.
+ */
+function readYaml(
+  text: string,
+  source: string,
+  maxAliases: number,
+  problems: GraphProblem[],
+): { value: unknown } | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const at = lineCounter.linePos(error.pos[0]);
+      problems.push({
+        severity: 'error',
+        node: '',
+        field: '',
+        rule: 'document.syntax',
+        message: `${source}: invalid YAML at line ${at.line}, column ${at.col}: ${error.message.split('\n')[0]}`,
+      });
+    }
+    return undefined;
+  }
+  try {
+    return { value: doc.toJS({ maxAliasCount: maxAliases }) };
+  } catch (error) {
+    // The yaml package signals an alias bomb with a ReferenceError of this wording.
+    if (error instanceof ReferenceError && /alias count/i.test(error.message)) {
+      throw new ResourceExhaustedError(
+        `${source}: expands more than ${maxAliases} YAML aliases (--max-graph-document-aliases); a graph needs few`,
+      );
+    }
+    problems.push({
+      severity: 'error',
+      node: '',
+      field: '',
+      rule: 'document.syntax',
+      message: `${source}: not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`,
+    });
+    return undefined;
+  }
+}
+
 /**
  * Parses a graph document. Problems in the text (syntax with line and column, unknown
- * kinds, unknown enum names, unset variables) are returned, not thrown; the graph is
- * returned whenever the text could be read, so validation can add its own problems.
+ * fields and kinds, values of the wrong type, two kinds on one node, unknown enum names,
+ * unset variables) are returned, not thrown; the graph is returned whenever the text is
+ * one object, without the offending values, so validation can add its own problems.
  *
  * @param source - names the document in messages (a file name, or `document`).
+ * @throws ResourceExhaustedError when YAML aliases expand past `maxAliases`.
  */
 export function parseGraphDocument(
   text: string,
@@ -184,6 +282,8 @@ export function parseGraphDocument(
     readonly format?: DocumentFormat;
     readonly env?: NodeJS.ProcessEnv;
     readonly source?: string;
+    /** Most YAML aliases expanded; default {@link DEFAULT_MAX_DOCUMENT_ALIASES}. */
+    readonly maxAliases?: number;
   } = {},
 ): ParsedDocument {
   const problems: GraphProblem[] = [];
@@ -210,49 +310,33 @@ export function parseGraphDocument(
       return { problems };
     }
   } else {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(substituted, { lineCounter, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const at = lineCounter.linePos(error.pos[0]);
-        problems.push({
-          severity: 'error',
-          node: '',
-          field: '',
-          rule: 'document.syntax',
-          message: `${source}: invalid YAML at line ${at.line}, column ${at.col}: ${error.message.split('\n')[0]}`,
-        });
-      }
-      return { problems };
-    }
-    raw = doc.toJS();
+    const read = readYaml(substituted, source, options.maxAliases ?? DEFAULT_MAX_DOCUMENT_ALIASES, problems);
+    if (!read) return { problems };
+    raw = read.value;
   }
+  raw = withoutNulls(raw);
   if (!isObject(raw)) {
     problems.push({
       severity: 'error',
       node: '',
       field: '',
       rule: 'document.syntax',
-      message: `${source}: expected one graph object at the top level`,
+      message: `${source}: not valid YAML/JSON: expected one graph object at the top level`,
     });
     return { problems };
-  }
-  for (const key of Object.keys(raw)) {
-    if (!GRAPH_KEYS.has(key)) {
-      problems.push({
-        severity: 'error',
-        node: '',
-        field: key,
-        rule: 'document.field_known',
-        message: `${source}: "${key}" is not a field of a graph`,
-      });
-    }
   }
   normalizePolicy(raw.defaults, problems, '', 'defaults');
   if (Array.isArray(raw.nodes)) {
     raw.nodes.forEach((node, i) => {
       if (isObject(node)) normalizeNode(node, i, problems);
     });
+  }
+  const checked = graphDocumentSchema.safeParse(raw);
+  if (!checked.success) {
+    problems.push(...schemaProblems(raw, checked.error.issues, source));
+    // The graph goes on without each offending value (never a coerced one), so validation
+    // can report the rest of the file's problems in the same round trip.
+    for (const issue of checked.error.issues) dropOffending(raw, issue);
   }
   try {
     return { graph: graphFromMessage(routerV1.Graph.fromJSON(raw)), problems };

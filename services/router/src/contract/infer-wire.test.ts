@@ -128,26 +128,43 @@ describe('scanInferRequest', () => {
     );
   });
 
-  it('agrees with decode on truncated and malformed bytes, and refuses them only with INVALID_ARGUMENT', () => {
+  it('agrees with decode on truncated and malformed bytes, refusing also an ending tag, only with INVALID_ARGUMENT', () => {
     fc.assert(
       fc.property(damaged(requestArb.map(encodeRequest)), (input) => {
         const decoded = attempt(() => inference.ModelInferRequest.decode(input));
         const scanned = attempt(() => scanInferRequest(input));
-        expect('error' in scanned).toBe('error' in decoded);
+        if ('error' in decoded) expect('error' in scanned).toBe(true);
         if ('error' in scanned) {
           expect(scanned.error).toBeInstanceOf(InvalidArgumentError);
           expect((scanned.error as Error).message).toMatch(/^ModelInferRequest: malformed protobuf: /);
+          // Where decode read something, it stopped at a tag the scan refuses.
+          if ('value' in decoded)
+            expect((scanned.error as Error).message).toMatch(/field number 0|end-group tag/);
           return;
         }
         if (!('value' in decoded)) return;
         expectSameRequest(scanned.value, decoded.value);
-        // What follows an ending tag is ignored by decode, and dropped by the scan's length.
-        expect(inference.ModelInferRequest.decode(input.subarray(0, scanned.value.length))).toEqual(
-          decoded.value,
-        );
+        expect(scanned.value.length).toBe(input.length);
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('refuses random bodies as malformed, never reading them as an empty request', () => {
+    let seed = 7;
+    const random = (n: number) =>
+      Uint8Array.from({ length: n }, () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed >> 23;
+      });
+    for (let i = 0; i < 200; i++) {
+      const input = random(4096);
+      expect(() => scanInferRequest(input)).toThrow(/^ModelInferRequest: malformed protobuf: /);
+    }
+    expect(() => scanInferRequest(Uint8Array.from([0x0c]))).toThrow(
+      'ModelInferRequest: malformed protobuf: end-group tag (field 1) without a start group at byte 0',
+    );
+    expect(() => scanInferRequest(Uint8Array.from([0]))).toThrow('field number 0 at byte 0');
   });
 
   it('names the message and the fault', () => {

@@ -3,8 +3,9 @@
  *
  * Reading: {@link scanInferRequest} and {@link scanInferResponse} walk the top-level fields
  * with the same `BinaryReader` calls, in the same order, as ts-proto's generated `decode`
- * (including where it stops: a zero tag or an end-group tag ends the message), so every
- * field they report equals what `decode` would give. Tensor headers and parameter entries
+ * (including where it stops: a zero tag or an end-group tag ends a response; a request
+ * holding one is refused as malformed), so every field they report equals what `decode`
+ * would give. Tensor headers and parameter entries
  * are decoded with the generated functions themselves; raw contents are views of the
  * message's bytes, never copied.
  *
@@ -105,6 +106,7 @@ function scanEnvelope(
   bytes: Uint8Array,
   message: string,
   field: (tag: number, reader: BinaryReader) => boolean,
+  endingTags: 'end' | 'refuse',
 ): InferEnvelope {
   const reader = new BinaryReader(bytes);
   const envelope: InferEnvelope = {
@@ -137,6 +139,16 @@ function scanEnvelope(
       }
       if (field(tag, reader)) continue;
       if ((tag & 7) === 4 || tag === 0) {
+        if (endingTags === 'refuse') {
+          // Field number 0 does not exist and no group is open at the top level: such
+          // bytes are not a message (random bytes hit one within a few tags), however
+          // leniently decode stops there and answers an empty request.
+          throw new Error(
+            tag === 0
+              ? `field number 0 at byte ${start}`
+              : `end-group tag (field ${tag >>> 3}) without a start group at byte ${start}`,
+          );
+        }
         envelope.length = start;
         break;
       }
@@ -150,29 +162,40 @@ function scanEnvelope(
 
 /**
  * Reads a ModelInferRequest: its fields as `decode` gives them, raw contents as views.
+ * Stricter than decode in one way: a zero or end-group tag, where decode quietly ends the
+ * message (so random bytes often read as an empty request, answered "model_name: must
+ * name a graph or a model"), is refused as malformed.
  *
  * @throws InvalidArgumentError naming the message and the reader's complaint when the
- *   bytes are truncated or malformed (where ts-proto's decode would throw).
+ *   bytes are truncated or malformed (where ts-proto's decode would throw, and at a zero or
+ *   end-group tag).
  */
 export function scanInferRequest(bytes: Uint8Array): ScannedInferRequest {
   const inputs: inference.ModelInferRequest_InferInputTensor[] = [];
   const rawInputContents: Uint8Array[] = [];
   const outputs: inference.ModelInferRequest_InferRequestedOutputTensor[] = [];
-  const envelope = scanEnvelope(bytes, 'ModelInferRequest', (tag, reader) => {
-    switch (tag) {
-      case TAG_TENSORS:
-        inputs.push(inference.ModelInferRequest_InferInputTensor.decode(reader, reader.uint32()));
-        return true;
-      case TAG_SIX:
-        outputs.push(inference.ModelInferRequest_InferRequestedOutputTensor.decode(reader, reader.uint32()));
-        return true;
-      case TAG_RAW_INPUT:
-        rawInputContents.push(reader.bytes());
-        return true;
-      default:
-        return false;
-    }
-  });
+  const envelope = scanEnvelope(
+    bytes,
+    'ModelInferRequest',
+    (tag, reader) => {
+      switch (tag) {
+        case TAG_TENSORS:
+          inputs.push(inference.ModelInferRequest_InferInputTensor.decode(reader, reader.uint32()));
+          return true;
+        case TAG_SIX:
+          outputs.push(
+            inference.ModelInferRequest_InferRequestedOutputTensor.decode(reader, reader.uint32()),
+          );
+          return true;
+        case TAG_RAW_INPUT:
+          rawInputContents.push(reader.bytes());
+          return true;
+        default:
+          return false;
+      }
+    },
+    'refuse',
+  );
   return { ...envelope, inputs, outputs, rawInputContents };
 }
 
@@ -184,18 +207,25 @@ export function scanInferRequest(bytes: Uint8Array): ScannedInferRequest {
 export function scanInferResponse(bytes: Uint8Array): ScannedInferResponse {
   const outputs: inference.ModelInferResponse_InferOutputTensor[] = [];
   const rawOutputContents: Uint8Array[] = [];
-  const envelope = scanEnvelope(bytes, 'ModelInferResponse', (tag, reader) => {
-    switch (tag) {
-      case TAG_TENSORS:
-        outputs.push(inference.ModelInferResponse_InferOutputTensor.decode(reader, reader.uint32()));
-        return true;
-      case TAG_SIX:
-        rawOutputContents.push(reader.bytes());
-        return true;
-      default:
-        return false;
-    }
-  });
+  // An upstream's answer is read as leniently as decode reads it (what follows an ending
+  // tag is dropped), so forwarding it changes nothing a decoding client would see.
+  const envelope = scanEnvelope(
+    bytes,
+    'ModelInferResponse',
+    (tag, reader) => {
+      switch (tag) {
+        case TAG_TENSORS:
+          outputs.push(inference.ModelInferResponse_InferOutputTensor.decode(reader, reader.uint32()));
+          return true;
+        case TAG_SIX:
+          rawOutputContents.push(reader.bytes());
+          return true;
+        default:
+          return false;
+      }
+    },
+    'end',
+  );
   return { ...envelope, outputs, rawOutputContents };
 }
 

@@ -4,6 +4,7 @@
  * contract says; it never fails the request.
  */
 import type { ParameterValue } from '@sightline/tensor';
+import { patternMatches } from '../graph/condition-pattern.js';
 import type { ConditionSpec } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
 import type { Payload } from './routed-tensor.js';
@@ -90,7 +91,7 @@ export function conditionHolds(
     case 'in':
       return condition.values.some((v) => compare(value, v) === 0);
     case 'matches':
-      return typeof value === 'string' && first !== undefined && new RegExp(String(first)).test(value);
+      return typeof value === 'string' && first !== undefined && patternMatches(String(first), value);
     default:
       return false;
   }

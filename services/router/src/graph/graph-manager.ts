@@ -1,32 +1,23 @@
 /**
  * Graph management as the GraphService offers it: apply, get, list, delete and validate,
- * over the registry, with graphs applied at runtime kept in `<data dir>/graphs/` so they
- * survive a restart (written atomically, versioned). Graphs from the --graphs directory
- * are loaded first at start; a persisted graph of the same name replaces it.
+ * over the registry, with graphs applied at runtime kept in an injected {@link GraphStore}
+ * so they survive a restart. Graphs from the --graphs directory are loaded first at start;
+ * a stored graph of the same name replaces it.
+ *
+ * Apply is all or nothing: the graph is validated, checked to be storable and answerable,
+ * and stored before the registry serves it; any failure leaves registry and store as they
+ * were.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { routerV1 } from '@sightline/contracts';
-import type { ParsedDocument } from '../contract/graph-document.js';
-import { graphFromMessage, graphToMessage } from '../contract/graph-message.js';
 import { type GraphRegistry, invalidGraphError, type StoredGraph } from './graph-registry.js';
-import type { GraphProblem } from './graph-spec.js';
+import type { GraphProblem, ParsedDocument } from './graph-spec.js';
+import type { GraphLoadFailure, GraphStore } from './graph-store.js';
 import { isValid } from './graph-validator.js';
-
-/** Version of the persisted graph file format. */
-export const GRAPH_FILE_SCHEMA_VERSION = 1;
-
-interface PersistedGraph {
-  readonly schemaVersion: number;
-  readonly graph: unknown;
-}
 
 export class GraphManager {
   constructor(
     private readonly registry: GraphRegistry,
-    /** Where applied graphs are kept; undefined keeps them in memory only. */
-    private readonly directory: string | undefined,
-    private readonly onLoadError: (file: string, error: unknown) => void = () => {},
+    private readonly store: GraphStore,
+    private readonly onLoadError: (failure: GraphLoadFailure) => void = () => {},
   ) {}
 
   /** Every problem of a parsed document: reading problems, then validation's. */
@@ -34,14 +25,29 @@ export class GraphManager {
     return [...parsed.problems, ...(parsed.graph ? this.registry.validate(parsed.graph) : [])];
   }
 
-  /** Validates and stores; on errors throws INVALID_ARGUMENT listing every problem and stores nothing. */
+  /**
+   * Validates, stores and serves; on any error stores and serves nothing.
+   *
+   * @throws InvalidArgumentError listing every problem (ResourceExhaustedError for a limit).
+   */
   async apply(parsed: ParsedDocument): Promise<{ stored: StoredGraph; created: boolean }> {
-    if (!parsed.graph || !isValid(parsed.problems)) {
-      throw invalidGraphError(parsed.graph?.name ?? '', this.validate(parsed));
-    }
-    const result = this.registry.apply(parsed.graph, parsed.problems);
-    await this.persist(result.stored);
-    return result;
+    const problems = this.validate(parsed);
+    if (!parsed.graph || !isValid(problems)) throw invalidGraphError(parsed.graph?.name ?? '', problems);
+    this.store.check(parsed.graph);
+    await this.store.save(parsed.graph);
+    return this.registry.apply(parsed.graph, parsed.problems);
+  }
+
+  /**
+   * Serves a graph read at start (a --graphs file) without storing it.
+   *
+   * @throws as {@link apply}.
+   */
+  load(parsed: ParsedDocument): StoredGraph {
+    const problems = this.validate(parsed);
+    if (!parsed.graph || !isValid(problems)) throw invalidGraphError(parsed.graph?.name ?? '', problems);
+    this.store.check(parsed.graph);
+    return this.registry.apply(parsed.graph, parsed.problems).stored;
   }
 
   get(name: string): StoredGraph {
@@ -53,42 +59,28 @@ export class GraphManager {
   }
 
   async delete(name: string): Promise<void> {
+    this.registry.get(name);
+    await this.store.delete(name);
     this.registry.delete(name);
-    if (this.directory) await rm(path.join(this.directory, `${name}.json`), { force: true });
   }
 
-  /** Loads the graphs applied in earlier runs. */
+  /**
+   * Serves the graphs stored in earlier runs. One that can no longer be read or validated
+   * (a format change, a rule added since, a hand-edited file) is refused alone and
+   * reported; the others serve.
+   */
   async loadPersisted(): Promise<number> {
-    if (!this.directory) return 0;
-    await mkdir(this.directory, { recursive: true });
+    const { graphs, failures } = await this.store.load();
+    for (const failure of failures) this.onLoadError(failure);
     let loaded = 0;
-    for (const name of (await readdir(this.directory)).filter((n) => n.endsWith('.json')).sort()) {
-      const file = path.join(this.directory, name);
+    for (const { source, spec } of graphs) {
       try {
-        const persisted = JSON.parse(await readFile(file, 'utf8')) as PersistedGraph;
-        if (persisted.schemaVersion !== GRAPH_FILE_SCHEMA_VERSION) {
-          throw new Error(`schemaVersion ${persisted.schemaVersion} is not ${GRAPH_FILE_SCHEMA_VERSION}`);
-        }
-        this.registry.apply(graphFromMessage(routerV1.Graph.fromJSON(persisted.graph)));
+        this.load({ graph: spec, problems: [] });
         loaded += 1;
       } catch (error) {
-        this.onLoadError(file, error);
+        this.onLoadError({ source, graph: spec.name, error });
       }
     }
     return loaded;
-  }
-
-  private async persist(stored: StoredGraph): Promise<void> {
-    if (!this.directory) return;
-    await mkdir(this.directory, { recursive: true });
-    const name = stored.compiled.spec.name;
-    const file = path.join(this.directory, `${name}.json`);
-    const temporary = `${file}.${process.pid}.tmp`;
-    const body: PersistedGraph = {
-      schemaVersion: GRAPH_FILE_SCHEMA_VERSION,
-      graph: routerV1.Graph.toJSON(graphToMessage(stored.compiled.spec)),
-    };
-    await writeFile(temporary, `${JSON.stringify(body, null, 2)}\n`);
-    await rename(temporary, file);
   }
 }

@@ -3,7 +3,7 @@
  * an error; a request holds the compiled graph it started with, so replacing or deleting
  * a graph never disturbs requests in flight.
  */
-import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
 import { type CompiledGraph, compileGraph } from './compiled-graph.js';
 import type { GraphProblem, GraphSpec } from './graph-spec.js';
 import { type GraphValidationLimits, isValid, validateGraph } from './graph-validator.js';
@@ -29,12 +29,22 @@ export interface GraphRegistryListener {
   deleted(name: string): void;
 }
 
-/** Builds the InvalidArgumentError for a spec with errors, listing every problem. */
-export function invalidGraphError(name: string, problems: readonly GraphProblem[]): InvalidArgumentError {
+/** Rules whose failure is a size limit: RESOURCE_EXHAUSTED (contract), not INVALID_ARGUMENT. */
+const LIMIT_RULES = new Set(['graph.max_nodes']);
+
+/**
+ * Builds the error for a spec with errors, listing every problem: ResourceExhaustedError
+ * when a size limit is among them, else InvalidArgumentError.
+ */
+export function invalidGraphError(
+  name: string,
+  problems: readonly GraphProblem[],
+): InvalidArgumentError | ResourceExhaustedError {
   const errors = problems.filter((p) => p.severity === 'error');
   const shown = errors.slice(0, MAX_PROBLEMS_IN_MESSAGE).map((p) => `${p.message} [${p.rule}]`);
   const more = errors.length > shown.length ? `; and ${errors.length - shown.length} more` : '';
-  return new InvalidArgumentError(
+  const overLimit = errors.some((p) => LIMIT_RULES.has(p.rule));
+  return new (overLimit ? ResourceExhaustedError : InvalidArgumentError)(
     `graph "${name}" is invalid (${errors.length} problem${errors.length === 1 ? '' : 's'}): ${shown.join('; ')}${more}`,
   );
 }

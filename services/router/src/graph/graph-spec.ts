@@ -212,6 +212,12 @@ export interface GraphProblem {
   readonly message: string;
 }
 
+/** A graph as read from a document: the graph when it could be read, and every problem found on the way. */
+export interface ParsedDocument {
+  readonly graph?: GraphSpec;
+  readonly problems: GraphProblem[];
+}
+
 /** The child nodes a node refers to, with the field each comes from. */
 export function nodeReferences(body: NodeBody): { readonly node: string; readonly field: string }[] {
   switch (body.kind) {

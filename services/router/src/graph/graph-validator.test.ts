@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGraphDocument } from '../contract/graph-document.js';
-import type { GraphSpec } from './graph-spec.js';
+import type { GraphSpec, NodeBody } from './graph-spec.js';
 import { isValid, validateGraph } from './graph-validator.js';
 
 function parse(text: string): GraphSpec {
@@ -146,5 +146,130 @@ nodes:
         'detector.verdict_needs_sync',
       ]),
     );
+  });
+
+  /** A graph of one node `a` with `body`, plus two model nodes `x` and `y` it may refer to. */
+  function withNode(body: NodeBody, name = 'g'): GraphSpec {
+    const model = (modelName: string): NodeBody => ({
+      kind: 'model',
+      address: '',
+      modelName,
+      modelVersion: '',
+      outputs: [],
+      parameters: {},
+      declaredInputs: [],
+      declaredOutputs: [],
+    });
+    return {
+      name,
+      description: '',
+      root: 'a',
+      timeoutMs: 0,
+      defaults: {},
+      labels: {},
+      nodes: [
+        { name: 'a', policy: {}, body },
+        { name: 'x', policy: {}, body: model('x') },
+        { name: 'y', policy: {}, body: model('y') },
+      ],
+    };
+  }
+  const splitter = (...weights: number[]): NodeBody => ({
+    kind: 'splitter',
+    branches: weights.map((weight, i) => ({ node: i % 2 === 0 ? 'x' : 'y', weight })),
+  });
+  const matches = (pattern: string): NodeBody => ({
+    kind: 'switch',
+    cases: [
+      { node: 'x', condition: { subject: { header: 'x-re' }, operator: 'matches', values: [pattern] } },
+    ],
+    defaultNode: 'y',
+  });
+  const detector = (address: string, mode: 'sync' | 'async'): NodeBody => ({
+    kind: 'detector',
+    detectorKind: 'outlier',
+    address,
+    detector: 'od',
+    mode,
+    addVerdictToResponse: false,
+    tensors: [],
+  });
+  const addresses = { outlier: '', drift: '127.0.0.1:8003' };
+
+  // [what, graph, the rules of its errors (empty: valid), the field of the first]
+  const TABLE: readonly [string, GraphSpec, readonly string[], string?][] = [
+    [
+      'weights 150 and -50',
+      withNode(splitter(150, -50)),
+      ['splitter.weight_range', 'splitter.weight_range'],
+      'nodes[0].splitter.branches[0].weight',
+    ],
+    [
+      'weights 50.5 and 49.5',
+      withNode(splitter(50.5, 49.5)),
+      ['splitter.weight_range', 'splitter.weight_range'],
+    ],
+    [
+      'a weight past uint32',
+      withNode(splitter(4294967396)),
+      ['splitter.weight_range', 'splitter.weights_sum'],
+    ],
+    [
+      'weights 150 and 4294967246 (uint32 -50)',
+      withNode(splitter(150, 4294967246)),
+      ['splitter.weight_range', 'splitter.weight_range', 'splitter.weights_sum'],
+    ],
+    ['weights 0 and 100', withNode(splitter(0, 100)), []],
+    [
+      'a backreference',
+      withNode(matches('(a)\\1')),
+      ['condition.regex_valid'],
+      'nodes[0].switch.cases[0].condition.values[0]',
+    ],
+    ['a lookahead', withNode(matches('^(?=a)a$')), ['condition.regex_valid']],
+    ['a nested quantifier (linear in RE2)', withNode(matches('^(a+)+$')), []],
+    ['graph name iris.v2', withNode(splitter(100), 'iris.v2'), []],
+    ['graph name iris_v2', withNode(splitter(100), 'iris_v2'), []],
+    ['graph name Iris', withNode(splitter(100), 'Iris'), ['name.format'], 'name'],
+    ['graph name .iris', withNode(splitter(100), '.iris'), ['name.format']],
+    ['graph name iris/v2', withNode(splitter(100), 'iris/v2'), ['name.format']],
+    [
+      'an async detector with no address anywhere',
+      withNode(detector('', 'async')),
+      ['detector.address_set'],
+      'nodes[0].detector.address',
+    ],
+    ['a sync detector with no address anywhere', withNode(detector('', 'sync')), ['detector.address_set']],
+    ['a detector with its own address', withNode(detector('127.0.0.1:8002', 'async')), []],
+  ];
+
+  it.each(TABLE)('%s', (_what, graph, rules, field) => {
+    const problems = validateGraph(graph, { maxNodes: 256, detectorAddresses: addresses }).filter(
+      (p) => p.severity === 'error',
+    );
+    expect(problems.map((p) => p.rule)).toEqual(rules);
+    if (field !== undefined) expect(problems[0]!.field).toBe(field);
+    for (const p of problems) expect(p.message).toMatch(p.node ? /^node "a": / : /^graph name/);
+  });
+
+  it('refuses a model node with no address only when the router has no default model-server', () => {
+    const graph = withNode(splitter(100));
+    const rules = (defaultModelAddress: string) =>
+      validateGraph(graph, { maxNodes: 256, defaultModelAddress })
+        .filter((p) => p.severity === 'error')
+        .map((p) => `${p.node}:${p.rule}`);
+    expect(rules('127.0.0.1:8001')).toEqual([]);
+    expect(rules('')).toEqual(['x:model.address_set', 'y:model.address_set']);
+  });
+
+  it('refuses a detector with no address only when the router has no default for its kind', () => {
+    const graph = withNode({ ...detector('', 'async'), detectorKind: 'drift' } as NodeBody);
+    expect(isValid(validateGraph(graph, { maxNodes: 256, detectorAddresses: addresses }))).toBe(true);
+    expect(
+      validateGraph(graph, { maxNodes: 256, detectorAddresses: { outlier: 'o:1', drift: '' } })[0],
+    ).toMatchObject({
+      rule: 'detector.address_set',
+      message: 'node "a": detector.address is empty and the router has no --drift-address; set one of them',
+    });
   });
 });

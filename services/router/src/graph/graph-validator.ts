@@ -5,7 +5,9 @@
  */
 
 import { type CallBudgetLimits, checkCallBudget } from './call-budget.js';
+import { patternProblem } from './condition-pattern.js';
 import {
+  type DetectorKind,
   type GraphProblem,
   type GraphSpec,
   type NodeBody,
@@ -22,7 +24,10 @@ export const DEFAULT_MAX_GRAPH_NODES = 256;
 /** Most steps in one sequence (contract). */
 export const MAX_SEQUENCE_STEPS = 64;
 
-const GRAPH_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A graph name: what clients pass as `model_name`, and the name of its persisted file. */
+const GRAPH_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** Largest splitter branch weight: weights are percents. */
+const MAX_SPLITTER_WEIGHT = 100;
 const NODE_NAME = /^[a-z0-9_-]{1,63}$/;
 const LABEL = /^[a-zA-Z0-9._-]{1,63}$/;
 const ADDRESS = /^([a-z][a-z0-9+.-]*:\/\/?[^\s]*|[^\s/:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/;
@@ -45,9 +50,17 @@ const STATUS_NAMES = new Set([
   'UNAUTHENTICATED',
 ]);
 
-/** Limits of validation; the per-request budget ones (call-budget.ts) default when unset. */
+/** Limits of validation, and the router settings a graph may rely on; the per-request budget ones (call-budget.ts) default when unset. */
 export interface GraphValidationLimits extends Partial<CallBudgetLimits> {
   readonly maxNodes: number;
+  /**
+   * The router's default detector address per kind (`--outlier-address`,
+   * `--drift-address`); a detector node naming no address needs one. Undefined skips the
+   * check (a graph checked without a router).
+   */
+  readonly detectorAddresses?: Readonly<Record<DetectorKind, string>>;
+  /** The router's `--default-model-server`, which a model node naming no address needs; undefined skips the check. */
+  readonly defaultModelAddress?: string;
 }
 
 class Problems {
@@ -88,7 +101,7 @@ export function validateGraph(
       '',
       'name',
       'name.format',
-      `graph name "${graph.name}" must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
+      `graph name "${graph.name}" must be 1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit`,
     );
   }
   if (graph.description.length > 1024) {
@@ -172,7 +185,7 @@ export function validateGraph(
           `${ref.field} refers to the node itself`,
         );
     }
-    checkBody(p, node.name, field, node.body);
+    checkBody(p, node.name, field, node.body, limits);
   });
 
   checkCycles(p, graph, byName);
@@ -236,11 +249,24 @@ function checkPolicy(p: Problems, node: string, field: string, policy: PolicySpe
   }
 }
 
-function checkBody(p: Problems, node: string, field: string, body: NodeBody): void {
+function checkBody(
+  p: Problems,
+  node: string,
+  field: string,
+  body: NodeBody,
+  limits: GraphValidationLimits,
+): void {
   switch (body.kind) {
     case 'model':
       if (body.modelName === '')
         p.error(node, `${field}.model.model_name`, 'model.name_set', 'model.model_name is empty');
+      if (body.address === '' && limits.defaultModelAddress === '')
+        p.error(
+          node,
+          `${field}.model.address`,
+          'model.address_set',
+          'model.address is empty and the router has no --default-model-server; set one of them',
+        );
       if (body.address !== '' && !ADDRESS.test(body.address)) {
         p.error(
           node,
@@ -320,16 +346,17 @@ function checkBody(p: Problems, node: string, field: string, body: NodeBody): vo
           );
         }
         if (cond.operator === 'matches' && n === 1) {
-          try {
-            new RegExp(String(cond.values[0]));
-          } catch (error) {
+          const problem =
+            typeof cond.values[0] === 'string'
+              ? patternProblem(cond.values[0])
+              : `a pattern is a string, got ${typeof cond.values[0]}`;
+          if (problem !== undefined)
             p.error(
               node,
               `${f}.values[0]`,
               'condition.regex_valid',
-              `cases[${i}].condition regular expression is invalid: ${(error as Error).message}`,
+              `cases[${i}].condition.values[0] is not an RE2 regular expression (no backreferences or lookaround): ${problem}`,
             );
-          }
         }
       });
       return;
@@ -381,6 +408,15 @@ function checkBody(p: Problems, node: string, field: string, body: NodeBody): vo
     case 'splitter': {
       if (body.branches.length === 0)
         p.error(node, `${field}.splitter.branches`, 'splitter.branches_set', 'splitter has no branches');
+      body.branches.forEach((b, i) => {
+        if (!Number.isInteger(b.weight) || b.weight < 0 || b.weight > MAX_SPLITTER_WEIGHT)
+          p.error(
+            node,
+            `${field}.splitter.branches[${i}].weight`,
+            'splitter.weight_range',
+            `branches[${i}] ("${b.node}") has weight ${b.weight}; a weight is a whole percent, 0-${MAX_SPLITTER_WEIGHT}`,
+          );
+      });
       const sum = body.branches.reduce((s, b) => s + b.weight, 0);
       if (body.branches.length > 0 && sum !== 100)
         p.error(
@@ -423,6 +459,19 @@ function checkBody(p: Problems, node: string, field: string, body: NodeBody): vo
           `${field}.detector.add_verdict_to_response`,
           'detector.verdict_needs_sync',
           'add_verdict_to_response needs mode SYNC',
+        );
+      }
+      if (
+        body.address === '' &&
+        body.detectorKind !== undefined &&
+        limits.detectorAddresses !== undefined &&
+        limits.detectorAddresses[body.detectorKind] === ''
+      ) {
+        p.error(
+          node,
+          `${field}.detector.address`,
+          'detector.address_set',
+          `detector.address is empty and the router has no --${body.detectorKind}-address; set one of them`,
         );
       }
       if (body.address !== '' && !ADDRESS.test(body.address)) {

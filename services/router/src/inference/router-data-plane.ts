@@ -21,6 +21,7 @@ import type { RequestEventLog } from '../events/inference-event-builder.js';
 import { type CompiledGraph, compileGraph } from '../graph/compiled-graph.js';
 import type { GraphRegistry } from '../graph/graph-registry.js';
 import type { TensorSignature } from '../graph/graph-spec.js';
+import { upstreamSignature } from './graph-metadata.js';
 import { newRequestTrace, withTraceIdTrailer } from './request-trace.js';
 
 /** Response parameter carrying the request's trace id. */
@@ -482,8 +483,8 @@ export class RouterDataPlane {
   }
 
   /**
-   * A graph's metadata: its declared inputs and outputs, else (for a graph whose root is a
-   * model node) the upstream model's, under the graph's name.
+   * A graph's metadata: its declared inputs and outputs, else those of the first upstream
+   * model that answers (graph-metadata.ts), under the graph's name.
    */
   async modelMetadata(
     name: string,
@@ -501,27 +502,10 @@ export class RouterDataPlane {
         options,
       );
     }
-    const upstream = async (node: CompiledGraph['entryModel']) => {
-      if (node?.body.kind !== 'model') return undefined;
-      const body = node.body;
-      const metadata = await this.options.directory.modelMetadata(
-        {
-          address: body.address || this.options.defaultModelAddress,
-          modelName: body.modelName,
-          modelVersion: body.modelVersion,
-        },
-        options,
-      );
-      return {
-        ...metadata,
-        outputs:
-          body.outputs.length > 0
-            ? metadata.outputs.filter((t) => body.outputs.includes(t.name))
-            : metadata.outputs,
-      };
-    };
-    const inputs = graph.inputs ?? (await upstream(graph.entryModel))?.inputs;
-    const outputs = graph.outputs ?? (await upstream(graph.exitModel))?.outputs;
+    const lookup = (target: ModelTarget) => this.options.directory.modelMetadata(target, options);
+    const address = this.options.defaultModelAddress;
+    const inputs = graph.inputs ?? (await upstreamSignature(graph, 'entry', address, lookup));
+    const outputs = graph.outputs ?? (await upstreamSignature(graph, 'exit', address, lookup));
     return {
       name: graph.spec.name,
       versions: [generation],

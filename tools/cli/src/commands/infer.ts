@@ -9,6 +9,9 @@ import {
   type Datatype,
   decodeInferOutputs,
   encodeInferInputs,
+  type ParameterRecord,
+  type ParameterValue,
+  recordToParameters,
   type Tensor,
 } from '@sightline/tensor';
 import { call, connect } from './v2-client.js';
@@ -36,6 +39,30 @@ export function flattenNested(value: unknown): { shape: number[]; values: number
   };
   walk(value, 0);
   return { shape, values };
+}
+
+/**
+ * Splits repeated `k=v` flags at the first `=` (a value may hold more).
+ *
+ * @throws Error naming the flag when one has no `=` or an empty key.
+ */
+export function parseKeyValues(values: readonly string[], flag: string): [string, string][] {
+  return values.map((entry) => {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`${flag}: expected key=value, got ${JSON.stringify(entry)}`);
+    return [entry.slice(0, at), entry.slice(at + 1)];
+  });
+}
+
+const INTEGER = /^[-+]?\d+$/;
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A `--parameter` value typed: true/false -> bool, an integer -> int64, a number -> double, else string. */
+export function typedParameter(text: string): ParameterValue {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (INTEGER.test(text)) return BigInt(text);
+  if (DECIMAL.test(text)) return Number(text);
+  return text;
 }
 
 const TYPED_ARRAYS: Partial<Record<Datatype, (values: number[]) => Tensor['data']>> = {
@@ -67,8 +94,16 @@ export async function inferCommand(options: {
   readonly datatype?: string;
   readonly id?: string;
   readonly timeoutMs: number;
+  /** gRPC metadata sent with both calls (`--header k=v`, repeatable), e.g. for a switch on a header. */
+  readonly headers?: readonly string[];
+  /** Request parameters (`--parameter k=v`, repeatable), typed by {@link typedParameter}. */
+  readonly parameters?: readonly string[];
 }): Promise<unknown> {
-  const client = connect(options.address);
+  const headers = parseKeyValues(options.headers ?? [], '--header');
+  const parameters: ParameterRecord = Object.fromEntries(
+    parseKeyValues(options.parameters ?? [], '--parameter').map(([k, v]) => [k, typedParameter(v)]),
+  );
+  const client = connect(options.address, headers);
   try {
     const metadata = await call(
       client,
@@ -95,6 +130,7 @@ export async function inferCommand(options: {
         id: options.id ?? '',
         inputs,
         rawInputContents,
+        parameters: recordToParameters(parameters),
       }),
       options.timeoutMs,
     );

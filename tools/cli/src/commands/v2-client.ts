@@ -2,15 +2,34 @@
  * A small Open Inference Protocol client for the CLI's `infer`, `models` and `ready`
  * commands: one channel, a deadline on every call, errors turned into sentences.
  */
-import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import {
+  credentials,
+  InterceptingCall,
+  type Interceptor,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 
 /** The generated client's type. */
 export type V2Client = InstanceType<typeof inference.GRPCInferenceServiceClient>;
 
-/** Connects to `address` (host:port), insecure (the local stack). */
-export function connect(address: string): V2Client {
-  return new inference.GRPCInferenceServiceClient(address, credentials.createInsecure());
+/**
+ * Connects to `address` (host:port), insecure (the local stack); `headers` go with every
+ * call as gRPC metadata.
+ */
+export function connect(address: string, headers: readonly (readonly [string, string])[] = []): V2Client {
+  const interceptor: Interceptor = (options, next) =>
+    new InterceptingCall(next(options), {
+      start: (metadata, listener, nextStart) => {
+        for (const [key, value] of headers) metadata.add(key.toLowerCase(), value);
+        nextStart(metadata, listener);
+      },
+    });
+  return new inference.GRPCInferenceServiceClient(address, credentials.createInsecure(), {
+    interceptors: headers.length > 0 ? [interceptor] : [],
+  });
 }
 
 /** Calls a unary method with a deadline and resolves with its response. */
