@@ -4,7 +4,7 @@ import { ERROR_CODES, type ErrorCode, isSightlineError } from './sightline-error
  * gRPC status names by number (google.rpc.Code), to read an error that carries a numeric
  * status, such as a grpc-js `ServiceError`, without depending on a gRPC library here.
  */
-const GRPC_STATUS_NAMES: readonly string[] = [
+export const GRPC_STATUS_NAMES: readonly string[] = [
   'OK',
   'CANCELLED',
   'UNKNOWN',

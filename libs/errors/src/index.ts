@@ -6,7 +6,7 @@
 
 export { type BackoffPolicy, backoffCeilingMs, fullJitterBackoffMs } from './backoff.js';
 export { type Cancellation, cancellationOf, NEVER_CANCELLED } from './cancellation.js';
-export { errorCode, errorMessage } from './error-description.js';
+export { errorCode, errorMessage, GRPC_STATUS_NAMES } from './error-description.js';
 export {
   AlreadyExistsError,
   CancelledError,

@@ -4,6 +4,7 @@
  * shape and references, not whether upstream servers are reachable.
  */
 
+import { GRPC_STATUS_NAMES } from '@sightline/errors';
 import { type CallBudgetLimits, checkCallBudget } from './call-budget.js';
 import { patternProblem } from './condition-pattern.js';
 import {
@@ -31,24 +32,8 @@ const MAX_SPLITTER_WEIGHT = 100;
 const NODE_NAME = /^[a-z0-9_-]{1,63}$/;
 const LABEL = /^[a-zA-Z0-9._-]{1,63}$/;
 const ADDRESS = /^([a-z][a-z0-9+.-]*:\/\/?[^\s]*|[^\s/:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/;
-const STATUS_NAMES = new Set([
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-]);
+/** Status names a retry policy may list: every gRPC code but OK. */
+const STATUS_NAMES: ReadonlySet<string> = new Set(GRPC_STATUS_NAMES.filter((name) => name !== 'OK'));
 
 /** Limits of validation, and the router settings a graph may rely on; the per-request budget ones (call-budget.ts) default when unset. */
 export interface GraphValidationLimits extends Partial<CallBudgetLimits> {

@@ -3,21 +3,11 @@
  * breakers and the caller's status see the upstream's code), the details become the message.
  */
 import { type ServiceError, status } from '@grpc/grpc-js';
-import { type ErrorCode, SightlineError } from '@sightline/errors';
+import { ERROR_CODES, type ErrorCode, SightlineError } from '@sightline/errors';
 import { statusName } from '@sightline/service-kit';
 
-const KEPT_CODES = new Set<string>([
-  'INVALID_ARGUMENT',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'FAILED_PRECONDITION',
-  'RESOURCE_EXHAUSTED',
-  'UNAVAILABLE',
-  'DEADLINE_EXCEEDED',
-  'CANCELLED',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-]);
+/** Upstream codes kept as they are; any other becomes INTERNAL. */
+const KEPT_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /** Converts a grpc-js error (or anything else thrown by a call) to a SightlineError. */
 export function fromServiceError(error: unknown): SightlineError {
