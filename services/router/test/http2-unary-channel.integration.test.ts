@@ -6,13 +6,13 @@
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
-import { type Cancellation, NEVER_CANCELLED } from '@sightline/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UnaryCallError } from '../src/upstream/grpc-call-status.js';
+import type { UnaryCallError } from '../src/upstream/grpc-call-status.js';
 import type { AddressLookup } from '../src/upstream/http2-target.js';
 import { Http2UnaryChannel, type Http2UnaryChannelOptions } from '../src/upstream/http2-unary-channel.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
+import { cancellable, failure, options } from './helpers/unary-call-helpers.js';
 
 const PATH = '/inference.GRPCInferenceService/ModelInfer';
 const LIMITS = { maxSendMessageBytes: 1 << 20, maxReceiveMessageBytes: 1 << 20 };
@@ -40,43 +40,6 @@ function channel(target: string, options: Partial<Http2UnaryChannelOptions> = {}
 }
 
 const echo: Handler = (call, callback) => callback(null, call.request);
-
-function cancellable(): { cancellation: Cancellation; cancel: () => void } {
-  const listeners = new Set<(reason: Error) => void>();
-  let reason: Error | undefined;
-  return {
-    cancellation: {
-      get cancelReason() {
-        return reason;
-      },
-      onCancel(listener) {
-        if (reason) {
-          listener(reason);
-          return () => {};
-        }
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
-    cancel: () => {
-      reason = new Error('caller cancelled');
-      for (const listener of listeners) listener(reason);
-    },
-  };
-}
-
-function options(deadlineInMs = 5_000, extra: object = {}) {
-  return { deadlineMs: Date.now() + deadlineInMs, cancellation: NEVER_CANCELLED, ...extra };
-}
-
-async function failure(promise: Promise<unknown>): Promise<UnaryCallError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UnaryCallError);
-  return error as UnaryCallError;
-}
 
 /**
  * A bare HTTP/2 server on loopback that answers each stream with `respond`: for answers a

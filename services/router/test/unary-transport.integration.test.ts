@@ -9,10 +9,8 @@
  */
 import { createServer, type Server as NetServer, type Socket, connect as tcpConnect } from 'node:net';
 import { Metadata, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
-import { type Cancellation, NEVER_CANCELLED } from '@sightline/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECT_KEEPALIVE_UNSUPPORTED } from '../src/upstream/connect-unary-transport.js';
-import { UnaryCallError } from '../src/upstream/grpc-call-status.js';
 import type { AddressLookup } from '../src/upstream/http2-target.js';
 import type { UnaryTransport } from '../src/upstream/unary-transport.js';
 import { UPSTREAM_CLIENT_KINDS, type UpstreamClientKind } from '../src/upstream/upstream-client-kind.js';
@@ -21,6 +19,7 @@ import type { UpstreamTlsMaterial } from '../src/upstream/upstream-tls.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
 import { createTestPki, type TestPki } from './helpers/test-certificates.js';
+import { cancellable, failure, options } from './helpers/unary-call-helpers.js';
 
 const PATH = '/inference.GRPCInferenceService/ModelInfer';
 const LIMITS = { maxSendMessageBytes: 1 << 20, maxReceiveMessageBytes: 1 << 20 };
@@ -73,43 +72,6 @@ function transport(
   });
   cleanups.push(() => clients.close());
   return clients.inferenceTransport(target);
-}
-
-function cancellable(): { cancellation: Cancellation; cancel: () => void } {
-  const listeners = new Set<(reason: Error) => void>();
-  let reason: Error | undefined;
-  return {
-    cancellation: {
-      get cancelReason() {
-        return reason;
-      },
-      onCancel(listener) {
-        if (reason) {
-          listener(reason);
-          return () => {};
-        }
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
-    cancel: () => {
-      reason = new Error('caller cancelled');
-      for (const listener of listeners) listener(reason);
-    },
-  };
-}
-
-function options(deadlineInMs = 5_000, extra: object = {}) {
-  return { deadlineMs: Date.now() + deadlineInMs, cancellation: NEVER_CANCELLED, ...extra };
-}
-
-async function failure(promise: Promise<unknown>): Promise<UnaryCallError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UnaryCallError);
-  return error as UnaryCallError;
 }
 
 /** A TCP proxy to `target` whose open connections can be frozen: bytes stop flowing both ways. */
