@@ -7,6 +7,7 @@
  * all of these without a word.
  */
 import { z } from 'zod';
+import { NODE_KINDS } from '../graph/graph-spec.js';
 
 /**
  * Default most YAML alias references expanded in one document: enough for any graph
@@ -127,16 +128,8 @@ const policy = message({
   circuitBreaker: message({ failureThreshold: integer('uint32'), openDurationMs: integer('uint32') }),
 });
 
-/** The node kinds, each the name of one field of the `kind` oneof. */
-export const NODE_KIND_FIELDS = [
-  'model',
-  'sequence',
-  'switch',
-  'ensemble',
-  'splitter',
-  'shadow',
-  'detector',
-] as const;
+/** The node kinds, each the name of one field of the `kind` oneof (the domain's list). */
+export const NODE_KIND_FIELDS = NODE_KINDS;
 
 const kinds = {
   model: message({
