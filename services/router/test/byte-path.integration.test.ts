@@ -18,6 +18,7 @@ import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
+import { forwardsRawRequest } from './helpers/forwarding.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, graphClient, inferenceClient, irisRequest, rawIrisRequest } from './helpers/v2-calls.js';
 
@@ -249,8 +250,8 @@ describe('byte path and decoded path', () => {
     expect(Object.keys(outcome.response.parameters).sort()).toEqual(['sightline.path', 'sightline.trace_id']);
     expect(outcome.response.parameters['sightline.path']?.stringParam).toBe('hop1');
     // Which graphs the byte path takes (decided when a graph is compiled), and that off means off.
-    const plane = bytes.handle.dataPlane;
-    expect(['one-hop', 'iris', 'iris-tfjs', 'fake'].map((g) => plane.takesBytePath(g, ''))).toEqual([
+    const plane = bytes.handle;
+    expect(['one-hop', 'iris', 'iris-tfjs', 'fake'].map((g) => forwardsRawRequest(plane, g))).toEqual([
       true,
       true,
       true,
@@ -258,10 +259,10 @@ describe('byte path and decoded path', () => {
     ]);
     expect(
       ['with-parameters', 'iris-ensemble', 'iris-sequence', 'nope', ''].map((g) =>
-        plane.takesBytePath(g, ''),
+        forwardsRawRequest(plane, g),
       ),
     ).toEqual([false, false, false, true, false]);
-    expect(decoded.handle.dataPlane.takesBytePath('one-hop', '')).toBe(false);
+    expect(forwardsRawRequest(decoded.handle, 'one-hop')).toBe(false);
   });
 
   it('answer the same without an id, with request parameters, and with the caller trace id', async () => {

@@ -255,3 +255,18 @@ export function appendInferFields(bytes: Uint8Array, length: number, fields: App
   out.set(tail, length);
   return out;
 }
+
+/** `infer_response` (field 2) of a ModelStreamInferResponse. */
+const TAG_STREAM_INFER_RESPONSE = 18;
+
+/**
+ * A ModelStreamInferResponse holding `response` (an encoded ModelInferResponse) and no
+ * error message, as the generated encoder writes it: the answer is copied once, not decoded.
+ */
+export function streamInferResponse(response: Uint8Array): Buffer {
+  const head = new BinaryWriter().uint32(TAG_STREAM_INFER_RESPONSE).uint32(response.length).finish();
+  const out = Buffer.allocUnsafe(head.length + response.length);
+  out.set(head, 0);
+  out.set(response, head.length);
+  return out;
+}

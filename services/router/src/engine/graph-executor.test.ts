@@ -16,6 +16,7 @@ import { validateGraph } from '../graph/graph-validator.js';
 import { GraphExecutor } from './graph-executor.js';
 import type { MirrorResult } from './off-path-runner.js';
 import type { CallOptions, ExecutionObserver, ModelCall, ModelInferer, ModelTarget } from './ports.js';
+import type { RoutedRequest } from './routed-request.js';
 import { RoutedTensor } from './routed-tensor.js';
 
 /** In-process models: each a function of its input, recording the calls it got. */
@@ -38,6 +39,20 @@ class InProcessModels implements ModelInferer {
 
 const fp32 = (name: string, values: number[], shape = [1, values.length]) =>
   RoutedTensor.fromTensor(createTensor(name, 'FP32', shape, Float32Array.from(values)));
+
+/** A request as the data plane hands it over, not encoded (so nothing can be forwarded). */
+function routedRequest(tensors: RoutedTensor[], parameters: Record<string, string> = {}): RoutedRequest {
+  return {
+    modelName: 'g',
+    modelVersion: '',
+    id: '',
+    tensors,
+    parameters,
+    outputs: [],
+    rawContents: false,
+    encoded: undefined,
+  };
+}
 
 function recordingObserver() {
   const seen = { retries: 0, breaker: [] as string[], dropped: 0 };
@@ -91,7 +106,7 @@ function run(
   return ex.run({
     graph: g,
     requestId: 'r1',
-    payload: { tensors: opts.tensors ?? [fp32('input', [1, 2, 3, 4])], parameters: opts.parameters ?? {} },
+    request: routedRequest(opts.tensors ?? [fp32('input', [1, 2, 3, 4])], opts.parameters ?? {}),
     headers: opts.headers ?? {},
     deadlineMs: Date.now() + (opts.budgetMs ?? 5000),
     cancellation: NEVER_CANCELLED,
@@ -186,7 +201,7 @@ nodes:
     const failed = executor(models).ex.run({
       graph: g,
       requestId: 'r1',
-      payload: { tensors: [fp32('input', [1, 2, 3, 4])], parameters: {} },
+      request: routedRequest([fp32('input', [1, 2, 3, 4])]),
       headers: {},
       deadlineMs: Date.now() + 5000,
       cancellation: cancellationOf(controller.signal),
@@ -519,7 +534,7 @@ nodes:
         ex.run({
           graph: g,
           requestId: 'r',
-          payload: { tensors: [fp32('input', [1])], parameters: {} },
+          request: routedRequest([fp32('input', [1])]),
           headers: {},
           deadlineMs: clock.ms + 5000,
           cancellation,
