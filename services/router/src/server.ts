@@ -9,12 +9,13 @@ import { isSpanContextValid } from '@opentelemetry/api';
 import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
 import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
-import { resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
+import { type ContentsMode, resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
 import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
 import { encodeInferResponse, requestFromScan } from './contract/infer-messages.js';
 import { type ScannedInferRequest, scanInferRequest, streamInferResponse } from './contract/infer-wire.js';
 import { incomingTrace } from './contract/trace-headers.js';
+import type { RoutedRequest } from './engine/routed-request.js';
 import type { GraphManager } from './graph/graph-manager.js';
 import { TRACE_ID_TRAILER } from './inference/request-trace.js';
 import { type RouterCall, type RouterDataPlane, TRACE_ID_PARAMETER } from './inference/router-data-plane.js';
@@ -81,6 +82,22 @@ export function registerInferenceService(
     maxTensors: limits.maxTensors,
     maxElementsPerTensor: limits.maxElementsPerTensor,
   });
+  // ModelInfer and ModelStreamInfer take and give bytes (identity (de)serializers below):
+  // every request is scanned and keeps its bytes for the upstream call; every answer is
+  // appended to or encoded in one place (docs/design/router-byte-path.md).
+  const infer = async (bytes: Buffer, call: CallContext): Promise<Buffer> => {
+    const routed = routerCall(call, traced);
+    let request: RoutedRequest;
+    let mode: ContentsMode;
+    try {
+      const scan = scanInferRequest(bytes);
+      request = requestFromScan(bytes, scan, decodeLimits);
+      mode = responseContentsMode(scan);
+    } catch (error) {
+      throw dataPlane.refused(error, routed);
+    }
+    return encodeInferResponse(await dataPlane.infer(request, routed), mode);
+  };
   const unsupported = (what: string) => async () => {
     throw new UnimplementedError(
       `${what} is a model-server extension; call it on the model-server, not the router`,
@@ -106,27 +123,10 @@ export function registerInferenceService(
         outputs: metadata.outputs.map(signature),
       };
     }),
-    // ModelInfer and ModelStreamInfer take and give bytes (identity (de)serializers below):
-    // every request is scanned, keeps its bytes for the upstream call, and every answer is
-    // appended to or encoded in one place (docs/design/router-byte-path.md).
-    modelInfer: unary(kit, m('ModelInfer'), async (bytes: Buffer, call): Promise<Buffer> => {
-      const scan = scanInferRequest(bytes);
-      const response = await dataPlane.infer(
-        requestFromScan(bytes, scan, decodeLimits),
-        routerCall(call, traced),
-      );
-      return encodeInferResponse(response, responseContentsMode(scan));
-    }),
+    modelInfer: unary(kit, m('ModelInfer'), infer),
     modelStreamInfer: bidiStream<Buffer, Buffer>(kit, m('ModelStreamInfer'), {
       maxInFlight: limits.streamMaxInFlight,
-      handle: async (bytes, call) => {
-        const scan = scanInferRequest(bytes);
-        const response = await dataPlane.infer(
-          requestFromScan(bytes, scan, decodeLimits),
-          routerCall(call, traced),
-        );
-        return streamInferResponse(encodeInferResponse(response, responseContentsMode(scan)));
-      },
+      handle: async (bytes, call) => streamInferResponse(await infer(bytes, call)),
       onError: (status, bytes) => {
         // A stream message has no trailers of its own: the trace id goes in its parameters.
         const traceId = status.metadata.get(TRACE_ID_TRAILER)[0];

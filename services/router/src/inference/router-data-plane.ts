@@ -220,6 +220,15 @@ export class RouterDataPlane {
     return this.observed(request.modelName, () => this.run(request, call));
   }
 
+  /**
+   * `error`, raised while reading a request before {@link infer} could run (malformed
+   * bytes, a bad parameter or tensor header), with the request's trace id as its trailer,
+   * as infer's own errors carry it (made for a call that has none, as infer makes one).
+   */
+  refused(error: unknown, call: RouterCall): unknown {
+    return withTraceIdTrailer(error, withRequestTrace(call).traceId);
+  }
+
   /** Runs `work` under the request's metric. */
   private async observed<T>(name: string, work: () => Promise<T>): Promise<T> {
     const t0 = process.hrtime.bigint();
