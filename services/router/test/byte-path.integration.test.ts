@@ -12,7 +12,7 @@ import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js'
 import { inference, type routerV1 } from '@sightline/contracts';
 import type { DeferredInferenceEvent, InferenceEvent } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
@@ -402,6 +402,36 @@ describe('byte path and decoded path', () => {
     const refused = await same(raw('fake', ROWS, { id: 'req-11' }));
     expect(refused).toMatchObject({ ok: false, code: status.RESOURCE_EXHAUSTED });
     expect(!refused.ok && refused.details).toMatch(/queue full/);
+  });
+
+  it('never decodes a request whole, and encodes only the upstream requests and answers it cannot forward', async () => {
+    const spies = [
+      vi.spyOn(inference.ModelInferRequest, 'decode'),
+      vi.spyOn(inference.ModelInferRequest, 'encode'),
+      vi.spyOn(inference.ModelInferResponse, 'encode'),
+    ];
+    /** [request decodes, request encodes, answer encodes] while `request` is answered by the byte-path router. */
+    const protobufWork = async (request: inference.ModelInferRequest) => {
+      const encoded = inference.ModelInferRequest.encode(request).finish();
+      for (const spy of spies) spy.mockClear();
+      const outcome = await send(bytes, encoded);
+      expect(outcome.ok).toBe(true);
+      return spies.map((spy) => spy.mock.calls.length);
+    };
+    try {
+      // Forwarded: the caller's bytes go upstream, the upstream's bytes come back.
+      expect(await protobufWork(raw('one-hop', ROWS))).toEqual([0, 0, 0]);
+      // Typed contents fall off the rule: one upstream request and the answer are encoded.
+      expect(await protobufWork(irisRequest('one-hop', ROWS, 'typed'))).toEqual([0, 1, 1]);
+      // A requested output falls off too (it is selected from the answer).
+      expect(
+        await protobufWork(raw('one-hop', ROWS, { outputs: [{ name: 'probabilities', parameters: {} }] })),
+      ).toEqual([0, 1, 1]);
+      // A raw request whose root is a sequence: each of its three model calls is encoded.
+      expect(await protobufWork(raw('iris-sequence', ROWS))).toEqual([0, 3, 1]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 
   it('refuses malformed request bytes on the byte path with INVALID_ARGUMENT and keeps serving', async () => {
