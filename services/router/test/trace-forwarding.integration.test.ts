@@ -84,7 +84,7 @@ it('passes the caller trace context upstream and answers with its trace id, trac
     ]);
     expect(param(traced, 'sightline.trace_id')).toBe(TRACE_ID);
 
-    // The byte path (raw contents, pass-through) passes the same headers on.
+    // Forwarded bytes (raw contents, pass-through) carry the same headers.
     seen.length = 0;
     const rawTraced = await call(client, client.modelInfer, rawIrisRequest('iris'), {
       headers: { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', baggage: 'tenant=demo' },

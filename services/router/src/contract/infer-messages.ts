@@ -38,10 +38,7 @@ export function requestFromScan(
 }
 
 /** The data plane's answer as a message, tensors in `mode`. */
-export function responseToMessage(
-  response: RouterInferResponse,
-  mode: ContentsMode,
-): inference.ModelInferResponse {
+function responseToMessage(response: RouterInferResponse, mode: ContentsMode): inference.ModelInferResponse {
   const { headers, raw } = routedToWire(response.tensors, mode);
   return {
     modelName: response.modelName,

@@ -32,8 +32,7 @@ const TAG_RAW_INPUT = 58;
 
 /**
  * What the router reads of a ModelInferRequest without copying its raw contents: every field
- * `decode` gives (so a request that does not take the byte path is served from it, with no
- * second decode), plus where the message ends.
+ * `decode` gives (so no request is ever decoded whole), plus where the message ends.
  */
 export interface ScannedInferRequest {
   readonly modelName: string;

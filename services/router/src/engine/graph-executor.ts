@@ -213,7 +213,11 @@ export class GraphExecutor {
       : undefined;
     const scope: Scope = { ...request, forward, trail, runs: new Map(), offPath: [] };
     try {
-      const payload = await this.runNode(request.graph.root, request.request, scope, false);
+      // The root runs once (no node of a DAG leads back to it): no entry in `scope.runs`.
+      const root = request.graph.root;
+      const payload = await this.inNode(root, scope, false, (inner, span) =>
+        this.execute(root, request.request, inner, span),
+      );
       return { payload: payload!, trail };
     } finally {
       this.startOffPath(scope);
