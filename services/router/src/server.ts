@@ -4,7 +4,7 @@
  * converts the message, makes one domain call and converts the answer; the service-kit's
  * wrappers add spans, metrics, logs and error mapping.
  */
-import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, handleUnaryCall, Server, ServiceDefinition } from '@grpc/grpc-js';
 import { isSpanContextValid } from '@opentelemetry/api';
 import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
@@ -103,7 +103,10 @@ export function registerInferenceService(
       `${what} is a model-server extension; call it on the model-server, not the router`,
     );
   };
-  const implementation: UntypedServiceImplementation = {
+  const implementation: Omit<inference.GRPCInferenceServiceServer, 'modelInfer' | 'modelStreamInfer'> & {
+    modelInfer: handleUnaryCall<Buffer, Buffer>;
+    modelStreamInfer: handleBidiStreamingCall<Buffer, Buffer>;
+  } = {
     serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
     serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
     modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest, call) => ({

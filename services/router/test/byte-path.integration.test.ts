@@ -434,6 +434,31 @@ describe('byte path and decoded path', () => {
     }
   });
 
+  it('answer ModelStreamInfer messages as ModelInfer, forwarded or encoded', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    for (const request of [
+      raw('one-hop', ROWS, { id: 'req-s1' }),
+      irisRequest('iris-sequence', ROWS, 'typed'),
+    ]) {
+      const unary = await same(request, { traceparent });
+      expect(unary.ok).toBe(true);
+      for (const router of [bytes, decoded]) {
+        const metadata = new Metadata();
+        metadata.set('traceparent', traceparent);
+        const stream = router.client.modelStreamInfer(metadata);
+        const answered = new Promise<inference.ModelStreamInferResponse>((resolve, reject) => {
+          stream.on('data', resolve);
+          stream.on('error', reject);
+        });
+        stream.write(request);
+        const message = await answered;
+        stream.end();
+        expect(message.errorMessage).toBe('');
+        expect(unary.ok && message.inferResponse).toEqual(unary.ok && unary.response);
+      }
+    }
+  });
+
   it('refuses malformed request bytes on the byte path with INVALID_ARGUMENT and keeps serving', async () => {
     const truncated = inference.ModelInferRequest.encode(raw('one-hop', ROWS)).finish().subarray(0, 20);
     expect(await send(bytes, truncated)).toEqual({
