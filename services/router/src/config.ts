@@ -62,7 +62,7 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .stringbool()
     .default(true)
     .describe(
-      'forward ModelInfer requests of graphs whose root is one plain model node (and pass-through) as bytes, fields appended, instead of decoding them; same answers (off: every request is decoded)',
+      "forward the caller's ModelInfer bytes, fields appended, when a graph's root is one plain model node (and pass-through) and the request is raw and selects no outputs, instead of encoding a new upstream request; same answers (off: every upstream request is encoded)",
     ),
   upstreamClient: z
     .enum(UPSTREAM_CLIENT_KINDS)

@@ -133,6 +133,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     maxOffPathInFlight: config.maxOffPathInFlight,
     offPathTimeoutMs: config.offPathTimeoutMs,
     onMirrorResult: (result) => dataPlane?.recordMirror(result),
+    forwardCallerBytes: config.bytePath,
   });
 
   let started = false;
@@ -169,7 +170,6 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     identity: { name: `sightline-${SERVICE_NAME}`, version: PACKAGE_VERSION, extensions: [] },
     isReady: () => started && service?.isReady() === true,
     observeRequest: (graph, code, seconds) => metrics.requestFinished(graph, code, seconds),
-    bytePath: config.bytePath,
   });
   const plane = dataPlane;
   const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry), traced };

@@ -4,23 +4,18 @@
  * converts the message, makes one domain call and converts the answer; the service-kit's
  * wrappers add spans, metrics, logs and error mapping.
  */
-import type { Server, ServiceDefinition } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, handleUnaryCall, Server, ServiceDefinition } from '@grpc/grpc-js';
 import { isSpanContextValid } from '@opentelemetry/api';
 import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
 import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
-import { resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
+import { type ContentsMode, resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
 import { parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
-import {
-  byteRequestFromScan,
-  encodeByteResponse,
-  isForwardableRequest,
-  requestFromMessage,
-  responseToMessage,
-} from './contract/infer-messages.js';
-import { scanInferRequest } from './contract/infer-wire.js';
+import { encodeInferResponse, requestFromScan } from './contract/infer-messages.js';
+import { type ScannedInferRequest, scanInferRequest, streamInferResponse } from './contract/infer-wire.js';
 import { incomingTrace } from './contract/trace-headers.js';
+import type { RoutedRequest } from './engine/routed-request.js';
 import type { GraphManager } from './graph/graph-manager.js';
 import { TRACE_ID_TRAILER } from './inference/request-trace.js';
 import { type RouterCall, type RouterDataPlane, TRACE_ID_PARAMETER } from './inference/router-data-plane.js';
@@ -87,12 +82,31 @@ export function registerInferenceService(
     maxTensors: limits.maxTensors,
     maxElementsPerTensor: limits.maxElementsPerTensor,
   });
+  // ModelInfer and ModelStreamInfer take and give bytes (identity (de)serializers below):
+  // every request is scanned and keeps its bytes for the upstream call; every answer is
+  // appended to or encoded in one place (docs/design/router-byte-path.md).
+  const infer = async (bytes: Buffer, call: CallContext): Promise<Buffer> => {
+    const routed = routerCall(call, traced);
+    let request: RoutedRequest;
+    let mode: ContentsMode;
+    try {
+      const scan = scanInferRequest(bytes);
+      request = requestFromScan(bytes, scan, decodeLimits);
+      mode = responseContentsMode(scan);
+    } catch (error) {
+      throw dataPlane.refused(error, routed);
+    }
+    return encodeInferResponse(await dataPlane.infer(request, routed), mode);
+  };
   const unsupported = (what: string) => async () => {
     throw new UnimplementedError(
       `${what} is a model-server extension; call it on the model-server, not the router`,
     );
   };
-  const implementation: inference.GRPCInferenceServiceServer = {
+  const implementation: Omit<inference.GRPCInferenceServiceServer, 'modelInfer' | 'modelStreamInfer'> & {
+    modelInfer: handleUnaryCall<Buffer, Buffer>;
+    modelStreamInfer: handleBidiStreamingCall<Buffer, Buffer>;
+  } = {
     serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
     serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
     modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest, call) => ({
@@ -112,76 +126,58 @@ export function registerInferenceService(
         outputs: metadata.outputs.map(signature),
       };
     }),
-    modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {
-      const response = await dataPlane.infer(requestFromMessage(req, decodeLimits), routerCall(call, traced));
-      return responseToMessage(response, responseContentsMode(req));
-    }),
-    modelStreamInfer: bidiStream<inference.ModelInferRequest, inference.ModelStreamInferResponse>(
-      kit,
-      m('ModelStreamInfer'),
-      {
-        maxInFlight: limits.streamMaxInFlight,
-        handle: async (req, call) => {
-          const response = await dataPlane.infer(
-            requestFromMessage(req, decodeLimits),
-            routerCall(call, traced),
-          );
-          return { errorMessage: '', inferResponse: responseToMessage(response, responseContentsMode(req)) };
-        },
-        onError: (status, req) => {
-          // A stream message has no trailers of its own: the trace id goes in its parameters.
-          const traceId = status.metadata.get(TRACE_ID_TRAILER)[0];
-          return {
-            errorMessage: status.details,
-            inferResponse: inference.ModelInferResponse.fromPartial({
-              modelName: req.modelName,
-              modelVersion: req.modelVersion,
-              id: req.id,
-              ...(typeof traceId === 'string'
-                ? { parameters: { [TRACE_ID_PARAMETER]: { stringParam: traceId } } }
-                : {}),
-            }),
-          };
-        },
+    modelInfer: unary(kit, m('ModelInfer'), infer),
+    modelStreamInfer: bidiStream<Buffer, Buffer>(kit, m('ModelStreamInfer'), {
+      maxInFlight: limits.streamMaxInFlight,
+      handle: async (bytes, call) => streamInferResponse(await infer(bytes, call)),
+      onError: (status, bytes) => {
+        // A stream message has no trailers of its own: the trace id goes in its parameters.
+        const traceId = status.metadata.get(TRACE_ID_TRAILER)[0];
+        // The request's fields again (an error is rare); none when its bytes are no request.
+        const request = scannedOrNone(bytes);
+        const message = inference.ModelStreamInferResponse.encode({
+          errorMessage: status.details,
+          inferResponse: inference.ModelInferResponse.fromPartial({
+            modelName: request?.modelName,
+            modelVersion: request?.modelVersion,
+            id: request?.id,
+            ...(typeof traceId === 'string'
+              ? { parameters: { [TRACE_ID_PARAMETER]: { stringParam: traceId } } }
+              : {}),
+          }),
+        }).finish();
+        return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       },
-    ),
+    }),
     modelConfig: unary(kit, m('ModelConfig'), unsupported('ModelConfig')),
     modelStatistics: unary(kit, m('ModelStatistics'), unsupported('ModelStatistics')),
     repositoryIndex: unary(kit, m('RepositoryIndex'), unsupported('RepositoryIndex')),
     repositoryModelLoad: unary(kit, m('RepositoryModelLoad'), unsupported('RepositoryModelLoad')),
     repositoryModelUnload: unary(kit, m('RepositoryModelUnload'), unsupported('RepositoryModelUnload')),
   };
-  if (!dataPlane.bytePath) {
-    server.addService(inference.GRPCInferenceServiceService, implementation);
-    return;
-  }
-  // The byte path (docs/design/router-byte-path.md): ModelInfer takes and gives bytes; the
-  // handler reads what routing needs and forwards, or decodes and goes the usual way.
-  const modelInferBytes = unary(kit, m('ModelInfer'), async (bytes: Buffer, call): Promise<Buffer> => {
-    const scan = scanInferRequest(bytes);
-    if (isForwardableRequest(scan) && dataPlane.takesBytePath(scan.modelName, scan.modelVersion)) {
-      const request = byteRequestFromScan(bytes, scan, decodeLimits);
-      return encodeByteResponse(await dataPlane.inferBytes(request, routerCall(call, traced)));
-    }
-    // The scan holds every field decode gives: the decoded path starts from it.
-    const response = await dataPlane.infer(requestFromMessage(scan, decodeLimits), routerCall(call, traced));
-    return Buffer.from(
-      inference.ModelInferResponse.encode(responseToMessage(response, responseContentsMode(scan))).finish(),
-    );
-  });
   const typed = inference.GRPCInferenceServiceService;
   const definition: ServiceDefinition = {
     ...typed,
-    modelInfer: {
-      ...typed.modelInfer,
+    modelInfer: { ...typed.modelInfer, requestDeserialize: identity, responseSerialize: identity },
+    modelStreamInfer: {
+      ...typed.modelStreamInfer,
       requestDeserialize: identity,
       responseSerialize: identity,
     },
   };
-  server.addService(definition, { ...implementation, modelInfer: modelInferBytes });
+  server.addService(definition, implementation);
 }
 
 const identity = (bytes: Buffer): Buffer => bytes;
+
+/** What a request's bytes say, or undefined when they are malformed. */
+function scannedOrNone(bytes: Buffer): ScannedInferRequest | undefined {
+  try {
+    return scanInferRequest(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 function storedToMessage(stored: ReturnType<GraphManager['get']>): routerV1.StoredGraph {
   return {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
+import { forwardsRawRequest } from './helpers/forwarding.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, param, rawIrisRequest } from './helpers/v2-calls.js';
 
@@ -71,7 +72,7 @@ describe.each(UPSTREAM_CLIENT_KINDS)('traced byte path, upstream client %s', (up
     try {
       seen.length = 0;
       const answer = await call(client, client.modelInfer, rawIrisRequest('iris'));
-      expect(router.dataPlane.takesBytePath('iris', '')).toBe(true);
+      expect(forwardsRawRequest(router, 'iris')).toBe(true);
       const traceId = String(param(answer, 'sightline.trace_id'));
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(seen).toHaveLength(1);

@@ -12,12 +12,13 @@ import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js'
 import { inference, type routerV1 } from '@sightline/contracts';
 import type { DeferredInferenceEvent, InferenceEvent } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
+import { forwardsRawRequest } from './helpers/forwarding.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, graphClient, inferenceClient, irisRequest, rawIrisRequest } from './helpers/v2-calls.js';
 
@@ -249,8 +250,8 @@ describe('byte path and decoded path', () => {
     expect(Object.keys(outcome.response.parameters).sort()).toEqual(['sightline.path', 'sightline.trace_id']);
     expect(outcome.response.parameters['sightline.path']?.stringParam).toBe('hop1');
     // Which graphs the byte path takes (decided when a graph is compiled), and that off means off.
-    const plane = bytes.handle.dataPlane;
-    expect(['one-hop', 'iris', 'iris-tfjs', 'fake'].map((g) => plane.takesBytePath(g, ''))).toEqual([
+    const plane = bytes.handle;
+    expect(['one-hop', 'iris', 'iris-tfjs', 'fake'].map((g) => forwardsRawRequest(plane, g))).toEqual([
       true,
       true,
       true,
@@ -258,10 +259,10 @@ describe('byte path and decoded path', () => {
     ]);
     expect(
       ['with-parameters', 'iris-ensemble', 'iris-sequence', 'nope', ''].map((g) =>
-        plane.takesBytePath(g, ''),
+        forwardsRawRequest(plane, g),
       ),
     ).toEqual([false, false, false, true, false]);
-    expect(decoded.handle.dataPlane.takesBytePath('one-hop', '')).toBe(false);
+    expect(forwardsRawRequest(decoded.handle, 'one-hop')).toBe(false);
   });
 
   it('answer the same without an id, with request parameters, and with the caller trace id', async () => {
@@ -401,6 +402,61 @@ describe('byte path and decoded path', () => {
     const refused = await same(raw('fake', ROWS, { id: 'req-11' }));
     expect(refused).toMatchObject({ ok: false, code: status.RESOURCE_EXHAUSTED });
     expect(!refused.ok && refused.details).toMatch(/queue full/);
+  });
+
+  it('never decodes a request whole, and encodes only the upstream requests and answers it cannot forward', async () => {
+    const spies = [
+      vi.spyOn(inference.ModelInferRequest, 'decode'),
+      vi.spyOn(inference.ModelInferRequest, 'encode'),
+      vi.spyOn(inference.ModelInferResponse, 'encode'),
+    ];
+    /** [request decodes, request encodes, answer encodes] while `request` is answered by the byte-path router. */
+    const protobufWork = async (request: inference.ModelInferRequest) => {
+      const encoded = inference.ModelInferRequest.encode(request).finish();
+      for (const spy of spies) spy.mockClear();
+      const outcome = await send(bytes, encoded);
+      expect(outcome.ok).toBe(true);
+      return spies.map((spy) => spy.mock.calls.length);
+    };
+    try {
+      // Forwarded: the caller's bytes go upstream, the upstream's bytes come back.
+      expect(await protobufWork(raw('one-hop', ROWS))).toEqual([0, 0, 0]);
+      // Typed contents fall off the rule: one upstream request and the answer are encoded.
+      expect(await protobufWork(irisRequest('one-hop', ROWS, 'typed'))).toEqual([0, 1, 1]);
+      // A requested output falls off too (it is selected from the answer).
+      expect(
+        await protobufWork(raw('one-hop', ROWS, { outputs: [{ name: 'probabilities', parameters: {} }] })),
+      ).toEqual([0, 1, 1]);
+      // A raw request whose root is a sequence: each of its three model calls is encoded.
+      expect(await protobufWork(raw('iris-sequence', ROWS))).toEqual([0, 3, 1]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('answer ModelStreamInfer messages as ModelInfer, forwarded or encoded', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    for (const request of [
+      raw('one-hop', ROWS, { id: 'req-s1' }),
+      irisRequest('iris-sequence', ROWS, 'typed'),
+    ]) {
+      const unary = await same(request, { traceparent });
+      expect(unary.ok).toBe(true);
+      for (const router of [bytes, decoded]) {
+        const metadata = new Metadata();
+        metadata.set('traceparent', traceparent);
+        const stream = router.client.modelStreamInfer(metadata);
+        const answered = new Promise<inference.ModelStreamInferResponse>((resolve, reject) => {
+          stream.on('data', resolve);
+          stream.on('error', reject);
+        });
+        stream.write(request);
+        const message = await answered;
+        stream.end();
+        expect(message.errorMessage).toBe('');
+        expect(unary.ok && message.inferResponse).toEqual(unary.ok && unary.response);
+      }
+    }
   });
 
   it('refuses malformed request bytes on the byte path with INVALID_ARGUMENT and keeps serving', async () => {

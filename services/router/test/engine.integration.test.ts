@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { inference, type routerV1 } from '@sightline/contracts';
 import type { DeferredInferenceEvent, InferenceEvent } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
@@ -213,6 +213,53 @@ describe('one trace id per request, tracing off (defect 11)', () => {
     stream.end();
     expect(message.errorMessage).toMatch(/NOT_FOUND/);
     expect(message.inferResponse?.parameters['sightline.trace_id']?.stringParam).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('refuses malformed ModelInfer and ModelStreamInfer bytes as INVALID_ARGUMENT, with a trace id', async () => {
+    const { upstream, seen } = await tracingUpstream();
+    const { client } = await router(upstream.address);
+    // Field 1 (model_name) announcing 5 bytes, holding 1.
+    const truncated = Buffer.from([0x0a, 0x05, 0x61]);
+    const unary = await new Promise<ServiceError | null>((resolve) =>
+      (client as Client).makeUnaryRequest(
+        inference.GRPCInferenceServiceService.modelInfer.path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        truncated,
+        new Metadata(),
+        (error: ServiceError | null) => resolve(error),
+      ),
+    );
+    expect(unary?.code).toBe(status.INVALID_ARGUMENT);
+    expect(unary?.details).toBe('ModelInferRequest: malformed protobuf: premature EOF');
+    expect(unary?.metadata.get('sightline-trace-id')[0]?.toString()).toMatch(/^[0-9a-f]{32}$/);
+
+    const stream = (client as Client).makeBidiStreamRequest(
+      inference.GRPCInferenceServiceService.modelStreamInfer.path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      new Metadata(),
+    );
+    const answers: inference.ModelStreamInferResponse[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('data', (b: Buffer) => answers.push(inference.ModelStreamInferResponse.decode(b)));
+      stream.on('error', reject);
+      stream.on('end', resolve);
+    });
+    // An end-group tag at the top level: no message (a lenient decode reads an empty request).
+    stream.write(Buffer.from([0x0c]));
+    stream.write(truncated);
+    stream.end();
+    await ended;
+    expect(answers.map((a) => a.errorMessage).sort()).toEqual([
+      'ModelInferRequest: malformed protobuf: end-group tag (field 1) without a start group at byte 0',
+      'ModelInferRequest: malformed protobuf: premature EOF',
+    ]);
+    for (const a of answers) {
+      expect(a.inferResponse?.modelName).toBe('');
+      expect(a.inferResponse?.parameters['sightline.trace_id']?.stringParam).toMatch(/^[0-9a-f]{32}$/);
+    }
+    expect(seen).toEqual([]);
   });
 
   it("gives a mirror's event the request's trace id, the caller's or a new one", async () => {

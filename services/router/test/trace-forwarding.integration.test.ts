@@ -13,6 +13,7 @@ import type { InferenceEvent } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
+import { forwardsRawRequest } from './helpers/forwarding.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, irisRequest, param, rawIrisRequest } from './helpers/v2-calls.js';
 
@@ -83,12 +84,12 @@ it('passes the caller trace context upstream and answers with its trace id, trac
     ]);
     expect(param(traced, 'sightline.trace_id')).toBe(TRACE_ID);
 
-    // The byte path (raw contents, pass-through) passes the same headers on.
+    // Forwarded bytes (raw contents, pass-through) carry the same headers.
     seen.length = 0;
     const rawTraced = await call(client, client.modelInfer, rawIrisRequest('iris'), {
       headers: { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', baggage: 'tenant=demo' },
     });
-    expect(router.dataPlane.takesBytePath('iris', '')).toBe(true);
+    expect(forwardsRawRequest(router, 'iris')).toBe(true);
     expect(seen).toEqual([
       { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE', baggage: 'tenant=demo' },
     ]);

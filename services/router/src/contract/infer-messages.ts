@@ -1,8 +1,8 @@
 /**
- * ModelInfer messages <-> the data plane's requests and answers, on both paths: the
- * decoded one (ts-proto messages) and the byte path (a scanned request forwarded as its
- * bytes; the upstream's answer re-addressed by appending fields). Both paths check and
- * answer with the same functions, so a request gets the same answer or error either way.
+ * ModelInfer messages <-> the data plane's requests and answers. Every request is read off
+ * the wire by the scanner and keeps its bytes (the executor may forward them); every answer
+ * is either the upstream's bytes with the router's fields appended or encoded from its
+ * tensors, decided in {@link encodeInferResponse} alone (docs/design/router-byte-path.md).
  */
 import { inference } from '@sightline/contracts';
 import {
@@ -11,43 +11,34 @@ import {
   recordToParameters,
   type TensorDecodeLimits,
 } from '@sightline/tensor';
-import type {
-  RouterByteInferRequest,
-  RouterByteInferResponse,
-  RouterInferRequest,
-  RouterInferResponse,
-} from '../inference/router-data-plane.js';
+import type { RoutedRequest } from '../engine/routed-request.js';
+import type { RouterInferResponse } from '../inference/router-data-plane.js';
 import { appendInferFields, type ScannedInferRequest } from './infer-wire.js';
 import { routedFromWire, routedToWire } from './routed-wire.js';
 
 /**
- * The ModelInferRequest fields the data plane reads: a decoded message, or a
- * {@link ScannedInferRequest} (every field `decode` gives, raw contents as views).
+ * A scanned request in the data plane's terms, checked against the limits (parameters,
+ * then tensor headers; raw contents stay views of `bytes`), with the bytes it came in.
  */
-export type InferRequestFields = Omit<inference.ModelInferRequest, 'rawInputContents'> & {
-  readonly rawInputContents: readonly Uint8Array[];
-};
-
-/** A request in the data plane's terms, checked against the limits. */
-export function requestFromMessage(
-  message: InferRequestFields,
+export function requestFromScan(
+  bytes: Uint8Array,
+  scan: ScannedInferRequest,
   limits: TensorDecodeLimits,
-): RouterInferRequest {
+): RoutedRequest {
   return {
-    modelName: message.modelName,
-    modelVersion: message.modelVersion,
-    id: message.id,
-    parameters: parametersToRecord(message.parameters),
-    tensors: routedFromWire(message.inputs, message.rawInputContents, 'input', 'raw_input_contents', limits),
-    outputs: message.outputs.map((o) => o.name),
+    modelName: scan.modelName,
+    modelVersion: scan.modelVersion,
+    id: scan.id,
+    parameters: parametersToRecord(scan.parameters),
+    tensors: routedFromWire(scan.inputs, scan.rawInputContents, 'input', 'raw_input_contents', limits),
+    outputs: scan.outputs.map((o) => o.name),
+    rawContents: scan.rawInputContents.length > 0,
+    encoded: { bytes, length: scan.length },
   };
 }
 
 /** The data plane's answer as a message, tensors in `mode`. */
-export function responseToMessage(
-  response: RouterInferResponse,
-  mode: ContentsMode,
-): inference.ModelInferResponse {
+function responseToMessage(response: RouterInferResponse, mode: ContentsMode): inference.ModelInferResponse {
   const { headers, raw } = routedToWire(response.tensors, mode);
   return {
     modelName: response.modelName,
@@ -60,45 +51,21 @@ export function responseToMessage(
 }
 
 /**
- * Whether a scanned request can be forwarded as its bytes whatever its graph: every input
- * in `raw_input_contents` (so the answer is raw either way: `responseContentsMode`) and no
- * requested outputs (the decoded path selects them itself, with its own error, and asks
- * the upstream for the node's outputs instead). Typed contents are decoded and re-sent as
- * raw by the decoded path, with its own checks, so they go that way.
+ * The answer's bytes: the upstream's answer with the router's name, version, id and
+ * parameters appended when the data plane kept it (RouterInferResponse.encoded: the
+ * caller's raw request was forwarded, so the answer is raw, as `mode` says), else the
+ * answer encoded from its tensors in `mode`.
  */
-export function isForwardableRequest(scan: ScannedInferRequest): boolean {
-  return scan.rawInputContents.length > 0 && scan.outputs.length === 0;
-}
-
-/**
- * A scanned request in the data plane's terms, checked exactly as {@link requestFromMessage}
- * checks a decoded one (it is that function), with the bytes to forward.
- */
-export function byteRequestFromScan(
-  bytes: Uint8Array,
-  scan: ScannedInferRequest,
-  limits: TensorDecodeLimits,
-): RouterByteInferRequest {
-  return { ...requestFromMessage(scan, limits), bytes, length: scan.length };
-}
-
-/**
- * The byte path's answer: the upstream's bytes with the router's name, version, id and
- * parameters appended; or, for an upstream answer that cannot be passed on as it is (see
- * ByteModelAnswer.forwardable), the message the decoded path would encode (raw contents:
- * byte-path requests are raw).
- */
-export function encodeByteResponse(response: RouterByteInferResponse): Buffer {
-  const { upstream } = response;
-  const parameters = recordToParameters(response.parameters);
-  if (upstream.forwardable) {
-    return appendInferFields(upstream.response, upstream.length, {
+export function encodeInferResponse(response: RouterInferResponse, mode: ContentsMode): Buffer {
+  const upstream = response.encoded;
+  if (upstream && mode === 'raw') {
+    return appendInferFields(upstream.bytes, upstream.length, {
       modelName: response.modelName,
       modelVersion: response.modelVersion,
       id: response.id,
-      parameters,
+      parameters: recordToParameters(response.parameters),
     });
   }
-  const message = responseToMessage({ ...response, tensors: upstream.tensors }, 'raw');
-  return Buffer.from(inference.ModelInferResponse.encode(message).finish());
+  const encoded = inference.ModelInferResponse.encode(responseToMessage(response, mode)).finish();
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }

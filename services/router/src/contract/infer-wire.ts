@@ -32,8 +32,7 @@ const TAG_RAW_INPUT = 58;
 
 /**
  * What the router reads of a ModelInferRequest without copying its raw contents: every field
- * `decode` gives (so a request that does not take the byte path is served from it, with no
- * second decode), plus where the message ends.
+ * `decode` gives (so no request is ever decoded whole), plus where the message ends.
  */
 export interface ScannedInferRequest {
   readonly modelName: string;
@@ -253,5 +252,20 @@ export function appendInferFields(bytes: Uint8Array, length: number, fields: App
   const out = Buffer.allocUnsafe(length + tail.length);
   out.set(length === bytes.length ? bytes : bytes.subarray(0, length), 0);
   out.set(tail, length);
+  return out;
+}
+
+/** `infer_response` (field 2) of a ModelStreamInferResponse. */
+const TAG_STREAM_INFER_RESPONSE = 18;
+
+/**
+ * A ModelStreamInferResponse holding `response` (an encoded ModelInferResponse) and no
+ * error message, as the generated encoder writes it: the answer is copied once, not decoded.
+ */
+export function streamInferResponse(response: Uint8Array): Buffer {
+  const head = new BinaryWriter().uint32(TAG_STREAM_INFER_RESPONSE).uint32(response.length).finish();
+  const out = Buffer.allocUnsafe(head.length + response.length);
+  out.set(head, 0);
+  out.set(response, head.length);
   return out;
 }

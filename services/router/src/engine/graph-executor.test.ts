@@ -16,6 +16,7 @@ import { validateGraph } from '../graph/graph-validator.js';
 import { GraphExecutor } from './graph-executor.js';
 import type { MirrorResult } from './off-path-runner.js';
 import type { CallOptions, ExecutionObserver, ModelCall, ModelInferer, ModelTarget } from './ports.js';
+import type { RoutedRequest } from './routed-request.js';
 import { RoutedTensor } from './routed-tensor.js';
 
 /** In-process models: each a function of its input, recording the calls it got. */
@@ -38,6 +39,20 @@ class InProcessModels implements ModelInferer {
 
 const fp32 = (name: string, values: number[], shape = [1, values.length]) =>
   RoutedTensor.fromTensor(createTensor(name, 'FP32', shape, Float32Array.from(values)));
+
+/** A request as the data plane hands it over, not encoded (so nothing can be forwarded). */
+function routedRequest(tensors: RoutedTensor[], parameters: Record<string, string> = {}): RoutedRequest {
+  return {
+    modelName: 'g',
+    modelVersion: '',
+    id: '',
+    tensors,
+    parameters,
+    outputs: [],
+    rawContents: false,
+    encoded: undefined,
+  };
+}
 
 function recordingObserver() {
   const seen = { retries: 0, breaker: [] as string[], dropped: 0 };
@@ -91,7 +106,7 @@ function run(
   return ex.run({
     graph: g,
     requestId: 'r1',
-    payload: { tensors: opts.tensors ?? [fp32('input', [1, 2, 3, 4])], parameters: opts.parameters ?? {} },
+    request: routedRequest(opts.tensors ?? [fp32('input', [1, 2, 3, 4])], opts.parameters ?? {}),
     headers: opts.headers ?? {},
     deadlineMs: Date.now() + (opts.budgetMs ?? 5000),
     cancellation: NEVER_CANCELLED,
@@ -186,7 +201,7 @@ nodes:
     const failed = executor(models).ex.run({
       graph: g,
       requestId: 'r1',
-      payload: { tensors: [fp32('input', [1, 2, 3, 4])], parameters: {} },
+      request: routedRequest([fp32('input', [1, 2, 3, 4])]),
       headers: {},
       deadlineMs: Date.now() + 5000,
       cancellation: cancellationOf(controller.signal),
@@ -519,7 +534,7 @@ nodes:
         ex.run({
           graph: g,
           requestId: 'r',
-          payload: { tensors: [fp32('input', [1])], parameters: {} },
+          request: routedRequest([fp32('input', [1])]),
           headers: {},
           deadlineMs: clock.ms + 5000,
           cancellation,
@@ -645,5 +660,106 @@ nodes:
       'sightline.iris-od.is_outlier': true,
       'sightline.iris-od.score': 0.9,
     });
+  });
+});
+
+describe('GraphExecutor: forwarding the caller bytes (one ModelInfer path)', () => {
+  const encoded = { bytes: Uint8Array.of(10, 1, 103), length: 3 };
+  const answerBytes = { bytes: Uint8Array.of(10, 1, 109), length: 3 };
+  /** A raw request that came encoded and selects no outputs: forwardable where the graph allows. */
+  const rawRequest = (extra: Partial<RoutedRequest> = {}): RoutedRequest => ({
+    ...routedRequest([RoutedTensor.fromRaw('input', 'FP32', [1, 4], new Uint8Array(16))]),
+    rawContents: true,
+    encoded,
+    ...extra,
+  });
+  /** Models that answer every call with one tensor and, for a forwarded call, its encoded answer. */
+  const forwardingModels = () => {
+    const calls: ModelCall[] = [];
+    const models: ModelInferer = {
+      infer: async (target, call) => {
+        calls.push(call);
+        return {
+          modelName: target.modelName,
+          modelVersion: '1',
+          tensors: [fp32('out', [1])],
+          parameters: {},
+          encoded: call.forward ? answerBytes : undefined,
+        };
+      },
+    };
+    return { models, calls };
+  };
+  const runOn = (ex: GraphExecutor, g: ReturnType<typeof graph>, request: RoutedRequest) =>
+    ex.run({
+      graph: g,
+      requestId: 'r1',
+      request,
+      headers: {},
+      deadlineMs: Date.now() + 5000,
+      cancellation: NEVER_CANCELLED,
+    });
+  const oneModel = graph('name: one\nroot: m\nnodes: [{ name: m, model: { modelName: a } }]');
+
+  it("hands the root model call the caller's bytes and passes its encoded answer on", async () => {
+    const { models, calls } = forwardingModels();
+    const { ex } = executor(models);
+    const request = rawRequest();
+    expect(ex.forwardsCallerBytes(oneModel, request)).toBe(true);
+    const result = await runOn(ex, oneModel, request);
+    expect(calls.map((c) => c.forward)).toEqual([encoded]);
+    // The request's own parameters, not a merged copy: the node has none.
+    expect(calls[0]!.parameters).toBe(request.parameters);
+    expect(result.payload.encoded).toBe(answerBytes);
+    expect(request.tensors[0]!.isDecoded).toBe(false);
+  });
+
+  it('encodes the calls of a request that falls off the rule, at the root or mid-graph', async () => {
+    const withParameters = graph(
+      'name: p\nroot: m\nnodes: [{ name: m, model: { modelName: a, parameters: { tag: x } } }]',
+    );
+    const withOutputs = graph(
+      'name: o\nroot: m\nnodes: [{ name: m, model: { modelName: a, outputs: [y] } }]',
+    );
+    const sequence = graph(`
+name: s
+root: seq
+nodes:
+  - { name: seq, sequence: { steps: [{ node: a }, { node: b, input: request }] } }
+  - { name: a, model: { modelName: a } }
+  - { name: b, model: { modelName: b } }
+`);
+    const shadow = graph(`
+name: sh
+root: sh
+nodes:
+  - { name: sh, shadow: { primary: p, mirrors: [m] } }
+  - { name: p, model: { modelName: p } }
+  - { name: m, model: { modelName: m } }
+`);
+    const cases: [string, ReturnType<typeof graph>, RoutedRequest, boolean][] = [
+      ['typed contents', oneModel, rawRequest({ rawContents: false }), true],
+      ['selected outputs', oneModel, rawRequest({ outputs: ['out'] }), true],
+      ['not encoded', oneModel, rawRequest({ encoded: undefined }), true],
+      ['node parameters', withParameters, rawRequest(), true],
+      ['node outputs', withOutputs, rawRequest(), true],
+      ['a sequence root', sequence, rawRequest(), true],
+      ['a shadow root', shadow, rawRequest(), true],
+      ['forwarding off', oneModel, rawRequest(), false],
+    ];
+    for (const [label, g, request, forwarding] of cases) {
+      const { models, calls } = forwardingModels();
+      const { ex } = executor(models, { forwardCallerBytes: forwarding });
+      expect(ex.forwardsCallerBytes(g, request), label).toBe(false);
+      const result = await runOn(ex, g, request);
+      // Mirrors start after the answer: let them run too.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(calls.length, label).toBeGreaterThan(0);
+      expect(
+        calls.map((c) => c.forward),
+        label,
+      ).toEqual(calls.map(() => undefined));
+      expect(result.payload.encoded, label).toBeUndefined();
+    }
   });
 });

@@ -36,13 +36,14 @@ import {
   OffPathRunner,
 } from './off-path-runner.js';
 import type {
-  ByteModelAnswer,
   DetectorClient,
   DetectorVerdict,
+  EncodedMessage,
   ExecutionObserver,
   ModelInferer,
   ModelTarget,
 } from './ports.js';
+import type { RoutedRequest } from './routed-request.js';
 import type { Payload } from './routed-tensor.js';
 import { chooseBranch } from './splitter-choice.js';
 import { applyMapping, mergeTensors } from './tensor-mapping.js';
@@ -65,6 +66,12 @@ export interface GraphExecutorOptions {
   readonly offPathTimeoutMs?: number;
   /** Receives each mirror's answer (or failure); must not throw. */
   readonly onMirrorResult?: (result: MirrorResult) => void;
+  /**
+   * Whether a model call may forward the caller's encoded request (default true; see
+   * {@link GraphExecutor.forwardsCallerBytes}). False (`--byte-path false`) encodes every
+   * upstream request, to bisect.
+   */
+  readonly forwardCallerBytes?: boolean;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -73,7 +80,8 @@ export interface GraphExecutorOptions {
 export interface RunRequest {
   readonly graph: CompiledGraph;
   readonly requestId: string;
-  readonly payload: Payload;
+  /** The caller's request: the root's input. */
+  readonly request: RoutedRequest;
   /** Text request headers by lower-case name. */
   readonly headers: Readonly<Record<string, string>>;
   /** Epoch ms by which the answer is due. */
@@ -84,20 +92,6 @@ export interface RunRequest {
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
   /** The request's `traceparent`, which its mirrors' results carry for their events. */
   readonly traceparent?: string | undefined;
-}
-
-/** One request of the byte path: {@link RunRequest} with the request kept encoded. */
-export interface ByteRunRequest extends Omit<RunRequest, 'payload'> {
-  /** The caller's encoded ModelInferRequest. */
-  readonly request: Uint8Array;
-  /** How many bytes of `request` make up the message. */
-  readonly length: number;
-}
-
-/** The result of a byte-path run. */
-export interface ByteRunResult {
-  readonly answer: ByteModelAnswer;
-  readonly trail: RunTrail;
 }
 
 /** What a run produced besides the answer. */
@@ -124,6 +118,9 @@ export interface RunResult {
 interface Scope {
   readonly graph: CompiledGraph;
   readonly requestId: string;
+  readonly request: RoutedRequest;
+  /** The caller's encoded request, when the root may forward it (see forwardsCallerBytes). */
+  readonly forward: EncodedMessage | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly deadlineMs: number;
   readonly cancellation: Cancellation;
@@ -178,11 +175,13 @@ export class GraphExecutor {
   private readonly traced: boolean;
   private readonly policy: CallPolicy;
   private readonly offPath: OffPathRunner;
+  private readonly forwardCallerBytes: boolean;
 
   constructor(private readonly options: GraphExecutorOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.traced = options.traced ?? true;
+    this.forwardCallerBytes = options.forwardCallerBytes ?? true;
     this.policy = new CallPolicy({
       tracer: options.tracer,
       traced: this.traced,
@@ -209,9 +208,16 @@ export class GraphExecutor {
    */
   async run(request: RunRequest): Promise<RunResult> {
     const trail = newTrail();
-    const scope: Scope = { ...request, trail, runs: new Map(), offPath: [] };
+    const forward = this.forwardsCallerBytes(request.graph, request.request)
+      ? request.request.encoded
+      : undefined;
+    const scope: Scope = { ...request, forward, trail, runs: new Map(), offPath: [] };
     try {
-      const payload = await this.runNode(request.graph.root, request.payload, scope, false);
+      // The root runs once (no node of a DAG leads back to it): no entry in `scope.runs`.
+      const root = request.graph.root;
+      const payload = await this.inNode(root, scope, false, (inner, span) =>
+        this.execute(root, request.request, inner, span),
+      );
       return { payload: payload!, trail };
     } finally {
       this.startOffPath(scope);
@@ -228,34 +234,25 @@ export class GraphExecutor {
     for (const start of scope.offPath.splice(0)) start();
   }
 
-  /** Whether {@link runBytes} can run graphs (the model port implements the byte path). */
-  get runsBytes(): boolean {
-    return this.options.models.inferBytes !== undefined;
-  }
-
   /**
-   * Runs a graph whose {@link CompiledGraph.bytePath} is set on a request kept encoded: the
-   * root model node's call forwards the bytes, under the same node span, metrics and
-   * policy (deadlines, retries, breaker, cancellation) as {@link run}.
+   * Whether a run of `graph` on `request` sends the caller's encoded request upstream as it
+   * is (its name, version and id appended) instead of encoding a new one: the one place
+   * that decides (docs/design/router-byte-path.md). It does when forwarding is on, the
+   * graph's root is a model node that sends the request on unchanged
+   * ({@link CompiledGraph.bytePath}: no `parameters`, no `outputs` selection), and the
+   * request came encoded with raw contents only (so the answer is raw either way) and asks
+   * no outputs (those are selected from the answer, with their own error). Only the root's
+   * call forwards; every other call, and every request that falls off this rule, is encoded
+   * from its input.
    */
-  async runBytes(request: ByteRunRequest): Promise<ByteRunResult> {
-    const root = request.graph.root;
-    const body = root.body;
-    const models = this.options.models;
-    if (body.kind !== 'model' || !request.graph.bytePath || !models.inferBytes) {
-      throw new FailedPreconditionError(
-        `graph "${request.graph.spec.name}": cannot run as bytes; its root is not a plain model node or the model client reads no bytes`,
-      );
-    }
-    const trail = newTrail();
-    const scope: Scope = { ...request, trail, runs: new Map(), offPath: [] };
-    const call = { id: request.requestId, request: request.request, length: request.length };
-    const answer = await this.inNode(root, scope, false, (inner) =>
-      this.callModel(root, body, inner, (target, deadlineMs, cancellation) =>
-        models.inferBytes!(target, call, { deadlineMs, cancellation, traceHeaders: inner.traceHeaders }),
-      ),
+  forwardsCallerBytes(graph: CompiledGraph, request: RoutedRequest): boolean {
+    return (
+      this.forwardCallerBytes &&
+      graph.bytePath &&
+      request.encoded !== undefined &&
+      request.rawContents &&
+      request.outputs.length === 0
     );
-    return { answer: answer!, trail };
   }
 
   /**
@@ -378,15 +375,15 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
   ): Promise<Payload> {
-    const parameters = { ...body.parameters, ...input.parameters };
+    // Only the root's call, given the request itself, may send the caller's bytes instead.
+    const forward = node === scope.graph.root && input === scope.request ? scope.forward : undefined;
+    // Forwarded, the node has no parameters of its own (CompiledGraph.bytePath): nothing to merge.
+    const parameters = forward ? input.parameters : { ...body.parameters, ...input.parameters };
+    const call = { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs, forward };
     const answer = await this.callModel(node, body, scope, (target, deadlineMs, cancellation) =>
-      this.options.models.infer(
-        target,
-        { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs },
-        { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },
-      ),
+      this.options.models.infer(target, call, { deadlineMs, cancellation, traceHeaders: scope.traceHeaders }),
     );
-    return { tensors: answer.tensors, parameters: input.parameters };
+    return { tensors: answer.tensors, parameters: input.parameters, encoded: answer.encoded };
   }
 
   /** One model node's upstream call under its policy, with the trail's model time and model. */
@@ -566,6 +563,9 @@ export class GraphExecutor {
       const mirrorScope: Scope = {
         graph: scope.graph,
         requestId: scope.requestId,
+        request: scope.request,
+        // A mirror's calls are encoded: the caller's bytes go to the primary only.
+        forward: undefined,
         headers: scope.headers,
         deadlineMs,
         // Off the answer's path: the caller's cancel does not end a mirror; its own deadline does.

@@ -26,6 +26,12 @@ export interface CallOptions {
   readonly traceHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
+/** An encoded protobuf message: its first `length` bytes are the message (what follows is dropped). */
+export interface EncodedMessage {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+}
+
 /** One model call's request. */
 export interface ModelCall {
   readonly id: string;
@@ -33,46 +39,30 @@ export interface ModelCall {
   readonly parameters: Readonly<ParameterRecord>;
   /** Outputs to ask for; empty asks for all. */
   readonly outputs: readonly string[];
+  /**
+   * The caller's encoded ModelInferRequest, to send as it is with the target's name and
+   * version and `id` set, instead of a request encoded from the fields above (which it
+   * holds: docs/design/router-byte-path.md). Only the executor sets it, when the call sends
+   * the caller's request on unchanged (GraphExecutor.forwardsCallerBytes).
+   */
+  readonly forward?: EncodedMessage | undefined;
 }
 
 /** One model call's answer. */
 export interface ModelAnswer {
   readonly modelName: string;
   readonly modelVersion: string;
+  /** The output tensors, checked as the contract requires (raw ones are views of the answer's bytes). */
   readonly tensors: readonly RoutedTensor[];
   readonly parameters: Readonly<ParameterRecord>;
-}
-
-/**
- * One model call of the byte path: the caller's encoded ModelInferRequest, forwarded with
- * the target's name and version and the request id set (see docs/design/router-byte-path.md).
- */
-export interface ByteModelCall {
-  /** The id the upstream sees: the caller's, or the router's own when the caller sent none. */
-  readonly id: string;
-  /** The caller's encoded request. */
-  readonly request: Uint8Array;
-  /** How many bytes of `request` make up the message (what follows is dropped). */
-  readonly length: number;
-}
-
-/** The upstream's answer to a {@link ByteModelCall}, with what the router read of it. */
-export interface ByteModelAnswer {
-  readonly modelName: string;
-  readonly modelVersion: string;
-  /** The output tensors, checked as a decoded answer's are (raw ones are views of `response`). */
-  readonly tensors: readonly RoutedTensor[];
-  /** The upstream's encoded ModelInferResponse. */
-  readonly response: Uint8Array;
-  /** How many bytes of `response` make up the message. */
-  readonly length: number;
   /**
-   * Whether `response` can be answered with as it is, fields appended: raw contents for
-   * every output and no parameters (the decoded path drops the upstream's response
-   * parameters and re-encodes tensor parameters); otherwise the answer is re-encoded
-   * from `tensors` exactly as the decoded path encodes it.
+   * The upstream's encoded ModelInferResponse, for a call that forwarded the caller's bytes
+   * and an answer that can be passed on as it is, fields appended: raw contents for every
+   * output and no parameters (an encoded answer drops the upstream's response parameters
+   * and re-encodes tensor parameters). Otherwise undefined: the answer is encoded from
+   * `tensors`.
    */
-  readonly forwardable: boolean;
+  readonly encoded?: EncodedMessage | undefined;
 }
 
 /**
@@ -81,11 +71,6 @@ export interface ByteModelAnswer {
  */
 export interface ModelInferer {
   infer(target: ModelTarget, call: ModelCall, options: CallOptions): Promise<ModelAnswer>;
-  /**
-   * The byte path's call: the same RPC and failures as {@link infer}, the request and the
-   * answer kept encoded. Absent: every request takes the decoded path.
-   */
-  inferBytes?(target: ModelTarget, call: ByteModelCall, options: CallOptions): Promise<ByteModelAnswer>;
 }
 
 /** A detector's verdict, reduced to what a graph can use. */

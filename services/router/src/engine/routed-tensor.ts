@@ -11,6 +11,7 @@ import {
   tensorFromRaw,
   tensorToRaw,
 } from '@sightline/tensor';
+import type { EncodedMessage } from './ports.js';
 
 /** A named tensor in raw or decoded form (at least one is present). */
 export class RoutedTensor {
@@ -74,4 +75,9 @@ export class RoutedTensor {
 export interface Payload {
   readonly tensors: readonly RoutedTensor[];
   readonly parameters: Readonly<ParameterRecord>;
+  /**
+   * The upstream answer `tensors` were read from, when the router may answer with it as it
+   * is (see ModelAnswer.encoded); set only on a model node's output.
+   */
+  readonly encoded?: EncodedMessage | undefined;
 }

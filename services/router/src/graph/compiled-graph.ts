@@ -26,7 +26,8 @@ export interface CompiledGraph {
   /** The model node whose outputs are the answer, where one model decides the shape. */
   readonly exitModel?: CompiledNode;
   /**
-   * Whether requests may be forwarded as bytes (docs/design/router-byte-path.md): the root
+   * Whether the caller's request bytes may be forwarded (docs/design/router-byte-path.md;
+   * GraphExecutor.forwardsCallerBytes adds the request's part of the rule): the root
    * is one model node that sends the request on unchanged, so no per-node `parameters`
    * (merged into the request's) and no `outputs` selection (sent instead of the caller's).
    * Declared inputs and outputs do not matter: no path checks requests or answers against
@@ -36,7 +37,7 @@ export interface CompiledGraph {
 }
 
 /** See {@link CompiledGraph.bytePath}. */
-function takesBytePath(root: CompiledNode): boolean {
+function sendsRequestUnchanged(root: CompiledNode): boolean {
   const body = root.body;
   return body.kind === 'model' && Object.keys(body.parameters).length === 0 && body.outputs.length === 0;
 }
@@ -147,6 +148,6 @@ export function compileGraph(spec: GraphSpec): CompiledGraph {
     ...(outputs ? { outputs } : {}),
     ...(entryModel ? { entryModel } : {}),
     ...(exitModel ? { exitModel } : {}),
-    bytePath: takesBytePath(root),
+    bytePath: sendsRequestUnchanged(root),
   });
 }

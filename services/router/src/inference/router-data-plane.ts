@@ -13,9 +13,10 @@ import {
   NotFoundError,
 } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
-import type { GraphExecutor, RunRequest, RunTrail } from '../engine/graph-executor.js';
+import type { GraphExecutor, RunTrail } from '../engine/graph-executor.js';
 import type { MirrorResult } from '../engine/off-path-runner.js';
-import type { ByteModelAnswer, CallOptions, ModelTarget } from '../engine/ports.js';
+import type { CallOptions, EncodedMessage, ModelTarget } from '../engine/ports.js';
+import type { RoutedRequest } from '../engine/routed-request.js';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
 import type { RequestEventLog } from '../events/inference-event-builder.js';
 import { type CompiledGraph, compileGraph } from '../graph/compiled-graph.js';
@@ -33,17 +34,6 @@ export const SKIPPED_PARAMETER = 'sightline.skipped';
 /** The platform a graph reports in ModelMetadata. */
 export const GRAPH_PLATFORM = 'sightline_graph';
 
-/** A ModelInfer request in domain terms. */
-export interface RouterInferRequest {
-  readonly modelName: string;
-  readonly modelVersion: string;
-  readonly id: string;
-  readonly parameters: Readonly<ParameterRecord>;
-  readonly tensors: readonly RoutedTensor[];
-  /** Requested outputs; empty returns all. */
-  readonly outputs: readonly string[];
-}
-
 /** A ModelInfer answer in domain terms. */
 export interface RouterInferResponse {
   readonly modelName: string;
@@ -51,26 +41,13 @@ export interface RouterInferResponse {
   readonly id: string;
   readonly tensors: readonly RoutedTensor[];
   readonly parameters: ParameterRecord;
-}
-
-/**
- * A ModelInfer request of the byte path: what the router read of it, plus the encoded
- * request that is forwarded (see docs/design/router-byte-path.md).
- */
-export interface RouterByteInferRequest extends RouterInferRequest {
-  /** The caller's encoded request; `tensors` are views of it. */
-  readonly bytes: Uint8Array;
-  /** How many bytes of `bytes` make up the message. */
-  readonly length: number;
-}
-
-/** The answer of the byte path: the upstream's, re-addressed with these fields. */
-export interface RouterByteInferResponse {
-  readonly modelName: string;
-  readonly modelVersion: string;
-  readonly id: string;
-  readonly parameters: ParameterRecord;
-  readonly upstream: ByteModelAnswer;
+  /**
+   * The upstream's encoded answer, when it is this answer's tensors as they are (the
+   * graph's root forwarded the caller's bytes and the upstream's answer can be passed on:
+   * see ModelAnswer.encoded); the adapter then appends the fields above to it instead of
+   * encoding the answer.
+   */
+  readonly encoded: EncodedMessage | undefined;
 }
 
 /** What the data plane knows of the call. */
@@ -137,11 +114,6 @@ export interface RouterDataPlaneOptions {
   readonly isReady: () => boolean;
   /** Receives each request's graph name, status code and duration in seconds (metrics). */
   readonly observeRequest?: (graph: string, code: string, seconds: number) => void;
-  /**
-   * Whether requests of eligible graphs are forwarded as bytes (default true); false sends
-   * every request the decoded way (to bisect, and for tests that compare both paths).
-   */
-  readonly bytePath?: boolean;
   readonly now?: () => number;
 }
 
@@ -228,10 +200,13 @@ export class RouterDataPlane {
     return code === 'OK' || this.options.graphs.find(name) ? name : PASS_THROUGH_GRAPH;
   }
 
-  private resolve(
-    name: string,
-    version: string,
-  ): { graph: CompiledGraph; generation: string; passThrough: boolean } {
+  /**
+   * The graph a request names: a stored graph, else the pass-through graph of a model on the
+   * default model-server (when pass-through is on).
+   *
+   * @throws InvalidArgumentError for an empty name; NotFoundError when it names neither.
+   */
+  resolve(name: string, version: string): { graph: CompiledGraph; generation: string; passThrough: boolean } {
     if (name === '') throw new InvalidArgumentError('model_name: must name a graph or a model');
     const stored = this.options.graphs.find(name);
     if (stored) return { graph: stored.compiled, generation: String(stored.generation), passThrough: false };
@@ -240,58 +215,18 @@ export class RouterDataPlane {
     throw new NotFoundError(`graph "${name}" not found`);
   }
 
-  /** Whether the byte path is on: the server registers ModelInfer with identity (de)serializers then. */
-  get bytePath(): boolean {
-    return this.options.bytePath !== false && this.options.executor.runsBytes;
-  }
-
-  /**
-   * Whether a request for `name` takes the byte path: it is on and the name resolves to a
-   * graph (or pass-through) that allows it. Names that resolve to nothing go the decoded
-   * way, which reports them.
-   */
-  takesBytePath(name: string, version: string): boolean {
-    if (!this.bytePath || name === '') return false;
-    const stored = this.options.graphs.find(name);
-    if (stored) return stored.compiled.bytePath;
-    return this.passThroughGraph(name, version)?.bytePath === true;
-  }
-
   /** Runs the named graph on the request. */
-  async infer(request: RouterInferRequest, call: RouterCall): Promise<RouterInferResponse> {
-    const { response } = await this.observed(request.modelName, () =>
-      this.run(request, call, (run) =>
-        this.options.executor
-          .run({ ...run, payload: { tensors: request.tensors, parameters: request.parameters } })
-          .then((result) => ({ trail: result.trail, tensors: result.payload.tensors, upstream: undefined })),
-      ),
-    );
-    return response;
+  infer(request: RoutedRequest, call: RouterCall): Promise<RouterInferResponse> {
+    return this.observed(request.modelName, () => this.run(request, call));
   }
 
   /**
-   * Runs the named graph on a request kept encoded (see {@link takesBytePath}), with the
-   * same outcome as {@link infer}: answer fields, errors, metrics and event.
+   * `error`, raised while reading a request before {@link infer} could run (malformed
+   * bytes, a bad parameter or tensor header), with the request's trace id as its trailer,
+   * as infer's own errors carry it (made for a call that has none, as infer makes one).
    */
-  async inferBytes(request: RouterByteInferRequest, call: RouterCall): Promise<RouterByteInferResponse> {
-    const { response, upstream } = await this.observed(request.modelName, () =>
-      this.run(request, call, (run) =>
-        this.options.executor
-          .runBytes({ ...run, request: request.bytes, length: request.length })
-          .then((result) => ({
-            trail: result.trail,
-            tensors: result.answer.tensors,
-            upstream: result.answer,
-          })),
-      ),
-    );
-    return {
-      modelName: response.modelName,
-      modelVersion: response.modelVersion,
-      id: response.id,
-      parameters: response.parameters,
-      upstream,
-    };
+  refused(error: unknown, call: RouterCall): unknown {
+    return withTraceIdTrailer(error, withRequestTrace(call).traceId);
   }
 
   /** Runs `work` under the request's metric. */
@@ -312,13 +247,7 @@ export class RouterDataPlane {
     }
   }
 
-  private async run<U>(
-    request: RouterInferRequest,
-    call: RouterCall,
-    execute: (
-      run: Omit<RunRequest, 'payload'>,
-    ) => Promise<{ trail: RunTrail; tensors: readonly RoutedTensor[]; upstream: U }>,
-  ): Promise<{ response: RouterInferResponse; upstream: U }> {
+  private async run(request: RoutedRequest, call: RouterCall): Promise<RouterInferResponse> {
     const started = this.now();
     const requestId = request.id || randomUUID();
     // One trace id per request on its answer, error, events and upstream calls (issue 8, defect 11).
@@ -330,11 +259,12 @@ export class RouterDataPlane {
       graphName = passThrough ? '' : graph.spec.name;
       const budgetMs = graph.spec.timeoutMs || this.options.defaultTimeoutMs;
       const deadlineMs = call.deadlineMs ?? started + budgetMs;
-      let result: Awaited<ReturnType<typeof execute>>;
+      let result: Awaited<ReturnType<GraphExecutor['run']>>;
       try {
-        result = await execute({
+        result = await this.options.executor.run({
           graph,
           requestId,
+          request,
           headers: call.headers,
           deadlineMs,
           cancellation: call.cancellation,
@@ -353,7 +283,7 @@ export class RouterDataPlane {
       trail = result.trail;
       if (passThrough) this.rememberPassThrough(request.modelName, request.modelVersion, graph);
       const wanted = request.outputs;
-      const produced = result.tensors;
+      const produced = result.payload.tensors;
       const tensors = wanted.length === 0 ? produced : produced.filter((t) => wanted.includes(t.name));
       const missing = wanted.filter((n) => !tensors.some((t) => t.name === n));
       if (missing.length > 0) {
@@ -373,6 +303,8 @@ export class RouterDataPlane {
         id: request.id,
         tensors,
         parameters,
+        // The upstream's bytes are this answer only when no output was selected out of them.
+        encoded: tensors === produced ? result.payload.encoded : undefined,
       };
       if (this.options.events.enabled) {
         this.recordRequest(request, call, {
@@ -386,7 +318,7 @@ export class RouterDataPlane {
           statusCode: 'OK',
         });
       }
-      return { response, upstream: result.upstream };
+      return response;
     } catch (error) {
       if (this.options.events.enabled) {
         this.recordRequest(request, call, {
@@ -410,7 +342,7 @@ export class RouterDataPlane {
    * when it drains (see RequestEventLog), after the answer is on its way.
    */
   private recordRequest(
-    request: RouterInferRequest,
+    request: RoutedRequest,
     call: RouterCall,
     outcome: {
       readonly requestId: string;

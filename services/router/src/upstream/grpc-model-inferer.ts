@@ -7,15 +7,7 @@ import { inference } from '@sightline/contracts';
 import { recordToParameters } from '@sightline/tensor';
 import { appendInferFields, type ScannedInferResponse, scanInferResponse } from '../contract/infer-wire.js';
 import { routedFromWire, routedToWire } from '../contract/routed-wire.js';
-import type {
-  ByteModelAnswer,
-  ByteModelCall,
-  CallOptions,
-  ModelAnswer,
-  ModelCall,
-  ModelInferer,
-  ModelTarget,
-} from '../engine/ports.js';
+import type { CallOptions, ModelAnswer, ModelCall, ModelInferer, ModelTarget } from '../engine/ports.js';
 import { fromServiceError } from './grpc-status-error.js';
 import type { UpstreamClients } from './upstream-clients.js';
 
@@ -60,7 +52,7 @@ function noParameters(parameters: { readonly [key: string]: unknown }): boolean 
   return true;
 }
 
-/** Whether a scanned answer can be passed on as bytes: see {@link ByteModelAnswer.forwardable}. */
+/** Whether a scanned answer can be passed on as bytes: see {@link ModelAnswer.encoded}. */
 function forwardableAnswer(scan: ScannedInferResponse): boolean {
   if (scan.rawOutputContents.length !== scan.outputs.length || !noParameters(scan.parameters)) return false;
   return scan.outputs.every((o) => o.contents === undefined && noParameters(o.parameters));
@@ -84,57 +76,50 @@ function readAnswer(response: Buffer): ScannedInferResponse {
   }
 }
 
+/** A ModelInferRequest for `target` encoded from the call's fields, tensors in raw contents. */
+function encodeRequest(target: ModelTarget, call: ModelCall): Buffer {
+  const { headers, raw } = routedToWire(call.tensors, 'raw');
+  const request: inference.ModelInferRequest = {
+    modelName: target.modelName,
+    modelVersion: target.modelVersion,
+    id: call.id,
+    parameters: recordToParameters(call.parameters),
+    inputs: headers,
+    outputs: call.outputs.map((name) => ({ name, parameters: {} })),
+    rawInputContents: raw,
+  };
+  const encoded = inference.ModelInferRequest.encode(request).finish();
+  // A view, not a copy: grpc-js's identity serializer wants a Buffer.
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+}
+
 /** The upstream clients' ModelInferer. */
 export class GrpcModelInferer implements ModelInferer {
   constructor(private readonly clients: UpstreamClients) {}
 
   /**
-   * The decoded path's call: the request encoded here and sent as bytes, so both paths use
-   * the same upstream client (the HTTP/2 channel where there is one) and read the answer
-   * with the same code.
+   * ModelInfer: the caller's bytes with the target's name and version and the request id
+   * appended when the executor hands them over (`call.forward`), else a request encoded
+   * here from the call's tensors (raw contents). Either way the same upstream client (the
+   * HTTP/2 channel where there is one) sends it and the answer is read with the scanner.
    */
   async infer(target: ModelTarget, call: ModelCall, options: CallOptions): Promise<ModelAnswer> {
-    const { headers, raw } = routedToWire(call.tensors, 'raw');
-    const request: inference.ModelInferRequest = {
-      modelName: target.modelName,
-      modelVersion: target.modelVersion,
-      id: call.id,
-      parameters: recordToParameters(call.parameters),
-      inputs: headers,
-      outputs: call.outputs.map((name) => ({ name, parameters: {} })),
-      rawInputContents: raw,
-    };
-    const encoded = inference.ModelInferRequest.encode(request).finish();
-    // A view, not a copy: grpc-js's identity serializer wants a Buffer.
-    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    const scan = readAnswer(await this.callBytes(target.address, bytes, options));
-    return {
-      modelName: scan.modelName,
-      modelVersion: scan.modelVersion,
-      tensors: routedFromWire(scan.outputs, scan.rawOutputContents, 'output', 'raw_output_contents'),
-      parameters: {},
-    };
-  }
-
-  /**
-   * The byte path's call: the caller's bytes plus the target's name and version and the
-   * request id. The answer is read as {@link infer} reads it, with the same failures.
-   */
-  async inferBytes(target: ModelTarget, call: ByteModelCall, options: CallOptions): Promise<ByteModelAnswer> {
-    const request = appendInferFields(call.request, call.length, {
-      modelName: target.modelName,
-      modelVersion: target.modelVersion,
-      id: call.id,
-    });
+    const forward = call.forward;
+    const request = forward
+      ? appendInferFields(forward.bytes, forward.length, {
+          modelName: target.modelName,
+          modelVersion: target.modelVersion,
+          id: call.id,
+        })
+      : encodeRequest(target, call);
     const response = await this.callBytes(target.address, request, options);
     const scan = readAnswer(response);
     return {
       modelName: scan.modelName,
       modelVersion: scan.modelVersion,
       tensors: routedFromWire(scan.outputs, scan.rawOutputContents, 'output', 'raw_output_contents'),
-      response,
-      length: scan.length,
-      forwardable: forwardableAnswer(scan),
+      parameters: {},
+      encoded: forward && forwardableAnswer(scan) ? { bytes: response, length: scan.length } : undefined,
     };
   }
 
