@@ -1,0 +1,108 @@
+/**
+ * GraphService over real gRPC on loopback, with no model-server: what a caller may send it
+ * (concurrent applies and deletes of one name, documents it should refuse) and what the
+ * router keeps on disk afterwards. Upstream addresses in these graphs are never called.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type ServiceError, status } from '@grpc/grpc-js';
+import type { routerV1 } from '@sightline/contracts';
+import { silentLogger } from '@sightline/service-kit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type RouterHandle, startRouter } from '../src/router.js';
+import { testRouterConfig } from './helpers/router-config.js';
+import { call, graphClient } from './helpers/v2-calls.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function router(dataDir: string, flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) {
+  const handle: RouterHandle = await startRouter(
+    testRouterConfig({ defaultModelServer: '127.0.0.1:1', dataDir, passThrough: 'false', ...flags }),
+    { logger: silentLogger(), env },
+  );
+  const graphs = graphClient(handle.grpcAddress);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    graphs.close();
+    await handle.shutdown();
+  };
+  cleanups.push(stop);
+  const apply = (text: string): Promise<routerV1.ApplyGraphResponse> =>
+    call(graphs, graphs.applyGraph, { document: { format: 0, text } });
+  const get = (name: string): Promise<routerV1.GetGraphResponse> => call(graphs, graphs.getGraph, { name });
+  return { handle, graphs, apply, get, stop };
+}
+
+const version = (name: string, v: number) => `
+name: ${name}
+description: "v${v}"
+root: n
+nodes: [{ name: n, model: { address: "127.0.0.1:1", modelName: "m${v}" } }]
+`;
+
+/** The description of the served graph, or undefined when none is served. */
+async function served(get: (name: string) => Promise<routerV1.GetGraphResponse>, name: string) {
+  try {
+    return (await get(name)).graph?.graph?.description;
+  } catch (error) {
+    expect((error as ServiceError).code).toBe(status.NOT_FOUND);
+    return undefined;
+  }
+}
+
+/** The description in the graph's file under --data-dir, or undefined when there is none. */
+async function onDisk(dataDir: string, name: string) {
+  try {
+    const file = JSON.parse(await readFile(path.join(dataDir, 'graphs', `${name}.json`), 'utf8'));
+    return file.graph.description as string;
+  } catch (error) {
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
+    return undefined;
+  }
+}
+
+describe('concurrent ApplyGraph and DeleteGraph of one graph name', () => {
+  it('answers every call, keeps the file equal to the served graph, and serves the last acknowledged one after a restart', async () => {
+    const dataDir = await tempDir('router-graph-race-');
+    const first = await router(dataDir);
+    const calls: Promise<string>[] = [];
+    for (let v = 1; v <= 20; v++) {
+      calls.push(first.apply(version('race', v)).then(() => `applied v${v}`));
+      if (v % 4 === 0) {
+        calls.push(
+          call(first.graphs, first.graphs.deleteGraph, { name: 'race' }).then(
+            () => 'deleted',
+            (error: ServiceError) => {
+              // Only "not found" (a delete that ran after another delete) is an answer here.
+              expect(error.code).toBe(status.NOT_FOUND);
+              expect(error.details).toMatch(/race/);
+              return 'not found';
+            },
+          ),
+        );
+      }
+    }
+    const answers = await Promise.all(calls);
+    expect(answers.filter((a) => a.startsWith('applied'))).toHaveLength(20);
+    const before = await served(first.get, 'race');
+    expect(await onDisk(dataDir, 'race')).toBe(before);
+    expect((await readdir(path.join(dataDir, 'graphs'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    await first.stop();
+
+    const second = await router(dataDir);
+    expect(await served(second.get, 'race')).toBe(before);
+    await second.stop();
+  });
+});
