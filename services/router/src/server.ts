@@ -109,14 +109,16 @@ export function registerInferenceService(
   } = {
     serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
     serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
-    modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest, call) => ({
-      ready: await dataPlane.modelReady(req.name, req.version, { cancellation: call }),
-    })),
+    modelReady: unary(kit, m('ModelReady'), async (message: inference.ModelReadyRequest, call) => {
+      const req = decoded(message, 'ModelReadyRequest');
+      return { ready: await dataPlane.modelReady(req.name, req.version, { cancellation: call }) };
+    }),
     serverMetadata: unary(kit, m('ServerMetadata'), async () => {
       const identity = dataPlane.serverMetadata();
       return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
     }),
-    modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest, call) => {
+    modelMetadata: unary(kit, m('ModelMetadata'), async (message: inference.ModelMetadataRequest, call) => {
+      const req = decoded(message, 'ModelMetadataRequest');
       const metadata = await dataPlane.modelMetadata(req.name, req.version, { cancellation: call });
       return {
         name: metadata.name,
@@ -156,7 +158,8 @@ export function registerInferenceService(
     repositoryModelUnload: unary(kit, m('RepositoryModelUnload'), unsupported('RepositoryModelUnload')),
   };
   const typed = inference.GRPCInferenceServiceService;
-  const definition: ServiceDefinition = {
+  // Tolerant: ModelMetadata and ModelReady answer bytes that are no request as ModelInfer does.
+  const definition: ServiceDefinition = tolerantDefinition({
     ...typed,
     modelInfer: { ...typed.modelInfer, requestDeserialize: identity, responseSerialize: identity },
     modelStreamInfer: {
@@ -164,7 +167,7 @@ export function registerInferenceService(
       requestDeserialize: identity,
       responseSerialize: identity,
     },
-  };
+  });
   server.addService(definition, implementation);
 }
 

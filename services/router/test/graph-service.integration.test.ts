@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { routerV1 } from '@sightline/contracts';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,31 @@ describe('concurrent ApplyGraph and DeleteGraph of one graph name', () => {
     const second = await router(dataDir);
     expect(await served(second.get, 'race')).toBe(before);
     await second.stop();
+  });
+});
+
+describe('bytes that are no request', () => {
+  it('answer ModelMetadata and ModelReady with INVALID_ARGUMENT naming the message, as ModelInfer', async () => {
+    const r = await router(await tempDir('router-malformed-'));
+    const raw = new Client(r.handle.grpcAddress, credentials.createInsecure());
+    cleanups.push(() => raw.close());
+    const send = (method: string, bytes: Buffer) =>
+      new Promise<{ code: number; details: string }>((resolve) =>
+        raw.makeUnaryRequest(
+          `/inference.GRPCInferenceService/${method}`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          new Metadata(),
+          { deadline: Date.now() + 5000 },
+          (error) => resolve(error ? { code: error.code, details: error.details } : { code: 0, details: '' }),
+        ),
+      );
+    for (const method of ['ModelMetadata', 'ModelReady']) {
+      expect(await send(method, Buffer.from([0x0a, 0x05, 0x01]))).toEqual({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringMatching(new RegExp(`^${method}Request: malformed protobuf: `)),
+      });
+    }
   });
 });
