@@ -5,7 +5,10 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
-import { DEFAULT_MAX_DOCUMENT_ALIASES } from './contract/graph-document-schema.js';
+import {
+  DEFAULT_MAX_DOCUMENT_ALIASES,
+  DEFAULT_MAX_DOCUMENT_DEPTH,
+} from './contract/graph-document-schema.js';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
 import {
   DEFAULT_MAX_GRAPH_DEPTH,
@@ -115,6 +118,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .default(DEFAULT_MAX_DOCUMENT_ALIASES)
     .describe(
       'most YAML alias references expanded in one graph document or file; more is RESOURCE_EXHAUSTED (an alias bomb)',
+    ),
+  maxGraphDocumentDepth: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MAX_DOCUMENT_DEPTH)
+    .describe(
+      'deepest nesting of lists and objects in one graph document or file; deeper is INVALID_ARGUMENT (document.max_depth)',
     ),
   maxOffPathInFlight: z.coerce
     .number()

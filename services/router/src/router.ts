@@ -179,6 +179,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     streamMaxInFlight: STREAM_MAX_IN_FLIGHT,
     maxGraphDocumentBytes: config.maxGraphDocumentBytes,
     maxGraphDocumentAliases: config.maxGraphDocumentAliases,
+    maxGraphDocumentDepth: config.maxGraphDocumentDepth,
   };
   service = await runService({
     name: SERVICE_NAME,
@@ -211,7 +212,12 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       if (config.graphs) {
         const directory = path.resolve(config.graphs);
         const results = await loadGraphDirectory(directory, graphs, (text, source) =>
-          parseGraphDocument(text, { env, source, maxAliases: config.maxGraphDocumentAliases }),
+          parseGraphDocument(text, {
+            env,
+            source,
+            maxAliases: config.maxGraphDocumentAliases,
+            maxDepth: config.maxGraphDocumentDepth,
+          }),
         ).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
             throw new Error(`--graphs ${directory}: no such directory`, { cause: error });

@@ -30,6 +30,7 @@ export interface AdapterLimits {
   readonly streamMaxInFlight: number;
   readonly maxGraphDocumentBytes: number;
   readonly maxGraphDocumentAliases: number;
+  readonly maxGraphDocumentDepth: number;
 }
 
 function routerCall(call: CallContext, traced: boolean): RouterCall {
@@ -215,6 +216,7 @@ function sourceOf(
       env,
       source: 'document',
       maxAliases: limits.maxGraphDocumentAliases,
+      maxDepth: limits.maxGraphDocumentDepth,
     });
   }
   throw new InvalidArgumentError('source: one of graph or document is required');

@@ -3,12 +3,12 @@
  * (concurrent applies and deletes of one name, documents it should refuse) and what the
  * router keeps on disk afterwards. Upstream addresses in these graphs are never called.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { routerV1 } from '@sightline/contracts';
-import { silentLogger } from '@sightline/service-kit/testing';
+import { memoryLogger, silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { testRouterConfig } from './helpers/router-config.js';
@@ -129,6 +129,48 @@ describe('bytes that are no request', () => {
         code: status.INVALID_ARGUMENT,
         details: expect.stringMatching(new RegExp(`^${method}Request: malformed protobuf: `)),
       });
+    }
+  });
+});
+
+describe('deeply nested documents', () => {
+  it('are INVALID_ARGUMENT on ApplyGraph and ValidateGraph naming the limit, and one log sentence as a file at start', async () => {
+    const dataDir = await tempDir('router-deep-');
+    const graphsDir = path.join(dataDir, 'files');
+    await mkdir(graphsDir);
+    const deepJson = `{"name":"deep","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    await writeFile(path.join(graphsDir, 'deep.json'), deepJson);
+    const { logger, lines } = memoryLogger();
+    const handle = await startRouter(
+      testRouterConfig({
+        defaultModelServer: '127.0.0.1:1',
+        dataDir,
+        passThrough: 'false',
+        graphs: graphsDir,
+      }),
+      { logger, env: {} },
+    );
+    cleanups.push(() => handle.shutdown());
+    const graphs = graphClient(handle.grpcAddress);
+    cleanups.push(() => graphs.close());
+    const errors = lines.filter((l) => l.level === 50 || l.level === 'error');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: expect.stringMatching(/^deep\.json: lists and objects nested deeper than 64 levels/),
+      }),
+    ]);
+
+    const deepYaml = `name: deep\nx: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    for (const text of [deepJson, deepYaml]) {
+      await expect(call(graphs, graphs.applyGraph, { document: { format: 0, text } })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringMatching(
+          /nested deeper than 64 levels \(--max-graph-document-depth\).*document\.max_depth/,
+        ),
+      });
+      const validated = await call(graphs, graphs.validateGraph, { document: { format: 0, text } });
+      expect(validated.valid).toBe(false);
+      expect(validated.problems.map((p) => p.rule)).toEqual(['document.max_depth']);
     }
   });
 });

@@ -10,6 +10,35 @@ import { graphFromMessage, graphToMessage } from './graph-message.js';
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/graphs');
 
 describe('parseGraphDocument', () => {
+  it('refuses documents nested deeper than the depth limit with document.max_depth, never a stack overflow', () => {
+    const deep = (open: string, close: string, n: number) =>
+      `{"name":"deep","root":"m","x":${open.repeat(n)}${close.repeat(n)},"nodes":[]}`;
+    const yamlBlock = (n: number) =>
+      `name: deep\nroot: m\nx:\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')}1\n`;
+    const cases = [
+      ['JSON lists', deep('[', ']', 100_000), {}],
+      ['JSON objects', deep('{"a":', '}', 100_000), {}],
+      ['YAML flow lists', `name: deep\nx: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, {}],
+      ['YAML block lists', yamlBlock(70), { maxDepth: 64 }],
+      ['a lower limit', deep('[', ']', 10), { maxDepth: 8 }],
+    ] as const;
+    for (const [what, text, options] of cases) {
+      const parsed = parseGraphDocument(text, { source: 'deep.json', ...options });
+      expect(parsed.graph, what).toBeUndefined();
+      expect(parsed.problems, what).toEqual([
+        expect.objectContaining({
+          rule: 'document.max_depth',
+          message: expect.stringMatching(
+            /^deep\.json: lists and objects nested deeper than \d+ levels \(--max-graph-document-depth\)/,
+          ),
+        }),
+      ]);
+    }
+    // At the limit it reads (and the unknown field is the only problem).
+    const shallow = parseGraphDocument(deep('[', ']', 6), { maxDepth: 8 });
+    expect(shallow.problems.map((p) => p.rule)).not.toContain('document.max_depth');
+  });
+
   it('reads short enum names, plain parameter values and env substitution', () => {
     const parsed = parseGraphDocument(
       `

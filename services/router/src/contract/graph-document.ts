@@ -13,13 +13,14 @@ import type { GraphProblem, ParsedDocument } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
 import {
   DEFAULT_MAX_DOCUMENT_ALIASES,
+  DEFAULT_MAX_DOCUMENT_DEPTH,
   graphDocumentSchema,
   NODE_KIND_FIELDS,
   withoutNulls,
 } from './graph-document-schema.js';
 import { graphFromMessage } from './graph-message.js';
 
-export { DEFAULT_MAX_DOCUMENT_ALIASES } from './graph-document-schema.js';
+export { DEFAULT_MAX_DOCUMENT_ALIASES, DEFAULT_MAX_DOCUMENT_DEPTH } from './graph-document-schema.js';
 
 /** A document's format; `auto` detects (JSON when the text starts with `{`). */
 export type DocumentFormat = 'auto' | 'yaml' | 'json';
@@ -235,6 +236,8 @@ function readYaml(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // The parser reports its own stack overflow as an error per level; it is the depth limit.
+    if (doc.errors.some((e) => /maximum call stack/i.test(e.message))) throw new RangeError('too deep');
     for (const error of doc.errors) {
       const at = lineCounter.linePos(error.pos[0]);
       problems.push({
@@ -276,19 +279,87 @@ function readYaml(
  * @param source - names the document in messages (a file name, or `document`).
  * @throws ResourceExhaustedError when YAML aliases expand past `maxAliases`.
  */
-export function parseGraphDocument(
-  text: string,
-  options: {
-    readonly format?: DocumentFormat;
-    readonly env?: NodeJS.ProcessEnv;
-    readonly source?: string;
-    /** Most YAML aliases expanded; default {@link DEFAULT_MAX_DOCUMENT_ALIASES}. */
-    readonly maxAliases?: number;
-  } = {},
-): ParsedDocument {
+export function parseGraphDocument(text: string, options: GraphDocumentOptions = {}): ParsedDocument {
   const problems: GraphProblem[] = [];
   const source = options.source ?? 'document';
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DOCUMENT_DEPTH;
+  const tooDeep = (): ParsedDocument => ({
+    problems: [
+      ...problems,
+      {
+        severity: 'error',
+        node: '',
+        field: '',
+        rule: 'document.max_depth',
+        message: `${source}: lists and objects nested deeper than ${maxDepth} levels (--max-graph-document-depth); a graph nests about 8`,
+      },
+    ],
+  });
   const substituted = substituteEnv(text, options.env ?? {}, problems);
+  // Reading, normalising and checking a document recurse once per level: the depth is
+  // measured first, without recursion, so no document can exhaust the stack.
+  if (flowDepthExceeds(substituted, maxDepth)) return tooDeep();
+  try {
+    return readDocument(substituted, options, source, maxDepth, problems) ?? tooDeep();
+  } catch (error) {
+    if (error instanceof RangeError) return tooDeep();
+    throw error;
+  }
+}
+
+/** Options of {@link parseGraphDocument}. */
+export interface GraphDocumentOptions {
+  readonly format?: DocumentFormat;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly source?: string;
+  /** Most YAML aliases expanded; default {@link DEFAULT_MAX_DOCUMENT_ALIASES}. */
+  readonly maxAliases?: number;
+  /** Deepest nesting of lists and objects; default {@link DEFAULT_MAX_DOCUMENT_DEPTH}. */
+  readonly maxDepth?: number;
+}
+
+/**
+ * Whether the flow collections of `text` (`[`/`{`, JSON's and YAML's) nest deeper than
+ * `maxDepth`, outside quoted strings. A bracket inside a plain YAML scalar may count too:
+ * only an unbalanced run of `maxDepth` of them could refuse a document.
+ */
+function flowDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth > maxDepth) return true;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return false;
+}
+
+/** Whether `value`'s lists and objects nest deeper than `maxDepth` (YAML block nesting). */
+function valueDepthExceeds(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const member of Object.values(item)) pending.push([member, depth + 1]);
+  }
+  return false;
+}
+
+/** {@link parseGraphDocument} after substitution; undefined when the value nests too deep. */
+function readDocument(
+  substituted: string,
+  options: GraphDocumentOptions,
+  source: string,
+  maxDepth: number,
+  problems: GraphProblem[],
+): ParsedDocument | undefined {
   const format =
     options.format && options.format !== 'auto'
       ? options.format
@@ -314,6 +385,7 @@ export function parseGraphDocument(
     if (!read) return { problems };
     raw = read.value;
   }
+  if (valueDepthExceeds(raw, maxDepth)) return undefined;
   raw = withoutNulls(raw);
   if (!isObject(raw)) {
     problems.push({
