@@ -39,6 +39,11 @@ export const DEFAULT_EVENT_QUEUE_CAPACITY = 10_000;
  */
 export const DEFAULT_EVENT_BATCH_LINGER_MS = 10;
 
+/** The variables a runtime graph document may read by default: the example graphs' one. */
+export const DEFAULT_GRAPH_ENV_ALLOWLIST = 'MODEL_SERVER_ADDRESS';
+
+const ENV_ALLOWLIST = /^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*(?:,\s*[A-Za-z_][A-Za-z0-9_]*\s*)*)?$/;
+
 export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
   graphs: z
     .string()
@@ -126,6 +131,13 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .default(DEFAULT_MAX_DOCUMENT_DEPTH)
     .describe(
       'deepest nesting of lists and objects in one graph document or file; deeper is INVALID_ARGUMENT (document.max_depth)',
+    ),
+  graphEnvAllowlist: z
+    .string()
+    .regex(ENV_ALLOWLIST, 'a comma-separated list of environment variable names (empty: none)')
+    .default(DEFAULT_GRAPH_ENV_ALLOWLIST)
+    .describe(
+      'environment variables a graph document sent over GraphService may substitute, comma-separated (empty: none); --graphs files may use any',
     ),
   maxOffPathInFlight: z.coerce
     .number()

@@ -17,7 +17,7 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import type { RouterConfig } from './config.js';
-import { parseGraphDocument } from './contract/graph-document.js';
+import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { GraphFileStore } from './contract/graph-file-store.js';
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
@@ -173,6 +173,18 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   });
   const plane = dataPlane;
   const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry), traced };
+  // Files under --graphs are the operator's and read any variable; documents sent over
+  // GraphService read only the allowlisted ones, so a caller cannot read the router's secrets.
+  const documentEnv: DocumentEnvironment = {
+    values: env,
+    allowed: new Set(
+      config.graphEnvAllowlist
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+    allowedBy: '--graph-env-allowlist',
+  };
   const limits = {
     maxTensors: config.maxTensorsPerRequest,
     maxElementsPerTensor: config.maxElementsPerTensor,
@@ -192,7 +204,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     isReady: () => upstream?.reachedOnce ?? true,
     register: (server) => {
       registerInferenceService(server, kit, plane, limits);
-      registerGraphService(server, kit, graphs, limits, env);
+      registerGraphService(server, kit, graphs, limits, documentEnv);
     },
     start: async () => {
       if (config.events && !parts.events) {

@@ -10,7 +10,7 @@ import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
 import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
 import { type ContentsMode, resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
-import { parseGraphDocument } from './contract/graph-document.js';
+import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
 import { encodeInferResponse, requestFromScan } from './contract/infer-messages.js';
 import { type ScannedInferRequest, scanInferRequest, streamInferResponse } from './contract/infer-wire.js';
@@ -201,7 +201,7 @@ const FORMATS: Record<number, 'auto' | 'yaml' | 'json'> = {
 function sourceOf(
   req: { graph?: routerV1.Graph | undefined; document?: routerV1.GraphDocument | undefined },
   limits: AdapterLimits,
-  env: NodeJS.ProcessEnv,
+  env: DocumentEnvironment,
 ): ReturnType<typeof parseGraphDocument> {
   if (req.graph) return { graph: graphFromMessage(req.graph), problems: [] };
   if (req.document) {
@@ -263,7 +263,7 @@ export function registerGraphService(
   kit: CallKit,
   graphs: GraphManager,
   limits: AdapterLimits,
-  env: NodeJS.ProcessEnv,
+  env: DocumentEnvironment,
 ): void {
   const m = (name: string) => `${GRAPHS}/${name}`;
   const implementation: routerV1.GraphServiceServer = {

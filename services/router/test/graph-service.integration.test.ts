@@ -174,3 +174,39 @@ describe('deeply nested documents', () => {
     }
   });
 });
+
+describe('environment variables in graph documents', () => {
+  it('reads only --graph-env-allowlist variables in documents sent over GraphService; --graphs files read any', async () => {
+    const dataDir = await tempDir('router-env-');
+    const graphsDir = path.join(dataDir, 'files');
+    await mkdir(graphsDir);
+    const dollar = '$';
+    const graph = (name: string, description: string) =>
+      `name: ${name}\ndescription: "${description}"\nroot: n\nnodes: [{ name: n, model: { address: "${dollar}{MODEL_SERVER_ADDRESS}", modelName: m } }]\n`;
+    await writeFile(path.join(graphsDir, 'from-file.yaml'), graph('from-file', `${dollar}{ROUTER_SECRET}`));
+    const env = { MODEL_SERVER_ADDRESS: '127.0.0.1:1', ROUTER_SECRET: 'hunter2' };
+    const r = await router(dataDir, { graphs: graphsDir }, env);
+    expect((await r.get('from-file')).graph?.graph?.description).toBe('hunter2');
+
+    const applied = await r.apply(graph('allowed', 'plain'));
+    expect(applied.graph?.graph?.nodes[0]?.model?.address).toBe('127.0.0.1:1');
+    const leaking = graph('leak', `${dollar}{ROUTER_SECRET}`);
+    await expect(r.apply(leaking)).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(
+        /environment variable ROUTER_SECRET may not be read by a graph sent over GraphService; allowed: MODEL_SERVER_ADDRESS \(--graph-env-allowlist\) \[document\.env_allowed\]/,
+      ),
+    });
+    const validated = await call(r.graphs, r.graphs.validateGraph, {
+      document: { format: 0, text: leaking },
+    });
+    expect(validated.valid).toBe(false);
+    expect(JSON.stringify(validated)).not.toContain('hunter2');
+    await r.stop();
+
+    const none = await router(await tempDir('router-env-none-'), { graphEnvAllowlist: '' }, env);
+    await expect(none.apply(graph('none', 'plain'))).rejects.toMatchObject({
+      details: expect.stringMatching(/MODEL_SERVER_ADDRESS may not be read .*; allowed: none/),
+    });
+  });
+});

@@ -77,6 +77,32 @@ nodes:
     expect(parseGraphDocument(`name: "${dollar}{constructor:-dflt}"\nroot: x`, {}).graph?.name).toBe('dflt');
   });
 
+  it('reads only allowlisted variables when the environment is limited, naming the variable and the setting', () => {
+    const dollar = '$';
+    const env = {
+      values: { ADDR: '10.0.0.1:8001', SECRET: 'hunter2' },
+      allowed: new Set(['ADDR']),
+      allowedBy: '--graph-env-allowlist',
+    };
+    expect(parseGraphDocument(`name: "${dollar}{ADDR}"\nroot: x`, { env }).graph?.name).toBe('10.0.0.1:8001');
+    for (const reference of ['SECRET', 'SECRET:-x', 'UNSET']) {
+      const parsed = parseGraphDocument(`name: g\ndescription: "${dollar}{${reference}}"\nroot: x`, { env });
+      expect(parsed.graph?.description).not.toContain('hunter2');
+      expect(parsed.problems).toEqual([
+        expect.objectContaining({
+          rule: 'document.env_allowed',
+          message: expect.stringMatching(
+            /environment variable (SECRET|UNSET) may not be read by a graph sent over GraphService; allowed: ADDR \(--graph-env-allowlist\)$/,
+          ),
+        }),
+      ]);
+    }
+    // A plain environment (files under --graphs) reads any variable.
+    expect(parseGraphDocument(`name: "${dollar}{SECRET}"\nroot: x`, { env: env.values }).graph?.name).toBe(
+      'hunter2',
+    );
+  });
+
   it('reports unknown node kinds and enum names, and syntax errors with line and column', () => {
     const parsed = parseGraphDocument(`
 name: g

@@ -39,10 +39,41 @@ const ENUMS = {
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Replaces `${VAR}` and `${VAR:-default}`; an unset variable without default is a problem. */
-export function substituteEnv(text: string, env: NodeJS.ProcessEnv, problems: GraphProblem[]): string {
+/**
+ * Where `${VAR}` in a document may read from: `values`, limited to the names in `allowed`
+ * when set (documents sent over the network must not read the router's secrets).
+ */
+export interface DocumentEnvironment {
+  readonly values: NodeJS.ProcessEnv;
+  /** The only names a document may read; undefined: any (operator-controlled files). */
+  readonly allowed?: ReadonlySet<string>;
+  /** Names the setting that lists `allowed`, for the problem's sentence. */
+  readonly allowedBy?: string;
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}`; an unset variable without default is a problem,
+ * as is any variable outside `allowed` (default or not: its value is never read).
+ */
+export function substituteEnv(
+  text: string,
+  env: NodeJS.ProcessEnv | DocumentEnvironment,
+  problems: GraphProblem[],
+): string {
+  const { values, allowed, allowedBy } = isDocumentEnvironment(env) ? env : { values: env };
   return text.replace(ENV_REFERENCE, (whole, name: string, fallback: string | undefined) => {
-    const value = ownValue(env, name);
+    if (allowed && !allowed.has(name)) {
+      const list = allowed.size > 0 ? [...allowed].join(', ') : 'none';
+      problems.push({
+        severity: 'error',
+        node: '',
+        field: '',
+        rule: 'document.env_allowed',
+        message: `${whole}: environment variable ${name} may not be read by a graph sent over GraphService; allowed: ${list} (${allowedBy ?? 'the allowlist'})`,
+      });
+      return '';
+    }
+    const value = ownValue(values, name);
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
     problems.push({
@@ -54,6 +85,11 @@ export function substituteEnv(text: string, env: NodeJS.ProcessEnv, problems: Gr
     });
     return '';
   });
+}
+
+function isDocumentEnvironment(env: NodeJS.ProcessEnv | DocumentEnvironment): env is DocumentEnvironment {
+  // An environment's own values are strings; a DocumentEnvironment's `values` is an object.
+  return typeof ownValue(env as Record<string, unknown>, 'values') === 'object';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -310,7 +346,8 @@ export function parseGraphDocument(text: string, options: GraphDocumentOptions =
 /** Options of {@link parseGraphDocument}. */
 export interface GraphDocumentOptions {
   readonly format?: DocumentFormat;
-  readonly env?: NodeJS.ProcessEnv;
+  /** Variables `${VAR}` reads: all of them, or a {@link DocumentEnvironment} that limits them. */
+  readonly env?: NodeJS.ProcessEnv | DocumentEnvironment;
   readonly source?: string;
   /** Most YAML aliases expanded; default {@link DEFAULT_MAX_DOCUMENT_ALIASES}. */
   readonly maxAliases?: number;
