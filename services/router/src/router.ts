@@ -101,6 +101,12 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
       defaultModelAddress: config.defaultModelServer,
     },
+    // A deleted graph's series, and those of nodes a new version no longer has, go.
+    listener: {
+      applied: (stored) =>
+        metrics.forgetGraph(stored.compiled.spec.name, new Set(stored.compiled.nodes.keys())),
+      deleted: (name) => metrics.forgetGraph(name),
+    },
   });
   const graphs = new GraphManager(
     graphRegistry,

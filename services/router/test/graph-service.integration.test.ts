@@ -12,7 +12,7 @@ import { memoryLogger, silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { testRouterConfig } from './helpers/router-config.js';
-import { call, graphClient } from './helpers/v2-calls.js';
+import { call, graphClient, inferenceClient, irisRequest } from './helpers/v2-calls.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -208,5 +208,52 @@ describe('environment variables in graph documents', () => {
     await expect(none.apply(graph('none', 'plain'))).rejects.toMatchObject({
       details: expect.stringMatching(/MODEL_SERVER_ADDRESS may not be read .*; allowed: none/),
     });
+  });
+});
+
+describe('metrics of deleted graphs and nodes', () => {
+  it('stops exporting a node on re-apply without it, and every series of a graph on DeleteGraph', async () => {
+    const r = await router(await tempDir('router-series-'));
+    const client = inferenceClient(r.handle.grpcAddress);
+    cleanups.push(() => client.close());
+    const breaking = (node: string) => `
+name: cb
+root: ${node}
+nodes:
+  - name: ${node}
+    policy: { circuitBreaker: { failureThreshold: 1, openDurationMs: 60000 } }
+    model: { address: "127.0.0.1:1", modelName: m }
+`;
+    const scrape = async () => (await fetch(`http://127.0.0.1:${r.handle.httpPort}/metrics`)).text();
+    const seriesOf = (text: string, node: string) =>
+      text.split('\n').filter((l) => l.startsWith('sightline_router_') && l.includes(`node="${node}"`));
+    const fail = () => expect(call(client, client.modelInfer, irisRequest('cb'))).rejects.toMatchObject({});
+
+    await r.apply(breaking('old'));
+    await fail();
+    await fail();
+    const before = await scrape();
+    expect(seriesOf(before, 'old')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^sightline_router_circuit_breaker_state\{graph="cb",node="old",address="127\.0\.0\.1:1"[^}]*\} 2$/,
+        ),
+        expect.stringMatching(/^sightline_router_node_errors_total\{graph="cb",node="old",/),
+        expect.stringMatching(/^sightline_router_node_duration_seconds_count\{graph="cb",node="old",/),
+      ]),
+    );
+
+    await r.apply(breaking('new'));
+    await fail();
+    const reapplied = await scrape();
+    expect(seriesOf(reapplied, 'old')).toEqual([]);
+    expect(seriesOf(reapplied, 'new')).not.toEqual([]);
+    expect(reapplied).toMatch(
+      /sightline_router_request_duration_seconds_count\{graph="cb",code="UNAVAILABLE"[^}]*\} 3/,
+    );
+
+    await call(r.graphs, r.graphs.deleteGraph, { name: 'cb' });
+    const deleted = await scrape();
+    expect(deleted.split('\n').filter((l) => l.includes('graph="cb"'))).toEqual([]);
   });
 });
