@@ -74,6 +74,11 @@ export class FastCounter implements RegisteredMetric {
     };
   }
 
+  /** Stops exporting the series of `labels` (given as to {@link child}); its children stop counting. */
+  remove(labels: Labels): void {
+    this.cells.delete(keyOf(labels));
+  }
+
   async get() {
     const values = [...this.cells.values()].map((cell) => ({
       value: cell.value,
@@ -131,6 +136,11 @@ export class FastHistogram implements RegisteredMetric {
         }
       },
     };
+  }
+
+  /** Stops exporting the series of `labels` (given as to {@link child}); its children stop counting. */
+  remove(labels: Labels): void {
+    this.cells.delete(keyOf(labels));
   }
 
   async get() {

@@ -51,6 +51,26 @@ describe('router upstream transport settings', () => {
   const load = (flags: Record<string, string>, env: Record<string, string> = {}) =>
     loadConfig(routerConfigSchema, { flags, env });
 
+  it('takes every gRPC target form as an upstream address and refuses URLs and bad ports, naming the flag', () => {
+    for (const address of [
+      '127.0.0.1:8001',
+      'dns:///model-server:8001',
+      'ipv4:127.0.0.1:8001',
+      'unix:/run/ms.sock',
+    ]) {
+      expect(
+        loadConfig(routerConfigSchema, { flags: { defaultModelServer: address }, env: {} })
+          .defaultModelServer,
+      ).toBe(address);
+    }
+    expect(() =>
+      loadConfig(routerConfigSchema, { flags: { defaultModelServer: 'http://127.0.0.1:8001' }, env: {} }),
+    ).toThrow(/--default-model-server.*not a gRPC target: the scheme "http"/);
+    expect(() =>
+      loadConfig(routerConfigSchema, { flags: { outlierAddress: '127.0.0.1:99999' }, env: {} }),
+    ).toThrow(/--outlier-address.*port "99999" is not 1-65535/);
+  });
+
   it('takes connect as an upstream client', () => {
     expect(load({ upstreamClient: 'connect' }).upstreamClient).toBe('connect');
   });

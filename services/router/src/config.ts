@@ -5,7 +5,10 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
-import { DEFAULT_MAX_DOCUMENT_ALIASES } from './contract/graph-document-schema.js';
+import {
+  DEFAULT_MAX_DOCUMENT_ALIASES,
+  DEFAULT_MAX_DOCUMENT_DEPTH,
+} from './contract/graph-document-schema.js';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
 import {
   DEFAULT_MAX_GRAPH_DEPTH,
@@ -13,6 +16,7 @@ import {
   DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST,
 } from './graph/call-budget.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
+import { GRPC_TARGET_FORMS, grpcTargetProblem } from './graph/grpc-target.js';
 import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import {
@@ -36,14 +40,30 @@ export const DEFAULT_EVENT_QUEUE_CAPACITY = 10_000;
  */
 export const DEFAULT_EVENT_BATCH_LINGER_MS = 10;
 
+/** An upstream address flag: empty, or a gRPC target as graphs' addresses (grpc-target.ts). */
+function grpcTarget() {
+  return z.string().superRefine((value, context) => {
+    const problem = value === '' ? undefined : grpcTargetProblem(value);
+    if (problem)
+      context.addIssue({
+        code: 'custom',
+        message: `not a gRPC target: ${problem}; write ${GRPC_TARGET_FORMS}`,
+      });
+  });
+}
+
+/** The variables a runtime graph document may read by default: the example graphs' one. */
+export const DEFAULT_GRAPH_ENV_ALLOWLIST = 'MODEL_SERVER_ADDRESS';
+
+const ENV_ALLOWLIST = /^\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*(?:,\s*[A-Za-z_][A-Za-z0-9_]*\s*)*)?$/;
+
 export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
   graphs: z
     .string()
     .min(1)
     .optional()
     .describe('directory of graph files (*.yaml, *.yml, *.json) loaded at start'),
-  defaultModelServer: z
-    .string()
+  defaultModelServer: grpcTarget()
     .default('')
     .describe('gRPC address of the model-server for model nodes that name no address, and for pass-through'),
   upstreamCheckIntervalMs: z.coerce
@@ -78,12 +98,10 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .describe(
       "with --upstream-client http2: age in ms of an upstream name's DNS answer after which the next call looks it up again in the background, so new model-server pods get calls (0: only after a connection fails)",
     ),
-  outlierAddress: z
-    .string()
+  outlierAddress: grpcTarget()
     .default('')
     .describe('gRPC address of the outlier service for detector nodes that name none'),
-  driftAddress: z
-    .string()
+  driftAddress: grpcTarget()
     .default('')
     .describe('gRPC address of the drift service for detector nodes that name none'),
   strictGraphs: z
@@ -115,6 +133,21 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .default(DEFAULT_MAX_DOCUMENT_ALIASES)
     .describe(
       'most YAML alias references expanded in one graph document or file; more is RESOURCE_EXHAUSTED (an alias bomb)',
+    ),
+  maxGraphDocumentDepth: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MAX_DOCUMENT_DEPTH)
+    .describe(
+      'deepest nesting of lists and objects in one graph document or file; deeper is INVALID_ARGUMENT (document.max_depth)',
+    ),
+  graphEnvAllowlist: z
+    .string()
+    .regex(ENV_ALLOWLIST, 'a comma-separated list of environment variable names (empty: none)')
+    .default(DEFAULT_GRAPH_ENV_ALLOWLIST)
+    .describe(
+      'environment variables a graph document sent over GraphService may substitute, comma-separated (empty: none); --graphs files may use any',
     ),
   maxOffPathInFlight: z.coerce
     .number()

@@ -17,7 +17,7 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import type { RouterConfig } from './config.js';
-import { parseGraphDocument } from './contract/graph-document.js';
+import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { GraphFileStore } from './contract/graph-file-store.js';
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
@@ -101,6 +101,12 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
       defaultModelAddress: config.defaultModelServer,
     },
+    // A deleted graph's series, and those of nodes a new version no longer has, go.
+    listener: {
+      applied: (stored) =>
+        metrics.forgetGraph(stored.compiled.spec.name, new Set(stored.compiled.nodes.keys())),
+      deleted: (name) => metrics.forgetGraph(name),
+    },
   });
   const graphs = new GraphManager(
     graphRegistry,
@@ -173,12 +179,25 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   });
   const plane = dataPlane;
   const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry), traced };
+  // Files under --graphs are the operator's and read any variable; documents sent over
+  // GraphService read only the allowlisted ones, so a caller cannot read the router's secrets.
+  const documentEnv: DocumentEnvironment = {
+    values: env,
+    allowed: new Set(
+      config.graphEnvAllowlist
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+    allowedBy: '--graph-env-allowlist',
+  };
   const limits = {
     maxTensors: config.maxTensorsPerRequest,
     maxElementsPerTensor: config.maxElementsPerTensor,
     streamMaxInFlight: STREAM_MAX_IN_FLIGHT,
     maxGraphDocumentBytes: config.maxGraphDocumentBytes,
     maxGraphDocumentAliases: config.maxGraphDocumentAliases,
+    maxGraphDocumentDepth: config.maxGraphDocumentDepth,
   };
   service = await runService({
     name: SERVICE_NAME,
@@ -191,7 +210,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     isReady: () => upstream?.reachedOnce ?? true,
     register: (server) => {
       registerInferenceService(server, kit, plane, limits);
-      registerGraphService(server, kit, graphs, limits, env);
+      registerGraphService(server, kit, graphs, limits, documentEnv);
     },
     start: async () => {
       if (config.events && !parts.events) {
@@ -211,7 +230,12 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       if (config.graphs) {
         const directory = path.resolve(config.graphs);
         const results = await loadGraphDirectory(directory, graphs, (text, source) =>
-          parseGraphDocument(text, { env, source, maxAliases: config.maxGraphDocumentAliases }),
+          parseGraphDocument(text, {
+            env,
+            source,
+            maxAliases: config.maxGraphDocumentAliases,
+            maxDepth: config.maxGraphDocumentDepth,
+          }),
         ).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
             throw new Error(`--graphs ${directory}: no such directory`, { cause: error });

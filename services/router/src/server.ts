@@ -10,7 +10,7 @@ import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
 import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
 import { type ContentsMode, resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
-import { parseGraphDocument } from './contract/graph-document.js';
+import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
 import { encodeInferResponse, requestFromScan } from './contract/infer-messages.js';
 import { type ScannedInferRequest, scanInferRequest, streamInferResponse } from './contract/infer-wire.js';
@@ -30,6 +30,7 @@ export interface AdapterLimits {
   readonly streamMaxInFlight: number;
   readonly maxGraphDocumentBytes: number;
   readonly maxGraphDocumentAliases: number;
+  readonly maxGraphDocumentDepth: number;
 }
 
 function routerCall(call: CallContext, traced: boolean): RouterCall {
@@ -109,14 +110,16 @@ export function registerInferenceService(
   } = {
     serverLive: unary(kit, m('ServerLive'), async () => ({ live: dataPlane.live() })),
     serverReady: unary(kit, m('ServerReady'), async () => ({ ready: dataPlane.ready() })),
-    modelReady: unary(kit, m('ModelReady'), async (req: inference.ModelReadyRequest, call) => ({
-      ready: await dataPlane.modelReady(req.name, req.version, { cancellation: call }),
-    })),
+    modelReady: unary(kit, m('ModelReady'), async (message: inference.ModelReadyRequest, call) => {
+      const req = decoded(message, 'ModelReadyRequest');
+      return { ready: await dataPlane.modelReady(req.name, req.version, { cancellation: call }) };
+    }),
     serverMetadata: unary(kit, m('ServerMetadata'), async () => {
       const identity = dataPlane.serverMetadata();
       return { name: identity.name, version: identity.version, extensions: [...identity.extensions] };
     }),
-    modelMetadata: unary(kit, m('ModelMetadata'), async (req: inference.ModelMetadataRequest, call) => {
+    modelMetadata: unary(kit, m('ModelMetadata'), async (message: inference.ModelMetadataRequest, call) => {
+      const req = decoded(message, 'ModelMetadataRequest');
       const metadata = await dataPlane.modelMetadata(req.name, req.version, { cancellation: call });
       return {
         name: metadata.name,
@@ -156,7 +159,8 @@ export function registerInferenceService(
     repositoryModelUnload: unary(kit, m('RepositoryModelUnload'), unsupported('RepositoryModelUnload')),
   };
   const typed = inference.GRPCInferenceServiceService;
-  const definition: ServiceDefinition = {
+  // Tolerant: ModelMetadata and ModelReady answer bytes that are no request as ModelInfer does.
+  const definition: ServiceDefinition = tolerantDefinition({
     ...typed,
     modelInfer: { ...typed.modelInfer, requestDeserialize: identity, responseSerialize: identity },
     modelStreamInfer: {
@@ -164,7 +168,7 @@ export function registerInferenceService(
       requestDeserialize: identity,
       responseSerialize: identity,
     },
-  };
+  });
   server.addService(definition, implementation);
 }
 
@@ -197,7 +201,7 @@ const FORMATS: Record<number, 'auto' | 'yaml' | 'json'> = {
 function sourceOf(
   req: { graph?: routerV1.Graph | undefined; document?: routerV1.GraphDocument | undefined },
   limits: AdapterLimits,
-  env: NodeJS.ProcessEnv,
+  env: DocumentEnvironment,
 ): ReturnType<typeof parseGraphDocument> {
   if (req.graph) return { graph: graphFromMessage(req.graph), problems: [] };
   if (req.document) {
@@ -212,6 +216,7 @@ function sourceOf(
       env,
       source: 'document',
       maxAliases: limits.maxGraphDocumentAliases,
+      maxDepth: limits.maxGraphDocumentDepth,
     });
   }
   throw new InvalidArgumentError('source: one of graph or document is required');
@@ -258,7 +263,7 @@ export function registerGraphService(
   kit: CallKit,
   graphs: GraphManager,
   limits: AdapterLimits,
-  env: NodeJS.ProcessEnv,
+  env: DocumentEnvironment,
 ): void {
   const m = (name: string) => `${GRAPHS}/${name}`;
   const implementation: routerV1.GraphServiceServer = {

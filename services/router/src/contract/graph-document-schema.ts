@@ -16,6 +16,13 @@ import { NODE_KINDS } from '../graph/graph-spec.js';
  */
 export const DEFAULT_MAX_DOCUMENT_ALIASES = 100;
 
+/**
+ * Default deepest nesting of lists and objects in one graph document or file: a graph
+ * written by hand nests about 8 deep; far below what would exhaust the stack of the
+ * recursive steps that read a document.
+ */
+export const DEFAULT_MAX_DOCUMENT_DEPTH = 64;
+
 /** The range of each protobuf integer type a graph uses. */
 const INTEGER_RANGES = {
   uint32: [0, 2 ** 32 - 1],

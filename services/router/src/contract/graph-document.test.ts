@@ -10,6 +10,35 @@ import { graphFromMessage, graphToMessage } from './graph-message.js';
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/graphs');
 
 describe('parseGraphDocument', () => {
+  it('refuses documents nested deeper than the depth limit with document.max_depth, never a stack overflow', () => {
+    const deep = (open: string, close: string, n: number) =>
+      `{"name":"deep","root":"m","x":${open.repeat(n)}${close.repeat(n)},"nodes":[]}`;
+    const yamlBlock = (n: number) =>
+      `name: deep\nroot: m\nx:\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')}1\n`;
+    const cases = [
+      ['JSON lists', deep('[', ']', 100_000), {}],
+      ['JSON objects', deep('{"a":', '}', 100_000), {}],
+      ['YAML flow lists', `name: deep\nx: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, {}],
+      ['YAML block lists', yamlBlock(70), { maxDepth: 64 }],
+      ['a lower limit', deep('[', ']', 10), { maxDepth: 8 }],
+    ] as const;
+    for (const [what, text, options] of cases) {
+      const parsed = parseGraphDocument(text, { source: 'deep.json', ...options });
+      expect(parsed.graph, what).toBeUndefined();
+      expect(parsed.problems, what).toEqual([
+        expect.objectContaining({
+          rule: 'document.max_depth',
+          message: expect.stringMatching(
+            /^deep\.json: lists and objects nested deeper than \d+ levels \(--max-graph-document-depth\)/,
+          ),
+        }),
+      ]);
+    }
+    // At the limit it reads (and the unknown field is the only problem).
+    const shallow = parseGraphDocument(deep('[', ']', 6), { maxDepth: 8 });
+    expect(shallow.problems.map((p) => p.rule)).not.toContain('document.max_depth');
+  });
+
   it('reads short enum names, plain parameter values and env substitution', () => {
     const parsed = parseGraphDocument(
       `
@@ -46,6 +75,32 @@ nodes:
     expect(parsed.problems).toEqual([expect.objectContaining({ rule: 'document.env_set' })]);
     // A name Object.prototype has is unset too, not its member stringified.
     expect(parseGraphDocument(`name: "${dollar}{constructor:-dflt}"\nroot: x`, {}).graph?.name).toBe('dflt');
+  });
+
+  it('reads only allowlisted variables when the environment is limited, naming the variable and the setting', () => {
+    const dollar = '$';
+    const env = {
+      values: { ADDR: '10.0.0.1:8001', SECRET: 'hunter2' },
+      allowed: new Set(['ADDR']),
+      allowedBy: '--graph-env-allowlist',
+    };
+    expect(parseGraphDocument(`name: "${dollar}{ADDR}"\nroot: x`, { env }).graph?.name).toBe('10.0.0.1:8001');
+    for (const reference of ['SECRET', 'SECRET:-x', 'UNSET']) {
+      const parsed = parseGraphDocument(`name: g\ndescription: "${dollar}{${reference}}"\nroot: x`, { env });
+      expect(parsed.graph?.description).not.toContain('hunter2');
+      expect(parsed.problems).toEqual([
+        expect.objectContaining({
+          rule: 'document.env_allowed',
+          message: expect.stringMatching(
+            /environment variable (SECRET|UNSET) may not be read by a graph sent over GraphService; allowed: ADDR \(--graph-env-allowlist\)$/,
+          ),
+        }),
+      ]);
+    }
+    // A plain environment (files under --graphs) reads any variable.
+    expect(parseGraphDocument(`name: "${dollar}{SECRET}"\nroot: x`, { env: env.values }).graph?.name).toBe(
+      'hunter2',
+    );
   });
 
   it('reports unknown node kinds and enum names, and syntax errors with line and column', () => {

@@ -13,13 +13,14 @@ import type { GraphProblem, ParsedDocument } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
 import {
   DEFAULT_MAX_DOCUMENT_ALIASES,
+  DEFAULT_MAX_DOCUMENT_DEPTH,
   graphDocumentSchema,
   NODE_KIND_FIELDS,
   withoutNulls,
 } from './graph-document-schema.js';
 import { graphFromMessage } from './graph-message.js';
 
-export { DEFAULT_MAX_DOCUMENT_ALIASES } from './graph-document-schema.js';
+export { DEFAULT_MAX_DOCUMENT_ALIASES, DEFAULT_MAX_DOCUMENT_DEPTH } from './graph-document-schema.js';
 
 /** A document's format; `auto` detects (JSON when the text starts with `{`). */
 export type DocumentFormat = 'auto' | 'yaml' | 'json';
@@ -38,10 +39,41 @@ const ENUMS = {
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Replaces `${VAR}` and `${VAR:-default}`; an unset variable without default is a problem. */
-export function substituteEnv(text: string, env: NodeJS.ProcessEnv, problems: GraphProblem[]): string {
+/**
+ * Where `${VAR}` in a document may read from: `values`, limited to the names in `allowed`
+ * when set (documents sent over the network must not read the router's secrets).
+ */
+export interface DocumentEnvironment {
+  readonly values: NodeJS.ProcessEnv;
+  /** The only names a document may read; undefined: any (operator-controlled files). */
+  readonly allowed?: ReadonlySet<string>;
+  /** Names the setting that lists `allowed`, for the problem's sentence. */
+  readonly allowedBy?: string;
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}`; an unset variable without default is a problem,
+ * as is any variable outside `allowed` (default or not: its value is never read).
+ */
+export function substituteEnv(
+  text: string,
+  env: NodeJS.ProcessEnv | DocumentEnvironment,
+  problems: GraphProblem[],
+): string {
+  const { values, allowed, allowedBy } = isDocumentEnvironment(env) ? env : { values: env };
   return text.replace(ENV_REFERENCE, (whole, name: string, fallback: string | undefined) => {
-    const value = ownValue(env, name);
+    if (allowed && !allowed.has(name)) {
+      const list = allowed.size > 0 ? [...allowed].join(', ') : 'none';
+      problems.push({
+        severity: 'error',
+        node: '',
+        field: '',
+        rule: 'document.env_allowed',
+        message: `${whole}: environment variable ${name} may not be read by a graph sent over GraphService; allowed: ${list} (${allowedBy ?? 'the allowlist'})`,
+      });
+      return '';
+    }
+    const value = ownValue(values, name);
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
     problems.push({
@@ -53,6 +85,11 @@ export function substituteEnv(text: string, env: NodeJS.ProcessEnv, problems: Gr
     });
     return '';
   });
+}
+
+function isDocumentEnvironment(env: NodeJS.ProcessEnv | DocumentEnvironment): env is DocumentEnvironment {
+  // An environment's own values are strings; a DocumentEnvironment's `values` is an object.
+  return typeof ownValue(env as Record<string, unknown>, 'values') === 'object';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -235,6 +272,8 @@ function readYaml(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // The parser reports its own stack overflow as an error per level; it is the depth limit.
+    if (doc.errors.some((e) => /maximum call stack/i.test(e.message))) throw new RangeError('too deep');
     for (const error of doc.errors) {
       const at = lineCounter.linePos(error.pos[0]);
       problems.push({
@@ -276,19 +315,88 @@ function readYaml(
  * @param source - names the document in messages (a file name, or `document`).
  * @throws ResourceExhaustedError when YAML aliases expand past `maxAliases`.
  */
-export function parseGraphDocument(
-  text: string,
-  options: {
-    readonly format?: DocumentFormat;
-    readonly env?: NodeJS.ProcessEnv;
-    readonly source?: string;
-    /** Most YAML aliases expanded; default {@link DEFAULT_MAX_DOCUMENT_ALIASES}. */
-    readonly maxAliases?: number;
-  } = {},
-): ParsedDocument {
+export function parseGraphDocument(text: string, options: GraphDocumentOptions = {}): ParsedDocument {
   const problems: GraphProblem[] = [];
   const source = options.source ?? 'document';
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DOCUMENT_DEPTH;
+  const tooDeep = (): ParsedDocument => ({
+    problems: [
+      ...problems,
+      {
+        severity: 'error',
+        node: '',
+        field: '',
+        rule: 'document.max_depth',
+        message: `${source}: lists and objects nested deeper than ${maxDepth} levels (--max-graph-document-depth); a graph nests about 8`,
+      },
+    ],
+  });
   const substituted = substituteEnv(text, options.env ?? {}, problems);
+  // Reading, normalising and checking a document recurse once per level: the depth is
+  // measured first, without recursion, so no document can exhaust the stack.
+  if (flowDepthExceeds(substituted, maxDepth)) return tooDeep();
+  try {
+    return readDocument(substituted, options, source, maxDepth, problems) ?? tooDeep();
+  } catch (error) {
+    if (error instanceof RangeError) return tooDeep();
+    throw error;
+  }
+}
+
+/** Options of {@link parseGraphDocument}. */
+export interface GraphDocumentOptions {
+  readonly format?: DocumentFormat;
+  /** Variables `${VAR}` reads: all of them, or a {@link DocumentEnvironment} that limits them. */
+  readonly env?: NodeJS.ProcessEnv | DocumentEnvironment;
+  readonly source?: string;
+  /** Most YAML aliases expanded; default {@link DEFAULT_MAX_DOCUMENT_ALIASES}. */
+  readonly maxAliases?: number;
+  /** Deepest nesting of lists and objects; default {@link DEFAULT_MAX_DOCUMENT_DEPTH}. */
+  readonly maxDepth?: number;
+}
+
+/**
+ * Whether the flow collections of `text` (`[`/`{`, JSON's and YAML's) nest deeper than
+ * `maxDepth`, outside quoted strings. A bracket inside a plain YAML scalar may count too:
+ * only an unbalanced run of `maxDepth` of them could refuse a document.
+ */
+function flowDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth > maxDepth) return true;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return false;
+}
+
+/** Whether `value`'s lists and objects nest deeper than `maxDepth` (YAML block nesting). */
+function valueDepthExceeds(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const member of Object.values(item)) pending.push([member, depth + 1]);
+  }
+  return false;
+}
+
+/** {@link parseGraphDocument} after substitution; undefined when the value nests too deep. */
+function readDocument(
+  substituted: string,
+  options: GraphDocumentOptions,
+  source: string,
+  maxDepth: number,
+  problems: GraphProblem[],
+): ParsedDocument | undefined {
   const format =
     options.format && options.format !== 'auto'
       ? options.format
@@ -314,6 +422,7 @@ export function parseGraphDocument(
     if (!read) return { problems };
     raw = read.value;
   }
+  if (valueDepthExceeds(raw, maxDepth)) return undefined;
   raw = withoutNulls(raw);
   if (!isObject(raw)) {
     problems.push({

@@ -1,10 +1,12 @@
 /**
  * Graphs kept as files: `<directory>/<name>.json`, each `{ schemaVersion, graph }` with the
  * graph in the protobuf JSON mapping of `sightline.router.v1.Graph`, written atomically
- * (temporary file, then rename). A file that cannot be read back is a load failure of its
- * own; the other graphs load.
+ * (a temporary file of a name no other writer uses, flushed to disk, then renamed). A file
+ * that cannot be read back is a load failure of its own; the other graphs load. Temporary
+ * files a crash left behind are removed at load.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
@@ -20,6 +22,9 @@ interface PersistedGraph {
   readonly graph: unknown;
 }
 
+/** Temporary files of {@link GraphFileStore.save}: `<name>.json.<pid>.<random>.tmp` (before: `<name>.json.<pid>.tmp`). */
+const TEMPORARY_FILE = /\.json\.\d+(\.[0-9a-f]+)?\.tmp$/;
+
 /** Graph files in one directory. */
 export class GraphFileStore implements GraphStore {
   constructor(private readonly directory: string) {}
@@ -28,7 +33,11 @@ export class GraphFileStore implements GraphStore {
     await mkdir(this.directory, { recursive: true });
     const graphs: { source: string; spec: GraphSpec }[] = [];
     const failures: GraphLoadFailure[] = [];
-    const names = (await readdir(this.directory)).filter((n) => n.endsWith('.json')).sort();
+    const entries = await readdir(this.directory);
+    for (const stray of entries.filter((n) => TEMPORARY_FILE.test(n))) {
+      await rm(path.join(this.directory, stray), { force: true });
+    }
+    const names = entries.filter((n) => n.endsWith('.json')).sort();
     for (const name of names) {
       const source = path.join(this.directory, name);
       try {
@@ -61,13 +70,25 @@ export class GraphFileStore implements GraphStore {
     this.check(spec);
     await mkdir(this.directory, { recursive: true });
     const file = this.fileOf(spec.name);
-    const temporary = `${file}.${process.pid}.tmp`;
+    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     const body: PersistedGraph = {
       schemaVersion: GRAPH_FILE_SCHEMA_VERSION,
       graph: routerV1.Graph.toJSON(graphToMessage(spec)),
     };
-    await writeFile(temporary, `${JSON.stringify(body, null, 2)}\n`);
-    await rename(temporary, file);
+    try {
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`);
+        // On disk before the rename makes it the graph: a crash leaves the old or the new copy.
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
   }
 
   async delete(name: string): Promise<void> {

@@ -31,6 +31,17 @@ async function tempDir(): Promise<string> {
 }
 
 describe('GraphManager', () => {
+  it('removes temporary files a crashed save left behind when it loads', async () => {
+    const dir = await tempDir();
+    await new GraphFileStore(dir).save(doc('g').graph!);
+    await writeFile(path.join(dir, 'g.json.4242.tmp'), '{');
+    await writeFile(path.join(dir, 'g.json.4242.0a1b2c3d4e5f.tmp'), '{');
+    const { graphs, failures } = await new GraphFileStore(dir).load();
+    expect(graphs.map((g) => g.spec.name)).toEqual(['g']);
+    expect(failures).toEqual([]);
+    expect(await readdir(dir)).toEqual(['g.json']);
+  });
+
   it('stores and serves nothing when the store refuses the graph', async () => {
     const registry = new GraphRegistry({ limits: LIMITS });
     const failing: GraphStore = {

@@ -6,7 +6,9 @@
  *
  * Apply is all or nothing: the graph is validated, checked to be storable and answerable,
  * and stored before the registry serves it; any failure leaves registry and store as they
- * were.
+ * were. Applies and deletes of one graph name run one at a time, in the order they
+ * arrived, so the stored copy is always the one served (two writers interleaving their
+ * save and serve steps could leave the refused or older version on disk).
  */
 import { type GraphRegistry, invalidGraphError, type StoredGraph } from './graph-registry.js';
 import type { GraphProblem, ParsedDocument } from './graph-spec.js';
@@ -14,6 +16,9 @@ import type { GraphLoadFailure, GraphStore } from './graph-store.js';
 import { isValid } from './graph-validator.js';
 
 export class GraphManager {
+  /** Per graph name, the end of its queue of pending applies and deletes. */
+  private readonly queues = new Map<string, Promise<void>>();
+
   constructor(
     private readonly registry: GraphRegistry,
     private readonly store: GraphStore,
@@ -32,10 +37,13 @@ export class GraphManager {
    */
   async apply(parsed: ParsedDocument): Promise<{ stored: StoredGraph; created: boolean }> {
     const problems = this.validate(parsed);
-    if (!parsed.graph || !isValid(problems)) throw invalidGraphError(parsed.graph?.name ?? '', problems);
-    this.store.check(parsed.graph);
-    await this.store.save(parsed.graph);
-    return this.registry.apply(parsed.graph, parsed.problems);
+    const graph = parsed.graph;
+    if (!graph || !isValid(problems)) throw invalidGraphError(graph?.name ?? '', problems);
+    this.store.check(graph);
+    return this.oneAtATime(graph.name, async () => {
+      await this.store.save(graph);
+      return this.registry.apply(graph, parsed.problems);
+    });
   }
 
   /**
@@ -59,9 +67,27 @@ export class GraphManager {
   }
 
   async delete(name: string): Promise<void> {
-    this.registry.get(name);
-    await this.store.delete(name);
-    this.registry.delete(name);
+    await this.oneAtATime(name, async () => {
+      this.registry.get(name);
+      await this.store.delete(name);
+      this.registry.delete(name);
+    });
+  }
+
+  /** Runs `work` after every earlier apply or delete of `name` has settled. */
+  private async oneAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    const result = previous.then(work);
+    const settled = result.then(
+      () => {},
+      () => {},
+    );
+    this.queues.set(name, settled);
+    try {
+      return await result;
+    } finally {
+      if (this.queues.get(name) === settled) this.queues.delete(name);
+    }
   }
 
   /**

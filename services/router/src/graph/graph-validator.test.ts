@@ -25,6 +25,51 @@ nodes:
     expect(validateGraph(graph)).toEqual([]);
   });
 
+  it('accepts the gRPC target forms grpc-js resolves and refuses ports past 65535 and URL schemes', () => {
+    const withAddress = (address: string) =>
+      validateGraph(
+        parse(
+          `name: t\nroot: m\nnodes: [{ name: m, model: { address: ${JSON.stringify(address)}, modelName: m } }]\n`,
+        ),
+      ).filter((p) => p.severity === 'error');
+    const accepted = [
+      '127.0.0.1:8001',
+      'model-server:8001',
+      'localhost:8001',
+      '[::1]:8001',
+      'dns:///model-server-headless:8001',
+      'dns:model-server:8001',
+      'dns://8.8.8.8/model-server:8001',
+      'ipv4:127.0.0.1:8001',
+      'ipv4:///127.0.0.1:8001',
+      'ipv4:10.0.0.1:8001,10.0.0.2:8001',
+      'ipv6:[::1]:8001',
+      'ipv6:///[::1]:8001,[fe80::1]:8002',
+      'unix:/run/model-server.sock',
+      'unix:///run/model-server.sock',
+      'unix-abstract:model-server',
+    ];
+    for (const address of accepted) expect(withAddress(address), address).toEqual([]);
+    const refused = {
+      '127.0.0.1:99999': 'port "99999" is not 1-65535',
+      '127.0.0.1:0': 'port "0" is not 1-65535',
+      'http://127.0.0.1:8001': 'the scheme "http" is no gRPC target grpc-js resolves',
+      'ipv4:127.0.0.1:8001,model-server:8001': '"model-server" is not an IPv4 address',
+      'ipv6:::1': '"::1": an IPv6 address is written [address]:port',
+      'dns:///model-server': '"model-server" has no port',
+      'model-server': '"model-server" has no port',
+      'unix:': 'unix: needs a path',
+    };
+    for (const [address, why] of Object.entries(refused)) {
+      expect(withAddress(address), address).toEqual([
+        expect.objectContaining({
+          rule: 'model.address_format',
+          message: `node "m": model.address "${address}" is not a gRPC target: ${why}; write host:port, dns:///host:port, ipv4:1.2.3.4:port[,...], ipv6:[::1]:port[,...] or unix:/path`,
+        }),
+      ]);
+    }
+  });
+
   it('lists every problem, each naming the node and the rule', () => {
     const graph = parse(`
 name: Bad_Name

@@ -17,6 +17,7 @@ import {
   type PolicySpec,
   type TensorSignature,
 } from './graph-spec.js';
+import { GRPC_TARGET_FORMS, grpcTargetProblem } from './grpc-target.js';
 import { MAX_NODE_TIMEOUT_MS, MAX_RETRY_ATTEMPTS } from './node-policy.js';
 import { ownValue } from './own-value.js';
 
@@ -31,7 +32,6 @@ const GRAPH_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const MAX_SPLITTER_WEIGHT = 100;
 const NODE_NAME = /^[a-z0-9_-]{1,63}$/;
 const LABEL = /^[a-zA-Z0-9._-]{1,63}$/;
-const ADDRESS = /^([a-z][a-z0-9+.-]*:\/\/?[^\s]*|[^\s/:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/;
 /** Status names a retry policy may list: every gRPC code but OK. */
 const STATUS_NAMES: ReadonlySet<string> = new Set(GRPC_STATUS_NAMES.filter((name) => name !== 'OK'));
 
@@ -242,7 +242,7 @@ function checkBody(
   limits: GraphValidationLimits,
 ): void {
   switch (body.kind) {
-    case 'model':
+    case 'model': {
       if (body.modelName === '')
         p.error(node, `${field}.model.model_name`, 'model.name_set', 'model.model_name is empty');
       if (body.address === '' && limits.defaultModelAddress === '')
@@ -252,15 +252,17 @@ function checkBody(
           'model.address_set',
           'model.address is empty and the router has no --default-model-server; set one of them',
         );
-      if (body.address !== '' && !ADDRESS.test(body.address)) {
+      const modelAddressProblem = body.address === '' ? undefined : grpcTargetProblem(body.address);
+      if (modelAddressProblem) {
         p.error(
           node,
           `${field}.model.address`,
           'model.address_format',
-          `model.address "${body.address}" is not host:port or a gRPC target URI`,
+          `model.address "${body.address}" is not a gRPC target: ${modelAddressProblem}; write ${GRPC_TARGET_FORMS}`,
         );
       }
       return;
+    }
     case 'sequence':
       if (body.steps.length === 0)
         p.error(node, `${field}.sequence.steps`, 'sequence.steps_set', 'sequence has no steps');
@@ -423,7 +425,7 @@ function checkBody(
           `shadow.sample_rate ${body.sampleRate} is outside (0, 1]`,
         );
       return;
-    case 'detector':
+    case 'detector': {
       if (!body.detectorKind)
         p.error(
           node,
@@ -459,15 +461,17 @@ function checkBody(
           `detector.address is empty and the router has no --${body.detectorKind}-address; set one of them`,
         );
       }
-      if (body.address !== '' && !ADDRESS.test(body.address)) {
+      const detectorAddressProblem = body.address === '' ? undefined : grpcTargetProblem(body.address);
+      if (detectorAddressProblem) {
         p.error(
           node,
           `${field}.detector.address`,
           'detector.address_format',
-          `detector.address "${body.address}" is not host:port or a gRPC target URI`,
+          `detector.address "${body.address}" is not a gRPC target: ${detectorAddressProblem}; write ${GRPC_TARGET_FORMS}`,
         );
       }
       return;
+    }
   }
 }
 

@@ -46,6 +46,53 @@ describe('graph metadata from upstream', () => {
     });
   });
 
+  it('answers for a sequence whose dead first step is soft from the step after it, naming nodes without grpc-js noise', async () => {
+    const g = graph(`
+name: dead-first
+root: seq
+nodes:
+  - name: seq
+    sequence: { steps: [{ node: dead }, { node: m, input: request }] }
+  - { name: dead, policy: { dependency: soft }, model: { address: "127.0.0.1:1", modelName: iris } }
+  - { name: m, model: { address: "10.0.0.2:1", modelName: iris } }
+`);
+    expect(metadataCandidates(g, 'entry').map((n) => n.name)).toEqual(['dead', 'm']);
+    expect(metadataCandidates(g, 'exit').map((n) => n.name)).toEqual(['m']);
+    const { asked, lookup } = directory(['127.0.0.1:1']);
+    expect(await upstreamSignature(g, 'entry', '', lookup)).toEqual(INPUT);
+    expect(asked).toEqual(['iris@127.0.0.1:1', 'iris@10.0.0.2:1']);
+    // A hard first step is the only candidate: its failure is the request's too.
+    const hard = graph(`
+name: dead-hard
+root: seq
+nodes:
+  - name: seq
+    sequence: { steps: [{ node: dead }, { node: m }] }
+  - { name: dead, model: { address: "127.0.0.1:1", modelName: iris } }
+  - { name: m, model: { address: "10.0.0.2:1", modelName: iris } }
+`);
+    const noisy = async () => {
+      throw new UnavailableError(
+        'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1 (2026-12-03T14:53:00.000Z). Resolution note: ',
+      );
+    };
+    await expect(upstreamSignature(hard, 'entry', '', noisy)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message:
+        'graph "dead-hard": no node answered ModelMetadata: node "dead" (model "iris" at 127.0.0.1:1): No connection established',
+    });
+  });
+
+  it('declares nothing for a graph rooted at a lone detector: no model is behind it', () => {
+    const g = graph(`
+name: only-od
+root: od
+nodes: [{ name: od, detector: { kind: outlier, address: "10.0.0.9:1", detector: iris-od } }]
+`);
+    expect(metadataCandidates(g, 'entry')).toEqual([]);
+    expect(metadataCandidates(g, 'exit')).toEqual([]);
+  });
+
   it('looks through a detector step to the model after it, and uses the default address', async () => {
     const g = graph(`
 name: checked

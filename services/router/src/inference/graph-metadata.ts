@@ -2,7 +2,7 @@
  * Which upstream models can answer ModelMetadata for a graph, in order, and asking them
  * until one answers. A graph's inputs are those of any model its requests can reach first
  * (every switch case, splitter branch and ensemble member takes the same input; a detector
- * passes its input on), and its outputs those of a model that answers last where one model
+ * passes its input on, and so does a soft sequence step that fails), and its outputs those of a model that answers last where one model
  * decides the shape. Asking the next candidate when one is down keeps a dead soft node
  * from failing metadata; when none answers, the error names every node and address tried.
  */
@@ -28,12 +28,14 @@ export function metadataCandidates(graph: CompiledGraph, side: Side): CompiledNo
         found.push(node);
         return;
       case 'sequence': {
-        // A detector step passes its input on: the step after it sees the same tensors.
+        // A detector step passes its input on, and a soft step that fails is skipped: the
+        // step after either sees the same tensors, so it can answer when that one does not.
         const steps = side === 'entry' ? body.steps : [...body.steps].reverse();
         for (const step of steps) {
           if (side === 'entry' && step.mapping) return;
           visit(step.node);
-          if (graph.nodes.get(step.node)?.body.kind !== 'detector') return;
+          const stepNode = graph.nodes.get(step.node);
+          if (stepNode?.body.kind !== 'detector' && stepNode?.policy.dependency !== 'soft') return;
         }
         return;
       }
@@ -91,13 +93,21 @@ export async function firstAnswer<T>(
   const first = failures[0]!.error;
   const reasons = failures.map(
     ({ node, error }) =>
-      `${describeCandidate(node, defaultAddress)}: ${error instanceof Error ? error.message : String(error)}`,
+      `${describeCandidate(node, defaultAddress)}: ${firstClause(error instanceof Error ? error.message : String(error))}`,
   );
   throw new SightlineError(
     isSightlineError(first) ? first.code : 'UNAVAILABLE',
     `graph "${graphName}": no node answered ModelMetadata: ${reasons.join('; ')}`,
     { cause: first },
   );
+}
+
+/**
+ * grpc-js's connection failure without what it appends ("... Last error: ... Resolution
+ * note: ..."): the candidate's description already names the node and address.
+ */
+function firstClause(message: string): string {
+  return message.replace(/\.?\s*(?:Last error|Resolution note):[\s\S]*$/, '');
 }
 
 /**

@@ -31,6 +31,12 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
   private readonly breakerTransitions: Counter<'graph' | 'node' | 'address' | 'state'>;
   private readonly offPathDroppedTotal: Counter<'graph' | 'node'>;
   private readonly events: FastCounter;
+  /**
+   * Per graph, how to remove each series it has (by a key unique per series), with the
+   * node it belongs to (undefined: the graph's own), so a deleted graph or node stops being
+   * exported.
+   */
+  private readonly seriesOfGraph = new Map<string, Map<string, { node?: string; remove: () => void }>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -88,8 +94,13 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
     const key = `${graph}\u0000${code}`;
     let child = this.requestChildren.get(key);
     if (!child) {
-      child = this.requestSeconds.child({ graph, code });
+      const labels = { graph, code };
+      child = this.requestSeconds.child(labels);
       this.requestChildren.set(key, child);
+      this.track(graph, `request\u0000${key}`, undefined, () => {
+        this.requestSeconds.remove(labels);
+        this.requestChildren.delete(key);
+      });
     }
     child.observe(seconds);
   }
@@ -98,24 +109,66 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
     const key = `${graph}\u0000${node}\u0000${kind}`;
     let child = this.nodeChildren.get(key);
     if (!child) {
-      child = this.nodeSeconds.child({ graph, node, kind });
+      const labels = { graph, node, kind };
+      child = this.nodeSeconds.child(labels);
       this.nodeChildren.set(key, child);
+      this.track(graph, `node\u0000${key}`, node, () => {
+        this.nodeSeconds.remove(labels);
+        this.nodeChildren.delete(key);
+      });
     }
     child.observe(seconds);
-    if (code !== 'OK') this.nodeErrors.inc({ graph, node, kind, code });
+    if (code !== 'OK') this.incTracked(this.nodeErrors, 'errors', { graph, node, kind, code });
   }
 
   retried(graph: string, node: string, code: string): void {
-    this.retries.inc({ graph, node, code });
+    this.incTracked(this.retries, 'retries', { graph, node, code });
   }
 
   breakerChanged(graph: string, node: string, address: string, state: BreakerState): void {
-    this.breakerState.set({ graph, node, address }, BREAKER_STATE_VALUE[state]);
-    this.breakerTransitions.inc({ graph, node, address, state });
+    const labels = { graph, node, address };
+    this.breakerState.set(labels, BREAKER_STATE_VALUE[state]);
+    this.track(graph, `breaker\u0000${JSON.stringify(labels)}`, node, () => this.breakerState.remove(labels));
+    this.incTracked(this.breakerTransitions, 'transitions', { graph, node, address, state });
   }
 
   offPathDropped(graph: string, node: string): void {
-    this.offPathDroppedTotal.inc({ graph, node });
+    this.incTracked(this.offPathDroppedTotal, 'dropped', { graph, node });
+  }
+
+  /**
+   * Stops exporting `graph`'s series: all of them (it was deleted), or only those of nodes
+   * not in `keptNodes` (it was applied again without them).
+   */
+  forgetGraph(graph: string, keptNodes?: ReadonlySet<string>): void {
+    const series = this.seriesOfGraph.get(graph);
+    if (!series) return;
+    for (const [key, { node, remove }] of series) {
+      if (keptNodes && (node === undefined || keptNodes.has(node))) continue;
+      remove();
+      series.delete(key);
+    }
+    if (series.size === 0) this.seriesOfGraph.delete(graph);
+  }
+
+  private incTracked<L extends string>(
+    counter: Counter<L>,
+    what: string,
+    labels: Record<L, string> & { graph: string; node: string },
+  ): void {
+    counter.inc(labels);
+    this.track(labels.graph, `${what}\u0000${JSON.stringify(labels)}`, labels.node, () =>
+      counter.remove(labels),
+    );
+  }
+
+  private track(graph: string, key: string, node: string | undefined, remove: () => void): void {
+    let series = this.seriesOfGraph.get(graph);
+    if (!series) {
+      series = new Map();
+      this.seriesOfGraph.set(graph, series);
+    }
+    if (!series.has(key)) series.set(key, node === undefined ? { remove } : { node, remove });
   }
 
   increment(sink: string, counter: PipelineCounterName, by: number): void {

@@ -1,15 +1,24 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Metadata, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
+import type { Cancellation } from '@sightline/errors';
 import { afterEach, describe, expect, it } from 'vitest';
+import { grpcTargetProblem } from '../graph/grpc-target.js';
 import { ConnectUnaryTransport } from './connect-unary-transport.js';
 import { GrpcJsUnaryTransport } from './grpc-js-unary-transport.js';
 import { Http2UnaryChannel } from './http2-unary-channel.js';
 import { UpstreamClients, upstreamChannelOptions } from './upstream-clients.js';
 
+const NEVER_CANCELLED: Cancellation = { cancelReason: undefined, onCancel: () => () => {} };
+
 const LIMITS = { maxReceiveMessageBytes: 1 << 20, maxSendMessageBytes: 1 << 20 };
 
 /** A V2 endpoint on 127.0.0.1 that answers ServerLive and counts the calls. */
-async function liveServer(): Promise<{ port: number; calls: () => number; stop: () => void }> {
+async function liveServer(
+  address = '127.0.0.1:0',
+): Promise<{ port: number; calls: () => number; stop: () => void }> {
   let calls = 0;
   const server = new Server();
   server.addService(inference.GRPCInferenceServiceService, {
@@ -19,9 +28,7 @@ async function liveServer(): Promise<{ port: number; calls: () => number; stop: 
     },
   } as unknown as inference.GRPCInferenceServiceServer);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
+    server.bindAsync(address, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   return { port, calls: () => calls, stop: () => server.forceShutdown() };
 }
@@ -91,6 +98,40 @@ describe('UpstreamClients', () => {
     expect(connect.inferenceTransport('127.0.0.1:8001')).toBeInstanceOf(ConnectUnaryTransport);
     expect(connect.inferenceTransport('ipv4:127.0.0.1:1,127.0.0.1:2')).toBeInstanceOf(GrpcJsUnaryTransport);
     expect(new UpstreamClients({ ...LIMITS, traceInterceptor: false }).activeTraceHeaders()).toBeUndefined();
+  });
+
+  it('calls ModelInfer-style methods on every target form graph validation accepts, with every client kind', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'router-targets-'));
+    const socket = path.join(directory, 'live.sock');
+    const server = await liveServer();
+    const onSocket = await liveServer(`unix:${socket}`);
+    cleanups.push(server.stop, onSocket.stop, () => void rm(directory, { recursive: true, force: true }));
+    const v6 = await liveServer('[::1]:0').catch(() => undefined);
+    if (v6) cleanups.push(v6.stop);
+    const p = server.port;
+    const targets = [
+      `127.0.0.1:${p}`,
+      `dns:///127.0.0.1:${p}`,
+      `dns:127.0.0.1:${p}`,
+      `ipv4:127.0.0.1:${p}`,
+      `ipv4:///127.0.0.1:${p}`,
+      `ipv4:127.0.0.1:${p},127.0.0.1:${p}`,
+      `unix:${socket}`,
+      `unix://${socket}`,
+      ...(v6 ? [`[::1]:${v6.port}`, `ipv6:[::1]:${v6.port}`, `ipv6:///[::1]:${v6.port}`] : []),
+    ];
+    for (const target of targets) expect(grpcTargetProblem(target), target).toBeUndefined();
+    const path_ = '/inference.GRPCInferenceService/ServerLive';
+    for (const upstreamClient of ['http2', 'grpc-js', 'connect'] as const) {
+      const clients = new UpstreamClients({ ...LIMITS, upstreamClient });
+      cleanups.push(() => clients.close());
+      for (const target of targets) {
+        const answer = await clients
+          .inferenceTransport(target)
+          .call(path_, new Uint8Array(), { deadlineMs: Date.now() + 5000, cancellation: NEVER_CANCELLED });
+        expect(inference.ServerLiveResponse.decode(answer).live, `${upstreamClient} ${target}`).toBe(true);
+      }
+    }
   });
 
   it('gives the grpc-js channels the keepalive settings', () => {
