@@ -132,6 +132,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
     maxOffPathInFlight: config.maxOffPathInFlight,
     offPathTimeoutMs: config.offPathTimeoutMs,
+    maxMatchInputBytes: config.maxMatchInputBytes,
     onMirrorResult: (result) => dataPlane?.recordMirror(result),
     forwardCallerBytes: config.bytePath,
   });

@@ -69,6 +69,8 @@ export interface GraphExecutorOptions {
   readonly detectorAddresses: { readonly outlier: string; readonly drift: string };
   readonly maxOffPathInFlight?: number;
   readonly offPathTimeoutMs?: number;
+  /** Longest value a switch `matches` condition reads (`--max-match-input-bytes`; default 4096). */
+  readonly maxMatchInputBytes?: number;
   /** Receives each mirror's answer (or failure); must not throw. */
   readonly onMirrorResult?: (result: MirrorResult) => void;
   /**
@@ -495,7 +497,9 @@ export class GraphExecutor {
     answers: boolean,
   ): Promise<Payload | undefined> {
     const index = body.cases.findIndex(
-      (c) => c.condition !== undefined && conditionHolds(c.condition, input, scope.headers),
+      (c) =>
+        c.condition !== undefined &&
+        conditionHolds(c.condition, input, scope.headers, this.options.maxMatchInputBytes),
     );
     const target = index >= 0 ? body.cases[index]!.node : body.defaultNode;
     if (target === '') {
