@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_MIRRORS_PER_SHADOW,
   DEFAULT_MAX_UPSTREAM_CALLS_PER_REQUEST,
 } from './graph/call-budget.js';
+import { DEFAULT_MAX_MATCH_INPUT_BYTES } from './graph/condition-pattern.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { GRPC_TARGET_FORMS, grpcTargetProblem } from './graph/grpc-target.js';
 import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
@@ -258,6 +259,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_MIRRORS_PER_SHADOW)
     .describe('most mirrors of one shadow node; a shadow with more is invalid'),
+  maxMatchInputBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_MATCH_INPUT_BYTES)
+    .describe(
+      'longest value in UTF-8 bytes (header, parameter or tensor element) a switch `matches` condition reads; a longer value does not match (its case is not taken)',
+    ),
 });
 
 /** The router's resolved settings. */

@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import type { RouterConfig } from './config.js';
 import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { GraphFileStore } from './contract/graph-file-store.js';
+import { checkDirectorySetting } from './directory-setting.js';
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
@@ -138,6 +139,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     detectorAddresses: { outlier: config.outlierAddress, drift: config.driftAddress },
     maxOffPathInFlight: config.maxOffPathInFlight,
     offPathTimeoutMs: config.offPathTimeoutMs,
+    maxMatchInputBytes: config.maxMatchInputBytes,
     onMirrorResult: (result) => dataPlane?.recordMirror(result),
     forwardCallerBytes: config.bytePath,
   });
@@ -213,6 +215,8 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       registerGraphService(server, kit, graphs, limits, documentEnv);
     },
     start: async () => {
+      await checkDirectorySetting('--data-dir', path.resolve(config.dataDir), false);
+      if (config.graphs) await checkDirectorySetting('--graphs', path.resolve(config.graphs), true);
       if (config.events && !parts.events) {
         pipeline = await startEventPipeline(
           {

@@ -145,6 +145,19 @@ describe(`router in front of a model-server (upstream client ${UPSTREAM_CLIENT})
     expect(passed.modelName).toBe('iris-tfjs');
   });
 
+  it("answers ModelMetadata of a name that is neither a graph nor a model with the router's NOT_FOUND sentence, as ModelInfer does", async () => {
+    const sentence = expect.stringMatching(
+      /^graph "no-such-graph" not found, and the default model-server at .* has no such model: /,
+    );
+    await expect(call(client, client.modelInfer, irisRequest('no-such-graph'))).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: sentence,
+    });
+    await expect(
+      call(client, client.modelMetadata, { name: 'no-such-graph', version: '' }),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND, details: sentence });
+  });
+
   it('refuses an invalid graph with INVALID_ARGUMENT listing every problem, and stores nothing', async () => {
     const yaml = `
 name: broken

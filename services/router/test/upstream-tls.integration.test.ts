@@ -4,7 +4,7 @@
  * passes a ModelInfer through to an upstream that requires a client certificate; without
  * the certificate the call fails UNAVAILABLE; half a client certificate refuses to start.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
@@ -30,7 +30,12 @@ const ANSWER = inference.ModelInferResponse.encode(
   }),
 ).finish();
 
+/** Process warnings seen while this file runs (node warns DEP0123 once per process). */
+const warnings: Error[] = [];
+const onWarning = (warning: Error) => warnings.push(warning);
+
 beforeAll(async () => {
+  process.on('warning', onWarning);
   pki = createTestPki();
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-upstream-tls-'));
   upstream = await fakeRawInferenceEndpoint(
@@ -41,6 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.off('warning', onWarning);
   upstream?.stop();
   pki?.remove();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -76,6 +82,24 @@ describe.each(UPSTREAM_CLIENT_KINDS)('upstream TLS, upstream client %s', (upstre
     expect(response.outputs.map((o) => o.name)).toEqual(['probabilities']);
   });
 
+  it('fails UNAVAILABLE naming --upstream-tls-ca-file when the upstream certificate does not chain to it', async () => {
+    const otherCaFile = path.join(dataDir, 'other-ca.pem');
+    await writeFile(otherCaFile, pki.otherCa);
+    const error = await inferThrough({
+      upstreamClient,
+      upstreamTlsCaFile: otherCaFile,
+      upstreamTlsCertFile: pki.clientCertFile,
+      upstreamTlsKeyFile: pki.clientKeyFile,
+    }).then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    expect(error?.code).toBe(status.UNAVAILABLE);
+    // connect reports its own transport's error (not one of the router's clients).
+    if (upstreamClient !== 'connect')
+      expect(error?.details).toContain('certificate not trusted by --upstream-tls-ca-file: ');
+  });
+
   it('fails UNAVAILABLE without the client certificate', async () => {
     const error = await inferThrough({ upstreamClient, upstreamTlsCaFile: pki.caFile }).then(
       () => undefined,
@@ -83,6 +107,33 @@ describe.each(UPSTREAM_CLIENT_KINDS)('upstream TLS, upstream client %s', (upstre
     );
     expect(error?.code).toBe(status.UNAVAILABLE);
   });
+});
+
+it.each([
+  [
+    'holds no PEM certificate',
+    'garbage',
+    /^--upstream-tls-ca-file: no PEM certificate in .*garbage-ca\.pem$/,
+  ],
+  ['is missing', undefined, /^--upstream-tls-ca-file: cannot read .*garbage-ca\.pem: no such file$/],
+])(
+  'refuses to start when the --upstream-tls-ca-file %s, naming the flag',
+  async (_what, contents, message) => {
+    const caFile = path.join(dataDir, 'garbage-ca.pem');
+    await rm(caFile, { force: true });
+    if (contents !== undefined) await writeFile(caFile, contents);
+    const config = testRouterConfig({
+      defaultModelServer: upstream.address,
+      dataDir,
+      events: 'false',
+      upstreamTlsCaFile: caFile,
+    });
+    await expect(startRouter(config, { logger: silentLogger() })).rejects.toThrow(message);
+  },
+);
+
+it('sends no TLS server name for an IP upstream: no DEP0123 warning (RFC 6066)', () => {
+  expect(warnings.filter((w) => (w as NodeJS.ErrnoException).code === 'DEP0123')).toEqual([]);
 });
 
 it('refuses to start with a client certificate but no key', async () => {

@@ -3,7 +3,7 @@
  * exits non-zero; a bare boolean flag parses. Runs the built CLI (nx builds before test).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,9 +30,12 @@ function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
 let dataDir: string;
 let holder: Server;
 let heldPort: number;
+let aFile: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'cli-serve-'));
+  aFile = path.join(dataDir, 'a-file');
+  await writeFile(aFile, 'not a directory');
   holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   heldPort = (holder.address() as { port: number }).port;
@@ -60,6 +63,38 @@ describe('sightline serve start-up errors', () => {
     ]);
     expect(code).not.toBe(0);
     expect(stderr).toBe(`sightline: router failed to start: --graphs ${missing}: no such directory\n`);
+  });
+
+  it.each([
+    ['--data-dir', () => ['--data-dir', aFile]],
+    ['--graphs', () => ['--graphs', aFile]],
+  ])('names %s pointing at a file in one line', async (flag, args) => {
+    const { code, stderr } = await run([...base(), '--grpc-port', '0', '--http-port', '0', ...args()]);
+    expect(code).not.toBe(0);
+    expect(stderr).toBe(
+      `sightline: router failed to start: ${flag} ${aFile}: not a directory (it is a file)\n`,
+    );
+  });
+
+  it('names a --host that is no local address in one line, without grpc-js log lines', async () => {
+    const { code, stderr } = await run([
+      'serve',
+      'router',
+      '--host',
+      '203.0.113.7',
+      '--grpc-port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--events',
+      'false',
+    ]);
+    expect(code).not.toBe(0);
+    expect(stderr).toBe(
+      'sightline: router failed to start: gRPC port 203.0.113.7:0 (--grpc-port): no such local address; check --host\n',
+    );
   });
 
   it('names a gRPC port in use in one line', async () => {

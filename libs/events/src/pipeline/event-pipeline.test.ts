@@ -241,6 +241,43 @@ describe('EventPipeline', () => {
     expect(logger.lines.some((l) => l.message.includes('queue is full'))).toBe(true);
   });
 
+  it('logs one line when a spill episode starts and one when it ends, however often a small queue flips', async () => {
+    const sink = new ControlledSink('tiny');
+    const logger = new RecordingEventLogger();
+    pipeline = await EventPipeline.start({
+      sinks: [sink],
+      spillDirectory: dir,
+      logger,
+      queueCapacity: 2,
+      spillEpisodeQuietMs: 300,
+      ...fast,
+    });
+    const spillLines = () =>
+      logger.lines.filter((l) => l.message.includes('queue is full') || l.message.includes('caught up'));
+    let next = 0;
+    const burst = async () => {
+      for (let i = 0; i < 10; i++) pipeline!.emit(sampleEvent(next++));
+      expect(await pipeline!.flush()).toBe(true);
+    };
+    // Five times: the queue overflows, the lane spills, catches up and returns to memory.
+    for (let round = 0; round < 5; round++) await burst();
+    expect(pipeline.stats().tiny!.counters.spilled).toBeGreaterThanOrEqual(5 * 8);
+    expect(spillLines().map((l) => l.message)).toEqual([
+      'event pipeline: sink "tiny" queue is full; spilling new events to disk',
+    ]);
+    await expect.poll(() => spillLines().length, { timeout: 3000 }).toBe(2);
+    expect(spillLines()[1]).toMatchObject({
+      message: expect.stringMatching(
+        /^event pipeline: sink "tiny" caught up: \d+ events spilled to disk and replayed over \d+ s; new events queue in memory again$/,
+      ),
+      fields: { sink: 'tiny', spilled: pipeline.stats().tiny!.counters.spilled },
+    });
+    // After the quiet time, a new overflow is a new episode.
+    await burst();
+    expect(spillLines()).toHaveLength(3);
+    expect(sink.received).toEqual(ids(0, 60));
+  });
+
   it('spills while a sink fails and delivers everything exactly once, in order, when it is back', async () => {
     const flaky = new ControlledSink('flaky');
     const healthy = new ControlledSink('healthy');

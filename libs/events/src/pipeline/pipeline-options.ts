@@ -27,6 +27,12 @@ export const DEFAULT_RETRY_MAX_MS = 30_000;
  * a sink's view is, never the request path.
  */
 export const DEFAULT_BATCH_LINGER_MS = 10;
+/**
+ * Default quiet time that ends a spill episode: 10 s. A lane that spills, catches up and
+ * spills again within it (a small queue under steady load flips many times a second) is one
+ * episode: one line when it starts, one when the lane has stayed caught up this long.
+ */
+export const DEFAULT_SPILL_EPISODE_QUIET_MS = 10_000;
 /** Default time `close` waits for lanes to deliver before persisting the rest to the spill: 5 s. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 
@@ -65,6 +71,11 @@ export interface EventPipelineOptions {
   readonly retryMaxMs?: number;
   /** How long `close` lets lanes deliver before persisting what is left to the spill. Default 5 s. */
   readonly closeTimeoutMs?: number;
+  /**
+   * How long, in ms, a lane must stay caught up (no spilling) before its spill episode is
+   * over and logged as such; spilling again sooner continues the episode. Default 10 s.
+   */
+  readonly spillEpisodeQuietMs?: number;
   /** Receives counter increments (wire it to prom-client). Default: none. */
   readonly metrics?: PipelineMetricsRecorder;
 }
@@ -88,6 +99,7 @@ export function resolveEventPipelineOptions(options: EventPipelineOptions): Reso
     retryInitialMs: options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS,
     retryMaxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    spillEpisodeQuietMs: options.spillEpisodeQuietMs ?? DEFAULT_SPILL_EPISODE_QUIET_MS,
     metrics: options.metrics ?? NO_METRICS,
   };
   for (const key of ['queueCapacity', 'batchSize', 'spillBufferCapacity'] as const) {

@@ -52,6 +52,11 @@ export class SinkLane {
   private idleWaiters: (() => void)[] = [];
   private healthy = true;
   private lastDropLogUnixMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The spill episode under way since the queue first filled: its start and the counters
+   * then; the timer that ends it once the lane stayed caught up for `spillEpisodeQuietMs`.
+   */
+  private episode: { startedMs: number; spilledAtStart: number; timer?: NodeJS.Timeout } | undefined;
   private readonly counts: Record<PipelineCounterName, number>;
 
   constructor(
@@ -86,13 +91,7 @@ export class SinkLane {
     } else {
       if (this.mode === 'direct') {
         this.mode = 'spilling';
-        this.logger.warn(
-          `event pipeline: sink "${this.sink.name}" queue is full; spilling new events to disk`,
-          {
-            sink: this.sink.name,
-            queueCapacity: this.options.queueCapacity,
-          },
-        );
+        this.spillEpisodeStarts();
       }
       if (this.spillBuffer.length >= this.options.spillBufferCapacity) {
         this.drop(1, `the spill writer is behind (spillBufferCapacity ${this.options.spillBufferCapacity})`);
@@ -103,6 +102,43 @@ export class SinkLane {
       }
     }
     this.schedule();
+  }
+
+  /**
+   * The queue filled: logs the start of a spill episode, or continues the one whose quiet
+   * time is still running (one line per episode, not per flip between the modes).
+   */
+  private spillEpisodeStarts(): void {
+    if (this.episode) {
+      if (this.episode.timer) clearTimeout(this.episode.timer);
+      this.episode.timer = undefined;
+      return;
+    }
+    this.episode = { startedMs: Date.now(), spilledAtStart: this.counts.spilled };
+    this.logger.warn(`event pipeline: sink "${this.sink.name}" queue is full; spilling new events to disk`, {
+      sink: this.sink.name,
+      queueCapacity: this.options.queueCapacity,
+    });
+  }
+
+  /** The lane caught up: the episode ends unless it spills again within the quiet time. */
+  private spillEpisodeCaughtUp(): void {
+    const episode = this.episode;
+    if (!episode || episode.timer) return;
+    episode.timer = setTimeout(() => this.endSpillEpisode(), this.options.spillEpisodeQuietMs);
+    episode.timer.unref();
+  }
+
+  private endSpillEpisode(): void {
+    const episode = this.episode;
+    if (!episode) return;
+    if (episode.timer) clearTimeout(episode.timer);
+    this.episode = undefined;
+    const spilled = this.counts.spilled - episode.spilledAtStart;
+    this.logger.warn(
+      `event pipeline: sink "${this.sink.name}" caught up: ${spilled} events spilled to disk and replayed over ${Math.round((Date.now() - episode.startedMs) / 1000)} s; new events queue in memory again`,
+      { sink: this.sink.name, spilled, durationMs: Date.now() - episode.startedMs },
+    );
   }
 
   /** Counts an event that arrived after close. */
@@ -143,6 +179,7 @@ export class SinkLane {
   /** Stops the loop after its current write and persists whatever is still in memory to the spill. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.episode?.timer) clearTimeout(this.episode.timer);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.sleeping?.wake();
@@ -257,6 +294,7 @@ export class SinkLane {
           continue;
         }
         this.mode = 'direct';
+        this.spillEpisodeCaughtUp();
         return;
       }
       const events = await this.spill.read(file);

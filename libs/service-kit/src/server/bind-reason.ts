@@ -15,14 +15,14 @@ export function bindReason(codeOrMessage: string): string {
 }
 
 /**
- * Fails with the sentence a busy port gets before grpc-js tries it: grpc-js logs its own
- * multi-line bind error to stderr before rejecting, which a user should not see for the
- * commonest start-up mistake. Port 0 (any free port) is not checked.
+ * Fails with the sentence a busy port or a bad `--host` gets before grpc-js tries it:
+ * grpc-js logs its own multi-line bind error to stderr (`E No address added out of total 1
+ * resolved ...`) before rejecting, which a user should not see for the commonest start-up
+ * mistakes. Port 0 (any free port) is probed too: it checks the host.
  *
  * @throws Error `gRPC port host:port (--grpc-port): address already in use; ...`.
  */
 export async function assertPortFree(host: string, port: number, label: string): Promise<void> {
-  if (port === 0) return;
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (error: NodeJS.ErrnoException) =>

@@ -7,6 +7,7 @@
 import { inference } from '@sightline/contracts';
 import {
   type ContentsMode,
+  type ParameterRecord,
   parametersToRecord,
   recordToParameters,
   type TensorDecodeLimits,
@@ -15,6 +16,27 @@ import type { RoutedRequest } from '../engine/routed-request.js';
 import type { RouterInferResponse } from '../inference/router-data-plane.js';
 import { appendInferFields, type ScannedInferRequest } from './infer-wire.js';
 import { routedFromWire, routedToWire } from './routed-wire.js';
+
+/** Requested-output parameters the router applies itself (the answer's contents form). */
+const ROUTER_OUTPUT_PARAMETERS: ReadonlySet<string> = new Set(['binary_data']);
+
+/**
+ * The requested outputs' parameters that only the model-server can apply (Triton's
+ * `classification`), by output name; outputs without such parameters are left out.
+ */
+function upstreamOutputParameters(
+  outputs: ScannedInferRequest['outputs'],
+): Record<string, ParameterRecord> | undefined {
+  let found: Record<string, ParameterRecord> | undefined;
+  for (const output of outputs) {
+    const record = parametersToRecord(output.parameters, `output ${JSON.stringify(output.name)}`);
+    for (const name of ROUTER_OUTPUT_PARAMETERS) delete record[name];
+    if (Object.keys(record).length === 0) continue;
+    found ??= {};
+    found[output.name] = record;
+  }
+  return found;
+}
 
 /**
  * A scanned request in the data plane's terms, checked against the limits (parameters,
@@ -32,6 +54,7 @@ export function requestFromScan(
     parameters: parametersToRecord(scan.parameters),
     tensors: routedFromWire(scan.inputs, scan.rawInputContents, 'input', 'raw_input_contents', limits),
     outputs: scan.outputs.map((o) => o.name),
+    outputParameters: upstreamOutputParameters(scan.outputs),
     rawContents: scan.rawInputContents.length > 0,
     encoded: { bytes, length: scan.length },
   };

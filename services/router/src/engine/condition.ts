@@ -4,7 +4,7 @@
  * contract says; it never fails the request.
  */
 import type { ParameterValue } from '@sightline/tensor';
-import { patternMatches } from '../graph/condition-pattern.js';
+import { DEFAULT_MAX_MATCH_INPUT_BYTES, patternMatches } from '../graph/condition-pattern.js';
 import type { ConditionSpec } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
 import type { Payload } from './routed-tensor.js';
@@ -55,11 +55,15 @@ function compare(a: Scalar, b: ParameterValue): number | undefined {
   return undefined;
 }
 
-/** Whether `condition` holds. */
+/**
+ * Whether `condition` holds. A `matches` condition reads at most `maxMatchInputBytes` of its
+ * value (`--max-match-input-bytes`): a longer value does not match.
+ */
 export function conditionHolds(
   condition: ConditionSpec,
   payload: Payload,
   headers: Readonly<Record<string, string>>,
+  maxMatchInputBytes = DEFAULT_MAX_MATCH_INPUT_BYTES,
 ): boolean {
   const value = subjectValue(condition, payload, headers);
   if (condition.operator === 'exists') return value !== undefined;
@@ -91,7 +95,11 @@ export function conditionHolds(
     case 'in':
       return condition.values.some((v) => compare(value, v) === 0);
     case 'matches':
-      return typeof value === 'string' && first !== undefined && patternMatches(String(first), value);
+      return (
+        typeof value === 'string' &&
+        first !== undefined &&
+        patternMatches(String(first), value, maxMatchInputBytes)
+      );
     default:
       return false;
   }

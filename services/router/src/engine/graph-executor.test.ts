@@ -763,3 +763,65 @@ nodes:
     }
   });
 });
+
+describe('requested outputs with model-server parameters', () => {
+  const classified = (): RoutedRequest => ({
+    ...routedRequest([fp32('input', [1, 2, 3, 4])]),
+    outputs: ['m_out'],
+    outputParameters: { m_out: { classification: 2n } },
+  });
+
+  it('sends them to the last step only, even when an earlier step calls the same model', async () => {
+    const models = new InProcessModels(async (target) => [fp32(`${target.modelName}_out`, [0.1, 0.9])]);
+    const { ex } = executor(models);
+    const g = graph(`
+name: twice
+root: seq
+nodes:
+  - name: seq
+    sequence: { steps: [{ node: m }, { node: m }] }
+  - { name: m, model: { modelName: m } }
+`);
+    await ex.run({
+      graph: g,
+      requestId: 'r1',
+      request: classified(),
+      headers: {},
+      deadlineMs: Date.now() + 5000,
+      cancellation: NEVER_CANCELLED,
+    });
+    expect(models.calls.map((c) => [c.call.outputs, c.call.outputParameters])).toEqual([
+      [[], undefined],
+      [['m_out'], { m_out: { classification: 2n } }],
+    ]);
+  });
+
+  it('fails the request (UNAVAILABLE) when the node that would apply them was soft and skipped', async () => {
+    const models = new InProcessModels(async (target, call) => {
+      if (target.modelName === 'm') throw new UnavailableError('down');
+      return [fp32(`${target.modelName}_out`, Array.from(call.tensors[0]!.tensor().data as Float32Array))];
+    });
+    const { ex } = executor(models);
+    const g = graph(`
+name: soft-last
+root: seq
+nodes:
+  - name: seq
+    sequence: { steps: [{ node: first }, { node: m }] }
+  - { name: first, model: { modelName: first } }
+  - { name: m, policy: { dependency: soft }, model: { modelName: m } }
+`);
+    await expect(
+      ex.run({
+        graph: g,
+        requestId: 'r1',
+        request: classified(),
+        headers: {},
+        deadlineMs: Date.now() + 5000,
+        cancellation: NEVER_CANCELLED,
+      }),
+    ).rejects.toThrow(
+      'output "m_out": parameter "classification" was not applied: the node that answers failed and was skipped (soft: "m")',
+    );
+  });
+});

@@ -35,6 +35,11 @@ import {
   type MirrorResult,
   OffPathRunner,
 } from './off-path-runner.js';
+import {
+  checkOutputParametersForwardable,
+  hasOutputParameters,
+  outputParametersNotApplied,
+} from './output-parameters.js';
 import type {
   DetectorClient,
   DetectorVerdict,
@@ -64,6 +69,8 @@ export interface GraphExecutorOptions {
   readonly detectorAddresses: { readonly outlier: string; readonly drift: string };
   readonly maxOffPathInFlight?: number;
   readonly offPathTimeoutMs?: number;
+  /** Longest value a switch `matches` condition reads (`--max-match-input-bytes`; default 4096). */
+  readonly maxMatchInputBytes?: number;
   /** Receives each mirror's answer (or failure); must not throw. */
   readonly onMirrorResult?: (result: MirrorResult) => void;
   /**
@@ -107,6 +114,8 @@ export interface RunTrail {
   lastModel?: { readonly name: string; readonly version: string };
   /** Detector verdicts meant for the response's parameters. */
   readonly responseParameters: ParameterRecord;
+  /** Whether a model call that answers carried the request's requested-output parameters. */
+  outputParametersSent?: boolean;
 }
 
 /** The result of a run. */
@@ -136,7 +145,12 @@ interface Scope {
 /** One node's earlier runs in a request: the input each was given and its result. */
 type NodeRuns = Map<
   CompiledNode,
-  { readonly input: Payload; readonly maySkip: boolean; readonly result: Promise<Payload | undefined> }[]
+  {
+    readonly input: Payload;
+    readonly maySkip: boolean;
+    readonly answers: boolean;
+    readonly result: Promise<Payload | undefined>;
+  }[]
 >;
 
 /**
@@ -212,12 +226,16 @@ export class GraphExecutor {
       ? request.request.encoded
       : undefined;
     const scope: Scope = { ...request, forward, trail, runs: new Map(), offPath: [] };
+    const withOutputParameters = hasOutputParameters(request.request);
+    if (withOutputParameters) checkOutputParametersForwardable(request.graph, request.request);
     try {
       // The root runs once (no node of a DAG leads back to it): no entry in `scope.runs`.
       const root = request.graph.root;
       const payload = await this.inNode(root, scope, false, (inner, span) =>
-        this.execute(root, request.request, inner, span),
+        this.execute(root, request.request, inner, span, true),
       );
+      if (withOutputParameters && !trail.outputParametersSent)
+        outputParametersNotApplied(request.request, trail.skipped);
       return { payload: payload!, trail };
     } finally {
       this.startOffPath(scope);
@@ -259,23 +277,29 @@ export class GraphExecutor {
    * Runs `node` on `input`, once per request: a node several parents read with the same
    * input (a diamond) runs once and each parent gets its result, so shared sub-graphs cost
    * what the DAG has, not what its unfolded tree has (issue 8, defect 3). graph/call-budget.ts
-   * counts upstream calls the same way.
+   * counts upstream calls the same way. `answers`: the node's answer is the graph's (its
+   * model call carries the requested-output parameters, see output-parameters.ts).
    */
   private runNode(
     node: CompiledNode,
     input: Payload,
     scope: Scope,
     maySkip = true,
+    answers = false,
   ): Promise<Payload | undefined> {
     let earlier = scope.runs.get(node);
-    const found = earlier?.find((r) => r.maySkip === maySkip && sameInput(r.input, input));
+    const found = earlier?.find(
+      (r) => r.maySkip === maySkip && r.answers === answers && sameInput(r.input, input),
+    );
     if (found) return found.result;
-    const result = this.inNode(node, scope, maySkip, (inner, span) => this.execute(node, input, inner, span));
+    const result = this.inNode(node, scope, maySkip, (inner, span) =>
+      this.execute(node, input, inner, span, answers),
+    );
     if (!earlier) {
       earlier = [];
       scope.runs.set(node, earlier);
     }
-    earlier.push({ input, maySkip, result });
+    earlier.push({ input, maySkip, answers, result });
     return result;
   }
 
@@ -343,20 +367,21 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
     span: Span,
+    answers: boolean,
   ): Promise<Payload | undefined> {
     switch (node.body.kind) {
       case 'model':
-        return this.runModel(node, node.body, input, scope);
+        return this.runModel(node, node.body, input, scope, answers);
       case 'sequence':
-        return this.runSequence(node.body, input, scope);
+        return this.runSequence(node.body, input, scope, answers);
       case 'switch':
-        return this.runSwitch(node, node.body, input, scope, span);
+        return this.runSwitch(node, node.body, input, scope, span, answers);
       case 'ensemble':
-        return this.runEnsemble(node, node.body, input, scope);
+        return this.runEnsemble(node, node.body, input, scope, answers);
       case 'splitter':
-        return this.runSplitter(node.body, input, scope, span);
+        return this.runSplitter(node.body, input, scope, span, answers);
       case 'shadow':
-        return this.runShadow(node, node.body, input, scope);
+        return this.runShadow(node, node.body, input, scope, answers);
       case 'detector':
         return this.runDetector(node, node.body, input, scope);
     }
@@ -374,15 +399,29 @@ export class GraphExecutor {
     body: ModelNodeSpec,
     input: Payload,
     scope: Scope,
+    answers: boolean,
   ): Promise<Payload> {
     // Only the root's call, given the request itself, may send the caller's bytes instead.
     const forward = node === scope.graph.root && input === scope.request ? scope.forward : undefined;
     // Forwarded, the node has no parameters of its own (CompiledGraph.bytePath): nothing to merge.
     const parameters = forward ? input.parameters : { ...body.parameters, ...input.parameters };
-    const call = { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs, forward };
+    // The answering call asks the caller's outputs with their model-server parameters.
+    const outputParameters = answers ? scope.request.outputParameters : undefined;
+    const call =
+      outputParameters && Object.keys(outputParameters).length > 0
+        ? {
+            id: scope.requestId,
+            tensors: input.tensors,
+            parameters,
+            outputs: scope.request.outputs,
+            outputParameters,
+            forward,
+          }
+        : { id: scope.requestId, tensors: input.tensors, parameters, outputs: body.outputs, forward };
     const answer = await this.callModel(node, body, scope, (target, deadlineMs, cancellation) =>
       this.options.models.infer(target, call, { deadlineMs, cancellation, traceHeaders: scope.traceHeaders }),
     );
+    if (call.outputParameters) scope.trail.outputParametersSent = true;
     return { tensors: answer.tensors, parameters: input.parameters, encoded: answer.encoded };
   }
 
@@ -417,8 +456,14 @@ export class GraphExecutor {
     return answer;
   }
 
-  private async runSequence(body: SequenceNodeSpec, input: Payload, scope: Scope): Promise<Payload> {
+  private async runSequence(
+    body: SequenceNodeSpec,
+    input: Payload,
+    scope: Scope,
+    answers: boolean,
+  ): Promise<Payload> {
     let previous = input;
+    const last = body.steps[body.steps.length - 1];
     for (const step of body.steps) {
       const source =
         step.input === 'request'
@@ -430,7 +475,13 @@ export class GraphExecutor {
         tensors: applyMapping(source, step.mapping, step.node),
         parameters: previous.parameters,
       };
-      const output = await this.runNode(this.child(scope, step.node), stepInput, scope);
+      const output = await this.runNode(
+        this.child(scope, step.node),
+        stepInput,
+        scope,
+        true,
+        answers && step === last,
+      );
       // A skipped soft step hands its input on unchanged.
       previous = output ?? stepInput;
     }
@@ -443,16 +494,19 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
     span: Span,
+    answers: boolean,
   ): Promise<Payload | undefined> {
     const index = body.cases.findIndex(
-      (c) => c.condition !== undefined && conditionHolds(c.condition, input, scope.headers),
+      (c) =>
+        c.condition !== undefined &&
+        conditionHolds(c.condition, input, scope.headers, this.options.maxMatchInputBytes),
     );
     const target = index >= 0 ? body.cases[index]!.node : body.defaultNode;
     if (target === '') {
       throw new FailedPreconditionError(`node "${node.name}": no case matched and no default is set`);
     }
     span.setAttribute('sightline.switch.case', index >= 0 ? index : 'default');
-    return this.runNode(this.child(scope, target), input, scope);
+    return this.runNode(this.child(scope, target), input, scope, true, answers);
   }
 
   private async runEnsemble(
@@ -460,6 +514,7 @@ export class GraphExecutor {
     body: EnsembleNodeSpec,
     input: Payload,
     scope: Scope,
+    answers: boolean,
   ): Promise<Payload> {
     const settled = await Promise.allSettled(
       body.members.map((m) => this.runNode(this.child(scope, m.node), input, scope)),
@@ -489,6 +544,7 @@ export class GraphExecutor {
         { tensors, parameters: input.parameters },
         scope,
         false,
+        answers,
       );
       return output!;
     }
@@ -504,6 +560,7 @@ export class GraphExecutor {
     input: Payload,
     scope: Scope,
     span: Span,
+    answers: boolean,
   ): Promise<Payload | undefined> {
     let key: string | undefined;
     const sticky = body.stickyKey;
@@ -514,7 +571,7 @@ export class GraphExecutor {
     const branch = chooseBranch(body.branches, key, this.random);
     span.setAttribute('sightline.splitter.branch', branch.node);
     span.setAttribute('sightline.splitter.sticky', key !== undefined);
-    return this.runNode(this.child(scope, branch.node), input, scope);
+    return this.runNode(this.child(scope, branch.node), input, scope, true, answers);
   }
 
   private async runShadow(
@@ -522,9 +579,10 @@ export class GraphExecutor {
     body: ShadowNodeSpec,
     input: Payload,
     scope: Scope,
+    answers: boolean,
   ): Promise<Payload | undefined> {
     // Mirrors are only queued here: they start after the run has its answer (startOffPath).
-    const primary = this.runNode(this.child(scope, body.primary), input, scope);
+    const primary = this.runNode(this.child(scope, body.primary), input, scope, true, answers);
     for (const mirror of body.mirrors) {
       if (body.sampleRate < 1 && this.random() >= body.sampleRate) continue;
       this.startMirror(node, this.child(scope, mirror), input, scope);

@@ -39,6 +39,8 @@ export interface ModelCall {
   readonly parameters: Readonly<ParameterRecord>;
   /** Outputs to ask for; empty asks for all. */
   readonly outputs: readonly string[];
+  /** Parameters to send with some of `outputs`, by name (e.g. `classification`); absent: none. */
+  readonly outputParameters?: Readonly<Record<string, Readonly<ParameterRecord>>> | undefined;
   /**
    * The caller's encoded ModelInferRequest, to send as it is with the target's name and
    * version and `id` set, instead of a request encoded from the fields above (which it

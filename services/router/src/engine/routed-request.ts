@@ -17,6 +17,12 @@ export interface RoutedRequest extends Payload {
   readonly parameters: Readonly<ParameterRecord>;
   /** Requested outputs; empty returns all. */
   readonly outputs: readonly string[];
+  /**
+   * Parameters of requested outputs that the model-server applies (Triton's
+   * `classification`), by output name; only outputs that carry such parameters
+   * (`binary_data`, which the router applies itself, is left out). Absent or empty: none.
+   */
+  readonly outputParameters?: Readonly<Record<string, Readonly<ParameterRecord>>> | undefined;
   /** Whether the inputs came in `raw_input_contents` (then `tensors` are views of `encoded`). */
   readonly rawContents: boolean;
   /** The caller's encoded ModelInferRequest; undefined for a request that came in another form. */

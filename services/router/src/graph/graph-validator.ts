@@ -336,13 +336,13 @@ function checkBody(
           const problem =
             typeof cond.values[0] === 'string'
               ? patternProblem(cond.values[0])
-              : `a pattern is a string, got ${typeof cond.values[0]}`;
+              : `is not a pattern: a pattern is a string, got ${typeof cond.values[0]}`;
           if (problem !== undefined)
             p.error(
               node,
               `${f}.values[0]`,
               'condition.regex_valid',
-              `cases[${i}].condition.values[0] is not an RE2 regular expression (no backreferences or lookaround): ${problem}`,
+              `cases[${i}].condition.values[0] ${problem}`,
             );
         }
       });

@@ -215,6 +215,19 @@ export class RouterDataPlane {
     throw new NotFoundError(`graph "${name}" not found`);
   }
 
+  /**
+   * A pass-through call's error as the router answers it: the model-server's NOT_FOUND
+   * becomes the router's sentence (the name is neither a graph nor a model there), the same
+   * on ModelInfer and ModelMetadata; other errors as they are.
+   */
+  private passThroughError(name: string, error: unknown): unknown {
+    if (errorCode(error) !== 'NOT_FOUND') return error;
+    return new NotFoundError(
+      `graph "${name}" not found, and the default model-server at ${this.options.defaultModelAddress} has no such model: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+
   /** Runs the named graph on the request. */
   infer(request: RoutedRequest, call: RouterCall): Promise<RouterInferResponse> {
     return this.observed(request.modelName, () => this.run(request, call));
@@ -272,13 +285,7 @@ export class RouterDataPlane {
           traceparent: call.traceparent,
         });
       } catch (error) {
-        if (passThrough && errorCode(error) === 'NOT_FOUND') {
-          throw new NotFoundError(
-            `graph "${request.modelName}" not found, and the default model-server at ${this.options.defaultModelAddress} has no such model: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-        throw error;
+        throw passThrough ? this.passThroughError(request.modelName, error) : error;
       }
       trail = result.trail;
       if (passThrough) this.rememberPassThrough(request.modelName, request.modelVersion, graph);
@@ -429,10 +436,14 @@ export class RouterDataPlane {
       cancellation: call.cancellation,
     };
     if (passThrough) {
-      return this.options.directory.modelMetadata(
-        { address: this.options.defaultModelAddress, modelName: name, modelVersion: version },
-        options,
-      );
+      return this.options.directory
+        .modelMetadata(
+          { address: this.options.defaultModelAddress, modelName: name, modelVersion: version },
+          options,
+        )
+        .catch((error: unknown) => {
+          throw this.passThroughError(name, error);
+        });
     }
     const lookup = (target: ModelTarget) => this.options.directory.modelMetadata(target, options);
     const address = this.options.defaultModelAddress;

@@ -85,7 +85,10 @@ function encodeRequest(target: ModelTarget, call: ModelCall): Buffer {
     id: call.id,
     parameters: recordToParameters(call.parameters),
     inputs: headers,
-    outputs: call.outputs.map((name) => ({ name, parameters: {} })),
+    outputs: call.outputs.map((name) => ({
+      name,
+      parameters: recordToParameters(call.outputParameters?.[name] ?? {}),
+    })),
     rawInputContents: raw,
   };
   const encoded = inference.ModelInferRequest.encode(request).finish();

@@ -7,7 +7,7 @@
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { ResolvedAddress } from './http2-target.js';
-import type { UpstreamTlsMaterial } from './upstream-tls.js';
+import { explainUpstreamTlsError, type UpstreamTlsMaterial } from './upstream-tls.js';
 
 /** TLS and keepalive of a connection. */
 export interface Http2ConnectionOptions {
@@ -35,6 +35,8 @@ export interface SessionState {
   error: Error | undefined;
   /** Calls running on it. */
   calls: number;
+  /** A connection error as the router reports it (TLS trust failures name the setting). */
+  readonly explain: (error: Error) => Error;
 }
 
 /**
@@ -88,7 +90,15 @@ export class Http2Connection {
       : http2.connect(`http://${this.peer}`, SESSION_OPTIONS);
     // Idle sessions never keep the process alive; calls ref it while they run.
     session.unref();
-    const state: SessionState = { session, connected: false, lost: false, error: undefined, calls: 0 };
+    const explain = (error: Error) => (tls ? explainUpstreamTlsError(error, tls) : error);
+    const state: SessionState = {
+      session,
+      connected: false,
+      lost: false,
+      error: undefined,
+      calls: 0,
+      explain,
+    };
     let stopKeepalive = () => {};
     const drop = () => {
       stopKeepalive();
@@ -103,7 +113,7 @@ export class Http2Connection {
       this.failedAtMs = Number.NEGATIVE_INFINITY;
     });
     session.on('error', (error: Error) => {
-      state.error ??= error;
+      state.error ??= explain(error);
     });
     // GOAWAY: streams the server took still finish; new calls go to a new session.
     session.once('goaway', drop);

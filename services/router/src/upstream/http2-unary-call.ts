@@ -56,7 +56,9 @@ function statusOfClosedStream(
   streamError: (Error & { code?: string }) | undefined,
 ): UnaryCallError {
   if (!state.connected) {
-    const reason = state.error ?? streamError;
+    // A stream cancelled by a failed handshake carries the handshake's error as its cause.
+    const cause = streamError?.cause instanceof Error ? state.explain(streamError.cause) : streamError;
+    const reason = state.error ?? cause;
     // Worded as grpc-js's round_robin policy (the grpc-js channels' policy) words it.
     return new UnaryCallError(
       status.UNAVAILABLE,

@@ -1,7 +1,8 @@
 /**
  * `sightline infer`: one inference from the command line. Inputs are JSON arrays (nested
  * rows), their shape inferred, datatype and tensor name taken from the model's metadata
- * unless given; outputs are printed as JSON.
+ * unless given; the answer's parameters and outputs are printed as JSON. A server's error is
+ * printed as its status and message, as the server wrote it.
  */
 import { inference } from '@sightline/contracts';
 import {
@@ -11,6 +12,7 @@ import {
   encodeInferInputs,
   type ParameterRecord,
   type ParameterValue,
+  parametersToRecord,
   recordToParameters,
   type Tensor,
 } from '@sightline/tensor';
@@ -138,6 +140,8 @@ export async function inferCommand(options: {
       model_name: response.modelName,
       model_version: response.modelVersion,
       id: response.id,
+      // The answer's parameters: through the router, sightline.path, sightline.trace_id...
+      parameters: parametersToRecord(response.parameters),
       outputs: decodeInferOutputs(response).map(toJson),
     };
   } finally {
