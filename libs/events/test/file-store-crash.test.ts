@@ -26,8 +26,14 @@ const BATCH_SIZE = 5;
 const APPEND_INTERVAL_MS = 10;
 /** Small segments, so the run seals and starts several while readers read. */
 const SEGMENT_MAX_BYTES = 32 * 1024;
-/** How long each writer life lasts before it is killed. */
-const WRITER_LIFE_MS = 700;
+/**
+ * Each writer life lasts until it has acknowledged this many events and the readers have
+ * read this many times since it started (not a fixed time: a loaded CI machine can take
+ * longer than a second to start a node process), bounded by LIFE_LIMIT_MS.
+ */
+const EVENTS_PER_LIFE = 300;
+const READS_PER_LIFE = 6;
+const LIFE_LIMIT_MS = 20_000;
 const READER_LOOPS = 3;
 
 /** A writer child process and the highest index it acknowledged (exclusive). */
@@ -80,6 +86,15 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `done()` holds, polling; fails naming `what` after LIFE_LIMIT_MS. */
+async function waitUntil(done: () => boolean, what: string): Promise<void> {
+  const giveUpAt = Date.now() + LIFE_LIMIT_MS;
+  while (!done()) {
+    if (Date.now() > giveUpAt) throw new Error(`timed out after ${LIFE_LIMIT_MS} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
 const indexOf = (event: InferenceEvent) => Number.parseInt(event.eventId.slice('evt-'.length), 16);
 
 /** Checks one read: intact events, no id twice, every index below `committed` present. */
@@ -134,9 +149,19 @@ describe('FileEventStore with a live writer process', () => {
       }
     };
 
+    /** Lets the current writer live until it wrote and was read enough (or a reader failed). */
+    const live = async (start: number) => {
+      const readsAtStart = reads;
+      await waitUntil(
+        () =>
+          !reading ||
+          (writer!.committed >= start + EVENTS_PER_LIFE && reads >= readsAtStart + READS_PER_LIFE),
+        'the writer to acknowledge events and the readers to read them',
+      );
+    };
     writer = new WriterProcess(dir, 0);
     const loops: Promise<void>[] = Array.from({ length: READER_LOOPS }, (_, k) => readerLoop(k));
-    await sleep(WRITER_LIFE_MS);
+    await live(0);
     await writer.killHard(); // mid-stream: the live segment is left unsealed, maybe torn
     const acknowledged = writer.committed;
     expect(acknowledged).toBeGreaterThan(0);
@@ -144,7 +169,7 @@ describe('FileEventStore with a live writer process', () => {
 
     // A restarted writer re-sends from what was acknowledged, as the pipeline would.
     writer = new WriterProcess(dir, acknowledged);
-    await sleep(WRITER_LIFE_MS);
+    await live(acknowledged);
     await writer.killHard();
     reading = false;
     await Promise.all(loops);
