@@ -10,6 +10,7 @@ export {
 export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
 export {
   type MappedError,
+  STATUS_MESSAGE_MAX_LENGTH,
   statusName,
   toGrpcStatus,
   type WithTrailingMetadata,
@@ -30,7 +31,7 @@ export {
   toEnvName,
   toFlagName,
 } from './config/server-config.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, LOGGED_ERROR_TEXT_MAX_LENGTH, type Logger } from './logger.js';
 export {
   bindServer,
   createServiceServer,

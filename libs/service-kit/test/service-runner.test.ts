@@ -24,9 +24,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CallKit,
   GrpcServerMetrics,
+  LOGGED_ERROR_TEXT_MAX_LENGTH,
   loadConfig,
   type RunningService,
   runService,
+  STATUS_MESSAGE_MAX_LENGTH,
   serverConfigSchema,
   unary,
 } from '../src/index.js';
@@ -88,6 +90,9 @@ async function startHarness(): Promise<Harness> {
           if (request.modelName === 'bad')
             throw new InvalidArgumentError('input "x": expected FP32, got INT8');
           if (request.modelName === 'bug') throw new Error('null pointer in /secret/path');
+          if (request.modelName === 'huge')
+            throw new InvalidArgumentError(`input ${'x'.repeat(1024 * 1024)}: expected FP32`);
+          if (request.modelName === 'huge-bug') throw new Error(`bug ${'y'.repeat(1024 * 1024)}`);
           if (request.modelName === 'slow') await slowGate;
           if (request.modelName === 'read-signal-late') {
             // Reads the signal only after the deadline passed: it is built on first use,
@@ -161,6 +166,23 @@ describe('runService', () => {
     expect(bug.details).not.toContain('/secret/path');
     const logged = h.logs.find((l) => l.msg === 'call failed unexpectedly');
     expect(JSON.stringify(logged)).toContain('/secret/path');
+  });
+
+  it('answers a 1 MB error message promptly, capped, and logs a bounded line', async () => {
+    const started = Date.now();
+    const error = (await infer(h, 'huge').catch((e: ServiceError) => e)) as ServiceError;
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toBe(
+      `input ${'x'.repeat(STATUS_MESSAGE_MAX_LENGTH - 6)}… (${1024 * 1024 + 21 - STATUS_MESSAGE_MAX_LENGTH} more characters)`,
+    );
+    await infer(h, 'huge-bug').catch(() => {});
+    const lines = h.logs.filter((l) => l.msg === 'call failed' || l.msg === 'call failed unexpectedly');
+    expect(lines).toHaveLength(2);
+    for (const line of lines)
+      expect(JSON.stringify(line).length).toBeLessThan(3 * LOGGED_ERROR_TEXT_MAX_LENGTH);
+    // The connection still serves.
+    await expect(infer(h, 'ok')).resolves.toMatchObject({ modelName: 'ok' });
   });
 
   it('exports the standard gRPC metrics on /metrics and reports ready on /readyz', async () => {

@@ -2,7 +2,7 @@
  * Building tensors from domain code (runtimes, batchers, tests) with the same checks the
  * wire decoders apply, so a malformed tensor fails where it is made, naming itself.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import { isDatatype } from './datatype.js';
 import { checkConcreteShape, formatShape } from './shape.js';
 import { type TensorRole, tensorLabel } from './tensor-label.js';
@@ -18,7 +18,7 @@ export function validateTensor(tensor: Tensor, role: TensorRole = 'tensor'): voi
   const label = tensorLabel(role, tensor.name);
   const datatype: string = tensor.datatype;
   if (!isDatatype(datatype)) {
-    throw new InvalidArgumentError(`${label}: unknown datatype ${JSON.stringify(datatype)}`);
+    throw new InvalidArgumentError(`${label}: unknown datatype ${quoteName(datatype)}`);
   }
   const count = checkConcreteShape(tensor.shape, label);
   if (tensor.datatype === 'BYTES') {

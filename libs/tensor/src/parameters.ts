@@ -3,7 +3,7 @@
  * precision lost), double becomes number, so domain code never sees protobuf messages.
  */
 import type { inference } from '@sightline/contracts';
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 
 /** A parameter's value in domain code. */
 export type ParameterValue = boolean | number | bigint | string;
@@ -39,7 +39,7 @@ export function parametersToRecord(
   const entries: [string, ParameterValue][] = [];
   for (const [key, parameter] of Object.entries(parameters ?? {})) {
     if (key === '__proto__') throw new InvalidArgumentError(`${prefix}${RESERVED_NAME_RULE}`);
-    const label = `${prefix}parameter ${JSON.stringify(key)}`;
+    const label = `${prefix}parameter ${quoteName(key)}`;
     const set = PARAMETER_FIELDS.filter((field) => parameter?.[field] !== undefined);
     if (set.length !== 1) {
       throw new InvalidArgumentError(
@@ -95,12 +95,10 @@ function toParameter(key: string, value: unknown): inference.InferParameter {
     case 'bigint':
       if (BigInt.asIntN(64, value) === value) return { int64Param: value };
       if (BigInt.asUintN(64, value) === value) return { uint64Param: value };
-      throw new InvalidArgumentError(
-        `parameter ${JSON.stringify(key)}: ${value} fits neither int64 nor uint64`,
-      );
+      throw new InvalidArgumentError(`parameter ${quoteName(key)}: ${value} fits neither int64 nor uint64`);
     default:
       throw new InvalidArgumentError(
-        `parameter ${JSON.stringify(key)}: a ${typeof value} cannot be sent; use boolean, number, bigint or string`,
+        `parameter ${quoteName(key)}: a ${typeof value} cannot be sent; use boolean, number, bigint or string`,
       );
   }
 }

@@ -54,6 +54,19 @@ describe('Sightline Tensor messages', () => {
     );
   });
 
+  it('quotes a 1 MB tensor name or datatype in a message of bounded size', () => {
+    const longName = message({ name: 'n'.repeat(1_000_000) });
+    expect(thrownMessage(() => decodeTensorMessages([longName], 'input'), InvalidArgumentError)).toBe(
+      `input "${'n'.repeat(64)}"... (1000000 characters): has no contents; send typed contents or raw_contents`,
+    );
+    const longType = message({ name: 'x', datatype: 'F'.repeat(1_000_000), rawContents: Buffer.alloc(4) });
+    const text = thrownMessage(() => decodeTensorMessages([longType], 'input'), InvalidArgumentError);
+    expect(text).toMatch(
+      /^input "x": unknown datatype "F{64}"\.\.\. \(1000000 characters\); expected one of /,
+    );
+    expect(text.length).toBeLessThan(300);
+  });
+
   it('rejects duplicate names on decode and encode', () => {
     const m = message({ name: 'x', rawContents: Buffer.alloc(4) });
     expect(thrownMessage(() => decodeTensorMessages([m, m]), InvalidArgumentError)).toBe(

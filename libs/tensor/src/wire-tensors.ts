@@ -4,7 +4,7 @@
  * and raw contents never mix in one message.
  */
 import type { inference } from '@sightline/contracts';
-import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName, ResourceExhaustedError } from '@sightline/errors';
 import { isDatatype, isRawOnly } from './datatype.js';
 import { DECODE_LIMIT_NAMES, resolveDecodeLimits, type TensorDecodeLimits } from './decode-limits.js';
 import { tensorFromRaw, tensorToRaw } from './raw-codec.js';
@@ -149,7 +149,7 @@ export function checkTensorHeader(
   const datatype = header.datatype;
   if (!isDatatype(datatype)) {
     throw new InvalidArgumentError(
-      `${label}: unknown datatype ${JSON.stringify(datatype)}; expected one of ${DATATYPES.join(', ')}`,
+      `${label}: unknown datatype ${quoteName(datatype)}; expected one of ${DATATYPES.join(', ')}`,
     );
   }
   if (header.shape.length > limits.maxRank) {

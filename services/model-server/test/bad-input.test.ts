@@ -332,6 +332,27 @@ describe('bad input to ModelInfer', () => {
     );
   });
 
+  it('a 1 MB input name, datatype or requested output name -> INVALID_ARGUMENT at once, quoting 64 characters of it', async () => {
+    const big = 'n'.repeat(1024 * 1024);
+    const quoted = `"${'n'.repeat(64)}"\\.\\.\\. \\(${big.length} characters\\)`;
+    const raw = encodeInferInputs([irisRows(1)], 'raw');
+    const cases: [Partial<inference.ModelInferRequest>, RegExp][] = [
+      [{ ...raw, inputs: [{ ...raw.inputs[0]!, name: big }] }, new RegExp(`^input ${quoted}: `)],
+      [{ ...raw, inputs: [{ ...raw.inputs[0]!, datatype: big }] }, new RegExp(`unknown datatype ${quoted}`)],
+      [{ ...raw, outputs: [{ name: big, parameters: {} }] }, new RegExp(`^output ${quoted}: `)],
+    ];
+    for (const [request, message] of cases) {
+      const started = Date.now();
+      const error = await h.client
+        .modelInfer({ modelName: 'iris', ...request })
+        .catch((e: ServiceError) => e);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(isServiceError(error) && error.code).toBe(status.INVALID_ARGUMENT);
+      expect((error as ServiceError).details).toMatch(message);
+      expect((error as ServiceError).details.length).toBeLessThan(400);
+    }
+  });
+
   it('a parameter named "__proto__" -> INVALID_ARGUMENT naming it (never silently dropped)', async () => {
     // fromPartial would drop the key before it reached the wire, so the message is built
     // with the key as an own property, which encode writes as a map entry.

@@ -158,6 +158,76 @@ describe(`router in front of a model-server (upstream client ${UPSTREAM_CLIENT})
     ).rejects.toMatchObject({ code: status.NOT_FOUND, details: sentence });
   });
 
+  it('answers 300 KB model, graph and node names at once with a quoted, bounded sentence, forwarding nothing', async () => {
+    const big = 'm'.repeat(300_000);
+    const quoted = `"${'m'.repeat(64)}"... (300000 characters)`;
+    const outcome = async (work: Promise<unknown>) => {
+      const started = Date.now();
+      const error = (await work.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code: number; details: string };
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(error.details.length).toBeLessThan(1_100);
+      return error;
+    };
+    const options = { deadlineMs: 10_000 };
+    expect(await outcome(call(client, client.modelInfer, irisRequest(big), options))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: `model_name ${quoted}: longer than any graph or model name; at most 1024 characters`,
+    });
+    expect(
+      await outcome(call(client, client.modelMetadata, { name: big, version: '' }, options)),
+    ).toMatchObject({ code: status.INVALID_ARGUMENT });
+    expect((await call(client, client.modelReady, { name: big, version: '' }, options)).ready).toBe(false);
+    for (const method of [graphs.getGraph, graphs.deleteGraph]) {
+      expect(await outcome(call(graphs, method, { name: big }, options))).toMatchObject({
+        code: status.NOT_FOUND,
+        details: `graph ${quoted} not found`,
+      });
+    }
+    const nodeName = 'n'.repeat(300_000);
+    const applied = await outcome(
+      call(
+        graphs,
+        graphs.applyGraph,
+        {
+          document: {
+            format: 0,
+            text: `name: big-node\nroot: ${nodeName}\nnodes:\n  - name: ${nodeName}\n    model: { modelName: iris }\n`,
+          },
+        },
+        options,
+      ),
+    );
+    expect(applied.code).toBe(status.INVALID_ARGUMENT);
+    expect(applied.details).toContain(`node "${'n'.repeat(64)}"... (300000 characters)`);
+  });
+
+  it('answers pass-through requests with 200 KB input names promptly, while requests beside them succeed', async () => {
+    const bad = {
+      ...rawIrisRequest('iris-tfjs', [[5.1, 3.5, 1.4, 0.2]]),
+    };
+    bad.inputs = bad.inputs.map((input) => ({ ...input, name: 'i'.repeat(200_000) }));
+    const started = Date.now();
+    const bads = Array.from({ length: 24 }, () =>
+      call(client, client.modelInfer, bad, { deadlineMs: 10_000 }).then(
+        () => 'OK',
+        (e: { code: number; details: string }) => ({ code: e.code, length: e.details.length }),
+      ),
+    );
+    const goods = Array.from({ length: 8 }, (_, i) =>
+      call(client, client.modelInfer, irisRequest(i % 2 ? 'iris' : 'iris-tfjs'), { deadlineMs: 10_000 }),
+    );
+    const goodAnswers = await Promise.all(goods);
+    expect(goodAnswers.map((a) => a.outputs.length)).toEqual(Array(8).fill(1));
+    for (const outcome of await Promise.all(bads)) {
+      expect(outcome).toMatchObject({ code: status.INVALID_ARGUMENT });
+      expect((outcome as { length: number }).length).toBeLessThan(1_100);
+    }
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
   it('refuses an invalid graph with INVALID_ARGUMENT listing every problem, and stores nothing', async () => {
     const yaml = `
 name: broken

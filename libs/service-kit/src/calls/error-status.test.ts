@@ -8,7 +8,7 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
-import { statusName, toGrpcStatus } from './error-status.js';
+import { STATUS_MESSAGE_MAX_LENGTH, statusName, toGrpcStatus } from './error-status.js';
 
 describe('toGrpcStatus', () => {
   it.each([
@@ -29,6 +29,19 @@ describe('toGrpcStatus', () => {
       Object.assign(new Error('x'), { code: status.UNAVAILABLE, details: 'upstream down' }),
     );
     expect(mapped).toMatchObject({ code: status.UNAVAILABLE, details: 'upstream down', expected: true });
+  });
+
+  it('caps every status message, domain or downstream, saying how much was cut', () => {
+    const long = 'n'.repeat(300_000);
+    for (const error of [
+      new NotFoundError(long),
+      Object.assign(new Error('x'), { code: status.INVALID_ARGUMENT, details: long }),
+    ]) {
+      const { details } = toGrpcStatus(error);
+      expect(details).toBe(
+        `${'n'.repeat(STATUS_MESSAGE_MAX_LENGTH)}… (${300_000 - STATUS_MESSAGE_MAX_LENGTH} more characters)`,
+      );
+    }
   });
 
   it('answers with the trailing metadata an error names', () => {

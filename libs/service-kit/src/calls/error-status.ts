@@ -1,10 +1,19 @@
 /**
  * The one place where errors become gRPC statuses. Domain errors carry a code and a
  * sentence for the caller; anything else is a bug, answered INTERNAL with a short message
- * while the cause goes to the log.
+ * while the cause goes to the log. Every message is bounded here, whatever built it.
  */
 import { Metadata, type StatusObject, status } from '@grpc/grpc-js';
-import { type ErrorCode, isSightlineError } from '@sightline/errors';
+import { type ErrorCode, isSightlineError, truncateText } from '@sightline/errors';
+
+/**
+ * The longest status message (grpc-message) a caller receives, in characters; longer ones
+ * are cut with `… (N more characters)`. The message travels in an HTTP/2 trailer: one too
+ * large for the peer's header limits (grpc-js: about 128 KB once percent-encoded) can never
+ * be sent, and the call then never ends. 1,024 characters is far more than any sentence
+ * here needs (caller-supplied names are quoted at 64) and at most ~9 KB percent-encoded.
+ */
+export const STATUS_MESSAGE_MAX_LENGTH = 1024;
 
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, status>> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -61,7 +70,7 @@ export function toGrpcStatus(error: unknown): MappedError {
   if (isSightlineError(error)) {
     return {
       code: STATUS_BY_CODE[error.code],
-      details: error.message,
+      details: truncateText(error.message, STATUS_MESSAGE_MAX_LENGTH),
       metadata: trailersOf(error),
       expected: error.code !== 'INTERNAL',
     };
@@ -69,7 +78,7 @@ export function toGrpcStatus(error: unknown): MappedError {
   if (isGrpcStatusError(error)) {
     return {
       code: error.code,
-      details: error.details ?? error.message,
+      details: truncateText(error.details ?? error.message, STATUS_MESSAGE_MAX_LENGTH),
       metadata: trailersOf(error),
       expected: error.code !== status.INTERNAL && error.code !== status.UNKNOWN,
     };

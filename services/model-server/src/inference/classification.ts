@@ -7,7 +7,7 @@
  * of classes. Values print as Triton prints them (C++ `std::to_string`: six decimals for
  * floating point, integers as they are); ties keep the lower index first.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { ParameterValue, Tensor } from '@sightline/tensor';
 
 /** The output parameter that asks for classification. */
@@ -35,7 +35,7 @@ export function classificationCount(
     count > MAX_CLASSIFICATION_COUNT
   ) {
     throw new InvalidArgumentError(
-      `output "${outputName}": parameter "${CLASSIFICATION_PARAMETER}" must be an integer from 1 to ${MAX_CLASSIFICATION_COUNT} (int64_param), got ${JSON.stringify(String(value))}`,
+      `output ${quoteName(outputName)}: parameter "${CLASSIFICATION_PARAMETER}" must be an integer from 1 to ${MAX_CLASSIFICATION_COUNT} (int64_param), got ${quoteName(String(value))}`,
     );
   }
   return count;
@@ -81,7 +81,7 @@ export function classify(
   const format = formatValue(tensor);
   if (format === undefined) {
     throw new InvalidArgumentError(
-      `output "${tensor.name}": parameter "${CLASSIFICATION_PARAMETER}" needs a numeric output (not FP16, BF16, BOOL or BYTES), got ${tensor.datatype}`,
+      `output ${quoteName(tensor.name)}: parameter "${CLASSIFICATION_PARAMETER}" needs a numeric output (not FP16, BF16, BOOL or BYTES), got ${tensor.datatype}`,
     );
   }
   const total = tensor.data.length;

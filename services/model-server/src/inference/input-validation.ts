@@ -4,7 +4,7 @@
  * and only outputs the model has. Each rule breaks with an INVALID_ARGUMENT sentence that
  * names the tensor.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import { checkAgainstSpec, formatShape, isDatatype, type Tensor, type TensorSpec } from '@sightline/tensor';
 import type { LoadedModelVersion } from '../model/loaded-model.js';
 import { CLASSIFICATION_PARAMETER, classificationCount } from './classification.js';
@@ -45,7 +45,7 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
     // An unknown datatype is left to decoding, which names the known ones.
     if (spec !== undefined && header.datatype !== spec.datatype && isDatatype(header.datatype)) {
       throw new InvalidArgumentError(
-        `input "${header.name}": expected datatype ${spec.datatype}, got ${header.datatype}`,
+        `input ${quoteName(header.name)}: expected datatype ${spec.datatype}, got ${header.datatype}`,
       );
     }
   }
@@ -54,11 +54,11 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
     const spec = specNamed(model.inputs, tensor.name);
     if (!spec) {
       throw new InvalidArgumentError(
-        `input "${tensor.name}": ${labelOf(model)} has no such input (its inputs: ${names(model.inputs)})`,
+        `input ${quoteName(tensor.name)}: ${labelOf(model)} has no such input (its inputs: ${names(model.inputs)})`,
       );
     }
     if (inputs.has(tensor.name))
-      throw new InvalidArgumentError(`input "${tensor.name}": given more than once`);
+      throw new InvalidArgumentError(`input ${quoteName(tensor.name)}: given more than once`);
     checkAgainstSpec(tensor, spec, 'input');
     inputs.set(tensor.name, tensor);
   }
@@ -76,7 +76,9 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
     let first: Tensor | undefined;
     for (const tensor of inputs.values()) {
       if (tensor.shape.length === 0) {
-        throw new InvalidArgumentError(`input "${tensor.name}": needs a batch dimension first, got shape []`);
+        throw new InvalidArgumentError(
+          `input ${quoteName(tensor.name)}: needs a batch dimension first, got shape []`,
+        );
       }
       const rows = tensor.shape[0]!;
       if (!first) {
@@ -84,13 +86,13 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
         batchSize = rows;
       } else if (rows !== batchSize) {
         throw new InvalidArgumentError(
-          `input "${tensor.name}": batch size ${rows} (shape ${formatShape(tensor.shape)}) differs from input "${first.name}"'s ${batchSize}`,
+          `input ${quoteName(tensor.name)}: batch size ${rows} (shape ${formatShape(tensor.shape)}) differs from input ${quoteName(first.name)}'s ${batchSize}`,
         );
       }
     }
     if (batchSize < 1 || batchSize > maxBatchSize) {
       throw new InvalidArgumentError(
-        `input "${first?.name}": batch size must be between 1 and max_batch_size ${maxBatchSize}, got ${batchSize}`,
+        `${first ? `input ${quoteName(first.name)}` : 'request'}: batch size must be between 1 and max_batch_size ${maxBatchSize}, got ${batchSize}`,
       );
     }
   }
@@ -104,11 +106,11 @@ export function validateRequest(request: InferRequest, model: LoadedModelVersion
     for (const output of request.outputs) {
       if (!specNamed(model.outputs, output.name)) {
         throw new InvalidArgumentError(
-          `output "${output.name}": ${labelOf(model)} has no such output (its outputs: ${names(model.outputs)})`,
+          `output ${quoteName(output.name)}: ${labelOf(model)} has no such output (its outputs: ${names(model.outputs)})`,
         );
       }
       if (outputNames.includes(output.name)) {
-        throw new InvalidArgumentError(`output "${output.name}": requested more than once`);
+        throw new InvalidArgumentError(`output ${quoteName(output.name)}: requested more than once`);
       }
       outputNames.push(output.name);
       const count = classificationCount(output.name, output.parameters[CLASSIFICATION_PARAMETER]);

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, NotFoundError, UnavailableError } from '@sightline/errors';
-import { assertModelName, MODEL_NAME_RULE, modelNameProblem, quoteName } from '../repository/model-name.js';
+import { InvalidArgumentError, NotFoundError, quoteName, UnavailableError } from '@sightline/errors';
+import { assertModelName, MODEL_NAME_RULE, modelNameProblem } from '../repository/model-name.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { RuntimeLoader } from '../runtime/runtime-loader.js';
 import {

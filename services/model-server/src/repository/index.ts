@@ -11,7 +11,6 @@ export {
   isModelName,
   MODEL_NAME_MAX_LENGTH,
   MODEL_NAME_RULE,
-  quoteName,
 } from './model-name.js';
 export { MODEL_FILE_NAMES, ModelRepository } from './model-repository.js';
 export { resolveInside } from './safe-path.js';

@@ -4,8 +4,7 @@
  * parameters (model files sent in the request) are not supported. Any other parameter is
  * refused, naming it, rather than ignored: a caller that sends one expects it to act.
  */
-import { InvalidArgumentError } from '@sightline/errors';
-import { quoteName } from './model-name.js';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 
 /** A RepositoryModelLoad parameter's value, by the protocol's kinds. */
 export type LoadParameterValue = boolean | bigint | string | Uint8Array;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
-import { assertModelName, isModelName, MODEL_NAME_MAX_LENGTH, quoteName } from './model-name.js';
+import { assertModelName, isModelName, MODEL_NAME_MAX_LENGTH } from './model-name.js';
 
 describe('model names', () => {
   it('accepts letters, digits, "_", "." and "-" up to the limit, not starting with "."', () => {
@@ -31,10 +31,5 @@ describe('model names', () => {
     }
     expect(message).toMatch(/^model_name "y{64}"\.\.\. \(31457280 characters\): must be 1 to 128 characters/);
     expect(message.length).toBeLessThan(300);
-  });
-
-  it('quotes short text whole and cuts long text, saying its length', () => {
-    expect(quoteName('iris')).toBe('"iris"');
-    expect(quoteName('abcdef', 3)).toBe('"abc"... (6 characters)');
   });
 });

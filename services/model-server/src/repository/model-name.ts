@@ -1,12 +1,12 @@
 /**
- * The rule for model names, and how a caller-supplied name is quoted in messages.
+ * The rule for model names.
  *
  * Model names come from remote callers (ModelInfer, RepositoryModelLoad) and become
  * directory names, log fields, metric labels and parts of every answer about the model, so
  * they are bounded before they touch the disk or a message: a name of a few megabytes must
  * cost an answer of a few hundred bytes, never a stored entry.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 
 /**
  * The longest model name, in characters. Triton documents no limit, but its names are
@@ -20,18 +20,6 @@ const MODEL_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 /** The rule in words, as messages and the README state it. */
 export const MODEL_NAME_RULE = `1 to ${MODEL_NAME_MAX_LENGTH} characters from A-Z, a-z, 0-9, "_", "." and "-", not starting with "."`;
-
-/** How many characters of a caller's text a message quotes before it cuts the rest. */
-export const QUOTED_NAME_MAX_LENGTH = 64;
-
-/**
- * `text` as a message quotes it: JSON-quoted, cut after {@link QUOTED_NAME_MAX_LENGTH}
- * characters with the full length said, so an answer never echoes megabytes back.
- */
-export function quoteName(text: string, maxLength: number = QUOTED_NAME_MAX_LENGTH): string {
-  if (text.length <= maxLength) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, maxLength))}... (${text.length} characters)`;
-}
 
 /** What is wrong with `name` as a model name, or undefined when it follows the rule. */
 export function modelNameProblem(name: string): string | undefined {

@@ -1,9 +1,9 @@
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import { InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtureBytes, makeTempRepo, writeFiles } from '../../test/fixtures/temp-repo.js';
-import { MODEL_NAME_MAX_LENGTH, MODEL_NAME_RULE, quoteName } from './model-name.js';
+import { MODEL_NAME_MAX_LENGTH, MODEL_NAME_RULE } from './model-name.js';
 import { ModelRepository } from './model-repository.js';
 
 describe('ModelRepository', () => {

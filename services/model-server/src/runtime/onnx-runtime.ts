@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { FailedPreconditionError, InvalidArgumentError } from '@sightline/errors';
+import { FailedPreconditionError, InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { Datatype, Tensor, TensorSpec } from '@sightline/tensor';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../model/logger.js';
@@ -74,7 +74,7 @@ export class OnnxRuntime implements ModelRuntime {
     for (const name of outputNames) {
       const value = results[name];
       if (value === undefined)
-        throw new InvalidArgumentError(`output "${name}": the model did not produce it`);
+        throw new InvalidArgumentError(`output ${quoteName(name)}: the model did not produce it`);
       outputs.set(name, fromOrtTensor(name, value));
     }
     return outputs;
@@ -152,7 +152,7 @@ function specOf(meta: ort.InferenceSession.ValueMetadata, what: string): TensorS
  * Exported for the zero-copy test; not part of the package API.
  */
 export function toOrtTensor(tensor: Tensor): ort.Tensor {
-  const what = `input "${tensor.name}"`;
+  const what = `input ${quoteName(tensor.name)}`;
   if (tensor.datatype === 'BYTES') {
     return new ort.Tensor(
       'string',
@@ -164,7 +164,7 @@ export function toOrtTensor(tensor: Tensor): ort.Tensor {
 }
 
 function fromOrtTensor(name: string, value: ort.OnnxValue): Tensor {
-  const datatype: Datatype = v2DatatypeOf(value.type, `output "${name}"`);
+  const datatype: Datatype = v2DatatypeOf(value.type, `output ${quoteName(name)}`);
   const shape = [...value.dims];
   if (datatype === 'BYTES') {
     const strings = value.data as readonly string[];

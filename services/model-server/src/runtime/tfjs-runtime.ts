@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { Datatype, Tensor, TensorSpec } from '@sightline/tensor';
 import type { GraphModel, LayersModel, NamedTensorMap, Tensor as TfTensor } from '@tensorflow/tfjs';
 import type { ModelConfig, ModelRuntime } from '../model/types.js';
@@ -141,7 +141,7 @@ export class TfjsRuntime implements ModelRuntime {
   #modelOutputName(name: string): string {
     const modelName = this.#modelOutputNames.get(name);
     if (modelName === undefined)
-      throw new InvalidArgumentError(`output "${name}": the model has no such output`);
+      throw new InvalidArgumentError(`output ${quoteName(name)}: the model has no such output`);
     return modelName;
   }
 }
@@ -198,7 +198,7 @@ function toTfTensor(tf: TfjsModule, tensor: Tensor): TfTensor {
   const dtype = TFJS_DTYPES[tensor.datatype];
   if (dtype === undefined) {
     throw new InvalidArgumentError(
-      `input "${tensor.name}": datatype ${tensor.datatype} is not supported by TF.js`,
+      `input ${quoteName(tensor.name)}: datatype ${tensor.datatype} is not supported by TF.js`,
     );
   }
   return tf.tensor(

@@ -6,7 +6,7 @@
  * environment substitution so addresses can differ per deployment and per test.
  */
 import { routerV1 } from '@sightline/contracts';
-import { isSightlineError, ResourceExhaustedError } from '@sightline/errors';
+import { isSightlineError, quoteName, ResourceExhaustedError } from '@sightline/errors';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { GraphProblem, ParsedDocument } from '../graph/graph-spec.js';
@@ -121,7 +121,7 @@ function normalizeEnum(
     node,
     field,
     rule: 'enum.known',
-    message: `${node ? `node "${node}": ` : ''}${field} "${value}" is not one of ${allowed.join(', ')}`,
+    message: `${node ? `node ${quoteName(node)}: ` : ''}${field} ${quoteName(value)} is not one of ${allowed.join(', ')}`,
   });
   delete holder[key];
 }
@@ -200,7 +200,8 @@ function schemaProblems(raw: Record<string, unknown>, issues: readonly z.core.$Z
       typeof (rawNode as { name?: unknown }).name === 'string'
         ? (rawNode as { name: string }).name
         : '';
-    const at = (path: readonly PropertyKey[]) => `${node ? `node "${node}"` : source}: ${fieldPath(path)}`;
+    const at = (path: readonly PropertyKey[]) =>
+      `${node ? `node ${quoteName(node)}` : source}: ${fieldPath(path)}`;
     if (issue.code === 'unrecognized_keys') {
       const onNode = index !== undefined && issue.path.length === 2;
       for (const key of issue.keys) {
@@ -211,10 +212,10 @@ function schemaProblems(raw: Record<string, unknown>, issues: readonly z.core.$Z
           field,
           rule: onNode ? 'node.kind_known' : 'document.field_known',
           message: onNode
-            ? `node "${node}": "${key}" is not a node kind or field; kinds are ${NODE_KIND_FIELDS.join(', ')}`
+            ? `node ${quoteName(node)}: ${quoteName(key)} is not a node kind or field; kinds are ${NODE_KIND_FIELDS.join(', ')}`
             : issue.path.length === 0
-              ? `${source}: "${key}" is not a field of a graph`
-              : `${at(issue.path)}: "${key}" is not a field here`,
+              ? `${source}: ${quoteName(key)} is not a field of a graph`
+              : `${at(issue.path)}: ${quoteName(key)} is not a field here`,
         });
       }
       continue;

@@ -22,6 +22,7 @@ import {
   errorCode,
   errorMessage,
   isSightlineError,
+  quoteName,
   SightlineError,
   UnavailableError,
 } from '@sightline/errors';
@@ -147,7 +148,7 @@ export class CallPolicy {
     const { retry } = node.policy;
     const breaker = this.breakerFor(target.graph, node, address);
     const nodeSpan = trace.getActiveSpan();
-    const where = `node "${node.name}" (${target.label} at ${address})`;
+    const where = `node ${quoteName(node.name)} (${target.label} at ${address})`;
     for (let attempt = 1; ; attempt++) {
       if (budget.cancellation.cancelReason) throw new CancelledError(`${where}: the caller cancelled`);
       if (now() >= budget.deadlineMs) {

@@ -3,7 +3,7 @@
  * vote per row, and concatenation along an axis. Mismatches between members are
  * INVALID_ARGUMENT naming the node, the member and the tensor.
  */
-import { InvalidArgumentError, UnimplementedError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName, UnimplementedError } from '@sightline/errors';
 import { createTensor, type Datatype, elementCount, type Tensor } from '@sightline/tensor';
 import type { Combiner } from '../graph/graph-spec.js';
 import { RoutedTensor } from './routed-tensor.js';
@@ -37,7 +37,7 @@ function numbers(tensor: Tensor): ArrayLike<number> {
 function checkNumeric(node: string, member: string, tensor: Tensor): void {
   if (!FLOAT_TYPES.has(tensor.datatype) && !INTEGER_TYPES.has(tensor.datatype)) {
     throw new InvalidArgumentError(
-      `node "${node}": member "${member}" tensor "${tensor.name}" is ${tensor.datatype}; this combiner needs FP32, FP64 or integer tensors`,
+      `node ${quoteName(node)}: member ${quoteName(member)} tensor ${quoteName(tensor.name)} is ${tensor.datatype}; this combiner needs FP32, FP64 or integer tensors`,
     );
   }
 }
@@ -52,14 +52,16 @@ function combinedNames(node: string, members: readonly MemberOutput[], wanted: r
   const first = members[0]!.tensors.map((t) => t.name);
   const names = first.filter((n) => members.every((m) => m.tensors.some((t) => t.name === n)));
   if (names.length === 0)
-    throw new InvalidArgumentError(`node "${node}": the members return no tensor name in common`);
+    throw new InvalidArgumentError(`node ${quoteName(node)}: the members return no tensor name in common`);
   return names;
 }
 
 function memberTensor(node: string, member: MemberOutput, name: string): Tensor {
   const found = member.tensors.find((t) => t.name === name);
   if (!found) {
-    throw new InvalidArgumentError(`node "${node}": member "${member.member}" returned no tensor "${name}"`);
+    throw new InvalidArgumentError(
+      `node ${quoteName(node)}: member ${quoteName(member.member)} returned no tensor ${quoteName(name)}`,
+    );
   }
   return found.tensor();
 }
@@ -71,7 +73,7 @@ function mean(node: string, name: string, members: readonly MemberOutput[], weig
     checkNumeric(node, members[i]!.member, t);
     if (!sameShape(t.shape, first.shape)) {
       throw new InvalidArgumentError(
-        `node "${node}": member "${members[i]!.member}" tensor "${name}" has shape [${t.shape.join(',')}], member "${members[0]!.member}" has [${first.shape.join(',')}]; mean needs equal shapes`,
+        `node ${quoteName(node)}: member ${quoteName(members[i]!.member)} tensor ${quoteName(name)} has shape [${t.shape.join(',')}], member ${quoteName(members[0]!.member)} has [${first.shape.join(',')}]; mean needs equal shapes`,
       );
     }
   });
@@ -111,7 +113,7 @@ function majorityVote(node: string, name: string, members: readonly MemberOutput
   labelsPerMember.forEach((labels, i) => {
     if (labels.length !== rows) {
       throw new InvalidArgumentError(
-        `node "${node}": member "${members[i]!.member}" tensor "${name}" has ${labels.length} rows, member "${members[0]!.member}" has ${rows}`,
+        `node ${quoteName(node)}: member ${quoteName(members[i]!.member)} tensor ${quoteName(name)} has ${labels.length} rows, member ${quoteName(members[0]!.member)} has ${rows}`,
       );
     }
   });
@@ -139,7 +141,7 @@ function concat(node: string, name: string, members: readonly MemberOutput[], ax
   const axis = axisSetting < 0 ? rank + axisSetting : axisSetting;
   if (axis < 0 || axis >= rank) {
     throw new InvalidArgumentError(
-      `node "${node}": concat_axis ${axisSetting} is outside tensor "${name}" of rank ${rank}`,
+      `node ${quoteName(node)}: concat_axis ${axisSetting} is outside tensor ${quoteName(name)} of rank ${rank}`,
     );
   }
   tensors.forEach((t, i) => {
@@ -149,7 +151,7 @@ function concat(node: string, name: string, members: readonly MemberOutput[], ax
       t.shape.every((d, k) => k === axis || d === first.shape[k]);
     if (!ok) {
       throw new InvalidArgumentError(
-        `node "${node}": member "${members[i]!.member}" tensor "${name}" is ${t.datatype} [${t.shape.join(',')}], not concatenable with ${first.datatype} [${first.shape.join(',')}] along axis ${axis}`,
+        `node ${quoteName(node)}: member ${quoteName(members[i]!.member)} tensor ${quoteName(name)} is ${t.datatype} [${t.shape.join(',')}], not concatenable with ${first.datatype} [${first.shape.join(',')}] along axis ${axis}`,
       );
     }
   });
@@ -179,7 +181,7 @@ export function combine(
   members: readonly MemberOutput[],
   options: { readonly tensors: readonly string[]; readonly concatAxis: number },
 ): RoutedTensor[] {
-  if (members.length === 0) throw new InvalidArgumentError(`node "${node}": no member answered`);
+  if (members.length === 0) throw new InvalidArgumentError(`node ${quoteName(node)}: no member answered`);
   const names = combinedNames(node, members, options.tensors);
   return names.map((name) => {
     switch (combiner) {
@@ -192,7 +194,9 @@ export function combine(
       case 'concat':
         return RoutedTensor.fromTensor(concat(node, name, members, options.concatAxis));
       default:
-        throw new UnimplementedError(`node "${node}": combiner "${String(combiner)}" is not supported`);
+        throw new UnimplementedError(
+          `node ${quoteName(node)}: combiner "${String(combiner)}" is not supported`,
+        );
     }
   });
 }

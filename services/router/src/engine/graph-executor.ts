@@ -12,6 +12,7 @@ import {
   errorMessage,
   FailedPreconditionError,
   NEVER_CANCELLED,
+  quoteName,
   UnavailableError,
 } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
@@ -390,7 +391,9 @@ export class GraphExecutor {
   private child(scope: Scope, name: string): CompiledNode {
     const node = scope.graph.nodes.get(name);
     if (!node)
-      throw new FailedPreconditionError(`graph "${scope.graph.spec.name}": node "${name}" does not exist`);
+      throw new FailedPreconditionError(
+        `graph ${quoteName(scope.graph.spec.name)}: node ${quoteName(name)} does not exist`,
+      );
     return node;
   }
 
@@ -435,7 +438,7 @@ export class GraphExecutor {
     const address = body.address || this.options.defaultModelAddress;
     if (address === '') {
       throw new UnavailableError(
-        `node "${node.name}": names no address and the router has no --default-model-server`,
+        `node ${quoteName(node.name)}: names no address and the router has no --default-model-server`,
       );
     }
     const target = { address, modelName: body.modelName, modelVersion: body.modelVersion };
@@ -445,7 +448,7 @@ export class GraphExecutor {
         graph: scope.graph,
         node,
         address,
-        label: `model "${body.modelName}"`,
+        label: `model ${quoteName(body.modelName)}`,
         method: 'inference.GRPCInferenceService/ModelInfer',
       },
       scope,
@@ -503,7 +506,9 @@ export class GraphExecutor {
     );
     const target = index >= 0 ? body.cases[index]!.node : body.defaultNode;
     if (target === '') {
-      throw new FailedPreconditionError(`node "${node.name}": no case matched and no default is set`);
+      throw new FailedPreconditionError(
+        `node ${quoteName(node.name)}: no case matched and no default is set`,
+      );
     }
     span.setAttribute('sightline.switch.case', index >= 0 ? index : 'default');
     return this.runNode(this.child(scope, target), input, scope, true, answers);
@@ -534,7 +539,7 @@ export class GraphExecutor {
     if (!enough) {
       if (firstError !== undefined) throw firstError;
       throw new UnavailableError(
-        `node "${node.name}": ${answered.length} of ${body.members.length} members answered; ${Math.max(1, body.minMembers)} needed`,
+        `node ${quoteName(node.name)}: ${answered.length} of ${body.members.length} members answered; ${Math.max(1, body.minMembers)} needed`,
       );
     }
     if (body.combiner === 'model') {
@@ -692,7 +697,7 @@ export class GraphExecutor {
         : 'sightline.drift.v1.DriftService/Predict';
     if (address === '') {
       throw new UnavailableError(
-        `node "${node.name}": names no address and the router has no default ${kind} address`,
+        `node ${quoteName(node.name)}: names no address and the router has no default ${kind} address`,
       );
     }
     const graph = scope.graph;
@@ -706,7 +711,7 @@ export class GraphExecutor {
       return input;
     }
     const verdict = await this.policy.call(
-      { graph, node, address, label: `${kind} detector "${body.detector}"`, method },
+      { graph, node, address, label: `${kind} detector ${quoteName(body.detector)}`, method },
       scope,
       call,
     );

@@ -1,7 +1,7 @@
 /**
  * Select-then-rename of a sequence step's input tensors.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { TensorMappingSpec } from '../graph/graph-spec.js';
 import { ownValue } from '../graph/own-value.js';
 import type { RoutedTensor } from './routed-tensor.js';
@@ -19,7 +19,7 @@ export function applyMapping(
       const found = tensors.find((t) => t.name === name);
       if (!found) {
         throw new InvalidArgumentError(
-          `node "${node}": mapping selects tensor "${name}" but the input has ${tensors.map((t) => `"${t.name}"`).join(', ') || 'no tensors'}`,
+          `node ${quoteName(node)}: mapping selects tensor ${quoteName(name)} but the input has ${tensors.map((t) => quoteName(t.name)).join(', ') || 'no tensors'}`,
         );
       }
       return found;

@@ -10,6 +10,7 @@
  * upper bound: every switch case and splitter branch is counted as if it ran, and retries
  * are not counted (each call makes at most `retry.max_attempts` attempts).
  */
+import { quoteName } from '@sightline/errors';
 import {
   type GraphProblem,
   type GraphSpec,
@@ -70,7 +71,13 @@ function newInputChildren(body: NodeBody): string[] {
 }
 
 function problem(node: string, field: string, rule: string, message: string): GraphProblem {
-  return { severity: 'error', node, field, rule, message: node ? `node "${node}": ${message}` : message };
+  return {
+    severity: 'error',
+    node,
+    field,
+    rule,
+    message: node ? `node ${quoteName(node)}: ${message}` : message,
+  };
 }
 
 /**
@@ -120,7 +127,7 @@ export function checkCallBudget(graph: GraphSpec, limits: Partial<CallBudgetLimi
         '',
         'nodes',
         'graph.max_depth',
-        `graph is ${rootDepth} nodes deep from root "${graph.root}"; at most ${maxGraphDepth} (--max-graph-depth)`,
+        `graph is ${rootDepth} nodes deep from root ${quoteName(graph.root)}; at most ${maxGraphDepth} (--max-graph-depth)`,
       ),
     );
   }

@@ -3,7 +3,7 @@
  * an error; a request holds the compiled graph it started with, so replacing or deleting
  * a graph never disturbs requests in flight.
  */
-import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import { InvalidArgumentError, NotFoundError, quoteName, ResourceExhaustedError } from '@sightline/errors';
 import { type CompiledGraph, compileGraph } from './compiled-graph.js';
 import type { GraphProblem, GraphSpec } from './graph-spec.js';
 import { type GraphValidationLimits, isValid, validateGraph } from './graph-validator.js';
@@ -45,7 +45,7 @@ export function invalidGraphError(
   const more = errors.length > shown.length ? `; and ${errors.length - shown.length} more` : '';
   const overLimit = errors.some((p) => LIMIT_RULES.has(p.rule));
   return new (overLimit ? ResourceExhaustedError : InvalidArgumentError)(
-    `graph "${name}" is invalid (${errors.length} problem${errors.length === 1 ? '' : 's'}): ${shown.join('; ')}${more}`,
+    `graph ${quoteName(name)} is invalid (${errors.length} problem${errors.length === 1 ? '' : 's'}): ${shown.join('; ')}${more}`,
   );
 }
 
@@ -103,7 +103,7 @@ export class GraphRegistry {
   get(name: string): StoredGraph {
     if (name === '') throw new InvalidArgumentError('name: must name a graph');
     const graph = this.graphs.get(name);
-    if (!graph) throw new NotFoundError(`graph "${name}" not found`);
+    if (!graph) throw new NotFoundError(`graph ${quoteName(name)} not found`);
     return graph;
   }
 

@@ -4,7 +4,7 @@
  * shape and references, not whether upstream servers are reachable.
  */
 
-import { GRPC_STATUS_NAMES } from '@sightline/errors';
+import { GRPC_STATUS_NAMES, quoteName } from '@sightline/errors';
 import { type CallBudgetLimits, checkCallBudget } from './call-budget.js';
 import { patternProblem } from './condition-pattern.js';
 import {
@@ -56,7 +56,7 @@ class Problems {
       node,
       field,
       rule,
-      message: node ? `node "${node}": ${message}` : message,
+      message: node ? `node ${quoteName(node)}: ${message}` : message,
     });
   }
   warning(node: string, field: string, rule: string, message: string): void {
@@ -65,7 +65,7 @@ class Problems {
       node,
       field,
       rule,
-      message: node ? `node "${node}": ${message}` : message,
+      message: node ? `node ${quoteName(node)}: ${message}` : message,
     });
   }
 }
@@ -86,7 +86,7 @@ export function validateGraph(
       '',
       'name',
       'name.format',
-      `graph name "${graph.name}" must be 1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit`,
+      `graph name ${quoteName(graph.name)} must be 1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit`,
     );
   }
   if (graph.description.length > 1024) {
@@ -109,9 +109,9 @@ export function validateGraph(
     if (!LABEL.test(key))
       p.error(
         '',
-        `labels["${key}"]`,
+        `labels[${quoteName(key)}]`,
         'labels.format',
-        `label key "${key}" must be 1-63 characters of [a-zA-Z0-9._-]`,
+        `label key ${quoteName(key)} must be 1-63 characters of [a-zA-Z0-9._-]`,
       );
   }
   checkPolicy(p, '', 'defaults', graph.defaults);
@@ -133,7 +133,7 @@ export function validateGraph(
   if (graph.root === '')
     p.error('', 'root', 'root.exists', 'root is not set; it must name the node requests enter');
   else if (!byName.has(graph.root))
-    p.error('', 'root', 'root.exists', `root "${graph.root}" is not a node of the graph`);
+    p.error('', 'root', 'root.exists', `root ${quoteName(graph.root)} is not a node of the graph`);
 
   graph.nodes.forEach((node, i) => {
     const field = `nodes[${i}]`;
@@ -160,7 +160,7 @@ export function validateGraph(
           node.name,
           `${field}.${ref.field}`,
           'node.reference_exists',
-          `${ref.field} refers to unknown node "${ref.node}"`,
+          `${ref.field} refers to unknown node ${quoteName(ref.node)}`,
         );
       else if (ref.node === node.name)
         p.error(
@@ -221,7 +221,7 @@ function checkPolicy(p: Problems, node: string, field: string, policy: PolicySpe
           node,
           `${field}.retry.retryable_codes[${i}]`,
           'retry.code_known',
-          `retry.retryable_codes[${i}] "${code}" is not a gRPC status name`,
+          `retry.retryable_codes[${i}] ${quoteName(code)} is not a gRPC status name`,
         );
       else if (code === 'DEADLINE_EXCEEDED')
         p.error(
@@ -258,7 +258,7 @@ function checkBody(
           node,
           `${field}.model.address`,
           'model.address_format',
-          `model.address "${body.address}" is not a gRPC target: ${modelAddressProblem}; write ${GRPC_TARGET_FORMS}`,
+          `model.address ${quoteName(body.address)} is not a gRPC target: ${modelAddressProblem}; write ${GRPC_TARGET_FORMS}`,
         );
       }
       return;
@@ -279,9 +279,9 @@ function checkBody(
           if (targets.has(to))
             p.error(
               node,
-              `${field}.sequence.steps[${i}].mapping.rename["${from}"]`,
+              `${field}.sequence.steps[${i}].mapping.rename[${quoteName(from)}]`,
               'mapping.rename_unique',
-              `steps[${i}] renames two tensors to "${to}"`,
+              `steps[${i}] renames two tensors to ${quoteName(to)}`,
             );
           targets.add(to);
         }
@@ -309,7 +309,7 @@ function checkBody(
             node,
             `${f}.header`,
             'condition.header_text',
-            `cases[${i}].condition.header "${cond.subject.header}" is a binary header; only text headers can be compared`,
+            `cases[${i}].condition.header ${quoteName(cond.subject.header)} is a binary header; only text headers can be compared`,
           );
         }
         if (!cond.operator) {
@@ -379,7 +379,7 @@ function checkBody(
               node,
               `${field}.ensemble.members[${i}].weight`,
               'ensemble.weight_positive',
-              `members[${i}] ("${m.node}") has weight ${m.weight}; WEIGHTED_MEAN needs weights > 0`,
+              `members[${i}] (${quoteName(m.node)}) has weight ${m.weight}; WEIGHTED_MEAN needs weights > 0`,
             );
         });
       }
@@ -401,7 +401,7 @@ function checkBody(
             node,
             `${field}.splitter.branches[${i}].weight`,
             'splitter.weight_range',
-            `branches[${i}] ("${b.node}") has weight ${b.weight}; a weight is a whole percent, 0-${MAX_SPLITTER_WEIGHT}`,
+            `branches[${i}] (${quoteName(b.node)}) has weight ${b.weight}; a weight is a whole percent, 0-${MAX_SPLITTER_WEIGHT}`,
           );
       });
       const sum = body.branches.reduce((s, b) => s + b.weight, 0);
@@ -467,7 +467,7 @@ function checkBody(
           node,
           `${field}.detector.address`,
           'detector.address_format',
-          `detector.address "${body.address}" is not a gRPC target: ${detectorAddressProblem}; write ${GRPC_TARGET_FORMS}`,
+          `detector.address ${quoteName(body.address)} is not a gRPC target: ${detectorAddressProblem}; write ${GRPC_TARGET_FORMS}`,
         );
       }
       return;
@@ -512,7 +512,12 @@ function checkReachable(p: Problems, graph: GraphSpec, byName: ReadonlyMap<strin
   }
   graph.nodes.forEach((node, i) => {
     if (!seen.has(node.name))
-      p.warning(node.name, `nodes[${i}]`, 'graph.reachable', `is not reachable from root "${graph.root}"`);
+      p.warning(
+        node.name,
+        `nodes[${i}]`,
+        'graph.reachable',
+        `is not reachable from root ${quoteName(graph.root)}`,
+      );
   });
 }
 
@@ -562,7 +567,7 @@ function checkTensorFlow(p: Problems, graph: GraphSpec, byName: ReadonlyMap<stri
             node.name,
             field,
             'tensor.compatible',
-            `steps[${i}] ("${step.node}") needs input "${want.name}" but steps[${i - 1}] ("${steps[i - 1]!.node}") produces ${mapped.map((t) => `"${t.name}"`).join(', ') || 'no tensors'}`,
+            `steps[${i}] (${quoteName(step.node)}) needs input ${quoteName(want.name)} but steps[${i - 1}] (${quoteName(steps[i - 1]!.node)}) produces ${mapped.map((t) => quoteName(t.name)).join(', ') || 'no tensors'}`,
           );
           continue;
         }
@@ -571,7 +576,7 @@ function checkTensorFlow(p: Problems, graph: GraphSpec, byName: ReadonlyMap<stri
             node.name,
             field,
             'tensor.compatible',
-            `steps[${i}] ("${step.node}") input "${want.name}" is ${want.datatype} but steps[${i - 1}] produces ${got.datatype}`,
+            `steps[${i}] (${quoteName(step.node)}) input ${quoteName(want.name)} is ${want.datatype} but steps[${i - 1}] produces ${got.datatype}`,
           );
         }
         if (!shapesCompatible(got.shape, want.shape)) {
@@ -579,7 +584,7 @@ function checkTensorFlow(p: Problems, graph: GraphSpec, byName: ReadonlyMap<stri
             node.name,
             field,
             'tensor.compatible',
-            `steps[${i}] ("${step.node}") input "${want.name}" has shape [${want.shape.join(',')}] but steps[${i - 1}] produces [${got.shape.join(',')}]`,
+            `steps[${i}] (${quoteName(step.node)}) input ${quoteName(want.name)} has shape [${want.shape.join(',')}] but steps[${i - 1}] produces [${got.shape.join(',')}]`,
           );
         }
       }

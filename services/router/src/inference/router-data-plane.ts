@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   isSightlineError,
   NotFoundError,
+  quoteName,
 } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
 import type { GraphExecutor, RunTrail } from '../engine/graph-executor.js';
@@ -33,6 +34,15 @@ export const PATH_PARAMETER = 'sightline.path';
 export const SKIPPED_PARAMETER = 'sightline.skipped';
 /** The platform a graph reports in ModelMetadata. */
 export const GRAPH_PLATFORM = 'sightline_graph';
+
+/**
+ * The longest model_name (and model_version) the router looks up or passes on, in
+ * characters. Graph names are at most 63 and the model-server's model names at most 128;
+ * other Open Inference Protocol servers name models after directories (at most 255 bytes).
+ * A longer name can name nothing, so it is refused here, never forwarded: a megabyte name
+ * would otherwise travel upstream and come back inside the upstream's error.
+ */
+export const ROUTED_NAME_MAX_LENGTH = 1024;
 
 /** A ModelInfer answer in domain terms. */
 export interface RouterInferResponse {
@@ -156,6 +166,7 @@ export class RouterDataPlane {
    */
   private passThroughGraph(name: string, version: string): CompiledGraph | undefined {
     if (!this.options.passThrough || this.options.defaultModelAddress === '' || name === '') return undefined;
+    if (name.length > ROUTED_NAME_MAX_LENGTH || version.length > ROUTED_NAME_MAX_LENGTH) return undefined;
     return (
       this.passThroughGraphs.get(passThroughKey(name, version)) ??
       compileGraph({
@@ -204,15 +215,23 @@ export class RouterDataPlane {
    * The graph a request names: a stored graph, else the pass-through graph of a model on the
    * default model-server (when pass-through is on).
    *
-   * @throws InvalidArgumentError for an empty name; NotFoundError when it names neither.
+   * @throws InvalidArgumentError for an empty name or one (or a version) longer than
+   * {@link ROUTED_NAME_MAX_LENGTH}; NotFoundError when it names neither.
    */
   resolve(name: string, version: string): { graph: CompiledGraph; generation: string; passThrough: boolean } {
     if (name === '') throw new InvalidArgumentError('model_name: must name a graph or a model');
+    if (name.length > ROUTED_NAME_MAX_LENGTH || version.length > ROUTED_NAME_MAX_LENGTH) {
+      const [field, value] =
+        name.length > ROUTED_NAME_MAX_LENGTH ? ['model_name', name] : ['model_version', version];
+      throw new InvalidArgumentError(
+        `${field} ${quoteName(value)}: longer than any graph or model name; at most ${ROUTED_NAME_MAX_LENGTH} characters`,
+      );
+    }
     const stored = this.options.graphs.find(name);
     if (stored) return { graph: stored.compiled, generation: String(stored.generation), passThrough: false };
     const graph = this.passThroughGraph(name, version);
     if (graph) return { graph, generation: version, passThrough: true };
-    throw new NotFoundError(`graph "${name}" not found`);
+    throw new NotFoundError(`graph ${quoteName(name)} not found`);
   }
 
   /**
@@ -223,7 +242,7 @@ export class RouterDataPlane {
   private passThroughError(name: string, error: unknown): unknown {
     if (errorCode(error) !== 'NOT_FOUND') return error;
     return new NotFoundError(
-      `graph "${name}" not found, and the default model-server at ${this.options.defaultModelAddress} has no such model: ${(error as Error).message}`,
+      `graph ${quoteName(name)} not found, and the default model-server at ${this.options.defaultModelAddress} has no such model: ${(error as Error).message}`,
       { cause: error },
     );
   }
@@ -295,7 +314,7 @@ export class RouterDataPlane {
       const missing = wanted.filter((n) => !tensors.some((t) => t.name === n));
       if (missing.length > 0) {
         throw new InvalidArgumentError(
-          `requested output "${missing[0]}" is not produced by graph "${request.modelName}"; it produces ${produced.map((t) => `"${t.name}"`).join(', ')}`,
+          `requested output ${quoteName(missing[0]!)} is not produced by graph ${quoteName(request.modelName)}; it produces ${produced.map((t) => quoteName(t.name)).join(', ')}`,
         );
       }
       const parameters: ParameterRecord = {

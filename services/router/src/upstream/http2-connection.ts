@@ -37,7 +37,18 @@ export interface SessionState {
   calls: number;
   /** A connection error as the router reports it (TLS trust failures name the setting). */
   readonly explain: (error: Error) => Error;
+  /** A PING sent after a call's deadline passed is waiting for its answer. */
+  probing?: boolean;
 }
+
+/**
+ * How long the PING sent after a call's deadline passed may go unanswered before the
+ * session takes no new calls, in ms. A peer that sends a header field nghttp2 cannot take
+ * (over 64 KB: a whole error message echoing a caller's name) gets GOAWAY
+ * COMPRESSION_ERROR, and Node's client session never says so: it stays open, and every
+ * later call on it would wait for its deadline. A live peer answers a PING in milliseconds.
+ */
+export const DEADLINE_PROBE_TIMEOUT_MS = 1_000;
 
 /**
  * Session options as grpc-js sets them: no cap on buffered session memory (Node degrades
@@ -160,6 +171,33 @@ export class Http2Connection {
       clearInterval(interval);
       clearTimeout(pending);
     };
+  }
+
+  /**
+   * Checks `state`'s session after one of its calls ran to its deadline: one PING (at most
+   * one at a time per session); unanswered within {@link DEADLINE_PROBE_TIMEOUT_MS}, the
+   * session is retired so later calls open a new one (calls in flight on it keep their own
+   * deadlines).
+   */
+  probe(state: SessionState): void {
+    if (state.probing || state.lost || state.session.destroyed || state.session.closed) return;
+    state.probing = true;
+    const silent = setTimeout(() => {
+      state.probing = false;
+      state.error ??= new Error(
+        `PING not answered within ${DEADLINE_PROBE_TIMEOUT_MS} ms after a deadline passed`,
+      );
+      this.retire(state);
+    }, DEADLINE_PROBE_TIMEOUT_MS);
+    silent.unref();
+    const sent = state.session.ping(() => {
+      clearTimeout(silent);
+      state.probing = false;
+    });
+    if (!sent) {
+      clearTimeout(silent);
+      state.probing = false;
+    }
   }
 
   /**

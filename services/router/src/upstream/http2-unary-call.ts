@@ -217,8 +217,10 @@ export function runUnaryCall(connection: Http2Connection, request: UnaryCallRequ
     if (Number.isFinite(request.deadlineMs)) {
       const arm = () => {
         const left = request.deadlineMs - Date.now();
-        if (left <= 0) abort(deadlineError(startMs, connection.peer));
-        else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+        if (left <= 0) {
+          abort(deadlineError(startMs, connection.peer));
+          connection.probe(state);
+        } else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
       };
       arm();
     }
