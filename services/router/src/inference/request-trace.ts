@@ -21,12 +21,28 @@ export interface RequestTrace {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * Random bytes drawn from the system generator in blocks of this size and handed out in
+ * slices: one `randomFillSync` per 170 requests instead of two per request (each call costs
+ * about 1% of the router's CPU at c=32 in a profile).
+ */
+const RANDOM_POOL_BYTES = 4096;
+const randomPool = Buffer.allocUnsafe(RANDOM_POOL_BYTES);
+let randomPoolOffset = RANDOM_POOL_BYTES;
+
 /** `bytes` random bytes as lower-case hex, never all zero (an invalid id in W3C terms). */
 function randomId(bytes: number): string {
-  const buffer = Buffer.allocUnsafe(bytes);
-  do randomFillSync(buffer);
-  while (buffer.every((b) => b === 0));
-  return buffer.toString('hex');
+  for (;;) {
+    if (randomPoolOffset + bytes > RANDOM_POOL_BYTES) {
+      randomFillSync(randomPool);
+      randomPoolOffset = 0;
+    }
+    const start = randomPoolOffset;
+    randomPoolOffset += bytes;
+    for (let i = start; i < start + bytes; i++) {
+      if (randomPool[i] !== 0) return randomPool.toString('hex', start, start + bytes);
+    }
+  }
 }
 
 /** A new trace context, for a request that came with none. */
