@@ -33,17 +33,21 @@ export function createTestPki(): TestPki {
   const dir = mkdtempSync(path.join(tmpdir(), 'router-tls-'));
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  /** `openssl req` arguments for a new unencrypted P-256 key written to `<name>.key`. */
+  const newEcKey = (name: string) => [
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+  ];
   const selfSigned = (name: string) =>
     openssl(
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
+      ...newEcKey(name),
       '-out',
       `${name}.pem`,
       '-days',
@@ -58,20 +62,7 @@ export function createTestPki(): TestPki {
   selfSigned('ca');
   selfSigned('other-ca');
   const issue = (name: string, extensions: string) => {
-    openssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name}`,
-    );
+    openssl('req', ...newEcKey(name), '-out', `${name}.csr`, '-subj', `/CN=${name}`);
     writeFileSync(file(`${name}.ext`), extensions);
     openssl(
       'x509',
