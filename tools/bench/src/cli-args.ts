@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PAIRED_DURATION_MS, DEFAULT_PAIRED_ROUNDS } from './paired-comparison.js';
 import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
@@ -49,6 +50,8 @@ export interface BenchArgs {
   readonly modelsDir: string | undefined;
   /** Router suite: upstream clients to compare in rotating rounds (default: none). */
   readonly upstreamClients: readonly BenchUpstreamClient[] | undefined;
+  /** Router suite: another built checkout whose router is compared with this one's. */
+  readonly baselineTree: string | undefined;
   readonly help: boolean;
 }
 
@@ -69,6 +72,9 @@ options:
                         and compare their CPU per request, p50 and throughput with the proxy's in
                         --paired-rounds rotating rounds of --paired-duration-ms at c=1 and c=32
                         (env SIGHTLINE_BENCH_UPSTREAM_CLIENTS when the flag is absent)
+  --baseline-tree DIR   router suite: also compare this checkout's router with the one built in DIR
+                        (e.g. a git worktree of an older commit), events off and on, in --paired-rounds
+                        rotating rounds with the proxy at c=1 and c=32 ("x ref" = this / DIR's)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
@@ -89,6 +95,7 @@ export function parseBenchArgs(
       setups: { type: 'string' },
       'models-dir': { type: 'string' },
       'upstream-clients': { type: 'string' },
+      'baseline-tree': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,6 +133,7 @@ export function parseBenchArgs(
     jsonPath: values.json,
     modelsDir: values['models-dir'],
     upstreamClients: upstreamClients as BenchUpstreamClient[] | undefined,
+    baselineTree: values['baseline-tree'] && resolve(values['baseline-tree']),
     help: values.help ?? false,
   };
 }

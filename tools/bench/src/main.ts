@@ -81,7 +81,7 @@ async function main(): Promise<number> {
         );
       const onClientRound = (label: string, index: number, figures: readonly ClientRoundFigures[]) =>
         print(
-          `  upstream clients ${label} round ${index + 1}: CPU ms/req ` +
+          `  ${label} round ${index + 1}: CPU ms/req ` +
             figures
               .map((f) => (f.cpuMsPerRequest === undefined ? 'n/a' : f.cpuMsPerRequest.toFixed(3)))
               .join(' / ') +
@@ -92,6 +92,7 @@ async function main(): Promise<number> {
         ...config,
         onClientRound,
         ...(args.upstreamClients && { upstreamClients: args.upstreamClients }),
+        ...(args.baselineTree && { baselineTree: args.baselineTree }),
         workspaceRoot,
         group,
         onPoint,
@@ -139,6 +140,7 @@ interface SuiteRun {
   readonly pairedDurationMs: number;
   readonly onPairedRound: (label: string, index: number, round: PairedRound) => void;
   readonly upstreamClients?: readonly BenchUpstreamClient[];
+  readonly baselineTree?: string;
   readonly onClientRound: (label: string, index: number, figures: readonly ClientRoundFigures[]) => void;
 }
 
@@ -167,17 +169,24 @@ async function runSuite(
     const clients = result.upstreamClientRoundsSkipped
       ? `\n\nupstream clients: SKIPPED: ${result.upstreamClientRoundsSkipped}`
       : (result.upstreamClientRounds ?? []).map((r) => `\n\n${formatClientRounds(r)}`).join('');
+    const trees = result.baselineTreeRoundsSkipped
+      ? `\n\nbaseline tree: SKIPPED: ${result.baselineTreeRoundsSkipped}`
+      : (result.baselineTreeRounds ?? []).map((r) => `\n\n${formatClientRounds(r)}`).join('');
     return {
       setups: result.setups,
       ratios: routerRatios(result.setups, result.eventsBench, result.paired),
       extra: {
-        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}${paired}${clients}\n\n${events}`,
+        text: `${formatHopCosts(hops)}\n\n${formatCpuPerRequest(result.setups)}${paired}${clients}${trees}\n\n${events}`,
         json: {
           hops,
           paired: result.paired,
           ...(result.upstreamClientRounds && { upstreamClientRounds: result.upstreamClientRounds }),
           ...(result.upstreamClientRoundsSkipped && {
             upstreamClientRoundsSkipped: result.upstreamClientRoundsSkipped,
+          }),
+          ...(result.baselineTreeRounds && { baselineTreeRounds: result.baselineTreeRounds }),
+          ...(result.baselineTreeRoundsSkipped && {
+            baselineTreeRoundsSkipped: result.baselineTreeRoundsSkipped,
           }),
           eventsBench: result.eventsBench ?? { skipped: result.eventsBenchSkipped },
         },

@@ -82,6 +82,14 @@ export interface RouterSuiteOptions {
    * `--paired-duration-ms` per side (default: none).
    */
   readonly upstreamClients?: readonly BenchUpstreamClient[];
+  /**
+   * Another built checkout (its root) whose router is compared with this one's: both serve
+   * the 1-hop graph from one model-server, events off and events on, in rotating rounds with
+   * the proxy at c=1 and c=32 (`--paired-rounds` of `--paired-duration-ms`). "x ref" is then
+   * this router against the baseline tree's: a regression check that puts machine drift on
+   * both sides alike, unlike two runs of the suite one after the other.
+   */
+  readonly baselineTree?: string;
   readonly onClientRound?: (label: string, index: number, figures: readonly ClientRoundFigures[]) => void;
 }
 
@@ -106,6 +114,10 @@ export interface RouterSuiteResult {
   readonly upstreamClientRounds?: ClientRoundsResult[];
   /** Why the upstream client comparison did not run, when asked for and it did not. */
   readonly upstreamClientRoundsSkipped?: string;
+  /** This router against the baseline tree's, events off then on, c=1 and c=32 (when asked for). */
+  readonly baselineTreeRounds?: ClientRoundsResult[];
+  /** Why the baseline tree comparison did not run, when asked for and it did not. */
+  readonly baselineTreeRoundsSkipped?: string;
 }
 
 const IRIS = 'iris';
@@ -137,8 +149,8 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
     }
   };
   const paired: PairedComparison[] = [];
-  const clientRounds: ClientRoundsResult[] = [];
-  const clientRoundsOutcome: { skipped?: string } = {};
+  const clientRounds: RoundsOutcome = { results: [], outcome: {} };
+  const baselineRounds: RoundsOutcome = { results: [], outcome: {} };
   const scratch = mkdtempSync(join(tmpdir(), 'sightline-bench-router-'));
   try {
     const irisFile = newestOnnxFile(options.modelsDir, IRIS);
@@ -147,16 +159,18 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
     } else {
       const signature = await readSignature(irisFile);
       await measureAll(options, wanted, signature, scratch, setups, skipAll, paired, {
-        results: clientRounds,
-        outcome: clientRoundsOutcome,
+        clients: clientRounds,
+        baseline: baselineRounds,
       });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   const compared = {
-    ...(options.upstreamClients?.length && { upstreamClientRounds: clientRounds }),
-    ...(clientRoundsOutcome.skipped && { upstreamClientRoundsSkipped: clientRoundsOutcome.skipped }),
+    ...(options.upstreamClients?.length && { upstreamClientRounds: clientRounds.results }),
+    ...(clientRounds.outcome.skipped && { upstreamClientRoundsSkipped: clientRounds.outcome.skipped }),
+    ...(options.baselineTree && { baselineTreeRounds: baselineRounds.results }),
+    ...(baselineRounds.outcome.skipped && { baselineTreeRoundsSkipped: baselineRounds.outcome.skipped }),
   };
   if (options.eventsBench === false) return { setups, paired, ...compared };
   try {
@@ -176,6 +190,12 @@ export async function runRouterSuite(options: RouterSuiteOptions): Promise<Route
   }
 }
 
+/** The results of one rotating-rounds comparison, or why it did not run. */
+interface RoundsOutcome {
+  readonly results: ClientRoundsResult[];
+  readonly outcome: { skipped?: string };
+}
+
 async function measureAll(
   options: RouterSuiteOptions,
   wanted: ReadonlySet<string>,
@@ -184,7 +204,7 @@ async function measureAll(
   setups: SetupResult[],
   skipAll: (reason: string) => void,
   paired: PairedComparison[],
-  clientRounds: { results: ClientRoundsResult[]; outcome: { skipped?: string } },
+  comparisons: { readonly clients: RoundsOutcome; readonly baseline: RoundsOutcome },
 ): Promise<void> {
   let modelServer: Awaited<ReturnType<typeof startModelServer>>;
   try {
@@ -247,18 +267,23 @@ async function measureAll(
       });
       writeFileSync(join(graphsDir, `${hopGraphName(hops)}.json`), `${JSON.stringify(document, null, 2)}\n`);
     }
-    const startRouter = async (events: boolean, upstreamClient?: BenchUpstreamClient) => {
+    const startRouter = async (
+      events: boolean,
+      upstreamClient?: BenchUpstreamClient,
+      tree?: { readonly root: string; readonly label: string },
+    ) => {
       const router = await startRouterProcess(options.group, {
-        workspaceRoot: options.workspaceRoot,
+        workspaceRoot: tree?.root ?? options.workspaceRoot,
         graphsDir,
         defaultModelServer: modelServer.address,
         dataDir: join(
           scratch,
-          `data-events-${events ? 'on' : 'off'}${upstreamClient ? `-${upstreamClient}` : ''}`,
+          `data-events-${events ? 'on' : 'off'}${upstreamClient ? `-${upstreamClient}` : ''}${tree ? `-${tree.label}` : ''}`,
         ),
         events,
         graphs: ROUTER_GRAPH_HOPS.map(hopGraphName),
         ...(upstreamClient && { upstreamClient, label: `router (upstream client ${upstreamClient})` }),
+        ...(tree && { label: `router of ${tree.label} (events ${events ? 'on' : 'off'})` }),
       });
       routers.push(router);
       return router;
@@ -267,13 +292,42 @@ async function measureAll(
     if (clients.length > 0) {
       try {
         proxy ??= await startPassthroughProxyProcess(options.group, modelServer.address);
-        const started: { client: BenchUpstreamClient; router: RouterProcess }[] = [];
-        for (const client of clients) started.push({ client, router: await startRouter(true, client) });
-        clientRounds.results.push(...(await compareClients(options, signature, proxy, started)));
+        const started: ComparedRouter[] = [];
+        for (const client of clients) {
+          started.push({ label: `router ${client}`, router: await startRouter(true, client) });
+        }
+        // The reference is the hand-written client (`http2`) when it is among them, else the first.
+        const reference = Math.max(0, clients.indexOf('http2'));
+        comparisons.clients.results.push(
+          ...(await compareRouters(options, signature, proxy, started, reference, 'upstream clients')),
+        );
       } catch (error) {
-        clientRounds.outcome.skipped = error instanceof Error ? error.message : String(error);
+        comparisons.clients.outcome.skipped = error instanceof Error ? error.message : String(error);
       }
       // Only the comparison's routers: stop them before the setups' routers start.
+      await Promise.all(routers.splice(0).map((r) => options.group.stop(r.child)));
+    }
+    if (options.baselineTree) {
+      try {
+        proxy ??= await startPassthroughProxyProcess(options.group, modelServer.address);
+        const baseline = { root: options.baselineTree, label: 'baseline tree' };
+        for (const events of [false, true]) {
+          const compared: ComparedRouter[] = [
+            {
+              label: `baseline tree, events ${events ? 'on' : 'off'}`,
+              router: await startRouter(events, undefined, baseline),
+            },
+            { label: `this tree, events ${events ? 'on' : 'off'}`, router: await startRouter(events) },
+          ];
+          const title = `this router against ${options.baselineTree}'s, events ${events ? 'on' : 'off'}`;
+          comparisons.baseline.results.push(
+            ...(await compareRouters(options, signature, proxy, compared, 0, title)),
+          );
+          await Promise.all(routers.splice(0).map((r) => options.group.stop(r.child)));
+        }
+      } catch (error) {
+        comparisons.baseline.outcome.skipped = error instanceof Error ? error.message : String(error);
+      }
       await Promise.all(routers.splice(0).map((r) => options.group.stop(r.child)));
     }
     const needsOn = ['router-1-hop', 'router-2-hop', 'router-3-hop'].some((id) => wanted.has(id));
@@ -331,16 +385,23 @@ async function measureAll(
   }
 }
 
+/** One router of a rotating-rounds comparison and the label its row gets. */
+interface ComparedRouter {
+  readonly label: string;
+  readonly router: RouterProcess;
+}
+
 /**
- * The upstream clients' rotating rounds at c=1 and c=32: the proxy first (the baseline),
- * then one router per client; the reference is the hand-written client (`http2`) when it
- * is among them, else the first.
+ * Rotating rounds at c=1 and c=32 of the proxy (the baseline, first) and `routers` (each
+ * serving the 1-hop graph); ratios "x ref" are against `routers[referenceIndex]`.
  */
-async function compareClients(
+async function compareRouters(
   options: RouterSuiteOptions,
   signature: ModelSignature,
   proxy: { address: string; child: { pid: number } },
-  routers: readonly { client: BenchUpstreamClient; router: RouterProcess }[],
+  routers: readonly ComparedRouter[],
+  referenceIndex: number,
+  title: string,
 ): Promise<ClientRoundsResult[]> {
   const pools: V2ClientPool[] = [];
   const side = (label: string, address: string, model: string, pid: number): ClientRoundSide => {
@@ -360,22 +421,20 @@ async function compareClients(
   try {
     const sides = [
       side('proxy', proxy.address, IRIS, proxy.child.pid),
-      ...routers.map(({ client, router }) =>
-        side(`router ${client}`, router.address, hopGraphName(1), router.child.pid),
-      ),
+      ...routers.map(({ label, router }) => side(label, router.address, hopGraphName(1), router.child.pid)),
     ];
-    const reference = routers.findIndex((r) => r.client === 'http2');
     const results: ClientRoundsResult[] = [];
     for (const concurrency of [ROUTER_LOW_CONCURRENCY, ROUTER_HIGH_CONCURRENCY]) {
       results.push(
         await runClientRounds({
+          title,
           sides,
-          referenceIndex: reference < 0 ? 1 : reference + 1,
+          referenceIndex: referenceIndex + 1,
           concurrency,
           rounds: Math.max(1, options.pairedRounds ?? 0),
           durationMs: options.pairedDurationMs ?? DEFAULT_PAIRED_DURATION_MS,
           warmupMs: PAIRED_WARMUP_MS,
-          onRound: (index, figures) => options.onClientRound?.(`c=${concurrency}`, index, figures),
+          onRound: (index, figures) => options.onClientRound?.(`${title} c=${concurrency}`, index, figures),
         }),
       );
     }

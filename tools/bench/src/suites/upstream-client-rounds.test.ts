@@ -32,6 +32,7 @@ describe('runClientRounds', () => {
       },
     }));
     const result = await runClientRounds({
+      title: 'upstream clients',
       sides,
       referenceIndex: 1,
       concurrency: 1,

@@ -48,6 +48,8 @@ export interface ClientRoundSummary {
 
 /** A finished comparison at one concurrency. */
 export interface ClientRoundsResult {
+  /** What was compared, e.g. "upstream clients" (the heading of its table). */
+  readonly title: string;
   readonly concurrency: number;
   readonly rounds: number;
   readonly baselineLabel: string;
@@ -58,6 +60,8 @@ export interface ClientRoundsResult {
 
 /** What to run. */
 export interface ClientRoundsOptions {
+  /** What is compared, e.g. "upstream clients" (the heading of its table). */
+  readonly title: string;
   /** Sides; `sides[0]` is the baseline (the proxy). */
   readonly sides: readonly ClientRoundSide[];
   /** Index of the reference side in `sides` (the hand-written client). */
@@ -104,6 +108,7 @@ export async function runClientRounds(options: ClientRoundsOptions): Promise<Cli
   const per = (f: (r: readonly ClientRoundFigures[]) => number) => median(perRound.map(f));
   const cpu = (f: ClientRoundFigures) => f.cpuMsPerRequest ?? Number.NaN;
   return {
+    title: options.title,
     concurrency,
     rounds: options.rounds,
     baselineLabel: sides[0]!.label,
@@ -126,7 +131,7 @@ export async function runClientRounds(options: ClientRoundsOptions): Promise<Cli
 export function formatClientRounds(result: ClientRoundsResult): string {
   const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(3)}x` : 'n/a');
   const head =
-    `upstream clients, c=${result.concurrency}, median over ${result.rounds} rotating rounds ` +
+    `${result.title}, c=${result.concurrency}, median over ${result.rounds} rotating rounds ` +
     `(CPU: the side's router or proxy process; "x proxy": against ${result.baselineLabel}; ` +
     `"x ref": against ${result.referenceLabel})`;
   return `${head}\n${formatTable(
