@@ -17,6 +17,7 @@ export {
 } from './calls/error-status.js';
 export { GrpcServerMetrics, type MethodMetrics } from './calls/grpc-server-metrics.js';
 export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
+export { checkDirectorySetting } from './config/directory-setting.js';
 export {
   ConfigError,
   type ConfigSources,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   type CallKit,
+  checkDirectorySetting,
   GrpcServerMetrics,
   type Logger,
   type RunningService,
@@ -150,6 +151,8 @@ export async function startModelServer(
         streamMaxInFlight: config.streamMaxInFlight,
       }),
     start: async () => {
+      // A wrong path stops the start naming the flag, not as every model's NOT_FOUND later.
+      await checkDirectorySetting('--repository', repositoryRoot, true);
       logger.info({ repository: repositoryRoot, gpuDetected: detectGpu() }, 'loading models');
       const result = await models!.loadAll();
       logger.info({ loaded: result.loaded, failed: result.failed }, 'models loaded');

@@ -95,4 +95,14 @@ describe('a model-server still loading its models', () => {
       client.close();
     }
   });
+
+  it('refuses to start on a repository directory that does not exist, naming the flag and the path', async () => {
+    const missing = `${repo.root}-absent`;
+    const config = loadConfig(modelServerConfigSchema, {
+      flags: { host: '127.0.0.1', grpcPort: '0', httpPort: '0', repository: missing, logLevel: 'silent' },
+    });
+    await expect(startModelServer(config, { logger: silentLogger() })).rejects.toThrow(
+      `--repository ${missing}: no such directory`,
+    );
+  });
 });

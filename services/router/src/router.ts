@@ -9,6 +9,7 @@ import { Metadata } from '@grpc/grpc-js';
 import type { EventPipeline } from '@sightline/events';
 import {
   type CallKit,
+  checkDirectorySetting,
   GrpcServerMetrics,
   type Logger,
   type RunningService,
@@ -19,7 +20,7 @@ import type { Registry } from 'prom-client';
 import type { RouterConfig } from './config.js';
 import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { GraphFileStore } from './contract/graph-file-store.js';
-import { checkDirectorySetting } from './directory-setting.js';
+
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';

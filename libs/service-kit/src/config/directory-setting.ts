@@ -1,5 +1,5 @@
 /**
- * Checks of the directory settings (`--graphs`, `--data-dir`) before the router uses them,
+ * Checks of a directory setting (`--graphs`, `--data-dir`, `--repository`) before a service uses it,
  * so a wrong path stops the start with one sentence naming the flag instead of a raw
  * `ENOTDIR: mkdir ...` from whichever part touched it first.
  */
