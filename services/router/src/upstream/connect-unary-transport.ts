@@ -26,7 +26,7 @@ import { UnaryCallError } from './grpc-call-status.js';
 import { GRPC_TIMEOUT_MAX_DIGITS } from './grpc-timeout.js';
 import { parseHttp2Target } from './http2-target.js';
 import type { UnaryTransport, UnaryTransportCallOptions } from './unary-transport.js';
-import type { UpstreamTlsMaterial } from './upstream-tls.js';
+import { explainUpstreamTlsError, type UpstreamTlsMaterial } from './upstream-tls.js';
 
 /** Longest deadline written in ms into `grpc-timeout` (connect writes ms only); longer: none. */
 const MAX_TIMEOUT_MS = 10 ** GRPC_TIMEOUT_MAX_DIGITS - 1;
@@ -77,6 +77,16 @@ function transportFailure(error: ConnectError): UnaryCallError | undefined {
   }
   if (String(cause.message).includes('NGHTTP2_REFUSED_STREAM')) {
     return new UnaryCallError(status.UNAVAILABLE, 'Stream refused by server', true);
+  }
+  return undefined;
+}
+
+/** The first Node error (one with a string `code`) in `error`'s cause chain, a few levels deep. */
+function nodeErrorIn(error: unknown): Error | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (typeof (current as NodeJS.ErrnoException).code === 'string') return current;
+    current = current.cause;
   }
   return undefined;
 }
@@ -176,6 +186,8 @@ export class ConnectUnaryTransport implements UnaryTransport {
       if (error instanceof UnaryCallError) throw error;
       // Connect's codes are gRPC's; the upstream's grpc-message is the raw message.
       const connectError = ConnectError.from(controller.signal.reason ?? error);
+      const untrusted = this.untrustedCertificate(connectError);
+      if (untrusted) throw new UnaryCallError(status.UNAVAILABLE, `Connection dropped: ${untrusted}`);
       if (neverConnected(connectError)) {
         // Worded as grpc-js's round_robin policy words it, as the other clients do.
         throw new UnaryCallError(
@@ -192,6 +204,18 @@ export class ConnectUnaryTransport implements UnaryTransport {
       if (timer) clearTimeout(timer);
       stopListening();
     }
+  }
+
+  /**
+   * The sentence naming the setting that decides the trust (as the other clients word it)
+   * when `error` is a TLS verification failure; undefined otherwise.
+   */
+  private untrustedCertificate(error: ConnectError): string | undefined {
+    const tls = this.options.tls;
+    const cause = tls && nodeErrorIn(error.cause);
+    if (!tls || !cause) return undefined;
+    const explained = explainUpstreamTlsError(cause, tls);
+    return explained === cause ? undefined : explained.message;
   }
 
   close(): void {
