@@ -86,7 +86,10 @@ export interface SightlineOptions {
    * `tls` it travels in plaintext: use it so only on loopback or inside a mesh.
    */
   readonly token?: string;
-  /** The deadline of every unary call without its own, in ms. Default 30000. */
+  /**
+   * The deadline of every unary call without its own, in ms. Default 30000. `Infinity`
+   * sends none, so the server's own budget applies (a graph's timeout_ms on the router).
+   */
   readonly deadlineMs?: number;
   /** Retries of idempotent calls answered UNAVAILABLE. */
   readonly retry?: RetryOptions;
@@ -181,8 +184,8 @@ function checkAddress(option: string, address: string): string {
 }
 
 function positive(option: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${option}: must be a positive number of ms, got ${value}`);
+  if (Number.isNaN(value) || value <= 0) {
+    throw new InvalidArgumentError(`${option}: must be a positive number of ms (or Infinity for none), got ${value}`);
   }
   return value;
 }
