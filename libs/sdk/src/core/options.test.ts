@@ -30,7 +30,9 @@ describe('resolveOptions', () => {
   });
 
   it('takes deadlineMs Infinity as no deadline', () => {
-    expect(resolveOptions({ deadlineMs: Number.POSITIVE_INFINITY }).deadlineMs).toBe(Number.POSITIVE_INFINITY);
+    expect(resolveOptions({ deadlineMs: Number.POSITIVE_INFINITY }).deadlineMs).toBe(
+      Number.POSITIVE_INFINITY,
+    );
   });
 
   it('takes `tls: true` as TLS with the system roots', () => {

@@ -22,11 +22,21 @@ export const DEFAULT_RETRY_INITIAL_BACKOFF_MS = 100;
 /** Largest ceiling of a retry's full-jitter delay, in ms. */
 export const DEFAULT_RETRY_MAX_BACKOFF_MS = 2_000;
 /**
- * grpc-js's reconnect backoff for a channel whose server went away, in ms. Its own defaults
- * (1 s growing to 120 s) would leave a client failing fast for up to two minutes after its
- * server came back; retries here assume the channel tries again within a few seconds.
+ * The largest message sent or received, in bytes: the servers' own default
+ * (--max-receive-message-bytes, --max-send-message-bytes), where grpc-js would refuse
+ * answers over 4 MiB (a batch of convnet logits, an explainer's perturbations).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The channel options the SDK sets: message size limits (above), and grpc-js's reconnect
+ * backoff for a channel whose server went away, in ms. Its own defaults (1 s growing to
+ * 120 s) would leave a client failing fast for up to two minutes after its server came
+ * back; retries here assume the channel tries again within a few seconds.
  */
 export const DEFAULT_CHANNEL_OPTIONS: Readonly<ChannelOptions> = Object.freeze({
+  'grpc.max_receive_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': DEFAULT_MAX_MESSAGE_BYTES,
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 5_000,
 });
@@ -185,7 +195,9 @@ function checkAddress(option: string, address: string): string {
 
 function positive(option: string, value: number): number {
   if (Number.isNaN(value) || value <= 0) {
-    throw new InvalidArgumentError(`${option}: must be a positive number of ms (or Infinity for none), got ${value}`);
+    throw new InvalidArgumentError(
+      `${option}: must be a positive number of ms (or Infinity for none), got ${value}`,
+    );
   }
   return value;
 }
