@@ -35,6 +35,12 @@ describe('resolveEventQuery', () => {
       'to_time: must not be before from_time (2026-12-03T11:59:59.999Z < 2026-12-03T12:00:00.000Z)',
     ],
     [
+      'an invalid from',
+      { fromUnixMs: Number.NaN },
+      'from_time: outside the range of times an event can have',
+    ],
+    ['an invalid to', { toUnixMs: Number.NaN }, 'to_time: outside the range of times an event can have'],
+    [
       'limit over the maximum',
       { limit: 501 },
       'limit: at most 500 events (set by --max-events-per-query); got 501',

@@ -84,6 +84,14 @@ export function resolveEventQuery(
   names: EventHistorySettingNames = {},
 ): EventQuery {
   const { fromUnixMs, toUnixMs } = request;
+  for (const [field, value] of [
+    ['from_time', fromUnixMs],
+    ['to_time', toUnixMs],
+  ] as const) {
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw new InvalidArgumentError(`${field}: outside the range of times an event can have`);
+    }
+  }
   if (fromUnixMs !== undefined && toUnixMs !== undefined && toUnixMs < fromUnixMs) {
     throw new InvalidArgumentError(
       `to_time: must not be before from_time (${new Date(toUnixMs).toISOString()} < ${new Date(fromUnixMs).toISOString()})`,
