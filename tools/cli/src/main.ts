@@ -20,8 +20,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const frame = new CliFrame({ env: process.env, stdout: process.stdout, stderr: process.stderr });
-const program = buildProgram(frame, { cliEntry, repoRoot });
 try {
+  const program = await buildProgram(frame, { cliEntry, repoRoot }, process.argv);
   await program.parseAsync(process.argv);
 } catch (error) {
   const report = describeFailure(error, process.env.SIGHTLINE_DEBUG === '1');

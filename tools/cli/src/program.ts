@@ -13,6 +13,7 @@ import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
 import type { CliFrame } from './frame/cli-frame.js';
+import { loadServices } from './service-registry.js';
 
 /** A command group's registration. */
 export type RegisterCommands = (program: Command, frame: CliFrame) => void;
@@ -20,11 +21,21 @@ export type RegisterCommands = (program: Command, frame: CliFrame) => void;
 /** The groups that call services, in the order `--help` lists them. */
 export const COMMAND_GROUPS: readonly RegisterCommands[] = [registerInferCommand, registerModelsCommands];
 
-/** Builds the program. `cliEntry` and `repoRoot` locate the script `start` runs per child and the examples. */
-export function buildProgram(
+/** The commands that need the services' settings schemas loaded (see service-registry.ts). */
+const NEEDS_SERVICES = new Set(['serve', 'help']);
+
+/**
+ * Builds the program for `argv` (the services' schemas are loaded only when its command
+ * needs them). `cliEntry` and `repoRoot` locate the script `start` runs per child and the
+ * examples.
+ */
+export async function buildProgram(
   frame: CliFrame,
   paths: { readonly cliEntry: string; readonly repoRoot: string },
-): Command {
+  argv: readonly string[],
+): Promise<Command> {
+  const command = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const services = command !== undefined && NEEDS_SERVICES.has(command) ? await loadServices() : undefined;
   const program = new CommanderCommand('sightline')
     .description('Serve ML models over gRPC and watch them in production.')
     .exitOverride()
@@ -35,7 +46,7 @@ export function buildProgram(
       outputError: (text, write) => write(text.replace(/^error: /, 'sightline: ')),
     })
     .showSuggestionAfterError();
-  registerServeCommands(program);
+  await registerServeCommands(program, services);
   registerStartCommand(program, paths);
   for (const register of COMMAND_GROUPS) register(program, frame);
   return program;

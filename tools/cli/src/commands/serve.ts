@@ -4,15 +4,28 @@
  * `SIGHTLINE_GRPC_PORT`); flags win. A failed start prints one sentence and exits 1; a bad
  * setting exits 2.
  */
-import { ConfigError, describeConfig } from '@sightline/service-kit';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../frame/usage-error.js';
-import { PLANNED_SERVICES, SERVICES } from '../service-registry.js';
+import { PLANNED_SERVICES, SERVICE_NAMES, type ServeableService } from '../service-registry.js';
 
-/** Registers `serve` and one subcommand per service. */
-export function registerServeCommands(program: Command): void {
-  const serve = program.command('serve').description('run one service in the foreground');
-  for (const service of SERVICES) {
+/**
+ * Registers `serve` and, when `services` are given (loaded for a run of `serve` or `help`),
+ * one subcommand per service with its settings as flags.
+ */
+export async function registerServeCommands(
+  program: Command,
+  services: readonly ServeableService[] | undefined,
+): Promise<void> {
+  const serve = program
+    .command('serve')
+    .description(
+      `run one service in the foreground (${SERVICE_NAMES.join(', ')}; see sightline serve --help)`,
+    );
+  if (services === undefined) return;
+  // Loaded here, not at the top: the service kit costs about a second of start-up CPU that
+  // the client commands do not need.
+  const { ConfigError, describeConfig } = await import('@sightline/service-kit');
+  for (const service of services) {
     const command = serve.command(service.name).description(service.summary);
     for (const row of describeConfig(service.schema)) {
       const defaultText =
@@ -38,7 +51,7 @@ export function registerServeCommands(program: Command): void {
   }
   serve.on('command:*', (operands: string[]) => {
     const name = operands[0] ?? '';
-    const available = SERVICES.map((s) => s.name).join(', ');
+    const available = SERVICE_NAMES.join(', ');
     if ((PLANNED_SERVICES as readonly string[]).includes(name)) {
       throw new UsageError(`service "${name}" is not built yet; available: ${available}`);
     }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startLocalStack } from '../local-stack.js';
-import { SERVICES } from '../service-registry.js';
+import { loadServices } from '../service-registry.js';
 
 /** Registers `start`; `cliEntry` is the script each child runs (`serve <service>`). */
 export function registerStartCommand(
@@ -21,7 +21,7 @@ export function registerStartCommand(
     .action(async (options: { examples: string; data: string }) => {
       const code = await startLocalStack({
         cliEntry: paths.cliEntry,
-        services: SERVICES,
+        services: await loadServices(),
         examples: path.resolve(options.examples),
         data: path.resolve(options.data),
       });

@@ -121,7 +121,13 @@ export function renderSections(sections: readonly Section[], color: boolean): st
         style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
       });
       for (const [name, value] of section.fields) drawn.push([bold(name, color), formatCell(value)]);
-      blocks.push(`${title}${drawn.toString().split('\n').map((line) => line.trimEnd()).join('\n')}`);
+      blocks.push(
+        `${title}${drawn
+          .toString()
+          .split('\n')
+          .map((line) => line.trimEnd())
+          .join('\n')}`,
+      );
     }
   }
   return blocks.length === 0 ? '' : `${blocks.join('\n\n')}\n`;
