@@ -6,7 +6,8 @@
  *           health SERVING, /readyz 200 (once the service's own readiness holds too; it
  *           calls `refreshReadiness` when that changes, e.g. an upstream first answers).
  * shutdown: not ready (health NOT_SERVING, /readyz 503) -> wait shutdownDelayMs while still
- *           serving -> stop accepting calls and let in-flight ones finish (at most
+ *           serving -> end long-lived streams (`beforeDrain`) -> stop accepting calls and
+ *           let in-flight ones finish (at most
  *           shutdownGraceMs, then cancel them) -> service's own stop (drain queues, free
  *           models) -> HTTP side port -> flush traces.
  */
