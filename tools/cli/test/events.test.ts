@@ -158,12 +158,42 @@ describe('sightline events tail', () => {
     expect(table.stdout).toMatch(/│ cli-tail-stored +│ iris /);
   });
 
-  it('with --follow prints a new request as it is stored, one JSON line each, and ends with 0 on Ctrl-C', async () => {
-    const child = spawn(
+  /** Spawns a following tail of the graph `iris`. */
+  function follow(extra: string[]) {
+    return spawn(
       process.execPath,
-      [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', '--json'],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', ...extra],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
+  }
+
+  it('with --follow prints a header, then a line per event as it is stored, and ends with 0 on Ctrl-C', async () => {
+    const child = follow([]);
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    expect((await lines.next()).value).toMatch(
+      /^time +request id +graph +model +status +total ms +trace id$/,
+    );
+    await infer('cli-tail-line');
+    let line = '';
+    while (!line.includes('cli-tail-line')) {
+      const next = await lines.next();
+      if (next.done) throw new Error('the tail ended early');
+      line = next.value;
+    }
+    expect(line).toMatch(
+      /^\d{4}-\d{2}-\d{2}T[\d:.]+Z +cli-tail-line +iris +iris(:\S*)? +OK +[\d.]+ +[0-9a-f]{32}$/,
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('with --follow prints a new request as it is stored, one JSON line each, and ends with 0 on Ctrl-C', async () => {
+    const child = follow(['--json']);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
