@@ -257,7 +257,11 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
           logger,
           metrics,
         ));
-        if (history) logger.info({ store: history.description }, 'EventService reads events');
+        if (history) {
+          const open = history;
+          metrics.openEventTails = () => open.openTails;
+          logger.info({ store: history.description }, 'EventService reads events');
+        }
       }
       if (config.graphs) {
         const directory = path.resolve(config.graphs);

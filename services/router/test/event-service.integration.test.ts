@@ -149,12 +149,20 @@ describe('TailEvents', () => {
     const first = await tail.next();
     expect(first.event?.requestId).toBe(`${id}-old`);
     expect(await tail.next()).toEqual({ caughtUp: { storedEvents: 1 } });
+    expect(await router.registry.getSingleMetricAsString('sightline_router_event_tails_open')).toMatch(
+      /^sightline_router_event_tails_open(\{[^}]*\})? 1$/m,
+    );
     await send('iris-switch', `${id}-other-graph`);
     await send('iris', `${id}-new`);
     const next = await tail.next();
     expect(next.event?.requestId).toBe(`${id}-new`);
     tail.cancel();
     expect((await tail.end())?.code).toBe(status.CANCELLED);
+    // The server hears of the cancel a moment later: wait for it, then the gauge says so.
+    while (router.events!.openTails > 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await router.registry.getSingleMetricAsString('sightline_router_event_tails_open')).toMatch(
+      /^sightline_router_event_tails_open(\{[^}]*\})? 0$/m,
+    );
   });
 
   it('without follow, ends after the stored events', async () => {
