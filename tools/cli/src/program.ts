@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
+import { registerGraphsCommands } from './commands/graphs.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -19,7 +20,11 @@ import { loadServices } from './service-registry.js';
 export type RegisterCommands = (program: Command, frame: CliFrame) => void;
 
 /** The groups that call services, in the order `--help` lists them. */
-export const COMMAND_GROUPS: readonly RegisterCommands[] = [registerInferCommand, registerModelsCommands];
+export const COMMAND_GROUPS: readonly RegisterCommands[] = [
+  registerInferCommand,
+  registerModelsCommands,
+  registerGraphsCommands,
+];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */
 const NEEDS_SERVICES = new Set(['serve', 'help']);

@@ -5,21 +5,13 @@
  * `--header k=v` and `--parameter k=v` steer switches and sticky keys. Prints the outputs
  * and the answer's parameters (its trace id among them).
  */
-import { inference } from '@sightline/contracts';
-import {
-  decodeInferOutputs,
-  encodeInferInputs,
-  parametersToRecord,
-  recordToParameters,
-  type TensorSpec,
-} from '@sightline/tensor';
+import { isDatatype, type TensorSpec } from '@sightline/tensor';
 import type { Command } from 'commander';
 import type { CliFrame } from '../frame/cli-frame.js';
 import { collect, parseHeaders, parseParameters } from '../frame/key-values.js';
 import { UsageError } from '../frame/usage-error.js';
 import { type InputFlags, needsMetadata, readInputs, resolveTensors } from './infer-inputs.js';
 import { inferResult } from './infer-view.js';
-import { call, connect } from './v2-client.js';
 
 interface InferFlags extends InputFlags {
   readonly model?: string;
@@ -28,6 +20,16 @@ interface InferFlags extends InputFlags {
   readonly header?: string[];
   readonly parameter?: string[];
   readonly output?: string[];
+}
+
+/** `--header` pairs as the SDK's headers; a key given twice is refused (metadata is sent once per key). */
+function headerRecord(pairs: readonly [string, string][]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [key, value] of pairs) {
+    if (Object.hasOwn(record, key)) throw new UsageError(`--header ${key}: given twice`);
+    record[key] = value;
+  }
+  return record;
 }
 
 /** Registers `infer`. */
@@ -82,54 +84,40 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
           throw new UsageError('infer: name the model or graph, e.g. sightline infer iris --input ...');
         if (context.args[0] !== undefined && flags.model !== undefined)
           throw new UsageError('--model: the model is already named by the argument');
-        const headers = parseHeaders(flags.header ?? []);
+        const headers = headerRecord(parseHeaders(flags.header ?? []));
         const parameters = parseParameters(flags.parameter ?? []);
-        const connection = context.connection();
         const inputs = await readInputs(flags, context.progress);
-        const client = connect(connection, headers);
-        try {
-          let declared: TensorSpec[] = [];
-          if (needsMetadata(inputs, flags)) {
-            const metadata = await call(
-              client,
-              client.modelMetadata,
-              { name: model, version: flags.modelVersion ?? '' },
-              connection.timeoutMs,
-            );
-            declared = metadata.inputs.map((spec) => ({
-              name: spec.name,
-              datatype: spec.datatype as TensorSpec['datatype'],
-              shape: spec.shape.map(Number),
-            }));
-          }
-          const tensors = resolveTensors(inputs, flags, declared, model);
-          const { inputs: wireInputs, rawInputContents } = encodeInferInputs(tensors, 'raw');
-          const response = await call(
-            client,
-            client.modelInfer,
-            inference.ModelInferRequest.fromPartial({
-              modelName: model,
-              modelVersion: flags.modelVersion ?? '',
-              id: flags.id ?? '',
-              inputs: wireInputs,
-              rawInputContents,
-              parameters: recordToParameters(parameters),
-              outputs: (flags.output ?? []).map((name) => ({ name })),
-            }),
-            connection.timeoutMs,
+        const inference = context.sightline().inference;
+        const call = {
+          ...context.call,
+          headers,
+          ...(flags.modelVersion === undefined ? {} : { version: flags.modelVersion }),
+        };
+        let declared: TensorSpec[] = [];
+        if (needsMetadata(inputs, flags)) {
+          const metadata = await inference.modelMetadata(model, call);
+          declared = metadata.inputs.flatMap((spec) =>
+            isDatatype(spec.datatype)
+              ? [{ name: spec.name, datatype: spec.datatype, shape: [...spec.shape] }]
+              : [],
           );
-          context.output.print(
-            inferResult({
-              modelName: response.modelName,
-              modelVersion: response.modelVersion,
-              id: response.id,
-              parameters: parametersToRecord(response.parameters),
-              outputs: decodeInferOutputs(response),
-            }),
-          );
-        } finally {
-          client.close();
         }
+        const tensors = resolveTensors(inputs, flags, declared, model);
+        const answer = await inference.infer(model, tensors, {
+          ...call,
+          parameters,
+          ...(flags.id === undefined ? {} : { id: flags.id }),
+          ...(flags.output === undefined ? {} : { outputs: flags.output }),
+        });
+        context.output.print(
+          inferResult({
+            modelName: answer.model,
+            modelVersion: answer.version,
+            id: answer.id,
+            parameters: answer.parameters,
+            outputs: answer.outputs.map((output) => output.toTensor()),
+          }),
+        );
       }),
     );
 }
