@@ -128,6 +128,24 @@ describe('sightline infer', () => {
       /^sightline: INVALID_ARGUMENT: input "input": batch size must be between 1 and max_batch_size 64, got 150\n$/,
     );
 
+    const batched = await viaModelServer([
+      'infer',
+      'iris',
+      '--address',
+      modelServer.address,
+      '--json',
+      '--batch-size',
+      '64',
+      '--input-file',
+      'examples/data/iris.csv',
+      '--csv-columns',
+      'sepal_length,sepal_width,petal_length,petal_width',
+    ]);
+    expectOk(batched);
+    const merged = JSON.parse(batched.stdout);
+    expect(merged.outputs[0].shape).toEqual([150, 3]);
+    expect(merged.batches.map((b: { rows: number }) => b.rows)).toEqual([64, 64, 22]);
+
     const rows = path.join(dir, 'rows.csv');
     await writeFile(rows, 'a,b,c,d,label\n5.1,3.5,1.4,0.2,0\n6.7,3.0,5.2,2.3,2\n');
     const fromCsv = await viaRouter([

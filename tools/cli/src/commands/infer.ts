@@ -5,13 +5,14 @@
  * `--header k=v` and `--parameter k=v` steer switches and sticky keys. Prints the outputs
  * and the answer's parameters (its trace id among them).
  */
-import { isDatatype, type TensorSpec } from '@sightline/tensor';
+import { isDatatype, type Tensor, type TensorSpec } from '@sightline/tensor';
 import type { Command } from 'commander';
 import type { CliFrame } from '../frame/cli-frame.js';
 import { collect, parseHeaders, parseParameters } from '../frame/key-values.js';
 import { UsageError } from '../frame/usage-error.js';
+import { inferInBatches } from './infer-batches.js';
 import { type InputFlags, needsMetadata, readInputs, resolveTensors } from './infer-inputs.js';
-import { inferResult } from './infer-view.js';
+import { type InferAnswer, inferResult } from './infer-view.js';
 
 interface InferFlags extends InputFlags {
   readonly model?: string;
@@ -20,6 +21,7 @@ interface InferFlags extends InputFlags {
   readonly header?: string[];
   readonly parameter?: string[];
   readonly output?: string[];
+  readonly batchSize?: string;
 }
 
 /** `--header` pairs as the SDK's headers; a key given twice is refused (metadata is sent once per key). */
@@ -30,6 +32,18 @@ function headerRecord(pairs: readonly [string, string][]): Record<string, string
     record[key] = value;
   }
   return record;
+}
+
+/** `--batch-size`: a positive whole number of rows, or undefined for one request. */
+function parseBatchSize(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(
+      `--batch-size: expected a positive whole number of rows, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
 }
 
 /** Registers `infer`. */
@@ -65,6 +79,10 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
     )
     .option('--max-input-bytes <bytes>', 'the largest --input-file read (default: 1073741824)')
     .option('--output <name>', 'ask for this output only (repeatable; default: all)', collect)
+    .option(
+      '--batch-size <rows>',
+      'send the inputs in requests of at most this many rows (a progress bar shows the rows sent)',
+    )
     .option('--id <id>', 'request id, echoed in the answer')
     .option(
       '--header <key=value>',
@@ -84,6 +102,7 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
           throw new UsageError('infer: name the model or graph, e.g. sightline infer iris --input ...');
         if (context.args[0] !== undefined && flags.model !== undefined)
           throw new UsageError('--model: the model is already named by the argument');
+        const batchSize = parseBatchSize(flags.batchSize);
         const headers = headerRecord(parseHeaders(flags.header ?? []));
         const parameters = parseParameters(flags.parameter ?? []);
         const inputs = await readInputs(flags, context.progress);
@@ -103,21 +122,32 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
           );
         }
         const tensors = resolveTensors(inputs, flags, declared, model);
-        const answer = await inference.infer(model, tensors, {
-          ...call,
-          parameters,
-          ...(flags.id === undefined ? {} : { id: flags.id }),
-          ...(flags.output === undefined ? {} : { outputs: flags.output }),
-        });
-        context.output.print(
-          inferResult({
+        const runOne = async (batch: Tensor[]): Promise<InferAnswer> => {
+          const answer = await inference.infer(model, batch, {
+            ...call,
+            parameters,
+            ...(flags.id === undefined ? {} : { id: flags.id }),
+            ...(flags.output === undefined ? {} : { outputs: flags.output }),
+          });
+          return {
             modelName: answer.model,
             modelVersion: answer.version,
             id: answer.id,
             parameters: answer.parameters,
             outputs: answer.outputs.map((output) => output.toTensor()),
-          }),
-        );
+          };
+        };
+        if (batchSize === undefined) {
+          context.output.print(inferResult(await runOne(tensors)));
+          return;
+        }
+        const rows = tensors[0]?.shape[0] ?? 0;
+        const bar = context.progress.bar(`infer ${model}`, rows);
+        try {
+          context.output.print(inferResult(await inferInBatches(tensors, batchSize, runOne, bar)));
+        } finally {
+          bar.stop();
+        }
       }),
     );
 }
