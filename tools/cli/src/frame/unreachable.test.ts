@@ -17,6 +17,15 @@ describe('explainUnreachable', () => {
     expect(explained.cause).toBe(raw);
   });
 
+  it("reduces OpenSSL's multi-line error to its reason", () => {
+    const raw = new UnavailableError(
+      'No connection established. Last error: Error: 806C8297E27F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116\n. Resolution note: ',
+    );
+    expect((explainUnreachable(raw, connection) as Error).message).toBe(
+      'cannot reach the router at 127.0.0.1:8000 (TLS: tlsv13 alert certificate required); check --tls-ca, --tls-cert, --tls-key and --tls-server-name',
+    );
+  });
+
   it('leaves every other error as it is', () => {
     const other = new UnavailableError('upstream "m" is down');
     expect(explainUnreachable(other, connection)).toBe(other);
