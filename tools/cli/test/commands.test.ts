@@ -312,6 +312,15 @@ describe('sightline graphs', () => {
     const json = JSON.parse((await viaRouter(['graphs', 'get', 'iris-ensemble', '--json'])).stdout);
     expect(json.graph.graph.root).toBe('vote');
     expect(json.graph.generation).toBe('1');
+    // The JSON form reads back: the fetched spec applies under another name.
+    const copy = path.join(dir, 'copy.json');
+    await writeFile(copy, JSON.stringify({ ...json.graph.graph, name: 'ensemble-copy' }));
+    const applied = JSON.parse((await viaRouter(['graphs', 'apply', copy, '--json'])).stdout);
+    expect(applied).toMatchObject({
+      created: true,
+      graph: { graph: { name: 'ensemble-copy', root: 'vote' } },
+    });
+    expectOk(await viaRouter(['graphs', 'delete', 'ensemble-copy']));
     expectOneSentence(
       await viaRouter(['graphs', 'get', 'nosuch']),
       1,
