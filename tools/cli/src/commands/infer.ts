@@ -138,7 +138,7 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
           };
         };
         if (batchSize === undefined) {
-          context.output.print(inferResult(await runOne(tensors)));
+          context.output.print(inferResult(await context.progress.during(`infer ${model}`, runOne(tensors))));
           return;
         }
         const rows = tensors[0]?.shape[0] ?? 0;
