@@ -11,7 +11,6 @@ import { table } from '../frame/output.js';
 import { UsageError } from '../frame/usage-error.js';
 import { parseEventTime } from './event-time.js';
 import { EVENT_COLUMNS, eventJson, eventLine, eventRow, headerLine } from './events-view.js';
-import { sightlineFor } from './sightline-client.js';
 
 interface QueryFlags {
   readonly from?: string;
@@ -75,29 +74,25 @@ export function registerEventsCommands(program: Command, frame: CliFrame): void 
         const from = flags.from === undefined ? undefined : parseEventTime(flags.from, '--from', now);
         const to = flags.to === undefined ? undefined : parseEventTime(flags.to, '--to', now);
         const limit = countFlag(flags.limit, '--limit');
-        const sightline = sightlineFor(context.connection());
-        try {
-          const found = await context.progress.during(
-            'querying events',
-            sightline.events.query({
-              ...(from !== undefined && { from }),
-              ...(to !== undefined && { to }),
-              ...(flags.model !== undefined && { modelName: flags.model }),
-              ...(flags.graph !== undefined && { graph: flags.graph }),
-              ...(flags.requestId !== undefined && { requestId: flags.requestId }),
-              ...(flags.status !== undefined && { statusCode: flags.status }),
-              ...(limit !== undefined && { limit }),
-              order: flags.newestFirst === true ? 'newest-first' : 'oldest-first',
-              signal: context.signal,
-            }),
-          );
-          context.output.print({
-            json: { events: found.map(eventJson) },
-            human: () => [table([...EVENT_COLUMNS], found.map(eventRow))],
-          });
-        } finally {
-          sightline.close();
-        }
+        const sightline = context.sightline();
+        const found = await context.progress.during(
+          'querying events',
+          sightline.events.query({
+            ...(from !== undefined && { from }),
+            ...(to !== undefined && { to }),
+            ...(flags.model !== undefined && { modelName: flags.model }),
+            ...(flags.graph !== undefined && { graph: flags.graph }),
+            ...(flags.requestId !== undefined && { requestId: flags.requestId }),
+            ...(flags.status !== undefined && { statusCode: flags.status }),
+            ...(limit !== undefined && { limit }),
+            order: flags.newestFirst === true ? 'newest-first' : 'oldest-first',
+            ...context.call,
+          }),
+        );
+        context.output.print({
+          json: { events: found.map(eventJson) },
+          human: () => [table([...EVENT_COLUMNS], found.map(eventRow))],
+        });
       }),
     );
 
@@ -119,13 +114,13 @@ export function registerEventsCommands(program: Command, frame: CliFrame): void 
         const { flags } = context;
         const last = countFlag(flags.last, '--last');
         const follow = flags.follow === true;
-        const sightline = sightlineFor(context.connection());
+        const sightline = context.sightline();
         const tail = sightline.events.tail({
           ...(last !== undefined && { last }),
           follow,
           ...(flags.graph !== undefined && { graph: flags.graph }),
           ...(flags.model !== undefined && { modelName: flags.model }),
-          signal: context.signal,
+          ...context.call,
           // A following tail lives until Ctrl-C; the stored part alone keeps --timeout.
           deadlineMs: follow ? Number.POSITIVE_INFINITY : sightline.options.deadlineMs,
         });
@@ -150,8 +145,6 @@ export function registerEventsCommands(program: Command, frame: CliFrame): void 
           // Ctrl-C ends a tail: that is its normal end, not a failure.
           if (context.signal.aborted) return;
           throw error;
-        } finally {
-          sightline.close();
         }
       }),
     );
