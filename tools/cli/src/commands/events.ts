@@ -142,8 +142,8 @@ export function registerEventsCommands(program: Command, frame: CliFrame): void 
             else write(`${eventLine(item.event)}\n`);
           }
         } catch (error) {
-          // Ctrl-C ends a tail: that is its normal end, not a failure.
-          if (context.signal.aborted) return;
+          // Ctrl-C ends a following tail: that is its normal end (exit 0), not an interruption.
+          if (follow && context.signal.aborted) return;
           throw error;
         }
       }),
