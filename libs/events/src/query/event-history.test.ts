@@ -8,6 +8,7 @@ import {
   ResourceExhaustedError,
   UnavailableError,
 } from '@sightline/errors';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SinkWriteError } from '../event-sink.js';
 import { FileEventStore } from '../file-store/file-event-store.js';
@@ -15,6 +16,7 @@ import { FileStoreSink } from '../file-store/file-store-sink.js';
 import type { InferenceEvent } from '../inference-event.js';
 import { RecordingEventLogger, sampleEvent } from '../testing/sample-events.js';
 import { EventHistory, type TailItem } from './event-history.js';
+import { compareOldestFirst } from './event-query.js';
 import type { EventReader } from './event-reader.js';
 import { FileStoreEventReader } from './file-store-event-reader.js';
 import { FeedingSink, StoredEventFeed } from './stored-event-feed.js';
@@ -144,6 +146,54 @@ describe('EventHistory.tail', () => {
     await expect(pending).rejects.toBe(reason);
     expect(feed.listenerCount).toBe(0);
     expect(history.openTails).toBe(0);
+  });
+
+  it('sends the newest `last` stored matches, then every match stored later, each once (property)', async () => {
+    const eventArb = fc.record({ time: fc.integer({ min: 0, max: 20 }), graph: fc.constantFrom('a', 'b') });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(eventArb, { maxLength: 15 }),
+        fc.array(eventArb, { maxLength: 15 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom('a', 'b'),
+        async (before, after, resent, last, graph) => {
+          const { sink, history } = await setup();
+          let n = 0;
+          const make = (r: { time: number; graph: string }) =>
+            sampleEvent(n++, { timeUnixMs: 1_764_000_000_000 + r.time, graph: r.graph });
+          const stored = before.map(make);
+          if (stored.length > 0) await sink.write(stored);
+          const tail = history.tail({ last, follow: true, graph });
+          const items: TailItem[] = [];
+          for (;;) {
+            const item = (await tail.next()).value as TailItem;
+            items.push(item);
+            if (item.kind === 'caught-up') break;
+          }
+          // Stored later: new events, and some stored ones again (the feed tells of them twice).
+          const later = [
+            ...after.map(make),
+            ...resent.map((i) => stored[i % Math.max(1, stored.length)]!).filter(Boolean),
+          ];
+          if (later.length > 0) await sink.write(later);
+          const matching = stored.filter((e) => e.graph === graph).sort(compareOldestFirst);
+          const expectedStored = matching.slice(-last);
+          const sentIds = new Set(expectedStored.map((e) => e.eventId));
+          const expectedLater = later.filter((e) => e.graph === graph && !sentIds.has(e.eventId));
+          for (let i = 0; i < expectedLater.length; i++) items.push((await tail.next()).value as TailItem);
+          expect(ids(items)).toEqual([
+            ...expectedStored.map((e) => e.eventId),
+            `caught-up:${expectedStored.length}`,
+            ...expectedLater.map((e) => e.eventId),
+          ]);
+          // Nothing more was waiting: the next item is the end.
+          history.close();
+          await expect(tail.next()).rejects.toBeInstanceOf(UnavailableError);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('publishes only what a partly failed write stored', async () => {
