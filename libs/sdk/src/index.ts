@@ -40,6 +40,8 @@ export {
 export {
   type EventQueryOptions,
   EventsClient,
+  type EventTailCaughtUp,
+  type EventTailEvent,
   type EventTailItem,
   type EventTailOptions,
   type StoredEvent,

@@ -48,9 +48,23 @@ export interface EventTailOptions extends CallOptions {
 }
 
 /** One item of a tail: a stored event, or the marker after which every event is new. */
-export type EventTailItem =
-  | { readonly kind: 'event'; readonly event: StoredEvent }
-  | { readonly kind: 'caught-up'; readonly storedEvents: number };
+export type EventTailItem = EventTailEvent | EventTailCaughtUp;
+
+/** A tail's event: one of the newest stored ones, or (following) one just stored. */
+export interface EventTailEvent {
+  /** Always `event`. */
+  readonly kind: 'event';
+  /** The event. */
+  readonly event: StoredEvent;
+}
+
+/** Sent once when following, after the stored events: every event after it is new. */
+export interface EventTailCaughtUp {
+  /** Always `caught-up`. */
+  readonly kind: 'caught-up';
+  /** How many stored events came before it. */
+  readonly storedEvents: number;
+}
 
 const ORDERS = {
   'oldest-first': eventsV1.EventOrder.EVENT_ORDER_OLDEST_FIRST,
