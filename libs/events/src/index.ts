@@ -49,9 +49,11 @@ export {
 export * from './file-store/file-store-options.js';
 export { FILE_STORE_SINK_NAME, FileStoreSink } from './file-store/file-store-sink.js';
 export { SCHEMA_VERSION as FILE_FORMAT_SCHEMA_VERSION } from './file-store/record-format.js';
+export type { SegmentView } from './file-store/segment-listing.js';
 export { IN_PROCESS_SINK_NAME, InProcessEventBus } from './in-process-event-bus.js';
 export * from './inference-event.js';
 export { EventPipeline } from './pipeline/event-pipeline.js';
 export * from './pipeline/pipeline-metrics.js';
 export * from './pipeline/pipeline-options.js';
+export * from './query/index.js';
 export type { TensorJson } from './tensor-json.js';

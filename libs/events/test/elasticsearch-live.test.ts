@@ -1,6 +1,6 @@
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
-import { ElasticsearchSink } from '../src/index.js';
+import { ElasticsearchEventReader, ElasticsearchSink } from '../src/index.js';
 import { sampleEvent } from '../src/testing/index.js';
 
 const url = process.env.ELASTICSEARCH_URL;
@@ -26,6 +26,17 @@ describe('ElasticsearchSink against a real cluster', () => {
         query: { term: { requestId: sampleEvent(7).requestId } },
       });
       expect(hit.hits.hits.map((h) => h._id)).toEqual([sampleEvent(7).eventId]);
+      // The reader's query against the real mappings: range, terms and sort as it sends them.
+      const reader = new ElasticsearchEventReader({ client, dataStream });
+      const newest = await reader.query({
+        fromUnixMs: sampleEvent(3).timeUnixMs,
+        toUnixMs: sampleEvent(15).timeUnixMs,
+        modelName: 'iris',
+        limit: 4,
+        order: 'newest-first',
+      });
+      expect(newest.map((e) => e.eventId)).toEqual([14, 13, 12, 11].map((i) => sampleEvent(i).eventId));
+      expect(newest[0]).toEqual(sampleEvent(14));
     } finally {
       await client.indices.deleteDataStream({ name: dataStream }).catch(() => undefined);
       await client.indices.deleteIndexTemplate({ name: dataStream }).catch(() => undefined);

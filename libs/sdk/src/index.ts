@@ -40,6 +40,16 @@ export {
   type TlsOptions,
 } from './core/options.js';
 export {
+  type EventQueryOptions,
+  EventsClient,
+  type EventTailCaughtUp,
+  type EventTailEvent,
+  type EventTailItem,
+  type EventTailOptions,
+  type StoredEvent,
+  type TimeInput,
+} from './events/events-client.js';
+export {
   type ApplyGraphResult,
   type GraphDocumentSource,
   type GraphPage,

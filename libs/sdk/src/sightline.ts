@@ -6,6 +6,7 @@
 import { Caller } from './core/caller.js';
 import { ChannelPool } from './core/channel-pool.js';
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './core/options.js';
+import { EventsClient } from './events/events-client.js';
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
 import { ModelsClient } from './models/models-client.js';
@@ -32,6 +33,8 @@ export class Sightline {
   readonly models: ModelsClient;
   /** The router's graphs (apply, get, list, delete, validate). */
   readonly graphs: GraphsClient;
+  /** The events the router stored: query a time range, tail and follow new ones. */
+  readonly events: EventsClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -44,6 +47,7 @@ export class Sightline {
     this.inference = new InferenceClient(this.caller, this.options.addressOf('router'));
     this.models = new ModelsClient(this.caller, this.options.addressOf('modelServer'));
     this.graphs = new GraphsClient(this.caller, this.options.addressOf('router'));
+    this.events = new EventsClient(this.caller, this.options.addressOf('router'));
   }
 
   /**

@@ -3,7 +3,10 @@ export {
   type CallContext,
   type CallKit,
   DEADLINE_CANCEL_SLACK_MS,
+  type ServerStreamHandler,
   type StreamMessageHandler,
+  type StreamSend,
+  serverStream,
   type UnaryHandler,
   unary,
 } from './calls/call-handlers.js';

@@ -1,6 +1,8 @@
+import * as events from '@sightline/events';
 import { DEFAULT_BATCH_LINGER_MS } from '@sightline/events';
 import { loadConfig } from '@sightline/service-kit';
 import { describe, expect, it } from 'vitest';
+import * as config from './config.js';
 import { DEFAULT_EVENT_BATCH_LINGER_MS, routerConfigSchema } from './config.js';
 
 describe('router settings', () => {
@@ -9,6 +11,36 @@ describe('router settings', () => {
     expect(loadConfig(routerConfigSchema, { flags: {}, env: {} }).eventBatchLingerMs).toBe(
       DEFAULT_BATCH_LINGER_MS,
     );
+  });
+
+  it("defaults the event read bounds to libs/events' defaults, each settable by SIGHTLINE_ variable", () => {
+    expect({
+      maxEventsPerQuery: config.DEFAULT_MAX_EVENTS_PER_QUERY,
+      maxEventsScannedPerQuery: config.DEFAULT_MAX_EVENTS_SCANNED_PER_QUERY,
+      maxConcurrentQueries: config.DEFAULT_MAX_EVENT_QUERIES,
+      maxTails: config.DEFAULT_MAX_EVENT_TAILS,
+      tailBufferEvents: config.DEFAULT_EVENT_TAIL_BUFFER,
+    }).toEqual(events.resolveEventHistoryLimits());
+    const loaded = loadConfig(routerConfigSchema, {
+      flags: {},
+      env: {
+        SIGHTLINE_MAX_EVENTS_PER_QUERY: '5',
+        SIGHTLINE_MAX_EVENTS_SCANNED_PER_QUERY: '6',
+        SIGHTLINE_MAX_EVENT_QUERIES: '7',
+        SIGHTLINE_MAX_EVENT_TAILS: '8',
+        SIGHTLINE_EVENT_TAIL_BUFFER: '9',
+      },
+    });
+    expect([
+      loaded.maxEventsPerQuery,
+      loaded.maxEventsScannedPerQuery,
+      loaded.maxEventQueries,
+      loaded.maxEventTails,
+      loaded.eventTailBuffer,
+    ]).toEqual([5, 6, 7, 8, 9]);
+    expect(() =>
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_MAX_EVENT_TAILS: '0' } }),
+    ).toThrow(/SIGHTLINE_MAX_EVENT_TAILS/);
   });
 
   it('takes the linger from the environment and refuses a negative one, naming the variable', () => {

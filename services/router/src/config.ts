@@ -41,6 +41,20 @@ export const DEFAULT_EVENT_QUEUE_CAPACITY = 10_000;
  */
 export const DEFAULT_EVENT_BATCH_LINGER_MS = 10;
 
+/**
+ * Defaults of the event reads (EventService): libs/events' values, written out for the
+ * same reason as {@link DEFAULT_EVENT_BATCH_LINGER_MS} (a test keeps them equal).
+ */
+export const DEFAULT_MAX_EVENTS_PER_QUERY = 1000;
+/** Default most stored events one event query reads (libs/events' value). */
+export const DEFAULT_MAX_EVENTS_SCANNED_PER_QUERY = 1_000_000;
+/** Default most event queries reading at once (libs/events' value). */
+export const DEFAULT_MAX_EVENT_QUERIES = 4;
+/** Default most TailEvents streams open at once (libs/events' value). */
+export const DEFAULT_MAX_EVENT_TAILS = 16;
+/** Default most events waiting for one following tail (libs/events' value). */
+export const DEFAULT_EVENT_TAIL_BUFFER = 1000;
+
 /** An upstream address flag: empty, or a gRPC target as graphs' addresses (grpc-target.ts). */
 function grpcTarget() {
   return z.string().superRefine((value, context) => {
@@ -193,6 +207,44 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .default(DEFAULT_EVENT_BATCH_LINGER_MS)
     .describe(
       'longest time in ms a partial batch of events waits for more before it is written (0: at once); never delays answers',
+    ),
+  maxEventsPerQuery: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_EVENTS_PER_QUERY)
+    .describe(
+      'most events one QueryEvents answers (its limit; 100 when it sets none) or one TailEvents sends from the store (its last; 10 when it sets none); more is INVALID_ARGUMENT',
+    ),
+  maxEventsScannedPerQuery: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_EVENTS_SCANNED_PER_QUERY)
+    .describe(
+      'most stored events one QueryEvents or TailEvents reads from the file store before it is refused with RESOURCE_EXHAUSTED (narrow its time range); Elasticsearch bounds its own searches',
+    ),
+  maxEventQueries: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_EVENT_QUERIES)
+    .describe(
+      "QueryEvents calls (and TailEvents' reads of stored events) running at once; more are RESOURCE_EXHAUSTED. File-store reads parse events on the router's CPU, so this bounds what queries take from inference",
+    ),
+  maxEventTails: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_EVENT_TAILS)
+    .describe('TailEvents streams open at once; more are RESOURCE_EXHAUSTED'),
+  eventTailBuffer: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_EVENT_TAIL_BUFFER)
+    .describe(
+      'most stored events waiting to be sent to one following TailEvents stream; a caller that reads slower is ended with RESOURCE_EXHAUSTED',
     ),
   maxTensorsPerRequest: z.coerce
     .number()

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import type { EventPipeline } from '@sightline/events';
+import type { EventHistory, EventPipeline } from '@sightline/events';
 import {
   type CallKit,
   checkDirectorySetting,
@@ -23,6 +23,7 @@ import { GraphFileStore } from './contract/graph-file-store.js';
 
 import { GraphExecutor } from './engine/graph-executor.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
+import { registerEventService } from './events/event-service.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
 import { loadGraphDirectory } from './graph/graph-directory.js';
 import { GraphManager } from './graph/graph-manager.js';
@@ -60,6 +61,8 @@ export interface RouterHandle extends RunningService {
   readonly registry: Registry;
   /** The event pipeline, when the router built one. */
   readonly pipeline: EventPipeline | undefined;
+  /** What EventService reads: the stored events, when the router stores them. */
+  readonly events: EventHistory | undefined;
   readonly executor: GraphExecutor;
 }
 
@@ -121,6 +124,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   );
 
   let pipeline: EventPipeline | undefined;
+  let history: EventHistory | undefined;
   const emitter: EventEmitter = {
     enabled: config.events || parts.events !== undefined,
     emitDeferred: (event) => (parts.events ?? pipeline)?.emitDeferred(event),
@@ -208,18 +212,27 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     logger,
     registry,
     tracing: parts.tracing,
-    protoFiles: ['inference/grpc_service.proto', 'sightline/router/v1/router.proto'],
-    serviceNames: ['inference.GRPCInferenceService', 'sightline.router.v1.GraphService'],
+    protoFiles: [
+      'inference/grpc_service.proto',
+      'sightline/router/v1/router.proto',
+      'sightline/events/v1/events.proto',
+    ],
+    serviceNames: [
+      'inference.GRPCInferenceService',
+      'sightline.router.v1.GraphService',
+      'sightline.events.v1.EventService',
+    ],
     isReady: () => upstream?.reachedOnce ?? true,
     register: (server) => {
       registerInferenceService(server, kit, plane, limits);
       registerGraphService(server, kit, graphs, limits, documentEnv);
+      registerEventService(server, kit, () => history);
     },
     start: async () => {
       await checkDirectorySetting('--data-dir', path.resolve(config.dataDir), false);
       if (config.graphs) await checkDirectorySetting('--graphs', path.resolve(config.graphs), true);
       if (config.events && !parts.events) {
-        pipeline = await startEventPipeline(
+        ({ pipeline, history } = await startEventPipeline(
           {
             dataDir: config.dataDir,
             fileStore: config.eventsFileStore,
@@ -227,10 +240,29 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
             batchLingerMs: config.eventBatchLingerMs,
             ...(config.eventsCloudeventsUrl ? { cloudEventsUrl: config.eventsCloudeventsUrl } : {}),
             ...(config.eventsElasticsearchUrl ? { elasticsearchUrl: config.eventsElasticsearchUrl } : {}),
+            historyLimits: {
+              maxEventsPerQuery: config.maxEventsPerQuery,
+              maxEventsScannedPerQuery: config.maxEventsScannedPerQuery,
+              maxConcurrentQueries: config.maxEventQueries,
+              maxTails: config.maxEventTails,
+              tailBufferEvents: config.eventTailBuffer,
+            },
+            historySettingNames: {
+              maxEventsPerQuery: '--max-events-per-query',
+              maxEventsScannedPerQuery: '--max-events-scanned-per-query',
+              maxConcurrentQueries: '--max-event-queries',
+              maxTails: '--max-event-tails',
+              tailBufferEvents: '--event-tail-buffer',
+            },
           },
           logger,
           metrics,
-        );
+        ));
+        if (history) {
+          const open = history;
+          metrics.openEventTails = () => open.openTails;
+          logger.info({ store: history.description }, 'EventService reads events');
+        }
       }
       if (config.graphs) {
         const directory = path.resolve(config.graphs);
@@ -262,11 +294,20 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
       started = true;
       upstream?.start();
     },
+    // Following tails would hold the shutdown until the grace period ends: end them now.
+    beforeDrain: () => history?.close('the router is shutting down'),
     stop: async () => {
       upstream?.stop();
       clients.close();
       await pipeline?.close();
     },
   });
-  return Object.assign(service, { dataPlane: plane, graphs, registry, pipeline, executor });
+  return Object.assign(service, {
+    dataPlane: plane,
+    graphs,
+    registry,
+    pipeline,
+    executor,
+    events: history,
+  });
 }

@@ -223,7 +223,7 @@ function sourceOf(
 }
 
 /** A request grpc-js could not decode, passed on so the handler answers INVALID_ARGUMENT. */
-class UndecodableRequest {
+export class UndecodableRequest {
   constructor(readonly reason: string) {}
 }
 
@@ -232,7 +232,7 @@ class UndecodableRequest {
  * INTERNAL "Error deserializing request" before any handler runs, but bytes that are not
  * the message are the caller's mistake.
  */
-function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
+export function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
   return Object.fromEntries(
     Object.entries(definition).map(([name, method]) => [
       name,
@@ -251,7 +251,7 @@ function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
 }
 
 /** The request, or INVALID_ARGUMENT naming the message when its bytes did not decode. */
-function decoded<Req>(request: Req | UndecodableRequest, message: string): Req {
+export function decoded<Req>(request: Req | UndecodableRequest, message: string): Req {
   if (request instanceof UndecodableRequest)
     throw new InvalidArgumentError(`${message}: malformed protobuf: ${request.reason}`);
   return request;

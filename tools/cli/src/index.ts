@@ -1,2 +1,2 @@
 export { CHILD_STOP_TIMEOUT_MS, startLocalStack } from './local-stack.js';
-export { SERVICES, type ServeableService } from './service-registry.js';
+export { loadServices, SERVICE_NAMES, type ServeableService } from './service-registry.js';

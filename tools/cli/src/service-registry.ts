@@ -3,10 +3,9 @@
  * its runner. A service is added here when it exists; `serve` of one that does not yet is
  * refused with a sentence saying so.
  */
-// Only the settings schemas load eagerly (for flags and --help); a service's code loads when
-// it is served, so each process holds only the service it runs.
-import { modelServerConfigSchema } from '@sightline/model-server/config';
-import { routerConfigSchema } from '@sightline/router/config';
+// The settings schemas load only for `serve`, `start` and `help` (for flags and --help), and
+// a service's code only when it is served: the client commands start without either (the
+// schemas pull in each service's config stack, about a second of CPU).
 import type { z } from 'zod';
 
 /** How the CLI starts one service. */
@@ -19,40 +18,50 @@ export interface ServeableService {
   readonly localStackFlags: (paths: { readonly examples: string; readonly data: string }) => string[];
 }
 
-export const SERVICES: readonly ServeableService[] = [
-  {
-    name: 'model-server',
-    summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
-    schema: modelServerConfigSchema,
-    run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
-    localStackFlags: ({ examples }) => [
-      '--grpc-port',
-      '8001',
-      '--http-port',
-      '9001',
-      '--repository',
-      `${examples}/models`,
-    ],
-  },
-  {
-    name: 'router',
-    summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
-    schema: routerConfigSchema,
-    run: async (flags) => (await import('@sightline/router')).runRouter(flags),
-    localStackFlags: ({ examples, data }) => [
-      '--grpc-port',
-      '8000',
-      '--http-port',
-      '9000',
-      '--graphs',
-      `${examples}/graphs`,
-      '--default-model-server',
-      '127.0.0.1:8001',
-      '--data-dir',
-      `${data}/router`,
-    ],
-  },
-];
+/** The services' names, known without loading anything. */
+export const SERVICE_NAMES = ['model-server', 'router'] as const;
+
+/** Loads the services' settings schemas and returns the services. */
+export async function loadServices(): Promise<readonly ServeableService[]> {
+  const [{ modelServerConfigSchema }, { routerConfigSchema }] = await Promise.all([
+    import('@sightline/model-server/config'),
+    import('@sightline/router/config'),
+  ]);
+  return [
+    {
+      name: 'model-server',
+      summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
+      schema: modelServerConfigSchema,
+      run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
+      localStackFlags: ({ examples }) => [
+        '--grpc-port',
+        '8001',
+        '--http-port',
+        '9001',
+        '--repository',
+        `${examples}/models`,
+      ],
+    },
+    {
+      name: 'router',
+      summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
+      schema: routerConfigSchema,
+      run: async (flags) => (await import('@sightline/router')).runRouter(flags),
+      localStackFlags: ({ examples, data }) => [
+        '--grpc-port',
+        '8000',
+        '--http-port',
+        '9000',
+        '--graphs',
+        `${examples}/graphs`,
+        '--default-model-server',
+        '127.0.0.1:8001',
+        '--data-dir',
+        `${data}/router`,
+      ],
+    },
+  ];
+}
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
 export const PLANNED_SERVICES = ['outlier', 'drift', 'metrics', 'explainer'] as const;

@@ -159,6 +159,25 @@ export class FileEventStore {
     return found;
   }
 
+  /**
+   * The segments a read would open now, oldest first by creation, each with its time span
+   * and request-id filter (a segment without a current index spans every time and may hold
+   * every request): for query planners that choose and order segments themselves and read
+   * them with {@link readSegmentEvents}.
+   */
+  listSegments(): Promise<readonly SegmentView[]> {
+    return this.views();
+  }
+
+  /**
+   * The events of one segment from {@link listSegments}, in append order, up to the bytes
+   * committed when it was listed. Not deduplicated: an event appended twice (a sink retry)
+   * is yielded twice, with the same id. A segment deleted since it was listed yields nothing.
+   */
+  readSegmentEvents(segment: SegmentView): AsyncGenerator<InferenceEvent> {
+    return this.readSegment(segment);
+  }
+
   /** The segments this store writes, oldest first (empty until its first write: readers list nothing). */
   segments(): SegmentInfo[] {
     const out: SegmentInfo[] = this.sealed.map((s) => ({

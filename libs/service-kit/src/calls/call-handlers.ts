@@ -8,7 +8,13 @@
  * span the active OpenTelemetry context inside the handler's async work, and sees only the
  * status a handler produced, not the error it threw (with its cause for the log).
  */
-import type { Metadata, ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type {
+  Metadata,
+  ServerDuplexStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+} from '@grpc/grpc-js';
 import {
   type Context,
   context,
@@ -158,7 +164,7 @@ interface MethodKit {
   readonly spanOptions: SpanOptions;
 }
 
-function methodKit(kit: CallKit, method: string, type: 'unary' | 'bidi_stream'): MethodKit {
+function methodKit(kit: CallKit, method: string, type: 'unary' | 'bidi_stream' | 'server_stream'): MethodKit {
   const [service = '', rpc = ''] = method.split('/');
   return {
     method,
@@ -321,5 +327,57 @@ export function bidiStream<Req, Res>(
     });
     call.on('error', (error) => finish(error));
     call.on('cancelled', () => finish(new CancelledError(`${method}: stream cancelled by the caller`)));
+  };
+}
+
+/**
+ * Sends one message of a server stream; resolves once the stream can take another (grpc-js
+ * buffered it under its high-water mark, or drained), rejects with the cancel reason once
+ * the caller has gone.
+ */
+export type StreamSend<Res> = (response: Res) => Promise<void>;
+
+/** A server-streaming handler: sends its answer with `send`, resolves when it is complete. */
+export type ServerStreamHandler<Req, Res> = (
+  request: Req,
+  call: CallContext,
+  send: StreamSend<Res>,
+) => Promise<void>;
+
+/**
+ * Wraps a domain server-streaming handler as a grpc-js one: the stream ends with OK when
+ * the handler resolves, and with the mapped status when it throws. `send` applies
+ * backpressure: a handler that awaits it never holds more than grpc-js's write buffer in
+ * memory for a slow reader.
+ */
+export function serverStream<Req, Res>(
+  kit: CallKit,
+  method: string,
+  handler: ServerStreamHandler<Req, Res>,
+): (call: ServerWritableStream<Req, Res>) => void {
+  const mk = methodKit(kit, method, 'server_stream');
+  return (call) => {
+    const start = beginCall(kit, mk, call);
+    const send: StreamSend<Res> = (response) => {
+      if (start.cancelReason) return Promise.reject(start.cancelReason);
+      if (call.write(response)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const stop = start.onCancel(reject);
+        call.once('drain', () => {
+          stop();
+          resolve();
+        });
+      });
+    };
+    inCallContext(callSpanContext(kit, start), () => handler(call.request, start, send)).then(
+      () => {
+        finishCall(kit, start, undefined);
+        call.end();
+      },
+      (error: unknown) => {
+        const mapped = finishCall(kit, start, error)!;
+        call.emit('error', { code: mapped.code, details: mapped.details, metadata: mapped.metadata });
+      },
+    );
   };
 }

@@ -6,7 +6,8 @@
  *           health SERVING, /readyz 200 (once the service's own readiness holds too; it
  *           calls `refreshReadiness` when that changes, e.g. an upstream first answers).
  * shutdown: not ready (health NOT_SERVING, /readyz 503) -> wait shutdownDelayMs while still
- *           serving -> stop accepting calls and let in-flight ones finish (at most
+ *           serving -> end long-lived streams (`beforeDrain`) -> stop accepting calls and
+ *           let in-flight ones finish (at most
  *           shutdownGraceMs, then cancel them) -> service's own stop (drain queues, free
  *           models) -> HTTP side port -> flush traces.
  */
@@ -37,6 +38,12 @@ export interface ServiceSpec {
   readonly start?: () => Promise<void>;
   /** The service's own stop, run after in-flight calls finished (drain queues, free resources). */
   readonly stop?: () => Promise<void>;
+  /**
+   * Called once when shutdown stops taking calls, before in-flight calls are awaited: ends
+   * calls that would otherwise run until the grace period is over (a stream that follows
+   * new data until its caller cancels), so they end with a status the caller can act on.
+   */
+  readonly beforeDrain?: () => void;
   /** Extra readiness condition besides "started and not shutting down". */
   readonly isReady?: () => boolean;
   readonly httpRoutes?: Readonly<Record<string, HttpRoute>>;
@@ -129,6 +136,7 @@ export async function runService(spec: ServiceSpec): Promise<RunningService> {
       serving = false;
       setServing(false);
       if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+      spec.beforeDrain?.();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: cancelling in-flight calls');

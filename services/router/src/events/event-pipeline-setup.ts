@@ -1,22 +1,31 @@
 /**
  * Builds the router's event pipeline from its settings: the file store under the data
- * directory by default, plus CloudEvents and Elasticsearch sinks when their URLs are set.
+ * directory by default, plus CloudEvents and Elasticsearch sinks when their URLs are set;
+ * and the event history EventService reads, over the store the router writes.
  */
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import {
   CloudEventsSink,
+  ElasticsearchEventReader,
   ElasticsearchSink,
+  EventHistory,
+  type EventHistoryLimits,
+  type EventHistorySettingNames,
   type EventLogger,
   EventPipeline,
+  type EventReader,
   type EventSink,
+  FeedingSink,
   FileEventStore,
+  FileStoreEventReader,
   FileStoreSink,
   type PipelineMetricsRecorder,
+  StoredEventFeed,
 } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
 
-/** Which sinks to build. */
+/** Which sinks to build, and the bounds of reading them back. */
 export interface EventSinkSettings {
   readonly dataDir: string;
   readonly fileStore: boolean;
@@ -25,6 +34,17 @@ export interface EventSinkSettings {
   readonly queueCapacity: number;
   /** Longest wait of a partial batch before it is written, ms. */
   readonly batchLingerMs: number;
+  /** Bounds of EventService's reads. */
+  readonly historyLimits: EventHistoryLimits;
+  /** The flags behind those bounds, named in refusals. */
+  readonly historySettingNames: EventHistorySettingNames;
+}
+
+/** The started pipeline and, when the router stores events, their history. */
+export interface RouterEvents {
+  readonly pipeline: EventPipeline;
+  /** Absent when no sink stores events (only CloudEvents, or no sink). */
+  readonly history: EventHistory | undefined;
 }
 
 /** The pino logger as the pipeline's logger. */
@@ -35,26 +55,57 @@ export function eventLogger(logger: Logger): EventLogger {
   };
 }
 
-/** Opens the sinks and starts the pipeline (replaying what an earlier run spilled). */
+/**
+ * Opens the sinks and starts the pipeline (replaying what an earlier run spilled). The
+ * history reads Elasticsearch when the router indexes events there (the production
+ * history, shared by replicas), else the file store. Its sink is wrapped to publish what
+ * it stored on a feed, so tails follow new events without polling: the feed runs in the
+ * sink's delivery loop, off every request's path, and costs nothing while no tail listens.
+ */
 export async function startEventPipeline(
   settings: EventSinkSettings,
   logger: Logger,
   metrics: PipelineMetricsRecorder,
-): Promise<EventPipeline> {
+): Promise<RouterEvents> {
   const log = eventLogger(logger);
+  const feed = new StoredEventFeed();
   const sinks: EventSink[] = [];
+  let reader: EventReader | undefined;
+  const feeding = (sink: EventSink, read: EventReader): EventSink => {
+    reader = read;
+    return new FeedingSink(sink, feed);
+  };
+  const elasticsearch = settings.elasticsearchUrl
+    ? new Client({ node: settings.elasticsearchUrl })
+    : undefined;
   if (settings.fileStore) {
+    const directory = path.join(settings.dataDir, 'events');
+    const store = await FileEventStore.open({ directory, logger: log });
+    const sink = new FileStoreSink(store);
     sinks.push(
-      new FileStoreSink(
-        await FileEventStore.open({ directory: path.join(settings.dataDir, 'events'), logger: log }),
-      ),
+      elasticsearch
+        ? sink
+        : feeding(
+            sink,
+            new FileStoreEventReader(store, directory, {
+              maxEventsScanned: settings.historyLimits.maxEventsScannedPerQuery,
+              ...(settings.historySettingNames.maxEventsScannedPerQuery !== undefined && {
+                maxEventsScannedSetting: settings.historySettingNames.maxEventsScannedPerQuery,
+              }),
+            }),
+          ),
     );
   }
   if (settings.cloudEventsUrl) sinks.push(new CloudEventsSink({ url: settings.cloudEventsUrl }));
-  if (settings.elasticsearchUrl) {
-    sinks.push(new ElasticsearchSink({ client: new Client({ node: settings.elasticsearchUrl }) }));
+  if (elasticsearch) {
+    sinks.push(
+      feeding(
+        new ElasticsearchSink({ client: elasticsearch }),
+        new ElasticsearchEventReader({ client: elasticsearch }),
+      ),
+    );
   }
-  return EventPipeline.start({
+  const pipeline = await EventPipeline.start({
     sinks,
     spillDirectory: path.join(settings.dataDir, 'spill'),
     logger: log,
@@ -62,4 +113,13 @@ export async function startEventPipeline(
     queueCapacity: settings.queueCapacity,
     batchLingerMs: settings.batchLingerMs,
   });
+  const history = reader
+    ? new EventHistory({
+        reader,
+        feed,
+        limits: settings.historyLimits,
+        settingNames: settings.historySettingNames,
+      })
+    : undefined;
+  return { pipeline, history };
 }

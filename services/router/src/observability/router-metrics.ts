@@ -87,7 +87,19 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
       help: 'InferenceEvents per sink: emitted, delivered, spilled, replayed, dropped, rejected.',
       registers,
     });
+    const metrics = this;
+    new Gauge({
+      name: 'sightline_router_event_tails_open',
+      help: 'EventService TailEvents streams open now (at most --max-event-tails).',
+      registers,
+      collect() {
+        this.set(metrics.openEventTails());
+      },
+    });
   }
+
+  /** Read at each scrape: the open TailEvents streams (set once the event history exists). */
+  openEventTails: () => number = () => 0;
 
   /** One request answered (or failed) through a graph. */
   requestFinished(graph: string, code: string, seconds: number): void {

@@ -1,0 +1,74 @@
+import { ResourceExhaustedError } from '@sightline/errors';
+import type { InferenceEvent } from '../inference-event.js';
+import { type EventFilter, matchesEventFilter } from './event-query.js';
+
+/**
+ * One following tail's mailbox: the feed pushes the matching events it is told of, the tail
+ * takes them in order. At most `capacity` events wait; one more ends the tail with
+ * RESOURCE_EXHAUSTED, since its caller reads slower than events are stored and a larger
+ * buffer would only delay the same end while holding more memory.
+ */
+export class TailSession {
+  private pending: InferenceEvent[] = [];
+  private endReason: Error | undefined;
+  private wake: (() => void) | undefined;
+  /** Ids already sent from the store: the feed may tell of them again (subscribed before the read). */
+  private sentFromStore: ReadonlySet<string> = new Set();
+
+  constructor(
+    private readonly filter: EventFilter,
+    private readonly capacity: number,
+    private readonly capacitySetting: string,
+  ) {}
+
+  /** Takes note of newly stored events (the feed's listener): never throws, never waits. */
+  push(events: readonly InferenceEvent[]): void {
+    if (this.endReason) return;
+    for (const event of events) {
+      if (!matchesEventFilter(event, this.filter)) continue;
+      if (this.pending.length >= this.capacity) {
+        this.end(
+          new ResourceExhaustedError(
+            `TailEvents: more than ${this.capacity} events${this.capacitySetting} waited to be sent to this caller, which reads slower than events are stored; tail again`,
+          ),
+        );
+        return;
+      }
+      this.pending.push(event);
+    }
+    this.wakeUp();
+  }
+
+  /** The events sent from the store, so their news from the feed is not sent again. */
+  sentStored(events: readonly InferenceEvent[]): void {
+    this.sentFromStore = new Set(events.map((e) => e.eventId));
+  }
+
+  /** Ends the tail: the next `take` rejects with `reason` (the first reason wins). */
+  end(reason: Error): void {
+    this.endReason ??= reason;
+    this.wakeUp();
+  }
+
+  /** The events waiting now, at least one; waits for one. Rejects once the tail is ended. */
+  async take(): Promise<InferenceEvent[]> {
+    for (;;) {
+      if (this.endReason) throw this.endReason;
+      if (this.pending.length > 0) {
+        const taken = this.pending.filter((e) => !this.sentFromStore.has(e.eventId));
+        this.pending = [];
+        if (taken.length > 0) return taken;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

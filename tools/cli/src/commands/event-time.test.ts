@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../frame/usage-error.js';
+import { parseEventTime } from './event-time.js';
+
+const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
+
+describe('parseEventTime', () => {
+  it('reads any ISO-8601 time Date writes back to the same millisecond (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 31) }), (ms) => {
+        expect(parseEventTime(new Date(ms).toISOString(), '--from', NOW)).toBe(ms);
+      }),
+    );
+  });
+
+  it('reads a duration ago in every unit (property)', () => {
+    const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+    fc.assert(
+      fc.property(
+        fc.nat(100_000),
+        fc.constantFrom(...(Object.keys(units) as (keyof typeof units)[])),
+        (n, unit) => {
+          expect(parseEventTime(`${n}${unit}`, '--from', NOW)).toBe(NOW - n * units[unit]);
+        },
+      ),
+    );
+  });
+
+  it('reads now, dates, offsets and a space for T', () => {
+    expect(parseEventTime('now', '--to', NOW)).toBe(NOW);
+    expect(parseEventTime('2026-12-03', '--to', NOW)).toBe(Date.UTC(2026, 11, 3));
+    expect(parseEventTime('2026-12-03T13:00:00+01:00', '--to', NOW)).toBe(NOW);
+    expect(parseEventTime('2026-12-03 12:00:00Z', '--to', NOW)).toBe(NOW);
+  });
+
+  it.each(['yesterday', '', '15', '-15m', '2026-13-45T00:00:00Z', '2026-12-03T12:00:00.1234Z'])(
+    'refuses %j naming the flag',
+    (text) => {
+      expect(() => parseEventTime(text, '--from', NOW)).toThrow(UsageError);
+      expect(() => parseEventTime(text, '--from', NOW)).toThrow(/^--from: expected an ISO-8601 time/);
+    },
+  );
+});

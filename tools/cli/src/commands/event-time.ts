@@ -1,0 +1,30 @@
+/**
+ * `events query --from/--to` values: an ISO-8601 time (`2026-12-03T12:00:00Z`, a date
+ * alone is midnight UTC, a time without a zone the machine's local time, as `Date` reads
+ * them), `now`, or a duration ago (`90s`, `15m`, `2h`, `7d`).
+ */
+import { UsageError } from '../frame/usage-error.js';
+
+const AGO = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** An ISO-8601 date, optionally with a time and zone: what `Date.parse` reads reliably. */
+const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Parses a time flag into ms since the epoch, `nowMs` being the present.
+ *
+ * @throws UsageError naming the flag for anything else.
+ */
+export function parseEventTime(text: string, flag: string, nowMs: number): number {
+  const value = text.trim();
+  if (value === 'now') return nowMs;
+  const ago = AGO.exec(value);
+  if (ago) return nowMs - Math.round(Number(ago[1]) * (UNIT_MS[ago[2]!] ?? 0));
+  if (ISO.test(value)) {
+    const ms = Date.parse(value.replace(' ', 'T'));
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new UsageError(
+    `${flag}: expected an ISO-8601 time (2026-12-03T12:00:00Z), now, or a duration ago (15m, 2h, 7d); got ${JSON.stringify(text)}`,
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * `sightline events query` and `sightline events tail` as a user runs them: the built CLI
+ * as a subprocess against a real model-server (examples/models) and router
+ * (examples/graphs) on ephemeral ports. Requests made with `sightline infer --id` are
+ * found again (table and --json), a following tail prints a new request as it is stored
+ * and ends with exit code 0 on Ctrl-C, and mistakes exit 2 (the CLI's) or 1 (the
+ * router's answer) with one sentence and no stack trace.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
+
+let modelServer: RunningService;
+let router: RunningService;
+let dir: string;
+const env = () => ({ SIGHTLINE_ROUTER_ADDRESS: router.address });
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cli-events-'));
+  modelServer = await startService('model-server', ['--repository', 'examples/models']);
+  router = await startService(
+    'router',
+    [
+      '--graphs',
+      'examples/graphs',
+      '--data-dir',
+      path.join(dir, 'router'),
+      '--default-model-server',
+      modelServer.address,
+      '--max-events-per-query',
+      '20',
+    ],
+    { MODEL_SERVER_ADDRESS: modelServer.address },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await router?.stop();
+  await modelServer?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const events = (args: string[]) => runCli(['events', ...args], env());
+
+function expectOk(run: CliRun): void {
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+}
+
+function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
+  expect(run.code).toBe(code);
+  expect(run.stderr).toMatch(pattern);
+  expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  expect(hasStackTrace(run.stderr)).toBe(false);
+}
+
+/** Runs `sightline infer iris` with a request id. */
+async function infer(id: string, graph = 'iris'): Promise<void> {
+  expectOk(await runCli(['infer', graph, '--input', '[[5.1,3.5,1.4,0.2]]', '--id', id], env()));
+}
+
+/** `events query ... --json`, asked again until `count` events are stored (they are written just after the answer). */
+async function storedJson(args: string[], count: number): Promise<Record<string, unknown>[]> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const run = await events(['query', ...args, '--json']);
+    expectOk(run);
+    const found = (JSON.parse(run.stdout) as { events: Record<string, unknown>[] }).events;
+    if (found.length >= count) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`events query ${args.join(' ')}: fewer than ${count} events`);
+}
+
+describe('sightline events query', () => {
+  it('finds requests by request id, as a table and as one JSON document', async () => {
+    const start = new Date().toISOString();
+    await infer('cli-event-1');
+    await infer('cli-event-2', 'iris-switch');
+    const [byId] = await storedJson(['--request-id', 'cli-event-1'], 1);
+    expect(byId).toMatchObject({
+      request_id: 'cli-event-1',
+      graph: 'iris',
+      model_name: 'iris',
+      status_code: 'OK',
+      source: 'router',
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4] }],
+      outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 3] }],
+    });
+    expect((byId!.outputs as { data: number[] }[])[0]!.data).toHaveLength(3);
+    expect(byId!.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+
+    const run = await events(['query', '--request-id', 'cli-event-1']);
+    expectOk(run);
+    expect(run.stdout).toMatch(/│ time +│ request id +│ graph +│ model +│ status +│ total ms +│ trace id +│/);
+    expect(run.stdout).toMatch(
+      /│ \d{4}-\d{2}-\d{2}T[\d:.]+Z │ cli-event-1 +│ iris +│ iris(:\S*)? +│ OK +│ [\d.]+ +│ [0-9a-f]{32} │/,
+    );
+    expect(run.stdout).not.toContain('\u001b[');
+
+    // A time range and a model: both requests (the switch also ends on the iris model).
+    const inRange = await storedJson(['--from', start, '--to', 'now', '--model', 'iris'], 2);
+    expect(inRange.map((e) => e.request_id)).toEqual(['cli-event-1', 'cli-event-2']);
+    const newest = await events(['query', '--from', start, '--newest-first', '--limit', '1', '--json']);
+    expectOk(newest);
+    expect(JSON.parse(newest.stdout).events.map((e: { request_id: string }) => e.request_id)).toEqual([
+      'cli-event-2',
+    ]);
+    const none = await events(['query', '--request-id', 'no-such-request']);
+    expectOk(none);
+    expect(none.stdout.trim()).toBe('(none)');
+  });
+
+  it('exits 2 for its own usage mistakes, 1 with the router sentence for what the router refuses', async () => {
+    expectOneSentence(
+      await events(['query', '--from', 'yesterday']),
+      2,
+      /^sightline: --from: expected an ISO-8601 time \(2026-12-03T12:00:00Z\), now, or a duration ago \(15m, 2h, 7d\); got "yesterday"\n$/,
+    );
+    expectOneSentence(
+      await events(['query', '--limit', '0']),
+      2,
+      /^sightline: --limit: expected a whole number of events from 1, got "0"\n$/,
+    );
+    expectOneSentence(
+      await events(['query', '--limit', '21']),
+      1,
+      /^sightline: INVALID_ARGUMENT: limit: at most 20 events \(set by --max-events-per-query\); got 21\n$/,
+    );
+    expectOneSentence(
+      await events(['query', '--from', '2026-12-03T12:00:00Z', '--to', '2026-12-03T11:00:00Z']),
+      1,
+      /^sightline: INVALID_ARGUMENT: to_time: must not be before from_time \(2026-12-03T11:00:00\.000Z < 2026-12-03T12:00:00\.000Z\)\n$/,
+    );
+    expectOneSentence(
+      await runCli(['events', 'query', '--address', '127.0.0.1:1', '--timeout', '2s']),
+      1,
+      /^sightline: UNAVAILABLE: /,
+    );
+  });
+});
+
+describe('sightline events tail', () => {
+  it('prints the newest stored events', async () => {
+    await infer('cli-tail-stored');
+    await storedJson(['--request-id', 'cli-tail-stored'], 1);
+    const run = await events(['tail', '--graph', 'iris', '--last', '1', '--json']);
+    expectOk(run);
+    expect(JSON.parse(run.stdout).events.map((e: { request_id: string }) => e.request_id)).toEqual([
+      'cli-tail-stored',
+    ]);
+    const table = await events(['tail', '--graph', 'iris', '--last', '1']);
+    expectOk(table);
+    expect(table.stdout).toMatch(/│ cli-tail-stored +│ iris /);
+  });
+
+  /** Spawns a following tail of the graph `iris`. */
+  function follow(extra: string[]) {
+    return spawn(
+      process.execPath,
+      [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', ...extra],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+  }
+
+  it('with --follow prints a header, then a line per event as it is stored, and ends with 0 on Ctrl-C', async () => {
+    const child = follow([]);
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    expect((await lines.next()).value).toMatch(
+      /^time +request id +graph +model +status +total ms +trace id$/,
+    );
+    await infer('cli-tail-line');
+    let line = '';
+    while (!line.includes('cli-tail-line')) {
+      const next = await lines.next();
+      if (next.done) throw new Error('the tail ended early');
+      line = next.value;
+    }
+    expect(line).toMatch(
+      /^\d{4}-\d{2}-\d{2}T[\d:.]+Z +cli-tail-line +iris +iris(:\S*)? +OK +[\d.]+ +[0-9a-f]{32}$/,
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('with --follow prints a new request as it is stored, one JSON line each, and ends with 0 on Ctrl-C', async () => {
+    const child = follow(['--json']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    // Stored before the tail read the store, or told as stored after: either way it comes.
+    await infer('cli-tail-followed');
+    let seen: { request_id: string } | undefined;
+    while (seen?.request_id !== 'cli-tail-followed') {
+      const next = await lines.next();
+      if (next.done) throw new Error(`the tail ended early: ${stderr}`);
+      seen = JSON.parse(next.value);
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  });
+});
