@@ -15,7 +15,7 @@ import {
   InvalidArgumentError,
   Sightline,
 } from '../src/index.js';
-import { type RecordingServer, startRecordingServer } from './helpers/recording-server.js';
+import { COUNT_METHOD, type RecordingServer, startRecordingServer } from './helpers/recording-server.js';
 
 let server: RecordingServer;
 
@@ -108,6 +108,16 @@ describe('deadlines and cancellation', () => {
     }
   });
 
+  it('sends no deadline when deadlineMs is Infinity, so the server applies its own budget', async () => {
+    const sightline = new Sightline({ address: server.address, deadlineMs: Number.POSITIVE_INFINITY });
+    try {
+      await sightline.inference.infer('echo', { x: [1] });
+      expect(lastCall().deadline).toBe(Number.POSITIVE_INFINITY);
+    } finally {
+      sightline.close();
+    }
+  });
+
   it("applies the client's default deadline to calls without their own", async () => {
     server.stalledModels.add('stall');
     const sightline = new Sightline({ address: server.address, deadlineMs: 300 });
@@ -133,6 +143,52 @@ describe('deadlines and cancellation', () => {
       await expect(sightline.inference.serverLive({ signal: controller.signal })).rejects.toBeInstanceOf(
         CancelledError,
       );
+    } finally {
+      sightline.close();
+    }
+  });
+});
+
+describe('server-streaming calls (the path events and traces clients take)', () => {
+  it('yields every message with the call metadata, and maps a failure to the family', async () => {
+    const sightline = new Sightline({ address: server.address, token: 't' });
+    try {
+      const seen: number[] = [];
+      for await (const message of sightline.caller.serverStream(server.address, COUNT_METHOD, { count: 3 })) {
+        seen.push(message.n);
+      }
+      expect(seen).toEqual([0, 1, 2]);
+      expect(lastCall().metadata.authorization).toBe('Bearer t');
+
+      const failing: number[] = [];
+      const error = await (async () => {
+        for await (const message of sightline.caller.serverStream(server.address, COUNT_METHOD, {
+          count: 5,
+          failAfter: 2,
+        })) {
+          failing.push(message.n);
+        }
+      })().catch((e: unknown) => e);
+      expect(failing).toEqual([0, 1]);
+      expect(error).toBeInstanceOf(FailedPreconditionError);
+      expect((error as Error).message).toBe('count: failed as asked');
+      expect((error as FailedPreconditionError).field).toBe('count');
+    } finally {
+      sightline.close();
+    }
+  });
+
+  it('stops the stream when the caller stops iterating', async () => {
+    const sightline = new Sightline({ address: server.address });
+    try {
+      const seen: number[] = [];
+      for await (const message of sightline.caller.serverStream(server.address, COUNT_METHOD, {
+        count: 1000,
+      })) {
+        seen.push(message.n);
+        if (seen.length === 2) break;
+      }
+      expect(seen).toEqual([0, 1]);
     } finally {
       sightline.close();
     }

@@ -25,8 +25,21 @@ describe('resolveOptions', () => {
     expect(options.addressOf('modelServer')).toBe('ms:8001');
   });
 
+  it('reaches the services the router hosts at the router, and the trace store at its default', () => {
+    expect(resolveOptions().addressOf('events')).toBe(DEFAULT_ROUTER_ADDRESS);
+    expect(resolveOptions({ addresses: { router: 'r:1' } }).addressOf('events')).toBe('r:1');
+    expect(resolveOptions({ addresses: { router: 'r:1', events: 'e:2' } }).addressOf('events')).toBe('e:2');
+    expect(resolveOptions().addressOf('traces')).toBe('127.0.0.1:8006');
+  });
+
   it('refuses a service with no address and no default, naming the option', () => {
     expect(() => resolveOptions().addressOf('drift')).toThrow(/^addresses\.drift: no address/);
+  });
+
+  it('takes deadlineMs Infinity as no deadline', () => {
+    expect(resolveOptions({ deadlineMs: Number.POSITIVE_INFINITY }).deadlineMs).toBe(
+      Number.POSITIVE_INFINITY,
+    );
   });
 
   it('takes `tls: true` as TLS with the system roots', () => {
@@ -36,7 +49,8 @@ describe('resolveOptions', () => {
   it.each([
     [{ address: 'http://127.0.0.1:8000' }, /^address: a gRPC target, not a URL/],
     [{ addresses: { router: '' } }, /^addresses\.router: a gRPC target/],
-    [{ deadlineMs: 0 }, /^deadlineMs: must be a positive number of ms, got 0/],
+    [{ deadlineMs: 0 }, /^deadlineMs: must be a positive number of ms \(or Infinity for none\), got 0/],
+    [{ deadlineMs: Number.NaN }, /^deadlineMs: must be a positive number of ms/],
     [{ retry: { maxAttempts: 0 } }, /^retry\.maxAttempts: must be an integer of 1 or more, got 0/],
     [{ retry: { maxBackoffMs: -1 } }, /^retry\.maxBackoffMs: must be 0 or more ms, got -1/],
     [{ tls: { cert: 'x' } }, /^tls: cert and key go together/],

@@ -10,6 +10,13 @@ import { InvalidArgumentError } from '@sightline/errors';
 export const DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
 /** The local stack's model-server. */
 export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
+/** The local stack's trace store (`sightline serve trace-store`, TraceService). */
+export const DEFAULT_TRACES_ADDRESS = '127.0.0.1:8006';
+/**
+ * Services the router hosts (EventService over the events it writes): their address is the
+ * router's unless named, so `addresses: { router }` alone reaches them.
+ */
+const ROUTER_HOSTED_SERVICES: ReadonlySet<string> = new Set(['events']);
 /**
  * The deadline of a unary call when neither the call nor the client sets one, in ms: the
  * router's default graph budget, so a call through the router is not cut short by the SDK.
@@ -22,11 +29,21 @@ export const DEFAULT_RETRY_INITIAL_BACKOFF_MS = 100;
 /** Largest ceiling of a retry's full-jitter delay, in ms. */
 export const DEFAULT_RETRY_MAX_BACKOFF_MS = 2_000;
 /**
- * grpc-js's reconnect backoff for a channel whose server went away, in ms. Its own defaults
- * (1 s growing to 120 s) would leave a client failing fast for up to two minutes after its
- * server came back; retries here assume the channel tries again within a few seconds.
+ * The largest message sent or received, in bytes: the servers' own default
+ * (--max-receive-message-bytes, --max-send-message-bytes), where grpc-js would refuse
+ * answers over 4 MiB (a batch of convnet logits, an explainer's perturbations).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The channel options the SDK sets: message size limits (above), and grpc-js's reconnect
+ * backoff for a channel whose server went away, in ms. Its own defaults (1 s growing to
+ * 120 s) would leave a client failing fast for up to two minutes after its server came
+ * back; retries here assume the channel tries again within a few seconds.
  */
 export const DEFAULT_CHANNEL_OPTIONS: Readonly<ChannelOptions> = Object.freeze({
+  'grpc.max_receive_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': DEFAULT_MAX_MESSAGE_BYTES,
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 5_000,
 });
@@ -41,6 +58,10 @@ export interface SightlineAddresses {
   readonly router?: string;
   /** The model-server: the V2 repository extension and statistics. Default 127.0.0.1:8001. */
   readonly modelServer?: string;
+  /** The event query service (EventService); the router's address unless named. */
+  readonly events?: string;
+  /** The trace store (TraceService). Default 127.0.0.1:8006. */
+  readonly traces?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
 }
@@ -86,7 +107,10 @@ export interface SightlineOptions {
    * `tls` it travels in plaintext: use it so only on loopback or inside a mesh.
    */
   readonly token?: string;
-  /** The deadline of every unary call without its own, in ms. Default 30000. */
+  /**
+   * The deadline of every unary call without its own, in ms. Default 30000. `Infinity`
+   * sends none, so the server's own budget applies (a graph's timeout_ms on the router).
+   */
   readonly deadlineMs?: number;
   /** Retries of idempotent calls answered UNAVAILABLE. */
   readonly retry?: RetryOptions;
@@ -113,6 +137,7 @@ export interface ResolvedOptions {
 const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   router: DEFAULT_ROUTER_ADDRESS,
   modelServer: DEFAULT_MODEL_SERVER_ADDRESS,
+  traces: DEFAULT_TRACES_ADDRESS,
 };
 
 /**
@@ -150,6 +175,8 @@ export function resolveOptions(options: SightlineOptions = {}): ResolvedOptions 
   }
   return Object.freeze({
     addressOf(service: string): string {
+      if (addresses[service] === undefined && ROUTER_HOSTED_SERVICES.has(service))
+        return this.addressOf('router');
       const address = addresses[service] ?? single ?? SERVICE_DEFAULTS[service];
       if (address === undefined) {
         throw new InvalidArgumentError(
@@ -181,8 +208,10 @@ function checkAddress(option: string, address: string): string {
 }
 
 function positive(option: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${option}: must be a positive number of ms, got ${value}`);
+  if (Number.isNaN(value) || value <= 0) {
+    throw new InvalidArgumentError(
+      `${option}: must be a positive number of ms (or Infinity for none), got ${value}`,
+    );
   }
   return value;
 }
