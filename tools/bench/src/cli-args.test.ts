@@ -44,7 +44,9 @@ describe('parseBenchArgs', () => {
   it('resolves --baseline-tree to an absolute directory and leaves it unset without the flag', () => {
     expect(parseBenchArgs(['router'], {}).baselineTree).toBeUndefined();
     expect(parseBenchArgs(['router', '--baseline-tree', '/work/old/'], {}).baselineTree).toBe('/work/old');
-    expect(parseBenchArgs(['router', '--baseline-tree', 'old'], {}).baselineTree).toBe(`${process.cwd()}/old`);
+    expect(parseBenchArgs(['router', '--baseline-tree', 'old'], {}).baselineTree).toBe(
+      `${process.cwd()}/old`,
+    );
   });
 
   it('accepts the router suite and its setups', () => {
