@@ -31,6 +31,12 @@ beforeAll(async () => {
   modelServer = await startModelServer();
   router = await startRouter(modelServer.address, dataDir);
   sightline = new Sightline({ addresses: { router: router.address, modelServer: modelServer.address } });
+  // "serving" means the ports are bound; the router turns ready once it has seen its
+  // upstreams ready (a probe away, longer on a loaded machine).
+  const until = Date.now() + 20_000;
+  while (!(await sightline.inference.serverReady()) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 });
 
 afterAll(async () => {
