@@ -7,6 +7,7 @@
 // it is served, so each process holds only the service it runs.
 import { modelServerConfigSchema } from '@sightline/model-server/config';
 import { routerConfigSchema } from '@sightline/router/config';
+import { DEFAULT_OTLP_PORT, traceStoreConfigSchema } from '@sightline/trace-store/config';
 import type { z } from 'zod';
 
 /** How the CLI starts one service. */
@@ -17,9 +18,31 @@ export interface ServeableService {
   readonly run: (flags: Readonly<Record<string, unknown>>) => Promise<unknown>;
   /** The flags `sightline start` passes for the local stack (ports from DESIGN.md). */
   readonly localStackFlags: (paths: { readonly examples: string; readonly data: string }) => string[];
+  /**
+   * Set for a service that receives the others' spans (the trace store): `sightline start`
+   * runs it first, and only when the user configured no trace destination, then waits for
+   * its OTLP port before starting the rest.
+   */
+  readonly traceSink?: { readonly otlpPort: number };
 }
 
 export const SERVICES: readonly ServeableService[] = [
+  {
+    name: 'trace-store',
+    summary:
+      'keep recent traces received over OTLP/HTTP and serve them to `sightline traces` (dev, no Jaeger)',
+    schema: traceStoreConfigSchema,
+    run: async (flags) => (await import('@sightline/trace-store')).runTraceStore(flags),
+    localStackFlags: () => [
+      '--grpc-port',
+      '8006',
+      '--http-port',
+      '9006',
+      '--otlp-port',
+      String(DEFAULT_OTLP_PORT),
+    ],
+    traceSink: { otlpPort: DEFAULT_OTLP_PORT },
+  },
   {
     name: 'model-server',
     summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
