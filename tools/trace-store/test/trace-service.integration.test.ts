@@ -41,8 +41,12 @@ function call<Req, Res>(
 }
 
 const listTraces = (request: Partial<tracesV1.ListTracesRequest> = {}) =>
-  call(client.listTraces, tracesV1.ListTracesRequest.fromPartial(request));
-const getTrace = (traceId: string) => call(client.getTrace, { traceId });
+  call<tracesV1.ListTracesRequest, tracesV1.ListTracesResponse>(
+    client.listTraces,
+    tracesV1.ListTracesRequest.fromPartial(request),
+  );
+const getTrace = (traceId: string) =>
+  call<tracesV1.GetTraceRequest, tracesV1.GetTraceResponse>(client.getTrace, { traceId });
 
 /** Records a server span with a client child and an erroring grandchild, exported by `exporter`. */
 async function exportTrace(exporter: SpanExporter, serviceName: string): Promise<string> {
