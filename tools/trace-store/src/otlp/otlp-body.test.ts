@@ -24,6 +24,7 @@ import { otlpCollectorTraceV1 } from '@sightline/contracts/otlp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StoredSpan } from '../store/stored-span.js';
+import { TraceStore } from '../store/trace-store.js';
 import {
   decodeExportRequest,
   encodeExportResponse,
@@ -123,7 +124,7 @@ function expected(serviceName: string, span: ReadableSpan): StoredSpan {
 }
 
 describe('decodeExportRequest', () => {
-  it('property: spans serialised by OpenTelemetry as protobuf or OTLP JSON decode to what the SDK recorded', () => {
+  it('property: spans serialised by OpenTelemetry as protobuf or OTLP JSON come out of the store as the SDK recorded them', () => {
     fc.assert(
       fc.property(
         fc.string({ maxLength: 20 }),
@@ -135,10 +136,13 @@ describe('decodeExportRequest', () => {
           const body = Buffer.from(serializer.serializeRequest(spans)!);
           const converted = spansFromExportRequest(decodeExportRequest(body, encoding));
           expect(converted.rejected).toBe(0);
+          // Into the store and out again, trace by trace.
+          const store = new TraceStore({ maxSpans: 100, maxTraces: 100, maxAgeMs: 60_000 });
+          expect(store.add(converted.spans)).toEqual({ accepted: spans.length, rejected: 0 });
           const bySpanId = (a: { spanId: string }, b: { spanId: string }) => (a.spanId < b.spanId ? -1 : 1);
-          expect([...converted.spans].sort(bySpanId)).toEqual(
-            spans.map((s) => expected(serviceName, s)).sort(bySpanId),
-          );
+          const traceIds = new Set(spans.map((s) => s.spanContext().traceId));
+          const stored = [...traceIds].flatMap((traceId) => store.get(traceId) ?? []);
+          expect(stored.sort(bySpanId)).toEqual(spans.map((s) => expected(serviceName, s)).sort(bySpanId));
         },
       ),
       { numRuns: 150 },
