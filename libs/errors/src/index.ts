@@ -9,6 +9,7 @@ export { type BackoffPolicy, backoffCeilingMs, fullJitterBackoffMs } from './bac
 export { QUOTED_NAME_MAX_LENGTH, quoteName, truncateText } from './bounded-text.js';
 export { type Cancellation, cancellationOf, NEVER_CANCELLED } from './cancellation.js';
 export { errorCode, errorMessage, GRPC_STATUS_NAMES } from './error-description.js';
+export { errorFromStatus, fieldNamedIn } from './error-from-status.js';
 export {
   AlreadyExistsError,
   CancelledError,
@@ -20,8 +21,11 @@ export {
   InvalidArgumentError,
   isSightlineError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
   SightlineError,
+  type SightlineErrorOptions,
+  UnauthenticatedError,
   UnavailableError,
   UnimplementedError,
 } from './sightline-error.js';

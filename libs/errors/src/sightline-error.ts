@@ -17,90 +17,124 @@ export const ERROR_CODES = [
   'DEADLINE_EXCEEDED',
   'CANCELLED',
   'UNIMPLEMENTED',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
   'INTERNAL',
 ] as const;
 
 /** Error codes, named after the gRPC status each maps to. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The base class: a code, a sentence for the caller, and an optional cause for the log. */
+/** What every error of the family may carry besides its code and sentence. */
+export interface SightlineErrorOptions {
+  /** The underlying failure, for the log (a grpc-js `ServiceError` on the client side). */
+  readonly cause?: unknown;
+  /**
+   * The field the sentence names (`page_size`, `input "x"`, `node "ab"`), where one is named;
+   * clients read it to point at the part of their request to fix.
+   */
+  readonly field?: string;
+}
+
+/**
+ * The base class: a code, a sentence for the caller, an optional cause for the log and the
+ * field the sentence names, if any.
+ */
 export class SightlineError extends Error {
+  /** The field the sentence names, e.g. `input "x"`; undefined when it names none. */
+  readonly field: string | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: SightlineErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.field = options?.field;
   }
 }
 
 /** Bad input: the message names the field and the rule it broke. */
 export class InvalidArgumentError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('INVALID_ARGUMENT', message, options);
   }
 }
 
 /** An unknown model, version, graph or detector. */
 export class NotFoundError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('NOT_FOUND', message, options);
   }
 }
 
 /** A thing that exists already (applying a graph under a taken name without replace). */
 export class AlreadyExistsError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('ALREADY_EXISTS', message, options);
   }
 }
 
 /** The system is not in the state the call needs (a detector not fitted: says what to call). */
 export class FailedPreconditionError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('FAILED_PRECONDITION', message, options);
   }
 }
 
 /** A size or queue limit was hit; the message names the limit and its configured value. */
 export class ResourceExhaustedError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('RESOURCE_EXHAUSTED', message, options);
   }
 }
 
 /** A dependency is down or a model is not loaded; the caller may retry. */
 export class UnavailableError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('UNAVAILABLE', message, options);
   }
 }
 
 /** The caller's time budget is spent. */
 export class DeadlineExceededError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('DEADLINE_EXCEEDED', message, options);
   }
 }
 
 /** The caller went away. */
 export class CancelledError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('CANCELLED', message, options);
   }
 }
 
 /** A feature that is deliberately not supported; the message says what to use instead. */
 export class UnimplementedError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('UNIMPLEMENTED', message, options);
+  }
+}
+
+/** The caller is not authenticated (no or a wrong bearer token, answered by a proxy or mesh in front). */
+export class UnauthenticatedError extends SightlineError {
+  constructor(message: string, options?: SightlineErrorOptions) {
+    super('UNAUTHENTICATED', message, options);
+  }
+}
+
+/** The caller is authenticated but may not do this. */
+export class PermissionDeniedError extends SightlineError {
+  constructor(message: string, options?: SightlineErrorOptions) {
+    super('PERMISSION_DENIED', message, options);
   }
 }
 
 /** A bug or an unexpected runtime failure; the cause is logged, the message stays short. */
 export class InternalError extends SightlineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SightlineErrorOptions) {
     super('INTERNAL', message, options);
   }
 }

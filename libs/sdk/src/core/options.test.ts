@@ -1,0 +1,65 @@
+import { InvalidArgumentError } from '@sightline/errors';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MODEL_SERVER_ADDRESS,
+  DEFAULT_ROUTER_ADDRESS,
+  resolveOptions,
+} from './options.js';
+
+describe('resolveOptions', () => {
+  it("defaults to the local stack's addresses and the documented limits", () => {
+    const options = resolveOptions();
+    expect(options.addressOf('router')).toBe(DEFAULT_ROUTER_ADDRESS);
+    expect(options.addressOf('modelServer')).toBe(DEFAULT_MODEL_SERVER_ADDRESS);
+    expect(options.deadlineMs).toBe(DEFAULT_DEADLINE_MS);
+    expect(options.retry).toEqual({ maxAttempts: 3, initialBackoffMs: 100, maxBackoffMs: 2000 });
+    expect(options.tls).toBeUndefined();
+    expect(Object.isFrozen(options)).toBe(true);
+  });
+
+  it('uses `address` for every service not named in `addresses`', () => {
+    const options = resolveOptions({ address: 'gateway:443', addresses: { modelServer: 'ms:8001' } });
+    expect(options.addressOf('router')).toBe('gateway:443');
+    expect(options.addressOf('events')).toBe('gateway:443');
+    expect(options.addressOf('modelServer')).toBe('ms:8001');
+  });
+
+  it('refuses a service with no address and no default, naming the option', () => {
+    expect(() => resolveOptions().addressOf('drift')).toThrow(/^addresses\.drift: no address/);
+  });
+
+  it('takes `tls: true` as TLS with the system roots', () => {
+    expect(resolveOptions({ tls: true }).tls).toEqual({});
+  });
+
+  it.each([
+    [{ address: 'http://127.0.0.1:8000' }, /^address: a gRPC target, not a URL/],
+    [{ addresses: { router: '' } }, /^addresses\.router: a gRPC target/],
+    [{ deadlineMs: 0 }, /^deadlineMs: must be a positive number of ms, got 0/],
+    [{ retry: { maxAttempts: 0 } }, /^retry\.maxAttempts: must be an integer of 1 or more, got 0/],
+    [{ retry: { maxBackoffMs: -1 } }, /^retry\.maxBackoffMs: must be 0 or more ms, got -1/],
+    [{ tls: { cert: 'x' } }, /^tls: cert and key go together/],
+    [{ token: 'a\nb' }, /^token: must be one line/],
+  ])('refuses %j naming the option', (options, message) => {
+    let error: unknown;
+    try {
+      resolveOptions(options);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('accepts the gRPC target forms', () => {
+    for (const address of [
+      '127.0.0.1:8000',
+      'dns:///router.sightline:8000',
+      'unix:///tmp/s.sock',
+      '[::1]:8000',
+    ]) {
+      expect(resolveOptions({ address }).addressOf('router')).toBe(address);
+    }
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The options a caller passes to `new Sightline(...)`, and their resolved form: parsed once
+ * into a frozen object with every default written out and units in the names, so the
+ * call path reads plain fields.
+ */
+import type { ChannelOptions } from '@grpc/grpc-js';
+import { InvalidArgumentError } from '@sightline/errors';
+
+/** The local stack's router, the front door (`npm start`). */
+export const DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
+/** The local stack's model-server. */
+export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
+/**
+ * The deadline of a unary call when neither the call nor the client sets one, in ms: the
+ * router's default graph budget, so a call through the router is not cut short by the SDK.
+ */
+export const DEFAULT_DEADLINE_MS = 30_000;
+/** Attempts of an idempotent call (the first one included) when the client sets none. */
+export const DEFAULT_RETRY_MAX_ATTEMPTS = 3;
+/** Ceiling of the first retry's full-jitter delay, in ms. */
+export const DEFAULT_RETRY_INITIAL_BACKOFF_MS = 100;
+/** Largest ceiling of a retry's full-jitter delay, in ms. */
+export const DEFAULT_RETRY_MAX_BACKOFF_MS = 2_000;
+/**
+ * grpc-js's reconnect backoff for a channel whose server went away, in ms. Its own defaults
+ * (1 s growing to 120 s) would leave a client failing fast for up to two minutes after its
+ * server came back; retries here assume the channel tries again within a few seconds.
+ */
+export const DEFAULT_CHANNEL_OPTIONS: Readonly<ChannelOptions> = Object.freeze({
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 5_000,
+});
+
+/**
+ * The address of each Sightline service, as a gRPC target (`host:port`, `dns:///host:port`,
+ * `unix:///path`). Services the SDK will grow clients for (events, traces, drift, ...)
+ * add their keys here.
+ */
+export interface SightlineAddresses {
+  /** The router: V2 inference on graphs and models, GraphService. Default 127.0.0.1:8000. */
+  readonly router?: string;
+  /** The model-server: the V2 repository extension and statistics. Default 127.0.0.1:8001. */
+  readonly modelServer?: string;
+  /** Any other service by its key (`events`, `traces`, ...). */
+  readonly [service: string]: string | undefined;
+}
+
+/** TLS settings; PEM contents (not file paths), as a string or bytes. */
+export interface TlsOptions {
+  /** The CA bundle that signs the servers' certificates; the system roots when unset. */
+  readonly ca?: string | Uint8Array;
+  /** The client certificate chain, for mTLS (with `key`). */
+  readonly cert?: string | Uint8Array;
+  /** The client certificate's private key, for mTLS (with `cert`). */
+  readonly key?: string | Uint8Array;
+  /**
+   * The name to check the server's certificate against, when it differs from the host in
+   * the address (connecting by IP to a certificate issued for a DNS name).
+   */
+  readonly serverName?: string;
+}
+
+/** Retries of idempotent calls answered UNAVAILABLE: exponential backoff with full jitter. */
+export interface RetryOptions {
+  /** Attempts in all, the first one included; 1 turns retries off. Default 3. */
+  readonly maxAttempts?: number;
+  /** Ceiling of the first delay, in ms. Default 100. */
+  readonly initialBackoffMs?: number;
+  /** Largest ceiling of a delay, in ms. Default 2000. */
+  readonly maxBackoffMs?: number;
+}
+
+/** What `new Sightline(...)` accepts; every field is optional. */
+export interface SightlineOptions {
+  /**
+   * One address for every service not named in `addresses` (a single V2 server, or a
+   * gateway that routes by service). Unset: each service's local-stack default.
+   */
+  readonly address?: string;
+  /** An address per service; wins over `address`. */
+  readonly addresses?: SightlineAddresses;
+  /** TLS (`true`: TLS with the system roots), or plaintext when unset. */
+  readonly tls?: TlsOptions | true;
+  /**
+   * A bearer token sent as `authorization: Bearer <token>` metadata on every call. Without
+   * `tls` it travels in plaintext: use it so only on loopback or inside a mesh.
+   */
+  readonly token?: string;
+  /** The deadline of every unary call without its own, in ms. Default 30000. */
+  readonly deadlineMs?: number;
+  /** Retries of idempotent calls answered UNAVAILABLE. */
+  readonly retry?: RetryOptions;
+  /** Extra grpc-js channel options (message size limits, keepalive, ...); win over the defaults. */
+  readonly channelOptions?: ChannelOptions;
+}
+
+/** The options resolved: defaults written out, checked, frozen. */
+export interface ResolvedOptions {
+  /** The address for a service key (`router`, `modelServer`, ...). */
+  addressOf(service: string): string;
+  /** TLS settings; undefined for plaintext. */
+  readonly tls: TlsOptions | undefined;
+  /** The bearer token; undefined for none. */
+  readonly token: string | undefined;
+  /** The default deadline of unary calls, in ms. */
+  readonly deadlineMs: number;
+  /** The retry settings of idempotent calls. */
+  readonly retry: Required<RetryOptions>;
+  /** grpc-js channel options, defaults and the caller's merged. */
+  readonly channelOptions: Readonly<ChannelOptions>;
+}
+
+const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
+  router: DEFAULT_ROUTER_ADDRESS,
+  modelServer: DEFAULT_MODEL_SERVER_ADDRESS,
+};
+
+/**
+ * Checks and freezes the options.
+ *
+ * @throws InvalidArgumentError naming the option and the rule it broke.
+ */
+export function resolveOptions(options: SightlineOptions = {}): ResolvedOptions {
+  const deadlineMs = positive('deadlineMs', options.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const retry = Object.freeze({
+    maxAttempts: positiveInteger(
+      'retry.maxAttempts',
+      options.retry?.maxAttempts ?? DEFAULT_RETRY_MAX_ATTEMPTS,
+    ),
+    initialBackoffMs: nonNegative(
+      'retry.initialBackoffMs',
+      options.retry?.initialBackoffMs ?? DEFAULT_RETRY_INITIAL_BACKOFF_MS,
+    ),
+    maxBackoffMs: nonNegative(
+      'retry.maxBackoffMs',
+      options.retry?.maxBackoffMs ?? DEFAULT_RETRY_MAX_BACKOFF_MS,
+    ),
+  });
+  if (options.token !== undefined && /[\r\n]/.test(options.token)) {
+    throw new InvalidArgumentError('token: must be one line (it travels as a metadata value)');
+  }
+  const addresses: Record<string, string> = {};
+  for (const [service, address] of Object.entries(options.addresses ?? {})) {
+    if (address !== undefined) addresses[service] = checkAddress(`addresses.${service}`, address);
+  }
+  const single = options.address === undefined ? undefined : checkAddress('address', options.address);
+  const tls = options.tls === true ? {} : options.tls;
+  if (tls !== undefined && (tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new InvalidArgumentError('tls: cert and key go together (mTLS needs both)');
+  }
+  return Object.freeze({
+    addressOf(service: string): string {
+      const address = addresses[service] ?? single ?? SERVICE_DEFAULTS[service];
+      if (address === undefined) {
+        throw new InvalidArgumentError(
+          `addresses.${service}: no address for this service and no default; set addresses.${service} or address`,
+        );
+      }
+      return address;
+    },
+    tls: tls === undefined ? undefined : Object.freeze({ ...tls }),
+    token: options.token,
+    deadlineMs,
+    retry,
+    channelOptions: Object.freeze({ ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions }),
+  });
+}
+
+function checkAddress(option: string, address: string): string {
+  if (address.trim() === '' || /\s/.test(address)) {
+    throw new InvalidArgumentError(
+      `${option}: a gRPC target such as 127.0.0.1:8000, got ${JSON.stringify(address)}`,
+    );
+  }
+  if (/^[a-z]+:\/\/[^/]/i.test(address) && !/^(dns|unix|ipv4|ipv6):/i.test(address)) {
+    throw new InvalidArgumentError(
+      `${option}: a gRPC target, not a URL (write host:port, e.g. 127.0.0.1:8000), got ${JSON.stringify(address)}`,
+    );
+  }
+  return address;
+}
+
+function positive(option: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${option}: must be a positive number of ms, got ${value}`);
+  }
+  return value;
+}
+
+function nonNegative(option: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError(`${option}: must be 0 or more ms, got ${value}`);
+  }
+  return value;
+}
+
+function positiveInteger(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${option}: must be an integer of 1 or more, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,87 @@
+/**
+ * @sightline/sdk: the TypeScript client of Sightline. Start at {@link Sightline}.
+ * Errors are the shared `SightlineError` family of @sightline/errors, re-exported here.
+ */
+export {
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  type ErrorCode,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  isSightlineError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  SightlineError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnimplementedError,
+} from '@sightline/errors';
+export type { Datatype, ParameterRecord, ParameterValue, Tensor } from '@sightline/tensor';
+export type { CallOptions } from './core/call-options.js';
+export { Caller, type Idempotency, type MethodDefinition } from './core/caller.js';
+export { TRACE_ID_TRAILER, toSightlineError, traceIdOf } from './core/grpc-error.js';
+export {
+  DEFAULT_CHANNEL_OPTIONS,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MODEL_SERVER_ADDRESS,
+  DEFAULT_RETRY_INITIAL_BACKOFF_MS,
+  DEFAULT_RETRY_MAX_ATTEMPTS,
+  DEFAULT_RETRY_MAX_BACKOFF_MS,
+  DEFAULT_ROUTER_ADDRESS,
+  type ResolvedOptions,
+  type RetryOptions,
+  type SightlineAddresses,
+  type SightlineOptions,
+  type TlsOptions,
+} from './core/options.js';
+export {
+  type ApplyGraphResult,
+  type GraphDocumentSource,
+  type GraphPage,
+  type GraphProblem,
+  type GraphSource,
+  type GraphSpec,
+  type GraphSpecSource,
+  GraphsClient,
+  type ListGraphsOptions,
+  type StoredGraph,
+  type ValidateGraphResult,
+} from './graphs/graphs-client.js';
+export {
+  type InferInput,
+  type InferInputs,
+  type InputData,
+  type Nested,
+  type TypedArrayData,
+  toTensor,
+  toTensors,
+} from './inference/infer-input.js';
+export { InferOutput, type NestedElement, type ToNestedOptions } from './inference/infer-output.js';
+export {
+  buildInferRequest,
+  type InferOptions,
+  type InferRequestOptions,
+  type RequestedOutput,
+} from './inference/infer-request.js';
+export { decodeInferResult, type InferResult, TRACE_ID_PARAMETER } from './inference/infer-result.js';
+export {
+  InferenceClient,
+  type ModelCallOptions,
+  type ModelMetadata,
+  type ServerMetadata,
+  type StreamInferAnswer,
+  type StreamInferFailure,
+  type StreamInferRequest,
+  type StreamInferSuccess,
+  type TensorMetadata,
+} from './inference/inference-client.js';
+export {
+  type IndexOptions,
+  type LoadOptions,
+  type ModelIndexEntry,
+  ModelsClient,
+} from './models/models-client.js';
+export { Sightline } from './sightline.js';

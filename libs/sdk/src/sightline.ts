@@ -1,0 +1,66 @@
+/**
+ * The SDK's entry point: options resolved once, one channel per address, and a typed
+ * sub-client per service as a property. A new service's client is one more property
+ * built from `this.caller` and `this.options.addressOf('<service>')`.
+ */
+import { Caller } from './core/caller.js';
+import { ChannelPool } from './core/channel-pool.js';
+import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './core/options.js';
+import { GraphsClient } from './graphs/graphs-client.js';
+import { InferenceClient } from './inference/inference-client.js';
+import { ModelsClient } from './models/models-client.js';
+
+/**
+ * A client of a Sightline deployment.
+ *
+ * @example
+ * ```ts
+ * const sightline = new Sightline(); // the local stack: router 127.0.0.1:8000, model-server 127.0.0.1:8001
+ * const result = await sightline.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] });
+ * console.log(result.output('probabilities').toNested(), result.traceId);
+ * sightline.close();
+ * ```
+ */
+export class Sightline {
+  /** The options, resolved and frozen. */
+  readonly options: ResolvedOptions;
+  /** The call path every sub-client shares (channels, metadata, deadlines, retries). */
+  readonly caller: Caller;
+  /** V2 inference on the router: graphs, and models it passes through. */
+  readonly inference: InferenceClient;
+  /** The model-server's repository (index, load, unload) and statistics. */
+  readonly models: ModelsClient;
+  /** The router's graphs (apply, get, list, delete, validate). */
+  readonly graphs: GraphsClient;
+  private readonly pool: ChannelPool;
+
+  /**
+   * @throws InvalidArgumentError naming an option that breaks its rule.
+   */
+  constructor(options: SightlineOptions = {}) {
+    this.options = resolveOptions(options);
+    this.pool = new ChannelPool(this.options);
+    this.caller = new Caller(this.pool, this.options);
+    this.inference = new InferenceClient(this.caller, this.options.addressOf('router'));
+    this.models = new ModelsClient(this.caller, this.options.addressOf('modelServer'));
+    this.graphs = new GraphsClient(this.caller, this.options.addressOf('router'));
+  }
+
+  /**
+   * A V2 inference client on another address (a model-server directly, say), sharing this
+   * client's channels, credentials and defaults.
+   */
+  inferenceAt(address: string): InferenceClient {
+    return new InferenceClient(this.caller, address);
+  }
+
+  /** The addresses with an open channel. */
+  openAddresses(): string[] {
+    return this.pool.addresses();
+  }
+
+  /** Closes every channel; later calls fail with FailedPreconditionError. */
+  close(): void {
+    this.pool.close();
+  }
+}

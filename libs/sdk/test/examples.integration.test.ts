@@ -1,0 +1,67 @@
+/**
+ * Runs every example in examples/sdk/ as its own process (`node --import tsx`), against a
+ * real model-server and router started here, and checks what it prints.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChildService, REPO_ROOT, startModelServer, startRouter } from './helpers/child-service.js';
+
+const run = promisify(execFile);
+const EXAMPLES = path.join(REPO_ROOT, 'examples/sdk');
+
+let modelServer: ChildService;
+let router: ChildService;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'sdk-examples-'));
+  modelServer = await startModelServer();
+  router = await startRouter(modelServer.address, dataDir);
+});
+
+afterAll(async () => {
+  await router?.stop();
+  await modelServer?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Runs one example and returns what it printed on stdout. */
+async function runExample(file: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(EXAMPLES, file)], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      SIGHTLINE_ROUTER_ADDRESS: router.address,
+      MODEL_SERVER_ADDRESS: modelServer.address,
+    },
+    timeout: 60_000,
+  });
+  return stdout;
+}
+
+describe('examples/sdk', () => {
+  it('has a test for every example', async () => {
+    const examples = (await readdir(EXAMPLES)).filter((name) => name.endsWith('.ts')).sort();
+    expect(examples).toEqual(['infer-iris.ts', 'manage-graphs.ts']);
+  });
+
+  it('infer-iris.ts classifies the three flowers and prints the trace id', async () => {
+    const stdout = await runExample('infer-iris.ts');
+    expect(stdout).toMatch(/^flower 0: setosa \(p=0\.\d{3}\)$/m);
+    expect(stdout).toMatch(/^flower 1: versicolor /m);
+    expect(stdout).toMatch(/^flower 2: virginica /m);
+    expect(stdout).toMatch(/^trace id: [0-9a-f]{32}$/m);
+  });
+
+  it('manage-graphs.ts applies, calls, lists and deletes its graph', async () => {
+    const stdout = await runExample('manage-graphs.ts');
+    expect(stdout).toMatch(/^applied example-iris-pair generation 1 \(created: true\)$/m);
+    expect(stdout).toMatch(/^answer \[\[[\d.e-]+,[\d.e-]+,[\d.e-]+\]\] via /m);
+    expect(stdout).toMatch(/^graphs: .*example-iris-pair/m);
+    expect(stdout).toMatch(/^deleted: .*example-iris-pair/m);
+  });
+});
