@@ -31,6 +31,7 @@ export {
   DEFAULT_RETRY_MAX_ATTEMPTS,
   DEFAULT_RETRY_MAX_BACKOFF_MS,
   DEFAULT_ROUTER_ADDRESS,
+  DEFAULT_TRACE_STORE_ADDRESS,
   type ResolvedOptions,
   type RetryOptions,
   type SightlineAddresses,
@@ -85,3 +86,16 @@ export {
   ModelsClient,
 } from './models/models-client.js';
 export { Sightline } from './sightline.js';
+export {
+  type ListTracesOptions,
+  type Trace,
+  type TraceAttribute,
+  type TraceList,
+  type TraceSpan,
+  type TraceSpanEvent,
+  type TraceSpanKind,
+  type TraceSpanStatus,
+  type TraceStoreEvictions,
+  type TraceSummary,
+  TracesClient,
+} from './traces/traces-client.js';

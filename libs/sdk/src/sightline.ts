@@ -9,6 +9,7 @@ import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './c
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
 import { ModelsClient } from './models/models-client.js';
+import { TracesClient } from './traces/traces-client.js';
 
 /**
  * A client of a Sightline deployment.
@@ -32,6 +33,8 @@ export class Sightline {
   readonly models: ModelsClient;
   /** The router's graphs (apply, get, list, delete, validate). */
   readonly graphs: GraphsClient;
+  /** The trace store's traces (list, get): trace inspection with no Jaeger. */
+  readonly traces: TracesClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -44,6 +47,7 @@ export class Sightline {
     this.inference = new InferenceClient(this.caller, this.options.addressOf('router'));
     this.models = new ModelsClient(this.caller, this.options.addressOf('modelServer'));
     this.graphs = new GraphsClient(this.caller, this.options.addressOf('router'));
+    this.traces = new TracesClient(this.caller, this.options.addressOf('traces'));
   }
 
   /**

@@ -10,6 +10,8 @@ import { InvalidArgumentError } from '@sightline/errors';
 export const DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
 /** The local stack's model-server. */
 export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
+/** The local stack's trace store (started by `npm start` when no OTLP endpoint is configured). */
+export const DEFAULT_TRACE_STORE_ADDRESS = '127.0.0.1:8006';
 /**
  * The deadline of a unary call when neither the call nor the client sets one, in ms: the
  * router's default graph budget, so a call through the router is not cut short by the SDK.
@@ -41,6 +43,8 @@ export interface SightlineAddresses {
   readonly router?: string;
   /** The model-server: the V2 repository extension and statistics. Default 127.0.0.1:8001. */
   readonly modelServer?: string;
+  /** The trace store: TraceService (recent traces, one trace's spans). Default 127.0.0.1:8006. */
+  readonly traces?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
 }
@@ -113,6 +117,7 @@ export interface ResolvedOptions {
 const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   router: DEFAULT_ROUTER_ADDRESS,
   modelServer: DEFAULT_MODEL_SERVER_ADDRESS,
+  traces: DEFAULT_TRACE_STORE_ADDRESS,
 };
 
 /**
