@@ -5,4 +5,4 @@ export {
   type LocalStackTracing,
   planLocalStackTracing,
 } from './local-stack-tracing.js';
-export { SERVICES, type ServeableService } from './service-registry.js';
+export { loadServices, SERVICE_NAMES, type ServeableService } from './service-registry.js';

@@ -3,11 +3,9 @@
  * its runner. A service is added here when it exists; `serve` of one that does not yet is
  * refused with a sentence saying so.
  */
-// Only the settings schemas load eagerly (for flags and --help); a service's code loads when
-// it is served, so each process holds only the service it runs.
-import { modelServerConfigSchema } from '@sightline/model-server/config';
-import { routerConfigSchema } from '@sightline/router/config';
-import { DEFAULT_OTLP_PORT, traceStoreConfigSchema } from '@sightline/trace-store/config';
+// The settings schemas load only for `serve`, `start` and `help` (for flags and --help), and
+// a service's code only when it is served: the client commands start without either (the
+// schemas pull in each service's config stack, about a second of CPU).
 import type { z } from 'zod';
 
 /** How the CLI starts one service. */
@@ -26,56 +24,68 @@ export interface ServeableService {
   readonly traceSink?: { readonly otlpPort: number };
 }
 
-export const SERVICES: readonly ServeableService[] = [
-  {
-    name: 'trace-store',
-    summary:
-      'keep recent traces received over OTLP/HTTP and serve them to `sightline traces` (dev, no Jaeger)',
-    schema: traceStoreConfigSchema,
-    run: async (flags) => (await import('@sightline/trace-store')).runTraceStore(flags),
-    localStackFlags: () => [
-      '--grpc-port',
-      '8006',
-      '--http-port',
-      '9006',
-      '--otlp-port',
-      String(DEFAULT_OTLP_PORT),
-    ],
-    traceSink: { otlpPort: DEFAULT_OTLP_PORT },
-  },
-  {
-    name: 'model-server',
-    summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
-    schema: modelServerConfigSchema,
-    run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
-    localStackFlags: ({ examples }) => [
-      '--grpc-port',
-      '8001',
-      '--http-port',
-      '9001',
-      '--repository',
-      `${examples}/models`,
-    ],
-  },
-  {
-    name: 'router',
-    summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
-    schema: routerConfigSchema,
-    run: async (flags) => (await import('@sightline/router')).runRouter(flags),
-    localStackFlags: ({ examples, data }) => [
-      '--grpc-port',
-      '8000',
-      '--http-port',
-      '9000',
-      '--graphs',
-      `${examples}/graphs`,
-      '--default-model-server',
-      '127.0.0.1:8001',
-      '--data-dir',
-      `${data}/router`,
-    ],
-  },
-];
+/** The services' names, known without loading anything. */
+export const SERVICE_NAMES = ['trace-store', 'model-server', 'router'] as const;
+
+/** Loads the services' settings schemas and returns the services. */
+export async function loadServices(): Promise<readonly ServeableService[]> {
+  const [{ modelServerConfigSchema }, { routerConfigSchema }, { DEFAULT_OTLP_PORT, traceStoreConfigSchema }] =
+    await Promise.all([
+      import('@sightline/model-server/config'),
+      import('@sightline/router/config'),
+      import('@sightline/trace-store/config'),
+    ]);
+  return [
+    {
+      name: 'trace-store',
+      summary:
+        'keep recent traces received over OTLP/HTTP and serve them to `sightline traces` (dev, no Jaeger)',
+      schema: traceStoreConfigSchema,
+      run: async (flags) => (await import('@sightline/trace-store')).runTraceStore(flags),
+      localStackFlags: () => [
+        '--grpc-port',
+        '8006',
+        '--http-port',
+        '9006',
+        '--otlp-port',
+        String(DEFAULT_OTLP_PORT),
+      ],
+      traceSink: { otlpPort: DEFAULT_OTLP_PORT },
+    },
+    {
+      name: 'model-server',
+      summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
+      schema: modelServerConfigSchema,
+      run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
+      localStackFlags: ({ examples }) => [
+        '--grpc-port',
+        '8001',
+        '--http-port',
+        '9001',
+        '--repository',
+        `${examples}/models`,
+      ],
+    },
+    {
+      name: 'router',
+      summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
+      schema: routerConfigSchema,
+      run: async (flags) => (await import('@sightline/router')).runRouter(flags),
+      localStackFlags: ({ examples, data }) => [
+        '--grpc-port',
+        '8000',
+        '--http-port',
+        '9000',
+        '--graphs',
+        `${examples}/graphs`,
+        '--default-model-server',
+        '127.0.0.1:8001',
+        '--data-dir',
+        `${data}/router`,
+      ],
+    },
+  ];
+}
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
 export const PLANNED_SERVICES = ['outlier', 'drift', 'metrics', 'explainer'] as const;

@@ -1,0 +1,53 @@
+/**
+ * The `sightline` program: every command group registered on one commander program, with
+ * the frame's settings (commander's errors thrown, not exited, so main.ts's one handler
+ * picks the exit code; its messages prefixed `sightline:`).
+ *
+ * A command group is one `register...(program, frame)` function in src/commands/; adding
+ * one is one line in {@link COMMAND_GROUPS}.
+ */
+import type { Command } from 'commander';
+import { Command as CommanderCommand } from 'commander';
+import { registerInferCommand } from './commands/infer.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerServeCommands } from './commands/serve.js';
+import { registerStartCommand } from './commands/start.js';
+import type { CliFrame } from './frame/cli-frame.js';
+import { loadServices } from './service-registry.js';
+
+/** A command group's registration. */
+export type RegisterCommands = (program: Command, frame: CliFrame) => void;
+
+/** The groups that call services, in the order `--help` lists them. */
+export const COMMAND_GROUPS: readonly RegisterCommands[] = [registerInferCommand, registerModelsCommands];
+
+/** The commands that need the services' settings schemas loaded (see service-registry.ts). */
+const NEEDS_SERVICES = new Set(['serve', 'help']);
+
+/**
+ * Builds the program for `argv` (the services' schemas are loaded only when its command
+ * needs them). `cliEntry` and `repoRoot` locate the script `start` runs per child and the
+ * examples.
+ */
+export async function buildProgram(
+  frame: CliFrame,
+  paths: { readonly cliEntry: string; readonly repoRoot: string },
+  argv: readonly string[],
+): Promise<Command> {
+  const command = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const services = command !== undefined && NEEDS_SERVICES.has(command) ? await loadServices() : undefined;
+  const program = new CommanderCommand('sightline')
+    .description('Serve ML models over gRPC and watch them in production.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => frame.environment.stdout.write(text),
+      writeErr: (text) => frame.environment.stderr.write(text),
+      // commander's "error: unknown option '--x'" becomes "sightline: unknown option '--x'".
+      outputError: (text, write) => write(text.replace(/^error: /, 'sightline: ')),
+    })
+    .showSuggestionAfterError();
+  await registerServeCommands(program, services);
+  registerStartCommand(program, paths);
+  for (const register of COMMAND_GROUPS) register(program, frame);
+  return program;
+}

@@ -1,0 +1,238 @@
+/**
+ * Every service command as a user runs it: the built CLI as a subprocess against a real
+ * model-server (examples/models) and router (examples/graphs) on ephemeral ports, its
+ * table and --json output checked, and its exit code: 0 done, 1 a service's error, 2 a
+ * usage error, with one sentence and no stack trace.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { type RunningService, startService } from './helpers/services.js';
+
+let modelServer: RunningService;
+let router: RunningService;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cli-commands-'));
+  modelServer = await startService('model-server', ['--repository', 'examples/models']);
+  router = await startService(
+    'router',
+    [
+      '--graphs',
+      'examples/graphs',
+      '--data-dir',
+      path.join(dir, 'router'),
+      '--default-model-server',
+      modelServer.address,
+    ],
+    {
+      MODEL_SERVER_ADDRESS: modelServer.address,
+    },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await router?.stop();
+  await modelServer?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const ROW_1 = '[[5.1,3.5,1.4,0.2]]';
+
+/** Runs against the test's router. */
+const viaRouter = (args: string[]) => runCli(args, { SIGHTLINE_ROUTER_ADDRESS: router.address });
+/** Runs against the test's model-server. */
+const viaModelServer = (args: string[]) =>
+  runCli(args, { SIGHTLINE_MODEL_SERVER_ADDRESS: modelServer.address });
+
+function expectOk(run: CliRun): void {
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+}
+
+function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
+  expect(run.code).toBe(code);
+  expect(run.stderr).toMatch(pattern);
+  expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  expect(hasStackTrace(run.stderr)).toBe(false);
+}
+
+describe('sightline infer', () => {
+  it('prints the outputs and the answer parameters, the trace id among them, as tables', async () => {
+    const run = await viaRouter(['infer', 'iris', '--input', ROW_1, '--id', 'cli-1']);
+    expectOk(run);
+    expect(run.stdout).toMatch(/^model +iris$/m);
+    expect(run.stdout).toMatch(/^id +cli-1$/m);
+    expect(run.stdout).toMatch(/│ sightline\.trace_id +│ [0-9a-f]{32} +│/);
+    expect(run.stdout).toMatch(/│ probabilities │ FP32 +│ \[1, 3\] │ \[0\.98\d*, /);
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('prints one JSON document with --json', async () => {
+    const run = await viaRouter(['infer', 'iris', '--input', ROW_1, '--json']);
+    expectOk(run);
+    const answer = JSON.parse(run.stdout);
+    expect(answer).toMatchObject({
+      model_name: 'iris',
+      outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 3] }],
+    });
+    expect(answer.parameters['sightline.trace_id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(answer.outputs[0].data).toHaveLength(3);
+  });
+
+  it('steers a switch graph by --header and by --parameter', async () => {
+    const byHeader = JSON.parse(
+      (
+        await viaRouter([
+          'infer',
+          'iris-switch',
+          '--input',
+          ROW_1,
+          '--header',
+          'x-iris-runtime=tfjs',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(byHeader.parameters['sightline.path']).toContain('tfjs');
+    const byParameter = JSON.parse(
+      (await viaRouter(['infer', 'iris-switch', '--input', ROW_1, '--parameter', 'runtime=tfjs', '--json']))
+        .stdout,
+    );
+    expect(byParameter.parameters['sightline.path']).toContain('tfjs');
+    const plain = JSON.parse((await viaRouter(['infer', 'iris-switch', '--input', ROW_1, '--json'])).stdout);
+    expect(plain.parameters['sightline.path']).not.toContain('tfjs');
+  });
+
+  it('reads CSV, NPY and V2 JSON input files', async () => {
+    const csv = await viaModelServer([
+      'infer',
+      'iris',
+      '--address',
+      modelServer.address,
+      '--json',
+      '--input-file',
+      'examples/data/iris.csv',
+      '--csv-columns',
+      'sepal_length,sepal_width,petal_length,petal_width',
+      '--max-input-bytes',
+      '100000',
+    ]);
+    // 150 rows is over the model's max batch size: the model-server's sentence, exit 1.
+    expectOneSentence(
+      csv,
+      1,
+      /^sightline: INVALID_ARGUMENT: input "input": batch size must be between 1 and max_batch_size 64, got 150\n$/,
+    );
+
+    const rows = path.join(dir, 'rows.csv');
+    await writeFile(rows, 'a,b,c,d,label\n5.1,3.5,1.4,0.2,0\n6.7,3.0,5.2,2.3,2\n');
+    const fromCsv = await viaRouter([
+      'infer',
+      'iris',
+      '--input-file',
+      rows,
+      '--csv-columns',
+      'a,b,c,d',
+      '--json',
+    ]);
+    expectOk(fromCsv);
+    expect(JSON.parse(fromCsv.stdout).outputs[0].shape).toEqual([2, 3]);
+
+    const fromNpy = await viaRouter([
+      'infer',
+      'iris',
+      '--input-file',
+      'tools/cli/test/fixtures/npy/f4-be-2x3.npy',
+      '--json',
+    ]);
+    // A [2, 3] tensor for a [-1, 4] input: the server names the rule.
+    expectOneSentence(fromNpy, 1, /^sightline: INVALID_ARGUMENT: .*input/);
+
+    const v2 = path.join(dir, 'request.json');
+    await writeFile(
+      v2,
+      JSON.stringify({
+        inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }],
+      }),
+    );
+    const fromJson = await viaRouter(['infer', 'iris', '--input-file', v2, '--json']);
+    expectOk(fromJson);
+    expect(JSON.parse(fromJson.stdout).outputs[0].shape).toEqual([1, 3]);
+  });
+
+  it('exits 1 with the server sentence for an unknown model', async () => {
+    expectOneSentence(
+      await viaModelServer(['infer', 'nosuch', '--address', modelServer.address, '--input', ROW_1]),
+      1,
+      /^sightline: NOT_FOUND: model "nosuch" not found\n$/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'nosuch', '--input', ROW_1, '--json']),
+      1,
+      /^sightline: NOT_FOUND: .*"nosuch"/,
+    );
+  });
+
+  it('exits 1 for a service that is not there', async () => {
+    expectOneSentence(
+      await runCli(['infer', 'iris', '--input', ROW_1, '--address', '127.0.0.1:1', '--timeout', '2s']),
+      1,
+      /^sightline: (UNAVAILABLE|DEADLINE_EXCEEDED): /,
+    );
+  });
+
+  it('exits 2 naming the flag for a bad flag, an unreadable file, a bad k=v', async () => {
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--bogus']),
+      2,
+      /^sightline: unknown option '--bogus'/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--input-file', path.join(dir, 'missing.npy')]),
+      2,
+      /^sightline: --input-file .*missing\.npy: cannot read the file \(no such file\)\n$/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--input', ROW_1, '--parameter', 'novalue']),
+      2,
+      /^sightline: --parameter: expected key=value, got "novalue"\n$/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--input', ROW_1, '--header', '=x']),
+      2,
+      /^sightline: --header: expected key=value/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--input', '[[1,2],[3]]']),
+      2,
+      /^sightline: --input: data\[1\] has 1 elements/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--input', ROW_1, '--timeout', 'soon']),
+      2,
+      /^sightline: --timeout: expected a duration/,
+    );
+    expectOneSentence(
+      await viaRouter(['infer', 'iris', '--input', ROW_1, '--address', 'nohost']),
+      2,
+      /^sightline: --address: expected host:port/,
+    );
+  });
+});
+
+describe('sightline models list', () => {
+  it('lists the repository as a table, and as one JSON document', async () => {
+    const table = await viaModelServer(['models', 'list']);
+    expectOk(table);
+    expect(table.stdout).toMatch(/│ iris +│ 1 +│ READY +│/);
+    const json = await viaModelServer(['models', '--json']);
+    expectOk(json);
+    expect(JSON.parse(json.stdout).models).toEqual(
+      expect.arrayContaining([{ name: 'iris', version: '1', state: 'READY', reason: '' }]),
+    );
+  });
+});
