@@ -12,6 +12,7 @@ import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTracesCommands } from './commands/traces.js';
 import type { CliFrame } from './frame/cli-frame.js';
 import { loadServices } from './service-registry.js';
 
@@ -19,7 +20,11 @@ import { loadServices } from './service-registry.js';
 export type RegisterCommands = (program: Command, frame: CliFrame) => void;
 
 /** The groups that call services, in the order `--help` lists them. */
-export const COMMAND_GROUPS: readonly RegisterCommands[] = [registerInferCommand, registerModelsCommands];
+export const COMMAND_GROUPS: readonly RegisterCommands[] = [
+  registerInferCommand,
+  registerModelsCommands,
+  registerTracesCommands,
+];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */
 const NEEDS_SERVICES = new Set(['serve', 'help']);
