@@ -17,6 +17,10 @@ export const DEFAULT_MAX_SPANS = 100_000;
 export const DEFAULT_MAX_TRACES = 10_000;
 /** How long a trace is kept after its newest span arrived, by default: 30 minutes. */
 export const DEFAULT_MAX_AGE_MS = 30 * 60 * 1000;
+/** Approximate memory held by spans at most by default, in bytes: 256 MiB. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** OTLP/HTTP exports handled at once by default; more are answered 503 with Retry-After. */
+export const DEFAULT_MAX_CONCURRENT_EXPORTS = 32;
 /** Largest OTLP/HTTP body by default, in bytes (received and after gunzip): 16 MiB. */
 export const DEFAULT_MAX_OTLP_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -49,12 +53,20 @@ export const traceStoreConfigSchema = serverConfigSchema(TRACE_STORE_PORTS).exte
   maxTraces: positiveInt
     .default(DEFAULT_MAX_TRACES)
     .describe('most traces kept; past it the oldest are dropped'),
+  maxBytes: positiveInt
+    .default(DEFAULT_MAX_BYTES)
+    .describe(
+      'most memory held by spans, in bytes (their text at 2 bytes a character plus a fixed overhead); past it the oldest traces are dropped',
+    ),
   maxAgeMs: positiveInt
     .default(DEFAULT_MAX_AGE_MS)
     .describe('a trace is dropped this long after its newest span arrived, in ms'),
   maxOtlpBodyBytes: positiveInt
     .default(DEFAULT_MAX_OTLP_BODY_BYTES)
     .describe('largest OTLP/HTTP body accepted, in bytes, as received and after gunzip; larger gets 413'),
+  maxConcurrentExports: positiveInt
+    .default(DEFAULT_MAX_CONCURRENT_EXPORTS)
+    .describe('OTLP/HTTP exports handled at once; more get 503 with Retry-After (the exporter retries)'),
 });
 
 /** The trace store's resolved settings. */

@@ -56,7 +56,12 @@ export async function startTraceStore(
   const { logger } = parts;
   const registry = parts.registry ?? createMetricsRegistry({ serviceName: SERVICE_NAME });
   const store = new TraceStore(
-    { maxSpans: config.maxSpans, maxTraces: config.maxTraces, maxAgeMs: config.maxAgeMs },
+    {
+      maxSpans: config.maxSpans,
+      maxTraces: config.maxTraces,
+      maxBytes: config.maxBytes,
+      maxAgeMs: config.maxAgeMs,
+    },
     parts.now,
   );
   const metrics = new TraceStoreMetrics(registry, store);
@@ -82,6 +87,7 @@ export async function startTraceStore(
         host: config.otlpHost,
         port: config.otlpPort,
         maxBodyBytes: config.maxOtlpBodyBytes,
+        maxConcurrentExports: config.maxConcurrentExports,
         sink: store,
         onExport: (outcome) => metrics.exported(outcome),
         onRefused: (status, message) => {
@@ -103,6 +109,7 @@ export async function startTraceStore(
           otlpEndpoint: receiver.endpoint,
           maxSpans: config.maxSpans,
           maxTraces: config.maxTraces,
+          maxBytes: config.maxBytes,
           maxAgeMs: config.maxAgeMs,
         },
         'OTLP/HTTP receiver listening',

@@ -22,6 +22,14 @@ export class TraceStoreMetrics {
       },
     });
     new Gauge({
+      name: 'sightline_trace_store_bytes',
+      help: 'Approximate memory held by spans now, in bytes (bounded by --max-bytes).',
+      registers: [registry],
+      collect() {
+        this.set(store.bytesHeld);
+      },
+    });
+    new Gauge({
       name: 'sightline_trace_store_traces',
       help: 'Traces held in the trace store now.',
       registers: [registry],
@@ -31,7 +39,7 @@ export class TraceStoreMetrics {
     });
     new Counter({
       name: 'sightline_trace_store_spans_evicted_total',
-      help: 'Spans dropped to stay within the bounds, by reason (space: --max-spans/--max-traces, age: --max-age-ms).',
+      help: 'Spans dropped to stay within the bounds, by reason (space: --max-spans/--max-traces/--max-bytes, age: --max-age-ms).',
       labelNames: ['reason'] as const,
       registers: [registry],
       collect() {
@@ -43,7 +51,7 @@ export class TraceStoreMetrics {
     });
     new Counter({
       name: 'sightline_trace_store_spans_rejected_total',
-      help: 'Spans refused on receipt (malformed ids, or over --max-spans in one trace).',
+      help: 'Spans refused on receipt (malformed ids, or over --max-spans or --max-bytes in one trace).',
       registers: [registry],
       collect() {
         this.reset();
@@ -58,7 +66,7 @@ export class TraceStoreMetrics {
     });
     this.refused = new Counter({
       name: 'sightline_trace_store_otlp_refused_total',
-      help: 'OTLP/HTTP requests answered with a 4xx status, by status.',
+      help: 'OTLP/HTTP requests refused (4xx, or 503 when --max-concurrent-exports are in flight), by status.',
       labelNames: ['status'] as const,
       registers: [registry],
     });

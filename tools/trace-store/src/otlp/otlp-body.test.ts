@@ -137,7 +137,7 @@ describe('decodeExportRequest', () => {
           const converted = spansFromExportRequest(decodeExportRequest(body, encoding));
           expect(converted.rejected).toBe(0);
           // Into the store and out again, trace by trace.
-          const store = new TraceStore({ maxSpans: 100, maxTraces: 100, maxAgeMs: 60_000 });
+          const store = new TraceStore({ maxSpans: 100, maxTraces: 100, maxBytes: 1e9, maxAgeMs: 60_000 });
           expect(store.add(converted.spans)).toEqual({ accepted: spans.length, rejected: 0 });
           const bySpanId = (a: { spanId: string }, b: { spanId: string }) => (a.spanId < b.spanId ? -1 : 1);
           const traceIds = new Set(spans.map((s) => s.spanContext().traceId));

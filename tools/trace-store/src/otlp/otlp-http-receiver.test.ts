@@ -12,11 +12,12 @@ let receiver: OtlpHttpReceiver;
 const refusals: number[] = [];
 
 beforeAll(async () => {
-  store = new TraceStore({ maxSpans: 1000, maxTraces: 100, maxAgeMs: 60_000 });
+  store = new TraceStore({ maxSpans: 1000, maxTraces: 100, maxBytes: 1e9, maxAgeMs: 60_000 });
   receiver = await startOtlpHttpReceiver({
     host: '127.0.0.1',
     port: 0,
     maxBodyBytes: MAX_BODY_BYTES,
+    maxConcurrentExports: 4,
     sink: store,
     onRefused: (status) => refusals.push(status),
   });
@@ -124,6 +125,41 @@ describe('OTLP/HTTP receiver', () => {
       errorMessage: expect.stringMatching(/traceId must be 16 bytes \(32 hex characters\), not all zeros/),
     });
     expect(store.evictions().spansRejected).toBe(1);
+  });
+
+  it('answers 503 with Retry-After while maxConcurrentExports bodies are still arriving', async () => {
+    const { request: httpRequest } = await import('node:http');
+    const { port } = new URL(receiver.endpoint);
+    const slow = Array.from({ length: 4 }, () => {
+      const pending = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/traces',
+        headers: { 'content-type': 'application/x-protobuf', 'content-length': '100' },
+      });
+      pending.on('error', () => {});
+      pending.write(Buffer.alloc(10));
+      return pending;
+    });
+    // The four have reached the handler once a fifth is refused; poll rather than time it.
+    let response: Response;
+    do {
+      response = await post(protobufBody(request('00f067aa0ba902b6')), {
+        'content-type': 'application/x-protobuf',
+      });
+    } while (response.status === 200);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await statusMessage(response)).toMatch(/4 exports are being handled \(--max-concurrent-exports\)/);
+    for (const pending of slow) pending.destroy();
+    // The abandoned uploads give their slots back.
+    do {
+      response = await post(protobufBody(request('00f067aa0ba902b6')), {
+        'content-type': 'application/x-protobuf',
+      });
+    } while (response.status === 503);
+    expect(response.status).toBe(200);
   });
 
   it.each([

@@ -6,8 +6,9 @@
  *   set with the count and the first reason when spans were refused (the sender must not
  *   retry those);
  * - 400 for a body that cannot be decoded, 413 for one over the size limit, 415 for an
- *   unknown Content-Type or Content-Encoding, 404 and 405 for other paths and methods; every
- *   failure body is a google.rpc.Status with a sentence.
+ *   unknown Content-Type or Content-Encoding, 404 and 405 for other paths and methods, 503
+ *   with Retry-After while `maxConcurrentExports` are being handled (a retryable answer);
+ *   every failure body is a google.rpc.Status with a sentence.
  *
  * The size limit (`maxBodyBytes`) applies to the bytes received and again to the body
  * after gunzip, so a small compressed bomb cannot grow past it.
@@ -29,6 +30,9 @@ import {
 import { spansFromExportRequest } from './otlp-span-conversion.js';
 
 const gunzipAsync = promisify(gunzip);
+
+/** Seconds a sender is asked to wait when the receiver is busy (503). */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** The path OTLP/HTTP senders post traces to by default. */
 export const OTLP_TRACES_PATH = '/v1/traces';
@@ -54,9 +58,11 @@ export interface OtlpHttpReceiverOptions {
   readonly port: number;
   /** Largest body accepted, in bytes, both as received and after gunzip; larger is 413. */
   readonly maxBodyBytes: number;
+  /** Exports handled at once; more are answered 503 with Retry-After (OTLP senders retry). */
+  readonly maxConcurrentExports: number;
   readonly sink: SpanSink;
   readonly onExport?: (outcome: ExportOutcome) => void;
-  /** Told of a request refused with 4xx (bad body, size, type), with the status and sentence. */
+  /** Told of a refused request (4xx: bad body, size, type; 503: too many at once), with the status and sentence. */
   readonly onRefused?: (status: number, message: string) => void;
 }
 
@@ -111,6 +117,8 @@ function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffe
     request.on('data', onData);
     request.once('end', () => resolve(Buffer.concat(chunks, size)));
     request.once('error', reject);
+    // A sender that goes away mid-body must not hold its export slot: after 'end' this is a no-op.
+    request.once('close', () => reject(new HttpRefusal(400, 'the connection closed before the body ended')));
   });
 }
 
@@ -142,6 +150,7 @@ async function decompress(
 
 /** Starts the receiver; resolves once it listens. */
 export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Promise<OtlpHttpReceiver> {
+  let inFlight = 0;
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     // Failures answer in the request's encoding when it has one we know, else JSON (curl).
     const encoding = encodingOf(request.headers['content-type']);
@@ -164,6 +173,14 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
       fail(415, `Content-Type must be ${OTLP_CONTENT_TYPES.protobuf} or ${OTLP_CONTENT_TYPES.json}`);
       return;
     }
+    if (inFlight >= options.maxConcurrentExports) {
+      fail(503, `${inFlight} exports are being handled (--max-concurrent-exports); retry`, {
+        'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
+        connection: 'close',
+      });
+      return;
+    }
+    inFlight += 1;
     try {
       const wire = await readBody(request, options.maxBodyBytes);
       const body = await decompress(wire, request.headers['content-encoding'], options.maxBodyBytes);
@@ -175,7 +192,9 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
       options.onExport?.({ accepted: added.accepted, rejected, encoding });
       const reasons = [
         converted.firstProblem,
-        added.rejected > 0 ? `${added.rejected} span(s) over the per-trace limit (--max-spans)` : undefined,
+        added.rejected > 0
+          ? `${added.rejected} span(s) over the per-trace limit (--max-spans or --max-bytes)`
+          : undefined,
       ].filter((reason) => reason !== undefined);
       response.writeHead(200, { 'content-type': OTLP_CONTENT_TYPES[encoding] });
       response.end(
@@ -193,6 +212,8 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
       } else {
         throw error;
       }
+    } finally {
+      inFlight -= 1;
     }
   };
 

@@ -60,3 +60,37 @@ export function compareSpans(a: StoredSpan, b: StoredSpan): number {
   if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
   return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
 }
+
+/** What each span costs beyond its text: the object, ids, times and array headers, in bytes. */
+const SPAN_OVERHEAD_BYTES = 400;
+/** What each attribute or event costs beyond its text, in bytes. */
+const ENTRY_OVERHEAD_BYTES = 40;
+
+function textBytes(text: string): number {
+  // V8 keeps one-byte strings at one byte a character and others at two; two is the bound.
+  return text.length * 2;
+}
+
+function attributesBytes(attributes: readonly SpanAttribute[]): number {
+  let bytes = 0;
+  for (const { key, value } of attributes) bytes += ENTRY_OVERHEAD_BYTES + textBytes(key) + textBytes(value);
+  return bytes;
+}
+
+/**
+ * An upper estimate of the memory a span holds, in bytes: its text (name, status message,
+ * attributes, events, resource attributes) at two bytes a character, plus a fixed overhead.
+ * The store bounds the sum (`maxBytes`), so a few spans with megabyte attributes cannot
+ * outgrow what a span count alone would allow.
+ */
+export function approximateSpanBytes(span: StoredSpan): number {
+  let bytes =
+    SPAN_OVERHEAD_BYTES + textBytes(span.name) + textBytes(span.serviceName) + textBytes(span.scopeName);
+  bytes +=
+    textBytes(span.status.message) +
+    attributesBytes(span.attributes) +
+    attributesBytes(span.resourceAttributes);
+  for (const event of span.events)
+    bytes += ENTRY_OVERHEAD_BYTES + textBytes(event.name) + attributesBytes(event.attributes);
+  return bytes;
+}

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { spanIdOf, storedSpan, traceIdOf } from '../../test/helpers/test-spans.js';
+import { approximateSpanBytes } from './stored-span.js';
 import { TraceStore, type TraceStoreLimits } from './trace-store.js';
 
-const ROOMY: TraceStoreLimits = { maxSpans: 1000, maxTraces: 100, maxAgeMs: 60_000 };
+const ROOMY: TraceStoreLimits = { maxSpans: 1000, maxTraces: 100, maxBytes: 1e9, maxAgeMs: 60_000 };
 const ALL = { minDurationNanos: 0n, sinceUnixNano: 0n, limit: 1000 } as const;
 
 function clock(start = 1_000_000) {
@@ -158,6 +159,32 @@ describe('TraceStore', () => {
     expect(store.spansHeld).toBe(0);
   });
 
+  it('bounds the memory spans hold: drops the oldest traces past maxBytes, refuses a trace that alone exceeds it', () => {
+    const big = (trace: number, span: number) =>
+      storedSpan({
+        traceId: traceIdOf(trace),
+        spanId: spanIdOf(span),
+        attributes: [{ key: 'payload', value: 'x'.repeat(1000) }],
+      });
+    const one = approximateSpanBytes(big(1, 1));
+    expect(one).toBeGreaterThan(2000);
+    const store = new TraceStore({ ...ROOMY, maxBytes: one * 2 + 10 });
+    store.add([big(1, 1)]);
+    store.add([big(2, 2)]);
+    store.add([big(3, 3)]);
+    expect(store.get(traceIdOf(1))).toBeUndefined();
+    expect(store.bytesHeld).toBe(one * 2);
+    expect(store.add([big(3, 4), big(3, 5)])).toEqual({ accepted: 1, rejected: 1 });
+    expect(store.get(traceIdOf(3))).toHaveLength(2);
+    expect(store.tracesHeld).toBe(1);
+    expect(store.bytesHeld).toBe(one * 2);
+    // A span too big for the whole store leaves no empty trace behind.
+    expect(new TraceStore({ ...ROOMY, maxBytes: 100 }).add([big(9, 9)])).toEqual({
+      accepted: 0,
+      rejected: 1,
+    });
+  });
+
   it('refuses bounds below 1', () => {
     expect(() => new TraceStore({ ...ROOMY, maxSpans: 0 })).toThrow(/maxSpans/);
   });
@@ -174,7 +201,7 @@ describe('TraceStore', () => {
         fc.integer({ min: 1, max: 30 }),
         fc.integer({ min: 1, max: 8 }),
         (batches, maxSpans, maxTraces) => {
-          const store = new TraceStore({ maxSpans, maxTraces, maxAgeMs: 1e9 });
+          const store = new TraceStore({ maxSpans, maxTraces, maxBytes: 1e9, maxAgeMs: 1e9 });
           const model = new Map<number, Set<number>>();
           for (const b of batches) {
             store.add(

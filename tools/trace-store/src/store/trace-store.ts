@@ -9,7 +9,7 @@
  * Age is measured on receipt, with the store's clock, never with the senders' span
  * timestamps, whose clocks may disagree with ours.
  */
-import { compareSpans, type StoredSpan } from './stored-span.js';
+import { approximateSpanBytes, compareSpans, type StoredSpan } from './stored-span.js';
 import { summarizeTrace, type TraceSummary } from './trace-summary.js';
 
 /** The store's bounds; all explicit, all configurable (trace-store flags). */
@@ -18,6 +18,11 @@ export interface TraceStoreLimits {
   readonly maxSpans: number;
   /** Most traces held. */
   readonly maxTraces: number;
+  /**
+   * Most memory held by spans, in bytes, as approximateSpanBytes estimates it. A single trace
+   * may not exceed it: its extra spans are rejected.
+   */
+  readonly maxBytes: number;
   /** A trace whose newest span arrived longer ago than this, in milliseconds, is dropped. */
   readonly maxAgeMs: number;
 }
@@ -35,7 +40,7 @@ export interface StoreEvictionCounts {
 export interface AddResult {
   /** Spans now held (a span id already held for its trace counts once and replaces it). */
   readonly accepted: number;
-  /** Spans refused because their trace already held `maxSpans` spans. */
+  /** Spans refused because their trace already held `maxSpans` spans or `maxBytes`. */
   readonly rejected: number;
 }
 
@@ -61,15 +66,22 @@ export interface TraceList {
 
 class TraceEntry {
   readonly spans = new Map<string, StoredSpan>();
+  /** approximateSpanBytes summed over `spans`. */
+  bytes = 0;
   private cachedSummary: TraceSummary | undefined;
   constructor(
     readonly traceId: string,
     public lastReceivedMs: number,
   ) {}
 
-  put(span: StoredSpan): void {
+  /** Adds or replaces a span; returns the change in bytes held. */
+  put(span: StoredSpan, bytes: number): number {
+    const previous = this.spans.get(span.spanId);
+    const delta = bytes - (previous ? approximateSpanBytes(previous) : 0);
     this.spans.set(span.spanId, span);
+    this.bytes += delta;
     this.cachedSummary = undefined;
+    return delta;
   }
 
   summary(): TraceSummary {
@@ -83,6 +95,7 @@ export class TraceStore {
   /** In order of each trace's newest receipt, oldest first (a Map keeps insertion order). */
   private readonly traces = new Map<string, TraceEntry>();
   private spanCount = 0;
+  private byteCount = 0;
   private evictedForSpace = 0;
   private evictedForAge = 0;
   private tracesEvicted = 0;
@@ -101,6 +114,11 @@ export class TraceStore {
   /** Spans held now. */
   get spansHeld(): number {
     return this.spanCount;
+  }
+
+  /** Approximate bytes held by spans now (see approximateSpanBytes). */
+  get bytesHeld(): number {
+    return this.byteCount;
   }
 
   /** Traces held now. */
@@ -130,29 +148,37 @@ export class TraceStore {
     let accepted = 0;
     let rejected = 0;
     for (const span of spans) {
-      let entry = this.traces.get(span.traceId);
-      if (entry) {
+      const existing = this.traces.get(span.traceId);
+      const entry = existing ?? new TraceEntry(span.traceId, nowMs);
+      if (existing) {
         // Move to the back of the line: the newest receipt decides its place.
         this.traces.delete(span.traceId);
-        entry.lastReceivedMs = nowMs;
-      } else {
-        entry = new TraceEntry(span.traceId, nowMs);
+        existing.lastReceivedMs = nowMs;
+      }
+      const bytes = approximateSpanBytes(span);
+      const previous = entry.spans.get(span.spanId);
+      const grownBytes = entry.bytes + bytes - (previous ? approximateSpanBytes(previous) : 0);
+      if (
+        (previous === undefined && entry.spans.size >= this.limits.maxSpans) ||
+        grownBytes > this.limits.maxBytes
+      ) {
+        // One trace may not exceed the store's bounds: its extra spans are refused.
+        rejected += 1;
+        if (existing) this.traces.set(span.traceId, existing);
+        continue;
       }
       this.traces.set(span.traceId, entry);
-      if (entry.spans.has(span.spanId)) {
-        // An exporter's retry resends spans: keep one copy, the latest.
-        entry.put(span);
-        accepted += 1;
-      } else if (entry.spans.size >= this.limits.maxSpans) {
-        rejected += 1;
-      } else {
-        entry.put(span);
-        this.spanCount += 1;
-        accepted += 1;
-      }
+      // An exporter's retry resends spans: a held span id keeps one copy, the latest.
+      this.byteCount += entry.put(span, bytes);
+      if (previous === undefined) this.spanCount += 1;
+      accepted += 1;
     }
     this.rejected += rejected;
-    while (this.spanCount > this.limits.maxSpans || this.traces.size > this.limits.maxTraces) {
+    while (
+      this.spanCount > this.limits.maxSpans ||
+      this.traces.size > this.limits.maxTraces ||
+      this.byteCount > this.limits.maxBytes
+    ) {
       const oldest = this.traces.values().next().value as TraceEntry;
       this.evictedForSpace += oldest.spans.size;
       this.remove(oldest);
@@ -203,6 +229,7 @@ export class TraceStore {
   private remove(entry: TraceEntry): void {
     this.traces.delete(entry.traceId);
     this.spanCount -= entry.spans.size;
+    this.byteCount -= entry.bytes;
     this.tracesEvicted += 1;
   }
 }
