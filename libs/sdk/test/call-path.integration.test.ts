@@ -108,6 +108,16 @@ describe('deadlines and cancellation', () => {
     }
   });
 
+  it('sends no deadline when deadlineMs is Infinity, so the server applies its own budget', async () => {
+    const sightline = new Sightline({ address: server.address, deadlineMs: Number.POSITIVE_INFINITY });
+    try {
+      await sightline.inference.infer('echo', { x: [1] });
+      expect(lastCall().deadline).toBe(Number.POSITIVE_INFINITY);
+    } finally {
+      sightline.close();
+    }
+  });
+
   it("applies the client's default deadline to calls without their own", async () => {
     server.stalledModels.add('stall');
     const sightline = new Sightline({ address: server.address, deadlineMs: 300 });

@@ -71,7 +71,7 @@ describe('a model-server still loading its models', () => {
     try {
       while (!started) {
         try {
-          await client.modelInfer(request, { deadline: Date.now() + 5_000 });
+          await client.modelInfer(request, { deadlineMs: 5_000 });
           answers.push('OK');
         } catch (error) {
           if (!isServiceError(error)) throw error;

@@ -27,16 +27,27 @@ export function buildCallMetadata(
   traceContext: Context,
 ): Metadata {
   const metadata = new Metadata();
-  for (const [key, value] of Object.entries(headers ?? {})) {
+  if (headers !== undefined) setHeaders(metadata, headers);
+  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
+  propagation.inject(traceContext, metadata, metadataSetter);
+  return metadata;
+}
+
+function setHeaders(metadata: Metadata, headers: Readonly<Record<string, string>>): void {
+  for (const [key, value] of Object.entries(headers)) {
     const name = key.toLowerCase();
     if (RESERVED_HEADER.test(name)) {
       throw new InvalidArgumentError(
         `headers: ${JSON.stringify(key)} is set by gRPC itself; use another name`,
       );
     }
-    metadata.set(name, value);
+    try {
+      metadata.set(name, value);
+    } catch (error) {
+      // grpc-js refuses names outside [0-9a-z_.-] and text values for `-bin` names.
+      throw new InvalidArgumentError(`headers: ${JSON.stringify(key)}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-  propagation.inject(traceContext, metadata, metadataSetter);
-  return metadata;
 }

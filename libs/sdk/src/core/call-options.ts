@@ -5,7 +5,8 @@ import type { RetryOptions } from './options.js';
 export interface CallOptions {
   /**
    * The call's whole time budget in ms, retries included; the client's `deadlineMs` when
-   * unset. The remaining budget travels to the server as its deadline (`grpc-timeout`).
+   * unset; `Infinity` sends none. The remaining budget travels to the server as its deadline
+   * (`grpc-timeout`).
    */
   readonly deadlineMs?: number;
   /** Cancels the call (and any retry wait); the call then rejects with a CancelledError. */

@@ -11,7 +11,7 @@ import { buildCallMetadata } from './call-metadata.js';
 import type { CallOptions } from './call-options.js';
 import type { ChannelPool } from './channel-pool.js';
 import { toSightlineError } from './grpc-error.js';
-import type { ResolvedOptions, RetryOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 
 /** gRPC's UNAVAILABLE, the one status retried. */
 const UNAVAILABLE = 14;
@@ -43,7 +43,7 @@ export class Caller {
    *
    * @throws the SightlineError of the last attempt (CancelledError when `signal` aborted).
    */
-  async unary<Req, Res>(
+  unary<Req, Res>(
     address: string,
     method: MethodDefinition<Req, Res>,
     request: Req,
@@ -52,9 +52,32 @@ export class Caller {
   ): Promise<Res> {
     const traceContext = context.active();
     const deadline = Date.now() + (callOptions.deadlineMs ?? this.options.deadlineMs);
-    const retry = this.retryOf(callOptions, idempotency);
+    if (
+      idempotency === 'not-idempotent' ||
+      callOptions.retry === false ||
+      this.maxAttempts(callOptions) === 1
+    ) {
+      // One attempt: no async frame or retry state, so a load generator's hot loop pays
+      // what a bare grpc-js call costs.
+      if (callOptions.signal?.aborted) return Promise.reject(abortedBeforeSending());
+      return this.unaryOnce(address, method, request, callOptions, traceContext, deadline).catch(
+        rethrowMapped,
+      );
+    }
+    return this.unaryWithRetries(address, method, request, callOptions, traceContext, deadline);
+  }
+
+  private async unaryWithRetries<Req, Res>(
+    address: string,
+    method: MethodDefinition<Req, Res>,
+    request: Req,
+    callOptions: CallOptions,
+    traceContext: Context,
+    deadline: number,
+  ): Promise<Res> {
+    const retry = { ...this.options.retry, ...(callOptions.retry || {}) };
     for (let attempt = 0; ; attempt++) {
-      throwIfAborted(callOptions.signal);
+      if (callOptions.signal?.aborted) throw abortedBeforeSending();
       try {
         return await this.unaryOnce(address, method, request, callOptions, traceContext, deadline);
       } catch (error) {
@@ -68,6 +91,10 @@ export class Caller {
         await sleep(delayMs, callOptions.signal);
       }
     }
+  }
+
+  private maxAttempts(callOptions: CallOptions): number {
+    return (callOptions.retry || undefined)?.maxAttempts ?? this.options.retry.maxAttempts;
   }
 
   /**
@@ -138,8 +165,9 @@ export class Caller {
     traceContext: Context,
     deadline: number,
   ): Promise<Res> {
-    const metadata = this.metadata(callOptions, traceContext);
+    // Built inside the executor: a refused header or a closed client rejects, never throws.
     return new Promise<Res>((resolve, reject) => {
+      const metadata = this.metadata(callOptions, traceContext);
       const call = this.pool
         .clientFor(address)
         .makeUnaryRequest(
@@ -163,13 +191,6 @@ export class Caller {
   private metadata(callOptions: CallOptions, traceContext: Context): Metadata {
     return buildCallMetadata(callOptions.headers, this.options.token, traceContext);
   }
-
-  private retryOf(callOptions: CallOptions, idempotency: Idempotency): Required<RetryOptions> {
-    if (idempotency === 'not-idempotent' || callOptions.retry === false) {
-      return { ...this.options.retry, maxAttempts: 1 };
-    }
-    return { ...this.options.retry, ...callOptions.retry };
-  }
 }
 
 function streamDeadline(callOptions: CallOptions): { deadline?: number } {
@@ -177,7 +198,15 @@ function streamDeadline(callOptions: CallOptions): { deadline?: number } {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError('call: cancelled by the caller before it was sent');
+  if (signal?.aborted) throw abortedBeforeSending();
+}
+
+function abortedBeforeSending(): CancelledError {
+  return new CancelledError('call: cancelled by the caller before it was sent');
+}
+
+function rethrowMapped(error: unknown): never {
+  throw toSightlineError(error);
 }
 
 /** Waits `ms`, or rejects with a CancelledError as soon as `signal` aborts. */

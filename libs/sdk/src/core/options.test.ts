@@ -29,6 +29,12 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions().addressOf('drift')).toThrow(/^addresses\.drift: no address/);
   });
 
+  it('takes deadlineMs Infinity as no deadline', () => {
+    expect(resolveOptions({ deadlineMs: Number.POSITIVE_INFINITY }).deadlineMs).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+  });
+
   it('takes `tls: true` as TLS with the system roots', () => {
     expect(resolveOptions({ tls: true }).tls).toEqual({});
   });
@@ -36,7 +42,8 @@ describe('resolveOptions', () => {
   it.each([
     [{ address: 'http://127.0.0.1:8000' }, /^address: a gRPC target, not a URL/],
     [{ addresses: { router: '' } }, /^addresses\.router: a gRPC target/],
-    [{ deadlineMs: 0 }, /^deadlineMs: must be a positive number of ms, got 0/],
+    [{ deadlineMs: 0 }, /^deadlineMs: must be a positive number of ms \(or Infinity for none\), got 0/],
+    [{ deadlineMs: Number.NaN }, /^deadlineMs: must be a positive number of ms/],
     [{ retry: { maxAttempts: 0 } }, /^retry\.maxAttempts: must be an integer of 1 or more, got 0/],
     [{ retry: { maxBackoffMs: -1 } }, /^retry\.maxBackoffMs: must be 0 or more ms, got -1/],
     [{ tls: { cert: 'x' } }, /^tls: cert and key go together/],

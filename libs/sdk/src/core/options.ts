@@ -24,11 +24,21 @@ export const DEFAULT_RETRY_INITIAL_BACKOFF_MS = 100;
 /** Largest ceiling of a retry's full-jitter delay, in ms. */
 export const DEFAULT_RETRY_MAX_BACKOFF_MS = 2_000;
 /**
- * grpc-js's reconnect backoff for a channel whose server went away, in ms. Its own defaults
- * (1 s growing to 120 s) would leave a client failing fast for up to two minutes after its
- * server came back; retries here assume the channel tries again within a few seconds.
+ * The largest message sent or received, in bytes: the servers' own default
+ * (--max-receive-message-bytes, --max-send-message-bytes), where grpc-js would refuse
+ * answers over 4 MiB (a batch of convnet logits, an explainer's perturbations).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The channel options the SDK sets: message size limits (above), and grpc-js's reconnect
+ * backoff for a channel whose server went away, in ms. Its own defaults (1 s growing to
+ * 120 s) would leave a client failing fast for up to two minutes after its server came
+ * back; retries here assume the channel tries again within a few seconds.
  */
 export const DEFAULT_CHANNEL_OPTIONS: Readonly<ChannelOptions> = Object.freeze({
+  'grpc.max_receive_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': DEFAULT_MAX_MESSAGE_BYTES,
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 5_000,
 });
@@ -90,7 +100,10 @@ export interface SightlineOptions {
    * `tls` it travels in plaintext: use it so only on loopback or inside a mesh.
    */
   readonly token?: string;
-  /** The deadline of every unary call without its own, in ms. Default 30000. */
+  /**
+   * The deadline of every unary call without its own, in ms. Default 30000. `Infinity`
+   * sends none, so the server's own budget applies (a graph's timeout_ms on the router).
+   */
   readonly deadlineMs?: number;
   /** Retries of idempotent calls answered UNAVAILABLE. */
   readonly retry?: RetryOptions;
@@ -186,8 +199,10 @@ function checkAddress(option: string, address: string): string {
 }
 
 function positive(option: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${option}: must be a positive number of ms, got ${value}`);
+  if (Number.isNaN(value) || value <= 0) {
+    throw new InvalidArgumentError(
+      `${option}: must be a positive number of ms (or Infinity for none), got ${value}`,
+    );
   }
   return value;
 }

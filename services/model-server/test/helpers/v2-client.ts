@@ -1,81 +1,80 @@
 /**
- * A promise-shaped Open Inference Protocol v2 client over the generated grpc-js stub, so
- * tests read as calls and assertions. It adds nothing to the wire: each method sends the
- * generated message as the stub would, with a deadline so a hung server fails the test.
+ * A message-level Open Inference Protocol v2 client for tests, on the SDK's call path
+ * (@sightline/sdk: its channel, deadline and metadata handling), so the project has one V2
+ * client. Tests here check the server's wire behaviour, so each method sends the protocol
+ * message as given and resolves with the response message as received (no SDK tensor
+ * conversion), and rejects with the grpc-js ServiceError the SDK's error carries as its
+ * cause: the status number and details exactly as the server sent them. Retries are off,
+ * so every refusal reaches the test.
  */
-import {
-  type CallOptions,
-  type ChannelOptions,
-  credentials,
-  Metadata,
-  type ServiceError,
-  status,
-} from '@grpc/grpc-js';
+import { type ChannelOptions, credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
+import { type CallOptions, type MethodDefinition, Sightline, SightlineError } from '@sightline/sdk';
 import { expect } from 'vitest';
 
 /** The deadline of every call, so no test waits for a hung server longer than this. */
 export const CALL_DEADLINE_MS = 15_000;
 
-type Callback<Res> = (error: ServiceError | null, response?: Res) => void;
+const service = inference.GRPCInferenceServiceService;
 
-/** Runs one unary call of the stub and resolves with its response or rejects with its ServiceError. */
-function unaryCall<Res>(
-  invoke: (metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => unknown,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    invoke(new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
-      error ? reject(error) : resolve(response as Res),
-    );
-  });
-}
-
-/** The generated client, promisified. */
+/** A V2 client on one address, built on the SDK. */
 export class V2Client {
+  /** The SDK client this one calls through (tests may use its typed API directly). */
+  readonly sightline: Sightline;
+  /** The generated grpc-js stub, for the few tests that send hand-made bytes or metadata. */
   readonly stub: inference.GRPCInferenceServiceClient;
 
-  constructor(address: string, options: ChannelOptions = {}) {
+  constructor(
+    readonly address: string,
+    options: ChannelOptions = {},
+  ) {
+    this.sightline = new Sightline({
+      address,
+      deadlineMs: CALL_DEADLINE_MS,
+      retry: { maxAttempts: 1 },
+      channelOptions: options,
+    });
     this.stub = new inference.GRPCInferenceServiceClient(address, credentials.createInsecure(), options);
   }
 
   serverLive(): Promise<inference.ServerLiveResponse> {
-    return unaryCall((m, o, cb) => this.stub.serverLive({}, m, o, cb));
+    return this.call(service.serverLive, {});
   }
 
   serverReady(): Promise<inference.ServerReadyResponse> {
-    return unaryCall((m, o, cb) => this.stub.serverReady({}, m, o, cb));
+    return this.call(service.serverReady, {});
   }
 
   serverMetadata(): Promise<inference.ServerMetadataResponse> {
-    return unaryCall((m, o, cb) => this.stub.serverMetadata({}, m, o, cb));
+    return this.call(service.serverMetadata, {});
   }
 
   modelReady(name: string, version = ''): Promise<inference.ModelReadyResponse> {
-    return unaryCall((m, o, cb) => this.stub.modelReady({ name, version }, m, o, cb));
+    return this.call(service.modelReady, { name, version });
   }
 
   modelMetadata(name: string, version = ''): Promise<inference.ModelMetadataResponse> {
-    return unaryCall((m, o, cb) => this.stub.modelMetadata({ name, version }, m, o, cb));
+    return this.call(service.modelMetadata, { name, version });
   }
 
+  /** Sends the request message as given (built with fromPartial); `deadlineMs` overrides the default. */
   modelInfer(
     request: inference.DeepPartial<inference.ModelInferRequest>,
-    options: Partial<CallOptions> = {},
+    options: { deadlineMs?: number } = {},
   ): Promise<inference.ModelInferResponse> {
-    const message = inference.ModelInferRequest.fromPartial(request);
-    return unaryCall((m, o, cb) => this.stub.modelInfer(message, m, { ...o, ...options }, cb));
+    return this.call(service.modelInfer, inference.ModelInferRequest.fromPartial(request), options);
   }
 
   modelConfig(name: string, version = ''): Promise<inference.ModelConfigResponse> {
-    return unaryCall((m, o, cb) => this.stub.modelConfig({ name, version }, m, o, cb));
+    return this.call(service.modelConfig, { name, version });
   }
 
   modelStatistics(name = '', version = ''): Promise<inference.ModelStatisticsResponse> {
-    return unaryCall((m, o, cb) => this.stub.modelStatistics({ name, version }, m, o, cb));
+    return this.call(service.modelStatistics, { name, version });
   }
 
   repositoryIndex(ready = false): Promise<inference.RepositoryIndexResponse> {
-    return unaryCall((m, o, cb) => this.stub.repositoryIndex({ repositoryName: '', ready }, m, o, cb));
+    return this.call(service.repositoryIndex, { repositoryName: '', ready });
   }
 
   repositoryModelLoad(
@@ -84,12 +83,12 @@ export class V2Client {
   ): Promise<inference.RepositoryModelLoadResponse> {
     const parameters = configJson === undefined ? {} : { config: { stringParam: configJson } };
     const message = inference.RepositoryModelLoadRequest.fromPartial({ modelName, parameters });
-    return unaryCall((m, o, cb) => this.stub.repositoryModelLoad(message, m, o, cb));
+    return this.call(service.repositoryModelLoad, message);
   }
 
   repositoryModelUnload(modelName: string): Promise<inference.RepositoryModelUnloadResponse> {
     const message = inference.RepositoryModelUnloadRequest.fromPartial({ modelName });
-    return unaryCall((m, o, cb) => this.stub.repositoryModelUnload(message, m, o, cb));
+    return this.call(service.repositoryModelUnload, message);
   }
 
   /**
@@ -101,7 +100,9 @@ export class V2Client {
   ): Promise<inference.ModelStreamInferResponse[]> {
     return new Promise((resolve, reject) => {
       const responses: inference.ModelStreamInferResponse[] = [];
-      const call = this.stub.modelStreamInfer({ deadline: Date.now() + CALL_DEADLINE_MS });
+      const call = this.sightline.caller.bidiStream(this.address, service.modelStreamInfer, {
+        deadlineMs: CALL_DEADLINE_MS,
+      });
       call.on('data', (response: inference.ModelStreamInferResponse) => responses.push(response));
       call.on('error', reject);
       call.on('end', () => resolve(responses));
@@ -112,6 +113,20 @@ export class V2Client {
 
   close(): void {
     this.stub.close();
+    this.sightline.close();
+  }
+
+  /** One unary call through the SDK; rejects with the server's ServiceError (see the file's comment). */
+  private async call<Req, Res>(
+    method: MethodDefinition<Req, Res>,
+    request: Req,
+    options: CallOptions = {},
+  ): Promise<Res> {
+    try {
+      return await this.sightline.caller.unary(this.address, method, request, options);
+    } catch (error) {
+      throw error instanceof SightlineError && isServiceError(error.cause) ? error.cause : error;
+    }
   }
 }
 
