@@ -10,6 +10,10 @@ import { CliFrame } from './frame/cli-frame.js';
 import { describeFailure } from './frame/failure-report.js';
 import { buildProgram } from './program.js';
 
+// Node's deprecation warnings (grpc-js giving TLS an IP address as the server name is
+// DEP0123) are for the CLI's developers, not its users: stderr carries one sentence or nothing.
+process.noDeprecation = true;
+
 const cliEntry = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(cliEntry), '..', '..', '..');
 

@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
+import { registerGraphsCommands } from './commands/graphs.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -23,6 +24,7 @@ export type RegisterCommands = (program: Command, frame: CliFrame) => void;
 export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerInferCommand,
   registerModelsCommands,
+  registerGraphsCommands,
   registerTracesCommands,
 ];
 

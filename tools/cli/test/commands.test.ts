@@ -128,6 +128,24 @@ describe('sightline infer', () => {
       /^sightline: INVALID_ARGUMENT: input "input": batch size must be between 1 and max_batch_size 64, got 150\n$/,
     );
 
+    const batched = await viaModelServer([
+      'infer',
+      'iris',
+      '--address',
+      modelServer.address,
+      '--json',
+      '--batch-size',
+      '64',
+      '--input-file',
+      'examples/data/iris.csv',
+      '--csv-columns',
+      'sepal_length,sepal_width,petal_length,petal_width',
+    ]);
+    expectOk(batched);
+    const merged = JSON.parse(batched.stdout);
+    expect(merged.outputs[0].shape).toEqual([150, 3]);
+    expect(merged.batches.map((b: { rows: number }) => b.rows)).toEqual([64, 64, 22]);
+
     const rows = path.join(dir, 'rows.csv');
     await writeFile(rows, 'a,b,c,d,label\n5.1,3.5,1.4,0.2,0\n6.7,3.0,5.2,2.3,2\n');
     const fromCsv = await viaRouter([
@@ -224,7 +242,7 @@ describe('sightline infer', () => {
   });
 });
 
-describe('sightline models list', () => {
+describe('sightline models', () => {
   it('lists the repository as a table, and as one JSON document', async () => {
     const table = await viaModelServer(['models', 'list']);
     expectOk(table);
@@ -233,6 +251,117 @@ describe('sightline models list', () => {
     expectOk(json);
     expect(JSON.parse(json.stdout).models).toEqual(
       expect.arrayContaining([{ name: 'iris', version: '1', state: 'READY', reason: '' }]),
+    );
+  });
+});
+
+describe('sightline models load, unload and stats', () => {
+  it('unloads and loads a model, the list showing each state', async () => {
+    const unloaded = await viaModelServer(['models', 'unload', 'convnet', '--json']);
+    expectOk(unloaded);
+    expect(JSON.parse(unloaded.stdout)).toEqual({ model: 'convnet', state: 'UNLOADED' });
+    expect((await viaModelServer(['models', 'list'])).stdout).toMatch(/│ convnet +│ 1 +│ UNAVAILABLE +│/);
+
+    const loaded = await viaModelServer(['models', 'load', 'convnet']);
+    expectOk(loaded);
+    expect(loaded.stdout).toMatch(/^model "convnet" is loaded and ready \(\d+ ms\)\n$/);
+    const ready = JSON.parse((await viaModelServer(['models', 'list', '--ready', '--json'])).stdout);
+    expect(ready.models.map((m: { name: string }) => m.name)).toContain('convnet');
+  });
+
+  it('exits 1 for a model the repository lacks', async () => {
+    expectOneSentence(
+      await viaModelServer(['models', 'load', 'nosuch']),
+      1,
+      /^sightline: NOT_FOUND: model "nosuch" not found in the repository\n$/,
+    );
+  });
+
+  it('prints statistics per model as a table and as JSON', async () => {
+    expectOk(await viaModelServer(['infer', 'iris', '--address', modelServer.address, '--input', ROW_1]));
+    const table = await viaModelServer(['models', 'stats']);
+    expectOk(table);
+    expect(table.stdout).toMatch(
+      /│ model +│ version +│ inferences +│ executions +│ failures +│ mean queue ms +│ mean compute ms +│ batch sizes +│/,
+    );
+    const json = JSON.parse((await viaModelServer(['models', 'stats', 'iris', '--json'])).stdout);
+    expect(json.models).toHaveLength(1);
+    expect(json.models[0]).toMatchObject({ name: 'iris', version: '1' });
+    expect(json.models[0].inference_count).toBeGreaterThanOrEqual(1);
+    expect(json.models[0].last_inference).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('sightline graphs', () => {
+  const GRAPH =
+    'name: cli-graph\ndescription: made by the CLI test\nroot: m\nnodes:\n  - name: m\n    model: { modelName: iris }\n';
+
+  it('lists and gets the stored graphs', async () => {
+    const list = await viaRouter(['graphs', 'list']);
+    expectOk(list);
+    expect(list.stdout).toMatch(/│ iris-switch +│ 1 +│ by-runtime +│ 3 +│/);
+    const names = JSON.parse((await viaRouter(['graphs', '--json'])).stdout).graphs.map(
+      (g: { graph: { name: string } }) => g.graph.name,
+    );
+    expect(names).toEqual(['iris', 'iris-ensemble', 'iris-sequence', 'iris-switch']);
+
+    const get = await viaRouter(['graphs', 'get', 'iris-ensemble']);
+    expectOk(get);
+    expect(get.stdout).toMatch(/^root +vote$/m);
+    expect(get.stdout).toMatch(/│ vote +│ ensemble │ onnx \+ tfjs +│/);
+    const json = JSON.parse((await viaRouter(['graphs', 'get', 'iris-ensemble', '--json'])).stdout);
+    expect(json.graph.graph.root).toBe('vote');
+    expect(json.graph.generation).toBe('1');
+    expectOneSentence(
+      await viaRouter(['graphs', 'get', 'nosuch']),
+      1,
+      /^sightline: NOT_FOUND: graph "nosuch" not found\n$/,
+    );
+  });
+
+  it('validates, applies, runs and deletes a graph from a file', async () => {
+    const file = path.join(dir, 'cli-graph.yaml');
+    await writeFile(file, GRAPH);
+    const valid = await viaRouter(['graphs', 'validate', file, '--json']);
+    expectOk(valid);
+    expect(JSON.parse(valid.stdout)).toEqual({ file, valid: true, problems: [] });
+
+    const applied = await viaRouter(['graphs', 'apply', file]);
+    expectOk(applied);
+    expect(applied.stdout).toMatch(/^applied +created$/m);
+    const again = JSON.parse((await viaRouter(['graphs', 'apply', file, '--json'])).stdout);
+    expect(again).toMatchObject({ created: false, graph: { generation: '2', graph: { name: 'cli-graph' } } });
+
+    const answer = JSON.parse((await viaRouter(['infer', 'cli-graph', '--input', ROW_1, '--json'])).stdout);
+    expect(answer.outputs[0].shape).toEqual([1, 3]);
+
+    const deleted = await viaRouter(['graphs', 'delete', 'cli-graph']);
+    expectOk(deleted);
+    expect(deleted.stdout).toBe('graph "cli-graph" is deleted\n');
+    expectOneSentence(
+      await viaRouter(['graphs', 'delete', 'cli-graph']),
+      1,
+      /^sightline: NOT_FOUND: graph "cli-graph" not found\n$/,
+    );
+  });
+
+  it('exits 2 for an invalid graph file, printing its problems; apply leaves it to the router (1)', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(file, 'name: bad\nroot: x\nnodes: []\n');
+    const invalid = await viaRouter(['graphs', 'validate', file]);
+    expectOneSentence(invalid, 2, /^sightline: .*bad\.yaml: the graph is not valid \(1 error\)\n$/);
+    expect(invalid.stdout).toMatch(
+      /│ error +│ +│ root +│ root\.exists │ root "x" is not a node of the graph │/,
+    );
+    expectOneSentence(
+      await viaRouter(['graphs', 'apply', file]),
+      1,
+      /^sightline: INVALID_ARGUMENT: graph "bad" is invalid \(1 problem\)/,
+    );
+    expectOneSentence(
+      await viaRouter(['graphs', 'apply', path.join(dir, 'none.yaml')]),
+      2,
+      /^sightline: .*none\.yaml: cannot read the graph file \(no such file\)\n$/,
     );
   });
 });

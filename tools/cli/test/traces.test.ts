@@ -181,7 +181,7 @@ describe('sightline traces list', () => {
     expectOneSentence(
       await runCli(['traces', 'list', '--address', '127.0.0.1:1', '--timeout', '3s']),
       1,
-      /^sightline: UNAVAILABLE: no trace store answers at 127\.0\.0\.1:1 .*sightline serve trace-store/,
+      /^sightline: UNAVAILABLE: cannot reach the trace-store at 127\.0\.0\.1:1 /,
     );
   });
 });

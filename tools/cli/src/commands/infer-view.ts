@@ -16,6 +16,8 @@ export interface InferAnswer {
   readonly id: string;
   readonly parameters: ParameterRecord;
   readonly outputs: readonly Tensor[];
+  /** With `--batch-size`: each request's rows and parameters, in order. */
+  readonly batches?: readonly { readonly rows: number; readonly parameters: ParameterRecord }[];
 }
 
 /** The most elements of one output shown in the table (all of them are in --json). */
@@ -71,6 +73,7 @@ export function inferResult(answer: InferAnswer): CommandResult {
         shape: tensor.shape,
         data: elements(tensor),
       })),
+      ...(answer.batches === undefined ? {} : { batches: answer.batches }),
     },
     human: () => [
       fields([
@@ -78,11 +81,31 @@ export function inferResult(answer: InferAnswer): CommandResult {
         ['version', answer.modelVersion],
         ['id', answer.id],
       ]),
-      table(
-        ['parameter', 'value'],
-        Object.entries(answer.parameters).map(([key, value]) => [key, parameterCell(value)]),
-        'parameters',
-      ),
+      // With --batch-size each request's parameters are in the batches table instead.
+      ...(answer.batches === undefined
+        ? [
+            table(
+              ['parameter', 'value'],
+              Object.entries(answer.parameters).map(([key, value]) => [key, parameterCell(value)]),
+              'parameters',
+            ),
+          ]
+        : []),
+      ...(answer.batches === undefined
+        ? []
+        : [
+            table(
+              ['batch', 'rows', 'parameters'],
+              answer.batches.map((batch, i) => [
+                i + 1,
+                batch.rows,
+                Object.entries(batch.parameters)
+                  .map(([key, value]) => `${key}=${String(value)}`)
+                  .join('\n'),
+              ]),
+              'batches',
+            ),
+          ]),
       table(
         ['output', 'datatype', 'shape', 'values'],
         answer.outputs.map((tensor) => [

@@ -5,21 +5,14 @@
  * `--header k=v` and `--parameter k=v` steer switches and sticky keys. Prints the outputs
  * and the answer's parameters (its trace id among them).
  */
-import { inference } from '@sightline/contracts';
-import {
-  decodeInferOutputs,
-  encodeInferInputs,
-  parametersToRecord,
-  recordToParameters,
-  type TensorSpec,
-} from '@sightline/tensor';
+import { isDatatype, type Tensor, type TensorSpec } from '@sightline/tensor';
 import type { Command } from 'commander';
 import type { CliFrame } from '../frame/cli-frame.js';
 import { collect, parseHeaders, parseParameters } from '../frame/key-values.js';
 import { UsageError } from '../frame/usage-error.js';
+import { inferInBatches } from './infer-batches.js';
 import { type InputFlags, needsMetadata, readInputs, resolveTensors } from './infer-inputs.js';
-import { inferResult } from './infer-view.js';
-import { call, connect } from './v2-client.js';
+import { type InferAnswer, inferResult } from './infer-view.js';
 
 interface InferFlags extends InputFlags {
   readonly model?: string;
@@ -28,6 +21,29 @@ interface InferFlags extends InputFlags {
   readonly header?: string[];
   readonly parameter?: string[];
   readonly output?: string[];
+  readonly batchSize?: string;
+}
+
+/** `--header` pairs as the SDK's headers; a key given twice is refused (metadata is sent once per key). */
+function headerRecord(pairs: readonly [string, string][]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [key, value] of pairs) {
+    if (Object.hasOwn(record, key)) throw new UsageError(`--header ${key}: given twice`);
+    record[key] = value;
+  }
+  return record;
+}
+
+/** `--batch-size`: a positive whole number of rows, or undefined for one request. */
+function parseBatchSize(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(
+      `--batch-size: expected a positive whole number of rows, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
 }
 
 /** Registers `infer`. */
@@ -63,6 +79,10 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
     )
     .option('--max-input-bytes <bytes>', 'the largest --input-file read (default: 1073741824)')
     .option('--output <name>', 'ask for this output only (repeatable; default: all)', collect)
+    .option(
+      '--batch-size <rows>',
+      'send the inputs in requests of at most this many rows (a progress bar shows the rows sent)',
+    )
     .option('--id <id>', 'request id, echoed in the answer')
     .option(
       '--header <key=value>',
@@ -82,53 +102,51 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
           throw new UsageError('infer: name the model or graph, e.g. sightline infer iris --input ...');
         if (context.args[0] !== undefined && flags.model !== undefined)
           throw new UsageError('--model: the model is already named by the argument');
-        const headers = parseHeaders(flags.header ?? []);
+        const batchSize = parseBatchSize(flags.batchSize);
+        const headers = headerRecord(parseHeaders(flags.header ?? []));
         const parameters = parseParameters(flags.parameter ?? []);
-        const connection = context.connection();
         const inputs = await readInputs(flags, context.progress);
-        const client = connect(connection, headers);
+        const inference = context.sightline().inference;
+        const call = {
+          ...context.call,
+          headers,
+          ...(flags.modelVersion === undefined ? {} : { version: flags.modelVersion }),
+        };
+        let declared: TensorSpec[] = [];
+        if (needsMetadata(inputs, flags)) {
+          const metadata = await inference.modelMetadata(model, call);
+          declared = metadata.inputs.flatMap((spec) =>
+            isDatatype(spec.datatype)
+              ? [{ name: spec.name, datatype: spec.datatype, shape: [...spec.shape] }]
+              : [],
+          );
+        }
+        const tensors = resolveTensors(inputs, flags, declared, model);
+        const runOne = async (batch: Tensor[]): Promise<InferAnswer> => {
+          const answer = await inference.infer(model, batch, {
+            ...call,
+            parameters,
+            ...(flags.id === undefined ? {} : { id: flags.id }),
+            ...(flags.output === undefined ? {} : { outputs: flags.output }),
+          });
+          return {
+            modelName: answer.model,
+            modelVersion: answer.version,
+            id: answer.id,
+            parameters: answer.parameters,
+            outputs: answer.outputs.map((output) => output.toTensor()),
+          };
+        };
+        if (batchSize === undefined) {
+          context.output.print(inferResult(await runOne(tensors)));
+          return;
+        }
+        const rows = tensors[0]?.shape[0] ?? 0;
+        const bar = context.progress.bar(`infer ${model}`, rows);
         try {
-          let declared: TensorSpec[] = [];
-          if (needsMetadata(inputs, flags)) {
-            const metadata = await call(
-              client,
-              client.modelMetadata,
-              { name: model, version: flags.modelVersion ?? '' },
-              connection.timeoutMs,
-            );
-            declared = metadata.inputs.map((spec) => ({
-              name: spec.name,
-              datatype: spec.datatype as TensorSpec['datatype'],
-              shape: spec.shape.map(Number),
-            }));
-          }
-          const tensors = resolveTensors(inputs, flags, declared, model);
-          const { inputs: wireInputs, rawInputContents } = encodeInferInputs(tensors, 'raw');
-          const response = await call(
-            client,
-            client.modelInfer,
-            inference.ModelInferRequest.fromPartial({
-              modelName: model,
-              modelVersion: flags.modelVersion ?? '',
-              id: flags.id ?? '',
-              inputs: wireInputs,
-              rawInputContents,
-              parameters: recordToParameters(parameters),
-              outputs: (flags.output ?? []).map((name) => ({ name })),
-            }),
-            connection.timeoutMs,
-          );
-          context.output.print(
-            inferResult({
-              modelName: response.modelName,
-              modelVersion: response.modelVersion,
-              id: response.id,
-              parameters: parametersToRecord(response.parameters),
-              outputs: decodeInferOutputs(response),
-            }),
-          );
+          context.output.print(inferResult(await inferInBatches(tensors, batchSize, runOne, bar)));
         } finally {
-          client.close();
+          bar.stop();
         }
       }),
     );

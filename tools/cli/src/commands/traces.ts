@@ -3,51 +3,20 @@
  * `traces list` (the default of `traces`) shows recent traces; `traces show TRACE_ID` draws
  * one as a waterfall: each span under its parent, with its service, offset, duration,
  * status and a bar on a time axis as wide as the terminal. Both on the SDK's `traces`
- * client; the trace store's address is `--address`, SIGHTLINE_TRACE_STORE_ADDRESS, or
- * the local stack's 127.0.0.1:8006.
+ * client (the frame's `context.sightline()`); the trace store's address is `--address`,
+ * SIGHTLINE_TRACE_STORE_ADDRESS, or the local stack's 127.0.0.1:8006.
  */
-import {
-  type ListTracesOptions,
-  Sightline,
-  type TraceSpan,
-  type TraceSummary,
-  UnavailableError,
-} from '@sightline/sdk';
+import type { ListTracesOptions, TraceSpan, TraceSummary } from '@sightline/sdk';
 import { MAX_LIST_LIMIT, parseTraceId } from '@sightline/trace-store/query';
 import { formatDuration, renderWaterfall } from '@sightline/trace-store/waterfall';
 import type { Command } from 'commander';
 import type { CliFrame } from '../frame/cli-frame.js';
-import type { ResolvedConnection } from '../frame/connection.js';
 import { parseDurationMs } from '../frame/duration.js';
 import { fields, table, text } from '../frame/output.js';
 import { UsageError } from '../frame/usage-error.js';
 
 /** The waterfall's width when stdout is no terminal and neither --width nor COLUMNS says. */
 export const DEFAULT_WATERFALL_WIDTH = 120;
-
-/**
- * A down trace store answers with grpc-js's connection text; this says what to start. Other
- * errors pass unchanged.
- */
-function explainUnavailable(error: unknown, address: string): never {
-  if (error instanceof UnavailableError) {
-    throw new UnavailableError(
-      `no trace store answers at ${address} (${error.message.split('.')[0]}); \`npm start\` runs one when no OTLP endpoint is configured, or start it with \`sightline serve trace-store\``,
-      { cause: error },
-    );
-  }
-  throw error;
-}
-
-/** An SDK client on the trace store, with the command's connection settings. */
-function clientFor(connection: ResolvedConnection): Sightline {
-  return new Sightline({
-    addresses: { traces: connection.address },
-    tls: connection.tls,
-    token: connection.token,
-    deadlineMs: connection.timeoutMs,
-  });
-}
 
 /** `--since`: a duration ago (`15m`) or an ISO-8601 time; epoch ms. */
 export function parseSince(textValue: string, nowMs: number): number {
@@ -155,51 +124,43 @@ export function registerTracesCommands(program: Command, frame: CliFrame): void 
             : { minDurationMs: parseDurationMs(flags.minDuration, '--min-duration') }),
           ...(flags.since === undefined ? {} : { since: parseSince(flags.since, Date.now()) }),
           ...(flags.limit === undefined ? {} : { limit: parseLimit(flags.limit) }),
-          signal: context.signal,
+          ...context.call,
         };
-        const connection = context.connection();
-        const sightline = clientFor(connection);
-        try {
-          const list = await sightline.traces
-            .list(options)
-            .catch((e: unknown) => explainUnavailable(e, connection.address));
-          const evicted = list.evictions.tracesEvicted;
-          context.output.print({
-            json: {
-              traces: list.traces.map(summaryJson),
-              total_matching: list.totalMatching,
-              evictions: {
-                spans_evicted_for_space: list.evictions.spansEvictedForSpace,
-                spans_evicted_for_age: list.evictions.spansEvictedForAge,
-                traces_evicted: evicted,
-                spans_rejected: list.evictions.spansRejected,
-              },
+        const list = await context.sightline().traces.list(options);
+        const evicted = list.evictions.tracesEvicted;
+        context.output.print({
+          json: {
+            traces: list.traces.map(summaryJson),
+            total_matching: list.totalMatching,
+            evictions: {
+              spans_evicted_for_space: list.evictions.spansEvictedForSpace,
+              spans_evicted_for_age: list.evictions.spansEvictedForAge,
+              traces_evicted: evicted,
+              spans_rejected: list.evictions.spansRejected,
             },
-            human: () => [
-              table(
-                ['trace id', 'started', 'duration', 'spans', 'root span', 'service', 'error'],
-                list.traces.map((t) => [
-                  t.traceId,
-                  t.startTime.toISOString(),
-                  formatDuration(t.durationNanos),
-                  t.spanCount,
-                  t.rootMissing ? `${t.rootSpanName} (root missing)` : t.rootSpanName,
-                  t.rootServiceName,
-                  t.error ? 'ERROR' : '',
-                ]),
-              ),
-              text(
-                `${list.traces.length} of ${list.totalMatching} matching` +
-                  (evicted > 0n
-                    ? `; the store dropped ${evicted} older traces to stay within its bounds`
-                    : '') +
-                  '; `sightline traces show TRACE_ID` draws one',
-              ),
-            ],
-          });
-        } finally {
-          sightline.close();
-        }
+          },
+          human: () => [
+            table(
+              ['trace id', 'started', 'duration', 'spans', 'root span', 'service', 'error'],
+              list.traces.map((t) => [
+                t.traceId,
+                t.startTime.toISOString(),
+                formatDuration(t.durationNanos),
+                t.spanCount,
+                t.rootMissing ? `${t.rootSpanName} (root missing)` : t.rootSpanName,
+                t.rootServiceName,
+                t.error ? 'ERROR' : '',
+              ]),
+            ),
+            text(
+              `${list.traces.length} of ${list.totalMatching} matching` +
+                (evicted > 0n
+                  ? `; the store dropped ${evicted} older traces to stay within its bounds`
+                  : '') +
+                '; `sightline traces show TRACE_ID` draws one',
+            ),
+          ],
+        });
       }),
     );
 
@@ -214,22 +175,14 @@ export function registerTracesCommands(program: Command, frame: CliFrame): void 
         // A malformed id is the user's mistake (exit 2), found before any call.
         const traceId = parseTraceId(String(context.args[0]));
         const width = parseWidth(context.flags.width, frame.environment.stdout, context.env);
-        const connection = context.connection();
-        const sightline = clientFor(connection);
-        try {
-          const trace = await sightline.traces
-            .get(traceId, { signal: context.signal })
-            .catch((e: unknown) => explainUnavailable(e, connection.address));
-          context.output.print({
-            json: { trace_id: trace.traceId, spans: trace.spans.map(spanJson) },
-            human: () => [
-              fields([['trace', trace.traceId]]),
-              text(renderWaterfall(trace.spans, { width }).join('\n')),
-            ],
-          });
-        } finally {
-          sightline.close();
-        }
+        const trace = await context.sightline().traces.get(traceId, context.call);
+        context.output.print({
+          json: { trace_id: trace.traceId, spans: trace.spans.map(spanJson) },
+          human: () => [
+            fields([['trace', trace.traceId]]),
+            text(renderWaterfall(trace.spans, { width }).join('\n')),
+          ],
+        });
       }),
     );
 }

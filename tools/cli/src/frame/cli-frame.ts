@@ -15,6 +15,7 @@
  * }
  * ```
  */
+import type { CallOptions, Sightline } from '@sightline/sdk';
 import type { Command } from 'commander';
 import {
   addConnectionOptions,
@@ -25,6 +26,8 @@ import {
 } from './connection.js';
 import { Output, shouldColor } from './output.js';
 import { type Progress, type TerminalStream, terminalProgress } from './progress.js';
+import { sightlineClient } from './sdk-client.js';
+import { explainUnreachable } from './unreachable.js';
 
 /** What the CLI runs in: its environment and streams (the process's, or a test's). */
 export interface CliEnvironment {
@@ -68,6 +71,13 @@ export interface CommandContext<Flags = Record<string, unknown>> {
    * @throws UsageError for a malformed flag; an Error when the command declared no service.
    */
   connection(): ResolvedConnection;
+  /**
+   * The SDK client for the command's service, made on first use from `connection()` and
+   * closed when the action ends.
+   */
+  sightline(): Sightline;
+  /** Options every SDK call of the command passes: Ctrl-C cancels the call. */
+  readonly call: CallOptions;
 }
 
 /** The shared parts of every command; see the module comment. */
@@ -115,6 +125,13 @@ export class CliFrame {
         controller.abort();
       };
       process.on('SIGINT', onInterrupt);
+      let client: Sightline | undefined;
+      let resolved: ResolvedConnection | undefined;
+      const connection = (): ResolvedConnection => {
+        if (spec?.service === undefined) throw new Error(`${command.name()} declares no service`);
+        resolved ??= resolveConnection(spec.service, flags, env, spec.timeout ?? DEFAULT_TIMEOUT);
+        return resolved;
+      };
       try {
         await action({
           args: commanderArgs.slice(0, -2),
@@ -127,12 +144,17 @@ export class CliFrame {
           progress: terminalProgress(stderr),
           env,
           signal: controller.signal,
-          connection: () => {
-            if (spec?.service === undefined) throw new Error(`${command.name()} declares no service`);
-            return resolveConnection(spec.service, flags, env, spec.timeout ?? DEFAULT_TIMEOUT);
+          connection,
+          sightline: () => {
+            client ??= sightlineClient(connection());
+            return client;
           },
+          call: { signal: controller.signal },
         });
+      } catch (error) {
+        throw explainUnreachable(error, resolved);
       } finally {
+        client?.close();
         process.off('SIGINT', onInterrupt);
       }
     };

@@ -6,8 +6,7 @@ import { describeFailure } from './failure-report.js';
 import { UsageError } from './usage-error.js';
 
 /** A grpc-js ServiceError's shape. */
-const status = (code: number, details: string) =>
-  Object.assign(new Error(details), { code, details, metadata: {} });
+const status = (code: number, details: string) => Object.assign(new Error(details), { code, details });
 
 describe('describeFailure', () => {
   it('exits 2 with the sentence for a usage error', () => {

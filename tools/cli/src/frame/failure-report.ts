@@ -5,6 +5,7 @@
  */
 
 import { GRPC_STATUS_NAMES, isSightlineError, type SightlineError } from '@sightline/errors';
+import { traceIdOf } from '@sightline/sdk';
 import { CommanderError } from 'commander';
 import { EXIT_OK, EXIT_SERVER_ERROR, EXIT_USAGE_ERROR, type ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
@@ -51,7 +52,7 @@ function isLocalRefusal(error: SightlineError): boolean {
 /**
  * Classifies a thrown value: a {@link UsageError} or a commander parse error exits 2; a
  * service's status (the SDK's `SightlineError` family, or a raw gRPC status) exits 1 and
- * prints `CODE: sentence`; anything else is a CLI bug, exits 1 and says so.
+ * prints `CODE: sentence` (and the request's trace id when the router answered one); anything else is a CLI bug, exits 1 and says so.
  *
  * @param debug - when true, an unclassified error's stack follows its message.
  */
@@ -63,7 +64,10 @@ export function describeFailure(error: unknown, debug = false): FailureReport {
   }
   if (isSightlineError(error)) {
     if (isLocalRefusal(error)) return { exitCode: EXIT_USAGE_ERROR, message: error.message };
-    return { exitCode: EXIT_SERVER_ERROR, message: `${error.code}: ${error.message}` };
+    // The router answers a failed request's trace id in a trailer: `sightline traces show` reads it.
+    const traceId = traceIdOf(error);
+    const trace = traceId === undefined ? '' : ` (trace ${traceId})`;
+    return { exitCode: EXIT_SERVER_ERROR, message: `${error.code}: ${error.message}${trace}` };
   }
   if (isStatusLike(error)) {
     const name = GRPC_STATUS_NAMES[error.code] ?? `status ${error.code}`;
