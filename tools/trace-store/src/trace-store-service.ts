@@ -97,7 +97,9 @@ export async function startTraceStore(
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
         const reason =
-          code === 'EADDRINUSE' ? 'is in use (another trace store or collector?)' : `failed: ${code}`;
+          code === 'EADDRINUSE'
+            ? 'is in use (another trace store, or an OpenTelemetry collector?); under `sightline start`, set OTEL_EXPORTER_OTLP_ENDPOINT to send traces to what listens there, or OTEL_TRACES_EXPORTER=none'
+            : `failed: ${code}`;
         throw new Error(`OTLP port ${config.otlpHost}:${config.otlpPort} (--otlp-port) ${reason}`, {
           cause: error,
         });
