@@ -96,6 +96,13 @@ describe('traces', () => {
     expect(summary!.startTime).toBeInstanceOf(Date);
     expect(listed.evictions.tracesEvicted).toBe(0n);
     expect((await sightline.traces.list({ minDurationMs: 3_600_000 })).traces).toEqual([]);
+    // The router's requests, without the model-server's own traces (the router's readiness probes).
+    const routed = await sightline.traces.list({
+      rootService: 'sightline-router',
+      rootSpanName: 'ModelInfer',
+    });
+    expect(routed.traces.map((t) => t.traceId)).toContain(traceId);
+    expect(routed.traces.every((t) => t.rootServiceName === 'sightline-router')).toBe(true);
   }, 60_000);
 
   it('throws the family errors with the field the sentence names', async () => {

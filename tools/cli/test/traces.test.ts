@@ -158,6 +158,21 @@ describe('sightline traces list', () => {
     expect(Number.isNaN(Date.parse(mine!.start_time))).toBe(false);
     expect(listed.evictions.traces_evicted).toBe(0);
 
+    const routed = await viaStore([
+      'traces',
+      'list',
+      '--root-service',
+      'sightline-router',
+      '--name',
+      'ModelInfer',
+      '--json',
+    ]);
+    const routedTraces = (
+      JSON.parse(routed.stdout) as { traces: { trace_id: string; root_service_name: string }[] }
+    ).traces;
+    expect(routedTraces.map((t) => t.trace_id)).toContain(traceId);
+    expect(routedTraces.every((t) => t.root_service_name === 'sightline-router')).toBe(true);
+
     const none = await viaStore(['traces', 'list', '--min-duration', '1h', '--json']);
     expect(JSON.parse(none.stdout)).toMatchObject({ traces: [], total_matching: 0 });
   });

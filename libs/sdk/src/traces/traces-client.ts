@@ -107,6 +107,13 @@ export interface TraceList {
 export interface ListTracesOptions extends CallOptions {
   /** Only traces with a span from this service.name, e.g. `sightline-model-server`. */
   readonly service?: string;
+  /**
+   * Only traces whose root span was recorded by this service.name, e.g. `sightline-router`
+   * for the requests that came in through the router (leaving out readiness probes).
+   */
+  readonly rootService?: string;
+  /** Only traces whose root span's name contains this text, e.g. `ModelInfer`. */
+  readonly rootSpanName?: string;
   /** Only traces lasting at least this long, in milliseconds (fractions allowed). */
   readonly minDurationMs?: number;
   /** Most traces returned; the server's default (20) when unset, at most 1000. */
@@ -194,6 +201,8 @@ export class TracesClient {
     const since = options.since instanceof Date ? options.since.getTime() : options.since;
     const request: tracesV1.ListTracesRequest = {
       service: options.service ?? '',
+      rootService: options.rootService ?? '',
+      rootSpanName: options.rootSpanName ?? '',
       minDurationNanos: options.minDurationMs === undefined ? 0n : msToNanos(options.minDurationMs),
       limit: options.limit ?? 0,
       sinceUnixNano: since === undefined ? 0n : msToNanos(since),

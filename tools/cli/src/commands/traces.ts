@@ -92,6 +92,8 @@ function spanJson(span: TraceSpan) {
 
 interface ListFlags {
   readonly service?: string;
+  readonly rootService?: string;
+  readonly name?: string;
   readonly minDuration?: string;
   readonly since?: string;
   readonly limit?: string;
@@ -110,7 +112,12 @@ export function registerTracesCommands(program: Command, frame: CliFrame): void 
       service: 'trace-store',
       isDefault: true,
     })
-    .option('--service <name>', 'only traces with a span of this service.name, e.g. sightline-router')
+    .option('--service <name>', 'only traces with a span of this service.name, e.g. sightline-model-server')
+    .option(
+      '--root-service <name>',
+      'only traces whose root span is of this service.name: sightline-router for requests through the router',
+    )
+    .option('--name <text>', "only traces whose root span's name contains this, e.g. ModelInfer")
     .option('--min-duration <duration>', 'only traces lasting at least this long: 5ms, 1.5s')
     .option('--since <when>', 'only traces started since: a duration ago (15m) or an ISO-8601 time')
     .option('--limit <n>', `at most this many traces, 1 to ${MAX_LIST_LIMIT} (default: the store's, 20)`)
@@ -119,6 +126,8 @@ export function registerTracesCommands(program: Command, frame: CliFrame): void 
         const { flags } = context;
         const options: ListTracesOptions = {
           ...(flags.service === undefined ? {} : { service: flags.service }),
+          ...(flags.rootService === undefined ? {} : { rootService: flags.rootService }),
+          ...(flags.name === undefined ? {} : { rootSpanName: flags.name }),
           ...(flags.minDuration === undefined
             ? {}
             : { minDurationMs: parseDurationMs(flags.minDuration, '--min-duration') }),

@@ -2,7 +2,14 @@ import { InvalidArgumentError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, parseListFilter, parseTraceId } from './trace-query.js';
 
-const QUERY = { service: '', minDurationNanos: 0n, limit: 0, sinceUnixNano: 0n };
+const QUERY = {
+  service: '',
+  rootService: '',
+  rootSpanName: '',
+  minDurationNanos: 0n,
+  limit: 0,
+  sinceUnixNano: 0n,
+};
 
 describe('parseTraceId', () => {
   it('accepts 32 hex characters in either case and keys them lowercase', () => {
@@ -27,6 +34,8 @@ describe('parseListFilter', () => {
   it('resolves the defaults: every service, the default limit', () => {
     expect(parseListFilter(QUERY)).toEqual({
       service: undefined,
+      rootService: undefined,
+      rootSpanName: undefined,
       minDurationNanos: 0n,
       sinceUnixNano: 0n,
       limit: DEFAULT_LIST_LIMIT,
@@ -38,6 +47,8 @@ describe('parseListFilter', () => {
     [{ minDurationNanos: -1n }, 'min_duration_nanos: must be >= 0, got -1'],
     [{ sinceUnixNano: -5n }, 'since_unix_nano: must be >= 0, got -5'],
     [{ service: 's'.repeat(257) }, 'service: at most 256 characters, got 257'],
+    [{ rootService: 's'.repeat(300) }, 'root_service: at most 256 characters, got 300'],
+    [{ rootSpanName: 'n'.repeat(257) }, 'root_span_name: at most 256 characters, got 257'],
   ])('refuses %o with a sentence naming the field', (override, message) => {
     expect(() => parseListFilter({ ...QUERY, ...override })).toThrow(new InvalidArgumentError(message));
   });

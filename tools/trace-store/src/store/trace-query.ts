@@ -9,7 +9,7 @@ import type { TraceListFilter } from './trace-store.js';
 export const DEFAULT_LIST_LIMIT = 20;
 /** The most summaries one ListTraces returns. */
 export const MAX_LIST_LIMIT = 1000;
-/** The longest `service` filter accepted, in characters. */
+/** The longest `service`, `root_service` or `root_span_name` filter accepted, in characters. */
 export const MAX_SERVICE_FILTER_LENGTH = 256;
 
 const TRACE_ID = /^[0-9a-fA-F]{32}$/;
@@ -31,6 +31,8 @@ export function parseTraceId(text: string): string {
 /** ListTraces' request in domain terms, before validation. */
 export interface ListTracesQuery {
   readonly service: string;
+  readonly rootService: string;
+  readonly rootSpanName: string;
   readonly minDurationNanos: bigint;
   readonly limit: number;
   readonly sinceUnixNano: bigint;
@@ -38,10 +40,16 @@ export interface ListTracesQuery {
 
 /** Validates a list query and resolves its defaults. */
 export function parseListFilter(query: ListTracesQuery): TraceListFilter {
-  if (query.service.length > MAX_SERVICE_FILTER_LENGTH) {
-    throw new InvalidArgumentError(
-      `service: at most ${MAX_SERVICE_FILTER_LENGTH} characters, got ${query.service.length}`,
-    );
+  for (const [field, value] of [
+    ['service', query.service],
+    ['root_service', query.rootService],
+    ['root_span_name', query.rootSpanName],
+  ] as const) {
+    if (value.length > MAX_SERVICE_FILTER_LENGTH) {
+      throw new InvalidArgumentError(
+        `${field}: at most ${MAX_SERVICE_FILTER_LENGTH} characters, got ${value.length}`,
+      );
+    }
   }
   if (query.minDurationNanos < 0n) {
     throw new InvalidArgumentError(`min_duration_nanos: must be >= 0, got ${query.minDurationNanos}`);
@@ -54,6 +62,8 @@ export function parseListFilter(query: ListTracesQuery): TraceListFilter {
   }
   return {
     service: query.service === '' ? undefined : query.service,
+    rootService: query.rootService === '' ? undefined : query.rootService,
+    rootSpanName: query.rootSpanName === '' ? undefined : query.rootSpanName,
     minDurationNanos: query.minDurationNanos,
     sinceUnixNano: query.sinceUnixNano,
     limit: query.limit === 0 ? DEFAULT_LIST_LIMIT : query.limit,

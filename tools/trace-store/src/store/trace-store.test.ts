@@ -108,6 +108,9 @@ describe('TraceStore', () => {
       store.list({ ...ALL, ...filter }).traces.map((t) => t.traceId);
     expect(ids({})).toEqual([traceIdOf(2), traceIdOf(3), traceIdOf(1)]);
     expect(ids({ service: 'a' })).toEqual([traceIdOf(3), traceIdOf(1)]);
+    expect(ids({ rootService: 'b' })).toEqual([traceIdOf(2)]);
+    expect(ids({ rootSpanName: 'o' })).toEqual([traceIdOf(2), traceIdOf(3), traceIdOf(1)]);
+    expect(ids({ rootSpanName: 'other' })).toEqual([]);
     expect(ids({ minDurationNanos: 100n })).toEqual([traceIdOf(2), traceIdOf(3)]);
     expect(ids({ sinceUnixNano: 200n })).toEqual([traceIdOf(2), traceIdOf(3)]);
     expect(store.list({ ...ALL, limit: 1 })).toMatchObject({

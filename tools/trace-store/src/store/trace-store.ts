@@ -48,6 +48,10 @@ export interface AddResult {
 export interface TraceListFilter {
   /** Only traces with a span from this `service.name`; undefined for every service. */
   readonly service?: string;
+  /** Only traces whose root span's `service.name` is this; undefined for any. */
+  readonly rootService?: string;
+  /** Only traces whose root span's name contains this; undefined for any. */
+  readonly rootSpanName?: string;
   /** Only traces lasting at least this long, in nanoseconds. */
   readonly minDurationNanos: bigint;
   /** Only traces whose earliest span started at or after this, in unix epoch nanoseconds. */
@@ -203,6 +207,8 @@ export class TraceStore {
     for (const entry of this.traces.values()) {
       const summary = entry.summary();
       if (filter.service !== undefined && !summary.services.includes(filter.service)) continue;
+      if (filter.rootService !== undefined && summary.rootServiceName !== filter.rootService) continue;
+      if (filter.rootSpanName !== undefined && !summary.rootSpanName.includes(filter.rootSpanName)) continue;
       if (summary.durationNanos < filter.minDurationNanos) continue;
       if (summary.startTimeUnixNano < filter.sinceUnixNano) continue;
       matching.push(summary);
