@@ -32,7 +32,7 @@ export {
   DEFAULT_RETRY_MAX_ATTEMPTS,
   DEFAULT_RETRY_MAX_BACKOFF_MS,
   DEFAULT_ROUTER_ADDRESS,
-  DEFAULT_TRACE_STORE_ADDRESS,
+  DEFAULT_TRACES_ADDRESS,
   type ResolvedOptions,
   type RetryOptions,
   type SightlineAddresses,

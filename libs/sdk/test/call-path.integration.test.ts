@@ -15,7 +15,7 @@ import {
   InvalidArgumentError,
   Sightline,
 } from '../src/index.js';
-import { type RecordingServer, startRecordingServer } from './helpers/recording-server.js';
+import { COUNT_METHOD, type RecordingServer, startRecordingServer } from './helpers/recording-server.js';
 
 let server: RecordingServer;
 
@@ -143,6 +143,52 @@ describe('deadlines and cancellation', () => {
       await expect(sightline.inference.serverLive({ signal: controller.signal })).rejects.toBeInstanceOf(
         CancelledError,
       );
+    } finally {
+      sightline.close();
+    }
+  });
+});
+
+describe('server-streaming calls (the path events and traces clients take)', () => {
+  it('yields every message with the call metadata, and maps a failure to the family', async () => {
+    const sightline = new Sightline({ address: server.address, token: 't' });
+    try {
+      const seen: number[] = [];
+      for await (const message of sightline.caller.serverStream(server.address, COUNT_METHOD, { count: 3 })) {
+        seen.push(message.n);
+      }
+      expect(seen).toEqual([0, 1, 2]);
+      expect(lastCall().metadata.authorization).toBe('Bearer t');
+
+      const failing: number[] = [];
+      const error = await (async () => {
+        for await (const message of sightline.caller.serverStream(server.address, COUNT_METHOD, {
+          count: 5,
+          failAfter: 2,
+        })) {
+          failing.push(message.n);
+        }
+      })().catch((e: unknown) => e);
+      expect(failing).toEqual([0, 1]);
+      expect(error).toBeInstanceOf(FailedPreconditionError);
+      expect((error as Error).message).toBe('count: failed as asked');
+      expect((error as FailedPreconditionError).field).toBe('count');
+    } finally {
+      sightline.close();
+    }
+  });
+
+  it('stops the stream when the caller stops iterating', async () => {
+    const sightline = new Sightline({ address: server.address });
+    try {
+      const seen: number[] = [];
+      for await (const message of sightline.caller.serverStream(server.address, COUNT_METHOD, {
+        count: 1000,
+      })) {
+        seen.push(message.n);
+        if (seen.length === 2) break;
+      }
+      expect(seen).toEqual([0, 1]);
     } finally {
       sightline.close();
     }

@@ -49,7 +49,8 @@ describe('examples/sdk', () => {
     expect(examples).toEqual(['infer-iris.ts', 'manage-graphs.ts']);
   });
 
-  it('infer-iris.ts classifies the three flowers and prints the trace id', async () => {
+  // Each example is a node process compiling TypeScript with tsx: allowed its 60 s run.
+  it('infer-iris.ts classifies the three flowers and prints the trace id', { timeout: 90_000 }, async () => {
     const stdout = await runExample('infer-iris.ts');
     expect(stdout).toMatch(/^flower 0: setosa \(p=0\.\d{3}\)$/m);
     expect(stdout).toMatch(/^flower 1: versicolor /m);
@@ -57,7 +58,7 @@ describe('examples/sdk', () => {
     expect(stdout).toMatch(/^trace id: [0-9a-f]{32}$/m);
   });
 
-  it('manage-graphs.ts applies, calls, lists and deletes its graph', async () => {
+  it('manage-graphs.ts applies, calls, lists and deletes its graph', { timeout: 90_000 }, async () => {
     const stdout = await runExample('manage-graphs.ts');
     expect(stdout).toMatch(/^applied example-iris-pair generation 1 \(created: true\)$/m);
     expect(stdout).toMatch(/^answer \[\[[\d.e-]+,[\d.e-]+,[\d.e-]+\]\] via /m);

@@ -50,5 +50,5 @@ describe('retries on UNAVAILABLE', () => {
     expect(await retried).toBe(true);
     const result = await sightline.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] });
     expect(result.output('probabilities').shape).toEqual([1, 3]);
-  });
+  }, 120_000); // the model-server starts inside the test (up to 60 s on a busy machine)
 });

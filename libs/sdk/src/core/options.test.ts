@@ -25,6 +25,13 @@ describe('resolveOptions', () => {
     expect(options.addressOf('modelServer')).toBe('ms:8001');
   });
 
+  it('reaches the services the router hosts at the router, and the trace store at its default', () => {
+    expect(resolveOptions().addressOf('events')).toBe(DEFAULT_ROUTER_ADDRESS);
+    expect(resolveOptions({ addresses: { router: 'r:1' } }).addressOf('events')).toBe('r:1');
+    expect(resolveOptions({ addresses: { router: 'r:1', events: 'e:2' } }).addressOf('events')).toBe('e:2');
+    expect(resolveOptions().addressOf('traces')).toBe('127.0.0.1:8006');
+  });
+
   it('refuses a service with no address and no default, naming the option', () => {
     expect(() => resolveOptions().addressOf('drift')).toThrow(/^addresses\.drift: no address/);
   });

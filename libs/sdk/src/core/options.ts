@@ -10,8 +10,13 @@ import { InvalidArgumentError } from '@sightline/errors';
 export const DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
 /** The local stack's model-server. */
 export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
-/** The local stack's trace store (started by `npm start` when no OTLP endpoint is configured). */
-export const DEFAULT_TRACE_STORE_ADDRESS = '127.0.0.1:8006';
+/** The local stack's trace store (`sightline serve trace-store`, TraceService). */
+export const DEFAULT_TRACES_ADDRESS = '127.0.0.1:8006';
+/**
+ * Services the router hosts (EventService over the events it writes): their address is the
+ * router's unless named, so `addresses: { router }` alone reaches them.
+ */
+const ROUTER_HOSTED_SERVICES: ReadonlySet<string> = new Set(['events']);
 /**
  * The deadline of a unary call when neither the call nor the client sets one, in ms: the
  * router's default graph budget, so a call through the router is not cut short by the SDK.
@@ -53,7 +58,9 @@ export interface SightlineAddresses {
   readonly router?: string;
   /** The model-server: the V2 repository extension and statistics. Default 127.0.0.1:8001. */
   readonly modelServer?: string;
-  /** The trace store: TraceService (recent traces, one trace's spans). Default 127.0.0.1:8006. */
+  /** The event query service (EventService); the router's address unless named. */
+  readonly events?: string;
+  /** The trace store (TraceService). Default 127.0.0.1:8006. */
   readonly traces?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
@@ -130,7 +137,7 @@ export interface ResolvedOptions {
 const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   router: DEFAULT_ROUTER_ADDRESS,
   modelServer: DEFAULT_MODEL_SERVER_ADDRESS,
-  traces: DEFAULT_TRACE_STORE_ADDRESS,
+  traces: DEFAULT_TRACES_ADDRESS,
 };
 
 /**
@@ -168,6 +175,8 @@ export function resolveOptions(options: SightlineOptions = {}): ResolvedOptions 
   }
   return Object.freeze({
     addressOf(service: string): string {
+      if (addresses[service] === undefined && ROUTER_HOSTED_SERVICES.has(service))
+        return this.addressOf('router');
       const address = addresses[service] ?? single ?? SERVICE_DEFAULTS[service];
       if (address === undefined) {
         throw new InvalidArgumentError(

@@ -36,10 +36,13 @@ export type Nested<T> = T | readonly Nested<T>[];
  * - a typed array, flat in row-major order (its shape is `[length]` unless given);
  * - nested arrays of numbers (FP32 unless a datatype is given), booleans (BOOL), bigints
  *   (INT64), strings (BYTES, UTF-8) or `Uint8Array`s (BYTES), whose nesting is the shape;
+ * - arrays of typed-array rows (`[Float32Array, Float32Array]`: FP32 [2, n], the rows'
+ *   datatype unless one is given);
  * - a single number, boolean, bigint or string: one element of shape `[1]`.
  */
 export type InputData =
   | TypedArrayData
+  | readonly Nested<Exclude<TypedArrayData, Uint8Array>>[]
   | Nested<number>
   | Nested<boolean>
   | Nested<bigint>
@@ -95,7 +98,7 @@ const utf8 = new TextEncoder();
 export function toTensors(inputs: InferInputs): Tensor[] {
   if (Array.isArray(inputs)) return (inputs as readonly InferInput[]).map(toTensor);
   return Object.entries(inputs as Readonly<Record<string, InputData | Omit<InferInput, 'name'>>>).map(
-    ([name, value]) => toTensor(isInputSpec(value) ? { name, ...value } : { name, data: value }),
+    ([name, value]) => toTensor(isInputSpec(value) ? { ...value, name } : { name, data: value }),
   );
 }
 
@@ -122,8 +125,8 @@ export function toTensor(input: InferInput): Tensor {
     }
     return fromElements(input.name, datatype, shape, [...(data as Iterable<number | bigint>)], label);
   }
-  const { elements, shape: nestedShape } = flatten(data as Nested<unknown>, label);
-  const datatype = input.datatype ?? defaultDatatype(elements[0], label);
+  const { elements, shape: nestedShape, rowDatatype } = flatten(data as Nested<unknown>, label);
+  const datatype = input.datatype ?? rowDatatype ?? defaultDatatype(elements[0], label);
   return fromElements(input.name, datatype, input.shape ?? nestedShape, elements, label);
 }
 
@@ -138,17 +141,37 @@ function isInputSpec(value: unknown): value is Omit<InferInput, 'name'> {
 }
 
 /** The elements of nested arrays in row-major order, and the shape the nesting spells. */
-function flatten(data: Nested<unknown>, label: string): { elements: unknown[]; shape: number[] } {
-  if (!Array.isArray(data)) return { elements: [data], shape: [1] };
+/**
+ * An array level of nested input: a plain array, or a typed array as the innermost rows
+ * (`[Float32Array, Float32Array]`). A Uint8Array inside an array is one BYTES element, not a row.
+ */
+function isLevel(value: unknown): value is ArrayLike<unknown> {
+  return (
+    Array.isArray(value) ||
+    (ArrayBuffer.isView(value) && !(value instanceof Uint8Array) && !(value instanceof DataView))
+  );
+}
+
+/**
+ * The elements of nested arrays in row-major order, the shape the nesting spells, and the
+ * datatype of typed-array rows (undefined for plain arrays).
+ */
+function flatten(
+  data: Nested<unknown>,
+  label: string,
+): { elements: unknown[]; shape: number[]; rowDatatype: Datatype | undefined } {
+  if (!Array.isArray(data)) return { elements: [data], shape: [1], rowDatatype: undefined };
   const shape: number[] = [];
-  for (let level: unknown = data; Array.isArray(level); level = level[0]) {
+  let rowDatatype: Datatype | undefined;
+  for (let level: unknown = data; isLevel(level); level = level[0]) {
     shape.push(level.length);
+    if (!Array.isArray(level)) rowDatatype = DATATYPE_OF_ARRAY.get(level.constructor);
     if (level.length === 0) break;
   }
   const elements: unknown[] = [];
   const walk = (value: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
-      if (Array.isArray(value)) {
+      if (isLevel(value)) {
         throw new InvalidArgumentError(
           `${label}: ragged nesting at ${path}: an array where an element belongs`,
         );
@@ -156,8 +179,8 @@ function flatten(data: Nested<unknown>, label: string): { elements: unknown[]; s
       elements.push(value);
       return;
     }
-    if (!Array.isArray(value) || value.length !== shape[depth]) {
-      const got = Array.isArray(value) ? `${value.length} elements` : 'an element';
+    if (!isLevel(value) || value.length !== shape[depth]) {
+      const got = isLevel(value) ? `${value.length} elements` : 'an element';
       throw new InvalidArgumentError(
         `${label}: ragged nesting at ${path}: expected ${shape[depth]} elements (shape ${formatShape(shape)}), got ${got}`,
       );
@@ -165,7 +188,7 @@ function flatten(data: Nested<unknown>, label: string): { elements: unknown[]; s
     for (let i = 0; i < value.length; i++) walk(value[i], depth + 1, `${path}[${i}]`);
   };
   walk(data, 0, 'data');
-  return { elements, shape };
+  return { elements, shape, rowDatatype };
 }
 
 function defaultDatatype(first: unknown, label: string): Datatype {

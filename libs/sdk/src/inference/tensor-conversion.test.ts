@@ -140,6 +140,23 @@ describe('inputs in, outputs out', () => {
     );
   });
 
+  it('reads arrays of typed-array rows with the rows datatype, and record keys name the inputs', () => {
+    const rows = [Float64Array.from([1.5, 2]), Float64Array.from([3, 4.25])];
+    const result = echoThroughWire({
+      rows,
+      renamed: { name: 'ignored', datatype: 'INT32', shape: [2], data: [7, 8] } as never,
+    });
+    expect(result.output('rows').datatype).toBe('FP64');
+    expect(result.output('rows').toNested()).toEqual([
+      [1.5, 2],
+      [3, 4.25],
+    ]);
+    expect(result.output('renamed').toNested()).toEqual([7, 8]);
+    expect(() => toTensor({ name: 'x', data: [Float32Array.from([1, 2]), Float32Array.from([3])] })).toThrow(
+      /^input "x": ragged nesting at data\[1\]: expected 2 elements/,
+    );
+  });
+
   it('reads FP16 and BF16 bit patterns as numbers in toNested', () => {
     const out = echoThroughWire([
       { name: 'h', data: new Uint16Array([0x3c00, 0xc000, 0x7c00, 0x0001]), datatype: 'FP16' },

@@ -9,7 +9,9 @@ import {
   Server,
   ServerCredentials,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type sendUnaryData,
+  status,
 } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
 
@@ -21,6 +23,22 @@ export interface ReceivedCall {
   readonly deadline: Date | number;
   /** When the server received the call (Date.now()). */
   readonly receivedAtMs: number;
+}
+
+/**
+ * A server-streaming method of this test server (no V2 method streams one way): it answers
+ * `count` messages `{ n }`, then ends, or fails with FAILED_PRECONDITION after `failAfter`.
+ */
+export const COUNT_METHOD = {
+  path: '/sightline.test.v1.Counter/Count',
+  requestSerialize: (value: CountRequest) => Buffer.from(JSON.stringify(value)),
+  responseDeserialize: (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as { n: number },
+};
+
+/** The request of COUNT_METHOD. */
+export interface CountRequest {
+  readonly count: number;
+  readonly failAfter?: number;
 }
 
 /** The running server. */
@@ -68,6 +86,24 @@ export async function startRecordingServer(): Promise<RecordingServer> {
       );
     },
   } as unknown as inference.GRPCInferenceServiceServer);
+  server.register(
+    COUNT_METHOD.path,
+    (call: ServerWritableStream<CountRequest, { n: number }>) => {
+      calls.push(record('Count', call));
+      const { count, failAfter } = call.request;
+      for (let n = 0; n < count; n++) {
+        if (n === failAfter) {
+          call.emit('error', { code: status.FAILED_PRECONDITION, details: 'count: failed as asked' });
+          return;
+        }
+        call.write({ n });
+      }
+      call.end();
+    },
+    (value: { n: number }) => Buffer.from(JSON.stringify(value)),
+    (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as CountRequest,
+    'serverStream',
+  );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),

@@ -6,8 +6,14 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import { ERROR_CODES, type ErrorCode, SightlineError } from '@sightline/errors';
 import { statusName } from '@sightline/service-kit';
 
-/** Upstream codes kept as they are; any other becomes INTERNAL. */
-const KEPT_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+/**
+ * Upstream codes kept as they are; any other becomes INTERNAL. An upstream refusing the
+ * router's own credentials (UNAUTHENTICATED, PERMISSION_DENIED) is the router's problem, not
+ * the caller's, so those are not passed on as if the caller's token were at fault.
+ */
+const KEPT_CODES: ReadonlySet<string> = new Set(
+  ERROR_CODES.filter((code) => code !== 'UNAUTHENTICATED' && code !== 'PERMISSION_DENIED'),
+);
 
 /** Converts a grpc-js error (or anything else thrown by a call) to a SightlineError. */
 export function fromServiceError(error: unknown): SightlineError {
