@@ -6,6 +6,7 @@
  * A command group is one `register...(program, frame)` function in src/commands/; adding
  * one is one line in {@link COMMAND_GROUPS}.
  */
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
 import { registerGraphsCommands } from './commands/graphs.js';
@@ -16,6 +17,10 @@ import { registerStartCommand } from './commands/start.js';
 import { registerTracesCommands } from './commands/traces.js';
 import type { CliFrame } from './frame/cli-frame.js';
 import { loadServices } from './service-registry.js';
+
+/** The CLI's version, from its package.json. */
+export const CLI_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
 
 /** A command group's registration. */
 export type RegisterCommands = (program: Command, frame: CliFrame) => void;
@@ -45,6 +50,7 @@ export async function buildProgram(
   const services = command !== undefined && NEEDS_SERVICES.has(command) ? await loadServices() : undefined;
   const program = new CommanderCommand('sightline')
     .description('Serve ML models over gRPC and watch them in production.')
+    .version(CLI_VERSION, '-V, --version', "print sightline's version")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => frame.environment.stdout.write(text),

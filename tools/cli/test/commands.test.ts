@@ -43,7 +43,8 @@ afterAll(async () => {
 const ROW_1 = '[[5.1,3.5,1.4,0.2]]';
 
 /** Runs against the test's router. */
-const viaRouter = (args: string[]) => runCli(args, { SIGHTLINE_ROUTER_ADDRESS: router.address });
+const viaRouter = (args: string[], input?: string) =>
+  runCli(args, { SIGHTLINE_ROUTER_ADDRESS: router.address }, input);
 /** Runs against the test's model-server. */
 const viaModelServer = (args: string[]) =>
   runCli(args, { SIGHTLINE_MODEL_SERVER_ADDRESS: modelServer.address });
@@ -180,6 +181,13 @@ describe('sightline infer', () => {
     const fromJson = await viaRouter(['infer', 'iris', '--input-file', v2, '--json']);
     expectOk(fromJson);
     expect(JSON.parse(fromJson.stdout).outputs[0].shape).toEqual([1, 3]);
+
+    const fromStdin = await viaRouter(
+      ['infer', 'iris', '--input-file', '-', '--input-format', 'csv', '--json'],
+      '5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n',
+    );
+    expectOk(fromStdin);
+    expect(JSON.parse(fromStdin.stdout).outputs[0].shape).toEqual([2, 3]);
   });
 
   it('exits 1 with the server sentence for an unknown model', async () => {
@@ -312,6 +320,15 @@ describe('sightline graphs', () => {
     const json = JSON.parse((await viaRouter(['graphs', 'get', 'iris-ensemble', '--json'])).stdout);
     expect(json.graph.graph.root).toBe('vote');
     expect(json.graph.generation).toBe('1');
+    // The JSON form reads back: the fetched spec applies under another name.
+    const copy = path.join(dir, 'copy.json');
+    await writeFile(copy, JSON.stringify({ ...json.graph.graph, name: 'ensemble-copy' }));
+    const applied = JSON.parse((await viaRouter(['graphs', 'apply', copy, '--json'])).stdout);
+    expect(applied).toMatchObject({
+      created: true,
+      graph: { graph: { name: 'ensemble-copy', root: 'vote' } },
+    });
+    expectOk(await viaRouter(['graphs', 'delete', 'ensemble-copy']));
     expectOneSentence(
       await viaRouter(['graphs', 'get', 'nosuch']),
       1,
@@ -325,6 +342,9 @@ describe('sightline graphs', () => {
     const valid = await viaRouter(['graphs', 'validate', file, '--json']);
     expectOk(valid);
     expect(JSON.parse(valid.stdout)).toEqual({ file, valid: true, problems: [] });
+    const fromStdin = await viaRouter(['graphs', 'validate', '-', '--json'], GRAPH);
+    expectOk(fromStdin);
+    expect(JSON.parse(fromStdin.stdout)).toEqual({ file: '-', valid: true, problems: [] });
 
     const applied = await viaRouter(['graphs', 'apply', file]);
     expectOk(applied);

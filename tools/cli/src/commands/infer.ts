@@ -24,16 +24,6 @@ interface InferFlags extends InputFlags {
   readonly batchSize?: string;
 }
 
-/** `--header` pairs as the SDK's headers; a key given twice is refused (metadata is sent once per key). */
-function headerRecord(pairs: readonly [string, string][]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (const [key, value] of pairs) {
-    if (Object.hasOwn(record, key)) throw new UsageError(`--header ${key}: given twice`);
-    record[key] = value;
-  }
-  return record;
-}
-
 /** `--batch-size`: a positive whole number of rows, or undefined for one request. */
 function parseBatchSize(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -103,7 +93,7 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
         if (context.args[0] !== undefined && flags.model !== undefined)
           throw new UsageError('--model: the model is already named by the argument');
         const batchSize = parseBatchSize(flags.batchSize);
-        const headers = headerRecord(parseHeaders(flags.header ?? []));
+        const headers = parseHeaders(flags.header ?? []);
         const parameters = parseParameters(flags.parameter ?? []);
         const inputs = await readInputs(flags, context.progress);
         const inference = context.sightline().inference;
@@ -138,7 +128,7 @@ export function registerInferCommand(program: Command, frame: CliFrame): void {
           };
         };
         if (batchSize === undefined) {
-          context.output.print(inferResult(await runOne(tensors)));
+          context.output.print(inferResult(await context.progress.during(`infer ${model}`, runOne(tensors))));
           return;
         }
         const rows = tensors[0]?.shape[0] ?? 0;

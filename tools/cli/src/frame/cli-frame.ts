@@ -28,6 +28,7 @@ import { Output, shouldColor } from './output.js';
 import { type Progress, type TerminalStream, terminalProgress } from './progress.js';
 import { sightlineClient } from './sdk-client.js';
 import { explainUnreachable } from './unreachable.js';
+import { InterruptedError } from './usage-error.js';
 
 /** What the CLI runs in: its environment and streams (the process's, or a test's). */
 export interface CliEnvironment {
@@ -133,6 +134,8 @@ export class CliFrame {
         return resolved;
       };
       try {
+        // Connection flags are checked before the command reads its inputs or calls anything.
+        if (spec?.service !== undefined) connection();
         await action({
           args: commanderArgs.slice(0, -2),
           flags,
@@ -152,6 +155,8 @@ export class CliFrame {
           call: { signal: controller.signal },
         });
       } catch (error) {
+        // A call cancelled by Ctrl-C (the SDK's CancelledError) is the user's wish, not a failure.
+        if (controller.signal.aborted) throw new InterruptedError({ cause: error });
         throw explainUnreachable(error, resolved);
       } finally {
         client?.close();

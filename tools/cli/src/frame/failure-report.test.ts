@@ -1,9 +1,9 @@
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { EXIT_OK, EXIT_SERVER_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { describeFailure } from './failure-report.js';
-import { UsageError } from './usage-error.js';
+import { InterruptedError, UsageError } from './usage-error.js';
 
 /** A grpc-js ServiceError's shape. */
 const status = (code: number, details: string) => Object.assign(new Error(details), { code, details });
@@ -42,6 +42,10 @@ describe('describeFailure', () => {
       describeFailure(new InvalidArgumentError('input "x": bad', { cause: status(3, 'input "x": bad') }))
         .exitCode,
     ).toBe(EXIT_SERVER_ERROR);
+  });
+
+  it('exits 130 without a word when the user interrupted a call', () => {
+    expect(describeFailure(new InterruptedError())).toEqual({ exitCode: EXIT_INTERRUPTED, message: '' });
   });
 
   it('exits 2 when the SDK refused an argument before sending anything', () => {

@@ -7,8 +7,14 @@
 import { GRPC_STATUS_NAMES, isSightlineError, type SightlineError } from '@sightline/errors';
 import { traceIdOf } from '@sightline/sdk';
 import { CommanderError } from 'commander';
-import { EXIT_OK, EXIT_SERVER_ERROR, EXIT_USAGE_ERROR, type ExitCode } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
+import {
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_SERVER_ERROR,
+  EXIT_USAGE_ERROR,
+  type ExitCode,
+} from './exit-codes.js';
+import { InterruptedError, UsageError } from './usage-error.js';
 
 /** How a failure is reported. */
 export interface FailureReport {
@@ -58,6 +64,7 @@ function isLocalRefusal(error: SightlineError): boolean {
  */
 export function describeFailure(error: unknown, debug = false): FailureReport {
   if (error instanceof UsageError) return { exitCode: EXIT_USAGE_ERROR, message: error.message };
+  if (error instanceof InterruptedError) return { exitCode: EXIT_INTERRUPTED, message: '' };
   if (error instanceof CommanderError) {
     // commander printed its own message (or the help) already.
     return { exitCode: error.exitCode === 0 ? EXIT_OK : EXIT_USAGE_ERROR, message: '' };

@@ -20,7 +20,13 @@ export {
   SHARED_ADDRESS_ENV,
 } from './connection.js';
 export { MAX_TIMEOUT_MS, parseDurationMs } from './duration.js';
-export { EXIT_OK, EXIT_SERVER_ERROR, EXIT_USAGE_ERROR, type ExitCode } from './exit-codes.js';
+export {
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_SERVER_ERROR,
+  EXIT_USAGE_ERROR,
+  type ExitCode,
+} from './exit-codes.js';
 export { describeFailure, type FailureReport } from './failure-report.js';
 export { formatJsonDocument, type JsonValue, toJsonValue } from './json-document.js';
 export { collect, parseHeaders, parseParameters, splitKeyValue, typedParameter } from './key-values.js';
@@ -35,5 +41,11 @@ export {
   table,
   text,
 } from './output.js';
-export { NO_PROGRESS, type Progress, type ProgressBar, terminalProgress } from './progress.js';
-export { UsageError } from './usage-error.js';
+export {
+  DURING_DELAY_MS,
+  NO_PROGRESS,
+  type Progress,
+  type ProgressBar,
+  terminalProgress,
+} from './progress.js';
+export { InterruptedError, UsageError } from './usage-error.js';

@@ -72,14 +72,15 @@ const METADATA_KEY = /^[0-9a-z_.-]+$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
- * Parses repeated `--header k=v` flags into gRPC metadata pairs (keys lower-cased; a key may
- * repeat, as metadata allows).
+ * Parses repeated `--header k=v` flags into gRPC metadata (keys lower-cased; each key once,
+ * as the SDK sends headers).
  *
- * @throws UsageError naming the header for a key gRPC cannot carry as text, or a value that
- *   is not printable ASCII.
+ * @throws UsageError naming the header for a key gRPC cannot carry as text, a key given
+ *   twice, or a value that is not printable ASCII.
  */
-export function parseHeaders(entries: readonly string[]): [key: string, value: string][] {
-  return entries.map((entry) => {
+export function parseHeaders(entries: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of entries) {
     const [rawKey, value] = splitKeyValue(entry, '--header');
     const key = rawKey.toLowerCase();
     if (!METADATA_KEY.test(key)) {
@@ -92,8 +93,10 @@ export function parseHeaders(entries: readonly string[]): [key: string, value: s
     if (!PRINTABLE_ASCII.test(value)) {
       throw new UsageError(`--header ${rawKey}: the value must be printable ASCII`);
     }
-    return [key, value];
-  });
+    if (Object.hasOwn(headers, key)) throw new UsageError(`--header ${key}: given twice`);
+    headers[key] = value;
+  }
+  return headers;
 }
 
 /** Commander's accumulator for a repeatable option. */

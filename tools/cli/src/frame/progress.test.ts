@@ -43,6 +43,18 @@ describe('terminalProgress', () => {
     expect(out.text()).toContain('1.0 KiB/2.0 KiB');
   });
 
+  it('shows a ticking line only for a call that outlasts the delay', async () => {
+    const quick = stream(true);
+    await terminalProgress(quick, { duringDelayMs: 10_000 }).during('quick call', Promise.resolve(1));
+    expect(quick.text()).toBe('');
+    const slow = stream(true);
+    await terminalProgress(slow, { duringDelayMs: 1 }).during(
+      'slow call',
+      new Promise((resolve) => setTimeout(resolve, 50)),
+    );
+    expect(slow.text()).toContain('slow call...');
+  });
+
   it('passes a long call through, resolving or rejecting as it does', async () => {
     const progress = terminalProgress(stream(true));
     expect(await progress.during('loading model "iris"', Promise.resolve('ok'))).toBe('ok');

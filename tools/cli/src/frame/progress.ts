@@ -26,7 +26,8 @@ export interface Progress {
   bar(label: string, total: number, unit?: 'bytes' | 'items'): ProgressBar;
   /**
    * A ticking elapsed-time line while one call with no measurable progress runs (a model
-   * load): `loading model "iris"... 3s`. Resolves or rejects as `work` does.
+   * load, an inference), shown once it has run {@link DURING_DELAY_MS}:
+   * `loading model "iris"... 3s`. Resolves or rejects as `work` does.
    */
   during<T>(label: string, work: Promise<T>): Promise<T>;
 }
@@ -45,6 +46,9 @@ export const NO_PROGRESS: Progress = {
   during: (_label, work) => work,
 };
 
+/** How long a call runs before `during` shows its line, in ms: quicker calls show none. */
+export const DURING_DELAY_MS = 1000;
+
 /** A terminal stream as cli-progress writes to it. */
 export type TerminalStream = NodeJS.WritableStream & { readonly isTTY?: boolean };
 
@@ -60,7 +64,10 @@ function formatBytes(bytes: number): string {
  *
  * @param stream - normally process.stderr.
  */
-export function terminalProgress(stream: TerminalStream): Progress {
+export function terminalProgress(
+  stream: TerminalStream,
+  options: { readonly duringDelayMs?: number } = {},
+): Progress {
   if (stream.isTTY !== true) return NO_PROGRESS;
   const common = {
     stream,
@@ -106,12 +113,17 @@ export function terminalProgress(stream: TerminalStream): Progress {
       };
     },
     async during(label, work) {
-      const bar = new cliProgress.SingleBar({ ...common, format: `${label}... {duration}s` });
-      bar.start(1, 0);
+      let bar: cliProgress.SingleBar | undefined;
+      // A call that answers within the delay shows nothing (no flash of a line for 20 ms).
+      const timer = setTimeout(() => {
+        bar = new cliProgress.SingleBar({ ...common, format: `${label}... {duration}s` });
+        bar.start(1, 0);
+      }, options.duringDelayMs ?? DURING_DELAY_MS);
       try {
         return await work;
       } finally {
-        bar.stop();
+        clearTimeout(timer);
+        bar?.stop();
       }
     },
   };

@@ -15,3 +15,11 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** A command the user interrupted (Ctrl-C) while it waited on a call; exits 130 silently. */
+export class InterruptedError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('interrupted', options);
+    this.name = 'InterruptedError';
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * `--input-file PATH`: reads the file (with a progress bar when it is big and stderr is a
- * terminal) and parses it by its format: `--input-format`, else the extension (.json, .csv,
- * .npy).
+ * terminal), or standard input for `-`, and parses it by its format: `--input-format`, else
+ * the extension (.json, .csv, .npy).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -23,8 +23,13 @@ export const DEFAULT_MAX_INPUT_FILE_BYTES = 1024 ** 3;
 /** Files from this size up get a progress bar (when stderr is a terminal), in bytes. */
 export const PROGRESS_MIN_BYTES = 8 * 1024 ** 2;
 
-/** The format named by `--input-format`, else by the file's extension. */
+/** The format named by `--input-format`, else by the file's extension (`-`, standard input, has none). */
 export function inputFormatOf(file: string, flag?: string): InputFormat {
+  if (file === '-' && flag === undefined) {
+    throw new UsageError(
+      `--input-file -: standard input has no extension; pass --input-format ${INPUT_FORMATS.join('|')}`,
+    );
+  }
   const name = (flag ?? path.extname(file).slice(1)).toLowerCase();
   if ((INPUT_FORMATS as readonly string[]).includes(name)) return name as InputFormat;
   if (flag !== undefined)
@@ -34,6 +39,21 @@ export function inputFormatOf(file: string, flag?: string): InputFormat {
   throw new UsageError(
     `--input-file ${file}: cannot tell the format from the extension; pass --input-format ${INPUT_FORMATS.join('|')}`,
   );
+}
+
+/** Reads standard input whole, refusing more than `max` bytes. */
+async function readStdin(input: NodeJS.ReadableStream, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    size += (chunk as Buffer).length;
+    if (size > max)
+      throw new UsageError(
+        `--input-file -: standard input is over the ${max}-byte limit (--max-input-bytes)`,
+      );
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 async function readWithProgress(file: string, size: number, progress: Progress): Promise<Buffer> {
@@ -63,15 +83,24 @@ export async function readInputFile(
     readonly csvColumns?: readonly string[];
     readonly maxBytes?: number;
     readonly progress: Progress;
+    /** Where `-` reads from; process.stdin by default. */
+    readonly stdin?: NodeJS.ReadableStream;
   },
 ): Promise<ParsedInput[]> {
   const format = inputFormatOf(file, options.format);
   const source = `--input-file ${file}`;
+  const max = options.maxBytes ?? DEFAULT_MAX_INPUT_FILE_BYTES;
   let bytes: Buffer;
   try {
+    if (file === '-')
+      return parseBytes(
+        await readStdin(options.stdin ?? process.stdin, max),
+        format,
+        source,
+        options.csvColumns,
+      );
     const info = await stat(file);
     if (!info.isFile()) throw new UsageError(`${source}: not a file`);
-    const max = options.maxBytes ?? DEFAULT_MAX_INPUT_FILE_BYTES;
     if (info.size > max)
       throw new UsageError(`${source}: ${info.size} bytes is over the ${max}-byte limit (--max-input-bytes)`);
     bytes = await readWithProgress(file, info.size, options.progress);
@@ -82,13 +111,24 @@ export async function readInputFile(
       code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
     throw new UsageError(`${source}: cannot read the file (${reason})`);
   }
-  if (options.csvColumns !== undefined && format !== 'csv')
+  return parseBytes(bytes, format, source, options.csvColumns);
+}
+
+/** Parses a whole file's bytes in its format. */
+function parseBytes(
+  bytes: Buffer,
+  format: InputFormat,
+  source: string,
+  csvColumns: readonly string[] | undefined,
+): ParsedInput[] {
+  if (csvColumns !== undefined && format !== 'csv') {
     throw new UsageError('--csv-columns: only applies to a CSV --input-file');
+  }
   switch (format) {
     case 'json':
       return parseJsonInputs(bytes.toString('utf8'), source);
     case 'csv':
-      return [parseCsvInput(bytes.toString('utf8'), source, options.csvColumns)];
+      return [parseCsvInput(bytes.toString('utf8'), source, csvColumns)];
     default:
       return [parseNpyInput(bytes, source)];
   }

@@ -10,10 +10,15 @@ export interface CliRun {
 }
 
 /**
- * Runs `node tools/cli/dist/main.js ...args` with stdin closed and no terminal (so no
- * colors and no progress bars), the SIGHTLINE_* client variables cleared unless given.
+ * Runs `node tools/cli/dist/main.js ...args` with no terminal (so no colors and no progress
+ * bars), `input` (if any) as its standard input, the SIGHTLINE_* client variables cleared
+ * unless given.
  */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<CliRun> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('SIGHTLINE_') && !key.startsWith('OTEL_')),
   );
@@ -21,14 +26,15 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       cwd: REPO_ROOT,
       env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
     child.once('error', reject);
