@@ -14,4 +14,5 @@ export * as explainerV1 from './gen/sightline/explainer/v1/explainer.js';
 export * as metricsV1 from './gen/sightline/metrics/v1/metrics.js';
 export * as outlierV1 from './gen/sightline/outlier/v1/outlier.js';
 export * as routerV1 from './gen/sightline/router/v1/router.js';
+export * as tracesV1 from './gen/sightline/traces/v1/traces.js';
 export * as inference from './inference.js';

@@ -97,3 +97,16 @@ export {
   ModelsClient,
 } from './models/models-client.js';
 export { Sightline } from './sightline.js';
+export {
+  type ListTracesOptions,
+  type Trace,
+  type TraceAttribute,
+  type TraceList,
+  type TraceSpan,
+  type TraceSpanEvent,
+  type TraceSpanKind,
+  type TraceSpanStatus,
+  type TraceStoreEvictions,
+  type TraceSummary,
+  TracesClient,
+} from './traces/traces-client.js';

@@ -10,6 +10,7 @@ import { EventsClient } from './events/events-client.js';
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
 import { ModelsClient } from './models/models-client.js';
+import { TracesClient } from './traces/traces-client.js';
 
 /**
  * A client of a Sightline deployment.
@@ -35,6 +36,8 @@ export class Sightline {
   readonly graphs: GraphsClient;
   /** The events the router stored: query a time range, tail and follow new ones. */
   readonly events: EventsClient;
+  /** The trace store's traces (list, get): trace inspection with no Jaeger. */
+  readonly traces: TracesClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -48,6 +51,7 @@ export class Sightline {
     this.models = new ModelsClient(this.caller, this.options.addressOf('modelServer'));
     this.graphs = new GraphsClient(this.caller, this.options.addressOf('router'));
     this.events = new EventsClient(this.caller, this.options.addressOf('router'));
+    this.traces = new TracesClient(this.caller, this.options.addressOf('traces'));
   }
 
   /**

@@ -15,6 +15,7 @@ import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTracesCommands } from './commands/traces.js';
 import type { CliFrame } from './frame/cli-frame.js';
 import { loadServices } from './service-registry.js';
 
@@ -31,6 +32,7 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerModelsCommands,
   registerGraphsCommands,
   registerEventsCommands,
+  registerTracesCommands,
 ];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */

@@ -16,18 +16,42 @@ export interface ServeableService {
   readonly run: (flags: Readonly<Record<string, unknown>>) => Promise<unknown>;
   /** The flags `sightline start` passes for the local stack (ports from DESIGN.md). */
   readonly localStackFlags: (paths: { readonly examples: string; readonly data: string }) => string[];
+  /**
+   * Set for a service that receives the others' spans (the trace store): `sightline start`
+   * runs it first, and only when the user configured no trace destination, then waits for
+   * its OTLP port before starting the rest.
+   */
+  readonly traceSink?: { readonly otlpPort: number };
 }
 
 /** The services' names, known without loading anything. */
-export const SERVICE_NAMES = ['model-server', 'router'] as const;
+export const SERVICE_NAMES = ['trace-store', 'model-server', 'router'] as const;
 
 /** Loads the services' settings schemas and returns the services. */
 export async function loadServices(): Promise<readonly ServeableService[]> {
-  const [{ modelServerConfigSchema }, { routerConfigSchema }] = await Promise.all([
-    import('@sightline/model-server/config'),
-    import('@sightline/router/config'),
-  ]);
+  const [{ modelServerConfigSchema }, { routerConfigSchema }, { DEFAULT_OTLP_PORT, traceStoreConfigSchema }] =
+    await Promise.all([
+      import('@sightline/model-server/config'),
+      import('@sightline/router/config'),
+      import('@sightline/trace-store/config'),
+    ]);
   return [
+    {
+      name: 'trace-store',
+      summary:
+        'keep recent traces received over OTLP/HTTP and serve them to `sightline traces` (dev, no Jaeger)',
+      schema: traceStoreConfigSchema,
+      run: async (flags) => (await import('@sightline/trace-store')).runTraceStore(flags),
+      localStackFlags: () => [
+        '--grpc-port',
+        '8006',
+        '--http-port',
+        '9006',
+        '--otlp-port',
+        String(DEFAULT_OTLP_PORT),
+      ],
+      traceSink: { otlpPort: DEFAULT_OTLP_PORT },
+    },
     {
       name: 'model-server',
       summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',

@@ -73,3 +73,73 @@ describe('sightline start', () => {
     expect(code).toBe(0);
   });
 });
+
+/** A stand-in that says its OTLP environment; as the trace sink it listens on --otlp-port first. */
+const TRACING_CHILD = `
+import { createServer } from 'node:http';
+const name = process.argv[3];
+const at = process.argv.indexOf('--otlp-port');
+const report = () => console.log(name + ' ready endpoint=' + (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'unset') + ' delay=' + (process.env.OTEL_BSP_SCHEDULE_DELAY ?? 'unset'));
+const server = at > 0 ? createServer().listen(Number(process.argv[at + 1]), '127.0.0.1', report) : undefined;
+if (!server) report();
+process.on('SIGTERM', () => { server?.close(); process.exit(0); });
+setInterval(() => {}, 1000);
+`;
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function runTracingStack(env: Record<string, string>, readyCount: number): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-tracing-'));
+  dirs.push(dir);
+  const child = path.join(dir, 'child.mjs');
+  const parent = path.join(dir, 'parent.mjs');
+  const port = await freePort();
+  await writeFile(child, TRACING_CHILD);
+  await writeFile(
+    parent,
+    `
+import { startLocalStack } from ${JSON.stringify(LOCAL_STACK)};
+const service = (name, extra = {}) => ({ name, summary: '', schema: undefined, run: async () => {}, localStackFlags: () => extra.flags ?? [], ...extra });
+const sink = service('sink', { flags: ['--otlp-port', '${port}'], traceSink: { otlpPort: ${port} } });
+const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, services: [service('a'), sink], examples: '', data: '', env: ${JSON.stringify(env)} });
+process.exit(code);
+`,
+  );
+  const stack = spawn(process.execPath, [parent], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if ((output.match(/ ready /g) ?? []).length === readyCount) resolve();
+    };
+    stack.stdout!.on('data', onData);
+    stack.stderr!.on('data', onData);
+  });
+  stack.kill('SIGTERM');
+  await new Promise((resolve) => stack.once('exit', resolve));
+  return output;
+}
+
+describe('sightline start: traces', () => {
+  it('starts the trace sink first and points the others at it when no trace destination is configured', async () => {
+    const output = await runTracingStack({}, 2);
+    expect(output).toMatch(/traces: kept by the trace store/);
+    expect(output.indexOf('[sink] sink ready')).toBeLessThan(output.indexOf('[a] a ready'));
+    expect(output).toContain('[sink] sink ready endpoint=unset delay=unset');
+    expect(output).toContain('[a] a ready endpoint=http://127.0.0.1:4318 delay=500');
+  });
+
+  it("starts no sink and leaves the user's endpoint alone when one is configured", async () => {
+    const output = await runTracingStack({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, 1);
+    expect(output).toMatch(/traces: as configured by OTEL_EXPORTER_OTLP_ENDPOINT \(no trace store started\)/);
+    expect(output).toContain('[a] a ready endpoint=http://collector:4318 delay=unset');
+    expect(output).not.toContain('[sink]');
+  });
+});
