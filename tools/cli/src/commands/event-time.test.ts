@@ -56,4 +56,17 @@ describe('parseEventTime', () => {
       Date.UTC(9999, 11, 31, 23, 59, 59, 999),
     );
   });
+
+  it.each(['2026-02-30', '2026-02-29T10:00:00Z', '2026-04-31 12:00', '2025-02-29'])(
+    'refuses %j, a day its month lacks, which Date would move into the next month',
+    (text) => {
+      expect(() => parseEventTime(text, '--from', NOW)).toThrow(/^--from: /);
+    },
+  );
+
+  it('keeps the last day of each month, leap days included', () => {
+    expect(parseEventTime('2024-02-29', '--from', NOW)).toBe(Date.UTC(2024, 1, 29));
+    expect(parseEventTime('2026-04-30', '--from', NOW)).toBe(Date.UTC(2026, 3, 30));
+    expect(parseEventTime('2026-12-31T23:59:59Z', '--from', NOW)).toBe(Date.UTC(2026, 11, 31, 23, 59, 59));
+  });
 });

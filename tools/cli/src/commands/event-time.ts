@@ -24,6 +24,18 @@ function inTimestampRange(ms: number, text: string, flag: string): number {
 }
 
 /**
+ * Whether the text's `YYYY-MM-DD` names a day of its month: Date reads `2026-02-30` as
+ * March 2 without a word, which would query another day than the one written.
+ */
+function dayExists(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  // Date.UTC reads years 0-99 as 1900-1999, whose leap years within 1-99 fall alike.
+  return (
+    month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day
+  );
+}
+
+/**
  * Parses a time flag into ms since the epoch, `nowMs` being the present.
  *
  * @throws UsageError naming the flag for anything else.
@@ -33,7 +45,7 @@ export function parseEventTime(text: string, flag: string, nowMs: number): numbe
   if (value === 'now') return nowMs;
   const ago = AGO.exec(value);
   if (ago) return inTimestampRange(nowMs - Math.round(Number(ago[1]) * (UNIT_MS[ago[2]!] ?? 0)), text, flag);
-  if (ISO.test(value)) {
+  if (ISO.test(value) && dayExists(value)) {
     const ms = Date.parse(value.replace(' ', 'T'));
     if (Number.isFinite(ms)) return inTimestampRange(ms, text, flag);
   }
