@@ -86,4 +86,22 @@ describe('events', () => {
     const tail = sightline.events.tail({ last: 21 });
     await expect(tail.next()).rejects.toBeInstanceOf(InvalidArgumentError);
   });
+
+  it('refuses before any call what the request cannot carry, naming the field (not INTERNAL "serialization failure")', async () => {
+    const refused = async (call: () => Promise<unknown>): Promise<InvalidArgumentError> => {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      return error as InvalidArgumentError;
+    };
+    for (const limit of [2 ** 32, -1, 1.5, Number.NaN]) {
+      expect((await refused(() => sightline.events.query({ limit }))).field).toBe('limit');
+    }
+    for (const from of [Number.NaN, new Date(Number.NaN), 8.64e15 + 1, 1e20]) {
+      expect((await refused(() => sightline.events.query({ from }))).field).toBe('from');
+    }
+    expect((await refused(() => sightline.events.query({ to: Number.POSITIVE_INFINITY }))).field).toBe('to');
+    const order = 'sideways' as 'oldest-first';
+    expect((await refused(() => sightline.events.query({ order }))).field).toBe('order');
+    expect((await refused(() => sightline.events.tail({ last: 2 ** 32 }).next())).field).toBe('last');
+  });
 });

@@ -124,7 +124,18 @@ describe('sightline events query', () => {
     expectOneSentence(
       await events(['query', '--limit', '0']),
       2,
-      /^sightline: --limit: expected a whole number of events from 1, got "0"\n$/,
+      /^sightline: --limit: expected a whole number of events from 1 to 4294967295, got "0"\n$/,
+    );
+    // Past uint32 the request could not be encoded: that was INTERNAL (exit 1), not the user's mistake.
+    expectOneSentence(
+      await events(['query', '--limit', '4294967296']),
+      2,
+      /^sightline: --limit: expected a whole number of events from 1 to 4294967295, got "4294967296"\n$/,
+    );
+    expectOneSentence(
+      await events(['tail', '--last', '99999999999999']),
+      2,
+      /^sightline: --last: expected a whole number of events from 1 to 4294967295, got "99999999999999"\n$/,
     );
     expectOneSentence(
       await events(['query', '--limit', '21']),

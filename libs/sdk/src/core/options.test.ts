@@ -55,6 +55,9 @@ describe('resolveOptions', () => {
     [{ retry: { maxBackoffMs: -1 } }, /^retry\.maxBackoffMs: must be 0 or more ms, got -1/],
     [{ tls: { cert: 'x' } }, /^tls: cert and key go together/],
     [{ token: 'a\nb' }, /^token: must be one line/],
+    // grpc-js refused these at the call as INTERNAL, quoting the token in its message.
+    [{ token: 'caf\u00e9' }, /^token: must be one line of printable ASCII/],
+    [{ token: 'a\tb' }, /^token: must be one line of printable ASCII/],
   ])('refuses %j naming the option', (options, message) => {
     let error: unknown;
     try {

@@ -161,8 +161,13 @@ export function resolveOptions(options: SightlineOptions = {}): ResolvedOptions 
       options.retry?.maxBackoffMs ?? DEFAULT_RETRY_MAX_BACKOFF_MS,
     ),
   });
-  if (options.token !== undefined && /[\r\n]/.test(options.token)) {
-    throw new InvalidArgumentError('token: must be one line (it travels as a metadata value)');
+  // A metadata value is printable ASCII; grpc-js would refuse anything else only at the call,
+  // as INTERNAL, with the token itself in its message.
+  if (options.token !== undefined && !/^[\x20-\x7e]*$/.test(options.token)) {
+    throw new InvalidArgumentError(
+      'token: must be one line of printable ASCII (it travels as a metadata value)',
+      { field: 'token' },
+    );
   }
   const addresses: Record<string, string> = {};
   for (const [service, address] of Object.entries(options.addresses ?? {})) {

@@ -1,5 +1,6 @@
 /** The router's stored events (`sightline.events.v1.EventService`): queries and tails. */
 import { eventsV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
 import type { CallOptions } from '../core/call-options.js';
 import type { Caller } from '../core/caller.js';
 
@@ -71,8 +72,50 @@ const ORDERS = {
   'newest-first': eventsV1.EventOrder.EVENT_ORDER_NEWEST_FIRST,
 } as const;
 
-function dateOf(time: TimeInput | undefined): Date | undefined {
-  return time === undefined ? undefined : time instanceof Date ? time : new Date(time);
+/**
+ * The option's Date. An invalid one (NaN, past Date's range) would fail in the request's
+ * encoding as INTERNAL "serialization failure"; it is the caller's mistake, so it is refused.
+ */
+function dateOf(time: TimeInput | undefined, field: string): Date | undefined {
+  if (time === undefined) return undefined;
+  const date = time instanceof Date ? time : new Date(time);
+  if (Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError(
+      `${field}: must be a valid time (a Date or ms since the epoch), got ${String(time)}`,
+      {
+        field,
+      },
+    );
+  }
+  return date;
+}
+
+/** The largest value of the request's uint32 count fields. */
+const MAX_COUNT = 4_294_967_295;
+
+/** A count option as the request's uint32 carries it (0: the router's default); else refused naming the field. */
+function countOf(value: number | undefined, field: string): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
+    throw new InvalidArgumentError(`${field}: must be a whole number from 0 to ${MAX_COUNT}, got ${value}`, {
+      field,
+    });
+  }
+  return value;
+}
+
+function orderOf(order: EventQueryOptions['order']): eventsV1.EventOrder {
+  const value =
+    order === undefined ? ORDERS['oldest-first'] : Object.hasOwn(ORDERS, order) ? ORDERS[order] : undefined;
+  if (value === undefined) {
+    throw new InvalidArgumentError(
+      `order: must be "oldest-first" or "newest-first", got ${JSON.stringify(order)}`,
+      {
+        field: 'order',
+      },
+    );
+  }
+  return value;
 }
 
 /** EventService calls on one address (the router). */
@@ -96,8 +139,8 @@ export class EventsClient {
    *   FailedPreconditionError when the router stores no events.
    */
   async query(query: EventQueryOptions = {}): Promise<StoredEvent[]> {
-    const from = dateOf(query.from);
-    const to = dateOf(query.to);
+    const from = dateOf(query.from, 'from');
+    const to = dateOf(query.to, 'to');
     const request = eventsV1.QueryEventsRequest.fromPartial({
       ...(from && { fromTime: from }),
       ...(to && { toTime: to }),
@@ -105,8 +148,8 @@ export class EventsClient {
       graph: query.graph ?? '',
       requestId: query.requestId ?? '',
       statusCode: query.statusCode ?? '',
-      limit: query.limit ?? 0,
-      order: ORDERS[query.order ?? 'oldest-first'],
+      limit: countOf(query.limit, 'limit'),
+      order: orderOf(query.order),
     });
     const events: StoredEvent[] = [];
     const options = { ...query, deadlineMs: query.deadlineMs ?? this.caller.options.deadlineMs };
@@ -133,7 +176,7 @@ export class EventsClient {
    */
   async *tail(options: EventTailOptions = {}): AsyncGenerator<EventTailItem, void, undefined> {
     const request = eventsV1.TailEventsRequest.fromPartial({
-      last: options.last ?? 0,
+      last: countOf(options.last, 'last'),
       follow: options.follow ?? false,
       graph: options.graph ?? '',
       modelName: options.modelName ?? '',

@@ -31,11 +31,16 @@ interface TailFlags {
   readonly json?: boolean;
 }
 
-/** A count flag: a whole number from 1; undefined when absent (the router's default). */
+/** The largest count the request's uint32 field carries; the router's own maximum is lower. */
+const MAX_COUNT = 4_294_967_295;
+
+/** A count flag: a whole number from 1 to uint32's maximum; undefined when absent (the router's default). */
 function countFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`${flag}: expected a whole number of events from 1, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_COUNT) {
+    throw new UsageError(
+      `${flag}: expected a whole number of events from 1 to ${MAX_COUNT}, got ${JSON.stringify(value)}`,
+    );
   }
   return Number(value);
 }

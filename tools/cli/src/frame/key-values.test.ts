@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseHeaders, parseParameters, splitKeyValue, typedParameter } from './key-values.js';
+import { UsageError } from './usage-error.js';
 
 describe('splitKeyValue', () => {
   it('splits at the first =, keeping the rest of the value', () => {
@@ -76,5 +77,12 @@ describe('parseParameters and parseHeaders', () => {
     expect(() => parseHeaders(['grpc-timeout=1'])).toThrow('"grpc-" keys are reserved');
     expect(() => parseHeaders(['x-bin=AA'])).toThrow('binary ("-bin") headers are not supported');
     expect(() => parseHeaders(['x=é'])).toThrow('--header x: the value must be printable ASCII');
+  });
+
+  it('refuses the key "__proto__", which a plain record drops without a word', () => {
+    expect(() => parseParameters(['__proto__=tfjs'])).toThrow(UsageError);
+    expect(() => parseParameters(['__proto__=tfjs'])).toThrow(/^--parameter __proto__: /);
+    expect(() => parseHeaders(['__PROTO__=x'])).toThrow(UsageError);
+    expect(() => parseHeaders(['__proto__=x'])).toThrow(/^--header __proto__: /);
   });
 });

@@ -62,6 +62,8 @@ export function parseParameters(entries: readonly string[]): ParameterRecord {
   const record: Record<string, ParameterValue> = {};
   for (const entry of entries) {
     const [key, value] = splitKeyValue(entry, '--parameter');
+    // `record.__proto__ = v` sets no key: the parameter would vanish without a word.
+    if (key === '__proto__') throw new UsageError(`--parameter ${key}: this name is reserved; use another`);
     if (Object.hasOwn(record, key)) throw new UsageError(`--parameter ${key}: given twice`);
     record[key] = typedParameter(value, key);
   }
@@ -93,6 +95,8 @@ export function parseHeaders(entries: readonly string[]): Record<string, string>
     if (!PRINTABLE_ASCII.test(value)) {
       throw new UsageError(`--header ${rawKey}: the value must be printable ASCII`);
     }
+    // `headers.__proto__ = v` sets no key: the header would vanish without a word.
+    if (key === '__proto__') throw new UsageError(`--header ${rawKey}: this name is reserved; use another`);
     if (Object.hasOwn(headers, key)) throw new UsageError(`--header ${key}: given twice`);
     headers[key] = value;
   }

@@ -1,4 +1,4 @@
-import { NotFoundError, UnavailableError } from '@sightline/errors';
+import { DeadlineExceededError, NotFoundError, UnavailableError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
 import { explainUnreachable } from './unreachable.js';
 
@@ -23,6 +23,30 @@ describe('explainUnreachable', () => {
     );
     expect((explainUnreachable(raw, connection) as Error).message).toBe(
       'cannot reach the router at 127.0.0.1:8000 (TLS: tlsv13 alert certificate required); check --tls-ca, --tls-cert, --tls-key and --tls-server-name',
+    );
+  });
+
+  it("names the service, its address and --timeout when it did not answer in time, not grpc-js's timing notes", () => {
+    const raw = new DeadlineExceededError(
+      'Deadline exceeded after 0.994s,name resolution: 0.045s,metadata filters: 0.002s,Waiting for LB pick',
+    );
+    const explained = explainUnreachable(raw, connection) as DeadlineExceededError;
+    expect(explained.code).toBe('DEADLINE_EXCEEDED');
+    expect(explained.message).toBe('the router at 127.0.0.1:8000 did not answer within 1s (--timeout)');
+    expect(explained.cause).toBe(raw);
+    const ms = explainUnreachable(raw, { ...connection, timeoutMs: 500 }) as Error;
+    expect(ms.message).toBe('the router at 127.0.0.1:8000 did not answer within 500ms (--timeout)');
+    // A server's own DEADLINE_EXCEEDED sentence is its answer: kept.
+    const server = new DeadlineExceededError('node "iris": the upstream did not answer in 30000 ms');
+    expect(explainUnreachable(server, connection)).toBe(server);
+  });
+
+  it('names the service and its address when the connection drops mid-call', () => {
+    const raw = new UnavailableError('Connection dropped');
+    const explained = explainUnreachable(raw, connection) as UnavailableError;
+    expect(explained.code).toBe('UNAVAILABLE');
+    expect(explained.message).toBe(
+      'the router at 127.0.0.1:8000 dropped the connection (it stopped or restarted?); call again',
     );
   });
 

@@ -78,4 +78,15 @@ describe('parseCsvInput', () => {
     expect(csvNumber('')).toBeUndefined();
     expect(csvNumber('0x10')).toBeUndefined();
   });
+
+  it("refuses cells named like Object.prototype's keys instead of reading them as NaN", () => {
+    for (const cell of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) {
+      expect(csvNumber(cell)).toBeUndefined();
+    }
+    expect(() => parseCsvInput('a,b\n1,constructor\n', 'x.csv')).toThrow(
+      'x.csv: row 1, column 1 ("b"): "constructor" is not a number',
+    );
+    // A header of such names is a header, not a row of NaNs.
+    expect(parseCsvInput('constructor,__proto__\n1,2\n', 'x.csv').shape).toEqual([1, 2]);
+  });
 });

@@ -30,7 +30,9 @@ const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 export function csvNumber(cell: string): number | undefined {
   const trimmed = cell.trim();
   if (NUMBER.test(trimmed)) return Number(trimmed);
-  return SPECIAL[trimmed.toLowerCase()];
+  const special = trimmed.toLowerCase();
+  // Own keys only: a cell "constructor" or "__proto__" would otherwise find Object.prototype's.
+  return Object.hasOwn(SPECIAL, special) ? SPECIAL[special] : undefined;
 }
 
 function readRows(text: string, source: string): string[][] {

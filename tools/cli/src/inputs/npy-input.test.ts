@@ -171,4 +171,14 @@ describe('parseNpyInput', () => {
       parseNpyInput(bad("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"), 'a.npy'),
     ).toThrow('a.npy: shape (2) of <f4 needs 8 bytes of data, the file has 0');
   });
+
+  it('reads a b1 byte other than 0 as true (1), as numpy does, not as its number', () => {
+    const bytes = writeNpy('u1', '<', [4], [0, 1, 2, 255]);
+    // The same bytes declared bool: patch the header's descr from |u1 to |b1.
+    const text = new TextDecoder('latin1').decode(bytes);
+    bytes.set(new TextEncoder().encode('|b1'), text.indexOf('|u1'));
+    const input = parseNpyInput(bytes, 'b.npy');
+    expect(input.storedAs).toBe('BOOL');
+    expect(Array.from(input.data.values as Uint8Array)).toEqual([0, 1, 1, 1]);
+  });
 });

@@ -88,6 +88,11 @@ function readElements(
   const at = (i: number, size: number) => offset + i * size;
   switch (code) {
     case 'b1':
+      // numpy reads any byte but 0 as True; kept as its number, 2 or 255 would reach a model as a feature value.
+      return {
+        kind: 'number',
+        values: Uint8Array.from({ length: count }, (_, i) => (view.getUint8(offset + i) === 0 ? 0 : 1)),
+      };
     case 'u1':
       return {
         kind: 'number',
