@@ -18,6 +18,7 @@ import {
 import { DEFAULT_MAX_MATCH_INPUT_BYTES } from './graph/condition-pattern.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { GRPC_TARGET_FORMS, grpcTargetProblem } from './graph/grpc-target.js';
+import { DEFAULT_MAX_REQUEST_ID_LENGTH } from './inference/request-limits.js';
 import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
 import {
@@ -311,6 +312,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_MIRRORS_PER_SHADOW)
     .describe('most mirrors of one shadow node; a shadow with more is invalid'),
+  maxRequestIdLength: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_REQUEST_ID_LENGTH)
+    .describe(
+      'longest request id (ModelInferRequest.id) taken, in characters; it is echoed on the answer and stored in every event, and a longer one is refused INVALID_ARGUMENT',
+    ),
   maxMatchInputBytes: z.coerce
     .number()
     .int()

@@ -183,6 +183,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     identity: { name: `sightline-${SERVICE_NAME}`, version: PACKAGE_VERSION, extensions: [] },
     isReady: () => started && service?.isReady() === true,
     observeRequest: (graph, code, seconds) => metrics.requestFinished(graph, code, seconds),
+    maxRequestIdLength: config.maxRequestIdLength,
   });
   const plane = dataPlane;
   const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry), traced };

@@ -204,6 +204,20 @@ describe(`router in front of a model-server (upstream client ${UPSTREAM_CLIENT})
     expect(applied.details).toContain(`node "${'n'.repeat(64)}"... (300000 characters)`);
   });
 
+  it('refuses a request id over --max-request-id-length before storing or echoing it, and takes one at the limit', async () => {
+    await expect(
+      call(client, client.modelInfer, irisRequest('iris', undefined, 'r'.repeat(5_000)), {
+        deadlineMs: 10_000,
+      }),
+    ).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: "id: 5000 characters; at most 1024 (the router's --max-request-id-length)",
+    });
+    const atLimit = 'r'.repeat(1024);
+    const answer = await call(client, client.modelInfer, irisRequest('iris', undefined, atLimit));
+    expect(answer.id).toBe(atLimit);
+  });
+
   it('answers pass-through requests with 200 KB input names promptly, while requests beside them succeed', async () => {
     const bad = {
       ...rawIrisRequest('iris-tfjs', [[5.1, 3.5, 1.4, 0.2]]),

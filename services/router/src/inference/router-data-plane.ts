@@ -24,6 +24,7 @@ import { type CompiledGraph, compileGraph } from '../graph/compiled-graph.js';
 import type { GraphRegistry } from '../graph/graph-registry.js';
 import type { TensorSignature } from '../graph/graph-spec.js';
 import { upstreamSignature } from './graph-metadata.js';
+import { DEFAULT_MAX_REQUEST_ID_LENGTH } from './request-limits.js';
 import { newRequestTrace, withTraceIdTrailer } from './request-trace.js';
 
 /** Response parameter carrying the request's trace id. */
@@ -124,6 +125,11 @@ export interface RouterDataPlaneOptions {
   readonly isReady: () => boolean;
   /** Receives each request's graph name, status code and duration in seconds (metrics). */
   readonly observeRequest?: (graph: string, code: string, seconds: number) => void;
+  /**
+   * Longest request `id` taken, in characters (default {@link DEFAULT_MAX_REQUEST_ID_LENGTH}):
+   * the id is echoed on the answer and stored in every event of the request.
+   */
+  readonly maxRequestIdLength?: number;
   readonly now?: () => number;
 }
 
@@ -280,6 +286,16 @@ export class RouterDataPlane {
   }
 
   private async run(request: RoutedRequest, call: RouterCall): Promise<RouterInferResponse> {
+    const maxIdLength = this.options.maxRequestIdLength ?? DEFAULT_MAX_REQUEST_ID_LENGTH;
+    if (request.id.length > maxIdLength) {
+      // Refused before anything stores it: the id would be echoed and written to every event.
+      throw this.refused(
+        new InvalidArgumentError(
+          `id: ${request.id.length} characters; at most ${maxIdLength} (the router's --max-request-id-length)`,
+        ),
+        call,
+      );
+    }
     const started = this.now();
     const requestId = request.id || randomUUID();
     // One trace id per request on its answer, error, events and upstream calls (issue 8, defect 11).
