@@ -108,6 +108,23 @@ describe('deadlines and cancellation', () => {
     }
   });
 
+  it.each([0, -5, Number.NaN])(
+    'refuses a per-call deadlineMs of %s before sending, as the constructor refuses it',
+    async (deadlineMs) => {
+      const sightline = new Sightline({ address: server.address });
+      try {
+        const before = server.calls.length;
+        const error = await sightline.inference.infer('echo', { x: [1] }, { deadlineMs }).catch((e) => e);
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error).toMatchObject({ field: 'deadlineMs' });
+        expect(error.message).toMatch(/^deadlineMs: must be a positive number of ms/);
+        expect(server.calls.length).toBe(before);
+      } finally {
+        sightline.close();
+      }
+    },
+  );
+
   it('sends no deadline when deadlineMs is Infinity, so the server applies its own budget', async () => {
     const sightline = new Sightline({ address: server.address, deadlineMs: Number.POSITIVE_INFINITY });
     try {

@@ -6,7 +6,7 @@
  */
 import type { ClientDuplexStream, Metadata, ServiceError } from '@grpc/grpc-js';
 import { type Context, context } from '@opentelemetry/api';
-import { CancelledError, fullJitterBackoffMs } from '@sightline/errors';
+import { CancelledError, fullJitterBackoffMs, InvalidArgumentError } from '@sightline/errors';
 import { buildCallMetadata } from './call-metadata.js';
 import type { CallOptions } from './call-options.js';
 import type { ChannelPool } from './channel-pool.js';
@@ -51,6 +51,8 @@ export class Caller {
     idempotency: Idempotency = 'not-idempotent',
   ): Promise<Res> {
     const traceContext = context.active();
+    const badDeadline = callDeadlineProblem(callOptions);
+    if (badDeadline) return Promise.reject(badDeadline);
     const deadline = Date.now() + (callOptions.deadlineMs ?? this.options.deadlineMs);
     if (
       idempotency === 'not-idempotent' ||
@@ -193,7 +195,24 @@ export class Caller {
   }
 }
 
+/**
+ * Refuses a per-call `deadlineMs` the client's constructor would refuse (0, negative, NaN),
+ * before anything is sent: such a call could only end DEADLINE_EXCEEDED, hiding the mistake.
+ */
+function callDeadlineProblem(callOptions: CallOptions): InvalidArgumentError | undefined {
+  const ms = callOptions.deadlineMs;
+  if (ms === undefined || ms > 0) return undefined;
+  return new InvalidArgumentError(
+    `deadlineMs: must be a positive number of ms (or Infinity for none), got ${ms}`,
+    {
+      field: 'deadlineMs',
+    },
+  );
+}
+
 function streamDeadline(callOptions: CallOptions): { deadline?: number } {
+  const badDeadline = callDeadlineProblem(callOptions);
+  if (badDeadline) throw badDeadline;
   return callOptions.deadlineMs === undefined ? {} : { deadline: Date.now() + callOptions.deadlineMs };
 }
 
