@@ -283,6 +283,9 @@ function fromElements(
           bad(i, `needs integers in [${min}, ${max}]`);
         }
         data[i] = value as number;
+        // A finite number past FP32's range would be stored as Infinity without a word.
+        if (!Number.isFinite(data[i]!) && Number.isFinite(value))
+          bad(i, `cannot hold it (outside its range)`);
       }
       return make(name, datatype, shape, data as TensorDataByType['FP32']);
     }

@@ -187,12 +187,20 @@ describe('inputs refused before any call, naming the input and the rule', () => 
     expect((error as Error).message).toMatch(message);
   };
 
+  it('keeps Infinity and NaN given as such in FP32, and FP64 takes 1e39', () => {
+    const fp32 = toTensor({ name: 'x', data: [Number.POSITIVE_INFINITY, Number.NaN] });
+    expect(Array.from(fp32.data as Float32Array)).toEqual([Number.POSITIVE_INFINITY, Number.NaN]);
+    const fp64 = toTensor({ name: 'x', data: [1e39], datatype: 'FP64' });
+    expect(Array.from(fp64.data as Float64Array)).toEqual([1e39]);
+  });
+
   it('refuses ragged nesting', () => {
     refused({ x: [[1, 2], [3]] }, /^input "x": ragged nesting at data\[1\]: expected 2 elements/);
     refused({ x: [[1, 2], 3] as never }, /^input "x": ragged nesting at data\[1\]/);
   });
 
   it('refuses elements out of the datatype', () => {
+    refused({ x: [[1, 1e39]] }, /^input "x": element 1 is 1e\+39; FP32 cannot hold it \(outside its range\)/);
     refused(
       [{ name: 'x', data: [1, 300], datatype: 'UINT8' }],
       /^input "x": element 1 is 300; UINT8 needs integers in \[0, 255\]/,
