@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createTestPki, startChildService } from '../src/testing/index.js';
+import { bindChildService, createTestPki, startChildService } from '../src/testing/index.js';
 
 const FAKE_CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/fake-sightline.mjs');
 
@@ -56,5 +56,12 @@ describe('startChildService', () => {
     await expect(startChildService({ cli: FAKE_CLI, cwd: process.cwd(), service: 'crash' })).rejects.toThrow(
       /crash exited with 3 before serving/,
     );
+  });
+
+  it('binds the CLI, directory and base env for a suite', async () => {
+    const start = bindChildService({ cli: FAKE_CLI, cwd: process.cwd(), env: { A: '1' } });
+    const child = await start('bound', ['--y']);
+    expect(child.logged('bound serving')?.args).toContain('--y');
+    await child.stop();
   });
 });

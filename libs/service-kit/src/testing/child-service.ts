@@ -103,3 +103,21 @@ export function startChildService(options: ChildServiceOptions): Promise<ChildSe
     });
   });
 }
+
+/** {@link startChildService} with the CLI, working directory and base env bound: `(service, args, env)`. */
+export type BoundChildServiceStarter = (
+  service: string,
+  args?: readonly string[],
+  env?: NodeJS.ProcessEnv,
+) => Promise<ChildService>;
+
+/**
+ * Binds the options every start in a suite shares (the CLI entry, the repository root, a base env),
+ * so a suite's helper is one line instead of another copy of the wrapper.
+ */
+export function bindChildService(
+  defaults: Pick<ChildServiceOptions, 'cli' | 'cwd' | 'env' | 'startTimeoutMs'>,
+): BoundChildServiceStarter {
+  return (service, args = [], env = {}) =>
+    startChildService({ ...defaults, service, args, env: { ...defaults.env, ...env } });
+}

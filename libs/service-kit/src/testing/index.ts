@@ -7,6 +7,8 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../logger.js';
 
 export {
+  type BoundChildServiceStarter,
+  bindChildService,
   type ChildService,
   type ChildServiceOptions,
   DEFAULT_START_TIMEOUT_MS,
