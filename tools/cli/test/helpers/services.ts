@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ChildService, startChildService } from '@sightline/service-kit/testing';
+import { bindChildService, type ChildService } from '@sightline/service-kit/testing';
 
 /** The repository's root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -15,11 +15,5 @@ export const CLI_MAIN = path.join(REPO_ROOT, 'tools/cli/dist/main.js');
 /** A running service. */
 export type RunningService = ChildService;
 
-/** Spawns `sightline serve <service> --host 127.0.0.1 --grpc-port 0 --http-port 0 ...args`. */
-export function startService(
-  service: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<RunningService> {
-  return startChildService({ cli: CLI_MAIN, cwd: REPO_ROOT, service, args, env });
-}
+/** `(service, args, env)`: spawns `sightline serve <service> --host 127.0.0.1 --grpc-port 0 --http-port 0 ...args`. */
+export const startService = bindChildService({ cli: CLI_MAIN, cwd: REPO_ROOT });
