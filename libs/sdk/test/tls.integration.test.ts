@@ -3,17 +3,18 @@
  * given CA, checks the certificate against `serverName`, presents a client certificate,
  * and fails (UNAVAILABLE) where the handshake must fail.
  */
+
+import { createTestPki, type TestPki } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sightline, type SightlineOptions, UnavailableError } from '../src/index.js';
 import { type ChildService, startModelServer } from './helpers/child-service.js';
-import { createTestPki, type TestPki } from './helpers/test-pki.js';
 
 let pki: TestPki;
 let tlsServer: ChildService;
 let mtlsServer: ChildService;
 
 beforeAll(async () => {
-  pki = createTestPki();
+  pki = createTestPki('sdk-tls-');
   const serverTls = ['--tls-cert-file', pki.file('server.pem'), '--tls-key-file', pki.file('server.key')];
   [tlsServer, mtlsServer] = await Promise.all([
     startModelServer(serverTls),

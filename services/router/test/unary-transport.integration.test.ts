@@ -9,6 +9,7 @@
  */
 import { createServer, type Server as NetServer, type Socket, connect as tcpConnect } from 'node:net';
 import { Metadata, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { createTestPki, type TestPki } from '@sightline/service-kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECT_KEEPALIVE_UNSUPPORTED } from '../src/upstream/connect-unary-transport.js';
 import type { AddressLookup } from '../src/upstream/http2-target.js';
@@ -18,7 +19,6 @@ import { UpstreamClients } from '../src/upstream/upstream-clients.js';
 import type { UpstreamTlsMaterial } from '../src/upstream/upstream-tls.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
-import { createTestPki, type TestPki } from './helpers/test-certificates.js';
 import { cancellable, failure, options } from './helpers/unary-call-helpers.js';
 
 const PATH = '/inference.GRPCInferenceService/ModelInfer';
@@ -30,7 +30,7 @@ const echo: Handler = (call, callback) => callback(null, call.request);
 
 let pki: TestPki;
 beforeAll(() => {
-  pki = createTestPki();
+  pki = createTestPki('router-tls-');
 });
 afterAll(() => pki?.remove());
 

@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { inference } from '@sightline/contracts';
-import { silentLogger } from '@sightline/service-kit/testing';
+import { createTestPki, silentLogger, type TestPki } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRouter } from '../src/router.js';
 import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
 import { type FakeService, fakeRawInferenceEndpoint } from './helpers/fake-services.js';
 import { testRouterConfig } from './helpers/router-config.js';
-import { createTestPki, type TestPki } from './helpers/test-certificates.js';
 import { call, inferenceClient, rawIrisRequest } from './helpers/v2-calls.js';
 
 let pki: TestPki;
@@ -36,7 +35,7 @@ const onWarning = (warning: Error) => warnings.push(warning);
 
 beforeAll(async () => {
   process.on('warning', onWarning);
-  pki = createTestPki();
+  pki = createTestPki('router-tls-');
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-upstream-tls-'));
   upstream = await fakeRawInferenceEndpoint(
     (_call, callback) => callback(null, Buffer.from(ANSWER)),

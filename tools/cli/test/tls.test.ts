@@ -4,16 +4,17 @@
  * (--tls-server-name), and fails with one sentence (exit 1) without a client certificate or
  * over plaintext; an unreadable PEM file is a usage error (exit 2).
  */
+
+import { createTestPki, type TestPki } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
-import { createTestPki, type TestPki } from './helpers/test-pki.js';
 
 let pki: TestPki;
 let server: RunningService;
 
 beforeAll(async () => {
-  pki = createTestPki();
+  pki = createTestPki('cli-tls-');
   server = await startService('model-server', [
     '--repository',
     'examples/models',

@@ -1,9 +1,20 @@
 /**
  * Helpers for tests of services built on the kit: a logger whose lines can be read back,
- * and a quiet logger. Exported from `@sightline/service-kit/testing`, never used in src.
+ * a quiet logger, a throwaway PKI for TLS tests, and a service started as a child process.
+ * Exported from `@sightline/service-kit/testing`, never used in src.
  */
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../logger.js';
+
+export {
+  type BoundChildServiceStarter,
+  bindChildService,
+  type ChildService,
+  type ChildServiceOptions,
+  DEFAULT_START_TIMEOUT_MS,
+  startChildService,
+} from './child-service.js';
+export { createTestPki, type TestPki } from './test-pki.js';
 
 /** A logger that keeps every JSON line in memory. */
 export function memoryLogger(level = 'debug'): {

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createTestPki } from '@sightline/service-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestPki } from '../../test/helpers/test-certificates.js';
 import { loadUpstreamTls } from './upstream-tls.js';
 
 const dirs: string[] = [];
@@ -14,7 +14,7 @@ describe('loadUpstreamTls', () => {
   it('is plaintext with nothing set, the system roots with --upstream-tls alone, and reads the files given', async () => {
     expect(await loadUpstreamTls({ tls: false })).toBeUndefined();
     expect(await loadUpstreamTls({ tls: true })).toEqual({ ca: undefined, cert: undefined, key: undefined });
-    const pki = createTestPki();
+    const pki = createTestPki('router-tls-');
     try {
       // A CA file alone implies TLS.
       const material = await loadUpstreamTls({
