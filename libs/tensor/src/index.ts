@@ -29,6 +29,7 @@ export {
   resolveDecodeLimits,
   type TensorDecodeLimits,
 } from './decode-limits.js';
+export { bf16ToNumber, fp16ToNumber } from './half-floats.js';
 export { decodeInferInputs, type EncodedInferInputs, encodeInferInputs } from './infer-request.js';
 export {
   decodeInferOutputs,

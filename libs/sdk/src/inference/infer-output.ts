@@ -3,8 +3,14 @@
  * `toNested()` for plain nested arrays.
  */
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
-import type { Datatype, ParameterRecord, Tensor, TensorData } from '@sightline/tensor';
-import { bf16ToNumber, fp16ToNumber } from './half-floats.js';
+import {
+  bf16ToNumber,
+  type Datatype,
+  fp16ToNumber,
+  type ParameterRecord,
+  type Tensor,
+  type TensorData,
+} from '@sightline/tensor';
 import type { Nested } from './infer-input.js';
 
 /** An element as `toNested()` writes it. */

@@ -4,6 +4,7 @@
  * human view is drawn with cli-table3; colors only when stdout is a terminal and NO_COLOR is
  * unset, so piped output is plain text.
  */
+import colors from '@colors/colors/safe.js';
 import Table from 'cli-table3';
 import { formatJsonDocument, toJsonValue } from './json-document.js';
 
@@ -97,6 +98,9 @@ function bold(text: string, color: boolean): string {
 
 /** Renders the human view of sections as text. */
 export function renderSections(sections: readonly Section[], color: boolean): string {
+  // cli-table3 colors through @colors/colors, which guesses support once from the
+  // environment (and says none under CI=true); this module's decision is the one that holds.
+  (colors as { enabled: boolean }).enabled = color;
   const blocks: string[] = [];
   for (const section of sections) {
     if (section.kind === 'text') {

@@ -1,6 +1,7 @@
+import { fp16ToNumber } from '@sightline/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { halfToNumber, toTensor } from './to-tensor.js';
+import { toTensor } from './to-tensor.js';
 
 const numbers = (values: number[], shape = [values.length]) => ({
   shape,
@@ -79,7 +80,7 @@ describe('toTensor', () => {
       -2,
       Math.fround(0.333251953125),
     ]);
-    expect(halfToNumber(0x7c00)).toBe(Number.POSITIVE_INFINITY);
-    expect(halfToNumber(0x0001)).toBe(2 ** -24);
+    expect(fp16ToNumber(0x7c00)).toBe(Number.POSITIVE_INFINITY);
+    expect(fp16ToNumber(0x0001)).toBe(2 ** -24);
   });
 });

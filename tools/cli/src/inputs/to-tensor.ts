@@ -4,7 +4,7 @@
  * booleans, BYTES for strings. Every element is checked against the datatype (integers in
  * range, 0/1 or booleans for BOOL), so a mistake is named here rather than by the server.
  */
-import { createTensor, DATATYPE_INFO, type Datatype, type Tensor } from '@sightline/tensor';
+import { createTensor, DATATYPE_INFO, type Datatype, fp16ToNumber, type Tensor } from '@sightline/tensor';
 import { UsageError } from '../frame/usage-error.js';
 import type { ParsedInput, ParsedValues } from './parsed-input.js';
 
@@ -38,17 +38,7 @@ function numbersOf(data: ParsedValues, label: string, datatype: Datatype): Array
       return value;
     });
   }
-  return Array.from(data.values, halfToNumber);
-}
-
-/** An IEEE 754 half-precision bit pattern's value (NPY `f2` sent as a wider float). */
-export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  return Array.from(data.values, fp16ToNumber);
 }
 
 function bigintsOf(data: ParsedValues, label: string, datatype: Datatype): bigint[] {

@@ -1,6 +1,7 @@
 /**
- * FP16 and BF16 bit patterns -> numbers, for `toNested()`. The tensor keeps the patterns
- * (no lossy conversion on the wire); only a caller asking for plain numbers gets these.
+ * FP16 and BF16 bit patterns -> numbers, for clients that show or convert them (the SDK's
+ * `toNested()`, the CLI's NPY `f2` input). Tensors keep the patterns (no lossy conversion on
+ * the wire); only a caller asking for plain numbers gets these.
  */
 
 const f32 = new Float32Array(1);
