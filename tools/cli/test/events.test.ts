@@ -295,3 +295,52 @@ describe('sightline events tail', () => {
     expect(stderr).toBe('');
   }, 120_000);
 });
+
+describe('sightline events tail --follow against a frozen router', () => {
+  it('ends with exit 1 and one sentence once the router stops answering keepalive pings', async () => {
+    const frozen = await startService(
+      'router',
+      [
+        '--graphs',
+        'examples/graphs',
+        '--data-dir',
+        path.join(dir, 'frozen-router'),
+        '--default-model-server',
+        modelServer.address,
+      ],
+      { MODEL_SERVER_ADDRESS: modelServer.address },
+    );
+    try {
+      const target = { SIGHTLINE_ROUTER_ADDRESS: frozen.address };
+      expectOk(
+        await runCli(['infer', 'iris', '--input', '[[5.1,3.5,1.4,0.2]]', '--id', 'cli-frozen'], target),
+      );
+      // Pings every second; one unanswered for the SDK's 10 s ends the call.
+      const child = spawn(
+        process.execPath,
+        [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', '--keepalive', '1s'],
+        { cwd: REPO_ROOT, env: { ...process.env, ...target }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      // The stored event's line: the call is open and answered.
+      for (let line = ''; !line.includes('cli-frozen'); ) {
+        const next = await lines.next();
+        if (next.done) throw new Error(`the tail ended early: ${stderr}`);
+        line = next.value;
+      }
+      process.kill(frozen.pid, 'SIGSTOP');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(
+        /^sightline: UNAVAILABLE: the router at 127\.0\.0\.1:\d+ dropped the connection or stopped answering keepalive pings/,
+      );
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await frozen.stop();
+    }
+  }, 90_000);
+});

@@ -17,6 +17,8 @@ const START_TIMEOUT_MS = 60_000;
 /** A running service. */
 export interface RunningService {
   readonly address: string;
+  /** Its process id (to SIGSTOP it, as a frozen host looks to its clients). */
+  readonly pid: number;
   readonly logs: string[];
   stop(): Promise<void>;
 }
@@ -53,9 +55,14 @@ export function startService(
       child.off('exit', onEarlyExit);
       resolve({
         address: `127.0.0.1:${grpcPort}`,
+        pid: child.pid!,
         logs,
         stop: async () => {
-          if (child.exitCode === null) child.kill('SIGTERM');
+          if (child.exitCode === null) {
+            // A stopped process keeps SIGTERM pending until it runs again.
+            child.kill('SIGCONT');
+            child.kill('SIGTERM');
+          }
           await exited;
         },
       });
