@@ -11,9 +11,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Sightline } from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
+
+/** The router's --event-tail-buffer: small, so a stalled tail reaches it after few events. */
+const TAIL_BUFFER = 20;
 
 let modelServer: RunningService;
 let router: RunningService;
@@ -34,6 +38,8 @@ beforeAll(async () => {
       modelServer.address,
       '--max-events-per-query',
       '20',
+      '--event-tail-buffer',
+      String(TAIL_BUFFER),
     ],
     { MODEL_SERVER_ADDRESS: modelServer.address },
   );
@@ -223,4 +229,118 @@ describe('sightline events tail', () => {
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
   });
+
+  it('with --follow stops reading when stdout stalls, so the router ends the tail at --event-tail-buffer (exit 1, one sentence)', async () => {
+    const child = follow(['--json']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // stdout is a pipe nobody reads while the inferences run: the pipe fills, then the CLI's
+    // stdout buffer. Many more events than the pipe, the HTTP/2 windows and the router's buffer hold.
+    const inferences = 1500;
+    const sdk = new Sightline({ address: router.address });
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < inferences) {
+          const id = `cli-tail-stall-${next++}`;
+          await sdk.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] }, { id });
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+    } finally {
+      sdk.close();
+    }
+    // Events are stored (and told to the tail) just after each answer: wait till the last is stored.
+    await storedJson(['--request-id', `cli-tail-stall-${inferences - 1}`], 1);
+    // Now read: what the CLI had written, then the router's end of the tail.
+    let lines = 0;
+    for await (const _line of createInterface({ input: child.stdout })) {
+      // Every event came: the CLI had pulled them all into memory (and the tail goes on).
+      if (++lines >= inferences) break;
+    }
+    if (lines >= inferences) child.kill('SIGINT');
+    // Had the CLI kept pulling into memory, every event would have come.
+    expect(lines).toBeLessThan(inferences);
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/more than 20 events \(set by --event-tail-buffer\).*tail again/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('with --follow ends with 0 on Ctrl-C while it waits for a stalled stdout', async () => {
+    const child = follow(['--json']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
+    const sdk = new Sightline({ address: router.address });
+    try {
+      for (let i = 0; i < 400; i++) {
+        await sdk.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] }, { id: `cli-tail-ctrl-c-${i}` });
+      }
+    } finally {
+      sdk.close();
+    }
+    await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1);
+    child.kill('SIGINT');
+    // Read what was written, so the CLI can flush it and exit.
+    for await (const _line of createInterface({ input: child.stdout })) {
+      // discarded
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  }, 120_000);
+});
+
+describe('sightline events tail --follow against a frozen router', () => {
+  it('ends with exit 1 and one sentence once the router stops answering keepalive pings', async () => {
+    const frozen = await startService(
+      'router',
+      [
+        '--graphs',
+        'examples/graphs',
+        '--data-dir',
+        path.join(dir, 'frozen-router'),
+        '--default-model-server',
+        modelServer.address,
+      ],
+      { MODEL_SERVER_ADDRESS: modelServer.address },
+    );
+    try {
+      const target = { SIGHTLINE_ROUTER_ADDRESS: frozen.address };
+      expectOk(
+        await runCli(['infer', 'iris', '--input', '[[5.1,3.5,1.4,0.2]]', '--id', 'cli-frozen'], target),
+      );
+      // Pings every second; one unanswered for the SDK's 10 s ends the call.
+      const child = spawn(
+        process.execPath,
+        [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', '--keepalive', '1s'],
+        { cwd: REPO_ROOT, env: { ...process.env, ...target }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      // The stored event's line: the call is open and answered.
+      for (let line = ''; !line.includes('cli-frozen'); ) {
+        const next = await lines.next();
+        if (next.done) throw new Error(`the tail ended early: ${stderr}`);
+        line = next.value;
+      }
+      process.kill(frozen.pid, 'SIGSTOP');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(
+        /^sightline: UNAVAILABLE: the router at 127\.0\.0\.1:\d+ dropped the connection or stopped answering keepalive pings/,
+      );
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await frozen.stop();
+    }
+  }, 90_000);
 });

@@ -36,6 +36,25 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions().addressOf('drift')).toThrow(/^addresses\.drift: no address/);
   });
 
+  it('pings every 30 s with a 10 s timeout while a call is open, unless told otherwise', () => {
+    expect(resolveOptions().channelOptions).toMatchObject({
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 0,
+    });
+    expect(resolveOptions({ keepaliveTimeMs: 1000, keepaliveTimeoutMs: 500 }).channelOptions).toMatchObject({
+      'grpc.keepalive_time_ms': 1000,
+      'grpc.keepalive_timeout_ms': 500,
+    });
+    expect(
+      resolveOptions({ keepaliveTimeMs: Number.POSITIVE_INFINITY }).channelOptions['grpc.keepalive_time_ms'],
+    ).toBe(-1);
+    expect(() => resolveOptions({ keepaliveTimeMs: 0 })).toThrow(/^keepaliveTimeMs: /);
+    expect(() => resolveOptions({ keepaliveTimeoutMs: Number.POSITIVE_INFINITY })).toThrow(
+      /^keepaliveTimeoutMs: /,
+    );
+  });
+
   it('takes deadlineMs Infinity as no deadline', () => {
     expect(resolveOptions({ deadlineMs: Number.POSITIVE_INFINITY }).deadlineMs).toBe(
       Number.POSITIVE_INFINITY,

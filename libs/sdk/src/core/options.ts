@@ -36,6 +36,23 @@ export const DEFAULT_RETRY_MAX_BACKOFF_MS = 2_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
+ * How often a channel with a call open (a following tail, any stream) pings its server, in
+ * ms: gRPC keepalive, so a peer that died or froze without closing the connection (a
+ * host gone, a SIGSTOPped process, a dropped route) is found instead of waited on forever.
+ * 30 s is well above the 10 s the Sightline servers accept (service-kit's
+ * `grpc.http2.min_ping_interval_without_data_ms`) and far below the idle timeouts of load
+ * balancers. No pings while no call is open (`grpc.keepalive_permit_without_calls` 0), as
+ * KServe's and Triton's clients do, so an idle client costs its servers nothing.
+ */
+export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
+/**
+ * How long a keepalive ping may go unanswered before the connection is given up, in ms:
+ * its open calls then fail UNAVAILABLE ("Connection dropped"). A dead peer is thus found
+ * within keepaliveTimeMs + keepaliveTimeoutMs (40 s by default) of its last sign of life.
+ */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
+
+/**
  * The channel options the SDK sets: message size limits (above), and grpc-js's reconnect
  * backoff for a channel whose server went away, in ms. Its own defaults (1 s growing to
  * 120 s) would leave a client failing fast for up to two minutes after its server came
@@ -114,6 +131,14 @@ export interface SightlineOptions {
   readonly deadlineMs?: number;
   /** Retries of idempotent calls answered UNAVAILABLE. */
   readonly retry?: RetryOptions;
+  /**
+   * How often a channel pings its server while a call is open, in ms (gRPC keepalive), so a
+   * dead or frozen server fails the call (UNAVAILABLE) instead of hanging it: a following
+   * tail has no deadline. Default 30000; `Infinity` sends no pings.
+   */
+  readonly keepaliveTimeMs?: number;
+  /** How long a keepalive ping may go unanswered before the connection is dropped, in ms. Default 10000. */
+  readonly keepaliveTimeoutMs?: number;
   /** Extra grpc-js channel options (message size limits, keepalive, ...); win over the defaults. */
   readonly channelOptions?: ChannelOptions;
 }
@@ -147,6 +172,20 @@ const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
  */
 export function resolveOptions(options: SightlineOptions = {}): ResolvedOptions {
   const deadlineMs = positive('deadlineMs', options.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const keepaliveTimeMs = positive('keepaliveTimeMs', options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS);
+  const keepaliveTimeoutMs = positive(
+    'keepaliveTimeoutMs',
+    options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  );
+  if (!Number.isFinite(keepaliveTimeoutMs)) {
+    throw new InvalidArgumentError('keepaliveTimeoutMs: must be a finite positive number of ms');
+  }
+  // grpc-js reads -1 (or no option) as "no keepalive".
+  const keepalive: ChannelOptions = {
+    'grpc.keepalive_time_ms': Number.isFinite(keepaliveTimeMs) ? Math.ceil(keepaliveTimeMs) : -1,
+    'grpc.keepalive_timeout_ms': Math.ceil(keepaliveTimeoutMs),
+    'grpc.keepalive_permit_without_calls': 0,
+  };
   const retry = Object.freeze({
     maxAttempts: positiveInteger(
       'retry.maxAttempts',
@@ -194,7 +233,7 @@ export function resolveOptions(options: SightlineOptions = {}): ResolvedOptions 
     token: options.token,
     deadlineMs,
     retry,
-    channelOptions: Object.freeze({ ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions }),
+    channelOptions: Object.freeze({ ...DEFAULT_CHANNEL_OPTIONS, ...keepalive, ...options.channelOptions }),
   });
 }
 

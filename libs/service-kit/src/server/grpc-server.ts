@@ -42,7 +42,11 @@ export function createServiceServer(
     'grpc.max_send_message_length': config.maxSendMessageBytes,
     // Channelz bookkeeping costs every call and no channelz service is exposed.
     'grpc.enable_channelz': 0,
-    // Answer keepalive pings from clients that keep idle channels open (router, SDKs).
+    // Answer keepalive pings from clients that keep channels open (router, SDKs): the SDK
+    // pings every 30 s while a call such as a following tail is open (10 s timeout), so a
+    // frozen server is found. Pings as often as every 10 s are accepted, with or without
+    // calls, so no client is answered GOAWAY ENHANCE_YOUR_CALM ("too_many_pings") at the
+    // values gRPC documents (grpc-js 1.14 answers every PING; these state the policy).
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });

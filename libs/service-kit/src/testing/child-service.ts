@@ -34,11 +34,16 @@ export interface ChildService {
   readonly address: string;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** Its process id (to SIGSTOP it, as a frozen host looks to its clients). */
+  readonly pid: number;
   /** Every line it printed so far, stdout and stderr. */
   readonly logs: string[];
   /** The fields of the first JSON log line whose msg is `message`, if it has been printed. */
   logged(message: string): Record<string, unknown> | undefined;
-  /** Sends SIGTERM (unless it already ended) and waits until it has exited and closed its output. */
+  /**
+   * Sends SIGCONT and SIGTERM (unless it already ended: a stopped process keeps SIGTERM
+   * pending until it runs again) and waits until it has exited and closed its output.
+   */
   stop(): Promise<void>;
 }
 
@@ -93,10 +98,14 @@ export function startChildService(options: ChildServiceOptions): Promise<ChildSe
         address: `127.0.0.1:${ports.grpcPort}`,
         grpcPort: ports.grpcPort,
         httpPort: ports.httpPort,
+        pid: child.pid!,
         logs,
         logged,
         stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGCONT');
+            child.kill('SIGTERM');
+          }
           await closed;
         },
       });

@@ -145,6 +145,10 @@ export function registerEventsCommands(program: Command, frame: CliFrame): void 
             if (item.kind !== 'event') continue;
             if (context.output.json) context.output.printLine(eventJson(item.event));
             else write(`${eventLine(item.event)}\n`);
+            // A reader that stops reading stops the pulling: gRPC flow control then holds
+            // the router, whose --event-tail-buffer bound ends this tail (RESOURCE_EXHAUSTED).
+            await context.output.drained(context.signal);
+            if (context.signal.aborted) return;
           }
         } catch (error) {
           // Ctrl-C ends a following tail: that is its normal end (exit 0), not an interruption.

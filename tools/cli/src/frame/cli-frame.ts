@@ -15,6 +15,8 @@
  * }
  * ```
  */
+
+import { once } from 'node:events';
 import type { CallOptions, Sightline } from '@sightline/sdk';
 import type { Command } from 'commander';
 import {
@@ -121,6 +123,8 @@ export class CliFrame {
       const spec = this.specs.get(command);
       const { env, stdout, stderr } = this.environment;
       const controller = new AbortController();
+      // stdout.write said its buffer is past its high-water mark: wait for 'drain'.
+      let stdoutBackedUp = false;
       const onInterrupt = () => {
         if (controller.signal.aborted) process.exit(130);
         controller.abort();
@@ -142,7 +146,18 @@ export class CliFrame {
           output: new Output({
             json: flags.json === true,
             color: shouldColor(stdout, env),
-            write: (text) => stdout.write(text),
+            write: (text) => {
+              if (!stdout.write(text)) stdoutBackedUp = true;
+            },
+            drained: async (signal) => {
+              if (!stdoutBackedUp) return;
+              try {
+                await once(stdout, 'drain', { signal });
+                stdoutBackedUp = false;
+              } catch {
+                // Aborted (Ctrl-C): the command sees its signal and ends.
+              }
+            },
           }),
           progress: terminalProgress(stderr),
           env,

@@ -1,7 +1,8 @@
 /**
  * Where a command connects and how: `--address` per service with the local stack's default
  * ports, TLS (`--tls`, `--tls-ca`, `--tls-cert`, `--tls-key`, `--tls-server-name`), a bearer
- * token (`--token`) and the deadline of each call (`--timeout`).
+ * token (`--token`), the deadline of each call (`--timeout`) and the keepalive pings that
+ * find a dead service while a call is open (`--keepalive`).
  *
  * Each setting is read from its flag, else its environment variable, else the default. The
  * address reads `SIGHTLINE_<SERVICE>_ADDRESS` (e.g. SIGHTLINE_ROUTER_ADDRESS), then
@@ -52,6 +53,8 @@ export interface ResolvedConnection {
   readonly token?: string;
   /** The deadline of each call, in ms. */
   readonly timeoutMs: number;
+  /** How often a connection with a call open pings its service, in ms; unset: the SDK's 30 s. */
+  readonly keepaliveMs?: number;
 }
 
 /** The connection flags as commander hands them over. */
@@ -64,6 +67,7 @@ export interface ConnectionFlags {
   readonly tlsServerName?: string;
   readonly token?: string;
   readonly timeout?: string;
+  readonly keepalive?: string;
 }
 
 /**
@@ -112,6 +116,12 @@ export function addConnectionOptions(
       new Option(
         '--timeout <duration>',
         `deadline of each call, e.g. 500ms, 30s, 2m (default: ${defaultTimeout}; env SIGHTLINE_TIMEOUT)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--keepalive <duration>',
+        'ping the service this often while a call is open; one unanswered for 10s ends the call (a dead or frozen service), e.g. 10s (default: 30s; env SIGHTLINE_KEEPALIVE)',
       ),
     );
 }
@@ -172,6 +182,12 @@ export function resolveConnection(
     flags.timeout !== undefined ? '--timeout' : 'SIGHTLINE_TIMEOUT',
   );
 
+  const keepaliveText = flags.keepalive ?? env.SIGHTLINE_KEEPALIVE;
+  const keepaliveMs =
+    keepaliveText === undefined
+      ? undefined
+      : parseDurationMs(keepaliveText, flags.keepalive !== undefined ? '--keepalive' : 'SIGHTLINE_KEEPALIVE');
+
   const caPath = flags.tlsCa ?? env.SIGHTLINE_TLS_CA;
   const certPath = flags.tlsCert ?? env.SIGHTLINE_TLS_CERT;
   const keyPath = flags.tlsKey ?? env.SIGHTLINE_TLS_KEY;
@@ -194,6 +210,7 @@ export function resolveConnection(
     service,
     address,
     timeoutMs,
+    ...(keepaliveMs === undefined ? {} : { keepaliveMs }),
     ...(tls === undefined ? {} : { tls }),
     ...(token === undefined ? {} : { token }),
   };

@@ -61,6 +61,14 @@ export interface OutputSettings {
   readonly color: boolean;
   /** Receives the printed text. */
   readonly write: (text: string) => void;
+  /**
+   * Resolves once the destination has taken what was written (at once unless it is backed
+   * up, e.g. a pipe whose reader stopped reading), or when `signal` aborts. Unset: at once.
+   * A stream such as `events tail --follow` awaits it before pulling its next item, so a
+   * stalled reader stops the pulling (and gRPC flow control pushes back to the server)
+   * instead of the CLI buffering everything in memory.
+   */
+  readonly drained?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** True when a stream is a terminal and the environment does not ask for no color. */
@@ -161,5 +169,10 @@ export class Output {
    */
   printLine(value: unknown): void {
     this.settings.write(`${JSON.stringify(toJsonValue(value))}\n`);
+  }
+
+  /** See {@link OutputSettings.drained}: waits while the destination is backed up. */
+  drained(signal: AbortSignal): Promise<void> {
+    return this.settings.drained?.(signal) ?? Promise.resolve();
   }
 }

@@ -11,6 +11,7 @@ export function sdkOptions(connection: ResolvedConnection): SightlineOptions {
   return {
     address: connection.address,
     deadlineMs: connection.timeoutMs,
+    ...(connection.keepaliveMs === undefined ? {} : { keepaliveTimeMs: connection.keepaliveMs }),
     ...(connection.tls === undefined ? {} : { tls: { ...connection.tls } }),
     ...(connection.token === undefined ? {} : { token: connection.token }),
   };

@@ -46,7 +46,7 @@ describe('explainUnreachable', () => {
     const explained = explainUnreachable(raw, connection) as UnavailableError;
     expect(explained.code).toBe('UNAVAILABLE');
     expect(explained.message).toBe(
-      'the router at 127.0.0.1:8000 dropped the connection (it stopped or restarted?); call again',
+      'the router at 127.0.0.1:8000 dropped the connection or stopped answering keepalive pings (it stopped, froze or restarted?); call again',
     );
   });
 

@@ -3,7 +3,8 @@
  * connect ECONNREFUSED 127.0.0.1:8000. Resolution note: "; the CLI says which service, where,
  * and what to check, keeping the status (UNAVAILABLE, exit 1) and the original as the cause.
  * Likewise its own deadline ("Deadline exceeded after 1.994s,name resolution: ...,Waiting
- * for LB pick") and a connection lost mid-call ("Connection dropped"): grpc-js's words, not
+ * for LB pick") and a connection lost mid-call ("Connection dropped", also what a keepalive
+ * ping unanswered within the SDK's timeout gives, a frozen service): grpc-js's words, not
  * a service's answer.
  */
 import { DeadlineExceededError, isSightlineError, UnavailableError } from '@sightline/errors';
@@ -42,9 +43,12 @@ export function explainUnreachable(error: unknown, connection: ResolvedConnectio
   }
   if (error.code !== 'UNAVAILABLE') return error;
   if (CONNECTION_DROPPED.test(error.message.trim())) {
-    return new UnavailableError(`${where} dropped the connection (it stopped or restarted?); call again`, {
-      cause: error,
-    });
+    return new UnavailableError(
+      `${where} dropped the connection or stopped answering keepalive pings (it stopped, froze or restarted?); call again`,
+      {
+        cause: error,
+      },
+    );
   }
   const match = NO_CONNECTION.exec(error.message.trim());
   if (!match) return error;
