@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { GraphDocumentSource } from '@sightline/sdk';
 import type { Command } from 'commander';
 import type { CliFrame } from '../frame/cli-frame.js';
 import { text } from '../frame/output.js';
@@ -17,8 +18,11 @@ import { graphListResult, storedGraphResult, validationResult } from './graph-vi
 /** The largest graph file read, in bytes (the router's own document limit is 1 MiB by default). */
 export const MAX_GRAPH_FILE_BYTES = 16 * 1024 * 1024;
 
-/** A graph file's text and its format (by extension; else the router detects it). */
-export async function readGraphFile(file: string): Promise<{ text: string; format?: 'yaml' | 'json' }> {
+/**
+ * A graph file as the SDK sends it: its text with the format its extension names, or the bare
+ * text when the extension names none (the router then detects it).
+ */
+export async function readGraphFile(file: string): Promise<string | GraphDocumentSource> {
   let content: string;
   try {
     if (file === '-') {
@@ -48,7 +52,7 @@ export async function readGraphFile(file: string): Promise<{ text: string; forma
   const extension = path.extname(file).toLowerCase();
   const format =
     extension === '.json' ? 'json' : extension === '.yaml' || extension === '.yml' ? 'yaml' : undefined;
-  return { text: content, ...(format === undefined ? {} : { format }) };
+  return format === undefined ? content : { text: content, format };
 }
 
 /** Registers the `graphs` group. */
@@ -67,9 +71,7 @@ export function registerGraphsCommands(program: Command, frame: CliFrame): void 
     .action(
       frame.run(async (context) => {
         const [file] = context.args as [string];
-        const document = await readGraphFile(file);
-        const source =
-          document.format === undefined ? document.text : { text: document.text, format: document.format };
+        const source = await readGraphFile(file);
         const result = await context.sightline().graphs.apply(source, context.call);
         context.output.print(
           storedGraphResult(result.graph, {
@@ -130,9 +132,7 @@ export function registerGraphsCommands(program: Command, frame: CliFrame): void 
     .action(
       frame.run(async (context) => {
         const [file] = context.args as [string];
-        const document = await readGraphFile(file);
-        const source =
-          document.format === undefined ? document.text : { text: document.text, format: document.format };
+        const source = await readGraphFile(file);
         const result = await context.sightline().graphs.validate(source, context.call);
         context.output.print(validationResult(file, result.valid, result.problems));
         if (!result.valid) {
