@@ -14,13 +14,7 @@ import type { EventFilter, EventOrder, EventQuery } from './event-query.js';
  * Messages name fields as the EventService contract spells them (`to_time`, `model_name`),
  * because that is what the caller wrote.
  */
-export interface EventQueryRequest {
-  readonly fromUnixMs?: number;
-  readonly toUnixMs?: number;
-  readonly modelName?: string;
-  readonly graph?: string;
-  readonly requestId?: string;
-  readonly statusCode?: string;
+export interface EventQueryRequest extends EventFilter {
   /** 0 or absent: {@link DEFAULT_QUERY_LIMIT}. */
   readonly limit?: number;
   /** Absent: oldest first. */
