@@ -173,7 +173,8 @@ describe('EventPipeline', () => {
     expect(memory.writes).toBe(0);
     const started = Date.now();
     expect(await pipeline.flush()).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Far below the 60 s linger: flush did not wait for it (a tighter bound fails on a loaded CI).
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(memory.writes).toBe(1);
     expect(memory.received).toEqual(ids(0, 40));
   });
