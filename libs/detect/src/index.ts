@@ -1,0 +1,6 @@
+/**
+ * @sightline/detect: the detector machinery shared by the drift and outlier services: fit
+ * on reference data, persist every fitted version with lineage, score batches, close live
+ * windows on a count or a time, and run detectors over stored history.
+ */
+export {};
