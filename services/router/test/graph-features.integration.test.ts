@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { type driftV1, inference, type outlierV1, type routerV1 } from '@sightline/contracts';
+import { driftV1, inference, type outlierV1, type routerV1 } from '@sightline/contracts';
 import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +127,16 @@ nodes:
       seen.push(request);
       return {
         meta: { ...OUTLIER_META, name: request.name, kind: 'KSDrift', detectorType: 'drift' },
-        data: { isDrift: true, threshold: 0.05, features: [], pVal: 0.01 },
+        data: {
+          isDrift: true,
+          threshold: 0.05,
+          features: [],
+          pVal: 0.01,
+          pValAlpha: 0.05,
+          correction: driftV1.Correction.CORRECTION_BONFERRONI,
+          verdictOn: 'p_value',
+          rows: 1n,
+        },
       } as driftV1.PredictResponse;
     });
     cleanups.push(() => detector.stop());
