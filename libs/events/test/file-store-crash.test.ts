@@ -120,85 +120,93 @@ async function readAll(store: FileEventStore): Promise<InferenceEvent[]> {
 }
 
 describe('FileEventStore with a live writer process', () => {
-  it('readers see every committed event through a kill -9 and restart of the writer', async () => {
-    let reading = true;
-    let reads = 0;
-    const longLived = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
-    const readOnly = await FileEventStore.open({ directory: dir, logger: silentEventLogger, readOnly: true });
-    let failure: unknown;
-    const readerLoop = async (loop: number) => {
-      try {
-        await readUntilStopped(loop);
-      } catch (error) {
-        failure ??= error; // the first failure ends the run; the others stop at their next turn
-        reading = false;
-      }
-    };
-    const readUntilStopped = async (loop: number) => {
-      while (reading) {
-        const committed = writer?.committed ?? 0;
-        const perRead =
-          loop === 0 ? await FileEventStore.open({ directory: dir, logger: silentEventLogger }) : undefined;
-        const store = perRead ?? (loop === 1 ? longLived : readOnly);
-        checkRead(await readAll(store), committed);
-        if (committed > 0) {
-          const last = sampleEvent(committed - 1);
-          expect(await store.findByRequestId(last.requestId)).toEqual([last]);
+  it(
+    'readers see every committed event through a kill -9 and restart of the writer',
+    async () => {
+      let reading = true;
+      let reads = 0;
+      const longLived = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
+      const readOnly = await FileEventStore.open({
+        directory: dir,
+        logger: silentEventLogger,
+        readOnly: true,
+      });
+      let failure: unknown;
+      const readerLoop = async (loop: number) => {
+        try {
+          await readUntilStopped(loop);
+        } catch (error) {
+          failure ??= error; // the first failure ends the run; the others stop at their next turn
+          reading = false;
         }
-        await perRead?.close();
-        reads++;
-        await sleep(5);
+      };
+      const readUntilStopped = async (loop: number) => {
+        while (reading) {
+          const committed = writer?.committed ?? 0;
+          const perRead =
+            loop === 0 ? await FileEventStore.open({ directory: dir, logger: silentEventLogger }) : undefined;
+          const store = perRead ?? (loop === 1 ? longLived : readOnly);
+          checkRead(await readAll(store), committed);
+          if (committed > 0) {
+            const last = sampleEvent(committed - 1);
+            expect(await store.findByRequestId(last.requestId)).toEqual([last]);
+          }
+          await perRead?.close();
+          reads++;
+          await sleep(5);
+        }
+      };
+
+      /** Lets the current writer live until it wrote and was read enough (or a reader failed). */
+      const live = async (start: number) => {
+        const readsAtStart = reads;
+        await waitUntil(
+          () =>
+            !reading ||
+            (writer!.committed >= start + EVENTS_PER_LIFE && reads >= readsAtStart + READS_PER_LIFE),
+          'the writer to acknowledge events and the readers to read them',
+        );
+      };
+      writer = new WriterProcess(dir, 0);
+      const loops: Promise<void>[] = Array.from({ length: READER_LOOPS }, (_, k) => readerLoop(k));
+      await live(0);
+      await writer.killHard(); // mid-stream: the live segment is left unsealed, maybe torn
+      const acknowledged = writer.committed;
+      expect(acknowledged).toBeGreaterThan(0);
+      await sleep(50); // readers read the dead writer's directory as it was left
+
+      // A restarted writer re-sends from what was acknowledged, as the pipeline would.
+      writer = new WriterProcess(dir, acknowledged);
+      await live(acknowledged);
+      await writer.killHard();
+      reading = false;
+      await Promise.all(loops);
+      if (failure) throw failure;
+      const committed = writer.committed;
+      expect(committed).toBeGreaterThan(acknowledged);
+      expect(reads).toBeGreaterThan(READER_LOOPS * 3);
+
+      // Readers wrote nothing: every sidecar belongs to a segment a writer sealed.
+      const files = await readdir(dir);
+      expect(files.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+
+      // A fresh reader, then a restarted writer (which recovers the unsealed segment), see all.
+      const reader = await FileEventStore.open({ directory: dir, logger: silentEventLogger, readOnly: true });
+      const restarted = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
+      await restarted.append([sampleEvent(committed)]);
+      for (const store of [reader, restarted, longLived, readOnly]) {
+        checkRead(await readAll(store), committed + 1);
+        // checkRead saw every event; findByRequestId is sampled (each lookup lists and opens
+        // segments: every event through four stores took 4 s unloaded, over the timeout on CI).
+        const stride = store === reader || store === restarted ? 7 : 17;
+        for (let i = committed; i >= 0; i -= stride) {
+          expect(await store.findByRequestId(sampleEvent(i).requestId), `findByRequestId ${i}`).toEqual([
+            sampleEvent(i),
+          ]);
+        }
       }
-    };
-
-    /** Lets the current writer live until it wrote and was read enough (or a reader failed). */
-    const live = async (start: number) => {
-      const readsAtStart = reads;
-      await waitUntil(
-        () =>
-          !reading ||
-          (writer!.committed >= start + EVENTS_PER_LIFE && reads >= readsAtStart + READS_PER_LIFE),
-        'the writer to acknowledge events and the readers to read them',
-      );
-    };
-    writer = new WriterProcess(dir, 0);
-    const loops: Promise<void>[] = Array.from({ length: READER_LOOPS }, (_, k) => readerLoop(k));
-    await live(0);
-    await writer.killHard(); // mid-stream: the live segment is left unsealed, maybe torn
-    const acknowledged = writer.committed;
-    expect(acknowledged).toBeGreaterThan(0);
-    await sleep(50); // readers read the dead writer's directory as it was left
-
-    // A restarted writer re-sends from what was acknowledged, as the pipeline would.
-    writer = new WriterProcess(dir, acknowledged);
-    await live(acknowledged);
-    await writer.killHard();
-    reading = false;
-    await Promise.all(loops);
-    if (failure) throw failure;
-    const committed = writer.committed;
-    expect(committed).toBeGreaterThan(acknowledged);
-    expect(reads).toBeGreaterThan(READER_LOOPS * 3);
-
-    // Readers wrote nothing: every sidecar belongs to a segment a writer sealed.
-    const files = await readdir(dir);
-    expect(files.filter((n) => n.endsWith('.tmp'))).toEqual([]);
-
-    // A fresh reader, then a restarted writer (which recovers the unsealed segment), see all.
-    const reader = await FileEventStore.open({ directory: dir, logger: silentEventLogger, readOnly: true });
-    const restarted = await FileEventStore.open({ directory: dir, logger: silentEventLogger });
-    await restarted.append([sampleEvent(committed)]);
-    for (const store of [reader, restarted, longLived, readOnly]) {
-      checkRead(await readAll(store), committed + 1);
-      // checkRead saw every event; findByRequestId is sampled (each lookup lists and opens
-      // segments: every event through four stores took 4 s unloaded, over the timeout on CI).
-      const stride = store === reader || store === restarted ? 7 : 17;
-      for (let i = committed; i >= 0; i -= stride) {
-        expect(await store.findByRequestId(sampleEvent(i).requestId), `findByRequestId ${i}`).toEqual([
-          sampleEvent(i),
-        ]);
-      }
-    }
-    await Promise.all([reader.close(), restarted.close(), longLived.close(), readOnly.close()]);
-  }, TEST_TIMEOUT_MS);
+      await Promise.all([reader.close(), restarted.close(), longLived.close(), readOnly.close()]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
