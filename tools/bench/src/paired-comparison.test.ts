@@ -83,7 +83,9 @@ describe('runPaired', () => {
       candidate: side('cand'),
       concurrency: 1,
       rounds: 3,
-      durationMs: 15,
+      // Long enough that a loaded machine still completes a call per side per round (15 ms
+      // completed none on a loaded 2-core run).
+      durationMs: 250,
       warmupMs: 0,
       onRound: (i) => rounds.push(i),
     });
