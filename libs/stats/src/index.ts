@@ -4,6 +4,13 @@
  * follow scipy's definitions so users can compare (fidelity tests run scipy itself).
  */
 
+export { type CorrectedVerdicts, type Correction, correctPValues } from './corrections/correct-p-values.js';
+export {
+  type Chi2ContingencyOptions,
+  type Chi2ContingencyResult,
+  chi2Contingency,
+  chiSquaredSf,
+} from './univariate/chi2-contingency.js';
 export {
   type CramerVonMises2SampOptions,
   CVM_MAX_AUTO_EXACT_N,
