@@ -6,14 +6,17 @@
  * round as scipy's do.
  */
 
-import { roundHalfEven } from './numpy-rounding.js';
+import { roundHalfEven } from './numeric-primitives.js';
 import { scipyBinom } from './scipy-binom.js';
 import type { Alternative } from './two-sample-result.js';
 
 /** What `_attempt_exact_2kssamp` returns: the statistic snapped to the lattice, and the p-value. */
 export interface ExactKsAttempt {
+  /** False where scipy's floating-point checks fail (the caller then uses asymp). */
   readonly success: boolean;
+  /** The statistic snapped to the lattice, h / lcm(n1, n2). */
   readonly d: number;
+  /** The exact p-value (NaN or out of range when `success` is false). */
   readonly pValue: number;
 }
 
