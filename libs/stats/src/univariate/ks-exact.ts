@@ -93,10 +93,22 @@ function countPathsOutside(mIn: number, nIn: number, g: number, h: number): numb
   for (let j = 0; j < lxj; j++) xj[j] = Math.floor((h + mg * j + ng - 1) / ng);
   const B = new Float64Array(lxj);
   B[0] = 1;
+  // The inner binomial depends on (x_j - x_i, j - i) only, and x_j - x_i takes at most two
+  // values per j - i: memoised, the O(n^2) loop computes O(n) binomials (the same values).
+  const memo = new Map<number, number>();
+  const stride = m + n + 1;
   for (let j = 1; j < lxj; j++) {
     let Bj = scipyBinom(xj[j]! + j, j);
     for (let i = 0; i < j; i++) {
-      Bj -= scipyBinom(xj[j]! - xj[i]! + j - i, j - i) * B[i]!;
+      const dj = j - i;
+      const top = xj[j]! - xj[i]! + dj;
+      const key = top * stride + dj;
+      let bin = memo.get(key);
+      if (bin === undefined) {
+        bin = scipyBinom(top, dj);
+        memo.set(key, bin);
+      }
+      Bj -= bin * B[i]!;
     }
     if (!Number.isFinite(Bj)) return Number.POSITIVE_INFINITY;
     B[j] = Bj;
