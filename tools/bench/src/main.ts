@@ -14,6 +14,7 @@ import { modelServerRatios, type RatioCheck } from './report/ratios.js';
 import { routerHopCosts, routerRatios } from './report/router-ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
+import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -66,8 +67,10 @@ async function main(): Promise<number> {
         pairedDurationMs: args.pairedDurationMs,
       };
       print(
-        `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
-          `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
+        suite === 'drift'
+          ? '\nsuite drift: in-process statistics next to python3 (scipy/numpy) in the same run\n'
+          : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
+              `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
       const onPoint = (id: string, p: SetupPoint) =>
         print(
@@ -101,7 +104,8 @@ async function main(): Promise<number> {
         pairedDurationMs: args.pairedDurationMs,
       };
       const { setups, ratios, extra } = await runSuite(suite, run, args.setups);
-      print(`\n${formatResults(setups)}${extra.text ? `\n\n${extra.text}` : ''}\n\n${formatRatios(ratios)}`);
+      const table = setups.length > 0 ? `\n${formatResults(setups)}\n` : '';
+      print(`${table}${extra.text ? `\n${extra.text}` : ''}\n\n${formatRatios(ratios)}`);
       const notBuilt = setups.find((s) => s.skipped?.startsWith('model-server not built'));
       if (notBuilt) print(`\n${notBuilt.skipped}`);
       const after = readMachineFacts();
@@ -156,6 +160,11 @@ async function runSuite(
   run: SuiteRun,
   setupIds: readonly (ModelServerSetupId | RouterSetupId)[] | undefined,
 ): Promise<SuiteOutcome> {
+  if (suite === 'drift') {
+    // In-process statistics against scipy/numpy in the same run; no servers, no setups table.
+    const ks = runDriftKsBench();
+    return { setups: [], ratios: driftKsChecks(ks), extra: { text: formatDriftKsBench(ks), json: { ks } } };
+  }
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>
       (ROUTER_SETUPS as readonly string[]).includes(id),
