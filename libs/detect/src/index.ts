@@ -6,4 +6,5 @@
 
 export * from './kernels.js';
 export * from './kinds/index.js';
+export * from './store/index.js';
 export * from './table/index.js';
