@@ -4,6 +4,22 @@
  * follow scipy's definitions so users can compare (fidelity tests run scipy itself).
  */
 
+export {
+  DEFAULT_PSI_EPSILON,
+  hellingerDistance,
+  jensenShannonDistance,
+  populationStabilityIndex,
+} from './effect-size/distribution-distances.js';
+export {
+  binCounts,
+  categoricalEffectSizes,
+  DEFAULT_EFFECT_SIZE_BINS,
+  type EffectSizes,
+  type NumericEffectSizeOptions,
+  numericEffectSizes,
+  quantileBinEdges,
+} from './effect-size/effect-sizes.js';
+export { wassersteinDistance } from './effect-size/wasserstein.js';
 // Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
   checkTwoSamples,
@@ -32,3 +48,15 @@ export {
   matrixRow,
 } from './matrix.js';
 export { type SeededRandom, seededRandom } from './random/seeded-random.js';
+export {
+  CATEGORY_COUNTS_SCHEMA_VERSION,
+  CategoryCounts,
+  type CategoryCountsJson,
+  DEFAULT_MAX_CATEGORIES,
+} from './sketch/category-counts.js';
+export {
+  DEFAULT_SKETCH_RELATIVE_ACCURACY,
+  QUANTILE_SKETCH_SCHEMA_VERSION,
+  QuantileSketch,
+  type QuantileSketchJson,
+} from './sketch/quantile-sketch.js';
