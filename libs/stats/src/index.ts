@@ -47,6 +47,16 @@ export {
   matrixFromRows,
   matrixRow,
 } from './matrix.js';
+export {
+  DEFAULT_PCA_REFERENCE_CHUNKS,
+  DEFAULT_PCA_THRESHOLD_SIGMAS,
+  DEFAULT_PCA_VARIANCE_EXPLAINED,
+  PCA_RECONSTRUCTION_SCHEMA_VERSION,
+  PcaReconstruction,
+  type PcaReconstructionJson,
+  type PcaReconstructionOptions,
+  type PcaReconstructionScore,
+} from './pca/pca-reconstruction.js';
 export { type SeededRandom, seededRandom } from './random/seeded-random.js';
 export {
   CATEGORY_COUNTS_SCHEMA_VERSION,
