@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { DriftKernels } from '@sightline/detect';
 import {
   type EventReader,
   type EventSource,
@@ -52,6 +53,8 @@ export interface DriftParts {
   readonly eventReader?: EventReader;
   /** A clock in ms since the epoch (tests). */
   readonly now?: () => number;
+  /** The statistical kernels (default: @sightline/stats'; tests of the machinery pass a double). */
+  readonly kernels?: DriftKernels;
 }
 
 /** A started drift service. */
@@ -177,6 +180,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
       }
       engine = createDetectEngine({
         directory: path.join(dataDir, 'fitted'),
+        sightlineVersion: PACKAGE_VERSION,
         windowsDirectory: path.join(dataDir, 'windows'),
         listener,
         limits: {
@@ -186,6 +190,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         },
         now,
         logger,
+        ...(parts.kernels ? { kernels: parts.kernels } : {}),
       });
       plane = new DriftDataPlane({
         catalog,

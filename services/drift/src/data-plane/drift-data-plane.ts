@@ -155,17 +155,17 @@ export class DriftDataPlane implements EngineListener {
         if (!source)
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
-      const previous = (await this.options.engine.versions(input.name))[0]?.version ?? 0;
-      const info = await this.options.engine.fit(record.spec, reference, previous + 1, {
+      const { inputs, ...info } = await this.options.engine.fit(record.spec, reference, {
         creator: input.creator || 'unknown',
         referenceSource: source,
-        sightlineVersion: this.options.sightlineVersion,
-        nowMs: this.now(),
       });
+      await this.options.catalog.setInputs(input.name, inputs);
       this.fitted.set(input.name, info);
-      // A refit takes effect on the live stream at once: the attachment restarts on it.
+      // A refit takes effect on the live stream at once: the attachment restarts on it. A
+      // detector created with a live selector is attached by its first fit.
       const attachment = record.attachment;
       if (attachment) this.options.engine.attach(input.name, attachment.selection, attachment.window);
+      else if (record.spec.live) await this.attach(input.name, record.spec.live, record.spec.liveWindow);
       return this.view(input.name);
     });
   }
@@ -409,7 +409,7 @@ export class DriftDataPlane implements EngineListener {
       ...(spec.effectSizeAlert ? { effectSizeAlert: spec.effectSizeAlert } : {}),
       state: fitted ? 'fitted' : 'created',
       schemaVersion: DETECTOR_SCHEMA_VERSION,
-      inputs: fitted?.inputs ?? [],
+      inputs: fitted ? (record.inputs ?? []) : [],
       featureCount: fitted?.featureCount ?? 0,
       referenceRows: fitted?.lineage.referenceRows ?? 0,
       ...(record.attachment

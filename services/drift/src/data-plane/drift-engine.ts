@@ -21,7 +21,6 @@ import type {
 export interface FittedInfo {
   readonly version: number;
   readonly lineage: VersionLineage;
-  readonly inputs: readonly InputSpec[];
   readonly featureCount: number;
   readonly schemaVersion: number;
 }
@@ -42,8 +41,6 @@ export type ReferenceInput =
 export interface FitProvenance {
   readonly creator: string;
   readonly referenceSource: string;
-  readonly sightlineVersion: string;
-  readonly nowMs: number;
 }
 
 /** One closed live window's result, before the service stores it as a DriftEvent. */
@@ -76,16 +73,16 @@ export interface DriftEngine {
   /** Loads saved versions: the newest per detector, and those refused. */
   load(names: readonly string[]): Promise<{ fitted: Map<string, FittedInfo>; refused: RefusedVersion[] }>;
   /**
-   * Fits `spec` on `reference` and saves the result as version `version`.
+   * Fits `spec` on `reference` and saves the result as the detector's next version; returns
+   * it with the inputs the reference had.
    * @throws InvalidArgumentError for bad data (naming column and row) or too few rows
    *   (stating the minimum).
    */
   fit(
     spec: DetectorSpec,
     reference: ReferenceInput,
-    version: number,
     provenance: FitProvenance,
-  ): Promise<FittedInfo>;
+  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }>;
   /**
    * Scores a batch against the fitted version in use.
    * @throws InvalidArgumentError for a batch that does not match the fit.

@@ -1,11 +1,13 @@
 /**
  * The {@link DriftEngine} over libs/detect: tables from tensors and events, the drift kinds'
  * fit and score, and the conversion of detect's DriftResult into the service's verdict.
- * Fitted versions are kept by {@link FittedVersionStore}; live windows by
+ * Fitted versions are kept by libs/detect's DetectorStore; live windows by
  * {@link LiveWindows}; history scans by {@link historyScan}.
  */
-import { createHash } from 'node:crypto';
 import {
+  DETECTOR_SCHEMA_VERSION,
+  type DetectorLineage as DetectLineage,
+  DetectorStore,
   type DriftKernels,
   DriftKinds,
   type DriftResult,
@@ -13,12 +15,12 @@ import {
   type FittedState,
   noReadableEventsError,
   type PlainTensor,
+  referenceDigest,
   STATS_KERNELS,
   tableFromEvents,
   tableFromTensors,
-  toRowMajor,
 } from '@sightline/detect';
-import { type Cancellation, InvalidArgumentError, quoteName } from '@sightline/errors';
+import { type Cancellation, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
 import type { Tensor } from '@sightline/tensor';
@@ -41,19 +43,18 @@ import type {
   WindowSettings,
 } from '../data-plane/drift-types.js';
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
-import { FittedVersionStore, type SavedVersion } from './fitted-version-store.js';
 import { historyScan } from './history-scan.js';
 import { detectSelection, LiveWindows } from './live-windows.js';
 
-/** The saved-detector schema version this engine writes and reads. */
-export const FITTED_SCHEMA_VERSION = 1;
 /** PCA reference chunks when the config sets no rows per chunk (libs/detect's default). */
 const PCA_MIN_CHUNKS = 2;
 
 /** Options of {@link createDetectEngine}. */
 export interface DetectEngineOptions {
-  /** Where fitted versions are saved. */
+  /** Where fitted versions are saved (libs/detect's DetectorStore). */
   readonly directory: string;
+  /** Written into each version's lineage. */
+  readonly sightlineVersion: string;
   /** Where open live windows are checkpointed. */
   readonly windowsDirectory: string;
   readonly listener: EngineListener;
@@ -101,13 +102,17 @@ export function plainTensor(tensor: Tensor): PlainTensor {
 
 class DetectEngine implements DriftEngine {
   private readonly kinds: DriftKinds;
-  private readonly store: FittedVersionStore;
+  private readonly store: DetectorStore;
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly live: LiveWindows;
 
   constructor(private readonly options: DetectEngineOptions) {
     this.kinds = new DriftKinds(options.kernels ?? STATS_KERNELS);
-    this.store = new FittedVersionStore(options.directory);
+    this.store = new DetectorStore({
+      dataDir: options.directory,
+      sightlineVersion: options.sightlineVersion,
+      now: options.now,
+    });
     this.live = new LiveWindows({
       directory: options.windowsDirectory,
       listener: options.listener,
@@ -122,14 +127,20 @@ class DetectEngine implements DriftEngine {
     names: readonly string[],
   ): Promise<{ fitted: Map<string, FittedInfo>; refused: RefusedVersion[] }> {
     const fitted = new Map<string, FittedInfo>();
-    const refused: RefusedVersion[] = [];
+    const { failures } = await this.store.load();
+    const refused: RefusedVersion[] = failures.map((f) => ({
+      name: f.detector,
+      version: f.version,
+      reason: f.reason,
+    }));
     for (const name of names) {
-      const result = await this.store.loadNewest(name);
-      refused.push(...result.refused.map((r) => ({ name, version: r.version, reason: r.reason })));
-      if (result.saved) {
-        const loaded = this.fromSaved(result.saved);
+      if (this.store.summary(name)?.latest === undefined) continue;
+      try {
+        const loaded = this.loadedOf(await this.store.get(name));
         this.loaded.set(name, loaded);
         fitted.set(name, loaded.info);
+      } catch (error) {
+        refused.push({ name, reason: error instanceof Error ? error.message : String(error) });
       }
     }
     await this.live.restore();
@@ -139,9 +150,8 @@ class DetectEngine implements DriftEngine {
   async fit(
     spec: DetectorSpec,
     reference: ReferenceInput,
-    version: number,
     provenance: FitProvenance,
-  ): Promise<FittedInfo> {
+  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }> {
     const kind = this.kinds.get(spec.kind);
     const nonFinite = spec.kind === 'quality' ? 'keep' : 'refuse';
     let table: FeatureTable;
@@ -185,26 +195,15 @@ class DetectEngine implements DriftEngine {
     }
     delete params.chunkRows;
     const state = kind.fit(table, params);
-    const lineage: VersionLineage = {
-      name: spec.name,
-      version,
-      kind: spec.kind,
-      params: state.params,
-      referenceSha256: sha256(table),
-      referenceRows: table.rows,
-      featureNames: [...table.names],
-      featureTypes: [...table.kinds],
-      createTimeMs: provenance.nowMs,
-      sightlineVersion: provenance.sightlineVersion,
-      creator: provenance.creator,
+    const saved = await this.store.save(spec.name, {
+      state,
+      referenceSha256: referenceDigest(table),
       referenceSource: provenance.referenceSource,
-      seed: typeof state.params.seed === 'number' ? state.params.seed : 0,
-    };
-    const saved: SavedVersion = { schemaVersion: FITTED_SCHEMA_VERSION, lineage, inputs, state };
-    await this.store.save(saved);
-    const loaded = this.fromSaved(saved);
+      creator: provenance.creator,
+    });
+    const loaded = this.loadedOf(saved);
     this.loaded.set(spec.name, loaded);
-    return loaded.info;
+    return { ...loaded.info, inputs };
   }
 
   score(name: string, tensors: readonly Tensor[], options: { readonly perFeature: boolean }): DriftVerdict {
@@ -219,14 +218,23 @@ class DetectEngine implements DriftEngine {
     return driftVerdictOf(this.scoreTable(name, table), options.perFeature);
   }
 
-  versions(name: string): Promise<VersionLineage[]> {
-    return this.store.lineages(name);
+  async versions(name: string): Promise<VersionLineage[]> {
+    const numbers = [...(this.store.summary(name)?.versions ?? [])].reverse();
+    const lineages: VersionLineage[] = [];
+    for (const version of numbers) {
+      const saved = await this.store.get(name, version).catch(() => undefined);
+      if (saved) lineages.push(lineageOf(saved.lineage, saved.state.params));
+    }
+    return lineages;
   }
 
   async delete(name: string): Promise<void> {
     this.live.detach(name, 'deleted');
     this.loaded.delete(name);
-    await this.store.delete(name);
+    // A detector never fitted has nothing saved.
+    await this.store.delete(name).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
   }
 
   attach(name: string, selection: EventSelection, window: WindowSettings): void {
@@ -278,16 +286,16 @@ class DetectEngine implements DriftEngine {
     return this.kinds.get(version.kind).score(version.state, table);
   }
 
-  private fromSaved(saved: SavedVersion): LoadedVersion {
+  private loadedOf(saved: { version: number; lineage: DetectLineage; state: FittedState }): LoadedVersion {
+    const lineage = lineageOf(saved.lineage, saved.state.params);
     return {
-      kind: saved.lineage.kind,
+      kind: lineage.kind,
       state: saved.state,
       info: {
-        version: saved.lineage.version,
-        lineage: saved.lineage,
-        inputs: saved.inputs,
+        version: saved.version,
+        lineage,
         featureCount: saved.state.schema.names.length,
-        schemaVersion: saved.schemaVersion,
+        schemaVersion: DETECTOR_SCHEMA_VERSION,
       },
     };
   }
@@ -306,12 +314,23 @@ function checkCategorical(spec: DetectorSpec, names: readonly string[]): void {
   }
 }
 
-/** SHA-256 of the reference as saved: row-major little-endian float64, lower-case hex. */
-function sha256(table: FeatureTable): string {
-  const values = toRowMajor(table);
-  return createHash('sha256')
-    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
-    .digest('hex');
+/** The service's lineage of a saved version. */
+function lineageOf(lineage: DetectLineage, params: Readonly<Record<string, unknown>>): VersionLineage {
+  return {
+    name: lineage.detector,
+    version: lineage.version,
+    kind: lineage.kind as DriftKindName,
+    params: lineage.params,
+    referenceSha256: lineage.reference.sha256,
+    referenceRows: lineage.reference.rows,
+    featureNames: lineage.features.map((f) => f.name),
+    featureTypes: lineage.features.map((f) => f.kind),
+    createTimeMs: Date.parse(lineage.createTime),
+    sightlineVersion: lineage.sightlineVersion,
+    creator: lineage.creator,
+    referenceSource: lineage.reference.source ?? '',
+    seed: typeof params.seed === 'number' ? params.seed : 0,
+  };
 }
 
 const VERDICT_ON: Record<string, string> = {

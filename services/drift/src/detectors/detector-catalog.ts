@@ -13,6 +13,7 @@ import {
   type DetectorSpec,
   DRIFT_KINDS,
   type EventSelection,
+  type InputSpec,
   type WindowSettings,
 } from '../data-plane/drift-types.js';
 
@@ -34,6 +35,8 @@ export interface CatalogRecord {
   readonly spec: DetectorSpec;
   readonly createTimeMs: number;
   readonly attachment?: Attachment;
+  /** The inputs of the last fit's reference data (later data must match them). */
+  readonly inputs?: readonly InputSpec[];
 }
 
 /** A catalog file refused at load. */
@@ -140,6 +143,14 @@ export class DetectorCatalog {
     return record;
   }
 
+  /** Records the inputs of the last fit of `name` and saves them. */
+  async setInputs(name: string, inputs: readonly InputSpec[]): Promise<CatalogRecord> {
+    const record: CatalogRecord = { ...this.get(name), inputs };
+    this.records.set(name, record);
+    await this.write(name, record);
+    return record;
+  }
+
   /** Removes `name` (also a refused one) from memory and disk. */
   async delete(name: string): Promise<void> {
     this.records.delete(name);
@@ -191,5 +202,6 @@ function parseRecord(text: string, name: string): CatalogRecord {
     spec,
     createTimeMs: record.createTimeMs,
     ...(record.attachment ? { attachment: record.attachment } : {}),
+    ...(record.inputs ? { inputs: record.inputs } : {}),
   };
 }
