@@ -6,5 +6,6 @@
 
 export * from './kernels.js';
 export * from './kinds/index.js';
+export * from './live/index.js';
 export * from './store/index.js';
 export * from './table/index.js';
