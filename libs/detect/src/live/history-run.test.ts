@@ -1,32 +1,12 @@
-import {
-  comparatorOf,
-  type EventQuery,
-  type EventReader,
-  type InferenceEvent,
-  matchesEventFilter,
-} from '@sightline/events';
 import { sampleEvent } from '@sightline/events/testing';
 import { describe, expect, it } from 'vitest';
 import { DriftKinds } from '../kinds/drift-kinds.js';
 import type { DriftResult } from '../kinds/drift-result.js';
 import { tableFromEvents } from '../table/table-from-events.js';
+import { ArrayEventReader } from '../testing/array-event-reader.js';
 import { referenceKernels } from '../testing/reference-kernels.js';
 import { type HistoryItem, runHistory } from './history-run.js';
 import { scoringDetector } from './window-result.js';
-
-/** An EventReader over an array, with the readers' contract (filter, order, limit). */
-class ArrayEventReader implements EventReader {
-  readonly description = 'memory';
-  readonly queries: EventQuery[] = [];
-  constructor(private readonly events: readonly InferenceEvent[]) {}
-  async query(query: EventQuery): Promise<InferenceEvent[]> {
-    this.queries.push(query);
-    return this.events
-      .filter((e) => matchesEventFilter(e, query))
-      .sort(comparatorOf(query.order))
-      .slice(0, query.limit);
-  }
-}
 
 const kinds = new DriftKinds(referenceKernels);
 const selection = { side: 'request' as const, tensor: 'input' };

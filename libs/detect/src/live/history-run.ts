@@ -3,16 +3,12 @@
  * EventReader (file store or Elasticsearch), oldest first, windows them by event time with
  * the same assembler as live scoring, and yields each scored window and the progress.
  */
-import {
-  type Cancellation,
-  InvalidArgumentError,
-  NEVER_CANCELLED,
-  ResourceExhaustedError,
-} from '@sightline/errors';
-import { DEFAULT_MAX_EVENTS_PER_QUERY, type EventReader, type InferenceEvent } from '@sightline/events';
+import { type Cancellation, InvalidArgumentError } from '@sightline/errors';
+import type { EventReader } from '@sightline/events';
 import { toRowMajor } from '../table/feature-table.js';
 import { readEventRows, type UnreadableCounts } from '../table/table-from-events.js';
 import { type Attachment, matchesAttachment, resolveAttachment } from './attachment.js';
+import { eventPages } from './event-pages.js';
 import { WindowAssembler } from './window-assembler.js';
 import {
   DEFAULT_MAX_REQUEST_IDS_PER_WINDOW,
@@ -20,9 +16,6 @@ import {
   scoreWindow,
   type WindowResult,
 } from './window-result.js';
-
-/** Events read per query by default (the event readers' default maximum per query). */
-export const DEFAULT_HISTORY_PAGE_SIZE = DEFAULT_MAX_EVENTS_PER_QUERY;
 
 /** Options of {@link runHistory}. */
 export interface HistoryRunOptions<TResult> {
@@ -34,7 +27,7 @@ export interface HistoryRunOptions<TResult> {
   readonly fromUnixMs: number;
   /** First instant excluded. */
   readonly toUnixMs: number;
-  /** Events per query (default {@link DEFAULT_HISTORY_PAGE_SIZE}). */
+  /** Events per query (default `DEFAULT_EVENT_PAGE_SIZE`). */
   readonly pageSize?: number;
   readonly maxRequestIdsPerWindow?: number;
   readonly cancellation?: Cancellation;
@@ -74,40 +67,26 @@ export async function* runHistory<TResult>(
     });
   }
   const attachment = resolveAttachment(options.attachment);
-  const cancellation = options.cancellation ?? NEVER_CANCELLED;
-  const pageSize = options.pageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
   const maxRequestIds = options.maxRequestIdsPerWindow ?? DEFAULT_MAX_REQUEST_IDS_PER_WINDOW;
   const assembler = new WindowAssembler(attachment.window, detector.schema.names.length);
   const unreadable: Record<string, number> = {};
   let eventsRead = 0;
-  let cursorMs = fromUnixMs;
-  /** Ids of the events at `cursorMs` already read (pages overlap on the last millisecond). */
-  let seenAtCursor = new Set<string>();
   const windowOf = (closed: ReturnType<WindowAssembler['poll']>) =>
     closed.map((c) => ({
       type: 'window' as const,
       window: scoreWindow(detector, attachment.modelName, attachment.modelVersion ?? '', c, maxRequestIds),
     }));
-  for (;;) {
-    if (cancellation.cancelReason) throw cancellation.cancelReason;
-    const page: InferenceEvent[] = await reader.query(
-      {
-        fromUnixMs: cursorMs,
-        toUnixMs,
-        modelName: attachment.modelName,
-        ...(attachment.graph === undefined ? {} : { graph: attachment.graph }),
-        limit: pageSize,
-        order: 'oldest-first',
-      },
-      cancellation,
-    );
-    const fresh = page.filter((e) => !(e.timeUnixMs === cursorMs && seenAtCursor.has(e.eventId)));
-    if (fresh.length === 0 && page.length === pageSize) {
-      throw new ResourceExhaustedError(
-        `more than ${pageSize} stored events share the millisecond ${new Date(cursorMs).toISOString()}; raise the page size`,
-      );
-    }
-    for (const event of fresh) {
+  const pages = eventPages({
+    reader,
+    fromUnixMs,
+    toUnixMs,
+    modelName: attachment.modelName,
+    ...(attachment.graph === undefined ? {} : { graph: attachment.graph }),
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...(options.cancellation === undefined ? {} : { cancellation: options.cancellation }),
+  });
+  for await (const page of pages) {
+    for (const event of page.events) {
       eventsRead++;
       if (!matchesAttachment(attachment, event)) continue;
       const read = readEventRows(event, attachment, detector.schema, detector.nonFinite);
@@ -125,27 +104,18 @@ export async function* runHistory<TResult>(
         }),
       );
     }
-    const last = page.at(-1);
-    if (last !== undefined) {
-      if (last.timeUnixMs !== cursorMs) seenAtCursor = new Set();
-      cursorMs = last.timeUnixMs;
-      for (const e of page) if (e.timeUnixMs === cursorMs) seenAtCursor.add(e.eventId);
-    }
-    const fraction = Math.min(1, (cursorMs - fromUnixMs) / (toUnixMs - fromUnixMs));
-    const done = page.length < pageSize;
     yield {
       type: 'progress',
       progress: {
         eventsRead,
-        estimatedTotal: done
+        estimatedTotal: page.last
           ? eventsRead
-          : Math.max(eventsRead, Math.round(eventsRead / Math.max(fraction, 1e-9))),
-        lastTimeMs: cursorMs,
-        fraction: done ? 1 : fraction,
+          : Math.max(eventsRead, Math.round(eventsRead / Math.max(page.fraction, 1e-9))),
+        lastTimeMs: page.lastTimeMs,
+        fraction: page.fraction,
         unreadable: { ...unreadable },
       },
     };
-    if (done) break;
   }
   yield* windowOf(assembler.flush(toUnixMs));
 }
