@@ -192,17 +192,21 @@ function groupWithinSums(
       const c = cursors[p]!;
       const off = p * k;
       if (c < k && lists[off + c] === i) {
-        // Two accumulators halve the chain of dependent additions.
+        // Four accumulators: one running sum is a chain of dependent additions.
         let s0 = 0;
         let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
         let t = off + c + 1;
         const end = off + k;
-        for (; t + 1 < end; t += 2) {
+        for (; t + 3 < end; t += 4) {
           s0 += packed[base + lists[t]!]!;
           s1 += packed[base + lists[t + 1]!]!;
+          s2 += packed[base + lists[t + 2]!]!;
+          s3 += packed[base + lists[t + 3]!]!;
         }
-        if (t < end) s0 += packed[base + lists[t]!]!;
-        sums[p] += s0 + s1;
+        for (; t < end; t++) s0 += packed[base + lists[t]!]!;
+        sums[p] += s0 + s1 + (s2 + s3);
         cursors[p] = c + 1;
       }
     }
