@@ -19,6 +19,11 @@ export {
   numericEffectSizes,
   quantileBinEdges,
 } from './effect-size/effect-sizes.js';
+export {
+  DEFAULT_WASSERSTEIN_GRID,
+  type SketchedEffectSizeOptions,
+  sketchedNumericEffectSizes,
+} from './effect-size/sketched-effect-sizes.js';
 export { wassersteinDistance } from './effect-size/wasserstein.js';
 // Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
