@@ -45,6 +45,11 @@ export {
   numericEffectSizes,
   quantileBinEdges,
 } from './effect-size/effect-sizes.js';
+export {
+  DEFAULT_WASSERSTEIN_GRID,
+  type SketchedEffectSizeOptions,
+  sketchedNumericEffectSizes,
+} from './effect-size/sketched-effect-sizes.js';
 export { wassersteinDistance } from './effect-size/wasserstein.js';
 // Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
@@ -74,6 +79,7 @@ export {
   matrixRow,
 } from './matrix.js';
 export {
+  DEFAULT_PCA_MAX_REFERENCE_ROWS,
   DEFAULT_PCA_REFERENCE_CHUNKS,
   DEFAULT_PCA_THRESHOLD_SIGMAS,
   DEFAULT_PCA_VARIANCE_EXPLAINED,
