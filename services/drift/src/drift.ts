@@ -239,7 +239,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         else metrics.refused(result.reason);
       });
       ingress.open();
-      ticker = setInterval(() => engine?.tick(now()), WINDOW_TICK_INTERVAL_MS);
+      ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
       ticker.unref();
       checkpointer = setInterval(() => {
         engine
@@ -270,7 +270,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
       await plane?.settled();
     },
     tick: async () => {
-      engine?.tick(now());
+      engine?.tick();
       await plane?.settled();
     },
     stop: () => service.shutdown(),

@@ -110,6 +110,7 @@ export class DriftDataPlane implements EngineListener {
       const attachment = catalog.get(name).attachment;
       if (attachment && this.fitted.has(name)) engine.attach(name, attachment.selection, attachment.window);
     }
+    await engine.restoreWindows();
   }
 
   /** Creates an unfitted detector. */
@@ -351,7 +352,7 @@ export class DriftDataPlane implements EngineListener {
 
   /** Live events from any transport, already deduplicated and queued. */
   ingest(events: readonly InferenceEvent[]): void {
-    this.options.engine.offer(events, this.now());
+    this.options.engine.offer(events);
   }
 
   windowClosed(result: LiveWindowResult): void {
@@ -481,7 +482,8 @@ export class DriftDataPlane implements EngineListener {
     return {
       maxRows,
       maxDurationMs: window.maxDurationMs ?? DEFAULT_WINDOW.maxDurationMs,
-      minRows: window.minRows ?? DEFAULT_WINDOW.minRows,
+      // A window's minimum can be no more than its size.
+      minRows: Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows),
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
     };
