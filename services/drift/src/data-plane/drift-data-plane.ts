@@ -148,13 +148,15 @@ export class DriftDataPlane implements EngineListener {
       } else {
         const events = input.referenceEvents!;
         this.checkRange(events.toUnixMs - events.fromUnixMs, 'reference_events.range');
-        const read = await this.readEvents(
-          events.selection,
-          events.fromUnixMs,
-          events.toUnixMs,
-          cancellation,
-        );
-        reference = { events: read, selection: events.selection };
+        reference = {
+          stored: {
+            reader: this.requireReader(),
+            fromUnixMs: events.fromUnixMs,
+            toUnixMs: events.toUnixMs,
+            selection: events.selection,
+            cancellation,
+          },
+        };
         if (!source)
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
@@ -487,27 +489,6 @@ export class DriftDataPlane implements EngineListener {
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
     };
-  }
-
-  private async readEvents(
-    selection: EventSelection,
-    fromUnixMs: number,
-    toUnixMs: number,
-    cancellation: Cancellation,
-  ): Promise<InferenceEvent[]> {
-    const reader = this.requireReader();
-    const events = await reader.query(
-      {
-        fromUnixMs,
-        toUnixMs,
-        modelName: selection.modelName,
-        ...(selection.graph ? { graph: selection.graph } : {}),
-        limit: this.options.limits.maxHistoryEvents,
-        order: 'oldest-first',
-      },
-      cancellation,
-    );
-    return selection.modelVersion ? events.filter((e) => e.modelVersion === selection.modelVersion) : events;
   }
 
   private async inSpan<T>(

@@ -20,7 +20,7 @@ import {
   type ScoringDetector,
   STATS_KERNELS,
   scoringDetector,
-  tableFromEvents,
+  tableFromStoredEvents,
   tableFromTensors,
 } from '@sightline/detect';
 import { type Cancellation, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
@@ -175,18 +175,26 @@ class DetectEngine implements DriftEngine {
         rowShape: t.shape.slice(1),
       }));
     } else {
-      const read = tableFromEvents(
-        reference.events,
-        { ...detectSelection(reference.selection), categorical: spec.categoricalFeatures },
-        undefined,
+      const { reader, fromUnixMs, toUnixMs, selection, cancellation } = reference.stored;
+      const read = await tableFromStoredEvents({
+        reader,
+        fromUnixMs,
+        toUnixMs,
+        cancellation,
+        attachment: {
+          modelName: selection.modelName,
+          ...(selection.modelVersion ? { modelVersion: selection.modelVersion } : {}),
+          ...(selection.graph ? { graph: selection.graph } : {}),
+          ...detectSelection(selection),
+          categorical: spec.categoricalFeatures,
+        },
         nonFinite,
-      );
+        maxRows: this.options.limits.maxReferenceRows,
+      });
       if (!read.table) throw noReadableEventsError(read.unreadable);
       table = read.table;
       checkCategorical(spec, table.names);
-      inputs = [
-        { name: reference.selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] },
-      ];
+      inputs = [{ name: selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] }];
     }
     if (table.rows > this.options.limits.maxReferenceRows) {
       throw new InvalidArgumentError(
