@@ -23,7 +23,13 @@ import {
   tableFromStoredEvents,
   tableFromTensors,
 } from '@sightline/detect';
-import { type Cancellation, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
+import {
+  type Cancellation,
+  InvalidArgumentError,
+  NotFoundError,
+  quoteName,
+  ResourceExhaustedError,
+} from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
 import type { Tensor } from '@sightline/tensor';
@@ -197,7 +203,7 @@ class DetectEngine implements DriftEngine {
       inputs = [{ name: selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] }];
     }
     if (table.rows > this.options.limits.maxReferenceRows) {
-      throw new InvalidArgumentError(
+      throw new ResourceExhaustedError(
         `reference: ${table.rows} rows; at most ${this.options.limits.maxReferenceRows} (--max-reference-rows)`,
       );
     }
