@@ -114,3 +114,18 @@ describe('LiveScorer', () => {
     expect(refitted.scorer.restore(saved)).toEqual({ restored: 0, dropped: 1 });
   });
 });
+
+describe('LiveScorer delivery', () => {
+  it('a throwing result handler is counted, not thrown', () => {
+    const scorer = new LiveScorer<DriftResult>({
+      detectors: { get: () => detector(1) },
+      onWindowResult: () => {
+        throw new Error('sink down');
+      },
+    });
+    scorer.setAttachments([{ ...attachment, window: { maxRows: 2, minRows: 1 } }]);
+    scorer.accept(sampleEvent(1));
+    scorer.accept(sampleEvent(2));
+    expect(scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'handler-failed', count: 1 }]);
+  });
+});

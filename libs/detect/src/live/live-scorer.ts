@@ -23,9 +23,10 @@ import {
 
 /**
  * Why an event (or a window) was not scored: a table problem, `no-detector` (the attached
- * detector has no readable fitted version), or `score-failed` (the kind refused the window).
+ * detector has no readable fitted version), `score-failed` (the kind refused the window),
+ * or `handler-failed` (the window was scored but `onWindowResult` threw).
  */
-export type UnscoredReason = TableInputProblem | 'no-detector' | 'score-failed';
+export type UnscoredReason = TableInputProblem | 'no-detector' | 'score-failed' | 'handler-failed';
 
 /** How often a service should checkpoint open windows by default (see the README's restart rule). */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
@@ -267,7 +268,11 @@ export class LiveScorer<TResult> {
         this.count(window.detector.name, 'score-failed', (error as Error).message);
         continue;
       }
-      this.options.onWindowResult(result);
+      try {
+        this.options.onWindowResult(result);
+      } catch (error) {
+        this.count(window.detector.name, 'handler-failed', (error as Error).message);
+      }
     }
   }
 

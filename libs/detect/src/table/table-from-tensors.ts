@@ -90,31 +90,23 @@ function cellReader(tensor: PlainTensor): (index: number) => Cell {
 }
 
 function rowsAndWidth(tensor: PlainTensor): { rows: number; width: number } {
-  const name = quoteName(tensor.name);
-  if (tensor.shape.length === 0) {
-    throw new TableInputError(
+  // Names are quoted only on the error path: this runs once per event on the live path.
+  const refuse = (rule: string) =>
+    new TableInputError(
       'shape',
-      `tensor ${name}: a scalar has no rows; expected shape [rows, features...]`,
-      `tensor ${name}`,
+      `tensor ${quoteName(tensor.name)}: ${rule}`,
+      `tensor ${quoteName(tensor.name)}`,
     );
-  }
-  for (const d of tensor.shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new TableInputError(
-        'shape',
-        `tensor ${name}: dimension ${d} of shape [${tensor.shape}] is invalid`,
-        `tensor ${name}`,
-      );
-    }
+  if (tensor.shape.length === 0) throw refuse('a scalar has no rows; expected shape [rows, features...]');
+  let width = 1;
+  for (let i = 0; i < tensor.shape.length; i++) {
+    const d = tensor.shape[i]!;
+    if (!Number.isInteger(d) || d < 0) throw refuse(`dimension ${d} of shape [${tensor.shape}] is invalid`);
+    if (i > 0) width *= d;
   }
   const rows = tensor.shape[0]!;
-  const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
   if (tensor.data.length !== rows * width) {
-    throw new TableInputError(
-      'shape',
-      `tensor ${name}: shape [${tensor.shape}] needs ${rows * width} elements, got ${tensor.data.length}`,
-      `tensor ${name}`,
-    );
+    throw refuse(`shape [${tensor.shape}] needs ${rows * width} elements, got ${tensor.data.length}`);
   }
   return { rows, width };
 }
