@@ -1,4 +1,5 @@
 /** Feature tables and their builders. */
 export * from './feature-table.js';
+export * from './table-from-csv.js';
 export * from './table-from-events.js';
 export * from './table-from-tensors.js';

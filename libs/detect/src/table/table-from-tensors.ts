@@ -10,7 +10,9 @@ import {
   cellError,
   type FeatureTable,
   listColumns,
+  type RowLabel,
   requireSchema,
+  rowIndexLabel,
   TableInputError,
   type TableSchema,
   UNSEEN_CATEGORY_CODE,
@@ -62,6 +64,8 @@ export interface TableBuildOptions {
    * column and row. `keep`: it is kept as NaN/Infinity and counted (the quality kind).
    */
   readonly nonFinite?: NonFinitePolicy;
+  /** How messages name a row (default `row <index>`). */
+  readonly rowLabel?: RowLabel;
 }
 
 type Cell = number | string;
@@ -215,9 +219,18 @@ export function tableFromTensors(
     );
   }
   const keep = options.nonFinite === 'keep';
+  const label = options.rowLabel ?? rowIndexLabel;
   const typeViolations: number[] = [];
   const columns = picked.map((source, c) => {
-    const read = readColumn(sources[source]!, rows, pickedNames[c]!, kinds[c]!, dictionaries[c]!, keep);
+    const read = readColumn(
+      sources[source]!,
+      rows,
+      pickedNames[c]!,
+      kinds[c]!,
+      dictionaries[c]!,
+      keep,
+      label,
+    );
     typeViolations.push(read.typeViolations);
     return read.values;
   });
@@ -250,12 +263,13 @@ function readColumn(
   kind: ColumnKind,
   dictionary: readonly string[] | null,
   keep: boolean,
+  label: RowLabel,
 ): { values: Float64Array; typeViolations: number } {
   const values = new Float64Array(rows);
   const codes = dictionary === null ? null : new Map(dictionary.map((s, i) => [s, i]));
   let typeViolations = 0;
   const violation = (r: number, rule: string): number => {
-    if (!keep) throw cellError(name, r, rule, 'type');
+    if (!keep) throw cellError(name, r, rule, 'type', label);
     typeViolations++;
     return Number.NaN;
   };
@@ -269,7 +283,7 @@ function readColumn(
           : violation(r, `${cell} is a number; the column's categories are strings`);
     } else if (typeof cell === 'string') {
       if (cell.trim() === '') {
-        if (!keep) throw cellError(name, r, 'an empty value is not allowed');
+        if (!keep) throw cellError(name, r, 'an empty value is not allowed', 'non-finite', label);
         v = Number.NaN;
       } else {
         v = Number(cell);
@@ -283,7 +297,7 @@ function readColumn(
     } else {
       v = cell;
     }
-    if (!keep && !Number.isFinite(v)) throw cellError(name, r, `${v} is not allowed`);
+    if (!keep && !Number.isFinite(v)) throw cellError(name, r, `${v} is not allowed`, 'non-finite', label);
     values[r] = v;
   }
   return { values, typeViolations };
