@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tableFromCsv } from './table-from-csv.js';
@@ -47,6 +48,24 @@ describe('tableFromCsv', () => {
     ['a\n1\n,\n', 'line 3: 2 fields, the header has 1'],
   ])('refuses %j naming the line', (csv, expected) => {
     expect(message(() => tableFromCsv(csv))).toBe(expected);
+  });
+
+  it('reads what numpy.savetxt writes, bit for bit', () => {
+    const script = `import json, sys
+import numpy as np
+a = np.array(json.load(sys.stdin))
+a[1, 0] = np.nan; a[2, 1] = np.inf; a[3, 1] = -np.inf
+np.savetxt(sys.stdout, a, delimiter=',', header='x,y', comments='')`;
+    const values = [
+      [0.1, 1e-300],
+      [2 / 3, -5e307],
+      [Math.PI, 0],
+      [-1.5, 123456789.123],
+    ];
+    const csv = execFileSync('python3', ['-c', script], { input: JSON.stringify(values) }).toString();
+    const t = tableFromCsv(csv, { nonFinite: 'keep' });
+    expect([...t.columns[0]!]).toEqual([0.1, Number.NaN, Math.PI, -1.5]);
+    expect([...t.columns[1]!]).toEqual([1e-300, -5e307, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
   });
 
   it('refuses more rows than maxRows', () => {
