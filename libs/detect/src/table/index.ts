@@ -3,3 +3,4 @@ export * from './feature-table.js';
 export * from './table-from-csv.js';
 export * from './table-from-events.js';
 export * from './table-from-tensors.js';
+export * from './tensor-from-npy.js';
