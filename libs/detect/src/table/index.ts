@@ -1,4 +1,6 @@
 /** Feature tables and their builders. */
+
+export * from './event-row-reader.js';
 export * from './feature-table.js';
 export * from './table-from-csv.js';
 export * from './table-from-events.js';
