@@ -30,6 +30,6 @@ describe('drift MMD benchmark report', () => {
     const text = formatDriftMmd(result(150, 200));
     expect(text).toContain('median 150.0 ms');
     expect(text).toContain('median 200.0 ms');
-    expect(text).toContain('TypeScript / numpy: 0.75x');
+    expect(text).toContain("TypeScript / numpy, median of the rounds' ratios: 0.75x");
   });
 });
