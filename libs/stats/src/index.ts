@@ -28,6 +28,7 @@ export { wassersteinDistance } from './effect-size/wasserstein.js';
 // Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
   checkTwoSamples,
+  DEFAULT_MAX_PERMUTATIONS,
   DEFAULT_MAX_POOLED_ROWS,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,

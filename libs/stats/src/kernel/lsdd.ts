@@ -6,6 +6,7 @@ import {
   checkPermutationOptions,
   checkSigma,
   checkTwoSamples,
+  DEFAULT_MAX_PERMUTATIONS,
   DEFAULT_MAX_POOLED_ROWS,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,
@@ -47,6 +48,8 @@ export interface LsddTestOptions {
   readonly pVal?: number;
   /** Refuse reference + sample above this many rows (default {@link DEFAULT_MAX_POOLED_ROWS}). */
   readonly maxPooledRows?: number;
+  /** Refuse more permutations than this (default {@link DEFAULT_MAX_PERMUTATIONS}). */
+  readonly maxPermutations?: number;
 }
 
 /** What {@link lsddPermutationTest} found. */
@@ -84,7 +87,7 @@ export function lsddPermutationTest(
     ['reference', 'sample'],
     options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS,
   );
-  checkPermutationOptions(permutations, pVal, options.seed);
+  checkPermutationOptions(permutations, pVal, options.seed, options.maxPermutations);
   if (options.sigma !== undefined) checkSigma(options.sigma);
   const centers =
     options.centerIndices?.length ??

@@ -4,6 +4,7 @@ import {
   checkPermutationOptions,
   checkSigma,
   checkTwoSamples,
+  DEFAULT_MAX_PERMUTATIONS,
   DEFAULT_MAX_POOLED_ROWS,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,
@@ -24,6 +25,8 @@ export interface MmdTestOptions {
   readonly pVal?: number;
   /** Refuse pooled samples above this many rows (default {@link DEFAULT_MAX_POOLED_ROWS}). */
   readonly maxPooledRows?: number;
+  /** Refuse more permutations than this (default {@link DEFAULT_MAX_PERMUTATIONS}). */
+  readonly maxPermutations?: number;
 }
 
 /** What {@link mmdPermutationTest} found. */
@@ -105,9 +108,10 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   const permutations = options.permutations ?? DEFAULT_PERMUTATIONS;
   const pVal = options.pVal ?? DEFAULT_P_VAL;
   checkTwoSamples(x, y, ['x', 'y'], options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS);
-  checkPermutationOptions(permutations, pVal, options.seed);
+  checkPermutationOptions(permutations, pVal, options.seed, options.maxPermutations);
   if (options.sigma !== undefined) checkSigma(options.sigma);
 
+  // Squared distances first; kernelSums turns them into kernel values in place.
   const kernel = pooledSquaredDistances(x, y);
   const sigma = options.sigma ?? sigmaFromPackedSquaredDistances(kernel);
   const gamma = 1 / (2 * sigma * sigma);
