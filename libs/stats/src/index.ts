@@ -35,6 +35,11 @@ export {
   MIN_KERNEL_SAMPLE_ROWS,
 } from './kernel/kernel-limits.js';
 export {
+  DEFAULT_KERNEL_THREAD_TIMEOUT_MS,
+  KernelThreads,
+  MAX_KERNEL_HELPER_THREADS,
+} from './kernel/kernel-threads.js';
+export {
   DEFAULT_LSDD_LAMBDA_RD_MAX,
   LSDD_CANDIDATE_LAMBDAS,
   LSDD_KERNEL_CENTER_FRACTION,

@@ -9,6 +9,9 @@ import {
 const result = (typescriptMedianMs: number, numpyMedianMs: number): DriftMmdBenchResult => ({
   config: DRIFT_MMD_BENCH,
   typescriptMs: [typescriptMedianMs],
+  singleThreadMs: [typescriptMedianMs * 1.5],
+  singleThreadMedianMs: typescriptMedianMs * 1.5,
+  singleThreadRatio: (typescriptMedianMs * 1.5) / numpyMedianMs,
   numpyMs: [numpyMedianMs],
   typescriptMedianMs,
   numpyMedianMs,
