@@ -33,11 +33,12 @@ export type KernelRowTask =
       readonly within: SharedArrayBuffer;
     };
 
-// The helpers run the very functions the calling thread runs, from their source text.
+// The helpers run the very functions the calling thread runs, from their source text, bound
+// to fixed names (a bundler may rename the declarations themselves).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-${distanceRowRange.toString()}
-${kernelRowRange.toString()}
+const distanceRowRange = (${distanceRowRange.toString()});
+const kernelRowRange = (${kernelRowRange.toString()});
 parentPort.on('message', ({ task, done }) => {
   const flag = new Int32Array(done);
   try {
