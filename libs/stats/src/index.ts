@@ -25,7 +25,6 @@ export {
   sketchedNumericEffectSizes,
 } from './effect-size/sketched-effect-sizes.js';
 export { wassersteinDistance } from './effect-size/wasserstein.js';
-// Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
   checkTwoSamples,
   DEFAULT_MAX_PERMUTATIONS,
