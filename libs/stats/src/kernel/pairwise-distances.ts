@@ -4,7 +4,7 @@ import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 
 /**
  * Squared Euclidean distances between all pairs i < j of the rows of [x; y] (x's rows first),
- * packed row by row: pair (i, j) at `packedRowStart(n, i) + j - i - 1`.
+ * packed row by row: pair (i, j) at i n - i(i+1)/2 + j - i - 1.
  */
 export function pooledSquaredDistances(
   x: DenseMatrix,
@@ -103,11 +103,6 @@ export function crossSquaredDistances(a: DenseMatrix, b: DenseMatrix): Float64Ar
       out[k++] = squaredDistance(a.data, i * a.cols, b.data, j * b.cols, a.cols);
   }
   return out;
-}
-
-/** Offset of pair (i, j), i < j, in an n-point packed upper triangle. */
-export function packedRowStart(n: number, i: number): number {
-  return i * n - (i * (i + 1)) / 2;
 }
 
 /** Values sampled to bracket the k-th smallest before one filtering pass. */
