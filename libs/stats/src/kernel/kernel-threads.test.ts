@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { normalMatrix } from '../../test/run-numpy.js';
 import { balancedRowRanges } from './kernel-row-ranges.js';
 import { KernelThreads } from './kernel-threads.js';
+import { lsddPermutationTest } from './lsdd.js';
+import { medianHeuristicSigma } from './median-heuristic.js';
 import { mmdPermutationTest } from './mmd.js';
 
 describe('KernelThreads', () => {
@@ -26,6 +28,15 @@ describe('KernelThreads', () => {
     expect(Math.abs(threaded.distanceThreshold - single.distanceThreshold)).toBeLessThanOrEqual(
       1e-12 * Math.abs(single.distanceThreshold) + 1e-15,
     );
+  });
+
+  it('LSDD and the median bandwidth with threads equal the single-threaded results', () => {
+    const ref = normalMatrix(160, 3, 8);
+    const smp = normalMatrix(90, 3, 9, 0.3);
+    const single = lsddPermutationTest(ref, smp, { seed: 2, permutations: 30 });
+    const threaded = lsddPermutationTest(ref, smp, { seed: 2, permutations: 30, threads });
+    expect(threaded).toEqual(single);
+    expect(medianHeuristicSigma(ref, smp, { threads })).toBe(medianHeuristicSigma(ref, smp));
   });
 
   it('splits rows into ranges of about equal pair counts, on even boundaries', () => {

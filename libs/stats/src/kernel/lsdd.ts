@@ -12,6 +12,7 @@ import {
   DEFAULT_PERMUTATIONS,
   permutationVerdict,
 } from './kernel-limits.js';
+import type { KernelThreads } from './kernel-threads.js';
 import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
 import { crossSquaredDistances, packedSquaredDistances } from './pairwise-distances.js';
 
@@ -50,6 +51,8 @@ export interface LsddTestOptions {
   readonly maxPooledRows?: number;
   /** Refuse more permutations than this (default {@link DEFAULT_MAX_PERMUTATIONS}). */
   readonly maxPermutations?: number;
+  /** Helper threads for the reference's pairwise distances (the bandwidth), the quadratic part. */
+  readonly threads?: KernelThreads;
 }
 
 /** What {@link lsddPermutationTest} found. */
@@ -103,7 +106,8 @@ export function lsddPermutationTest(
   }
 
   const [ref, smp] = standardise(reference, sample);
-  const sigma = options.sigma ?? sigmaFromPackedSquaredDistances(packedSquaredDistances(ref));
+  const sigma =
+    options.sigma ?? sigmaFromPackedSquaredDistances(packedSquaredDistances(ref, options.threads));
   const random = seededRandom(options.seed);
   const { centerRows, effective } = splitCenters(ref, centers, random, options.centerIndices);
   const kernel = (a: DenseMatrix, b: DenseMatrix, s: number) => {
