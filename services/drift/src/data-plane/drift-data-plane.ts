@@ -256,9 +256,9 @@ export class DriftDataPlane implements EngineListener {
           windowEndUnixMs: item.windowEndUnixMs,
           events: item.events,
           rows: item.rows,
-          requestIds: [],
+          requestIds: (item.requestIds ?? []).slice(0, this.options.limits.maxRequestIdsPerEvent),
           requestIdCount: item.events,
-          closedBy: 'rows',
+          closedBy: item.closedBy ?? 'rows',
           timeUnixMs: this.now(),
           verdict: item.verdict,
         });
