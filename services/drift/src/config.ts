@@ -42,6 +42,7 @@ export const DEFAULT_DRIFT_EVENT_SINK_QUEUE = 10_000;
 
 const positiveInt = () => z.coerce.number().int().positive();
 
+/** The drift service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
   dataDir: z
     .string()

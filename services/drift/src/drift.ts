@@ -85,6 +85,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   const metrics = new DriftMetrics(registry, {
     queueDepth: () => queue?.depth ?? 0,
     refusedDetectors: () => plane?.refused.length ?? 0,
+    detectors: () => plane?.detectorInfos() ?? [],
   });
   queue = new EventIngressQueue({
     capacity: config.eventQueueCapacity,

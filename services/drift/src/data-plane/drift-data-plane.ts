@@ -16,7 +16,7 @@ import {
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Tensor } from '@sightline/tensor';
 import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
-import type { DriftMetrics } from '../observability/drift-metrics.js';
+import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
 import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
 import type { DriftEventLog, DriftEventPage, DriftEventQuery } from '../results/drift-event-log.js';
 import type { DriftEventSink } from '../results/drift-event-sink.js';
@@ -340,6 +340,21 @@ export class DriftDataPlane implements EngineListener {
     this.fitted.delete(name);
     this.refusedVersions = this.refusedVersions.filter((refused) => refused.name !== name);
     this.options.metrics.forgetDetector(name);
+  }
+
+  /** Every catalogued detector, for the info metric. */
+  detectorInfos(): DetectorInfo[] {
+    return this.options.catalog.names().map((name) => {
+      const view = this.view(name);
+      return {
+        detector: name,
+        kind: view.kind,
+        version: view.version,
+        state: view.state,
+        attached: view.attached,
+        labels: view.labels,
+      };
+    });
   }
 
   /** Stored DriftEvents, newest first. */
