@@ -212,7 +212,6 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           maxWindowRows: config.maxWindowRows,
           maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
           maxHistoryRangeMs: config.maxHistoryRangeMs,
-          maxHistoryEvents: config.maxHistoryEvents,
         },
         sightlineVersion: PACKAGE_VERSION,
         reader: () => reader,

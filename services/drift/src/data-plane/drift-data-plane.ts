@@ -62,7 +62,6 @@ export interface DataPlaneLimits {
   readonly maxWindowRows: number;
   readonly maxRequestIdsPerEvent: number;
   readonly maxHistoryRangeMs: number;
-  readonly maxHistoryEvents: number;
 }
 
 /** What the data plane is built from. */
