@@ -47,6 +47,15 @@ describe('KernelThreads', () => {
     expect(balancedRowRanges(3, 3)).toEqual([0, 0, 2, 3]);
   });
 
+  it('refuses work after close, saying what to do', async () => {
+    const closed = KernelThreads.create(1);
+    await closed.close();
+    const x = normalMatrix(10, 2, 1);
+    expect(() => mmdPermutationTest(x, x, { seed: 1, threads: closed })).toThrow(
+      'kernel threads: closed; create a new KernelThreads',
+    );
+  });
+
   it('refuses a bad helper count', () => {
     expect(() => KernelThreads.create(0)).toThrow('helpers: expected an integer in [1, 64]');
   });

@@ -1,5 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { DeadlineExceededError, InternalError, InvalidArgumentError } from '@sightline/errors';
+import {
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+} from '@sightline/errors';
 import { distanceRowRange, kernelRowRange, runChunks } from './kernel-row-ranges.js';
 
 /** How long the calling thread waits for a helper's share before giving up. */
@@ -83,10 +88,17 @@ parentPort.on('message', ({ task, done }) => {
 export class KernelThreads {
   readonly #workers: Worker[];
   readonly #timeoutMs: number;
+  /** Why the set cannot run work any more (a helper exited, or close() was called). */
+  #stopped: string | undefined;
 
   private constructor(workers: Worker[], timeoutMs: number) {
     this.#workers = workers;
     this.#timeoutMs = timeoutMs;
+    for (const worker of workers) {
+      worker.once('exit', (code) => {
+        this.#stopped ??= `a helper thread exited with code ${code}`;
+      });
+    }
   }
 
   /**
@@ -115,9 +127,13 @@ export class KernelThreads {
   /**
    * Hands `tasks[h]` to helper h, runs `own` on the calling thread, then waits for every helper.
    * (With chunked tasks every helper gets the same task and they share its counter.)
-   * @throws InternalError when a helper's share failed; DeadlineExceededError past the timeout.
+   * @throws InternalError when a helper's share failed; DeadlineExceededError past the timeout;
+   * FailedPreconditionError after close() or when a helper has exited.
    */
   run(tasks: readonly KernelRowTask[], own: () => void): void {
+    if (this.#stopped) {
+      throw new FailedPreconditionError(`kernel threads: ${this.#stopped}; create a new KernelThreads`);
+    }
     const flags = tasks.map((task, h) => {
       const done = new SharedArrayBuffer(4);
       this.#workers[h]!.postMessage({ task, done });
@@ -136,6 +152,7 @@ export class KernelThreads {
 
   /** Stops the helper threads. */
   async close(): Promise<void> {
+    this.#stopped ??= 'closed';
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 }
