@@ -15,6 +15,7 @@ import { routerHopCosts, routerRatios } from './report/router-ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
 import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
+import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -161,9 +162,15 @@ async function runSuite(
   setupIds: readonly (ModelServerSetupId | RouterSetupId)[] | undefined,
 ): Promise<SuiteOutcome> {
   if (suite === 'drift') {
-    // In-process statistics against scipy/numpy in the same run; no servers, no setups table.
+    // libs/stats kernels against scipy/numpy in the same run; no servers, no setups table.
     const ks = runDriftKsBench();
-    return { setups: [], ratios: driftKsChecks(ks), extra: { text: formatDriftKsBench(ks), json: { ks } } };
+    const mmd = await runDriftMmdBench();
+    return {
+      setups: [],
+      ratios: [...driftKsChecks(ks), ...driftMmdChecks(mmd)],
+      extra: { text: `${formatDriftKsBench(ks)}
+${formatDriftMmd(mmd)}`, json: { ks, mmd } },
+    };
   }
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>

@@ -1,0 +1,162 @@
+/**
+ * Live windows of the attached detectors, over libs/detect's LiveScorer: the service's
+ * attachments become detect's (one window per model version, closing on rows or time,
+ * whichever first, short windows carried over), each scored window is reported as a
+ * {@link LiveWindowResult}, and an event that cannot be read is counted per reason.
+ *
+ * Restart rule (libs/detect's): open windows are checkpointed to one file every
+ * `--checkpoint-interval-ms` and at a graceful stop, and restored at start once the
+ * detectors are re-attached, when the detector's fitted version is unchanged; a kill -9
+ * loses at most the rows that arrived since the last checkpoint.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type Attachment,
+  type DetectorSource,
+  type DriftResult,
+  LiveScorer,
+  readLiveCheckpoint,
+  type WindowCloseReason,
+  type WindowResult,
+  writeLiveCheckpoint,
+} from '@sightline/detect';
+import type { InferenceEvent } from '@sightline/events';
+import type { Logger } from '@sightline/service-kit';
+import type { EngineListener } from '../data-plane/drift-engine.js';
+import type { EventSelection, WindowSettings } from '../data-plane/drift-types.js';
+import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
+
+/** The checkpoint file of the open windows, in the windows directory. */
+export const LIVE_CHECKPOINT_FILE = 'live-windows.json';
+
+/** The contract's `closed_by` of each of detect's close reasons (a flush is the end of a run or a stop). */
+export const CLOSED_BY: Readonly<Record<WindowCloseReason, WindowClosedBy>> = {
+  rows: 'rows',
+  hop: 'rows',
+  time: 'time',
+  flush: 'shutdown',
+};
+
+/** detect's attachment of a service selection and window. */
+export function detectAttachment(
+  name: string,
+  selection: EventSelection,
+  window: WindowSettings,
+): Attachment {
+  return {
+    detector: name,
+    modelName: selection.modelName,
+    ...(selection.modelVersion ? { modelVersion: selection.modelVersion } : {}),
+    ...(selection.graph ? { graph: selection.graph } : {}),
+    side: selection.side,
+    ...(selection.tensors[0] ? { tensor: selection.tensors[0] } : {}),
+    ...(selection.columnNames.length > 0 ? { columnNames: selection.columnNames } : {}),
+    window: {
+      mode: window.mode,
+      maxRows: window.maxRows,
+      maxDurationMs: window.maxDurationMs,
+      minRows: Math.min(window.minRows, window.maxRows),
+      hopRows: Math.min(window.slideRows, window.maxRows),
+    },
+  };
+}
+
+/** Options of {@link LiveWindows}. */
+export interface LiveWindowsOptions {
+  readonly directory: string;
+  readonly listener: EngineListener;
+  readonly maxRequestIds: number;
+  readonly detectors: DetectorSource<DriftResult>;
+  readonly verdict: (result: DriftResult) => DriftVerdict;
+  readonly clock: () => number;
+  readonly logger: Logger;
+}
+
+/** The attached detectors' open windows. */
+export class LiveWindows {
+  private readonly attachments = new Map<string, Attachment>();
+  private readonly scorer: LiveScorer<DriftResult>;
+
+  constructor(private readonly options: LiveWindowsOptions) {
+    this.scorer = new LiveScorer<DriftResult>({
+      detectors: options.detectors,
+      clock: options.clock,
+      maxRequestIdsPerWindow: options.maxRequestIds,
+      onWindowResult: (result) => this.closed(result),
+      onUnscored: (detector, reason) => {
+        if (reason === 'score-failed') options.listener.windowDropped(detector, 'test_failed');
+        else options.listener.unreadable(detector, reason, 1);
+      },
+    });
+  }
+
+  /** Starts (or replaces) the windows of `name`; a replaced attachment's open window is dropped. */
+  attach(name: string, selection: EventSelection, window: WindowSettings): void {
+    const next = new Map(this.attachments);
+    next.set(name, detectAttachment(name, selection, window));
+    this.scorer.setAttachments([...next.values()]);
+    this.attachments.set(name, next.get(name)!);
+  }
+
+  /** Stops the windows of `name`; its open window is dropped (counted when it held rows). */
+  detach(name: string, reason: string): void {
+    if (!this.attachments.has(name)) return;
+    const held = this.scorer.openWindows().some((w) => w.detector === name);
+    this.attachments.delete(name);
+    this.scorer.setAttachments([...this.attachments.values()]);
+    if (held) this.options.listener.windowDropped(name, reason);
+  }
+
+  offer(events: readonly InferenceEvent[]): void {
+    for (const event of events) this.scorer.accept(event);
+  }
+
+  tick(): void {
+    this.scorer.tick();
+  }
+
+  /** Saves the open windows. */
+  async checkpoint(): Promise<void> {
+    await mkdir(this.options.directory, { recursive: true });
+    await writeLiveCheckpoint(this.file(), this.scorer.checkpoint());
+  }
+
+  /** Reopens the windows of the last checkpoint (after the detectors are re-attached). */
+  async restore(): Promise<void> {
+    const { checkpoint, unreadable } = await readLiveCheckpoint(this.file());
+    if (unreadable) {
+      this.options.logger.warn(
+        { file: this.file(), reason: unreadable },
+        'window checkpoint refused; its rows are lost',
+      );
+      return;
+    }
+    if (!checkpoint) return;
+    const { restored, dropped } = this.scorer.restore(checkpoint);
+    // A dropped window's detector was refitted, detached or deleted while the service was down.
+    this.options.logger.info({ restored, dropped }, 'open live windows restored');
+  }
+
+  private file(): string {
+    return path.join(this.options.directory, LIVE_CHECKPOINT_FILE);
+  }
+
+  private closed(result: WindowResult<DriftResult>): void {
+    this.options.listener.windowClosed({
+      detector: result.detector,
+      detectorVersion: result.detectorVersion,
+      modelName: result.modelName,
+      modelVersion: result.modelVersion,
+      windowStartUnixMs: result.startMs,
+      windowEndUnixMs: result.endMs,
+      events: result.requestCount,
+      rows: result.rows,
+      requestIds: result.requestIds,
+      requestIdCount: result.requestCount,
+      closedBy: CLOSED_BY[result.closeReason],
+      closedAtMs: this.options.clock(),
+      verdict: this.options.verdict(result.result),
+    });
+  }
+}
