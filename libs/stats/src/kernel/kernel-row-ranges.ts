@@ -165,6 +165,41 @@ export function kernelRowRange(
 }
 
 /**
+ * Counts the values of `values[start, end)` below `low` and copies those in [low, high] to
+ * `middle` from `at` (at most `capacity`; `middle` needs one spare slot). Writes the count
+ * below to stats[2c] and the count copied to stats[2c + 1], or -1 there when more than
+ * `capacity` fell inside. Branch-free: half the values fall on either side at random, and
+ * mispredicted branches cost 3x the pass.
+ */
+export function collectBracket(
+  values: Float64Array,
+  start: number,
+  end: number,
+  low: number,
+  high: number,
+  middle: Float64Array,
+  at: number,
+  capacity: number,
+  stats: Int32Array,
+  c: number,
+): void {
+  let below = 0;
+  let between = 0;
+  for (let t = start; t < end; t++) {
+    const v = values[t]!;
+    below += (v < low) as unknown as number;
+    middle[at + between] = v;
+    between += ((v >= low) as unknown as number) & ((v <= high) as unknown as number);
+    if (between > capacity) {
+      between = -1;
+      break;
+    }
+  }
+  stats[2 * c] = below;
+  stats[2 * c + 1] = between;
+}
+
+/**
  * Chunks of about equal pair counts the quadratic passes are cut into. Threads claim chunks
  * from a shared counter (a descheduled helper on a busy machine leaves its chunks to the
  * others), and per-chunk partial sums are added in chunk order, so results do not depend on

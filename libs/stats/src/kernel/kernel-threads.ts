@@ -5,7 +5,7 @@ import {
   InternalError,
   InvalidArgumentError,
 } from '@sightline/errors';
-import { distanceRowRange, kernelRowRange, runChunks } from './kernel-row-ranges.js';
+import { collectBracket, distanceRowRange, kernelRowRange, runChunks } from './kernel-row-ranges.js';
 
 /** How long the calling thread waits for a helper's share before giving up. */
 export const DEFAULT_KERNEL_THREAD_TIMEOUT_MS = 60_000;
@@ -26,6 +26,14 @@ export type KernelRowTask =
       readonly out: SharedArrayBuffer;
       readonly bounds: SharedArrayBuffer;
       readonly counter: SharedArrayBuffer;
+      /** When the median is wanted: see {@link collectBracket}; chunk c collects from middleStarts[c]. */
+      readonly bracket?: {
+        readonly low: number;
+        readonly high: number;
+        readonly middle: SharedArrayBuffer;
+        readonly middleStarts: SharedArrayBuffer;
+        readonly stats: SharedArrayBuffer;
+      };
     }
   | {
       readonly kind: 'kernel';
@@ -49,6 +57,7 @@ const { parentPort } = require('node:worker_threads');
 const distanceRowRange = (${distanceRowRange.toString()});
 const kernelRowRange = (${kernelRowRange.toString()});
 const runChunks = (${runChunks.toString()});
+const collectBracket = (${collectBracket.toString()});
 parentPort.on('message', ({ task, done }) => {
   const flag = new Int32Array(done);
   try {
@@ -58,7 +67,16 @@ parentPort.on('message', ({ task, done }) => {
       const data = new Float64Array(task.data);
       const norms = new Float64Array(task.norms);
       const out = new Float64Array(task.out);
-      runChunks(bounds, counter, (from, to) => distanceRowRange(data, norms, task.n, task.d, out, from, to));
+      const b = task.bracket;
+      const middle = b && new Float64Array(b.middle);
+      const starts = b && new Int32Array(b.middleStarts);
+      const stats = b && new Int32Array(b.stats);
+      const rowStart = (i) => i * task.n - (i * (i + 1)) / 2;
+      runChunks(bounds, counter, (from, to, c) => {
+        distanceRowRange(data, norms, task.n, task.d, out, from, to);
+        if (b) collectBracket(out, rowStart(from), rowStart(to), b.low, b.high, middle, starts[c],
+          starts[c + 1] - starts[c] - 1, stats, c);
+      });
     } else {
       const packed = new Float64Array(task.packed);
       const lists = new Int32Array(task.lists);

@@ -13,8 +13,8 @@ import {
   permutationVerdict,
 } from './kernel-limits.js';
 import type { KernelThreads } from './kernel-threads.js';
-import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
-import { crossSquaredDistances, packedSquaredDistances } from './pairwise-distances.js';
+import { sigmaFromMedianSquaredDistance } from './median-heuristic.js';
+import { crossSquaredDistances, packedSquaredDistancesWithMedian } from './pairwise-distances.js';
 
 /** Alibi Detect's `n_kernel_centers` default: one reference row in 20 (at least one). */
 export const LSDD_KERNEL_CENTER_FRACTION = 1 / 20;
@@ -107,7 +107,8 @@ export function lsddPermutationTest(
 
   const [ref, smp] = standardise(reference, sample);
   const sigma =
-    options.sigma ?? sigmaFromPackedSquaredDistances(packedSquaredDistances(ref, options.threads));
+    options.sigma ??
+    sigmaFromMedianSquaredDistance(packedSquaredDistancesWithMedian(ref, options.threads).median);
   const random = seededRandom(options.seed);
   const { centerRows, effective } = splitCenters(ref, centers, random, options.centerIndices);
   const kernel = (a: DenseMatrix, b: DenseMatrix, s: number) => {

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@sightline/errors';
 import type { DenseMatrix } from '../matrix.js';
 import { checkTwoSamples, DEFAULT_MAX_POOLED_ROWS } from './kernel-limits.js';
 import type { KernelThreads } from './kernel-threads.js';
-import { kthSmallest, pooledSquaredDistances } from './pairwise-distances.js';
+import { kthSmallest, pooledSquaredDistancesWithMedian } from './pairwise-distances.js';
 
 /**
  * Gaussian-kernel bandwidth by the median heuristic on the pooled sample z = [x; y]:
@@ -25,12 +25,19 @@ export function medianHeuristicSigma(
   options: { readonly maxPooledRows?: number; readonly threads?: KernelThreads } = {},
 ): number {
   checkTwoSamples(x, y, ['x', 'y'], options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS);
-  return sigmaFromPackedSquaredDistances(pooledSquaredDistances(x, y, options.threads));
+  return sigmaFromMedianSquaredDistance(pooledSquaredDistancesWithMedian(x, y, options.threads).median);
 }
 
 /** {@link medianHeuristicSigma} from already-computed packed pair distances. */
 export function sigmaFromPackedSquaredDistances(packed: Float64Array): number {
-  const median = kthSmallest(packed, Math.floor((packed.length - 1) / 2));
+  return sigmaFromMedianSquaredDistance(kthSmallest(packed, Math.floor((packed.length - 1) / 2)));
+}
+
+/**
+ * sqrt(median / 2) from the lower median squared pair distance.
+ * @throws InvalidArgumentError when it is 0.
+ */
+export function sigmaFromMedianSquaredDistance(median: number): number {
   const sigma = Math.sqrt(0.5 * median);
   if (!(sigma > 0)) {
     throw new InvalidArgumentError(

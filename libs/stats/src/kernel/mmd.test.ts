@@ -32,12 +32,23 @@ function shiftedPair(
   return [normalMatrix(n, d, seed), normalMatrix(m, d, seed + 1_000_003, shift, [0])];
 }
 
+function roundedPair(n: number, m: number, d: number, seed: number): [DenseMatrix, DenseMatrix] {
+  const [x, y] = shiftedPair(n, m, d, seed, 0);
+  return [
+    { ...x, data: x.data.map((v) => Math.round(v * 2)) },
+    { ...y, data: y.data.map((v) => Math.round(v * 2)) },
+  ];
+}
+
 describe('MMD against numpy', () => {
   const cases: [string, DenseMatrix, DenseMatrix][] = [
     ['60 vs 80 in 5 dims, no drift', ...shiftedPair(60, 80, 5, 1, 0)],
     ['50 vs 40 in 3 dims, shifted', ...shiftedPair(50, 40, 3, 2, 1)],
     ['2 vs 3 in 1 dim (smallest)', ...shiftedPair(2, 3, 1, 3, 0.5)],
     ['200 vs 150 in 32 dims', ...shiftedPair(200, 150, 32, 4, 0.2)],
+    // Integer points: a third of the pair distances tie with others, many at the median, so
+    // the bracketed selection overflows and falls back to the full one.
+    ['400 vs 300 in 2 dims, integer-valued', ...roundedPair(400, 300, 2, 5)],
   ];
   it.each(cases)('%s: sigma and MMD² equal numpy to 1e-9', (_, x, y) => {
     const expected = runPython<{ sigma: number; mmd2: number; mmd2_fixed: number }>(NUMPY_MMD, {

@@ -12,8 +12,13 @@ import {
 } from './kernel-limits.js';
 import { balancedRowRanges, KERNEL_CHUNKS, kernelRowRange, runChunks } from './kernel-row-ranges.js';
 import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
-import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
-import { pooledSquaredDistances, sharedCopy, sharedInts } from './pairwise-distances.js';
+import { sigmaFromMedianSquaredDistance } from './median-heuristic.js';
+import {
+  pooledSquaredDistances,
+  pooledSquaredDistancesWithMedian,
+  sharedCopy,
+  sharedInts,
+} from './pairwise-distances.js';
 
 /** Options of {@link mmdPermutationTest}. */
 export interface MmdTestOptions {
@@ -116,8 +121,16 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   if (options.sigma !== undefined) checkSigma(options.sigma);
 
   // Squared distances first; kernelSums turns them into kernel values in place.
-  const kernel = pooledSquaredDistances(x, y, options.threads);
-  const sigma = options.sigma ?? sigmaFromPackedSquaredDistances(kernel);
+  let kernel: Float64Array;
+  let sigma: number;
+  if (options.sigma === undefined) {
+    const { packed, median } = pooledSquaredDistancesWithMedian(x, y, options.threads);
+    kernel = packed;
+    sigma = sigmaFromMedianSquaredDistance(median);
+  } else {
+    kernel = pooledSquaredDistances(x, y, options.threads);
+    sigma = options.sigma;
+  }
   const gamma = 1 / (2 * sigma * sigma);
 
   const n = x.rows;

@@ -1,5 +1,11 @@
 import type { DenseMatrix } from '../matrix.js';
-import { balancedRowRanges, distanceRowRange, KERNEL_CHUNKS, runChunks } from './kernel-row-ranges.js';
+import {
+  balancedRowRanges,
+  collectBracket,
+  distanceRowRange,
+  KERNEL_CHUNKS,
+  runChunks,
+} from './kernel-row-ranges.js';
 import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 
 /**
@@ -61,6 +67,157 @@ export function packedSquaredDistances(z: DenseMatrix, threads?: KernelThreads):
   return out;
 }
 
+/** Packed pair distances and their lower median, element floor((M - 1) / 2) of the M sorted. */
+export interface PackedDistancesWithMedian {
+  readonly packed: Float64Array;
+  readonly median: number;
+}
+
+/** {@link packedSquaredDistancesWithMedian} of the pooled rows [x; y]. */
+export function pooledSquaredDistancesWithMedian(
+  x: DenseMatrix,
+  y: DenseMatrix,
+  threads?: KernelThreads,
+): PackedDistancesWithMedian {
+  const bytes = (x.data.length + y.data.length) * Float64Array.BYTES_PER_ELEMENT;
+  const pooled = new Float64Array(threads ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  pooled.set(x.data, 0);
+  pooled.set(y.data, x.data.length);
+  return packedSquaredDistancesWithMedian({ rows: x.rows + y.rows, cols: x.cols, data: pooled }, threads);
+}
+
+/**
+ * {@link packedSquaredDistances} and their lower median found in the same pass: a bracket
+ * from the distances of 4,096 sampled pairs, then each chunk, right after its distances are
+ * written (still in cache, on whichever thread ran it), counts what lies below the bracket
+ * and collects what lies inside; quickselect finishes on the collected values. A missed
+ * bracket falls back to {@link kthSmallest} over everything, so the median is exact always.
+ */
+export function packedSquaredDistancesWithMedian(
+  z: DenseMatrix,
+  threads?: KernelThreads,
+): PackedDistancesWithMedian {
+  const n = z.rows;
+  const d = z.cols;
+  const pairs = (n * (n - 1)) / 2;
+  const k = Math.floor((pairs - 1) / 2);
+  if (pairs <= 4 * SELECT_SAMPLE_SIZE) {
+    const packed = packedSquaredDistances(z, threads);
+    return { packed, median: kthSmallest(packed, k) };
+  }
+  const allocate = (bytes: number) => (threads ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const norms = new Float64Array(allocate(n * 8));
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += z.data[i * d + c]! * z.data[i * d + c]!;
+    norms[i] = s;
+  }
+  const data = threads ? sharedCopy(z.data) : z.data;
+  const [low, high] = sampledBracket(data, norms, n, d, k / pairs);
+  const out = new Float64Array(allocate(pairs * 8));
+  const bounds = balancedRowRanges(n, KERNEL_CHUNKS);
+  const chunks = bounds.length - 1;
+  const rowStart = (i: number) => i * n - (i * (i + 1)) / 2;
+  // Chunk c collects into middle[starts[c], starts[c + 1]), one slot spare.
+  const startsList = [0];
+  for (let c = 0; c < chunks; c++) {
+    const chunkPairs = rowStart(bounds[c + 1]!) - rowStart(bounds[c]!);
+    startsList.push(startsList[c]! + Math.ceil(SELECT_BRACKET_SHARE * chunkPairs) + 17);
+  }
+  const starts = new Int32Array(allocate(startsList.length * 4));
+  starts.set(startsList);
+  const middle = new Float64Array(allocate(startsList[chunks]! * 8));
+  const stats = new Int32Array(allocate(2 * chunks * 4));
+  const work = (from: number, to: number, c: number) => {
+    distanceRowRange(data, norms, n, d, out, from, to);
+    collectBracket(
+      out,
+      rowStart(from),
+      rowStart(to),
+      low,
+      high,
+      middle,
+      starts[c]!,
+      starts[c + 1]! - starts[c]! - 1,
+      stats,
+      c,
+    );
+  };
+  if (threads) {
+    const sharedBounds = sharedInts(bounds);
+    const counter = sharedInts([0]);
+    const task: KernelRowTask = {
+      kind: 'distances',
+      data: data.buffer as SharedArrayBuffer,
+      norms: norms.buffer as SharedArrayBuffer,
+      n,
+      d,
+      out: out.buffer as SharedArrayBuffer,
+      bounds: sharedBounds.buffer as SharedArrayBuffer,
+      counter: counter.buffer as SharedArrayBuffer,
+      bracket: {
+        low,
+        high,
+        middle: middle.buffer as SharedArrayBuffer,
+        middleStarts: starts.buffer as SharedArrayBuffer,
+        stats: stats.buffer as SharedArrayBuffer,
+      },
+    };
+    threads.run(Array(threads.helpers).fill(task), () => runChunks(sharedBounds, counter, work));
+  } else {
+    for (let c = 0; c < chunks; c++) work(bounds[c]!, bounds[c + 1]!, c);
+  }
+  let below = 0;
+  let between = 0;
+  let overflow = false;
+  for (let c = 0; c < chunks; c++) {
+    below += stats[2 * c]!;
+    if (stats[2 * c + 1]! < 0) overflow = true;
+    else between += stats[2 * c + 1]!;
+  }
+  if (overflow || k < below || k >= below + between) return { packed: out, median: kthSmallest(out, k) };
+  const collected = new Float64Array(between);
+  let at = 0;
+  for (let c = 0; c < chunks; c++) {
+    collected.set(middle.subarray(starts[c]!, starts[c]! + stats[2 * c + 1]!), at);
+    at += stats[2 * c + 1]!;
+  }
+  return { packed: out, median: quickselect(collected, k - below) };
+}
+
+/**
+ * Bounds that very likely bracket the `share` quantile of all pair distances, from 4,096
+ * pairs picked by an integer hash (deterministic, spread over the whole triangle).
+ */
+function sampledBracket(
+  data: Float64Array,
+  norms: Float64Array,
+  n: number,
+  d: number,
+  share: number,
+): [number, number] {
+  const hash = (v: number) => {
+    let z = Math.imul(v ^ (v >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  const sample = new Float64Array(SELECT_SAMPLE_SIZE);
+  for (let s = 0; s < SELECT_SAMPLE_SIZE; s++) {
+    const i = hash(2 * s + 1) % n;
+    let j = hash(2 * s + 2) % n;
+    if (j === i) j = (j + 1) % n;
+    let dot = 0;
+    for (let c = 0; c < d; c++) dot += data[i * d + c]! * data[j * d + c]!;
+    sample[s] = Math.max(norms[i]! + norms[j]! - 2 * dot, 0);
+  }
+  sample.sort();
+  const rank = share * SELECT_SAMPLE_SIZE;
+  return [
+    sample[Math.max(0, Math.floor(rank) - SELECT_BRACKET_RANKS)]!,
+    sample[Math.min(SELECT_SAMPLE_SIZE - 1, Math.ceil(rank) + SELECT_BRACKET_RANKS)]!,
+  ];
+}
+
 /** Integers in a shared Int32Array (chunk bounds, counters). */
 export function sharedInts(values: readonly number[]): Int32Array {
   const out = new Int32Array(new SharedArrayBuffer(values.length * 4));
@@ -119,6 +276,8 @@ export function crossSquaredDistances(a: DenseMatrix, b: DenseMatrix): Float64Ar
 const SELECT_SAMPLE_SIZE = 4_096;
 /** Half-width of the bracket in sample ranks; wide enough that a miss (and the full fallback) is rare. */
 const SELECT_BRACKET_RANKS = 96;
+/** Share of the values a bracket buffer is sized for: a generous multiple of the expected 2 x 96 / 4,096. */
+const SELECT_BRACKET_SHARE = (4 * SELECT_BRACKET_RANKS + 8) / SELECT_SAMPLE_SIZE;
 
 /**
  * The k-th smallest value (0-based) of `values`; the input is left alone. Floyd-Rivest style:
@@ -141,7 +300,7 @@ export function kthSmallest(values: Float64Array, k: number): number {
   // (every value is written, the cursor advances only for values inside), since half the
   // values fall on either side at random and mispredicted branches cost 3x the pass. The
   // buffer holds a generous multiple of the expected share; filling it falls back to a full copy.
-  const capacity = Math.ceil(((4 * SELECT_BRACKET_RANKS + 8) / SELECT_SAMPLE_SIZE) * length);
+  const capacity = Math.ceil(SELECT_BRACKET_SHARE * length);
   const middle = new Float64Array(capacity + 1);
   let below = 0;
   let between = 0;
