@@ -19,9 +19,8 @@ import {
   envValue,
   isWorkload,
   labelsOf,
-  type PodTemplate,
   type Probe,
-  podTemplateOf,
+  podTemplateOf as podTemplate,
   type ServiceSpec,
   type StatefulSetSpec,
   selects,
@@ -103,10 +102,6 @@ function sightlineWorkloads(objects: readonly K8sObject[]): K8sObject[] {
 /** The workload that runs `service`, of the kind it must be. */
 function workloadOf(objects: readonly K8sObject[], service: string): K8sObject {
   return named(objects, workloadKind(service), service);
-}
-
-function podTemplate(workload: K8sObject): PodTemplate {
-  return podTemplateOf(workload);
 }
 
 function mainContainer(workload: K8sObject): Container {
