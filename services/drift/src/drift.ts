@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DriftKernels } from '@sightline/detect';
+import { UnavailableError } from '@sightline/errors';
 import {
   type EventReader,
   type EventSource,
@@ -61,10 +62,10 @@ export interface DriftParts {
 export interface DriftHandle extends RunningService {
   readonly dataPlane: DriftDataPlane;
   readonly registry: Registry;
-  /** Resolves once every queued live event was scored (tests). */
+  /** Resolves once every queued live event was scored and its closed windows stored (tests). */
   idle(): Promise<void>;
-  /** Closes the windows whose time is up now, as the timer does (tests). */
-  tick(): void;
+  /** Closes the windows whose time is up now, as the timer does, and waits for them to be stored (tests). */
+  tick(): Promise<void>;
   /** Graceful stop: windows checkpointed, queue drained. Same as shutdown(). */
   stop(): Promise<void>;
 }
@@ -114,12 +115,19 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
     metrics: new GrpcServerMetrics(registry),
     traced: parts.tracing === undefined || parts.tracing.exporter.kind !== 'none',
   };
-  // The gRPC handlers call through this until start() has built the plane.
+  // The gRPC handlers are registered before start() builds the plane (ports bind first, so
+  // probes answer while detectors load); a call that arrives meanwhile is UNAVAILABLE.
   const planeProxy = new Proxy({} as DriftDataPlane, {
     get: (_target, key) => {
-      const target = plane as unknown as Record<string | symbol, unknown>;
-      const value = target[key];
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(plane) : value;
+      if (!plane) {
+        return () => {
+          throw new UnavailableError(
+            'the drift service is starting: its detectors are loading, retry shortly',
+          );
+        };
+      }
+      const value = (plane as unknown as Record<string | symbol, unknown>)[key];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(plane) : value;
     },
   });
 
@@ -239,7 +247,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         else metrics.refused(result.reason);
       });
       ingress.open();
-      ticker = setInterval(() => engine?.tick(now()), WINDOW_TICK_INTERVAL_MS);
+      ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
       ticker.unref();
       checkpointer = setInterval(() => {
         engine
@@ -259,13 +267,20 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
       await log?.close();
       await sink?.close();
+      await store?.close();
     },
   });
   return Object.assign(service, {
     dataPlane: planeProxy,
     registry,
-    idle: () => ingress.idle(),
-    tick: () => engine?.tick(now()),
+    idle: async () => {
+      await ingress.idle();
+      await plane?.settled();
+    },
+    tick: async () => {
+      engine?.tick();
+      await plane?.settled();
+    },
     stop: () => service.shutdown(),
   });
 }

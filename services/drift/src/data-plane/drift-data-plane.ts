@@ -87,6 +87,8 @@ export interface DriftDataPlaneOptions {
 export class DriftDataPlane implements EngineListener {
   private readonly fitted = new Map<string, FittedInfo>();
   private refusedVersions: RefusedVersion[] = [];
+  /** Closed windows being stored, so a caller can wait for them (shutdown, tests). */
+  private readonly storing = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly options: DriftDataPlaneOptions) {
@@ -108,6 +110,7 @@ export class DriftDataPlane implements EngineListener {
       const attachment = catalog.get(name).attachment;
       if (attachment && this.fitted.has(name)) engine.attach(name, attachment.selection, attachment.window);
     }
+    await engine.restoreWindows();
   }
 
   /** Creates an unfitted detector. */
@@ -145,13 +148,15 @@ export class DriftDataPlane implements EngineListener {
       } else {
         const events = input.referenceEvents!;
         this.checkRange(events.toUnixMs - events.fromUnixMs, 'reference_events.range');
-        const read = await this.readEvents(
-          events.selection,
-          events.fromUnixMs,
-          events.toUnixMs,
-          cancellation,
-        );
-        reference = { events: read, selection: events.selection };
+        reference = {
+          stored: {
+            reader: this.requireReader(),
+            fromUnixMs: events.fromUnixMs,
+            toUnixMs: events.toUnixMs,
+            selection: events.selection,
+            cancellation,
+          },
+        };
         if (!source)
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
@@ -342,9 +347,14 @@ export class DriftDataPlane implements EngineListener {
     return this.options.log.list(query);
   }
 
+  /** Resolves once every closed window so far is stored and exported. */
+  async settled(): Promise<void> {
+    while (this.storing.size > 0) await Promise.all([...this.storing]);
+  }
+
   /** Live events from any transport, already deduplicated and queued. */
   ingest(events: readonly InferenceEvent[]): void {
-    this.options.engine.offer(events, this.now());
+    this.options.engine.offer(events);
   }
 
   windowClosed(result: LiveWindowResult): void {
@@ -373,7 +383,7 @@ export class DriftDataPlane implements EngineListener {
         'sightline.drift.is_drift': result.verdict.isDrift,
       },
     });
-    this.store(record, result.closedAtMs).then(
+    const stored = this.store(record, result.closedAtMs).then(
       () => span.end(),
       (error: unknown) => {
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
@@ -381,6 +391,8 @@ export class DriftDataPlane implements EngineListener {
         this.options.onError(`drift event of detector "${result.detector}" not stored`, error);
       },
     );
+    this.storing.add(stored);
+    stored.finally(() => this.storing.delete(stored));
   }
 
   unreadable(detector: string, reason: string, count: number): void {
@@ -472,31 +484,11 @@ export class DriftDataPlane implements EngineListener {
     return {
       maxRows,
       maxDurationMs: window.maxDurationMs ?? DEFAULT_WINDOW.maxDurationMs,
-      minRows: window.minRows ?? DEFAULT_WINDOW.minRows,
+      // A window's minimum can be no more than its size.
+      minRows: Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows),
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
     };
-  }
-
-  private async readEvents(
-    selection: EventSelection,
-    fromUnixMs: number,
-    toUnixMs: number,
-    cancellation: Cancellation,
-  ): Promise<InferenceEvent[]> {
-    const reader = this.requireReader();
-    const events = await reader.query(
-      {
-        fromUnixMs,
-        toUnixMs,
-        modelName: selection.modelName,
-        ...(selection.graph ? { graph: selection.graph } : {}),
-        limit: this.options.limits.maxHistoryEvents,
-        order: 'oldest-first',
-      },
-      cancellation,
-    );
-    return selection.modelVersion ? events.filter((e) => e.modelVersion === selection.modelVersion) : events;
   }
 
   private async inSpan<T>(
