@@ -1,7 +1,10 @@
 /**
  * Builds every overlay and every combination of components with `kubectl kustomize` and
  * checks the output against the rules a Sightline deployment must keep (probes, resources,
- * non-root, shutdown timing, ports, selectors, and what each component adds).
+ * non-root, shutdown timing, ports, selectors, settings, and what each component adds).
+ * Stateless services run as Deployments with an HPA; stateful ones (the drift service) as
+ * StatefulSets with a claim per replica for their data directory and no HPA. Every rule
+ * about pods applies to both ("workloads").
  *
  * Schema validation: kubectl has no offline schema validation and no schema bundle can be
  * downloaded here, so `checkStructure` is a lightweight structural check (apiVersion per
@@ -12,14 +15,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type Container,
-  type DeploymentSpec,
+  type EnvVar,
   envValue,
+  isWorkload,
   labelsOf,
-  type PodTemplate,
   type Probe,
+  podTemplateOf as podTemplate,
   type ServiceSpec,
+  type StatefulSetSpec,
   selects,
   specOf,
+  type WorkloadKind,
+  type WorkloadSpec,
 } from './helpers/k8s-shapes.js';
 import {
   buildBaseWith,
@@ -31,7 +38,7 @@ import {
   ofKind,
 } from './helpers/kustomize.js';
 import { deployPath } from './helpers/paths.js';
-import { modelServerPorts, shutdownDefaultsMs } from './helpers/source-facts.js';
+import { servicePorts, settingVariables, shutdownDefaultsMs } from './helpers/source-facts.js';
 
 /** Default ports from DESIGN.md ("Ports and start commands"); only deployed services are listed. */
 const DESIGN_PORTS: Readonly<Record<string, { grpc: number; http: number }>> = {
@@ -40,15 +47,22 @@ const DESIGN_PORTS: Readonly<Record<string, { grpc: number; http: number }>> = {
   drift: { grpc: 8003, http: 9003 },
 };
 
+/** The services deploy/k8s/base must deploy: the ones that exist. */
+const DEPLOYED_SERVICES = Object.keys(DESIGN_PORTS);
+
 /**
- * Services that own state on a ReadWriteOnce volume: one replica, a Recreate rollout, a
- * mounted PersistentVolumeClaim and no HPA (SERVICE.md: "PVC when stateful; HPA when
- * stateless").
+ * Services that keep state in their data directory (fitted detectors, open windows, logs):
+ * a StatefulSet with a volume per replica, one replica unless partitioned, no HPA.
  */
 const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift']);
 
-/** The services deploy/k8s/base must deploy: the ones that exist. */
-const DEPLOYED_SERVICES = Object.keys(DESIGN_PORTS);
+/** The workload kind a service runs as. */
+function workloadKind(service: string): WorkloadKind {
+  return STATEFUL_SERVICES.has(service) ? 'StatefulSet' : 'Deployment';
+}
+
+/** The Secret the router indexes events through and the drift service reads history from. */
+const ELASTICSEARCH_SECRET = { name: 'sightline-elasticsearch', key: 'url' } as const;
 
 /** Shortest drain window worth having: endpoints and client balancers need about 5 s. */
 const MIN_SHUTDOWN_DELAY_MS = 1_000;
@@ -60,6 +74,7 @@ const API_VERSIONS: Readonly<Record<string, string>> = {
   Service: 'v1',
   PersistentVolumeClaim: 'v1',
   Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
   HorizontalPodAutoscaler: 'autoscaling/v2',
   PodDisruptionBudget: 'policy/v1',
   ServiceMonitor: 'monitoring.coreos.com/v1',
@@ -75,18 +90,30 @@ function isSightline(object: K8sObject): boolean {
   return labelsOf(object)['app.kubernetes.io/part-of'] === 'sightline';
 }
 
-function sightlineDeployments(objects: readonly K8sObject[]): K8sObject[] {
-  return ofKind(objects, 'Deployment').filter(isSightline);
+/** Every Deployment and StatefulSet. */
+function workloads(objects: readonly K8sObject[]): K8sObject[] {
+  return objects.filter(isWorkload);
 }
 
-function podTemplate(deployment: K8sObject): PodTemplate {
-  return specOf<DeploymentSpec>(deployment).template;
+function sightlineWorkloads(objects: readonly K8sObject[]): K8sObject[] {
+  return workloads(objects).filter(isSightline);
 }
 
-function mainContainer(deployment: K8sObject): Container {
-  const container = podTemplate(deployment).spec.containers[0];
-  if (!container) throw new Error(`Deployment ${deployment.metadata.name} has no container`);
+/** The workload that runs `service`, of the kind it must be. */
+function workloadOf(objects: readonly K8sObject[], service: string): K8sObject {
+  return named(objects, workloadKind(service), service);
+}
+
+function mainContainer(workload: K8sObject): Container {
+  const container = podTemplate(workload).spec.containers[0];
+  if (!container) throw new Error(`${workload.kind} ${workload.metadata.name} has no container`);
   return container;
+}
+
+/** Whether an env var comes from `secret` and stays optional (the pod starts without it). */
+function fromOptionalSecret(env: EnvVar | undefined, secret: { name: string; key: string }): boolean {
+  const ref = env?.valueFrom?.secretKeyRef;
+  return ref?.name === secret.name && ref.key === secret.key && ref.optional === true;
 }
 
 function portNumber(container: Container, port: string | number): number | undefined {
@@ -109,7 +136,7 @@ function checkStructure(objects: readonly K8sObject[]): void {
     const expected = API_VERSIONS[o.kind];
     expect(expected, `${where}: a kind this check knows (add it to API_VERSIONS)`).toBeDefined();
     expect(o.apiVersion, `${where}: apiVersion`).toBe(expected);
-    if (o.kind === 'Service' || o.kind === 'Deployment') expect(o.metadata.name, where).toMatch(DNS_LABEL);
+    if (o.kind === 'Service' || isWorkload(o)) expect(o.metadata.name, where).toMatch(DNS_LABEL);
     const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(seen.has(key), `${key} appears twice`).toBe(false);
     seen.add(key);
@@ -128,25 +155,31 @@ function checkProbe(
   expect(portNumber(container, probe?.httpGet?.port ?? -1), `${where}: on the http port`).toBe(port);
 }
 
-/** Rules for every Deployment, Sightline's own stricter. */
-function checkDeployments(objects: readonly K8sObject[]): void {
+/** Rules for every Deployment and StatefulSet, Sightline's own stricter. */
+function checkWorkloads(objects: readonly K8sObject[]): void {
   const defaults = shutdownDefaultsMs();
-  for (const deployment of ofKind(objects, 'Deployment')) {
-    const name = deployment.metadata.name;
-    const template = podTemplate(deployment);
+  for (const workload of workloads(objects)) {
+    const name = workload.metadata.name;
+    const template = podTemplate(workload);
     const pod = template.spec;
     expect(
-      selects(specOf<DeploymentSpec>(deployment).selector.matchLabels, template.metadata.labels ?? {}),
-      name,
+      selects(specOf<WorkloadSpec>(workload).selector.matchLabels, template.metadata.labels ?? {}),
+      `${workload.kind} ${name}`,
     ).toBe(true);
-    const volumeNames = new Set((pod.volumes ?? []).map((v) => v.name));
+    // A StatefulSet's claim templates are volumes of its pods too (one claim per replica).
+    const claimTemplates =
+      workload.kind === 'StatefulSet' ? (specOf<StatefulSetSpec>(workload).volumeClaimTemplates ?? []) : [];
+    const volumeNames = new Set([
+      ...(pod.volumes ?? []).map((v) => v.name),
+      ...claimTemplates.map((c) => c.metadata.name),
+    ]);
     for (const volume of pod.volumes ?? []) {
       if (volume.configMap) named(objects, 'ConfigMap', volume.configMap.name);
       if (volume.persistentVolumeClaim)
         named(objects, 'PersistentVolumeClaim', volume.persistentVolumeClaim.claimName);
     }
     for (const container of pod.containers) {
-      const where = `Deployment ${name} container ${container.name}`;
+      const where = `${workload.kind} ${name} container ${container.name}`;
       expect(container.readinessProbe, `${where}: readinessProbe`).toBeDefined();
       expect(container.livenessProbe, `${where}: livenessProbe`).toBeDefined();
       for (const key of ['requests', 'limits'] as const) {
@@ -176,11 +209,14 @@ function checkDeployments(objects: readonly K8sObject[]): void {
       );
     }
 
-    if (!isSightline(deployment)) continue;
+    if (!isSightline(workload)) continue;
     const ports = DESIGN_PORTS[name];
-    expect(ports, `Deployment ${name}: a service in DESIGN_PORTS`).toBeDefined();
-    const container = mainContainer(deployment);
-    const where = `Deployment ${name}`;
+    const where = `${workload.kind} ${name}`;
+    expect(ports, `${where}: a service in DESIGN_PORTS`).toBeDefined();
+    expect(workload.kind, `${where}: stateful services are StatefulSets, stateless ones Deployments`).toBe(
+      workloadKind(name),
+    );
+    const container = mainContainer(workload);
     expect(container.args?.slice(0, 2), `${where}: runs \`sightline serve ${name}\``).toEqual([
       'serve',
       name,
@@ -198,6 +234,13 @@ function checkDeployments(objects: readonly K8sObject[]): void {
     expect(envValue(container, 'SIGHTLINE_HTTP_PORT'), `${where}: SIGHTLINE_HTTP_PORT`).toBe(
       String(ports!.http),
     );
+    // A misspelt or renamed variable is ignored by the service, so the setting silently
+    // falls back to its default: every SIGHTLINE_* variable must be one the service reads.
+    const settings = settingVariables(name);
+    for (const env of container.env ?? []) {
+      if (!env.name.startsWith('SIGHTLINE_')) continue;
+      expect(settings.has(env.name), `${where}: ${env.name} is a setting of services/${name}`).toBe(true);
+    }
     checkProbe(`${where} readinessProbe`, container, container.readinessProbe, '/readyz', ports!.http);
     checkProbe(`${where} livenessProbe`, container, container.livenessProbe, '/healthz', ports!.http);
     checkProbe(`${where} startupProbe`, container, container.startupProbe, '/readyz', ports!.http);
@@ -222,17 +265,63 @@ function checkDeployments(objects: readonly K8sObject[]): void {
       `${where}: /tmp is an emptyDir`,
     ).toBeDefined();
   }
-  for (const service of DEPLOYED_SERVICES) named(objects, 'Deployment', service);
+  for (const service of DEPLOYED_SERVICES) workloadOf(objects, service);
+}
+
+/**
+ * Stateful services keep their data directory on a claim per replica that outlives the
+ * pod, behind the headless Service that names each replica.
+ */
+function checkStatefulSets(objects: readonly K8sObject[]): void {
+  for (const set of ofKind(objects, 'StatefulSet')) {
+    const name = set.metadata.name;
+    const spec = specOf<StatefulSetSpec>(set);
+    const governing = specOf<ServiceSpec>(named(objects, 'Service', spec.serviceName));
+    expect(governing.clusterIP, `StatefulSet ${name}: serviceName ${spec.serviceName} is headless`).toBe(
+      'None',
+    );
+    expect(
+      selects(governing.selector, podTemplate(set).metadata.labels ?? {}),
+      `StatefulSet ${name}: ${spec.serviceName} selects its pods`,
+    ).toBe(true);
+    for (const claim of spec.volumeClaimTemplates ?? []) {
+      const where = `StatefulSet ${name} claim ${claim.metadata.name}`;
+      expect(claim.spec.accessModes, `${where}: accessModes`).toEqual(['ReadWriteOnce']);
+      expect(claim.spec.resources?.requests?.storage, `${where}: a storage request`).toBeDefined();
+    }
+    if (!isSightline(set)) continue;
+    const container = mainContainer(set);
+    const dataDir = envValue(container, 'SIGHTLINE_DATA_DIR');
+    const mount = container.volumeMounts?.find((m) => m.mountPath === dataDir);
+    expect(
+      spec.volumeClaimTemplates?.some((c) => c.metadata.name === mount?.name),
+      `StatefulSet ${name}: SIGHTLINE_DATA_DIR (${dataDir}) is on a claim template`,
+    ).toBe(true);
+    expect(
+      spec.persistentVolumeClaimRetentionPolicy,
+      `StatefulSet ${name}: claims kept on scale-down and deletion`,
+    ).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(
+      podTemplate(set).spec.securityContext,
+      `StatefulSet ${name}: the volume is writable for the pod's group`,
+    ).toMatchObject({ fsGroup: expect.any(Number) });
+  }
+  for (const service of STATEFUL_SERVICES) {
+    expect(
+      specOf<StatefulSetSpec>(workloadOf(objects, service)).serviceName,
+      `${service}: governed by its headless Service`,
+    ).toBe(`${service}-headless`);
+  }
 }
 
 /** Services select existing pods on existing ports; Sightline's have the named ports. */
 function checkServices(objects: readonly K8sObject[]): void {
-  const deployments = ofKind(objects, 'Deployment');
+  const all = workloads(objects);
   for (const service of ofKind(objects, 'Service')) {
     const spec = specOf<ServiceSpec>(service);
     const where = `Service ${service.metadata.name}`;
-    const targets = deployments.filter((d) => selects(spec.selector, podTemplate(d).metadata.labels ?? {}));
-    expect(targets.length, `${where}: selects the pods of a Deployment`).toBeGreaterThan(0);
+    const targets = all.filter((w) => selects(spec.selector, podTemplate(w).metadata.labels ?? {}));
+    expect(targets.length, `${where}: selects the pods of a Deployment or StatefulSet`).toBeGreaterThan(0);
     for (const port of spec.ports) {
       for (const target of targets) {
         const container = mainContainer(target);
@@ -260,7 +349,7 @@ function checkServices(objects: readonly K8sObject[]): void {
   }
 }
 
-/** HPAs and PDBs point at what exists. */
+/** HPAs and PDBs point at what exists; stateless services scale on an HPA, stateful ones do not. */
 function checkScaling(objects: readonly K8sObject[]): void {
   for (const hpa of ofKind(objects, 'HorizontalPodAutoscaler')) {
     const spec = hpa.spec as {
@@ -270,6 +359,10 @@ function checkScaling(objects: readonly K8sObject[]): void {
       metrics: { type: string; resource?: { name: string } }[];
     };
     named(objects, spec.scaleTargetRef.kind, spec.scaleTargetRef.name);
+    expect(
+      STATEFUL_SERVICES.has(spec.scaleTargetRef.name),
+      `HPA ${hpa.metadata.name}: a stateful service is scaled by partitioning, not by an HPA`,
+    ).toBe(false);
     expect(spec.minReplicas, `HPA ${hpa.metadata.name}`).toBeLessThanOrEqual(spec.maxReplicas);
     expect(
       spec.metrics.some((m) => m.resource?.name === 'cpu'),
@@ -279,30 +372,55 @@ function checkScaling(objects: readonly K8sObject[]): void {
   for (const pdb of ofKind(objects, 'PodDisruptionBudget')) {
     const selector = (pdb.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
     expect(
-      ofKind(objects, 'Deployment').some((d) => selects(selector, podTemplate(d).metadata.labels ?? {})),
+      workloads(objects).some((w) => selects(selector, podTemplate(w).metadata.labels ?? {})),
       `PDB ${pdb.metadata.name} selects pods`,
     ).toBe(true);
   }
   for (const name of DEPLOYED_SERVICES) {
+    if (!STATEFUL_SERVICES.has(name)) named(objects, 'HorizontalPodAutoscaler', name);
     named(objects, 'PodDisruptionBudget', name);
-    if (!STATEFUL_SERVICES.has(name)) {
-      named(objects, 'HorizontalPodAutoscaler', name);
-      continue;
-    }
-    const hpas = ofKind(objects, 'HorizontalPodAutoscaler').filter(
-      (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === name,
-    );
-    expect(hpas, `${name}: stateful, no HPA`).toEqual([]);
-    const deployment = named(objects, 'Deployment', name);
-    const spec = specOf<DeploymentSpec>(deployment) as DeploymentSpec & {
-      replicas?: number;
-      strategy?: { type?: string };
-    };
-    expect(spec.replicas, `${name}: one replica owns the volume`).toBe(1);
-    expect(spec.strategy?.type, `${name}: Recreate rollout`).toBe('Recreate');
-    const claims = (podTemplate(deployment).spec.volumes ?? []).filter((v) => v.persistentVolumeClaim);
-    expect(claims.length, `${name}: a PersistentVolumeClaim`).toBeGreaterThan(0);
   }
+  for (const name of STATEFUL_SERVICES) {
+    expect(specOf<WorkloadSpec>(workloadOf(objects, name)).replicas, `${name}: one replica in the base`).toBe(
+      1,
+    );
+  }
+}
+
+/**
+ * The router reaches the drift service: detector nodes without an address call its gRPC
+ * port, every event goes to its POST /events, and both read event history through the same
+ * optional Elasticsearch Secret.
+ */
+function checkRouterToDrift(objects: readonly K8sObject[]): void {
+  const router = mainContainer(workloadOf(objects, 'router'));
+  const drift = mainContainer(workloadOf(objects, 'drift'));
+  const address = envValue(router, 'SIGHTLINE_DRIFT_ADDRESS');
+  const target = /^([^:/]+):(\d+)$/.exec(address ?? '');
+  expect(target, `router: SIGHTLINE_DRIFT_ADDRESS ${address} is host:port`).not.toBeNull();
+  const grpc = specOf<ServiceSpec>(named(objects, 'Service', target?.[1] ?? '')).ports.find(
+    (p) => p.port === Number(target?.[2]),
+  );
+  expect(grpc?.name, `router: ${address} is the drift Service's grpc port`).toBe('grpc');
+  expect(target?.[1], 'router: the drift ClusterIP Service, not a balanced headless name').toBe('drift');
+
+  const url = new URL(envValue(router, 'SIGHTLINE_EVENTS_CLOUDEVENTS_URL') ?? 'invalid:');
+  const http = specOf<ServiceSpec>(named(objects, 'Service', url.hostname)).ports.find(
+    (p) => p.port === Number(url.port),
+  );
+  expect(http?.name, `router: ${url} is the drift Service's http port`).toBe('http');
+  expect(url.pathname, 'router: CloudEvents go to POST /events').toBe('/events');
+  expect(url.hostname).toBe('drift');
+
+  const routerEs = router.env?.find((e) => e.name === 'SIGHTLINE_EVENTS_ELASTICSEARCH_URL');
+  const driftEs = drift.env?.find((e) => e.name === 'SIGHTLINE_ELASTICSEARCH_URL');
+  expect(
+    fromOptionalSecret(routerEs, ELASTICSEARCH_SECRET),
+    'router: Elasticsearch URL from the Secret',
+  ).toBe(true);
+  expect(fromOptionalSecret(driftEs, ELASTICSEARCH_SECRET), 'drift: Elasticsearch URL from the Secret').toBe(
+    true,
+  );
 }
 
 /** The router loads its graphs from the ConfigMap it mounts. */
@@ -345,7 +463,7 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
     expect(envValue(msContainer, 'SIGHTLINE_DEVICE'), 'no gpu component: SIGHTLINE_DEVICE').toBe('cpu');
     expect(msContainer.image).not.toMatch(/sightline-gpu/);
   }
-  for (const d of sightlineDeployments(objects).filter((d) => d !== modelServer)) {
+  for (const d of sightlineWorkloads(objects).filter((d) => d !== modelServer)) {
     expect(
       mainContainer(d).resources?.limits?.['nvidia.com/gpu'],
       `${d.metadata.name}: no GPU`,
@@ -354,7 +472,7 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
 
   // meshes
   const router = mainContainer(named(objects, 'Deployment', 'router'));
-  for (const d of sightlineDeployments(objects)) {
+  for (const d of sightlineWorkloads(objects)) {
     const meta = podTemplate(d).metadata;
     expect(meta.labels?.['sidecar.istio.io/inject'], `${d.metadata.name}: istio injection`).toBe(
       has('istio') ? 'true' : undefined,
@@ -421,7 +539,7 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
   }
 
   // otel
-  for (const d of sightlineDeployments(objects)) {
+  for (const d of sightlineWorkloads(objects)) {
     const c = mainContainer(d);
     const endpoint = envValue(c, 'OTEL_EXPORTER_OTLP_ENDPOINT');
     if (!has('otel')) {
@@ -449,16 +567,30 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
 
 function checkAll(objects: readonly K8sObject[], components: readonly ComponentName[]): void {
   checkStructure(objects);
-  checkDeployments(objects);
+  checkWorkloads(objects);
+  checkStatefulSets(objects);
   checkServices(objects);
   checkScaling(objects);
   checkRouterGraphs(objects);
+  checkRouterToDrift(objects);
   checkComponents(objects, components);
 }
 
 describe('ports', () => {
-  it("DESIGN_PORTS agrees with the model-server's defaults", () => {
-    expect(DESIGN_PORTS['model-server']).toEqual(modelServerPorts());
+  it.each(DEPLOYED_SERVICES)("DESIGN_PORTS agrees with %s's defaults in its config", (service) => {
+    expect(DESIGN_PORTS[service]).toEqual(servicePorts(service));
+  });
+});
+
+describe('settings', () => {
+  it('the reader finds every service setting in the source (sanity check of the reader)', () => {
+    const drift = settingVariables('drift');
+    for (const name of ['SIGHTLINE_GRPC_PORT', 'SIGHTLINE_SHUTDOWN_DELAY_MS', 'SIGHTLINE_DATA_DIR']) {
+      expect(drift.has(name), name).toBe(true);
+    }
+    expect(drift.has('SIGHTLINE_ELASTICSEARCH_URL')).toBe(true);
+    expect(drift.has('SIGHTLINE_DRIFT_ADDRESS')).toBe(false);
+    expect(settingVariables('router').has('SIGHTLINE_DRIFT_ADDRESS')).toBe(true);
   });
 });
 
@@ -476,14 +608,18 @@ describe('overlays', () => {
   it('local: one CPU replica each, models from a hostPath, the locally built image', () => {
     const objects = buildKustomization('k8s/overlays/local');
     checkAll(objects, []);
-    for (const d of sightlineDeployments(objects)) {
+    expect(
+      sightlineWorkloads(objects)
+        .map((w) => w.metadata.name)
+        .sort(),
+    ).toEqual([...DEPLOYED_SERVICES].sort());
+    for (const d of sightlineWorkloads(objects)) {
       expect(d.metadata.namespace).toBe('sightline');
-      expect(specOf<DeploymentSpec>(d).replicas, d.metadata.name).toBe(1);
+      expect(specOf<WorkloadSpec>(d).replicas, d.metadata.name).toBe(1);
       expect(mainContainer(d).image).toBe('sightline:dev');
+      expect(mainContainer(d).imagePullPolicy, d.metadata.name).toBe('Never');
     }
-    // Only the stateful services' ReadWriteOnce claims (a laptop cluster's default storage
-    // class serves them); the model repository comes from a hostPath.
-    expect(ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name)).toEqual(['drift-data']);
+    expect(ofKind(objects, 'PersistentVolumeClaim')).toEqual([]);
     const models = podTemplate(named(objects, 'Deployment', 'model-server')).spec.volumes?.find(
       (v) => v.name === 'models',
     );
@@ -494,19 +630,22 @@ describe('overlays', () => {
   it('production: replicated, disruption-budgeted, on GPUs, meshed, monitored and traced', () => {
     const objects = buildKustomization('k8s/overlays/production');
     checkAll(objects, ['gpu', 'istio', 'prometheus-operator', 'otel']);
-    for (const d of sightlineDeployments(objects)) {
+    expect(
+      sightlineWorkloads(objects)
+        .map((w) => w.metadata.name)
+        .sort(),
+    ).toEqual([...DEPLOYED_SERVICES].sort());
+    for (const d of sightlineWorkloads(objects)) {
       const name = d.metadata.name;
       expect(d.metadata.namespace).toBe('sightline');
       if (STATEFUL_SERVICES.has(name)) {
-        // One pod owns its volume (checked in checkScaling); still disruption-budgeted.
-        expect(specOf<DeploymentSpec>(d).replicas, name).toBe(1);
-        const pdb = named(objects, 'PodDisruptionBudget', name).spec as { maxUnavailable?: number };
-        expect(pdb.maxUnavailable, `${name}: PDB`).toBe(1);
-        continue;
+        // A live window must see every event of its stream: one replica per partition.
+        expect(specOf<WorkloadSpec>(d).replicas, name).toBe(1);
+      } else {
+        expect(specOf<WorkloadSpec>(d).replicas, name).toBeGreaterThanOrEqual(2);
+        const hpa = named(objects, 'HorizontalPodAutoscaler', name).spec as { minReplicas: number };
+        expect(hpa.minReplicas, `${name}: HPA floor`).toBeGreaterThanOrEqual(2);
       }
-      expect(specOf<DeploymentSpec>(d).replicas, name).toBeGreaterThanOrEqual(2);
-      const hpa = named(objects, 'HorizontalPodAutoscaler', name).spec as { minReplicas: number };
-      expect(hpa.minReplicas, `${name}: HPA floor`).toBeGreaterThanOrEqual(2);
       const pdb = named(objects, 'PodDisruptionBudget', name).spec as { maxUnavailable?: number };
       expect(pdb.maxUnavailable, `${name}: PDB`).toBe(1);
       expect(mainContainer(d).image).toMatch(/^ghcr\.io\/sightline\/sightline(-gpu)?:\d+\.\d+\.\d+$/);

@@ -10,6 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { PROMTOOL, runTool, runToolOk } from './helpers/external-tool.js';
 import { deployPath } from './helpers/paths.js';
+import { metricNamesIn } from './helpers/promql.js';
+import {
+  DRIFT_METRIC_FILES,
+  exposedSeriesNames,
+  MODEL_SERVER_METRIC_FILES,
+  metricDefinitions,
+} from './helpers/source-facts.js';
 
 const RULES = deployPath('prometheus', 'rules.yaml');
 
@@ -53,6 +60,27 @@ describe('promtool', () => {
         `${alert}: a case where it does not`,
       ).toBe(true);
     }
+  });
+
+  it("every expression selects only series the services define, Prometheus' `up` or a recorded rule", () => {
+    const groups = readYaml<RuleFile>(RULES).groups;
+    const exposed = exposedSeriesNames(
+      metricDefinitions([...new Set([...MODEL_SERVER_METRIC_FILES, ...DRIFT_METRIC_FILES])]),
+    );
+    const recorded = new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
+    for (const rule of groups.flatMap((g) => g.rules)) {
+      const where = rule.alert ?? rule.record;
+      const names = metricNamesIn(String(rule.expr));
+      expect(names.length, `${where}: selects a series`).toBeGreaterThan(0);
+      for (const name of names) {
+        expect(
+          name === 'up' || exposed.has(name) || recorded.has(name),
+          `${where}: "${name}" is neither a series a service defines nor a recording rule`,
+        ).toBe(true);
+      }
+    }
+    // The drift rules are read against services/drift's definitions, not just any file.
+    expect(groups.map((g) => g.name)).toContain('sightline-drift.alerts');
   });
 
   it('every alert has a severity, a summary and a runbook in deploy/README.md', () => {

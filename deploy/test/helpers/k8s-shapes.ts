@@ -7,7 +7,10 @@ import type { K8sObject } from './kustomize.js';
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
-  readonly valueFrom?: unknown;
+  readonly valueFrom?: {
+    readonly secretKeyRef?: { readonly name: string; readonly key: string; readonly optional?: boolean };
+    readonly fieldRef?: { readonly fieldPath: string };
+  };
 }
 
 export interface Probe {
@@ -20,6 +23,7 @@ export interface Probe {
 export interface Container {
   readonly name: string;
   readonly image: string;
+  readonly imagePullPolicy?: string;
   readonly args?: readonly string[];
   readonly ports?: readonly { readonly name?: string; readonly containerPort: number }[];
   readonly env?: readonly EnvVar[];
@@ -68,10 +72,36 @@ export interface PodTemplate {
   readonly spec: PodSpec;
 }
 
-export interface DeploymentSpec {
+/** The kinds that run Sightline's pods: stateless services as Deployments, stateful ones as StatefulSets. */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** What a Deployment and a StatefulSet have in common: replicas, a selector and a pod template. */
+export interface WorkloadSpec {
   readonly replicas?: number;
   readonly selector: { readonly matchLabels: Record<string, string> };
   readonly template: PodTemplate;
+}
+
+export type DeploymentSpec = WorkloadSpec;
+
+/** A claim template of a StatefulSet: one PersistentVolumeClaim per replica. */
+export interface VolumeClaimTemplate {
+  readonly metadata: { readonly name: string };
+  readonly spec: {
+    readonly accessModes?: readonly string[];
+    readonly storageClassName?: string;
+    readonly resources?: { readonly requests?: Record<string, string | number> };
+  };
+}
+
+export interface StatefulSetSpec extends WorkloadSpec {
+  readonly serviceName: string;
+  readonly volumeClaimTemplates?: readonly VolumeClaimTemplate[];
+  readonly persistentVolumeClaimRetentionPolicy?: {
+    readonly whenDeleted?: string;
+    readonly whenScaled?: string;
+  };
 }
 
 export interface ServicePort {
@@ -86,6 +116,16 @@ export interface ServiceSpec {
   readonly clusterIP?: string;
   readonly selector?: Record<string, string>;
   readonly ports: readonly ServicePort[];
+}
+
+/** True for a Deployment or a StatefulSet. */
+export function isWorkload(object: K8sObject): boolean {
+  return (WORKLOAD_KINDS as readonly string[]).includes(object.kind);
+}
+
+/** The pod template of a Deployment or StatefulSet. */
+export function podTemplateOf(workload: K8sObject): PodTemplate {
+  return (workload.spec as WorkloadSpec).template;
 }
 
 /** The spec of an object, typed by the caller. */

@@ -25,14 +25,56 @@ export function shutdownDefaultsMs(): { readonly graceMs: number; readonly delay
   };
 }
 
-/** The model-server's default ports from its config (`MODEL_SERVER_PORTS`). */
-export function modelServerPorts(): { readonly grpc: number; readonly http: number } {
-  const file = 'services/model-server/src/config.ts';
-  const match = /MODEL_SERVER_PORTS\s*=\s*\{\s*grpcPort:\s*(\d+),\s*httpPort:\s*(\d+)\s*\}/.exec(
-    readSource(file),
-  );
-  if (!match?.[1] || !match[2]) throw new Error(`${file}: MODEL_SERVER_PORTS not found`);
+/** Where a service's settings schema lives. */
+function configFile(service: string): string {
+  return `services/${service}/src/config.ts`;
+}
+
+/**
+ * A service's default ports from its config, e.g. `MODEL_SERVER_PORTS` in
+ * services/model-server/src/config.ts, `DRIFT_PORTS` in services/drift/src/config.ts.
+ */
+export function servicePorts(service: string): { readonly grpc: number; readonly http: number } {
+  const file = configFile(service);
+  const constant = `${service.toUpperCase().replaceAll('-', '_')}_PORTS`;
+  const match = new RegExp(
+    `export const ${constant}\\s*=\\s*\\{\\s*grpcPort:\\s*(\\d+),\\s*httpPort:\\s*(\\d+)\\s*\\}`,
+  ).exec(readSource(file));
+  if (!match?.[1] || !match[2]) throw new Error(`${file}: ${constant} not found`);
   return { grpc: Number(match[1]), http: Number(match[2]) };
+}
+
+/** `grpcPort` -> `SIGHTLINE_GRPC_PORT`, as libs/service-kit's toEnvName. */
+function envName(key: string): string {
+  return `SIGHTLINE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** The keys of the object literal that starts right after `opening` in `source` (at `indent`). */
+function objectKeys(source: string, file: string, opening: string, indent: number): string[] {
+  const start = source.indexOf(opening);
+  if (start < 0) throw new Error(`${file}: "${opening}" not found`);
+  const close = `\n${' '.repeat(indent - 2)}})`;
+  const end = source.indexOf(close, start);
+  if (end < 0) throw new Error(`${file}: the object after "${opening}" does not end`);
+  const body = source.slice(start + opening.length, end);
+  const keys = [...body.matchAll(new RegExp(`^ {${indent}}([a-z][A-Za-z0-9]*):`, 'gm'))].map((m) => m[1]!);
+  if (keys.length === 0) throw new Error(`${file}: no settings found after "${opening}"`);
+  return keys;
+}
+
+/**
+ * The `SIGHTLINE_*` variables a service reads: the shared server settings of
+ * libs/service-kit plus the keys of the service's `serverConfigSchema(...).extend({ ... })`,
+ * each `fooBar` read from `SIGHTLINE_FOO_BAR`.
+ */
+export function settingVariables(service: string): Set<string> {
+  const shared = 'libs/service-kit/src/config/server-config.ts';
+  const own = configFile(service);
+  const keys = [
+    ...objectKeys(readSource(shared), shared, 'return z.object({', 4),
+    ...objectKeys(readSource(own), own, '.extend({', 2),
+  ];
+  return new Set(keys.map(envName));
 }
 
 /** A metric a service defines, with its prom-client type. */
@@ -42,10 +84,19 @@ export interface MetricDefinition {
   readonly file: string;
 }
 
+/** The gRPC server metrics every service registers through libs/service-kit. */
+export const GRPC_SERVER_METRIC_FILE = 'libs/service-kit/src/calls/grpc-server-metrics.ts';
+
 /** Where the model-server's metrics are defined. */
 export const MODEL_SERVER_METRIC_FILES = [
   'services/model-server/src/observability/model-metrics.ts',
-  'libs/service-kit/src/calls/grpc-server-metrics.ts',
+  GRPC_SERVER_METRIC_FILE,
+] as const;
+
+/** Where the drift service's metrics are defined (its `sightline_drift_*` series). */
+export const DRIFT_METRIC_FILES = [
+  'services/drift/src/observability/drift-metrics.ts',
+  GRPC_SERVER_METRIC_FILE,
 ] as const;
 
 /**
