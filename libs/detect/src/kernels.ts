@@ -147,4 +147,4 @@ export function kernelsFrom(module: Partial<DriftKernels>): DriftKernels {
 }
 
 /** The kernels of @sightline/stats: what services inject into the detector kinds. */
-export const STATS_KERNELS: DriftKernels = kernelsFrom(stats);
+export const STATS_KERNELS: DriftKernels = stats;
