@@ -5,11 +5,7 @@
  * another on its time limit, and each closed window is a DriftEvent in ListDriftEvents
  * (newest first) and series on /metrics that a real Prometheus scrapes.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { startTestPrometheus, type TestPrometheus } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irisEvent, postEvents } from './helpers/cloud-events.js';
 import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
@@ -17,46 +13,10 @@ import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './he
 const DETECTOR = 'iris-ks';
 const MAX_DURATION_MS = 60_000;
 
-function prometheusBinary(): string {
-  try {
-    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
-    return 'prometheus';
-  } catch {
-    throw new Error('this test needs Prometheus: apt-get install prometheus (.ci/run installs it)');
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface PromResult {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(base: string, promql: string): Promise<PromResult[]> {
-  const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`).catch(
-    () => undefined,
-  );
-  if (!response?.ok) return [];
-  const body = (await response.json()) as { data?: { result?: PromResult[] } };
-  return body.data?.result ?? [];
-}
-
 describe('live windows from POST /events', () => {
   let drift: TestDrift;
   let clock = 1_800_000_000_000;
-  let prometheus: ChildProcess | undefined;
-  let workDir: string;
-  let promBase: string;
+  let prometheus: TestPrometheus;
 
   beforeAll(async () => {
     drift = await startTestDrift({ now: () => clock, flags: { eventQueueCapacity: 100 } });
@@ -67,35 +27,12 @@ describe('live windows from POST /events', () => {
       selector: { modelName: 'iris', tensors: ['input'] },
       window: { maxRows: 20, minRows: 5, maxDuration: { seconds: BigInt(MAX_DURATION_MS / 1000), nanos: 0 } },
     });
-    const binary = prometheusBinary();
-    workDir = await mkdtemp(path.join(tmpdir(), 'sightline-drift-prom-'));
-    const config = [
-      'global:',
-      '  scrape_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: drift',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${drift.service.httpPort}']`,
-      '',
-    ].join('\n');
-    await writeFile(path.join(workDir, 'prometheus.yml'), config);
-    const port = await freePort();
-    promBase = `http://127.0.0.1:${port}`;
-    prometheus = spawn(
-      binary,
-      [
-        `--config.file=${path.join(workDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(workDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    prometheus = await startTestPrometheus({ drift: [`127.0.0.1:${drift.service.httpPort}`] });
   });
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    await prometheus?.stop();
     await drift?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
   it('closes a window on its row count and one on its time, stored, exported and scraped', async () => {
@@ -165,7 +102,7 @@ describe('live windows from POST /events', () => {
     expect(metrics).toMatch(/sightline_drift_events_duplicate_total\{[^}]*\} 5/);
 
     await expect
-      .poll(async () => (await query(promBase, 'up{job="drift"}'))[0]?.value[1], {
+      .poll(async () => (await prometheus.query('up{job="drift"}'))[0]?.value[1], {
         timeout: 30_000,
         interval: 500,
       })
@@ -173,12 +110,12 @@ describe('live windows from POST /events', () => {
     await expect
       .poll(
         async () =>
-          (await query(promBase, `sum(sightline_drift_windows_closed_total{detector="${DETECTOR}"})`))[0]
+          (await prometheus.query(`sum(sightline_drift_windows_closed_total{detector="${DETECTOR}"})`))[0]
             ?.value[1],
         { timeout: 30_000, interval: 500 },
       )
       .toBe('2');
-    const pValues = await query(promBase, `sightline_drift_feature_p_value{detector="${DETECTOR}"}`);
+    const pValues = await prometheus.query(`sightline_drift_feature_p_value{detector="${DETECTOR}"}`);
     expect(pValues.map((r) => r.metric.feature).sort()).toEqual([
       'input[0]',
       'input[1]',
@@ -186,16 +123,15 @@ describe('live windows from POST /events', () => {
       'input[3]',
     ]);
     expect(pValues.every((r) => r.metric.test === 'ks' && Number(r.value[1]) < 0.05 / 4)).toBe(true);
-    expect((await query(promBase, `sightline_drift_window_rows{detector="${DETECTOR}"}`))[0]?.value[1]).toBe(
+    expect((await prometheus.query(`sightline_drift_window_rows{detector="${DETECTOR}"}`))[0]?.value[1]).toBe(
       '8',
     );
-    expect((await query(promBase, `sightline_drift_drift{detector="${DETECTOR}"}`))[0]?.value[1]).toBe('1');
+    expect((await prometheus.query(`sightline_drift_drift{detector="${DETECTOR}"}`))[0]?.value[1]).toBe('1');
     expect(
-      (await query(promBase, `sightline_drift_feature_effect_size{detector="${DETECTOR}",metric="psi"}`))
+      (await prometheus.query(`sightline_drift_feature_effect_size{detector="${DETECTOR}",metric="psi"}`))
         .length,
     ).toBe(4);
-    const latency = await query(
-      promBase,
+    const latency = await prometheus.query(
       `sightline_drift_window_export_seconds_count{detector="${DETECTOR}"}`,
     );
     expect(latency[0]?.value[1]).toBe('2');

@@ -15,6 +15,12 @@ export {
   startChildService,
 } from './child-service.js';
 export { createTestPki, type TestPki } from './test-pki.js';
+export {
+  type PrometheusSample,
+  type ScrapeJobs,
+  startTestPrometheus,
+  type TestPrometheus,
+} from './test-prometheus.js';
 
 /** A logger that keeps every JSON line in memory. */
 export function memoryLogger(level = 'debug'): {
