@@ -21,6 +21,7 @@ import { UsageError } from './usage-error.js';
 export const SERVICE_ENDPOINTS = {
   router: { defaultAddress: '127.0.0.1:8000', env: 'SIGHTLINE_ROUTER_ADDRESS' },
   'model-server': { defaultAddress: '127.0.0.1:8001', env: 'SIGHTLINE_MODEL_SERVER_ADDRESS' },
+  drift: { defaultAddress: '127.0.0.1:8003', env: 'SIGHTLINE_DRIFT_ADDRESS' },
   'trace-store': { defaultAddress: '127.0.0.1:8006', env: 'SIGHTLINE_TRACE_STORE_ADDRESS' },
 } as const;
 

@@ -34,7 +34,8 @@ export function shortReason(lastError: string): string {
 /** The error to report: an unreachable service named with its address, anything else as it is. */
 export function explainUnreachable(error: unknown, connection: ResolvedConnection | undefined): unknown {
   if (connection === undefined || !isSightlineError(error)) return error;
-  const where = `the ${connection.service} at ${connection.address}`;
+  // "the router", "the model-server", but "the drift service": a name that is not a noun alone.
+  const where = `the ${connection.service === 'drift' ? 'drift service' : connection.service} at ${connection.address}`;
   if (error.code === 'DEADLINE_EXCEEDED' && CLIENT_DEADLINE.test(error.message.trim())) {
     return new DeadlineExceededError(
       `${where} did not answer within ${duration(connection.timeoutMs)} (--timeout)`,
@@ -56,8 +57,7 @@ export function explainUnreachable(error: unknown, connection: ResolvedConnectio
   const hint = reason.startsWith('TLS:')
     ? 'check --tls-ca, --tls-cert, --tls-key and --tls-server-name'
     : 'is it running? (sightline start runs the local stack)';
-  return new UnavailableError(
-    `cannot reach the ${connection.service} at ${connection.address}${reason ? ` (${reason})` : ''}; ${hint}`,
-    { cause: error },
-  );
+  return new UnavailableError(`cannot reach ${where}${reason ? ` (${reason})` : ''}; ${hint}`, {
+    cause: error,
+  });
 }
