@@ -3,4 +3,8 @@
  * on reference data, persist every fitted version with lineage, score batches, close live
  * windows on a count or a time, and run detectors over stored history.
  */
-export {};
+
+export * from './kernels.js';
+export * from './kinds/index.js';
+export * from './store/index.js';
+export * from './table/index.js';

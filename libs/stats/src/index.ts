@@ -3,4 +3,80 @@
  * metrics service and the explainer. Plain TypeScript over Float64Array columns; p-values
  * follow scipy's definitions so users can compare (fidelity tests run scipy itself).
  */
-export {};
+export {
+  KS_MAX_AUTO_EXACT_N,
+  KS_MAX_EXACT_LATTICE,
+  type Ks2SampOptions,
+  type Ks2SampResult,
+  type KsMethod,
+  ks2Samp,
+  ks2SampSorted,
+} from './univariate/ks-2samp.js';
+export type { Alternative, TwoSampleTestResult } from './univariate/two-sample-result.js';
+
+export {
+  DEFAULT_PSI_EPSILON,
+  hellingerDistance,
+  jensenShannonDistance,
+  populationStabilityIndex,
+} from './effect-size/distribution-distances.js';
+export {
+  binCounts,
+  categoricalEffectSizes,
+  DEFAULT_EFFECT_SIZE_BINS,
+  type EffectSizes,
+  type NumericEffectSizeOptions,
+  numericEffectSizes,
+  quantileBinEdges,
+} from './effect-size/effect-sizes.js';
+export { wassersteinDistance } from './effect-size/wasserstein.js';
+// Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
+export {
+  checkTwoSamples,
+  DEFAULT_MAX_POOLED_ROWS,
+  DEFAULT_P_VAL,
+  DEFAULT_PERMUTATIONS,
+  MIN_KERNEL_SAMPLE_ROWS,
+} from './kernel/kernel-limits.js';
+export {
+  DEFAULT_LSDD_LAMBDA_RD_MAX,
+  LSDD_CANDIDATE_LAMBDAS,
+  LSDD_KERNEL_CENTER_FRACTION,
+  type LsddTestOptions,
+  type LsddTestResult,
+  lsddPermutationTest,
+} from './kernel/lsdd.js';
+export { medianHeuristicSigma } from './kernel/median-heuristic.js';
+export { type MmdTestOptions, type MmdTestResult, mmd2Unbiased, mmdPermutationTest } from './kernel/mmd.js';
+export {
+  assertFiniteMatrix,
+  type DenseMatrix,
+  denseMatrix,
+  matrixColumn,
+  matrixFromColumns,
+  matrixFromRows,
+  matrixRow,
+} from './matrix.js';
+export {
+  DEFAULT_PCA_REFERENCE_CHUNKS,
+  DEFAULT_PCA_THRESHOLD_SIGMAS,
+  DEFAULT_PCA_VARIANCE_EXPLAINED,
+  PCA_RECONSTRUCTION_SCHEMA_VERSION,
+  PcaReconstruction,
+  type PcaReconstructionJson,
+  type PcaReconstructionOptions,
+  type PcaReconstructionScore,
+} from './pca/pca-reconstruction.js';
+export { type SeededRandom, seededRandom } from './random/seeded-random.js';
+export {
+  CATEGORY_COUNTS_SCHEMA_VERSION,
+  CategoryCounts,
+  type CategoryCountsJson,
+  DEFAULT_MAX_CATEGORIES,
+} from './sketch/category-counts.js';
+export {
+  DEFAULT_SKETCH_RELATIVE_ACCURACY,
+  QUANTILE_SKETCH_SCHEMA_VERSION,
+  QuantileSketch,
+  type QuantileSketchJson,
+} from './sketch/quantile-sketch.js';

@@ -14,6 +14,7 @@ import { modelServerRatios, type RatioCheck } from './report/ratios.js';
 import { routerHopCosts, routerRatios } from './report/router-ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
+import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -156,6 +157,11 @@ async function runSuite(
   run: SuiteRun,
   setupIds: readonly (ModelServerSetupId | RouterSetupId)[] | undefined,
 ): Promise<SuiteOutcome> {
+  if (suite === 'drift') {
+    // libs/stats kernels against numpy/scipy in the same run; no servers.
+    const mmd = await runDriftMmdBench();
+    return { setups: [], ratios: driftMmdChecks(mmd), extra: { text: formatDriftMmd(mmd), json: { mmd } } };
+  }
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>
       (ROUTER_SETUPS as readonly string[]).includes(id),

@@ -1,0 +1,52 @@
+/**
+ * The one contract of every detector kind (drift here, outlier kinds in the outlier
+ * service): fit on a reference table into a serialisable state, score a table against that
+ * state. As Alibi Detect's `fit`/`score`, but the fitted state is data (JSON plus typed
+ * arrays), so the store can persist it without knowing the kind.
+ */
+import type { FeatureTable, TableSchema } from '../table/feature-table.js';
+
+/** A JSON value (what `JSON.stringify` keeps as it is). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * What a kind's `fit` produces and its `score` reads: the resolved parameters, the
+ * reference's schema and row count, kind-specific JSON and float64 arrays (sorted reference
+ * columns, the reference matrix ...). Persisted by the DetectorStore as detector.json plus
+ * reference.bin.
+ */
+export interface FittedState {
+  /** The kind's name, e.g. `ks`. */
+  readonly kind: string;
+  /** The parameters with every default written out (what a refit needs). */
+  readonly params: JsonObject;
+  readonly schema: TableSchema;
+  readonly referenceRows: number;
+  readonly json: JsonObject;
+  readonly arrays: Readonly<Record<string, Float64Array>>;
+}
+
+/**
+ * A detector kind: parameters checked once, fit on a reference, score a table.
+ * `TResult` is the kind family's result (DriftResult for drift kinds).
+ */
+export interface DetectorKind<TResult> {
+  readonly name: string;
+  /** Fewest reference rows the kind fits on, with its default parameters. */
+  readonly minReferenceRows: number;
+  /**
+   * Fits on `reference` (already checked to be non-empty).
+   * @throws InvalidArgumentError for an unknown or out-of-range parameter, a reference
+   *   smaller than the kind's minimum (stating it), or a cell the kind cannot use.
+   */
+  fit(reference: FeatureTable, params?: Readonly<Record<string, unknown>>): FittedState;
+  /**
+   * Scores `table` against a state this kind fitted.
+   * @throws InvalidArgumentError when `table` does not have the fitted columns, has too few
+   *   rows for the test, or has a cell the kind cannot use (naming column and row).
+   */
+  score(state: FittedState, table: FeatureTable): TResult;
+}

@@ -1,0 +1,109 @@
+/**
+ * What a drift detector answers for one scored table: per feature the test, statistic,
+ * p-value, effect sizes and verdict; the overall corrected verdict with the threshold and
+ * correction used; for multivariate kinds the one statistic; for `quality` the counts.
+ */
+
+import type { Correction, EffectSizes } from '../kernels.js';
+import type { ColumnKind } from '../table/feature-table.js';
+
+/** The test run on one feature; `none` under multivariate kinds (effect sizes only). */
+export type FeatureTest = 'ks' | 'cvm' | 'chi2' | 'quality' | 'none';
+
+/** Effect-size metrics an alert can be set on. */
+export type EffectSizeMetric = 'psi' | 'jensenShannon' | 'wasserstein' | 'hellinger';
+
+/** Alert on an effect size instead of p-values: drift when `metric` > `above` for any feature. */
+export interface EffectSizeAlertRule {
+  readonly metric: EffectSizeMetric;
+  readonly above: number;
+}
+
+/** Data-quality counts of one feature in one window (the `quality` kind). */
+export interface QualityCounts {
+  /** NaN or empty cells (type violations not included). */
+  readonly missing: number;
+  /** +-Infinity. */
+  readonly infinite: number;
+  /** Finite values below the reference's minimum or above its maximum. */
+  readonly outOfRange: number;
+  /** Finite values outside the reference's quantile bounds (see the kind's `quantileBounds`). */
+  readonly outOfBounds: number;
+  /** Values of a categorical feature never seen at fit. */
+  readonly unseenCategories: number;
+  /** Strings that are no number in a numeric column, numbers where string categories were fitted. */
+  readonly typeViolations: number;
+  /** Each count divided by the window's rows. */
+  readonly rates: {
+    readonly missing: number;
+    readonly infinite: number;
+    readonly outOfRange: number;
+    readonly outOfBounds: number;
+    readonly unseenCategories: number;
+    readonly typeViolations: number;
+  };
+}
+
+/** The result for one feature. */
+export interface FeatureDrift {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  readonly test: FeatureTest;
+  /** The test statistic (KS D, CVM T, chi2); for `quality` the highest rate; absent for `none`. */
+  readonly statistic?: number;
+  /** The p-value (absent for `quality` and `none`). */
+  readonly pValue?: number;
+  /** The verdict: p-value below the corrected threshold, or a quality rate above its limit. */
+  readonly drift: boolean;
+  /** Against the reference; absent where the feature had no finite value. */
+  readonly effectSizes?: EffectSizes;
+  /** Whether the effect-size alert rule fires for this feature (only with an alert rule). */
+  readonly alert?: boolean;
+  /** Quality counts (the `quality` kind). */
+  readonly quality?: QualityCounts;
+}
+
+/** The one statistic of a multivariate kind. */
+export interface MultivariateDrift {
+  readonly test: 'mmd' | 'lsdd' | 'pca';
+  /** MMD^2, the LSDD, or the PCA reconstruction error. */
+  readonly statistic: number;
+  /** Permutation p-value (absent for `pca`, which compares to reference bounds). */
+  readonly pValue?: number;
+  /** Gaussian kernel bandwidth used (MMD, LSDD). */
+  readonly sigma?: number;
+  /** The statistic's value at the verdict's boundary (permutation quantile, PCA upper bound). */
+  readonly distanceThreshold: number;
+  /** PCA: the lower bound below which the error is drift too. */
+  readonly lowerThreshold?: number;
+}
+
+/** What a verdict rests on. */
+export type VerdictBasis = 'p-value' | 'effect-size' | 'quality' | 'reconstruction-error';
+
+/** The overall verdict. */
+export interface OverallDrift {
+  readonly drift: boolean;
+  readonly basis: VerdictBasis;
+  /** The p-value cut-off used (alpha/m for Bonferroni, BH's cut-off for fdr; alpha for one test). */
+  readonly threshold: number;
+  /** `none` where one test decides (multivariate kinds, quality). */
+  readonly correction: Correction | 'none';
+  readonly alpha: number;
+}
+
+/** A drift detector's answer for one table. */
+export interface DriftResult {
+  readonly kind: string;
+  /** Rows scored. */
+  readonly rows: number;
+  readonly referenceRows: number;
+  readonly features: readonly FeatureDrift[];
+  readonly overall: OverallDrift;
+  readonly multivariate?: MultivariateDrift;
+  /** The effect-size alert rule and what it found, when the detector has one. */
+  readonly alert?: EffectSizeAlertRule & {
+    readonly triggered: boolean;
+    readonly features: readonly string[];
+  };
+}

@@ -1,0 +1,248 @@
+/**
+ * The per-feature kinds: `ks`, `cvm`, `chi2` and `tabular` (the default: KS or CVM on
+ * numeric columns, chi2 on categorical ones), each feature's p-value corrected into one
+ * verdict (Bonferroni by default, Benjamini-Hochberg as `fdr`), as Alibi Detect's
+ * KSDrift/CVMDrift/ChiSquareDrift/TabularDrift.
+ */
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
+import type { Correction, CvmMethod, DriftKernels, KsMethod, TwoSampleTestResult } from '../kernels.js';
+import {
+  type FeatureTable,
+  requireFinite,
+  type TableSchema,
+  UNSEEN_CATEGORY_CODE,
+} from '../table/feature-table.js';
+import type { DetectorKind, FittedState } from './detector-kind.js';
+import type { DriftResult, FeatureDrift, FeatureTest } from './drift-result.js';
+import { ParamReader } from './param-reader.js';
+import {
+  alertFires,
+  alertRuleOf,
+  countValues,
+  DEFAULT_CORRECTION,
+  DEFAULT_P_VAL,
+  effectSizesOf,
+  fittedState,
+  profileOf,
+  readAlertRule,
+  referenceCounts,
+  requireNumeric,
+  requireReferenceRows,
+  requireScorable,
+  sortedKey,
+} from './reference-profile.js';
+
+/** Names of the per-feature kinds. */
+export type FeatureTestKindName = 'tabular' | 'ks' | 'cvm' | 'chi2';
+
+/**
+ * What chi2 does with categories a window has and the reference never had: `pool` (default)
+ * counts them all as one extra category with a reference count of 0, so new categories are
+ * drift evidence; `ignore` leaves them out of the test (they still show in the effect sizes
+ * and in the `quality` kind's `unseenCategories`).
+ */
+export type UnseenCategoryPolicy = 'pool' | 'ignore';
+
+/** Fewest reference rows of each per-feature kind (CVM needs two observations per sample, as scipy). */
+export const FEATURE_TEST_MIN_REFERENCE_ROWS: Readonly<Record<FeatureTestKindName, number>> = {
+  tabular: 2,
+  ks: 2,
+  cvm: 2,
+  chi2: 2,
+};
+
+const COMMON = ['pVal', 'correction', 'alert'] as const;
+const KS = ['method', 'alternative'] as const;
+const ALLOWED: Readonly<Record<FeatureTestKindName, readonly string[]>> = {
+  ks: [...COMMON, ...KS],
+  cvm: [...COMMON, 'cvmMethod'],
+  chi2: [...COMMON, 'yates', 'unseenCategories'],
+  tabular: [...COMMON, ...KS, 'cvmMethod', 'yates', 'unseenCategories', 'numericTest', 'featureTests'],
+};
+
+interface Resolved {
+  readonly pVal: number;
+  readonly correction: Correction;
+  readonly method: KsMethod;
+  readonly alternative: 'two-sided' | 'less' | 'greater';
+  readonly cvmMethod: CvmMethod;
+  readonly yates: boolean;
+  readonly unseenCategories: UnseenCategoryPolicy;
+  readonly numericTest: 'ks' | 'cvm';
+  readonly featureTests: Readonly<Record<string, 'ks' | 'cvm' | 'chi2'>>;
+}
+
+function resolve(kind: FeatureTestKindName, raw: Readonly<Record<string, unknown>>): ParamReader {
+  const r = new ParamReader(kind, raw, ALLOWED[kind]);
+  r.number('pVal', DEFAULT_P_VAL, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+  r.oneOf('correction', DEFAULT_CORRECTION, ['bonferroni', 'fdr']);
+  readAlertRule(r);
+  if (kind === 'ks' || kind === 'tabular') {
+    r.oneOf('method', 'auto', ['auto', 'exact', 'asymp']);
+    r.oneOf('alternative', 'two-sided', ['two-sided', 'less', 'greater']);
+  }
+  if (kind === 'cvm' || kind === 'tabular') r.oneOf('cvmMethod', 'auto', ['auto', 'asymptotic']);
+  if (kind === 'chi2' || kind === 'tabular') {
+    r.boolean('yates', true);
+    r.oneOf('unseenCategories', 'pool', ['pool', 'ignore']);
+  }
+  if (kind === 'tabular') {
+    r.oneOf('numericTest', 'ks', ['ks', 'cvm']);
+    r.record('featureTests', ['ks', 'cvm', 'chi2']);
+  }
+  return r;
+}
+
+function paramsOf(state: FittedState): Resolved {
+  const p = state.params as Partial<Resolved>;
+  return {
+    pVal: p.pVal ?? DEFAULT_P_VAL,
+    correction: p.correction ?? DEFAULT_CORRECTION,
+    method: p.method ?? 'auto',
+    alternative: p.alternative ?? 'two-sided',
+    cvmMethod: p.cvmMethod ?? 'auto',
+    yates: p.yates ?? true,
+    unseenCategories: p.unseenCategories ?? 'pool',
+    numericTest: p.numericTest ?? 'ks',
+    featureTests: p.featureTests ?? {},
+  };
+}
+
+function testOf(kind: FeatureTestKindName, table: TableSchema, c: number, p: Resolved): FeatureTest {
+  if (kind !== 'tabular') return kind;
+  const named = p.featureTests[table.names[c]!];
+  if (named !== undefined) return named;
+  return table.kinds[c] === 'categorical' ? 'chi2' : p.numericTest;
+}
+
+/**
+ * chi2 on reference counts against window counts (a 2 x k table over the reference's
+ * categories, plus one pooled column of unseen ones under policy `pool`). With fewer than
+ * two categories there is nothing to compare: statistic 0, p-value 1.
+ */
+function chi2Test(
+  kernels: DriftKernels,
+  reference: Map<number, number>,
+  window: Map<number, number>,
+  p: Resolved,
+): TwoSampleTestResult {
+  const categories = [...reference.keys()].sort((a, b) => a - b);
+  const refRow = categories.map((k) => reference.get(k)!);
+  const winRow = categories.map((k) => window.get(k) ?? 0);
+  let unseen = 0;
+  for (const [k, n] of window) if (!reference.has(k) || k === UNSEEN_CATEGORY_CODE) unseen += n;
+  if (p.unseenCategories === 'pool' && unseen > 0) {
+    refRow.push(0);
+    winRow.push(unseen);
+  }
+  if (refRow.length < 2 || winRow.every((n) => n === 0)) return { statistic: 0, pValue: 1 };
+  return kernels.chi2Contingency([refRow, winRow], { correction: p.yates });
+}
+
+class FeatureTestKind implements DetectorKind<DriftResult> {
+  constructor(
+    readonly name: FeatureTestKindName,
+    private readonly kernels: DriftKernels,
+    readonly minReferenceRows: number,
+  ) {}
+
+  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+    const reader = resolve(this.name, params);
+    let table = reference;
+    if (this.name === 'chi2') {
+      // chi2 counts values: every column is a category, whatever its type.
+      table = { ...reference, kinds: reference.kinds.map(() => 'categorical') };
+    }
+    if (this.name === 'ks' || this.name === 'cvm') requireNumeric(this.name, table);
+    const resolved = paramsOf({ params: reader.params } as FittedState);
+    table.names.forEach((name, c) => {
+      if (testOf(this.name, table, c, resolved) !== 'chi2' && table.kinds[c] === 'categorical') {
+        throw new InvalidArgumentError(
+          `column ${quoteName(name)} is categorical; KS and CVM test numeric columns (use chi2 for it)`,
+          { field: `column ${quoteName(name)}` },
+        );
+      }
+    });
+    for (const name of Object.keys(resolved.featureTests)) {
+      if (!table.names.includes(name)) {
+        throw reader.error(
+          'featureTests',
+          `names column ${quoteName(name)}, which the reference does not have`,
+        );
+      }
+    }
+    requireReferenceRows(this.name, table, this.minReferenceRows);
+    requireFinite(table);
+    const profile = profileOf(table);
+    return fittedState(this.name, reader.params, table, profile.json, profile.arrays);
+  }
+
+  score(state: FittedState, table: FeatureTable): DriftResult {
+    const p = paramsOf(state);
+    const testsOf = state.schema.names.map((_, c) => testOf(this.name, state.schema, c, p));
+    // scipy's cramervonmises_2samp needs two observations in each sample.
+    requireScorable(this.name, state, table, testsOf.includes('cvm') ? 2 : 1);
+    requireFinite(table);
+    const tests: { test: FeatureTest; result: TwoSampleTestResult }[] = table.columns.map((column, c) => {
+      const test = testsOf[c]!;
+      if (test === 'chi2') {
+        return { test, result: chi2Test(this.kernels, referenceCounts(state, c), countValues(column), p) };
+      }
+      const reference = state.arrays[sortedKey(c)]!;
+      if (test === 'ks') {
+        const sorted = Float64Array.from(column).sort();
+        return {
+          test,
+          result: this.kernels.ks2SampSorted(reference, sorted, {
+            alternative: p.alternative,
+            method: p.method,
+          }),
+        };
+      }
+      return { test, result: this.kernels.cramerVonMises2Samp(reference, column, { method: p.cvmMethod }) };
+    });
+    const corrected = this.kernels.correctPValues(
+      tests.map((t) => t.result.pValue),
+      p.pVal,
+      p.correction,
+    );
+    const rule = alertRuleOf(state);
+    const features: FeatureDrift[] = tests.map((t, c) => {
+      const effectSizes = effectSizesOf(this.kernels, state, table, c);
+      return {
+        name: table.names[c]!,
+        kind: table.kinds[c]!,
+        test: t.test,
+        statistic: t.result.statistic,
+        pValue: t.result.pValue,
+        drift: corrected.rejected[c]!,
+        ...(effectSizes ? { effectSizes } : {}),
+        ...(rule ? { alert: alertFires(rule, effectSizes) } : {}),
+      };
+    });
+    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
+    return {
+      kind: this.name,
+      rows: table.rows,
+      referenceRows: state.referenceRows,
+      features,
+      overall: {
+        drift: rule ? alerted.length > 0 : corrected.anyRejected,
+        basis: rule ? 'effect-size' : 'p-value',
+        threshold: corrected.threshold,
+        correction: p.correction,
+        alpha: p.pVal,
+      },
+      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
+    };
+  }
+}
+
+/** The per-feature kind `name` over `kernels`. */
+export function featureTestKind(
+  name: FeatureTestKindName,
+  kernels: DriftKernels,
+  minReferenceRows: number = FEATURE_TEST_MIN_REFERENCE_ROWS[name],
+): DetectorKind<DriftResult> {
+  return new FeatureTestKind(name, kernels, minReferenceRows);
+}

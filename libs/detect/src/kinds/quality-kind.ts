@@ -1,0 +1,179 @@
+/**
+ * The `quality` kind: data-quality counts per feature and window, learned from the
+ * reference: missing (NaN/empty) and infinite cells, values outside the reference's range or
+ * its quantile bounds, categories never seen at fit, and type violations. A feature is
+ * flagged when a rate exceeds its limit. Unlike every other kind it reads tables built with
+ * `nonFinite: 'keep'`, since bad cells are what it counts.
+ */
+import type { DriftKernels } from '../kernels.js';
+import { type FeatureTable, UNSEEN_CATEGORY_CODE } from '../table/feature-table.js';
+import type { DetectorKind, FittedState } from './detector-kind.js';
+import type { DriftResult, FeatureDrift, QualityCounts } from './drift-result.js';
+import { ParamReader } from './param-reader.js';
+import {
+  alertFires,
+  alertRuleOf,
+  effectSizesOf,
+  fittedState,
+  profileOf,
+  readAlertRule,
+  referenceCounts,
+  requireReferenceRows,
+  requireScorable,
+  sortedKey,
+} from './reference-profile.js';
+
+/** Fewest reference rows of the quality kind. */
+export const QUALITY_MIN_REFERENCE_ROWS = 1;
+/** Reference quantiles outside which a value counts as out of bounds, by default. */
+export const DEFAULT_QUANTILE_BOUNDS: readonly [number, number] = [0.01, 0.99];
+
+/** The rate limits per count; a rate strictly above its limit flags the feature. */
+export interface QualityLimits {
+  readonly missing: number;
+  readonly infinite: number;
+  readonly outOfRange: number;
+  readonly outOfBounds: number;
+  readonly unseenCategories: number;
+  readonly typeViolations: number;
+}
+
+/**
+ * Default limits: any infinite value or type violation flags; missing, out-of-range and
+ * unseen categories above 5%; out of the 1%-99% quantile bounds above 10% (2% is expected).
+ */
+export const DEFAULT_QUALITY_LIMITS: QualityLimits = {
+  missing: 0.05,
+  infinite: 0,
+  outOfRange: 0.05,
+  outOfBounds: 0.1,
+  unseenCategories: 0.05,
+  typeViolations: 0,
+};
+
+const LIMIT_KEYS = Object.keys(DEFAULT_QUALITY_LIMITS) as (keyof QualityLimits)[];
+
+function quantile(sorted: Float64Array, q: number): number {
+  const at = q * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+class QualityKind implements DetectorKind<DriftResult> {
+  readonly name = 'quality';
+
+  constructor(
+    private readonly kernels: DriftKernels,
+    readonly minReferenceRows: number,
+  ) {}
+
+  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+    const r = new ParamReader(this.name, params, ['alert', 'quantileBounds', 'limits']);
+    readAlertRule(r);
+    const bounds = r.json('quantileBounds', (v) => {
+      if (!Array.isArray(v) || v.length !== 2 || !v.every((q) => typeof q === 'number' && q >= 0 && q <= 1)) {
+        return 'must be [lower, upper] quantiles in [0, 1]';
+      }
+      return v[0] < v[1] ? (v as [number, number]) : 'lower must be below upper';
+    }) ?? [...DEFAULT_QUANTILE_BOUNDS];
+    r.params.quantileBounds = bounds;
+    const limits = r.json('limits', (v) => {
+      if (typeof v !== 'object' || v === null) return 'must be an object of rate limits';
+      for (const [k, x] of Object.entries(v)) {
+        if (!LIMIT_KEYS.includes(k as keyof QualityLimits))
+          return `has no limit ${JSON.stringify(k)}; limits are ${LIMIT_KEYS.join(', ')}`;
+        if (typeof x !== 'number' || !(x >= 0 && x <= 1)) return `limit ${k} must be a rate in [0, 1]`;
+      }
+      return { ...DEFAULT_QUALITY_LIMITS, ...(v as Partial<QualityLimits>) };
+    }) ?? { ...DEFAULT_QUALITY_LIMITS };
+    r.params.limits = { ...limits };
+    requireReferenceRows(this.name, reference, this.minReferenceRows);
+    const profile = profileOf(reference);
+    const ranges: Record<string, number[]> = {};
+    reference.columns.forEach((_, c) => {
+      const sorted = profile.arrays[sortedKey(c)];
+      if (sorted === undefined || sorted.length === 0) return;
+      ranges[String(c)] = [
+        sorted[0]!,
+        sorted[sorted.length - 1]!,
+        quantile(sorted, bounds[0]),
+        quantile(sorted, bounds[1]),
+      ];
+    });
+    return fittedState(this.name, r.params, reference, { ...profile.json, ranges }, profile.arrays);
+  }
+
+  score(state: FittedState, table: FeatureTable): DriftResult {
+    requireScorable(this.name, state, table, 1);
+    const limits = state.params.limits as unknown as QualityLimits;
+    const ranges = state.json.ranges as Record<string, [number, number, number, number]>;
+    const rule = alertRuleOf(state);
+    const features: FeatureDrift[] = table.columns.map((column, c) => {
+      const violations = table.typeViolations?.[c] ?? 0;
+      let nan = 0;
+      let infinite = 0;
+      let outOfRange = 0;
+      let outOfBounds = 0;
+      let unseenCategories = 0;
+      const range = ranges[String(c)];
+      const seen = table.kinds[c] === 'categorical' ? referenceCounts(state, c) : undefined;
+      for (const v of column) {
+        if (Number.isNaN(v)) nan++;
+        else if (!Number.isFinite(v)) infinite++;
+        else if (seen !== undefined) {
+          if (v === UNSEEN_CATEGORY_CODE || !seen.has(v)) unseenCategories++;
+        } else if (range !== undefined) {
+          if (v < range[0] || v > range[1]) outOfRange++;
+          if (v < range[2] || v > range[3]) outOfBounds++;
+        }
+      }
+      const counts = {
+        missing: nan - violations,
+        infinite,
+        outOfRange,
+        outOfBounds,
+        unseenCategories,
+        typeViolations: violations,
+      };
+      const rates = Object.fromEntries(
+        LIMIT_KEYS.map((k) => [k, counts[k] / table.rows]),
+      ) as unknown as QualityCounts['rates'];
+      const quality: QualityCounts = { ...counts, rates };
+      const effectSizes = effectSizesOf(this.kernels, state, table, c);
+      return {
+        name: table.names[c]!,
+        kind: table.kinds[c]!,
+        test: 'quality',
+        statistic: Math.max(...LIMIT_KEYS.map((k) => rates[k])),
+        drift: LIMIT_KEYS.some((k) => rates[k] > limits[k]),
+        ...(effectSizes ? { effectSizes } : {}),
+        ...(rule ? { alert: alertFires(rule, effectSizes) } : {}),
+        quality,
+      };
+    });
+    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
+    return {
+      kind: this.name,
+      rows: table.rows,
+      referenceRows: state.referenceRows,
+      features,
+      overall: {
+        drift: rule ? alerted.length > 0 || features.some((f) => f.drift) : features.some((f) => f.drift),
+        basis: 'quality',
+        threshold: 0,
+        correction: 'none',
+        alpha: 0,
+      },
+      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
+    };
+  }
+}
+
+/** The quality kind over `kernels` (used for its effect sizes). */
+export function qualityKind(
+  kernels: DriftKernels,
+  minReferenceRows: number = QUALITY_MIN_REFERENCE_ROWS,
+): DetectorKind<DriftResult> {
+  return new QualityKind(kernels, minReferenceRows);
+}

@@ -1,0 +1,298 @@
+/**
+ * Builds a FeatureTable from plain tensors (`[rows, ...features]`, flattened per row), the
+ * one entry every other builder (events, CSV rows decoded by a service) goes through, so
+ * every source gets the same names, checks and messages.
+ */
+import { quoteName } from '@sightline/errors';
+import { bf16ToNumber, fp16ToNumber } from '@sightline/tensor';
+import {
+  type ColumnKind,
+  cellError,
+  type FeatureTable,
+  listColumns,
+  requireSchema,
+  TableInputError,
+  type TableSchema,
+  UNSEEN_CATEGORY_CODE,
+} from './feature-table.js';
+
+/** Numbers, 64-bit integers, strings or UTF-8 byte strings (the BYTES datatype). */
+export type PlainTensorData =
+  | ArrayLike<number>
+  | BigInt64Array
+  | BigUint64Array
+  | readonly string[]
+  | readonly Uint8Array[];
+
+/** A tensor as the builders take it: a name, a shape whose first dimension is the rows, elements. */
+export interface PlainTensor {
+  readonly name: string;
+  /** `[rows]` (one feature) or `[rows, d1, d2 ...]` (a row is the d1*d2*... elements flattened). */
+  readonly shape: readonly number[];
+  readonly data: PlainTensorData;
+  /**
+   * The V2 datatype where known; only FP16 and BF16 change how `data` is read (16-bit
+   * patterns in a Uint16Array, as @sightline/tensor keeps them).
+   */
+  readonly datatype?: string;
+}
+
+/** What to do with NaN, +-Infinity, empty and wrongly typed cells. */
+export type NonFinitePolicy = 'refuse' | 'keep';
+
+/** How {@link tableFromTensors} names, picks and reads columns. */
+export interface TableBuildOptions {
+  /**
+   * Names of every feature of the tensors, in order (tensor by tensor, row elements
+   * flattened); without them feature i of tensor `t` is `t[i]`.
+   */
+  readonly columnNames?: readonly string[];
+  /** Keep only these columns, in this order (names after `columnNames`). */
+  readonly columns?: readonly string[];
+  /** Columns to treat as categorical (the rest are numeric). Ignored when `schema` is given. */
+  readonly categorical?: readonly string[];
+  /**
+   * The schema of a fitted detector: the table gets exactly its columns (picked by name, or
+   * by position when the tensors are unnamed and have the same width), its kinds and its
+   * category dictionaries.
+   */
+  readonly schema?: TableSchema;
+  /**
+   * `refuse` (default): a NaN, infinite, empty or wrongly typed cell is an error naming its
+   * column and row. `keep`: it is kept as NaN/Infinity and counted (the quality kind).
+   */
+  readonly nonFinite?: NonFinitePolicy;
+}
+
+type Cell = number | string;
+
+interface ColumnSource {
+  readonly read: (row: number) => Cell;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function cellReader(tensor: PlainTensor): (index: number) => Cell {
+  const data = tensor.data;
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return (i) => Number(data[i]!);
+  if (tensor.datatype === 'FP16') return (i) => fp16ToNumber((data as ArrayLike<number>)[i]!);
+  if (tensor.datatype === 'BF16') return (i) => bf16ToNumber((data as ArrayLike<number>)[i]!);
+  if (Array.isArray(data)) {
+    return (i) => {
+      const v: unknown = data[i];
+      if (typeof v === 'string') return v;
+      if (v instanceof Uint8Array) return utf8.decode(v);
+      return v as number;
+    };
+  }
+  const numbers = data as ArrayLike<number>;
+  return (i) => numbers[i]!;
+}
+
+function rowsAndWidth(tensor: PlainTensor): { rows: number; width: number } {
+  const name = quoteName(tensor.name);
+  if (tensor.shape.length === 0) {
+    throw new TableInputError(
+      'shape',
+      `tensor ${name}: a scalar has no rows; expected shape [rows, features...]`,
+      `tensor ${name}`,
+    );
+  }
+  for (const d of tensor.shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new TableInputError(
+        'shape',
+        `tensor ${name}: dimension ${d} of shape [${tensor.shape}] is invalid`,
+        `tensor ${name}`,
+      );
+    }
+  }
+  const rows = tensor.shape[0]!;
+  const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (tensor.data.length !== rows * width) {
+    throw new TableInputError(
+      'shape',
+      `tensor ${name}: shape [${tensor.shape}] needs ${rows * width} elements, got ${tensor.data.length}`,
+      `tensor ${name}`,
+    );
+  }
+  return { rows, width };
+}
+
+function findColumn(names: readonly string[], wanted: string, what: string): number {
+  const index = names.indexOf(wanted);
+  if (index < 0) {
+    throw new TableInputError(
+      'unknown-column',
+      `${what} column ${quoteName(wanted)} does not exist; the columns are ${listColumns(names)}`,
+      `column ${quoteName(wanted)}`,
+    );
+  }
+  return index;
+}
+
+/**
+ * The FeatureTable of `tensors` (all with the same number of rows).
+ * @throws InvalidArgumentError for no tensors or no rows, a shape that does not match the
+ *   data, tensors of different row counts, a wrong number of column names, an unknown
+ *   column, a width other than the schema's, or (policy `refuse`) a NaN, infinite, empty or
+ *   wrongly typed cell, naming the column and row.
+ */
+export function tableFromTensors(
+  tensors: readonly PlainTensor[],
+  options: TableBuildOptions = {},
+): FeatureTable {
+  if (tensors.length === 0) throw new TableInputError('empty', 'the batch is empty: no tensors given');
+  const sources: ColumnSource[] = [];
+  const defaultNames: string[] = [];
+  let rows = -1;
+  let firstName = '';
+  for (const tensor of tensors) {
+    const shape = rowsAndWidth(tensor);
+    if (rows < 0) {
+      rows = shape.rows;
+      firstName = tensor.name;
+    } else if (shape.rows !== rows) {
+      throw new TableInputError(
+        'shape',
+        `tensor ${quoteName(tensor.name)} has ${shape.rows} rows, tensor ${quoteName(firstName)} has ${rows}`,
+        `tensor ${quoteName(tensor.name)}`,
+      );
+    }
+    const read = cellReader(tensor);
+    for (let j = 0; j < shape.width; j++) {
+      defaultNames.push(`${tensor.name}[${j}]`);
+      sources.push({ read: (r) => read(r * shape.width + j) });
+    }
+  }
+  if (rows === 0) {
+    throw new TableInputError(
+      'empty',
+      `the batch is empty: tensor ${quoteName(firstName)} has 0 rows`,
+      `tensor ${quoteName(firstName)}`,
+    );
+  }
+  let names = defaultNames;
+  if (options.columnNames !== undefined) {
+    if (options.columnNames.length !== defaultNames.length) {
+      throw new TableInputError(
+        'width',
+        `${options.columnNames.length} column names given for ${defaultNames.length} features per row`,
+      );
+    }
+    const seen = new Set<string>();
+    for (const n of options.columnNames) {
+      if (seen.has(n)) throw new TableInputError('width', `column name ${quoteName(n)} is given twice`);
+      seen.add(n);
+    }
+    names = [...options.columnNames];
+  }
+  const schema = options.schema;
+  let picked: number[];
+  if (options.columns !== undefined) {
+    picked = options.columns.map((c) => findColumn(names, c, 'selected'));
+  } else if (schema?.names.every((n) => names.includes(n))) {
+    picked = schema.names.map((n) => names.indexOf(n));
+  } else if (
+    schema !== undefined &&
+    options.columnNames === undefined &&
+    names.length === schema.names.length
+  ) {
+    // Unnamed tensors of the fitted width are read by position: a model's input carries no names.
+    names = [...schema.names];
+    picked = names.map((_, i) => i);
+  } else {
+    picked = names.map((_, i) => i);
+  }
+  const pickedNames = picked.map((i) => names[i]!);
+  let kinds: ColumnKind[];
+  let dictionaries: (readonly string[] | null)[];
+  if (schema !== undefined) {
+    requireSchema({ names: pickedNames, kinds: schema.kinds, dictionaries: schema.dictionaries }, schema);
+    kinds = [...schema.kinds];
+    dictionaries = [...schema.dictionaries];
+  } else {
+    const categorical = new Set<string>();
+    for (const c of options.categorical ?? []) {
+      findColumn(pickedNames, c, 'categorical');
+      categorical.add(c);
+    }
+    kinds = pickedNames.map((n) => (categorical.has(n) ? 'categorical' : 'numeric'));
+    dictionaries = picked.map((source, c) =>
+      kinds[c] === 'categorical' ? dictionaryOf(sources[source]!, rows) : null,
+    );
+  }
+  const keep = options.nonFinite === 'keep';
+  const typeViolations: number[] = [];
+  const columns = picked.map((source, c) => {
+    const read = readColumn(sources[source]!, rows, pickedNames[c]!, kinds[c]!, dictionaries[c]!, keep);
+    typeViolations.push(read.typeViolations);
+    return read.values;
+  });
+  return {
+    names: pickedNames,
+    kinds,
+    dictionaries,
+    columns,
+    rows,
+    ...(keep ? { typeViolations } : {}),
+  };
+}
+
+/** The sorted distinct strings of a column, or null when it holds numbers (numeric codes). */
+function dictionaryOf(source: ColumnSource, rows: number): readonly string[] | null {
+  const first = source.read(0);
+  if (typeof first !== 'string') return null;
+  const seen = new Set<string>();
+  for (let r = 0; r < rows; r++) {
+    const v = source.read(r);
+    seen.add(typeof v === 'string' ? v : String(v));
+  }
+  return [...seen].sort();
+}
+
+function readColumn(
+  source: ColumnSource,
+  rows: number,
+  name: string,
+  kind: ColumnKind,
+  dictionary: readonly string[] | null,
+  keep: boolean,
+): { values: Float64Array; typeViolations: number } {
+  const values = new Float64Array(rows);
+  const codes = dictionary === null ? null : new Map(dictionary.map((s, i) => [s, i]));
+  let typeViolations = 0;
+  const violation = (r: number, rule: string): number => {
+    if (!keep) throw cellError(name, r, rule, 'type');
+    typeViolations++;
+    return Number.NaN;
+  };
+  for (let r = 0; r < rows; r++) {
+    const cell = source.read(r);
+    let v: number;
+    if (codes !== null) {
+      v =
+        typeof cell === 'string'
+          ? (codes.get(cell) ?? UNSEEN_CATEGORY_CODE)
+          : violation(r, `${cell} is a number; the column's categories are strings`);
+    } else if (typeof cell === 'string') {
+      if (cell.trim() === '') {
+        if (!keep) throw cellError(name, r, 'an empty value is not allowed');
+        v = Number.NaN;
+      } else {
+        v = Number(cell);
+        if (Number.isNaN(v) && cell.trim() !== 'NaN') {
+          v = violation(
+            r,
+            `${quoteName(cell)} is not a number${kind === 'categorical' ? ' (a category code)' : ''}`,
+          );
+        }
+      }
+    } else {
+      v = cell;
+    }
+    if (!keep && !Number.isFinite(v)) throw cellError(name, r, `${v} is not allowed`);
+    values[r] = v;
+  }
+  return { values, typeViolations };
+}

@@ -1,0 +1,211 @@
+import type { DenseMatrix } from '../matrix.js';
+import { seededRandom } from '../random/seeded-random.js';
+import {
+  checkPermutationOptions,
+  checkSigma,
+  checkTwoSamples,
+  DEFAULT_MAX_POOLED_ROWS,
+  DEFAULT_P_VAL,
+  DEFAULT_PERMUTATIONS,
+  permutationVerdict,
+} from './kernel-limits.js';
+import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
+import { packedRowStart, pooledSquaredDistances } from './pairwise-distances.js';
+
+/** Options of {@link mmdPermutationTest}. */
+export interface MmdTestOptions {
+  /** Gaussian kernel bandwidth; default {@link medianHeuristicSigma} of the pooled sample. */
+  readonly sigma?: number;
+  /** Permutations of the pooled sample (default {@link DEFAULT_PERMUTATIONS}, 100 as Alibi Detect). */
+  readonly permutations?: number;
+  /** Seed of the permutations ({@link seededRandom}); the same seed gives the same p-value. */
+  readonly seed: number;
+  /** Significance level that places {@link MmdTestResult.distanceThreshold} (default 0.05). */
+  readonly pVal?: number;
+  /** Refuse pooled samples above this many rows (default {@link DEFAULT_MAX_POOLED_ROWS}). */
+  readonly maxPooledRows?: number;
+}
+
+/** What {@link mmdPermutationTest} found. */
+export interface MmdTestResult {
+  /** Unbiased MMD² of x against y. */
+  readonly statistic: number;
+  /** Fraction of permuted MMD² values >= the observed one. */
+  readonly pValue: number;
+  /** Bandwidth used. */
+  readonly sigma: number;
+  /** MMD² above which the test would reject at `pVal`: the (1 - pVal) quantile of the permuted values. */
+  readonly distanceThreshold: number;
+  /** Permutations run. */
+  readonly permutations: number;
+}
+
+/**
+ * Unbiased MMD² with the Gaussian kernel k(a, b) = exp(-|a - b|² / (2 sigma²)):
+ *
+ *   sum_{i≠j} k(x_i, x_j) / (n(n-1)) + sum_{i≠j} k(y_i, y_j) / (m(m-1)) - 2 sum_{i,j} k(x_i, y_j) / (nm)
+ *
+ * as Alibi Detect's `mmd2_from_kernel_matrix` (zero diagonal). Rows are points; x and y need
+ * the same columns and at least two rows each.
+ */
+export function mmd2Unbiased(x: DenseMatrix, y: DenseMatrix, sigma: number): number {
+  checkTwoSamples(x, y, ['x', 'y'], Number.POSITIVE_INFINITY);
+  checkSigma(sigma);
+  const gamma = 1 / (2 * sigma * sigma);
+  const within = (m: DenseMatrix) => {
+    let total = 0;
+    for (let i = 0; i < m.rows; i++) total += rowKernelSum(m, i, m, i + 1, m.rows, gamma);
+    return 2 * total;
+  };
+  let cross = 0;
+  for (let i = 0; i < x.rows; i++) cross += rowKernelSum(x, i, y, 0, y.rows, gamma);
+  const n = x.rows;
+  const m = y.rows;
+  return within(x) / (n * (n - 1)) + within(y) / (m * (m - 1)) - (2 * cross) / (n * m);
+}
+
+/** Sum over rows j in [from, to) of b of k(a_i, b_j); per-row partial sums keep rounding small. */
+function rowKernelSum(
+  a: DenseMatrix,
+  i: number,
+  b: DenseMatrix,
+  from: number,
+  to: number,
+  gamma: number,
+): number {
+  const d = a.cols;
+  const ad = a.data;
+  const bd = b.data;
+  const ai = i * d;
+  let s = 0;
+  for (let j = from; j < to; j++) {
+    const bj = j * d;
+    let dist = 0;
+    for (let c = 0; c < d; c++) {
+      const diff = ad[ai + c]! - bd[bj + c]!;
+      dist += diff * diff;
+    }
+    s += Math.exp(-gamma * dist);
+  }
+  return s;
+}
+
+/**
+ * MMD permutation test as Alibi Detect's `MMDDrift`: the unbiased MMD² of x against y, and its
+ * distribution under the null from `permutations` random re-splits of the pooled sample into
+ * groups of x's and y's sizes.
+ *
+ * The pooled kernel matrix is computed once (packed upper triangle, N(N-1)/2 doubles). With its
+ * row sums R and total T, a split is fixed by A = the within-group sum of the smaller group G:
+ * cross = sum_{i in G} R_i - 2A, and the other group's within sum = T - A - cross. A for every
+ * permutation is gathered in one pass over the matrix rows (each row read once, all
+ * permutations served from cache), so a permutation costs min(n, m)²/2 additions.
+ */
+export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdTestOptions): MmdTestResult {
+  const permutations = options.permutations ?? DEFAULT_PERMUTATIONS;
+  const pVal = options.pVal ?? DEFAULT_P_VAL;
+  checkTwoSamples(x, y, ['x', 'y'], options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS);
+  checkPermutationOptions(permutations, pVal, options.seed);
+  if (options.sigma !== undefined) checkSigma(options.sigma);
+
+  const kernel = pooledSquaredDistances(x, y);
+  const sigma = options.sigma ?? sigmaFromPackedSquaredDistances(kernel);
+  const gamma = 1 / (2 * sigma * sigma);
+
+  const n = x.rows;
+  const m = y.rows;
+  const total = n + m;
+  const rowSums = applyKernelAndSumRows(kernel, total, gamma);
+  let pairSum = 0;
+  for (let i = 0; i < total; i++) pairSum += rowSums[i]!;
+  pairSum /= 2;
+
+  // Group G is x's role when x is the smaller sample, else y's; list 0 is the observed split.
+  const groupIsX = n <= m;
+  const k = groupIsX ? n : m;
+  const lists = new Int32Array((permutations + 1) * k);
+  for (let t = 0; t < k; t++) lists[t] = groupIsX ? t : n + t;
+  const order = new Int32Array(total);
+  for (let t = 0; t < total; t++) order[t] = t;
+  const random = seededRandom(options.seed);
+  for (let p = 1; p <= permutations; p++) {
+    random.shuffle(order, k);
+    const list = lists.subarray(p * k, (p + 1) * k);
+    list.set(order.subarray(0, k));
+    list.sort();
+  }
+  const within = groupWithinSums(kernel, total, lists, k, permutations + 1);
+
+  const statistics = new Float64Array(permutations + 1);
+  for (let p = 0; p <= permutations; p++) {
+    let groupRowSum = 0;
+    const off = p * k;
+    for (let t = 0; t < k; t++) groupRowSum += rowSums[lists[off + t]!]!;
+    const a = within[p]!;
+    const cross = groupRowSum - 2 * a;
+    const other = pairSum - a - cross;
+    const xx = groupIsX ? a : other;
+    const yy = groupIsX ? other : a;
+    statistics[p] = (2 * xx) / (n * (n - 1)) + (2 * yy) / (m * (m - 1)) - (2 * cross) / (n * m);
+  }
+  const statistic = statistics[0]!;
+  return { statistic, sigma, permutations, ...permutationVerdict(statistic, statistics.subarray(1), pVal) };
+}
+
+/**
+ * Turns packed squared distances into kernel values in place and returns the off-diagonal row
+ * sums of the symmetric kernel matrix (one pass for both).
+ */
+function applyKernelAndSumRows(packed: Float64Array, total: number, gamma: number): Float64Array {
+  const sums = new Float64Array(total);
+  let k = 0;
+  for (let i = 0; i < total; i++) {
+    let s = 0;
+    for (let j = i + 1; j < total; j++) {
+      const v = Math.exp(-gamma * packed[k]!);
+      packed[k++] = v;
+      s += v;
+      sums[j] += v;
+    }
+    sums[i] += s;
+  }
+  return sums;
+}
+
+/**
+ * For each sorted index list, the sum of the packed matrix over pairs i < j inside the list.
+ * Row-major over the matrix with one cursor per list, so each row is read once while every
+ * list that contains it gathers from it.
+ */
+function groupWithinSums(
+  packed: Float64Array,
+  total: number,
+  lists: Int32Array,
+  k: number,
+  count: number,
+): Float64Array {
+  const sums = new Float64Array(count);
+  const cursors = new Int32Array(count);
+  for (let i = 0; i < total; i++) {
+    const base = packedRowStart(total, i) - i - 1;
+    for (let p = 0; p < count; p++) {
+      const c = cursors[p]!;
+      const off = p * k;
+      if (c < k && lists[off + c] === i) {
+        // Two accumulators halve the chain of dependent additions.
+        let s0 = 0;
+        let s1 = 0;
+        let t = off + c + 1;
+        const end = off + k;
+        for (; t + 1 < end; t += 2) {
+          s0 += packed[base + lists[t]!]!;
+          s1 += packed[base + lists[t + 1]!]!;
+        }
+        if (t < end) s0 += packed[base + lists[t]!]!;
+        sums[p] += s0 + s1;
+        cursors[p] = c + 1;
+      }
+    }
+  }
+  return sums;
+}

@@ -1,0 +1,214 @@
+import { DDSketch } from '@datadog/sketches-js';
+import { InvalidArgumentError } from '@sightline/errors';
+
+/** Relative accuracy unless told otherwise: every quantile within 1% of a true value's magnitude. */
+export const DEFAULT_SKETCH_RELATIVE_ACCURACY = 0.01;
+/** Version of {@link QuantileSketchJson}; bumped on any incompatible change. */
+export const QUANTILE_SKETCH_SCHEMA_VERSION = 1;
+
+/** Serialised {@link QuantileSketch}: DDSketch's protobuf (base64) plus the summaries it drops. */
+export interface QuantileSketchJson {
+  readonly schemaVersion: number;
+  readonly relativeAccuracy: number;
+  readonly count: number;
+  readonly sum: number;
+  /** null when empty (JSON has no Infinity). */
+  readonly min: number | null;
+  readonly max: number | null;
+  /** DDSketch.toProto(), base64. */
+  readonly ddsketch: string;
+}
+
+/** What the sketch library's instances look like after `fromProto` (a base sketch, not the subclass). */
+type Sketch = Pick<
+  DDSketch,
+  | 'accept'
+  | 'merge'
+  | 'mergeable'
+  | 'getValueAtQuantile'
+  | 'toProto'
+  | 'count'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'zeroCount'
+> & {
+  readonly mapping: DDSketch['mapping'];
+  readonly store: DDSketch['store'];
+  readonly negativeStore: DDSketch['negativeStore'];
+};
+
+/**
+ * A mergeable quantile sketch for a numeric column too large to hold (DataDog's DDSketch,
+ * logarithmic mapping, unbounded dense stores). Guarantee: `quantile(q)` returns a value
+ * within `relativeAccuracy` x |v| of v, the value of rank q (count - 1) in the data seen
+ * (DDSketch's lower rank convention); merging sketches of two windows gives the sketch of their
+ * union exactly (same bins), so replicas can each sketch their share of a window.
+ * `cdf(x)` counts whole buckets (x's bucket included), so it equals the exact CDF at some
+ * point between x / gamma and x * gamma, gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
+ * (the bucket width; about 1 + 2 x relativeAccuracy).
+ */
+export class QuantileSketch {
+  readonly #sketch: Sketch;
+  readonly #relativeAccuracy: number;
+
+  /** @param options.relativeAccuracy in (0, 1), default {@link DEFAULT_SKETCH_RELATIVE_ACCURACY}. */
+  constructor(options: { readonly relativeAccuracy?: number } = {}) {
+    const relativeAccuracy = options.relativeAccuracy ?? DEFAULT_SKETCH_RELATIVE_ACCURACY;
+    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
+      throw new InvalidArgumentError(
+        `relativeAccuracy: expected a number in (0, 1), got ${relativeAccuracy}`,
+      );
+    }
+    this.#relativeAccuracy = relativeAccuracy;
+    this.#sketch = new DDSketch({ relativeAccuracy }) as Sketch;
+  }
+
+  /** The accuracy guarantee (see the class documentation). */
+  get relativeAccuracy(): number {
+    return this.#relativeAccuracy;
+  }
+  /** Values added (including merged ones). */
+  get count(): number {
+    return this.#sketch.count;
+  }
+  /** Sum of the values added. */
+  get sum(): number {
+    return this.#sketch.sum;
+  }
+  /** Smallest value added (exact); NaN when empty. */
+  get min(): number {
+    return this.count === 0 ? Number.NaN : this.#sketch.min;
+  }
+  /** Largest value added (exact); NaN when empty. */
+  get max(): number {
+    return this.count === 0 ? Number.NaN : this.#sketch.max;
+  }
+
+  /**
+   * Adds one value.
+   * @throws InvalidArgumentError on NaN or ±Infinity (the sketch cannot place them).
+   */
+  add(value: number): this {
+    if (!Number.isFinite(value))
+      throw new InvalidArgumentError(`value: ${value} is not allowed in a quantile sketch`);
+    this.#sketch.accept(value);
+    return this;
+  }
+
+  /** Adds every value; the error names the index of the first non-finite one. */
+  addAll(values: ArrayLike<number>): this {
+    for (let t = 0; t < values.length; t++) {
+      const v = values[t]!;
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(`values, row ${t}: ${v} is not allowed in a quantile sketch`);
+      this.#sketch.accept(v);
+    }
+    return this;
+  }
+
+  /**
+   * Folds `other` into this sketch (other is unchanged).
+   * @throws InvalidArgumentError when the relative accuracies differ.
+   */
+  merge(other: QuantileSketch): this {
+    if (
+      other.#relativeAccuracy !== this.#relativeAccuracy ||
+      !this.#sketch.mergeable(other.#sketch as DDSketch)
+    ) {
+      throw new InvalidArgumentError(
+        `sketch: cannot merge relative accuracy ${other.#relativeAccuracy} into ${this.#relativeAccuracy}`,
+      );
+    }
+    mergeSketches(this.#sketch, other.#sketch);
+    return this;
+  }
+
+  /** Value at quantile q in [0, 1] (see the class guarantee); NaN when empty. */
+  quantile(q: number): number {
+    if (!(q >= 0 && q <= 1)) throw new InvalidArgumentError(`quantile: expected q in [0, 1], got ${q}`);
+    if (this.count === 0) return Number.NaN;
+    // The sketch's bucket values can stray outside [min, max] by the relative error; clamp to the exact range.
+    return Math.min(Math.max(this.#sketch.getValueAtQuantile(q), this.min), this.max);
+  }
+
+  /** Estimated fraction of values <= x (see the class guarantee); NaN when empty. */
+  cdf(x: number): number {
+    if (Number.isNaN(x)) throw new InvalidArgumentError('cdf: x must not be NaN');
+    const s = this.#sketch;
+    if (s.count === 0) return Number.NaN;
+    if (x < s.min) return 0;
+    if (x >= s.max) return 1;
+    const minPossible = s.mapping.minPossible;
+    let below = 0;
+    if (x > minPossible) {
+      below = s.negativeStore.count + s.zeroCount + storeCountUpTo(s.store, s.mapping.key(x));
+    } else if (x >= -minPossible) {
+      below = s.negativeStore.count + (x >= 0 ? s.zeroCount : 0);
+    } else {
+      // Negative values v <= x are those with |v| >= |x|: the negative store's keys >= key(|x|).
+      below = s.negativeStore.count - storeCountUpTo(s.negativeStore, s.mapping.key(-x) - 1);
+    }
+    return below / s.count;
+  }
+
+  /** Versioned JSON form (see {@link QuantileSketchJson}). */
+  toJSON(): QuantileSketchJson {
+    return {
+      schemaVersion: QUANTILE_SKETCH_SCHEMA_VERSION,
+      relativeAccuracy: this.#relativeAccuracy,
+      count: this.count,
+      sum: this.sum,
+      min: this.count === 0 ? null : this.#sketch.min,
+      max: this.count === 0 ? null : this.#sketch.max,
+      ddsketch: Buffer.from(this.#sketch.toProto()).toString('base64'),
+    };
+  }
+
+  /**
+   * Restores a sketch written by {@link toJSON}.
+   * @throws InvalidArgumentError on another schema version or a count that disagrees with the bins.
+   */
+  static fromJSON(json: QuantileSketchJson): QuantileSketch {
+    if (json.schemaVersion !== QUANTILE_SKETCH_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `quantile sketch: schemaVersion ${json.schemaVersion} is not supported (expected ${QUANTILE_SKETCH_SCHEMA_VERSION})`,
+      );
+    }
+    const restored = new QuantileSketch({ relativeAccuracy: json.relativeAccuracy });
+    const decoded = DDSketch.fromProto(Buffer.from(json.ddsketch, 'base64')) as unknown as DDSketch;
+    if (decoded.count !== json.count) {
+      throw new InvalidArgumentError(
+        `quantile sketch: count ${json.count} disagrees with the ${decoded.count} values in its bins`,
+      );
+    }
+    // fromProto drops min, max and sum; merging into an empty sketch of the same accuracy
+    // restores the bins, then the summaries are set from the JSON.
+    decoded.min = json.min ?? Number.POSITIVE_INFINITY;
+    decoded.max = json.max ?? Number.NEGATIVE_INFINITY;
+    decoded.sum = json.sum;
+    mergeSketches(restored.#sketch, decoded);
+    return restored;
+  }
+}
+
+/**
+ * `into.merge(from)`, plus the negative values: sketches-js 2.1.1's merge of two non-empty
+ * sketches folds only the positive store and the zero count, silently dropping `from`'s
+ * negative values (its copy path for an empty target is right).
+ */
+function mergeSketches(into: Sketch, from: Sketch): void {
+  const bothNonEmpty = into.count > 0 && from.count > 0;
+  into.merge(from as DDSketch);
+  if (bothNonEmpty) into.negativeStore.merge(from.negativeStore);
+}
+
+/** Count in a DDSketch dense store of the keys <= `key`. */
+function storeCountUpTo(store: Sketch['store'], key: number): number {
+  if (store.count === 0 || key < store.minKey) return 0;
+  if (key >= store.maxKey) return store.count;
+  let total = 0;
+  const last = key - store.offset;
+  for (let index = store.minKey - store.offset; index <= last; index++) total += store.bins[index] ?? 0;
+  return total;
+}

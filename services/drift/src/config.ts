@@ -1,0 +1,121 @@
+/**
+ * The drift service's settings: the shared server settings plus its own, each settable by
+ * flag (`--events-dir`) or environment (`SIGHTLINE_EVENTS_DIR`). This module loads no
+ * domain code, so the CLI can read the settings (and `--help`) cheaply.
+ */
+import { serverConfigSchema } from '@sightline/service-kit';
+import { z } from 'zod';
+
+/** Default ports of the drift service (see DESIGN.md). */
+export const DRIFT_PORTS = { grpcPort: 8003, httpPort: 9003 } as const;
+/** Default data directory: fitted detectors, open windows, the drift event log. */
+export const DEFAULT_DRIFT_DATA_DIR = '.data/drift';
+/**
+ * Default event file store read for ScoreHistory and Fit from events: the events folder of
+ * the local stack's router (`--data-dir .data/router`, events under `<data-dir>/events`).
+ */
+export const DEFAULT_DRIFT_EVENTS_DIR = '.data/router/events';
+/** Default most reference rows one Fit takes (contract: 1,000,000). */
+export const DEFAULT_MAX_REFERENCE_ROWS = 1_000_000;
+/** Default most rows a window may be set to close on (BatchWindow.max_rows). */
+export const DEFAULT_MAX_WINDOW_ROWS = 100_000;
+/** Default most request ids one DriftEvent lists (contract: 1000); the count is always whole. */
+export const DEFAULT_MAX_REQUEST_IDS_PER_EVENT = 1000;
+/** Default most InferenceEvents waiting in the POST /events queue before it answers 429. */
+export const DEFAULT_EVENT_QUEUE_CAPACITY = 50_000;
+/** Default seconds a refused POST /events is told to wait (Retry-After). */
+export const DEFAULT_EVENT_RETRY_AFTER_SECONDS = 1;
+/** Default interval of the open windows' checkpoint, in ms (what a kill -9 may lose). */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
+/** Default longest ScoreHistory time range, in ms (contract: 31 days). */
+export const DEFAULT_MAX_HISTORY_RANGE_MS = 31 * 24 * 3600 * 1000;
+/** Default most stored events one ScoreHistory or Fit from events reads. */
+export const DEFAULT_MAX_HISTORY_EVENTS = 10_000_000;
+/** Default largest POST /events body, in bytes (libs/events' 4 MiB, written out for --help). */
+export const DEFAULT_EVENTS_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Default event ids remembered to drop duplicate deliveries (a broker's redelivery). */
+export const DEFAULT_DEDUPLICATION_WINDOW = 100_000;
+/** Default timeout of one POST to --drift-event-sink-url, in ms. */
+export const DEFAULT_DRIFT_EVENT_SINK_TIMEOUT_MS = 5_000;
+/** Default most DriftEvents waiting to be sent to the sink; more are dropped and counted. */
+export const DEFAULT_DRIFT_EVENT_SINK_QUEUE = 10_000;
+
+const positiveInt = () => z.coerce.number().int().positive();
+
+export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
+  dataDir: z
+    .string()
+    .min(1)
+    .default(DEFAULT_DRIFT_DATA_DIR)
+    .describe('directory of fitted detectors (every version), checkpointed windows and the drift event log'),
+  eventsDir: z
+    .string()
+    .min(1)
+    .default(DEFAULT_DRIFT_EVENTS_DIR)
+    .describe(
+      "event file store read (never written) by ScoreHistory and Fit from events: the router's <data-dir>/events",
+    ),
+  elasticsearchUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('read stored events from Elasticsearch at this URL instead of --events-dir'),
+  attachments: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'YAML or JSON file of attachments (detector -> model, version, tensors, window) applied at start',
+    ),
+  maxReferenceRows: positiveInt()
+    .default(DEFAULT_MAX_REFERENCE_ROWS)
+    .describe('most reference rows one Fit takes; more is RESOURCE_EXHAUSTED'),
+  maxWindowRows: positiveInt()
+    .default(DEFAULT_MAX_WINDOW_ROWS)
+    .describe('most rows a window (BatchWindow.max_rows) may close on; more is INVALID_ARGUMENT'),
+  maxRequestIdsPerEvent: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_MAX_REQUEST_IDS_PER_EVENT)
+    .describe('most request ids one DriftEvent lists (request_id_count is always the whole count)'),
+  eventQueueCapacity: positiveInt()
+    .default(DEFAULT_EVENT_QUEUE_CAPACITY)
+    .describe(
+      'InferenceEvents waiting to be scored from POST /events; a request that does not fit is answered 429 with Retry-After',
+    ),
+  eventRetryAfterSeconds: positiveInt()
+    .default(DEFAULT_EVENT_RETRY_AFTER_SECONDS)
+    .describe('Retry-After, in seconds, of a POST /events answered 429 or 503'),
+  eventsMaxBodyBytes: positiveInt()
+    .default(DEFAULT_EVENTS_MAX_BODY_BYTES)
+    .describe('largest POST /events body, in bytes; larger is 413'),
+  deduplicationWindow: positiveInt()
+    .default(DEFAULT_DEDUPLICATION_WINDOW)
+    .describe('event ids remembered so that a redelivered event (same id) is not scored twice'),
+  driftEventSinkUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('POST every DriftEvent as a CloudEvent (type io.sightline.drift, binary mode) to this URL'),
+  driftEventSinkTimeoutMs: positiveInt()
+    .default(DEFAULT_DRIFT_EVENT_SINK_TIMEOUT_MS)
+    .describe('timeout of one POST to --drift-event-sink-url, in ms'),
+  driftEventSinkQueue: positiveInt()
+    .default(DEFAULT_DRIFT_EVENT_SINK_QUEUE)
+    .describe('DriftEvents waiting for --drift-event-sink-url; more are dropped and counted'),
+  checkpointIntervalMs: positiveInt()
+    .default(DEFAULT_CHECKPOINT_INTERVAL_MS)
+    .describe(
+      'interval in ms at which open live windows are saved; a kill -9 loses at most this much of them (a graceful stop saves all)',
+    ),
+  maxHistoryRangeMs: positiveInt()
+    .default(DEFAULT_MAX_HISTORY_RANGE_MS)
+    .describe('longest ScoreHistory or Fit-from-events time range, in ms; longer is INVALID_ARGUMENT'),
+  maxHistoryEvents: positiveInt()
+    .default(DEFAULT_MAX_HISTORY_EVENTS)
+    .describe('most stored events one ScoreHistory or Fit from events reads; more is RESOURCE_EXHAUSTED'),
+});
+
+/** The drift service's resolved settings. */
+export type DriftConfig = z.output<typeof driftConfigSchema>;

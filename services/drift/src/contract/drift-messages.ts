@@ -1,0 +1,467 @@
+/**
+ * drift.proto messages <-> the data plane's plain types. The only module besides server.ts
+ * that touches generated types. Config oneofs become a kind name plus detect's parameter
+ * names (pVal, correction, method ...); enums become their lower-case names.
+ */
+import { commonV1, driftV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
+import type {
+  DetectorSpec,
+  DetectorView,
+  DriftKindName,
+  EffectSizeAlertSpec,
+  EventSelection,
+  HistoryItem,
+  VersionLineage,
+  WindowSettings,
+} from '../data-plane/drift-types.js';
+import type { DriftEventRecord, DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
+
+type Params = Record<string, unknown>;
+
+const CORRECTIONS: Record<number, 'bonferroni' | 'fdr' | undefined> = {
+  [driftV1.Correction.CORRECTION_BONFERRONI]: 'bonferroni',
+  [driftV1.Correction.CORRECTION_FDR]: 'fdr',
+};
+const ALTERNATIVES: Record<number, string | undefined> = {
+  [driftV1.Alternative.ALTERNATIVE_TWO_SIDED]: 'two-sided',
+  [driftV1.Alternative.ALTERNATIVE_LESS]: 'less',
+  [driftV1.Alternative.ALTERNATIVE_GREATER]: 'greater',
+};
+const KS_METHODS: Record<number, string | undefined> = {
+  [driftV1.KsMethod.KS_METHOD_AUTO]: 'auto',
+  [driftV1.KsMethod.KS_METHOD_EXACT]: 'exact',
+  [driftV1.KsMethod.KS_METHOD_ASYMP]: 'asymp',
+};
+const NUMERIC_TESTS: Record<number, string | undefined> = {
+  [driftV1.NumericTest.NUMERIC_TEST_KS]: 'ks',
+  [driftV1.NumericTest.NUMERIC_TEST_CVM]: 'cvm',
+};
+const METRICS: Record<number, EffectSizeAlertSpec['metric'] | undefined> = {
+  [driftV1.EffectSizeMetric.EFFECT_SIZE_METRIC_PSI]: 'psi',
+  [driftV1.EffectSizeMetric.EFFECT_SIZE_METRIC_JENSEN_SHANNON]: 'jensenShannon',
+  [driftV1.EffectSizeMetric.EFFECT_SIZE_METRIC_WASSERSTEIN]: 'wasserstein',
+  [driftV1.EffectSizeMetric.EFFECT_SIZE_METRIC_HELLINGER]: 'hellinger',
+};
+
+/** Drops undefined values so that detect's parameter reader sees only what was set. */
+function defined(params: Params): Params {
+  return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+}
+
+/** The kind and parameters of a config; none set means tabular with its defaults. */
+export function kindFromConfig(config: driftV1.DriftDetectorConfig | undefined): {
+  kind: DriftKindName;
+  params: Params;
+  effectSizeAlert?: EffectSizeAlertSpec;
+} {
+  const alert = config?.effectSizeAlert;
+  let effectSizeAlert: EffectSizeAlertSpec | undefined;
+  if (alert) {
+    const metric = METRICS[alert.metric];
+    if (!metric) throw new InvalidArgumentError('config.effect_size_alert.metric: set one of the metrics');
+    if (!(alert.threshold > 0))
+      throw new InvalidArgumentError(
+        `config.effect_size_alert.threshold: must be > 0, got ${alert.threshold}`,
+      );
+    effectSizeAlert = { metric, above: alert.threshold };
+  }
+  const result = (kind: DriftKindName, params: Params) => ({
+    kind,
+    params: defined(params),
+    ...(effectSizeAlert ? { effectSizeAlert } : {}),
+  });
+  if (config?.mmdOnline || config?.cvmOnline) {
+    throw new InvalidArgumentError(
+      'config: the online kinds (mmd_online, cvm_online) are not offered by this version of the drift service; use mmd or cvm over live windows',
+    );
+  }
+  if (config?.ks)
+    return result('ks', {
+      pVal: config.ks.pVal,
+      correction: CORRECTIONS[config.ks.correction],
+      alternative: ALTERNATIVES[config.ks.alternative],
+      method: KS_METHODS[config.ks.method],
+    });
+  if (config?.cvm)
+    return result('cvm', { pVal: config.cvm.pVal, correction: CORRECTIONS[config.cvm.correction] });
+  if (config?.chiSquare) {
+    const categories = Object.entries(config.chiSquare.categoriesPerFeature);
+    return result('chi2', {
+      pVal: config.chiSquare.pVal,
+      correction: CORRECTIONS[config.chiSquare.correction],
+      ...(categories.length > 0
+        ? { categoriesPerFeature: Object.fromEntries(categories.map(([k, v]) => [k, v])) }
+        : {}),
+    });
+  }
+  if (config?.mmd)
+    return result('mmd', {
+      pVal: config.mmd.pVal,
+      permutations: config.mmd.nPermutations,
+      sigma: config.mmd.sigma,
+      seed: config.mmd.seed === undefined ? undefined : Number(config.mmd.seed),
+    });
+  if (config?.lsdd)
+    return result('lsdd', {
+      pVal: config.lsdd.pVal,
+      permutations: config.lsdd.nPermutations,
+      sigma: config.lsdd.sigma,
+      nKernelCenters: config.lsdd.nKernelCenters,
+      lambda: config.lsdd.lambda,
+      seed: config.lsdd.seed === undefined ? undefined : Number(config.lsdd.seed),
+    });
+  if (config?.quality) return result('quality', qualityParams(config.quality));
+  if (config?.pca)
+    return result('pca', {
+      varianceExplained: config.pca.varianceExplained,
+      stdMultiplier: config.pca.thresholdSigmas,
+      // Rows per chunk become a chunk count at Fit, once the reference's rows are known.
+      chunkRows: config.pca.chunkRows,
+    });
+  const tabular = config?.tabular;
+  return result('tabular', {
+    pVal: tabular?.pVal,
+    correction: tabular ? CORRECTIONS[tabular.correction] : undefined,
+    numericTest: tabular ? NUMERIC_TESTS[tabular.numericTest] : undefined,
+    method: tabular ? KS_METHODS[tabular.ksMethod] : undefined,
+  });
+}
+
+/** Quality checks: the contract's bound quantile and failure rate in detect's terms. */
+function qualityParams(quality: driftV1.QualityConfig): Params {
+  const q = quality.boundQuantile;
+  if (q !== undefined && !(q >= 0 && q < 0.5))
+    throw new InvalidArgumentError(`config.quality.bound_quantile: must be in [0, 0.5), got ${q}`);
+  const rate = quality.maxFailureRate;
+  if (rate !== undefined && !(rate >= 0 && rate <= 1))
+    throw new InvalidArgumentError(`config.quality.max_failure_rate: must be in [0, 1], got ${rate}`);
+  return {
+    quantileBounds: q === undefined ? undefined : [q, 1 - q],
+    limits:
+      rate === undefined
+        ? undefined
+        : {
+            missing: rate,
+            infinite: rate,
+            outOfRange: rate,
+            outOfBounds: rate,
+            unseenCategories: rate,
+            typeViolations: rate,
+          },
+  };
+}
+
+const reverse = <T extends string>(table: Record<number, T | undefined>, value: unknown): number =>
+  Number(Object.entries(table).find(([, name]) => name === value)?.[0] ?? 0);
+
+const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/** The config message of a kind and its parameters. */
+export function configFromKind(
+  kind: DriftKindName,
+  params: Readonly<Params>,
+  alert: EffectSizeAlertSpec | undefined,
+): driftV1.DriftDetectorConfig {
+  const p = params;
+  const config: driftV1.DriftDetectorConfig = {};
+  const correction = reverse(CORRECTIONS, p.correction);
+  switch (kind) {
+    case 'ks':
+      config.ks = {
+        pVal: num(p.pVal),
+        correction,
+        alternative: reverse(ALTERNATIVES, p.alternative),
+        method: reverse(KS_METHODS, p.method),
+      };
+      break;
+    case 'cvm':
+      config.cvm = { pVal: num(p.pVal), correction };
+      break;
+    case 'chi2':
+      config.chiSquare = {
+        pVal: num(p.pVal),
+        correction,
+        categoriesPerFeature: (p.categoriesPerFeature as Record<number, number> | undefined) ?? {},
+      };
+      break;
+    case 'mmd':
+      config.mmd = {
+        pVal: num(p.pVal),
+        nPermutations: num(p.permutations),
+        sigma: num(p.sigma),
+        seed: num(p.seed) === undefined ? undefined : BigInt(p.seed as number),
+      };
+      break;
+    case 'lsdd':
+      config.lsdd = {
+        pVal: num(p.pVal),
+        nPermutations: num(p.permutations),
+        sigma: num(p.sigma),
+        nKernelCenters: num(p.nKernelCenters),
+        lambda: num(p.lambda),
+        seed: num(p.seed) === undefined ? undefined : BigInt(p.seed as number),
+      };
+      break;
+    case 'quality':
+      config.quality = {
+        boundQuantile: num((p.quantileBounds as number[] | undefined)?.[0]),
+        maxFailureRate: num((p.limits as { missing?: number } | undefined)?.missing),
+      };
+      break;
+    case 'pca':
+      config.pca = {
+        varianceExplained: num(p.varianceExplained),
+        thresholdSigmas: num(p.stdMultiplier),
+        chunkRows: num(p.chunkRows),
+      };
+      break;
+    default:
+      config.tabular = {
+        pVal: num(p.pVal),
+        correction,
+        numericTest: reverse(NUMERIC_TESTS, p.numericTest),
+        ksMethod: reverse(KS_METHODS, p.method),
+      };
+  }
+  if (alert) config.effectSizeAlert = { metric: reverse(METRICS, alert.metric), threshold: alert.above };
+  return config;
+}
+
+/** The selection of a selector message; `field` names it in errors. */
+export function selectionFromMessage(
+  selector: commonV1.EventSelector | undefined,
+  field: string,
+): EventSelection {
+  if (!selector) throw new InvalidArgumentError(`${field}: required`);
+  if (!selector.modelName)
+    throw new InvalidArgumentError(`${field}.model_name: required (rule "selector.model_name_set")`);
+  return {
+    modelName: selector.modelName,
+    modelVersion: selector.modelVersion,
+    side: selector.side === commonV1.EventSide.EVENT_SIDE_RESPONSE ? 'response' : 'request',
+    tensors: [...selector.tensors],
+    columnNames: [...selector.columnNames],
+    graph: selector.graph,
+  };
+}
+
+/** The selector message of a selection. */
+export function selectionToMessage(selection: EventSelection): commonV1.EventSelector {
+  return {
+    modelName: selection.modelName,
+    modelVersion: selection.modelVersion,
+    side:
+      selection.side === 'response'
+        ? commonV1.EventSide.EVENT_SIDE_RESPONSE
+        : commonV1.EventSide.EVENT_SIDE_REQUEST,
+    tensors: [...selection.tensors],
+    columnNames: [...selection.columnNames],
+    graph: selection.graph,
+  };
+}
+
+/** The window settings a BatchWindow sets (unset fields left out for the defaults). */
+export function windowFromMessage(
+  window: driftV1.BatchWindow | undefined,
+): Partial<WindowSettings> | undefined {
+  if (!window) return undefined;
+  const settings: { -readonly [K in keyof WindowSettings]?: WindowSettings[K] } = {};
+  if (window.maxRows > 0) settings.maxRows = window.maxRows;
+  if (window.maxDuration) {
+    const ms = Number(window.maxDuration.seconds) * 1000 + Math.floor(window.maxDuration.nanos / 1e6);
+    if (!(ms > 0)) throw new InvalidArgumentError(`window.max_duration: must be > 0, got ${ms} ms`);
+    settings.maxDurationMs = ms;
+  }
+  if (window.minRows > 0) settings.minRows = window.minRows;
+  if (window.mode === driftV1.WindowMode.WINDOW_MODE_SLIDING) settings.mode = 'sliding';
+  else settings.mode = 'tumbling';
+  if (window.slideRows > 0) settings.slideRows = window.slideRows;
+  return settings;
+}
+
+/** The BatchWindow of resolved settings. */
+export function windowToMessage(window: WindowSettings): driftV1.BatchWindow {
+  return {
+    maxRows: window.maxRows,
+    maxDuration: {
+      seconds: BigInt(Math.floor(window.maxDurationMs / 1000)),
+      nanos: (window.maxDurationMs % 1000) * 1e6,
+    },
+    minRows: window.minRows,
+    mode:
+      window.mode === 'sliding'
+        ? driftV1.WindowMode.WINDOW_MODE_SLIDING
+        : driftV1.WindowMode.WINDOW_MODE_TUMBLING,
+    slideRows: window.slideRows,
+  };
+}
+
+/** The detector spec of a CreateDetector request. */
+export function specFromCreate(request: driftV1.CreateDetectorRequest): DetectorSpec {
+  const { kind, params, effectSizeAlert } = kindFromConfig(request.config);
+  return {
+    name: request.name,
+    kind,
+    params,
+    ...(effectSizeAlert ? { effectSizeAlert } : {}),
+    ...(request.live ? { live: selectionFromMessage(request.live, 'live') } : {}),
+    ...(request.liveWindow ? { liveWindow: windowFromMessage(request.liveWindow) } : {}),
+    labels: { ...request.labels },
+    categoricalFeatures: [...request.categoricalFeatures],
+  };
+}
+
+/** A time range's instants; `field` names it in errors (rule "range.order"). */
+export function rangeFromMessage(
+  range: commonV1.TimeRange | undefined,
+  field: string,
+  nowMs: number,
+): { fromUnixMs: number; toUnixMs: number } {
+  if (!range?.startTime) throw new InvalidArgumentError(`${field}.start_time: required`);
+  const fromUnixMs = range.startTime.getTime();
+  const toUnixMs = range.endTime ? range.endTime.getTime() : nowMs;
+  if (!(fromUnixMs < toUnixMs))
+    throw new InvalidArgumentError(`${field}: start_time must be before end_time (rule "range.order")`);
+  return { fromUnixMs, toUnixMs };
+}
+
+function lineageToMessage(lineage: VersionLineage): driftV1.DetectorLineage {
+  return {
+    name: lineage.name,
+    version: lineage.version,
+    kind: lineage.kind,
+    config: configFromKind(lineage.kind, lineage.params, undefined),
+    referenceSha256: lineage.referenceSha256,
+    referenceRows: BigInt(lineage.referenceRows),
+    featureNames: [...lineage.featureNames],
+    featureTypes: [...lineage.featureTypes],
+    createTime: new Date(lineage.createTimeMs),
+    sightlineVersion: lineage.sightlineVersion,
+    creator: lineage.creator,
+    referenceSource: lineage.referenceSource,
+    seed: BigInt(Math.max(0, Math.floor(lineage.seed))),
+  };
+}
+
+/** The lineage message (GetDetector's versions). */
+export { lineageToMessage };
+
+/** The Detector message of a view. */
+export function detectorToMessage(view: DetectorView): driftV1.Detector {
+  return {
+    name: view.name,
+    config: configFromKind(view.kind, view.params, view.effectSizeAlert),
+    state:
+      view.state === 'fitted'
+        ? driftV1.DetectorState.DETECTOR_STATE_FITTED
+        : driftV1.DetectorState.DETECTOR_STATE_CREATED,
+    schemaVersion: view.schemaVersion,
+    inputs: view.inputs.map((input) => ({
+      name: input.name,
+      datatype: input.datatype,
+      rowShape: input.rowShape.map((d) => BigInt(d)),
+    })),
+    featureCount: view.featureCount,
+    referenceRows: BigInt(view.referenceRows),
+    time: 0n,
+    live: view.live ? selectionToMessage(view.live) : undefined,
+    liveWindow: view.liveWindow ? windowToMessage(view.liveWindow) : undefined,
+    labels: { ...view.labels },
+    createTime: new Date(view.createTimeMs),
+    fitTime: view.fitTimeMs === undefined ? undefined : new Date(view.fitTimeMs),
+    producerVersion: view.producerVersion,
+    version: view.version,
+    lineage: view.lineage ? lineageToMessage(view.lineage) : undefined,
+    categoricalFeatures: [...view.categoricalFeatures],
+    attached: view.attached,
+  };
+}
+
+function featureToMessage(feature: FeatureVerdict): driftV1.FeatureDrift {
+  return {
+    index: feature.index,
+    name: feature.name,
+    isDrift: feature.isDrift,
+    pVal: feature.pValue,
+    distance: feature.statistic,
+    test: feature.test,
+    featureType: feature.featureType,
+    effectSizes: feature.effectSizes
+      ? {
+          psi: feature.effectSizes.psi,
+          jensenShannon: feature.effectSizes.jensenShannon,
+          wasserstein: feature.effectSizes.wasserstein,
+          hellinger: feature.effectSizes.hellinger,
+        }
+      : undefined,
+    quality: feature.quality
+      ? {
+          rows: BigInt(feature.quality.rows),
+          missing: BigInt(feature.quality.missing),
+          outOfBounds: BigInt(feature.quality.outOfBounds),
+          unseenCategories: BigInt(feature.quality.unseenCategories),
+          typeViolations: BigInt(feature.quality.typeViolations),
+          failureRate: feature.quality.failureRate,
+        }
+      : undefined,
+  };
+}
+
+/** The DriftData message of a verdict. */
+export function verdictToMessage(verdict: DriftVerdict): driftV1.DriftData {
+  return {
+    isDrift: verdict.isDrift,
+    threshold: verdict.threshold,
+    features: verdict.features.map(featureToMessage),
+    pVal: verdict.pValue,
+    distance: verdict.distance,
+    distanceThreshold: verdict.distanceThreshold,
+    pValAlpha: verdict.pValueAlpha,
+    correction: reverse(CORRECTIONS, verdict.correction),
+    sigma: verdict.sigma,
+    verdictOn: verdict.verdictOn,
+    rows: BigInt(verdict.rows),
+  };
+}
+
+/** The DriftEvent message of a stored record. */
+export function driftEventToMessage(record: DriftEventRecord): driftV1.DriftEvent {
+  return {
+    eventId: record.eventId,
+    detector: record.detector,
+    detectorVersion: record.detectorVersion,
+    origin: record.origin,
+    modelName: record.modelName,
+    modelVersion: record.modelVersion,
+    windowStartTime: new Date(record.windowStartUnixMs),
+    windowEndTime: new Date(record.windowEndUnixMs),
+    events: BigInt(record.events),
+    rows: BigInt(record.rows),
+    requestIds: [...record.requestIds],
+    requestIdCount: BigInt(record.requestIdCount),
+    closedBy: record.closedBy,
+    time: new Date(record.timeUnixMs),
+    data: verdictToMessage(record.verdict),
+  };
+}
+
+/** One ScoreHistory stream message. */
+export function historyItemToMessage(item: HistoryItem): driftV1.ScoreHistoryResponse {
+  return {
+    windowStartTime: item.windowStartUnixMs === undefined ? undefined : new Date(item.windowStartUnixMs),
+    windowEndTime: item.windowEndUnixMs === undefined ? undefined : new Date(item.windowEndUnixMs),
+    events: BigInt(item.events),
+    rows: BigInt(item.rows),
+    data: item.verdict ? verdictToMessage(item.verdict) : undefined,
+    progress: {
+      eventsRead: BigInt(item.progress.eventsRead),
+      eventsMatched: BigInt(item.progress.eventsMatched),
+      eventsSkipped: Object.fromEntries(
+        Object.entries(item.progress.eventsSkipped).map(([reason, count]) => [reason, BigInt(count)]),
+      ),
+      positionTime: new Date(item.progress.positionUnixMs),
+      windows: item.progress.windows,
+    },
+  };
+}

@@ -1,0 +1,521 @@
+/**
+ * The drift service's one facade: every transport (gRPC, POST /events, the in-process bus)
+ * calls it with plain types. It keeps the service's rules (detector life cycle, limits,
+ * what is stored and exported per closed window) and drives the detector machinery through
+ * the {@link DriftEngine} port; it knows no protobuf type.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import {
+  type Cancellation,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  quoteName,
+  ResourceExhaustedError,
+} from '@sightline/errors';
+import type { EventReader, InferenceEvent } from '@sightline/events';
+import type { Tensor } from '@sightline/tensor';
+import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
+import type { DriftMetrics } from '../observability/drift-metrics.js';
+import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
+import type { DriftEventLog, DriftEventPage, DriftEventQuery } from '../results/drift-event-log.js';
+import type { DriftEventSink } from '../results/drift-event-sink.js';
+import type {
+  DriftEngine,
+  EngineListener,
+  FittedInfo,
+  LiveWindowResult,
+  RefusedVersion,
+} from './drift-engine.js';
+import {
+  ALIBI_KIND_NAMES,
+  DEFAULT_WINDOW,
+  type DetectorSpec,
+  type DetectorView,
+  DRIFT_KINDS,
+  type EventSelection,
+  type FitInput,
+  type HistoryInput,
+  type HistoryItem,
+  type PredictOptions,
+  type PredictOutcome,
+  type VersionLineage,
+  type WindowSettings,
+} from './drift-types.js';
+
+/** The saved-detector schema version this service writes (libs/detect's). */
+export const DETECTOR_SCHEMA_VERSION = 1;
+/** ListDetectors' page size when the call sets none (contract). */
+export const DEFAULT_DETECTORS_PAGE_SIZE = 100;
+/** ListDetectors' largest page (contract). */
+export const MAX_DETECTORS_PAGE_SIZE = 1000;
+/** Longest creator recorded in a lineage (contract). */
+export const MAX_CREATOR_LENGTH = 256;
+/** Longest reference source recorded in a lineage (contract). */
+export const MAX_REFERENCE_SOURCE_LENGTH = 1024;
+
+const DETECTORS_TOKEN_PREFIX = 'dt1.';
+
+/** The data plane's limits, from the settings. */
+export interface DataPlaneLimits {
+  readonly maxReferenceRows: number;
+  readonly maxWindowRows: number;
+  readonly maxRequestIdsPerEvent: number;
+  readonly maxHistoryRangeMs: number;
+  readonly maxHistoryEvents: number;
+}
+
+/** What the data plane is built from. */
+export interface DriftDataPlaneOptions {
+  readonly catalog: DetectorCatalog;
+  readonly engine: DriftEngine;
+  readonly log: DriftEventLog;
+  readonly metrics: DriftMetrics;
+  readonly tracer: Tracer;
+  readonly limits: DataPlaneLimits;
+  readonly sightlineVersion: string;
+  /** Stored events for Fit from events and ScoreHistory; undefined when none is configured. */
+  readonly reader: () => EventReader | undefined;
+  /** The setting that configures the reader, named when none is. */
+  readonly readerSetting: string;
+  readonly sink?: DriftEventSink;
+  readonly now?: () => number;
+  readonly onError: (message: string, error: unknown) => void;
+}
+
+/** The drift service's domain facade. */
+export class DriftDataPlane implements EngineListener {
+  private readonly fitted = new Map<string, FittedInfo>();
+  private refusedVersions: RefusedVersion[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly options: DriftDataPlaneOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Saved versions refused at load, for the status and the metric. */
+  get refused(): readonly RefusedVersion[] {
+    return this.refusedVersions;
+  }
+
+  /** Loads the fitted versions of every catalogued detector and re-attaches the attached ones. */
+  async load(): Promise<void> {
+    const { catalog, engine } = this.options;
+    const { fitted, refused } = await engine.load(catalog.names());
+    this.refusedVersions = refused;
+    for (const [name, info] of fitted) this.fitted.set(name, info);
+    for (const name of catalog.names()) {
+      const attachment = catalog.get(name).attachment;
+      if (attachment && this.fitted.has(name)) engine.attach(name, attachment.selection, attachment.window);
+    }
+  }
+
+  /** Creates an unfitted detector. */
+  async createDetector(spec: DetectorSpec): Promise<DetectorView> {
+    if (!(DRIFT_KINDS as readonly string[]).includes(spec.kind))
+      throw new InvalidArgumentError(`config: unknown kind ${quoteName(spec.kind)}`);
+    if (spec.liveWindow) this.resolveWindow(spec.liveWindow, 'live_window');
+    await this.options.catalog.create(spec, this.now());
+    return this.view(spec.name);
+  }
+
+  /** Fits the detector and saves the fit as its next version. */
+  async fit(input: FitInput, cancellation: Cancellation): Promise<DetectorView> {
+    const record = this.options.catalog.get(input.name);
+    if (input.creator.length > MAX_CREATOR_LENGTH)
+      throw new InvalidArgumentError(
+        `creator: ${input.creator.length} characters; at most ${MAX_CREATOR_LENGTH}`,
+      );
+    if (input.referenceSource.length > MAX_REFERENCE_SOURCE_LENGTH) {
+      throw new InvalidArgumentError(
+        `reference_source: ${input.referenceSource.length} characters; at most ${MAX_REFERENCE_SOURCE_LENGTH}`,
+      );
+    }
+    return this.inSpan('drift.fit', { 'sightline.detector': input.name }, async () => {
+      let reference: Parameters<DriftEngine['fit']>[1];
+      let source = input.referenceSource;
+      if (input.data) {
+        const rows = input.data[0]?.shape[0] ?? 0;
+        if (rows > this.options.limits.maxReferenceRows) {
+          throw new ResourceExhaustedError(
+            `data: ${rows} reference rows; at most ${this.options.limits.maxReferenceRows} (--max-reference-rows)`,
+          );
+        }
+        reference = { tensors: input.data };
+      } else {
+        const events = input.referenceEvents!;
+        this.checkRange(events.toUnixMs - events.fromUnixMs, 'reference_events.range');
+        const read = await this.readEvents(
+          events.selection,
+          events.fromUnixMs,
+          events.toUnixMs,
+          cancellation,
+        );
+        reference = { events: read, selection: events.selection };
+        if (!source)
+          source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
+      }
+      const { inputs, ...info } = await this.options.engine.fit(record.spec, reference, {
+        creator: input.creator || 'unknown',
+        referenceSource: source,
+      });
+      await this.options.catalog.setInputs(input.name, inputs);
+      this.fitted.set(input.name, info);
+      // A refit takes effect on the live stream at once: the attachment restarts on it. A
+      // detector created with a live selector is attached by its first fit.
+      const attachment = record.attachment;
+      if (attachment) this.options.engine.attach(input.name, attachment.selection, attachment.window);
+      else if (record.spec.live) await this.attach(input.name, record.spec.live, record.spec.liveWindow);
+      return this.view(input.name);
+    });
+  }
+
+  /** Recalibration: for the offline test kinds, the threshold in use, unchanged. */
+  async inferThreshold(
+    name: string,
+    ert: number | undefined,
+  ): Promise<{ threshold: number; detector: DetectorView }> {
+    const fitted = this.requireFitted(name);
+    const { spec } = this.options.catalog.get(name);
+    if (ert !== undefined)
+      throw new InvalidArgumentError(`ert: only online kinds take it; ${quoteName(name)} is ${spec.kind}`);
+    if (spec.kind === 'mmd' || spec.kind === 'lsdd' || spec.kind === 'pca') {
+      throw new FailedPreconditionError(
+        `detector ${quoteName(name)}: threshold recalibration of kind ${spec.kind} is not offered by this version; its permutation p-value is computed per batch`,
+      );
+    }
+    const pVal = typeof fitted.lineage.params.pVal === 'number' ? fitted.lineage.params.pVal : 0.05;
+    const features = Math.max(1, fitted.featureCount);
+    const threshold = fitted.lineage.params.correction === 'fdr' ? pVal : pVal / features;
+    return { threshold, detector: this.view(name) };
+  }
+
+  /** Statistics, p-values and effect sizes of a batch. */
+  async score(name: string, tensors: readonly Tensor[]): Promise<DriftVerdict> {
+    this.requireFitted(name);
+    return this.inSpan('drift.score', { 'sightline.detector': name }, async () =>
+      this.options.engine.score(name, tensors, { perFeature: false }),
+    );
+  }
+
+  /** Alibi's `{meta, data}` for a batch. */
+  async predict(name: string, tensors: readonly Tensor[], options: PredictOptions): Promise<PredictOutcome> {
+    const fitted = this.requireFitted(name);
+    const { spec } = this.options.catalog.get(name);
+    const verdict = await this.inSpan('drift.predict', { 'sightline.detector': name }, async () =>
+      this.options.engine.score(name, tensors, { perFeature: options.driftType === 'feature' }),
+    );
+    const features = verdict.features.map((feature) => ({
+      ...feature,
+      pValue: options.returnPValue ? feature.pValue : 0,
+      statistic: options.returnDistance ? feature.statistic : 0,
+    }));
+    const { distance: _distance, ...rest } = verdict;
+    return {
+      meta: { name, kind: ALIBI_KIND_NAMES[spec.kind], online: false, schemaVersion: fitted.schemaVersion },
+      verdict: {
+        ...(options.returnDistance ? verdict : rest),
+        features,
+      },
+    };
+  }
+
+  /** Scores stored events window by window, sending progress and verdicts. */
+  async scoreHistory(
+    input: HistoryInput,
+    cancellation: Cancellation,
+    send: (item: HistoryItem) => Promise<void>,
+  ): Promise<void> {
+    const fitted = this.requireFitted(input.name);
+    this.checkRange(input.toUnixMs - input.fromUnixMs, 'range');
+    const reader = this.requireReader();
+    const record = this.options.catalog.get(input.name);
+    const window = this.resolveWindow(input.window ?? record.spec.liveWindow ?? {}, 'window');
+    const items = this.options.engine.history(
+      input.name,
+      reader,
+      { fromUnixMs: input.fromUnixMs, toUnixMs: input.toUnixMs, selection: input.selection, window },
+      cancellation,
+    );
+    for await (const item of items) {
+      if (cancellation.cancelReason) throw cancellation.cancelReason;
+      if (item.verdict && item.windowStartUnixMs !== undefined && item.windowEndUnixMs !== undefined) {
+        await this.store({
+          eventId: randomUUID(),
+          detector: input.name,
+          detectorVersion: fitted.version,
+          origin: 'history',
+          modelName: input.selection.modelName,
+          modelVersion: input.selection.modelVersion,
+          windowStartUnixMs: item.windowStartUnixMs,
+          windowEndUnixMs: item.windowEndUnixMs,
+          events: item.events,
+          rows: item.rows,
+          requestIds: [],
+          requestIdCount: item.events,
+          closedBy: 'rows',
+          timeUnixMs: this.now(),
+          verdict: item.verdict,
+        });
+      }
+      await send(item);
+    }
+  }
+
+  /** Attaches the detector to the live stream. */
+  async attach(
+    name: string,
+    selection: EventSelection,
+    window: Partial<WindowSettings> | undefined,
+  ): Promise<DetectorView> {
+    this.requireFitted(name);
+    const record = this.options.catalog.get(name);
+    const resolved = this.resolveWindow(window ?? record.spec.liveWindow ?? {}, 'window');
+    const attachment: Attachment = { selection, window: resolved };
+    await this.options.catalog.setAttachment(name, attachment);
+    this.options.engine.attach(name, selection, resolved);
+    return this.view(name);
+  }
+
+  /** Detaches the detector from the live stream. */
+  async detach(name: string): Promise<DetectorView> {
+    const record = this.options.catalog.get(name);
+    if (!record.attachment) throw new FailedPreconditionError(`detector ${quoteName(name)}: not attached`);
+    this.options.engine.detach(name);
+    await this.options.catalog.setAttachment(name, undefined);
+    return this.view(name);
+  }
+
+  /** Online kinds only, which this version does not offer. */
+  async reset(name: string): Promise<DetectorView> {
+    const record = this.options.catalog.get(name);
+    throw new FailedPreconditionError(
+      `detector ${quoteName(name)}: kind ${record.spec.kind} is offline; only online detectors have state to reset`,
+    );
+  }
+
+  /** One detector and its versions' lineage, newest first. */
+  async getDetector(name: string): Promise<{ detector: DetectorView; versions: VersionLineage[] }> {
+    const detector = this.view(name);
+    return { detector, versions: await this.options.engine.versions(name) };
+  }
+
+  /** Detectors in name order, a page at a time. */
+  async listDetectors(
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ detectors: DetectorView[]; nextPageToken: string }> {
+    const size = pageSize || DEFAULT_DETECTORS_PAGE_SIZE;
+    if (size > MAX_DETECTORS_PAGE_SIZE)
+      throw new InvalidArgumentError(`page_size: ${size}; at most ${MAX_DETECTORS_PAGE_SIZE}`);
+    let after = '';
+    if (pageToken) {
+      if (!pageToken.startsWith(DETECTORS_TOKEN_PREFIX))
+        throw new InvalidArgumentError('page_token: not issued by this service');
+      after = Buffer.from(pageToken.slice(DETECTORS_TOKEN_PREFIX.length), 'base64url').toString('utf8');
+    }
+    const names = this.options.catalog.names().filter((name) => name > after);
+    const page = names.slice(0, size);
+    const more = names.length > size;
+    return {
+      detectors: page.map((name) => this.view(name)),
+      nextPageToken: more
+        ? DETECTORS_TOKEN_PREFIX + Buffer.from(page.at(-1)!, 'utf8').toString('base64url')
+        : '',
+    };
+  }
+
+  /** Deletes the detector, every saved version and its attachment. */
+  async deleteDetector(name: string): Promise<void> {
+    const { catalog, engine } = this.options;
+    if (!catalog.has(name) && !catalog.refused.has(name)) catalog.get(name);
+    engine.detach(name);
+    await engine.delete(name);
+    await catalog.delete(name);
+    this.fitted.delete(name);
+    this.refusedVersions = this.refusedVersions.filter((refused) => refused.name !== name);
+    this.options.metrics.forgetDetector(name);
+  }
+
+  /** Stored DriftEvents, newest first. */
+  listDriftEvents(query: DriftEventQuery): Promise<DriftEventPage> {
+    return this.options.log.list(query);
+  }
+
+  /** Live events from any transport, already deduplicated and queued. */
+  ingest(events: readonly InferenceEvent[]): void {
+    this.options.engine.offer(events, this.now());
+  }
+
+  windowClosed(result: LiveWindowResult): void {
+    const record: DriftEventRecord = {
+      eventId: randomUUID(),
+      detector: result.detector,
+      detectorVersion: result.detectorVersion,
+      origin: 'live',
+      modelName: result.modelName,
+      modelVersion: result.modelVersion,
+      windowStartUnixMs: result.windowStartUnixMs,
+      windowEndUnixMs: result.windowEndUnixMs,
+      events: result.events,
+      rows: result.rows,
+      requestIds: result.requestIds.slice(0, this.options.limits.maxRequestIdsPerEvent),
+      requestIdCount: result.requestIdCount,
+      closedBy: result.closedBy,
+      timeUnixMs: this.now(),
+      verdict: result.verdict,
+    };
+    const span = this.options.tracer.startSpan('drift.window', {
+      attributes: {
+        'sightline.detector': result.detector,
+        'sightline.drift.rows': result.rows,
+        'sightline.drift.closed_by': result.closedBy,
+        'sightline.drift.is_drift': result.verdict.isDrift,
+      },
+    });
+    this.store(record, result.closedAtMs).then(
+      () => span.end(),
+      (error: unknown) => {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        span.end();
+        this.options.onError(`drift event of detector "${result.detector}" not stored`, error);
+      },
+    );
+  }
+
+  unreadable(detector: string, reason: string, count: number): void {
+    this.options.metrics.unreadableEvents(detector, reason, count);
+  }
+
+  windowDropped(detector: string, reason: string): void {
+    this.options.metrics.windowDropped(detector, reason);
+  }
+
+  /** Stores a DriftEvent, exports it and hands it to the sink. */
+  private async store(record: DriftEventRecord, closedAtMs = record.timeUnixMs): Promise<void> {
+    await this.options.log.append(record);
+    if (record.origin === 'live') this.options.metrics.windowExported(record, closedAtMs, this.now());
+    this.options.sink?.send(record);
+  }
+
+  private view(name: string): DetectorView {
+    const record = this.options.catalog.get(name);
+    const fitted = this.fitted.get(name);
+    const spec = record.spec;
+    return {
+      name,
+      kind: spec.kind,
+      params: fitted?.lineage.params ?? spec.params,
+      ...(spec.effectSizeAlert ? { effectSizeAlert: spec.effectSizeAlert } : {}),
+      state: fitted ? 'fitted' : 'created',
+      schemaVersion: DETECTOR_SCHEMA_VERSION,
+      inputs: fitted ? (record.inputs ?? []) : [],
+      featureCount: fitted?.featureCount ?? 0,
+      referenceRows: fitted?.lineage.referenceRows ?? 0,
+      ...(record.attachment
+        ? { live: record.attachment.selection, liveWindow: record.attachment.window }
+        : {
+            ...(spec.live ? { live: spec.live } : {}),
+            ...(spec.liveWindow ? { liveWindow: this.resolveWindow(spec.liveWindow, 'live_window') } : {}),
+          }),
+      labels: spec.labels,
+      createTimeMs: record.createTimeMs,
+      ...(fitted ? { fitTimeMs: fitted.lineage.createTimeMs, lineage: fitted.lineage } : {}),
+      producerVersion: fitted?.lineage.sightlineVersion ?? this.options.sightlineVersion,
+      version: fitted?.version ?? 0,
+      categoricalFeatures: spec.categoricalFeatures,
+      attached: record.attachment !== undefined,
+    };
+  }
+
+  private requireFitted(name: string): FittedInfo {
+    this.options.catalog.get(name);
+    const fitted = this.fitted.get(name);
+    if (fitted) return fitted;
+    const refused = this.refusedVersions.find((r) => r.name === name);
+    if (refused) {
+      throw new FailedPreconditionError(
+        `detector ${quoteName(name)}: its saved fit was refused at start (${refused.reason}); call Fit again`,
+      );
+    }
+    throw new FailedPreconditionError(`detector ${quoteName(name)}: not fitted, call Fit first`);
+  }
+
+  private requireReader(): EventReader {
+    const reader = this.options.reader();
+    if (!reader)
+      throw new FailedPreconditionError(`no event store is configured: set ${this.options.readerSetting}`);
+    return reader;
+  }
+
+  private checkRange(lengthMs: number, field: string): void {
+    if (lengthMs > this.options.limits.maxHistoryRangeMs) {
+      throw new InvalidArgumentError(
+        `${field}: ${Math.ceil(lengthMs / 1000)} s long; at most ${this.options.limits.maxHistoryRangeMs / 1000} s (--max-history-range-ms)`,
+      );
+    }
+  }
+
+  /** Window settings with defaults, checked against the limits. */
+  private resolveWindow(window: Partial<WindowSettings>, field: string): WindowSettings {
+    const maxRows = window.maxRows ?? DEFAULT_WINDOW.maxRows;
+    if (maxRows > this.options.limits.maxWindowRows) {
+      throw new InvalidArgumentError(
+        `${field}.max_rows: ${maxRows}; at most ${this.options.limits.maxWindowRows} (--max-window-rows)`,
+      );
+    }
+    const slideRows = window.slideRows ?? Math.max(1, Math.floor(maxRows / 2));
+    if (slideRows > maxRows)
+      throw new InvalidArgumentError(
+        `${field}.slide_rows: ${slideRows}; must be at most max_rows (${maxRows})`,
+      );
+    return {
+      maxRows,
+      maxDurationMs: window.maxDurationMs ?? DEFAULT_WINDOW.maxDurationMs,
+      minRows: window.minRows ?? DEFAULT_WINDOW.minRows,
+      mode: window.mode ?? DEFAULT_WINDOW.mode,
+      slideRows,
+    };
+  }
+
+  private async readEvents(
+    selection: EventSelection,
+    fromUnixMs: number,
+    toUnixMs: number,
+    cancellation: Cancellation,
+  ): Promise<InferenceEvent[]> {
+    const reader = this.requireReader();
+    const events = await reader.query(
+      {
+        fromUnixMs,
+        toUnixMs,
+        modelName: selection.modelName,
+        ...(selection.graph ? { graph: selection.graph } : {}),
+        limit: this.options.limits.maxHistoryEvents,
+        order: 'oldest-first',
+      },
+      cancellation,
+    );
+    return selection.modelVersion ? events.filter((e) => e.modelVersion === selection.modelVersion) : events;
+  }
+
+  private async inSpan<T>(
+    name: string,
+    attributes: Record<string, string>,
+    work: (span: Span) => Promise<T>,
+  ): Promise<T> {
+    return this.options.tracer.startActiveSpan(name, { attributes }, async (span) => {
+      try {
+        return await work(span);
+      } catch (error) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The drift data plane's inputs and outputs in plain TypeScript (typed arrays for tensors,
+ * ms since the epoch for instants): what every transport converts its messages to and
+ * from. No generated protobuf type appears here.
+ */
+import type { Tensor } from '@sightline/tensor';
+import type { DriftVerdict } from '../results/drift-event.js';
+
+/** The drift kinds this service fits (online-mmd and online-cvm are not offered yet). */
+export const DRIFT_KINDS = ['tabular', 'ks', 'cvm', 'chi2', 'mmd', 'lsdd', 'quality', 'pca'] as const;
+/** A drift kind's name. */
+export type DriftKindName = (typeof DRIFT_KINDS)[number];
+
+/** Alibi Detect's name of each kind (DetectorMeta.kind). */
+export const ALIBI_KIND_NAMES: Readonly<Record<DriftKindName, string>> = {
+  tabular: 'TabularDrift',
+  ks: 'KSDrift',
+  cvm: 'CVMDrift',
+  chi2: 'ChiSquareDrift',
+  mmd: 'MMDDrift',
+  lsdd: 'LSDDDrift',
+  quality: 'QualityDrift',
+  pca: 'PCADrift',
+};
+
+/** Which live or stored events a detector reads, and which of their tensors. */
+export interface EventSelection {
+  readonly modelName: string;
+  /** Empty: every version. */
+  readonly modelVersion: string;
+  readonly side: 'request' | 'response';
+  /** Empty: every tensor, in the event's order. */
+  readonly tensors: readonly string[];
+  /** Empty: "<tensor>[<i>]", or the tensor's name for a one-element row. */
+  readonly columnNames: readonly string[];
+  /** Empty: any graph or none. */
+  readonly graph: string;
+}
+
+/** When a window closes and how windows follow each other. */
+export interface WindowSettings {
+  readonly maxRows: number;
+  readonly maxDurationMs: number;
+  readonly minRows: number;
+  readonly mode: 'tumbling' | 'sliding';
+  readonly slideRows: number;
+}
+
+/** Window defaults (contract: BatchWindow). */
+export const DEFAULT_WINDOW: WindowSettings = Object.freeze({
+  maxRows: 1000,
+  maxDurationMs: 3_600_000,
+  minRows: 30,
+  mode: 'tumbling',
+  slideRows: 500,
+});
+
+/** An alert on an effect size instead of p-values. */
+export interface EffectSizeAlertSpec {
+  readonly metric: 'psi' | 'jensenShannon' | 'wasserstein' | 'hellinger';
+  readonly above: number;
+}
+
+/** What CreateDetector asks for. */
+export interface DetectorSpec {
+  readonly name: string;
+  readonly kind: DriftKindName;
+  /** The kind's parameters as detect's kinds name them (pVal, correction, method ...). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly effectSizeAlert?: EffectSizeAlertSpec;
+  readonly live?: EventSelection;
+  readonly liveWindow?: Partial<WindowSettings>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly categoricalFeatures: readonly string[];
+}
+
+/** The signature of one input a detector was fitted on. */
+export interface InputSpec {
+  readonly name: string;
+  readonly datatype: string;
+  readonly rowShape: readonly number[];
+}
+
+/** Where a fitted version came from. */
+export interface VersionLineage {
+  readonly name: string;
+  readonly version: number;
+  readonly kind: DriftKindName;
+  /** The parameters with defaults filled in, as fitted. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly referenceSha256: string;
+  readonly referenceRows: number;
+  readonly featureNames: readonly string[];
+  readonly featureTypes: readonly ('numeric' | 'categorical')[];
+  readonly createTimeMs: number;
+  readonly sightlineVersion: string;
+  readonly creator: string;
+  readonly referenceSource: string;
+  readonly seed: number;
+}
+
+/** A detector as GetDetector shows it. */
+export interface DetectorView {
+  readonly name: string;
+  readonly kind: DriftKindName;
+  /** The kind's parameters, defaults filled in once fitted. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly effectSizeAlert?: EffectSizeAlertSpec;
+  readonly state: 'created' | 'fitted';
+  readonly schemaVersion: number;
+  readonly inputs: readonly InputSpec[];
+  readonly featureCount: number;
+  readonly referenceRows: number;
+  readonly live?: EventSelection;
+  readonly liveWindow?: WindowSettings;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createTimeMs: number;
+  readonly fitTimeMs?: number;
+  readonly producerVersion: string;
+  /** 0 before the first fit. */
+  readonly version: number;
+  readonly lineage?: VersionLineage;
+  readonly categoricalFeatures: readonly string[];
+  readonly attached: boolean;
+}
+
+/** Reference data for Fit: tensors, or stored events of a time range. */
+export interface FitInput {
+  readonly name: string;
+  readonly data?: readonly Tensor[];
+  readonly referenceEvents?: {
+    readonly fromUnixMs: number;
+    readonly toUnixMs: number;
+    readonly selection: EventSelection;
+  };
+  readonly creator: string;
+  readonly referenceSource: string;
+}
+
+/** Predict's options (Alibi's drift_type, return_p_val, return_distance). */
+export interface PredictOptions {
+  readonly driftType: 'batch' | 'feature';
+  readonly returnPValue: boolean;
+  readonly returnDistance: boolean;
+}
+
+/** Predict's answer: Alibi's `{meta, data}`. */
+export interface PredictOutcome {
+  readonly meta: {
+    readonly name: string;
+    readonly kind: string;
+    readonly online: boolean;
+    readonly schemaVersion: number;
+  };
+  readonly verdict: DriftVerdict;
+}
+
+/** ScoreHistory's input. */
+export interface HistoryInput {
+  readonly name: string;
+  readonly fromUnixMs: number;
+  readonly toUnixMs: number;
+  readonly selection: EventSelection;
+  readonly window?: Partial<WindowSettings>;
+}
+
+/** How far a history scan is. */
+export interface HistoryProgressView {
+  readonly eventsRead: number;
+  readonly eventsMatched: number;
+  readonly eventsSkipped: Readonly<Record<string, number>>;
+  readonly positionUnixMs: number;
+  readonly windows: number;
+}
+
+/** One message of ScoreHistory's stream. */
+export interface HistoryItem {
+  readonly windowStartUnixMs?: number;
+  readonly windowEndUnixMs?: number;
+  readonly events: number;
+  readonly rows: number;
+  /** Unset on a progress message. */
+  readonly verdict?: DriftVerdict;
+  readonly progress: HistoryProgressView;
+}

@@ -1,0 +1,421 @@
+/**
+ * The {@link DriftEngine} over libs/detect: tables from tensors and events, the drift kinds'
+ * fit and score, and the conversion of detect's DriftResult into the service's verdict.
+ * Fitted versions are kept by libs/detect's DetectorStore; live windows by
+ * {@link LiveWindows}; history scans by {@link historyScan}.
+ */
+import {
+  DETECTOR_SCHEMA_VERSION,
+  type DetectorLineage as DetectLineage,
+  DetectorStore,
+  type DriftKernels,
+  DriftKinds,
+  type DriftResult,
+  type FeatureTable,
+  type FittedState,
+  noReadableEventsError,
+  type PlainTensor,
+  referenceDigest,
+  STATS_KERNELS,
+  tableFromEvents,
+  tableFromTensors,
+} from '@sightline/detect';
+import { type Cancellation, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
+import type { EventReader, InferenceEvent } from '@sightline/events';
+import type { Logger } from '@sightline/service-kit';
+import type { Tensor } from '@sightline/tensor';
+import type {
+  DriftEngine,
+  EngineLimits,
+  EngineListener,
+  FitProvenance,
+  FittedInfo,
+  ReferenceInput,
+  RefusedVersion,
+} from '../data-plane/drift-engine.js';
+import type {
+  DetectorSpec,
+  DriftKindName,
+  EventSelection,
+  HistoryItem,
+  InputSpec,
+  VersionLineage,
+  WindowSettings,
+} from '../data-plane/drift-types.js';
+import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
+import { historyScan } from './history-scan.js';
+import { detectSelection, LiveWindows } from './live-windows.js';
+
+/** PCA reference chunks when the config sets no rows per chunk (libs/detect's default). */
+const PCA_MIN_CHUNKS = 2;
+
+/** Options of {@link createDetectEngine}. */
+export interface DetectEngineOptions {
+  /** Where fitted versions are saved (libs/detect's DetectorStore). */
+  readonly directory: string;
+  /** Written into each version's lineage. */
+  readonly sightlineVersion: string;
+  /** Where open live windows are checkpointed. */
+  readonly windowsDirectory: string;
+  readonly listener: EngineListener;
+  readonly limits: EngineLimits;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** The statistical kernels (tests may pass libs/detect's reference double). */
+  readonly kernels?: DriftKernels;
+}
+
+/** A fitted version loaded for scoring. */
+export interface LoadedVersion {
+  readonly info: FittedInfo;
+  readonly state: FittedState;
+  readonly kind: DriftKindName;
+}
+
+/** Builds the engine. */
+export function createDetectEngine(options: DetectEngineOptions): DriftEngine {
+  return new DetectEngine(options);
+}
+
+/** Feature names as the contract names them: the tensor's name for a one-element row, else `t[i]`. */
+export function contractColumnNames(
+  tensors: readonly { name: string; shape: readonly number[] }[],
+): string[] {
+  const names: string[] = [];
+  for (const tensor of tensors) {
+    const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (width === 1) names.push(tensor.name);
+    else for (let j = 0; j < width; j++) names.push(`${tensor.name}[${j}]`);
+  }
+  return names;
+}
+
+/** A domain tensor as detect's table builders take it. */
+export function plainTensor(tensor: Tensor): PlainTensor {
+  return {
+    name: tensor.name,
+    shape: tensor.shape,
+    data: tensor.data as PlainTensor['data'],
+    datatype: tensor.datatype,
+  };
+}
+
+class DetectEngine implements DriftEngine {
+  private readonly kinds: DriftKinds;
+  private readonly store: DetectorStore;
+  private readonly loaded = new Map<string, LoadedVersion>();
+  private readonly live: LiveWindows;
+
+  constructor(private readonly options: DetectEngineOptions) {
+    this.kinds = new DriftKinds(options.kernels ?? STATS_KERNELS);
+    this.store = new DetectorStore({
+      dataDir: options.directory,
+      sightlineVersion: options.sightlineVersion,
+      now: options.now,
+    });
+    this.live = new LiveWindows({
+      directory: options.windowsDirectory,
+      listener: options.listener,
+      maxRequestIds: options.limits.maxRequestIdsPerEvent,
+      version: (name) => this.loaded.get(name),
+      score: (name, table) => driftVerdictOf(this.scoreTable(name, table), false),
+      logger: options.logger,
+    });
+  }
+
+  async load(
+    names: readonly string[],
+  ): Promise<{ fitted: Map<string, FittedInfo>; refused: RefusedVersion[] }> {
+    const fitted = new Map<string, FittedInfo>();
+    const { failures } = await this.store.load();
+    const refused: RefusedVersion[] = failures.map((f) => ({
+      name: f.detector,
+      version: f.version,
+      reason: f.reason,
+    }));
+    for (const name of names) {
+      if (this.store.summary(name)?.latest === undefined) continue;
+      try {
+        const loaded = this.loadedOf(await this.store.get(name));
+        this.loaded.set(name, loaded);
+        fitted.set(name, loaded.info);
+      } catch (error) {
+        refused.push({ name, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    await this.live.restore();
+    return { fitted, refused };
+  }
+
+  async fit(
+    spec: DetectorSpec,
+    reference: ReferenceInput,
+    provenance: FitProvenance,
+  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }> {
+    const kind = this.kinds.get(spec.kind);
+    const nonFinite = spec.kind === 'quality' ? 'keep' : 'refuse';
+    let table: FeatureTable;
+    let inputs: InputSpec[];
+    if ('tensors' in reference) {
+      const names = contractColumnNames(reference.tensors);
+      checkCategorical(spec, names);
+      table = tableFromTensors(reference.tensors.map(plainTensor), {
+        columnNames: names,
+        categorical: spec.categoricalFeatures,
+        nonFinite,
+      });
+      inputs = reference.tensors.map((t) => ({
+        name: t.name,
+        datatype: t.datatype,
+        rowShape: t.shape.slice(1),
+      }));
+    } else {
+      const read = tableFromEvents(
+        reference.events,
+        { ...detectSelection(reference.selection), categorical: spec.categoricalFeatures },
+        undefined,
+        nonFinite,
+      );
+      if (!read.table) throw noReadableEventsError(read.unreadable);
+      table = read.table;
+      checkCategorical(spec, table.names);
+      inputs = [
+        { name: reference.selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] },
+      ];
+    }
+    if (table.rows > this.options.limits.maxReferenceRows) {
+      throw new InvalidArgumentError(
+        `reference: ${table.rows} rows; at most ${this.options.limits.maxReferenceRows} (--max-reference-rows)`,
+      );
+    }
+    const params: Record<string, unknown> = { ...spec.params };
+    if (spec.effectSizeAlert) params.alert = { ...spec.effectSizeAlert };
+    if (spec.kind === 'pca' && typeof params.chunkRows === 'number') {
+      params.chunks = Math.max(PCA_MIN_CHUNKS, Math.floor(table.rows / params.chunkRows));
+    }
+    delete params.chunkRows;
+    const state = kind.fit(table, params);
+    const saved = await this.store.save(spec.name, {
+      state,
+      referenceSha256: referenceDigest(table),
+      referenceSource: provenance.referenceSource,
+      creator: provenance.creator,
+    });
+    const loaded = this.loadedOf(saved);
+    this.loaded.set(spec.name, loaded);
+    return { ...loaded.info, inputs };
+  }
+
+  score(name: string, tensors: readonly Tensor[], options: { readonly perFeature: boolean }): DriftVerdict {
+    const version = this.require(name);
+    if (tensors.length === 0) throw new InvalidArgumentError('data: the batch is empty: no tensors given');
+    const nonFinite = version.kind === 'quality' ? 'keep' : 'refuse';
+    const table = tableFromTensors(tensors.map(plainTensor), {
+      columnNames: contractColumnNames(tensors),
+      schema: version.state.schema,
+      nonFinite,
+    });
+    return driftVerdictOf(this.scoreTable(name, table), options.perFeature);
+  }
+
+  async versions(name: string): Promise<VersionLineage[]> {
+    const numbers = [...(this.store.summary(name)?.versions ?? [])].reverse();
+    const lineages: VersionLineage[] = [];
+    for (const version of numbers) {
+      const saved = await this.store.get(name, version).catch(() => undefined);
+      if (saved) lineages.push(lineageOf(saved.lineage, saved.state.params));
+    }
+    return lineages;
+  }
+
+  async delete(name: string): Promise<void> {
+    this.live.detach(name, 'deleted');
+    this.loaded.delete(name);
+    // A detector never fitted has nothing saved.
+    await this.store.delete(name).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
+  }
+
+  attach(name: string, selection: EventSelection, window: WindowSettings): void {
+    this.live.attach(name, selection, window);
+  }
+
+  detach(name: string): void {
+    this.live.detach(name, 'detached');
+  }
+
+  offer(events: readonly InferenceEvent[], nowMs: number): void {
+    this.live.offer(events, nowMs);
+  }
+
+  tick(nowMs: number): void {
+    this.live.tick(nowMs);
+  }
+
+  history(
+    name: string,
+    reader: EventReader,
+    request: { fromUnixMs: number; toUnixMs: number; selection: EventSelection; window: WindowSettings },
+    cancellation: Cancellation,
+  ): AsyncIterable<HistoryItem> {
+    const version = this.require(name);
+    return historyScan({
+      reader,
+      request,
+      schema: version.state.schema,
+      nonFinite: version.kind === 'quality' ? 'keep' : 'refuse',
+      score: (table) => driftVerdictOf(this.scoreTable(name, table), false),
+      cancellation,
+      now: this.options.now,
+    });
+  }
+
+  checkpoint(): Promise<void> {
+    return this.live.checkpoint();
+  }
+
+  private require(name: string): LoadedVersion {
+    const version = this.loaded.get(name);
+    if (!version) throw new InvalidArgumentError(`detector ${quoteName(name)}: not fitted`);
+    return version;
+  }
+
+  private scoreTable(name: string, table: FeatureTable): DriftResult {
+    const version = this.require(name);
+    return this.kinds.get(version.kind).score(version.state, table);
+  }
+
+  private loadedOf(saved: { version: number; lineage: DetectLineage; state: FittedState }): LoadedVersion {
+    const lineage = lineageOf(saved.lineage, saved.state.params);
+    return {
+      kind: lineage.kind,
+      state: saved.state,
+      info: {
+        version: saved.version,
+        lineage,
+        featureCount: saved.state.schema.names.length,
+        schemaVersion: DETECTOR_SCHEMA_VERSION,
+      },
+    };
+  }
+}
+
+function checkCategorical(spec: DetectorSpec, names: readonly string[]): void {
+  for (const column of spec.categoricalFeatures) {
+    if (!names.includes(column)) {
+      throw new InvalidArgumentError(
+        `categorical_features: ${quoteName(column)} is not a feature of the data; its features are ${names
+          .slice(0, 8)
+          .map((n) => quoteName(n))
+          .join(', ')}${names.length > 8 ? ` and ${names.length - 8} more` : ''}`,
+      );
+    }
+  }
+}
+
+/** The service's lineage of a saved version. */
+function lineageOf(lineage: DetectLineage, params: Readonly<Record<string, unknown>>): VersionLineage {
+  return {
+    name: lineage.detector,
+    version: lineage.version,
+    kind: lineage.kind as DriftKindName,
+    params: lineage.params,
+    referenceSha256: lineage.reference.sha256,
+    referenceRows: lineage.reference.rows,
+    featureNames: lineage.features.map((f) => f.name),
+    featureTypes: lineage.features.map((f) => f.kind),
+    createTimeMs: Date.parse(lineage.createTime),
+    sightlineVersion: lineage.sightlineVersion,
+    creator: lineage.creator,
+    referenceSource: lineage.reference.source ?? '',
+    seed: typeof params.seed === 'number' ? params.seed : 0,
+  };
+}
+
+const VERDICT_ON: Record<string, string> = {
+  'p-value': 'p_value',
+  quality: 'failure_rate',
+  'reconstruction-error': 'distance',
+};
+
+const METRIC_LABEL: Record<string, string> = {
+  psi: 'psi',
+  jensenShannon: 'jensen_shannon',
+  wasserstein: 'wasserstein',
+  hellinger: 'hellinger',
+};
+
+/** The service's verdict of a detect result. */
+export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftVerdict {
+  const alpha = result.overall.alpha;
+  const features: FeatureVerdict[] = result.features.map((feature, index) => {
+    const quality = feature.quality;
+    return {
+      index,
+      name: feature.name,
+      isDrift: perFeature && feature.pValue !== undefined ? feature.pValue < alpha : feature.drift,
+      pValue: feature.pValue ?? 0,
+      statistic: feature.statistic ?? 0,
+      test: feature.test,
+      featureType: feature.kind,
+      ...(feature.effectSizes
+        ? {
+            effectSizes: {
+              psi: feature.effectSizes.psi,
+              jensenShannon: feature.effectSizes.jensenShannon,
+              ...(feature.effectSizes.wasserstein !== undefined
+                ? { wasserstein: feature.effectSizes.wasserstein }
+                : {}),
+              hellinger: feature.effectSizes.hellinger,
+            },
+          }
+        : {}),
+      ...(quality
+        ? {
+            quality: {
+              rows: result.rows,
+              missing: quality.missing + quality.infinite,
+              outOfBounds: quality.outOfBounds + quality.outOfRange,
+              unseenCategories: quality.unseenCategories,
+              typeViolations: quality.typeViolations,
+              failureRate:
+                result.rows === 0
+                  ? 0
+                  : (quality.missing +
+                      quality.infinite +
+                      quality.outOfBounds +
+                      quality.unseenCategories +
+                      quality.typeViolations) /
+                    result.rows,
+            },
+          }
+        : {}),
+    };
+  });
+  const multivariate = result.multivariate;
+  const perFeatureVerdict = perFeature && multivariate === undefined;
+  const verdictOn =
+    result.overall.basis === 'effect-size' && result.alert
+      ? (METRIC_LABEL[result.alert.metric] ?? result.alert.metric)
+      : (VERDICT_ON[result.overall.basis] ?? 'p_value');
+  return {
+    isDrift: perFeatureVerdict ? features.some((f) => f.isDrift) : result.overall.drift,
+    threshold: perFeatureVerdict ? alpha : result.overall.threshold,
+    features,
+    ...(multivariate
+      ? {
+          distance: multivariate.statistic,
+          distanceThreshold: multivariate.distanceThreshold,
+          ...(multivariate.pValue !== undefined ? { pValue: multivariate.pValue } : {}),
+          ...(multivariate.sigma !== undefined ? { sigma: multivariate.sigma } : {}),
+        }
+      : {}),
+    pValueAlpha: alpha,
+    ...(result.overall.correction !== 'none' && !perFeatureVerdict
+      ? { correction: result.overall.correction }
+      : {}),
+    verdictOn,
+    rows: result.rows,
+  };
+}

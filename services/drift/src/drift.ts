@@ -1,0 +1,271 @@
+/**
+ * The composition root of the drift service: builds every part from the config and wires
+ * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
+ * `startDrift` directly.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { DriftKernels } from '@sightline/detect';
+import {
+  type EventReader,
+  type EventSource,
+  type EventSubscription,
+  FileEventStore,
+  FileStoreEventReader,
+} from '@sightline/events';
+import {
+  type CallKit,
+  checkDirectorySetting,
+  GrpcServerMetrics,
+  type Logger,
+  type RunningService,
+  runService,
+} from '@sightline/service-kit';
+import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
+import type { Registry } from 'prom-client';
+import type { DriftConfig } from './config.js';
+import { DriftDataPlane } from './data-plane/drift-data-plane.js';
+import type { DriftEngine, EngineListener } from './data-plane/drift-engine.js';
+import { readAttachmentsFile } from './detectors/attachments-file.js';
+import { createDetectEngine } from './detectors/detect-engine.js';
+import { DetectorCatalog } from './detectors/detector-catalog.js';
+import { createEventsRoute } from './ingress/cloudevents-ingress.js';
+import { EventIngressQueue } from './ingress/event-ingress-queue.js';
+import { DriftMetrics } from './observability/drift-metrics.js';
+import { DriftEventLog } from './results/drift-event-log.js';
+import { DriftEventSink } from './results/drift-event-sink.js';
+import { registerDriftService } from './server.js';
+
+const SERVICE_NAME = 'drift';
+const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** How often open windows are checked for their time limit, in ms. */
+export const WINDOW_TICK_INTERVAL_MS = 250;
+
+/** Parts a caller may supply; everything else is built from the config. */
+export interface DriftParts {
+  readonly logger: Logger;
+  readonly tracing?: Tracing;
+  readonly registry?: Registry;
+  /** Live events in the same process (the local stack's in-process bus). */
+  readonly eventSource?: EventSource;
+  /** Stored events instead of the configured store (tests). */
+  readonly eventReader?: EventReader;
+  /** A clock in ms since the epoch (tests). */
+  readonly now?: () => number;
+  /** The statistical kernels (default: @sightline/stats'; tests of the machinery pass a double). */
+  readonly kernels?: DriftKernels;
+}
+
+/** A started drift service. */
+export interface DriftHandle extends RunningService {
+  readonly dataPlane: DriftDataPlane;
+  readonly registry: Registry;
+  /** Resolves once every queued live event was scored (tests). */
+  idle(): Promise<void>;
+  /** Closes the windows whose time is up now, as the timer does (tests). */
+  tick(): void;
+  /** Graceful stop: windows checkpointed, queue drained. Same as shutdown(). */
+  stop(): Promise<void>;
+}
+
+/** Starts a drift service: ports bound, detectors loaded, attachments applied. */
+export async function startDrift(config: DriftConfig, parts: DriftParts): Promise<DriftHandle> {
+  const { logger } = parts;
+  const now = parts.now ?? Date.now;
+  const registry = parts.registry ?? createMetricsRegistry({ serviceName: SERVICE_NAME });
+  const tracer =
+    parts.tracing?.tracerFor('sightline.drift') ??
+    (await import('@opentelemetry/api')).trace.getTracer('sightline.drift');
+  const dataDir = path.resolve(config.dataDir);
+
+  let plane: DriftDataPlane | undefined;
+  let queue: EventIngressQueue | undefined;
+  const metrics = new DriftMetrics(registry, {
+    queueDepth: () => queue?.depth ?? 0,
+    refusedDetectors: () => plane?.refused.length ?? 0,
+  });
+  queue = new EventIngressQueue({
+    capacity: config.eventQueueCapacity,
+    deduplicationWindow: config.deduplicationWindow,
+    consume: (events) => plane?.ingest(events),
+    onConsumerError: (error) => logger.error({ err: error }, 'live events not scored'),
+  });
+  const ingress = queue;
+
+  // Built in start(), once the data directory is checked; the RPCs are served only after.
+  let engine: DriftEngine | undefined;
+  let log: DriftEventLog | undefined;
+  let sink: DriftEventSink | undefined;
+  let store: FileEventStore | undefined;
+  let reader: EventReader | undefined = parts.eventReader;
+  let subscription: EventSubscription | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let checkpointer: NodeJS.Timeout | undefined;
+  const listener: EngineListener = {
+    windowClosed: (result) => plane?.windowClosed(result),
+    unreadable: (detector, reason, count) => plane?.unreadable(detector, reason, count),
+    windowDropped: (detector, reason) => plane?.windowDropped(detector, reason),
+  };
+
+  const kit: CallKit = {
+    tracer,
+    logger,
+    metrics: new GrpcServerMetrics(registry),
+    traced: parts.tracing === undefined || parts.tracing.exporter.kind !== 'none',
+  };
+  // The gRPC handlers call through this until start() has built the plane.
+  const planeProxy = new Proxy({} as DriftDataPlane, {
+    get: (_target, key) => {
+      const target = plane as unknown as Record<string | symbol, unknown>;
+      const value = target[key];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(plane) : value;
+    },
+  });
+
+  const service = await runService({
+    name: SERVICE_NAME,
+    config,
+    logger,
+    registry,
+    tracing: parts.tracing,
+    protoFiles: ['sightline/drift/v1/drift.proto'],
+    serviceNames: ['sightline.drift.v1.DriftService'],
+    register: (server) => registerDriftService(server, kit, planeProxy, {}),
+    httpRoutes: {
+      '/events': createEventsRoute({
+        queue: ingress,
+        maxBodyBytes: config.eventsMaxBodyBytes,
+        retryAfterSeconds: config.eventRetryAfterSeconds,
+        observer: metrics,
+      }),
+    },
+    start: async () => {
+      await checkDirectorySetting('--data-dir', dataDir, false);
+      const catalog = await DetectorCatalog.open(path.join(dataDir, 'detectors'), (problem) =>
+        logger.error(problem, `saved detector record refused: ${problem.file}: ${problem.reason}`),
+      );
+      log = await DriftEventLog.open(path.join(dataDir, 'drift-events'), (problem) =>
+        logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
+      );
+      if (config.driftEventSinkUrl) {
+        sink = new DriftEventSink({
+          url: config.driftEventSinkUrl,
+          source: `sightline/${SERVICE_NAME}`,
+          timeoutMs: config.driftEventSinkTimeoutMs,
+          queueCapacity: config.driftEventSinkQueue,
+          onDropped: (reason, error) => {
+            metrics.sinkEventDropped(reason);
+            logger.warn({ reason, err: error }, 'drift event not delivered to the sink');
+          },
+        });
+      }
+      if (!reader && !config.elasticsearchUrl) {
+        const directory = path.resolve(config.eventsDir);
+        store = await FileEventStore.open({
+          directory,
+          readOnly: true,
+          logger: {
+            warn: (message, fields) => logger.warn(fields ?? {}, message),
+            error: (message, fields) => logger.error(fields ?? {}, message),
+          },
+        });
+        reader = new FileStoreEventReader(store, directory, {
+          maxEventsScanned: config.maxHistoryEvents,
+          maxEventsScannedSetting: '--max-history-events',
+        });
+      } else if (!reader && config.elasticsearchUrl) {
+        const { createElasticsearchReader } = await import('./detectors/elasticsearch-reader.js');
+        reader = createElasticsearchReader(config.elasticsearchUrl);
+      }
+      engine = createDetectEngine({
+        directory: path.join(dataDir, 'fitted'),
+        sightlineVersion: PACKAGE_VERSION,
+        windowsDirectory: path.join(dataDir, 'windows'),
+        listener,
+        limits: {
+          maxReferenceRows: config.maxReferenceRows,
+          maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
+          checkpointIntervalMs: config.checkpointIntervalMs,
+        },
+        now,
+        logger,
+        ...(parts.kernels ? { kernels: parts.kernels } : {}),
+      });
+      plane = new DriftDataPlane({
+        catalog,
+        engine,
+        log,
+        metrics,
+        tracer,
+        limits: {
+          maxReferenceRows: config.maxReferenceRows,
+          maxWindowRows: config.maxWindowRows,
+          maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
+          maxHistoryRangeMs: config.maxHistoryRangeMs,
+          maxHistoryEvents: config.maxHistoryEvents,
+        },
+        sightlineVersion: PACKAGE_VERSION,
+        reader: () => reader,
+        readerSetting: '--events-dir or --elasticsearch-url',
+        ...(sink ? { sink } : {}),
+        now,
+        onError: (message, error) => logger.error({ err: error }, message),
+      });
+      await plane.load();
+      for (const refused of plane.refused) {
+        logger.error(refused, `saved detector "${refused.name}" refused: ${refused.reason}`);
+      }
+      if (config.attachments) {
+        for (const entry of await readAttachmentsFile(config.attachments)) {
+          await plane.attach(entry.detector, entry.selection, entry.window).then(
+            () =>
+              logger.info(
+                { detector: entry.detector, model: entry.selection.modelName },
+                'detector attached',
+              ),
+            (error: unknown) =>
+              logger.error(
+                { detector: entry.detector, err: error },
+                `--attachments: detector "${entry.detector}" not attached: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+          );
+        }
+      }
+      subscription = parts.eventSource?.subscribe((events) => {
+        // The in-process bus has no retry: events that do not fit are counted and dropped.
+        const result = ingress.offer(events);
+        if (result.accepted) metrics.received(result.queued, result.duplicates);
+        else metrics.refused(result.reason);
+      });
+      ingress.open();
+      ticker = setInterval(() => engine?.tick(now()), WINDOW_TICK_INTERVAL_MS);
+      ticker.unref();
+      checkpointer = setInterval(() => {
+        engine
+          ?.checkpoint()
+          .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
+      }, config.checkpointIntervalMs);
+      checkpointer.unref();
+      logger.info({ dataDir, events: reader?.description ?? 'none' }, 'drift service ready');
+    },
+    stop: async () => {
+      subscription?.unsubscribe();
+      clearInterval(ticker);
+      clearInterval(checkpointer);
+      await ingress.stop();
+      await engine
+        ?.checkpoint()
+        .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
+      await log?.close();
+      await sink?.close();
+    },
+  });
+  return Object.assign(service, {
+    dataPlane: planeProxy,
+    registry,
+    idle: () => ingress.idle(),
+    tick: () => engine?.tick(now()),
+    stop: () => service.shutdown(),
+  });
+}

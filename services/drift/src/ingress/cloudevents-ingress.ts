@@ -1,0 +1,98 @@
+/**
+ * `POST /events`: InferenceEvents as CloudEvents 1.0 (binary, structured and batched mode;
+ * type `io.sightline.inference`), from a Knative Trigger or the router's CloudEvents sink.
+ * 202 only once every event of the request is queued (or known already); 429 with
+ * Retry-After when the queue cannot take the whole request, 503 with Retry-After while the
+ * service stops, so the sender retries instead of losing events; 400 naming what is wrong
+ * with an invalid event (a retry would not help); 405 and 413 as their names say.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fromCloudEvent, type InferenceEvent } from '@sightline/events';
+import { type CloudEventV1, HTTP } from 'cloudevents';
+import type { EventIngressQueue } from './event-ingress-queue.js';
+
+/** What the route counts. */
+export interface IngressObserver {
+  received(events: number, duplicates: number): void;
+  refused(reason: 'full' | 'stopped' | 'invalid' | 'too_large' | 'method'): void;
+}
+
+/** Options of {@link createEventsRoute}. */
+export interface EventsRouteOptions {
+  readonly queue: EventIngressQueue;
+  readonly maxBodyBytes: number;
+  readonly retryAfterSeconds: number;
+  readonly observer: IngressObserver;
+}
+
+/** The `POST /events` handler for the HTTP side port. */
+export function createEventsRoute(options: EventsRouteOptions) {
+  const { queue, maxBodyBytes, observer } = options;
+  const retryAfter = String(options.retryAfterSeconds);
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    if (request.method !== 'POST') {
+      observer.refused('method');
+      answer(response, 405, `method ${request.method} is not allowed: POST CloudEvents`, { allow: 'POST' });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+    });
+    request.on('error', () => response.destroy());
+    request.on('end', () => {
+      if (size > maxBodyBytes) {
+        observer.refused('too_large');
+        answer(response, 413, `body is ${size} bytes, over --events-max-body-bytes (${maxBodyBytes})`);
+        return;
+      }
+      let events: InferenceEvent[];
+      try {
+        const parsed = HTTP.toEvent({
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        const list = (Array.isArray(parsed) ? parsed : [parsed]) as CloudEventV1<unknown>[];
+        events = list.map((cloudEvent) => fromCloudEvent(cloudEvent));
+      } catch (error) {
+        observer.refused('invalid');
+        answer(response, 400, `invalid CloudEvent: ${describe(error)}`);
+        return;
+      }
+      const result = queue.offer(events);
+      if (!result.accepted) {
+        observer.refused(result.reason);
+        const status = result.reason === 'full' ? 429 : 503;
+        const why =
+          result.reason === 'full'
+            ? `event queue full (--event-queue-capacity): ${events.length} event(s) not accepted, retry later`
+            : 'the drift service is starting or stopping: retry later';
+        answer(response, status, why, { 'retry-after': retryAfter });
+        return;
+      }
+      observer.received(result.queued, result.duplicates);
+      answer(response, 202, '');
+    });
+  };
+}
+
+function answer(
+  response: ServerResponse,
+  status: number,
+  sentence: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  response.end(sentence ? `${sentence}\n` : '');
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    // cloudevents' ValidationError carries the schema errors separately.
+    const details = (error as { errors?: unknown[] }).errors;
+    return details?.length ? `${error.message}: ${JSON.stringify(details)}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,256 @@
+/**
+ * The drift service's Prometheus series, `sightline_drift_*`. Every closed window sets, per
+ * detector and feature, the statistic, p-value, verdict and effect sizes, and per detector
+ * the threshold, verdict and window size, not only a verdict: alert rules and dashboards
+ * compare the numbers. Registered on the registry the composition root builds; a deleted
+ * detector's series are removed.
+ */
+import { LATENCY_BUCKETS_SECONDS } from '@sightline/telemetry';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { IngressObserver } from '../ingress/cloudevents-ingress.js';
+import type { DriftEventRecord } from '../results/drift-event.js';
+
+/** A metric whose labelled children can be removed. */
+interface Removable {
+  remove(labels: Record<string, string>): void;
+}
+
+/** The effect sizes exported per feature, by their label value. */
+export const EFFECT_SIZE_LABELS = ['psi', 'jensen_shannon', 'wasserstein', 'hellinger'] as const;
+
+/** All of the drift service's own metrics. */
+export class DriftMetrics implements IngressObserver {
+  private readonly featureStatistic: Gauge<'detector' | 'feature' | 'test'>;
+  private readonly featurePValue: Gauge<'detector' | 'feature' | 'test'>;
+  private readonly featureVerdict: Gauge<'detector' | 'feature'>;
+  private readonly featureEffectSize: Gauge<'detector' | 'feature' | 'metric'>;
+  private readonly threshold: Gauge<'detector'>;
+  private readonly verdict: Gauge<'detector'>;
+  private readonly statistic: Gauge<'detector'>;
+  private readonly pValue: Gauge<'detector'>;
+  private readonly windowRows: Gauge<'detector'>;
+  private readonly windowEndTime: Gauge<'detector'>;
+  private readonly windowsClosed: Counter<'detector' | 'closed_by' | 'drift'>;
+  private readonly unreadable: Counter<'detector' | 'reason'>;
+  private readonly exportSeconds: Histogram<'detector'>;
+  private readonly eventsReceived: Counter;
+  private readonly eventsDuplicate: Counter;
+  private readonly eventsRefused: Counter<'reason'>;
+  private readonly sinkDropped: Counter<'reason'>;
+  private readonly windowsDropped: Counter<'detector' | 'reason'>;
+  readonly queueDepth: Gauge;
+  readonly detectorsRefused: Gauge;
+  /** Per detector, how to remove each of its series, by a key unique per series. */
+  private readonly series = new Map<string, Map<string, () => void>>();
+
+  constructor(registry: Registry, sources: { queueDepth: () => number; refusedDetectors: () => number }) {
+    const registers = [registry];
+    this.featureStatistic = new Gauge({
+      name: 'sightline_drift_feature_statistic',
+      help: "Test statistic of a feature in the detector's last closed window (KS distance, CVM statistic, chi-squared).",
+      labelNames: ['detector', 'feature', 'test'],
+      registers,
+    });
+    this.featurePValue = new Gauge({
+      name: 'sightline_drift_feature_p_value',
+      help: "p-value of a feature's test in the detector's last closed window.",
+      labelNames: ['detector', 'feature', 'test'],
+      registers,
+    });
+    this.featureVerdict = new Gauge({
+      name: 'sightline_drift_feature_drift',
+      help: 'Whether a feature drifted in the last closed window (1) or not (0).',
+      labelNames: ['detector', 'feature'],
+      registers,
+    });
+    this.featureEffectSize = new Gauge({
+      name: 'sightline_drift_feature_effect_size',
+      help: 'Effect size of a feature against the reference in the last closed window (psi, jensen_shannon, wasserstein, hellinger).',
+      labelNames: ['detector', 'feature', 'metric'],
+      registers,
+    });
+    this.threshold = new Gauge({
+      name: 'sightline_drift_threshold',
+      help: 'The cut-off the last verdict used: a p-value after correction, a distance or a failure rate.',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.verdict = new Gauge({
+      name: 'sightline_drift_drift',
+      help: 'Whether the last closed window of the detector drifted (1) or not (0).',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.statistic = new Gauge({
+      name: 'sightline_drift_statistic',
+      help: 'Multivariate kinds: the statistic of the last closed window (MMD², LSDD, PCA error).',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.pValue = new Gauge({
+      name: 'sightline_drift_p_value',
+      help: 'Multivariate kinds: the permutation p-value of the last closed window.',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.windowRows = new Gauge({
+      name: 'sightline_drift_window_rows',
+      help: 'Rows tested in the last closed window.',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.windowEndTime = new Gauge({
+      name: 'sightline_drift_window_end_time_seconds',
+      help: 'Time of the last event in the last closed window, in seconds since the epoch.',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.windowsClosed = new Counter({
+      name: 'sightline_drift_windows_closed_total',
+      help: 'Live windows closed and tested, by why they closed (rows, time, shutdown) and the verdict.',
+      labelNames: ['detector', 'closed_by', 'drift'],
+      registers,
+    });
+    this.windowsDropped = new Counter({
+      name: 'sightline_drift_windows_dropped_total',
+      help: 'Open live windows dropped untested (detach, delete, a failed test), by reason.',
+      labelNames: ['detector', 'reason'],
+      registers,
+    });
+    this.unreadable = new Counter({
+      name: 'sightline_drift_events_unreadable_total',
+      help: 'Live events an attached detector could not read, by reason (missing-tensor, width, non-finite ...).',
+      labelNames: ['detector', 'reason'],
+      registers,
+    });
+    this.exportSeconds = new Histogram({
+      name: 'sightline_drift_window_export_seconds',
+      help: 'Time from a window closing to its result being exported (stored, metrics set), in seconds.',
+      labelNames: ['detector'],
+      buckets: [...LATENCY_BUCKETS_SECONDS],
+      registers,
+    });
+    this.eventsReceived = new Counter({
+      name: 'sightline_drift_events_received_total',
+      help: 'InferenceEvents queued for live scoring (POST /events and the in-process bus).',
+      registers,
+    });
+    this.eventsDuplicate = new Counter({
+      name: 'sightline_drift_events_duplicate_total',
+      help: 'InferenceEvents dropped as redeliveries (an event id seen before).',
+      registers,
+    });
+    this.eventsRefused = new Counter({
+      name: 'sightline_drift_events_refused_total',
+      help: 'POST /events requests refused, by reason (full: 429, stopped: 503, invalid: 400, too_large: 413, method: 405).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.sinkDropped = new Counter({
+      name: 'sightline_drift_event_sink_dropped_total',
+      help: 'DriftEvents not delivered to --drift-event-sink-url, by reason (queue_full, failed).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'sightline_drift_event_queue_depth',
+      help: 'InferenceEvents waiting to be scored.',
+      registers,
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    });
+    this.detectorsRefused = new Gauge({
+      name: 'sightline_drift_detectors_refused',
+      help: 'Saved detector versions refused at start (corrupt or of a newer schema); named in the log.',
+      registers,
+      collect() {
+        this.set(sources.refusedDetectors());
+      },
+    });
+  }
+
+  /** Exports a closed window's result; `closedAtMs` is when its window closed. */
+  windowExported(record: DriftEventRecord, closedAtMs: number, nowMs: number): void {
+    const detector = record.detector;
+    const verdict = record.verdict;
+    const set = <L extends string>(gauge: Gauge<L>, labels: Record<L, string>, value: number) => {
+      gauge.set(labels, value);
+      this.track(detector, gauge as unknown as Removable, labels);
+    };
+    for (const feature of verdict.features) {
+      const labels = { detector, feature: feature.name, test: feature.test };
+      set(this.featureStatistic, labels, feature.statistic);
+      set(this.featurePValue, labels, feature.pValue);
+      set(this.featureVerdict, { detector, feature: feature.name }, feature.isDrift ? 1 : 0);
+      const sizes = feature.effectSizes;
+      if (!sizes) continue;
+      const values: Record<(typeof EFFECT_SIZE_LABELS)[number], number | undefined> = {
+        psi: sizes.psi,
+        jensen_shannon: sizes.jensenShannon,
+        wasserstein: sizes.wasserstein,
+        hellinger: sizes.hellinger,
+      };
+      for (const metric of EFFECT_SIZE_LABELS) {
+        const value = values[metric];
+        if (value !== undefined)
+          set(this.featureEffectSize, { detector, feature: feature.name, metric }, value);
+      }
+    }
+    set(this.threshold, { detector }, verdict.threshold);
+    set(this.verdict, { detector }, verdict.isDrift ? 1 : 0);
+    if (verdict.distance !== undefined) set(this.statistic, { detector }, verdict.distance);
+    if (verdict.pValue !== undefined) set(this.pValue, { detector }, verdict.pValue);
+    set(this.windowRows, { detector }, record.rows);
+    set(this.windowEndTime, { detector }, record.windowEndUnixMs / 1000);
+    const closed = { detector, closed_by: record.closedBy, drift: verdict.isDrift ? 'true' : 'false' };
+    this.windowsClosed.inc(closed);
+    this.track(detector, this.windowsClosed, closed);
+    this.exportSeconds.observe({ detector }, Math.max(0, nowMs - closedAtMs) / 1000);
+    this.track(detector, this.exportSeconds, { detector });
+  }
+
+  /** Counts live events a detector could not read. */
+  unreadableEvents(detector: string, reason: string, count: number): void {
+    if (count <= 0) return;
+    this.unreadable.inc({ detector, reason }, count);
+    this.track(detector, this.unreadable, { detector, reason });
+  }
+
+  /** Counts an open window dropped untested. */
+  windowDropped(detector: string, reason: string): void {
+    this.windowsDropped.inc({ detector, reason });
+    this.track(detector, this.windowsDropped, { detector, reason });
+  }
+
+  /** Counts a DriftEvent the sink did not deliver. */
+  sinkEventDropped(reason: 'queue_full' | 'failed'): void {
+    this.sinkDropped.inc({ reason });
+  }
+
+  received(events: number, duplicates: number): void {
+    if (events > 0) this.eventsReceived.inc(events);
+    if (duplicates > 0) this.eventsDuplicate.inc(duplicates);
+  }
+
+  refused(reason: 'full' | 'stopped' | 'invalid' | 'too_large' | 'method'): void {
+    this.eventsRefused.inc({ reason });
+  }
+
+  /** Removes every series of a deleted detector. */
+  forgetDetector(detector: string): void {
+    for (const remove of this.series.get(detector)?.values() ?? []) remove();
+    this.series.delete(detector);
+  }
+
+  /** Remembers how to remove one series of `detector`. */
+  private track(detector: string, metric: Removable, labels: Record<string, string>): void {
+    const key = `${(metric as { name?: string }).name}\u0000${Object.values(labels).join('\u0000')}`;
+    let known = this.series.get(detector);
+    if (!known) {
+      known = new Map();
+      this.series.set(detector, known);
+    }
+    if (!known.has(key)) known.set(key, () => metric.remove(labels));
+  }
+}

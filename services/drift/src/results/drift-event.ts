@@ -1,0 +1,86 @@
+/**
+ * The verdict of one tested batch and the DriftEvent of one closed window, in plain
+ * TypeScript: what the data plane returns, the results log stores, the metrics export and
+ * the CloudEvents sink sends. `contract/drift-messages.ts` maps them to drift.proto.
+ */
+
+/** The multiple-testing correction of univariate and tabular kinds. */
+export type CorrectionName = 'bonferroni' | 'fdr';
+
+/** Effect sizes of one feature against the reference. */
+export interface FeatureEffectSizes {
+  readonly psi: number;
+  readonly jensenShannon: number;
+  /** Numeric features only. */
+  readonly wasserstein?: number;
+  readonly hellinger: number;
+}
+
+/** The quality kind's counts for one feature of a batch. */
+export interface FeatureQualityCounts {
+  readonly rows: number;
+  readonly missing: number;
+  readonly outOfBounds: number;
+  readonly unseenCategories: number;
+  readonly typeViolations: number;
+  readonly failureRate: number;
+}
+
+/** One feature's test result. */
+export interface FeatureVerdict {
+  readonly index: number;
+  readonly name: string;
+  readonly isDrift: boolean;
+  readonly pValue: number;
+  /** The test statistic (KS distance, CVM statistic, chi-squared ...). */
+  readonly statistic: number;
+  /** "ks", "cvm", "chi2" or "quality". */
+  readonly test: string;
+  readonly featureType: 'numeric' | 'categorical';
+  readonly effectSizes?: FeatureEffectSizes;
+  readonly quality?: FeatureQualityCounts;
+}
+
+/** A batch's verdict: Alibi Detect's `data` of a drift detector, plus what Sightline adds. */
+export interface DriftVerdict {
+  readonly isDrift: boolean;
+  /** The cut-off the verdict used (a p-value after correction, a distance, a rate). */
+  readonly threshold: number;
+  readonly features: readonly FeatureVerdict[];
+  /** Multivariate kinds: the permutation p-value. */
+  readonly pValue?: number;
+  /** Multivariate kinds: the statistic (MMD², LSDD, PCA error). */
+  readonly distance?: number;
+  readonly distanceThreshold?: number;
+  readonly sigma?: number;
+  /** The significance level before correction. */
+  readonly pValueAlpha: number;
+  readonly correction?: CorrectionName;
+  /** "p_value", an effect size name, "distance" or "failure_rate". */
+  readonly verdictOn: string;
+  readonly rows: number;
+}
+
+/** Why a window closed. */
+export type WindowClosedBy = 'rows' | 'time' | 'shutdown';
+
+/** One closed window's result: stored, exported to Prometheus, sent to the sink. */
+export interface DriftEventRecord {
+  readonly eventId: string;
+  readonly detector: string;
+  readonly detectorVersion: number;
+  readonly origin: 'live' | 'history';
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly windowStartUnixMs: number;
+  readonly windowEndUnixMs: number;
+  readonly events: number;
+  readonly rows: number;
+  /** Up to --max-request-ids-per-event of them. */
+  readonly requestIds: readonly string[];
+  readonly requestIdCount: number;
+  readonly closedBy: WindowClosedBy;
+  /** When the window was scored, ms since the epoch. */
+  readonly timeUnixMs: number;
+  readonly verdict: DriftVerdict;
+}

@@ -1,0 +1,115 @@
+/**
+ * The detector life cycle over real gRPC on loopback: create, fit (a new version each time,
+ * with lineage), get, list, score, predict (Alibi's {meta, data}, as the router's detector
+ * client calls it), infer threshold, and delete.
+ */
+import { status } from '@grpc/grpc-js';
+import { driftV1 } from '@sightline/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
+
+describe('detector life cycle', () => {
+  let drift: TestDrift;
+  beforeAll(async () => {
+    drift = await startTestDrift();
+  });
+  afterAll(async () => {
+    await drift?.stop();
+  });
+
+  it('creates, fits twice, scores, predicts, lists and deletes a KS detector', async () => {
+    const { client } = drift;
+    const created = await client.createDetector({
+      name: 'iris-ks',
+      config: { ks: { pVal: 0.05, correction: driftV1.Correction.CORRECTION_BONFERRONI } },
+      labels: { team: 'ml' },
+    });
+    expect(created.detector?.state).toBe(driftV1.DetectorState.DETECTOR_STATE_CREATED);
+    expect(created.detector?.version).toBe(0);
+
+    const fitted = await client.fit({
+      name: 'iris-ks',
+      data: tensorMessages(irisTensor(200, 1)),
+      creator: 'alice',
+      referenceSource: 'iris.csv',
+    });
+    const detector = fitted.detector!;
+    expect(detector.state).toBe(driftV1.DetectorState.DETECTOR_STATE_FITTED);
+    expect(detector.version).toBe(1);
+    expect(detector.featureCount).toBe(4);
+    expect(detector.referenceRows).toBe(200n);
+    expect(detector.inputs).toEqual([{ name: 'input', datatype: 'FP32', rowShape: [4n] }]);
+    expect(detector.lineage).toMatchObject({
+      name: 'iris-ks',
+      version: 1,
+      kind: 'ks',
+      creator: 'alice',
+      referenceSource: 'iris.csv',
+      featureNames: ['input[0]', 'input[1]', 'input[2]', 'input[3]'],
+      featureTypes: ['numeric', 'numeric', 'numeric', 'numeric'],
+      referenceRows: 200n,
+    });
+    expect(detector.lineage?.referenceSha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const refit = await client.fit({ name: 'iris-ks', data: tensorMessages(irisTensor(150, 2)) });
+    expect(refit.detector?.version).toBe(2);
+    expect(refit.detector?.lineage?.creator).toBe('unknown');
+
+    const got = await client.getDetector({ name: 'iris-ks' });
+    expect(got.versions.map((v) => v.version)).toEqual([2, 1]);
+    expect(got.detector?.labels).toEqual({ team: 'ml' });
+
+    const same = await client.predict({ name: 'iris-ks', data: tensorMessages(irisTensor(100, 3)) });
+    expect(same.meta).toMatchObject({
+      name: 'iris-ks',
+      kind: 'KSDrift',
+      detectorType: 'drift',
+      online: false,
+    });
+    expect(same.data?.isDrift).toBe(false);
+    expect(same.data?.threshold).toBeCloseTo(0.05 / 4);
+    expect(same.data?.features).toHaveLength(4);
+    expect(same.data?.correction).toBe(driftV1.Correction.CORRECTION_BONFERRONI);
+
+    const shifted = await client.predict({ name: 'iris-ks', data: tensorMessages(irisTensor(100, 4, 1)) });
+    expect(shifted.data?.isDrift).toBe(true);
+    for (const feature of shifted.data?.features ?? []) {
+      expect(feature.isDrift).toBe(true);
+      expect(feature.pVal).toBeLessThan(0.05 / 4);
+      expect(feature.distance).toBeGreaterThan(0.5);
+      expect(feature.test).toBe('ks');
+      expect(feature.effectSizes?.psi).toBeGreaterThan(0);
+    }
+
+    const perFeature = await client.predict({
+      name: 'iris-ks',
+      data: tensorMessages(irisTensor(100, 4, 1)),
+      driftType: driftV1.DriftType.DRIFT_TYPE_FEATURE,
+      returnPVal: false,
+    });
+    expect(perFeature.data?.threshold).toBe(0.05);
+    expect(perFeature.data?.features.every((f) => f.pVal === 0 && f.isDrift)).toBe(true);
+
+    const scored = await client.score({ name: 'iris-ks', data: tensorMessages(irisTensor(100, 4, 1)) });
+    expect(scored.features).toHaveLength(4);
+    expect(scored.features.every((f) => !f.isDrift && f.pVal < 0.01)).toBe(true);
+
+    const threshold = await client.inferThreshold({ name: 'iris-ks' });
+    expect(threshold.threshold).toBeCloseTo(0.0125);
+
+    await client.createDetector({ name: 'a-tabular' });
+    const listed = await client.listDetectors({ pageSize: 1 });
+    expect(listed.detectors.map((d) => d.name)).toEqual(['a-tabular']);
+    const next = await client.listDetectors({ pageSize: 1, pageToken: listed.nextPageToken });
+    expect(next.detectors.map((d) => d.name)).toEqual(['iris-ks']);
+    expect(next.nextPageToken).toBe('');
+    expect(listed.detectors[0]?.config?.tabular).toBeDefined();
+
+    await client.deleteDetector({ name: 'iris-ks' });
+    await expect(client.getDetector({ name: 'iris-ks' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(client.createDetector({ name: 'a-tabular' })).rejects.toMatchObject({
+      code: status.ALREADY_EXISTS,
+    });
+    await client.deleteDetector({ name: 'a-tabular' });
+  });
+});

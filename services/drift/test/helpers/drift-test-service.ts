@@ -1,0 +1,180 @@
+/**
+ * A drift service started in the test's process on loopback ephemeral ports, with a typed
+ * promise client for every DriftService RPC and the HTTP side port's base URL.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { driftV1 } from '@sightline/contracts';
+import type { DriftKernels } from '@sightline/detect';
+import { referenceKernels } from '@sightline/detect/testing';
+import type { EventReader, EventSource } from '@sightline/events';
+import { loadConfig } from '@sightline/service-kit';
+import { silentLogger } from '@sightline/service-kit/testing';
+import { createTensor, encodeTensorMessages, type Tensor } from '@sightline/tensor';
+import { driftConfigSchema } from '../../src/config.js';
+import { type DriftHandle, startDrift } from '../../src/drift.js';
+
+type Unary<Req, Res> = (request: Req) => Promise<Res>;
+
+/** The DriftService client with promise calls. */
+export interface DriftClient {
+  readonly raw: driftV1.DriftServiceClient;
+  createDetector: Unary<driftV1.DeepPartial<driftV1.CreateDetectorRequest>, driftV1.CreateDetectorResponse>;
+  fit: Unary<driftV1.DeepPartial<driftV1.FitRequest>, driftV1.FitResponse>;
+  score: Unary<driftV1.DeepPartial<driftV1.ScoreRequest>, driftV1.ScoreResponse>;
+  predict: Unary<driftV1.DeepPartial<driftV1.PredictRequest>, driftV1.PredictResponse>;
+  attachDetector: Unary<driftV1.DeepPartial<driftV1.AttachDetectorRequest>, driftV1.AttachDetectorResponse>;
+  detachDetector: Unary<driftV1.DeepPartial<driftV1.DetachDetectorRequest>, driftV1.DetachDetectorResponse>;
+  listDriftEvents: Unary<
+    driftV1.DeepPartial<driftV1.ListDriftEventsRequest>,
+    driftV1.ListDriftEventsResponse
+  >;
+  getDetector: Unary<driftV1.DeepPartial<driftV1.GetDetectorRequest>, driftV1.GetDetectorResponse>;
+  listDetectors: Unary<driftV1.DeepPartial<driftV1.ListDetectorsRequest>, driftV1.ListDetectorsResponse>;
+  deleteDetector: Unary<driftV1.DeepPartial<driftV1.DeleteDetectorRequest>, driftV1.DeleteDetectorResponse>;
+  resetDetector: Unary<driftV1.DeepPartial<driftV1.ResetDetectorRequest>, driftV1.ResetDetectorResponse>;
+  inferThreshold: Unary<driftV1.DeepPartial<driftV1.InferThresholdRequest>, driftV1.InferThresholdResponse>;
+  scoreHistory(
+    request: driftV1.DeepPartial<driftV1.ScoreHistoryRequest>,
+  ): Promise<driftV1.ScoreHistoryResponse[]>;
+  close(): void;
+}
+
+/** A client of the DriftService at `address`. */
+export function driftClient(address: string): DriftClient {
+  const raw = new driftV1.DriftServiceClient(address, credentials.createInsecure());
+  const call =
+    <Req, Res>(method: string, type: { fromPartial(o: unknown): Req }) =>
+    (request: unknown): Promise<Res> =>
+      new Promise((resolve, reject) => {
+        const fn = (raw as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(raw);
+        fn(
+          type.fromPartial(request),
+          new Metadata(),
+          { deadline: Date.now() + 20_000 },
+          (error: ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)),
+        );
+      });
+  return {
+    raw,
+    createDetector: call('createDetector', driftV1.CreateDetectorRequest),
+    fit: call('fit', driftV1.FitRequest),
+    score: call('score', driftV1.ScoreRequest),
+    predict: call('predict', driftV1.PredictRequest),
+    attachDetector: call('attachDetector', driftV1.AttachDetectorRequest),
+    detachDetector: call('detachDetector', driftV1.DetachDetectorRequest),
+    listDriftEvents: call('listDriftEvents', driftV1.ListDriftEventsRequest),
+    getDetector: call('getDetector', driftV1.GetDetectorRequest),
+    listDetectors: call('listDetectors', driftV1.ListDetectorsRequest),
+    deleteDetector: call('deleteDetector', driftV1.DeleteDetectorRequest),
+    resetDetector: call('resetDetector', driftV1.ResetDetectorRequest),
+    inferThreshold: call('inferThreshold', driftV1.InferThresholdRequest),
+    scoreHistory: (request) =>
+      new Promise((resolve, reject) => {
+        const items: driftV1.ScoreHistoryResponse[] = [];
+        const stream: ClientReadableStream<driftV1.ScoreHistoryResponse> = raw.scoreHistory(
+          driftV1.ScoreHistoryRequest.fromPartial(request),
+          new Metadata(),
+          { deadline: Date.now() + 20_000 },
+        );
+        stream.on('data', (item: driftV1.ScoreHistoryResponse) => items.push(item));
+        stream.on('error', reject);
+        stream.on('end', () => resolve(items));
+      }),
+    close: () => raw.close(),
+  };
+}
+
+/** A started test service. */
+export interface TestDrift {
+  readonly service: DriftHandle;
+  readonly client: DriftClient;
+  readonly httpBase: string;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startTestDrift}. */
+export interface TestDriftOptions {
+  /** Reuse a data directory (restart tests); default a fresh temp one, removed at stop. */
+  readonly dataDir?: string;
+  readonly flags?: Readonly<Record<string, unknown>>;
+  readonly eventSource?: EventSource;
+  readonly eventReader?: EventReader;
+  readonly now?: () => number;
+  /** Default: libs/detect's reference double (these tests check the service, not the statistics). */
+  readonly kernels?: DriftKernels;
+}
+
+/** Starts a drift service for a test. */
+export async function startTestDrift(options: TestDriftOptions = {}): Promise<TestDrift> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'sightline-drift-')));
+  const config = loadConfig(driftConfigSchema, {
+    flags: {
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      shutdownGraceMs: 2000,
+      dataDir,
+      eventsDir: path.join(dataDir, 'no-events'),
+      ...options.flags,
+    },
+    env: {},
+  });
+  const service = await startDrift(config, {
+    logger: silentLogger(),
+    kernels: options.kernels ?? referenceKernels,
+    ...(options.eventSource ? { eventSource: options.eventSource } : {}),
+    ...(options.eventReader ? { eventReader: options.eventReader } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const client = driftClient(service.grpcAddress);
+  return {
+    service,
+    client,
+    httpBase: `http://127.0.0.1:${service.httpPort}`,
+    dataDir,
+    stop: async () => {
+      client.close();
+      await service.shutdown('test over');
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A deterministic stream of numbers in [0, 1). */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `rows` iris-like rows of 4 features (uniform around iris's means), shifted by `shift`. */
+export function irisRows(rows: number, seed: number, shift = 0): Float32Array {
+  const random = seeded(seed);
+  const means = [5.8, 3.0, 3.8, 1.2];
+  const data = new Float32Array(rows * 4);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < 4; c++) data[r * 4 + c] = means[c]! + random() - 0.5 + shift;
+  return data;
+}
+
+/** An `input` tensor of iris-like rows. */
+export function irisTensor(rows: number, seed: number, shift = 0): Tensor {
+  return createTensor('input', 'FP32', [rows, 4], irisRows(rows, seed, shift));
+}
+
+/** Tensor messages for a request's `data`. */
+export function tensorMessages(...tensors: Tensor[]) {
+  return encodeTensorMessages(tensors, 'raw');
+}
+
+/** The iris columns as the examples name them. */
+export const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
