@@ -68,19 +68,25 @@ export const FEATURE_COLUMNS = [
   'verdict',
 ] as const;
 
+/** True when a feature had a test of its own (multivariate kinds answer effect sizes alone, test "none"). */
+function tested(feature: FeatureDriftResult): boolean {
+  return feature.test !== '' && feature.test !== 'none';
+}
+
 function featureRow(feature: FeatureDriftResult): Cell[] {
   const sizes = feature.effectSizes;
+  const own = tested(feature);
   return [
     feature.name,
     feature.featureType,
-    feature.test,
-    formatStat(feature.statistic),
-    formatStat(feature.pValue),
+    own ? feature.test : '',
+    own ? formatStat(feature.statistic) : '',
+    own ? formatStat(feature.pValue) : '',
     formatStat(sizes?.psi),
     formatStat(sizes?.jensenShannon),
     formatStat(sizes?.wasserstein),
     formatStat(sizes?.hellinger),
-    verdictWord(feature.drift),
+    own ? verdictWord(feature.drift) : '',
   ];
 }
 
@@ -112,7 +118,9 @@ function qualityRow(feature: FeatureDriftResult): Cell[] {
 /** The overall verdict's lines: what was compared, against which threshold, corrected how. */
 export function verdictFields(verdict: DriftVerdict): (readonly [string, Cell])[] {
   const lines: (readonly [string, Cell])[] = [['verdict', verdictWord(verdict.drift)]];
-  const multivariate = verdict.features.length === 0 && verdict.pValue !== undefined;
+  // MMD and LSDD: one test over all features (their features, if any, carry effect sizes only).
+  const multivariate =
+    verdict.sigma !== undefined || (verdict.pValue !== undefined && !verdict.features.some(tested));
   const online = verdict.testStat !== undefined || verdict.time !== undefined;
   if (online) {
     lines.push(
@@ -140,7 +148,8 @@ export function verdictFields(verdict: DriftVerdict): (readonly [string, Cell])[
     lines.push(['threshold', `${formatStat(verdict.threshold)} (${verdict.verdictOn || 'p_value'})`]);
     if (verdict.correction !== undefined) lines.push(['correction', verdict.correction]);
   }
-  lines.push(['significance level', formatStat(verdict.alpha)], ['rows tested', verdict.rows]);
+  if (verdict.alpha > 0) lines.push(['significance level', formatStat(verdict.alpha)]);
+  lines.push(['rows tested', verdict.rows]);
   return lines;
 }
 
@@ -148,6 +157,7 @@ export function verdictFields(verdict: DriftVerdict): (readonly [string, Cell])[
 export function verdictSections(verdict: DriftVerdict, title?: string): Section[] {
   const sections: Section[] = [];
   if (verdict.features.length > 0) {
+    // Multivariate kinds: the table shows each feature's effect sizes; the test is overall.
     const quality = verdict.features.some((f) => f.quality !== undefined);
     sections.push(
       quality

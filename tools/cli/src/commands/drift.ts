@@ -185,14 +185,22 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
         }
         const client = context.sightline().drift;
         const created = await ensureDetector(context, name, settings, categorical);
-        const detector = await context.progress.during(
-          `fitting ${JSON.stringify(name)}`,
-          client.fit(name, reference.data, {
-            creator: osUser(context.env),
-            referenceSource: path.resolve(flags.reference),
-            ...context.call,
-          }),
-        );
+        let detector: DriftDetector;
+        try {
+          detector = await context.progress.during(
+            `fitting ${JSON.stringify(name)}`,
+            client.fit(name, reference.data, {
+              creator: osUser(context.env),
+              referenceSource: path.resolve(flags.reference),
+              ...context.call,
+            }),
+          );
+        } catch (error) {
+          // A detector this command created and could not fit is removed, so the command can
+          // be run again with other settings instead of meeting "exists; settings are fixed".
+          if (created) await client.delete(name, { signal: context.call.signal }).catch(() => undefined);
+          throw error;
+        }
         context.output.print({
           json: { created, detector: detectorJson(detector) },
           human: () => [
