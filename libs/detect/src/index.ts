@@ -4,7 +4,9 @@
  * windows on a count or a time, and run detectors over stored history.
  */
 
+export * from './fitted-detectors.js';
 export * from './kernels.js';
 export * from './kinds/index.js';
+export * from './live/index.js';
 export * from './store/index.js';
 export * from './table/index.js';

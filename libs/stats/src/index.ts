@@ -3,6 +3,22 @@
  * metrics service and the explainer. Plain TypeScript over Float64Array columns; p-values
  * follow scipy's definitions so users can compare (fidelity tests run scipy itself).
  */
+
+export { type CorrectedVerdicts, type Correction, correctPValues } from './corrections/correct-p-values.js';
+export {
+  type Chi2ContingencyOptions,
+  type Chi2ContingencyResult,
+  chi2Contingency,
+  chiSquaredSf,
+} from './univariate/chi2-contingency.js';
+export {
+  type CramerVonMises2SampOptions,
+  CVM_MAX_AUTO_EXACT_N,
+  CVM_MAX_EXACT_N,
+  CVM_MIN_N,
+  type CvmMethod,
+  cramerVonMises2Samp,
+} from './univariate/cramer-von-mises-2samp.js';
 export {
   KS_MAX_AUTO_EXACT_N,
   KS_MAX_EXACT_LATTICE,
@@ -29,6 +45,11 @@ export {
   numericEffectSizes,
   quantileBinEdges,
 } from './effect-size/effect-sizes.js';
+export {
+  DEFAULT_WASSERSTEIN_GRID,
+  type SketchedEffectSizeOptions,
+  sketchedNumericEffectSizes,
+} from './effect-size/sketched-effect-sizes.js';
 export { wassersteinDistance } from './effect-size/wasserstein.js';
 // Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
@@ -58,6 +79,7 @@ export {
   matrixRow,
 } from './matrix.js';
 export {
+  DEFAULT_PCA_MAX_REFERENCE_ROWS,
   DEFAULT_PCA_REFERENCE_CHUNKS,
   DEFAULT_PCA_THRESHOLD_SIGMAS,
   DEFAULT_PCA_VARIANCE_EXPLAINED,

@@ -61,10 +61,10 @@ export interface DriftParts {
 export interface DriftHandle extends RunningService {
   readonly dataPlane: DriftDataPlane;
   readonly registry: Registry;
-  /** Resolves once every queued live event was scored (tests). */
+  /** Resolves once every queued live event was scored and its closed windows stored (tests). */
   idle(): Promise<void>;
-  /** Closes the windows whose time is up now, as the timer does (tests). */
-  tick(): void;
+  /** Closes the windows whose time is up now, as the timer does, and waits for them to be stored (tests). */
+  tick(): Promise<void>;
   /** Graceful stop: windows checkpointed, queue drained. Same as shutdown(). */
   stop(): Promise<void>;
 }
@@ -239,7 +239,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         else metrics.refused(result.reason);
       });
       ingress.open();
-      ticker = setInterval(() => engine?.tick(now()), WINDOW_TICK_INTERVAL_MS);
+      ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
       ticker.unref();
       checkpointer = setInterval(() => {
         engine
@@ -259,13 +259,20 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
       await log?.close();
       await sink?.close();
+      await store?.close();
     },
   });
   return Object.assign(service, {
     dataPlane: planeProxy,
     registry,
-    idle: () => ingress.idle(),
-    tick: () => engine?.tick(now()),
+    idle: async () => {
+      await ingress.idle();
+      await plane?.settled();
+    },
+    tick: async () => {
+      engine?.tick();
+      await plane?.settled();
+    },
     stop: () => service.shutdown(),
   });
 }

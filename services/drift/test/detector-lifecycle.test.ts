@@ -90,6 +90,17 @@ describe('detector life cycle', () => {
     expect(perFeature.data?.threshold).toBe(0.05);
     expect(perFeature.data?.features.every((f) => f.pVal === 0 && f.isDrift)).toBe(true);
 
+    // What the router's detector nodes send (GrpcDetectorClient): raw tensors, no distances.
+    const routerCall = await client.predict({
+      name: 'iris-ks',
+      data: tensorMessages(irisTensor(2, 5)),
+      driftType: 0,
+      returnPVal: true,
+      returnDistance: false,
+    });
+    expect(routerCall.data?.features.every((f) => f.distance === 0 && f.pVal > 0)).toBe(true);
+    expect(routerCall.data?.isDrift).toBe(false);
+
     const scored = await client.score({ name: 'iris-ks', data: tensorMessages(irisTensor(100, 4, 1)) });
     expect(scored.features).toHaveLength(4);
     expect(scored.features.every((f) => !f.isDrift && f.pVal < 0.01)).toBe(true);

@@ -14,6 +14,7 @@ import { modelServerRatios, type RatioCheck } from './report/ratios.js';
 import { routerHopCosts, routerRatios } from './report/router-ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
+import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import {
   MODEL_SERVER_SETUPS,
@@ -67,8 +68,10 @@ async function main(): Promise<number> {
         pairedDurationMs: args.pairedDurationMs,
       };
       print(
-        `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
-          `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
+        suite === 'drift'
+          ? '\nsuite drift: in-process statistics next to python3 (scipy/numpy) in the same run\n'
+          : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
+              `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
       const onPoint = (id: string, p: SetupPoint) =>
         print(
@@ -102,7 +105,8 @@ async function main(): Promise<number> {
         pairedDurationMs: args.pairedDurationMs,
       };
       const { setups, ratios, extra } = await runSuite(suite, run, args.setups);
-      print(`\n${formatResults(setups)}${extra.text ? `\n\n${extra.text}` : ''}\n\n${formatRatios(ratios)}`);
+      const table = setups.length > 0 ? `\n${formatResults(setups)}\n` : '';
+      print(`${table}${extra.text ? `\n${extra.text}` : ''}\n\n${formatRatios(ratios)}`);
       const notBuilt = setups.find((s) => s.skipped?.startsWith('model-server not built'));
       if (notBuilt) print(`\n${notBuilt.skipped}`);
       const after = readMachineFacts();
@@ -158,9 +162,15 @@ async function runSuite(
   setupIds: readonly (ModelServerSetupId | RouterSetupId)[] | undefined,
 ): Promise<SuiteOutcome> {
   if (suite === 'drift') {
-    // libs/stats kernels against numpy/scipy in the same run; no servers.
+    // libs/stats kernels against scipy/numpy in the same run; no servers, no setups table.
+    const ks = runDriftKsBench();
     const mmd = await runDriftMmdBench();
-    return { setups: [], ratios: driftMmdChecks(mmd), extra: { text: formatDriftMmd(mmd), json: { mmd } } };
+    return {
+      setups: [],
+      ratios: [...driftKsChecks(ks), ...driftMmdChecks(mmd)],
+      extra: { text: `${formatDriftKsBench(ks)}
+${formatDriftMmd(mmd)}`, json: { ks, mmd } },
+    };
   }
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>

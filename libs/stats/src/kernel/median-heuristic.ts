@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@sightline/errors';
 import type { DenseMatrix } from '../matrix.js';
-import { checkTwoSamples } from './kernel-limits.js';
+import { checkTwoSamples, DEFAULT_MAX_POOLED_ROWS } from './kernel-limits.js';
 import { kthSmallest, pooledSquaredDistances } from './pairwise-distances.js';
 
 /**
@@ -13,10 +13,17 @@ import { kthSmallest, pooledSquaredDistances } from './pairwise-distances.js';
  * takes the lower middle of the doubled off-diagonal list), applied to the pooled sample as
  * the issue asks. Alibi's `MMDDrift` applies it to the reference-vs-test distances instead;
  * both agree in the limit but can differ on a given pair of samples.
+ * Memory: N(N-1)/2 doubles, so the pooled rows are limited to `maxPooledRows`
+ * (default {@link DEFAULT_MAX_POOLED_ROWS}).
  * @throws InvalidArgumentError when more than half the pairs are identical points (sigma 0).
+ * @throws ResourceExhaustedError above `maxPooledRows`.
  */
-export function medianHeuristicSigma(x: DenseMatrix, y: DenseMatrix): number {
-  checkTwoSamples(x, y, ['x', 'y'], Number.POSITIVE_INFINITY);
+export function medianHeuristicSigma(
+  x: DenseMatrix,
+  y: DenseMatrix,
+  options: { readonly maxPooledRows?: number } = {},
+): number {
+  checkTwoSamples(x, y, ['x', 'y'], options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS);
   return sigmaFromPackedSquaredDistances(pooledSquaredDistances(x, y));
 }
 

@@ -115,10 +115,6 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   const n = x.rows;
   const m = y.rows;
   const total = n + m;
-  const rowSums = applyKernelAndSumRows(kernel, total, gamma);
-  let pairSum = 0;
-  for (let i = 0; i < total; i++) pairSum += rowSums[i]!;
-  pairSum /= 2;
 
   // Group G is x's role when x is the smaller sample, else y's; list 0 is the observed split.
   const groupIsX = n <= m;
@@ -134,7 +130,10 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
     list.set(order.subarray(0, k));
     list.sort();
   }
-  const within = groupWithinSums(kernel, total, lists, k, permutations + 1);
+  const { rowSums, within } = kernelSums(kernel, total, gamma, lists, k, permutations + 1);
+  let pairSum = 0;
+  for (let i = 0; i < total; i++) pairSum += rowSums[i]!;
+  pairSum /= 2;
 
   const statistics = new Float64Array(permutations + 1);
   for (let p = 0; p <= permutations; p++) {
@@ -153,59 +152,55 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
 }
 
 /**
- * Turns packed squared distances into kernel values in place and returns the off-diagonal row
- * sums of the symmetric kernel matrix (one pass for both).
+ * One pass over the packed upper triangle, row by row: squared distances become kernel
+ * values, the symmetric matrix's off-diagonal row sums accumulate, and while the row is
+ * still in cache every sorted index list containing row i gathers the row's entries at its
+ * later members (one cursor per list), giving each list's within-group pair sum.
  */
-function applyKernelAndSumRows(packed: Float64Array, total: number, gamma: number): Float64Array {
-  const sums = new Float64Array(total);
-  let k = 0;
-  for (let i = 0; i < total; i++) {
-    let s = 0;
-    for (let j = i + 1; j < total; j++) {
-      const v = Math.exp(-gamma * packed[k]!);
-      packed[k++] = v;
-      s += v;
-      sums[j] += v;
-    }
-    sums[i] += s;
-  }
-  return sums;
-}
-
-/**
- * For each sorted index list, the sum of the packed matrix over pairs i < j inside the list.
- * Row-major over the matrix with one cursor per list, so each row is read once while every
- * list that contains it gathers from it.
- */
-function groupWithinSums(
+function kernelSums(
   packed: Float64Array,
   total: number,
+  gamma: number,
   lists: Int32Array,
   k: number,
   count: number,
-): Float64Array {
-  const sums = new Float64Array(count);
+): { rowSums: Float64Array; within: Float64Array } {
+  const rowSums = new Float64Array(total);
+  const within = new Float64Array(count);
   const cursors = new Int32Array(count);
+  let at = 0;
   for (let i = 0; i < total; i++) {
+    let s = 0;
+    for (let j = i + 1; j < total; j++) {
+      const v = Math.exp(-gamma * packed[at]!);
+      packed[at++] = v;
+      s += v;
+      rowSums[j]! += v;
+    }
+    rowSums[i]! += s;
     const base = packedRowStart(total, i) - i - 1;
     for (let p = 0; p < count; p++) {
       const c = cursors[p]!;
       const off = p * k;
       if (c < k && lists[off + c] === i) {
-        // Two accumulators halve the chain of dependent additions.
+        // Four accumulators: one running sum is a chain of dependent additions.
         let s0 = 0;
         let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
         let t = off + c + 1;
         const end = off + k;
-        for (; t + 1 < end; t += 2) {
+        for (; t + 3 < end; t += 4) {
           s0 += packed[base + lists[t]!]!;
           s1 += packed[base + lists[t + 1]!]!;
+          s2 += packed[base + lists[t + 2]!]!;
+          s3 += packed[base + lists[t + 3]!]!;
         }
-        if (t < end) s0 += packed[base + lists[t]!]!;
-        sums[p] += s0 + s1;
+        for (; t < end; t++) s0 += packed[base + lists[t]!]!;
+        within[p]! += s0 + s1 + (s2 + s3);
         cursors[p] = c + 1;
       }
     }
   }
-  return sums;
+  return { rowSums, within };
 }

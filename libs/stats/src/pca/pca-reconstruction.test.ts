@@ -76,5 +76,8 @@ describe('PcaReconstruction', () => {
     expect(() => pca.error(bad)).toThrow('batch, row 4, column 2: Infinity is not allowed');
     expect(() => pca.error(normalMatrix(3, 5, 1))).toThrow('batch: expected 6 columns');
     expect(() => PcaReconstruction.fit(normalMatrix(19, 2, 1))).toThrow('at least 20 rows');
+    expect(() => PcaReconstruction.fit(normalMatrix(30, 2, 1), { maxReferenceRows: 25 })).toThrow(
+      'exceed maxReferenceRows 25',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { assertFiniteMatrix, type DenseMatrix } from '../matrix.js';
 
@@ -8,6 +8,12 @@ export const DEFAULT_PCA_VARIANCE_EXPLAINED = 0.95;
 export const DEFAULT_PCA_REFERENCE_CHUNKS = 10;
 /** Thresholds are the reference chunks' mean error ± this many standard deviations (NannyML's 3). */
 export const DEFAULT_PCA_THRESHOLD_SIGMAS = 3;
+/**
+ * Largest reference fitted by default: the SVD holds a copy of the standardised reference
+ * (about 8 bytes x rows x columns plus per-row overhead). Subsample larger references or
+ * raise the limit.
+ */
+export const DEFAULT_PCA_MAX_REFERENCE_ROWS = 250_000;
 /** Version of {@link PcaReconstructionJson}. */
 export const PCA_RECONSTRUCTION_SCHEMA_VERSION = 1;
 
@@ -19,6 +25,8 @@ export interface PcaReconstructionOptions {
   readonly referenceChunks?: number;
   /** Width of the threshold band in standard deviations of the chunk errors. */
   readonly thresholdSigmas?: number;
+  /** Refuse larger references (default {@link DEFAULT_PCA_MAX_REFERENCE_ROWS}). */
+  readonly maxReferenceRows?: number;
 }
 
 /** Serialised {@link PcaReconstruction}. */
@@ -77,6 +85,7 @@ export class PcaReconstruction {
   /**
    * Fits on a reference (rows x features, numeric, finite).
    * @throws InvalidArgumentError for NaN/Inf (naming row and column), fewer than 2 rows per chunk or a bad option.
+   * @throws ResourceExhaustedError above `maxReferenceRows`.
    */
   static fit(reference: DenseMatrix, options: PcaReconstructionOptions = {}): PcaReconstruction {
     const varianceExplained = options.varianceExplained ?? DEFAULT_PCA_VARIANCE_EXPLAINED;
@@ -96,6 +105,12 @@ export class PcaReconstruction {
     if (reference.rows < 2 * chunks) {
       throw new InvalidArgumentError(
         `reference: at least ${2 * chunks} rows are required (2 per reference chunk), got ${reference.rows}`,
+      );
+    }
+    const maxRows = options.maxReferenceRows ?? DEFAULT_PCA_MAX_REFERENCE_ROWS;
+    if (reference.rows > maxRows) {
+      throw new ResourceExhaustedError(
+        `reference: ${reference.rows} rows exceed maxReferenceRows ${maxRows}; subsample or raise the limit`,
       );
     }
     assertFiniteMatrix(reference, 'reference');

@@ -1,4 +1,3 @@
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 
 /**
@@ -17,6 +16,8 @@ export interface SeededRandom {
 }
 
 const TWO_POW_53 = 2 ** 53;
+/** nextInt's largest range: one 32-bit draw. */
+const MAX_INT_RANGE = 2 ** 32;
 
 /**
  * A {@link SeededRandom} on pure-rand's xoroshiro128+ (the generator pure-rand recommends).
@@ -42,8 +43,22 @@ export function seededRandom(seed: number): SeededRandom {
     const low = rng.next() >>> 6;
     return (high + low) / TWO_POW_53;
   };
+  // Uniform in [0, maxExclusive) by rejection on the fewest high bits that cover the range:
+  // exact, under two draws on average, and several times cheaper than pure-rand's
+  // general-purpose uniformInt in the permutation loops.
+  const nextInt = (maxExclusive: number): number => {
+    if (!(Number.isInteger(maxExclusive) && maxExclusive >= 1 && maxExclusive <= MAX_INT_RANGE)) {
+      throw new RangeError(`nextInt: expected an integer range in [1, 2^32], got ${maxExclusive}`);
+    }
+    if (maxExclusive === 1) return 0;
+    const shift = Math.clz32(maxExclusive - 1);
+    for (;;) {
+      const candidate = (rng.next() >>> 0) >>> shift;
+      if (candidate < maxExclusive) return candidate;
+    }
+  };
   return {
-    nextInt: (maxExclusive) => uniformInt(rng, 0, maxExclusive - 1),
+    nextInt,
     nextFloat,
     nextNormal: () => {
       if (spareNormal !== undefined) {
@@ -62,7 +77,7 @@ export function seededRandom(seed: number): SeededRandom {
       const n = values.length;
       const last = Math.min(count, n - 1);
       for (let i = 0; i < last; i++) {
-        const j = i + uniformInt(rng, 0, n - 1 - i);
+        const j = i + nextInt(n - i);
         const t = values[i]!;
         values[i] = values[j]!;
         values[j] = t;

@@ -44,9 +44,10 @@ type Sketch = Pick<
  * within `relativeAccuracy` x |v| of v, the value of rank q (count - 1) in the data seen
  * (DDSketch's lower rank convention); merging sketches of two windows gives the sketch of their
  * union exactly (same bins), so replicas can each sketch their share of a window.
- * `cdf(x)` counts whole buckets (x's bucket included), so it equals the exact CDF at some
- * point between x / gamma and x * gamma, gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
- * (the bucket width; about 1 + 2 x relativeAccuracy).
+ * `cdf(x)` counts the buckets below x's and interpolates linearly inside x's bucket, so it
+ * equals the exact CDF at some point between x / gamma and x * gamma,
+ * gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy) (the bucket width, about
+ * 1 + 2 x relativeAccuracy), and is usually much closer for smooth data.
  */
 export class QuantileSketch {
   readonly #sketch: Sketch;
@@ -142,12 +143,24 @@ export class QuantileSketch {
     const minPossible = s.mapping.minPossible;
     let below = 0;
     if (x > minPossible) {
-      below = s.negativeStore.count + s.zeroCount + storeCountUpTo(s.store, s.mapping.key(x));
+      const key = s.mapping.key(x);
+      const [lower, upper] = bucketBounds(s, key);
+      below =
+        s.negativeStore.count +
+        s.zeroCount +
+        storeCountUpTo(s.store, key - 1) +
+        storeBin(s.store, key) * clamp01((x - lower) / (upper - lower));
     } else if (x >= -minPossible) {
       below = s.negativeStore.count + (x >= 0 ? s.zeroCount : 0);
     } else {
-      // Negative values v <= x are those with |v| >= |x|: the negative store's keys >= key(|x|).
-      below = s.negativeStore.count - storeCountUpTo(s.negativeStore, s.mapping.key(-x) - 1);
+      // Negative values v <= x are those with |v| >= |x|: the negative store's keys above
+      // key(|x|), and the part of its bucket at or above |x|.
+      const key = s.mapping.key(-x);
+      const [lower, upper] = bucketBounds(s, key);
+      below =
+        s.negativeStore.count -
+        storeCountUpTo(s.negativeStore, key) +
+        storeBin(s.negativeStore, key) * clamp01((upper + x) / (upper - lower));
     }
     return below / s.count;
   }
@@ -201,6 +214,25 @@ function mergeSketches(into: Sketch, from: Sketch): void {
   const bothNonEmpty = into.count > 0 && from.count > 0;
   into.merge(from as DDSketch);
   if (bothNonEmpty) into.negativeStore.merge(from.negativeStore);
+}
+
+/**
+ * The value range (lower, upper] of bucket `key`: DDSketch's logarithmic mapping puts
+ * (gamma^(k-1), gamma^k] in bucket k and represents it by 2 gamma^k / (1 + gamma).
+ */
+function bucketBounds(s: Sketch, key: number): [number, number] {
+  const upper = (s.mapping.value(key) * (1 + s.mapping.gamma)) / 2;
+  return [upper / s.mapping.gamma, upper];
+}
+
+function clamp01(v: number): number {
+  return Math.min(Math.max(v, 0), 1);
+}
+
+/** Count in bucket `key` of a DDSketch dense store. */
+function storeBin(store: Sketch['store'], key: number): number {
+  if (store.count === 0 || key < store.minKey || key > store.maxKey) return 0;
+  return store.bins[key - store.offset] ?? 0;
 }
 
 /** Count in a DDSketch dense store of the keys <= `key`. */

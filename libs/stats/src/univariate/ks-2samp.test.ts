@@ -18,6 +18,8 @@ describe('ks2Samp properties', () => {
         const a = ks2Samp(x, y, { method: m });
         const b = ks2Samp(y, x, { method: m });
         expect(a.statistic).toBe(b.statistic);
+        // 1 vs 1 with asymp is NaN both ways, as in scipy (tested below).
+        fc.pre(!(x.length === 1 && y.length === 1 && m === 'asymp'));
         expect(a.pValue).toBeCloseTo(b.pValue, 12);
         expect(a.pValue).toBeGreaterThanOrEqual(0);
         expect(a.pValue).toBeLessThanOrEqual(1);

@@ -87,6 +87,8 @@ export interface DriftDataPlaneOptions {
 export class DriftDataPlane implements EngineListener {
   private readonly fitted = new Map<string, FittedInfo>();
   private refusedVersions: RefusedVersion[] = [];
+  /** Closed windows being stored, so a caller can wait for them (shutdown, tests). */
+  private readonly storing = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly options: DriftDataPlaneOptions) {
@@ -108,6 +110,7 @@ export class DriftDataPlane implements EngineListener {
       const attachment = catalog.get(name).attachment;
       if (attachment && this.fitted.has(name)) engine.attach(name, attachment.selection, attachment.window);
     }
+    await engine.restoreWindows();
   }
 
   /** Creates an unfitted detector. */
@@ -342,9 +345,14 @@ export class DriftDataPlane implements EngineListener {
     return this.options.log.list(query);
   }
 
+  /** Resolves once every closed window so far is stored and exported. */
+  async settled(): Promise<void> {
+    while (this.storing.size > 0) await Promise.all([...this.storing]);
+  }
+
   /** Live events from any transport, already deduplicated and queued. */
   ingest(events: readonly InferenceEvent[]): void {
-    this.options.engine.offer(events, this.now());
+    this.options.engine.offer(events);
   }
 
   windowClosed(result: LiveWindowResult): void {
@@ -373,7 +381,7 @@ export class DriftDataPlane implements EngineListener {
         'sightline.drift.is_drift': result.verdict.isDrift,
       },
     });
-    this.store(record, result.closedAtMs).then(
+    const stored = this.store(record, result.closedAtMs).then(
       () => span.end(),
       (error: unknown) => {
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
@@ -381,6 +389,8 @@ export class DriftDataPlane implements EngineListener {
         this.options.onError(`drift event of detector "${result.detector}" not stored`, error);
       },
     );
+    this.storing.add(stored);
+    stored.finally(() => this.storing.delete(stored));
   }
 
   unreadable(detector: string, reason: string, count: number): void {
@@ -472,7 +482,8 @@ export class DriftDataPlane implements EngineListener {
     return {
       maxRows,
       maxDurationMs: window.maxDurationMs ?? DEFAULT_WINDOW.maxDurationMs,
-      minRows: window.minRows ?? DEFAULT_WINDOW.minRows,
+      // A window's minimum can be no more than its size.
+      minRows: Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows),
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
     };

@@ -97,9 +97,11 @@ export interface DriftEngine {
   /** Stops live windows of `name`; the open window is dropped. */
   detach(name: string): void;
   /** Routes live events to the attached detectors' windows (closed windows are reported). */
-  offer(events: readonly InferenceEvent[], nowMs: number): void;
+  offer(events: readonly InferenceEvent[]): void;
   /** Closes windows whose time is up (called on a timer). */
-  tick(nowMs: number): void;
+  tick(): void;
+  /** Reopens the open windows checkpointed by the last run (after re-attaching at start). */
+  restoreWindows(): Promise<void>;
   /**
    * Scores stored events of a range window by window, yielding progress and verdicts.
    * @throws FailedPreconditionError when not fitted.

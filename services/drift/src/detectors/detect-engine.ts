@@ -8,6 +8,7 @@ import {
   DETECTOR_SCHEMA_VERSION,
   type DetectorLineage as DetectLineage,
   DetectorStore,
+  type EventSelection as DetectSelection,
   type DriftKernels,
   DriftKinds,
   type DriftResult,
@@ -16,7 +17,9 @@ import {
   noReadableEventsError,
   type PlainTensor,
   referenceDigest,
+  type ScoringDetector,
   STATS_KERNELS,
+  scoringDetector,
   tableFromEvents,
   tableFromTensors,
 } from '@sightline/detect';
@@ -44,7 +47,7 @@ import type {
 } from '../data-plane/drift-types.js';
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
 import { historyScan } from './history-scan.js';
-import { detectSelection, LiveWindows } from './live-windows.js';
+import { LiveWindows } from './live-windows.js';
 
 /** PCA reference chunks when the config sets no rows per chunk (libs/detect's default). */
 const PCA_MIN_CHUNKS = 2;
@@ -70,6 +73,8 @@ export interface LoadedVersion {
   readonly info: FittedInfo;
   readonly state: FittedState;
   readonly kind: DriftKindName;
+  /** What the live scorer and history runs score with. */
+  readonly scoring: ScoringDetector<DriftResult>;
 }
 
 /** Builds the engine. */
@@ -117,8 +122,9 @@ class DetectEngine implements DriftEngine {
       directory: options.windowsDirectory,
       listener: options.listener,
       maxRequestIds: options.limits.maxRequestIdsPerEvent,
-      version: (name) => this.loaded.get(name),
-      score: (name, table) => driftVerdictOf(this.scoreTable(name, table), false),
+      detectors: { get: (name) => this.loaded.get(name)?.scoring },
+      verdict: (result) => driftVerdictOf(result, false),
+      clock: options.now,
       logger: options.logger,
     });
   }
@@ -143,7 +149,6 @@ class DetectEngine implements DriftEngine {
         refused.push({ name, reason: error instanceof Error ? error.message : String(error) });
       }
     }
-    await this.live.restore();
     return { fitted, refused };
   }
 
@@ -238,6 +243,7 @@ class DetectEngine implements DriftEngine {
   }
 
   attach(name: string, selection: EventSelection, window: WindowSettings): void {
+    detectSelection(selection);
     this.live.attach(name, selection, window);
   }
 
@@ -245,12 +251,16 @@ class DetectEngine implements DriftEngine {
     this.live.detach(name, 'detached');
   }
 
-  offer(events: readonly InferenceEvent[], nowMs: number): void {
-    this.live.offer(events, nowMs);
+  offer(events: readonly InferenceEvent[]): void {
+    this.live.offer(events);
   }
 
-  tick(nowMs: number): void {
-    this.live.tick(nowMs);
+  tick(): void {
+    this.live.tick();
+  }
+
+  restoreWindows(): Promise<void> {
+    return this.live.restore();
   }
 
   history(
@@ -263,11 +273,10 @@ class DetectEngine implements DriftEngine {
     return historyScan({
       reader,
       request,
-      schema: version.state.schema,
-      nonFinite: version.kind === 'quality' ? 'keep' : 'refuse',
-      score: (table) => driftVerdictOf(this.scoreTable(name, table), false),
+      detector: version.scoring,
+      verdict: (result) => driftVerdictOf(result, false),
+      maxRequestIds: this.options.limits.maxRequestIdsPerEvent,
       cancellation,
-      now: this.options.now,
     });
   }
 
@@ -291,6 +300,12 @@ class DetectEngine implements DriftEngine {
     return {
       kind: lineage.kind,
       state: saved.state,
+      scoring: scoringDetector(
+        saved.lineage.detector,
+        saved.version,
+        saved.state,
+        this.kinds.get(lineage.kind),
+      ),
       info: {
         version: saved.version,
         lineage,
@@ -299,6 +314,20 @@ class DetectEngine implements DriftEngine {
       },
     };
   }
+}
+
+/** The selection as libs/detect reads one event (one tensor per event in this version). */
+export function detectSelection(selection: EventSelection): DetectSelection {
+  if (selection.tensors.length > 1) {
+    throw new InvalidArgumentError(
+      `selector.tensors: ${selection.tensors.length} tensors; this version reads one tensor per event`,
+    );
+  }
+  return {
+    side: selection.side,
+    ...(selection.tensors[0] ? { tensor: selection.tensors[0] } : {}),
+    ...(selection.columnNames.length > 0 ? { columnNames: selection.columnNames } : {}),
+  };
 }
 
 function checkCategorical(spec: DetectorSpec, names: readonly string[]): void {

@@ -1,0 +1,77 @@
+import { sampleEvent } from '@sightline/events/testing';
+import { describe, expect, it } from 'vitest';
+import { DriftKinds } from '../kinds/drift-kinds.js';
+import type { DriftResult } from '../kinds/drift-result.js';
+import { tableFromEvents } from '../table/table-from-events.js';
+import { ArrayEventReader } from '../testing/array-event-reader.js';
+import { referenceKernels } from '../testing/reference-kernels.js';
+import { type HistoryItem, runHistory } from './history-run.js';
+import { scoringDetector } from './window-result.js';
+
+const kinds = new DriftKinds(referenceKernels);
+const selection = { side: 'request' as const, tensor: 'input' };
+const reference = tableFromEvents(
+  Array.from({ length: 20 }, (_, i) => sampleEvent(i)),
+  selection,
+).table!;
+const detector = scoringDetector('iris-drift', 3, kinds.get('ks').fit(reference), kinds.get('ks'));
+const T0 = 1_764_000_000_000;
+
+async function collect(items: AsyncIterable<HistoryItem<DriftResult>>): Promise<HistoryItem<DriftResult>[]> {
+  const out: HistoryItem<DriftResult>[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('runHistory', () => {
+  it('pages through the range (events sharing a millisecond across pages read once) and windows by event time', async () => {
+    // 30 events, three per millisecond, so pages of 7 end inside a millisecond.
+    const events = Array.from({ length: 30 }, (_, i) =>
+      sampleEvent(i, { timeUnixMs: T0 + Math.floor(i / 3) }),
+    );
+    events.push(sampleEvent(99, { modelName: 'other', timeUnixMs: T0 + 1 }));
+    const reader = new ArrayEventReader(events);
+    const items = await collect(
+      runHistory({
+        reader,
+        detector,
+        attachment: {
+          ...selection,
+          detector: 'iris-drift',
+          modelName: 'iris',
+          window: { maxRows: 12, minRows: 2 },
+        },
+        fromUnixMs: T0,
+        toUnixMs: T0 + 100,
+        pageSize: 7,
+      }),
+    );
+    const windows = items.flatMap((i) => (i.type === 'window' ? [i.window] : []));
+    expect(windows.map((w) => [w.rows, w.closeReason, w.detectorVersion])).toEqual([
+      [12, 'rows', 3],
+      [12, 'rows', 3],
+      [6, 'flush', 3],
+    ]);
+    expect(windows.flatMap((w) => w.requestIds)).toEqual(events.slice(0, 30).map((e) => e.requestId));
+    const progress = items.flatMap((i) => (i.type === 'progress' ? [i.progress] : []));
+    expect(progress.at(-1)).toMatchObject({ eventsRead: 30, estimatedTotal: 30, fraction: 1 });
+    expect(progress.length).toBeGreaterThan(3);
+    expect(reader.queries.every((q) => q.modelName === 'iris' && q.order === 'oldest-first')).toBe(true);
+  });
+
+  it('refuses a page of events all in one millisecond; and a bad range', async () => {
+    const events = Array.from({ length: 5 }, (_, i) => sampleEvent(i, { timeUnixMs: T0 }));
+    const options = {
+      reader: new ArrayEventReader(events),
+      detector,
+      attachment: { ...selection, detector: 'iris-drift', modelName: 'iris' },
+      fromUnixMs: T0,
+      toUnixMs: T0 + 10,
+      pageSize: 2,
+    };
+    await expect(collect(runHistory(options))).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    await expect(collect(runHistory({ ...options, toUnixMs: T0 }))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+});

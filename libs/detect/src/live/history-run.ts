@@ -1,0 +1,121 @@
+/**
+ * Runs one detector over a stored time range: reads the events page by page through an
+ * EventReader (file store or Elasticsearch), oldest first, windows them by event time with
+ * the same assembler as live scoring, and yields each scored window and the progress.
+ */
+import { type Cancellation, InvalidArgumentError } from '@sightline/errors';
+import type { EventReader } from '@sightline/events';
+import { toRowMajor } from '../table/feature-table.js';
+import { readEventRows, type UnreadableCounts } from '../table/table-from-events.js';
+import { type Attachment, matchesAttachment, resolveAttachment } from './attachment.js';
+import { eventPages } from './event-pages.js';
+import { WindowAssembler } from './window-assembler.js';
+import {
+  DEFAULT_MAX_REQUEST_IDS_PER_WINDOW,
+  type ScoringDetector,
+  scoreWindow,
+  type WindowResult,
+} from './window-result.js';
+
+/** Options of {@link runHistory}. */
+export interface HistoryRunOptions<TResult> {
+  readonly reader: EventReader;
+  readonly detector: ScoringDetector<TResult>;
+  /** Which events and features (model, version, graph, node, side, tensor, columns, window). */
+  readonly attachment: Attachment;
+  /** First instant included, ms since the epoch. */
+  readonly fromUnixMs: number;
+  /** First instant excluded. */
+  readonly toUnixMs: number;
+  /** Events per query (default `DEFAULT_EVENT_PAGE_SIZE`). */
+  readonly pageSize?: number;
+  readonly maxRequestIdsPerWindow?: number;
+  readonly cancellation?: Cancellation;
+}
+
+/** How far a run has got. */
+export interface HistoryProgress {
+  readonly eventsRead: number;
+  /** Events the whole range is estimated to hold, from the share of the range read so far. */
+  readonly estimatedTotal: number;
+  /** Time of the last event read. */
+  readonly lastTimeMs: number;
+  /** Share of the time range read, 0..1. */
+  readonly fraction: number;
+  readonly unreadable: UnreadableCounts;
+}
+
+/** One item of a run: a scored window or a progress report (one per page). */
+export type HistoryItem<TResult> =
+  | { readonly type: 'window'; readonly window: WindowResult<TResult> }
+  | { readonly type: 'progress'; readonly progress: HistoryProgress };
+
+/**
+ * The run as an async iterable: a progress item after each page, a window item as each
+ * window closes, and the last open window (with at least `minRows`) at the end.
+ * @throws InvalidArgumentError for a bad range or attachment; the reader's errors
+ *   (RESOURCE_EXHAUSTED, UNAVAILABLE); the cancellation's reason when cancelled;
+ *   ResourceExhaustedError when more events share one millisecond than a page holds.
+ */
+export async function* runHistory<TResult>(
+  options: HistoryRunOptions<TResult>,
+): AsyncGenerator<HistoryItem<TResult>> {
+  const { reader, detector, fromUnixMs, toUnixMs } = options;
+  if (!(Number.isFinite(fromUnixMs) && Number.isFinite(toUnixMs) && fromUnixMs < toUnixMs)) {
+    throw new InvalidArgumentError(`the time range must have from < to, got ${fromUnixMs} .. ${toUnixMs}`, {
+      field: 'from',
+    });
+  }
+  const attachment = resolveAttachment(options.attachment);
+  const maxRequestIds = options.maxRequestIdsPerWindow ?? DEFAULT_MAX_REQUEST_IDS_PER_WINDOW;
+  const assembler = new WindowAssembler(attachment.window, detector.schema.names.length);
+  const unreadable: Record<string, number> = {};
+  let eventsRead = 0;
+  const windowOf = (closed: ReturnType<WindowAssembler['poll']>) =>
+    closed.map((c) => ({
+      type: 'window' as const,
+      window: scoreWindow(detector, attachment.modelName, attachment.modelVersion ?? '', c, maxRequestIds),
+    }));
+  const pages = eventPages({
+    reader,
+    fromUnixMs,
+    toUnixMs,
+    modelName: attachment.modelName,
+    ...(attachment.graph === undefined ? {} : { graph: attachment.graph }),
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...(options.cancellation === undefined ? {} : { cancellation: options.cancellation }),
+  });
+  for await (const page of pages) {
+    for (const event of page.events) {
+      eventsRead++;
+      if (!matchesAttachment(attachment, event)) continue;
+      const read = readEventRows(event, attachment, detector.schema, detector.nonFinite);
+      if (!read.ok) {
+        unreadable[read.problem] = (unreadable[read.problem] ?? 0) + 1;
+        continue;
+      }
+      yield* windowOf(
+        assembler.add({
+          values: toRowMajor(read.table),
+          rows: read.table.rows,
+          timeMs: event.timeUnixMs,
+          requestId: event.requestId,
+          ...(read.table.typeViolations ? { typeViolations: read.table.typeViolations } : {}),
+        }),
+      );
+    }
+    yield {
+      type: 'progress',
+      progress: {
+        eventsRead,
+        estimatedTotal: page.last
+          ? eventsRead
+          : Math.max(eventsRead, Math.round(eventsRead / Math.max(page.fraction, 1e-9))),
+        lastTimeMs: page.lastTimeMs,
+        fraction: page.fraction,
+        unreadable: { ...unreadable },
+      },
+    };
+  }
+  yield* windowOf(assembler.flush(toUnixMs));
+}

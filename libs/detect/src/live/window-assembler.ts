@@ -1,0 +1,303 @@
+/**
+ * Cuts a stream of rows into windows that close on a row count or a duration, whichever
+ * comes first. Time is passed in (the live scorer's clock, or event times in a historical
+ * run), so the assembler is deterministic and testable. Its open window can be checkpointed
+ * as JSON and restored after a restart.
+ */
+import { InvalidArgumentError } from '@sightline/errors';
+
+/** Tumbling windows do not overlap; sliding windows are the last rows, one every hop. */
+export type WindowMode = 'tumbling' | 'sliding';
+
+/** When windows close, resolved (see {@link resolveWindowPolicy} for defaults). */
+export interface WindowPolicy {
+  readonly mode: WindowMode;
+  /** A window closes once it holds this many rows (an event's rows are never split across windows). */
+  readonly maxRows: number;
+  /** ... or this long after it opened (its first row arrived), whichever comes first. */
+  readonly maxDurationMs: number;
+  /**
+   * Fewest rows a window is scored with. A window closing on time with fewer is not scored:
+   * its rows are carried over into the next window.
+   */
+  readonly minRows: number;
+  /** Sliding: a window closes every `hopRows` new rows ... */
+  readonly hopRows: number;
+  /** ... or every `hopMs`, whichever comes first. Ignored by tumbling windows. */
+  readonly hopMs: number;
+}
+
+/** Rows of a window by default. */
+export const DEFAULT_WINDOW_MAX_ROWS = 1000;
+/** Duration of a window by default: one minute. */
+export const DEFAULT_WINDOW_MAX_DURATION_MS = 60_000;
+/** Fewest rows a window is scored with, by default. */
+export const DEFAULT_WINDOW_MIN_ROWS = 10;
+/** Most rows a window may be asked to hold (its rows are held in memory until it closes). */
+export const MAX_WINDOW_ROWS = 1_000_000;
+
+/**
+ * `policy` with defaults: tumbling, {@link DEFAULT_WINDOW_MAX_ROWS} rows,
+ * {@link DEFAULT_WINDOW_MAX_DURATION_MS}, {@link DEFAULT_WINDOW_MIN_ROWS} (or maxRows when
+ * smaller); sliding hops default to half the window.
+ * @throws InvalidArgumentError naming the field and the rule.
+ */
+export function resolveWindowPolicy(policy: Partial<WindowPolicy> = {}): WindowPolicy {
+  const mode = policy.mode ?? 'tumbling';
+  if (mode !== 'tumbling' && mode !== 'sliding') {
+    throw new InvalidArgumentError(`window.mode must be tumbling or sliding, got ${JSON.stringify(mode)}`, {
+      field: 'window.mode',
+    });
+  }
+  const int = (name: keyof WindowPolicy, value: number, min: number, max: number): number => {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`window.${name} must be an integer in [${min}, ${max}], got ${value}`, {
+        field: `window.${name}`,
+      });
+    }
+    return value;
+  };
+  const maxRows = int('maxRows', policy.maxRows ?? DEFAULT_WINDOW_MAX_ROWS, 1, MAX_WINDOW_ROWS);
+  const maxDurationMs = int(
+    'maxDurationMs',
+    policy.maxDurationMs ?? DEFAULT_WINDOW_MAX_DURATION_MS,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const minRows = int('minRows', policy.minRows ?? Math.min(DEFAULT_WINDOW_MIN_ROWS, maxRows), 1, maxRows);
+  const hopRows = int('hopRows', policy.hopRows ?? Math.max(1, Math.ceil(maxRows / 2)), 1, maxRows);
+  const hopMs = int('hopMs', policy.hopMs ?? Math.max(1, Math.ceil(maxDurationMs / 2)), 1, maxDurationMs);
+  return { mode, maxRows, maxDurationMs, minRows, hopRows, hopMs };
+}
+
+/** The rows one event gave. */
+export interface WindowChunk {
+  /** Row-major values, `rows * width` of them. */
+  readonly values: Float64Array;
+  readonly rows: number;
+  readonly timeMs: number;
+  readonly requestId: string;
+  /** Per column, cells of the wrong type (quality tables only). */
+  readonly typeViolations?: readonly number[];
+}
+
+/** Why a window closed. */
+export type WindowCloseReason = 'rows' | 'time' | 'hop' | 'flush';
+
+/** A closed window's rows. */
+export interface ClosedWindow {
+  /** 1, 2, 3 ... per assembler. */
+  readonly sequence: number;
+  /** Time of its first row. */
+  readonly startMs: number;
+  /** When it closed (the time passed in). */
+  readonly endMs: number;
+  readonly reason: WindowCloseReason;
+  readonly rows: number;
+  /** Row-major values. */
+  readonly values: Float64Array;
+  /** Request id of each chunk, in order (a request appears once per chunk it gave). */
+  readonly requestIds: readonly string[];
+  readonly typeViolations?: readonly number[];
+  /** Rows carried into this window from windows that closed on time with too few rows. */
+  readonly carriedRows: number;
+}
+
+/** An assembler's open state, as JSON. */
+export interface WindowCheckpoint {
+  readonly policy: WindowPolicy;
+  readonly width: number;
+  readonly sequence: number;
+  readonly openedAtMs: number | null;
+  readonly lastHopMs: number | null;
+  readonly rowsSinceHop: number;
+  readonly carriedRows: number;
+  readonly chunks: readonly {
+    readonly values: number[];
+    readonly rows: number;
+    readonly timeMs: number;
+    readonly requestId: string;
+    readonly typeViolations?: number[];
+  }[];
+}
+
+/** Windows of one (detector, model, version). */
+export class WindowAssembler {
+  private chunks: WindowChunk[] = [];
+  private rowCount = 0;
+  private sequence = 0;
+  /** When the open window's deadline started counting (first row, or the last carry-over). */
+  private openedAtMs: number | null = null;
+  private lastHopMs: number | null = null;
+  private rowsSinceHop = 0;
+  private carriedRows = 0;
+
+  constructor(
+    readonly policy: WindowPolicy,
+    /** Values per row. */
+    readonly width: number,
+  ) {}
+
+  /** Rows held now. */
+  get openRows(): number {
+    return this.rowCount;
+  }
+
+  /**
+   * Adds one event's rows at `chunk.timeMs`; answers the windows this closed (first any
+   * that were due by time before the rows arrived).
+   */
+  add(chunk: WindowChunk): ClosedWindow[] {
+    if (chunk.values.length !== chunk.rows * this.width) {
+      throw new InvalidArgumentError(`a chunk of ${chunk.rows} rows needs ${chunk.rows * this.width} values`);
+    }
+    const closed = this.poll(chunk.timeMs);
+    if (chunk.rows === 0) return closed;
+    if (this.openedAtMs === null) this.openedAtMs = chunk.timeMs;
+    if (this.lastHopMs === null) this.lastHopMs = chunk.timeMs;
+    this.chunks.push(chunk);
+    this.rowCount += chunk.rows;
+    this.rowsSinceHop += chunk.rows;
+    if (this.policy.mode === 'tumbling') {
+      if (this.rowCount >= this.policy.maxRows) closed.push(this.closeTumbling(chunk.timeMs, 'rows'));
+    } else {
+      this.trimSliding(chunk.timeMs);
+      if (this.rowsSinceHop >= this.policy.hopRows) this.hop(chunk.timeMs, 'hop', closed);
+    }
+    return closed;
+  }
+
+  /** Closes what is due at `nowMs` by time; answers the closed windows. */
+  poll(nowMs: number): ClosedWindow[] {
+    const closed: ClosedWindow[] = [];
+    if (this.rowCount === 0) return closed;
+    if (this.policy.mode === 'tumbling') {
+      if (nowMs - this.openedAtMs! < this.policy.maxDurationMs) return closed;
+      if (this.rowCount >= this.policy.minRows) closed.push(this.closeTumbling(nowMs, 'time'));
+      else {
+        // Too few rows to score: keep them for the next window, whose deadline starts now.
+        this.carriedRows = this.rowCount;
+        this.openedAtMs = nowMs;
+      }
+      return closed;
+    }
+    this.trimSliding(nowMs);
+    if (this.rowCount > 0 && nowMs - this.lastHopMs! >= this.policy.hopMs) this.hop(nowMs, 'time', closed);
+    return closed;
+  }
+
+  /**
+   * Closes the open window if it holds at least `minRows` (graceful end of a run); a
+   * sliding window only when rows arrived since its last close.
+   */
+  flush(nowMs: number): ClosedWindow[] {
+    if (this.rowCount < this.policy.minRows || this.rowCount === 0) return [];
+    if (this.policy.mode === 'tumbling') return [this.closeTumbling(nowMs, 'flush')];
+    if (this.rowsSinceHop === 0) return [];
+    const closed: ClosedWindow[] = [];
+    this.hop(nowMs, 'flush', closed);
+    return closed;
+  }
+
+  /** The open state, as JSON. */
+  checkpoint(): WindowCheckpoint {
+    return {
+      policy: this.policy,
+      width: this.width,
+      sequence: this.sequence,
+      openedAtMs: this.openedAtMs,
+      lastHopMs: this.lastHopMs,
+      rowsSinceHop: this.rowsSinceHop,
+      carriedRows: this.carriedRows,
+      chunks: this.chunks.map((c) => ({
+        values: [...c.values],
+        rows: c.rows,
+        timeMs: c.timeMs,
+        requestId: c.requestId,
+        ...(c.typeViolations ? { typeViolations: [...c.typeViolations] } : {}),
+      })),
+    };
+  }
+
+  /**
+   * An assembler in the state of `checkpoint`.
+   * @throws InvalidArgumentError when the checkpoint does not hold together.
+   */
+  static restore(checkpoint: WindowCheckpoint): WindowAssembler {
+    const assembler = new WindowAssembler(resolveWindowPolicy(checkpoint.policy), checkpoint.width);
+    assembler.sequence = checkpoint.sequence;
+    assembler.openedAtMs = checkpoint.openedAtMs;
+    assembler.lastHopMs = checkpoint.lastHopMs;
+    assembler.rowsSinceHop = checkpoint.rowsSinceHop;
+    assembler.carriedRows = checkpoint.carriedRows;
+    for (const c of checkpoint.chunks) {
+      if (c.values.length !== c.rows * checkpoint.width) {
+        throw new InvalidArgumentError('window checkpoint: a chunk does not match its row count');
+      }
+      assembler.chunks.push({
+        values: Float64Array.from(c.values),
+        rows: c.rows,
+        timeMs: c.timeMs,
+        requestId: c.requestId,
+        ...(c.typeViolations ? { typeViolations: c.typeViolations } : {}),
+      });
+      assembler.rowCount += c.rows;
+    }
+    return assembler;
+  }
+
+  private closeTumbling(nowMs: number, reason: WindowCloseReason): ClosedWindow {
+    const window = this.window(nowMs, reason);
+    this.chunks = [];
+    this.rowCount = 0;
+    this.openedAtMs = null;
+    this.carriedRows = 0;
+    return window;
+  }
+
+  private hop(nowMs: number, reason: WindowCloseReason, closed: ClosedWindow[]): void {
+    this.rowsSinceHop = 0;
+    this.lastHopMs = nowMs;
+    if (this.rowCount >= this.policy.minRows) closed.push(this.window(nowMs, reason));
+  }
+
+  /** Drops rows that left the sliding window: older than its duration, or beyond its rows. */
+  private trimSliding(nowMs: number): void {
+    while (this.chunks.length > 0) {
+      const first = this.chunks[0]!;
+      const tooOld = nowMs - first.timeMs >= this.policy.maxDurationMs;
+      const tooMany = this.rowCount - first.rows >= this.policy.maxRows;
+      if (!tooOld && !tooMany) break;
+      this.chunks.shift();
+      this.rowCount -= first.rows;
+    }
+  }
+
+  private window(nowMs: number, reason: WindowCloseReason): ClosedWindow {
+    const values = new Float64Array(this.rowCount * this.width);
+    let at = 0;
+    let violations: number[] | undefined;
+    for (const c of this.chunks) {
+      values.set(c.values, at);
+      at += c.values.length;
+      if (c.typeViolations) {
+        violations ??= new Array<number>(this.width).fill(0);
+        c.typeViolations.forEach((n, i) => {
+          violations![i]! += n;
+        });
+      }
+    }
+    this.sequence++;
+    return {
+      sequence: this.sequence,
+      startMs: this.chunks[0]!.timeMs,
+      endMs: nowMs,
+      reason,
+      rows: this.rowCount,
+      values,
+      requestIds: this.chunks.map((c) => c.requestId),
+      ...(violations ? { typeViolations: violations } : {}),
+      carriedRows: this.carriedRows,
+    };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * What a scored window reports, and the scoring step the live scorer and the historical
+ * run share: rows of a closed window -> table of the detector's schema -> the kind's score.
+ */
+import type { FittedState } from '../kinds/detector-kind.js';
+import { type FeatureTable, fromRowMajor, type TableSchema } from '../table/feature-table.js';
+import type { NonFinitePolicy } from '../table/table-from-tensors.js';
+import type { ClosedWindow, WindowCloseReason } from './window-assembler.js';
+
+/**
+ * A fitted detector version ready to score: what the live scorer and a historical run need
+ * of it. `fromSaved` (in the drift or outlier service) builds one from a stored version and
+ * its kind.
+ */
+export interface ScoringDetector<TResult> {
+  readonly name: string;
+  readonly version: number;
+  readonly schema: TableSchema;
+  /** `keep` for kinds that count bad cells (quality); `refuse` otherwise. */
+  readonly nonFinite: NonFinitePolicy;
+  score(table: FeatureTable): TResult;
+}
+
+/**
+ * A ScoringDetector of a fitted state and its kind (`kind.score(state, table)`); the
+ * quality kind reads tables that keep bad cells.
+ */
+export function scoringDetector<TResult>(
+  name: string,
+  version: number,
+  state: FittedState,
+  kind: { score(state: FittedState, table: FeatureTable): TResult },
+): ScoringDetector<TResult> {
+  return {
+    name,
+    version,
+    schema: state.schema,
+    nonFinite: state.kind === 'quality' ? 'keep' : 'refuse',
+    score: (table) => kind.score(state, table),
+  };
+}
+
+/** Request ids a window result lists by default; beyond it only their count is given. */
+export const DEFAULT_MAX_REQUEST_IDS_PER_WINDOW = 1000;
+
+/** One scored window. */
+export interface WindowResult<TResult> {
+  readonly detector: string;
+  readonly detectorVersion: number;
+  readonly modelName: string;
+  /** The version whose events filled the window (empty when the events carried none). */
+  readonly modelVersion: string;
+  /** Per (detector, model, version): 1, 2, 3 ... */
+  readonly sequence: number;
+  /** Time of the window's first row and of its close, ms since the epoch. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly closeReason: WindowCloseReason;
+  readonly rows: number;
+  /** Distinct requests in the window. */
+  readonly requestCount: number;
+  /** Their ids, in order, when there are at most the configured maximum; else empty. */
+  readonly requestIds: readonly string[];
+  readonly result: TResult;
+}
+
+/** Scores `window` with `detector`; the window result. */
+export function scoreWindow<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  maxRequestIds: number,
+): WindowResult<TResult> {
+  const base = fromRowMajor(detector.schema, window.values, window.rows);
+  const table: FeatureTable = window.typeViolations
+    ? { ...base, typeViolations: window.typeViolations }
+    : base;
+  const distinct = [...new Set(window.requestIds)];
+  return {
+    detector: detector.name,
+    detectorVersion: detector.version,
+    modelName,
+    modelVersion,
+    sequence: window.sequence,
+    startMs: window.startMs,
+    endMs: window.endMs,
+    closeReason: window.reason,
+    rows: window.rows,
+    requestCount: distinct.length,
+    requestIds: distinct.length <= maxRequestIds ? distinct : [],
+    result: detector.score(table),
+  };
+}
