@@ -49,9 +49,7 @@ try {
     categoricalFeatures: ['species'],
   });
   const fitted = await sightline.drift.fit(name, table(500, 4, 1), { creator: 'example' });
-  print(
-    `fitted ${name} version ${fitted.version} on ${fitted.referenceRows} rows (${fitted.lineage?.kindName})`,
-  );
+  print(`fitted ${name} version ${fitted.version} on ${fitted.referenceRows} rows (${fitted.kind})`);
 
   for (const [label, batch] of [
     ['same', table(200, 4, 2)],

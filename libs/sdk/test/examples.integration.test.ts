@@ -1,15 +1,20 @@
 /**
  * Runs every example in examples/sdk/ as its own process (`node --import tsx`), against a
- * real model-server and router started here, and checks what it prints.
+ * real model-server, router and drift service started here, and checks what it prints.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type FakeDriftService, startFakeDriftService } from '@sightline/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildService, REPO_ROOT, startModelServer, startRouter } from './helpers/child-service.js';
+import {
+  type ChildService,
+  REPO_ROOT,
+  startChildService,
+  startModelServer,
+  startRouter,
+} from './helpers/child-service.js';
 
 const run = promisify(execFile);
 const EXAMPLES = path.join(REPO_ROOT, 'examples/sdk');
@@ -17,13 +22,18 @@ const EXAMPLES = path.join(REPO_ROOT, 'examples/sdk');
 let modelServer: ChildService;
 let router: ChildService;
 let dataDir: string;
-let drift: FakeDriftService;
+let drift: ChildService;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'sdk-examples-'));
   modelServer = await startModelServer();
   router = await startRouter(modelServer.address, dataDir);
-  drift = await startFakeDriftService();
+  drift = await startChildService('drift', [
+    '--data-dir',
+    path.join(dataDir, 'drift'),
+    '--events-dir',
+    path.join(dataDir, 'router/events'),
+  ]);
 });
 
 afterAll(async () => {
@@ -75,7 +85,7 @@ describe('examples/sdk', () => {
     timeout: 90_000,
   }, async () => {
     const stdout = await runExample('watch-drift.ts');
-    expect(stdout).toMatch(/^fitted example-petals version 1 on 500 rows \(TabularDrift\)$/m);
+    expect(stdout).toMatch(/^fitted example-petals version 1 on 500 rows \(tabular\)$/m);
     expect(stdout).toMatch(/^same: drift=false \(threshold 0\.025, bonferroni\)$/m);
     expect(stdout).toMatch(/^shifted: drift=true /m);
     expect(stdout).toMatch(/^ {2}petal_length: ks statistic [\d.]+ p [\d.e+-]+ psi [\d.]+ drift=true$/m);

@@ -25,6 +25,10 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'ref.csv'), csv(200, 0));
   await writeFile(path.join(dir, 'shifted.csv'), csv(100, 3));
   await writeFile(path.join(dir, 'other.csv'), 'width\n1\n2\n3\n');
+  const colours = (rows: number, centre: number) =>
+    `x,colour\n${Array.from({ length: rows }, (_, i) => `${centre + ((i * 7) % 20) / 10},${['red', 'green', 'blue'][i % 3]}`).join('\n')}\n`;
+  await writeFile(path.join(dir, 'mixed-ref.csv'), colours(300, 0));
+  await writeFile(path.join(dir, 'mixed-shifted.csv'), colours(100, 3));
   service = await startService('drift', [
     '--data-dir',
     path.join(dir, 'drift'),
@@ -96,6 +100,30 @@ describe('sightline drift against the drift service', () => {
     expect(score.stdout).toMatch(/^bandwidth \(sigma\) +[\d.]+$/m);
     expect(score.stdout).toMatch(/^p-value +[\d.e-]+$/m);
     expect(score.stdout).toMatch(/│ sepal +│ numeric │ +│ +│ +│ [\d.]+ +│/);
+  });
+
+  it('fits a tabular detector on numeric and text columns and prints KS and chi2 per feature', async () => {
+    expectOk(
+      await drift([
+        'fit',
+        'mixed',
+        '--reference',
+        file('mixed-ref.csv'),
+        '--categorical',
+        'colour',
+        '--correction',
+        'fdr',
+      ]),
+    );
+    const score = await drift(['score', 'mixed', '--data', file('mixed-shifted.csv')]);
+    expectOk(score);
+    expect(score.stdout).toMatch(
+      /│ x +│ numeric +│ ks +│ 1 +│ [\d.e-]+ +│ [\d.]+ +│ [\d.]+ +│ 3 +│ [\d.]+ +│ DRIFT +│/,
+    );
+    expect(score.stdout).toMatch(/│ colour +│ categorical │ chi2 │ [\d.e-]+ +│ 0\.9\d* +│ [\d.e-]+ +│ [\d.e-]+ +│ +│ [\d.e-]+ +│ no drift │/);
+    expect(score.stdout).toMatch(/^verdict +DRIFT$/m);
+    expect(score.stdout).toMatch(/^correction +fdr$/m);
+    expectOk(await drift(['delete', 'mixed']));
   });
 
   it('fits again as version 2, keeps version 1, and lists and gets it', async () => {
