@@ -120,7 +120,9 @@ describe('sightline drift against the drift service', () => {
     expect(score.stdout).toMatch(
       /│ x +│ numeric +│ ks +│ 1 +│ [\d.e-]+ +│ [\d.]+ +│ [\d.]+ +│ 3 +│ [\d.]+ +│ DRIFT +│/,
     );
-    expect(score.stdout).toMatch(/│ colour +│ categorical │ chi2 │ [\d.e-]+ +│ 0\.9\d* +│ [\d.e-]+ +│ [\d.e-]+ +│ +│ [\d.e-]+ +│ no drift │/);
+    expect(score.stdout).toMatch(
+      /│ colour +│ categorical │ chi2 │ [\d.e-]+ +│ 0\.9\d* +│ [\d.e-]+ +│ [\d.e-]+ +│ +│ [\d.e-]+ +│ no drift │/,
+    );
     expect(score.stdout).toMatch(/^verdict +DRIFT$/m);
     expect(score.stdout).toMatch(/^correction +fdr$/m);
     expectOk(await drift(['delete', 'mixed']));
