@@ -86,7 +86,15 @@ export interface DriftDetectorSettings {
   /** Bootstrap simulations for the thresholds: online-mmd, online-cvm. */
   readonly bootstraps?: number;
   /** Alert on an effect size instead of p-values: tabular, ks, cvm, chi2. */
-  readonly effectSizeAlert?: { readonly metric: EffectSizeName; readonly threshold: number };
+  readonly effectSizeAlert?: EffectSizeAlertSettings;
+}
+
+/** An alert on an effect size instead of p-values. */
+export interface EffectSizeAlertSettings {
+  /** The effect size compared. */
+  readonly metric: EffectSizeName;
+  /** Drift when a feature's effect size is above this; > 0. */
+  readonly threshold: number;
 }
 
 type SettingKey = Exclude<keyof DriftDetectorSettings, 'kind'>;

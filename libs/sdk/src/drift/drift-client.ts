@@ -110,6 +110,7 @@ export interface ListDetectorsOptions extends CallOptions {
 
 /** One page of detectors, in name order. */
 export interface DetectorPage {
+  /** This page's detectors, in name order. */
   readonly detectors: readonly DriftDetector[];
   /** Pass as `pageToken` for the next page; empty after the last. */
   readonly nextPageToken: string;
@@ -133,6 +134,7 @@ export interface ListDriftEventsOptions extends CallOptions {
 
 /** One page of drift events, newest first. */
 export interface DriftEventPage {
+  /** Events in the window. */
   readonly events: readonly DriftEventRecord[];
   /** Pass as `pageToken` for the next page; empty after the last. */
   readonly nextPageToken: string;
@@ -144,6 +146,14 @@ export interface InferThresholdOptions extends CallOptions {
   readonly ert?: number;
   /** A new seed for the permutations or bootstraps. */
   readonly seed?: number | bigint;
+}
+
+/** What `inferThreshold` answers. */
+export interface InferThresholdResult {
+  /** The threshold now in use: a p-value (KS, CVM, chi2), a distance (MMD), or an online kind's statistic threshold. */
+  readonly threshold: number;
+  /** The detector after calibration. */
+  readonly detector: DriftDetector;
 }
 
 const MAX_PAGE_FIELD = 4_294_967_295;
@@ -431,10 +441,7 @@ export class DriftClient {
    * @throws FailedPreconditionError when not fitted; InvalidArgumentError for `ert` on an
    *   offline kind.
    */
-  async inferThreshold(
-    name: string,
-    options: InferThresholdOptions = {},
-  ): Promise<{ readonly threshold: number; readonly detector: DriftDetector }> {
+  async inferThreshold(name: string, options: InferThresholdOptions = {}): Promise<InferThresholdResult> {
     const seed = options.seed === undefined ? undefined : BigInt(options.seed);
     const request = driftV1.InferThresholdRequest.fromPartial({
       name,

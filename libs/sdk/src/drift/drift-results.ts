@@ -16,13 +16,17 @@ import { type DriftEventSelector, type DriftWindowOptions, selectorOf, windowOf 
 
 /** The signature of one reference input (row shape without the row dimension). */
 export interface DriftInputSpec {
+  /** The name. */
   readonly name: string;
+  /** The OIP datatype (FP64, BYTES, ...). */
   readonly datatype: string;
+  /** The shape of one row (the tensor's shape without its first dimension). */
   readonly rowShape: readonly number[];
 }
 
 /** Where a fitted version came from: enough to reproduce and audit it. */
 export interface DriftLineage {
+  /** The name. */
   readonly name: string;
   /** The version, from 1. */
   readonly version: number;
@@ -32,12 +36,15 @@ export interface DriftLineage {
   readonly settings: DriftDetectorSettings;
   /** SHA-256 of the reference data as saved, lower-case hex. */
   readonly referenceSha256: string;
+  /** Rows in the reference data. */
   readonly referenceRows: number;
   /** The features' names, in order. */
   readonly featureNames: readonly string[];
   /** The features' types, in order: `numeric` or `categorical`. */
   readonly featureTypes: readonly string[];
+  /** When it was created. */
   readonly createTime: Date | undefined;
+  /** The Sightline version that fitted it. */
   readonly sightlineVersion: string;
   /** Who fitted it (the CLI sends the OS user). */
   readonly creator: string;
@@ -49,6 +56,7 @@ export interface DriftLineage {
 
 /** A detector as the service keeps it. */
 export interface DriftDetector {
+  /** The name. */
   readonly name: string;
   /** The kind and settings, defaults filled in. */
   readonly settings: DriftDetectorSettings;
@@ -60,7 +68,9 @@ export interface DriftDetector {
   readonly schemaVersion: number;
   /** The reference data's inputs, recorded by the fit. */
   readonly inputs: readonly DriftInputSpec[];
+  /** Features after flattening (per-row elements over every input). */
   readonly featureCount: number;
+  /** Rows in the reference data. */
   readonly referenceRows: number;
   /** Online kinds: rows seen since the fit or the last reset. */
   readonly time: number;
@@ -68,8 +78,11 @@ export interface DriftDetector {
   readonly live: DriftEventSelector | undefined;
   /** Its live windows, when it has them. */
   readonly liveWindow: DriftWindowOptions | undefined;
+  /** Labels, copied onto its metrics. */
   readonly labels: Readonly<Record<string, string>>;
+  /** When it was created. */
   readonly createTime: Date | undefined;
+  /** When it was last fitted; undefined before. */
   readonly fitTime: Date | undefined;
   /** The Sightline version that last fitted or calibrated it. */
   readonly producerVersion: string;
@@ -77,6 +90,7 @@ export interface DriftDetector {
   readonly version: number;
   /** The version in use's lineage; undefined before the first fit. */
   readonly lineage: DriftLineage | undefined;
+  /** Features read as categories, by name. */
   readonly categoricalFeatures: readonly string[];
   /** Whether it tests the live event stream now. */
   readonly attached: boolean;
@@ -84,6 +98,7 @@ export interface DriftDetector {
 
 /** A detector and every saved version's lineage (GetDetector). */
 export interface DriftDetectorDetails {
+  /** The detector. */
   readonly detector: DriftDetector;
   /** Newest first. */
   readonly versions: readonly DriftLineage[];
@@ -103,10 +118,15 @@ export interface DriftEffectSizes {
 
 /** One feature's data-quality counts in a batch (quality kind). */
 export interface DriftQualityCounts {
+  /** Rows (instances) in it. */
   readonly rows: number;
+  /** Missing or non-finite values (NaN, Inf). */
   readonly missing: number;
+  /** Values outside the reference's bounds. */
   readonly outOfBounds: number;
+  /** Categories never seen at fit. */
   readonly unseenCategories: number;
+  /** Values of the wrong type (text where a number was fitted, a fraction for a category code). */
   readonly typeViolations: number;
   /** All failed checks over rows. */
   readonly failureRate: number;
@@ -116,9 +136,11 @@ export interface DriftQualityCounts {
 export interface FeatureDriftResult {
   /** Index after flattening. */
   readonly index: number;
+  /** The name. */
   readonly name: string;
   /** Whether it drifted at the threshold (always false in a `score`). */
   readonly drift: boolean;
+  /** The test's p-value. */
   readonly pValue: number;
   /** The test statistic (KS: largest CDF difference; CVM statistic; chi-squared). */
   readonly statistic: number;
@@ -126,12 +148,15 @@ export interface FeatureDriftResult {
   readonly test: string;
   /** `numeric` or `categorical`. */
   readonly featureType: string;
+  /** Effect sizes against the reference; undefined when the service sent none. */
   readonly effectSizes: DriftEffectSizes | undefined;
+  /** Quality kind: its checks in this batch. */
   readonly quality: DriftQualityCounts | undefined;
 }
 
 /** A verdict: Alibi Detect's `data` for a drift detector. */
 export interface DriftVerdict {
+  /** Whether it drifted. */
   readonly drift: boolean;
   /**
    * The cut-off the verdict used: a p-value after correction, a distance (PCA), a failure
@@ -160,23 +185,31 @@ export interface DriftVerdict {
   readonly sigma: number | undefined;
   /** What the verdict compared: `p_value`, an effect size, `distance` or `failure_rate`. */
   readonly verdictOn: string;
+  /** Rows (instances) in it. */
   readonly rows: number;
 }
 
 /** Alibi Detect's `meta`: what answered. */
 export interface DriftMeta {
+  /** The name. */
   readonly name: string;
   /** As Alibi names it (`KSDrift`, ...), or `QualityDrift`, `PCADrift`. */
   readonly kindName: string;
+  /** Always `drift`. */
   readonly detectorType: string;
+  /** Whether the kind is online. */
   readonly online: boolean;
+  /** The data's type; `tabular` for now. */
   readonly dataType: string;
+  /** The saved-detector schema version. */
   readonly schemaVersion: number;
 }
 
 /** What `predict` answers: Alibi Detect's `{ meta, data }`. */
 export interface DriftPrediction {
+  /** What answered. */
   readonly meta: DriftMeta;
+  /** The verdict. */
   readonly data: DriftVerdict;
 }
 
@@ -194,53 +227,84 @@ export interface DriftScore {
 
 /** How far a history scan is. */
 export interface DriftHistoryProgress {
+  /** Events read so far, matching or not. */
   readonly eventsRead: number;
+  /** Events that matched the selector and were read into windows. */
   readonly eventsMatched: number;
   /** Events skipped as unreadable, by reason. */
   readonly eventsSkipped: Readonly<Record<string, number>>;
   /** The time of the last event read. */
   readonly positionTime: Date | undefined;
+  /** Windows sent so far. */
   readonly windows: number;
 }
 
 /** One closed window of a history scan. */
 export interface DriftHistoryWindow {
+  /** The first event time in the window. */
   readonly startTime: Date | undefined;
+  /** The last event time in the window. */
   readonly endTime: Date | undefined;
+  /** Events in the window. */
   readonly events: number;
+  /** Rows (instances) in it. */
   readonly rows: number;
+  /** The verdict. */
   readonly verdict: DriftVerdict;
 }
 
 /** One item of `scoreHistory`: progress alone, or a closed window (with progress after it). */
-export type DriftHistoryItem =
-  | { readonly kind: 'progress'; readonly progress: DriftHistoryProgress }
-  | {
-      readonly kind: 'window';
-      readonly window: DriftHistoryWindow;
-      readonly progress: DriftHistoryProgress | undefined;
-    };
+export type DriftHistoryItem = DriftHistoryProgressItem | DriftHistoryWindowItem;
+
+/** Progress while no window closes (about once a second). */
+export interface DriftHistoryProgressItem {
+  /** Always `progress`. */
+  readonly kind: 'progress';
+  /** How far the scan is. */
+  readonly progress: DriftHistoryProgress;
+}
+
+/** A closed window's verdict. */
+export interface DriftHistoryWindowItem {
+  /** Always `window`. */
+  readonly kind: 'window';
+  /** The window and its verdict. */
+  readonly window: DriftHistoryWindow;
+  /** The scan's progress after this window. */
+  readonly progress: DriftHistoryProgress | undefined;
+}
 
 /** One closed window's stored result. */
 export interface DriftEventRecord {
+  /** A unique id (the CloudEvent id). */
   readonly eventId: string;
+  /** The detector. */
   readonly detector: string;
+  /** The fitted version that scored the window. */
   readonly detectorVersion: number;
   /** `live` or `history`. */
   readonly origin: string;
+  /** The model (or graph) the events answered. */
   readonly modelName: string;
+  /** The model version; empty when every version was selected. */
   readonly modelVersion: string;
+  /** The first event time in the window. */
   readonly windowStartTime: Date | undefined;
+  /** The last event time in the window. */
   readonly windowEndTime: Date | undefined;
+  /** Events in the window. */
   readonly events: number;
+  /** Rows (instances) in it. */
   readonly rows: number;
   /** Up to the service's limit; `requestIdCount` is the whole count. */
   readonly requestIds: readonly string[];
+  /** How many request ids the window held. */
   readonly requestIdCount: number;
   /** `rows`, `time` or `shutdown`. */
   readonly closedBy: string;
   /** When the window was scored. */
   readonly time: Date | undefined;
+  /** The verdict. */
   readonly verdict: DriftVerdict | undefined;
 }
 

@@ -8,7 +8,7 @@
  * a service's answer.
  */
 import { DeadlineExceededError, isSightlineError, UnavailableError } from '@sightline/errors';
-import type { ResolvedConnection } from './connection.js';
+import { type ResolvedConnection, serviceLabel } from './connection.js';
 
 /** grpc-js's client-side deadline; a server's DEADLINE_EXCEEDED is its own sentence. */
 const CLIENT_DEADLINE = /^Deadline exceeded after [\d.]+s\b/;
@@ -34,8 +34,7 @@ export function shortReason(lastError: string): string {
 /** The error to report: an unreachable service named with its address, anything else as it is. */
 export function explainUnreachable(error: unknown, connection: ResolvedConnection | undefined): unknown {
   if (connection === undefined || !isSightlineError(error)) return error;
-  // "the router", "the model-server", but "the drift service": a name that is not a noun alone.
-  const where = `the ${connection.service === 'drift' ? 'drift service' : connection.service} at ${connection.address}`;
+  const where = `the ${serviceLabel(connection.service)} at ${connection.address}`;
   if (error.code === 'DEADLINE_EXCEEDED' && CLIENT_DEADLINE.test(error.message.trim())) {
     return new DeadlineExceededError(
       `${where} did not answer within ${duration(connection.timeoutMs)} (--timeout)`,
