@@ -155,5 +155,25 @@ describe('drift in the stack', () => {
     }, 'the stored requests');
     expect(history.windows).toHaveLength(REQUESTS / WINDOW_ROWS);
     expect(history.windows[0]).toMatchObject({ rows: WINDOW_ROWS, verdict: { drift: true } });
+
+    // The stored requests as a reference: a detector fitted on them finds no drift in them.
+    const fromEvents = await cli([
+      'fit',
+      'iris-stored',
+      '--from',
+      new Date(from).toISOString(),
+      '--model',
+      'iris',
+      '--columns',
+      IRIS_COLUMNS,
+      '--json',
+    ]);
+    expect(fromEvents.stderr).toBe('');
+    expect(JSON.parse(fromEvents.stdout).detector).toMatchObject({
+      name: 'iris-stored',
+      version: 1,
+      reference_rows: REQUESTS,
+      lineage: { feature_names: IRIS_COLUMNS.split(',') },
+    });
   });
 });

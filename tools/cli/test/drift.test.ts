@@ -139,6 +139,39 @@ describe('sightline drift fit', () => {
     expectOneSentence(await drift(['fit', 'tab', ...resolved]), 2, pattern);
   });
 
+  it('fits on stored events with --from and a selector, or says to give a file or a range', async () => {
+    const run = await drift([
+      'fit',
+      'tab',
+      '--from',
+      '2026-12-01T00:00:00Z',
+      '--to',
+      '2026-12-02T00:00:00Z',
+      '--model',
+      'iris',
+      '--columns',
+      'x,y,colour',
+    ]);
+    expectOneSentence(
+      run,
+      1,
+      /^sightline: FAILED_PRECONDITION: reference_events: no event store configured/m,
+    );
+    const sent = fake.requests.get('fit')!.at(-1) as driftV1.FitRequest;
+    expect(sent.data).toEqual([]);
+    expect(sent.referenceEvents?.selector).toMatchObject({
+      modelName: 'iris',
+      columnNames: ['x', 'y', 'colour'],
+    });
+    expect(sent.referenceEvents?.range?.startTime).toEqual(new Date('2026-12-01T00:00:00Z'));
+    expectOneSentence(await drift(['fit', 'tab']), 2, /^sightline: --reference or --from: give one/m);
+    expectOneSentence(
+      await drift(['fit', 'tab', '--reference', file('ref.csv'), '--model', 'iris']),
+      2,
+      /^sightline: --model: only with --from/m,
+    );
+  });
+
   it('creates and fits an MMD detector with its permutations and seed', async () => {
     const run = await drift([
       'fit',

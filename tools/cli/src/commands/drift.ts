@@ -1,7 +1,7 @@
 /**
  * `sightline drift ...`: the drift service's detectors through the SDK.
  *
- * - `fit NAME --reference FILE` creates the detector when it is missing (with the settings
+ * - `fit NAME --reference FILE` (or `--from T --to T --model M`: stored events) creates the detector when it is missing (with the settings
  *   flags), then fits it on the file, recording the OS user and the file's path in the new
  *   version's lineage. For a detector that exists, a settings flag that differs from its
  *   saved settings is a usage error (settings are fixed at creation: delete to change them).
@@ -16,11 +16,13 @@ import path from 'node:path';
 import {
   AlreadyExistsError,
   DRIFT_KINDS,
+  type DriftData,
   type DriftDetector,
   type DriftDetectorSettings,
   type DriftEventRecord,
   type DriftHistoryProgress,
   type DriftHistoryWindow,
+  type FitFromEvents,
   NotFoundError,
 } from '@sightline/sdk';
 import { type Command, Option } from 'commander';
@@ -62,9 +64,41 @@ export const DEFAULT_RUN_TIMEOUT = '1h';
 /** Steps of `run`'s progress bar over the time range. */
 export const RUN_PROGRESS_STEPS = 1000;
 
-interface FitFlags extends SettingsFlags {
-  readonly reference: string;
+interface FitFlags extends SettingsFlags, SelectorFlags {
+  readonly reference?: string;
+  readonly from?: string;
+  readonly to?: string;
   readonly categorical?: string;
+}
+
+/**
+ * The reference `fit` sends: the file's table, or the stored events of a range; with the
+ * file's column names (undefined for events, whose names the service reads).
+ *
+ * @throws UsageError unless exactly one of --reference and --from is given; for a bad file,
+ *   time or selector.
+ */
+async function referenceOf(
+  context: CommandContext<FitFlags>,
+): Promise<{ readonly data: DriftData | FitFromEvents; readonly columns: string[] | undefined }> {
+  const { flags } = context;
+  if ((flags.reference === undefined) === (flags.from === undefined)) {
+    throw new UsageError('--reference or --from: give one, a file or a time range of stored events');
+  }
+  if (flags.reference !== undefined) {
+    const stray = (['to', 'model', 'version', 'graph', 'tensor', 'columns', 'side'] as const).find(
+      (flag) => flags[flag] !== undefined,
+    );
+    if (stray !== undefined)
+      throw new UsageError(`--${stray}: only with --from (stored events as the reference)`);
+    const file = await readTableFile(flags.reference, '--reference', { progress: context.progress });
+    return { data: file.data, columns: file.columns.map((c) => c.name) };
+  }
+  const now = Date.now();
+  const from = parseEventTime(flags.from!, '--from', now);
+  const to = flags.to === undefined ? now : parseEventTime(flags.to, '--to', now);
+  if (to <= from) throw new UsageError(`--to: must be after --from (${new Date(from).toISOString()})`);
+  return { data: { from, to, selector: selectorFromFlags(flags) }, columns: undefined };
 }
 
 /** Who runs the command, for the lineage: the OS user, else $USER, else "unknown". */
@@ -128,16 +162,25 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
     "the drift service's detectors: fit, score, list, get, delete, attach, detach, run, events",
   );
 
-  frame
-    .command(drift, 'fit <name>', {
-      description: 'create the detector if it is missing, then fit it on a reference file (a new version)',
-      service: 'drift',
-      timeout: DEFAULT_FIT_TIMEOUT,
-    })
-    .requiredOption(
-      '--reference <file>',
-      'the reference data: CSV with a header (text columns are categorical) or NPY',
-    )
+  addSelectorOptions(
+    frame
+      .command(drift, 'fit <name>', {
+        description:
+          'create the detector if it is missing, then fit it on a reference file or stored events (a new version)',
+        service: 'drift',
+        timeout: DEFAULT_FIT_TIMEOUT,
+      })
+      .option(
+        '--reference <file>',
+        'the reference data: CSV with a header (text columns are categorical) or NPY',
+      )
+      .option(
+        '--from <time>',
+        'instead of a file: stored events from this time (ISO-8601, now, or 15m, 2h, 7d ago)',
+      )
+      .option('--to <time>', 'with --from: stored events up to this time (default: now)')
+      .option('--model <model>', 'with --from: the model (or graph) whose stored events are the reference'),
+  )
     .addOption(
       new Option('--kind <kind>', 'the detector kind, when it is created (default: tabular)').choices([
         ...DRIFT_KINDS,
@@ -173,9 +216,9 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
         if (settings.kind !== undefined) checkSettingsForKind(settings, settings.kind);
         const categorical =
           flags.categorical === undefined ? undefined : listFlag(flags.categorical, '--categorical');
-        const reference = await readTableFile(flags.reference, '--reference', { progress: context.progress });
-        if (categorical !== undefined) {
-          const known = new Set(reference.columns.map((c) => c.name));
+        const reference = await referenceOf(context);
+        if (categorical !== undefined && reference.columns !== undefined) {
+          const known = new Set(reference.columns);
           const unknown = categorical.find((column) => !known.has(column));
           if (unknown !== undefined) {
             throw new UsageError(
@@ -191,7 +234,8 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
             `fitting ${JSON.stringify(name)}`,
             client.fit(name, reference.data, {
               creator: osUser(context.env),
-              referenceSource: path.resolve(flags.reference),
+              // Stored events: the service records their selector and range itself.
+              ...(flags.reference !== undefined && { referenceSource: path.resolve(flags.reference) }),
               ...context.call,
             }),
           );
