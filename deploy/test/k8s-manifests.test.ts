@@ -37,7 +37,15 @@ import { modelServerPorts, shutdownDefaultsMs } from './helpers/source-facts.js'
 const DESIGN_PORTS: Readonly<Record<string, { grpc: number; http: number }>> = {
   router: { grpc: 8000, http: 9000 },
   'model-server': { grpc: 8001, http: 9001 },
+  drift: { grpc: 8003, http: 9003 },
 };
+
+/**
+ * Services that own state on a ReadWriteOnce volume: one replica, a Recreate rollout, a
+ * mounted PersistentVolumeClaim and no HPA (SERVICE.md: "PVC when stateful; HPA when
+ * stateless").
+ */
+const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift']);
 
 /** The services deploy/k8s/base must deploy: the ones that exist. */
 const DEPLOYED_SERVICES = Object.keys(DESIGN_PORTS);
@@ -276,8 +284,24 @@ function checkScaling(objects: readonly K8sObject[]): void {
     ).toBe(true);
   }
   for (const name of DEPLOYED_SERVICES) {
-    named(objects, 'HorizontalPodAutoscaler', name);
     named(objects, 'PodDisruptionBudget', name);
+    if (!STATEFUL_SERVICES.has(name)) {
+      named(objects, 'HorizontalPodAutoscaler', name);
+      continue;
+    }
+    const hpas = ofKind(objects, 'HorizontalPodAutoscaler').filter(
+      (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === name,
+    );
+    expect(hpas, `${name}: stateful, no HPA`).toEqual([]);
+    const deployment = named(objects, 'Deployment', name);
+    const spec = specOf<DeploymentSpec>(deployment) as DeploymentSpec & {
+      replicas?: number;
+      strategy?: { type?: string };
+    };
+    expect(spec.replicas, `${name}: one replica owns the volume`).toBe(1);
+    expect(spec.strategy?.type, `${name}: Recreate rollout`).toBe('Recreate');
+    const claims = (podTemplate(deployment).spec.volumes ?? []).filter((v) => v.persistentVolumeClaim);
+    expect(claims.length, `${name}: a PersistentVolumeClaim`).toBeGreaterThan(0);
   }
 }
 
@@ -457,7 +481,9 @@ describe('overlays', () => {
       expect(specOf<DeploymentSpec>(d).replicas, d.metadata.name).toBe(1);
       expect(mainContainer(d).image).toBe('sightline:dev');
     }
-    expect(ofKind(objects, 'PersistentVolumeClaim')).toEqual([]);
+    // Only the stateful services' ReadWriteOnce claims (a laptop cluster's default storage
+    // class serves them); the model repository comes from a hostPath.
+    expect(ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name)).toEqual(['drift-data']);
     const models = podTemplate(named(objects, 'Deployment', 'model-server')).spec.volumes?.find(
       (v) => v.name === 'models',
     );
@@ -471,6 +497,13 @@ describe('overlays', () => {
     for (const d of sightlineDeployments(objects)) {
       const name = d.metadata.name;
       expect(d.metadata.namespace).toBe('sightline');
+      if (STATEFUL_SERVICES.has(name)) {
+        // One pod owns its volume (checked in checkScaling); still disruption-budgeted.
+        expect(specOf<DeploymentSpec>(d).replicas, name).toBe(1);
+        const pdb = named(objects, 'PodDisruptionBudget', name).spec as { maxUnavailable?: number };
+        expect(pdb.maxUnavailable, `${name}: PDB`).toBe(1);
+        continue;
+      }
       expect(specOf<DeploymentSpec>(d).replicas, name).toBeGreaterThanOrEqual(2);
       const hpa = named(objects, 'HorizontalPodAutoscaler', name).spec as { minReplicas: number };
       expect(hpa.minReplicas, `${name}: HPA floor`).toBeGreaterThanOrEqual(2);

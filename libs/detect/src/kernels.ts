@@ -124,6 +124,13 @@ function missing(name: string): never {
   throw new UnimplementedError(`the statistical kernel ${name} is not in this build of @sightline/stats`);
 }
 
+/** Names of the kernels `module` lacks (empty once @sightline/stats is complete), for a start-up log. */
+export function missingKernels(module: Partial<DriftKernels>): string[] {
+  const missing: string[] = KERNEL_NAMES.filter((name) => typeof module[name] !== 'function');
+  if (module.PcaReconstruction === undefined) missing.push('PcaReconstruction');
+  return missing;
+}
+
 /**
  * Kernels from a module that may export only some of them (libs/stats while it is being
  * written): a missing kernel answers UNIMPLEMENTED when called, naming itself. Whatever the

@@ -51,14 +51,19 @@ export {
   sketchedNumericEffectSizes,
 } from './effect-size/sketched-effect-sizes.js';
 export { wassersteinDistance } from './effect-size/wasserstein.js';
-// Multivariate kernels, effect sizes, sketches and PCA (stats-multi).
 export {
   checkTwoSamples,
+  DEFAULT_MAX_PERMUTATIONS,
   DEFAULT_MAX_POOLED_ROWS,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,
   MIN_KERNEL_SAMPLE_ROWS,
 } from './kernel/kernel-limits.js';
+export {
+  DEFAULT_KERNEL_THREAD_TIMEOUT_MS,
+  KernelThreads,
+  MAX_KERNEL_HELPER_THREADS,
+} from './kernel/kernel-threads.js';
 export {
   DEFAULT_LSDD_LAMBDA_RD_MAX,
   LSDD_CANDIDATE_LAMBDAS,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Alternative, type KsMethod, ks2Samp, ks2SampSorted } from '../src/index.js';
+import { kolmogorovTwoSidedSf } from '../src/univariate/kolmogorov-two-sided.js';
+import { smirnovSf } from '../src/univariate/smirnov-one-sided.js';
 import { closeTo, integers, normals, PYTHON_PRELUDE, runPython, seededUniform } from './scipy-oracle.js';
 
 interface DataSet {
@@ -48,20 +50,57 @@ function dataSets(): DataSet[] {
   return sets;
 }
 
+/** Every algorithm region of scipy's kolmogn: small and large n, each n*x^2 band, x >= 0.5. */
+const NS = [2, 5, 17, 60, 140, 141, 500, 909, 5000];
+const XS_PER_N = 24;
+
+function grid(): { n: number; x: number }[] {
+  const points: { n: number; x: number }[] = [];
+  for (const n of NS) {
+    for (let k = 0; k < XS_PER_N; k++) {
+      // Spread over sqrt(n)*x in (0.05, 5) and a few large x, where the regions switch.
+      const z = 0.05 * 100 ** (k / (XS_PER_N - 1));
+      points.push({ n, x: Math.min(z / Math.sqrt(n), 0.999) });
+    }
+    points.push({ n, x: 0.5 }, { n, x: 0.75 }, { n, x: 1 / n + 1e-9 });
+  }
+  return points;
+}
+
 const SCRIPT = `${PYTHON_PRELUDE}
 out = []
 for ds in data['sets']:
+    x, y = np.array(ds['x']), np.array(ds['y'])
     for alt in data['alternatives']:
+        auto = None
         for m in data['methods']:
-            r = stats.ks_2samp(np.array(ds['x']), np.array(ds['y']), alternative=alt, method=m)
+            # Up to 10,000 per sample scipy's 'auto' is its 'exact' (the int32 guard cannot
+            # trigger there): reuse the result instead of paying its Python loops twice.
+            if m == 'exact' and auto is not None and max(len(x), len(y)) <= 10000:
+                r = auto
+            else:
+                r = stats.ks_2samp(x, y, alternative=alt, method=m)
+            if m == 'auto':
+                auto = r
             out.append(dict(name=ds['name'], alternative=alt, method=m,
                             statistic=clean(r.statistic), pValue=clean(r.pvalue)))
-print(json.dumps(dict(version=scipy.__version__, results=out)))
+from scipy import special
+grid = data['grid']
+print(json.dumps(dict(version=scipy.__version__, results=out,
+    kstwo=[clean(stats.kstwo.sf(p['x'], p['n'])) for p in grid],
+    smirnov=[clean(special.smirnov(p['n'], p['x'])) for p in grid])))
 `;
 
 describe('ks2Samp equals scipy.stats.ks_2samp', () => {
   const sets = dataSets();
-  const scipy = runPython<{ version: string; results: ScipyKs[] }>(SCRIPT, {
+  const points = grid();
+  const scipy = runPython<{
+    version: string;
+    results: ScipyKs[];
+    kstwo: (number | null)[];
+    smirnov: (number | null)[];
+  }>(SCRIPT, {
+    grid: points,
     sets,
     alternatives: ALTERNATIVES,
     methods: METHODS,
@@ -83,6 +122,21 @@ describe('ks2Samp equals scipy.stats.ks_2samp', () => {
     },
   );
 
+  // The distributions over every algorithm region: data-driven cases reach some only by chance.
+  it('kolmogorovTwoSidedSf equals kstwo.sf over every region', () => {
+    const bad = points
+      .map((p, i) => ({ ...p, actual: kolmogorovTwoSidedSf(p.n, p.x), expected: scipy.kstwo[i]! }))
+      .filter((r) => !closeTo(r.actual, r.expected));
+    expect(bad).toEqual([]);
+  });
+
+  it('smirnovSf equals scipy.special.smirnov where kstwo uses it (x >= 0.5 or n x^2 > 2)', () => {
+    const bad = points
+      .map((p, i) => ({ ...p, actual: smirnovSf(p.n, p.x), expected: scipy.smirnov[i]! }))
+      .filter((r) => (r.x >= 0.5 || r.n * r.x * r.x > 2) && !closeTo(r.actual, r.expected));
+    expect(bad).toEqual([]);
+  });
+
   it('the sorted entry point gives the same answers on pre-sorted data', () => {
     for (const ds of sets) {
       const xs = Float64Array.from(ds.x).sort();
@@ -102,6 +156,7 @@ describe('ks2Samp fallbacks as scipy', () => {
     const u = seededUniform(11);
     const r = ks2Samp(normals(u, 1500), normals(u, 1100, 0.05), { alternative: 'less', method: 'exact' });
     expect(r.method).toBe('asymp');
-    expect(Number.isInteger(Math.round(r.statistic * 16_500 * 1e6) / 1e6)).toBe(true);
+    const h = r.statistic * 16_500; // lcm(1500, 1100)
+    expect(Math.abs(h - Math.round(h))).toBeLessThan(1e-9);
   });
 });

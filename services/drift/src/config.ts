@@ -29,7 +29,7 @@ export const DEFAULT_EVENT_RETRY_AFTER_SECONDS = 1;
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
 /** Default longest ScoreHistory time range, in ms (contract: 31 days). */
 export const DEFAULT_MAX_HISTORY_RANGE_MS = 31 * 24 * 3600 * 1000;
-/** Default most stored events one ScoreHistory or Fit from events reads. */
+/** Default most stored events one page query of ScoreHistory or Fit from events scans. */
 export const DEFAULT_MAX_HISTORY_EVENTS = 10_000_000;
 /** Default largest POST /events body, in bytes (libs/events' 4 MiB, written out for --help). */
 export const DEFAULT_EVENTS_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -42,6 +42,7 @@ export const DEFAULT_DRIFT_EVENT_SINK_QUEUE = 10_000;
 
 const positiveInt = () => z.coerce.number().int().positive();
 
+/** The drift service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
   dataDir: z
     .string()
@@ -114,7 +115,9 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .describe('longest ScoreHistory or Fit-from-events time range, in ms; longer is INVALID_ARGUMENT'),
   maxHistoryEvents: positiveInt()
     .default(DEFAULT_MAX_HISTORY_EVENTS)
-    .describe('most stored events one ScoreHistory or Fit from events reads; more is RESOURCE_EXHAUSTED'),
+    .describe(
+      'most stored events one page query of ScoreHistory or Fit from events scans in the file store; more is RESOURCE_EXHAUSTED (narrow the range)',
+    ),
 });
 
 /** The drift service's resolved settings. */

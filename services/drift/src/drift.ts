@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DriftKernels } from '@sightline/detect';
+import { UnavailableError } from '@sightline/errors';
 import {
   type EventReader,
   type EventSource,
@@ -84,6 +85,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   const metrics = new DriftMetrics(registry, {
     queueDepth: () => queue?.depth ?? 0,
     refusedDetectors: () => plane?.refused.length ?? 0,
+    detectors: () => plane?.detectorInfos() ?? [],
   });
   queue = new EventIngressQueue({
     capacity: config.eventQueueCapacity,
@@ -114,12 +116,19 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
     metrics: new GrpcServerMetrics(registry),
     traced: parts.tracing === undefined || parts.tracing.exporter.kind !== 'none',
   };
-  // The gRPC handlers call through this until start() has built the plane.
+  // The gRPC handlers are registered before start() builds the plane (ports bind first, so
+  // probes answer while detectors load); a call that arrives meanwhile is UNAVAILABLE.
   const planeProxy = new Proxy({} as DriftDataPlane, {
     get: (_target, key) => {
-      const target = plane as unknown as Record<string | symbol, unknown>;
-      const value = target[key];
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(plane) : value;
+      if (!plane) {
+        return () => {
+          throw new UnavailableError(
+            'the drift service is starting: its detectors are loading, retry shortly',
+          );
+        };
+      }
+      const value = (plane as unknown as Record<string | symbol, unknown>)[key];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(plane) : value;
     },
   });
 
@@ -203,7 +212,6 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           maxWindowRows: config.maxWindowRows,
           maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
           maxHistoryRangeMs: config.maxHistoryRangeMs,
-          maxHistoryEvents: config.maxHistoryEvents,
         },
         sightlineVersion: PACKAGE_VERSION,
         reader: () => reader,

@@ -55,6 +55,11 @@ describe('detector life cycle', () => {
     expect(refit.detector?.version).toBe(2);
     expect(refit.detector?.lineage?.creator).toBe('unknown');
 
+    const metrics = await (await fetch(`${drift.httpBase}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^sightline_drift_detector_info\{label_team="ml",detector="iris-ks",kind="ks",version="2",state="fitted",attached="false"[^}]*\} 1$/m,
+    );
+
     const got = await client.getDetector({ name: 'iris-ks' });
     expect(got.versions.map((v) => v.version)).toEqual([2, 1]);
     expect(got.detector?.labels).toEqual({ team: 'ml' });

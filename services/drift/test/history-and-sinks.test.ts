@@ -82,10 +82,17 @@ describe('stored events, the in-process bus and the drift event sink', () => {
     expect(last.progress).toMatchObject({ eventsRead: 120n, eventsMatched: 120n, windows: 2 });
 
     const stored = await client.listDriftEvents({ name: 'from-events' });
-    expect(stored.events.map((e) => [e.origin, e.rows, e.data?.isDrift])).toEqual([
-      ['history', 60n, true],
-      ['history', 60n, false],
+    expect(
+      stored.events.map((e) => [e.origin, e.rows, e.data?.isDrift, e.closedBy, e.requestIds.length]),
+    ).toEqual([
+      ['history', 60n, true, 'rows', 60],
+      ['history', 60n, false, 'rows', 60],
     ]);
+    // History windows span event time: 60 events one second apart.
+    expect(windows[0]!.windowStartTime!.getTime()).toBe(T0 + 3_600_000);
+    expect(
+      windows[0]!.windowEndTime!.getTime() - windows[0]!.windowStartTime!.getTime(),
+    ).toBeGreaterThanOrEqual(59_000);
   });
 
   it('answers a range without events with progress only, and an unknown detector NOT_FOUND', async () => {

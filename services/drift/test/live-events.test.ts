@@ -150,6 +150,13 @@ describe('live windows from POST /events', () => {
       body: '{}',
     });
     expect(invalid.status).toBe(400);
+    const noId = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify([{ specversion: '1.0', source: 'router', type: 'io.sightline.inference' }]),
+    });
+    expect(noId.status).toBe(400);
+    expect(await noId.text()).toMatch(/batch\[0\]: attribute id is required/);
 
     const metrics = await (await fetch(`${drift.httpBase}/metrics`)).text();
     expect(metrics).toMatch(

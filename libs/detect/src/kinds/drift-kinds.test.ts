@@ -1,9 +1,20 @@
+import * as stats from '@sightline/stats';
 import { describe, expect, it } from 'vitest';
+import { type DriftKernels, missingKernels, STATS_KERNELS } from '../kernels.js';
 import { tableFromTensors } from '../table/table-from-tensors.js';
 import { referenceKernels, seededUniform } from '../testing/reference-kernels.js';
 import { DriftKinds } from './drift-kinds.js';
 
-const kinds = new DriftKinds(referenceKernels);
+/**
+ * The kinds run over the reference double always, and over @sightline/stats once it has
+ * every kernel (the two are written in parallel; at merge both sets run).
+ */
+const kernelSets: [string, DriftKernels][] = [
+  ['the reference double', referenceKernels],
+  ...(missingKernels(stats).length === 0
+    ? [['@sightline/stats', STATS_KERNELS] as [string, DriftKernels]]
+    : []),
+];
 
 function normals(n: number, seed: number, mean = 0): number[] {
   const u = seededUniform(seed);
@@ -48,7 +59,9 @@ function codeOf(fn: () => unknown): { code: string; message: string } {
   throw new Error('expected an error');
 }
 
-describe('drift kinds', () => {
+describe.each(kernelSets)('drift kinds over %s', (_, kernels) => {
+  const kinds = new DriftKinds(kernels);
+
   it('writes out the Alibi Detect defaults', () => {
     const ref = numericTable(50, 2, 1);
     expect(kinds.get(undefined).name).toBe('tabular');
@@ -238,7 +251,7 @@ describe('drift kinds', () => {
   });
 
   it('a minimum reference size can be overridden', () => {
-    const strict = new DriftKinds(referenceKernels, { minReferenceRows: { ks: 100 } });
+    const strict = new DriftKinds(kernels, { minReferenceRows: { ks: 100 } });
     expect(codeOf(() => strict.get('ks').fit(numericTable(50, 1, 1))).message).toBe(
       'kind "ks" needs a reference of at least 100 rows, got 50',
     );

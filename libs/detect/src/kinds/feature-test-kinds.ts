@@ -148,13 +148,16 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
 
   fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
     const reader = resolve(this.name, params);
-    let table = reference;
-    if (this.name === 'chi2') {
-      // chi2 counts values: every column is a category, whatever its type.
-      table = { ...reference, kinds: reference.kinds.map(() => 'categorical') };
-    }
-    if (this.name === 'ks' || this.name === 'cvm') requireNumeric(this.name, table);
+    if (this.name === 'ks' || this.name === 'cvm') requireNumeric(this.name, reference);
     const resolved = paramsOf({ params: reader.params } as FittedState);
+    // chi2 counts values: a column it tests is categorical from here on, whatever its type,
+    // so later tables read it as one and the reference keeps its counts.
+    const table: FeatureTable = {
+      ...reference,
+      kinds: reference.kinds.map((k, c) =>
+        testOf(this.name, reference, c, resolved) === 'chi2' ? 'categorical' : k,
+      ),
+    };
     table.names.forEach((name, c) => {
       if (testOf(this.name, table, c, resolved) !== 'chi2' && table.kinds[c] === 'categorical') {
         throw new InvalidArgumentError(

@@ -9,10 +9,16 @@ export {
   type UnseenCategoryPolicy,
 } from './feature-test-kinds.js';
 export * from './multivariate-kinds.js';
+export { ParamReader } from './param-reader.js';
 export * from './quality-kind.js';
+// The defaults, and the checks a new kind family (the outlier service's) builds on.
 export {
   DEFAULT_CORRECTION,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,
+  fittedState,
   MAX_PERMUTATIONS,
+  requireNumeric,
+  requireReferenceRows,
+  requireScorable,
 } from './reference-profile.js';

@@ -1,4 +1,8 @@
-import { sampleEvent } from '@sightline/events/testing';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileEventStore, FileStoreEventReader } from '@sightline/events';
+import { RecordingEventLogger, sampleEvent } from '@sightline/events/testing';
 import { describe, expect, it } from 'vitest';
 import { DriftKinds } from '../kinds/drift-kinds.js';
 import type { DriftResult } from '../kinds/drift-result.js';
@@ -73,5 +77,42 @@ describe('runHistory', () => {
     await expect(collect(runHistory({ ...options, toUnixMs: T0 }))).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
+  });
+
+  it('runs over the file store: every stored event once, duplicates of a sink retry included', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'detect-history-'));
+    const writer = await FileEventStore.open({
+      directory,
+      logger: new RecordingEventLogger(),
+      retentionCheckIntervalMs: 0,
+    });
+    try {
+      const events = Array.from({ length: 40 }, (_, i) =>
+        sampleEvent(i, { timeUnixMs: T0 + Math.floor(i / 4) }),
+      );
+      await writer.append(events.slice(0, 25));
+      await writer.append(events.slice(20));
+      const items = await collect(
+        runHistory({
+          reader: new FileStoreEventReader(writer, directory),
+          detector,
+          attachment: {
+            ...selection,
+            detector: 'iris-drift',
+            modelName: 'iris',
+            window: { maxRows: 15, minRows: 1 },
+          },
+          fromUnixMs: T0,
+          toUnixMs: T0 + 1000,
+          pageSize: 9,
+        }),
+      );
+      const windows = items.flatMap((i) => (i.type === 'window' ? [i.window] : []));
+      expect(windows.map((w) => w.rows)).toEqual([15, 15, 10]);
+      expect(windows.flatMap((w) => w.requestIds)).toEqual(events.map((e) => e.requestId));
+    } finally {
+      await writer.close();
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

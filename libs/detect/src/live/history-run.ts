@@ -5,8 +5,8 @@
  */
 import { type Cancellation, InvalidArgumentError } from '@sightline/errors';
 import type { EventReader } from '@sightline/events';
-import { toRowMajor } from '../table/feature-table.js';
-import { readEventRows, type UnreadableCounts } from '../table/table-from-events.js';
+import { EventRowReader } from '../table/event-row-reader.js';
+import type { UnreadableCounts } from '../table/table-from-events.js';
 import { type Attachment, matchesAttachment, resolveAttachment } from './attachment.js';
 import { eventPages } from './event-pages.js';
 import { WindowAssembler } from './window-assembler.js';
@@ -69,6 +69,7 @@ export async function* runHistory<TResult>(
   const attachment = resolveAttachment(options.attachment);
   const maxRequestIds = options.maxRequestIdsPerWindow ?? DEFAULT_MAX_REQUEST_IDS_PER_WINDOW;
   const assembler = new WindowAssembler(attachment.window, detector.schema.names.length);
+  const rowReader = new EventRowReader(attachment, detector.schema, detector.nonFinite);
   const unreadable: Record<string, number> = {};
   let eventsRead = 0;
   const windowOf = (closed: ReturnType<WindowAssembler['poll']>) =>
@@ -89,18 +90,18 @@ export async function* runHistory<TResult>(
     for (const event of page.events) {
       eventsRead++;
       if (!matchesAttachment(attachment, event)) continue;
-      const read = readEventRows(event, attachment, detector.schema, detector.nonFinite);
+      const read = rowReader.read(event);
       if (!read.ok) {
         unreadable[read.problem] = (unreadable[read.problem] ?? 0) + 1;
         continue;
       }
       yield* windowOf(
         assembler.add({
-          values: toRowMajor(read.table),
-          rows: read.table.rows,
+          values: read.values,
+          rows: read.rows,
           timeMs: event.timeUnixMs,
           requestId: event.requestId,
-          ...(read.table.typeViolations ? { typeViolations: read.table.typeViolations } : {}),
+          ...(read.typeViolations ? { typeViolations: read.typeViolations } : {}),
         }),
       );
     }

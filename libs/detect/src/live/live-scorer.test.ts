@@ -114,3 +114,65 @@ describe('LiveScorer', () => {
     expect(refitted.scorer.restore(saved)).toEqual({ restored: 0, dropped: 1 });
   });
 });
+
+describe('LiveScorer delivery', () => {
+  it('a throwing result handler is counted, not thrown', () => {
+    const scorer = new LiveScorer<DriftResult>({
+      detectors: { get: () => detector(1) },
+      onWindowResult: () => {
+        throw new Error('sink down');
+      },
+    });
+    scorer.setAttachments([{ ...attachment, window: { maxRows: 2, minRows: 1 } }]);
+    scorer.accept(sampleEvent(1));
+    scorer.accept(sampleEvent(2));
+    expect(scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'handler-failed', count: 1 }]);
+  });
+});
+
+describe('LiveScorer with the quality kind', () => {
+  it('counts type violations and missing cells per window from BYTES tensors', () => {
+    const bytes = (values: string[]) =>
+      sampleEvent(0, {
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'BYTES',
+            shape: [1, values.length],
+            data: values.map((v) => new TextEncoder().encode(v)),
+          },
+        ],
+      });
+    const qualityReference = tableFromEvents(
+      [bytes(['1', '2']), bytes(['3', '4'])],
+      { side: 'request', columnNames: ['a', 'b'] },
+      undefined,
+      'keep',
+    ).table!;
+    const quality = scoringDetector('q', 1, kinds.get('quality').fit(qualityReference), kinds.get('quality'));
+    const results: WindowResult<DriftResult>[] = [];
+    const scorer = new LiveScorer<DriftResult>({
+      detectors: { get: () => quality },
+      onWindowResult: (r) => results.push(r),
+    });
+    scorer.setAttachments([
+      {
+        detector: 'q',
+        modelName: 'iris',
+        side: 'request',
+        columnNames: ['a', 'b'],
+        window: { maxRows: 3, minRows: 1 },
+      },
+    ]);
+    for (const values of [
+      ['1', 'x'],
+      ['', '3'],
+      ['2', '9'],
+    ])
+      scorer.accept(bytes(values));
+    expect(scorer.unscoredCounts()).toEqual([]);
+    const [a, b] = results[0]!.result.features;
+    expect(a!.quality).toMatchObject({ missing: 1, typeViolations: 0 });
+    expect(b!.quality).toMatchObject({ missing: 0, typeViolations: 1, outOfRange: 1 });
+  });
+});

@@ -5,8 +5,8 @@
  * read is counted per detector and reason and reported to `onUnreadable`.
  */
 import type { InferenceEvent } from '@sightline/events';
-import { type TableInputProblem, toRowMajor } from '../table/feature-table.js';
-import { readEventRows } from '../table/table-from-events.js';
+import { EventRowReader } from '../table/event-row-reader.js';
+import type { TableInputProblem } from '../table/feature-table.js';
 import {
   type Attachment,
   matchesAttachment,
@@ -23,9 +23,10 @@ import {
 
 /**
  * Why an event (or a window) was not scored: a table problem, `no-detector` (the attached
- * detector has no readable fitted version), or `score-failed` (the kind refused the window).
+ * detector has no readable fitted version), `score-failed` (the kind refused the window),
+ * or `handler-failed` (the window was scored but `onWindowResult` threw).
  */
-export type UnscoredReason = TableInputProblem | 'no-detector' | 'score-failed';
+export type UnscoredReason = TableInputProblem | 'no-detector' | 'score-failed' | 'handler-failed';
 
 /** How often a service should checkpoint open windows by default (see the README's restart rule). */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
@@ -79,10 +80,16 @@ interface OpenWindow<TResult> {
   readonly detector: ScoringDetector<TResult>;
   readonly modelVersion: string;
   readonly assembler: WindowAssembler;
+  readonly reader: EventRowReader;
 }
 
 function attachmentKey(a: Attachment): string {
   return JSON.stringify([a.detector, a.modelName, a.modelVersion ?? null, a.graph ?? null, a.node ?? null]);
+}
+
+/** The key of a window: its attachment's key and the model version (attachment keys are JSON, without NUL). */
+function windowKeyOf(attachmentKey: string, modelVersion: string): string {
+  return `${attachmentKey}\u0000${modelVersion}`;
 }
 
 /** Live scoring over attachments. */
@@ -122,17 +129,17 @@ export class LiveScorer<TResult> {
         continue;
       }
       const window = this.windowFor(key, attachment, detector, event.modelVersion, now);
-      const read = readEventRows(event, attachment, detector.schema, detector.nonFinite);
+      const read = window.reader.read(event);
       if (!read.ok) {
         this.count(attachment.detector, read.problem, read.message);
         continue;
       }
       const closed = window.assembler.add({
-        values: toRowMajor(read.table),
-        rows: read.table.rows,
+        values: read.values,
+        rows: read.rows,
         timeMs: now,
         requestId: event.requestId,
-        ...(read.table.typeViolations ? { typeViolations: read.table.typeViolations } : {}),
+        ...(read.typeViolations ? { typeViolations: read.typeViolations } : {}),
       });
       this.score(window, closed);
     }
@@ -215,12 +222,13 @@ export class LiveScorer<TResult> {
       } catch {
         continue;
       }
-      this.windows.set(JSON.stringify([saved.attachmentKey, saved.modelVersion]), {
+      this.windows.set(windowKeyOf(saved.attachmentKey, saved.modelVersion), {
         attachmentKey: saved.attachmentKey,
         attachment,
         detector,
         modelVersion: saved.modelVersion,
         assembler,
+        reader: new EventRowReader(attachment, detector.schema, detector.nonFinite),
       });
       restored++;
     }
@@ -234,7 +242,7 @@ export class LiveScorer<TResult> {
     modelVersion: string,
     now: number,
   ): OpenWindow<TResult> {
-    const windowKey = JSON.stringify([key, modelVersion]);
+    const windowKey = windowKeyOf(key, modelVersion);
     const open = this.windows.get(windowKey);
     if (open !== undefined && open.detector.version === detector.version) return open;
     if (open !== undefined) {
@@ -247,6 +255,7 @@ export class LiveScorer<TResult> {
       detector,
       modelVersion,
       assembler: new WindowAssembler(attachment.window, detector.schema.names.length),
+      reader: new EventRowReader(attachment, detector.schema, detector.nonFinite),
     };
     this.windows.set(windowKey, window);
     return window;
@@ -267,7 +276,11 @@ export class LiveScorer<TResult> {
         this.count(window.detector.name, 'score-failed', (error as Error).message);
         continue;
       }
-      this.options.onWindowResult(result);
+      try {
+        this.options.onWindowResult(result);
+      } catch (error) {
+        this.count(window.detector.name, 'handler-failed', (error as Error).message);
+      }
     }
   }
 

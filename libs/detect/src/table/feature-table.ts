@@ -93,16 +93,23 @@ export class TableInputError extends InvalidArgumentError {
   }
 }
 
+/** How a message names row `row` (0-based): `row 17` by default; a CSV reader says `line 19`. */
+export type RowLabel = (row: number) => string;
+
+/** Rows named by their 0-based index in the batch. */
+export const rowIndexLabel: RowLabel = (row) => `row ${row}`;
+
 /** The error of a cell that broke a rule: `column "x", row 17: <rule>`. */
 export function cellError(
   column: string,
   row: number,
   rule: string,
   problem: TableInputProblem = 'non-finite',
+  label: RowLabel = rowIndexLabel,
 ): TableInputError {
   return new TableInputError(
     problem,
-    `column ${quoteName(column)}, row ${row}: ${rule}`,
+    `column ${quoteName(column)}, ${label(row)}: ${rule}`,
     `column ${quoteName(column)}`,
   );
 }

@@ -1,4 +1,8 @@
 /** Feature tables and their builders. */
+
+export * from './event-row-reader.js';
 export * from './feature-table.js';
+export * from './table-from-csv.js';
 export * from './table-from-events.js';
 export * from './table-from-tensors.js';
+export * from './tensor-from-npy.js';

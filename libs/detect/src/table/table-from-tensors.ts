@@ -10,7 +10,9 @@ import {
   cellError,
   type FeatureTable,
   listColumns,
+  type RowLabel,
   requireSchema,
+  rowIndexLabel,
   TableInputError,
   type TableSchema,
   UNSEEN_CATEGORY_CODE,
@@ -62,6 +64,8 @@ export interface TableBuildOptions {
    * column and row. `keep`: it is kept as NaN/Infinity and counted (the quality kind).
    */
   readonly nonFinite?: NonFinitePolicy;
+  /** How messages name a row (default `row <index>`). */
+  readonly rowLabel?: RowLabel;
 }
 
 type Cell = number | string;
@@ -90,31 +94,23 @@ function cellReader(tensor: PlainTensor): (index: number) => Cell {
 }
 
 function rowsAndWidth(tensor: PlainTensor): { rows: number; width: number } {
-  const name = quoteName(tensor.name);
-  if (tensor.shape.length === 0) {
-    throw new TableInputError(
+  // Names are quoted only on the error path: this runs once per event on the live path.
+  const refuse = (rule: string) =>
+    new TableInputError(
       'shape',
-      `tensor ${name}: a scalar has no rows; expected shape [rows, features...]`,
-      `tensor ${name}`,
+      `tensor ${quoteName(tensor.name)}: ${rule}`,
+      `tensor ${quoteName(tensor.name)}`,
     );
-  }
-  for (const d of tensor.shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new TableInputError(
-        'shape',
-        `tensor ${name}: dimension ${d} of shape [${tensor.shape}] is invalid`,
-        `tensor ${name}`,
-      );
-    }
+  if (tensor.shape.length === 0) throw refuse('a scalar has no rows; expected shape [rows, features...]');
+  let width = 1;
+  for (let i = 0; i < tensor.shape.length; i++) {
+    const d = tensor.shape[i]!;
+    if (!Number.isInteger(d) || d < 0) throw refuse(`dimension ${d} of shape [${tensor.shape}] is invalid`);
+    if (i > 0) width *= d;
   }
   const rows = tensor.shape[0]!;
-  const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
   if (tensor.data.length !== rows * width) {
-    throw new TableInputError(
-      'shape',
-      `tensor ${name}: shape [${tensor.shape}] needs ${rows * width} elements, got ${tensor.data.length}`,
-      `tensor ${name}`,
-    );
+    throw refuse(`shape [${tensor.shape}] needs ${rows * width} elements, got ${tensor.data.length}`);
   }
   return { rows, width };
 }
@@ -223,9 +219,18 @@ export function tableFromTensors(
     );
   }
   const keep = options.nonFinite === 'keep';
+  const label = options.rowLabel ?? rowIndexLabel;
   const typeViolations: number[] = [];
   const columns = picked.map((source, c) => {
-    const read = readColumn(sources[source]!, rows, pickedNames[c]!, kinds[c]!, dictionaries[c]!, keep);
+    const read = readColumn(
+      sources[source]!,
+      rows,
+      pickedNames[c]!,
+      kinds[c]!,
+      dictionaries[c]!,
+      keep,
+      label,
+    );
     typeViolations.push(read.typeViolations);
     return read.values;
   });
@@ -258,12 +263,13 @@ function readColumn(
   kind: ColumnKind,
   dictionary: readonly string[] | null,
   keep: boolean,
+  label: RowLabel,
 ): { values: Float64Array; typeViolations: number } {
   const values = new Float64Array(rows);
   const codes = dictionary === null ? null : new Map(dictionary.map((s, i) => [s, i]));
   let typeViolations = 0;
   const violation = (r: number, rule: string): number => {
-    if (!keep) throw cellError(name, r, rule, 'type');
+    if (!keep) throw cellError(name, r, rule, 'type', label);
     typeViolations++;
     return Number.NaN;
   };
@@ -277,7 +283,7 @@ function readColumn(
           : violation(r, `${cell} is a number; the column's categories are strings`);
     } else if (typeof cell === 'string') {
       if (cell.trim() === '') {
-        if (!keep) throw cellError(name, r, 'an empty value is not allowed');
+        if (!keep) throw cellError(name, r, 'an empty value is not allowed', 'non-finite', label);
         v = Number.NaN;
       } else {
         v = Number(cell);
@@ -291,7 +297,7 @@ function readColumn(
     } else {
       v = cell;
     }
-    if (!keep && !Number.isFinite(v)) throw cellError(name, r, `${v} is not allowed`);
+    if (!keep && !Number.isFinite(v)) throw cellError(name, r, `${v} is not allowed`, 'non-finite', label);
     values[r] = v;
   }
   return { values, typeViolations };

@@ -10,6 +10,11 @@ export const DEFAULT_P_VAL = 0.05;
  * pairwise matrix holds n(n-1)/2 doubles, 100 MB at 5,000 rows. Callers may raise it.
  */
 export const DEFAULT_MAX_POOLED_ROWS = 5_000;
+/**
+ * Most permutations accepted by default: MMD keeps a sorted index list per permutation
+ * (4 bytes x the smaller sample's rows, 100 MB at 10,000 x 2,500). Callers may raise it.
+ */
+export const DEFAULT_MAX_PERMUTATIONS = 10_000;
 /** The unbiased estimators divide by n(n-1), so each sample needs two rows. */
 export const MIN_KERNEL_SAMPLE_ROWS = 2;
 
@@ -44,9 +49,19 @@ export function checkTwoSamples(
 }
 
 /** Checks permutation-test options shared by MMD and LSDD. */
-export function checkPermutationOptions(permutations: number, pVal: number, seed: number): void {
+export function checkPermutationOptions(
+  permutations: number,
+  pVal: number,
+  seed: number,
+  maxPermutations: number = DEFAULT_MAX_PERMUTATIONS,
+): void {
   if (!Number.isInteger(permutations) || permutations < 1) {
     throw new InvalidArgumentError(`permutations: expected a positive integer, got ${permutations}`);
+  }
+  if (permutations > maxPermutations) {
+    throw new ResourceExhaustedError(
+      `permutations: ${permutations} exceed maxPermutations ${maxPermutations}; raise the limit if memory allows`,
+    );
   }
   if (!(pVal > 0 && pVal < 1))
     throw new InvalidArgumentError(`pVal: expected a number in (0, 1), got ${pVal}`);

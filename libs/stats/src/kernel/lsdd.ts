@@ -1,16 +1,18 @@
 import { InvalidArgumentError } from '@sightline/errors';
-import { inverse, Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { DenseMatrix } from '../matrix.js';
 import { type SeededRandom, seededRandom } from '../random/seeded-random.js';
 import {
   checkPermutationOptions,
   checkSigma,
   checkTwoSamples,
+  DEFAULT_MAX_PERMUTATIONS,
   DEFAULT_MAX_POOLED_ROWS,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,
   permutationVerdict,
 } from './kernel-limits.js';
+import type { KernelThreads } from './kernel-threads.js';
 import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
 import { crossSquaredDistances, packedSquaredDistances } from './pairwise-distances.js';
 
@@ -47,6 +49,10 @@ export interface LsddTestOptions {
   readonly pVal?: number;
   /** Refuse reference + sample above this many rows (default {@link DEFAULT_MAX_POOLED_ROWS}). */
   readonly maxPooledRows?: number;
+  /** Refuse more permutations than this (default {@link DEFAULT_MAX_PERMUTATIONS}). */
+  readonly maxPermutations?: number;
+  /** Helper threads for the reference's pairwise distances (the bandwidth), the quadratic part. */
+  readonly threads?: KernelThreads;
 }
 
 /** What {@link lsddPermutationTest} found. */
@@ -66,8 +72,10 @@ export interface LsddTestResult {
  * both samples are standardised with the reference's mean and (n-1) standard deviation;
  * `nKernelCenters` random reference rows become Gaussian kernel centres c and leave the
  * reference; h = mean_x k(x, c) - mean_y k(y, c) and the statistic is h' (2A⁻¹ - A⁻¹HA⁻¹) h
- * with H_ij = exp(-|c_i - c_j|² / (4 sigma²)) and A = H + lambda I. The null distribution comes
- * from re-splitting the pooled kernel rows, each permutation costing rows x centres.
+ * with H_ij = exp(-|c_i - c_j|² / (4 sigma²)) and A = H + lambda I, evaluated in H's
+ * eigenbasis (one ml-matrix symmetric eigendecomposition serves every lambda). The null
+ * distribution comes from re-splitting the pooled kernel rows, each permutation costing
+ * min(n_ref, n) x centres plus one centres² projection.
  */
 export function lsddPermutationTest(
   reference: DenseMatrix,
@@ -82,7 +90,7 @@ export function lsddPermutationTest(
     ['reference', 'sample'],
     options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS,
   );
-  checkPermutationOptions(permutations, pVal, options.seed);
+  checkPermutationOptions(permutations, pVal, options.seed, options.maxPermutations);
   if (options.sigma !== undefined) checkSigma(options.sigma);
   const centers =
     options.centerIndices?.length ??
@@ -98,7 +106,8 @@ export function lsddPermutationTest(
   }
 
   const [ref, smp] = standardise(reference, sample);
-  const sigma = options.sigma ?? sigmaFromPackedSquaredDistances(packedSquaredDistances(ref));
+  const sigma =
+    options.sigma ?? sigmaFromPackedSquaredDistances(packedSquaredDistances(ref, options.threads));
   const random = seededRandom(options.seed);
   const { centerRows, effective } = splitCenters(ref, centers, random, options.centerIndices);
   const kernel = (a: DenseMatrix, b: DenseMatrix, s: number) => {
@@ -111,22 +120,21 @@ export function lsddPermutationTest(
   const kAll = new Float64Array((effective.rows + smp.rows) * centers);
   kAll.set(kernel(effective, centerRows, sigma), 0);
   kAll.set(kernel(smp, centerRows, sigma), effective.rows * centers);
-  const h = kernel(centerRows, centerRows, Math.SQRT2 * sigma);
-  const hMatrix = new Matrix(toRows(h, centers));
+  const hKernel = kernel(centerRows, centerRows, Math.SQRT2 * sigma);
+  const basis = eigenBasis(hKernel, centers);
 
   const nx = effective.rows;
-  const hPerms = permutedMeanDifferences(kAll, nx, smp.rows, centers, permutations, random);
+  const observed = basis.project(meanDifference(kAll, nx, smp.rows, centers, null, false));
+  const permutedProjections = permutedMeanDifferences(kAll, nx, smp.rows, centers, permutations, random).map(
+    basis.project,
+  );
   const lambda =
-    options.lambda ?? chooseLambda(hMatrix, hPerms, options.lambdaRdMax ?? DEFAULT_LSDD_LAMBDA_RD_MAX);
-  const aInv = inverse(addDiagonal(hMatrix, lambda));
-  // ml-matrix's mul/sub work in place: the product is formed before aInv is scaled.
-  const correction = aInv.transpose().mmul(hMatrix).mmul(aInv);
-  const hLamInv = aInv.clone().mul(2).sub(correction);
-
-  const observedH = meanDifference(kAll, nx, smp.rows, centers, null);
-  const statistic = quadraticForm(hLamInv, observedH);
+    options.lambda ??
+    chooseLambda(basis.values, permutedProjections, options.lambdaRdMax ?? DEFAULT_LSDD_LAMBDA_RD_MAX);
+  const statistic = lsddInBasis(basis.values, observed, lambda);
   const permuted = new Float64Array(permutations);
-  for (let p = 0; p < permutations; p++) permuted[p] = quadraticForm(hLamInv, hPerms[p]!);
+  for (let p = 0; p < permutations; p++)
+    permuted[p] = lsddInBasis(basis.values, permutedProjections[p]!, lambda);
   return { statistic, sigma, lambda, permutations, ...permutationVerdict(statistic, permuted, pVal) };
 }
 
@@ -192,8 +200,9 @@ function splitCenters(
 }
 
 /**
- * mean over the first-group rows minus mean over the others of the kernel rows; the first group
- * is rows [0, nx) when `group` is null, else the rows listed in `group`.
+ * Mean kernel row of the first group minus that of the second, the first group being rows
+ * [0, nx) when `group` is null, else the rows listed in `group`. `groupIsFirst` says whether
+ * the listed rows are the first group or the second (the smaller group is the one summed).
  */
 function meanDifference(
   kAll: Float64Array,
@@ -201,6 +210,7 @@ function meanDifference(
   ny: number,
   centers: number,
   group: Int32Array | null,
+  groupIsFirst: boolean,
   columnTotals?: Float64Array,
 ): Float64Array {
   const totals = columnTotals ?? sumRows(kAll, nx + ny, centers);
@@ -208,19 +218,28 @@ function meanDifference(
   const count = group ? group.length : nx;
   for (let t = 0; t < count; t++) {
     const row = (group ? group[t]! : t) * centers;
-    for (let c = 0; c < centers; c++) inGroup[c] += kAll[row + c]!;
+    for (let c = 0; c < centers; c++) inGroup[c]! += kAll[row + c]!;
   }
+  const first = group === null || groupIsFirst;
   const h = new Float64Array(centers);
-  for (let c = 0; c < centers; c++) h[c] = inGroup[c]! / nx - (totals[c]! - inGroup[c]!) / ny;
+  for (let c = 0; c < centers; c++) {
+    const firstSum = first ? inGroup[c]! : totals[c]! - inGroup[c]!;
+    h[c] = firstSum / nx - (totals[c]! - firstSum) / ny;
+  }
   return h;
 }
 
 function sumRows(kAll: Float64Array, rows: number, centers: number): Float64Array {
   const totals = new Float64Array(centers);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < centers; c++) totals[c] += kAll[r * centers + c]!;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < centers; c++) totals[c]! += kAll[r * centers + c]!;
   return totals;
 }
 
+/**
+ * h for `permutations` random splits of the pooled kernel rows into nx and ny rows. Only the
+ * smaller group is drawn and summed (the other is the total minus it), its rows in index
+ * order for locality.
+ */
 function permutedMeanDifferences(
   kAll: Float64Array,
   nx: number,
@@ -233,47 +252,84 @@ function permutedMeanDifferences(
   const totals = sumRows(kAll, total, centers);
   const order = new Int32Array(total);
   for (let t = 0; t < total; t++) order[t] = t;
+  const smaller = Math.min(nx, ny);
   const out: Float64Array[] = [];
   for (let p = 0; p < permutations; p++) {
-    random.shuffle(order, nx);
-    out.push(meanDifference(kAll, nx, ny, centers, order.subarray(0, nx), totals));
+    random.shuffle(order, smaller);
+    const group = order.slice(0, smaller).sort();
+    out.push(meanDifference(kAll, nx, ny, centers, group, nx <= ny, totals));
   }
   return out;
 }
 
-/** Alibi Detect's lambda choice: the first candidate whose mean relative difference is below the maximum. */
-function chooseLambda(hMatrix: Matrix, hPerms: readonly Float64Array[], rdMax: number): number {
+/**
+ * H = V diag(e) V' (ml-matrix's symmetric eigendecomposition). In that basis (H + lambda I)⁻¹
+ * is diagonal, so every lambda candidate and every permutation costs O(centres) after one
+ * projection, instead of an inverse and matrix products per candidate.
+ */
+function eigenBasis(
+  hKernel: Float64Array,
+  centers: number,
+): { values: Float64Array; project: (h: Float64Array) => Float64Array } {
+  const decomposition = new EigenvalueDecomposition(new Matrix(toRows(hKernel, centers)), {
+    assumeSymmetric: true,
+  });
+  const values = Float64Array.from(decomposition.realEigenvalues);
+  const vectors = decomposition.eigenvectorMatrix;
+  // Column q of V as row q of a row-major array, so a projection reads contiguously.
+  const transposed = new Float64Array(centers * centers);
+  for (let c = 0; c < centers; c++)
+    for (let q = 0; q < centers; q++) transposed[q * centers + c] = vectors.get(c, q);
+  return {
+    values,
+    project: (h) => {
+      const out = new Float64Array(centers);
+      for (let q = 0; q < centers; q++) {
+        let s = 0;
+        for (let c = 0; c < centers; c++) s += transposed[q * centers + c]! * h[c]!;
+        out[q] = s;
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * h'(2A⁻¹ - A⁻¹HA⁻¹)h with A = H + lambda I, from h's coordinates in H's eigenbasis:
+ * sum_q hq² (e_q + 2 lambda) / (e_q + lambda)².
+ */
+function lsddInBasis(values: Float64Array, projected: Float64Array, lambda: number): number {
+  let s = 0;
+  for (let q = 0; q < values.length; q++) {
+    const shifted = values[q]! + lambda;
+    s += (projected[q]! ** 2 * (values[q]! + 2 * lambda)) / (shifted * shifted);
+  }
+  return s;
+}
+
+/**
+ * Alibi Detect's lambda choice: the first candidate (largest first) whose mean relative
+ * difference 1 - (w'Hw)/(h'w), w = (H + lambda I)⁻¹h, over the permuted h is below the maximum.
+ */
+function chooseLambda(values: Float64Array, projections: readonly Float64Array[], rdMax: number): number {
   for (const lambda of LSDD_CANDIDATE_LAMBDAS) {
-    const aInv = inverse(addDiagonal(hMatrix, lambda));
     let rdSum = 0;
-    for (const h of hPerms) {
-      const omega = aInv.mmul(Matrix.columnVector(Array.from(h)));
-      const omegaH = quadraticForm(hMatrix, omega.getColumn(0));
-      let hOmega = 0;
-      for (let c = 0; c < h.length; c++) hOmega += h[c]! * omega.get(c, 0);
-      rdSum += 1 - omegaH / hOmega;
+    for (const projected of projections) {
+      let wHw = 0;
+      let hw = 0;
+      for (let q = 0; q < values.length; q++) {
+        const shifted = values[q]! + lambda;
+        const h2 = projected[q]! ** 2;
+        wHw += (values[q]! * h2) / (shifted * shifted);
+        hw += h2 / shifted;
+      }
+      rdSum += 1 - wHw / hw;
     }
-    if (rdSum / hPerms.length < rdMax) return lambda;
+    if (rdSum / projections.length < rdMax) return lambda;
   }
   throw new InvalidArgumentError(
     `lambda: no candidate in ${LSDD_CANDIDATE_LAMBDAS.join(', ')} reaches a relative difference below ${rdMax}; too many repeated rows for LSDD (use MMD) or pass lambda`,
   );
-}
-
-function addDiagonal(m: Matrix, lambda: number): Matrix {
-  const out = m.clone();
-  for (let i = 0; i < out.rows; i++) out.set(i, i, out.get(i, i) + lambda);
-  return out;
-}
-
-function quadraticForm(m: Matrix, v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < m.rows; i++) {
-    let row = 0;
-    for (let j = 0; j < m.columns; j++) row += m.get(i, j) * v[j]!;
-    s += v[i]! * row;
-  }
-  return s;
 }
 
 function toRows(data: Float64Array, cols: number): number[][] {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@sightline/errors';
 import type { DenseMatrix } from '../matrix.js';
 import { checkTwoSamples, DEFAULT_MAX_POOLED_ROWS } from './kernel-limits.js';
+import type { KernelThreads } from './kernel-threads.js';
 import { kthSmallest, pooledSquaredDistances } from './pairwise-distances.js';
 
 /**
@@ -21,10 +22,10 @@ import { kthSmallest, pooledSquaredDistances } from './pairwise-distances.js';
 export function medianHeuristicSigma(
   x: DenseMatrix,
   y: DenseMatrix,
-  options: { readonly maxPooledRows?: number } = {},
+  options: { readonly maxPooledRows?: number; readonly threads?: KernelThreads } = {},
 ): number {
   checkTwoSamples(x, y, ['x', 'y'], options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS);
-  return sigmaFromPackedSquaredDistances(pooledSquaredDistances(x, y));
+  return sigmaFromPackedSquaredDistances(pooledSquaredDistances(x, y, options.threads));
 }
 
 /** {@link medianHeuristicSigma} from already-computed packed pair distances. */

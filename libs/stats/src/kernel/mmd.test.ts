@@ -107,6 +107,9 @@ describe('MMD permutation test', () => {
     expect(() => mmdPermutationTest(x, normalMatrix(1, 2, 1), { seed: 1 })).toThrow('at least 2 rows');
     expect(() => mmdPermutationTest(x, y, { seed: 1, maxPooledRows: 9 })).toThrow('exceed maxPooledRows 9');
     expect(() => mmdPermutationTest(x, y, { seed: 1, permutations: 0 })).toThrow('permutations');
+    expect(() => mmdPermutationTest(x, y, { seed: 1, permutations: 11, maxPermutations: 10 })).toThrow(
+      'exceed maxPermutations 10',
+    );
     expect(() => mmd2Unbiased(x, y, 0)).toThrow('sigma');
   });
 });

@@ -4,13 +4,16 @@ import {
   checkPermutationOptions,
   checkSigma,
   checkTwoSamples,
+  DEFAULT_MAX_PERMUTATIONS,
   DEFAULT_MAX_POOLED_ROWS,
   DEFAULT_P_VAL,
   DEFAULT_PERMUTATIONS,
   permutationVerdict,
 } from './kernel-limits.js';
+import { balancedRowRanges, kernelRowRange } from './kernel-row-ranges.js';
+import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
-import { packedRowStart, pooledSquaredDistances } from './pairwise-distances.js';
+import { pooledSquaredDistances, sharedCopy } from './pairwise-distances.js';
 
 /** Options of {@link mmdPermutationTest}. */
 export interface MmdTestOptions {
@@ -24,6 +27,10 @@ export interface MmdTestOptions {
   readonly pVal?: number;
   /** Refuse pooled samples above this many rows (default {@link DEFAULT_MAX_POOLED_ROWS}). */
   readonly maxPooledRows?: number;
+  /** Refuse more permutations than this (default {@link DEFAULT_MAX_PERMUTATIONS}). */
+  readonly maxPermutations?: number;
+  /** Helper threads to split the quadratic passes over (default: the calling thread alone). */
+  readonly threads?: KernelThreads;
 }
 
 /** What {@link mmdPermutationTest} found. */
@@ -105,10 +112,11 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   const permutations = options.permutations ?? DEFAULT_PERMUTATIONS;
   const pVal = options.pVal ?? DEFAULT_P_VAL;
   checkTwoSamples(x, y, ['x', 'y'], options.maxPooledRows ?? DEFAULT_MAX_POOLED_ROWS);
-  checkPermutationOptions(permutations, pVal, options.seed);
+  checkPermutationOptions(permutations, pVal, options.seed, options.maxPermutations);
   if (options.sigma !== undefined) checkSigma(options.sigma);
 
-  const kernel = pooledSquaredDistances(x, y);
+  // Squared distances first; kernelSums turns them into kernel values in place.
+  const kernel = pooledSquaredDistances(x, y, options.threads);
   const sigma = options.sigma ?? sigmaFromPackedSquaredDistances(kernel);
   const gamma = 1 / (2 * sigma * sigma);
 
@@ -119,7 +127,10 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   // Group G is x's role when x is the smaller sample, else y's; list 0 is the observed split.
   const groupIsX = n <= m;
   const k = groupIsX ? n : m;
-  const lists = new Int32Array((permutations + 1) * k);
+  const listBytes = (permutations + 1) * k * Int32Array.BYTES_PER_ELEMENT;
+  const lists = new Int32Array(
+    options.threads ? new SharedArrayBuffer(listBytes) : new ArrayBuffer(listBytes),
+  );
   for (let t = 0; t < k; t++) lists[t] = groupIsX ? t : n + t;
   const order = new Int32Array(total);
   for (let t = 0; t < total; t++) order[t] = t;
@@ -130,7 +141,7 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
     list.set(order.subarray(0, k));
     list.sort();
   }
-  const { rowSums, within } = kernelSums(kernel, total, gamma, lists, k, permutations + 1);
+  const { rowSums, within } = kernelSums(kernel, total, gamma, lists, k, permutations + 1, options.threads);
   let pairSum = 0;
   for (let i = 0; i < total; i++) pairSum += rowSums[i]!;
   pairSum /= 2;
@@ -152,10 +163,9 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
 }
 
 /**
- * One pass over the packed upper triangle, row by row: squared distances become kernel
- * values, the symmetric matrix's off-diagonal row sums accumulate, and while the row is
- * still in cache every sorted index list containing row i gathers the row's entries at its
- * later members (one cursor per list), giving each list's within-group pair sum.
+ * Kernel values, row sums and every list's within-group sum in one pass over the rows
+ * ({@link kernelRowRange}); with `threads`, each thread takes a range of rows with about
+ * equal pair counts into its own partial sums, added up here.
  */
 function kernelSums(
   packed: Float64Array,
@@ -164,43 +174,40 @@ function kernelSums(
   lists: Int32Array,
   k: number,
   count: number,
+  threads: KernelThreads | undefined,
 ): { rowSums: Float64Array; within: Float64Array } {
   const rowSums = new Float64Array(total);
   const within = new Float64Array(count);
-  const cursors = new Int32Array(count);
-  let at = 0;
-  for (let i = 0; i < total; i++) {
-    let s = 0;
-    for (let j = i + 1; j < total; j++) {
-      const v = Math.exp(-gamma * packed[at]!);
-      packed[at++] = v;
-      s += v;
-      rowSums[j]! += v;
-    }
-    rowSums[i]! += s;
-    const base = packedRowStart(total, i) - i - 1;
-    for (let p = 0; p < count; p++) {
-      const c = cursors[p]!;
-      const off = p * k;
-      if (c < k && lists[off + c] === i) {
-        // Four accumulators: one running sum is a chain of dependent additions.
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let t = off + c + 1;
-        const end = off + k;
-        for (; t + 3 < end; t += 4) {
-          s0 += packed[base + lists[t]!]!;
-          s1 += packed[base + lists[t + 1]!]!;
-          s2 += packed[base + lists[t + 2]!]!;
-          s3 += packed[base + lists[t + 3]!]!;
-        }
-        for (; t < end; t++) s0 += packed[base + lists[t]!]!;
-        within[p]! += s0 + s1 + (s2 + s3);
-        cursors[p] = c + 1;
-      }
-    }
+  if (!threads) {
+    kernelRowRange(packed, total, gamma, lists, k, count, 0, total, rowSums, within);
+    return { rowSums, within };
+  }
+  const shared = sharedCopy(packed);
+  const bounds = balancedRowRanges(total, threads.helpers + 1);
+  const partials = Array.from({ length: threads.helpers }, () => ({
+    rowSums: new SharedArrayBuffer(total * 8),
+    within: new SharedArrayBuffer(count * 8),
+  }));
+  const tasks: KernelRowTask[] = partials.map((partial, h) => ({
+    kind: 'kernel',
+    packed: shared.buffer as SharedArrayBuffer,
+    total,
+    gamma,
+    lists: lists.buffer as SharedArrayBuffer,
+    k,
+    count,
+    from: bounds[h]!,
+    to: bounds[h + 1]!,
+    ...partial,
+  }));
+  threads.run(tasks, () =>
+    kernelRowRange(shared, total, gamma, lists, k, count, bounds[threads.helpers]!, total, rowSums, within),
+  );
+  for (const partial of partials) {
+    const partialRows = new Float64Array(partial.rowSums);
+    const partialWithin = new Float64Array(partial.within);
+    for (let i = 0; i < total; i++) rowSums[i]! += partialRows[i]!;
+    for (let p = 0; p < count; p++) within[p]! += partialWithin[p]!;
   }
   return { rowSums, within };
 }

@@ -1,105 +1,69 @@
 import type { DenseMatrix } from '../matrix.js';
+import { balancedRowRanges, distanceRowRange } from './kernel-row-ranges.js';
+import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 
 /**
  * Squared Euclidean distances between all pairs i < j of the rows of [x; y] (x's rows first),
- * packed row by row: pair (i, j) at `packedRowStart(n, i) + j - i - 1`.
+ * packed row by row: pair (i, j) at i n - i(i+1)/2 + j - i - 1.
  */
-export function pooledSquaredDistances(x: DenseMatrix, y: DenseMatrix): Float64Array {
-  const pooled = new Float64Array(x.data.length + y.data.length);
+export function pooledSquaredDistances(
+  x: DenseMatrix,
+  y: DenseMatrix,
+  threads?: KernelThreads,
+): Float64Array {
+  const bytes = (x.data.length + y.data.length) * Float64Array.BYTES_PER_ELEMENT;
+  // Shared memory when helper threads will read it.
+  const pooled = new Float64Array(threads ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   pooled.set(x.data, 0);
   pooled.set(y.data, x.data.length);
-  return packedSquaredDistances({ rows: x.rows + y.rows, cols: x.cols, data: pooled });
+  return packedSquaredDistances({ rows: x.rows + y.rows, cols: x.cols, data: pooled }, threads);
 }
 
 /**
  * Squared Euclidean distances between all row pairs i < j of `z`, packed as
- * {@link pooledSquaredDistances}. Formed as |a|² + |b|² - 2a·b (clamped at 0, as numpy
- * pipelines do) in 2 x 4 tiles: two rows of z against four others share every load, so the
- * loop runs at about twice the speed of per-pair differences. The rounding error is about
- * 1e-16 x (|a|² + |b|²), negligible against the distances unless two points nearly coincide,
- * where the kernel value is 1 either way.
+ * {@link pooledSquaredDistances}, by {@link distanceRowRange} (|a|² + |b|² - 2a·b in 2 x 4
+ * tiles, clamped at 0 as numpy pipelines do). With `threads`, the rows are split into ranges
+ * of equal pair counts, one per thread, and the result lives in shared memory.
  */
-export function packedSquaredDistances(z: DenseMatrix): Float64Array {
+export function packedSquaredDistances(z: DenseMatrix, threads?: KernelThreads): Float64Array {
   const n = z.rows;
   const d = z.cols;
-  const data = z.data;
-  const norms = new Float64Array(n);
+  const pairs = (n * (n - 1)) / 2;
+  const normsBuffer = threads ? new SharedArrayBuffer(n * 8) : new ArrayBuffer(n * 8);
+  const norms = new Float64Array(normsBuffer);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let c = 0; c < d; c++) s += data[i * d + c]! * data[i * d + c]!;
+    for (let c = 0; c < d; c++) s += z.data[i * d + c]! * z.data[i * d + c]!;
     norms[i] = s;
   }
-  const out = new Float64Array((n * (n - 1)) / 2);
-  // out[rowBase(i) + j] is pair (i, j), j > i.
-  const rowBase = (i: number) => packedRowStart(n, i) - i - 1;
-  const put = (base: number, j: number, normI: number, dot: number) => {
-    const v = normI + norms[j]! - 2 * dot;
-    out[base + j] = Math.max(v, 0);
-  };
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const a0 = i * d;
-    const a1 = a0 + d;
-    const o0 = rowBase(i);
-    const o1 = rowBase(i + 1);
-    const n0 = norms[i]!;
-    const n1 = norms[i + 1]!;
-    let own = 0;
-    for (let c = 0; c < d; c++) own += data[a0 + c]! * data[a1 + c]!;
-    put(o0, i + 1, n0, own);
-    let j = i + 2;
-    for (; j + 3 < n; j += 4) {
-      const b0 = j * d;
-      const b1 = b0 + d;
-      const b2 = b1 + d;
-      const b3 = b2 + d;
-      let p0 = 0;
-      let p1 = 0;
-      let p2 = 0;
-      let p3 = 0;
-      let q0 = 0;
-      let q1 = 0;
-      let q2 = 0;
-      let q3 = 0;
-      for (let c = 0; c < d; c++) {
-        const x0 = data[a0 + c]!;
-        const x1 = data[a1 + c]!;
-        const y0 = data[b0 + c]!;
-        const y1 = data[b1 + c]!;
-        const y2 = data[b2 + c]!;
-        const y3 = data[b3 + c]!;
-        p0 += x0 * y0;
-        p1 += x0 * y1;
-        p2 += x0 * y2;
-        p3 += x0 * y3;
-        q0 += x1 * y0;
-        q1 += x1 * y1;
-        q2 += x1 * y2;
-        q3 += x1 * y3;
-      }
-      put(o0, j, n0, p0);
-      put(o0, j + 1, n0, p1);
-      put(o0, j + 2, n0, p2);
-      put(o0, j + 3, n0, p3);
-      put(o1, j, n1, q0);
-      put(o1, j + 1, n1, q1);
-      put(o1, j + 2, n1, q2);
-      put(o1, j + 3, n1, q3);
-    }
-    for (; j < n; j++) {
-      const b = j * d;
-      let p = 0;
-      let q = 0;
-      for (let c = 0; c < d; c++) {
-        p += data[a0 + c]! * data[b + c]!;
-        q += data[a1 + c]! * data[b + c]!;
-      }
-      put(o0, j, n0, p);
-      put(o1, j, n1, q);
-    }
+  if (!threads) {
+    const out = new Float64Array(pairs);
+    distanceRowRange(z.data, norms, n, d, out, 0, n);
+    return out;
   }
-  // With n odd the last row has no pairs left (all j > i were covered above).
+  const data = sharedCopy(z.data);
+  const out = new Float64Array(new SharedArrayBuffer(pairs * 8));
+  const bounds = balancedRowRanges(n, threads.helpers + 1);
+  const tasks: KernelRowTask[] = Array.from({ length: threads.helpers }, (_, h) => ({
+    kind: 'distances',
+    data: data.buffer as SharedArrayBuffer,
+    norms: normsBuffer as SharedArrayBuffer,
+    n,
+    d,
+    out: out.buffer as SharedArrayBuffer,
+    from: bounds[h]!,
+    to: bounds[h + 1]!,
+  }));
+  threads.run(tasks, () => distanceRowRange(data, norms, n, d, out, bounds[threads.helpers]!, n));
   return out;
+}
+
+/** `values` itself when it already lives in shared memory, else a shared copy. */
+export function sharedCopy(values: Float64Array): Float64Array {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  copy.set(values);
+  return copy;
 }
 
 /**
@@ -139,11 +103,6 @@ export function crossSquaredDistances(a: DenseMatrix, b: DenseMatrix): Float64Ar
       out[k++] = squaredDistance(a.data, i * a.cols, b.data, j * b.cols, a.cols);
   }
   return out;
-}
-
-/** Offset of pair (i, j), i < j, in an n-point packed upper triangle. */
-export function packedRowStart(n: number, i: number): number {
-  return i * n - (i * (i + 1)) / 2;
 }
 
 /** Values sampled to bracket the k-th smallest before one filtering pass. */

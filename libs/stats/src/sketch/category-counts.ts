@@ -101,6 +101,11 @@ export class CategoryCounts {
         `category counts: schemaVersion ${json.schemaVersion} is not supported (expected ${CATEGORY_COUNTS_SCHEMA_VERSION})`,
       );
     }
+    if (!Array.isArray(json.counts) || !(Number.isFinite(json.overflow) && json.overflow >= 0)) {
+      throw new InvalidArgumentError(
+        'category counts: counts must be [category, count] pairs and overflow a count >= 0',
+      );
+    }
     const restored = new CategoryCounts({ maxCategories: json.maxCategories });
     for (const [category, count] of json.counts) restored.add(category, count);
     restored.#overflow += json.overflow;

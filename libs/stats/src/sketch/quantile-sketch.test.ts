@@ -80,6 +80,10 @@ describe('QuantileSketch', () => {
     for (const q of QUANTILES) expect(restored.quantile(q)).toBe(sketch.quantile(q));
     expect(() => QuantileSketch.fromJSON({ ...json, schemaVersion: 2 })).toThrow('schemaVersion 2');
     expect(QuantileSketch.fromJSON(new QuantileSketch().toJSON()).count).toBe(0);
+    expect(() => QuantileSketch.fromJSON({ ...json, ddsketch: '////' })).toThrow(
+      'not a valid DDSketch protobuf',
+    );
+    expect(() => QuantileSketch.fromJSON({ ...json, count: json.count + 1 })).toThrow('disagrees');
   });
 
   it('refuses NaN and merging different accuracies', () => {

@@ -189,7 +189,14 @@ export class QuantileSketch {
       );
     }
     const restored = new QuantileSketch({ relativeAccuracy: json.relativeAccuracy });
-    const decoded = DDSketch.fromProto(Buffer.from(json.ddsketch, 'base64')) as unknown as DDSketch;
+    let decoded: DDSketch;
+    try {
+      decoded = DDSketch.fromProto(Buffer.from(json.ddsketch, 'base64')) as unknown as DDSketch;
+    } catch (error) {
+      throw new InvalidArgumentError('quantile sketch: ddsketch is not a valid DDSketch protobuf', {
+        cause: error,
+      });
+    }
     if (decoded.count !== json.count) {
       throw new InvalidArgumentError(
         `quantile sketch: count ${json.count} disagrees with the ${decoded.count} values in its bins`,

@@ -32,6 +32,11 @@ export interface CramerVonMises2SampOptions {
   readonly method?: CvmMethod;
   /** Override of {@link CVM_MAX_EXACT_N} for an explicit `exact`. */
   readonly maxExactN?: number;
+  /**
+   * Override of {@link CVM_MAX_AUTO_EXACT_N}, the largest sample for which `auto` is exact
+   * (keep the default to stay equal to scipy).
+   */
+  readonly maxAutoExactN?: number;
 }
 
 const METHODS: readonly CvmMethod[] = ['auto', 'asymptotic', 'exact'];
@@ -83,7 +88,9 @@ export function cramerVonMises2Samp(
   const nx = x.length;
   const ny = y.length;
   let method = requested;
-  if (method === 'auto') method = Math.max(nx, ny) > CVM_MAX_AUTO_EXACT_N ? 'asymptotic' : 'exact';
+  if (method === 'auto') {
+    method = Math.max(nx, ny) > (options.maxAutoExactN ?? CVM_MAX_AUTO_EXACT_N) ? 'asymptotic' : 'exact';
+  }
   const maxExactN = options.maxExactN ?? CVM_MAX_EXACT_N;
   if (method === 'exact' && Math.max(nx, ny) > maxExactN) {
     throw new InvalidArgumentError(

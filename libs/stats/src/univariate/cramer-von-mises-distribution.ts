@@ -5,7 +5,7 @@
  * (Csörgő & Faraway 1996, eq. 1.2, as scipy's `_cdf_cvm_inf`, with its 1e-7 series cut-off).
  */
 import gammaln from '@stdlib/math-base-special-gammaln';
-import { gcd } from './numpy-rounding.js';
+import { gcd } from './numeric-primitives.js';
 
 /** scipy stops the series of the limiting CDF at the first term below this. */
 const CVM_SERIES_TOLERANCE = 1e-7;

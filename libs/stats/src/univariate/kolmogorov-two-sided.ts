@@ -4,7 +4,7 @@
  * matrix (Marsaglia-Tsang-Wang), Pomeranz, Pelz-Good, and the exact one-sided Smirnov sum).
  * `ks_2samp`'s asymptotic two-sided p-value is `kstwo.sf(d, round(en))`, which lands here.
  */
-import { ldexp } from './numpy-rounding.js';
+import { ldexp } from './numeric-primitives.js';
 import { smirnovSf } from './smirnov-one-sided.js';
 
 const E128 = 128;

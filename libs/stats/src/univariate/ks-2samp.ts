@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '@sightline/errors';
 import { kolmogorovTwoSidedSf } from './kolmogorov-two-sided.js';
 import { attemptExactKs } from './ks-exact.js';
-import { gcd, roundHalfEven } from './numpy-rounding.js';
+import { gcd, roundHalfEven } from './numeric-primitives.js';
 import { assertSample, assertSortedSample, sortedCopy } from './sample-validation.js';
 import type { Alternative, TwoSampleTestResult } from './two-sample-result.js';
 

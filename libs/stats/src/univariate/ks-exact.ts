@@ -6,14 +6,17 @@
  * round as scipy's do.
  */
 
-import { roundHalfEven } from './numpy-rounding.js';
+import { roundHalfEven } from './numeric-primitives.js';
 import { scipyBinom } from './scipy-binom.js';
 import type { Alternative } from './two-sample-result.js';
 
 /** What `_attempt_exact_2kssamp` returns: the statistic snapped to the lattice, and the p-value. */
 export interface ExactKsAttempt {
+  /** False where scipy's floating-point checks fail (the caller then uses asymp). */
   readonly success: boolean;
+  /** The statistic snapped to the lattice, h / lcm(n1, n2). */
   readonly d: number;
+  /** The exact p-value (NaN or out of range when `success` is false). */
   readonly pValue: number;
 }
 
@@ -90,10 +93,22 @@ function countPathsOutside(mIn: number, nIn: number, g: number, h: number): numb
   for (let j = 0; j < lxj; j++) xj[j] = Math.floor((h + mg * j + ng - 1) / ng);
   const B = new Float64Array(lxj);
   B[0] = 1;
+  // The inner binomial depends on (x_j - x_i, j - i) only, and x_j - x_i takes at most two
+  // values per j - i: memoised, the O(n^2) loop computes O(n) binomials (the same values).
+  const memo = new Map<number, number>();
+  const stride = m + n + 1;
   for (let j = 1; j < lxj; j++) {
     let Bj = scipyBinom(xj[j]! + j, j);
     for (let i = 0; i < j; i++) {
-      Bj -= scipyBinom(xj[j]! - xj[i]! + j - i, j - i) * B[i]!;
+      const dj = j - i;
+      const top = xj[j]! - xj[i]! + dj;
+      const key = top * stride + dj;
+      let bin = memo.get(key);
+      if (bin === undefined) {
+        bin = scipyBinom(top, dj);
+        memo.set(key, bin);
+      }
+      Bj -= bin * B[i]!;
     }
     if (!Number.isFinite(Bj)) return Number.POSITIVE_INFINITY;
     B[j] = Bj;

@@ -16,7 +16,7 @@ import {
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Tensor } from '@sightline/tensor';
 import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
-import type { DriftMetrics } from '../observability/drift-metrics.js';
+import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
 import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
 import type { DriftEventLog, DriftEventPage, DriftEventQuery } from '../results/drift-event-log.js';
 import type { DriftEventSink } from '../results/drift-event-sink.js';
@@ -62,7 +62,6 @@ export interface DataPlaneLimits {
   readonly maxWindowRows: number;
   readonly maxRequestIdsPerEvent: number;
   readonly maxHistoryRangeMs: number;
-  readonly maxHistoryEvents: number;
 }
 
 /** What the data plane is built from. */
@@ -148,13 +147,15 @@ export class DriftDataPlane implements EngineListener {
       } else {
         const events = input.referenceEvents!;
         this.checkRange(events.toUnixMs - events.fromUnixMs, 'reference_events.range');
-        const read = await this.readEvents(
-          events.selection,
-          events.fromUnixMs,
-          events.toUnixMs,
-          cancellation,
-        );
-        reference = { events: read, selection: events.selection };
+        reference = {
+          stored: {
+            reader: this.requireReader(),
+            fromUnixMs: events.fromUnixMs,
+            toUnixMs: events.toUnixMs,
+            selection: events.selection,
+            cancellation,
+          },
+        };
         if (!source)
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
@@ -254,9 +255,9 @@ export class DriftDataPlane implements EngineListener {
           windowEndUnixMs: item.windowEndUnixMs,
           events: item.events,
           rows: item.rows,
-          requestIds: [],
+          requestIds: (item.requestIds ?? []).slice(0, this.options.limits.maxRequestIdsPerEvent),
           requestIdCount: item.events,
-          closedBy: 'rows',
+          closedBy: item.closedBy ?? 'rows',
           timeUnixMs: this.now(),
           verdict: item.verdict,
         });
@@ -338,6 +339,21 @@ export class DriftDataPlane implements EngineListener {
     this.fitted.delete(name);
     this.refusedVersions = this.refusedVersions.filter((refused) => refused.name !== name);
     this.options.metrics.forgetDetector(name);
+  }
+
+  /** Every catalogued detector, for the info metric. */
+  detectorInfos(): DetectorInfo[] {
+    return this.options.catalog.names().map((name) => {
+      const view = this.view(name);
+      return {
+        detector: name,
+        kind: view.kind,
+        version: view.version,
+        state: view.state,
+        attached: view.attached,
+        labels: view.labels,
+      };
+    });
   }
 
   /** Stored DriftEvents, newest first. */
@@ -487,27 +503,6 @@ export class DriftDataPlane implements EngineListener {
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
     };
-  }
-
-  private async readEvents(
-    selection: EventSelection,
-    fromUnixMs: number,
-    toUnixMs: number,
-    cancellation: Cancellation,
-  ): Promise<InferenceEvent[]> {
-    const reader = this.requireReader();
-    const events = await reader.query(
-      {
-        fromUnixMs,
-        toUnixMs,
-        modelName: selection.modelName,
-        ...(selection.graph ? { graph: selection.graph } : {}),
-        limit: this.options.limits.maxHistoryEvents,
-        order: 'oldest-first',
-      },
-      cancellation,
-    );
-    return selection.modelVersion ? events.filter((e) => e.modelVersion === selection.modelVersion) : events;
   }
 
   private async inSpan<T>(

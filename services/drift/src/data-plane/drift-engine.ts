@@ -35,7 +35,15 @@ export interface RefusedVersion {
 /** Reference data: tensors, or events read from the store (already filtered by time). */
 export type ReferenceInput =
   | { readonly tensors: readonly Tensor[] }
-  | { readonly events: readonly InferenceEvent[]; readonly selection: EventSelection };
+  | {
+      readonly stored: {
+        readonly reader: EventReader;
+        readonly fromUnixMs: number;
+        readonly toUnixMs: number;
+        readonly selection: EventSelection;
+        readonly cancellation: Cancellation;
+      };
+    };
 
 /** Lineage fields the caller supplies. */
 export interface FitProvenance {

@@ -4,7 +4,7 @@
  * from. No generated protobuf type appears here.
  */
 import type { Tensor } from '@sightline/tensor';
-import type { DriftVerdict } from '../results/drift-event.js';
+import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
 
 /** The drift kinds this service fits (online-mmd and online-cvm are not offered yet). */
 export const DRIFT_KINDS = ['tabular', 'ks', 'cvm', 'chi2', 'mmd', 'lsdd', 'quality', 'pca'] as const;
@@ -181,5 +181,9 @@ export interface HistoryItem {
   readonly rows: number;
   /** Unset on a progress message. */
   readonly verdict?: DriftVerdict;
+  /** Why the window closed (windows only). */
+  readonly closedBy?: WindowClosedBy;
+  /** The window's request ids, up to the service's limit (windows only). */
+  readonly requestIds?: readonly string[];
   readonly progress: HistoryProgressView;
 }

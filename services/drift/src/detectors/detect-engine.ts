@@ -20,10 +20,16 @@ import {
   type ScoringDetector,
   STATS_KERNELS,
   scoringDetector,
-  tableFromEvents,
+  tableFromStoredEvents,
   tableFromTensors,
 } from '@sightline/detect';
-import { type Cancellation, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
+import {
+  type Cancellation,
+  InvalidArgumentError,
+  NotFoundError,
+  quoteName,
+  ResourceExhaustedError,
+} from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
 import type { Tensor } from '@sightline/tensor';
@@ -175,21 +181,29 @@ class DetectEngine implements DriftEngine {
         rowShape: t.shape.slice(1),
       }));
     } else {
-      const read = tableFromEvents(
-        reference.events,
-        { ...detectSelection(reference.selection), categorical: spec.categoricalFeatures },
-        undefined,
+      const { reader, fromUnixMs, toUnixMs, selection, cancellation } = reference.stored;
+      const read = await tableFromStoredEvents({
+        reader,
+        fromUnixMs,
+        toUnixMs,
+        cancellation,
+        attachment: {
+          modelName: selection.modelName,
+          ...(selection.modelVersion ? { modelVersion: selection.modelVersion } : {}),
+          ...(selection.graph ? { graph: selection.graph } : {}),
+          ...detectSelection(selection),
+          categorical: spec.categoricalFeatures,
+        },
         nonFinite,
-      );
+        maxRows: this.options.limits.maxReferenceRows,
+      });
       if (!read.table) throw noReadableEventsError(read.unreadable);
       table = read.table;
       checkCategorical(spec, table.names);
-      inputs = [
-        { name: reference.selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] },
-      ];
+      inputs = [{ name: selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] }];
     }
     if (table.rows > this.options.limits.maxReferenceRows) {
-      throw new InvalidArgumentError(
+      throw new ResourceExhaustedError(
         `reference: ${table.rows} rows; at most ${this.options.limits.maxReferenceRows} (--max-reference-rows)`,
       );
     }

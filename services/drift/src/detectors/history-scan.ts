@@ -8,7 +8,7 @@ import type { Cancellation } from '@sightline/errors';
 import type { EventReader } from '@sightline/events';
 import type { EventSelection, HistoryItem, WindowSettings } from '../data-plane/drift-types.js';
 import type { DriftVerdict } from '../results/drift-event.js';
-import { detectAttachment } from './live-windows.js';
+import { CLOSED_BY, detectAttachment } from './live-windows.js';
 
 /** What {@link historyScan} reads and how it tests. */
 export interface HistoryScanOptions {
@@ -68,6 +68,8 @@ export async function* historyScan(options: HistoryScanOptions): AsyncGenerator<
       events: window.requestCount,
       rows: window.rows,
       verdict: options.verdict(window.result),
+      closedBy: CLOSED_BY[window.closeReason],
+      requestIds: window.requestIds,
       progress: progress(),
     };
   }

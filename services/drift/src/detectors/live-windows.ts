@@ -30,7 +30,8 @@ import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
 /** The checkpoint file of the open windows, in the windows directory. */
 export const LIVE_CHECKPOINT_FILE = 'live-windows.json';
 
-const CLOSED_BY: Readonly<Record<WindowCloseReason, WindowClosedBy>> = {
+/** The contract's `closed_by` of each of detect's close reasons (a flush is the end of a run or a stop). */
+export const CLOSED_BY: Readonly<Record<WindowCloseReason, WindowClosedBy>> = {
   rows: 'rows',
   hop: 'rows',
   time: 'time',

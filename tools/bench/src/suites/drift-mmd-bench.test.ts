@@ -9,6 +9,9 @@ import {
 const result = (typescriptMedianMs: number, numpyMedianMs: number): DriftMmdBenchResult => ({
   config: DRIFT_MMD_BENCH,
   typescriptMs: [typescriptMedianMs],
+  singleThreadMs: [typescriptMedianMs * 1.5],
+  singleThreadMedianMs: typescriptMedianMs * 1.5,
+  singleThreadRatio: (typescriptMedianMs * 1.5) / numpyMedianMs,
   numpyMs: [numpyMedianMs],
   typescriptMedianMs,
   numpyMedianMs,
@@ -30,6 +33,6 @@ describe('drift MMD benchmark report', () => {
     const text = formatDriftMmd(result(150, 200));
     expect(text).toContain('median 150.0 ms');
     expect(text).toContain('median 200.0 ms');
-    expect(text).toContain('TypeScript / numpy: 0.75x');
+    expect(text).toContain("TypeScript / numpy, median of the rounds' ratios: 0.75x");
   });
 });

@@ -1,4 +1,9 @@
 /**
+ * Small numeric primitives that numpy and Python's math module provide and JavaScript lacks,
+ * with the same rounding, so the ported scipy code paths take the same branches.
+ */
+
+/**
  * numpy's `np.round`: round half to even. scipy rounds with it in the KS code paths, and a
  * half-way value (an effective sample size of 2.5) goes the other way under `Math.round`.
  */

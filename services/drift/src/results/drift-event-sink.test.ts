@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { DriftEventRecord } from './drift-event.js';
+import { DRIFT_CLOUD_EVENT_TYPE, DriftEventSink } from './drift-event-sink.js';
+
+const record = {
+  eventId: 'e1',
+  detector: 'd1',
+  timeUnixMs: 0,
+  verdict: { isDrift: true },
+} as DriftEventRecord;
+
+describe('DriftEventSink', () => {
+  it('retries a 503 and delivers once as a binary-mode CloudEvent', async () => {
+    const statuses = [503, 202];
+    const calls: RequestInit[] = [];
+    const dropped: string[] = [];
+    const sink = new DriftEventSink({
+      url: 'http://broker.test/default',
+      source: 'sightline/drift',
+      timeoutMs: 1000,
+      queueCapacity: 10,
+      onDropped: (reason) => dropped.push(reason),
+      fetch: async (_url, init) => {
+        calls.push(init!);
+        return new Response(null, { status: statuses.shift() ?? 202 });
+      },
+    });
+    sink.send(record);
+    await sink.close();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.headers).toMatchObject({
+      'ce-type': DRIFT_CLOUD_EVENT_TYPE,
+      'ce-id': 'e1',
+      'ce-specversion': '1.0',
+    });
+    expect(dropped).toEqual([]);
+  });
+
+  it('drops and counts events the receiver refuses with 400, and one past the waiting queue', async () => {
+    const dropped: string[] = [];
+    let calls = 0;
+    const sink = new DriftEventSink({
+      url: 'http://broker.test/default',
+      source: 'sightline/drift',
+      timeoutMs: 1000,
+      queueCapacity: 1,
+      onDropped: (reason) => dropped.push(reason),
+      fetch: async () => {
+        calls++;
+        return new Response(null, { status: 400 });
+      },
+    });
+    // The first is being sent, the second waits (capacity 1), the third does not fit.
+    sink.send(record);
+    sink.send(record);
+    sink.send(record);
+    await sink.close();
+    expect(calls).toBe(2);
+    expect(dropped.sort()).toEqual(['failed', 'failed', 'queue_full']);
+  });
+});
