@@ -63,6 +63,12 @@ export const DEFAULT_FIT_TIMEOUT = '10m';
 export const DEFAULT_RUN_TIMEOUT = '1h';
 /** Steps of `run`'s progress bar over the time range. */
 export const RUN_PROGRESS_STEPS = 1000;
+/** `events`' default `--limit`. */
+export const DEFAULT_EVENTS_LIMIT = 100;
+/** The largest `events --limit`: every event is held in memory for the table. */
+export const MAX_EVENTS_LIMIT = 1_000_000;
+/** Events asked per ListDriftEvents page: the service's maximum page size. */
+export const EVENTS_PAGE_SIZE = 1000;
 
 interface FitFlags extends SettingsFlags, SelectorFlags {
   readonly reference?: string;
@@ -459,13 +465,19 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
     .option('--drift-only', 'only windows that drifted')
     .option('--from <time>', 'only windows ending at or after this time (ISO-8601, now, or 15m, 2h, 7d ago)')
     .option('--to <time>', 'only windows ending before this time')
-    .option('--limit <n>', 'at most this many events (default: 100)')
+    .option(
+      '--limit <n>',
+      `at most this many events (default: ${DEFAULT_EVENTS_LIMIT}; at most ${MAX_EVENTS_LIMIT})`,
+    )
     .action(
       frame.run<{ driftOnly?: boolean; from?: string; to?: string; limit?: string }>(async (context) => {
         const [name] = context.args as [string | undefined];
         const { flags } = context;
         const now = Date.now();
-        const limit = flags.limit === undefined ? 100 : wholeFlag(flags.limit, '--limit', 1, 1_000_000);
+        const limit =
+          flags.limit === undefined
+            ? DEFAULT_EVENTS_LIMIT
+            : wholeFlag(flags.limit, '--limit', 1, MAX_EVENTS_LIMIT);
         const from = flags.from === undefined ? undefined : parseEventTime(flags.from, '--from', now);
         const to = flags.to === undefined ? undefined : parseEventTime(flags.to, '--to', now);
         const events: DriftEventRecord[] = [];
@@ -476,7 +488,7 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
             driftOnly: flags.driftOnly === true,
             ...(from !== undefined && { from }),
             ...(to !== undefined && { to }),
-            pageSize: Math.min(1000, limit - events.length),
+            pageSize: Math.min(EVENTS_PAGE_SIZE, limit - events.length),
             pageToken,
             ...context.call,
           });
