@@ -165,6 +165,30 @@ export function kernelRowRange(
 }
 
 /**
+ * Chunks of about equal pair counts the quadratic passes are cut into. Threads claim chunks
+ * from a shared counter (a descheduled helper on a busy machine leaves its chunks to the
+ * others), and per-chunk partial sums are added in chunk order, so results do not depend on
+ * the thread count or on which thread ran which chunk.
+ */
+export const KERNEL_CHUNKS = 64;
+
+/**
+ * Claims chunk after chunk from `counter` (an atomic add) and runs `work` on each, until
+ * every chunk of `bounds` (chunk c is rows [bounds[c], bounds[c + 1])) is taken.
+ */
+export function runChunks(
+  bounds: Int32Array,
+  counter: Int32Array,
+  work: (from: number, to: number, chunk: number) => void,
+): void {
+  for (;;) {
+    const chunk = Atomics.add(counter, 0, 1);
+    if (chunk >= bounds.length - 1) return;
+    work(bounds[chunk]!, bounds[chunk + 1]!, chunk);
+  }
+}
+
+/**
  * Row boundaries that split the packed triangle of n rows into `parts` ranges of about equal
  * pair counts (row i has n - 1 - i pairs), each boundary even so 2-row tiles stay whole.
  */

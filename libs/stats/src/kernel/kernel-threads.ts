@@ -1,13 +1,21 @@
 import { Worker } from 'node:worker_threads';
-import { DeadlineExceededError, InternalError, InvalidArgumentError } from '@sightline/errors';
-import { distanceRowRange, kernelRowRange } from './kernel-row-ranges.js';
+import {
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+} from '@sightline/errors';
+import { distanceRowRange, kernelRowRange, runChunks } from './kernel-row-ranges.js';
 
 /** How long the calling thread waits for a helper's share before giving up. */
 export const DEFAULT_KERNEL_THREAD_TIMEOUT_MS = 60_000;
 /** Most helper threads one {@link KernelThreads} starts. */
 export const MAX_KERNEL_HELPER_THREADS = 64;
 
-/** One helper's share of a kernel pass; buffers are shared memory. */
+/**
+ * A kernel pass the helpers join: every thread claims chunks (rows [bounds[c], bounds[c+1]))
+ * from the shared counter until none are left. Buffers are shared memory.
+ */
 export type KernelRowTask =
   | {
       readonly kind: 'distances';
@@ -16,8 +24,8 @@ export type KernelRowTask =
       readonly n: number;
       readonly d: number;
       readonly out: SharedArrayBuffer;
-      readonly from: number;
-      readonly to: number;
+      readonly bounds: SharedArrayBuffer;
+      readonly counter: SharedArrayBuffer;
     }
   | {
       readonly kind: 'kernel';
@@ -27,10 +35,11 @@ export type KernelRowTask =
       readonly lists: SharedArrayBuffer;
       readonly k: number;
       readonly count: number;
-      readonly from: number;
-      readonly to: number;
-      readonly rowSums: SharedArrayBuffer;
-      readonly within: SharedArrayBuffer;
+      /** Chunk c's row sums at [c * total, (c + 1) * total), its list sums at [c * count, (c + 1) * count). */
+      readonly partialRowSums: SharedArrayBuffer;
+      readonly partialWithin: SharedArrayBuffer;
+      readonly bounds: SharedArrayBuffer;
+      readonly counter: SharedArrayBuffer;
     };
 
 // The helpers run the very functions the calling thread runs, from their source text, bound
@@ -39,15 +48,25 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const distanceRowRange = (${distanceRowRange.toString()});
 const kernelRowRange = (${kernelRowRange.toString()});
+const runChunks = (${runChunks.toString()});
 parentPort.on('message', ({ task, done }) => {
   const flag = new Int32Array(done);
   try {
+    const bounds = new Int32Array(task.bounds);
+    const counter = new Int32Array(task.counter);
     if (task.kind === 'distances') {
-      distanceRowRange(new Float64Array(task.data), new Float64Array(task.norms), task.n, task.d,
-        new Float64Array(task.out), task.from, task.to);
+      const data = new Float64Array(task.data);
+      const norms = new Float64Array(task.norms);
+      const out = new Float64Array(task.out);
+      runChunks(bounds, counter, (from, to) => distanceRowRange(data, norms, task.n, task.d, out, from, to));
     } else {
-      kernelRowRange(new Float64Array(task.packed), task.total, task.gamma, new Int32Array(task.lists),
-        task.k, task.count, task.from, task.to, new Float64Array(task.rowSums), new Float64Array(task.within));
+      const packed = new Float64Array(task.packed);
+      const lists = new Int32Array(task.lists);
+      const rows = new Float64Array(task.partialRowSums);
+      const within = new Float64Array(task.partialWithin);
+      runChunks(bounds, counter, (from, to, c) => kernelRowRange(packed, task.total, task.gamma, lists, task.k,
+        task.count, from, to, rows.subarray(c * task.total, (c + 1) * task.total),
+        within.subarray(c * task.count, (c + 1) * task.count)));
     }
     Atomics.store(flag, 0, 1);
   } catch (error) {
@@ -61,17 +80,25 @@ parentPort.on('message', ({ task, done }) => {
  * Helper threads a kernel test may split its two quadratic passes over (pairwise distances;
  * kernel values with row sums and permutation gathers). Created once by the caller (a
  * service's composition root, a benchmark), passed in the test's options, closed at
- * shutdown. The calling thread does its own share and then blocks (Atomics.wait) until the
- * helpers finish, so the tests stay synchronous; results equal the single-threaded ones up
- * to the order of floating-point additions (about 1e-16 relative).
+ * shutdown. Every thread, the calling one included, claims chunks of rows until none are
+ * left, then the calling thread blocks (Atomics.wait) until the helpers finish theirs, so
+ * the tests stay synchronous. Results are identical to the single-threaded ones (partial
+ * sums are kept per chunk and added in chunk order).
  */
 export class KernelThreads {
   readonly #workers: Worker[];
   readonly #timeoutMs: number;
+  /** Why the set cannot run work any more (a helper exited, or close() was called). */
+  #stopped: string | undefined;
 
   private constructor(workers: Worker[], timeoutMs: number) {
     this.#workers = workers;
     this.#timeoutMs = timeoutMs;
+    for (const worker of workers) {
+      worker.once('exit', (code) => {
+        this.#stopped ??= `a helper thread exited with code ${code}`;
+      });
+    }
   }
 
   /**
@@ -99,9 +126,14 @@ export class KernelThreads {
 
   /**
    * Hands `tasks[h]` to helper h, runs `own` on the calling thread, then waits for every helper.
-   * @throws InternalError when a helper's share failed; DeadlineExceededError past the timeout.
+   * (With chunked tasks every helper gets the same task and they share its counter.)
+   * @throws InternalError when a helper's share failed; DeadlineExceededError past the timeout;
+   * FailedPreconditionError after close() or when a helper has exited.
    */
   run(tasks: readonly KernelRowTask[], own: () => void): void {
+    if (this.#stopped) {
+      throw new FailedPreconditionError(`kernel threads: ${this.#stopped}; create a new KernelThreads`);
+    }
     const flags = tasks.map((task, h) => {
       const done = new SharedArrayBuffer(4);
       this.#workers[h]!.postMessage({ task, done });
@@ -120,6 +152,7 @@ export class KernelThreads {
 
   /** Stops the helper threads. */
   async close(): Promise<void> {
+    this.#stopped ??= 'closed';
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 }

@@ -10,10 +10,10 @@ import {
   DEFAULT_PERMUTATIONS,
   permutationVerdict,
 } from './kernel-limits.js';
-import { balancedRowRanges, kernelRowRange } from './kernel-row-ranges.js';
+import { balancedRowRanges, KERNEL_CHUNKS, kernelRowRange, runChunks } from './kernel-row-ranges.js';
 import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 import { sigmaFromPackedSquaredDistances } from './median-heuristic.js';
-import { pooledSquaredDistances, sharedCopy } from './pairwise-distances.js';
+import { pooledSquaredDistances, sharedCopy, sharedInts } from './pairwise-distances.js';
 
 /** Options of {@link mmdPermutationTest}. */
 export interface MmdTestOptions {
@@ -164,8 +164,9 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
 
 /**
  * Kernel values, row sums and every list's within-group sum in one pass over the rows
- * ({@link kernelRowRange}); with `threads`, each thread takes a range of rows with about
- * equal pair counts into its own partial sums, added up here.
+ * ({@link kernelRowRange}), cut into {@link KERNEL_CHUNKS} chunks with their own partial sums,
+ * added up in chunk order: the result is the same whether the calling thread runs every
+ * chunk or `threads` share them.
  */
 function kernelSums(
   packed: Float64Array,
@@ -176,38 +177,51 @@ function kernelSums(
   count: number,
   threads: KernelThreads | undefined,
 ): { rowSums: Float64Array; within: Float64Array } {
+  const bounds = balancedRowRanges(total, KERNEL_CHUNKS);
+  const chunks = bounds.length - 1;
+  const allocate = (length: number) =>
+    new Float64Array(threads ? new SharedArrayBuffer(length * 8) : new ArrayBuffer(length * 8));
+  const partialRows = allocate(chunks * total);
+  const partialWithin = allocate(chunks * count);
+  const shared = threads ? sharedCopy(packed) : packed;
+  const work = (from: number, to: number, c: number) =>
+    kernelRowRange(
+      shared,
+      total,
+      gamma,
+      lists,
+      k,
+      count,
+      from,
+      to,
+      partialRows.subarray(c * total, (c + 1) * total),
+      partialWithin.subarray(c * count, (c + 1) * count),
+    );
+  if (threads) {
+    const boundsShared = sharedInts(bounds);
+    const counter = sharedInts([0]);
+    const task: KernelRowTask = {
+      kind: 'kernel',
+      packed: shared.buffer as SharedArrayBuffer,
+      total,
+      gamma,
+      lists: lists.buffer as SharedArrayBuffer,
+      k,
+      count,
+      partialRowSums: partialRows.buffer as SharedArrayBuffer,
+      partialWithin: partialWithin.buffer as SharedArrayBuffer,
+      bounds: boundsShared.buffer as SharedArrayBuffer,
+      counter: counter.buffer as SharedArrayBuffer,
+    };
+    threads.run(Array(threads.helpers).fill(task), () => runChunks(boundsShared, counter, work));
+  } else {
+    for (let c = 0; c < chunks; c++) work(bounds[c]!, bounds[c + 1]!, c);
+  }
   const rowSums = new Float64Array(total);
   const within = new Float64Array(count);
-  if (!threads) {
-    kernelRowRange(packed, total, gamma, lists, k, count, 0, total, rowSums, within);
-    return { rowSums, within };
-  }
-  const shared = sharedCopy(packed);
-  const bounds = balancedRowRanges(total, threads.helpers + 1);
-  const partials = Array.from({ length: threads.helpers }, () => ({
-    rowSums: new SharedArrayBuffer(total * 8),
-    within: new SharedArrayBuffer(count * 8),
-  }));
-  const tasks: KernelRowTask[] = partials.map((partial, h) => ({
-    kind: 'kernel',
-    packed: shared.buffer as SharedArrayBuffer,
-    total,
-    gamma,
-    lists: lists.buffer as SharedArrayBuffer,
-    k,
-    count,
-    from: bounds[h]!,
-    to: bounds[h + 1]!,
-    ...partial,
-  }));
-  threads.run(tasks, () =>
-    kernelRowRange(shared, total, gamma, lists, k, count, bounds[threads.helpers]!, total, rowSums, within),
-  );
-  for (const partial of partials) {
-    const partialRows = new Float64Array(partial.rowSums);
-    const partialWithin = new Float64Array(partial.within);
-    for (let i = 0; i < total; i++) rowSums[i]! += partialRows[i]!;
-    for (let p = 0; p < count; p++) within[p]! += partialWithin[p]!;
+  for (let c = 0; c < chunks; c++) {
+    for (let i = 0; i < total; i++) rowSums[i]! += partialRows[c * total + i]!;
+    for (let p = 0; p < count; p++) within[p]! += partialWithin[c * count + p]!;
   }
   return { rowSums, within };
 }

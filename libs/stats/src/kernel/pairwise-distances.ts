@@ -1,5 +1,5 @@
 import type { DenseMatrix } from '../matrix.js';
-import { balancedRowRanges, distanceRowRange } from './kernel-row-ranges.js';
+import { balancedRowRanges, distanceRowRange, KERNEL_CHUNKS, runChunks } from './kernel-row-ranges.js';
 import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 
 /**
@@ -22,8 +22,8 @@ export function pooledSquaredDistances(
 /**
  * Squared Euclidean distances between all row pairs i < j of `z`, packed as
  * {@link pooledSquaredDistances}, by {@link distanceRowRange} (|a|² + |b|² - 2a·b in 2 x 4
- * tiles, clamped at 0 as numpy pipelines do). With `threads`, the rows are split into ranges
- * of equal pair counts, one per thread, and the result lives in shared memory.
+ * tiles, clamped at 0 as numpy pipelines do). With `threads`, all threads claim chunks of
+ * rows ({@link KERNEL_CHUNKS}) and the result lives in shared memory.
  */
 export function packedSquaredDistances(z: DenseMatrix, threads?: KernelThreads): Float64Array {
   const n = z.rows;
@@ -43,18 +43,28 @@ export function packedSquaredDistances(z: DenseMatrix, threads?: KernelThreads):
   }
   const data = sharedCopy(z.data);
   const out = new Float64Array(new SharedArrayBuffer(pairs * 8));
-  const bounds = balancedRowRanges(n, threads.helpers + 1);
-  const tasks: KernelRowTask[] = Array.from({ length: threads.helpers }, (_, h) => ({
+  const bounds = sharedInts(balancedRowRanges(n, KERNEL_CHUNKS));
+  const counter = sharedInts([0]);
+  const task: KernelRowTask = {
     kind: 'distances',
     data: data.buffer as SharedArrayBuffer,
     norms: normsBuffer as SharedArrayBuffer,
     n,
     d,
     out: out.buffer as SharedArrayBuffer,
-    from: bounds[h]!,
-    to: bounds[h + 1]!,
-  }));
-  threads.run(tasks, () => distanceRowRange(data, norms, n, d, out, bounds[threads.helpers]!, n));
+    bounds: bounds.buffer as SharedArrayBuffer,
+    counter: counter.buffer as SharedArrayBuffer,
+  };
+  threads.run(Array(threads.helpers).fill(task), () =>
+    runChunks(bounds, counter, (from, to) => distanceRowRange(data, norms, n, d, out, from, to)),
+  );
+  return out;
+}
+
+/** Integers in a shared Int32Array (chunk bounds, counters). */
+export function sharedInts(values: readonly number[]): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(values.length * 4));
+  out.set(values);
   return out;
 }
 

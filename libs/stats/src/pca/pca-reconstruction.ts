@@ -72,8 +72,9 @@ export class PcaReconstruction {
     private readonly components: Float64Array,
     /** The variance share asked for. */
     readonly varianceExplained: number,
-    /** Band learned from the reference chunks. */
+    /** Lower end of the band learned from the reference chunks (>= 0). */
     readonly lowerThreshold: number,
+    /** Upper end of the band learned from the reference chunks. */
     readonly upperThreshold: number,
   ) {}
 

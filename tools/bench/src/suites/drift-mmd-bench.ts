@@ -11,7 +11,7 @@ export const DRIFT_MMD_BENCH = {
   permutations: 100,
   /** Rotating rounds (one run of each side each); the medians are reported. */
   rounds: 7,
-  /** Helper threads of the main TypeScript figure: with the calling thread, the VM's 2 cores (numpy's BLAS uses both too). */
+  /** Helper threads of the targets' TypeScript figure: with the calling thread, the VM's 2 cores, as numpy's BLAS uses both. */
   helperThreads: 1,
   /** Unmeasured runs of each side before the rounds (JIT, BLAS threads, page faults). */
   warmupRuns: 2,
@@ -75,9 +75,9 @@ for line in sys.stdin:
 /** Both sides' figures. */
 export interface DriftMmdBenchResult {
   readonly config: typeof DRIFT_MMD_BENCH;
-  /** With `helperThreads` KernelThreads (the target's figure). */
+  /** With `helperThreads` KernelThreads: both cores, as numpy (the targets' figure). */
   readonly typescriptMs: readonly number[];
-  /** The calling thread alone, for reference. */
+  /** The default path, the calling thread alone, for reference. */
   readonly singleThreadMs: readonly number[];
   readonly singleThreadMedianMs: number;
   readonly singleThreadRatio: number;
@@ -215,7 +215,7 @@ export function formatDriftMmd(result: DriftMmdBenchResult): string {
   return [
     `MMD permutation test, ${c.referenceRows} vs ${c.sampleRows} points in ${c.dims} dims, ${c.permutations} permutations, ${c.rounds} rotating rounds:`,
     `  TypeScript (@sightline/stats mmdPermutationTest, calling thread + ${c.helperThreads} KernelThreads helper): median ${result.typescriptMedianMs.toFixed(1)} ms  [${ms(result.typescriptMs)}]`,
-    `  TypeScript, calling thread alone: median ${result.singleThreadMedianMs.toFixed(1)} ms  [${ms(result.singleThreadMs)}], ${result.singleThreadRatio.toFixed(2)}x numpy`,
+    `  TypeScript, default path (calling thread alone): median ${result.singleThreadMedianMs.toFixed(1)} ms  [${ms(result.singleThreadMs)}], ${result.singleThreadRatio.toFixed(2)}x numpy (median of round ratios)`,
     `  numpy (vectorised, one python3 process, perf_counter): median ${result.numpyMedianMs.toFixed(1)} ms  [${ms(result.numpyMs)}]`,
     `  TypeScript / numpy, median of the rounds' ratios: ${result.ratio.toFixed(2)}x`,
     `  cross-check: MMD² ${result.statistic.toPrecision(12)} vs ${result.numpyStatistic.toPrecision(12)}, sigma ${result.sigma.toPrecision(12)} vs ${result.numpySigma.toPrecision(12)}`,
