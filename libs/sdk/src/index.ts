@@ -26,6 +26,7 @@ export { TRACE_ID_TRAILER, toSightlineError, traceIdOf } from './core/grpc-error
 export {
   DEFAULT_CHANNEL_OPTIONS,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_DRIFT_ADDRESS,
   DEFAULT_KEEPALIVE_TIME_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -41,6 +42,53 @@ export {
   type SightlineOptions,
   type TlsOptions,
 } from './core/options.js';
+export {
+  DRIFT_KINDS,
+  type DriftCorrection,
+  type DriftDetectorSettings,
+  type DriftKind,
+  type EffectSizeAlertSettings,
+  type EffectSizeName,
+  type KsAlternative,
+  type KsMethodName,
+  SETTINGS_OF_KIND,
+} from './drift/detector-settings.js';
+export {
+  type AttachOptions,
+  type CreateDetectorOptions,
+  type DetectorPage,
+  DriftClient,
+  type DriftEventPage,
+  type FitFromEvents,
+  type FitOptions,
+  type InferThresholdOptions,
+  type InferThresholdResult,
+  type ListDetectorsOptions,
+  type ListDriftEventsOptions,
+  type PredictOptions,
+  type ScoreHistoryOptions,
+} from './drift/drift-client.js';
+export { type DriftColumn, type DriftData, type DriftTable, isDriftTable } from './drift/drift-data.js';
+export type {
+  DriftDetector,
+  DriftDetectorDetails,
+  DriftEffectSizes,
+  DriftEventRecord,
+  DriftHistoryItem,
+  DriftHistoryProgress,
+  DriftHistoryProgressItem,
+  DriftHistoryWindow,
+  DriftHistoryWindowItem,
+  DriftInputSpec,
+  DriftLineage,
+  DriftMeta,
+  DriftPrediction,
+  DriftQualityCounts,
+  DriftScore,
+  DriftVerdict,
+  FeatureDriftResult,
+} from './drift/drift-results.js';
+export type { DriftEventSelector, DriftWindowOptions } from './drift/event-selection.js';
 export {
   type EventQueryOptions,
   EventsClient,

@@ -6,6 +6,7 @@
 import { Caller } from './core/caller.js';
 import { ChannelPool } from './core/channel-pool.js';
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './core/options.js';
+import { DriftClient } from './drift/drift-client.js';
 import { EventsClient } from './events/events-client.js';
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
@@ -38,6 +39,8 @@ export class Sightline {
   readonly events: EventsClient;
   /** The trace store's traces (list, get): trace inspection with no Jaeger. */
   readonly traces: TracesClient;
+  /** The drift service's detectors: create, fit, score, predict, history, attach, manage. */
+  readonly drift: DriftClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -52,6 +55,7 @@ export class Sightline {
     this.graphs = new GraphsClient(this.caller, this.options.addressOf('router'));
     this.events = new EventsClient(this.caller, this.options.addressOf('router'));
     this.traces = new TracesClient(this.caller, this.options.addressOf('traces'));
+    this.drift = new DriftClient(this.caller, this.options.addressOf('drift'));
   }
 
   /**

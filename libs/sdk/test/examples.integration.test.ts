@@ -1,6 +1,6 @@
 /**
  * Runs every example in examples/sdk/ as its own process (`node --import tsx`), against a
- * real model-server and router started here, and checks what it prints.
+ * real model-server, router and drift service started here, and checks what it prints.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildService, REPO_ROOT, startModelServer, startRouter } from './helpers/child-service.js';
+import {
+  type ChildService,
+  REPO_ROOT,
+  startChildService,
+  startModelServer,
+  startRouter,
+} from './helpers/child-service.js';
 
 const run = promisify(execFile);
 const EXAMPLES = path.join(REPO_ROOT, 'examples/sdk');
@@ -16,14 +22,22 @@ const EXAMPLES = path.join(REPO_ROOT, 'examples/sdk');
 let modelServer: ChildService;
 let router: ChildService;
 let dataDir: string;
+let drift: ChildService;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'sdk-examples-'));
   modelServer = await startModelServer();
   router = await startRouter(modelServer.address, dataDir);
+  drift = await startChildService('drift', [
+    '--data-dir',
+    path.join(dataDir, 'drift'),
+    '--events-dir',
+    path.join(dataDir, 'router/events'),
+  ]);
 });
 
 afterAll(async () => {
+  await drift?.stop();
   await router?.stop();
   await modelServer?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -36,6 +50,7 @@ async function runExample(file: string): Promise<string> {
     env: {
       ...process.env,
       SIGHTLINE_ROUTER_ADDRESS: router.address,
+      SIGHTLINE_DRIFT_ADDRESS: drift.address,
       MODEL_SERVER_ADDRESS: modelServer.address,
     },
     timeout: 60_000,
@@ -46,7 +61,7 @@ async function runExample(file: string): Promise<string> {
 describe('examples/sdk', () => {
   it('has a test for every example', async () => {
     const examples = (await readdir(EXAMPLES)).filter((name) => name.endsWith('.ts')).sort();
-    expect(examples).toEqual(['infer-iris.ts', 'manage-graphs.ts']);
+    expect(examples).toEqual(['infer-iris.ts', 'manage-graphs.ts', 'watch-drift.ts']);
   });
 
   // Each example is a node process compiling TypeScript with tsx: allowed its 60 s run.
@@ -64,5 +79,16 @@ describe('examples/sdk', () => {
     expect(stdout).toMatch(/^answer \[\[[\d.e-]+,[\d.e-]+,[\d.e-]+\]\] via /m);
     expect(stdout).toMatch(/^graphs: .*example-iris-pair/m);
     expect(stdout).toMatch(/^deleted: .*example-iris-pair/m);
+  });
+
+  it('watch-drift.ts fits a detector, finds no drift in a like batch and drift in a shifted one', {
+    timeout: 90_000,
+  }, async () => {
+    const stdout = await runExample('watch-drift.ts');
+    expect(stdout).toMatch(/^fitted example-petals version 1 on 500 rows \(tabular\)$/m);
+    expect(stdout).toMatch(/^same: drift=false \(threshold 0\.025, bonferroni\)$/m);
+    expect(stdout).toMatch(/^shifted: drift=true /m);
+    expect(stdout).toMatch(/^ {2}petal_length: ks statistic [\d.]+ p [\d.e+-]+ psi [\d.]+ drift=true$/m);
+    expect(stdout).toMatch(/^deleted example-petals$/m);
   });
 });

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
+import { registerDriftCommands } from './commands/drift.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerGraphsCommands } from './commands/graphs.js';
 import { registerInferCommand } from './commands/infer.js';
@@ -33,6 +34,7 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerGraphsCommands,
   registerEventsCommands,
   registerTracesCommands,
+  registerDriftCommands,
 ];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */
@@ -54,6 +56,8 @@ export async function buildProgram(
     .description('Serve ML models over gRPC and watch them in production.')
     .version(CLI_VERSION, '-V, --version', "print sightline's version")
     .exitOverride()
+    // Program options (--version) only before the command, so `drift attach --version 2` is the command's.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (text) => frame.environment.stdout.write(text),
       writeErr: (text) => frame.environment.stderr.write(text),

@@ -25,16 +25,21 @@ export interface ServeableService {
 }
 
 /** The services' names, known without loading anything. */
-export const SERVICE_NAMES = ['trace-store', 'model-server', 'router'] as const;
+export const SERVICE_NAMES = ['trace-store', 'model-server', 'router', 'drift'] as const;
 
 /** Loads the services' settings schemas and returns the services. */
 export async function loadServices(): Promise<readonly ServeableService[]> {
-  const [{ modelServerConfigSchema }, { routerConfigSchema }, { DEFAULT_OTLP_PORT, traceStoreConfigSchema }] =
-    await Promise.all([
-      import('@sightline/model-server/config'),
-      import('@sightline/router/config'),
-      import('@sightline/trace-store/config'),
-    ]);
+  const [
+    { modelServerConfigSchema },
+    { routerConfigSchema },
+    { DEFAULT_OTLP_PORT, traceStoreConfigSchema },
+    { driftConfigSchema },
+  ] = await Promise.all([
+    import('@sightline/model-server/config'),
+    import('@sightline/router/config'),
+    import('@sightline/trace-store/config'),
+    import('@sightline/drift/config'),
+  ]);
   return [
     {
       name: 'trace-store',
@@ -82,10 +87,32 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         '127.0.0.1:8001',
         '--data-dir',
         `${data}/router`,
+        // Every routed request's event also goes to the drift service's CloudEvents ingress,
+        // so a detector attached in the local stack sees live traffic.
+        '--events-cloudevents-url',
+        'http://127.0.0.1:9003/events',
+      ],
+    },
+    {
+      name: 'drift',
+      summary:
+        'detect feature drift on live inference events and stored history (KS, CVM, chi2, MMD, LSDD, ...)',
+      schema: driftConfigSchema,
+      run: async (flags) => (await import('@sightline/drift')).runDrift(flags),
+      localStackFlags: ({ data }) => [
+        '--grpc-port',
+        '8003',
+        '--http-port',
+        '9003',
+        '--data-dir',
+        `${data}/drift`,
+        // The router's event file store, read by `drift run` and fits from stored events.
+        '--events-dir',
+        `${data}/router/events`,
       ],
     },
   ];
 }
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
-export const PLANNED_SERVICES = ['outlier', 'drift', 'metrics', 'explainer'] as const;
+export const PLANNED_SERVICES = ['outlier', 'metrics', 'explainer'] as const;

@@ -30,10 +30,11 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ addresses: { router: 'r:1' } }).addressOf('events')).toBe('r:1');
     expect(resolveOptions({ addresses: { router: 'r:1', events: 'e:2' } }).addressOf('events')).toBe('e:2');
     expect(resolveOptions().addressOf('traces')).toBe('127.0.0.1:8006');
+    expect(resolveOptions().addressOf('drift')).toBe('127.0.0.1:8003');
   });
 
   it('refuses a service with no address and no default, naming the option', () => {
-    expect(() => resolveOptions().addressOf('drift')).toThrow(/^addresses\.drift: no address/);
+    expect(() => resolveOptions().addressOf('outlier')).toThrow(/^addresses\.outlier: no address/);
   });
 
   it('pings every 30 s with a 10 s timeout while a call is open, unless told otherwise', () => {

@@ -10,6 +10,8 @@ import { InvalidArgumentError } from '@sightline/errors';
 export const DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
 /** The local stack's model-server. */
 export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
+/** The local stack's drift service (`sightline serve drift`, DriftService). */
+export const DEFAULT_DRIFT_ADDRESS = '127.0.0.1:8003';
 /** The local stack's trace store (`sightline serve trace-store`, TraceService). */
 export const DEFAULT_TRACES_ADDRESS = '127.0.0.1:8006';
 /**
@@ -79,6 +81,8 @@ export interface SightlineAddresses {
   readonly events?: string;
   /** The trace store (TraceService). Default 127.0.0.1:8006. */
   readonly traces?: string;
+  /** The drift service (DriftService). Default 127.0.0.1:8003. */
+  readonly drift?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
 }
@@ -163,6 +167,7 @@ const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   router: DEFAULT_ROUTER_ADDRESS,
   modelServer: DEFAULT_MODEL_SERVER_ADDRESS,
   traces: DEFAULT_TRACES_ADDRESS,
+  drift: DEFAULT_DRIFT_ADDRESS,
 };
 
 /**

@@ -21,11 +21,20 @@ import { UsageError } from './usage-error.js';
 export const SERVICE_ENDPOINTS = {
   router: { defaultAddress: '127.0.0.1:8000', env: 'SIGHTLINE_ROUTER_ADDRESS' },
   'model-server': { defaultAddress: '127.0.0.1:8001', env: 'SIGHTLINE_MODEL_SERVER_ADDRESS' },
+  drift: { defaultAddress: '127.0.0.1:8003', env: 'SIGHTLINE_DRIFT_ADDRESS' },
   'trace-store': { defaultAddress: '127.0.0.1:8006', env: 'SIGHTLINE_TRACE_STORE_ADDRESS' },
 } as const;
 
 /** A service the CLI can call. */
 export type ServiceName = keyof typeof SERVICE_ENDPOINTS;
+
+/**
+ * A service as a sentence names it: "the router", "the model-server", but "the drift
+ * service" (a name that is not a noun alone).
+ */
+export function serviceLabel(service: ServiceName): string {
+  return service === 'drift' ? 'drift service' : service;
+}
 
 /** The variable that gives every service's address when its own is unset. */
 export const SHARED_ADDRESS_ENV = 'SIGHTLINE_ADDRESS';
@@ -86,7 +95,7 @@ export function addConnectionOptions(
     .addOption(
       new Option(
         '--address <host:port>',
-        `the ${service}'s gRPC address (default: ${endpoint.defaultAddress}; env ${endpoint.env}, then ${SHARED_ADDRESS_ENV})`,
+        `the ${serviceLabel(service)}'s gRPC address (default: ${endpoint.defaultAddress}; env ${endpoint.env}, then ${SHARED_ADDRESS_ENV})`,
       ),
     )
     .addOption(new Option('--tls', 'connect with TLS, checking the server against the system roots'))

@@ -18,6 +18,7 @@ export {
   SERVICE_ENDPOINTS,
   type ServiceName,
   SHARED_ADDRESS_ENV,
+  serviceLabel,
 } from './connection.js';
 export { MAX_TIMEOUT_MS, parseDurationMs } from './duration.js';
 export {

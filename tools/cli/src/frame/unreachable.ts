@@ -8,7 +8,7 @@
  * a service's answer.
  */
 import { DeadlineExceededError, isSightlineError, UnavailableError } from '@sightline/errors';
-import type { ResolvedConnection } from './connection.js';
+import { type ResolvedConnection, serviceLabel } from './connection.js';
 
 /** grpc-js's client-side deadline; a server's DEADLINE_EXCEEDED is its own sentence. */
 const CLIENT_DEADLINE = /^Deadline exceeded after [\d.]+s\b/;
@@ -34,7 +34,7 @@ export function shortReason(lastError: string): string {
 /** The error to report: an unreachable service named with its address, anything else as it is. */
 export function explainUnreachable(error: unknown, connection: ResolvedConnection | undefined): unknown {
   if (connection === undefined || !isSightlineError(error)) return error;
-  const where = `the ${connection.service} at ${connection.address}`;
+  const where = `the ${serviceLabel(connection.service)} at ${connection.address}`;
   if (error.code === 'DEADLINE_EXCEEDED' && CLIENT_DEADLINE.test(error.message.trim())) {
     return new DeadlineExceededError(
       `${where} did not answer within ${duration(connection.timeoutMs)} (--timeout)`,
@@ -56,8 +56,7 @@ export function explainUnreachable(error: unknown, connection: ResolvedConnectio
   const hint = reason.startsWith('TLS:')
     ? 'check --tls-ca, --tls-cert, --tls-key and --tls-server-name'
     : 'is it running? (sightline start runs the local stack)';
-  return new UnavailableError(
-    `cannot reach the ${connection.service} at ${connection.address}${reason ? ` (${reason})` : ''}; ${hint}`,
-    { cause: error },
-  );
+  return new UnavailableError(`cannot reach ${where}${reason ? ` (${reason})` : ''}; ${hint}`, {
+    cause: error,
+  });
 }

@@ -72,6 +72,41 @@ async function readWithProgress(file: string, size: number, progress: Progress):
 }
 
 /**
+ * Reads a whole file (or standard input for `-`) for a flag, with a progress bar when it is
+ * big and stderr is a terminal.
+ *
+ * @param source - how the file is named in messages, e.g. `--input-file x.csv`.
+ * @throws UsageError naming the file when it cannot be read or is over `maxBytes`.
+ */
+export async function readInputBytes(
+  file: string,
+  options: {
+    readonly source: string;
+    readonly maxBytes?: number;
+    readonly progress: Progress;
+    /** Where `-` reads from; process.stdin by default. */
+    readonly stdin?: NodeJS.ReadableStream;
+  },
+): Promise<Buffer> {
+  const { source } = options;
+  const max = options.maxBytes ?? DEFAULT_MAX_INPUT_FILE_BYTES;
+  try {
+    if (file === '-') return await readStdin(options.stdin ?? process.stdin, max);
+    const info = await stat(file);
+    if (!info.isFile()) throw new UsageError(`${source}: not a file`);
+    if (info.size > max)
+      throw new UsageError(`${source}: ${info.size} bytes is over the ${max}-byte limit (--max-input-bytes)`);
+    return await readWithProgress(file, info.size, options.progress);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new UsageError(`${source}: cannot read the file (${reason})`);
+  }
+}
+
+/**
  * Reads and parses an input file.
  *
  * @throws UsageError naming the file when it cannot be read, is too big, or does not parse.
@@ -89,28 +124,7 @@ export async function readInputFile(
 ): Promise<ParsedInput[]> {
   const format = inputFormatOf(file, options.format);
   const source = `--input-file ${file}`;
-  const max = options.maxBytes ?? DEFAULT_MAX_INPUT_FILE_BYTES;
-  let bytes: Buffer;
-  try {
-    if (file === '-')
-      return parseBytes(
-        await readStdin(options.stdin ?? process.stdin, max),
-        format,
-        source,
-        options.csvColumns,
-      );
-    const info = await stat(file);
-    if (!info.isFile()) throw new UsageError(`${source}: not a file`);
-    if (info.size > max)
-      throw new UsageError(`${source}: ${info.size} bytes is over the ${max}-byte limit (--max-input-bytes)`);
-    bytes = await readWithProgress(file, info.size, options.progress);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new UsageError(`${source}: cannot read the file (${reason})`);
-  }
+  const bytes = await readInputBytes(file, { ...options, source });
   return parseBytes(bytes, format, source, options.csvColumns);
 }
 

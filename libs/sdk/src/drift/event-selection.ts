@@ -1,0 +1,140 @@
+/**
+ * Which inference events a detector reads (an event selector) and how they are grouped
+ * into test windows, in plain form, with their conversion to and from the contract.
+ * Durations are milliseconds, counts numbers.
+ */
+import { commonV1, driftV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
+
+/** The events and tensors a detector reads. */
+export interface DriftEventSelector {
+  /** The model (or graph) whose events are read; required. */
+  readonly modelName: string;
+  /** Only this model version; unset: every version. */
+  readonly modelVersion?: string;
+  /** Only events of this graph (the router's graph name); with `modelName`, that node's calls. */
+  readonly graph?: string;
+  /** The request's inputs (the default) or the response's outputs. */
+  readonly side?: 'request' | 'response';
+  /** The tensors read, in order; unset: every tensor in the event's order. */
+  readonly tensors?: readonly string[];
+  /** One name per element of a flattened row of the tensors, e.g. iris's four measurements. */
+  readonly columnNames?: readonly string[];
+}
+
+/** How events are grouped into test windows: closed on a row count or a time, whichever first. */
+export interface DriftWindowOptions {
+  /** Rows that close a window; unset: the service's default (1000). */
+  readonly maxRows?: number;
+  /** Time since the window's first event that closes it, in ms; unset: 1 hour. */
+  readonly maxDurationMs?: number;
+  /** Fewer rows than this at a time close are carried into the next window; unset: 30. */
+  readonly minRows?: number;
+  /** Tumbling (the default: each row tested once) or sliding. */
+  readonly mode?: 'tumbling' | 'sliding';
+  /** Sliding: rows dropped from the front after each test; unset: maxRows / 2. */
+  readonly slideRows?: number;
+}
+
+const SIDES = {
+  request: commonV1.EventSide.EVENT_SIDE_REQUEST,
+  response: commonV1.EventSide.EVENT_SIDE_RESPONSE,
+} as const;
+
+const MODES = {
+  tumbling: driftV1.WindowMode.WINDOW_MODE_TUMBLING,
+  sliding: driftV1.WindowMode.WINDOW_MODE_SLIDING,
+} as const;
+
+const MAX_UINT32 = 4_294_967_295;
+
+function count(value: number | undefined, field: string): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_UINT32) {
+    throw new InvalidArgumentError(`${field}: must be a whole number from 1 to ${MAX_UINT32}, got ${value}`, {
+      field,
+    });
+  }
+  return value;
+}
+
+/**
+ * The contract's selector.
+ *
+ * @throws InvalidArgumentError for no model name or an unknown side.
+ */
+export function selectorMessage(selector: DriftEventSelector): commonV1.EventSelector {
+  if (selector.modelName.trim() === '') {
+    throw new InvalidArgumentError('modelName: required (the model whose events are read)', {
+      field: 'modelName',
+    });
+  }
+  const side = selector.side ?? 'request';
+  if (!Object.hasOwn(SIDES, side)) {
+    throw new InvalidArgumentError(`side: must be "request" or "response", got ${JSON.stringify(side)}`, {
+      field: 'side',
+    });
+  }
+  return commonV1.EventSelector.fromPartial({
+    modelName: selector.modelName,
+    modelVersion: selector.modelVersion ?? '',
+    graph: selector.graph ?? '',
+    side: SIDES[side],
+    tensors: [...(selector.tensors ?? [])],
+    columnNames: [...(selector.columnNames ?? [])],
+  });
+}
+
+/** The plain selector of a contract's one. */
+export function selectorOf(message: commonV1.EventSelector): DriftEventSelector {
+  return {
+    modelName: message.modelName,
+    ...(message.modelVersion !== '' && { modelVersion: message.modelVersion }),
+    ...(message.graph !== '' && { graph: message.graph }),
+    side: message.side === commonV1.EventSide.EVENT_SIDE_RESPONSE ? 'response' : 'request',
+    tensors: [...message.tensors],
+    columnNames: [...message.columnNames],
+  };
+}
+
+/**
+ * The contract's window.
+ *
+ * @throws InvalidArgumentError naming a count that is not a positive whole number, a
+ *   duration that is not a positive number of ms, or an unknown mode.
+ */
+export function windowMessage(window: DriftWindowOptions): driftV1.BatchWindow {
+  const mode = window.mode ?? 'tumbling';
+  if (!Object.hasOwn(MODES, mode)) {
+    throw new InvalidArgumentError(`mode: must be "tumbling" or "sliding", got ${JSON.stringify(mode)}`, {
+      field: 'mode',
+    });
+  }
+  const ms = window.maxDurationMs;
+  if (ms !== undefined && (!Number.isFinite(ms) || ms <= 0)) {
+    throw new InvalidArgumentError(`maxDurationMs: must be a positive number of ms, got ${ms}`, {
+      field: 'maxDurationMs',
+    });
+  }
+  return driftV1.BatchWindow.fromPartial({
+    maxRows: count(window.maxRows, 'maxRows'),
+    minRows: count(window.minRows, 'minRows'),
+    slideRows: count(window.slideRows, 'slideRows'),
+    mode: MODES[mode],
+    ...(ms !== undefined && {
+      maxDuration: { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) },
+    }),
+  });
+}
+
+/** The plain window of a contract's one (zeros, the service's defaults, left out). */
+export function windowOf(message: driftV1.BatchWindow): DriftWindowOptions {
+  const duration = message.maxDuration;
+  return {
+    ...(message.maxRows !== 0 && { maxRows: message.maxRows }),
+    ...(duration !== undefined && { maxDurationMs: Number(duration.seconds) * 1000 + duration.nanos / 1e6 }),
+    ...(message.minRows !== 0 && { minRows: message.minRows }),
+    mode: message.mode === driftV1.WindowMode.WINDOW_MODE_SLIDING ? 'sliding' : 'tumbling',
+    ...(message.slideRows !== 0 && { slideRows: message.slideRows }),
+  };
+}
