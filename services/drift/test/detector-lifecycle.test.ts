@@ -42,7 +42,7 @@ describe('detector life cycle', () => {
     expect(detector.lineage).toMatchObject({
       name: 'iris-ks',
       version: 1,
-      kind: 'ks',
+      kind: 'KSDrift',
       creator: 'alice',
       referenceSource: 'iris.csv',
       featureNames: ['input[0]', 'input[1]', 'input[2]', 'input[3]'],

@@ -152,6 +152,15 @@ export class PcaReconstruction {
       kept++;
       if (cumulative > varianceExplained) break;
     }
+    // Every component kept reconstructs every row exactly: the error is rounding noise
+    // around 0 and its threshold too, so any batch would "drift" by chance.
+    if (kept >= d) {
+      throw new InvalidArgumentError(
+        `varianceExplained: keeping ${varianceExplained} of the variance needs all ${d} components of the ${d} columns, ` +
+          'which leaves nothing to reconstruct (the error is always 0); lower varianceExplained, or test so few ' +
+          'features with a per-feature or kernel test',
+      );
+    }
     const components = new Float64Array(kept * d);
     for (let k = 0; k < kept; k++) for (let c = 0; c < d; c++) components[k * d + c] = v.get(c, order[k]!);
 

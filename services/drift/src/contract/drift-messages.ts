@@ -5,15 +5,16 @@
  */
 import { commonV1, driftV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
-import type {
-  DetectorSpec,
-  DetectorView,
-  DriftKindName,
-  EffectSizeAlertSpec,
-  EventSelection,
-  HistoryItem,
-  VersionLineage,
-  WindowSettings,
+import {
+  ALIBI_KIND_NAMES,
+  type DetectorSpec,
+  type DetectorView,
+  type DriftKindName,
+  type EffectSizeAlertSpec,
+  type EventSelection,
+  type HistoryItem,
+  type VersionLineage,
+  type WindowSettings,
 } from '../data-plane/drift-types.js';
 import type { DriftEventRecord, DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
 
@@ -330,7 +331,8 @@ function lineageToMessage(lineage: VersionLineage): driftV1.DetectorLineage {
   return {
     name: lineage.name,
     version: lineage.version,
-    kind: lineage.kind,
+    // The contract names kinds as Alibi Detect does (DetectorMeta.kind), e.g. "KSDrift".
+    kind: ALIBI_KIND_NAMES[lineage.kind],
     config: configFromKind(lineage.kind, lineage.params, undefined),
     referenceSha256: lineage.referenceSha256,
     referenceRows: BigInt(lineage.referenceRows),
