@@ -161,7 +161,8 @@ class QualityKind implements DetectorKind<DriftResult> {
       overall: {
         drift: rule ? alerted.length > 0 || features.some((f) => f.drift) : features.some((f) => f.drift),
         basis: 'quality',
-        threshold: 0,
+        // One number for the batch: the loosest per-check limit (each check's own is in its counts).
+        threshold: Math.max(...LIMIT_KEYS.map((k) => limits[k])),
         correction: 'none',
         alpha: 0,
       },
