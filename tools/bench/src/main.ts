@@ -168,8 +168,11 @@ async function runSuite(
     return {
       setups: [],
       ratios: [...driftKsChecks(ks), ...driftMmdChecks(mmd)],
-      extra: { text: `${formatDriftKsBench(ks)}
-${formatDriftMmd(mmd)}`, json: { ks, mmd } },
+      extra: {
+        text: `${formatDriftKsBench(ks)}
+${formatDriftMmd(mmd)}`,
+        json: { ks, mmd },
+      },
     };
   }
   if (suite === 'router') {

@@ -212,15 +212,45 @@ export class QuantileSketch {
   }
 }
 
+/** The dense store's fields this module reads (sketches-js keeps bins in a plain array). */
+interface BinStore {
+  readonly bins: readonly number[];
+  readonly offset: number;
+  readonly count: number;
+  add(key: number, weight: number): void;
+}
+
 /**
- * `into.merge(from)`, plus the negative values: sketches-js 2.1.1's merge of two non-empty
- * sketches folds only the positive store and the zero count, silently dropping `from`'s
- * negative values (its copy path for an empty target is right).
+ * `into.merge(from)`, done bin by bin. sketches-js 2.1.1's own merge is wrong twice: for two
+ * non-empty sketches it drops `from`'s negative values, and its store merge loses bins when
+ * the key range grows by more than the store's length (values near 1e-308 next to ordinary
+ * ones: a property test found the maximum's bin gone). Adding each non-empty bin with
+ * `add(key, count)` takes the store's own growth path, which keeps them.
  */
 function mergeSketches(into: Sketch, from: Sketch): void {
-  const bothNonEmpty = into.count > 0 && from.count > 0;
-  into.merge(from as DDSketch);
-  if (bothNonEmpty) into.negativeStore.merge(from.negativeStore);
+  if (from.count === 0) return;
+  for (const [target, source] of [
+    [into.store, from.store],
+    [into.negativeStore, from.negativeStore],
+  ] as unknown as [BinStore, BinStore][]) {
+    if (source.count === 0) continue;
+    for (let i = 0; i < source.bins.length; i++) {
+      const weight = source.bins[i]!;
+      if (weight > 0) target.add(i + source.offset, weight);
+    }
+  }
+  const summary = into as unknown as {
+    zeroCount: number;
+    count: number;
+    sum: number;
+    min: number;
+    max: number;
+  };
+  summary.zeroCount += from.zeroCount;
+  summary.count += from.count;
+  summary.sum += from.sum;
+  if (from.min < summary.min) summary.min = from.min;
+  if (from.max > summary.max) summary.max = from.max;
 }
 
 /**
