@@ -38,6 +38,10 @@ export interface EventPage {
  *   the reader's errors; the cancellation's reason.
  */
 export async function* eventPages(request: EventPagesRequest): AsyncGenerator<EventPage> {
+  if (request.reader.scan) {
+    yield* scannedPages(request, request.reader.scan.bind(request.reader));
+    return;
+  }
   const { reader, fromUnixMs, toUnixMs } = request;
   const cancellation = request.cancellation ?? NEVER_CANCELLED;
   const pageSize = request.pageSize ?? DEFAULT_EVENT_PAGE_SIZE;
@@ -77,4 +81,37 @@ export async function* eventPages(request: EventPagesRequest): AsyncGenerator<Ev
     };
     if (last) return;
   }
+}
+
+/**
+ * The pages of a reader that scans in one pass (the file store): its batches as they come,
+ * in store order (close to time order; a window closing on time sees the odd late event).
+ * Paging by `query` re-reads a file-store segment per page: 600 events/s on a million.
+ */
+async function* scannedPages(
+  request: EventPagesRequest,
+  scan: NonNullable<EventReader['scan']>,
+): AsyncGenerator<EventPage> {
+  const { fromUnixMs, toUnixMs } = request;
+  let lastTimeMs = fromUnixMs;
+  const batches = scan(
+    {
+      fromUnixMs,
+      toUnixMs,
+      ...(request.modelName === undefined ? {} : { modelName: request.modelName }),
+      ...(request.graph === undefined ? {} : { graph: request.graph }),
+      batchEvents: request.pageSize ?? DEFAULT_EVENT_PAGE_SIZE,
+    },
+    request.cancellation ?? NEVER_CANCELLED,
+  );
+  for await (const events of batches) {
+    for (const e of events) if (e.timeUnixMs > lastTimeMs) lastTimeMs = e.timeUnixMs;
+    yield {
+      events,
+      lastTimeMs,
+      fraction: Math.min(1, (lastTimeMs - fromUnixMs) / (toUnixMs - fromUnixMs)),
+      last: false,
+    };
+  }
+  yield { events: [], lastTimeMs, fraction: 1, last: true };
 }

@@ -112,6 +112,16 @@ describe('FileStoreEventReader', () => {
             for (const reader of readers) {
               const answer = await reader.query(query);
               expect(answer.map((e) => e.eventId)).toEqual(expected(appended, query));
+              // A scan holds every match once (no limit), in store order.
+              const scanned: string[] = [];
+              const { limit: _limit, order: _order, ...filter } = query;
+              const range = { fromUnixMs: query.fromUnixMs ?? 0, toUnixMs: query.toUnixMs ?? BASE_MS + 1_000 };
+              for await (const batch of reader.scan({ ...filter, ...range, batchEvents: 3 })) {
+                expect(batch.length).toBeLessThanOrEqual(3);
+                scanned.push(...batch.map((e) => e.eventId));
+              }
+              const all = { ...query, ...range, limit: appended.length + 1, order: 'oldest-first' as const };
+              expect(scanned.sort()).toEqual(expected(appended, all).sort());
             }
           }
           await writer.close();
@@ -150,6 +160,28 @@ describe('FileStoreEventReader', () => {
     const one = await reader.query({ fromUnixMs: t, toUnixMs: t + 1, limit: 10, order: 'oldest-first' });
     expect(one.map((e) => e.eventId)).toEqual([events[20]!.eventId]);
     expect(opened).toHaveLength(1);
+  });
+
+  it('scans a range reading each overlapping segment once', async () => {
+    const { directory, writer } = await store({ segmentMaxBytes: 2048 });
+    const events = Array.from({ length: 40 }, (_, i) => sampleEvent(i));
+    for (const event of events) await writer.append([event]);
+    const opened: string[] = [];
+    const spy = Object.create(writer) as FileEventStore;
+    spy.readSegmentEvents = (segment) => {
+      opened.push(segment.path);
+      return writer.readSegmentEvents(segment);
+    };
+    const reader = new FileStoreEventReader(spy, directory);
+    const from = events[5]!.timeUnixMs;
+    const to = events[35]!.timeUnixMs;
+    const ids: string[] = [];
+    for await (const batch of reader.scan({ fromUnixMs: from, toUnixMs: to, batchEvents: 4 })) {
+      ids.push(...batch.map((e) => e.eventId));
+    }
+    expect(ids).toEqual(events.slice(5, 35).map((e) => e.eventId));
+    expect(new Set(opened).size).toBe(opened.length);
+    expect(opened.length).toBeLessThan((await writer.listSegments()).length);
   });
 
   it('breaks ties in time by event id across segments, from either end', async () => {

@@ -13,7 +13,7 @@ export {
   type EventQuery,
   matchesEventFilter,
 } from './event-query.js';
-export type { EventReader } from './event-reader.js';
+export { DEFAULT_SCAN_BATCH_EVENTS, type EventReader, type EventScan } from './event-reader.js';
 export {
   type EventQueryRequest,
   type EventTail,
