@@ -52,6 +52,8 @@ export interface BenchArgs {
   readonly upstreamClients: readonly BenchUpstreamClient[] | undefined;
   /** Router suite: another built checkout whose router is compared with this one's. */
   readonly baselineTree: string | undefined;
+  /** Drift suite: events stored for the history part (default its 1,000,000). */
+  readonly driftHistoryEvents: number | undefined;
   readonly help: boolean;
 }
 
@@ -75,6 +77,8 @@ options:
   --baseline-tree DIR   router suite: also compare this checkout's router with the one built in DIR
                         (e.g. a git worktree of an older commit), events off and on, in --paired-rounds
                         rotating rounds with the proxy at c=1 and c=32 ("x ref" = this / DIR's)
+  --drift-history-events N  drift suite: events stored and scored by the history part (default 1000000;
+                        the drift suite's live part sends for --duration-ms when given, else 10 s)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
@@ -96,6 +100,7 @@ export function parseBenchArgs(
       'models-dir': { type: 'string' },
       'upstream-clients': { type: 'string' },
       'baseline-tree': { type: 'string' },
+      'drift-history-events': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -134,6 +139,7 @@ export function parseBenchArgs(
     modelsDir: values['models-dir'],
     upstreamClients: upstreamClients as BenchUpstreamClient[] | undefined,
     baselineTree: values['baseline-tree'] && resolve(values['baseline-tree']),
+    driftHistoryEvents: positiveInt('--drift-history-events', values['drift-history-events']),
     help: values.help ?? false,
   };
 }
