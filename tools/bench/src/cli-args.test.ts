@@ -53,6 +53,9 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['drift']).driftHistoryEvents).toBeUndefined();
     expect(parseBenchArgs(['drift', '--drift-history-events', '20000']).driftHistoryEvents).toBe(20_000);
     expect(() => parseBenchArgs(['drift', '--drift-history-events', '0'])).toThrow(/--drift-history-events/);
+    expect(
+      parseBenchArgs(['drift', '--drift-history-segment-bytes', '1048576']).driftHistorySegmentBytes,
+    ).toBe(1_048_576);
   });
 
   it('accepts the router suite and its setups', () => {

@@ -105,6 +105,7 @@ async function main(): Promise<number> {
         ...(args.upstreamClients && { upstreamClients: args.upstreamClients }),
         ...(args.baselineTree && { baselineTree: args.baselineTree }),
         ...(args.driftHistoryEvents && { driftHistoryEvents: args.driftHistoryEvents }),
+        ...(args.driftHistorySegmentBytes && { driftHistorySegmentBytes: args.driftHistorySegmentBytes }),
         ...(args.durationMs && { driftLiveDurationMs: args.durationMs }),
         workspaceRoot,
         group,
@@ -158,6 +159,8 @@ interface SuiteRun {
   readonly onClientRound: (label: string, index: number, figures: readonly ClientRoundFigures[]) => void;
   /** Drift suite: events of the history part (its default when absent). */
   readonly driftHistoryEvents?: number;
+  /** Drift suite: the history store's segment size (the store's default when absent). */
+  readonly driftHistorySegmentBytes?: number;
   /** Drift suite: sending time of the live part (its default when absent). */
   readonly driftLiveDurationMs?: number;
 }
@@ -184,6 +187,7 @@ async function runSuite(
     const history = await runDriftHistoryBench({
       group: run.group,
       ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
+      ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
     });
     print('  drift live: POST /events ...');
     const live = await runDriftLiveBench({

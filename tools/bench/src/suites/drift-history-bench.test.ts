@@ -37,6 +37,7 @@ describe('drift history windows either side of the shift', () => {
 
 const result = (historySeconds: number, peakRssMb: number, completed = true): DriftHistoryBenchResult => ({
   events: 1_000_000,
+  segments: 7,
   features: 20,
   windowRows: 10_000,
   writeSeconds: 10,
@@ -70,7 +71,7 @@ describe('drift history report', () => {
 
   it('prints the write rate, the service figures and the ratio to the direct run', () => {
     const text = formatDriftHistory(result(40, 300));
-    expect(text).toContain('write into FileEventStore: 10.0 s, 100000 events/s');
+    expect(text).toContain('write into FileEventStore: 10.0 s, 100000 events/s, 7 segments');
     expect(text).toContain('history: 40.0 s, 25000 events/s; service RSS 120 MB fitted, peak (VmHWM) 300 MB');
     expect(text).toContain('before the shift 0/50 drifted, after it 50/50');
     expect(text).toContain('service history / direct, time per event: 8.00x');

@@ -55,12 +55,19 @@ export const DRIFT_HISTORY_BENCH = {
 /** Options of a run. */
 export interface DriftHistoryBenchOptions {
   readonly events?: number;
+  /**
+   * The store's segment size (FileEventStore's `segmentMaxBytes`); absent: its default, as
+   * the router writes. A diagnostic: a history page re-reads its segment from the start.
+   */
+  readonly segmentMaxBytes?: number;
   readonly group: ChildProcessGroup;
 }
 
 /** The figures of one run. */
 export interface DriftHistoryBenchResult {
   readonly events: number;
+  /** Segments the store holds after the writes. */
+  readonly segments: number;
   readonly features: number;
   readonly windowRows: number;
   /** Writing the events into the file store (not part of the target). */
@@ -207,7 +214,11 @@ export async function runDriftHistoryBench(
   const t0 = Date.now() - events * c.eventSpacingMs - 60_000;
   try {
     const eventsDir = join(root, 'events');
-    const store = await FileEventStore.open({ directory: eventsDir, logger: silentEventLogger });
+    const store = await FileEventStore.open({
+      directory: eventsDir,
+      logger: silentEventLogger,
+      ...(options.segmentMaxBytes && { segmentMaxBytes: options.segmentMaxBytes }),
+    });
     const writeStart = performance.now();
     for (let from = 0; from < events; from += c.appendBatch) {
       const batch: InferenceEvent[] = [];
@@ -223,6 +234,7 @@ export async function runDriftHistoryBench(
       }
       await store.append(batch);
     }
+    const segments = store.segments().length;
     await store.close();
     const writeSeconds = (performance.now() - writeStart) / 1000;
 
@@ -292,6 +304,7 @@ export async function runDriftHistoryBench(
     const mb = (bytes: number) => bytes / (1024 * 1024);
     return {
       events,
+      segments,
       features: c.features,
       windowRows: c.windowRows,
       writeSeconds,
@@ -319,7 +332,7 @@ export function formatDriftHistory(r: DriftHistoryBenchResult): string {
   const w = r.windowCheck;
   return [
     `Historical: ScoreHistory over ${r.events} stored events of ${r.features} features, windows of ${r.windowRows} rows, drift service in its own process:`,
-    `  write into FileEventStore: ${r.writeSeconds.toFixed(1)} s, ${r.writeEventsPerSec.toFixed(0)} events/s (not in the target)`,
+    `  write into FileEventStore: ${r.writeSeconds.toFixed(1)} s, ${r.writeEventsPerSec.toFixed(0)} events/s, ${r.segments} segments (not in the target)`,
     `  history: ${r.historyCompleted ? '' : `CUT at the ${(DRIFT_HISTORY_BENCH.historyDeadlineMs / 1000).toFixed(0)} s deadline after ${r.historyEventsRead} of ${r.events} events read; `}${r.historySeconds.toFixed(1)} s, ${r.historyEventsPerSec.toFixed(0)} events/s; service RSS ${r.rssBeforeMb.toFixed(0)} MB fitted, peak (VmHWM) ${r.peakRssMb.toFixed(0)} MB`,
     `  windows ${r.windows}, drifted ${r.driftedWindows}; before the shift ${w.beforeDrifted}/${w.before} drifted, after it ${w.afterDrifted}/${w.after}, straddling ${w.straddling}: ${w.ok ? 'as expected' : 'NOT as expected'}`,
     `  direct (@sightline/stats KS + Bonferroni on the same rows, in process): ${r.directSeconds.toFixed(2)} s, drifted ${r.directDriftedWindows}`,
