@@ -182,7 +182,7 @@ async function runSuite(
     const ks = runDriftKsBench();
     const mmd = await runDriftMmdBench();
     print(
-      '  drift history: writing the events and running ScoreHistory (about a minute at 1,000,000 events) ...',
+      '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
     );
     const history = await runDriftHistoryBench({
       group: run.group,
