@@ -49,6 +49,15 @@ describe('parseBenchArgs', () => {
     );
   });
 
+  it('takes the drift history size, unset by default, and refuses a non-positive one', () => {
+    expect(parseBenchArgs(['drift']).driftHistoryEvents).toBeUndefined();
+    expect(parseBenchArgs(['drift', '--drift-history-events', '20000']).driftHistoryEvents).toBe(20_000);
+    expect(() => parseBenchArgs(['drift', '--drift-history-events', '0'])).toThrow(/--drift-history-events/);
+    expect(
+      parseBenchArgs(['drift', '--drift-history-segment-bytes', '1048576']).driftHistorySegmentBytes,
+    ).toBe(1_048_576);
+  });
+
   it('accepts the router suite and its setups', () => {
     const args = parseBenchArgs(['router', '--setups', 'direct,proxy,router-1-hop']);
     expect(args.suites).toEqual(['router']);

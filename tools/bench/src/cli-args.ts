@@ -52,6 +52,10 @@ export interface BenchArgs {
   readonly upstreamClients: readonly BenchUpstreamClient[] | undefined;
   /** Router suite: another built checkout whose router is compared with this one's. */
   readonly baselineTree: string | undefined;
+  /** Drift suite: events stored for the history part (default its 1,000,000). */
+  readonly driftHistoryEvents: number | undefined;
+  /** Drift suite: the history store's segment size in bytes (default the store's, 64 MiB). */
+  readonly driftHistorySegmentBytes: number | undefined;
   readonly help: boolean;
 }
 
@@ -75,6 +79,10 @@ options:
   --baseline-tree DIR   router suite: also compare this checkout's router with the one built in DIR
                         (e.g. a git worktree of an older commit), events off and on, in --paired-rounds
                         rotating rounds with the proxy at c=1 and c=32 ("x ref" = this / DIR's)
+  --drift-history-events N  drift suite: events stored and scored by the history part (default 1000000;
+                        the drift suite's live part sends for --duration-ms when given, else 10 s)
+  --drift-history-segment-bytes N  drift suite: segment size of the history's event store
+                        (default the store's 64 MiB, as the router writes; a diagnostic)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
@@ -96,6 +104,8 @@ export function parseBenchArgs(
       'models-dir': { type: 'string' },
       'upstream-clients': { type: 'string' },
       'baseline-tree': { type: 'string' },
+      'drift-history-events': { type: 'string' },
+      'drift-history-segment-bytes': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -134,6 +144,11 @@ export function parseBenchArgs(
     modelsDir: values['models-dir'],
     upstreamClients: upstreamClients as BenchUpstreamClient[] | undefined,
     baselineTree: values['baseline-tree'] && resolve(values['baseline-tree']),
+    driftHistoryEvents: positiveInt('--drift-history-events', values['drift-history-events']),
+    driftHistorySegmentBytes: positiveInt(
+      '--drift-history-segment-bytes',
+      values['drift-history-segment-bytes'],
+    ),
     help: values.help ?? false,
   };
 }

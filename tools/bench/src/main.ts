@@ -14,7 +14,13 @@ import { modelServerRatios, type RatioCheck } from './report/ratios.js';
 import { routerHopCosts, routerRatios } from './report/router-ratios.js';
 import { formatMachine, formatRatios, formatResults } from './report/table.js';
 import { ChildProcessGroup } from './servers/child-process-group.js';
+import {
+  driftHistoryChecks,
+  formatDriftHistory,
+  runDriftHistoryBench,
+} from './suites/drift-history-bench.js';
 import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
+import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/drift-live-bench.js';
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import {
   MODEL_SERVER_SETUPS,
@@ -69,7 +75,8 @@ async function main(): Promise<number> {
       };
       print(
         suite === 'drift'
-          ? '\nsuite drift: in-process statistics next to python3 (scipy/numpy) in the same run\n'
+          ? '\nsuite drift: in-process statistics next to python3 (scipy/numpy), then the drift service ' +
+              'over stored history and live POST /events next to the same work in process, in the same run\n'
           : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
               `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
@@ -97,6 +104,9 @@ async function main(): Promise<number> {
         onClientRound,
         ...(args.upstreamClients && { upstreamClients: args.upstreamClients }),
         ...(args.baselineTree && { baselineTree: args.baselineTree }),
+        ...(args.driftHistoryEvents && { driftHistoryEvents: args.driftHistoryEvents }),
+        ...(args.driftHistorySegmentBytes && { driftHistorySegmentBytes: args.driftHistorySegmentBytes }),
+        ...(args.durationMs && { driftLiveDurationMs: args.durationMs }),
         workspaceRoot,
         group,
         onPoint,
@@ -147,6 +157,12 @@ interface SuiteRun {
   readonly upstreamClients?: readonly BenchUpstreamClient[];
   readonly baselineTree?: string;
   readonly onClientRound: (label: string, index: number, figures: readonly ClientRoundFigures[]) => void;
+  /** Drift suite: events of the history part (its default when absent). */
+  readonly driftHistoryEvents?: number;
+  /** Drift suite: the history store's segment size (the store's default when absent). */
+  readonly driftHistorySegmentBytes?: number;
+  /** Drift suite: sending time of the live part (its default when absent). */
+  readonly driftLiveDurationMs?: number;
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -162,16 +178,38 @@ async function runSuite(
   setupIds: readonly (ModelServerSetupId | RouterSetupId)[] | undefined,
 ): Promise<SuiteOutcome> {
   if (suite === 'drift') {
-    // libs/stats kernels against scipy/numpy in the same run; no servers, no setups table.
+    // libs/stats kernels against scipy/numpy, then the service over history and live events.
     const ks = runDriftKsBench();
     const mmd = await runDriftMmdBench();
+    print(
+      '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
+    );
+    const history = await runDriftHistoryBench({
+      group: run.group,
+      ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
+      ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
+    });
+    print('  drift live: POST /events ...');
+    const live = await runDriftLiveBench({
+      group: run.group,
+      ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
+    });
     return {
       setups: [],
-      ratios: [...driftKsChecks(ks), ...driftMmdChecks(mmd)],
+      ratios: [
+        ...driftKsChecks(ks),
+        ...driftMmdChecks(mmd),
+        ...driftHistoryChecks(history),
+        ...driftLiveChecks(live),
+      ],
       extra: {
-        text: `${formatDriftKsBench(ks)}
-${formatDriftMmd(mmd)}`,
-        json: { ks, mmd },
+        text: [
+          formatDriftKsBench(ks),
+          formatDriftMmd(mmd),
+          formatDriftHistory(history),
+          formatDriftLive(live),
+        ].join('\n'),
+        json: { ks, mmd, history, live },
       },
     };
   }
