@@ -216,6 +216,36 @@ describe.each(kernelSets)('drift kinds over %s', (_, kernels) => {
     expect(result.features.map((f) => f.drift)).toEqual([true, true]);
   });
 
+  it('quality counts a value out of range once in outOfBounds (out of range is within out of bounds)', () => {
+    const quality = kinds.get('quality');
+    const ref = tableFromTensors(
+      [{ name: 'v', shape: [100], data: Array.from({ length: 100 }, (_, i) => i) }],
+      {
+        nonFinite: 'keep',
+      },
+    );
+    const state = quality.fit(ref);
+    const one = quality.score(
+      state,
+      tableFromTensors([{ name: 'v', shape: [3], data: [50, 51, 1000] }], {
+        schema: state.schema,
+        nonFinite: 'keep',
+      }),
+    );
+    expect(one.features[0]!.quality).toMatchObject({ outOfRange: 1, outOfBounds: 1, missing: 0 });
+    const all = quality.score(
+      state,
+      tableFromTensors([{ name: 'v', shape: [300], data: new Array<number>(300).fill(-5) }], {
+        schema: state.schema,
+        nonFinite: 'keep',
+      }),
+    );
+    const q = all.features[0]!.quality!;
+    expect([q.outOfRange, q.outOfBounds, q.rates.outOfBounds]).toEqual([300, 300, 1]);
+    // The failed checks are disjoint: their sum is at most the rows.
+    expect(q.missing + q.infinite + q.outOfBounds + q.unseenCategories + q.typeViolations).toBe(300);
+  });
+
   it.each([
     [
       'too small a reference',
