@@ -99,6 +99,38 @@ describe('LiveScorer', () => {
     expect(results.map((r) => [r.detectorVersion, r.rows, r.closeReason])).toEqual([[1, 3, 'flush']]);
   });
 
+  it('after a refit to another width, events of the old width are counted as width', () => {
+    const event = (i: number, width: number): InferenceEvent =>
+      sampleEvent(i, {
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [1, width],
+            data: Float32Array.from({ length: width }, (_, j) => (i % 7) + j),
+          },
+        ],
+      });
+    const fitOn = (width: number) =>
+      tableFromEvents(
+        Array.from({ length: 20 }, (_, i) => event(i, width)),
+        { side: 'request', tensor: 'input' },
+      ).table!;
+    const ks = kinds.get('ks');
+    const current = { d: scoringDetector('iris-drift', 1, ks.fit(fitOn(4)), ks) };
+    const { scorer, results } = setup(current);
+    scorer.setAttachments([{ ...attachment, columnNames: undefined }]);
+    for (let i = 0; i < 3; i++) scorer.accept(event(i, 4));
+    current.d = scoringDetector('iris-drift', 2, ks.fit(fitOn(6)), ks);
+    for (let i = 3; i < 6; i++) scorer.accept(event(i, 4));
+    scorer.accept(event(6, 6));
+    expect(results.map((r) => [r.detectorVersion, r.rows, r.closeReason])).toEqual([[1, 3, 'flush']]);
+    expect(scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 3 }]);
+    expect(scorer.openWindows()).toEqual([
+      { detector: 'iris-drift', modelName: 'iris', modelVersion: '1', rows: 1 },
+    ]);
+  });
+
   it('restores open windows from a checkpoint (through JSON) after a restart', () => {
     const current = { d: detector(1) };
     const first = setup(current);
