@@ -129,6 +129,11 @@ describe('LiveScorer', () => {
     expect(scorer.openWindows()).toEqual([
       { detector: 'iris-drift', modelName: 'iris', modelVersion: '1', rows: 1 },
     ]);
+    // Events of the old width held (too few to score) when the refit arrives are counted too.
+    current.d = scoringDetector('iris-drift', 3, ks.fit(fitOn(4)), ks);
+    scorer.accept(event(7, 4));
+    expect(results).toHaveLength(1);
+    expect(scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 4 }]);
   });
 
   it('restores open windows from a checkpoint (through JSON) after a restart', () => {

@@ -146,6 +146,11 @@ export class WindowAssembler {
     return this.rowCount;
   }
 
+  /** Events (chunks) held now. */
+  get openEvents(): number {
+    return this.chunks.length;
+  }
+
   /**
    * Adds one event's rows at `chunk.timeMs`; answers the windows this closed (first any
    * that were due by time before the rows arrived).
