@@ -82,6 +82,36 @@ describe('LiveScorer', () => {
     ]);
   });
 
+  it('counts events wider than an unnamed 4-feature detector as width, never cutting them', () => {
+    const unnamedDetector = scoringDetector(
+      'iris-drift',
+      1,
+      kinds.get('ks').fit(
+        tableFromEvents(
+          Array.from({ length: 20 }, (_, i) => sampleEvent(i)),
+          { side: 'request', tensor: 'input' },
+        ).table!,
+      ),
+      kinds.get('ks'),
+    );
+    const unnamed = setup({ d: unnamedDetector });
+    unnamed.scorer.setAttachments([
+      { ...attachment, columnNames: undefined, window: { maxRows: 1, minRows: 1 } },
+    ]);
+    const sized = (i: number, width: number) =>
+      sampleEvent(i, {
+        inputs: [
+          { name: 'input', datatype: 'FP32', shape: [1, width], data: new Float32Array(width).fill(5) },
+        ],
+      });
+    unnamed.scorer.accept(sized(1, 8));
+    unnamed.scorer.accept(sized(2, 5));
+    unnamed.scorer.accept(sized(3, 3));
+    unnamed.scorer.accept(sampleEvent(4));
+    expect(unnamed.results.map((r) => r.rows)).toEqual([1]);
+    expect(unnamed.scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 3 }]);
+  });
+
   it('a window the kind refuses is counted as score-failed', () => {
     const { scorer, results } = setup({ d: detector(1, 'cvm') });
     scorer.setAttachments([{ ...attachment, window: { maxRows: 1, minRows: 1 } }]);
