@@ -152,6 +152,12 @@ describe('tableFromTensors', () => {
     expect(problemOf(() => tableFromTensors([narrow], { schema: fitted }))).toMatchObject({
       problem: 'width',
     });
+    // Named as the drift service names them (x[0] ... x[3]): still refused, not picked by name.
+    const named = { columnNames: ['x[0]', 'x[1]', 'x[2]', 'x[3]'], schema: fitted };
+    expect(problemOf(() => tableFromTensors([wide], named))).toEqual({
+      problem: 'width',
+      message: 'tensor "x": expected 3 elements per row ("x[0]", "x[1]", "x[2]"), got 4',
+    });
     // An explicit pick still reads the picked columns of a wider tensor.
     const picked = tableFromTensors([wide], { schema: fitted, columns: ['x[0]', 'x[1]', 'x[2]'] });
     expect(picked.names).toEqual(['x[0]', 'x[1]', 'x[2]']);
