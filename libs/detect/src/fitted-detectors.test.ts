@@ -31,6 +31,22 @@ function detectors(): FittedDetectors<DriftResult> {
 }
 
 describe('FittedDetectors', () => {
+  it('saves the seed an mmd fit drew in the lineage, and keeps it across a restart', async () => {
+    const first = new FittedDetectors(
+      new DetectorStore({ dataDir: dir, sightlineVersion: '0.1.0' }),
+      new DriftKinds(referenceKernels, { drawSeed: () => 4242 }),
+    );
+    await first.load();
+    const saved = await first.fit('m1', { kind: 'mmd', reference, params: { permutations: 20 } });
+    expect(saved.lineage.params.seed).toBe(4242);
+    expect(saved.state.params.seed).toBe(4242);
+    const store = new DetectorStore({ dataDir: dir, sightlineVersion: '0.1.0' });
+    await store.load();
+    const loaded = await store.get('m1', 1);
+    expect(loaded.lineage.params.seed).toBe(4242);
+    expect(loaded.state.params.seed).toBe(4242);
+  });
+
   it('fits, scores by name or position, survives a restart, deletes', async () => {
     const first = detectors();
     await first.load();

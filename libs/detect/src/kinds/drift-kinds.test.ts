@@ -71,7 +71,26 @@ describe.each(kernelSets)('drift kinds over %s', (_, kernels) => {
       method: 'auto',
       alternative: 'two-sided',
     });
-    expect(kinds.get('mmd').fit(ref).params).toEqual({ pVal: 0.05, permutations: 100, seed: 0 });
+    const drawn = kinds.get('mmd').fit(ref).params;
+    expect(drawn).toEqual({ pVal: 0.05, permutations: 100, seed: expect.any(Number) });
+    expect(Number.isInteger(drawn.seed) && (drawn.seed as number) >= 0).toBe(true);
+  });
+
+  it('mmd and lsdd draw an unset seed at fit, save it in the params and score with it', () => {
+    const drawing = new DriftKinds(kernels, { drawSeed: () => 12345 });
+    for (const name of ['mmd', 'lsdd']) {
+      const ref = numericTable(40, 2, 1);
+      const window = numericTable(20, 2, 2, 0.3);
+      const drawn = drawing.get(name).fit(ref, { permutations: 30 });
+      expect(drawn.params.seed).toBe(12345);
+      const given = drawing.get(name).fit(ref, { permutations: 30, seed: 12345 });
+      expect(given.params.seed).toBe(12345);
+      expect(drawing.get(name).score(drawn, window)).toEqual(drawing.get(name).score(given, window));
+      expect(drawing.get(name).fit(ref, { seed: 0 }).params.seed).toBe(0);
+    }
+    expect(
+      drawing.get('pca').fit(numericTable(40, 4, 1), { varianceExplained: 0.5 }).params.seed,
+    ).toBeUndefined();
   });
 
   it('ks: no drift on the same distribution, drift on a shift, Bonferroni threshold alpha/m', () => {
@@ -195,6 +214,36 @@ describe.each(kernelSets)('drift kinds over %s', (_, kernels) => {
     });
     expect(result.features[1]!.quality).toMatchObject({ unseenCategories: 2 });
     expect(result.features.map((f) => f.drift)).toEqual([true, true]);
+  });
+
+  it('quality counts a value out of range once in outOfBounds (out of range is within out of bounds)', () => {
+    const quality = kinds.get('quality');
+    const ref = tableFromTensors(
+      [{ name: 'v', shape: [100], data: Array.from({ length: 100 }, (_, i) => i) }],
+      {
+        nonFinite: 'keep',
+      },
+    );
+    const state = quality.fit(ref);
+    const one = quality.score(
+      state,
+      tableFromTensors([{ name: 'v', shape: [3], data: [50, 51, 1000] }], {
+        schema: state.schema,
+        nonFinite: 'keep',
+      }),
+    );
+    expect(one.features[0]!.quality).toMatchObject({ outOfRange: 1, outOfBounds: 1, missing: 0 });
+    const all = quality.score(
+      state,
+      tableFromTensors([{ name: 'v', shape: [300], data: new Array<number>(300).fill(-5) }], {
+        schema: state.schema,
+        nonFinite: 'keep',
+      }),
+    );
+    const q = all.features[0]!.quality!;
+    expect([q.outOfRange, q.outOfBounds, q.rates.outOfBounds]).toEqual([300, 300, 1]);
+    // The failed checks are disjoint: their sum is at most the rows.
+    expect(q.missing + q.infinite + q.outOfBounds + q.unseenCategories + q.typeViolations).toBe(300);
   });
 
   it.each([

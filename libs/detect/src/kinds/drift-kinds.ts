@@ -9,6 +9,7 @@ import type { DriftResult } from './drift-result.js';
 import { FEATURE_TEST_MIN_REFERENCE_ROWS, featureTestKind } from './feature-test-kinds.js';
 import {
   DEFAULT_MAX_KERNEL_REFERENCE_ROWS,
+  drawSeed,
   MULTIVARIATE_MIN_REFERENCE_ROWS,
   multivariateKind,
 } from './multivariate-kinds.js';
@@ -39,6 +40,11 @@ export interface DriftKindOptions {
   readonly minReferenceRows?: Partial<Record<DriftKindName, number>>;
   /** Most reference rows of mmd and lsdd (default {@link DEFAULT_MAX_KERNEL_REFERENCE_ROWS}). */
   readonly maxKernelReferenceRows?: number;
+  /**
+   * Draws the permutation seed of an mmd or lsdd fit given none (default: a random unsigned
+   * 32-bit integer); the seed is saved in the params.
+   */
+  readonly drawSeed?: () => number;
 }
 
 /** The drift kinds by name. */
@@ -48,14 +54,15 @@ export class DriftKinds {
   constructor(kernels: DriftKernels, options: DriftKindOptions = {}) {
     const min = { ...DEFAULT_MIN_REFERENCE_ROWS, ...options.minReferenceRows };
     const max = options.maxKernelReferenceRows ?? DEFAULT_MAX_KERNEL_REFERENCE_ROWS;
+    const seeds = options.drawSeed ?? drawSeed;
     this.kinds = new Map<string, DetectorKind<DriftResult>>([
       ['tabular', featureTestKind('tabular', kernels, min.tabular)],
       ['ks', featureTestKind('ks', kernels, min.ks)],
       ['cvm', featureTestKind('cvm', kernels, min.cvm)],
       ['chi2', featureTestKind('chi2', kernels, min.chi2)],
-      ['mmd', multivariateKind('mmd', kernels, min.mmd, max)],
-      ['lsdd', multivariateKind('lsdd', kernels, min.lsdd, max)],
-      ['pca', multivariateKind('pca', kernels, min.pca, max)],
+      ['mmd', multivariateKind('mmd', kernels, min.mmd, max, seeds)],
+      ['lsdd', multivariateKind('lsdd', kernels, min.lsdd, max, seeds)],
+      ['pca', multivariateKind('pca', kernels, min.pca, max, seeds)],
       ['quality', qualityKind(kernels, min.quality)],
     ]);
   }

@@ -25,9 +25,16 @@ export interface QualityCounts {
   readonly missing: number;
   /** +-Infinity. */
   readonly infinite: number;
-  /** Finite values below the reference's minimum or above its maximum. */
+  /**
+   * Finite values below the reference's minimum or above its maximum. Each of them is also
+   * in `outOfBounds` (the range holds the quantile bounds): do not add the two.
+   */
   readonly outOfRange: number;
-  /** Finite values outside the reference's quantile bounds (see the kind's `quantileBounds`). */
+  /**
+   * Finite values outside the reference's quantile bounds (see the kind's `quantileBounds`),
+   * out-of-range values included; each value counts once. With `missing`, `infinite`,
+   * `unseenCategories` and `typeViolations` it makes the failed checks (disjoint counts).
+   */
   readonly outOfBounds: number;
   /** Values of a categorical feature never seen at fit. */
   readonly unseenCategories: number;

@@ -5,6 +5,7 @@
  * table against bounds learned on reference chunks, as NannyML's data reconstruction drift).
  * Per-feature effect sizes are reported beside the one statistic.
  */
+import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { DenseMatrix, DriftKernels } from '../kernels.js';
 import { type FeatureTable, requireFinite, sliceRows, toRowMajor } from '../table/feature-table.js';
@@ -44,8 +45,19 @@ export const MULTIVARIATE_MIN_REFERENCE_ROWS: Readonly<Record<MultivariateKindNa
  * matrix (10,000 + 1,000 rows is about 1 GB of float64).
  */
 export const DEFAULT_MAX_KERNEL_REFERENCE_ROWS = 10_000;
-/** Seed of the permutation tests by default (results are reproducible unless a seed is given). */
+/**
+ * Seed of the permutation tests of a saved version that has none. A fit without a seed draws
+ * one ({@link drawSeed}) and saves it in the params (and so the lineage), so every saved
+ * version scores reproducibly.
+ */
 export const DEFAULT_SEED = 0;
+/** Largest permutation seed (seeds are unsigned 32-bit integers). */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** A fresh seed in [0, {@link MAX_SEED}], drawn by a fit that was given none. */
+export function drawSeed(): number {
+  return randomInt(0, MAX_SEED + 1);
+}
 /** Share of variance the PCA components keep by default, as NannyML. */
 export const DEFAULT_VARIANCE_EXPLAINED = 0.95;
 /** Chunks the reference is cut into to learn the PCA error bounds, by default. */
@@ -71,6 +83,7 @@ class MultivariateKind implements DetectorKind<DriftResult> {
     private readonly kernels: DriftKernels,
     readonly minReferenceRows: number,
     private readonly maxReferenceRows: number,
+    private readonly drawSeed: () => number,
   ) {}
 
   fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
@@ -83,7 +96,9 @@ class MultivariateKind implements DetectorKind<DriftResult> {
     } else {
       r.number('pVal', DEFAULT_P_VAL, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
       r.number('permutations', DEFAULT_PERMUTATIONS, { min: 1, max: MAX_PERMUTATIONS, integer: true });
-      r.number('seed', DEFAULT_SEED, { min: 0, max: 2 ** 32 - 1, integer: true });
+      // Unset: a seed is drawn and saved with the detector (its params, hence its lineage).
+      const unset = params.seed === undefined || params.seed === null;
+      r.number('seed', unset ? this.drawSeed() : DEFAULT_SEED, { min: 0, max: MAX_SEED, integer: true });
       r.optionalNumber('sigma', { min: 0, exclusiveMin: true });
       if (this.name === 'lsdd') {
         r.optionalNumber('nKernelCenters', { min: 1, integer: true });
@@ -218,6 +233,7 @@ export function multivariateKind(
   kernels: DriftKernels,
   minReferenceRows: number = MULTIVARIATE_MIN_REFERENCE_ROWS[name],
   maxReferenceRows: number = DEFAULT_MAX_KERNEL_REFERENCE_ROWS,
+  seeds: () => number = drawSeed,
 ): DetectorKind<DriftResult> {
-  return new MultivariateKind(name, kernels, minReferenceRows, maxReferenceRows);
+  return new MultivariateKind(name, kernels, minReferenceRows, maxReferenceRows, seeds);
 }

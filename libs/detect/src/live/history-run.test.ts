@@ -28,6 +28,40 @@ async function collect(items: AsyncIterable<HistoryItem<DriftResult>>): Promise<
 }
 
 describe('runHistory', () => {
+  it('counts stored events wider (or narrower) than the fitted width as width, never cutting them', async () => {
+    const width3 = (i: number, width: number) =>
+      sampleEvent(i, {
+        timeUnixMs: T0 + i,
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [1, width],
+            data: Float32Array.from({ length: width }, (_, j) => (i % 5) + j),
+          },
+        ],
+      });
+    const ref = tableFromEvents(
+      Array.from({ length: 20 }, (_, i) => width3(i, 3)),
+      selection,
+    ).table!;
+    const narrow = scoringDetector('d3', 1, kinds.get('ks').fit(ref), kinds.get('ks'));
+    const events = [width3(0, 3), width3(1, 4), width3(2, 4), width3(3, 2), width3(4, 3)];
+    const items = await collect(
+      runHistory({
+        reader: new ArrayEventReader(events),
+        detector: narrow,
+        attachment: { ...selection, detector: 'd3', modelName: 'iris', window: { maxRows: 10, minRows: 1 } },
+        fromUnixMs: T0,
+        toUnixMs: T0 + 100,
+      }),
+    );
+    const windows = items.flatMap((i) => (i.type === 'window' ? [i.window] : []));
+    expect(windows.map((w) => w.rows)).toEqual([2]);
+    const progress = items.flatMap((i) => (i.type === 'progress' ? [i.progress] : []));
+    expect(progress.at(-1)!.unreadable).toEqual({ width: 3 });
+  });
+
   it('pages through the range (events sharing a millisecond across pages read once) and windows by event time', async () => {
     // 30 events, three per millisecond, so pages of 7 end inside a millisecond.
     const events = Array.from({ length: 30 }, (_, i) =>

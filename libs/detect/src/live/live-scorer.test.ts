@@ -82,6 +82,36 @@ describe('LiveScorer', () => {
     ]);
   });
 
+  it('counts events wider than an unnamed 4-feature detector as width, never cutting them', () => {
+    const unnamedDetector = scoringDetector(
+      'iris-drift',
+      1,
+      kinds.get('ks').fit(
+        tableFromEvents(
+          Array.from({ length: 20 }, (_, i) => sampleEvent(i)),
+          { side: 'request', tensor: 'input' },
+        ).table!,
+      ),
+      kinds.get('ks'),
+    );
+    const unnamed = setup({ d: unnamedDetector });
+    unnamed.scorer.setAttachments([
+      { ...attachment, columnNames: undefined, window: { maxRows: 1, minRows: 1 } },
+    ]);
+    const sized = (i: number, width: number) =>
+      sampleEvent(i, {
+        inputs: [
+          { name: 'input', datatype: 'FP32', shape: [1, width], data: new Float32Array(width).fill(5) },
+        ],
+      });
+    unnamed.scorer.accept(sized(1, 8));
+    unnamed.scorer.accept(sized(2, 5));
+    unnamed.scorer.accept(sized(3, 3));
+    unnamed.scorer.accept(sampleEvent(4));
+    expect(unnamed.results.map((r) => r.rows)).toEqual([1]);
+    expect(unnamed.scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 3 }]);
+  });
+
   it('a window the kind refuses is counted as score-failed', () => {
     const { scorer, results } = setup({ d: detector(1, 'cvm') });
     scorer.setAttachments([{ ...attachment, window: { maxRows: 1, minRows: 1 } }]);
@@ -97,6 +127,43 @@ describe('LiveScorer', () => {
     current.d = detector(2);
     scorer.accept(sampleEvent(3));
     expect(results.map((r) => [r.detectorVersion, r.rows, r.closeReason])).toEqual([[1, 3, 'flush']]);
+  });
+
+  it('after a refit to another width, events of the old width are counted as width', () => {
+    const event = (i: number, width: number): InferenceEvent =>
+      sampleEvent(i, {
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [1, width],
+            data: Float32Array.from({ length: width }, (_, j) => (i % 7) + j),
+          },
+        ],
+      });
+    const fitOn = (width: number) =>
+      tableFromEvents(
+        Array.from({ length: 20 }, (_, i) => event(i, width)),
+        { side: 'request', tensor: 'input' },
+      ).table!;
+    const ks = kinds.get('ks');
+    const current = { d: scoringDetector('iris-drift', 1, ks.fit(fitOn(4)), ks) };
+    const { scorer, results } = setup(current);
+    scorer.setAttachments([{ ...attachment, columnNames: undefined }]);
+    for (let i = 0; i < 3; i++) scorer.accept(event(i, 4));
+    current.d = scoringDetector('iris-drift', 2, ks.fit(fitOn(6)), ks);
+    for (let i = 3; i < 6; i++) scorer.accept(event(i, 4));
+    scorer.accept(event(6, 6));
+    expect(results.map((r) => [r.detectorVersion, r.rows, r.closeReason])).toEqual([[1, 3, 'flush']]);
+    expect(scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 3 }]);
+    expect(scorer.openWindows()).toEqual([
+      { detector: 'iris-drift', modelName: 'iris', modelVersion: '1', rows: 1 },
+    ]);
+    // Events of the old width held (too few to score) when the refit arrives are counted too.
+    current.d = scoringDetector('iris-drift', 3, ks.fit(fitOn(4)), ks);
+    scorer.accept(event(7, 4));
+    expect(results).toHaveLength(1);
+    expect(scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 4 }]);
   });
 
   it('restores open windows from a checkpoint (through JSON) after a restart', () => {

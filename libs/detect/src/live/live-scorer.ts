@@ -247,7 +247,19 @@ export class LiveScorer<TResult> {
     if (open !== undefined && open.detector.version === detector.version) return open;
     if (open !== undefined) {
       // A new fitted version starts new windows; the old one is scored by the version that read its rows.
+      const tooFew = open.assembler.openRows < open.assembler.policy.minRows ? open.assembler.openEvents : 0;
       this.score(open, open.assembler.flush(now));
+      const width = detector.schema.names.length;
+      if (tooFew > 0 && open.assembler.width !== width) {
+        // Too few to score with the old version, and of a width the new one cannot read: counted, not lost.
+        for (let i = 0; i < tooFew; i++) {
+          this.count(
+            attachment.detector,
+            'width',
+            `the detector was refitted to ${width} features per row; an event of ${open.assembler.width} held before the refit cannot be scored`,
+          );
+        }
+      }
     }
     const window: OpenWindow<TResult> = {
       attachmentKey: key,

@@ -47,11 +47,25 @@ describe('WindowAssembler', () => {
     const out: number[][] = [];
     for (let i = 0; i < 8; i++) for (const w of a.add(chunk(i, 1, i))) out.push([...w.values]);
     expect(out).toEqual([
-      [0, 1],
       [0, 1, 2, 3],
       [2, 3, 4, 5],
       [4, 5, 6, 7],
     ]);
+  });
+
+  it('sliding: closes on count only full windows', () => {
+    const a = new WindowAssembler(
+      resolveWindowPolicy({ mode: 'sliding', maxRows: 100, hopRows: 25, minRows: 30, maxDurationMs: 60_000 }),
+      1,
+    );
+    const closedAt: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      for (const w of a.add(chunk(i, 1, i))) {
+        expect(w.rows).toBe(100);
+        closedAt.push(i + 1);
+      }
+    }
+    expect(closedAt).toEqual([100, 125, 150, 175, 200]);
   });
 
   it('refuses a bad policy naming the field', () => {
@@ -144,6 +158,8 @@ describe('WindowAssembler (properties)', () => {
           expect(w.rows).toBeGreaterThanOrEqual(policy.minRows);
           expect(w.rows).toBeLessThan(policy.maxRows + 4);
           for (const row of v) expect(w.endMs - times[row]!).toBeLessThan(policy.maxDurationMs);
+          // On count only a full window closes; time and flush may close a shorter one.
+          if (w.reason === 'hop') expect(w.rows).toBeGreaterThanOrEqual(policy.maxRows);
         }
       }),
     );

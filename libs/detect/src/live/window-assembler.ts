@@ -21,7 +21,10 @@ export interface WindowPolicy {
    * its rows are carried over into the next window.
    */
   readonly minRows: number;
-  /** Sliding: a window closes every `hopRows` new rows ... */
+  /**
+   * Sliding: a window closes every `hopRows` new rows once it holds `maxRows` (a shorter one
+   * closes only on time) ...
+   */
   readonly hopRows: number;
   /** ... or every `hopMs`, whichever comes first. Ignored by tumbling windows. */
   readonly hopMs: number;
@@ -143,6 +146,11 @@ export class WindowAssembler {
     return this.rowCount;
   }
 
+  /** Events (chunks) held now. */
+  get openEvents(): number {
+    return this.chunks.length;
+  }
+
   /**
    * Adds one event's rows at `chunk.timeMs`; answers the windows this closed (first any
    * that were due by time before the rows arrived).
@@ -162,7 +170,10 @@ export class WindowAssembler {
       if (this.rowCount >= this.policy.maxRows) closed.push(this.closeTumbling(chunk.timeMs, 'rows'));
     } else {
       this.trimSliding(chunk.timeMs);
-      if (this.rowsSinceHop >= this.policy.hopRows) this.hop(chunk.timeMs, 'hop', closed);
+      // On count, only a full window closes (a shorter one closes on time, subject to minRows).
+      if (this.rowsSinceHop >= this.policy.hopRows && this.rowCount >= this.policy.maxRows) {
+        this.hop(chunk.timeMs, 'hop', closed);
+      }
     }
     return closed;
   }

@@ -50,6 +50,11 @@ describe('tableFromEvents', () => {
     );
     expect(read.table?.rows).toBe(1);
     expect(read.unreadable).toEqual({ width: 1, 'non-finite': 1, 'missing-tensor': 1 });
+    // Unnamed events wider than the fitted width are unreadable too, not cut to it.
+    const unnamed = tableFromEvents([sampleEvent(0)], { side: 'request', tensor: 'input' }).table!;
+    const wider = tableFromEvents([sampleEvent(1), wide], { side: 'request', tensor: 'input' }, unnamed);
+    expect(wider.table?.rows).toBe(1);
+    expect(wider.unreadable).toEqual({ width: 1 });
     expect(readEventRows(failed, { side: 'response' })).toMatchObject({
       ok: false,
       problem: 'failed-request',

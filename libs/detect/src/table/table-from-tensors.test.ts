@@ -137,8 +137,30 @@ describe('tableFromTensors', () => {
     const wide = { name: 'input', shape: [1, 3], data: [1, 2, 3] };
     expect(problemOf(() => tableFromTensors([wide], { schema: fitted }))).toEqual({
       problem: 'width',
-      message: 'expected 2 features per row ("a", "b"), got 3',
+      message: 'tensor "input": expected 2 elements per row ("a", "b"), got 3',
     });
+  });
+
+  it('refuses unnamed tensors wider or narrower than the fitted width, never cutting them', () => {
+    const fitted = tableFromTensors([{ name: 'x', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }]);
+    const wide = { name: 'x', shape: [1, 4], data: [1, 2, 3, 4] };
+    expect(problemOf(() => tableFromTensors([wide], { schema: fitted }))).toEqual({
+      problem: 'width',
+      message: 'tensor "x": expected 3 elements per row ("x[0]", "x[1]", "x[2]"), got 4',
+    });
+    const narrow = { name: 'x', shape: [1, 2], data: [1, 2] };
+    expect(problemOf(() => tableFromTensors([narrow], { schema: fitted }))).toMatchObject({
+      problem: 'width',
+    });
+    // Named as the drift service names them (x[0] ... x[3]): still refused, not picked by name.
+    const named = { columnNames: ['x[0]', 'x[1]', 'x[2]', 'x[3]'], schema: fitted };
+    expect(problemOf(() => tableFromTensors([wide], named))).toEqual({
+      problem: 'width',
+      message: 'tensor "x": expected 3 elements per row ("x[0]", "x[1]", "x[2]"), got 4',
+    });
+    // An explicit pick still reads the picked columns of a wider tensor.
+    const picked = tableFromTensors([wide], { schema: fitted, columns: ['x[0]', 'x[1]', 'x[2]'] });
+    expect(picked.names).toEqual(['x[0]', 'x[1]', 'x[2]']);
   });
 });
 

@@ -54,9 +54,9 @@ export interface TableBuildOptions {
   /** Columns to treat as categorical (the rest are numeric). Ignored when `schema` is given. */
   readonly categorical?: readonly string[];
   /**
-   * The schema of a fitted detector: the table gets exactly its columns (picked by name, or
-   * by position when the tensors are unnamed and have the same width), its kinds and its
-   * category dictionaries.
+   * The schema of a fitted detector: the table gets exactly its columns (by name, or by
+   * position when the tensors are unnamed), its kinds and its category dictionaries. Without
+   * `columns`, rows must have the fitted width: wider ones are refused, not cut.
    */
   readonly schema?: TableSchema;
   /**
@@ -131,7 +131,8 @@ function findColumn(names: readonly string[], wanted: string, what: string): num
  * The FeatureTable of `tensors` (all with the same number of rows).
  * @throws InvalidArgumentError for no tensors or no rows, a shape that does not match the
  *   data, tensors of different row counts, a wrong number of column names, an unknown
- *   column, a width other than the schema's, or (policy `refuse`) a NaN, infinite, empty or
+ *   column, a width other than the schema's (without `columns`: wider rows too, naming
+ *   the tensor and the expected and actual elements per row), or (policy `refuse`) a NaN, infinite, empty or
  *   wrongly typed cell, naming the column and row.
  */
 export function tableFromTensors(
@@ -184,6 +185,17 @@ export function tableFromTensors(
     names = [...options.columnNames];
   }
   const schema = options.schema;
+  if (schema !== undefined && options.columns === undefined && names.length !== schema.names.length) {
+    // Without a pick, tensors are read as at fit: every element of a row is a feature, so a
+    // row wider than the fitted one is as wrong as a narrower one (never cut to the fitted
+    // width, whether its features are named or not).
+    const which = tensors.map((t) => quoteName(t.name)).join(', ');
+    throw new TableInputError(
+      'width',
+      `${tensors.length === 1 ? 'tensor' : 'tensors'} ${which}: expected ${schema.names.length} elements per row (${listColumns(schema.names)}), got ${names.length}`,
+      `tensor ${quoteName(tensors[0]!.name)}`,
+    );
+  }
   let picked: number[];
   if (options.columns !== undefined) {
     picked = options.columns.map((c) => findColumn(names, c, 'selected'));
