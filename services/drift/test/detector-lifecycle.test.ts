@@ -128,4 +128,17 @@ describe('detector life cycle', () => {
     });
     await client.deleteDetector({ name: 'a-tabular' });
   });
+
+  it('counts a quality failure once: a value beyond the reference range is out of bounds once', async () => {
+    const { client } = drift;
+    await client.createDetector({ name: 'iris-quality', config: { quality: {} } });
+    await client.fit({ name: 'iris-quality', data: tensorMessages(irisTensor(200, 1)) });
+    // Every value far above the reference's maximum.
+    const answer = await client.score({ name: 'iris-quality', data: tensorMessages(irisTensor(50, 2, 100)) });
+    for (const feature of answer.features) {
+      expect(feature.quality?.rows).toBe(50n);
+      expect(feature.quality?.outOfBounds).toBe(50n);
+    }
+    await client.deleteDetector({ name: 'iris-quality' });
+  });
 });

@@ -419,7 +419,8 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
             quality: {
               rows: result.rows,
               missing: quality.missing + quality.infinite,
-              outOfBounds: quality.outOfBounds + quality.outOfRange,
+              // Out of range (beyond the reference's min/max) is a subset of out of bounds.
+              outOfBounds: quality.outOfBounds,
               unseenCategories: quality.unseenCategories,
               typeViolations: quality.typeViolations,
               failureRate:
