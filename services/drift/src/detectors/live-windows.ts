@@ -91,12 +91,21 @@ export class LiveWindows {
     });
   }
 
-  /** Starts (or replaces) the windows of `name`; a replaced attachment's open window is dropped. */
+  /**
+   * Starts (or replaces) the windows of `name`. A different attachment (selector or window)
+   * takes effect at once: the windows opened under the old one are removed (libs/detect keys
+   * a window by detector and model, so they would otherwise keep the old policy for good) and
+   * an open one holding rows is counted as dropped, reason `replaced`. The same attachment
+   * again (a refit, the load at start) keeps its windows.
+   */
   attach(name: string, selection: EventSelection, window: WindowSettings): void {
-    const next = new Map(this.attachments);
-    next.set(name, detectAttachment(name, selection, window));
-    this.scorer.setAttachments([...next.values()]);
-    this.attachments.set(name, next.get(name)!);
+    const attachment = detectAttachment(name, selection, window);
+    const previous = this.attachments.get(name);
+    if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(attachment)) {
+      this.detach(name, 'replaced');
+    }
+    this.attachments.set(name, attachment);
+    this.scorer.setAttachments([...this.attachments.values()]);
   }
 
   /** Stops the windows of `name`; its open window is dropped (counted when it held rows). */
