@@ -398,6 +398,9 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
       index,
       name: feature.name,
       isDrift: perFeature && feature.pValue !== undefined ? feature.pValue < alpha : feature.drift,
+      // A multivariate kind's feature has test "none" (NO_FEATURE_TEST) and neither: 0 here
+      // means "not tested", the feature is kept for its effect sizes, and the metrics skip
+      // its per-feature test series.
       pValue: feature.pValue ?? 0,
       statistic: feature.statistic ?? 0,
       test: feature.test,
