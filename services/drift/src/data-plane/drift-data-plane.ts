@@ -43,6 +43,13 @@ import {
   type WindowSettings,
 } from './drift-types.js';
 
+/**
+ * Most rows (reference + window) the MMD and LSDD permutation tests take: libs/stats'
+ * `DEFAULT_MAX_POOLED_ROWS`, the kernels' `maxPooledRows` (libs/detect passes no other). A
+ * window above it would fail every test, so AttachDetector and ScoreHistory refuse it.
+ */
+export const KERNEL_MAX_POOLED_ROWS = 5_000;
+
 /** The saved-detector schema version this service writes (libs/detect's). */
 export const DETECTOR_SCHEMA_VERSION = 1;
 /** ListDetectors' page size when the call sets none (contract). */
@@ -235,6 +242,7 @@ export class DriftDataPlane implements EngineListener {
     const reader = this.requireReader();
     const record = this.options.catalog.get(input.name);
     const window = this.resolveWindow(input.window ?? record.spec.liveWindow ?? {}, 'window');
+    this.checkKernelRows(record.spec.kind, fitted, window, 'window');
     const items = this.options.engine.history(
       input.name,
       reader,
@@ -272,9 +280,10 @@ export class DriftDataPlane implements EngineListener {
     selection: EventSelection,
     window: Partial<WindowSettings> | undefined,
   ): Promise<DetectorView> {
-    this.requireFitted(name);
+    const fitted = this.requireFitted(name);
     const record = this.options.catalog.get(name);
     const resolved = this.resolveWindow(window ?? record.spec.liveWindow ?? {}, 'window');
+    this.checkKernelRows(record.spec.kind, fitted, resolved, 'window');
     const attachment: Attachment = { selection, window: resolved };
     await this.options.catalog.setAttachment(name, attachment);
     this.options.engine.attach(name, selection, resolved);
@@ -478,6 +487,17 @@ export class DriftDataPlane implements EngineListener {
     if (lengthMs > this.options.limits.maxHistoryRangeMs) {
       throw new InvalidArgumentError(
         `${field}: ${Math.ceil(lengthMs / 1000)} s long; at most ${this.options.limits.maxHistoryRangeMs / 1000} s (--max-history-range-ms)`,
+      );
+    }
+  }
+
+  /** MMD and LSDD: a full window plus the reference must fit the kernels' pooled-row limit. */
+  private checkKernelRows(kind: string, fitted: FittedInfo, window: WindowSettings, field: string): void {
+    if (kind !== 'mmd' && kind !== 'lsdd') return;
+    const reference = fitted.lineage.referenceRows;
+    if (reference + window.maxRows > KERNEL_MAX_POOLED_ROWS) {
+      throw new InvalidArgumentError(
+        `${field}.max_rows: ${window.maxRows}; with the ${reference} reference rows of this ${kind} detector, at most ${Math.max(0, KERNEL_MAX_POOLED_ROWS - reference)} (the ${kind} test takes at most ${KERNEL_MAX_POOLED_ROWS} rows, reference and window together)`,
       );
     }
   }
