@@ -243,6 +243,7 @@ export class DriftDataPlane implements EngineListener {
     const record = this.options.catalog.get(input.name);
     const window = this.resolveWindow(input.window ?? record.spec.liveWindow ?? {}, 'window');
     this.checkKernelRows(record.spec.kind, fitted, window, 'window');
+    checkColumnNames(input.selection, fitted);
     const items = this.options.engine.history(
       input.name,
       reader,
@@ -284,6 +285,7 @@ export class DriftDataPlane implements EngineListener {
     const record = this.options.catalog.get(name);
     const resolved = this.resolveWindow(window ?? record.spec.liveWindow ?? {}, 'window');
     this.checkKernelRows(record.spec.kind, fitted, resolved, 'window');
+    checkColumnNames(selection, fitted);
     const attachment: Attachment = { selection, window: resolved };
     await this.options.catalog.setAttachment(name, attachment);
     this.options.engine.attach(name, selection, resolved);
@@ -543,5 +545,35 @@ export class DriftDataPlane implements EngineListener {
         span.end();
       }
     });
+  }
+}
+
+/**
+ * A selector's column names, when it names any, must be the fitted features, each once (in
+ * any order): otherwise every event would be unreadable.
+ */
+export function checkColumnNames(selection: EventSelection, fitted: FittedInfo): void {
+  const names = selection.columnNames;
+  if (names.length === 0) return;
+  const features = fitted.lineage.featureNames;
+  if (names.length !== features.length) {
+    throw new InvalidArgumentError(
+      `selector.column_names: ${names.length} names; the detector was fitted on ${features.length} features (rule "selector.column_names_count")`,
+    );
+  }
+  const known = new Set(features);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!known.has(name)) {
+      throw new InvalidArgumentError(
+        `selector.column_names: ${quoteName(name)} is not a fitted feature; the features are ${features
+          .slice(0, 8)
+          .map((n) => quoteName(n))
+          .join(', ')}${features.length > 8 ? ` and ${features.length - 8} more` : ''}`,
+      );
+    }
+    if (seen.has(name))
+      throw new InvalidArgumentError(`selector.column_names: ${quoteName(name)} is named twice`);
+    seen.add(name);
   }
 }
