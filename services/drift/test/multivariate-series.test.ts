@@ -1,8 +1,7 @@
 /**
  * The multivariate kinds (MMD, LSDD, PCA) test all features together: a live window exports
  * their features' effect sizes but no per-feature p-value, statistic or drift series (which
- * read as p-value 0, "drifted", on every dashboard), and it reports the threshold its
- * verdict used.
+ * read as p-value 0, "drifted", on every dashboard).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irisEvent } from './helpers/cloud-events.js';

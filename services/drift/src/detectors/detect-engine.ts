@@ -447,7 +447,9 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
       : (VERDICT_ON[result.overall.basis] ?? 'p_value');
   return {
     isDrift: perFeatureVerdict ? features.some((f) => f.isDrift) : result.overall.drift,
-    threshold: perFeatureVerdict ? alpha : result.overall.threshold,
+    // The cut-off the verdict used (contract): the effect-size limit under an alert rule, the
+    // reconstruction error's upper bound for PCA, else the corrected p-value cut-off.
+    threshold: perFeatureVerdict ? alpha : verdictThreshold(result),
     features,
     ...(multivariate
       ? {
@@ -464,4 +466,12 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
     verdictOn,
     rows: result.rows,
   };
+}
+
+/** The threshold a batch verdict compared against. */
+function verdictThreshold(result: DriftResult): number {
+  if (result.overall.basis === 'effect-size' && result.alert) return result.alert.above;
+  if (result.overall.basis === 'reconstruction-error' && result.multivariate?.distanceThreshold !== undefined)
+    return result.multivariate.distanceThreshold;
+  return result.overall.threshold;
 }
