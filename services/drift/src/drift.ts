@@ -3,10 +3,11 @@
  * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
  * `startDrift` directly.
  */
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DriftKernels } from '@sightline/detect';
-import { UnavailableError } from '@sightline/errors';
+import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
 import {
   type EventReader,
   type EventSource,
@@ -102,6 +103,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   let sink: DriftEventSink | undefined;
   let store: FileEventStore | undefined;
   let reader: EventReader | undefined = parts.eventReader;
+  let checkReader: (() => Promise<void>) | undefined;
   let subscription: EventSubscription | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let checkpointer: NodeJS.Timeout | undefined;
@@ -183,6 +185,19 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
               error: (message, fields) => logger.error(fields ?? {}, message),
             },
           });
+          // The router writes this directory; it may appear after this service starts, so it is
+          // checked at each ScoreHistory and Fit from events, not here.
+          checkReader = async () => {
+            const isDirectory = await stat(directory).then(
+              (s) => s.isDirectory(),
+              () => false,
+            );
+            if (!isDirectory) {
+              throw new FailedPreconditionError(
+                `--events-dir ${directory}: no such directory; ScoreHistory and Fit from events read the router's stored events there (the router's <data-dir>/events)`,
+              );
+            }
+          };
           reader = new FileStoreEventReader(store, directory, {
             maxEventsScanned: config.maxHistoryEvents,
             maxEventsScannedSetting: '--max-history-events',
@@ -220,6 +235,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           sightlineVersion: PACKAGE_VERSION,
           reader: () => reader,
           readerSetting: '--events-dir or --elasticsearch-url',
+          ...(checkReader ? { checkReader } : {}),
           ...(sink ? { sink } : {}),
           now,
           onError: (message, error) => logger.error({ err: error }, message),

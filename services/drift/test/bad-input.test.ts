@@ -223,6 +223,30 @@ describe('bad input', () => {
       code: status.INVALID_ARGUMENT,
       message: /range\.order/,
     },
+    {
+      what: 'history from an --events-dir that does not exist',
+      call: (c) =>
+        c.scoreHistory({
+          name: 'fitted',
+          range: { startTime: new Date(1000), endTime: new Date(2000) },
+          selector: { modelName: 'iris', tensors: ['input'] },
+        }),
+      code: status.FAILED_PRECONDITION,
+      message: /--events-dir .*no-events: no such directory/,
+    },
+    {
+      what: 'fit from an --events-dir that does not exist',
+      call: (c) =>
+        c.fit({
+          name: 'unfitted',
+          referenceEvents: {
+            range: { startTime: new Date(1000), endTime: new Date(2000) },
+            selector: { modelName: 'iris', tensors: ['input'] },
+          },
+        }),
+      code: status.FAILED_PRECONDITION,
+      message: /--events-dir .*no-events: no such directory/,
+    },
   ];
 
   it.each(cases)('$what', async ({ call, code, message }) => {

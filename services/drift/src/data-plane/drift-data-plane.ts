@@ -84,6 +84,11 @@ export interface DriftDataPlaneOptions {
   readonly reader: () => EventReader | undefined;
   /** The setting that configures the reader, named when none is. */
   readonly readerSetting: string;
+  /**
+   * Checked before each use of the reader: throws FailedPreconditionError when its store is
+   * missing (a typo'd --events-dir would otherwise read as empty).
+   */
+  readonly checkReader?: () => Promise<void>;
   readonly sink?: DriftEventSink;
   readonly now?: () => number;
   readonly onError: (message: string, error: unknown) => void;
@@ -156,7 +161,7 @@ export class DriftDataPlane implements EngineListener {
         this.checkRange(events.toUnixMs - events.fromUnixMs, 'reference_events.range');
         reference = {
           stored: {
-            reader: this.requireReader(),
+            reader: await this.requireReader(),
             fromUnixMs: events.fromUnixMs,
             toUnixMs: events.toUnixMs,
             selection: events.selection,
@@ -239,7 +244,7 @@ export class DriftDataPlane implements EngineListener {
   ): Promise<void> {
     const fitted = this.requireFitted(input.name);
     this.checkRange(input.toUnixMs - input.fromUnixMs, 'range');
-    const reader = this.requireReader();
+    const reader = await this.requireReader();
     const record = this.options.catalog.get(input.name);
     const window = this.resolveWindow(input.window ?? record.spec.liveWindow ?? {}, 'window');
     this.checkKernelRows(record.spec.kind, fitted, window, 'window');
@@ -478,10 +483,11 @@ export class DriftDataPlane implements EngineListener {
     throw new FailedPreconditionError(`detector ${quoteName(name)}: not fitted, call Fit first`);
   }
 
-  private requireReader(): EventReader {
+  private async requireReader(): Promise<EventReader> {
     const reader = this.options.reader();
     if (!reader)
       throw new FailedPreconditionError(`no event store is configured: set ${this.options.readerSetting}`);
+    await this.options.checkReader?.();
     return reader;
   }
 
