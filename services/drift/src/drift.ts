@@ -3,10 +3,11 @@
  * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
  * `startDrift` directly.
  */
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DriftKernels } from '@sightline/detect';
-import { UnavailableError } from '@sightline/errors';
+import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
 import {
   type EventReader,
   type EventSource,
@@ -25,6 +26,7 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import type { DriftConfig } from './config.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { DriftDataPlane } from './data-plane/drift-data-plane.js';
 import type { DriftEngine, EngineListener } from './data-plane/drift-engine.js';
 import { readAttachmentsFile } from './detectors/attachments-file.js';
@@ -101,9 +103,11 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   let sink: DriftEventSink | undefined;
   let store: FileEventStore | undefined;
   let reader: EventReader | undefined = parts.eventReader;
+  let checkReader: (() => Promise<void>) | undefined;
   let subscription: EventSubscription | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let checkpointer: NodeJS.Timeout | undefined;
+  let lock: DataDirLock | undefined;
   const listener: EngineListener = {
     windowClosed: (result) => plane?.windowClosed(result),
     unreadable: (detector, reason, count) => plane?.unreadable(detector, reason, count),
@@ -151,111 +155,131 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
     },
     start: async () => {
       await checkDirectorySetting('--data-dir', dataDir, false);
-      const catalog = await DetectorCatalog.open(path.join(dataDir, 'detectors'), (problem) =>
-        logger.error(problem, `saved detector record refused: ${problem.file}: ${problem.reason}`),
-      );
-      log = await DriftEventLog.open(path.join(dataDir, 'drift-events'), (problem) =>
-        logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
-      );
-      if (config.driftEventSinkUrl) {
-        sink = new DriftEventSink({
-          url: config.driftEventSinkUrl,
-          source: `sightline/${SERVICE_NAME}`,
-          timeoutMs: config.driftEventSinkTimeoutMs,
-          queueCapacity: config.driftEventSinkQueue,
-          onDropped: (reason, error) => {
-            metrics.sinkEventDropped(reason);
-            logger.warn({ reason, err: error }, 'drift event not delivered to the sink');
-          },
-        });
-      }
-      if (!reader && !config.elasticsearchUrl) {
-        const directory = path.resolve(config.eventsDir);
-        store = await FileEventStore.open({
-          directory,
-          readOnly: true,
-          logger: {
-            warn: (message, fields) => logger.warn(fields ?? {}, message),
-            error: (message, fields) => logger.error(fields ?? {}, message),
-          },
-        });
-        reader = new FileStoreEventReader(store, directory, {
-          maxEventsScanned: config.maxHistoryEvents,
-          maxEventsScannedSetting: '--max-history-events',
-        });
-      } else if (!reader && config.elasticsearchUrl) {
-        const { createElasticsearchReader } = await import('./detectors/elasticsearch-reader.js');
-        reader = createElasticsearchReader(config.elasticsearchUrl);
-      }
-      engine = createDetectEngine({
-        directory: path.join(dataDir, 'fitted'),
-        sightlineVersion: PACKAGE_VERSION,
-        windowsDirectory: path.join(dataDir, 'windows'),
-        listener,
-        limits: {
-          maxReferenceRows: config.maxReferenceRows,
-          maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
-          checkpointIntervalMs: config.checkpointIntervalMs,
-        },
-        now,
-        logger,
-        ...(parts.kernels ? { kernels: parts.kernels } : {}),
-      });
-      plane = new DriftDataPlane({
-        catalog,
-        engine,
-        log,
-        metrics,
-        tracer,
-        limits: {
-          maxReferenceRows: config.maxReferenceRows,
-          maxWindowRows: config.maxWindowRows,
-          maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
-          maxHistoryRangeMs: config.maxHistoryRangeMs,
-        },
-        sightlineVersion: PACKAGE_VERSION,
-        reader: () => reader,
-        readerSetting: '--events-dir or --elasticsearch-url',
-        ...(sink ? { sink } : {}),
-        now,
-        onError: (message, error) => logger.error({ err: error }, message),
-      });
-      await plane.load();
-      for (const refused of plane.refused) {
-        logger.error(refused, `saved detector "${refused.name}" refused: ${refused.reason}`);
-      }
-      if (config.attachments) {
-        for (const entry of await readAttachmentsFile(config.attachments)) {
-          await plane.attach(entry.detector, entry.selection, entry.window).then(
-            () =>
-              logger.info(
-                { detector: entry.detector, model: entry.selection.modelName },
-                'detector attached',
-              ),
-            (error: unknown) =>
-              logger.error(
-                { detector: entry.detector, err: error },
-                `--attachments: detector "${entry.detector}" not attached: ${error instanceof Error ? error.message : String(error)}`,
-              ),
-          );
+      lock = await DataDirLock.acquire(dataDir, '--data-dir', logger);
+      try {
+        const catalog = await DetectorCatalog.open(path.join(dataDir, 'detectors'), (problem) =>
+          logger.error(problem, `saved detector record refused: ${problem.file}: ${problem.reason}`),
+        );
+        log = await DriftEventLog.open(path.join(dataDir, 'drift-events'), (problem) =>
+          logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
+        );
+        if (config.driftEventSinkUrl) {
+          sink = new DriftEventSink({
+            url: config.driftEventSinkUrl,
+            source: `sightline/${SERVICE_NAME}`,
+            timeoutMs: config.driftEventSinkTimeoutMs,
+            queueCapacity: config.driftEventSinkQueue,
+            onDropped: (reason, error) => {
+              metrics.sinkEventDropped(reason);
+              logger.warn({ reason, err: error }, 'drift event not delivered to the sink');
+            },
+          });
         }
+        if (!reader && !config.elasticsearchUrl) {
+          const directory = path.resolve(config.eventsDir);
+          store = await FileEventStore.open({
+            directory,
+            readOnly: true,
+            logger: {
+              warn: (message, fields) => logger.warn(fields ?? {}, message),
+              error: (message, fields) => logger.error(fields ?? {}, message),
+            },
+          });
+          // The router writes this directory; it may appear after this service starts, so it is
+          // checked at each ScoreHistory and Fit from events, not here.
+          checkReader = async () => {
+            const isDirectory = await stat(directory).then(
+              (s) => s.isDirectory(),
+              () => false,
+            );
+            if (!isDirectory) {
+              throw new FailedPreconditionError(
+                `--events-dir ${directory}: no such directory; ScoreHistory and Fit from events read the router's stored events there (the router's <data-dir>/events)`,
+              );
+            }
+          };
+          reader = new FileStoreEventReader(store, directory, {
+            maxEventsScanned: config.maxHistoryEvents,
+            maxEventsScannedSetting: '--max-history-events',
+          });
+        } else if (!reader && config.elasticsearchUrl) {
+          const { createElasticsearchReader } = await import('./detectors/elasticsearch-reader.js');
+          reader = createElasticsearchReader(config.elasticsearchUrl);
+        }
+        engine = createDetectEngine({
+          directory: path.join(dataDir, 'fitted'),
+          sightlineVersion: PACKAGE_VERSION,
+          windowsDirectory: path.join(dataDir, 'windows'),
+          listener,
+          limits: {
+            maxReferenceRows: config.maxReferenceRows,
+            maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
+            checkpointIntervalMs: config.checkpointIntervalMs,
+          },
+          now,
+          logger,
+          ...(parts.kernels ? { kernels: parts.kernels } : {}),
+        });
+        plane = new DriftDataPlane({
+          catalog,
+          engine,
+          log,
+          metrics,
+          tracer,
+          limits: {
+            maxReferenceRows: config.maxReferenceRows,
+            maxWindowRows: config.maxWindowRows,
+            maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
+            maxHistoryRangeMs: config.maxHistoryRangeMs,
+          },
+          sightlineVersion: PACKAGE_VERSION,
+          reader: () => reader,
+          readerSetting: '--events-dir or --elasticsearch-url',
+          ...(checkReader ? { checkReader } : {}),
+          ...(sink ? { sink } : {}),
+          now,
+          onError: (message, error) => logger.error({ err: error }, message),
+        });
+        await plane.load();
+        for (const refused of plane.refused) {
+          logger.error(refused, `saved detector "${refused.name}" refused: ${refused.reason}`);
+        }
+        if (config.attachments) {
+          for (const entry of await readAttachmentsFile(config.attachments)) {
+            await plane.attach(entry.detector, entry.selection, entry.window).then(
+              () =>
+                logger.info(
+                  { detector: entry.detector, model: entry.selection.modelName },
+                  'detector attached',
+                ),
+              (error: unknown) =>
+                logger.error(
+                  { detector: entry.detector, err: error },
+                  `--attachments: detector "${entry.detector}" not attached: ${error instanceof Error ? error.message : String(error)}`,
+                ),
+            );
+          }
+        }
+        subscription = parts.eventSource?.subscribe((events) => {
+          // The in-process bus has no retry: events that do not fit are counted and dropped.
+          const result = ingress.offer(events);
+          if (result.accepted) metrics.received(result.queued, result.duplicates);
+          else metrics.refused(result.reason);
+        });
+        ingress.open();
+        ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
+        ticker.unref();
+        checkpointer = setInterval(() => {
+          engine
+            ?.checkpoint()
+            .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
+        }, config.checkpointIntervalMs);
+        checkpointer.unref();
+        logger.info({ dataDir, events: reader?.description ?? 'none' }, 'drift service ready');
+      } catch (error) {
+        await lock.release();
+        throw error;
       }
-      subscription = parts.eventSource?.subscribe((events) => {
-        // The in-process bus has no retry: events that do not fit are counted and dropped.
-        const result = ingress.offer(events);
-        if (result.accepted) metrics.received(result.queued, result.duplicates);
-        else metrics.refused(result.reason);
-      });
-      ingress.open();
-      ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
-      ticker.unref();
-      checkpointer = setInterval(() => {
-        engine
-          ?.checkpoint()
-          .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
-      }, config.checkpointIntervalMs);
-      checkpointer.unref();
-      logger.info({ dataDir, events: reader?.description ?? 'none' }, 'drift service ready');
     },
     stop: async () => {
       subscription?.unsubscribe();
@@ -268,6 +292,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
       await log?.close();
       await sink?.close();
       await store?.close();
+      await lock?.release();
     },
   });
   return Object.assign(service, {

@@ -62,6 +62,33 @@ describe('bad input', () => {
       message: /call Fit first/,
     },
     {
+      what: 'attach naming fewer columns than the fit has features',
+      call: (c) =>
+        c.attachDetector({
+          name: 'fitted',
+          selector: { modelName: 'iris', tensors: ['input'], columnNames: ['input[0]', 'input[1]'] },
+          window: { maxRows: 100 },
+        }),
+      code: status.INVALID_ARGUMENT,
+      message:
+        /selector.column_names: 2 names; the detector was fitted on 4 features \(rule "selector.column_names_count"\)/,
+    },
+    {
+      what: 'attach naming a column the fit does not have',
+      call: (c) =>
+        c.attachDetector({
+          name: 'fitted',
+          selector: {
+            modelName: 'iris',
+            tensors: ['input'],
+            columnNames: ['input[0]', 'input[1]', 'input[2]', 'petal_width'],
+          },
+          window: { maxRows: 100 },
+        }),
+      code: status.INVALID_ARGUMENT,
+      message: /selector.column_names: "petal_width" is not a fitted feature/,
+    },
+    {
       what: 'wrong number of features',
       call: (c) =>
         c.predict({
@@ -195,6 +222,30 @@ describe('bad input', () => {
         }),
       code: status.INVALID_ARGUMENT,
       message: /range\.order/,
+    },
+    {
+      what: 'history from an --events-dir that does not exist',
+      call: (c) =>
+        c.scoreHistory({
+          name: 'fitted',
+          range: { startTime: new Date(1000), endTime: new Date(2000) },
+          selector: { modelName: 'iris', tensors: ['input'] },
+        }),
+      code: status.FAILED_PRECONDITION,
+      message: /--events-dir .*no-events: no such directory/,
+    },
+    {
+      what: 'fit from an --events-dir that does not exist',
+      call: (c) =>
+        c.fit({
+          name: 'unfitted',
+          referenceEvents: {
+            range: { startTime: new Date(1000), endTime: new Date(2000) },
+            selector: { modelName: 'iris', tensors: ['input'] },
+          },
+        }),
+      code: status.FAILED_PRECONDITION,
+      message: /--events-dir .*no-events: no such directory/,
     },
   ];
 

@@ -43,6 +43,13 @@ import {
   type WindowSettings,
 } from './drift-types.js';
 
+/**
+ * Most rows (reference + window) the MMD and LSDD permutation tests take: libs/stats'
+ * `DEFAULT_MAX_POOLED_ROWS`, the kernels' `maxPooledRows` (libs/detect passes no other). A
+ * window above it would fail every test, so AttachDetector and ScoreHistory refuse it.
+ */
+export const KERNEL_MAX_POOLED_ROWS = 5_000;
+
 /** The saved-detector schema version this service writes (libs/detect's). */
 export const DETECTOR_SCHEMA_VERSION = 1;
 /** ListDetectors' page size when the call sets none (contract). */
@@ -77,6 +84,11 @@ export interface DriftDataPlaneOptions {
   readonly reader: () => EventReader | undefined;
   /** The setting that configures the reader, named when none is. */
   readonly readerSetting: string;
+  /**
+   * Checked before each use of the reader: throws FailedPreconditionError when its store is
+   * missing (a typo'd --events-dir would otherwise read as empty).
+   */
+  readonly checkReader?: () => Promise<void>;
   readonly sink?: DriftEventSink;
   readonly now?: () => number;
   readonly onError: (message: string, error: unknown) => void;
@@ -149,7 +161,7 @@ export class DriftDataPlane implements EngineListener {
         this.checkRange(events.toUnixMs - events.fromUnixMs, 'reference_events.range');
         reference = {
           stored: {
-            reader: this.requireReader(),
+            reader: await this.requireReader(),
             fromUnixMs: events.fromUnixMs,
             toUnixMs: events.toUnixMs,
             selection: events.selection,
@@ -232,9 +244,11 @@ export class DriftDataPlane implements EngineListener {
   ): Promise<void> {
     const fitted = this.requireFitted(input.name);
     this.checkRange(input.toUnixMs - input.fromUnixMs, 'range');
-    const reader = this.requireReader();
+    const reader = await this.requireReader();
     const record = this.options.catalog.get(input.name);
     const window = this.resolveWindow(input.window ?? record.spec.liveWindow ?? {}, 'window');
+    this.checkKernelRows(record.spec.kind, fitted, window, 'window');
+    checkColumnNames(input.selection, fitted);
     const items = this.options.engine.history(
       input.name,
       reader,
@@ -272,9 +286,11 @@ export class DriftDataPlane implements EngineListener {
     selection: EventSelection,
     window: Partial<WindowSettings> | undefined,
   ): Promise<DetectorView> {
-    this.requireFitted(name);
+    const fitted = this.requireFitted(name);
     const record = this.options.catalog.get(name);
     const resolved = this.resolveWindow(window ?? record.spec.liveWindow ?? {}, 'window');
+    this.checkKernelRows(record.spec.kind, fitted, resolved, 'window');
+    checkColumnNames(selection, fitted);
     const attachment: Attachment = { selection, window: resolved };
     await this.options.catalog.setAttachment(name, attachment);
     this.options.engine.attach(name, selection, resolved);
@@ -467,10 +483,11 @@ export class DriftDataPlane implements EngineListener {
     throw new FailedPreconditionError(`detector ${quoteName(name)}: not fitted, call Fit first`);
   }
 
-  private requireReader(): EventReader {
+  private async requireReader(): Promise<EventReader> {
     const reader = this.options.reader();
     if (!reader)
       throw new FailedPreconditionError(`no event store is configured: set ${this.options.readerSetting}`);
+    await this.options.checkReader?.();
     return reader;
   }
 
@@ -478,6 +495,17 @@ export class DriftDataPlane implements EngineListener {
     if (lengthMs > this.options.limits.maxHistoryRangeMs) {
       throw new InvalidArgumentError(
         `${field}: ${Math.ceil(lengthMs / 1000)} s long; at most ${this.options.limits.maxHistoryRangeMs / 1000} s (--max-history-range-ms)`,
+      );
+    }
+  }
+
+  /** MMD and LSDD: a full window plus the reference must fit the kernels' pooled-row limit. */
+  private checkKernelRows(kind: string, fitted: FittedInfo, window: WindowSettings, field: string): void {
+    if (kind !== 'mmd' && kind !== 'lsdd') return;
+    const reference = fitted.lineage.referenceRows;
+    if (reference + window.maxRows > KERNEL_MAX_POOLED_ROWS) {
+      throw new InvalidArgumentError(
+        `${field}.max_rows: ${window.maxRows}; with the ${reference} reference rows of this ${kind} detector, at most ${Math.max(0, KERNEL_MAX_POOLED_ROWS - reference)} (the ${kind} test takes at most ${KERNEL_MAX_POOLED_ROWS} rows, reference and window together)`,
       );
     }
   }
@@ -523,5 +551,35 @@ export class DriftDataPlane implements EngineListener {
         span.end();
       }
     });
+  }
+}
+
+/**
+ * A selector's column names, when it names any, must be the fitted features, each once (in
+ * any order): otherwise every event would be unreadable.
+ */
+export function checkColumnNames(selection: EventSelection, fitted: FittedInfo): void {
+  const names = selection.columnNames;
+  if (names.length === 0) return;
+  const features = fitted.lineage.featureNames;
+  if (names.length !== features.length) {
+    throw new InvalidArgumentError(
+      `selector.column_names: ${names.length} names; the detector was fitted on ${features.length} features (rule "selector.column_names_count")`,
+    );
+  }
+  const known = new Set(features);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!known.has(name)) {
+      throw new InvalidArgumentError(
+        `selector.column_names: ${quoteName(name)} is not a fitted feature; the features are ${features
+          .slice(0, 8)
+          .map((n) => quoteName(n))
+          .join(', ')}${features.length > 8 ? ` and ${features.length - 8} more` : ''}`,
+      );
+    }
+    if (seen.has(name))
+      throw new InvalidArgumentError(`selector.column_names: ${quoteName(name)} is named twice`);
+    seen.add(name);
   }
 }

@@ -398,6 +398,9 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
       index,
       name: feature.name,
       isDrift: perFeature && feature.pValue !== undefined ? feature.pValue < alpha : feature.drift,
+      // A multivariate kind's feature has test "none" (NO_FEATURE_TEST) and neither: 0 here
+      // means "not tested", the feature is kept for its effect sizes, and the metrics skip
+      // its per-feature test series.
       pValue: feature.pValue ?? 0,
       statistic: feature.statistic ?? 0,
       test: feature.test,
@@ -445,7 +448,9 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
       : (VERDICT_ON[result.overall.basis] ?? 'p_value');
   return {
     isDrift: perFeatureVerdict ? features.some((f) => f.isDrift) : result.overall.drift,
-    threshold: perFeatureVerdict ? alpha : result.overall.threshold,
+    // The cut-off the verdict used (contract): the effect-size limit under an alert rule, the
+    // reconstruction error's upper bound for PCA, else the corrected p-value cut-off.
+    threshold: perFeatureVerdict ? alpha : verdictThreshold(result),
     features,
     ...(multivariate
       ? {
@@ -462,4 +467,12 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
     verdictOn,
     rows: result.rows,
   };
+}
+
+/** The threshold a batch verdict compared against. */
+function verdictThreshold(result: DriftResult): number {
+  if (result.overall.basis === 'effect-size' && result.alert) return result.alert.above;
+  if (result.overall.basis === 'reconstruction-error' && result.multivariate?.distanceThreshold !== undefined)
+    return result.multivariate.distanceThreshold;
+  return result.overall.threshold;
 }

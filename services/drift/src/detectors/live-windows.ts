@@ -77,6 +77,8 @@ export interface LiveWindowsOptions {
 export class LiveWindows {
   private readonly attachments = new Map<string, Attachment>();
   private readonly scorer: LiveScorer<DriftResult>;
+  /** Detector and drop reason already logged (once each per attachment: the counter has the rest). */
+  private readonly logged = new Set<string>();
 
   constructor(private readonly options: LiveWindowsOptions) {
     this.scorer = new LiveScorer<DriftResult>({
@@ -84,19 +86,30 @@ export class LiveWindows {
       clock: options.clock,
       maxRequestIdsPerWindow: options.maxRequestIds,
       onWindowResult: (result) => this.closed(result),
-      onUnscored: (detector, reason) => {
-        if (reason === 'score-failed') options.listener.windowDropped(detector, 'test_failed');
-        else options.listener.unreadable(detector, reason, 1);
+      onUnscored: (detector, reason, message) => {
+        if (reason === 'score-failed') {
+          options.listener.windowDropped(detector, 'test_failed');
+          this.logOnce(detector, 'test_failed', message);
+        } else options.listener.unreadable(detector, reason, 1);
       },
     });
   }
 
-  /** Starts (or replaces) the windows of `name`; a replaced attachment's open window is dropped. */
+  /**
+   * Starts (or replaces) the windows of `name`. A different attachment (selector or window)
+   * takes effect at once: the windows opened under the old one are removed (libs/detect keys
+   * a window by detector and model, so they would otherwise keep the old policy for good) and
+   * an open one holding rows is counted as dropped, reason `replaced`. The same attachment
+   * again (a refit, the load at start) keeps its windows.
+   */
   attach(name: string, selection: EventSelection, window: WindowSettings): void {
-    const next = new Map(this.attachments);
-    next.set(name, detectAttachment(name, selection, window));
-    this.scorer.setAttachments([...next.values()]);
-    this.attachments.set(name, next.get(name)!);
+    const attachment = detectAttachment(name, selection, window);
+    const previous = this.attachments.get(name);
+    if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(attachment)) {
+      this.detach(name, 'replaced');
+    }
+    this.attachments.set(name, attachment);
+    this.scorer.setAttachments([...this.attachments.values()]);
   }
 
   /** Stops the windows of `name`; its open window is dropped (counted when it held rows). */
@@ -105,7 +118,19 @@ export class LiveWindows {
     const held = this.scorer.openWindows().some((w) => w.detector === name);
     this.attachments.delete(name);
     this.scorer.setAttachments([...this.attachments.values()]);
+    for (const key of this.logged) if (key.startsWith(`${name}\u0000`)) this.logged.delete(key);
     if (held) this.options.listener.windowDropped(name, reason);
+  }
+
+  /** Logs a dropped window's cause once per detector and reason. */
+  private logOnce(detector: string, reason: string, message: string): void {
+    const key = `${detector}\u0000${reason}`;
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.options.logger.warn(
+      { detector, reason },
+      `detector "${detector}": a live window was dropped untested (${reason}): ${message}; further ones are only counted in sightline_drift_windows_dropped_total`,
+    );
   }
 
   offer(events: readonly InferenceEvent[]): void {

@@ -8,7 +8,7 @@
 import { LATENCY_BUCKETS_SECONDS } from '@sightline/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { IngressObserver } from '../ingress/cloudevents-ingress.js';
-import type { DriftEventRecord } from '../results/drift-event.js';
+import { type DriftEventRecord, NO_FEATURE_TEST } from '../results/drift-event.js';
 
 /** One detector as `sightline_drift_detector_info` shows it. */
 export interface DetectorInfo {
@@ -242,10 +242,15 @@ export class DriftMetrics implements IngressObserver {
       this.track(detector, gauge as unknown as Removable, labels);
     };
     for (const feature of verdict.features) {
-      const labels = { detector, feature: feature.name, test: feature.test };
-      set(this.featureStatistic, labels, feature.statistic);
-      set(this.featurePValue, labels, feature.pValue);
-      set(this.featureVerdict, { detector, feature: feature.name }, feature.isDrift ? 1 : 0);
+      // A feature without a test of its own (MMD, LSDD, PCA: test "none") has no statistic,
+      // p-value or verdict to export, only its effect sizes; exporting p-value 0 would show
+      // it drifted on every dashboard.
+      if (feature.test !== NO_FEATURE_TEST) {
+        const labels = { detector, feature: feature.name, test: feature.test };
+        set(this.featureStatistic, labels, feature.statistic);
+        set(this.featurePValue, labels, feature.pValue);
+        set(this.featureVerdict, { detector, feature: feature.name }, feature.isDrift ? 1 : 0);
+      }
       const sizes = feature.effectSizes;
       if (!sizes) continue;
       const values: Record<(typeof EFFECT_SIZE_LABELS)[number], number | undefined> = {

@@ -26,15 +26,24 @@ export interface FeatureQualityCounts {
   readonly failureRate: number;
 }
 
+/**
+ * The `test` of a feature that has no test of its own: the multivariate kinds (MMD, LSDD,
+ * PCA) test all features together. Such a feature is listed for its effect sizes only; its
+ * `pValue` and `statistic` are 0 and mean "not tested" (never "drifted"), its `isDrift` is
+ * false, and no per-feature p-value, statistic or drift series is exported for it.
+ */
+export const NO_FEATURE_TEST = 'none';
+
 /** One feature's test result. */
 export interface FeatureVerdict {
   readonly index: number;
   readonly name: string;
   readonly isDrift: boolean;
+  /** The test's p-value; 0 and meaningless when `test` is {@link NO_FEATURE_TEST}. */
   readonly pValue: number;
-  /** The test statistic (KS distance, CVM statistic, chi-squared ...). */
+  /** The test statistic (KS distance, CVM statistic, chi-squared ...); 0 when not tested. */
   readonly statistic: number;
-  /** "ks", "cvm", "chi2" or "quality". */
+  /** "ks", "cvm", "chi2", "quality", or {@link NO_FEATURE_TEST} (effect sizes only). */
   readonly test: string;
   readonly featureType: 'numeric' | 'categorical';
   readonly effectSizes?: FeatureEffectSizes;

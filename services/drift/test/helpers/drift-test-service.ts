@@ -10,7 +10,7 @@ import { driftV1 } from '@sightline/contracts';
 import type { DriftKernels } from '@sightline/detect';
 import { referenceKernels } from '@sightline/detect/testing';
 import type { EventReader, EventSource } from '@sightline/events';
-import { loadConfig } from '@sightline/service-kit';
+import { type Logger, loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { createTensor, encodeTensorMessages, type Tensor } from '@sightline/tensor';
 import { driftConfigSchema } from '../../src/config.js';
@@ -106,6 +106,8 @@ export interface TestDriftOptions {
   readonly now?: () => number;
   /** Default: libs/detect's reference double (these tests check the service, not the statistics). */
   readonly kernels?: DriftKernels;
+  /** Default: a silent one. */
+  readonly logger?: Logger;
 }
 
 /** Starts a drift service for a test. */
@@ -124,7 +126,7 @@ export async function startTestDrift(options: TestDriftOptions = {}): Promise<Te
     env: {},
   });
   const service = await startDrift(config, {
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     kernels: options.kernels ?? referenceKernels,
     ...(options.eventSource ? { eventSource: options.eventSource } : {}),
     ...(options.eventReader ? { eventReader: options.eventReader } : {}),
