@@ -4,6 +4,7 @@
  * what is stored and exported per closed window) and drives the detector machinery through
  * the {@link DriftEngine} port; it knows no protobuf type.
  */
+
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
@@ -14,6 +15,7 @@ import {
   ResourceExhaustedError,
 } from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
+import { DEFAULT_MAX_POOLED_ROWS } from '@sightline/stats';
 import type { Tensor } from '@sightline/tensor';
 import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
 import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
@@ -44,11 +46,11 @@ import {
 } from './drift-types.js';
 
 /**
- * Most rows (reference + window) the MMD and LSDD permutation tests take: libs/stats'
- * `DEFAULT_MAX_POOLED_ROWS`, the kernels' `maxPooledRows` (libs/detect passes no other). A
- * window above it would fail every test, so AttachDetector and ScoreHistory refuse it.
+ * Most rows (reference + window) the MMD and LSDD permutation tests take: the kernels'
+ * `maxPooledRows` (libs/detect passes no other). A window above it would fail every test, so
+ * AttachDetector and ScoreHistory refuse it.
  */
-export const KERNEL_MAX_POOLED_ROWS = 5_000;
+export const KERNEL_MAX_POOLED_ROWS = DEFAULT_MAX_POOLED_ROWS;
 
 /** The saved-detector schema version this service writes (libs/detect's). */
 export const DETECTOR_SCHEMA_VERSION = 1;
