@@ -4,7 +4,7 @@
  * effect sizes, versions with lineage, an MMD detector's multivariate fields, history,
  * attachment, and the service's errors as the shared family.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Sightline } from '@sightline/sdk';
@@ -27,6 +27,8 @@ function table(rows: number, centre: number) {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'sdk-drift-'));
+  // An empty event store (the service refuses history over a directory that does not exist).
+  await mkdir(path.join(dataDir, 'events'));
   drift = await startChildService('drift', [
     '--data-dir',
     path.join(dataDir, 'drift'),

@@ -3,7 +3,7 @@
  * process on ephemeral ports, its data in a temporary directory): the commands' wiring to
  * the service, its answers printed as tables and JSON, its errors as one sentence.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ function csv(rows: number, centre: number): string {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cli-drift-service-'));
+  // An empty event store (the service refuses history over a directory that does not exist).
+  await mkdir(path.join(dir, 'events'));
   await writeFile(path.join(dir, 'ref.csv'), csv(200, 0));
   await writeFile(path.join(dir, 'shifted.csv'), csv(100, 3));
   await writeFile(path.join(dir, 'other.csv'), 'width\n1\n2\n3\n');

@@ -115,7 +115,10 @@ describe('FileStoreEventReader', () => {
               // A scan holds every match once (no limit), in store order.
               const scanned: string[] = [];
               const { limit: _limit, order: _order, ...filter } = query;
-              const range = { fromUnixMs: query.fromUnixMs ?? 0, toUnixMs: query.toUnixMs ?? BASE_MS + 1_000 };
+              const range = {
+                fromUnixMs: query.fromUnixMs ?? 0,
+                toUnixMs: query.toUnixMs ?? BASE_MS + 1_000,
+              };
               for await (const batch of reader.scan({ ...filter, ...range, batchEvents: 3 })) {
                 expect(batch.length).toBeLessThanOrEqual(3);
                 scanned.push(...batch.map((e) => e.eventId));
