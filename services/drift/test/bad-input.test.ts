@@ -161,6 +161,24 @@ describe('bad input', () => {
       message: /name\.format/,
     },
     {
+      what: 'a p-value out of (0, 1) at create, not first at fit',
+      call: (c) => c.createDetector({ name: 'bad-p', config: { ks: { pVal: 1.5 } } }),
+      code: status.INVALID_ARGUMENT,
+      message: /config\.ks\.p_val: must be in \(0, 1\), got 1\.5/,
+    },
+    {
+      what: 'a negative kernel bandwidth',
+      call: (c) => c.createDetector({ name: 'bad-sigma', config: { mmd: { sigma: -1 } } }),
+      code: status.INVALID_ARGUMENT,
+      message: /config\.mmd\.sigma: must be > 0, got -1/,
+    },
+    {
+      what: 'fewer permutations than the contract allows',
+      call: (c) => c.createDetector({ name: 'few-perms', config: { mmd: { nPermutations: 5 } } }),
+      code: status.INVALID_ARGUMENT,
+      message: /config\.mmd\.n_permutations: must be 10-100000, got 5/,
+    },
+    {
       what: 'an online kind',
       call: (c) => c.createDetector({ name: 'online', config: { mmdOnline: { ert: 100, windowSize: 10 } } }),
       code: status.INVALID_ARGUMENT,

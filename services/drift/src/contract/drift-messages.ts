@@ -72,6 +72,7 @@ export function kindFromConfig(config: driftV1.DriftDetectorConfig | undefined):
     params: defined(params),
     ...(effectSizeAlert ? { effectSizeAlert } : {}),
   });
+  if (config) checkContractRanges(config);
   if (config?.mmdOnline || config?.cvmOnline) {
     throw new InvalidArgumentError(
       'config: the online kinds (mmd_online, cvm_online) are not offered by this version of the drift service; use mmd or cvm over live windows',
@@ -127,6 +128,62 @@ export function kindFromConfig(config: driftV1.DriftDetectorConfig | undefined):
     numericTest: tabular ? NUMERIC_TESTS[tabular.numericTest] : undefined,
     method: tabular ? KS_METHODS[tabular.ksMethod] : undefined,
   });
+}
+
+/** The settings with a contract range, as any kind's config message has them. */
+interface RangedSettings {
+  readonly pVal?: number | undefined;
+  readonly nPermutations?: number | undefined;
+  readonly sigma?: number | undefined;
+  readonly lambda?: number | undefined;
+  readonly varianceExplained?: number | undefined;
+  readonly thresholdSigmas?: number | undefined;
+}
+
+/** Permutations the contract allows for MMD and LSDD. */
+const PERMUTATION_RANGE = { min: 10, max: 100_000 } as const;
+
+/**
+ * The ranges the contract states for each setting, checked at CreateDetector so a bad config
+ * is refused when it is made, not at the first Fit (libs/detect checks them again at fit).
+ */
+function checkContractRanges(config: driftV1.DriftDetectorConfig): void {
+  const kinds: [string, RangedSettings | undefined][] = [
+    ['ks', config.ks],
+    ['cvm', config.cvm],
+    ['chi_square', config.chiSquare],
+    ['mmd', config.mmd],
+    ['lsdd', config.lsdd],
+    ['tabular', config.tabular],
+    ['pca', config.pca],
+  ];
+  for (const [kind, settings] of kinds) {
+    if (!settings) continue;
+    const field = (name: string) => `config.${kind}.${name}`;
+    const { pVal } = settings;
+    if (pVal !== undefined && !(pVal > 0 && pVal < 1))
+      throw new InvalidArgumentError(`${field('p_val')}: must be in (0, 1), got ${pVal}`);
+    const permutations = settings.nPermutations;
+    if (
+      permutations !== undefined &&
+      !(permutations >= PERMUTATION_RANGE.min && permutations <= PERMUTATION_RANGE.max)
+    ) {
+      throw new InvalidArgumentError(
+        `${field('n_permutations')}: must be ${PERMUTATION_RANGE.min}-${PERMUTATION_RANGE.max}, got ${permutations}`,
+      );
+    }
+    for (const name of ['sigma', 'lambda'] as const) {
+      const value = settings[name];
+      if (value !== undefined && !(value > 0))
+        throw new InvalidArgumentError(`${field(name)}: must be > 0, got ${value}`);
+    }
+    const share = settings.varianceExplained;
+    if (share !== undefined && !(share > 0 && share <= 1))
+      throw new InvalidArgumentError(`${field('variance_explained')}: must be in (0, 1], got ${share}`);
+    const sigmas = settings.thresholdSigmas;
+    if (sigmas !== undefined && !(sigmas >= 0))
+      throw new InvalidArgumentError(`${field('threshold_sigmas')}: must be >= 0, got ${sigmas}`);
+  }
 }
 
 /** Quality checks: the contract's bound quantile and failure rate in detect's terms. */
