@@ -179,6 +179,13 @@ describe('bad input', () => {
       message: /config\.mmd\.n_permutations: must be 10-100000, got 5/,
     },
     {
+      what: 'chi-square categories per feature, which this version does not offer',
+      call: (c) =>
+        c.createDetector({ name: 'cpf', config: { chiSquare: { categoriesPerFeature: { 0: 3 } } } }),
+      code: status.INVALID_ARGUMENT,
+      message: /categories_per_feature: not offered by this version/,
+    },
+    {
       what: 'an online kind',
       call: (c) => c.createDetector({ name: 'online', config: { mmdOnline: { ert: 100, windowSize: 10 } } }),
       code: status.INVALID_ARGUMENT,

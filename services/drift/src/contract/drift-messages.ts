@@ -88,13 +88,16 @@ export function kindFromConfig(config: driftV1.DriftDetectorConfig | undefined):
   if (config?.cvm)
     return result('cvm', { pVal: config.cvm.pVal, correction: CORRECTIONS[config.cvm.correction] });
   if (config?.chiSquare) {
-    const categories = Object.entries(config.chiSquare.categoriesPerFeature);
+    // libs/detect's chi2 takes the categories seen in the reference and pools unseen ones;
+    // refused here, at create, rather than by the kind at the first Fit.
+    if (Object.keys(config.chiSquare.categoriesPerFeature).length > 0) {
+      throw new InvalidArgumentError(
+        'config.chi_square.categories_per_feature: not offered by this version; the categories are those seen in the reference, and categories unseen at fit are pooled into one',
+      );
+    }
     return result('chi2', {
       pVal: config.chiSquare.pVal,
       correction: CORRECTIONS[config.chiSquare.correction],
-      ...(categories.length > 0
-        ? { categoriesPerFeature: Object.fromEntries(categories.map(([k, v]) => [k, v])) }
-        : {}),
     });
   }
   if (config?.mmd)
