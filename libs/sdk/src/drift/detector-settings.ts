@@ -65,7 +65,10 @@ export interface DriftDetectorSettings {
   readonly kernelCenters?: number;
   /** Regularisation (> 0): lsdd. */
   readonly lambda?: number;
-  /** Categories per feature index (values 0..n-1): chi2. */
+  /**
+   * Categories per feature index (values 0..n-1): chi2, as the contract has it. This version of
+   * the drift service refuses it at createDetector (it takes the reference's categories).
+   */
   readonly categoriesPerFeature?: Readonly<Record<number, number>>;
   /** Reference quantile bounding "in range" values, in [0, 0.5): quality. */
   readonly boundQuantile?: number;
