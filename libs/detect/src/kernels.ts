@@ -5,30 +5,17 @@
  * {@link STATS_KERNELS}.
  */
 
-import { UnimplementedError } from '@sightline/errors';
+import type { Alternative, Correction, DenseMatrix, KsMethod, TwoSampleTestResult } from '@sightline/stats';
 import * as stats from '@sightline/stats';
 
-/** Row-major dense matrix: row i, column j at data[i * cols + j]. */
-export interface DenseMatrix {
-  readonly rows: number;
-  readonly cols: number;
-  readonly data: Float64Array;
-}
-
-/** Which side of the null a two-sample test looks at. */
-export type Alternative = 'two-sided' | 'less' | 'greater';
-
-/** A test statistic with its p-value. */
-export interface TwoSampleTestResult {
-  readonly statistic: number;
-  readonly pValue: number;
-}
-
-/** How per-feature p-values are corrected for many features. */
-export type Correction = 'bonferroni' | 'fdr';
-
-/** How scipy's `ks_2samp` computes its p-value. */
-export type KsMethod = 'auto' | 'exact' | 'asymp';
+// The data types are libs/stats' own; the kernels' signatures below are the port.
+export type {
+  Alternative,
+  Correction,
+  DenseMatrix,
+  KsMethod,
+  TwoSampleTestResult,
+} from '@sightline/stats';
 
 /** Options of the KS kernels (scipy's `alternative` and `method`). */
 export interface KsOptions {
@@ -104,46 +91,6 @@ export interface DriftKernels {
     sample: ReadonlyMap<string | number, number>,
   ): EffectSizes;
   readonly PcaReconstruction: PcaReconstructionFactory;
-}
-
-const KERNEL_NAMES = [
-  'ks2Samp',
-  'ks2SampSorted',
-  'cramerVonMises2Samp',
-  'chi2Contingency',
-  'correctPValues',
-  'medianHeuristicSigma',
-  'mmd2Unbiased',
-  'mmdPermutationTest',
-  'lsddPermutationTest',
-  'numericEffectSizes',
-  'categoricalEffectSizes',
-] as const;
-
-function missing(name: string): never {
-  throw new UnimplementedError(`the statistical kernel ${name} is not in this build of @sightline/stats`);
-}
-
-/** Names of the kernels `module` lacks (empty once @sightline/stats is complete), for a start-up log. */
-export function missingKernels(module: Partial<DriftKernels>): string[] {
-  const missing: string[] = KERNEL_NAMES.filter((name) => typeof module[name] !== 'function');
-  if (module.PcaReconstruction === undefined) missing.push('PcaReconstruction');
-  return missing;
-}
-
-/**
- * Kernels from a module that may export only some of them (libs/stats while it is being
- * written): a missing kernel answers UNIMPLEMENTED when called, naming itself. Whatever the
- * module does export is type-checked against {@link DriftKernels}.
- */
-export function kernelsFrom(module: Partial<DriftKernels>): DriftKernels {
-  const out: Record<string, unknown> = {};
-  for (const name of KERNEL_NAMES) out[name] = module[name] ?? (() => missing(name));
-  out.PcaReconstruction = module.PcaReconstruction ?? {
-    fit: () => missing('PcaReconstruction.fit'),
-    fromJSON: () => missing('PcaReconstruction.fromJSON'),
-  };
-  return out as unknown as DriftKernels;
 }
 
 /** The kernels of @sightline/stats: what services inject into the detector kinds. */
