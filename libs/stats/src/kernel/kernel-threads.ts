@@ -5,7 +5,13 @@ import {
   InternalError,
   InvalidArgumentError,
 } from '@sightline/errors';
-import { collectBracket, distanceRowRange, kernelRowRange, runChunks } from './kernel-row-ranges.js';
+import {
+  collectBracket,
+  distanceRowRange,
+  kernelRowRange,
+  type ListMembership,
+  runChunks,
+} from './kernel-row-ranges.js';
 
 /** How long the calling thread waits for a helper's share before giving up. */
 export const DEFAULT_KERNEL_THREAD_TIMEOUT_MS = 60_000;
@@ -43,6 +49,10 @@ export type KernelRowTask =
       readonly lists: SharedArrayBuffer;
       readonly k: number;
       readonly count: number;
+      /** {@link ListMembership} of the lists. */
+      readonly memberStarts: SharedArrayBuffer;
+      readonly memberLists: SharedArrayBuffer;
+      readonly memberNext: SharedArrayBuffer;
       /** Chunk c's row sums at [c * total, (c + 1) * total), its list sums at [c * count, (c + 1) * count). */
       readonly partialRowSums: SharedArrayBuffer;
       readonly partialWithin: SharedArrayBuffer;
@@ -80,10 +90,13 @@ parentPort.on('message', ({ task, done }) => {
     } else {
       const packed = new Float64Array(task.packed);
       const lists = new Int32Array(task.lists);
+      const starts = new Int32Array(task.memberStarts);
+      const members = new Int32Array(task.memberLists);
+      const next = new Int32Array(task.memberNext);
       const rows = new Float64Array(task.partialRowSums);
       const within = new Float64Array(task.partialWithin);
       runChunks(bounds, counter, (from, to, c) => kernelRowRange(packed, task.total, task.gamma, lists, task.k,
-        task.count, from, to, rows.subarray(c * task.total, (c + 1) * task.total),
+        starts, members, next, from, to, rows.subarray(c * task.total, (c + 1) * task.total),
         within.subarray(c * task.count, (c + 1) * task.count)));
     }
     Atomics.store(flag, 0, 1);

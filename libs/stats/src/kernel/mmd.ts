@@ -10,7 +10,13 @@ import {
   DEFAULT_PERMUTATIONS,
   permutationVerdict,
 } from './kernel-limits.js';
-import { balancedRowRanges, KERNEL_CHUNKS, kernelRowRange, runChunks } from './kernel-row-ranges.js';
+import {
+  balancedRowRanges,
+  KERNEL_CHUNKS,
+  kernelRowRange,
+  listMembership,
+  runChunks,
+} from './kernel-row-ranges.js';
 import type { KernelRowTask, KernelThreads } from './kernel-threads.js';
 import { sigmaFromMedianSquaredDistance } from './median-heuristic.js';
 import {
@@ -107,11 +113,14 @@ function rowKernelSum(
  * distribution under the null from `permutations` random re-splits of the pooled sample into
  * groups of x's and y's sizes.
  *
- * The pooled kernel matrix is computed once (packed upper triangle, N(N-1)/2 doubles). With its
- * row sums R and total T, a split is fixed by A = the within-group sum of the smaller group G:
- * cross = sum_{i in G} R_i - 2A, and the other group's within sum = T - A - cross. A for every
- * permutation is gathered in one pass over the matrix rows (each row read once, all
- * permutations served from cache), so a permutation costs min(n, m)²/2 additions.
+ * Every split's MMD² is a quadratic form over one kernel matrix: with the matrix's row sums R
+ * and total T, a split is fixed by A = the within-group sum of the smaller group G:
+ * cross = sum_{i in G} R_i - 2A, and the other group's within sum = T - A - cross. The
+ * squared distances are computed once as a packed upper triangle (N(N-1)/2 doubles, each
+ * pair once: half of the symmetric matrix), then one pass over its rows turns each row into
+ * kernel values in a scratch row and serves every permutation whose group holds that row
+ * (A gathered from the row's later members), so a permutation costs min(n, m)²/2 additions
+ * from a row in L1 cache, and the kernel values are never written back.
  */
 export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdTestOptions): MmdTestResult {
   const permutations = options.permutations ?? DEFAULT_PERMUTATIONS;
@@ -120,15 +129,14 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   checkPermutationOptions(permutations, pVal, options.seed, options.maxPermutations);
   if (options.sigma !== undefined) checkSigma(options.sigma);
 
-  // Squared distances first; kernelSums turns them into kernel values in place.
-  let kernel: Float64Array;
+  let distances: Float64Array;
   let sigma: number;
   if (options.sigma === undefined) {
     const { packed, median } = pooledSquaredDistancesWithMedian(x, y, options.threads);
-    kernel = packed;
+    distances = packed;
     sigma = sigmaFromMedianSquaredDistance(median);
   } else {
-    kernel = pooledSquaredDistances(x, y, options.threads);
+    distances = pooledSquaredDistances(x, y, options.threads);
     sigma = options.sigma;
   }
   const gamma = 1 / (2 * sigma * sigma);
@@ -140,21 +148,36 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
   // Group G is x's role when x is the smaller sample, else y's; list 0 is the observed split.
   const groupIsX = n <= m;
   const k = groupIsX ? n : m;
-  const listBytes = (permutations + 1) * k * Int32Array.BYTES_PER_ELEMENT;
-  const lists = new Int32Array(
-    options.threads ? new SharedArrayBuffer(listBytes) : new ArrayBuffer(listBytes),
-  );
+  const allocate = (bytes: number) =>
+    options.threads ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const lists = new Int32Array(allocate((permutations + 1) * k * Int32Array.BYTES_PER_ELEMENT));
   for (let t = 0; t < k; t++) lists[t] = groupIsX ? t : n + t;
   const order = new Int32Array(total);
   for (let t = 0; t < total; t++) order[t] = t;
+  // Each permutation's group in increasing order: marked, then read off in one sweep
+  // (the same list a sort would give, in O(N) instead of O(k log k)).
+  const marked = new Uint8Array(total);
   const random = seededRandom(options.seed);
   for (let p = 1; p <= permutations; p++) {
     random.shuffle(order, k);
-    const list = lists.subarray(p * k, (p + 1) * k);
-    list.set(order.subarray(0, k));
-    list.sort();
+    for (let t = 0; t < k; t++) marked[order[t]!] = 1;
+    let at = p * k;
+    for (let i = 0; i < total; i++) {
+      lists[at] = i;
+      at += marked[i]!;
+      marked[i] = 0;
+    }
   }
-  const { rowSums, within } = kernelSums(kernel, total, gamma, lists, k, permutations + 1, options.threads);
+  const { rowSums, within } = kernelSums(
+    distances,
+    total,
+    gamma,
+    lists,
+    k,
+    permutations + 1,
+    allocate,
+    options.threads,
+  );
   let pairSum = 0;
   for (let i = 0; i < total; i++) pairSum += rowSums[i]!;
   pairSum /= 2;
@@ -176,35 +199,36 @@ export function mmdPermutationTest(x: DenseMatrix, y: DenseMatrix, options: MmdT
 }
 
 /**
- * Kernel values, row sums and every list's within-group sum in one pass over the rows
- * ({@link kernelRowRange}), cut into {@link KERNEL_CHUNKS} chunks with their own partial sums,
- * added up in chunk order: the result is the same whether the calling thread runs every
- * chunk or `threads` share them.
+ * Row sums and every list's within-group sum in one pass over the rows ({@link kernelRowRange}),
+ * cut into {@link KERNEL_CHUNKS} chunks with their own partial sums, added up in chunk order:
+ * the result is the same whether the calling thread runs every chunk or `threads` share them.
  */
 function kernelSums(
-  packed: Float64Array,
+  distances: Float64Array,
   total: number,
   gamma: number,
   lists: Int32Array,
   k: number,
   count: number,
+  allocate: (bytes: number) => ArrayBufferLike,
   threads: KernelThreads | undefined,
 ): { rowSums: Float64Array; within: Float64Array } {
   const bounds = balancedRowRanges(total, KERNEL_CHUNKS);
   const chunks = bounds.length - 1;
-  const allocate = (length: number) =>
-    new Float64Array(threads ? new SharedArrayBuffer(length * 8) : new ArrayBuffer(length * 8));
-  const partialRows = allocate(chunks * total);
-  const partialWithin = allocate(chunks * count);
-  const shared = threads ? sharedCopy(packed) : packed;
+  const partialRows = new Float64Array(allocate(chunks * total * 8));
+  const partialWithin = new Float64Array(allocate(chunks * count * 8));
+  const members = listMembership(lists, k, count, total, allocate);
+  const packed = threads ? sharedCopy(distances) : distances;
   const work = (from: number, to: number, c: number) =>
     kernelRowRange(
-      shared,
+      packed,
       total,
       gamma,
       lists,
       k,
-      count,
+      members.starts,
+      members.lists,
+      members.next,
       from,
       to,
       partialRows.subarray(c * total, (c + 1) * total),
@@ -215,12 +239,15 @@ function kernelSums(
     const counter = sharedInts([0]);
     const task: KernelRowTask = {
       kind: 'kernel',
-      packed: shared.buffer as SharedArrayBuffer,
+      packed: packed.buffer as SharedArrayBuffer,
       total,
       gamma,
       lists: lists.buffer as SharedArrayBuffer,
       k,
       count,
+      memberStarts: members.starts.buffer as SharedArrayBuffer,
+      memberLists: members.lists.buffer as SharedArrayBuffer,
+      memberNext: members.next.buffer as SharedArrayBuffer,
       partialRowSums: partialRows.buffer as SharedArrayBuffer,
       partialWithin: partialWithin.buffer as SharedArrayBuffer,
       bounds: boundsShared.buffer as SharedArrayBuffer,
