@@ -3,6 +3,7 @@ import type { FileEventStore } from '../file-store/file-event-store.js';
 import type { SegmentView } from '../file-store/segment-listing.js';
 import type { InferenceEvent } from '../inference-event.js';
 import { DEFAULT_MAX_EVENTS_SCANNED_PER_QUERY } from './event-history-limits.js';
+import { EventIdSet } from './event-id-set.js';
 import { comparatorOf, type EventQuery, matchesEventFilter } from './event-query.js';
 import { DEFAULT_SCAN_BATCH_EVENTS, type EventReader, type EventScan } from './event-reader.js';
 import { TopEvents } from './top-events.js';
@@ -76,7 +77,8 @@ export class FileStoreEventReader implements EventReader {
   /**
    * One pass over the segments overlapping the range, oldest first: each is read once (a
    * scan of a million events through `query` pages re-read a 64 MiB segment per page and
-   * ran at 600 events/s). Event ids already sent are remembered to drop a sink's replays.
+   * ran at 600 events/s). Event ids already sent are remembered to drop a sink's replays,
+   * in an {@link EventIdSet} (bytes off the collected heap, not a million small strings).
    */
   async *scan(
     scan: EventScan,
@@ -86,14 +88,13 @@ export class FileStoreEventReader implements EventReader {
     if (!(from < to)) return;
     const batchEvents = scan.batchEvents ?? DEFAULT_SCAN_BATCH_EVENTS;
     const query: EventQuery = { ...scan, limit: batchEvents, order: 'oldest-first' };
-    const seen = new Set<string>();
+    const seen = new EventIdSet();
     let batch: InferenceEvent[] = [];
     for (const segment of this.plan(await this.store.listSegments(), query, from, to, true)) {
       for await (const event of this.store.readSegmentEvents(segment)) {
         if (cancellation.cancelReason) throw cancellation.cancelReason;
         if (event.timeUnixMs < from || event.timeUnixMs >= to || !matchesEventFilter(event, scan)) continue;
-        if (seen.has(event.eventId)) continue;
-        seen.add(event.eventId);
+        if (!seen.add(event.eventId)) continue;
         batch.push(event);
         if (batch.length >= batchEvents) {
           yield batch;
