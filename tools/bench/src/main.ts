@@ -4,6 +4,7 @@
  * writes every figure as JSON. Exits 1 when a target fails or a setup could not run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type SuiteName, suiteDefaults, USAGE } from './cli-args.js';
@@ -179,8 +180,13 @@ async function runSuite(
 ): Promise<SuiteOutcome> {
   if (suite === 'drift') {
     // libs/stats kernels against scipy/numpy, then the service over history and live events.
+    // The 1-minute load average around each part: on a shared machine it explains a figure.
+    const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
+    const loadAfter = (part: string) => loads.push(`after ${part} ${loadavg()[0]!.toFixed(2)}`);
     const ks = runDriftKsBench();
+    loadAfter('KS');
     const mmd = await runDriftMmdBench();
+    loadAfter('MMD');
     print(
       '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
     );
@@ -189,11 +195,13 @@ async function runSuite(
       ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
       ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
     });
+    loadAfter('history');
     print('  drift live: POST /events ...');
     const live = await runDriftLiveBench({
       group: run.group,
       ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
     });
+    loadAfter('live');
     return {
       setups: [],
       ratios: [
@@ -208,8 +216,9 @@ async function runSuite(
           formatDriftMmd(mmd),
           formatDriftHistory(history),
           formatDriftLive(live),
+          `Load average (1 min) around the parts: ${loads.join(', ')}`,
         ].join('\n'),
-        json: { ks, mmd, history, live },
+        json: { ks, mmd, history, live, loads },
       },
     };
   }

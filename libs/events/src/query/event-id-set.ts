@@ -5,7 +5,7 @@
  * spent more time in the collector than in reading, and the set's share of the old
  * generation raised the heap size at which V8 collects, so the process peaked near 500 MB.
  * Here ids are stored as bytes in one arena with an open-addressing table of entry numbers
- * (about the id's length + 12 bytes per id, none of it traced by the collector). Exact: ids
+ * (the id's length + 12 to 24 bytes per id, none of it traced by the collector). Exact: ids
  * are compared in full; an id with a character above U+00FF goes to a plain Set instead.
  */
 
