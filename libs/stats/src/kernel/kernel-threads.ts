@@ -9,6 +9,7 @@ import {
   collectBracket,
   distanceRowRange,
   kernelRowRange,
+  kernelScratchLength,
   type ListMembership,
   runChunks,
 } from './kernel-row-ranges.js';
@@ -66,6 +67,7 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const distanceRowRange = (${distanceRowRange.toString()});
 const kernelRowRange = (${kernelRowRange.toString()});
+const kernelScratchLength = (${kernelScratchLength.toString()});
 const runChunks = (${runChunks.toString()});
 const collectBracket = (${collectBracket.toString()});
 parentPort.on('message', ({ task, done }) => {
@@ -95,9 +97,10 @@ parentPort.on('message', ({ task, done }) => {
       const next = new Int32Array(task.memberNext);
       const rows = new Float64Array(task.partialRowSums);
       const within = new Float64Array(task.partialWithin);
+      const scratch = new Float64Array(kernelScratchLength(task.total));
       runChunks(bounds, counter, (from, to, c) => kernelRowRange(packed, task.total, task.gamma, lists, task.k,
         starts, members, next, from, to, rows.subarray(c * task.total, (c + 1) * task.total),
-        within.subarray(c * task.count, (c + 1) * task.count)));
+        within.subarray(c * task.count, (c + 1) * task.count), scratch));
     }
     Atomics.store(flag, 0, 1);
   } catch (error) {

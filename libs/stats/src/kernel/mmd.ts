@@ -12,8 +12,10 @@ import {
 } from './kernel-limits.js';
 import {
   balancedRowRanges,
+  KERNEL_BLOCK_ROWS,
   KERNEL_CHUNKS,
   kernelRowRange,
+  kernelScratchLength,
   listMembership,
   runChunks,
 } from './kernel-row-ranges.js';
@@ -213,12 +215,14 @@ function kernelSums(
   allocate: (bytes: number) => ArrayBufferLike,
   threads: KernelThreads | undefined,
 ): { rowSums: Float64Array; within: Float64Array } {
-  const bounds = balancedRowRanges(total, KERNEL_CHUNKS);
+  const bounds = balancedRowRanges(total, KERNEL_CHUNKS, KERNEL_BLOCK_ROWS);
   const chunks = bounds.length - 1;
   const partialRows = new Float64Array(allocate(chunks * total * 8));
   const partialWithin = new Float64Array(allocate(chunks * count * 8));
   const members = listMembership(lists, k, count, total, allocate);
   const packed = threads ? sharedCopy(distances) : distances;
+  // The calling thread's scratch; each helper has its own.
+  const scratch = new Float64Array(kernelScratchLength(total));
   const work = (from: number, to: number, c: number) =>
     kernelRowRange(
       packed,
@@ -233,6 +237,7 @@ function kernelSums(
       to,
       partialRows.subarray(c * total, (c + 1) * total),
       partialWithin.subarray(c * count, (c + 1) * count),
+      scratch,
     );
   if (threads) {
     const boundsShared = sharedInts(bounds);
