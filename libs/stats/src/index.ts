@@ -71,6 +71,14 @@ export {
   type IsolationForestState,
   MAX_IFOREST_TREES,
 } from './outlier/isolation-forest.js';
+export {
+  MAHALANOBIS_MIN_RESIDUAL_SHARE,
+  MAHALANOBIS_SCHEMA_VERSION,
+  Mahalanobis,
+  type MahalanobisJson,
+  type MahalanobisOptions,
+  type MahalanobisState,
+} from './outlier/mahalanobis.js';
 export { percentile } from './outlier/percentile.js';
 export {
   DEFAULT_PCA_MAX_REFERENCE_ROWS,
