@@ -79,6 +79,12 @@ export {
   type MahalanobisOptions,
   type MahalanobisState,
 } from './outlier/mahalanobis.js';
+export {
+  chiSquaredIsf,
+  type MinCovDetOptions,
+  type MinCovDetResult,
+  minCovDet,
+} from './outlier/min-cov-det.js';
 export { percentile } from './outlier/percentile.js';
 export {
   DEFAULT_PCA_MAX_REFERENCE_ROWS,

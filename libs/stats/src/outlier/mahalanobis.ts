@@ -1,5 +1,6 @@
-import { InvalidArgumentError } from '@sightline/errors';
+import { FailedPreconditionError, InvalidArgumentError } from '@sightline/errors';
 import { assertFiniteMatrix, type DenseMatrix } from '../matrix.js';
+import { minCovDet } from './min-cov-det.js';
 
 /**
  * A column whose residual variance, after regressing it on the columns before it, is below
@@ -26,6 +27,16 @@ export interface MahalanobisOptions {
   readonly regularization?: number;
   /** Column names for error messages (default `column 0`, `column 1` ...). */
   readonly columnNames?: readonly string[];
+  /**
+   * Robust location and covariance by the Minimum Covariance Determinant ({@link minCovDet},
+   * scikit-learn's `MinCovDet`) instead of the mean and covariance of every row (default false).
+   * A robust fit cannot be updated or merged (the MCD is not a sum over rows).
+   */
+  readonly robust?: boolean;
+  /** MCD's support share (see {@link minCovDet}); only with `robust`. */
+  readonly supportFraction?: number;
+  /** Seed of MCD's random starts (default 0); only with `robust`. */
+  readonly seed?: number;
 }
 
 /** The scalar part of a saved {@link Mahalanobis}. */
@@ -36,6 +47,8 @@ export interface MahalanobisJson {
   readonly count: number;
   readonly regularization: number;
   readonly columnNames?: readonly string[];
+  /** True for an MCD fit: `count` is then its reweighted support's size, `comoment` (count - 1) x its covariance. */
+  readonly robust?: boolean;
 }
 
 /**
@@ -77,6 +90,7 @@ export class Mahalanobis {
     private readonly moments: Moments,
     private readonly regularization: number,
     private readonly names: readonly string[] | undefined,
+    private readonly robust: boolean,
     /** Per-column scale: sqrt of the (regularised) covariance's diagonal. */
     private readonly scale: Float64Array,
     /** Lower Cholesky factor of the correlation matrix, row-major d x d. */
@@ -121,7 +135,33 @@ export class Mahalanobis {
       );
     }
     assertFiniteMatrix(reference, 'reference');
-    return Mahalanobis.build(batchMoments(reference), regularization, options.columnNames, 'reference');
+    const plain = Mahalanobis.build(
+      batchMoments(reference),
+      regularization,
+      options.columnNames,
+      false,
+      'reference',
+    );
+    if (!options.robust) return plain;
+    // The plain fit has named any constant or collinear column; the MCD then picks the rows.
+    const mcd = minCovDet(reference, {
+      ...(options.supportFraction !== undefined && { supportFraction: options.supportFraction }),
+      ...(options.seed !== undefined && { seed: options.seed }),
+    });
+    const count = mcd.support.reduce((s, v) => s + v, 0);
+    const moments: Moments = {
+      count,
+      mean: mcd.location,
+      comoment: mcd.covariance.map((v) => v * (count - 1)),
+      min: plain.moments.min,
+      max: plain.moments.max,
+    };
+    return Mahalanobis.build(moments, regularization, options.columnNames, true, 'reference');
+  }
+
+  /** Whether this is a robust (MCD) fit. */
+  get isRobust(): boolean {
+    return this.robust;
   }
 
   /**
@@ -129,12 +169,14 @@ export class Mahalanobis {
    * @throws InvalidArgumentError for a wrong column count, NaN/Inf, or a covariance that became singular.
    */
   update(batch: DenseMatrix): Mahalanobis {
+    this.refuseRobust('update');
     this.checkBatch(batch);
     if (batch.rows === 0) return this;
     return Mahalanobis.build(
       mergeMoments(this.moments, batchMoments(batch)),
       this.regularization,
       this.names,
+      false,
       'batch',
     );
   }
@@ -144,6 +186,8 @@ export class Mahalanobis {
    * @throws InvalidArgumentError when the column counts differ.
    */
   merge(other: Mahalanobis): Mahalanobis {
+    this.refuseRobust('merge');
+    other.refuseRobust('merge');
     if (other.columns !== this.columns) {
       throw new InvalidArgumentError(`merge: ${other.columns} columns, this fit has ${this.columns}`);
     }
@@ -151,6 +195,7 @@ export class Mahalanobis {
       mergeMoments(this.moments, other.moments),
       this.regularization,
       this.names,
+      false,
       'merge',
     );
   }
@@ -194,6 +239,7 @@ export class Mahalanobis {
         count,
         regularization: this.regularization,
         ...(this.names && { columnNames: this.names }),
+        ...(this.robust && { robust: true }),
       },
       arrays: { mean, comoment, min, max },
     };
@@ -244,13 +290,20 @@ export class Mahalanobis {
       min: Float64Array.from(arrays.min),
       max: Float64Array.from(arrays.max),
     };
-    return Mahalanobis.build(moments, json.regularization, json.columnNames, 'mahalanobis');
+    return Mahalanobis.build(
+      moments,
+      json.regularization,
+      json.columnNames,
+      json.robust === true,
+      'mahalanobis',
+    );
   }
 
   private static build(
     moments: Moments,
     regularization: number,
     names: readonly string[] | undefined,
+    robust: boolean,
     field: string,
   ): Mahalanobis {
     const d = moments.mean.length;
@@ -304,7 +357,15 @@ export class Mahalanobis {
         }
       }
     }
-    return new Mahalanobis(moments, regularization, names, scale, factor);
+    return new Mahalanobis(moments, regularization, names, robust, scale, factor);
+  }
+
+  private refuseRobust(what: string): void {
+    if (this.robust) {
+      throw new FailedPreconditionError(
+        `${what}: a robust (MCD) fit cannot be updated or merged (its support is chosen over all rows at once); refit on the rows`,
+      );
+    }
   }
 
   private checkBatch(batch: DenseMatrix): void {
