@@ -60,6 +60,7 @@ export {
 } from './matrix.js';
 export { averagePathLength } from './outlier/average-path-length.js';
 export {
+  DEFAULT_IFOREST_MAX_NODES,
   DEFAULT_IFOREST_TREES,
   IFOREST_AUTO_MAX_SAMPLES,
   IFOREST_AUTO_OFFSET,
@@ -72,6 +73,7 @@ export {
   MAX_IFOREST_TREES,
 } from './outlier/isolation-forest.js';
 export {
+  DEFAULT_MAHALANOBIS_MAX_COLUMNS,
   MAHALANOBIS_MIN_RESIDUAL_SHARE,
   MAHALANOBIS_SCHEMA_VERSION,
   Mahalanobis,

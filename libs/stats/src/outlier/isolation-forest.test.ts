@@ -174,5 +174,8 @@ describe('IsolationForest', () => {
     expect(() => IsolationForest.fit(reference, { maxFeatures: 1.5 })).toThrow('maxFeatures');
     expect(() => IsolationForest.fit(reference, { contamination: 0.6 })).toThrow('contamination');
     expect(() => IsolationForest.fit(reference, { seed: 1.5 })).toThrow('seed');
+    expect(() => IsolationForest.fit(reference, { maxNodes: 50_000 })).toThrow(
+      'isolation forest: 100 trees of up to 511 nodes (maxSamples 256) exceed maxNodes 50000',
+    );
   });
 });

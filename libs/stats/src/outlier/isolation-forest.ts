@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sightline/errors';
+import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { assertFiniteMatrix, type DenseMatrix } from '../matrix.js';
 import { type SeededRandom, seededRandom } from '../random/seeded-random.js';
 import { averagePathLength } from './average-path-length.js';
@@ -10,6 +10,12 @@ export const DEFAULT_IFOREST_TREES = 100;
 export const IFOREST_AUTO_MAX_SAMPLES = 256;
 /** Largest forest accepted: a fit holds about 2 x maxSamples nodes per tree (24 bytes each). */
 export const MAX_IFOREST_TREES = 10_000;
+/**
+ * Largest forest built by default, in nodes (trees x (2 maxSamples - 1) at most): 16 bytes
+ * each while growing, so 160 MB. The defaults need 51,100; a subsample of all 100,000 rows of a
+ * reference would need 20 million. Raise with `maxNodes`.
+ */
+export const DEFAULT_IFOREST_MAX_NODES = 10_000_000;
 /** scikit-learn's offset under `contamination: 'auto'` (the score of a point at the average depth). */
 export const IFOREST_AUTO_OFFSET = -0.5;
 /**
@@ -41,6 +47,8 @@ export interface IsolationForestOptions {
   readonly contamination?: 'auto' | number;
   /** Seed of the row, column, split-column and threshold draws (default 0). */
   readonly seed?: number;
+  /** Refuse forests that could need more nodes (default {@link DEFAULT_IFOREST_MAX_NODES}). */
+  readonly maxNodes?: number;
 }
 
 /** The scalar part of a saved forest (the trees travel as {@link IsolationForestState.arrays}). */
@@ -122,6 +130,7 @@ export class IsolationForest {
   /**
    * Grows the forest on a reference (rows x features, finite).
    * @throws InvalidArgumentError for NaN/Inf (naming row and column), no rows or columns, or an option outside its range.
+   * @throws ResourceExhaustedError when the forest could exceed `maxNodes`.
    */
   static fit(reference: DenseMatrix, options: IsolationForestOptions = {}): IsolationForest {
     const { rows: n, cols: d } = reference;
@@ -150,6 +159,12 @@ export class IsolationForest {
     const bootstrap = options.bootstrap ?? false;
     const featureCount = Math.max(1, Math.floor(maxFeatures * d));
     const maxDepth = Math.ceil(Math.log2(Math.max(maxSamples, 2)));
+    const maxNodes = options.maxNodes ?? DEFAULT_IFOREST_MAX_NODES;
+    if (nEstimators * (2 * maxSamples - 1) > maxNodes) {
+      throw new ResourceExhaustedError(
+        `isolation forest: ${nEstimators} trees of up to ${2 * maxSamples - 1} nodes (maxSamples ${maxSamples}) exceed maxNodes ${maxNodes}; lower maxSamples or nEstimators, or raise maxNodes`,
+      );
+    }
 
     const builder = new ForestBuilder(reference, maxSamples, maxDepth, featureCount, nEstimators);
     const random = seededRandom(seed);

@@ -178,6 +178,7 @@ describe('Mahalanobis', () => {
     expect(() => Mahalanobis.fit(reference, { regularization: -1 })).toThrow('regularization');
     expect(() => Mahalanobis.fit(reference, { columnNames: ['a'] })).toThrow('1 names for 3 columns');
     expect(() => Mahalanobis.fit(normalMatrix(1, 1, 1), { regularization: 1 })).toThrow('at least 2 rows');
+    expect(() => Mahalanobis.fit(reference, { maxColumns: 2 })).toThrow('3 columns exceed maxColumns 2');
   });
 
   it('round-trips its state (JSON + Float64Arrays) and refuses a corrupt one', () => {

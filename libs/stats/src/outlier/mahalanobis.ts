@@ -1,4 +1,4 @@
-import { FailedPreconditionError, InvalidArgumentError } from '@sightline/errors';
+import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { assertFiniteMatrix, type DenseMatrix } from '../matrix.js';
 import { minCovDet } from './min-cov-det.js';
 
@@ -14,6 +14,11 @@ export const MAHALANOBIS_MIN_RESIDUAL_SHARE = 1e-10;
  * standardised units) is above this share of the largest one.
  */
 const COLLINEAR_COEFFICIENT_SHARE = 1e-6;
+/**
+ * Most columns fitted by default: the co-moment matrix holds d² doubles (8 MB at 1,000) and the
+ * factorisation costs d³/6 operations. Raise with `maxColumns`.
+ */
+export const DEFAULT_MAHALANOBIS_MAX_COLUMNS = 1_000;
 /** Version of {@link MahalanobisJson}. */
 export const MAHALANOBIS_SCHEMA_VERSION = 1;
 
@@ -37,6 +42,8 @@ export interface MahalanobisOptions {
   readonly supportFraction?: number;
   /** Seed of MCD's random starts (default 0); only with `robust`. */
   readonly seed?: number;
+  /** Refuse more columns (default {@link DEFAULT_MAHALANOBIS_MAX_COLUMNS}). */
+  readonly maxColumns?: number;
 }
 
 /** The scalar part of a saved {@link Mahalanobis}. */
@@ -122,6 +129,7 @@ export class Mahalanobis {
    * Fits on a reference (rows x features, finite).
    * @throws InvalidArgumentError for NaN/Inf (naming row and column), too few rows, a bad option,
    * or (without regularisation) a singular covariance, naming the constant or collinear columns.
+   * @throws ResourceExhaustedError above `maxColumns`.
    */
   static fit(reference: DenseMatrix, options: MahalanobisOptions = {}): Mahalanobis {
     const regularization = options.regularization ?? 0;
@@ -129,6 +137,12 @@ export class Mahalanobis {
       throw new InvalidArgumentError(`regularization: expected a finite number >= 0, got ${regularization}`);
     }
     if (reference.cols < 1) throw new InvalidArgumentError('reference: at least one column is required');
+    const maxColumns = options.maxColumns ?? DEFAULT_MAHALANOBIS_MAX_COLUMNS;
+    if (reference.cols > maxColumns) {
+      throw new ResourceExhaustedError(
+        `reference: ${reference.cols} columns exceed maxColumns ${maxColumns} (the covariance holds columns² values); reduce the features or raise the limit`,
+      );
+    }
     if (options.columnNames && options.columnNames.length !== reference.cols) {
       throw new InvalidArgumentError(
         `columnNames: ${options.columnNames.length} names for ${reference.cols} columns`,
