@@ -58,6 +58,36 @@ export {
   matrixFromRows,
   matrixRow,
 } from './matrix.js';
+export { averagePathLength } from './outlier/average-path-length.js';
+export {
+  DEFAULT_IFOREST_MAX_NODES,
+  DEFAULT_IFOREST_TREES,
+  IFOREST_AUTO_MAX_SAMPLES,
+  IFOREST_AUTO_OFFSET,
+  IFOREST_FEATURE_THRESHOLD,
+  ISOLATION_FOREST_SCHEMA_VERSION,
+  IsolationForest,
+  type IsolationForestJson,
+  type IsolationForestOptions,
+  type IsolationForestState,
+  MAX_IFOREST_TREES,
+} from './outlier/isolation-forest.js';
+export {
+  DEFAULT_MAHALANOBIS_MAX_COLUMNS,
+  MAHALANOBIS_MIN_RESIDUAL_SHARE,
+  MAHALANOBIS_SCHEMA_VERSION,
+  Mahalanobis,
+  type MahalanobisJson,
+  type MahalanobisOptions,
+  type MahalanobisState,
+} from './outlier/mahalanobis.js';
+export {
+  chiSquaredIsf,
+  type MinCovDetOptions,
+  type MinCovDetResult,
+  minCovDet,
+} from './outlier/min-cov-det.js';
+export { percentile } from './outlier/percentile.js';
 export {
   DEFAULT_PCA_MAX_REFERENCE_ROWS,
   DEFAULT_PCA_REFERENCE_CHUNKS,

@@ -6,7 +6,7 @@ import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstream-client-rounds.js';
 
 /** Suites the CLI knows. */
-export const SUITES = ['model-server', 'router', 'drift'] as const;
+export const SUITES = ['model-server', 'router', 'drift', 'outlier'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 /** Measured time per point by default: long enough for a stable p99 at low throughput. */

@@ -28,6 +28,11 @@ import {
   type ModelServerSetupId,
   runModelServerSuite,
 } from './suites/model-server-suite.js';
+import {
+  formatOutlierIforest,
+  outlierIforestChecks,
+  runOutlierIforestBench,
+} from './suites/outlier-iforest-bench.js';
 import { ROUTER_SETUPS, type RouterSetupId, runRouterSuite } from './suites/router-suite.js';
 import type { SetupPoint, SetupResult } from './suites/setup-result.js';
 import {
@@ -78,7 +83,9 @@ async function main(): Promise<number> {
         suite === 'drift'
           ? '\nsuite drift: in-process statistics next to python3 (scipy/numpy), then the drift service ' +
               'over stored history and live POST /events next to the same work in process, in the same run\n'
-          : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
+          : suite === 'outlier'
+            ? '\nsuite outlier: libs/stats kernels next to python3 (scikit-learn) in the same run\n'
+            : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
               `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
       const onPoint = (id: string, p: SetupPoint) =>
@@ -220,6 +227,16 @@ async function runSuite(
         ].join('\n'),
         json: { ks, mmd, history, live, loads },
       },
+    };
+  }
+  if (suite === 'outlier') {
+    // libs/stats' Isolation Forest against scikit-learn (the service's parts come with issue 11's service).
+    print('  outlier iforest: fit and score, ours then scikit-learn ...');
+    const iforest = runOutlierIforestBench();
+    return {
+      setups: [],
+      ratios: outlierIforestChecks(iforest),
+      extra: { text: formatOutlierIforest(iforest), json: { iforest } },
     };
   }
   if (suite === 'router') {
