@@ -403,6 +403,9 @@ function lineageToMessage(lineage: VersionLineage): driftV1.DetectorLineage {
     creator: lineage.creator,
     referenceSource: lineage.referenceSource,
     seed: BigInt(Math.max(0, Math.floor(lineage.seed))),
+    referenceSkippedEvents: Object.fromEntries(
+      Object.entries(lineage.referenceSkippedEvents).map(([reason, n]) => [reason, BigInt(n)]),
+    ),
   };
 }
 

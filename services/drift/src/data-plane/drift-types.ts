@@ -97,6 +97,8 @@ export interface VersionLineage {
   readonly creator: string;
   readonly referenceSource: string;
   readonly seed: number;
+  /** Events of a stored reference range not used, per reason ("width N": N elements per row). */
+  readonly referenceSkippedEvents: Readonly<Record<string, number>>;
 }
 
 /** A detector as GetDetector shows it. */

@@ -1,0 +1,81 @@
+/**
+ * References read from stored events (a real file store on loopback): a fit that leaves out
+ * events of another width says so in its lineage, or refuses naming the widths seen when
+ * none is usable.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { FileEventStore, silentEventLogger } from '@sightline/events';
+import { sampleEvent } from '@sightline/events/testing';
+import { createTensor } from '@sightline/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { irisEvent } from './helpers/cloud-events.js';
+import { startTestDrift, type TestDrift } from './helpers/drift-test-service.js';
+
+const T0 = 1_790_000_000_000;
+const HOUR = 3_600_000;
+
+/** An iris event whose input has 3 features per row (a model whose input changed shape). */
+function narrowEvent(i: number, timeUnixMs: number) {
+  return sampleEvent(5000 + i, {
+    timeUnixMs,
+    inputs: [createTensor('input', 'FP32', [1, 3], new Float32Array([5, 3, 1 + i / 10]))],
+  });
+}
+
+describe('references from stored events', () => {
+  let eventsDir: string;
+  let drift: TestDrift;
+
+  beforeAll(async () => {
+    eventsDir = await mkdtemp(path.join(tmpdir(), 'sightline-drift-stored-'));
+    const store = await FileEventStore.open({ directory: eventsDir, logger: silentEventLogger });
+    // The first hour: 100 events of 4 features and 7 of 3; the second hour: only 3 features.
+    await store.append([
+      ...Array.from({ length: 100 }, (_, i) => irisEvent(i, { timeUnixMs: T0 + i * 1000 })),
+      ...Array.from({ length: 7 }, (_, i) => narrowEvent(i, T0 + 200_000 + i * 1000)),
+      ...Array.from({ length: 5 }, (_, i) => narrowEvent(10 + i, T0 + HOUR + i * 1000)),
+    ]);
+    await store.close();
+    drift = await startTestDrift({ flags: { eventsDir } });
+  });
+
+  afterAll(async () => {
+    await drift?.stop();
+    if (eventsDir) await rm(eventsDir, { recursive: true, force: true });
+  });
+
+  it('counts the events of another width it left out, per width, in the lineage', async () => {
+    await drift.client.createDetector({ name: 'mixed', config: { ks: {} } });
+    const fitted = await drift.client.fit({
+      name: 'mixed',
+      referenceEvents: {
+        range: { startTime: new Date(T0), endTime: new Date(T0 + HOUR) },
+        selector: { modelName: 'iris', tensors: ['input'] },
+      },
+    });
+    expect(fitted.detector?.referenceRows).toBe(100n);
+    expect(fitted.detector?.lineage?.referenceSkippedEvents).toEqual({ 'width 3': 7n });
+    const { versions } = await drift.client.getDetector({ name: 'mixed' });
+    expect(versions[0]?.referenceSkippedEvents).toEqual({ 'width 3': 7n });
+  });
+
+  it('refuses a range with no usable event, naming the widths it saw', async () => {
+    await drift.client.createDetector({ name: 'none-usable', config: { ks: {} } });
+    const error = await drift.client
+      .fit({
+        name: 'none-usable',
+        referenceEvents: {
+          range: { startTime: new Date(T0 + HOUR), endTime: new Date(T0 + 2 * HOUR) },
+          selector: { modelName: 'iris', tensors: ['input'], columnNames: ['a', 'b', 'c', 'd'] },
+        },
+      })
+      .catch((e: { code: number; details: string }) => e);
+    expect(error).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/no readable events \(unreadable: 5 events of 3 elements per row\)/),
+    });
+  });
+});
