@@ -39,7 +39,13 @@ describe('references from stored events', () => {
       ...Array.from({ length: 5 }, (_, i) => narrowEvent(10 + i, T0 + HOUR + i * 1000)),
     ]);
     await store.close();
-    drift = await startTestDrift({ flags: { eventsDir } });
+    // A clock that never repeats a millisecond, so "stored before the detector was created"
+    // is never a tie.
+    let last = 0;
+    drift = await startTestDrift({
+      flags: { eventsDir },
+      now: () => (last = Math.max(last + 1, Date.now())),
+    });
   });
 
   afterAll(async () => {
@@ -77,5 +83,21 @@ describe('references from stored events', () => {
       code: status.INVALID_ARGUMENT,
       details: expect.stringMatching(/no readable events \(unreadable: 5 events of 3 elements per row\)/),
     });
+  });
+
+  it("lists a re-created detector's events only, never its deleted predecessor's", async () => {
+    const { client } = drift;
+    const selector = { modelName: 'iris', tensors: ['input'] };
+    const range = { startTime: new Date(T0), endTime: new Date(T0 + HOUR) };
+    await client.scoreHistory({ name: 'mixed', range, selector, window: { maxRows: 50, minRows: 10 } });
+    expect((await client.listDriftEvents({ name: 'mixed' })).events).toHaveLength(2);
+    await client.deleteDetector({ name: 'mixed' });
+    expect((await client.listDriftEvents({})).events.map((e) => e.detector)).not.toContain('mixed');
+    await client.createDetector({ name: 'mixed', config: { ks: {} } });
+    expect((await client.listDriftEvents({ name: 'mixed' })).events).toEqual([]);
+    await client.fit({ name: 'mixed', referenceEvents: { range, selector } });
+    await client.scoreHistory({ name: 'mixed', range, selector, window: { maxRows: 100, minRows: 10 } });
+    const listed = await client.listDriftEvents({ name: 'mixed' });
+    expect(listed.events.map((e) => e.rows)).toEqual([100n]);
   });
 });

@@ -374,9 +374,17 @@ export class DriftDataPlane implements EngineListener {
     });
   }
 
-  /** Stored DriftEvents, newest first. */
+  /**
+   * Stored DriftEvents, newest first, of the detectors that exist now: a detector's events
+   * are listed from its creation on, so a deleted detector's events (the log keeps their
+   * lines) never show under a re-created detector of the same name.
+   */
   listDriftEvents(query: DriftEventQuery): Promise<DriftEventPage> {
-    return this.options.log.list(query);
+    const { catalog } = this.options;
+    return this.options.log.list({
+      ...query,
+      listedSince: (detector) => (catalog.has(detector) ? catalog.get(detector).createTimeMs : undefined),
+    });
   }
 
   /** Resolves once every closed window so far is stored and exported. */
