@@ -17,6 +17,7 @@ import {
   type TableSchema,
   UNSEEN_CATEGORY_CODE,
 } from './feature-table.js';
+import { parseNumericText } from './numeric-text.js';
 
 /** Numbers, 64-bit integers, strings or UTF-8 byte strings (the BYTES datatype). */
 export type PlainTensorData =
@@ -298,13 +299,13 @@ function readColumn(
         if (!keep) throw cellError(name, r, 'an empty value is not allowed', 'non-finite', label);
         v = Number.NaN;
       } else {
-        v = Number(cell);
-        if (Number.isNaN(v) && cell.trim() !== 'NaN') {
-          v = violation(
+        const parsed = parseNumericText(cell);
+        v =
+          parsed ??
+          violation(
             r,
             `${quoteName(cell)} is not a number${kind === 'categorical' ? ' (a category code)' : ''}`,
           );
-        }
       }
     } else {
       v = cell;
