@@ -1,7 +1,8 @@
 /**
  * References read from stored events (a real file store on loopback): a fit that leaves out
  * events of another width says so in its lineage, or refuses naming the widths seen when
- * none is usable.
+ * none is usable; trailing references refitted on their schedule, a failed refit keeping
+ * the previous version and counted.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,10 @@ import { sampleEvent } from '@sightline/events/testing';
 import { createTensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irisEvent } from './helpers/cloud-events.js';
-import { startTestDrift, type TestDrift } from './helpers/drift-test-service.js';
+import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
 
 const T0 = 1_790_000_000_000;
+const started = Date.now();
 const HOUR = 3_600_000;
 
 /** An iris event whose input has 3 features per row (a model whose input changed shape). */
@@ -37,13 +39,17 @@ describe('references from stored events', () => {
       ...Array.from({ length: 100 }, (_, i) => irisEvent(i, { timeUnixMs: T0 + i * 1000 })),
       ...Array.from({ length: 7 }, (_, i) => narrowEvent(i, T0 + 200_000 + i * 1000)),
       ...Array.from({ length: 5 }, (_, i) => narrowEvent(10 + i, T0 + HOUR + i * 1000)),
+      // The last two hours of the live stream, for the trailing references.
+      ...Array.from({ length: 240 }, (_, i) =>
+        irisEvent(2000 + i, { timeUnixMs: started - 2 * HOUR + i * 30_000 }),
+      ),
     ]);
     await store.close();
     // A clock that never repeats a millisecond, so "stored before the detector was created"
     // is never a tie.
     let last = 0;
     drift = await startTestDrift({
-      flags: { eventsDir },
+      flags: { eventsDir, trailingRefitCheckMs: 100 },
       now: () => (last = Math.max(last + 1, Date.now())),
     });
   });
@@ -99,5 +105,91 @@ describe('references from stored events', () => {
     await client.scoreHistory({ name: 'mixed', range, selector, window: { maxRows: 100, minRows: 10 } });
     const listed = await client.listDriftEvents({ name: 'mixed' });
     expect(listed.events.map((e) => e.rows)).toEqual([100n]);
+  });
+
+  /** Polls `check` until it holds, at most `tries` times (no timing is asserted). */
+  async function eventually<T>(
+    probe: () => Promise<T>,
+    check: (value: T) => boolean,
+    tries = 300,
+  ): Promise<T> {
+    let value = await probe();
+    for (let i = 0; i < tries && !check(value); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      value = await probe();
+    }
+    return value;
+  }
+
+  it('refits a trailing reference from stored events on its schedule, each refit a new version', async () => {
+    const { client } = drift;
+    const created = await client.createDetector({
+      name: 'trailing',
+      config: {
+        ks: {},
+        trailingReference: {
+          selector: { modelName: 'iris', tensors: ['input'] },
+          length: { seconds: 3600n },
+          refitInterval: { seconds: 1n },
+        },
+      },
+    });
+    expect(created.detector?.config?.trailingReference).toMatchObject({
+      length: { seconds: 3600n },
+      refitInterval: { seconds: 1n },
+      offset: { seconds: 0n },
+    });
+    const got = await eventually(
+      () => client.getDetector({ name: 'trailing' }),
+      (g) => (g.detector?.version ?? 0) >= 2,
+    );
+    expect(got.detector?.version).toBeGreaterThanOrEqual(2);
+    const [newest, previous] = got.versions;
+    expect(newest?.creator).toBe('sightline-drift (trailing reference)');
+    expect(newest?.referenceSource).toMatch(
+      /^trailing reference: events of "iris" from \S+ to \S+ \(offset 0 ms, length 3600000 ms, refit every 1000 ms\)$/,
+    );
+    // The last hour of the stream: about 120 events, one row each.
+    expect(Number(newest?.referenceRows)).toBeGreaterThan(100);
+    expect(newest!.createTime!.getTime()).toBeGreaterThan(previous!.createTime!.getTime());
+  });
+
+  it('keeps the previous version when a refit fails, and counts the failure', async () => {
+    const { client } = drift;
+    await client.createDetector({
+      name: 'trailing-empty',
+      config: {
+        ks: {},
+        trailingReference: {
+          selector: { modelName: 'nobody', tensors: ['input'] },
+          length: { seconds: 3600n },
+          refitInterval: { seconds: 1n },
+        },
+      },
+    });
+    // The first scheduled refit fails (no events of "nobody"); a manual fit gives version 1.
+    await client.fit({ name: 'trailing-empty', data: tensorMessages(irisTensor(100, 1)) });
+    const failed =
+      /sightline_drift_trailing_refits_total\{detector="trailing-empty",outcome="failed",reason="no_events"[^}]*\} ([0-9]+)/;
+    const metrics = await eventually(
+      async () => (await fetch(`${drift.httpBase}/metrics`)).text(),
+      (text) => Number(failed.exec(text)?.[1] ?? 0) >= 2,
+    );
+    expect(Number(failed.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    const got = await client.getDetector({ name: 'trailing-empty' });
+    expect(got.detector?.version).toBe(1);
+  });
+
+  it('refuses a trailing reference with no selector to read from', async () => {
+    const error = await drift.client
+      .createDetector({
+        name: 'trailing-nowhere',
+        config: { trailingReference: { length: { seconds: 60n } } },
+      })
+      .catch((e: { code: number; details: string }) => e);
+    expect(error).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/config\.trailing_reference\.selector: required/),
+    });
   });
 });

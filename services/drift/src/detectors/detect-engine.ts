@@ -202,6 +202,11 @@ class DetectEngine implements DriftEngine {
       if (!read.table) throw noReadableEventsError(read.unreadable, read.skippedWidths);
       table = read.table;
       skipped = skippedEventCounts(read);
+      if (reference.stored.minRows !== undefined && table.rows < reference.stored.minRows) {
+        throw new InvalidArgumentError(
+          `reference_events: ${table.rows} rows in the range; at least ${reference.stored.minRows} are needed (trailing_reference.min_rows)`,
+        );
+      }
       checkCategorical(spec, table.names);
       inputs = [{ name: selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] }];
     }
