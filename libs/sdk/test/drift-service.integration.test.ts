@@ -135,6 +135,28 @@ describe('sightline.drift against the drift service', () => {
     expect(names).toEqual(['mmd', 'tab']);
   });
 
+  it('creates a detector with a trailing reference and reads it back', async () => {
+    const created = await sightline.drift.createDetector('trailing', {
+      settings: { kind: 'ks' },
+      trailingReference: {
+        selector: { modelName: 'iris', tensors: ['input'] },
+        offsetMs: 7 * 86_400_000,
+        lengthMs: 3_600_000,
+        refitIntervalMs: 1_800_000,
+        minRows: 50,
+      },
+    });
+    expect(created.trailingReference).toEqual({
+      selector: expect.objectContaining({ modelName: 'iris', tensors: ['input'] }),
+      offsetMs: 7 * 86_400_000,
+      lengthMs: 3_600_000,
+      refitIntervalMs: 1_800_000,
+      minRows: 50,
+    });
+    expect((await sightline.drift.get('trailing')).detector.trailingReference?.lengthMs).toBe(3_600_000);
+    await sightline.drift.delete('trailing');
+  });
+
   it('names the setting that raises a message size limit', async () => {
     const small = new Sightline({
       addresses: { drift: drift.address },
