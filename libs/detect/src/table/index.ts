@@ -2,6 +2,7 @@
 
 export * from './event-row-reader.js';
 export * from './feature-table.js';
+export * from './float32-decimal.js';
 export * from './numeric-text.js';
 export * from './table-from-csv.js';
 export * from './table-from-events.js';

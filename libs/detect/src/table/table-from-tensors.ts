@@ -17,6 +17,7 @@ import {
   type TableSchema,
   UNSEEN_CATEGORY_CODE,
 } from './feature-table.js';
+import { float32Decimal } from './float32-decimal.js';
 import { parseNumericText } from './numeric-text.js';
 
 /** Numbers, 64-bit integers, strings or UTF-8 byte strings (the BYTES datatype). */
@@ -91,6 +92,7 @@ function cellReader(tensor: PlainTensor): (index: number) => Cell {
     };
   }
   const numbers = data as ArrayLike<number>;
+  if (data instanceof Float32Array || tensor.datatype === 'FP32') return (i) => float32Decimal(numbers[i]!);
   return (i) => numbers[i]!;
 }
 
