@@ -12,7 +12,7 @@ import { FileEventStore, silentEventLogger } from '@sightline/events';
 import { sampleEvent } from '@sightline/events/testing';
 import { createTensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { irisEvent } from './helpers/cloud-events.js';
+import { irisEvent, postEvents } from './helpers/cloud-events.js';
 import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
 
 const T0 = 1_790_000_000_000;
@@ -152,6 +152,19 @@ describe('references from stored events', () => {
     // The last hour of the stream: about 120 events, one row each.
     expect(Number(newest?.referenceRows)).toBeGreaterThan(100);
     expect(newest!.createTime!.getTime()).toBeGreaterThan(previous!.createTime!.getTime());
+
+    // Live windows score with the newest version, as after a manual Fit.
+    await client.attachDetector({
+      name: 'trailing',
+      selector: { modelName: 'iris', tensors: ['input'] },
+      window: { maxRows: 20, minRows: 20 },
+    });
+    const live = Array.from({ length: 20 }, (_, i) => irisEvent(9000 + i, { id: `live-${i}` }));
+    expect((await postEvents(`${drift.httpBase}/events`, live, 'batch')).status).toBe(202);
+    await drift.service.idle();
+    const [event] = (await client.listDriftEvents({ name: 'trailing' })).events;
+    expect(event).toMatchObject({ origin: 'live', rows: 20n });
+    expect(event!.detectorVersion).toBeGreaterThanOrEqual(got.detector!.version);
   });
 
   it('keeps the previous version when a refit fails, and counts the failure', async () => {
