@@ -205,4 +205,49 @@ describe('references from stored events', () => {
       details: expect.stringMatching(/config\.trailing_reference\.selector: required/),
     });
   });
+
+  it('keeps the schedule across a restart: due an interval after the newest version, not at start', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sightline-drift-trailing-restart-'));
+    let aheadMs = 0;
+    const start = () =>
+      startTestDrift({
+        dataDir,
+        // Checked by the test's own calls below, never by the timer.
+        flags: { eventsDir, trailingRefitCheckMs: HOUR },
+        now: () => Date.now() + aheadMs,
+      });
+    const due = async (service: TestDrift) => {
+      service.service.dataPlane.refitDue();
+      await service.service.dataPlane.refitsSettled();
+      return (await service.client.getDetector({ name: 'hourly' })).detector?.version;
+    };
+    let first: TestDrift | undefined;
+    let second: TestDrift | undefined;
+    try {
+      first = await start();
+      await first.client.createDetector({
+        name: 'hourly',
+        config: {
+          ks: {},
+          trailingReference: {
+            selector: { modelName: 'iris', tensors: ['input'] },
+            length: { seconds: 4n * 3600n },
+            refitInterval: { seconds: 3600n },
+          },
+        },
+      });
+      expect(await due(first)).toBe(1);
+      await first.stop();
+      first = undefined;
+      second = await start();
+      // Restarted within the hour: nothing is due, the version stays.
+      expect(await due(second)).toBe(1);
+      aheadMs = HOUR + 60_000;
+      expect(await due(second)).toBe(2);
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
