@@ -88,7 +88,11 @@ export type {
   DriftVerdict,
   FeatureDriftResult,
 } from './drift/drift-results.js';
-export type { DriftEventSelector, DriftWindowOptions } from './drift/event-selection.js';
+export type {
+  DriftEventSelector,
+  DriftTrailingReference,
+  DriftWindowOptions,
+} from './drift/event-selection.js';
 export {
   type EventQueryOptions,
   EventsClient,

@@ -7,7 +7,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Sightline } from '@sightline/sdk';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+  Sightline,
+} from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildService, startChildService } from './helpers/child-service.js';
 
@@ -127,5 +133,44 @@ describe('sightline.drift against the drift service', () => {
     const names: string[] = [];
     for await (const detector of sightline.drift.listAll({ pageSize: 1 })) names.push(detector.name);
     expect(names).toEqual(['mmd', 'tab']);
+  });
+
+  it('creates a detector with a trailing reference and reads it back', async () => {
+    const created = await sightline.drift.createDetector('trailing', {
+      settings: { kind: 'ks' },
+      trailingReference: {
+        selector: { modelName: 'iris', tensors: ['input'] },
+        offsetMs: 7 * 86_400_000,
+        lengthMs: 3_600_000,
+        refitIntervalMs: 1_800_000,
+        minRows: 50,
+      },
+    });
+    expect(created.trailingReference).toEqual({
+      selector: expect.objectContaining({ modelName: 'iris', tensors: ['input'] }),
+      offsetMs: 7 * 86_400_000,
+      lengthMs: 3_600_000,
+      refitIntervalMs: 1_800_000,
+      minRows: 50,
+    });
+    expect((await sightline.drift.get('trailing')).detector.trailingReference?.lengthMs).toBe(3_600_000);
+    await sightline.drift.delete('trailing');
+  });
+
+  it('names the setting that raises a message size limit', async () => {
+    const small = new Sightline({
+      addresses: { drift: drift.address },
+      channelOptions: { 'grpc.max_send_message_length': 1024 },
+    });
+    try {
+      await small.drift.createDetector('big');
+      const error = await small.drift.fit('big', table(300, 0)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResourceExhaustedError);
+      expect((error as Error).message).toMatch(
+        /larger than 1024; this client's limit: channelOptions 'grpc\.max_send_message_length' \(the server's own is --max-receive-message-bytes/,
+      );
+    } finally {
+      small.close();
+    }
   });
 });

@@ -40,6 +40,12 @@ export const DEFAULT_DRIFT_EVENT_SINK_TIMEOUT_MS = 5_000;
 /** Default most DriftEvents waiting to be sent to the sink; more are dropped and counted. */
 export const DEFAULT_DRIFT_EVENT_SINK_QUEUE = 10_000;
 
+/**
+ * Default interval in ms at which trailing references are checked for a due refit: the
+ * schedule's resolution (a refit runs at most this late), far below any sensible interval.
+ */
+export const DEFAULT_TRAILING_REFIT_CHECK_MS = 10_000;
+
 const positiveInt = () => z.coerce.number().int().positive();
 
 /** The drift service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
@@ -117,6 +123,11 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .default(DEFAULT_MAX_HISTORY_EVENTS)
     .describe(
       'most stored events one page query of ScoreHistory or Fit from events scans in the file store; more is RESOURCE_EXHAUSTED (narrow the range)',
+    ),
+  trailingRefitCheckMs: positiveInt()
+    .default(DEFAULT_TRAILING_REFIT_CHECK_MS)
+    .describe(
+      'interval in ms at which detectors with a trailing reference are checked for a due refit (a refit runs at most this late)',
     ),
 });
 

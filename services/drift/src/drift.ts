@@ -107,6 +107,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   let subscription: EventSubscription | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let checkpointer: NodeJS.Timeout | undefined;
+  let refitter: NodeJS.Timeout | undefined;
   let lock: DataDirLock | undefined;
   const listener: EngineListener = {
     windowClosed: (result) => plane?.windowClosed(result),
@@ -275,6 +276,8 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
             .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
         }, config.checkpointIntervalMs);
         checkpointer.unref();
+        refitter = setInterval(() => plane?.refitDue(), config.trailingRefitCheckMs);
+        refitter.unref();
         logger.info({ dataDir, events: reader?.description ?? 'none' }, 'drift service ready');
       } catch (error) {
         await lock.release();
@@ -285,6 +288,8 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
       subscription?.unsubscribe();
       clearInterval(ticker);
       clearInterval(checkpointer);
+      clearInterval(refitter);
+      await plane?.refitsSettled();
       await ingress.stop();
       await engine
         ?.checkpoint()

@@ -161,6 +161,30 @@ describe('bad input', () => {
       message: /name\.format/,
     },
     {
+      what: 'a name starting with "-" (a DNS label starts with a letter or digit)',
+      call: (c) => c.createDetector({ name: '-lead' }),
+      code: status.INVALID_ARGUMENT,
+      message: /name: "-lead" must be .*starting and ending with a letter or digit \(rule "name\.format"\)/,
+    },
+    {
+      what: 'a name ending with "-"',
+      call: (c) => c.createDetector({ name: 'trail-' }),
+      code: status.INVALID_ARGUMENT,
+      message: /name: "trail-" .*\(rule "name\.format"\)/,
+    },
+    {
+      what: "Predict of one row with a univariate kind (the contract's minimum is 2)",
+      call: (c) => c.predict({ name: 'fitted', data: tensorMessages(irisTensor(1, 4)) }),
+      code: status.INVALID_ARGUMENT,
+      message: /kind "ks" needs at least 2 rows to score, got 1/,
+    },
+    {
+      what: 'Score of one row with a univariate kind',
+      call: (c) => c.score({ name: 'fitted', data: tensorMessages(irisTensor(1, 4)) }),
+      code: status.INVALID_ARGUMENT,
+      message: /kind "ks" needs at least 2 rows to score, got 1/,
+    },
+    {
       what: 'a p-value out of (0, 1) at create, not first at fit',
       call: (c) => c.createDetector({ name: 'bad-p', config: { ks: { pVal: 1.5 } } }),
       code: status.INVALID_ARGUMENT,

@@ -5,6 +5,7 @@
  */
 import { status } from '@grpc/grpc-js';
 import { driftV1 } from '@sightline/contracts';
+import { createTensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
 
@@ -140,5 +141,29 @@ describe('detector life cycle', () => {
       expect(feature.quality?.outOfBounds).toBe(50n);
     }
     await client.deleteDetector({ name: 'iris-quality' });
+  });
+
+  it("scores FP32 rows of a reference's decimal values exactly as their FP64 rows (ties kept)", async () => {
+    const { client } = drift;
+    // One-decimal values, as a CSV of iris holds them: many ties.
+    const values = (rows: number, shift: number) =>
+      Array.from({ length: rows * 2 }, (_, i) => (40 + ((i * 7 + shift) % 30)) / 10);
+    await client.createDetector({ name: 'ties', config: { ks: {} } });
+    await client.fit({
+      name: 'ties',
+      data: tensorMessages(createTensor('x', 'FP64', [100, 2], Float64Array.from(values(100, 0)))),
+    });
+    const batch = values(40, 3);
+    const fp64 = await client.score({
+      name: 'ties',
+      data: tensorMessages(createTensor('x', 'FP64', [40, 2], Float64Array.from(batch))),
+    });
+    const fp32 = await client.score({
+      name: 'ties',
+      data: tensorMessages(createTensor('x', 'FP32', [40, 2], Float32Array.from(batch))),
+    });
+    expect(fp32.features.map((f) => [f.pVal, f.distance])).toEqual(
+      fp64.features.map((f) => [f.pVal, f.distance]),
+    );
   });
 });

@@ -77,6 +77,18 @@ describe('stored events, the in-process bus and the drift event sink', () => {
     const windows = items.filter((item) => item.data);
     expect(windows.map((w) => w.rows)).toEqual([60n, 60n]);
     expect(windows.map((w) => w.data?.isDrift)).toEqual([false, true]);
+    // Each window's progress is the scan's when that window closed, not the last page's.
+    expect(
+      windows.map((w) => [
+        w.progress?.windows,
+        w.progress?.eventsRead,
+        w.progress?.eventsMatched,
+        w.progress?.positionTime?.getTime() === w.windowEndTime?.getTime(),
+      ]),
+    ).toEqual([
+      [1, 60n, 60n, true],
+      [2, 120n, 120n, true],
+    ]);
     const last = items.at(-1)!;
     expect(last.data).toBeUndefined();
     expect(last.progress).toMatchObject({ eventsRead: 120n, eventsMatched: 120n, windows: 2 });

@@ -191,6 +191,25 @@ describe('sightline drift against the drift service', () => {
     expect(JSON.parse((await drift(['events', 'petals', '--json'])).stdout)).toEqual({ events: [] });
   });
 
+  it('fit --trailing creates the detector with a trailing reference, and removes it when the first fit fails', async () => {
+    // The store is empty: the first version cannot be fitted, so nothing is left refitting.
+    const run = await drift([
+      'fit',
+      'trail',
+      '--trailing',
+      '7d',
+      '--length',
+      '1h',
+      '--model',
+      'iris',
+      '--kind',
+      'ks',
+    ]);
+    expectOneSentence(run, 1, /no readable events/);
+    const get = await drift(['get', 'trail']);
+    expect(get.code).toBe(1);
+  });
+
   it('deletes the detector', async () => {
     expectOk(await drift(['delete', 'petals']));
     expectOneSentence(await drift(['delete', 'petals']), 1, /^sightline: NOT_FOUND: /m);

@@ -164,7 +164,11 @@ describe('sightline drift fit', () => {
       columnNames: ['x', 'y', 'colour'],
     });
     expect(sent.referenceEvents?.range?.startTime).toEqual(new Date('2026-12-01T00:00:00Z'));
-    expectOneSentence(await drift(['fit', 'tab']), 2, /^sightline: --reference or --from: give one/m);
+    expectOneSentence(
+      await drift(['fit', 'tab']),
+      2,
+      /^sightline: --reference, --from or --trailing: give one/m,
+    );
     expectOneSentence(
       await drift(['fit', 'tab', '--reference', file('ref.csv'), '--model', 'iris']),
       2,

@@ -51,6 +51,13 @@ export const FEATURE_TEST_MIN_REFERENCE_ROWS: Readonly<Record<FeatureTestKindNam
   chi2: 2,
 };
 
+/**
+ * Fewest rows a batch needs to be scored by a per-feature kind (contract: 2 for the univariate
+ * tests). One row makes a KS or CVM p-value of a single step function, which reads as a
+ * verdict but says nothing; scipy's cramervonmises_2samp refuses it outright.
+ */
+export const FEATURE_TEST_MIN_SCORE_ROWS = 2;
+
 const COMMON = ['pVal', 'correction', 'alert'] as const;
 const KS = ['method', 'alternative'] as const;
 const ALLOWED: Readonly<Record<FeatureTestKindName, readonly string[]>> = {
@@ -183,8 +190,7 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
   score(state: FittedState, table: FeatureTable): DriftResult {
     const p = paramsOf(state);
     const testsOf = state.schema.names.map((_, c) => testOf(this.name, state.schema, c, p));
-    // scipy's cramervonmises_2samp needs two observations in each sample.
-    requireScorable(this.name, state, table, testsOf.includes('cvm') ? 2 : 1);
+    requireScorable(this.name, state, table, FEATURE_TEST_MIN_SCORE_ROWS);
     requireFinite(table);
     const tests: { test: FeatureTest; result: TwoSampleTestResult }[] = table.columns.map((column, c) => {
       const test = testsOf[c]!;

@@ -4,6 +4,7 @@ export * from './drift-kinds.js';
 export * from './drift-result.js';
 export {
   FEATURE_TEST_MIN_REFERENCE_ROWS,
+  FEATURE_TEST_MIN_SCORE_ROWS,
   type FeatureTestKindName,
   featureTestKind,
   type UnseenCategoryPolicy,

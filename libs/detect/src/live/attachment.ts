@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
-import { checkDetectorName } from '../store/detector-store.js';
+import { checkSavedDetectorName } from '../store/detector-store.js';
 import type { EventSelection } from '../table/table-from-events.js';
 import { resolveWindowPolicy, type WindowPolicy } from './window-assembler.js';
 
@@ -33,7 +33,7 @@ export interface ResolvedAttachment extends Attachment {
  * @throws InvalidArgumentError naming the field.
  */
 export function resolveAttachment(attachment: Attachment): ResolvedAttachment {
-  checkDetectorName(attachment.detector);
+  checkSavedDetectorName(attachment.detector);
   if (attachment.modelName === '') {
     throw new InvalidArgumentError(
       `attachment of detector ${quoteName(attachment.detector)}: modelName is empty`,

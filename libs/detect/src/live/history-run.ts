@@ -43,11 +43,21 @@ export interface HistoryProgress {
   /** Share of the time range read, 0..1. */
   readonly fraction: number;
   readonly unreadable: UnreadableCounts;
+  /** Events that matched the attachment and were read into windows. */
+  readonly eventsMatched: number;
 }
 
 /** One item of a run: a scored window or a progress report (one per page). */
 export type HistoryItem<TResult> =
-  | { readonly type: 'window'; readonly window: WindowResult<TResult> }
+  | {
+      readonly type: 'window';
+      readonly window: WindowResult<TResult>;
+      /**
+       * The run's progress when this window closed (the event that closed it read), so a
+       * window's report is never behind the window itself, as the last page's would be.
+       */
+      readonly progress: HistoryProgress;
+    }
   | { readonly type: 'progress'; readonly progress: HistoryProgress };
 
 /**
@@ -72,10 +82,23 @@ export async function* runHistory<TResult>(
   const rowReader = new EventRowReader(attachment, detector.schema, detector.nonFinite);
   const unreadable: Record<string, number> = {};
   let eventsRead = 0;
-  const windowOf = (closed: ReturnType<WindowAssembler['poll']>) =>
+  let eventsMatched = 0;
+  // The estimate as of the last page (it moves per page) and that page's position.
+  let estimatedTotal = 0;
+  let pageTimeMs = fromUnixMs;
+  const progressAt = (lastTimeMs: number): HistoryProgress => ({
+    eventsRead,
+    estimatedTotal: Math.max(estimatedTotal, eventsRead),
+    lastTimeMs,
+    fraction: Math.min(1, Math.max(0, (lastTimeMs - fromUnixMs) / (toUnixMs - fromUnixMs))),
+    unreadable: { ...unreadable },
+    eventsMatched,
+  });
+  const windowOf = (closed: ReturnType<WindowAssembler['poll']>, atMs: number) =>
     closed.map((c) => ({
       type: 'window' as const,
       window: scoreWindow(detector, attachment.modelName, attachment.modelVersion ?? '', c, maxRequestIds),
+      progress: progressAt(atMs),
     }));
   const pages = eventPages({
     reader,
@@ -95,6 +118,7 @@ export async function* runHistory<TResult>(
         unreadable[read.problem] = (unreadable[read.problem] ?? 0) + 1;
         continue;
       }
+      eventsMatched++;
       yield* windowOf(
         assembler.add({
           values: read.values,
@@ -103,20 +127,14 @@ export async function* runHistory<TResult>(
           requestId: event.requestId,
           ...(read.typeViolations ? { typeViolations: read.typeViolations } : {}),
         }),
+        event.timeUnixMs,
       );
     }
-    yield {
-      type: 'progress',
-      progress: {
-        eventsRead,
-        estimatedTotal: page.last
-          ? eventsRead
-          : Math.max(eventsRead, Math.round(eventsRead / Math.max(page.fraction, 1e-9))),
-        lastTimeMs: page.lastTimeMs,
-        fraction: page.fraction,
-        unreadable: { ...unreadable },
-      },
-    };
+    estimatedTotal = page.last
+      ? eventsRead
+      : Math.max(eventsRead, Math.round(eventsRead / Math.max(page.fraction, 1e-9)));
+    pageTimeMs = page.lastTimeMs;
+    yield { type: 'progress', progress: { ...progressAt(page.lastTimeMs), fraction: page.fraction } };
   }
-  yield* windowOf(assembler.flush(toUnixMs));
+  yield* windowOf(assembler.flush(toUnixMs), pageTimeMs);
 }

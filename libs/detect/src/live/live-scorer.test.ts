@@ -96,7 +96,7 @@ describe('LiveScorer', () => {
     );
     const unnamed = setup({ d: unnamedDetector });
     unnamed.scorer.setAttachments([
-      { ...attachment, columnNames: undefined, window: { maxRows: 1, minRows: 1 } },
+      { ...attachment, columnNames: undefined, window: { maxRows: 2, minRows: 2 } },
     ]);
     const sized = (i: number, width: number) =>
       sampleEvent(i, {
@@ -108,7 +108,8 @@ describe('LiveScorer', () => {
     unnamed.scorer.accept(sized(2, 5));
     unnamed.scorer.accept(sized(3, 3));
     unnamed.scorer.accept(sampleEvent(4));
-    expect(unnamed.results.map((r) => r.rows)).toEqual([1]);
+    unnamed.scorer.accept(sampleEvent(5));
+    expect(unnamed.results.map((r) => r.rows)).toEqual([2]);
     expect(unnamed.scorer.unscoredCounts()).toEqual([{ detector: 'iris-drift', reason: 'width', count: 3 }]);
   });
 

@@ -147,8 +147,15 @@ describe('DetectorStore', () => {
     await expect(s.delete('a', 7)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(s.save('Bad_Name', request)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: `detector name "Bad_Name" must be 1 to 63 of a-z, 0-9 and '-'`,
+      message: `detector name "Bad_Name" must be 1 to 63 of a-z, 0-9 and '-', starting and ending with a letter or digit (rule "name.format")`,
     });
+    for (const name of ['-lead', 'trail-', '-']) {
+      await expect(s.save(name, request)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('rule "name.format"'),
+      });
+    }
+    await expect(s.save('a-1', request)).resolves.toMatchObject({ version: 1 });
   });
 
   it('removes temporary directories of interrupted saves at load', async () => {

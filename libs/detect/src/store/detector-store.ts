@@ -18,8 +18,17 @@ import {
   REFERENCE_BIN_FILE,
 } from './saved-format.js';
 
-/** Detector names: 1 to 63 of a-z, 0-9 and '-' (they are directory names and metric labels). */
-export const DETECTOR_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
+/**
+ * Detector names: a DNS label, 1 to 63 of a-z, 0-9 and '-', neither starting nor ending with
+ * '-' (they are directory names, metric labels and, in a cluster, parts of resource names).
+ */
+export const DETECTOR_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The names an earlier version accepted (a leading or trailing '-' allowed): a detector saved
+ * under one still loads, serves and can be deleted; only new names must be DNS labels.
+ */
+export const SAVED_DETECTOR_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
 
 const VERSION_DIR = /^v([1-9][0-9]{0,9})$/;
 const TEMPORARY_DIR = /^\.v\d+\.\d+\.[0-9a-f]+\.tmp$/;
@@ -49,6 +58,8 @@ export interface SaveRequest {
   /** sha256 of the reference table (`referenceDigest`). */
   readonly referenceSha256: string;
   readonly referenceSource?: string;
+  /** Events of a stored range left out, per reason (lineage `reference.skippedEvents`). */
+  readonly referenceSkippedEvents?: Readonly<Record<string, number>>;
   readonly creator?: string;
 }
 
@@ -82,9 +93,24 @@ interface VersionEntry {
  */
 export function checkDetectorName(name: string): void {
   if (!DETECTOR_NAME_PATTERN.test(name)) {
-    throw new InvalidArgumentError(`detector name ${quoteName(name)} must be 1 to 63 of a-z, 0-9 and '-'`, {
-      field: 'name',
-    });
+    throw new InvalidArgumentError(
+      `detector name ${quoteName(name)} must be 1 to 63 of a-z, 0-9 and '-', starting and ending with a letter or digit (rule "name.format")`,
+      { field: 'name' },
+    );
+  }
+}
+
+/**
+ * Checks the name of a detector that may have been saved by an earlier version (reads, attach,
+ * delete): {@link SAVED_DETECTOR_NAME_PATTERN}, which still keeps it a safe directory name.
+ * @throws InvalidArgumentError stating the rule.
+ */
+export function checkSavedDetectorName(name: string): void {
+  if (!SAVED_DETECTOR_NAME_PATTERN.test(name)) {
+    throw new InvalidArgumentError(
+      `detector name ${quoteName(name)} must be 1 to 63 of a-z, 0-9 and '-' (rule "name.format")`,
+      { field: 'name' },
+    );
   }
 }
 
@@ -128,7 +154,7 @@ export class DetectorStore {
     this.versions.clear();
     this.failed.clear();
     for (const entry of await readdir(this.options.dataDir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !DETECTOR_NAME_PATTERN.test(entry.name)) continue;
+      if (!entry.isDirectory() || !SAVED_DETECTOR_NAME_PATTERN.test(entry.name)) continue;
       const dir = join(this.options.dataDir, entry.name);
       for (const child of await readdir(dir, { withFileTypes: true })) {
         if (TEMPORARY_DIR.test(child.name)) {
@@ -180,7 +206,7 @@ export class DetectorStore {
    *   version that could not be read (saying why and what to do).
    */
   async get(name: string, version?: number): Promise<SavedDetector> {
-    checkDetectorName(name);
+    checkSavedDetectorName(name);
     const summary = this.summary(name);
     if (summary === undefined) throw new NotFoundError(`detector ${quoteName(name)} does not exist`);
     const wanted = version ?? summary.latest;
@@ -222,7 +248,7 @@ export class DetectorStore {
    * @throws NotFoundError when there is nothing of that name or version.
    */
   async delete(name: string, version?: number): Promise<void> {
-    checkDetectorName(name);
+    checkSavedDetectorName(name);
     await this.serialised(name, async () => {
       const summary = this.summary(name);
       const known =
@@ -271,6 +297,10 @@ export class DetectorStore {
           sha256: request.referenceSha256,
           rows: request.state.referenceRows,
           ...(request.referenceSource === undefined ? {} : { source: request.referenceSource }),
+          ...(request.referenceSkippedEvents === undefined ||
+          Object.keys(request.referenceSkippedEvents).length === 0
+            ? {}
+            : { skippedEvents: { ...request.referenceSkippedEvents } }),
         },
         features: request.state.schema.names.map((n, c) => ({
           name: n,

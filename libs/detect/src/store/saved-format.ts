@@ -31,6 +31,11 @@ export interface DetectorLineage {
     readonly rows: number;
     /** Free text naming the source, e.g. `events model iris 2026-12-01T00:00Z..2026-12-02T00:00Z`. */
     readonly source?: string;
+    /**
+     * Events of a stored range that were not used, per reason (e.g. `width 3`: events whose
+     * selected tensor has 3 elements per row, not the fitted width); absent when none was.
+     */
+    readonly skippedEvents?: Readonly<Record<string, number>>;
   };
   readonly features: readonly { readonly name: string; readonly kind: ColumnKind }[];
   /** ISO 8601 UTC. */

@@ -10,6 +10,7 @@ import type { InferenceEvent } from '@sightline/events';
 import { STATUS_OK } from '@sightline/events';
 import type { TableInputProblem, TableSchema } from './feature-table.js';
 import { toRowMajor } from './feature-table.js';
+import { float32Decimal } from './float32-decimal.js';
 import { type EventSelection, readEventRows } from './table-from-events.js';
 import { type NonFinitePolicy, tableFromTensors } from './table-from-tensors.js';
 
@@ -69,7 +70,13 @@ export class EventRowReader {
       const fits = integral && rows > 0 && (data as ArrayLike<unknown>).length === rows * width;
       const mapping = fits ? this.mappingFor(tensor.name, width) : null;
       if (mapping !== null) {
-        const values = this.copy(data as ArrayLike<number | bigint>, rows, width, mapping);
+        const values = this.copy(
+          data as ArrayLike<number | bigint>,
+          rows,
+          width,
+          mapping,
+          data instanceof Float32Array || tensor.datatype === 'FP32',
+        );
         if (values !== null) return { ok: true, values, rows };
       }
     }
@@ -89,6 +96,7 @@ export class EventRowReader {
     rows: number,
     width: number,
     mapping: Int32Array,
+    float32: boolean,
   ): Float64Array | null {
     const cols = mapping.length;
     const values = new Float64Array(rows * cols);
@@ -96,7 +104,8 @@ export class EventRowReader {
       for (let c = 0; c < cols; c++) {
         const v = Number(data[r * width + mapping[c]!]!);
         if (!Number.isFinite(v)) return null;
-        values[r * cols + c] = v;
+        // The same reading as tableFromTensors (float32-decimal.ts), so live rows tie with a CSV's.
+        values[r * cols + c] = float32 ? float32Decimal(v) : v;
       }
     }
     return values;

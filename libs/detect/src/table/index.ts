@@ -2,6 +2,8 @@
 
 export * from './event-row-reader.js';
 export * from './feature-table.js';
+export * from './float32-decimal.js';
+export * from './numeric-text.js';
 export * from './table-from-csv.js';
 export * from './table-from-events.js';
 export * from './table-from-tensors.js';

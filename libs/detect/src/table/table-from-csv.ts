@@ -25,19 +25,6 @@ function csvError(problem: 'shape' | 'empty' | 'width', message: string): TableI
   return new TableInputError(problem, message, 'csv');
 }
 
-/** numpy's and pandas' spellings of the special floats, as JavaScript's `Number` reads them. */
-const SPECIAL_NUMBERS: Readonly<Record<string, string>> = {
-  nan: 'NaN',
-  '+nan': 'NaN',
-  '-nan': 'NaN',
-  inf: 'Infinity',
-  '+inf': 'Infinity',
-  '-inf': '-Infinity',
-  infinity: 'Infinity',
-  '+infinity': 'Infinity',
-  '-infinity': '-Infinity',
-};
-
 /** Records of `text` with the line each starts on (1-based). */
 function parseRecords(
   text: string,
@@ -148,20 +135,9 @@ export function tableFromCsv(text: string, options: CsvTableOptions = {}): Featu
   }
   const ignored = new Set(options.ignoreColumns ?? []);
   const kept = header.fields.map((name, c) => ({ name, c })).filter((h) => !ignored.has(h.name));
-  const categorical = new Set(options.categorical ?? []);
-  const schemaKind = (name: string) => {
-    const at = options.schema?.names.indexOf(name) ?? -1;
-    return at >= 0 ? options.schema!.kinds[at] : undefined;
-  };
   const tensors = kept.map(({ name, c }) => {
-    const isCategorical =
-      (schemaKind(name) ?? (categorical.has(name) ? 'categorical' : 'numeric')) === 'categorical';
-    const data = rows.map((r) => {
-      const cell = r.fields[c]!;
-      if (isCategorical) return cell;
-      const trimmed = cell.trim();
-      return SPECIAL_NUMBERS[trimmed.toLowerCase()] ?? trimmed;
-    });
+    // Cells go as text: tableFromTensors reads numbers by its one rule for text (numeric-text.ts).
+    const data = rows.map((r) => r.fields[c]!);
     return { name, shape: [rows.length], data };
   });
   const { ignoreColumns: _ignored, delimiter: _delimiter, maxRows: _maxRows, ...build } = options;

@@ -81,6 +81,11 @@ export interface EventTable {
   /** Request id of each readable event, with how many rows it gave. */
   readonly requests: readonly { readonly requestId: string; readonly rows: number }[];
   readonly unreadable: UnreadableCounts;
+  /**
+   * Events left out for their width, per elements per row of their selected tensor (`width`
+   * in `unreadable` is their sum): a stream that changed shape is named, not silently halved.
+   */
+  readonly skippedWidths: Readonly<Record<number, number>>;
 }
 
 /**
@@ -97,6 +102,7 @@ export function tableFromEvents(
   const tables: FeatureTable[] = [];
   const requests: { requestId: string; rows: number }[] = [];
   const unreadable: Record<string, number> = {};
+  const skippedWidths: Record<number, number> = {};
   for (const event of events) {
     let read = readEventRows(event, selection, schema, nonFinite);
     if (read.ok && schema === undefined && tables.length > 0) {
@@ -111,15 +117,54 @@ export function tableFromEvents(
       requests.push({ requestId: event.requestId, rows: read.table.rows });
     } else {
       unreadable[read.problem] = (unreadable[read.problem] ?? 0) + 1;
+      const width = read.problem === 'width' ? selectedWidth(event, selection) : undefined;
+      if (width !== undefined) skippedWidths[width] = (skippedWidths[width] ?? 0) + 1;
     }
   }
-  return { table: tables.length === 0 ? undefined : concatTables(tables), requests, unreadable };
+  return {
+    table: tables.length === 0 ? undefined : concatTables(tables),
+    requests,
+    unreadable,
+    skippedWidths,
+  };
+}
+
+/** Elements per row of the event's selected tensor (undefined when it has none or no rows). */
+function selectedWidth(event: InferenceEvent, selection: EventSelection): number | undefined {
+  const tensors = selection.side === 'request' ? event.inputs : event.outputs;
+  const tensor =
+    selection.tensor === undefined ? tensors[0] : tensors.find((t) => t.name === selection.tensor);
+  if (tensor === undefined || tensor.shape.length === 0) return undefined;
+  return tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The events a read left out, per reason, with `width` split by the widths seen (`width 3`:
+ * 3 elements per row), for a fit's lineage and its messages.
+ */
+export function skippedEventCounts(
+  read: Pick<EventTable, 'unreadable' | 'skippedWidths'>,
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  let widthNamed = 0;
+  for (const [width, n] of Object.entries(read.skippedWidths)) {
+    counts[`width ${width}`] = n;
+    widthNamed += n;
+  }
+  for (const [reason, n] of Object.entries(read.unreadable)) {
+    const rest = reason === 'width' ? n! - widthNamed : n!;
+    if (rest > 0) counts[reason] = rest;
+  }
+  return counts;
 }
 
 /** Thrown by callers that need at least one readable event; names the reasons. */
-export function noReadableEventsError(unreadable: UnreadableCounts): TableInputError {
-  const reasons = Object.entries(unreadable)
-    .map(([k, n]) => `${n} ${k}`)
+export function noReadableEventsError(
+  unreadable: UnreadableCounts,
+  skippedWidths: Readonly<Record<number, number>> = {},
+): TableInputError {
+  const reasons = Object.entries(skippedEventCounts({ unreadable, skippedWidths }))
+    .map(([k, n]) => (k.startsWith('width ') ? `${n} events of ${k.slice(6)} elements per row` : `${n} ${k}`))
     .join(', ');
   return new TableInputError('empty', `no readable events${reasons ? ` (unreadable: ${reasons})` : ''}`);
 }

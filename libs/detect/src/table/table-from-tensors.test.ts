@@ -87,6 +87,25 @@ describe('tableFromTensors', () => {
     expect(e).toEqual({ problem: 'type', message: 'column "x[0]", row 1: "abc" is not a number' });
   });
 
+  it('reads BYTES text of a numeric column by the one decimal rule (CSV, Score, live, Fit)', () => {
+    const utf8 = (texts: string[]) => texts.map((t) => new TextEncoder().encode(t));
+    const table = tableFromTensors([
+      { name: 'x', shape: [6], datatype: 'BYTES', data: utf8(['1.5', ' -2 ', '.5', '1e3', '+7', '5.1']) },
+    ]);
+    expect([...table.columns[0]!]).toEqual([1.5, -2, 0.5, 1000, 7, 5.1]);
+    expect([
+      ...tableFromTensors([{ name: 'x', shape: [2], data: ['nan', '-inf'] }], { nonFinite: 'keep' })
+        .columns[0]!,
+    ]).toEqual([Number.NaN, Number.NEGATIVE_INFINITY]);
+    // JavaScript's Number would read these as 16, 3, 0 and 1000.
+    for (const text of ['0x10', '0b11', ' ', '1_000']) {
+      const e = problemOf(() =>
+        tableFromTensors([{ name: 'x', shape: [2, 1], datatype: 'BYTES', data: utf8(['1', text]) }]),
+      );
+      expect(e.message).toMatch(/^column "x\[0\]", row 1: /);
+    }
+  });
+
   it.each([
     ['no tensors', [], {}, 'empty', 'the batch is empty: no tensors given'],
     [

@@ -17,6 +17,8 @@ import {
   type TableSchema,
   UNSEEN_CATEGORY_CODE,
 } from './feature-table.js';
+import { float32Decimal } from './float32-decimal.js';
+import { parseNumericText } from './numeric-text.js';
 
 /** Numbers, 64-bit integers, strings or UTF-8 byte strings (the BYTES datatype). */
 export type PlainTensorData =
@@ -90,6 +92,7 @@ function cellReader(tensor: PlainTensor): (index: number) => Cell {
     };
   }
   const numbers = data as ArrayLike<number>;
+  if (data instanceof Float32Array || tensor.datatype === 'FP32') return (i) => float32Decimal(numbers[i]!);
   return (i) => numbers[i]!;
 }
 
@@ -298,13 +301,13 @@ function readColumn(
         if (!keep) throw cellError(name, r, 'an empty value is not allowed', 'non-finite', label);
         v = Number.NaN;
       } else {
-        v = Number(cell);
-        if (Number.isNaN(v) && cell.trim() !== 'NaN') {
-          v = violation(
+        const parsed = parseNumericText(cell);
+        v =
+          parsed ??
+          violation(
             r,
             `${quoteName(cell)} is not a number${kind === 'categorical' ? ' (a category code)' : ''}`,
           );
-        }
       }
     } else {
       v = cell;

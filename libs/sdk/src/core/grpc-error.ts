@@ -17,8 +17,10 @@ export function isServiceError(error: unknown): error is ServiceError {
  */
 export function toSightlineError(error: unknown): SightlineError {
   if (isSightlineError(error)) return error;
-  if (isServiceError(error))
-    return errorFromStatus(error.code, error.details ?? error.message, { cause: error });
+  if (isServiceError(error)) {
+    const details = error.details ?? error.message;
+    return errorFromStatus(error.code, details + messageLimitHint(error.code, details), { cause: error });
+  }
   return new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
 }
 
@@ -32,4 +34,35 @@ export function traceIdOf(error: unknown): string | undefined {
   if (!isServiceError(cause)) return undefined;
   const value = cause.metadata?.get(TRACE_ID_TRAILER)[0];
   return value === undefined ? undefined : value.toString();
+}
+
+/** gRPC's RESOURCE_EXHAUSTED status code. */
+const RESOURCE_EXHAUSTED = 8;
+
+/**
+ * grpc-js's sentences for a message over a size limit, with the settings that raise it: its
+ * own sentence names only the numbers, so a user cannot tell which side refused or what to
+ * change (the servers' flags default to 64 MiB, as the SDK's channel options do:
+ * DEFAULT_MAX_MESSAGE_BYTES).
+ */
+const MESSAGE_LIMIT_HINTS: readonly (readonly [RegExp, string])[] = [
+  [
+    /^Attempted to send message with a size larger than/,
+    "; this client's limit: channelOptions 'grpc.max_send_message_length' (the server's own is --max-receive-message-bytes, SIGHTLINE_MAX_RECEIVE_MESSAGE_BYTES)",
+  ],
+  [
+    /^Received message (larger than max|that decompresses to a size larger than)/,
+    "; raise the server's --max-receive-message-bytes (SIGHTLINE_MAX_RECEIVE_MESSAGE_BYTES) for a request, or for an answer this client's channelOptions 'grpc.max_receive_message_length'",
+  ],
+  [
+    /^Sent message larger than max/,
+    "; the server's answer is over its --max-send-message-bytes (SIGHTLINE_MAX_SEND_MESSAGE_BYTES)",
+  ],
+];
+
+/** The settings that raise the size limit a RESOURCE_EXHAUSTED sentence is about, or ''. */
+export function messageLimitHint(code: number, details: string): string {
+  if (code !== RESOURCE_EXHAUSTED) return '';
+  for (const [pattern, hint] of MESSAGE_LIMIT_HINTS) if (pattern.test(details)) return hint;
+  return '';
 }

@@ -31,8 +31,10 @@ import {
 } from './drift-results.js';
 import {
   type DriftEventSelector,
+  type DriftTrailingReference,
   type DriftWindowOptions,
   selectorMessage,
+  trailingReferenceMessage,
   windowMessage,
 } from './event-selection.js';
 
@@ -50,6 +52,11 @@ export interface CreateDetectorOptions extends CallOptions {
   readonly liveWindow?: DriftWindowOptions;
   /** Labels copied onto the detector's metrics (at most 16). */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * A reference that trails the stream (e.g. the same hours last week): the service refits
+   * the detector from stored events on this schedule, each refit a new version.
+   */
+  readonly trailingReference?: DriftTrailingReference;
 }
 
 /** Where a fit's reference comes from besides the data: lineage fields. */
@@ -219,9 +226,12 @@ export class DriftClient {
    *   (here, for one the kind does not have; from the service, for a value out of range).
    */
   async createDetector(name: string, options: CreateDetectorOptions = {}): Promise<DriftDetector> {
+    const config = configOfSettings(options.settings ?? {});
+    if (options.trailingReference !== undefined)
+      config.trailingReference = trailingReferenceMessage(options.trailingReference);
     const request = driftV1.CreateDetectorRequest.fromPartial({
       name,
-      config: configOfSettings(options.settings ?? {}),
+      config,
       categoricalFeatures: [...(options.categoricalFeatures ?? [])],
       labels: { ...(options.labels ?? {}) },
       ...(options.live !== undefined && { live: selectorMessage(options.live) }),

@@ -12,7 +12,14 @@ import {
   type DriftKind,
   settingsOfConfig,
 } from './detector-settings.js';
-import { type DriftEventSelector, type DriftWindowOptions, selectorOf, windowOf } from './event-selection.js';
+import {
+  type DriftEventSelector,
+  type DriftTrailingReference,
+  type DriftWindowOptions,
+  selectorOf,
+  trailingReferenceOf,
+  windowOf,
+} from './event-selection.js';
 
 /** The signature of one reference input (row shape without the row dimension). */
 export interface DriftInputSpec {
@@ -52,6 +59,11 @@ export interface DriftLineage {
   readonly referenceSource: string;
   /** The seed of permutations, bootstraps and sampling. */
   readonly seed: bigint;
+  /**
+   * Events of a stored reference range left out, per reason (`width 3`: events of 3 elements
+   * per row where the fit used another width); empty when every event was used.
+   */
+  readonly referenceSkippedEvents: Readonly<Record<string, number>>;
 }
 
 /** A detector as the service keeps it. */
@@ -94,6 +106,8 @@ export interface DriftDetector {
   readonly categoricalFeatures: readonly string[];
   /** Whether it tests the live event stream now. */
   readonly attached: boolean;
+  /** Its trailing reference, refitted by the service on a schedule; undefined: none. */
+  readonly trailingReference: DriftTrailingReference | undefined;
 }
 
 /** A detector and every saved version's lineage (GetDetector). */
@@ -328,6 +342,9 @@ export function lineageOf(message: driftV1.DetectorLineage): DriftLineage {
     creator: message.creator,
     referenceSource: message.referenceSource,
     seed: message.seed,
+    referenceSkippedEvents: Object.fromEntries(
+      Object.entries(message.referenceSkippedEvents ?? {}).map(([reason, n]) => [reason, Number(n)]),
+    ),
   };
 }
 
@@ -359,6 +376,8 @@ export function detectorOf(message: driftV1.Detector | undefined): DriftDetector
     lineage: m.lineage === undefined ? undefined : lineageOf(m.lineage),
     categoricalFeatures: [...(m.categoricalFeatures ?? [])],
     attached: m.attached ?? false,
+    trailingReference:
+      m.config?.trailingReference === undefined ? undefined : trailingReferenceOf(m.config.trailingReference),
   };
 }
 

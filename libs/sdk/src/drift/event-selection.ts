@@ -138,3 +138,64 @@ export function windowOf(message: driftV1.BatchWindow): DriftWindowOptions {
     ...(message.slideRows !== 0 && { slideRows: message.slideRows }),
   };
 }
+
+/** A reference that trails the stream, refitted by the service on a schedule. */
+export interface DriftTrailingReference {
+  /** The stored events to read; unset: the detector's live selector. */
+  readonly selector?: DriftEventSelector;
+  /** How long before now the reference ends, in ms (e.g. 7 days); default 0. */
+  readonly offsetMs?: number;
+  /** The reference's length, in ms. */
+  readonly lengthMs: number;
+  /** How often the reference moves, in ms; default `lengthMs`. */
+  readonly refitIntervalMs?: number;
+  /** Fewest rows a refit takes; default the kind's minimum. */
+  readonly minRows?: number;
+}
+
+function durationMessage(ms: number, field: string, positive: boolean): { seconds: bigint; nanos: number } {
+  if (!Number.isFinite(ms) || ms < 0 || (positive && ms === 0)) {
+    throw new InvalidArgumentError(
+      `${field}: must be a ${positive ? 'positive' : 'non-negative'} number of ms, got ${ms}`,
+      { field },
+    );
+  }
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) };
+}
+
+function durationMsOf(duration: { seconds: bigint; nanos: number } | undefined): number | undefined {
+  return duration === undefined ? undefined : Number(duration.seconds) * 1000 + duration.nanos / 1e6;
+}
+
+/**
+ * The contract's trailing reference.
+ *
+ * @throws InvalidArgumentError naming a duration that is not a (positive) number of ms or a
+ *   row count that is not a whole number.
+ */
+export function trailingReferenceMessage(trailing: DriftTrailingReference): driftV1.TrailingReference {
+  return driftV1.TrailingReference.fromPartial({
+    ...(trailing.selector !== undefined && { selector: selectorMessage(trailing.selector) }),
+    offset: durationMessage(trailing.offsetMs ?? 0, 'trailingReference.offsetMs', false),
+    length: durationMessage(trailing.lengthMs, 'trailingReference.lengthMs', true),
+    ...(trailing.refitIntervalMs !== undefined && {
+      refitInterval: durationMessage(trailing.refitIntervalMs, 'trailingReference.refitIntervalMs', true),
+    }),
+    minRows: BigInt(count(trailing.minRows, 'trailingReference.minRows')),
+  });
+}
+
+/** The plain trailing reference of a contract's one. */
+export function trailingReferenceOf(message: driftV1.TrailingReference): DriftTrailingReference {
+  const refit = durationMsOf(message.refitInterval);
+  return {
+    ...(message.selector !== undefined &&
+      message.selector.modelName !== '' && {
+        selector: selectorOf(message.selector),
+      }),
+    offsetMs: durationMsOf(message.offset) ?? 0,
+    lengthMs: durationMsOf(message.length) ?? 0,
+    ...(refit !== undefined && { refitIntervalMs: refit }),
+    ...(message.minRows !== 0n && { minRows: Number(message.minRows) }),
+  };
+}

@@ -21,7 +21,7 @@ import { driftV1 } from '@sightline/contracts';
 import { decodeTensorMessages, type Tensor } from '@sightline/tensor';
 
 /** Detector names as the contract allows them. */
-const NAME = /^[a-z0-9-]{1,63}$/;
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** The page size when a request asks for none. */
 const DEFAULT_PAGE_SIZE = 100;
 /** The seed saved when a permutation kind is created without one. */

@@ -13,6 +13,7 @@ import {
   type EffectSizeAlertSpec,
   type EventSelection,
   type HistoryItem,
+  type TrailingReferenceSpec,
   type VersionLineage,
   type WindowSettings,
 } from '../data-plane/drift-types.js';
@@ -358,10 +359,60 @@ export function windowToMessage(window: WindowSettings): driftV1.BatchWindow {
   };
 }
 
+/** A Duration message in ms (unset: undefined). */
+function durationMs(duration: { seconds: bigint; nanos: number } | undefined): number | undefined {
+  if (!duration) return undefined;
+  return Number(duration.seconds) * 1000 + Math.floor(duration.nanos / 1e6);
+}
+
+/** A Duration message of ms. */
+function durationOf(ms: number): { seconds: bigint; nanos: number } {
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+}
+
+/**
+ * The trailing reference of a config (unset: undefined); the ranges the contract states
+ * are checked here, the service's own limits by the data plane.
+ */
+export function trailingFromMessage(
+  trailing: driftV1.TrailingReference | undefined,
+): TrailingReferenceSpec | undefined {
+  if (!trailing) return undefined;
+  const field = 'config.trailing_reference';
+  const offsetMs = durationMs(trailing.offset) ?? 0;
+  if (!(offsetMs >= 0)) throw new InvalidArgumentError(`${field}.offset: must be >= 0, got ${offsetMs} ms`);
+  const lengthMs = durationMs(trailing.length);
+  if (lengthMs === undefined) throw new InvalidArgumentError(`${field}.length: required`);
+  if (!(lengthMs > 0)) throw new InvalidArgumentError(`${field}.length: must be > 0, got ${lengthMs} ms`);
+  const refitIntervalMs = durationMs(trailing.refitInterval) ?? lengthMs;
+  if (!(refitIntervalMs > 0))
+    throw new InvalidArgumentError(`${field}.refit_interval: must be > 0, got ${refitIntervalMs} ms`);
+  return {
+    ...(trailing.selector ? { selection: selectionFromMessage(trailing.selector, `${field}.selector`) } : {}),
+    offsetMs,
+    lengthMs,
+    refitIntervalMs,
+    minRows: Number(trailing.minRows),
+  };
+}
+
+/** The TrailingReference message of a spec. */
+export function trailingToMessage(trailing: TrailingReferenceSpec): driftV1.TrailingReference {
+  return {
+    selector: trailing.selection ? selectionToMessage(trailing.selection) : undefined,
+    offset: durationOf(trailing.offsetMs),
+    length: durationOf(trailing.lengthMs),
+    refitInterval: durationOf(trailing.refitIntervalMs),
+    minRows: BigInt(trailing.minRows),
+  };
+}
+
 /** The detector spec of a CreateDetector request. */
 export function specFromCreate(request: driftV1.CreateDetectorRequest): DetectorSpec {
   const { kind, params, effectSizeAlert } = kindFromConfig(request.config);
+  const trailingReference = trailingFromMessage(request.config?.trailingReference);
   return {
+    ...(trailingReference ? { trailingReference } : {}),
     name: request.name,
     kind,
     params,
@@ -403,6 +454,9 @@ function lineageToMessage(lineage: VersionLineage): driftV1.DetectorLineage {
     creator: lineage.creator,
     referenceSource: lineage.referenceSource,
     seed: BigInt(Math.max(0, Math.floor(lineage.seed))),
+    referenceSkippedEvents: Object.fromEntries(
+      Object.entries(lineage.referenceSkippedEvents).map(([reason, n]) => [reason, BigInt(n)]),
+    ),
   };
 }
 
@@ -411,9 +465,11 @@ export { lineageToMessage };
 
 /** The Detector message of a view. */
 export function detectorToMessage(view: DetectorView): driftV1.Detector {
+  const config = configFromKind(view.kind, view.params, view.effectSizeAlert);
+  if (view.trailingReference) config.trailingReference = trailingToMessage(view.trailingReference);
   return {
     name: view.name,
-    config: configFromKind(view.kind, view.params, view.effectSizeAlert),
+    config,
     state:
       view.state === 'fitted'
         ? driftV1.DetectorState.DETECTOR_STATE_FITTED

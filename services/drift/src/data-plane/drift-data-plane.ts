@@ -7,10 +7,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { TableInputError, trailingReferenceRange } from '@sightline/detect';
 import {
   type Cancellation,
   FailedPreconditionError,
   InvalidArgumentError,
+  isSightlineError,
+  NEVER_CANCELLED,
   quoteName,
   ResourceExhaustedError,
 } from '@sightline/errors';
@@ -102,6 +105,10 @@ export class DriftDataPlane implements EngineListener {
   private refusedVersions: RefusedVersion[] = [];
   /** Closed windows being stored, so a caller can wait for them (shutdown, tests). */
   private readonly storing = new Set<Promise<void>>();
+  /** Trailing-reference refits under way, by detector (never two at once for one). */
+  private readonly refitting = new Map<string, Promise<void>>();
+  /** When a trailing refit last failed, by detector: the next try is an interval later. */
+  private readonly refitFailedAt = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: DriftDataPlaneOptions) {
@@ -131,6 +138,15 @@ export class DriftDataPlane implements EngineListener {
     if (!(DRIFT_KINDS as readonly string[]).includes(spec.kind))
       throw new InvalidArgumentError(`config: unknown kind ${quoteName(spec.kind)}`);
     if (spec.liveWindow) this.resolveWindow(spec.liveWindow, 'live_window');
+    const trailing = spec.trailingReference;
+    if (trailing) {
+      if (!trailing.selection && !spec.live) {
+        throw new InvalidArgumentError(
+          'config.trailing_reference.selector: required when the detector has no live selector to read its reference from',
+        );
+      }
+      this.checkRange(trailing.lengthMs, 'config.trailing_reference.length');
+    }
     await this.options.catalog.create(spec, this.now());
     return this.view(spec.name);
   }
@@ -168,6 +184,7 @@ export class DriftDataPlane implements EngineListener {
             toUnixMs: events.toUnixMs,
             selection: events.selection,
             cancellation,
+            ...(input.minRows !== undefined ? { minRows: input.minRows } : {}),
           },
         };
         if (!source)
@@ -186,6 +203,67 @@ export class DriftDataPlane implements EngineListener {
       else if (record.spec.live) await this.attach(input.name, record.spec.live, record.spec.liveWindow);
       return this.view(input.name);
     });
+  }
+
+  /**
+   * Starts the trailing-reference refits that are due: a detector's refit is due its
+   * refit interval after its newest version's fit time (at once without one), or after its
+   * last failed refit, so the schedule follows from saved state and survives a restart.
+   * A refit that fails keeps the previous version; it is logged and counted.
+   */
+  refitDue(): void {
+    const now = this.now();
+    for (const name of this.options.catalog.names()) {
+      const trailing = this.options.catalog.get(name).spec.trailingReference;
+      if (!trailing || this.refitting.has(name)) continue;
+      const fittedAt = this.fitted.get(name)?.lineage.createTimeMs;
+      const failedAt = this.refitFailedAt.get(name);
+      const last = Math.max(fittedAt ?? Number.NEGATIVE_INFINITY, failedAt ?? Number.NEGATIVE_INFINITY);
+      if (last !== Number.NEGATIVE_INFINITY && now < last + trailing.refitIntervalMs) continue;
+      const run = this.refitTrailing(name, now).finally(() => this.refitting.delete(name));
+      this.refitting.set(name, run);
+    }
+  }
+
+  /** Resolves once the trailing refits under way have ended (shutdown, tests). */
+  async refitsSettled(): Promise<void> {
+    while (this.refitting.size > 0) await Promise.all([...this.refitting.values()]);
+  }
+
+  private async refitTrailing(name: string, now: number): Promise<void> {
+    const record = this.options.catalog.get(name);
+    const trailing = record.spec.trailingReference!;
+    const selection = trailing.selection ?? record.attachment?.selection ?? record.spec.live;
+    try {
+      if (!selection) throw new FailedPreconditionError('no selector: the detector has no live selector');
+      const range = trailingReferenceRange(
+        { offsetMs: trailing.offsetMs, durationMs: trailing.lengthMs },
+        now,
+      );
+      const source = `trailing reference: events of ${quoteName(selection.modelName)} from ${new Date(range.fromUnixMs).toISOString()} to ${new Date(range.toUnixMs).toISOString()} (offset ${trailing.offsetMs} ms, length ${trailing.lengthMs} ms, refit every ${trailing.refitIntervalMs} ms)`;
+      await this.fit(
+        {
+          name,
+          referenceEvents: { ...range, selection },
+          ...(trailing.minRows > 0 ? { minRows: trailing.minRows } : {}),
+          creator: TRAILING_REFIT_CREATOR,
+          referenceSource: source.slice(0, MAX_REFERENCE_SOURCE_LENGTH),
+        },
+        NEVER_CANCELLED,
+      );
+      this.refitFailedAt.delete(name);
+      this.options.metrics.trailingRefit(name, 'fitted', '');
+    } catch (error) {
+      // The detector may have been deleted meanwhile: nothing to count or retry then.
+      if (!this.options.catalog.has(name)) return;
+      this.refitFailedAt.set(name, now);
+      const reason = refitFailureReason(error);
+      this.options.metrics.trailingRefit(name, 'failed', reason);
+      this.options.onError(
+        `trailing reference of detector ${quoteName(name)} not refitted (${reason}); the previous version stays, the next try is in ${trailing.refitIntervalMs} ms`,
+        error,
+      );
+    }
   }
 
   /** Recalibration: for the offline test kinds, the threshold in use, unchanged. */
@@ -374,9 +452,17 @@ export class DriftDataPlane implements EngineListener {
     });
   }
 
-  /** Stored DriftEvents, newest first. */
+  /**
+   * Stored DriftEvents, newest first, of the detectors that exist now: a detector's events
+   * are listed from its creation on, so a deleted detector's events (the log keeps their
+   * lines) never show under a re-created detector of the same name.
+   */
   listDriftEvents(query: DriftEventQuery): Promise<DriftEventPage> {
-    return this.options.log.list(query);
+    const { catalog } = this.options;
+    return this.options.log.list({
+      ...query,
+      listedSince: (detector) => (catalog.has(detector) ? catalog.get(detector).createTimeMs : undefined),
+    });
   }
 
   /** Resolves once every closed window so far is stored and exported. */
@@ -469,6 +555,7 @@ export class DriftDataPlane implements EngineListener {
       version: fitted?.version ?? 0,
       categoricalFeatures: spec.categoricalFeatures,
       attached: record.attachment !== undefined,
+      ...(spec.trailingReference ? { trailingReference: spec.trailingReference } : {}),
     };
   }
 
@@ -554,6 +641,18 @@ export class DriftDataPlane implements EngineListener {
       }
     });
   }
+}
+
+/** The creator a scheduled refit records in its version's lineage. */
+export const TRAILING_REFIT_CREATOR = 'sightline-drift (trailing reference)';
+
+/** The `reason` label of a failed trailing refit. */
+function refitFailureReason(error: unknown): string {
+  if (error instanceof TableInputError && error.problem === 'empty') return 'no_events';
+  if (error instanceof InvalidArgumentError && /rows/.test(error.message)) return 'too_few_rows';
+  if (isSightlineError(error) && (error.code === 'UNAVAILABLE' || error.code === 'FAILED_PRECONDITION'))
+    return 'unavailable';
+  return 'error';
 }
 
 /**

@@ -42,6 +42,8 @@ export type ReferenceInput =
         readonly toUnixMs: number;
         readonly selection: EventSelection;
         readonly cancellation: Cancellation;
+        /** Fewest rows the fit takes (a trailing reference's min_rows); fewer is INVALID_ARGUMENT. */
+        readonly minRows?: number;
       };
     };
 

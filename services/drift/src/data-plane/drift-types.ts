@@ -72,6 +72,21 @@ export interface DetectorSpec {
   readonly liveWindow?: Partial<WindowSettings>;
   readonly labels: Readonly<Record<string, string>>;
   readonly categoricalFeatures: readonly string[];
+  /** Refit from stored events on a schedule (DriftDetectorConfig.trailing_reference). */
+  readonly trailingReference?: TrailingReferenceSpec;
+}
+
+/** A reference trailing the stream, refitted on a schedule. */
+export interface TrailingReferenceSpec {
+  /** The stored events to read; absent: the detector's live selector. */
+  readonly selection?: EventSelection;
+  /** The reference ends this long before now. */
+  readonly offsetMs: number;
+  readonly lengthMs: number;
+  /** How often the reference moves (default: lengthMs). */
+  readonly refitIntervalMs: number;
+  /** Fewest rows a refit takes (0: the kind's minimum). */
+  readonly minRows: number;
 }
 
 /** The signature of one input a detector was fitted on. */
@@ -97,6 +112,8 @@ export interface VersionLineage {
   readonly creator: string;
   readonly referenceSource: string;
   readonly seed: number;
+  /** Events of a stored reference range not used, per reason ("width N": N elements per row). */
+  readonly referenceSkippedEvents: Readonly<Record<string, number>>;
 }
 
 /** A detector as GetDetector shows it. */
@@ -122,6 +139,7 @@ export interface DetectorView {
   readonly lineage?: VersionLineage;
   readonly categoricalFeatures: readonly string[];
   readonly attached: boolean;
+  readonly trailingReference?: TrailingReferenceSpec;
 }
 
 /** Reference data for Fit: tensors, or stored events of a time range. */
@@ -133,6 +151,8 @@ export interface FitInput {
     readonly toUnixMs: number;
     readonly selection: EventSelection;
   };
+  /** Fewest reference rows (a trailing reference's min_rows); fewer is INVALID_ARGUMENT. */
+  readonly minRows?: number;
   readonly creator: string;
   readonly referenceSource: string;
 }

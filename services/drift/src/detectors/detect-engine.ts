@@ -20,6 +20,7 @@ import {
   type ScoringDetector,
   STATS_KERNELS,
   scoringDetector,
+  skippedEventCounts,
   tableFromStoredEvents,
   tableFromTensors,
 } from '@sightline/detect';
@@ -167,6 +168,7 @@ class DetectEngine implements DriftEngine {
     const nonFinite = spec.kind === 'quality' ? 'keep' : 'refuse';
     let table: FeatureTable;
     let inputs: InputSpec[];
+    let skipped: Record<string, number> | undefined;
     if ('tensors' in reference) {
       const names = contractColumnNames(reference.tensors);
       checkCategorical(spec, names);
@@ -197,8 +199,14 @@ class DetectEngine implements DriftEngine {
         nonFinite,
         maxRows: this.options.limits.maxReferenceRows,
       });
-      if (!read.table) throw noReadableEventsError(read.unreadable);
+      if (!read.table) throw noReadableEventsError(read.unreadable, read.skippedWidths);
       table = read.table;
+      skipped = skippedEventCounts(read);
+      if (reference.stored.minRows !== undefined && table.rows < reference.stored.minRows) {
+        throw new InvalidArgumentError(
+          `reference_events: ${table.rows} rows in the range; at least ${reference.stored.minRows} are needed (trailing_reference.min_rows)`,
+        );
+      }
       checkCategorical(spec, table.names);
       inputs = [{ name: selection.tensors[0] ?? '', datatype: 'FP64', rowShape: [table.names.length] }];
     }
@@ -218,6 +226,7 @@ class DetectEngine implements DriftEngine {
       state,
       referenceSha256: referenceDigest(table),
       referenceSource: provenance.referenceSource,
+      ...(skipped ? { referenceSkippedEvents: skipped } : {}),
       creator: provenance.creator,
     });
     const loaded = this.loadedOf(saved);
@@ -373,6 +382,7 @@ function lineageOf(lineage: DetectLineage, params: Readonly<Record<string, unkno
     creator: lineage.creator,
     referenceSource: lineage.reference.source ?? '',
     seed: typeof params.seed === 'number' ? params.seed : 0,
+    referenceSkippedEvents: lineage.reference.skippedEvents ?? {},
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DETECTOR_NAME_PATTERN } from '@sightline/detect';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
 import {
   type DetectorSpec,
@@ -19,8 +20,12 @@ import {
 
 /** The version of a catalog file's format. */
 export const CATALOG_SCHEMA_VERSION = 1;
-/** A detector name: 1-63 of a-z, 0-9 and '-' (contract rule "name.format"). */
-export const DETECTOR_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
+/**
+ * A detector name (contract rule "name.format"): a DNS label, 1-63 of a-z, 0-9 and '-',
+ * neither starting nor ending with '-' (libs/detect's rule; names become directory names,
+ * metric labels and Kubernetes resource names).
+ */
+export { DETECTOR_NAME_PATTERN } from '@sightline/detect';
 /** Most labels on one detector (contract). */
 export const MAX_DETECTOR_LABELS = 16;
 
@@ -49,7 +54,7 @@ export interface CatalogProblem {
 export function checkDetectorName(name: string, field = 'name'): void {
   if (!DETECTOR_NAME_PATTERN.test(name)) {
     throw new InvalidArgumentError(
-      `${field}: ${quoteName(name)} must be 1-63 characters of a-z, 0-9 and '-' (rule "name.format")`,
+      `${field}: ${quoteName(name)} must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (rule "name.format")`,
     );
   }
 }

@@ -3,7 +3,7 @@
  * read page by page through the event reader, windowed by event time with the live
  * windows' rules, each window scored; detect's items become the service's history items.
  */
-import { type DriftResult, runHistory, type ScoringDetector } from '@sightline/detect';
+import { type DriftResult, type HistoryProgress, runHistory, type ScoringDetector } from '@sightline/detect';
 import type { Cancellation } from '@sightline/errors';
 import type { EventReader } from '@sightline/events';
 import type { EventSelection, HistoryItem, WindowSettings } from '../data-plane/drift-types.js';
@@ -30,18 +30,23 @@ export async function* historyScan(options: HistoryScanOptions): AsyncGenerator<
   const { request } = options;
   let windows = 0;
   let eventsRead = 0;
+  let eventsMatched = 0;
   let skipped: Record<string, number> = {};
   let position = request.fromUnixMs;
-  const progress = () => {
-    const unreadable = Object.values(skipped).reduce((a, b) => a + b, 0);
-    return {
-      eventsRead,
-      // Events read that were not skipped as unreadable (events of other models included).
-      eventsMatched: Math.max(0, eventsRead - unreadable),
-      eventsSkipped: { ...skipped },
-      positionUnixMs: position,
-      windows,
-    };
+  const progress = () => ({
+    eventsRead,
+    eventsMatched,
+    eventsSkipped: { ...skipped },
+    positionUnixMs: position,
+    windows,
+  });
+  // Every item's progress is the scan's as of that item: a window's is taken when it closed,
+  // never the last page's (which lags the window it is sent with).
+  const advance = (p: HistoryProgress) => {
+    eventsRead = p.eventsRead;
+    eventsMatched = p.eventsMatched;
+    skipped = { ...p.unreadable } as Record<string, number>;
+    position = p.lastTimeMs;
   };
   const items = runHistory<DriftResult>({
     reader: options.reader,
@@ -53,10 +58,8 @@ export async function* historyScan(options: HistoryScanOptions): AsyncGenerator<
     cancellation: options.cancellation,
   });
   for await (const item of items) {
+    advance(item.progress);
     if (item.type === 'progress') {
-      eventsRead = item.progress.eventsRead;
-      skipped = { ...item.progress.unreadable } as Record<string, number>;
-      position = item.progress.lastTimeMs;
       yield { events: 0, rows: 0, progress: progress() };
       continue;
     }

@@ -93,6 +93,7 @@ export class DriftMetrics implements IngressObserver {
   private readonly eventsRefused: Counter<'reason'>;
   private readonly sinkDropped: Counter<'reason'>;
   private readonly windowsDropped: Counter<'detector' | 'reason'>;
+  private readonly trailingRefits: Counter<'detector' | 'outcome' | 'reason'>;
   readonly queueDepth: Gauge;
   readonly detectorsRefused: Gauge;
   /** Per detector, how to remove each of its series, by a key unique per series. */
@@ -178,6 +179,12 @@ export class DriftMetrics implements IngressObserver {
       name: 'sightline_drift_windows_dropped_total',
       help: 'Open live windows dropped untested (detach, delete, a failed test), by reason.',
       labelNames: ['detector', 'reason'],
+      registers,
+    });
+    this.trailingRefits = new Counter({
+      name: 'sightline_drift_trailing_refits_total',
+      help: 'Scheduled refits of trailing references, by outcome (fitted, failed) and, when failed, the reason (too_few_rows, no_events, unavailable, error).',
+      labelNames: ['detector', 'outcome', 'reason'],
       registers,
     });
     this.unreadable = new Counter({
@@ -283,6 +290,12 @@ export class DriftMetrics implements IngressObserver {
     if (count <= 0) return;
     this.unreadable.inc({ detector, reason }, count);
     this.track(detector, this.unreadable, { detector, reason });
+  }
+
+  /** Counts a scheduled refit of a trailing reference (`reason` '' when it fitted). */
+  trailingRefit(detector: string, outcome: 'fitted' | 'failed', reason: string): void {
+    this.trailingRefits.inc({ detector, outcome, reason });
+    this.track(detector, this.trailingRefits, { detector, outcome, reason });
   }
 
   /** Counts an open window dropped untested. */

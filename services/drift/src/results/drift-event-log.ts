@@ -36,6 +36,12 @@ export interface DriftEventQuery {
   /** 0 or absent means {@link DEFAULT_DRIFT_EVENTS_PAGE_SIZE}. */
   readonly pageSize?: number;
   readonly pageToken?: string;
+  /**
+   * When a detector's events start to be listed (ms since the epoch, compared with the
+   * time each event was stored), or undefined for a detector whose events are not listed:
+   * a deleted detector's, and a re-created name's predecessor's. Absent: every event.
+   */
+  readonly listedSince?: (detector: string) => number | undefined;
 }
 
 /** One page, newest first. */
@@ -51,6 +57,7 @@ interface IndexEntry {
   readonly detector: string;
   readonly isDrift: boolean;
   readonly windowEndUnixMs: number;
+  readonly timeUnixMs: number;
 }
 
 /** A problem found while opening the log (reported, never fatal). */
@@ -150,6 +157,10 @@ export class DriftEventLog {
       if (query.driftOnly && !entry.isDrift) continue;
       if (query.fromUnixMs !== undefined && entry.windowEndUnixMs < query.fromUnixMs) continue;
       if (query.toUnixMs !== undefined && entry.windowEndUnixMs >= query.toUnixMs) continue;
+      if (query.listedSince) {
+        const since = query.listedSince(entry.detector);
+        if (since === undefined || entry.timeUnixMs < since) continue;
+      }
       picked.push(entry);
     }
     const events = await Promise.all(picked.map((entry) => this.read(entry)));
@@ -179,6 +190,7 @@ function entryOf(record: DriftEventRecord, offset: number, length: number): Inde
     detector: record.detector,
     isDrift: record.verdict.isDrift,
     windowEndUnixMs: record.windowEndUnixMs,
+    timeUnixMs: typeof record.timeUnixMs === 'number' ? record.timeUnixMs : 0,
   };
 }
 

@@ -233,3 +233,32 @@ export function windowFromFlags(flags: WindowFlags): DriftWindowOptions | undefi
   };
   return Object.keys(window).length === 0 ? undefined : window;
 }
+
+const SPAN_UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+const SPAN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+
+/**
+ * A trailing reference's span (`--trailing 7d`, `--length 1h`, `--refit-every 30m`) in
+ * whole ms: a number with a unit of ms, s, m, h, d or w; `0` alone where `zero` allows it.
+ *
+ * @throws UsageError naming the flag for anything else.
+ */
+export function parseSpanMs(text: string, flag: string, zero = false): number {
+  const trimmed = text.trim();
+  if (zero && trimmed === '0') return 0;
+  const match = SPAN.exec(trimmed);
+  const ms = match ? Math.round(Number(match[1]) * SPAN_UNIT_MS[match[2]!]!) : 0;
+  if (!match || ms < 1) {
+    throw new UsageError(
+      `${flag}: expected a duration with a unit such as 30m, 1h or 7d${zero ? ' (or 0)' : ''}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return ms;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driftJson, formatStat, verdictFields, windowText } from './drift-view.js';
+import { driftJson, formatStat, skippedText, trailingText, verdictFields, windowText } from './drift-view.js';
 
 describe('drift views', () => {
   it('formats statistics with 4 significant digits and tiny p-values as exponents', () => {
@@ -69,5 +69,25 @@ describe('drift views', () => {
     expect(windowText({ maxRows: 500, maxDurationMs: 300_000, mode: 'tumbling' })).toBe(
       '500 rows or 5m, whichever first; tumbling',
     );
+  });
+});
+
+describe('trailing references and skipped events', () => {
+  it('says a trailing reference in words', () => {
+    expect(
+      trailingText({
+        selector: { modelName: 'iris' },
+        offsetMs: 7 * 86_400_000,
+        lengthMs: 3_600_000,
+        refitIntervalMs: 1_800_000,
+      }),
+    ).toBe('1h of model iris ending 7d ago, refitted every 30m');
+    expect(trailingText({ lengthMs: 90_000, minRows: 50 })).toBe(
+      '90s ending now, refitted every 90s, at least 50 rows',
+    );
+  });
+
+  it('names the widths of the events a fit left out', () => {
+    expect(skippedText({ 'width 3': 7, 'missing-tensor': 2 })).toBe('7 of width 3, 2 missing-tensor');
   });
 });

@@ -9,6 +9,7 @@ import type {
   DriftHistoryWindow,
   DriftLineage,
   DriftPrediction,
+  DriftTrailingReference,
   DriftVerdict,
   FeatureDriftResult,
 } from '@sightline/sdk';
@@ -220,6 +221,9 @@ export function lineageFields(lineage: DriftLineage): (readonly [string, Cell])[
     ['reference rows', lineage.referenceRows],
     ['reference sha256', lineage.referenceSha256],
     ['reference source', lineage.referenceSource],
+    ...(Object.keys(lineage.referenceSkippedEvents ?? {}).length === 0
+      ? []
+      : ([['events left out', skippedText(lineage.referenceSkippedEvents)]] as const)),
     [
       'features',
       lineage.featureNames.map((name, i) => `${name} (${lineage.featureTypes[i] ?? '?'})`).join(', '),
@@ -229,6 +233,31 @@ export function lineageFields(lineage: DriftLineage): (readonly [string, Cell])[
     ['sightline version', lineage.sightlineVersion],
     ['seed', lineage.seed],
   ];
+}
+
+/** A lineage's events left out: `7 of width 3, 2 missing-tensor`. */
+export function skippedText(skipped: Readonly<Record<string, number>>): string {
+  return Object.entries(skipped)
+    .map(([reason, n]) => (reason.startsWith('width ') ? `${n} of ${reason}` : `${n} ${reason}`))
+    .join(', ');
+}
+
+/** A trailing reference in words: `1h ending 7d ago, refitted every 1h`. */
+export function trailingText(trailing: DriftTrailingReference): string {
+  const span = (ms: number) => {
+    for (const [unit, size] of [
+      ['d', 86_400_000],
+      ['h', 3_600_000],
+      ['m', 60_000],
+      ['s', 1000],
+    ] as const) {
+      if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+    }
+    return `${ms}ms`;
+  };
+  const offset = trailing.offsetMs ?? 0;
+  const model = trailing.selector ? ` of model ${trailing.selector.modelName}` : '';
+  return `${span(trailing.lengthMs)}${model} ending ${offset === 0 ? 'now' : `${span(offset)} ago`}, refitted every ${span(trailing.refitIntervalMs ?? trailing.lengthMs)}${trailing.minRows ? `, at least ${trailing.minRows} rows` : ''}`;
 }
 
 /** `drift get`'s human view: the detector, its attachment, and its versions. */
@@ -268,6 +297,9 @@ export function detectorSections(detector: DriftDetector, versions: readonly Dri
               ],
             ] as const)),
         ...(window === undefined ? [] : ([['live window', windowText(window)]] as const)),
+        ...(detector.trailingReference === undefined
+          ? []
+          : ([['trailing reference', trailingText(detector.trailingReference)]] as const)),
       ],
       'detector',
     ),

@@ -5,6 +5,8 @@
  *   flags), then fits it on the file, recording the OS user and the file's path in the new
  *   version's lineage. For a detector that exists, a settings flag that differs from its
  *   saved settings is a usage error (settings are fixed at creation: delete to change them).
+ *   `--trailing OFFSET --length L [--refit-every I] --model M` instead creates it with a
+ *   trailing reference (the service refits it on that schedule) and fits the first version now.
  * - `score NAME --data FILE` prints Predict's verdict: per feature the statistic, p-value,
  *   effect sizes and verdict, then the overall verdict with its threshold and correction
  *   (MMD/LSDD: statistic, bandwidth, p-value).
@@ -22,6 +24,7 @@ import {
   type DriftEventRecord,
   type DriftHistoryProgress,
   type DriftHistoryWindow,
+  type DriftTrailingReference,
   type FitFromEvents,
   NotFoundError,
 } from '@sightline/sdk';
@@ -34,6 +37,7 @@ import { readTableFile } from '../inputs/table-file.js';
 import {
   checkSettingsForKind,
   listFlag,
+  parseSpanMs,
   type SelectorFlags,
   type SettingsFlags,
   selectorFromFlags,
@@ -75,6 +79,38 @@ interface FitFlags extends SettingsFlags, SelectorFlags {
   readonly from?: string;
   readonly to?: string;
   readonly categorical?: string;
+  readonly trailing?: string;
+  readonly length?: string;
+  readonly refitEvery?: string;
+}
+
+/**
+ * The trailing reference `fit --trailing OFFSET --length L [--refit-every I]` asks for
+ * (undefined without --trailing), its selector from --model and the other selector flags.
+ *
+ * @throws UsageError for --length or --refit-every without --trailing, --trailing with
+ *   --reference or --from, a missing --length, a bad duration.
+ */
+export function trailingFromFlags(flags: FitFlags): DriftTrailingReference | undefined {
+  if (flags.trailing === undefined) {
+    const stray =
+      flags.length !== undefined ? 'length' : flags.refitEvery !== undefined ? 'refit-every' : undefined;
+    if (stray !== undefined) throw new UsageError(`--${stray}: only with --trailing (a trailing reference)`);
+    return undefined;
+  }
+  if (flags.reference !== undefined || flags.from !== undefined || flags.to !== undefined) {
+    throw new UsageError('--trailing: instead of --reference and --from/--to (the service picks the range)');
+  }
+  if (flags.length === undefined) throw new UsageError('--length: required with --trailing (e.g. 1h)');
+  const offsetMs = parseSpanMs(flags.trailing, '--trailing', true);
+  return {
+    selector: selectorFromFlags(flags),
+    offsetMs,
+    lengthMs: parseSpanMs(flags.length, '--length'),
+    ...(flags.refitEvery !== undefined && {
+      refitIntervalMs: parseSpanMs(flags.refitEvery, '--refit-every'),
+    }),
+  };
 }
 
 /**
@@ -88,8 +124,16 @@ async function referenceOf(
   context: CommandContext<FitFlags>,
 ): Promise<{ readonly data: DriftData | FitFromEvents; readonly columns: string[] | undefined }> {
   const { flags } = context;
+  const trailing = trailingFromFlags(flags);
+  if (trailing !== undefined) {
+    // The first version now, from the range the service's schedule will move on from.
+    const to = Date.now() - (trailing.offsetMs ?? 0);
+    return { data: { from: to - trailing.lengthMs, to, selector: trailing.selector! }, columns: undefined };
+  }
   if ((flags.reference === undefined) === (flags.from === undefined)) {
-    throw new UsageError('--reference or --from: give one, a file or a time range of stored events');
+    throw new UsageError(
+      '--reference, --from or --trailing: give one, a file, a time range of stored events or a trailing window',
+    );
   }
   if (flags.reference !== undefined) {
     const stray = (['to', 'model', 'version', 'graph', 'tensor', 'columns', 'side'] as const).find(
@@ -185,7 +229,16 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
         'instead of a file: stored events from this time (ISO-8601, now, or 15m, 2h, 7d ago)',
       )
       .option('--to <time>', 'with --from: stored events up to this time (default: now)')
-      .option('--model <model>', 'with --from: the model (or graph) whose stored events are the reference'),
+      .option('--model <model>', 'with --from: the model (or graph) whose stored events are the reference')
+      .option(
+        '--trailing <offset>',
+        'instead of a file or --from: a reference trailing the stream, ending this long ago (e.g. 7d; 0: now), refitted by the service on a schedule',
+      )
+      .option('--length <duration>', "with --trailing: the reference's length (e.g. 1h)")
+      .option(
+        '--refit-every <duration>',
+        'with --trailing: how often the reference moves (default: --length)',
+      ),
   )
     .addOption(
       new Option('--kind <kind>', 'the detector kind, when it is created (default: tabular)').choices([
@@ -233,7 +286,8 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
           }
         }
         const client = context.sightline().drift;
-        const created = await ensureDetector(context, name, settings, categorical);
+        const trailing = trailingFromFlags(flags);
+        const created = await ensureDetector(context, name, settings, categorical, trailing);
         let detector: DriftDetector;
         try {
           detector = await context.progress.during(
@@ -512,6 +566,7 @@ async function ensureDetector(
   name: string,
   given: DriftDetectorSettings,
   categorical: readonly string[] | undefined,
+  trailing?: DriftTrailingReference,
 ): Promise<boolean> {
   const client = context.sightline().drift;
   let existing: DriftDetector | undefined;
@@ -525,6 +580,7 @@ async function ensureDetector(
       await client.createDetector(name, {
         settings: checkSettingsForKind(given, given.kind ?? 'tabular'),
         ...(categorical !== undefined && { categoricalFeatures: categorical }),
+        ...(trailing !== undefined && { trailingReference: trailing }),
         ...context.call,
       });
       return true;
@@ -550,5 +606,19 @@ async function ensureDetector(
       `--categorical ${categorical.join(',')}: ${advice}; it has ${existing.categoricalFeatures.join(',') || 'none'}`,
     );
   }
+  if (trailing !== undefined && !sameTrailing(trailing, existing.trailingReference)) {
+    throw new UsageError(
+      `--trailing: ${advice}; it has ${existing.trailingReference === undefined ? 'no trailing reference' : 'another trailing reference'}`,
+    );
+  }
   return false;
+}
+
+function sameTrailing(given: DriftTrailingReference, saved: DriftTrailingReference | undefined): boolean {
+  return (
+    saved !== undefined &&
+    (given.offsetMs ?? 0) === (saved.offsetMs ?? 0) &&
+    given.lengthMs === saved.lengthMs &&
+    (given.refitIntervalMs ?? given.lengthMs) === (saved.refitIntervalMs ?? saved.lengthMs)
+  );
 }
