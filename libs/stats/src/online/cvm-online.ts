@@ -66,8 +66,9 @@ interface ReferenceColumn {
  * when the largest over windows and features exceeds the threshold of the current time.
  *
  * Thresholds: the statistic is rank-based, so its null distribution depends only on the sizes;
- * `nBootstraps` streams of standard normal draws (n reference values and 2 max(W) - 1 stream
- * values each) give at each time the (1 - beta) quantile of the largest statistic over windows
+ * `nBootstraps` simulated streams (the ranks of 2 max(W) - 1 stream values among n reference
+ * values, drawn as a uniformly random ordered subset of the pooled places, which is what
+ * continuous draws give, as Alibi's normal draws) give at each time the (1 - beta) quantile of the largest statistic over windows
  * among the streams still without an alarm, beta = 1 - (1 - 1/ert)^(1/features) (features
  * assumed independent, as Alibi). Streams above the threshold are dropped (Alibi keeps those
  * <= it). One deliberate difference: Alibi's simulation (`_ids_to_stats`) evaluates the window
@@ -364,7 +365,37 @@ function windowStatistic(column: ReferenceColumn, window: Float64Array): number 
   return normaliseCvm(total, n, w);
 }
 
-/** Alibi's `_configure_thresholds` over simulated normal streams (see {@link CvmDriftOnline}). */
+/**
+ * {@link windowStatistic} for tie-free data given, per window value in ascending order, the
+ * count of reference values below it (`below`, sorted): the same sums, with the reference's
+ * CDF at its j-th value (j + 1) / n.
+ */
+function rankStatistic(
+  below: Int32Array,
+  n: number,
+  cdfSum: Float64Array,
+  cdfSquareSum: Float64Array,
+): number {
+  const w = below.length;
+  let total = 0;
+  let lo = 0;
+  for (let k = 0; k <= w; k++) {
+    const hi = k < w ? below[k]! : n;
+    if (hi > lo) {
+      const c = k / w;
+      total +=
+        cdfSquareSum[hi]! - cdfSquareSum[lo]! - 2 * c * (cdfSum[hi]! - cdfSum[lo]!) + c * c * (hi - lo);
+    }
+    lo = Math.max(lo, hi);
+  }
+  for (let i = 0; i < w; i++) {
+    const diff = below[i]! / n - (i + 1) / w;
+    total += diff * diff;
+  }
+  return normaliseCvm(total, n, w);
+}
+
+/** Alibi's `_configure_thresholds` over simulated streams (see {@link CvmDriftOnline}). */
 function configureCvmThresholds(
   n: number,
   features: number,
@@ -387,19 +418,28 @@ function configureCvmThresholds(
   }
   // largest[t * bootstraps + b]: stream b's largest statistic over windows at step t.
   const largest = new Float64Array(tMax * bootstraps).fill(Number.NaN);
-  const reference = new Float64Array(n);
-  const stream = new Float64Array(tMax);
+  // Only ranks matter: the places of the stream's values in the pooled sorted order of n
+  // reference and tMax stream draws are a uniformly random ordered subset of the n + tMax
+  // places (a partial Fisher-Yates shuffle; the pool need not be reset between streams).
+  // Each stream value's count of reference values below it follows from its place.
+  const places = Int32Array.from({ length: n + tMax }, (_, i) => i);
+  const below = new Int32Array(tMax);
+  const window = new Int32Array(maxW);
   for (let b = 0; b < bootstraps; b++) {
     if (b % ONLINE_BUDGET_CHECK_EVERY === 0) checkOnlineBudget(options.budget, 'CVM online');
-    for (let j = 0; j < n; j++) reference[j] = random.nextNormal();
-    reference.sort();
-    for (let t = 0; t < tMax; t++) stream[t] = random.nextNormal();
-    const column = { sorted: reference, cdfSum, cdfSquareSum };
+    random.shuffle(places, tMax);
+    for (let i = 0; i < tMax; i++) {
+      let streamBelow = 0;
+      for (let j = 0; j < tMax; j++) if (places[j]! < places[i]!) streamBelow++;
+      below[i] = places[i]! - streamBelow;
+    }
     for (let t = minW - 1; t < tMax; t++) {
       let best = Number.NaN;
       for (const w of windows) {
         if (t < w - 1) continue;
-        const s = windowStatistic(column, stream.slice(t - w + 1, t + 1));
+        const values = window.subarray(0, w);
+        values.set(below.subarray(t - w + 1, t + 1));
+        const s = rankStatistic(values.sort(), n, cdfSum, cdfSquareSum);
         if (!(s <= best)) best = s;
       }
       largest[t * bootstraps + b] = best;
