@@ -22,6 +22,7 @@ import {
 import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
 import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/drift-live-bench.js';
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
+import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -181,6 +182,7 @@ async function runSuite(
     // libs/stats kernels against scipy/numpy, then the service over history and live events.
     const ks = runDriftKsBench();
     const mmd = await runDriftMmdBench();
+    const online = runDriftOnlineBench();
     print(
       '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
     );
@@ -199,6 +201,7 @@ async function runSuite(
       ratios: [
         ...driftKsChecks(ks),
         ...driftMmdChecks(mmd),
+        ...driftOnlineChecks(online),
         ...driftHistoryChecks(history),
         ...driftLiveChecks(live),
       ],
@@ -206,10 +209,11 @@ async function runSuite(
         text: [
           formatDriftKsBench(ks),
           formatDriftMmd(mmd),
+          formatDriftOnline(online),
           formatDriftHistory(history),
           formatDriftLive(live),
         ].join('\n'),
-        json: { ks, mmd, history, live },
+        json: { ks, mmd, online, history, live },
       },
     };
   }
