@@ -7,7 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
+import { driftV1 } from '@sightline/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { irisEvent, postEvents } from './helpers/cloud-events.js';
 import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
@@ -115,6 +116,30 @@ describe('online detectors', () => {
     expect(metrics).toMatch(/^sightline_drift_online_detections_total\{detector="live-om"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^sightline_drift_online_statistic\{detector="live-om"[^}]*\} [0-9.e-]+$/m);
     expect(metrics).toMatch(/^sightline_drift_online_threshold\{detector="live-om"[^}]*\} [0-9.e-]+$/m);
+  });
+
+  it('a Fit whose bootstrap outlives the call stops at the deadline and saves nothing', async () => {
+    const drift = await startTestDrift();
+    started.push(drift);
+    await drift.client.createDetector({
+      name: 'slow',
+      config: { mmdOnline: { ert: 100, windowSize: 10, nBootstraps: 1_000_000, seed: 1n } },
+    });
+    const request = driftV1.FitRequest.fromPartial({
+      name: 'slow',
+      data: tensorMessages(irisTensor(400, 1)),
+    });
+    const code = await new Promise<number | undefined>((resolve) => {
+      drift.client.raw.fit(request, new Metadata(), { deadline: Date.now() + 300 }, (error) =>
+        resolve(error?.code),
+      );
+    });
+    expect(code).toBe(status.DEADLINE_EXCEEDED);
+    // The bootstrap stopped with the call: nothing is saved later.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const got = await drift.client.getDetector({ name: 'slow' });
+    expect(got.detector?.version).toBe(0);
+    expect(got.detector?.state).toBe(driftV1.DetectorState.DETECTOR_STATE_CREATED);
   });
 
   it('refuses bad settings, naming the field and rule', async () => {
