@@ -505,7 +505,11 @@ export class DriftDataPlane implements EngineListener {
   }
 
   /** Stores a DriftEvent, exports it and hands it to the sink. */
-  private async store(record: DriftEventRecord, closedAtMs = record.timeUnixMs): Promise<void> {
+  private async store(full: DriftEventRecord, closedAtMs = full.timeUnixMs): Promise<void> {
+    // An online verdict's per-row results stay with the call that asked (a history window
+    // holds thousands of rows); the stored event keeps where the stream stood.
+    const online = full.verdict.online;
+    const record = online ? { ...full, verdict: { ...full.verdict, online: { ...online, rows: [] } } } : full;
     await this.options.log.append(record);
     if (record.origin === 'live') this.options.metrics.windowExported(record, closedAtMs, this.now());
     this.options.sink?.send(record);
