@@ -5,6 +5,7 @@
  * Generic in the kind family's result, so the drift and outlier services share it.
  */
 import { InvalidArgumentError } from '@sightline/errors';
+import type { OnlineBudget } from './kernels.js';
 import type { DetectorKind } from './kinds/detector-kind.js';
 import type { DetectorSource } from './live/live-scorer.js';
 import { type ScoringDetector, scoringDetector } from './live/window-result.js';
@@ -29,6 +30,8 @@ export interface FitRequest {
   readonly creator?: string;
   /** Free text naming where the reference came from (file, time range). */
   readonly referenceSource?: string;
+  /** Bounds a long fit (the online kinds' bootstrap); when spent nothing is saved. */
+  readonly budget?: OnlineBudget;
 }
 
 /** How tables for `kind` are built: `keep` for `quality` (it counts bad cells), `refuse` otherwise. */
@@ -64,7 +67,11 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
     if (request.reference.rows === 0) {
       throw new InvalidArgumentError('the reference is empty', { field: 'reference' });
     }
-    const state = kind.fit(request.reference, request.params ?? {});
+    const state = kind.fit(
+      request.reference,
+      request.params ?? {},
+      request.budget ? { budget: request.budget } : {},
+    );
     const saved = await this.store.save(name, {
       state,
       referenceSha256: referenceDigest(request.reference),

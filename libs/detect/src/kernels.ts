@@ -5,15 +5,34 @@
  * {@link STATS_KERNELS}.
  */
 
-import type { Alternative, Correction, DenseMatrix, KsMethod, TwoSampleTestResult } from '@sightline/stats';
+import type {
+  Alternative,
+  Correction,
+  CvmOnlineFitJson,
+  CvmOnlineOptions,
+  DenseMatrix,
+  KsMethod,
+  MmdOnlineFitJson,
+  MmdOnlineOptions,
+  OnlineStateJson,
+  OnlineStep,
+  TwoSampleTestResult,
+} from '@sightline/stats';
 import * as stats from '@sightline/stats';
 
 // The data types are libs/stats' own; the kernels' signatures below are the port.
 export type {
   Alternative,
   Correction,
+  CvmOnlineFitJson,
+  CvmOnlineOptions,
   DenseMatrix,
   KsMethod,
+  MmdOnlineFitJson,
+  MmdOnlineOptions,
+  OnlineBudget,
+  OnlineStateJson,
+  OnlineStep,
   TwoSampleTestResult,
 } from '@sightline/stats';
 
@@ -45,6 +64,32 @@ export interface PcaModel {
 export interface PcaReconstructionFactory {
   fit(reference: DenseMatrix, o?: { varianceExplained?: number }): PcaModel;
   fromJSON(json: unknown): PcaModel;
+}
+
+/** A running online detector (libs/stats `MmdDriftOnline`, `CvmDriftOnline`). */
+export interface OnlineDetector {
+  /** Rows seen since the fit or the last reset. */
+  readonly time: number;
+  /** The threshold in force after `t` rows. */
+  threshold(t: number): number;
+  /** Adds a row and returns its verdict. */
+  predict(row: ArrayLike<number>): OnlineStep;
+  /** The statistic after a row, without adding it. */
+  score(row: ArrayLike<number>): number;
+  /** Alibi's `reset_state`. */
+  resetState(): void;
+  /** The running state (t and the window's rows). */
+  stateJson(): OnlineStateJson;
+  /** Restores a running state. */
+  restoreState(state: OnlineStateJson): void;
+  /** The fitted part (thresholds and what scoring needs beside the reference). */
+  toJson(): MmdOnlineFitJson | CvmOnlineFitJson;
+}
+
+/** The static side of an online detector class of libs/stats. */
+export interface OnlineDetectorFactory<TOptions, TFit> {
+  fit(reference: DenseMatrix, options: TOptions): OnlineDetector;
+  fromJson(reference: DenseMatrix, fit: TFit, state?: OnlineStateJson): OnlineDetector;
 }
 
 /** The kernels of @sightline/stats the detector kinds use, with the brief's signatures. */
@@ -91,6 +136,8 @@ export interface DriftKernels {
     sample: ReadonlyMap<string | number, number>,
   ): EffectSizes;
   readonly PcaReconstruction: PcaReconstructionFactory;
+  readonly MmdDriftOnline: OnlineDetectorFactory<MmdOnlineOptions, MmdOnlineFitJson>;
+  readonly CvmDriftOnline: OnlineDetectorFactory<CvmOnlineOptions, CvmOnlineFitJson>;
 }
 
 /** The kernels of @sightline/stats: what services inject into the detector kinds. */

@@ -87,6 +87,7 @@ export type {
   DriftScore,
   DriftVerdict,
   FeatureDriftResult,
+  OnlineRowResult,
 } from './drift/drift-results.js';
 export type {
   DriftEventSelector,

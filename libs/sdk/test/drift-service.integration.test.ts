@@ -173,4 +173,35 @@ describe('sightline.drift against the drift service', () => {
       small.close();
     }
   });
+
+  it('online kinds: fit with ert and window, predict row by row, reset, infer a new threshold', async () => {
+    const numeric = (rows: number, centre: number) => ({
+      columns: { x: Array.from({ length: rows }, (_, i) => centre + ((i * 7) % 20) / 10) },
+    });
+    await sightline.drift.createDetector('stream', {
+      settings: { kind: 'online-cvm', ert: 50, windowSizes: [5, 10], bootstraps: 2000, seed: 3 },
+    });
+    const fitted = await sightline.drift.fit('stream', numeric(200, 0));
+    expect(fitted.settings).toMatchObject({
+      kind: 'online-cvm',
+      ert: 50,
+      windowSizes: [5, 10],
+      bootstraps: 2000,
+    });
+    const prediction = await sightline.drift.predict('stream', numeric(30, 3));
+    expect(prediction.meta).toMatchObject({ kindName: 'CVMDriftOnline', online: true });
+    expect(prediction.data.onlineRows.map((r) => r.time)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    expect(prediction.data).toMatchObject({ drift: true, time: 30, ert: 50 });
+    expect(prediction.data.driftTime).toBeLessThanOrEqual(30);
+    expect((await sightline.drift.reset('stream')).time).toBe(0);
+    const inferred = await sightline.drift.inferThreshold('stream', { ert: 40 });
+    expect(inferred.detector.version).toBe(2);
+    expect(inferred.threshold).toBeGreaterThan(0);
+    await expect(sightline.drift.reset('tab')).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(sightline.drift.inferThreshold('tab', { ert: 10 })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+  });
 });

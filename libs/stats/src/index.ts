@@ -89,6 +89,33 @@ export {
 } from './outlier/min-cov-det.js';
 export { percentile } from './outlier/percentile.js';
 export {
+  CVM_ONLINE_SCHEMA_VERSION,
+  CvmDriftOnline,
+  type CvmOnlineFitJson,
+  type CvmOnlineOptions,
+  checkCvmWindows,
+  MAX_CVM_ONLINE_WINDOWS,
+} from './online/cvm-online.js';
+export {
+  checkMmdWindow,
+  DEFAULT_MMD_ONLINE_MAX_REFERENCE_ROWS,
+  MIN_MMD_ONLINE_WINDOW_SIZE,
+  MMD_ONLINE_MAX_SPLIT_DRAWS,
+  MMD_ONLINE_SCHEMA_VERSION,
+  MmdDriftOnline,
+  type MmdOnlineFitJson,
+  type MmdOnlineOptions,
+} from './online/mmd-online.js';
+export { ONLINE_STATE_SCHEMA_VERSION, type OnlineStateJson, type OnlineStep } from './online/online-step.js';
+export {
+  checkOnlineBudget,
+  DEFAULT_CVM_ONLINE_BOOTSTRAPS,
+  DEFAULT_MMD_ONLINE_BOOTSTRAPS,
+  MAX_ONLINE_BOOTSTRAPS,
+  type OnlineBudget,
+  runTimeQuantile,
+} from './online/online-thresholds.js';
+export {
   DEFAULT_PCA_MAX_REFERENCE_ROWS,
   DEFAULT_PCA_REFERENCE_CHUNKS,
   DEFAULT_PCA_THRESHOLD_SIGMAS,

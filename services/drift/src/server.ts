@@ -91,9 +91,10 @@ export function registerDriftService(
       );
       return { detector: detectorToMessage(view) };
     }),
-    inferThreshold: unary(kit, m('InferThreshold'), async (message: driftV1.InferThresholdRequest) => {
+    inferThreshold: unary(kit, m('InferThreshold'), async (message: driftV1.InferThresholdRequest, call) => {
       const req = decoded(message, 'InferThresholdRequest');
-      const { threshold, detector } = await plane.inferThreshold(req.name, req.ert);
+      const seed = req.seed === undefined ? undefined : Number(req.seed);
+      const { threshold, detector } = await plane.inferThreshold(req.name, req.ert, seed, call);
       return { threshold, detector: detectorToMessage(detector) };
     }),
     score: unary(kit, m('Score'), async (message: driftV1.ScoreRequest) => {
@@ -104,7 +105,7 @@ export function registerDriftService(
         features: data.features.map((feature) => ({ ...feature, isDrift: false })),
         pVal: data.pVal,
         distance: data.distance,
-        testStat: [],
+        testStat: verdict.online?.rows.map((row) => row.testStat) ?? [],
       };
     }),
     predict: unary(kit, m('Predict'), async (message: driftV1.PredictRequest) => {

@@ -210,10 +210,10 @@ describe('bad input', () => {
       message: /categories_per_feature: not offered by this version/,
     },
     {
-      what: 'an online kind',
-      call: (c) => c.createDetector({ name: 'online', config: { mmdOnline: { ert: 100, windowSize: 10 } } }),
+      what: 'an online kind without its expected run time',
+      call: (c) => c.createDetector({ name: 'online', config: { mmdOnline: { windowSize: 10 } } }),
       code: status.INVALID_ARGUMENT,
-      message: /online kinds/,
+      message: /config\.mmd_online\.ert: required.*online\.ert_set/,
     },
     {
       what: 'a categorical feature the data lacks',

@@ -23,6 +23,7 @@ import {
 import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
 import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/drift-live-bench.js';
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
+import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -194,6 +195,8 @@ async function runSuite(
     loadAfter('KS');
     const mmd = await runDriftMmdBench();
     loadAfter('MMD');
+    const online = runDriftOnlineBench();
+    loadAfter('online');
     print(
       '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
     );
@@ -214,6 +217,7 @@ async function runSuite(
       ratios: [
         ...driftKsChecks(ks),
         ...driftMmdChecks(mmd),
+        ...driftOnlineChecks(online),
         ...driftHistoryChecks(history),
         ...driftLiveChecks(live),
       ],
@@ -221,11 +225,12 @@ async function runSuite(
         text: [
           formatDriftKsBench(ks),
           formatDriftMmd(mmd),
+          formatDriftOnline(online),
           formatDriftHistory(history),
           formatDriftLive(live),
           `Load average (1 min) around the parts: ${loads.join(', ')}`,
         ].join('\n'),
-        json: { ks, mmd, history, live, loads },
+        json: { ks, mmd, online, history, live, loads },
       },
     };
   }

@@ -210,6 +210,59 @@ describe('sightline drift against the drift service', () => {
     expect(get.code).toBe(1);
   });
 
+  it('fits an online-mmd detector, detects a shifted batch row by row, recalibrates and resets it', async () => {
+    const fit = await drift([
+      'fit',
+      'online',
+      '--kind',
+      'online-mmd',
+      '--reference',
+      file('ref.csv'),
+      '--ert',
+      '50',
+      '--window-size',
+      '5',
+      '--bootstraps',
+      '500',
+      '--seed',
+      '3',
+      '--json',
+    ]);
+    expectOk(fit);
+    expect(JSON.parse(fit.stdout).detector).toMatchObject({ kind: 'online-mmd', version: 1 });
+    const scored = await drift(['score', 'online', '--data', file('shifted.csv'), '--json']);
+    expectOk(scored);
+    const verdict = JSON.parse(scored.stdout);
+    expect(JSON.stringify(verdict)).toMatch(/"drift(Time)?":/);
+    const human = await drift(['score', 'online', '--data', file('shifted.csv')]);
+    expectOk(human);
+    expect(human.stdout).toMatch(/time \(rows seen\)\s+200/);
+    expect(human.stdout).toMatch(/drift at row/);
+    const inferred = await drift(['infer-threshold', 'online', '--ert', '40', '--json']);
+    expectOk(inferred);
+    expect(JSON.parse(inferred.stdout).detector.version).toBe(2);
+    const reset = await drift(['reset', 'online']);
+    expectOk(reset);
+    expect(reset.stdout).toMatch(/is reset: time 0/);
+    expectOneSentence(await drift(['reset', 'petals']), 1, /only online detectors have state to reset/);
+    expectOneSentence(
+      await drift([
+        'fit',
+        'bad-online',
+        '--kind',
+        'online-cvm',
+        '--reference',
+        file('ref.csv'),
+        '--ert',
+        '50',
+        '--window-size',
+        '150',
+      ]),
+      1,
+      /online\.window_size_range/,
+    );
+  });
+
   it('deletes the detector', async () => {
     expectOk(await drift(['delete', 'petals']));
     expectOneSentence(await drift(['delete', 'petals']), 1, /^sightline: NOT_FOUND: /m);

@@ -4,6 +4,7 @@
  * state. As Alibi Detect's `fit`/`score`, but the fitted state is data (JSON plus typed
  * arrays), so the store can persist it without knowing the kind.
  */
+import type { OnlineBudget } from '../kernels.js';
 import type { FeatureTable, TableSchema } from '../table/feature-table.js';
 
 /** A JSON value (what `JSON.stringify` keeps as it is). */
@@ -29,6 +30,12 @@ export interface FittedState {
   readonly arrays: Readonly<Record<string, Float64Array>>;
 }
 
+/** How one fit is bounded (kinds with a long configuration: the online kinds' bootstrap). */
+export interface KindFitOptions {
+  /** Deadline and cancellation; when spent the fit throws and nothing is saved. */
+  readonly budget?: OnlineBudget;
+}
+
 /**
  * A detector kind: parameters checked once, fit on a reference, score a table.
  * `TResult` is the kind family's result (DriftResult for drift kinds).
@@ -42,7 +49,11 @@ export interface DetectorKind<TResult> {
    * @throws InvalidArgumentError for an unknown or out-of-range parameter, a reference
    *   smaller than the kind's minimum (stating it), or a cell the kind cannot use.
    */
-  fit(reference: FeatureTable, params?: Readonly<Record<string, unknown>>): FittedState;
+  fit(
+    reference: FeatureTable,
+    params?: Readonly<Record<string, unknown>>,
+    options?: KindFitOptions,
+  ): FittedState;
   /**
    * Scores `table` against a state this kind fitted.
    * @throws InvalidArgumentError when `table` does not have the fitted columns, has too few

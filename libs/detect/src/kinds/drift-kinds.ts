@@ -13,10 +13,22 @@ import {
   MULTIVARIATE_MIN_REFERENCE_ROWS,
   multivariateKind,
 } from './multivariate-kinds.js';
+import { ONLINE_MIN_REFERENCE_ROWS, onlineKind } from './online-kinds.js';
 import { QUALITY_MIN_REFERENCE_ROWS, qualityKind } from './quality-kind.js';
 
 /** Every drift kind, the default first. */
-export const DRIFT_KIND_NAMES = ['tabular', 'ks', 'cvm', 'chi2', 'mmd', 'lsdd', 'quality', 'pca'] as const;
+export const DRIFT_KIND_NAMES = [
+  'tabular',
+  'ks',
+  'cvm',
+  'chi2',
+  'mmd',
+  'lsdd',
+  'quality',
+  'pca',
+  'online-mmd',
+  'online-cvm',
+] as const;
 
 /** A drift kind's name. */
 export type DriftKindName = (typeof DRIFT_KIND_NAMES)[number];
@@ -25,13 +37,14 @@ export type DriftKindName = (typeof DRIFT_KIND_NAMES)[number];
 export const DEFAULT_DRIFT_KIND: DriftKindName = 'tabular';
 
 /** Kinds of the issue not built in this version; named so a caller gets UNIMPLEMENTED, not "unknown". */
-export const UNSUPPORTED_DRIFT_KINDS: readonly string[] = ['online-mmd', 'online-cvm'];
+export const UNSUPPORTED_DRIFT_KINDS: readonly string[] = [];
 
 /** Fewest reference rows of each kind, by default. */
 export const DEFAULT_MIN_REFERENCE_ROWS: Readonly<Record<DriftKindName, number>> = {
   ...FEATURE_TEST_MIN_REFERENCE_ROWS,
   ...MULTIVARIATE_MIN_REFERENCE_ROWS,
   quality: QUALITY_MIN_REFERENCE_ROWS,
+  ...ONLINE_MIN_REFERENCE_ROWS,
 };
 
 /** Overrides of the kinds' limits. */
@@ -64,6 +77,8 @@ export class DriftKinds {
       ['lsdd', multivariateKind('lsdd', kernels, min.lsdd, max, seeds)],
       ['pca', multivariateKind('pca', kernels, min.pca, max, seeds)],
       ['quality', qualityKind(kernels, min.quality)],
+      ['online-mmd', onlineKind('online-mmd', kernels, min['online-mmd'], seeds)],
+      ['online-cvm', onlineKind('online-cvm', kernels, min['online-cvm'], seeds)],
     ]);
   }
 

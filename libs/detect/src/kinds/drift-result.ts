@@ -85,8 +85,36 @@ export interface MultivariateDrift {
   readonly lowerThreshold?: number;
 }
 
+/** One row's verdict of an online kind. */
+export interface OnlineRowDrift {
+  /** Rows seen since the fit or the last reset, this one included. */
+  readonly time: number;
+  /** The statistic after this row (NaN while no window is full). */
+  readonly testStat: number;
+  /** The threshold at this time (NaN while no window is full). */
+  readonly threshold: number;
+  readonly drift: boolean;
+}
+
+/** What an online kind found over the rows of one call (Alibi's per-row `predict`, gathered). */
+export interface OnlineDrift {
+  readonly test: 'online-mmd' | 'online-cvm';
+  /** Rows seen after the last row of the call. */
+  readonly time: number;
+  /** The statistic after the last row. */
+  readonly testStat: number;
+  /** The threshold at `time`. */
+  readonly threshold: number;
+  /** The time of the first row of the call at which drift was detected. */
+  readonly driftTime?: number;
+  /** The expected run time the thresholds were configured for. */
+  readonly ert: number;
+  /** Every row's verdict, in order. */
+  readonly steps: readonly OnlineRowDrift[];
+}
+
 /** What a verdict rests on. */
-export type VerdictBasis = 'p-value' | 'effect-size' | 'quality' | 'reconstruction-error';
+export type VerdictBasis = 'p-value' | 'effect-size' | 'quality' | 'reconstruction-error' | 'test-statistic';
 
 /** The overall verdict. */
 export interface OverallDrift {
@@ -108,6 +136,8 @@ export interface DriftResult {
   readonly features: readonly FeatureDrift[];
   readonly overall: OverallDrift;
   readonly multivariate?: MultivariateDrift;
+  /** Online kinds: the rows' verdicts. */
+  readonly online?: OnlineDrift;
   /** The effect-size alert rule and what it found, when the detector has one. */
   readonly alert?: EffectSizeAlertRule & {
     readonly triggered: boolean;

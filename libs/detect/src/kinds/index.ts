@@ -10,6 +10,7 @@ export {
   type UnseenCategoryPolicy,
 } from './feature-test-kinds.js';
 export * from './multivariate-kinds.js';
+export * from './online-kinds.js';
 export { ParamReader } from './param-reader.js';
 export * from './quality-kind.js';
 // The defaults, and the checks a new kind family (the outlier service's) builds on.

@@ -4,6 +4,7 @@ export * from './checkpoint-file.js';
 export * from './event-pages.js';
 export * from './history-run.js';
 export * from './live-scorer.js';
+export * from './online-states.js';
 export * from './stored-reference.js';
 export * from './window-assembler.js';
 export * from './window-result.js';

@@ -13,9 +13,12 @@
  * - LSDD: a STAND-IN (squared distance between the means, permutation test), not LSDD.
  * - PCA: a STAND-IN with zero components (error = mean squared standardised distance to the
  *   reference mean).
+ * - Online MMD and CVM: libs/stats's own (their thresholds are a simulation, which a double
+ *   would only repeat).
  * - Effect sizes: 10 bins at reference deciles, PSI with 1e-4 floors, Jensen-Shannon
  *   distance (base 2), Hellinger distance; exact 1-Wasserstein of the empirical samples.
  */
+import { CvmDriftOnline, MmdDriftOnline } from '@sightline/stats';
 import type {
   Correction,
   DenseMatrix,
@@ -409,6 +412,8 @@ export const referenceKernels: DriftKernels = {
       return zeroComponentPca(j);
     },
   },
+  MmdDriftOnline,
+  CvmDriftOnline,
 };
 
 function columnMoments(x: DenseMatrix): { mean: number[]; std: number[] } {

@@ -191,6 +191,10 @@ export interface DriftVerdict {
   readonly testStat: number | undefined;
   /** Online kinds: the first row of this call at which drift was detected. */
   readonly driftTime: number | undefined;
+  /** Online kinds: every row's verdict, in the order sent (empty for offline kinds). */
+  readonly onlineRows: readonly OnlineRowResult[];
+  /** Online kinds: the expected run time the thresholds were configured for. */
+  readonly ert: number | undefined;
   /** The significance level before correction. */
   readonly alpha: number;
   /** The correction used (univariate and tabular kinds). */
@@ -418,6 +422,17 @@ export function featureOf(message: driftV1.FeatureDrift): FeatureDriftResult {
   };
 }
 
+/** One row's verdict of an online detector. */
+export interface OnlineRowResult {
+  /** Rows seen since the fit or the last reset, this one included. */
+  readonly time: number;
+  /** The statistic after this row (NaN while no window is full). */
+  readonly testStat: number;
+  /** The threshold at this time (NaN while no window is full). */
+  readonly threshold: number;
+  readonly drift: boolean;
+}
+
 /** A verdict from its message. */
 export function verdictOf(message: driftV1.DriftData | undefined): DriftVerdict {
   const m = message ?? ({ features: [] } as unknown as driftV1.DriftData);
@@ -431,6 +446,13 @@ export function verdictOf(message: driftV1.DriftData | undefined): DriftVerdict 
     time: optionalNumber(m.time),
     testStat: m.testStat,
     driftTime: optionalNumber(m.driftTime),
+    onlineRows: (m.onlineRows ?? []).map((row) => ({
+      time: Number(row.time),
+      testStat: row.testStat,
+      threshold: row.threshold,
+      drift: row.isDrift,
+    })),
+    ert: m.ert,
     alpha: m.pValAlpha ?? 0,
     correction: correctionName(m.correction ?? 0),
     sigma: m.sigma,

@@ -4,6 +4,7 @@
  * names (pVal, correction, method ...); enums become their lower-case names.
  */
 import { commonV1, driftV1 } from '@sightline/contracts';
+import { MAX_ONLINE_BOOTSTRAPS } from '@sightline/detect';
 import { InvalidArgumentError } from '@sightline/errors';
 import {
   ALIBI_KIND_NAMES,
@@ -74,10 +75,28 @@ export function kindFromConfig(config: driftV1.DriftDetectorConfig | undefined):
     ...(effectSizeAlert ? { effectSizeAlert } : {}),
   });
   if (config) checkContractRanges(config);
-  if (config?.mmdOnline || config?.cvmOnline) {
-    throw new InvalidArgumentError(
-      'config: the online kinds (mmd_online, cvm_online) are not offered by this version of the drift service; use mmd or cvm over live windows',
-    );
+  if (config?.mmdOnline) {
+    const c = config.mmdOnline;
+    checkOnlineRanges('mmd_online', c.ert, [c.windowSize], c.nBootstraps);
+    if (c.sigma !== undefined && !(c.sigma > 0))
+      throw new InvalidArgumentError(`config.mmd_online.sigma: must be > 0, got ${c.sigma}`);
+    return result('online-mmd', {
+      ert: c.ert,
+      windowSize: c.windowSize,
+      nBootstraps: c.nBootstraps,
+      sigma: c.sigma,
+      seed: c.seed === undefined ? undefined : Number(c.seed),
+    });
+  }
+  if (config?.cvmOnline) {
+    const c = config.cvmOnline;
+    checkOnlineRanges('cvm_online', c.ert, c.windowSizes, c.nBootstraps);
+    return result('online-cvm', {
+      ert: c.ert,
+      windowSizes: [...c.windowSizes],
+      nBootstraps: c.nBootstraps,
+      seed: c.seed === undefined ? undefined : Number(c.seed),
+    });
   }
   if (config?.ks)
     return result('ks', {
@@ -190,6 +209,36 @@ function checkContractRanges(config: driftV1.DriftDetectorConfig): void {
   }
 }
 
+/**
+ * The online configs' contract ranges, checked at CreateDetector: ert set and above 1 (a
+ * false-alarm rate of 1/ert per row must be below 1), windows set and positive (their upper
+ * bound, half the reference, is checked at Fit when the reference is known).
+ */
+function checkOnlineRanges(
+  kind: string,
+  ert: number,
+  windows: readonly number[],
+  nBootstraps: number | undefined,
+): void {
+  if (!(Number.isFinite(ert) && ert > 1)) {
+    throw new InvalidArgumentError(
+      `config.${kind}.ert: required, the expected run time in rows, above 1 (rule "online.ert_set"), got ${ert}`,
+    );
+  }
+  const field = kind === 'mmd_online' ? 'window_size' : 'window_sizes';
+  const smallest = kind === 'mmd_online' ? 2 : 1;
+  if (windows.length === 0 || windows.some((w) => !(w >= smallest))) {
+    throw new InvalidArgumentError(
+      `config.${kind}.${field}: required, each at least ${smallest} and below half the reference rows (rule "online.window_size_range"), got [${windows.join(', ')}]`,
+    );
+  }
+  if (nBootstraps !== undefined && !(nBootstraps >= 1 && nBootstraps <= MAX_ONLINE_BOOTSTRAPS)) {
+    throw new InvalidArgumentError(
+      `config.${kind}.n_bootstraps: must be 1-${MAX_ONLINE_BOOTSTRAPS}, got ${nBootstraps}`,
+    );
+  }
+}
+
 /** Quality checks: the contract's bound quantile and failure rate in detect's terms. */
 function qualityParams(quality: driftV1.QualityConfig): Params {
   const q = quality.boundQuantile;
@@ -269,6 +318,23 @@ export function configFromKind(
       config.quality = {
         boundQuantile: num((p.quantileBounds as number[] | undefined)?.[0]),
         maxFailureRate: num((p.limits as { missing?: number } | undefined)?.missing),
+      };
+      break;
+    case 'online-mmd':
+      config.mmdOnline = {
+        ert: num(p.ert) ?? 0,
+        windowSize: num(p.windowSize) ?? 0,
+        nBootstraps: num(p.nBootstraps),
+        sigma: num(p.sigma),
+        seed: num(p.seed) === undefined ? undefined : BigInt(p.seed as number),
+      };
+      break;
+    case 'online-cvm':
+      config.cvmOnline = {
+        ert: num(p.ert) ?? 0,
+        windowSizes: Array.isArray(p.windowSizes) ? (p.windowSizes as number[]) : [],
+        nBootstraps: num(p.nBootstraps),
+        seed: num(p.seed) === undefined ? undefined : BigInt(p.seed as number),
       };
       break;
     case 'pca':
@@ -482,7 +548,7 @@ export function detectorToMessage(view: DetectorView): driftV1.Detector {
     })),
     featureCount: view.featureCount,
     referenceRows: BigInt(view.referenceRows),
-    time: 0n,
+    time: BigInt(view.time ?? 0),
     live: view.live ? selectionToMessage(view.live) : undefined,
     liveWindow: view.liveWindow ? windowToMessage(view.liveWindow) : undefined,
     labels: { ...view.labels },
@@ -540,6 +606,20 @@ export function verdictToMessage(verdict: DriftVerdict): driftV1.DriftData {
     sigma: verdict.sigma,
     verdictOn: verdict.verdictOn,
     rows: BigInt(verdict.rows),
+    onlineRows: (verdict.online?.rows ?? []).map((row) => ({
+      time: BigInt(row.time),
+      testStat: row.testStat,
+      threshold: row.threshold,
+      isDrift: row.isDrift,
+    })),
+    ...(verdict.online
+      ? {
+          time: BigInt(verdict.online.time),
+          testStat: verdict.online.testStat,
+          ert: verdict.online.ert,
+          ...(verdict.online.driftTime !== undefined ? { driftTime: BigInt(verdict.online.driftTime) } : {}),
+        }
+      : {}),
   };
 }
 

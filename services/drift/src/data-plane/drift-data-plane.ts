@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { TableInputError, trailingReferenceRange } from '@sightline/detect';
+import { isOnlineKind, type OnlineBudget, TableInputError, trailingReferenceRange } from '@sightline/detect';
 import {
   type Cancellation,
   FailedPreconditionError,
@@ -68,6 +68,15 @@ export const MAX_REFERENCE_SOURCE_LENGTH = 1024;
 
 const DETECTORS_TOKEN_PREFIX = 'dt1.';
 
+/** The live window of an online detector: every row closes one, so each row meets the detector as it arrives. */
+export const ONLINE_LIVE_WINDOW: WindowSettings = Object.freeze({
+  maxRows: 1,
+  maxDurationMs: DEFAULT_WINDOW.maxDurationMs,
+  minRows: 1,
+  mode: 'tumbling',
+  slideRows: 1,
+});
+
 /** The data plane's limits, from the settings. */
 export interface DataPlaneLimits {
   readonly maxReferenceRows: number;
@@ -110,6 +119,8 @@ export class DriftDataPlane implements EngineListener {
   /** When a trailing refit last failed, by detector: the next try is an interval later. */
   private readonly refitFailedAt = new Map<string, number>();
   private readonly now: () => number;
+  /** Online detectors whose last live row was over the threshold (a detection episode is open). */
+  private readonly onlineEpisodes = new Map<string, boolean>();
 
   constructor(private readonly options: DriftDataPlaneOptions) {
     this.now = options.now ?? Date.now;
@@ -152,7 +163,10 @@ export class DriftDataPlane implements EngineListener {
   }
 
   /** Fits the detector and saves the fit as its next version. */
-  async fit(input: FitInput, cancellation: Cancellation): Promise<DetectorView> {
+  async fit(
+    input: FitInput,
+    cancellation: Cancellation & { readonly deadlineMs?: number | undefined },
+  ): Promise<DetectorView> {
     const record = this.options.catalog.get(input.name);
     if (input.creator.length > MAX_CREATOR_LENGTH)
       throw new InvalidArgumentError(
@@ -190,10 +204,13 @@ export class DriftDataPlane implements EngineListener {
         if (!source)
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
-      const { inputs, ...info } = await this.options.engine.fit(record.spec, reference, {
-        creator: input.creator || 'unknown',
-        referenceSource: source,
-      });
+      // The online kinds' bootstrap is bounded by the call: DEADLINE_EXCEEDED leaves the previous fit.
+      const { inputs, ...info } = await this.options.engine.fit(
+        record.spec,
+        reference,
+        { creator: input.creator || 'unknown', referenceSource: source },
+        budgetOf(cancellation),
+      );
       await this.options.catalog.setInputs(input.name, inputs);
       this.fitted.set(input.name, info);
       // A refit takes effect on the live stream at once: the attachment restarts on it. A
@@ -270,9 +287,24 @@ export class DriftDataPlane implements EngineListener {
   async inferThreshold(
     name: string,
     ert: number | undefined,
+    seed?: number,
+    cancellation?: Cancellation & { readonly deadlineMs?: number | undefined },
   ): Promise<{ threshold: number; detector: DetectorView }> {
     const fitted = this.requireFitted(name);
     const { spec } = this.options.catalog.get(name);
+    if (isOnlineKind(spec.kind)) {
+      if (ert !== undefined && !(Number.isFinite(ert) && ert > 1)) {
+        throw new InvalidArgumentError(`ert: must be above 1 (rule "online.ert_set"), got ${ert}`);
+      }
+      // New thresholds on the saved reference, saved as the next version; the window restarts.
+      const { threshold, ...info } = await this.inSpan(
+        'drift.infer_threshold',
+        { 'sightline.detector': name },
+        () => this.options.engine.refitOnline(name, ert, seed, cancellation ? budgetOf(cancellation) : {}),
+      );
+      this.fitted.set(name, info);
+      return { threshold, detector: this.view(name) };
+    }
     if (ert !== undefined)
       throw new InvalidArgumentError(`ert: only online kinds take it; ${quoteName(name)} is ${spec.kind}`);
     if (spec.kind === 'mmd' || spec.kind === 'lsdd' || spec.kind === 'pca') {
@@ -289,8 +321,11 @@ export class DriftDataPlane implements EngineListener {
   /** Statistics, p-values and effect sizes of a batch. */
   async score(name: string, tensors: readonly Tensor[]): Promise<DriftVerdict> {
     this.requireFitted(name);
+    const online = isOnlineKind(this.options.catalog.get(name).spec.kind);
     return this.inSpan('drift.score', { 'sightline.detector': name }, async () =>
-      this.options.engine.score(name, tensors, { perFeature: false }),
+      online
+        ? this.options.engine.predictOnline(name, tensors, false)
+        : this.options.engine.score(name, tensors, { perFeature: false }),
     );
   }
 
@@ -298,6 +333,15 @@ export class DriftDataPlane implements EngineListener {
   async predict(name: string, tensors: readonly Tensor[], options: PredictOptions): Promise<PredictOutcome> {
     const fitted = this.requireFitted(name);
     const { spec } = this.options.catalog.get(name);
+    if (isOnlineKind(spec.kind)) {
+      const verdict = await this.inSpan('drift.predict', { 'sightline.detector': name }, async () =>
+        this.options.engine.predictOnline(name, tensors, true),
+      );
+      return {
+        meta: { name, kind: ALIBI_KIND_NAMES[spec.kind], online: true, schemaVersion: fitted.schemaVersion },
+        verdict,
+      };
+    }
     const verdict = await this.inSpan('drift.predict', { 'sightline.detector': name }, async () =>
       this.options.engine.score(name, tensors, { perFeature: options.driftType === 'feature' }),
     );
@@ -368,7 +412,10 @@ export class DriftDataPlane implements EngineListener {
   ): Promise<DetectorView> {
     const fitted = this.requireFitted(name);
     const record = this.options.catalog.get(name);
-    const resolved = this.resolveWindow(window ?? record.spec.liveWindow ?? {}, 'window');
+    // Online kinds take the live rows one by one: their BatchWindow does not apply.
+    const resolved = isOnlineKind(record.spec.kind)
+      ? ONLINE_LIVE_WINDOW
+      : this.resolveWindow(window ?? record.spec.liveWindow ?? {}, 'window');
     this.checkKernelRows(record.spec.kind, fitted, resolved, 'window');
     checkColumnNames(selection, fitted);
     const attachment: Attachment = { selection, window: resolved };
@@ -382,16 +429,22 @@ export class DriftDataPlane implements EngineListener {
     const record = this.options.catalog.get(name);
     if (!record.attachment) throw new FailedPreconditionError(`detector ${quoteName(name)}: not attached`);
     this.options.engine.detach(name);
+    this.onlineEpisodes.delete(name);
     await this.options.catalog.setAttachment(name, undefined);
     return this.view(name);
   }
 
-  /** Online kinds only, which this version does not offer. */
+  /** Online kinds: empties the window and sets t to 0 (Alibi's reset_state); the thresholds stay. */
   async reset(name: string): Promise<DetectorView> {
     const record = this.options.catalog.get(name);
-    throw new FailedPreconditionError(
-      `detector ${quoteName(name)}: kind ${record.spec.kind} is offline; only online detectors have state to reset`,
-    );
+    if (!isOnlineKind(record.spec.kind)) {
+      throw new FailedPreconditionError(
+        `detector ${quoteName(name)}: kind ${record.spec.kind} is offline; only online detectors have state to reset`,
+      );
+    }
+    this.requireFitted(name);
+    this.options.engine.resetOnline(name);
+    return this.view(name);
   }
 
   /** One detector and its versions' lineage, newest first. */
@@ -476,6 +529,21 @@ export class DriftDataPlane implements EngineListener {
   }
 
   windowClosed(result: LiveWindowResult): void {
+    const online = result.verdict.online;
+    if (online) {
+      // Online detectors keep detecting after a detection (no automatic reset): the metrics
+      // follow every row, and a DriftEvent marks each detection episode's first row (an
+      // episode lasts while consecutive rows are over the threshold).
+      let begun = false;
+      let inEpisode = this.onlineEpisodes.get(result.detector) ?? false;
+      for (const row of online.rows) {
+        if (row.isDrift && !inEpisode) begun = true;
+        inEpisode = row.isDrift;
+      }
+      this.onlineEpisodes.set(result.detector, inEpisode);
+      this.options.metrics.onlineRows(result.detector, online, result.verdict.threshold, begun);
+      if (!begun) return;
+    }
     const record: DriftEventRecord = {
       eventId: randomUUID(),
       detector: result.detector,
@@ -522,7 +590,11 @@ export class DriftDataPlane implements EngineListener {
   }
 
   /** Stores a DriftEvent, exports it and hands it to the sink. */
-  private async store(record: DriftEventRecord, closedAtMs = record.timeUnixMs): Promise<void> {
+  private async store(full: DriftEventRecord, closedAtMs = full.timeUnixMs): Promise<void> {
+    // An online verdict's per-row results stay with the call that asked (a history window
+    // holds thousands of rows); the stored event keeps where the stream stood.
+    const online = full.verdict.online;
+    const record = online ? { ...full, verdict: { ...full.verdict, online: { ...online, rows: [] } } } : full;
     await this.options.log.append(record);
     if (record.origin === 'live') this.options.metrics.windowExported(record, closedAtMs, this.now());
     this.options.sink?.send(record);
@@ -556,6 +628,7 @@ export class DriftDataPlane implements EngineListener {
       categoricalFeatures: spec.categoricalFeatures,
       attached: record.attachment !== undefined,
       ...(spec.trailingReference ? { trailingReference: spec.trailingReference } : {}),
+      ...(isOnlineKind(spec.kind) ? { time: this.options.engine.onlineTime(name) ?? 0 } : {}),
     };
   }
 
@@ -653,6 +726,11 @@ function refitFailureReason(error: unknown): string {
   if (isSightlineError(error) && (error.code === 'UNAVAILABLE' || error.code === 'FAILED_PRECONDITION'))
     return 'unavailable';
   return 'error';
+}
+
+/** The bound of a long configuration: the call's deadline and cancellation. */
+function budgetOf(call: Cancellation & { readonly deadlineMs?: number | undefined }): OnlineBudget {
+  return { cancellation: call, ...(call.deadlineMs !== undefined ? { deadlineMs: call.deadlineMs } : {}) };
 }
 
 /**

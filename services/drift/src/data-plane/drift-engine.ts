@@ -4,6 +4,7 @@
  * implements it over libs/detect; the data plane adds the service's concerns (the catalog of
  * specs and attachments, the results log, metrics, the sink, limits and spans).
  */
+import type { OnlineBudget } from '@sightline/detect';
 import type { Cancellation } from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Tensor } from '@sightline/tensor';
@@ -92,7 +93,28 @@ export interface DriftEngine {
     spec: DetectorSpec,
     reference: ReferenceInput,
     provenance: FitProvenance,
+    budget?: OnlineBudget,
   ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }>;
+  /**
+   * Online kinds: feeds the batch's rows in order to the detector's window (`addRows`), or
+   * scores each as the next row without adding it.
+   * @throws FailedPreconditionError for an offline kind; InvalidArgumentError for a bad batch.
+   */
+  predictOnline(name: string, tensors: readonly Tensor[], addRows: boolean): DriftVerdict;
+  /** Online kinds: Alibi's reset_state. @throws FailedPreconditionError for an offline kind. */
+  resetOnline(name: string): void;
+  /** Online kinds: rows seen since the fit or the last reset; undefined for other kinds. */
+  onlineTime(name: string): number | undefined;
+  /**
+   * Online kinds: new thresholds on the saved reference (a new ert or seed), saved as the next
+   * version; the window starts again at t = 0.
+   */
+  refitOnline(
+    name: string,
+    ert: number | undefined,
+    seed: number | undefined,
+    budget: OnlineBudget,
+  ): Promise<FittedInfo & { readonly threshold: number }>;
   /**
    * Scores a batch against the fitted version in use.
    * @throws InvalidArgumentError for a batch that does not match the fit.

@@ -6,8 +6,19 @@
 import type { Tensor } from '@sightline/tensor';
 import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
 
-/** The drift kinds this service fits (online-mmd and online-cvm are not offered yet). */
-export const DRIFT_KINDS = ['tabular', 'ks', 'cvm', 'chi2', 'mmd', 'lsdd', 'quality', 'pca'] as const;
+/** The drift kinds this service fits. */
+export const DRIFT_KINDS = [
+  'tabular',
+  'ks',
+  'cvm',
+  'chi2',
+  'mmd',
+  'lsdd',
+  'quality',
+  'pca',
+  'online-mmd',
+  'online-cvm',
+] as const;
 /** A drift kind's name. */
 export type DriftKindName = (typeof DRIFT_KINDS)[number];
 
@@ -21,6 +32,8 @@ export const ALIBI_KIND_NAMES: Readonly<Record<DriftKindName, string>> = {
   lsdd: 'LSDDDrift',
   quality: 'QualityDrift',
   pca: 'PCADrift',
+  'online-mmd': 'MMDDriftOnline',
+  'online-cvm': 'CVMDriftOnline',
 };
 
 /** Which live or stored events a detector reads, and which of their tensors. */
@@ -140,6 +153,8 @@ export interface DetectorView {
   readonly categoricalFeatures: readonly string[];
   readonly attached: boolean;
   readonly trailingReference?: TrailingReferenceSpec;
+  /** Online kinds: rows seen since the fit or the last reset. */
+  readonly time?: number;
 }
 
 /** Reference data for Fit: tensors, or stored events of a time range. */

@@ -4,6 +4,8 @@
  * Fitted versions are kept by libs/detect's DetectorStore; live windows by
  * {@link LiveWindows}; history scans by {@link historyScan}.
  */
+
+import { join } from 'node:path';
 import {
   DETECTOR_SCHEMA_VERSION,
   type DetectorLineage as DetectLineage,
@@ -14,7 +16,11 @@ import {
   type DriftResult,
   type FeatureTable,
   type FittedState,
+  fromRowMajor,
+  isOnlineKind,
   noReadableEventsError,
+  type OnlineBudget,
+  OnlineStates,
   type PlainTensor,
   referenceDigest,
   type ScoringDetector,
@@ -26,6 +32,7 @@ import {
 } from '@sightline/detect';
 import {
   type Cancellation,
+  FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   quoteName,
@@ -55,6 +62,7 @@ import type {
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
 import { historyScan } from './history-scan.js';
 import { LiveWindows } from './live-windows.js';
+import { ONLINE_STATE_FILE, readOnlineState, writeOnlineState } from './online-state-file.js';
 
 /** PCA reference chunks when the config sets no rows per chunk (libs/detect's default). */
 const PCA_MIN_CHUNKS = 2;
@@ -117,9 +125,12 @@ class DetectEngine implements DriftEngine {
   private readonly store: DetectorStore;
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly live: LiveWindows;
+  /** Online detectors' running windows (the fitted versions stay immutable). */
+  private readonly online: OnlineStates;
 
   constructor(private readonly options: DetectEngineOptions) {
     this.kinds = new DriftKinds(options.kernels ?? STATS_KERNELS);
+    this.online = new OnlineStates(options.kernels ?? STATS_KERNELS);
     this.store = new DetectorStore({
       dataDir: options.directory,
       sightlineVersion: options.sightlineVersion,
@@ -163,6 +174,7 @@ class DetectEngine implements DriftEngine {
     spec: DetectorSpec,
     reference: ReferenceInput,
     provenance: FitProvenance,
+    budget?: OnlineBudget,
   ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }> {
     const kind = this.kinds.get(spec.kind);
     const nonFinite = spec.kind === 'quality' ? 'keep' : 'refuse';
@@ -221,7 +233,7 @@ class DetectEngine implements DriftEngine {
       params.chunks = Math.max(PCA_MIN_CHUNKS, Math.floor(table.rows / params.chunkRows));
     }
     delete params.chunkRows;
-    const state = kind.fit(table, params);
+    const state = kind.fit(table, params, budget ? { budget } : {});
     const saved = await this.store.save(spec.name, {
       state,
       referenceSha256: referenceDigest(table),
@@ -231,18 +243,63 @@ class DetectEngine implements DriftEngine {
     });
     const loaded = this.loadedOf(saved);
     this.loaded.set(spec.name, loaded);
+    // A new version starts its window at t = 0.
+    this.online.drop(spec.name);
     return { ...loaded.info, inputs };
+  }
+
+  predictOnline(name: string, tensors: readonly Tensor[], addRows: boolean): DriftVerdict {
+    const version = this.requireOnline(name);
+    const table = this.tableOf(version, tensors);
+    const result = addRows
+      ? this.online.predict(name, version.info.version, version.state, table)
+      : this.online.score(name, version.info.version, version.state, table);
+    return driftVerdictOf(result, false);
+  }
+
+  resetOnline(name: string): void {
+    const version = this.requireOnline(name);
+    this.online.reset(name, version.info.version, version.state);
+  }
+
+  onlineTime(name: string): number | undefined {
+    const version = this.loaded.get(name);
+    if (!version || !isOnlineKind(version.kind)) return undefined;
+    return this.online.time(name, version.info.version);
+  }
+
+  async refitOnline(
+    name: string,
+    ert: number | undefined,
+    seed: number | undefined,
+    budget: OnlineBudget,
+  ): Promise<FittedInfo & { readonly threshold: number }> {
+    const version = this.requireOnline(name);
+    const saved = await this.store.get(name, version.info.version);
+    const state = saved.state;
+    const reference = fromRowMajor(state.schema, state.arrays.reference!, state.referenceRows);
+    const params = {
+      ...state.params,
+      ...(ert !== undefined ? { ert } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    };
+    const refitted = this.kinds.get(version.kind).fit(reference, params, { budget });
+    const next = await this.store.save(name, {
+      state: refitted,
+      referenceSha256: saved.lineage.reference.sha256,
+      referenceSource: saved.lineage.reference.source ?? '',
+      creator: saved.lineage.creator,
+    });
+    const loaded = this.loadedOf(next);
+    this.loaded.set(name, loaded);
+    this.online.drop(name);
+    const thresholds = (refitted.json.online as { thresholds: (number | null)[] }).thresholds;
+    return { ...loaded.info, threshold: thresholds[thresholds.length - 1] ?? Number.NaN };
   }
 
   score(name: string, tensors: readonly Tensor[], options: { readonly perFeature: boolean }): DriftVerdict {
     const version = this.require(name);
-    if (tensors.length === 0) throw new InvalidArgumentError('data: the batch is empty: no tensors given');
-    const nonFinite = version.kind === 'quality' ? 'keep' : 'refuse';
-    const table = tableFromTensors(tensors.map(plainTensor), {
-      columnNames: contractColumnNames(tensors),
-      schema: version.state.schema,
-      nonFinite,
-    });
+    const table = this.tableOf(version, tensors);
     return driftVerdictOf(this.scoreTable(name, table), options.perFeature);
   }
 
@@ -259,6 +316,7 @@ class DetectEngine implements DriftEngine {
   async delete(name: string): Promise<void> {
     this.live.detach(name, 'deleted');
     this.loaded.delete(name);
+    this.online.drop(name);
     // A detector never fitted has nothing saved.
     await this.store.delete(name).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error;
@@ -282,8 +340,22 @@ class DetectEngine implements DriftEngine {
     this.live.tick();
   }
 
-  restoreWindows(): Promise<void> {
-    return this.live.restore();
+  async restoreWindows(): Promise<void> {
+    await this.live.restore();
+    const file = join(this.options.windowsDirectory, ONLINE_STATE_FILE);
+    const { checkpoint, unreadable } = await readOnlineState(file);
+    if (unreadable) {
+      this.options.logger.warn(
+        { file, reason: unreadable },
+        'online detector state refused; their windows start again at t = 0',
+      );
+    }
+    if (!checkpoint) return;
+    const { restored, dropped } = this.online.restore(checkpoint, (name) => {
+      const version = this.loaded.get(name);
+      return version ? { version: version.info.version, state: version.state } : undefined;
+    });
+    this.options.logger.info({ restored, dropped }, 'online detector state restored');
   }
 
   history(
@@ -296,15 +368,38 @@ class DetectEngine implements DriftEngine {
     return historyScan({
       reader,
       request,
-      detector: version.scoring,
+      // Online kinds run the stored events as a fresh stream from t = 0, apart from the live window.
+      detector: isOnlineKind(version.kind)
+        ? scoringDetector(name, version.info.version, version.state, this.kinds.get(version.kind))
+        : version.scoring,
       verdict: (result) => driftVerdictOf(result, false),
       maxRequestIds: this.options.limits.maxRequestIdsPerEvent,
       cancellation,
     });
   }
 
-  checkpoint(): Promise<void> {
-    return this.live.checkpoint();
+  async checkpoint(): Promise<void> {
+    await this.live.checkpoint();
+    await writeOnlineState(join(this.options.windowsDirectory, ONLINE_STATE_FILE), this.online.checkpoint());
+  }
+
+  private tableOf(version: LoadedVersion, tensors: readonly Tensor[]): FeatureTable {
+    if (tensors.length === 0) throw new InvalidArgumentError('data: the batch is empty: no tensors given');
+    return tableFromTensors(tensors.map(plainTensor), {
+      columnNames: contractColumnNames(tensors),
+      schema: version.state.schema,
+      nonFinite: version.kind === 'quality' ? 'keep' : 'refuse',
+    });
+  }
+
+  private requireOnline(name: string): LoadedVersion {
+    const version = this.require(name);
+    if (!isOnlineKind(version.kind)) {
+      throw new FailedPreconditionError(
+        `detector ${quoteName(name)}: kind ${version.kind} is offline; only online detectors have state to reset or feed row by row`,
+      );
+    }
+    return version;
   }
 
   private require(name: string): LoadedVersion {
@@ -323,12 +418,12 @@ class DetectEngine implements DriftEngine {
     return {
       kind: lineage.kind,
       state: saved.state,
-      scoring: scoringDetector(
-        saved.lineage.detector,
-        saved.version,
-        saved.state,
-        this.kinds.get(lineage.kind),
-      ),
+      // An attached online detector feeds each live batch's rows to its running window.
+      scoring: isOnlineKind(lineage.kind)
+        ? scoringDetector(saved.lineage.detector, saved.version, saved.state, {
+            score: (state, table) => this.online.predict(saved.lineage.detector, saved.version, state, table),
+          })
+        : scoringDetector(saved.lineage.detector, saved.version, saved.state, this.kinds.get(lineage.kind)),
       info: {
         version: saved.version,
         lineage,
@@ -388,6 +483,7 @@ function lineageOf(lineage: DetectLineage, params: Readonly<Record<string, unkno
 
 const VERDICT_ON: Record<string, string> = {
   'p-value': 'p_value',
+  'test-statistic': 'test_stat',
   quality: 'failure_rate',
   'reconstruction-error': 'distance',
 };
@@ -476,6 +572,22 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
       : {}),
     verdictOn,
     rows: result.rows,
+    ...(result.online
+      ? {
+          online: {
+            time: result.online.time,
+            testStat: result.online.testStat,
+            ...(result.online.driftTime !== undefined ? { driftTime: result.online.driftTime } : {}),
+            ert: result.online.ert,
+            rows: result.online.steps.map((step) => ({
+              time: step.time,
+              testStat: step.testStat,
+              threshold: step.threshold,
+              isDrift: step.drift,
+            })),
+          },
+        }
+      : {}),
   };
 }
 

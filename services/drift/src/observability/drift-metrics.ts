@@ -8,7 +8,7 @@
 import { LATENCY_BUCKETS_SECONDS } from '@sightline/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { IngressObserver } from '../ingress/cloudevents-ingress.js';
-import { type DriftEventRecord, NO_FEATURE_TEST } from '../results/drift-event.js';
+import { type DriftEventRecord, NO_FEATURE_TEST, type OnlineVerdict } from '../results/drift-event.js';
 
 /** One detector as `sightline_drift_detector_info` shows it. */
 export interface DetectorInfo {
@@ -96,6 +96,10 @@ export class DriftMetrics implements IngressObserver {
   private readonly trailingRefits: Counter<'detector' | 'outcome' | 'reason'>;
   readonly queueDepth: Gauge;
   readonly detectorsRefused: Gauge;
+  private readonly onlineStatistic: Gauge<'detector'>;
+  private readonly onlineThreshold: Gauge<'detector'>;
+  private readonly onlineTime: Gauge<'detector'>;
+  private readonly onlineDetections: Counter<'detector'>;
   /** Per detector, how to remove each of its series, by a key unique per series. */
   private readonly series = new Map<string, Map<string, () => void>>();
 
@@ -109,6 +113,30 @@ export class DriftMetrics implements IngressObserver {
   ) {
     const registers = [registry];
     registry.registerMetric(new DetectorInfoMetric(sources.detectors ?? (() => [])) as never);
+    this.onlineStatistic = new Gauge({
+      name: 'sightline_drift_online_statistic',
+      help: "Online detectors: the test statistic after the last live row (MMD², or CVM's largest standardised statistic).",
+      labelNames: ['detector'],
+      registers,
+    });
+    this.onlineThreshold = new Gauge({
+      name: 'sightline_drift_online_threshold',
+      help: 'Online detectors: the threshold in force after the last live row (NaN before a window is full).',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.onlineTime = new Gauge({
+      name: 'sightline_drift_online_time',
+      help: 'Online detectors: rows seen since the fit or the last reset (t).',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.onlineDetections = new Counter({
+      name: 'sightline_drift_online_detections_total',
+      help: 'Online detectors: detection episodes begun on the live stream (one DriftEvent each).',
+      labelNames: ['detector'],
+      registers,
+    });
     this.featureStatistic = new Gauge({
       name: 'sightline_drift_feature_statistic',
       help: "Test statistic of a feature in the detector's last closed window (KS distance, CVM statistic, chi-squared).",
@@ -241,6 +269,26 @@ export class DriftMetrics implements IngressObserver {
   }
 
   /** Exports a closed window's result; `closedAtMs` is when its window closed. */
+  /**
+   * An online detector's live rows: the statistic, threshold and time after the last one, and
+   * a detection when `episodeBegun`.
+   */
+  onlineRows(detector: string, online: OnlineVerdict, threshold: number, episodeBegun: boolean): void {
+    const labels = { detector };
+    for (const [gauge, value] of [
+      [this.onlineStatistic, online.testStat],
+      [this.onlineThreshold, threshold],
+      [this.onlineTime, online.time],
+    ] as const) {
+      gauge.set(labels, value);
+      this.track(detector, gauge as unknown as Removable, labels);
+    }
+    if (episodeBegun) {
+      this.onlineDetections.inc(labels);
+      this.track(detector, this.onlineDetections, labels);
+    }
+  }
+
   windowExported(record: DriftEventRecord, closedAtMs: number, nowMs: number): void {
     const detector = record.detector;
     const verdict = record.verdict;

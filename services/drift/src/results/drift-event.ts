@@ -68,6 +68,28 @@ export interface DriftVerdict {
   /** "p_value", an effect size name, "distance" or "failure_rate". */
   readonly verdictOn: string;
   readonly rows: number;
+  /** Online kinds: every row's verdict and where the stream stands. */
+  readonly online?: OnlineVerdict;
+}
+
+/** One row's verdict of an online detector. */
+export interface OnlineRowVerdict {
+  readonly time: number;
+  readonly testStat: number;
+  readonly threshold: number;
+  readonly isDrift: boolean;
+}
+
+/** What an online detector found over a call's (or a live batch's) rows. */
+export interface OnlineVerdict {
+  /** Rows seen after the last row. */
+  readonly time: number;
+  /** The statistic after the last row. */
+  readonly testStat: number;
+  /** The first row's time at which drift was detected, if any. */
+  readonly driftTime?: number;
+  readonly ert: number;
+  readonly rows: readonly OnlineRowVerdict[];
 }
 
 /** Why a window closed. */

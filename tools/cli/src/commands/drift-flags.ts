@@ -25,6 +25,7 @@ export interface SettingsFlags {
   readonly method?: string;
   readonly ert?: string;
   readonly windowSize?: string;
+  readonly bootstraps?: string;
 }
 
 /** The flag of each setting, for messages. */
@@ -37,9 +38,12 @@ export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   ert: '--ert',
   windowSize: '--window-size',
   windowSizes: '--window-size',
+  bootstraps: '--bootstraps',
 };
 
 const MAX_UINT32 = 4_294_967_295;
+/** Most bootstrap simulations the drift service takes for an online detector. */
+const MAX_ONLINE_BOOTSTRAPS = 1_000_000;
 
 /**
  * A whole-number flag in [min, max].
@@ -74,7 +78,12 @@ function probability(value: string, flag: string): number {
   return number;
 }
 
-function positive(value: string, flag: string): number {
+/**
+ * A number above 0 (`--ert`).
+ *
+ * @throws UsageError naming the flag.
+ */
+export function positive(value: string, flag: string): number {
   const number = Number(value);
   if (value.trim() === '' || !(number > 0) || !Number.isFinite(number)) {
     throw new UsageError(`${flag}: expected a positive number, got ${JSON.stringify(value)}`);
@@ -114,6 +123,8 @@ export function settingsFromFlags(flags: SettingsFlags): DriftDetectorSettings {
   }
   if (flags.method !== undefined) settings.method = flags.method;
   if (flags.ert !== undefined) settings.ert = positive(flags.ert, '--ert');
+  if (flags.bootstraps !== undefined)
+    settings.bootstraps = wholeFlag(flags.bootstraps, '--bootstraps', 1, MAX_ONLINE_BOOTSTRAPS);
   if (flags.windowSize !== undefined) {
     settings.windowSizes = listFlag(flags.windowSize, '--window-size').map((size) =>
       wholeFlag(size, '--window-size'),

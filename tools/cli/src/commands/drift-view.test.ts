@@ -37,6 +37,8 @@ describe('drift views', () => {
     time: undefined,
     testStat: undefined,
     driftTime: undefined,
+    onlineRows: [],
+    ert: undefined,
     alpha: 0.05,
     correction: undefined,
     sigma: undefined,

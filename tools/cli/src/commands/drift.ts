@@ -38,6 +38,7 @@ import {
   checkSettingsForKind,
   listFlag,
   parseSpanMs,
+  positive,
   type SelectorFlags,
   type SettingsFlags,
   selectorFromFlags,
@@ -267,6 +268,10 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
       '--window-size <rows>',
       'online kinds: the sliding window length (online-cvm: comma-separated lengths)',
     )
+    .option(
+      '--bootstraps <n>',
+      'online kinds: bootstrap simulations for the thresholds (default: 1000 online-mmd, 10000 online-cvm)',
+    )
     .action(
       frame.run<FitFlags>(async (context) => {
         const [name] = context.args as [string];
@@ -370,6 +375,53 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
         context.output.print({
           json: { detector: detectorJson(detector), versions: driftJson(versions) },
           human: () => detectorSections(detector, versions),
+        });
+      }),
+    );
+
+  frame
+    .command(drift, 'reset <name>', {
+      description: "online kinds: empty the detector's window and restart its time at 0 (thresholds kept)",
+      service: 'drift',
+    })
+    .action(
+      frame.run(async (context) => {
+        const [name] = context.args as [string];
+        const detector = await context.sightline().drift.reset(name, context.call);
+        context.output.print({
+          json: { detector: detectorJson(detector) },
+          human: () => [
+            text(`detector ${JSON.stringify(name)} is reset: time 0, version ${detector.version}`),
+          ],
+        });
+      }),
+    );
+
+  frame
+    .command(drift, 'infer-threshold <name>', {
+      description:
+        'recalibrate: online kinds compute new thresholds (a new version), with a new --ert if given; others show the threshold in use',
+      service: 'drift',
+      timeout: DEFAULT_FIT_TIMEOUT,
+    })
+    .option('--ert <rows>', 'online kinds: a new expected run time without drift, in rows')
+    .action(
+      frame.run<{ ert?: string }>(async (context) => {
+        const [name] = context.args as [string];
+        const ert = context.flags.ert === undefined ? undefined : positive(context.flags.ert, '--ert');
+        const result = await context.progress.during(
+          `recalibrating ${JSON.stringify(name)}`,
+          context
+            .sightline()
+            .drift.inferThreshold(name, { ...(ert !== undefined && { ert }), ...context.call }),
+        );
+        context.output.print({
+          json: { threshold: result.threshold, detector: detectorJson(result.detector) },
+          human: () => [
+            text(
+              `detector ${JSON.stringify(name)}: threshold ${result.threshold}, version ${result.detector.version}`,
+            ),
+          ],
         });
       }),
     );
