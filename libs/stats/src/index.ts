@@ -76,11 +76,13 @@ export {
   type CategoryCountsJson,
   DEFAULT_MAX_CATEGORIES,
 } from './sketch/category-counts.js';
+export { type KsAgainstSketchResult, ks2SampSketch } from './sketch/ks-against-sketch.js';
 export {
   DEFAULT_SKETCH_RELATIVE_ACCURACY,
   QUANTILE_SKETCH_SCHEMA_VERSION,
   QuantileSketch,
   type QuantileSketchJson,
+  type SketchBucket,
 } from './sketch/quantile-sketch.js';
 export {
   type Chi2ContingencyOptions,
@@ -97,6 +99,7 @@ export {
   cramerVonMises2Samp,
 } from './univariate/cramer-von-mises-2samp.js';
 export {
+  asymptoticKsPValue,
   KS_MAX_AUTO_EXACT_N,
   KS_MAX_EXACT_LATTICE,
   type Ks2SampOptions,
