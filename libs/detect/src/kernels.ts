@@ -5,7 +5,15 @@
  * {@link STATS_KERNELS}.
  */
 
-import type { Alternative, Correction, DenseMatrix, KsMethod, TwoSampleTestResult } from '@sightline/stats';
+import type {
+  Alternative,
+  Correction,
+  DenseMatrix,
+  KsAgainstSketchResult,
+  KsMethod,
+  QuantileSketch,
+  TwoSampleTestResult,
+} from '@sightline/stats';
 import * as stats from '@sightline/stats';
 
 // The data types are libs/stats' own; the kernels' signatures below are the port.
@@ -13,7 +21,9 @@ export type {
   Alternative,
   Correction,
   DenseMatrix,
+  KsAgainstSketchResult,
   KsMethod,
+  QuantileSketch,
   TwoSampleTestResult,
 } from '@sightline/stats';
 
@@ -91,6 +101,14 @@ export interface DriftKernels {
     sample: ReadonlyMap<string | number, number>,
   ): EffectSizes;
   readonly PcaReconstruction: PcaReconstructionFactory;
+  /** KS of an exact sorted reference against a summarised window's sketch, with its error bound. */
+  ks2SampSketch(
+    referenceSorted: Float64Array,
+    window: QuantileSketch,
+    o?: { alternative?: Alternative },
+  ): KsAgainstSketchResult;
+  /** The numeric effect sizes of a summarised window's sketch against an exact sorted reference. */
+  sketchedNumericEffectSizes(referenceSorted: Float64Array, window: QuantileSketch): EffectSizes;
 }
 
 /** The kernels of @sightline/stats: what services inject into the detector kinds. */

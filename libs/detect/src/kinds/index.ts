@@ -22,3 +22,4 @@ export {
   requireReferenceRows,
   requireScorable,
 } from './reference-profile.js';
+export * from './summarised-table.js';

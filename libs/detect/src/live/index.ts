@@ -7,3 +7,4 @@ export * from './live-scorer.js';
 export * from './stored-reference.js';
 export * from './window-assembler.js';
 export * from './window-result.js';
+export * from './window-summary.js';

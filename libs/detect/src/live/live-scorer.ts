@@ -266,7 +266,9 @@ export class LiveScorer<TResult> {
       attachment,
       detector,
       modelVersion,
-      assembler: new WindowAssembler(attachment.window, detector.schema.names.length),
+      assembler: new WindowAssembler(attachment.window, detector.schema.names.length, {
+        kinds: detector.schema.kinds,
+      }),
       reader: new EventRowReader(attachment, detector.schema, detector.nonFinite),
     };
     this.windows.set(windowKey, window);

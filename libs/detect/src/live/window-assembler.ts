@@ -5,6 +5,13 @@
  * as JSON and restored after a restart.
  */
 import { InvalidArgumentError } from '@sightline/errors';
+import type { ColumnKind } from '../table/feature-table.js';
+import {
+  DEFAULT_WINDOW_EXACT_ROWS,
+  WindowSummary,
+  type WindowSummaryJson,
+  type WindowSummaryOptions,
+} from './window-summary.js';
 
 /** Tumbling windows do not overlap; sliding windows are the last rows, one every hop. */
 export type WindowMode = 'tumbling' | 'sliding';
@@ -28,6 +35,13 @@ export interface WindowPolicy {
   readonly hopRows: number;
   /** ... or every `hopMs`, whichever comes first. Ignored by tumbling windows. */
   readonly hopMs: number;
+  /**
+   * Tumbling: rows a window holds raw (default {@link DEFAULT_WINDOW_EXACT_ROWS}); past it the
+   * window folds into a {@link WindowSummary} (sketches, counts, a reservoir sample) and is
+   * scored approximately, the result saying so. Sliding windows are always exact (a sketch
+   * cannot forget the rows that slide out), so they ignore it.
+   */
+  readonly exactRows?: number;
 }
 
 /** Rows of a window by default. */
@@ -70,7 +84,10 @@ export function resolveWindowPolicy(policy: Partial<WindowPolicy> = {}): WindowP
   const minRows = int('minRows', policy.minRows ?? Math.min(DEFAULT_WINDOW_MIN_ROWS, maxRows), 1, maxRows);
   const hopRows = int('hopRows', policy.hopRows ?? Math.max(1, Math.ceil(maxRows / 2)), 1, maxRows);
   const hopMs = int('hopMs', policy.hopMs ?? Math.max(1, Math.ceil(maxDurationMs / 2)), 1, maxDurationMs);
-  return { mode, maxRows, maxDurationMs, minRows, hopRows, hopMs };
+  // Absent unless given, so that a policy without it reads as before (the default applies).
+  const exactRows =
+    policy.exactRows === undefined ? undefined : int('exactRows', policy.exactRows, minRows, MAX_WINDOW_ROWS);
+  return { mode, maxRows, maxDurationMs, minRows, hopRows, hopMs, ...(exactRows ? { exactRows } : {}) };
 }
 
 /** The rows one event gave. */
@@ -104,6 +121,19 @@ export interface ClosedWindow {
   readonly typeViolations?: readonly number[];
   /** Rows carried into this window from windows that closed on time with too few rows. */
   readonly carriedRows: number;
+  /**
+   * Present when the window grew past the policy's exactRows: its rows were folded into this
+   * summary (`values` is then empty and `requestIds` the summary's first ids).
+   */
+  readonly summary?: WindowSummary;
+  /** Events in the window when summarised (`requestIds` then lists only the first ones). */
+  readonly requestCount?: number;
+}
+
+/** How an assembler summarises a window past exactRows. */
+export interface WindowSummarySettings extends Partial<Omit<WindowSummaryOptions, 'kinds'>> {
+  /** Per column, numeric (quantile sketch) or categorical (counts); default all numeric. */
+  readonly kinds?: readonly ColumnKind[];
 }
 
 /** An assembler's open state, as JSON. */
@@ -122,6 +152,10 @@ export interface WindowCheckpoint {
     readonly requestId: string;
     readonly typeViolations?: number[];
   }[];
+  /** The open window's summary, when it grew past exactRows. */
+  readonly summary?: WindowSummaryJson;
+  /** The column kinds the assembler summarises with. */
+  readonly kinds?: readonly ColumnKind[];
 }
 
 /** Windows of one (detector, model, version). */
@@ -134,12 +168,27 @@ export class WindowAssembler {
   private lastHopMs: number | null = null;
   private rowsSinceHop = 0;
   private carriedRows = 0;
+  /** The open window once it holds more than exactRows rows (its chunks are then folded in). */
+  private summary: WindowSummary | null = null;
+  private readonly summarySettings: WindowSummaryOptions;
 
   constructor(
     readonly policy: WindowPolicy,
     /** Values per row. */
     readonly width: number,
-  ) {}
+    summary: WindowSummarySettings = {},
+  ) {
+    const kinds = summary.kinds ?? new Array<ColumnKind>(width).fill('numeric');
+    if (kinds.length !== width) {
+      throw new InvalidArgumentError(`window summary: ${kinds.length} column kinds for ${width} columns`);
+    }
+    this.summarySettings = { ...summary, kinds };
+  }
+
+  /** Whether the open window has been folded into a summary. */
+  get summarised(): boolean {
+    return this.summary !== null;
+  }
 
   /** Rows held now. */
   get openRows(): number {
@@ -148,7 +197,7 @@ export class WindowAssembler {
 
   /** Events (chunks) held now. */
   get openEvents(): number {
-    return this.chunks.length;
+    return this.chunks.length + (this.summary?.requests ?? 0);
   }
 
   /**
@@ -163,10 +212,14 @@ export class WindowAssembler {
     if (chunk.rows === 0) return closed;
     if (this.openedAtMs === null) this.openedAtMs = chunk.timeMs;
     if (this.lastHopMs === null) this.lastHopMs = chunk.timeMs;
-    this.chunks.push(chunk);
+    if (this.summary) this.summary.add(chunk);
+    else this.chunks.push(chunk);
     this.rowCount += chunk.rows;
     this.rowsSinceHop += chunk.rows;
     if (this.policy.mode === 'tumbling') {
+      if (this.summary === null && this.rowCount > (this.policy.exactRows ?? DEFAULT_WINDOW_EXACT_ROWS)) {
+        this.fold();
+      }
       if (this.rowCount >= this.policy.maxRows) closed.push(this.closeTumbling(chunk.timeMs, 'rows'));
     } else {
       this.trimSliding(chunk.timeMs);
@@ -227,6 +280,8 @@ export class WindowAssembler {
         requestId: c.requestId,
         ...(c.typeViolations ? { typeViolations: [...c.typeViolations] } : {}),
       })),
+      kinds: this.summarySettings.kinds,
+      ...(this.summary ? { summary: this.summary.toJSON() } : {}),
     };
   }
 
@@ -235,7 +290,11 @@ export class WindowAssembler {
    * @throws InvalidArgumentError when the checkpoint does not hold together.
    */
   static restore(checkpoint: WindowCheckpoint): WindowAssembler {
-    const assembler = new WindowAssembler(resolveWindowPolicy(checkpoint.policy), checkpoint.width);
+    const assembler = new WindowAssembler(
+      resolveWindowPolicy(checkpoint.policy),
+      checkpoint.width,
+      checkpoint.kinds ? { kinds: checkpoint.kinds } : {},
+    );
     assembler.sequence = checkpoint.sequence;
     assembler.openedAtMs = checkpoint.openedAtMs;
     assembler.lastHopMs = checkpoint.lastHopMs;
@@ -254,12 +313,25 @@ export class WindowAssembler {
       });
       assembler.rowCount += c.rows;
     }
+    if (checkpoint.summary) {
+      assembler.summary = WindowSummary.fromJSON(checkpoint.summary);
+      assembler.rowCount += assembler.summary.rows;
+    }
     return assembler;
+  }
+
+  /** Folds the open window's rows into a summary: it has grown past exactRows. */
+  private fold(): void {
+    const summary = new WindowSummary(this.summarySettings);
+    for (const c of this.chunks) summary.add(c);
+    this.summary = summary;
+    this.chunks = [];
   }
 
   private closeTumbling(nowMs: number, reason: WindowCloseReason): ClosedWindow {
     const window = this.window(nowMs, reason);
     this.chunks = [];
+    this.summary = null;
     this.rowCount = 0;
     this.openedAtMs = null;
     this.carriedRows = 0;
@@ -285,6 +357,21 @@ export class WindowAssembler {
   }
 
   private window(nowMs: number, reason: WindowCloseReason): ClosedWindow {
+    if (this.summary) {
+      this.sequence++;
+      return {
+        sequence: this.sequence,
+        startMs: this.summary.firstMs!,
+        endMs: nowMs,
+        reason,
+        rows: this.rowCount,
+        values: new Float64Array(0),
+        requestIds: this.summary.requestIds,
+        carriedRows: this.carriedRows,
+        summary: this.summary,
+        requestCount: this.summary.requests,
+      };
+    }
     const values = new Float64Array(this.rowCount * this.width);
     let at = 0;
     let violations: number[] | undefined;
