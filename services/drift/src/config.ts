@@ -19,6 +19,12 @@ export const DEFAULT_DRIFT_EVENTS_DIR = '.data/router/events';
 export const DEFAULT_MAX_REFERENCE_ROWS = 1_000_000;
 /** Default most rows a window may be set to close on (BatchWindow.max_rows). */
 export const DEFAULT_MAX_WINDOW_ROWS = 100_000;
+/**
+ * Default rows a tumbling window holds raw (BatchWindow.exact_rows when 0), and the most it
+ * may be set to; past it a window is summarised (sketches, counts, a sample) and scored
+ * approximately, so memory stays bounded whatever max_rows.
+ */
+export const DEFAULT_MAX_EXACT_WINDOW_ROWS = 100_000;
 /** Default most request ids one DriftEvent lists (contract: 1000); the count is always whole. */
 export const DEFAULT_MAX_REQUEST_IDS_PER_EVENT = 1000;
 /** Default most InferenceEvents waiting in the POST /events queue before it answers 429. */
@@ -74,6 +80,11 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
   maxWindowRows: positiveInt()
     .default(DEFAULT_MAX_WINDOW_ROWS)
     .describe('most rows a window (BatchWindow.max_rows) may close on; more is INVALID_ARGUMENT'),
+  maxExactWindowRows: positiveInt()
+    .default(DEFAULT_MAX_EXACT_WINDOW_ROWS)
+    .describe(
+      'rows a tumbling window holds raw by default (BatchWindow.exact_rows 0) and at most; past them it is summarised and scored approximately, the DriftEvent saying so',
+    ),
   maxRequestIdsPerEvent: z.coerce
     .number()
     .int()

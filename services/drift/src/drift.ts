@@ -229,6 +229,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           limits: {
             maxReferenceRows: config.maxReferenceRows,
             maxWindowRows: config.maxWindowRows,
+            maxExactWindowRows: config.maxExactWindowRows,
             maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
             maxHistoryRangeMs: config.maxHistoryRangeMs,
           },

@@ -338,6 +338,7 @@ export function windowFromMessage(
   if (window.mode === driftV1.WindowMode.WINDOW_MODE_SLIDING) settings.mode = 'sliding';
   else settings.mode = 'tumbling';
   if (window.slideRows > 0) settings.slideRows = window.slideRows;
+  if (window.exactRows > 0) settings.exactRows = window.exactRows;
   return settings;
 }
 
@@ -355,6 +356,7 @@ export function windowToMessage(window: WindowSettings): driftV1.BatchWindow {
         ? driftV1.WindowMode.WINDOW_MODE_SLIDING
         : driftV1.WindowMode.WINDOW_MODE_TUMBLING,
     slideRows: window.slideRows,
+    exactRows: window.exactRows ?? 0,
   };
 }
 
@@ -467,6 +469,10 @@ function featureToMessage(feature: FeatureVerdict): driftV1.FeatureDrift {
           failureRate: feature.quality.failureRate,
         }
       : undefined,
+    ...(feature.statisticErrorBound !== undefined
+      ? { statisticErrorBound: feature.statisticErrorBound }
+      : {}),
+    ...(feature.pValueRange ? { pValLow: feature.pValueRange[0], pValHigh: feature.pValueRange[1] } : {}),
   };
 }
 
@@ -484,6 +490,15 @@ export function verdictToMessage(verdict: DriftVerdict): driftV1.DriftData {
     sigma: verdict.sigma,
     verdictOn: verdict.verdictOn,
     rows: BigInt(verdict.rows),
+    approximation: verdict.approximation
+      ? {
+          windowRows: BigInt(verdict.approximation.windowRows),
+          relativeAccuracy: verdict.approximation.relativeAccuracy,
+          sampledRows: BigInt(verdict.approximation.sampledRows ?? 0),
+          maxStatisticErrorBound: verdict.approximation.maxStatisticErrorBound,
+          note: verdict.approximation.note,
+        }
+      : undefined,
   };
 }
 

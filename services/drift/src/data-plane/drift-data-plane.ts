@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { DEFAULT_WINDOW_EXACT_ROWS, DEFAULT_WINDOW_SAMPLE_ROWS } from '@sightline/detect';
 import {
   type Cancellation,
   FailedPreconditionError,
@@ -69,6 +70,8 @@ const DETECTORS_TOKEN_PREFIX = 'dt1.';
 export interface DataPlaneLimits {
   readonly maxReferenceRows: number;
   readonly maxWindowRows: number;
+  /** Rows a tumbling window holds raw by default and at most (--max-exact-window-rows). */
+  readonly maxExactWindowRows?: number;
   readonly maxRequestIdsPerEvent: number;
   readonly maxHistoryRangeMs: number;
 }
@@ -505,7 +508,12 @@ export class DriftDataPlane implements EngineListener {
   private checkKernelRows(kind: string, fitted: FittedInfo, window: WindowSettings, field: string): void {
     if (kind !== 'mmd' && kind !== 'lsdd') return;
     const reference = fitted.lineage.referenceRows;
-    if (reference + window.maxRows > KERNEL_MAX_POOLED_ROWS) {
+    // A window past exactRows is tested on its reservoir sample, not on all its rows.
+    const tested =
+      window.exactRows !== undefined && window.exactRows < window.maxRows
+        ? Math.min(window.maxRows, Math.max(window.exactRows, DEFAULT_WINDOW_SAMPLE_ROWS))
+        : window.maxRows;
+    if (reference + tested > KERNEL_MAX_POOLED_ROWS) {
       throw new InvalidArgumentError(
         `${field}.max_rows: ${window.maxRows}; with the ${reference} reference rows of this ${kind} detector, at most ${Math.max(0, KERNEL_MAX_POOLED_ROWS - reference)} (the ${kind} test takes at most ${KERNEL_MAX_POOLED_ROWS} rows, reference and window together)`,
       );
@@ -525,13 +533,27 @@ export class DriftDataPlane implements EngineListener {
       throw new InvalidArgumentError(
         `${field}.slide_rows: ${slideRows}; must be at most max_rows (${maxRows})`,
       );
+    const minRows = Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows);
+    const maxExact = this.options.limits.maxExactWindowRows ?? DEFAULT_WINDOW_EXACT_ROWS;
+    const exactRows = window.exactRows ?? maxExact;
+    if (exactRows > maxExact) {
+      throw new InvalidArgumentError(
+        `${field}.exact_rows: ${exactRows}; at most ${maxExact} (--max-exact-window-rows)`,
+      );
+    }
+    if (exactRows < minRows) {
+      throw new InvalidArgumentError(
+        `${field}.exact_rows: ${exactRows}; must be at least min_rows (${minRows})`,
+      );
+    }
     return {
       maxRows,
       maxDurationMs: window.maxDurationMs ?? DEFAULT_WINDOW.maxDurationMs,
       // A window's minimum can be no more than its size.
-      minRows: Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows),
+      minRows,
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
+      exactRows,
     };
   }
 

@@ -44,6 +44,11 @@ export interface WindowSettings {
   readonly minRows: number;
   readonly mode: 'tumbling' | 'sliding';
   readonly slideRows: number;
+  /**
+   * Tumbling: rows held raw before the window is summarised (BatchWindow.exact_rows); absent
+   * in settings saved before it existed (the default applies).
+   */
+  readonly exactRows?: number;
 }
 
 /** Window defaults (contract: BatchWindow). */

@@ -438,6 +438,10 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
             },
           }
         : {}),
+      ...(feature.statisticErrorBound !== undefined
+        ? { statisticErrorBound: feature.statisticErrorBound }
+        : {}),
+      ...(feature.pValueRange ? { pValueRange: feature.pValueRange } : {}),
     };
   });
   const multivariate = result.multivariate;
@@ -466,6 +470,19 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
       : {}),
     verdictOn,
     rows: result.rows,
+    ...(result.approximation
+      ? {
+          approximation: {
+            windowRows: result.approximation.windowRows,
+            relativeAccuracy: result.approximation.relativeAccuracy,
+            ...(result.approximation.sampledRows !== undefined
+              ? { sampledRows: result.approximation.sampledRows }
+              : {}),
+            maxStatisticErrorBound: Math.max(0, ...result.features.map((f) => f.statisticErrorBound ?? 0)),
+            note: result.approximation.note,
+          },
+        }
+      : {}),
   };
 }
 

@@ -58,6 +58,7 @@ export function detectAttachment(
       maxDurationMs: window.maxDurationMs,
       minRows: Math.min(window.minRows, window.maxRows),
       hopRows: Math.min(window.slideRows, window.maxRows),
+      ...(window.exactRows !== undefined ? { exactRows: Math.max(window.exactRows, window.minRows) } : {}),
     },
   };
 }
