@@ -7,4 +7,5 @@ export * from './live-scorer.js';
 export * from './stored-reference.js';
 export * from './window-assembler.js';
 export * from './window-result.js';
+export * from './window-share-merger.js';
 export * from './window-summary.js';

@@ -42,6 +42,13 @@ export interface WindowPolicy {
    * cannot forget the rows that slide out), so they ignore it.
    */
   readonly exactRows?: number;
+  /**
+   * Tumbling: windows start at multiples of maxDurationMs (start = floor(t / maxDurationMs)
+   * x maxDurationMs) instead of at their first row, so that replicas of a service cut the
+   * same windows and their shares can be merged. A window may still close earlier on its
+   * row count; the next one then closes at the same boundary.
+   */
+  readonly aligned?: boolean;
 }
 
 /** Rows of a window by default. */
@@ -87,7 +94,29 @@ export function resolveWindowPolicy(policy: Partial<WindowPolicy> = {}): WindowP
   // Absent unless given, so that a policy without it reads as before (the default applies).
   const exactRows =
     policy.exactRows === undefined ? undefined : int('exactRows', policy.exactRows, minRows, MAX_WINDOW_ROWS);
-  return { mode, maxRows, maxDurationMs, minRows, hopRows, hopMs, ...(exactRows ? { exactRows } : {}) };
+  if (policy.aligned !== undefined && typeof policy.aligned !== 'boolean') {
+    throw new InvalidArgumentError(
+      `window.aligned must be true or false, got ${JSON.stringify(policy.aligned)}`,
+      {
+        field: 'window.aligned',
+      },
+    );
+  }
+  if (policy.aligned && mode !== 'tumbling') {
+    throw new InvalidArgumentError('window.aligned: only tumbling windows can be aligned', {
+      field: 'window.aligned',
+    });
+  }
+  return {
+    mode,
+    maxRows,
+    maxDurationMs,
+    minRows,
+    hopRows,
+    hopMs,
+    ...(exactRows ? { exactRows } : {}),
+    ...(policy.aligned ? { aligned: true } : {}),
+  };
 }
 
 /** The rows one event gave. */
@@ -210,7 +239,7 @@ export class WindowAssembler {
     }
     const closed = this.poll(chunk.timeMs);
     if (chunk.rows === 0) return closed;
-    if (this.openedAtMs === null) this.openedAtMs = chunk.timeMs;
+    if (this.openedAtMs === null) this.openedAtMs = this.windowStart(chunk.timeMs);
     if (this.lastHopMs === null) this.lastHopMs = chunk.timeMs;
     if (this.summary) this.summary.add(chunk);
     else this.chunks.push(chunk);
@@ -241,7 +270,7 @@ export class WindowAssembler {
       else {
         // Too few rows to score: keep them for the next window, whose deadline starts now.
         this.carriedRows = this.rowCount;
-        this.openedAtMs = nowMs;
+        this.openedAtMs = this.windowStart(nowMs);
       }
       return closed;
     }
@@ -320,6 +349,21 @@ export class WindowAssembler {
     return assembler;
   }
 
+  /**
+   * An aligned window's slot: its boundary start, and the slot's end when it closed on time
+   * (a replica's share and the merger's window then carry the same bounds), else the close.
+   */
+  private alignedBounds(nowMs: number, reason: WindowCloseReason): { startMs: number; endMs: number } {
+    const startMs = this.openedAtMs!;
+    return { startMs, endMs: reason === 'time' ? startMs + this.policy.maxDurationMs : nowMs };
+  }
+
+  /** When a window opened at `timeMs` starts: then, or its aligned boundary. */
+  private windowStart(timeMs: number): number {
+    if (!this.policy.aligned) return timeMs;
+    return Math.floor(timeMs / this.policy.maxDurationMs) * this.policy.maxDurationMs;
+  }
+
   /** Folds the open window's rows into a summary: it has grown past exactRows. */
   private fold(): void {
     const summary = new WindowSummary(this.summarySettings);
@@ -357,12 +401,13 @@ export class WindowAssembler {
   }
 
   private window(nowMs: number, reason: WindowCloseReason): ClosedWindow {
+    const aligned = this.policy.aligned ? this.alignedBounds(nowMs, reason) : undefined;
     if (this.summary) {
       this.sequence++;
       return {
         sequence: this.sequence,
-        startMs: this.summary.firstMs!,
-        endMs: nowMs,
+        startMs: aligned?.startMs ?? this.summary.firstMs!,
+        endMs: aligned?.endMs ?? nowMs,
         reason,
         rows: this.rowCount,
         values: new Float64Array(0),
@@ -388,8 +433,8 @@ export class WindowAssembler {
     this.sequence++;
     return {
       sequence: this.sequence,
-      startMs: this.chunks[0]!.timeMs,
-      endMs: nowMs,
+      startMs: aligned?.startMs ?? this.chunks[0]!.timeMs,
+      endMs: aligned?.endMs ?? nowMs,
       reason,
       rows: this.rowCount,
       values,

@@ -71,6 +71,8 @@ export interface WindowResult<TResult> {
   /** Their ids, in order, when there are at most the configured maximum; else empty. */
   readonly requestIds: readonly string[];
   readonly result: TResult;
+  /** A window merged from replicas' shares: how many replicas' shares it holds, of how many expected. */
+  readonly shares?: { readonly merged: number; readonly expected: number };
 }
 
 /** Scores `window` with `detector`; the window result. */

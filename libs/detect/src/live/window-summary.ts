@@ -180,6 +180,35 @@ export class WindowSummary {
   }
 
   /**
+   * Adds a raw window's rows at once (a replica's exact window becoming its share): its
+   * request ids (one per event) and its first and last time are taken as given.
+   */
+  addWindow(window: {
+    readonly values: Float64Array;
+    readonly rows: number;
+    readonly requestIds: readonly string[];
+    readonly startMs: number;
+    readonly endMs: number;
+    readonly typeViolations?: readonly number[];
+  }): this {
+    const full = this.#requestIds.length >= this.maxRequestIds;
+    this.add({
+      values: window.values,
+      rows: window.rows,
+      timeMs: window.startMs,
+      requestId: '',
+      ...(window.typeViolations ? { typeViolations: window.typeViolations } : {}),
+    });
+    // add() noted one event with an empty id: replace it with the window's own.
+    this.#requests += window.requestIds.length - 1;
+    if (!full) this.#requestIds.pop();
+    for (const id of window.requestIds)
+      if (this.#requestIds.length < this.maxRequestIds) this.#requestIds.push(id);
+    this.#noteTime(window.endMs);
+    return this;
+  }
+
+  /**
    * Folds `other` (a share of the same window from another replica, or a later part) into
    * this one; `other` is unchanged.
    * @throws InvalidArgumentError when the columns, accuracy or sample size differ.
