@@ -76,6 +76,8 @@ interface OpenSlot {
   readonly summary: WindowSummary;
   readonly parts: Set<string>;
   readonly replicas: Set<string>;
+  /** Replicas whose window for the slot closed on time: their shares are complete. */
+  readonly complete: Set<string>;
   closeReason: WindowCloseReason;
 }
 
@@ -127,6 +129,7 @@ export class WindowShareMerger<TResult> {
         summary,
         parts: new Set([part]),
         replicas: new Set([share.replica]),
+        complete: new Set(share.closeReason === 'time' ? [share.replica] : []),
         closeReason: share.closeReason,
       };
       this.slots.set(key, slot);
@@ -136,10 +139,14 @@ export class WindowShareMerger<TResult> {
       slot.parts.add(part);
       slot.replicas.add(share.replica);
       // The merged window closed on time when any share did (the slot ended).
-      if (share.closeReason === 'time') slot.closeReason = 'time';
+      if (share.closeReason === 'time') {
+        slot.closeReason = 'time';
+        slot.complete.add(share.replica);
+      }
     }
-    if (slot.replicas.size >= this.options.expectedShares && slot.closeReason === 'time')
-      this.score(key, slot);
+    // A replica whose window closed on rows mid-slot sends a first part early; it is
+    // complete once its window closing at the slot's end arrives.
+    if (slot.complete.size >= this.options.expectedShares) this.score(key, slot);
     return 'merged';
   }
 

@@ -7,7 +7,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { DEFAULT_WINDOW_EXACT_ROWS, DEFAULT_WINDOW_SAMPLE_ROWS } from '@sightline/detect';
+import {
+  DEFAULT_WINDOW_EXACT_ROWS,
+  DEFAULT_WINDOW_SAMPLE_ROWS,
+  type ShareOutcome,
+  type WindowShare,
+} from '@sightline/detect';
 import {
   type Cancellation,
   FailedPreconditionError,
@@ -387,6 +392,14 @@ export class DriftDataPlane implements EngineListener {
     while (this.storing.size > 0) await Promise.all([...this.storing]);
   }
 
+  /**
+   * A replica's share of an aligned live window (this service merges, --replicas N).
+   * @throws FailedPreconditionError when it does not; InvalidArgumentError for an unreadable summary.
+   */
+  mergeWindowShare(share: WindowShare): ShareOutcome {
+    return this.options.engine.mergeWindowShare(share);
+  }
+
   /** Live events from any transport, already deduplicated and queued. */
   ingest(events: readonly InferenceEvent[]): void {
     this.options.engine.offer(events);
@@ -409,6 +422,9 @@ export class DriftDataPlane implements EngineListener {
       closedBy: result.closedBy,
       timeUnixMs: this.now(),
       verdict: result.verdict,
+      ...(result.shares
+        ? { sharesMerged: result.shares.merged, sharesExpected: result.shares.expected }
+        : {}),
     };
     const span = this.options.tracer.startSpan('drift.window', {
       attributes: {
@@ -554,6 +570,7 @@ export class DriftDataPlane implements EngineListener {
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
       exactRows,
+      ...(window.aligned ? { aligned: true } : {}),
     };
   }
 

@@ -49,6 +49,8 @@ export interface WindowSettings {
    * in settings saved before it existed (the default applies).
    */
   readonly exactRows?: number;
+  /** Tumbling: windows start at multiples of maxDurationMs (BatchWindow.aligned). */
+  readonly aligned?: boolean;
 }
 
 /** Window defaults (contract: BatchWindow). */

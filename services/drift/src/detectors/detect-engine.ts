@@ -18,10 +18,12 @@ import {
   type PlainTensor,
   referenceDigest,
   type ScoringDetector,
+  type ShareOutcome,
   STATS_KERNELS,
   scoringDetector,
   tableFromStoredEvents,
   tableFromTensors,
+  type WindowShare,
 } from '@sightline/detect';
 import {
   type Cancellation,
@@ -53,7 +55,7 @@ import type {
 } from '../data-plane/drift-types.js';
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
 import { historyScan } from './history-scan.js';
-import { LiveWindows } from './live-windows.js';
+import { LiveWindows, type ReplicationSettings } from './live-windows.js';
 
 /** PCA reference chunks when the config sets no rows per chunk (libs/detect's default). */
 const PCA_MIN_CHUNKS = 2;
@@ -72,6 +74,8 @@ export interface DetectEngineOptions {
   readonly logger: Logger;
   /** The statistical kernels (tests may pass libs/detect's reference double). */
   readonly kernels?: DriftKernels;
+  /** Replicas (--replicas, --merge-into); absent: this service scores its own windows. */
+  readonly replication?: ReplicationSettings;
 }
 
 /** A fitted version loaded for scoring. */
@@ -132,7 +136,12 @@ class DetectEngine implements DriftEngine {
       verdict: (result) => driftVerdictOf(result, false),
       clock: options.now,
       logger: options.logger,
+      ...(options.replication ? { replication: options.replication } : {}),
     });
+  }
+
+  mergeWindowShare(share: WindowShare): ShareOutcome {
+    return this.live.mergeShare(share);
   }
 
   async load(

@@ -109,4 +109,8 @@ export interface DriftEventRecord {
   /** When the window was scored, ms since the epoch. */
   readonly timeUnixMs: number;
   readonly verdict: DriftVerdict;
+  /** A window merged from replicas' shares: the replicas whose shares it holds. */
+  readonly sharesMerged?: number;
+  /** A merged window: the shares expected (the merger's --replicas). */
+  readonly sharesExpected?: number;
 }
