@@ -33,7 +33,7 @@ import {
   sortedKey,
   summaryEffectSizesOf,
 } from './reference-profile.js';
-import type { SummarisedTable } from './summarised-table.js';
+import { expandCounts, type SummarisedTable } from './summarised-table.js';
 
 /** Names of the per-feature kinds. */
 export type FeatureTestKindName = 'tabular' | 'ks' | 'cvm' | 'chi2';
@@ -254,10 +254,10 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
         { field: `column ${quoteName(table.names[bad]!)}` },
       );
     }
-    const cvm = table.names.findIndex((_, c) => testsOf[c] === 'cvm');
+    const cvm = table.names.findIndex((_, c) => testsOf[c] === 'cvm' && table.distinct?.[c] === undefined);
     if (cvm >= 0) {
       throw new InvalidArgumentError(
-        `column ${quoteName(table.names[cvm]!)}: CVM needs the window's values and this window of ${table.rows} rows was summarised (raise the window's exactRows, or test the column with KS)`,
+        `column ${quoteName(table.names[cvm]!)}: CVM needs the window's values and this window of ${table.rows} rows was summarised with more than ${table.maxDistinctValues ?? 'its limit of'} distinct values in the column (raise the window's exactRows, or test the column with KS)`,
         { field: `column ${quoteName(table.names[cvm]!)}` },
       );
     }
@@ -267,7 +267,18 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
         const counts = new Map(table.counts[c] ?? []);
         return { test, result: chi2Test(this.kernels, referenceCounts(state, c), counts, p), bound: 0 };
       }
-      const r = this.kernels.ks2SampSketch(state.arrays[sortedKey(c)]!, table.sketches[c]!, {
+      const reference = state.arrays[sortedKey(c)]!;
+      const distinct = table.distinct?.[c];
+      if (distinct !== undefined) {
+        // Few distinct values: the counts are the window's sorted column, so the test is exact.
+        const sorted = expandCounts(distinct);
+        const exact =
+          test === 'ks'
+            ? this.kernels.ks2SampSorted(reference, sorted, { alternative: p.alternative, method: p.method })
+            : this.kernels.cramerVonMises2Samp(reference, sorted, { method: p.cvmMethod });
+        return { test, result: exact, bound: 0 };
+      }
+      const r = this.kernels.ks2SampSketch(reference, table.sketches[c]!, {
         alternative: p.alternative,
       });
       return { test, result: r, bound: r.statisticErrorBound, range: r.pValueRange };
@@ -318,7 +329,7 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
 
 /** What an approximated per-feature result says about itself. */
 const FEATURE_SUMMARY_NOTE =
-  'window summarised: KS against quantile sketches (each statistic within its statisticErrorBound, p-values asymptotic with the full window size), chi2 exact from counts, effect sizes from the sketches';
+  'window summarised: KS against quantile sketches (each statistic within its statisticErrorBound, p-values asymptotic with the full window size), exact on numeric columns of at most 1,000 distinct values and on chi2 (counts), effect sizes from the sketches';
 
 /** The per-feature kind `name` over `kernels`. */
 export function featureTestKind(

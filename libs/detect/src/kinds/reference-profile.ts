@@ -9,7 +9,7 @@ import { type FeatureTable, requireSchema, schemaOf } from '../table/feature-tab
 import type { FittedState, JsonObject } from './detector-kind.js';
 import type { EffectSizeAlertRule, EffectSizeMetric } from './drift-result.js';
 import type { ParamReader } from './param-reader.js';
-import type { SummarisedTable } from './summarised-table.js';
+import { expandCounts, type SummarisedTable } from './summarised-table.js';
 
 /** The p-value threshold (alpha) by default, as Alibi Detect's `p_val`. */
 export const DEFAULT_P_VAL = 0.05;
@@ -89,7 +89,10 @@ export function summaryEffectSizesOf(
   if (sketch !== undefined) {
     const reference = state.arrays[sortedKey(c)];
     if (reference === undefined || reference.length === 0 || sketch.count === 0) return undefined;
-    return kernels.sketchedNumericEffectSizes(reference, sketch);
+    const distinct = table.distinct?.[c];
+    return distinct
+      ? kernels.numericEffectSizes(reference, expandCounts(distinct))
+      : kernels.sketchedNumericEffectSizes(reference, sketch);
   }
   const counts = table.counts[c];
   if (counts === undefined || counts.size === 0) return undefined;

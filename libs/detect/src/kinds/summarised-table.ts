@@ -14,6 +14,13 @@ export interface SummarisedTable extends TableSchema {
   readonly relativeAccuracy: number;
   /** Per numeric column, a sketch of its finite values; undefined for categorical columns. */
   readonly sketches: readonly (QuantileSketch | undefined)[];
+  /**
+   * Per numeric column with few distinct values in the window (at most the summary's
+   * maxDistinctValues), the exact count of each value: tests on it are exact.
+   */
+  readonly distinct?: readonly (ReadonlyMap<number, number> | undefined)[];
+  /** The most distinct values a column's exact counts keep. */
+  readonly maxDistinctValues?: number;
   /** Per categorical column, the count of each code (overflow under the unseen code); undefined for numeric ones. */
   readonly counts: readonly (ReadonlyMap<number, number> | undefined)[];
   /** Per column: NaN cells, +-Infinity cells, wrong-type cells (exact). */
@@ -34,4 +41,17 @@ export interface WindowApproximation {
   readonly sampledRows?: number;
   /** What the approximation means for this result, in one sentence. */
   readonly note: string;
+}
+
+/** The values of exact counts, ascending, each repeated by its count (what a raw window's sorted column holds). */
+export function expandCounts(counts: ReadonlyMap<number, number>): Float64Array {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  const values = new Float64Array(total);
+  let at = 0;
+  for (const [v, n] of [...counts].sort((a, b) => a[0] - b[0])) {
+    values.fill(v, at, at + n);
+    at += n;
+  }
+  return values;
 }

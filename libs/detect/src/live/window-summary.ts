@@ -38,6 +38,12 @@ export const DEFAULT_WINDOW_SKETCH_RELATIVE_ACCURACY = 0.001;
  * on: the kernel tests hold an (n + m)^2 matrix, and a 1,000-row window is their default.
  */
 export const DEFAULT_WINDOW_SAMPLE_ROWS = 1_000;
+/**
+ * Distinct values a numeric column's exact counts keep: a column with at most this many
+ * distinct values in the window (integers, codes, rounded figures) is tested exactly from
+ * them; past it only its sketch remains.
+ */
+export const DEFAULT_SUMMARY_MAX_DISTINCT_VALUES = 1_000;
 /** Request ids a summary keeps (the first ones); beyond them only their count. */
 export const DEFAULT_SUMMARY_REQUEST_IDS = 1_000;
 /** Version of {@link WindowSummaryJson}. */
@@ -52,6 +58,8 @@ export interface WindowSummaryOptions {
   /** Seed of the reservoir sample (default 0): the same rows in the same order give the same sample. */
   readonly seed?: number;
   readonly maxRequestIds?: number;
+  /** Default {@link DEFAULT_SUMMARY_MAX_DISTINCT_VALUES}. */
+  readonly maxDistinctValues?: number;
 }
 
 /** Serialised {@link WindowSummary}: JSON, the reservoir as base64 float64. */
@@ -67,6 +75,9 @@ export interface WindowSummaryJson {
   readonly firstMs: number | null;
   readonly lastMs: number | null;
   readonly sketches: readonly (QuantileSketchJson | null)[];
+  /** Per numeric column, its exact [value, count] pairs while few enough; absent in older summaries. */
+  readonly distinct?: readonly (readonly (readonly [number, number])[] | null)[];
+  readonly maxDistinctValues?: number;
   readonly counts: readonly (CategoryCountsJson | null)[];
   readonly missing: readonly number[];
   readonly infinite: readonly number[];
@@ -85,12 +96,15 @@ export class WindowSummary {
   readonly sampleRows: number;
   readonly seed: number;
   readonly maxRequestIds: number;
+  readonly maxDistinctValues: number;
   #rows = 0;
   #requests = 0;
   #firstMs: number | null = null;
   #lastMs: number | null = null;
   readonly #sketches: (QuantileSketch | null)[];
   readonly #counts: (CategoryCounts | null)[];
+  /** Per numeric column, exact counts of its finite values until they exceed maxDistinctValues. */
+  readonly #distinct: (Map<number, number> | null)[];
   readonly #missing: number[];
   readonly #infinite: number[];
   readonly #typeViolations: number[];
@@ -104,6 +118,7 @@ export class WindowSummary {
     this.sampleRows = options.sampleRows ?? DEFAULT_WINDOW_SAMPLE_ROWS;
     this.seed = options.seed ?? 0;
     this.maxRequestIds = options.maxRequestIds ?? DEFAULT_SUMMARY_REQUEST_IDS;
+    this.maxDistinctValues = options.maxDistinctValues ?? DEFAULT_SUMMARY_MAX_DISTINCT_VALUES;
     if (!Number.isInteger(this.sampleRows) || this.sampleRows < 0) {
       throw new InvalidArgumentError(`sampleRows: expected an integer >= 0, got ${this.sampleRows}`);
     }
@@ -111,6 +126,7 @@ export class WindowSummary {
       k === 'numeric' ? new QuantileSketch({ relativeAccuracy: this.relativeAccuracy }) : null,
     );
     this.#counts = this.kinds.map((k) => (k === 'categorical' ? new CategoryCounts() : null));
+    this.#distinct = this.kinds.map((k) => (k === 'numeric' ? new Map<number, number>() : null));
     this.#missing = this.kinds.map(() => 0);
     this.#infinite = this.kinds.map(() => 0);
     this.#typeViolations = this.kinds.map(() => 0);
@@ -161,8 +177,14 @@ export class WindowSummary {
         const v = chunk.values[at + c]!;
         if (Number.isNaN(v)) this.#missing[c]! += 1;
         else if (!Number.isFinite(v)) this.#infinite[c]! += 1;
-        else if (this.#sketches[c]) this.#sketches[c]!.add(v);
-        else this.#counts[c]!.add(v);
+        else if (this.#sketches[c]) {
+          this.#sketches[c]!.add(v);
+          const distinct = this.#distinct[c];
+          if (distinct) {
+            distinct.set(v, (distinct.get(v) ?? 0) + 1);
+            if (distinct.size > this.maxDistinctValues) this.#distinct[c] = null;
+          }
+        } else this.#counts[c]!.add(v);
       }
       // Reservoir sampling (algorithm R): row t replaces a kept row with probability k / (t + 1).
       const t = this.#rows + r;
@@ -231,8 +253,14 @@ export class WindowSummary {
     for (const id of other.#requestIds)
       if (this.#requestIds.length < this.maxRequestIds) this.#requestIds.push(id);
     for (let c = 0; c < this.width; c++) {
-      if (this.#sketches[c]) this.#sketches[c]!.merge(other.#sketches[c]!);
-      else this.#counts[c]!.merge(other.#counts[c]!);
+      if (this.#sketches[c]) {
+        this.#sketches[c]!.merge(other.#sketches[c]!);
+        const [mine, theirs] = [this.#distinct[c], other.#distinct[c]];
+        if (mine && theirs) {
+          for (const [v, n] of theirs) mine.set(v, (mine.get(v) ?? 0) + n);
+          if (mine.size > this.maxDistinctValues) this.#distinct[c] = null;
+        } else this.#distinct[c] = null;
+      } else this.#counts[c]!.merge(other.#counts[c]!);
       this.#missing[c]! += other.#missing[c]!;
       this.#infinite[c]! += other.#infinite[c]!;
       this.#typeViolations[c]! += other.#typeViolations[c]!;
@@ -264,6 +292,8 @@ export class WindowSummary {
       rows: this.#rows,
       relativeAccuracy: this.relativeAccuracy,
       sketches: this.#sketches.map((s) => s ?? undefined),
+      distinct: this.#distinct.map((d) => d ?? undefined),
+      maxDistinctValues: this.maxDistinctValues,
       counts,
       missing: [...this.#missing],
       infinite: [...this.#infinite],
@@ -287,6 +317,8 @@ export class WindowSummary {
       firstMs: this.#firstMs,
       lastMs: this.#lastMs,
       sketches: this.#sketches.map((s) => s?.toJSON() ?? null),
+      distinct: this.#distinct.map((d) => (d ? [...d].sort((a, b) => a[0] - b[0]) : null)),
+      maxDistinctValues: this.maxDistinctValues,
       counts: this.#counts.map((c) => c?.toJSON() ?? null),
       missing: [...this.#missing],
       infinite: [...this.#infinite],
@@ -313,6 +345,7 @@ export class WindowSummary {
       sampleRows: json.sampleRows,
       seed: json.seed,
       maxRequestIds: json.maxRequestIds,
+      ...(json.maxDistinctValues !== undefined ? { maxDistinctValues: json.maxDistinctValues } : {}),
     });
     const width = summary.width;
     const perColumn = [json.sketches, json.counts, json.missing, json.infinite, json.typeViolations];
@@ -345,8 +378,19 @@ export class WindowSummary {
       const kind = summary.kinds[c];
       const sketch = json.sketches[c];
       const counts = json.counts[c];
-      if (kind === 'numeric' && sketch) summary.#sketches[c] = QuantileSketch.fromJSON(sketch);
-      else if (kind === 'categorical' && counts) summary.#counts[c] = CategoryCounts.fromJSON(counts);
+      if (kind === 'numeric' && sketch) {
+        summary.#sketches[c] = QuantileSketch.fromJSON(sketch);
+        // A summary written without exact counts (or past their limit) has none.
+        const distinct = json.distinct?.[c];
+        summary.#distinct[c] = distinct
+          ? new Map(distinct.map(([v, n]) => [v, n] as [number, number]))
+          : null;
+        if (distinct && [...summary.#distinct[c]!.values()].reduce((a, b) => a + b, 0) !== sketch.count) {
+          throw new InvalidArgumentError(
+            `window summary, column ${c}: exact counts disagree with the sketch's count`,
+          );
+        }
+      } else if (kind === 'categorical' && counts) summary.#counts[c] = CategoryCounts.fromJSON(counts);
       else throw new InvalidArgumentError(`window summary, column ${c}: no ${kind} summary`);
       summary.#missing[c] = json.missing[c]!;
       summary.#infinite[c] = json.infinite[c]!;
