@@ -11,11 +11,13 @@ import type {
   CvmOnlineFitJson,
   CvmOnlineOptions,
   DenseMatrix,
+  KsAgainstSketchResult,
   KsMethod,
   MmdOnlineFitJson,
   MmdOnlineOptions,
   OnlineStateJson,
   OnlineStep,
+  QuantileSketch,
   TwoSampleTestResult,
 } from '@sightline/stats';
 import * as stats from '@sightline/stats';
@@ -27,12 +29,14 @@ export type {
   CvmOnlineFitJson,
   CvmOnlineOptions,
   DenseMatrix,
+  KsAgainstSketchResult,
   KsMethod,
   MmdOnlineFitJson,
   MmdOnlineOptions,
   OnlineBudget,
   OnlineStateJson,
   OnlineStep,
+  QuantileSketch,
   TwoSampleTestResult,
 } from '@sightline/stats';
 
@@ -138,6 +142,14 @@ export interface DriftKernels {
   readonly PcaReconstruction: PcaReconstructionFactory;
   readonly MmdDriftOnline: OnlineDetectorFactory<MmdOnlineOptions, MmdOnlineFitJson>;
   readonly CvmDriftOnline: OnlineDetectorFactory<CvmOnlineOptions, CvmOnlineFitJson>;
+  /** KS of an exact sorted reference against a summarised window's sketch, with its error bound. */
+  ks2SampSketch(
+    referenceSorted: Float64Array,
+    window: QuantileSketch,
+    o?: { alternative?: Alternative },
+  ): KsAgainstSketchResult;
+  /** The numeric effect sizes of a summarised window's sketch against an exact sorted reference. */
+  sketchedNumericEffectSizes(referenceSorted: Float64Array, window: QuantileSketch): EffectSizes;
 }
 
 /** The kernels of @sightline/stats: what services inject into the detector kinds. */

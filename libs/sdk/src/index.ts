@@ -70,6 +70,7 @@ export {
 } from './drift/drift-client.js';
 export { type DriftColumn, type DriftData, type DriftTable, isDriftTable } from './drift/drift-data.js';
 export type {
+  DriftApproximation,
   DriftDetector,
   DriftDetectorDetails,
   DriftEffectSizes,

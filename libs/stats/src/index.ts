@@ -58,6 +58,33 @@ export {
   matrixFromRows,
   matrixRow,
 } from './matrix.js';
+export {
+  CVM_ONLINE_SCHEMA_VERSION,
+  CvmDriftOnline,
+  type CvmOnlineFitJson,
+  type CvmOnlineOptions,
+  checkCvmWindows,
+  MAX_CVM_ONLINE_WINDOWS,
+} from './online/cvm-online.js';
+export {
+  checkMmdWindow,
+  DEFAULT_MMD_ONLINE_MAX_REFERENCE_ROWS,
+  MIN_MMD_ONLINE_WINDOW_SIZE,
+  MMD_ONLINE_MAX_SPLIT_DRAWS,
+  MMD_ONLINE_SCHEMA_VERSION,
+  MmdDriftOnline,
+  type MmdOnlineFitJson,
+  type MmdOnlineOptions,
+} from './online/mmd-online.js';
+export { ONLINE_STATE_SCHEMA_VERSION, type OnlineStateJson, type OnlineStep } from './online/online-step.js';
+export {
+  checkOnlineBudget,
+  DEFAULT_CVM_ONLINE_BOOTSTRAPS,
+  DEFAULT_MMD_ONLINE_BOOTSTRAPS,
+  MAX_ONLINE_BOOTSTRAPS,
+  type OnlineBudget,
+  runTimeQuantile,
+} from './online/online-thresholds.js';
 export { averagePathLength } from './outlier/average-path-length.js';
 export {
   DEFAULT_IFOREST_MAX_NODES,
@@ -89,33 +116,6 @@ export {
 } from './outlier/min-cov-det.js';
 export { percentile } from './outlier/percentile.js';
 export {
-  CVM_ONLINE_SCHEMA_VERSION,
-  CvmDriftOnline,
-  type CvmOnlineFitJson,
-  type CvmOnlineOptions,
-  checkCvmWindows,
-  MAX_CVM_ONLINE_WINDOWS,
-} from './online/cvm-online.js';
-export {
-  checkMmdWindow,
-  DEFAULT_MMD_ONLINE_MAX_REFERENCE_ROWS,
-  MIN_MMD_ONLINE_WINDOW_SIZE,
-  MMD_ONLINE_MAX_SPLIT_DRAWS,
-  MMD_ONLINE_SCHEMA_VERSION,
-  MmdDriftOnline,
-  type MmdOnlineFitJson,
-  type MmdOnlineOptions,
-} from './online/mmd-online.js';
-export { ONLINE_STATE_SCHEMA_VERSION, type OnlineStateJson, type OnlineStep } from './online/online-step.js';
-export {
-  checkOnlineBudget,
-  DEFAULT_CVM_ONLINE_BOOTSTRAPS,
-  DEFAULT_MMD_ONLINE_BOOTSTRAPS,
-  MAX_ONLINE_BOOTSTRAPS,
-  type OnlineBudget,
-  runTimeQuantile,
-} from './online/online-thresholds.js';
-export {
   DEFAULT_PCA_MAX_REFERENCE_ROWS,
   DEFAULT_PCA_REFERENCE_CHUNKS,
   DEFAULT_PCA_THRESHOLD_SIGMAS,
@@ -133,11 +133,13 @@ export {
   type CategoryCountsJson,
   DEFAULT_MAX_CATEGORIES,
 } from './sketch/category-counts.js';
+export { type KsAgainstSketchResult, ks2SampSketch } from './sketch/ks-against-sketch.js';
 export {
   DEFAULT_SKETCH_RELATIVE_ACCURACY,
   QUANTILE_SKETCH_SCHEMA_VERSION,
   QuantileSketch,
   type QuantileSketchJson,
+  type SketchBucket,
 } from './sketch/quantile-sketch.js';
 export {
   type Chi2ContingencyOptions,
@@ -154,6 +156,7 @@ export {
   cramerVonMises2Samp,
 } from './univariate/cramer-von-mises-2samp.js';
 export {
+  asymptoticKsPValue,
   KS_MAX_AUTO_EXACT_N,
   KS_MAX_EXACT_LATTICE,
   type Ks2SampOptions,

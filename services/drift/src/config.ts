@@ -19,6 +19,16 @@ export const DEFAULT_DRIFT_EVENTS_DIR = '.data/router/events';
 export const DEFAULT_MAX_REFERENCE_ROWS = 1_000_000;
 /** Default most rows a window may be set to close on (BatchWindow.max_rows). */
 export const DEFAULT_MAX_WINDOW_ROWS = 100_000;
+/**
+ * Default rows a tumbling window holds raw (BatchWindow.exact_rows when 0), and the most it
+ * may be set to; past it a window is summarised (sketches, counts, a sample) and scored
+ * approximately, so memory stays bounded whatever max_rows.
+ */
+export const DEFAULT_MAX_EXACT_WINDOW_ROWS = 100_000;
+/** Default wait of a merging replica for missing window shares after a window's end, in ms. */
+export const DEFAULT_MERGE_GRACE_MS = 5_000;
+/** Default tries of a replica to deliver one window share to the merger before dropping it. */
+export const DEFAULT_MERGE_RETRIES = 5;
 /** Default most request ids one DriftEvent lists (contract: 1000); the count is always whole. */
 export const DEFAULT_MAX_REQUEST_IDS_PER_EVENT = 1000;
 /** Default most InferenceEvents waiting in the POST /events queue before it answers 429. */
@@ -80,6 +90,38 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
   maxWindowRows: positiveInt()
     .default(DEFAULT_MAX_WINDOW_ROWS)
     .describe('most rows a window (BatchWindow.max_rows) may close on; more is INVALID_ARGUMENT'),
+  replicas: positiveInt()
+    .default(1)
+    .describe(
+      'this replica merges live windows: the window shares of this many replicas (itself included) make a window; windows are then aligned on time',
+    ),
+  mergeInto: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected HOST:PORT')
+    .optional()
+    .describe(
+      "send each closed live window, as a summary, to the merging replica's gRPC address (HOST:PORT) instead of scoring it, windows then aligned on time; ignored by the replica whose --replica-id is the host's first label (the merger itself)",
+    ),
+  replicaId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "this replica's name in the window shares it sends (default: the host name, a StatefulSet pod's)",
+    ),
+  mergeGraceMs: positiveInt()
+    .default(DEFAULT_MERGE_GRACE_MS)
+    .describe("how long the merger waits after a window's end for missing shares before scoring what it has"),
+  mergeRetries: positiveInt()
+    .default(DEFAULT_MERGE_RETRIES)
+    .describe(
+      'tries to deliver one window share to the merger (backoff doubling from 200 ms) before it is dropped and counted',
+    ),
+  maxExactWindowRows: positiveInt()
+    .default(DEFAULT_MAX_EXACT_WINDOW_ROWS)
+    .describe(
+      'rows a tumbling window holds raw by default (BatchWindow.exact_rows 0) and at most; past them it is summarised and scored approximately, the DriftEvent saying so',
+    ),
   maxRequestIdsPerEvent: z.coerce
     .number()
     .int()

@@ -5,8 +5,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import type { DriftKernels } from '@sightline/detect';
+import type { DriftKernels, WindowShare } from '@sightline/detect';
 import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
 import {
   type EventReader,
@@ -32,6 +33,7 @@ import type { DriftEngine, EngineListener } from './data-plane/drift-engine.js';
 import { readAttachmentsFile } from './detectors/attachments-file.js';
 import { createDetectEngine } from './detectors/detect-engine.js';
 import { DetectorCatalog } from './detectors/detector-catalog.js';
+import { WindowShareSender } from './detectors/window-share-sender.js';
 import { createEventsRoute } from './ingress/cloudevents-ingress.js';
 import { EventIngressQueue } from './ingress/event-ingress-queue.js';
 import { DriftMetrics } from './observability/drift-metrics.js';
@@ -109,6 +111,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   let checkpointer: NodeJS.Timeout | undefined;
   let refitter: NodeJS.Timeout | undefined;
   let lock: DataDirLock | undefined;
+  let shareSender: WindowShareSender | undefined;
   const listener: EngineListener = {
     windowClosed: (result) => plane?.windowClosed(result),
     unreadable: (detector, reason, count) => plane?.unreadable(detector, reason, count),
@@ -207,7 +210,31 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           const { createElasticsearchReader } = await import('./detectors/elasticsearch-reader.js');
           reader = createElasticsearchReader(config.elasticsearchUrl);
         }
+        // Every replica of a StatefulSet gets the same settings: the one whose --replica-id is
+        // the first label of the --merge-into host (drift-0 of drift-0.drift-headless:8003)
+        // is the merger, the others send to it.
+        const replicaId = config.replicaId ?? hostname();
+        const mergerHost = config.mergeInto?.split(':')[0]?.split('.')[0];
+        if (config.mergeInto && mergerHost !== replicaId) {
+          shareSender = new WindowShareSender({
+            address: config.mergeInto,
+            retries: config.mergeRetries,
+            logger,
+            onDropped: (share) => listener.windowDropped(share.detector, 'share_undelivered'),
+          });
+        }
+        const sender = shareSender;
+        const replication =
+          sender || config.replicas > 1
+            ? {
+                replicaId,
+                replicas: config.replicas,
+                graceMs: config.mergeGraceMs,
+                ...(sender ? { send: (share: WindowShare) => sender.send(share) } : {}),
+              }
+            : undefined;
         engine = createDetectEngine({
+          ...(replication ? { replication } : {}),
           directory: path.join(dataDir, 'fitted'),
           sightlineVersion: PACKAGE_VERSION,
           windowsDirectory: path.join(dataDir, 'windows'),
@@ -230,6 +257,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           limits: {
             maxReferenceRows: config.maxReferenceRows,
             maxWindowRows: config.maxWindowRows,
+            maxExactWindowRows: config.maxExactWindowRows,
             maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
             maxHistoryRangeMs: config.maxHistoryRangeMs,
           },
@@ -294,6 +322,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
       await engine
         ?.checkpoint()
         .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
+      shareSender?.close();
       await log?.close();
       await sink?.close();
       await store?.close();

@@ -18,6 +18,7 @@ import {
   specFromCreate,
   verdictToMessage,
   windowFromMessage,
+  windowShareFromMessage,
 } from './contract/drift-messages.js';
 import type { DriftDataPlane } from './data-plane/drift-data-plane.js';
 
@@ -186,6 +187,9 @@ export function registerDriftService(
       await plane.deleteDetector(decoded(message, 'DeleteDetectorRequest').name);
       return {};
     }),
+    mergeWindowShare: unary(kit, m('MergeWindowShare'), async (message: driftV1.MergeWindowShareRequest) => ({
+      outcome: plane.mergeWindowShare(windowShareFromMessage(decoded(message, 'MergeWindowShareRequest'))),
+    })),
   };
   server.addService(tolerantDefinition(driftV1.DriftServiceService), implementation);
 }

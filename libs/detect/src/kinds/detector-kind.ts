@@ -6,6 +6,7 @@
  */
 import type { OnlineBudget } from '../kernels.js';
 import type { FeatureTable, TableSchema } from '../table/feature-table.js';
+import type { SummarisedTable } from './summarised-table.js';
 
 /** A JSON value (what `JSON.stringify` keeps as it is). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -60,4 +61,10 @@ export interface DetectorKind<TResult> {
    *   rows for the test, or has a cell the kind cannot use (naming column and row).
    */
   score(state: FittedState, table: FeatureTable): TResult;
+  /**
+   * Scores a window too large to hold as rows, from its summary; the result states the
+   * approximation. Absent on kinds that cannot (a summarised window of theirs is refused).
+   * @throws InvalidArgumentError when the kind's settings need the window's values (CVM).
+   */
+  scoreSummary?(state: FittedState, table: SummarisedTable): TResult;
 }

@@ -6,6 +6,7 @@
 
 import type { Correction, EffectSizes } from '../kernels.js';
 import type { ColumnKind } from '../table/feature-table.js';
+import type { WindowApproximation } from './summarised-table.js';
 
 /** The test run on one feature; `none` under multivariate kinds (effect sizes only). */
 export type FeatureTest = 'ks' | 'cvm' | 'chi2' | 'quality' | 'none';
@@ -68,6 +69,13 @@ export interface FeatureDrift {
   readonly alert?: boolean;
   /** Quality counts (the `quality` kind). */
   readonly quality?: QualityCounts;
+  /**
+   * On a summarised window: the exact statistic (on the window's raw values) lies within
+   * `statistic` +- this (KS against a sketch; 0 where the test is exact from counts, chi2).
+   */
+  readonly statisticErrorBound?: number;
+  /** On a summarised window (KS): the p-values at the ends of that interval, [low, high]. */
+  readonly pValueRange?: readonly [number, number];
 }
 
 /** The one statistic of a multivariate kind. */
@@ -138,6 +146,8 @@ export interface DriftResult {
   readonly multivariate?: MultivariateDrift;
   /** Online kinds: the rows' verdicts. */
   readonly online?: OnlineDrift;
+  /** Present when the window was summarised (too large to hold as rows): how it was approximated. */
+  readonly approximation?: WindowApproximation;
   /** The effect-size alert rule and what it found, when the detector has one. */
   readonly alert?: EffectSizeAlertRule & {
     readonly triggered: boolean;

@@ -29,8 +29,11 @@ import {
   requireNumeric,
   requireReferenceRows,
   requireScorable,
+  requireSummaryScorable,
   sortedKey,
+  summaryEffectSizesOf,
 } from './reference-profile.js';
+import { expandCounts, type SummarisedTable } from './summarised-table.js';
 
 /** Names of the per-feature kinds. */
 export type FeatureTestKindName = 'tabular' | 'ks' | 'cvm' | 'chi2';
@@ -245,7 +248,94 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
       ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
     };
   }
+
+  scoreSummary(state: FittedState, table: SummarisedTable): DriftResult {
+    const p = paramsOf(state);
+    requireSummaryScorable(this.name, state, table);
+    const testsOf = state.schema.names.map((_, c) => testOf(this.name, state.schema, c, p));
+    const bad = table.names.findIndex((_, c) => table.missing[c]! + table.infinite[c]! > 0);
+    if (bad >= 0) {
+      throw new InvalidArgumentError(
+        `column ${quoteName(table.names[bad]!)}: ${table.missing[bad]! + table.infinite[bad]!} NaN or infinite values in the summarised window`,
+        { field: `column ${quoteName(table.names[bad]!)}` },
+      );
+    }
+    const cvm = table.names.findIndex((_, c) => testsOf[c] === 'cvm' && table.distinct?.[c] === undefined);
+    if (cvm >= 0) {
+      throw new InvalidArgumentError(
+        `column ${quoteName(table.names[cvm]!)}: CVM needs the window's values and this window of ${table.rows} rows was summarised with more than ${table.maxDistinctValues ?? 'its limit of'} distinct values in the column (raise the window's exactRows, or test the column with KS)`,
+        { field: `column ${quoteName(table.names[cvm]!)}` },
+      );
+    }
+    const tests = table.names.map((_, c) => {
+      const test = testsOf[c]!;
+      if (test === 'chi2') {
+        const counts = new Map(table.counts[c] ?? []);
+        return { test, result: chi2Test(this.kernels, referenceCounts(state, c), counts, p), bound: 0 };
+      }
+      const reference = state.arrays[sortedKey(c)]!;
+      const distinct = table.distinct?.[c];
+      if (distinct !== undefined) {
+        // Few distinct values: the counts are the window's sorted column, so the test is exact.
+        const sorted = expandCounts(distinct);
+        const exact =
+          test === 'ks'
+            ? this.kernels.ks2SampSorted(reference, sorted, { alternative: p.alternative, method: p.method })
+            : this.kernels.cramerVonMises2Samp(reference, sorted, { method: p.cvmMethod });
+        return { test, result: exact, bound: 0 };
+      }
+      const r = this.kernels.ks2SampSketch(reference, table.sketches[c]!, {
+        alternative: p.alternative,
+      });
+      return { test, result: r, bound: r.statisticErrorBound, range: r.pValueRange };
+    });
+    const corrected = this.kernels.correctPValues(
+      tests.map((t) => t.result.pValue),
+      p.pVal,
+      p.correction,
+    );
+    const rule = alertRuleOf(state);
+    const features: FeatureDrift[] = tests.map((t, c) => {
+      const effectSizes = summaryEffectSizesOf(this.kernels, state, table, c);
+      return {
+        name: table.names[c]!,
+        kind: table.kinds[c]!,
+        test: t.test,
+        statistic: t.result.statistic,
+        pValue: t.result.pValue,
+        drift: corrected.rejected[c]!,
+        statisticErrorBound: t.bound,
+        ...(t.range ? { pValueRange: t.range } : {}),
+        ...(effectSizes ? { effectSizes } : {}),
+        ...(rule ? { alert: alertFires(rule, effectSizes) } : {}),
+      };
+    });
+    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
+    return {
+      kind: this.name,
+      rows: table.rows,
+      referenceRows: state.referenceRows,
+      features,
+      overall: {
+        drift: rule ? alerted.length > 0 : corrected.anyRejected,
+        basis: rule ? 'effect-size' : 'p-value',
+        threshold: corrected.threshold,
+        correction: p.correction,
+        alpha: p.pVal,
+      },
+      approximation: {
+        windowRows: table.rows,
+        relativeAccuracy: table.relativeAccuracy,
+        note: FEATURE_SUMMARY_NOTE,
+      },
+      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
+    };
+  }
 }
+
+/** What an approximated per-feature result says about itself. */
+const FEATURE_SUMMARY_NOTE =
+  'window summarised: KS against quantile sketches (each statistic within its statisticErrorBound, p-values asymptotic with the full window size), exact on numeric columns of at most 1,000 distinct values and on chi2 (counts), effect sizes from the sketches';
 
 /** The per-feature kind `name` over `kernels`. */
 export function featureTestKind(

@@ -24,3 +24,4 @@ export {
   requireReferenceRows,
   requireScorable,
 } from './reference-profile.js';
+export * from './summarised-table.js';

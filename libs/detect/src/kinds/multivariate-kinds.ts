@@ -25,7 +25,10 @@ import {
   requireNumeric,
   requireReferenceRows,
   requireScorable,
+  requireSummaryScorable,
+  summaryEffectSizesOf,
 } from './reference-profile.js';
+import type { SummarisedTable } from './summarised-table.js';
 
 /** Names of the multivariate kinds. */
 export type MultivariateKindName = 'mmd' | 'lsdd' | 'pca';
@@ -222,6 +225,40 @@ class MultivariateKind implements DetectorKind<DriftResult> {
         alpha,
       },
       multivariate,
+      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
+    };
+  }
+
+  /**
+   * A summarised window: the one statistic on the summary's reservoir sample (a uniform
+   * sample of the window's rows, at most the summary's sampleRows), the effect sizes from the
+   * sketches of every row.
+   */
+  scoreSummary(state: FittedState, table: SummarisedTable): DriftResult {
+    requireSummaryScorable(this.name, state, table);
+    const onSample = this.score(state, table.sample);
+    const rule = alertRuleOf(state);
+    const features: FeatureDrift[] = onSample.features.map((f, c) => {
+      const effectSizes = summaryEffectSizesOf(this.kernels, state, table, c);
+      const { effectSizes: _sampled, alert: _alert, ...rest } = f;
+      return {
+        ...rest,
+        ...(effectSizes ? { effectSizes } : {}),
+        ...(rule ? { alert: alertFires(rule, effectSizes) } : {}),
+      };
+    });
+    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
+    return {
+      ...onSample,
+      rows: table.rows,
+      features,
+      overall: rule ? { ...onSample.overall, drift: alerted.length > 0 } : onSample.overall,
+      approximation: {
+        windowRows: table.rows,
+        relativeAccuracy: table.relativeAccuracy,
+        sampledRows: table.sample.rows,
+        note: `window summarised: ${this.name} computed on a uniform sample of ${table.sample.rows} of its ${table.rows} rows, effect sizes from quantile sketches of every row`,
+      },
       ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
     };
   }

@@ -9,6 +9,7 @@ import { type FeatureTable, requireSchema, schemaOf } from '../table/feature-tab
 import type { FittedState, JsonObject } from './detector-kind.js';
 import type { EffectSizeAlertRule, EffectSizeMetric } from './drift-result.js';
 import type { ParamReader } from './param-reader.js';
+import { expandCounts, type SummarisedTable } from './summarised-table.js';
 
 /** The p-value threshold (alpha) by default, as Alibi Detect's `p_val`. */
 export const DEFAULT_P_VAL = 0.05;
@@ -72,6 +73,43 @@ export function effectSizesOf(
   const sample = countValues(column);
   if (sample.size === 0) return undefined;
   return kernels.categoricalEffectSizes(referenceCounts(state, c), sample);
+}
+
+/**
+ * Effect sizes of column `c` of a summarised window: from its sketch (numeric) or its counts
+ * (categorical, exact); undefined without finite values.
+ */
+export function summaryEffectSizesOf(
+  kernels: DriftKernels,
+  state: FittedState,
+  table: SummarisedTable,
+  c: number,
+): EffectSizes | undefined {
+  const sketch = table.sketches[c];
+  if (sketch !== undefined) {
+    const reference = state.arrays[sortedKey(c)];
+    if (reference === undefined || reference.length === 0 || sketch.count === 0) return undefined;
+    const distinct = table.distinct?.[c];
+    return distinct
+      ? kernels.numericEffectSizes(reference, expandCounts(distinct))
+      : kernels.sketchedNumericEffectSizes(reference, sketch);
+  }
+  const counts = table.counts[c];
+  if (counts === undefined || counts.size === 0) return undefined;
+  return kernels.categoricalEffectSizes(referenceCounts(state, c), counts);
+}
+
+/**
+ * Refuses a summarised window of other columns than the fitted ones.
+ * @throws InvalidArgumentError
+ */
+export function requireSummaryScorable(kind: string, state: FittedState, table: SummarisedTable): void {
+  if (state.kind !== kind) {
+    throw new InvalidArgumentError(
+      `a state fitted by kind ${quoteName(state.kind)} cannot be scored by ${quoteName(kind)}`,
+    );
+  }
+  requireSchema(table, state.schema);
 }
 
 /** Reads the optional `alert` parameter: `{ metric, above }`. */

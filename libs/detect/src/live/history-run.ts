@@ -78,7 +78,9 @@ export async function* runHistory<TResult>(
   }
   const attachment = resolveAttachment(options.attachment);
   const maxRequestIds = options.maxRequestIdsPerWindow ?? DEFAULT_MAX_REQUEST_IDS_PER_WINDOW;
-  const assembler = new WindowAssembler(attachment.window, detector.schema.names.length);
+  const assembler = new WindowAssembler(attachment.window, detector.schema.names.length, {
+    kinds: detector.schema.kinds,
+  });
   const rowReader = new EventRowReader(attachment, detector.schema, detector.nonFinite);
   const unreadable: Record<string, number> = {};
   let eventsRead = 0;

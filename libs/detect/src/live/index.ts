@@ -8,3 +8,5 @@ export * from './online-states.js';
 export * from './stored-reference.js';
 export * from './window-assembler.js';
 export * from './window-result.js';
+export * from './window-share-merger.js';
+export * from './window-summary.js';

@@ -6,7 +6,7 @@
  */
 import type { InferenceEvent } from '@sightline/events';
 import { EventRowReader } from '../table/event-row-reader.js';
-import type { TableInputProblem } from '../table/feature-table.js';
+import type { ColumnKind, TableInputProblem } from '../table/feature-table.js';
 import {
   type Attachment,
   matchesAttachment,
@@ -51,6 +51,20 @@ export interface LiveScorerOptions<TResult> {
   readonly clock?: () => number;
   /** Request ids listed per window result (default {@link DEFAULT_MAX_REQUEST_IDS_PER_WINDOW}). */
   readonly maxRequestIdsPerWindow?: number;
+  /**
+   * A replica that does not score its windows itself: every closed window is handed here
+   * (to be sent to the merging replica as a share) instead of being scored.
+   */
+  readonly shareWindow?: (window: ClosedWindow, of: SharedWindowOf) => void;
+}
+
+/** Whose a shared window is. */
+export interface SharedWindowOf {
+  readonly detector: string;
+  readonly detectorVersion: number;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly kinds: readonly ColumnKind[];
 }
 
 /** The open windows, as JSON. */
@@ -266,7 +280,9 @@ export class LiveScorer<TResult> {
       attachment,
       detector,
       modelVersion,
-      assembler: new WindowAssembler(attachment.window, detector.schema.names.length),
+      assembler: new WindowAssembler(attachment.window, detector.schema.names.length, {
+        kinds: detector.schema.kinds,
+      }),
       reader: new EventRowReader(attachment, detector.schema, detector.nonFinite),
     };
     this.windows.set(windowKey, window);
@@ -274,6 +290,10 @@ export class LiveScorer<TResult> {
   }
 
   private score(window: OpenWindow<TResult>, closed: readonly ClosedWindow[]): void {
+    if (this.options.shareWindow) {
+      this.share(window, closed);
+      return;
+    }
     for (const c of closed) {
       let result: WindowResult<TResult>;
       try {
@@ -290,6 +310,23 @@ export class LiveScorer<TResult> {
       }
       try {
         this.options.onWindowResult(result);
+      } catch (error) {
+        this.count(window.detector.name, 'handler-failed', (error as Error).message);
+      }
+    }
+  }
+
+  /** Hands closed windows to `shareWindow` (a replica that does not score). */
+  private share(window: OpenWindow<TResult>, closed: readonly ClosedWindow[]): void {
+    for (const c of closed) {
+      try {
+        this.options.shareWindow!(c, {
+          detector: window.detector.name,
+          detectorVersion: window.detector.version,
+          modelName: window.attachment.modelName,
+          modelVersion: window.modelVersion,
+          kinds: window.detector.schema.kinds,
+        });
       } catch (error) {
         this.count(window.detector.name, 'handler-failed', (error as Error).message);
       }

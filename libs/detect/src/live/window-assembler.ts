@@ -5,6 +5,13 @@
  * as JSON and restored after a restart.
  */
 import { InvalidArgumentError } from '@sightline/errors';
+import type { ColumnKind } from '../table/feature-table.js';
+import {
+  DEFAULT_WINDOW_EXACT_ROWS,
+  WindowSummary,
+  type WindowSummaryJson,
+  type WindowSummaryOptions,
+} from './window-summary.js';
 
 /** Tumbling windows do not overlap; sliding windows are the last rows, one every hop. */
 export type WindowMode = 'tumbling' | 'sliding';
@@ -28,6 +35,20 @@ export interface WindowPolicy {
   readonly hopRows: number;
   /** ... or every `hopMs`, whichever comes first. Ignored by tumbling windows. */
   readonly hopMs: number;
+  /**
+   * Tumbling: rows a window holds raw (default {@link DEFAULT_WINDOW_EXACT_ROWS}); past it the
+   * window folds into a {@link WindowSummary} (sketches, counts, a reservoir sample) and is
+   * scored approximately, the result saying so. Sliding windows are always exact (a sketch
+   * cannot forget the rows that slide out), so they ignore it.
+   */
+  readonly exactRows?: number;
+  /**
+   * Tumbling: windows start at multiples of maxDurationMs (start = floor(t / maxDurationMs)
+   * x maxDurationMs) instead of at their first row, so that replicas of a service cut the
+   * same windows and their shares can be merged. A window may still close earlier on its
+   * row count; the next one then closes at the same boundary.
+   */
+  readonly aligned?: boolean;
 }
 
 /** Rows of a window by default. */
@@ -70,7 +91,32 @@ export function resolveWindowPolicy(policy: Partial<WindowPolicy> = {}): WindowP
   const minRows = int('minRows', policy.minRows ?? Math.min(DEFAULT_WINDOW_MIN_ROWS, maxRows), 1, maxRows);
   const hopRows = int('hopRows', policy.hopRows ?? Math.max(1, Math.ceil(maxRows / 2)), 1, maxRows);
   const hopMs = int('hopMs', policy.hopMs ?? Math.max(1, Math.ceil(maxDurationMs / 2)), 1, maxDurationMs);
-  return { mode, maxRows, maxDurationMs, minRows, hopRows, hopMs };
+  // Absent unless given, so that a policy without it reads as before (the default applies).
+  const exactRows =
+    policy.exactRows === undefined ? undefined : int('exactRows', policy.exactRows, minRows, MAX_WINDOW_ROWS);
+  if (policy.aligned !== undefined && typeof policy.aligned !== 'boolean') {
+    throw new InvalidArgumentError(
+      `window.aligned must be true or false, got ${JSON.stringify(policy.aligned)}`,
+      {
+        field: 'window.aligned',
+      },
+    );
+  }
+  if (policy.aligned && mode !== 'tumbling') {
+    throw new InvalidArgumentError('window.aligned: only tumbling windows can be aligned', {
+      field: 'window.aligned',
+    });
+  }
+  return {
+    mode,
+    maxRows,
+    maxDurationMs,
+    minRows,
+    hopRows,
+    hopMs,
+    ...(exactRows ? { exactRows } : {}),
+    ...(policy.aligned ? { aligned: true } : {}),
+  };
 }
 
 /** The rows one event gave. */
@@ -104,6 +150,19 @@ export interface ClosedWindow {
   readonly typeViolations?: readonly number[];
   /** Rows carried into this window from windows that closed on time with too few rows. */
   readonly carriedRows: number;
+  /**
+   * Present when the window grew past the policy's exactRows: its rows were folded into this
+   * summary (`values` is then empty and `requestIds` the summary's first ids).
+   */
+  readonly summary?: WindowSummary;
+  /** Events in the window when summarised (`requestIds` then lists only the first ones). */
+  readonly requestCount?: number;
+}
+
+/** How an assembler summarises a window past exactRows. */
+export interface WindowSummarySettings extends Partial<Omit<WindowSummaryOptions, 'kinds'>> {
+  /** Per column, numeric (quantile sketch) or categorical (counts); default all numeric. */
+  readonly kinds?: readonly ColumnKind[];
 }
 
 /** An assembler's open state, as JSON. */
@@ -122,6 +181,10 @@ export interface WindowCheckpoint {
     readonly requestId: string;
     readonly typeViolations?: number[];
   }[];
+  /** The open window's summary, when it grew past exactRows. */
+  readonly summary?: WindowSummaryJson;
+  /** The column kinds the assembler summarises with. */
+  readonly kinds?: readonly ColumnKind[];
 }
 
 /** Windows of one (detector, model, version). */
@@ -134,12 +197,27 @@ export class WindowAssembler {
   private lastHopMs: number | null = null;
   private rowsSinceHop = 0;
   private carriedRows = 0;
+  /** The open window once it holds more than exactRows rows (its chunks are then folded in). */
+  private summary: WindowSummary | null = null;
+  private readonly summarySettings: WindowSummaryOptions;
 
   constructor(
     readonly policy: WindowPolicy,
     /** Values per row. */
     readonly width: number,
-  ) {}
+    summary: WindowSummarySettings = {},
+  ) {
+    const kinds = summary.kinds ?? new Array<ColumnKind>(width).fill('numeric');
+    if (kinds.length !== width) {
+      throw new InvalidArgumentError(`window summary: ${kinds.length} column kinds for ${width} columns`);
+    }
+    this.summarySettings = { ...summary, kinds };
+  }
+
+  /** Whether the open window has been folded into a summary. */
+  get summarised(): boolean {
+    return this.summary !== null;
+  }
 
   /** Rows held now. */
   get openRows(): number {
@@ -148,7 +226,7 @@ export class WindowAssembler {
 
   /** Events (chunks) held now. */
   get openEvents(): number {
-    return this.chunks.length;
+    return this.chunks.length + (this.summary?.requests ?? 0);
   }
 
   /**
@@ -161,12 +239,16 @@ export class WindowAssembler {
     }
     const closed = this.poll(chunk.timeMs);
     if (chunk.rows === 0) return closed;
-    if (this.openedAtMs === null) this.openedAtMs = chunk.timeMs;
+    if (this.openedAtMs === null) this.openedAtMs = this.windowStart(chunk.timeMs);
     if (this.lastHopMs === null) this.lastHopMs = chunk.timeMs;
-    this.chunks.push(chunk);
+    if (this.summary) this.summary.add(chunk);
+    else this.chunks.push(chunk);
     this.rowCount += chunk.rows;
     this.rowsSinceHop += chunk.rows;
     if (this.policy.mode === 'tumbling') {
+      if (this.summary === null && this.rowCount > (this.policy.exactRows ?? DEFAULT_WINDOW_EXACT_ROWS)) {
+        this.fold();
+      }
       if (this.rowCount >= this.policy.maxRows) closed.push(this.closeTumbling(chunk.timeMs, 'rows'));
     } else {
       this.trimSliding(chunk.timeMs);
@@ -188,7 +270,7 @@ export class WindowAssembler {
       else {
         // Too few rows to score: keep them for the next window, whose deadline starts now.
         this.carriedRows = this.rowCount;
-        this.openedAtMs = nowMs;
+        this.openedAtMs = this.windowStart(nowMs);
       }
       return closed;
     }
@@ -227,6 +309,8 @@ export class WindowAssembler {
         requestId: c.requestId,
         ...(c.typeViolations ? { typeViolations: [...c.typeViolations] } : {}),
       })),
+      kinds: this.summarySettings.kinds,
+      ...(this.summary ? { summary: this.summary.toJSON() } : {}),
     };
   }
 
@@ -235,7 +319,11 @@ export class WindowAssembler {
    * @throws InvalidArgumentError when the checkpoint does not hold together.
    */
   static restore(checkpoint: WindowCheckpoint): WindowAssembler {
-    const assembler = new WindowAssembler(resolveWindowPolicy(checkpoint.policy), checkpoint.width);
+    const assembler = new WindowAssembler(
+      resolveWindowPolicy(checkpoint.policy),
+      checkpoint.width,
+      checkpoint.kinds ? { kinds: checkpoint.kinds } : {},
+    );
     assembler.sequence = checkpoint.sequence;
     assembler.openedAtMs = checkpoint.openedAtMs;
     assembler.lastHopMs = checkpoint.lastHopMs;
@@ -254,12 +342,40 @@ export class WindowAssembler {
       });
       assembler.rowCount += c.rows;
     }
+    if (checkpoint.summary) {
+      assembler.summary = WindowSummary.fromJSON(checkpoint.summary);
+      assembler.rowCount += assembler.summary.rows;
+    }
     return assembler;
+  }
+
+  /**
+   * An aligned window's slot: its boundary start, and the slot's end when it closed on time
+   * (a replica's share and the merger's window then carry the same bounds), else the close.
+   */
+  private alignedBounds(nowMs: number, reason: WindowCloseReason): { startMs: number; endMs: number } {
+    const startMs = this.openedAtMs!;
+    return { startMs, endMs: reason === 'time' ? startMs + this.policy.maxDurationMs : nowMs };
+  }
+
+  /** When a window opened at `timeMs` starts: then, or its aligned boundary. */
+  private windowStart(timeMs: number): number {
+    if (!this.policy.aligned) return timeMs;
+    return Math.floor(timeMs / this.policy.maxDurationMs) * this.policy.maxDurationMs;
+  }
+
+  /** Folds the open window's rows into a summary: it has grown past exactRows. */
+  private fold(): void {
+    const summary = new WindowSummary(this.summarySettings);
+    for (const c of this.chunks) summary.add(c);
+    this.summary = summary;
+    this.chunks = [];
   }
 
   private closeTumbling(nowMs: number, reason: WindowCloseReason): ClosedWindow {
     const window = this.window(nowMs, reason);
     this.chunks = [];
+    this.summary = null;
     this.rowCount = 0;
     this.openedAtMs = null;
     this.carriedRows = 0;
@@ -285,6 +401,22 @@ export class WindowAssembler {
   }
 
   private window(nowMs: number, reason: WindowCloseReason): ClosedWindow {
+    const aligned = this.policy.aligned ? this.alignedBounds(nowMs, reason) : undefined;
+    if (this.summary) {
+      this.sequence++;
+      return {
+        sequence: this.sequence,
+        startMs: aligned?.startMs ?? this.summary.firstMs!,
+        endMs: aligned?.endMs ?? nowMs,
+        reason,
+        rows: this.rowCount,
+        values: new Float64Array(0),
+        requestIds: this.summary.requestIds,
+        carriedRows: this.carriedRows,
+        summary: this.summary,
+        requestCount: this.summary.requests,
+      };
+    }
     const values = new Float64Array(this.rowCount * this.width);
     let at = 0;
     let violations: number[] | undefined;
@@ -301,8 +433,8 @@ export class WindowAssembler {
     this.sequence++;
     return {
       sequence: this.sequence,
-      startMs: this.chunks[0]!.timeMs,
-      endMs: nowMs,
+      startMs: aligned?.startMs ?? this.chunks[0]!.timeMs,
+      endMs: aligned?.endMs ?? nowMs,
       reason,
       rows: this.rowCount,
       values,

@@ -2,7 +2,9 @@
  * What a scored window reports, and the scoring step the live scorer and the historical
  * run share: rows of a closed window -> table of the detector's schema -> the kind's score.
  */
+import { FailedPreconditionError } from '@sightline/errors';
 import type { FittedState } from '../kinds/detector-kind.js';
+import type { SummarisedTable } from '../kinds/summarised-table.js';
 import { type FeatureTable, fromRowMajor, type TableSchema } from '../table/feature-table.js';
 import type { NonFinitePolicy } from '../table/table-from-tensors.js';
 import type { ClosedWindow, WindowCloseReason } from './window-assembler.js';
@@ -19,6 +21,8 @@ export interface ScoringDetector<TResult> {
   /** `keep` for kinds that count bad cells (quality); `refuse` otherwise. */
   readonly nonFinite: NonFinitePolicy;
   score(table: FeatureTable): TResult;
+  /** Scores a summarised window (a window past exactRows); absent where the kind cannot. */
+  scoreSummary?(table: SummarisedTable): TResult;
 }
 
 /**
@@ -29,14 +33,19 @@ export function scoringDetector<TResult>(
   name: string,
   version: number,
   state: FittedState,
-  kind: { score(state: FittedState, table: FeatureTable): TResult },
+  kind: {
+    score(state: FittedState, table: FeatureTable): TResult;
+    scoreSummary?(state: FittedState, table: SummarisedTable): TResult;
+  },
 ): ScoringDetector<TResult> {
+  const scoreSummary = kind.scoreSummary?.bind(kind);
   return {
     name,
     version,
     schema: state.schema,
     nonFinite: state.kind === 'quality' ? 'keep' : 'refuse',
     score: (table) => kind.score(state, table),
+    ...(scoreSummary ? { scoreSummary: (table: SummarisedTable) => scoreSummary(state, table) } : {}),
   };
 }
 
@@ -62,6 +71,8 @@ export interface WindowResult<TResult> {
   /** Their ids, in order, when there are at most the configured maximum; else empty. */
   readonly requestIds: readonly string[];
   readonly result: TResult;
+  /** A window merged from replicas' shares: how many replicas' shares it holds, of how many expected. */
+  readonly shares?: { readonly merged: number; readonly expected: number };
 }
 
 /** Scores `window` with `detector`; the window result. */
@@ -72,6 +83,29 @@ export function scoreWindow<TResult>(
   window: ClosedWindow,
   maxRequestIds: number,
 ): WindowResult<TResult> {
+  if (window.summary) {
+    if (!detector.scoreSummary) {
+      throw new FailedPreconditionError(
+        `detector "${detector.name}" cannot score a summarised window (${window.rows} rows, past the window's exactRows); raise exactRows`,
+      );
+    }
+    const result = detector.scoreSummary(window.summary.toTable(detector.schema));
+    const requestCount = window.requestCount ?? window.requestIds.length;
+    return {
+      detector: detector.name,
+      detectorVersion: detector.version,
+      modelName,
+      modelVersion,
+      sequence: window.sequence,
+      startMs: window.startMs,
+      endMs: window.endMs,
+      closeReason: window.reason,
+      rows: window.rows,
+      requestCount,
+      requestIds: requestCount <= maxRequestIds ? window.requestIds.slice(0, maxRequestIds) : [],
+      result,
+    };
+  }
   const base = fromRowMajor(detector.schema, window.values, window.rows);
   const table: FeatureTable = window.typeViolations
     ? { ...base, typeViolations: window.typeViolations }

@@ -17,8 +17,11 @@
  *   would only repeat).
  * - Effect sizes: 10 bins at reference deciles, PSI with 1e-4 floors, Jensen-Shannon
  *   distance (base 2), Hellinger distance; exact 1-Wasserstein of the empirical samples.
+ * - Summarised windows (KS against a sketch, sketched effect sizes): @sightline/stats's own
+ *   functions, since a sketch has no simpler independent form; libs/stats tests them against
+ *   the exact tests.
  */
-import { CvmDriftOnline, MmdDriftOnline } from '@sightline/stats';
+import { CvmDriftOnline, ks2SampSketch, MmdDriftOnline, sketchedNumericEffectSizes } from '@sightline/stats';
 import type {
   Correction,
   DenseMatrix,
@@ -377,6 +380,9 @@ export const referenceKernels: DriftKernels = {
     const { pValue, threshold } = permutationP(statistic, permuted);
     return { statistic, pValue, distanceThreshold: threshold };
   },
+  ks2SampSketch: (referenceSorted, window, o) => ks2SampSketch(referenceSorted, window, o),
+  sketchedNumericEffectSizes: (referenceSorted, window) =>
+    sketchedNumericEffectSizes(referenceSorted, window),
   numericEffectSizes(referenceSorted, sample) {
     const edges: number[] = [];
     for (let b = 1; b < EFFECT_BINS; b++) {

@@ -166,6 +166,24 @@ export interface FeatureDriftResult {
   readonly effectSizes: DriftEffectSizes | undefined;
   /** Quality kind: its checks in this batch. */
   readonly quality: DriftQualityCounts | undefined;
+  /** Summarised window: the exact statistic lies within `statistic` +- this (KS; 0 for chi-square). */
+  readonly statisticErrorBound?: number;
+  /** Summarised window, KS: the p-values at statistic + bound and statistic - bound. */
+  readonly pValueRange?: readonly [number, number];
+}
+
+/** How a summarised window (past its exactRows) was approximated. */
+export interface DriftApproximation {
+  /** Rows the window had. */
+  readonly windowRows: number;
+  /** Relative accuracy of its quantile sketches. */
+  readonly relativeAccuracy: number;
+  /** MMD, LSDD, PCA: rows of the sample the statistic was computed on; 0 otherwise. */
+  readonly sampledRows: number;
+  /** The largest per-feature statistic error bound. */
+  readonly maxStatisticErrorBound: number;
+  /** What the approximation means, in one sentence. */
+  readonly note: string;
 }
 
 /** A verdict: Alibi Detect's `data` for a drift detector. */
@@ -205,6 +223,8 @@ export interface DriftVerdict {
   readonly verdictOn: string;
   /** Rows (instances) in it. */
   readonly rows: number;
+  /** Set when the window was summarised and scored approximately. */
+  readonly approximation?: DriftApproximation;
 }
 
 /** Alibi Detect's `meta`: what answered. */
@@ -324,6 +344,8 @@ export interface DriftEventRecord {
   readonly time: Date | undefined;
   /** The verdict. */
   readonly verdict: DriftVerdict | undefined;
+  /** A window merged from replicas: the replicas whose shares it holds, of how many expected. */
+  readonly shares?: { readonly merged: number; readonly expected: number };
 }
 
 function optionalNumber(value: number | bigint | undefined): number | undefined {
@@ -419,6 +441,9 @@ export function featureOf(message: driftV1.FeatureDrift): FeatureDriftResult {
     featureType: message.featureType,
     effectSizes: effectSizesOf(message.effectSizes),
     quality: qualityOf(message.quality),
+    ...(message.statisticErrorBound !== undefined && { statisticErrorBound: message.statisticErrorBound }),
+    ...(message.pValLow !== undefined &&
+      message.pValHigh !== undefined && { pValueRange: [message.pValLow, message.pValHigh] as const }),
   };
 }
 
@@ -458,6 +483,15 @@ export function verdictOf(message: driftV1.DriftData | undefined): DriftVerdict 
     sigma: m.sigma,
     verdictOn: m.verdictOn ?? '',
     rows: Number(m.rows ?? 0n),
+    ...(m.approximation !== undefined && {
+      approximation: {
+        windowRows: Number(m.approximation.windowRows),
+        relativeAccuracy: m.approximation.relativeAccuracy,
+        sampledRows: Number(m.approximation.sampledRows),
+        maxStatisticErrorBound: m.approximation.maxStatisticErrorBound,
+        note: m.approximation.note,
+      },
+    }),
   };
 }
 
@@ -537,5 +571,8 @@ export function driftEventOf(message: driftV1.DriftEvent): DriftEventRecord {
     closedBy: message.closedBy,
     time: message.time,
     verdict: message.data === undefined ? undefined : verdictOf(message.data),
+    ...(message.sharesExpected > 0 && {
+      shares: { merged: message.sharesMerged, expected: message.sharesExpected },
+    }),
   };
 }

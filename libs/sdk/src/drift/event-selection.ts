@@ -34,6 +34,13 @@ export interface DriftWindowOptions {
   readonly mode?: 'tumbling' | 'sliding';
   /** Sliding: rows dropped from the front after each test; unset: maxRows / 2. */
   readonly slideRows?: number;
+  /**
+   * Tumbling: rows held raw; past them the window is summarised (sketches) and scored
+   * approximately, the result stating the error; unset: the service's --max-exact-window-rows.
+   */
+  readonly exactRows?: number;
+  /** Tumbling: windows start at multiples of maxDurationMs (as replicas cut them). */
+  readonly aligned?: boolean;
 }
 
 const SIDES = {
@@ -120,6 +127,8 @@ export function windowMessage(window: DriftWindowOptions): driftV1.BatchWindow {
     maxRows: count(window.maxRows, 'maxRows'),
     minRows: count(window.minRows, 'minRows'),
     slideRows: count(window.slideRows, 'slideRows'),
+    exactRows: count(window.exactRows, 'exactRows'),
+    aligned: window.aligned === true,
     mode: MODES[mode],
     ...(ms !== undefined && {
       maxDuration: { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) },
@@ -136,6 +145,8 @@ export function windowOf(message: driftV1.BatchWindow): DriftWindowOptions {
     ...(message.minRows !== 0 && { minRows: message.minRows }),
     mode: message.mode === driftV1.WindowMode.WINDOW_MODE_SLIDING ? 'sliding' : 'tumbling',
     ...(message.slideRows !== 0 && { slideRows: message.slideRows }),
+    ...(message.exactRows !== 0 && { exactRows: message.exactRows }),
+    ...(message.aligned && { aligned: true }),
   };
 }
 

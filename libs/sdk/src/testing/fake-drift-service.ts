@@ -586,6 +586,13 @@ export async function startFakeDriftService(): Promise<FakeDriftService> {
       const { page, next } = pageOf(matching, request.pageSize, request.pageToken);
       return { events: page, nextPageToken: next };
     }),
+    // The fake is one service that merges nothing (replicas are the drift service's own concern).
+    mergeWindowShare: unary('mergeWindowShare', (): driftV1.MergeWindowShareResponse => {
+      throw new FakeStatus(
+        status.FAILED_PRECONDITION,
+        'this drift service does not merge window shares; start the merging replica with --replicas N',
+      );
+    }),
     resetDetector: unary('resetDetector', (request: driftV1.ResetDetectorRequest) => {
       const stored = fitted(request.name);
       if (!stored.detector.config?.mmdOnline && !stored.detector.config?.cvmOnline) {

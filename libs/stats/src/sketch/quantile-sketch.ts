@@ -19,6 +19,13 @@ export interface QuantileSketchJson {
   readonly ddsketch: string;
 }
 
+/** One bucket of a {@link QuantileSketch}: `count` values, each in [lower, upper]. */
+export interface SketchBucket {
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+}
+
 /** What the sketch library's instances look like after `fromProto` (a base sketch, not the subclass). */
 type Sketch = Pick<
   DDSketch,
@@ -163,6 +170,34 @@ export class QuantileSketch {
         storeBin(s.negativeStore, key) * clamp01((upper + x) / (upper - lower));
     }
     return below / s.count;
+  }
+
+  /**
+   * The sketch's non-empty buckets, ascending: every value the bucket counts lies in
+   * [lower, upper] (bounds clamped to the exact min and max, so the outer buckets are tight;
+   * the values near zero that DDSketch counts as zero form one bucket). What a test on a
+   * summarised window needs to bound its error: between buckets the window's CDF is exact,
+   * inside one it is known only to within the bucket's count.
+   */
+  buckets(): SketchBucket[] {
+    const s = this.#sketch;
+    if (s.count === 0) return [];
+    const out: SketchBucket[] = [];
+    const push = (lower: number, upper: number, count: number): void => {
+      if (count > 0) out.push({ lower: Math.max(lower, s.min), upper: Math.min(upper, s.max), count });
+    };
+    const negative = s.negativeStore as unknown as BinStore;
+    for (let i = negative.bins.length - 1; i >= 0; i--) {
+      const [lower, upper] = bucketBounds(s, i + negative.offset);
+      push(-upper, -lower, negative.bins[i] ?? 0);
+    }
+    push(-s.mapping.minPossible, s.mapping.minPossible, s.zeroCount);
+    const positive = s.store as unknown as BinStore;
+    for (let i = 0; i < positive.bins.length; i++) {
+      const [lower, upper] = bucketBounds(s, i + positive.offset);
+      push(lower, upper, positive.bins[i] ?? 0);
+    }
+    return out;
   }
 
   /** Versioned JSON form (see {@link QuantileSketchJson}). */

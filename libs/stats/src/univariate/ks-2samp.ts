@@ -139,8 +139,12 @@ function ksFromSorted(data1: Float64Array, data2: Float64Array, options: Ks2Samp
   return { statistic: d, pValue: Number.isNaN(prob) ? prob : Math.min(Math.max(prob, 0), 1), method: mode };
 }
 
-/** Smirnov's limiting distribution as scipy applies it (Hodges' eq. 5.3 for one-sided). */
-function asymptoticKsPValue(n1: number, n2: number, d: number, alternative: Alternative): number {
+/**
+ * Smirnov's limiting distribution as scipy applies it (Hodges' eq. 5.3 for one-sided): the
+ * asymptotic p-value of statistic `d` between samples of `n1` and `n2` observations (also
+ * what a KS test against a summarised window uses).
+ */
+export function asymptoticKsPValue(n1: number, n2: number, d: number, alternative: Alternative): number {
   // The one-sided formula is not symmetric in n1, n2: m must be the larger.
   const m = Math.max(n1, n2);
   const n = Math.min(n1, n2);

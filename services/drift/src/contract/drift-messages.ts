@@ -4,6 +4,7 @@
  * names (pVal, correction, method ...); enums become their lower-case names.
  */
 import { commonV1, driftV1 } from '@sightline/contracts';
+import type { WindowShare, WindowSummaryJson } from '@sightline/detect';
 import { MAX_ONLINE_BOOTSTRAPS } from '@sightline/detect';
 import { InvalidArgumentError } from '@sightline/errors';
 import {
@@ -405,6 +406,8 @@ export function windowFromMessage(
   if (window.mode === driftV1.WindowMode.WINDOW_MODE_SLIDING) settings.mode = 'sliding';
   else settings.mode = 'tumbling';
   if (window.slideRows > 0) settings.slideRows = window.slideRows;
+  if (window.exactRows > 0) settings.exactRows = window.exactRows;
+  if (window.aligned) settings.aligned = true;
   return settings;
 }
 
@@ -422,6 +425,8 @@ export function windowToMessage(window: WindowSettings): driftV1.BatchWindow {
         ? driftV1.WindowMode.WINDOW_MODE_SLIDING
         : driftV1.WindowMode.WINDOW_MODE_TUMBLING,
     slideRows: window.slideRows,
+    exactRows: window.exactRows ?? 0,
+    aligned: window.aligned ?? false,
   };
 }
 
@@ -589,6 +594,10 @@ function featureToMessage(feature: FeatureVerdict): driftV1.FeatureDrift {
           failureRate: feature.quality.failureRate,
         }
       : undefined,
+    ...(feature.statisticErrorBound !== undefined
+      ? { statisticErrorBound: feature.statisticErrorBound }
+      : {}),
+    ...(feature.pValueRange ? { pValLow: feature.pValueRange[0], pValHigh: feature.pValueRange[1] } : {}),
   };
 }
 
@@ -620,6 +629,15 @@ export function verdictToMessage(verdict: DriftVerdict): driftV1.DriftData {
           ...(verdict.online.driftTime !== undefined ? { driftTime: BigInt(verdict.online.driftTime) } : {}),
         }
       : {}),
+    approximation: verdict.approximation
+      ? {
+          windowRows: BigInt(verdict.approximation.windowRows),
+          relativeAccuracy: verdict.approximation.relativeAccuracy,
+          sampledRows: BigInt(verdict.approximation.sampledRows ?? 0),
+          maxStatisticErrorBound: verdict.approximation.maxStatisticErrorBound,
+          note: verdict.approximation.note,
+        }
+      : undefined,
   };
 }
 
@@ -641,6 +659,8 @@ export function driftEventToMessage(record: DriftEventRecord): driftV1.DriftEven
     closedBy: record.closedBy,
     time: new Date(record.timeUnixMs),
     data: verdictToMessage(record.verdict),
+    sharesMerged: record.sharesMerged ?? 0,
+    sharesExpected: record.sharesExpected ?? 0,
   };
 }
 
@@ -661,5 +681,52 @@ export function historyItemToMessage(item: HistoryItem): driftV1.ScoreHistoryRes
       positionTime: new Date(item.progress.positionUnixMs),
       windows: item.progress.windows,
     },
+  };
+}
+
+/** The window share of a MergeWindowShare request (the summary still JSON, checked by the merger). */
+export function windowShareFromMessage(message: driftV1.MergeWindowShareRequest): WindowShare {
+  if (message.replica === '') throw new InvalidArgumentError('replica: must not be empty');
+  if (!message.windowStartTime || !message.windowEndTime) {
+    throw new InvalidArgumentError('window_start_time and window_end_time: both are required');
+  }
+  if (message.closedBy !== 'rows' && message.closedBy !== 'time') {
+    throw new InvalidArgumentError(
+      `closed_by: must be "rows" or "time", got ${JSON.stringify(message.closedBy)}`,
+    );
+  }
+  let summary: WindowSummaryJson;
+  try {
+    summary = JSON.parse(Buffer.from(message.summary).toString('utf8')) as WindowSummaryJson;
+  } catch (error) {
+    throw new InvalidArgumentError('summary: not JSON', { cause: error });
+  }
+  return {
+    replica: message.replica,
+    part: Math.max(1, message.part),
+    detector: message.detector,
+    detectorVersion: message.detectorVersion,
+    modelName: message.modelName,
+    modelVersion: message.modelVersion,
+    windowStartMs: message.windowStartTime.getTime(),
+    windowEndMs: message.windowEndTime.getTime(),
+    closeReason: message.closedBy,
+    summary,
+  };
+}
+
+/** The MergeWindowShare request of a share. */
+export function windowShareToMessage(share: WindowShare): driftV1.MergeWindowShareRequest {
+  return {
+    replica: share.replica,
+    part: share.part,
+    detector: share.detector,
+    detectorVersion: share.detectorVersion,
+    modelName: share.modelName,
+    modelVersion: share.modelVersion,
+    windowStartTime: new Date(share.windowStartMs),
+    windowEndTime: new Date(share.windowEndMs),
+    closedBy: share.closeReason,
+    summary: Buffer.from(JSON.stringify(share.summary), 'utf8'),
   };
 }

@@ -7,7 +7,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { isOnlineKind, type OnlineBudget, TableInputError, trailingReferenceRange } from '@sightline/detect';
+import {
+  DEFAULT_WINDOW_EXACT_ROWS,
+  DEFAULT_WINDOW_SAMPLE_ROWS,
+  isOnlineKind,
+  type OnlineBudget,
+  type ShareOutcome,
+  TableInputError,
+  trailingReferenceRange,
+  type WindowShare,
+} from '@sightline/detect';
 import {
   type Cancellation,
   FailedPreconditionError,
@@ -81,6 +90,8 @@ export const ONLINE_LIVE_WINDOW: WindowSettings = Object.freeze({
 export interface DataPlaneLimits {
   readonly maxReferenceRows: number;
   readonly maxWindowRows: number;
+  /** Rows a tumbling window holds raw by default and at most (--max-exact-window-rows). */
+  readonly maxExactWindowRows?: number;
   readonly maxRequestIdsPerEvent: number;
   readonly maxHistoryRangeMs: number;
 }
@@ -523,6 +534,14 @@ export class DriftDataPlane implements EngineListener {
     while (this.storing.size > 0) await Promise.all([...this.storing]);
   }
 
+  /**
+   * A replica's share of an aligned live window (this service merges, --replicas N).
+   * @throws FailedPreconditionError when it does not; InvalidArgumentError for an unreadable summary.
+   */
+  mergeWindowShare(share: WindowShare): ShareOutcome {
+    return this.options.engine.mergeWindowShare(share);
+  }
+
   /** Live events from any transport, already deduplicated and queued. */
   ingest(events: readonly InferenceEvent[]): void {
     this.options.engine.offer(events);
@@ -560,6 +579,9 @@ export class DriftDataPlane implements EngineListener {
       closedBy: result.closedBy,
       timeUnixMs: this.now(),
       verdict: result.verdict,
+      ...(result.shares
+        ? { sharesMerged: result.shares.merged, sharesExpected: result.shares.expected }
+        : {}),
     };
     const span = this.options.tracer.startSpan('drift.window', {
       attributes: {
@@ -665,7 +687,12 @@ export class DriftDataPlane implements EngineListener {
   private checkKernelRows(kind: string, fitted: FittedInfo, window: WindowSettings, field: string): void {
     if (kind !== 'mmd' && kind !== 'lsdd') return;
     const reference = fitted.lineage.referenceRows;
-    if (reference + window.maxRows > KERNEL_MAX_POOLED_ROWS) {
+    // A window past exactRows is tested on its reservoir sample, not on all its rows.
+    const tested =
+      window.exactRows !== undefined && window.exactRows < window.maxRows
+        ? Math.min(window.maxRows, Math.max(window.exactRows, DEFAULT_WINDOW_SAMPLE_ROWS))
+        : window.maxRows;
+    if (reference + tested > KERNEL_MAX_POOLED_ROWS) {
       throw new InvalidArgumentError(
         `${field}.max_rows: ${window.maxRows}; with the ${reference} reference rows of this ${kind} detector, at most ${Math.max(0, KERNEL_MAX_POOLED_ROWS - reference)} (the ${kind} test takes at most ${KERNEL_MAX_POOLED_ROWS} rows, reference and window together)`,
       );
@@ -685,13 +712,28 @@ export class DriftDataPlane implements EngineListener {
       throw new InvalidArgumentError(
         `${field}.slide_rows: ${slideRows}; must be at most max_rows (${maxRows})`,
       );
+    const minRows = Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows);
+    const maxExact = this.options.limits.maxExactWindowRows ?? DEFAULT_WINDOW_EXACT_ROWS;
+    const exactRows = window.exactRows ?? maxExact;
+    if (exactRows > maxExact) {
+      throw new InvalidArgumentError(
+        `${field}.exact_rows: ${exactRows}; at most ${maxExact} (--max-exact-window-rows)`,
+      );
+    }
+    if (exactRows < minRows) {
+      throw new InvalidArgumentError(
+        `${field}.exact_rows: ${exactRows}; must be at least min_rows (${minRows})`,
+      );
+    }
     return {
       maxRows,
       maxDurationMs: window.maxDurationMs ?? DEFAULT_WINDOW.maxDurationMs,
       // A window's minimum can be no more than its size.
-      minRows: Math.min(window.minRows ?? DEFAULT_WINDOW.minRows, maxRows),
+      minRows,
       mode: window.mode ?? DEFAULT_WINDOW.mode,
       slideRows,
+      exactRows,
+      ...(window.aligned ? { aligned: true } : {}),
     };
   }
 

@@ -4,7 +4,7 @@
  * implements it over libs/detect; the data plane adds the service's concerns (the catalog of
  * specs and attachments, the results log, metrics, the sink, limits and spans).
  */
-import type { OnlineBudget } from '@sightline/detect';
+import type { OnlineBudget, ShareOutcome, WindowShare } from '@sightline/detect';
 import type { Cancellation } from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import type { Tensor } from '@sightline/tensor';
@@ -70,6 +70,8 @@ export interface LiveWindowResult {
   /** When the window closed (ms since the epoch), for the close-to-export latency. */
   readonly closedAtMs: number;
   readonly verdict: DriftVerdict;
+  /** A window merged from replicas' shares: shares merged and expected. */
+  readonly shares?: { readonly merged: number; readonly expected: number };
 }
 
 /** The engine's limits, from the service's settings. */
@@ -132,6 +134,11 @@ export interface DriftEngine {
   offer(events: readonly InferenceEvent[]): void;
   /** Closes windows whose time is up (called on a timer). */
   tick(): void;
+  /**
+   * Folds a replica's window share in (the merging replica, --replicas N).
+   * @throws FailedPreconditionError when this service is not a merger.
+   */
+  mergeWindowShare(share: WindowShare): ShareOutcome;
   /** Reopens the open windows checkpointed by the last run (after re-attaching at start). */
   restoreWindows(): Promise<void>;
   /**

@@ -57,6 +57,13 @@ export interface WindowSettings {
   readonly minRows: number;
   readonly mode: 'tumbling' | 'sliding';
   readonly slideRows: number;
+  /**
+   * Tumbling: rows held raw before the window is summarised (BatchWindow.exact_rows); absent
+   * in settings saved before it existed (the default applies).
+   */
+  readonly exactRows?: number;
+  /** Tumbling: windows start at multiples of maxDurationMs (BatchWindow.aligned). */
+  readonly aligned?: boolean;
 }
 
 /** Window defaults (contract: BatchWindow). */

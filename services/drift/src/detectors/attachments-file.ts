@@ -36,6 +36,7 @@ const entrySchema = z
         minRows: z.number().int().nonnegative().optional(),
         mode: z.enum(['tumbling', 'sliding']).optional(),
         slideRows: z.number().int().positive().optional(),
+        exactRows: z.number().int().positive().optional(),
       })
       .strict()
       .default({}),

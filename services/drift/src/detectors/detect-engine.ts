@@ -24,11 +24,13 @@ import {
   type PlainTensor,
   referenceDigest,
   type ScoringDetector,
+  type ShareOutcome,
   STATS_KERNELS,
   scoringDetector,
   skippedEventCounts,
   tableFromStoredEvents,
   tableFromTensors,
+  type WindowShare,
 } from '@sightline/detect';
 import {
   type Cancellation,
@@ -61,7 +63,7 @@ import type {
 } from '../data-plane/drift-types.js';
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
 import { historyScan } from './history-scan.js';
-import { LiveWindows } from './live-windows.js';
+import { LiveWindows, type ReplicationSettings } from './live-windows.js';
 import { ONLINE_STATE_FILE, readOnlineState, writeOnlineState } from './online-state-file.js';
 
 /** PCA reference chunks when the config sets no rows per chunk (libs/detect's default). */
@@ -81,6 +83,8 @@ export interface DetectEngineOptions {
   readonly logger: Logger;
   /** The statistical kernels (tests may pass libs/detect's reference double). */
   readonly kernels?: DriftKernels;
+  /** Replicas (--replicas, --merge-into); absent: this service scores its own windows. */
+  readonly replication?: ReplicationSettings;
 }
 
 /** A fitted version loaded for scoring. */
@@ -144,7 +148,12 @@ class DetectEngine implements DriftEngine {
       verdict: (result) => driftVerdictOf(result, false),
       clock: options.now,
       logger: options.logger,
+      ...(options.replication ? { replication: options.replication } : {}),
     });
+  }
+
+  mergeWindowShare(share: WindowShare): ShareOutcome {
+    return this.live.mergeShare(share);
   }
 
   async load(
@@ -544,6 +553,10 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
             },
           }
         : {}),
+      ...(feature.statisticErrorBound !== undefined
+        ? { statisticErrorBound: feature.statisticErrorBound }
+        : {}),
+      ...(feature.pValueRange ? { pValueRange: feature.pValueRange } : {}),
     };
   });
   const multivariate = result.multivariate;
@@ -585,6 +598,19 @@ export function driftVerdictOf(result: DriftResult, perFeature: boolean): DriftV
               threshold: step.threshold,
               isDrift: step.drift,
             })),
+          },
+        }
+      : {}),
+    ...(result.approximation
+      ? {
+          approximation: {
+            windowRows: result.approximation.windowRows,
+            relativeAccuracy: result.approximation.relativeAccuracy,
+            ...(result.approximation.sampledRows !== undefined
+              ? { sampledRows: result.approximation.sampledRows }
+              : {}),
+            maxStatisticErrorBound: Math.max(0, ...result.features.map((f) => f.statisticErrorBound ?? 0)),
+            note: result.approximation.note,
           },
         }
       : {}),

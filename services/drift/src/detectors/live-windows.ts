@@ -13,14 +13,21 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type Attachment,
+  type ClosedWindow,
   type DetectorSource,
   type DriftResult,
   LiveScorer,
   readLiveCheckpoint,
+  type SharedWindowOf,
+  type ShareOutcome,
   type WindowCloseReason,
   type WindowResult,
+  type WindowShare,
+  WindowShareMerger,
+  windowShareOf,
   writeLiveCheckpoint,
 } from '@sightline/detect';
+import { FailedPreconditionError } from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
 import type { EngineListener } from '../data-plane/drift-engine.js';
@@ -43,6 +50,8 @@ export function detectAttachment(
   name: string,
   selection: EventSelection,
   window: WindowSettings,
+  /** A replica in a merged set: aligned windows, and every window's rows sent however few. */
+  shared = false,
 ): Attachment {
   return {
     detector: name,
@@ -56,8 +65,12 @@ export function detectAttachment(
       mode: window.mode,
       maxRows: window.maxRows,
       maxDurationMs: window.maxDurationMs,
-      minRows: Math.min(window.minRows, window.maxRows),
+      minRows: shared ? 1 : Math.min(window.minRows, window.maxRows),
       hopRows: Math.min(window.slideRows, window.maxRows),
+      ...(window.exactRows !== undefined
+        ? { exactRows: Math.max(window.exactRows, shared ? 1 : Math.min(window.minRows, window.maxRows)) }
+        : {}),
+      ...(window.aligned || (shared && window.mode === 'tumbling') ? { aligned: true } : {}),
     },
   };
 }
@@ -71,6 +84,19 @@ export interface LiveWindowsOptions {
   readonly verdict: (result: DriftResult) => DriftVerdict;
   readonly clock: () => number;
   readonly logger: Logger;
+  /** Replicas: this one merges (`replicas` > 1, no `send`) or sends its windows to the merger (`send`). */
+  readonly replication?: ReplicationSettings;
+}
+
+/** How this replica takes part in merged windows (--replicas, --merge-into). */
+export interface ReplicationSettings {
+  readonly replicaId: string;
+  /** The merger: shares of this many replicas, itself included, make a window. */
+  readonly replicas: number;
+  /** The merger: wait after a window's end for missing shares. */
+  readonly graceMs: number;
+  /** A non-merging replica: delivers a share to the merger (retries are the sender's). */
+  readonly send?: (share: WindowShare) => void;
 }
 
 /** The attached detectors' open windows. */
@@ -79,9 +105,35 @@ export class LiveWindows {
   private readonly scorer: LiveScorer<DriftResult>;
   /** Detector and drop reason already logged (once each per attachment: the counter has the rest). */
   private readonly logged = new Set<string>();
+  /** The merger of replicas' shares (this service runs with --replicas N). */
+  private readonly merger: WindowShareMerger<DriftResult> | undefined;
+  /** Whether windows are shares (sent to the merger, or merged here) rather than scored alone. */
+  private readonly shared: boolean;
+  /** Per window key, the slot of the last share and its part number. */
+  private readonly parts = new Map<string, { startMs: number; part: number }>();
 
   constructor(private readonly options: LiveWindowsOptions) {
+    const replication = options.replication;
+    this.shared = replication !== undefined && (replication.send !== undefined || replication.replicas > 1);
+    if (replication && replication.send === undefined && replication.replicas > 1) {
+      this.merger = new WindowShareMerger<DriftResult>({
+        detectors: options.detectors,
+        expectedShares: replication.replicas,
+        graceMs: replication.graceMs,
+        clock: options.clock,
+        maxRequestIdsPerWindow: options.maxRequestIds,
+        onWindowResult: (result) => this.closed(result),
+        onUnscored: (detector, reason, message) => {
+          const dropped = reason === 'late-share' ? 'late_share' : 'test_failed';
+          options.listener.windowDropped(detector, dropped);
+          this.logOnce(detector, dropped, message);
+        },
+      });
+    }
     this.scorer = new LiveScorer<DriftResult>({
+      ...(this.shared
+        ? { shareWindow: (window: ClosedWindow, of: SharedWindowOf) => this.share(window, of) }
+        : {}),
       detectors: options.detectors,
       clock: options.clock,
       maxRequestIdsPerWindow: options.maxRequestIds,
@@ -103,7 +155,7 @@ export class LiveWindows {
    * again (a refit, the load at start) keeps its windows.
    */
   attach(name: string, selection: EventSelection, window: WindowSettings): void {
-    const attachment = detectAttachment(name, selection, window);
+    const attachment = detectAttachment(name, selection, window, this.shared);
     const previous = this.attachments.get(name);
     if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(attachment)) {
       this.detach(name, 'replaced');
@@ -139,6 +191,32 @@ export class LiveWindows {
 
   tick(): void {
     this.scorer.tick();
+    this.merger?.tick();
+  }
+
+  /**
+   * Folds a replica's share in.
+   * @throws FailedPreconditionError when this service does not merge (no --replicas N).
+   */
+  mergeShare(share: WindowShare): ShareOutcome {
+    if (this.merger === undefined) {
+      throw new FailedPreconditionError(
+        'this drift service does not merge window shares; start the merging replica with --replicas N',
+      );
+    }
+    return this.merger.add(share);
+  }
+
+  /** A closed window of this replica as a share: to the merger, or into the local one. */
+  private share(window: ClosedWindow, of: SharedWindowOf): void {
+    const replication = this.options.replication!;
+    const key = JSON.stringify([of.detector, of.modelName, of.modelVersion]);
+    const last = this.parts.get(key);
+    const part = last !== undefined && last.startMs === window.startMs ? last.part + 1 : 1;
+    this.parts.set(key, { startMs: window.startMs, part });
+    const share = windowShareOf(replication.replicaId, part, window, of, of.kinds);
+    if (replication.send) replication.send(share);
+    else this.merger!.add(share);
   }
 
   /** Saves the open windows. */
@@ -182,6 +260,7 @@ export class LiveWindows {
       closedBy: CLOSED_BY[result.closeReason],
       closedAtMs: this.options.clock(),
       verdict: this.options.verdict(result.result),
+      ...(result.shares ? { shares: result.shares } : {}),
     });
   }
 }

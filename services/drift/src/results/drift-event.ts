@@ -48,6 +48,21 @@ export interface FeatureVerdict {
   readonly featureType: 'numeric' | 'categorical';
   readonly effectSizes?: FeatureEffectSizes;
   readonly quality?: FeatureQualityCounts;
+  /** Summarised window: the exact statistic lies within `statistic` +- this (0 for chi2). */
+  readonly statisticErrorBound?: number;
+  /** Summarised window, KS: the p-values at statistic + bound and statistic - bound. */
+  readonly pValueRange?: readonly [number, number];
+}
+
+/** How a summarised window's verdict was approximated (contract: WindowApproximation). */
+export interface VerdictApproximation {
+  readonly windowRows: number;
+  readonly relativeAccuracy: number;
+  /** MMD, LSDD, PCA: rows of the sample the statistic was computed on. */
+  readonly sampledRows?: number;
+  /** The largest per-feature statistic error bound (0 where every test was exact). */
+  readonly maxStatisticErrorBound: number;
+  readonly note: string;
 }
 
 /** A batch's verdict: Alibi Detect's `data` of a drift detector, plus what Sightline adds. */
@@ -70,6 +85,8 @@ export interface DriftVerdict {
   readonly rows: number;
   /** Online kinds: every row's verdict and where the stream stands. */
   readonly online?: OnlineVerdict;
+  /** Present when the window was summarised (past its exact_rows) and scored approximately. */
+  readonly approximation?: VerdictApproximation;
 }
 
 /** One row's verdict of an online detector. */
@@ -114,4 +131,8 @@ export interface DriftEventRecord {
   /** When the window was scored, ms since the epoch. */
   readonly timeUnixMs: number;
   readonly verdict: DriftVerdict;
+  /** A window merged from replicas' shares: the replicas whose shares it holds. */
+  readonly sharesMerged?: number;
+  /** A merged window: the shares expected (the merger's --replicas). */
+  readonly sharesExpected?: number;
 }

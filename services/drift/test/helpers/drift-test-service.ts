@@ -36,6 +36,10 @@ export interface DriftClient {
   deleteDetector: Unary<driftV1.DeepPartial<driftV1.DeleteDetectorRequest>, driftV1.DeleteDetectorResponse>;
   resetDetector: Unary<driftV1.DeepPartial<driftV1.ResetDetectorRequest>, driftV1.ResetDetectorResponse>;
   inferThreshold: Unary<driftV1.DeepPartial<driftV1.InferThresholdRequest>, driftV1.InferThresholdResponse>;
+  mergeWindowShare: Unary<
+    driftV1.DeepPartial<driftV1.MergeWindowShareRequest>,
+    driftV1.MergeWindowShareResponse
+  >;
   scoreHistory(
     request: driftV1.DeepPartial<driftV1.ScoreHistoryRequest>,
   ): Promise<driftV1.ScoreHistoryResponse[]>;
@@ -71,6 +75,7 @@ export function driftClient(address: string): DriftClient {
     deleteDetector: call('deleteDetector', driftV1.DeleteDetectorRequest),
     resetDetector: call('resetDetector', driftV1.ResetDetectorRequest),
     inferThreshold: call('inferThreshold', driftV1.InferThresholdRequest),
+    mergeWindowShare: call('mergeWindowShare', driftV1.MergeWindowShareRequest),
     scoreHistory: (request) =>
       new Promise((resolve, reject) => {
         const items: driftV1.ScoreHistoryResponse[] = [];

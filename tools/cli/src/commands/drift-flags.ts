@@ -221,6 +221,8 @@ export interface WindowFlags {
   readonly minRows?: string;
   readonly sliding?: boolean;
   readonly slideRows?: string;
+  readonly exactRows?: string;
+  readonly aligned?: boolean;
 }
 
 /**
@@ -241,6 +243,8 @@ export function windowFromFlags(flags: WindowFlags): DriftWindowOptions | undefi
     ...(flags.minRows !== undefined && { minRows: wholeFlag(flags.minRows, '--min-rows') }),
     ...(flags.sliding === true && { mode: 'sliding' as const }),
     ...(flags.slideRows !== undefined && { slideRows: wholeFlag(flags.slideRows, '--slide-rows') }),
+    ...(flags.exactRows !== undefined && { exactRows: wholeFlag(flags.exactRows, '--exact-rows') }),
+    ...(flags.aligned === true && { aligned: true }),
   };
   return Object.keys(window).length === 0 ? undefined : window;
 }

@@ -198,7 +198,12 @@ function addWindowOptions(command: Command): Command {
     )
     .option('--min-rows <n>', 'fewer rows at a time close are carried over, not tested (default: 30)')
     .option('--sliding', 'sliding windows (default: tumbling, each row tested once)')
-    .option('--slide-rows <n>', 'sliding: rows dropped after each test (default: max rows / 2)');
+    .option('--slide-rows <n>', 'sliding: rows dropped after each test (default: max rows / 2)')
+    .option(
+      '--exact-rows <n>',
+      "rows a window holds raw; past them it is summarised and tested approximately, the error stated (default: the service's, 100000)",
+    )
+    .option('--aligned', 'windows start at multiples of --max-duration, as replicas cut them');
 }
 
 function detectorJson(detector: DriftDetector) {
