@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_REQUEST_IDS_PER_WINDOW,
   type ScoringDetector,
   scoreWindow,
+  scoreWindowAsync,
   type WindowResult,
 } from './window-result.js';
 
@@ -31,7 +32,15 @@ export interface HistoryRunOptions<TResult> {
   readonly pageSize?: number;
   readonly maxRequestIdsPerWindow?: number;
   readonly cancellation?: Cancellation;
+  /**
+   * Windows scored at once when the detector has `scoreAsync` (default
+   * {@link DEFAULT_HISTORY_WINDOWS_IN_FLIGHT}); items still come out in window order.
+   */
+  readonly windowsInFlight?: number;
 }
+
+/** Windows a run scores at once through a detector's `scoreAsync` by default. */
+export const DEFAULT_HISTORY_WINDOWS_IN_FLIGHT = 2;
 
 /** How far a run has got. */
 export interface HistoryProgress {
@@ -72,11 +81,39 @@ export async function* runHistory<TResult>(
   const rowReader = new EventRowReader(attachment, detector.schema, detector.nonFinite);
   const unreadable: Record<string, number> = {};
   let eventsRead = 0;
+  const scoreAsync = detector.scoreAsync !== undefined;
+  const windowsInFlight = Math.max(1, options.windowsInFlight ?? DEFAULT_HISTORY_WINDOWS_IN_FLIGHT);
+  // Windows being scored through scoreAsync, oldest first; yielded in this order.
+  const inFlight: Promise<WindowResult<TResult>>[] = [];
   const windowOf = (closed: ReturnType<WindowAssembler['poll']>) =>
     closed.map((c) => ({
       type: 'window' as const,
       window: scoreWindow(detector, attachment.modelName, attachment.modelVersion ?? '', c, maxRequestIds),
     }));
+  /** Scores `closed` (at most `keep` windows left in flight), yielding the windows done, in order. */
+  async function* scored(
+    closed: ReturnType<WindowAssembler['poll']>,
+    keep: number,
+  ): AsyncGenerator<HistoryItem<TResult>> {
+    if (!scoreAsync) {
+      yield* windowOf(closed);
+      return;
+    }
+    for (const c of closed) {
+      const scoring = scoreWindowAsync(
+        detector,
+        attachment.modelName,
+        attachment.modelVersion ?? '',
+        c,
+        maxRequestIds,
+      );
+      // Awaited in order below; this keeps a rejection of a later window quiet until then.
+      scoring.catch(() => undefined);
+      inFlight.push(scoring);
+      while (inFlight.length > keep) yield { type: 'window', window: await inFlight.shift()! };
+    }
+    while (inFlight.length > keep) yield { type: 'window', window: await inFlight.shift()! };
+  }
   const pages = eventPages({
     reader,
     fromUnixMs,
@@ -95,7 +132,7 @@ export async function* runHistory<TResult>(
         unreadable[read.problem] = (unreadable[read.problem] ?? 0) + 1;
         continue;
       }
-      yield* windowOf(
+      yield* scored(
         assembler.add({
           values: read.values,
           rows: read.rows,
@@ -103,8 +140,11 @@ export async function* runHistory<TResult>(
           requestId: event.requestId,
           ...(read.typeViolations ? { typeViolations: read.typeViolations } : {}),
         }),
+        windowsInFlight - 1,
       );
     }
+    // A page's progress comes after every window its events closed, as without scoreAsync.
+    yield* scored([], 0);
     yield {
       type: 'progress',
       progress: {
@@ -118,5 +158,5 @@ export async function* runHistory<TResult>(
       },
     };
   }
-  yield* windowOf(assembler.flush(toUnixMs));
+  yield* scored(assembler.flush(toUnixMs), 0);
 }

@@ -19,6 +19,12 @@ export interface ScoringDetector<TResult> {
   /** `keep` for kinds that count bad cells (quality); `refuse` otherwise. */
   readonly nonFinite: NonFinitePolicy;
   score(table: FeatureTable): TResult;
+  /**
+   * Scores off the caller's thread (a service's scoring pool). When present, the live
+   * scorer and historical runs use it instead of `score`, so a big test does not hold the
+   * event loop; results are still delivered in window order per detector.
+   */
+  scoreAsync?(table: FeatureTable): Promise<TResult>;
 }
 
 /**
@@ -72,23 +78,55 @@ export function scoreWindow<TResult>(
   window: ClosedWindow,
   maxRequestIds: number,
 ): WindowResult<TResult> {
+  const prepared = prepareWindow(detector, modelName, modelVersion, window, maxRequestIds);
+  return { ...prepared.base, result: detector.score(prepared.table) };
+}
+
+/**
+ * Scores `window` with the detector's `scoreAsync` (its `score` when it has none); the same
+ * window result as {@link scoreWindow}.
+ */
+export async function scoreWindowAsync<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  maxRequestIds: number,
+): Promise<WindowResult<TResult>> {
+  const prepared = prepareWindow(detector, modelName, modelVersion, window, maxRequestIds);
+  const result = detector.scoreAsync
+    ? await detector.scoreAsync(prepared.table)
+    : detector.score(prepared.table);
+  return { ...prepared.base, result };
+}
+
+/** A closed window's table and every field of its result but the score. */
+function prepareWindow<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  maxRequestIds: number,
+): { table: FeatureTable; base: Omit<WindowResult<TResult>, 'result'> } {
   const base = fromRowMajor(detector.schema, window.values, window.rows);
   const table: FeatureTable = window.typeViolations
     ? { ...base, typeViolations: window.typeViolations }
     : base;
   const distinct = [...new Set(window.requestIds)];
   return {
-    detector: detector.name,
-    detectorVersion: detector.version,
-    modelName,
-    modelVersion,
-    sequence: window.sequence,
-    startMs: window.startMs,
-    endMs: window.endMs,
-    closeReason: window.reason,
-    rows: window.rows,
-    requestCount: distinct.length,
-    requestIds: distinct.length <= maxRequestIds ? distinct : [],
-    result: detector.score(table),
+    table,
+    base: {
+      detector: detector.name,
+      detectorVersion: detector.version,
+      modelName,
+      modelVersion,
+      sequence: window.sequence,
+      startMs: window.startMs,
+      endMs: window.endMs,
+      closeReason: window.reason,
+      rows: window.rows,
+      requestCount: distinct.length,
+      requestIds: distinct.length <= maxRequestIds ? distinct : [],
+    },
   };
 }
