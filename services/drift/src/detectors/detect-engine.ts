@@ -52,6 +52,8 @@ import type {
   WindowSettings,
 } from '../data-plane/drift-types.js';
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
+import type { OffThreadScorer } from '../scoring/scoring-pool.js';
+import { sharedState } from '../scoring/scoring-protocol.js';
 import { historyScan } from './history-scan.js';
 import { LiveWindows } from './live-windows.js';
 
@@ -72,6 +74,11 @@ export interface DetectEngineOptions {
   readonly logger: Logger;
   /** The statistical kernels (tests may pass libs/detect's reference double). */
   readonly kernels?: DriftKernels;
+  /**
+   * The scoring threads (the same kernels loaded there): Score, Predict, live and history
+   * windows are scored there; without it, on the caller's thread.
+   */
+  readonly scoring?: OffThreadScorer;
 }
 
 /** A fitted version loaded for scoring. */
@@ -81,6 +88,8 @@ export interface LoadedVersion {
   readonly kind: DriftKindName;
   /** What the live scorer and history runs score with. */
   readonly scoring: ScoringDetector<DriftResult>;
+  /** The scoring threads' cache key of this version (unique per load, so a reused number never aliases). */
+  readonly key: string;
 }
 
 /** Builds the engine. */
@@ -116,6 +125,8 @@ class DetectEngine implements DriftEngine {
   private readonly store: DetectorStore;
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly live: LiveWindows;
+  /** Loads so far: part of each cache key. */
+  private loads = 0;
 
   constructor(private readonly options: DetectEngineOptions) {
     this.kinds = new DriftKinds(options.kernels ?? STATS_KERNELS);
@@ -149,7 +160,7 @@ class DetectEngine implements DriftEngine {
       if (this.store.summary(name)?.latest === undefined) continue;
       try {
         const loaded = this.loadedOf(await this.store.get(name));
-        this.loaded.set(name, loaded);
+        this.replaceLoaded(name, loaded);
         fitted.set(name, loaded.info);
       } catch (error) {
         refused.push({ name, reason: error instanceof Error ? error.message : String(error) });
@@ -221,11 +232,15 @@ class DetectEngine implements DriftEngine {
       creator: provenance.creator,
     });
     const loaded = this.loadedOf(saved);
-    this.loaded.set(spec.name, loaded);
+    this.replaceLoaded(spec.name, loaded);
     return { ...loaded.info, inputs };
   }
 
-  score(name: string, tensors: readonly Tensor[], options: { readonly perFeature: boolean }): DriftVerdict {
+  async score(
+    name: string,
+    tensors: readonly Tensor[],
+    options: { readonly perFeature: boolean },
+  ): Promise<DriftVerdict> {
     const version = this.require(name);
     if (tensors.length === 0) throw new InvalidArgumentError('data: the batch is empty: no tensors given');
     const nonFinite = version.kind === 'quality' ? 'keep' : 'refuse';
@@ -234,7 +249,10 @@ class DetectEngine implements DriftEngine {
       schema: version.state.schema,
       nonFinite,
     });
-    return driftVerdictOf(this.scoreTable(name, table), options.perFeature);
+    const result = version.scoring.scoreAsync
+      ? await version.scoring.scoreAsync(table)
+      : version.scoring.score(table);
+    return driftVerdictOf(result, options.perFeature);
   }
 
   async versions(name: string): Promise<VersionLineage[]> {
@@ -249,7 +267,7 @@ class DetectEngine implements DriftEngine {
 
   async delete(name: string): Promise<void> {
     this.live.detach(name, 'deleted');
-    this.loaded.delete(name);
+    this.replaceLoaded(name, undefined);
     // A detector never fitted has nothing saved.
     await this.store.delete(name).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error;
@@ -298,28 +316,44 @@ class DetectEngine implements DriftEngine {
     return this.live.checkpoint();
   }
 
+  settled(): Promise<void> {
+    return this.live.settled();
+  }
+
+  /** Puts `loaded` in use for `name` (or none) and frees the previous version on the scoring threads. */
+  private replaceLoaded(name: string, loaded: LoadedVersion | undefined): void {
+    const previous = this.loaded.get(name);
+    if (loaded) this.loaded.set(name, loaded);
+    else this.loaded.delete(name);
+    if (previous && previous.key !== loaded?.key) this.options.scoring?.evict(previous.key);
+  }
+
   private require(name: string): LoadedVersion {
     const version = this.loaded.get(name);
     if (!version) throw new InvalidArgumentError(`detector ${quoteName(name)}: not fitted`);
     return version;
   }
 
-  private scoreTable(name: string, table: FeatureTable): DriftResult {
-    const version = this.require(name);
-    return this.kinds.get(version.kind).score(version.state, table);
-  }
-
   private loadedOf(saved: { version: number; lineage: DetectLineage; state: FittedState }): LoadedVersion {
     const lineage = lineageOf(saved.lineage, saved.state.params);
+    const pool = this.options.scoring;
+    // On the scoring threads the state's arrays are shared memory: each thread gets them once.
+    const state = pool ? sharedState(saved.state) : saved.state;
+    const key = `${saved.lineage.detector}\u0000${saved.version}\u0000${++this.loads}`;
+    const inThread = scoringDetector(
+      saved.lineage.detector,
+      saved.version,
+      state,
+      this.kinds.get(lineage.kind),
+    );
+    const label = `detector ${quoteName(saved.lineage.detector)} version ${saved.version}`;
     return {
       kind: lineage.kind,
-      state: saved.state,
-      scoring: scoringDetector(
-        saved.lineage.detector,
-        saved.version,
-        saved.state,
-        this.kinds.get(lineage.kind),
-      ),
+      state,
+      key,
+      scoring: pool
+        ? { ...inThread, scoreAsync: (table) => pool.score({ key, kind: lineage.kind, state, table, label }) }
+        : inThread,
       info: {
         version: saved.version,
         lineage,
