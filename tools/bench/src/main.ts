@@ -6,7 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBenchArgs, type SuiteName, suiteDefaults, USAGE } from './cli-args.js';
+import {
+  DRIFT_PARTS,
+  type DriftPart,
+  parseBenchArgs,
+  type SuiteName,
+  suiteDefaults,
+  USAGE,
+} from './cli-args.js';
 import { formatPaired, type PairedRound } from './paired-comparison.js';
 import { formatCpuPerRequest, formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
@@ -22,6 +29,7 @@ import {
 import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/drift-ks-bench.js';
 import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/drift-live-bench.js';
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
+import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -107,6 +115,7 @@ async function main(): Promise<number> {
         ...(args.driftHistoryEvents && { driftHistoryEvents: args.driftHistoryEvents }),
         ...(args.driftHistorySegmentBytes && { driftHistorySegmentBytes: args.driftHistorySegmentBytes }),
         ...(args.durationMs && { driftLiveDurationMs: args.durationMs }),
+        ...(args.driftParts && { driftParts: args.driftParts }),
         workspaceRoot,
         group,
         onPoint,
@@ -163,6 +172,8 @@ interface SuiteRun {
   readonly driftHistorySegmentBytes?: number;
   /** Drift suite: sending time of the live part (its default when absent). */
   readonly driftLiveDurationMs?: number;
+  /** Drift suite: the parts to run (all when absent). */
+  readonly driftParts?: readonly DriftPart[];
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -179,37 +190,51 @@ async function runSuite(
 ): Promise<SuiteOutcome> {
   if (suite === 'drift') {
     // libs/stats kernels against scipy/numpy, then the service over history and live events.
-    const ks = runDriftKsBench();
-    const mmd = await runDriftMmdBench();
-    print(
-      '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
-    );
-    const history = await runDriftHistoryBench({
-      group: run.group,
-      ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
-      ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
-    });
-    print('  drift live: POST /events ...');
-    const live = await runDriftLiveBench({
-      group: run.group,
-      ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
-    });
+    const parts = new Set<DriftPart>(run.driftParts ?? DRIFT_PARTS);
+    const ks = parts.has('ks') ? runDriftKsBench() : undefined;
+    const mmd = parts.has('mmd') ? await runDriftMmdBench() : undefined;
+    if (parts.has('history')) {
+      print(
+        '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
+      );
+    }
+    const history = parts.has('history')
+      ? await runDriftHistoryBench({
+          group: run.group,
+          ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
+          ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
+        })
+      : undefined;
+    if (parts.has('live')) print('  drift live: POST /events ...');
+    const live = parts.has('live')
+      ? await runDriftLiveBench({
+          group: run.group,
+          ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
+        })
+      : undefined;
+    if (parts.has('probe'))
+      print('  drift probe: /healthz during a big MMD Score, on the event loop and on threads ...');
+    const probe = parts.has('probe') ? await runDriftProbeBench({ group: run.group }) : undefined;
     return {
       setups: [],
       ratios: [
-        ...driftKsChecks(ks),
-        ...driftMmdChecks(mmd),
-        ...driftHistoryChecks(history),
-        ...driftLiveChecks(live),
+        ...(ks ? driftKsChecks(ks) : []),
+        ...(mmd ? driftMmdChecks(mmd) : []),
+        ...(history ? driftHistoryChecks(history) : []),
+        ...(live ? driftLiveChecks(live) : []),
+        ...(probe ? driftProbeChecks(probe) : []),
       ],
       extra: {
         text: [
-          formatDriftKsBench(ks),
-          formatDriftMmd(mmd),
-          formatDriftHistory(history),
-          formatDriftLive(live),
-        ].join('\n'),
-        json: { ks, mmd, history, live },
+          ks && formatDriftKsBench(ks),
+          mmd && formatDriftMmd(mmd),
+          history && formatDriftHistory(history),
+          live && formatDriftLive(live),
+          probe && formatDriftProbe(probe),
+        ]
+          .filter((text) => text !== undefined)
+          .join('\n'),
+        json: { ks, mmd, history, live, probe },
       },
     };
   }

@@ -236,12 +236,16 @@ export class ScoringPool implements OffThreadScorer {
     this.threads.delete(thread.slot);
     const task = thread.running;
     thread.running = undefined;
-    if (this.stopping) return;
     task?.reject(
       new InternalError(
-        `scoring ${task.label}: the scoring thread running it stopped (${reason}); this score was lost, the thread is replaced`,
+        `scoring ${task.label}: the scoring thread running it stopped (${reason}); this score was lost${this.stopping ? '' : ', the thread is replaced'}`,
       ),
     );
+    if (this.stopping) {
+      // A stop waiting for the scores to finish hears of this one through dispatch().
+      this.dispatch();
+      return;
+    }
     if (!thread.ready) {
       this.options.logger.error(
         { slot: thread.slot, reason },
