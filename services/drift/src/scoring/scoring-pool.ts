@@ -90,6 +90,8 @@ function threadEntry(): URL {
 export class ScoringPool implements OffThreadScorer {
   private readonly threads = new Map<number, Thread>();
   private readonly queue: Task[] = [];
+  /** Keys evicted: a score of one still queued sends its state for that score only. */
+  private readonly evicted = new Set<string>();
   private nextId = 0;
   private stopping: string | undefined;
   private idleWaiters: (() => void)[] = [];
@@ -157,6 +159,7 @@ export class ScoringPool implements OffThreadScorer {
   }
 
   evict(key: string): void {
+    this.evicted.add(key);
     for (const thread of this.threads.values()) {
       if (!thread.cached.delete(key)) continue;
       const message: ToScoringThread = { type: 'evict', key };
@@ -293,11 +296,13 @@ export class ScoringPool implements OffThreadScorer {
   }
 
   private run(thread: Thread, task: Task): void {
+    const retired = this.evicted.has(task.key);
     const message: ToScoringThread = {
       type: 'score',
       id: task.id,
       key: task.key,
       ...(thread.cached.has(task.key) ? {} : { fitted: { kind: task.kind, state: task.state } }),
+      ...(retired ? { keep: false } : {}),
       table: task.table,
     };
     try {
@@ -310,7 +315,7 @@ export class ScoringPool implements OffThreadScorer {
       );
       return;
     }
-    thread.cached.add(task.key);
+    if (!retired) thread.cached.add(task.key);
     thread.running = task;
   }
 }

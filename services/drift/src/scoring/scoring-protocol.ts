@@ -52,6 +52,11 @@ export type ToScoringThread =
       readonly key: string;
       /** The version's kind and state: sent only when the thread does not hold `key` yet. */
       readonly fitted?: { readonly kind: string; readonly state: FittedState };
+      /**
+       * Whether the thread keeps `fitted` for later scores: false for a version already evicted
+       * (a window of the old version scored after a refit), which is used once and dropped.
+       */
+      readonly keep?: boolean;
       readonly table: FeatureTable;
     }
   | { readonly type: 'evict'; readonly key: string };

@@ -32,8 +32,8 @@ port.on('message', (message: ToScoringThread) => {
     fitted.delete(message.key);
     return;
   }
-  if (message.fitted) fitted.set(message.key, message.fitted);
-  const version = fitted.get(message.key);
+  if (message.fitted && message.keep !== false) fitted.set(message.key, message.fitted);
+  const version = message.fitted ?? fitted.get(message.key);
   if (version === undefined) {
     // The pool sends the state with the first score of a version on this thread; not having
     // it is a pool bug, answered (not thrown) so the thread stays.
