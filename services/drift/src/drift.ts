@@ -94,10 +94,13 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
 
   let plane: DriftDataPlane | undefined;
   let queue: EventIngressQueue | undefined;
+  // Built in start() with the engine; --scoring-threads 0 leaves it undefined.
+  let pool: ScoringPool | undefined;
   const metrics = new DriftMetrics(registry, {
     queueDepth: () => queue?.depth ?? 0,
     refusedDetectors: () => plane?.refused.length ?? 0,
     detectors: () => plane?.detectorInfos() ?? [],
+    scoring: () => pool && { running: pool.running, pending: pool.pending, replaced: pool.threadsReplaced },
   });
   queue = new EventIngressQueue({
     capacity: config.eventQueueCapacity,
@@ -118,7 +121,6 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   let ticker: NodeJS.Timeout | undefined;
   let checkpointer: NodeJS.Timeout | undefined;
   let lock: DataDirLock | undefined;
-  let pool: ScoringPool | undefined;
   const listener: EngineListener = {
     windowClosed: (result) => plane?.windowClosed(result),
     unreadable: (detector, reason, count) => plane?.unreadable(detector, reason, count),

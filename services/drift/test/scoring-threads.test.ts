@@ -113,6 +113,8 @@ describe('scoring threads (gated kernels)', () => {
       /detector "iris" version 1: the scoring thread running it stopped \(exit code 3\)/,
     );
     expect(pool().threadsReplaced).toBe(1);
+    const metrics = await (await fetch(`${drift.httpBase}/metrics`)).text();
+    expect(metrics).toMatch(/sightline_drift_scoring_threads_replaced(\{[^}]*\})? 1/);
     expect((await fetch(`${drift.httpBase}/healthz`)).status).toBe(200);
     const again = await drift.client.score({ name: 'iris', data: tensorMessages(irisTensor(20, 3)) });
     expect(again.features).toHaveLength(4);
@@ -127,6 +129,9 @@ describe('scoring threads (gated kernels)', () => {
     await until('the first score runs', () => pool().running === 1);
     const queued = drift.client.score({ name: 'iris', data: tensorMessages(irisTensor(20, 4)) });
     await until('the second score waits', () => pool().pending === 1);
+    expect(await (await fetch(`${drift.httpBase}/metrics`)).text()).toMatch(
+      /sightline_drift_scores\{state="pending"[^}]*\} 1/,
+    );
     const refused = drift.client.score({ name: 'iris', data: tensorMessages(irisTensor(20, 5)) });
     await expect(refused).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
     await expect(refused).rejects.toThrow(/1 scores are already waiting.*--max-pending-scores/);
