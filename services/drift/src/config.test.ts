@@ -1,7 +1,13 @@
 import { DEFAULT_CLOUD_EVENTS_MAX_BODY_BYTES } from '@sightline/events';
 import { describeConfig, loadConfig } from '@sightline/service-kit';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EVENTS_MAX_BODY_BYTES, DRIFT_PORTS, driftConfigSchema } from './config.js';
+import {
+  DEFAULT_EVENTS_MAX_BODY_BYTES,
+  DEFAULT_MAX_PENDING_SCORES,
+  DRIFT_PORTS,
+  driftConfigSchema,
+  scoringThreadsOf,
+} from './config.js';
 
 describe('drift settings', () => {
   it('defaults to the ports and data directory of DESIGN.md and the issue', () => {
@@ -37,6 +43,21 @@ describe('drift settings', () => {
       maxWindowRows: 300,
       driftEventSinkUrl: 'http://broker.local/default',
     });
+  });
+
+  it('sizes the scoring threads to the cores less one (at least one) unless set; 0 is allowed', () => {
+    const config = loadConfig(driftConfigSchema, { flags: {}, env: {} });
+    expect(config.scoringThreads).toBeUndefined();
+    expect(config.maxPendingScores).toBe(DEFAULT_MAX_PENDING_SCORES);
+    expect([1, 2, 8].map((cores) => scoringThreadsOf(config.scoringThreads, cores))).toEqual([1, 1, 7]);
+    const set = loadConfig(driftConfigSchema, {
+      flags: {},
+      env: { SIGHTLINE_SCORING_THREADS: '0', SIGHTLINE_MAX_PENDING_SCORES: '9' },
+    });
+    expect([scoringThreadsOf(set.scoringThreads, 8), set.maxPendingScores]).toEqual([0, 9]);
+    expect(() => loadConfig(driftConfigSchema, { flags: { maxPendingScores: '0' }, env: {} })).toThrow(
+      /max-pending-scores/,
+    );
   });
 
   it('refuses a limit that is not a positive integer, naming the flag', () => {

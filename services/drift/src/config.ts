@@ -55,6 +55,8 @@ export const DEFAULT_DRIFT_EVENT_SINK_QUEUE = 10_000;
  * schedule's resolution (a refit runs at most this late), far below any sensible interval.
  */
 export const DEFAULT_TRAILING_REFIT_CHECK_MS = 10_000;
+/** Default most scores waiting for a scoring thread; one more is RESOURCE_EXHAUSTED (RPCs) or dropped (live windows). */
+export const DEFAULT_MAX_PENDING_SCORES = 256;
 
 const positiveInt = () => z.coerce.number().int().positive();
 
@@ -171,7 +173,26 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .describe(
       'interval in ms at which detectors with a trailing reference are checked for a due refit (a refit runs at most this late)',
     ),
+  scoringThreads: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      'worker threads that run Score, Predict, live and history windows off the event loop; unset: max(1, CPU cores - 1); 0: score on the event loop',
+    ),
+  maxPendingScores: positiveInt()
+    .default(DEFAULT_MAX_PENDING_SCORES)
+    .describe(
+      'scores waiting for a scoring thread; when full, Score and Predict are RESOURCE_EXHAUSTED and a closed live window is dropped (windows_dropped reason scoring_queue_full)',
+    ),
 });
+
+/** The scoring threads of `configured` (--scoring-threads) on a machine of `cores` CPU cores. */
+export function scoringThreadsOf(configured: number | undefined, cores: number): number {
+  // One core is left to the event loop (gRPC, HTTP, windows); never fewer than one thread.
+  return configured ?? Math.max(1, cores - 1);
+}
 
 /** The drift service's resolved settings. */
 export type DriftConfig = z.output<typeof driftConfigSchema>;

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import type { DriftKernels, WindowShare } from '@sightline/detect';
 import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
@@ -26,7 +26,7 @@ import {
 } from '@sightline/service-kit';
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
-import type { DriftConfig } from './config.js';
+import { type DriftConfig, scoringThreadsOf } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { DriftDataPlane } from './data-plane/drift-data-plane.js';
 import type { DriftEngine, EngineListener } from './data-plane/drift-engine.js';
@@ -39,6 +39,8 @@ import { EventIngressQueue } from './ingress/event-ingress-queue.js';
 import { DriftMetrics } from './observability/drift-metrics.js';
 import { DriftEventLog } from './results/drift-event-log.js';
 import { DriftEventSink } from './results/drift-event-sink.js';
+import { ScoringPool } from './scoring/scoring-pool.js';
+import { type KernelsModule, STATS_KERNELS_MODULE } from './scoring/scoring-protocol.js';
 import { registerDriftService } from './server.js';
 
 const SERVICE_NAME = 'drift';
@@ -60,6 +62,11 @@ export interface DriftParts {
   readonly now?: () => number;
   /** The statistical kernels (default: @sightline/stats'; tests of the machinery pass a double). */
   readonly kernels?: DriftKernels;
+  /**
+   * Where the scoring threads import `kernels` from (a function cannot cross a thread). Without
+   * it, a service given `kernels` scores on the event loop.
+   */
+  readonly scoringKernels?: KernelsModule;
 }
 
 /** A started drift service. */
@@ -72,6 +79,8 @@ export interface DriftHandle extends RunningService {
   tick(): Promise<void>;
   /** Graceful stop: windows checkpointed, queue drained. Same as shutdown(). */
   stop(): Promise<void>;
+  /** The scoring threads; undefined when scores run on the event loop (--scoring-threads 0). */
+  readonly scoringPool: () => ScoringPool | undefined;
 }
 
 /** Starts a drift service: ports bound, detectors loaded, attachments applied. */
@@ -86,10 +95,13 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
 
   let plane: DriftDataPlane | undefined;
   let queue: EventIngressQueue | undefined;
+  // Built in start() with the engine; --scoring-threads 0 leaves it undefined.
+  let pool: ScoringPool | undefined;
   const metrics = new DriftMetrics(registry, {
     queueDepth: () => queue?.depth ?? 0,
     refusedDetectors: () => plane?.refused.length ?? 0,
     detectors: () => plane?.detectorInfos() ?? [],
+    scoring: () => pool && { running: pool.running, pending: pool.pending, replaced: pool.threadsReplaced },
   });
   queue = new EventIngressQueue({
     capacity: config.eventQueueCapacity,
@@ -233,6 +245,20 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
                 ...(sender ? { send: (share: WindowShare) => sender.send(share) } : {}),
               }
             : undefined;
+        const scoringKernels = parts.scoringKernels ?? (parts.kernels ? undefined : STATS_KERNELS_MODULE);
+        const threads = scoringKernels ? scoringThreadsOf(config.scoringThreads, availableParallelism()) : 0;
+        if (scoringKernels && threads > 0) {
+          pool = await ScoringPool.start({
+            threads,
+            maxPending: config.maxPendingScores,
+            kernels: scoringKernels,
+            logger,
+          });
+        }
+        logger.info(
+          { scoringThreads: threads },
+          threads > 0 ? 'scoring threads started' : 'scoring on the event loop',
+        );
         engine = createDetectEngine({
           ...(replication ? { replication } : {}),
           directory: path.join(dataDir, 'fitted'),
@@ -247,6 +273,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           now,
           logger,
           ...(parts.kernels ? { kernels: parts.kernels } : {}),
+          ...(pool ? { scoring: pool } : {}),
         });
         plane = new DriftDataPlane({
           catalog,
@@ -308,6 +335,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         refitter.unref();
         logger.info({ dataDir, events: reader?.description ?? 'none' }, 'drift service ready');
       } catch (error) {
+        await pool?.close(0);
         await lock.release();
         throw error;
       }
@@ -319,6 +347,10 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
       clearInterval(refitter);
       await plane?.refitsSettled();
       await ingress.stop();
+      // Windows the drained queue closed, and scores still running, get the shutdown grace.
+      await pool?.close(config.shutdownGraceMs);
+      await engine?.settled();
+      await plane?.settled();
       await engine
         ?.checkpoint()
         .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
@@ -334,12 +366,15 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
     registry,
     idle: async () => {
       await ingress.idle();
+      await engine?.settled();
       await plane?.settled();
     },
     tick: async () => {
       engine?.tick();
+      await engine?.settled();
       await plane?.settled();
     },
+    scoringPool: () => pool,
     stop: () => service.shutdown(),
   });
 }

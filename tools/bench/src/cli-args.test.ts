@@ -58,6 +58,14 @@ describe('parseBenchArgs', () => {
     ).toBe(1_048_576);
   });
 
+  it('takes the drift parts to run, all by default, and refuses an unknown one', () => {
+    expect(parseBenchArgs(['drift']).driftParts).toBeUndefined();
+    expect(parseBenchArgs(['drift', '--drift-parts', 'live, probe']).driftParts).toEqual(['live', 'probe']);
+    expect(() => parseBenchArgs(['drift', '--drift-parts', 'live,fast'])).toThrow(
+      /--drift-parts: unknown part "fast"/,
+    );
+  });
+
   it('accepts the router suite and its setups', () => {
     const args = parseBenchArgs(['router', '--setups', 'direct,proxy,router-1-hop']);
     expect(args.suites).toEqual(['router']);

@@ -7,6 +7,10 @@ import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstr
 
 /** Suites the CLI knows. */
 export const SUITES = ['model-server', 'router', 'drift', 'outlier'] as const;
+/** The drift suite's parts, in the order they run. */
+export const DRIFT_PARTS = ['ks', 'mmd', 'online', 'history', 'live', 'probe'] as const;
+/** One part of the drift suite. */
+export type DriftPart = (typeof DRIFT_PARTS)[number];
 export type SuiteName = (typeof SUITES)[number];
 
 /** Measured time per point by default: long enough for a stable p99 at low throughput. */
@@ -56,6 +60,8 @@ export interface BenchArgs {
   readonly driftHistoryEvents: number | undefined;
   /** Drift suite: the history store's segment size in bytes (default the store's, 64 MiB). */
   readonly driftHistorySegmentBytes: number | undefined;
+  /** Drift suite: the parts to run (default all of {@link DRIFT_PARTS}). */
+  readonly driftParts: readonly DriftPart[] | undefined;
   readonly help: boolean;
 }
 
@@ -83,6 +89,7 @@ options:
                         the drift suite's live part sends for --duration-ms when given, else 10 s)
   --drift-history-segment-bytes N  drift suite: segment size of the history's event store
                         (default the store's 64 MiB, as the router writes; a diagnostic)
+  --drift-parts x,y     drift suite: only these parts (${DRIFT_PARTS.join(', ')}; default all)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
@@ -106,6 +113,7 @@ export function parseBenchArgs(
       'baseline-tree': { type: 'string' },
       'drift-history-events': { type: 'string' },
       'drift-history-segment-bytes': { type: 'string' },
+      'drift-parts': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -119,6 +127,12 @@ export function parseBenchArgs(
   for (const setup of setups ?? []) {
     if (!ALL_SETUPS.includes(setup)) {
       throw new Error(`--setups: unknown setup "${setup}"; expected some of ${ALL_SETUPS.join(', ')}`);
+    }
+  }
+  const driftParts = values['drift-parts']?.split(',').map((s) => s.trim());
+  for (const part of driftParts ?? []) {
+    if (!(DRIFT_PARTS as readonly string[]).includes(part)) {
+      throw new Error(`--drift-parts: unknown part "${part}"; expected some of ${DRIFT_PARTS.join(', ')}`);
     }
   }
   const clientsText = values['upstream-clients'] ?? env.SIGHTLINE_BENCH_UPSTREAM_CLIENTS;
@@ -149,6 +163,7 @@ export function parseBenchArgs(
       '--drift-history-segment-bytes',
       values['drift-history-segment-bytes'],
     ),
+    driftParts: driftParts as DriftPart[] | undefined,
     help: values.help ?? false,
   };
 }

@@ -7,7 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBenchArgs, type SuiteName, suiteDefaults, USAGE } from './cli-args.js';
+import {
+  DRIFT_PARTS,
+  type DriftPart,
+  parseBenchArgs,
+  type SuiteName,
+  suiteDefaults,
+  USAGE,
+} from './cli-args.js';
 import { formatPaired, type PairedRound } from './paired-comparison.js';
 import { formatCpuPerRequest, formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
@@ -24,6 +31,7 @@ import { driftKsChecks, formatDriftKsBench, runDriftKsBench } from './suites/dri
 import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/drift-live-bench.js';
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
+import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -116,6 +124,7 @@ async function main(): Promise<number> {
         ...(args.driftHistoryEvents && { driftHistoryEvents: args.driftHistoryEvents }),
         ...(args.driftHistorySegmentBytes && { driftHistorySegmentBytes: args.driftHistorySegmentBytes }),
         ...(args.durationMs && { driftLiveDurationMs: args.durationMs }),
+        ...(args.driftParts && { driftParts: args.driftParts }),
         workspaceRoot,
         group,
         onPoint,
@@ -172,6 +181,8 @@ interface SuiteRun {
   readonly driftHistorySegmentBytes?: number;
   /** Drift suite: sending time of the live part (its default when absent). */
   readonly driftLiveDurationMs?: number;
+  /** Drift suite: the parts to run (all when absent). */
+  readonly driftParts?: readonly DriftPart[];
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -188,49 +199,64 @@ async function runSuite(
 ): Promise<SuiteOutcome> {
   if (suite === 'drift') {
     // libs/stats kernels against scipy/numpy, then the service over history and live events.
+    const parts = new Set<DriftPart>(run.driftParts ?? DRIFT_PARTS);
     // The 1-minute load average around each part: on a shared machine it explains a figure.
     const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
     const loadAfter = (part: string) => loads.push(`after ${part} ${loadavg()[0]!.toFixed(2)}`);
-    const ks = runDriftKsBench();
-    loadAfter('KS');
-    const mmd = await runDriftMmdBench();
-    loadAfter('MMD');
-    const online = runDriftOnlineBench();
-    loadAfter('online');
-    print(
-      '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
-    );
-    const history = await runDriftHistoryBench({
-      group: run.group,
-      ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
-      ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
-    });
-    loadAfter('history');
-    print('  drift live: POST /events ...');
-    const live = await runDriftLiveBench({
-      group: run.group,
-      ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
-    });
-    loadAfter('live');
+    const ks = parts.has('ks') ? runDriftKsBench() : undefined;
+    if (ks) loadAfter('KS');
+    const mmd = parts.has('mmd') ? await runDriftMmdBench() : undefined;
+    if (mmd) loadAfter('MMD');
+    const online = parts.has('online') ? runDriftOnlineBench() : undefined;
+    if (online) loadAfter('online');
+    if (parts.has('history')) {
+      print(
+        '  drift history: writing the events, then ScoreHistory (up to its 120 s deadline; ~2.5 min at 1,000,000 events) ...',
+      );
+    }
+    const history = parts.has('history')
+      ? await runDriftHistoryBench({
+          group: run.group,
+          ...(run.driftHistoryEvents && { events: run.driftHistoryEvents }),
+          ...(run.driftHistorySegmentBytes && { segmentMaxBytes: run.driftHistorySegmentBytes }),
+        })
+      : undefined;
+    if (history) loadAfter('history');
+    if (parts.has('live')) print('  drift live: POST /events ...');
+    const live = parts.has('live')
+      ? await runDriftLiveBench({
+          group: run.group,
+          ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
+        })
+      : undefined;
+    if (live) loadAfter('live');
+    if (parts.has('probe'))
+      print('  drift probe: /healthz during a big MMD Score, on the event loop and on threads ...');
+    const probe = parts.has('probe') ? await runDriftProbeBench({ group: run.group }) : undefined;
+    if (probe) loadAfter('probe');
     return {
       setups: [],
       ratios: [
-        ...driftKsChecks(ks),
-        ...driftMmdChecks(mmd),
-        ...driftOnlineChecks(online),
-        ...driftHistoryChecks(history),
-        ...driftLiveChecks(live),
+        ...(ks ? driftKsChecks(ks) : []),
+        ...(mmd ? driftMmdChecks(mmd) : []),
+        ...(online ? driftOnlineChecks(online) : []),
+        ...(history ? driftHistoryChecks(history) : []),
+        ...(live ? driftLiveChecks(live) : []),
+        ...(probe ? driftProbeChecks(probe) : []),
       ],
       extra: {
         text: [
-          formatDriftKsBench(ks),
-          formatDriftMmd(mmd),
-          formatDriftOnline(online),
-          formatDriftHistory(history),
-          formatDriftLive(live),
+          ks && formatDriftKsBench(ks),
+          mmd && formatDriftMmd(mmd),
+          online && formatDriftOnline(online),
+          history && formatDriftHistory(history),
+          live && formatDriftLive(live),
+          probe && formatDriftProbe(probe),
           `Load average (1 min) around the parts: ${loads.join(', ')}`,
-        ].join('\n'),
-        json: { ks, mmd, online, history, live, loads },
+        ]
+          .filter((text) => text !== undefined)
+          .join('\n'),
+        json: { ks, mmd, online, history, live, probe, loads },
       },
     };
   }

@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_REQUEST_IDS_PER_WINDOW,
   type ScoringDetector,
   scoreWindow,
+  scoreWindowAsync,
   type WindowResult,
 } from './window-result.js';
 
@@ -31,7 +32,15 @@ export interface HistoryRunOptions<TResult> {
   readonly pageSize?: number;
   readonly maxRequestIdsPerWindow?: number;
   readonly cancellation?: Cancellation;
+  /**
+   * Windows scored at once when the detector has `scoreAsync` (default
+   * {@link DEFAULT_HISTORY_WINDOWS_IN_FLIGHT}); items still come out in window order.
+   */
+  readonly windowsInFlight?: number;
 }
+
+/** Windows a run scores at once through a detector's `scoreAsync` by default. */
+export const DEFAULT_HISTORY_WINDOWS_IN_FLIGHT = 2;
 
 /** How far a run has got. */
 export interface HistoryProgress {
@@ -96,12 +105,54 @@ export async function* runHistory<TResult>(
     unreadable: { ...unreadable },
     eventsMatched,
   });
-  const windowOf = (closed: ReturnType<WindowAssembler['poll']>, atMs: number) =>
-    closed.map((c) => ({
-      type: 'window' as const,
-      window: scoreWindow(detector, attachment.modelName, attachment.modelVersion ?? '', c, maxRequestIds),
-      progress: progressAt(atMs),
-    }));
+  const scoreAsync = detector.scoreAsync !== undefined;
+  const windowsInFlight = Math.max(1, options.windowsInFlight ?? DEFAULT_HISTORY_WINDOWS_IN_FLIGHT);
+  // Windows being scored through scoreAsync, oldest first, each with the scan's progress when
+  // it closed; yielded in this order.
+  const inFlight: { readonly window: Promise<WindowResult<TResult>>; readonly progress: HistoryProgress }[] =
+    [];
+  /** Scores `closed` (at most `keep` windows left in flight), yielding the windows done, in order. */
+  async function* scored(
+    closed: ReturnType<WindowAssembler['poll']>,
+    atMs: number,
+    keep: number,
+  ): AsyncGenerator<HistoryItem<TResult>> {
+    for (const c of closed) {
+      const progress = progressAt(atMs);
+      if (!scoreAsync) {
+        yield {
+          type: 'window',
+          window: scoreWindow(
+            detector,
+            attachment.modelName,
+            attachment.modelVersion ?? '',
+            c,
+            maxRequestIds,
+          ),
+          progress,
+        };
+        continue;
+      }
+      const scoring = scoreWindowAsync(
+        detector,
+        attachment.modelName,
+        attachment.modelVersion ?? '',
+        c,
+        maxRequestIds,
+      );
+      // Awaited in order below; this keeps a rejection of a later window quiet until then.
+      scoring.catch(() => undefined);
+      inFlight.push({ window: scoring, progress });
+      while (inFlight.length > keep) {
+        const done = inFlight.shift()!;
+        yield { type: 'window', window: await done.window, progress: done.progress };
+      }
+    }
+    while (inFlight.length > keep) {
+      const done = inFlight.shift()!;
+      yield { type: 'window', window: await done.window, progress: done.progress };
+    }
+  }
   const pages = eventPages({
     reader,
     fromUnixMs,
@@ -121,7 +172,7 @@ export async function* runHistory<TResult>(
         continue;
       }
       eventsMatched++;
-      yield* windowOf(
+      yield* scored(
         assembler.add({
           values: read.values,
           rows: read.rows,
@@ -130,13 +181,16 @@ export async function* runHistory<TResult>(
           ...(read.typeViolations ? { typeViolations: read.typeViolations } : {}),
         }),
         event.timeUnixMs,
+        windowsInFlight - 1,
       );
     }
+    // A page's progress comes after every window its events closed, as without scoreAsync.
+    yield* scored([], 0, 0);
     estimatedTotal = page.last
       ? eventsRead
       : Math.max(eventsRead, Math.round(eventsRead / Math.max(page.fraction, 1e-9)));
     pageTimeMs = page.lastTimeMs;
     yield { type: 'progress', progress: { ...progressAt(page.lastTimeMs), fraction: page.fraction } };
   }
-  yield* windowOf(assembler.flush(toUnixMs), pageTimeMs);
+  yield* scored(assembler.flush(toUnixMs), pageTimeMs, 0);
 }

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_REQUEST_IDS_PER_WINDOW,
   type ScoringDetector,
   scoreWindow,
+  scoreWindowAsync,
   type WindowResult,
 } from './window-result.js';
 
@@ -43,10 +44,16 @@ export interface DetectorSource<TResult> {
 /** Options of {@link LiveScorer}. */
 export interface LiveScorerOptions<TResult> {
   readonly detectors: DetectorSource<TResult>;
-  /** Called for every scored window (synchronously, as it closes). */
+  /**
+   * Called for every scored window: synchronously as it closes, or, for a detector with
+   * `scoreAsync`, when its score arrives, in the order the detector's windows closed.
+   */
   readonly onWindowResult: (result: WindowResult<TResult>) => void;
-  /** Called for every unscored event or window, for logs. */
-  readonly onUnscored?: (detector: string, reason: UnscoredReason, message: string) => void;
+  /**
+   * Called for every unscored event or window, for logs; `error` is what the score threw or
+   * rejected with (an async scorer's refusal, e.g. a full queue, can be told apart by it).
+   */
+  readonly onUnscored?: (detector: string, reason: UnscoredReason, message: string, error?: unknown) => void;
   /** Milliseconds since the epoch: the windows' time (arrival time, not event time). */
   readonly clock?: () => number;
   /** Request ids listed per window result (default {@link DEFAULT_MAX_REQUEST_IDS_PER_WINDOW}). */
@@ -111,6 +118,9 @@ export class LiveScorer<TResult> {
   private attachments: { key: string; attachment: ResolvedAttachment }[] = [];
   private readonly windows = new Map<string, OpenWindow<TResult>>();
   private readonly unscored = new Map<string, number>();
+  /** Per detector, the delivery of its last window scored asynchronously (chained in close order). */
+  private readonly delivering = new Map<string, Promise<void>>();
+  private inFlight = 0;
   private readonly clock: () => number;
   private readonly maxRequestIds: number;
 
@@ -169,6 +179,16 @@ export class LiveScorer<TResult> {
   flush(): void {
     const now = this.clock();
     for (const window of this.windows.values()) this.score(window, window.assembler.flush(now));
+  }
+
+  /** Windows closed and being scored asynchronously, not yet delivered, of every detector. */
+  get scoring(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves once every window scored asynchronously so far is delivered (or counted unscored). */
+  async settled(): Promise<void> {
+    while (this.delivering.size > 0) await Promise.all([...this.delivering.values()]);
   }
 
   /** Unscored counts per detector and reason, since start. */
@@ -295,6 +315,10 @@ export class LiveScorer<TResult> {
       return;
     }
     for (const c of closed) {
+      if (window.detector.scoreAsync) {
+        this.scoreLater(window, c);
+        continue;
+      }
       let result: WindowResult<TResult>;
       try {
         result = scoreWindow(
@@ -305,14 +329,10 @@ export class LiveScorer<TResult> {
           this.maxRequestIds,
         );
       } catch (error) {
-        this.count(window.detector.name, 'score-failed', (error as Error).message);
+        this.count(window.detector.name, 'score-failed', (error as Error).message, error);
         continue;
       }
-      try {
-        this.options.onWindowResult(result);
-      } catch (error) {
-        this.count(window.detector.name, 'handler-failed', (error as Error).message);
-      }
+      this.deliver(window.detector.name, result);
     }
   }
 
@@ -333,9 +353,48 @@ export class LiveScorer<TResult> {
     }
   }
 
-  private count(detector: string, reason: UnscoredReason, message: string): void {
+  /**
+   * Starts scoring `closed` now (windows of one detector may score in parallel) and chains
+   * its delivery after the detector's previous window, so results keep their close order.
+   */
+  private scoreLater(window: OpenWindow<TResult>, closed: ClosedWindow): void {
+    const name = window.detector.name;
+    const scoring = scoreWindowAsync(
+      window.detector,
+      window.attachment.modelName,
+      window.modelVersion,
+      closed,
+      this.maxRequestIds,
+    );
+    // Handled below, after the previous window's delivery; this keeps an early rejection quiet.
+    scoring.catch(() => undefined);
+    this.inFlight++;
+    const previous = this.delivering.get(name) ?? Promise.resolve();
+    const delivered = previous
+      .then(() => scoring)
+      .then(
+        (result) => this.deliver(name, result),
+        (error: unknown) =>
+          this.count(name, 'score-failed', error instanceof Error ? error.message : String(error), error),
+      )
+      .finally(() => {
+        this.inFlight--;
+        if (this.delivering.get(name) === delivered) this.delivering.delete(name);
+      });
+    this.delivering.set(name, delivered);
+  }
+
+  private deliver(detector: string, result: WindowResult<TResult>): void {
+    try {
+      this.options.onWindowResult(result);
+    } catch (error) {
+      this.count(detector, 'handler-failed', (error as Error).message, error);
+    }
+  }
+
+  private count(detector: string, reason: UnscoredReason, message: string, error?: unknown): void {
     const key = JSON.stringify([detector, reason]);
     this.unscored.set(key, (this.unscored.get(key) ?? 0) + 1);
-    this.options.onUnscored?.(detector, reason, message);
+    this.options.onUnscored?.(detector, reason, message, error);
   }
 }

@@ -23,6 +23,12 @@ export interface ScoringDetector<TResult> {
   score(table: FeatureTable): TResult;
   /** Scores a summarised window (a window past exactRows); absent where the kind cannot. */
   scoreSummary?(table: SummarisedTable): TResult;
+  /**
+   * Scores off the caller's thread (a service's scoring pool). When present, the live
+   * scorer and historical runs use it instead of `score`, so a big test does not hold the
+   * event loop; results are still delivered in window order per detector.
+   */
+  scoreAsync?(table: FeatureTable): Promise<TResult>;
 }
 
 /**
@@ -83,15 +89,47 @@ export function scoreWindow<TResult>(
   window: ClosedWindow,
   maxRequestIds: number,
 ): WindowResult<TResult> {
-  if (window.summary) {
-    if (!detector.scoreSummary) {
-      throw new FailedPreconditionError(
-        `detector "${detector.name}" cannot score a summarised window (${window.rows} rows, past the window's exactRows); raise exactRows`,
-      );
-    }
-    const result = detector.scoreSummary(window.summary.toTable(detector.schema));
-    const requestCount = window.requestCount ?? window.requestIds.length;
-    return {
+  if (window.summary) return scoreSummaryWindow(detector, modelName, modelVersion, window, maxRequestIds);
+  const prepared = prepareWindow(detector, modelName, modelVersion, window, maxRequestIds);
+  return { ...prepared.base, result: detector.score(prepared.table) };
+}
+
+/**
+ * Scores `window` with the detector's `scoreAsync` (its `score` when it has none); the same
+ * window result as {@link scoreWindow}.
+ */
+export async function scoreWindowAsync<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  maxRequestIds: number,
+): Promise<WindowResult<TResult>> {
+  // A summarised window is scored from its sketches on the caller's thread: no rows to send.
+  if (window.summary) return scoreSummaryWindow(detector, modelName, modelVersion, window, maxRequestIds);
+  const prepared = prepareWindow(detector, modelName, modelVersion, window, maxRequestIds);
+  const result = detector.scoreAsync
+    ? await detector.scoreAsync(prepared.table)
+    : detector.score(prepared.table);
+  return { ...prepared.base, result };
+}
+
+/** A closed window's table and every field of its result but the score. */
+function prepareWindow<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  maxRequestIds: number,
+): { table: FeatureTable; base: Omit<WindowResult<TResult>, 'result'> } {
+  const base = fromRowMajor(detector.schema, window.values, window.rows);
+  const table: FeatureTable = window.typeViolations
+    ? { ...base, typeViolations: window.typeViolations }
+    : base;
+  const distinct = [...new Set(window.requestIds)];
+  return {
+    table,
+    base: {
       detector: detector.name,
       detectorVersion: detector.version,
       modelName,
@@ -101,16 +139,27 @@ export function scoreWindow<TResult>(
       endMs: window.endMs,
       closeReason: window.reason,
       rows: window.rows,
-      requestCount,
-      requestIds: requestCount <= maxRequestIds ? window.requestIds.slice(0, maxRequestIds) : [],
-      result,
-    };
+      requestCount: distinct.length,
+      requestIds: distinct.length <= maxRequestIds ? distinct : [],
+    },
+  };
+}
+
+/** Scores a summarised window (past the window's exactRows) from its sketches and counts. */
+function scoreSummaryWindow<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  maxRequestIds: number,
+): WindowResult<TResult> {
+  if (!detector.scoreSummary) {
+    throw new FailedPreconditionError(
+      `detector "${detector.name}" cannot score a summarised window (${window.rows} rows, past the window's exactRows); raise exactRows`,
+    );
   }
-  const base = fromRowMajor(detector.schema, window.values, window.rows);
-  const table: FeatureTable = window.typeViolations
-    ? { ...base, typeViolations: window.typeViolations }
-    : base;
-  const distinct = [...new Set(window.requestIds)];
+  const result = detector.scoreSummary(window.summary!.toTable(detector.schema));
+  const requestCount = window.requestCount ?? window.requestIds.length;
   return {
     detector: detector.name,
     detectorVersion: detector.version,
@@ -121,8 +170,8 @@ export function scoreWindow<TResult>(
     endMs: window.endMs,
     closeReason: window.reason,
     rows: window.rows,
-    requestCount: distinct.length,
-    requestIds: distinct.length <= maxRequestIds ? distinct : [],
-    result: detector.score(table),
+    requestCount,
+    requestIds: requestCount <= maxRequestIds ? window.requestIds.slice(0, maxRequestIds) : [],
+    result,
   };
 }

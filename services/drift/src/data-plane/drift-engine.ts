@@ -118,10 +118,17 @@ export interface DriftEngine {
     budget: OnlineBudget,
   ): Promise<FittedInfo & { readonly threshold: number }>;
   /**
-   * Scores a batch against the fitted version in use.
-   * @throws InvalidArgumentError for a batch that does not match the fit.
+   * Scores a batch against the fitted version in use (on a scoring thread when the service
+   * has them).
+   * @throws InvalidArgumentError for a batch that does not match the fit; ResourceExhaustedError
+   *   when the scoring queue is full (--max-pending-scores); InternalError when the scoring
+   *   thread died running it.
    */
-  score(name: string, tensors: readonly Tensor[], options: { readonly perFeature: boolean }): DriftVerdict;
+  score(
+    name: string,
+    tensors: readonly Tensor[],
+    options: { readonly perFeature: boolean },
+  ): Promise<DriftVerdict>;
   /** Every saved version's lineage, newest first. */
   versions(name: string): Promise<VersionLineage[]>;
   /** Deletes every saved version and drops its live state. */
@@ -153,6 +160,8 @@ export interface DriftEngine {
   ): AsyncIterable<HistoryItem>;
   /** Saves open windows (periodically and at shutdown). */
   checkpoint(): Promise<void>;
+  /** Resolves once every closed live window being scored (off the event loop) is reported. */
+  settled(): Promise<void>;
 }
 
 /** What the engine tells the data plane while it runs. */

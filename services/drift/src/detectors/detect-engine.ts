@@ -62,6 +62,8 @@ import type {
   WindowSettings,
 } from '../data-plane/drift-types.js';
 import type { DriftVerdict, FeatureVerdict } from '../results/drift-event.js';
+import type { OffThreadScorer } from '../scoring/scoring-pool.js';
+import { sharedState } from '../scoring/scoring-protocol.js';
 import { historyScan } from './history-scan.js';
 import { LiveWindows, type ReplicationSettings } from './live-windows.js';
 import { ONLINE_STATE_FILE, readOnlineState, writeOnlineState } from './online-state-file.js';
@@ -85,6 +87,11 @@ export interface DetectEngineOptions {
   readonly kernels?: DriftKernels;
   /** Replicas (--replicas, --merge-into); absent: this service scores its own windows. */
   readonly replication?: ReplicationSettings;
+  /**
+   * The scoring threads (the same kernels loaded there): Score, Predict, live and history
+   * windows are scored there; without it, on the caller's thread.
+   */
+  readonly scoring?: OffThreadScorer;
 }
 
 /** A fitted version loaded for scoring. */
@@ -94,6 +101,8 @@ export interface LoadedVersion {
   readonly kind: DriftKindName;
   /** What the live scorer and history runs score with. */
   readonly scoring: ScoringDetector<DriftResult>;
+  /** The scoring threads' cache key of this version (unique per load, so a reused number never aliases). */
+  readonly key: string;
 }
 
 /** Builds the engine. */
@@ -131,6 +140,8 @@ class DetectEngine implements DriftEngine {
   private readonly live: LiveWindows;
   /** Online detectors' running windows (the fitted versions stay immutable). */
   private readonly online: OnlineStates;
+  /** Loads so far: part of each cache key. */
+  private loads = 0;
 
   constructor(private readonly options: DetectEngineOptions) {
     this.kinds = new DriftKinds(options.kernels ?? STATS_KERNELS);
@@ -170,7 +181,7 @@ class DetectEngine implements DriftEngine {
       if (this.store.summary(name)?.latest === undefined) continue;
       try {
         const loaded = this.loadedOf(await this.store.get(name));
-        this.loaded.set(name, loaded);
+        this.replaceLoaded(name, loaded);
         fitted.set(name, loaded.info);
       } catch (error) {
         refused.push({ name, reason: error instanceof Error ? error.message : String(error) });
@@ -251,7 +262,7 @@ class DetectEngine implements DriftEngine {
       creator: provenance.creator,
     });
     const loaded = this.loadedOf(saved);
-    this.loaded.set(spec.name, loaded);
+    this.replaceLoaded(spec.name, loaded);
     // A new version starts its window at t = 0.
     this.online.drop(spec.name);
     return { ...loaded.info, inputs };
@@ -300,16 +311,23 @@ class DetectEngine implements DriftEngine {
       creator: saved.lineage.creator,
     });
     const loaded = this.loadedOf(next);
-    this.loaded.set(name, loaded);
+    this.replaceLoaded(name, loaded);
     this.online.drop(name);
     const thresholds = (refitted.json.online as { thresholds: (number | null)[] }).thresholds;
     return { ...loaded.info, threshold: thresholds[thresholds.length - 1] ?? Number.NaN };
   }
 
-  score(name: string, tensors: readonly Tensor[], options: { readonly perFeature: boolean }): DriftVerdict {
+  async score(
+    name: string,
+    tensors: readonly Tensor[],
+    options: { readonly perFeature: boolean },
+  ): Promise<DriftVerdict> {
     const version = this.require(name);
     const table = this.tableOf(version, tensors);
-    return driftVerdictOf(this.scoreTable(name, table), options.perFeature);
+    const result = version.scoring.scoreAsync
+      ? await version.scoring.scoreAsync(table)
+      : version.scoring.score(table);
+    return driftVerdictOf(result, options.perFeature);
   }
 
   async versions(name: string): Promise<VersionLineage[]> {
@@ -324,7 +342,7 @@ class DetectEngine implements DriftEngine {
 
   async delete(name: string): Promise<void> {
     this.live.detach(name, 'deleted');
-    this.loaded.delete(name);
+    this.replaceLoaded(name, undefined);
     this.online.drop(name);
     // A detector never fitted has nothing saved.
     await this.store.delete(name).catch((error: unknown) => {
@@ -411,28 +429,55 @@ class DetectEngine implements DriftEngine {
     return version;
   }
 
+  settled(): Promise<void> {
+    return this.live.settled();
+  }
+
+  /** Puts `loaded` in use for `name` (or none) and frees the previous version on the scoring threads. */
+  private replaceLoaded(name: string, loaded: LoadedVersion | undefined): void {
+    const previous = this.loaded.get(name);
+    if (loaded) this.loaded.set(name, loaded);
+    else this.loaded.delete(name);
+    if (previous && previous.key !== loaded?.key) this.options.scoring?.evict(previous.key);
+  }
+
   private require(name: string): LoadedVersion {
     const version = this.loaded.get(name);
     if (!version) throw new InvalidArgumentError(`detector ${quoteName(name)}: not fitted`);
     return version;
   }
 
-  private scoreTable(name: string, table: FeatureTable): DriftResult {
-    const version = this.require(name);
-    return this.kinds.get(version.kind).score(version.state, table);
-  }
-
   private loadedOf(saved: { version: number; lineage: DetectLineage; state: FittedState }): LoadedVersion {
     const lineage = lineageOf(saved.lineage, saved.state.params);
+    const pool = this.options.scoring;
+    // On the scoring threads the state's arrays are shared memory: each thread gets them once.
+    const state = pool ? sharedState(saved.state) : saved.state;
+    const key = `${saved.lineage.detector}\u0000${saved.version}\u0000${++this.loads}`;
+    const inThread = scoringDetector(
+      saved.lineage.detector,
+      saved.version,
+      state,
+      this.kinds.get(lineage.kind),
+    );
+    const label = `detector ${quoteName(saved.lineage.detector)} version ${saved.version}`;
     return {
       kind: lineage.kind,
-      state: saved.state,
-      // An attached online detector feeds each live batch's rows to its running window.
+      state,
+      key,
+      // An attached online detector feeds each live batch's rows to its running window, on
+      // this thread (the window is this thread's state); the offline kinds score on the
+      // scoring threads when the service has them.
       scoring: isOnlineKind(lineage.kind)
         ? scoringDetector(saved.lineage.detector, saved.version, saved.state, {
-            score: (state, table) => this.online.predict(saved.lineage.detector, saved.version, state, table),
+            score: (fitted, table) =>
+              this.online.predict(saved.lineage.detector, saved.version, fitted, table),
           })
-        : scoringDetector(saved.lineage.detector, saved.version, saved.state, this.kinds.get(lineage.kind)),
+        : pool
+          ? {
+              ...inThread,
+              scoreAsync: (table) => pool.score({ key, kind: lineage.kind, state, table, label }),
+            }
+          : inThread,
       info: {
         version: saved.version,
         lineage,

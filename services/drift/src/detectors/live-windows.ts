@@ -27,7 +27,12 @@ import {
   windowShareOf,
   writeLiveCheckpoint,
 } from '@sightline/detect';
-import { FailedPreconditionError } from '@sightline/errors';
+import {
+  FailedPreconditionError,
+  InternalError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
 import type { EngineListener } from '../data-plane/drift-engine.js';
@@ -73,6 +78,17 @@ export function detectAttachment(
       ...(window.aligned || (shared && window.mode === 'tumbling') ? { aligned: true } : {}),
     },
   };
+}
+
+/**
+ * The windows-dropped reason of a window whose score failed: `scoring_queue_full` (more than
+ * --max-pending-scores waiting), `scoring_thread_failed` (its thread died, or the service
+ * stopped first), else `test_failed` (the kind refused the window).
+ */
+export function droppedReasonOf(error: unknown): string {
+  if (error instanceof ResourceExhaustedError) return 'scoring_queue_full';
+  if (error instanceof InternalError || error instanceof UnavailableError) return 'scoring_thread_failed';
+  return 'test_failed';
 }
 
 /** Options of {@link LiveWindows}. */
@@ -138,10 +154,11 @@ export class LiveWindows {
       clock: options.clock,
       maxRequestIdsPerWindow: options.maxRequestIds,
       onWindowResult: (result) => this.closed(result),
-      onUnscored: (detector, reason, message) => {
+      onUnscored: (detector, reason, message, error) => {
         if (reason === 'score-failed') {
-          options.listener.windowDropped(detector, 'test_failed');
-          this.logOnce(detector, 'test_failed', message);
+          const dropped = droppedReasonOf(error);
+          options.listener.windowDropped(detector, dropped);
+          this.logOnce(detector, dropped, message);
         } else options.listener.unreadable(detector, reason, 1);
       },
     });
@@ -217,6 +234,11 @@ export class LiveWindows {
     const share = windowShareOf(replication.replicaId, part, window, of, of.kinds);
     if (replication.send) replication.send(share);
     else this.merger!.add(share);
+  }
+
+  /** Resolves once every window being scored on the scoring threads is reported. */
+  settled(): Promise<void> {
+    return this.scorer.settled();
   }
 
   /** Saves the open windows. */

@@ -100,6 +100,8 @@ export class DriftMetrics implements IngressObserver {
   private readonly onlineThreshold: Gauge<'detector'>;
   private readonly onlineTime: Gauge<'detector'>;
   private readonly onlineDetections: Counter<'detector'>;
+  readonly scoring: Gauge<'state'>;
+  readonly scoringThreadsReplaced: Gauge;
   /** Per detector, how to remove each of its series, by a key unique per series. */
   private readonly series = new Map<string, Map<string, () => void>>();
 
@@ -109,6 +111,8 @@ export class DriftMetrics implements IngressObserver {
       queueDepth: () => number;
       refusedDetectors: () => number;
       detectors?: () => readonly DetectorInfo[];
+      /** The scoring threads' scores running and waiting, and threads replaced since start. */
+      scoring?: () => { running: number; pending: number; replaced: number } | undefined;
     },
   ) {
     const registers = [registry];
@@ -264,6 +268,25 @@ export class DriftMetrics implements IngressObserver {
       registers,
       collect() {
         this.set(sources.refusedDetectors());
+      },
+    });
+    this.scoring = new Gauge({
+      name: 'sightline_drift_scores',
+      help: 'Scores on the scoring threads, by state: running, or pending (waiting for a thread, at most --max-pending-scores).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const now = sources.scoring?.();
+        this.set({ state: 'running' }, now?.running ?? 0);
+        this.set({ state: 'pending' }, now?.pending ?? 0);
+      },
+    });
+    this.scoringThreadsReplaced = new Gauge({
+      name: 'sightline_drift_scoring_threads_replaced',
+      help: 'Scoring threads that died (crash, exit) while serving and were replaced, since start; each failed the score it ran.',
+      registers,
+      collect() {
+        this.set(sources.scoring?.()?.replaced ?? 0);
       },
     });
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { driftV1 } from '@sightline/contracts';
-import type { DriftKernels } from '@sightline/detect';
+import { type DriftKernels, STATS_KERNELS } from '@sightline/detect';
 import { referenceKernels } from '@sightline/detect/testing';
 import type { EventReader, EventSource } from '@sightline/events';
 import { type Logger, loadConfig } from '@sightline/service-kit';
@@ -15,6 +15,13 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { createTensor, encodeTensorMessages, type Tensor } from '@sightline/tensor';
 import { driftConfigSchema } from '../../src/config.js';
 import { type DriftHandle, startDrift } from '../../src/drift.js';
+import { type KernelsModule, STATS_KERNELS_MODULE } from '../../src/scoring/scoring-protocol.js';
+
+/** libs/detect's reference double, as the scoring threads import it. */
+export const REFERENCE_KERNELS_MODULE: KernelsModule = {
+  module: '@sightline/detect/testing',
+  exportName: 'referenceKernels',
+};
 
 type Unary<Req, Res> = (request: Req) => Promise<Res>;
 
@@ -113,6 +120,17 @@ export interface TestDriftOptions {
   readonly kernels?: DriftKernels;
   /** Default: a silent one. */
   readonly logger?: Logger;
+  /**
+   * Where the scoring threads import the kernels from; default the module of `kernels` when
+   * it is the reference double or libs/stats' (else the service scores on its event loop).
+   */
+  readonly scoringKernels?: KernelsModule;
+}
+
+function scoringKernelsOf(options: TestDriftOptions): KernelsModule | undefined {
+  if (options.scoringKernels) return options.scoringKernels;
+  if (options.kernels === undefined || options.kernels === referenceKernels) return REFERENCE_KERNELS_MODULE;
+  return options.kernels === STATS_KERNELS ? STATS_KERNELS_MODULE : undefined;
 }
 
 /** Starts a drift service for a test. */
@@ -133,6 +151,7 @@ export async function startTestDrift(options: TestDriftOptions = {}): Promise<Te
   const service = await startDrift(config, {
     logger: options.logger ?? silentLogger(),
     kernels: options.kernels ?? referenceKernels,
+    ...(scoringKernelsOf(options) ? { scoringKernels: scoringKernelsOf(options)! } : {}),
     ...(options.eventSource ? { eventSource: options.eventSource } : {}),
     ...(options.eventReader ? { eventReader: options.eventReader } : {}),
     ...(options.now ? { now: options.now } : {}),

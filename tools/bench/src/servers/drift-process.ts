@@ -57,6 +57,7 @@ export interface DriftBenchClient {
   createDetector: Unary<driftV1.CreateDetectorRequest, driftV1.CreateDetectorResponse>;
   fit: Unary<driftV1.FitRequest, driftV1.FitResponse>;
   attachDetector: Unary<driftV1.AttachDetectorRequest, driftV1.AttachDetectorResponse>;
+  score: Unary<driftV1.ScoreRequest, driftV1.ScoreResponse>;
   /** Streams the history run; `onItem` sees every message as it arrives. */
   scoreHistory(
     request: driftV1.DeepPartial<driftV1.ScoreHistoryRequest>,
@@ -87,6 +88,7 @@ function driftBenchClient(address: string): DriftBenchClient {
     createDetector: call('createDetector', driftV1.CreateDetectorRequest),
     fit: call('fit', driftV1.FitRequest),
     attachDetector: call('attachDetector', driftV1.AttachDetectorRequest),
+    score: call('score', driftV1.ScoreRequest),
     scoreHistory: (request, onItem, deadlineMs) =>
       new Promise((resolve, reject) => {
         const stream: ClientReadableStream<driftV1.ScoreHistoryResponse> = raw.scoreHistory(
