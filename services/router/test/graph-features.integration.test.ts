@@ -125,7 +125,8 @@ nodes:
     const seen: driftV1.PredictRequest[] = [];
     const detector = await fakeDriftService((request) => {
       seen.push(request);
-      return {
+      // fromPartial: repeated fields the contract adds later (online_rows ...) get their defaults.
+      return driftV1.PredictResponse.fromPartial({
         meta: { ...OUTLIER_META, name: request.name, kind: 'KSDrift', detectorType: 'drift' },
         data: {
           isDrift: true,
@@ -137,7 +138,7 @@ nodes:
           verdictOn: 'p_value',
           rows: 1n,
         },
-      } as driftV1.PredictResponse;
+      });
     });
     cleanups.push(() => detector.stop());
     const { client, apply } = await router({ driftAddress: detector.address });
