@@ -67,9 +67,10 @@ const DASHBOARDS: readonly DashboardSpec[] = [
     metricFiles: DRIFT_METRIC_FILES,
     ownMetricFile: DRIFT_METRIC_FILES[0],
     // Every drift series carries a detector label except the service-wide ones (the
-    // ingestion queue and its counters, the sink, the refused versions at start).
+    // ingestion queue and its counters, the sink, the refused versions at start, the scoring
+    // threads).
     filtered:
-      /sightline_drift_(?!event_queue_depth|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused)/,
+      /sightline_drift_(?!event_queue_depth|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused|scores|scoring_threads_replaced)/,
     filters: ['detector=~"$detector"'],
     known: ['sightline_drift_drift', 'sightline_drift_feature_p_value', 'grpc_server_handled_total'],
     knownType: { name: 'sightline_drift_window_export_seconds', type: 'Histogram' },
