@@ -6,7 +6,9 @@
  * A stopped replica: the window is scored after --merge-grace-ms with 2 of 3 shares, said so.
  */
 import { WindowSummary } from '@sightline/detect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@sightline/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WindowShareSender } from '../src/detectors/window-share-sender.js';
 import { irisEvent, postEvents } from './helpers/cloud-events.js';
 import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
 
@@ -227,6 +229,43 @@ describe('windows merged across three replicas', () => {
     });
     const metrics = await (await fetch(`${merger.httpBase}/metrics`)).text();
     expect(metrics).toMatch(/sightline_drift_windows_dropped_total\{[^}]*reason="share_conflict"[^}]*\} 1/);
+  });
+
+  it('the sender does not retry a refusal of the share: dropped and counted at once, each reason logged once', async () => {
+    const logger = silentLogger();
+    const warn = vi.spyOn(logger, 'warn');
+    const waits: number[] = [];
+    const dropped: string[] = [];
+    // solo does not merge: FAILED_PRECONDITION, which no retry changes.
+    const sender = new WindowShareSender({
+      address: solo.service.grpcAddress.replace('localhost', '127.0.0.1'),
+      retries: 4,
+      logger,
+      onDropped: (_, reason) => dropped.push(reason),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const share = {
+      replica: 'b',
+      part: 1,
+      detector: 'iris-ks',
+      detectorVersion: 1,
+      modelName: 'iris',
+      modelVersion: '',
+      windowStartMs: 0,
+      windowEndMs: SLOT_MS,
+      closeReason: 'time' as const,
+      summary: new WindowSummary({ kinds: ['numeric'] }).toJSON(),
+    };
+    sender.send(share);
+    sender.send({ ...share, part: 2 });
+    await sender.idle();
+    sender.close();
+    expect(waits).toEqual([]);
+    expect(dropped).toHaveLength(2);
+    expect(dropped[0]).toMatch(/does not merge window shares/);
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 
   it('refuses to start as its own merger with --replicas 1', async () => {
