@@ -268,6 +268,25 @@ describe('windows merged across three replicas', () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
+  it('holds at most --max-merge-windows windows waiting for shares: RESOURCE_EXHAUSTED naming the flag', async () => {
+    const small = await startTestDrift({ now, flags: { replicas: 2, maxMergeWindows: 1, replicaId: 'm' } });
+    try {
+      await prepare(small);
+      const share = validShare('x');
+      expect((await small.client.mergeWindowShare(share)).outcome).toBe('merged');
+      const start = share.windowStartTime.getTime();
+      await expect(
+        small.client.mergeWindowShare({
+          ...share,
+          windowStartTime: new Date(start - SLOT_MS),
+          windowEndTime: new Date(start),
+        }),
+      ).rejects.toMatchObject({ code: 8, message: /at most 1 \(--max-merge-windows\)/ });
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('refuses to start as its own merger with --replicas 1', async () => {
     await expect(
       startTestDrift({ now, flags: { mergeInto: 'self.drift:8003', replicaId: 'self' } }),
