@@ -29,6 +29,8 @@ export const DEFAULT_MAX_EXACT_WINDOW_ROWS = 100_000;
 export const DEFAULT_MERGE_GRACE_MS = 5_000;
 /** Default tries of a replica to deliver one window share to the merger before dropping it. */
 export const DEFAULT_MERGE_RETRIES = 5;
+/** Default most windows a merging replica holds open waiting for shares (each up to one summary per replica). */
+export const DEFAULT_MAX_MERGE_WINDOWS = 1_000;
 /** Default most request ids one DriftEvent lists (contract: 1000); the count is always whole. */
 export const DEFAULT_MAX_REQUEST_IDS_PER_EVENT = 1000;
 /** Default most InferenceEvents waiting in the POST /events queue before it answers 429. */
@@ -118,6 +120,11 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .default(DEFAULT_MERGE_RETRIES)
     .describe(
       'tries to deliver one window share to the merger (backoff doubling from 200 ms) before it is dropped and counted',
+    ),
+  maxMergeWindows: positiveInt()
+    .default(DEFAULT_MAX_MERGE_WINDOWS)
+    .describe(
+      'most windows the merger holds open waiting for shares; a share opening one more is RESOURCE_EXHAUSTED',
     ),
   maxExactWindowRows: positiveInt()
     .default(DEFAULT_MAX_EXACT_WINDOW_ROWS)

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import type { DriftKernels, WindowShare } from '@sightline/detect';
-import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@sightline/errors';
 import {
   type EventReader,
   type EventSource,
@@ -227,6 +227,12 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         // is the merger, the others send to it.
         const replicaId = config.replicaId ?? hostname();
         const mergerHost = config.mergeInto?.split(':')[0]?.split('.')[0];
+        if (config.mergeInto && mergerHost === replicaId && config.replicas <= 1) {
+          // It would send nothing and merge nothing: every window lost.
+          throw new InvalidArgumentError(
+            `--merge-into ${config.mergeInto} names this replica (--replica-id ${replicaId}) as the merger, but --replicas is 1: give the merger --replicas N (the replicas sending to it, itself included)`,
+          );
+        }
         if (config.mergeInto && mergerHost !== replicaId) {
           shareSender = new WindowShareSender({
             address: config.mergeInto,
@@ -242,6 +248,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
                 replicaId,
                 replicas: config.replicas,
                 graceMs: config.mergeGraceMs,
+                maxWindows: config.maxMergeWindows,
                 ...(sender ? { send: (share: WindowShare) => sender.send(share) } : {}),
               }
             : undefined;

@@ -188,7 +188,9 @@ export function registerDriftService(
       return {};
     }),
     mergeWindowShare: unary(kit, m('MergeWindowShare'), async (message: driftV1.MergeWindowShareRequest) => ({
-      outcome: plane.mergeWindowShare(windowShareFromMessage(decoded(message, 'MergeWindowShareRequest'))),
+      outcome: plane.mergeWindowShare(() =>
+        windowShareFromMessage(decoded(message, 'MergeWindowShareRequest')),
+      ),
     })),
   };
   server.addService(tolerantDefinition(driftV1.DriftServiceService), implementation);

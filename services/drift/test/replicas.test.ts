@@ -5,7 +5,10 @@
  * its DriftEvent equals, within the stated bound, that of one service given every event.
  * A stopped replica: the window is scored after --merge-grace-ms with 2 of 3 shares, said so.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WindowSummary } from '@sightline/detect';
+import { silentLogger } from '@sightline/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WindowShareSender } from '../src/detectors/window-share-sender.js';
 import { irisEvent, postEvents } from './helpers/cloud-events.js';
 import { irisTensor, startTestDrift, type TestDrift, tensorMessages } from './helpers/drift-test-service.js';
 
@@ -117,25 +120,176 @@ describe('windows merged across three replicas', () => {
     expect(merged).toMatchObject({ rows: 400n, sharesMerged: 2, sharesExpected: 3, closedBy: 'time' });
   });
 
-  it('refuses a share on a service that does not merge, and an unreadable one on the merger', async () => {
-    const share = {
-      replica: 'x',
+  /** A valid share of the slot open now: 10 rows of 4 numeric columns from replica `replica`. */
+  function validShare(replica: string, shift = 0) {
+    const start = Math.floor(clock / SLOT_MS) * SLOT_MS;
+    const values = Float64Array.from({ length: 40 }, (_, i) => (i % 7) + shift);
+    const summary = new WindowSummary({ kinds: ['numeric', 'numeric', 'numeric', 'numeric'] }).add({
+      values,
+      rows: 10,
+      timeMs: start + 1,
+      requestId: `${replica}-1`,
+    });
+    return {
+      replica,
       part: 1,
       detector: 'iris-ks',
       detectorVersion: 1,
       modelName: 'iris',
-      windowStartTime: new Date(clock),
-      windowEndTime: new Date(clock + SLOT_MS),
+      modelVersion: '',
+      windowStartTime: new Date(start),
+      windowEndTime: new Date(start + SLOT_MS),
       closedBy: 'time',
-      summary: Buffer.from('{}'),
+      summary: Buffer.from(JSON.stringify(summary.toJSON())),
     };
-    await expect(solo.client.mergeWindowShare(share)).rejects.toMatchObject({
+  }
+  const withSummary = (
+    share: ReturnType<typeof validShare>,
+    edit: (json: Record<string, unknown>) => void,
+  ) => {
+    const json = JSON.parse(share.summary.toString()) as Record<string, unknown>;
+    edit(json);
+    return { ...share, summary: Buffer.from(JSON.stringify(json)) };
+  };
+
+  it('a service that does not merge answers FAILED_PRECONDITION before reading the share; the merger refuses an unreadable one', async () => {
+    const unreadable = { ...validShare('x'), replica: '', summary: Buffer.from('{}') };
+    await expect(solo.client.mergeWindowShare(unreadable)).rejects.toMatchObject({
       code: 9,
       message: /does not merge window shares; start the merging replica with --replicas N/,
     });
-    await expect(merger.client.mergeWindowShare(share)).rejects.toMatchObject({
-      code: 3,
-      message: /window summary: schemaVersion undefined is not supported/,
+    await expect(
+      merger.client.mergeWindowShare({ ...validShare('x'), summary: Buffer.from('{}') }),
+    ).rejects.toMatchObject({ code: 3, message: /summary: no columns; "iris-ks" scores 4/ });
+  });
+
+  it('refuses, naming the field and rule, a share it could never merge; an unknown detector leaves no metric series', async () => {
+    const share = validShare('x');
+    const start = share.windowStartTime.getTime();
+    const refusals: [object, number, RegExp][] = [
+      [{ detector: 'nope' }, 5, /detector: "nope" is not attached on this merger/],
+      [{ detectorVersion: 2 }, 9, /detector_version: .*version 2 .*this merger scores version 1/],
+      [{ modelName: 'other' }, 3, /model_name: "other" is not the model "iris"/],
+      [
+        { windowStartTime: new Date(start + 1) },
+        3,
+        /window_start_time: .* is not aligned to the window length of 60000 ms/,
+      ],
+      [{ windowEndTime: new Date(start) }, 3, /window_end_time: .* must be the window start plus its length/],
+      [
+        { windowEndTime: new Date(start - 1), closedBy: 'rows' },
+        3,
+        /window_end_time: .* must be within the window/,
+      ],
+      [
+        {
+          windowStartTime: new Date(253_402_200_000_000),
+          windowEndTime: new Date(253_402_200_000_000 + SLOT_MS),
+        },
+        3,
+        /window_end_time: 9999-.* is later than now plus the window length and --merge-grace-ms/,
+      ],
+      [
+        { windowStartTime: new Date(start - 10 * SLOT_MS), windowEndTime: new Date(start - 9 * SLOT_MS) },
+        3,
+        /window_end_time: .* is earlier than now less --merge-grace-ms and 2 window lengths/,
+      ],
+      [
+        withSummary(share, (j) => {
+          j.rows = 1e15;
+        }),
+        3,
+        /window summary: rows 1000000000000000 disagrees with column 0, which holds 10 values/,
+      ],
+      [
+        withSummary(share, (j) => {
+          j.kinds = ['numeric'];
+        }),
+        3,
+        /summary: 1 columns; "iris-ks" scores 4/,
+      ],
+    ];
+    for (const [edit, code, message] of refusals) {
+      await expect(merger.client.mergeWindowShare({ ...share, ...edit })).rejects.toMatchObject({
+        code,
+        message,
+      });
+    }
+    const metrics = await (await fetch(`${merger.httpBase}/metrics`)).text();
+    expect(metrics).not.toMatch(/detector="nope"/);
+  });
+
+  it('two replicas with one --replica-id: a retry is a duplicate, other rows under the same id are ALREADY_EXISTS, counted', async () => {
+    const share = validShare('twin');
+    expect((await merger.client.mergeWindowShare(share)).outcome).toBe('merged');
+    expect((await merger.client.mergeWindowShare(share)).outcome).toBe('duplicate');
+    await expect(merger.client.mergeWindowShare(validShare('twin', 0.5))).rejects.toMatchObject({
+      code: 6,
+      message: /replica: "twin" already sent part 1 .* the same replica id/,
     });
+    const metrics = await (await fetch(`${merger.httpBase}/metrics`)).text();
+    expect(metrics).toMatch(/sightline_drift_windows_dropped_total\{[^}]*reason="share_conflict"[^}]*\} 1/);
+  });
+
+  it('the sender does not retry a refusal of the share: dropped and counted at once, each reason logged once', async () => {
+    const logger = silentLogger();
+    const warn = vi.spyOn(logger, 'warn');
+    const waits: number[] = [];
+    const dropped: string[] = [];
+    // solo does not merge: FAILED_PRECONDITION, which no retry changes.
+    const sender = new WindowShareSender({
+      address: solo.service.grpcAddress.replace('localhost', '127.0.0.1'),
+      retries: 4,
+      logger,
+      onDropped: (_, reason) => dropped.push(reason),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const share = {
+      replica: 'b',
+      part: 1,
+      detector: 'iris-ks',
+      detectorVersion: 1,
+      modelName: 'iris',
+      modelVersion: '',
+      windowStartMs: 0,
+      windowEndMs: SLOT_MS,
+      closeReason: 'time' as const,
+      summary: new WindowSummary({ kinds: ['numeric'] }).toJSON(),
+    };
+    sender.send(share);
+    sender.send({ ...share, part: 2 });
+    await sender.idle();
+    sender.close();
+    expect(waits).toEqual([]);
+    expect(dropped).toHaveLength(2);
+    expect(dropped[0]).toMatch(/does not merge window shares/);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('holds at most --max-merge-windows windows waiting for shares: RESOURCE_EXHAUSTED naming the flag', async () => {
+    const small = await startTestDrift({ now, flags: { replicas: 2, maxMergeWindows: 1, replicaId: 'm' } });
+    try {
+      await prepare(small);
+      const share = validShare('x');
+      expect((await small.client.mergeWindowShare(share)).outcome).toBe('merged');
+      const start = share.windowStartTime.getTime();
+      await expect(
+        small.client.mergeWindowShare({
+          ...share,
+          windowStartTime: new Date(start - SLOT_MS),
+          windowEndTime: new Date(start),
+        }),
+      ).rejects.toMatchObject({ code: 8, message: /at most 1 \(--max-merge-windows\)/ });
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('refuses to start as its own merger with --replicas 1', async () => {
+    await expect(
+      startTestDrift({ now, flags: { mergeInto: 'self.drift:8003', replicaId: 'self' } }),
+    ).rejects.toThrow(/--merge-into self.drift:8003 names this replica .* but --replicas is 1/);
   });
 });

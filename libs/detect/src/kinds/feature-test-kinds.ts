@@ -271,7 +271,12 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
       const test = testsOf[c]!;
       if (test === 'chi2') {
         const counts = new Map(table.counts[c] ?? []);
-        return { test, result: chi2Test(this.kernels, referenceCounts(state, c), counts, p), bound: 0 };
+        return {
+          test,
+          result: chi2Test(this.kernels, referenceCounts(state, c), counts, p),
+          bound: 0,
+          sketched: false,
+        };
       }
       const reference = state.arrays[sortedKey(c)]!;
       const distinct = table.distinct?.[c];
@@ -282,12 +287,12 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
           test === 'ks'
             ? this.kernels.ks2SampSorted(reference, sorted, { alternative: p.alternative, method: p.method })
             : this.kernels.cramerVonMises2Samp(reference, sorted, { method: p.cvmMethod });
-        return { test, result: exact, bound: 0 };
+        return { test, result: exact, bound: 0, sketched: false };
       }
       const r = this.kernels.ks2SampSketch(reference, table.sketches[c]!, {
         alternative: p.alternative,
       });
-      return { test, result: r, bound: r.statisticErrorBound, range: r.pValueRange };
+      return { test, result: r, bound: r.statisticErrorBound, range: r.pValueRange, sketched: true };
     });
     const corrected = this.kernels.correctPValues(
       tests.map((t) => t.result.pValue),
@@ -326,16 +331,39 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
       approximation: {
         windowRows: table.rows,
         relativeAccuracy: table.relativeAccuracy,
-        note: FEATURE_SUMMARY_NOTE,
+        note: featureSummaryNote(tests, table.maxDistinctValues),
       },
       ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
     };
   }
 }
 
-/** What an approximated per-feature result says about itself. */
-const FEATURE_SUMMARY_NOTE =
-  'window summarised: KS against quantile sketches (each statistic within its statisticErrorBound, p-values asymptotic with the full window size), exact on numeric columns of at most 1,000 distinct values and on chi2 (counts), effect sizes from the sketches';
+/**
+ * What an approximated per-feature result says about itself: only what was done (a CVM
+ * column is tested exactly from its value counts, never against a sketch).
+ */
+function featureSummaryNote(
+  tests: readonly { readonly test: string; readonly sketched: boolean }[],
+  maxDistinctValues: number | undefined,
+): string {
+  const sketched = tests.filter((t) => t.sketched).length;
+  const exact = tests.filter((t) => t.test !== 'chi2' && !t.sketched);
+  const chi2 = tests.filter((t) => t.test === 'chi2').length;
+  const parts: string[] = [];
+  if (sketched > 0) {
+    parts.push(
+      `KS against quantile sketches on ${sketched} column(s) (each statistic within its statisticErrorBound, p-values asymptotic with the full window size)`,
+    );
+  }
+  if (exact.length > 0) {
+    const names = [...new Set(exact.map((t) => t.test.toUpperCase()))].join(' and ');
+    parts.push(
+      `${names} exact on ${exact.length} column(s) of at most ${maxDistinctValues ?? 'the limit of'} distinct values (from their value counts)`,
+    );
+  }
+  if (chi2 > 0) parts.push(`chi2 exact on ${chi2} categorical column(s) (counts)`);
+  return `window summarised: ${parts.join('; ')}; effect sizes from the sketches`;
+}
 
 /** The per-feature kind `name` over `kernels`. */
 export function featureTestKind(

@@ -139,4 +139,48 @@ describe('WindowShareMerger', () => {
     expect(unscored).toEqual(['late-share']);
     expect(m.openSlots).toBe(0);
   });
+
+  it('a retry of the same share is a duplicate; the same replica and part with other rows is refused, naming the replica id', () => {
+    const { shares: parts } = shares(300, 2, 0);
+    const { m } = merger(3, () => SLOT_MS * 11);
+    expect(m.add(parts[0]!)).toBe('merged');
+    expect(m.add(parts[0]!)).toBe('duplicate');
+    // Another process running as replica-0: same replica and part, different rows.
+    expect(() => m.add({ ...parts[1]!, replica: 'replica-0' })).toThrow(
+      /replica: "replica-0" already sent part 1 .* the same replica id/,
+    );
+  });
+
+  it('holds at most maxOpenSlots windows, naming the setting', () => {
+    const { shares: parts } = shares(30, 1, 0);
+    const m = new WindowShareMerger<DriftResult>({
+      detectors: { get: () => detector },
+      expectedShares: 3,
+      clock: () => 0,
+      maxRequestIdsPerWindow: 10,
+      maxOpenSlots: 2,
+      maxOpenSlotsSetting: '--max-merge-windows',
+      onWindowResult: () => undefined,
+    });
+    const at = (slot: number) => ({
+      ...parts[0]!,
+      windowStartMs: slot * SLOT_MS,
+      windowEndMs: (slot + 1) * SLOT_MS,
+    });
+    m.add(at(1));
+    m.add(at(2));
+    // A further share of an open slot still merges; one opening a third slot is refused.
+    expect(m.add({ ...at(2), replica: 'other' })).toBe('merged');
+    expect(() => m.add(at(3))).toThrow(/at most 2 \(--max-merge-windows\)/);
+    expect(m.openSlots).toBe(2);
+  });
+
+  it('refuses a summary whose rows disagree with what it holds', () => {
+    const { shares: parts } = shares(30, 1, 0);
+    const { m } = merger(2, () => 0);
+    expect(() => m.add({ ...parts[0]!, summary: { ...parts[0]!.summary, rows: 1e15 } })).toThrow(
+      /window summary: rows 1000000000000000 disagrees with column 0, which holds 30 values/,
+    );
+    expect(m.openSlots).toBe(0);
+  });
 });

@@ -5,7 +5,8 @@
  * together and scores the merged window once every expected share arrived, or once the
  * grace after the slot's end passed, stating how many shares it merged.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { createHash } from 'node:crypto';
+import { AlreadyExistsError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import type { DetectorSource, UnscoredReason } from './live-scorer.js';
 import type { ClosedWindow, WindowCloseReason } from './window-assembler.js';
 import { scoreWindow, type WindowResult } from './window-result.js';
@@ -15,6 +16,8 @@ import { WindowSummary, type WindowSummaryJson } from './window-summary.js';
 export const DEFAULT_MERGE_GRACE_MS = 5_000;
 /** Slots the merger remembers as closed, so that a late or repeated share is recognised. */
 export const MERGER_CLOSED_SLOTS_REMEMBERED = 10_000;
+/** Slots the merger holds open at once, by default: each holds up to one summary per replica. */
+export const DEFAULT_MAX_MERGE_WINDOWS = 1_000;
 
 /** One replica's part of an aligned window. */
 export interface WindowShare {
@@ -62,6 +65,10 @@ export interface WindowShareMergerOptions<TResult> {
   readonly graceMs?: number;
   readonly clock?: () => number;
   readonly maxRequestIdsPerWindow: number;
+  /** Most slots open at once (default {@link DEFAULT_MAX_MERGE_WINDOWS}): a share opening one more is refused. */
+  readonly maxOpenSlots?: number;
+  /** The setting that raises `maxOpenSlots`, named in the refusal (e.g. `--max-merge-windows`). */
+  readonly maxOpenSlotsSetting?: string;
   /** Called for every merged window scored. */
   readonly onWindowResult: (result: WindowResult<TResult>) => void;
   /** Called for a merged window that could not be scored, or a share refused. */
@@ -74,7 +81,8 @@ export type ShareOutcome = 'merged' | 'duplicate' | 'late';
 interface OpenSlot {
   readonly first: WindowShare;
   readonly summary: WindowSummary;
-  readonly parts: Set<string>;
+  /** Per replica and part, the SHA-256 of its summary: a retry carries the same one. */
+  readonly parts: Map<string, string>;
   readonly replicas: Set<string>;
   /** Replicas whose window for the slot closed on time: their shares are complete. */
   readonly complete: Set<string>;
@@ -87,6 +95,7 @@ export class WindowShareMerger<TResult> {
   private readonly closed = new Set<string>();
   private readonly clock: () => number;
   private readonly graceMs: number;
+  private readonly maxOpenSlots: number;
   private sequence = 0;
 
   constructor(private readonly options: WindowShareMergerOptions<TResult>) {
@@ -97,6 +106,7 @@ export class WindowShareMerger<TResult> {
     }
     this.clock = options.clock ?? Date.now;
     this.graceMs = options.graceMs ?? DEFAULT_MERGE_GRACE_MS;
+    this.maxOpenSlots = options.maxOpenSlots ?? DEFAULT_MAX_MERGE_WINDOWS;
   }
 
   /** Slots waiting for shares. */
@@ -106,9 +116,12 @@ export class WindowShareMerger<TResult> {
 
   /**
    * Folds one share in; scores its window when it was the last expected one. A share seen
-   * before (the same replica and part: a retry) is ignored; one for a slot already scored
-   * is late, counted and dropped.
+   * before (the same replica and part with the same summary: a retry) is ignored; one for a
+   * slot already scored is late, counted and dropped.
    * @throws InvalidArgumentError for a share whose summary cannot be read or merged.
+   * @throws AlreadyExistsError for a share of a replica and part already merged with another
+   * summary: two replicas run with the same replica id, and the rows of one would vanish.
+   * @throws ResourceExhaustedError for a share opening a slot past `maxOpenSlots`.
    */
   add(share: WindowShare): ShareOutcome {
     const key = slotKey(share);
@@ -121,22 +134,34 @@ export class WindowShareMerger<TResult> {
       return 'late';
     }
     const part = `${share.replica}\u0000${share.part}`;
-    const summary = WindowSummary.fromJSON(share.summary);
+    const digest = createHash('sha256').update(JSON.stringify(share.summary)).digest('hex');
     let slot = this.slots.get(key);
+    const seen = slot?.parts.get(part);
+    if (seen === digest) return 'duplicate';
+    if (seen !== undefined) {
+      throw new AlreadyExistsError(
+        `replica: "${share.replica}" already sent part ${share.part} of the window starting ${new Date(share.windowStartMs).toISOString()} with other rows; two replicas run with the same replica id`,
+      );
+    }
+    if (slot === undefined && this.slots.size >= this.maxOpenSlots) {
+      throw new ResourceExhaustedError(
+        `window_start_time: ${this.slots.size} windows are waiting for shares; at most ${this.maxOpenSlots}${this.options.maxOpenSlotsSetting ? ` (${this.options.maxOpenSlotsSetting})` : ''}`,
+      );
+    }
+    const summary = WindowSummary.fromJSON(share.summary);
     if (slot === undefined) {
       slot = {
         first: share,
         summary,
-        parts: new Set([part]),
+        parts: new Map([[part, digest]]),
         replicas: new Set([share.replica]),
         complete: new Set(share.closeReason === 'time' ? [share.replica] : []),
         closeReason: share.closeReason,
       };
       this.slots.set(key, slot);
     } else {
-      if (slot.parts.has(part)) return 'duplicate';
       slot.summary.merge(summary);
-      slot.parts.add(part);
+      slot.parts.set(part, digest);
       slot.replicas.add(share.replica);
       // The merged window closed on time when any share did (the slot ended).
       if (share.closeReason === 'time') {

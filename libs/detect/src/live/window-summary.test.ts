@@ -221,6 +221,11 @@ describe('scoring a summarised window against the exact window', () => {
         expect(approx.features[0]!.pValue).toBe(exact.features[0]!.pValue);
         expect(approx.features[0]!.statisticErrorBound).toBe(0);
         expect(approx.features[0]!.effectSizes).toEqual(exact.features[0]!.effectSizes);
+        // The note says what was done: no sketch was tested against.
+        expect(approx.approximation!.note).toMatch(
+          new RegExp(`${numericTest.toUpperCase()} exact on 1 column\\(s\\) of at most 1000 distinct values`),
+        );
+        expect(approx.approximation!.note).not.toMatch(/against quantile sketches/);
       }
     }
   });

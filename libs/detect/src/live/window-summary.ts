@@ -365,6 +365,9 @@ export class WindowSummary {
         `window summary: a sample of ${sampled} rows does not fit its ${bytes.byteLength} bytes or its limit`,
       );
     }
+    if (!Number.isSafeInteger(json.rows) || json.rows < 0) {
+      throw new InvalidArgumentError(`window summary: rows ${json.rows} must be an integer >= 0`);
+    }
     const sample = new Float64Array(sampled * width);
     new Uint8Array(sample.buffer).set(bytes);
     summary.#sample.set(sample);
@@ -394,6 +397,17 @@ export class WindowSummary {
       else throw new InvalidArgumentError(`window summary, column ${c}: no ${kind} summary`);
       summary.#missing[c] = json.missing[c]!;
       summary.#infinite[c] = json.infinite[c]!;
+      // Every row gives each column one value: summarised, missing or infinite. A summary
+      // claiming other rows than it holds would weigh the merged window wrongly.
+      const held =
+        (summary.#sketches[c]?.count ?? summary.#counts[c]?.total ?? 0) +
+        summary.#missing[c]! +
+        summary.#infinite[c]!;
+      if (held !== json.rows) {
+        throw new InvalidArgumentError(
+          `window summary: rows ${json.rows} disagrees with column ${c}, which holds ${held} values (summarised, missing and infinite)`,
+        );
+      }
       summary.#typeViolations[c] = json.typeViolations[c]!;
     }
     return summary;

@@ -536,9 +536,10 @@ export class DriftDataPlane implements EngineListener {
 
   /**
    * A replica's share of an aligned live window (this service merges, --replicas N).
+   * `share` reads the request, only once this service is known to merge.
    * @throws FailedPreconditionError when it does not; InvalidArgumentError for an unreadable summary.
    */
-  mergeWindowShare(share: WindowShare): ShareOutcome {
+  mergeWindowShare(share: () => WindowShare): ShareOutcome {
     return this.options.engine.mergeWindowShare(share);
   }
 

@@ -142,10 +142,11 @@ export interface DriftEngine {
   /** Closes windows whose time is up (called on a timer). */
   tick(): void;
   /**
-   * Folds a replica's window share in (the merging replica, --replicas N).
+   * Folds a replica's window share in (the merging replica, --replicas N). `share` reads the
+   * request: called only on a merger, so a non-merger answers that before any check of it.
    * @throws FailedPreconditionError when this service is not a merger.
    */
-  mergeWindowShare(share: WindowShare): ShareOutcome;
+  mergeWindowShare(share: () => WindowShare): ShareOutcome;
   /** Reopens the open windows checkpointed by the last run (after re-attaching at start). */
   restoreWindows(): Promise<void>;
   /**

@@ -163,7 +163,7 @@ class DetectEngine implements DriftEngine {
     });
   }
 
-  mergeWindowShare(share: WindowShare): ShareOutcome {
+  mergeWindowShare(share: () => WindowShare): ShareOutcome {
     return this.live.mergeShare(share);
   }
 

@@ -28,8 +28,11 @@ import {
   writeLiveCheckpoint,
 } from '@sightline/detect';
 import {
+  AlreadyExistsError,
   FailedPreconditionError,
   InternalError,
+  InvalidArgumentError,
+  NotFoundError,
   ResourceExhaustedError,
   UnavailableError,
 } from '@sightline/errors';
@@ -41,6 +44,11 @@ import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
 
 /** The checkpoint file of the open windows, in the windows directory. */
 export const LIVE_CHECKPOINT_FILE = 'live-windows.json';
+/**
+ * Window lengths, past --merge-grace-ms, that a share may end before now: a sender's retries
+ * (backoff doubling, --merge-retries) fit in them; an older share's window was scored already.
+ */
+export const MERGE_PAST_WINDOWS = 2;
 
 /** The contract's `closed_by` of each of detect's close reasons (a flush is the end of a run or a stop). */
 export const CLOSED_BY: Readonly<Record<WindowCloseReason, WindowClosedBy>> = {
@@ -111,6 +119,8 @@ export interface ReplicationSettings {
   readonly replicas: number;
   /** The merger: wait after a window's end for missing shares. */
   readonly graceMs: number;
+  /** The merger: most windows held open waiting for shares (--max-merge-windows). */
+  readonly maxWindows?: number;
   /** A non-merging replica: delivers a share to the merger (retries are the sender's). */
   readonly send?: (share: WindowShare) => void;
 }
@@ -136,6 +146,8 @@ export class LiveWindows {
         detectors: options.detectors,
         expectedShares: replication.replicas,
         graceMs: replication.graceMs,
+        ...(replication.maxWindows !== undefined ? { maxOpenSlots: replication.maxWindows } : {}),
+        maxOpenSlotsSetting: '--max-merge-windows',
         clock: options.clock,
         maxRequestIdsPerWindow: options.maxRequestIds,
         onWindowResult: (result) => this.closed(result),
@@ -212,16 +224,89 @@ export class LiveWindows {
   }
 
   /**
-   * Folds a replica's share in.
+   * Folds a replica's share in; `read` decodes it, called only once this service is known to
+   * merge (a non-merger answers that first, whatever the share).
    * @throws FailedPreconditionError when this service does not merge (no --replicas N).
    */
-  mergeShare(share: WindowShare): ShareOutcome {
+  mergeShare(read: () => WindowShare): ShareOutcome {
     if (this.merger === undefined) {
       throw new FailedPreconditionError(
         'this drift service does not merge window shares; start the merging replica with --replicas N',
       );
     }
-    return this.merger.add(share);
+    const share = read();
+    this.checkShare(share);
+    try {
+      return this.merger.add(share);
+    } catch (error) {
+      if (error instanceof AlreadyExistsError) {
+        this.options.listener.windowDropped(share.detector, 'share_conflict');
+        this.logOnce(share.detector, 'share_conflict', error.message);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Checks a share from another replica against this merger's detector and attachment, so a
+   * share that could never be merged (or one far from now, which would be held for good) is
+   * refused to its sender rather than merged and dropped later.
+   * @throws NotFoundError for a detector not attached here.
+   * @throws FailedPreconditionError for another version of the detector than this merger's.
+   * @throws InvalidArgumentError naming the field and rule of any other mismatch.
+   */
+  private checkShare(share: WindowShare): void {
+    const attachment = this.attachments.get(share.detector);
+    const detector = this.options.detectors.get(share.detector);
+    if (attachment === undefined || detector === undefined) {
+      throw new NotFoundError(`detector: "${share.detector}" is not attached on this merger`);
+    }
+    if (share.detectorVersion !== detector.version) {
+      throw new FailedPreconditionError(
+        `detector_version: the share was cut by version ${share.detectorVersion} of "${share.detector}", this merger scores version ${detector.version}; refit every replica alike`,
+      );
+    }
+    if (share.modelName !== attachment.modelName) {
+      throw new InvalidArgumentError(
+        `model_name: "${share.modelName}" is not the model "${attachment.modelName}" that "${share.detector}" is attached to`,
+      );
+    }
+    if (attachment.modelVersion !== undefined && share.modelVersion !== attachment.modelVersion) {
+      throw new InvalidArgumentError(
+        `model_version: "${share.modelVersion}" is not the version "${attachment.modelVersion}" that "${share.detector}" is attached to`,
+      );
+    }
+    const lengthMs = attachment.window?.maxDurationMs ?? 0;
+    const { windowStartMs: start, windowEndMs: end } = share;
+    if (!(lengthMs > 0) || start % lengthMs !== 0) {
+      throw new InvalidArgumentError(
+        `window_start_time: ${new Date(start).toISOString()} is not aligned to the window length of ${lengthMs} ms`,
+      );
+    }
+    // A window closed on time ends at its slot's end; one closed on rows ends at its close, in the slot.
+    if (share.closeReason === 'time' ? end !== start + lengthMs : end < start || end > start + lengthMs) {
+      throw new InvalidArgumentError(
+        `window_end_time: ${new Date(end).toISOString()} must be ${share.closeReason === 'time' ? 'the window start plus its length' : 'within the window'} (${lengthMs} ms from ${new Date(start).toISOString()}) for a window closed by ${share.closeReason}`,
+      );
+    }
+    const now = this.options.clock();
+    const graceMs = this.options.replication?.graceMs ?? 0;
+    if (end > now + lengthMs + graceMs) {
+      throw new InvalidArgumentError(
+        `window_end_time: ${new Date(end).toISOString()} is later than now plus the window length and --merge-grace-ms (clocks apart?)`,
+      );
+    }
+    if (end < now - graceMs - MERGE_PAST_WINDOWS * lengthMs) {
+      throw new InvalidArgumentError(
+        `window_end_time: ${new Date(end).toISOString()} is earlier than now less --merge-grace-ms and ${MERGE_PAST_WINDOWS} window lengths; its window was scored without it`,
+      );
+    }
+    const width = detector.schema.names.length;
+    if (!Array.isArray(share.summary?.kinds) || share.summary.kinds.length !== width) {
+      throw new InvalidArgumentError(
+        `summary: ${share.summary?.kinds?.length ?? 'no'} columns; "${share.detector}" scores ${width}`,
+      );
+    }
   }
 
   /** A closed window of this replica as a share: to the merger, or into the local one. */
@@ -233,7 +318,15 @@ export class LiveWindows {
     this.parts.set(key, { startMs: window.startMs, part });
     const share = windowShareOf(replication.replicaId, part, window, of, of.kinds);
     if (replication.send) replication.send(share);
-    else this.merger!.add(share);
+    else {
+      try {
+        this.merger!.add(share);
+      } catch (error) {
+        // Only a full merger (--max-merge-windows) refuses this replica's own share.
+        this.options.listener.windowDropped(of.detector, 'merge_windows_full');
+        this.logOnce(of.detector, 'merge_windows_full', (error as Error).message);
+      }
+    }
   }
 
   /** Resolves once every window being scored on the scoring threads is reported. */

@@ -16,6 +16,13 @@ export const SHARE_RETRY_BASE_MS = 200;
 export const SHARE_CALL_DEADLINE_MS = 5_000;
 /** Most shares waiting for delivery at once; a further one is dropped and counted. */
 export const MAX_PENDING_SHARES = 1_000;
+/**
+ * gRPC codes worth a retry: the merger down, slow or full (UNAVAILABLE, DEADLINE_EXCEEDED,
+ * RESOURCE_EXHAUSTED). Any other answer refuses the share itself and will not change.
+ */
+export const RETRIED_SHARE_CODES: ReadonlySet<number> = new Set([14, 4, 8]);
+/** Distinct drop reasons logged (each once); past them drops are only counted. */
+export const MAX_LOGGED_DROP_REASONS = 100;
 
 /** Options of {@link WindowShareSender}. */
 export interface WindowShareSenderOptions {
@@ -36,6 +43,8 @@ export class WindowShareSender {
   private readonly pending = new Set<Promise<void>>();
   private readonly sleep: (ms: number) => Promise<void>;
   private closed = false;
+  /** Drop reasons already logged. */
+  private readonly logged = new Set<string>();
 
   constructor(private readonly options: WindowShareSenderOptions) {
     this.client = new driftV1.DriftServiceClient(options.address, credentials.createInsecure());
@@ -79,15 +88,18 @@ export class WindowShareSender {
         return;
       } catch (error) {
         lastError = (error as Error).message;
-        // A refusal of the share itself will not change on a retry.
+        // A refusal of the share itself (wrong version, unknown detector...) will not change on a retry.
         const code = (error as Partial<ServiceError>).code;
-        if (code === 3 || code === 9) break;
+        if (code === undefined || !RETRIED_SHARE_CODES.has(code)) break;
       }
     }
-    this.options.logger.warn(
-      { detector: share.detector, merger: this.options.address, error: lastError },
-      'window share dropped undelivered',
-    );
+    if (!this.logged.has(lastError) && this.logged.size < MAX_LOGGED_DROP_REASONS) {
+      this.logged.add(lastError);
+      this.options.logger.warn(
+        { detector: share.detector, merger: this.options.address, error: lastError },
+        'window share dropped undelivered (further drops for this reason are only counted)',
+      );
+    }
     this.options.onDropped(share, lastError);
   }
 
