@@ -56,13 +56,14 @@ function shares(
   };
 }
 
-function merger(expectedShares: number, clock: () => number) {
+function merger(expectedShares: number, clock: () => number, slotLengthMs?: number) {
   const results: WindowResult<DriftResult>[] = [];
   const unscored: string[] = [];
   const m = new WindowShareMerger<DriftResult>({
     detectors: { get: () => detector },
     expectedShares,
     graceMs: 5000,
+    ...(slotLengthMs !== undefined ? { slotLengthMs: () => slotLengthMs } : {}),
     clock,
     maxRequestIdsPerWindow: 1000,
     onWindowResult: (r) => results.push(r),
@@ -120,6 +121,24 @@ describe('WindowShareMerger', () => {
         f.statisticErrorBound! + 1e-9,
       );
     }
+  });
+
+  it('waits the grace from the slot end, not from a first share that closed on rows early in the slot', () => {
+    let now = SLOT_MS * 10 + 500;
+    const { shares: parts } = shares(300, 2, 0);
+    // Replica 0's window closed on rows half a second into the slot; its part 1 comes early.
+    const early: WindowShare = { ...parts[0]!, closeReason: 'rows', windowEndMs: SLOT_MS * 10 + 500 };
+    const { m, results } = merger(2, () => now, SLOT_MS);
+    expect(m.add(early)).toBe('merged');
+    now = SLOT_MS * 10 + 500 + 5000;
+    m.tick();
+    expect(results).toHaveLength(0);
+    now = SLOT_MS * 11;
+    expect(m.add(parts[1]!)).toBe('merged');
+    now = SLOT_MS * 11 + 5000;
+    m.tick();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ shares: { merged: 2, expected: 2 } });
   });
 
   it('a missing replica: scored after the grace with 2 of 3 shares; a late share is counted and dropped', () => {

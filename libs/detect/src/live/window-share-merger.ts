@@ -63,6 +63,12 @@ export interface WindowShareMergerOptions<TResult> {
   readonly expectedShares: number;
   /** Wait after a slot's end for missing shares (default {@link DEFAULT_MERGE_GRACE_MS}). */
   readonly graceMs?: number;
+  /**
+   * The length of a share's slot (its attachment's window length), so the grace runs from the
+   * slot's end even when the first share closed on rows early in the slot; without it, from
+   * the latest end among the shares.
+   */
+  readonly slotLengthMs?: (share: WindowShare) => number | undefined;
   readonly clock?: () => number;
   readonly maxRequestIdsPerWindow: number;
   /** Most slots open at once (default {@link DEFAULT_MAX_MERGE_WINDOWS}): a share opening one more is refused. */
@@ -87,6 +93,8 @@ interface OpenSlot {
   /** Replicas whose window for the slot closed on time: their shares are complete. */
   readonly complete: Set<string>;
   closeReason: WindowCloseReason;
+  /** When the slot ends: the grace for missing shares runs from here. */
+  endMs: number;
 }
 
 /** Merges replicas' shares of aligned windows and scores each merged window once. */
@@ -157,10 +165,12 @@ export class WindowShareMerger<TResult> {
         replicas: new Set([share.replica]),
         complete: new Set(share.closeReason === 'time' ? [share.replica] : []),
         closeReason: share.closeReason,
+        endMs: this.slotEndOf(share),
       };
       this.slots.set(key, slot);
     } else {
       slot.summary.merge(summary);
+      slot.endMs = Math.max(slot.endMs, this.slotEndOf(share));
       slot.parts.set(part, digest);
       slot.replicas.add(share.replica);
       // The merged window closed on time when any share did (the slot ended).
@@ -179,8 +189,14 @@ export class WindowShareMerger<TResult> {
   tick(): void {
     const now = this.clock();
     for (const [key, slot] of this.slots) {
-      if (now >= slot.first.windowEndMs + this.graceMs) this.score(key, slot);
+      if (now >= slot.endMs + this.graceMs) this.score(key, slot);
     }
+  }
+
+  /** The end of `share`'s slot: its start plus the slot's length when known, else the share's end. */
+  private slotEndOf(share: WindowShare): number {
+    const length = this.options.slotLengthMs?.(share);
+    return length !== undefined && length > 0 ? share.windowStartMs + length : share.windowEndMs;
   }
 
   private score(key: string, slot: OpenSlot): void {

@@ -146,6 +146,7 @@ export class LiveWindows {
         detectors: options.detectors,
         expectedShares: replication.replicas,
         graceMs: replication.graceMs,
+        slotLengthMs: (share) => this.attachments.get(share.detector)?.window?.maxDurationMs,
         ...(replication.maxWindows !== undefined ? { maxOpenSlots: replication.maxWindows } : {}),
         maxOpenSlotsSetting: '--max-merge-windows',
         clock: options.clock,
