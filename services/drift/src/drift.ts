@@ -287,6 +287,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
             maxExactWindowRows: config.maxExactWindowRows,
             maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
             maxHistoryRangeMs: config.maxHistoryRangeMs,
+            maxOnlineBootstraps: config.maxOnlineBootstraps,
           },
           sightlineVersion: PACKAGE_VERSION,
           reader: () => reader,

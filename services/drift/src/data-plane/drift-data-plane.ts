@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
+  DEFAULT_ONLINE_BOOTSTRAPS,
   DEFAULT_WINDOW_EXACT_ROWS,
   DEFAULT_WINDOW_SAMPLE_ROWS,
   isOnlineKind,
@@ -29,6 +30,7 @@ import {
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import { DEFAULT_MAX_POOLED_ROWS } from '@sightline/stats';
 import type { Tensor } from '@sightline/tensor';
+import { DEFAULT_MAX_ONLINE_BOOTSTRAPS } from '../config.js';
 import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
 import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
 import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
@@ -94,6 +96,8 @@ export interface DataPlaneLimits {
   readonly maxExactWindowRows?: number;
   readonly maxRequestIdsPerEvent: number;
   readonly maxHistoryRangeMs: number;
+  /** Most bootstrap simulations of an online detector (--max-online-bootstraps). */
+  readonly maxOnlineBootstraps?: number;
 }
 
 /** What the data plane is built from. */
@@ -160,6 +164,7 @@ export class DriftDataPlane implements EngineListener {
     if (!(DRIFT_KINDS as readonly string[]).includes(spec.kind))
       throw new InvalidArgumentError(`config: unknown kind ${quoteName(spec.kind)}`);
     if (spec.liveWindow) this.resolveWindow(spec.liveWindow, 'live_window');
+    this.checkOnlineBootstraps(spec);
     const trailing = spec.trailingReference;
     if (trailing) {
       if (!trailing.selection && !spec.live) {
@@ -179,6 +184,8 @@ export class DriftDataPlane implements EngineListener {
     cancellation: Cancellation & { readonly deadlineMs?: number | undefined },
   ): Promise<DetectorView> {
     const record = this.options.catalog.get(input.name);
+    // Checked again at Fit: a detector created before the limit was lowered.
+    this.checkOnlineBootstraps(record.spec);
     if (input.creator.length > MAX_CREATOR_LENGTH)
       throw new InvalidArgumentError(
         `creator: ${input.creator.length} characters; at most ${MAX_CREATOR_LENGTH}`,
@@ -304,6 +311,7 @@ export class DriftDataPlane implements EngineListener {
     const fitted = this.requireFitted(name);
     const { spec } = this.options.catalog.get(name);
     if (isOnlineKind(spec.kind)) {
+      this.checkOnlineBootstraps(spec);
       if (ert !== undefined && !(Number.isFinite(ert) && ert > 1)) {
         throw new InvalidArgumentError(`ert: must be above 1 (rule "online.ert_set"), got ${ert}`);
       }
@@ -695,6 +703,23 @@ export class DriftDataPlane implements EngineListener {
     if (reference + tested > KERNEL_MAX_POOLED_ROWS) {
       throw new InvalidArgumentError(
         `${field}.max_rows: ${window.maxRows}; with the ${reference} reference rows of this ${kind} detector, at most ${Math.max(0, KERNEL_MAX_POOLED_ROWS - reference)} (the ${kind} test takes at most ${KERNEL_MAX_POOLED_ROWS} rows, reference and window together)`,
+      );
+    }
+  }
+
+  /**
+   * The bootstrap simulations of an online detector (set or its kind's default) within
+   * --max-online-bootstraps: they run on the event loop, so their number bounds the stall.
+   */
+  private checkOnlineBootstraps(spec: DetectorSpec): void {
+    if (!isOnlineKind(spec.kind)) return;
+    const set = spec.params.nBootstraps;
+    const bootstraps = typeof set === 'number' ? set : DEFAULT_ONLINE_BOOTSTRAPS[spec.kind];
+    const max = this.options.limits.maxOnlineBootstraps ?? DEFAULT_MAX_ONLINE_BOOTSTRAPS;
+    if (bootstraps > max) {
+      const field = spec.kind === 'online-mmd' ? 'mmd_online' : 'cvm_online';
+      throw new InvalidArgumentError(
+        `config.${field}.n_bootstraps: ${bootstraps}; at most ${max} (--max-online-bootstraps: the bootstrap runs on the service's event loop)`,
       );
     }
   }
