@@ -69,6 +69,13 @@ export const MAX_SCORING_THREADS = 64;
  * default (Alibi's, 10,000); libs/detect's own ceiling (1,000,000) is the CLI's.
  */
 export const DEFAULT_MAX_ONLINE_BOOTSTRAPS = 50_000;
+/**
+ * Default shortest refit interval of a trailing reference (config.trailing_reference.refit_interval),
+ * in ms: every refit that changes the reference is a version kept on disk, so a try of 1 ms
+ * (a refit at every check, ~8,640 versions a day) is refused. One minute is far below any
+ * sensible schedule (hours, days) and above the check's 10 s resolution.
+ */
+export const DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS = 60_000;
 /** Default most scores waiting for a scoring thread; one more is RESOURCE_EXHAUSTED (RPCs) or dropped (live windows). */
 export const DEFAULT_MAX_PENDING_SCORES = 256;
 
@@ -186,6 +193,11 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .default(DEFAULT_TRAILING_REFIT_CHECK_MS)
     .describe(
       'interval in ms at which detectors with a trailing reference are checked for a due refit (a refit runs at most this late)',
+    ),
+  minTrailingRefitIntervalMs: positiveInt()
+    .default(DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS)
+    .describe(
+      'shortest refit interval in ms of a trailing reference (config.trailing_reference.refit_interval); shorter is INVALID_ARGUMENT at CreateDetector (each refit that changes the reference is a version kept on disk)',
     ),
   scoringThreads: z.coerce
     .number()

@@ -288,6 +288,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
             maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
             maxHistoryRangeMs: config.maxHistoryRangeMs,
             maxOnlineBootstraps: config.maxOnlineBootstraps,
+            minTrailingRefitIntervalMs: config.minTrailingRefitIntervalMs,
           },
           sightlineVersion: PACKAGE_VERSION,
           reader: () => reader,

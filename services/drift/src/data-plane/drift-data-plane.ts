@@ -30,7 +30,7 @@ import {
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import { DEFAULT_MAX_POOLED_ROWS } from '@sightline/stats';
 import type { Tensor } from '@sightline/tensor';
-import { DEFAULT_MAX_ONLINE_BOOTSTRAPS } from '../config.js';
+import { DEFAULT_MAX_ONLINE_BOOTSTRAPS, DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS } from '../config.js';
 import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
 import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
 import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
@@ -98,6 +98,8 @@ export interface DataPlaneLimits {
   readonly maxHistoryRangeMs: number;
   /** Most bootstrap simulations of an online detector (--max-online-bootstraps). */
   readonly maxOnlineBootstraps?: number;
+  /** Shortest refit interval of a trailing reference, in ms (--min-trailing-refit-interval-ms). */
+  readonly minTrailingRefitIntervalMs?: number;
 }
 
 /** What the data plane is built from. */
@@ -131,8 +133,13 @@ export class DriftDataPlane implements EngineListener {
   private readonly storing = new Set<Promise<void>>();
   /** Trailing-reference refits under way, by detector (never two at once for one). */
   private readonly refitting = new Map<string, Promise<void>>();
-  /** When a trailing refit last failed, by detector: the next try is an interval later. */
-  private readonly refitFailedAt = new Map<string, number>();
+  /**
+   * When a trailing refit last failed or found the reference unchanged, by detector: the
+   * next try is an interval later (not at every check).
+   */
+  private readonly refitTriedAt = new Map<string, number>();
+  /** The reason of the failure last logged, by detector: a repeated failure is counted, not logged again. */
+  private readonly refitFailureLogged = new Map<string, string>();
   private readonly now: () => number;
   /** Online detectors whose last live row was over the threshold (a detection episode is open). */
   private readonly onlineEpisodes = new Map<string, boolean>();
@@ -173,6 +180,13 @@ export class DriftDataPlane implements EngineListener {
         );
       }
       this.checkRange(trailing.lengthMs, 'config.trailing_reference.length');
+      const shortest =
+        this.options.limits.minTrailingRefitIntervalMs ?? DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS;
+      if (trailing.refitIntervalMs < shortest) {
+        throw new InvalidArgumentError(
+          `config.trailing_reference.refit_interval: ${trailing.refitIntervalMs} ms; at least ${shortest} ms (--min-trailing-refit-interval-ms: each refit that changes the reference is a version kept on disk)`,
+        );
+      }
     }
     await this.options.catalog.create(spec, this.now());
     return this.view(spec.name);
@@ -223,12 +237,18 @@ export class DriftDataPlane implements EngineListener {
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
       // The online kinds' bootstrap is bounded by the call: DEADLINE_EXCEEDED leaves the previous fit.
-      const { inputs, ...info } = await this.options.engine.fit(
+      const { inputs, unchanged, ...info } = await this.options.engine.fit(
         record.spec,
         reference,
-        { creator: input.creator || 'unknown', referenceSource: source },
+        {
+          creator: input.creator || 'unknown',
+          referenceSource: source,
+          ...(input.unlessReferenceSha256 ? { unlessReferenceSha256: input.unlessReferenceSha256 } : {}),
+        },
         budgetOf(cancellation),
       );
+      // Nothing saved: the newest version and its live attachment stay as they are.
+      if (unchanged) return this.view(input.name);
       await this.options.catalog.setInputs(input.name, inputs);
       this.fitted.set(input.name, info);
       // A refit takes effect on the live stream at once: the attachment restarts on it. A
@@ -243,8 +263,10 @@ export class DriftDataPlane implements EngineListener {
   /**
    * Starts the trailing-reference refits that are due: a detector's refit is due its
    * refit interval after its newest version's fit time (at once without one), or after its
-   * last failed refit, so the schedule follows from saved state and survives a restart.
-   * A refit that fails keeps the previous version; it is logged and counted.
+   * last refit that failed or found the reference unchanged, so the schedule follows from
+   * saved state and survives a restart. A refit that fails keeps the previous version; it is
+   * counted, and logged when its reason differs from the last one logged. A reference whose
+   * SHA-256 equals the newest version's saves nothing (outcome `unchanged`).
    */
   refitDue(): void {
     const now = this.now();
@@ -252,8 +274,8 @@ export class DriftDataPlane implements EngineListener {
       const trailing = this.options.catalog.get(name).spec.trailingReference;
       if (!trailing || this.refitting.has(name)) continue;
       const fittedAt = this.fitted.get(name)?.lineage.createTimeMs;
-      const failedAt = this.refitFailedAt.get(name);
-      const last = Math.max(fittedAt ?? Number.NEGATIVE_INFINITY, failedAt ?? Number.NEGATIVE_INFINITY);
+      const triedAt = this.refitTriedAt.get(name);
+      const last = Math.max(fittedAt ?? Number.NEGATIVE_INFINITY, triedAt ?? Number.NEGATIVE_INFINITY);
       if (last !== Number.NEGATIVE_INFINITY && now < last + trailing.refitIntervalMs) continue;
       const run = this.refitTrailing(name, now).finally(() => this.refitting.delete(name));
       this.refitting.set(name, run);
@@ -269,6 +291,7 @@ export class DriftDataPlane implements EngineListener {
     const record = this.options.catalog.get(name);
     const trailing = record.spec.trailingReference!;
     const selection = trailing.selection ?? record.attachment?.selection ?? record.spec.live;
+    const newest = this.fitted.get(name);
     try {
       if (!selection) throw new FailedPreconditionError('no selector: the detector has no live selector');
       const range = trailingReferenceRange(
@@ -283,19 +306,28 @@ export class DriftDataPlane implements EngineListener {
           ...(trailing.minRows > 0 ? { minRows: trailing.minRows } : {}),
           creator: TRAILING_REFIT_CREATOR,
           referenceSource: source.slice(0, MAX_REFERENCE_SOURCE_LENGTH),
+          ...(newest ? { unlessReferenceSha256: newest.lineage.referenceSha256 } : {}),
         },
         NEVER_CANCELLED,
       );
-      this.refitFailedAt.delete(name);
-      this.options.metrics.trailingRefit(name, 'fitted', '');
+      this.refitFailureLogged.delete(name);
+      if (this.fitted.get(name)?.lineage.version === newest?.lineage.version && newest) {
+        this.refitTriedAt.set(name, now);
+        this.options.metrics.trailingRefit(name, 'unchanged', '');
+      } else {
+        this.refitTriedAt.delete(name);
+        this.options.metrics.trailingRefit(name, 'fitted', '');
+      }
     } catch (error) {
       // The detector may have been deleted meanwhile: nothing to count or retry then.
       if (!this.options.catalog.has(name)) return;
-      this.refitFailedAt.set(name, now);
+      this.refitTriedAt.set(name, now);
       const reason = refitFailureReason(error);
       this.options.metrics.trailingRefit(name, 'failed', reason);
+      if (this.refitFailureLogged.get(name) === reason) return;
+      this.refitFailureLogged.set(name, reason);
       this.options.onError(
-        `trailing reference of detector ${quoteName(name)} not refitted (${reason}); the previous version stays, the next try is in ${trailing.refitIntervalMs} ms`,
+        `trailing reference of detector ${quoteName(name)} not refitted (${reason}); the previous version stays, the next try is in ${trailing.refitIntervalMs} ms; the same failure again is only counted (sightline_drift_trailing_refits_total)`,
         error,
       );
     }
@@ -505,6 +537,8 @@ export class DriftDataPlane implements EngineListener {
     await engine.delete(name);
     await catalog.delete(name);
     this.fitted.delete(name);
+    this.refitTriedAt.delete(name);
+    this.refitFailureLogged.delete(name);
     this.refusedVersions = this.refusedVersions.filter((refused) => refused.name !== name);
     this.options.metrics.forgetDetector(name);
   }

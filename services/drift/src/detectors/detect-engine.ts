@@ -195,7 +195,7 @@ class DetectEngine implements DriftEngine {
     reference: ReferenceInput,
     provenance: FitProvenance,
     budget?: OnlineBudget,
-  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }> {
+  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[]; readonly unchanged?: boolean }> {
     const kind = this.kinds.get(spec.kind);
     const nonFinite = spec.kind === 'quality' ? 'keep' : 'refuse';
     let table: FeatureTable;
@@ -247,6 +247,12 @@ class DetectEngine implements DriftEngine {
         `reference: ${table.rows} rows; at most ${this.options.limits.maxReferenceRows} (--max-reference-rows)`,
       );
     }
+    const digest = referenceDigest(table);
+    const current = this.loaded.get(spec.name);
+    if (current && provenance.unlessReferenceSha256 === digest) {
+      // The same reference as the newest version: a refit would only add an identical version.
+      return { ...current.info, inputs, unchanged: true };
+    }
     const params: Record<string, unknown> = { ...spec.params };
     if (spec.effectSizeAlert) params.alert = { ...spec.effectSizeAlert };
     if (spec.kind === 'pca' && typeof params.chunkRows === 'number') {
@@ -256,7 +262,7 @@ class DetectEngine implements DriftEngine {
     const state = kind.fit(table, params, budget ? { budget } : {});
     const saved = await this.store.save(spec.name, {
       state,
-      referenceSha256: referenceDigest(table),
+      referenceSha256: digest,
       referenceSource: provenance.referenceSource,
       ...(skipped ? { referenceSkippedEvents: skipped } : {}),
       creator: provenance.creator,
