@@ -191,6 +191,26 @@ describe('online detectors', () => {
     await expect(
       drift.client.createDetector({ name: 'b', config: { cvmOnline: { ert: 10, windowSizes: [] } } }),
     ).rejects.toMatchObject(refused(/config\.cvm_online\.window_sizes: .*online\.window_size_range/));
+    await expect(
+      drift.client.createDetector({
+        name: 'twice',
+        config: { cvmOnline: { ert: 10, windowSizes: [5, 5, 10] } },
+      }),
+    ).rejects.toMatchObject(
+      refused(/^config\.cvm_online\.window_sizes: each size once .*got 5 twice in \[5, 5, 10\]/),
+    );
+    // libs/stats' refusal (too few simulations for the quantile) in the contract's terms.
+    await drift.client.createDetector({
+      name: 'few',
+      config: { mmdOnline: { ert: 100, windowSize: 3, nBootstraps: 50, seed: 1n } },
+    });
+    await expect(
+      drift.client.fit({ name: 'few', data: tensorMessages(irisTensor(50, 1)) }),
+    ).rejects.toMatchObject(
+      refused(
+        /^config\.mmd_online\.n_bootstraps: 50 simulations leave .*raise config\.mmd_online\.n_bootstraps/,
+      ),
+    );
     await drift.client.createDetector({ name: 'c', config: { mmdOnline: { ert: 10, windowSize: 30 } } });
     await expect(
       drift.client.fit({ name: 'c', data: tensorMessages(irisTensor(50, 1)) }),

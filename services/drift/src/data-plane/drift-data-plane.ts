@@ -237,16 +237,20 @@ export class DriftDataPlane implements EngineListener {
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
       // The online kinds' bootstrap is bounded by the call: DEADLINE_EXCEEDED leaves the previous fit.
-      const { inputs, unchanged, ...info } = await this.options.engine.fit(
-        record.spec,
-        reference,
-        {
-          creator: input.creator || 'unknown',
-          referenceSource: source,
-          ...(input.unlessReferenceSha256 ? { unlessReferenceSha256: input.unlessReferenceSha256 } : {}),
-        },
-        budgetOf(cancellation),
-      );
+      const { inputs, unchanged, ...info } = await this.options.engine
+        .fit(
+          record.spec,
+          reference,
+          {
+            creator: input.creator || 'unknown',
+            referenceSource: source,
+            ...(input.unlessReferenceSha256 ? { unlessReferenceSha256: input.unlessReferenceSha256 } : {}),
+          },
+          budgetOf(cancellation),
+        )
+        .catch((error: unknown) => {
+          throw inContractTerms(record.spec.kind, error);
+        });
       // Nothing saved: the newest version and its live attachment stay as they are.
       if (unchanged) return this.view(input.name);
       await this.options.catalog.setInputs(input.name, inputs);
@@ -351,7 +355,12 @@ export class DriftDataPlane implements EngineListener {
       const { threshold, ...info } = await this.inSpan(
         'drift.infer_threshold',
         { 'sightline.detector': name },
-        () => this.options.engine.refitOnline(name, ert, seed, cancellation ? budgetOf(cancellation) : {}),
+        () =>
+          this.options.engine
+            .refitOnline(name, ert, seed, cancellation ? budgetOf(cancellation) : {})
+            .catch((error: unknown) => {
+              throw inContractTerms(spec.kind, error);
+            }),
       );
       this.fitted.set(name, info);
       return { threshold, detector: this.view(name) };
@@ -827,6 +836,33 @@ function refitFailureReason(error: unknown): string {
   if (isSightlineError(error) && (error.code === 'UNAVAILABLE' || error.code === 'FAILED_PRECONDITION'))
     return 'unavailable';
   return 'error';
+}
+
+/** libs/stats' and libs/detect's option names of the online kinds, and the contract's. */
+const ONLINE_CONTRACT_NAMES: Readonly<Record<string, string>> = {
+  nBootstraps: 'n_bootstraps',
+  windowSizes: 'window_sizes',
+  windowSize: 'window_size',
+};
+
+/**
+ * An online kind's refusal in the contract's terms: libs/stats and libs/detect name their
+ * options (`nBootstraps`, `parameter "windowSizes"`), which a gRPC caller never wrote; the
+ * service names the field it did (`config.cvm_online.n_bootstraps`). Other errors pass as they are.
+ */
+export function inContractTerms(kind: string, error: unknown): unknown {
+  if (!isOnlineKind(kind) || !(error instanceof InvalidArgumentError)) return error;
+  const config = `config.${kind === 'online-mmd' ? 'mmd_online' : 'cvm_online'}`;
+  let message = error.message.replace(/^kind "online-(mmd|cvm)": parameter "(\w+)"/, '$2:');
+  let field: string | undefined;
+  for (const [name, contract] of Object.entries(ONLINE_CONTRACT_NAMES)) {
+    const pattern = new RegExp(`\\b${name}\\b`, 'g');
+    if (!pattern.test(message)) continue;
+    field ??= `${config}.${contract}`;
+    message = message.replace(pattern, `${config}.${contract}`);
+  }
+  if (message === error.message) return error;
+  return new InvalidArgumentError(message, { cause: error, ...(field ? { field } : {}) });
 }
 
 /** The bound of a long configuration: the call's deadline and cancellation. */
