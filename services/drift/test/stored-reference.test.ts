@@ -92,7 +92,9 @@ describe('references from stored events', () => {
       .catch((e: { code: number; details: string }) => e);
     expect(error).toMatchObject({
       code: status.INVALID_ARGUMENT,
-      details: expect.stringMatching(/no readable events \(unreadable: 5 events of 3 elements per row\)/),
+      details: expect.stringMatching(
+        /^reference_events: no readable events \(unreadable: 5 events of 3 elements per row\) of "iris" from \S+Z to \S+Z$/,
+      ),
     });
   });
 
@@ -211,6 +213,10 @@ describe('references from stored events', () => {
       String(line.msg).startsWith('trailing reference of detector "trailing-empty" not refitted (no_events)'),
     );
     expect(logged).toHaveLength(1);
+    // The log line says where nothing was found.
+    expect(String(logged[0]?.err && (logged[0].err as { message?: string }).message)).toMatch(
+      /^reference_events: no readable events of "nobody" from \S+Z to \S+Z \(none stored in the range/,
+    );
     const got = await client.getDetector({ name: 'trailing-empty' });
     expect(got.detector?.version).toBe(1);
   });

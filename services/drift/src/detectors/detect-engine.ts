@@ -28,6 +28,7 @@ import {
   STATS_KERNELS,
   scoringDetector,
   skippedEventCounts,
+  TableInputError,
   tableFromStoredEvents,
   tableFromTensors,
   type WindowShare,
@@ -231,7 +232,16 @@ class DetectEngine implements DriftEngine {
         nonFinite,
         maxRows: this.options.limits.maxReferenceRows,
       });
-      if (!read.table) throw noReadableEventsError(read.unreadable, read.skippedWidths);
+      if (!read.table) {
+        // The range and the model say where nothing was found (a trailing refit's range moves).
+        const none = noReadableEventsError(read.unreadable, read.skippedWidths);
+        const counted = none.message !== 'no readable events';
+        throw new TableInputError(
+          'empty',
+          `reference_events: ${none.message} of ${quoteName(selection.modelName)} from ${new Date(fromUnixMs).toISOString()} to ${new Date(toUnixMs).toISOString()}${counted ? '' : ' (none stored in the range: check the model name, the range and the event store)'}`,
+          'reference_events',
+        );
+      }
       table = read.table;
       skipped = skippedEventCounts(read);
       if (reference.stored.minRows !== undefined && table.rows < reference.stored.minRows) {
