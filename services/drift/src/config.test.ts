@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_PENDING_SCORES,
   DRIFT_PORTS,
   driftConfigSchema,
+  MAX_SCORING_THREADS,
   scoringThreadsOf,
 } from './config.js';
 
@@ -57,6 +58,16 @@ describe('drift settings', () => {
     expect([scoringThreadsOf(set.scoringThreads, 8), set.maxPendingScores]).toEqual([0, 9]);
     expect(() => loadConfig(driftConfigSchema, { flags: { maxPendingScores: '0' }, env: {} })).toThrow(
       /max-pending-scores/,
+    );
+  });
+
+  it('caps the scoring threads at MAX_SCORING_THREADS, set or defaulted, naming the flag and the maximum', () => {
+    expect(scoringThreadsOf(undefined, 256)).toBe(MAX_SCORING_THREADS);
+    expect(
+      loadConfig(driftConfigSchema, { flags: { scoringThreads: String(MAX_SCORING_THREADS) }, env: {} }),
+    ).toMatchObject({ scoringThreads: MAX_SCORING_THREADS });
+    expect(() => loadConfig(driftConfigSchema, { flags: { scoringThreads: '100000' }, env: {} })).toThrow(
+      new RegExp(`--scoring-threads may be at most ${MAX_SCORING_THREADS}`),
     );
   });
 

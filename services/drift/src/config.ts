@@ -57,6 +57,27 @@ export const DEFAULT_DRIFT_EVENT_SINK_QUEUE = 10_000;
  * schedule's resolution (a refit runs at most this late), far below any sensible interval.
  */
 export const DEFAULT_TRAILING_REFIT_CHECK_MS = 10_000;
+/**
+ * Most scoring threads (--scoring-threads): each is a V8 isolate of ~3 MB plus its heap, and
+ * scores are CPU-bound, so threads past the cores only add memory and start-up time (a try of
+ * 100,000 spawned 600 threads, 1.76 GB, and never got ready). 64 covers the largest common
+ * machines; the default (cores - 1) is capped to it too.
+ */
+export const MAX_SCORING_THREADS = 64;
+/**
+ * Default most bootstrap simulations of an online detector (config.*_online.n_bootstraps):
+ * the thresholds are simulated on the event loop during Fit and InferThreshold, ~0.4 ms each
+ * (a try of 20,000 held /healthz 7.8 s), so this bounds the stall to ~20 s. Five times CVM's
+ * default (Alibi's, 10,000); libs/detect's own ceiling (1,000,000) is the CLI's.
+ */
+export const DEFAULT_MAX_ONLINE_BOOTSTRAPS = 50_000;
+/**
+ * Default shortest refit interval of a trailing reference (config.trailing_reference.refit_interval),
+ * in ms: every refit that changes the reference is a version kept on disk, so a try of 1 ms
+ * (a refit at every check, ~8,640 versions a day) is refused. One minute is far below any
+ * sensible schedule (hours, days) and above the check's 10 s resolution.
+ */
+export const DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS = 60_000;
 /** Default most scores waiting for a scoring thread; one more is RESOURCE_EXHAUSTED (RPCs) or dropped (live windows). */
 export const DEFAULT_MAX_PENDING_SCORES = 256;
 
@@ -180,13 +201,26 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .describe(
       'interval in ms at which detectors with a trailing reference are checked for a due refit (a refit runs at most this late)',
     ),
+  minTrailingRefitIntervalMs: positiveInt()
+    .default(DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS)
+    .describe(
+      'shortest refit interval in ms of a trailing reference (config.trailing_reference.refit_interval); shorter is INVALID_ARGUMENT at CreateDetector (each refit that changes the reference is a version kept on disk)',
+    ),
   scoringThreads: z.coerce
     .number()
     .int()
     .nonnegative()
+    .max(MAX_SCORING_THREADS, {
+      message: `--scoring-threads may be at most ${MAX_SCORING_THREADS} (threads past the CPU cores add memory, not speed)`,
+    })
     .optional()
     .describe(
-      'worker threads that run Score, Predict, live and history windows off the event loop; unset: max(1, CPU cores - 1); 0: score on the event loop',
+      `worker threads that run Score, Predict, live and history windows off the event loop, at most ${MAX_SCORING_THREADS}; unset: max(1, CPU cores - 1), at most ${MAX_SCORING_THREADS}; 0: score on the event loop`,
+    ),
+  maxOnlineBootstraps: positiveInt()
+    .default(DEFAULT_MAX_ONLINE_BOOTSTRAPS)
+    .describe(
+      'most bootstrap simulations of an online detector (config.mmd_online/cvm_online.n_bootstraps, set or default); they run on the event loop during Fit and InferThreshold; more is INVALID_ARGUMENT',
     ),
   maxPendingScores: positiveInt()
     .default(DEFAULT_MAX_PENDING_SCORES)
@@ -198,7 +232,7 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
 /** The scoring threads of `configured` (--scoring-threads) on a machine of `cores` CPU cores. */
 export function scoringThreadsOf(configured: number | undefined, cores: number): number {
   // One core is left to the event loop (gRPC, HTTP, windows); never fewer than one thread.
-  return configured ?? Math.max(1, cores - 1);
+  return configured ?? Math.min(MAX_SCORING_THREADS, Math.max(1, cores - 1));
 }
 
 /** The drift service's resolved settings. */

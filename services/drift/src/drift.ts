@@ -294,6 +294,8 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
             maxExactWindowRows: config.maxExactWindowRows,
             maxRequestIdsPerEvent: config.maxRequestIdsPerEvent,
             maxHistoryRangeMs: config.maxHistoryRangeMs,
+            maxOnlineBootstraps: config.maxOnlineBootstraps,
+            minTrailingRefitIntervalMs: config.minTrailingRefitIntervalMs,
           },
           sightlineVersion: PACKAGE_VERSION,
           reader: () => reader,

@@ -119,7 +119,7 @@ describe('online detectors', () => {
   });
 
   it('a Fit whose bootstrap outlives the call stops at the deadline and saves nothing', async () => {
-    const drift = await startTestDrift();
+    const drift = await startTestDrift({ flags: { maxOnlineBootstraps: 1_000_000 } });
     started.push(drift);
     await drift.client.createDetector({
       name: 'slow',
@@ -142,6 +142,42 @@ describe('online detectors', () => {
     expect(got.detector?.state).toBe(driftV1.DetectorState.DETECTOR_STATE_CREATED);
   });
 
+  it('bounds the bootstraps by --max-online-bootstraps at CreateDetector, Fit and InferThreshold', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sightline-drift-bootstraps-'));
+    const refused = (field: string, n: number) => ({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(
+        new RegExp(`config\\.${field}\\.n_bootstraps: ${n}; at most 500 \\(--max-online-bootstraps`),
+      ),
+    });
+    try {
+      const first = await startTestDrift({ dataDir: dir });
+      started.push(first);
+      await first.client.createDetector({
+        name: 'many',
+        config: { mmdOnline: { ert: 10, windowSize: 5, nBootstraps: 600, seed: 1n } },
+      });
+      await first.client.fit({ name: 'many', data: tensorMessages(irisTensor(50, 1)) });
+      await first.stop();
+      // The limit lowered on restart: the saved detector is refused where the bootstrap would run.
+      const lowered = await startTestDrift({ dataDir: dir, flags: { maxOnlineBootstraps: 500 } });
+      started.push(lowered);
+      await expect(
+        lowered.client.fit({ name: 'many', data: tensorMessages(irisTensor(50, 1)) }),
+      ).rejects.toMatchObject(refused('mmd_online', 600));
+      await expect(lowered.client.inferThreshold({ name: 'many', ert: 20 })).rejects.toMatchObject(
+        refused('mmd_online', 600),
+      );
+      // A kind's default counts too: CVM's 10,000.
+      await expect(
+        lowered.client.createDetector({ name: 'dflt', config: { cvmOnline: { ert: 10, windowSizes: [5] } } }),
+      ).rejects.toMatchObject(refused('cvm_online', 10_000));
+      await lowered.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad settings, naming the field and rule', async () => {
     const drift = await startTestDrift();
     started.push(drift);
@@ -155,6 +191,26 @@ describe('online detectors', () => {
     await expect(
       drift.client.createDetector({ name: 'b', config: { cvmOnline: { ert: 10, windowSizes: [] } } }),
     ).rejects.toMatchObject(refused(/config\.cvm_online\.window_sizes: .*online\.window_size_range/));
+    await expect(
+      drift.client.createDetector({
+        name: 'twice',
+        config: { cvmOnline: { ert: 10, windowSizes: [5, 5, 10] } },
+      }),
+    ).rejects.toMatchObject(
+      refused(/^config\.cvm_online\.window_sizes: each size once .*got 5 twice in \[5, 5, 10\]/),
+    );
+    // libs/stats' refusal (too few simulations for the quantile) in the contract's terms.
+    await drift.client.createDetector({
+      name: 'few',
+      config: { mmdOnline: { ert: 100, windowSize: 3, nBootstraps: 50, seed: 1n } },
+    });
+    await expect(
+      drift.client.fit({ name: 'few', data: tensorMessages(irisTensor(50, 1)) }),
+    ).rejects.toMatchObject(
+      refused(
+        /^config\.mmd_online\.n_bootstraps: 50 simulations leave .*raise config\.mmd_online\.n_bootstraps/,
+      ),
+    );
     await drift.client.createDetector({ name: 'c', config: { mmdOnline: { ert: 10, windowSize: 30 } } });
     await expect(
       drift.client.fit({ name: 'c', data: tensorMessages(irisTensor(50, 1)) }),
@@ -168,6 +224,14 @@ describe('online detectors', () => {
       code: status.FAILED_PRECONDITION,
       details: expect.stringMatching(/only online detectors have state to reset/),
     });
+    await expect(
+      drift.client.createDetector({
+        name: 'many',
+        config: { cvmOnline: { ert: 10, windowSizes: [5], nBootstraps: 50_001 } },
+      }),
+    ).rejects.toMatchObject(
+      refused(/config\.cvm_online\.n_bootstraps: 50001; at most 50000 \(--max-online-bootstraps/),
+    );
     await drift.client.createDetector({ name: 'd', config: { mmdOnline: { ert: 10, windowSize: 5 } } });
     await drift.client.fit({ name: 'd', data: tensorMessages(irisTensor(50, 1)) });
     await expect(drift.client.inferThreshold({ name: 'd', ert: -1 })).rejects.toMatchObject(

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { FileEventStore, silentEventLogger } from '@sightline/events';
 import { sampleEvent } from '@sightline/events/testing';
+import { memoryLogger } from '@sightline/service-kit/testing';
 import { createTensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irisEvent, postEvents } from './helpers/cloud-events.js';
@@ -30,6 +31,9 @@ function narrowEvent(i: number, timeUnixMs: number) {
 describe('references from stored events', () => {
   let eventsDir: string;
   let drift: TestDrift;
+  /** Moves the service's clock ahead, so a trailing range drops its oldest events. */
+  let aheadMs = 0;
+  const memory = memoryLogger('warn');
 
   beforeAll(async () => {
     eventsDir = await mkdtemp(path.join(tmpdir(), 'sightline-drift-stored-'));
@@ -49,8 +53,9 @@ describe('references from stored events', () => {
     // is never a tie.
     let last = 0;
     drift = await startTestDrift({
-      flags: { eventsDir, trailingRefitCheckMs: 100 },
-      now: () => (last = Math.max(last + 1, Date.now())),
+      flags: { eventsDir, trailingRefitCheckMs: 100, minTrailingRefitIntervalMs: 500 },
+      logger: memory.logger,
+      now: () => (last = Math.max(last + 1, Date.now() + aheadMs)),
     });
   });
 
@@ -87,7 +92,9 @@ describe('references from stored events', () => {
       .catch((e: { code: number; details: string }) => e);
     expect(error).toMatchObject({
       code: status.INVALID_ARGUMENT,
-      details: expect.stringMatching(/no readable events \(unreadable: 5 events of 3 elements per row\)/),
+      details: expect.stringMatching(
+        /^reference_events: no readable events \(unreadable: 5 events of 3 elements per row\) of "iris" from \S+Z to \S+Z$/,
+      ),
     });
   });
 
@@ -139,11 +146,23 @@ describe('references from stored events', () => {
       refitInterval: { seconds: 1n },
       offset: { seconds: 0n },
     });
+    // The first refit is version 1; the next ones read the same events (no event entered or
+    // left the hour) and save nothing, counted as unchanged.
+    const unchanged =
+      /sightline_drift_trailing_refits_total\{detector="trailing",outcome="unchanged"[^}]*\} ([0-9]+)/;
+    await eventually(
+      async () => (await fetch(`${drift.httpBase}/metrics`)).text(),
+      (text) => Number(unchanged.exec(text)?.[1] ?? 0) >= 1,
+    );
+    // Two minutes on, the hour has dropped its four oldest events: a new reference, a new version.
+    aheadMs += 120_000;
     const got = await eventually(
       () => client.getDetector({ name: 'trailing' }),
       (g) => (g.detector?.version ?? 0) >= 2,
     );
     expect(got.detector?.version).toBeGreaterThanOrEqual(2);
+    const digests = got.versions.map((v) => v.referenceSha256);
+    expect(new Set(digests).size).toBe(digests.length);
     const [newest, previous] = got.versions;
     expect(newest?.creator).toBe('sightline-drift (trailing reference)');
     expect(newest?.referenceSource).toMatch(
@@ -189,6 +208,15 @@ describe('references from stored events', () => {
       (text) => Number(failed.exec(text)?.[1] ?? 0) >= 2,
     );
     expect(Number(failed.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    // The same failure again is counted, not logged again.
+    const logged = memory.lines.filter((line) =>
+      String(line.msg).startsWith('trailing reference of detector "trailing-empty" not refitted (no_events)'),
+    );
+    expect(logged).toHaveLength(1);
+    // The log line says where nothing was found.
+    expect(String(logged[0]?.err && (logged[0].err as { message?: string }).message)).toMatch(
+      /^reference_events: no readable events of "nobody" from \S+Z to \S+Z \(none stored in the range/,
+    );
     const got = await client.getDetector({ name: 'trailing-empty' });
     expect(got.detector?.version).toBe(1);
   });
@@ -203,6 +231,24 @@ describe('references from stored events', () => {
     expect(error).toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: expect.stringMatching(/config\.trailing_reference\.selector: required/),
+    });
+    await expect(
+      drift.client.createDetector({
+        name: 'trailing-often',
+        config: {
+          ks: {},
+          trailingReference: {
+            selector: { modelName: 'iris', tensors: ['input'] },
+            length: { seconds: 60n },
+            refitInterval: { nanos: 1_000_000 },
+          },
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(
+        /^config\.trailing_reference\.refit_interval: 1 ms; at least 500 ms \(--min-trailing-refit-interval-ms/,
+      ),
     });
   });
 
@@ -231,7 +277,9 @@ describe('references from stored events', () => {
           ks: {},
           trailingReference: {
             selector: { modelName: 'iris', tensors: ['input'] },
-            length: { seconds: 4n * 3600n },
+            // 90 minutes: an hour on, the range has lost the events of its first hour (a
+            // reference that did not change would save no version).
+            length: { seconds: 5400n },
             refitInterval: { seconds: 3600n },
           },
         },

@@ -113,6 +113,11 @@ describe('online kinds refuse', () => {
       'rule "online.window_size_range"',
     ],
     [
+      'a CVM window size twice',
+      () => kinds.get('online-cvm').fit(reference, { ert: 10, windowSizes: [5, 5, 10] }),
+      'parameter "windowSizes" must be 1 to 16 different integers',
+    ],
+    [
       'a parameter of another kind',
       () => kinds.get('online-cvm').fit(reference, { ert: 10, windowSizes: [3], sigma: 1 }),
       'parameter "sigma" is not a parameter',

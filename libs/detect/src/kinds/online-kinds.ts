@@ -47,6 +47,8 @@ export const DEFAULT_ONLINE_BOOTSTRAPS: Readonly<Record<OnlineKindName, number>>
 
 /** Most bootstrap simulations a fit takes (libs/stats' limit). */
 export const MAX_ONLINE_BOOTSTRAPS = 1_000_000;
+/** Most window sizes of an online CVM detector (each its own statistic and thresholds). */
+export const MAX_CVM_ONLINE_WINDOWS = 16;
 
 const ALLOWED: Readonly<Record<OnlineKindName, readonly string[]>> = {
   'online-mmd': ['ert', 'windowSize', 'nBootstraps', 'sigma', 'seed'],
@@ -205,9 +207,14 @@ class OnlineKind implements DetectorKind<DriftResult> {
       return [r.number('windowSize', 0, { min: 2, integer: true })];
     }
     const sizes = r.json('windowSizes', (v) =>
-      Array.isArray(v) && v.length > 0 && v.length <= 16 && v.every((w) => Number.isInteger(w) && w >= 1)
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.length <= MAX_CVM_ONLINE_WINDOWS &&
+      v.every((w) => Number.isInteger(w) && w >= 1) &&
+      // The same size twice would only repeat its statistic and its thresholds' bootstrap.
+      new Set(v).size === v.length
         ? (v as number[])
-        : 'must be 1 to 16 integers of at least 1 (rule "online.window_size_range")',
+        : `must be 1 to ${MAX_CVM_ONLINE_WINDOWS} different integers of at least 1 (rule "online.window_size_range")`,
     );
     if (sizes === undefined) throw r.error('windowSizes', 'is required (rule "online.window_size_range")');
     return sizes;

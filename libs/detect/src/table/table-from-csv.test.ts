@@ -44,7 +44,8 @@ describe('tableFromCsv', () => {
     ['a\n"1"x\n', 'line 2: a character follows a closing quote'],
     ['a,b\n1,2\n3,abc\n', 'column "b", line 3: "abc" is not a number'],
     ['a\n1\n"multi\nline"\nnan\n', 'column "a", line 3: "multi\\nline" is not a number'],
-    ['a\n1\n\n2\nnan\n', 'column "a", line 5: NaN is not allowed'],
+    ['a\n1\n\n2\nnan\n', 'column "a", line 5: "nan" (NaN) is not allowed'],
+    ['a\n1\n1e400\n', 'column "a", line 3: "1e400" is beyond the FP64 range (Infinity) and is not allowed'],
     ['a\n1\n,\n', 'line 3: 2 fields, the header has 1'],
   ])('refuses %j naming the line', (csv, expected) => {
     expect(message(() => tableFromCsv(csv))).toBe(expected);

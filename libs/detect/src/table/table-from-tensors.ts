@@ -18,7 +18,7 @@ import {
   UNSEEN_CATEGORY_CODE,
 } from './feature-table.js';
 import { float32Decimal } from './float32-decimal.js';
-import { parseNumericText } from './numeric-text.js';
+import { DECIMAL_NUMBER_TEXT, parseNumericText } from './numeric-text.js';
 
 /** Numbers, 64-bit integers, strings or UTF-8 byte strings (the BYTES datatype). */
 export type PlainTensorData =
@@ -312,7 +312,16 @@ function readColumn(
     } else {
       v = cell;
     }
-    if (!keep && !Number.isFinite(v)) throw cellError(name, r, `${v} is not allowed`, 'non-finite', label);
+    if (!keep && !Number.isFinite(v)) {
+      // Text is quoted as written: "1e400" is a decimal past FP64, not an "Infinity" the caller sent.
+      const rule =
+        typeof cell !== 'string' || codes !== null
+          ? `${v} is not allowed`
+          : DECIMAL_NUMBER_TEXT.test(cell.trim())
+            ? `${quoteName(cell)} is beyond the FP64 range (${v}) and is not allowed`
+            : `${quoteName(cell)} (${v}) is not allowed`;
+      throw cellError(name, r, rule, 'non-finite', label);
+    }
     values[r] = v;
   }
   return { values, typeViolations };

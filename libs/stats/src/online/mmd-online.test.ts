@@ -138,6 +138,10 @@ describe('MmdDriftOnline', () => {
     expect(() => MmdDriftOnline.fit(ref, { ert: 100, windowSize: 3, nBootstraps: 50, seed: 1 })).toThrow(
       /nBootstraps/,
     );
+    // Worded for any caller (the drift service exposes no such option): the limit and the remedy.
+    expect(() => MmdDriftOnline.fit(ref, { ert: 10, windowSize: 3, maxReferenceRows: 19, seed: 1 })).toThrow(
+      /^reference: 20 rows exceed the online MMD's 19 \(it holds the reference's kernel matrix.*subsample the reference$/,
+    );
     const det = MmdDriftOnline.fit(ref, { ert: 10, windowSize: 3, nBootstraps: 200, seed: 1 });
     expect(() => det.predict([1])).toThrow(/expected 2 values/);
     expect(() => det.predict([1, Number.NaN])).toThrow(/column 1/);

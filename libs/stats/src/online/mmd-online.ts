@@ -134,7 +134,7 @@ export class MmdDriftOnline {
     const maxRows = options.maxReferenceRows ?? DEFAULT_MMD_ONLINE_MAX_REFERENCE_ROWS;
     if (reference.rows > maxRows) {
       throw new ResourceExhaustedError(
-        `reference: ${reference.rows} rows exceed maxReferenceRows ${maxRows} (the fit holds the reference's kernel matrix); subsample or raise the limit`,
+        `reference: ${reference.rows} rows exceed the online MMD's ${maxRows} (it holds the reference's kernel matrix, ${maxRows}² values); subsample the reference`,
       );
     }
     if (reference.cols === 0) throw new InvalidArgumentError('reference: at least one column is required');

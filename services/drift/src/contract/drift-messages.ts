@@ -5,7 +5,7 @@
  */
 import { commonV1, driftV1 } from '@sightline/contracts';
 import type { WindowShare, WindowSummaryJson } from '@sightline/detect';
-import { MAX_ONLINE_BOOTSTRAPS } from '@sightline/detect';
+import { MAX_CVM_ONLINE_WINDOWS, MAX_ONLINE_BOOTSTRAPS } from '@sightline/detect';
 import { InvalidArgumentError } from '@sightline/errors';
 import {
   ALIBI_KIND_NAMES,
@@ -228,9 +228,20 @@ function checkOnlineRanges(
   }
   const field = kind === 'mmd_online' ? 'window_size' : 'window_sizes';
   const smallest = kind === 'mmd_online' ? 2 : 1;
-  if (windows.length === 0 || windows.some((w) => !(w >= smallest))) {
+  if (
+    windows.length === 0 ||
+    windows.length > MAX_CVM_ONLINE_WINDOWS ||
+    windows.some((w) => !(Number.isInteger(w) && w >= smallest))
+  ) {
     throw new InvalidArgumentError(
-      `config.${kind}.${field}: required, each at least ${smallest} and below half the reference rows (rule "online.window_size_range"), got [${windows.join(', ')}]`,
+      `config.${kind}.${field}: required, ${kind === 'cvm_online' ? `1-${MAX_CVM_ONLINE_WINDOWS} sizes, ` : ''}each an integer of at least ${smallest} and below half the reference rows (rule "online.window_size_range"), got [${windows.join(', ')}]`,
+    );
+  }
+  // The same size twice would only repeat its statistic (and its thresholds' bootstrap).
+  const repeated = windows.find((w, i) => windows.indexOf(w) !== i);
+  if (repeated !== undefined) {
+    throw new InvalidArgumentError(
+      `config.${kind}.${field}: each size once (rule "online.window_size_range"), got ${repeated} twice in [${windows.join(', ')}]`,
     );
   }
   if (nBootstraps !== undefined && !(nBootstraps >= 1 && nBootstraps <= MAX_ONLINE_BOOTSTRAPS)) {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
+  DEFAULT_ONLINE_BOOTSTRAPS,
   DEFAULT_WINDOW_EXACT_ROWS,
   DEFAULT_WINDOW_SAMPLE_ROWS,
   isOnlineKind,
@@ -29,6 +30,7 @@ import {
 import type { EventReader, InferenceEvent } from '@sightline/events';
 import { DEFAULT_MAX_POOLED_ROWS } from '@sightline/stats';
 import type { Tensor } from '@sightline/tensor';
+import { DEFAULT_MAX_ONLINE_BOOTSTRAPS, DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS } from '../config.js';
 import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.js';
 import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
 import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
@@ -94,6 +96,10 @@ export interface DataPlaneLimits {
   readonly maxExactWindowRows?: number;
   readonly maxRequestIdsPerEvent: number;
   readonly maxHistoryRangeMs: number;
+  /** Most bootstrap simulations of an online detector (--max-online-bootstraps). */
+  readonly maxOnlineBootstraps?: number;
+  /** Shortest refit interval of a trailing reference, in ms (--min-trailing-refit-interval-ms). */
+  readonly minTrailingRefitIntervalMs?: number;
 }
 
 /** What the data plane is built from. */
@@ -127,8 +133,13 @@ export class DriftDataPlane implements EngineListener {
   private readonly storing = new Set<Promise<void>>();
   /** Trailing-reference refits under way, by detector (never two at once for one). */
   private readonly refitting = new Map<string, Promise<void>>();
-  /** When a trailing refit last failed, by detector: the next try is an interval later. */
-  private readonly refitFailedAt = new Map<string, number>();
+  /**
+   * When a trailing refit last failed or found the reference unchanged, by detector: the
+   * next try is an interval later (not at every check).
+   */
+  private readonly refitTriedAt = new Map<string, number>();
+  /** The reason of the failure last logged, by detector: a repeated failure is counted, not logged again. */
+  private readonly refitFailureLogged = new Map<string, string>();
   private readonly now: () => number;
   /** Online detectors whose last live row was over the threshold (a detection episode is open). */
   private readonly onlineEpisodes = new Map<string, boolean>();
@@ -160,6 +171,7 @@ export class DriftDataPlane implements EngineListener {
     if (!(DRIFT_KINDS as readonly string[]).includes(spec.kind))
       throw new InvalidArgumentError(`config: unknown kind ${quoteName(spec.kind)}`);
     if (spec.liveWindow) this.resolveWindow(spec.liveWindow, 'live_window');
+    this.checkOnlineBootstraps(spec);
     const trailing = spec.trailingReference;
     if (trailing) {
       if (!trailing.selection && !spec.live) {
@@ -168,6 +180,13 @@ export class DriftDataPlane implements EngineListener {
         );
       }
       this.checkRange(trailing.lengthMs, 'config.trailing_reference.length');
+      const shortest =
+        this.options.limits.minTrailingRefitIntervalMs ?? DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS;
+      if (trailing.refitIntervalMs < shortest) {
+        throw new InvalidArgumentError(
+          `config.trailing_reference.refit_interval: ${trailing.refitIntervalMs} ms; at least ${shortest} ms (--min-trailing-refit-interval-ms: each refit that changes the reference is a version kept on disk)`,
+        );
+      }
     }
     await this.options.catalog.create(spec, this.now());
     return this.view(spec.name);
@@ -179,6 +198,8 @@ export class DriftDataPlane implements EngineListener {
     cancellation: Cancellation & { readonly deadlineMs?: number | undefined },
   ): Promise<DetectorView> {
     const record = this.options.catalog.get(input.name);
+    // Checked again at Fit: a detector created before the limit was lowered.
+    this.checkOnlineBootstraps(record.spec);
     if (input.creator.length > MAX_CREATOR_LENGTH)
       throw new InvalidArgumentError(
         `creator: ${input.creator.length} characters; at most ${MAX_CREATOR_LENGTH}`,
@@ -216,12 +237,22 @@ export class DriftDataPlane implements EngineListener {
           source = `events of ${quoteName(events.selection.modelName)} from ${new Date(events.fromUnixMs).toISOString()} to ${new Date(events.toUnixMs).toISOString()}`;
       }
       // The online kinds' bootstrap is bounded by the call: DEADLINE_EXCEEDED leaves the previous fit.
-      const { inputs, ...info } = await this.options.engine.fit(
-        record.spec,
-        reference,
-        { creator: input.creator || 'unknown', referenceSource: source },
-        budgetOf(cancellation),
-      );
+      const { inputs, unchanged, ...info } = await this.options.engine
+        .fit(
+          record.spec,
+          reference,
+          {
+            creator: input.creator || 'unknown',
+            referenceSource: source,
+            ...(input.unlessReferenceSha256 ? { unlessReferenceSha256: input.unlessReferenceSha256 } : {}),
+          },
+          budgetOf(cancellation),
+        )
+        .catch((error: unknown) => {
+          throw inContractTerms(record.spec.kind, error);
+        });
+      // Nothing saved: the newest version and its live attachment stay as they are.
+      if (unchanged) return this.view(input.name);
       await this.options.catalog.setInputs(input.name, inputs);
       this.fitted.set(input.name, info);
       // A refit takes effect on the live stream at once: the attachment restarts on it. A
@@ -236,8 +267,10 @@ export class DriftDataPlane implements EngineListener {
   /**
    * Starts the trailing-reference refits that are due: a detector's refit is due its
    * refit interval after its newest version's fit time (at once without one), or after its
-   * last failed refit, so the schedule follows from saved state and survives a restart.
-   * A refit that fails keeps the previous version; it is logged and counted.
+   * last refit that failed or found the reference unchanged, so the schedule follows from
+   * saved state and survives a restart. A refit that fails keeps the previous version; it is
+   * counted, and logged when its reason differs from the last one logged. A reference whose
+   * SHA-256 equals the newest version's saves nothing (outcome `unchanged`).
    */
   refitDue(): void {
     const now = this.now();
@@ -245,8 +278,8 @@ export class DriftDataPlane implements EngineListener {
       const trailing = this.options.catalog.get(name).spec.trailingReference;
       if (!trailing || this.refitting.has(name)) continue;
       const fittedAt = this.fitted.get(name)?.lineage.createTimeMs;
-      const failedAt = this.refitFailedAt.get(name);
-      const last = Math.max(fittedAt ?? Number.NEGATIVE_INFINITY, failedAt ?? Number.NEGATIVE_INFINITY);
+      const triedAt = this.refitTriedAt.get(name);
+      const last = Math.max(fittedAt ?? Number.NEGATIVE_INFINITY, triedAt ?? Number.NEGATIVE_INFINITY);
       if (last !== Number.NEGATIVE_INFINITY && now < last + trailing.refitIntervalMs) continue;
       const run = this.refitTrailing(name, now).finally(() => this.refitting.delete(name));
       this.refitting.set(name, run);
@@ -262,6 +295,7 @@ export class DriftDataPlane implements EngineListener {
     const record = this.options.catalog.get(name);
     const trailing = record.spec.trailingReference!;
     const selection = trailing.selection ?? record.attachment?.selection ?? record.spec.live;
+    const newest = this.fitted.get(name);
     try {
       if (!selection) throw new FailedPreconditionError('no selector: the detector has no live selector');
       const range = trailingReferenceRange(
@@ -276,19 +310,28 @@ export class DriftDataPlane implements EngineListener {
           ...(trailing.minRows > 0 ? { minRows: trailing.minRows } : {}),
           creator: TRAILING_REFIT_CREATOR,
           referenceSource: source.slice(0, MAX_REFERENCE_SOURCE_LENGTH),
+          ...(newest ? { unlessReferenceSha256: newest.lineage.referenceSha256 } : {}),
         },
         NEVER_CANCELLED,
       );
-      this.refitFailedAt.delete(name);
-      this.options.metrics.trailingRefit(name, 'fitted', '');
+      this.refitFailureLogged.delete(name);
+      if (this.fitted.get(name)?.lineage.version === newest?.lineage.version && newest) {
+        this.refitTriedAt.set(name, now);
+        this.options.metrics.trailingRefit(name, 'unchanged', '');
+      } else {
+        this.refitTriedAt.delete(name);
+        this.options.metrics.trailingRefit(name, 'fitted', '');
+      }
     } catch (error) {
       // The detector may have been deleted meanwhile: nothing to count or retry then.
       if (!this.options.catalog.has(name)) return;
-      this.refitFailedAt.set(name, now);
+      this.refitTriedAt.set(name, now);
       const reason = refitFailureReason(error);
       this.options.metrics.trailingRefit(name, 'failed', reason);
+      if (this.refitFailureLogged.get(name) === reason) return;
+      this.refitFailureLogged.set(name, reason);
       this.options.onError(
-        `trailing reference of detector ${quoteName(name)} not refitted (${reason}); the previous version stays, the next try is in ${trailing.refitIntervalMs} ms`,
+        `trailing reference of detector ${quoteName(name)} not refitted (${reason}); the previous version stays, the next try is in ${trailing.refitIntervalMs} ms; the same failure again is only counted (sightline_drift_trailing_refits_total)`,
         error,
       );
     }
@@ -304,6 +347,7 @@ export class DriftDataPlane implements EngineListener {
     const fitted = this.requireFitted(name);
     const { spec } = this.options.catalog.get(name);
     if (isOnlineKind(spec.kind)) {
+      this.checkOnlineBootstraps(spec);
       if (ert !== undefined && !(Number.isFinite(ert) && ert > 1)) {
         throw new InvalidArgumentError(`ert: must be above 1 (rule "online.ert_set"), got ${ert}`);
       }
@@ -311,7 +355,12 @@ export class DriftDataPlane implements EngineListener {
       const { threshold, ...info } = await this.inSpan(
         'drift.infer_threshold',
         { 'sightline.detector': name },
-        () => this.options.engine.refitOnline(name, ert, seed, cancellation ? budgetOf(cancellation) : {}),
+        () =>
+          this.options.engine
+            .refitOnline(name, ert, seed, cancellation ? budgetOf(cancellation) : {})
+            .catch((error: unknown) => {
+              throw inContractTerms(spec.kind, error);
+            }),
       );
       this.fitted.set(name, info);
       return { threshold, detector: this.view(name) };
@@ -497,6 +546,8 @@ export class DriftDataPlane implements EngineListener {
     await engine.delete(name);
     await catalog.delete(name);
     this.fitted.delete(name);
+    this.refitTriedAt.delete(name);
+    this.refitFailureLogged.delete(name);
     this.refusedVersions = this.refusedVersions.filter((refused) => refused.name !== name);
     this.options.metrics.forgetDetector(name);
   }
@@ -700,6 +751,23 @@ export class DriftDataPlane implements EngineListener {
     }
   }
 
+  /**
+   * The bootstrap simulations of an online detector (set or its kind's default) within
+   * --max-online-bootstraps: they run on the event loop, so their number bounds the stall.
+   */
+  private checkOnlineBootstraps(spec: DetectorSpec): void {
+    if (!isOnlineKind(spec.kind)) return;
+    const set = spec.params.nBootstraps;
+    const bootstraps = typeof set === 'number' ? set : DEFAULT_ONLINE_BOOTSTRAPS[spec.kind];
+    const max = this.options.limits.maxOnlineBootstraps ?? DEFAULT_MAX_ONLINE_BOOTSTRAPS;
+    if (bootstraps > max) {
+      const field = spec.kind === 'online-mmd' ? 'mmd_online' : 'cvm_online';
+      throw new InvalidArgumentError(
+        `config.${field}.n_bootstraps: ${bootstraps}; at most ${max} (--max-online-bootstraps: the bootstrap runs on the service's event loop)`,
+      );
+    }
+  }
+
   /** Window settings with defaults, checked against the limits. */
   private resolveWindow(window: Partial<WindowSettings>, field: string): WindowSettings {
     const maxRows = window.maxRows ?? DEFAULT_WINDOW.maxRows;
@@ -769,6 +837,33 @@ function refitFailureReason(error: unknown): string {
   if (isSightlineError(error) && (error.code === 'UNAVAILABLE' || error.code === 'FAILED_PRECONDITION'))
     return 'unavailable';
   return 'error';
+}
+
+/** libs/stats' and libs/detect's option names of the online kinds, and the contract's. */
+const ONLINE_CONTRACT_NAMES: Readonly<Record<string, string>> = {
+  nBootstraps: 'n_bootstraps',
+  windowSizes: 'window_sizes',
+  windowSize: 'window_size',
+};
+
+/**
+ * An online kind's refusal in the contract's terms: libs/stats and libs/detect name their
+ * options (`nBootstraps`, `parameter "windowSizes"`), which a gRPC caller never wrote; the
+ * service names the field it did (`config.cvm_online.n_bootstraps`). Other errors pass as they are.
+ */
+export function inContractTerms(kind: string, error: unknown): unknown {
+  if (!isOnlineKind(kind) || !(error instanceof InvalidArgumentError)) return error;
+  const config = `config.${kind === 'online-mmd' ? 'mmd_online' : 'cvm_online'}`;
+  let message = error.message.replace(/^kind "online-(mmd|cvm)": parameter "(\w+)"/, '$2:');
+  let field: string | undefined;
+  for (const [name, contract] of Object.entries(ONLINE_CONTRACT_NAMES)) {
+    const pattern = new RegExp(`\\b${name}\\b`, 'g');
+    if (!pattern.test(message)) continue;
+    field ??= `${config}.${contract}`;
+    message = message.replace(pattern, `${config}.${contract}`);
+  }
+  if (message === error.message) return error;
+  return new InvalidArgumentError(message, { cause: error, ...(field ? { field } : {}) });
 }
 
 /** The bound of a long configuration: the call's deadline and cancellation. */

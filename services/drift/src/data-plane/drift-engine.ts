@@ -52,6 +52,11 @@ export type ReferenceInput =
 export interface FitProvenance {
   readonly creator: string;
   readonly referenceSource: string;
+  /**
+   * A scheduled refit: when the reference's SHA-256 equals this (the newest version's), no
+   * version is saved and the newest is returned with `unchanged` set.
+   */
+  readonly unlessReferenceSha256?: string;
 }
 
 /** One closed live window's result, before the service stores it as a DriftEvent. */
@@ -96,7 +101,7 @@ export interface DriftEngine {
     reference: ReferenceInput,
     provenance: FitProvenance,
     budget?: OnlineBudget,
-  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }>;
+  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[]; readonly unchanged?: boolean }>;
   /**
    * Online kinds: feeds the batch's rows in order to the detector's window (`addRows`), or
    * scores each as the next row without adding it.

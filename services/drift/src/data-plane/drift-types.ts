@@ -177,6 +177,8 @@ export interface FitInput {
   readonly minRows?: number;
   readonly creator: string;
   readonly referenceSource: string;
+  /** A scheduled refit: save nothing when the reference's SHA-256 is this (the newest version's). */
+  readonly unlessReferenceSha256?: string;
 }
 
 /** Predict's options (Alibi's drift_type, return_p_val, return_distance). */

@@ -28,6 +28,7 @@ import {
   STATS_KERNELS,
   scoringDetector,
   skippedEventCounts,
+  TableInputError,
   tableFromStoredEvents,
   tableFromTensors,
   type WindowShare,
@@ -195,7 +196,7 @@ class DetectEngine implements DriftEngine {
     reference: ReferenceInput,
     provenance: FitProvenance,
     budget?: OnlineBudget,
-  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[] }> {
+  ): Promise<FittedInfo & { readonly inputs: readonly InputSpec[]; readonly unchanged?: boolean }> {
     const kind = this.kinds.get(spec.kind);
     const nonFinite = spec.kind === 'quality' ? 'keep' : 'refuse';
     let table: FeatureTable;
@@ -231,7 +232,16 @@ class DetectEngine implements DriftEngine {
         nonFinite,
         maxRows: this.options.limits.maxReferenceRows,
       });
-      if (!read.table) throw noReadableEventsError(read.unreadable, read.skippedWidths);
+      if (!read.table) {
+        // The range and the model say where nothing was found (a trailing refit's range moves).
+        const none = noReadableEventsError(read.unreadable, read.skippedWidths);
+        const counted = none.message !== 'no readable events';
+        throw new TableInputError(
+          'empty',
+          `reference_events: ${none.message} of ${quoteName(selection.modelName)} from ${new Date(fromUnixMs).toISOString()} to ${new Date(toUnixMs).toISOString()}${counted ? '' : ' (none stored in the range: check the model name, the range and the event store)'}`,
+          'reference_events',
+        );
+      }
       table = read.table;
       skipped = skippedEventCounts(read);
       if (reference.stored.minRows !== undefined && table.rows < reference.stored.minRows) {
@@ -247,6 +257,12 @@ class DetectEngine implements DriftEngine {
         `reference: ${table.rows} rows; at most ${this.options.limits.maxReferenceRows} (--max-reference-rows)`,
       );
     }
+    const digest = referenceDigest(table);
+    const current = this.loaded.get(spec.name);
+    if (current && provenance.unlessReferenceSha256 === digest) {
+      // The same reference as the newest version: a refit would only add an identical version.
+      return { ...current.info, inputs, unchanged: true };
+    }
     const params: Record<string, unknown> = { ...spec.params };
     if (spec.effectSizeAlert) params.alert = { ...spec.effectSizeAlert };
     if (spec.kind === 'pca' && typeof params.chunkRows === 'number') {
@@ -256,7 +272,7 @@ class DetectEngine implements DriftEngine {
     const state = kind.fit(table, params, budget ? { budget } : {});
     const saved = await this.store.save(spec.name, {
       state,
-      referenceSha256: referenceDigest(table),
+      referenceSha256: digest,
       referenceSource: provenance.referenceSource,
       ...(skipped ? { referenceSkippedEvents: skipped } : {}),
       creator: provenance.creator,

@@ -215,7 +215,7 @@ export class DriftMetrics implements IngressObserver {
     });
     this.trailingRefits = new Counter({
       name: 'sightline_drift_trailing_refits_total',
-      help: 'Scheduled refits of trailing references, by outcome (fitted, failed) and, when failed, the reason (too_few_rows, no_events, unavailable, error).',
+      help: 'Scheduled refits of trailing references, by outcome (fitted; unchanged: the reference SHA-256 equals that of the newest version, nothing saved; failed) and, when failed, the reason (too_few_rows, no_events, unavailable, error).',
       labelNames: ['detector', 'outcome', 'reason'],
       registers,
     });
@@ -363,8 +363,8 @@ export class DriftMetrics implements IngressObserver {
     this.track(detector, this.unreadable, { detector, reason });
   }
 
-  /** Counts a scheduled refit of a trailing reference (`reason` '' when it fitted). */
-  trailingRefit(detector: string, outcome: 'fitted' | 'failed', reason: string): void {
+  /** Counts a scheduled refit of a trailing reference (`reason` '' unless it failed). */
+  trailingRefit(detector: string, outcome: 'fitted' | 'unchanged' | 'failed', reason: string): void {
     this.trailingRefits.inc({ detector, outcome, reason });
     this.track(detector, this.trailingRefits, { detector, outcome, reason });
   }

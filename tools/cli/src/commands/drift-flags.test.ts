@@ -1,6 +1,8 @@
+import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
 import {
   checkSettingsForKind,
+  namingFlag,
   selectorFromFlags,
   settingsConflicts,
   settingsFromFlags,
@@ -101,5 +103,21 @@ describe('selectorFromFlags and windowFromFlags', () => {
     expect(() => windowFromFlags({ slideRows: '1' })).toThrow('--slide-rows: only with --sliding');
     expect(() => windowFromFlags({ maxRows: '0' })).toThrow('--max-rows: expected a whole number from 1');
     expect(() => windowFromFlags({ maxDuration: 'soon' })).toThrow('--max-duration: expected a duration');
+  });
+});
+
+describe('namingFlag', () => {
+  it("puts the flag before the service's refusal of an online field, and leaves other errors", () => {
+    const few = new InvalidArgumentError('config.mmd_online.n_bootstraps: 50 simulations leave 20 streams');
+    expect(namingFlag(few)).toMatchObject({
+      message: '--bootstraps: config.mmd_online.n_bootstraps: 50 simulations leave 20 streams',
+      field: '--bootstraps',
+    });
+    const twice = new InvalidArgumentError('config.cvm_online.window_sizes: each size once');
+    expect((namingFlag(twice) as Error).message).toMatch(/^--window-size: config\.cvm_online\.window_sizes/);
+    const other = new InvalidArgumentError('data: 3 rows');
+    expect(namingFlag(other)).toBe(other);
+    const missing = new NotFoundError('config.mmd_online.ert: x');
+    expect(namingFlag(missing)).toBe(missing);
   });
 });

@@ -4,6 +4,8 @@
  * and a window (`--max-rows`, `--max-duration`, `--sliding`, ...). Every mistake is a
  * UsageError naming the flag, found before any call.
  */
+
+import { InvalidArgumentError, isSightlineError } from '@sightline/errors';
 import {
   DRIFT_KINDS,
   type DriftDetectorSettings,
@@ -40,6 +42,27 @@ export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   windowSizes: '--window-size',
   bootstraps: '--bootstraps',
 };
+
+/** The flag of each online config field the service names in a refusal. */
+const FLAG_OF_ONLINE_FIELD: Readonly<Record<string, string>> = {
+  n_bootstraps: '--bootstraps',
+  window_sizes: '--window-size',
+  window_size: '--window-size',
+  ert: '--ert',
+};
+
+/**
+ * A refusal of `drift fit` with the flag that set the field the service names: a refusal at
+ * Fit (too few bootstraps for the quantile, a window against the reference's rows) can only be
+ * found by the service, which names the contract field (`config.mmd_online.n_bootstraps`).
+ */
+export function namingFlag(error: unknown): unknown {
+  if (!isSightlineError(error) || error.code !== 'INVALID_ARGUMENT') return error;
+  const field = /^config\.(?:mmd|cvm)_online\.(\w+):/.exec(error.message)?.[1];
+  const flag = field === undefined ? undefined : FLAG_OF_ONLINE_FIELD[field];
+  if (flag === undefined) return error;
+  return new InvalidArgumentError(`${flag}: ${error.message}`, { cause: error, field: flag });
+}
 
 const MAX_UINT32 = 4_294_967_295;
 /** Most bootstrap simulations the drift service takes for an online detector. */

@@ -37,6 +37,7 @@ import { readTableFile } from '../inputs/table-file.js';
 import {
   checkSettingsForKind,
   listFlag,
+  namingFlag,
   parseSpanMs,
   positive,
   type SelectorFlags,
@@ -313,7 +314,7 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
           // A detector this command created and could not fit is removed, so the command can
           // be run again with other settings instead of meeting "exists; settings are fixed".
           if (created) await client.delete(name, { signal: context.call.signal }).catch(() => undefined);
-          throw error;
+          throw namingFlag(error);
         }
         context.output.print({
           json: { created, detector: detectorJson(detector) },
