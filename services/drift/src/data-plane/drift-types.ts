@@ -3,22 +3,12 @@
  * ms since the epoch for instants): what every transport converts its messages to and
  * from. No generated protobuf type appears here.
  */
+import { DRIFT_KIND_NAMES } from '@sightline/detect';
 import type { Tensor } from '@sightline/tensor';
 import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
 
-/** The drift kinds this service fits. */
-export const DRIFT_KINDS = [
-  'tabular',
-  'ks',
-  'cvm',
-  'chi2',
-  'mmd',
-  'lsdd',
-  'quality',
-  'pca',
-  'online-mmd',
-  'online-cvm',
-] as const;
+/** The drift kinds this service fits: libs/detect's, which it scores with. */
+export const DRIFT_KINDS = DRIFT_KIND_NAMES;
 /** A drift kind's name. */
 export type DriftKindName = (typeof DRIFT_KINDS)[number];
 
