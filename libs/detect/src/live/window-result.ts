@@ -129,19 +129,35 @@ function prepareWindow<TResult>(
   const distinct = [...new Set(window.requestIds)];
   return {
     table,
-    base: {
-      detector: detector.name,
-      detectorVersion: detector.version,
-      modelName,
-      modelVersion,
-      sequence: window.sequence,
-      startMs: window.startMs,
-      endMs: window.endMs,
-      closeReason: window.reason,
-      rows: window.rows,
-      requestCount: distinct.length,
-      requestIds: distinct.length <= maxRequestIds ? distinct : [],
-    },
+    base: windowFields(detector, modelName, modelVersion, window, distinct.length, distinct, maxRequestIds),
+  };
+}
+
+/**
+ * Every field of a window's result but the score; `requestIds` are listed when there are at
+ * most `maxRequestIds` of the window's `requestCount` requests.
+ */
+function windowFields<TResult>(
+  detector: ScoringDetector<TResult>,
+  modelName: string,
+  modelVersion: string,
+  window: ClosedWindow,
+  requestCount: number,
+  requestIds: readonly string[],
+  maxRequestIds: number,
+): Omit<WindowResult<TResult>, 'result'> {
+  return {
+    detector: detector.name,
+    detectorVersion: detector.version,
+    modelName,
+    modelVersion,
+    sequence: window.sequence,
+    startMs: window.startMs,
+    endMs: window.endMs,
+    closeReason: window.reason,
+    rows: window.rows,
+    requestCount,
+    requestIds: requestCount <= maxRequestIds ? requestIds.slice(0, maxRequestIds) : [],
   };
 }
 
@@ -161,17 +177,15 @@ function scoreSummaryWindow<TResult>(
   const result = detector.scoreSummary(window.summary!.toTable(detector.schema));
   const requestCount = window.requestCount ?? window.requestIds.length;
   return {
-    detector: detector.name,
-    detectorVersion: detector.version,
-    modelName,
-    modelVersion,
-    sequence: window.sequence,
-    startMs: window.startMs,
-    endMs: window.endMs,
-    closeReason: window.reason,
-    rows: window.rows,
-    requestCount,
-    requestIds: requestCount <= maxRequestIds ? window.requestIds.slice(0, maxRequestIds) : [],
+    ...windowFields(
+      detector,
+      modelName,
+      modelVersion,
+      window,
+      requestCount,
+      window.requestIds,
+      maxRequestIds,
+    ),
     result,
   };
 }
