@@ -5,7 +5,14 @@
  * KSDrift/CVMDrift/ChiSquareDrift/TabularDrift.
  */
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
-import type { Correction, CvmMethod, DriftKernels, KsMethod, TwoSampleTestResult } from '../kernels.js';
+import type {
+  Correction,
+  CvmMethod,
+  DriftKernels,
+  EffectSizes,
+  KsMethod,
+  TwoSampleTestResult,
+} from '../kernels.js';
 import {
   type FeatureTable,
   requireFinite,
@@ -213,40 +220,7 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
       }
       return { test, result: this.kernels.cramerVonMises2Samp(reference, column, { method: p.cvmMethod }) };
     });
-    const corrected = this.kernels.correctPValues(
-      tests.map((t) => t.result.pValue),
-      p.pVal,
-      p.correction,
-    );
-    const rule = alertRuleOf(state);
-    const features: FeatureDrift[] = tests.map((t, c) => {
-      const effectSizes = effectSizesOf(this.kernels, state, table, c);
-      return {
-        name: table.names[c]!,
-        kind: table.kinds[c]!,
-        test: t.test,
-        statistic: t.result.statistic,
-        pValue: t.result.pValue,
-        drift: corrected.rejected[c]!,
-        ...(effectSizes ? { effectSizes } : {}),
-        ...(rule ? { alert: alertFires(rule, effectSizes) } : {}),
-      };
-    });
-    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
-    return {
-      kind: this.name,
-      rows: table.rows,
-      referenceRows: state.referenceRows,
-      features,
-      overall: {
-        drift: rule ? alerted.length > 0 : corrected.anyRejected,
-        basis: rule ? 'effect-size' : 'p-value',
-        threshold: corrected.threshold,
-        correction: p.correction,
-        alpha: p.pVal,
-      },
-      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
-    };
+    return this.resultOf(state, p, table, tests, (c) => effectSizesOf(this.kernels, state, table, c));
   }
 
   scoreSummary(state: FittedState, table: SummarisedTable): DriftResult {
@@ -294,6 +268,36 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
       });
       return { test, result: r, bound: r.statisticErrorBound, range: r.pValueRange, sketched: true };
     });
+    return {
+      ...this.resultOf(state, p, table, tests, (c) => summaryEffectSizesOf(this.kernels, state, table, c)),
+      approximation: {
+        windowRows: table.rows,
+        relativeAccuracy: table.relativeAccuracy,
+        note: featureSummaryNote(tests, table.maxDistinctValues),
+      },
+    };
+  }
+
+  /**
+   * The result of per-feature tests: p-values corrected into a verdict (or effect sizes against
+   * an alert rule), each feature with its effect sizes and, from a summary, its error bound.
+   */
+  private resultOf(
+    state: FittedState,
+    p: Resolved,
+    table: {
+      readonly names: readonly string[];
+      readonly kinds: readonly FeatureTable['kinds'][number][];
+      readonly rows: number;
+    },
+    tests: readonly {
+      readonly test: FeatureTest;
+      readonly result: TwoSampleTestResult;
+      readonly bound?: number;
+      readonly range?: readonly [number, number];
+    }[],
+    effectSizesAt: (column: number) => EffectSizes | undefined,
+  ): DriftResult {
     const corrected = this.kernels.correctPValues(
       tests.map((t) => t.result.pValue),
       p.pVal,
@@ -301,7 +305,7 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
     );
     const rule = alertRuleOf(state);
     const features: FeatureDrift[] = tests.map((t, c) => {
-      const effectSizes = summaryEffectSizesOf(this.kernels, state, table, c);
+      const effectSizes = effectSizesAt(c);
       return {
         name: table.names[c]!,
         kind: table.kinds[c]!,
@@ -309,7 +313,7 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
         statistic: t.result.statistic,
         pValue: t.result.pValue,
         drift: corrected.rejected[c]!,
-        statisticErrorBound: t.bound,
+        ...(t.bound !== undefined ? { statisticErrorBound: t.bound } : {}),
         ...(t.range ? { pValueRange: t.range } : {}),
         ...(effectSizes ? { effectSizes } : {}),
         ...(rule ? { alert: alertFires(rule, effectSizes) } : {}),
@@ -327,11 +331,6 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
         threshold: corrected.threshold,
         correction: p.correction,
         alpha: p.pVal,
-      },
-      approximation: {
-        windowRows: table.rows,
-        relativeAccuracy: table.relativeAccuracy,
-        note: featureSummaryNote(tests, table.maxDistinctValues),
       },
       ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
     };
