@@ -155,22 +155,7 @@ class QualityKind implements DetectorKind<DriftResult> {
         quality,
       };
     });
-    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
-    return {
-      kind: this.name,
-      rows: table.rows,
-      referenceRows: state.referenceRows,
-      features,
-      overall: {
-        drift: rule ? alerted.length > 0 || features.some((f) => f.drift) : features.some((f) => f.drift),
-        basis: 'quality',
-        // One number for the batch: the loosest per-check limit (each check's own is in its counts).
-        threshold: Math.max(...LIMIT_KEYS.map((k) => limits[k])),
-        correction: 'none',
-        alpha: 0,
-      },
-      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
-    };
+    return qualityResult(this.name, state, table.rows, features, limits, rule);
   }
 
   /**
@@ -228,25 +213,13 @@ class QualityKind implements DetectorKind<DriftResult> {
         quality: { ...counts, rates },
       };
     });
-    const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
     return {
-      kind: this.name,
-      rows: table.rows,
-      referenceRows: state.referenceRows,
-      features,
-      overall: {
-        drift: rule ? alerted.length > 0 || features.some((f) => f.drift) : features.some((f) => f.drift),
-        basis: 'quality',
-        threshold: Math.max(...LIMIT_KEYS.map((k) => limits[k])),
-        correction: 'none',
-        alpha: 0,
-      },
+      ...qualityResult(this.name, state, table.rows, features, limits, rule),
       approximation: {
         windowRows: table.rows,
         relativeAccuracy: table.relativeAccuracy,
         note: 'window summarised: missing, infinite, type and unseen-category counts exact; out-of-range and out-of-bounds counts from quantile sketches',
       },
-      ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
     };
   }
 }
@@ -257,4 +230,31 @@ export function qualityKind(
   minReferenceRows: number = QUALITY_MIN_REFERENCE_ROWS,
 ): DetectorKind<DriftResult> {
   return new QualityKind(kernels, minReferenceRows);
+}
+
+/** A quality result: drift when any check's rate is over its limit (or an alert rule fires). */
+function qualityResult(
+  kind: string,
+  state: FittedState,
+  rows: number,
+  features: FeatureDrift[],
+  limits: Readonly<Record<(typeof LIMIT_KEYS)[number], number>>,
+  rule: ReturnType<typeof alertRuleOf>,
+): DriftResult {
+  const alerted = rule ? features.filter((f) => f.alert).map((f) => f.name) : [];
+  return {
+    kind,
+    rows,
+    referenceRows: state.referenceRows,
+    features,
+    overall: {
+      drift: rule ? alerted.length > 0 || features.some((f) => f.drift) : features.some((f) => f.drift),
+      basis: 'quality',
+      // One number for the batch: the loosest per-check limit (each check's own is in its counts).
+      threshold: Math.max(...LIMIT_KEYS.map((k) => limits[k])),
+      correction: 'none',
+      alpha: 0,
+    },
+    ...(rule ? { alert: { ...rule, triggered: alerted.length > 0, features: alerted } } : {}),
+  };
 }
