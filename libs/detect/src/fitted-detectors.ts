@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '@sightline/errors';
 import type { OnlineBudget } from './kernels.js';
-import type { DetectorKind } from './kinds/detector-kind.js';
+import type { DetectorKind, FitProgress, FittedState } from './kinds/detector-kind.js';
 import type { DetectorSource } from './live/live-scorer.js';
 import { type ScoringDetector, scoringDetector } from './live/window-result.js';
 import { checkDetectorName, type DetectorStore, type SavedDetector } from './store/detector-store.js';
@@ -32,11 +32,18 @@ export interface FitRequest {
   readonly referenceSource?: string;
   /** Bounds a long fit (the online kinds' bootstrap); when spent nothing is saved. */
   readonly budget?: OnlineBudget;
+  /** A long fit's progress (kinds with `fitAsync`). */
+  readonly onProgress?: (progress: FitProgress) => void;
 }
 
 /** How tables for `kind` are built: `keep` for `quality` (it counts bad cells), `refuse` otherwise. */
 export function nonFinitePolicyOf(kind: string | undefined): NonFinitePolicy {
   return kind === 'quality' ? 'keep' : 'refuse';
+}
+
+/** `state` made ready to score (the kind's `prepare`, e.g. the autoencoder's model built). */
+async function prepared<TResult>(kind: DetectorKind<TResult>, state: FittedState): Promise<FittedState> {
+  return kind.prepare ? kind.prepare(state) : state;
 }
 
 /** Fitted detectors: the lifecycle and the live scorer's source. */
@@ -67,18 +74,20 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
     if (request.reference.rows === 0) {
       throw new InvalidArgumentError('the reference is empty', { field: 'reference' });
     }
-    const state = kind.fit(
-      request.reference,
-      request.params ?? {},
-      request.budget ? { budget: request.budget } : {},
-    );
+    const options = {
+      ...(request.budget ? { budget: request.budget } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    };
+    const state = kind.fitAsync
+      ? await kind.fitAsync(request.reference, request.params ?? {}, options)
+      : kind.fit(request.reference, request.params ?? {}, options);
     const saved = await this.store.save(name, {
       state,
       referenceSha256: referenceDigest(request.reference),
       ...(request.creator === undefined ? {} : { creator: request.creator }),
       ...(request.referenceSource === undefined ? {} : { referenceSource: request.referenceSource }),
     });
-    this.latest.set(name, scoringDetector(name, saved.version, state, kind));
+    this.latest.set(name, scoringDetector(name, saved.version, await prepared(kind, state), kind));
     return saved;
   }
 
@@ -98,7 +107,8 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
       if (ready !== undefined) return ready;
     }
     const saved = await this.store.get(name, version);
-    return scoringDetector(name, saved.version, saved.state, this.kinds.get(saved.state.kind));
+    const kind = this.kinds.get(saved.state.kind);
+    return scoringDetector(name, saved.version, await prepared(kind, saved.state), kind);
   }
 
   /**
@@ -146,10 +156,8 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
     if (summary?.latest === undefined) return;
     try {
       const saved = await this.store.get(name, summary.latest);
-      this.latest.set(
-        name,
-        scoringDetector(name, saved.version, saved.state, this.kinds.get(saved.state.kind)),
-      );
+      const kind = this.kinds.get(saved.state.kind);
+      this.latest.set(name, scoringDetector(name, saved.version, await prepared(kind, saved.state), kind));
     } catch {
       // Unreadable (the store records and reports it) or of a kind this catalogue lacks:
       // the detector has nothing to score with until it is fitted again.

@@ -8,5 +8,6 @@ export * from './fitted-detectors.js';
 export * from './kernels.js';
 export * from './kinds/index.js';
 export * from './live/index.js';
+export * from './outlier/index.js';
 export * from './store/index.js';
 export * from './table/index.js';

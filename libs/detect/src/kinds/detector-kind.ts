@@ -29,12 +29,32 @@ export interface FittedState {
   readonly referenceRows: number;
   readonly json: JsonObject;
   readonly arrays: Readonly<Record<string, Float64Array>>;
+  /**
+   * Files saved as they are beside detector.json (the autoencoder's TF.js `model.json` and
+   * weights), by file name (`[a-z0-9._-]`, not `detector.json` or `reference.bin`).
+   */
+  readonly files?: Readonly<Record<string, Uint8Array>>;
+}
+
+/** A long fit's progress (the autoencoder's epochs), as FitWithProgress streams it. */
+export interface FitProgress {
+  /** Epochs finished. */
+  readonly epoch: number;
+  /** Epochs asked for. */
+  readonly epochs: number;
+  /** The mean training loss over the last epoch. */
+  readonly loss: number;
+  readonly elapsedSeconds: number;
+  /** The TF.js backend training it (`tfjs-node-gpu`, `tfjs-node`, `tfjs-wasm`, `tfjs-cpu`). */
+  readonly backend: string;
 }
 
 /** How one fit is bounded (kinds with a long configuration: the online kinds' bootstrap). */
 export interface KindFitOptions {
   /** Deadline and cancellation; when spent the fit throws and nothing is saved. */
   readonly budget?: OnlineBudget;
+  /** Called as a long fit goes (kinds with `fitAsync`); never throws into the fit. */
+  readonly onProgress?: (progress: FitProgress) => void;
 }
 
 /**
@@ -61,6 +81,21 @@ export interface DetectorKind<TResult> {
    *   rows for the test, or has a cell the kind cannot use (naming column and row).
    */
   score(state: FittedState, table: FeatureTable): TResult;
+  /**
+   * A fit that trains over many turns of the event loop (the autoencoder), yielding between
+   * steps so the service keeps answering; used instead of `fit` where present (whose
+   * synchronous form then throws). Bounded by `options.budget`.
+   */
+  fitAsync?(
+    reference: FeatureTable,
+    params?: Readonly<Record<string, unknown>>,
+    options?: KindFitOptions,
+  ): Promise<FittedState>;
+  /**
+   * Prepares a loaded state for scoring when that needs asynchronous work (the autoencoder
+   * builds its TF.js model from the saved files); the result is what `score` is given.
+   */
+  prepare?(state: FittedState): Promise<FittedState>;
   /**
    * Scores a window too large to hold as rows, from its summary; the result states the
    * approximation. Absent on kinds that cannot (a summarised window of theirs is refused).
