@@ -59,10 +59,14 @@ class IForestKind implements DetectorKind<OutlierScores> {
       integer: true,
     });
     // As scikit-learn: more rows per tree than the reference has is clipped to all of them.
-    const maxSamples = r.number('maxSamples', Math.min(DEFAULT_IFOREST_MAX_SAMPLES, reference.rows), {
-      min: 1,
-      integer: true,
-    });
+    const maxSamples = r.number(
+      'maxSamples',
+      Math.min(DEFAULT_IFOREST_MAX_SAMPLES, Math.max(1, reference.rows)),
+      {
+        min: 1,
+        integer: true,
+      },
+    );
     r.params.maxSamples = Math.min(maxSamples, reference.rows);
     r.number('maxFeatures', DEFAULT_IFOREST_MAX_FEATURES, { min: 0, max: 1, exclusiveMin: true });
     r.boolean('bootstrap', false);

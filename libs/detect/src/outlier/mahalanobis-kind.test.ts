@@ -72,6 +72,10 @@ describe('mahalanobis kind', () => {
     );
     expect(errorOf(() => kind.fit(collinear)).message).toMatch(/"sum" is a linear combination of "x", "y"/);
     expect(() => kind.fit(collinear, { ridge: 1e-6 })).not.toThrow();
+    // A ridge too small to lift the smallest pivot says to raise it.
+    expect(errorOf(() => kind.fit(collinear, { ridge: 1e-14 })).message).toContain(
+      'raise parameter "ridge" (1e-14)',
+    );
   });
 
   it('needs more reference rows than features, and says so', () => {

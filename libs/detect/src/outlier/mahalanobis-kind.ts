@@ -80,7 +80,7 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
     } catch (error) {
       if (!(error instanceof InvalidArgumentError)) throw error;
       throw new InvalidArgumentError(
-        `kind ${quoteName(this.name)}: ${error.message.replace(KERNEL_REGULARISATION_ADVICE, 'set parameter "ridge" > 0')}`,
+        `kind ${quoteName(this.name)}: ${error.message.replace(KERNEL_REGULARISATION_ADVICE, ridge > 0 ? `raise parameter "ridge" (${ridge})` : 'set parameter "ridge" > 0')}`,
         { field: 'reference', cause: error },
       );
     }
