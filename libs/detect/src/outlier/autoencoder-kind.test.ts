@@ -190,7 +190,8 @@ describe('autoencoder fit', () => {
     ).rejects.toThrow(
       /^autoencoder training: config\.autoencoder\.max_training_seconds \(4\.5 s\) was spent with 1 of 5 epochs done after 5\.0 s; nothing is saved/,
     );
-    expect(tf.memory().numTensors).toBe(before);
+    // At most: models of earlier tests' states may be freed (FinalizationRegistry) meanwhile.
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
   });
 
   it("stops at the fit's deadline or cancellation", async () => {
