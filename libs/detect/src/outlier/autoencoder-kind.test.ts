@@ -40,6 +40,9 @@ describe('autoencoder parameters', () => {
       seed: 1234,
       maxTrainingSeconds: 600,
     });
+    // The contract's repeated field sends an empty list when unset: the default too.
+    const empty = await kind.fitAsync!(data.reference, { epochs: 1, hiddenUnits: [] });
+    expect(empty.params.hiddenUnits).toEqual([4, 2]);
   });
 
   it.each([
