@@ -59,6 +59,104 @@ export {
   matrixRow,
 } from './matrix.js';
 export {
+  type BootstrapInterval,
+  type BootstrapOptions,
+  bootstrapInterval,
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  MAX_BOOTSTRAP_RESAMPLES,
+} from './metrics/bootstrap-interval.js';
+export {
+  addCalibrationRow,
+  type CalibrationBins,
+  calibrationBin,
+  calibrationBins,
+  DEFAULT_CALIBRATION_BINS,
+  expectedCalibrationError,
+} from './metrics/calibration-error.js';
+export {
+  addCbpePrediction,
+  type CbpeEstimate,
+  type CbpeSums,
+  cbpeSums,
+  estimateCbpe,
+  mergeCbpeSums,
+} from './metrics/cbpe.js';
+export {
+  type ClassIndex,
+  type ClassLabel,
+  classIndex,
+  encodeLabels,
+  labelIndex,
+  sortedClasses,
+} from './metrics/class-labels.js';
+export {
+  CLASSIFICATION_ACCUMULATOR_SCHEMA_VERSION,
+  ClassificationAccumulator,
+  type ClassificationAccumulatorJson,
+  type ClassificationAccumulatorOptions,
+  type ClassificationMetrics,
+  checkProbabilityRow,
+  DEFAULT_AUC_BINS,
+  MAX_AUC_HISTOGRAM_CELLS,
+  MAX_METRIC_CLASSES,
+  PROBABILITY_SUM_TOLERANCE,
+} from './metrics/classification-accumulator.js';
+export {
+  type ClassificationInput,
+  type ClassificationMetricsOptions,
+  classificationMetrics,
+} from './metrics/classification-metrics.js';
+export {
+  type AveragedScores,
+  type ClassificationScores,
+  fScore,
+  scoresFromConfusion,
+} from './metrics/classification-scores.js';
+export {
+  type ConfidenceInterval,
+  checkConfidence,
+  DEFAULT_CONFIDENCE,
+  meanInterval,
+  wilsonInterval,
+} from './metrics/confidence-intervals.js';
+export { normalCdf, normalQuantile, studentTQuantile } from './metrics/distribution-quantiles.js';
+export {
+  classDistributionShift,
+  type DistributionShift,
+  type DistributionShiftOptions,
+  distributionShift,
+  type OutputShiftOptions,
+  outputDistributionShift,
+} from './metrics/distribution-shift.js';
+export { LOG_LOSS_EPSILON, logLossTerm } from './metrics/log-loss.js';
+export {
+  MAPE_EPSILON,
+  REGRESSION_ACCUMULATOR_SCHEMA_VERSION,
+  RegressionAccumulator,
+  type RegressionAccumulatorJson,
+  type RegressionMetrics,
+  regressionMetrics,
+} from './metrics/regression-accumulator.js';
+export {
+  averageRocAuc,
+  binaryRocAuc,
+  binnedRocAuc,
+  type RocAucResult,
+  rocAucOneVsRest,
+} from './metrics/roc-auc.js';
+export {
+  addCompensated,
+  addMoment,
+  type CompensatedSum,
+  compensatedSum,
+  compensatedValue,
+  mergeCompensated,
+  mergeMoments,
+  type RunningMoments,
+  runningMoments,
+  sampleVariance,
+} from './metrics/running-moments.js';
+export {
   CVM_ONLINE_SCHEMA_VERSION,
   CvmDriftOnline,
   type CvmOnlineFitJson,

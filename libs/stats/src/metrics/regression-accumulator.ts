@@ -1,0 +1,211 @@
+import { InvalidArgumentError } from '@sightline/errors';
+import {
+  type ConfidenceInterval,
+  checkConfidence,
+  DEFAULT_CONFIDENCE,
+  meanInterval,
+} from './confidence-intervals.js';
+import {
+  addCompensated,
+  addMoment,
+  type CompensatedSum,
+  compensatedSum,
+  compensatedValue,
+  mergeCompensated,
+  mergeMoments,
+  type RunningMoments,
+  runningMoments,
+} from './running-moments.js';
+
+/** Version of {@link RegressionAccumulatorJson}. */
+export const REGRESSION_ACCUMULATOR_SCHEMA_VERSION = 1;
+/** scikit-learn's MAPE floor on |y_true|: `np.finfo(np.float64).eps`, so y_true = 0 gives a huge but finite term. */
+export const MAPE_EPSILON = Number.EPSILON;
+
+/** A window's regression metrics. */
+export interface RegressionMetrics {
+  readonly count: number;
+  /** Mean squared error (NaN for an empty window). */
+  readonly mse: number;
+  /** sqrt(MSE). */
+  readonly rmse: number;
+  /** Mean absolute error. */
+  readonly mae: number;
+  /** Mean of |y_pred - y_true| / max(|y_true|, {@link MAPE_EPSILON}), a fraction (not x100), as scikit-learn. */
+  readonly mape: number;
+  /**
+   * 1 - SSE / sum (y - mean y)², scikit-learn's `r2_score` (force_finite): 1 when SSE is 0;
+   * 0 when y_true is constant and SSE is not 0; NaN below two pairs.
+   */
+  readonly r2: number;
+  /** t intervals (at the requested level) of MSE and MAE as means of per-pair losses; RMSE's is the square root of MSE's. */
+  readonly intervals: {
+    readonly mse: ConfidenceInterval;
+    readonly rmse: ConfidenceInterval;
+    readonly mae: ConfidenceInterval;
+  };
+}
+
+/** Saved form of a {@link RegressionAccumulator}. */
+export interface RegressionAccumulatorJson {
+  readonly schemaVersion: number;
+  readonly squaredError: CompensatedSum;
+  readonly absoluteError: CompensatedSum;
+  readonly absolutePercentageError: CompensatedSum;
+  readonly yTrue: RunningMoments;
+  /** null for an empty window (JSON has no Infinity). */
+  readonly yTrueMin: number | null;
+  readonly yTrueMax: number | null;
+  readonly squaredErrorMoments: RunningMoments;
+  readonly absoluteErrorMoments: RunningMoments;
+}
+
+/**
+ * Mergeable sums of a regression window: compensated sums of squared, absolute and percentage
+ * errors, y_true's running moments (for R²'s denominator without cancellation) and range, and
+ * the losses' moments for their intervals. `metrics()` equals {@link regressionMetrics} over the
+ * same pairs to rounding (a few ulps), however the window was split and merged.
+ */
+export class RegressionAccumulator {
+  readonly #squaredError = compensatedSum();
+  readonly #absoluteError = compensatedSum();
+  readonly #absolutePercentageError = compensatedSum();
+  readonly #yTrue = runningMoments();
+  #yTrueMin = Infinity;
+  #yTrueMax = -Infinity;
+  readonly #squaredErrorMoments = runningMoments();
+  readonly #absoluteErrorMoments = runningMoments();
+
+  /** Pairs added. */
+  get count(): number {
+    return this.#yTrue.count;
+  }
+
+  /**
+   * Adds one joined pair.
+   * @throws InvalidArgumentError naming `y_true` or `y_pred` when not finite.
+   */
+  add(yTrue: number, yPred: number): void {
+    if (!Number.isFinite(yTrue))
+      throw new InvalidArgumentError(`y_true: expected a finite number, got ${yTrue}`);
+    if (!Number.isFinite(yPred))
+      throw new InvalidArgumentError(`y_pred: expected a finite number, got ${yPred}`);
+    const error = yPred - yTrue;
+    const absolute = Math.abs(error);
+    addCompensated(this.#squaredError, error * error);
+    addCompensated(this.#absoluteError, absolute);
+    addCompensated(this.#absolutePercentageError, absolute / Math.max(Math.abs(yTrue), MAPE_EPSILON));
+    addMoment(this.#yTrue, yTrue);
+    this.#yTrueMin = Math.min(this.#yTrueMin, yTrue);
+    this.#yTrueMax = Math.max(this.#yTrueMax, yTrue);
+    addMoment(this.#squaredErrorMoments, error * error);
+    addMoment(this.#absoluteErrorMoments, absolute);
+  }
+
+  /** Adds another window's sums into this one. */
+  merge(other: RegressionAccumulator): void {
+    mergeCompensated(this.#squaredError, other.#squaredError);
+    mergeCompensated(this.#absoluteError, other.#absoluteError);
+    mergeCompensated(this.#absolutePercentageError, other.#absolutePercentageError);
+    mergeMoments(this.#yTrue, other.#yTrue);
+    this.#yTrueMin = Math.min(this.#yTrueMin, other.#yTrueMin);
+    this.#yTrueMax = Math.max(this.#yTrueMax, other.#yTrueMax);
+    mergeMoments(this.#squaredErrorMoments, other.#squaredErrorMoments);
+    mergeMoments(this.#absoluteErrorMoments, other.#absoluteErrorMoments);
+  }
+
+  /** The window's metrics, intervals at `confidence` (default 0.95). */
+  metrics(confidence: number = DEFAULT_CONFIDENCE): RegressionMetrics {
+    checkConfidence(confidence);
+    const n = this.count;
+    const sse = compensatedValue(this.#squaredError);
+    const mse = n === 0 ? Number.NaN : sse / n;
+    const mseInterval = meanInterval(this.#squaredErrorMoments, confidence);
+    let r2: number;
+    if (n < 2) r2 = Number.NaN;
+    else if (sse === 0) r2 = 1;
+    // A constant y_true is detected from its range, exactly; scikit-learn compares its rounded sum of squares with 0.
+    else if (this.#yTrueMin === this.#yTrueMax) r2 = 0;
+    else r2 = 1 - sse / this.#yTrue.m2;
+    return {
+      count: n,
+      mse,
+      rmse: Math.sqrt(mse),
+      mae: n === 0 ? Number.NaN : compensatedValue(this.#absoluteError) / n,
+      mape: n === 0 ? Number.NaN : compensatedValue(this.#absolutePercentageError) / n,
+      r2,
+      intervals: {
+        mse: mseInterval,
+        rmse: {
+          ...mseInterval,
+          low: Math.sqrt(Math.max(mseInterval.low, 0)),
+          high: Math.sqrt(mseInterval.high),
+        },
+        mae: meanInterval(this.#absoluteErrorMoments, confidence),
+      },
+    };
+  }
+
+  /** The saved form (versioned). */
+  toJSON(): RegressionAccumulatorJson {
+    return {
+      schemaVersion: REGRESSION_ACCUMULATOR_SCHEMA_VERSION,
+      squaredError: { ...this.#squaredError },
+      absoluteError: { ...this.#absoluteError },
+      absolutePercentageError: { ...this.#absolutePercentageError },
+      yTrue: { ...this.#yTrue },
+      yTrueMin: this.count === 0 ? null : this.#yTrueMin,
+      yTrueMax: this.count === 0 ? null : this.#yTrueMax,
+      squaredErrorMoments: { ...this.#squaredErrorMoments },
+      absoluteErrorMoments: { ...this.#absoluteErrorMoments },
+    };
+  }
+
+  /**
+   * Restores a saved window.
+   * @throws InvalidArgumentError on another schema version.
+   */
+  static fromJSON(json: RegressionAccumulatorJson): RegressionAccumulator {
+    if (json.schemaVersion !== REGRESSION_ACCUMULATOR_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `schemaVersion: expected ${REGRESSION_ACCUMULATOR_SCHEMA_VERSION}, got ${json.schemaVersion}`,
+      );
+    }
+    const acc = new RegressionAccumulator();
+    Object.assign(acc.#squaredError, json.squaredError);
+    Object.assign(acc.#absoluteError, json.absoluteError);
+    Object.assign(acc.#absolutePercentageError, json.absolutePercentageError);
+    Object.assign(acc.#yTrue, json.yTrue);
+    acc.#yTrueMin = json.yTrueMin ?? Infinity;
+    acc.#yTrueMax = json.yTrueMax ?? -Infinity;
+    Object.assign(acc.#squaredErrorMoments, json.squaredErrorMoments);
+    Object.assign(acc.#absoluteErrorMoments, json.absoluteErrorMoments);
+    return acc;
+  }
+}
+
+/**
+ * MSE, RMSE, MAE, MAPE and R² of a batch, as scikit-learn 1.2's `mean_squared_error`,
+ * `mean_absolute_error`, `mean_absolute_percentage_error` and `r2_score`, with t intervals.
+ * @throws InvalidArgumentError on different lengths or a non-finite value, naming the row.
+ */
+export function regressionMetrics(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  confidence: number = DEFAULT_CONFIDENCE,
+): RegressionMetrics {
+  if (yPred.length !== yTrue.length) {
+    throw new InvalidArgumentError(
+      `y_pred: expected ${yTrue.length} values (as y_true), got ${yPred.length}`,
+    );
+  }
+  const acc = new RegressionAccumulator();
+  for (let i = 0; i < yTrue.length; i++) {
+    if (!Number.isFinite(yTrue[i]!))
+      throw new InvalidArgumentError(`y_true[${i}]: expected a finite number, got ${yTrue[i]}`);
+    if (!Number.isFinite(yPred[i]!))
+      throw new InvalidArgumentError(`y_pred[${i}]: expected a finite number, got ${yPred[i]}`);
+    acc.add(yTrue[i]!, yPred[i]!);
+  }
+  return acc.metrics(confidence);
+}
