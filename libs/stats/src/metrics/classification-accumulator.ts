@@ -175,8 +175,15 @@ export class ClassificationAccumulator {
   add(yTrue: ClassLabel, yPred: ClassLabel, probabilities?: ArrayLike<number>): void {
     const t = labelIndex(this.#index, yTrue, 'y_true');
     const p = labelIndex(this.#index, yPred, 'y_pred');
-    if (probabilities !== undefined)
-      checkProbabilityRow(probabilities, 0, this.#index.classes.length, 'probabilities');
+    if (probabilities !== undefined) {
+      const k = this.#index.classes.length;
+      if (probabilities.length !== k) {
+        throw new InvalidArgumentError(
+          `probabilities: expected ${k} values (one per class), got ${probabilities.length}`,
+        );
+      }
+      checkProbabilityRow(probabilities, 0, k, 'probabilities');
+    }
     this.addIndices(t, p, probabilities);
   }
 

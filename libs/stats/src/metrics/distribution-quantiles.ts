@@ -1,6 +1,6 @@
 /**
  * Quantiles of the standard normal and Student's t distributions for the confidence intervals
- * (scipy's `ndtri` and `t.ppf`, to about 1e-13 relative in the tests).
+ * (scipy's `ndtri` to 1e-12 and `t.ppf` to 1e-11 relative in the tests).
  */
 import { InvalidArgumentError } from '@sightline/errors';
 import betainc from '@stdlib/math-base-special-betainc';

@@ -124,8 +124,9 @@ export class RegressionAccumulator {
     let r2: number;
     if (n < 2) r2 = Number.NaN;
     else if (sse === 0) r2 = 1;
-    // A constant y_true is detected from its range, exactly; scikit-learn compares its rounded sum of squares with 0.
-    else if (this.#yTrueMin === this.#yTrueMax) r2 = 0;
+    // A constant y_true is detected from its range, exactly (scikit-learn only compares its rounded
+    // sum of squares with 0, which a mean like 0.1 * 3 / 3 misses), or a sum of squares that underflowed.
+    else if (this.#yTrueMin === this.#yTrueMax || this.#yTrue.m2 === 0) r2 = 0;
     else r2 = 1 - sse / this.#yTrue.m2;
     return {
       count: n,
