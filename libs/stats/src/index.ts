@@ -58,6 +58,7 @@ export {
   matrixFromRows,
   matrixRow,
 } from './matrix.js';
+export { ADWIN_DEFAULTS, Adwin, type AdwinOptions } from './metrics/adwin.js';
 export {
   type BootstrapInterval,
   type BootstrapOptions,
@@ -119,6 +120,7 @@ export {
   meanInterval,
   wilsonInterval,
 } from './metrics/confidence-intervals.js';
+export { DDM_DEFAULTS, Ddm, type DdmOptions } from './metrics/ddm.js';
 export { normalCdf, normalQuantile, studentTQuantile } from './metrics/distribution-quantiles.js';
 export {
   classDistributionShift,
@@ -128,7 +130,14 @@ export {
   type OutputShiftOptions,
   outputDistributionShift,
 } from './metrics/distribution-shift.js';
+export type { ConceptDriftDetector, DriftState } from './metrics/drift-state.js';
 export { LOG_LOSS_EPSILON, logLossTerm } from './metrics/log-loss.js';
+export {
+  PAGE_HINKLEY_DEFAULTS,
+  PageHinkley,
+  type PageHinkleyDirection,
+  type PageHinkleyOptions,
+} from './metrics/page-hinkley.js';
 export {
   MAPE_EPSILON,
   REGRESSION_ACCUMULATOR_SCHEMA_VERSION,
