@@ -58,7 +58,13 @@ export {
   matrixFromRows,
   matrixRow,
 } from './matrix.js';
-export { ADWIN_DEFAULTS, Adwin, type AdwinOptions } from './metrics/adwin.js';
+export {
+  ADWIN_DEFAULTS,
+  ADWIN_SCHEMA_VERSION,
+  Adwin,
+  type AdwinJson,
+  type AdwinOptions,
+} from './metrics/adwin.js';
 export {
   type BootstrapInterval,
   type BootstrapOptions,
@@ -120,7 +126,7 @@ export {
   meanInterval,
   wilsonInterval,
 } from './metrics/confidence-intervals.js';
-export { DDM_DEFAULTS, Ddm, type DdmOptions } from './metrics/ddm.js';
+export { DDM_DEFAULTS, DDM_SCHEMA_VERSION, Ddm, type DdmJson, type DdmOptions } from './metrics/ddm.js';
 export { normalCdf, normalQuantile, studentTQuantile } from './metrics/distribution-quantiles.js';
 export {
   classDistributionShift,
@@ -134,8 +140,10 @@ export type { ConceptDriftDetector, DriftState } from './metrics/drift-state.js'
 export { LOG_LOSS_EPSILON, logLossTerm } from './metrics/log-loss.js';
 export {
   PAGE_HINKLEY_DEFAULTS,
+  PAGE_HINKLEY_SCHEMA_VERSION,
   PageHinkley,
   type PageHinkleyDirection,
+  type PageHinkleyJson,
   type PageHinkleyOptions,
 } from './metrics/page-hinkley.js';
 export {

@@ -16,6 +16,21 @@ export const ADWIN_DEFAULTS = {
   warningDelta: 0.05,
 } as const;
 
+/** Version of {@link AdwinJson}. */
+export const ADWIN_SCHEMA_VERSION = 1;
+
+/** Saved form of an {@link Adwin}: options, bucket rows (row i holds buckets of 2^i values, oldest first) and sums. */
+export interface AdwinJson {
+  readonly schemaVersion: number;
+  readonly options: Required<AdwinOptions>;
+  readonly rows: Array<{ totals: number[]; variances: number[] }>;
+  readonly total: number;
+  readonly variance: number;
+  readonly width: number;
+  readonly tick: number;
+  readonly state: DriftState;
+}
+
 /** Options of {@link Adwin}. */
 export interface AdwinOptions {
   /** Confidence of a cut (default 0.002); smaller = fewer false alarms, later detection. */
@@ -135,6 +150,54 @@ export class Adwin implements ConceptDriftDetector {
     this.#tick += 1;
     if (this.#tick % this.#clock === 0 && this.#width > this.#gracePeriod) this.#state = this.#scan();
     return this.#state;
+  }
+
+  /** The saved form (versioned); O(maxBuckets log width) numbers. */
+  toJSON(): AdwinJson {
+    return {
+      schemaVersion: ADWIN_SCHEMA_VERSION,
+      options: {
+        delta: this.#delta,
+        clock: this.#clock,
+        maxBuckets: this.#maxBuckets,
+        minWindowLength: this.#minWindowLength,
+        gracePeriod: this.#gracePeriod,
+        warningDelta: this.#warningDelta,
+      },
+      rows: this.#rows.map((r) => ({ totals: [...r.totals], variances: [...r.variances] })),
+      total: this.#total,
+      variance: this.#variance,
+      width: this.#width,
+      tick: this.#tick,
+      state: this.#state,
+    };
+  }
+
+  /**
+   * Restores a saved detector; it continues exactly where the saved one stopped.
+   * @throws InvalidArgumentError on another schema version, bad options or a row longer than maxBuckets + 1.
+   */
+  static fromJSON(json: AdwinJson): Adwin {
+    if (json.schemaVersion !== ADWIN_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `schemaVersion: expected ${ADWIN_SCHEMA_VERSION}, got ${json.schemaVersion}`,
+      );
+    }
+    const adwin = new Adwin(json.options);
+    json.rows.forEach((row, i) => {
+      if (row.totals.length !== row.variances.length || row.totals.length > adwin.#maxBuckets + 1) {
+        throw new InvalidArgumentError(
+          `rows[${i}]: expected equal totals and variances, at most ${adwin.#maxBuckets + 1} buckets`,
+        );
+      }
+    });
+    adwin.#rows = json.rows.map((r) => ({ totals: [...r.totals], variances: [...r.variances] }));
+    adwin.#total = json.total;
+    adwin.#variance = json.variance;
+    adwin.#width = json.width;
+    adwin.#tick = json.tick;
+    adwin.#state = json.state;
+    return adwin;
   }
 
   /** Forgets every value. */

@@ -144,6 +144,26 @@ describe('concept drift detectors: states and input', () => {
     expect(values.some((x) => both.update(x) === 'drift')).toBe(true);
   });
 
+  it('saved and restored mid-stream, each continues with the same states (JSON round trip)', () => {
+    const stream = errorStream(9, true);
+    const pairs: Array<
+      [ConceptDriftDetector & { toJSON(): unknown }, (json: never) => ConceptDriftDetector]
+    > = [
+      [new Ddm({ warmStart: 300, driftThreshold: 3.5 }), (json) => Ddm.fromJSON(json)],
+      [new PageHinkley(), (json) => PageHinkley.fromJSON(json)],
+      [new Adwin(), (json) => Adwin.fromJSON(json)],
+    ];
+    for (const [original, restore] of pairs) {
+      for (const x of stream.slice(0, 1100)) original.update(x);
+      const restored = restore(JSON.parse(JSON.stringify(original)) as never);
+      expect(restored.state).toBe(original.state);
+      for (const x of stream.slice(1100)) expect(restored.update(x)).toBe(original.update(x));
+    }
+    expect(() => Ddm.fromJSON({ ...new Ddm().toJSON(), schemaVersion: 2 })).toThrow(
+      /^schemaVersion: expected 1, got 2$/,
+    );
+  });
+
   it('refuses bad parameters and values naming them', () => {
     expect(() => new Ddm().update(2)).toThrow(/^error: expected 0 or 1, got 2$/);
     expect(() => new Ddm({ warningThreshold: 3, driftThreshold: 2 })).toThrow(

@@ -4,6 +4,20 @@ import { type ConceptDriftDetector, checkParameter, type DriftState } from './dr
 /** river's DDM defaults (`drift.binary.DDM`): warm start 30, warning at 2 and drift at 3 standard deviations. */
 export const DDM_DEFAULTS = { warmStart: 30, warningThreshold: 2, driftThreshold: 3 } as const;
 
+/** Version of {@link DdmJson}. */
+export const DDM_SCHEMA_VERSION = 1;
+
+/** Saved form of a {@link Ddm}: its options and running state (Infinity saved as null). */
+export interface DdmJson {
+  readonly schemaVersion: number;
+  readonly options: Required<DdmOptions>;
+  readonly count: number;
+  readonly errors: number;
+  readonly pMin: number | null;
+  readonly sMin: number | null;
+  readonly state: DriftState;
+}
+
 /** Options of {@link Ddm}. */
 export interface DdmOptions {
   /** Values seen before a warning or drift can be declared (default 30). */
@@ -78,6 +92,44 @@ export class Ddm implements ConceptDriftDetector {
     else if (p + s > this.#pMin + this.#warningThreshold * this.#sMin) this.#state = 'warning';
     else this.#state = 'stable';
     return this.#state;
+  }
+
+  /** The saved form (versioned). */
+  toJSON(): DdmJson {
+    const finite = (v: number) => (Number.isFinite(v) ? v : null);
+    return {
+      schemaVersion: DDM_SCHEMA_VERSION,
+      options: {
+        warmStart: this.#warmStart,
+        warningThreshold: this.#warningThreshold,
+        driftThreshold: this.#driftThreshold,
+      },
+      count: this.#count,
+      errors: this.#errors,
+      pMin: finite(this.#pMin),
+      sMin: finite(this.#sMin),
+      state: this.#state,
+    };
+  }
+
+  /**
+   * Restores a saved detector; it continues exactly where the saved one stopped.
+   * @throws InvalidArgumentError on another schema version or bad options.
+   */
+  static fromJSON(json: DdmJson): Ddm {
+    if (json.schemaVersion !== DDM_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `schemaVersion: expected ${DDM_SCHEMA_VERSION}, got ${json.schemaVersion}`,
+      );
+    }
+    const ddm = new Ddm(json.options);
+    ddm.#count = json.count;
+    ddm.#errors = json.errors;
+    ddm.#pMin = json.pMin ?? Infinity;
+    ddm.#sMin = json.sMin ?? Infinity;
+    ddm.#psMin = ddm.#pMin + ddm.#sMin;
+    ddm.#state = json.state;
+    return ddm;
   }
 
   /** Forgets every value. */

@@ -15,6 +15,22 @@ export const PAGE_HINKLEY_DEFAULTS = {
   warningFraction: 0.5,
 } as const;
 
+/** Version of {@link PageHinkleyJson}. */
+export const PAGE_HINKLEY_SCHEMA_VERSION = 1;
+
+/** Saved form of a {@link PageHinkley} (an unset minimum saved as null). */
+export interface PageHinkleyJson {
+  readonly schemaVersion: number;
+  readonly options: Required<PageHinkleyOptions>;
+  readonly count: number;
+  readonly mean: number;
+  readonly sumIncrease: number;
+  readonly sumDecrease: number;
+  readonly minIncrease: number | null;
+  readonly maxDecrease: number;
+  readonly state: DriftState;
+}
+
 /** Which change Page-Hinkley looks for. */
 export type PageHinkleyDirection = 'up' | 'down' | 'both';
 
@@ -114,6 +130,49 @@ export class PageHinkley implements ConceptDriftDetector {
     else if (statistic > this.#warningFraction * this.#threshold) this.#state = 'warning';
     else this.#state = 'stable';
     return this.#state;
+  }
+
+  /** The saved form (versioned). */
+  toJSON(): PageHinkleyJson {
+    return {
+      schemaVersion: PAGE_HINKLEY_SCHEMA_VERSION,
+      options: {
+        minInstances: this.#minInstances,
+        delta: this.#delta,
+        threshold: this.#threshold,
+        alpha: this.#alpha,
+        direction: this.#direction,
+        warningFraction: this.#warningFraction,
+      },
+      count: this.#count,
+      mean: this.#mean,
+      sumIncrease: this.#sumIncrease,
+      sumDecrease: this.#sumDecrease,
+      minIncrease: Number.isFinite(this.#minIncrease) ? this.#minIncrease : null,
+      maxDecrease: this.#maxDecrease,
+      state: this.#state,
+    };
+  }
+
+  /**
+   * Restores a saved detector; it continues exactly where the saved one stopped.
+   * @throws InvalidArgumentError on another schema version or bad options.
+   */
+  static fromJSON(json: PageHinkleyJson): PageHinkley {
+    if (json.schemaVersion !== PAGE_HINKLEY_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `schemaVersion: expected ${PAGE_HINKLEY_SCHEMA_VERSION}, got ${json.schemaVersion}`,
+      );
+    }
+    const ph = new PageHinkley(json.options);
+    ph.#count = json.count;
+    ph.#mean = json.mean;
+    ph.#sumIncrease = json.sumIncrease;
+    ph.#sumDecrease = json.sumDecrease;
+    ph.#minIncrease = json.minIncrease ?? Infinity;
+    ph.#maxDecrease = json.maxDecrease;
+    ph.#state = json.state;
+    return ph;
   }
 
   /** Forgets every value. */
