@@ -60,7 +60,7 @@ export function classificationMetrics(
   if (probabilities !== undefined) {
     if (probabilities.length !== n * k) {
       throw new InvalidArgumentError(
-        `probabilities: expected ${n} rows x ${k} classes = ${n * k} values, got ${probabilities.length}`,
+        `probabilities: expected ${n} rows x ${k} classes = ${n * k} values, got ${probabilities.length}${options.classes ? '' : ' (classes were taken from the labels; pass classes to name every probability column)'}`,
       );
     }
     for (let i = 0; i < n; i++) checkProbabilityRow(probabilities, i * k, k, `probabilities[${i}]`);
