@@ -19,6 +19,7 @@ export {
   type WithTrailingMetadata,
 } from './calls/error-status.js';
 export { GrpcServerMetrics, type MethodMetrics } from './calls/grpc-server-metrics.js';
+export { decoded, tolerantDefinition, UndecodableRequest } from './calls/tolerant-definition.js';
 export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
 export { checkDirectorySetting } from './config/directory-setting.js';
 export {
@@ -36,6 +37,7 @@ export {
   toFlagName,
 } from './config/server-config.js';
 export { createLogger, LOGGED_ERROR_TEXT_MAX_LENGTH, type Logger } from './logger.js';
+export { DataDirLock, type DataDirLockOwner, dataDirLockFile } from './server/data-dir-lock.js';
 export {
   bindServer,
   createServiceServer,
