@@ -12,6 +12,12 @@ export {
 } from './calls/call-handlers.js';
 export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
 export {
+  type PlainEventSelector,
+  rangeFromMessage,
+  selectionFromMessage,
+  selectionToMessage,
+} from './calls/common-messages.js';
+export {
   type MappedError,
   STATUS_MESSAGE_MAX_LENGTH,
   statusName,

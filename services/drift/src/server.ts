@@ -6,15 +6,21 @@
 import type { Server } from '@grpc/grpc-js';
 import { driftV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
-import { type CallKit, decoded, serverStream, tolerantDefinition, unary } from '@sightline/service-kit';
+import {
+  type CallKit,
+  decoded,
+  rangeFromMessage,
+  selectionFromMessage,
+  serverStream,
+  tolerantDefinition,
+  unary,
+} from '@sightline/service-kit';
 import { decodeTensorMessages, type TensorDecodeLimits } from '@sightline/tensor';
 import {
   detectorToMessage,
   driftEventToMessage,
   historyItemToMessage,
   lineageToMessage,
-  rangeFromMessage,
-  selectionFromMessage,
   specFromCreate,
   verdictToMessage,
   windowFromMessage,
