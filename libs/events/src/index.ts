@@ -78,4 +78,9 @@ export { EventPipeline } from './pipeline/event-pipeline.js';
 export * from './pipeline/pipeline-metrics.js';
 export * from './pipeline/pipeline-options.js';
 export * from './query/index.js';
+export {
+  JsonlRecordLog,
+  type JsonlRecordLogOptions,
+  type RecordLogProblem,
+} from './records/jsonl-record-log.js';
 export type { TensorJson } from './tensor-json.js';
