@@ -29,6 +29,14 @@ export { decoded, tolerantDefinition, UndecodableRequest } from './calls/toleran
 export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
 export { checkDirectorySetting } from './config/directory-setting.js';
 export {
+  DEFAULT_DEDUPLICATION_WINDOW,
+  DEFAULT_EVENT_RETRY_AFTER_SECONDS,
+  DEFAULT_EVENTS_MAX_BODY_BYTES,
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_HISTORY_RANGE_MS,
+  eventStreamSettings,
+} from './config/event-stream-settings.js';
+export {
   ConfigError,
   type ConfigSources,
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -3,7 +3,16 @@
  * flag (`--events-dir`) or environment (`SIGHTLINE_EVENTS_DIR`). This module loads no
  * domain code, so the CLI can read the settings (and `--help`) cheaply.
  */
-import { serverConfigSchema } from '@sightline/service-kit';
+import { eventStreamSettings, serverConfigSchema } from '@sightline/service-kit';
+
+export {
+  DEFAULT_DEDUPLICATION_WINDOW,
+  DEFAULT_EVENT_RETRY_AFTER_SECONDS,
+  DEFAULT_EVENTS_MAX_BODY_BYTES,
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_HISTORY_RANGE_MS,
+} from '@sightline/service-kit';
+
 import { z } from 'zod';
 
 /** Default ports of the outlier service (see DESIGN.md). */
@@ -23,16 +32,6 @@ export const DEFAULT_MAX_ROWS_PER_CALL = 1_000_000;
 export const DEFAULT_MAX_TRAINING_SECONDS = 600;
 /** Default most InferenceEvents waiting in the POST /events queue before it answers 429. */
 export const DEFAULT_EVENT_QUEUE_CAPACITY = 100_000;
-/** Default seconds a refused POST /events is told to wait (Retry-After). */
-export const DEFAULT_EVENT_RETRY_AFTER_SECONDS = 1;
-/** Default largest POST /events body, in bytes (libs/events' 4 MiB, written out for --help). */
-export const DEFAULT_EVENTS_MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Default event ids remembered to drop duplicate deliveries (a broker's redelivery). */
-export const DEFAULT_DEDUPLICATION_WINDOW = 100_000;
-/** Default longest ScoreHistory or Fit-from-events time range, in ms (contract: 31 days). */
-export const DEFAULT_MAX_HISTORY_RANGE_MS = 31 * 24 * 3600 * 1000;
-/** Default most stored events one page query of ScoreHistory or Fit from events scans. */
-export const DEFAULT_MAX_HISTORY_EVENTS = 10_000_000;
 /** Default most OutlierEvents written by one group commit (one write and one fdatasync). */
 export const DEFAULT_OUTLIER_EVENTS_COMMIT_BATCH = 8192;
 /** Default timeout of one POST to --outlier-event-sink-url, in ms. */
@@ -50,6 +49,7 @@ const positiveInt = () => z.coerce.number().int().positive();
 
 /** The outlier service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const outlierConfigSchema = serverConfigSchema(OUTLIER_PORTS).extend({
+  ...eventStreamSettings({ eventQueueCapacity: DEFAULT_EVENT_QUEUE_CAPACITY }),
   dataDir: z
     .string()
     .min(1)
@@ -82,28 +82,6 @@ export const outlierConfigSchema = serverConfigSchema(OUTLIER_PORTS).extend({
     .default('auto')
     .describe(
       'where the autoencoder trains and scores: auto takes the GPU where tfjs-node-gpu loads and one is present, cpu never does, gpu must',
-    ),
-  eventQueueCapacity: positiveInt()
-    .default(DEFAULT_EVENT_QUEUE_CAPACITY)
-    .describe(
-      'InferenceEvents waiting to be scored from POST /events and the in-process bus; a request that does not fit is answered 429 with Retry-After',
-    ),
-  eventRetryAfterSeconds: positiveInt()
-    .default(DEFAULT_EVENT_RETRY_AFTER_SECONDS)
-    .describe('Retry-After, in seconds, of a POST /events answered 429 or 503'),
-  eventsMaxBodyBytes: positiveInt()
-    .default(DEFAULT_EVENTS_MAX_BODY_BYTES)
-    .describe('largest POST /events body, in bytes; larger is 413'),
-  deduplicationWindow: positiveInt()
-    .default(DEFAULT_DEDUPLICATION_WINDOW)
-    .describe('event ids remembered so that a redelivered event (same id) is not scored twice'),
-  maxHistoryRangeMs: positiveInt()
-    .default(DEFAULT_MAX_HISTORY_RANGE_MS)
-    .describe('longest ScoreHistory or Fit-from-events time range, in ms; longer is INVALID_ARGUMENT'),
-  maxHistoryEvents: positiveInt()
-    .default(DEFAULT_MAX_HISTORY_EVENTS)
-    .describe(
-      'most stored events one page query of ScoreHistory or Fit from events scans in the file store; more is RESOURCE_EXHAUSTED (narrow the range)',
     ),
   outlierEventsCommitBatch: positiveInt()
     .default(DEFAULT_OUTLIER_EVENTS_COMMIT_BATCH)
