@@ -86,6 +86,7 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
   const metrics = new OutlierMetrics(registry, {
     queueDepth: () => ingress.depth,
     refusedDetectors: () => plane?.refused.length ?? 0,
+    detectors: () => plane?.detectorInfos() ?? [],
   });
   const ingress = new EventIngressQueue({
     capacity: config.eventQueueCapacity,

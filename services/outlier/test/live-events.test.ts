@@ -20,7 +20,11 @@ import {
 } from './helpers/outlier-test-service.js';
 
 async function ready(t: TestOutlier, name: string, model = 'iris') {
-  await t.client.createDetector({ name, config: { iforest: { seed: 5n }, thresholdPercentile: 99 } });
+  await t.client.createDetector({
+    name,
+    config: { iforest: { seed: 5n }, thresholdPercentile: 99 },
+    labels: { team: 'fraud' },
+  });
   await t.client.fit({ name, data: tensorMessages(irisTensor(300, 1)) });
   await t.client.attachDetector({ name, selector: { modelName: model } });
 }
@@ -99,6 +103,9 @@ describe('live events', () => {
     expect(metrics).toMatch(/sightline_outlier_flagged_total\{detector="live",model="iris"[^}]*\} 1/);
     expect(metrics).toMatch(/sightline_outlier_score_count\{[^}]*detector="live",model="iris"[^}]*\} 7/);
     expect(metrics).toMatch(/sightline_outlier_events_duplicate_total\{[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /sightline_outlier_detector_info\{[^}]*label_team="fraud"[^}]*detector="live"[^}]*\} 1/,
+    );
 
     await expect.poll(() => received.length, { timeout: 10_000 }).toBe(7);
     expect(received.find((h) => h['ce-outlier'] === 'true')).toMatchObject({

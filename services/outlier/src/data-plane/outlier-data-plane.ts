@@ -13,6 +13,7 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import type { EventReader, InferenceEvent } from '@sightline/events';
+import type { DetectorInfo } from '@sightline/telemetry';
 import type { Tensor } from '@sightline/tensor';
 import type { FitReference, OutlierDetectors, ScoringTarget } from '../detectors/outlier-detectors.js';
 import type { OutlierMetrics } from '../observability/outlier-metrics.js';
@@ -198,6 +199,18 @@ export class OutlierDataPlane {
 
   deleteDetector(name: string): Promise<void> {
     return this.options.detectors.delete(name);
+  }
+
+  /** Every detector as `sightline_outlier_detector_info` shows it. */
+  detectorInfos(): DetectorInfo[] {
+    return this.options.detectors.all().map((view) => ({
+      detector: view.spec.name,
+      kind: view.spec.kind,
+      version: view.version,
+      state: view.state,
+      attached: view.attached,
+      labels: view.spec.labels,
+    }));
   }
 
   listOutlierEvents(query: OutlierEventQuery): Promise<OutlierEventPage> {

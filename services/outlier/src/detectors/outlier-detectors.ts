@@ -738,6 +738,11 @@ export class OutlierDetectors {
     };
   }
 
+  /** Every detector, in name order. */
+  all(): DetectorView[] {
+    return this.records.all().map((record) => this.viewOf(record));
+  }
+
   /** Every attached detector ready to score live events (cached until a change). */
   liveTargets(): readonly ScoringTarget[] {
     if (this.targets) return this.targets;

@@ -5,6 +5,7 @@
  * detectors and the CloudEvents sink's drops.
  */
 import type { IngressObserver } from '@sightline/events';
+import { type DetectorInfo, registerDetectorInfo } from '@sightline/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
@@ -31,9 +32,15 @@ export class OutlierMetrics implements IngressObserver {
 
   constructor(
     registry: Registry,
-    sources: { readonly queueDepth: () => number; readonly refusedDetectors: () => number },
+    sources: {
+      readonly queueDepth: () => number;
+      readonly refusedDetectors: () => number;
+      /** Every detector, for `sightline_outlier_detector_info` (its labels as label_<name>). */
+      readonly detectors: () => readonly DetectorInfo[];
+    },
   ) {
     const registers = [registry];
+    registerDetectorInfo(registry, 'sightline_outlier_detector_info', sources.detectors);
     this.scored = new Counter({
       name: 'sightline_outlier_scored_total',
       help: 'Live inference requests scored by an attached detector (one OutlierEvent each), by detector and model.',
