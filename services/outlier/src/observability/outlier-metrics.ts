@@ -5,8 +5,15 @@
  * detectors and the CloudEvents sink's drops.
  */
 import type { IngressObserver } from '@sightline/events';
-import { type DetectorInfo, registerDetectorInfo } from '@sightline/telemetry';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  type DetectorInfo,
+  FastCounter,
+  type FastCounterChild,
+  FastHistogram,
+  type FastHistogramChild,
+  registerDetectorInfo,
+} from '@sightline/telemetry';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /**
  * Buckets of the score histogram. Scores of every kind are >= 0 and higher is more
@@ -20,9 +27,14 @@ export const OUTLIER_SCORE_BUCKETS = [
 
 /** All of the outlier service's own metrics. */
 export class OutlierMetrics implements IngressObserver {
-  private readonly scored: Counter<'detector' | 'model'>;
-  private readonly flagged: Counter<'detector' | 'model'>;
-  private readonly score: Histogram<'detector' | 'model'>;
+  // Per live event: the hot-path kinds, a label set resolved once per detector and model.
+  private readonly scored: FastCounter;
+  private readonly flagged: FastCounter;
+  private readonly score: FastHistogram;
+  private readonly live = new Map<
+    string,
+    { scored: FastCounterChild; flagged: FastCounterChild; score: FastHistogramChild }
+  >();
   private readonly unreadableEvents: Counter<'detector' | 'reason'>;
   private readonly eventsReceived: Counter;
   private readonly eventsDuplicate: Counter;
@@ -41,23 +53,20 @@ export class OutlierMetrics implements IngressObserver {
   ) {
     const registers = [registry];
     registerDetectorInfo(registry, 'sightline_outlier_detector_info', sources.detectors);
-    this.scored = new Counter({
+    this.scored = new FastCounter({
       name: 'sightline_outlier_scored_total',
       help: 'Live inference requests scored by an attached detector (one OutlierEvent each), by detector and model.',
-      labelNames: ['detector', 'model'],
       registers,
     });
-    this.flagged = new Counter({
+    this.flagged = new FastCounter({
       name: 'sightline_outlier_flagged_total',
       help: 'Live inference requests with at least one outlier row, by detector and model.',
-      labelNames: ['detector', 'model'],
       registers,
     });
-    this.score = new Histogram({
+    this.score = new FastHistogram({
       name: 'sightline_outlier_score',
       help: "Live requests' outlier score (the highest row score; higher is more outlying), by detector and model.",
-      labelNames: ['detector', 'model'],
-      buckets: [...OUTLIER_SCORE_BUCKETS],
+      buckets: OUTLIER_SCORE_BUCKETS,
       registers,
     });
     this.unreadableEvents = new Counter({
@@ -114,11 +123,21 @@ export class OutlierMetrics implements IngressObserver {
 
   /** Counts `scored` requests of `model` scored by `detector`, `flagged` of them outliers, and observes their scores. */
   liveScored(detector: string, model: string, scores: readonly number[], flagged: number): void {
-    const labels = { detector, model };
-    this.scored.inc(labels, scores.length);
-    if (flagged > 0) this.flagged.inc(labels, flagged);
-    const histogram = this.score.labels(labels);
-    for (const score of scores) histogram.observe(score);
+    const key = `${detector}\u0000${model}`;
+    let children = this.live.get(key);
+    if (!children) {
+      const labels = { detector, model };
+      children = {
+        scored: this.scored.child(labels),
+        flagged: this.flagged.child(labels),
+        score: this.score.child(labels),
+      };
+      this.live.set(key, children);
+    }
+    children.scored.inc(scores.length);
+    // Created with the scored series so a detector that flags nothing still shows 0.
+    children.flagged.inc(flagged);
+    for (const score of scores) children.score.observe(score);
   }
 
   /** Counts live events `detector` could not read. */
