@@ -220,6 +220,20 @@ describe('bad input', () => {
     ],
   ];
 
+  cases.push([
+    'stored events where there are none',
+    (t) =>
+      t.client.fit({
+        name: 'unfitted',
+        referenceEvents: {
+          range: { startTime: new Date(0), endTime: new Date(86_400_000) },
+          selector: { modelName: 'iris' },
+        },
+      }),
+    status.FAILED_PRECONDITION,
+    /--events-dir .*no-events: no such directory/,
+  ]);
+
   it.each(cases)('%s', async (_label, call, code, message) => {
     const error = (await call(t).then(
       () => undefined,
