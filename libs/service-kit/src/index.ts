@@ -12,6 +12,12 @@ export {
 } from './calls/call-handlers.js';
 export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
 export {
+  type PlainEventSelector,
+  rangeFromMessage,
+  selectionFromMessage,
+  selectionToMessage,
+} from './calls/common-messages.js';
+export {
   type MappedError,
   STATUS_MESSAGE_MAX_LENGTH,
   statusName,
@@ -19,8 +25,17 @@ export {
   type WithTrailingMetadata,
 } from './calls/error-status.js';
 export { GrpcServerMetrics, type MethodMetrics } from './calls/grpc-server-metrics.js';
+export { decoded, tolerantDefinition, UndecodableRequest } from './calls/tolerant-definition.js';
 export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
 export { checkDirectorySetting } from './config/directory-setting.js';
+export {
+  DEFAULT_DEDUPLICATION_WINDOW,
+  DEFAULT_EVENT_RETRY_AFTER_SECONDS,
+  DEFAULT_EVENTS_MAX_BODY_BYTES,
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_HISTORY_RANGE_MS,
+  eventStreamSettings,
+} from './config/event-stream-settings.js';
 export {
   ConfigError,
   type ConfigSources,
@@ -36,6 +51,7 @@ export {
   toFlagName,
 } from './config/server-config.js';
 export { createLogger, LOGGED_ERROR_TEXT_MAX_LENGTH, type Logger } from './logger.js';
+export { DataDirLock, type DataDirLockOwner, dataDirLockFile } from './server/data-dir-lock.js';
 export {
   bindServer,
   createServiceServer,
@@ -48,3 +64,4 @@ export {
   startHttpSideServer,
 } from './server/http-side-server.js';
 export { handleSignals, type RunningService, runService, type ServiceSpec } from './server/service-runner.js';
+export { startingProxy } from './server/starting-proxy.js';

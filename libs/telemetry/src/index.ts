@@ -1,5 +1,10 @@
 export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 export {
+  type DetectorInfo,
+  detectorLabelName,
+  registerDetectorInfo,
+} from './detector-info-metric.js';
+export {
   FastCounter,
   type FastCounterChild,
   FastHistogram,

@@ -3,7 +3,16 @@
  * flag (`--events-dir`) or environment (`SIGHTLINE_EVENTS_DIR`). This module loads no
  * domain code, so the CLI can read the settings (and `--help`) cheaply.
  */
-import { serverConfigSchema } from '@sightline/service-kit';
+import { eventStreamSettings, serverConfigSchema } from '@sightline/service-kit';
+
+export {
+  DEFAULT_DEDUPLICATION_WINDOW,
+  DEFAULT_EVENT_RETRY_AFTER_SECONDS,
+  DEFAULT_EVENTS_MAX_BODY_BYTES,
+  DEFAULT_MAX_HISTORY_EVENTS,
+  DEFAULT_MAX_HISTORY_RANGE_MS,
+} from '@sightline/service-kit';
+
 import { z } from 'zod';
 
 /** Default ports of the drift service (see DESIGN.md). */
@@ -35,18 +44,8 @@ export const DEFAULT_MAX_MERGE_WINDOWS = 1_000;
 export const DEFAULT_MAX_REQUEST_IDS_PER_EVENT = 1000;
 /** Default most InferenceEvents waiting in the POST /events queue before it answers 429. */
 export const DEFAULT_EVENT_QUEUE_CAPACITY = 50_000;
-/** Default seconds a refused POST /events is told to wait (Retry-After). */
-export const DEFAULT_EVENT_RETRY_AFTER_SECONDS = 1;
 /** Default interval of the open windows' checkpoint, in ms (what a kill -9 may lose). */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
-/** Default longest ScoreHistory time range, in ms (contract: 31 days). */
-export const DEFAULT_MAX_HISTORY_RANGE_MS = 31 * 24 * 3600 * 1000;
-/** Default most stored events one page query of ScoreHistory or Fit from events scans. */
-export const DEFAULT_MAX_HISTORY_EVENTS = 10_000_000;
-/** Default largest POST /events body, in bytes (libs/events' 4 MiB, written out for --help). */
-export const DEFAULT_EVENTS_MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Default event ids remembered to drop duplicate deliveries (a broker's redelivery). */
-export const DEFAULT_DEDUPLICATION_WINDOW = 100_000;
 /** Default timeout of one POST to --drift-event-sink-url, in ms. */
 export const DEFAULT_DRIFT_EVENT_SINK_TIMEOUT_MS = 5_000;
 /** Default most DriftEvents waiting to be sent to the sink; more are dropped and counted. */
@@ -85,6 +84,7 @@ const positiveInt = () => z.coerce.number().int().positive();
 
 /** The drift service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
+  ...eventStreamSettings({ eventQueueCapacity: DEFAULT_EVENT_QUEUE_CAPACITY }),
   dataDir: z
     .string()
     .min(1)
@@ -158,20 +158,6 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .nonnegative()
     .default(DEFAULT_MAX_REQUEST_IDS_PER_EVENT)
     .describe('most request ids one DriftEvent lists (request_id_count is always the whole count)'),
-  eventQueueCapacity: positiveInt()
-    .default(DEFAULT_EVENT_QUEUE_CAPACITY)
-    .describe(
-      'InferenceEvents waiting to be scored from POST /events; a request that does not fit is answered 429 with Retry-After',
-    ),
-  eventRetryAfterSeconds: positiveInt()
-    .default(DEFAULT_EVENT_RETRY_AFTER_SECONDS)
-    .describe('Retry-After, in seconds, of a POST /events answered 429 or 503'),
-  eventsMaxBodyBytes: positiveInt()
-    .default(DEFAULT_EVENTS_MAX_BODY_BYTES)
-    .describe('largest POST /events body, in bytes; larger is 413'),
-  deduplicationWindow: positiveInt()
-    .default(DEFAULT_DEDUPLICATION_WINDOW)
-    .describe('event ids remembered so that a redelivered event (same id) is not scored twice'),
   driftEventSinkUrl: z
     .string()
     .url()
@@ -187,14 +173,6 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .default(DEFAULT_CHECKPOINT_INTERVAL_MS)
     .describe(
       'interval in ms at which open live windows are saved; a kill -9 loses at most this much of them (a graceful stop saves all)',
-    ),
-  maxHistoryRangeMs: positiveInt()
-    .default(DEFAULT_MAX_HISTORY_RANGE_MS)
-    .describe('longest ScoreHistory or Fit-from-events time range, in ms; longer is INVALID_ARGUMENT'),
-  maxHistoryEvents: positiveInt()
-    .default(DEFAULT_MAX_HISTORY_EVENTS)
-    .describe(
-      'most stored events one page query of ScoreHistory or Fit from events scans in the file store; more is RESOURCE_EXHAUSTED (narrow the range)',
     ),
   trailingRefitCheckMs: positiveInt()
     .default(DEFAULT_TRAILING_REFIT_CHECK_MS)

@@ -3,42 +3,45 @@
  * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
  * `startDrift` directly.
  */
-import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import type { DriftKernels, WindowShare } from '@sightline/detect';
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@sightline/errors';
+import { InvalidArgumentError } from '@sightline/errors';
 import {
+  createEventsRoute,
+  EventIngressQueue,
   type EventReader,
   type EventSource,
   type EventSubscription,
-  FileEventStore,
-  FileStoreEventReader,
+  type FileEventStore,
+  feedIngressQueue,
+  openStoredEventsReader,
+  RecordCloudEventSink,
 } from '@sightline/events';
 import {
   type CallKit,
   checkDirectorySetting,
+  DataDirLock,
   GrpcServerMetrics,
   type Logger,
   type RunningService,
   runService,
+  startingProxy,
 } from '@sightline/service-kit';
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import { type DriftConfig, scoringThreadsOf } from './config.js';
-import { DataDirLock } from './data-dir-lock.js';
 import { DriftDataPlane } from './data-plane/drift-data-plane.js';
 import type { DriftEngine, EngineListener } from './data-plane/drift-engine.js';
 import { readAttachmentsFile } from './detectors/attachments-file.js';
 import { createDetectEngine } from './detectors/detect-engine.js';
 import { DetectorCatalog } from './detectors/detector-catalog.js';
 import { WindowShareSender } from './detectors/window-share-sender.js';
-import { createEventsRoute } from './ingress/cloudevents-ingress.js';
-import { EventIngressQueue } from './ingress/event-ingress-queue.js';
 import { DriftMetrics } from './observability/drift-metrics.js';
+import type { DriftEventRecord } from './results/drift-event.js';
 import { DriftEventLog } from './results/drift-event-log.js';
-import { DriftEventSink } from './results/drift-event-sink.js';
+import { DRIFT_CLOUD_EVENT_TYPE, driftEventAttributes } from './results/drift-event-sink.js';
 import { ScoringPool } from './scoring/scoring-pool.js';
 import { type KernelsModule, STATS_KERNELS_MODULE } from './scoring/scoring-protocol.js';
 import { registerDriftService } from './server.js';
@@ -114,7 +117,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   // Built in start(), once the data directory is checked; the RPCs are served only after.
   let engine: DriftEngine | undefined;
   let log: DriftEventLog | undefined;
-  let sink: DriftEventSink | undefined;
+  let sink: RecordCloudEventSink<DriftEventRecord> | undefined;
   let store: FileEventStore | undefined;
   let reader: EventReader | undefined = parts.eventReader;
   let checkReader: (() => Promise<void>) | undefined;
@@ -138,19 +141,10 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   };
   // The gRPC handlers are registered before start() builds the plane (ports bind first, so
   // probes answer while detectors load); a call that arrives meanwhile is UNAVAILABLE.
-  const planeProxy = new Proxy({} as DriftDataPlane, {
-    get: (_target, key) => {
-      if (!plane) {
-        return () => {
-          throw new UnavailableError(
-            'the drift service is starting: its detectors are loading, retry shortly',
-          );
-        };
-      }
-      const value = (plane as unknown as Record<string | symbol, unknown>)[key];
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(plane) : value;
-    },
-  });
+  const planeProxy = startingProxy<DriftDataPlane>(
+    () => plane,
+    'the drift service is starting: its detectors are loading, retry shortly',
+  );
 
   const service = await runService({
     name: SERVICE_NAME,
@@ -167,11 +161,12 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         maxBodyBytes: config.eventsMaxBodyBytes,
         retryAfterSeconds: config.eventRetryAfterSeconds,
         observer: metrics,
+        serviceName: SERVICE_NAME,
       }),
     },
     start: async () => {
       await checkDirectorySetting('--data-dir', dataDir, false);
-      lock = await DataDirLock.acquire(dataDir, '--data-dir', logger);
+      lock = await DataDirLock.acquire(dataDir, { service: SERVICE_NAME, flag: '--data-dir', logger });
       try {
         const catalog = await DetectorCatalog.open(path.join(dataDir, 'detectors'), (problem) =>
           logger.error(problem, `saved detector record refused: ${problem.file}: ${problem.reason}`),
@@ -180,8 +175,10 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
         );
         if (config.driftEventSinkUrl) {
-          sink = new DriftEventSink({
+          sink = new RecordCloudEventSink<DriftEventRecord>({
             url: config.driftEventSinkUrl,
+            type: DRIFT_CLOUD_EVENT_TYPE,
+            attributes: driftEventAttributes,
             source: `sightline/${SERVICE_NAME}`,
             timeoutMs: config.driftEventSinkTimeoutMs,
             queueCapacity: config.driftEventSinkQueue,
@@ -192,32 +189,19 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           });
         }
         if (!reader && !config.elasticsearchUrl) {
-          const directory = path.resolve(config.eventsDir);
-          store = await FileEventStore.open({
-            directory,
-            readOnly: true,
+          const stored = await openStoredEventsReader({
+            directory: path.resolve(config.eventsDir),
+            setting: '--events-dir',
+            maxEventsScanned: config.maxHistoryEvents,
+            maxEventsScannedSetting: '--max-history-events',
             logger: {
               warn: (message, fields) => logger.warn(fields ?? {}, message),
               error: (message, fields) => logger.error(fields ?? {}, message),
             },
           });
-          // The router writes this directory; it may appear after this service starts, so it is
-          // checked at each ScoreHistory and Fit from events, not here.
-          checkReader = async () => {
-            const isDirectory = await stat(directory).then(
-              (s) => s.isDirectory(),
-              () => false,
-            );
-            if (!isDirectory) {
-              throw new FailedPreconditionError(
-                `--events-dir ${directory}: no such directory; ScoreHistory and Fit from events read the router's stored events there (the router's <data-dir>/events)`,
-              );
-            }
-          };
-          reader = new FileStoreEventReader(store, directory, {
-            maxEventsScanned: config.maxHistoryEvents,
-            maxEventsScannedSetting: '--max-history-events',
-          });
+          store = stored.store;
+          reader = stored.reader;
+          checkReader = stored.check;
         } else if (!reader && config.elasticsearchUrl) {
           const { createElasticsearchReader } = await import('./detectors/elasticsearch-reader.js');
           reader = createElasticsearchReader(config.elasticsearchUrl);
@@ -325,12 +309,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
             );
           }
         }
-        subscription = parts.eventSource?.subscribe((events) => {
-          // The in-process bus has no retry: events that do not fit are counted and dropped.
-          const result = ingress.offer(events);
-          if (result.accepted) metrics.received(result.queued, result.duplicates);
-          else metrics.refused(result.reason);
-        });
+        if (parts.eventSource) subscription = feedIngressQueue(parts.eventSource, ingress, metrics);
         ingress.open();
         ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
         ticker.unref();

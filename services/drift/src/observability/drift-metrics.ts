@@ -5,65 +5,13 @@
  * compare the numbers. Registered on the registry the composition root builds; a deleted
  * detector's series are removed.
  */
-import { LATENCY_BUCKETS_SECONDS } from '@sightline/telemetry';
+
+import type { IngressObserver } from '@sightline/events';
+import { type DetectorInfo, LATENCY_BUCKETS_SECONDS, registerDetectorInfo } from '@sightline/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { IngressObserver } from '../ingress/cloudevents-ingress.js';
 import { type DriftEventRecord, NO_FEATURE_TEST, type OnlineVerdict } from '../results/drift-event.js';
 
-/** One detector as `sightline_drift_detector_info` shows it. */
-export interface DetectorInfo {
-  readonly detector: string;
-  readonly kind: string;
-  readonly version: number;
-  readonly state: string;
-  readonly attached: boolean;
-  /** The detector's own labels, each exported as `label_<name>`. */
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-/** The Prometheus label of a detector label: `label_` and the name with other characters as `_`. */
-export function detectorLabelName(name: string): string {
-  return `label_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-}
-
-/**
- * `sightline_drift_detector_info`: 1 per detector, with its kind, version, state, whether it
- * is attached, and its own labels (CreateDetector's `labels`) as `label_<name>`. Its label
- * names differ per detector, which prom-client's fixed label names cannot express, so it is
- * registered as a metric the registry reads at scrape time. Join it to the other series
- * with `* on (detector) group_left(label_team) sightline_drift_detector_info`.
- */
-class DetectorInfoMetric {
-  readonly name = 'sightline_drift_detector_info';
-  readonly help =
-    "One series per detector (value 1): kind, fitted version, state, attached, and the detector's own labels as label_<name>.";
-  readonly type = 'gauge';
-  readonly aggregator = 'sum';
-
-  constructor(private readonly detectors: () => readonly DetectorInfo[]) {}
-
-  async get() {
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values: this.detectors().map((d) => ({
-        value: 1,
-        labels: {
-          ...Object.fromEntries(Object.entries(d.labels).map(([k, v]) => [detectorLabelName(k), v])),
-          detector: d.detector,
-          kind: d.kind,
-          version: String(d.version),
-          state: d.state,
-          attached: String(d.attached),
-        },
-      })),
-    };
-  }
-
-  reset(): void {}
-}
+export type { DetectorInfo } from '@sightline/telemetry';
 
 /** A metric whose labelled children can be removed. */
 interface Removable {
@@ -116,7 +64,7 @@ export class DriftMetrics implements IngressObserver {
     },
   ) {
     const registers = [registry];
-    registry.registerMetric(new DetectorInfoMetric(sources.detectors ?? (() => [])) as never);
+    registerDetectorInfo(registry, 'sightline_drift_detector_info', sources.detectors ?? (() => []));
     this.onlineStatistic = new Gauge({
       name: 'sightline_drift_online_statistic',
       help: "Online detectors: the test statistic after the last live row (MMD², or CVM's largest standardised statistic).",
