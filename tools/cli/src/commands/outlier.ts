@@ -30,7 +30,7 @@ import {
 import { type Command, Option } from 'commander';
 import type { CliFrame, CommandContext } from '../frame/cli-frame.js';
 import { fields, table, text } from '../frame/output.js';
-import type { ProgressBar } from '../frame/progress.js';
+import type { Progress, ProgressBar } from '../frame/progress.js';
 import { UsageError } from '../frame/usage-error.js';
 import { readTableFile, type TableFile } from '../inputs/table-file.js';
 import { osUser, scannedShare } from './drift.js';
@@ -106,12 +106,8 @@ interface OutlierFile {
  *
  * @throws UsageError naming the flag, the file and the text column.
  */
-async function readOutlierFile(
-  file: string,
-  flag: string,
-  context: CommandContext<unknown>,
-): Promise<OutlierFile> {
-  const read: TableFile = await readTableFile(file, flag, { progress: context.progress });
+async function readOutlierFile(file: string, flag: string, progress: Progress): Promise<OutlierFile> {
+  const read: TableFile = await readTableFile(file, flag, { progress });
   const text = read.columns.find((c) => c.type === 'categorical' && c.name !== OUTLIER_LABEL_COLUMN);
   if (text !== undefined) {
     throw new UsageError(
@@ -163,7 +159,7 @@ function detectorJson(detector: OutlierDetector) {
  * answer) show the ticking line of a long call.
  */
 async function fitStreaming(
-  context: CommandContext<FitFlags>,
+  progress: Progress,
   client: OutlierClient,
   name: string,
   kind: OutlierKind,
@@ -175,7 +171,7 @@ async function fitStreaming(
     try {
       for await (const item of client.fitWithProgress(name, data, options)) {
         if (item.kind === 'fitted') return item.detector;
-        bar ??= context.progress.bar(`training ${JSON.stringify(name)}, epochs`, item.progress.epochs);
+        bar ??= progress.bar(`training ${JSON.stringify(name)}, epochs`, item.progress.epochs);
         bar.update(item.progress.epoch);
       }
     } finally {
@@ -185,9 +181,7 @@ async function fitStreaming(
       `FitWithProgress for detector ${JSON.stringify(name)} ended without the fitted detector`,
     );
   };
-  return kind === 'autoencoder'
-    ? consume()
-    : context.progress.during(`fitting ${JSON.stringify(name)}`, consume());
+  return kind === 'autoencoder' ? consume() : progress.during(`fitting ${JSON.stringify(name)}`, consume());
 }
 
 /**
@@ -202,7 +196,6 @@ async function ensureDetector(
   given: GivenOutlierSettings,
 ): Promise<{ created: boolean; kind: OutlierKind }> {
   const kindGiven = context.flags.kind === undefined ? undefined : outlierKindFlag(context.flags.kind);
-  if (kindGiven !== undefined) settingsForKind(given, kindGiven);
   let existing: OutlierDetector | undefined;
   try {
     existing = (await client.get(name, context.call)).detector;
@@ -321,16 +314,12 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
         const { flags } = context;
         const given = outlierSettingsFromFlags(flags);
         if (flags.kind !== undefined) settingsForKind(given, outlierKindFlag(flags.kind));
-        const reference = await readOutlierFile(
-          flags.reference,
-          '--reference',
-          context as CommandContext<unknown>,
-        );
+        const reference = await readOutlierFile(flags.reference, '--reference', context.progress);
         const client = context.sightline().outlier;
         const { created, kind } = await ensureDetector(context, client, name, given);
         let detector: OutlierDetector;
         try {
-          detector = await fitStreaming(context, client, name, kind, reference.data, {
+          detector = await fitStreaming(context.progress, client, name, kind, reference.data, {
             creator: osUser(context.env),
             referenceSource: path.resolve(flags.reference),
             ...context.call,
@@ -378,7 +367,7 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
     .action(
       frame.run<{ data: string }>(async (context) => {
         const [name] = context.args as [string];
-        const batch = await readOutlierFile(context.flags.data, '--data', context as CommandContext<unknown>);
+        const batch = await readOutlierFile(context.flags.data, '--data', context.progress);
         const prediction = await context.progress.during(
           `scoring ${batch.rows} rows`,
           context.sightline().outlier.predict(name, batch.data, context.call),
@@ -427,7 +416,7 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
             `--false-positive-rate: expected a number between 0 and 1 (exclusive), got ${JSON.stringify(flags.falsePositiveRate)}`,
           );
         }
-        const batch = await readOutlierFile(flags.data, '--data', context as CommandContext<unknown>);
+        const batch = await readOutlierFile(flags.data, '--data', context.progress);
         const result = await context.progress.during(
           `scoring ${batch.rows} rows`,
           context.sightline().outlier.inferThreshold(name, batch.data, {
