@@ -158,7 +158,7 @@ function detectorJson(detector: OutlierDetector) {
  * Fits through FitWithProgress: an autoencoder's epochs drive a bar; other kinds (one
  * answer) show the ticking line of a long call.
  */
-async function fitStreaming(
+export async function fitStreaming(
   progress: Progress,
   client: OutlierClient,
   name: string,
