@@ -209,6 +209,47 @@ describe('sightline outlier against the outlier service', () => {
     expectOneSentence(await outlier(['get', 'flat']), 1, /^sightline: NOT_FOUND: /m);
   });
 
+  it('trains an autoencoder through the progress stream, then scores rows and each feature', async () => {
+    const fit = await outlier([
+      'fit',
+      'ae',
+      '--kind',
+      'autoencoder',
+      '--reference',
+      file('ref.csv'),
+      '--hidden-units',
+      '2,1',
+      '--epochs',
+      '5',
+      '--batch-size',
+      '32',
+      '--seed',
+      '1',
+      '--json',
+    ]);
+    expectOk(fit);
+    const { detector } = JSON.parse(fit.stdout);
+    expect(detector).toMatchObject({ kind: 'autoencoder', state: 'threshold-set', threshold_percentile: 95 });
+    expect(detector.settings).toMatchObject({ hidden_units: [2, 1], epochs: 5, batch_size: 32, seed: 1 });
+    expect(detector.lineage.training).toMatchObject({ epoch: 5, epochs: 5 });
+    expect(detector.lineage.training.backend).toMatch(/^tfjs-/);
+    const score = await outlier(['score', 'ae', '--data', file('batch.csv'), '--json']);
+    expectOk(score);
+    const doc = JSON.parse(score.stdout);
+    expect(doc.meta.kind_name).toBe('OutlierAE');
+    expect(doc.data.feature_scores).toHaveLength(8);
+    expect(doc.data.feature_scores.every((row: number[]) => row.length === 3)).toBe(true);
+    // Each row's score is the mean of its feature scores (the decision the contract states).
+    const [row] = doc.data.feature_scores as number[][];
+    expect(doc.data.instance_scores[0]).toBeCloseTo(row!.reduce((a, b) => a + b, 0) / 3, 9);
+    expect(doc.data.is_outlier.slice(6)).toEqual([true, true]);
+    const human = await outlier(['score', 'ae', '--data', file('batch.csv')]);
+    expectOk(human);
+    expect(human.stdout).toMatch(/│ row │ label │ score +│ verdict │ a score +│ b score +│ c score +│/);
+    const get = await outlier(['get', 'ae']);
+    expect(get.stdout).toMatch(/│ 5\/5 epochs, loss [\d.e-]+, [\d.]+ s on tfjs-\w+/);
+  });
+
   it("refuses what the service refuses with exit 1 and its sentence, and the CLI's own mistakes with exit 2", async () => {
     expectOneSentence(
       await outlier(['score', 'forest', '--data', file('two.csv')]),
@@ -228,13 +269,13 @@ describe('sightline outlier against the outlier service', () => {
     );
   });
 
-  it('fits again as version 2, keeping version 1 in the lineage, and lists both detectors', async () => {
+  it('fits again as version 2, keeping version 1 in the lineage, and lists every detector', async () => {
     expectOk(await outlier(['fit', 'forest', '--reference', file('ref.csv')]));
     const get = await outlier(['get', 'forest', '--json']);
     expectOk(get);
     expect(JSON.parse(get.stdout).versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     const list = JSON.parse((await outlier(['list', '--json'])).stdout);
-    expect(list.detectors.map((d: { name: string }) => d.name)).toEqual(['forest', 'maha']);
+    expect(list.detectors.map((d: { name: string }) => d.name)).toEqual(['ae', 'forest', 'maha']);
   });
 
   it('runs over the stored hour: the planted events are the outliers, with request id, time and rows flagged', async () => {
@@ -326,6 +367,7 @@ describe('sightline outlier against the outlier service', () => {
   it('deletes the detectors', async () => {
     expectOk(await outlier(['delete', 'forest']));
     expectOk(await outlier(['delete', 'maha']));
+    expectOk(await outlier(['delete', 'ae']));
     expectOneSentence(await outlier(['delete', 'forest']), 1, /^sightline: NOT_FOUND: /m);
   });
 });
