@@ -188,14 +188,23 @@ export function outlierDetectorSections(
 }
 
 /**
+ * Most rows `outlier score` draws as a table: past it the table shows only the outlier rows
+ * (at most this many), because a table of every row of a large file takes seconds to draw
+ * and buries the outliers; `--json` prints every row.
+ */
+export const MAX_SCORE_TABLE_ROWS = 1000;
+
+/**
  * `outlier score`'s human view: a row per instance (its label when the file had one, the
- * score, the verdict, each feature's score when the kind has them), then the summary.
+ * score, the verdict, each feature's score when the kind has them), then the summary. Past
+ * `maxRows` rows, only the outliers are drawn (at most `maxRows` of them).
  */
 export function scoreSections(
   name: string,
   prediction: OutlierPrediction,
   featureNames: readonly string[],
   labels: readonly (string | number)[] | undefined,
+  maxRows = MAX_SCORE_TABLE_ROWS,
 ): Section[] {
   const { data, meta } = prediction;
   const perFeature = data.featureScores.length > 0;
@@ -206,21 +215,30 @@ export function scoreSections(
     'verdict',
     ...(perFeature ? featureNames.map((feature) => `${feature} score`) : []),
   ];
-  const rows = data.isOutlier.map((outlier, r): Cell[] => [
+  const total = data.isOutlier.length;
+  const flagged = data.isOutlier.filter(Boolean).length;
+  const shownRows =
+    total <= maxRows
+      ? data.isOutlier.map((_, r) => r)
+      : data.isOutlier.flatMap((outlier, r) => (outlier ? [r] : [])).slice(0, maxRows);
+  const rows = shownRows.map((r): Cell[] => [
     r,
     ...(labels === undefined ? [] : [labels[r]]),
     formatStat(data.instanceScores[r]),
-    outlierWord(outlier),
+    outlierWord(data.isOutlier[r] === true),
     ...(perFeature ? (data.featureScores[r] ?? []).map((score) => formatStat(score)) : []),
   ]);
-  const flagged = data.isOutlier.filter(Boolean).length;
+  const title =
+    total <= maxRows
+      ? 'rows'
+      : `outlier rows (${total} rows are more than ${maxRows}: only outliers are shown${flagged > maxRows ? `, the first ${maxRows}` : ''}; --json prints every row)`;
   return [
-    table(columns, rows, 'rows'),
+    table(columns, rows, title),
     fields(
       [
         ['detector', `${name} (${meta.kindName}, version ${meta.version})`],
         ['threshold', formatStat(data.threshold)],
-        ['rows', data.isOutlier.length],
+        ['rows', total],
         ['outliers', flagged],
       ],
       'summary',
