@@ -31,6 +31,7 @@ export {
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MODEL_SERVER_ADDRESS,
+  DEFAULT_OUTLIER_ADDRESS,
   DEFAULT_RETRY_INITIAL_BACKOFF_MS,
   DEFAULT_RETRY_MAX_ATTEMPTS,
   DEFAULT_RETRY_MAX_BACKOFF_MS,
@@ -42,6 +43,14 @@ export {
   type SightlineOptions,
   type TlsOptions,
 } from './core/options.js';
+export type { EventSelector } from './data/event-selector.js';
+export type { InputSpec } from './data/input-spec.js';
+export {
+  type BatchData,
+  type DataColumn,
+  type DataTable,
+  isDataTable,
+} from './data/table-data.js';
 export {
   DRIFT_KINDS,
   type DriftCorrection,
@@ -152,6 +161,45 @@ export {
   type ModelIndexEntry,
   ModelsClient,
 } from './models/models-client.js';
+export {
+  type CreateOutlierDetectorOptions,
+  type ListOutlierDetectorsOptions,
+  type ListOutlierEventsOptions,
+  type OutlierAttachOptions,
+  OutlierClient,
+  type OutlierDetectorPage,
+  type OutlierEventPage,
+  type OutlierFitFromEvents,
+  type OutlierFitOptions,
+  type OutlierInferThresholdOptions,
+  type OutlierInferThresholdResult,
+  type OutlierPredictOptions,
+  type OutlierScoreHistoryOptions,
+} from './outlier/outlier-client.js';
+export { OUTLIER_LABEL_COLUMN, type OutlierData } from './outlier/outlier-data.js';
+export type {
+  FitProgressItem,
+  OutlierDetector,
+  OutlierDetectorDetails,
+  OutlierDetectorState,
+  OutlierEventRecord,
+  OutlierEventVerdict,
+  OutlierHistoryPage,
+  OutlierHistoryProgress,
+  OutlierLineage,
+  OutlierMeta,
+  OutlierPrediction,
+  OutlierScores,
+  OutlierVerdict,
+  ThresholdSource,
+  TrainingProgress,
+} from './outlier/outlier-results.js';
+export {
+  OUTLIER_KINDS,
+  OUTLIER_SETTINGS_OF_KIND,
+  type OutlierDetectorSettings,
+  type OutlierKind,
+} from './outlier/outlier-settings.js';
 export { Sightline } from './sightline.js';
 export {
   type ListTracesOptions,

@@ -11,6 +11,7 @@ import { EventsClient } from './events/events-client.js';
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
 import { ModelsClient } from './models/models-client.js';
+import { OutlierClient } from './outlier/outlier-client.js';
 import { TracesClient } from './traces/traces-client.js';
 
 /**
@@ -41,6 +42,8 @@ export class Sightline {
   readonly traces: TracesClient;
   /** The drift service's detectors: create, fit, score, predict, history, attach, manage. */
   readonly drift: DriftClient;
+  /** The outlier service's detectors: create, fit (with progress), score, predict, history, attach, events. */
+  readonly outlier: OutlierClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -56,6 +59,7 @@ export class Sightline {
     this.events = new EventsClient(this.caller, this.options.addressOf('router'));
     this.traces = new TracesClient(this.caller, this.options.addressOf('traces'));
     this.drift = new DriftClient(this.caller, this.options.addressOf('drift'));
+    this.outlier = new OutlierClient(this.caller, this.options.addressOf('outlier'));
   }
 
   /**

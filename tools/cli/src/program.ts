@@ -14,6 +14,7 @@ import { registerEventsCommands } from './commands/events.js';
 import { registerGraphsCommands } from './commands/graphs.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerOutlierCommands } from './commands/outlier.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTracesCommands } from './commands/traces.js';
@@ -35,6 +36,7 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerEventsCommands,
   registerTracesCommands,
   registerDriftCommands,
+  registerOutlierCommands,
 ];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */

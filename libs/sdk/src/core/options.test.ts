@@ -31,10 +31,11 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ addresses: { router: 'r:1', events: 'e:2' } }).addressOf('events')).toBe('e:2');
     expect(resolveOptions().addressOf('traces')).toBe('127.0.0.1:8006');
     expect(resolveOptions().addressOf('drift')).toBe('127.0.0.1:8003');
+    expect(resolveOptions().addressOf('outlier')).toBe('127.0.0.1:8002');
   });
 
   it('refuses a service with no address and no default, naming the option', () => {
-    expect(() => resolveOptions().addressOf('outlier')).toThrow(/^addresses\.outlier: no address/);
+    expect(() => resolveOptions().addressOf('explainer')).toThrow(/^addresses\.explainer: no address/);
   });
 
   it('pings every 30 s with a 10 s timeout while a call is open, unless told otherwise', () => {

@@ -10,6 +10,8 @@ import { InvalidArgumentError } from '@sightline/errors';
 export const DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
 /** The local stack's model-server. */
 export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
+/** The local stack's outlier service (`sightline serve outlier`, OutlierService). */
+export const DEFAULT_OUTLIER_ADDRESS = '127.0.0.1:8002';
 /** The local stack's drift service (`sightline serve drift`, DriftService). */
 export const DEFAULT_DRIFT_ADDRESS = '127.0.0.1:8003';
 /** The local stack's trace store (`sightline serve trace-store`, TraceService). */
@@ -83,6 +85,8 @@ export interface SightlineAddresses {
   readonly traces?: string;
   /** The drift service (DriftService). Default 127.0.0.1:8003. */
   readonly drift?: string;
+  /** The outlier service (OutlierService). Default 127.0.0.1:8002. */
+  readonly outlier?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
 }
@@ -168,6 +172,7 @@ const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   modelServer: DEFAULT_MODEL_SERVER_ADDRESS,
   traces: DEFAULT_TRACES_ADDRESS,
   drift: DEFAULT_DRIFT_ADDRESS,
+  outlier: DEFAULT_OUTLIER_ADDRESS,
 };
 
 /**

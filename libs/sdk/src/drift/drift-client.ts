@@ -12,6 +12,8 @@ import { driftV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import type { CallOptions } from '../core/call-options.js';
 import type { Caller } from '../core/caller.js';
+import { pageSizeOf } from '../data/page-size.js';
+import { filterRangeOf, rangeOf } from '../data/time-range.js';
 import type { TimeInput } from '../events/events-client.js';
 import { configOfSettings, type DriftDetectorSettings } from './detector-settings.js';
 import { type DriftData, driftTensorMessages } from './drift-data.js';
@@ -161,46 +163,6 @@ export interface InferThresholdResult {
   readonly threshold: number;
   /** The detector after calibration. */
   readonly detector: DriftDetector;
-}
-
-const MAX_PAGE_FIELD = 4_294_967_295;
-
-function pageSizeOf(value: number | undefined): number {
-  if (value === undefined) return 0;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_FIELD) {
-    throw new InvalidArgumentError(`pageSize: must be a whole number of 1 or more, got ${value}`, {
-      field: 'pageSize',
-    });
-  }
-  return value;
-}
-
-function dateOf(time: TimeInput | undefined, field: string): Date | undefined {
-  if (time === undefined) return undefined;
-  const date = time instanceof Date ? time : new Date(time);
-  if (Number.isNaN(date.getTime())) {
-    throw new InvalidArgumentError(
-      `${field}: must be a valid time (a Date or ms since the epoch), got ${String(time)}`,
-      {
-        field,
-      },
-    );
-  }
-  return date;
-}
-
-function rangeOf(from: TimeInput, to: TimeInput | undefined) {
-  const start = dateOf(from, 'from');
-  const end = dateOf(to, 'to');
-  if (start !== undefined && end !== undefined && end.getTime() <= start.getTime()) {
-    throw new InvalidArgumentError(
-      `to: must be after from (${start.toISOString()}), got ${end.toISOString()}`,
-      {
-        field: 'to',
-      },
-    );
-  }
-  return { startTime: start, ...(end !== undefined && { endTime: end }) };
 }
 
 const DRIFT_TYPES = {
@@ -423,16 +385,13 @@ export class DriftClient {
 
   /** One page of stored drift events (closed live and history windows), newest first (ListDriftEvents). */
   async listDriftEvents(options: ListDriftEventsOptions = {}): Promise<DriftEventPage> {
-    const from = dateOf(options.from, 'from');
-    const to = dateOf(options.to, 'to');
+    const range = filterRangeOf(options.from, options.to);
     const request = driftV1.ListDriftEventsRequest.fromPartial({
       name: options.name ?? '',
       driftOnly: options.driftOnly ?? false,
       pageSize: pageSizeOf(options.pageSize),
       pageToken: options.pageToken ?? '',
-      ...((from !== undefined || to !== undefined) && {
-        range: { startTime: from ?? new Date(0), ...(to !== undefined && { endTime: to }) },
-      }),
+      ...(range !== undefined && { range }),
     });
     const response = await this.caller.unary(
       this.address,

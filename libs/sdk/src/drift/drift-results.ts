@@ -4,7 +4,8 @@
  * Counts are numbers (a window never nears 2^53 rows), times Dates, names as the CLI shows
  * them; only the decoders in this file read the generated messages.
  */
-import { type commonV1, driftV1 } from '@sightline/contracts';
+import { driftV1 } from '@sightline/contracts';
+import { type InputSpec, inputSpecOf } from '../data/input-spec.js';
 import {
   correctionName,
   type DriftCorrection,
@@ -21,15 +22,8 @@ import {
   windowOf,
 } from './event-selection.js';
 
-/** The signature of one reference input (row shape without the row dimension). */
-export interface DriftInputSpec {
-  /** The name. */
-  readonly name: string;
-  /** The OIP datatype (FP64, BYTES, ...). */
-  readonly datatype: string;
-  /** The shape of one row (the tensor's shape without its first dimension). */
-  readonly rowShape: readonly number[];
-}
+/** The signature of one reference input (the shared {@link InputSpec}). */
+export type DriftInputSpec = InputSpec;
 
 /** Where a fitted version came from: enough to reproduce and audit it. */
 export interface DriftLineage {
@@ -374,10 +368,6 @@ export function lineageOf(message: driftV1.DetectorLineage): DriftLineage {
   };
 }
 
-function inputOf(spec: commonV1.TensorSpec): DriftInputSpec {
-  return { name: spec.name, datatype: spec.datatype, rowShape: spec.rowShape.map(Number) };
-}
-
 /** A detector from its message (an absent one, a protocol break, reads as an empty detector). */
 export function detectorOf(message: driftV1.Detector | undefined): DriftDetector {
   const m = message ?? ({} as Partial<driftV1.Detector>);
@@ -388,7 +378,7 @@ export function detectorOf(message: driftV1.Detector | undefined): DriftDetector
     kind: settings.kind ?? 'tabular',
     state: m.state === driftV1.DetectorState.DETECTOR_STATE_FITTED ? 'fitted' : 'created',
     schemaVersion: m.schemaVersion ?? 0,
-    inputs: (m.inputs ?? []).map(inputOf),
+    inputs: (m.inputs ?? []).map(inputSpecOf),
     featureCount: m.featureCount ?? 0,
     referenceRows: Number(m.referenceRows ?? 0n),
     time: Number(m.time ?? 0n),

@@ -1,26 +1,16 @@
 /**
- * Which inference events a detector reads (an event selector) and how they are grouped
+ * Which inference events a drift detector reads (the shared event selector) and how they are grouped
  * into test windows, in plain form, with their conversion to and from the contract.
  * Durations are milliseconds, counts numbers.
  */
-import { commonV1, driftV1 } from '@sightline/contracts';
+import { driftV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
+import { type EventSelector, selectorMessage, selectorOf } from '../data/event-selector.js';
 
-/** The events and tensors a detector reads. */
-export interface DriftEventSelector {
-  /** The model (or graph) whose events are read; required. */
-  readonly modelName: string;
-  /** Only this model version; unset: every version. */
-  readonly modelVersion?: string;
-  /** Only events of this graph (the router's graph name); with `modelName`, that node's calls. */
-  readonly graph?: string;
-  /** The request's inputs (the default) or the response's outputs. */
-  readonly side?: 'request' | 'response';
-  /** The tensors read, in order; unset: every tensor in the event's order. */
-  readonly tensors?: readonly string[];
-  /** One name per element of a flattened row of the tensors, e.g. iris's four measurements. */
-  readonly columnNames?: readonly string[];
-}
+export { selectorMessage, selectorOf };
+
+/** The events and tensors a detector reads (the shared {@link EventSelector}). */
+export type DriftEventSelector = EventSelector;
 
 /** How events are grouped into test windows: closed on a row count or a time, whichever first. */
 export interface DriftWindowOptions {
@@ -43,11 +33,6 @@ export interface DriftWindowOptions {
   readonly aligned?: boolean;
 }
 
-const SIDES = {
-  request: commonV1.EventSide.EVENT_SIDE_REQUEST,
-  response: commonV1.EventSide.EVENT_SIDE_RESPONSE,
-} as const;
-
 const MODES = {
   tumbling: driftV1.WindowMode.WINDOW_MODE_TUMBLING,
   sliding: driftV1.WindowMode.WINDOW_MODE_SLIDING,
@@ -63,45 +48,6 @@ function count(value: number | undefined, field: string): number {
     });
   }
   return value;
-}
-
-/**
- * The contract's selector.
- *
- * @throws InvalidArgumentError for no model name or an unknown side.
- */
-export function selectorMessage(selector: DriftEventSelector): commonV1.EventSelector {
-  if (selector.modelName.trim() === '') {
-    throw new InvalidArgumentError('modelName: required (the model whose events are read)', {
-      field: 'modelName',
-    });
-  }
-  const side = selector.side ?? 'request';
-  if (!Object.hasOwn(SIDES, side)) {
-    throw new InvalidArgumentError(`side: must be "request" or "response", got ${JSON.stringify(side)}`, {
-      field: 'side',
-    });
-  }
-  return commonV1.EventSelector.fromPartial({
-    modelName: selector.modelName,
-    modelVersion: selector.modelVersion ?? '',
-    graph: selector.graph ?? '',
-    side: SIDES[side],
-    tensors: [...(selector.tensors ?? [])],
-    columnNames: [...(selector.columnNames ?? [])],
-  });
-}
-
-/** The plain selector of a contract's one. */
-export function selectorOf(message: commonV1.EventSelector): DriftEventSelector {
-  return {
-    modelName: message.modelName,
-    ...(message.modelVersion !== '' && { modelVersion: message.modelVersion }),
-    ...(message.graph !== '' && { graph: message.graph }),
-    side: message.side === commonV1.EventSide.EVENT_SIDE_RESPONSE ? 'response' : 'request',
-    tensors: [...message.tensors],
-    columnNames: [...message.columnNames],
-  };
 }
 
 /**

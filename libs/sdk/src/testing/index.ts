@@ -8,3 +8,10 @@ export {
   type FakeDriftService,
   startFakeDriftService,
 } from './fake-drift-service.js';
+export {
+  FAKE_OUTLIER_SEED,
+  FAKE_OUTLIER_VERSION,
+  FAKE_TRAINING_BACKEND,
+  type FakeOutlierService,
+  startFakeOutlierService,
+} from './fake-outlier-service.js';

@@ -165,9 +165,13 @@ export function osUser(env: NodeJS.ProcessEnv): string {
 
 /**
  * The share of a time range a scan has covered, from its position: what `run`'s bar shows
- * (the events' count is unknown until the scan ends).
+ * (the events' count is unknown until the scan ends); `outlier run`'s bar too.
  */
-export function scannedShare(progress: DriftHistoryProgress, fromMs: number, toMs: number): number {
+export function scannedShare(
+  progress: Pick<DriftHistoryProgress, 'positionTime'>,
+  fromMs: number,
+  toMs: number,
+): number {
   const position = progress.positionTime?.getTime();
   if (position === undefined || toMs <= fromMs) return 0;
   return Math.min(1, Math.max(0, (position - fromMs) / (toMs - fromMs)));

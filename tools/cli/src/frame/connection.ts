@@ -21,6 +21,7 @@ import { UsageError } from './usage-error.js';
 export const SERVICE_ENDPOINTS = {
   router: { defaultAddress: '127.0.0.1:8000', env: 'SIGHTLINE_ROUTER_ADDRESS' },
   'model-server': { defaultAddress: '127.0.0.1:8001', env: 'SIGHTLINE_MODEL_SERVER_ADDRESS' },
+  outlier: { defaultAddress: '127.0.0.1:8002', env: 'SIGHTLINE_OUTLIER_ADDRESS' },
   drift: { defaultAddress: '127.0.0.1:8003', env: 'SIGHTLINE_DRIFT_ADDRESS' },
   'trace-store': { defaultAddress: '127.0.0.1:8006', env: 'SIGHTLINE_TRACE_STORE_ADDRESS' },
 } as const;
@@ -30,10 +31,10 @@ export type ServiceName = keyof typeof SERVICE_ENDPOINTS;
 
 /**
  * A service as a sentence names it: "the router", "the model-server", but "the drift
- * service" (a name that is not a noun alone).
+ * service", "the outlier service" (names that are not nouns alone).
  */
 export function serviceLabel(service: ServiceName): string {
-  return service === 'drift' ? 'drift service' : service;
+  return service === 'drift' || service === 'outlier' ? `${service} service` : service;
 }
 
 /** The variable that gives every service's address when its own is unset. */

@@ -1,6 +1,6 @@
 import { decodeTensorMessages } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
-import { driftTensorMessages, isDriftTable, tableTensors } from './drift-data.js';
+import { batchTensorMessages, isDataTable, tableTensors } from './table-data.js';
 
 describe('tables', () => {
   it('turns each column into its own 1-D tensor: FP64 numbers, BYTES strings', () => {
@@ -17,7 +17,7 @@ describe('tables', () => {
       ['species', 'BYTES', [2]],
     ]);
     const decoded = decodeTensorMessages(
-      driftTensorMessages({ columns: { petal_length: [1.4, 4.7], species: ['a', 'b'] } }),
+      batchTensorMessages({ columns: { petal_length: [1.4, 4.7], species: ['a', 'b'] } }),
     );
     expect(Array.from(decoded[0]!.data as Float64Array)).toEqual([1.4, 4.7]);
     expect((decoded[1]!.data as Uint8Array[]).map((b) => Buffer.from(b).toString())).toEqual(['a', 'b']);
@@ -35,15 +35,15 @@ describe('tables', () => {
   });
 
   it('tells a table from tensors', () => {
-    expect(isDriftTable({ columns: { a: [1] } })).toBe(true);
-    expect(isDriftTable({ input: [[1, 2]] })).toBe(false);
-    expect(isDriftTable([{ name: 'columns', data: [1] }])).toBe(false);
-    expect(isDriftTable({ columns: [1, 2] })).toBe(false);
+    expect(isDataTable({ columns: { a: [1] } })).toBe(true);
+    expect(isDataTable({ input: [[1, 2]] })).toBe(false);
+    expect(isDataTable([{ name: 'columns', data: [1] }])).toBe(false);
+    expect(isDataTable({ columns: [1, 2] })).toBe(false);
   });
 
   it('passes tensors through as infer takes them', () => {
     const [tensor] = decodeTensorMessages(
-      driftTensorMessages({
+      batchTensorMessages({
         x: {
           data: [
             [1, 2],
