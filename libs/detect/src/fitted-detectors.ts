@@ -30,6 +30,8 @@ export interface FitRequest {
   readonly creator?: string;
   /** Free text naming where the reference came from (file, time range). */
   readonly referenceSource?: string;
+  /** Events of a stored range left out of the reference, per reason (saved in the lineage). */
+  readonly referenceSkippedEvents?: Readonly<Record<string, number>>;
   /** Bounds a long fit (the online kinds' bootstrap); when spent nothing is saved. */
   readonly budget?: OnlineBudget;
   /** A long fit's progress (kinds with `fitAsync`). */
@@ -86,6 +88,9 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
       referenceSha256: referenceDigest(request.reference),
       ...(request.creator === undefined ? {} : { creator: request.creator }),
       ...(request.referenceSource === undefined ? {} : { referenceSource: request.referenceSource }),
+      ...(request.referenceSkippedEvents === undefined
+        ? {}
+        : { referenceSkippedEvents: request.referenceSkippedEvents }),
     });
     this.latest.set(name, scoringDetector(name, saved.version, await prepared(kind, state), kind));
     return saved;

@@ -24,6 +24,14 @@ export {
   DEFAULT_CLOUD_EVENTS_MAX_CONCURRENT_REQUESTS,
   DEFAULT_CLOUD_EVENTS_REQUEST_TIMEOUT_MS,
 } from './cloudevents/cloudevents-sink.js';
+export {
+  RECORD_SINK_ATTEMPTS,
+  RECORD_SINK_BACKOFF_MS,
+  RECORD_SINK_MAX_BACKOFF_MS,
+  type RecordCloudEventAttributes,
+  RecordCloudEventSink,
+  type RecordCloudEventSinkOptions,
+} from './cloudevents/record-cloud-event-sink.js';
 export type { DeferredInferenceEvent } from './deferred-event.js';
 export * from './elasticsearch/elasticsearch-resources.js';
 export {
@@ -52,6 +60,19 @@ export { SCHEMA_VERSION as FILE_FORMAT_SCHEMA_VERSION } from './file-store/recor
 export type { SegmentView } from './file-store/segment-listing.js';
 export { IN_PROCESS_SINK_NAME, InProcessEventBus } from './in-process-event-bus.js';
 export * from './inference-event.js';
+export {
+  BATCH_CONTENT_TYPE,
+  createEventsRoute,
+  type EventsRouteOptions,
+  type IngressObserver,
+} from './ingress/cloudevents-ingress.js';
+export {
+  EventIngressQueue,
+  type EventIngressQueueOptions,
+  INGRESS_CONSUME_BATCH,
+  type OfferRefusal,
+  type OfferResult,
+} from './ingress/event-ingress-queue.js';
 export { EventPipeline } from './pipeline/event-pipeline.js';
 export * from './pipeline/pipeline-metrics.js';
 export * from './pipeline/pipeline-options.js';

@@ -12,6 +12,12 @@ export {
 } from './calls/call-handlers.js';
 export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
 export {
+  type PlainEventSelector,
+  rangeFromMessage,
+  selectionFromMessage,
+  selectionToMessage,
+} from './calls/common-messages.js';
+export {
   type MappedError,
   STATUS_MESSAGE_MAX_LENGTH,
   statusName,
@@ -19,6 +25,7 @@ export {
   type WithTrailingMetadata,
 } from './calls/error-status.js';
 export { GrpcServerMetrics, type MethodMetrics } from './calls/grpc-server-metrics.js';
+export { decoded, tolerantDefinition, UndecodableRequest } from './calls/tolerant-definition.js';
 export { extractTraceContext, injectTraceContext } from './calls/trace-metadata.js';
 export { checkDirectorySetting } from './config/directory-setting.js';
 export {
@@ -36,6 +43,7 @@ export {
   toFlagName,
 } from './config/server-config.js';
 export { createLogger, LOGGED_ERROR_TEXT_MAX_LENGTH, type Logger } from './logger.js';
+export { DataDirLock, type DataDirLockOwner, dataDirLockFile } from './server/data-dir-lock.js';
 export {
   bindServer,
   createServiceServer,

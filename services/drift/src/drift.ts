@@ -10,15 +10,19 @@ import path from 'node:path';
 import type { DriftKernels, WindowShare } from '@sightline/detect';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@sightline/errors';
 import {
+  createEventsRoute,
+  EventIngressQueue,
   type EventReader,
   type EventSource,
   type EventSubscription,
   FileEventStore,
   FileStoreEventReader,
+  RecordCloudEventSink,
 } from '@sightline/events';
 import {
   type CallKit,
   checkDirectorySetting,
+  DataDirLock,
   GrpcServerMetrics,
   type Logger,
   type RunningService,
@@ -27,18 +31,16 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import { type DriftConfig, scoringThreadsOf } from './config.js';
-import { DataDirLock } from './data-dir-lock.js';
 import { DriftDataPlane } from './data-plane/drift-data-plane.js';
 import type { DriftEngine, EngineListener } from './data-plane/drift-engine.js';
 import { readAttachmentsFile } from './detectors/attachments-file.js';
 import { createDetectEngine } from './detectors/detect-engine.js';
 import { DetectorCatalog } from './detectors/detector-catalog.js';
 import { WindowShareSender } from './detectors/window-share-sender.js';
-import { createEventsRoute } from './ingress/cloudevents-ingress.js';
-import { EventIngressQueue } from './ingress/event-ingress-queue.js';
 import { DriftMetrics } from './observability/drift-metrics.js';
+import type { DriftEventRecord } from './results/drift-event.js';
 import { DriftEventLog } from './results/drift-event-log.js';
-import { DriftEventSink } from './results/drift-event-sink.js';
+import { DRIFT_CLOUD_EVENT_TYPE, driftEventAttributes } from './results/drift-event-sink.js';
 import { ScoringPool } from './scoring/scoring-pool.js';
 import { type KernelsModule, STATS_KERNELS_MODULE } from './scoring/scoring-protocol.js';
 import { registerDriftService } from './server.js';
@@ -114,7 +116,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   // Built in start(), once the data directory is checked; the RPCs are served only after.
   let engine: DriftEngine | undefined;
   let log: DriftEventLog | undefined;
-  let sink: DriftEventSink | undefined;
+  let sink: RecordCloudEventSink<DriftEventRecord> | undefined;
   let store: FileEventStore | undefined;
   let reader: EventReader | undefined = parts.eventReader;
   let checkReader: (() => Promise<void>) | undefined;
@@ -167,11 +169,12 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         maxBodyBytes: config.eventsMaxBodyBytes,
         retryAfterSeconds: config.eventRetryAfterSeconds,
         observer: metrics,
+        serviceName: SERVICE_NAME,
       }),
     },
     start: async () => {
       await checkDirectorySetting('--data-dir', dataDir, false);
-      lock = await DataDirLock.acquire(dataDir, '--data-dir', logger);
+      lock = await DataDirLock.acquire(dataDir, { service: SERVICE_NAME, flag: '--data-dir', logger });
       try {
         const catalog = await DetectorCatalog.open(path.join(dataDir, 'detectors'), (problem) =>
           logger.error(problem, `saved detector record refused: ${problem.file}: ${problem.reason}`),
@@ -180,8 +183,10 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
         );
         if (config.driftEventSinkUrl) {
-          sink = new DriftEventSink({
+          sink = new RecordCloudEventSink<DriftEventRecord>({
             url: config.driftEventSinkUrl,
+            type: DRIFT_CLOUD_EVENT_TYPE,
+            attributes: driftEventAttributes,
             source: `sightline/${SERVICE_NAME}`,
             timeoutMs: config.driftEventSinkTimeoutMs,
             queueCapacity: config.driftEventSinkQueue,

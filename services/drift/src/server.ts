@@ -3,18 +3,24 @@
  * makes one data-plane call and converts the answer; the service-kit's wrappers add spans,
  * metrics, logs and the mapping of errors to statuses.
  */
-import type { Server, ServiceDefinition } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
 import { driftV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
-import { type CallKit, serverStream, unary } from '@sightline/service-kit';
+import {
+  type CallKit,
+  decoded,
+  rangeFromMessage,
+  selectionFromMessage,
+  serverStream,
+  tolerantDefinition,
+  unary,
+} from '@sightline/service-kit';
 import { decodeTensorMessages, type TensorDecodeLimits } from '@sightline/tensor';
 import {
   detectorToMessage,
   driftEventToMessage,
   historyItemToMessage,
   lineageToMessage,
-  rangeFromMessage,
-  selectionFromMessage,
   specFromCreate,
   verdictToMessage,
   windowFromMessage,
@@ -23,36 +29,6 @@ import {
 import type { DriftDataPlane } from './data-plane/drift-data-plane.js';
 
 const SERVICE = 'sightline.drift.v1.DriftService';
-
-/** A request grpc-js could not decode, passed on so the handler answers INVALID_ARGUMENT. */
-class UndecodableRequest {
-  constructor(readonly reason: string) {}
-}
-
-/** `definition` with deserializers that answer bad bytes INVALID_ARGUMENT, not INTERNAL. */
-function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
-  return Object.fromEntries(
-    Object.entries(definition).map(([name, method]) => [
-      name,
-      {
-        ...method,
-        requestDeserialize: (bytes: Buffer) => {
-          try {
-            return method.requestDeserialize(bytes);
-          } catch (error) {
-            return new UndecodableRequest(error instanceof Error ? error.message : String(error));
-          }
-        },
-      },
-    ]),
-  );
-}
-
-function decoded<Req>(request: Req | UndecodableRequest, message: string): Req {
-  if (request instanceof UndecodableRequest)
-    throw new InvalidArgumentError(`${message}: malformed protobuf: ${request.reason}`);
-  return request;
-}
 
 /** Adds DriftService to `server`. */
 export function registerDriftService(

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dataDirLockFile } from '@sightline/service-kit';
 import { memoryLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATA_DIR_LOCK_FILE } from '../src/data-dir-lock.js';
 import { startTestDrift } from './helpers/drift-test-service.js';
 
 describe('--data-dir lock', () => {
@@ -42,7 +42,7 @@ describe('--data-dir lock', () => {
   it('takes over a stale lock whose process is gone, and logs it', async () => {
     const child = spawnSync(process.execPath, ['-e', ''], { timeout: 10_000 });
     expect(child.pid).toBeGreaterThan(0);
-    await writeFile(path.join(dataDir, DATA_DIR_LOCK_FILE), `${child.pid}\n`);
+    await writeFile(path.join(dataDir, dataDirLockFile('drift')), `${child.pid}\n`);
     const memory = memoryLogger('warn');
     const drift = await startTestDrift({ dataDir, logger: memory.logger });
     await drift.stop();

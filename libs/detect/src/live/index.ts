@@ -2,6 +2,7 @@
 export * from './attachment.js';
 export * from './checkpoint-file.js';
 export * from './event-pages.js';
+export * from './event-selector.js';
 export * from './history-run.js';
 export * from './live-scorer.js';
 export * from './online-states.js';

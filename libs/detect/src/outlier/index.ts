@@ -1,2 +1,13 @@
 /** Outlier detector kinds over libs/stats' kernels, and the threshold rules they share. */
+export * from './iforest-kind.js';
+export * from './mahalanobis-kind.js';
+export {
+  type KeepRow,
+  ROBUST_NO_UPDATES_RULE,
+  runningRows,
+  updateRunning,
+} from './mahalanobis-running.js';
+export * from './outlier-kernels.js';
+export * from './outlier-kinds.js';
 export * from './outlier-scores.js';
+export * from './threshold-rule.js';

@@ -1,5 +1,6 @@
 /** Feature tables and their builders. */
 
+export * from './contract-tensors.js';
 export * from './event-row-reader.js';
 export * from './feature-table.js';
 export * from './float32-decimal.js';

@@ -1,19 +1,19 @@
 /**
  * drift.proto messages <-> the data plane's plain types. The only module besides server.ts
- * that touches generated types. Config oneofs become a kind name plus detect's parameter
+ * that touches generated types (the common selector and range: service-kit's). Config oneofs become a kind name plus detect's parameter
  * names (pVal, correction, method ...); enums become their lower-case names.
  */
-import { commonV1, driftV1 } from '@sightline/contracts';
+import { driftV1 } from '@sightline/contracts';
 import type { WindowShare, WindowSummaryJson } from '@sightline/detect';
 import { MAX_CVM_ONLINE_WINDOWS, MAX_ONLINE_BOOTSTRAPS } from '@sightline/detect';
 import { InvalidArgumentError } from '@sightline/errors';
+import { selectionFromMessage, selectionToMessage } from '@sightline/service-kit';
 import {
   ALIBI_KIND_NAMES,
   type DetectorSpec,
   type DetectorView,
   type DriftKindName,
   type EffectSizeAlertSpec,
-  type EventSelection,
   type HistoryItem,
   type TrailingReferenceSpec,
   type VersionLineage,
@@ -368,39 +368,6 @@ export function configFromKind(
   return config;
 }
 
-/** The selection of a selector message; `field` names it in errors. */
-export function selectionFromMessage(
-  selector: commonV1.EventSelector | undefined,
-  field: string,
-): EventSelection {
-  if (!selector) throw new InvalidArgumentError(`${field}: required`);
-  if (!selector.modelName)
-    throw new InvalidArgumentError(`${field}.model_name: required (rule "selector.model_name_set")`);
-  return {
-    modelName: selector.modelName,
-    modelVersion: selector.modelVersion,
-    side: selector.side === commonV1.EventSide.EVENT_SIDE_RESPONSE ? 'response' : 'request',
-    tensors: [...selector.tensors],
-    columnNames: [...selector.columnNames],
-    graph: selector.graph,
-  };
-}
-
-/** The selector message of a selection. */
-export function selectionToMessage(selection: EventSelection): commonV1.EventSelector {
-  return {
-    modelName: selection.modelName,
-    modelVersion: selection.modelVersion,
-    side:
-      selection.side === 'response'
-        ? commonV1.EventSide.EVENT_SIDE_RESPONSE
-        : commonV1.EventSide.EVENT_SIDE_REQUEST,
-    tensors: [...selection.tensors],
-    columnNames: [...selection.columnNames],
-    graph: selection.graph,
-  };
-}
-
 /** The window settings a BatchWindow sets (unset fields left out for the defaults). */
 export function windowFromMessage(
   window: driftV1.BatchWindow | undefined,
@@ -504,20 +471,6 @@ export function specFromCreate(request: driftV1.CreateDetectorRequest): Detector
     labels: { ...request.labels },
     categoricalFeatures: [...request.categoricalFeatures],
   };
-}
-
-/** A time range's instants; `field` names it in errors (rule "range.order"). */
-export function rangeFromMessage(
-  range: commonV1.TimeRange | undefined,
-  field: string,
-  nowMs: number,
-): { fromUnixMs: number; toUnixMs: number } {
-  if (!range?.startTime) throw new InvalidArgumentError(`${field}.start_time: required`);
-  const fromUnixMs = range.startTime.getTime();
-  const toUnixMs = range.endTime ? range.endTime.getTime() : nowMs;
-  if (!(fromUnixMs < toUnixMs))
-    throw new InvalidArgumentError(`${field}: start_time must be before end_time (rule "range.order")`);
-  return { fromUnixMs, toUnixMs };
 }
 
 function lineageToMessage(lineage: VersionLineage): driftV1.DetectorLineage {

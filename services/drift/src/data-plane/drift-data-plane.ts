@@ -27,7 +27,7 @@ import {
   quoteName,
   ResourceExhaustedError,
 } from '@sightline/errors';
-import type { EventReader, InferenceEvent } from '@sightline/events';
+import type { EventReader, InferenceEvent, RecordCloudEventSink } from '@sightline/events';
 import { DEFAULT_MAX_POOLED_ROWS } from '@sightline/stats';
 import type { Tensor } from '@sightline/tensor';
 import { DEFAULT_MAX_ONLINE_BOOTSTRAPS, DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS } from '../config.js';
@@ -35,7 +35,6 @@ import type { Attachment, DetectorCatalog } from '../detectors/detector-catalog.
 import type { DetectorInfo, DriftMetrics } from '../observability/drift-metrics.js';
 import type { DriftEventRecord, DriftVerdict } from '../results/drift-event.js';
 import type { DriftEventLog, DriftEventPage, DriftEventQuery } from '../results/drift-event-log.js';
-import type { DriftEventSink } from '../results/drift-event-sink.js';
 import type {
   DriftEngine,
   EngineListener,
@@ -120,7 +119,7 @@ export interface DriftDataPlaneOptions {
    * missing (a typo'd --events-dir would otherwise read as empty).
    */
   readonly checkReader?: () => Promise<void>;
-  readonly sink?: DriftEventSink;
+  readonly sink?: Pick<RecordCloudEventSink<DriftEventRecord>, 'send'>;
   readonly now?: () => number;
   readonly onError: (message: string, error: unknown) => void;
 }

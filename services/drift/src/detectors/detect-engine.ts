@@ -7,13 +7,14 @@
 
 import { join } from 'node:path';
 import {
+  contractColumnNames,
   DETECTOR_SCHEMA_VERSION,
   type DetectorLineage as DetectLineage,
   DetectorStore,
-  type EventSelection as DetectSelection,
   type DriftKernels,
   DriftKinds,
   type DriftResult,
+  detectSelection,
   type FeatureTable,
   type FittedState,
   fromRowMajor,
@@ -21,7 +22,7 @@ import {
   noReadableEventsError,
   type OnlineBudget,
   OnlineStates,
-  type PlainTensor,
+  plainTensor,
   referenceDigest,
   type ScoringDetector,
   type ShareOutcome,
@@ -109,29 +110,6 @@ export interface LoadedVersion {
 /** Builds the engine. */
 export function createDetectEngine(options: DetectEngineOptions): DriftEngine {
   return new DetectEngine(options);
-}
-
-/** Feature names as the contract names them: the tensor's name for a one-element row, else `t[i]`. */
-export function contractColumnNames(
-  tensors: readonly { name: string; shape: readonly number[] }[],
-): string[] {
-  const names: string[] = [];
-  for (const tensor of tensors) {
-    const width = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
-    if (width === 1) names.push(tensor.name);
-    else for (let j = 0; j < width; j++) names.push(`${tensor.name}[${j}]`);
-  }
-  return names;
-}
-
-/** A domain tensor as detect's table builders take it. */
-export function plainTensor(tensor: Tensor): PlainTensor {
-  return {
-    name: tensor.name,
-    shape: tensor.shape,
-    data: tensor.data as PlainTensor['data'],
-    datatype: tensor.datatype,
-  };
 }
 
 class DetectEngine implements DriftEngine {
@@ -502,20 +480,6 @@ class DetectEngine implements DriftEngine {
       },
     };
   }
-}
-
-/** The selection as libs/detect reads one event (one tensor per event in this version). */
-export function detectSelection(selection: EventSelection): DetectSelection {
-  if (selection.tensors.length > 1) {
-    throw new InvalidArgumentError(
-      `selector.tensors: ${selection.tensors.length} tensors; this version reads one tensor per event`,
-    );
-  }
-  return {
-    side: selection.side,
-    ...(selection.tensors[0] ? { tensor: selection.tensors[0] } : {}),
-    ...(selection.columnNames.length > 0 ? { columnNames: selection.columnNames } : {}),
-  };
 }
 
 function checkCategorical(spec: DetectorSpec, names: readonly string[]): void {

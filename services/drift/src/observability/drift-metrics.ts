@@ -5,9 +5,10 @@
  * compare the numbers. Registered on the registry the composition root builds; a deleted
  * detector's series are removed.
  */
+
+import type { IngressObserver } from '@sightline/events';
 import { LATENCY_BUCKETS_SECONDS } from '@sightline/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { IngressObserver } from '../ingress/cloudevents-ingress.js';
 import { type DriftEventRecord, NO_FEATURE_TEST, type OnlineVerdict } from '../results/drift-event.js';
 
 /** One detector as `sightline_drift_detector_info` shows it. */

@@ -1,12 +1,12 @@
 /**
  * The bounded queue between the event transports (POST /events, the in-process bus) and
- * the live scorer. `offer` takes a batch whole or not at all, so a transport answers 2xx
+ * the live scorer of a service that consumes the event stream (drift, outlier). `offer` takes a batch whole or not at all, so a transport answers 2xx
  * only for events that are queued and 429 for a batch that does not fit, and the sender
  * retries it. Events already seen (same event id, within the last `deduplicationWindow`
  * ids) are dropped: a broker's redelivery is harmless. The consumer runs off the caller's
  * stack, one batch at a time, so scoring never blocks an HTTP answer.
  */
-import type { InferenceEvent } from '@sightline/events';
+import type { InferenceEvent } from '../inference-event.js';
 
 /** Why `offer` refused a batch. */
 export type OfferRefusal = 'full' | 'stopped';

@@ -1,21 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import type { DriftEventRecord } from './drift-event.js';
-import { DRIFT_CLOUD_EVENT_TYPE, DriftEventSink } from './drift-event-sink.js';
+import { RecordCloudEventSink, type RecordCloudEventSinkOptions } from './record-cloud-event-sink.js';
 
-const record = {
-  eventId: 'e1',
-  detector: 'd1',
-  timeUnixMs: 0,
-  verdict: { isDrift: true },
-} as DriftEventRecord;
+interface TestRecord {
+  readonly eventId: string;
+  readonly detector: string;
+  readonly timeUnixMs: number;
+  readonly isDrift: boolean;
+}
 
-describe('DriftEventSink', () => {
-  it('retries a 503 and delivers once as a binary-mode CloudEvent', async () => {
+const TYPE = 'io.sightline.test';
+const record: TestRecord = { eventId: 'e1', detector: 'd1', timeUnixMs: 0, isDrift: true };
+const attributes: RecordCloudEventSinkOptions<TestRecord>['attributes'] = (r) => ({
+  id: r.eventId,
+  subject: r.detector,
+  timeUnixMs: r.timeUnixMs,
+  extensions: { detector: r.detector, drift: String(r.isDrift) },
+});
+
+describe('RecordCloudEventSink', () => {
+  it('retries a 503 and delivers once as a binary-mode CloudEvent with its extensions', async () => {
     const statuses = [503, 202];
     const calls: RequestInit[] = [];
     const dropped: string[] = [];
-    const sink = new DriftEventSink({
+    const sink = new RecordCloudEventSink<TestRecord>({
       url: 'http://broker.test/default',
+      type: TYPE,
+      attributes,
       source: 'sightline/drift',
       timeoutMs: 1000,
       queueCapacity: 10,
@@ -29,8 +39,9 @@ describe('DriftEventSink', () => {
     await sink.close();
     expect(calls).toHaveLength(2);
     expect(calls[1]!.headers).toMatchObject({
-      'ce-type': DRIFT_CLOUD_EVENT_TYPE,
+      'ce-type': TYPE,
       'ce-id': 'e1',
+      'ce-drift': 'true',
       'ce-specversion': '1.0',
     });
     expect(dropped).toEqual([]);
@@ -39,8 +50,10 @@ describe('DriftEventSink', () => {
   it('drops and counts events the receiver refuses with 400, and one past the waiting queue', async () => {
     const dropped: string[] = [];
     let calls = 0;
-    const sink = new DriftEventSink({
+    const sink = new RecordCloudEventSink<TestRecord>({
       url: 'http://broker.test/default',
+      type: TYPE,
+      attributes,
       source: 'sightline/drift',
       timeoutMs: 1000,
       queueCapacity: 1,

@@ -1,5 +1,5 @@
-import type { InferenceEvent } from '@sightline/events';
 import { describe, expect, it } from 'vitest';
+import type { InferenceEvent } from '../inference-event.js';
 import { EventIngressQueue } from './event-ingress-queue.js';
 
 const event = (id: string) => ({ eventId: id }) as InferenceEvent;

@@ -1,15 +1,26 @@
 /**
- * The exclusive lock of a `--data-dir`: one drift service per directory (two would serve
- * different versions, and one's delete would remove files the other serves). The lock is a
+ * The exclusive lock of a service's `--data-dir`: one service per directory (two would
+ * serve different versions, and one's delete would remove files the other serves). The lock is a
  * file holding the owner's pid, created with O_EXCL; a lock whose pid is no longer alive is
  * stale and taken over (logged); a live one refuses the start.
  */
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@sightline/service-kit';
+import type { Logger } from '../logger.js';
 
-/** The lock file's name in the data directory. */
-export const DATA_DIR_LOCK_FILE = 'drift.lock';
+/** The lock file's name in a data directory of service `service` (`drift.lock`). */
+export function dataDirLockFile(service: string): string {
+  return `${service}.lock`;
+}
+
+/** Who takes a lock: the service's name and the setting naming the directory. */
+export interface DataDirLockOwner {
+  /** The service's name (`drift`, `outlier`), in the lock file's name and the messages. */
+  readonly service: string;
+  /** The setting that named the directory (`--data-dir`). */
+  readonly flag: string;
+  readonly logger: Logger;
+}
 
 /** Whether process `pid` is alive (EPERM: alive, another user's). */
 function alive(pid: number): boolean {
@@ -31,9 +42,10 @@ export class DataDirLock {
    * Takes the lock of `directory` (created when missing).
    * @throws Error naming the directory and the pid when a live process holds it.
    */
-  static async acquire(directory: string, flag: string, logger: Logger): Promise<DataDirLock> {
+  static async acquire(directory: string, owner: DataDirLockOwner): Promise<DataDirLock> {
+    const { service, flag, logger } = owner;
     await mkdir(directory, { recursive: true });
-    const file = path.join(directory, DATA_DIR_LOCK_FILE);
+    const file = path.join(directory, dataDirLockFile(service));
     // Two tries: the second after a stale lock is removed (another taker may win it).
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -52,7 +64,7 @@ export class DataDirLock {
       const pid = Number.parseInt(text.trim(), 10);
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
         throw new Error(
-          `${flag} ${directory} is in use by another drift service (pid ${pid}, lock file ${file}); stop it or use another directory`,
+          `${flag} ${directory} is in use by another ${service} service (pid ${pid}, lock file ${file}); stop it or use another directory`,
         );
       }
       logger.warn(
@@ -64,7 +76,7 @@ export class DataDirLock {
       });
     }
     throw new Error(
-      `${flag} ${directory}: another drift service took the lock ${file} while this one started`,
+      `${flag} ${directory}: another ${service} service took the lock ${file} while this one started`,
     );
   }
 

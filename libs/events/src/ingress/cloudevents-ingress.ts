@@ -7,8 +7,9 @@
  * with an invalid event (a retry would not help); 405 and 413 as their names say.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fromCloudEvent, type InferenceEvent } from '@sightline/events';
 import { type CloudEventV1, HTTP } from 'cloudevents';
+import { fromCloudEvent } from '../cloudevents/cloud-event-mapping.js';
+import type { InferenceEvent } from '../inference-event.js';
 import type { EventIngressQueue } from './event-ingress-queue.js';
 
 /** What the route counts. */
@@ -23,9 +24,11 @@ export interface EventsRouteOptions {
   readonly maxBodyBytes: number;
   readonly retryAfterSeconds: number;
   readonly observer: IngressObserver;
+  /** The service's name in the 503 answer (`drift`, `outlier`). */
+  readonly serviceName: string;
 }
 
-/** The `POST /events` handler for the HTTP side port. */
+/** The `POST /events` handler for the HTTP side port of a service that consumes the event stream. */
 export function createEventsRoute(options: EventsRouteOptions) {
   const { queue, maxBodyBytes, observer } = options;
   const retryAfter = String(options.retryAfterSeconds);
@@ -70,7 +73,7 @@ export function createEventsRoute(options: EventsRouteOptions) {
         const why =
           result.reason === 'full'
             ? `event queue full (--event-queue-capacity): ${events.length} event(s) not accepted, retry later`
-            : 'the drift service is starting or stopping: retry later';
+            : `the ${options.serviceName} service is starting or stopping: retry later`;
         answer(response, status, why, { 'retry-after': retryAfter });
         return;
       }

@@ -1,0 +1,137 @@
+/**
+ * The `mahalanobis` outlier kind: the squared Mahalanobis distance of each row to the
+ * reference's mean under its ddof = 1 covariance (numpy's `np.cov`), or under FastMCD's
+ * robust estimate (scikit-learn's MinCovDet), by libs/stats' kernel. A singular covariance is
+ * refused naming the constant or collinear features unless `ridge` regularises it. The
+ * running statistics (updates from Predict or the live stream) are mahalanobis-running.ts.
+ */
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
+import type { DenseMatrix } from '../kernels.js';
+import type { DetectorKind, FittedState } from '../kinds/detector-kind.js';
+import { DEFAULT_SEED, drawSeed, MAX_SEED } from '../kinds/multivariate-kinds.js';
+import { ParamReader } from '../kinds/param-reader.js';
+import { fittedState, requireReferenceRows, requireScorable } from '../kinds/reference-profile.js';
+import type { FeatureTable } from '../table/feature-table.js';
+import { MAHALANOBIS_KIND, type MahalanobisParams, modelParts, modelStateOf } from './mahalanobis-state.js';
+import { numericMatrix } from './outlier-input.js';
+import type { MahalanobisModel, OutlierKernels } from './outlier-kernels.js';
+import type { OutlierScores } from './outlier-scores.js';
+
+export type { MahalanobisParams } from './mahalanobis-state.js';
+
+/** Fewest reference rows (a covariance needs two); a fit also needs more rows than features. */
+export const MAHALANOBIS_MIN_REFERENCE_ROWS = 2;
+/** MCD's support share is above this (the contract's (0.5, 1]: below half it is no majority). */
+export const MIN_SUPPORT_FRACTION = 0.5;
+
+const PARAMS = ['maxN', 'robust', 'supportFraction', 'ridge', 'seed'] as const;
+
+/** The kernel's advice for a singular covariance, which this kind spells with its own parameter. */
+const KERNEL_REGULARISATION_ADVICE = /set regularization > 0/g;
+
+class MahalanobisKind implements DetectorKind<OutlierScores> {
+  readonly name = MAHALANOBIS_KIND;
+  /** Rebuilt models per state: the covariance is factored once, not on every score. */
+  private readonly models = new WeakMap<FittedState, MahalanobisModel>();
+
+  constructor(
+    private readonly kernels: OutlierKernels,
+    readonly minReferenceRows: number,
+    private readonly drawSeed: () => number,
+  ) {}
+
+  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+    const r = new ParamReader(this.name, params, PARAMS);
+    const d = reference.columns.length;
+    const maxN = r.number('maxN', 0, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
+    if (maxN > 0 && maxN <= d) {
+      throw r.error('maxN', `must be 0 (unbounded) or more than the ${d} features, got ${maxN}`);
+    }
+    const robust = r.boolean('robust', false);
+    const supportFraction = r.optionalNumber('supportFraction', {
+      min: MIN_SUPPORT_FRACTION,
+      max: 1,
+      exclusiveMin: true,
+    });
+    if (supportFraction !== undefined && !robust) {
+      throw r.error('supportFraction', "is the robust (MCD) fit's; set robust: true or leave it unset");
+    }
+    const ridge = r.number('ridge', 0, { min: 0 });
+    const unset = params.seed === undefined || params.seed === null;
+    r.number('seed', unset ? this.drawSeed() : DEFAULT_SEED, { min: 0, max: MAX_SEED, integer: true });
+    requireReferenceRows(this.name, reference, this.minReferenceRows);
+    const x = numericMatrix(this.name, reference);
+    if (ridge === 0 && reference.rows <= d) {
+      throw new InvalidArgumentError(
+        `kind ${quoteName(this.name)} needs more reference rows than features: ${reference.rows} rows for ${d} features give a singular covariance (add rows, or set parameter "ridge" > 0)`,
+        { field: 'reference' },
+      );
+    }
+    const p = r.params as unknown as MahalanobisParams;
+    let model: MahalanobisModel;
+    try {
+      model = this.kernels.Mahalanobis.fit(x, {
+        regularization: ridge * meanVarianceScale(x),
+        columnNames: reference.names,
+        robust,
+        ...(supportFraction !== undefined ? { supportFraction } : {}),
+        seed: p.seed,
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      throw new InvalidArgumentError(
+        `kind ${quoteName(this.name)}: ${error.message.replace(KERNEL_REGULARISATION_ADVICE, ridge > 0 ? `raise parameter "ridge" (${ridge})` : 'set parameter "ridge" > 0')}`,
+        { field: 'reference', cause: error },
+      );
+    }
+    const { json, arrays } = modelParts(model.toState(), reference.rows);
+    const state = fittedState(this.name, r.params, reference, json, arrays);
+    this.models.set(state, model);
+    return state;
+  }
+
+  score(state: FittedState, table: FeatureTable): OutlierScores {
+    requireScorable(this.name, state, table, 1);
+    return { instanceScores: this.modelOf(state).squaredDistances(numericMatrix(this.name, table)) };
+  }
+
+  private modelOf(state: FittedState): MahalanobisModel {
+    let model = this.models.get(state);
+    if (model === undefined) {
+      model = this.kernels.Mahalanobis.fromState(modelStateOf(state));
+      this.models.set(state, model);
+    }
+    return model;
+  }
+}
+
+/**
+ * The ridge's unit: the mean of the columns' ddof = 1 variances (so `ridge` is scale-free, as
+ * the contract says), or 1 when every column is constant (there is no scale to take).
+ */
+export function meanVarianceScale(x: DenseMatrix): number {
+  const { rows: n, cols: d, data } = x;
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += data[i * d + j]!;
+    mean /= n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += (data[i * d + j]! - mean) ** 2;
+    total += n > 1 ? sum / (n - 1) : 0;
+  }
+  const scale = total / d;
+  return scale > 0 ? scale : 1;
+}
+
+/**
+ * The mahalanobis kind over `kernels`.
+ * @param seeds draws the MCD seed of a fit given none (saved in the params).
+ */
+export function mahalanobisKind(
+  kernels: OutlierKernels,
+  minReferenceRows: number = MAHALANOBIS_MIN_REFERENCE_ROWS,
+  seeds: () => number = drawSeed,
+): DetectorKind<OutlierScores> {
+  return new MahalanobisKind(kernels, minReferenceRows, seeds);
+}

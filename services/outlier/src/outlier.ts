@@ -1,0 +1,270 @@
+/**
+ * The composition root of the outlier service: builds every part from the config and wires
+ * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
+ * `startOutlier` directly.
+ */
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { type KindCatalogue, type OutlierScores, outlierKinds } from '@sightline/detect';
+import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
+import {
+  createEventsRoute,
+  EventIngressQueue,
+  type EventReader,
+  type EventSource,
+  type EventSubscription,
+  FileEventStore,
+  FileStoreEventReader,
+  RecordCloudEventSink,
+} from '@sightline/events';
+import {
+  type CallKit,
+  checkDirectorySetting,
+  DataDirLock,
+  GrpcServerMetrics,
+  type Logger,
+  type RunningService,
+  runService,
+} from '@sightline/service-kit';
+import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
+import type { Registry } from 'prom-client';
+import type { OutlierConfig } from './config.js';
+import { OutlierDataPlane } from './data-plane/outlier-data-plane.js';
+import type { OutlierEventRecord } from './data-plane/outlier-types.js';
+import { OutlierDetectors } from './detectors/outlier-detectors.js';
+import { OutlierMetrics } from './observability/outlier-metrics.js';
+import { OutlierEventLog } from './results/outlier-event-log.js';
+import { OUTLIER_CLOUD_EVENT_TYPE, outlierEventAttributes } from './results/outlier-event-sink.js';
+import { registerOutlierService } from './server.js';
+
+const SERVICE_NAME = 'outlier';
+const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** Parts a caller may supply; everything else is built from the config. */
+export interface OutlierParts {
+  readonly logger: Logger;
+  readonly tracing?: Tracing;
+  readonly registry?: Registry;
+  /** Live events in the same process (the local stack's in-process bus). */
+  readonly eventSource?: EventSource;
+  /** Stored events instead of the configured store (tests). */
+  readonly eventReader?: EventReader;
+  /** A clock in ms since the epoch (tests). */
+  readonly now?: () => number;
+  /** The outlier kinds (default: libs/detect's catalogue; tests of the machinery pass doubles). */
+  readonly kinds?: KindCatalogue<OutlierScores>;
+}
+
+/** A started outlier service. */
+export interface OutlierHandle extends RunningService {
+  readonly dataPlane: OutlierDataPlane;
+  readonly registry: Registry;
+  /** Resolves once every queued live event was scored and its OutlierEvents stored (tests). */
+  idle(): Promise<void>;
+  /** Graceful stop: queue drained, running statistics saved. Same as shutdown(). */
+  stop(): Promise<void>;
+}
+
+/** Starts an outlier service: ports bound, detectors loaded, live scoring on. */
+export async function startOutlier(config: OutlierConfig, parts: OutlierParts): Promise<OutlierHandle> {
+  const { logger } = parts;
+  const now = parts.now ?? Date.now;
+  const registry = parts.registry ?? createMetricsRegistry({ serviceName: SERVICE_NAME });
+  const tracer =
+    parts.tracing?.tracerFor('sightline.outlier') ??
+    (await import('@opentelemetry/api')).trace.getTracer('sightline.outlier');
+  const dataDir = path.resolve(config.dataDir);
+
+  let plane: OutlierDataPlane | undefined;
+  let detectors: OutlierDetectors | undefined;
+  const metrics = new OutlierMetrics(registry, {
+    queueDepth: () => ingress.depth,
+    refusedDetectors: () => plane?.refused.length ?? 0,
+  });
+  const ingress = new EventIngressQueue({
+    capacity: config.eventQueueCapacity,
+    deduplicationWindow: config.deduplicationWindow,
+    consume: (events) => plane?.ingest(events),
+    onConsumerError: (error) => logger.error({ err: error }, 'live events not scored'),
+  });
+
+  let log: OutlierEventLog | undefined;
+  let sink: RecordCloudEventSink<OutlierEventRecord> | undefined;
+  let store: FileEventStore | undefined;
+  let reader: EventReader | undefined = parts.eventReader;
+  let checkReader: (() => Promise<void>) | undefined;
+  let subscription: EventSubscription | undefined;
+  let saver: NodeJS.Timeout | undefined;
+  let lock: DataDirLock | undefined;
+
+  const kit: CallKit = {
+    tracer,
+    logger,
+    metrics: new GrpcServerMetrics(registry),
+    traced: parts.tracing === undefined || parts.tracing.exporter.kind !== 'none',
+  };
+  // The handlers are registered before start() builds the plane (ports bind first, so probes
+  // answer while detectors load); a call that arrives meanwhile is UNAVAILABLE.
+  const planeProxy = new Proxy({} as OutlierDataPlane, {
+    get: (_target, key) => {
+      if (!plane) {
+        return () => {
+          throw new UnavailableError(
+            'the outlier service is starting: its detectors are loading, retry shortly',
+          );
+        };
+      }
+      const value = (plane as unknown as Record<string | symbol, unknown>)[key];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(plane) : value;
+    },
+  });
+  const saveRunning = () =>
+    detectors
+      ?.saveUnsaved()
+      .catch((error: unknown) => logger.error({ err: error }, 'running statistics not saved'));
+
+  const service = await runService({
+    name: SERVICE_NAME,
+    config,
+    logger,
+    registry,
+    tracing: parts.tracing,
+    protoFiles: ['sightline/outlier/v1/outlier.proto'],
+    serviceNames: ['sightline.outlier.v1.OutlierService'],
+    register: (server) => registerOutlierService(server, kit, planeProxy, {}),
+    httpRoutes: {
+      '/events': createEventsRoute({
+        queue: ingress,
+        maxBodyBytes: config.eventsMaxBodyBytes,
+        retryAfterSeconds: config.eventRetryAfterSeconds,
+        observer: metrics,
+        serviceName: SERVICE_NAME,
+      }),
+    },
+    start: async () => {
+      await checkDirectorySetting('--data-dir', dataDir, false);
+      lock = await DataDirLock.acquire(dataDir, { service: SERVICE_NAME, flag: '--data-dir', logger });
+      try {
+        log = await OutlierEventLog.open(
+          path.join(dataDir, 'outlier-events'),
+          config.outlierEventsCommitBatch,
+          (problem) => logger.warn(problem, `outlier event log: line ${problem.line}: ${problem.reason}`),
+        );
+        if (config.outlierEventSinkUrl) {
+          sink = new RecordCloudEventSink<OutlierEventRecord>({
+            url: config.outlierEventSinkUrl,
+            type: OUTLIER_CLOUD_EVENT_TYPE,
+            source: `sightline/${SERVICE_NAME}`,
+            attributes: outlierEventAttributes,
+            timeoutMs: config.outlierEventSinkTimeoutMs,
+            queueCapacity: config.outlierEventSinkQueue,
+            onDropped: (reason, error) => {
+              metrics.sinkEventDropped(reason);
+              logger.warn({ reason, err: error }, 'outlier event not delivered to the sink');
+            },
+          });
+        }
+        if (!reader) {
+          const directory = path.resolve(config.eventsDir);
+          store = await FileEventStore.open({
+            directory,
+            readOnly: true,
+            logger: {
+              warn: (message, fields) => logger.warn(fields ?? {}, message),
+              error: (message, fields) => logger.error(fields ?? {}, message),
+            },
+          });
+          // The router writes this directory; it may appear after this service starts, so it is
+          // checked at each ScoreHistory and Fit from events, not here.
+          checkReader = async () => {
+            const isDirectory = await stat(directory).then(
+              (s) => s.isDirectory(),
+              () => false,
+            );
+            if (!isDirectory) {
+              throw new FailedPreconditionError(
+                `--events-dir ${directory}: no such directory; ScoreHistory and Fit from events read the router's stored events there (the router's <data-dir>/events)`,
+              );
+            }
+          };
+          reader = new FileStoreEventReader(store, directory, {
+            maxEventsScanned: config.maxHistoryEvents,
+            maxEventsScannedSetting: '--max-history-events',
+          });
+        }
+        detectors = await OutlierDetectors.open({
+          dataDir,
+          sightlineVersion: PACKAGE_VERSION,
+          kinds: parts.kinds ?? outlierKinds,
+          limits: {
+            maxReferenceRows: config.maxReferenceRows,
+            maxRowsPerCall: config.maxRowsPerCall,
+            maxTrainingSeconds: config.maxTrainingSeconds,
+          },
+          now,
+        });
+        plane = new OutlierDataPlane({
+          detectors,
+          log,
+          metrics,
+          tracer,
+          limits: { maxHistoryRangeMs: config.maxHistoryRangeMs },
+          reader: () => reader,
+          readerSetting: '--events-dir',
+          ...(checkReader ? { checkReader } : {}),
+          ...(sink ? { sink } : {}),
+          now,
+          onError: (message, error) => logger.error({ err: error }, message),
+        });
+        for (const refused of plane.refused) {
+          logger.error(
+            refused,
+            `saved detector "${refused.name}" refused: ${refused.file}: ${refused.reason}`,
+          );
+        }
+        subscription = parts.eventSource?.subscribe((events) => {
+          // The in-process bus has no retry: events that do not fit are counted and dropped.
+          const result = ingress.offer(events);
+          if (result.accepted) metrics.received(result.queued, result.duplicates);
+          else metrics.refused(result.reason);
+        });
+        ingress.open();
+        saver = setInterval(saveRunning, config.runningSaveIntervalMs);
+        saver.unref();
+        logger.info(
+          {
+            dataDir,
+            events: reader?.description ?? 'none',
+            detectors: plane.listDetectors(0, '').detectors.length,
+          },
+          'outlier service ready',
+        );
+      } catch (error) {
+        await log?.close();
+        await lock.release();
+        throw error;
+      }
+    },
+    stop: async () => {
+      subscription?.unsubscribe();
+      clearInterval(saver);
+      await ingress.stop();
+      await plane?.settled();
+      await saveRunning();
+      await log?.close();
+      await sink?.close();
+      await store?.close();
+      await lock?.release();
+    },
+  });
+  return Object.assign(service, {
+    dataPlane: planeProxy,
+    registry,
+    idle: async () => {
+      await ingress.idle();
+      await plane?.settled();
+    },
+    stop: () => service.shutdown(),
+  });
+}
