@@ -28,6 +28,10 @@ const result = (addedMs: number, ratio: number): OutlierGraphBenchResult => ({
   high: pair(32, 0.4, ratio),
   verdict: { 'sightline.iris-od.is_outlier': false, 'sightline.iris-od.score': 0.41234567 },
   threshold: 0.55,
+  cpuMsPerRequest: {
+    plain: { router: 0.1, 'model-server': 0.08, outlier: 0 },
+    detector: { router: 0.16, 'model-server': 0.08, outlier: 0.07 },
+  },
 });
 
 describe('outlier graph bench report', () => {
@@ -45,5 +49,8 @@ describe('outlier graph bench report', () => {
     expect(text).toContain('sightline.iris-od.is_outlier=false, sightline.iris-od.score=0.4123');
     expect(text).toContain('c=1: p50 0.500 -> 0.800 ms, added p50 0.300 ms (median of 7 paired rounds)');
     expect(text).toContain('c=32: 4000 -> 3200 infer/s, throughput ratio 0.800x');
+    expect(text).toContain(
+      'router 0.100 -> 0.160 (+0.060), model-server 0.080 -> 0.080 (+0.000), outlier 0.000 -> 0.070 (+0.070); all 0.180 -> 0.310',
+    );
   });
 });

@@ -35,6 +35,7 @@ import {
   hopGraphDocument,
   hopGraphName,
 } from './router-graphs.js';
+import { CPU_SAMPLE_CONCURRENCY, CPU_SAMPLE_REQUESTS, sampleCpu } from './router-suite.js';
 
 /** The issue's concurrencies and targets. */
 export const OUTLIER_GRAPH_BENCH = {
@@ -66,6 +67,15 @@ export interface OutlierGraphBenchResult {
   /** The verdict parameters of one answer of the detector graph (a check that it ran). */
   readonly verdict: Readonly<Record<string, string | number | boolean>>;
   readonly threshold: number;
+  /**
+   * CPU ms per request of each process (router, model-server, outlier) for the plain and
+   * the detector graph, over the router suite's CPU sample; undefined where /proc could not
+   * be read. Less swayed by other load on the machine than latency.
+   */
+  readonly cpuMsPerRequest?: {
+    readonly plain: Readonly<Record<string, number>>;
+    readonly detector: Readonly<Record<string, number>>;
+  };
 }
 
 const IRIS = 'iris';
@@ -151,7 +161,20 @@ export async function runOutlierGraphBench(
         });
       const low = await pair(c.lowConcurrency);
       const high = await pair(c.highConcurrency);
-      return { low, high, verdict, threshold };
+      const processes = [
+        { name: 'router', pid: router.child.pid },
+        { name: 'model-server', pid: modelServer.child.pid },
+        { name: 'outlier', pid: outlier.child.pid },
+      ];
+      const cpuPlain = await sampleCpu(router.address, plain, options.channels, processes);
+      const cpuDetector = await sampleCpu(router.address, checked, options.channels, processes);
+      return {
+        low,
+        high,
+        verdict,
+        threshold,
+        ...(cpuPlain && cpuDetector && { cpuMsPerRequest: { plain: cpuPlain, detector: cpuDetector } }),
+      };
     } finally {
       pool.close();
     }
@@ -184,7 +207,20 @@ export function formatOutlierGraph(r: OutlierGraphBenchResult): string {
     `  one answer's verdict: ${verdict}`,
     `  c=${r.low.concurrency}: p50 ${r.low.baselineP50Ms.toFixed(3)} -> ${r.low.candidateP50Ms.toFixed(3)} ms, added p50 ${r.low.p50AddedMs.toFixed(3)} ms (median of ${r.low.rounds} paired rounds)`,
     `  c=${r.high.concurrency}: ${r.high.baselineThroughputPerSec.toFixed(0)} -> ${r.high.candidateThroughputPerSec.toFixed(0)} infer/s, throughput ratio ${r.high.throughputRatio.toFixed(3)}x; added p50 ${r.high.p50AddedMs.toFixed(3)} ms`,
+    formatCpu(r.cpuMsPerRequest),
   ].join('\n');
+}
+
+function formatCpu(cpu: OutlierGraphBenchResult['cpuMsPerRequest']): string {
+  const title = `  CPU ms per request (${CPU_SAMPLE_REQUESTS} requests at c=${CPU_SAMPLE_CONCURRENCY}), plain -> detector graph:`;
+  if (!cpu) return `${title} n/a`;
+  const parts = Object.keys(cpu.detector).map((name) => {
+    const plain = cpu.plain[name] ?? 0;
+    const detector = cpu.detector[name] ?? 0;
+    return `${name} ${plain.toFixed(3)} -> ${detector.toFixed(3)} (+${(detector - plain).toFixed(3)})`;
+  });
+  const sum = (r: Readonly<Record<string, number>>) => Object.values(r).reduce((a, b) => a + b, 0);
+  return `${title} ${parts.join(', ')}; all ${sum(cpu.plain).toFixed(3)} -> ${sum(cpu.detector).toFixed(3)}`;
 }
 
 /** The targets: added p50 at c=1 and the throughput ratio at c=32. */

@@ -26,6 +26,7 @@ const result = (scoredEventsPerSec: number, drained = true): OutlierLiveBenchRes
   scoredEventsPerSec,
   drainSeconds: 0.4,
   drained,
+  serviceCpuUsPerEvent: 25,
   directEventsPerSec: 400_000,
   ratio: scoredEventsPerSec / 400_000,
 });
@@ -53,5 +54,6 @@ describe('outlier live bench', () => {
     expect(text).toContain('scored 300000 (flagged 12000), 25000 events/s');
     expect(text).toContain("one event's row per call, 200000 events): 400000 events/s");
     expect(text).toContain('via POST /events / in process: 0.063x');
+    expect(text).toContain('service CPU per scored event: 25.0 us (40000 events per CPU-second)');
   });
 });

@@ -22,6 +22,7 @@ import { IsolationForest } from '@sightline/stats';
 import { check, type RatioCheck } from '../report/ratios.js';
 import type { ChildProcessGroup } from '../servers/child-process-group.js';
 import { startOutlierProcess } from '../servers/outlier-process.js';
+import { readProcessCpuMs } from '../servers/process-cpu.js';
 import { cloudEventJson, getText, irisEvent, metricSamples, post } from './drift-live-bench.js';
 import { fitBenchDetector, irisLikeRows, OUTLIER_BENCH_DETECTOR } from './outlier-bench-detector.js';
 
@@ -68,6 +69,12 @@ export interface OutlierLiveBenchResult {
   readonly drainSeconds: number;
   /** Whether every accepted event was scored before the drain timeout. */
   readonly drained: boolean;
+  /**
+   * The service process's CPU time (user + system, /proc) per scored event, from the first
+   * POST to drained: HTTP, JSON, queue, scoring, the log and metrics together. Undefined
+   * where /proc cannot be read. Other load on the machine sways it far less than the rates.
+   */
+  readonly serviceCpuUsPerEvent?: number;
   /** The forest in this process, one event's row at a time. */
   readonly directEventsPerSec: number;
   /** scoredEventsPerSec / directEventsPerSec. */
@@ -110,6 +117,7 @@ export async function runOutlierLiveBench(options: OutlierLiveBenchOptions): Pro
     let tooMany = 0;
     let failures = 0;
     let sequence = 0;
+    const cpuBefore = readProcessCpuMs(service.child.pid);
     const start = performance.now();
     const stopAt = start + durationMs;
     const sender = async (clientIndex: number) => {
@@ -152,6 +160,7 @@ export async function runOutlierLiveBench(options: OutlierLiveBenchOptions): Pro
       await sleep(c.drainPollMs);
     }
     const drainedSeconds = (performance.now() - start) / 1000;
+    const cpuAfter = readProcessCpuMs(service.child.pid);
     const scored = detectorCounter(text, 'sightline_outlier_scored_total', DETECTOR);
     const flagged = detectorCounter(text, 'sightline_outlier_flagged_total', DETECTOR);
     const direct = runDirect(reference, row);
@@ -169,6 +178,9 @@ export async function runOutlierLiveBench(options: OutlierLiveBenchOptions): Pro
       scoredEventsPerSec,
       drainSeconds: drainedSeconds - sentSeconds,
       drained,
+      ...(cpuBefore !== undefined &&
+        cpuAfter !== undefined &&
+        scored > 0 && { serviceCpuUsPerEvent: ((cpuAfter - cpuBefore) * 1000) / scored }),
       directEventsPerSec: direct,
       ratio: scoredEventsPerSec / direct,
     };
@@ -201,6 +213,7 @@ export function formatOutlierLive(r: OutlierLiveBenchResult): string {
     `Live: POST /events (batched CloudEvents, ${r.batchEvents} per request, ${r.clients} clients, ${(r.durationMs / 1000).toFixed(0)} s) to Isolation Forest ${DETECTOR} attached to iris, outlier service in its own process:`,
     `  accepted ${r.acceptedEvents} events, ${r.acceptedEventsPerSec.toFixed(0)} events/s; 429/503 answers ${r.tooManyRequests}, other failures ${r.otherFailures}`,
     `  scored ${r.scoredEvents} (flagged ${r.flaggedEvents}), ${r.scoredEventsPerSec.toFixed(0)} events/s first POST to all scored${r.drained ? '' : ' (NOT drained before the timeout)'} (drain ${r.drainSeconds.toFixed(1)} s after the clients stopped)`,
+    `  service CPU per scored event: ${r.serviceCpuUsPerEvent === undefined ? 'n/a' : `${r.serviceCpuUsPerEvent.toFixed(1)} us (${(1e6 / r.serviceCpuUsPerEvent).toFixed(0)} events per CPU-second)`}`,
     `  in process (the same forest, one event's row per call, ${OUTLIER_LIVE_BENCH.directEvents} events): ${r.directEventsPerSec.toFixed(0)} events/s`,
     `  via POST /events / in process: ${r.ratio.toFixed(3)}x`,
   ].join('\n');
