@@ -14,6 +14,7 @@ import {
   runService,
 } from '@sightline/service-kit';
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
+import { detectGpu } from '@sightline/tfjs';
 import type { Registry } from 'prom-client';
 import { DynamicBatcher } from './batching/dynamic-batcher.js';
 import type { ModelServerConfig } from './config.js';
@@ -24,7 +25,7 @@ import type { SchedulerFactory } from './model/types.js';
 import { ModelMetrics } from './observability/model-metrics.js';
 import { ModelStatistics } from './observability/model-statistics.js';
 import { ModelRepository } from './repository/model-repository.js';
-import { createRuntimeLoader, detectGpu } from './runtime/index.js';
+import { createRuntimeLoader } from './runtime/index.js';
 import { registerInferenceService } from './server.js';
 
 const SERVICE_NAME = 'model-server';

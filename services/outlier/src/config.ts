@@ -77,6 +77,12 @@ export const outlierConfigSchema = serverConfigSchema(OUTLIER_PORTS).extend({
     .describe(
       "longest autoencoder training, in seconds: a config's max_training_seconds above it is INVALID_ARGUMENT, and unset it is the budget",
     ),
+  device: z
+    .enum(['auto', 'cpu', 'gpu'])
+    .default('auto')
+    .describe(
+      'where the autoencoder trains and scores: auto takes the GPU where tfjs-node-gpu loads and one is present, cpu never does, gpu must',
+    ),
   eventQueueCapacity: positiveInt()
     .default(DEFAULT_EVENT_QUEUE_CAPACITY)
     .describe(

@@ -6,7 +6,12 @@
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type KindCatalogue, type OutlierScores, outlierKinds } from '@sightline/detect';
+import {
+  createAutoencoderKind,
+  type KindCatalogue,
+  OutlierKinds,
+  type OutlierScores,
+} from '@sightline/detect';
 import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
 import {
   createEventsRoute,
@@ -196,7 +201,17 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
         detectors = await OutlierDetectors.open({
           dataDir,
           sightlineVersion: PACKAGE_VERSION,
-          kinds: parts.kinds ?? outlierKinds,
+          kinds:
+            parts.kinds ??
+            new OutlierKinds(undefined, {
+              autoencoder: createAutoencoderKind({
+                device: config.device,
+                logger: {
+                  info: (fields, message) => logger.info(fields, message),
+                  warn: (fields, message) => logger.warn(fields, message),
+                },
+              }),
+            }),
           limits: {
             maxReferenceRows: config.maxReferenceRows,
             maxRowsPerCall: config.maxRowsPerCall,

@@ -25,7 +25,7 @@ export interface ServeableService {
 }
 
 /** The services' names, known without loading anything. */
-export const SERVICE_NAMES = ['trace-store', 'model-server', 'router', 'drift'] as const;
+export const SERVICE_NAMES = ['trace-store', 'model-server', 'router', 'drift', 'outlier'] as const;
 
 /** Loads the services' settings schemas and returns the services. */
 export async function loadServices(): Promise<readonly ServeableService[]> {
@@ -34,11 +34,13 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
     { routerConfigSchema },
     { DEFAULT_OTLP_PORT, traceStoreConfigSchema },
     { driftConfigSchema },
+    { outlierConfigSchema },
   ] = await Promise.all([
     import('@sightline/model-server/config'),
     import('@sightline/router/config'),
     import('@sightline/trace-store/config'),
     import('@sightline/drift/config'),
+    import('@sightline/outlier/config'),
   ]);
   return [
     {
@@ -111,8 +113,26 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         `${data}/router/events`,
       ],
     },
+    {
+      name: 'outlier',
+      summary:
+        'flag unusual requests with fitted detectors (Isolation Forest, Mahalanobis, autoencoder) live, on request and over stored history',
+      schema: outlierConfigSchema,
+      run: async (flags) => (await import('@sightline/outlier')).runOutlier(flags),
+      localStackFlags: ({ data }) => [
+        '--grpc-port',
+        '8002',
+        '--http-port',
+        '9002',
+        '--data-dir',
+        `${data}/outlier`,
+        // The router's event file store, read by `outlier run` and fits from stored events.
+        '--events-dir',
+        `${data}/router/events`,
+      ],
+    },
   ];
 }
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
-export const PLANNED_SERVICES = ['outlier', 'metrics', 'explainer'] as const;
+export const PLANNED_SERVICES = ['metrics', 'explainer'] as const;

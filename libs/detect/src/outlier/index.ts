@@ -1,4 +1,7 @@
-/** Outlier detector kinds over libs/stats' kernels, and the threshold rules they share. */
+/** Outlier detector kinds over libs/stats' kernels and TF.js, and the threshold rules they share. */
+export * from './autoencoder-kind.js';
+export { AUTOENCODER_MODEL_FILE, AUTOENCODER_WEIGHTS_FILE } from './autoencoder-model.js';
+export * from './autoencoder-params.js';
 export * from './iforest-kind.js';
 export * from './mahalanobis-kind.js';
 export {

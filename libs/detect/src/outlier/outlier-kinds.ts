@@ -2,14 +2,15 @@
  * Every outlier kind by name, over one set of injected kernels: the outlier service's
  * catalogue (`new OutlierKinds(STATS_OUTLIER_KERNELS)`, or {@link outlierKinds}).
  */
-import { InvalidArgumentError, quoteName, UnimplementedError } from '@sightline/errors';
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { KindCatalogue } from '../fitted-detectors.js';
 import type { DetectorKind } from '../kinds/detector-kind.js';
 import { drawSeed } from '../kinds/multivariate-kinds.js';
+import { createAutoencoderKind } from './autoencoder-kind.js';
 import { IFOREST_MIN_REFERENCE_ROWS, iforestKind } from './iforest-kind.js';
 import { MAHALANOBIS_MIN_REFERENCE_ROWS, mahalanobisKind } from './mahalanobis-kind.js';
 import { type OutlierKernels, STATS_OUTLIER_KERNELS } from './outlier-kernels.js';
-import type { OutlierScores } from './outlier-scores.js';
+import type { OutlierKind, OutlierScores } from './outlier-scores.js';
 
 /** Every outlier kind, as the contract's `OutlierDetectorConfig.kind` names them. */
 export const OUTLIER_KIND_NAMES = ['iforest', 'mahalanobis', 'autoencoder'] as const;
@@ -28,6 +29,12 @@ export const ALIBI_KIND_NAMES: Readonly<Record<OutlierKindName, string>> = {
 export interface OutlierKindOptions {
   /** Draws the seed of a fit given none (default: a random unsigned 32-bit integer); saved in the params. */
   readonly drawSeed?: () => number;
+  /**
+   * The autoencoder kind (a service builds it with `createAutoencoderKind({ logger, device })`
+   * so TF.js's backend choice is logged and follows its device setting); by default one with
+   * the default device and these seeds.
+   */
+  readonly autoencoder?: OutlierKind;
 }
 
 /** The outlier kinds by name. */
@@ -39,6 +46,7 @@ export class OutlierKinds implements KindCatalogue<OutlierScores> {
     this.kinds = new Map<string, DetectorKind<OutlierScores>>([
       ['iforest', iforestKind(kernels, IFOREST_MIN_REFERENCE_ROWS, seeds)],
       ['mahalanobis', mahalanobisKind(kernels, MAHALANOBIS_MIN_REFERENCE_ROWS, seeds)],
+      ['autoencoder', options.autoencoder ?? createAutoencoderKind({ seeds })],
     ]);
   }
 
@@ -49,8 +57,7 @@ export class OutlierKinds implements KindCatalogue<OutlierScores> {
 
   /**
    * The kind `name`.
-   * @throws InvalidArgumentError for no name or an unknown one; UnimplementedError for a
-   *   kind of the contract this build does not have.
+   * @throws InvalidArgumentError for no name or an unknown one.
    */
   get(name: string | undefined): DetectorKind<OutlierScores> {
     if (name === undefined || name === '') {
@@ -60,9 +67,6 @@ export class OutlierKinds implements KindCatalogue<OutlierScores> {
     }
     const kind = this.kinds.get(name);
     if (kind !== undefined) return kind;
-    if ((OUTLIER_KIND_NAMES as readonly string[]).includes(name)) {
-      throw new UnimplementedError(`kind ${quoteName(name)} is not supported in this build`);
-    }
     throw new InvalidArgumentError(`kind ${quoteName(name)} is not one of ${OUTLIER_KIND_NAMES.join(', ')}`, {
       field: 'kind',
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,110 @@ describe('DetectorStore', () => {
       });
     }
     await expect(s.save('a-1', request)).resolves.toMatchObject({ version: 1 });
+  });
+
+  it("keeps a state's files beside detector.json, listed with their size and sha256, and reads them back", async () => {
+    const model = new TextEncoder().encode('{"format":"layers-model"}\n');
+    const weights = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256);
+    const withFiles = {
+      ...request,
+      state: { ...state, files: { 'model.json': model, 'weights.bin': weights } },
+    };
+    const s = store();
+    await s.load();
+    await s.save('ae', withFiles);
+    const versionDir = join(dir, 'ae', 'v1');
+    expect((await readdir(versionDir)).sort()).toEqual([
+      'detector.json',
+      'model.json',
+      'reference.bin',
+      'weights.bin',
+    ]);
+    expect(new Uint8Array(await readFile(join(versionDir, 'weights.bin')))).toEqual(weights);
+    const doc = JSON.parse(await readFile(join(versionDir, 'detector.json'), 'utf8')) as { files: unknown };
+    expect(doc.files).toEqual({
+      'model.json': { bytes: model.length, sha256: createHash('sha256').update(model).digest('hex') },
+      'weights.bin': { bytes: 1000, sha256: createHash('sha256').update(weights).digest('hex') },
+    });
+    const restarted = store();
+    expect(await restarted.load()).toEqual({ detectors: 1, failures: [] });
+    const loaded = await restarted.get('ae');
+    expect(loaded.state.files).toEqual({ 'model.json': model, 'weights.bin': weights });
+    expect(loaded.state).toEqual(withFiles.state);
+    // A state without files saves none and lists none.
+    await s.save('plain', request);
+    expect((await readdir(join(dir, 'plain', 'v1'))).sort()).toEqual(['detector.json', 'reference.bin']);
+    expect((await restarted.load()).failures).toEqual([]);
+    expect((await restarted.get('plain')).state.files).toBeUndefined();
+  });
+
+  it('refuses a version whose file is corrupt or missing alone, with the reason; the rest loads', async () => {
+    const files = { 'model.json': new Uint8Array([1, 2]), 'weights.bin': new Uint8Array(64) };
+    const withFiles = { ...request, state: { ...state, files } };
+    const s = store();
+    await s.load();
+    await s.save('ae', withFiles);
+    await s.save('ae', withFiles);
+    await s.save('gone', withFiles);
+    await s.save('other', withFiles);
+    const corrupt = new Uint8Array(64);
+    corrupt[10] = 1;
+    await writeFile(join(dir, 'ae', 'v2', 'weights.bin'), corrupt);
+    await rm(join(dir, 'gone', 'v1', 'model.json'));
+    const restarted = store();
+    const loaded = await restarted.load();
+    expect(loaded.detectors).toBe(3);
+    expect(loaded.failures).toEqual([
+      {
+        detector: 'ae',
+        version: 2,
+        path: join(dir, 'ae', 'v2'),
+        reason: 'the saved detector is unreadable: weights.bin does not match its checksum',
+      },
+      {
+        detector: 'gone',
+        version: 1,
+        path: join(dir, 'gone', 'v1'),
+        reason: `file model.json of ${join(dir, 'gone', 'v1')} is missing`,
+      },
+    ]);
+    expect((await restarted.get('ae')).version).toBe(1);
+    expect((await restarted.get('other')).state.files).toEqual(files);
+    await expect(restarted.get('ae', 2)).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: expect.stringContaining('weights.bin does not match its checksum'),
+    });
+  });
+
+  it("refuses state file names that could leave the version's directory or replace its own files", async () => {
+    const s = store();
+    await s.load();
+    for (const name of [
+      '../escape',
+      '.hidden',
+      '..',
+      'Model.json',
+      'a/b',
+      'detector.json',
+      'reference.bin',
+      '',
+    ]) {
+      const bad = { ...request, state: { ...state, files: { [name]: new Uint8Array(1) } } };
+      await expect(s.save('named', bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    expect(s.summary('named')).toBeUndefined();
+    // A detector.json edited to list a path outside the directory is refused at load, not read.
+    await s.save('edited', request);
+    const file = join(dir, 'edited', 'v1', 'detector.json');
+    const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    doc.files = { '../../secret': { bytes: 1, sha256: '00' } };
+    await writeFile(file, JSON.stringify(doc));
+    const { failures } = await store().load();
+    expect(failures.map((f) => f.reason)).toEqual([
+      expect.stringMatching(
+        /^the saved detector is unreadable: detector\.json lists a file name "\.\.\/\.\.\/secret" must be/,
+      ),
+    ]);
   });
 
   it('removes temporary directories of interrupted saves at load', async () => {

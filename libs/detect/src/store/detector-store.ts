@@ -1,6 +1,8 @@
 /**
  * Fitted detector versions in a data directory: `<dir>/<name>/v<N>/{detector.json,
- * reference.bin}`. A version is written whole into a temporary directory, flushed, renamed
+ * reference.bin}` plus the fitted state's own files (the autoencoder's `model.json` and
+ * `weights.bin`), listed with their checksums in detector.json. A version is written whole
+ * (every file) into a temporary directory, flushed, renamed
  * into place and the parent directory flushed, so a crash leaves it whole or absent. Old
  * versions stay until deleted. A version that cannot be read is refused alone and reported;
  * the others keep serving.
@@ -15,6 +17,8 @@ import {
   type DetectorLineage,
   decodeDetector,
   encodeDetector,
+  listedFileNames,
+  parseDetectorJson,
   REFERENCE_BIN_FILE,
 } from './saved-format.js';
 
@@ -316,6 +320,9 @@ export class DetectorStore {
       try {
         await writeFileSynced(join(temporary, DETECTOR_JSON_FILE), files.json);
         await writeFileSynced(join(temporary, REFERENCE_BIN_FILE), files.bin);
+        for (const [fileName, bytes] of Object.entries(files.files)) {
+          await writeFileSynced(join(temporary, fileName), bytes);
+        }
         await syncDirectory(temporary);
         // A directory renames onto a missing name atomically; another process that took
         // this number makes it fail with EEXIST/ENOTEMPTY and this save takes the next one.
@@ -337,16 +344,24 @@ export class DetectorStore {
 
   private async read(name: string, version: number): Promise<SavedDetector> {
     const dir = join(this.options.dataDir, name, `v${version}`);
-    let json: string;
-    let bin: Uint8Array;
-    try {
-      json = await readFile(join(dir, DETECTOR_JSON_FILE), 'utf8');
-      bin = await readFile(join(dir, REFERENCE_BIN_FILE));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `a file of ${dir} is missing` : (error as Error).message);
+    const readOne = async (file: string): Promise<Buffer> => {
+      try {
+        return await readFile(join(dir, file));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new Error(code === 'ENOENT' ? `file ${file} of ${dir} is missing` : (error as Error).message);
+      }
+    };
+    const doc = parseDetectorJson((await readOne(DETECTOR_JSON_FILE)).toString('utf8'));
+    const bin = await readOne(REFERENCE_BIN_FILE);
+    const files: Record<string, Uint8Array> = {};
+    // Names were checked by parseDetectorJson, so each stays inside the version's directory.
+    for (const file of listedFileNames(doc)) {
+      // A plain Uint8Array view: the state's files are bytes, not Node Buffers.
+      const bytes = await readOne(file);
+      files[file] = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
-    const decoded = decodeDetector(json, bin);
+    const decoded = decodeDetector(doc, bin, files);
     if (decoded.lineage.detector !== name || decoded.lineage.version !== version) {
       throw new Error(`its lineage names ${decoded.lineage.detector} version ${decoded.lineage.version}`);
     }

@@ -1,8 +1,10 @@
 /**
  * The saved form of one fitted detector version: `detector.json` (schemaVersion, lineage,
- * the fitted state's JSON and where each array lies in the binary file) and `reference.bin`
- * (the state's float64 arrays, little-endian, one after another). Plain JSON and typed
- * binary arrays, never a language-specific serialisation, so any reader can load it.
+ * the fitted state's JSON and where each array lies in the binary file), `reference.bin`
+ * (the state's float64 arrays, little-endian, one after another) and the state's files as
+ * they are (the autoencoder's TF.js `model.json` and `weights.bin`), each listed in
+ * detector.json with its size and SHA-256. Plain JSON, typed binary arrays and standard
+ * model formats, never a language-specific serialisation, so any reader can load it.
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '@sightline/errors';
@@ -16,6 +18,12 @@ export const DETECTOR_SCHEMA_VERSION = 1;
 export const DETECTOR_JSON_FILE = 'detector.json';
 /** Name of the binary arrays file of a saved version. */
 export const REFERENCE_BIN_FILE = 'reference.bin';
+
+/**
+ * Names of a state's files: 1 to 128 of a-z, 0-9, '.', '_' and '-', not starting with '.'
+ * (so never `.`, `..` or a hidden file): they become file names in the version's directory.
+ */
+export const SAVED_FILE_NAME_PATTERN = /^[a-z0-9_-][a-z0-9._-]{0,127}$/;
 
 /** Where a saved version came from: enough to tell what it was fitted on, by whom, with what. */
 export interface DetectorLineage {
@@ -64,6 +72,41 @@ export interface DetectorJson {
   /** sha256 of reference.bin, hex: a torn or altered binary is refused. */
   readonly binSha256: string;
   readonly binBytes: number;
+  /** The state's files beside detector.json, by name; absent when it has none. */
+  readonly files?: Readonly<Record<string, SavedFileEntry>>;
+}
+
+/** One of a state's files as detector.json lists it. */
+export interface SavedFileEntry {
+  readonly bytes: number;
+  /** sha256 of the file, hex: a torn, altered or missing file makes the version unreadable. */
+  readonly sha256: string;
+}
+
+/** Whether `name` may be one of a state's saved files (a safe name, not one of the format's own). */
+function savedFileNameProblem(name: string): string | undefined {
+  if (!SAVED_FILE_NAME_PATTERN.test(name)) {
+    return `file name ${JSON.stringify(name.slice(0, 140))} must be 1 to 128 of a-z, 0-9, '.', '_' and '-', not starting with '.'`;
+  }
+  if (name === DETECTOR_JSON_FILE || name === REFERENCE_BIN_FILE) {
+    return `file name ${JSON.stringify(name)} is the saved format's own`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the names of a state's files before they are saved.
+ * @throws InvalidArgumentError naming the file and the rule.
+ */
+export function checkSavedFileNames(files: Readonly<Record<string, Uint8Array>> | undefined): void {
+  for (const name of Object.keys(files ?? {})) {
+    const problem = savedFileNameProblem(name);
+    if (problem !== undefined) throw new InvalidArgumentError(`the fitted state's ${problem}`);
+  }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -84,11 +127,22 @@ function littleEndian(values: Float64Array): Uint8Array {
   return bytes;
 }
 
-/** The two files of a saved version. */
+/**
+ * The files of a saved version: detector.json, reference.bin and the state's own files.
+ * @throws InvalidArgumentError for a state file name {@link SAVED_FILE_NAME_PATTERN} refuses.
+ */
 export function encodeDetector(
   lineage: DetectorLineage,
   state: FittedState,
-): { json: string; bin: Uint8Array } {
+): { json: string; bin: Uint8Array; files: Readonly<Record<string, Uint8Array>> } {
+  checkSavedFileNames(state.files);
+  const files: Record<string, Uint8Array> = {};
+  const listed: Record<string, SavedFileEntry> = {};
+  for (const name of Object.keys(state.files ?? {}).sort()) {
+    const bytes = state.files![name]!;
+    files[name] = bytes;
+    listed[name] = { bytes: bytes.length, sha256: sha256Hex(bytes) };
+  }
   const arrays: Record<string, ArrayEntry> = {};
   let offset = 0;
   const keys = Object.keys(state.arrays).sort();
@@ -107,10 +161,11 @@ export function encodeDetector(
     referenceRows: state.referenceRows,
     state: state.json,
     arrays,
-    binSha256: createHash('sha256').update(bin).digest('hex'),
+    binSha256: sha256Hex(bin),
     binBytes: bin.length,
+    ...(Object.keys(listed).length === 0 ? {} : { files: listed }),
   };
-  return { json: `${JSON.stringify(doc, null, 1)}\n`, bin };
+  return { json: `${JSON.stringify(doc, null, 1)}\n`, bin, files };
 }
 
 function corrupt(rule: string): InvalidArgumentError {
@@ -118,14 +173,11 @@ function corrupt(rule: string): InvalidArgumentError {
 }
 
 /**
- * Reads the two files back.
- * @throws InvalidArgumentError saying what is wrong: not JSON, a newer schemaVersion, a
- *   missing field, a binary of the wrong size or checksum, an array outside it.
+ * Reads detector.json, checking what every reader relies on: JSON, a schemaVersion this
+ * Sightline reads, the fields present, the listed files' names safe.
+ * @throws InvalidArgumentError saying what is wrong.
  */
-export function decodeDetector(
-  jsonText: string,
-  bin: Uint8Array,
-): { lineage: DetectorLineage; state: FittedState } {
+export function parseDetectorJson(jsonText: string): DetectorJson {
   let doc: DetectorJson;
   try {
     doc = JSON.parse(jsonText) as DetectorJson;
@@ -143,10 +195,53 @@ export function decodeDetector(
   for (const field of ['lineage', 'kind', 'params', 'schema', 'state', 'arrays', 'binSha256'] as const) {
     if (doc[field] === undefined) throw corrupt(`${DETECTOR_JSON_FILE} has no ${field}`);
   }
+  if (
+    doc.files !== undefined &&
+    (typeof doc.files !== 'object' || doc.files === null || Array.isArray(doc.files))
+  ) {
+    throw corrupt(`${DETECTOR_JSON_FILE}'s files must be an object`);
+  }
+  for (const [name, entry] of Object.entries(doc.files ?? {})) {
+    const problem = savedFileNameProblem(name);
+    if (problem !== undefined) throw corrupt(`${DETECTOR_JSON_FILE} lists a ${problem}`);
+    if (typeof entry?.sha256 !== 'string' || !Number.isInteger(entry.bytes)) {
+      throw corrupt(`${DETECTOR_JSON_FILE} lists file ${name} without its bytes and sha256`);
+    }
+  }
+  return doc;
+}
+
+/** The names of the state's files a parsed detector.json lists (to read them). */
+export function listedFileNames(doc: DetectorJson): string[] {
+  return Object.keys(doc.files ?? {});
+}
+
+/**
+ * Reads a saved version back from its detector.json (text, or parsed by
+ * {@link parseDetectorJson}), reference.bin and the state's files it lists.
+ * @throws InvalidArgumentError saying what is wrong: not JSON, a newer schemaVersion, a
+ *   missing field, a binary or a listed file of the wrong size or checksum (or missing), an
+ *   array outside the binary.
+ */
+export function decodeDetector(
+  json: string | DetectorJson,
+  bin: Uint8Array,
+  stateFiles: Readonly<Record<string, Uint8Array>> = {},
+): { lineage: DetectorLineage; state: FittedState } {
+  const doc = typeof json === 'string' ? parseDetectorJson(json) : json;
   if (bin.length !== doc.binBytes)
     throw corrupt(`${REFERENCE_BIN_FILE} has ${bin.length} bytes, expected ${doc.binBytes}`);
-  if (createHash('sha256').update(bin).digest('hex') !== doc.binSha256) {
+  if (sha256Hex(bin) !== doc.binSha256) {
     throw corrupt(`${REFERENCE_BIN_FILE} does not match its checksum`);
+  }
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, entry] of Object.entries(doc.files ?? {})) {
+    const bytes = stateFiles[name];
+    if (bytes === undefined) throw corrupt(`file ${name} is missing`);
+    if (bytes.length !== entry.bytes)
+      throw corrupt(`${name} has ${bytes.length} bytes, expected ${entry.bytes}`);
+    if (sha256Hex(bytes) !== entry.sha256) throw corrupt(`${name} does not match its checksum`);
+    files[name] = bytes;
   }
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
   const arrays: Record<string, Float64Array> = {};
@@ -166,6 +261,7 @@ export function decodeDetector(
       referenceRows: doc.referenceRows,
       json: doc.state,
       arrays,
+      ...(doc.files === undefined ? {} : { files }),
     },
   };
 }

@@ -1,10 +1,9 @@
 import { FailedPreconditionError } from '@sightline/errors';
+import { detectGpu, selectTfjsBackend, type TfjsBackend, type TfjsBackendOptions } from '@sightline/tfjs';
 import type { Logger } from '../model/logger.js';
 import type { DeviceKind, ModelConfig, ModelRuntime } from '../model/types.js';
-import { detectGpu } from './gpu-detect.js';
 import { OnnxRuntime } from './onnx-runtime.js';
 import { OnnxWorkerRuntime } from './onnx-worker-runtime.js';
-import { selectTfjsBackend, type TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
 import { TfjsRuntime } from './tfjs-runtime.js';
 
 /** Per-load settings. */

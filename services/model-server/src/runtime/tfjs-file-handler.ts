@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '@sightline/errors';
+import type { TfjsModule } from '@sightline/tfjs';
 import type { io } from '@tensorflow/tfjs';
 import { MODEL_FILE_NAMES } from '../repository/model-repository.js';
 import { resolveInside } from '../repository/safe-path.js';
-import type { TfjsModule } from './tfjs-backend.js';
 
 /** An IOHandler that can always load. */
 export interface FileModelHandler extends io.IOHandler {

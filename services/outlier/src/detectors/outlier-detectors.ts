@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   ALIBI_KIND_NAMES,
   type Attachment,
+  checkDetectorName,
   contractColumnNames,
   DETECTOR_SCHEMA_VERSION,
   type DetectorLineage,
@@ -299,6 +300,7 @@ export class OutlierDetectors {
    * @throws AlreadyExistsError for a name in use; InvalidArgumentError for a bad name, label count or rule.
    */
   async create(spec: DetectorSpec): Promise<DetectorView> {
+    checkDetectorName(spec.name);
     return this.serialised(spec.name, async () => {
       if (this.records.get(spec.name) || this.records.refusal(spec.name) || this.store.summary(spec.name)) {
         throw new AlreadyExistsError(`detector ${quoteName(spec.name)} already exists`);

@@ -1,11 +1,21 @@
 import { FailedPreconditionError } from '@sightline/errors';
-import type { Logger } from '../model/logger.js';
-import type { DeviceKind } from '../model/types.js';
+
+/**
+ * The logging backend selection needs: structured fields first, then the sentence (pino's
+ * argument order, so a service's pino logger, or the model-server's Logger, fits as is).
+ */
+export interface TfjsLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Where TF.js should run: `auto` takes the GPU where one is detected, `cpu` never does, `gpu` must. */
+export type TfjsDevice = 'auto' | 'cpu' | 'gpu';
 
 /** The TensorFlow.js module (`@tensorflow/tfjs`), loaded only when a tfjs model is. */
 export type TfjsModule = typeof import('@tensorflow/tfjs');
 
-/** The label of each TF.js backend, as ModelRuntime.backend reports it. */
+/** The label of each TF.js backend, as the model-server's runtimes and the autoencoder's training report it. */
 export type TfjsBackendLabel = 'tfjs-node-gpu' | 'tfjs-node' | 'tfjs-wasm' | 'tfjs-cpu';
 
 /** The TF.js module with its backend set and ready. */
@@ -16,10 +26,11 @@ export interface TfjsBackend {
 
 /** What backend selection needs. */
 export interface TfjsBackendOptions {
-  /** The device the first tfjs model asks for; `cpu` skips tfjs-node-gpu, `gpu` requires it. */
-  readonly device: DeviceKind;
+  /** The device asked for (the first tfjs model's, a service's setting); `cpu` skips tfjs-node-gpu, `gpu` requires it. */
+  readonly device: TfjsDevice;
+  /** Whether the node has a GPU (see {@link detectGpu}). */
   readonly gpuDetected: boolean;
-  readonly logger: Logger;
+  readonly logger: TfjsLogger;
   /** Loads a module by specifier; injectable so tests can pretend optional packages exist. */
   readonly importModule?: (specifier: string) => Promise<unknown>;
 }
@@ -39,7 +50,7 @@ const NATIVE_BACKEND = 'tensorflow';
  * fails is logged with its reason and the next one is tried.
  *
  * TF.js keeps one active backend per process (its engine is global), so callers select once
- * and share the result; see the runtime loader.
+ * and share the result (the model-server's runtime loader, the autoencoder kind).
  *
  * @throws FailedPreconditionError when `device: gpu` is asked and tfjs-node-gpu cannot be used.
  */
@@ -63,7 +74,7 @@ export async function selectTfjsBackend(options: TfjsBackendOptions): Promise<Tf
     if (typeof gpu !== 'string') return gpu;
     if (device === 'gpu') {
       throw new FailedPreconditionError(
-        `device gpu asked for a tfjs model, but ${NODE_GPU_PACKAGE} cannot be used (install it as an optional dependency): ${gpu}`,
+        `device gpu asked for TF.js, but ${NODE_GPU_PACKAGE} cannot be used (install it as an optional dependency): ${gpu}`,
       );
     }
     logger.warn({ package: NODE_GPU_PACKAGE, reason: gpu }, 'TF.js GPU backend unavailable');

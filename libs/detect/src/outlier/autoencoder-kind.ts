@@ -1,0 +1,405 @@
+/**
+ * The autoencoder outlier kind (Alibi Detect's OutlierAE), trained with TensorFlow.js. Rows
+ * are standardised with the reference's mean and standard deviation, a dense autoencoder
+ * learns to reconstruct them (Adam on the mean squared error), and a row's outlier score is
+ * its mean squared reconstruction error; each feature's score is its squared error.
+ *
+ * TF.js is imported only when an autoencoder is fitted or loaded (the drift service, which
+ * shares this library, never loads it), on the best backend `@sightline/tfjs` finds.
+ */
+import {
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  quoteName,
+} from '@sightline/errors';
+import { seededRandom } from '@sightline/stats';
+import {
+  detectGpu,
+  selectTfjsBackend,
+  type TfjsBackend,
+  type TfjsBackendOptions,
+  type TfjsDevice,
+  type TfjsLogger,
+} from '@sightline/tfjs';
+import type { LayersModel, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
+import type { OnlineBudget } from '../kernels.js';
+import type { FittedState, JsonObject, KindFitOptions } from '../kinds/detector-kind.js';
+import { drawSeed } from '../kinds/multivariate-kinds.js';
+import { requireReferenceRows, requireScorable } from '../kinds/reference-profile.js';
+import { type FeatureTable, requireFinite, schemaOf } from '../table/feature-table.js';
+import { buildAutoencoder, loadAutoencoder, saveAutoencoder } from './autoencoder-model.js';
+import {
+  type AutoencoderParams,
+  autoencoderField,
+  autoencoderParamsJson,
+  readAutoencoderParams,
+} from './autoencoder-params.js';
+import type { OutlierKind, OutlierScores } from './outlier-scores.js';
+
+/** The kind's name, as the contract's `config.autoencoder`. */
+export const AUTOENCODER_KIND_NAME = 'autoencoder';
+/** Fewest reference rows: a standard deviation needs two. */
+export const AUTOENCODER_MIN_REFERENCE_ROWS = 2;
+/** Rows sent through the model at once when scoring (bounds the tensors a large batch makes). */
+export const AUTOENCODER_SCORE_BATCH_ROWS = 4096;
+/**
+ * Largest standardised value fed to the model. A value far outside the reference (1e200
+ * where the reference spans 1) would overflow float32 to Infinity and its score to NaN;
+ * clipped, it still scores as the extreme outlier it is.
+ */
+export const AUTOENCODER_MAX_STANDARDISED = 1e15;
+/** Largest seed handed to TF.js's initialisers (seedrandom takes any number; 31 bits is plenty). */
+const INITIALISER_SEED_RANGE = 2 ** 31;
+
+/** What an autoencoder kind needs from its environment; every field has a real default. */
+export interface AutoencoderKindOptions {
+  /** Where TF.js should train and score (`auto` by default: the GPU where tfjs-node-gpu loads). */
+  readonly device?: TfjsDevice;
+  /** Told which backend was chosen and why better ones were not; silent by default. */
+  readonly logger?: TfjsLogger;
+  /** Whether the node has a GPU; defaults to `detectGpu()`. */
+  readonly gpuDetected?: boolean;
+  /** Loads the optional native TF.js packages by specifier; defaults to `import()`. */
+  readonly importModule?: TfjsBackendOptions['importModule'];
+  /** Draws the seed of a fit given none; `drawSeed` by default. */
+  readonly seeds?: () => number;
+  /** Milliseconds since the epoch (the budget's clock); `Date.now` by default, injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** The reference's per-feature mean and standard deviation (1 for a constant feature). */
+interface Standardisation {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+const silentLogger: TfjsLogger = { info() {}, warn() {} };
+
+/** Lets the event loop run (timers, I/O, /healthz) between training steps. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Mean and population standard deviation (ddof 0, as scikit-learn's StandardScaler) of each
+ * column. A constant column (min equals max) gets its value as mean and 1 as deviation, so
+ * it standardises to 0 without dividing by a rounding residue.
+ */
+function standardisationOf(table: FeatureTable): Standardisation {
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (const column of table.columns) {
+    let low = Infinity;
+    let high = -Infinity;
+    let sum = 0;
+    for (const v of column) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+      sum += v;
+    }
+    if (low === high) {
+      mean.push(low);
+      std.push(1);
+      continue;
+    }
+    const m = sum / column.length;
+    let squares = 0;
+    for (const v of column) squares += (v - m) ** 2;
+    mean.push(m);
+    std.push(Math.sqrt(squares / column.length) || 1);
+  }
+  return { mean, std };
+}
+
+/** Rows `start`..`end` of `table`, standardised and clipped, row-major, as float32. */
+function standardisedRows(table: FeatureTable, s: Standardisation, start: number, end: number): Float32Array {
+  const cols = table.columns.length;
+  const out = new Float32Array((end - start) * cols);
+  for (let c = 0; c < cols; c++) {
+    const column = table.columns[c]!;
+    const mean = s.mean[c]!;
+    const std = s.std[c]!;
+    for (let r = start; r < end; r++) {
+      const z = (column[r]! - mean) / std;
+      out[(r - start) * cols + c] = Math.max(
+        -AUTOENCODER_MAX_STANDARDISED,
+        Math.min(AUTOENCODER_MAX_STANDARDISED, z),
+      );
+    }
+  }
+  return out;
+}
+
+/** The standardisation a state saved, checked. */
+function standardisationOfState(state: FittedState): Standardisation {
+  const saved = state.json.standardisation as { mean?: unknown; std?: unknown } | undefined;
+  const features = state.schema.names.length;
+  const ok = (values: unknown, positive: boolean): values is number[] =>
+    Array.isArray(values) &&
+    values.length === features &&
+    values.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
+  if (!ok(saved?.mean, false) || !ok(saved?.std, true)) {
+    throw new InvalidArgumentError(
+      `the saved autoencoder is unreadable: its standardisation must hold ${features} finite means and ${features} positive deviations`,
+    );
+  }
+  return { mean: saved.mean as number[], std: saved.std as number[] };
+}
+
+/** Refuses categorical columns: the autoencoder reconstructs numbers. */
+function requireNumericColumns(table: FeatureTable): void {
+  const c = table.kinds.indexOf('categorical');
+  if (c >= 0) {
+    throw new InvalidArgumentError(
+      `kind "autoencoder" reconstructs numeric columns; column ${quoteName(table.names[c]!)} is categorical`,
+      { field: `column ${quoteName(table.names[c]!)}` },
+    );
+  }
+}
+
+/** Where a training stands, for the budget's messages. */
+interface TrainingClock {
+  readonly started: number;
+  readonly epochsDone: number;
+  readonly params: AutoencoderParams;
+}
+
+class AutoencoderKind implements OutlierKind {
+  readonly name = AUTOENCODER_KIND_NAME;
+  readonly minReferenceRows = AUTOENCODER_MIN_REFERENCE_ROWS;
+  readonly #options: AutoencoderKindOptions;
+  readonly #now: () => number;
+  /** TF.js has one backend per process: selected at the first fit or load, then shared. */
+  #backend: Promise<TfjsBackend> | undefined;
+  /** The selected backend, once known (score is synchronous). */
+  #selected: TfjsBackend | undefined;
+  /** Models ready to score, by the `files` object of the state they were built from. */
+  readonly #ready = new WeakMap<object, LayersModel>();
+  /** Loads under way, so two prepares of one state build one model. */
+  readonly #loading = new WeakMap<object, Promise<LayersModel>>();
+  /** Frees a model's tensors once the state it belongs to is gone. */
+  readonly #release = new FinalizationRegistry<LayersModel>((model) => model.dispose());
+
+  constructor(options: AutoencoderKindOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  fit(): FittedState {
+    throw new FailedPreconditionError(
+      'kind "autoencoder" trains over many turns of the event loop: call fitAsync (FittedDetectors.fit does)',
+    );
+  }
+
+  async fitAsync(
+    reference: FeatureTable,
+    raw: Readonly<Record<string, unknown>> = {},
+    options: KindFitOptions = {},
+  ): Promise<FittedState> {
+    const params = readAutoencoderParams(raw, reference.columns.length, this.#options.seeds ?? drawSeed);
+    if (reference.columns.length === 0) {
+      throw new InvalidArgumentError('kind "autoencoder" needs at least one column', { field: 'reference' });
+    }
+    requireNumericColumns(reference);
+    requireReferenceRows(this.name, reference, this.minReferenceRows);
+    requireFinite(reference);
+    const { tf, label } = await this.backend();
+    const started = this.#now();
+    const standardisation = standardisationOf(reference);
+    const rows = reference.rows;
+    const cols = reference.columns.length;
+    // One generator for the initialisers and the shuffles, so the seed fixes the whole fit.
+    const random = seededRandom(params.seed);
+    const model = buildAutoencoder(tf, cols, params.hiddenUnits, () =>
+      random.nextInt(INITIALISER_SEED_RANGE),
+    );
+    const variables = model.trainableWeights.map((w) => w.read() as Variable);
+    const optimizer = tf.train.adam(params.learningRate);
+    const x = tf.tensor2d(standardisedRows(reference, standardisation, 0, rows), [rows, cols], 'float32');
+    const order = Int32Array.from({ length: rows }, (_, i) => i);
+    let epochsDone = 0;
+    let loss = Number.NaN;
+    let trained = false;
+    try {
+      for (let epoch = 0; epoch < params.epochs; epoch++) {
+        random.shuffle(order);
+        let lossSum = 0;
+        for (let start = 0; start < rows; start += params.batchSize) {
+          this.checkBudget(options.budget, { started, epochsDone, params });
+          const end = Math.min(rows, start + params.batchSize);
+          const cost = tf.tidy((): Scalar => {
+            const batch = tf.gather(x, tf.tensor1d(order.subarray(start, end), 'int32'));
+            const batchLoss = optimizer.minimize(
+              () =>
+                tf.losses.meanSquaredError(batch, model.apply(batch, { training: true }) as Tensor) as Scalar,
+              true,
+              variables,
+            );
+            // Never null: minimize returns the cost when asked to (returnCost true).
+            return batchLoss!;
+          });
+          lossSum += (await cost.data())[0]! * (end - start);
+          cost.dispose();
+          await yieldToEventLoop();
+        }
+        epochsDone = epoch + 1;
+        loss = lossSum / rows;
+        this.report(options, {
+          epoch: epochsDone,
+          epochs: params.epochs,
+          loss,
+          elapsedSeconds: (this.#now() - started) / 1000,
+          backend: label,
+        });
+      }
+      const files = await saveAutoencoder(tf, model);
+      this.remember(files, model);
+      trained = true;
+      const training: JsonObject = {
+        epochs: epochsDone,
+        finalLoss: loss,
+        seconds: (this.#now() - started) / 1000,
+        backend: label,
+      };
+      return {
+        kind: this.name,
+        params: autoencoderParamsJson(params),
+        schema: schemaOf(reference),
+        referenceRows: rows,
+        json: {
+          standardisation: { mean: [...standardisation.mean], std: [...standardisation.std] },
+          training,
+        },
+        arrays: {},
+        files,
+      };
+    } finally {
+      x.dispose();
+      optimizer.dispose();
+      if (!trained) model.dispose();
+    }
+  }
+
+  async prepare(state: FittedState): Promise<FittedState> {
+    standardisationOfState(state);
+    const files = state.files;
+    if (files === undefined) {
+      throw new InvalidArgumentError('the saved autoencoder is unreadable: it has no model files');
+    }
+    if (this.#ready.has(files)) return state;
+    let loading = this.#loading.get(files);
+    if (loading === undefined) {
+      loading = this.backend().then(({ tf }) => loadAutoencoder(tf, files, state.schema.names.length));
+      this.#loading.set(files, loading);
+    }
+    try {
+      this.remember(files, await loading);
+    } finally {
+      this.#loading.delete(files);
+    }
+    return state;
+  }
+
+  score(state: FittedState, table: FeatureTable): OutlierScores {
+    requireScorable(this.name, state, table, 1);
+    requireFinite(table);
+    const model = state.files === undefined ? undefined : this.#ready.get(state.files);
+    const tf = this.#selected?.tf;
+    if (model === undefined || tf === undefined) {
+      throw new FailedPreconditionError(
+        'the autoencoder is not loaded: call prepare(state) first (FittedDetectors does for every state it readies)',
+      );
+    }
+    const standardisation = standardisationOfState(state);
+    const cols = table.columns.length;
+    const instanceScores = new Float64Array(table.rows);
+    const featureScores = new Float64Array(table.rows * cols);
+    for (let start = 0; start < table.rows; start += AUTOENCODER_SCORE_BATCH_ROWS) {
+      const end = Math.min(table.rows, start + AUTOENCODER_SCORE_BATCH_ROWS);
+      const input = standardisedRows(table, standardisation, start, end);
+      const squared = tf.tidy(() => {
+        const x = tf.tensor2d(input, [end - start, cols], 'float32');
+        const reconstruction = model.predict(x) as Tensor;
+        return reconstruction.sub(x).square().dataSync();
+      });
+      featureScores.set(squared, start * cols);
+      for (let r = start; r < end; r++) {
+        let sum = 0;
+        for (let c = 0; c < cols; c++) sum += featureScores[r * cols + c]!;
+        instanceScores[r] = sum / cols;
+      }
+    }
+    return { instanceScores, featureScores };
+  }
+
+  /** The TF.js backend, selected once (a failed selection is retried by the next caller). */
+  private backend(): Promise<TfjsBackend> {
+    this.#backend ??= selectTfjsBackend({
+      device: this.#options.device ?? 'auto',
+      gpuDetected: this.#options.gpuDetected ?? detectGpu(),
+      logger: this.#options.logger ?? silentLogger,
+      ...(this.#options.importModule ? { importModule: this.#options.importModule } : {}),
+    }).then(
+      (backend) => {
+        this.#selected = backend;
+        (this.#options.logger ?? silentLogger).info({ backend: backend.label }, 'TF.js backend selected');
+        return backend;
+      },
+      (error: unknown) => {
+        this.#backend = undefined;
+        throw error;
+      },
+    );
+    return this.#backend;
+  }
+
+  private remember(files: object, model: LayersModel): void {
+    if (this.#ready.get(files) === model) return;
+    this.#ready.set(files, model);
+    this.#release.register(files, model);
+  }
+
+  /**
+   * Throws when the fit's budget is spent: the cancellation's reason, or DeadlineExceededError
+   * naming the budget that ran out and the epochs done.
+   */
+  private checkBudget(budget: OnlineBudget | undefined, clock: TrainingClock): void {
+    const reason = budget?.cancellation?.cancelReason;
+    if (reason) throw reason;
+    const now = this.#now();
+    const seconds = ((now - clock.started) / 1000).toFixed(1);
+    const done = `${clock.epochsDone} of ${clock.params.epochs} epochs done after ${seconds} s; nothing is saved`;
+    if (budget?.deadlineMs !== undefined && now > budget.deadlineMs) {
+      throw new DeadlineExceededError(`autoencoder training: the fit's deadline passed with ${done}`);
+    }
+    if (now - clock.started > clock.params.maxTrainingSeconds * 1000) {
+      throw new DeadlineExceededError(
+        `autoencoder training: ${autoencoderField('maxTrainingSeconds')} (${clock.params.maxTrainingSeconds} s) was spent with ${done} (raise it or lower epochs)`,
+      );
+    }
+  }
+
+  /** Passes progress on; a callback that throws must not end the training. */
+  private report(
+    options: KindFitOptions,
+    progress: Parameters<NonNullable<KindFitOptions['onProgress']>>[0],
+  ): void {
+    try {
+      options.onProgress?.(progress);
+    } catch {
+      // The caller's listener failed (e.g. its stream closed); the fit goes on regardless.
+    }
+  }
+}
+
+/**
+ * An autoencoder kind with its own backend selection and model cache; the outlier service
+ * builds one in its composition root with its logger and device.
+ */
+export function createAutoencoderKind(options: AutoencoderKindOptions = {}): OutlierKind {
+  return new AutoencoderKind(options);
+}
+
+/** The autoencoder kind with the defaults: `auto` device, silent backend selection. */
+export const autoencoderKind: OutlierKind = createAutoencoderKind();
