@@ -1,7 +1,6 @@
 /**
  * The detector node end to end against the real outlier service (issue 11, "Where it
- * runs"): a model-server and an outlier service as child processes (the model-server through
- * the CLI, the outlier service through helpers/outlier-entry.mjs, which calls runOutlier),
+ * runs"): a model-server and an outlier service as child processes (`sightline serve ...`),
  * an Isolation Forest fitted on examples/data/iris.csv with its threshold at the
  * reference's 95th percentile, and the router in process. Checked: a sync detector node adds
  * the verdict to the response for an inlier and an outlier; a switch after it sends outliers
@@ -14,11 +13,10 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { outlierV1, type routerV1 } from '@sightline/contracts';
 import { loadConfig } from '@sightline/service-kit';
-import { bindChildService, silentLogger } from '@sightline/service-kit/testing';
+import { silentLogger } from '@sightline/service-kit/testing';
 import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routerConfigSchema } from '../src/config.js';
@@ -35,12 +33,6 @@ const DETECTOR_TIMEOUT_MS = 300;
 const INLIER = [5.0, 3.4, 1.5, 0.2];
 /** Far outside every class. */
 const OUTLIER = [30, -10, 25, 40];
-
-/** `serve outlier` through a stand-in CLI entry that calls @sightline/outlier's runOutlier. */
-const startOutlierChild = bindChildService({
-  cli: path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/outlier-entry.mjs'),
-  cwd: REPO_ROOT,
-});
 
 let modelServer: ChildService;
 let outlier: ChildService;
@@ -94,7 +86,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-outlier-'));
   [modelServer, outlier] = await Promise.all([
     startChildService('model-server', ['--repository', 'examples/models']),
-    startOutlierChild('outlier', ['--data-dir', path.join(dataDir, 'outlier')]),
+    startChildService('outlier', ['--data-dir', path.join(dataDir, 'outlier')]),
   ]);
   outlierClient = new outlierV1.OutlierServiceClient(outlier.address, credentials.createInsecure());
   await outlierCall(
