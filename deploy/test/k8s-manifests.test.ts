@@ -464,9 +464,6 @@ function checkRouterGraphs(objects: readonly K8sObject[]): void {
 /** What each component adds (or, when absent, must not be there). */
 function checkComponents(objects: readonly K8sObject[], components: readonly ComponentName[]): void {
   const has = (c: ComponentName) => components.includes(c);
-  const modelServer = named(objects, 'Deployment', 'model-server');
-  const msContainer = mainContainer(modelServer);
-
   // gpu: the model-server and the outlier service (autoencoder training) on GPU nodes
   for (const name of GPU_SERVICES) {
     const workload = workloadOf(objects, name);
@@ -490,8 +487,13 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
       expect(container.image).not.toMatch(/sightline-gpu/);
     }
   }
-  // gpu, not auto, on the model-server: a pod without a usable GPU fails at load.
-  expect(envValue(msContainer, 'SIGHTLINE_DEVICE'), 'SIGHTLINE_DEVICE').toBe(has('gpu') ? 'gpu' : 'cpu');
+  // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training).
+  for (const name of GPU_SERVICES) {
+    expect(
+      envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE'),
+      `${name}: SIGHTLINE_DEVICE`,
+    ).toBe(has('gpu') ? 'gpu' : 'cpu');
+  }
   for (const d of sightlineWorkloads(objects).filter((d) => !GPU_SERVICES.has(d.metadata.name))) {
     expect(
       mainContainer(d).resources?.limits?.['nvidia.com/gpu'],
