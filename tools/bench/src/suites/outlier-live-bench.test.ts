@@ -52,7 +52,7 @@ describe('outlier live bench', () => {
     const text = formatOutlierLive(result(25_000));
     expect(text).toContain('accepted 300000 events, 30000 events/s; 429/503 answers 2, other failures 0');
     expect(text).toContain('scored 300000 (flagged 12000), 25000 events/s');
-    expect(text).toContain("one event's row per call, 200000 events): 400000 events/s");
+    expect(text).toContain('500 rows per call, 200000 events): 400000 events/s');
     expect(text).toContain('via POST /events / in process: 0.063x');
     expect(text).toContain('service CPU per scored event: 25.0 us (40000 events per CPU-second)');
   });
