@@ -73,6 +73,7 @@ export {
   type OfferRefusal,
   type OfferResult,
 } from './ingress/event-ingress-queue.js';
+export { feedIngressQueue } from './ingress/event-source-feed.js';
 export { EventPipeline } from './pipeline/event-pipeline.js';
 export * from './pipeline/pipeline-metrics.js';
 export * from './pipeline/pipeline-options.js';

@@ -56,3 +56,4 @@ export {
   startHttpSideServer,
 } from './server/http-side-server.js';
 export { handleSignals, type RunningService, runService, type ServiceSpec } from './server/service-runner.js';
+export { startingProxy } from './server/starting-proxy.js';

@@ -3,20 +3,20 @@
  * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
  * `startDrift` directly.
  */
-import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import type { DriftKernels, WindowShare } from '@sightline/detect';
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '@sightline/errors';
+import { InvalidArgumentError } from '@sightline/errors';
 import {
   createEventsRoute,
   EventIngressQueue,
   type EventReader,
   type EventSource,
   type EventSubscription,
-  FileEventStore,
-  FileStoreEventReader,
+  type FileEventStore,
+  feedIngressQueue,
+  openStoredEventsReader,
   RecordCloudEventSink,
 } from '@sightline/events';
 import {
@@ -27,6 +27,7 @@ import {
   type Logger,
   type RunningService,
   runService,
+  startingProxy,
 } from '@sightline/service-kit';
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
@@ -140,19 +141,10 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   };
   // The gRPC handlers are registered before start() builds the plane (ports bind first, so
   // probes answer while detectors load); a call that arrives meanwhile is UNAVAILABLE.
-  const planeProxy = new Proxy({} as DriftDataPlane, {
-    get: (_target, key) => {
-      if (!plane) {
-        return () => {
-          throw new UnavailableError(
-            'the drift service is starting: its detectors are loading, retry shortly',
-          );
-        };
-      }
-      const value = (plane as unknown as Record<string | symbol, unknown>)[key];
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(plane) : value;
-    },
-  });
+  const planeProxy = startingProxy<DriftDataPlane>(
+    () => plane,
+    'the drift service is starting: its detectors are loading, retry shortly',
+  );
 
   const service = await runService({
     name: SERVICE_NAME,
@@ -197,32 +189,19 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
           });
         }
         if (!reader && !config.elasticsearchUrl) {
-          const directory = path.resolve(config.eventsDir);
-          store = await FileEventStore.open({
-            directory,
-            readOnly: true,
+          const stored = await openStoredEventsReader({
+            directory: path.resolve(config.eventsDir),
+            setting: '--events-dir',
+            maxEventsScanned: config.maxHistoryEvents,
+            maxEventsScannedSetting: '--max-history-events',
             logger: {
               warn: (message, fields) => logger.warn(fields ?? {}, message),
               error: (message, fields) => logger.error(fields ?? {}, message),
             },
           });
-          // The router writes this directory; it may appear after this service starts, so it is
-          // checked at each ScoreHistory and Fit from events, not here.
-          checkReader = async () => {
-            const isDirectory = await stat(directory).then(
-              (s) => s.isDirectory(),
-              () => false,
-            );
-            if (!isDirectory) {
-              throw new FailedPreconditionError(
-                `--events-dir ${directory}: no such directory; ScoreHistory and Fit from events read the router's stored events there (the router's <data-dir>/events)`,
-              );
-            }
-          };
-          reader = new FileStoreEventReader(store, directory, {
-            maxEventsScanned: config.maxHistoryEvents,
-            maxEventsScannedSetting: '--max-history-events',
-          });
+          store = stored.store;
+          reader = stored.reader;
+          checkReader = stored.check;
         } else if (!reader && config.elasticsearchUrl) {
           const { createElasticsearchReader } = await import('./detectors/elasticsearch-reader.js');
           reader = createElasticsearchReader(config.elasticsearchUrl);
@@ -330,12 +309,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
             );
           }
         }
-        subscription = parts.eventSource?.subscribe((events) => {
-          // The in-process bus has no retry: events that do not fit are counted and dropped.
-          const result = ingress.offer(events);
-          if (result.accepted) metrics.received(result.queued, result.duplicates);
-          else metrics.refused(result.reason);
-        });
+        if (parts.eventSource) subscription = feedIngressQueue(parts.eventSource, ingress, metrics);
         ingress.open();
         ticker = setInterval(() => engine?.tick(), WINDOW_TICK_INTERVAL_MS);
         ticker.unref();

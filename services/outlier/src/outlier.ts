@@ -3,7 +3,6 @@
  * them. `main.ts` adds the process concerns (environment, signals); tests and the CLI call
  * `startOutlier` directly.
  */
-import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
@@ -12,15 +11,15 @@ import {
   OutlierKinds,
   type OutlierScores,
 } from '@sightline/detect';
-import { FailedPreconditionError, UnavailableError } from '@sightline/errors';
 import {
   createEventsRoute,
   EventIngressQueue,
   type EventReader,
   type EventSource,
   type EventSubscription,
-  FileEventStore,
-  FileStoreEventReader,
+  type FileEventStore,
+  feedIngressQueue,
+  openStoredEventsReader,
   RecordCloudEventSink,
 } from '@sightline/events';
 import {
@@ -31,6 +30,7 @@ import {
   type Logger,
   type RunningService,
   runService,
+  startingProxy,
 } from '@sightline/service-kit';
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
@@ -111,19 +111,10 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
   };
   // The handlers are registered before start() builds the plane (ports bind first, so probes
   // answer while detectors load); a call that arrives meanwhile is UNAVAILABLE.
-  const planeProxy = new Proxy({} as OutlierDataPlane, {
-    get: (_target, key) => {
-      if (!plane) {
-        return () => {
-          throw new UnavailableError(
-            'the outlier service is starting: its detectors are loading, retry shortly',
-          );
-        };
-      }
-      const value = (plane as unknown as Record<string | symbol, unknown>)[key];
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(plane) : value;
-    },
-  });
+  const planeProxy = startingProxy<OutlierDataPlane>(
+    () => plane,
+    'the outlier service is starting: its detectors are loading, retry shortly',
+  );
   const saveRunning = () =>
     detectors
       ?.saveUnsaved()
@@ -171,32 +162,19 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
           });
         }
         if (!reader) {
-          const directory = path.resolve(config.eventsDir);
-          store = await FileEventStore.open({
-            directory,
-            readOnly: true,
+          const stored = await openStoredEventsReader({
+            directory: path.resolve(config.eventsDir),
+            setting: '--events-dir',
+            maxEventsScanned: config.maxHistoryEvents,
+            maxEventsScannedSetting: '--max-history-events',
             logger: {
               warn: (message, fields) => logger.warn(fields ?? {}, message),
               error: (message, fields) => logger.error(fields ?? {}, message),
             },
           });
-          // The router writes this directory; it may appear after this service starts, so it is
-          // checked at each ScoreHistory and Fit from events, not here.
-          checkReader = async () => {
-            const isDirectory = await stat(directory).then(
-              (s) => s.isDirectory(),
-              () => false,
-            );
-            if (!isDirectory) {
-              throw new FailedPreconditionError(
-                `--events-dir ${directory}: no such directory; ScoreHistory and Fit from events read the router's stored events there (the router's <data-dir>/events)`,
-              );
-            }
-          };
-          reader = new FileStoreEventReader(store, directory, {
-            maxEventsScanned: config.maxHistoryEvents,
-            maxEventsScannedSetting: '--max-history-events',
-          });
+          store = stored.store;
+          reader = stored.reader;
+          checkReader = stored.check;
         }
         detectors = await OutlierDetectors.open({
           dataDir,
@@ -238,12 +216,7 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
             `saved detector "${refused.name}" refused: ${refused.file}: ${refused.reason}`,
           );
         }
-        subscription = parts.eventSource?.subscribe((events) => {
-          // The in-process bus has no retry: events that do not fit are counted and dropped.
-          const result = ingress.offer(events);
-          if (result.accepted) metrics.received(result.queued, result.duplicates);
-          else metrics.refused(result.reason);
-        });
+        if (parts.eventSource) subscription = feedIngressQueue(parts.eventSource, ingress, metrics);
         ingress.open();
         saver = setInterval(saveRunning, config.runningSaveIntervalMs);
         saver.unref();

@@ -23,3 +23,8 @@ export {
 } from './event-request-rules.js';
 export { FileStoreEventReader, type FileStoreEventReaderOptions } from './file-store-event-reader.js';
 export { FeedingSink, StoredEventFeed, type StoredEventListener } from './stored-event-feed.js';
+export {
+  openStoredEventsReader,
+  type StoredEventsReader,
+  type StoredEventsReaderOptions,
+} from './stored-events-reader.js';

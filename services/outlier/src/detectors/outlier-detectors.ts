@@ -364,14 +364,12 @@ export class OutlierDetectors {
         );
       }
       const params: Record<string, unknown> = { ...spec.params };
-      let deadlineMs: number | undefined;
-      if (spec.kind === 'autoencoder') {
-        const seconds =
-          typeof params.maxTrainingSeconds === 'number'
-            ? params.maxTrainingSeconds
-            : Math.min(DEFAULT_TRAINING_BUDGET_SECONDS, this.options.limits.maxTrainingSeconds);
-        params.maxTrainingSeconds = seconds;
-        deadlineMs = Date.now() + seconds * 1000;
+      if (spec.kind === 'autoencoder' && typeof params.maxTrainingSeconds !== 'number') {
+        // The kind enforces its budget itself, naming it and the epochs done when it runs out.
+        params.maxTrainingSeconds = Math.min(
+          DEFAULT_TRAINING_BUDGET_SECONDS,
+          this.options.limits.maxTrainingSeconds,
+        );
       }
       let training: FitProgress | undefined;
       const saved = await this.fitted.fit(name, {
@@ -381,10 +379,7 @@ export class OutlierDetectors {
         creator: provenance.creator || 'unknown',
         referenceSource: provenance.referenceSource || source,
         ...(skipped ? { referenceSkippedEvents: skipped } : {}),
-        budget: {
-          ...(deadlineMs === undefined ? {} : { deadlineMs }),
-          ...(options.cancellation ? { cancellation: options.cancellation } : {}),
-        },
+        ...(options.cancellation ? { budget: { cancellation: options.cancellation } } : {}),
         onProgress: (progress) => {
           training = progress;
           options.onProgress?.(progress);

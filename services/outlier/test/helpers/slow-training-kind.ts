@@ -26,7 +26,11 @@ export function slowTrainingKind(msPerEpoch: number): DetectorKind<OutlierScores
       const started = Date.now();
       for (let epoch = 1; epoch <= epochs; epoch++) {
         await new Promise((resolve) => setTimeout(resolve, msPerEpoch));
-        const deadline = options.budget?.deadlineMs;
+        // As the real kind: its own clock against the budget the service filled in.
+        const deadline =
+          typeof params.maxTrainingSeconds === 'number'
+            ? started + params.maxTrainingSeconds * 1000
+            : undefined;
         if (deadline !== undefined && Date.now() > deadline) {
           throw new DeadlineExceededError(
             `training stopped after ${epoch - 1} of ${epochs} epochs: past its budget of ${params.maxTrainingSeconds} s (config.autoencoder.max_training_seconds)`,
