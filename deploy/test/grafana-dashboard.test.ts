@@ -12,6 +12,7 @@ import {
   exposedSeriesNames,
   MODEL_SERVER_METRIC_FILES,
   metricDefinitions,
+  OUTLIER_METRIC_FILES,
 } from './helpers/source-facts.js';
 
 interface Target {
@@ -74,6 +75,19 @@ const DASHBOARDS: readonly DashboardSpec[] = [
     filters: ['detector=~"$detector"'],
     known: ['sightline_drift_drift', 'sightline_drift_feature_p_value', 'grpc_server_handled_total'],
     knownType: { name: 'sightline_drift_window_export_seconds', type: 'Histogram' },
+  },
+  {
+    file: 'outlier.json',
+    uid: 'sightline-outlier',
+    metricFiles: OUTLIER_METRIC_FILES,
+    ownMetricFile: OUTLIER_METRIC_FILES[0],
+    // Every outlier series carries a detector label except the service-wide ones (the
+    // ingestion queue and its counters, the sink, the refused detectors at start).
+    filtered:
+      /sightline_outlier_(?!event_queue_depth|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused)/,
+    filters: ['detector=~"$detector"'],
+    known: ['sightline_outlier_scored_total', 'sightline_outlier_flagged_total', 'grpc_server_handled_total'],
+    knownType: { name: 'sightline_outlier_score', type: 'Histogram' },
   },
 ];
 

@@ -2,7 +2,7 @@
  * Builds every overlay and every combination of components with `kubectl kustomize` and
  * checks the output against the rules a Sightline deployment must keep (probes, resources,
  * non-root, shutdown timing, ports, selectors, settings, and what each component adds).
- * Stateless services run as Deployments with an HPA; stateful ones (the drift service) as
+ * Stateless services run as Deployments with an HPA; stateful ones (drift, outlier) as
  * StatefulSets with a claim per replica for their data directory and no HPA. Every rule
  * about pods applies to both ("workloads").
  *
@@ -44,6 +44,7 @@ import { servicePorts, settingVariables, shutdownDefaultsMs } from './helpers/so
 const DESIGN_PORTS: Readonly<Record<string, { grpc: number; http: number }>> = {
   router: { grpc: 8000, http: 9000 },
   'model-server': { grpc: 8001, http: 9001 },
+  outlier: { grpc: 8002, http: 9002 },
   drift: { grpc: 8003, http: 9003 },
 };
 
@@ -54,7 +55,10 @@ const DEPLOYED_SERVICES = Object.keys(DESIGN_PORTS);
  * Services that keep state in their data directory (fitted detectors, open windows, logs):
  * a StatefulSet with a volume per replica, one replica unless partitioned, no HPA.
  */
-const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift']);
+const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift', 'outlier']);
+
+/** Services the gpu component puts on GPU nodes: the model-server, and the outlier service for autoencoder training. */
+const GPU_SERVICES: ReadonlySet<string> = new Set(['model-server', 'outlier']);
 
 /** The workload kind a service runs as. */
 function workloadKind(service: string): WorkloadKind {
@@ -423,6 +427,23 @@ function checkRouterToDrift(objects: readonly K8sObject[]): void {
   );
 }
 
+/**
+ * The router reaches the outlier service: detector nodes without an address call the
+ * outlier ClusterIP Service's gRPC port (replicas hold different detectors: nothing to
+ * balance over).
+ */
+function checkRouterToOutlier(objects: readonly K8sObject[]): void {
+  const router = mainContainer(workloadOf(objects, 'router'));
+  const address = envValue(router, 'SIGHTLINE_OUTLIER_ADDRESS');
+  const target = /^([^:/]+):(\d+)$/.exec(address ?? '');
+  expect(target, `router: SIGHTLINE_OUTLIER_ADDRESS ${address} is host:port`).not.toBeNull();
+  expect(target?.[1], 'router: the outlier ClusterIP Service, not a balanced headless name').toBe('outlier');
+  const grpc = specOf<ServiceSpec>(named(objects, 'Service', target?.[1] ?? '')).ports.find(
+    (p) => p.port === Number(target?.[2]),
+  );
+  expect(grpc?.name, `router: ${address} is the outlier Service's grpc port`).toBe('grpc');
+}
+
 /** The router loads its graphs from the ConfigMap it mounts. */
 function checkRouterGraphs(objects: readonly K8sObject[]): void {
   const router = named(objects, 'Deployment', 'router');
@@ -443,27 +464,37 @@ function checkRouterGraphs(objects: readonly K8sObject[]): void {
 /** What each component adds (or, when absent, must not be there). */
 function checkComponents(objects: readonly K8sObject[], components: readonly ComponentName[]): void {
   const has = (c: ComponentName) => components.includes(c);
-  const modelServer = named(objects, 'Deployment', 'model-server');
-  const msPod = podTemplate(modelServer).spec;
-  const msContainer = mainContainer(modelServer);
-
-  // gpu
-  const gpuLimit = msContainer.resources?.limits?.['nvidia.com/gpu'];
-  if (has('gpu')) {
-    expect(quantity(gpuLimit), 'gpu: model-server limits nvidia.com/gpu').toBe(1);
-    expect(msPod.nodeSelector?.['nvidia.com/gpu.present'], 'gpu: nodeSelector').toBe('true');
-    expect(
-      msPod.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.effect === 'NoSchedule'),
-      'gpu: toleration for nvidia.com/gpu NoSchedule',
-    ).toBe(true);
-    expect(envValue(msContainer, 'SIGHTLINE_DEVICE'), 'gpu: SIGHTLINE_DEVICE').toBe('gpu');
-    expect(msContainer.image, 'gpu: the GPU image').toMatch(/sightline-gpu/);
-  } else {
-    expect(gpuLimit, 'no gpu component: no GPU limit').toBeUndefined();
-    expect(envValue(msContainer, 'SIGHTLINE_DEVICE'), 'no gpu component: SIGHTLINE_DEVICE').toBe('cpu');
-    expect(msContainer.image).not.toMatch(/sightline-gpu/);
+  // gpu: the model-server and the outlier service (autoencoder training) on GPU nodes
+  for (const name of GPU_SERVICES) {
+    const workload = workloadOf(objects, name);
+    const pod = podTemplate(workload).spec;
+    const container = mainContainer(workload);
+    const gpuLimit = container.resources?.limits?.['nvidia.com/gpu'];
+    if (has('gpu')) {
+      expect(quantity(gpuLimit), `gpu: ${name} limits nvidia.com/gpu`).toBe(1);
+      expect(pod.nodeSelector?.['nvidia.com/gpu.present'], `gpu: ${name} nodeSelector`).toBe('true');
+      expect(
+        pod.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.effect === 'NoSchedule'),
+        `gpu: ${name} tolerates nvidia.com/gpu NoSchedule`,
+      ).toBe(true);
+      expect(container.image, `gpu: ${name} runs the GPU image`).toMatch(/sightline-gpu/);
+    } else {
+      expect(gpuLimit, `no gpu component: no GPU limit on ${name}`).toBeUndefined();
+      expect(
+        pod.nodeSelector?.['nvidia.com/gpu.present'],
+        `no gpu component: ${name} anywhere`,
+      ).toBeUndefined();
+      expect(container.image).not.toMatch(/sightline-gpu/);
+    }
   }
-  for (const d of sightlineWorkloads(objects).filter((d) => d !== modelServer)) {
+  // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training).
+  for (const name of GPU_SERVICES) {
+    expect(
+      envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE'),
+      `${name}: SIGHTLINE_DEVICE`,
+    ).toBe(has('gpu') ? 'gpu' : 'cpu');
+  }
+  for (const d of sightlineWorkloads(objects).filter((d) => !GPU_SERVICES.has(d.metadata.name))) {
     expect(
       mainContainer(d).resources?.limits?.['nvidia.com/gpu'],
       `${d.metadata.name}: no GPU`,
@@ -573,6 +604,7 @@ function checkAll(objects: readonly K8sObject[], components: readonly ComponentN
   checkScaling(objects);
   checkRouterGraphs(objects);
   checkRouterToDrift(objects);
+  checkRouterToOutlier(objects);
   checkComponents(objects, components);
 }
 
@@ -584,6 +616,8 @@ describe('ports', () => {
 
 describe('settings', () => {
   it('the reader finds every service setting in the source (sanity check of the reader)', () => {
+    expect(settingVariables('outlier').has('SIGHTLINE_EVENTS_DIR')).toBe(true);
+    expect(settingVariables('router').has('SIGHTLINE_OUTLIER_ADDRESS')).toBe(true);
     const drift = settingVariables('drift');
     for (const name of ['SIGHTLINE_GRPC_PORT', 'SIGHTLINE_SHUTDOWN_DELAY_MS', 'SIGHTLINE_DATA_DIR']) {
       expect(drift.has(name), name).toBe(true);

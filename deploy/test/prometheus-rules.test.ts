@@ -16,6 +16,7 @@ import {
   exposedSeriesNames,
   MODEL_SERVER_METRIC_FILES,
   metricDefinitions,
+  OUTLIER_METRIC_FILES,
 } from './helpers/source-facts.js';
 
 const RULES = deployPath('prometheus', 'rules.yaml');
@@ -65,7 +66,9 @@ describe('promtool', () => {
   it("every expression selects only series the services define, Prometheus' `up` or a recorded rule", () => {
     const groups = readYaml<RuleFile>(RULES).groups;
     const exposed = exposedSeriesNames(
-      metricDefinitions([...new Set([...MODEL_SERVER_METRIC_FILES, ...DRIFT_METRIC_FILES])]),
+      metricDefinitions([
+        ...new Set([...MODEL_SERVER_METRIC_FILES, ...DRIFT_METRIC_FILES, ...OUTLIER_METRIC_FILES]),
+      ]),
     );
     const recorded = new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
     for (const rule of groups.flatMap((g) => g.rules)) {
@@ -79,8 +82,9 @@ describe('promtool', () => {
         ).toBe(true);
       }
     }
-    // The drift rules are read against services/drift's definitions, not just any file.
+    // The drift and outlier rules are read against their services' definitions, not just any file.
     expect(groups.map((g) => g.name)).toContain('sightline-drift.alerts');
+    expect(groups.map((g) => g.name)).toContain('sightline-outlier.alerts');
   });
 
   it('every alert has a severity, a summary and a runbook in deploy/README.md', () => {

@@ -99,6 +99,12 @@ export const DRIFT_METRIC_FILES = [
   GRPC_SERVER_METRIC_FILE,
 ] as const;
 
+/** Where the outlier service's metrics are defined (its `sightline_outlier_*` series). */
+export const OUTLIER_METRIC_FILES = [
+  'services/outlier/src/observability/outlier-metrics.ts',
+  GRPC_SERVER_METRIC_FILE,
+] as const;
+
 /**
  * The metrics defined in `files`: every `new Counter|Gauge|Histogram|Summary({ name: '...'`
  * (or the hot-path `FastCounter` / `FastHistogram` of @sightline/telemetry) in the source text.

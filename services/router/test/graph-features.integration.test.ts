@@ -73,6 +73,7 @@ const OUTLIER_META = {
   online: false,
   dataType: 'tabular',
   schemaVersion: 1,
+  version: 1,
 };
 
 beforeAll(async () => {
@@ -91,7 +92,10 @@ describe('detector nodes', () => {
     const detector = await fakeOutlierService(async (request) => {
       seen.push(request);
       await new Promise((resolve) => setTimeout(resolve, DETECTOR_DELAY_MS));
-      return { meta: OUTLIER_META, data: { isOutlier: [true], instanceScore: [0.9], threshold: 0.5 } };
+      return {
+        meta: OUTLIER_META,
+        data: { isOutlier: [true], instanceScore: [0.9], threshold: 0.5, featureScore: [] },
+      };
     });
     cleanups.push(() => detector.stop());
     const { client, apply } = await router();

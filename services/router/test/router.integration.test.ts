@@ -496,8 +496,9 @@ nodes: [{ name: stuck, model: { address: "127.0.0.1:${port}", modelName: iris } 
             online: false,
             dataType: 'tabular',
             schemaVersion: 1,
+            version: 1,
           },
-          data: { isOutlier: [true], instanceScore: [0.75], threshold: 0.5 },
+          data: { isOutlier: [true], instanceScore: [0.75], threshold: 0.5, featureScore: [] },
         });
       },
     } as unknown as outlierV1.OutlierServiceServer);

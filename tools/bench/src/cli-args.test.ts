@@ -59,6 +59,14 @@ describe('parseBenchArgs', () => {
   });
 
   it('takes the drift parts to run, all by default, and refuses an unknown one', () => {
+    expect(parseBenchArgs(['outlier']).outlierParts).toBeUndefined();
+    expect(parseBenchArgs(['outlier', '--outlier-parts', 'graph, live']).outlierParts).toEqual([
+      'graph',
+      'live',
+    ]);
+    expect(() => parseBenchArgs(['outlier', '--outlier-parts', 'graph,fast'])).toThrow(
+      /--outlier-parts: unknown part "fast"/,
+    );
     expect(parseBenchArgs(['drift']).driftParts).toBeUndefined();
     expect(parseBenchArgs(['drift', '--drift-parts', 'live, probe']).driftParts).toEqual(['live', 'probe']);
     expect(() => parseBenchArgs(['drift', '--drift-parts', 'live,fast'])).toThrow(

@@ -11,6 +11,11 @@ export const SUITES = ['model-server', 'router', 'drift', 'outlier'] as const;
 export const DRIFT_PARTS = ['ks', 'mmd', 'online', 'history', 'live', 'probe'] as const;
 /** One part of the drift suite. */
 export type DriftPart = (typeof DRIFT_PARTS)[number];
+
+/** The outlier suite's parts: the kernel against scikit-learn, the detector node, live POST /events. */
+export const OUTLIER_PARTS = ['iforest', 'graph', 'live'] as const;
+/** One part of the outlier suite. */
+export type OutlierPart = (typeof OUTLIER_PARTS)[number];
 export type SuiteName = (typeof SUITES)[number];
 
 /** Measured time per point by default: long enough for a stable p99 at low throughput. */
@@ -62,6 +67,8 @@ export interface BenchArgs {
   readonly driftHistorySegmentBytes: number | undefined;
   /** Drift suite: the parts to run (default all of {@link DRIFT_PARTS}). */
   readonly driftParts: readonly DriftPart[] | undefined;
+  /** Outlier suite: the parts to run (default all of {@link OUTLIER_PARTS}). */
+  readonly outlierParts: readonly OutlierPart[] | undefined;
   readonly help: boolean;
 }
 
@@ -90,6 +97,8 @@ options:
   --drift-history-segment-bytes N  drift suite: segment size of the history's event store
                         (default the store's 64 MiB, as the router writes; a diagnostic)
   --drift-parts x,y     drift suite: only these parts (${DRIFT_PARTS.join(', ')}; default all)
+  --outlier-parts x,y   outlier suite: only these parts (${OUTLIER_PARTS.join(', ')}; default all; the live
+                        part sends for --duration-ms when given, else 10 s)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
@@ -114,6 +123,7 @@ export function parseBenchArgs(
       'drift-history-events': { type: 'string' },
       'drift-history-segment-bytes': { type: 'string' },
       'drift-parts': { type: 'string' },
+      'outlier-parts': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -133,6 +143,14 @@ export function parseBenchArgs(
   for (const part of driftParts ?? []) {
     if (!(DRIFT_PARTS as readonly string[]).includes(part)) {
       throw new Error(`--drift-parts: unknown part "${part}"; expected some of ${DRIFT_PARTS.join(', ')}`);
+    }
+  }
+  const outlierParts = values['outlier-parts']?.split(',').map((s) => s.trim());
+  for (const part of outlierParts ?? []) {
+    if (!(OUTLIER_PARTS as readonly string[]).includes(part)) {
+      throw new Error(
+        `--outlier-parts: unknown part "${part}"; expected some of ${OUTLIER_PARTS.join(', ')}`,
+      );
     }
   }
   const clientsText = values['upstream-clients'] ?? env.SIGHTLINE_BENCH_UPSTREAM_CLIENTS;
@@ -164,6 +182,7 @@ export function parseBenchArgs(
       values['drift-history-segment-bytes'],
     ),
     driftParts: driftParts as DriftPart[] | undefined,
+    outlierParts: outlierParts as OutlierPart[] | undefined,
     help: values.help ?? false,
   };
 }

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import {
   DRIFT_PARTS,
   type DriftPart,
+  OUTLIER_PARTS,
+  type OutlierPart,
   parseBenchArgs,
   type SuiteName,
   suiteDefaults,
@@ -38,10 +40,16 @@ import {
   runModelServerSuite,
 } from './suites/model-server-suite.js';
 import {
+  formatOutlierGraph,
+  outlierGraphChecks,
+  runOutlierGraphBench,
+} from './suites/outlier-graph-bench.js';
+import {
   formatOutlierIforest,
   outlierIforestChecks,
   runOutlierIforestBench,
 } from './suites/outlier-iforest-bench.js';
+import { formatOutlierLive, outlierLiveChecks, runOutlierLiveBench } from './suites/outlier-live-bench.js';
 import { ROUTER_SETUPS, type RouterSetupId, runRouterSuite } from './suites/router-suite.js';
 import type { SetupPoint, SetupResult } from './suites/setup-result.js';
 import {
@@ -93,7 +101,9 @@ async function main(): Promise<number> {
           ? '\nsuite drift: in-process statistics next to python3 (scipy/numpy), then the drift service ' +
               'over stored history and live POST /events next to the same work in process, in the same run\n'
           : suite === 'outlier'
-            ? '\nsuite outlier: libs/stats kernels next to python3 (scikit-learn) in the same run\n'
+            ? '\nsuite outlier: libs/stats kernels next to python3 (scikit-learn), then a sync detector node ' +
+              'in the iris graph against the same graph without it, then live POST /events next to the ' +
+              'same forest in process, in the same run\n'
             : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
               `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
@@ -125,6 +135,7 @@ async function main(): Promise<number> {
         ...(args.driftHistorySegmentBytes && { driftHistorySegmentBytes: args.driftHistorySegmentBytes }),
         ...(args.durationMs && { driftLiveDurationMs: args.durationMs }),
         ...(args.driftParts && { driftParts: args.driftParts }),
+        ...(args.outlierParts && { outlierParts: args.outlierParts }),
         workspaceRoot,
         group,
         onPoint,
@@ -179,10 +190,12 @@ interface SuiteRun {
   readonly driftHistoryEvents?: number;
   /** Drift suite: the history store's segment size (the store's default when absent). */
   readonly driftHistorySegmentBytes?: number;
-  /** Drift suite: sending time of the live part (its default when absent). */
+  /** Drift and outlier suites: sending time of the live part (its default when absent). */
   readonly driftLiveDurationMs?: number;
   /** Drift suite: the parts to run (all when absent). */
   readonly driftParts?: readonly DriftPart[];
+  /** Outlier suite: the parts to run (all when absent). */
+  readonly outlierParts?: readonly OutlierPart[];
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -261,13 +274,52 @@ async function runSuite(
     };
   }
   if (suite === 'outlier') {
-    // libs/stats' Isolation Forest against scikit-learn (the service's parts come with issue 11's service).
-    print('  outlier iforest: fit and score, ours then scikit-learn ...');
-    const iforest = runOutlierIforestBench();
+    // The kernel against scikit-learn, then the service: a detector node in a graph, live events.
+    const parts = new Set<OutlierPart>(run.outlierParts ?? OUTLIER_PARTS);
+    const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
+    const loadAfter = (part: string) => loads.push(`after ${part} ${loadavg()[0]!.toFixed(2)}`);
+    if (parts.has('iforest')) print('  outlier iforest: fit and score, ours then scikit-learn ...');
+    const iforest = parts.has('iforest') ? runOutlierIforestBench() : undefined;
+    if (iforest) loadAfter('iforest');
+    if (parts.has('graph')) print('  outlier graph: sync detector node against the plain iris graph ...');
+    const graph = parts.has('graph')
+      ? await runOutlierGraphBench({
+          workspaceRoot: run.workspaceRoot,
+          modelsDir: run.modelsDir,
+          group: run.group,
+          channels: run.channels,
+          ...(run.pairedRounds > 0 && { rounds: run.pairedRounds }),
+          durationMs: run.pairedDurationMs,
+          onRound: run.onPairedRound,
+        })
+      : undefined;
+    if (graph) loadAfter('graph');
+    if (parts.has('live')) print('  outlier live: POST /events ...');
+    const live = parts.has('live')
+      ? await runOutlierLiveBench({
+          group: run.group,
+          ...(run.driftLiveDurationMs && { durationMs: run.driftLiveDurationMs }),
+        })
+      : undefined;
+    if (live) loadAfter('live');
     return {
       setups: [],
-      ratios: outlierIforestChecks(iforest),
-      extra: { text: formatOutlierIforest(iforest), json: { iforest } },
+      ratios: [
+        ...(iforest ? outlierIforestChecks(iforest) : []),
+        ...(graph ? outlierGraphChecks(graph) : []),
+        ...(live ? outlierLiveChecks(live) : []),
+      ],
+      extra: {
+        text: [
+          iforest && formatOutlierIforest(iforest),
+          graph && formatOutlierGraph(graph),
+          live && formatOutlierLive(live),
+          `Load average (1 min) around the parts: ${loads.join(', ')}`,
+        ]
+          .filter((text) => text !== undefined)
+          .join('\n\n'),
+        json: { iforest, graph, live, loads },
+      },
     };
   }
   if (suite === 'router') {

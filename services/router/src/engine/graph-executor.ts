@@ -178,6 +178,9 @@ export function verdictParameters(detector: string, verdict: DetectorVerdict): P
   const prefix = `sightline.${detector}`;
   if (verdict.isOutlier !== undefined) p[`${prefix}.is_outlier`] = verdict.isOutlier;
   if (verdict.score !== undefined) p[`${prefix}.score`] = verdict.score;
+  if (verdict.threshold !== undefined) p[`${prefix}.threshold`] = verdict.threshold;
+  // An integer parameter (int64_param), as a version is compared and joined on, not averaged.
+  if (verdict.version !== undefined) p[`${prefix}.version`] = BigInt(verdict.version);
   if (verdict.isDrift !== undefined) p[`${prefix}.is_drift`] = verdict.isDrift;
   if (verdict.pValue !== undefined) p[`${prefix}.p_val`] = verdict.pValue;
   return p;

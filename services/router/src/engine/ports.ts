@@ -81,6 +81,13 @@ export interface DetectorVerdict {
   readonly isOutlier?: boolean;
   /** Outlier detectors: the highest instance score. */
   readonly score?: number;
+  /** Outlier detectors: the threshold the scores were compared with. */
+  readonly threshold?: number;
+  /**
+   * Outlier detectors: the fitted version that answered (its lineage), so a verdict in a
+   * response can be traced to the reference it was judged against.
+   */
+  readonly version?: number;
   /** Drift detectors: whether the batch drifts. */
   readonly isDrift?: boolean;
   /** Drift detectors: the p-value when the detector gives one. */

@@ -1,13 +1,39 @@
 /**
  * The engine's {@link DetectorClient} over gRPC: `Predict` of sightline.outlier.v1 or
- * sightline.drift.v1, reduced to a verdict (any row an outlier and the highest score;
- * drift or not and the p-value).
+ * sightline.drift.v1, reduced to a verdict (any row an outlier, the highest score, the
+ * threshold and the fitted version that answered; drift or not and the p-value).
  */
-import type { driftV1, outlierV1 } from '@sightline/contracts';
+import { Metadata, status } from '@grpc/grpc-js';
+import { driftV1, outlierV1 } from '@sightline/contracts';
 import { encodeTensorMessages } from '@sightline/tensor';
 import type { CallOptions, DetectorCall, DetectorClient, DetectorVerdict } from '../engine/ports.js';
-import { callUnary } from './grpc-model-inferer.js';
+import { fromServiceError } from './grpc-status-error.js';
 import type { UpstreamClients } from './upstream-clients.js';
+
+/**
+ * An outlier Predict answer as a verdict: any row an outlier, the highest row score, the
+ * threshold, and the fitted version (0, before the service reported versions, is left out).
+ */
+export function outlierVerdict(response: outlierV1.PredictResponse): DetectorVerdict {
+  const scores = response.data?.instanceScore ?? [];
+  let highest = Number.NEGATIVE_INFINITY;
+  for (const score of scores) if (score > highest) highest = score;
+  const version = response.meta?.version ?? 0;
+  return {
+    isOutlier: (response.data?.isOutlier ?? []).some(Boolean),
+    ...(scores.length > 0 ? { score: highest } : {}),
+    ...(response.data !== undefined ? { threshold: response.data.threshold } : {}),
+    ...(version > 0 ? { version } : {}),
+  };
+}
+
+const OUTLIER_PREDICT_PATH = outlierV1.OutlierServiceService.predict.path;
+const DRIFT_PREDICT_PATH = driftV1.DriftServiceService.predict.path;
+
+/** protobuf-ts `finish()` bytes as the transport's Buffer: a view, not a copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 export class GrpcDetectorClient implements DetectorClient {
   constructor(private readonly clients: UpstreamClients) {}
@@ -15,24 +41,23 @@ export class GrpcDetectorClient implements DetectorClient {
   async predict(call: DetectorCall, options: CallOptions): Promise<DetectorVerdict> {
     const data = encodeTensorMessages(call.tensors, 'raw');
     if (call.kind === 'outlier') {
-      const client = this.clients.outlier(call.address);
       const request: outlierV1.PredictRequest = {
         name: call.detector,
         data,
         returnInstanceScore: true,
+        // A verdict is scalars (the highest score): per-feature scores (the autoencoder's)
+        // would be computed, sent and dropped.
+        returnFeatureScore: false,
         requestId: call.requestId,
       };
-      const response = await callUnary<outlierV1.PredictResponse>(
-        (metadata, callOptions, callback) => client.predict(request, metadata, callOptions, callback),
+      const response = await this.callBytes(
+        call.address,
+        OUTLIER_PREDICT_PATH,
+        asBuffer(outlierV1.PredictRequest.encode(request).finish()),
         options,
       );
-      const scores = response.data?.instanceScore ?? [];
-      return {
-        isOutlier: (response.data?.isOutlier ?? []).some(Boolean),
-        ...(scores.length > 0 ? { score: Math.max(...scores) } : {}),
-      };
+      return outlierVerdict(decodeAnswer(() => outlierV1.PredictResponse.decode(response)));
     }
-    const client = this.clients.drift(call.address);
     const request: driftV1.PredictRequest = {
       name: call.detector,
       data,
@@ -40,13 +65,51 @@ export class GrpcDetectorClient implements DetectorClient {
       returnPVal: true,
       returnDistance: false,
     };
-    const response = await callUnary<driftV1.PredictResponse>(
-      (metadata, callOptions, callback) => client.predict(request, metadata, callOptions, callback),
+    const response = await this.callBytes(
+      call.address,
+      DRIFT_PREDICT_PATH,
+      asBuffer(driftV1.PredictRequest.encode(request).finish()),
       options,
     );
+    const answer = decodeAnswer(() => driftV1.PredictResponse.decode(response));
     return {
-      isDrift: response.data?.isDrift ?? false,
-      ...(response.data?.pVal !== undefined ? { pValue: response.data.pVal } : {}),
+      isDrift: answer.data?.isDrift ?? false,
+      ...(answer.data?.pVal !== undefined ? { pValue: answer.data.pVal } : {}),
     };
+  }
+
+  /**
+   * One Predict over the address's unary transport, the one its ModelInfer calls take
+   * (`--upstream-client`; the lean HTTP/2 client by default): a detector node costs a
+   * model hop's transport, not grpc-js's per-call machinery.
+   */
+  private async callBytes(
+    address: string,
+    path: string,
+    request: Buffer,
+    options: CallOptions,
+  ): Promise<Buffer> {
+    try {
+      return await this.clients.inferenceTransport(address).call(path, request, {
+        deadlineMs: options.deadlineMs,
+        cancellation: options.cancellation,
+        headers: options.traceHeaders ?? this.clients.activeTraceHeaders(),
+      });
+    } catch (error) {
+      throw fromServiceError(error);
+    }
+  }
+}
+
+/** Decodes an answer; a malformed one is INTERNAL, worded as grpc-js words it. */
+function decodeAnswer<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw fromServiceError({
+      code: status.INTERNAL,
+      details: `Response message parsing error: ${error instanceof Error ? error.message : String(error)}`,
+      metadata: new Metadata(),
+    });
   }
 }

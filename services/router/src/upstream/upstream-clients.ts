@@ -129,8 +129,9 @@ export class UpstreamClients {
   }
 
   /**
-   * The transport of `address`'s ModelInfer calls: the client `--upstream-client` names
-   * where it handles the target, else grpc-js (which handles every target form).
+   * The transport of `address`'s hot-path unary calls (ModelInfer, and the detector nodes'
+   * Predict): the client `--upstream-client` names where it handles the target, else
+   * grpc-js (which handles every target form).
    */
   inferenceTransport(address: string): UnaryTransport {
     let transport = this.transports.get(address);

@@ -28,6 +28,8 @@ export interface RouterLaunch {
   readonly upstreamClient?: string;
   /** Label in progress and failure output (default: by `events`). */
   readonly label?: string;
+  /** Outlier service for detector nodes that name no address (`--outlier-address`). */
+  readonly outlierAddress?: string;
 }
 
 /** A router running in its own process. */
@@ -59,6 +61,7 @@ export function startRouterProcess(group: ChildProcessGroup, launch: RouterLaunc
       '--log-level',
       ROUTER_BENCH_LOG_LEVEL,
       ...(launch.upstreamClient ? ['--upstream-client', launch.upstreamClient] : []),
+      ...(launch.outlierAddress ? ['--outlier-address', launch.outlierAddress] : []),
     ],
     readyNames: launch.graphs,
     startTimeoutMs: launch.startTimeoutMs ?? ROUTER_START_TIMEOUT_MS,

@@ -202,7 +202,8 @@ export function quantile(values: readonly number[], q: number): number | undefin
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-function getText(url: string, agent: Agent): Promise<string> {
+/** GET `url`, the body as text. */
+export function getText(url: string, agent: Agent): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -215,7 +216,12 @@ function getText(url: string, agent: Agent): Promise<string> {
   });
 }
 
-function post(url: string, body: string, agent: Agent): Promise<{ status: number; retryAfterS: number }> {
+/** POST a batched CloudEvents body; resolves with the status and Retry-After (s, default 1). */
+export function post(
+  url: string,
+  body: string,
+  agent: Agent,
+): Promise<{ status: number; retryAfterS: number }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

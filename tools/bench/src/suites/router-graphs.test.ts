@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type HopModel, hopGraphDocument, hopGraphName } from './router-graphs.js';
+import {
+  DETECTOR_GRAPH_NAME,
+  detectorGraphDocument,
+  type HopModel,
+  hopGraphDocument,
+  hopGraphName,
+} from './router-graphs.js';
 
 const IRIS: HopModel = {
   modelName: 'iris',
@@ -42,5 +48,20 @@ describe('hopGraphDocument', () => {
 
   it('names the rule on a bad hop count', () => {
     expect(() => hopGraphDocument(0, IRIS)).toThrow('hops: expected a positive integer, got 0');
+  });
+});
+
+describe('detectorGraphDocument', () => {
+  it('puts a sync outlier detector node in front of the 1-hop graph, which it leaves as it is', () => {
+    const graph = detectorGraphDocument(IRIS, 'iris-od');
+    expect(graph.name).toBe(DETECTOR_GRAPH_NAME);
+    expect(graph.root).toBe('checked');
+    const nodes = graph.nodes as Record<string, unknown>[];
+    expect(nodes[0]).toEqual({ name: 'checked', sequence: { steps: [{ node: 'od' }, { node: 'hop1' }] } });
+    expect(nodes[1]).toEqual({
+      name: 'od',
+      detector: { kind: 'outlier', detector: 'iris-od', mode: 'sync', addVerdictToResponse: true },
+    });
+    expect(nodes[2]).toEqual((hopGraphDocument(1, IRIS).nodes as unknown[])[0]);
   });
 });

@@ -59,3 +59,30 @@ export function hopGraphDocument(hops: number, model: HopModel): Record<string, 
 function dynamicBatch(shape: readonly number[]): number[] {
   return shape.map((d, i) => (i === 0 ? -1 : d));
 }
+
+/** The graph name of the 1-hop graph behind a synchronous outlier detector node. */
+export const DETECTOR_GRAPH_NAME = 'bench-detector-1-hop';
+
+/**
+ * The 1-hop graph ({@link hopGraphDocument}) with a synchronous outlier detector node in
+ * front: a sequence of the detector (`mode: sync`, `addVerdictToResponse`, hard: the
+ * request waits for the verdict) and the same model node. The detector names no address, so
+ * the router's `--outlier-address` serves it. Measured against `bench-1-hop` on the same
+ * router, the difference is what the detector node adds.
+ */
+export function detectorGraphDocument(model: HopModel, detector: string): Record<string, unknown> {
+  const hop = hopGraphDocument(1, model);
+  return {
+    name: DETECTOR_GRAPH_NAME,
+    description: `outlier detector ${detector} (sync) then ${model.modelName}, for the outlier benchmark`,
+    root: 'checked',
+    nodes: [
+      { name: 'checked', sequence: { steps: [{ node: 'od' }, { node: 'hop1' }] } },
+      {
+        name: 'od',
+        detector: { kind: 'outlier', detector, mode: 'sync', addVerdictToResponse: true },
+      },
+      ...(hop.nodes as unknown[]),
+    ],
+  };
+}

@@ -507,7 +507,8 @@ interface Measured {
   readonly cpuMsPerRequest?: Record<string, number>;
 }
 
-interface NamedProcess {
+/** A process whose CPU time is sampled, by its name in the report. */
+export interface NamedProcess {
   readonly name: string;
   readonly pid: number;
 }
@@ -517,7 +518,7 @@ interface NamedProcess {
  * requests at {@link CPU_SAMPLE_CONCURRENCY}: what a hop costs in CPU, which a busy machine
  * skews far less than latency. Undefined where /proc cannot be read or calls failed.
  */
-async function sampleCpu(
+export async function sampleCpu(
   address: string,
   request: Buffer,
   channels: number,
