@@ -65,6 +65,19 @@ describe('mahalanobis kind', () => {
     for (const v of kind.score(state, constant).instanceScores) expect(Number.isFinite(v)).toBe(true);
   });
 
+  it('names a column whose finite values overflow its variance, with or without a ridge', () => {
+    const huge = numericTable(['age', 'wealth'], 50, (r, c) =>
+      c === 1 ? (r % 2 === 0 ? 1e308 : -1e308) : r,
+    );
+    for (const params of [{}, { ridge: 1e-3 }]) {
+      const error = errorOf(() => kind.fit(huge, params));
+      expect(error.message).toMatch(
+        /column "wealth" has values so large that its variance overflows float64/,
+      );
+      expect(error.field).toBe('reference');
+    }
+  });
+
   it('names collinear features by their column names', () => {
     const base = correlatedTable(60, 5, ['x', 'y', 'z']);
     const collinear = numericTable(['x', 'y', 'sum'], 60, (r, c) =>

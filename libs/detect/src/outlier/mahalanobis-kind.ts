@@ -61,6 +61,7 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
     r.number('seed', unset ? this.drawSeed() : DEFAULT_SEED, { min: 0, max: MAX_SEED, integer: true });
     requireReferenceRows(this.name, reference, this.minReferenceRows);
     const x = numericMatrix(this.name, reference);
+    requireFiniteMoments(this.name, x, reference.names);
     if (ridge === 0 && reference.rows <= d) {
       throw new InvalidArgumentError(
         `kind ${quoteName(this.name)} needs more reference rows than features: ${reference.rows} rows for ${d} features give a singular covariance (add rows, or set parameter "ridge" > 0)`,
@@ -105,22 +106,46 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
   }
 }
 
-/**
- * The ridge's unit: the mean of the columns' ddof = 1 variances (so `ridge` is scale-free, as
- * the contract says), or 1 when every column is constant (there is no scale to take).
- */
-export function meanVarianceScale(x: DenseMatrix): number {
+/** Each column's ddof = 1 variance (0 for a single row); Infinity or NaN where float64 overflows. */
+function columnVariances(x: DenseMatrix): Float64Array {
   const { rows: n, cols: d, data } = x;
-  let total = 0;
+  const variances = new Float64Array(d);
   for (let j = 0; j < d; j++) {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += data[i * d + j]!;
     mean /= n;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += (data[i * d + j]! - mean) ** 2;
-    total += n > 1 ? sum / (n - 1) : 0;
+    variances[j] = n > 1 ? sum / (n - 1) : 0;
   }
-  const scale = total / d;
+  return variances;
+}
+
+/**
+ * Refuses a reference whose values are finite but so large that a column's mean or variance
+ * overflows float64 (the covariance would be Infinity or NaN), naming the column.
+ * @throws InvalidArgumentError naming the first such column.
+ */
+function requireFiniteMoments(kind: string, x: DenseMatrix, names: readonly string[]): void {
+  const variances = columnVariances(x);
+  for (let j = 0; j < variances.length; j++) {
+    if (!Number.isFinite(variances[j]!)) {
+      throw new InvalidArgumentError(
+        `kind ${quoteName(kind)}: column ${quoteName(names[j] ?? String(j))} has values so large that its variance overflows float64; rescale the feature (rule "reference.finite_moments")`,
+        { field: 'reference' },
+      );
+    }
+  }
+}
+
+/**
+ * The ridge's unit: the mean of the columns' ddof = 1 variances (so `ridge` is scale-free, as
+ * the contract says), or 1 when every column is constant (there is no scale to take).
+ */
+export function meanVarianceScale(x: DenseMatrix): number {
+  let total = 0;
+  for (const variance of columnVariances(x)) total += variance;
+  const scale = total / x.cols;
   return scale > 0 ? scale : 1;
 }
 
