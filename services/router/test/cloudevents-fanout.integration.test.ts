@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { inference } from '@sightline/contracts';
-import { silentLogger } from '@sightline/service-kit/testing';
+import { memoryLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudEventsSinkName } from '../src/events/cloud-events-sink-name.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
@@ -78,6 +78,7 @@ let dataDir: string;
 const live = new Receiver();
 const slow = new Receiver();
 let urls: { live: string; slow: string; dead: string };
+const log = memoryLogger('info');
 
 beforeAll(async () => {
   const [server, liveUrl, slowUrl, deadPort] = await Promise.all([
@@ -99,7 +100,7 @@ beforeAll(async () => {
       eventsCloudeventsUrl: `${urls.dead}, ${urls.slow},${urls.live}`,
       eventBatchLingerMs: '0',
     }),
-    { logger: silentLogger(), env: { MODEL_SERVER_ADDRESS: modelServer.address } },
+    { logger: log.logger, env: { MODEL_SERVER_ADDRESS: modelServer.address } },
   );
   client = inferenceClient(router.grpcAddress);
 }, 90_000);
@@ -150,6 +151,13 @@ async function eventCounters(): Promise<Map<string, Record<string, number>>> {
 }
 
 describe('CloudEvents to several URLs', () => {
+  it('logs which URL each sink sends to, in the order given', () => {
+    const lines = log.lines.filter((line) => line.msg === 'event pipeline: CloudEvents sink');
+    expect(lines.map((line) => [line.sink, line.url])).toEqual(
+      [urls.dead, urls.slow, urls.live].map((url) => [cloudEventsSinkName(url, 3), url]),
+    );
+  });
+
   it('answers every request and delivers every event to the answering receiver while the others are held or down', async () => {
     const ids = Array.from({ length: REQUESTS }, (_, i) => `fanout-${i}`);
     expect((await sendAll(ids)).filter((o) => o !== 'OK')).toEqual([]);

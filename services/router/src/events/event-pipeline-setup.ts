@@ -102,7 +102,12 @@ export async function startEventPipeline(
     );
   }
   for (const url of settings.cloudEventsUrls) {
-    sinks.push(new CloudEventsSink({ url, name: cloudEventsSinkName(url, settings.cloudEventsUrls.length) }));
+    const name = cloudEventsSinkName(url, settings.cloudEventsUrls.length);
+    sinks.push(new CloudEventsSink({ url, name }));
+    // The sink's name is its metric label and spill directory; this line says which URL it
+    // is (origin and path only: a URL's credentials stay out of the log).
+    const { origin, pathname } = new URL(url);
+    logger.info({ sink: name, url: `${origin}${pathname}` }, 'event pipeline: CloudEvents sink');
   }
   if (elasticsearch) {
     sinks.push(
