@@ -12,6 +12,7 @@
  * validation.
  */
 import { readFileSync } from 'node:fs';
+import { routerConfigSchema } from '@sightline/router';
 import { describe, expect, it } from 'vitest';
 import {
   type Container,
@@ -393,7 +394,7 @@ function checkScaling(objects: readonly K8sObject[]): void {
 
 /**
  * The router reaches the drift service: detector nodes without an address call its gRPC
- * port, every event goes to its POST /events, and both read event history through the same
+ * port, every event goes to its POST /events (and the outlier service's), and both read event history through the same
  * optional Elasticsearch Secret.
  */
 function checkRouterToDrift(objects: readonly K8sObject[]): void {
@@ -408,13 +409,22 @@ function checkRouterToDrift(objects: readonly K8sObject[]): void {
   expect(grpc?.name, `router: ${address} is the drift Service's grpc port`).toBe('grpc');
   expect(target?.[1], 'router: the drift ClusterIP Service, not a balanced headless name').toBe('drift');
 
-  const url = new URL(envValue(router, 'SIGHTLINE_EVENTS_CLOUDEVENTS_URL') ?? 'invalid:');
-  const http = specOf<ServiceSpec>(named(objects, 'Service', url.hostname)).ports.find(
-    (p) => p.port === Number(url.port),
-  );
-  expect(http?.name, `router: ${url} is the drift Service's http port`).toBe('http');
-  expect(url.pathname, 'router: CloudEvents go to POST /events').toBe('/events');
-  expect(url.hostname).toBe('drift');
+  // A list the router takes (its own rule), one URL per service, each a Service's http port.
+  const list = envValue(router, 'SIGHTLINE_EVENTS_CLOUDEVENTS_URL') ?? '';
+  const parsed = routerConfigSchema.shape.eventsCloudeventsUrl.safeParse(list);
+  expect(parsed.error?.issues.map((i) => i.message) ?? [], `router: ${list} is a URL list`).toEqual([]);
+  const urls = list.split(',').map((entry) => new URL(entry.trim()));
+  for (const url of urls) {
+    const http = specOf<ServiceSpec>(named(objects, 'Service', url.hostname)).ports.find(
+      (p) => p.port === Number(url.port),
+    );
+    expect(http?.name, `router: ${url} is the ${url.hostname} Service's http port`).toBe('http');
+    expect(url.pathname, 'router: CloudEvents go to POST /events').toBe('/events');
+  }
+  expect(
+    urls.map((url) => url.hostname),
+    'router: events go to drift and outlier',
+  ).toEqual(['drift', 'outlier']);
 
   const routerEs = router.env?.find((e) => e.name === 'SIGHTLINE_EVENTS_ELASTICSEARCH_URL');
   const driftEs = drift.env?.find((e) => e.name === 'SIGHTLINE_ELASTICSEARCH_URL');

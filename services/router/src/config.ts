@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_DOCUMENT_DEPTH,
 } from './contract/graph-document-schema.js';
 import { DEFAULT_MAX_OFF_PATH_IN_FLIGHT, DEFAULT_OFF_PATH_TIMEOUT_MS } from './engine/off-path-runner.js';
+import { cloudEventsUrlsProblem, MAX_CLOUD_EVENTS_URLS } from './events/cloud-events-urls.js';
 import {
   DEFAULT_MAX_GRAPH_DEPTH,
   DEFAULT_MAX_MIRRORS_PER_SHADOW,
@@ -185,9 +186,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .describe('keep events in the local file store under --data-dir'),
   eventsCloudeventsUrl: z
     .string()
-    .url()
+    .superRefine((value, context) => {
+      const problem = cloudEventsUrlsProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
-    .describe('also send events as CloudEvents (binary mode) to this URL'),
+    .describe(
+      `also send events as CloudEvents (binary mode) to these URLs, comma-separated (at most ${MAX_CLOUD_EVENTS_URLS}, each http(s), none twice, a comma inside a URL written %2C); each gets every event through its own queue, spill and retries, so a slow or down receiver holds back no other`,
+    ),
   eventsElasticsearchUrl: z
     .string()
     .url()

@@ -22,6 +22,7 @@ import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-d
 import { GraphFileStore } from './contract/graph-file-store.js';
 
 import { GraphExecutor } from './engine/graph-executor.js';
+import { parseCloudEventsUrls } from './events/cloud-events-urls.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
 import { registerEventService } from './events/event-service.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
@@ -239,7 +240,7 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
             fileStore: config.eventsFileStore,
             queueCapacity: config.eventQueueCapacity,
             batchLingerMs: config.eventBatchLingerMs,
-            ...(config.eventsCloudeventsUrl ? { cloudEventsUrl: config.eventsCloudeventsUrl } : {}),
+            cloudEventsUrls: parseCloudEventsUrls(config.eventsCloudeventsUrl),
             ...(config.eventsElasticsearchUrl ? { elasticsearchUrl: config.eventsElasticsearchUrl } : {}),
             historyLimits: {
               maxEventsPerQuery: config.maxEventsPerQuery,

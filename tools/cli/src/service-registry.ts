@@ -24,6 +24,17 @@ export interface ServeableService {
   readonly traceSink?: { readonly otlpPort: number };
 }
 
+/**
+ * The router's `--events-cloudevents-url` in a stack whose drift and outlier services
+ * listen for HTTP on these loopback ports: both services' POST /events, comma-separated.
+ */
+export function localStackEventsUrls(httpPorts: {
+  readonly drift: number;
+  readonly outlier: number;
+}): string {
+  return `http://127.0.0.1:${httpPorts.drift}/events,http://127.0.0.1:${httpPorts.outlier}/events`;
+}
+
 /** The services' names, known without loading anything. */
 export const SERVICE_NAMES = ['trace-store', 'model-server', 'router', 'drift', 'outlier'] as const;
 
@@ -89,10 +100,11 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         '127.0.0.1:8001',
         '--data-dir',
         `${data}/router`,
-        // Every routed request's event also goes to the drift service's CloudEvents ingress,
-        // so a detector attached in the local stack sees live traffic.
+        // Every routed request's event also goes to the drift and outlier services'
+        // CloudEvents ingresses (each URL its own sink), so a detector attached to either in
+        // the local stack sees live traffic.
         '--events-cloudevents-url',
-        'http://127.0.0.1:9003/events',
+        localStackEventsUrls({ drift: 9003, outlier: 9002 }),
       ],
     },
     {

@@ -1,6 +1,6 @@
 /**
  * Builds the router's event pipeline from its settings: the file store under the data
- * directory by default, plus CloudEvents and Elasticsearch sinks when their URLs are set;
+ * directory by default, plus one CloudEvents sink per URL and an Elasticsearch sink when set;
  * and the event history EventService reads, over the store the router writes.
  */
 import path from 'node:path';
@@ -24,12 +24,17 @@ import {
   StoredEventFeed,
 } from '@sightline/events';
 import type { Logger } from '@sightline/service-kit';
+import { cloudEventsSinkName } from './cloud-events-sink-name.js';
 
 /** Which sinks to build, and the bounds of reading them back. */
 export interface EventSinkSettings {
   readonly dataDir: string;
   readonly fileStore: boolean;
-  readonly cloudEventsUrl?: string;
+  /**
+   * CloudEvents receivers; each is its own sink (queue, spill, retries, counters under
+   * {@link cloudEventsSinkName}), so a slow or down one holds back no other.
+   */
+  readonly cloudEventsUrls: readonly string[];
   readonly elasticsearchUrl?: string;
   readonly queueCapacity: number;
   /** Longest wait of a partial batch before it is written, ms. */
@@ -96,7 +101,14 @@ export async function startEventPipeline(
           ),
     );
   }
-  if (settings.cloudEventsUrl) sinks.push(new CloudEventsSink({ url: settings.cloudEventsUrl }));
+  for (const url of settings.cloudEventsUrls) {
+    const name = cloudEventsSinkName(url, settings.cloudEventsUrls.length);
+    sinks.push(new CloudEventsSink({ url, name }));
+    // The sink's name is its metric label and spill directory; this line says which URL it
+    // is (origin and path only: a URL's credentials stay out of the log).
+    const { origin, pathname } = new URL(url);
+    logger.info({ sink: name, url: `${origin}${pathname}` }, 'event pipeline: CloudEvents sink');
+  }
   if (elasticsearch) {
     sinks.push(
       feeding(

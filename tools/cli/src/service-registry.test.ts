@@ -1,0 +1,33 @@
+import { loadConfig } from '@sightline/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadServices } from './service-registry.js';
+
+/** The value after `flag` in a service's local-stack flags. */
+function flagValue(flags: readonly string[], flag: string): string | undefined {
+  const at = flags.indexOf(flag);
+  return at < 0 ? undefined : flags[at + 1];
+}
+
+describe('the local stack', () => {
+  it("sends the router's events to the drift and the outlier service's POST /events, a list the router takes", async () => {
+    const services = await loadServices();
+    const flagsOf = (name: string) => {
+      const service = services.find((s) => s.name === name);
+      if (!service) throw new Error(`no service ${name}`);
+      return { service, flags: service.localStackFlags({ examples: 'examples', data: '.data' }) };
+    };
+    const router = flagsOf('router');
+    const value = flagValue(router.flags, '--events-cloudevents-url') ?? '';
+    const urls = value.split(',').map((url) => new URL(url));
+    expect(urls.map((url) => [url.hostname, url.pathname])).toEqual([
+      ['127.0.0.1', '/events'],
+      ['127.0.0.1', '/events'],
+    ]);
+    expect(urls.map((url) => url.port)).toEqual([
+      flagValue(flagsOf('drift').flags, '--http-port'),
+      flagValue(flagsOf('outlier').flags, '--http-port'),
+    ]);
+    const config = loadConfig(router.service.schema, { flags: { eventsCloudeventsUrl: value }, env: {} });
+    expect(config.eventsCloudeventsUrl).toBe(value);
+  });
+});
