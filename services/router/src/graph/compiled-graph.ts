@@ -2,6 +2,7 @@
  * A validated graph made ready to run: nodes by name with their effective policies, and
  * the graph's tensor signature where the spec declares it. Built once per apply.
  */
+import { overlappingDetectorSteps } from './detector-overlap.js';
 import type { GraphSpec, NodeBody, TensorSignature } from './graph-spec.js';
 import { type ResolvedPolicy, resolvePolicy } from './node-policy.js';
 
@@ -34,6 +35,11 @@ export interface CompiledGraph {
    * them (they serve ModelMetadata).
    */
   readonly bytePath: boolean;
+  /**
+   * By sequence node, the steps that are sync detectors run beside the steps after them
+   * (their verdict joined when the sequence ends): see detector-overlap.ts.
+   */
+  readonly overlappedDetectors: ReadonlyMap<string, ReadonlySet<number>>;
 }
 
 /** See {@link CompiledGraph.bytePath}. */
@@ -149,5 +155,6 @@ export function compileGraph(spec: GraphSpec): CompiledGraph {
     ...(entryModel ? { entryModel } : {}),
     ...(exitModel ? { exitModel } : {}),
     bytePath: sendsRequestUnchanged(root),
+    overlappedDetectors: overlappingDetectorSteps(nodes),
   });
 }
