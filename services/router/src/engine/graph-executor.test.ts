@@ -866,6 +866,41 @@ describe('GraphExecutor: forwarding the caller bytes (one ModelInfer path)', () 
     expect(request.tensors[0]!.isDecoded).toBe(false);
   });
 
+  it("forwards the caller's bytes past detectors that hand the request on unchanged", async () => {
+    const g = graph(`
+name: det
+root: s
+nodes:
+  - { name: s, sequence: { steps: [{ node: od }, { node: lazy }, { node: m }] } }
+  - { name: od, detector: { kind: outlier, detector: iris-od, mode: sync, addVerdictToResponse: true } }
+  - { name: lazy, detector: { kind: drift, detector: iris-drift, mode: async } }
+  - { name: m, model: { modelName: a } }
+`);
+    const { models, calls } = forwardingModels();
+    const { ex } = executor(models);
+    const request = rawRequest();
+    expect(ex.forwardsCallerBytes(g, request)).toBe(true);
+    const result = await runOn(ex, g, request);
+    expect(calls.map((c) => c.forward)).toEqual([encoded]);
+    expect(result.payload.encoded).toBe(answerBytes);
+    expect(result.trail.responseParameters).toEqual({
+      'sightline.iris-od.is_outlier': true,
+      'sightline.iris-od.score': 0.9,
+    });
+    // A detector whose verdict a later step reads gates the model: its input is no longer the request's.
+    const gated = graph(`
+name: gated
+root: s
+nodes:
+  - { name: s, sequence: { steps: [{ node: od }, { node: route }] } }
+  - { name: od, detector: { kind: outlier, detector: iris-od, mode: sync } }
+  - name: route
+    switch: { cases: [{ condition: { parameter: sightline.iris-od.is_outlier, operator: eq, values: [true] }, node: m }], defaultNode: m }
+  - { name: m, model: { modelName: a } }
+`);
+    expect(ex.forwardsCallerBytes(gated, request)).toBe(false);
+  });
+
   it('encodes the calls of a request that falls off the rule, at the root or mid-graph', async () => {
     const withParameters = graph(
       'name: p\nroot: m\nnodes: [{ name: m, model: { modelName: a, parameters: { tag: x } } }]',

@@ -291,12 +291,13 @@ export class GraphExecutor {
    * Whether a run of `graph` on `request` sends the caller's encoded request upstream as it
    * is (its name, version and id appended) instead of encoding a new one: the one place
    * that decides (docs/design/router-byte-path.md). It does when forwarding is on, the
-   * graph's root is a model node that sends the request on unchanged
-   * ({@link CompiledGraph.bytePath}: no `parameters`, no `outputs` selection), and the
-   * request came encoded with raw contents only (so the answer is raw either way) and asks
-   * no outputs (those are selected from the answer, with their own error). Only the root's
-   * call forwards; every other call, and every request that falls off this rule, is encoded
-   * from its input.
+   * graph's root is a model node that sends the request on unchanged, or a sequence of
+   * detectors handing the request on to one ({@link CompiledGraph.bytePath}: no
+   * `parameters`, no `outputs` selection), and the request came encoded with raw contents
+   * only (so the answer is raw either way) and asks no outputs (those are selected from the
+   * answer, with their own error). Only that model's call, given the request's own tensors
+   * and parameters, forwards; every other call, and every request that falls off this
+   * rule, is encoded from its input.
    */
   forwardsCallerBytes(graph: CompiledGraph, request: RoutedRequest): boolean {
     return (
@@ -438,8 +439,12 @@ export class GraphExecutor {
     scope: Scope,
     answers: boolean,
   ): Promise<Payload> {
-    // Only the root's call, given the request itself, may send the caller's bytes instead.
-    const forward = node === scope.graph.root && input === scope.request ? scope.forward : undefined;
+    // Only the forwarding model's call, given the request's own tensors and parameters, may
+    // send the caller's bytes instead.
+    const forward =
+      scope.forward !== undefined && node === scope.graph.forwardingModel && sameInput(input, scope.request)
+        ? scope.forward
+        : undefined;
     // Forwarded, the node has no parameters of its own (CompiledGraph.bytePath): nothing to merge.
     const parameters = forward ? input.parameters : { ...body.parameters, ...input.parameters };
     // The answering call asks the caller's outputs with their model-server parameters.
