@@ -742,7 +742,7 @@ export class GraphExecutor {
           kind,
           address,
           detector: body.detector,
-          tensors: selected.map((t) => t.tensor()),
+          tensors: selected,
           requestId: scope.requestId,
         },
         { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },
