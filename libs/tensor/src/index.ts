@@ -43,7 +43,7 @@ export {
   parametersToRecord,
   recordToParameters,
 } from './parameters.js';
-export { tensorFromRaw, tensorToRaw } from './raw-codec.js';
+export { checkRawLength, tensorFromRaw, tensorToRaw } from './raw-codec.js';
 export { checkConcreteShape, elementCount, formatShape, shapeFromWire } from './shape.js';
 export { checkAgainstSpec } from './spec-check.js';
 export { type TensorRole, tensorLabel } from './tensor-label.js';

@@ -31,10 +31,33 @@ export function tensorFromRaw(
   role: TensorRole = 'tensor',
 ): Tensor {
   const label = tensorLabel(role, name);
-  const count = checkConcreteShape(shape, label);
   if (datatype === 'BYTES') {
+    const count = checkConcreteShape(shape, label);
     return { name, datatype, shape, data: decodeLengthPrefixed(bytes, count, label) };
   }
+  const count = checkRawLength(name, datatype, shape, bytes, role);
+  const data = viewFixedWidth(datatype, bytes, count);
+  if (datatype === 'BOOL') checkBoolElements(data as Uint8Array, label);
+  return { name, datatype, shape, data } as Tensor;
+}
+
+/**
+ * Checks the length of a fixed-width tensor's raw contents against its shape, as
+ * {@link tensorFromRaw} does, without decoding: for callers that pass the bytes on as they
+ * are. Returns the element count.
+ *
+ * @throws InvalidArgumentError for a shape that is not concrete or a length other than
+ *   element count x element width.
+ */
+export function checkRawLength(
+  name: string,
+  datatype: FixedWidthDatatype,
+  shape: readonly number[],
+  bytes: Uint8Array,
+  role: TensorRole = 'tensor',
+): number {
+  const label = tensorLabel(role, name);
+  const count = checkConcreteShape(shape, label);
   const width = bytesPerElement(datatype);
   const expected = count * width;
   if (bytes.byteLength !== expected) {
@@ -42,9 +65,7 @@ export function tensorFromRaw(
       `${label}: expected ${expected} bytes of raw contents (${count} ${datatype} elements x ${width} bytes), got ${bytes.byteLength}`,
     );
   }
-  const data = viewFixedWidth(datatype, bytes, count);
-  if (datatype === 'BOOL') checkBoolElements(data as Uint8Array, label);
-  return { name, datatype, shape, data } as Tensor;
+  return count;
 }
 
 /**

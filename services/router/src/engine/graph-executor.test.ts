@@ -663,6 +663,158 @@ nodes:
   });
 });
 
+describe('GraphExecutor: sync detectors beside the steps after them', () => {
+  /** A detector answering when `release` is called (or failing with `fail`), and the models it let start first. */
+  function gatedDetector() {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const modelsBeforeVerdict: string[] = [];
+    let answered = false;
+    let failure: Error | undefined;
+    const detectors = {
+      predict: async () => {
+        await gate;
+        answered = true;
+        if (failure) throw failure;
+        return { isOutlier: true, score: 0.9 };
+      },
+    };
+    const models = new InProcessModels(async (target, call) => {
+      if (!answered) modelsBeforeVerdict.push(target.modelName);
+      // The model answers; only then may the detector: proves both were in flight at once.
+      setTimeout(release, 0);
+      return [fp32(`${target.modelName}_out`, Array.from(call.tensors[0]!.tensor().data as Float32Array))];
+    });
+    return {
+      detectors,
+      models,
+      modelsBeforeVerdict,
+      failWith: (e: Error) => {
+        failure = e;
+      },
+    };
+  }
+  const detectorThenModel = (dependency: 'hard' | 'soft') =>
+    graph(`
+name: det
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: od }, { node: main }] }
+  - name: od
+    policy: { dependency: ${dependency} }
+    detector: { kind: outlier, detector: iris-od, mode: sync, addVerdictToResponse: true }
+  - { name: main, model: { modelName: main } }
+`);
+
+  it('overlaps a detector no later step reads and joins its verdict before the answer', async () => {
+    const g = detectorThenModel('hard');
+    expect([...(g.overlappedDetectors.get('s') ?? [])]).toEqual([0]);
+    const d = gatedDetector();
+    const { ex } = executor(d.models, { detectors: d.detectors });
+    const result = await run(ex, g);
+    expect(d.modelsBeforeVerdict).toEqual(['main']);
+    expect(result.trail.path).toEqual(['s', 'od', 'main']);
+    expect(result.trail.responseParameters).toEqual({
+      'sightline.iris-od.is_outlier': true,
+      'sightline.iris-od.score': 0.9,
+    });
+    // The sequence's output carries the verdict for any node after it, as in order.
+    expect(result.payload.parameters['sightline.iris-od.is_outlier']).toBe(true);
+  });
+
+  it('still fails the call when an overlapped hard detector fails, and skips a soft one', async () => {
+    const hard = gatedDetector();
+    hard.failWith(new UnavailableError('detector down'));
+    const { ex } = executor(hard.models, { detectors: hard.detectors });
+    await expect(run(ex, detectorThenModel('hard'))).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('detector down'),
+    });
+    const soft = gatedDetector();
+    soft.failWith(new UnavailableError('detector down'));
+    const result = await run(
+      executor(soft.models, { detectors: soft.detectors }).ex,
+      detectorThenModel('soft'),
+    );
+    expect(result.trail.skipped).toEqual(['od']);
+    expect(result.trail.responseParameters).toEqual({});
+  });
+
+  it("reports the failed hard detector's error over a later step's, as in order", async () => {
+    const failing = new InProcessModels(async () => {
+      throw new SightlineError('INVALID_ARGUMENT', 'model refused');
+    });
+    const { ex } = executor(failing, {
+      detectors: {
+        predict: async () => {
+          // Fails after the model did: the sequence still waits for it.
+          await new Promise((r) => setTimeout(r, 5));
+          throw new UnavailableError('detector down');
+        },
+      },
+    });
+    await expect(run(ex, detectorThenModel('hard'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(failing.calls.map((c) => c.target.modelName)).toEqual(['main']);
+  });
+
+  it('waits for the verdict when a switch after the detector reads it', async () => {
+    const g = graph(`
+name: det
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: od }, { node: prep }, { node: route }] }
+  - name: od
+    detector: { kind: outlier, detector: iris-od, mode: sync }
+  - { name: prep, model: { modelName: prep } }
+  - name: route
+    switch:
+      cases: [{ condition: { parameter: sightline.iris-od.is_outlier, operator: eq, values: [true] }, node: fallback }]
+      defaultNode: main
+  - { name: main, model: { modelName: main } }
+  - { name: fallback, model: { modelName: fallback } }
+`);
+    expect(g.overlappedDetectors.size).toBe(0);
+    let answered = false;
+    const seenBefore: string[] = [];
+    const models = new InProcessModels(async (target, call) => {
+      if (!answered) seenBefore.push(target.modelName);
+      return [fp32('input', Array.from(call.tensors[0]!.tensor().data as Float32Array))];
+    });
+    const { ex } = executor(models, {
+      detectors: {
+        predict: async () => {
+          await new Promise((r) => setTimeout(r, 5));
+          answered = true;
+          return { isOutlier: true, score: 0.9 };
+        },
+      },
+    });
+    const result = await run(ex, g);
+    expect(seenBefore).toEqual([]);
+    expect(result.trail.path).toEqual(['s', 'od', 'prep', 'route', 'fallback']);
+  });
+
+  it('does not overlap a detector followed by one of the same name, or an async one', async () => {
+    const g = graph(`
+name: det
+root: s
+nodes:
+  - name: s
+    sequence: { steps: [{ node: od }, { node: od2 }, { node: lazy }, { node: main }] }
+  - { name: od, detector: { kind: outlier, detector: x, mode: sync } }
+  - { name: od2, detector: { kind: drift, detector: x, mode: sync } }
+  - { name: lazy, detector: { kind: outlier, detector: y, mode: async } }
+  - { name: main, model: { modelName: main } }
+`);
+    // od is followed by od2 (same parameters); od2 overlaps; the async one never waits anyway.
+    expect([...(g.overlappedDetectors.get('s') ?? [])]).toEqual([1]);
+  });
+});
+
 describe('GraphExecutor: forwarding the caller bytes (one ModelInfer path)', () => {
   const encoded = { bytes: Uint8Array.of(10, 1, 103), length: 3 };
   const answerBytes = { bytes: Uint8Array.of(10, 1, 109), length: 3 };
@@ -712,6 +864,41 @@ describe('GraphExecutor: forwarding the caller bytes (one ModelInfer path)', () 
     expect(calls[0]!.parameters).toBe(request.parameters);
     expect(result.payload.encoded).toBe(answerBytes);
     expect(request.tensors[0]!.isDecoded).toBe(false);
+  });
+
+  it("forwards the caller's bytes past detectors that hand the request on unchanged", async () => {
+    const g = graph(`
+name: det
+root: s
+nodes:
+  - { name: s, sequence: { steps: [{ node: od }, { node: lazy }, { node: m }] } }
+  - { name: od, detector: { kind: outlier, detector: iris-od, mode: sync, addVerdictToResponse: true } }
+  - { name: lazy, detector: { kind: drift, detector: iris-drift, mode: async } }
+  - { name: m, model: { modelName: a } }
+`);
+    const { models, calls } = forwardingModels();
+    const { ex } = executor(models);
+    const request = rawRequest();
+    expect(ex.forwardsCallerBytes(g, request)).toBe(true);
+    const result = await runOn(ex, g, request);
+    expect(calls.map((c) => c.forward)).toEqual([encoded]);
+    expect(result.payload.encoded).toBe(answerBytes);
+    expect(result.trail.responseParameters).toEqual({
+      'sightline.iris-od.is_outlier': true,
+      'sightline.iris-od.score': 0.9,
+    });
+    // A detector whose verdict a later step reads gates the model: its input is no longer the request's.
+    const gated = graph(`
+name: gated
+root: s
+nodes:
+  - { name: s, sequence: { steps: [{ node: od }, { node: route }] } }
+  - { name: od, detector: { kind: outlier, detector: iris-od, mode: sync } }
+  - name: route
+    switch: { cases: [{ condition: { parameter: sightline.iris-od.is_outlier, operator: eq, values: [true] }, node: m }], defaultNode: m }
+  - { name: m, model: { modelName: a } }
+`);
+    expect(ex.forwardsCallerBytes(gated, request)).toBe(false);
   });
 
   it('encodes the calls of a request that falls off the rule, at the root or mid-graph', async () => {

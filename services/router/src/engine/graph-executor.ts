@@ -17,6 +17,7 @@ import {
 } from '@sightline/errors';
 import type { ParameterRecord } from '@sightline/tensor';
 import type { CompiledGraph, CompiledNode } from '../graph/compiled-graph.js';
+import { verdictPrefix } from '../graph/detector-overlap.js';
 import type {
   DetectorNodeSpec,
   EnsembleNodeSpec,
@@ -168,6 +169,36 @@ function sameInput(a: Payload, b: Payload): boolean {
   );
 }
 
+/** A sync detector of a sequence running beside the steps after it. */
+interface OverlappedDetector {
+  /** The parameters its verdict sets start with this. */
+  readonly prefix: string;
+  /** Its node's result: its input with the verdict added; undefined when skipped (soft). */
+  readonly result: Promise<Payload | undefined>;
+}
+
+/**
+ * Waits for every overlapped detector of a sequence and adds their verdicts to `output`'s
+ * parameters, as running them in order would have (no later step sets those parameters:
+ * detector-overlap.ts). The first failed detector, in step order, fails the sequence.
+ */
+async function joinDetectors(pending: readonly OverlappedDetector[], output: Payload): Promise<Payload> {
+  const settled = await Promise.allSettled(pending.map((p) => p.result));
+  let parameters: ParameterRecord | undefined;
+  for (let i = 0; i < settled.length; i++) {
+    const s = settled[i]!;
+    if (s.status === 'rejected') throw s.reason;
+    if (!s.value) continue;
+    const prefix = pending[i]!.prefix;
+    for (const key of Object.keys(s.value.parameters)) {
+      if (!key.startsWith(prefix)) continue;
+      parameters ??= { ...output.parameters };
+      parameters[key] = s.value.parameters[key]!;
+    }
+  }
+  return parameters ? { ...output, parameters } : output;
+}
+
 function newTrail(): RunTrail {
   return { path: [], skipped: [], nodeMs: {}, modelMs: 0, responseParameters: {} };
 }
@@ -175,14 +206,14 @@ function newTrail(): RunTrail {
 /** Verdict parameters as the contract names them: `sightline.<detector>.is_outlier` etc. */
 export function verdictParameters(detector: string, verdict: DetectorVerdict): ParameterRecord {
   const p: ParameterRecord = {};
-  const prefix = `sightline.${detector}`;
-  if (verdict.isOutlier !== undefined) p[`${prefix}.is_outlier`] = verdict.isOutlier;
-  if (verdict.score !== undefined) p[`${prefix}.score`] = verdict.score;
-  if (verdict.threshold !== undefined) p[`${prefix}.threshold`] = verdict.threshold;
+  const prefix = verdictPrefix(detector);
+  if (verdict.isOutlier !== undefined) p[`${prefix}is_outlier`] = verdict.isOutlier;
+  if (verdict.score !== undefined) p[`${prefix}score`] = verdict.score;
+  if (verdict.threshold !== undefined) p[`${prefix}threshold`] = verdict.threshold;
   // An integer parameter (int64_param), as a version is compared and joined on, not averaged.
-  if (verdict.version !== undefined) p[`${prefix}.version`] = BigInt(verdict.version);
-  if (verdict.isDrift !== undefined) p[`${prefix}.is_drift`] = verdict.isDrift;
-  if (verdict.pValue !== undefined) p[`${prefix}.p_val`] = verdict.pValue;
+  if (verdict.version !== undefined) p[`${prefix}version`] = BigInt(verdict.version);
+  if (verdict.isDrift !== undefined) p[`${prefix}is_drift`] = verdict.isDrift;
+  if (verdict.pValue !== undefined) p[`${prefix}p_val`] = verdict.pValue;
   return p;
 }
 
@@ -260,12 +291,13 @@ export class GraphExecutor {
    * Whether a run of `graph` on `request` sends the caller's encoded request upstream as it
    * is (its name, version and id appended) instead of encoding a new one: the one place
    * that decides (docs/design/router-byte-path.md). It does when forwarding is on, the
-   * graph's root is a model node that sends the request on unchanged
-   * ({@link CompiledGraph.bytePath}: no `parameters`, no `outputs` selection), and the
-   * request came encoded with raw contents only (so the answer is raw either way) and asks
-   * no outputs (those are selected from the answer, with their own error). Only the root's
-   * call forwards; every other call, and every request that falls off this rule, is encoded
-   * from its input.
+   * graph's root is a model node that sends the request on unchanged, or a sequence of
+   * detectors handing the request on to one ({@link CompiledGraph.bytePath}: no
+   * `parameters`, no `outputs` selection), and the request came encoded with raw contents
+   * only (so the answer is raw either way) and asks no outputs (those are selected from the
+   * answer, with their own error). Only that model's call, given the request's own tensors
+   * and parameters, forwards; every other call, and every request that falls off this
+   * rule, is encoded from its input.
    */
   forwardsCallerBytes(graph: CompiledGraph, request: RoutedRequest): boolean {
     return (
@@ -377,7 +409,7 @@ export class GraphExecutor {
       case 'model':
         return this.runModel(node, node.body, input, scope, answers);
       case 'sequence':
-        return this.runSequence(node.body, input, scope, answers);
+        return this.runSequence(node, node.body, input, scope, answers);
       case 'switch':
         return this.runSwitch(node, node.body, input, scope, span, answers);
       case 'ensemble':
@@ -407,8 +439,12 @@ export class GraphExecutor {
     scope: Scope,
     answers: boolean,
   ): Promise<Payload> {
-    // Only the root's call, given the request itself, may send the caller's bytes instead.
-    const forward = node === scope.graph.root && input === scope.request ? scope.forward : undefined;
+    // Only the forwarding model's call, given the request's own tensors and parameters, may
+    // send the caller's bytes instead.
+    const forward =
+      scope.forward !== undefined && node === scope.graph.forwardingModel && sameInput(input, scope.request)
+        ? scope.forward
+        : undefined;
     // Forwarded, the node has no parameters of its own (CompiledGraph.bytePath): nothing to merge.
     const parameters = forward ? input.parameters : { ...body.parameters, ...input.parameters };
     // The answering call asks the caller's outputs with their model-server parameters.
@@ -463,14 +499,18 @@ export class GraphExecutor {
   }
 
   private async runSequence(
+    node: CompiledNode,
     body: SequenceNodeSpec,
     input: Payload,
     scope: Scope,
     answers: boolean,
   ): Promise<Payload> {
+    const overlapped = scope.graph.overlappedDetectors.get(node.name);
+    let pending: OverlappedDetector[] | undefined;
     let previous = input;
     const last = body.steps[body.steps.length - 1];
-    for (const step of body.steps) {
+    for (let i = 0; i < body.steps.length; i++) {
+      const step = body.steps[i]!;
       const source =
         step.input === 'request'
           ? input.tensors
@@ -481,17 +521,30 @@ export class GraphExecutor {
         tensors: applyMapping(source, step.mapping, step.node),
         parameters: previous.parameters,
       };
-      const output = await this.runNode(
-        this.child(scope, step.node),
-        stepInput,
-        scope,
-        true,
-        answers && step === last,
-      );
+      const child = this.child(scope, step.node);
+      if (overlapped?.has(i) && child.body.kind === 'detector') {
+        // No later step reads this verdict (detector-overlap.ts): run them beside the call.
+        const result = this.runNode(child, stepInput, scope);
+        // Settled (and its failure thrown) at the join below; never an unhandled rejection.
+        result.catch(() => undefined);
+        pending ??= [];
+        pending.push({ prefix: verdictPrefix(child.body.detector), result });
+        // A detector hands its input's tensors on unchanged.
+        previous = stepInput;
+        continue;
+      }
+      let output: Payload | undefined;
+      try {
+        output = await this.runNode(child, stepInput, scope, true, answers && step === last);
+      } catch (error) {
+        // Run in order, a failed detector would have stopped the sequence before this step.
+        if (pending) await joinDetectors(pending, previous);
+        throw error;
+      }
       // A skipped soft step hands its input on unchanged.
       previous = output ?? stepInput;
     }
-    return previous;
+    return pending ? joinDetectors(pending, previous) : previous;
   }
 
   private runSwitch(
@@ -689,7 +742,7 @@ export class GraphExecutor {
           kind,
           address,
           detector: body.detector,
-          tensors: selected.map((t) => t.tensor()),
+          tensors: selected,
           requestId: scope.requestId,
         },
         { deadlineMs, cancellation, traceHeaders: scope.traceHeaders },

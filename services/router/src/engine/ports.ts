@@ -3,7 +3,7 @@
  * src/upstream/ implement them, tests pass in-process implementations.
  */
 import type { Cancellation } from '@sightline/errors';
-import type { ParameterRecord, Tensor } from '@sightline/tensor';
+import type { ParameterRecord } from '@sightline/tensor';
 import type { RoutedTensor } from './routed-tensor.js';
 
 /** Where a model lives. */
@@ -99,7 +99,8 @@ export interface DetectorCall {
   readonly kind: 'outlier' | 'drift';
   readonly address: string;
   readonly detector: string;
-  readonly tensors: readonly Tensor[];
+  /** As they travel: a raw tensor's bytes go to the detector as they are. */
+  readonly tensors: readonly RoutedTensor[];
   readonly requestId: string;
 }
 

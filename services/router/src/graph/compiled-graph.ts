@@ -2,6 +2,7 @@
  * A validated graph made ready to run: nodes by name with their effective policies, and
  * the graph's tensor signature where the spec declares it. Built once per apply.
  */
+import { overlappingDetectorSteps } from './detector-overlap.js';
 import type { GraphSpec, NodeBody, TensorSignature } from './graph-spec.js';
 import { type ResolvedPolicy, resolvePolicy } from './node-policy.js';
 
@@ -28,18 +29,52 @@ export interface CompiledGraph {
   /**
    * Whether the caller's request bytes may be forwarded (docs/design/router-byte-path.md;
    * GraphExecutor.forwardsCallerBytes adds the request's part of the rule): the root
-   * is one model node that sends the request on unchanged, so no per-node `parameters`
+   * is one model node that sends the request on unchanged (or a sequence of detectors
+   * ending in one: {@link forwardingModel}), so no per-node `parameters`
    * (merged into the request's) and no `outputs` selection (sent instead of the caller's).
    * Declared inputs and outputs do not matter: no path checks requests or answers against
    * them (they serve ModelMetadata).
    */
   readonly bytePath: boolean;
+  /**
+   * The model node whose call may forward the caller's bytes when {@link bytePath}: the
+   * root itself, or the last step of a root sequence whose earlier steps are detectors that
+   * hand the request on as it is (async, or sync and overlapped: no later step waits for
+   * their verdict, so the model's input is the request's tensors and parameters).
+   */
+  readonly forwardingModel?: CompiledNode;
+  /**
+   * By sequence node, the steps that are sync detectors run beside the steps after them
+   * (their verdict joined when the sequence ends): see detector-overlap.ts.
+   */
+  readonly overlappedDetectors: ReadonlyMap<string, ReadonlySet<number>>;
 }
 
-/** See {@link CompiledGraph.bytePath}. */
-function sendsRequestUnchanged(root: CompiledNode): boolean {
-  const body = root.body;
-  return body.kind === 'model' && Object.keys(body.parameters).length === 0 && body.outputs.length === 0;
+/** Whether `node` is a model node that sends its input on unchanged. */
+function sendsRequestUnchanged(node: CompiledNode | undefined): boolean {
+  const body = node?.body;
+  return body?.kind === 'model' && Object.keys(body.parameters).length === 0 && body.outputs.length === 0;
+}
+
+/** See {@link CompiledGraph.forwardingModel}. */
+function forwardingModelOf(
+  root: CompiledNode,
+  nodes: ReadonlyMap<string, CompiledNode>,
+  overlapped: ReadonlyMap<string, ReadonlySet<number>>,
+): CompiledNode | undefined {
+  if (sendsRequestUnchanged(root)) return root;
+  if (root.body.kind !== 'sequence') return undefined;
+  const steps = root.body.steps;
+  const last = steps[steps.length - 1];
+  // Every step given the request's tensors as they are: no mapping, no merge.
+  if (!last || steps.some((s) => s.mapping !== undefined || s.input === 'merged')) return undefined;
+  const model = nodes.get(last.node);
+  if (!sendsRequestUnchanged(model)) return undefined;
+  const handsOn = steps.slice(0, -1).every((s, i) => {
+    const body = nodes.get(s.node)?.body;
+    return body?.kind === 'detector' && (body.mode === 'async' || overlapped.get(root.name)?.has(i) === true);
+  });
+  return handsOn ? model : undefined;
 }
 
 /** Follows first branches (or last steps, for `exit`) down to a model node. */
@@ -140,6 +175,8 @@ export function compileGraph(spec: GraphSpec): CompiledGraph {
   const outputs = signature(nodes, spec.root, 'outputs');
   const entryModel = edgeModel(nodes, spec.root, 'entry');
   const exitModel = edgeModel(nodes, spec.root, 'exit');
+  const overlappedDetectors = overlappingDetectorSteps(nodes);
+  const forwardingModel = forwardingModelOf(root, nodes, overlappedDetectors);
   return Object.freeze({
     spec,
     root,
@@ -148,6 +185,8 @@ export function compileGraph(spec: GraphSpec): CompiledGraph {
     ...(outputs ? { outputs } : {}),
     ...(entryModel ? { entryModel } : {}),
     ...(exitModel ? { exitModel } : {}),
-    bytePath: sendsRequestUnchanged(root),
+    bytePath: forwardingModel !== undefined,
+    ...(forwardingModel ? { forwardingModel } : {}),
+    overlappedDetectors,
   });
 }

@@ -5,8 +5,8 @@
  */
 import { Metadata, status } from '@grpc/grpc-js';
 import { driftV1, outlierV1 } from '@sightline/contracts';
-import { encodeTensorMessages } from '@sightline/tensor';
 import type { CallOptions, DetectorCall, DetectorClient, DetectorVerdict } from '../engine/ports.js';
+import { encodeDriftPredict, encodeOutlierPredict } from './detector-request-wire.js';
 import { fromServiceError } from './grpc-status-error.js';
 import type { UpstreamClients } from './upstream-clients.js';
 
@@ -30,47 +30,19 @@ export function outlierVerdict(response: outlierV1.PredictResponse): DetectorVer
 const OUTLIER_PREDICT_PATH = outlierV1.OutlierServiceService.predict.path;
 const DRIFT_PREDICT_PATH = driftV1.DriftServiceService.predict.path;
 
-/** protobuf-ts `finish()` bytes as the transport's Buffer: a view, not a copy. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 export class GrpcDetectorClient implements DetectorClient {
   constructor(private readonly clients: UpstreamClients) {}
 
   async predict(call: DetectorCall, options: CallOptions): Promise<DetectorVerdict> {
-    const data = encodeTensorMessages(call.tensors, 'raw');
     if (call.kind === 'outlier') {
-      const request: outlierV1.PredictRequest = {
-        name: call.detector,
-        data,
-        returnInstanceScore: true,
-        // A verdict is scalars (the highest score): per-feature scores (the autoencoder's)
-        // would be computed, sent and dropped.
-        returnFeatureScore: false,
-        requestId: call.requestId,
-      };
-      const response = await this.callBytes(
-        call.address,
-        OUTLIER_PREDICT_PATH,
-        asBuffer(outlierV1.PredictRequest.encode(request).finish()),
-        options,
-      );
+      // A verdict is scalars (the highest score): per-feature scores (the autoencoder's)
+      // would be computed, sent and dropped, so the request asks for none.
+      const request = encodeOutlierPredict(call.detector, call.tensors, call.requestId);
+      const response = await this.callBytes(call.address, OUTLIER_PREDICT_PATH, request, options);
       return outlierVerdict(decodeAnswer(() => outlierV1.PredictResponse.decode(response)));
     }
-    const request: driftV1.PredictRequest = {
-      name: call.detector,
-      data,
-      driftType: 0,
-      returnPVal: true,
-      returnDistance: false,
-    };
-    const response = await this.callBytes(
-      call.address,
-      DRIFT_PREDICT_PATH,
-      asBuffer(driftV1.PredictRequest.encode(request).finish()),
-      options,
-    );
+    const request = encodeDriftPredict(call.detector, call.tensors);
+    const response = await this.callBytes(call.address, DRIFT_PREDICT_PATH, request, options);
     const answer = decodeAnswer(() => driftV1.PredictResponse.decode(response));
     return {
       isDrift: answer.data?.isDrift ?? false,

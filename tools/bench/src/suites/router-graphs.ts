@@ -66,7 +66,8 @@ export const DETECTOR_GRAPH_NAME = 'bench-detector-1-hop';
 /**
  * The 1-hop graph ({@link hopGraphDocument}) with a synchronous outlier detector node in
  * front: a sequence of the detector (`mode: sync`, `addVerdictToResponse`, hard: the
- * request waits for the verdict) and the same model node. The detector names no address, so
+ * answer waits for the verdict; nothing after it reads the verdict, so the router runs the
+ * model call beside the Predict, see services/router/README.md) and the same model node. The detector names no address, so
  * the router's `--outlier-address` serves it. Measured against `bench-1-hop` on the same
  * router, the difference is what the detector node adds.
  */
