@@ -153,7 +153,7 @@ describe('autoencoder fit', () => {
       finalLoss: (first.json.training as { finalLoss: number }).finalLoss,
     });
     expect(other.files![AUTOENCODER_WEIGHTS_FILE]).not.toEqual(first.files![AUTOENCODER_WEIGHTS_FILE]);
-  });
+  }, 120_000);
 
   it("stops at the fit's deadline or cancellation", async () => {
     const spent = autoencoderKind.fitAsync!(data.reference, quick, {

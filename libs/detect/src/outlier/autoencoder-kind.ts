@@ -19,7 +19,7 @@ import {
   type TfjsLogger,
 } from '@sightline/tfjs';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
-import type { FittedState, JsonObject, KindFitOptions } from '../kinds/detector-kind.js';
+import type { FittedState, KindFitOptions } from '../kinds/detector-kind.js';
 import { drawSeed } from '../kinds/multivariate-kinds.js';
 import { requireReferenceRows, requireScorable } from '../kinds/reference-profile.js';
 import { type FeatureTable, requireFinite, schemaOf } from '../table/feature-table.js';

@@ -17,8 +17,12 @@ const quick = { epochs: 2, batchSize: 32, learningRate: 0.01, seed: 11 };
 const slowStep = { hiddenUnits: [1024, 1024], batchSize: 100, epochs: 1, seed: 3 };
 /** Wider still: one step on 200 rows takes tens of seconds on a CPU backend. */
 const slowerStep = { hiddenUnits: [2048, 2048], batchSize: 200, epochs: 10_000, seed: 3 };
-/** Longest gap between two ticks of a 10 ms interval that counts as a free event loop. */
-const MAX_TICK_GAP_MS = 200;
+/**
+ * Longest gap between two ticks of a 10 ms interval that counts as a free event loop. Gaps
+ * are tens of ms on an idle machine; the bound leaves room for a loaded shared build machine
+ * and stays far below one step of the net trained here (seconds).
+ */
+const MAX_TICK_GAP_MS = 1000;
 
 /** A kind that records each training thread and whether it has exited. */
 function watchedKind(): { kind: ReturnType<typeof createAutoencoderKind>; threads: { exited: boolean }[] } {
@@ -58,7 +62,8 @@ describe('autoencoder training thread', () => {
       clearInterval(timer);
     }
     const seconds = (Date.now() - started) / 1000;
-    // The fit took far longer than any gap: the steps ran elsewhere.
+    // The fit took far longer than any gap (its steps take seconds on the wasm and cpu
+    // backends this repository installs): the steps ran elsewhere.
     expect(seconds * 1000).toBeGreaterThan(5 * MAX_TICK_GAP_MS);
     expect(maxGap).toBeLessThan(MAX_TICK_GAP_MS);
     // Reports came before the one epoch finished, with the time moving on.
@@ -73,7 +78,10 @@ describe('autoencoder training thread', () => {
     const { kind, threads } = watchedKind();
     const fit = kind.fitAsync!(data.reference, { ...slowerStep, maxTrainingSeconds: 3 });
     await expect(fit).rejects.toBeInstanceOf(DeadlineExceededError);
-    const message = await fit.catch((error: Error) => error.message);
+    const message = await fit.then(
+      () => '',
+      (error: Error) => error.message,
+    );
     const match =
       /^autoencoder training: config\.autoencoder\.max_training_seconds \(3 s\) was spent with \d+ of 10000 epochs done after (\d+\.\d) s; nothing is saved \(raise it or lower epochs\)$/.exec(
         message,
@@ -124,6 +132,8 @@ describe('autoencoder training thread', () => {
     const kind = createAutoencoderKind({ onTrainingThread: (thread) => void thread.terminate() });
     const fit = kind.fitAsync!(data.reference, quick);
     await expect(fit).rejects.toBeInstanceOf(InternalError);
-    await expect(fit).rejects.toThrow(/^autoencoder training thread exited with code \d+ before it finished$/);
+    await expect(fit).rejects.toThrow(
+      /^autoencoder training thread exited with code \d+ before it finished$/,
+    );
   });
 });
