@@ -84,5 +84,5 @@ describe('autoencoder fidelity', () => {
     expect(sklearn.iforest).toBeGreaterThanOrEqual(MIN_AUC);
     expect(auc).toBeCloseTo(sklearn.autoencoder, 12);
     expect(auc).toBeGreaterThanOrEqual(MIN_AUC);
-  });
+  }, 120_000);
 });

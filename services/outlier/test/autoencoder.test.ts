@@ -30,7 +30,10 @@ describe('autoencoder', () => {
     const messages = await t.client.fitWithProgress({
       fit: { name: 'ae', data: tensorMessages(irisTensor(200, 1)) },
     });
-    expect(messages.slice(0, -1).map((m) => m.progress?.epoch)).toEqual([1, 2, 3, 4]);
+    // Every epoch's end, in order; a slow machine adds messages within an epoch (same epoch).
+    const epochs = messages.slice(0, -1).map((m) => m.progress?.epoch ?? -1);
+    expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
+    expect([...new Set(epochs)].filter((e) => e > 0)).toEqual([1, 2, 3, 4]);
     const detector = messages.at(-1)!.detector!;
     expect(detector).toMatchObject({ version: 1, thresholdSource: 'fit_percentile' });
     expect(detector.lineage?.kind).toBe('OutlierAE');

@@ -7,13 +7,9 @@
  * TF.js is imported only when an autoencoder is fitted or loaded (the drift service, which
  * shares this library, never loads it), on the best backend `@sightline/tfjs` finds.
  */
-import {
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  quoteName,
-} from '@sightline/errors';
-import { seededRandom } from '@sightline/stats';
+
+import type { Worker } from 'node:worker_threads';
+import { FailedPreconditionError, InvalidArgumentError, quoteName } from '@sightline/errors';
 import {
   detectGpu,
   selectTfjsBackend,
@@ -22,19 +18,14 @@ import {
   type TfjsDevice,
   type TfjsLogger,
 } from '@sightline/tfjs';
-import type { LayersModel, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
-import type { OnlineBudget } from '../kernels.js';
-import type { FittedState, JsonObject, KindFitOptions } from '../kinds/detector-kind.js';
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { FittedState, KindFitOptions } from '../kinds/detector-kind.js';
 import { drawSeed } from '../kinds/multivariate-kinds.js';
 import { requireReferenceRows, requireScorable } from '../kinds/reference-profile.js';
 import { type FeatureTable, requireFinite, schemaOf } from '../table/feature-table.js';
-import { buildAutoencoder, loadAutoencoder, saveAutoencoder } from './autoencoder-model.js';
-import {
-  type AutoencoderParams,
-  autoencoderField,
-  autoencoderParamsJson,
-  readAutoencoderParams,
-} from './autoencoder-params.js';
+import { loadAutoencoder } from './autoencoder-model.js';
+import { autoencoderParamsJson, readAutoencoderParams } from './autoencoder-params.js';
+import { trainOffThread } from './autoencoder-trainer.js';
 import type { OutlierKind, OutlierScores } from './outlier-scores.js';
 
 /** The kind's name, as the contract's `config.autoencoder`. */
@@ -49,8 +40,6 @@ export const AUTOENCODER_SCORE_BATCH_ROWS = 4096;
  * clipped, it still scores as the extreme outlier it is.
  */
 export const AUTOENCODER_MAX_STANDARDISED = 1e15;
-/** Largest seed handed to TF.js's initialisers (seedrandom takes any number; 31 bits is plenty). */
-const INITIALISER_SEED_RANGE = 2 ** 31;
 
 /** What an autoencoder kind needs from its environment; every field has a real default. */
 export interface AutoencoderKindOptions {
@@ -64,8 +53,13 @@ export interface AutoencoderKindOptions {
   readonly importModule?: TfjsBackendOptions['importModule'];
   /** Draws the seed of a fit given none; `drawSeed` by default. */
   readonly seeds?: () => number;
-  /** Milliseconds since the epoch (the budget's clock); `Date.now` by default, injectable for tests. */
+  /**
+   * Milliseconds since the epoch: the clock of progress times and the budget's messages
+   * (the budget itself is a timer); `Date.now` by default.
+   */
   readonly now?: () => number;
+  /** Called with each training thread once started (tests check it always ends). */
+  readonly onTrainingThread?: (thread: Worker) => void;
 }
 
 /** The reference's per-feature mean and standard deviation (1 for a constant feature). */
@@ -75,11 +69,6 @@ interface Standardisation {
 }
 
 const silentLogger: TfjsLogger = { info() {}, warn() {} };
-
-/** Lets the event loop run (timers, I/O, /healthz) between training steps. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * Mean and population standard deviation (ddof 0, as scikit-learn's StandardScaler) of each
@@ -158,18 +147,12 @@ function requireNumericColumns(table: FeatureTable): void {
   }
 }
 
-/** Where a training stands, for the budget's messages. */
-interface TrainingClock {
-  readonly started: number;
-  readonly epochsDone: number;
-  readonly params: AutoencoderParams;
-}
-
 class AutoencoderKind implements OutlierKind {
   readonly name = AUTOENCODER_KIND_NAME;
   readonly minReferenceRows = AUTOENCODER_MIN_REFERENCE_ROWS;
   readonly #options: AutoencoderKindOptions;
   readonly #now: () => number;
+  #gpu: boolean | undefined;
   /** TF.js has one backend per process: selected at the first fit or load, then shared. */
   #backend: Promise<TfjsBackend> | undefined;
   /** The selected backend, once known (score is synchronous). */
@@ -188,7 +171,7 @@ class AutoencoderKind implements OutlierKind {
 
   fit(): FittedState {
     throw new FailedPreconditionError(
-      'kind "autoencoder" trains over many turns of the event loop: call fitAsync (FittedDetectors.fit does)',
+      'kind "autoencoder" trains on its own thread: call fitAsync (FittedDetectors.fit does)',
     );
   }
 
@@ -204,81 +187,36 @@ class AutoencoderKind implements OutlierKind {
     requireNumericColumns(reference);
     requireReferenceRows(this.name, reference, this.minReferenceRows);
     requireFinite(reference);
-    const { tf, label } = await this.backend();
-    const started = this.#now();
     const standardisation = standardisationOf(reference);
     const rows = reference.rows;
     const cols = reference.columns.length;
-    // One generator for the initialisers and the shuffles, so the seed fixes the whole fit.
-    const random = seededRandom(params.seed);
-    const model = buildAutoencoder(tf, cols, params.hiddenUnits, () =>
-      random.nextInt(INITIALISER_SEED_RANGE),
-    );
-    const variables = model.trainableWeights.map((w) => w.read() as Variable);
-    const optimizer = tf.train.adam(params.learningRate);
-    const x = tf.tensor2d(standardisedRows(reference, standardisation, 0, rows), [rows, cols], 'float32');
-    const order = Int32Array.from({ length: rows }, (_, i) => i);
-    let epochsDone = 0;
-    let loss = Number.NaN;
-    let trained = false;
-    try {
-      for (let epoch = 0; epoch < params.epochs; epoch++) {
-        random.shuffle(order);
-        let lossSum = 0;
-        for (let start = 0; start < rows; start += params.batchSize) {
-          this.checkBudget(options.budget, { started, epochsDone, params });
-          const end = Math.min(rows, start + params.batchSize);
-          const cost = tf.tidy((): Scalar => {
-            const batch = tf.gather(x, tf.tensor1d(order.subarray(start, end), 'int32'));
-            const batchLoss = optimizer.minimize(
-              () =>
-                tf.losses.meanSquaredError(batch, model.apply(batch, { training: true }) as Tensor) as Scalar,
-              true,
-              variables,
-            );
-            // Never null: minimize returns the cost when asked to (returnCost true).
-            return batchLoss!;
-          });
-          lossSum += (await cost.data())[0]! * (end - start);
-          cost.dispose();
-          await yieldToEventLoop();
-        }
-        epochsDone = epoch + 1;
-        loss = lossSum / rows;
-        this.report(options, {
-          epoch: epochsDone,
-          epochs: params.epochs,
-          loss,
-          elapsedSeconds: (this.#now() - started) / 1000,
-          backend: label,
-        });
-      }
-      const files = await saveAutoencoder(tf, model);
-      this.remember(files, model);
-      trained = true;
-      const training: JsonObject = {
-        epochs: epochsDone,
-        finalLoss: loss,
-        seconds: (this.#now() - started) / 1000,
-        backend: label,
-      };
-      return {
-        kind: this.name,
-        params: autoencoderParamsJson(params),
-        schema: schemaOf(reference),
-        referenceRows: rows,
-        json: {
-          standardisation: { mean: [...standardisation.mean], std: [...standardisation.std] },
-          training,
-        },
-        arrays: {},
-        files,
-      };
-    } finally {
-      x.dispose();
-      optimizer.dispose();
-      if (!trained) model.dispose();
-    }
+    const { files, training } = await trainOffThread({
+      x: standardisedRows(reference, standardisation, 0, rows),
+      rows,
+      features: cols,
+      params,
+      device: this.#options.device ?? 'auto',
+      gpuDetected: this.gpuDetected(),
+      logger: this.#options.logger ?? silentLogger,
+      budget: options.budget,
+      onProgress: options.onProgress,
+      now: this.#now,
+      onThread: this.#options.onTrainingThread,
+    });
+    const state: FittedState = {
+      kind: this.name,
+      params: autoencoderParamsJson(params),
+      schema: schemaOf(reference),
+      referenceRows: rows,
+      json: {
+        standardisation: { mean: [...standardisation.mean], std: [...standardisation.std] },
+        training: { ...training },
+      },
+      arrays: {},
+      files,
+    };
+    // Loaded here for scoring, as a fit always left its model ready (prepare is then a no-op).
+    return this.prepare(state);
   }
 
   async prepare(state: FittedState): Promise<FittedState> {
@@ -337,7 +275,7 @@ class AutoencoderKind implements OutlierKind {
   private backend(): Promise<TfjsBackend> {
     this.#backend ??= selectTfjsBackend({
       device: this.#options.device ?? 'auto',
-      gpuDetected: this.#options.gpuDetected ?? detectGpu(),
+      gpuDetected: this.gpuDetected(),
       logger: this.#options.logger ?? silentLogger,
       ...(this.#options.importModule ? { importModule: this.#options.importModule } : {}),
     }).then(
@@ -354,42 +292,16 @@ class AutoencoderKind implements OutlierKind {
     return this.#backend;
   }
 
+  /** Whether the node has a GPU, probed once. */
+  private gpuDetected(): boolean {
+    this.#gpu ??= this.#options.gpuDetected ?? detectGpu();
+    return this.#gpu;
+  }
+
   private remember(files: object, model: LayersModel): void {
     if (this.#ready.get(files) === model) return;
     this.#ready.set(files, model);
     this.#release.register(files, model);
-  }
-
-  /**
-   * Throws when the fit's budget is spent: the cancellation's reason, or DeadlineExceededError
-   * naming the budget that ran out and the epochs done.
-   */
-  private checkBudget(budget: OnlineBudget | undefined, clock: TrainingClock): void {
-    const reason = budget?.cancellation?.cancelReason;
-    if (reason) throw reason;
-    const now = this.#now();
-    const seconds = ((now - clock.started) / 1000).toFixed(1);
-    const done = `${clock.epochsDone} of ${clock.params.epochs} epochs done after ${seconds} s; nothing is saved`;
-    if (budget?.deadlineMs !== undefined && now > budget.deadlineMs) {
-      throw new DeadlineExceededError(`autoencoder training: the fit's deadline passed with ${done}`);
-    }
-    if (now - clock.started > clock.params.maxTrainingSeconds * 1000) {
-      throw new DeadlineExceededError(
-        `autoencoder training: ${autoencoderField('maxTrainingSeconds')} (${clock.params.maxTrainingSeconds} s) was spent with ${done} (raise it or lower epochs)`,
-      );
-    }
-  }
-
-  /** Passes progress on; a callback that throws must not end the training. */
-  private report(
-    options: KindFitOptions,
-    progress: Parameters<NonNullable<KindFitOptions['onProgress']>>[0],
-  ): void {
-    try {
-      options.onProgress?.(progress);
-    } catch {
-      // The caller's listener failed (e.g. its stream closed); the fit goes on regardless.
-    }
   }
 }
 

@@ -24,6 +24,23 @@ export const DEFAULT_AUTOENCODER_MAX_TRAINING_SECONDS = 600;
 export const MAX_AUTOENCODER_HIDDEN_UNITS = 4096;
 /** Most hidden layers in the encoder (the decoder mirrors them). */
 export const MAX_AUTOENCODER_HIDDEN_LAYERS = 8;
+/**
+ * Most trainable parameters (weights and biases) in the whole network. Training holds about
+ * four float32 copies of them (weights, gradients, Adam's two moments): 50 million is about
+ * 0.8 GB. 8 layers of 4,096 units (the encoder; the decoder mirrors 7 of them) make about 235 million.
+ */
+export const MAX_AUTOENCODER_PARAMETERS = 50_000_000;
+
+/**
+ * Trainable parameters of the autoencoder for `features` inputs: every dense layer's kernel
+ * and bias, encoder `hiddenUnits`, mirrored decoder, then the output layer.
+ */
+export function autoencoderParameterCount(features: number, hiddenUnits: readonly number[]): number {
+  const widths = [features, ...hiddenUnits, ...hiddenUnits.slice(0, -1).reverse(), features];
+  let count = 0;
+  for (let i = 1; i < widths.length; i++) count += widths[i - 1]! * widths[i]! + widths[i]!;
+  return count;
+}
 
 /** The parameters as a fit resolves them (the fitted state's `params`). */
 export interface AutoencoderParams {
@@ -93,6 +110,13 @@ export function readAutoencoderParams(
     throw r.error(
       'hiddenUnits',
       `must be 1 to ${MAX_AUTOENCODER_HIDDEN_LAYERS} layers of 1 to ${MAX_AUTOENCODER_HIDDEN_UNITS} units each, got ${JSON.stringify(hiddenUnits)}`,
+    );
+  }
+  const parameters = autoencoderParameterCount(features, hiddenUnits as number[]);
+  if (parameters > MAX_AUTOENCODER_PARAMETERS) {
+    throw new InvalidArgumentError(
+      `${autoencoderField('hiddenUnits')} ${JSON.stringify(hiddenUnits)} on ${features} features makes ${parameters} trainable parameters; at most ${MAX_AUTOENCODER_PARAMETERS} are allowed (rule "autoencoder.max_parameters")`,
+      { field: autoencoderField('hiddenUnits') },
     );
   }
   const epochs = r.number('epochs', DEFAULT_AUTOENCODER_EPOCHS, {

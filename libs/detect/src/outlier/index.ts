@@ -2,6 +2,7 @@
 export * from './autoencoder-kind.js';
 export { AUTOENCODER_MODEL_FILE, AUTOENCODER_WEIGHTS_FILE } from './autoencoder-model.js';
 export * from './autoencoder-params.js';
+export { AUTOENCODER_PROGRESS_INTERVAL_MS } from './autoencoder-trainer.js';
 export * from './iforest-kind.js';
 export * from './mahalanobis-kind.js';
 export {
