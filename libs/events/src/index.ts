@@ -79,6 +79,8 @@ export * from './pipeline/pipeline-metrics.js';
 export * from './pipeline/pipeline-options.js';
 export * from './query/index.js';
 export {
+  DEFAULT_RECORD_LOG_RETENTION_BYTES,
+  DEFAULT_RECORD_LOG_SEGMENT_BYTES,
   JsonlRecordLog,
   type JsonlRecordLogOptions,
   type RecordLogProblem,

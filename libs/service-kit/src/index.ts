@@ -34,7 +34,11 @@ export {
   DEFAULT_EVENTS_MAX_BODY_BYTES,
   DEFAULT_MAX_HISTORY_EVENTS,
   DEFAULT_MAX_HISTORY_RANGE_MS,
+  DEFAULT_RESULT_LOG_RETENTION_BYTES,
+  DEFAULT_RESULT_LOG_SEGMENT_BYTES,
   eventStreamSettings,
+  type ResultLogLimits,
+  resultLogSettings,
 } from './config/event-stream-settings.js';
 export {
   ConfigError,

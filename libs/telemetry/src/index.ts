@@ -16,6 +16,7 @@ export {
   LATENCY_BUCKETS_SECONDS,
   type MetricsRegistryOptions,
 } from './metrics.js';
+export { type ResultLogSource, registerResultLogGauges } from './result-log-metrics.js';
 export {
   createTracing,
   parseResourceAttributes,

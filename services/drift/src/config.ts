@@ -3,7 +3,7 @@
  * flag (`--events-dir`) or environment (`SIGHTLINE_EVENTS_DIR`). This module loads no
  * domain code, so the CLI can read the settings (and `--help`) cheaply.
  */
-import { eventStreamSettings, serverConfigSchema } from '@sightline/service-kit';
+import { eventStreamSettings, resultLogSettings, serverConfigSchema } from '@sightline/service-kit';
 
 export {
   DEFAULT_DEDUPLICATION_WINDOW,
@@ -81,6 +81,7 @@ export const DEFAULT_MIN_TRAILING_REFIT_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_PENDING_SCORES = 256;
 
 const positiveInt = () => z.coerce.number().int().positive();
+const driftEventLogSettings = resultLogSettings('DriftEvents', '--drift-events');
 
 /** The drift service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
@@ -158,6 +159,9 @@ export const driftConfigSchema = serverConfigSchema(DRIFT_PORTS).extend({
     .nonnegative()
     .default(DEFAULT_MAX_REQUEST_IDS_PER_EVENT)
     .describe('most request ids one DriftEvent lists (request_id_count is always the whole count)'),
+  driftEventsSegmentBytes: driftEventLogSettings.segmentBytes,
+  driftEventsRetentionBytes: driftEventLogSettings.retentionBytes,
+  driftEventsRetentionMs: driftEventLogSettings.retentionMs,
   driftEventSinkUrl: z
     .string()
     .url()

@@ -105,6 +105,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
     refusedDetectors: () => plane?.refused.length ?? 0,
     detectors: () => plane?.detectorInfos() ?? [],
     scoring: () => pool && { running: pool.running, pending: pool.pending, replaced: pool.threadsReplaced },
+    eventLog: () => log,
   });
   queue = new EventIngressQueue({
     capacity: config.eventQueueCapacity,
@@ -171,8 +172,14 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         const catalog = await DetectorCatalog.open(path.join(dataDir, 'detectors'), (problem) =>
           logger.error(problem, `saved detector record refused: ${problem.file}: ${problem.reason}`),
         );
-        log = await DriftEventLog.open(path.join(dataDir, 'drift-events'), (problem) =>
-          logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
+        log = await DriftEventLog.open(
+          path.join(dataDir, 'drift-events'),
+          (problem) => logger.warn(problem, `drift event log: line ${problem.line}: ${problem.reason}`),
+          {
+            segmentBytes: config.driftEventsSegmentBytes,
+            retentionBytes: config.driftEventsRetentionBytes,
+            retentionMs: config.driftEventsRetentionMs,
+          },
         );
         if (config.driftEventSinkUrl) {
           sink = new RecordCloudEventSink<DriftEventRecord>({

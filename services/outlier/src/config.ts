@@ -3,7 +3,7 @@
  * flag (`--events-dir`) or environment (`SIGHTLINE_EVENTS_DIR`). This module loads no
  * domain code, so the CLI can read the settings (and `--help`) cheaply.
  */
-import { eventStreamSettings, serverConfigSchema } from '@sightline/service-kit';
+import { eventStreamSettings, resultLogSettings, serverConfigSchema } from '@sightline/service-kit';
 
 export {
   DEFAULT_DEDUPLICATION_WINDOW,
@@ -46,6 +46,7 @@ export const DEFAULT_OUTLIER_EVENT_SINK_QUEUE = 10_000;
 export const DEFAULT_RUNNING_SAVE_INTERVAL_MS = 5_000;
 
 const positiveInt = () => z.coerce.number().int().positive();
+const outlierEventLogSettings = resultLogSettings('OutlierEvents', '--outlier-events');
 
 /** The outlier service's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const outlierConfigSchema = serverConfigSchema(OUTLIER_PORTS).extend({
@@ -86,6 +87,9 @@ export const outlierConfigSchema = serverConfigSchema(OUTLIER_PORTS).extend({
   outlierEventsCommitBatch: positiveInt()
     .default(DEFAULT_OUTLIER_EVENTS_COMMIT_BATCH)
     .describe('most OutlierEvents written by one group commit (one write and one fdatasync)'),
+  outlierEventsSegmentBytes: outlierEventLogSettings.segmentBytes,
+  outlierEventsRetentionBytes: outlierEventLogSettings.retentionBytes,
+  outlierEventsRetentionMs: outlierEventLogSettings.retentionMs,
   outlierEventSinkUrl: z
     .string()
     .url()

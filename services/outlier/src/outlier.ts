@@ -87,6 +87,7 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
     queueDepth: () => ingress.depth,
     refusedDetectors: () => plane?.refused.length ?? 0,
     detectors: () => plane?.detectorInfos() ?? [],
+    eventLog: () => log,
   });
   const ingress = new EventIngressQueue({
     capacity: config.eventQueueCapacity,
@@ -147,6 +148,11 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
           path.join(dataDir, 'outlier-events'),
           config.outlierEventsCommitBatch,
           (problem) => logger.warn(problem, `outlier event log: line ${problem.line}: ${problem.reason}`),
+          {
+            segmentBytes: config.outlierEventsSegmentBytes,
+            retentionBytes: config.outlierEventsRetentionBytes,
+            retentionMs: config.outlierEventsRetentionMs,
+          },
         );
         if (config.outlierEventSinkUrl) {
           sink = new RecordCloudEventSink<OutlierEventRecord>({

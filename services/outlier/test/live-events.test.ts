@@ -103,6 +103,11 @@ describe('live events', () => {
     expect(metrics).toMatch(/sightline_outlier_flagged_total\{detector="live",model="iris"[^}]*\} 1/);
     expect(metrics).toMatch(/sightline_outlier_score_count\{[^}]*detector="live",model="iris"[^}]*\} 7/);
     expect(metrics).toMatch(/sightline_outlier_events_duplicate_total\{[^}]*\} 1/);
+    // The OutlierEvent log's size: 7 lines in its one segment.
+    expect(metrics).toMatch(/sightline_outlier_events_log_segments(\{[^}]*\})? 1\n/);
+    expect(
+      Number(/sightline_outlier_events_log_bytes(?:\{[^}]*\})? (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThan(7 * 100);
     expect(metrics).toMatch(
       /sightline_outlier_detector_info\{[^}]*label_team="fraud"[^}]*detector="live"[^}]*\} 1/,
     );

@@ -16,6 +16,11 @@ export const DEFAULT_MAX_HISTORY_RANGE_MS = 31 * 24 * 3600 * 1000;
 /** Default most stored events one page query of ScoreHistory or Fit from events scans. */
 export const DEFAULT_MAX_HISTORY_EVENTS = 10_000_000;
 
+/** Default size at which a result log starts a new segment file, in bytes (libs/events' 64 MiB, written out for --help). */
+export const DEFAULT_RESULT_LOG_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Default bytes a result log keeps before deleting its oldest segments (libs/events' 1 GiB). */
+export const DEFAULT_RESULT_LOG_RETENTION_BYTES = 1024 * 1024 * 1024;
+
 const positiveInt = () => z.coerce.number().int().positive();
 
 /** The event-stream settings, to `.extend` a service's schema with; `eventQueueCapacity` is the service's default. */
@@ -42,6 +47,44 @@ export function eventStreamSettings(defaults: { readonly eventQueueCapacity: num
       .default(DEFAULT_MAX_HISTORY_EVENTS)
       .describe(
         'most stored events one page query of ScoreHistory or Fit from events scans in the file store; more is RESOURCE_EXHAUSTED (narrow the range)',
+      ),
+  };
+}
+
+/** The limits of a service's result log (libs/events' JsonlRecordLog) that its config names. */
+export interface ResultLogLimits {
+  readonly segmentBytes: number;
+  readonly retentionBytes: number;
+  readonly retentionMs: number;
+}
+
+/**
+ * The three settings of a service's result log (DriftEvents, OutlierEvents), to spread into
+ * its schema under its own names (`outlierEventsSegmentBytes`, ...): `what` names the records
+ * and `flag` the flag prefix (`--outlier-events`) in the descriptions.
+ */
+export function resultLogSettings(what: string, flag: string) {
+  return {
+    segmentBytes: positiveInt()
+      .default(DEFAULT_RESULT_LOG_SEGMENT_BYTES)
+      .describe(
+        `size in bytes past which the ${what} log starts a new segment file (a commit group is never split)`,
+      ),
+    retentionBytes: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .default(DEFAULT_RESULT_LOG_RETENTION_BYTES)
+      .describe(
+        `bytes of ${what} kept: past it the oldest segments are deleted (the segment being written never is, so the log holds at most this plus ${flag}-segment-bytes); 0 keeps all`,
+      ),
+    retentionMs: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        `age in ms (since its last write) past which a segment of ${what} is deleted, checked at each commit and at start; 0 keeps any age`,
       ),
   };
 }

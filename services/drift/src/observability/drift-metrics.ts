@@ -7,7 +7,13 @@
  */
 
 import type { IngressObserver } from '@sightline/events';
-import { type DetectorInfo, LATENCY_BUCKETS_SECONDS, registerDetectorInfo } from '@sightline/telemetry';
+import {
+  type DetectorInfo,
+  LATENCY_BUCKETS_SECONDS,
+  type ResultLogSource,
+  registerDetectorInfo,
+  registerResultLogGauges,
+} from '@sightline/telemetry';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type DriftEventRecord, NO_FEATURE_TEST, type OnlineVerdict } from '../results/drift-event.js';
 
@@ -61,8 +67,12 @@ export class DriftMetrics implements IngressObserver {
       detectors?: () => readonly DetectorInfo[];
       /** The scoring threads' scores running and waiting, and threads replaced since start. */
       scoring?: () => { running: number; pending: number; replaced: number } | undefined;
+      /** The DriftEvent log, once open (its bytes and segments). */
+      eventLog?: ResultLogSource;
     },
   ) {
+    if (sources.eventLog)
+      registerResultLogGauges(registry, 'sightline_drift_events', 'DriftEvent', sources.eventLog);
     const registers = [registry];
     registerDetectorInfo(registry, 'sightline_drift_detector_info', sources.detectors ?? (() => []));
     this.onlineStatistic = new Gauge({

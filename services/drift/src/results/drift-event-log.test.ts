@@ -77,4 +77,22 @@ describe('DriftEventLog', () => {
     await expect(log.list({ pageToken: 'forged' })).rejects.toThrow('was not issued by this service');
     await log.close();
   });
+
+  it('keeps its limits: segments rolled, the oldest deleted past retention, pages across them', async () => {
+    const limits = { segmentBytes: 1, retentionBytes: 1 };
+    const log = await DriftEventLog.open(dir, () => {}, limits);
+    for (let i = 1; i <= 4; i++) await log.append(record(i));
+    // Every commit starts a segment (each is past 1 byte), and retention keeps only the newest.
+    expect(log.segmentCount).toBe(1);
+    expect((await log.list({})).events.map((e) => e.eventId)).toEqual(['e4']);
+    await log.close();
+    const unlimited = await DriftEventLog.open(dir, () => {}, { segmentBytes: 1, retentionBytes: 0 });
+    for (let i = 5; i <= 7; i++) await unlimited.append(record(i));
+    expect(unlimited.segmentCount).toBe(4);
+    const first = await unlimited.list({ pageSize: 2 });
+    const second = await unlimited.list({ pageSize: 2, pageToken: first.nextPageToken });
+    expect([...first.events, ...second.events].map((e) => e.eventId)).toEqual(['e7', 'e6', 'e5', 'e4']);
+    expect(second.nextPageToken).toBe('');
+    await unlimited.close();
+  });
 });

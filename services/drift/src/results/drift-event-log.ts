@@ -10,6 +10,7 @@
 
 import { InvalidArgumentError } from '@sightline/errors';
 import { JsonlRecordLog, type RecordLogProblem } from '@sightline/events';
+import type { ResultLogLimits } from '@sightline/service-kit';
 import type { DriftEventRecord } from './drift-event.js';
 
 /** The version of a log line's format. */
@@ -78,6 +79,7 @@ export class DriftEventLog {
   static async open(
     directory: string,
     onProblem: (problem: LogProblem) => void = () => {},
+    limits: Partial<ResultLogLimits> = {},
   ): Promise<DriftEventLog> {
     return new DriftEventLog(
       await JsonlRecordLog.open({
@@ -85,6 +87,7 @@ export class DriftEventLog {
         fileName: DRIFT_EVENT_LOG_FILE,
         schemaVersion: DRIFT_EVENT_LOG_SCHEMA_VERSION,
         commitBatch: DRIFT_EVENT_LOG_COMMIT_BATCH,
+        ...limits,
         tokenPrefix: TOKEN_PREFIX,
         entryOf,
         isRecord: isDriftEvent,
@@ -97,6 +100,16 @@ export class DriftEventLog {
   /** Events in the log. */
   get count(): number {
     return this.log.count;
+  }
+
+  /** Bytes of the log's kept segments. */
+  get bytes(): number {
+    return this.log.bytes;
+  }
+
+  /** Segment files kept. */
+  get segmentCount(): number {
+    return this.log.segmentCount;
   }
 
   /** Appends `record`; resolves once it is on disk. Appends are written in call order. */

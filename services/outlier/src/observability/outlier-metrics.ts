@@ -11,7 +11,9 @@ import {
   type FastCounterChild,
   FastHistogram,
   type FastHistogramChild,
+  type ResultLogSource,
   registerDetectorInfo,
+  registerResultLogGauges,
 } from '@sightline/telemetry';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -49,9 +51,13 @@ export class OutlierMetrics implements IngressObserver {
       readonly refusedDetectors: () => number;
       /** Every detector, for `sightline_outlier_detector_info` (its labels as label_<name>). */
       readonly detectors: () => readonly DetectorInfo[];
+      /** The OutlierEvent log, once open (its bytes and segments). */
+      readonly eventLog?: ResultLogSource;
     },
   ) {
     const registers = [registry];
+    if (sources.eventLog)
+      registerResultLogGauges(registry, 'sightline_outlier_events', 'OutlierEvent', sources.eventLog);
     registerDetectorInfo(registry, 'sightline_outlier_detector_info', sources.detectors);
     this.scored = new FastCounter({
       name: 'sightline_outlier_scored_total',

@@ -92,4 +92,33 @@ describe('OutlierEventLog', () => {
     await again.close();
     expect((await readFile(file, 'utf8')).endsWith('\n')).toBe(true);
   });
+
+  it('rolls segments, deletes the oldest past retention, and pages across segments and restarts', async () => {
+    const d = await dir();
+    const lineBytes = (i: number) =>
+      Buffer.byteLength(`${JSON.stringify({ schemaVersion: 1, event: record(i) })}\n`);
+    const limits = { segmentBytes: 10 * lineBytes(10), retentionBytes: 30 * lineBytes(10) };
+    const log = await OutlierEventLog.open(d, 100, () => {}, limits);
+    for (let i = 10; i < 40; i++) await log.append([record(i, i % 2 ? 'a' : 'b')]);
+    const first = await log.list({ detector: 'a', pageSize: 4 });
+    expect(first.events.map((e) => e.eventId)).toEqual(['e39', 'e37', 'e35', 'e33']);
+    expect(log.segmentCount).toBe(3);
+    expect(log.bytes).toBe(30 * lineBytes(10));
+    // The next commits roll a fourth segment, and retention deletes the first (e10..e19).
+    for (let i = 40; i < 45; i++) await log.append([record(i, i % 2 ? 'a' : 'b')]);
+    expect(log.segmentCount).toBe(3);
+    expect(log.count).toBe(25);
+    const rest: string[] = [];
+    for (let token = first.nextPageToken; token; ) {
+      const page = await log.list({ detector: 'a', pageSize: 4, pageToken: token });
+      rest.push(...page.events.map((e) => e.eventId));
+      token = page.nextPageToken;
+    }
+    expect(rest).toEqual(['e31', 'e29', 'e27', 'e25', 'e23', 'e21']);
+    await log.close();
+    const reopened = await OutlierEventLog.open(d, 100, () => {}, limits);
+    expect(reopened.count).toBe(25);
+    expect((await reopened.list({ pageSize: 1000 })).events.at(-1)?.eventId).toBe('e20');
+    await reopened.close();
+  });
 });

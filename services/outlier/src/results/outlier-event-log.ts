@@ -1,11 +1,13 @@
 /**
- * The durable log of OutlierEvents, `<data-dir>/outlier-events/outlier-events.jsonl`: libs/events'
- * group-committed JSONL record log (one write and one fdatasync per group of up to
+ * The durable log of OutlierEvents, `<data-dir>/outlier-events/outlier-events*.jsonl`: libs/events'
+ * group-committed, segmented JSONL record log (one write and one fdatasync per group of up to
  * --outlier-events-commit-batch events; an append resolves once on disk, so an acknowledged
- * event survives a kill -9), with the filters of ListOutlierEvents.
+ * event survives a kill -9; segments of --outlier-events-segment-bytes, the oldest deleted
+ * past --outlier-events-retention-bytes / -ms), with the filters of ListOutlierEvents.
  */
 import { InvalidArgumentError } from '@sightline/errors';
 import { JsonlRecordLog, type RecordLogProblem } from '@sightline/events';
+import type { ResultLogLimits } from '@sightline/service-kit';
 import type { OutlierEventRecord } from '../data-plane/outlier-types.js';
 
 /** The version of a log line's format. */
@@ -66,6 +68,7 @@ export class OutlierEventLog {
     directory: string,
     commitBatch: number,
     onProblem: (problem: RecordLogProblem) => void = () => {},
+    limits: Partial<ResultLogLimits> = {},
   ): Promise<OutlierEventLog> {
     return new OutlierEventLog(
       await JsonlRecordLog.open({
@@ -73,6 +76,7 @@ export class OutlierEventLog {
         fileName: OUTLIER_EVENT_LOG_FILE,
         schemaVersion: OUTLIER_EVENT_LOG_SCHEMA_VERSION,
         commitBatch,
+        ...limits,
         tokenPrefix: 'oe1.',
         entryOf: (record) => ({
           detector: record.detector,
@@ -90,6 +94,16 @@ export class OutlierEventLog {
   /** Events in the log. */
   get count(): number {
     return this.log.count;
+  }
+
+  /** Bytes of the log's kept segments. */
+  get bytes(): number {
+    return this.log.bytes;
+  }
+
+  /** Segment files kept. */
+  get segmentCount(): number {
+    return this.log.segmentCount;
   }
 
   /** Group commits done (tests). */
