@@ -41,24 +41,9 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
   ) {}
 
   fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
-    const r = new ParamReader(this.name, params, PARAMS);
     const d = reference.columns.length;
-    const maxN = r.number('maxN', 0, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
-    if (maxN > 0 && maxN <= d) {
-      throw r.error('maxN', `must be 0 (unbounded) or more than the ${d} features, got ${maxN}`);
-    }
-    const robust = r.boolean('robust', false);
-    const supportFraction = r.optionalNumber('supportFraction', {
-      min: MIN_SUPPORT_FRACTION,
-      max: 1,
-      exclusiveMin: true,
-    });
-    if (supportFraction !== undefined && !robust) {
-      throw r.error('supportFraction', "is the robust (MCD) fit's; set robust: true or leave it unset");
-    }
-    const ridge = r.number('ridge', 0, { min: 0 });
-    const unset = params.seed === undefined || params.seed === null;
-    r.number('seed', unset ? this.drawSeed() : DEFAULT_SEED, { min: 0, max: MAX_SEED, integer: true });
+    const r = this.readParams(params, d);
+    const { robust, ridge, supportFraction } = r.params as unknown as MahalanobisParams;
     requireReferenceRows(this.name, reference, this.minReferenceRows);
     const x = numericMatrix(this.name, reference);
     requireFiniteMoments(this.name, x, reference.names);
@@ -89,6 +74,37 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
     const state = fittedState(this.name, r.params, reference, json, arrays);
     this.models.set(state, model);
     return state;
+  }
+
+  /**
+   * Checks a loaded state with the fit's parameter rules and rebuilds its model (which
+   * checks the arrays), so a corrupt saved version is refused at load, not at a Score.
+   */
+  validate(state: FittedState): void {
+    this.readParams(state.params, state.schema.names.length);
+    this.modelOf(state);
+  }
+
+  /** The fit's parameter rules for a reference of `d` features. */
+  private readParams(params: Readonly<Record<string, unknown>>, d: number): ParamReader {
+    const r = new ParamReader(this.name, params, PARAMS);
+    const maxN = r.number('maxN', 0, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
+    if (maxN > 0 && maxN <= d) {
+      throw r.error('maxN', `must be 0 (unbounded) or more than the ${d} features, got ${maxN}`);
+    }
+    const robust = r.boolean('robust', false);
+    const supportFraction = r.optionalNumber('supportFraction', {
+      min: MIN_SUPPORT_FRACTION,
+      max: 1,
+      exclusiveMin: true,
+    });
+    if (supportFraction !== undefined && !robust) {
+      throw r.error('supportFraction', "is the robust (MCD) fit's; set robust: true or leave it unset");
+    }
+    r.number('ridge', 0, { min: 0 });
+    const unset = params.seed === undefined || params.seed === null;
+    r.number('seed', unset ? this.drawSeed() : DEFAULT_SEED, { min: 0, max: MAX_SEED, integer: true });
+    return r;
   }
 
   score(state: FittedState, table: FeatureTable): OutlierScores {
