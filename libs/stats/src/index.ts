@@ -229,6 +229,8 @@ export {
   type MinCovDetOptions,
   type MinCovDetResult,
   minCovDet,
+  minCovDetSteps,
+  runSteps,
 } from './outlier/min-cov-det.js';
 export { percentile } from './outlier/percentile.js';
 export {

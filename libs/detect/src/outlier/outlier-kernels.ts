@@ -58,6 +58,8 @@ export interface MahalanobisModel {
 /** The static side of libs/stats `Mahalanobis`. */
 export interface MahalanobisFactory {
   fit(reference: DenseMatrix, options?: MahalanobisOptions): MahalanobisModel;
+  /** The same fit yielding after each C-step of a robust fit (libs/stats `fitSteps`). */
+  fitSteps(reference: DenseMatrix, options?: MahalanobisOptions): Generator<void, MahalanobisModel, void>;
   fromState(state: MahalanobisState): MahalanobisModel;
 }
 
