@@ -4,7 +4,7 @@
  * scorer's DetectorSource: the latest readable version of each detector is kept ready.
  * Generic in the kind family's result, so the drift and outlier services share it.
  */
-import { InvalidArgumentError } from '@sightline/errors';
+import { FailedPreconditionError, InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { OnlineBudget } from './kernels.js';
 import type { DetectorKind, FitProgress, FittedState } from './kinds/detector-kind.js';
 import type { DetectorSource } from './live/live-scorer.js';
@@ -57,12 +57,15 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
     private readonly kinds: KindCatalogue<TResult>,
   ) {}
 
-  /** Loads the store and readies each detector's latest readable version; reports unreadable versions. */
+  /**
+   * Loads the store and readies each detector's latest usable version; reports unreadable
+   * versions and those its kind's checks refused (an older usable version serves instead).
+   */
   async load(): ReturnType<DetectorStore['load']> {
     const loaded = await this.store.load();
     this.latest.clear();
     for (const summary of this.store.list()) await this.refresh(summary.name);
-    return loaded;
+    return { detectors: loaded.detectors, failures: this.store.failures() };
   }
 
   /**
@@ -113,6 +116,16 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
     }
     const saved = await this.store.get(name, version);
     const kind = this.kinds.get(saved.state.kind);
+    try {
+      kind.validate?.(saved.state);
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.store.refuse(name, saved.version, reason);
+      if (version === undefined) await this.refresh(name);
+      throw new FailedPreconditionError(
+        `detector ${quoteName(name)} version ${saved.version} is unusable (${reason}); delete it or fit the detector again`,
+      );
+    }
     return scoringDetector(name, saved.version, await prepared(kind, saved.state), kind);
   }
 
@@ -155,17 +168,35 @@ export class FittedDetectors<TResult> implements DetectorSource<TResult> {
     await this.refresh(name);
   }
 
+  /** Readies `name`'s newest usable version, refusing newer ones its kind's checks fail. */
   private async refresh(name: string): Promise<void> {
     this.latest.delete(name);
-    const summary = this.store.summary(name);
-    if (summary?.latest === undefined) return;
-    try {
-      const saved = await this.store.get(name, summary.latest);
-      const kind = this.kinds.get(saved.state.kind);
-      this.latest.set(name, scoringDetector(name, saved.version, await prepared(kind, saved.state), kind));
-    } catch {
-      // Unreadable (the store records and reports it) or of a kind this catalogue lacks:
-      // the detector has nothing to score with until it is fitted again.
+    for (;;) {
+      const latest = this.store.summary(name)?.latest;
+      if (latest === undefined) return;
+      let saved: SavedDetector;
+      let kind: DetectorKind<TResult>;
+      try {
+        saved = await this.store.get(name, latest);
+        kind = this.kinds.get(saved.state.kind);
+      } catch {
+        // Unreadable (the store records and reports it) or of a kind this catalogue lacks:
+        // the detector has nothing to score with until it is fitted again.
+        return;
+      }
+      try {
+        kind.validate?.(saved.state);
+      } catch (error) {
+        // Corrupt in valid JSON: refused alone and reported; the next older version serves.
+        this.store.refuse(name, saved.version, (error as Error).message);
+        continue;
+      }
+      try {
+        this.latest.set(name, scoringDetector(name, saved.version, await prepared(kind, saved.state), kind));
+      } catch {
+        // Its model could not be built (the kind says why when it is asked to score).
+      }
+      return;
     }
   }
 }

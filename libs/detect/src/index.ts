@@ -4,6 +4,7 @@
  * windows on a count or a time, and run detectors over stored history.
  */
 
+export * from './detector-labels.js';
 export * from './fitted-detectors.js';
 export * from './kernels.js';
 export * from './kinds/index.js';

@@ -204,6 +204,7 @@ export { averagePathLength } from './outlier/average-path-length.js';
 export {
   DEFAULT_IFOREST_MAX_NODES,
   DEFAULT_IFOREST_TREES,
+  ForestGrowth,
   IFOREST_AUTO_MAX_SAMPLES,
   IFOREST_AUTO_OFFSET,
   IFOREST_FEATURE_THRESHOLD,
@@ -228,6 +229,8 @@ export {
   type MinCovDetOptions,
   type MinCovDetResult,
   minCovDet,
+  minCovDetSteps,
+  runSteps,
 } from './outlier/min-cov-det.js';
 export { percentile } from './outlier/percentile.js';
 export {

@@ -18,6 +18,20 @@ describe('detector life cycle', () => {
     await drift?.stop();
   });
 
+  it('refuses labels past their size bounds, naming labels and the rule', async () => {
+    const { client } = drift;
+    await expect(
+      client.createDetector({ name: 'big-label', config: { ks: {} }, labels: { team: 'x'.repeat(300) } }),
+    ).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('labels: the value of "team" has 300 characters; at most 256'),
+    });
+    await expect(
+      client.createDetector({ name: 'big-label', config: { ks: {} }, labels: { ['k'.repeat(64)]: 'v' } }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('labels') });
+    await expect(client.getDetector({ name: 'big-label' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+  });
+
   it('creates, fits twice, scores, predicts, lists and deletes a KS detector', async () => {
     const { client } = drift;
     const created = await client.createDetector({

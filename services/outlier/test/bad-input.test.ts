@@ -207,6 +207,24 @@ describe('bad input', () => {
       '--max-training-seconds',
     ],
     [
+      'a label value of 1 MB (it would land in /metrics)',
+      (t) =>
+        t.client.createDetector({
+          name: 'x7',
+          config: { iforest: {} },
+          labels: { team: 'x'.repeat(1_000_000) },
+        }),
+      status.INVALID_ARGUMENT,
+      'labels: the value of "team" has 1000000 characters; at most 256',
+    ],
+    [
+      'a label key of 64 characters',
+      (t) =>
+        t.client.createDetector({ name: 'x8', config: { iforest: {} }, labels: { ['k'.repeat(64)]: 'v' } }),
+      status.INVALID_ARGUMENT,
+      'a key has 1 to 63',
+    ],
+    [
       'page too large',
       (t) => t.client.listOutlierEvents({ pageSize: 1001 }),
       status.INVALID_ARGUMENT,

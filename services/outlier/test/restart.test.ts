@@ -121,6 +121,43 @@ describe('restart', () => {
     }
   });
 
+  it('refuses alone a saved version that is valid JSON with out-of-range parameters', async () => {
+    const dataDir = await freshDir();
+    const first = await startTestOutlier({ dataDir });
+    for (const name of ['good', 'di']) {
+      await first.client.createDetector({ name, config: { iforest: { seed: 1n } } });
+      await first.client.fit({ name, data: tensorMessages(irisTensor(50, 1)) });
+    }
+    await first.stop();
+    // As a hand edit would (hostile try): nEstimators -5 in params, lineage and forest.
+    const file = path.join(dataDir, 'fitted', 'di', 'v1', 'detector.json');
+    const text = (await readFile(file, 'utf8')).replace(/"nEstimators":\s*\d+/g, '"nEstimators": -5');
+    await writeFile(file, text);
+
+    const logger = memoryLogger();
+    const second = await startTestOutlier({ dataDir, logger: logger.logger });
+    try {
+      const listed = await second.client.listDetectors({});
+      expect(listed.detectors.map((d) => d.name).sort()).toEqual(['di', 'good']);
+      await expect(second.client.getDetector({ name: 'di' })).resolves.toBeDefined();
+      await expect(
+        second.client.score({ name: 'good', data: tensorMessages(irisTensor(2, 1)) }),
+      ).resolves.toBeDefined();
+      await expect(
+        second.client.score({ name: 'di', data: tensorMessages(irisTensor(2, 1)) }),
+      ).rejects.toMatchObject({
+        code: 9,
+        details: expect.stringMatching(/nEstimators.*fit the detector again/),
+      });
+      const errors = logger.lines.filter((line) => line.level === 'error').map((line) => String(line.msg));
+      expect(errors.some((m) => m.includes('"di" refused') && m.includes('nEstimators'))).toBe(true);
+      const metrics = await (await fetch(`${second.httpBase}/metrics`)).text();
+      expect(metrics).toMatch(/sightline_outlier_detectors_refused\{[^}]*\} 1/);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('keeps what was acknowledged across a kill -9', async () => {
     const dataDir = await freshDir();
     const children: ChildService[] = [];

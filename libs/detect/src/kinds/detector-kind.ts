@@ -92,6 +92,13 @@ export interface DetectorKind<TResult> {
     options?: KindFitOptions,
   ): Promise<FittedState>;
   /**
+   * Checks a loaded state with the rules the kind's fit applies to its parameters, and that
+   * its json and arrays are consistent (the kernel object rebuilt from them), so a saved
+   * version corrupted in valid JSON is refused at load rather than failing at a Score.
+   * @throws InvalidArgumentError naming the parameter or part and the rule.
+   */
+  validate?(state: FittedState): void;
+  /**
    * Prepares a loaded state for scoring when that needs asynchronous work (the autoencoder
    * builds its TF.js model from the saved files); the result is what `score` is given.
    */

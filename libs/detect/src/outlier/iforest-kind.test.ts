@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@sightline/errors';
+import { DeadlineExceededError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { IsolationForest } from '@sightline/stats';
 import { describe, expect, it } from 'vitest';
 import { correlatedTable, numericTable } from '../../test/outlier-data.js';
@@ -21,6 +21,49 @@ function reloaded(state: FittedState): FittedState {
 }
 
 describe('iforest kind', () => {
+  it('fitAsync grows the same forest as fit, yielding to the event loop between slices', async () => {
+    const big = correlatedTable(2000, 9);
+    const params = { nEstimators: 200, maxSamples: 1024, seed: 3 };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    let fitted: FittedState;
+    try {
+      fitted = await kind.fitAsync!(big, params);
+    } finally {
+      clearInterval(timer);
+    }
+    // A timer fired during the fit: the loop was not held for its whole length.
+    expect(ticks).toBeGreaterThan(0);
+    const sync = kind.fit(big, params);
+    expect(fitted.json).toEqual(sync.json);
+    expect(fitted.params).toEqual(sync.params);
+    for (const [key, values] of Object.entries(sync.arrays)) {
+      expect(Array.from(fitted.arrays[key]!)).toEqual(Array.from(values));
+    }
+  });
+
+  it('fitAsync stops when the budget is spent or cancelled, saying how far it got', async () => {
+    const params = { nEstimators: 50, seed: 3 };
+    await expect(
+      kind.fitAsync!(reference, params, { budget: { deadlineMs: Date.now() - 1 } }),
+    ).rejects.toThrow(DeadlineExceededError);
+    await expect(
+      kind.fitAsync!(reference, params, { budget: { deadlineMs: Date.now() - 1 } }),
+    ).rejects.toThrow(/0 of 50 trees grown; nothing is saved/);
+    const reason = new Error('client went away');
+    await expect(
+      kind.fitAsync!(reference, params, { budget: { cancellation: { cancelReason: reason } as never } }),
+    ).rejects.toBe(reason);
+  });
+
+  it('refuses a forest too large naming the parameters to lower, not the kernel option', () => {
+    const wide = correlatedTable(2000, 4);
+    const fit = () => kind.fit(wide, { nEstimators: 10_000, maxSamples: 2000 });
+    expect(fit).toThrow(ResourceExhaustedError);
+    expect(fit).toThrow(/lower parameter "nEstimators" \(config.iforest.n_estimators\) or "maxSamples"/);
+    expect(fit).not.toThrow(/maxNodes/);
+  });
+
   it('fills every default in the params, with the drawn seed and min(256, rows) rows per tree', () => {
     expect(kind.fit(reference).params).toEqual({
       nEstimators: 100,

@@ -33,6 +33,28 @@ function errorOf(f: () => unknown): InvalidArgumentError {
 }
 
 describe('mahalanobis kind', () => {
+  it('fitAsync gives the fit exactly, yielding to the event loop between C-steps of a robust fit', async () => {
+    const big = correlatedTable(3000, 13, ['a', 'b', 'c', 'd']);
+    const params = { robust: true, seed: 9 };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    let fitted: Awaited<ReturnType<NonNullable<typeof kind.fitAsync>>>;
+    try {
+      fitted = await kind.fitAsync!(big, params);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+    const sync = kind.fit(big, params);
+    expect(fitted.json).toEqual(sync.json);
+    for (const [key, values] of Object.entries(sync.arrays)) {
+      expect(Array.from(fitted.arrays[key]!)).toEqual(Array.from(values));
+    }
+    await expect(kind.fitAsync!(big, params, { budget: { deadlineMs: Date.now() - 1 } })).rejects.toThrow(
+      /robust covariance \(MCD\): the fit's deadline passed with 0 C-steps done; nothing is saved/,
+    );
+  });
+
   it("scores numpy's squared distances (np.cov, ddof = 1) to 1e-9", () => {
     const state = kind.fit(reference);
     const expected = runNumpy<number[]>(NUMPY_DISTANCES, {

@@ -7,14 +7,15 @@
  */
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { DenseMatrix } from '../kernels.js';
-import type { DetectorKind, FittedState } from '../kinds/detector-kind.js';
+import type { DetectorKind, FittedState, KindFitOptions } from '../kinds/detector-kind.js';
 import { DEFAULT_SEED, drawSeed, MAX_SEED } from '../kinds/multivariate-kinds.js';
 import { ParamReader } from '../kinds/param-reader.js';
 import { fittedState, requireReferenceRows, requireScorable } from '../kinds/reference-profile.js';
 import type { FeatureTable } from '../table/feature-table.js';
+import { runInSlices } from './fit-slices.js';
 import { MAHALANOBIS_KIND, type MahalanobisParams, modelParts, modelStateOf } from './mahalanobis-state.js';
 import { numericMatrix } from './outlier-input.js';
-import type { MahalanobisModel, OutlierKernels } from './outlier-kernels.js';
+import type { MahalanobisModel, MahalanobisOptions, OutlierKernels } from './outlier-kernels.js';
 import type { OutlierScores } from './outlier-scores.js';
 
 export type { MahalanobisParams } from './mahalanobis-state.js';
@@ -41,8 +42,123 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
   ) {}
 
   fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
-    const r = new ParamReader(this.name, params, PARAMS);
+    const plan = this.plan(reference, params);
+    return this.stateOf(
+      plan,
+      reference,
+      this.kernelFit(plan, () => this.kernels.Mahalanobis.fit(plan.x, plan.options)),
+    );
+  }
+
+  /**
+   * The same fit as {@link fit}; a robust (MCD) fit yields to the event loop between its
+   * C-steps in slices of about FIT_SLICE_MS (a large reference takes seconds), bounded by
+   * `options.budget` (nothing is saved when it is spent).
+   */
+  async fitAsync(
+    reference: FeatureTable,
+    params: Readonly<Record<string, unknown>> = {},
+    options: KindFitOptions = {},
+  ): Promise<FittedState> {
+    const plan = this.plan(reference, params);
+    let steps = 0;
+    let model: MahalanobisModel | undefined;
+    await this.kernelFitAsync(plan, async () => {
+      const stepper = this.kernels.Mahalanobis.fitSteps(plan.x, plan.options);
+      await runInSlices(
+        (count) => {
+          for (let k = 0; k < count; k++) {
+            const next = stepper.next();
+            if (next.done) {
+              model = next.value;
+              return k + 1;
+            }
+            steps++;
+          }
+          return count;
+        },
+        () => model !== undefined,
+        options.budget,
+        () => ({ what: 'robust covariance (MCD)', progress: `${steps} C-steps done` }),
+      );
+    });
+    return this.stateOf(plan, reference, model!);
+  }
+
+  /** The parameters checked and the kernel's input and options, as a fit needs them. */
+  private plan(reference: FeatureTable, params: Readonly<Record<string, unknown>>): FitPlan {
     const d = reference.columns.length;
+    const r = this.readParams(params, d);
+    const { robust, ridge, supportFraction } = r.params as unknown as MahalanobisParams;
+    requireReferenceRows(this.name, reference, this.minReferenceRows);
+    const x = numericMatrix(this.name, reference);
+    requireFiniteMoments(this.name, x, reference.names);
+    if (ridge === 0 && reference.rows <= d) {
+      throw new InvalidArgumentError(
+        `kind ${quoteName(this.name)} needs more reference rows than features: ${reference.rows} rows for ${d} features give a singular covariance (add rows, or set parameter "ridge" > 0)`,
+        { field: 'reference' },
+      );
+    }
+    const p = r.params as unknown as MahalanobisParams;
+    return {
+      r,
+      x,
+      ridge,
+      options: {
+        regularization: ridge * meanVarianceScale(x),
+        columnNames: reference.names,
+        robust,
+        ...(supportFraction !== undefined ? { supportFraction } : {}),
+        seed: p.seed,
+      },
+    };
+  }
+
+  /** Runs the kernel's fit, restating its refusals in this kind's parameters. */
+  private kernelFit(plan: FitPlan, fit: () => MahalanobisModel): MahalanobisModel {
+    try {
+      return fit();
+    } catch (error) {
+      throw this.restated(plan, error);
+    }
+  }
+
+  private async kernelFitAsync(plan: FitPlan, fit: () => Promise<void>): Promise<void> {
+    try {
+      await fit();
+    } catch (error) {
+      throw this.restated(plan, error);
+    }
+  }
+
+  private restated(plan: FitPlan, error: unknown): unknown {
+    if (!(error instanceof InvalidArgumentError)) return error;
+    const { ridge } = plan;
+    return new InvalidArgumentError(
+      `kind ${quoteName(this.name)}: ${error.message.replace(KERNEL_REGULARISATION_ADVICE, ridge > 0 ? `raise parameter "ridge" (${ridge})` : 'set parameter "ridge" > 0')}`,
+      { field: 'reference', cause: error },
+    );
+  }
+
+  private stateOf(plan: FitPlan, reference: FeatureTable, model: MahalanobisModel): FittedState {
+    const { json, arrays } = modelParts(model.toState(), reference.rows);
+    const state = fittedState(this.name, plan.r.params, reference, json, arrays);
+    this.models.set(state, model);
+    return state;
+  }
+
+  /**
+   * Checks a loaded state with the fit's parameter rules and rebuilds its model (which
+   * checks the arrays), so a corrupt saved version is refused at load, not at a Score.
+   */
+  validate(state: FittedState): void {
+    this.readParams(state.params, state.schema.names.length);
+    this.modelOf(state);
+  }
+
+  /** The fit's parameter rules for a reference of `d` features. */
+  private readParams(params: Readonly<Record<string, unknown>>, d: number): ParamReader {
+    const r = new ParamReader(this.name, params, PARAMS);
     const maxN = r.number('maxN', 0, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
     if (maxN > 0 && maxN <= d) {
       throw r.error('maxN', `must be 0 (unbounded) or more than the ${d} features, got ${maxN}`);
@@ -56,39 +172,10 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
     if (supportFraction !== undefined && !robust) {
       throw r.error('supportFraction', "is the robust (MCD) fit's; set robust: true or leave it unset");
     }
-    const ridge = r.number('ridge', 0, { min: 0 });
+    r.number('ridge', 0, { min: 0 });
     const unset = params.seed === undefined || params.seed === null;
     r.number('seed', unset ? this.drawSeed() : DEFAULT_SEED, { min: 0, max: MAX_SEED, integer: true });
-    requireReferenceRows(this.name, reference, this.minReferenceRows);
-    const x = numericMatrix(this.name, reference);
-    requireFiniteMoments(this.name, x, reference.names);
-    if (ridge === 0 && reference.rows <= d) {
-      throw new InvalidArgumentError(
-        `kind ${quoteName(this.name)} needs more reference rows than features: ${reference.rows} rows for ${d} features give a singular covariance (add rows, or set parameter "ridge" > 0)`,
-        { field: 'reference' },
-      );
-    }
-    const p = r.params as unknown as MahalanobisParams;
-    let model: MahalanobisModel;
-    try {
-      model = this.kernels.Mahalanobis.fit(x, {
-        regularization: ridge * meanVarianceScale(x),
-        columnNames: reference.names,
-        robust,
-        ...(supportFraction !== undefined ? { supportFraction } : {}),
-        seed: p.seed,
-      });
-    } catch (error) {
-      if (!(error instanceof InvalidArgumentError)) throw error;
-      throw new InvalidArgumentError(
-        `kind ${quoteName(this.name)}: ${error.message.replace(KERNEL_REGULARISATION_ADVICE, ridge > 0 ? `raise parameter "ridge" (${ridge})` : 'set parameter "ridge" > 0')}`,
-        { field: 'reference', cause: error },
-      );
-    }
-    const { json, arrays } = modelParts(model.toState(), reference.rows);
-    const state = fittedState(this.name, r.params, reference, json, arrays);
-    this.models.set(state, model);
-    return state;
+    return r;
   }
 
   score(state: FittedState, table: FeatureTable): OutlierScores {
@@ -104,6 +191,14 @@ class MahalanobisKind implements DetectorKind<OutlierScores> {
     }
     return model;
   }
+}
+
+/** What a fit checked and hands the kernel. */
+interface FitPlan {
+  readonly r: ParamReader;
+  readonly x: DenseMatrix;
+  readonly ridge: number;
+  readonly options: MahalanobisOptions;
 }
 
 /** Each column's ddof = 1 variance (0 for a single row); Infinity or NaN where float64 overflows. */

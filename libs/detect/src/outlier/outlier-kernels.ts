@@ -28,9 +28,21 @@ export interface IsolationForestModel {
   toState(): IsolationForestState;
 }
 
+/** An isolation forest being grown (libs/stats `ForestGrowth`): the same forest as `fit`. */
+export interface IsolationForestGrowth {
+  readonly totalTrees: number;
+  readonly grownTrees: number;
+  readonly done: boolean;
+  /** Grows up to `count` more trees; returns how many it grew. */
+  growTrees(count: number): number;
+  finish(): IsolationForestModel;
+}
+
 /** The static side of libs/stats `IsolationForest`. */
 export interface IsolationForestFactory {
   fit(reference: DenseMatrix, options?: IsolationForestOptions): IsolationForestModel;
+  /** The same fit grown a few trees at a time (libs/stats `ForestGrowth`). */
+  grow(reference: DenseMatrix, options?: IsolationForestOptions): IsolationForestGrowth;
   fromState(state: IsolationForestState): IsolationForestModel;
 }
 
@@ -46,6 +58,8 @@ export interface MahalanobisModel {
 /** The static side of libs/stats `Mahalanobis`. */
 export interface MahalanobisFactory {
   fit(reference: DenseMatrix, options?: MahalanobisOptions): MahalanobisModel;
+  /** The same fit yielding after each C-step of a robust fit (libs/stats `fitSteps`). */
+  fitSteps(reference: DenseMatrix, options?: MahalanobisOptions): Generator<void, MahalanobisModel, void>;
   fromState(state: MahalanobisState): MahalanobisModel;
 }
 

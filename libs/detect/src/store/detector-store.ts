@@ -239,6 +239,16 @@ export class DetectorStore {
   }
 
   /**
+   * Refuses a version that was read but is not usable (its kind's checks failed): it leaves
+   * the readable versions and joins {@link failures}, as an unreadable one does; its files
+   * stay until deleted.
+   */
+  refuse(name: string, version: number, reason: string): void {
+    this.versions.get(name)?.delete(version);
+    this.fail(name, version, reason);
+  }
+
+  /**
    * Saves `request.state` as the next version of `name` (1 for a new detector).
    * @throws InvalidArgumentError for a bad name.
    */

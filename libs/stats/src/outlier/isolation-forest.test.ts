@@ -24,6 +24,33 @@ const smallMatrix = (cols: number) =>
 describe('IsolationForest', () => {
   const reference = normalMatrix(600, 4, 11);
 
+  it('grown in slices of any size, gives exactly the forest of the synchronous fit (property)', () => {
+    fc.assert(
+      fc.property(
+        smallMatrix(3),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.boolean(),
+        fc.constantFrom(0.5, 1),
+        fc.constantFrom<'auto' | number>('auto', 0.1),
+        fc.integer({ min: 1, max: 7 }),
+        (x, seed, bootstrap, maxFeatures, contamination, slice) => {
+          const options = { seed, bootstrap, maxFeatures, contamination, nEstimators: 13 };
+          const growth = IsolationForest.grow(x, options);
+          expect(() => growth.finish()).toThrow('0 of 13 trees grown');
+          while (!growth.done) expect(growth.growTrees(slice)).toBeGreaterThan(0);
+          expect(growth.grownTrees).toBe(13);
+          const sliced = growth.finish().toState();
+          const whole = IsolationForest.fit(x, options).toState();
+          expect(sliced.json).toEqual(whole.json);
+          for (const key of ['roots', 'feature', 'threshold', 'left'] as const) {
+            expect(Array.from(sliced.arrays[key])).toEqual(Array.from(whole.arrays[key]));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('is reproducible from its seed and differs between seeds', () => {
     const a = IsolationForest.fit(reference, { seed: 5 }).scoreSamples(reference);
     const b = IsolationForest.fit(reference, { seed: 5 }).scoreSamples(reference);
@@ -175,7 +202,7 @@ describe('IsolationForest', () => {
     expect(() => IsolationForest.fit(reference, { contamination: 0.6 })).toThrow('contamination');
     expect(() => IsolationForest.fit(reference, { seed: 1.5 })).toThrow('seed');
     expect(() => IsolationForest.fit(reference, { maxNodes: 50_000 })).toThrow(
-      'isolation forest: 100 trees of up to 511 nodes (maxSamples 256) exceed maxNodes 50000',
+      'isolation forest: 100 trees of up to 511 nodes (maxSamples 256) exceed maxNodes 50000; lower maxSamples or nEstimators',
     );
   });
 });

@@ -13,7 +13,7 @@ export const MAX_IFOREST_TREES = 10_000;
 /**
  * Largest forest built by default, in nodes (trees x (2 maxSamples - 1) at most): 16 bytes
  * each while growing, so 160 MB. The defaults need 51,100; a subsample of all 100,000 rows of a
- * reference would need 20 million. Raise with `maxNodes`.
+ * reference would need 20 million. Raise with the `maxNodes` option.
  */
 export const DEFAULT_IFOREST_MAX_NODES = 10_000_000;
 /** scikit-learn's offset under `contamination: 'auto'` (the score of a point at the average depth). */
@@ -133,6 +133,18 @@ export class IsolationForest {
    * @throws ResourceExhaustedError when the forest could exceed `maxNodes`.
    */
   static fit(reference: DenseMatrix, options: IsolationForestOptions = {}): IsolationForest {
+    const growth = IsolationForest.grow(reference, options);
+    growth.growTrees(growth.totalTrees);
+    return growth.finish();
+  }
+
+  /**
+   * The same fit as {@link fit} (the same forest for the same options and seed), grown a few
+   * trees at a time so a caller can yield between slices (a service's event loop keeps
+   * answering while a large forest grows).
+   * @throws as {@link fit}, before any tree is grown.
+   */
+  static grow(reference: DenseMatrix, options: IsolationForestOptions = {}): ForestGrowth {
     const { rows: n, cols: d } = reference;
     if (n < 1) throw new InvalidArgumentError('reference: at least one row is required');
     if (d < 1) throw new InvalidArgumentError('reference: at least one column is required');
@@ -157,35 +169,12 @@ export class IsolationForest {
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed)) throw new InvalidArgumentError(`seed: expected an integer, got ${seed}`);
     const bootstrap = options.bootstrap ?? false;
-    const featureCount = Math.max(1, Math.floor(maxFeatures * d));
     const maxDepth = Math.ceil(Math.log2(Math.max(maxSamples, 2)));
     const maxNodes = options.maxNodes ?? DEFAULT_IFOREST_MAX_NODES;
     if (nEstimators * (2 * maxSamples - 1) > maxNodes) {
       throw new ResourceExhaustedError(
-        `isolation forest: ${nEstimators} trees of up to ${2 * maxSamples - 1} nodes (maxSamples ${maxSamples}) exceed maxNodes ${maxNodes}; lower maxSamples or nEstimators, or raise maxNodes`,
+        `isolation forest: ${nEstimators} trees of up to ${2 * maxSamples - 1} nodes (maxSamples ${maxSamples}) exceed maxNodes ${maxNodes}; lower maxSamples or nEstimators`,
       );
-    }
-
-    const builder = new ForestBuilder(reference, maxSamples, maxDepth, featureCount, nEstimators);
-    const random = seededRandom(seed);
-    const rowPool = Int32Array.from({ length: n }, (_, i) => i);
-    const columnPool = Int32Array.from({ length: d }, (_, j) => j);
-    const roots = new Int32Array(nEstimators);
-    for (let t = 0; t < nEstimators; t++) {
-      const sample = new Int32Array(maxSamples);
-      if (bootstrap) {
-        for (let i = 0; i < maxSamples; i++) sample[i] = random.nextInt(n);
-      } else {
-        // A partial shuffle of the already shuffled pool is again a uniform subset.
-        random.shuffle(rowPool, maxSamples);
-        sample.set(rowPool.subarray(0, maxSamples));
-      }
-      let treeColumns = columnPool;
-      if (featureCount < d) {
-        random.shuffle(columnPool, featureCount);
-        treeColumns = columnPool.slice(0, featureCount);
-      }
-      roots[t] = builder.growTree(sample, treeColumns, random);
     }
     const meta: IsolationForestJson = {
       schemaVersion: ISOLATION_FOREST_SCHEMA_VERSION,
@@ -199,22 +188,12 @@ export class IsolationForest {
       seed,
       offset: IFOREST_AUTO_OFFSET,
     };
-    const forest = new IsolationForest(
-      meta,
-      roots,
-      builder.feature.slice(0, builder.size),
-      builder.threshold.slice(0, builder.size),
-      builder.left.slice(0, builder.size),
-    );
-    if (contamination === 'auto') return forest;
-    const offset = percentile(forest.scoreSamples(reference), 100 * contamination);
-    return new IsolationForest(
-      { ...meta, offset },
-      forest.roots,
-      forest.feature,
-      forest.threshold,
-      forest.left,
-    );
+    return new ForestGrowth(reference, meta, (json, roots, feature, threshold, left) => {
+      const forest = new IsolationForest(json, roots, feature, threshold, left);
+      if (contamination === 'auto') return forest;
+      const offset = percentile(forest.scoreSamples(reference), 100 * contamination);
+      return new IsolationForest({ ...json, offset }, roots, feature, threshold, left);
+    });
   }
 
   /**
@@ -360,6 +339,110 @@ function resolveMaxSamples(option: 'auto' | number, rows: number): number {
   throw new InvalidArgumentError(
     `maxSamples: expected 'auto', an integer >= 1 or a fraction in (0, 1), got ${option}`,
   );
+}
+
+type ForestMaker = (
+  meta: IsolationForestJson,
+  roots: Int32Array,
+  feature: Int32Array,
+  threshold: Float64Array,
+  left: Int32Array,
+) => IsolationForest;
+
+/**
+ * An isolation forest being grown ({@link IsolationForest.grow}): trees are drawn in the
+ * order of the synchronous fit from one random stream, so growing them in slices gives
+ * exactly the forest {@link IsolationForest.fit} gives.
+ */
+export class ForestGrowth {
+  private readonly builder: ForestBuilder;
+  private readonly random: SeededRandom;
+  private readonly rowPool: Int32Array;
+  private readonly columnPool: Int32Array;
+  private readonly featureCount: number;
+  private readonly roots: Int32Array;
+  private grown = 0;
+
+  /** @internal Made by {@link IsolationForest.grow}. */
+  constructor(
+    private readonly reference: DenseMatrix,
+    private readonly meta: IsolationForestJson,
+    private readonly make: ForestMaker,
+  ) {
+    const { rows: n, cols: d } = reference;
+    this.featureCount = Math.max(1, Math.floor(meta.maxFeatures * d));
+    this.builder = new ForestBuilder(
+      reference,
+      meta.maxSamples,
+      meta.maxDepth,
+      this.featureCount,
+      meta.nEstimators,
+    );
+    this.random = seededRandom(meta.seed);
+    this.rowPool = Int32Array.from({ length: n }, (_, i) => i);
+    this.columnPool = Int32Array.from({ length: d }, (_, j) => j);
+    this.roots = new Int32Array(meta.nEstimators);
+  }
+
+  /** Trees the forest will have. */
+  get totalTrees(): number {
+    return this.meta.nEstimators;
+  }
+
+  /** Trees grown so far. */
+  get grownTrees(): number {
+    return this.grown;
+  }
+
+  /** Whether every tree is grown. */
+  get done(): boolean {
+    return this.grown === this.meta.nEstimators;
+  }
+
+  /** Grows up to `count` more trees; returns how many it grew. */
+  growTrees(count: number): number {
+    const { rows: n, cols: d } = this.reference;
+    const { maxSamples, bootstrap } = this.meta;
+    const end = Math.min(this.meta.nEstimators, this.grown + Math.max(0, Math.floor(count)));
+    const before = this.grown;
+    for (; this.grown < end; this.grown++) {
+      const sample = new Int32Array(maxSamples);
+      if (bootstrap) {
+        for (let i = 0; i < maxSamples; i++) sample[i] = this.random.nextInt(n);
+      } else {
+        // A partial shuffle of the already shuffled pool is again a uniform subset.
+        this.random.shuffle(this.rowPool, maxSamples);
+        sample.set(this.rowPool.subarray(0, maxSamples));
+      }
+      let treeColumns = this.columnPool;
+      if (this.featureCount < d) {
+        this.random.shuffle(this.columnPool, this.featureCount);
+        treeColumns = this.columnPool.slice(0, this.featureCount);
+      }
+      this.roots[this.grown] = this.builder.growTree(sample, treeColumns, this.random);
+    }
+    return this.grown - before;
+  }
+
+  /**
+   * The grown forest (scoring the reference for a contamination offset).
+   * @throws InvalidArgumentError when trees are still to grow.
+   */
+  finish(): IsolationForest {
+    if (!this.done) {
+      throw new InvalidArgumentError(
+        `isolation forest: ${this.grown} of ${this.meta.nEstimators} trees grown; grow the rest first`,
+      );
+    }
+    const { builder } = this;
+    return this.make(
+      this.meta,
+      this.roots,
+      builder.feature.slice(0, builder.size),
+      builder.threshold.slice(0, builder.size),
+      builder.left.slice(0, builder.size),
+    );
+  }
 }
 
 /** Grows trees into shared flat arrays (children of a node stored next to each other). */

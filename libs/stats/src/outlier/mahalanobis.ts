@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { assertFiniteMatrix, type DenseMatrix } from '../matrix.js';
-import { minCovDet } from './min-cov-det.js';
+import { minCovDetSteps, runSteps } from './min-cov-det.js';
 
 /**
  * A column whose residual variance, after regressing it on the columns before it, is below
@@ -132,6 +132,18 @@ export class Mahalanobis {
    * @throws ResourceExhaustedError above `maxColumns`.
    */
   static fit(reference: DenseMatrix, options: MahalanobisOptions = {}): Mahalanobis {
+    return runSteps(Mahalanobis.fitSteps(reference, options));
+  }
+
+  /**
+   * {@link fit} as steps: the generator yields after each C-step of a robust fit (a plain fit
+   * has none), so a caller can turn the event loop between them; it returns fit's model,
+   * exactly. Checks run at the first `next()`, throwing as {@link fit}.
+   */
+  static *fitSteps(
+    reference: DenseMatrix,
+    options: MahalanobisOptions = {},
+  ): Generator<void, Mahalanobis, void> {
     const regularization = options.regularization ?? 0;
     if (!(regularization >= 0 && Number.isFinite(regularization))) {
       throw new InvalidArgumentError(`regularization: expected a finite number >= 0, got ${regularization}`);
@@ -158,7 +170,7 @@ export class Mahalanobis {
     );
     if (!options.robust) return plain;
     // The plain fit has named any constant or collinear column; the MCD then picks the rows.
-    const mcd = minCovDet(reference, {
+    const mcd = yield* minCovDetSteps(reference, {
       ...(options.supportFraction !== undefined && { supportFraction: options.supportFraction }),
       ...(options.seed !== undefined && { seed: options.seed }),
     });

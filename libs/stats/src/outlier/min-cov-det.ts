@@ -67,6 +67,18 @@ interface Estimate {
  * whose covariance is singular (more than h rows on a hyperplane; use the non-robust fit).
  */
 export function minCovDet(x: DenseMatrix, options: MinCovDetOptions = {}): MinCovDetResult {
+  return runSteps(minCovDetSteps(x, options));
+}
+
+/**
+ * {@link minCovDet} as steps: the generator yields after each C-step (the unit of its cost),
+ * so a caller can turn the event loop between steps; its return value is minCovDet's result,
+ * exactly. Options are checked at the first `next()`.
+ */
+export function* minCovDetSteps(
+  x: DenseMatrix,
+  options: MinCovDetOptions = {},
+): Generator<void, MinCovDetResult, void> {
   const { rows: n, cols: d } = x;
   if (d < 1) throw new InvalidArgumentError('reference: at least one column is required');
   if (n < 2) throw new InvalidArgumentError(`reference: at least 2 rows are required, got ${n}`);
@@ -82,7 +94,7 @@ export function minCovDet(x: DenseMatrix, options: MinCovDetOptions = {}): MinCo
     );
   }
   const random = seededRandom(options.seed ?? 0);
-  const raw = d === 1 ? univariateMcd(x, h) : fastMcd(x, h, random);
+  const raw = d === 1 ? univariateMcd(x, h) : yield* fastMcd(x, h, random);
   if (!Number.isFinite(raw.logDet)) {
     throw new InvalidArgumentError(
       `reference: the covariance of the ${h}-row MCD support is singular (more than ${h} rows lie on a hyperplane); use the non-robust covariance or a larger supportFraction`,
@@ -105,11 +117,18 @@ export function minCovDet(x: DenseMatrix, options: MinCovDetOptions = {}): MinCo
 }
 
 /** scikit-learn's `fast_mcd` for d > 1. */
-function fastMcd(x: DenseMatrix, h: number, random: SeededRandom): Estimate {
+function* fastMcd(x: DenseMatrix, h: number, random: SeededRandom): Generator<void, Estimate, void> {
   const n = x.rows;
   if (n <= MCD_SUBSET_THRESHOLD_ROWS) {
-    const starts = selectCandidates(x, h, randomStarts(MCD_TRIALS), MCD_BEST, MCD_START_C_STEPS, random);
-    return selectCandidates(x, h, fromEstimates(starts), 1, MCD_MAX_C_STEPS, random)[0]!;
+    const starts = yield* selectCandidates(
+      x,
+      h,
+      randomStarts(MCD_TRIALS),
+      MCD_BEST,
+      MCD_START_C_STEPS,
+      random,
+    );
+    return (yield* selectCandidates(x, h, fromEstimates(starts), 1, MCD_MAX_C_STEPS, random))[0]!;
   }
   const subsets = Math.floor(n / MCD_SUBSET_ROWS);
   const subsetRows = Math.floor(n / subsets);
@@ -120,7 +139,14 @@ function fastMcd(x: DenseMatrix, h: number, random: SeededRandom): Estimate {
   for (let s = 0; s < subsets; s++) {
     const subset = takeRows(x, shuffled.subarray(s * subsetRows, (s + 1) * subsetRows));
     best.push(
-      ...selectCandidates(subset, hSubset, randomStarts(trials), MCD_BEST, MCD_START_C_STEPS, random),
+      ...(yield* selectCandidates(
+        subset,
+        hSubset,
+        randomStarts(trials),
+        MCD_BEST,
+        MCD_START_C_STEPS,
+        random,
+      )),
     );
   }
   const mergedRows = Math.min(MCD_MERGED_ROWS, n);
@@ -128,7 +154,14 @@ function fastMcd(x: DenseMatrix, h: number, random: SeededRandom): Estimate {
   const selection = permutation(n, random).subarray(0, mergedRows);
   const merged = takeRows(x, selection);
   const keep = n > MCD_MERGED_ROWS ? MCD_BEST : 1;
-  const mergedBest = selectCandidates(merged, hMerged, fromEstimates(best), keep, MCD_MAX_C_STEPS, random);
+  const mergedBest = yield* selectCandidates(
+    merged,
+    hMerged,
+    fromEstimates(best),
+    keep,
+    MCD_MAX_C_STEPS,
+    random,
+  );
   if (n < MCD_MERGED_ROWS) {
     // scikit-learn keeps the merged set's estimate, its support and distances on the selected rows.
     const top = mergedBest[0]!;
@@ -140,7 +173,7 @@ function fastMcd(x: DenseMatrix, h: number, random: SeededRandom): Estimate {
     });
     return { ...top, support, dist };
   }
-  return selectCandidates(x, h, fromEstimates(mergedBest), 1, MCD_MAX_C_STEPS, random)[0]!;
+  return (yield* selectCandidates(x, h, fromEstimates(mergedBest), 1, MCD_MAX_C_STEPS, random))[0]!;
 }
 
 /** Starts of {@link selectCandidates}: `count` random h-subsets, or given estimates. */
@@ -149,25 +182,25 @@ const randomStarts = (count: number): Starts => ({ random: count });
 const fromEstimates = (estimates: readonly Estimate[]): Starts => ({ estimates });
 
 /** scikit-learn's `select_candidates`: C-steps from every start, the `select` lowest determinants. */
-function selectCandidates(
+function* selectCandidates(
   x: DenseMatrix,
   h: number,
   starts: Starts,
   select: number,
   steps: number,
   random: SeededRandom,
-): Estimate[] {
+): Generator<void, Estimate[], void> {
   const results: Estimate[] = [];
   if ('random' in starts) {
     for (let t = 0; t < starts.random; t++) {
       const support = new Uint8Array(x.rows);
       for (const row of permutation(x.rows, random).subarray(0, h)) support[row] = 1;
-      results.push(cSteps(x, h, support, steps));
+      results.push(yield* cSteps(x, h, support, steps));
     }
   } else {
     for (const start of starts.estimates) {
       const dist = distances(x, start.location, precisionOf(start.covariance, x.cols));
-      results.push(cSteps(x, h, nearest(dist, h), steps));
+      results.push(yield* cSteps(x, h, nearest(dist, h), steps));
     }
   }
   const order = results.map((_, k) => k).sort((a, b) => results[a]!.logDet - results[b]!.logDet || a - b);
@@ -175,7 +208,12 @@ function selectCandidates(
 }
 
 /** scikit-learn's `_c_step` from an initial support, including which estimate it returns. */
-function cSteps(x: DenseMatrix, h: number, initial: Uint8Array, steps: number): Estimate {
+function* cSteps(
+  x: DenseMatrix,
+  h: number,
+  initial: Uint8Array,
+  steps: number,
+): Generator<void, Estimate, void> {
   const d = x.cols;
   let support = initial;
   let { location, covariance } = supportMoments(x, support);
@@ -191,6 +229,7 @@ function cSteps(x: DenseMatrix, h: number, initial: Uint8Array, steps: number): 
     ({ location, covariance } = supportMoments(x, support));
     logDet = logDeterminant(covariance, d);
     remaining--;
+    yield;
   }
   // As scikit-learn: the new location with the precision of the covariance before it.
   const dist = distances(x, location, precision);
@@ -199,6 +238,14 @@ function cSteps(x: DenseMatrix, h: number, initial: Uint8Array, steps: number): 
   if (!Number.isFinite(logDet)) return current;
   if (Math.abs(logDet - previous.logDet) <= 1e-8 + 1e-5 * Math.abs(previous.logDet)) return current;
   return logDet > previous.logDet ? previous : current;
+}
+
+/** Runs steps to their end at once (the synchronous form of a stepped computation). */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }
 
 /** scikit-learn's exact univariate MCD (`fast_mcd` with one column). */

@@ -8,7 +8,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DETECTOR_NAME_PATTERN } from '@sightline/detect';
+import { checkDetectorLabels, DETECTOR_NAME_PATTERN } from '@sightline/detect';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
 import {
   type DetectorSpec,
@@ -122,11 +122,7 @@ export class DetectorCatalog {
     checkDetectorName(spec.name);
     if (this.records.has(spec.name))
       throw new AlreadyExistsError(`detector ${quoteName(spec.name)} already exists`);
-    if (Object.keys(spec.labels).length > MAX_DETECTOR_LABELS) {
-      throw new InvalidArgumentError(
-        `labels: ${Object.keys(spec.labels).length} pairs; at most ${MAX_DETECTOR_LABELS}`,
-      );
-    }
+    checkDetectorLabels(spec.labels, MAX_DETECTOR_LABELS);
     const record: CatalogRecord = { spec, createTimeMs };
     this.records.set(spec.name, record);
     try {

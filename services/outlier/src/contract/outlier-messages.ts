@@ -193,8 +193,20 @@ export function kindFromConfig(config: outlierV1.OutlierDetectorConfig | undefin
   };
 }
 
-const num = (value: unknown) => (typeof value === 'number' ? value : undefined);
-const bigSeed = (value: unknown) => (typeof value === 'number' ? BigInt(value) : undefined);
+/** Largest uint32 (the contract's integer parameters and counts). */
+const MAX_UINT32 = 0xffff_ffff;
+
+// Stored values are checked at load, but a message must never fail to serialise (INTERNAL for
+// every caller of ListDetectors) over one value out of its field's range: such a value is
+// left unset (optional fields) or 0, never sent as garbage.
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const u32 = (value: unknown) =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_UINT32
+    ? value
+    : undefined;
+const u64 = (value: unknown) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : undefined;
+const bigSeed = u64;
 
 /** The config message of a spec (its parameters as fitted, when fitted: defaults filled in). */
 export function configToMessage(spec: DetectorSpec): outlierV1.OutlierDetectorConfig {
@@ -206,8 +218,8 @@ export function configToMessage(spec: DetectorSpec): outlierV1.OutlierDetectorCo
   };
   if (spec.kind === 'iforest') {
     config.iforest = {
-      nEstimators: num(p.nEstimators),
-      maxSamples: num(p.maxSamples),
+      nEstimators: u32(p.nEstimators),
+      maxSamples: u32(p.maxSamples),
       maxFeatures: num(p.maxFeatures),
       bootstrap: p.bootstrap === true,
       seed: bigSeed(p.seed),
@@ -215,7 +227,7 @@ export function configToMessage(spec: DetectorSpec): outlierV1.OutlierDetectorCo
     };
   } else if (spec.kind === 'mahalanobis') {
     config.mahalanobis = {
-      maxN: typeof p.maxN === 'number' ? BigInt(p.maxN) : undefined,
+      maxN: u64(p.maxN),
       updateOnPredict: spec.updateOnPredict,
       robust: p.robust === true,
       supportFraction: num(p.supportFraction),
@@ -225,9 +237,9 @@ export function configToMessage(spec: DetectorSpec): outlierV1.OutlierDetectorCo
     };
   } else {
     config.autoencoder = {
-      hiddenUnits: Array.isArray(p.hiddenUnits) ? (p.hiddenUnits as number[]) : [],
-      epochs: num(p.epochs),
-      batchSize: num(p.batchSize),
+      hiddenUnits: Array.isArray(p.hiddenUnits) ? p.hiddenUnits.map((units) => u32(units) ?? 0) : [],
+      epochs: u32(p.epochs),
+      batchSize: u32(p.batchSize),
       learningRate: num(p.learningRate),
       seed: bigSeed(p.seed),
       maxTrainingSeconds: num(p.maxTrainingSeconds),
@@ -258,24 +270,24 @@ const STATES: Record<DetectorView['state'], outlierV1.DetectorState> = {
 };
 
 function counts(values: Readonly<Record<string, number>>): Record<string, bigint> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, BigInt(value)]));
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, u64(value) ?? 0n]));
 }
 
 /** The lineage message (GetDetector's versions). */
 export function lineageToMessage(lineage: VersionLineage, spec: DetectorSpec): outlierV1.DetectorLineage {
   return {
     name: lineage.name,
-    version: lineage.version,
+    version: u32(lineage.version) ?? 0,
     kind: ALIBI_KIND_NAMES[lineage.kind],
     config: configToMessage({ ...spec, params: lineage.params }),
     referenceSha256: lineage.referenceSha256,
-    referenceRows: BigInt(lineage.referenceRows),
+    referenceRows: u64(lineage.referenceRows) ?? 0n,
     featureNames: [...lineage.featureNames],
     createTime: new Date(lineage.createTimeMs),
     sightlineVersion: lineage.sightlineVersion,
     creator: lineage.creator,
     referenceSource: lineage.referenceSource,
-    seed: BigInt(Math.max(0, Math.trunc(lineage.seed))),
+    seed: u64(lineage.seed) ?? 0n,
     ...(lineage.training ? { training: lineage.training } : {}),
     referenceSkippedEvents: counts(lineage.referenceSkippedEvents),
   };
@@ -287,27 +299,27 @@ export function detectorToMessage(view: DetectorView): outlierV1.Detector {
     name: view.spec.name,
     config: configToMessage(view.spec),
     state: STATES[view.state],
-    schemaVersion: view.schemaVersion,
+    schemaVersion: u32(view.schemaVersion) ?? 0,
     ...(view.threshold ? { threshold: view.threshold.value } : {}),
     inputs: view.inputs.map((input) => ({
       name: input.name,
       datatype: input.datatype,
-      rowShape: input.rowShape.map((d) => BigInt(d)),
+      rowShape: input.rowShape.map((d) => u64(d) ?? 0n),
     })),
     featureCount: view.featureNames.length,
-    referenceRows: BigInt(view.referenceRows),
+    referenceRows: u64(view.referenceRows) ?? 0n,
     ...(view.live ? { live: selectionToMessage(view.live) } : {}),
     labels: { ...view.spec.labels },
     createTime: new Date(view.createTimeMs),
     ...(view.fitTimeMs === undefined ? {} : { fitTime: new Date(view.fitTimeMs) }),
     producerVersion: view.producerVersion,
-    version: view.version,
+    version: u32(view.version) ?? 0,
     ...(view.lineage ? { lineage: lineageToMessage(view.lineage, view.spec) } : {}),
     attached: view.attached,
     featureNames: [...view.featureNames],
     thresholdSource: view.threshold?.source ?? '',
     ...(view.threshold?.percentile === undefined ? {} : { thresholdPercentile: view.threshold.percentile }),
-    runningRows: BigInt(view.runningRows),
+    runningRows: u64(view.runningRows) ?? 0n,
   };
 }
 

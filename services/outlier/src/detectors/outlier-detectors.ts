@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   ALIBI_KIND_NAMES,
   type Attachment,
+  checkDetectorLabels,
   checkDetectorName,
   contractColumnNames,
   DETECTOR_SCHEMA_VERSION,
@@ -305,11 +306,7 @@ export class OutlierDetectors {
       if (this.records.get(spec.name) || this.records.refusal(spec.name) || this.store.summary(spec.name)) {
         throw new AlreadyExistsError(`detector ${quoteName(spec.name)} already exists`);
       }
-      if (Object.keys(spec.labels).length > MAX_DETECTOR_LABELS) {
-        throw new InvalidArgumentError(
-          `labels: ${Object.keys(spec.labels).length} pairs; at most ${MAX_DETECTOR_LABELS}`,
-        );
-      }
+      checkDetectorLabels(spec.labels, MAX_DETECTOR_LABELS);
       // An unknown kind, or one this build lacks, is refused now rather than at the first Fit.
       this.options.kinds.get(spec.kind);
       const training = spec.params.maxTrainingSeconds;
