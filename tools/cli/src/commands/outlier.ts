@@ -31,6 +31,7 @@ import { fields, table, text } from '../frame/output.js';
 import type { Progress, ProgressBar } from '../frame/progress.js';
 import { UsageError } from '../frame/usage-error.js';
 import { readTableFile, type TableFile } from '../inputs/table-file.js';
+import { selectorText } from './detector-view.js';
 import { osUser } from './drift.js';
 import { addSelectorFlags, type SelectorFlags, selectorFromFlags, wholeFlag } from './drift-flags.js';
 import { driftJson as outlierJson } from './drift-view.js';
@@ -62,7 +63,6 @@ import {
   outlierEventRow,
   outlierLineageFields,
   scoreSections,
-  selectorText,
   thresholdText,
   trainingText,
 } from './outlier-view.js';
