@@ -8,7 +8,14 @@ import type { handleBidiStreamingCall, handleUnaryCall, Server, ServiceDefinitio
 import { isSpanContextValid } from '@opentelemetry/api';
 import { inference, routerV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError, UnimplementedError } from '@sightline/errors';
-import { bidiStream, type CallContext, type CallKit, unary } from '@sightline/service-kit';
+import {
+  bidiStream,
+  type CallContext,
+  type CallKit,
+  decoded,
+  tolerantDefinition,
+  unary,
+} from '@sightline/service-kit';
 import { type ContentsMode, resolveDecodeLimits, responseContentsMode } from '@sightline/tensor';
 import { type DocumentEnvironment, parseGraphDocument } from './contract/graph-document.js';
 import { graphFromMessage, graphToMessage, problemToMessage } from './contract/graph-message.js';
@@ -220,41 +227,6 @@ function sourceOf(
     });
   }
   throw new InvalidArgumentError('source: one of graph or document is required');
-}
-
-/** A request grpc-js could not decode, passed on so the handler answers INVALID_ARGUMENT. */
-export class UndecodableRequest {
-  constructor(readonly reason: string) {}
-}
-
-/**
- * `definition` with deserializers that never throw: grpc-js answers a throwing one with
- * INTERNAL "Error deserializing request" before any handler runs, but bytes that are not
- * the message are the caller's mistake.
- */
-export function tolerantDefinition(definition: ServiceDefinition): ServiceDefinition {
-  return Object.fromEntries(
-    Object.entries(definition).map(([name, method]) => [
-      name,
-      {
-        ...method,
-        requestDeserialize: (bytes: Buffer) => {
-          try {
-            return method.requestDeserialize(bytes);
-          } catch (error) {
-            return new UndecodableRequest(error instanceof Error ? error.message : String(error));
-          }
-        },
-      },
-    ]),
-  );
-}
-
-/** The request, or INVALID_ARGUMENT naming the message when its bytes did not decode. */
-export function decoded<Req>(request: Req | UndecodableRequest, message: string): Req {
-  if (request instanceof UndecodableRequest)
-    throw new InvalidArgumentError(`${message}: malformed protobuf: ${request.reason}`);
-  return request;
 }
 
 /** Adds the graph service to `server`. */

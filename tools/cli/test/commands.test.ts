@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
 
 let modelServer: RunningService;
@@ -48,18 +49,6 @@ const viaRouter = (args: string[], input?: string) =>
 /** Runs against the test's model-server. */
 const viaModelServer = (args: string[]) =>
   runCli(args, { SIGHTLINE_MODEL_SERVER_ADDRESS: modelServer.address });
-
-function expectOk(run: CliRun): void {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-}
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 describe('sightline infer', () => {
   it('prints the outputs and the answer parameters, the trace id among them, as tables', async () => {

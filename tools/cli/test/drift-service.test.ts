@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
 
 let service: RunningService;
@@ -46,18 +47,6 @@ afterAll(async () => {
 
 const drift = (args: string[]) => runCli(['drift', ...args], { SIGHTLINE_DRIFT_ADDRESS: service.address });
 const file = (name: string) => path.join(dir, name);
-
-function expectOk(run: CliRun): void {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-}
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 describe('sightline drift against the drift service', () => {
   it('fits an MMD detector with lineage and scores a shifted batch: statistic, bandwidth, p-value', async () => {

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { driftV1 } from '@sightline/contracts';
 import { type FakeDriftService, startFakeDriftService } from '@sightline/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 
 let fake: FakeDriftService;
 let dir: string;
@@ -43,18 +44,6 @@ afterAll(async () => {
 const drift = (args: string[]) =>
   runCli(['drift', ...args], { SIGHTLINE_DRIFT_ADDRESS: fake.address, USER: 'tester' });
 const file = (name: string) => path.join(dir, name);
-
-function expectOk(run: CliRun): void {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-}
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 describe('sightline drift fit', () => {
   it('creates the detector with the flags, fits it, and sends the OS user and the file path', async () => {

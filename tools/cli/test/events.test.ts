@@ -13,7 +13,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Sightline } from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 /** The router's --event-tail-buffer: small, so a stalled tail reaches it after few events. */
@@ -52,18 +53,6 @@ afterAll(async () => {
 });
 
 const events = (args: string[]) => runCli(['events', ...args], env());
-
-function expectOk(run: CliRun): void {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-}
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 /** Runs `sightline infer iris` with a request id. */
 async function infer(id: string, graph = 'iris'): Promise<void> {

@@ -17,7 +17,8 @@ import { type OutlierHandle, outlierConfigSchema, startOutlier } from '@sightlin
 import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 
 /** The start of the stored events' hour. */
 const T0 = 1_790_000_000_000;
@@ -107,18 +108,6 @@ afterAll(async () => {
 const outlier = (args: string[]) =>
   runCli(['outlier', ...args], { SIGHTLINE_OUTLIER_ADDRESS: service.grpcAddress });
 const file = (name: string) => path.join(dir, name);
-
-function expectOk(run: CliRun): void {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-}
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 describe('sightline outlier against the outlier service', () => {
   it('fits an isolation forest with lineage and a threshold at the 95th percentile of the reference', async () => {

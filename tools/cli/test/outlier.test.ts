@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { outlierV1 } from '@sightline/contracts';
 import { type FakeOutlierService, startFakeOutlierService } from '@sightline/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 
 let fake: FakeOutlierService;
 let dir: string;
@@ -41,18 +42,6 @@ afterAll(async () => {
 const outlier = (args: string[]) =>
   runCli(['outlier', ...args], { SIGHTLINE_OUTLIER_ADDRESS: fake.address, USER: 'tester' });
 const file = (name: string) => path.join(dir, name);
-
-function expectOk(run: CliRun): void {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-}
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 describe('sightline outlier fit', () => {
   it('creates an iforest with the flags and the default 95th percentile, leaves the label out, and sends lineage', async () => {

@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, hasStackTrace, runCli } from './helpers/run-cli.js';
+import { expectOneSentence } from './helpers/cli-expect.js';
+import { runCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
 
 let store: RunningService;
@@ -27,13 +28,6 @@ interface ShownSpan {
 }
 
 const viaStore = (args: string[]) => runCli(args, { SIGHTLINE_TRACE_STORE_ADDRESS: store.address });
-
-function expectOneSentence(run: CliRun, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code).toBe(code);
-  expect(run.stderr).toMatch(pattern);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(run.stderr)).toBe(false);
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cli-traces-'));

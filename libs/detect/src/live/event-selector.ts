@@ -3,22 +3,16 @@
  * reads the events it selects: one tensor per event in this version.
  */
 import { InvalidArgumentError } from '@sightline/errors';
+import type { PlainEventSelector } from '@sightline/service-kit';
 import type { EventSelection } from '../table/table-from-events.js';
 import type { Attachment } from './attachment.js';
 
-/** Which events and tensors a detector reads (common.v1.EventSelector). */
-export interface EventSelector {
-  readonly modelName: string;
-  /** Empty: every version. */
-  readonly modelVersion: string;
-  readonly side: 'request' | 'response';
-  /** Empty: the side's first tensor. */
-  readonly tensors: readonly string[];
-  /** Empty: "<tensor>[<i>]", or the tensor's name for a one-element row. */
-  readonly columnNames: readonly string[];
-  /** Empty: any graph or none. */
-  readonly graph: string;
-}
+/**
+ * Which events and tensors a detector reads (common.v1.EventSelector as plain data): the
+ * service-kit's type, which the services' message conversion returns. An empty `tensors`
+ * reads the side's first tensor in this version.
+ */
+export type EventSelector = PlainEventSelector;
 
 /**
  * The selector as libs/detect reads one event.

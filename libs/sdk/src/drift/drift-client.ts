@@ -12,6 +12,13 @@ import { driftV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import type { CallOptions } from '../core/call-options.js';
 import type { Caller } from '../core/caller.js';
+import {
+  allDetectors,
+  type DetectorFitFromEvents,
+  type DetectorFitOptions,
+  type DetectorListOptions,
+  isFitFromEvents,
+} from '../data/detector-calls.js';
 import { pageSizeOf } from '../data/page-size.js';
 import { filterRangeOf, rangeOf } from '../data/time-range.js';
 import type { TimeInput } from '../events/events-client.js';
@@ -61,24 +68,6 @@ export interface CreateDetectorOptions extends CallOptions {
   readonly trailingReference?: DriftTrailingReference;
 }
 
-/** Where a fit's reference comes from besides the data: lineage fields. */
-export interface FitOptions extends CallOptions {
-  /** Who fits it (recorded in the lineage; the CLI sends the OS user). */
-  readonly creator?: string;
-  /** Where the reference came from (recorded in the lineage; the CLI sends the file path). */
-  readonly referenceSource?: string;
-}
-
-/** A fit on stored inference events instead of data in the call. */
-export interface FitFromEvents {
-  /** First instant included. */
-  readonly from: TimeInput;
-  /** First instant excluded; unset: now. */
-  readonly to?: TimeInput;
-  /** Which events and tensors. */
-  readonly selector: DriftEventSelector;
-}
-
 /** What `predict` takes besides the name and the data. */
 export interface PredictOptions extends CallOptions {
   /** Univariate kinds: one corrected verdict (`batch`, the default) or one per feature. */
@@ -109,13 +98,14 @@ export interface AttachOptions extends CallOptions {
   readonly window?: DriftWindowOptions;
 }
 
+/** Lineage fields of a fit. */
+export type FitOptions = DetectorFitOptions;
+
+/** A fit on stored inference events instead of data in the call. */
+export type FitFromEvents = DetectorFitFromEvents;
+
 /** Paging of `list`. */
-export interface ListDetectorsOptions extends CallOptions {
-  /** Detectors per page; unset: the service's default (100); at most 1000. */
-  readonly pageSize?: number;
-  /** The previous page's `nextPageToken`. */
-  readonly pageToken?: string;
-}
+export type ListDetectorsOptions = DetectorListOptions;
 
 /** One page of detectors, in name order. */
 export interface DetectorPage {
@@ -363,15 +353,10 @@ export class DriftClient {
   }
 
   /** Every detector, page after page, in name order. */
-  async *listAll(
+  listAll(
     options: Omit<ListDetectorsOptions, 'pageToken'> = {},
   ): AsyncGenerator<DriftDetector, void, undefined> {
-    let pageToken = '';
-    do {
-      const page = await this.list({ ...options, pageToken });
-      yield* page.detectors;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
+    return allDetectors((pageToken) => this.list({ ...options, pageToken }));
   }
 
   /**
@@ -430,14 +415,4 @@ export class DriftClient {
     const response = await this.caller.unary(this.address, service.resetDetector, { name }, options);
     return detectorOf(response.detector);
   }
-}
-
-function isFitFromEvents(reference: DriftData | FitFromEvents): reference is FitFromEvents {
-  return (
-    !Array.isArray(reference) &&
-    typeof reference === 'object' &&
-    'selector' in reference &&
-    'from' in reference &&
-    !('columns' in reference)
-  );
 }

@@ -5,6 +5,7 @@
  * them; only the decoders in this file read the generated messages.
  */
 import { driftV1 } from '@sightline/contracts';
+import { countsByReason } from '../data/detector-calls.js';
 import { type InputSpec, inputSpecOf } from '../data/input-spec.js';
 import {
   correctionName,
@@ -362,9 +363,7 @@ export function lineageOf(message: driftV1.DetectorLineage): DriftLineage {
     creator: message.creator,
     referenceSource: message.referenceSource,
     seed: message.seed,
-    referenceSkippedEvents: Object.fromEntries(
-      Object.entries(message.referenceSkippedEvents ?? {}).map(([reason, n]) => [reason, Number(n)]),
-    ),
+    referenceSkippedEvents: countsByReason(message.referenceSkippedEvents),
   };
 }
 
@@ -516,9 +515,7 @@ export function progressOf(message: driftV1.HistoryProgress): DriftHistoryProgre
   return {
     eventsRead: Number(message.eventsRead),
     eventsMatched: Number(message.eventsMatched),
-    eventsSkipped: Object.fromEntries(
-      Object.entries(message.eventsSkipped).map(([reason, n]) => [reason, Number(n)]),
-    ),
+    eventsSkipped: countsByReason(message.eventsSkipped),
     positionTime: message.positionTime,
     windows: message.windows,
   };

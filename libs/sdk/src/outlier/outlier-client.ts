@@ -12,6 +12,13 @@
 import { outlierV1 } from '@sightline/contracts';
 import type { CallOptions } from '../core/call-options.js';
 import type { Caller } from '../core/caller.js';
+import {
+  allDetectors,
+  type DetectorFitFromEvents,
+  type DetectorFitOptions,
+  type DetectorListOptions,
+  isFitFromEvents,
+} from '../data/detector-calls.js';
 import { type EventSelector, selectorMessage } from '../data/event-selector.js';
 import { pageSizeOf } from '../data/page-size.js';
 import { filterRangeOf, rangeOf } from '../data/time-range.js';
@@ -45,24 +52,6 @@ export interface CreateOutlierDetectorOptions extends CallOptions {
   readonly live?: EventSelector;
   /** Labels copied onto the detector's metrics (at most 16). */
   readonly labels?: Readonly<Record<string, string>>;
-}
-
-/** Lineage fields of a fit. */
-export interface OutlierFitOptions extends CallOptions {
-  /** Who fits it (recorded in the lineage; the CLI sends the OS user). */
-  readonly creator?: string;
-  /** Where the reference came from (recorded in the lineage; the CLI sends the file path). */
-  readonly referenceSource?: string;
-}
-
-/** A fit on stored inference events instead of data in the call. */
-export interface OutlierFitFromEvents {
-  /** First instant included. */
-  readonly from: TimeInput;
-  /** First instant excluded; unset: now. */
-  readonly to?: TimeInput;
-  /** Which events and tensors. */
-  readonly selector: EventSelector;
 }
 
 /** What `inferThreshold` takes besides the name and the data (at most one rule). */
@@ -111,13 +100,14 @@ export interface OutlierAttachOptions extends CallOptions {
   readonly selector?: EventSelector;
 }
 
+/** Lineage fields of a fit. */
+export type OutlierFitOptions = DetectorFitOptions;
+
+/** A fit on stored inference events instead of data in the call. */
+export type OutlierFitFromEvents = DetectorFitFromEvents;
+
 /** Paging of `list`. */
-export interface ListOutlierDetectorsOptions extends CallOptions {
-  /** Detectors per page; unset: the service's default (100); at most 1000. */
-  readonly pageSize?: number;
-  /** The previous page's `nextPageToken`. */
-  readonly pageToken?: string;
-}
+export type ListOutlierDetectorsOptions = DetectorListOptions;
 
 /** One page of detectors, in name order. */
 export interface OutlierDetectorPage {
@@ -372,15 +362,10 @@ export class OutlierClient {
   }
 
   /** Every detector, page after page, in name order. */
-  async *listAll(
+  listAll(
     options: Omit<ListOutlierDetectorsOptions, 'pageToken'> = {},
   ): AsyncGenerator<OutlierDetector, void, undefined> {
-    let pageToken = '';
-    do {
-      const page = await this.list({ ...options, pageToken });
-      yield* page.detectors;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
+    return allDetectors((pageToken) => this.list({ ...options, pageToken }));
   }
 
   /**
@@ -413,16 +398,6 @@ export class OutlierClient {
     );
     return { events: response.events.map(outlierEventOf), nextPageToken: response.nextPageToken };
   }
-}
-
-function isFitFromEvents(reference: OutlierData | OutlierFitFromEvents): reference is OutlierFitFromEvents {
-  return (
-    !Array.isArray(reference) &&
-    typeof reference === 'object' &&
-    'selector' in reference &&
-    'from' in reference &&
-    !('columns' in reference)
-  );
 }
 
 function fitRequest(

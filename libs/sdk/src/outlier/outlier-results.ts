@@ -5,6 +5,7 @@
  * arrays; only the decoders in this file read the generated messages.
  */
 import { outlierV1 } from '@sightline/contracts';
+import { countsByReason } from '../data/detector-calls.js';
 import { type EventSelector, selectorOf } from '../data/event-selector.js';
 import { type InputSpec, inputSpecOf } from '../data/input-spec.js';
 import {
@@ -275,9 +276,7 @@ export function outlierLineageOf(message: outlierV1.DetectorLineage): OutlierLin
     referenceSource: message.referenceSource,
     seed: message.seed,
     training: message.training === undefined ? undefined : trainingProgressOf(message.training),
-    referenceSkippedEvents: Object.fromEntries(
-      Object.entries(message.referenceSkippedEvents ?? {}).map(([reason, n]) => [reason, Number(n)]),
-    ),
+    referenceSkippedEvents: countsByReason(message.referenceSkippedEvents),
   };
 }
 
@@ -367,9 +366,7 @@ function historyProgressOf(message: outlierV1.HistoryProgress): OutlierHistoryPr
   return {
     eventsRead: Number(message.eventsRead),
     eventsScored: Number(message.eventsScored),
-    eventsSkipped: Object.fromEntries(
-      Object.entries(message.eventsSkipped).map(([reason, n]) => [reason, Number(n)]),
-    ),
+    eventsSkipped: countsByReason(message.eventsSkipped),
     positionTime: message.positionTime,
     outlierEvents: Number(message.outlierEvents),
   };

@@ -9,35 +9,17 @@
  * statistic of its category counts with a Wilson-Hilferty p-value, and the effect sizes are
  * simple functions of those. Fidelity belongs to libs/stats and the service's tests.
  */
-import {
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-  status,
-} from '@grpc/grpc-js';
+import { Server, type ServerWritableStream, status } from '@grpc/grpc-js';
 import { driftV1 } from '@sightline/contracts';
 import { decodeTensorMessages, type Tensor } from '@sightline/tensor';
+import { FakeCalls, FakeStatus, listenOnLoopback, pageOf } from './fake-server.js';
 
 /** Detector names as the contract allows them. */
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/** The page size when a request asks for none. */
-const DEFAULT_PAGE_SIZE = 100;
 /** The seed saved when a permutation kind is created without one. */
 export const FAKE_DRAWN_SEED = 42n;
 /** The producer version the fake records in lineage. */
 export const FAKE_SIGHTLINE_VERSION = '0.0.0-fake';
-
-/** An error the double answers with: a gRPC status code and the sentence. */
-class FakeStatus extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 type Column =
   | { readonly kind: 'numeric'; values: number[] }
@@ -300,27 +282,12 @@ function kindName(config: driftV1.DriftDetectorConfig): string {
   return 'TabularDrift';
 }
 
-function pageOf<T>(items: readonly T[], pageSize: number, pageToken: string): { page: T[]; next: string } {
-  if (pageSize > 1000)
-    throw new FakeStatus(status.INVALID_ARGUMENT, `page_size: at most 1000, got ${pageSize}`);
-  const start = pageToken === '' ? 0 : Number(pageToken);
-  if (!Number.isInteger(start) || start < 0) {
-    throw new FakeStatus(
-      status.INVALID_ARGUMENT,
-      `page_token: ${JSON.stringify(pageToken)} was not issued by this service`,
-    );
-  }
-  const size = pageSize || DEFAULT_PAGE_SIZE;
-  const page = items.slice(start, start + size);
-  return { page, next: start + size < items.length ? String(start + size) : '' };
-}
-
 /** Starts the double on an ephemeral port. */
 export async function startFakeDriftService(): Promise<FakeDriftService> {
   const detectors = new Map<string, StoredDetector>();
   const events: driftV1.DriftEvent[] = [];
-  const requests = new Map<string, unknown[]>();
-  const failures = new Map<string, number>();
+  const calls = new FakeCalls();
+  const { requests, failures } = calls;
   let eventCounter = 0;
 
   const find = (name: string): StoredDetector => {
@@ -352,24 +319,7 @@ export async function startFakeDriftService(): Promise<FakeDriftService> {
     return batch;
   };
 
-  /** A unary handler: records the request, applies injected failures, maps FakeStatus. */
-  function unary<Req, Res>(method: string, handle: (request: Req) => Res) {
-    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      (requests.get(method) ?? requests.set(method, []).get(method)!).push(call.request);
-      const failing = failures.get(method) ?? 0;
-      if (failing > 0) {
-        failures.set(method, failing - 1);
-        callback({ code: status.UNAVAILABLE, details: 'fake: unavailable for this call' });
-        return;
-      }
-      try {
-        callback(null, handle(call.request));
-      } catch (error) {
-        if (error instanceof FakeStatus) callback({ code: error.code, details: error.message });
-        else callback({ code: status.INTERNAL, details: String(error) });
-      }
-    };
-  }
+  const unary = calls.unary.bind(calls);
 
   const implementation: driftV1.DriftServiceServer = {
     createDetector: unary('createDetector', (request: driftV1.CreateDetectorRequest) => {
@@ -481,9 +431,7 @@ export async function startFakeDriftService(): Promise<FakeDriftService> {
     async scoreHistory(
       call: ServerWritableStream<driftV1.ScoreHistoryRequest, driftV1.ScoreHistoryResponse>,
     ) {
-      (requests.get('scoreHistory') ?? requests.set('scoreHistory', []).get('scoreHistory')!).push(
-        call.request,
-      );
+      calls.record('scoreHistory', call.request);
       let stored: StoredDetector;
       try {
         stored = fitted(call.request.name);
@@ -619,11 +567,7 @@ export async function startFakeDriftService(): Promise<FakeDriftService> {
 
   const server = new Server();
   server.addService(driftV1.DriftServiceService, implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  const port = await listenOnLoopback(server);
   const fake: FakeDriftService = {
     address: `127.0.0.1:${port}`,
     requests,

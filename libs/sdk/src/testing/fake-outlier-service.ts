@@ -10,37 +10,19 @@
  * squares), and a percentile threshold is numpy's linear percentile of the reference's own
  * scores. Fidelity belongs to libs/detect and the service's tests.
  */
-import {
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type sendUnaryData,
-  status,
-} from '@grpc/grpc-js';
+import { Server, type ServerWritableStream, status } from '@grpc/grpc-js';
 import { outlierV1 } from '@sightline/contracts';
 import { decodeTensorMessages } from '@sightline/tensor';
+import { errorOf, FakeCalls, FakeStatus, listenOnLoopback, pageOf } from './fake-server.js';
 
 /** Detector names as the contract allows them (a DNS label). */
 const NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/** The page size when a request asks for none. */
-const DEFAULT_PAGE_SIZE = 100;
 /** The seed saved when a detector is created without one. */
 export const FAKE_OUTLIER_SEED = 42n;
 /** The producer version the fake records in lineage. */
 export const FAKE_OUTLIER_VERSION = '0.0.0-fake';
 /** The backend the fake's autoencoder "trains" on. */
 export const FAKE_TRAINING_BACKEND = 'tfjs-cpu';
-
-/** An error the double answers with: a gRPC status code and the sentence. */
-class FakeStatus extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Rows of features with their names. */
 interface Matrix {
@@ -141,38 +123,14 @@ function withDefaults(config: outlierV1.OutlierDetectorConfig): outlierV1.Outlie
   return c;
 }
 
-function pageOf<T>(items: readonly T[], pageSize: number, pageToken: string): { page: T[]; next: string } {
-  if (pageSize > 1000)
-    throw new FakeStatus(status.INVALID_ARGUMENT, `page_size: at most 1000, got ${pageSize}`);
-  const start = pageToken === '' ? 0 : Number(pageToken);
-  if (!Number.isInteger(start) || start < 0) {
-    throw new FakeStatus(
-      status.INVALID_ARGUMENT,
-      `page_token: ${JSON.stringify(pageToken)} was not issued by this service`,
-    );
-  }
-  const size = pageSize || DEFAULT_PAGE_SIZE;
-  return {
-    page: items.slice(start, start + size),
-    next: start + size < items.length ? String(start + size) : '',
-  };
-}
-
-function errorOf(error: unknown): { code: status; details: string } {
-  return error instanceof FakeStatus
-    ? { code: error.code, details: error.message }
-    : { code: status.INTERNAL, details: String(error) };
-}
-
 /** Starts the double on an ephemeral port. */
 export async function startFakeOutlierService(): Promise<FakeOutlierService> {
   const detectors = new Map<string, StoredDetector>();
   const events: outlierV1.OutlierEvent[] = [];
-  const requests = new Map<string, unknown[]>();
-  const failures = new Map<string, number>();
+  const calls = new FakeCalls();
+  const { requests, failures } = calls;
 
-  const record = (method: string, request: unknown) =>
-    (requests.get(method) ?? requests.set(method, []).get(method)!).push(request);
+  const record = calls.record.bind(calls);
   const find = (name: string): StoredDetector => {
     const stored = detectors.get(name);
     if (!stored) throw new FakeStatus(status.NOT_FOUND, `detector "${name}": not found`);
@@ -297,23 +255,7 @@ export async function startFakeOutlierService(): Promise<FakeOutlierService> {
     return d;
   }
 
-  /** A unary handler: records the request, applies injected failures, maps FakeStatus. */
-  function unary<Req, Res>(method: string, handle: (request: Req) => Res) {
-    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      record(method, call.request);
-      const failing = failures.get(method) ?? 0;
-      if (failing > 0) {
-        failures.set(method, failing - 1);
-        callback({ code: status.UNAVAILABLE, details: 'fake: unavailable for this call' });
-        return;
-      }
-      try {
-        callback(null, handle(call.request));
-      } catch (error) {
-        callback(errorOf(error));
-      }
-    };
-  }
+  const unary = calls.unary.bind(calls);
 
   const implementation: outlierV1.OutlierServiceServer = {
     createDetector: unary('createDetector', (request: outlierV1.CreateDetectorRequest) => {
@@ -545,11 +487,7 @@ export async function startFakeOutlierService(): Promise<FakeOutlierService> {
 
   const server = new Server();
   server.addService(outlierV1.OutlierServiceService, implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  const port = await listenOnLoopback(server);
   const fake: FakeOutlierService = {
     address: `127.0.0.1:${port}`,
     requests,

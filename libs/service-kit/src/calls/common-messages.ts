@@ -5,7 +5,7 @@
 import { commonV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 
-/** An EventSelector as plain data (libs/detect's `EventSelector` has the same shape). */
+/** An EventSelector as plain data: the one definition (libs/detect's `EventSelector` is this type). */
 export interface PlainEventSelector {
   readonly modelName: string;
   /** Empty: every version. */

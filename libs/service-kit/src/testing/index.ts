@@ -1,6 +1,7 @@
 /**
  * Helpers for tests of services built on the kit: a logger whose lines can be read back,
- * a quiet logger, a throwaway PKI for TLS tests, and a service started as a child process.
+ * a quiet logger, a throwaway PKI for TLS tests, a service started as a child process, promise
+ * calls on a generated gRPC client, and the README settings rows a config schema implies.
  * Exported from `@sightline/service-kit/testing`, never used in src.
  */
 import { Writable } from 'node:stream';
@@ -14,6 +15,8 @@ export {
   DEFAULT_START_TIMEOUT_MS,
   startChildService,
 } from './child-service.js';
+export { collectStream, TEST_CALL_DEADLINE_MS, unaryCaller } from './grpc-test-client.js';
+export { settingsTableRows } from './readme-settings.js';
 export { createTestPki, type TestPki } from './test-pki.js';
 export {
   type PrometheusSample,

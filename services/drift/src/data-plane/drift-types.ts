@@ -3,7 +3,7 @@
  * ms since the epoch for instants): what every transport converts its messages to and
  * from. No generated protobuf type appears here.
  */
-import { DRIFT_KIND_NAMES } from '@sightline/detect';
+import { DRIFT_KIND_NAMES, type EventSelector } from '@sightline/detect';
 import type { Tensor } from '@sightline/tensor';
 import type { DriftVerdict, WindowClosedBy } from '../results/drift-event.js';
 
@@ -26,19 +26,8 @@ export const ALIBI_KIND_NAMES: Readonly<Record<DriftKindName, string>> = {
   'online-cvm': 'CVMDriftOnline',
 };
 
-/** Which live or stored events a detector reads, and which of their tensors. */
-export interface EventSelection {
-  readonly modelName: string;
-  /** Empty: every version. */
-  readonly modelVersion: string;
-  readonly side: 'request' | 'response';
-  /** Empty: every tensor, in the event's order. */
-  readonly tensors: readonly string[];
-  /** Empty: "<tensor>[<i>]", or the tensor's name for a one-element row. */
-  readonly columnNames: readonly string[];
-  /** Empty: any graph or none. */
-  readonly graph: string;
-}
+/** Which live or stored events a detector reads, and which of their tensors (libs/detect's selector). */
+export type EventSelection = EventSelector;
 
 /** When a window closes and how windows follow each other. */
 export interface WindowSettings {

@@ -5,13 +5,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { driftV1 } from '@sightline/contracts';
 import { type DriftKernels, STATS_KERNELS } from '@sightline/detect';
-import { referenceKernels } from '@sightline/detect/testing';
+import { referenceKernels, seededUniform } from '@sightline/detect/testing';
 import type { EventReader, EventSource } from '@sightline/events';
 import { type Logger, loadConfig } from '@sightline/service-kit';
-import { silentLogger } from '@sightline/service-kit/testing';
+import {
+  collectStream,
+  silentLogger,
+  TEST_CALL_DEADLINE_MS,
+  unaryCaller,
+} from '@sightline/service-kit/testing';
 import { createTensor, encodeTensorMessages, type Tensor } from '@sightline/tensor';
 import { driftConfigSchema } from '../../src/config.js';
 import { type DriftHandle, startDrift } from '../../src/drift.js';
@@ -56,18 +61,7 @@ export interface DriftClient {
 /** A client of the DriftService at `address`. */
 export function driftClient(address: string): DriftClient {
   const raw = new driftV1.DriftServiceClient(address, credentials.createInsecure());
-  const call =
-    <Req, Res>(method: string, type: { fromPartial(o: unknown): Req }) =>
-    (request: unknown): Promise<Res> =>
-      new Promise((resolve, reject) => {
-        const fn = (raw as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(raw);
-        fn(
-          type.fromPartial(request),
-          new Metadata(),
-          { deadline: Date.now() + 20_000 },
-          (error: ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)),
-        );
-      });
+  const call = unaryCaller(raw);
   return {
     raw,
     createDetector: call('createDetector', driftV1.CreateDetectorRequest),
@@ -84,17 +78,11 @@ export function driftClient(address: string): DriftClient {
     inferThreshold: call('inferThreshold', driftV1.InferThresholdRequest),
     mergeWindowShare: call('mergeWindowShare', driftV1.MergeWindowShareRequest),
     scoreHistory: (request) =>
-      new Promise((resolve, reject) => {
-        const items: driftV1.ScoreHistoryResponse[] = [];
-        const stream: ClientReadableStream<driftV1.ScoreHistoryResponse> = raw.scoreHistory(
-          driftV1.ScoreHistoryRequest.fromPartial(request),
-          new Metadata(),
-          { deadline: Date.now() + 20_000 },
-        );
-        stream.on('data', (item: driftV1.ScoreHistoryResponse) => items.push(item));
-        stream.on('error', reject);
-        stream.on('end', () => resolve(items));
-      }),
+      collectStream(
+        raw.scoreHistory(driftV1.ScoreHistoryRequest.fromPartial(request), new Metadata(), {
+          deadline: Date.now() + TEST_CALL_DEADLINE_MS,
+        }),
+      ),
     close: () => raw.close(),
   };
 }
@@ -170,17 +158,8 @@ export async function startTestDrift(options: TestDriftOptions = {}): Promise<Te
   };
 }
 
-/** A deterministic stream of numbers in [0, 1). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic stream of numbers in [0, 1) (libs/detect's Mulberry32). */
+export const seeded = seededUniform;
 
 /** `rows` iris-like rows of 4 features (uniform around iris's means), shifted by `shift`. */
 export function irisRows(rows: number, seed: number, shift = 0): Float32Array {

@@ -5,12 +5,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { outlierV1 } from '@sightline/contracts';
 import type { KindCatalogue, OutlierScores } from '@sightline/detect';
+import { seededUniform } from '@sightline/detect/testing';
 import type { EventReader, EventSource } from '@sightline/events';
 import { type Logger, loadConfig } from '@sightline/service-kit';
-import { silentLogger } from '@sightline/service-kit/testing';
+import {
+  collectStream,
+  silentLogger,
+  TEST_CALL_DEADLINE_MS,
+  unaryCaller,
+} from '@sightline/service-kit/testing';
 import { createTensor, encodeTensorMessages, type Tensor } from '@sightline/tensor';
 import { outlierConfigSchema } from '../../src/config.js';
 import { type OutlierHandle, startOutlier } from '../../src/outlier.js';
@@ -42,30 +48,10 @@ export interface OutlierClient {
   close(): void;
 }
 
-function collect<T>(stream: ClientReadableStream<T>): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const items: T[] = [];
-    stream.on('data', (item: T) => items.push(item));
-    stream.on('error', (error: Error) => reject(Object.assign(error, { received: items })));
-    stream.on('end', () => resolve(items));
-  });
-}
-
 /** A client of the OutlierService at `address`. */
 export function outlierClient(address: string): OutlierClient {
   const raw = new outlierV1.OutlierServiceClient(address, credentials.createInsecure());
-  const call =
-    <Req, Res>(method: string, type: { fromPartial(o: unknown): Req }) =>
-    (request: unknown): Promise<Res> =>
-      new Promise((resolve, reject) => {
-        const fn = (raw as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(raw);
-        fn(
-          type.fromPartial(request),
-          new Metadata(),
-          { deadline: Date.now() + 20_000 },
-          (error: ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)),
-        );
-      });
+  const call = unaryCaller(raw);
   return {
     raw,
     createDetector: call('createDetector', outlierV1.CreateDetectorRequest),
@@ -80,13 +66,13 @@ export function outlierClient(address: string): OutlierClient {
     listDetectors: call('listDetectors', outlierV1.ListDetectorsRequest),
     deleteDetector: call('deleteDetector', outlierV1.DeleteDetectorRequest),
     fitWithProgress: (request) =>
-      collect(
+      collectStream(
         raw.fitWithProgress(outlierV1.FitWithProgressRequest.fromPartial(request), new Metadata(), {
-          deadline: Date.now() + 20_000,
+          deadline: Date.now() + TEST_CALL_DEADLINE_MS,
         }),
       ),
-    scoreHistory: (request, deadlineMs = 20_000) =>
-      collect(
+    scoreHistory: (request, deadlineMs = TEST_CALL_DEADLINE_MS) =>
+      collectStream(
         raw.scoreHistory(outlierV1.ScoreHistoryRequest.fromPartial(request), new Metadata(), {
           deadline: Date.now() + deadlineMs,
         }),
@@ -150,17 +136,8 @@ export async function startTestOutlier(options: TestOutlierOptions = {}): Promis
   };
 }
 
-/** A deterministic stream of numbers in [0, 1). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic stream of numbers in [0, 1) (libs/detect's Mulberry32). */
+export const seeded = seededUniform;
 
 /** `rows` rows of 4 features around iris's means (a Gaussian-ish cloud), moved by `shift`. */
 export function irisRows(rows: number, seed: number, shift = 0): Float32Array {

@@ -7,14 +7,13 @@ import type { Server } from '@grpc/grpc-js';
 import { eventsV1 } from '@sightline/contracts';
 import { FailedPreconditionError } from '@sightline/errors';
 import type { EventHistory } from '@sightline/events';
-import { type CallKit, serverStream } from '@sightline/service-kit';
+import { type CallKit, decoded, serverStream, tolerantDefinition } from '@sightline/service-kit';
 import {
   eventToMessage,
   queryFromMessage,
   tailFromMessage,
   tailItemToMessage,
 } from '../contract/event-message.js';
-import { decoded, tolerantDefinition } from '../server.js';
 
 const EVENTS = 'sightline.events.v1.EventService';
 

@@ -14,6 +14,7 @@ import {
   type DriftWindowOptions,
   SETTINGS_OF_KIND,
 } from '@sightline/sdk';
+import { type Command, Option } from 'commander';
 import { parseDurationMs } from '../frame/duration.js';
 import { UsageError } from '../frame/usage-error.js';
 
@@ -216,6 +217,32 @@ export interface SelectorFlags {
   readonly tensor?: string;
   readonly columns?: string;
   readonly side?: string;
+}
+
+/**
+ * Adds the selector flags (--version, --graph, the tensors flag, --columns, --side) to
+ * `command`: drift names the tensors flag `--tensor`, outlier `--tensors`; `columnsHint`
+ * ends the --columns help.
+ */
+export function addSelectorFlags(
+  command: Command,
+  tensorsFlag: '--tensor' | '--tensors',
+  columnsHint: string,
+): Command {
+  return command
+    .option('--version <version>', 'only this model version (default: every version)')
+    .option('--graph <graph>', "only this graph's events; with --model, that node's calls")
+    .option(`${tensorsFlag} <names>`, 'the tensors read, comma-separated, in order (default: every tensor)')
+    .option(
+      '--columns <names>',
+      `feature names, one per element of a flattened row, comma-separated (${columnsHint})`,
+    )
+    .addOption(
+      new Option('--side <side>', "read the request's inputs or the response's outputs").choices([
+        'request',
+        'response',
+      ]),
+    );
 }
 
 /**

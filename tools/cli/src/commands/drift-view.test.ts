@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { driftJson, formatStat, skippedText, trailingText, verdictFields, windowText } from './drift-view.js';
+import { skippedText } from './detector-view.js';
+import { driftJson, formatStat, trailingText, verdictFields, windowText } from './drift-view.js';
 
 describe('drift views', () => {
   it('formats statistics with 4 significant digits and tiny p-values as exponents', () => {

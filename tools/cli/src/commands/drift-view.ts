@@ -14,6 +14,13 @@ import type {
   FeatureDriftResult,
 } from '@sightline/sdk';
 import { type Cell, fields, type Section, table, text } from '../frame/output.js';
+import {
+  detectorStatusFields,
+  type FieldLine,
+  lineageLines,
+  selectorText,
+  timeText,
+} from './detector-view.js';
 
 /** Keys whose values are records of the user's own names, kept as they are. */
 const VERBATIM_KEYS = new Set(['labels', 'events_skipped', 'categories_per_feature']);
@@ -175,10 +182,6 @@ export function predictionSections(name: string, prediction: DriftPrediction): S
   return [text(`detector ${name} (${prediction.meta.kindName})`), ...verdictSections(prediction.data)];
 }
 
-function time(value: Date | undefined): string {
-  return value === undefined ? '' : value.toISOString();
-}
-
 /** `drift list`'s columns. */
 export const DETECTOR_COLUMNS = [
   'name',
@@ -201,7 +204,7 @@ export function detectorRow(detector: DriftDetector): Cell[] {
     detector.featureCount,
     detector.referenceRows,
     detector.attached ? `yes (${detector.live?.modelName ?? ''})` : 'no',
-    time(detector.fitTime),
+    timeText(detector.fitTime),
   ];
 }
 
@@ -213,33 +216,13 @@ function settingsText(settings: object): string {
 }
 
 /** A lineage's lines. */
-export function lineageFields(lineage: DriftLineage): (readonly [string, Cell])[] {
-  return [
-    ['version', lineage.version],
-    ['kind', lineage.kindName],
-    ['settings', settingsText(lineage.settings)],
-    ['reference rows', lineage.referenceRows],
-    ['reference sha256', lineage.referenceSha256],
-    ['reference source', lineage.referenceSource],
-    ...(Object.keys(lineage.referenceSkippedEvents ?? {}).length === 0
-      ? []
-      : ([['events left out', skippedText(lineage.referenceSkippedEvents)]] as const)),
+export function lineageFields(lineage: DriftLineage): FieldLine[] {
+  return lineageLines(lineage, settingsText(lineage.settings), [
     [
       'features',
       lineage.featureNames.map((name, i) => `${name} (${lineage.featureTypes[i] ?? '?'})`).join(', '),
     ],
-    ['created', time(lineage.createTime)],
-    ['creator', lineage.creator],
-    ['sightline version', lineage.sightlineVersion],
-    ['seed', lineage.seed],
-  ];
-}
-
-/** A lineage's events left out: `7 of width 3, 2 missing-tensor`. */
-export function skippedText(skipped: Readonly<Record<string, number>>): string {
-  return Object.entries(skipped)
-    .map(([reason, n]) => (reason.startsWith('width ') ? `${n} of ${reason}` : `${n} ${reason}`))
-    .join(', ');
+  ]);
 }
 
 /** A trailing reference in words: `1h ending 7d ago, refitted every 1h`. */
@@ -275,27 +258,8 @@ export function detectorSections(detector: DriftDetector, versions: readonly Dri
         ['features', detector.featureCount],
         ['categorical', detector.categoricalFeatures.join(', ')],
         ['reference rows', detector.referenceRows],
-        [
-          'inputs',
-          detector.inputs.map((i) => `${i.name} ${i.datatype} [${i.rowShape.join(', ')}]`).join(', '),
-        ],
-        ['created', time(detector.createTime)],
-        ['fitted', time(detector.fitTime)],
-        [
-          'labels',
-          Object.entries(detector.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' '),
-        ],
-        ['attached', detector.attached ? 'yes' : 'no'],
-        ...(live === undefined
-          ? []
-          : ([
-              [
-                'live events',
-                `model ${live.modelName}${live.modelVersion ? ` version ${live.modelVersion}` : ''}${live.graph ? ` in graph ${live.graph}` : ''}, ${live.side ?? 'request'} tensors ${live.tensors?.length ? live.tensors.join(', ') : '(all)'}${live.columnNames?.length ? `, columns ${live.columnNames.join(', ')}` : ''}`,
-              ],
-            ] as const)),
+        ...detectorStatusFields(detector),
+        ...(live === undefined ? [] : ([['live events', selectorText(live)]] as const)),
         ...(window === undefined ? [] : ([['live window', windowText(window)]] as const)),
         ...(detector.trailingReference === undefined
           ? []
@@ -315,7 +279,7 @@ export function detectorSections(detector: DriftDetector, versions: readonly Dri
           v.referenceSha256.slice(0, 12),
           v.referenceSource,
           v.creator,
-          time(v.createTime),
+          timeText(v.createTime),
         ]),
         'versions',
       ),
@@ -368,8 +332,8 @@ function minimumPValue(verdict: DriftVerdict): number | undefined {
 export function windowRow(window: DriftHistoryWindow): Cell[] {
   const drifted = window.verdict.features.filter((f) => f.drift).map((f) => f.name);
   return [
-    time(window.startTime),
-    time(window.endTime),
+    timeText(window.startTime),
+    timeText(window.endTime),
     window.events,
     window.rows,
     verdictWord(window.verdict.drift),
@@ -397,13 +361,13 @@ export const EVENT_COLUMNS = [
 /** One drift event as a row. */
 export function driftEventRow(event: DriftEventRecord): Cell[] {
   return [
-    time(event.time),
+    timeText(event.time),
     event.detector,
     event.detectorVersion,
     event.origin,
     event.modelVersion ? `${event.modelName}:${event.modelVersion}` : event.modelName,
-    time(event.windowStartTime),
-    time(event.windowEndTime),
+    timeText(event.windowStartTime),
+    timeText(event.windowEndTime),
     event.rows,
     event.closedBy,
     event.verdict === undefined ? '' : verdictWord(event.verdict.drift),

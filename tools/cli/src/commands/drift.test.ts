@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { osUser, scannedShare, trailingFromFlags } from './drift.js';
+import { osUser, trailingFromFlags } from './drift.js';
+import { scannedShare } from './history-scan.js';
 
 describe('drift run progress', () => {
   const progress = (ms: number | undefined) => ({

@@ -21,8 +21,6 @@ import {
   type DriftData,
   type DriftDetector,
   type DriftDetectorSettings,
-  type DriftEventRecord,
-  type DriftHistoryProgress,
   type DriftHistoryWindow,
   type DriftTrailingReference,
   type FitFromEvents,
@@ -31,10 +29,10 @@ import {
 import { type Command, Option } from 'commander';
 import type { CliFrame, CommandContext } from '../frame/cli-frame.js';
 import { fields, table, text } from '../frame/output.js';
-import type { ProgressBar } from '../frame/progress.js';
 import { UsageError } from '../frame/usage-error.js';
 import { readTableFile } from '../inputs/table-file.js';
 import {
+  addSelectorFlags,
   checkSettingsForKind,
   listFlag,
   namingFlag,
@@ -61,14 +59,18 @@ import {
   WINDOW_COLUMNS,
   windowRow,
 } from './drift-view.js';
-import { parseEventTime } from './event-time.js';
+import {
+  collectPages,
+  scanWithProgress,
+  skippedCell,
+  timeFilterFromFlags,
+  timeRangeFromFlags,
+} from './history-scan.js';
 
 /** `fit`'s default `--timeout`: permutation thresholds and online bootstraps take time. */
 export const DEFAULT_FIT_TIMEOUT = '10m';
 /** `run`'s default `--timeout`: the deadline of the whole scan. */
 export const DEFAULT_RUN_TIMEOUT = '1h';
-/** Steps of `run`'s progress bar over the time range. */
-export const RUN_PROGRESS_STEPS = 1000;
 /** `events`' default `--limit`. */
 export const DEFAULT_EVENTS_LIMIT = 100;
 /** The largest `events --limit`: every event is held in memory for the table. */
@@ -146,10 +148,7 @@ async function referenceOf(
     const file = await readTableFile(flags.reference, '--reference', { progress: context.progress });
     return { data: file.data, columns: file.columns.map((c) => c.name) };
   }
-  const now = Date.now();
-  const from = parseEventTime(flags.from!, '--from', now);
-  const to = flags.to === undefined ? now : parseEventTime(flags.to, '--to', now);
-  if (to <= from) throw new UsageError(`--to: must be after --from (${new Date(from).toISOString()})`);
+  const { from, to } = timeRangeFromFlags({ from: flags.from!, to: flags.to });
   return { data: { from, to, selector: selectorFromFlags(flags) }, columns: undefined };
 }
 
@@ -161,37 +160,6 @@ export function osUser(env: NodeJS.ProcessEnv): string {
     // A uid without a passwd entry (some containers) has no name.
     return env.USER ?? env.USERNAME ?? 'unknown';
   }
-}
-
-/**
- * The share of a time range a scan has covered, from its position: what `run`'s bar shows
- * (the events' count is unknown until the scan ends); `outlier run`'s bar too.
- */
-export function scannedShare(
-  progress: Pick<DriftHistoryProgress, 'positionTime'>,
-  fromMs: number,
-  toMs: number,
-): number {
-  const position = progress.positionTime?.getTime();
-  if (position === undefined || toMs <= fromMs) return 0;
-  return Math.min(1, Math.max(0, (position - fromMs) / (toMs - fromMs)));
-}
-
-function addSelectorOptions(command: Command): Command {
-  return command
-    .option('--version <version>', 'only this model version (default: every version)')
-    .option('--graph <graph>', "only this graph's events; with --model, that node's calls")
-    .option('--tensor <names>', 'the tensors read, comma-separated, in order (default: every tensor)')
-    .option(
-      '--columns <names>',
-      'feature names, one per element of a flattened row, comma-separated (iris: sepal_length,...)',
-    )
-    .addOption(
-      new Option('--side <side>', "read the request's inputs or the response's outputs").choices([
-        'request',
-        'response',
-      ]),
-    );
 }
 
 function addWindowOptions(command: Command): Command {
@@ -213,6 +181,11 @@ function addWindowOptions(command: Command): Command {
 
 function detectorJson(detector: DriftDetector) {
   return driftJson(detector);
+}
+
+/** The selector flags as `drift` names them. */
+function addSelectorOptions(command: Command): Command {
+  return addSelectorFlags(command, '--tensor', 'iris: sepal_length,...');
 }
 
 /** Registers the `drift` group. */
@@ -518,36 +491,25 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
     frame.run<SelectorFlags & WindowFlags & { from: string; to?: string }>(async (context) => {
       const [name] = context.args as [string];
       const { flags } = context;
-      const now = Date.now();
-      const from = parseEventTime(flags.from, '--from', now);
-      const to = flags.to === undefined ? now : parseEventTime(flags.to, '--to', now);
-      if (to <= from) throw new UsageError(`--to: must be after --from (${new Date(from).toISOString()})`);
+      const range = timeRangeFromFlags(flags);
+      const { from, to } = range;
       const selector = selectorFromFlags(flags);
       const window = windowFromFlags(flags);
       const client = context.sightline();
       const windows: DriftHistoryWindow[] = [];
-      let last: DriftHistoryProgress | undefined;
-      let bar: ProgressBar | undefined;
-      try {
-        for await (const item of client.drift.scoreHistory(name, {
-          from,
-          to,
-          selector,
-          ...(window !== undefined && { window }),
-          ...context.call,
-          // A stream has no deadline of its own: --timeout bounds the whole scan.
-          deadlineMs: client.options.deadlineMs,
-        })) {
-          if (item.kind === 'window') windows.push(item.window);
-          last = item.progress ?? last;
-          if (last !== undefined) {
-            bar ??= context.progress.bar(`scanning ${JSON.stringify(name)}`, RUN_PROGRESS_STEPS);
-            bar.update(Math.round(scannedShare(last, from, to) * RUN_PROGRESS_STEPS));
-          }
-        }
-      } finally {
-        bar?.stop();
-      }
+      const scan = client.drift.scoreHistory(name, {
+        from,
+        to,
+        selector,
+        ...(window !== undefined && { window }),
+        ...context.call,
+        // A stream has no deadline of its own: --timeout bounds the whole scan.
+        deadlineMs: client.options.deadlineMs,
+      });
+      const last = await scanWithProgress(context.progress, name, range, scan, (item) => {
+        if (item.kind === 'window') windows.push(item.window);
+        return item.progress;
+      });
       const drifted = windows.filter((w) => w.verdict.drift).length;
       context.output.print({
         json: driftJson({ detector: name, progress: last, windows }),
@@ -559,12 +521,7 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
               ['drifted', drifted],
               ['events read', last?.eventsRead ?? 0],
               ['events matched', last?.eventsMatched ?? 0],
-              [
-                'events skipped',
-                Object.entries(last?.eventsSkipped ?? {})
-                  .map(([reason, n]) => `${reason}: ${n}`)
-                  .join(', ') || 0,
-              ],
+              ['events skipped', skippedCell(last?.eventsSkipped)],
             ],
             'scan',
           ),
@@ -589,28 +546,23 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
       frame.run<{ driftOnly?: boolean; from?: string; to?: string; limit?: string }>(async (context) => {
         const [name] = context.args as [string | undefined];
         const { flags } = context;
-        const now = Date.now();
         const limit =
           flags.limit === undefined
             ? DEFAULT_EVENTS_LIMIT
             : wholeFlag(flags.limit, '--limit', 1, MAX_EVENTS_LIMIT);
-        const from = flags.from === undefined ? undefined : parseEventTime(flags.from, '--from', now);
-        const to = flags.to === undefined ? undefined : parseEventTime(flags.to, '--to', now);
-        const events: DriftEventRecord[] = [];
-        let pageToken = '';
-        do {
+        const { from, to } = timeFilterFromFlags(flags, false);
+        const events = await collectPages(limit, EVENTS_PAGE_SIZE, async (pageSize, pageToken) => {
           const page = await context.sightline().drift.listDriftEvents({
             ...(name !== undefined && { name }),
             driftOnly: flags.driftOnly === true,
             ...(from !== undefined && { from }),
             ...(to !== undefined && { to }),
-            pageSize: Math.min(EVENTS_PAGE_SIZE, limit - events.length),
+            pageSize,
             pageToken,
             ...context.call,
           });
-          events.push(...page.events);
-          pageToken = page.nextPageToken;
-        } while (pageToken !== '' && events.length < limit);
+          return { items: page.events, nextPageToken: page.nextPageToken };
+        });
         context.output.print({
           json: { events: driftJson(events) },
           human: () => [table([...EVENT_COLUMNS], events.map(driftEventRow))],

@@ -5,7 +5,6 @@
  * snake_case keys, as every command's (the drift commands' converter).
  */
 import type {
-  EventSelector,
   OutlierDetector,
   OutlierEventRecord,
   OutlierEventVerdict,
@@ -14,11 +13,14 @@ import type {
   TrainingProgress,
 } from '@sightline/sdk';
 import { type Cell, fields, type Section, table, text } from '../frame/output.js';
-import { formatStat, skippedText } from './drift-view.js';
-
-function time(value: Date | undefined): string {
-  return value === undefined ? '' : value.toISOString();
-}
+import {
+  detectorStatusFields,
+  type FieldLine,
+  lineageLines,
+  selectorText,
+  timeText,
+} from './detector-view.js';
+import { formatStat } from './drift-view.js';
 
 /** `OUTLIER` or `inlier`. */
 export function outlierWord(outlier: boolean): string {
@@ -66,11 +68,6 @@ function settingsText(settings: object): string {
     .join(' ');
 }
 
-/** A selector in words: `model iris version 1 in graph g, request tensors input, columns a, b`. */
-export function selectorText(live: EventSelector): string {
-  return `model ${live.modelName}${live.modelVersion ? ` version ${live.modelVersion}` : ''}${live.graph ? ` in graph ${live.graph}` : ''}, ${live.side ?? 'request'} tensors ${live.tensors?.length ? live.tensors.join(', ') : '(all)'}${live.columnNames?.length ? `, columns ${live.columnNames.join(', ')}` : ''}`;
-}
-
 /** `outlier list`'s columns. */
 export const OUTLIER_DETECTOR_COLUMNS = [
   'name',
@@ -95,29 +92,16 @@ export function outlierDetectorRow(detector: OutlierDetector): Cell[] {
     detector.referenceRows,
     formatStat(detector.threshold),
     detector.attached ? `yes (${detector.live?.modelName ?? ''})` : 'no',
-    time(detector.fitTime),
+    timeText(detector.fitTime),
   ];
 }
 
 /** A lineage's lines. */
-export function outlierLineageFields(lineage: OutlierLineage): (readonly [string, Cell])[] {
-  return [
-    ['version', lineage.version],
-    ['kind', lineage.kindName],
-    ['settings', settingsText(lineage.settings)],
-    ['reference rows', lineage.referenceRows],
-    ['reference sha256', lineage.referenceSha256],
-    ['reference source', lineage.referenceSource],
-    ...(Object.keys(lineage.referenceSkippedEvents).length === 0
-      ? []
-      : ([['events left out', skippedText(lineage.referenceSkippedEvents)]] as const)),
+export function outlierLineageFields(lineage: OutlierLineage): FieldLine[] {
+  return lineageLines(lineage, settingsText(lineage.settings), [
     ['features', lineage.featureNames.join(', ')],
     ...(lineage.training === undefined ? [] : ([['training', trainingText(lineage.training)]] as const)),
-    ['created', time(lineage.createTime)],
-    ['creator', lineage.creator],
-    ['sightline version', lineage.sightlineVersion],
-    ['seed', lineage.seed],
-  ];
+  ]);
 }
 
 /** `outlier get`'s human view: the detector, its threshold, attachment, and its versions. */
@@ -137,19 +121,7 @@ export function outlierDetectorSections(
         ['features', detector.featureNames.join(', ') || detector.featureCount],
         ['reference rows', detector.referenceRows],
         ...(detector.runningRows > 0 ? ([['running rows', detector.runningRows]] as const) : []),
-        [
-          'inputs',
-          detector.inputs.map((i) => `${i.name} ${i.datatype} [${i.rowShape.join(', ')}]`).join(', '),
-        ],
-        ['created', time(detector.createTime)],
-        ['fitted', time(detector.fitTime)],
-        [
-          'labels',
-          Object.entries(detector.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' '),
-        ],
-        ['attached', detector.attached ? 'yes' : 'no'],
+        ...detectorStatusFields(detector),
         ...(detector.live === undefined ? [] : ([['live events', selectorText(detector.live)]] as const)),
       ],
       'detector',
@@ -178,7 +150,7 @@ export function outlierDetectorSections(
           v.creator,
           v.seed,
           v.training === undefined ? '' : trainingText(v.training),
-          time(v.createTime),
+          timeText(v.createTime),
         ]),
         'versions',
       ),
@@ -268,7 +240,7 @@ function flaggedText(rows: readonly boolean[]): string {
 /** One outlier event as a row. */
 export function outlierEventRow(event: OutlierEventRecord): Cell[] {
   return [
-    time(event.time),
+    timeText(event.time),
     event.detector,
     event.detectorVersion,
     event.requestId,
@@ -301,7 +273,7 @@ export function highestScore(verdict: OutlierEventVerdict): number | undefined {
 export function historyOutlierRow(verdict: OutlierEventVerdict): Cell[] {
   return [
     verdict.requestId,
-    time(verdict.eventTime),
+    timeText(verdict.eventTime),
     verdict.modelVersion ? `${verdict.modelName}:${verdict.modelVersion}` : verdict.modelName,
     formatStat(highestScore(verdict)),
     flaggedText(verdict.isOutlier),

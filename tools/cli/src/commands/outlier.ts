@@ -21,10 +21,8 @@ import {
   type OutlierClient,
   type OutlierData,
   type OutlierDetector,
-  type OutlierEventRecord,
   type OutlierEventVerdict,
   type OutlierFitOptions,
-  type OutlierHistoryProgress,
   type OutlierKind,
 } from '@sightline/sdk';
 import { type Command, Option } from 'commander';
@@ -33,10 +31,17 @@ import { fields, table, text } from '../frame/output.js';
 import type { Progress, ProgressBar } from '../frame/progress.js';
 import { UsageError } from '../frame/usage-error.js';
 import { readTableFile, type TableFile } from '../inputs/table-file.js';
-import { osUser, scannedShare } from './drift.js';
-import { type SelectorFlags, selectorFromFlags, wholeFlag } from './drift-flags.js';
+import { selectorText } from './detector-view.js';
+import { osUser } from './drift.js';
+import { addSelectorFlags, type SelectorFlags, selectorFromFlags, wholeFlag } from './drift-flags.js';
 import { driftJson as outlierJson } from './drift-view.js';
-import { parseEventTime } from './event-time.js';
+import {
+  collectPages,
+  scanWithProgress,
+  skippedCell,
+  timeFilterFromFlags,
+  timeRangeFromFlags,
+} from './history-scan.js';
 import {
   DEFAULT_THRESHOLD_PERCENTILE,
   type GivenOutlierSettings,
@@ -58,7 +63,6 @@ import {
   outlierEventRow,
   outlierLineageFields,
   scoreSections,
-  selectorText,
   thresholdText,
   trainingText,
 } from './outlier-view.js';
@@ -72,8 +76,6 @@ export const DEFAULT_OUTLIER_FIT_TIMEOUT = '15m';
 export const DEFAULT_OUTLIER_SCORE_TIMEOUT = '5m';
 /** `run`'s default `--timeout`: the deadline of the whole scan. */
 export const DEFAULT_OUTLIER_RUN_TIMEOUT = '1h';
-/** Steps of `run`'s progress bar over the time range. */
-export const OUTLIER_RUN_PROGRESS_STEPS = 1000;
 /** `events`' default `--limit`. */
 export const DEFAULT_OUTLIER_EVENTS_LIMIT = 100;
 /** The largest `events --limit`: every event is held in memory for the table. */
@@ -131,23 +133,6 @@ async function readOutlierFile(file: string, flag: string, progress: Progress): 
 
 function selectorFlags(flags: OutlierSelectorFlags): SelectorFlags {
   return { ...flags, ...(flags.tensors !== undefined && { tensor: flags.tensors }) };
-}
-
-function addSelectorOptions(command: Command): Command {
-  return command
-    .option('--version <version>', 'only this model version (default: every version)')
-    .option('--graph <graph>', "only this graph's events; with --model, that node's calls")
-    .option('--tensors <names>', 'the tensors read, comma-separated, in order (default: every tensor)')
-    .option(
-      '--columns <names>',
-      'feature names, one per element of a flattened row, comma-separated (as the fit named them)',
-    )
-    .addOption(
-      new Option('--side <side>', "read the request's inputs or the response's outputs").choices([
-        'request',
-        'response',
-      ]),
-    );
 }
 
 function detectorJson(detector: OutlierDetector) {
@@ -233,12 +218,9 @@ async function ensureDetector(
   return { created: false, kind: existing.kind };
 }
 
-function timeRange(flags: { from: string; to?: string }): { from: number; to: number } {
-  const now = Date.now();
-  const from = parseEventTime(flags.from, '--from', now);
-  const to = flags.to === undefined ? now : parseEventTime(flags.to, '--to', now);
-  if (to <= from) throw new UsageError(`--to: must be after --from (${new Date(from).toISOString()})`);
-  return { from, to };
+/** The selector flags as `outlier` names them. */
+function addSelectorOptions(command: Command): Command {
+  return addSelectorFlags(command, '--tensors', 'as the fit named them');
 }
 
 /** Registers the `outlier` group. */
@@ -556,32 +538,24 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
         async (context) => {
           const [name] = context.args as [string | undefined];
           const { flags } = context;
-          const now = Date.now();
           const limit =
             flags.limit === undefined
               ? DEFAULT_OUTLIER_EVENTS_LIMIT
               : wholeFlag(flags.limit, '--limit', 1, MAX_OUTLIER_EVENTS_LIMIT);
-          const from = flags.from === undefined ? undefined : parseEventTime(flags.from, '--from', now);
-          const to = flags.to === undefined ? undefined : parseEventTime(flags.to, '--to', now);
-          if (from !== undefined && to !== undefined && to <= from) {
-            throw new UsageError(`--to: must be after --from (${new Date(from).toISOString()})`);
-          }
-          const events: OutlierEventRecord[] = [];
-          let pageToken = '';
-          do {
+          const { from, to } = timeFilterFromFlags(flags, true);
+          const events = await collectPages(limit, OUTLIER_EVENTS_PAGE_SIZE, async (pageSize, pageToken) => {
             const page = await context.sightline().outlier.listOutlierEvents({
               ...(name !== undefined && { name }),
               outliersOnly: flags.outliersOnly === true,
               ...(from !== undefined && { from }),
               ...(to !== undefined && { to }),
               ...(flags.requestId !== undefined && { requestId: flags.requestId }),
-              pageSize: Math.min(OUTLIER_EVENTS_PAGE_SIZE, limit - events.length),
+              pageSize,
               pageToken,
               ...context.call,
             });
-            events.push(...page.events);
-            pageToken = page.nextPageToken;
-          } while (pageToken !== '' && events.length < limit);
+            return { items: page.events, nextPageToken: page.nextPageToken };
+          });
           context.output.print({
             json: { events: outlierJson(events) },
             human: () => [table([...OUTLIER_EVENT_COLUMNS], events.map(outlierEventRow))],
@@ -608,7 +582,8 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
     frame.run<OutlierSelectorFlags & { from: string; to?: string }>(async (context) => {
       const [name] = context.args as [string];
       const { flags } = context;
-      const { from, to } = timeRange(flags);
+      const range = timeRangeFromFlags(flags);
+      const { from, to } = range;
       const stray = (['version', 'graph', 'tensors', 'columns', 'side'] as const).find(
         (f) => flags[f] !== undefined,
       );
@@ -618,29 +593,20 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
       const selector = flags.model === undefined ? undefined : selectorFromFlags(selectorFlags(flags));
       const client = context.sightline();
       const outliers: OutlierEventVerdict[] = [];
-      let last: OutlierHistoryProgress | undefined;
-      let bar: ProgressBar | undefined;
-      try {
-        for await (const page of client.outlier.scoreHistory(name, {
-          from,
-          to,
-          ...(selector !== undefined && { selector }),
-          // Every event is scored and counted; only those with an outlier row come back.
-          outliersOnly: true,
-          ...context.call,
-          // A stream has no deadline of its own: --timeout bounds the whole scan.
-          deadlineMs: client.options.deadlineMs,
-        })) {
-          outliers.push(...page.verdicts.filter((v) => v.isOutlier.some(Boolean)));
-          last = page.progress ?? last;
-          if (last !== undefined) {
-            bar ??= context.progress.bar(`scanning ${JSON.stringify(name)}`, OUTLIER_RUN_PROGRESS_STEPS);
-            bar.update(Math.round(scannedShare(last, from, to) * OUTLIER_RUN_PROGRESS_STEPS));
-          }
-        }
-      } finally {
-        bar?.stop();
-      }
+      const scan = client.outlier.scoreHistory(name, {
+        from,
+        to,
+        ...(selector !== undefined && { selector }),
+        // Every event is scored and counted; only those with an outlier row come back.
+        outliersOnly: true,
+        ...context.call,
+        // A stream has no deadline of its own: --timeout bounds the whole scan.
+        deadlineMs: client.options.deadlineMs,
+      });
+      const last = await scanWithProgress(context.progress, name, range, scan, (page) => {
+        outliers.push(...page.verdicts.filter((v) => v.isOutlier.some(Boolean)));
+        return page.progress;
+      });
       context.output.print({
         json: outlierJson({ detector: name, progress: last, outliers }),
         human: () => [
@@ -650,12 +616,7 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
               ['events read', last?.eventsRead ?? 0],
               ['events scored', last?.eventsScored ?? 0],
               ['outlier events', last?.outlierEvents ?? outliers.length],
-              [
-                'events skipped',
-                Object.entries(last?.eventsSkipped ?? {})
-                  .map(([reason, n]) => `${reason}: ${n}`)
-                  .join(', ') || 0,
-              ],
+              ['events skipped', skippedCell(last?.eventsSkipped)],
             ],
             'scan',
           ),
