@@ -1,7 +1,7 @@
 import type { OutlierPrediction } from '@sightline/sdk';
 import { describe, expect, it } from 'vitest';
 import { renderSections } from '../frame/output.js';
-import { scoreSections, thresholdText } from './outlier-view.js';
+import { historyOutliersTable, scoreSections, thresholdText } from './outlier-view.js';
 
 function prediction(scores: readonly number[], threshold: number): OutlierPrediction {
   return {
@@ -58,5 +58,24 @@ describe('outlier score view', () => {
       '0.61 (fixed by --threshold)',
     );
     expect(thresholdText(detector('', { threshold: undefined }))).toMatch(/^unset/);
+  });
+});
+
+describe('outlier run view', () => {
+  it('draws at most the limit of outliers, saying how many were found, from a run of 144,000', () => {
+    const outliers = Array.from({ length: 144_000 }, (_, i) => ({
+      requestId: `r${i}`,
+      eventTime: new Date(Date.UTC(2026, 11, 4, 0, 0, i % 60)),
+      modelName: 'iris',
+      modelVersion: '1',
+      isOutlier: [true],
+      instanceScores: [0.5 + (i % 7) / 100],
+      traceId: '',
+    }));
+    const drawn = renderSections([historyOutliersTable(outliers)], false);
+    expect(drawn).toMatch(/^outliers \(the first 1000 of 144000; --json prints every one\)$/m);
+    expect(drawn).toContain('│ r999 ');
+    expect(drawn).not.toContain('│ r1000 ');
+    expect(renderSections([historyOutliersTable(outliers.slice(0, 2))], false)).toMatch(/^outliers$/m);
   });
 });

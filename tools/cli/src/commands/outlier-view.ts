@@ -266,7 +266,10 @@ export const HISTORY_OUTLIER_COLUMNS = [
 
 /** The highest row score of a verdict (what an OutlierEvent calls its score). */
 export function highestScore(verdict: OutlierEventVerdict): number | undefined {
-  return verdict.instanceScores.length === 0 ? undefined : Math.max(...verdict.instanceScores);
+  // A loop, not Math.max(...scores): spreading a very wide event's rows overflows the stack.
+  return verdict.instanceScores.length === 0
+    ? undefined
+    : verdict.instanceScores.reduce((high, score) => Math.max(high, score), -Infinity);
 }
 
 /** One outlier a history run found, as a row. */
@@ -279,6 +282,22 @@ export function historyOutlierRow(verdict: OutlierEventVerdict): Cell[] {
     flaggedText(verdict.isOutlier),
     verdict.traceId,
   ];
+}
+
+/**
+ * `outlier run`'s table of the outliers found: at most `maxRows` drawn (a table of 144,000
+ * rows overflowed the table library's stack), the title saying how many there were; `--json`
+ * prints every one.
+ */
+export function historyOutliersTable(
+  outliers: readonly OutlierEventVerdict[],
+  maxRows = MAX_SCORE_TABLE_ROWS,
+): Section {
+  const title =
+    outliers.length <= maxRows
+      ? 'outliers'
+      : `outliers (the first ${maxRows} of ${outliers.length}; --json prints every one)`;
+  return table([...HISTORY_OUTLIER_COLUMNS], outliers.slice(0, maxRows).map(historyOutlierRow), title);
 }
 
 /** A line saying what a fit made. */

@@ -54,8 +54,7 @@ import {
 } from './outlier-flags.js';
 import {
   fitLine,
-  HISTORY_OUTLIER_COLUMNS,
-  historyOutlierRow,
+  historyOutliersTable,
   OUTLIER_DETECTOR_COLUMNS,
   OUTLIER_EVENT_COLUMNS,
   outlierDetectorRow,
@@ -610,7 +609,7 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
       context.output.print({
         json: outlierJson({ detector: name, progress: last, outliers }),
         human: () => [
-          table([...HISTORY_OUTLIER_COLUMNS], outliers.map(historyOutlierRow), 'outliers'),
+          historyOutliersTable(outliers),
           fields(
             [
               ['events read', last?.eventsRead ?? 0],
