@@ -1,0 +1,4 @@
+/**
+ * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
+ */
+export {};
