@@ -1,0 +1,201 @@
+/**
+ * The join rules, shared by both backends: given what the store holds for the request ids
+ * of one call, it works out item by item what to store and which pairs appear or change.
+ * The backend loads the state, runs the planner and writes `writes` in the same transaction,
+ * so the rules are written (and tested) once.
+ *
+ * Which feedback judges a prediction row: feedback naming the prediction's model beats
+ * feedback naming its graph node, which beats unnamed ('') feedback. The winner does not
+ * depend on arrival order, so any interleaving of the same items ends in the same pairs.
+ */
+import type { FeedbackRecord, JoinedPair, PredictionRecord, PredictionRow } from '../domain/records.js';
+import type { FeedbackOutcome, ReplacedPair } from './metrics-store.js';
+import {
+  encodePredictionRow,
+  encodeTruth,
+  feedbackKeyOf,
+  pairFromStored,
+  pairKeyOf,
+  type StoredPair,
+} from './record-codec.js';
+import type { ItemProblem } from './record-validation.js';
+
+/** A feedback row as both backends store it. */
+export interface StoredFeedback {
+  readonly requestId: string;
+  readonly modelName: string;
+  readonly row: number;
+  readonly truthJson: string;
+  readonly observedMs: number;
+  readonly receivedMs: number;
+  /** Whether it has judged a prediction row (joined feedback never expires). */
+  readonly joined: boolean;
+}
+
+/** What the planner needs of a stored prediction. */
+export interface StoredPrediction {
+  readonly record: PredictionRecord;
+}
+
+/** What the backend loaded for the call's request ids. */
+export interface LoadedState {
+  /** Stored predictions of the call's request ids (feedback calls). */
+  readonly predictions: readonly PredictionRecord[];
+  /** Stored feedback of the call's request ids. */
+  readonly feedback: readonly StoredFeedback[];
+  /** Stored pairs of the call's request ids (feedback calls). */
+  readonly pairs: readonly StoredPair[];
+  /** Which of the call's event ids are stored already (prediction calls). */
+  readonly knownEventIds: ReadonlySet<string>;
+}
+
+/** What to write, each the final state of its row. */
+export interface PlannedWrites {
+  readonly predictions: PredictionRecord[];
+  readonly feedback: Map<string, StoredFeedback>;
+  readonly pairs: Map<string, StoredPair>;
+}
+
+/** How strongly feedback naming `modelName` judges `prediction`: -1 when it does not. */
+export function feedbackRank(prediction: PredictionRecord, modelName: string): number {
+  if (modelName === '') return 0;
+  if (modelName === prediction.modelName) return 2;
+  if (prediction.node !== '' && modelName === prediction.node) return 1;
+  return -1;
+}
+
+export class JoinPlanner {
+  readonly writes: PlannedWrites = { predictions: [], feedback: new Map(), pairs: new Map() };
+  private readonly predictionsByRequest = new Map<string, PredictionRecord[]>();
+  private readonly feedback = new Map<string, StoredFeedback>();
+  private readonly pairs = new Map<string, StoredPair>();
+  private readonly knownEventIds: Set<string>;
+
+  constructor(
+    state: LoadedState,
+    private readonly nowMs: number,
+  ) {
+    for (const p of state.predictions) this.predictionsOf(p.requestId).push(p);
+    for (const f of state.feedback) this.feedback.set(feedbackKeyOf(f.requestId, f.modelName, f.row), f);
+    for (const p of state.pairs) this.pairs.set(pairKeyOf(p.eventId, p.row), p);
+    this.knownEventIds = new Set(state.knownEventIds);
+  }
+
+  /** Stores a prediction unless its event id is known; returns its new pairs, or 'duplicate'. */
+  addPrediction(record: PredictionRecord): JoinedPair[] | 'duplicate' {
+    if (this.knownEventIds.has(record.eventId)) return 'duplicate';
+    this.knownEventIds.add(record.eventId);
+    this.predictionsOf(record.requestId).push(record);
+    this.writes.predictions.push(record);
+    const made: JoinedPair[] = [];
+    for (const row of record.rows) {
+      const names = record.node === '' ? [record.modelName, ''] : [record.modelName, record.node, ''];
+      for (const name of names) {
+        const key = feedbackKeyOf(record.requestId, name, row.row);
+        const feedback = this.feedback.get(key);
+        if (!feedback) continue;
+        const pair = this.storePair(record, row, feedback);
+        this.markJoined(key, feedback);
+        made.push(pairFromStored(pair));
+        break;
+      }
+    }
+    return made;
+  }
+
+  /** Upserts one feedback item and joins it; a problem when its row is not in the prediction. */
+  addFeedback(item: FeedbackRecord): FeedbackOutcome | ItemProblem {
+    const key = feedbackKeyOf(item.requestId, item.modelName, item.row);
+    const truthJson = encodeTruth(item.truth);
+    const existing = this.feedback.get(key);
+    if (existing && existing.truthJson === truthJson) return { status: 'unchanged', pairs: [], replaced: [] };
+    const judged = this.predictionsOf(item.requestId).filter((p) => feedbackRank(p, item.modelName) >= 0);
+    const withRow = judged.flatMap((p) => {
+      const row = p.rows.find((r) => r.row === item.row);
+      return row ? [{ prediction: p, row }] : [];
+    });
+    if (judged.length > 0 && withRow.length === 0) {
+      const rowCounts = [...new Set(judged.map((p) => p.rows.length))].join(' or ');
+      return {
+        field: 'row',
+        message: `row: must name a row of the prediction of request "${item.requestId}" (it has ${rowCounts} rows), got ${item.row}.`,
+      };
+    }
+    let feedback: StoredFeedback = {
+      requestId: item.requestId,
+      modelName: item.modelName,
+      row: item.row,
+      truthJson,
+      observedMs: item.observedMs,
+      receivedMs: item.receivedMs,
+      joined: existing?.joined ?? false,
+    };
+    const pairs: JoinedPair[] = [];
+    const replaced: ReplacedPair[] = [];
+    for (const { prediction, row } of withRow) {
+      const current = this.pairs.get(pairKeyOf(prediction.eventId, item.row));
+      if (current === undefined) {
+        pairs.push(pairFromStored(this.storePair(prediction, row, feedback)));
+        feedback = { ...feedback, joined: true };
+        continue;
+      }
+      const takesOver =
+        current.feedbackModel === item.modelName
+          ? current.truthJson !== truthJson
+          : feedbackRank(prediction, current.feedbackModel) < feedbackRank(prediction, item.modelName);
+      if (!takesOver) continue;
+      const after = this.storePair(prediction, row, feedback);
+      replaced.push({ before: pairFromStored(current), after: pairFromStored(after) });
+      feedback = { ...feedback, joined: true };
+    }
+    this.feedback.set(key, feedback);
+    this.writes.feedback.set(key, feedback);
+    const status = existing ? 'replaced' : pairs.length > 0 || replaced.length > 0 ? 'joined' : 'pending';
+    return { status, pairs, replaced };
+  }
+
+  private predictionsOf(requestId: string): PredictionRecord[] {
+    let list = this.predictionsByRequest.get(requestId);
+    if (!list) {
+      list = [];
+      this.predictionsByRequest.set(requestId, list);
+    }
+    return list;
+  }
+
+  private markJoined(key: string, feedback: StoredFeedback): void {
+    if (feedback.joined) return;
+    const joined = { ...feedback, joined: true };
+    this.feedback.set(key, joined);
+    this.writes.feedback.set(key, joined);
+  }
+
+  private storePair(
+    prediction: PredictionRecord,
+    predictionRow: PredictionRow,
+    feedback: StoredFeedback,
+  ): StoredPair {
+    const row = predictionRow.row;
+    const pair: StoredPair = {
+      eventId: prediction.eventId,
+      row,
+      requestId: prediction.requestId,
+      series: {
+        modelName: prediction.modelName,
+        modelVersion: prediction.modelVersion,
+        node: prediction.node,
+      },
+      predictionMs: prediction.timeMs,
+      joinedMs: this.nowMs,
+      task: prediction.task,
+      classesJson: JSON.stringify(prediction.classes),
+      predictionJson: encodePredictionRow(predictionRow),
+      truthJson: feedback.truthJson,
+      feedbackModel: feedback.modelName,
+    };
+    const key = pairKeyOf(prediction.eventId, row);
+    this.pairs.set(key, pair);
+    this.writes.pairs.set(key, pair);
+    return pair;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Checks of query and non-record write arguments, shared by both backends: the caller gets
+ * one sentence naming the field and the rule instead of a database error.
+ */
+import { InvalidArgumentError } from '@sightline/errors';
+import type { SeriesRangeQuery, SummaryRecord } from './metrics-store.js';
+import { checkItemCount, type StoreLimits } from './store-limits.js';
+
+const fail = (field: string, rule: string, got: unknown): never => {
+  throw new InvalidArgumentError(`${field}: ${rule}, got ${JSON.stringify(got) ?? String(got)}.`, { field });
+};
+
+function checkText(field: string, value: unknown, maxLength: number): void {
+  if (typeof value !== 'string' || value.length === 0) fail(field, 'must be a non-empty string', value);
+  if ((value as string).length > maxLength)
+    fail(field, `must have at most ${maxLength} characters`, `${(value as string).length} characters`);
+}
+
+function checkTime(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    fail(field, 'must be an integer number of milliseconds', value);
+}
+
+function checkJson(field: string, json: unknown, maxLength: number): void {
+  if (typeof json !== 'string') fail(field, 'must be JSON text', json);
+  if ((json as string).length > maxLength)
+    fail(field, `must have at most ${maxLength} characters`, `${(json as string).length} characters`);
+  try {
+    JSON.parse(json as string);
+  } catch {
+    fail(field, 'must be valid JSON', `${(json as string).slice(0, 40)}`);
+  }
+}
+
+export function checkRange(query: SeriesRangeQuery, limits: StoreLimits): void {
+  checkText('modelName', query.modelName, limits.maxIdLength);
+  checkTime('fromMs', query.fromMs);
+  checkTime('toMs', query.toMs);
+  if (query.toMs < query.fromMs) fail('toMs', `must not be before fromMs (${query.fromMs})`, query.toMs);
+}
+
+export function checkSummaries(records: readonly SummaryRecord[], limits: StoreLimits): void {
+  checkItemCount('summaries', records.length, limits);
+  for (const [i, r] of records.entries()) {
+    checkText(`summaries[${i}].seriesKey`, r.seriesKey, limits.maxSeriesKeyLength);
+    checkTime(`summaries[${i}].bucketStartMs`, r.bucketStartMs);
+    checkJson(`summaries[${i}].summary`, r.summary, limits.maxJsonLength);
+  }
+}
+
+export function checkDocumentArgs(collection: string, id: string, json: string, limits: StoreLimits): void {
+  checkText('collection', collection, limits.maxIdLength);
+  checkText('id', id, limits.maxIdLength);
+  checkJson('json', json, limits.maxJsonLength);
+}

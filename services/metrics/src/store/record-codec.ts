@@ -1,0 +1,77 @@
+/**
+ * How records become column values and back. Truth and prediction rows are stored as JSON
+ * text with a fixed key order, so two equal truths have equal text and "the same truth
+ * again" is a string comparison in either backend.
+ */
+import type { JoinedPair, PredictionRow, SeriesKey, Truth } from '../domain/records.js';
+
+/** The truth as JSON with its keys in a fixed order. */
+export function encodeTruth(truth: Truth): string {
+  switch (truth.kind) {
+    case 'label':
+      return JSON.stringify({ kind: 'label', label: truth.label });
+    case 'value':
+      return JSON.stringify({ kind: 'value', values: [...truth.values] });
+    case 'reward':
+      return JSON.stringify({ kind: 'reward', reward: truth.reward });
+  }
+}
+
+export function decodeTruth(text: string): Truth {
+  return JSON.parse(text) as Truth;
+}
+
+/** A prediction row as JSON with its keys in a fixed order (absent fields left out). */
+export function encodePredictionRow(row: PredictionRow): string {
+  return JSON.stringify({
+    row: row.row,
+    ...(row.label !== undefined ? { label: row.label } : {}),
+    ...(row.probabilities !== undefined ? { probabilities: [...row.probabilities] } : {}),
+    ...(row.values !== undefined ? { values: [...row.values] } : {}),
+    ...(row.segments !== undefined ? { segments: { ...row.segments } } : {}),
+  });
+}
+
+export function decodePredictionRow(text: string): PredictionRow {
+  return JSON.parse(text) as PredictionRow;
+}
+
+/** A pair as both backends store it: one row of the `pairs` table. */
+export interface StoredPair {
+  readonly eventId: string;
+  readonly row: number;
+  readonly requestId: string;
+  readonly series: SeriesKey;
+  readonly predictionMs: number;
+  readonly joinedMs: number;
+  readonly task: 'classification' | 'regression';
+  /** The classes as JSON text. */
+  readonly classesJson: string;
+  /** The prediction row as `encodePredictionRow` text. */
+  readonly predictionJson: string;
+  /** The truth as `encodeTruth` text. */
+  readonly truthJson: string;
+  /** The model name of the feedback the truth came from ('' for unnamed feedback). */
+  readonly feedbackModel: string;
+}
+
+export function pairFromStored(stored: StoredPair): JoinedPair {
+  return {
+    series: stored.series,
+    eventId: stored.eventId,
+    requestId: stored.requestId,
+    predictionMs: stored.predictionMs,
+    joinedMs: stored.joinedMs,
+    task: stored.task,
+    classes: JSON.parse(stored.classesJson) as string[],
+    prediction: decodePredictionRow(stored.predictionJson),
+    truth: decodeTruth(stored.truthJson),
+  };
+}
+
+/** The pair table's key of a prediction row. */
+export const pairKeyOf = (eventId: string, row: number): string => `${eventId}\u0000${row}`;
+
+/** The feedback table's key. */
+export const feedbackKeyOf = (requestId: string, modelName: string, row: number): string =>
+  `${requestId}\u0000${modelName}\u0000${row}`;

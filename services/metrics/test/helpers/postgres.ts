@@ -1,0 +1,89 @@
+/**
+ * A real PostgreSQL 15 (Debian's `postgresql` package) started for one test file on
+ * 127.0.0.1 at a free port, in a temp directory, with a fresh database per test.
+ *
+ * initdb refuses to run as root, so as root the server runs as the `postgres` user (the temp
+ * directory is handed to it first); otherwise the binaries run directly.
+ */
+import { execFile } from 'node:child_process';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+const BIN_DIR = '/usr/lib/postgresql/15/bin';
+const SUPERUSER = 'test';
+
+export interface TestPostgres {
+  /** A connection string to a new, empty database. */
+  createDatabase(): Promise<string>;
+  /** Stops the server (immediate mode) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+    run('id', ['-u', 'postgres']),
+    run('id', ['-g', 'postgres']),
+  ]);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const root = await mkdtemp(path.join(tmpdir(), 'sightline-pg-'));
+  const dataDir = path.join(root, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const pgBin = async (name: string, args: string[]) => {
+    const binary = path.join(BIN_DIR, name);
+    return asRoot ? run('runuser', ['-u', 'postgres', '--', binary, ...args]) : run(binary, args);
+  };
+  if (asRoot) {
+    const { uid, gid } = await postgresUserIds();
+    await chown(root, uid, gid);
+  }
+  await pgBin('initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  await pgBin('pg_ctl', [
+    '-D',
+    dataDir,
+    '-l',
+    path.join(root, 'server.log'),
+    '-o',
+    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
+    '-w',
+    'start',
+  ]);
+  const url = (database: string) => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
+  let databases = 0;
+  return {
+    async createDatabase() {
+      const name = `store_${++databases}`;
+      const admin = new pg.Client({ connectionString: url('postgres') });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return url(name);
+    },
+    async stop() {
+      await pgBin('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
