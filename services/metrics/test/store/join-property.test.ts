@@ -27,7 +27,15 @@ const NODES = ['', 'n'] as const;
 const FEEDBACK_MODELS = ['', 'a', 'b', 'n', 'z'] as const;
 
 type Op =
-  | { kind: 'prediction'; event: number; request: number; model: number; node: number; rows: number; time: number }
+  | {
+      kind: 'prediction';
+      event: number;
+      request: number;
+      model: number;
+      node: number;
+      rows: number;
+      time: number;
+    }
   | { kind: 'feedback'; request: number; model: number; row: number; truth: number };
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
@@ -88,7 +96,9 @@ function referenceJoin(records: readonly (PredictionRecord | FeedbackRecord)[]):
       continue;
     }
     // The store refuses a row that no prediction of the request judged by this feedback has.
-    const judged = [...predictions.values()].filter((p) => p.requestId === r.requestId && rankOf(p, r.modelName) >= 0);
+    const judged = [...predictions.values()].filter(
+      (p) => p.requestId === r.requestId && rankOf(p, r.modelName) >= 0,
+    );
     if (judged.length > 0 && !judged.some((p) => p.rows.some((row) => row.row === r.row))) continue;
     truths.set(`${r.requestId}|${r.modelName}|${r.row}`, { item: r, truth: JSON.stringify(r.truth) });
   }
@@ -96,7 +106,10 @@ function referenceJoin(records: readonly (PredictionRecord | FeedbackRecord)[]):
   for (const p of predictions.values())
     for (const row of p.rows) {
       const best = [...truths.values()]
-        .filter((t) => t.item.requestId === p.requestId && t.item.row === row.row && rankOf(p, t.item.modelName) >= 0)
+        .filter(
+          (t) =>
+            t.item.requestId === p.requestId && t.item.row === row.row && rankOf(p, t.item.modelName) >= 0,
+        )
         .sort((x, y) => rankOf(p, y.item.modelName) - rankOf(p, x.item.modelName))[0];
       if (best) pairs.set(`${p.eventId}/${row.row}`, best.truth);
     }
@@ -143,7 +156,8 @@ describe.each(BACKENDS)('the join on %s', (backend) => {
         const run = `run${++runs}-`;
         const records = steps.map(([op]) => recordsOf(run, op));
         const replayed = new Map<string, string>();
-        const key = (p: { eventId: string; prediction: { row: number } }) => `${p.eventId}/${p.prediction.row}`;
+        const key = (p: { eventId: string; prediction: { row: number } }) =>
+          `${p.eventId}/${p.prediction.row}`;
         let call: (PredictionRecord | FeedbackRecord)[] = [];
         const flush = async () => {
           // A call holds one kind of record; a kind change cuts it too.
