@@ -18,14 +18,19 @@ export interface ItemRejection {
   readonly message: string;
 }
 
+/** A prediction stored now, one whose eventId was stored already, or one refused. */
+export type PredictionStatus = 'recorded' | 'duplicate' | 'rejected';
+
 /** What `recordPredictions` did. */
 export interface RecordPredictionsResult {
   /** Predictions stored now. */
   readonly recorded: number;
   /** Predictions whose eventId was stored already (a redelivered event): nothing changed. */
   readonly duplicates: number;
-  /** Predictions refused (see `rejected`). */
+  /** Predictions refused alone. */
   readonly rejected: readonly ItemRejection[];
+  /** What happened to each prediction, in the call's order. */
+  readonly statuses: readonly PredictionStatus[];
   /** The pairs the new predictions made with feedback that had arrived first. */
   readonly pairs: readonly JoinedPair[];
 }

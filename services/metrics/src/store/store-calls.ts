@@ -7,6 +7,7 @@ import { JoinPlanner, type LoadedState, type PlannedWrites } from './join-planne
 import type {
   FeedbackOutcome,
   ItemRejection,
+  PredictionStatus,
   RecordFeedbackResult,
   RecordPredictionsResult,
 } from './metrics-store.js';
@@ -33,7 +34,7 @@ function prepare<T extends { readonly requestId: string }>(
   const rejected: ItemRejection[] = [];
   for (const [index, item] of items.entries()) {
     const problem = problemOf(item);
-    if (problem) rejected.push({ index, ...problem, message: `${what}[${index}].${problem.message}` });
+    if (problem) rejected.push({ index, ...problem });
     else valid.push({ index, item });
   }
   const requestIds = [...new Set(valid.map((v) => v.item.requestId))].sort();
@@ -56,15 +57,22 @@ export function planPredictions(
   let recorded = 0;
   let duplicates = 0;
   const pairs: JoinedPair[] = [];
-  for (const { item } of call.valid) {
+  const statuses: PredictionStatus[] = new Array(call.total).fill('rejected');
+  for (const { index, item } of call.valid) {
     const made = planner.addPrediction(item);
-    if (made === 'duplicate') duplicates++;
-    else {
+    if (made === 'duplicate') {
+      duplicates++;
+      statuses[index] = 'duplicate';
+    } else {
       recorded++;
+      statuses[index] = 'recorded';
       pairs.push(...made);
     }
   }
-  return { result: { recorded, duplicates, rejected: call.rejected, pairs }, writes: planner.writes };
+  return {
+    result: { recorded, duplicates, rejected: call.rejected, statuses, pairs },
+    writes: planner.writes,
+  };
 }
 
 const REJECTED: FeedbackOutcome = Object.freeze({ status: 'rejected', pairs: [], replaced: [] });
@@ -81,7 +89,7 @@ export function planFeedback(
   for (const { index, item } of call.valid) {
     const outcome = planner.addFeedback(item);
     if ('status' in outcome) outcomes[index] = outcome;
-    else rejected.push({ index, field: outcome.field, message: `feedback[${index}].${outcome.message}` });
+    else rejected.push({ index, ...outcome });
   }
   rejected.sort((a, b) => a.index - b.index);
   return { result: { outcomes, rejected }, writes: planner.writes };

@@ -105,7 +105,13 @@ describe.each(BACKENDS)('MetricsStore on %s', (backend) => {
       NOW + 100,
     );
     expect(first.pairs).toHaveLength(1);
-    expect(again).toEqual({ recorded: 0, duplicates: 2, rejected: [], pairs: [] });
+    expect(again).toEqual({
+      recorded: 0,
+      duplicates: 2,
+      rejected: [],
+      statuses: ['duplicate', 'duplicate'],
+      pairs: [],
+    });
     const pairs = await allPairs(store, 'iris');
     expect(pairs).toEqual(first.pairs);
     expect(await store.counts({ modelName: 'iris', ...ALL_TIME })).toMatchObject({
@@ -220,7 +226,7 @@ describe.each(BACKENDS)('MetricsStore on %s', (backend) => {
       [3, 'truth.reward'],
     ]);
     expect(result.rejected[0]!.message).toBe(
-      'feedback[0].row: must name a row of the prediction of request "r1" (it has 2 rows), got 2.',
+      'row: must name a row of the prediction of request "r1" (it has 2 rows), got 2.',
     );
     expect(await store.pendingCount()).toBe(0);
   });
@@ -236,6 +242,7 @@ describe.each(BACKENDS)('MetricsStore on %s', (backend) => {
       NOW,
     );
     expect(result.recorded).toBe(1);
+    expect(result.statuses).toEqual(['rejected', 'rejected', 'recorded']);
     expect(result.rejected.map((r) => [r.index, r.field])).toEqual([
       [0, 'rows'],
       [1, 'timeMs'],
