@@ -64,7 +64,7 @@ class CommitQueue<T, R> {
     }
     try {
       const results = await this.commit(group);
-      group.forEach((call, i) => call.resolve(results[i]!));
+      for (const [i, call] of group.entries()) call.resolve(results[i]!);
     } catch (error) {
       for (const call of group) call.reject(error);
     } finally {

@@ -55,7 +55,19 @@ export interface StoredPair {
   readonly feedbackModel: string;
 }
 
-export function pairFromStored(stored: StoredPair): JoinedPair {
+/**
+ * The pair as the domain sees it. Pages of one series repeat the same classes on every pair:
+ * pass one `classesCache` per page so they are parsed once (the pairs share the frozen array).
+ */
+export function pairFromStored(
+  stored: StoredPair,
+  classesCache?: Map<string, readonly string[]>,
+): JoinedPair {
+  let classes = classesCache?.get(stored.classesJson);
+  if (classes === undefined) {
+    classes = Object.freeze(JSON.parse(stored.classesJson) as string[]);
+    classesCache?.set(stored.classesJson, classes);
+  }
   return {
     series: stored.series,
     eventId: stored.eventId,
@@ -63,7 +75,7 @@ export function pairFromStored(stored: StoredPair): JoinedPair {
     predictionMs: stored.predictionMs,
     joinedMs: stored.joinedMs,
     task: stored.task,
-    classes: JSON.parse(stored.classesJson) as string[],
+    classes,
     prediction: decodePredictionRow(stored.predictionJson),
     truth: decodeTruth(stored.truthJson),
   };

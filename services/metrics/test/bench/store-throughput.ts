@@ -4,13 +4,17 @@
  * time to read a 100,000-pair series, on each backend.
  *
  * Usage (from services/metrics): node --import tsx test/bench/store-throughput.ts [sqlite|postgres]...
+ * Environment: BENCH_CLIENTS (concurrent single-item clients, default 16), BENCH_SYNCHRONOUS
+ * (SQLite: FULL, the default, or NORMAL).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GroupCommitWriter } from '../../src/store/group-commit-writer.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { PostgresMetricsStore } from '../../src/store/postgres/postgres-metrics-store.js';
 import { SqliteMetricsStore } from '../../src/store/sqlite/sqlite-metrics-store.js';
+import type { StoreLimits } from '../../src/store/store-limits.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { feedback, label, prediction } from '../helpers/records.js';
 
@@ -20,6 +24,9 @@ const RUNS = [
   { batch: 100, calls: 100 },
   { batch: 1_000, calls: 20 },
 ];
+/** Closed-loop clients each sending one feedback item per call, through group commit. */
+const CONCURRENT_CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const CONCURRENT_ITEMS = 20_000;
 const SERIES_PAIRS = 100_000;
 const QUERY_PAGE_SIZE = 10_000;
 const QUERY_REPEATS = 5;
@@ -61,6 +68,30 @@ async function joins(store: MetricsStore, batch: number, calls: number): Promise
   return `batch ${String(batch).padStart(5)}: ${Math.round(rate).toLocaleString('en')} joins/s, ack p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms (${batch * calls} items)`;
 }
 
+async function concurrentJoins(store: MetricsStore & { limits: StoreLimits }): Promise<string> {
+  const prefix = 'c-';
+  await fill(store, prefix, CONCURRENT_ITEMS, 'bench-concurrent');
+  const writer = new GroupCommitWriter(store, store.limits);
+  const latencies: number[] = [];
+  let next = 0;
+  const client = async () => {
+    for (let i = next++; i < CONCURRENT_ITEMS; i = next++) {
+      const start = process.hrtime.bigint();
+      const result = await writer.recordFeedback(
+        [feedback(`${prefix}r${i}`, label('setosa'), { modelName: 'bench-concurrent' })],
+        Date.now(),
+      );
+      latencies.push(ms(start));
+      if (result.outcomes[0]!.status !== 'joined') throw new Error('a benchmark item did not join');
+    }
+  };
+  const begin = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, client));
+  const totalMs = ms(begin);
+  latencies.sort((a, b) => a - b);
+  return `${CONCURRENT_CLIENTS} clients x 1 item per call, group commit: ${Math.round(CONCURRENT_ITEMS / (totalMs / 1_000)).toLocaleString('en')} joins/s, ack p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms (${CONCURRENT_ITEMS} items)`;
+}
+
 async function query(store: MetricsStore): Promise<string> {
   await fill(store, 'q-', SERIES_PAIRS, 'bench-query');
   for (let start = 0; start < SERIES_PAIRS; start += 1_000)
@@ -100,17 +131,22 @@ const backends = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['sq
 for (const backend of backends) {
   let dir: string | undefined;
   let postgres: TestPostgres | undefined;
-  let store: MetricsStore;
+  let store: MetricsStore & { limits: StoreLimits };
   if (backend === 'sqlite') {
     dir = await mkdtemp(path.join(tmpdir(), 'sightline-store-bench-'));
-    store = await SqliteMetricsStore.open({ file: path.join(dir, 'metrics.sqlite') });
+    store = await SqliteMetricsStore.open({
+      file: path.join(dir, 'metrics.sqlite'),
+      synchronous: process.env.BENCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
+    });
   } else {
     postgres = await startTestPostgres();
     store = await PostgresMetricsStore.open({ connectionString: await postgres.createDatabase() });
   }
-  console.log(`${backend}:`);
-  for (const { batch, calls } of RUNS) console.log(`  ${await joins(store, batch, calls)}`);
-  console.log(`  ${await query(store)}`);
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  print(`${backend}:`);
+  for (const { batch, calls } of RUNS) print(`  ${await joins(store, batch, calls)}`);
+  print(`  ${await concurrentJoins(store)}`);
+  print(`  ${await query(store)}`);
   await store.close();
   await postgres?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -266,8 +266,9 @@ export class PostgresMetricsStore implements MetricsStore {
     const more = rows.length > pageSize;
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
+    const classesCache = new Map<string, readonly string[]>();
     return {
-      pairs: page.map(pairFromStored),
+      pairs: page.map((pair) => pairFromStored(pair, classesCache)),
       ...(more && last ? { next: encodePairCursor(last) } : {}),
     };
   }

@@ -51,6 +51,13 @@ export interface SqliteMetricsStoreOptions {
   readonly limits?: Partial<StoreLimits>;
   /** How long a write waits for a lock another connection holds (default 5,000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * FULL (the default) syncs the WAL at every commit: an acknowledged write survives kill -9,
+   * an OS crash and power loss, at one disk sync per transaction. NORMAL syncs at checkpoints
+   * only: an acknowledged write still survives kill -9 of the service (it is in the OS's
+   * cache), but the last commits may be lost if the machine itself fails.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
 const named = (columns: readonly string[]) => columns.map((c) => `@${c}`).join(', ');
@@ -125,7 +132,8 @@ export class SqliteMetricsStore implements MetricsStore {
           'DELETE FROM predictions WHERE rowid IN (SELECT rowid FROM predictions WHERE time_ms < ? LIMIT ?)',
         ),
         pairs: db.prepare(
-          'DELETE FROM pairs WHERE rowid IN (SELECT rowid FROM pairs WHERE prediction_ms < ? LIMIT ?)',
+          `DELETE FROM pairs WHERE (event_id, row) IN
+           (SELECT event_id, row FROM pairs WHERE prediction_ms < ? LIMIT ?)`,
         ),
         feedback: db.prepare(
           `DELETE FROM feedback WHERE (request_id, model_name, row) IN
@@ -145,8 +153,7 @@ export class SqliteMetricsStore implements MetricsStore {
     const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5_000 });
     try {
       db.pragma('journal_mode = WAL');
-      // FULL: the WAL is synced at every commit, so an acknowledged write survives power loss too.
-      db.pragma('synchronous = FULL');
+      db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = OFF');
       migrateSqlite(db, `"${options.file}"`);
       return new SqliteMetricsStore(db, limits);
@@ -255,8 +262,9 @@ export class SqliteMetricsStore implements MetricsStore {
     const more = rows.length > pageSize;
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
+    const classesCache = new Map<string, readonly string[]>();
     return {
-      pairs: page.map(pairFromStored),
+      pairs: page.map((pair) => pairFromStored(pair, classesCache)),
       ...(more && last ? { next: encodePairCursor(last) } : {}),
     };
   }

@@ -2,6 +2,8 @@
  * The SQLite schema, as migrations: entry i takes a store from version i to i + 1. Indexes
  * follow the two hot paths: the join (by request id) and the window query (series, then
  * prediction time, then the page order), plus the time columns retention and expiry scan.
+ * Pairs are stored clustered in window-query order (a WITHOUT ROWID table keyed by series and
+ * time), so reading a window is one range scan instead of a table lookup per pair.
  */
 import type Database from 'better-sqlite3';
 import { CURRENT_SCHEMA_VERSION, refuseNewerSchema } from '../schema-version.js';
@@ -55,10 +57,10 @@ const MIGRATIONS: readonly string[] = [
     prediction TEXT NOT NULL,
     truth TEXT NOT NULL,
     feedback_model TEXT NOT NULL,
-    PRIMARY KEY (event_id, row)
-  );
+    PRIMARY KEY (model_name, prediction_ms, event_id, row)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX pairs_by_event_row ON pairs (event_id, row);
   CREATE INDEX pairs_by_request ON pairs (request_id);
-  CREATE INDEX pairs_by_series_time ON pairs (model_name, prediction_ms, event_id, row);
   CREATE INDEX pairs_by_time ON pairs (prediction_ms);
 
   CREATE TABLE expired_feedback (model_name TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
