@@ -1,4 +1,31 @@
 /**
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
-export {};
+
+export { type GroupCommitOptions, GroupCommitWriter } from './store/group-commit-writer.js';
+export type {
+  DocumentPage,
+  ExpiryResult,
+  FeedbackOutcome,
+  FeedbackStatus,
+  ItemRejection,
+  JoinedPairsPage,
+  JoinedPairsQuery,
+  MetricsStore,
+  PredictionStatus,
+  RecordFeedbackResult,
+  RecordPredictionsResult,
+  ReplacedPair,
+  RetentionResult,
+  SeriesCounts,
+  SeriesRangeQuery,
+  StoredDocument,
+  SummaryRecord,
+} from './store/metrics-store.js';
+export {
+  PostgresMetricsStore,
+  type PostgresMetricsStoreOptions,
+} from './store/postgres/postgres-metrics-store.js';
+export { CURRENT_SCHEMA_VERSION } from './store/schema-version.js';
+export { SqliteMetricsStore, type SqliteMetricsStoreOptions } from './store/sqlite/sqlite-metrics-store.js';
+export { DEFAULT_STORE_LIMITS, resolveStoreLimits, type StoreLimits } from './store/store-limits.js';
