@@ -86,6 +86,7 @@ export interface GroupCommitOptions {
 export class GroupCommitWriter {
   private readonly predictions: CommitQueue<PredictionRecord, RecordPredictionsResult>;
   private readonly feedback: CommitQueue<FeedbackRecord, RecordFeedbackResult>;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     readonly store: MetricsStore,
@@ -103,12 +104,24 @@ export class GroupCommitWriter {
   ): Promise<RecordPredictionsResult> {
     // Checked here, so an oversized call fails alone instead of failing the group it joins.
     checkItemCount('predictions', records.length, this.limits);
-    return this.predictions.submit(records, nowMs);
+    return this.track(this.predictions.submit(records, nowMs));
   }
 
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     checkItemCount('feedback', items.length, this.limits);
-    return this.feedback.submit(items, nowMs);
+    return this.track(this.feedback.submit(items, nowMs));
+  }
+
+  /** Resolves once every call made so far has settled: await it before closing the store. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<R>(result: Promise<R>): Promise<R> {
+    this.inFlight.add(result);
+    const forget = () => this.inFlight.delete(result);
+    result.then(forget, forget);
+    return result;
   }
 
   private async commitPredictions(

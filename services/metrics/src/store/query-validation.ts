@@ -16,7 +16,8 @@ function checkText(field: string, value: unknown, maxLength: number): void {
     fail(field, `must have at most ${maxLength} characters`, `${(value as string).length} characters`);
 }
 
-function checkTime(field: string, value: unknown): void {
+/** Fails unless `value` is an integer number of milliseconds. */
+export function checkTime(field: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value))
     fail(field, 'must be an integer number of milliseconds', value);
 }

@@ -127,4 +127,16 @@ describe.each(BACKENDS)('GroupCommitWriter on %s', (backend) => {
     expect(later.outcomes[0]!.status).toBe('pending');
     expect(await store.pendingCount()).toBe(1);
   });
+
+  it('settles every call made before closing', async () => {
+    const { writer } = await open();
+    const results: string[] = [];
+    for (let i = 0; i < 20; i++)
+      void writer
+        .recordFeedback([feedback(`r${i}`, label('a'))], 1)
+        .then((r) => results.push(r.outcomes[0]!.status));
+    await writer.settled();
+    expect(results).toEqual(new Array(20).fill('pending'));
+    expect(await store.pendingCount()).toBe(20);
+  });
 });

@@ -24,7 +24,7 @@ import type {
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries } from '../query-validation.js';
+import { checkDocumentArgs, checkRange, checkSummaries, checkTime } from '../query-validation.js';
 import { pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -156,6 +156,7 @@ export class PostgresMetricsStore implements MetricsStore {
     nowMs: number,
   ): Promise<RecordPredictionsResult> {
     this.checkOpen();
+    checkTime('nowMs', nowMs);
     const call = preparePredictions(records, this.limits);
     return this.transaction(async (client) => {
       await client.query(SQL.lockRequests, [call.requestIds]);
@@ -181,6 +182,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     this.checkOpen();
+    checkTime('nowMs', nowMs);
     const call = prepareFeedback(items, this.limits);
     return this.transaction(async (client) => {
       await client.query(SQL.lockRequests, [call.requestIds]);
@@ -210,6 +212,8 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async expirePending(nowMs: number, ttlMs: number): Promise<ExpiryResult> {
     this.checkOpen();
+    checkTime('nowMs', nowMs);
+    checkTime('ttlMs', ttlMs);
     const byModelName: Record<string, number> = {};
     let expired = 0;
     for (;;) {
@@ -324,6 +328,8 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async summaries(seriesKey: string, fromMs: number, toMs: number): Promise<SummaryRecord[]> {
     this.checkOpen();
+    checkTime('fromMs', fromMs);
+    checkTime('toMs', toMs);
     const { rows } = await this.pool.query<{ series_key: string; bucket_start_ms: number; summary: string }>(
       `SELECT series_key, bucket_start_ms, summary FROM summaries
        WHERE series_key = $1 AND bucket_start_ms >= $2 AND bucket_start_ms < $3 ORDER BY bucket_start_ms`,
@@ -381,6 +387,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async deleteBefore(timeMs: number): Promise<RetentionResult> {
     this.checkOpen();
+    checkTime('timeMs', timeMs);
     const timeColumn = {
       predictions: 'time_ms',
       pairs: 'prediction_ms',

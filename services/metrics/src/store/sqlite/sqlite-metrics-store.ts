@@ -23,7 +23,7 @@ import type {
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries } from '../query-validation.js';
+import { checkDocumentArgs, checkRange, checkSummaries, checkTime } from '../query-validation.js';
 import { pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -168,6 +168,7 @@ export class SqliteMetricsStore implements MetricsStore {
     nowMs: number,
   ): Promise<RecordPredictionsResult> {
     this.checkOpen();
+    checkTime('nowMs', nowMs);
     const call = preparePredictions(records, this.limits);
     return this.db
       .transaction(() => {
@@ -189,6 +190,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     this.checkOpen();
+    checkTime('nowMs', nowMs);
     const call = prepareFeedback(items, this.limits);
     return this.db
       .transaction(() => {
@@ -210,6 +212,8 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async expirePending(nowMs: number, ttlMs: number): Promise<ExpiryResult> {
     this.checkOpen();
+    checkTime('nowMs', nowMs);
+    checkTime('ttlMs', ttlMs);
     const cutoff = nowMs - ttlMs;
     const byModelName: Record<string, number> = {};
     let expired = 0;
@@ -307,6 +311,8 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async summaries(seriesKey: string, fromMs: number, toMs: number): Promise<SummaryRecord[]> {
     this.checkOpen();
+    checkTime('fromMs', fromMs);
+    checkTime('toMs', toMs);
     const rows = this.statements.summaries.all(seriesKey, fromMs, toMs) as {
       series_key: string;
       bucket_start_ms: number;
@@ -352,6 +358,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async deleteBefore(timeMs: number): Promise<RetentionResult> {
     this.checkOpen();
+    checkTime('timeMs', timeMs);
     const removed = { predictions: 0, pairs: 0, feedback: 0, summaries: 0 };
     for (const table of ['predictions', 'pairs', 'feedback', 'summaries'] as const) {
       for (;;) {
