@@ -2,6 +2,7 @@
  * The MetricsStore contract, run against both backends: SQLite in a temp directory and a real
  * PostgreSQL 15 started for this file on loopback (a fresh database per test).
  */
+import { writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedPair } from '../../src/domain/records.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
@@ -459,6 +460,15 @@ describe.each(BACKENDS)('MetricsStore on %s', (backend) => {
     await store.close();
     await location.setSchemaVersion(99);
     await expect(location.open()).rejects.toThrow(/schema version 99 is newer than this build's 1/);
+  });
+
+  it.runIf(backend === 'sqlite')('refuses a file that is not a SQLite database, naming it', async () => {
+    await open();
+    await store.close();
+    await writeFile(location.address, 'not a database, just text that is long enough to fill a header page');
+    await expect(location.open()).rejects.toThrow(
+      `metrics store "${location.address}": cannot be opened as a SQLite database (SQLITE_NOTADB)`,
+    );
   });
 
   it('fails calls after close', async () => {

@@ -63,6 +63,19 @@ export interface SqliteMetricsStoreOptions {
 const named = (columns: readonly string[]) => columns.map((c) => `@${c}`).join(', ');
 const upsertSet = (columns: readonly string[]) => columns.map((c) => `${c} = excluded.${c}`).join(', ');
 
+/** SQLite's codes for a file that is not a database it can read (the rest pass through). */
+const UNREADABLE_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN']);
+
+/** A corrupt or foreign file is refused with a sentence naming it; other errors pass as they are. */
+function unreadable(file: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !UNREADABLE_CODES.has(code)) return error;
+  return new FailedPreconditionError(
+    `metrics store "${file}": cannot be opened as a SQLite database (${code}); restore it from a backup or move it aside to start empty.`,
+    { cause: error, field: 'file' },
+  );
+}
+
 /** Yields to the event loop between retention batches, so other calls get the database. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -150,7 +163,12 @@ export class SqliteMetricsStore implements MetricsStore {
   /** Opens (creating or migrating) the store file. */
   static async open(options: SqliteMetricsStoreOptions): Promise<SqliteMetricsStore> {
     const limits = resolveStoreLimits(options.limits);
-    const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    let db: Database.Database;
+    try {
+      db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    } catch (error) {
+      throw unreadable(options.file, error);
+    }
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
@@ -159,7 +177,7 @@ export class SqliteMetricsStore implements MetricsStore {
       return new SqliteMetricsStore(db, limits);
     } catch (error) {
       db.close();
-      throw error;
+      throw unreadable(options.file, error);
     }
   }
 
