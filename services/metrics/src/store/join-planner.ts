@@ -8,9 +8,16 @@
  * feedback naming its graph node, which beats unnamed ('') feedback. The winner does not
  * depend on arrival order, so any interleaving of the same items ends in the same pairs.
  */
-import type { FeedbackRecord, JoinedPair, PredictionRecord, PredictionRow } from '../domain/records.js';
+import type {
+  FeedbackRecord,
+  JoinedPair,
+  PredictionRecord,
+  PredictionRow,
+  Truth,
+} from '../domain/records.js';
 import type { FeedbackOutcome, ReplacedPair } from './metrics-store.js';
 import {
+  decodeTruth,
   encodePredictionRow,
   encodeTruth,
   feedbackKeyOf,
@@ -70,6 +77,8 @@ export class JoinPlanner {
   private readonly feedback = new Map<string, StoredFeedback>();
   private readonly pairs = new Map<string, StoredPair>();
   private readonly knownEventIds: Set<string>;
+  private readonly built = new WeakMap<StoredPair, JoinedPair>();
+  private readonly truths = new Map<string, Truth>();
 
   constructor(
     state: LoadedState,
@@ -94,9 +103,8 @@ export class JoinPlanner {
         const key = feedbackKeyOf(record.requestId, name, row.row);
         const feedback = this.feedback.get(key);
         if (!feedback) continue;
-        const pair = this.storePair(record, row, feedback);
+        made.push(this.storePair(record, row, feedback));
         this.markJoined(key, feedback);
-        made.push(pairFromStored(pair));
         break;
       }
     }
@@ -135,7 +143,7 @@ export class JoinPlanner {
     for (const { prediction, row } of withRow) {
       const current = this.pairs.get(pairKeyOf(prediction.eventId, item.row));
       if (current === undefined) {
-        pairs.push(pairFromStored(this.storePair(prediction, row, feedback)));
+        pairs.push(this.storePair(prediction, row, feedback));
         feedback = { ...feedback, joined: true };
         continue;
       }
@@ -144,8 +152,8 @@ export class JoinPlanner {
           ? current.truthJson !== truthJson
           : feedbackRank(prediction, current.feedbackModel) < feedbackRank(prediction, item.modelName);
       if (!takesOver) continue;
-      const after = this.storePair(prediction, row, feedback);
-      replaced.push({ before: pairFromStored(current), after: pairFromStored(after) });
+      const before = this.domainPairOf(current);
+      replaced.push({ before, after: this.storePair(prediction, row, feedback) });
       feedback = { ...feedback, joined: true };
     }
     this.feedback.set(key, feedback);
@@ -170,11 +178,27 @@ export class JoinPlanner {
     this.writes.feedback.set(key, joined);
   }
 
+  /** The domain pair of a stored one: the one built here, or decoded from what was loaded. */
+  private domainPairOf(stored: StoredPair): JoinedPair {
+    return this.built.get(stored) ?? pairFromStored(stored);
+  }
+
+  /** The truth of stored feedback, decoded once per call. */
+  private truthOf(feedback: StoredFeedback): Truth {
+    let truth = this.truths.get(feedback.truthJson);
+    if (truth === undefined) {
+      truth = decodeTruth(feedback.truthJson);
+      this.truths.set(feedback.truthJson, truth);
+    }
+    return truth;
+  }
+
+  /** Stores the pair and returns it as the domain sees it, built from the records (no re-parsing). */
   private storePair(
     prediction: PredictionRecord,
     predictionRow: PredictionRow,
     feedback: StoredFeedback,
-  ): StoredPair {
+  ): JoinedPair {
     const row = predictionRow.row;
     const pair: StoredPair = {
       eventId: prediction.eventId,
@@ -196,6 +220,18 @@ export class JoinPlanner {
     const key = pairKeyOf(prediction.eventId, row);
     this.pairs.set(key, pair);
     this.writes.pairs.set(key, pair);
-    return pair;
+    const joined: JoinedPair = {
+      series: pair.series,
+      eventId: pair.eventId,
+      requestId: pair.requestId,
+      predictionMs: pair.predictionMs,
+      joinedMs: pair.joinedMs,
+      task: pair.task,
+      classes: prediction.classes,
+      prediction: predictionRow,
+      truth: this.truthOf(feedback),
+    };
+    this.built.set(pair, joined);
+    return joined;
   }
 }
