@@ -34,6 +34,11 @@ const QUERY_REPEATS = 5;
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+/** This process's CPU time per item since `start`: steadier than rates on a shared machine. */
+function cpuPerItem(start: NodeJS.CpuUsage, items: number): string {
+  const used = process.cpuUsage(start);
+  return `${((used.user + used.system) / items).toFixed(1)} µs CPU/join in this process`;
+}
 
 async function fill(store: MetricsStore, prefix: string, count: number, modelName: string): Promise<void> {
   for (let start = 0; start < count; start += 1_000) {
@@ -50,6 +55,7 @@ async function joins(store: MetricsStore, batch: number, calls: number): Promise
   const prefix = `b${batch}-`;
   await fill(store, prefix, batch * calls, `bench-${batch}`);
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const begin = process.hrtime.bigint();
   for (let c = 0; c < calls; c++) {
     const items = Array.from({ length: batch }, (_, k) =>
@@ -65,7 +71,7 @@ async function joins(store: MetricsStore, batch: number, calls: number): Promise
   const totalMs = ms(begin);
   latencies.sort((a, b) => a - b);
   const rate = (batch * calls) / (totalMs / 1_000);
-  return `batch ${String(batch).padStart(5)}: ${Math.round(rate).toLocaleString('en')} joins/s, ack p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms (${batch * calls} items)`;
+  return `batch ${String(batch).padStart(5)}: ${Math.round(rate).toLocaleString('en')} joins/s, ack p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms, ${cpuPerItem(cpu, batch * calls)} (${batch * calls} items)`;
 }
 
 async function concurrentJoins(store: MetricsStore & { limits: StoreLimits }): Promise<string> {
@@ -74,6 +80,7 @@ async function concurrentJoins(store: MetricsStore & { limits: StoreLimits }): P
   const writer = new GroupCommitWriter(store, store.limits);
   const latencies: number[] = [];
   let next = 0;
+  const cpu = process.cpuUsage();
   const client = async () => {
     for (let i = next++; i < CONCURRENT_ITEMS; i = next++) {
       const start = process.hrtime.bigint();
@@ -89,7 +96,7 @@ async function concurrentJoins(store: MetricsStore & { limits: StoreLimits }): P
   await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, client));
   const totalMs = ms(begin);
   latencies.sort((a, b) => a - b);
-  return `${CONCURRENT_CLIENTS} clients x 1 item per call, group commit: ${Math.round(CONCURRENT_ITEMS / (totalMs / 1_000)).toLocaleString('en')} joins/s, ack p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms (${CONCURRENT_ITEMS} items)`;
+  return `${CONCURRENT_CLIENTS} clients x 1 item per call, group commit: ${Math.round(CONCURRENT_ITEMS / (totalMs / 1_000)).toLocaleString('en')} joins/s, ack p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms, ${cpuPerItem(cpu, CONCURRENT_ITEMS)} (${CONCURRENT_ITEMS} items)`;
 }
 
 async function query(store: MetricsStore): Promise<string> {
