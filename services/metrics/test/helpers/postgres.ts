@@ -6,6 +6,7 @@
  * directory is handed to it first); otherwise the binaries run directly.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,10 @@ async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
 }
 
 export async function startTestPostgres(): Promise<TestPostgres> {
+  if (!existsSync(path.join(BIN_DIR, 'initdb')))
+    throw new Error(
+      `PostgreSQL 15 is not installed (no ${BIN_DIR}/initdb): apt-get install postgresql, as .ci/run does.`,
+    );
   const root = await mkdtemp(path.join(tmpdir(), 'sightline-pg-'));
   const dataDir = path.join(root, 'data');
   const asRoot = process.getuid?.() === 0;

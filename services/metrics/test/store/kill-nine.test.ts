@@ -5,14 +5,15 @@
  * PostgreSQL: the writer is killed, the server keeps running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedPair } from '../../src/domain/records.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
 
-const WRITER = fileURLToPath(new URL('./fixtures/store-writer.ts', import.meta.url));
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const WRITER = fileURLToPath(new URL('./fixtures/store-writer.mjs', import.meta.url));
+const BUILT_PACKAGE = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 /** Items per call; the kill comes once this many batches are acknowledged (not at a fixed time). */
 const BATCH_SIZE = 20;
 const ACKED_BEFORE_KILL = 60 * BATCH_SIZE;
@@ -21,6 +22,8 @@ const WAIT_LIMIT_MS = 30_000;
 
 let postgres: TestPostgres;
 beforeAll(async () => {
+  if (!existsSync(BUILT_PACKAGE))
+    throw new Error(`build @sightline/metrics first (npx tsc -b): the writer imports ${BUILT_PACKAGE}`);
   postgres = await startTestPostgres();
 });
 afterAll(async () => {
@@ -34,8 +37,7 @@ class Writer {
   private stderr = '';
 
   constructor(backend: string, address: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', WRITER, backend, address, String(BATCH_SIZE)], {
-      cwd: PACKAGE_DIR,
+    this.child = spawn(process.execPath, [WRITER, backend, address, String(BATCH_SIZE)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let pending = '';
