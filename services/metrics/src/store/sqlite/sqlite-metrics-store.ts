@@ -2,7 +2,9 @@
  * The embedded store: one SQLite file in the data directory (better-sqlite3 12). WAL with
  * `synchronous = FULL`, so a resolved write survives kill -9 and power loss; every call is one
  * transaction of prepared statements. better-sqlite3 is synchronous, so a call runs to its
- * end without interleaving; one process owns the file (the data directory's lock says so).
+ * end without interleaving. Each write is `BEGIN IMMEDIATE`, so were a second process to open
+ * the file, writers would be serialised (waiting up to `busyTimeoutMs`) and the join rules would
+ * still see a stable state; one process per file is the intended use.
  */
 
 import { FailedPreconditionError } from '@sightline/errors';
