@@ -63,7 +63,8 @@ export interface VersionComparison {
   readonly power: number;
   /**
    * With `no evidence yet`: total pairs at which the observed difference would be detected
-   * with the stated power (McNemar: Connor 1987; bootstrap: the half-width scaled by 1/sqrt(n)),
+   * with the stated power (McNemar: Connor 1987, continuity-corrected for the exact and
+   * corrected forms, see {@link mcnemarPairsNeeded}; bootstrap: the half-width scaled by 1/sqrt(n)),
    * `Infinity` when the observed difference is 0. Absent with a verdict.
    */
   readonly pairsNeeded?: number;
@@ -114,7 +115,13 @@ function compareByMcNemar(input: McNemarComparison, alpha: number, power: number
   const pairsNeeded =
     accuracy.pairs === 0
       ? Number.POSITIVE_INFINITY
-      : mcnemarPairsNeeded(test.discordant / accuracy.pairs, accuracy.difference, alpha, power);
+      : mcnemarPairsNeeded(
+          test.discordant / accuracy.pairs,
+          accuracy.difference,
+          alpha,
+          power,
+          variant !== 'chi2',
+        );
   return withNeed(base, pairsNeeded);
 }
 

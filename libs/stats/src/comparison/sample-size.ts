@@ -24,9 +24,17 @@ export function checkProbability(value: number, field: 'alpha' | 'power'): void 
  *
  *   n = (z_{1-alpha/2} sqrt(psi) + z_{power} sqrt(psi - delta²))² / delta²
  *
- * It is the normal approximation of the unconditional test (McNemar's chi-square without
- * continuity correction); the exact and corrected forms are conservative and reach the power a
- * little later. `Infinity` when delta = 0 (no size detects no difference).
+ * That is the normal approximation for McNemar's chi-square without continuity correction.
+ * The exact and the corrected tests are conservative (in seeded simulations at 0.8 power they
+ * rejected in 0.76-0.79 of runs at Connor's n), so with `continuityCorrected` the size is
+ * raised the way Fleiss, Tytun & Ury (1980) correct the two-proportion formula: the count
+ * difference n |delta| must clear the normal bound A sqrt(n), A = sqrt(n0) |delta|, by the
+ * correction's 1, which solves to
+ *
+ *   n = n0 / 4 (1 + sqrt(1 + 4 / (n0 |delta|)))²
+ *
+ * (0.78-0.85 of runs rejected at 0.8 in the same simulations). `Infinity` when delta = 0 (no
+ * size detects no difference).
  * @throws InvalidArgumentError for shares outside [0, 1], |delta| > psi, or alpha/power outside (0, 1).
  */
 export function mcnemarPairsNeeded(
@@ -34,6 +42,7 @@ export function mcnemarPairsNeeded(
   difference: number,
   alpha: number,
   power: number,
+  continuityCorrected = false,
 ): number {
   checkProbability(alpha, 'alpha');
   checkProbability(power, 'power');
@@ -51,7 +60,9 @@ export function mcnemarPairsNeeded(
   const root =
     zAlpha * Math.sqrt(discordantShare) +
     zPower * Math.sqrt(Math.max(discordantShare - difference * difference, 0));
-  return Math.ceil((root * root) / (difference * difference));
+  const connor = (root * root) / (difference * difference);
+  if (!continuityCorrected) return Math.ceil(connor);
+  return Math.ceil((connor / 4) * (1 + Math.sqrt(1 + 4 / (connor * Math.abs(difference)))) ** 2);
 }
 
 /**
