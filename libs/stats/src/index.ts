@@ -169,6 +169,7 @@ export {
   type DirectLossEstimatorOptions,
   type DirectLossReference,
   type LossModelJson,
+  type LossTerms,
   MAX_DIRECT_LOSS_FEATURES,
   MIN_DIRECT_LOSS_REFERENCE_ROWS,
   type PredictedLosses,
