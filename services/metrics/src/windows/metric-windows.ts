@@ -1,0 +1,592 @@
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import type { JoinedPair, PredictionRecord, PredictionRow, SeriesKey } from '../domain/records.js';
+import { BucketSummary, type BucketSummaryJson } from './bucket-summary.js';
+import {
+  type ConceptDriftChange,
+  ConceptDriftMonitor,
+  type ConceptDriftMonitorJson,
+} from './concept-drift-monitor.js';
+import { CountWindow, type CountWindowMetrics } from './count-window.js';
+import { type SegmentOverflow, SegmentRegistry } from './segment-registry.js';
+import { decodeWindowKey, encodeSeriesKey, encodeWindowKey, type SegmentRef } from './window-key.js';
+import { summaryMetrics, type WindowMetrics, type WindowMetricsOptions } from './window-metrics.js';
+import {
+  type MetricWindowsOptions,
+  type ResolvedWindowOptions,
+  resolveWindowOptions,
+} from './window-options.js';
+
+/** A bucket as the store keeps it. */
+export interface PersistedBucket {
+  /** {@link encodeWindowKey} of the series and segment. */
+  readonly seriesKey: string;
+  readonly bucketStartMs: number;
+  /** The saved summary (or one already restored). */
+  readonly summary: BucketSummaryJson | BucketSummary;
+}
+
+/**
+ * A bucket's changes since the last {@link MetricWindows.takeDirty}, to fold into the stored
+ * bucket with {@link applyDirty}: the prediction parts and (unless `pairsReplaced`) the pairs
+ * are a delta that adds to what is stored; after a feedback replacement the pair accumulator is
+ * the bucket's whole recomputed one and takes the stored one's place.
+ */
+export interface DirtyBucket {
+  readonly seriesKey: string;
+  readonly series: SeriesKey;
+  readonly segment?: SegmentRef;
+  readonly bucketStartMs: number;
+  readonly summary: BucketSummaryJson;
+  readonly pairsReplaced: boolean;
+}
+
+/** What one joined pair caused besides its bucket. */
+export interface PairOutcome {
+  /** Concept-drift state changes of the pair's series, in order. */
+  readonly conceptDrift: readonly ConceptDriftChange[];
+  /** The series' count window, when this pair closed it. */
+  readonly countWindow?: CountWindowMetrics;
+}
+
+/** One step of a time series. */
+export interface WindowStep {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly metrics: WindowMetrics;
+}
+
+/**
+ * The stored bucket after a dirty entry: `persisted` (absent when nothing was stored) with the
+ * entry folded in. The store calls this in its write so the rule lives here, tested.
+ * @throws InvalidArgumentError when the two buckets cannot merge (task, classes, options).
+ */
+export function applyDirty(
+  persisted: BucketSummary | BucketSummaryJson | undefined,
+  dirty: Pick<DirtyBucket, 'summary' | 'pairsReplaced'>,
+): BucketSummary {
+  const delta = BucketSummary.fromJSON(dirty.summary);
+  if (persisted === undefined) return delta;
+  const base = persisted instanceof BucketSummary ? persisted.clone() : BucketSummary.fromJSON(persisted);
+  return base.merge(delta, { replacePairs: dirty.pairsReplaced });
+}
+
+interface SeriesState {
+  readonly series: SeriesKey;
+  readonly task: 'classification' | 'regression';
+  readonly classes: readonly string[];
+  readonly drift: ConceptDriftMonitor | undefined;
+  readonly count: CountWindow | undefined;
+  /** Known only from saved detectors: the first record sets its classes. */
+  readonly restoredDriftOnly?: boolean;
+}
+
+interface OpenBucket {
+  readonly key: string;
+  readonly series: SeriesKey;
+  readonly segment: SegmentRef | undefined;
+  readonly bucketStartMs: number;
+  readonly summary: BucketSummary;
+  pairsReplaced: boolean;
+}
+
+/**
+ * The time-bucketed metrics of every series (model, version, node) and segment. Records go to
+ * the bucket of their *prediction* time (a pair joined days later still lands there); the
+ * buckets changed since the last {@link takeDirty} are held in memory (bounded) and handed out
+ * as deltas to persist; queries merge the stored buckets with those not yet handed out. Per
+ * series it also keeps a count window and the concept-drift detectors, fed in join order.
+ */
+export class MetricWindows {
+  readonly options: ResolvedWindowOptions;
+  readonly #series = new Map<string, SeriesState>();
+  readonly #open = new Map<string, Map<number, OpenBucket>>();
+  #openCount = 0;
+  readonly #segments: SegmentRegistry;
+  readonly #confidence: number;
+
+  /**
+   * @param options limits and detectors (see {@link MetricWindowsOptions} for the defaults).
+   * @throws InvalidArgumentError naming a bad option.
+   */
+  constructor(options: MetricWindowsOptions & { readonly countWindowConfidence?: number } = {}) {
+    this.options = resolveWindowOptions(options);
+    this.#segments = new SegmentRegistry(this.options.maxSegmentValues);
+    this.#confidence = options.countWindowConfidence ?? 0.95;
+    // Built once so a bad calibration, AUC or sketch option fails here, not on the first record.
+    BucketSummary.empty('classification', ['a'], this.options.summary);
+    BucketSummary.empty('regression', [], this.options.summary);
+  }
+
+  /** Buckets with changes not yet handed out by {@link takeDirty}. */
+  get openBuckets(): number {
+    return this.#openCount;
+  }
+
+  /** The start of the bucket holding `timeMs`. */
+  bucketStart(timeMs: number): number {
+    return Math.floor(timeMs / this.options.bucketWidthMs) * this.options.bucketWidthMs;
+  }
+
+  /**
+   * Counts a prediction's rows (coverage, prediction distribution, CBPE, latency) in its series'
+   * bucket and each configured segment's.
+   * @throws InvalidArgumentError naming a bad field (nothing is counted then);
+   * ResourceExhaustedError past maxSeries or maxOpenBuckets (flush with takeDirty).
+   */
+  addPrediction(record: PredictionRecord): void {
+    checkTime(record.timeMs, 'timeMs');
+    if (record.rows.length === 0) throw new InvalidArgumentError('rows: a prediction has at least one row');
+    const state = this.#seriesState(record, record.task, record.classes);
+    const seriesKey = encodeSeriesKey(state.series);
+    const start = this.bucketStart(record.timeMs);
+    const groups = this.#segmentGroups(seriesKey, record.rows, 'prediction');
+    this.#reserve([seriesKey, ...groups.map((g) => g.key)], start);
+    // The series' bucket first: it checks every row, so a bad record fails before any segment counts it.
+    this.#bucket(seriesKey, state, undefined, start).summary.addPrediction(record);
+    for (const group of groups) {
+      this.#bucket(group.key, state, group.segment, start).summary.addPrediction(record, group.rows);
+    }
+  }
+
+  /**
+   * Adds a joined pair to the bucket of its prediction time (series and segments), then feeds
+   * its series' count window and concept-drift detectors (join order).
+   * @throws InvalidArgumentError naming a bad field (the buckets are unchanged then);
+   * ResourceExhaustedError past maxSeries or maxOpenBuckets.
+   */
+  addPair(pair: JoinedPair): PairOutcome {
+    checkTime(pair.predictionMs, 'predictionMs');
+    checkTime(pair.joinedMs, 'joinedMs');
+    const state = this.#seriesState(pair.series, pair.task, pair.classes);
+    const seriesKey = encodeSeriesKey(state.series);
+    const start = this.bucketStart(pair.predictionMs);
+    const groups = this.#segmentGroups(seriesKey, [pair.prediction], 'pair');
+    this.#reserve([seriesKey, ...groups.map((g) => g.key)], start);
+    this.#bucket(seriesKey, state, undefined, start).summary.addPair(pair);
+    for (const group of groups) this.#bucket(group.key, state, group.segment, start).summary.addPair(pair);
+    const conceptDrift = state.drift?.observe(pair) ?? [];
+    const countWindow = state.count?.add(pair);
+    return countWindow === undefined ? { conceptDrift } : { conceptDrift, countWindow };
+  }
+
+  /**
+   * Feedback replaced: `previous`'s truth gave way to `next`'s. Accumulators cannot subtract, so
+   * the pair accumulator of the bucket (and of the pair's segments' buckets) is recomputed from
+   * `bucketPairs`, every joined pair of that series whose prediction falls in the bucket, `next`
+   * included (the store has them). Concept drift and count windows, fed in join order, are not
+   * revisited.
+   * @throws InvalidArgumentError when the two pairs are not the same prediction row, or a pair
+   * of `bucketPairs` is of another series or bucket, or `next` is not among them.
+   */
+  replacePair(previous: JoinedPair, next: JoinedPair, bucketPairs: readonly JoinedPair[]): void {
+    checkTime(next.predictionMs, 'next.predictionMs');
+    const seriesKey = encodeSeriesKey(next.series);
+    const start = this.bucketStart(next.predictionMs);
+    if (
+      encodeSeriesKey(previous.series) !== seriesKey ||
+      previous.eventId !== next.eventId ||
+      previous.prediction.row !== next.prediction.row ||
+      this.bucketStart(previous.predictionMs) !== start
+    ) {
+      throw new InvalidArgumentError(
+        'next: a replacement must be for the same series, event, row and prediction time as the pair it replaces',
+      );
+    }
+    bucketPairs.forEach((pair, i) => {
+      if (encodeSeriesKey(pair.series) !== seriesKey || this.bucketStart(pair.predictionMs) !== start) {
+        throw new InvalidArgumentError(
+          `bucketPairs[${i}]: expected a pair of the same series predicted in the bucket starting at ${start}`,
+        );
+      }
+    });
+    if (!bucketPairs.some((p) => p.eventId === next.eventId && p.prediction.row === next.prediction.row)) {
+      throw new InvalidArgumentError("bucketPairs: the replacement pair must be among the bucket's pairs");
+    }
+    const state = this.#seriesState(next.series, next.task, next.classes);
+    const targets: Array<{ key: string; segment: SegmentRef | undefined; pairs: readonly JoinedPair[] }> = [
+      { key: seriesKey, segment: undefined, pairs: bucketPairs },
+    ];
+    for (const name of this.options.segmentNames) {
+      const raw = next.prediction.segments?.[name];
+      if (raw === undefined) continue;
+      const value = this.#segments.peek(seriesKey, name, raw);
+      const segment = { name, value };
+      targets.push({
+        key: encodeWindowKey(state.series, segment),
+        segment,
+        pairs: bucketPairs.filter((p) => {
+          const v = p.prediction.segments?.[name];
+          return v !== undefined && this.#segments.peek(seriesKey, name, v) === value;
+        }),
+      });
+    }
+    // Recompute every target before replacing any, so a bad pair leaves the buckets as they were.
+    const template = BucketSummary.empty(state.task, state.classes, this.options.summary);
+    const recomputed = targets.map((target) => {
+      const summary = BucketSummary.empty(state.task, state.classes, this.options.summary);
+      target.pairs.forEach((pair, i) => {
+        try {
+          summary.addPair(pair);
+        } catch (error) {
+          throw new InvalidArgumentError(`bucketPairs[${i}].${(error as Error).message}`);
+        }
+      });
+      return summary.pairs ?? template.emptyPairs();
+    });
+    this.#reserve(
+      targets.map((t) => t.key),
+      start,
+    );
+    targets.forEach((target, i) => {
+      const bucket = this.#bucket(target.key, state, target.segment, start);
+      bucket.summary.replacePairs(recomputed[i]);
+      bucket.pairsReplaced = true;
+    });
+  }
+
+  /** Hands out (and forgets) every bucket changed since the last call, to fold into the store with {@link applyDirty}. */
+  takeDirty(): DirtyBucket[] {
+    const out: DirtyBucket[] = [];
+    for (const buckets of this.#open.values()) {
+      for (const bucket of buckets.values()) {
+        out.push({
+          seriesKey: bucket.key,
+          series: bucket.series,
+          ...(bucket.segment === undefined ? {} : { segment: bucket.segment }),
+          bucketStartMs: bucket.bucketStartMs,
+          summary: bucket.summary.toJSON(),
+          pairsReplaced: bucket.pairsReplaced,
+        });
+      }
+    }
+    this.#open.clear();
+    this.#openCount = 0;
+    return out;
+  }
+
+  /**
+   * Primes the windows from persisted buckets after a restart: their series (task and classes)
+   * and segment values are registered again, so the first `maxSegmentValues` values keep their
+   * own segments and queries know the series. The buckets themselves stay in the store.
+   * @throws InvalidArgumentError naming the entry of a bad key or summary;
+   * ResourceExhaustedError past maxSeries.
+   */
+  prime(persisted: readonly PersistedBucket[]): void {
+    persisted.forEach((entry, i) => {
+      let key: ReturnType<typeof decodeWindowKey>;
+      let summary: BucketSummary;
+      try {
+        key = decodeWindowKey(entry.seriesKey);
+        summary =
+          entry.summary instanceof BucketSummary ? entry.summary : BucketSummary.fromJSON(entry.summary);
+      } catch (error) {
+        throw new InvalidArgumentError(`persisted[${i}].${(error as Error).message}`);
+      }
+      this.#seriesState(key.series, summary.task, summary.classes);
+      if (key.segment !== undefined) {
+        this.#segments.resolve(encodeSeriesKey(key.series), key.segment.name, key.segment.value, 'none');
+      }
+    });
+  }
+
+  /** What the segment bound did to `name` of a series (values kept, rows and pairs sent to `__other__`). */
+  segmentOverflow(series: SeriesKey, name: string): SegmentOverflow {
+    return this.#segments.overflow(encodeSeriesKey(series), name);
+  }
+
+  /**
+   * Every bucket of a series (and segment) in [fromMs, toMs) merged: the `persisted` ones with
+   * the changes not yet handed out folded in ({@link applyDirty}'s rule).
+   * @throws InvalidArgumentError on a bad range or summary; NotFoundError for a series never seen.
+   */
+  summaryOver(
+    series: SeriesKey,
+    segment: SegmentRef | undefined,
+    fromMs: number,
+    toMs: number,
+    persisted: readonly PersistedBucket[],
+  ): { summary: BucketSummary; buckets: number } {
+    const [step] = this.#steps(series, segment, fromMs, toMs, toMs - fromMs, persisted);
+    return step!;
+  }
+
+  /**
+   * The metrics of one window, [fromMs, toMs), of a series (and segment): see {@link summaryOver}.
+   * @throws InvalidArgumentError on a bad range or option; NotFoundError for a series never seen.
+   */
+  metricsOver(
+    series: SeriesKey,
+    segment: SegmentRef | undefined,
+    fromMs: number,
+    toMs: number,
+    persisted: readonly PersistedBucket[],
+    options: WindowMetricsOptions = {},
+  ): WindowMetrics {
+    const { summary, buckets } = this.summaryOver(series, segment, fromMs, toMs, persisted);
+    return summaryMetrics(summary, buckets, options);
+  }
+
+  /**
+   * A time series: the metrics of each step [fromMs + i stepMs, fromMs + (i + 1) stepMs) up to
+   * toMs (the last step may be shorter).
+   * @throws InvalidArgumentError when stepMs is not a positive multiple of the bucket width, the
+   * range is bad or holds more than maxSeriesSteps steps; NotFoundError for a series never seen.
+   */
+  metricsSeries(
+    series: SeriesKey,
+    segment: SegmentRef | undefined,
+    fromMs: number,
+    toMs: number,
+    stepMs: number,
+    persisted: readonly PersistedBucket[],
+    options: WindowMetricsOptions = {},
+  ): WindowStep[] {
+    const width = this.options.bucketWidthMs;
+    if (!(Number.isInteger(stepMs) && stepMs >= width && stepMs % width === 0)) {
+      throw new InvalidArgumentError(
+        `stepMs: expected a positive multiple of the bucket width ${width} ms, got ${stepMs}`,
+      );
+    }
+    return this.#steps(series, segment, fromMs, toMs, stepMs, persisted).map((step, i) => ({
+      fromMs: fromMs + i * stepMs,
+      toMs: Math.min(fromMs + (i + 1) * stepMs, toMs),
+      metrics: summaryMetrics(step.summary, step.buckets, options),
+    }));
+  }
+
+  /** Every series' concept-drift detector state, to save (a restart resumes with {@link restoreConceptDrift}). */
+  conceptDriftState(): ConceptDriftMonitorJson[] {
+    return [...this.#series.values()].flatMap((s) => (s.drift === undefined ? [] : [s.drift.toJSON()]));
+  }
+
+  /**
+   * Restores saved detectors (before the series' first pair of this process, else they replace
+   * its detectors).
+   * @throws InvalidArgumentError naming the entry of a bad state; ResourceExhaustedError past maxSeries.
+   */
+  restoreConceptDrift(saved: readonly ConceptDriftMonitorJson[]): void {
+    saved.forEach((json, i) => {
+      let monitor: ConceptDriftMonitor;
+      try {
+        monitor = ConceptDriftMonitor.fromJSON(json);
+      } catch (error) {
+        throw new InvalidArgumentError(`conceptDrift[${i}].${(error as Error).message}`);
+      }
+      const key = encodeSeriesKey(monitor.series);
+      const existing = this.#series.get(key);
+      if (existing === undefined) {
+        this.#checkSeriesBound();
+        this.#series.set(key, {
+          ...this.#newSeries(monitor.series, monitor.task, [], monitor),
+          restoredDriftOnly: true,
+        });
+      } else {
+        this.#series.set(key, { ...existing, drift: monitor });
+      }
+    });
+  }
+
+  /** The state of a series' detectors (empty when it has none). */
+  conceptDriftStates(series: SeriesKey): ReturnType<ConceptDriftMonitor['states']> {
+    return this.#series.get(encodeSeriesKey(series))?.drift?.states() ?? {};
+  }
+
+  #steps(
+    series: SeriesKey,
+    segment: SegmentRef | undefined,
+    fromMs: number,
+    toMs: number,
+    stepMs: number,
+    persisted: readonly PersistedBucket[],
+  ): Array<{ summary: BucketSummary; buckets: number }> {
+    checkTime(fromMs, 'fromMs');
+    checkTime(toMs, 'toMs');
+    if (!(toMs > fromMs))
+      throw new InvalidArgumentError(`toMs: expected a time after fromMs ${fromMs}, got ${toMs}`);
+    const steps = Math.ceil((toMs - fromMs) / stepMs);
+    if (steps > this.options.maxSeriesSteps) {
+      throw new InvalidArgumentError(
+        `stepMs: ${steps} steps exceed the limit of ${this.options.maxSeriesSteps}; use a longer step or a shorter range`,
+      );
+    }
+    const seriesKey = encodeSeriesKey(series);
+    const state = this.#series.get(seriesKey);
+    if (state === undefined) {
+      throw new NotFoundError(
+        `series: no prediction or pair of model "${series.modelName}" version "${series.modelVersion}" node "${series.node}" was seen`,
+      );
+    }
+    const key = encodeWindowKey(series, segment);
+    // A bucket belongs to the window when its start is inside [fromMs, toMs).
+    const stored = new Map<number, BucketSummary>();
+    persisted.forEach((entry, i) => {
+      if (entry.seriesKey !== key || !(entry.bucketStartMs >= fromMs && entry.bucketStartMs < toMs)) return;
+      let summary: BucketSummary;
+      try {
+        summary =
+          entry.summary instanceof BucketSummary ? entry.summary : BucketSummary.fromJSON(entry.summary);
+      } catch (error) {
+        throw new InvalidArgumentError(`persisted[${i}].${(error as Error).message}`);
+      }
+      const previous = stored.get(entry.bucketStartMs);
+      // Two entries of one bucket are two deltas not yet folded together: they add.
+      stored.set(entry.bucketStartMs, previous === undefined ? summary : previous.clone().merge(summary));
+    });
+    const open = this.#open.get(key);
+    const starts = new Set(stored.keys());
+    for (const start of open?.keys() ?? []) if (start >= fromMs && start < toMs) starts.add(start);
+    const out = Array.from({ length: steps }, () => ({
+      summary: BucketSummary.empty(state.task, state.classes, this.options.summary),
+      buckets: 0,
+    }));
+    for (const start of starts) {
+      const step = out[Math.floor((start - fromMs) / stepMs)]!;
+      const base = stored.get(start);
+      const pending = open?.get(start);
+      if (pending === undefined) step.summary.merge(base!);
+      else if (base === undefined) step.summary.merge(pending.summary);
+      else step.summary.merge(base.clone().merge(pending.summary, { replacePairs: pending.pairsReplaced }));
+      step.buckets += 1;
+    }
+    return out;
+  }
+
+  #seriesState(
+    series: SeriesKey,
+    task: 'classification' | 'regression',
+    classes: readonly string[],
+  ): SeriesState {
+    const key = encodeSeriesKey(series);
+    const state = this.#series.get(key);
+    if (state !== undefined) {
+      // A series restored from saved detectors alone learns its classes from its first record.
+      if (state.restoredDriftOnly) {
+        const upgraded = this.#newSeries(state.series, task, classes, state.drift);
+        this.#series.set(key, upgraded);
+        return upgraded;
+      }
+      return state;
+    }
+    if (task !== 'classification' && task !== 'regression') {
+      throw new InvalidArgumentError(
+        `task: expected "classification" or "regression", got ${JSON.stringify(task)}`,
+      );
+    }
+    this.#checkSeriesBound();
+    // Built once to check the classes before the series is registered.
+    BucketSummary.empty(task, classes, this.options.summary);
+    const created = this.#newSeries(
+      { modelName: series.modelName, modelVersion: series.modelVersion, node: series.node },
+      task,
+      classes,
+      undefined,
+    );
+    this.#series.set(key, created);
+    return created;
+  }
+
+  #newSeries(
+    series: SeriesKey,
+    task: 'classification' | 'regression',
+    classes: readonly string[],
+    drift: ConceptDriftMonitor | undefined,
+  ): SeriesState {
+    const options = this.options;
+    return {
+      series,
+      task,
+      classes: [...classes],
+      drift:
+        drift ??
+        (options.conceptDrift === false
+          ? undefined
+          : ConceptDriftMonitor.create(series, task, options.conceptDrift)),
+      count:
+        options.countWindowPairs === 0
+          ? undefined
+          : new CountWindow(
+              series,
+              task,
+              classes,
+              options.countWindowPairs,
+              options.summary,
+              this.#confidence,
+            ),
+    };
+  }
+
+  #checkSeriesBound(): void {
+    if (this.#series.size >= this.options.maxSeries) {
+      throw new ResourceExhaustedError(
+        `series: ${this.options.maxSeries} series (model, version, node) are tracked, the limit (maxSeries)`,
+      );
+    }
+  }
+
+  #segmentGroups(
+    seriesKey: string,
+    rows: readonly PredictionRow[],
+    kind: 'prediction' | 'pair',
+  ): Array<{ key: string; segment: SegmentRef; rows: PredictionRow[] }> {
+    const names = this.options.segmentNames;
+    if (names.length === 0) return [];
+    const series = decodeWindowKey(seriesKey).series;
+    const groups = new Map<string, { key: string; segment: SegmentRef; rows: PredictionRow[] }>();
+    for (const row of rows) {
+      for (const name of names) {
+        const raw = row.segments?.[name];
+        if (raw === undefined) continue;
+        if (typeof raw !== 'string') {
+          throw new InvalidArgumentError(`segments.${name}: expected a string value, got ${typeof raw}`);
+        }
+        const segment = { name, value: this.#segments.resolve(seriesKey, name, raw, kind) };
+        const key = encodeWindowKey(series, segment);
+        let group = groups.get(key);
+        if (group === undefined) {
+          group = { key, segment, rows: [] };
+          groups.set(key, group);
+        }
+        group.rows.push(row);
+      }
+    }
+    return [...groups.values()];
+  }
+
+  /** Checks that the buckets `keys` x `start` not yet open fit under maxOpenBuckets. */
+  #reserve(keys: readonly string[], start: number): void {
+    let needed = 0;
+    for (const key of keys) if (this.#open.get(key)?.has(start) !== true) needed += 1;
+    if (this.#openCount + needed > this.options.maxOpenBuckets) {
+      throw new ResourceExhaustedError(
+        `buckets: ${this.#openCount} buckets hold unflushed changes and this record needs ${needed} more, past the limit of ${this.options.maxOpenBuckets} (maxOpenBuckets); call takeDirty and persist them`,
+      );
+    }
+  }
+
+  #bucket(key: string, state: SeriesState, segment: SegmentRef | undefined, start: number): OpenBucket {
+    let buckets = this.#open.get(key);
+    if (buckets === undefined) {
+      buckets = new Map();
+      this.#open.set(key, buckets);
+    }
+    let bucket = buckets.get(start);
+    if (bucket === undefined) {
+      bucket = {
+        key,
+        series: state.series,
+        segment,
+        bucketStartMs: start,
+        summary: BucketSummary.empty(state.task, state.classes, this.options.summary),
+        pairsReplaced: false,
+      };
+      buckets.set(start, bucket);
+      this.#openCount += 1;
+    }
+    return bucket;
+  }
+}
+
+function checkTime(value: number, field: string): void {
+  if (!Number.isFinite(value))
+    throw new InvalidArgumentError(`${field}: expected a time in ms since the epoch, got ${value}`);
+}
