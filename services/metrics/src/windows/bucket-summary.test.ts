@@ -47,7 +47,9 @@ function splitAndMerge<R>(
   add: (summary: BucketSummary, row: R, i: number) => void,
 ): BucketSummary {
   const buckets = Array.from({ length: order.length }, make);
-  rows.forEach((row, i) => add(buckets[bucketOf[i]! % buckets.length]!, row, i));
+  rows.forEach((row, i) => {
+    add(buckets[bucketOf[i]! % buckets.length]!, row, i);
+  });
   const merged = make();
   for (const b of order) merged.merge(BucketSummary.fromJSON(JSON.parse(JSON.stringify(buckets[b]!))));
   return merged;
@@ -200,22 +202,32 @@ describe('BucketSummary', () => {
     s.addPrediction(classRecord({ predicted: 0, truth: 1, weights: [1, 2, 3], minute: 0 }, 0));
     s.addPair(classPair({ predicted: 0, truth: 1, weights: [1, 2, 3], minute: 0 }, 0));
     const good = JSON.parse(JSON.stringify(s));
-    const cases: Array<[(j: any) => void, RegExp]> = [
-      [(j) => (j.schemaVersion = 2), /^schemaVersion: expected 1, got 2$/],
-      [(j) => (j.task = 'ranking'), /^task: /],
-      [(j) => (j.classes[0] = 7), /^classes\[0\]: expected a string/],
-      [(j) => (j.predictions = -1), /^predictions: expected an integer >= 0/],
-      [(j) => delete j.latencyMs, /^latencyMs: expected an object/],
-      [(j) => (j.pairs.confusion = [1, 2]), /^pairs\.confusion: expected 9 values, got 2/],
-      [(j) => (j.pairs.logLoss = 'x'), /^pairs\.logLoss: expected an object/],
-      [(j) => (j.cbpe.predictedCount = [1]), /^cbpe\.predictedCount: expected 3 values, got 1/],
-      [(j) => (j.pairs.classes = ['c', 'b', 'a']), /^pairs\.classes: expected the bucket's classes/],
-      [(j) => (j.predictedClasses = null), /^predictedClasses: /],
-      [(j) => (j.latencyMs.ddsketch = '!!'), /^latencyMs\./],
+    const DELETE = Symbol('delete');
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['schemaVersion', 2, /^schemaVersion: expected 1, got 2$/],
+      ['task', 'ranking', /^task: /],
+      ['classes.0', 7, /^classes\[0\]: expected a string/],
+      ['predictions', -1, /^predictions: expected an integer >= 0/],
+      ['latencyMs', DELETE, /^latencyMs: expected an object/],
+      ['pairs.confusion', [1, 2], /^pairs\.confusion: expected 9 values, got 2/],
+      ['pairs.logLoss', 'x', /^pairs\.logLoss: expected an object/],
+      ['cbpe.predictedCount', [1], /^cbpe\.predictedCount: expected 3 values, got 1/],
+      ['pairs.classes', ['c', 'b', 'a'], /^pairs\.classes: expected the bucket's classes/],
+      ['predictedClasses', null, /^predictedClasses: /],
+      ['latencyMs.ddsketch', '!!', /^latencyMs\./],
     ];
-    for (const [mutate, message] of cases) {
-      const bad = structuredClone(good);
-      mutate(bad);
+    /** `good` with the value at a dotted path set (or deleted). */
+    const mutated = (path: string, value: unknown): unknown => {
+      const copy = structuredClone(good) as Record<string, unknown>;
+      const keys = path.split('.');
+      let target = copy;
+      for (const key of keys.slice(0, -1)) target = target[key] as Record<string, unknown>;
+      if (value === DELETE) delete target[keys[keys.length - 1]!];
+      else target[keys[keys.length - 1]!] = value;
+      return copy;
+    };
+    for (const [path, value, message] of cases) {
+      const bad = mutated(path, value);
       let error: unknown;
       try {
         BucketSummary.fromJSON(bad);
