@@ -70,6 +70,9 @@ export function applyDirty(
   return base.merge(delta, { replacePairs: dirty.pairsReplaced });
 }
 
+/** The series the constructor builds its checks for. */
+const CHECK_SERIES: SeriesKey = { modelName: '', modelVersion: '', node: '' };
+
 interface SeriesState {
   readonly series: SeriesKey;
   readonly task: 'classification' | 'regression';
@@ -115,6 +118,9 @@ export class MetricWindows {
     // Built once so a bad calibration, AUC or sketch option fails here, not on the first record.
     BucketSummary.empty('classification', ['a'], this.options.summary);
     BucketSummary.empty('regression', [], this.options.summary);
+    if (this.options.conceptDrift !== false) {
+      ConceptDriftMonitor.create(CHECK_SERIES, 'classification', this.options.conceptDrift);
+    }
   }
 
   /** Buckets with changes not yet handed out by {@link takeDirty}. */
