@@ -55,4 +55,5 @@ export {
   type ResolvedWindowOptions,
   resolveWindowOptions,
   type SummaryOptions,
+  WINDOW_DDM_DEFAULTS,
 } from './window-options.js';
