@@ -51,7 +51,12 @@ function splitAndMerge<R>(
     add(buckets[bucketOf[i]! % buckets.length]!, row, i);
   });
   const merged = make();
-  for (const b of order) merged.merge(BucketSummary.fromJSON(JSON.parse(JSON.stringify(buckets[b]!))));
+  // Half the buckets restored and merged, half merged from their saved form (a query's path).
+  for (const b of order) {
+    const saved = JSON.parse(JSON.stringify(buckets[b]!));
+    if (b % 2 === 0) merged.merge(BucketSummary.fromJSON(saved));
+    else merged.mergeSaved(saved);
+  }
   return merged;
 }
 
@@ -214,7 +219,7 @@ describe('BucketSummary', () => {
       ['cbpe.predictedCount', [1], /^cbpe\.predictedCount: expected 3 values, got 1/],
       ['pairs.classes', ['c', 'b', 'a'], /^pairs\.classes: expected the bucket's classes/],
       ['predictedClasses', null, /^predictedClasses: /],
-      ['latencyMs.ddsketch', '!!', /^latencyMs\./],
+      ['latencyMs.positive', [1], /^latencyMs\.positive: expected a flat array of \[key, count\] pairs$/],
     ];
     /** `good` with the value at a dotted path set (or deleted). */
     const mutated = (path: string, value: unknown): unknown => {
@@ -236,6 +241,12 @@ describe('BucketSummary', () => {
       }
       expect(error, String(message)).toBeInstanceOf(InvalidArgumentError);
       expect((error as Error).message).toMatch(message);
+      // A query merging the saved form directly refuses it the same way.
+      if (!['schemaVersion', 'classes.0', 'pairs.classes'].includes(path)) {
+        expect(() => BucketSummary.empty('classification', CLASSES, OPTIONS).mergeSaved(bad), path).toThrow(
+          message,
+        );
+      }
     }
     expect(() => BucketSummary.fromJSON('x')).toThrow(/^summary: expected an object$/);
   });

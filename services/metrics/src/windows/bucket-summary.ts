@@ -13,7 +13,7 @@ import {
   MAX_METRIC_CLASSES,
   mergeCbpeSums,
   QuantileSketch,
-  type QuantileSketchJson,
+  type QuantileSketchBinsJson,
   RegressionAccumulator,
   type RegressionAccumulatorJson,
 } from '@sightline/stats';
@@ -46,9 +46,9 @@ export interface BucketSummaryJson {
   /** Classification: predicted labels of every row. */
   readonly predictedClasses: CategoryCountsJson | null;
   /** Regression: every predicted element. */
-  readonly outputs: QuantileSketchJson | null;
+  readonly outputs: QuantileSketchBinsJson | null;
   /** Latency of every request that logged one, ms. */
-  readonly latencyMs: QuantileSketchJson;
+  readonly latencyMs: QuantileSketchBinsJson;
   /** Classification with known classes: CBPE sums of every row that logged probabilities. */
   readonly cbpe: CbpeSumsJson | null;
   /** The joined pairs (null for classification with unknown classes). */
@@ -301,6 +301,91 @@ export class BucketSummary {
     return this;
   }
 
+  /**
+   * Adds a saved bucket into this one without restoring it first (what a query over many stored
+   * buckets does): the same sums as `merge(BucketSummary.fromJSON(json))`.
+   * @throws InvalidArgumentError naming the field, as {@link fromJSON}, or on a task or class
+   * mismatch. A refused entry may leave part of it merged: queries call this on a summary of
+   * their own.
+   */
+  mergeSaved(json: unknown): this {
+    const j = expectObject(json, 'summary');
+    if (j.schemaVersion !== BUCKET_SUMMARY_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `schemaVersion: expected ${BUCKET_SUMMARY_SCHEMA_VERSION}, got ${JSON.stringify(j.schemaVersion)}`,
+      );
+    }
+    if (j.task !== this.task) {
+      throw new InvalidArgumentError(
+        `task: cannot merge a ${String(j.task)} bucket into a ${this.task} bucket`,
+      );
+    }
+    const classes = expectArray(j.classes, 'classes');
+    if (classes.length !== this.classes.length || classes.some((c, k) => c !== this.classes[k])) {
+      throw new InvalidArgumentError(
+        `classes: cannot merge buckets of classes (${classes.join(', ')}) into (${this.classes.join(', ')})`,
+      );
+    }
+    const predictions = expectCount(j.predictions, 'predictions');
+    const requests = expectCount(j.requests, 'requests');
+    const latencyJson = expectObject(j.latencyMs, 'latencyMs');
+    const k = this.classes.length;
+    let cbpe: Record<string, unknown> | undefined;
+    if (this.#cbpe !== undefined) {
+      cbpe = expectObject(j.cbpe, 'cbpe');
+      expectCount(cbpe.count, 'cbpe.count');
+      expectFinite(cbpe.predictedSquareSum, 'cbpe.predictedSquareSum');
+      for (const name of ['predictedCount', 'predictedProbabilitySum', 'probabilitySum']) {
+        const values = expectArray(cbpe[name], `cbpe.${name}`);
+        if (values.length !== k) {
+          throw new InvalidArgumentError(`cbpe.${name}: expected ${k} values, got ${values.length}`);
+        }
+        values.forEach((v, i) => {
+          expectFinite(v, `cbpe.${name}[${i}]`);
+        });
+      }
+    } else if (j.cbpe !== null) {
+      throw new InvalidArgumentError(
+        'cbpe: only a classification bucket with known classes carries CBPE sums',
+      );
+    }
+    const pairs = this.#pairs;
+    if ((pairs === undefined) !== (j.pairs === null)) {
+      throw new InvalidArgumentError(
+        `pairs: expected ${pairs === undefined ? 'null' : 'a pair accumulator'}`,
+      );
+    }
+    if (pairs instanceof ClassificationAccumulator) {
+      const pairsJson = expectObject(j.pairs, 'pairs');
+      field('pairs', () => pairs.mergeJSON(checkClassificationJson(pairsJson)));
+    } else if (pairs instanceof RegressionAccumulator) {
+      const pairsJson = expectObject(j.pairs, 'pairs');
+      pairs.merge(field('pairs', () => RegressionAccumulator.fromJSON(checkRegressionJson(pairsJson))));
+    }
+    if (this.#predictedClasses !== undefined) {
+      const countsJson = expectObject(j.predictedClasses, 'predictedClasses');
+      this.#predictedClasses.merge(
+        field('predictedClasses', () => CategoryCounts.fromJSON(countsJson as never)),
+      );
+    }
+    if (this.#outputs !== undefined) {
+      const outputsJson = expectObject(j.outputs, 'outputs');
+      field('outputs', () => this.#outputs!.mergeBinsJSON(outputsJson as never));
+    }
+    field('latencyMs', () => this.#latency.mergeBinsJSON(latencyJson as never));
+    if (this.#cbpe !== undefined && cbpe !== undefined) {
+      const sums = this.#cbpe;
+      sums.count += cbpe.count as number;
+      sums.predictedSquareSum += cbpe.predictedSquareSum as number;
+      addNumbers(sums.predictedCount, cbpe.predictedCount as number[]);
+      addNumbers(sums.predictedProbabilitySum, cbpe.predictedProbabilitySum as number[]);
+      addNumbers(sums.probabilitySum, cbpe.probabilitySum as number[]);
+    }
+    this.#predictions += predictions;
+    this.#requests += requests;
+    return this;
+  }
+
   /** A deep copy. */
   clone(): BucketSummary {
     return BucketSummary.fromJSON(this.toJSON());
@@ -316,8 +401,8 @@ export class BucketSummary {
       predictions: this.#predictions,
       requests: this.#requests,
       predictedClasses: this.#predictedClasses?.toJSON() ?? null,
-      outputs: this.#outputs === undefined ? null : canonicalSketch(this.#outputs),
-      latencyMs: canonicalSketch(this.#latency),
+      outputs: this.#outputs?.toBinsJSON() ?? null,
+      latencyMs: this.#latency.toBinsJSON(),
       cbpe:
         cbpe === undefined
           ? null
@@ -357,7 +442,7 @@ export class BucketSummary {
     const predictions = expectCount(j.predictions, 'predictions');
     const requests = expectCount(j.requests, 'requests');
     const latencyJson = expectObject(j.latencyMs, 'latencyMs');
-    const latency = field('latencyMs', () => QuantileSketch.fromJSON(latencyJson as never));
+    const latency = field('latencyMs', () => QuantileSketch.fromBinsJSON(latencyJson as never));
     const accuracy = latency.relativeAccuracy;
     const options: SummaryOptions = {
       aucBins: 0,
@@ -381,7 +466,7 @@ export class BucketSummary {
       if (j.outputs === null)
         throw new InvalidArgumentError('outputs: a regression bucket must carry its output sketch');
       const outputsJson = expectObject(j.outputs, 'outputs');
-      const outputs = field('outputs', () => QuantileSketch.fromJSON(outputsJson as never));
+      const outputs = field('outputs', () => QuantileSketch.fromBinsJSON(outputsJson as never));
       if (outputs.relativeAccuracy !== latency.relativeAccuracy) {
         throw new InvalidArgumentError(
           `outputs.relativeAccuracy: expected ${latency.relativeAccuracy} (as latencyMs), got ${outputs.relativeAccuracy}`,
@@ -463,15 +548,6 @@ export class BucketSummary {
   }
 }
 
-/**
- * A sketch's saved form as a restored sketch writes it: DDSketch's dense store lays its bins out
- * by the order values arrived in, a restored one by their range alone, so saving the restored
- * form makes a save and restore give back the same bytes.
- */
-function canonicalSketch(sketch: QuantileSketch): QuantileSketchJson {
-  return QuantileSketch.fromJSON(sketch.toJSON()).toJSON();
-}
-
 function clonePairs(pairs: PairAccumulator): PairAccumulator {
   return pairs instanceof ClassificationAccumulator
     ? ClassificationAccumulator.fromJSON(pairs.toJSON())
@@ -513,6 +589,10 @@ function expectCount(value: unknown, name: string): number {
   if (!(Number.isInteger(n) && n >= 0))
     throw new InvalidArgumentError(`${name}: expected an integer >= 0, got ${n}`);
   return n;
+}
+
+function addNumbers(target: Float64Array, values: readonly number[]): void {
+  for (let i = 0; i < target.length; i++) target[i]! += values[i]!;
 }
 
 function copyNumbers(target: Float64Array, value: unknown, length: number, name: string): void {

@@ -26,14 +26,18 @@ import { OVERFLOW_SEGMENT_VALUE } from './window-options.js';
 
 /** A store as the service keeps one: a bucket per key and start, dirty entries folded in by applyDirty. */
 class FakeStore {
-  readonly buckets = new Map<string, { seriesKey: string; bucketStartMs: number; summary: BucketSummary }>();
+  readonly buckets = new Map<
+    string,
+    { seriesKey: string; widthMs: number; bucketStartMs: number; summary: BucketSummary }
+  >();
   flush(windows: MetricWindows): void {
     for (const dirty of windows.takeDirty()) {
-      const id = `${dirty.seriesKey}@${dirty.bucketStartMs}`;
+      const id = `${dirty.seriesKey}/${dirty.widthMs}@${dirty.bucketStartMs}`;
       const text = JSON.parse(JSON.stringify(dirty));
       const previous = this.buckets.get(id)?.summary;
       this.buckets.set(id, {
         seriesKey: dirty.seriesKey,
+        widthMs: dirty.widthMs,
         bucketStartMs: dirty.bucketStartMs,
         summary: applyDirty(previous === undefined ? undefined : previous.toJSON(), text),
       });
@@ -50,7 +54,8 @@ const classRow: fc.Arbitrary<ClassRow> = fc.record({
   weights: fc.option(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 3, maxLength: 3 }), {
     nil: undefined,
   }),
-  minute: fc.integer({ min: 0, max: 29 }),
+  // Three hours: a window may hold whole hours (read from the roll-ups) and minutes at its ends.
+  minute: fc.integer({ min: 0, max: 179 }),
   segment: fc.constantFrom('fr', 'de', 'it', 'es'),
   latencyMs: fc.integer({ min: 1, max: 100 }),
 });
@@ -68,8 +73,8 @@ describe('MetricWindows', () => {
       fc.property(
         fc.array(classRow, { minLength: 1, maxLength: 80 }),
         fc.array(fc.boolean(), { minLength: 160, maxLength: 160 }),
-        fc.integer({ min: 0, max: 29 }),
-        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 0, max: 179 }),
+        fc.integer({ min: 1, max: 180 }),
         (rows, flushAfter, from, length) => {
           const windows = new MetricWindows({ segmentNames: ['country'], conceptDrift: false });
           const store = new FakeStore();
@@ -124,7 +129,7 @@ describe('MetricWindows', () => {
     windows.addPrediction(classRecord(row, 0));
     windows.takeDirty();
     windows.addPair(classPair(row, 0, T0 + 3 * 86_400_000));
-    const dirty = windows.takeDirty();
+    const dirty = windows.takeDirty().filter((d) => d.widthMs === MINUTE);
     expect(dirty).toHaveLength(1);
     expect(dirty[0]!.bucketStartMs).toBe(T0 + 3 * MINUTE);
     expect(dirty[0]!.seriesKey).toBe(encodeWindowKey(SERIES));
@@ -152,8 +157,8 @@ describe('MetricWindows', () => {
     // The first pair's truth is replaced: it was wrong after all.
     const replaced: ClassRow = { ...rows[0]!, truth: 2 };
     const next = classPair(replaced, 0);
-    const bucketPairs: JoinedPair[] = [next, classPair(rows[1]!, 1), classPair(rows[2]!, 2)];
-    windows.replacePair(classPair(rows[0]!, 0), next, bucketPairs);
+    const rangePairs: JoinedPair[] = [next, classPair(rows[1]!, 1), classPair(rows[2]!, 2)];
+    windows.replacePair(classPair(rows[0]!, 0), next, rangePairs);
     // Before the flush the query folds the pending recomputation over the stored bucket.
     const before = windows.metricsOver(SERIES, undefined, ...range, store.persisted());
     store.flush(windows);
@@ -170,15 +175,15 @@ describe('MetricWindows', () => {
     expect(fr.classification!.accuracy).toBe(0.5);
     const de = windows.metricsOver(SERIES, { name: 'country', value: 'de' }, ...range, store.persisted());
     expect(de.classification!.accuracy).toBe(1);
-    expect(() => windows.replacePair(classPair(rows[0]!, 0), classPair(rows[1]!, 1), bucketPairs)).toThrow(
+    expect(() => windows.replacePair(classPair(rows[0]!, 0), classPair(rows[1]!, 1), rangePairs)).toThrow(
       /^next: a replacement must be for the same series, event, row and prediction time/,
     );
     expect(() => windows.replacePair(classPair(rows[0]!, 0), next, [classPair(rows[1]!, 1)])).toThrow(
-      /^bucketPairs: the replacement pair must be among the bucket's pairs$/,
+      /^rangePairs: the replacement pair must be among the range's pairs$/,
     );
     expect(() =>
-      windows.replacePair(classPair(rows[0]!, 0), next, [next, classPair({ ...rows[1]!, minute: 7 }, 1)]),
-    ).toThrow(/^bucketPairs\[1\]: expected a pair of the same series predicted in the bucket/);
+      windows.replacePair(classPair(rows[0]!, 0), next, [next, classPair({ ...rows[1]!, minute: 70 }, 1)]),
+    ).toThrow(/^rangePairs\[1\]: expected a pair of the same series predicted in the 3600000 ms starting at/);
   });
 
   it('bounds the values of a segment name: later values go to __other__, counted', () => {
@@ -191,7 +196,12 @@ describe('MetricWindows', () => {
       windows.addPair(classPair(row, i));
     });
     store.flush(windows);
-    const keys = new Set(store.persisted().map((p) => p.seriesKey));
+    const keys = new Set(
+      store
+        .persisted()
+        .filter((p) => p.widthMs === MINUTE)
+        .map((p) => p.seriesKey),
+    );
     expect(keys).toEqual(
       new Set([
         encodeWindowKey(SERIES),
@@ -215,9 +225,14 @@ describe('MetricWindows', () => {
     restarted.prime(store.persisted());
     restarted.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 1, segment: 'it' }, 9));
     restarted.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 1, segment: 'de' }, 10));
-    expect(new Set(restarted.takeDirty().map((d) => d.segment?.value))).toEqual(
-      new Set([undefined, OVERFLOW_SEGMENT_VALUE, 'de']),
-    );
+    expect(
+      new Set(
+        restarted
+          .takeDirty()
+          .filter((d) => d.widthMs === MINUTE)
+          .map((d) => d.segment?.value),
+      ),
+    ).toEqual(new Set([undefined, OVERFLOW_SEGMENT_VALUE, 'de']));
   });
 
   it('closes a count window every N joined pairs with the metrics of exactly those pairs', () => {
@@ -349,12 +364,12 @@ describe('MetricWindows', () => {
     const store = new FakeStore();
     const random = seededRandom(5);
     for (let i = 0; i < 300; i++) {
-      const row = { predicted: random.nextInt(3), truth: random.nextInt(3), minute: random.nextInt(20) };
+      const row = { predicted: random.nextInt(3), truth: random.nextInt(3), minute: random.nextInt(180) };
       windows.addPrediction(classRecord(row, i));
       if (i % 3 === 0) windows.addPair(classPair(row, i));
       if (i % 50 === 0) store.flush(windows);
     }
-    const steps = windows.metricsSeries(
+    const minutes = windows.metricsSeries(
       SERIES,
       undefined,
       T0,
@@ -362,12 +377,43 @@ describe('MetricWindows', () => {
       3 * MINUTE,
       store.persisted(),
     );
-    expect(steps).toHaveLength(7);
-    expect(steps[6]!.toMs).toBe(T0 + 20 * MINUTE);
-    for (const step of steps) {
+    expect(minutes).toHaveLength(7);
+    expect(minutes[6]!.toMs).toBe(T0 + 20 * MINUTE);
+    // Hour steps over three hours and a half, not hour-aligned: roll-ups inside, minutes at the ends.
+    const hours = windows.metricsSeries(
+      SERIES,
+      undefined,
+      T0 - 30 * MINUTE,
+      T0 + 180 * MINUTE,
+      60 * MINUTE,
+      store.persisted(),
+    );
+    expect(hours).toHaveLength(4);
+    for (const step of [...minutes, ...hours]) {
       const one = windows.metricsOver(SERIES, undefined, step.fromMs, step.toMs, store.persisted());
       expect(JSON.stringify(step.metrics)).toBe(JSON.stringify(one));
     }
+    expect(windows.metricsOver(SERIES, undefined, T0, T0 + 180 * MINUTE, store.persisted()).predictions).toBe(
+      300,
+    );
+    expect(hours.reduce((n, step) => n + step.metrics.predictions, 0)).toBe(300);
+    // The store need only read what the plan names, and the answer is the same.
+    const plan = windows.readPlan(T0 - 30 * MINUTE, T0 + 180 * MINUTE, 60 * MINUTE);
+    const planned = store
+      .persisted()
+      .filter((p) =>
+        plan.some((r) => r.widthMs === p.widthMs && p.bucketStartMs >= r.fromMs && p.bucketStartMs < r.toMs),
+      );
+    expect(planned.length).toBeLessThan(store.persisted().length);
+    const fromPlan = windows.metricsSeries(
+      SERIES,
+      undefined,
+      T0 - 30 * MINUTE,
+      T0 + 180 * MINUTE,
+      60 * MINUTE,
+      planned,
+    );
+    expect(JSON.stringify(fromPlan)).toBe(JSON.stringify(hours));
   });
 
   it('refuses bad options, ranges and bounds with a sentence naming the field', () => {
@@ -386,7 +432,10 @@ describe('MetricWindows', () => {
     expect(() => new MetricWindows({ conceptDrift: { ddm: { warmStart: -1 } } })).toThrow(
       /^warmStart: expected an integer >= 0, got -1$/,
     );
-    const windows = new MetricWindows({ maxSeries: 1, maxOpenBuckets: 2 });
+    expect(() => new MetricWindows({ rollupWidthMs: 90_000 })).toThrow(
+      /^rollupWidthMs: expected 0 or a multiple of bucketWidthMs 60000 above it that divides a day, got 90000$/,
+    );
+    const windows = new MetricWindows({ maxSeries: 1, maxOpenBuckets: 2, rollupWidthMs: 0 });
     windows.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 0 }, 0));
     const other = { ...SERIES, modelVersion: '2' };
     expect(() => windows.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 0 }, 1, other))).toThrow(

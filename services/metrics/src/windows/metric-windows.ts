@@ -20,6 +20,8 @@ import {
 export interface PersistedBucket {
   /** {@link encodeWindowKey} of the series and segment. */
   readonly seriesKey: string;
+  /** The bucket's width: the bucket width, or the roll-up width (default: the bucket width). */
+  readonly widthMs?: number;
   readonly bucketStartMs: number;
   /** The saved summary (or one already restored). */
   readonly summary: BucketSummaryJson | BucketSummary;
@@ -35,6 +37,8 @@ export interface DirtyBucket {
   readonly seriesKey: string;
   readonly series: SeriesKey;
   readonly segment?: SegmentRef;
+  /** The bucket width or the roll-up width: the store keys buckets by (seriesKey, widthMs, bucketStartMs). */
+  readonly widthMs: number;
   readonly bucketStartMs: number;
   readonly summary: BucketSummaryJson;
   readonly pairsReplaced: boolean;
@@ -85,6 +89,7 @@ interface SeriesState {
 
 interface OpenBucket {
   readonly key: string;
+  readonly widthMs: number;
   readonly series: SeriesKey;
   readonly segment: SegmentRef | undefined;
   readonly bucketStartMs: number;
@@ -130,7 +135,7 @@ export class MetricWindows {
 
   /** The start of the bucket holding `timeMs`. */
   bucketStart(timeMs: number): number {
-    return Math.floor(timeMs / this.options.bucketWidthMs) * this.options.bucketWidthMs;
+    return startOf(timeMs, this.options.bucketWidthMs);
   }
 
   /**
@@ -144,13 +149,15 @@ export class MetricWindows {
     if (record.rows.length === 0) throw new InvalidArgumentError('rows: a prediction has at least one row');
     const state = this.#seriesState(record, record.task, record.classes);
     const seriesKey = encodeSeriesKey(state.series);
-    const start = this.bucketStart(record.timeMs);
     const groups = this.#segmentGroups(seriesKey, record.rows, 'prediction');
-    this.#reserve([seriesKey, ...groups.map((g) => g.key)], start);
-    // The series' bucket first: it checks every row, so a bad record fails before any segment counts it.
-    this.#bucket(seriesKey, state, undefined, start).summary.addPrediction(record);
-    for (const group of groups) {
-      this.#bucket(group.key, state, group.segment, start).summary.addPrediction(record, group.rows);
+    const levels = this.#levels(record.timeMs);
+    this.#reserve([seriesKey, ...groups.map((g) => g.key)], levels);
+    // The series' bucket first: it checks every row, so a bad record fails before any other counts it.
+    for (const [width, start] of levels) {
+      this.#bucket(seriesKey, width, state, undefined, start).summary.addPrediction(record);
+      for (const group of groups) {
+        this.#bucket(group.key, width, state, group.segment, start).summary.addPrediction(record, group.rows);
+      }
     }
   }
 
@@ -165,89 +172,102 @@ export class MetricWindows {
     checkTime(pair.joinedMs, 'joinedMs');
     const state = this.#seriesState(pair.series, pair.task, pair.classes);
     const seriesKey = encodeSeriesKey(state.series);
-    const start = this.bucketStart(pair.predictionMs);
     const groups = this.#segmentGroups(seriesKey, [pair.prediction], 'pair');
-    this.#reserve([seriesKey, ...groups.map((g) => g.key)], start);
-    this.#bucket(seriesKey, state, undefined, start).summary.addPair(pair);
-    for (const group of groups) this.#bucket(group.key, state, group.segment, start).summary.addPair(pair);
+    const levels = this.#levels(pair.predictionMs);
+    this.#reserve([seriesKey, ...groups.map((g) => g.key)], levels);
+    for (const [width, start] of levels) {
+      this.#bucket(seriesKey, width, state, undefined, start).summary.addPair(pair);
+      for (const group of groups)
+        this.#bucket(group.key, width, state, group.segment, start).summary.addPair(pair);
+    }
     const conceptDrift = state.drift?.observe(pair) ?? [];
     const countWindow = state.count?.add(pair);
     return countWindow === undefined ? { conceptDrift } : { conceptDrift, countWindow };
   }
 
+  /** The widest bucket a record goes to: the roll-up when on, else the bucket. */
+  get replacementWidthMs(): number {
+    return this.options.rollupWidthMs || this.options.bucketWidthMs;
+  }
+
   /**
    * Feedback replaced: `previous`'s truth gave way to `next`'s. Accumulators cannot subtract, so
-   * the pair accumulator of the bucket (and of the pair's segments' buckets) is recomputed from
-   * `bucketPairs`, every joined pair of that series whose prediction falls in the bucket, `next`
+   * the pair accumulators of the pair's buckets (its minute and roll-up buckets, series and
+   * segments) are recomputed from `rangePairs`: every joined pair of that series whose prediction
+   * falls in the widest of them ({@link replacementWidthMs}, the hour by default), `next`
    * included (the store has them). Concept drift and count windows, fed in join order, are not
    * revisited.
-   * @throws InvalidArgumentError when the two pairs are not the same prediction row, or a pair
-   * of `bucketPairs` is of another series or bucket, or `next` is not among them.
+   * @throws InvalidArgumentError when the two pairs are not the same prediction row, a pair of
+   * `rangePairs` is of another series or range, or `next` is not among them.
    */
-  replacePair(previous: JoinedPair, next: JoinedPair, bucketPairs: readonly JoinedPair[]): void {
+  replacePair(previous: JoinedPair, next: JoinedPair, rangePairs: readonly JoinedPair[]): void {
     checkTime(next.predictionMs, 'next.predictionMs');
     const seriesKey = encodeSeriesKey(next.series);
-    const start = this.bucketStart(next.predictionMs);
+    const width = this.replacementWidthMs;
+    const rangeStart = startOf(next.predictionMs, width);
     if (
       encodeSeriesKey(previous.series) !== seriesKey ||
       previous.eventId !== next.eventId ||
       previous.prediction.row !== next.prediction.row ||
-      this.bucketStart(previous.predictionMs) !== start
+      this.bucketStart(previous.predictionMs) !== this.bucketStart(next.predictionMs)
     ) {
       throw new InvalidArgumentError(
         'next: a replacement must be for the same series, event, row and prediction time as the pair it replaces',
       );
     }
-    bucketPairs.forEach((pair, i) => {
-      if (encodeSeriesKey(pair.series) !== seriesKey || this.bucketStart(pair.predictionMs) !== start) {
+    rangePairs.forEach((pair, i) => {
+      if (encodeSeriesKey(pair.series) !== seriesKey || startOf(pair.predictionMs, width) !== rangeStart) {
         throw new InvalidArgumentError(
-          `bucketPairs[${i}]: expected a pair of the same series predicted in the bucket starting at ${start}`,
+          `rangePairs[${i}]: expected a pair of the same series predicted in the ${width} ms starting at ${rangeStart}`,
         );
       }
     });
-    if (!bucketPairs.some((p) => p.eventId === next.eventId && p.prediction.row === next.prediction.row)) {
-      throw new InvalidArgumentError("bucketPairs: the replacement pair must be among the bucket's pairs");
+    if (!rangePairs.some((p) => p.eventId === next.eventId && p.prediction.row === next.prediction.row)) {
+      throw new InvalidArgumentError("rangePairs: the replacement pair must be among the range's pairs");
     }
     const state = this.#seriesState(next.series, next.task, next.classes);
-    const targets: Array<{ key: string; segment: SegmentRef | undefined; pairs: readonly JoinedPair[] }> = [
-      { key: seriesKey, segment: undefined, pairs: bucketPairs },
-    ];
+    const keys: Array<{ key: string; segment: SegmentRef | undefined; matches: (p: JoinedPair) => boolean }> =
+      [{ key: seriesKey, segment: undefined, matches: () => true }];
     for (const name of this.options.segmentNames) {
       const raw = next.prediction.segments?.[name];
       if (raw === undefined) continue;
       const value = this.#segments.peek(seriesKey, name, raw);
       const segment = { name, value };
-      targets.push({
+      keys.push({
         key: encodeWindowKey(state.series, segment),
         segment,
-        pairs: bucketPairs.filter((p) => {
+        matches: (p) => {
           const v = p.prediction.segments?.[name];
           return v !== undefined && this.#segments.peek(seriesKey, name, v) === value;
-        }),
+        },
       });
     }
+    const levels = this.#levels(next.predictionMs);
     // Recompute every target before replacing any, so a bad pair leaves the buckets as they were.
     const template = BucketSummary.empty(state.task, state.classes, this.options.summary);
-    const recomputed = targets.map((target) => {
-      const summary = BucketSummary.empty(state.task, state.classes, this.options.summary);
-      target.pairs.forEach((pair, i) => {
-        try {
-          summary.addPair(pair);
-        } catch (error) {
-          throw new InvalidArgumentError(`bucketPairs[${i}].${(error as Error).message}`);
-        }
-      });
-      return summary.pairs ?? template.emptyPairs();
-    });
-    this.#reserve(
-      targets.map((t) => t.key),
-      start,
+    const targets = levels.flatMap(([levelWidth, start]) =>
+      keys.map((k) => {
+        const summary = BucketSummary.empty(state.task, state.classes, this.options.summary);
+        rangePairs.forEach((pair, i) => {
+          if (startOf(pair.predictionMs, levelWidth) !== start || !k.matches(pair)) return;
+          try {
+            summary.addPair(pair);
+          } catch (error) {
+            throw new InvalidArgumentError(`rangePairs[${i}].${(error as Error).message}`);
+          }
+        });
+        return { ...k, width: levelWidth, start, pairs: summary.pairs ?? template.emptyPairs() };
+      }),
     );
-    targets.forEach((target, i) => {
-      const bucket = this.#bucket(target.key, state, target.segment, start);
-      bucket.summary.replacePairs(recomputed[i]);
+    this.#reserve(
+      keys.map((k) => k.key),
+      levels,
+    );
+    for (const target of targets) {
+      const bucket = this.#bucket(target.key, target.width, state, target.segment, target.start);
+      bucket.summary.replacePairs(target.pairs);
       bucket.pairsReplaced = true;
-    });
+    }
   }
 
   /** Hands out (and forgets) every bucket changed since the last call, to fold into the store with {@link applyDirty}. */
@@ -259,6 +279,7 @@ export class MetricWindows {
           seriesKey: bucket.key,
           series: bucket.series,
           ...(bucket.segment === undefined ? {} : { segment: bucket.segment }),
+          widthMs: bucket.widthMs,
           bucketStartMs: bucket.bucketStartMs,
           summary: bucket.summary.toJSON(),
           pairsReplaced: bucket.pairsReplaced,
@@ -360,6 +381,51 @@ export class MetricWindows {
     }));
   }
 
+  /**
+   * The buckets a query over [fromMs, toMs) in steps of `stepMs` reads, as ranges of bucket
+   * starts per width: roll-up buckets wholly inside a step, minute buckets for the rest. The
+   * store loads only these (a day: 24 hour buckets instead of 1,440 minute buckets).
+   * @throws InvalidArgumentError on a bad range or step, as the queries.
+   */
+  readPlan(
+    fromMs: number,
+    toMs: number,
+    stepMs: number = toMs - fromMs,
+  ): Array<{ widthMs: number; fromMs: number; toMs: number }> {
+    checkTime(fromMs, 'fromMs');
+    checkTime(toMs, 'toMs');
+    if (!(toMs > fromMs))
+      throw new InvalidArgumentError(`toMs: expected a time after fromMs ${fromMs}, got ${toMs}`);
+    if (!(stepMs > 0)) throw new InvalidArgumentError(`stepMs: expected a positive step, got ${stepMs}`);
+    const steps = Math.ceil((toMs - fromMs) / stepMs);
+    if (steps > this.options.maxSeriesSteps) {
+      throw new InvalidArgumentError(
+        `stepMs: ${steps} steps exceed the limit of ${this.options.maxSeriesSteps}; use a longer step or a shorter range`,
+      );
+    }
+    const minute = this.options.bucketWidthMs;
+    const rollup = this.options.rollupWidthMs;
+    const out: Array<{ widthMs: number; fromMs: number; toMs: number }> = [];
+    const push = (widthMs: number, from: number, to: number) => {
+      if (to > from) out.push({ widthMs, fromMs: from, toMs: to });
+    };
+    for (let i = 0; i < steps; i++) {
+      const stepFrom = fromMs + i * stepMs;
+      const stepTo = Math.min(stepFrom + stepMs, toMs);
+      const innerFrom = rollup === 0 ? stepTo : Math.ceil(stepFrom / rollup) * rollup;
+      const innerTo = rollup === 0 ? stepTo : startOf(stepTo, rollup);
+      if (innerTo > innerFrom) {
+        // Minute buckets start inside the step from the first start at or after stepFrom.
+        push(minute, stepFrom, innerFrom);
+        push(rollup, innerFrom, innerTo);
+        push(minute, innerTo, stepTo);
+      } else {
+        push(minute, stepFrom, stepTo);
+      }
+    }
+    return out;
+  }
+
   /** Every series' concept-drift detector state, to save (a restart resumes with {@link restoreConceptDrift}). */
   conceptDriftState(): ConceptDriftMonitorJson[] {
     return [...this.#series.values()].flatMap((s) => (s.drift === undefined ? [] : [s.drift.toJSON()]));
@@ -423,36 +489,71 @@ export class MetricWindows {
       );
     }
     const key = encodeWindowKey(series, segment);
-    // A bucket belongs to the window when its start is inside [fromMs, toMs).
-    const stored = new Map<number, BucketSummary>();
-    persisted.forEach((entry, i) => {
-      if (entry.seriesKey !== key || !(entry.bucketStartMs >= fromMs && entry.bucketStartMs < toMs)) return;
-      let summary: BucketSummary;
-      try {
-        summary =
-          entry.summary instanceof BucketSummary ? entry.summary : BucketSummary.fromJSON(entry.summary);
-      } catch (error) {
-        throw new InvalidArgumentError(`persisted[${i}].${(error as Error).message}`);
-      }
-      const previous = stored.get(entry.bucketStartMs);
+    const minute = this.options.bucketWidthMs;
+    const rollup = this.options.rollupWidthMs;
+    // The step of a bucket, or -1 when the bucket is not used: a roll-up bucket is used when it
+    // lies wholly inside one step, a minute bucket when its roll-up bucket is not (or there are none).
+    const stepOf = (width: number, start: number): number => {
+      if (!(start >= fromMs && start < toMs)) return -1;
+      const step = Math.floor((start - fromMs) / stepMs);
+      const stepFrom = fromMs + step * stepMs;
+      const stepTo = Math.min(stepFrom + stepMs, toMs);
+      const wholly = (s: number, w: number) => s >= stepFrom && s + w <= stepTo;
+      if (width === minute) return rollup !== 0 && wholly(startOf(start, rollup), rollup) ? -1 : step;
+      return width === rollup && wholly(start, rollup) ? step : -1;
+    };
+    type Stored = { index: number; summary: BucketSummary | BucketSummaryJson };
+    const stored = new Map<string, { width: number; start: number; step: number; entries: Stored[] }>();
+    persisted.forEach((entry, index) => {
+      if (entry.seriesKey !== key) return;
+      const width = entry.widthMs ?? minute;
+      const step = stepOf(width, entry.bucketStartMs);
+      if (step < 0) return;
+      const id = `${width}@${entry.bucketStartMs}`;
+      const found = stored.get(id);
       // Two entries of one bucket are two deltas not yet folded together: they add.
-      stored.set(entry.bucketStartMs, previous === undefined ? summary : previous.clone().merge(summary));
+      if (found === undefined)
+        stored.set(id, {
+          width,
+          start: entry.bucketStartMs,
+          step,
+          entries: [{ index, summary: entry.summary }],
+        });
+      else found.entries.push({ index, summary: entry.summary });
     });
-    const open = this.#open.get(key);
-    const starts = new Set(stored.keys());
-    for (const start of open?.keys() ?? []) if (start >= fromMs && start < toMs) starts.add(start);
-    const out = Array.from({ length: steps }, () => ({
-      summary: BucketSummary.empty(state.task, state.classes, this.options.summary),
-      buckets: 0,
-    }));
-    for (const start of starts) {
-      const step = out[Math.floor((start - fromMs) / stepMs)]!;
-      const base = stored.get(start);
-      const pending = open?.get(start);
-      if (pending === undefined) step.summary.merge(base!);
-      else if (base === undefined) step.summary.merge(pending.summary);
-      else step.summary.merge(base.clone().merge(pending.summary, { replacePairs: pending.pairsReplaced }));
-      step.buckets += 1;
+    const pendingById = new Map<string, OpenBucket>();
+    for (const width of rollup === 0 ? [minute] : [minute, rollup]) {
+      for (const bucket of this.#open.get(openKey(width, key))?.values() ?? []) {
+        const step = stepOf(width, bucket.bucketStartMs);
+        if (step < 0) continue;
+        const id = `${width}@${bucket.bucketStartMs}`;
+        pendingById.set(id, bucket);
+        if (!stored.has(id)) stored.set(id, { width, start: bucket.bucketStartMs, step, entries: [] });
+      }
+    }
+    const empty = () => BucketSummary.empty(state.task, state.classes, this.options.summary);
+    const out = Array.from({ length: steps }, () => ({ summary: empty(), buckets: 0 }));
+    const mergeStored = (target: BucketSummary, entries: readonly Stored[]) => {
+      for (const { index, summary } of entries) {
+        try {
+          if (summary instanceof BucketSummary) target.merge(summary);
+          else target.mergeSaved(summary);
+        } catch (error) {
+          throw new InvalidArgumentError(`persisted[${index}].${(error as Error).message}`);
+        }
+      }
+    };
+    for (const [id, { width, step: index, entries }] of stored) {
+      const step = out[index]!;
+      const pending = pendingById.get(id);
+      if (pending === undefined) mergeStored(step.summary, entries);
+      else if (entries.length === 0) step.summary.merge(pending.summary);
+      else {
+        const base = empty();
+        mergeStored(base, entries);
+        step.summary.merge(base.merge(pending.summary, { replacePairs: pending.pairsReplaced }));
+      }
+      step.buckets += width / minute;
     }
     return out;
   }
@@ -558,10 +659,21 @@ export class MetricWindows {
     return [...groups.values()];
   }
 
-  /** Checks that the buckets `keys` x `start` not yet open fit under maxOpenBuckets. */
-  #reserve(keys: readonly string[], start: number): void {
+  /** The (width, start) of every bucket a record at `timeMs` goes to: its minute and its roll-up. */
+  #levels(timeMs: number): Array<readonly [number, number]> {
+    const { bucketWidthMs, rollupWidthMs } = this.options;
+    const levels: Array<readonly [number, number]> = [[bucketWidthMs, startOf(timeMs, bucketWidthMs)]];
+    if (rollupWidthMs !== 0) levels.push([rollupWidthMs, startOf(timeMs, rollupWidthMs)]);
+    return levels;
+  }
+
+  /** Checks that the buckets `keys` x `levels` not yet open fit under maxOpenBuckets. */
+  #reserve(keys: readonly string[], levels: ReadonlyArray<readonly [number, number]>): void {
     let needed = 0;
-    for (const key of keys) if (this.#open.get(key)?.has(start) !== true) needed += 1;
+    for (const key of keys) {
+      for (const [width, start] of levels)
+        if (this.#open.get(openKey(width, key))?.has(start) !== true) needed += 1;
+    }
     if (this.#openCount + needed > this.options.maxOpenBuckets) {
       throw new ResourceExhaustedError(
         `buckets: ${this.#openCount} buckets hold unflushed changes and this record needs ${needed} more, past the limit of ${this.options.maxOpenBuckets} (maxOpenBuckets); call takeDirty and persist them`,
@@ -569,16 +681,24 @@ export class MetricWindows {
     }
   }
 
-  #bucket(key: string, state: SeriesState, segment: SegmentRef | undefined, start: number): OpenBucket {
-    let buckets = this.#open.get(key);
+  #bucket(
+    key: string,
+    widthMs: number,
+    state: SeriesState,
+    segment: SegmentRef | undefined,
+    start: number,
+  ): OpenBucket {
+    const id = openKey(widthMs, key);
+    let buckets = this.#open.get(id);
     if (buckets === undefined) {
       buckets = new Map();
-      this.#open.set(key, buckets);
+      this.#open.set(id, buckets);
     }
     let bucket = buckets.get(start);
     if (bucket === undefined) {
       bucket = {
         key,
+        widthMs,
         series: state.series,
         segment,
         bucketStartMs: start,
@@ -590,6 +710,16 @@ export class MetricWindows {
     }
     return bucket;
   }
+}
+
+/** The open buckets' map key of a window key at one width. */
+function openKey(widthMs: number, key: string): string {
+  return `${widthMs}|${key}`;
+}
+
+/** The start of the `widthMs` bucket holding `timeMs` (UTC-aligned: widths divide a day). */
+function startOf(timeMs: number, widthMs: number): number {
+  return Math.floor(timeMs / widthMs) * widthMs;
 }
 
 function checkTime(value: number, field: string): void {
