@@ -235,6 +235,23 @@ describe('MetricWindows', () => {
     ).toEqual(new Set([undefined, OVERFLOW_SEGMENT_VALUE, 'de']));
   });
 
+  it('registers no segment value for a refused record', () => {
+    const windows = new MetricWindows({ segmentNames: ['country'], maxSegmentValues: 1, maxOpenBuckets: 4 });
+    const bad = classRecord({ predicted: 0, truth: 0, minute: 0, segment: 'fr' }, 0);
+    expect(() => windows.addPrediction({ ...bad, rows: [{ ...bad.rows[0]!, label: 'z' }] })).toThrow(
+      /label "z"/,
+    );
+    windows.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 0, segment: 'de' }, 1));
+    // 'de' took the one slot ('fr' was refused above); a record needing 4 new buckets is refused by the bound.
+    expect(() =>
+      windows.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 5, segment: 'it' }, 2)),
+    ).toThrow(ResourceExhaustedError);
+    expect(windows.segmentOverflow(SERIES, 'country')).toEqual({ values: 1, predictionRows: 0, pairs: 0 });
+    windows.takeDirty();
+    windows.addPrediction(classRecord({ predicted: 0, truth: 0, minute: 5, segment: 'it' }, 2));
+    expect(windows.segmentOverflow(SERIES, 'country')).toEqual({ values: 1, predictionRows: 1, pairs: 0 });
+  });
+
   it('closes a count window every N joined pairs with the metrics of exactly those pairs', () => {
     const windows = new MetricWindows({ countWindowPairs: 5, conceptDrift: false });
     const random = seededRandom(7);

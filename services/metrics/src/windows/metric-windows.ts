@@ -149,12 +149,17 @@ export class MetricWindows {
     if (record.rows.length === 0) throw new InvalidArgumentError('rows: a prediction has at least one row');
     const state = this.#seriesState(record, record.task, record.classes);
     const seriesKey = encodeSeriesKey(state.series);
-    const groups = this.#segmentGroups(seriesKey, record.rows, 'prediction');
+    // Segment values are previewed first and registered (overflow counted) only once the record
+    // has passed the bucket bound and the series buckets' checks.
+    const preview = this.#segmentGroups(seriesKey, record.rows, 'preview');
     const levels = this.#levels(record.timeMs);
-    this.#reserve([seriesKey, ...groups.map((g) => g.key)], levels);
-    // The series' bucket first: it checks every row, so a bad record fails before any other counts it.
+    this.#reserve([seriesKey, ...preview.map((g) => g.key)], levels);
+    // The series' buckets first: they check every row, so a bad record fails before any other counts it.
     for (const [width, start] of levels) {
       this.#bucket(seriesKey, width, state, undefined, start).summary.addPrediction(record);
+    }
+    const groups = this.#segmentGroups(seriesKey, record.rows, 'prediction');
+    for (const [width, start] of levels) {
       for (const group of groups) {
         this.#bucket(group.key, width, state, group.segment, start).summary.addPrediction(record, group.rows);
       }
@@ -172,13 +177,17 @@ export class MetricWindows {
     checkTime(pair.joinedMs, 'joinedMs');
     const state = this.#seriesState(pair.series, pair.task, pair.classes);
     const seriesKey = encodeSeriesKey(state.series);
-    const groups = this.#segmentGroups(seriesKey, [pair.prediction], 'pair');
+    const preview = this.#segmentGroups(seriesKey, [pair.prediction], 'preview');
     const levels = this.#levels(pair.predictionMs);
-    this.#reserve([seriesKey, ...groups.map((g) => g.key)], levels);
+    this.#reserve([seriesKey, ...preview.map((g) => g.key)], levels);
     for (const [width, start] of levels) {
       this.#bucket(seriesKey, width, state, undefined, start).summary.addPair(pair);
-      for (const group of groups)
+    }
+    const groups = this.#segmentGroups(seriesKey, [pair.prediction], 'pair');
+    for (const [width, start] of levels) {
+      for (const group of groups) {
         this.#bucket(group.key, width, state, group.segment, start).summary.addPair(pair);
+      }
     }
     const conceptDrift = state.drift?.observe(pair) ?? [];
     const countWindow = state.count?.add(pair);
@@ -543,7 +552,7 @@ export class MetricWindows {
         }
       }
     };
-    for (const [id, { width, step: index, entries }] of stored) {
+    for (const [id, { step: index, entries }] of stored) {
       const step = out[index]!;
       const pending = pendingById.get(id);
       if (pending === undefined) mergeStored(step.summary, entries);
@@ -553,7 +562,7 @@ export class MetricWindows {
         mergeStored(base, entries);
         step.summary.merge(base.merge(pending.summary, { replacePairs: pending.pairsReplaced }));
       }
-      step.buckets += width / minute;
+      step.buckets += 1;
     }
     return out;
   }
@@ -633,11 +642,12 @@ export class MetricWindows {
   #segmentGroups(
     seriesKey: string,
     rows: readonly PredictionRow[],
-    kind: 'prediction' | 'pair',
+    kind: 'prediction' | 'pair' | 'preview',
   ): Array<{ key: string; segment: SegmentRef; rows: PredictionRow[] }> {
     const names = this.options.segmentNames;
     if (names.length === 0) return [];
     const series = decodeWindowKey(seriesKey).series;
+    const tentative = new Map<string, Set<string>>();
     const groups = new Map<string, { key: string; segment: SegmentRef; rows: PredictionRow[] }>();
     for (const row of rows) {
       for (const name of names) {
@@ -646,7 +656,11 @@ export class MetricWindows {
         if (typeof raw !== 'string') {
           throw new InvalidArgumentError(`segments.${name}: expected a string value, got ${typeof raw}`);
         }
-        const segment = { name, value: this.#segments.resolve(seriesKey, name, raw, kind) };
+        const value =
+          kind === 'preview'
+            ? this.#segments.preview(seriesKey, name, raw, tentative)
+            : this.#segments.resolve(seriesKey, name, raw, kind);
+        const segment = { name, value };
         const key = encodeWindowKey(series, segment);
         let group = groups.get(key);
         if (group === undefined) {

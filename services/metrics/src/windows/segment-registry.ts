@@ -45,6 +45,28 @@ export class SegmentRegistry {
     return OVERFLOW_SEGMENT_VALUE;
   }
 
+  /**
+   * What {@link resolve} would return, without registering or counting: `tentative` holds the
+   * values a record would register before this one (per name), so a record of several rows is
+   * previewed as it will be resolved.
+   */
+  preview(seriesKey: string, name: string, value: string, tentative: Map<string, Set<string>>): string {
+    const values = this.#bySeries.get(seriesKey)?.get(name)?.values;
+    if (value === OVERFLOW_SEGMENT_VALUE) return value;
+    if (values?.has(value)) return value;
+    let added = tentative.get(name);
+    if (added === undefined) {
+      added = new Set();
+      tentative.set(name, added);
+    }
+    if (added.has(value)) return value;
+    if ((values?.size ?? 0) + added.size < this.#maxValues) {
+      added.add(value);
+      return value;
+    }
+    return OVERFLOW_SEGMENT_VALUE;
+  }
+
   /** The value a row's `value` is kept under, without registering or counting. */
   peek(seriesKey: string, name: string, value: string): string {
     return this.#bySeries.get(seriesKey)?.get(name)?.values.has(value) ? value : OVERFLOW_SEGMENT_VALUE;

@@ -71,7 +71,7 @@ export interface SketchQuantiles {
 /** Everything a window of merged buckets says. */
 export interface WindowMetrics {
   readonly task: 'classification' | 'regression';
-  /** Buckets merged. */
+  /** Buckets with data merged (minute and roll-up buckets alike: a day read from its hours is 24). */
   readonly buckets: number;
   /** Prediction rows (labelled or not). */
   readonly predictions: number;
