@@ -71,7 +71,8 @@ export class CountWindow {
       pairs: this.#pairs,
       firstJoinedMs: this.#firstJoinedMs,
       lastJoinedMs: pair.joinedMs,
-      ...pairMetrics(this.#current, this.#confidence),
+      // No F1 bootstrap here: a count window closes on the write path.
+      ...pairMetrics(this.#current, this.#confidence, { maxPairs: 0 }),
     };
     this.#index += 1;
     this.#pairs = 0;

@@ -32,7 +32,10 @@ export {
 export {
   type CbpeWindowMetrics,
   type ClassificationWindowMetrics,
+  DEFAULT_F1_BOOTSTRAP_MAX_PAIRS,
+  DEFAULT_F1_BOOTSTRAP_RESAMPLES,
   type EstimateWithInterval,
+  type F1BootstrapOptions,
   LATENCY_QUANTILES,
   OUTPUT_SHIFT_BINS,
   type SketchQuantiles,

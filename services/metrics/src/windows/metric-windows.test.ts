@@ -1,5 +1,6 @@
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
 import {
+  bootstrapInterval,
   classDistributionShift,
   classificationMetrics,
   regressionMetrics,
@@ -276,6 +277,45 @@ describe('MetricWindows', () => {
     });
   });
 
+  it('gives the macro and weighted F1 a bootstrap interval on windows up to the pair limit', () => {
+    const random = seededRandom(13);
+    const rows: ClassRow[] = Array.from({ length: 300 }, () => {
+      const truth = random.nextInt(3);
+      return {
+        predicted: random.nextFloat() < 0.7 ? truth : random.nextInt(3),
+        truth,
+        minute: random.nextInt(10),
+      };
+    });
+    const windows = new MetricWindows({ conceptDrift: false });
+    rows.forEach((row, i) => {
+      windows.addPair(classPair(row, i));
+    });
+    const m = windows.metricsOver(SERIES, undefined, T0, T0 + 10 * MINUTE, [], {
+      f1Bootstrap: { resamples: 400 },
+    });
+    const c = m.classification!;
+    // The same bootstrap over the pairs themselves, ordered by (true, predicted) class as the window's cells are.
+    const sorted = [...rows].sort((a, b) => a.truth - b.truth || a.predicted - b.predicted);
+    for (const average of ['macro', 'weighted'] as const) {
+      const direct = bootstrapInterval(
+        sorted.length,
+        (indices) => {
+          const picked = Array.from(indices, (i) => sorted[i]!);
+          return scratch(picked)[average].f1;
+        },
+        { resamples: 400, seed: 0 },
+      );
+      expect(c.f1Intervals![average]).toEqual(direct);
+      expect(c.f1Intervals![average].low).toBeLessThan(c[average].f1);
+      expect(c.f1Intervals![average].high).toBeGreaterThan(c[average].f1);
+    }
+    const capped = windows.metricsOver(SERIES, undefined, T0, T0 + 10 * MINUTE, [], {
+      f1Bootstrap: { maxPairs: 299 },
+    });
+    expect(capped.classification!.f1Intervals).toBeUndefined();
+  });
+
   it('estimates accuracy with CBPE before labels and gives the gap once they land', () => {
     const random = seededRandom(11);
     const rows: ClassRow[] = [];
@@ -407,7 +447,9 @@ describe('MetricWindows', () => {
     );
     expect(hours).toHaveLength(4);
     for (const step of [...minutes, ...hours]) {
-      const one = windows.metricsOver(SERIES, undefined, step.fromMs, step.toMs, store.persisted());
+      const one = windows.metricsOver(SERIES, undefined, step.fromMs, step.toMs, store.persisted(), {
+        f1Bootstrap: { maxPairs: 0 },
+      });
       expect(JSON.stringify(step.metrics)).toBe(JSON.stringify(one));
     }
     expect(windows.metricsOver(SERIES, undefined, T0, T0 + 180 * MINUTE, store.persisted()).predictions).toBe(

@@ -386,7 +386,8 @@ export class MetricWindows {
     return this.#steps(series, segment, fromMs, toMs, stepMs, persisted).map((step, i) => ({
       fromMs: fromMs + i * stepMs,
       toMs: Math.min(fromMs + (i + 1) * stepMs, toMs),
-      metrics: summaryMetrics(step.summary, step.buckets, options),
+      // One bootstrap per step would multiply a series' cost by its steps: only when asked.
+      metrics: summaryMetrics(step.summary, step.buckets, { f1Bootstrap: { maxPairs: 0 }, ...options }),
     }));
   }
 
