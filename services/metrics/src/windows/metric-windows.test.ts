@@ -475,6 +475,32 @@ describe('MetricWindows', () => {
     expect(JSON.stringify(fromPlan)).toBe(JSON.stringify(hours));
   });
 
+  it('reads minute buckets stored before roll-ups were turned on', () => {
+    // Hours 0 and 1 were written without roll-ups, hour 2 with them.
+    const before = new MetricWindows({ rollupWidthMs: 0, conceptDrift: false });
+    const store = new FakeStore();
+    const rows: ClassRow[] = Array.from({ length: 30 }, (_, i) => ({
+      predicted: i % 3,
+      truth: i % 2,
+      minute: i * 4,
+    }));
+    rows.slice(0, 20).forEach((row, i) => {
+      before.addPrediction(classRecord(row, i));
+      before.addPair(classPair(row, i));
+    });
+    store.flush(before);
+    const after = new MetricWindows({ conceptDrift: false });
+    after.prime(store.persisted());
+    rows.slice(20).forEach((row, j) => {
+      after.addPrediction(classRecord(row, 20 + j));
+      after.addPair(classPair(row, 20 + j));
+    });
+    store.flush(after);
+    const m = after.metricsOver(SERIES, undefined, T0, T0 + 180 * MINUTE, store.persisted());
+    expect(m.joined).toBe(30);
+    expect(Array.from(m.classification!.confusion)).toEqual(Array.from(scratch(rows).confusion));
+  });
+
   it('refuses bad options, ranges and bounds with a sentence naming the field', () => {
     expect(() => new MetricWindows({ bucketWidthMs: 1700 })).toThrow(
       /^bucketWidthMs: expected a whole number of ms, at least 1000, that divides a day, got 1700$/,

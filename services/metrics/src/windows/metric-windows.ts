@@ -503,13 +503,25 @@ export class MetricWindows {
     const rollup = this.options.rollupWidthMs;
     // The step of a bucket, or -1 when the bucket is not used: a roll-up bucket is used when it
     // lies wholly inside one step, a minute bucket when its roll-up bucket is not (or there are none).
+    // The roll-up buckets there are: a minute bucket gives way only to a roll-up that exists, so
+    // minutes stored before roll-ups were turned on are still read (when the caller hands them in).
+    const rollups = new Set<number>();
+    if (rollup !== 0) {
+      for (const entry of persisted) {
+        if (entry.seriesKey === key && entry.widthMs === rollup) rollups.add(entry.bucketStartMs);
+      }
+      for (const start of this.#open.get(openKey(rollup, key))?.keys() ?? []) rollups.add(start);
+    }
     const stepOf = (width: number, start: number): number => {
       if (!(start >= fromMs && start < toMs)) return -1;
       const step = Math.floor((start - fromMs) / stepMs);
       const stepFrom = fromMs + step * stepMs;
       const stepTo = Math.min(stepFrom + stepMs, toMs);
       const wholly = (s: number, w: number) => s >= stepFrom && s + w <= stepTo;
-      if (width === minute) return rollup !== 0 && wholly(startOf(start, rollup), rollup) ? -1 : step;
+      if (width === minute) {
+        const hour = rollup === 0 ? Number.NaN : startOf(start, rollup);
+        return rollups.has(hour) && wholly(hour, rollup) ? -1 : step;
+      }
       return width === rollup && wholly(start, rollup) ? step : -1;
     };
     type Stored = { index: number; summary: BucketSummary | BucketSummaryJson };
