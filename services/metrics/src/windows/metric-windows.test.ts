@@ -482,7 +482,7 @@ describe('MetricWindows', () => {
     const rows: ClassRow[] = Array.from({ length: 30 }, (_, i) => ({
       predicted: i % 3,
       truth: i % 2,
-      minute: i * 4,
+      minute: i * 6,
     }));
     rows.slice(0, 20).forEach((row, i) => {
       before.addPrediction(classRecord(row, i));
