@@ -110,16 +110,14 @@ export class MetricWindows {
   readonly #open = new Map<string, Map<number, OpenBucket>>();
   #openCount = 0;
   readonly #segments: SegmentRegistry;
-  readonly #confidence: number;
 
   /**
    * @param options limits and detectors (see {@link MetricWindowsOptions} for the defaults).
    * @throws InvalidArgumentError naming a bad option.
    */
-  constructor(options: MetricWindowsOptions & { readonly countWindowConfidence?: number } = {}) {
+  constructor(options: MetricWindowsOptions = {}) {
     this.options = resolveWindowOptions(options);
     this.#segments = new SegmentRegistry(this.options.maxSegmentValues);
-    this.#confidence = options.countWindowConfidence ?? 0.95;
     // Built once so a bad calibration, AUC or sketch option fails here, not on the first record.
     BucketSummary.empty('classification', ['a'], this.options.summary);
     BucketSummary.empty('regression', [], this.options.summary);
@@ -639,7 +637,7 @@ export class MetricWindows {
               classes,
               options.countWindowPairs,
               options.summary,
-              this.#confidence,
+              options.countWindowConfidence,
             ),
     };
   }

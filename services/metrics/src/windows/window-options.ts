@@ -4,6 +4,7 @@ import {
   type AdwinOptions,
   DDM_DEFAULTS,
   type DdmOptions,
+  DEFAULT_CONFIDENCE,
   PAGE_HINKLEY_DEFAULTS,
   type PageHinkleyOptions,
 } from '@sightline/stats';
@@ -79,6 +80,8 @@ export interface MetricWindowsOptions {
   readonly maxSegmentValues?: number;
   /** Joined pairs per count window (default 0: no count windows). */
   readonly countWindowPairs?: number;
+  /** Level of the count windows' intervals (default 0.95). */
+  readonly countWindowConfidence?: number;
   /** Concept drift per series (default: all three detectors with libs/stats' defaults); `false` turns it off. */
   readonly conceptDrift?: ConceptDriftOptions | false;
   /** Calibration bins of the ECE (default libs/stats' 10). */
@@ -101,6 +104,7 @@ export interface ResolvedWindowOptions {
   readonly segmentNames: readonly string[];
   readonly maxSegmentValues: number;
   readonly countWindowPairs: number;
+  readonly countWindowConfidence: number;
   readonly conceptDrift: Required<ConceptDriftOptions> | false;
   readonly summary: SummaryOptions;
   readonly maxSeriesSteps: number;
@@ -159,6 +163,12 @@ export function resolveWindowOptions(options: MetricWindowsOptions = {}): Resolv
       `countWindowPairs: expected an integer >= 0 (0 = no count windows), got ${countWindowPairs}`,
     );
   }
+  const countWindowConfidence = options.countWindowConfidence ?? DEFAULT_CONFIDENCE;
+  if (!(countWindowConfidence > 0 && countWindowConfidence < 1)) {
+    throw new InvalidArgumentError(
+      `countWindowConfidence: expected a level in (0, 1), got ${countWindowConfidence}`,
+    );
+  }
   const segmentNames = [...(options.segmentNames ?? [])];
   if (segmentNames.length > MAX_SEGMENT_NAMES) {
     throw new InvalidArgumentError(
@@ -185,6 +195,7 @@ export function resolveWindowOptions(options: MetricWindowsOptions = {}): Resolv
     segmentNames: Object.freeze(segmentNames),
     maxSegmentValues,
     countWindowPairs,
+    countWindowConfidence,
     conceptDrift: resolveConceptDrift(options.conceptDrift),
     summary: Object.freeze({
       aucBins,
