@@ -309,8 +309,10 @@ export {
 export { type KsAgainstSketchResult, ks2SampSketch } from './sketch/ks-against-sketch.js';
 export {
   DEFAULT_SKETCH_RELATIVE_ACCURACY,
+  QUANTILE_SKETCH_BINS_SCHEMA_VERSION,
   QUANTILE_SKETCH_SCHEMA_VERSION,
   QuantileSketch,
+  type QuantileSketchBinsJson,
   type QuantileSketchJson,
   type SketchBucket,
 } from './sketch/quantile-sketch.js';

@@ -1,0 +1,5 @@
+/**
+ * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
+ */
+
+export * from './windows/index.js';
