@@ -4,6 +4,40 @@
  * follow scipy's definitions so users can compare (fidelity tests run scipy itself).
  */
 
+export {
+  type BootstrapComparison,
+  type CompareVersionsOptions,
+  type ComparisonVerdict,
+  compareVersions,
+  type McNemarComparison,
+  type VersionComparison,
+} from './comparison/compare-versions.js';
+export {
+  type McNemarPart,
+  type McNemarResult,
+  type McNemarVariant,
+  mcnemarPValue,
+  mcnemarTest,
+} from './comparison/mcnemar.js';
+export {
+  meanOverRows,
+  type PairedBootstrapOptions,
+  type PairedBootstrapResult,
+  pairedBootstrap,
+  type RowMetric,
+} from './comparison/paired-bootstrap.js';
+export { checkPairedCounts, type PairedCounts, pairCount, pairedCounts } from './comparison/paired-counts.js';
+export {
+  type PairedAccuracyDifference,
+  type PairedIntervalMethod,
+  pairedAccuracyDifference,
+} from './comparison/paired-difference-interval.js';
+export {
+  bootstrapPairsNeeded,
+  DEFAULT_COMPARISON_ALPHA,
+  DEFAULT_COMPARISON_POWER,
+  mcnemarPairsNeeded,
+} from './comparison/sample-size.js';
 export { type CorrectedVerdicts, type Correction, correctPValues } from './corrections/correct-p-values.js';
 export {
   DEFAULT_PSI_EPSILON,
@@ -127,6 +161,27 @@ export {
   wilsonInterval,
 } from './metrics/confidence-intervals.js';
 export { DDM_DEFAULTS, DDM_SCHEMA_VERSION, Ddm, type DdmJson, type DdmOptions } from './metrics/ddm.js';
+export {
+  DEFAULT_DIRECT_LOSS_RIDGE,
+  DIRECT_LOSS_SCHEMA_VERSION,
+  DirectLossEstimator,
+  type DirectLossEstimatorJson,
+  type DirectLossEstimatorOptions,
+  type DirectLossReference,
+  type LossModelJson,
+  type LossTerms,
+  MAX_DIRECT_LOSS_FEATURES,
+  MIN_DIRECT_LOSS_REFERENCE_ROWS,
+  type PredictedLosses,
+} from './metrics/direct-loss-estimation.js';
+export {
+  checkDirectLossSums,
+  type DirectLossEstimate,
+  type DirectLossSums,
+  directLossSums,
+  estimateDirectLoss,
+  mergeDirectLossSums,
+} from './metrics/direct-loss-window.js';
 export { normalCdf, normalQuantile, studentTQuantile } from './metrics/distribution-quantiles.js';
 export {
   classDistributionShift,
@@ -254,8 +309,10 @@ export {
 export { type KsAgainstSketchResult, ks2SampSketch } from './sketch/ks-against-sketch.js';
 export {
   DEFAULT_SKETCH_RELATIVE_ACCURACY,
+  QUANTILE_SKETCH_BINS_SCHEMA_VERSION,
   QUANTILE_SKETCH_SCHEMA_VERSION,
   QuantileSketch,
+  type QuantileSketchBinsJson,
   type QuantileSketchJson,
   type SketchBucket,
 } from './sketch/quantile-sketch.js';

@@ -29,3 +29,4 @@ export {
 export { CURRENT_SCHEMA_VERSION } from './store/schema-version.js';
 export { SqliteMetricsStore, type SqliteMetricsStoreOptions } from './store/sqlite/sqlite-metrics-store.js';
 export { DEFAULT_STORE_LIMITS, resolveStoreLimits, type StoreLimits } from './store/store-limits.js';
+export * from './windows/index.js';

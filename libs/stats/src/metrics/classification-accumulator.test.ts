@@ -69,6 +69,61 @@ describe('ClassificationAccumulator', () => {
     );
   });
 
+  it('mergeJSON of a saved window equals merging the restored window, bit for bit (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer(),
+        (k, rowsA, rowsB, seed) => {
+          const classes = Array.from({ length: k }, (_, c) => `c${c}`);
+          const data = classificationCase('mergeJSON', classes, rowsA + rowsB, seed);
+          const fill = (from: number, to: number) => {
+            const acc = ClassificationAccumulator.create(classes, { aucBins: 64 });
+            for (let i = from; i < to; i++) {
+              acc.add(
+                data.yTrue[i]!,
+                data.yPred[i]!,
+                i % 3 === 0 ? undefined : data.probabilities.slice(i * k, (i + 1) * k),
+              );
+            }
+            return acc;
+          };
+          const saved = JSON.parse(JSON.stringify(fill(rowsA, rowsA + rowsB)));
+          const viaRestore = fill(0, rowsA);
+          viaRestore.merge(ClassificationAccumulator.fromJSON(saved));
+          const viaJson = fill(0, rowsA);
+          viaJson.mergeJSON(saved);
+          expect(JSON.stringify(viaJson)).toBe(JSON.stringify(viaRestore));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('mergeJSON refuses another window naming the field, unchanged', () => {
+    const acc = ClassificationAccumulator.create(['a', 'b'], { aucBins: 4 });
+    acc.add('a', 'b', [0.4, 0.6]);
+    const before = JSON.stringify(acc);
+    const json = acc.toJSON();
+    const cases: Array<[object, RegExp]> = [
+      [{ ...json, schemaVersion: 2 }, /^schemaVersion: expected 1, got 2$/],
+      [{ ...json, classes: ['b', 'a'] }, /^merge: windows must have the same classes in the same order/],
+      [{ ...json, aucBins: 8 }, /^merge: windows must have the same classes/],
+      [{ ...json, confusion: [1] }, /^confusion: expected 4 values, got 1$/],
+      [
+        { ...json, cbpe: { ...json.cbpe, probabilitySum: [1] } },
+        /^cbpe\.probabilitySum: expected 2 values, got 1$/,
+      ],
+      [{ ...json, auc: [[8, 1, 0]] }, /^auc: cell 8 outside 2 classes x 4 bins$/],
+    ];
+    for (const [bad, message] of cases) {
+      expect(() => acc.mergeJSON(bad as never)).toThrow(message);
+      expect(JSON.stringify(acc)).toBe(before);
+    }
+  });
+
   it('keeps the binned AUC error small at the default 4,096 bins (measured bound on 2,000 rows, 3 classes)', () => {
     const data = classificationCase('auc bins', [0, 1, 2], 2000, 3);
     const acc = ClassificationAccumulator.create([0, 1, 2]);

@@ -231,6 +231,67 @@ export class ClassificationAccumulator {
     this.#probabilityCount += other.#probabilityCount;
   }
 
+  /**
+   * Adds a saved window ({@link toJSON}) into this one without restoring it first, for a query
+   * that merges many saved buckets: the same sums as `merge(ClassificationAccumulator.fromJSON(json))`,
+   * bit for bit, without building an accumulator per bucket.
+   * @throws InvalidArgumentError naming the field of another schema version, classes, bin counts
+   * or a wrong length; this window is unchanged then.
+   */
+  mergeJSON(json: ClassificationAccumulatorJson): void {
+    if (json?.schemaVersion !== CLASSIFICATION_ACCUMULATOR_SCHEMA_VERSION) {
+      throw new InvalidArgumentError(
+        `schemaVersion: expected ${CLASSIFICATION_ACCUMULATOR_SCHEMA_VERSION}, got ${json?.schemaVersion}`,
+      );
+    }
+    const k = this.#index.classes.length;
+    const bins = this.#aucBins;
+    const same =
+      Array.isArray(json.classes) &&
+      json.classes.length === k &&
+      json.classes.every((c, i) => c === this.#index.classes[i]) &&
+      json.aucBins === bins &&
+      json.calibrationBins === this.#calibration.count.length;
+    if (!same) {
+      throw new InvalidArgumentError(
+        'merge: windows must have the same classes in the same order and the same bin counts',
+      );
+    }
+    const calibration = json.calibration;
+    const cbpe = json.cbpe;
+    checkLength(json.confusion, k * k, 'confusion');
+    checkLength(calibration?.count, this.#calibration.count.length, 'calibration.count');
+    checkLength(calibration?.confidenceSum, this.#calibration.count.length, 'calibration.confidenceSum');
+    checkLength(calibration?.correct, this.#calibration.count.length, 'calibration.correct');
+    checkLength(cbpe?.predictedCount, k, 'cbpe.predictedCount');
+    checkLength(cbpe?.predictedProbabilitySum, k, 'cbpe.predictedProbabilitySum');
+    checkLength(cbpe?.probabilitySum, k, 'cbpe.probabilitySum');
+    if (!Array.isArray(json.auc)) throw new InvalidArgumentError('auc: expected an array of cells');
+    for (const cell of json.auc) {
+      if (!(Array.isArray(cell) && Number.isInteger(cell[0]) && cell[0] >= 0 && cell[0] < k * bins)) {
+        throw new InvalidArgumentError(
+          `auc: cell ${JSON.stringify(cell?.[0])} outside ${k} classes x ${bins} bins`,
+        );
+      }
+    }
+    addArray(this.#confusion, json.confusion);
+    addArray(this.#calibration.count, calibration.count);
+    addArray(this.#calibration.confidenceSum, calibration.confidenceSum);
+    addArray(this.#calibration.correct, calibration.correct);
+    for (const [cell, positives, negatives] of json.auc) {
+      this.#aucPositive[cell]! += positives;
+      this.#aucNegative[cell]! += negatives;
+    }
+    const sums = this.#cbpe;
+    sums.count += cbpe.count;
+    sums.predictedSquareSum += cbpe.predictedSquareSum;
+    addArray(sums.predictedCount, cbpe.predictedCount);
+    addArray(sums.predictedProbabilitySum, cbpe.predictedProbabilitySum);
+    addArray(sums.probabilitySum, cbpe.probabilitySum);
+    mergeCompensated(this.#logLoss, json.logLoss);
+    this.#probabilityCount += json.probabilityCount;
+  }
+
   /** The label-based scores (confusion matrix, precision/recall/F1). */
   scores(): ClassificationScores {
     return scoresFromConfusion(this.#index.classes, this.#confusion);
@@ -374,6 +435,18 @@ export function checkProbabilityRow(
 }
 
 function addInto(target: Float64Array, source: Float64Array): void {
+  for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
+}
+
+function checkLength(values: unknown, length: number, field: string): void {
+  if (!Array.isArray(values) || values.length !== length) {
+    throw new InvalidArgumentError(
+      `${field}: expected ${length} values, got ${Array.isArray(values) ? values.length : typeof values}`,
+    );
+  }
+}
+
+function addArray(target: Float64Array, source: readonly number[]): void {
   for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }
 

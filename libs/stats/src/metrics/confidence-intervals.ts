@@ -15,8 +15,11 @@ export interface ConfidenceInterval {
   readonly high: number;
   /** Nominal coverage, e.g. 0.95. */
   readonly confidence: number;
-  /** `wilson` (proportions), `t` or `normal` (means), `bootstrap-percentile`. */
-  readonly method: 'wilson' | 't' | 'normal' | 'bootstrap-percentile';
+  /**
+   * `wilson` (proportions), `t` or `normal` (means), `bootstrap-percentile`, and for the
+   * difference of two paired proportions `newcombe-paired` or `wald-paired` (comparison/).
+   */
+  readonly method: 'wilson' | 't' | 'normal' | 'bootstrap-percentile' | 'newcombe-paired' | 'wald-paired';
 }
 
 /**

@@ -97,6 +97,58 @@ describe('QuantileSketch', () => {
     expect(() => QuantileSketch.fromJSON({ ...json, count: json.count + 1 })).toThrow('disagrees');
   });
 
+  it('survives its sparse bins form byte for byte, and merging that form equals merging the sketch (property)', () => {
+    const values = fc.float64Array({ minLength: 0, maxLength: 200, min: -1e6, max: 1e6, noNaN: true });
+    fc.assert(
+      fc.property(values, values, fc.constantFrom(0.01, 0.05), (a, b, alpha) => {
+        const sa = new QuantileSketch({ relativeAccuracy: alpha }).addAll(a);
+        const sb = new QuantileSketch({ relativeAccuracy: alpha }).addAll(b);
+        const text = JSON.stringify(sa.toBinsJSON());
+        const restored = QuantileSketch.fromBinsJSON(JSON.parse(text));
+        expect(JSON.stringify(restored.toBinsJSON())).toBe(text);
+        expect(restored.buckets()).toEqual(sa.buckets());
+        expect(restored.sum).toBe(sa.sum);
+        const viaSketch = new QuantileSketch({ relativeAccuracy: alpha }).addAll(b).merge(sa);
+        const viaBins = sb.mergeBinsJSON(JSON.parse(text));
+        expect(viaBins.buckets()).toEqual(viaSketch.buckets());
+        expect(viaBins.count).toBe(viaSketch.count);
+        for (const q of QUANTILES) {
+          if (viaSketch.count > 0) expect(viaBins.quantile(q)).toBe(viaSketch.quantile(q));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses a bad sparse form naming the field, leaving the sketch unchanged', () => {
+    const sketch = new QuantileSketch().addAll([1, 2, 3, -4, 0]);
+    const json = sketch.toBinsJSON();
+    const target = new QuantileSketch().addAll([7]);
+    const cases: Array<[object, RegExp]> = [
+      [{ ...json, schemaVersion: 2 }, /^schemaVersion: expected 1, got 2$/],
+      [
+        { ...json, relativeAccuracy: 0.05 },
+        /^relativeAccuracy: cannot merge relative accuracy 0.05 into 0.01$/,
+      ],
+      [{ ...json, count: 6 }, /^count: 6 disagrees with the 5 values in the bins$/],
+      [
+        { ...json, positive: [...json.positive, 1] },
+        /^positive: expected a flat array of \[key, count\] pairs$/,
+      ],
+      [
+        { ...json, positive: [5, 1, 5, 1] },
+        /^positive\[2\]: expected an integer key above the previous one, got 5$/,
+      ],
+      [{ ...json, negative: [3, -1] }, /^negative\[1\]: expected a count > 0, got -1$/],
+      [{ ...json, min: null }, /^min: a non-empty sketch needs finite min <= max$/],
+    ];
+    for (const [bad, message] of cases) {
+      expect(() => target.mergeBinsJSON(bad as never)).toThrow(message);
+      expect(target.count).toBe(1);
+    }
+    expect(QuantileSketch.fromBinsJSON(new QuantileSketch().toBinsJSON()).count).toBe(0);
+  });
+
   it('refuses NaN and merging different accuracies', () => {
     expect(() => new QuantileSketch().add(Number.NaN)).toThrow('NaN is not allowed');
     expect(() => new QuantileSketch().addAll([1, Number.POSITIVE_INFINITY])).toThrow('row 1');
