@@ -462,18 +462,26 @@ describe.each(BACKENDS)('MetricsStore on %s', (backend) => {
     await expect(location.open()).rejects.toThrow(/schema version 99 is newer than this build's 1/);
   });
 
-  it.runIf(backend === 'sqlite')('refuses a file that is not a SQLite database, naming it', async () => {
-    await open();
-    await store.close();
-    await writeFile(location.address, 'not a database, just text that is long enough to fill a header page');
-    await expect(location.open()).rejects.toThrow(
-      `metrics store "${location.address}": cannot be opened as a SQLite database (SQLITE_NOTADB)`,
-    );
-  });
-
   it('fails calls after close', async () => {
     await open();
     await store.close();
     await expect(store.pendingCount()).rejects.toThrow('metrics store: used after close().');
+  });
+});
+
+describe('MetricsStore on sqlite only', () => {
+  it('refuses a file that is not a SQLite database, naming it', async () => {
+    const location = await newStoreLocation('sqlite', () => postgres);
+    try {
+      await writeFile(
+        location.address,
+        'not a database, just text that is long enough to fill a header page',
+      );
+      await expect(location.open()).rejects.toThrow(
+        `metrics store "${location.address}": cannot be opened as a SQLite database (SQLITE_NOTADB)`,
+      );
+    } finally {
+      await location.cleanup();
+    }
   });
 });
