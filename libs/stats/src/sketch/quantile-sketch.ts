@@ -125,7 +125,9 @@ export class QuantileSketch {
   add(value: number): this {
     if (!Number.isFinite(value))
       throw new InvalidArgumentError(`value: ${value} is not allowed in a quantile sketch`);
-    this.#sketch.accept(value);
+    // + 0 turns -0 into 0: the sign of a zero is no quantile's business, and JSON (the sparse
+    // bins form) cannot carry it, so a restored sketch would differ from the one saved.
+    this.#sketch.accept(value + 0);
     return this;
   }
 
@@ -135,7 +137,7 @@ export class QuantileSketch {
       const v = values[t]!;
       if (!Number.isFinite(v))
         throw new InvalidArgumentError(`values, row ${t}: ${v} is not allowed in a quantile sketch`);
-      this.#sketch.accept(v);
+      this.#sketch.accept(v + 0); // -0 as 0, as in add()
     }
     return this;
   }
