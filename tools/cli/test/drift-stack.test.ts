@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Sightline } from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './helpers/eventually.js';
 import { type CliRun, runCli } from './helpers/run-cli.js';
 import { REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
@@ -59,21 +60,6 @@ afterAll(async () => {
 
 const cli = (args: string[]): Promise<CliRun> =>
   runCli(['drift', ...args], { SIGHTLINE_DRIFT_ADDRESS: drift.address });
-
-/** Polls `check` until it answers a value, for events that travel through the router's sinks. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('drift in the stack', () => {
   it('tests routed requests in live windows, and the stored ones with drift run', {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Sightline } from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localStackEventsUrls } from '../src/service-registry.js';
+import { eventually } from './helpers/eventually.js';
 import { type CliRun, runCli } from './helpers/run-cli.js';
 import { REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
@@ -69,21 +70,6 @@ afterAll(async () => {
 
 const outlierCli = (args: string[]): Promise<CliRun> =>
   runCli(['outlier', ...args], { SIGHTLINE_OUTLIER_ADDRESS: outlier.address });
-
-/** Polls `check` until it answers a value, for events that travel through the router's sinks. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** A counter's total over its label sets in a service's /metrics. */
 async function counterTotal(service: RunningService, name: string): Promise<number> {
