@@ -15,6 +15,7 @@ export {
   DEFAULT_START_TIMEOUT_MS,
   startChildService,
 } from './child-service.js';
+export { freeLoopbackPort } from './free-port.js';
 export { collectStream, TEST_CALL_DEADLINE_MS, unaryCaller } from './grpc-test-client.js';
 export { settingsTableRows } from './readme-settings.js';
 export { createTestPki, type TestPki } from './test-pki.js';

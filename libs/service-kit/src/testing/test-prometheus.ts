@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freeLoopbackPort } from './free-port.js';
 
 /** One sample of an instant query's answer. */
 export interface PrometheusSample {
@@ -46,7 +46,7 @@ export async function startTestPrometheus(jobs: ScrapeJobs): Promise<TestPrometh
     );
   }
   await writeFile(path.join(workDir, 'prometheus.yml'), `${config.join('\n')}\n`);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const base = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     'prometheus',
@@ -78,15 +78,4 @@ export async function startTestPrometheus(jobs: ScrapeJobs): Promise<TestPrometh
       await rm(workDir, { recursive: true, force: true });
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

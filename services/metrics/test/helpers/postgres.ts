@@ -8,10 +8,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freeLoopbackPort } from '@sightline/service-kit/testing';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -23,17 +23,6 @@ export interface TestPostgres {
   createDatabase(): Promise<string>;
   /** Stops the server (immediate mode) and removes its directory. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
@@ -61,7 +50,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     await chown(root, uid, gid);
   }
   await pgBin('initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   await pgBin('pg_ctl', [
     '-D',
     dataDir,
