@@ -20,6 +20,7 @@ export type {
   SeriesCounts,
   SeriesRangeQuery,
   StoredDocument,
+  SummaryFold,
   SummaryRecord,
 } from './store/metrics-store.js';
 export {

@@ -21,10 +21,22 @@ import type {
   RetentionResult,
   SeriesCounts,
   SeriesRangeQuery,
+  SummaryFold,
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries, checkTime } from '../query-validation.js';
+import {
+  checkDocumentArgs,
+  checkJson,
+  checkRange,
+  checkSummaries,
+  checkSummaryFolds,
+  checkTime,
+} from '../query-validation.js';
+
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
 import { pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -324,6 +336,47 @@ export class PostgresMetricsStore implements MetricsStore {
        ON CONFLICT (series_key, bucket_start_ms) DO UPDATE SET summary = excluded.summary`,
       [unique.map((r) => r.seriesKey), unique.map((r) => r.bucketStartMs), unique.map((r) => r.summary)],
     );
+  }
+
+  async foldSummaries(folds: readonly SummaryFold[]): Promise<void> {
+    this.checkOpen();
+    checkSummaryFolds(folds, this.limits);
+    if (folds.length === 0) return;
+    // Two replicas inserting the same new bucket: the second insert fails on the key once the
+    // first commits; the fold is a pure function of the stored summary, so it is run again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.foldOnce(folds);
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION || attempt >= this.maxAttempts)
+          throw error;
+      }
+    }
+  }
+
+  private async foldOnce(folds: readonly SummaryFold[]): Promise<void> {
+    await this.transaction(async (client) => {
+      // Locked in key order, so two replicas folding overlapping buckets cannot deadlock.
+      const ordered = [...folds.entries()].sort(([, a], [, b]) =>
+        a.seriesKey < b.seriesKey ? -1 : a.seriesKey > b.seriesKey ? 1 : a.bucketStartMs - b.bucketStartMs,
+      );
+      for (const [i, f] of ordered) {
+        // A row that does not exist yet cannot be locked: a concurrent insert of it is retried above.
+        const { rows } = await client.query<{ summary: string }>(
+          'SELECT summary FROM summaries WHERE series_key = $1 AND bucket_start_ms = $2 FOR UPDATE',
+          [f.seriesKey, f.bucketStartMs],
+        );
+        const summary = f.fold(rows[0]?.summary);
+        checkJson(`folds[${i}].summary`, summary, this.limits.maxJsonLength);
+        await client.query(
+          rows.length === 0
+            ? `INSERT INTO summaries (series_key, bucket_start_ms, summary) VALUES ($1, $2, $3)`
+            : 'UPDATE summaries SET summary = $3 WHERE series_key = $1 AND bucket_start_ms = $2',
+          [f.seriesKey, f.bucketStartMs, summary],
+        );
+      }
+    });
   }
 
   async summaries(seriesKey: string, fromMs: number, toMs: number): Promise<SummaryRecord[]> {

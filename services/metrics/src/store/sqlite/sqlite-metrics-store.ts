@@ -22,10 +22,18 @@ import type {
   RetentionResult,
   SeriesCounts,
   SeriesRangeQuery,
+  SummaryFold,
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries, checkTime } from '../query-validation.js';
+import {
+  checkDocumentArgs,
+  checkJson,
+  checkRange,
+  checkSummaries,
+  checkSummaryFolds,
+  checkTime,
+} from '../query-validation.js';
 import { pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -133,6 +141,9 @@ export class SqliteMetricsStore implements MetricsStore {
         `SELECT series_key, bucket_start_ms, summary FROM summaries
          WHERE series_key = ? AND bucket_start_ms >= ? AND bucket_start_ms < ? ORDER BY bucket_start_ms`,
       ),
+      summaryAt: db
+        .prepare('SELECT summary FROM summaries WHERE series_key = ? AND bucket_start_ms = ?')
+        .pluck(),
       putDocument: db.prepare(
         `INSERT INTO documents (collection, id, json) VALUES (?, ?, ?)
          ON CONFLICT (collection, id) DO UPDATE SET json = excluded.json`,
@@ -325,6 +336,21 @@ export class SqliteMetricsStore implements MetricsStore {
     this.db
       .transaction(() => {
         for (const r of records) this.statements.upsertSummary.run(r.seriesKey, r.bucketStartMs, r.summary);
+      })
+      .immediate();
+  }
+
+  async foldSummaries(folds: readonly SummaryFold[]): Promise<void> {
+    this.checkOpen();
+    checkSummaryFolds(folds, this.limits);
+    this.db
+      .transaction(() => {
+        for (const [i, f] of folds.entries()) {
+          const stored = this.statements.summaryAt.get(f.seriesKey, f.bucketStartMs) as string | undefined;
+          const summary = f.fold(stored);
+          checkJson(`folds[${i}].summary`, summary, this.limits.maxJsonLength);
+          this.statements.upsertSummary.run(f.seriesKey, f.bucketStartMs, summary);
+        }
       })
       .immediate();
   }
