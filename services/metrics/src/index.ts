@@ -2,6 +2,19 @@
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
 
+export * from './config.js';
+export { type PredictionMappingOptions, predictionFromEvent } from './ingest/prediction-from-event.js';
+export { runMetrics } from './main.js';
+export {
+  type MetricsHandle,
+  type MetricsParts,
+  type MetricsServiceContext,
+  startMetrics,
+} from './metrics.js';
+export { coreHandlers, METRICS_SERVICE, registerMetricsService } from './server.js';
+export type { DataPlaneObserver, MetricsEventSink } from './service/data-plane-hooks.js';
+export { expandFeedback, type FeedbackItemInput } from './service/feedback-form.js';
+export { MetricsDataPlane, type SendFeedbackResult } from './service/metrics-data-plane.js';
 export { type GroupCommitOptions, GroupCommitWriter } from './store/group-commit-writer.js';
 export type {
   DocumentPage,

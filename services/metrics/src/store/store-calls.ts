@@ -52,8 +52,9 @@ export function planPredictions(
   call: PreparedCall<PredictionRecord>,
   state: LoadedState,
   nowMs: number,
+  refuteTruths = true,
 ): { result: RecordPredictionsResult; writes: PlannedWrites } {
-  const planner = new JoinPlanner(state, nowMs);
+  const planner = new JoinPlanner(state, nowMs, refuteTruths);
   let recorded = 0;
   let duplicates = 0;
   const pairs: JoinedPair[] = [];
@@ -82,8 +83,9 @@ export function planFeedback(
   call: PreparedCall<FeedbackRecord>,
   state: LoadedState,
   nowMs: number,
+  refuteTruths = true,
 ): { result: RecordFeedbackResult; writes: PlannedWrites } {
-  const planner = new JoinPlanner(state, nowMs);
+  const planner = new JoinPlanner(state, nowMs, refuteTruths);
   const outcomes: FeedbackOutcome[] = new Array(call.total).fill(REJECTED);
   const rejected = [...call.rejected];
   for (const { index, item } of call.valid) {

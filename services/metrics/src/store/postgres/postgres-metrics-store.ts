@@ -64,6 +64,12 @@ export interface PostgresMetricsStoreOptions {
   readonly poolSize?: number;
   /** Limits overriding DEFAULT_STORE_LIMITS. */
   readonly limits?: Partial<StoreLimits>;
+  /**
+   * Reject feedback its prediction refutes (a label outside the classes, a label for a
+   * regression, values of another count), as the contract asks (default true). Off only in the
+   * join-mechanics tests, whose truths are arbitrary.
+   */
+  readonly refuteTruths?: boolean;
   /** Attempts of a transaction that failed on a deadlock or serialisation conflict (default 3). */
   readonly maxTransactionAttempts?: number;
 }
@@ -137,6 +143,7 @@ export class PostgresMetricsStore implements MetricsStore {
     private readonly pool: pg.Pool,
     readonly limits: StoreLimits,
     private readonly maxAttempts: number,
+    private readonly refuteTruths: boolean,
   ) {}
 
   /** Connects, creating or migrating the schema. */
@@ -160,7 +167,12 @@ export class PostgresMetricsStore implements MetricsStore {
       await pool.end();
       throw error;
     }
-    return new PostgresMetricsStore(pool, limits, options.maxTransactionAttempts ?? 3);
+    return new PostgresMetricsStore(
+      pool,
+      limits,
+      options.maxTransactionAttempts ?? 3,
+      options.refuteTruths ?? true,
+    );
   }
 
   async recordPredictions(
@@ -186,6 +198,7 @@ export class PostgresMetricsStore implements MetricsStore {
           knownEventIds: new Set(known.rows.map((r) => r.event_id)),
         },
         nowMs,
+        this.refuteTruths,
       );
       await this.write(client, writes);
       return result;
@@ -216,6 +229,7 @@ export class PostgresMetricsStore implements MetricsStore {
           knownEventIds: new Set(),
         },
         nowMs,
+        this.refuteTruths,
       );
       await this.write(client, writes);
       return result;

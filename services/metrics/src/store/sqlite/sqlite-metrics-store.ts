@@ -59,6 +59,12 @@ export interface SqliteMetricsStoreOptions {
   readonly file: string;
   /** Limits overriding DEFAULT_STORE_LIMITS. */
   readonly limits?: Partial<StoreLimits>;
+  /**
+   * Reject feedback its prediction refutes (a label outside the classes, a label for a
+   * regression, values of another count), as the contract asks (default true). Off only in the
+   * join-mechanics tests, whose truths are arbitrary.
+   */
+  readonly refuteTruths?: boolean;
   /** How long a write waits for a lock another connection holds (default 5,000 ms). */
   readonly busyTimeoutMs?: number;
   /**
@@ -97,6 +103,7 @@ export class SqliteMetricsStore implements MetricsStore {
   private constructor(
     private readonly db: Database.Database,
     readonly limits: StoreLimits,
+    private readonly refuteTruths = true,
   ) {
     const feedbackKey = ['request_id', 'model_name', 'row'];
     this.statements = {
@@ -187,7 +194,7 @@ export class SqliteMetricsStore implements MetricsStore {
       db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = OFF');
       migrateSqlite(db, `"${options.file}"`);
-      return new SqliteMetricsStore(db, limits);
+      return new SqliteMetricsStore(db, limits, options.refuteTruths ?? true);
     } catch (error) {
       db.close();
       throw unreadable(options.file, error);
@@ -212,7 +219,7 @@ export class SqliteMetricsStore implements MetricsStore {
           pairs: [],
           knownEventIds: known,
         };
-        const { result, writes } = planPredictions(call, state, nowMs);
+        const { result, writes } = planPredictions(call, state, nowMs, this.refuteTruths);
         this.write(writes);
         return result;
       })
@@ -234,7 +241,7 @@ export class SqliteMetricsStore implements MetricsStore {
           pairs: call.requestIds.flatMap((id) => (s.pairsOf.all(id) as PairColumns[]).map(pairFromColumns)),
           knownEventIds: new Set(),
         };
-        const { result, writes } = planFeedback(call, state, nowMs);
+        const { result, writes } = planFeedback(call, state, nowMs, this.refuteTruths);
         this.write(writes);
         return result;
       })
