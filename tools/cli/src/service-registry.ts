@@ -41,7 +41,14 @@ export function localStackEventsUrls(httpPorts: {
 }
 
 /** The services' names, known without loading anything. */
-export const SERVICE_NAMES = ['trace-store', 'model-server', 'router', 'drift', 'outlier', 'metrics'] as const;
+export const SERVICE_NAMES = [
+  'trace-store',
+  'model-server',
+  'router',
+  'drift',
+  'outlier',
+  'metrics',
+] as const;
 
 /** Loads the services' settings schemas and returns the services. */
 export async function loadServices(): Promise<readonly ServeableService[]> {
