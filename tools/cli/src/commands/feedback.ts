@@ -73,8 +73,11 @@ export function registerFeedbackCommands(program: Command, frame: CliFrame): voi
         }
         context.output.print({ json: result, human: () => feedbackSections(result) });
         if (result.rejected > 0) {
+          // The service's verdict (exit 1), not a refusal of the command line (exit 2).
+          const first = result.outcomes.find((o) => o.status === 'rejected');
           throw new InvalidArgumentError(
             `${result.rejected} of ${result.outcomes.length} feedback rows were rejected (reasons above); the others are stored`,
+            { cause: { code: 3, details: first?.reason ?? '' } },
           );
         }
       }),
