@@ -55,12 +55,24 @@ async function newEngine(readings?: AlertReadings): Promise<AlertEngine> {
  * `perMinute` pairs predicted in each of minutes [from, to) of T0, `correctShare` of them
  * right (deterministically: the first round(share * n) of each minute), segment `country`.
  */
-function feed(from: number, to: number, perMinute: number, correctShare: number, country = 'fr', series: SeriesKey = SERIES) {
+function feed(
+  from: number,
+  to: number,
+  perMinute: number,
+  correctShare: number,
+  country = 'fr',
+  series: SeriesKey = SERIES,
+) {
   for (let minute = from; minute < to; minute++) {
     const correct = Math.round(correctShare * perMinute);
     for (let k = 0; k < perMinute; k++) {
       const i = pairIndex++;
-      const pair = classPair({ predicted: 0, truth: k < correct ? 0 : 1, minute, segment: country }, i, undefined, series);
+      const pair = classPair(
+        { predicted: 0, truth: k < correct ? 0 : 1, minute, segment: country },
+        i,
+        undefined,
+        series,
+      );
       windows.addPair(pair);
       catalog.observe(series, { country });
     }
@@ -68,7 +80,9 @@ function feed(from: number, to: number, perMinute: number, correctShare: number,
 }
 
 const states = (engine: AlertEngine) =>
-  engine.alerts().map((a) => ({ rule: a.rule.name, segment: a.status.segment?.value, state: a.status.state }));
+  engine
+    .alerts()
+    .map((a) => ({ rule: a.rule.name, segment: a.status.segment?.value, state: a.status.state }));
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'sightline-alerts-'));
@@ -139,11 +153,19 @@ describe('AlertEngine', () => {
   it('stays INACTIVE with a reason below min_samples, and for a metric of the other task', async () => {
     const engine = await newEngine();
     await engine.putRule({ ...ACCURACY_RULE, forMs: 0, minSamples: 1000 });
-    await engine.putRule({ ...ACCURACY_RULE, name: 'iris-mae', metric: 'mae', comparison: 'gt', threshold: 0 });
+    await engine.putRule({
+      ...ACCURACY_RULE,
+      name: 'iris-mae',
+      metric: 'mae',
+      comparison: 'gt',
+      threshold: 0,
+    });
     await engine.putRule({ ...ACCURACY_RULE, name: 'unknown-model', series: { modelName: 'nope' } });
     feed(0, 10, 50, 0.1);
     await engine.evaluate(T0 + 10 * MINUTE);
-    const reasons = Object.fromEntries(engine.alerts().map((a) => [a.rule.name, [a.status.state, a.status.reason]]));
+    const reasons = Object.fromEntries(
+      engine.alerts().map((a) => [a.rule.name, [a.status.state, a.status.reason]]),
+    );
     expect(reasons).toEqual({
       'iris-accuracy': ['inactive', '500 joined pairs of the 1000 needed'],
       'iris-mae': ['inactive', 'mae is a regression metric and the series is classification'],
@@ -180,13 +202,20 @@ describe('AlertEngine', () => {
       { rule: 'iris-accuracy', segment: 'de', state: 'firing' },
       { rule: 'iris-accuracy', segment: 'fr', state: 'inactive' },
     ]);
-    expect(events.map((e) => [e.transition, e.segment])).toEqual([['firing', { name: 'country', value: 'de' }]]);
+    expect(events.map((e) => [e.transition, e.segment])).toEqual([
+      ['firing', { name: 'country', value: 'de' }],
+    ]);
   });
 
   it('combines every version of a model when the selector leaves it unset', async () => {
     const engine = await newEngine();
     await engine.putRule({ ...ACCURACY_RULE, forMs: 0 });
-    await engine.putRule({ ...ACCURACY_RULE, name: 'v2-only', forMs: 0, series: { modelName: 'iris', modelVersion: '2' } });
+    await engine.putRule({
+      ...ACCURACY_RULE,
+      name: 'v2-only',
+      forMs: 0,
+      series: { modelName: 'iris', modelVersion: '2' },
+    });
     feed(0, 10, 30, 0.9, 'fr', SERIES); // 27 of 30 right a minute
     feed(0, 10, 30, 0.6, 'fr', { ...SERIES, modelVersion: '2' }); // 18 of 30
     await engine.evaluate(T0 + 10 * MINUTE);
@@ -226,14 +255,22 @@ describe('AlertEngine', () => {
     expect(events.map((e) => e.transition)).toEqual(['firing', 'resolved']);
     expect(engine.alerts()).toEqual([]);
     await expect(engine.deleteRule('iris-accuracy', T0)).rejects.toThrow(NotFoundError);
-    await expect(engine.deleteRule('iris-accuracy', T0)).rejects.toThrow('name: no alert rule named "iris-accuracy"');
+    await expect(engine.deleteRule('iris-accuracy', T0)).rejects.toThrow(
+      'name: no alert rule named "iris-accuracy"',
+    );
     const reloaded = await newEngine();
     expect(reloaded.listRules(0, '').rules).toEqual([]);
   });
 
   it('PENDING_FEEDBACK reads the store’s held feedback for the model', async () => {
     const engine = await newEngine();
-    await engine.putRule({ name: 'held', series: { modelName: 'iris' }, metric: 'pending_feedback', comparison: 'ge', threshold: 3 });
+    await engine.putRule({
+      name: 'held',
+      series: { modelName: 'iris' },
+      metric: 'pending_feedback',
+      comparison: 'ge',
+      threshold: 3,
+    });
     const feedback = (i: number) => ({
       requestId: `unknown-${i}`,
       modelName: 'iris',
@@ -261,9 +298,29 @@ describe('AlertEngine', () => {
       conceptDrift: async () => ({ states: drift, pairsSeen: 500 }),
     };
     const engine = await newEngine(readings);
-    await engine.putRule({ name: 'expired', series: { modelName: 'iris' }, metric: 'expired_feedback', comparison: 'gt', threshold: 5, windowMs: 5 * MINUTE });
-    await engine.putRule({ name: 'drift', series: { modelName: 'iris' }, metric: 'concept_drift_state', comparison: 'ge', threshold: 2 });
-    await engine.putRule({ name: 'adwin-warning', series: { modelName: 'iris' }, metric: 'concept_drift_state', comparison: 'ge', threshold: 1, conceptDriftDetector: 'adwin' });
+    await engine.putRule({
+      name: 'expired',
+      series: { modelName: 'iris' },
+      metric: 'expired_feedback',
+      comparison: 'gt',
+      threshold: 5,
+      windowMs: 5 * MINUTE,
+    });
+    await engine.putRule({
+      name: 'drift',
+      series: { modelName: 'iris' },
+      metric: 'concept_drift_state',
+      comparison: 'ge',
+      threshold: 2,
+    });
+    await engine.putRule({
+      name: 'adwin-warning',
+      series: { modelName: 'iris' },
+      metric: 'concept_drift_state',
+      comparison: 'ge',
+      threshold: 1,
+      conceptDriftDetector: 'adwin',
+    });
     const value = (name: string) => engine.alerts().find((a) => a.rule.name === name)!.status;
     expiredTotal = 100; // expired before this process started: not in any window
     await engine.evaluate(T0);
@@ -292,7 +349,8 @@ describe('AlertEngine', () => {
       limits: LIMITS,
       options: resolveAlertOptions({ maxRules: 3 }),
     });
-    for (const name of ['c', 'a', 'b']) await engine.putRule({ ...ACCURACY_RULE, name, forMs: 0, threshold: name === 'c' ? 0.8 : 0.1 });
+    for (const name of ['c', 'a', 'b'])
+      await engine.putRule({ ...ACCURACY_RULE, name, forMs: 0, threshold: name === 'c' ? 0.8 : 0.1 });
     await expect(engine.putRule({ ...ACCURACY_RULE, name: 'd' })).rejects.toThrow(/--max-alert-rules/);
     expect((await engine.putRule({ ...ACCURACY_RULE, name: 'a', threshold: 0.2 })).created).toBe(false);
     const first = engine.listRules(2, '');
@@ -301,8 +359,14 @@ describe('AlertEngine', () => {
     expect(() => engine.listRules(1001, '')).toThrow('page_size: must be at most 1000, got 1001');
     feed(0, 10, 50, 0.5);
     await engine.evaluate(T0 + 10 * MINUTE);
-    expect(engine.listAlerts({ pageSize: 0, pageToken: '' }).alerts.map((a) => a.rule.name)).toEqual(['c', 'a', 'b']);
-    expect(engine.listAlerts({ states: ['inactive'], pageSize: 1, pageToken: '' })).toMatchObject({ nextPageToken: '1' });
+    expect(engine.listAlerts({ pageSize: 0, pageToken: '' }).alerts.map((a) => a.rule.name)).toEqual([
+      'c',
+      'a',
+      'b',
+    ]);
+    expect(engine.listAlerts({ states: ['inactive'], pageSize: 1, pageToken: '' })).toMatchObject({
+      nextPageToken: '1',
+    });
     expect(engine.listAlerts({ modelName: 'other', pageSize: 0, pageToken: '' }).alerts).toEqual([]);
     expect(() => engine.listAlerts({ pageSize: 0, pageToken: 'x' })).toThrow(/page_token/);
   });

@@ -188,11 +188,15 @@ export class AlertEngine {
     if (query.pageToken !== '') {
       offset = Number(query.pageToken);
       if (!Number.isSafeInteger(offset) || offset < 0)
-        throw new InvalidArgumentError(`page_token: not a token this service gave, got ${JSON.stringify(query.pageToken)}`);
+        throw new InvalidArgumentError(
+          `page_token: not a token this service gave, got ${JSON.stringify(query.pageToken)}`,
+        );
     }
     const all = this.alerts().filter(
       (a) =>
-        (query.modelName === undefined || query.modelName === '' || a.rule.series.modelName === query.modelName) &&
+        (query.modelName === undefined ||
+          query.modelName === '' ||
+          a.rule.series.modelName === query.modelName) &&
         (query.states === undefined || query.states.length === 0 || query.states.includes(a.status.state)),
     );
     const page = all.slice(offset, offset + size);
@@ -231,7 +235,10 @@ export class AlertEngine {
         observations = new Map(
           [...this.#alertsOf(rule.name)].map(([key, s]) => [
             key,
-            { ...(s.segment ? { segment: s.segment } : {}), seen: { holds: false, value: Number.NaN, samples: 0, reason } },
+            {
+              ...(s.segment ? { segment: s.segment } : {}),
+              seen: { holds: false, value: Number.NaN, samples: 0, reason },
+            },
           ]),
         );
       }
@@ -248,7 +255,11 @@ export class AlertEngine {
         alerts.set(key, status);
         // Only a new alert or a state change is written: values change every evaluation and
         // are read again after a restart anyway.
-        if (known === undefined || status.state !== previous.state || status.stateSinceMs !== previous.stateSinceMs)
+        if (
+          known === undefined ||
+          status.state !== previous.state ||
+          status.stateSinceMs !== previous.stateSinceMs
+        )
           await this.#save(status);
         if (transition !== undefined) await this.#emit(rule, status, previous, transition, nowMs);
       }
@@ -295,7 +306,9 @@ export class AlertEngine {
     if (rule.metric === 'concept_drift_state') {
       const drift = await readings.conceptDrift(rule.series);
       if (drift.states.length === 0) {
-        out.set('', { seen: unreadable(`no series of model ${JSON.stringify(rule.series.modelName)} seen`, 0) });
+        out.set('', {
+          seen: unreadable(`no series of model ${JSON.stringify(rule.series.modelName)} seen`, 0),
+        });
         return out;
       }
       let level = 0;
@@ -305,7 +318,9 @@ export class AlertEngine {
             level = Math.max(level, driftLevel[state]);
         }
       }
-      out.set('', { seen: this.#judge(rule, { value: level, samples: drift.pairsSeen, unit: 'pairs seen' }) });
+      out.set('', {
+        seen: this.#judge(rule, { value: level, samples: drift.pairsSeen, unit: 'pairs seen' }),
+      });
       return out;
     }
     const segments: Array<AlertStatus['segment']> =
@@ -352,8 +367,13 @@ export class AlertEngine {
       ...(reading.interval !== undefined ? { interval: reading.interval } : {}),
     };
     if (checkSamples && reading.samples < rule.minSamples)
-      return { ...base, holds: false, reason: `${reading.samples} ${reading.unit} of the ${rule.minSamples} needed` };
-    if (Number.isNaN(reading.value)) return { ...base, holds: false, reason: 'the metric is undefined (NaN) on this window' };
+      return {
+        ...base,
+        holds: false,
+        reason: `${reading.samples} ${reading.unit} of the ${rule.minSamples} needed`,
+      };
+    if (Number.isNaN(reading.value))
+      return { ...base, holds: false, reason: 'the metric is undefined (NaN) on this window' };
     const compared = comparedValue(rule, reading.value, reading.interval);
     return { ...base, holds: crosses(rule.comparison, compared, rule.threshold), reason: '' };
   }
@@ -366,7 +386,8 @@ export class AlertEngine {
       models.add(rule.series.modelName);
       longest = Math.max(longest, rule.windowMs);
     }
-    for (const model of [...this.#expiredHistory.keys()]) if (!models.has(model)) this.#expiredHistory.delete(model);
+    for (const model of [...this.#expiredHistory.keys()])
+      if (!models.has(model)) this.#expiredHistory.delete(model);
     for (const model of models) {
       const total = await this.#deps.readings.expiredFeedbackTotal(model);
       const history = this.#expiredHistory.get(model) ?? [];
@@ -424,8 +445,8 @@ export class AlertEngine {
   }
 
   #alertsOf(rule: string): Map<string, AlertStatus> {
-    let alerts = this.#alerts.get(rule);
-    if (alerts === undefined) this.#alerts.set(rule, (alerts = new Map()));
+    const alerts = this.#alerts.get(rule) ?? new Map<string, AlertStatus>();
+    this.#alerts.set(rule, alerts);
     return alerts;
   }
 

@@ -24,6 +24,8 @@ export function resolveAlertOptions(partial: Partial<AlertOptions> = {}): AlertO
     );
   const maxRules = partial.maxRules ?? DEFAULT_MAX_ALERT_RULES;
   if (!(Number.isSafeInteger(maxRules) && maxRules >= 1))
-    throw new InvalidArgumentError(`--max-alert-rules: must be a whole number of at least 1, got ${maxRules}`);
+    throw new InvalidArgumentError(
+      `--max-alert-rules: must be a whole number of at least 1, got ${maxRules}`,
+    );
   return { intervalMs, maxRules };
 }

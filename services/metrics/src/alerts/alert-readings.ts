@@ -7,7 +7,7 @@ import type { DriftState } from '@sightline/stats';
 import type { SeriesKey } from '../domain/records.js';
 import type { MetricsStore } from '../store/metrics-store.js';
 import {
-  BucketSummary,
+  type BucketSummary,
   type ConceptDriftDetectorName,
   type MetricWindows,
   type PersistedBucket,
@@ -76,8 +76,8 @@ export class MemorySeriesCatalog implements SeriesCatalog {
       this.#series.set(id, entry);
     }
     for (const [name, value] of Object.entries(segments)) {
-      let values = entry.segments.get(name);
-      if (values === undefined) entry.segments.set(name, (values = new Set()));
+      const values = entry.segments.get(name) ?? new Set<string>();
+      entry.segments.set(name, values);
       values.add(value);
     }
   }
@@ -129,7 +129,13 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
   ): Promise<{ summary: BucketSummary; buckets: number } | undefined> => {
     let total: { summary: BucketSummary; buckets: number } | undefined;
     for (const key of series) {
-      const part = windows.summaryOver(key, segment, fromMs, toMs, await persisted(key, segment, fromMs, toMs));
+      const part = windows.summaryOver(
+        key,
+        segment,
+        fromMs,
+        toMs,
+        await persisted(key, segment, fromMs, toMs),
+      );
       if (total === undefined) total = part;
       else {
         // Series of one model share its task; versions with other class lists cannot merge.
@@ -155,7 +161,8 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
     },
     async segmentValues(selector, name) {
       const values = new Set<string>();
-      for (const key of seriesFor(selector)) for (const v of catalog.segmentValuesOf(key, name)) values.add(v);
+      for (const key of seriesFor(selector))
+        for (const v of catalog.segmentValuesOf(key, name)) values.add(v);
       return [...values].sort();
     },
     async pendingFeedback(modelName) {

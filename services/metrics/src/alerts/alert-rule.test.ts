@@ -45,8 +45,12 @@ describe('validateAlertRule', () => {
   });
 
   it('series.model_name: required and bounded', () => {
-    expect(refused({ series: { modelName: '' } })).toBe('rule.series.model_name: required (rule "series.model_name_set")');
-    expect(refused({ series: { modelName: 'm'.repeat(257) } })).toMatch(/^rule\.series\.model_name: must be at most 256/);
+    expect(refused({ series: { modelName: '' } })).toBe(
+      'rule.series.model_name: required (rule "series.model_name_set")',
+    );
+    expect(refused({ series: { modelName: 'm'.repeat(257) } })).toMatch(
+      /^rule\.series\.model_name: must be at most 256/,
+    );
   });
 
   it('segment.name_configured', () => {
@@ -67,12 +71,16 @@ describe('validateAlertRule', () => {
     expect(refused({ metric: 'class_recall' })).toBe(
       'rule.class_label: required for metric class_recall (rule "rule.class_label")',
     );
-    expect(refused({ classLabel: 'a' })).toMatch(/^rule\.class_label: only per-class metrics take a class label/);
+    expect(refused({ classLabel: 'a' })).toMatch(
+      /^rule\.class_label: only per-class metrics take a class label/,
+    );
     expect(validateAlertRule({ ...GOOD, metric: 'class_f1', classLabel: 'a' }, LIMITS).classLabel).toBe('a');
   });
 
   it('rule.comparison', () => {
-    expect(refused({ comparison: 'below' })).toMatch(/^rule\.comparison: must be one of lt, le, gt, ge, got "below"/);
+    expect(refused({ comparison: 'below' })).toMatch(
+      /^rule\.comparison: must be one of lt, le, gt, ge, got "below"/,
+    );
   });
 
   it('threshold: finite', () => {
@@ -81,8 +89,12 @@ describe('validateAlertRule', () => {
   });
 
   it('window: between the bucket width and the retention', () => {
-    expect(refused({ windowMs: 59_999 })).toBe('rule.window: must be at least the bucket width 60000 ms, got 59999 ms');
-    expect(refused({ windowMs: LIMITS.retentionMs + 1 })).toMatch(/^rule\.window: must be at most the retention/);
+    expect(refused({ windowMs: 59_999 })).toBe(
+      'rule.window: must be at least the bucket width 60000 ms, got 59999 ms',
+    );
+    expect(refused({ windowMs: LIMITS.retentionMs + 1 })).toMatch(
+      /^rule\.window: must be at most the retention/,
+    );
     expect(validateAlertRule({ ...GOOD, windowMs: 60_000 }, LIMITS).windowMs).toBe(60_000);
   });
 
@@ -98,12 +110,19 @@ describe('validateAlertRule', () => {
     expect(refused({ annotations: many })).toBe('rule.annotations: at most 16 pairs, got 17');
     expect(refused({ labels: { '1team': 'x' } })).toMatch(/^rule\.labels\["1team"\]: keys must be/);
     expect(refused({ labels: { __name__: 'x' } })).toMatch(/^rule\.labels\["__name__"\]: keys must be/);
-    expect(refused({ labels: { rule: 'x' } })).toMatch(/^rule\.labels\["rule"\]: the alert's series already carry/);
-    expect(refused({ labels: { team: 'x'.repeat(257) } })).toMatch(/^rule\.labels\["team"\]: must be at most 256/);
+    expect(refused({ labels: { rule: 'x' } })).toMatch(
+      /^rule\.labels\["rule"\]: the alert's series already carry/,
+    );
+    expect(refused({ labels: { team: 'x'.repeat(257) } })).toMatch(
+      /^rule\.labels\["team"\]: must be at most 256/,
+    );
     expect(refused({ annotations: { summary: 'x'.repeat(1025) } })).toMatch(
       /^rule\.annotations\["summary"\]: must be at most 1024/,
     );
-    const ok = validateAlertRule({ ...GOOD, labels: { severity: 'page' }, annotations: { summary: 's' } }, LIMITS);
+    const ok = validateAlertRule(
+      { ...GOOD, labels: { severity: 'page' }, annotations: { summary: 's' } },
+      LIMITS,
+    );
     expect(ok.labels).toEqual({ severity: 'page' });
   });
 
@@ -114,7 +133,9 @@ describe('validateAlertRule', () => {
     expect(refused({ metric: 'prediction_shift_kl', reference: { fromMs: 10, toMs: 10 } })).toMatch(
       /^rule\.reference: must end after it starts/,
     );
-    expect(refused({ reference: { fromMs: 0, toMs: 10 } })).toMatch(/^rule\.reference: only prediction-shift metrics/);
+    expect(refused({ reference: { fromMs: 0, toMs: 10 } })).toMatch(
+      /^rule\.reference: only prediction-shift metrics/,
+    );
   });
 
   it('confidence: in (0, 1)', () => {
@@ -123,13 +144,15 @@ describe('validateAlertRule', () => {
   });
 
   it('concept_drift_detector only with concept_drift_state', () => {
-    expect(refused({ conceptDriftDetector: 'ddm' })).toMatch(/^rule\.concept_drift_detector: only concept_drift_state/);
+    expect(refused({ conceptDriftDetector: 'ddm' })).toMatch(
+      /^rule\.concept_drift_detector: only concept_drift_state/,
+    );
   });
 
   it('prefixes errors with the caller prefix (a rules file names file and rule)', () => {
-    expect(() => validateAlertRule({ ...GOOD, threshold: Number.NaN }, LIMITS, 'rules.yaml: rules[3] (x)')).toThrow(
-      /^rules\.yaml: rules\[3\] \(x\)\.threshold: /,
-    );
+    expect(() =>
+      validateAlertRule({ ...GOOD, threshold: Number.NaN }, LIMITS, 'rules.yaml: rules[3] (x)'),
+    ).toThrow(/^rules\.yaml: rules\[3\] \(x\)\.threshold: /);
   });
 });
 

@@ -177,7 +177,10 @@ export function validateAlertRule(
   if (series === undefined || typeof series.modelName !== 'string' || series.modelName === '')
     fail('series.model_name', 'required (rule "series.model_name_set")');
   if (series.modelName.length > MAX_MODEL_NAME_LENGTH)
-    fail('series.model_name', `must be at most ${MAX_MODEL_NAME_LENGTH} characters, got ${series.modelName.length}`);
+    fail(
+      'series.model_name',
+      `must be at most ${MAX_MODEL_NAME_LENGTH} characters, got ${series.modelName.length}`,
+    );
 
   if (input.segment !== undefined && !limits.segmentNames.includes(input.segment.name))
     fail(
@@ -193,10 +196,16 @@ export function validateAlertRule(
   if (PER_CLASS_METRICS.has(metric) && classLabel === '')
     fail('class_label', `required for metric ${metric} (rule "rule.class_label")`);
   if (!PER_CLASS_METRICS.has(metric) && classLabel !== '')
-    fail('class_label', `only per-class metrics take a class label, got one for ${metric} (rule "rule.class_label")`);
+    fail(
+      'class_label',
+      `only per-class metrics take a class label, got one for ${metric} (rule "rule.class_label")`,
+    );
 
   if (!ALERT_COMPARISON_NAMES.includes(input.comparison))
-    fail('comparison', `must be one of lt, le, gt, ge, got ${quote(String(input.comparison))} (rule "rule.comparison")`);
+    fail(
+      'comparison',
+      `must be one of lt, le, gt, ge, got ${quote(String(input.comparison))} (rule "rule.comparison")`,
+    );
 
   if (typeof input.threshold !== 'number' || !Number.isFinite(input.threshold))
     fail('threshold', `must be a finite number, got ${String(input.threshold)}`);
@@ -207,7 +216,8 @@ export function validateAlertRule(
   if (windowMs > limits.retentionMs)
     fail('window', `must be at most the retention ${limits.retentionMs} ms, got ${windowMs} ms`);
 
-  const minSamples = input.minSamples === undefined || input.minSamples === 0 ? DEFAULT_ALERT_MIN_SAMPLES : input.minSamples;
+  const minSamples =
+    input.minSamples === undefined || input.minSamples === 0 ? DEFAULT_ALERT_MIN_SAMPLES : input.minSamples;
   if (!Number.isSafeInteger(minSamples) || minSamples < 0)
     fail('min_samples', `must be a whole number, got ${minSamples}`);
 
@@ -224,7 +234,10 @@ export function validateAlertRule(
         'keys must be 1-63 characters of [a-zA-Z0-9_], not starting with a digit or "__"',
       );
     if (RESERVED_LABEL_KEYS.has(key))
-      fail(`labels[${quote(key)}]`, `the alert's series already carry this label (reserved: ${[...RESERVED_LABEL_KEYS].join(', ')})`);
+      fail(
+        `labels[${quote(key)}]`,
+        `the alert's series already carry this label (reserved: ${[...RESERVED_LABEL_KEYS].join(', ')})`,
+      );
   }
   const annotations = checkPairs(
     input.annotations ?? {},
@@ -246,7 +259,10 @@ export function validateAlertRule(
       fail('reference', `must end after it starts, got [${fromMs}, ${toMs}) (rule "rule.reference_set")`);
     reference = { fromMs, toMs };
   } else if (input.reference !== undefined) {
-    fail('reference', `only prediction-shift metrics take a reference window, got one for ${metric} (rule "rule.reference_set")`);
+    fail(
+      'reference',
+      `only prediction-shift metrics take a reference window, got one for ${metric} (rule "rule.reference_set")`,
+    );
   }
 
   if (input.conceptDriftDetector !== undefined && metric !== 'concept_drift_state')
@@ -259,7 +275,9 @@ export function validateAlertRule(
       ...(series.modelVersion !== undefined ? { modelVersion: series.modelVersion } : {}),
       ...(series.node !== undefined ? { node: series.node } : {}),
     },
-    ...(input.segment !== undefined ? { segment: { name: input.segment.name, value: input.segment.value } } : {}),
+    ...(input.segment !== undefined
+      ? { segment: { name: input.segment.name, value: input.segment.value } }
+      : {}),
     metric,
     classLabel,
     comparison: input.comparison,

@@ -79,16 +79,28 @@ export class AlertSeries {
   }
 
   #rebuild(keys: string[]): void {
-    for (const name of [ALERT_SERIES_NAMES.firing, ALERT_SERIES_NAMES.state, ALERT_SERIES_NAMES.value, ALERT_SERIES_NAMES.samples])
+    for (const name of [
+      ALERT_SERIES_NAMES.firing,
+      ALERT_SERIES_NAMES.state,
+      ALERT_SERIES_NAMES.value,
+      ALERT_SERIES_NAMES.samples,
+    ])
       this.#registry.removeSingleMetric(name);
     this.#labelKeys = keys;
     const labelNames = [...BASE_LABELS, ...keys];
-    const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames, registers: [this.#registry] });
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames, registers: [this.#registry] });
     this.#gauges = {
       firing: gauge(ALERT_SERIES_NAMES.firing, 'Whether a Sightline alert fires (1) or not (0).'),
       state: gauge(ALERT_SERIES_NAMES.state, "A Sightline alert's state: 0 inactive, 1 pending, 2 firing."),
-      value: gauge(ALERT_SERIES_NAMES.value, "The value of a Sightline alert's metric at the last evaluation."),
-      samples: gauge(ALERT_SERIES_NAMES.samples, "Samples the alert's metric rested on at the last evaluation."),
+      value: gauge(
+        ALERT_SERIES_NAMES.value,
+        "The value of a Sightline alert's metric at the last evaluation.",
+      ),
+      samples: gauge(
+        ALERT_SERIES_NAMES.samples,
+        "Samples the alert's metric rested on at the last evaluation.",
+      ),
     };
   }
 }

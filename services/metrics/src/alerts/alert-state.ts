@@ -80,11 +80,7 @@ export function nextAlertStatus(
 }
 
 /** A new alert, never evaluated. */
-export function newAlertStatus(
-  rule: string,
-  segment: AlertStatus['segment'],
-  nowMs: number,
-): AlertStatus {
+export function newAlertStatus(rule: string, segment: AlertStatus['segment'], nowMs: number): AlertStatus {
   return {
     rule,
     ...(segment !== undefined ? { segment } : {}),

@@ -1,7 +1,7 @@
 export {
   ALERT_RULE_SCHEMA_VERSION,
-  type AlertEngineDeps,
   AlertEngine,
+  type AlertEngineDeps,
   type AlertEventRecord,
   type AlertEventSink,
   type AlertView,

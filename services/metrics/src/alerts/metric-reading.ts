@@ -78,7 +78,11 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
     samples: window.predictions,
     sampleUnit: 'prediction rows',
   });
-  const missing = (reason: string, samples = window.joined): MetricReading => ({ ok: false, reason, samples });
+  const missing = (reason: string, samples = window.joined): MetricReading => ({
+    ok: false,
+    reason,
+    samples,
+  });
   const c = window.classification;
   const r = window.regression;
   const classIndex = () => (c === undefined ? -1 : c.classes.indexOf(rule.classLabel));
@@ -106,7 +110,9 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
     case 'roc_auc':
       return c?.rocAuc ? pairs(c.rocAuc.macro) : missing('no probabilities logged with the joined pairs');
     case 'log_loss':
-      return c?.logLoss !== undefined ? pairs(c.logLoss) : missing('no probabilities logged with the joined pairs');
+      return c?.logLoss !== undefined
+        ? pairs(c.logLoss)
+        : missing('no probabilities logged with the joined pairs');
     case 'expected_calibration_error':
       return c?.expectedCalibrationError !== undefined
         ? pairs(c.expectedCalibrationError)
@@ -125,7 +131,8 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
     case 'prediction_shift_js':
     case 'prediction_shift_psi': {
       const shift = window.predictionShift;
-      if (shift === undefined) return missing('no reference window (no predictions in it)', window.predictions);
+      if (shift === undefined)
+        return missing('no reference window (no predictions in it)', window.predictions);
       const value =
         rule.metric === 'prediction_shift_kl'
           ? shift.klDivergence
@@ -150,7 +157,8 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
     case 'estimated_accuracy':
     case 'estimated_f1': {
       const cbpe = window.cbpe;
-      if (cbpe === undefined) return missing('no probabilities logged with the predictions', window.predictions);
+      if (cbpe === undefined)
+        return missing('no probabilities logged with the predictions', window.predictions);
       const value = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.value : cbpe.f1Macro;
       const interval = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.interval : undefined;
       return {

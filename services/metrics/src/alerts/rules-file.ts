@@ -41,7 +41,11 @@ const RULE_FIELDS = new Set([
 ]);
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DETECTORS: Record<string, AlertDriftDetector> = { ddm: 'ddm', adwin: 'adwin', page_hinkley: 'pageHinkley' };
+const DETECTORS: Record<string, AlertDriftDetector> = {
+  ddm: 'ddm',
+  adwin: 'adwin',
+  page_hinkley: 'pageHinkley',
+};
 
 /** Reads and checks a rules file. @throws InvalidArgumentError naming the file, rule and field. */
 export async function loadRulesFile(path: string, limits: AlertRuleLimits): Promise<AlertRuleSpec[]> {
@@ -49,7 +53,9 @@ export async function loadRulesFile(path: string, limits: AlertRuleLimits): Prom
   try {
     const bytes = await readFile(path);
     if (bytes.length > MAX_RULES_FILE_BYTES)
-      throw new InvalidArgumentError(`${path}: ${bytes.length} bytes, more than the ${MAX_RULES_FILE_BYTES} read`);
+      throw new InvalidArgumentError(
+        `${path}: ${bytes.length} bytes, more than the ${MAX_RULES_FILE_BYTES} read`,
+      );
     text = bytes.toString('utf8');
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw error;
@@ -69,7 +75,8 @@ export function parseRules(text: string, source: string, limits: AlertRuleLimits
   if (!isObject(doc) || !Array.isArray(doc.rules))
     throw new InvalidArgumentError(`${source}: expected a document with a "rules" list`);
   const extra = Object.keys(doc).filter((k) => k !== 'rules');
-  if (extra.length > 0) throw new InvalidArgumentError(`${source}: unknown field ${JSON.stringify(extra[0])}`);
+  if (extra.length > 0)
+    throw new InvalidArgumentError(`${source}: unknown field ${JSON.stringify(extra[0])}`);
   const seen = new Set<string>();
   return doc.rules.map((raw: unknown, i: number) => {
     const name = isObject(raw) && typeof raw.name === 'string' ? raw.name : '';
@@ -89,13 +96,16 @@ function ruleInput(raw: unknown, prefix: string): AlertRuleInput {
   for (const key of Object.keys(raw)) if (!RULE_FIELDS.has(key)) fail(key, 'unknown field');
   const string = (field: string, value: unknown): string =>
     typeof value === 'string' ? value : fail(field, `expected a string, got ${JSON.stringify(value)}`);
-  const optionalString = (field: string, value: unknown) => (value === undefined ? undefined : string(field, value));
+  const optionalString = (field: string, value: unknown) =>
+    value === undefined ? undefined : string(field, value);
   const number = (field: string, value: unknown): number =>
     typeof value === 'number' ? value : fail(field, `expected a number, got ${JSON.stringify(value)}`);
   const duration = (field: string, value: unknown): number | undefined => {
     if (value === undefined) return undefined;
     const match = typeof value === 'string' ? DURATION.exec(value) : null;
-    return match ? Number(match[1]) * UNIT_MS[match[2]!]! : fail(field, `expected a duration like 90s, 5m, 1h or 1d, got ${JSON.stringify(value)}`);
+    return match
+      ? Number(match[1]) * UNIT_MS[match[2]!]!
+      : fail(field, `expected a duration like 90s, 5m, 1h or 1d, got ${JSON.stringify(value)}`);
   };
   const time = (field: string, value: unknown): number => {
     const ms = typeof value === 'string' || value instanceof Date ? new Date(value).getTime() : Number.NaN;
@@ -107,14 +117,19 @@ function ruleInput(raw: unknown, prefix: string): AlertRuleInput {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, string(`${field}.${k}`, v)]));
   };
   const series = raw.series;
-  if (!isObject(series)) return fail('series', 'expected a mapping with model_name (and optional model_version, node)');
+  if (!isObject(series))
+    return fail('series', 'expected a mapping with model_name (and optional model_version, node)');
   const segment = raw.segment;
   if (segment !== undefined && !isObject(segment)) fail('segment', 'expected a mapping with name and value');
   const reference = raw.reference;
-  if (reference !== undefined && !isObject(reference)) fail('reference', 'expected a mapping with start and end');
+  if (reference !== undefined && !isObject(reference))
+    fail('reference', 'expected a mapping with start and end');
   const metric = string('metric', raw.metric);
   if (!(ALERT_METRIC_NAMES as readonly string[]).includes(metric))
-    fail('metric', `unknown metric ${JSON.stringify(metric)} (rule "rule.metric"; one of ${ALERT_METRIC_NAMES.join(', ')})`);
+    fail(
+      'metric',
+      `unknown metric ${JSON.stringify(metric)} (rule "rule.metric"; one of ${ALERT_METRIC_NAMES.join(', ')})`,
+    );
   const detector = optionalString('concept_drift_detector', raw.concept_drift_detector);
   if (detector !== undefined && DETECTORS[detector] === undefined)
     fail('concept_drift_detector', `expected ddm, adwin or page_hinkley, got ${JSON.stringify(detector)}`);
@@ -137,7 +152,12 @@ function ruleInput(raw: unknown, prefix: string): AlertRuleInput {
       ...(node !== undefined ? { node } : {}),
     },
     ...(isObject(segment)
-      ? { segment: { name: string('segment.name', segment.name), value: optionalString('segment.value', segment.value) ?? '' } }
+      ? {
+          segment: {
+            name: string('segment.name', segment.name),
+            value: optionalString('segment.value', segment.value) ?? '',
+          },
+        }
       : {}),
     metric: metric as AlertMetricName,
     ...(classLabel !== undefined ? { classLabel } : {}),
@@ -151,7 +171,12 @@ function ruleInput(raw: unknown, prefix: string): AlertRuleInput {
     ...(raw.use_interval !== undefined ? { useInterval: raw.use_interval as boolean } : {}),
     ...(confidence !== undefined ? { confidence } : {}),
     ...(isObject(reference)
-      ? { reference: { fromMs: time('reference.start', reference.start), toMs: time('reference.end', reference.end) } }
+      ? {
+          reference: {
+            fromMs: time('reference.start', reference.start),
+            toMs: time('reference.end', reference.end),
+          },
+        }
       : {}),
     ...(detector !== undefined ? { conceptDriftDetector: DETECTORS[detector]! } : {}),
   };

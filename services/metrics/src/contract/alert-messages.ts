@@ -24,7 +24,9 @@ export function metricFromMessage(metric: number, field = 'rule.metric'): AlertM
   if (metric === metricsV1.AlertMetric.ALERT_METRIC_UNSPECIFIED)
     throw new InvalidArgumentError(`${field}: required (rule "rule.metric")`);
   const enumName = (metricsV1.AlertMetric as unknown as Record<number, string | undefined>)[metric];
-  const name = enumName?.startsWith(METRIC_PREFIX) ? enumName.slice(METRIC_PREFIX.length).toLowerCase() : undefined;
+  const name = enumName?.startsWith(METRIC_PREFIX)
+    ? enumName.slice(METRIC_PREFIX.length).toLowerCase()
+    : undefined;
   if (name === undefined || !(ALERT_METRIC_NAMES as readonly string[]).includes(name))
     throw new InvalidArgumentError(`${field}: unknown metric ${metric}`);
   return name as AlertMetricName;
@@ -75,11 +77,16 @@ const INTERVAL_METHODS: Record<ConfidenceInterval['method'], metricsV1.IntervalM
 };
 
 /** A Duration in ms; undefined when unset. @throws InvalidArgumentError for a negative or malformed one. */
-function durationMs(duration: { seconds: bigint; nanos: number } | undefined, field: string): number | undefined {
+function durationMs(
+  duration: { seconds: bigint; nanos: number } | undefined,
+  field: string,
+): number | undefined {
   if (duration === undefined) return undefined;
   const ms = Number(duration.seconds) * 1000 + duration.nanos / 1e6;
   if (!Number.isFinite(ms) || ms < 0 || duration.nanos < 0 || duration.nanos > 999_999_999)
-    throw new InvalidArgumentError(`${field}: must be a non-negative duration, got ${duration.seconds}s ${duration.nanos}ns`);
+    throw new InvalidArgumentError(
+      `${field}: must be a non-negative duration, got ${duration.seconds}s ${duration.nanos}ns`,
+    );
   return ms;
 }
 
@@ -99,7 +106,9 @@ export function ruleFromMessage(rule: metricsV1.AlertRule | undefined): AlertRul
         : `rule.comparison: unknown comparison ${rule.comparison} (rule "rule.comparison")`,
     );
   if (!(rule.conceptDriftDetector in DETECTORS))
-    throw new InvalidArgumentError(`rule.concept_drift_detector: unknown detector ${rule.conceptDriftDetector}`);
+    throw new InvalidArgumentError(
+      `rule.concept_drift_detector: unknown detector ${rule.conceptDriftDetector}`,
+    );
   const detector = DETECTORS[rule.conceptDriftDetector];
   const windowMs = durationMs(rule.window, 'rule.window');
   const forMs = durationMs(rule.forDuration, 'rule.for_duration');
@@ -112,7 +121,9 @@ export function ruleFromMessage(rule: metricsV1.AlertRule | undefined): AlertRul
       ...(series?.modelVersion !== undefined ? { modelVersion: series.modelVersion } : {}),
       ...(series?.node !== undefined ? { node: series.node } : {}),
     },
-    ...(rule.segment !== undefined ? { segment: { name: rule.segment.name, value: rule.segment.value } } : {}),
+    ...(rule.segment !== undefined
+      ? { segment: { name: rule.segment.name, value: rule.segment.value } }
+      : {}),
     metric: metricFromMessage(rule.metric),
     classLabel: rule.classLabel,
     comparison,
@@ -182,7 +193,9 @@ function intervalToMessage(interval: ConfidenceInterval | undefined): metricsV1.
 /** ListAlerts' state filter. @throws InvalidArgumentError naming an unknown state. */
 export function statesFromMessage(states: readonly metricsV1.AlertState[]): AlertStateName[] {
   return states.map((state, i) => {
-    const found = (Object.entries(STATES) as Array<[AlertStateName, metricsV1.AlertState]>).find(([, n]) => n === state);
+    const found = (Object.entries(STATES) as Array<[AlertStateName, metricsV1.AlertState]>).find(
+      ([, n]) => n === state,
+    );
     if (found === undefined) throw new InvalidArgumentError(`states[${i}]: unknown alert state ${state}`);
     return found[0];
   });
@@ -197,7 +210,8 @@ export function alertToMessage({ rule, status }: AlertView): metricsV1.Alert {
     samples: BigInt(status.samples),
     stateTime: new Date(status.stateSinceMs),
     evaluateTime: status.evaluatedMs === undefined ? undefined : new Date(status.evaluatedMs),
-    segment: status.segment === undefined ? undefined : { name: status.segment.name, value: status.segment.value },
+    segment:
+      status.segment === undefined ? undefined : { name: status.segment.name, value: status.segment.value },
     interval: intervalToMessage(status.interval),
     reason: status.reason,
   };
@@ -214,7 +228,8 @@ export function alertEventToMessage(event: AlertEventRecord): metricsV1.AlertEve
         : metricsV1.AlertTransition.ALERT_TRANSITION_RESOLVED,
     rule: event.rule.name,
     series: rule.series,
-    segment: event.segment === undefined ? undefined : { name: event.segment.name, value: event.segment.value },
+    segment:
+      event.segment === undefined ? undefined : { name: event.segment.name, value: event.segment.value },
     metric: rule.metric,
     classLabel: rule.classLabel,
     comparison: rule.comparison,

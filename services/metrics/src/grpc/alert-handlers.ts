@@ -5,7 +5,12 @@
 import type { metricsV1 } from '@sightline/contracts';
 import { type CallKit, decoded, unary } from '@sightline/service-kit';
 import type { AlertEngine } from '../alerts/alert-engine.js';
-import { alertToMessage, ruleFromMessage, ruleToMessage, statesFromMessage } from '../contract/alert-messages.js';
+import {
+  alertToMessage,
+  ruleFromMessage,
+  ruleToMessage,
+  statesFromMessage,
+} from '../contract/alert-messages.js';
 
 const SERVICE = 'sightline.metrics.v1.MetricsService';
 
