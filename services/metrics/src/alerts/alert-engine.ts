@@ -105,7 +105,7 @@ export class AlertEngine {
   /** Loads the stored rules and alert states (at start, before the first evaluation). */
   async load(): Promise<void> {
     for await (const doc of this.#documents(RULES_COLLECTION)) {
-      const saved = JSON.parse(doc.json) as { schemaVersion: number; rule: AlertRuleSpec };
+      const saved = parseDocument<{ schemaVersion: number; rule: AlertRuleSpec }>(RULES_COLLECTION, doc);
       if (saved.schemaVersion !== ALERT_RULE_SCHEMA_VERSION)
         throw new FailedPreconditionError(
           `alert rule ${doc.id}: stored schemaVersion ${saved.schemaVersion}, this service reads ${ALERT_RULE_SCHEMA_VERSION}`,
@@ -113,7 +113,10 @@ export class AlertEngine {
       this.#rules.set(saved.rule.name, saved.rule);
     }
     for await (const doc of this.#documents(STATES_COLLECTION)) {
-      const saved = JSON.parse(doc.json) as AlertStatus & { schemaVersion: number; value: number | null };
+      const saved = parseDocument<AlertStatus & { schemaVersion: number; value: number | null }>(
+        STATES_COLLECTION,
+        doc,
+      );
       if (saved.schemaVersion !== ALERT_STATUS_SCHEMA_VERSION || !this.#rules.has(saved.rule)) continue;
       const { schemaVersion: _, ...status } = saved;
       this.#alertsOf(saved.rule).set(saved.segment?.value ?? '', {
@@ -335,6 +338,8 @@ export class AlertEngine {
     for (const segment of segments) {
       const window = await readings.windowMetrics(rule.series, segment, nowMs - rule.windowMs, nowMs, {
         confidence: rule.confidence,
+        // The F1 bootstrap (~11 ms a window) only where the comparison reads its interval.
+        f1Interval: rule.useInterval && (rule.metric === 'macro_f1' || rule.metric === 'weighted_f1'),
         ...(rule.reference !== undefined ? { reference: rule.reference } : {}),
       });
       const seen =
@@ -389,7 +394,14 @@ export class AlertEngine {
     for (const model of [...this.#expiredHistory.keys()])
       if (!models.has(model)) this.#expiredHistory.delete(model);
     for (const model of models) {
-      const total = await this.#deps.readings.expiredFeedbackTotal(model);
+      let total: number;
+      try {
+        total = await this.#deps.readings.expiredFeedbackTotal(model);
+      } catch (error) {
+        // The model's EXPIRED_FEEDBACK rules read the samples they have; the next evaluation retries.
+        this.#deps.onRuleError?.(`expired_feedback of ${model}`, error);
+        continue;
+      }
       const history = this.#expiredHistory.get(model) ?? [];
       history.push({ timeMs: nowMs, total });
       // Keep one sample at or before the longest window's start, drop older ones (bounded).
@@ -457,6 +469,17 @@ export class AlertEngine {
       yield* page.documents;
       after = page.next;
     } while (after !== undefined);
+  }
+}
+
+/** A stored document's JSON. @throws FailedPreconditionError naming a corrupt one (the start fails, nothing is overwritten). */
+function parseDocument<T>(collection: string, doc: { id: string; json: string }): T {
+  try {
+    return JSON.parse(doc.json) as T;
+  } catch (error) {
+    throw new FailedPreconditionError(
+      `${collection} document ${JSON.stringify(doc.id)}: not JSON (${(error as Error).message}); restore it or delete it`,
+    );
   }
 }
 

@@ -36,7 +36,12 @@ export interface AlertReadings {
     segment: SegmentRef | undefined,
     fromMs: number,
     toMs: number,
-    options: { confidence: number; reference?: { fromMs: number; toMs: number } },
+    options: {
+      confidence: number;
+      reference?: { fromMs: number; toMs: number };
+      /** Whether the macro and weighted F1 need their bootstrap interval. */
+      f1Interval?: boolean;
+    },
   ): Promise<WindowMetrics | undefined>;
   /** The values of a segment seen on the series the selector matches, sorted. */
   segmentValues(selector: AlertSeriesSelector, name: string): Promise<readonly string[]>;
@@ -156,6 +161,7 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
           : (await merged(series, segment, options.reference.fromMs, options.reference.toMs))?.summary;
       return summaryMetrics(window.summary, window.buckets, {
         confidence: options.confidence,
+        ...(options.f1Interval ? {} : { f1Bootstrap: { maxPairs: 0 } }),
         ...(reference !== undefined && !isEmpty(reference) ? { reference } : {}),
       });
     },

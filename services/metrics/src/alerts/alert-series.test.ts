@@ -30,7 +30,7 @@ describe('AlertSeries', () => {
   it('exports each alert with its rule, series and own labels, and forgets alerts that are gone', async () => {
     const registry = new Registry();
     const series = new AlertSeries(registry);
-    series.update([
+    series.evaluated([
       view(rule('a', { severity: 'page' }), 'firing', 0.5),
       view(rule('b'), 'pending', Number.NaN),
     ]);

@@ -53,9 +53,14 @@ export class AlertSeries {
     });
   }
 
+  /** After an evaluation: counts it and sets every alert's series. */
+  evaluated(alerts: readonly AlertView[]): void {
+    this.#evaluations.inc();
+    this.update(alerts);
+  }
+
   /** Sets every alert's series (and drops those of alerts that are gone). */
   update(alerts: readonly AlertView[]): void {
-    this.#evaluations.inc();
     const keys = [...new Set(alerts.flatMap((a) => Object.keys(a.rule.labels)))].sort();
     if (this.#gauges === undefined || keys.join('\n') !== this.#labelKeys.join('\n')) this.#rebuild(keys);
     const gauges = this.#gauges!;

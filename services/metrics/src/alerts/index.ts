@@ -41,4 +41,5 @@ export {
 } from './alert-rule.js';
 export { ALERT_SERIES_NAMES, AlertSeries } from './alert-series.js';
 export type { AlertStateName, AlertStatus, AlertTransitionName } from './alert-state.js';
+export { type AlertingParts, openAlerting } from './open-alerting.js';
 export { loadRulesFile, MAX_RULES_FILE_BYTES, parseRules } from './rules-file.js';
