@@ -11,7 +11,7 @@ import { classPair, MINUTE, SERIES, T0 } from '../../test/window-records.js';
 import type { SeriesKey } from '../domain/records.js';
 import type { MetricsStore } from '../store/metrics-store.js';
 import { SqliteMetricsStore } from '../store/sqlite/sqlite-metrics-store.js';
-import { MetricWindows } from '../windows/index.js';
+import { encodeWindowKey, MetricWindows, type PersistedBucket } from '../windows/index.js';
 import { AlertEngine, type AlertEventRecord } from './alert-engine.js';
 import { resolveAlertOptions } from './alert-options.js';
 import { type AlertReadings, MemorySeriesCatalog, windowAlertReadings } from './alert-readings.js';
@@ -260,6 +260,33 @@ describe('AlertEngine', () => {
     );
     const reloaded = await newEngine();
     expect(reloaded.listRules(0, '').rules).toEqual([]);
+  });
+
+  it('reads flushed buckets through `persisted` and unflushed ones from the windows alike', async () => {
+    const stored: PersistedBucket[] = [];
+    const engine = await newEngine(
+      windowAlertReadings({
+        windows,
+        store,
+        catalog,
+        persisted: async (series, segment) =>
+          stored.filter((b) => b.seriesKey === encodeWindowKey(series, segment)),
+      }),
+    );
+    await engine.putRule({ ...ACCURACY_RULE, forMs: 0 });
+    feed(0, 5, 50, 0.96);
+    await engine.evaluate(T0 + 10 * MINUTE);
+    const before = engine.alerts()[0]!.status;
+    // The store takes the changes: the windows no longer hold them.
+    stored.push(...windows.takeDirty());
+    feed(5, 10, 50, 0.5);
+    await engine.evaluate(T0 + 10 * MINUTE);
+    const after = engine.alerts()[0]!.status;
+    expect(before).toMatchObject({ samples: 250, state: 'inactive' });
+    expect(after.samples).toBe(500);
+    expect(after.value).toBeCloseTo((250 * 0.96 + 125) / 500, 12);
+    expect(after.state).toBe('firing');
+    expect(events.map((e) => [e.transition, e.samples])).toEqual([['firing', 500]]);
   });
 
   it('PENDING_FEEDBACK reads the store’s held feedback for the model', async () => {
