@@ -17,6 +17,9 @@ import {
 } from '../alerts/alert-rule.js';
 import type { AlertStateName } from '../alerts/alert-state.js';
 
+/** The CloudEvent type of an AlertEvent (the contract's AlertEvent comment). */
+export const ALERT_CLOUD_EVENT_TYPE = 'io.sightline.metrics.alert';
+
 const METRIC_PREFIX = 'ALERT_METRIC_';
 
 /** The domain name of a metric number. @throws InvalidArgumentError for 0 or an unknown number. */
