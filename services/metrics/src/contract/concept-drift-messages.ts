@@ -2,7 +2,11 @@
 import { metricsV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import type { DriftState } from '@sightline/stats';
-import type { ConceptDriftEntry, ConceptDriftPage, ConceptDriftQuery } from '../queries/concept-drift-listing.js';
+import type {
+  ConceptDriftEntry,
+  ConceptDriftPage,
+  ConceptDriftQuery,
+} from '../queries/concept-drift-listing.js';
 import type { ConceptDriftDetectorName } from '../windows/window-options.js';
 import { seriesToMessage } from './comparison-messages.js';
 
@@ -23,7 +27,8 @@ const DETECTORS: Record<ConceptDriftDetectorName, metricsV1.ConceptDriftDetector
 export function driftQueryFromMessage(req: metricsV1.ListConceptDriftRequest): ConceptDriftQuery {
   const states = req.states.map((state, i) => {
     const name = STATE_NAMES.get(state);
-    if (name === undefined) throw new InvalidArgumentError(`states[${i}]: not a concept-drift state (${state})`);
+    if (name === undefined)
+      throw new InvalidArgumentError(`states[${i}]: not a concept-drift state (${state})`);
     return name;
   });
   return {
@@ -43,7 +48,8 @@ export function driftEntryToMessage(entry: ConceptDriftEntry): metricsV1.Concept
     state: STATES[entry.state],
     pairsSeen: BigInt(entry.pairsSeen),
     ...(entry.stateTimeMs === undefined ? {} : { stateTime: new Date(entry.stateTimeMs) }),
-    previousState: entry.previousState === undefined ? S.CONCEPT_DRIFT_STATE_UNSPECIFIED : STATES[entry.previousState],
+    previousState:
+      entry.previousState === undefined ? S.CONCEPT_DRIFT_STATE_UNSPECIFIED : STATES[entry.previousState],
   };
 }
 

@@ -60,25 +60,42 @@ export interface ConceptDriftDeps {
  * @throws InvalidArgumentError (series.model_name_set, page_size, page_token), NotFoundError for
  * an unknown model.
  */
-export async function listConceptDrift(query: ConceptDriftQuery, deps: ConceptDriftDeps): Promise<ConceptDriftPage> {
+export async function listConceptDrift(
+  query: ConceptDriftQuery,
+  deps: ConceptDriftDeps,
+): Promise<ConceptDriftPage> {
   if (query.modelName === '' && (query.modelVersion !== undefined || query.node !== undefined)) {
     throw new InvalidArgumentError(
       'series.model_name: required when a version or node is selected (rule "series.model_name_set")',
     );
   }
   if (query.pageSize > MAX_DRIFT_PAGE_SIZE) {
-    throw new InvalidArgumentError(`page_size: must be at most ${MAX_DRIFT_PAGE_SIZE}, got ${query.pageSize}`);
+    throw new InvalidArgumentError(
+      `page_size: must be at most ${MAX_DRIFT_PAGE_SIZE}, got ${query.pageSize}`,
+    );
   }
-  const fingerprint = JSON.stringify(['concept-drift', query.modelName, query.modelVersion ?? null, query.node ?? null, [...query.states].sort()]);
+  const fingerprint = JSON.stringify([
+    'concept-drift',
+    query.modelName,
+    query.modelVersion ?? null,
+    query.node ?? null,
+    [...query.states].sort(),
+  ]);
   const after = query.pageToken === '' ? undefined : deps.tokens.read(query.pageToken, fingerprint);
   if (query.modelName !== '') {
-    const counts = await deps.store.counts({ modelName: query.modelName, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER });
+    const counts = await deps.store.counts({
+      modelName: query.modelName,
+      fromMs: 0,
+      toMs: Number.MAX_SAFE_INTEGER,
+    });
     if (counts.predictedRows === 0) {
       throw new NotFoundError(`series.model_name: model "${query.modelName}" has no stored prediction`);
     }
   }
   const pageSize = query.pageSize || DEFAULT_DRIFT_PAGE_SIZE;
-  const matching = entries(query, deps).filter((e) => after === undefined || compareKeys(sortKey(e), after) > 0);
+  const matching = entries(query, deps).filter(
+    (e) => after === undefined || compareKeys(sortKey(e), after) > 0,
+  );
   const page = matching.slice(0, pageSize);
   const last = page[page.length - 1];
   return {

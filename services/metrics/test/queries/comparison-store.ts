@@ -42,13 +42,21 @@ export async function feedRequests(store: MetricsStore, requests: readonly Label
       probabilities: label === 'setosa' ? [0.7, 0.2, 0.1] : [0.2, 0.7, 0.1],
       segments: { country: request.country ?? 'fr' },
     });
-    const options = (version: string, label: string) => ({ modelVersion: version, timeMs: 1_000 + i, rows: [row(label)] });
+    const options = (version: string, label: string) => ({
+      modelVersion: version,
+      timeMs: 1_000 + i,
+      rows: [row(label)],
+    });
     if (request.baseline) records.push(prediction(`b${i}`, `r${i}`, options('1', request.baseline)));
     if (request.candidate) records.push(prediction(`c${i}`, `r${i}`, options('2', request.candidate)));
   });
-  for (let i = 0; i < records.length; i += 1000) await store.recordPredictions(records.slice(i, i + 1000), 2_000_000);
-  const truths = requests.map((request, i) => feedback(`r${i}`, { kind: 'label', label: request.truth } satisfies Truth));
-  for (let i = 0; i < truths.length; i += 1000) await store.recordFeedback(truths.slice(i, i + 1000), 2_000_000);
+  for (let i = 0; i < records.length; i += 1000)
+    await store.recordPredictions(records.slice(i, i + 1000), 2_000_000);
+  const truths = requests.map((request, i) =>
+    feedback(`r${i}`, { kind: 'label', label: request.truth } satisfies Truth),
+  );
+  for (let i = 0; i < truths.length; i += 1000)
+    await store.recordFeedback(truths.slice(i, i + 1000), 2_000_000);
 }
 
 /** Regression: version "1" and "2" of model "price" off the truth by the given errors. */
@@ -62,16 +70,16 @@ export async function feedRegression(
       ['1', r.baselineError],
       ['2', r.candidateError],
     ] as const) {
-      records.push(
-        prediction(`${version}-${i}`, `r${i}`, {
+      records.push({
+        ...prediction(`${version}-${i}`, `r${i}`, {
           modelName: 'price',
           modelVersion: version,
           task: 'regression',
           classes: [],
           timeMs: 1_000 + i,
-          rows: [{ row: 0, values: [r.truth + error] }],
         }),
-      );
+        rows: [{ row: 0, values: [r.truth + error] }],
+      });
     }
   });
   await store.recordPredictions(records, 2_000_000);
