@@ -320,8 +320,15 @@ function labelCorrect(pair: JoinedPair): boolean {
   return pair.truth.kind === 'label' && pair.prediction.label === pair.truth.label;
 }
 
+/** A row log loss can score: probabilities over the pair's classes and a truth among them. */
 function hasProbabilities(pair: JoinedPair): boolean {
-  return (pair.prediction.probabilities?.length ?? 0) > 0 && pair.truth.kind === 'label';
+  const probabilities = pair.prediction.probabilities ?? [];
+  return (
+    probabilities.length > 0 &&
+    probabilities.length === pair.classes.length &&
+    pair.truth.kind === 'label' &&
+    pair.classes.includes(pair.truth.label)
+  );
 }
 
 /** Baseline and candidate row metrics of the bootstrap. */
