@@ -229,6 +229,14 @@ function checkRequest(request: ComparisonRequest, deps: ComparisonDeps): void {
       `segment.name: "${request.segment.name}" is not a configured segment (${deps.segmentNames.join(', ') || 'none configured'}) (rule "segment.name_configured")`,
     );
   }
+  for (const [field, value] of [
+    ['alpha', request.alpha],
+    ['power', request.power],
+  ] as const) {
+    if (value !== undefined && !(value > 0 && value < 1)) {
+      throw new InvalidArgumentError(`${field}: must be in (0, 1), got ${value}`);
+    }
+  }
   const resamples = request.resamples ?? 0;
   if (!(Number.isSafeInteger(resamples) && resamples >= 0 && resamples <= MAX_COMPARISON_RESAMPLES)) {
     throw new InvalidArgumentError(

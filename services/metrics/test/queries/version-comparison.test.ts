@@ -149,6 +149,22 @@ describe('compareSeries on a real SQLite store', () => {
     await expect(compare()).rejects.toThrow(/--max-comparison-pairs \(299\)/);
   });
 
+  it('compares log loss on the rows both logged probabilities for, and McNemar chi-square forms', async () => {
+    // feedRequests logs 0.7 on the predicted class: a right answer loses -ln 0.7, a wrong one -ln 0.2.
+    await feedRequests(temp.store, requests(300, (i) => i % 10 < 6, (i) => i % 10 < 9));
+    const loss = await compare({ metric: 'logLoss', resamples: 200 });
+    expect(loss.baselineValue).toBeCloseTo(-(0.6 * Math.log(0.7) + 0.4 * Math.log(0.2)), 12);
+    expect(loss.candidateValue).toBeCloseTo(-(0.9 * Math.log(0.7) + 0.1 * Math.log(0.2)), 12);
+    expect(loss.comparison.verdict).toBe('better');
+    for (const test of ['mcnemar-chi2', 'mcnemar-chi2-corrected'] as const) {
+      const result = await compare({ test });
+      expect(result.comparison.test).toBe(test);
+      expect(result.comparison.verdict).toBe('better');
+    }
+    await expect(compare({ alpha: 0 })).rejects.toThrow(/^alpha: must be in \(0, 1\)/);
+    await expect(compare({ power: 1 })).rejects.toThrow(/^power: must be in \(0, 1\)/);
+  });
+
   it('compares regression MAE by the bootstrap: a smaller error is BETTER', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => ({
       truth: 100 + (i % 17),
