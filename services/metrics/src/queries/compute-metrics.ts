@@ -14,6 +14,7 @@ import {
   MAX_METRIC_CLASSES,
   type RegressionMetrics,
   regressionMetrics,
+  sortedClasses,
 } from '@sightline/stats';
 import type { QueryOptions } from './query-options.js';
 
@@ -135,16 +136,20 @@ function classification(
   const parse = batch.integerLabels ? integerLabels : (labels: readonly string[]) => labels;
   const yTrue = parse(batch.yTrue, 'y_true');
   const yPred = parse(batch.yPred, 'y_pred');
-  const classes = batch.classes.length > 0 ? parse(batch.classes, 'classes') : undefined;
-  const metrics = classificationMetrics(
-    { yTrue, yPred, ...(hasProbabilities ? { probabilities: batch.probabilities } : {}) },
-    { ...(classes ? { classes } : {}), calibrationBins, confidence },
-  );
-  if (metrics.classes.length > MAX_METRIC_CLASSES) {
+  // scikit-learn's unique_labels order when none is given; counted before any K x K matrix exists.
+  const classes =
+    batch.classes.length > 0
+      ? parse(batch.classes, 'classes')
+      : sortedClasses(['y_true', yTrue], ['y_pred', yPred]);
+  if (classes.length > MAX_METRIC_CLASSES) {
     throw new InvalidArgumentError(
-      `classes: the labels make ${metrics.classes.length} classes, more than ${MAX_METRIC_CLASSES}`,
+      `classes: the labels make ${classes.length} classes, more than ${MAX_METRIC_CLASSES}`,
     );
   }
+  const metrics = classificationMetrics(
+    { yTrue, yPred, ...(hasProbabilities ? { probabilities: batch.probabilities } : {}) },
+    { classes, calibrationBins, confidence },
+  );
   return {
     task: 'classification',
     classes: metrics.classes.map(String),

@@ -16,6 +16,7 @@ import {
   compareVersions,
   DEFAULT_COMPARISON_ALPHA,
   DEFAULT_COMPARISON_POWER,
+  MAX_METRIC_CLASSES,
   type McNemarVariant,
   pairedCounts,
   type RowMetric,
@@ -373,6 +374,12 @@ function rowMetrics(
   const index = classIndex(
     all.some((l) => l.length > 0) ? sortedClasses(...all.map((l, i) => [`labels${i}`, l] as const)) : [''],
   );
+  if (index.classes.length > MAX_METRIC_CLASSES) {
+    // Each resample builds a K x K confusion matrix; the windows keep no more classes either.
+    throw new FailedPreconditionError(
+      `metric: the paired rows hold ${index.classes.length} labels, more than ${MAX_METRIC_CLASSES}, for ${metric}`,
+    );
+  }
   const encode = (l: ClassLabel[]) => Int32Array.from(l, (label) => index.indexOf.get(label)!);
   const rows = (s: 0 | 1): LabelRows => ({ predicted: encode(all[2 * s]!), truth: encode(all[2 * s + 1]!) });
   const average = metric === 'macroF1' ? 'macro' : 'weighted';

@@ -263,6 +263,12 @@ describe('ComputeMetrics intervals and rules', () => {
       InvalidArgumentError,
       /^classification\.probabilities: expected/,
     );
+    const many = Array.from({ length: 1001 }, (_, i) => `c${i}`);
+    rejects(
+      { batch: { ...batch, yTrue: many, yPred: many, classes: [], probabilities: [] } },
+      InvalidArgumentError,
+      /^classification\.classes: the labels make 1001 classes, more than 1000/,
+    );
     rejects({ batch, confidence: 1 }, InvalidArgumentError, /^confidence:/);
     rejects(
       { batch, calibrationBins: 1001 },

@@ -151,7 +151,14 @@ describe('compareSeries on a real SQLite store', () => {
 
   it('compares log loss on the rows both logged probabilities for, and McNemar chi-square forms', async () => {
     // feedRequests logs 0.7 on the predicted class: a right answer loses -ln 0.7, a wrong one -ln 0.2.
-    await feedRequests(temp.store, requests(300, (i) => i % 10 < 6, (i) => i % 10 < 9));
+    await feedRequests(
+      temp.store,
+      requests(
+        300,
+        (i) => i % 10 < 6,
+        (i) => i % 10 < 9,
+      ),
+    );
     const loss = await compare({ metric: 'logLoss', resamples: 200 });
     expect(loss.baselineValue).toBeCloseTo(-(0.6 * Math.log(0.7) + 0.4 * Math.log(0.2)), 12);
     expect(loss.candidateValue).toBeCloseTo(-(0.9 * Math.log(0.7) + 0.1 * Math.log(0.2)), 12);
