@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { seededRandom } from '@sightline/stats';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computedToMessage, computeInputFromMessage } from '../../src/contract/compute-messages.js';
 import { type ComputeMetricsInput, computeMetrics } from '../../src/queries/compute-metrics.js';
@@ -294,6 +295,35 @@ describe('ComputeMetrics intervals and rules', () => {
     );
     expect(computeMetrics({ batch }, { maxComputePairs: 500, maxComputeProbabilities: 1500 }).task).toBe(
       'classification',
+    );
+  });
+
+  it('integer labels: classes are the distinct values in numeric order, accuracy the share of equal values (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: -50, max: 50 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (pairs) => {
+          const res = run({
+            batch: {
+              task: 'classification',
+              yTrue: pairs.map(([t]) => String(t)),
+              yPred: pairs.map(([, p]) => String(p)),
+              integerLabels: true,
+              classes: [],
+              probabilities: [],
+            },
+          });
+          const distinct = [...new Set(pairs.flat())].sort((a, b) => a - b);
+          expect(res.classes).toEqual(distinct.map(String));
+          const equal = pairs.filter(([t, p]) => t === p).length;
+          expect(res.classification?.accuracy?.value).toBe(equal / pairs.length);
+          expect(res.classification?.confusionMatrix.reduce((a, b) => a + b, 0n)).toBe(BigInt(pairs.length));
+        },
+      ),
+      { seed: 12, numRuns: 200 },
     );
   });
 
