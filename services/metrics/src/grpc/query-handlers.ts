@@ -11,13 +11,16 @@ import { driftPageToMessage, driftQueryFromMessage } from '../contract/concept-d
 import { computeMetrics } from '../queries/compute-metrics.js';
 import { type ConceptDriftDeps, listConceptDrift } from '../queries/concept-drift-listing.js';
 import type { QueryOptions } from '../queries/query-options.js';
+import type { SeriesCatalog } from '../queries/series-catalog.js';
 import { type ComparisonDeps, compareSeries } from '../queries/version-comparison.js';
 
 const SERVICE = 'sightline.metrics.v1.MetricsService';
 
 /** What the query handlers read. */
 export interface QueryDeps {
-  readonly store: ComparisonDeps['store'] & ConceptDriftDeps['store'];
+  readonly store: ComparisonDeps['store'];
+  /** NOT_FOUND checks; `storeSeriesCatalog(store)` unless the service has a cheaper one. */
+  readonly catalog: SeriesCatalog;
   readonly windows: ConceptDriftDeps['windows'];
   /** Fed by the data plane with every pair's concept-drift changes. */
   readonly driftChanges: ConceptDriftDeps['changes'];
@@ -45,7 +48,7 @@ export function queryHandlers(
       driftPageToMessage(
         await listConceptDrift(driftQueryFromMessage(decoded(message, 'ListConceptDriftRequest')), {
           windows: deps.windows,
-          store: deps.store,
+          catalog: deps.catalog,
           changes: deps.driftChanges,
           tokens: deps.pageTokens,
         }),
@@ -59,6 +62,7 @@ export function queryHandlers(
       );
       const result = await compareSeries(request, {
         store: deps.store,
+        catalog: deps.catalog,
         segmentNames: deps.segmentNames,
         limits: deps.options,
       });

@@ -5,11 +5,11 @@
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 import type { DriftState } from '@sightline/stats';
 import type { SeriesKey } from '../domain/records.js';
-import type { MetricsStore } from '../store/metrics-store.js';
 import type { MetricWindows } from '../windows/metric-windows.js';
 import type { ConceptDriftDetectorName } from '../windows/window-options.js';
 import type { ConceptDriftChangeLog } from './concept-drift-changes.js';
 import type { PageTokens } from './page-token.js';
+import type { SeriesCatalog } from './series-catalog.js';
 
 /** Page size when the request gives none, and the most a request may ask for. */
 export const DEFAULT_DRIFT_PAGE_SIZE = 100;
@@ -50,7 +50,7 @@ export interface ConceptDriftPage {
 export interface ConceptDriftDeps {
   readonly windows: Pick<MetricWindows, 'conceptDriftState' | 'conceptDriftStates'>;
   /** NOT_FOUND for a model with no stored prediction. */
-  readonly store: Pick<MetricsStore, 'counts'>;
+  readonly catalog: SeriesCatalog;
   readonly changes: ConceptDriftChangeLog;
   readonly tokens: PageTokens;
 }
@@ -83,12 +83,7 @@ export async function listConceptDrift(
   ]);
   const after = query.pageToken === '' ? undefined : deps.tokens.read(query.pageToken, fingerprint);
   if (query.modelName !== '') {
-    const counts = await deps.store.counts({
-      modelName: query.modelName,
-      fromMs: 0,
-      toMs: Number.MAX_SAFE_INTEGER,
-    });
-    if (counts.predictedRows === 0) {
+    if (!(await deps.catalog.hasPredictions({ modelName: query.modelName }))) {
       throw new NotFoundError(`series.model_name: model "${query.modelName}" has no stored prediction`);
     }
   }

@@ -35,6 +35,7 @@ import {
   type ValueRows,
 } from './comparison-rows.js';
 import type { QueryOptions } from './query-options.js';
+import type { SeriesCatalog } from './series-catalog.js';
 
 export type ComparisonMetricName = 'accuracy' | 'macroF1' | 'weightedF1' | 'logLoss' | RegressionMetricName;
 export type ComparisonTestName = 'mcnemar-exact' | 'mcnemar-chi2' | 'mcnemar-chi2-corrected' | 'bootstrap';
@@ -78,7 +79,9 @@ export interface ComparisonRequest {
 }
 
 export interface ComparisonDeps {
-  readonly store: Pick<MetricsStore, 'joinedPairs' | 'counts'>;
+  readonly store: Pick<MetricsStore, 'joinedPairs'>;
+  /** NOT_FOUND for a series that never predicted. */
+  readonly catalog: SeriesCatalog;
   /** The service's configured segment names (--segment). */
   readonly segmentNames: readonly string[];
   readonly limits: Pick<QueryOptions, 'maxComparisonPairs' | 'maxBootstrapPairs'>;
@@ -248,8 +251,7 @@ function checkRequest(request: ComparisonRequest, deps: ComparisonDeps): void {
 
 /** NOT_FOUND for a series with no stored prediction at any time. */
 async function requireSeries(series: SeriesKey, field: string, deps: ComparisonDeps): Promise<void> {
-  const counts = await deps.store.counts({ ...series, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER });
-  if (counts.predictedRows === 0) {
+  if (!(await deps.catalog.hasPredictions(series))) {
     throw new NotFoundError(
       `${field}: model "${series.modelName}" version "${series.modelVersion}" node "${series.node}" has no stored prediction`,
     );

@@ -10,6 +10,7 @@ import { queryHandlers } from '../../src/grpc/query-handlers.js';
 import { ConceptDriftChangeLog } from '../../src/queries/concept-drift-changes.js';
 import { PageTokens } from '../../src/queries/page-token.js';
 import { DEFAULT_QUERY_OPTIONS } from '../../src/queries/query-options.js';
+import { storeSeriesCatalog } from '../../src/queries/series-catalog.js';
 import { MetricWindows } from '../../src/windows/metric-windows.js';
 import { classPair, classRecord } from '../window-records.js';
 import { feedRequests, openTempStore, type TempStore } from './comparison-store.js';
@@ -64,6 +65,7 @@ beforeAll(async () => {
     tolerantDefinition(metricsV1.MetricsServiceService),
     queryHandlers(kit, {
       store: temp.store,
+      catalog: storeSeriesCatalog(temp.store),
       windows,
       driftChanges: changes,
       pageTokens: new PageTokens(),

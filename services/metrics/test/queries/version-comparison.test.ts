@@ -6,6 +6,7 @@ import {
 } from '@sightline/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY_OPTIONS } from '../../src/queries/query-options.js';
+import { storeSeriesCatalog } from '../../src/queries/series-catalog.js';
 import {
   type ComparisonDeps,
   type ComparisonRequest,
@@ -45,7 +46,12 @@ describe('compareSeries on a real SQLite store', () => {
   let deps: ComparisonDeps;
   beforeEach(async () => {
     temp = await openTempStore();
-    deps = { store: temp.store, segmentNames: ['country'], limits: DEFAULT_QUERY_OPTIONS };
+    deps = {
+      store: temp.store,
+      catalog: storeSeriesCatalog(temp.store),
+      segmentNames: ['country'],
+      limits: DEFAULT_QUERY_OPTIONS,
+    };
   });
   afterEach(() => temp.cleanup());
 
