@@ -93,12 +93,40 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
   exportIntervalMs: positiveInt()
     .default(15_000)
     .describe('how often the exported gauges are recomputed, in ms'),
+  maxComputePairs: positiveInt()
+    .default(1_000_000)
+    .describe('pairs one ComputeMetrics call takes; more is RESOURCE_EXHAUSTED'),
+  maxComputeProbabilities: positiveInt()
+    .default(10_000_000)
+    .describe('probabilities (pairs x classes) one ComputeMetrics call takes; more is RESOURCE_EXHAUSTED'),
+  maxComparisonPairs: positiveInt()
+    .default(1_000_000)
+    .describe(
+      'joined rows of the baseline one CompareVersions reads; more is RESOURCE_EXHAUSTED (shorten the window)',
+    ),
+  maxBootstrapPairs: positiveInt()
+    .default(100_000)
+    .describe('paired rows a bootstrap comparison takes; more is RESOURCE_EXHAUSTED'),
+  alertIntervalMs: positiveInt()
+    .min(1_000)
+    .default(60_000)
+    .describe('how often every alert rule is evaluated, in ms (at least 1000)'),
+  alertRules: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'a YAML or JSON file of alert rules, loaded at start (a file rule replaces an RPC rule of its name); a bad file fails the start naming file, rule and field',
+    ),
+  maxAlertRules: positiveInt()
+    .default(1_000)
+    .describe('alert rules kept at most; more is RESOURCE_EXHAUSTED'),
   metricsEventSinkUrl: z
     .string()
     .url()
     .optional()
     .describe(
-      'POST every CorrectnessEvent (io.sightline.metrics.correctness) and ConceptDriftEvent (io.sightline.metrics.concept_drift) as a CloudEvent to this URL',
+      'POST every CorrectnessEvent (io.sightline.metrics.correctness), ConceptDriftEvent (io.sightline.metrics.concept_drift) and AlertEvent (io.sightline.metrics.alert) as a CloudEvent to this URL',
     ),
   metricsEventSinkTimeoutMs: positiveInt()
     .default(5_000)

@@ -28,6 +28,7 @@ import { type MetricsConfig, parseModelTable, parseSegmentNames } from './config
 import { MetricsServiceMetrics } from './observability/metrics-service-metrics.js';
 import { exportedValues } from './queries/exported-values.js';
 import { registerMetricsService } from './server.js';
+import { builtInParts } from './service/built-in-parts.js';
 import type { DataPlaneObserver } from './service/data-plane-hooks.js';
 import { MetricsDataPlane } from './service/metrics-data-plane.js';
 import { CloudMetricsEventSink } from './service/metrics-event-sink.js';
@@ -211,10 +212,23 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
           onError: (message, error) => logger.error({ err: error }, message),
         });
         await created.start();
+        const builtIn = await builtInParts({
+          config,
+          plane: created,
+          kit,
+          registry,
+          logger,
+          now,
+          ...(sink ? { alertSink: sink } : {}),
+          segmentNames: mapping.segments,
+        });
         const extension = parts.extensions?.({ kit, plane: created, registry, logger, now });
-        groups.push(...(extension?.handlers ?? []));
-        observers.push(...(extension?.observers ?? []));
-        stopExtensions = extension?.stop;
+        groups.push(...builtIn.handlers, ...(extension?.handlers ?? []));
+        observers.push(...builtIn.observers, ...(extension?.observers ?? []));
+        stopExtensions = async () => {
+          await builtIn.stop();
+          await extension?.stop?.();
+        };
         plane = created;
         pending = await store.pendingCount();
         if (parts.eventSource) subscription = feedIngressQueue(parts.eventSource, ingress, metrics);

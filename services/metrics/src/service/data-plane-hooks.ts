@@ -16,6 +16,8 @@ export interface DataPlaneObserver {
   ): void;
   /** Feedback rows stored (joined, pending, replaced), and the pairs they made. */
   feedbackStored?(records: readonly FeedbackRecord[], pairs: readonly JoinedPair[]): void;
+  /** Concept-drift state changes the new pairs caused, in join order. */
+  conceptDriftChanged?(changes: readonly ConceptDriftChange[]): void;
 }
 
 /** One correctness record: a pair made or changed, grouped per request and series when emitted. */

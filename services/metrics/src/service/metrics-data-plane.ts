@@ -335,6 +335,11 @@ export class MetricsDataPlane {
           counters?.conceptDrift?.(change);
           this.#options.sink?.conceptDrift(change);
         }
+        if (outcome.conceptDrift.length > 0) {
+          for (const observer of this.#options.observers ?? []) {
+            this.#tell(() => observer.conceptDriftChanged?.(outcome.conceptDrift));
+          }
+        }
         if (outcome.countWindow !== undefined) {
           const key = encodeSeriesKey(outcome.countWindow.series);
           const kept = this.#countWindows.get(key) ?? [];

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { metricsV1 } from '@sightline/contracts';
 import { RecordCloudEventSink } from '@sightline/events';
+import type { AlertEventRecord } from '../alerts/alert-engine.js';
+import { ALERT_CLOUD_EVENT_TYPE, alertEventToMessage } from '../contract/alert-messages.js';
 import type { ConceptDriftChange } from '../windows/concept-drift-monitor.js';
 import { pairLoss } from '../windows/pair-values.js';
 import type { CorrectnessRecord, MetricsEventSink } from './data-plane-hooks.js';
@@ -82,6 +84,7 @@ type Json = Record<string, unknown>;
 export class CloudMetricsEventSink implements MetricsEventSink {
   readonly #correctness: RecordCloudEventSink<Json>;
   readonly #drift: RecordCloudEventSink<Json>;
+  readonly #alerts: RecordCloudEventSink<Json>;
 
   constructor(
     options: {
@@ -119,6 +122,24 @@ export class CloudMetricsEventSink implements MetricsEventSink {
         extensions: { modelname: String((r.series as Json | undefined)?.modelName ?? '') },
       }),
     });
+    this.#alerts = new RecordCloudEventSink<Json>({
+      ...common,
+      type: ALERT_CLOUD_EVENT_TYPE,
+      attributes: (r) => ({
+        id: String(r.eventId),
+        subject: String(r.rule ?? ''),
+        timeUnixMs: Date.parse(String(r.time)),
+        extensions: {
+          modelname: String((r.series as Json | undefined)?.modelName ?? ''),
+          transition: String(r.transition ?? ''),
+        },
+      }),
+    });
+  }
+
+  /** An alert's firing or resolution (AlertEvent, `io.sightline.metrics.alert`). */
+  emit(event: AlertEventRecord): void {
+    this.#alerts.send(metricsV1.AlertEvent.toJSON(alertEventToMessage(event)) as Json);
   }
 
   correctness(records: readonly CorrectnessRecord[]): void {
@@ -130,6 +151,6 @@ export class CloudMetricsEventSink implements MetricsEventSink {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#correctness.close(), this.#drift.close()]);
+    await Promise.all([this.#correctness.close(), this.#drift.close(), this.#alerts.close()]);
   }
 }
