@@ -224,13 +224,14 @@ describe('labels each policy needs to detect an accuracy drop', () => {
         medianAccuracyAtDetection: median(mine.map((r) => r.accuracyAtDetection)),
       };
     });
-    console.info(
-      summary
+    // The figures docs/annotation.md quotes (vitest shows a test's stdout).
+    process.stdout.write(
+      `${summary
         .map(
           (s) =>
             `${s.policy}: median labels ${s.medianLabels}, detected in ${s.detectedRuns}/${RUNS} runs, median reference accuracy ${s.medianReference.toFixed(3)}, median labelled accuracy at detection ${s.medianAccuracyAtDetection.toFixed(3)}`,
         )
-        .join('\n'),
+        .join('\n')}\n`,
     );
     const labels = Object.fromEntries(summary.map((s) => [s.policy, s.medianLabels]));
     expect(labels.least_confident).toBeLessThan(labels.uniform as number);
