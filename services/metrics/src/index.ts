@@ -2,6 +2,12 @@
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
 
+export * from './annotation/index.js';
+export {
+  type AnnotationDeps,
+  type AnnotationMethods,
+  annotationHandlers,
+} from './grpc/annotation-handlers.js';
 export { type GroupCommitOptions, GroupCommitWriter } from './store/group-commit-writer.js';
 export type {
   DocumentPage,

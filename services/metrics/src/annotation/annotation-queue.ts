@@ -81,6 +81,8 @@ export class AnnotationQueue {
   readonly deleted = new Set<string>();
   /** The queue's own document changed (settings or counts). */
   settingsDirty = false;
+  /** When `sweep` last ran. */
+  lastSweepMs = Number.NEGATIVE_INFINITY;
   /** Model rows waiting for an outlier score or the shadow's row. */
   readonly waitingRows: BoundedPending<WaitingCandidate>;
   /** Outlier scores or shadow rows waiting for the model's row. */
@@ -201,6 +203,7 @@ export class AnnotationQueue {
    * item TTL and keeps at most the configured number of answered and skipped items.
    */
   sweep(nowMs: number): void {
+    this.lastSweepMs = nowMs;
     const closed: ItemRecord[] = [];
     for (const item of [...this.items.values()]) {
       if (item.state === 'leased' && (item.leaseExpireMs ?? 0) <= nowMs) {

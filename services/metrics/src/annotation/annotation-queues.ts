@@ -65,6 +65,8 @@ import { rowSampled, rowUniform } from './row-sampling.js';
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1_000;
 export const MAX_LEASE_ITEMS = 100;
+/** How often the predictions hook sweeps a queue (the RPCs sweep at every call): expired items free their room. */
+const HOOK_SWEEP_INTERVAL_MS = 1_000;
 /** Models whose task the queues remember (for LEAST_CONFIDENT's check at PutAnnotationQueue). */
 const MAX_KNOWN_MODELS = 10_000;
 
@@ -130,10 +132,15 @@ export class AnnotationQueues implements AnnotationHooks {
         new AnnotationQueue(doc.settings, doc.createMs, doc.updateMs, { ...doc.counts }, queues.options),
       );
     }
+    // Items whose queue is gone (a crash between a queue's deletes) are removed now.
+    const orphans: string[] = [];
     for await (const json of allDocuments(deps.documents, ITEMS_COLLECTION)) {
       const { modelName, item } = itemFromJson(json);
-      queues.#queues.get(modelName)?.items.set(item.itemId, item);
+      const queue = queues.#queues.get(modelName);
+      if (queue) queue.items.set(item.itemId, item);
+      else orphans.push(itemDocumentId(modelName, item.itemId));
     }
+    for (const id of orphans) await deps.documents.deleteDocument(ITEMS_COLLECTION, id);
     return queues;
   }
 
@@ -320,6 +327,7 @@ export class AnnotationQueues implements AnnotationHooks {
     for (const stored of items) {
       this.#rememberTask(stored.record);
       for (const queue of this.#queues.values()) {
+        if (now - queue.lastSweepMs >= HOOK_SWEEP_INTERVAL_MS) queue.sweep(now);
         if (queue.settings.policy === 'shadow_disagreement' && queue.isShadow(stored.record)) {
           this.#offerShadowRows(queue, stored.record, now);
           touched.add(queue);
@@ -464,6 +472,8 @@ export class AnnotationQueues implements AnnotationHooks {
   /** Writes the queue's changed documents, in call order across all callers. */
   async #flush(queue: AnnotationQueue): Promise<void> {
     const modelName = queue.settings.modelName;
+    // A queue deleted while this caller awaited must not be written back.
+    if (this.#queues.get(modelName) !== queue) return;
     const puts = [...queue.dirty].flatMap((itemId) => {
       const item = queue.items.get(itemId);
       return item ? [{ itemId, json: itemToJson(modelName, item) }] : [];

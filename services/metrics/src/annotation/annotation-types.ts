@@ -149,8 +149,11 @@ export interface ReceivedOutlierScores {
 }
 
 /**
- * What the core's data plane calls (the integrator adapts the core's observer to it). Each
- * returns once the queues' documents are written; none throws for a row it cannot use.
+ * What the core's data plane calls (the integrator adapts the core's observer to it), after
+ * the store acknowledged the predictions, feedback or event. Each returns once the queues'
+ * documents are written; none throws for a row it cannot use (such rows are not queued), and
+ * each rejects only when the store fails to write: the caller logs that and goes on, since
+ * the data is stored and the queue is a sample.
  */
 export interface AnnotationHooks {
   predictionsStored(items: readonly StoredPrediction[]): Promise<void>;
