@@ -125,7 +125,7 @@ export class AnnotationQueues implements AnnotationHooks {
   /** Opens the queues kept in the store. */
   static async open(deps: AnnotationQueuesDeps): Promise<AnnotationQueues> {
     const queues = new AnnotationQueues(deps);
-    for await (const json of allDocuments(deps.documents, QUEUES_COLLECTION)) {
+    for await (const { json } of allDocuments(deps.documents, QUEUES_COLLECTION)) {
       const doc = JSON.parse(json) as QueueDocument;
       queues.#queues.set(
         doc.settings.modelName,
@@ -134,11 +134,11 @@ export class AnnotationQueues implements AnnotationHooks {
     }
     // Items whose queue is gone (a crash between a queue's deletes) are removed now.
     const orphans: string[] = [];
-    for await (const json of allDocuments(deps.documents, ITEMS_COLLECTION)) {
+    for await (const { id, json } of allDocuments(deps.documents, ITEMS_COLLECTION)) {
       const { modelName, item } = itemFromJson(json);
       const queue = queues.#queues.get(modelName);
       if (queue) queue.items.set(item.itemId, item);
-      else orphans.push(itemDocumentId(modelName, item.itemId));
+      else orphans.push(id);
     }
     for (const id of orphans) await deps.documents.deleteDocument(ITEMS_COLLECTION, id);
     return queues;

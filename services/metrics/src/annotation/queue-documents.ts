@@ -60,11 +60,11 @@ export function itemFromJson(json: string): { modelName: string; item: ItemRecor
 export async function* allDocuments(
   documents: AnnotationDocuments,
   collection: string,
-): AsyncGenerator<string> {
+): AsyncGenerator<{ id: string; json: string }> {
   let after: string | undefined;
   do {
     const page = await documents.listDocuments(collection, after === undefined ? {} : { after });
-    for (const document of page.documents) yield document.json;
+    for (const document of page.documents) yield document;
     after = page.next;
   } while (after !== undefined);
 }
