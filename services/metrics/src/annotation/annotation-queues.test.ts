@@ -542,4 +542,15 @@ describe('persistence', () => {
     await expect(harness.queues.getQueue('b')).rejects.toThrow(NotFoundError);
     expect((await harness.queues.getQueue('a')).counts.open).toBe(1);
   });
+
+  it('opens with documents it cannot read left alone and counted', async () => {
+    const h = await open();
+    await h.queues.putQueue(queue());
+    await h.store.putDocument('annotation-queues', 'broken', '{"not":"a queue"}');
+    await h.store.putDocument('annotation-items', 'broken', '{"inputs": 5}');
+    harness = await h.reopen();
+    expect(harness.queues.unreadableDocuments).toBe(2);
+    expect((await harness.queues.getQueue('clf')).settings.modelName).toBe('clf');
+    expect(await harness.store.getDocument('annotation-items', 'broken')).toBe('{"inputs": 5}');
+  });
 });

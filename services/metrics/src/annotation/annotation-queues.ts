@@ -116,6 +116,7 @@ export class AnnotationQueues implements AnnotationHooks {
   readonly #answering = new Set<string>();
   #writes: Promise<void> = Promise.resolve();
   readonly #now: () => number;
+  #unreadable = 0;
 
   private constructor(private readonly deps: AnnotationQueuesDeps) {
     this.options = resolveAnnotationOptions(deps.options);
@@ -126,7 +127,11 @@ export class AnnotationQueues implements AnnotationHooks {
   static async open(deps: AnnotationQueuesDeps): Promise<AnnotationQueues> {
     const queues = new AnnotationQueues(deps);
     for await (const { json } of allDocuments(deps.documents, QUEUES_COLLECTION)) {
-      const doc = JSON.parse(json) as QueueDocument;
+      const doc = readDocument(json, (text) => JSON.parse(text) as QueueDocument);
+      if (!doc?.settings?.modelName) {
+        queues.#unreadable++;
+        continue;
+      }
       queues.#queues.set(
         doc.settings.modelName,
         new AnnotationQueue(doc.settings, doc.createMs, doc.updateMs, { ...doc.counts }, queues.options),
@@ -135,13 +140,26 @@ export class AnnotationQueues implements AnnotationHooks {
     // Items whose queue is gone (a crash between a queue's deletes) are removed now.
     const orphans: string[] = [];
     for await (const { id, json } of allDocuments(deps.documents, ITEMS_COLLECTION)) {
-      const { modelName, item } = itemFromJson(json);
+      const read = readDocument(json, itemFromJson);
+      if (!read) {
+        queues.#unreadable++;
+        continue;
+      }
+      const { modelName, item } = read;
       const queue = queues.#queues.get(modelName);
       if (queue) queue.items.set(item.itemId, item);
       else orphans.push(id);
     }
     for (const id of orphans) await deps.documents.deleteDocument(ITEMS_COLLECTION, id);
     return queues;
+  }
+
+  /**
+   * Documents `open` could not read (left in the store, untouched, for a person to look at):
+   * the service logs this once at start; the queues work without them.
+   */
+  get unreadableDocuments(): number {
+    return this.#unreadable;
   }
 
   // ---- the RPCs' operations ----------------------------------------------------------
@@ -500,6 +518,15 @@ export class AnnotationQueues implements AnnotationHooks {
     const next = this.#writes.then(write);
     this.#writes = next.catch(() => {});
     return next;
+  }
+}
+
+/** The document parsed, or undefined when it is not JSON of the expected shape. */
+function readDocument<T>(json: string, parse: (json: string) => T): T | undefined {
+  try {
+    return parse(json);
+  } catch {
+    return undefined;
   }
 }
 
