@@ -17,6 +17,7 @@ import type {
   QueueView,
 } from './annotation-types.js';
 import { BoundedPending } from './bounded-pending.js';
+import { OpenIndex } from './open-index.js';
 
 /** A row that may become an item; `inputs` is sliced only once the row is kept. */
 export interface Candidate {
@@ -76,6 +77,8 @@ export function rowKey(requestId: string, row: number): string {
 
 export class AnnotationQueue {
   readonly items = new Map<string, ItemRecord>();
+  /** The open items, for the capacity checks of every offer. */
+  readonly #open = new OpenIndex<ItemRecord>();
   /** Items written or changed since the last flush, and items removed. */
   readonly dirty = new Set<string>();
   readonly deleted = new Set<string>();
@@ -143,7 +146,7 @@ export class AnnotationQueue {
         ? candidate.inputs()
         : { inputs: candidate.inputs, truncated: (candidate as WaitingCandidate).truncated };
     const shadow = candidate as { shadowPrediction?: PredictedRowView };
-    this.items.set(candidate.itemId, {
+    const item: ItemRecord = {
       itemId: candidate.itemId,
       series: candidate.series,
       requestId: candidate.requestId,
@@ -158,7 +161,9 @@ export class AnnotationQueue {
       createMs: nowMs,
       state: 'open',
       annotator: '',
-    });
+    };
+    this.items.set(item.itemId, item);
+    this.#open.add(item);
     this.dirty.add(candidate.itemId);
     return true;
   }
@@ -166,24 +171,24 @@ export class AnnotationQueue {
   /** Removes an item from the queue (its document goes at the next flush). */
   remove(itemId: string): void {
     if (!this.items.delete(itemId)) return;
+    this.#open.delete(itemId);
     this.dirty.delete(itemId);
     this.deleted.add(itemId);
   }
 
-  openCount(): number {
-    let open = 0;
-    for (const item of this.items.values()) if (item.state === 'open') open++;
-    return open;
+  /** Takes in an item read from the store. */
+  adopt(item: ItemRecord): void {
+    this.items.set(item.itemId, item);
+    if (item.state === 'open') this.#open.add(item);
   }
 
-  /** The open item labelled last (lowest score; the newest of equals goes first). */
+  openCount(): number {
+    return this.#open.size;
+  }
+
+  /** The open item labelled last (lowest score; of equals, the highest item id). */
   lowestOpen(): ItemRecord | undefined {
-    let lowest: ItemRecord | undefined;
-    for (const item of this.items.values()) {
-      if (item.state !== 'open') continue;
-      if (!lowest || item.reason.score < lowest.reason.score) lowest = item;
-    }
-    return lowest;
+    return this.#open.lowest();
   }
 
   /** Drops open items past capacity, lowest priority first (after a smaller capacity). */
@@ -210,6 +215,7 @@ export class AnnotationQueue {
         item.state = 'open';
         item.annotator = '';
         delete item.leaseExpireMs;
+        this.#open.add(item);
         this.dirty.add(item.itemId);
       }
       if (item.state === 'open' && nowMs - item.createMs >= this.settings.itemTtlMs) {
@@ -243,6 +249,7 @@ export class AnnotationQueue {
     const leased = this.ordered(new Set(['open'])).slice(0, maxItems);
     for (const item of leased) {
       item.state = 'leased';
+      this.#open.delete(item.itemId);
       item.annotator = annotator;
       item.leaseExpireMs = untilMs;
       this.dirty.add(item.itemId);
@@ -273,6 +280,7 @@ export class AnnotationQueue {
       this.settingsDirty = true;
     }
     item.state = state;
+    this.#open.delete(item.itemId);
     item.annotator = annotator;
     delete item.leaseExpireMs;
     item.closeMs = nowMs;

@@ -147,7 +147,7 @@ export class AnnotationQueues implements AnnotationHooks {
       }
       const { modelName, item } = read;
       const queue = queues.#queues.get(modelName);
-      if (queue) queue.items.set(item.itemId, item);
+      if (queue) queue.adopt(item);
       else orphans.push(id);
     }
     for (const id of orphans) await deps.documents.deleteDocument(ITEMS_COLLECTION, id);
