@@ -107,6 +107,12 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
   maxBootstrapPairs: positiveInt()
     .default(100_000)
     .describe('paired rows a bootstrap comparison takes; more is RESOURCE_EXHAUSTED'),
+  maxAnnotationInputBytes: positiveInt()
+    .max(524_288)
+    .default(65_536)
+    .describe(
+      "bytes of an annotation item's inputs kept (each request tensor sliced to the row); larger inputs are left out and marked truncated",
+    ),
   alertIntervalMs: positiveInt()
     .min(1_000)
     .default(60_000)

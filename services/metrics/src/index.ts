@@ -2,7 +2,13 @@
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
 
+export * from './annotation/index.js';
 export * from './config.js';
+export {
+  type AnnotationDeps,
+  type AnnotationMethods,
+  annotationHandlers,
+} from './grpc/annotation-handlers.js';
 export { type PredictionMappingOptions, predictionFromEvent } from './ingest/prediction-from-event.js';
 export { runMetrics } from './main.js';
 export {

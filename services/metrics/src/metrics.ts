@@ -38,6 +38,8 @@ import { SqliteMetricsStore } from './store/sqlite/sqlite-metrics-store.js';
 import { MetricWindows } from './windows/metric-windows.js';
 
 const SERVICE_NAME = 'metrics';
+/** The CloudEvents type of the outlier service's OutlierEvents. */
+export const OUTLIER_CLOUD_EVENT_TYPE = 'io.sightline.outlier';
 /** The SQLite file inside --data-dir. */
 export const SQLITE_FILE = 'metrics.sqlite';
 
@@ -101,6 +103,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
   let subscription: EventSubscription | undefined;
   let pending = 0;
   let stopExtensions: (() => Promise<void>) | undefined;
+  let outlierEvent: ((data: unknown) => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
   const metrics = new MetricsServiceMetrics(registry, {
     queueDepth: () => ingress.depth,
@@ -158,6 +161,13 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
         retryAfterSeconds: config.eventRetryAfterSeconds,
         observer: metrics,
         serviceName: SERVICE_NAME,
+        // The outlier service's verdicts feed the annotation queues' OUTLIERS_FIRST policy.
+        otherTypes: {
+          [OUTLIER_CLOUD_EVENT_TYPE]: (data) => {
+            if (outlierEvent === undefined) throw new Error('the metrics service is starting: retry later');
+            outlierEvent(data);
+          },
+        },
       }),
     },
     start: async () => {
@@ -225,6 +235,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
         const extension = parts.extensions?.({ kit, plane: created, registry, logger, now });
         groups.push(...builtIn.handlers, ...(extension?.handlers ?? []));
         observers.push(...builtIn.observers, ...(extension?.observers ?? []));
+        outlierEvent = builtIn.outlierEvent;
         stopExtensions = async () => {
           await builtIn.stop();
           await extension?.stop?.();

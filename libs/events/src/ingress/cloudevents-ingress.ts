@@ -26,6 +26,12 @@ export interface EventsRouteOptions {
   readonly observer: IngressObserver;
   /** The service's name in the 503 answer (`drift`, `outlier`). */
   readonly serviceName: string;
+  /**
+   * Handlers of other event types this service also takes (the metrics service takes the
+   * outlier service's `io.sightline.outlier`): each such event's data goes to its handler,
+   * synchronously, and is not queued. A type neither inference nor here is refused (400).
+   */
+  readonly otherTypes?: Readonly<Record<string, (data: unknown, event: CloudEventV1<unknown>) => void>>;
 }
 
 /** The `POST /events` handler for the HTTP side port of a service that consumes the event stream. */
@@ -60,7 +66,16 @@ export function createEventsRoute(options: EventsRouteOptions) {
               const parsed = HTTP.toEvent({ headers: request.headers, body });
               return (Array.isArray(parsed) ? parsed : [parsed]) as CloudEventV1<unknown>[];
             })();
-        events = list.map((cloudEvent) => fromCloudEvent(cloudEvent));
+        const others = options.otherTypes ?? {};
+        const handled = list.filter((cloudEvent) => Object.hasOwn(others, cloudEvent.type));
+        events = list
+          .filter((cloudEvent) => !Object.hasOwn(others, cloudEvent.type))
+          .map((cloudEvent) => fromCloudEvent(cloudEvent));
+        for (const cloudEvent of handled) others[cloudEvent.type]!(cloudEvent.data, cloudEvent);
+        if (events.length === 0) {
+          answer(response, 202, '');
+          return;
+        }
       } catch (error) {
         observer.refused('invalid');
         answer(response, 400, `invalid CloudEvent: ${describe(error)}`);
