@@ -2,6 +2,14 @@
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
 
+export type {
+  FeedbackRecord,
+  JoinedPair,
+  PredictionRecord,
+  PredictionRow,
+  SeriesKey,
+  Truth,
+} from './domain/records.js';
 export { type GroupCommitOptions, GroupCommitWriter } from './store/group-commit-writer.js';
 export type {
   DocumentPage,
