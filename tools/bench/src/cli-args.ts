@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PAIRED_DURATION_MS, DEFAULT_PAIRED_ROUNDS } from './paired-comparison.js';
-import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
 import { METRICS_BACKENDS, type MetricsBackend } from './suites/metrics-backends.js';
+import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
 import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstream-client-rounds.js';
 
@@ -215,7 +215,11 @@ export function parseBenchArgs(
 }
 
 /** A comma-separated subset of `known`, or undefined when the flag is absent. */
-function listOf<T extends string>(flag: string, text: string | undefined, known: readonly T[]): T[] | undefined {
+function listOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  known: readonly T[],
+): T[] | undefined {
   const items = text?.split(',').map((s) => s.trim());
   for (const item of items ?? []) {
     if (!(known as readonly string[]).includes(item)) {

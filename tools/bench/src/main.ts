@@ -37,13 +37,21 @@ import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift
 import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
 import type { MetricsBackend } from './suites/metrics-backends.js';
-import { formatMetricsJoins, metricsJoinsChecks, runMetricsJoinsBench } from './suites/metrics-joins-bench.js';
+import {
+  formatMetricsJoins,
+  metricsJoinsChecks,
+  runMetricsJoinsBench,
+} from './suites/metrics-joins-bench.js';
 import {
   formatMetricsKernels,
   metricsKernelsChecks,
   runMetricsKernelsBench,
 } from './suites/metrics-kernels-bench.js';
-import { formatMetricsQuery, metricsQueryChecks, runMetricsQueryBench } from './suites/metrics-query-bench.js';
+import {
+  formatMetricsQuery,
+  metricsQueryChecks,
+  runMetricsQueryBench,
+} from './suites/metrics-query-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -119,7 +127,7 @@ async function main(): Promise<number> {
                 'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
                 'next to python3 (scikit-learn), in the same run\n'
               : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
-              `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
+                `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
       const onPoint = (id: string, p: SetupPoint) =>
         print(
@@ -406,7 +414,8 @@ async function runMetricsSuite(run: SuiteRun): Promise<SuiteOutcome> {
   const parts = new Set<MetricsPart>(run.metricsParts ?? METRICS_PARTS);
   const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
   const loadAfter = (part: string) => loads.push(`after ${part} ${loadavg()[0]!.toFixed(2)}`);
-  if (parts.has('joins')) print('  metrics joins: concurrent single-item feedback through group commit, then plain inserts ...');
+  if (parts.has('joins'))
+    print('  metrics joins: concurrent single-item feedback through group commit, then plain inserts ...');
   const joins = parts.has('joins')
     ? await runMetricsJoinsBench({
         ...(run.metricsBackends && { backends: run.metricsBackends }),
@@ -414,7 +423,8 @@ async function runMetricsSuite(run: SuiteRun): Promise<SuiteOutcome> {
       })
     : undefined;
   if (joins) loadAfter('joins');
-  if (parts.has('query')) print('  metrics query: a day of 100,000 pairs, minute buckets, hourly roll-ups, recomputation ...');
+  if (parts.has('query'))
+    print('  metrics query: a day of 100,000 pairs, minute buckets, hourly roll-ups, recomputation ...');
   const query = parts.has('query') ? runMetricsQueryBench() : undefined;
   if (query) loadAfter('query');
   if (parts.has('kernels')) print('  metrics kernels: ours, then scikit-learn ...');

@@ -28,9 +28,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { check, type RatioCheck } from '../report/ratios.js';
 import { formatTable } from '../report/table.js';
-import { METRICS_BACKENDS, type MetricsBackend } from './metrics-backends.js';
 import { type LatencySummary, summarizeLatencies } from '../stats/latency-summary.js';
-
+import { METRICS_BACKENDS, type MetricsBackend } from './metrics-backends.js';
 
 export const METRICS_JOINS_BENCH = {
   /** Feedback items joined per backend (and inserted by the baseline). */
@@ -206,7 +205,10 @@ async function postgresBackend(items: number, clients: number): Promise<MetricsJ
   }
   try {
     const poolSize = METRICS_JOINS_BENCH.postgresPoolSize;
-    const store = await PostgresMetricsStore.open({ connectionString: await server.createDatabase(), poolSize });
+    const store = await PostgresMetricsStore.open({
+      connectionString: await server.createDatabase(),
+      poolSize,
+    });
     let joins: JoinsRun;
     try {
       joins = await ourJoins(store, items, clients);
@@ -231,7 +233,9 @@ async function postgresBackend(items: number, clients: number): Promise<MetricsJ
 }
 
 /** Each backend in turn: our joins, then its baseline. */
-export async function runMetricsJoinsBench(options: MetricsJoinsBenchOptions = {}): Promise<MetricsJoinsBenchResult> {
+export async function runMetricsJoinsBench(
+  options: MetricsJoinsBenchOptions = {},
+): Promise<MetricsJoinsBenchResult> {
   const items = options.items ?? METRICS_JOINS_BENCH.items;
   const clients = options.clients ?? METRICS_JOINS_BENCH.clients;
   const backends: MetricsJoinsBackendResult[] = [];
@@ -278,8 +282,20 @@ export function metricsJoinsChecks(r: MetricsJoinsBenchResult): RatioCheck[] {
   for (const b of r.backends) {
     if (b.backend === 'sqlite') {
       checks.push(
-        check(`metrics joins/s, SQLite, ${r.clients} callers`, b.joins?.perSec, 'joins/s', '>=', c.targetSqliteJoinsPerSecMin),
-        check(`metrics join ack p99, SQLite, ${r.clients} callers`, b.joins?.ack.p99Ms, 'ms', '<', c.targetSqliteAckP99Ms),
+        check(
+          `metrics joins/s, SQLite, ${r.clients} callers`,
+          b.joins?.perSec,
+          'joins/s',
+          '>=',
+          c.targetSqliteJoinsPerSecMin,
+        ),
+        check(
+          `metrics join ack p99, SQLite, ${r.clients} callers`,
+          b.joins?.ack.p99Ms,
+          'ms',
+          '<',
+          c.targetSqliteAckP99Ms,
+        ),
       );
     }
     checks.push(

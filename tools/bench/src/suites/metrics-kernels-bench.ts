@@ -156,18 +156,16 @@ function timed<T>(runs: number, warmup: number, fn: () => T): { runsMs: number[]
   return { runsMs, last };
 }
 
-function side(
-  oursRunsMs: number[],
-  ours: Record<string, number>,
-  py: PythonSide,
-  extraDiff = 0,
-): KernelSide {
+function side(oursRunsMs: number[], ours: Record<string, number>, py: PythonSide, extraDiff = 0): KernelSide {
   const figures: Record<string, readonly [number, number]> = {};
   let maxRelativeDiff = extraDiff;
   for (const [name, value] of Object.entries(ours)) {
     const theirs = py.figures[name] ?? Number.NaN;
     figures[name] = [value, theirs];
-    maxRelativeDiff = Math.max(maxRelativeDiff, Number.isNaN(theirs) ? Infinity : relativeDiff(value, theirs));
+    maxRelativeDiff = Math.max(
+      maxRelativeDiff,
+      Number.isNaN(theirs) ? Infinity : relativeDiff(value, theirs),
+    );
   }
   const oursMedianMs = median(oursRunsMs);
   const sklearnMedianMs = median(py.runs);
@@ -255,7 +253,10 @@ export function formatMetricsKernels(r: MetricsKernelsBenchResult): string {
   const lines = (name: string, s: KernelSide) => [
     `  ${name}: ours median ${s.oursMedianMs.toFixed(1)} ms (${runs(s.oursRunsMs)}), scikit-learn median ${s.sklearnMedianMs.toFixed(1)} ms (${runs(s.sklearnRunsMs)}), ratio ours/scikit-learn ${s.ratio.toFixed(3)}x`,
     `    ${Object.entries(s.figures)
-      .map(([k, [ours, theirs]]) => `${k} ${ours.toPrecision(10)}${ours === theirs ? '' : ` / ${theirs.toPrecision(10)}`}`)
+      .map(
+        ([k, [ours, theirs]]) =>
+          `${k} ${ours.toPrecision(10)}${ours === theirs ? '' : ` / ${theirs.toPrecision(10)}`}`,
+      )
       .join(', ')}; max relative difference ${s.maxRelativeDiff.toExponential(1)}`,
   ];
   return [

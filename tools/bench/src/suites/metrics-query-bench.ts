@@ -157,7 +157,10 @@ function timedQueries(
         bucketStartMs: r.bucketStartMs,
         summary: JSON.parse(r.text),
       }));
-    return { metrics: windows.metricsOver(SERIES, undefined, T0, T0 + DAY_MS, persisted), read: persisted.length };
+    return {
+      metrics: windows.metricsOver(SERIES, undefined, T0, T0 + DAY_MS, persisted),
+      read: persisted.length,
+    };
   };
   let last = query();
   const times: number[] = [];
@@ -261,7 +264,13 @@ export function metricsQueryChecks(r: MetricsQueryBenchResult): RatioCheck[] {
   return (['hourly-rollups', 'minute-buckets'] as const).flatMap((id) => {
     const layout = at(id);
     return [
-      check(`metrics query p99, ${layoutLabel[id]}`, layout?.latency.p99Ms, 'ms', '<', METRICS_QUERY_BENCH.targetP99Ms),
+      check(
+        `metrics query p99, ${layoutLabel[id]}`,
+        layout?.latency.p99Ms,
+        'ms',
+        '<',
+        METRICS_QUERY_BENCH.targetP99Ms,
+      ),
       check(
         `metrics query p50, ${layoutLabel[id]} / recompute from pairs${agree ? '' : ' (ANSWERS DIFFER)'}`,
         agree && layout && baseline ? layout.latency.p50Ms / baseline.latency.p50Ms : undefined,
