@@ -4,6 +4,14 @@
 
 export * from './annotation/index.js';
 export * from './config.js';
+export type {
+  FeedbackRecord,
+  JoinedPair,
+  PredictionRecord,
+  PredictionRow,
+  SeriesKey,
+  Truth,
+} from './domain/records.js';
 export {
   type AnnotationDeps,
   type AnnotationMethods,

@@ -58,6 +58,35 @@ describe('parseBenchArgs', () => {
     ).toBe(1_048_576);
   });
 
+  it('takes the metrics parts, backends and sizes, and refuses an unknown part or backend', () => {
+    const defaults = parseBenchArgs(['metrics']);
+    expect(defaults.suites).toEqual(['metrics']);
+    expect(defaults.metricsParts).toBeUndefined();
+    expect(defaults.metricsBackends).toBeUndefined();
+    const args = parseBenchArgs([
+      'metrics',
+      '--metrics-parts',
+      'query, kernels',
+      '--metrics-backends',
+      'sqlite',
+      '--metrics-join-items',
+      '500',
+      '--metrics-kernel-pairs',
+      '1000',
+    ]);
+    expect(args.metricsParts).toEqual(['query', 'kernels']);
+    expect(args.metricsBackends).toEqual(['sqlite']);
+    expect(args.metricsJoinItems).toBe(500);
+    expect(args.metricsKernelPairs).toBe(1000);
+    expect(() => parseBenchArgs(['metrics', '--metrics-parts', 'joins,fast'])).toThrow(
+      /--metrics-parts: unknown value "fast"/,
+    );
+    expect(() => parseBenchArgs(['metrics', '--metrics-backends', 'mysql'])).toThrow(
+      /--metrics-backends: unknown value "mysql"/,
+    );
+    expect(() => parseBenchArgs(['metrics', '--metrics-join-items', '0'])).toThrow(/--metrics-join-items/);
+  });
+
   it('takes the drift parts to run, all by default, and refuses an unknown one', () => {
     expect(parseBenchArgs(['outlier']).outlierParts).toBeUndefined();
     expect(parseBenchArgs(['outlier', '--outlier-parts', 'graph, live']).outlierParts).toEqual([

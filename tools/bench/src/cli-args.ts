@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PAIRED_DURATION_MS, DEFAULT_PAIRED_ROUNDS } from './paired-comparison.js';
+import { METRICS_BACKENDS, type MetricsBackend } from './suites/metrics-backends.js';
 import { MODEL_SERVER_SETUPS, type ModelServerSetupId } from './suites/model-server-suite.js';
 import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstream-client-rounds.js';
 
 /** Suites the CLI knows. */
-export const SUITES = ['model-server', 'router', 'drift', 'outlier'] as const;
+export const SUITES = ['model-server', 'router', 'drift', 'outlier', 'metrics'] as const;
 /** The drift suite's parts, in the order they run. */
 export const DRIFT_PARTS = ['ks', 'mmd', 'online', 'history', 'live', 'probe'] as const;
 /** One part of the drift suite. */
@@ -16,6 +17,10 @@ export type DriftPart = (typeof DRIFT_PARTS)[number];
 export const OUTLIER_PARTS = ['iforest', 'graph', 'live'] as const;
 /** One part of the outlier suite. */
 export type OutlierPart = (typeof OUTLIER_PARTS)[number];
+/** The metrics suite's parts: durable feedback joins, the windowed query, the kernels against scikit-learn. */
+export const METRICS_PARTS = ['joins', 'query', 'kernels'] as const;
+/** One part of the metrics suite. */
+export type MetricsPart = (typeof METRICS_PARTS)[number];
 export type SuiteName = (typeof SUITES)[number];
 
 /** Measured time per point by default: long enough for a stable p99 at low throughput. */
@@ -69,6 +74,14 @@ export interface BenchArgs {
   readonly driftParts: readonly DriftPart[] | undefined;
   /** Outlier suite: the parts to run (default all of {@link OUTLIER_PARTS}). */
   readonly outlierParts: readonly OutlierPart[] | undefined;
+  /** Metrics suite: the parts to run (default all of {@link METRICS_PARTS}). */
+  readonly metricsParts: readonly MetricsPart[] | undefined;
+  /** Metrics suite: the stores of the joins part (default all of {@link METRICS_BACKENDS}). */
+  readonly metricsBackends: readonly MetricsBackend[] | undefined;
+  /** Metrics suite: feedback items joined per store (default the joins part's 20,000). */
+  readonly metricsJoinItems: number | undefined;
+  /** Metrics suite: pairs of the kernels part (default 1,000,000). */
+  readonly metricsKernelPairs: number | undefined;
   readonly help: boolean;
 }
 
@@ -99,6 +112,10 @@ options:
   --drift-parts x,y     drift suite: only these parts (${DRIFT_PARTS.join(', ')}; default all)
   --outlier-parts x,y   outlier suite: only these parts (${OUTLIER_PARTS.join(', ')}; default all; the live
                         part sends for --duration-ms when given, else 10 s)
+  --metrics-parts x,y   metrics suite: only these parts (${METRICS_PARTS.join(', ')}; default all)
+  --metrics-backends x,y  metrics suite: the joins part's stores (${METRICS_BACKENDS.join(', ')}; default all)
+  --metrics-join-items N  metrics suite: feedback items joined per store (default 20000)
+  --metrics-kernel-pairs N  metrics suite: pairs of the kernels part (default 1000000)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */
@@ -124,6 +141,10 @@ export function parseBenchArgs(
       'drift-history-segment-bytes': { type: 'string' },
       'drift-parts': { type: 'string' },
       'outlier-parts': { type: 'string' },
+      'metrics-parts': { type: 'string' },
+      'metrics-backends': { type: 'string' },
+      'metrics-join-items': { type: 'string' },
+      'metrics-kernel-pairs': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -153,6 +174,8 @@ export function parseBenchArgs(
       );
     }
   }
+  const metricsParts = listOf('--metrics-parts', values['metrics-parts'], METRICS_PARTS);
+  const metricsBackends = listOf('--metrics-backends', values['metrics-backends'], METRICS_BACKENDS);
   const clientsText = values['upstream-clients'] ?? env.SIGHTLINE_BENCH_UPSTREAM_CLIENTS;
   const upstreamClients = clientsText?.split(',').map((c) => c.trim());
   for (const client of upstreamClients ?? []) {
@@ -183,8 +206,27 @@ export function parseBenchArgs(
     ),
     driftParts: driftParts as DriftPart[] | undefined,
     outlierParts: outlierParts as OutlierPart[] | undefined,
+    metricsParts,
+    metricsBackends,
+    metricsJoinItems: positiveInt('--metrics-join-items', values['metrics-join-items']),
+    metricsKernelPairs: positiveInt('--metrics-kernel-pairs', values['metrics-kernel-pairs']),
     help: values.help ?? false,
   };
+}
+
+/** A comma-separated subset of `known`, or undefined when the flag is absent. */
+function listOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  known: readonly T[],
+): T[] | undefined {
+  const items = text?.split(',').map((s) => s.trim());
+  for (const item of items ?? []) {
+    if (!(known as readonly string[]).includes(item)) {
+      throw new Error(`${flag}: unknown value "${item}"; expected some of ${known.join(', ')}`);
+    }
+  }
+  return items as T[] | undefined;
 }
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {

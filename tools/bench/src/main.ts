@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import {
   DRIFT_PARTS,
   type DriftPart,
+  METRICS_PARTS,
+  type MetricsPart,
   OUTLIER_PARTS,
   type OutlierPart,
   parseBenchArgs,
@@ -34,6 +36,22 @@ import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/dr
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
+import type { MetricsBackend } from './suites/metrics-backends.js';
+import {
+  formatMetricsJoins,
+  metricsJoinsChecks,
+  runMetricsJoinsBench,
+} from './suites/metrics-joins-bench.js';
+import {
+  formatMetricsKernels,
+  metricsKernelsChecks,
+  runMetricsKernelsBench,
+} from './suites/metrics-kernels-bench.js';
+import {
+  formatMetricsQuery,
+  metricsQueryChecks,
+  runMetricsQueryBench,
+} from './suites/metrics-query-bench.js';
 import {
   MODEL_SERVER_SETUPS,
   type ModelServerSetupId,
@@ -104,8 +122,12 @@ async function main(): Promise<number> {
             ? '\nsuite outlier: libs/stats kernels next to python3 (scikit-learn), then a sync detector node ' +
               'in the iris graph against the same graph without it, then live POST /events next to the ' +
               'same forest in process, in the same run\n'
-            : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
-              `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
+            : suite === 'metrics'
+              ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
+                'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
+                'next to python3 (scikit-learn), in the same run\n'
+              : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
+                `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
       const onPoint = (id: string, p: SetupPoint) =>
         print(
@@ -136,6 +158,10 @@ async function main(): Promise<number> {
         ...(args.durationMs && { driftLiveDurationMs: args.durationMs }),
         ...(args.driftParts && { driftParts: args.driftParts }),
         ...(args.outlierParts && { outlierParts: args.outlierParts }),
+        ...(args.metricsParts && { metricsParts: args.metricsParts }),
+        ...(args.metricsBackends && { metricsBackends: args.metricsBackends }),
+        ...(args.metricsJoinItems && { metricsJoinItems: args.metricsJoinItems }),
+        ...(args.metricsKernelPairs && { metricsKernelPairs: args.metricsKernelPairs }),
         workspaceRoot,
         group,
         onPoint,
@@ -196,6 +222,14 @@ interface SuiteRun {
   readonly driftParts?: readonly DriftPart[];
   /** Outlier suite: the parts to run (all when absent). */
   readonly outlierParts?: readonly OutlierPart[];
+  /** Metrics suite: the parts to run (all when absent). */
+  readonly metricsParts?: readonly MetricsPart[];
+  /** Metrics suite: the joins part's stores (all when absent). */
+  readonly metricsBackends?: readonly MetricsBackend[];
+  /** Metrics suite: feedback items joined per store (the part's default when absent). */
+  readonly metricsJoinItems?: number;
+  /** Metrics suite: pairs of the kernels part (the part's default when absent). */
+  readonly metricsKernelPairs?: number;
 }
 
 /** A suite's setups and checked targets, plus what only that suite reports. */
@@ -322,6 +356,7 @@ async function runSuite(
       },
     };
   }
+  if (suite === 'metrics') return runMetricsSuite(run);
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>
       (ROUTER_SETUPS as readonly string[]).includes(id),
@@ -370,6 +405,50 @@ async function runSuite(
     extra: {
       text: result.pairedSkipped ? `paired comparisons: SKIPPED: ${result.pairedSkipped}` : paired,
       json: { paired: result.paired, ...(result.pairedSkipped && { pairedSkipped: result.pairedSkipped }) },
+    },
+  };
+}
+
+/** The metrics suite (issue 12): joins on each store, the windowed query, the kernels. */
+async function runMetricsSuite(run: SuiteRun): Promise<SuiteOutcome> {
+  const parts = new Set<MetricsPart>(run.metricsParts ?? METRICS_PARTS);
+  const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
+  const loadAfter = (part: string) => loads.push(`after ${part} ${loadavg()[0]!.toFixed(2)}`);
+  if (parts.has('joins'))
+    print('  metrics joins: concurrent single-item feedback through group commit, then plain inserts ...');
+  const joins = parts.has('joins')
+    ? await runMetricsJoinsBench({
+        ...(run.metricsBackends && { backends: run.metricsBackends }),
+        ...(run.metricsJoinItems && { items: run.metricsJoinItems }),
+      })
+    : undefined;
+  if (joins) loadAfter('joins');
+  if (parts.has('query'))
+    print('  metrics query: a day of 100,000 pairs, minute buckets, hourly roll-ups, recomputation ...');
+  const query = parts.has('query') ? runMetricsQueryBench() : undefined;
+  if (query) loadAfter('query');
+  if (parts.has('kernels')) print('  metrics kernels: ours, then scikit-learn ...');
+  const kernels = parts.has('kernels')
+    ? runMetricsKernelsBench({ ...(run.metricsKernelPairs && { pairs: run.metricsKernelPairs }) })
+    : undefined;
+  if (kernels) loadAfter('kernels');
+  return {
+    setups: [],
+    ratios: [
+      ...(joins ? metricsJoinsChecks(joins) : []),
+      ...(query ? metricsQueryChecks(query) : []),
+      ...(kernels ? metricsKernelsChecks(kernels) : []),
+    ],
+    extra: {
+      text: [
+        joins && formatMetricsJoins(joins),
+        query && formatMetricsQuery(query),
+        kernels && formatMetricsKernels(kernels),
+        `Load average (1 min) around the parts: ${loads.join(', ')}`,
+      ]
+        .filter((text) => text !== undefined)
+        .join('\n\n'),
+      json: { joins, query, kernels, loads },
     },
   };
 }

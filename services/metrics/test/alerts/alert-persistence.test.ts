@@ -7,7 +7,7 @@ import { AlertEngine, type AlertEventRecord } from '../../src/alerts/alert-engin
 import { resolveAlertOptions } from '../../src/alerts/alert-options.js';
 import type { AlertReadings } from '../../src/alerts/alert-readings.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
 
 const MINUTE = 60_000;

@@ -11,7 +11,7 @@ import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { PostgresMetricsStore } from '../../src/store/postgres/postgres-metrics-store.js';
 import { SqliteMetricsStore } from '../../src/store/sqlite/sqlite-metrics-store.js';
 import type { StoreLimits } from '../../src/store/store-limits.js';
-import type { TestPostgres } from './postgres.js';
+import type { TestPostgres } from '../../src/testing/index.js';
 
 export type BackendName = 'sqlite' | 'postgres';
 export const BACKENDS: readonly BackendName[] = ['sqlite', 'postgres'];

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { PostgresMetricsStore } from '../../src/store/postgres/postgres-metrics-store.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { BACKENDS, newStoreLocation } from '../helpers/store-backends.js';
 
 let postgres: TestPostgres;

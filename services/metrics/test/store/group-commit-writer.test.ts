@@ -8,7 +8,7 @@ import type { FeedbackRecord, PredictionRecord } from '../../src/domain/records.
 import { GroupCommitWriter } from '../../src/store/group-commit-writer.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { resolveStoreLimits } from '../../src/store/store-limits.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { feedback, label, prediction } from '../helpers/records.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
 

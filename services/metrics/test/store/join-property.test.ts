@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedbackRecord, PredictionRecord, Truth } from '../../src/domain/records.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { feedback, prediction } from '../helpers/records.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
 

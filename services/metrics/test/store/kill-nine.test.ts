@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedPair } from '../../src/domain/records.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/store-writer.mjs', import.meta.url));

@@ -8,7 +8,7 @@ import type { JoinedPair } from '../../src/domain/records.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { PostgresMetricsStore } from '../../src/store/postgres/postgres-metrics-store.js';
 import { SqliteMetricsStore } from '../../src/store/sqlite/sqlite-metrics-store.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { feedback, label, prediction } from '../helpers/records.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
 

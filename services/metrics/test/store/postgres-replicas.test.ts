@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { PostgresMetricsStore } from '../../src/store/postgres/postgres-metrics-store.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../src/testing/index.js';
 import { feedback, label, prediction } from '../helpers/records.js';
 
 let postgres: TestPostgres;

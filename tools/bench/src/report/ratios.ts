@@ -23,7 +23,7 @@ export const LOW_CONCURRENCY = 1;
 export interface RatioCheck {
   readonly name: string;
   readonly value: number | undefined;
-  readonly unit: 'x' | 'ms' | 's' | 'MB' | 'events/s' | 'windows';
+  readonly unit: 'x' | 'ms' | 's' | 'MB' | 'events/s' | 'joins/s' | 'windows';
   readonly comparison: '>=' | '<=' | '<';
   readonly target: number;
   readonly verdict: 'PASS' | 'FAIL' | 'SKIPPED';

@@ -76,7 +76,7 @@ export function formatRatios(checks: readonly RatioCheck[]): string {
       c.name,
       c.value === undefined
         ? 'n/a'
-        : `${c.value.toFixed(c.unit === 'MB' ? 1 : c.unit === 'events/s' ? 0 : 3)} ${c.unit}`,
+        : `${c.value.toFixed(c.unit === 'MB' ? 1 : c.unit.endsWith('/s') ? 0 : 3)} ${c.unit}`,
       `${c.comparison} ${c.target} ${c.unit}`,
       c.verdict,
     ]),

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { IsolationForest } from '@sightline/stats';
 import { median } from '../paired-comparison.js';
 import { check, type RatioCheck } from '../report/ratios.js';
+import { sklearnPython } from './sklearn-python.js';
 
 /** The issue's shape and targets. */
 export const OUTLIER_IFOREST_BENCH = {
@@ -32,12 +33,6 @@ export const OUTLIER_IFOREST_BENCH = {
   pythonTimeoutMs: 300_000,
   seed: 20261204,
 } as const;
-
-/**
- * Interpreters tried for scikit-learn: Debian's first (a pyenv `python3` on PATH may lack
- * Debian's python3-sklearn), then `python3`.
- */
-const SKLEARN_PYTHONS = ['/usr/bin/python3', 'python3'] as const;
 
 /** The figures of one run. */
 export interface OutlierIforestBenchResult {
@@ -120,20 +115,6 @@ for i in range(warm + reps):
         fits.append(fit_ms); scores.append(score_ms); aucs.append(roc_auc_score(y, -s))
 print(json.dumps(dict(fits=fits, scores=scores, auc=float(np.mean(aucs)), version=sklearn.__version__)))
 `;
-
-function sklearnPython(): string {
-  for (const candidate of SKLEARN_PYTHONS) {
-    try {
-      execFileSync(candidate, ['-c', 'import sklearn'], { stdio: 'ignore', timeout: 60_000 });
-      return candidate;
-    } catch {
-      // Not this interpreter: try the next one.
-    }
-  }
-  throw new Error(
-    `no python3 with scikit-learn among ${SKLEARN_PYTHONS.join(', ')}: install python3-sklearn`,
-  );
-}
 
 /** Runs both sides, ours first, then python3 (never at the same time). */
 export function runOutlierIforestBench(): OutlierIforestBenchResult {

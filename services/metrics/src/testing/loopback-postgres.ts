@@ -1,5 +1,5 @@
 /**
- * A real PostgreSQL 15 (Debian's `postgresql` package) started for one test file on
+ * A real PostgreSQL 15 (Debian's `postgresql` package) started for one test file or one benchmark run on
  * 127.0.0.1 at a free port, in a temp directory, with a fresh database per test.
  *
  * initdb refuses to run as root, so as root the server runs as the `postgres` user (the temp
