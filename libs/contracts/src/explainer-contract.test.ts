@@ -210,7 +210,7 @@ describe('explainer contract', () => {
     expect(
       fieldNumbers(
         explainerV1.StartExplanationRequest.encode(
-          explainerV1.StartExplanationRequest.fromPartial({ global: { maxEvents: 10 }, idempotencyKey: 'k' }),
+          explainerV1.StartExplanationRequest.fromPartial({ global: { maxRows: 10 }, idempotencyKey: 'k' }),
         ).finish(),
       ),
     ).toEqual([2, 3]);
