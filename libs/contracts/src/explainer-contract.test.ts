@@ -113,12 +113,14 @@ describe('explainer contract', () => {
       explainerV1.KernelShapParams.fromPartial({}),
     );
     expect(pairedDefault.pairedSampling).toBeUndefined();
+    expect(pairedDefault.enumerateSizes).toBeUndefined();
     expect(pairedDefault.nSamples).toBeUndefined();
-    const unpaired = roundTrip(
+    const sampledOnly = roundTrip(
       explainerV1.KernelShapParams,
-      explainerV1.KernelShapParams.fromPartial({ pairedSampling: false }),
+      explainerV1.KernelShapParams.fromPartial({ pairedSampling: false, enumerateSizes: false }),
     );
-    expect(unpaired.pairedSampling).toBe(false);
+    expect(sampledOnly.pairedSampling).toBe(false);
+    expect(sampledOnly.enumerateSizes).toBe(false);
   });
 
   it('carries one counterfactual goal, and a one-sided value range', () => {
