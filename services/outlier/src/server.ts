@@ -15,7 +15,7 @@ import {
   tolerantDefinition,
   unary,
 } from '@sightline/service-kit';
-import { decodeTensorMessages, type TensorDecodeLimits } from '@sightline/tensor';
+import { decodeTensorMessages, resolveDecodeLimits, type TensorDecodeLimits } from '@sightline/tensor';
 import {
   detectorToMessage,
   featureScoresToMessage,
@@ -25,6 +25,7 @@ import {
   predictionToMessage,
   specFromCreate,
 } from './contract/outlier-messages.js';
+import { encodePredictResponse } from './contract/predict-response-wire.js';
 import type { OutlierDataPlane } from './data-plane/outlier-data-plane.js';
 
 const SERVICE = 'sightline.outlier.v1.OutlierService';
@@ -60,8 +61,9 @@ export function registerOutlierService(
   tensorLimits: Partial<TensorDecodeLimits>,
 ): void {
   const m = (name: string) => `${SERVICE}/${name}`;
-  const tensors = (data: outlierV1.ScoreRequest['data']) =>
-    decodeTensorMessages(data, 'tensor', tensorLimits);
+  // Resolved once, not on every request's decode.
+  const limits = resolveDecodeLimits(tensorLimits);
+  const tensors = (data: outlierV1.ScoreRequest['data']) => decodeTensorMessages(data, 'tensor', limits);
   const implementation: outlierV1.OutlierServiceServer = {
     createDetector: unary(kit, m('CreateDetector'), async (req: outlierV1.CreateDetectorRequest) => ({
       detector: detectorToMessage(
@@ -173,5 +175,11 @@ export function registerOutlierService(
       return {};
     }),
   };
-  server.addService(tolerantDefinition(outlierV1.OutlierServiceService), implementation);
+  const definition = tolerantDefinition(outlierV1.OutlierServiceService);
+  // Predict answers every call of a router's detector node: its own encoder writes the
+  // generated encoder's bytes without its copies (contract/predict-response-wire.ts).
+  server.addService(
+    { ...definition, predict: { ...definition.predict!, responseSerialize: encodePredictResponse } },
+    implementation,
+  );
 }

@@ -7,6 +7,10 @@ import { UnavailableError } from '@sightline/errors';
 
 /** `current()` once built; until then every method throws UnavailableError with `message`. */
 export function startingProxy<T extends object>(current: () => T | undefined, message: string): T {
+  // Every request reaches its data plane through here: a method is bound once per part and
+  // kept (with the function it was bound from, should that change), not bound on every call.
+  let boundPart: T | undefined;
+  const bound = new Map<string | symbol, { readonly from: unknown; readonly method: unknown }>();
   return new Proxy({} as T, {
     get: (_target, key) => {
       const part = current();
@@ -16,7 +20,16 @@ export function startingProxy<T extends object>(current: () => T | undefined, me
         };
       }
       const value = (part as unknown as Record<string | symbol, unknown>)[key];
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(part) : value;
+      if (typeof value !== 'function') return value;
+      if (part !== boundPart) {
+        boundPart = part;
+        bound.clear();
+      }
+      const known = bound.get(key);
+      if (known !== undefined && known.from === value) return known.method;
+      const method = (value as (...args: unknown[]) => unknown).bind(part);
+      bound.set(key, { from: value, method });
+      return method;
     },
   });
 }

@@ -159,6 +159,11 @@ function notFound(name: string): NotFoundError {
   return new NotFoundError(`detector ${quoteName(name)} does not exist`);
 }
 
+/** A detector's running (Mahalanobis online) statistics of one version. */
+type RunningEntry = { readonly version: number; readonly state: FittedState };
+/** A fitted version ready to score, with its kind. */
+type Scorer = ScoringDetector<OutlierScores> & { readonly kind: OutlierKindName };
+
 /** The fitted detectors of one data directory. */
 export class OutlierDetectors {
   private readonly records: DetectorRecords;
@@ -169,7 +174,15 @@ export class OutlierDetectors {
   /** The autoencoder's training of the newest version. */
   private readonly trainings = new Map<string, FitProgress>();
   /** Mahalanobis running statistics (updated from Predict or the live stream), per detector. */
-  private readonly running = new Map<string, { version: number; state: FittedState }>();
+  private readonly running = new Map<string, RunningEntry>();
+  /**
+   * The scorer of each fitted version, built once rather than on every Predict; rebuilt when
+   * its running statistics change (a new entry in `running`). Weak: a replaced version goes.
+   */
+  private readonly scorers = new WeakMap<
+    ScoringDetector<OutlierScores>,
+    { running: RunningEntry | undefined; kind: OutlierKindName; scorer: Scorer }
+  >();
   /** Detectors whose running statistics changed from the live stream since they were saved. */
   private readonly unsaved = new Set<string>();
   private readonly refusedDetectors: RefusedDetector[] = [];
@@ -479,7 +492,7 @@ export class OutlierDetectors {
    * The fitted detector of `name`, ready to score.
    * @throws NotFoundError; FailedPreconditionError when not fitted (saying to call Fit) or unreadable.
    */
-  private scorer(name: string): ScoringDetector<OutlierScores> & { readonly kind: OutlierKindName } {
+  private scorer(name: string): Scorer {
     const record = this.record(name);
     const ready = this.fitted.get(name);
     if (!ready) {
@@ -491,13 +504,20 @@ export class OutlierDetectors {
       }
       throw new FailedPreconditionError(`detector ${quoteName(name)}: not fitted, call Fit first`);
     }
-    const running = this.running.get(name);
+    const entry = this.running.get(name);
+    const running = entry && entry.version === ready.version ? entry : undefined;
     const kind = record.spec.kind;
-    if (running && running.version === ready.version) {
+    const cached = this.scorers.get(ready);
+    if (cached && cached.running === running && cached.kind === kind) return cached.scorer;
+    let scorer: Scorer;
+    if (running) {
       const catalogueKind = this.options.kinds.get(kind);
-      return { ...ready, kind, score: (table) => catalogueKind.score(running.state, table) };
+      scorer = { ...ready, kind, score: (table) => catalogueKind.score(running.state, table) };
+    } else {
+      scorer = { ...ready, kind };
     }
-    return { ...ready, kind };
+    this.scorers.set(ready, { running, kind, scorer });
+    return scorer;
   }
 
   /** Reads tensors with the fitted schema, bounded by --max-rows-per-call. */
