@@ -160,6 +160,12 @@ export {
   meanInterval,
   wilsonInterval,
 } from './metrics/confidence-intervals.js';
+export {
+  type ConfusionDeltaIntervals,
+  type ConfusionScoreStandardErrors,
+  confusionDeltaIntervals,
+  confusionScoreStandardErrors,
+} from './metrics/confusion-delta-intervals.js';
 export { DDM_DEFAULTS, DDM_SCHEMA_VERSION, Ddm, type DdmJson, type DdmOptions } from './metrics/ddm.js';
 export {
   DEFAULT_DIRECT_LOSS_RIDGE,
@@ -216,6 +222,11 @@ export {
   type RocAucResult,
   rocAucOneVsRest,
 } from './metrics/roc-auc.js';
+export {
+  binnedRocAucStandardError,
+  type RocAucIntervals,
+  rocAucIntervals,
+} from './metrics/roc-auc-interval.js';
 export {
   addCompensated,
   addMoment,
@@ -307,6 +318,12 @@ export {
   DEFAULT_MAX_CATEGORIES,
 } from './sketch/category-counts.js';
 export { type KsAgainstSketchResult, ks2SampSketch } from './sketch/ks-against-sketch.js';
+export {
+  binomialQuantile,
+  type QuantileRanks,
+  quantileRanks,
+  sketchQuantileInterval,
+} from './sketch/quantile-interval.js';
 export {
   DEFAULT_SKETCH_RELATIVE_ACCURACY,
   QUANTILE_SKETCH_BINS_SCHEMA_VERSION,

@@ -43,6 +43,11 @@ export interface RegressionMetrics {
     readonly mse: ConfidenceInterval;
     readonly rmse: ConfidenceInterval;
     readonly mae: ConfidenceInterval;
+    /**
+     * t interval of MAPE as the mean of per-pair absolute percentage errors (low end at least 0);
+     * absent when part of the window was saved before their moments were kept.
+     */
+    readonly mape?: ConfidenceInterval;
   };
 }
 
@@ -58,6 +63,8 @@ export interface RegressionAccumulatorJson {
   readonly yTrueMax: number | null;
   readonly squaredErrorMoments: RunningMoments;
   readonly absoluteErrorMoments: RunningMoments;
+  /** Moments of the per-pair absolute percentage error; absent in windows saved before they were kept. */
+  readonly absolutePercentageErrorMoments?: RunningMoments;
 }
 
 /**
@@ -75,6 +82,7 @@ export class RegressionAccumulator {
   #yTrueMax = -Infinity;
   readonly #squaredErrorMoments = runningMoments();
   readonly #absoluteErrorMoments = runningMoments();
+  readonly #absolutePercentageErrorMoments = runningMoments();
 
   /** Pairs added. */
   get count(): number {
@@ -94,12 +102,14 @@ export class RegressionAccumulator {
     const absolute = Math.abs(error);
     addCompensated(this.#squaredError, error * error);
     addCompensated(this.#absoluteError, absolute);
-    addCompensated(this.#absolutePercentageError, absolute / Math.max(Math.abs(yTrue), MAPE_EPSILON));
+    const percentage = absolute / Math.max(Math.abs(yTrue), MAPE_EPSILON);
+    addCompensated(this.#absolutePercentageError, percentage);
     addMoment(this.#yTrue, yTrue);
     this.#yTrueMin = Math.min(this.#yTrueMin, yTrue);
     this.#yTrueMax = Math.max(this.#yTrueMax, yTrue);
     addMoment(this.#squaredErrorMoments, error * error);
     addMoment(this.#absoluteErrorMoments, absolute);
+    addMoment(this.#absolutePercentageErrorMoments, percentage);
   }
 
   /** Adds another window's sums into this one. */
@@ -112,6 +122,7 @@ export class RegressionAccumulator {
     this.#yTrueMax = Math.max(this.#yTrueMax, other.#yTrueMax);
     mergeMoments(this.#squaredErrorMoments, other.#squaredErrorMoments);
     mergeMoments(this.#absoluteErrorMoments, other.#absoluteErrorMoments);
+    mergeMoments(this.#absolutePercentageErrorMoments, other.#absolutePercentageErrorMoments);
   }
 
   /** The window's metrics, intervals at `confidence` (default 0.95). */
@@ -128,6 +139,11 @@ export class RegressionAccumulator {
     // sum of squares with 0, which a mean like 0.1 * 3 / 3 misses), or a sum of squares that underflowed.
     else if (this.#yTrueMin === this.#yTrueMax || this.#yTrue.m2 === 0) r2 = 0;
     else r2 = 1 - sse / this.#yTrue.m2;
+    // Buckets saved before the moments were kept leave them short of the pairs: no interval then.
+    const mapeInterval =
+      n > 0 && this.#absolutePercentageErrorMoments.count === n
+        ? meanInterval(this.#absolutePercentageErrorMoments, confidence)
+        : undefined;
     return {
       count: n,
       mse,
@@ -143,6 +159,9 @@ export class RegressionAccumulator {
           high: Math.sqrt(mseInterval.high),
         },
         mae: meanInterval(this.#absoluteErrorMoments, confidence),
+        ...(mapeInterval === undefined
+          ? {}
+          : { mape: { ...mapeInterval, low: Math.max(mapeInterval.low, 0) } }),
       },
     };
   }
@@ -159,6 +178,7 @@ export class RegressionAccumulator {
       yTrueMax: this.count === 0 ? null : this.#yTrueMax,
       squaredErrorMoments: { ...this.#squaredErrorMoments },
       absoluteErrorMoments: { ...this.#absoluteErrorMoments },
+      absolutePercentageErrorMoments: { ...this.#absolutePercentageErrorMoments },
     };
   }
 
@@ -181,6 +201,15 @@ export class RegressionAccumulator {
     acc.#yTrueMax = json.yTrueMax ?? -Infinity;
     Object.assign(acc.#squaredErrorMoments, json.squaredErrorMoments);
     Object.assign(acc.#absoluteErrorMoments, json.absoluteErrorMoments);
+    if (json.absolutePercentageErrorMoments !== undefined) {
+      const m = json.absolutePercentageErrorMoments;
+      if (!(Number.isInteger(m?.count) && m.count >= 0 && Number.isFinite(m.mean) && Number.isFinite(m.m2))) {
+        throw new InvalidArgumentError(
+          'absolutePercentageErrorMoments: expected {count, mean, m2} with an integer count >= 0',
+        );
+      }
+      Object.assign(acc.#absolutePercentageErrorMoments, { count: m.count, mean: m.mean, m2: m.m2 });
+    }
     return acc;
   }
 }
