@@ -208,6 +208,14 @@ export {
   type PageHinkleyOptions,
 } from './metrics/page-hinkley.js';
 export {
+  addR2Pair,
+  mergeR2Moments,
+  type R2Moments,
+  r2Interval,
+  r2Moments,
+  r2StandardError,
+} from './metrics/r2-moments.js';
+export {
   MAPE_EPSILON,
   REGRESSION_ACCUMULATOR_SCHEMA_VERSION,
   RegressionAccumulator,

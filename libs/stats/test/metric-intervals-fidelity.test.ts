@@ -307,3 +307,61 @@ describe('t intervals of log loss and MAPE', () => {
     expect(restored.metrics().intervals.mape).toBeUndefined();
   });
 });
+
+// R²'s delta variance straight from the arrays (centred sums, no merging).
+const R2_DELTA = `
+out = []
+for case in data:
+    y = np.array(case['y']); p = np.array(case['p'])
+    a = (p - y) ** 2; b = (y - y.mean()) ** 2; n = len(y)
+    r2 = 1 - a.sum() / b.sum()
+    va = a.var(); vb = b.var(); cab = ((a - a.mean()) * (b - b.mean())).mean()
+    am = a.mean(); bm = b.mean()
+    var = (va / bm**2 + am**2 * vb / bm**4 - 2 * am * cab / bm**3) / n
+    out.append([float(r2), float(np.sqrt(var))])
+print(json.dumps(out))
+`;
+
+describe("R²'s delta-method interval", () => {
+  const random = seededRandom(21);
+  const cases = [40, 300].map((n) => {
+    const y = Array.from({ length: n }, () => 1000 + 3 * random.nextNormal());
+    return { y, p: y.map((v) => v + 1.5 * random.nextNormal() + 0.2) };
+  });
+  const expected = runPython<number[][]>(R2_DELTA, cases);
+
+  it.each(cases.map((c, i) => [`${c.y.length} pairs`, i] as const))(
+    'has the standard error of the delta formula on the raw arrays (numpy), however the window is split: %s',
+    (_, i) => {
+      const c = cases[i]!;
+      const parts = [new RegressionAccumulator(), new RegressionAccumulator(), new RegressionAccumulator()];
+      c.y.forEach((y, j) => {
+        parts[(j * 7) % 3]!.add(y, c.p[j]!);
+      });
+      parts[0]!.merge(RegressionAccumulator.fromJSON(parts[1]!.toJSON()));
+      parts[0]!.merge(parts[2]!);
+      const metrics = parts[0]!.metrics();
+      const interval = metrics.intervals.r2!;
+      expectClose(metrics.r2, expected[i]![0]!, 'R²', 1e-9);
+      const z = 1.959963984540054;
+      expectClose((interval.high - interval.low) / (2 * z), expected[i]![1]!, 'R² SE', 1e-7);
+    },
+  );
+
+  it('covers the population R² at the nominal level (200 pairs, R² = 0.8)', () => {
+    // y = x + noise, prediction x: R² = 1 - 0.25 / 1.25 in the population.
+    const truth = 1 - 0.25 / 1.25;
+    const sim = seededRandom(303);
+    let covered = 0;
+    for (let w = 0; w < WINDOWS; w++) {
+      const acc = new RegressionAccumulator();
+      for (let i = 0; i < 200; i++) {
+        const x = sim.nextNormal();
+        acc.add(x + 0.5 * sim.nextNormal(), x);
+      }
+      const ci = acc.metrics().intervals.r2!;
+      if (ci.low <= truth && truth <= ci.high) covered += 1;
+    }
+    expectCoverage(covered, 'R²');
+  });
+});

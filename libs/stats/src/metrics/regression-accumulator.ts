@@ -6,6 +6,14 @@ import {
   meanInterval,
 } from './confidence-intervals.js';
 import {
+  addR2Pair,
+  isR2Moments,
+  mergeR2Moments,
+  type R2Moments,
+  r2Interval,
+  r2Moments,
+} from './r2-moments.js';
+import {
   addCompensated,
   addMoment,
   type CompensatedSum,
@@ -48,6 +56,12 @@ export interface RegressionMetrics {
      * absent when part of the window was saved before their moments were kept.
      */
     readonly mape?: ConfidenceInterval;
+    /**
+     * Delta-method interval of R² from the pooled moments (high end at most 1; (-inf, 1] below
+     * 3 pairs or for a constant y_true); absent when part of the window was saved before the
+     * moments were kept.
+     */
+    readonly r2?: ConfidenceInterval;
   };
 }
 
@@ -65,6 +79,8 @@ export interface RegressionAccumulatorJson {
   readonly absoluteErrorMoments: RunningMoments;
   /** Moments of the per-pair absolute percentage error; absent in windows saved before they were kept. */
   readonly absolutePercentageErrorMoments?: RunningMoments;
+  /** Moments of R²'s delta interval; absent in windows saved before they were kept. */
+  readonly r2Moments?: R2Moments;
 }
 
 /**
@@ -83,6 +99,7 @@ export class RegressionAccumulator {
   readonly #squaredErrorMoments = runningMoments();
   readonly #absoluteErrorMoments = runningMoments();
   readonly #absolutePercentageErrorMoments = runningMoments();
+  readonly #r2Moments = r2Moments();
 
   /** Pairs added. */
   get count(): number {
@@ -110,6 +127,7 @@ export class RegressionAccumulator {
     addMoment(this.#squaredErrorMoments, error * error);
     addMoment(this.#absoluteErrorMoments, absolute);
     addMoment(this.#absolutePercentageErrorMoments, percentage);
+    addR2Pair(this.#r2Moments, yTrue, error * error);
   }
 
   /** Adds another window's sums into this one. */
@@ -123,6 +141,7 @@ export class RegressionAccumulator {
     mergeMoments(this.#squaredErrorMoments, other.#squaredErrorMoments);
     mergeMoments(this.#absoluteErrorMoments, other.#absoluteErrorMoments);
     mergeMoments(this.#absolutePercentageErrorMoments, other.#absolutePercentageErrorMoments);
+    mergeR2Moments(this.#r2Moments, { ...other.#r2Moments });
   }
 
   /** The window's metrics, intervals at `confidence` (default 0.95). */
@@ -144,6 +163,8 @@ export class RegressionAccumulator {
       n > 0 && this.#absolutePercentageErrorMoments.count === n
         ? meanInterval(this.#absolutePercentageErrorMoments, confidence)
         : undefined;
+    const r2IntervalValue =
+      n > 0 && this.#r2Moments.count === n ? r2Interval(this.#r2Moments, r2, confidence) : undefined;
     return {
       count: n,
       mse,
@@ -162,6 +183,7 @@ export class RegressionAccumulator {
         ...(mapeInterval === undefined
           ? {}
           : { mape: { ...mapeInterval, low: Math.max(mapeInterval.low, 0) } }),
+        ...(r2IntervalValue === undefined ? {} : { r2: r2IntervalValue }),
       },
     };
   }
@@ -179,6 +201,7 @@ export class RegressionAccumulator {
       squaredErrorMoments: { ...this.#squaredErrorMoments },
       absoluteErrorMoments: { ...this.#absoluteErrorMoments },
       absolutePercentageErrorMoments: { ...this.#absolutePercentageErrorMoments },
+      r2Moments: { ...this.#r2Moments },
     };
   }
 
@@ -209,6 +232,12 @@ export class RegressionAccumulator {
         );
       }
       Object.assign(acc.#absolutePercentageErrorMoments, { count: m.count, mean: m.mean, m2: m.m2 });
+    }
+    if (json.r2Moments !== undefined) {
+      if (!isR2Moments(json.r2Moments)) {
+        throw new InvalidArgumentError('r2Moments: expected finite moments with an integer count >= 0');
+      }
+      mergeR2Moments(acc.#r2Moments, { ...json.r2Moments });
     }
     return acc;
   }

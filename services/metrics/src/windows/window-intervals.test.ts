@@ -118,7 +118,7 @@ describe('window intervals', () => {
     expect(latency.intervals.p50!.low).toBeGreaterThanOrEqual(0);
   });
 
-  it('regression: MAPE has a t interval that survives a merge; a bucket saved before the moments were kept drops it', () => {
+  it('regression: MAPE (t) and R² (delta) intervals survive a merge; a bucket saved before the moments were kept drops it', () => {
     const rows = Array.from({ length: 30 }, (_, i) => ({ predicted: i / 2, truth: 1 + i, minute: 0 }));
     const bucket = (from: number, to: number) => {
       const s = BucketSummary.empty('regression', [], OPTIONS);
@@ -132,14 +132,17 @@ describe('window intervals', () => {
     const merged = bucket(0, 10).mergeSaved(JSON.parse(JSON.stringify(bucket(10, 30))));
     expectSameInterval(summaryMetrics(merged, 2).regression!.intervals.mape, whole.intervals.mape);
     expect(whole.intervals.mape!.method).toBe('t');
+    expectSameInterval(summaryMetrics(merged, 2).regression!.intervals.r2, whole.intervals.r2);
+    expect(whole.intervals.r2!.method).toBe('delta');
 
     const old = JSON.parse(JSON.stringify(bucket(10, 30)));
     delete old.pairs.absolutePercentageErrorMoments;
+    delete old.pairs.r2Moments;
     const withOld = bucket(0, 10).mergeSaved(old);
     const restoredOld = BucketSummary.fromJSON(old);
     expect(summaryMetrics(withOld, 2).regression!.mape).toBeCloseTo(whole.mape, 12);
     expect(summaryMetrics(withOld, 2).regression!.intervals.mape).toBeUndefined();
-    expect(summaryMetrics(restoredOld, 1).regression!.intervals.mape).toBeUndefined();
+    expect(summaryMetrics(restoredOld, 1).regression!.intervals.r2).toBeUndefined();
   });
 
   it('classification: a bucket saved before the log-loss moments were kept is read, without the log-loss interval', () => {
