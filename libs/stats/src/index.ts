@@ -114,6 +114,7 @@ export {
   DEFAULT_CALIBRATION_BINS,
   expectedCalibrationError,
 } from './metrics/calibration-error.js';
+export { calibrationErrorInterval } from './metrics/calibration-error-interval.js';
 export {
   addCbpePrediction,
   type CbpeEstimate,

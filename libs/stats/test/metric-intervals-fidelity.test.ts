@@ -365,3 +365,26 @@ describe("R²'s delta-method interval", () => {
     expectCoverage(covered, 'R²');
   });
 });
+
+describe('ECE interval (Bonferroni-joint bin gaps, conservative)', () => {
+  it.each([
+    ['a calibrated model (ECE 0)', 0],
+    ['an overconfident model (ECE 0.1)', 0.1],
+  ] as const)('covers the population ECE of %s at least at the nominal level', (_, shift) => {
+    // Top-label confidence c ~ U(0.5, 1), right with probability c - shift: each bin's gap is -shift.
+    const sim = seededRandom(5);
+    let covered = 0;
+    for (let w = 0; w < WINDOWS; w++) {
+      const acc = ClassificationAccumulator.create(['a', 'b'], { aucBins: 0 });
+      for (let i = 0; i < 300; i++) {
+        const c = 0.5 + 0.5 * sim.nextFloat();
+        const right = sim.nextFloat() < c - shift;
+        acc.add(right ? 'a' : 'b', 'a', [c, 1 - c]);
+      }
+      const ci = acc.metrics().expectedCalibrationErrorInterval!;
+      if (ci.low <= shift && shift <= ci.high) covered += 1;
+    }
+    // A conservative method: at least 0.95 less 3.5 sd, with no upper bound.
+    expect(covered / WINDOWS).toBeGreaterThanOrEqual(COVERAGE_LOW);
+  });
+});

@@ -6,6 +6,7 @@ import {
   DEFAULT_CALIBRATION_BINS,
   expectedCalibrationError,
 } from './calibration-error.js';
+import { calibrationErrorInterval } from './calibration-error-interval.js';
 import {
   addCbpePrediction,
   type CbpeEstimate,
@@ -83,6 +84,8 @@ export interface ClassificationMetrics extends ClassificationScores {
   readonly logLossInterval?: ConfidenceInterval;
   /** Expected calibration error over equal-width bins of the top-label confidence. */
   readonly expectedCalibrationError?: number;
+  /** Conservative interval of the population ECE ({@link calibrationErrorInterval}). */
+  readonly expectedCalibrationErrorInterval?: ConfidenceInterval;
   /** CBPE's estimate over the same pairs as if their labels were unknown (its gap to the realised values). */
   readonly cbpe?: CbpeEstimate;
 }
@@ -345,6 +348,7 @@ export class ClassificationAccumulator {
         ? {}
         : { logLossInterval: { ...logLossInterval, low: Math.max(logLossInterval.low, 0) } }),
       expectedCalibrationError: expectedCalibrationError(this.#calibration),
+      expectedCalibrationErrorInterval: calibrationErrorInterval(this.#calibration, confidence),
       cbpe: estimateCbpe(this.#cbpe),
     };
   }

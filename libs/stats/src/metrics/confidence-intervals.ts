@@ -16,7 +16,8 @@ export interface ConfidenceInterval {
   /** Nominal coverage, e.g. 0.95. */
   readonly confidence: number;
   /**
-   * `wilson` (proportions), `t` or `normal` (means), `bootstrap-percentile`, for the
+   * `wilson` (proportions), `t` or `normal` (means), `bootstrap-percentile`, `simultaneous-normal`
+   * (Bonferroni-joint normal intervals summed: ECE, conservative), for the
    * difference of two paired proportions `newcombe-paired` or `wald-paired` (comparison/),
    * `delta` (a smooth function of multinomial cell shares: F1, macro and weighted scores),
    * `delong` (ROC AUC) and `order-statistic` (a quantile: binomial ranks of the sample).
@@ -26,6 +27,7 @@ export interface ConfidenceInterval {
     | 't'
     | 'normal'
     | 'bootstrap-percentile'
+    | 'simultaneous-normal'
     | 'newcombe-paired'
     | 'wald-paired'
     | 'delta'

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quantileRanks, sketchQuantileInterval } from '../sketch/quantile-interval.js';
 import { QuantileSketch } from '../sketch/quantile-sketch.js';
+import { addCalibrationRow, calibrationBins, expectedCalibrationError } from './calibration-error.js';
+import { calibrationErrorInterval } from './calibration-error-interval.js';
 import { scoresFromConfusion } from './classification-scores.js';
 import { confusionDeltaIntervals, confusionScoreStandardErrors } from './confusion-delta-intervals.js';
 import { binnedRocAuc } from './roc-auc.js';
@@ -89,6 +91,28 @@ describe('interval properties', () => {
         },
       ),
       { seed: 43, numRuns: 200 },
+    );
+  });
+
+  it('the ECE interval holds the ECE and stays in [0, 1]', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0.5, max: 1, noNaN: true }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 200,
+        }),
+        (rows) => {
+          const bins = calibrationBins(10);
+          for (const [c, right] of rows) addCalibrationRow(bins, [c, 1 - c], 0, 2, right ? 0 : 1);
+          const ci = calibrationErrorInterval(bins);
+          const ece = expectedCalibrationError(bins);
+          expect(ci.low).toBeGreaterThanOrEqual(0);
+          expect(ci.high).toBeLessThanOrEqual(1);
+          expect(ci.low).toBeLessThanOrEqual(ece + 1e-12);
+          expect(ci.high).toBeGreaterThanOrEqual(Math.min(ece, 1) - 1e-12);
+        },
+      ),
+      { seed: 44, numRuns: 200 },
     );
   });
 });

@@ -81,6 +81,9 @@ describe('window intervals', () => {
           expect(a.scoreIntervals).toEqual(e.scoreIntervals);
           expect(a.rocAucIntervals).toEqual(e.rocAucIntervals);
           expectSameInterval(a.logLossInterval, e.logLossInterval);
+          expectSameInterval(a.expectedCalibrationErrorInterval, e.expectedCalibrationErrorInterval);
+          if (e.probabilityCount > 0)
+            expect(e.expectedCalibrationErrorInterval?.method).toBe('simultaneous-normal');
           expect(got.latencyMs?.intervals).toEqual(scratch.latencyMs?.intervals);
           // Macro and weighted F1 come from the bootstrap on small windows; the rest from the delta method.
           const delta = confusionDeltaIntervals(e.confusion, CLASSES.length, e);
