@@ -92,23 +92,48 @@ export function confusionScoreStandardErrors(
     f1: classGradient(k, (c) => f1Gradient(tp[c]!, predicted[c]!, support[c]!)),
   };
   const f1 = new Float64Array(k);
+  const g = gradients.f1;
   for (let c = 0; c < k; c++) {
-    const g = gradients.f1;
-    // Only class c's row and column move its F1.
-    f1[c] = standardError(confusion, k, total, (t, p) =>
-      t === c && p === c ? g.diagonal[c]! : t === c ? g.row[c]! : p === c ? g.column[c]! : 0,
-    );
+    // Only class c's row and column move its F1: O(K) cells, not K² (K up to 1,000).
+    let sum = 0;
+    let sumSquares = 0;
+    const add = (n: number, gradient: number) => {
+      sum += n * gradient;
+      sumSquares += n * gradient * gradient;
+    };
+    add(confusion[c * k + c]!, g.diagonal[c]!);
+    for (let other = 0; other < k; other++) {
+      if (other === c) continue;
+      add(confusion[c * k + other]!, g.row[c]!);
+      add(confusion[other * k + c]!, g.column[c]!);
+    }
+    f1[c] = total === 0 ? Number.NaN : Math.sqrt(Math.max(sumSquares - (sum * sum) / total, 0));
   }
   const averaged = (score: Score, average: 'macro' | 'weighted') => {
     const g = gradients[score];
-    const weight = (c: number) => (average === 'macro' ? 1 / k : total === 0 ? 0 : support[c]! / total);
+    const weight = new Float64Array(k);
+    for (let c = 0; c < k; c++)
+      weight[c] = average === 'macro' ? 1 / k : total === 0 ? 0 : support[c]! / total;
     let mean = 0;
-    for (let c = 0; c < k; c++) mean += weight(c) * g.value[c]!;
-    return standardError(confusion, k, total, (t, p) => {
-      const own = t === p ? weight(t) * g.diagonal[t]! : weight(t) * g.row[t]! + weight(p) * g.column[p]!;
-      // The weights S_t / N move too: a pair in row t adds to class t's weight and dilutes every weight.
-      return average === 'weighted' && total > 0 ? own + (g.value[t]! - mean) / total : own;
-    });
+    for (let c = 0; c < k; c++) mean += weight[c]! * g.value[c]!;
+    // The weights S_t / N move too: a pair in row t adds to class t's weight and dilutes every weight.
+    const weightsMove = average === 'weighted' && total > 0;
+    if (total === 0) return Number.NaN;
+    let sum = 0;
+    let sumSquares = 0;
+    for (let t = 0; t < k; t++) {
+      const rowTerm = weight[t]! * g.row[t]!;
+      const shift = weightsMove ? (g.value[t]! - mean) / total : 0;
+      for (let p = 0; p < k; p++) {
+        const n = confusion[t * k + p]!;
+        if (n === 0) continue;
+        const gradient =
+          (t === p ? weight[t]! * g.diagonal[t]! : rowTerm + weight[p]! * g.column[p]!) + shift;
+        sum += n * gradient;
+        sumSquares += n * gradient * gradient;
+      }
+    }
+    return Math.sqrt(Math.max(sumSquares - (sum * sum) / total, 0));
   };
   return {
     f1,
@@ -205,28 +230,6 @@ function f1Gradient(tp: number, predicted: number, support: number) {
   if (d === 0) return { value: 0, diagonal: 0, row: 0, column: 0 };
   const off = (-2 * tp) / (d * d);
   return { value: (2 * tp) / d, diagonal: (2 * (d - 2 * tp)) / (d * d), row: off, column: off };
-}
-
-/** sqrt(sum n g² - (sum n g)² / N): the multinomial delta-method standard error. */
-function standardError(
-  confusion: ArrayLike<number>,
-  k: number,
-  total: number,
-  gradient: (t: number, p: number) => number,
-): number {
-  if (total === 0) return Number.NaN;
-  let sum = 0;
-  let sumSquares = 0;
-  for (let t = 0; t < k; t++) {
-    for (let p = 0; p < k; p++) {
-      const n = confusion[t * k + p]!;
-      if (n === 0) continue;
-      const g = gradient(t, p);
-      sum += n * g;
-      sumSquares += n * g * g;
-    }
-  }
-  return Math.sqrt(Math.max(sumSquares - (sum * sum) / total, 0));
 }
 
 function checkConfusion(confusion: ArrayLike<number>, k: number): void {
