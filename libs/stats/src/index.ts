@@ -114,6 +114,7 @@ export {
   DEFAULT_CALIBRATION_BINS,
   expectedCalibrationError,
 } from './metrics/calibration-error.js';
+export { calibrationErrorInterval } from './metrics/calibration-error-interval.js';
 export {
   addCbpePrediction,
   type CbpeEstimate,
@@ -160,6 +161,12 @@ export {
   meanInterval,
   wilsonInterval,
 } from './metrics/confidence-intervals.js';
+export {
+  type ConfusionDeltaIntervals,
+  type ConfusionScoreStandardErrors,
+  confusionDeltaIntervals,
+  confusionScoreStandardErrors,
+} from './metrics/confusion-delta-intervals.js';
 export { DDM_DEFAULTS, DDM_SCHEMA_VERSION, Ddm, type DdmJson, type DdmOptions } from './metrics/ddm.js';
 export {
   DEFAULT_DIRECT_LOSS_RIDGE,
@@ -202,6 +209,14 @@ export {
   type PageHinkleyOptions,
 } from './metrics/page-hinkley.js';
 export {
+  addR2Pair,
+  mergeR2Moments,
+  type R2Moments,
+  r2Interval,
+  r2Moments,
+  r2StandardError,
+} from './metrics/r2-moments.js';
+export {
   MAPE_EPSILON,
   REGRESSION_ACCUMULATOR_SCHEMA_VERSION,
   RegressionAccumulator,
@@ -216,6 +231,11 @@ export {
   type RocAucResult,
   rocAucOneVsRest,
 } from './metrics/roc-auc.js';
+export {
+  binnedRocAucStandardError,
+  type RocAucIntervals,
+  rocAucIntervals,
+} from './metrics/roc-auc-interval.js';
 export {
   addCompensated,
   addMoment,
@@ -307,6 +327,12 @@ export {
   DEFAULT_MAX_CATEGORIES,
 } from './sketch/category-counts.js';
 export { type KsAgainstSketchResult, ks2SampSketch } from './sketch/ks-against-sketch.js';
+export {
+  binomialQuantile,
+  type QuantileRanks,
+  quantileRanks,
+  sketchQuantileInterval,
+} from './sketch/quantile-interval.js';
 export {
   DEFAULT_SKETCH_RELATIVE_ACCURACY,
   QUANTILE_SKETCH_BINS_SCHEMA_VERSION,

@@ -6,6 +6,7 @@ import {
   DEFAULT_CALIBRATION_BINS,
   expectedCalibrationError,
 } from './calibration-error.js';
+import { calibrationErrorInterval } from './calibration-error-interval.js';
 import {
   addCbpePrediction,
   type CbpeEstimate,
@@ -20,16 +21,22 @@ import {
   type ConfidenceInterval,
   checkConfidence,
   DEFAULT_CONFIDENCE,
+  meanInterval,
   wilsonInterval,
 } from './confidence-intervals.js';
 import { logLossTerm } from './log-loss.js';
 import { averageRocAuc, binnedRocAuc, type RocAucResult } from './roc-auc.js';
+import { binnedRocAucStandardError, type RocAucIntervals, rocAucIntervals } from './roc-auc-interval.js';
 import {
   addCompensated,
+  addMoment,
   type CompensatedSum,
   compensatedSum,
   compensatedValue,
   mergeCompensated,
+  mergeMoments,
+  type RunningMoments,
+  runningMoments,
 } from './running-moments.js';
 
 /** Version of {@link ClassificationAccumulatorJson}. */
@@ -66,10 +73,19 @@ export interface ClassificationMetrics extends ClassificationScores {
   readonly probabilityCount: number;
   /** One-vs-rest ROC AUC (absent without probabilities or AUC bins). */
   readonly rocAuc?: RocAucResult;
+  /** DeLong intervals of the ROC AUCs, widened by the bins' `maxError` (with `rocAuc`). */
+  readonly rocAucIntervals?: RocAucIntervals;
   /** Mean log loss (scikit-learn's clipping, see {@link logLossTerm}). */
   readonly logLoss?: number;
+  /**
+   * Student t interval of the mean per-pair log loss (low end at least 0); absent when part of
+   * the window was saved before the per-pair moments were kept.
+   */
+  readonly logLossInterval?: ConfidenceInterval;
   /** Expected calibration error over equal-width bins of the top-label confidence. */
   readonly expectedCalibrationError?: number;
+  /** Conservative interval of the population ECE ({@link calibrationErrorInterval}). */
+  readonly expectedCalibrationErrorInterval?: ConfidenceInterval;
   /** CBPE's estimate over the same pairs as if their labels were unknown (its gap to the realised values). */
   readonly cbpe?: CbpeEstimate;
 }
@@ -83,6 +99,8 @@ export interface ClassificationAccumulatorJson {
   readonly confusion: number[];
   readonly probabilityCount: number;
   readonly logLoss: CompensatedSum;
+  /** Moments of the per-pair log loss (its interval); absent in windows saved before they were kept. */
+  readonly logLossMoments?: RunningMoments;
   readonly calibration: { count: number[]; confidenceSum: number[]; correct: number[] };
   readonly cbpe: {
     count: number;
@@ -111,6 +129,7 @@ export class ClassificationAccumulator {
   readonly #aucPositive: Float64Array;
   readonly #aucNegative: Float64Array;
   readonly #logLoss: CompensatedSum = compensatedSum();
+  readonly #logLossMoments: RunningMoments = runningMoments();
   #probabilityCount = 0;
 
   private constructor(index: ClassIndex, calibration: number, aucBins: number) {
@@ -193,7 +212,9 @@ export class ClassificationAccumulator {
     this.#confusion[trueClass * k + predictedClass]! += 1;
     if (probabilities === undefined) return;
     this.#probabilityCount += 1;
-    addCompensated(this.#logLoss, logLossTerm(probabilities, offset, k, trueClass));
+    const loss = logLossTerm(probabilities, offset, k, trueClass);
+    addCompensated(this.#logLoss, loss);
+    addMoment(this.#logLossMoments, loss);
     addCalibrationRow(this.#calibration, probabilities, offset, k, trueClass);
     addCbpePrediction(this.#cbpe, predictedClass, probabilities, offset);
     const bins = this.#aucBins;
@@ -228,6 +249,7 @@ export class ClassificationAccumulator {
     addInto(this.#aucNegative, other.#aucNegative);
     mergeCbpeSums(this.#cbpe, other.#cbpe);
     mergeCompensated(this.#logLoss, other.#logLoss);
+    mergeMoments(this.#logLossMoments, other.#logLossMoments);
     this.#probabilityCount += other.#probabilityCount;
   }
 
@@ -266,6 +288,7 @@ export class ClassificationAccumulator {
     checkLength(cbpe?.predictedCount, k, 'cbpe.predictedCount');
     checkLength(cbpe?.predictedProbabilitySum, k, 'cbpe.predictedProbabilitySum');
     checkLength(cbpe?.probabilitySum, k, 'cbpe.probabilitySum');
+    if (json.logLossMoments !== undefined) checkMoments(json.logLossMoments, 'logLossMoments');
     if (!Array.isArray(json.auc)) throw new InvalidArgumentError('auc: expected an array of cells');
     for (const cell of json.auc) {
       if (!(Array.isArray(cell) && Number.isInteger(cell[0]) && cell[0] >= 0 && cell[0] < k * bins)) {
@@ -289,6 +312,7 @@ export class ClassificationAccumulator {
     addArray(sums.predictedProbabilitySum, cbpe.predictedProbabilitySum);
     addArray(sums.probabilitySum, cbpe.probabilitySum);
     mergeCompensated(this.#logLoss, json.logLoss);
+    if (json.logLossMoments !== undefined) mergeMoments(this.#logLossMoments, { ...json.logLossMoments });
     this.#probabilityCount += json.probabilityCount;
   }
 
@@ -310,11 +334,21 @@ export class ClassificationAccumulator {
       probabilityCount: this.#probabilityCount,
     };
     if (this.#probabilityCount === 0) return base;
+    const logLoss = compensatedValue(this.#logLoss) / this.#probabilityCount;
+    // Buckets saved before the moments were kept leave them short of the pairs: no interval then.
+    const logLossInterval =
+      this.#logLossMoments.count === this.#probabilityCount
+        ? meanInterval(this.#logLossMoments, confidence)
+        : undefined;
     return {
       ...base,
-      ...(this.#aucBins > 0 ? { rocAuc: this.#binnedRocAuc(scores.support) } : {}),
-      logLoss: compensatedValue(this.#logLoss) / this.#probabilityCount,
+      ...(this.#aucBins > 0 ? this.#binnedRocAuc(scores.support, confidence) : {}),
+      logLoss,
+      ...(logLossInterval === undefined
+        ? {}
+        : { logLossInterval: { ...logLossInterval, low: Math.max(logLossInterval.low, 0) } }),
       expectedCalibrationError: expectedCalibrationError(this.#calibration),
+      expectedCalibrationErrorInterval: calibrationErrorInterval(this.#calibration, confidence),
       cbpe: estimateCbpe(this.#cbpe),
     };
   }
@@ -335,6 +369,7 @@ export class ClassificationAccumulator {
       confusion: Array.from(this.#confusion),
       probabilityCount: this.#probabilityCount,
       logLoss: { ...this.#logLoss },
+      logLossMoments: { ...this.#logLossMoments },
       calibration: {
         count: Array.from(this.#calibration.count),
         confidenceSum: Array.from(this.#calibration.confidenceSum),
@@ -382,6 +417,14 @@ export class ClassificationAccumulator {
     acc.#probabilityCount = json.probabilityCount;
     acc.#logLoss.sum = json.logLoss.sum;
     acc.#logLoss.compensation = json.logLoss.compensation;
+    if (json.logLossMoments !== undefined) {
+      checkMoments(json.logLossMoments, 'logLossMoments');
+      Object.assign(acc.#logLossMoments, {
+        count: json.logLossMoments.count,
+        mean: json.logLossMoments.mean,
+        m2: json.logLossMoments.m2,
+      });
+    }
     for (const [cell, positives, negatives] of json.auc) {
       if (!(Number.isInteger(cell) && cell >= 0 && cell < k * json.aucBins)) {
         throw new InvalidArgumentError(`auc: cell ${cell} outside ${k} classes x ${json.aucBins} bins`);
@@ -392,20 +435,25 @@ export class ClassificationAccumulator {
     return acc;
   }
 
-  #binnedRocAuc(support: Float64Array): RocAucResult {
+  #binnedRocAuc(
+    support: Float64Array,
+    confidence: number,
+  ): { rocAuc: RocAucResult; rocAucIntervals: RocAucIntervals } {
     const k = this.#index.classes.length;
     const bins = this.#aucBins;
     const perClass = new Float64Array(k);
+    const standardErrors = new Float64Array(k);
     let maxError = 0;
     for (let c = 0; c < k; c++) {
-      const { auc, maxError: error } = binnedRocAuc(
-        this.#aucPositive.subarray(c * bins, (c + 1) * bins),
-        this.#aucNegative.subarray(c * bins, (c + 1) * bins),
-      );
+      const positives = this.#aucPositive.subarray(c * bins, (c + 1) * bins);
+      const negatives = this.#aucNegative.subarray(c * bins, (c + 1) * bins);
+      const { auc, maxError: error } = binnedRocAuc(positives, negatives);
       perClass[c] = auc;
+      standardErrors[c] = binnedRocAucStandardError(positives, negatives);
       maxError = Math.max(maxError, error);
     }
-    return averageRocAuc(perClass, support, maxError);
+    const rocAuc = averageRocAuc(perClass, support, maxError);
+    return { rocAuc, rocAucIntervals: rocAucIntervals(rocAuc, standardErrors, support, confidence) };
   }
 }
 
@@ -430,6 +478,23 @@ export function checkProbabilityRow(
   if (!(Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE)) {
     throw new InvalidArgumentError(
       `${field}: probabilities must sum to 1 (within ${PROBABILITY_SUM_TOLERANCE}), got ${sum}`,
+    );
+  }
+}
+
+function checkMoments(moments: unknown, field: string): void {
+  const m = moments as Partial<RunningMoments> | null;
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    Number.isInteger(m.count) &&
+    (m.count as number) >= 0 &&
+    Number.isFinite(m.mean) &&
+    Number.isFinite(m.m2) &&
+    (m.m2 as number) >= 0;
+  if (!ok) {
+    throw new InvalidArgumentError(
+      `${field}: expected {count, mean, m2} with an integer count >= 0 and finite m2 >= 0`,
     );
   }
 }

@@ -16,10 +16,23 @@ export interface ConfidenceInterval {
   /** Nominal coverage, e.g. 0.95. */
   readonly confidence: number;
   /**
-   * `wilson` (proportions), `t` or `normal` (means), `bootstrap-percentile`, and for the
-   * difference of two paired proportions `newcombe-paired` or `wald-paired` (comparison/).
+   * `wilson` (proportions), `t` or `normal` (means), `bootstrap-percentile`, `simultaneous-normal`
+   * (Bonferroni-joint normal intervals summed: ECE, conservative), for the
+   * difference of two paired proportions `newcombe-paired` or `wald-paired` (comparison/),
+   * `delta` (a smooth function of multinomial cell shares: F1, macro and weighted scores),
+   * `delong` (ROC AUC) and `order-statistic` (a quantile: binomial ranks of the sample).
    */
-  readonly method: 'wilson' | 't' | 'normal' | 'bootstrap-percentile' | 'newcombe-paired' | 'wald-paired';
+  readonly method:
+    | 'wilson'
+    | 't'
+    | 'normal'
+    | 'bootstrap-percentile'
+    | 'simultaneous-normal'
+    | 'newcombe-paired'
+    | 'wald-paired'
+    | 'delta'
+    | 'delong'
+    | 'order-statistic';
 }
 
 /**

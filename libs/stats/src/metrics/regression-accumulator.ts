@@ -6,6 +6,14 @@ import {
   meanInterval,
 } from './confidence-intervals.js';
 import {
+  addR2Pair,
+  isR2Moments,
+  mergeR2Moments,
+  type R2Moments,
+  r2Interval,
+  r2Moments,
+} from './r2-moments.js';
+import {
   addCompensated,
   addMoment,
   type CompensatedSum,
@@ -43,6 +51,17 @@ export interface RegressionMetrics {
     readonly mse: ConfidenceInterval;
     readonly rmse: ConfidenceInterval;
     readonly mae: ConfidenceInterval;
+    /**
+     * t interval of MAPE as the mean of per-pair absolute percentage errors (low end at least 0);
+     * absent when part of the window was saved before their moments were kept.
+     */
+    readonly mape?: ConfidenceInterval;
+    /**
+     * Delta-method interval of R² from the pooled moments (high end at most 1; (-inf, 1] below
+     * 3 pairs or for a constant y_true); absent when part of the window was saved before the
+     * moments were kept.
+     */
+    readonly r2?: ConfidenceInterval;
   };
 }
 
@@ -58,6 +77,10 @@ export interface RegressionAccumulatorJson {
   readonly yTrueMax: number | null;
   readonly squaredErrorMoments: RunningMoments;
   readonly absoluteErrorMoments: RunningMoments;
+  /** Moments of the per-pair absolute percentage error; absent in windows saved before they were kept. */
+  readonly absolutePercentageErrorMoments?: RunningMoments;
+  /** Moments of R²'s delta interval; absent in windows saved before they were kept. */
+  readonly r2Moments?: R2Moments;
 }
 
 /**
@@ -75,6 +98,8 @@ export class RegressionAccumulator {
   #yTrueMax = -Infinity;
   readonly #squaredErrorMoments = runningMoments();
   readonly #absoluteErrorMoments = runningMoments();
+  readonly #absolutePercentageErrorMoments = runningMoments();
+  readonly #r2Moments = r2Moments();
 
   /** Pairs added. */
   get count(): number {
@@ -94,12 +119,15 @@ export class RegressionAccumulator {
     const absolute = Math.abs(error);
     addCompensated(this.#squaredError, error * error);
     addCompensated(this.#absoluteError, absolute);
-    addCompensated(this.#absolutePercentageError, absolute / Math.max(Math.abs(yTrue), MAPE_EPSILON));
+    const percentage = absolute / Math.max(Math.abs(yTrue), MAPE_EPSILON);
+    addCompensated(this.#absolutePercentageError, percentage);
     addMoment(this.#yTrue, yTrue);
     this.#yTrueMin = Math.min(this.#yTrueMin, yTrue);
     this.#yTrueMax = Math.max(this.#yTrueMax, yTrue);
     addMoment(this.#squaredErrorMoments, error * error);
     addMoment(this.#absoluteErrorMoments, absolute);
+    addMoment(this.#absolutePercentageErrorMoments, percentage);
+    addR2Pair(this.#r2Moments, yTrue, error * error);
   }
 
   /** Adds another window's sums into this one. */
@@ -112,6 +140,8 @@ export class RegressionAccumulator {
     this.#yTrueMax = Math.max(this.#yTrueMax, other.#yTrueMax);
     mergeMoments(this.#squaredErrorMoments, other.#squaredErrorMoments);
     mergeMoments(this.#absoluteErrorMoments, other.#absoluteErrorMoments);
+    mergeMoments(this.#absolutePercentageErrorMoments, other.#absolutePercentageErrorMoments);
+    mergeR2Moments(this.#r2Moments, { ...other.#r2Moments });
   }
 
   /** The window's metrics, intervals at `confidence` (default 0.95). */
@@ -128,6 +158,13 @@ export class RegressionAccumulator {
     // sum of squares with 0, which a mean like 0.1 * 3 / 3 misses), or a sum of squares that underflowed.
     else if (this.#yTrueMin === this.#yTrueMax || this.#yTrue.m2 === 0) r2 = 0;
     else r2 = 1 - sse / this.#yTrue.m2;
+    // Buckets saved before the moments were kept leave them short of the pairs: no interval then.
+    const mapeInterval =
+      n > 0 && this.#absolutePercentageErrorMoments.count === n
+        ? meanInterval(this.#absolutePercentageErrorMoments, confidence)
+        : undefined;
+    const r2IntervalValue =
+      n > 0 && this.#r2Moments.count === n ? r2Interval(this.#r2Moments, r2, confidence) : undefined;
     return {
       count: n,
       mse,
@@ -143,6 +180,10 @@ export class RegressionAccumulator {
           high: Math.sqrt(mseInterval.high),
         },
         mae: meanInterval(this.#absoluteErrorMoments, confidence),
+        ...(mapeInterval === undefined
+          ? {}
+          : { mape: { ...mapeInterval, low: Math.max(mapeInterval.low, 0) } }),
+        ...(r2IntervalValue === undefined ? {} : { r2: r2IntervalValue }),
       },
     };
   }
@@ -159,6 +200,8 @@ export class RegressionAccumulator {
       yTrueMax: this.count === 0 ? null : this.#yTrueMax,
       squaredErrorMoments: { ...this.#squaredErrorMoments },
       absoluteErrorMoments: { ...this.#absoluteErrorMoments },
+      absolutePercentageErrorMoments: { ...this.#absolutePercentageErrorMoments },
+      r2Moments: { ...this.#r2Moments },
     };
   }
 
@@ -181,6 +224,21 @@ export class RegressionAccumulator {
     acc.#yTrueMax = json.yTrueMax ?? -Infinity;
     Object.assign(acc.#squaredErrorMoments, json.squaredErrorMoments);
     Object.assign(acc.#absoluteErrorMoments, json.absoluteErrorMoments);
+    if (json.absolutePercentageErrorMoments !== undefined) {
+      const m = json.absolutePercentageErrorMoments;
+      if (!(Number.isInteger(m?.count) && m.count >= 0 && Number.isFinite(m.mean) && Number.isFinite(m.m2))) {
+        throw new InvalidArgumentError(
+          'absolutePercentageErrorMoments: expected {count, mean, m2} with an integer count >= 0',
+        );
+      }
+      Object.assign(acc.#absolutePercentageErrorMoments, { count: m.count, mean: m.mean, m2: m.m2 });
+    }
+    if (json.r2Moments !== undefined) {
+      if (!isR2Moments(json.r2Moments)) {
+        throw new InvalidArgumentError('r2Moments: expected finite moments with an integer count >= 0');
+      }
+      mergeR2Moments(acc.#r2Moments, { ...json.r2Moments });
+    }
     return acc;
   }
 }

@@ -7,6 +7,7 @@ import {
   type ConfidenceInterval,
   checkConfidence,
   classDistributionShift,
+  confusionDeltaIntervals,
   DEFAULT_CONFIDENCE,
   type DistributionShift,
   type DistributionShiftOptions,
@@ -17,6 +18,7 @@ import {
   RegressionAccumulator,
   type RegressionMetrics,
   scoresFromConfusion,
+  sketchQuantileInterval,
   wilsonInterval,
 } from '@sightline/stats';
 import type { BucketSummary } from './bucket-summary.js';
@@ -53,6 +55,24 @@ export interface ClassificationWindowMetrics extends ClassificationMetrics {
    * confusion matrix, libs/stats' `bootstrapInterval`); absent above the bootstrap's pair limit.
    */
   readonly f1Intervals?: { readonly macro: BootstrapInterval; readonly weighted: BootstrapInterval };
+  /**
+   * The interval of every label score without a Wilson one: per-class F1 and macro and weighted
+   * precision and recall by the delta method over the confusion matrix's multinomial cells
+   * (libs/stats' `confusionDeltaIntervals`); macro and weighted F1 by the percentile bootstrap
+   * when `f1Intervals` is there (small windows), else by the delta method.
+   */
+  readonly scoreIntervals: {
+    readonly f1: readonly ConfidenceInterval[];
+    readonly macro: AveragedIntervals;
+    readonly weighted: AveragedIntervals;
+  };
+}
+
+/** Intervals of one averaging rule's precision, recall and F1. */
+export interface AveragedIntervals {
+  readonly precision: ConfidenceInterval;
+  readonly recall: ConfidenceInterval;
+  readonly f1: ConfidenceInterval;
 }
 
 /** The F1 bootstrap of {@link WindowMetricsOptions}. */
@@ -94,6 +114,12 @@ export interface SketchQuantiles {
   readonly max: number;
   /** `p50`, `p90`, `p95`, `p99`. */
   readonly quantiles: Readonly<Record<string, number>>;
+  /**
+   * Per quantile, the distribution-free order-statistic interval of the population's quantile
+   * (binomial ranks read from the sketch, widened by its relative accuracy); an end without an
+   * order statistic (p99 of a few values) is infinite.
+   */
+  readonly intervals: Readonly<Record<string, ConfidenceInterval>>;
 }
 
 /** Everything a window of merged buckets says. */
@@ -164,11 +190,11 @@ export function summaryMetrics(
     ...pairMetrics(summary, confidence, options.f1Bootstrap),
   };
   const out: Record<string, unknown> = { ...base };
-  if (summary.latencyMs.count > 0) out.latencyMs = sketchQuantiles(summary.latencyMs);
+  if (summary.latencyMs.count > 0) out.latencyMs = sketchQuantiles(summary.latencyMs, confidence, 0);
   if (summary.predictedClasses !== undefined)
     out.predictedClasses = Object.fromEntries(summary.predictedClasses.toMap());
   if (summary.outputs !== undefined && summary.outputs.count > 0)
-    out.outputs = sketchQuantiles(summary.outputs);
+    out.outputs = sketchQuantiles(summary.outputs, confidence);
   const shift =
     options.reference === undefined ? undefined : predictionShift(options.reference, summary, options);
   if (shift !== undefined) out.predictionShift = shift;
@@ -198,12 +224,19 @@ export function pairMetrics(
     recallIntervals.push(wilsonInterval(tp, metrics.support[c]!, confidence));
   }
   const f1Intervals = f1Bootstrap(metrics.classes, metrics.confusion, metrics.count, confidence, bootstrap);
+  const delta = confusionDeltaIntervals(metrics.confusion, k, metrics, confidence);
+  const scoreIntervals = {
+    f1: delta.f1,
+    macro: f1Intervals === undefined ? delta.macro : { ...delta.macro, f1: f1Intervals.macro },
+    weighted: f1Intervals === undefined ? delta.weighted : { ...delta.weighted, f1: f1Intervals.weighted },
+  };
   return {
     classification: {
       ...metrics,
       precisionIntervals,
       recallIntervals,
       ...(f1Intervals === undefined ? {} : { f1Intervals }),
+      scoreIntervals,
     },
   };
 }
@@ -304,15 +337,23 @@ function normalInterval(
   };
 }
 
-function sketchQuantiles(sketch: QuantileSketch): SketchQuantiles {
+/** Quantiles of a sketch with their order-statistic intervals; `floor` is a known lower limit of the values (latency: 0). */
+function sketchQuantiles(sketch: QuantileSketch, confidence: number, floor = -Infinity): SketchQuantiles {
   const quantiles: Record<string, number> = {};
-  for (const q of LATENCY_QUANTILES) quantiles[`p${Math.round(q * 100)}`] = sketch.quantile(q);
+  const intervals: Record<string, ConfidenceInterval> = {};
+  for (const q of LATENCY_QUANTILES) {
+    const name = `p${Math.round(q * 100)}`;
+    quantiles[name] = sketch.quantile(q);
+    const interval = sketchQuantileInterval(sketch, q, confidence);
+    intervals[name] = { ...interval, low: Math.max(interval.low, floor) };
+  }
   return {
     count: sketch.count,
     relativeAccuracy: sketch.relativeAccuracy,
     min: sketch.min,
     max: sketch.max,
     quantiles,
+    intervals,
   };
 }
 
