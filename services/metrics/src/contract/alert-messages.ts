@@ -16,6 +16,7 @@ import {
   type AlertRuleSpec,
 } from '../alerts/alert-rule.js';
 import type { AlertStateName } from '../alerts/alert-state.js';
+import { intervalToMessage as sharedIntervalToMessage } from './metric-messages.js';
 
 /** The CloudEvent type of an AlertEvent (the contract's AlertEvent comment). */
 export const ALERT_CLOUD_EVENT_TYPE = 'io.sightline.metrics.alert';
@@ -69,14 +70,6 @@ const STATES: Record<AlertStateName, metricsV1.AlertState> = {
   inactive: metricsV1.AlertState.ALERT_STATE_INACTIVE,
   pending: metricsV1.AlertState.ALERT_STATE_PENDING,
   firing: metricsV1.AlertState.ALERT_STATE_FIRING,
-};
-const INTERVAL_METHODS: Record<ConfidenceInterval['method'], metricsV1.IntervalMethod> = {
-  wilson: metricsV1.IntervalMethod.INTERVAL_METHOD_WILSON,
-  t: metricsV1.IntervalMethod.INTERVAL_METHOD_T,
-  normal: metricsV1.IntervalMethod.INTERVAL_METHOD_NORMAL,
-  'bootstrap-percentile': metricsV1.IntervalMethod.INTERVAL_METHOD_BOOTSTRAP_PERCENTILE,
-  'newcombe-paired': metricsV1.IntervalMethod.INTERVAL_METHOD_NEWCOMBE_PAIRED,
-  'wald-paired': metricsV1.IntervalMethod.INTERVAL_METHOD_WALD_PAIRED,
 };
 
 /** A Duration in ms; undefined when unset. @throws InvalidArgumentError for a negative or malformed one. */
@@ -183,14 +176,7 @@ export function ruleToMessage(rule: AlertRuleSpec): metricsV1.AlertRule {
 }
 
 function intervalToMessage(interval: ConfidenceInterval | undefined): metricsV1.Interval | undefined {
-  return interval === undefined
-    ? undefined
-    : {
-        low: interval.low,
-        high: interval.high,
-        confidence: interval.confidence,
-        method: INTERVAL_METHODS[interval.method],
-      };
+  return interval === undefined ? undefined : sharedIntervalToMessage(interval);
 }
 
 /** ListAlerts' state filter. @throws InvalidArgumentError naming an unknown state. */

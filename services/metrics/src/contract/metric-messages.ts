@@ -7,6 +7,7 @@ import {
   type ClassificationMetrics,
   type ConfidenceInterval,
   type RegressionMetrics,
+  type RocAucIntervals,
   type RocAucResult,
   wilsonInterval,
 } from '@sightline/stats';
@@ -18,6 +19,10 @@ const METHODS: Record<ConfidenceInterval['method'], metricsV1.IntervalMethod> = 
   'bootstrap-percentile': metricsV1.IntervalMethod.INTERVAL_METHOD_BOOTSTRAP_PERCENTILE,
   'newcombe-paired': metricsV1.IntervalMethod.INTERVAL_METHOD_NEWCOMBE_PAIRED,
   'wald-paired': metricsV1.IntervalMethod.INTERVAL_METHOD_WALD_PAIRED,
+  delta: metricsV1.IntervalMethod.INTERVAL_METHOD_DELTA,
+  delong: metricsV1.IntervalMethod.INTERVAL_METHOD_DELONG,
+  'order-statistic': metricsV1.IntervalMethod.INTERVAL_METHOD_ORDER_STATISTIC,
+  'simultaneous-normal': metricsV1.IntervalMethod.INTERVAL_METHOD_SIMULTANEOUS_NORMAL,
 };
 
 export function intervalToMessage(interval: ConfidenceInterval): metricsV1.Interval {
@@ -35,13 +40,22 @@ export function metricValue(value: number, interval?: ConfidenceInterval): metri
 }
 
 /**
- * Intervals the stats' ClassificationMetrics do not carry yet (the contract gives macro and
- * weighted F1 a bootstrap interval on small windows). The seam for metrics-intervals: pass
- * them here once src/windows computes them; absent ones are left unset.
+ * Intervals a window adds to the stats' ClassificationMetrics (src/windows): per-class F1 and
+ * the macro and weighted scores (the delta method, or the bootstrap on small windows). A batch
+ * (ComputeMetrics) has the same from `windowScoreIntervals`; absent ones are left unset.
  */
-export interface AveragedF1Intervals {
-  readonly macroF1?: ConfidenceInterval;
-  readonly weightedF1?: ConfidenceInterval;
+export interface ScoreIntervals {
+  readonly f1: readonly ConfidenceInterval[];
+  readonly macro: {
+    readonly precision: ConfidenceInterval;
+    readonly recall: ConfidenceInterval;
+    readonly f1: ConfidenceInterval;
+  };
+  readonly weighted: {
+    readonly precision: ConfidenceInterval;
+    readonly recall: ConfidenceInterval;
+    readonly f1: ConfidenceInterval;
+  };
 }
 
 /**
@@ -52,7 +66,7 @@ export function classificationToMessage(
   metrics: ClassificationMetrics,
   confidence: number,
   calibrationBins: number,
-  extra: AveragedF1Intervals = {},
+  scores?: ScoreIntervals,
 ): metricsV1.ClassificationMetrics {
   const k = metrics.classes.length;
   const predicted = new Float64Array(k);
@@ -64,7 +78,7 @@ export function classificationToMessage(
       label: String(label),
       precision: metricValue(metrics.precision[c]!, proportionInterval(tp, predicted[c]!, confidence)),
       recall: metricValue(metrics.recall[c]!, proportionInterval(tp, support, confidence)),
-      f1: metricValue(metrics.f1[c]!),
+      f1: metricValue(metrics.f1[c]!, scores?.f1[c]),
       support: BigInt(support),
     };
   });
@@ -75,34 +89,51 @@ export function classificationToMessage(
     accuracy,
     classes,
     macro: {
-      precision: metricValue(metrics.macro.precision),
-      recall: metricValue(metrics.macro.recall),
-      f1: metricValue(metrics.macro.f1, extra.macroF1),
+      precision: metricValue(metrics.macro.precision, scores?.macro.precision),
+      recall: metricValue(metrics.macro.recall, scores?.macro.recall),
+      f1: metricValue(metrics.macro.f1, scores?.macro.f1),
     },
     micro: { precision: accuracy, recall: accuracy, f1: accuracy },
     weighted: {
-      precision: metricValue(metrics.weighted.precision),
-      recall: metricValue(metrics.weighted.recall),
-      f1: metricValue(metrics.weighted.f1, extra.weightedF1),
+      precision: metricValue(metrics.weighted.precision, scores?.weighted.precision),
+      recall: metricValue(metrics.weighted.recall, scores?.weighted.recall),
+      f1: metricValue(metrics.weighted.f1, scores?.weighted.f1),
     },
     confusionMatrix: Array.from(metrics.confusion, (count) => BigInt(count)),
     probabilityPairs: BigInt(metrics.probabilityCount),
-    ...(withProbabilities && metrics.rocAuc ? { rocAuc: rocAucToMessage(metrics.rocAuc) } : {}),
-    ...(withProbabilities && metrics.logLoss !== undefined ? { logLoss: metricValue(metrics.logLoss) } : {}),
+    ...(withProbabilities && metrics.rocAuc
+      ? { rocAuc: rocAucToMessage(metrics.rocAuc, metrics.rocAucIntervals) }
+      : {}),
+    ...(withProbabilities && metrics.logLoss !== undefined
+      ? { logLoss: metricValue(metrics.logLoss, metrics.logLossInterval) }
+      : {}),
     ...(withProbabilities && metrics.expectedCalibrationError !== undefined
-      ? { expectedCalibrationError: metricValue(metrics.expectedCalibrationError) }
+      ? {
+          expectedCalibrationError: metricValue(
+            metrics.expectedCalibrationError,
+            metrics.expectedCalibrationErrorInterval,
+          ),
+        }
       : {}),
     calibrationBins,
   };
 }
 
-export function rocAucToMessage(auc: RocAucResult): metricsV1.RocAuc {
+export function rocAucToMessage(auc: RocAucResult, intervals?: RocAucIntervals): metricsV1.RocAuc {
   return {
     perClass: Array.from(auc.perClass),
     macro: auc.macro,
     weighted: auc.weighted,
     ...(auc.binary === undefined ? {} : { binary: auc.binary }),
     maxError: auc.maxError,
+    perClassIntervals: (intervals?.perClass ?? []).map(intervalToMessage),
+    ...(intervals === undefined
+      ? {}
+      : {
+          macroInterval: intervalToMessage(intervals.macro),
+          weightedInterval: intervalToMessage(intervals.weighted),
+        }),
+    ...(intervals?.binary === undefined ? {} : { binaryInterval: intervalToMessage(intervals.binary) }),
   };
 }
 
@@ -114,8 +145,8 @@ export function regressionToMessage(metrics: RegressionMetrics): metricsV1.Regre
     mse: metricValue(metrics.mse, some ? metrics.intervals.mse : undefined),
     rmse: metricValue(metrics.rmse, some ? metrics.intervals.rmse : undefined),
     mae: metricValue(metrics.mae, some ? metrics.intervals.mae : undefined),
-    mape: metricValue(metrics.mape),
-    r2: metricValue(metrics.r2),
+    mape: metricValue(metrics.mape, some ? metrics.intervals.mape : undefined),
+    r2: metricValue(metrics.r2, some ? metrics.intervals.r2 : undefined),
   };
 }
 

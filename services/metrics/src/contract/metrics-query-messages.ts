@@ -42,7 +42,11 @@ export function metricsQueryFromMessage(request: metricsV1.GetMetricsRequest, no
   };
 }
 
-function timeWindow(answer: TimeWindowAnswer, calibrationBins: number): metricsV1.WindowMetrics {
+function timeWindow(
+  answer: TimeWindowAnswer,
+  calibrationBins: number,
+  confidence: number,
+): metricsV1.WindowMetrics {
   return windowMessage(answer.metrics, {
     ...(answer.segment !== undefined && { segment: answer.segment }),
     startMs: answer.fromMs,
@@ -54,10 +58,15 @@ function timeWindow(answer: TimeWindowAnswer, calibrationBins: number): metricsV
     },
     ...(answer.reference !== undefined && { reference: answer.reference }),
     calibrationBins,
+    confidence,
   });
 }
 
-function countWindow(answer: CountWindowAnswer, calibrationBins: number): metricsV1.WindowMetrics {
+function countWindow(
+  answer: CountWindowAnswer,
+  calibrationBins: number,
+  confidence: number,
+): metricsV1.WindowMetrics {
   const w = answer.window;
   return metricsV1.WindowMetrics.fromPartial({
     series: seriesMessage(w.series),
@@ -66,7 +75,7 @@ function countWindow(answer: CountWindowAnswer, calibrationBins: number): metric
     countWindowIndex: BigInt(w.index),
     counts: { joined: BigInt(w.pairs) },
     ...(w.classification !== undefined && {
-      classification: classificationMessage(w.classification, calibrationBins),
+      classification: classificationMessage(w.classification, confidence, calibrationBins),
     }),
     ...(w.regression !== undefined && { regression: regressionMessage(w.regression) }),
   });
@@ -75,6 +84,7 @@ function countWindow(answer: CountWindowAnswer, calibrationBins: number): metric
 /** The answer as the response. */
 export function metricsResponse(answer: MetricsAnswer): metricsV1.GetMetricsResponse {
   const bins = answer.calibrationBins;
+  const level = answer.confidence;
   return {
     task:
       answer.task === 'classification'
@@ -82,8 +92,10 @@ export function metricsResponse(answer: MetricsAnswer): metricsV1.GetMetricsResp
         : metricsV1.TaskType.TASK_TYPE_REGRESSION,
     classes: [...answer.classes],
     series: answer.series.map(seriesMessage),
-    windows: answer.windows.map((w) => (w.kind === 'count' ? countWindow(w, bins) : timeWindow(w, bins))),
-    segments: answer.segments.map((w) => timeWindow(w, bins)),
+    windows: answer.windows.map((w) =>
+      w.kind === 'count' ? countWindow(w, bins, level) : timeWindow(w, bins, level),
+    ),
+    segments: answer.segments.map((w) => timeWindow(w, bins, level)),
     ...(answer.overflow !== undefined && {
       segmentOverflow: {
         valuesKept: answer.overflow.valuesKept,

@@ -3,8 +3,8 @@
  * classification and regression metrics, prediction distributions, sketches, CBPE. Shared by
  * GetMetrics (windows), count windows and ComputeMetrics (one batch).
  */
-import { metricsV1 } from '@sightline/contracts';
-import type { ClassificationMetrics, ConfidenceInterval, RegressionMetrics } from '@sightline/stats';
+import type { metricsV1 } from '@sightline/contracts';
+import type { RegressionMetrics } from '@sightline/stats';
 import type { SeriesKey } from '../domain/records.js';
 import type {
   CbpeWindowMetrics,
@@ -13,32 +13,12 @@ import type {
   SketchQuantiles,
   WindowMetrics,
 } from '../windows/window-metrics.js';
-
-const METHODS: Readonly<Record<string, metricsV1.IntervalMethod>> = {
-  wilson: metricsV1.IntervalMethod.INTERVAL_METHOD_WILSON,
-  t: metricsV1.IntervalMethod.INTERVAL_METHOD_T,
-  normal: metricsV1.IntervalMethod.INTERVAL_METHOD_NORMAL,
-  'bootstrap-percentile': metricsV1.IntervalMethod.INTERVAL_METHOD_BOOTSTRAP_PERCENTILE,
-  'newcombe-paired': metricsV1.IntervalMethod.INTERVAL_METHOD_NEWCOMBE_PAIRED,
-  'wald-paired': metricsV1.IntervalMethod.INTERVAL_METHOD_WALD_PAIRED,
-};
-
-/** An interval message; undefined for none. */
-export function intervalMessage(interval: ConfidenceInterval | undefined): metricsV1.Interval | undefined {
-  if (interval === undefined) return undefined;
-  return {
-    low: interval.low,
-    high: interval.high,
-    confidence: interval.confidence,
-    method: METHODS[interval.method] ?? metricsV1.IntervalMethod.INTERVAL_METHOD_UNSPECIFIED,
-  };
-}
-
-/** A value with its interval, where there is one. */
-export function metricValue(value: number, interval?: ConfidenceInterval): metricsV1.MetricValue {
-  const i = intervalMessage(interval);
-  return i === undefined ? { value } : { value, interval: i };
-}
+import {
+  classificationToMessage,
+  intervalToMessage,
+  metricValue,
+  regressionToMessage,
+} from './metric-messages.js';
 
 const estimate = (e: EstimateWithInterval) => metricValue(e.value, e.interval);
 
@@ -46,66 +26,17 @@ export function seriesMessage(series: SeriesKey): metricsV1.Series {
   return { modelName: series.modelName, modelVersion: series.modelVersion, node: series.node };
 }
 
-/** Classification metrics (a window's, with per-class and F1 intervals, or a batch's). */
+/** A window's (or a count window's) classification metrics, with the windows' score intervals. */
 export function classificationMessage(
-  m: ClassificationMetrics &
-    Partial<Pick<ClassificationWindowMetrics, 'precisionIntervals' | 'recallIntervals' | 'f1Intervals'>>,
+  m: ClassificationWindowMetrics,
+  confidence: number,
   calibrationBins: number,
 ): metricsV1.ClassificationMetrics {
-  const k = m.classes.length;
-  return {
-    pairs: BigInt(m.count),
-    accuracy: metricValue(m.accuracy, m.accuracyInterval),
-    classes: m.classes.map((label, c) => ({
-      label: String(label),
-      precision: metricValue(m.precision[c]!, m.precisionIntervals?.[c]),
-      recall: metricValue(m.recall[c]!, m.recallIntervals?.[c]),
-      f1: metricValue(m.f1[c]!),
-      support: BigInt(m.support[c]!),
-    })),
-    macro: {
-      precision: metricValue(m.macro.precision),
-      recall: metricValue(m.macro.recall),
-      f1: metricValue(m.macro.f1, m.f1Intervals?.macro),
-    },
-    // Micro scores equal accuracy here: accuracy's interval is theirs.
-    micro: {
-      precision: metricValue(m.micro.precision, m.accuracyInterval),
-      recall: metricValue(m.micro.recall, m.accuracyInterval),
-      f1: metricValue(m.micro.f1, m.accuracyInterval),
-    },
-    weighted: {
-      precision: metricValue(m.weighted.precision),
-      recall: metricValue(m.weighted.recall),
-      f1: metricValue(m.weighted.f1, m.f1Intervals?.weighted),
-    },
-    confusionMatrix: Array.from({ length: k * k }, (_, i) => BigInt(m.confusion[i]!)),
-    probabilityPairs: BigInt(m.probabilityCount),
-    ...(m.rocAuc !== undefined && {
-      rocAuc: {
-        perClass: Array.from(m.rocAuc.perClass),
-        macro: m.rocAuc.macro,
-        weighted: m.rocAuc.weighted,
-        ...(m.rocAuc.binary !== undefined && { binary: m.rocAuc.binary }),
-        maxError: m.rocAuc.maxError,
-      },
-    }),
-    ...(m.logLoss !== undefined && m.probabilityCount > 0 && { logLoss: metricValue(m.logLoss) }),
-    ...(m.expectedCalibrationError !== undefined &&
-      m.probabilityCount > 0 && { expectedCalibrationError: metricValue(m.expectedCalibrationError) }),
-    calibrationBins,
-  };
+  return classificationToMessage(m, confidence, calibrationBins, m.scoreIntervals);
 }
 
 export function regressionMessage(m: RegressionMetrics): metricsV1.RegressionMetrics {
-  return {
-    pairs: BigInt(m.count),
-    mse: metricValue(m.mse, m.intervals.mse),
-    rmse: metricValue(m.rmse, m.intervals.rmse),
-    mae: metricValue(m.mae, m.intervals.mae),
-    mape: metricValue(m.mape),
-    r2: metricValue(m.r2),
-  };
+  return regressionToMessage(m);
 }
 
 export function sketchMessage(s: SketchQuantiles): metricsV1.SketchQuantiles {
@@ -118,6 +49,10 @@ export function sketchMessage(s: SketchQuantiles): metricsV1.SketchQuantiles {
     p90: s.quantiles.p90 ?? Number.NaN,
     p95: s.quantiles.p95 ?? Number.NaN,
     p99: s.quantiles.p99 ?? Number.NaN,
+    ...(s.intervals.p50 !== undefined && { p50Interval: intervalToMessage(s.intervals.p50) }),
+    ...(s.intervals.p90 !== undefined && { p90Interval: intervalToMessage(s.intervals.p90) }),
+    ...(s.intervals.p95 !== undefined && { p95Interval: intervalToMessage(s.intervals.p95) }),
+    ...(s.intervals.p99 !== undefined && { p99Interval: intervalToMessage(s.intervals.p99) }),
   };
 }
 
@@ -147,6 +82,8 @@ export interface WindowFrame {
   readonly counts?: Partial<Record<keyof metricsV1.FeedbackCounts, number>>;
   readonly reference?: { readonly fromMs: number; readonly toMs: number; readonly rows: number };
   readonly calibrationBins: number;
+  /** The level of the window's intervals. */
+  readonly confidence: number;
 }
 
 /** One window's message. */
@@ -174,7 +111,9 @@ export function windowMessage(w: WindowMetrics, frame: WindowFrame): metricsV1.W
     },
     coverage: estimate(w.coverage),
     ...(w.classification !== undefined &&
-      w.joined > 0 && { classification: classificationMessage(w.classification, frame.calibrationBins) }),
+      w.joined > 0 && {
+        classification: classificationMessage(w.classification, frame.confidence, frame.calibrationBins),
+      }),
     ...(w.regression !== undefined && w.joined > 0 && { regression: regressionMessage(w.regression) }),
     predictions: {
       classCounts: Object.fromEntries(

@@ -63,6 +63,8 @@ export interface MetricsAnswer {
     readonly pairsToOther: number;
   };
   readonly calibrationBins: number;
+  /** The level of every interval. */
+  readonly confidence: number;
 }
 
 const invalid = (field: string, rule: string): never => {
@@ -121,6 +123,7 @@ export async function getMetrics(
     classes: first.classes,
     series,
     calibrationBins: windows.options.summary.calibrationBins ?? 10,
+    confidence,
   };
   const breakdown = query.breakdownSegment !== undefined && query.breakdownSegment !== '';
 
