@@ -22,6 +22,12 @@ export function checkTime(field: string, value: unknown): void {
     fail(field, 'must be an integer number of milliseconds', value);
 }
 
+/** Fails unless `ttlMs` is a positive integer (a negative one would expire everything). */
+export function checkTtl(ttlMs: unknown): void {
+  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0)
+    fail('ttlMs', 'must be a positive integer number of milliseconds', ttlMs);
+}
+
 function checkJson(field: string, json: unknown, maxLength: number): void {
   if (typeof json !== 'string') fail(field, 'must be JSON text', json);
   if ((json as string).length > maxLength)

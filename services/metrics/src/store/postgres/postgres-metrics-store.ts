@@ -24,7 +24,7 @@ import type {
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries, checkTime } from '../query-validation.js';
+import { checkDocumentArgs, checkRange, checkSummaries, checkTime, checkTtl } from '../query-validation.js';
 import { pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -161,9 +161,16 @@ export class PostgresMetricsStore implements MetricsStore {
     return this.transaction(async (client) => {
       await client.query(SQL.lockRequests, [call.requestIds]);
       const eventIds = call.valid.map((v) => v.item.eventId);
-      const known = await client.query<{ event_id: string }>(
-        'SELECT event_id FROM predictions WHERE event_id = ANY($1::text[])',
-        [eventIds],
+      // One round trip: which event ids are stored, and how many predictions each request id holds.
+      const stored = await client.query<{ kind: string; key: string; count: string }>(
+        `SELECT 'event' AS kind, event_id AS key, 0::bigint AS count FROM predictions WHERE event_id = ANY($1::text[])
+         UNION ALL
+         SELECT 'request', request_id, COUNT(*) FROM predictions WHERE request_id = ANY($2::text[]) GROUP BY request_id`,
+        [eventIds, call.requestIds],
+      );
+      const known = new Set(stored.rows.filter((r) => r.kind === 'event').map((r) => r.key));
+      const counts = new Map(
+        stored.rows.filter((r) => r.kind === 'request').map((r) => [r.key, Number(r.count)] as const),
       );
       const { result, writes } = planPredictions(
         call,
@@ -171,9 +178,11 @@ export class PostgresMetricsStore implements MetricsStore {
           predictions: [],
           feedback: await this.loadFeedback(client, call.requestIds),
           pairs: [],
-          knownEventIds: new Set(known.rows.map((r) => r.event_id)),
+          knownEventIds: known,
+          predictionCounts: counts,
         },
         nowMs,
+        this.limits,
       );
       await this.write(client, writes);
       return result;
@@ -183,7 +192,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    const call = prepareFeedback(items, this.limits);
+    const call = prepareFeedback(items, this.limits, nowMs);
     return this.transaction(async (client) => {
       await client.query(SQL.lockRequests, [call.requestIds]);
       const ids = [call.requestIds];
@@ -204,6 +213,7 @@ export class PostgresMetricsStore implements MetricsStore {
           knownEventIds: new Set(),
         },
         nowMs,
+        this.limits,
       );
       await this.write(client, writes);
       return result;
@@ -213,7 +223,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async expirePending(nowMs: number, ttlMs: number): Promise<ExpiryResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    checkTime('ttlMs', ttlMs);
+    checkTtl(ttlMs);
     const byModelName: Record<string, number> = {};
     let expired = 0;
     for (;;) {

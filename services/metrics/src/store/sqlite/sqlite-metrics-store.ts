@@ -25,7 +25,7 @@ import type {
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries, checkTime } from '../query-validation.js';
+import { checkDocumentArgs, checkRange, checkSummaries, checkTime, checkTtl } from '../query-validation.js';
 import { pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -93,6 +93,7 @@ export class SqliteMetricsStore implements MetricsStore {
     const feedbackKey = ['request_id', 'model_name', 'row'];
     this.statements = {
       knownEvent: db.prepare('SELECT 1 FROM predictions WHERE event_id = ?').pluck(),
+      predictionCount: db.prepare('SELECT COUNT(*) FROM predictions WHERE request_id = ?').pluck(),
       predictionsOf: db.prepare(
         `SELECT ${PREDICTION_COLUMNS.join(', ')} FROM predictions WHERE request_id = ?`,
       ),
@@ -200,8 +201,11 @@ export class SqliteMetricsStore implements MetricsStore {
           feedback: this.loadFeedback(call.requestIds),
           pairs: [],
           knownEventIds: known,
+          predictionCounts: new Map(
+            call.requestIds.map((id) => [id, Number(this.statements.predictionCount.get(id))]),
+          ),
         };
-        const { result, writes } = planPredictions(call, state, nowMs);
+        const { result, writes } = planPredictions(call, state, nowMs, this.limits);
         this.write(writes);
         return result;
       })
@@ -211,7 +215,7 @@ export class SqliteMetricsStore implements MetricsStore {
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    const call = prepareFeedback(items, this.limits);
+    const call = prepareFeedback(items, this.limits, nowMs);
     return this.db
       .transaction(() => {
         const s = this.statements;
@@ -223,7 +227,7 @@ export class SqliteMetricsStore implements MetricsStore {
           pairs: call.requestIds.flatMap((id) => (s.pairsOf.all(id) as PairColumns[]).map(pairFromColumns)),
           knownEventIds: new Set(),
         };
-        const { result, writes } = planFeedback(call, state, nowMs);
+        const { result, writes } = planFeedback(call, state, nowMs, this.limits);
         this.write(writes);
         return result;
       })
@@ -233,7 +237,7 @@ export class SqliteMetricsStore implements MetricsStore {
   async expirePending(nowMs: number, ttlMs: number): Promise<ExpiryResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    checkTime('ttlMs', ttlMs);
+    checkTtl(ttlMs);
     const cutoff = nowMs - ttlMs;
     const byModelName: Record<string, number> = {};
     let expired = 0;
