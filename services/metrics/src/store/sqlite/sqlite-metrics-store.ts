@@ -44,6 +44,7 @@ import {
   predictionToColumns,
   seriesConditions,
 } from '../table-rows.js';
+import { isDiskFull, mapSqliteError } from './sqlite-errors.js';
 import { migrateSqlite } from './sqlite-schema.js';
 
 export interface SqliteMetricsStoreOptions {
@@ -386,7 +387,7 @@ export class SqliteMetricsStore implements MetricsStore {
     const removed = { predictions: 0, pairs: 0, feedback: 0, summaries: 0 };
     for (const table of ['predictions', 'pairs', 'feedback', 'summaries'] as const) {
       for (;;) {
-        const changes = this.statements.retention[table].run(timeMs, this.limits.retentionBatchSize).changes;
+        const changes = this.retentionBatch(table, timeMs);
         removed[table] += changes;
         if (changes < this.limits.retentionBatchSize) break;
         await yieldToEventLoop();
@@ -394,6 +395,26 @@ export class SqliteMetricsStore implements MetricsStore {
       }
     }
     return removed;
+  }
+
+  /**
+   * One retention batch. A delete writes to the WAL, so on a full disk it can fail too: then the
+   * WAL is checkpointed and truncated (giving its space back) and the batch is tried once more.
+   */
+  private retentionBatch(table: keyof typeof this.statements.retention, timeMs: number): number {
+    const run = () => this.statements.retention[table].run(timeMs, this.limits.retentionBatchSize).changes;
+    try {
+      return run();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return run();
+    }
+  }
+
+  /** The database file. */
+  get file(): string {
+    return this.db.name;
   }
 
   async close(): Promise<void> {
@@ -427,4 +448,38 @@ export class SqliteMetricsStore implements MetricsStore {
   private checkOpen(): void {
     if (this.closed) throw new FailedPreconditionError('metrics store: used after close().');
   }
+}
+
+/**
+ * Every call maps SQLite's disk-full, corruption and I/O errors to errors naming the store file
+ * (sqlite-errors.ts); wrapped here once rather than in each method.
+ */
+const GUARDED = [
+  'recordPredictions',
+  'recordFeedback',
+  'expirePending',
+  'pendingCount',
+  'joinedPairs',
+  'counts',
+  'putSummaries',
+  'summaries',
+  'putDocument',
+  'getDocument',
+  'listDocuments',
+  'deleteDocument',
+  'deleteBefore',
+] as const satisfies readonly (keyof MetricsStore)[];
+for (const name of GUARDED) {
+  const original = SqliteMetricsStore.prototype[name] as (...args: unknown[]) => Promise<unknown>;
+  Object.defineProperty(SqliteMetricsStore.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: async function guarded(this: SqliteMetricsStore, ...args: unknown[]) {
+      try {
+        return await original.apply(this, args);
+      } catch (error) {
+        throw mapSqliteError(this.file, error);
+      }
+    },
+  });
 }
