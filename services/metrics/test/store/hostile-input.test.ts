@@ -146,7 +146,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
         prediction('e6', 'r6', {
           classes: ['a', 'b', 'c'],
           rows: [{ row: 0, label: 'a', segments: { c: 'fr' } }],
-        }),
+        } as never),
       ],
       NOW,
     );
