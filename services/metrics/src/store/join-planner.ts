@@ -223,7 +223,11 @@ export class JoinPlanner {
 
   /** The domain pair of a stored one: the one built here, or decoded from what was loaded. */
   private domainPairOf(stored: StoredPair): JoinedPair {
-    return this.built.get(stored) ?? pairFromStored(stored);
+    const built = this.built.get(stored);
+    if (built) return built;
+    const prediction = this.predictionsOf(stored.requestId).find((p) => p.eventId === stored.eventId);
+    const classes = new Map(prediction ? [[stored.eventId, JSON.stringify(prediction.classes)]] : []);
+    return pairFromStored(stored, undefined, classes);
   }
 
   /** The truth of stored feedback, decoded once per call. */
@@ -255,7 +259,9 @@ export class JoinPlanner {
       predictionMs: prediction.timeMs,
       joinedMs: this.nowMs,
       task: prediction.task,
-      classesJson: JSON.stringify(prediction.classes),
+      // Kept once, in the prediction's row: a pair stores none (a class list per pair made one
+      // prediction of many rows store its classes once per row).
+      classesJson: '',
       predictionJson: encodePredictionRow(predictionRow),
       truthJson: feedback.truthJson,
       feedbackModel: feedback.modelName,

@@ -3,6 +3,8 @@
  * (never a database error failing the call), ids that PostgreSQL would mangle are refused,
  * the limits hold, and feedback that can never count is reported as such instead of expiring.
  */
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -21,6 +23,25 @@ const NOW = 10_000;
 /** Two different ids that pg would both send as "r\uFFFD" were they accepted. */
 const LONE_HIGH = 'r\uD800';
 const LONE_LOW = 'r\uDC00';
+
+/** The `classes` column of every stored pair, read straight from the database. */
+async function storedPairClasses(location: StoreLocation, backend: string): Promise<string[]> {
+  if (backend === 'sqlite') {
+    const db = new Database(location.address, { readonly: true });
+    try {
+      return db.prepare('SELECT classes FROM pairs').pluck().all() as string[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: location.address });
+  await client.connect();
+  try {
+    return (await client.query<{ classes: string }>('SELECT classes FROM pairs')).rows.map((r) => r.classes);
+  } finally {
+    await client.end();
+  }
+}
 
 describe.each(BACKENDS)('hostile input on %s', (backend) => {
   let location: StoreLocation;
@@ -163,6 +184,24 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       NOW,
     );
     expect(fed.rejected.map((r) => r.field)).toEqual(['truth.label', 'truth.values']);
+  });
+
+  it("keeps a prediction's classes once, not once per pair, and still returns them with every pair", async () => {
+    await open();
+    const classes = Array.from({ length: 200 }, (_, i) => `class-${i}`);
+    const rows = Array.from({ length: 50 }, (_, row) => ({ row, label: 'class-0' }));
+    await store.recordPredictions([prediction('e1', 'r1', { classes, rows } as never)], NOW);
+    const fed = await store.recordFeedback(
+      rows.map(({ row }) => feedback('r1', label('class-1'), { row })),
+      NOW,
+    );
+    expect(fed.outcomes.every((o) => o.pairs[0]?.classes.length === 200)).toBe(true);
+    const page = await store.joinedPairs({ modelName: 'iris', fromMs: 0, toMs: NOW, pageSize: 20 });
+    expect(page.pairs.map((p) => p.classes)).toEqual(new Array(20).fill(classes));
+    // Replacing a truth rebuilds the old pair from the store: its classes come back too.
+    const replaced = await store.recordFeedback([feedback('r1', label('class-2'), { row: 3 })], NOW);
+    expect(replaced.outcomes[0]!.replaced[0]!.before.classes).toEqual(classes);
+    expect(await storedPairClasses(location, backend)).toEqual(new Array(50).fill(''));
   });
 
   it('bounds the predictions of one request id, across calls and within one', async () => {

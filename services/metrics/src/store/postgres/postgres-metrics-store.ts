@@ -25,7 +25,7 @@ import type {
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
 import { checkDocumentArgs, checkRange, checkSummaries, checkTime, checkTtl } from '../query-validation.js';
-import { pairFromStored } from '../record-codec.js';
+import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
 import {
@@ -281,8 +281,17 @@ export class PostgresMetricsStore implements MetricsStore {
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
     const classesCache = new Map<string, readonly string[]>();
+    const without = eventIdsWithoutClasses(page);
+    const predictionClasses = new Map<string, string>();
+    if (without.length > 0) {
+      const found = await this.pool.query<{ event_id: string; classes: string }>(
+        'SELECT event_id, classes FROM predictions WHERE event_id = ANY($1::text[])',
+        [without],
+      );
+      for (const r of found.rows) predictionClasses.set(r.event_id, r.classes);
+    }
     return {
-      pairs: page.map((pair) => pairFromStored(pair, classesCache)),
+      pairs: page.map((pair) => pairFromStored(pair, classesCache, predictionClasses)),
       ...(more && last ? { next: encodePairCursor(last) } : {}),
     };
   }

@@ -26,7 +26,7 @@ import type {
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
 import { checkDocumentArgs, checkRange, checkSummaries, checkTime, checkTtl } from '../query-validation.js';
-import { pairFromStored } from '../record-codec.js';
+import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
 import {
@@ -94,6 +94,7 @@ export class SqliteMetricsStore implements MetricsStore {
     const feedbackKey = ['request_id', 'model_name', 'row'];
     this.statements = {
       knownEvent: db.prepare('SELECT 1 FROM predictions WHERE event_id = ?').pluck(),
+      classesOf: db.prepare('SELECT classes FROM predictions WHERE event_id = ?').pluck(),
       predictionCount: db.prepare('SELECT COUNT(*) FROM predictions WHERE request_id = ?').pluck(),
       predictionsOf: db.prepare(
         `SELECT ${PREDICTION_COLUMNS.join(', ')} FROM predictions WHERE request_id = ?`,
@@ -292,8 +293,13 @@ export class SqliteMetricsStore implements MetricsStore {
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
     const classesCache = new Map<string, readonly string[]>();
+    const predictionClasses = new Map<string, string>();
+    for (const eventId of eventIdsWithoutClasses(page)) {
+      const classes = this.statements.classesOf.get(eventId) as string | undefined;
+      if (classes !== undefined) predictionClasses.set(eventId, classes);
+    }
     return {
-      pairs: page.map((pair) => pairFromStored(pair, classesCache)),
+      pairs: page.map((pair) => pairFromStored(pair, classesCache, predictionClasses)),
       ...(more && last ? { next: encodePairCursor(last) } : {}),
     };
   }
