@@ -241,6 +241,19 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     expect(shadow.pairs.map((p) => p.truth)).toEqual([label('virginica')]);
   });
 
+  it('refuses document reads with bad arguments, naming the field, instead of a database error', async () => {
+    await open();
+    await store.putDocument('rules', 'a', '{}');
+    await expect(store.getDocument('rules', 'a\u0000')).rejects.toThrow('id: must be well-formed text');
+    await expect(store.getDocument('', 'a')).rejects.toThrow('collection: must be a non-empty string');
+    await expect(store.deleteDocument('rules', 'x'.repeat(257))).rejects.toThrow('id: must have at most 256');
+    await expect(store.listDocuments('rules', { after: '\uD800' })).rejects.toThrow(
+      'after: must be well-formed',
+    );
+    await expect(store.putDocument('rules', 'b\uDC00', '{}')).rejects.toThrow('id: must be well-formed');
+    expect((await store.listDocuments('rules')).documents.map((d) => d.id)).toEqual(['a']);
+  });
+
   it('refuses feedback received in the future and a time-to-live that is not positive', async () => {
     await open({ maxClockSkewMs: 1_000 });
     const fed = await store.recordFeedback(

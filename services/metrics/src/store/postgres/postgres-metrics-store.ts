@@ -24,7 +24,15 @@ import type {
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries, checkTime, checkTtl } from '../query-validation.js';
+import {
+  checkDocumentArgs,
+  checkDocumentKey,
+  checkDocumentList,
+  checkRange,
+  checkSummaries,
+  checkTime,
+  checkTtl,
+} from '../query-validation.js';
 import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -373,6 +381,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async getDocument(collection: string, id: string): Promise<string | undefined> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     const { rows } = await this.pool.query<{ json: string }>(
       'SELECT json FROM documents WHERE collection = $1 AND id = $2',
       [collection, id],
@@ -385,6 +394,7 @@ export class PostgresMetricsStore implements MetricsStore {
     options: { pageSize?: number; after?: string } = {},
   ): Promise<DocumentPage> {
     this.checkOpen();
+    checkDocumentList(collection, options.after, this.limits);
     const pageSize = pageSizeOf(options.pageSize, this.limits.maxDocumentPageSize, 'pageSize');
     const { rows } = await this.pool.query<{ id: string; json: string }>(
       'SELECT id, json FROM documents WHERE collection = $1 AND id > $2 ORDER BY id LIMIT $3',
@@ -397,6 +407,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     const result = await this.pool.query('DELETE FROM documents WHERE collection = $1 AND id = $2', [
       collection,
       id,

@@ -25,7 +25,15 @@ import type {
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
-import { checkDocumentArgs, checkRange, checkSummaries, checkTime, checkTtl } from '../query-validation.js';
+import {
+  checkDocumentArgs,
+  checkDocumentKey,
+  checkDocumentList,
+  checkRange,
+  checkSummaries,
+  checkTime,
+  checkTtl,
+} from '../query-validation.js';
 import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -364,6 +372,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async getDocument(collection: string, id: string): Promise<string | undefined> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     return this.statements.getDocument.get(collection, id) as string | undefined;
   }
 
@@ -372,6 +381,7 @@ export class SqliteMetricsStore implements MetricsStore {
     options: { pageSize?: number; after?: string } = {},
   ): Promise<DocumentPage> {
     this.checkOpen();
+    checkDocumentList(collection, options.after, this.limits);
     const pageSize = pageSizeOf(options.pageSize, this.limits.maxDocumentPageSize, 'pageSize');
     const rows = this.statements.listDocuments.all(collection, options.after ?? '', pageSize + 1) as {
       id: string;
@@ -384,6 +394,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     return this.statements.deleteDocument.run(collection, id).changes > 0;
   }
 
