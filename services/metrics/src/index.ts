@@ -2,6 +2,15 @@
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
 
+export {
+  DEFAULT_RECORD_LIMITS,
+  feedbackRecordProblem,
+  isCleanText,
+  MAX_ROW_INDEX,
+  predictionRecordProblem,
+  type RecordLimits,
+  type RecordProblem,
+} from './domain/record-rules.js';
 export { type GroupCommitOptions, GroupCommitWriter } from './store/group-commit-writer.js';
 export type {
   DocumentPage,
