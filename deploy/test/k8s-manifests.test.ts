@@ -47,6 +47,7 @@ const DESIGN_PORTS: Readonly<Record<string, { grpc: number; http: number }>> = {
   'model-server': { grpc: 8001, http: 9001 },
   outlier: { grpc: 8002, http: 9002 },
   drift: { grpc: 8003, http: 9003 },
+  metrics: { grpc: 8004, http: 9004 },
 };
 
 /** The services deploy/k8s/base must deploy: the ones that exist. */
@@ -56,7 +57,7 @@ const DEPLOYED_SERVICES = Object.keys(DESIGN_PORTS);
  * Services that keep state in their data directory (fitted detectors, open windows, logs):
  * a StatefulSet with a volume per replica, one replica unless partitioned, no HPA.
  */
-const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift', 'outlier']);
+const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift', 'outlier', 'metrics']);
 
 /** Services the gpu component puts on GPU nodes: the model-server, and the outlier service for autoencoder training. */
 const GPU_SERVICES: ReadonlySet<string> = new Set(['model-server', 'outlier']);
@@ -68,6 +69,9 @@ function workloadKind(service: string): WorkloadKind {
 
 /** The Secret the router indexes events through and the drift service reads history from. */
 const ELASTICSEARCH_SECRET = { name: 'sightline-elasticsearch', key: 'url' } as const;
+
+/** The Secret the metrics service reads its shared PostgreSQL store's URL from (SQLite without it). */
+const METRICS_POSTGRES_SECRET = { name: 'sightline-metrics-postgres', key: 'url' } as const;
 
 /** Shortest drain window worth having: endpoints and client balancers need about 5 s. */
 const MIN_SHUTDOWN_DELAY_MS = 1_000;
@@ -454,6 +458,18 @@ function checkRouterToOutlier(objects: readonly K8sObject[]): void {
   expect(grpc?.name, `router: ${address} is the outlier Service's grpc port`).toBe('grpc');
 }
 
+/** The metrics service keeps SQLite on its claim and takes a PostgreSQL URL only from an optional Secret. */
+function checkMetricsStore(objects: readonly K8sObject[]): void {
+  const metrics = mainContainer(workloadOf(objects, 'metrics'));
+  expect(
+    fromOptionalSecret(
+      metrics.env?.find((e) => e.name === 'SIGHTLINE_POSTGRES_URL'),
+      METRICS_POSTGRES_SECRET,
+    ),
+    'metrics: PostgreSQL URL from the optional Secret',
+  ).toBe(true);
+}
+
 /** The router loads its graphs from the ConfigMap it mounts. */
 function checkRouterGraphs(objects: readonly K8sObject[]): void {
   const router = named(objects, 'Deployment', 'router');
@@ -615,6 +631,7 @@ function checkAll(objects: readonly K8sObject[], components: readonly ComponentN
   checkRouterGraphs(objects);
   checkRouterToDrift(objects);
   checkRouterToOutlier(objects);
+  checkMetricsStore(objects);
   checkComponents(objects, components);
 }
 

@@ -16,6 +16,7 @@ import {
   exposedSeriesNames,
   MODEL_SERVER_METRIC_FILES,
   metricDefinitions,
+  metricsServiceMetricFiles,
   OUTLIER_METRIC_FILES,
 } from './helpers/source-facts.js';
 
@@ -67,7 +68,12 @@ describe('promtool', () => {
     const groups = readYaml<RuleFile>(RULES).groups;
     const exposed = exposedSeriesNames(
       metricDefinitions([
-        ...new Set([...MODEL_SERVER_METRIC_FILES, ...DRIFT_METRIC_FILES, ...OUTLIER_METRIC_FILES]),
+        ...new Set([
+          ...MODEL_SERVER_METRIC_FILES,
+          ...DRIFT_METRIC_FILES,
+          ...OUTLIER_METRIC_FILES,
+          ...metricsServiceMetricFiles(),
+        ]),
       ]),
     );
     const recorded = new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
@@ -85,6 +91,7 @@ describe('promtool', () => {
     // The drift and outlier rules are read against their services' definitions, not just any file.
     expect(groups.map((g) => g.name)).toContain('sightline-drift.alerts');
     expect(groups.map((g) => g.name)).toContain('sightline-outlier.alerts');
+    expect(groups.map((g) => g.name)).toContain('sightline-metrics.alerts');
   });
 
   it('every alert has a severity, a summary and a runbook in deploy/README.md', () => {

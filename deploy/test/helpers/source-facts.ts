@@ -2,7 +2,7 @@
  * Facts the deploy artefacts must agree with, read from the services' source text so a
  * rename or a changed default there breaks these tests instead of a deployment.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { repoPath } from './paths.js';
 
 function readSource(relative: string): string {
@@ -104,6 +104,22 @@ export const OUTLIER_METRIC_FILES = [
   'services/outlier/src/observability/outlier-metrics.ts',
   GRPC_SERVER_METRIC_FILE,
 ] as const;
+
+/**
+ * Where the metrics service's metrics are defined (its `sightline_metrics_*` series): the
+ * alert series in src/alerts and every file under src/observability (the windowed metrics,
+ * feedback and concept-drift gauges), whatever their names.
+ */
+export function metricsServiceMetricFiles(): string[] {
+  const observability = 'services/metrics/src/observability';
+  const files = existsSync(repoPath(observability))
+    ? readdirSync(repoPath(observability))
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => `${observability}/${f}`)
+    : [];
+  return ['services/metrics/src/alerts/alert-series.ts', ...files, GRPC_SERVER_METRIC_FILE];
+}
 
 /**
  * The metrics defined in `files`: every `new Counter|Gauge|Histogram|Summary({ name: '...'`

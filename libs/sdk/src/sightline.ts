@@ -10,6 +10,7 @@ import { DriftClient } from './drift/drift-client.js';
 import { EventsClient } from './events/events-client.js';
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
+import { MetricsClient } from './metrics/metrics-client.js';
 import { ModelsClient } from './models/models-client.js';
 import { OutlierClient } from './outlier/outlier-client.js';
 import { TracesClient } from './traces/traces-client.js';
@@ -44,6 +45,8 @@ export class Sightline {
   readonly drift: DriftClient;
   /** The outlier service's detectors: create, fit (with progress), score, predict, history, attach, events. */
   readonly outlier: OutlierClient;
+  /** The metrics service: feedback, windowed metrics, compute, concept drift, comparison, annotation, alerts. */
+  readonly metrics: MetricsClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -60,6 +63,7 @@ export class Sightline {
     this.traces = new TracesClient(this.caller, this.options.addressOf('traces'));
     this.drift = new DriftClient(this.caller, this.options.addressOf('drift'));
     this.outlier = new OutlierClient(this.caller, this.options.addressOf('outlier'));
+    this.metrics = new MetricsClient(this.caller, this.options.addressOf('metrics'));
   }
 
   /**

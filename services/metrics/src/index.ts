@@ -2,6 +2,7 @@
  * @sightline/metrics: model-quality monitoring with delayed feedback (issue 12).
  */
 
+export * from './config.js';
 export {
   DEFAULT_RECORD_LIMITS,
   feedbackRecordProblem,
@@ -11,6 +12,18 @@ export {
   type RecordLimits,
   type RecordProblem,
 } from './domain/record-rules.js';
+export { type PredictionMappingOptions, predictionFromEvent } from './ingest/prediction-from-event.js';
+export { runMetrics } from './main.js';
+export {
+  type MetricsHandle,
+  type MetricsParts,
+  type MetricsServiceContext,
+  startMetrics,
+} from './metrics.js';
+export { coreHandlers, METRICS_SERVICE, registerMetricsService } from './server.js';
+export type { DataPlaneObserver, MetricsEventSink } from './service/data-plane-hooks.js';
+export { expandFeedback, type FeedbackItemInput } from './service/feedback-form.js';
+export { MetricsDataPlane, type SendFeedbackResult } from './service/metrics-data-plane.js';
 export { type GroupCommitOptions, GroupCommitWriter } from './store/group-commit-writer.js';
 export type {
   DocumentPage,
@@ -29,6 +42,7 @@ export type {
   SeriesCounts,
   SeriesRangeQuery,
   StoredDocument,
+  SummaryFold,
   SummaryRecord,
 } from './store/metrics-store.js';
 export {

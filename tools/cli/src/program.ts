@@ -11,8 +11,10 @@ import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
 import { registerDriftCommands } from './commands/drift.js';
 import { registerEventsCommands } from './commands/events.js';
+import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerGraphsCommands } from './commands/graphs.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerMetricsCommands } from './commands/metrics.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerOutlierCommands } from './commands/outlier.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -37,6 +39,8 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerTracesCommands,
   registerDriftCommands,
   registerOutlierCommands,
+  registerMetricsCommands,
+  registerFeedbackCommands,
 ];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */

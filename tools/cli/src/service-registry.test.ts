@@ -9,7 +9,7 @@ function flagValue(flags: readonly string[], flag: string): string | undefined {
 }
 
 describe('the local stack', () => {
-  it("sends the router's events to the drift and the outlier service's POST /events, a list the router takes", async () => {
+  it("sends the router's events to the drift, outlier and metrics services' POST /events, a list the router takes", async () => {
     const services = await loadServices();
     const flagsOf = (name: string) => {
       const service = services.find((s) => s.name === name);
@@ -22,10 +22,12 @@ describe('the local stack', () => {
     expect(urls.map((url) => [url.hostname, url.pathname])).toEqual([
       ['127.0.0.1', '/events'],
       ['127.0.0.1', '/events'],
+      ['127.0.0.1', '/events'],
     ]);
     expect(urls.map((url) => url.port)).toEqual([
       flagValue(flagsOf('drift').flags, '--http-port'),
       flagValue(flagsOf('outlier').flags, '--http-port'),
+      flagValue(flagsOf('metrics').flags, '--http-port'),
     ]);
     const config = loadConfig(router.service.schema, { flags: { eventsCloudeventsUrl: value }, env: {} });
     expect(config.eventsCloudeventsUrl).toBe(value);

@@ -25,18 +25,30 @@ export interface ServeableService {
 }
 
 /**
- * The router's `--events-cloudevents-url` in a stack whose drift and outlier services
- * listen for HTTP on these loopback ports: both services' POST /events, comma-separated.
+ * The router's `--events-cloudevents-url` in a stack whose drift, outlier and metrics
+ * services listen for HTTP on these loopback ports: each service's POST /events,
+ * comma-separated.
  */
 export function localStackEventsUrls(httpPorts: {
   readonly drift: number;
   readonly outlier: number;
+  readonly metrics?: number;
 }): string {
-  return `http://127.0.0.1:${httpPorts.drift}/events,http://127.0.0.1:${httpPorts.outlier}/events`;
+  return [httpPorts.drift, httpPorts.outlier, httpPorts.metrics]
+    .filter((port) => port !== undefined)
+    .map((port) => `http://127.0.0.1:${port}/events`)
+    .join(',');
 }
 
 /** The services' names, known without loading anything. */
-export const SERVICE_NAMES = ['trace-store', 'model-server', 'router', 'drift', 'outlier'] as const;
+export const SERVICE_NAMES = [
+  'trace-store',
+  'model-server',
+  'router',
+  'drift',
+  'outlier',
+  'metrics',
+] as const;
 
 /** Loads the services' settings schemas and returns the services. */
 export async function loadServices(): Promise<readonly ServeableService[]> {
@@ -46,12 +58,14 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
     { DEFAULT_OTLP_PORT, traceStoreConfigSchema },
     { driftConfigSchema },
     { outlierConfigSchema },
+    { metricsConfigSchema },
   ] = await Promise.all([
     import('@sightline/model-server/config'),
     import('@sightline/router/config'),
     import('@sightline/trace-store/config'),
     import('@sightline/drift/config'),
     import('@sightline/outlier/config'),
+    import('@sightline/metrics/config'),
   ]);
   return [
     {
@@ -100,11 +114,11 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         '127.0.0.1:8001',
         '--data-dir',
         `${data}/router`,
-        // Every routed request's event also goes to the drift and outlier services'
-        // CloudEvents ingresses (each URL its own sink), so a detector attached to either in
-        // the local stack sees live traffic.
+        // Every routed request's event also goes to the drift, outlier and metrics services'
+        // CloudEvents ingresses (each URL its own sink), so a detector attached to drift or
+        // outlier sees live traffic and the metrics service joins feedback to it.
         '--events-cloudevents-url',
-        localStackEventsUrls({ drift: 9003, outlier: 9002 }),
+        localStackEventsUrls({ drift: 9003, outlier: 9002, metrics: 9004 }),
       ],
     },
     {
@@ -143,8 +157,26 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         `${data}/router/events`,
       ],
     },
+    {
+      name: 'metrics',
+      summary:
+        'join delayed feedback to logged predictions: windowed accuracy, F1, MAE ... per model, version and segment, label-free estimates, concept drift, comparisons, alerts',
+      schema: metricsConfigSchema,
+      run: async (flags) => (await import('@sightline/metrics')).runMetrics(flags),
+      localStackFlags: ({ data }) => [
+        '--grpc-port',
+        '8004',
+        '--http-port',
+        '9004',
+        '--data-dir',
+        `${data}/metrics`,
+        // The example iris models' probability outputs, named.
+        '--classes',
+        'iris=setosa,versicolor,virginica;iris-tfjs=setosa,versicolor,virginica',
+      ],
+    },
   ];
 }
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
-export const PLANNED_SERVICES = ['metrics', 'explainer'] as const;
+export const PLANNED_SERVICES = ['explainer'] as const;

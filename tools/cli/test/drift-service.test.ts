@@ -178,6 +178,11 @@ describe('sightline drift against the drift service', () => {
     expectOk(run);
     expect(JSON.parse(run.stdout)).toMatchObject({ detector: 'petals', windows: [] });
     expect(JSON.parse((await drift(['events', 'petals', '--json'])).stdout)).toEqual({ events: [] });
+    expectOneSentence(
+      await drift(['events', 'no-such-detector']),
+      1,
+      /^sightline: NOT_FOUND: .*no-such-detector/m,
+    );
   });
 
   it('fit --trailing creates the detector with a trailing reference, and removes it when the first fit fails', async () => {

@@ -358,5 +358,14 @@ describe('sightline outlier against the outlier service', () => {
     expectOk(await outlier(['delete', 'maha']));
     expectOk(await outlier(['delete', 'ae']));
     expectOneSentence(await outlier(['delete', 'forest']), 1, /^sightline: NOT_FOUND: /m);
+    // Its events stay listed; a name with neither a detector nor events is NOT_FOUND.
+    expect(JSON.parse((await outlier(['events', 'forest', '--json'])).stdout).events.length).toBeGreaterThan(
+      0,
+    );
+    expectOneSentence(
+      await outlier(['events', 'no-such-detector']),
+      1,
+      /^sightline: NOT_FOUND: .*no-such-detector/m,
+    );
   });
 });

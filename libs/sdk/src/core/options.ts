@@ -14,6 +14,8 @@ export const DEFAULT_MODEL_SERVER_ADDRESS = '127.0.0.1:8001';
 export const DEFAULT_OUTLIER_ADDRESS = '127.0.0.1:8002';
 /** The local stack's drift service (`sightline serve drift`, DriftService). */
 export const DEFAULT_DRIFT_ADDRESS = '127.0.0.1:8003';
+/** The local stack's metrics service (`sightline serve metrics`, MetricsService). */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:8004';
 /** The local stack's trace store (`sightline serve trace-store`, TraceService). */
 export const DEFAULT_TRACES_ADDRESS = '127.0.0.1:8006';
 /**
@@ -87,6 +89,8 @@ export interface SightlineAddresses {
   readonly drift?: string;
   /** The outlier service (OutlierService). Default 127.0.0.1:8002. */
   readonly outlier?: string;
+  /** The metrics service (MetricsService). Default 127.0.0.1:8004. */
+  readonly metrics?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
 }
@@ -173,6 +177,7 @@ const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   traces: DEFAULT_TRACES_ADDRESS,
   drift: DEFAULT_DRIFT_ADDRESS,
   outlier: DEFAULT_OUTLIER_ADDRESS,
+  metrics: DEFAULT_METRICS_ADDRESS,
 };
 
 /**

@@ -70,6 +70,12 @@ export interface VersionComparison {
   readonly pairsNeeded?: number;
   /** pairsNeeded minus the pairs seen, at least 0 (0: the difference sits at the edge of detection). */
   readonly additionalPairsNeeded?: number;
+  /** Bootstrap only: both metrics on all rows and the resamples where both were finite (the report shows them). */
+  readonly bootstrap?: {
+    readonly baseline: number;
+    readonly candidate: number;
+    readonly validResamples: number;
+  };
 }
 
 /**
@@ -134,6 +140,11 @@ function compareByBootstrap(input: BootstrapComparison, alpha: number, power: nu
   const pValue = Math.min(1, 2 * Math.min(result.pValueGreater, result.pValueLess));
   const base = {
     test: 'paired-bootstrap',
+    bootstrap: {
+      baseline: result.baseline,
+      candidate: result.candidate,
+      validResamples: result.validResamples,
+    },
     pairs: result.pairs,
     difference: result.difference,
     interval: result.interval,

@@ -93,6 +93,8 @@ export class JoinPlanner {
     private readonly nowMs: number,
     /** Predictions one request id may hold (StoreLimits.maxPredictionsPerRequest). */
     private readonly maxPredictionsPerRequest: number,
+    /** Whether a truth the prediction refutes is rejected (see {@link refutation}); stores set it. */
+    private readonly refuteTruths = true,
   ) {
     this.predictionCounts = new Map(state.predictionCounts ?? []);
     for (const p of state.predictions) {
@@ -128,6 +130,9 @@ export class JoinPlanner {
         const key = feedbackKeyOf(record.requestId, name, row.row);
         const feedback = this.feedback.get(key);
         if (!feedback) continue;
+        // Feedback this row refutes (a label outside its classes) joins nothing: it stays
+        // held for another prediction of the request, or expires and is counted.
+        if (this.refuteTruths && refutation(record, row, this.truthOf(feedback)) !== undefined) continue;
         made.push(this.storePair(record, row, feedback));
         this.markJoined(key, feedback);
         break;
@@ -153,6 +158,10 @@ export class JoinPlanner {
         field: 'row',
         message: `row: must name a row of the prediction of request "${item.requestId}" (it has ${rowCounts} rows), got ${item.row}.`,
       };
+    }
+    for (const { prediction, row } of this.refuteTruths ? withRow : []) {
+      const refuted = refutation(prediction, row, item.truth);
+      if (refuted !== undefined) return refuted;
     }
     let feedback: StoredFeedback = {
       requestId: item.requestId,
@@ -283,4 +292,41 @@ export class JoinPlanner {
     this.built.set(pair, joined);
     return joined;
   }
+}
+
+/**
+ * Why a prediction row refutes a truth (contract: "a label outside the model's classes, a value
+ * count other than the prediction's outputs, ... a label for a regression is REJECTED"); undefined
+ * when it does not. Rewards are kept for every task.
+ */
+function refutation(prediction: PredictionRecord, row: PredictionRow, truth: Truth): ItemProblem | undefined {
+  const what = `the prediction of request "${prediction.requestId}" by ${JSON.stringify(prediction.modelName)}`;
+  if (truth.kind === 'reward') return undefined;
+  if (prediction.task === 'classification') {
+    if (truth.kind !== 'label') {
+      return { field: 'values', message: `values: ${what} is a classification; send a label.` };
+    }
+    if (prediction.classes.length > 0 && !prediction.classes.includes(truth.label)) {
+      const shown = prediction.classes
+        .slice(0, 20)
+        .map((c) => JSON.stringify(c))
+        .join(', ');
+      return {
+        field: 'label',
+        message: `label: must be one of the classes of ${what} (${shown}${prediction.classes.length > 20 ? ', ...' : ''}), got ${JSON.stringify(truth.label)}.`,
+      };
+    }
+    return undefined;
+  }
+  if (truth.kind !== 'value') {
+    return { field: 'label', message: `label: ${what} is a regression; send values.` };
+  }
+  const outputs = row.values?.length ?? 0;
+  if (truth.values.length !== outputs) {
+    return {
+      field: 'values',
+      message: `values: must hold ${outputs} value${outputs === 1 ? '' : 's'}, one per output of ${what}, got ${truth.values.length}.`,
+    };
+  }
+  return undefined;
 }

@@ -130,6 +130,16 @@ export interface SummaryRecord {
   readonly summary: string;
 }
 
+/**
+ * A bucket to fold into the stored one: `fold` gets the stored summary (undefined when there is
+ * none) and returns the summary to store, inside the write's transaction.
+ */
+export interface SummaryFold {
+  readonly seriesKey: string;
+  readonly bucketStartMs: number;
+  readonly fold: (stored: string | undefined) => string;
+}
+
 /** A stored document. */
 export interface StoredDocument {
   readonly id: string;
@@ -171,6 +181,13 @@ export interface MetricsStore {
   counts(query: SeriesRangeQuery): Promise<SeriesCounts>;
   /** Upserts summaries by (seriesKey, bucketStartMs). */
   putSummaries(records: readonly SummaryRecord[]): Promise<void>;
+  /**
+   * Reads, folds and writes buckets in one transaction, the stored rows locked against other
+   * writers (PostgreSQL: `SELECT ... FOR UPDATE`; SQLite: one writer per file), so replicas that
+   * fold their deltas into one bucket at once lose none. A `fold` that throws aborts the whole
+   * call: nothing is written.
+   */
+  foldSummaries(folds: readonly SummaryFold[]): Promise<void>;
   /** The summaries of a series with bucket start in [fromMs, toMs), in bucket order. */
   summaries(seriesKey: string, fromMs: number, toMs: number): Promise<SummaryRecord[]>;
   /** Creates or replaces a document. */

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from '@sightline/errors';
 import { isCleanText } from '../domain/record-rules.js';
-import type { SeriesRangeQuery, SummaryRecord } from './metrics-store.js';
+import type { SeriesRangeQuery, SummaryFold, SummaryRecord } from './metrics-store.js';
 import { checkItemCount, type StoreLimits } from './store-limits.js';
 
 const fail = (field: string, rule: string, got: unknown): never => {
@@ -47,7 +47,7 @@ export function checkTtl(ttlMs: unknown): void {
     fail('ttlMs', 'must be a positive integer number of milliseconds', ttlMs);
 }
 
-function checkJson(field: string, json: unknown, maxLength: number): void {
+export function checkJson(field: string, json: unknown, maxLength: number): void {
   if (typeof json !== 'string') fail(field, 'must be JSON text', json);
   if ((json as string).length > maxLength)
     fail(field, `must have at most ${maxLength} characters`, `${(json as string).length} characters`);
@@ -71,6 +71,15 @@ export function checkSummaries(records: readonly SummaryRecord[], limits: StoreL
     checkText(`summaries[${i}].seriesKey`, r.seriesKey, limits.maxSeriesKeyLength);
     checkTime(`summaries[${i}].bucketStartMs`, r.bucketStartMs);
     checkJson(`summaries[${i}].summary`, r.summary, limits.maxJsonLength);
+  }
+}
+
+export function checkSummaryFolds(folds: readonly SummaryFold[], limits: StoreLimits): void {
+  checkItemCount('folds', folds.length, limits);
+  for (const [i, f] of folds.entries()) {
+    checkText(`folds[${i}].seriesKey`, f.seriesKey, limits.maxSeriesKeyLength);
+    checkTime(`folds[${i}].bucketStartMs`, f.bucketStartMs);
+    if (typeof f.fold !== 'function') throw new InvalidArgumentError(`folds[${i}].fold: must be a function`);
   }
 }
 

@@ -53,8 +53,9 @@ export function planPredictions(
   state: LoadedState,
   nowMs: number,
   limits: StoreLimits,
+  refuteTruths = true,
 ): { result: RecordPredictionsResult; writes: PlannedWrites } {
-  const planner = new JoinPlanner(state, nowMs, limits.maxPredictionsPerRequest);
+  const planner = new JoinPlanner(state, nowMs, limits.maxPredictionsPerRequest, refuteTruths);
   let recorded = 0;
   let duplicates = 0;
   const pairs: JoinedPair[] = [];
@@ -87,8 +88,9 @@ export function planFeedback(
   state: LoadedState,
   nowMs: number,
   limits: StoreLimits,
+  refuteTruths = true,
 ): { result: RecordFeedbackResult; writes: PlannedWrites } {
-  const planner = new JoinPlanner(state, nowMs, limits.maxPredictionsPerRequest);
+  const planner = new JoinPlanner(state, nowMs, limits.maxPredictionsPerRequest, refuteTruths);
   const outcomes: FeedbackOutcome[] = new Array(call.total).fill(REJECTED);
   const rejected = [...call.rejected];
   for (const { index, item } of call.valid) {

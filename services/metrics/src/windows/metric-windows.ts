@@ -334,6 +334,11 @@ export class MetricWindows {
     });
   }
 
+  /** The values of segment `name` of a series that keep their own segment, sorted (`__other__` not included). */
+  segmentValues(series: SeriesKey, name: string): string[] {
+    return this.#segments.values(encodeSeriesKey(series), name);
+  }
+
   /** What the segment bound did to `name` of a series (values kept, rows and pairs sent to `__other__`). */
   segmentOverflow(series: SeriesKey, name: string): SegmentOverflow {
     return this.#segments.overflow(encodeSeriesKey(series), name);

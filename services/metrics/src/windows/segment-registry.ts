@@ -72,6 +72,11 @@ export class SegmentRegistry {
     return this.#bySeries.get(seriesKey)?.get(name)?.values.has(value) ? value : OVERFLOW_SEGMENT_VALUE;
   }
 
+  /** The values of `name` of a series that keep their own segment, sorted. */
+  values(seriesKey: string, name: string): string[] {
+    return [...(this.#bySeries.get(seriesKey)?.get(name)?.values ?? [])].sort();
+  }
+
   /** What the bound did to `name` of a series. */
   overflow(seriesKey: string, name: string): SegmentOverflow {
     const state = this.#bySeries.get(seriesKey)?.get(name);

@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedPair } from '../../src/domain/records.js';
 import type { MetricsStore } from '../../src/store/metrics-store.js';
+import { PostgresMetricsStore } from '../../src/store/postgres/postgres-metrics-store.js';
+import { SqliteMetricsStore } from '../../src/store/sqlite/sqlite-metrics-store.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { feedback, label, prediction } from '../helpers/records.js';
 import { BACKENDS, newStoreLocation, type StoreLocation } from '../helpers/store-backends.js';
@@ -481,6 +483,66 @@ describe('MetricsStore on sqlite only', () => {
         `metrics store "${location.address}": cannot be opened as a SQLite database (SQLITE_NOTADB)`,
       );
     } finally {
+      await location.cleanup();
+    }
+  });
+});
+
+describe.each(BACKENDS)('the contract refutation rule on %s', (backend) => {
+  it('rejects a truth its prediction refutes, and holds it when the prediction comes later', async () => {
+    const location = await newStoreLocation(backend, () => postgres);
+    const file = backend === 'sqlite' ? location.address : undefined;
+    const store =
+      file === undefined
+        ? await PostgresMetricsStore.open({ connectionString: location.address })
+        : await SqliteMetricsStore.open({ file });
+    try {
+      await store.recordPredictions(
+        [
+          prediction('e1', 'r1'),
+          {
+            ...prediction('e2', 'r2', { task: 'regression', classes: [] }),
+            rows: [{ row: 0, values: [1, 2] }],
+          },
+        ],
+        1_000,
+      );
+      const result = await store.recordFeedback(
+        [
+          feedback('r1', label('daisy')),
+          feedback('r1', { kind: 'value', values: [1] }, { row: 0, modelName: 'iris' }),
+          feedback('r2', label('setosa')),
+          feedback('r2', { kind: 'value', values: [1] }),
+          feedback('r2', { kind: 'reward', reward: 1 }, { modelName: 'iris' }),
+          feedback('r1', label('versicolor'), { modelName: 'iris', row: 0, observedMs: 6_000 }),
+        ],
+        5_000,
+      );
+      expect(result.outcomes.map((o) => o.status)).toEqual([
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'joined',
+        'joined',
+      ]);
+      expect(result.rejected.map((r) => [r.index, r.field])).toEqual([
+        [0, 'label'],
+        [1, 'values'],
+        [2, 'label'],
+        [3, 'values'],
+      ]);
+      expect(result.rejected[0]?.message).toMatch(
+        /^label: must be one of the classes of the prediction of request "r1".*got "daisy"/,
+      );
+      expect(result.rejected[3]?.message).toMatch(/^values: must hold 2 values/);
+      // Held first, refuted by the prediction that comes: it joins nothing and stays held.
+      await store.recordFeedback([feedback('r3', label('tulip'))], 5_000);
+      const later = await store.recordPredictions([prediction('e3', 'r3')], 6_000);
+      expect(later.pairs).toEqual([]);
+      expect(await store.pendingCount()).toBe(1);
+    } finally {
+      await store.close();
       await location.cleanup();
     }
   });

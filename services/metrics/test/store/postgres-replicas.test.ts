@@ -42,8 +42,8 @@ it('joins every row when two replicas write predictions and feedback of the same
         ),
         second.recordFeedback(
           ids.flatMap((i) => [
-            feedback(`r${i}`, label('a')),
-            feedback(`r${i}`, label('b'), { modelName: 'iris-shadow' }),
+            feedback(`r${i}`, label('setosa')),
+            feedback(`r${i}`, label('versicolor'), { modelName: 'iris-shadow' }),
           ]),
           5_000,
         ),
@@ -60,7 +60,7 @@ it('joins every row when two replicas write predictions and feedback of the same
       joinedRows: REQUESTS,
     });
     const shadow = await second.joinedPairs({ modelName: 'iris-shadow', ...all, pageSize: REQUESTS });
-    expect(shadow.pairs.every((p) => p.truth.kind === 'label' && p.truth.label === 'b')).toBe(true);
+    expect(shadow.pairs.every((p) => p.truth.kind === 'label' && p.truth.label === 'versicolor')).toBe(true);
     expect(await first.pendingCount()).toBe(0);
   } finally {
     for (const replica of replicas) await replica.close();

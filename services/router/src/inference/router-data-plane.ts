@@ -342,7 +342,9 @@ export class RouterDataPlane {
       const response: RouterInferResponse = {
         modelName: passThrough ? (trail.lastModel?.name ?? request.modelName) : graph.spec.name,
         modelVersion: passThrough ? (trail.lastModel?.version ?? '') : generation,
-        id: request.id,
+        // The id the request carried, or the one assigned to it: the id its event is logged
+        // under, which ground truth sent to the metrics service later must name.
+        id: requestId,
         tensors,
         parameters,
         // The upstream's bytes are this answer only when no output was selected out of them.

@@ -563,6 +563,10 @@ export function registerDriftCommands(program: Command, frame: CliFrame): void {
           });
           return { items: page.events, nextPageToken: page.nextPageToken };
         });
+        // Events outlive their detector, so a name is checked only when nothing matched it:
+        // a mistyped name is NOT_FOUND rather than an empty table.
+        if (events.length === 0 && name !== undefined)
+          await context.sightline().drift.get(name, context.call);
         context.output.print({
           json: { events: driftJson(events) },
           human: () => [table([...EVENT_COLUMNS], events.map(driftEventRow))],

@@ -555,6 +555,10 @@ export function registerOutlierCommands(program: Command, frame: CliFrame): void
             });
             return { items: page.events, nextPageToken: page.nextPageToken };
           });
+          // Events outlive their detector, so a name is checked only when nothing matched it:
+          // a mistyped name is NOT_FOUND rather than an empty table.
+          if (events.length === 0 && name !== undefined)
+            await context.sightline().outlier.get(name, context.call);
           context.output.print({
             json: { events: outlierJson(events) },
             human: () => [table([...OUTLIER_EVENT_COLUMNS], events.map(outlierEventRow))],

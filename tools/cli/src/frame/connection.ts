@@ -23,6 +23,7 @@ export const SERVICE_ENDPOINTS = {
   'model-server': { defaultAddress: '127.0.0.1:8001', env: 'SIGHTLINE_MODEL_SERVER_ADDRESS' },
   outlier: { defaultAddress: '127.0.0.1:8002', env: 'SIGHTLINE_OUTLIER_ADDRESS' },
   drift: { defaultAddress: '127.0.0.1:8003', env: 'SIGHTLINE_DRIFT_ADDRESS' },
+  metrics: { defaultAddress: '127.0.0.1:8004', env: 'SIGHTLINE_METRICS_ADDRESS' },
   'trace-store': { defaultAddress: '127.0.0.1:8006', env: 'SIGHTLINE_TRACE_STORE_ADDRESS' },
 } as const;
 
@@ -31,10 +32,12 @@ export type ServiceName = keyof typeof SERVICE_ENDPOINTS;
 
 /**
  * A service as a sentence names it: "the router", "the model-server", but "the drift
- * service", "the outlier service" (names that are not nouns alone).
+ * service", "the outlier service", "the metrics service" (names that are not nouns alone).
  */
 export function serviceLabel(service: ServiceName): string {
-  return service === 'drift' || service === 'outlier' ? `${service} service` : service;
+  return service === 'drift' || service === 'outlier' || service === 'metrics'
+    ? `${service} service`
+    : service;
 }
 
 /** The variable that gives every service's address when its own is unset. */

@@ -50,7 +50,11 @@ function reasonOf(error: CsvParseError, width: number | undefined): string {
   }
 }
 
-function readRecords(text: string, source: string): string[][] {
+/**
+ * The text's records as strings, header included (blank lines skipped, cells trimmed).
+ * @throws UsageError naming the line and the column of malformed CSV.
+ */
+export function readCsvRecords(text: string, source: string): string[][] {
   try {
     return parse(text, { skip_empty_lines: true, trim: true, bom: true }) as string[][];
   } catch (error) {
@@ -81,7 +85,7 @@ function readRecords(text: string, source: string): string[][] {
  *   an empty or repeated header name, no data rows.
  */
 export function parseCsvTable(text: string, source: string): CsvTable {
-  const records = readRecords(text, source);
+  const records = readCsvRecords(text, source);
   if (records.length === 0) throw new UsageError(`${source}: empty; expected a header row and data rows`);
   const header = records[0]!;
   const seen = new Set<string>();

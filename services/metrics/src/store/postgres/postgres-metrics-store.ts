@@ -21,6 +21,7 @@ import type {
   RetentionResult,
   SeriesCounts,
   SeriesRangeQuery,
+  SummaryFold,
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
@@ -28,11 +29,17 @@ import {
   checkDocumentArgs,
   checkDocumentKey,
   checkDocumentList,
+  checkJson,
   checkRange,
   checkSummaries,
+  checkSummaryFolds,
   checkTime,
   checkTtl,
 } from '../query-validation.js';
+
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
 import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
@@ -60,6 +67,12 @@ export interface PostgresMetricsStoreOptions {
   readonly poolSize?: number;
   /** Limits overriding DEFAULT_STORE_LIMITS. */
   readonly limits?: Partial<StoreLimits>;
+  /**
+   * Reject feedback its prediction refutes (a label outside the classes, a label for a
+   * regression, values of another count), as the contract asks (default true). Off only in the
+   * join-mechanics tests, whose truths are arbitrary.
+   */
+  readonly refuteTruths?: boolean;
   /** Attempts of a transaction that failed on a deadlock or serialisation conflict (default 3). */
   readonly maxTransactionAttempts?: number;
 }
@@ -133,6 +146,7 @@ export class PostgresMetricsStore implements MetricsStore {
     private readonly pool: pg.Pool,
     readonly limits: StoreLimits,
     private readonly maxAttempts: number,
+    private readonly refuteTruths: boolean,
   ) {}
 
   /** Connects, creating or migrating the schema. */
@@ -156,7 +170,12 @@ export class PostgresMetricsStore implements MetricsStore {
       await pool.end();
       throw error;
     }
-    return new PostgresMetricsStore(pool, limits, options.maxTransactionAttempts ?? 3);
+    return new PostgresMetricsStore(
+      pool,
+      limits,
+      options.maxTransactionAttempts ?? 3,
+      options.refuteTruths ?? true,
+    );
   }
 
   async recordPredictions(
@@ -191,6 +210,7 @@ export class PostgresMetricsStore implements MetricsStore {
         },
         nowMs,
         this.limits,
+        this.refuteTruths,
       );
       await this.write(client, writes);
       return result;
@@ -222,6 +242,7 @@ export class PostgresMetricsStore implements MetricsStore {
         },
         nowMs,
         this.limits,
+        this.refuteTruths,
       );
       await this.write(client, writes);
       return result;
@@ -351,6 +372,47 @@ export class PostgresMetricsStore implements MetricsStore {
        ON CONFLICT (series_key, bucket_start_ms) DO UPDATE SET summary = excluded.summary`,
       [unique.map((r) => r.seriesKey), unique.map((r) => r.bucketStartMs), unique.map((r) => r.summary)],
     );
+  }
+
+  async foldSummaries(folds: readonly SummaryFold[]): Promise<void> {
+    this.checkOpen();
+    checkSummaryFolds(folds, this.limits);
+    if (folds.length === 0) return;
+    // Two replicas inserting the same new bucket: the second insert fails on the key once the
+    // first commits; the fold is a pure function of the stored summary, so it is run again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.foldOnce(folds);
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION || attempt >= this.maxAttempts)
+          throw error;
+      }
+    }
+  }
+
+  private async foldOnce(folds: readonly SummaryFold[]): Promise<void> {
+    await this.transaction(async (client) => {
+      // Locked in key order, so two replicas folding overlapping buckets cannot deadlock.
+      const ordered = [...folds.entries()].sort(([, a], [, b]) =>
+        a.seriesKey < b.seriesKey ? -1 : a.seriesKey > b.seriesKey ? 1 : a.bucketStartMs - b.bucketStartMs,
+      );
+      for (const [i, f] of ordered) {
+        // A row that does not exist yet cannot be locked: a concurrent insert of it is retried above.
+        const { rows } = await client.query<{ summary: string }>(
+          'SELECT summary FROM summaries WHERE series_key = $1 AND bucket_start_ms = $2 FOR UPDATE',
+          [f.seriesKey, f.bucketStartMs],
+        );
+        const summary = f.fold(rows[0]?.summary);
+        checkJson(`folds[${i}].summary`, summary, this.limits.maxJsonLength);
+        await client.query(
+          rows.length === 0
+            ? `INSERT INTO summaries (series_key, bucket_start_ms, summary) VALUES ($1, $2, $3)`
+            : 'UPDATE summaries SET summary = $3 WHERE series_key = $1 AND bucket_start_ms = $2',
+          [f.seriesKey, f.bucketStartMs, summary],
+        );
+      }
+    });
   }
 
   async summaries(seriesKey: string, fromMs: number, toMs: number): Promise<SummaryRecord[]> {

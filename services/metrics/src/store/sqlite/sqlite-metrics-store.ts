@@ -22,6 +22,7 @@ import type {
   RetentionResult,
   SeriesCounts,
   SeriesRangeQuery,
+  SummaryFold,
   SummaryRecord,
 } from '../metrics-store.js';
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
@@ -29,8 +30,10 @@ import {
   checkDocumentArgs,
   checkDocumentKey,
   checkDocumentList,
+  checkJson,
   checkRange,
   checkSummaries,
+  checkSummaryFolds,
   checkTime,
   checkTtl,
 } from '../query-validation.js';
@@ -60,6 +63,12 @@ export interface SqliteMetricsStoreOptions {
   readonly file: string;
   /** Limits overriding DEFAULT_STORE_LIMITS. */
   readonly limits?: Partial<StoreLimits>;
+  /**
+   * Reject feedback its prediction refutes (a label outside the classes, a label for a
+   * regression, values of another count), as the contract asks (default true). Off only in the
+   * join-mechanics tests, whose truths are arbitrary.
+   */
+  readonly refuteTruths?: boolean;
   /** How long a write waits for a lock another connection holds (default 5,000 ms). */
   readonly busyTimeoutMs?: number;
   /**
@@ -98,6 +107,7 @@ export class SqliteMetricsStore implements MetricsStore {
   private constructor(
     private readonly db: Database.Database,
     readonly limits: StoreLimits,
+    private readonly refuteTruths = true,
   ) {
     const feedbackKey = ['request_id', 'model_name', 'row'];
     this.statements = {
@@ -144,6 +154,9 @@ export class SqliteMetricsStore implements MetricsStore {
         `SELECT series_key, bucket_start_ms, summary FROM summaries
          WHERE series_key = ? AND bucket_start_ms >= ? AND bucket_start_ms < ? ORDER BY bucket_start_ms`,
       ),
+      summaryAt: db
+        .prepare('SELECT summary FROM summaries WHERE series_key = ? AND bucket_start_ms = ?')
+        .pluck(),
       putDocument: db.prepare(
         `INSERT INTO documents (collection, id, json) VALUES (?, ?, ?)
          ON CONFLICT (collection, id) DO UPDATE SET json = excluded.json`,
@@ -187,7 +200,7 @@ export class SqliteMetricsStore implements MetricsStore {
       db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = OFF');
       migrateSqlite(db, `"${options.file}"`);
-      return new SqliteMetricsStore(db, limits);
+      return new SqliteMetricsStore(db, limits, options.refuteTruths ?? true);
     } catch (error) {
       db.close();
       throw unreadable(options.file, error);
@@ -215,7 +228,7 @@ export class SqliteMetricsStore implements MetricsStore {
             call.requestIds.map((id) => [id, Number(this.statements.predictionCount.get(id))]),
           ),
         };
-        const { result, writes } = planPredictions(call, state, nowMs, this.limits);
+        const { result, writes } = planPredictions(call, state, nowMs, this.limits, this.refuteTruths);
         this.write(writes);
         return result;
       })
@@ -237,7 +250,7 @@ export class SqliteMetricsStore implements MetricsStore {
           pairs: call.requestIds.flatMap((id) => (s.pairsOf.all(id) as PairColumns[]).map(pairFromColumns)),
           knownEventIds: new Set(),
         };
-        const { result, writes } = planFeedback(call, state, nowMs, this.limits);
+        const { result, writes } = planFeedback(call, state, nowMs, this.limits, this.refuteTruths);
         this.write(writes);
         return result;
       })
@@ -344,6 +357,21 @@ export class SqliteMetricsStore implements MetricsStore {
     this.db
       .transaction(() => {
         for (const r of records) this.statements.upsertSummary.run(r.seriesKey, r.bucketStartMs, r.summary);
+      })
+      .immediate();
+  }
+
+  async foldSummaries(folds: readonly SummaryFold[]): Promise<void> {
+    this.checkOpen();
+    checkSummaryFolds(folds, this.limits);
+    this.db
+      .transaction(() => {
+        for (const [i, f] of folds.entries()) {
+          const stored = this.statements.summaryAt.get(f.seriesKey, f.bucketStartMs) as string | undefined;
+          const summary = f.fold(stored);
+          checkJson(`folds[${i}].summary`, summary, this.limits.maxJsonLength);
+          this.statements.upsertSummary.run(f.seriesKey, f.bucketStartMs, summary);
+        }
       })
       .immediate();
   }
