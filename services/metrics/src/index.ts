@@ -4,6 +4,15 @@
 
 export * from './annotation/index.js';
 export * from './config.js';
+export {
+  DEFAULT_RECORD_LIMITS,
+  feedbackRecordProblem,
+  isCleanText,
+  MAX_ROW_INDEX,
+  predictionRecordProblem,
+  type RecordLimits,
+  type RecordProblem,
+} from './domain/record-rules.js';
 export type {
   FeedbackRecord,
   JoinedPair,

@@ -14,7 +14,7 @@ import type {
   QueueSettingsInput,
   QueueView,
 } from '../annotation/annotation-types.js';
-import type { FeedbackStatus } from '../store/metrics-store.js';
+import { FEEDBACK_STATUS_MESSAGES } from './feedback-messages.js';
 
 const { AnnotationItemState, AnnotationPolicy } = metricsV1;
 
@@ -34,13 +34,7 @@ const STATES: ReadonlyMap<metricsV1.AnnotationItemState, AnnotationItemStateName
 ]);
 const STATE_MESSAGES = new Map([...STATES].map(([message, name]) => [name, message]));
 
-const FEEDBACK_STATUSES: Readonly<Record<FeedbackStatus, metricsV1.FeedbackStatus>> = {
-  joined: metricsV1.FeedbackStatus.FEEDBACK_STATUS_JOINED,
-  pending: metricsV1.FeedbackStatus.FEEDBACK_STATUS_PENDING,
-  unchanged: metricsV1.FeedbackStatus.FEEDBACK_STATUS_UNCHANGED,
-  replaced: metricsV1.FeedbackStatus.FEEDBACK_STATUS_REPLACED,
-  rejected: metricsV1.FeedbackStatus.FEEDBACK_STATUS_REJECTED,
-};
+const FEEDBACK_STATUSES = FEEDBACK_STATUS_MESSAGES;
 
 interface DurationMessage {
   seconds: bigint;

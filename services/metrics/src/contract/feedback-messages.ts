@@ -6,10 +6,13 @@ import { metricsV1 } from '@sightline/contracts';
 import { decodeTensorMessages, type TensorDecodeLimits } from '@sightline/tensor';
 import type { FeedbackItemInput, TruthInput } from '../service/feedback-form.js';
 import type { SendFeedbackResult } from '../service/metrics-data-plane.js';
+import type { FeedbackStatus } from '../store/metrics-store.js';
 
-const STATUS: Readonly<Record<string, metricsV1.FeedbackStatus>> = {
+/** A feedback row's status as the contract numbers it. */
+export const FEEDBACK_STATUS_MESSAGES: Readonly<Record<FeedbackStatus, metricsV1.FeedbackStatus>> = {
   joined: metricsV1.FeedbackStatus.FEEDBACK_STATUS_JOINED,
   pending: metricsV1.FeedbackStatus.FEEDBACK_STATUS_PENDING,
+  outranked: metricsV1.FeedbackStatus.FEEDBACK_STATUS_OUTRANKED,
   unchanged: metricsV1.FeedbackStatus.FEEDBACK_STATUS_UNCHANGED,
   replaced: metricsV1.FeedbackStatus.FEEDBACK_STATUS_REPLACED,
   rejected: metricsV1.FeedbackStatus.FEEDBACK_STATUS_REJECTED,
@@ -55,7 +58,7 @@ export function feedbackResponse(result: SendFeedbackResult): metricsV1.SendFeed
     outcomes: result.outcomes.map((o) => ({
       item: o.item,
       row: o.row,
-      status: STATUS[o.status] ?? metricsV1.FeedbackStatus.FEEDBACK_STATUS_UNSPECIFIED,
+      status: FEEDBACK_STATUS_MESSAGES[o.status] ?? metricsV1.FeedbackStatus.FEEDBACK_STATUS_UNSPECIFIED,
       reason: o.reason,
       pairs: o.pairs,
     })),

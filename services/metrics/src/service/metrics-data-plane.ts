@@ -288,7 +288,7 @@ export class MetricsDataPlane {
     );
     const reasons = new Map(result.rejected.map((r) => [r.index, r]));
     const outcomes: FeedbackRowOutcome[] = [];
-    const totals = { joined: 0, pending: 0, unchanged: 0, replaced: 0, rejected: 0, pairs: 0 };
+    const totals = { joined: 0, pending: 0, outranked: 0, unchanged: 0, replaced: 0, rejected: 0, pairs: 0 };
     const correctness: CorrectnessRecord[] = [];
     const replacements: ReplacedPair[] = [];
     result.outcomes.forEach((outcome, k) => {

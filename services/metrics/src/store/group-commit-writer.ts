@@ -10,6 +10,7 @@
  * read together on the next turn and share the following commit; with PostgreSQL they queue
  * while the transaction is in flight.
  */
+import { InvalidArgumentError } from '@sightline/errors';
 import type { FeedbackRecord, JoinedPair, PredictionRecord } from '../domain/records.js';
 import type {
   ItemRejection,
@@ -17,6 +18,7 @@ import type {
   RecordFeedbackResult,
   RecordPredictionsResult,
 } from './metrics-store.js';
+import { checkTime } from './query-validation.js';
 import { checkItemCount, type StoreLimits } from './store-limits.js';
 
 interface Waiting<T, R> {
@@ -44,6 +46,32 @@ class CommitQueue<T, R> {
     });
   }
 
+  /**
+   * Commits the group. When the store refuses the group's arguments (InvalidArgumentError: one
+   * caller's bad argument the checks before queueing did not catch) and the group holds several
+   * calls, each call is committed alone, so only that caller fails; nothing was written by the
+   * refused commit. Any other failure (the database's) fails the group's calls.
+   */
+  private async commitGroup(group: readonly Waiting<T, R>[]): Promise<void> {
+    try {
+      const results = await this.commit(group);
+      for (const [i, call] of group.entries()) call.resolve(results[i]!);
+      return;
+    } catch (error) {
+      if (group.length === 1 || !(error instanceof InvalidArgumentError)) {
+        for (const call of group) call.reject(error);
+        return;
+      }
+    }
+    for (const call of group) {
+      try {
+        call.resolve((await this.commit([call]))[0]!);
+      } catch (error) {
+        call.reject(error);
+      }
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -63,10 +91,7 @@ class CommitQueue<T, R> {
       count += next.items.length;
     }
     try {
-      const results = await this.commit(group);
-      for (const [i, call] of group.entries()) call.resolve(results[i]!);
-    } catch (error) {
-      for (const call of group) call.reject(error);
+      await this.commitGroup(group);
     } finally {
       this.scheduled = false;
       if (this.waiting.length > 0) this.schedule();
@@ -102,13 +127,13 @@ export class GroupCommitWriter {
     records: readonly PredictionRecord[],
     nowMs: number,
   ): Promise<RecordPredictionsResult> {
-    // Checked here, so an oversized call fails alone instead of failing the group it joins.
-    checkItemCount('predictions', records.length, this.limits);
+    // Checked here, so a bad or oversized call fails alone instead of failing the group it joins.
+    checkCall('predictions', records, nowMs, this.limits);
     return this.track(this.predictions.submit(records, nowMs));
   }
 
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
-    checkItemCount('feedback', items.length, this.limits);
+    checkCall('feedback', items, nowMs, this.limits);
     return this.track(this.feedback.submit(items, nowMs));
   }
 
@@ -173,6 +198,16 @@ export class GroupCommitWriter {
       return result;
     });
   }
+}
+
+/** A call's own arguments: an array within the item limit and an integer `nowMs`. */
+function checkCall(what: string, items: unknown, nowMs: unknown, limits: StoreLimits): void {
+  if (!Array.isArray(items))
+    throw new InvalidArgumentError(`${what}: must be an array of items, got ${typeof items}.`, {
+      field: what,
+    });
+  checkItemCount(what, items.length, limits);
+  checkTime('nowMs', nowMs);
 }
 
 /** The rejections of items [offset, offset + count), indexed from the call's own start. */

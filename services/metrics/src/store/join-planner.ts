@@ -54,6 +54,11 @@ export interface LoadedState {
   readonly pairs: readonly StoredPair[];
   /** Which of the call's event ids are stored already (prediction calls). */
   readonly knownEventIds: ReadonlySet<string>;
+  /**
+   * How many predictions are stored per request id (prediction calls, which do not load the
+   * predictions themselves); feedback calls count the loaded `predictions`.
+   */
+  readonly predictionCounts?: ReadonlyMap<string, number>;
 }
 
 /** What to write, each the final state of its row. */
@@ -79,22 +84,42 @@ export class JoinPlanner {
   private readonly knownEventIds: Set<string>;
   private readonly built = new WeakMap<StoredPair, JoinedPair>();
   private readonly truths = new Map<string, Truth>();
+  private readonly predictionCounts: Map<string, number>;
+  /** Each prediction's rows by row index, so a feedback item finds its row without a scan. */
+  private readonly rowIndex = new WeakMap<PredictionRecord, Map<number, PredictionRow>>();
 
   constructor(
     state: LoadedState,
     private readonly nowMs: number,
+    /** Predictions one request id may hold (StoreLimits.maxPredictionsPerRequest). */
+    private readonly maxPredictionsPerRequest: number,
     /** Whether a truth the prediction refutes is rejected (see {@link refutation}); stores set it. */
     private readonly refuteTruths = true,
   ) {
-    for (const p of state.predictions) this.predictionsOf(p.requestId).push(p);
+    this.predictionCounts = new Map(state.predictionCounts ?? []);
+    for (const p of state.predictions) {
+      this.predictionsOf(p.requestId).push(p);
+      if (!state.predictionCounts)
+        this.predictionCounts.set(p.requestId, (this.predictionCounts.get(p.requestId) ?? 0) + 1);
+    }
     for (const f of state.feedback) this.feedback.set(feedbackKeyOf(f.requestId, f.modelName, f.row), f);
     for (const p of state.pairs) this.pairs.set(pairKeyOf(p.eventId, p.row), p);
     this.knownEventIds = new Set(state.knownEventIds);
   }
 
-  /** Stores a prediction unless its event id is known; returns its new pairs, or 'duplicate'. */
-  addPrediction(record: PredictionRecord): JoinedPair[] | 'duplicate' {
+  /**
+   * Stores a prediction unless its event id is known; returns its new pairs, 'duplicate', or a
+   * problem when its request id holds `maxPredictionsPerRequest` predictions already.
+   */
+  addPrediction(record: PredictionRecord): JoinedPair[] | 'duplicate' | ItemProblem {
     if (this.knownEventIds.has(record.eventId)) return 'duplicate';
+    const stored = this.predictionCounts.get(record.requestId) ?? 0;
+    if (stored >= this.maxPredictionsPerRequest)
+      return {
+        field: 'requestId',
+        message: `requestId: at most ${this.maxPredictionsPerRequest} predictions may share a request id (a model, its shadows and retries), "${record.requestId}" has ${stored} already.`,
+      };
+    this.predictionCounts.set(record.requestId, stored + 1);
     this.knownEventIds.add(record.eventId);
     this.predictionsOf(record.requestId).push(record);
     this.writes.predictions.push(record);
@@ -124,7 +149,7 @@ export class JoinPlanner {
     if (existing && existing.truthJson === truthJson) return { status: 'unchanged', pairs: [], replaced: [] };
     const judged = this.predictionsOf(item.requestId).filter((p) => feedbackRank(p, item.modelName) >= 0);
     const withRow = judged.flatMap((p) => {
-      const row = p.rows.find((r) => r.row === item.row);
+      const row = this.rowOf(p, item.row);
       return row ? [{ prediction: p, row }] : [];
     });
     if (judged.length > 0 && withRow.length === 0) {
@@ -165,10 +190,28 @@ export class JoinPlanner {
       replaced.push({ before, after: this.storePair(prediction, row, feedback) });
       feedback = { ...feedback, joined: true };
     }
+    // Matched rows a more specific item judges: the item is outranked, not waiting, so it is
+    // marked joined (never expired, not counted pending); a later shadow prediction still joins it.
+    if (withRow.length > 0 && !feedback.joined) feedback = { ...feedback, joined: true };
     this.feedback.set(key, feedback);
     this.writes.feedback.set(key, feedback);
-    const status = existing ? 'replaced' : pairs.length > 0 || replaced.length > 0 ? 'joined' : 'pending';
+    const status = existing
+      ? 'replaced'
+      : pairs.length > 0 || replaced.length > 0
+        ? 'joined'
+        : withRow.length > 0
+          ? 'outranked'
+          : 'pending';
     return { status, pairs, replaced };
+  }
+
+  private rowOf(prediction: PredictionRecord, row: number): PredictionRow | undefined {
+    let byRow = this.rowIndex.get(prediction);
+    if (!byRow) {
+      byRow = new Map(prediction.rows.map((r) => [r.row, r]));
+      this.rowIndex.set(prediction, byRow);
+    }
+    return byRow.get(row);
   }
 
   private predictionsOf(requestId: string): PredictionRecord[] {
@@ -189,7 +232,11 @@ export class JoinPlanner {
 
   /** The domain pair of a stored one: the one built here, or decoded from what was loaded. */
   private domainPairOf(stored: StoredPair): JoinedPair {
-    return this.built.get(stored) ?? pairFromStored(stored);
+    const built = this.built.get(stored);
+    if (built) return built;
+    const prediction = this.predictionsOf(stored.requestId).find((p) => p.eventId === stored.eventId);
+    const classes = new Map(prediction ? [[stored.eventId, JSON.stringify(prediction.classes)]] : []);
+    return pairFromStored(stored, undefined, classes);
   }
 
   /** The truth of stored feedback, decoded once per call. */
@@ -221,7 +268,9 @@ export class JoinPlanner {
       predictionMs: prediction.timeMs,
       joinedMs: this.nowMs,
       task: prediction.task,
-      classesJson: JSON.stringify(prediction.classes),
+      // Kept once, in the prediction's row: a pair stores none (a class list per pair made one
+      // prediction of many rows store its classes once per row).
+      classesJson: '',
       predictionJson: encodePredictionRow(predictionRow),
       truthJson: feedback.truthJson,
       feedbackModel: feedback.modelName,

@@ -45,13 +45,16 @@ export interface ReplacedPair {
  * What happened to one feedback item:
  * - `joined`: stored and joined to at least one prediction row (`pairs`);
  * - `pending`: stored, no prediction to join yet (held until one arrives or it expires);
+ * - `outranked`: stored, its prediction row(s) exist but more specific feedback (naming the
+ *   model or node) judges them; it is not pending and never expires (a later shadow prediction
+ *   it judges still joins it);
  * - `unchanged`: the same truth was stored already under the same key: nothing changed;
  * - `replaced`: a different truth replaced the one stored under the same key (`replaced`);
  * - `rejected`: refused alone (see the result's `rejected`).
  * A named feedback also takes over pairs an unnamed ('') one had judged: those come back in
  * `replaced` too, with status `joined`.
  */
-export type FeedbackStatus = 'joined' | 'pending' | 'unchanged' | 'replaced' | 'rejected';
+export type FeedbackStatus = 'joined' | 'pending' | 'outranked' | 'unchanged' | 'replaced' | 'rejected';
 
 /** The outcome of one feedback item, in the call's order. */
 export interface FeedbackOutcome {

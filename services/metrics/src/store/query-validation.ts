@@ -3,6 +3,7 @@
  * one sentence naming the field and the rule instead of a database error.
  */
 import { InvalidArgumentError } from '@sightline/errors';
+import { isCleanText } from '../domain/record-rules.js';
 import type { SeriesRangeQuery, SummaryFold, SummaryRecord } from './metrics-store.js';
 import { checkItemCount, type StoreLimits } from './store-limits.js';
 
@@ -14,12 +15,36 @@ function checkText(field: string, value: unknown, maxLength: number): void {
   if (typeof value !== 'string' || value.length === 0) fail(field, 'must be a non-empty string', value);
   if ((value as string).length > maxLength)
     fail(field, `must have at most ${maxLength} characters`, `${(value as string).length} characters`);
+  if (!isCleanText(value as string))
+    fail(
+      field,
+      'must be well-formed text (no lone UTF-16 surrogate, no NUL character)',
+      `${(value as string).length} characters`,
+    );
+}
+
+/** The arguments of a document read or delete. */
+export function checkDocumentKey(collection: unknown, id: unknown, limits: StoreLimits): void {
+  checkText('collection', collection, limits.maxIdLength);
+  checkText('id', id, limits.maxIdLength);
+}
+
+/** The arguments of a collection listing (`after` is an id, so it follows the id rule). */
+export function checkDocumentList(collection: unknown, after: unknown, limits: StoreLimits): void {
+  checkText('collection', collection, limits.maxIdLength);
+  if (after !== undefined) checkText('after', after, limits.maxIdLength);
 }
 
 /** Fails unless `value` is an integer number of milliseconds. */
 export function checkTime(field: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value))
     fail(field, 'must be an integer number of milliseconds', value);
+}
+
+/** Fails unless `ttlMs` is a positive integer (a negative one would expire everything). */
+export function checkTtl(ttlMs: unknown): void {
+  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0)
+    fail('ttlMs', 'must be a positive integer number of milliseconds', ttlMs);
 }
 
 export function checkJson(field: string, json: unknown, maxLength: number): void {

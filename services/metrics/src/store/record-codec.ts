@@ -45,7 +45,11 @@ export interface StoredPair {
   readonly predictionMs: number;
   readonly joinedMs: number;
   readonly task: 'classification' | 'regression';
-  /** The classes as JSON text. */
+  /**
+   * The classes as JSON text, or '' (what new pairs store): the classes are kept once, in the
+   * prediction's row, and read from there by event id. Pairs written
+   * before kept their own copy, which is still read.
+   */
   readonly classesJson: string;
   /** The prediction row as `encodePredictionRow` text. */
   readonly predictionJson: string;
@@ -62,11 +66,15 @@ export interface StoredPair {
 export function pairFromStored(
   stored: StoredPair,
   classesCache?: Map<string, readonly string[]>,
+  /** The classes JSON of the pair's prediction, for a pair that stores '' (by event id). */
+  predictionClasses?: ReadonlyMap<string, string>,
 ): JoinedPair {
-  let classes = classesCache?.get(stored.classesJson);
+  const classesJson =
+    stored.classesJson === '' ? (predictionClasses?.get(stored.eventId) ?? '[]') : stored.classesJson;
+  let classes = classesCache?.get(classesJson);
   if (classes === undefined) {
-    classes = Object.freeze(JSON.parse(stored.classesJson) as string[]);
-    classesCache?.set(stored.classesJson, classes);
+    classes = Object.freeze(JSON.parse(classesJson) as string[]);
+    classesCache?.set(classesJson, classes);
   }
   return {
     series: stored.series,
@@ -80,6 +88,11 @@ export function pairFromStored(
     truth: decodeTruth(stored.truthJson),
   };
 }
+
+/** The event ids of stored pairs that keep no classes of their own (read from the predictions). */
+export const eventIdsWithoutClasses = (pairs: readonly StoredPair[]): string[] => [
+  ...new Set(pairs.filter((p) => p.classesJson === '').map((p) => p.eventId)),
+];
 
 /** The pair table's key of a prediction row. */
 export const pairKeyOf = (eventId: string, row: number): string => `${eventId}\u0000${row}`;

@@ -44,24 +44,28 @@ function prepare<T extends { readonly requestId: string }>(
 export const preparePredictions = (records: readonly PredictionRecord[], limits: StoreLimits) =>
   prepare('predictions', records, limits, (r) => predictionProblem(r, limits));
 
-export const prepareFeedback = (items: readonly FeedbackRecord[], limits: StoreLimits) =>
-  prepare('feedback', items, limits, (f) => feedbackProblem(f, limits));
+export const prepareFeedback = (items: readonly FeedbackRecord[], limits: StoreLimits, nowMs: number) =>
+  prepare('feedback', items, limits, (f) => feedbackProblem(f, limits, nowMs));
 
 /** The new pairs and counts of a prediction call, and the rows to write. */
 export function planPredictions(
   call: PreparedCall<PredictionRecord>,
   state: LoadedState,
   nowMs: number,
+  limits: StoreLimits,
   refuteTruths = true,
 ): { result: RecordPredictionsResult; writes: PlannedWrites } {
-  const planner = new JoinPlanner(state, nowMs, refuteTruths);
+  const planner = new JoinPlanner(state, nowMs, limits.maxPredictionsPerRequest, refuteTruths);
   let recorded = 0;
   let duplicates = 0;
   const pairs: JoinedPair[] = [];
   const statuses: PredictionStatus[] = new Array(call.total).fill('rejected');
+  const rejected = [...call.rejected];
   for (const { index, item } of call.valid) {
     const made = planner.addPrediction(item);
-    if (made === 'duplicate') {
+    if (!Array.isArray(made) && made !== 'duplicate') {
+      rejected.push({ index, ...made });
+    } else if (made === 'duplicate') {
       duplicates++;
       statuses[index] = 'duplicate';
     } else {
@@ -71,7 +75,7 @@ export function planPredictions(
     }
   }
   return {
-    result: { recorded, duplicates, rejected: call.rejected, statuses, pairs },
+    result: { recorded, duplicates, rejected: rejected.sort((a, b) => a.index - b.index), statuses, pairs },
     writes: planner.writes,
   };
 }
@@ -83,9 +87,10 @@ export function planFeedback(
   call: PreparedCall<FeedbackRecord>,
   state: LoadedState,
   nowMs: number,
+  limits: StoreLimits,
   refuteTruths = true,
 ): { result: RecordFeedbackResult; writes: PlannedWrites } {
-  const planner = new JoinPlanner(state, nowMs, refuteTruths);
+  const planner = new JoinPlanner(state, nowMs, limits.maxPredictionsPerRequest, refuteTruths);
   const outcomes: FeedbackOutcome[] = new Array(call.total).fill(REJECTED);
   const rejected = [...call.rejected];
   for (const { index, item } of call.valid) {

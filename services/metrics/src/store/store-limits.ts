@@ -3,16 +3,19 @@
  * deployment can raise one knowingly; docs/store.md lists them.
  */
 import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
+import { DEFAULT_RECORD_LIMITS, type RecordLimits } from '../domain/record-rules.js';
 
-export interface StoreLimits {
+/** The record limits (src/domain/record-rules.ts: the windows apply the same) and the store's own. */
+export interface StoreLimits extends RecordLimits {
   /** Items (predictions or feedback) in one write call: one call is one transaction. */
   readonly maxItemsPerCall: number;
-  /** Rows in one prediction (a request's batch). */
-  readonly maxRowsPerPrediction: number;
-  /** Characters in a request id, event id, model name, version, node or document id. */
-  readonly maxIdLength: number;
-  /** Characters in a summary's series key (model, version, node and segment together). */
-  readonly maxSeriesKeyLength: number;
+  /**
+   * Predictions stored under one request id (a model, its shadows and retries with new event
+   * ids); later ones are refused, so a join reads a bounded number of predictions.
+   */
+  readonly maxPredictionsPerRequest: number;
+  /** How far after the call's `nowMs` a feedback's `receivedMs` may be (clocks differ a little). */
+  readonly maxClockSkewMs: number;
   /** Characters of JSON in one summary or document. */
   readonly maxJsonLength: number;
   /** Pairs in one `joinedPairs` page (the default page size too). */
@@ -24,10 +27,10 @@ export interface StoreLimits {
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = Object.freeze({
+  ...DEFAULT_RECORD_LIMITS,
   maxItemsPerCall: 10_000,
-  maxRowsPerPrediction: 4_096,
-  maxIdLength: 256,
-  maxSeriesKeyLength: 1_024,
+  maxPredictionsPerRequest: 64,
+  maxClockSkewMs: 300_000,
   maxJsonLength: 1_048_576,
   maxPageSize: 10_000,
   maxDocumentPageSize: 1_000,

@@ -310,6 +310,7 @@ export class BucketSummary {
    */
   mergeSaved(json: unknown): this {
     const j = expectObject(json, 'summary');
+    checkSavedCounts(j);
     if (j.schemaVersion !== BUCKET_SUMMARY_SCHEMA_VERSION) {
       throw new InvalidArgumentError(
         `schemaVersion: expected ${BUCKET_SUMMARY_SCHEMA_VERSION}, got ${JSON.stringify(j.schemaVersion)}`,
@@ -424,6 +425,7 @@ export class BucketSummary {
    */
   static fromJSON(json: unknown): BucketSummary {
     const j = expectObject(json, 'summary');
+    checkSavedCounts(j);
     if (j.schemaVersion !== BUCKET_SUMMARY_SCHEMA_VERSION) {
       throw new InvalidArgumentError(
         `schemaVersion: expected ${BUCKET_SUMMARY_SCHEMA_VERSION}, got ${JSON.stringify(j.schemaVersion)}`,
@@ -641,4 +643,49 @@ function checkRegressionJson(json: Record<string, unknown>): RegressionAccumulat
     if (json[name] !== null) expectFinite(json[name], name);
   }
   return json as unknown as RegressionAccumulatorJson;
+}
+
+/**
+ * The counts a saved bucket holds must be integers >= 0: the nested fromJSONs copy them as
+ * they are, and a negative or fractional count would make every later metric of the bucket
+ * wrong. Checked before anything is restored or merged; names the field.
+ */
+function checkSavedCounts(j: Record<string, unknown>): void {
+  const counts = (value: unknown, name: string) => {
+    if (!Array.isArray(value)) return;
+    value.forEach((v, i) => {
+      expectCount(v, `${name}[${i}]`);
+    });
+  };
+  const object = (value: unknown) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  const cbpe = object(j.cbpe);
+  if (cbpe) counts(cbpe.predictedCount, 'cbpe.predictedCount');
+  const pairs = object(j.pairs);
+  if (pairs) {
+    counts(pairs.confusion, 'pairs.confusion');
+    const calibration = object(pairs.calibration);
+    if (calibration) {
+      counts(calibration.count, 'pairs.calibration.count');
+      counts(calibration.correct, 'pairs.calibration.correct');
+    }
+    const pairsCbpe = object(pairs.cbpe);
+    if (pairsCbpe) counts(pairsCbpe.predictedCount, 'pairs.cbpe.predictedCount');
+  }
+  const predicted = object(j.predictedClasses);
+  if (predicted) {
+    if (Array.isArray(predicted.counts))
+      predicted.counts.forEach((entry, i) => {
+        if (Array.isArray(entry)) expectCount(entry[1], `predictedClasses.counts[${i}][1]`);
+      });
+    if (predicted.overflow !== undefined) expectCount(predicted.overflow, 'predictedClasses.overflow');
+  }
+  for (const name of ['latencyMs', 'outputs']) {
+    const sketch = object(j[name]);
+    if (!sketch) continue;
+    expectCount(sketch.count, `${name}.count`);
+    expectCount(sketch.zeroCount, `${name}.zeroCount`);
+  }
 }

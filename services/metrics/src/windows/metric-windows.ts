@@ -1,5 +1,12 @@
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import {
+  DEFAULT_RECORD_LIMITS,
+  pairProblem,
+  predictionRecordProblem,
+  type RecordProblem,
+} from '../domain/record-rules.js';
 import type { JoinedPair, PredictionRecord, PredictionRow, SeriesKey } from '../domain/records.js';
+import { segmentKeyFits } from '../domain/series-key-rule.js';
 import { BucketSummary, type BucketSummaryJson } from './bucket-summary.js';
 import {
   type ConceptDriftChange,
@@ -12,6 +19,7 @@ import { decodeWindowKey, encodeSeriesKey, encodeWindowKey, type SegmentRef } fr
 import { summaryMetrics, type WindowMetrics, type WindowMetricsOptions } from './window-metrics.js';
 import {
   type MetricWindowsOptions,
+  OVERFLOW_SEGMENT_VALUE,
   type ResolvedWindowOptions,
   resolveWindowOptions,
 } from './window-options.js';
@@ -143,6 +151,8 @@ export class MetricWindows {
    * ResourceExhaustedError past maxSeries or maxOpenBuckets (flush with takeDirty).
    */
   addPrediction(record: PredictionRecord): void {
+    // The store's record rules (src/domain/record-rules.ts): what one keeps, the other can.
+    refuse(predictionRecordProblem(record));
     checkTime(record.timeMs, 'timeMs');
     if (record.rows.length === 0) throw new InvalidArgumentError('rows: a prediction has at least one row');
     const state = this.#seriesState(record, record.task, record.classes);
@@ -171,6 +181,7 @@ export class MetricWindows {
    * ResourceExhaustedError past maxSeries or maxOpenBuckets.
    */
   addPair(pair: JoinedPair): PairOutcome {
+    refuse(pairProblem(pair.series, pair.classes, pair.prediction, pair.truth));
     checkTime(pair.predictionMs, 'predictionMs');
     checkTime(pair.joinedMs, 'joinedMs');
     const state = this.#seriesState(pair.series, pair.task, pair.classes);
@@ -672,10 +683,14 @@ export class MetricWindows {
         if (typeof raw !== 'string') {
           throw new InvalidArgumentError(`segments.${name}: expected a string value, got ${typeof raw}`);
         }
+        // A value whose key the store would refuse as too long is pooled with the overflow.
+        const kept = segmentKeyFits(series, name, raw, DEFAULT_RECORD_LIMITS.maxSeriesKeyLength)
+          ? raw
+          : OVERFLOW_SEGMENT_VALUE;
         const value =
           kind === 'preview'
-            ? this.#segments.preview(seriesKey, name, raw, tentative)
-            : this.#segments.resolve(seriesKey, name, raw, kind);
+            ? this.#segments.preview(seriesKey, name, kept, tentative)
+            : this.#segments.resolve(seriesKey, name, kept, kind);
         const segment = { name, value };
         const key = encodeWindowKey(series, segment);
         let group = groups.get(key);
@@ -750,6 +765,11 @@ function openKey(widthMs: number, key: string): string {
 /** The start of the `widthMs` bucket holding `timeMs` (UTC-aligned: widths divide a day). */
 function startOf(timeMs: number, widthMs: number): number {
   return Math.floor(timeMs / widthMs) * widthMs;
+}
+
+/** Throws the record rule's problem as an InvalidArgumentError naming its field. */
+function refuse(problem: RecordProblem | undefined): void {
+  if (problem) throw new InvalidArgumentError(problem.message, { field: problem.field });
 }
 
 function checkTime(value: number, field: string): void {

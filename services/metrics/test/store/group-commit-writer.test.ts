@@ -3,6 +3,7 @@
  * its own result, indices and pairs; an oversized call fails alone; a failed commit fails only
  * the calls that shared it. Against both backends.
  */
+import { InvalidArgumentError } from '@sightline/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedbackRecord, PredictionRecord } from '../../src/domain/records.js';
 import { GroupCommitWriter } from '../../src/store/group-commit-writer.js';
@@ -126,6 +127,36 @@ describe.each(BACKENDS)('GroupCommitWriter on %s', (backend) => {
     const later = await writer.recordFeedback([feedback('r3', label('a'))], 1);
     expect(later.outcomes[0]!.status).toBe('pending');
     expect(await store.pendingCount()).toBe(1);
+  });
+
+  it("fails only the caller whose argument is bad, and commits the others' items", async () => {
+    const { writer } = await open();
+    const settled = await Promise.allSettled([
+      writer.recordFeedback([feedback('r1', label('a'))], 1),
+      writer.recordFeedback([feedback('r2', label('a'))], Number.NaN),
+      writer.recordFeedback('not an array' as never, 1),
+      writer.recordFeedback([feedback('r3', label('a'))], 1),
+    ]);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('nowMs: must be an integer');
+    expect(String((settled[2] as PromiseRejectedResult).reason)).toContain('feedback: must be an array');
+    expect(await store.pendingCount()).toBe(2);
+  });
+
+  it('commits the other calls alone when the store refuses a shared group', async () => {
+    const { writer } = await open();
+    // A store that refuses any group holding the poisoned request id, as it would a bad argument.
+    const refusing = Object.create(writer.store) as MetricsStore;
+    refusing.recordFeedback = (items, nowMs) =>
+      items.some((f) => f.requestId === 'poison')
+        ? Promise.reject(new InvalidArgumentError('requestId: poisoned.'))
+        : writer.store.recordFeedback(items, nowMs);
+    const isolating = new GroupCommitWriter(refusing, resolveStoreLimits());
+    const settled = await Promise.allSettled(
+      ['r1', 'poison', 'r2'].map((id) => isolating.recordFeedback([feedback(id, label('a'))], 1)),
+    );
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.pendingCount()).toBe(2);
   });
 
   it('settles every call made before closing', async () => {

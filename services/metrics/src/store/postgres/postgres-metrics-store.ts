@@ -27,17 +27,20 @@ import type {
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
 import {
   checkDocumentArgs,
+  checkDocumentKey,
+  checkDocumentList,
   checkJson,
   checkRange,
   checkSummaries,
   checkSummaryFolds,
   checkTime,
+  checkTtl,
 } from '../query-validation.js';
 
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
-import { pairFromStored } from '../record-codec.js';
+import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
 import {
@@ -185,9 +188,16 @@ export class PostgresMetricsStore implements MetricsStore {
     return this.transaction(async (client) => {
       await client.query(SQL.lockRequests, [call.requestIds]);
       const eventIds = call.valid.map((v) => v.item.eventId);
-      const known = await client.query<{ event_id: string }>(
-        'SELECT event_id FROM predictions WHERE event_id = ANY($1::text[])',
-        [eventIds],
+      // One round trip: which event ids are stored, and how many predictions each request id holds.
+      const stored = await client.query<{ kind: string; key: string; count: string }>(
+        `SELECT 'event' AS kind, event_id AS key, 0::bigint AS count FROM predictions WHERE event_id = ANY($1::text[])
+         UNION ALL
+         SELECT 'request', request_id, COUNT(*) FROM predictions WHERE request_id = ANY($2::text[]) GROUP BY request_id`,
+        [eventIds, call.requestIds],
+      );
+      const known = new Set(stored.rows.filter((r) => r.kind === 'event').map((r) => r.key));
+      const counts = new Map(
+        stored.rows.filter((r) => r.kind === 'request').map((r) => [r.key, Number(r.count)] as const),
       );
       const { result, writes } = planPredictions(
         call,
@@ -195,9 +205,11 @@ export class PostgresMetricsStore implements MetricsStore {
           predictions: [],
           feedback: await this.loadFeedback(client, call.requestIds),
           pairs: [],
-          knownEventIds: new Set(known.rows.map((r) => r.event_id)),
+          knownEventIds: known,
+          predictionCounts: counts,
         },
         nowMs,
+        this.limits,
         this.refuteTruths,
       );
       await this.write(client, writes);
@@ -208,7 +220,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    const call = prepareFeedback(items, this.limits);
+    const call = prepareFeedback(items, this.limits, nowMs);
     return this.transaction(async (client) => {
       await client.query(SQL.lockRequests, [call.requestIds]);
       const ids = [call.requestIds];
@@ -229,6 +241,7 @@ export class PostgresMetricsStore implements MetricsStore {
           knownEventIds: new Set(),
         },
         nowMs,
+        this.limits,
         this.refuteTruths,
       );
       await this.write(client, writes);
@@ -239,7 +252,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async expirePending(nowMs: number, ttlMs: number): Promise<ExpiryResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    checkTime('ttlMs', ttlMs);
+    checkTtl(ttlMs);
     const byModelName: Record<string, number> = {};
     let expired = 0;
     for (;;) {
@@ -297,8 +310,17 @@ export class PostgresMetricsStore implements MetricsStore {
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
     const classesCache = new Map<string, readonly string[]>();
+    const without = eventIdsWithoutClasses(page);
+    const predictionClasses = new Map<string, string>();
+    if (without.length > 0) {
+      const found = await this.pool.query<{ event_id: string; classes: string }>(
+        'SELECT event_id, classes FROM predictions WHERE event_id = ANY($1::text[])',
+        [without],
+      );
+      for (const r of found.rows) predictionClasses.set(r.event_id, r.classes);
+    }
     return {
-      pairs: page.map((pair) => pairFromStored(pair, classesCache)),
+      pairs: page.map((pair) => pairFromStored(pair, classesCache, predictionClasses)),
       ...(more && last ? { next: encodePairCursor(last) } : {}),
     };
   }
@@ -421,6 +443,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async getDocument(collection: string, id: string): Promise<string | undefined> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     const { rows } = await this.pool.query<{ json: string }>(
       'SELECT json FROM documents WHERE collection = $1 AND id = $2',
       [collection, id],
@@ -433,6 +456,7 @@ export class PostgresMetricsStore implements MetricsStore {
     options: { pageSize?: number; after?: string } = {},
   ): Promise<DocumentPage> {
     this.checkOpen();
+    checkDocumentList(collection, options.after, this.limits);
     const pageSize = pageSizeOf(options.pageSize, this.limits.maxDocumentPageSize, 'pageSize');
     const { rows } = await this.pool.query<{ id: string; json: string }>(
       'SELECT id, json FROM documents WHERE collection = $1 AND id > $2 ORDER BY id LIMIT $3',
@@ -445,6 +469,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     const result = await this.pool.query('DELETE FROM documents WHERE collection = $1 AND id = $2', [
       collection,
       id,

@@ -28,13 +28,16 @@ import type {
 import { decodePairCursor, encodePairCursor } from '../pair-cursor.js';
 import {
   checkDocumentArgs,
+  checkDocumentKey,
+  checkDocumentList,
   checkJson,
   checkRange,
   checkSummaries,
   checkSummaryFolds,
   checkTime,
+  checkTtl,
 } from '../query-validation.js';
-import { pairFromStored } from '../record-codec.js';
+import { eventIdsWithoutClasses, pairFromStored } from '../record-codec.js';
 import { planFeedback, planPredictions, prepareFeedback, preparePredictions } from '../store-calls.js';
 import { pageSizeOf, resolveStoreLimits, type StoreLimits } from '../store-limits.js';
 import {
@@ -52,6 +55,7 @@ import {
   predictionToColumns,
   seriesConditions,
 } from '../table-rows.js';
+import { isDiskFull, mapSqliteError } from './sqlite-errors.js';
 import { migrateSqlite } from './sqlite-schema.js';
 
 export interface SqliteMetricsStoreOptions {
@@ -108,6 +112,8 @@ export class SqliteMetricsStore implements MetricsStore {
     const feedbackKey = ['request_id', 'model_name', 'row'];
     this.statements = {
       knownEvent: db.prepare('SELECT 1 FROM predictions WHERE event_id = ?').pluck(),
+      classesOf: db.prepare('SELECT classes FROM predictions WHERE event_id = ?').pluck(),
+      predictionCount: db.prepare('SELECT COUNT(*) FROM predictions WHERE request_id = ?').pluck(),
       predictionsOf: db.prepare(
         `SELECT ${PREDICTION_COLUMNS.join(', ')} FROM predictions WHERE request_id = ?`,
       ),
@@ -218,8 +224,11 @@ export class SqliteMetricsStore implements MetricsStore {
           feedback: this.loadFeedback(call.requestIds),
           pairs: [],
           knownEventIds: known,
+          predictionCounts: new Map(
+            call.requestIds.map((id) => [id, Number(this.statements.predictionCount.get(id))]),
+          ),
         };
-        const { result, writes } = planPredictions(call, state, nowMs, this.refuteTruths);
+        const { result, writes } = planPredictions(call, state, nowMs, this.limits, this.refuteTruths);
         this.write(writes);
         return result;
       })
@@ -229,7 +238,7 @@ export class SqliteMetricsStore implements MetricsStore {
   async recordFeedback(items: readonly FeedbackRecord[], nowMs: number): Promise<RecordFeedbackResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    const call = prepareFeedback(items, this.limits);
+    const call = prepareFeedback(items, this.limits, nowMs);
     return this.db
       .transaction(() => {
         const s = this.statements;
@@ -241,7 +250,7 @@ export class SqliteMetricsStore implements MetricsStore {
           pairs: call.requestIds.flatMap((id) => (s.pairsOf.all(id) as PairColumns[]).map(pairFromColumns)),
           knownEventIds: new Set(),
         };
-        const { result, writes } = planFeedback(call, state, nowMs, this.refuteTruths);
+        const { result, writes } = planFeedback(call, state, nowMs, this.limits, this.refuteTruths);
         this.write(writes);
         return result;
       })
@@ -251,7 +260,7 @@ export class SqliteMetricsStore implements MetricsStore {
   async expirePending(nowMs: number, ttlMs: number): Promise<ExpiryResult> {
     this.checkOpen();
     checkTime('nowMs', nowMs);
-    checkTime('ttlMs', ttlMs);
+    checkTtl(ttlMs);
     const cutoff = nowMs - ttlMs;
     const byModelName: Record<string, number> = {};
     let expired = 0;
@@ -305,8 +314,13 @@ export class SqliteMetricsStore implements MetricsStore {
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
     const classesCache = new Map<string, readonly string[]>();
+    const predictionClasses = new Map<string, string>();
+    for (const eventId of eventIdsWithoutClasses(page)) {
+      const classes = this.statements.classesOf.get(eventId) as string | undefined;
+      if (classes !== undefined) predictionClasses.set(eventId, classes);
+    }
     return {
-      pairs: page.map((pair) => pairFromStored(pair, classesCache)),
+      pairs: page.map((pair) => pairFromStored(pair, classesCache, predictionClasses)),
       ...(more && last ? { next: encodePairCursor(last) } : {}),
     };
   }
@@ -386,6 +400,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async getDocument(collection: string, id: string): Promise<string | undefined> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     return this.statements.getDocument.get(collection, id) as string | undefined;
   }
 
@@ -394,6 +409,7 @@ export class SqliteMetricsStore implements MetricsStore {
     options: { pageSize?: number; after?: string } = {},
   ): Promise<DocumentPage> {
     this.checkOpen();
+    checkDocumentList(collection, options.after, this.limits);
     const pageSize = pageSizeOf(options.pageSize, this.limits.maxDocumentPageSize, 'pageSize');
     const rows = this.statements.listDocuments.all(collection, options.after ?? '', pageSize + 1) as {
       id: string;
@@ -406,6 +422,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     this.checkOpen();
+    checkDocumentKey(collection, id, this.limits);
     return this.statements.deleteDocument.run(collection, id).changes > 0;
   }
 
@@ -415,7 +432,7 @@ export class SqliteMetricsStore implements MetricsStore {
     const removed = { predictions: 0, pairs: 0, feedback: 0, summaries: 0 };
     for (const table of ['predictions', 'pairs', 'feedback', 'summaries'] as const) {
       for (;;) {
-        const changes = this.statements.retention[table].run(timeMs, this.limits.retentionBatchSize).changes;
+        const changes = this.retentionBatch(table, timeMs);
         removed[table] += changes;
         if (changes < this.limits.retentionBatchSize) break;
         await yieldToEventLoop();
@@ -423,6 +440,26 @@ export class SqliteMetricsStore implements MetricsStore {
       }
     }
     return removed;
+  }
+
+  /**
+   * One retention batch. A delete writes to the WAL, so on a full disk it can fail too: then the
+   * WAL is checkpointed and truncated (giving its space back) and the batch is tried once more.
+   */
+  private retentionBatch(table: keyof typeof this.statements.retention, timeMs: number): number {
+    const run = () => this.statements.retention[table].run(timeMs, this.limits.retentionBatchSize).changes;
+    try {
+      return run();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return run();
+    }
+  }
+
+  /** The database file. */
+  get file(): string {
+    return this.db.name;
   }
 
   async close(): Promise<void> {
@@ -456,4 +493,38 @@ export class SqliteMetricsStore implements MetricsStore {
   private checkOpen(): void {
     if (this.closed) throw new FailedPreconditionError('metrics store: used after close().');
   }
+}
+
+/**
+ * Every call maps SQLite's disk-full, corruption and I/O errors to errors naming the store file
+ * (sqlite-errors.ts); wrapped here once rather than in each method.
+ */
+const GUARDED = [
+  'recordPredictions',
+  'recordFeedback',
+  'expirePending',
+  'pendingCount',
+  'joinedPairs',
+  'counts',
+  'putSummaries',
+  'summaries',
+  'putDocument',
+  'getDocument',
+  'listDocuments',
+  'deleteDocument',
+  'deleteBefore',
+] as const satisfies readonly (keyof MetricsStore)[];
+for (const name of GUARDED) {
+  const original = SqliteMetricsStore.prototype[name] as (...args: unknown[]) => Promise<unknown>;
+  Object.defineProperty(SqliteMetricsStore.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: async function guarded(this: SqliteMetricsStore, ...args: unknown[]) {
+      try {
+        return await original.apply(this, args);
+      } catch (error) {
+        throw mapSqliteError(this.file, error);
+      }
+    },
+  });
 }
