@@ -55,6 +55,14 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
     .describe(
       'feedback rows one SendFeedback call may carry (tensors and label lists expanded); more is RESOURCE_EXHAUSTED',
     ),
+  maxPredictionsPerRequest: positiveInt()
+    .default(64)
+    .describe(
+      'predictions stored under one request id (a model, its shadows, retries); more are rejected, so a join reads a bounded set',
+    ),
+  maxFeedbackClockSkewMs: positiveInt()
+    .default(300_000)
+    .describe("how far a feedback row's receive time may lie after the store's clock, in ms"),
   maxPendingFeedback: positiveInt()
     .default(1_000_000)
     .describe(

@@ -96,6 +96,10 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
     segments: parseSegmentNames(config.segments),
   };
 
+  const storeLimits = {
+    maxPredictionsPerRequest: config.maxPredictionsPerRequest,
+    maxClockSkewMs: config.maxFeedbackClockSkewMs,
+  };
   let plane: MetricsDataPlane | undefined;
   let store: MetricsStore | undefined;
   let lock: DataDirLock | undefined;
@@ -181,7 +185,10 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
         lock = await DataDirLock.acquire(dataDir, { service: SERVICE_NAME, flag: '--data-dir', logger });
       }
       try {
-        store ??= await SqliteMetricsStore.open({ file: path.join(dataDir, SQLITE_FILE) });
+        store ??= await SqliteMetricsStore.open({
+          file: path.join(dataDir, SQLITE_FILE),
+          limits: storeLimits,
+        });
         if (config.metricsEventSinkUrl) {
           sink = new CloudMetricsEventSink(
             {
@@ -217,6 +224,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
           ...(sink ? { sink } : {}),
           counters: metrics,
           persistence: metrics,
+          storeLimits,
           observers,
           now,
           onError: (message, error) => logger.error({ err: error }, message),
