@@ -105,7 +105,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
   let lock: DataDirLock | undefined;
   let sink: CloudMetricsEventSink | undefined;
   let subscription: EventSubscription | undefined;
-  let pending = 0;
+  let pending: Readonly<Record<string, number>> = {};
   let stopExtensions: (() => Promise<void>) | undefined;
   let outlierEvent: ((data: unknown) => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -249,7 +249,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
           await extension?.stop?.();
         };
         plane = created;
-        pending = await store.pendingCount();
+        pending = await created.pendingByModel();
         if (parts.eventSource) subscription = feedIngressQueue(parts.eventSource, ingress, metrics);
         ingress.open();
         every(config.flushIntervalMs, () => created.flush(), 'window buckets not flushed');
@@ -257,14 +257,25 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
           config.expiryIntervalMs,
           async () => {
             await created.expire();
-            pending = await created.store.pendingCount();
+            pending = await created.pendingByModel();
           },
           'pending feedback not expired',
         );
         every(config.retentionIntervalMs, () => created.retire(), 'old data not removed');
         every(
           config.exportIntervalMs,
-          async () => metrics.exportWindowValues(await exportedValues(created, now(), config.exportWindowMs)),
+          async () => {
+            metrics.exportWindowValues(await exportedValues(created, now(), config.exportWindowMs));
+            metrics.conceptDriftStates(
+              created.matchingSeriesOfAll().flatMap(({ series }) =>
+                Object.entries(created.windows.conceptDriftStates(series)).map(([detector, state]) => ({
+                  series,
+                  detector,
+                  state: String(state),
+                })),
+              ),
+            );
+          },
           'windowed metrics not exported',
         );
         logger.info(

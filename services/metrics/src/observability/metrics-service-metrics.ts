@@ -14,6 +14,15 @@ import type { DataPlaneCounters } from '../service/data-plane-hooks.js';
 import type { ConceptDriftChange } from '../windows/concept-drift-monitor.js';
 
 const SERIES_LABELS = ['model_name', 'model_version', 'node'] as const;
+const DRIFT_LEVEL: Readonly<Record<string, number>> = { stable: 0, warning: 1, drift: 2 };
+
+/** A span in seconds as Prometheus writes durations: `1h`, `15m`, `90s`. */
+function spanLabel(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
 const seriesLabels = (s: SeriesKey) => ({
   model_name: s.modelName,
   model_version: s.modelVersion,
@@ -43,13 +52,17 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
   readonly #flushFailures: Counter;
   readonly #dropped: Counter;
   readonly #sinkDropped: Counter<'reason'>;
-  readonly #window: Gauge<(typeof SERIES_LABELS)[number] | 'metric'>;
+  readonly #window: Gauge<(typeof SERIES_LABELS)[number] | 'metric' | 'window'>;
+  readonly #windowLabel: string;
+  readonly #pending: Gauge<'model_name'>;
+  readonly #driftState: Gauge<(typeof SERIES_LABELS)[number] | 'detector'>;
 
   constructor(
     registry: Registry,
     sources: {
       readonly queueDepth: () => number;
-      readonly pending: () => number;
+      /** Pending feedback rows by the model they name ('' for feedback naming none). */
+      readonly pending: () => Readonly<Record<string, number>>;
       readonly unflushed: () => number;
       readonly exportWindowSeconds: number;
     },
@@ -136,13 +149,21 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
         this.set(sources.queueDepth());
       },
     });
-    new Gauge({
+    this.#pending = new Gauge({
       name: 'sightline_metrics_pending_feedback',
-      help: 'Feedback rows waiting for their prediction now (all models), as of the last expiry check.',
+      help: 'Feedback rows waiting for their prediction now, by the model they name ("" for none), as of the last expiry check.',
+      labelNames: ['model_name'],
       registers,
       collect() {
-        this.set(sources.pending());
+        this.reset();
+        for (const [model_name, n] of Object.entries(sources.pending())) this.set({ model_name }, n);
       },
+    });
+    this.#driftState = new Gauge({
+      name: 'sightline_metrics_concept_drift_state',
+      help: 'Each concept-drift detector state per series: 0 stable, 1 warning, 2 drift (a detector restarts after a drift, so 2 shows briefly).',
+      labelNames: [...SERIES_LABELS, 'detector'],
+      registers,
     });
     new Gauge({
       name: 'sightline_metrics_unflushed_buckets',
@@ -152,10 +173,11 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
         this.set(sources.unflushed());
       },
     });
+    this.#windowLabel = spanLabel(sources.exportWindowSeconds);
     this.#window = new Gauge({
       name: 'sightline_metrics_window_value',
-      help: `Windowed metrics of every series over the trailing ${sources.exportWindowSeconds} s (--export-window-ms), by metric: accuracy, macro_f1, weighted_f1, log_loss, roc_auc, mae, rmse, mse, r2, coverage, pairs, predictions, estimated_accuracy, estimated_accuracy_gap.`,
-      labelNames: [...SERIES_LABELS, 'metric'],
+      help: `Windowed metrics of every series over the trailing --export-window-ms (the window label), by metric: accuracy, macro_f1, weighted_f1, log_loss, roc_auc, mae, rmse, mse, r2, coverage, pairs, predictions, estimated_accuracy, estimated_accuracy_gap.`,
+      labelNames: [...SERIES_LABELS, 'metric', 'window'],
       registers,
     });
   }
@@ -191,6 +213,16 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
 
   conceptDrift(change: ConceptDriftChange): void {
     this.#drift.inc({ ...seriesLabels(change.series), detector: change.detector, state: change.to });
+    this.#driftState.set(
+      { ...seriesLabels(change.series), detector: change.detector },
+      DRIFT_LEVEL[change.to] ?? 0,
+    );
+  }
+
+  /** Sets every detector's current state (at start and each export, so restored states show). */
+  conceptDriftStates(states: readonly { series: SeriesKey; detector: string; state: string }[]): void {
+    for (const s of states)
+      this.#driftState.set({ ...seriesLabels(s.series), detector: s.detector }, DRIFT_LEVEL[s.state] ?? 0);
   }
 
   flushed(buckets: number): void {
@@ -214,7 +246,7 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
     this.#window.reset();
     for (const v of values) {
       if (Number.isFinite(v.value))
-        this.#window.set({ ...seriesLabels(v.series), metric: v.metric }, v.value);
+        this.#window.set({ ...seriesLabels(v.series), metric: v.metric, window: this.#windowLabel }, v.value);
     }
   }
 }

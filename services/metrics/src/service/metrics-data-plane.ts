@@ -171,6 +171,24 @@ export class MetricsDataPlane {
     if (drift !== undefined) this.windows.restoreConceptDrift(JSON.parse(drift) as ConceptDriftMonitorJson[]);
   }
 
+  /** Models (or graphs) with a stored prediction. */
+  knownModels(): string[] {
+    return [...this.#models].sort();
+  }
+
+  /** Feedback rows waiting for their prediction now, by the model they name ('' for none). */
+  async pendingByModel(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    let named = 0;
+    for (const modelName of this.knownModels()) {
+      const pending = (await this.store.counts({ modelName, fromMs: 0, toMs: 1 })).pending;
+      out[modelName] = pending;
+      named += pending;
+    }
+    out[''] = Math.max(0, (await this.store.pendingCount()) - named);
+    return out;
+  }
+
   /** Whether a model (or graph) has a stored prediction. */
   knowsModel(modelName: string): boolean {
     return this.#models.has(modelName);
