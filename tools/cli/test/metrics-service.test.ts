@@ -11,6 +11,7 @@ import path from 'node:path';
 import { type InferenceEvent, toCloudEvent } from '@sightline/events';
 import { sampleEvent } from '@sightline/events/testing';
 import { type MetricsHandle, metricsConfigSchema, startMetrics } from '@sightline/metrics';
+import { Sightline } from '@sightline/sdk';
 import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,11 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'labels.csv'), `request_id,label\n${lines.join('\n')}\nq-unknown,setosa\n`);
   await writeFile(path.join(dir, 'bad.csv'), 'request_id,label\nq0,daisy\nq2,setosa\n');
   await writeFile(path.join(dir, 'typo.csv'), 'request_id,lable\nq0,setosa\n');
+  await writeFile(
+    path.join(dir, 'eval.csv'),
+    'y_true,y_pred,prob_a,prob_b\na,a,0.9,0.1\na,b,0.4,0.6\nb,b,0.2,0.8\nb,b,0.3,0.7\n',
+  );
+  await writeFile(path.join(dir, 'reg.csv'), 'y_true,y_pred\n1,1.5\n2,2\n3,2\n');
 }, 120_000);
 
 afterAll(async () => {
@@ -108,6 +114,58 @@ describe('sightline feedback and metrics against the metrics service', () => {
     expectOk(series);
     expect(series.stdout).toMatch(/^steps +10$/m);
     expect(series.stdout).toMatch(/│ accuracy +│ [ ▁▂▃▄▅▆▇█]{10} │/);
+  });
+
+  it('computes metrics of a CSV with the service: accuracy, per-class scores, AUC, regression errors', async () => {
+    const computed = JSON.parse(
+      (await metrics(['compute', '--task', 'classification', '--data', file('eval.csv'), '--json'])).stdout,
+    );
+    expect(computed.classes).toEqual(['a', 'b']);
+    expect(computed.classification.accuracy.value).toBeCloseTo(0.75, 12);
+    // scikit-learn: roc_auc_score([0,0,1,1], [0.1,0.6,0.8,0.7]) = 1.0
+    expect(computed.classification.rocAuc.binary).toBeCloseTo(1, 12);
+    expect(computed.classification.confusionMatrix).toEqual([
+      [1, 1],
+      [0, 2],
+    ]);
+    const table = await metrics(['compute', '--task', 'regression', '--data', file('reg.csv')]);
+    expectOk(table);
+    expect(table.stdout).toMatch(/│ mae +│ 0\.5 +│/);
+  });
+
+  it('lists and leases the annotation queue, and an answer joins as feedback', async () => {
+    const sdk = new Sightline({ addresses: { metrics: service.grpcAddress } });
+    try {
+      await sdk.metrics.putAnnotationQueue({ modelName: 'iris', policy: 'least_confident', sampleRate: 1 });
+      const response = await fetch(`http://127.0.0.1:${service.httpPort}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+        body: JSON.stringify([toCloudEvent(event(50, 1)).toJSON()]),
+      });
+      expect(response.status).toBe(202);
+      await service.idle();
+      const listed = await feedback(['queue', 'iris', '--json']);
+      expectOk(listed);
+      const items = JSON.parse(listed.stdout).items;
+      expect(items.map((i: { requestId: string }) => i.requestId)).toEqual(['q50']);
+      const leased = await feedback(['queue', 'iris', '--lease', '--annotator', 'ana', '--json']);
+      expectOk(leased);
+      const [item] = JSON.parse(leased.stdout).items;
+      expect(item.annotator).toBe('ana');
+      const answered = await feedback([
+        'answer',
+        'iris',
+        item.itemId,
+        '--label',
+        'versicolor',
+        '--annotator',
+        'ana',
+      ]);
+      expectOk(answered);
+      expect(answered.stdout).toMatch(/^feedback +joined$/m);
+    } finally {
+      sdk.close();
+    }
   });
 
   it('exits 1 naming the rejected rows, and 2 for a CSV it cannot read', async () => {
