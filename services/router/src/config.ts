@@ -324,7 +324,7 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .positive()
     .default(DEFAULT_MAX_REQUEST_ID_LENGTH)
     .describe(
-      'longest request id (ModelInferRequest.id) taken, in characters; it is echoed on the answer and stored in every event, and a longer one is refused INVALID_ARGUMENT. A request without one is given a UUID, returned as the answer\'s `id`, so ground truth sent to the metrics service later can name it',
+      "longest request id (ModelInferRequest.id) taken, in characters; it is echoed on the answer and stored in every event, and a longer one is refused INVALID_ARGUMENT. A request without one is given a UUID, returned as the answer's `id`, so ground truth sent to the metrics service later can name it",
     ),
   maxMatchInputBytes: z.coerce
     .number()
