@@ -8,6 +8,7 @@ export {
   fromCloudEvent,
   INFERENCE_CLOUD_EVENT_TYPE,
   INFERENCE_EVENT_DATASCHEMA,
+  OUTLIER_CLOUD_EVENT_TYPE,
   toCloudEvent,
 } from './cloudevents/cloud-event-mapping.js';
 export {

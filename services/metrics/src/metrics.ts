@@ -11,6 +11,7 @@ import {
   type EventSource,
   type EventSubscription,
   feedIngressQueue,
+  OUTLIER_CLOUD_EVENT_TYPE,
 } from '@sightline/events';
 import {
   type CallKit,
@@ -38,8 +39,6 @@ import { SqliteMetricsStore } from './store/sqlite/sqlite-metrics-store.js';
 import { MetricWindows } from './windows/metric-windows.js';
 
 const SERVICE_NAME = 'metrics';
-/** The CloudEvents type of the outlier service's OutlierEvents. */
-export const OUTLIER_CLOUD_EVENT_TYPE = 'io.sightline.outlier';
 /** The SQLite file inside --data-dir. */
 export const SQLITE_FILE = 'metrics.sqlite';
 

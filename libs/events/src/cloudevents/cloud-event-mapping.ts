@@ -10,6 +10,8 @@ import type { InferenceEvent } from '../inference-event.js';
  * need inputs and outputs side by side without joining two deliveries.
  */
 export const INFERENCE_CLOUD_EVENT_TYPE = 'io.sightline.inference';
+/** The CloudEvents type of the outlier service's OutlierEvents (its sink sends them; the metrics service takes them). */
+export const OUTLIER_CLOUD_EVENT_TYPE = 'io.sightline.outlier';
 
 /** `dataschema` of the event's data: the versioned wire contract it mirrors. */
 export const INFERENCE_EVENT_DATASCHEMA = 'urn:sightline:events:v1:InferenceEvent';

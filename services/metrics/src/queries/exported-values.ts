@@ -11,43 +11,41 @@ export async function exportedValues(
   windowMs: number,
 ): Promise<ExportedValue[]> {
   const out: ExportedValue[] = [];
-  const models = new Set(plane.matchingSeriesOfAll().map((s) => s.series.modelName));
-  for (const modelName of models) {
-    for (const { series } of plane.matchingSeries({ modelName })) {
-      let answer: Awaited<ReturnType<typeof getMetrics>>;
-      try {
-        answer = await getMetrics(plane, { series, window: { kind: 'trailing', ms: windowMs } }, nowMs);
-      } catch {
-        continue;
+  // Each series on its own: its version and node set, so a window never merges series.
+  for (const { series } of plane.matchingSeriesOfAll()) {
+    let answer: Awaited<ReturnType<typeof getMetrics>>;
+    try {
+      answer = await getMetrics(plane, { series, window: { kind: 'trailing', ms: windowMs } }, nowMs);
+    } catch {
+      continue;
+    }
+    const w = answer.windows[0];
+    if (w === undefined || w.kind !== 'time') continue;
+    const m = w.metrics;
+    const push = (metric: string, value: number | undefined) => {
+      if (value !== undefined) out.push({ series, metric, value });
+    };
+    push('predictions', m.predictions);
+    push('pairs', m.joined);
+    push('coverage', m.coverage.value);
+    if (m.classification !== undefined && m.joined > 0) {
+      push('accuracy', m.classification.accuracy);
+      push('macro_f1', m.classification.macro.f1);
+      push('weighted_f1', m.classification.weighted.f1);
+      if (m.classification.probabilityCount > 0) {
+        push('log_loss', m.classification.logLoss);
+        push('roc_auc', m.classification.rocAuc?.binary ?? m.classification.rocAuc?.macro);
       }
-      const w = answer.windows[0];
-      if (w === undefined || w.kind !== 'time') continue;
-      const m = w.metrics;
-      const push = (metric: string, value: number | undefined) => {
-        if (value !== undefined) out.push({ series, metric, value });
-      };
-      push('predictions', m.predictions);
-      push('pairs', m.joined);
-      push('coverage', m.coverage.value);
-      if (m.classification !== undefined && m.joined > 0) {
-        push('accuracy', m.classification.accuracy);
-        push('macro_f1', m.classification.macro.f1);
-        push('weighted_f1', m.classification.weighted.f1);
-        if (m.classification.probabilityCount > 0) {
-          push('log_loss', m.classification.logLoss);
-          push('roc_auc', m.classification.rocAuc?.binary ?? m.classification.rocAuc?.macro);
-        }
-      }
-      if (m.regression !== undefined && m.joined > 0) {
-        push('mae', m.regression.mae);
-        push('rmse', m.regression.rmse);
-        push('mse', m.regression.mse);
-        push('r2', m.regression.r2);
-      }
-      if (m.cbpe !== undefined) {
-        push('estimated_accuracy', m.cbpe.accuracy.value);
-        push('estimated_accuracy_gap', m.cbpe.gap?.accuracy.value);
-      }
+    }
+    if (m.regression !== undefined && m.joined > 0) {
+      push('mae', m.regression.mae);
+      push('rmse', m.regression.rmse);
+      push('mse', m.regression.mse);
+      push('r2', m.regression.r2);
+    }
+    if (m.cbpe !== undefined) {
+      push('estimated_accuracy', m.cbpe.accuracy.value);
+      push('estimated_accuracy_gap', m.cbpe.gap?.accuracy.value);
     }
   }
   return out;

@@ -7,6 +7,7 @@
 import { status } from '@grpc/grpc-js';
 import { metricsV1 } from '@sightline/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportedValues } from '../../src/queries/exported-values.js';
 import {
   IRIS_CLASSES,
   irisProbabilityEvent,
@@ -195,6 +196,17 @@ describe('the metrics service', () => {
         }),
       ),
     ).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/segment\.name_configured/)]);
+  });
+
+  it("exports each series' windowed values for its gauges", async () => {
+    const values = await exportedValues(service.handle.dataPlane, Date.now(), 3_600_000);
+    const iris = (metric: string) =>
+      values.find(
+        (v) => v.metric === metric && v.series.modelName === 'iris' && v.series.modelVersion === '1',
+      )?.value;
+    expect(iris('pairs')).toBe(11);
+    expect(iris('accuracy')).toBeCloseTo(10 / 11, 12);
+    expect(iris('predictions')).toBe(11);
   });
 
   it('exports its counts and windowed values on /metrics', async () => {

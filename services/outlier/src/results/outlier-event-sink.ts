@@ -2,11 +2,11 @@
  * OutlierEvents as CloudEvents (type `io.sightline.outlier`) for the --outlier-event-sink-url
  * sender, libs/events' RecordCloudEventSink.
  */
-import type { RecordCloudEventAttributes } from '@sightline/events';
+import { OUTLIER_CLOUD_EVENT_TYPE, type RecordCloudEventAttributes } from '@sightline/events';
 import type { OutlierEventRecord } from '../data-plane/outlier-types.js';
 
-/** The CloudEvents type of an OutlierEvent. */
-export const OUTLIER_CLOUD_EVENT_TYPE = 'io.sightline.outlier';
+/** The CloudEvents type of an OutlierEvent (libs/events holds it: the metrics service takes them too). */
+export { OUTLIER_CLOUD_EVENT_TYPE };
 
 /** An OutlierEvent's CloudEvent attributes: its id, the detector as subject and extension, the verdict. */
 export function outlierEventAttributes(record: OutlierEventRecord): RecordCloudEventAttributes {
