@@ -1,0 +1,6 @@
+/**
+ * @sightline/explainer: explanations of served models and graphs, served as
+ * `sightline.explainer.v1.ExplainerService` (proto/sightline/explainer/v1/explainer.proto;
+ * docs/design/explainer-contract.md).
+ */
+export * from './methods/method.js';
