@@ -87,6 +87,7 @@ describe('runPaired', () => {
       // completed none on a loaded 2-core run).
       durationMs: 250,
       warmupMs: 0,
+      warmupRounds: 0,
       onRound: (i) => rounds.push(i),
     });
     // Runs of calls to one side: base|cand, cand|base, base|cand merge at the round
@@ -99,6 +100,53 @@ describe('runPaired', () => {
       expect(r.candidate.completed).toBeGreaterThan(0);
     }
     expect(formatPaired(comparison)).toContain('median over 3 rounds');
+  });
+
+  it('runs the warm-up rounds first and leaves them out of the medians', async () => {
+    let roundsStarted = 0;
+    const side = (label: string) => ({
+      label,
+      call: () => new Promise<void>((r) => setTimeout(r, 5)),
+    });
+    const comparison = await runPaired({
+      id: 'test',
+      baseline: side('base'),
+      candidate: side('cand'),
+      concurrency: 1,
+      rounds: 1,
+      durationMs: 120,
+      warmupMs: 0,
+      warmupRounds: 2,
+      onRound: () => roundsStarted++,
+    });
+    expect(comparison.warmupPerRound).toHaveLength(2);
+    expect(comparison.perRound).toHaveLength(1);
+    // onRound reports measured rounds only.
+    expect(roundsStarted).toBe(1);
+    for (const r of comparison.warmupPerRound) expect(r.baseline.completed).toBeGreaterThan(0);
+    const only = comparison.perRound[0]!;
+    expect(comparison.candidateP50Ms).toBe(only.candidate.latency.p50Ms);
+    expect(comparison.baselineP50Ms).toBe(only.baseline.latency.p50Ms);
+    const text = formatPaired(comparison);
+    expect(text).toContain('after 2 warm-up rounds');
+    expect(text).toMatch(/\n\s+w1 /);
+    expect(text).toMatch(/\n\s+w2 /);
+  });
+
+  it('refuses a warm-up round count that is not a non-negative integer', async () => {
+    const side = { label: 'x', call: async () => {} };
+    await expect(
+      runPaired({
+        id: 'test',
+        baseline: side,
+        candidate: side,
+        concurrency: 1,
+        rounds: 1,
+        durationMs: 1,
+        warmupMs: 0,
+        warmupRounds: -1,
+      }),
+    ).rejects.toThrow(/warmupRounds: expected a non-negative integer/);
   });
 
   it('refuses a round count that is not a positive integer', async () => {

@@ -8,6 +8,13 @@
  * the effect being measured. Back-to-back rounds see the same drift, alternating the order
  * cancels any "second one runs on a warmer/colder machine" bias, and the median ignores a
  * round that a neighbour's burst spoiled.
+ *
+ * Whole warm-up rounds run first and are reported but left out of the medians: a freshly
+ * started server process (its JIT, its connection pools, the detector's first allocations)
+ * keeps getting faster for a few seconds, longer than the per-side warm-up, so the first
+ * rounds of a quiet-VM run measured 0.44-0.77 ms where the settled ones measured 0.35 ms —
+ * the median then carried start-up, not the steady cost the targets are about (as JMH's
+ * warm-up iterations, or Triton's perf_analyzer's stabilisation windows).
  */
 import { type LoadResult, runLoad } from './load-generator.js';
 
@@ -18,6 +25,8 @@ import { type LoadResult, runLoad } from './load-generator.js';
 export const DEFAULT_PAIRED_ROUNDS = 7;
 export const DEFAULT_PAIRED_DURATION_MS = 1_500;
 export const PAIRED_WARMUP_MS = 500;
+/** Whole rounds run and left out of the medians before the measured ones. */
+export const DEFAULT_PAIRED_WARMUP_ROUNDS = 2;
 
 /** One side of a comparison: a label for the report and one request. */
 export interface PairedSide {
@@ -38,6 +47,8 @@ export interface PairedOptions {
   readonly durationMs: number;
   /** Unmeasured warm-up before each side's measurement in each round. */
   readonly warmupMs: number;
+  /** Whole rounds run first and left out of the medians; default {@link DEFAULT_PAIRED_WARMUP_ROUNDS}. */
+  readonly warmupRounds?: number;
   /** Called after each round, for progress output. */
   readonly onRound?: (index: number, round: PairedRound) => void;
 }
@@ -72,13 +83,20 @@ export interface PairedComparison extends PairedSummary {
   readonly baselineLabel: string;
   readonly candidateLabel: string;
   readonly concurrency: number;
+  /** The measured rounds, in order. */
   readonly perRound: readonly PairedRound[];
+  /** The warm-up rounds, in order, left out of the medians. */
+  readonly warmupPerRound: readonly PairedRound[];
 }
 
 /** Runs the rounds (see the file comment). */
 export async function runPaired(options: PairedOptions): Promise<PairedComparison> {
   if (!(Number.isInteger(options.rounds) && options.rounds > 0)) {
     throw new RangeError(`rounds: expected a positive integer, got ${options.rounds}`);
+  }
+  const warmupCount = options.warmupRounds ?? DEFAULT_PAIRED_WARMUP_ROUNDS;
+  if (!(Number.isInteger(warmupCount) && warmupCount >= 0)) {
+    throw new RangeError(`warmupRounds: expected a non-negative integer, got ${warmupCount}`);
   }
   const measure = (side: PairedSide) =>
     runLoad({
@@ -87,18 +105,20 @@ export async function runPaired(options: PairedOptions): Promise<PairedCompariso
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
     });
+  const runRound = async (i: number): Promise<PairedRound> => {
+    if (i % 2 === 0) {
+      const baseline = await measure(options.baseline);
+      return { baseline, candidate: await measure(options.candidate) };
+    }
+    const candidate = await measure(options.candidate);
+    return { baseline: await measure(options.baseline), candidate };
+  };
+  const warmupRounds: PairedRound[] = [];
+  for (let i = 0; i < warmupCount; i++) warmupRounds.push(await runRound(i));
   const perRound: PairedRound[] = [];
   for (let i = 0; i < options.rounds; i++) {
-    let baseline: LoadResult;
-    let candidate: LoadResult;
-    if (i % 2 === 0) {
-      baseline = await measure(options.baseline);
-      candidate = await measure(options.candidate);
-    } else {
-      candidate = await measure(options.candidate);
-      baseline = await measure(options.baseline);
-    }
-    const round = { baseline, candidate };
+    // Measured rounds keep alternating from where the warm-up left off.
+    const round = await runRound(warmupCount + i);
     perRound.push(round);
     options.onRound?.(i, round);
   }
@@ -108,6 +128,7 @@ export async function runPaired(options: PairedOptions): Promise<PairedCompariso
     candidateLabel: options.candidate.label,
     concurrency: options.concurrency,
     perRound,
+    warmupPerRound: warmupRounds,
     ...summarizePaired(perRound),
   };
 }
@@ -141,12 +162,16 @@ export function formatPaired(comparison: PairedComparison): string {
   const { baselineLabel, candidateLabel, concurrency } = comparison;
   const lines = [
     `paired rounds, c=${concurrency}: ${candidateLabel} against ${baselineLabel} ` +
-      `(alternating order; median over ${comparison.rounds} rounds)`,
+      `(alternating order; median over ${comparison.rounds} rounds after ${comparison.warmupPerRound.length} warm-up rounds, marked w)`,
     '  round  base p50 ms  cand p50 ms  +p50 ms  base infer/s  cand infer/s  thr ratio',
   ];
-  comparison.perRound.forEach((r, i) => {
+  const rows = [
+    ...comparison.warmupPerRound.map((r, i) => ({ r, name: `w${i + 1}` })),
+    ...comparison.perRound.map((r, i) => ({ r, name: String(i + 1) })),
+  ];
+  rows.forEach(({ r, name }) => {
     lines.push(
-      `  ${String(i + 1).padStart(5)}  ${r.baseline.latency.p50Ms.toFixed(3).padStart(11)}  ` +
+      `  ${name.padStart(5)}  ${r.baseline.latency.p50Ms.toFixed(3).padStart(11)}  ` +
         `${r.candidate.latency.p50Ms.toFixed(3).padStart(11)}  ` +
         `${(r.candidate.latency.p50Ms - r.baseline.latency.p50Ms).toFixed(3).padStart(7)}  ` +
         `${r.baseline.throughputPerSec.toFixed(0).padStart(12)}  ${r.candidate.throughputPerSec.toFixed(0).padStart(12)}  ` +

@@ -48,6 +48,7 @@ describe('modelServerRatios', () => {
       candidateLabel: 'iris',
       concurrency,
       perRound: [],
+      warmupPerRound: [],
       ...figures,
       rounds: 5,
     });

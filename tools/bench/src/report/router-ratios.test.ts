@@ -95,6 +95,7 @@ describe('routerRatios', () => {
       candidateLabel: 'b',
       concurrency,
       perRound: [],
+      warmupPerRound: [],
       rounds: 5,
       p50Ratio,
       throughputRatio,

@@ -12,6 +12,7 @@ const pair = (concurrency: number, p50AddedMs: number, throughputRatio: number):
   candidateLabel: 'graph bench-detector-1-hop',
   concurrency,
   perRound: [],
+  warmupPerRound: [],
   rounds: 7,
   p50AddedMs,
   p99AddedMs: p50AddedMs,
