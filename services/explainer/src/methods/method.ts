@@ -47,6 +47,8 @@ export interface RowEvaluator {
   readonly maxRowsPerCall?: number;
   /**
    * Scores `rows.length / featureCount` rows; answers rows × outputCount values, row-major.
+   * `rows` is the caller's again once the promise settles (occlusion refills one buffer batch
+   * after batch): an evaluator that keeps rows longer copies them.
    * Throws BudgetExhaustedError when the budget cannot afford the call(s); any other error is
    * the model's failure (UNAVAILABLE, INVALID_ARGUMENT...) and ends the explanation.
    */

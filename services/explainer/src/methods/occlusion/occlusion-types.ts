@@ -13,8 +13,12 @@ export const MIN_SUPERPIXEL_SEGMENTS = 2;
 export const MAX_SUPERPIXEL_SEGMENTS = 1000;
 /** Masked rows per evaluate call when the evaluator does not say how many one model call takes. */
 export const DEFAULT_OCCLUSION_BATCH_ROWS = 100;
-/** The most values (rows × features) one batch of masked rows holds: 2^24 float64s, 128 MiB. */
-export const MAX_OCCLUSION_BATCH_VALUES = 2 ** 24;
+/**
+ * The most values (rows × features) one batch of masked rows holds: 2^23 float64s, 64 MiB here
+ * and 32 MiB as FP32 on the wire, within the 64 MiB --max-message-bytes (a 224 × 224 × 3
+ * image: 55 rows a batch).
+ */
+export const MAX_OCCLUSION_BATCH_VALUES = 2 ** 23;
 
 /** How occlusion makes its regions. */
 export type OcclusionMasking = 'windows' | 'superpixels';

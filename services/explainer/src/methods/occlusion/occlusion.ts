@@ -95,7 +95,9 @@ export async function explainOcclusionRow(
   const regions = occlusionRegions(instance, params, context);
   // Work items: the instance, the all-filled image, then each region.
   const items: (Region | 'instance' | 'all')[] = ['instance', 'all', ...regions];
-  const batchRows = occlusionBatchRows(context);
+  const batchRows = Math.min(occlusionBatchRows(context), items.length);
+  // One buffer for every batch: allocating tens of MiB per batch cost more than the copies.
+  const buffer = new Float64Array(batchRows * featureCount);
   const pixelSums = Array.from({ length: outputCount }, () => new Float64Array(geometry.pixelCount));
   const pixelCounts = new Float64Array(geometry.pixelCount);
   const prediction = new Float64Array(outputCount).fill(Number.NaN);
@@ -109,7 +111,7 @@ export async function explainOcclusionRow(
         break;
       }
       const batch = items.slice(done, done + batchRows);
-      const rows = new Float64Array(batch.length * featureCount);
+      const rows = buffer.subarray(0, batch.length * featureCount);
       batch.forEach((item, b) => {
         const row = rows.subarray(b * featureCount, (b + 1) * featureCount);
         row.set(instance);
