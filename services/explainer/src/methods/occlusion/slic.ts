@@ -1,18 +1,22 @@
 /**
- * SLIC superpixels (Achanta et al. 2012), written after scikit-image's `slic` because no
- * well-kept npm package offers it (the registry lists carousels named "slick" and none for
- * superpixels). As skimage: centres start on a regular grid (`regular_grid`), pixels join the
- * nearest centre within 2 grid steps by D² = (d_colour / compactness)² + (d_xy / step)², 10
- * iterations of k-means (or until no pixel moves), then connectivity is enforced: segments
- * smaller than half the mean segment size join the segment touching them, so every segment
- * is one 4-connected piece.
+ * SLIC superpixels (Achanta et al. 2012), written after scikit-image 0.19's `slic` because no
+ * well-kept npm package offers it (the registry's list has carousels named "slick" and nothing
+ * for superpixels). As skimage: centres on skimage's `regular_grid`, their colour starting at
+ * 0 (so the first assignment is the grid's); pixels join the nearest centre within 2 grid
+ * steps by D² = (d_colour / compactness)² + (d_xy / step)²; 10 k-means iterations at most;
+ * then connectivity is enforced (pieces below half the mean segment size join a piece they
+ * touch), so every segment is one 4-connected piece. On the images of
+ * test/fixtures/slic it gives skimage's labels exactly (test/slic-reference.test.ts).
  *
- * Colour space. skimage converts RGB in [0, 1] to CIELAB (L in 0-100) and uses other channel
- * counts as they are; compactness 10 is tuned for Lab's range. Model inputs come in any range
- * (0-255, 0-1, normalised), so the image is first scaled by its own minimum and maximum: three
- * channels to [0, 1] and then to Lab, any other count to [0, 100], so that compactness means
- * the same thing for a grayscale image as for a colour one. skimage's max_size_factor (3) caps
- * how far small pieces are merged into a segment rather than splitting large pieces.
+ * Where it differs, on purpose:
+ * - Colour space. skimage converts RGB in [0, 1] to CIELAB (L in 0-100) and uses other channel
+ *   counts as they are; compactness 10 is tuned for Lab's range. Model inputs come in any
+ *   range (0-255, 0-1, normalised), so the image is first scaled by its own minimum and
+ *   maximum: three channels to [0, 1] and then to Lab, any other count to [0, 100], so that
+ *   compactness means the same for a grayscale image as for a colour one.
+ * - Merging. A small piece joins another only while that keeps it within 3 × the mean size
+ *   (skimage's max_size_factor): skimage merges without a cap, which on a noisy image chains
+ *   the pieces into a few huge segments.
  */
 
 /** SLIC's settings. */
@@ -38,8 +42,8 @@ export interface Segmentation {
 export const SLIC_DEFAULT_ITERATIONS = 10;
 /** Segments below this fraction of the mean segment size are merged (skimage's min_size_factor). */
 const MIN_SIZE_FACTOR = 0.5;
-/** Small pieces stop joining a segment once it holds this many times the mean size (skimage's max_size_factor). */
-const MAX_MERGED_SIZE_FACTOR = 3;
+/** Pieces stop growing, and small pieces stop joining them, at this many times the mean segment size (skimage's max_size_factor). */
+const MAX_SIZE_FACTOR = 3;
 
 // sRGB (D65) → XYZ, and the D65 white point, as skimage.color.rgb2lab.
 const XYZ_FROM_RGB = [
@@ -88,12 +92,23 @@ export function slicColourFeatures(pixels: Float64Array, channels: number): Floa
   return features;
 }
 
-/** The grid's first centre and step per axis, as skimage.util.regular_grid over [height, width]. */
-function regularGrid(height: number, width: number, points: number): { start: number[]; step: number[] } {
+/** numpy's round: halves to the even neighbour. */
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction !== 0.5) return Math.round(value);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** The grid's first centre and step per axis, as skimage.util.regular_grid over [1, height, width]. */
+export function regularGrid(
+  height: number,
+  width: number,
+  points: number,
+): { start: number[]; step: number[] } {
   if (height * width <= points) return { start: [0, 0], step: [1, 1] };
-  const dims = [height, width];
-  const order = dims[0]! <= dims[1]! ? [0, 1] : [1, 0];
-  const sorted = order.map((axis) => dims[axis]!);
+  const order = height <= width ? [0, 1] : [1, 0];
+  const sorted = order.map((axis) => [height, width][axis]!);
   const sizes = [Math.sqrt((height * width) / points), Math.sqrt((height * width) / points)];
   if (sorted[0]! < sizes[0]!) {
     // The short side is shorter than a step: one centre across it, the rest along the long side.
@@ -104,7 +119,7 @@ function regularGrid(height: number, width: number, points: number): { start: nu
   const step = [1, 1];
   order.forEach((axis, rank) => {
     start[axis] = Math.floor(sizes[rank]! / 2);
-    step[axis] = Math.max(1, Math.round(sizes[rank]!));
+    step[axis] = Math.max(1, roundHalfEven(sizes[rank]!));
   });
   return { start, step };
 }
@@ -126,7 +141,8 @@ export function slic(
   if (!(options.compactness > 0) || !(options.segments >= 1)) {
     throw new RangeError('options: segments must be at least 1 and compactness above 0');
   }
-  const colour = slicColourFeatures(pixels, channels);
+  // Colour scaled by 1 / compactness, as skimage scales the image before measuring.
+  const colour = slicColourFeatures(pixels, channels).map((value) => value / options.compactness);
   const grid = regularGrid(height, width, options.segments);
   const centreYs: number[] = [];
   const centreXs: number[] = [];
@@ -137,18 +153,17 @@ export function slic(
     }
   }
   const k = centreYs.length;
-  // A centre: y, x, then its colour features.
+  // A centre: y, x, then its colour features, which start at 0 as skimage's do: every
+  // candidate of a pixel then differs only in distance, so the first assignment is the grid's.
   const stride = 2 + channels;
   const centres = new Float64Array(k * stride);
   for (let s = 0; s < k; s++) {
-    const p = centreYs[s]! * width + centreXs[s]!;
     centres[s * stride] = centreYs[s]!;
     centres[s * stride + 1] = centreXs[s]!;
-    for (let c = 0; c < channels; c++) centres[s * stride + 2 + c] = colour[p * channels + c]!;
   }
-  const [stepY, stepX] = grid.step as [number, number];
-  const spatialWeight = 1 / Math.max(stepY, stepX) ** 2;
-  const colourWeight = 1 / options.compactness ** 2;
+  const spatialWeight = 1 / Math.max(...grid.step) ** 2;
+  // skimage's search window: 2 grid steps of a grid laid for the centres actually placed.
+  const [stepY, stepX] = regularGrid(height, width, k).step as [number, number];
   const labels = new Int32Array(height * width).fill(-1);
   const distance = new Float64Array(height * width);
   const sums = new Float64Array(k * stride);
@@ -161,10 +176,10 @@ export function slic(
     for (let s = 0; s < k; s++) {
       const cy = centres[s * stride]!;
       const cx = centres[s * stride + 1]!;
-      const yFrom = Math.max(0, Math.floor(cy - 2 * stepY));
-      const yTo = Math.min(height, Math.ceil(cy + 2 * stepY + 1));
-      const xFrom = Math.max(0, Math.floor(cx - 2 * stepX));
-      const xTo = Math.min(width, Math.ceil(cx + 2 * stepX + 1));
+      const yFrom = Math.trunc(Math.max(cy - 2 * stepY, 0));
+      const yTo = Math.trunc(Math.min(cy + 2 * stepY + 1, height));
+      const xFrom = Math.trunc(Math.max(cx - 2 * stepX, 0));
+      const xTo = Math.trunc(Math.min(cx + 2 * stepX + 1, width));
       for (let y = yFrom; y < yTo; y++) {
         for (let x = xFrom; x < xTo; x++) {
           const p = y * width + x;
@@ -173,7 +188,7 @@ export function slic(
             const d = colour[p * channels + c]! - centres[s * stride + 2 + c]!;
             colourDistance += d * d;
           }
-          const d2 = ((y - cy) ** 2 + (x - cx) ** 2) * spatialWeight + colourDistance * colourWeight;
+          const d2 = ((cy - y) ** 2 + (cx - x) ** 2) * spatialWeight + colourDistance;
           if (d2 < distance[p]!) {
             distance[p] = d2;
             if (labels[p] !== s) {
@@ -206,16 +221,17 @@ export function slic(
     height,
     width,
     Math.floor(MIN_SIZE_FACTOR * meanSize),
-    MAX_MERGED_SIZE_FACTOR * meanSize,
+    Math.floor(MAX_SIZE_FACTOR * meanSize),
   );
 }
 
 /**
- * Relabels 4-connected pieces of each segment in raster order; a piece smaller than `minSize`
- * joins the piece above or left of its first pixel (as skimage's _enforce_label_connectivity),
- * unless that would grow the piece past `maxSize`: on a noisy image every piece is small, and
- * merging without a cap chains them all into one segment.
- * Pixels no centre reached (labels −1) count as one more segment's pixels and are merged the same way.
+ * Relabels 4-connected pieces of each segment in raster order, as skimage's
+ * _enforce_label_connectivity: a piece grows breadth first up to `maxSize` pixels (a larger
+ * one is cut, the rest starting new pieces), and a piece smaller than `minSize` joins the last
+ * other piece it was found to touch. One addition: a piece joins only while that keeps the
+ * other piece within `maxSize` — on a noisy image every piece is small, and skimage's merging
+ * chains them into a few huge segments.
  */
 export function enforceConnectivity(
   labels: Int32Array,
@@ -230,29 +246,31 @@ export function enforceConnectivity(
   let count = 0;
   for (let start = 0; start < labels.length; start++) {
     if (relabelled[start] !== -1) continue;
-    const y0 = Math.floor(start / width);
-    const x0 = start % width;
-    // Raster order: the pixels above and to the left are already relabelled.
-    const adjacent = x0 > 0 ? relabelled[start - 1]! : y0 > 0 ? relabelled[start - width]! : -1;
     const label = labels[start]!;
+    let adjacent = -1;
     relabelled[start] = count;
     let head = 0;
     let tail = 0;
     queue[tail++] = start;
-    while (head < tail) {
+    grow: while (head < tail && tail < maxSize) {
       const p = queue[head++]!;
       const y = Math.floor(p / width);
       const x = p % width;
+      // skimage's neighbour order: x + 1, x − 1, y + 1, y − 1.
       const neighbours = [
-        y > 0 ? p - width : -1,
-        y < height - 1 ? p + width : -1,
-        x > 0 ? p - 1 : -1,
         x < width - 1 ? p + 1 : -1,
+        x > 0 ? p - 1 : -1,
+        y < height - 1 ? p + width : -1,
+        y > 0 ? p - width : -1,
       ];
       for (const q of neighbours) {
-        if (q >= 0 && relabelled[q] === -1 && labels[q] === label) {
+        if (q < 0) continue;
+        if (labels[q] === label && relabelled[q] === -1) {
           relabelled[q] = count;
           queue[tail++] = q;
+          if (tail >= maxSize) break grow;
+        } else if (relabelled[q] !== -1 && relabelled[q] !== count) {
+          adjacent = relabelled[q]!;
         }
       }
     }
