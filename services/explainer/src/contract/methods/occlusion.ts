@@ -1,7 +1,7 @@
 /**
  * OcclusionParams <-> occlusion's plain settings, and its result as InstanceExplanation's
  * `attributions`. Rules (contract): "image.set" (occlusion needs ImageInput), "occlusion.masking",
- * "occlusion.window" (1 to the image's shorter side), "occlusion.stride" (1 to the longer side),
+ * "occlusion.window" (1 to the image's shorter side), "occlusion.stride" (1 to the window),
  * "occlusion.segments" (2-1,000), "occlusion.compactness" (finite, > 0), "occlusion.fill_value"
  * (finite).
  */
@@ -69,14 +69,14 @@ export function readOcclusionParams(
     throw invalid('masking', 'WINDOWS or SUPERPIXELS', params.masking);
   }
   const shorterSide = Math.min(geometry.height, geometry.width);
-  const longerSide = Math.max(geometry.height, geometry.width);
   const window = integerIn(
     'window',
     params.window ?? Math.min(DEFAULT_OCCLUSION_WINDOW, shorterSide),
     1,
     shorterSide,
   );
-  const stride = integerIn('stride', params.stride ?? Math.max(1, Math.floor(window / 2)), 1, longerSide);
+  // A stride beyond the window would leave pixels no window covers, shown as 0 as if they did not matter.
+  const stride = integerIn('stride', params.stride ?? Math.max(1, Math.floor(window / 2)), 1, window);
   const segments = integerIn(
     'segments',
     params.segments ?? DEFAULT_SUPERPIXEL_SEGMENTS,

@@ -29,7 +29,7 @@ export interface OcclusionParams {
   readonly masking: OcclusionMasking;
   /** WINDOWS: the square window's side in pixels. */
   readonly window: number;
-  /** WINDOWS: the step between windows in pixels. */
+  /** WINDOWS: the step between windows in pixels, at most the window (every pixel covered). */
   readonly stride: number;
   /** SUPERPIXELS: the SLIC segments asked for. */
   readonly segments: number;
