@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeExplanationPng } from './explanation-png.js';
 import { defaultHeatmapScale, renderHeatmapPng, writeHeatmapPng } from './heatmap-png.js';
 
 const SIZE = 16;
@@ -74,5 +75,26 @@ describe('renderHeatmapPng', () => {
     expect(() => renderHeatmapPng(sampleHeatmap(), { underlay: [1, 2] })).toThrow(/underlay/);
     expect(() => renderHeatmapPng(sampleHeatmap(), { scale: 0 })).toThrow(/scale/);
     expect(() => renderHeatmapPng({ height: 0, width: 2, values: [] })).toThrow(/positive integers/);
+  });
+});
+
+describe('writeExplanationPng', () => {
+  it('draws the heatmap over the explained image, channels first, and refuses another size', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'explanation-'));
+    const path = join(folder, 'heatmap.png');
+    // A 3 × 16 × 16 image: white on the left half, black on the right.
+    const values = Float64Array.from({ length: 3 * SIZE * SIZE }, (_, i) => (i % SIZE < SIZE / 2 ? 1 : 0));
+    const image = { values, shape: [3, SIZE, SIZE], layout: 'channels-first' as const };
+    await writeExplanationPng(path, sampleHeatmap(), image, { scale: 1 });
+    const png = PNG.sync.read(await readFile(path));
+    expect([png.width, png.height]).toEqual([SIZE, SIZE]);
+    expect(rgbAt(png, 0, 0)).toEqual([255, 255, 255]);
+    expect(rgbAt(png, 15, 0)).toEqual([0, 0, 0]);
+    const [r, g, b] = rgbAt(png, 10, 5);
+    expect(r).toBeGreaterThan(g + 80);
+    expect(r).toBeGreaterThan(b + 80);
+    await expect(
+      writeExplanationPng(path, { height: 2, width: 2, values: [0, 0, 0, 0] }, image),
+    ).rejects.toThrow(/not the image's 16 × 16/);
   });
 });
