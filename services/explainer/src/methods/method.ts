@@ -40,7 +40,15 @@ export interface RowEvaluator {
   /** Scores per row: the target's explained output, flattened per row (classes of a classifier, 1 for a regressor). */
   readonly outputCount: number;
   /**
+   * When known, the most rows one model call takes: an `evaluate` of at most this many rows is
+   * exactly one call, so a method that sizes its batches by it loses no finished work when the
+   * budget stops it between batches. Unset: the method picks its own batch size.
+   */
+  readonly maxRowsPerCall?: number;
+  /**
    * Scores `rows.length / featureCount` rows; answers rows × outputCount values, row-major.
+   * `rows` is the caller's again once the promise settles (occlusion refills one buffer batch
+   * after batch): an evaluator that keeps rows longer copies them.
    * Throws BudgetExhaustedError when the budget cannot afford the call(s); any other error is
    * the model's failure (UNAVAILABLE, INVALID_ARGUMENT...) and ends the explanation.
    */
