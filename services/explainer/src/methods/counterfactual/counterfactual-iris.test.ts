@@ -1,0 +1,167 @@
+/**
+ * Counterfactuals of the iris example model (multinomial logistic regression in ONNX), run
+ * in-process by onnxruntime-node, the model-server's runtime, with the iris data as background.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@sightline/stats';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WeightedRows } from '../method.js';
+import type { CounterfactualGoal, CounterfactualParams } from './counterfactual-types.js';
+import { counterfactual } from './index.js';
+import { countingEvaluator } from './testing-evaluator.js';
+
+const root = (path: string) => fileURLToPath(new URL(`../../../../../${path}`, import.meta.url));
+const FEATURES = 4;
+const CLASSES = 3;
+const NAMES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+let session: ort.InferenceSession;
+let data: { rows: Float64Array; labels: number[] };
+
+/** Scores rows with the model: float32 in, probabilities out (as the model-server would). */
+async function score(rows: Float64Array, count: number): Promise<Float64Array> {
+  const input = new ort.Tensor('float32', Float32Array.from(rows), [count, FEATURES]);
+  const output = await session.run({ input });
+  return Float64Array.from(output.probabilities!.data as Float32Array);
+}
+
+beforeAll(async () => {
+  session = await ort.InferenceSession.create(root('examples/models/iris/1/model.onnx'));
+  const lines = readFileSync(root('examples/data/iris.csv'), 'utf8').trim().split('\n').slice(1);
+  const rows = new Float64Array(lines.length * FEATURES);
+  const labels: number[] = [];
+  lines.forEach((line, r) => {
+    const cells = line.split(',').map(Number);
+    rows.set(cells.slice(0, FEATURES), r * FEATURES);
+    labels.push(cells[FEATURES]!);
+  });
+  data = { rows, labels };
+});
+
+afterAll(async () => {
+  await session?.release();
+});
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+describe('counterfactual on the iris ONNX model', () => {
+  it('reaches the goal, stays in the background ranges, beats the nearest goal row and the best single-feature move, for 15 instances and three goals', async () => {
+    const count = data.labels.length;
+    const background: WeightedRows = {
+      featureCount: FEATURES,
+      rows: data.rows,
+      weights: new Float64Array(count).fill(1),
+      count,
+    };
+    const column = (f: number) => Array.from({ length: count }, (_, r) => data.rows[r * FEATURES + f]!);
+    const mads = [0, 1, 2, 3].map((f) => {
+      const c = column(f);
+      const center = median(c);
+      return median(c.map((v) => Math.abs(v - center))) || 1;
+    });
+    const distance = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      [0, 1, 2, 3].reduce((sum, f) => sum + Math.abs(a[f]! - b[f]!) / mads[f]!, 0);
+    const allScores = await score(data.rows, count);
+    const GRID = 2001;
+    const bestSingleFeatureMove = async (
+      instance: Float64Array,
+      reaches: (scores: Float64Array, offset: number) => boolean,
+    ): Promise<number> => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let f = 0; f < FEATURES; f++) {
+        const low = Math.min(...column(f));
+        const high = Math.max(...column(f));
+        const grid = new Float64Array(GRID * FEATURES);
+        for (let k = 0; k < GRID; k++) {
+          grid.set(instance, k * FEATURES);
+          grid[k * FEATURES + f] = low + ((high - low) * k) / (GRID - 1);
+        }
+        const scores = await score(grid, GRID);
+        for (let k = 0; k < GRID; k++) {
+          if (reaches(scores, k * CLASSES)) {
+            best = Math.min(best, distance(instance, grid.subarray(k * FEATURES, (k + 1) * FEATURES)));
+          }
+        }
+      }
+      return best;
+    };
+    const argmax = (scores: Float64Array, offset: number) => {
+      let best = 0;
+      for (let c = 1; c < CLASSES; c++) if (scores[offset + c]! > scores[offset + best]!) best = c;
+      return best;
+    };
+    const space = { featureCount: FEATURES, featureNames: NAMES, categorical: new Map() };
+    let checked = 0;
+    for (let r = 5; r < count; r += 10) {
+      const instance = data.rows.slice(r * FEATURES, (r + 1) * FEATURES);
+      const original = argmax(allScores, r * CLASSES);
+      const goals: [CounterfactualGoal, number][] = [
+        [{ kind: 'other-class' }, 0.5],
+        [{ kind: 'target-class', targetClass: (original + 1) % CLASSES }, 0.5],
+        [{ kind: 'target-class', targetClass: (original + 2) % CLASSES }, 0.8],
+      ];
+      for (const [goal, targetProbability] of goals) {
+        const reaches = (scores: Float64Array, offset: number) => {
+          const c = argmax(scores, offset);
+          const wanted = goal.kind === 'target-class' ? c === goal.targetClass : c !== original;
+          return wanted && scores[offset + c]! >= targetProbability;
+        };
+        let bound = Number.POSITIVE_INFINITY;
+        for (let b = 0; b < count; b++) {
+          if (reaches(allScores, b * CLASSES)) {
+            bound = Math.min(bound, distance(instance, data.rows.subarray(b * FEATURES, (b + 1) * FEATURES)));
+          }
+        }
+        const params: CounterfactualParams = {
+          goal,
+          targetProbability,
+          distance: 'l1-mad',
+          featureRanges: new Map(),
+          immutableFeatures: [],
+          maxChangedFeatures: undefined,
+          count: 2,
+        };
+        const evaluator = countingEvaluator(FEATURES, CLASSES, score);
+        const outcome = await counterfactual.explainRow(instance, params, {
+          evaluator,
+          space,
+          background,
+          random: seededRandom(r),
+          progress: () => {},
+        });
+        expect(outcome.complete).toBe(true);
+        expect(outcome.result.originalPrediction).toBe(original);
+        if (!Number.isFinite(bound)) continue;
+        expect(outcome.result.found.length).toBeGreaterThan(0);
+        const rescored = await score(
+          Float64Array.from(outcome.result.found.flatMap((f) => [...f.values])),
+          outcome.result.found.length,
+        );
+        outcome.result.found.forEach((found, i) => {
+          expect(reaches(rescored, i * CLASSES)).toBe(true);
+          expect(found.prediction).toBe(argmax(rescored, i * CLASSES));
+          expect(found.distance).toBeCloseTo(distance(instance, found.values), 9);
+          for (let f = 0; f < FEATURES; f++) {
+            expect(found.values[f]).toBeGreaterThanOrEqual(Math.min(...column(f)));
+            expect(found.values[f]).toBeLessThanOrEqual(Math.max(...column(f)));
+          }
+        });
+        expect(outcome.result.found[0]!.distance).toBeLessThanOrEqual(bound);
+        // And within 1% of the best single-feature move on a grid of 2,001 values per feature
+        // (L1's nearest point across a smooth boundary is often such a move).
+        expect(outcome.result.found[0]!.distance).toBeLessThanOrEqual(
+          1.01 * (await bestSingleFeatureMove(instance, (scores, offset) => reaches(scores, offset))),
+        );
+        checked++;
+      }
+    }
+    // Most (instance, goal) pairs have a goal row in the background; the bound was really tested.
+    expect(checked).toBeGreaterThanOrEqual(40);
+  });
+});

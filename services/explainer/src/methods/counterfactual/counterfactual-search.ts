@@ -1,0 +1,360 @@
+/**
+ * The black-box counterfactual search of one instance row.
+ *
+ * Why this search: the model is a black box behind a budget of batched calls, so gradients
+ * (Wachter et al., Alibi's Counterfactual and CounterfactualProto) would cost 2 rows per
+ * feature per step by finite differences and still find only a local optimum. Instead:
+ *
+ * 1. Starts: background rows moved into the search space (immutables pinned, ranges clamped)
+ *    that the model assigns to the goal, nearest first (one call per chunk of rows, in order,
+ *    until enough are found). This is CounterfactualProto's idea (the goal class's own data
+ *    guides the search) without an autoencoder, and it makes the nearest goal row of the
+ *    background a bound every answer beats. Beside them, single-feature moves toward either
+ *    end of each feature's range (one call): an L1 distance's nearest point is often one. When
+ *    neither gives enough, growing spheres (random shells of doubling radius, one call per
+ *    shell) supply more.
+ * 2. Pruning: from each start, greedily put back the instance's value of the changed feature
+ *    whose return saves the most distance, while the goal still holds (one call per round for
+ *    all starts and features): the sparsity of the answer comes from here.
+ * 3. Line search: bisect the segment from the instance to the pruned point for the goal's
+ *    boundary, a grid of points per round (two rounds of 7: 1/64 of the segment).
+ * 4. Shrinking: coordinate moves of one changed feature toward the instance (back to it, or
+ *    to ½, ¾ ... 63/64 of its change), the best that keeps the goal, until none does (a bounded
+ *    number of rounds): the line search stops where the first feature meets the boundary, and
+ *    this brings the others to theirs.
+ *
+ * Every point kept was scored and reaches the goal, so the result is correct whenever it stops;
+ * each stage only shortens the distance, so the answer is never farther than its start.
+ * Candidate batches go to the evaluator whole, one call each (the evaluator splits by its
+ * rows-per-call limit). BudgetExhaustedError ends the search with the points found so far.
+ */
+import type { SeededRandom } from '@sightline/stats';
+import { BudgetExhaustedError, type RowEvaluator, type WeightedRows } from '../method.js';
+import { orderedBackgroundStarts } from './background-starts.js';
+import type { FoundCounterfactual } from './counterfactual-types.js';
+import type { GoalTest } from './goal-test.js';
+import { farCornerRadius, GROWING_SPHERES_LAYERS, sphereShell } from './growing-spheres.js';
+import type { SearchSpace } from './search-space.js';
+
+/** Starts refined per counterfactual asked for (more starts, more chances at the nearest). */
+export const STARTS_PER_COUNTERFACTUAL = 3;
+/** Starts refined at least, whatever the count. */
+export const MIN_STARTS = 5;
+/** Background rows scored per call while looking for starts. */
+export const BACKGROUND_CHUNK_ROWS = 256;
+/** Points tried per feature and side for single-feature starts. */
+export const AXIS_POINTS = 16;
+/** Points per line-search round per start, and rounds: (7 + 1)³ = 1/512 of the segment. */
+export const LINE_SEARCH_POINTS = 7;
+export const LINE_SEARCH_ROUNDS = 3;
+/**
+ * Where a shrinking move puts a changed feature, as a fraction of its change kept: back to the
+ * instance, or halving what is left to keep, down to 1/64 of the change (a feature that the
+ * segment's line search left beyond its own boundary comes back to within 1/64 of its change).
+ */
+export const SHRINK_FRACTIONS: readonly number[] = [0, 1 / 2, 3 / 4, 7 / 8, 15 / 16, 31 / 32, 63 / 64];
+/** Shrinking rounds at most. */
+export const MAX_SHRINK_ROUNDS = 20;
+/** Two counterfactuals changing the same features are the same one unless they lie this fraction of the nearer one's distance apart. */
+export const DISTINCT_FRACTION = 0.05;
+
+/** A scored point that reaches the goal. */
+interface Candidate {
+  readonly values: Float64Array;
+  readonly scores: Float64Array;
+  readonly distance: number;
+  readonly changed: number;
+}
+
+/** What the search needs from the method's context and parameters. */
+export interface SearchInputs {
+  readonly space: SearchSpace;
+  readonly goal: GoalTest;
+  readonly evaluator: RowEvaluator;
+  readonly background: WeightedRows;
+  readonly random: SeededRandom;
+  readonly maxChangedFeatures: number | undefined;
+  readonly count: number;
+  /** Reports progress in [0, 1]. */
+  readonly progress: (fractionDone: number) => void;
+}
+
+/** Runs the search; `found()` answers the best so far at any time (also after the budget ran out). */
+export class CounterfactualSearch {
+  private readonly tracks: Candidate[] = [];
+  private readonly startLimit: number;
+
+  constructor(private readonly inputs: SearchInputs) {
+    this.startLimit = Math.max(MIN_STARTS, STARTS_PER_COUNTERFACTUAL * inputs.count);
+  }
+
+  /** Searches to the end; throws BudgetExhaustedError (with the points so far kept) when the budget runs out. */
+  async run(): Promise<void> {
+    const { progress } = this.inputs;
+    const fromBackground = await this.backgroundStarts();
+    const fromAxes = await this.axisStarts();
+    progress(0.3);
+    await this.refine([...fromBackground, ...fromAxes], 0.3, 0.9);
+    if (this.found().length < this.inputs.count) {
+      const fromSpheres = await this.sphereStarts();
+      progress(0.95);
+      await this.refine(fromSpheres, 0.95, 1);
+    }
+    progress(1);
+  }
+
+  /** The distinct valid counterfactuals so far, nearest first, at most `count`. */
+  found(): FoundCounterfactual[] {
+    const { space, maxChangedFeatures, count } = this.inputs;
+    const valid = this.tracks
+      .filter((c) => maxChangedFeatures === undefined || c.changed <= maxChangedFeatures)
+      .sort((a, b) => a.distance - b.distance);
+    const kept: Candidate[] = [];
+    for (const candidate of valid) {
+      if (kept.length === count) break;
+      if (kept.every((other) => this.distinct(candidate, other))) kept.push(candidate);
+    }
+    return kept.map((c) => {
+      const changes = [];
+      for (let f = 0; f < space.featureCount; f++) {
+        if (c.values[f] !== space.instance[f]) {
+          changes.push({ index: f, original: space.instance[f]!, counterfactual: c.values[f]! });
+        }
+      }
+      const { prediction, probability } = this.inputs.goal.predictionOf(c.scores, 0);
+      return {
+        values: c.values,
+        changes,
+        prediction,
+        probability,
+        distance: c.distance,
+        changedFeatures: c.changed,
+      };
+    });
+  }
+
+  private distinct(a: Candidate, b: Candidate): boolean {
+    const { space } = this.inputs;
+    for (let f = 0; f < space.featureCount; f++) {
+      if ((a.values[f] !== space.instance[f]) !== (b.values[f] !== space.instance[f])) return true;
+    }
+    return (
+      space.distanceBetween(a.values, 0, b.values, 0) > DISTINCT_FRACTION * Math.min(a.distance, b.distance)
+    );
+  }
+
+  /** Scores rows (one evaluator call) and answers those reaching the goal as candidates, by row index. */
+  private async score(rows: Float64Array): Promise<(Candidate | undefined)[]> {
+    const { evaluator, goal, space } = this.inputs;
+    const reason = evaluator.exhausted();
+    if (reason) throw new BudgetExhaustedError(reason, `counterfactual search stopped: budget ${reason}`);
+    const { featureCount } = space;
+    const outputs = evaluator.outputCount;
+    const scores = await evaluator.evaluate(rows);
+    const count = rows.length / featureCount;
+    return Array.from({ length: count }, (_, r) => {
+      if (!goal.reached(scores, r * outputs)) return undefined;
+      const values = rows.slice(r * featureCount, (r + 1) * featureCount);
+      return {
+        values,
+        scores: scores.slice(r * outputs, (r + 1) * outputs),
+        distance: space.distanceTo(values, 0),
+        changed: this.changedCount(values),
+      };
+    });
+  }
+
+  private changedCount(values: Float64Array): number {
+    let changed = 0;
+    for (let f = 0; f < values.length; f++) if (values[f] !== this.inputs.space.instance[f]) changed++;
+    return changed;
+  }
+
+  /** The nearest background rows that reach the goal, scored chunk by chunk in distance order. */
+  private async backgroundStarts(): Promise<Candidate[]> {
+    const { space, background, progress } = this.inputs;
+    const ordered = orderedBackgroundStarts(space, background);
+    const starts: Candidate[] = [];
+    const width = space.featureCount;
+    for (
+      let first = 0;
+      first < ordered.count && starts.length < this.startLimit;
+      first += BACKGROUND_CHUNK_ROWS
+    ) {
+      const last = Math.min(ordered.count, first + BACKGROUND_CHUNK_ROWS);
+      const scored = await this.score(ordered.rows.subarray(first * width, last * width));
+      for (const candidate of scored) {
+        if (candidate && starts.length < this.startLimit) starts.push(candidate);
+      }
+      progress(0.02 + (0.28 * last) / ordered.count);
+    }
+    return starts;
+  }
+
+  /**
+   * Single-feature starts: each mutable feature alone moved toward either end of its range
+   * (AXIS_POINTS steps a side; categorical features to each other category), the nearest point
+   * reaching the goal per feature and side. An L1 distance's nearest point across a smooth
+   * boundary is often a single-feature move (a vertex of the L1 ball), which pruning a
+   * background row may miss by keeping another feature; these starts cost one call of
+   * 2 · AXIS_POINTS rows per feature.
+   */
+  private async axisStarts(): Promise<Candidate[]> {
+    const { space } = this.inputs;
+    const { instance, featureCount } = space;
+    const trials: Float64Array[] = [];
+    const groups: number[] = [];
+    space.mutable.forEach((f, i) => {
+      const push = (value: number, side: number) => {
+        if (value === instance[f]) return;
+        const trial = instance.slice();
+        trial[f] = value;
+        trials.push(trial);
+        groups.push(2 * i + side);
+      };
+      if (space.categorical[f]) {
+        for (let c = Math.ceil(space.boxLow[f]!); c <= Math.floor(space.boxHigh[f]!); c++)
+          push(space.clamp(f, c), 0);
+        return;
+      }
+      for (let k = 1; k <= AXIS_POINTS; k++) {
+        push(instance[f]! + ((space.boxLow[f]! - instance[f]!) * k) / AXIS_POINTS, 0);
+        push(instance[f]! + ((space.boxHigh[f]! - instance[f]!) * k) / AXIS_POINTS, 1);
+      }
+    });
+    if (trials.length === 0) return [];
+    const scored = await this.score(concatenate(trials, featureCount));
+    const nearest = new Map<number, Candidate>();
+    scored.forEach((candidate, i) => {
+      if (!candidate) return;
+      const best = nearest.get(groups[i]!);
+      if (!best || candidate.distance < best.distance) nearest.set(groups[i]!, candidate);
+    });
+    return [...nearest.values()].sort((a, b) => a.distance - b.distance).slice(0, this.startLimit);
+  }
+
+  /** Growing spheres: the nearest points of the first shell that holds any reaching the goal. */
+  private async sphereStarts(): Promise<Candidate[]> {
+    const { space, maxChangedFeatures, random } = this.inputs;
+    const radius = farCornerRadius(space);
+    if (!(radius > 0)) return [];
+    for (let layer = 0; layer < GROWING_SPHERES_LAYERS; layer++) {
+      const rows = sphereShell(space, layer, radius, maxChangedFeatures, random);
+      const hits = (await this.score(rows)).filter((c): c is Candidate => c !== undefined);
+      if (hits.length > 0) return hits.sort((a, b) => a.distance - b.distance).slice(0, this.startLimit);
+    }
+    return [];
+  }
+
+  /** Prunes, line-searches and shrinks the starts; their current points stay in `tracks` throughout. */
+  private async refine(starts: Candidate[], fromProgress: number, toProgress: number): Promise<void> {
+    const first = this.tracks.length;
+    this.tracks.push(...starts);
+    const indices = starts.map((_, i) => first + i);
+    const span = toProgress - fromProgress;
+    await this.prune(indices);
+    this.inputs.progress(fromProgress + span * 0.4);
+    // A track still changing too many features after pruning cannot become valid by moving closer.
+    const limit = this.inputs.maxChangedFeatures;
+    const useful = indices.filter((t) => limit === undefined || this.tracks[t]!.changed <= limit);
+    await this.lineSearch(useful);
+    this.inputs.progress(fromProgress + span * 0.6);
+    await this.shrink(useful, [0], Number.POSITIVE_INFINITY);
+    await this.shrink(useful, SHRINK_FRACTIONS, MAX_SHRINK_ROUNDS);
+  }
+
+  /** Pruning: shrinking moves that put features back to the instance's values only, until none keeps the goal. */
+  private prune(indices: number[]): Promise<void> {
+    return this.shrink(indices, [0], Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Coordinate moves toward the instance: per round, for every active track, each changed
+   * feature at each kept fraction of its change (categorical features only back to the
+   * instance's category), all in one call; each track takes its nearest move that keeps the
+   * goal, and leaves when none does.
+   */
+  private async shrink(indices: number[], fractions: readonly number[], maxRounds: number): Promise<void> {
+    const { space } = this.inputs;
+    const { instance, featureCount } = space;
+    let active = [...indices];
+    for (let round = 0; round < maxRounds && active.length > 0; round++) {
+      const owners: number[] = [];
+      const trials: Float64Array[] = [];
+      for (const t of active) {
+        const current = this.tracks[t]!.values;
+        for (const f of space.mutable) {
+          if (current[f] === instance[f]) continue;
+          for (const fraction of space.categorical[f] ? [0] : fractions) {
+            const trial = current.slice();
+            trial[f] = fraction === 0 ? instance[f]! : instance[f]! + fraction * (current[f]! - instance[f]!);
+            trials.push(trial);
+            owners.push(t);
+          }
+        }
+      }
+      if (trials.length === 0) return;
+      const scored = await this.score(concatenate(trials, featureCount));
+      const improved = new Set<number>();
+      scored.forEach((candidate, i) => {
+        const t = owners[i]!;
+        if (candidate && candidate.distance < this.tracks[t]!.distance) {
+          this.tracks[t] = candidate;
+          improved.add(t);
+        }
+      });
+      active = active.filter((t) => improved.has(t));
+    }
+  }
+
+  /** Bisection toward the instance along the segment to each track's point, a grid per round. */
+  private async lineSearch(indices: number[]): Promise<void> {
+    const { instance, featureCount, categorical } = this.inputs.space;
+    const ends = new Map(indices.map((t) => [t, this.tracks[t]!.values]));
+    const low = new Map(indices.map((t) => [t, 0]));
+    const high = new Map(indices.map((t) => [t, 1]));
+    for (let round = 0; round < LINE_SEARCH_ROUNDS && indices.length > 0; round++) {
+      const trials: Float64Array[] = [];
+      const positions: number[] = [];
+      for (const t of indices) {
+        const end = ends.get(t)!;
+        for (let k = 1; k <= LINE_SEARCH_POINTS; k++) {
+          const at = low.get(t)! + ((high.get(t)! - low.get(t)!) * k) / (LINE_SEARCH_POINTS + 1);
+          const trial = end.slice();
+          // Categories have no in-between: they keep the end's category along the segment.
+          for (let f = 0; f < featureCount; f++) {
+            if (!categorical[f]) trial[f] = instance[f]! + at * (end[f]! - instance[f]!);
+          }
+          trials.push(trial);
+          positions.push(at);
+        }
+      }
+      const scored = await this.score(concatenate(trials, featureCount));
+      indices.forEach((t, i) => {
+        let nearest = -1;
+        for (let k = 0; k < LINE_SEARCH_POINTS; k++) {
+          if (scored[i * LINE_SEARCH_POINTS + k]) {
+            nearest = k;
+            break;
+          }
+        }
+        if (nearest < 0) {
+          low.set(t, positions[(i + 1) * LINE_SEARCH_POINTS - 1]!);
+          return;
+        }
+        const candidate = scored[i * LINE_SEARCH_POINTS + nearest]!;
+        if (nearest > 0) low.set(t, positions[i * LINE_SEARCH_POINTS + nearest - 1]!);
+        high.set(t, positions[i * LINE_SEARCH_POINTS + nearest]!);
+        if (candidate.distance < this.tracks[t]!.distance) this.tracks[t] = candidate;
+      });
+    }
+  }
+}
+
+function concatenate(rows: Float64Array[], width: number): Float64Array {
+  const all = new Float64Array(rows.length * width);
+  rows.forEach((row, i) => {
+    all.set(row, i * width);
+  });
+  return all;
+}
