@@ -30,13 +30,17 @@ export function orderedBackgroundStarts(space: SearchSpace, background: Weighted
   const order = Array.from({ length: background.count }, (_, r) => r)
     .filter((r) => distances[r]! > 0)
     .sort((a, b) => distances[a]! - distances[b]! || a - b);
-  const seen = new Set<string>();
+  // Equal rows have equal distances, and the order puts equal distances together: a row is a
+  // duplicate only of a kept row at the same distance (no key strings over 10,000 rows).
   const kept: number[] = [];
+  let sameDistanceFrom = 0;
   for (const r of order) {
-    const key = projected.subarray(r * featureCount, (r + 1) * featureCount).join(',');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    kept.push(r);
+    const last = kept[kept.length - 1];
+    if (last === undefined || distances[last] !== distances[r]) sameDistanceFrom = kept.length;
+    const duplicate = kept
+      .slice(sameDistanceFrom)
+      .some((k) => sameRow(projected, k * featureCount, r * featureCount, featureCount));
+    if (!duplicate) kept.push(r);
   }
   const rows = new Float64Array(kept.length * featureCount);
   kept.forEach((r, i) => {
@@ -49,4 +53,9 @@ function repeatRow(row: Float64Array, count: number): Float64Array {
   const rows = new Float64Array(count * row.length);
   for (let r = 0; r < count; r++) rows.set(row, r * row.length);
   return rows;
+}
+
+function sameRow(rows: Float64Array, a: number, b: number, width: number): boolean {
+  for (let i = 0; i < width; i++) if (rows[a + i] !== rows[b + i]) return false;
+  return true;
 }
