@@ -39,11 +39,13 @@ import type { SearchSpace } from './search-space.js';
 /** Starts refined per counterfactual asked for (more starts, more chances at the nearest). */
 export const STARTS_PER_COUNTERFACTUAL = 3;
 /** Starts refined at least, whatever the count. */
-export const MIN_STARTS = 5;
+export const MIN_STARTS = 10;
 /** Background rows scored per call while looking for starts. */
 export const BACKGROUND_CHUNK_ROWS = 256;
 /** Points tried per feature and side for single-feature starts. */
 export const AXIS_POINTS = 16;
+/** Fractions of the way to its range's end tried for the last feature of a greedy start. */
+export const GREEDY_FRACTIONS: readonly number[] = [1 / 8, 2 / 8, 3 / 8, 4 / 8, 5 / 8, 6 / 8, 7 / 8, 1];
 /** Points per line-search round per start, and rounds: (7 + 1)³ = 1/512 of the segment. */
 export const LINE_SEARCH_POINTS = 7;
 export const LINE_SEARCH_ROUNDS = 3;
@@ -64,6 +66,13 @@ interface Candidate {
   readonly scores: Float64Array;
   readonly distance: number;
   readonly changed: number;
+}
+
+/** A feature's most effective move: toward which value, and the goal margin gained per unit of distance. */
+interface GreedyMove {
+  readonly feature: number;
+  readonly end: number;
+  readonly efficiency: number;
 }
 
 /** What the search needs from the method's context and parameters. */
@@ -145,14 +154,23 @@ export class CounterfactualSearch {
 
   /** Scores rows (one evaluator call) and answers those reaching the goal as candidates, by row index. */
   private async score(rows: Float64Array): Promise<(Candidate | undefined)[]> {
-    const { evaluator, goal, space } = this.inputs;
+    return this.reachedOf(rows, await this.scoreRows(rows));
+  }
+
+  /** Scores rows: one evaluator call (checked against the budget's time first). */
+  private async scoreRows(rows: Float64Array): Promise<Float64Array> {
+    const { evaluator } = this.inputs;
     const reason = evaluator.exhausted();
     if (reason) throw new BudgetExhaustedError(reason, `counterfactual search stopped: budget ${reason}`);
+    return evaluator.evaluate(rows);
+  }
+
+  /** The scored rows that reach the goal, as candidates by row index. */
+  private reachedOf(rows: Float64Array, scores: Float64Array): (Candidate | undefined)[] {
+    const { goal, space } = this.inputs;
     const { featureCount } = space;
-    const outputs = evaluator.outputCount;
-    const scores = await evaluator.evaluate(rows);
-    const count = rows.length / featureCount;
-    return Array.from({ length: count }, (_, r) => {
+    const outputs = this.inputs.evaluator.outputCount;
+    return Array.from({ length: rows.length / featureCount }, (_, r) => {
       if (!goal.reached(scores, r * outputs)) return undefined;
       const values = rows.slice(r * featureCount, (r + 1) * featureCount);
       return {
@@ -196,41 +214,98 @@ export class CounterfactualSearch {
    * (AXIS_POINTS steps a side; categorical features to each other category), the nearest point
    * reaching the goal per feature and side. An L1 distance's nearest point across a smooth
    * boundary is often a single-feature move (a vertex of the L1 ball), which pruning a
-   * background row may miss by keeping another feature; these starts cost one call of
-   * 2 · AXIS_POINTS rows per feature.
+   * background row may miss by keeping another feature. The same call measures how far each
+   * feature's first step moves the goal's margin per unit of distance, which orders the
+   * greedy starts. One call of 2 · AXIS_POINTS rows per feature.
    */
   private async axisStarts(): Promise<Candidate[]> {
-    const { space } = this.inputs;
+    const { space, goal } = this.inputs;
     const { instance, featureCount } = space;
-    const trials: Float64Array[] = [];
-    const groups: number[] = [];
+    const outputs = this.inputs.evaluator.outputCount;
+    // Row 0 is the instance: the margin every step is measured from.
+    const trials: Float64Array[] = [instance.slice()];
+    const moves: { group: number; feature: number; value: number; first: boolean }[] = [];
     space.mutable.forEach((f, i) => {
-      const push = (value: number, side: number) => {
+      const push = (value: number, group: number, first: boolean) => {
         if (value === instance[f]) return;
         const trial = instance.slice();
         trial[f] = value;
         trials.push(trial);
-        groups.push(2 * i + side);
+        moves.push({ group, feature: f, value, first });
       };
       if (space.categorical[f]) {
-        for (let c = Math.ceil(space.boxLow[f]!); c <= Math.floor(space.boxHigh[f]!); c++)
-          push(space.clamp(f, c), 0);
+        for (let c = Math.ceil(space.boxLow[f]!); c <= Math.floor(space.boxHigh[f]!); c++) {
+          push(space.clamp(f, c), 2 * i, true);
+        }
         return;
       }
       for (let k = 1; k <= AXIS_POINTS; k++) {
-        push(instance[f]! + ((space.boxLow[f]! - instance[f]!) * k) / AXIS_POINTS, 0);
-        push(instance[f]! + ((space.boxHigh[f]! - instance[f]!) * k) / AXIS_POINTS, 1);
+        push(instance[f]! + ((space.boxLow[f]! - instance[f]!) * k) / AXIS_POINTS, 2 * i, k === 1);
+        push(instance[f]! + ((space.boxHigh[f]! - instance[f]!) * k) / AXIS_POINTS, 2 * i + 1, k === 1);
       }
     });
-    if (trials.length === 0) return [];
-    const scored = await this.score(concatenate(trials, featureCount));
+    if (moves.length === 0) return [];
+    const rows = concatenate(trials, featureCount);
+    const scores = await this.scoreRows(rows);
+    const scored = this.reachedOf(rows, scores);
     const nearest = new Map<number, Candidate>();
-    scored.forEach((candidate, i) => {
-      if (!candidate) return;
-      const best = nearest.get(groups[i]!);
-      if (!best || candidate.distance < best.distance) nearest.set(groups[i]!, candidate);
+    // Per feature, its most effective first move: margin gained per unit of distance.
+    const best = new Map<number, GreedyMove>();
+    const instanceMargin = goal.margin(scores, 0);
+    moves.forEach((move, m) => {
+      const candidate = scored[m + 1];
+      if (candidate) {
+        const kept = nearest.get(move.group);
+        if (!kept || candidate.distance < kept.distance) nearest.set(move.group, candidate);
+      }
+      if (!move.first) return;
+      const trial = trials[m + 1]!;
+      const efficiency =
+        (goal.margin(scores, (m + 1) * outputs) - instanceMargin) / space.distanceTo(trial, 0);
+      const side = move.value < instance[move.feature]! ? space.boxLow : space.boxHigh;
+      const end = space.categorical[move.feature] ? move.value : side[move.feature]!;
+      const previous = best.get(move.feature);
+      if (efficiency > 0 && (!previous || efficiency > previous.efficiency)) {
+        best.set(move.feature, { feature: move.feature, end, efficiency });
+      }
     });
-    return [...nearest.values()].sort((a, b) => a.distance - b.distance).slice(0, this.startLimit);
+    const single = [...nearest.values()].sort((a, b) => a.distance - b.distance).slice(0, this.startLimit);
+    return [...single, ...(await this.greedyStarts([...best.values()]))];
+  }
+
+  /**
+   * Greedy starts, for goals no single feature reaches: the features in order of their
+   * measured effect per unit of distance, the first k − 1 moved to the end of their range and
+   * the k-th a fraction of the way (1/8 ... 1). Against a linear boundary under an L1 distance
+   * this is the nearest point (fill the most effective features first); elsewhere a start
+   * that pruning and the line search refine. One call of 8 rows per useful feature.
+   */
+  private async greedyStarts(moves: GreedyMove[]): Promise<Candidate[]> {
+    const { space, maxChangedFeatures } = this.inputs;
+    const { instance, featureCount } = space;
+    moves.sort((a, b) => b.efficiency - a.efficiency);
+    const depth = Math.min(moves.length, maxChangedFeatures ?? moves.length);
+    if (depth < 2) return [];
+    const trials: Float64Array[] = [];
+    const base = instance.slice();
+    for (let k = 0; k < depth; k++) {
+      const { feature, end } = moves[k]!;
+      const fractions = space.categorical[feature] ? [1] : GREEDY_FRACTIONS;
+      // With k = 0 the row is a single-feature move, which the axis starts have covered.
+      if (k > 0) {
+        for (const fraction of fractions) {
+          const trial = base.slice();
+          trial[feature] = instance[feature]! + fraction * (end - instance[feature]!);
+          trials.push(trial);
+        }
+      }
+      base[feature] = end;
+    }
+    const scored = await this.score(concatenate(trials, featureCount));
+    return scored
+      .filter((c): c is Candidate => c !== undefined)
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, this.startLimit);
   }
 
   /** Growing spheres: the nearest points of the first shell that holds any reaching the goal. */
@@ -263,9 +338,62 @@ export class CounterfactualSearch {
     await this.shrink(useful, SHRINK_FRACTIONS, MAX_SHRINK_ROUNDS);
   }
 
-  /** Pruning: shrinking moves that put features back to the instance's values only, until none keeps the goal. */
-  private prune(indices: number[]): Promise<void> {
-    return this.shrink(indices, [0], Number.POSITIVE_INFINITY);
+  /**
+   * Pruning: per round, each changed feature put back to the instance's value alone, and the
+   * features whose return kept the goal last round put back together, the most saving first,
+   * in groups of 2, 4, 8 ... (a background row changes every feature, most of them beside the
+   * point: returning them in groups takes a logarithmic number of rounds instead of one a
+   * feature). Each track takes the nearest trial that keeps the goal, until none does.
+   */
+  private async prune(indices: number[]): Promise<void> {
+    const { space } = this.inputs;
+    const { instance, featureCount } = space;
+    let active = [...indices];
+    const revertible = new Map<number, number[]>();
+    while (active.length > 0) {
+      const owners: number[] = [];
+      const trials: Float64Array[] = [];
+      const reverted: number[][] = [];
+      for (const t of active) {
+        const current = this.tracks[t]!.values;
+        const push = (features: number[]) => {
+          const trial = current.slice();
+          for (const f of features) trial[f] = instance[f]!;
+          trials.push(trial);
+          owners.push(t);
+          reverted.push(features);
+        };
+        for (const f of space.mutable) if (current[f] !== instance[f]) push([f]);
+        const group = (revertible.get(t) ?? []).filter((f) => current[f] !== instance[f]);
+        for (let size = 2; size < 2 * group.length; size *= 2)
+          push(group.slice(0, Math.min(size, group.length)));
+      }
+      if (trials.length === 0) return;
+      const scored = await this.score(concatenate(trials, featureCount));
+      const before = new Map(active.map((t) => [t, this.tracks[t]!.distance]));
+      const improved = new Set<number>();
+      const passed = new Map<number, { feature: number; saving: number }[]>();
+      scored.forEach((candidate, i) => {
+        const t = owners[i]!;
+        if (!candidate) return;
+        if (reverted[i]!.length === 1) {
+          const list = passed.get(t) ?? [];
+          list.push({ feature: reverted[i]![0]!, saving: before.get(t)! - candidate.distance });
+          passed.set(t, list);
+        }
+        if (candidate.distance < this.tracks[t]!.distance) {
+          this.tracks[t] = candidate;
+          improved.add(t);
+        }
+      });
+      for (const [t, list] of passed) {
+        revertible.set(
+          t,
+          list.sort((a, b) => b.saving - a.saving).map((entry) => entry.feature),
+        );
+      }
+      active = active.filter((t) => improved.has(t));
+    }
   }
 
   /**

@@ -167,6 +167,61 @@ describe('counterfactual (plain functions)', () => {
     expect(found.values[1]).toBeLessThan(6.05);
   });
 
+  it('finds the L1-optimal counterfactual of a linear model that no single feature can flip (to 1%)', async () => {
+    // Logistic regression over 8 features in [0, 10): the nearest point under L1 over MAD moves
+    // the features in order of weight × MAD to their range's end until the logit reaches 0
+    // (a fractional knapsack), which the test computes on its own.
+    const WIDTH = 8;
+    const weights = [3, 1, 0.5, 2, 0.2, 1.5, 0.8, 0.1];
+    const random = seededRandom(11);
+    const count = 300;
+    const rows = Float64Array.from({ length: count * WIDTH }, () => 10 * random.nextFloat());
+    const background: WeightedRows = {
+      featureCount: WIDTH,
+      rows,
+      weights: new Float64Array(count).fill(1),
+      count,
+    };
+    const instance = new Float64Array(WIDTH).fill(1);
+    const bias = -(weights.reduce((a, w) => a + w, 0) + 8.5 * (3 + 2) + 4);
+    const logit = (row: ArrayLike<number>) => weights.reduce((a, w, f) => a + w * row[f]!, bias);
+    const model = (row: Float64Array) => {
+      const p = sigmoid(logit(row));
+      return [1 - p, p];
+    };
+    const column = (f: number) =>
+      Array.from({ length: count }, (_, r) => rows[r * WIDTH + f]!).sort((a, b) => a - b);
+    const median = (s: number[]) => (s[(s.length >> 1) - 1]! + s[s.length >> 1]!) / 2;
+    const features = weights.map((w, f) => {
+      const c = column(f);
+      const center = median(c);
+      const mad = median(c.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
+      return { w, mad, room: c[c.length - 1]! - instance[f]! };
+    });
+    let needed = -logit(instance);
+    let optimum = 0;
+    for (const { w, mad, room } of [...features].sort((a, b) => b.w * b.mad - a.w * a.mad)) {
+      const step = Math.min(room, needed / w);
+      optimum += step / mad;
+      needed -= step * w;
+      if (needed <= 0) break;
+    }
+    expect(needed).toBeLessThanOrEqual(0);
+    expect(features.every(({ w, room }) => w * room < -logit(instance))).toBe(true);
+    const evaluator = countingEvaluator(WIDTH, 2, rowwise(WIDTH, 2, model));
+    const outcome = await counterfactual.explainRow(instance, params(), {
+      evaluator,
+      space: { featureCount: WIDTH, featureNames: [], categorical: new Map() },
+      background,
+      random: seededRandom(3),
+      progress: () => {},
+    });
+    const found = firstFound(outcome.result);
+    expect(logit(found.values)).toBeGreaterThan(0);
+    expect(found.distance).toBeGreaterThanOrEqual(optimum * (1 - 1e-9));
+    expect(found.distance).toBeLessThanOrEqual(optimum * 1.01);
+  });
+
   it('beats the nearest background row of the goal class on a non-linear three-class model', async () => {
     // Class by the distance from a centre: near (3, 3, 3) class 0, middle ring class 1, far class 2.
     const ringClass = (row: Float64Array) => {

@@ -22,6 +22,12 @@ export interface GoalTest {
   reached(scores: Float64Array, offset: number): boolean;
   /** The prediction for scores at `offset`. */
   predictionOf(scores: Float64Array, offset: number): ScoredPrediction;
+  /**
+   * How near the scores at `offset` are to the goal, larger nearer (a class's lead over the
+   * best other class, or minus the value's distance to the range): the search's estimate of
+   * which features move a row toward the goal.
+   */
+  margin(scores: Float64Array, offset: number): number;
 }
 
 function argmax(scores: Float64Array, offset: number, count: number): number {
@@ -55,6 +61,10 @@ export function goalTest(
       original: { prediction: value, probability: undefined },
       reached: (scores, offset) => scores[offset]! >= min && scores[offset]! <= max,
       predictionOf: (scores, offset) => ({ prediction: scores[offset]!, probability: undefined }),
+      margin: (scores, offset) => {
+        const value = scores[offset]!;
+        return value < min ? value - min : value > max ? max - value : 0;
+      },
     };
   }
   const originalClass = argmax(instanceScores, 0, outputCount);
@@ -70,8 +80,23 @@ export function goalTest(
   };
   const wanted = (predicted: number) =>
     goal.kind === 'target-class' ? predicted === goal.targetClass : predicted !== originalClass;
+  /**
+   * The lead of `leader` over the best other class, in log scores when both are positive: far
+   * from the boundary probabilities saturate (1 - 1e-20 is 1) and their difference stops
+   * moving, while their logarithms still do.
+   */
+  const lead = (scores: Float64Array, offset: number, leader: number): number => {
+    let rival = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < outputCount; c++) if (c !== leader) rival = Math.max(rival, scores[offset + c]!);
+    const own = scores[offset + leader]!;
+    return own > 0 && rival > 0 ? Math.log(own) - Math.log(rival) : own - rival;
+  };
   return {
     original: predictionOf(instanceScores, 0),
+    margin: (scores, offset) =>
+      goal.kind === 'target-class'
+        ? lead(scores, offset, goal.targetClass)
+        : -lead(scores, offset, originalClass),
     reached: (scores, offset) => {
       const predicted = argmax(scores, offset, outputCount);
       return wanted(predicted) && scores[offset + predicted]! >= targetProbability;
