@@ -5,19 +5,25 @@
  * (Wachter et al., Alibi's Counterfactual and CounterfactualProto) would cost 2 rows per
  * feature per step by finite differences and still find only a local optimum. Instead:
  *
- * 1. Starts: background rows moved into the search space (immutables pinned, ranges clamped)
- *    that the model assigns to the goal, nearest first (one call per chunk of rows, in order,
- *    until enough are found). This is CounterfactualProto's idea (the goal class's own data
- *    guides the search) without an autoencoder, and it makes the nearest goal row of the
- *    background a bound every answer beats. Beside them, single-feature moves toward either
- *    end of each feature's range (one call): an L1 distance's nearest point is often one. When
- *    neither gives enough, growing spheres (random shells of doubling radius, one call per
- *    shell) supply more.
- * 2. Pruning: from each start, greedily put back the instance's value of the changed feature
- *    whose return saves the most distance, while the goal still holds (one call per round for
- *    all starts and features): the sparsity of the answer comes from here.
+ * 1. Starts, three kinds:
+ *    - background rows moved into the search space (immutables pinned, ranges clamped) that the
+ *      model assigns to the goal, nearest first (one call per chunk of rows, in order, until
+ *      enough are found): CounterfactualProto's idea (the goal class's own data guides the
+ *      search) without an autoencoder; it makes the nearest goal row of the background a bound
+ *      every answer beats;
+ *    - single-feature moves toward either end of each feature's range (one call): an L1
+ *      distance's nearest point across a smooth boundary is often one (a vertex of the L1 ball);
+ *    - greedy moves for goals no single feature reaches: features in order of the goal margin
+ *      their first step gained per unit of distance (measured in the same call), the first
+ *      k − 1 at their range's end and the k-th part of the way (one call): the nearest point
+ *      of a linear boundary under L1 (a fractional knapsack).
+ *    When they give fewer than `count`, growing spheres (random shells of doubling radius, one
+ *    call per shell) supply more.
+ * 2. Pruning: from each start, put back the instance's value of the changed features whose
+ *    return keeps the goal, the most saving first, singly and in growing groups (one call per
+ *    round for all starts): the sparsity of the answer comes from here.
  * 3. Line search: bisect the segment from the instance to the pruned point for the goal's
- *    boundary, a grid of points per round (two rounds of 7: 1/64 of the segment).
+ *    boundary, a grid of points per round (three rounds of 7: 1/512 of the segment).
  * 4. Shrinking: coordinate moves of one changed feature toward the instance (back to it, or
  *    to ½, ¾ ... 63/64 of its change), the best that keeps the goal, until none does (a bounded
  *    number of rounds): the line search stops where the first feature meets the boundary, and
@@ -334,7 +340,6 @@ export class CounterfactualSearch {
     const useful = indices.filter((t) => limit === undefined || this.tracks[t]!.changed <= limit);
     await this.lineSearch(useful);
     this.inputs.progress(fromProgress + span * 0.6);
-    await this.shrink(useful, [0], Number.POSITIVE_INFINITY);
     await this.shrink(useful, SHRINK_FRACTIONS, MAX_SHRINK_ROUNDS);
   }
 
