@@ -50,8 +50,15 @@ function contextOf(
   evaluator: RowEvaluator,
   background: WeightedRows,
   categorical: number[] = [],
+  progress: number[] = [],
 ): MethodContext {
-  return { evaluator, space: spaceOf(categorical), background, random: seededRandom(7), progress: () => {} };
+  return {
+    evaluator,
+    space: spaceOf(categorical),
+    background,
+    random: seededRandom(7),
+    progress: (fraction) => progress.push(fraction),
+  };
 }
 
 /** The test's own L1 distance over MAD-scaled features (unit weights: the plain median), categorical changes costing 1. */
@@ -112,12 +119,13 @@ async function explain(
   const evaluator = countingEvaluator(FEATURES, outputCount, rowwise(FEATURES, outputCount, score), {
     maxCalls: options.maxCalls,
   });
+  const progress: number[] = [];
   const outcome = await counterfactual.explainRow(
     Float64Array.from(instance),
     params(settings),
-    contextOf(evaluator, background, options.categorical),
+    contextOf(evaluator, background, options.categorical, progress),
   );
-  return { outcome, background, evaluator };
+  return { outcome, background, evaluator, progress };
 }
 
 function firstFound(result: CounterfactualResult) {
@@ -326,14 +334,17 @@ describe('counterfactual (plain functions)', () => {
 
   it('answers an empty list when the goal cannot be reached', async () => {
     const neverClassTwo = (row: Float64Array) => [sigmoid(row[0]! - 5), 1 - sigmoid(row[0]! - 5), 0];
-    const { outcome, evaluator } = await explain(neverClassTwo, 3, [2, 2, 2], {
+    const { outcome, evaluator, progress } = await explain(neverClassTwo, 3, [2, 2, 2], {
       goal: { kind: 'target-class', targetClass: 2 },
     });
     expect(outcome.result.found).toEqual([]);
     expect(outcome.complete).toBe(true);
     expect(outcome.fractionDone).toBe(1);
-    // Bounded: the instance, the background in one chunk, the single-feature moves, then one call per growing-spheres shell.
-    expect(evaluator.calls).toBeLessThanOrEqual(1 + 1 + 1 + 12);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(1);
+    // Bounded: the instance, the background in one chunk, the single-feature and greedy moves,
+    // then one call per growing-spheres shell.
+    expect(evaluator.calls).toBeLessThanOrEqual(1 + 1 + 2 + 12);
   });
 
   it('keeps max_changed_features, falling back to growing spheres when the background cannot', async () => {

@@ -41,7 +41,9 @@ export const counterfactual: LocalMethod<CounterfactualParams, CounterfactualRes
       random,
       maxChangedFeatures: params.maxChangedFeatures,
       count: params.count,
+      // Reported fractions only grow (stage estimates may overlap by a rounding).
       progress: (fraction) => {
+        if (fraction <= fractionDone) return;
         fractionDone = fraction;
         progress(fraction);
       },
