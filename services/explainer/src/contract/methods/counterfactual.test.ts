@@ -1,5 +1,6 @@
 import { explainerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CounterfactualResult } from '../../methods/counterfactual/index.js';
 import type { FeatureSpace } from '../../methods/method.js';
@@ -87,6 +88,46 @@ describe('counterfactual params (contract)', () => {
     const value = readWire({ targetValue: { max: 3.5 } }, 1);
     expect(value.goal).toEqual({ kind: 'target-value', range: { min: Number.NEGATIVE_INFINITY, max: 3.5 } });
     expect(readWire(counterfactualParamsMessage(value), 1)).toEqual(value);
+  });
+
+  it('reads back what it gives, over the wire, for any valid settings (property)', () => {
+    const end = fc.option(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { nil: undefined });
+    const settings = fc.record({
+      goal: fc.oneof(
+        fc.constant<Partial<explainerV1.CounterfactualParams>>({ otherClass: true }),
+        fc.integer({ min: 0, max: 2 }).map((targetClass) => ({ targetClass })),
+      ),
+      targetProbability: fc.option(fc.double({ min: 1e-9, max: 1, noNaN: true }), { nil: undefined }),
+      distance: fc.constantFrom(0, 1, 2, 3),
+      ranges: fc.uniqueArray(fc.tuple(fc.constantFrom(0, 1, 3), end, end), {
+        selector: ([i]) => i,
+        maxLength: 3,
+      }),
+      immutableFeatures: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+      maxChangedFeatures: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+      count: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(settings, (given) => {
+        const featureRanges = given.ranges
+          .filter(([, a, b]) => a !== undefined || b !== undefined)
+          .map(([index, a, b]) => {
+            const [min, max] = a !== undefined && b !== undefined && a > b ? [b, a] : [a, b];
+            return { index, range: { min, max } };
+          });
+        const params = readWire({
+          ...given.goal,
+          targetProbability: given.targetProbability,
+          distance: given.distance,
+          featureRanges,
+          immutableFeatures: given.immutableFeatures,
+          maxChangedFeatures: given.maxChangedFeatures,
+          count: given.count,
+        });
+        expect(readWire(counterfactualParamsMessage(params))).toEqual(params);
+        expect(params.featureRanges.size).toBe(featureRanges.length);
+      }),
+    );
   });
 
   it('names the field and the rule of every bad setting', () => {
