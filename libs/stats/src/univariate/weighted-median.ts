@@ -22,6 +22,13 @@ export function weightedMedian(values: ArrayLike<number>, weights: ArrayLike<num
     }
     total += weight;
   }
+  if (allEqual(weights)) {
+    // Equal weights (given or sampled rows): the plain median on a native numeric sort, many
+    // times faster than ordering indices through a comparator over 10,000 values.
+    const sorted = Float64Array.from(values).sort();
+    const middle = count >> 1;
+    return count % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  }
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const half = total / 2;
   let cumulative = 0;
@@ -35,4 +42,9 @@ export function weightedMedian(values: ArrayLike<number>, weights: ArrayLike<num
     if (cumulative > half) return values[index]!;
   }
   return values[order[count - 1]!]!;
+}
+
+function allEqual(weights: ArrayLike<number>): boolean {
+  for (let i = 1; i < weights.length; i++) if (weights[i] !== weights[0]) return false;
+  return true;
 }
