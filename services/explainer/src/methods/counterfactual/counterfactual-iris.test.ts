@@ -164,4 +164,57 @@ describe('counterfactual on the iris ONNX model', () => {
     // Most (instance, goal) pairs have a goal row in the background; the bound was really tested.
     expect(checked).toBeGreaterThanOrEqual(40);
   });
+
+  it('stops within a call budget with valid counterfactuals so far, marked incomplete', async () => {
+    const count = data.labels.length;
+    const background: WeightedRows = {
+      featureCount: FEATURES,
+      rows: data.rows,
+      weights: new Float64Array(count).fill(1),
+      count,
+    };
+    const instance = data.rows.slice(0, FEATURES);
+    const params: CounterfactualParams = {
+      goal: { kind: 'other-class' },
+      targetProbability: 0.5,
+      distance: 'l1-mad',
+      featureRanges: new Map(),
+      immutableFeatures: [],
+      maxChangedFeatures: undefined,
+      count: 3,
+    };
+    const run = async (maxCalls?: number) => {
+      const evaluator = countingEvaluator(FEATURES, CLASSES, score, { maxCalls });
+      const outcome = await counterfactual.explainRow(instance, params, {
+        evaluator,
+        space: { featureCount: FEATURES, featureNames: NAMES, categorical: new Map() },
+        background,
+        random: seededRandom(0),
+        progress: () => {},
+      });
+      return { outcome, calls: evaluator.calls };
+    };
+    const full = await run();
+    // The instance, the background and the single-feature moves: starts, unrefined.
+    const partial = await run(3);
+    expect(full.outcome.complete).toBe(true);
+    expect(full.calls).toBeGreaterThan(3);
+    expect(partial.outcome.complete).toBe(false);
+    expect(partial.outcome.fractionDone).toBeLessThan(1);
+    expect(partial.calls).toBeLessThanOrEqual(3);
+    expect(partial.outcome.result.found.length).toBeGreaterThan(0);
+    const rescored = await score(
+      Float64Array.from(partial.outcome.result.found.flatMap((f) => [...f.values])),
+      partial.outcome.result.found.length,
+    );
+    partial.outcome.result.found.forEach((found, i) => {
+      const scores = Array.from(rescored.subarray(i * CLASSES, (i + 1) * CLASSES));
+      const predicted = scores.indexOf(Math.max(...scores));
+      expect(predicted).not.toBe(partial.outcome.result.originalPrediction);
+      expect(found.prediction).toBe(predicted);
+    });
+    expect(partial.outcome.result.found[0]!.distance).toBeGreaterThanOrEqual(
+      full.outcome.result.found[0]!.distance,
+    );
+  });
 });

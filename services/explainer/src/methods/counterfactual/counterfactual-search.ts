@@ -106,14 +106,18 @@ export class CounterfactualSearch {
   /** Searches to the end; throws BudgetExhaustedError (with the points so far kept) when the budget runs out. */
   async run(): Promise<void> {
     const { progress } = this.inputs;
-    const fromBackground = await this.backgroundStarts();
-    const fromAxes = await this.axisStarts();
+    // Starts join the tracks as soon as they are scored: valid answers if the budget ends here.
+    const first = this.tracks.length;
+    await this.backgroundStarts();
+    const axes = await this.axisStarts();
+    this.adopt(axes.starts);
+    this.adopt(await this.greedyStarts(axes.moves));
     progress(0.3);
-    await this.refine([...fromBackground, ...fromAxes], 0.3, 0.9);
+    await this.refine(first, 0.3, 0.9);
     if (this.found().length < this.inputs.count) {
-      const fromSpheres = await this.sphereStarts();
+      const spheres = this.adopt(await this.sphereStarts());
       progress(0.95);
-      await this.refine(fromSpheres, 0.95, 1);
+      await this.refine(spheres, 0.95, 1);
     }
     progress(1);
   }
@@ -194,25 +198,20 @@ export class CounterfactualSearch {
     return changed;
   }
 
-  /** The nearest background rows that reach the goal, scored chunk by chunk in distance order. */
-  private async backgroundStarts(): Promise<Candidate[]> {
+  /** Adopts the nearest background rows that reach the goal, scored chunk by chunk in distance order. */
+  private async backgroundStarts(): Promise<void> {
     const { space, background, progress } = this.inputs;
     const ordered = orderedBackgroundStarts(space, background);
-    const starts: Candidate[] = [];
+    let adopted = 0;
     const width = space.featureCount;
-    for (
-      let first = 0;
-      first < ordered.count && starts.length < this.startLimit;
-      first += BACKGROUND_CHUNK_ROWS
-    ) {
+    for (let first = 0; first < ordered.count && adopted < this.startLimit; first += BACKGROUND_CHUNK_ROWS) {
       const last = Math.min(ordered.count, first + BACKGROUND_CHUNK_ROWS);
       const scored = await this.score(ordered.rows.subarray(first * width, last * width));
-      for (const candidate of scored) {
-        if (candidate && starts.length < this.startLimit) starts.push(candidate);
-      }
+      const hits = scored.filter((c): c is Candidate => c !== undefined).slice(0, this.startLimit - adopted);
+      adopted += hits.length;
+      this.adopt(hits);
       progress(0.02 + (0.28 * last) / ordered.count);
     }
-    return starts;
   }
 
   /**
@@ -224,7 +223,7 @@ export class CounterfactualSearch {
    * feature's first step moves the goal's margin per unit of distance, which orders the
    * greedy starts. One call of 2 · AXIS_POINTS rows per feature.
    */
-  private async axisStarts(): Promise<Candidate[]> {
+  private async axisStarts(): Promise<{ starts: Candidate[]; moves: GreedyMove[] }> {
     const { space, goal } = this.inputs;
     const { instance, featureCount } = space;
     const outputs = this.inputs.evaluator.outputCount;
@@ -250,7 +249,7 @@ export class CounterfactualSearch {
         push(instance[f]! + ((space.boxHigh[f]! - instance[f]!) * k) / AXIS_POINTS, 2 * i + 1, k === 1);
       }
     });
-    if (moves.length === 0) return [];
+    if (moves.length === 0) return { starts: [], moves: [] };
     const rows = concatenate(trials, featureCount);
     const scores = await this.scoreRows(rows);
     const scored = this.reachedOf(rows, scores);
@@ -275,8 +274,8 @@ export class CounterfactualSearch {
         best.set(move.feature, { feature: move.feature, end, efficiency });
       }
     });
-    const single = [...nearest.values()].sort((a, b) => a.distance - b.distance).slice(0, this.startLimit);
-    return [...single, ...(await this.greedyStarts([...best.values()]))];
+    const starts = [...nearest.values()].sort((a, b) => a.distance - b.distance).slice(0, this.startLimit);
+    return { starts, moves: [...best.values()] };
   }
 
   /**
@@ -327,11 +326,16 @@ export class CounterfactualSearch {
     return [];
   }
 
-  /** Prunes, line-searches and shrinks the starts; their current points stay in `tracks` throughout. */
-  private async refine(starts: Candidate[], fromProgress: number, toProgress: number): Promise<void> {
+  /** Adds starts to the tracks; answers the index of the first. */
+  private adopt(starts: Candidate[]): number {
     const first = this.tracks.length;
     this.tracks.push(...starts);
-    const indices = starts.map((_, i) => first + i);
+    return first;
+  }
+
+  /** Refines the tracks from index `first` on. */
+  private async refine(first: number, fromProgress: number, toProgress: number): Promise<void> {
+    const indices = Array.from({ length: this.tracks.length - first }, (_, i) => first + i);
     const span = toProgress - fromProgress;
     await this.prune(indices);
     this.inputs.progress(fromProgress + span * 0.4);
