@@ -2,6 +2,7 @@
  * Counterfactuals of the iris example model (multinomial logistic regression in ONNX), run
  * in-process by onnxruntime-node, the model-server's runtime, with the iris data as background.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '@sightline/stats';
@@ -16,6 +17,32 @@ const root = (path: string) => fileURLToPath(new URL(`../../../../../${path}`, i
 const FEATURES = 4;
 const CLASSES = 3;
 const NAMES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+const hasScipy = spawnSync('python3', ['-c', 'import scipy.optimize'], { encoding: 'utf8' }).status === 0;
+
+/**
+ * scipy's linprog for the exact nearest point under L1 over MAD within a box, subject to
+ * linear constraints `a · x + b >= margin`: variables x and u >= |x - instance| / mad.
+ */
+const LP_SCRIPT = `
+import json, sys
+import numpy as np
+from scipy.optimize import linprog
+def solve(p):
+  x0, mad, lo, hi = (np.array(p[k]) for k in ('instance', 'mad', 'low', 'high'))
+  n = len(x0)
+  c = np.concatenate([np.zeros(n), np.ones(n)])
+  rows, rhs = [], []
+  for f in range(n):
+    e = np.zeros(2 * n); e[f] = 1 / mad[f]; e[n + f] = -1; rows.append(e); rhs.append(x0[f] / mad[f])
+    e = np.zeros(2 * n); e[f] = -1 / mad[f]; e[n + f] = -1; rows.append(e); rhs.append(-x0[f] / mad[f])
+  for a, b in p['constraints']:
+    rows.append(np.concatenate([-np.array(a), np.zeros(n)])); rhs.append(b - p['margin'])
+  bounds = [(lo[f], hi[f]) for f in range(n)] + [(0, None)] * n
+  r = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method='highs')
+  return r.fun if r.status == 0 else None
+print(json.dumps([solve(p) for p in json.load(sys.stdin)]))
+`;
 
 let session: ort.InferenceSession;
 let data: { rows: Float64Array; labels: number[] };
@@ -217,4 +244,103 @@ describe('counterfactual on the iris ONNX model', () => {
       full.outcome.result.found[0]!.distance,
     );
   });
+
+  it.skipIf(!hasScipy)(
+    "matches scipy's exact L1 optimum (a linear program) for a target class",
+    async () => {
+      // The model is a softmax of linear scores, so "class t is the argmax" is the polytope
+      // (w_t - w_c) · x + (b_t - b_c) >= 0 for every other c; with target_probability 1/3 (which
+      // the argmax of 3 classes implies) the goal is exactly that polytope, and the nearest
+      // point under L1 over MAD within the background's box is a linear program.
+      const count = data.labels.length;
+      const background: WeightedRows = {
+        featureCount: FEATURES,
+        rows: data.rows,
+        weights: new Float64Array(count).fill(1),
+        count,
+      };
+      // The log-odds of class t over c at 0 and at each unit vector give (w_t - w_c) and (b_t - b_c).
+      const probes = new Float64Array((FEATURES + 1) * FEATURES);
+      for (let f = 0; f < FEATURES; f++) probes[(f + 1) * FEATURES + f] = 1;
+      const probeScores = await score(probes, FEATURES + 1);
+      const logOdds = (scores: Float64Array, row: number, t: number, c: number) =>
+        Math.log(scores[row * CLASSES + t]!) - Math.log(scores[row * CLASSES + c]!);
+      const linear = (t: number, c: number): [number[], number] => {
+        const b = logOdds(probeScores, 0, t, c);
+        return [Array.from({ length: FEATURES }, (_, f) => logOdds(probeScores, f + 1, t, c) - b), b];
+      };
+      // The model is what the test assumes: the linear log-odds predict it elsewhere.
+      const check = data.rows.slice(0, 20 * FEATURES);
+      const checkScores = await score(check, 20);
+      for (let r = 0; r < 20; r++) {
+        const [a, b] = linear(1, 0);
+        const predicted = a.reduce((sum, w, f) => sum + w * check[r * FEATURES + f]!, b);
+        expect(Math.abs(predicted - logOdds(checkScores, r, 1, 0))).toBeLessThan(
+          1e-3 * (1 + Math.abs(predicted)),
+        );
+      }
+      const column = (f: number) => Array.from({ length: count }, (_, r) => data.rows[r * FEATURES + f]!);
+      const mad = [0, 1, 2, 3].map((f) => {
+        const c = column(f);
+        const center = median(c);
+        return median(c.map((v) => Math.abs(v - center))) || 1;
+      });
+      const problems: { r: number; instance: Float64Array; targetClass: number }[] = [];
+      for (let r = 3; r < count; r += 15) {
+        const instance = data.rows.slice(r * FEATURES, (r + 1) * FEATURES);
+        const scores = await score(instance, 1);
+        const original = Array.from(scores).indexOf(Math.max(...scores));
+        for (const targetClass of [0, 1, 2].filter((c) => c !== original))
+          problems.push({ r, instance, targetClass });
+      }
+      const lp = spawnSync('python3', ['-c', LP_SCRIPT], {
+        input: JSON.stringify(
+          problems.map(({ instance, targetClass }) => ({
+            instance: Array.from(instance),
+            mad,
+            low: [0, 1, 2, 3].map((f) => Math.min(...column(f))),
+            high: [0, 1, 2, 3].map((f) => Math.max(...column(f))),
+            constraints: [0, 1, 2].filter((c) => c !== targetClass).map((c) => linear(targetClass, c)),
+            margin: 1e-4,
+          })),
+        ),
+        encoding: 'utf8',
+      });
+      const optima = JSON.parse(lp.stdout) as (number | null)[];
+      let compared = 0;
+      for (const [i, { r, instance, targetClass }] of problems.entries()) {
+        const outcome = await counterfactual.explainRow(
+          instance,
+          {
+            goal: { kind: 'target-class', targetClass },
+            targetProbability: 1 / 3,
+            distance: 'l1-mad',
+            featureRanges: new Map(),
+            immutableFeatures: [],
+            maxChangedFeatures: undefined,
+            count: 1,
+          },
+          {
+            evaluator: countingEvaluator(FEATURES, CLASSES, score),
+            space: { featureCount: FEATURES, featureNames: NAMES, categorical: new Map() },
+            background,
+            random: seededRandom(r),
+            progress: () => {},
+          },
+        );
+        const optimum = optima[i];
+        if (optimum === null || optimum === undefined) {
+          expect(outcome.result.found).toEqual([]);
+          continue;
+        }
+        const found = outcome.result.found[0]!;
+        // Not nearer than the optimum (less the LP's margin of 1e-4 in log-odds), within 1% of it.
+        expect(found.distance).toBeGreaterThanOrEqual(optimum * 0.999);
+        expect(found.distance).toBeLessThanOrEqual(optimum * 1.01);
+        compared++;
+      }
+      expect(compared).toBeGreaterThanOrEqual(12);
+    },
+    120_000,
+  );
 });
