@@ -204,8 +204,13 @@ export class CounterfactualSearch {
     const ordered = orderedBackgroundStarts(space, background);
     let adopted = 0;
     const width = space.featureCount;
-    for (let first = 0; first < ordered.count && adopted < this.startLimit; first += BACKGROUND_CHUNK_ROWS) {
-      const last = Math.min(ordered.count, first + BACKGROUND_CHUNK_ROWS);
+    // A chunk within one model call: a budget that ends between chunks loses none scored.
+    const chunk = Math.min(
+      BACKGROUND_CHUNK_ROWS,
+      this.inputs.evaluator.maxRowsPerCall ?? BACKGROUND_CHUNK_ROWS,
+    );
+    for (let first = 0; first < ordered.count && adopted < this.startLimit; first += chunk) {
+      const last = Math.min(ordered.count, first + chunk);
       const scored = await this.score(ordered.rows.subarray(first * width, last * width));
       const hits = scored.filter((c): c is Candidate => c !== undefined).slice(0, this.startLimit - adopted);
       adopted += hits.length;

@@ -30,6 +30,7 @@ export function countingEvaluator(
   return {
     featureCount,
     outputCount,
+    maxRowsPerCall,
     get calls() {
       return calls;
     },
