@@ -84,6 +84,11 @@ export {
 export { medianHeuristicSigma } from './kernel/median-heuristic.js';
 export { type MmdTestOptions, type MmdTestResult, mmd2Unbiased, mmdPermutationTest } from './kernel/mmd.js';
 export {
+  choleskyLower,
+  type WeightedLeastSquaresFit,
+  weightedLeastSquares,
+} from './linear/weighted-least-squares.js';
+export {
   assertFiniteMatrix,
   type DenseMatrix,
   denseMatrix,
