@@ -7,6 +7,18 @@ import { BudgetExhaustedError, type RowEvaluator, type WeightedRows } from '../m
  * work one exhausted budget can waste (a batch is all or nothing).
  */
 export const COALITION_BATCH_ROWS = 16_384;
+/** Values (rows × features) per batch at most, so wide rows keep a batch near 16 MB of float64. */
+export const COALITION_BATCH_VALUES = 2_097_152;
+
+/** Whole coalitions per batch for `backgroundRows` rows of `featureCount` features (at least 1). */
+export function coalitionsPerBatch(
+  backgroundRows: number,
+  featureCount: number,
+  batchRows = COALITION_BATCH_ROWS,
+): number {
+  const rows = Math.min(batchRows, Math.floor(COALITION_BATCH_VALUES / Math.max(1, featureCount)));
+  return Math.max(1, Math.floor(rows / backgroundRows));
+}
 
 /** What {@link evaluateCoalitions} measured. */
 export interface CoalitionValues {
@@ -51,7 +63,7 @@ export async function evaluateCoalitions(
   const m = coalitions.features.length;
   let weightSum = 0;
   for (const w of background.weights) weightSum += w;
-  const perBatch = Math.max(1, Math.floor(batchRows / n));
+  const perBatch = coalitionsPerBatch(n, d, batchRows);
   const values = new Float64Array(coalitions.count * outputs);
   let instanceOutputs: Float64Array | undefined;
   let expectedOutputs: Float64Array | undefined;

@@ -1,6 +1,6 @@
 export { AUTO_SELECTION_FRACTION } from './attribution-solver.js';
 export { type CoalitionPlan, coalitionSpace, planCoalitions } from './coalition-plan.js';
-export { COALITION_BATCH_ROWS } from './coalition-values.js';
+export { COALITION_BATCH_ROWS, COALITION_BATCH_VALUES, coalitionsPerBatch } from './coalition-values.js';
 export {
   EXACT_SHAPLEY_MAX_FEATURES,
   type ExactShapley,

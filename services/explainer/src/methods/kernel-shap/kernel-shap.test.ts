@@ -10,7 +10,7 @@ import {
   LINEAR_WEIGHTS,
 } from '../testing/fidelity-models.js';
 import { functionEvaluator } from '../testing/function-evaluator.js';
-import { COALITION_BATCH_ROWS } from './coalition-values.js';
+import { coalitionsPerBatch } from './coalition-values.js';
 import { exactInterventionalShapley } from './exact-shapley.js';
 import { kernelShap } from './kernel-shap.js';
 import { shapDefaults, testContext } from './test-context.js';
@@ -134,7 +134,7 @@ describe('Kernel SHAP coalitions and budget', () => {
       testContext(evaluator, background, 1),
     );
     const coalitions = outcome.result.outputs[0]!.coalitions;
-    const perBatch = Math.floor(COALITION_BATCH_ROWS / 50);
+    const perBatch = coalitionsPerBatch(50, M);
     expect(evaluator.batches).toBe(Math.ceil(coalitions / perBatch));
     expect(evaluator.rows).toBe(1 + 50 + coalitions * 50);
     // Each batch is split into calls of at most 500 rows by the evaluator, never one per sample.
