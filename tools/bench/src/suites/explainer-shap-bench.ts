@@ -7,6 +7,7 @@
  * here (CI has the npm registry and Debian only), so the exact reference is the baseline; the
  * figure through the model-server over V2 is added when the service is integrated.
  *
+ * The three explanations alternate within each round, so a busy machine slows them alike.
  * Two Kernel SHAP runs: shap's defaults with n_samples 2,048 (on 10 features that covers all
  * 1,022 coalitions, so sizes are enumerated and the answer is exact, as shap itself would do),
  * and 2,048 sampled draws (enumerate_sizes false), the fidelity test's Monte Carlo setting.
@@ -90,43 +91,6 @@ export async function runExplainerShapBench(
     const maxError = (values: Float64Array) =>
       values.reduce((worst, v, j) => Math.max(worst, Math.abs(v - reference[j]!)), 0);
 
-    const timeKernel = async (params: KernelShapParams): Promise<ShapBenchSide> => {
-      const runsMs: number[] = [];
-      let last:
-        | { calls: number; batches: number; rows: number; coalitions: number; error: number }
-        | undefined;
-      for (let r = 0; r < b.warmupRepetitions + repetitions; r++) {
-        const evaluator = newEvaluator();
-        const context = {
-          evaluator,
-          space: { featureCount: m, featureNames: [], categorical: new Map() },
-          background,
-          random: seededRandom(b.seed + r),
-          progress: () => {},
-        };
-        const start = performance.now();
-        const outcome = await kernelShap.explainRow(instance, params, context);
-        const elapsed = performance.now() - start;
-        if (r >= b.warmupRepetitions) runsMs.push(elapsed);
-        const out = outcome.result.outputs[0]!;
-        last = {
-          calls: evaluator.calls,
-          batches: evaluator.batches,
-          rows: evaluator.rows,
-          coalitions: out.coalitions,
-          error: maxError(out.values),
-        };
-      }
-      return {
-        medianMs: median(runsMs),
-        runsMs,
-        calls: last!.calls,
-        batches: last!.batches,
-        rows: last!.rows,
-        coalitions: last!.coalitions,
-        maxErrorVsExact: last!.error,
-      };
-    };
     const base: KernelShapParams = {
       nSamples: b.coalitions,
       l1Reg: { kind: 'auto' },
@@ -134,25 +98,61 @@ export async function runExplainerShapBench(
       pairedSampling: true,
       enumerateSizes: true,
     };
-    const enumerated = await timeKernel(base);
-    const sampled = await timeKernel({ ...base, enumerateSizes: false });
-
-    const exactRuns: number[] = [];
-    let exactCounts = { calls: 0, batches: 0, rows: 0 };
-    for (let r = 0; r < b.warmupRepetitions + repetitions; r++) {
-      const evaluator = newEvaluator();
-      const start = performance.now();
-      await exactInterventionalShapley(evaluator, instance, background);
-      const elapsed = performance.now() - start;
-      if (r >= b.warmupRepetitions) exactRuns.push(elapsed);
-      exactCounts = { calls: evaluator.calls, batches: evaluator.batches, rows: evaluator.rows };
-    }
-    const exact: ShapBenchSide = {
-      medianMs: median(exactRuns),
-      runsMs: exactRuns,
-      ...exactCounts,
-      maxErrorVsExact: 0,
+    type Counts = { calls: number; batches: number; rows: number; coalitions?: number; error: number };
+    /** One explanation of each kind, timed; the kinds alternate within a round so they share the machine's noise. */
+    const kinds: Record<'enumerated' | 'sampled' | 'exact', (round: number) => Promise<Counts>> = {
+      enumerated: (round) => explainOnce(base, round),
+      sampled: (round) => explainOnce({ ...base, enumerateSizes: false }, round),
+      exact: async () => {
+        const evaluator = newEvaluator();
+        await exactInterventionalShapley(evaluator, instance, background);
+        return { calls: evaluator.calls, batches: evaluator.batches, rows: evaluator.rows, error: 0 };
+      },
     };
+    async function explainOnce(params: KernelShapParams, round: number): Promise<Counts> {
+      const evaluator = newEvaluator();
+      const context = {
+        evaluator,
+        space: { featureCount: m, featureNames: [], categorical: new Map() },
+        background,
+        random: seededRandom(b.seed + round),
+        progress: () => {},
+      };
+      const outcome = await kernelShap.explainRow(instance, params, context);
+      const out = outcome.result.outputs[0]!;
+      return {
+        calls: evaluator.calls,
+        batches: evaluator.batches,
+        rows: evaluator.rows,
+        coalitions: out.coalitions,
+        error: maxError(out.values),
+      };
+    }
+    const runs = { enumerated: [] as number[], sampled: [] as number[], exact: [] as number[] };
+    const counts: Partial<Record<keyof typeof kinds, Counts>> = {};
+    for (let round = 0; round < b.warmupRepetitions + repetitions; round++) {
+      for (const kind of ['enumerated', 'sampled', 'exact'] as const) {
+        const start = performance.now();
+        counts[kind] = await kinds[kind](round);
+        const elapsed = performance.now() - start;
+        if (round >= b.warmupRepetitions) runs[kind].push(elapsed);
+      }
+    }
+    const side = (kind: keyof typeof kinds): ShapBenchSide => {
+      const c = counts[kind]!;
+      return {
+        medianMs: median(runs[kind]),
+        runsMs: runs[kind],
+        calls: c.calls,
+        batches: c.batches,
+        rows: c.rows,
+        ...(c.coalitions !== undefined && { coalitions: c.coalitions }),
+        maxErrorVsExact: c.error,
+      };
+    };
+    const enumerated = side('enumerated');
+    const sampled = side('sampled');
+    const exact = side('exact');
     return {
       features: m,
       backgroundRows: b.backgroundRows,
