@@ -154,10 +154,10 @@ function sampleCoalitions(
     let t = 0;
     while (t < cumulative.length - 1 && cumulative[t]! <= u) t++;
     const size = sizes[t]!;
-    const withComplement = paired && size <= pairedSizes;
-    const clusterSize = withComplement ? 2 : 1;
-    if (samplesLeft < clusterSize) break;
-    samplesLeft -= clusterSize;
+    // The last sample may go without its complement when one is left, as in shap.
+    const withComplement = paired && size <= pairedSizes && samplesLeft >= 2;
+    if (samplesLeft < 1) break;
+    samplesLeft -= withComplement ? 2 : 1;
     for (let j = 0; j < m; j++) order[j] = j;
     random.shuffle(order, size);
     const chosen = Array.from(order.subarray(0, size)).sort((a, b) => a - b);

@@ -126,6 +126,21 @@ describe('Kernel SHAP coalitions and budget', () => {
     expect(outcome.result.outputs[0]!.coalitions).toBe(1022);
   });
 
+  it('with n_samples 1 evaluates one coalition (no complement) and still meets the sum', async () => {
+    const evaluator = functionEvaluator(model, { featureCount: M, outputCount: 1 });
+    const outcome = await kernelShap.explainRow(
+      instance,
+      shapDefaults(M, { nSamples: 1 }),
+      testContext(evaluator, background, 1),
+    );
+    const [out] = outcome.result.outputs;
+    expect(outcome.complete).toBe(true);
+    expect(out!.coalitions).toBe(1);
+    expect(out!.exact).toBe(false);
+    expect(Math.abs(out!.additivityError)).toBeLessThan(1e-9);
+    expect(evaluator.rows).toBe(1 + 50 + 50);
+  });
+
   it('scores whole batches of coalitions × background rows, one evaluator call each, the instance and background in the first', async () => {
     const evaluator = functionEvaluator(model, { featureCount: M, outputCount: 1, rowsPerCall: 500 });
     const outcome = await kernelShap.explainRow(
