@@ -63,7 +63,9 @@ describe('larsPath and lassoLarsIc against scikit-learn', () => {
     const lasso = larsPath(x, data.rows, data.cols, y, { method: 'lasso' });
     expect(reference.lasso.alphas).toHaveLength(13);
     expect(lasso.alphas).toHaveLength(13);
-    lasso.alphas.forEach((a, k) => expect(a).toBeCloseTo(reference.lasso.alphas[k]!, 9));
+    lasso.alphas.forEach((a, k) => {
+      expect(a).toBeCloseTo(reference.lasso.alphas[k]!, 9);
+    });
     lasso.coefs.forEach((coef, k) => {
       for (let j = 0; j < data.cols; j++) expect(coef[j]).toBeCloseTo(reference.lasso.coefs[k]![j]!, 6);
     });
@@ -92,7 +94,9 @@ describe('larsPath and lassoLarsIc against scikit-learn', () => {
       const path = larsPath(x, rows, cols, y, { method });
       expect(path.active).toEqual(reference[method].active);
       expect(path.alphas.length).toBe(reference[method].alphas.length);
-      path.alphas.forEach((a, k) => expect(a).toBeCloseTo(reference[method].alphas[k]!, 9));
+      path.alphas.forEach((a, k) => {
+        expect(a).toBeCloseTo(reference[method].alphas[k]!, 9);
+      });
       path.coefs.forEach((coef, k) => {
         for (let j = 0; j < cols; j++) expect(coef[j]).toBeCloseTo(reference[method].coefs[k]![j]!, 8);
       });

@@ -30,7 +30,7 @@ function data(seed: number): { instance: Float64Array; background: WeightedRows 
   };
 }
 
-describe('Kernel SHAP feature selection (forward selection with AIC / BIC, or a fixed count)', () => {
+describe("Kernel SHAP feature selection (LassoLarsIC with AIC / BIC, or the LARS path's first k)", () => {
   const { instance, background } = data(21);
 
   it('AUTO selects when under 20% of the coalitions are evaluated: features without effect get exactly 0', async () => {

@@ -7,7 +7,7 @@ export type L1Selection =
   | { readonly kind: 'none' }
   | { readonly kind: 'aic' }
   | { readonly kind: 'bic' }
-  /** The first `count` features of the forward-selection path (shap: `num_features(count)`). */
+  /** The first `count` features to enter the least-angle path (shap: `num_features(count)`). */
   | { readonly kind: 'num-features'; readonly count: number };
 
 /** Between the model's output and the attributions: identity, or log-odds for probabilities. */
