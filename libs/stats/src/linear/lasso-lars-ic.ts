@@ -1,4 +1,4 @@
-import { larsPath } from './lars-path.js';
+import { gramAndCorrelation, larsPathFromGram } from './lars-path.js';
 import { weightedLeastSquares } from './weighted-least-squares.js';
 
 /** What {@link lassoLarsIc} chose. */
@@ -46,20 +46,24 @@ export function lassoLarsIc(
   targetMean /= rows;
   const y = Float64Array.from(target, (v) => v - targetMean);
 
-  const path = larsPath(x, rows, cols, y, { method: 'lasso' });
+  const { gram, correlation } = gramAndCorrelation(x, rows, cols, y);
+  const path = larsPathFromGram(gram, correlation, rows, cols, { method: 'lasso' });
   const ols = weightedLeastSquares(x, rows, cols, y, new Float64Array(rows).fill(1));
   let olsRss = 0;
   for (const r of ols.residuals) olsRss += r * r;
   const noise = olsRss / (rows - cols - 1);
   const penalty = criterion === 'bic' ? Math.log(rows) : 2;
+  let yy = 0;
+  for (const v of y) yy += v * v;
   const values = new Float64Array(path.coefs.length);
   let best = 0;
   path.coefs.forEach((coef, k) => {
-    let rss = 0;
-    for (let i = 0; i < rows; i++) {
-      let fitted = 0;
-      for (let j = 0; j < cols; j++) fitted += x[i * cols + j]! * coef[j]!;
-      rss += (y[i]! - fitted) ** 2;
+    // RSS = yᵀy − 2 βᵀXᵀy + βᵀ(XᵀX)β, without another pass over the rows.
+    let rss = yy;
+    for (let a = 0; a < cols; a++) {
+      if (coef[a] === 0) continue;
+      rss -= 2 * coef[a]! * correlation[a]!;
+      for (let b = 0; b < cols; b++) rss += coef[a]! * gram[a * cols + b]! * coef[b]!;
     }
     let degrees = 0;
     for (const c of coef) if (Math.abs(c) > Number.EPSILON) degrees++;
