@@ -8,6 +8,8 @@ Subcommands:
   iris-csv      --out FILE                    copy scikit-learn's bundled iris data as a clean CSV
   iris-onnx     --data FILE --out FILE        train logistic regression, write it as ONNX
   convnet-onnx  --out FILE --channels a,b,c --image-size N --hidden H --rank R --classes K --seed S
+  shap-onnx     --model linear|interaction|threshold --out FILE
+                                              a Kernel SHAP fidelity model (10 features -> 1 output)
 """
 
 import argparse
@@ -36,6 +38,20 @@ IRIS_RANDOM_STATE = 0
 IRIS_MAX_ITER = 1000
 
 CONVNET_IN_CHANNELS = 3
+
+# The Kernel SHAP fidelity models (issue 13): 10 features in, one output, fixed coefficients.
+# services/explainer/src/methods/testing/fidelity-models.ts holds the same models as plain
+# functions; its ONNX test checks that both give the same outputs.
+SHAP_FEATURES = 10
+SHAP_LINEAR_WEIGHTS = [0.8, -0.5, 0.3, 1.2, -0.9, 0.4, 0.0, 0.6, -0.2, 0.7]
+SHAP_LINEAR_BIAS = 0.1
+SHAP_INTERACTION_WEIGHTS = [0.5, -0.3, 0.2, 0.6, -0.4, 0.3, 0.1, -0.2, 0.4, 0.25]
+# (row, column, value) of the upper-triangular A in x^T A x.
+SHAP_INTERACTION_PAIRS = [(0, 1, 0.1), (2, 3, -0.08), (4, 5, 0.06), (1, 6, 0.05)]
+SHAP_INTERACTION_TRIPLE = ([7, 8, 9], 0.04)
+SHAP_THRESHOLD_CUTS = [0.0, 0.5, -0.5, 0.0, 1.0, -1.0, 0.2, -0.2, 0.3, 0.0]
+SHAP_THRESHOLD_VALUES = [0.5, -0.4, 0.3, 0.6, -0.3, 0.2, 0.4, -0.5, 0.3, 0.2]
+SHAP_THRESHOLD_JOINT = ([0, 1], 0.3)
 
 
 def sklearn_iris_path():
@@ -194,6 +210,82 @@ def build_convnet_onnx(out_path, channels, image_size, hidden, rank, classes, se
     )
 
 
+def f32(values):
+    return np.array(values, dtype=np.float32)
+
+
+def build_shap_onnx(model, out_path):
+    """y = w.x + b (linear); w.x + x^T A x + c x7 x8 x9 (interaction);
+    v.[x > t] + c [x0 + x1 > 0] (threshold). Input `input` FP32 [batch, 10], output `output`
+    FP32 [batch, 1]."""
+    n = SHAP_FEATURES
+    init = []
+    if model == "linear":
+        init += [
+            numpy_helper.from_array(f32(SHAP_LINEAR_WEIGHTS).reshape(n, 1), "w"),
+            numpy_helper.from_array(f32([SHAP_LINEAR_BIAS]), "b"),
+        ]
+        nodes = [
+            helper.make_node("MatMul", ["input", "w"], ["linear"], name="linear"),
+            helper.make_node("Add", ["linear", "b"], ["output"], name="bias"),
+        ]
+    elif model == "interaction":
+        a = np.zeros((n, n), dtype=np.float32)
+        for i, j, v in SHAP_INTERACTION_PAIRS:
+            a[i, j] = v
+        triple, c = SHAP_INTERACTION_TRIPLE
+        init += [
+            numpy_helper.from_array(f32(SHAP_INTERACTION_WEIGHTS).reshape(n, 1), "w"),
+            numpy_helper.from_array(a, "a"),
+            numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+            numpy_helper.from_array(np.array(triple, dtype=np.int64), "triple"),
+            numpy_helper.from_array(f32([c]), "c"),
+        ]
+        nodes = [
+            helper.make_node("MatMul", ["input", "w"], ["linear"], name="linear"),
+            helper.make_node("MatMul", ["input", "a"], ["xa"], name="xa"),
+            helper.make_node("Mul", ["xa", "input"], ["xax"], name="xax"),
+            helper.make_node("ReduceSum", ["xax", "axis1"], ["quadratic"], name="quadratic", keepdims=1),
+            helper.make_node("Gather", ["input", "triple"], ["triple_x"], name="triple_x", axis=1),
+            helper.make_node("ReduceProd", ["triple_x"], ["triple_prod"], name="triple_prod", axes=[1], keepdims=1),
+            helper.make_node("Mul", ["triple_prod", "c"], ["triple_term"], name="triple_term"),
+            helper.make_node("Add", ["linear", "quadratic"], ["partial"], name="partial"),
+            helper.make_node("Add", ["partial", "triple_term"], ["output"], name="sum"),
+        ]
+    elif model == "threshold":
+        joint, c = SHAP_THRESHOLD_JOINT
+        init += [
+            numpy_helper.from_array(f32(SHAP_THRESHOLD_CUTS), "cuts"),
+            numpy_helper.from_array(f32(SHAP_THRESHOLD_VALUES).reshape(n, 1), "v"),
+            numpy_helper.from_array(np.array(joint, dtype=np.int64), "joint"),
+            numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+            numpy_helper.from_array(f32([0.0]), "zero"),
+            numpy_helper.from_array(f32([c]), "c"),
+        ]
+        nodes = [
+            helper.make_node("Greater", ["input", "cuts"], ["above"], name="above"),
+            helper.make_node("Cast", ["above"], ["steps"], name="steps", to=TensorProto.FLOAT),
+            helper.make_node("MatMul", ["steps", "v"], ["per_feature"], name="per_feature"),
+            helper.make_node("Gather", ["input", "joint"], ["joint_x"], name="joint_x", axis=1),
+            helper.make_node("ReduceSum", ["joint_x", "axis1"], ["joint_sum"], name="joint_sum", keepdims=1),
+            helper.make_node("Greater", ["joint_sum", "zero"], ["joint_above"], name="joint_above"),
+            helper.make_node("Cast", ["joint_above"], ["joint_step"], name="joint_step", to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["joint_step", "c"], ["joint_term"], name="joint_term"),
+            helper.make_node("Add", ["per_feature", "joint_term"], ["output"], name="sum"),
+        ]
+    else:
+        raise SystemExit(f"--model: expected linear, interaction or threshold, got {model}")
+    graph = helper.make_graph(
+        nodes=nodes,
+        name=f"shap_{model}",
+        inputs=[helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", n])],
+        outputs=[helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 1])],
+        initializer=init,
+    )
+    save_model(graph, out_path)
+    print(f"shap-{model}: wrote {out_path}")
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +303,9 @@ def main(argv):
     p.add_argument("--rank", type=int, required=True, help="rank of the hidden weight's stored factors")
     p.add_argument("--classes", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
+    p = sub.add_parser("shap-onnx")
+    p.add_argument("--model", required=True, choices=["linear", "interaction", "threshold"])
+    p.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
     if args.command == "iris-csv":
@@ -218,6 +313,8 @@ def main(argv):
         print(f"iris-csv: wrote {args.out}")
     elif args.command == "iris-onnx":
         build_iris_onnx(args.data, args.out)
+    elif args.command == "shap-onnx":
+        build_shap_onnx(args.model, args.out)
     else:
         channels = [int(c) for c in args.channels.split(",") if c]
         if not channels:

@@ -83,6 +83,13 @@ export {
 } from './kernel/lsdd.js';
 export { medianHeuristicSigma } from './kernel/median-heuristic.js';
 export { type MmdTestOptions, type MmdTestResult, mmd2Unbiased, mmdPermutationTest } from './kernel/mmd.js';
+export { type LarsPath, larsPath } from './linear/lars-path.js';
+export { type LassoLarsIcFit, lassoLarsIc } from './linear/lasso-lars-ic.js';
+export {
+  choleskyLower,
+  type WeightedLeastSquaresFit,
+  weightedLeastSquares,
+} from './linear/weighted-least-squares.js';
 export {
   assertFiniteMatrix,
   type DenseMatrix,

@@ -49,6 +49,9 @@ describe('the example model repository', () => {
       'convnet@1:READY',
       'iris@1:READY',
       'iris-tfjs@1:READY',
+      'shap-interaction@1:READY',
+      'shap-linear@1:READY',
+      'shap-threshold@1:READY',
     ]);
     expect(manager.metadata('iris').platform).toBe('onnxruntime_onnx');
     expect(manager.metadata('iris-tfjs').platform).toBe('tensorflow_js');

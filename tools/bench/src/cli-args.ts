@@ -7,7 +7,7 @@ import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstream-client-rounds.js';
 
 /** Suites the CLI knows. */
-export const SUITES = ['model-server', 'router', 'drift', 'outlier', 'metrics'] as const;
+export const SUITES = ['model-server', 'router', 'drift', 'outlier', 'metrics', 'explainer'] as const;
 /** The drift suite's parts, in the order they run. */
 export const DRIFT_PARTS = ['ks', 'mmd', 'online', 'history', 'live', 'probe'] as const;
 /** One part of the drift suite. */
@@ -116,6 +116,7 @@ options:
   --metrics-backends x,y  metrics suite: the joins part's stores (${METRICS_BACKENDS.join(', ')}; default all)
   --metrics-join-items N  metrics suite: feedback items joined per store (default 20000)
   --metrics-kernel-pairs N  metrics suite: pairs of the kernels part (default 1000000)
+  explainer suite: Kernel SHAP on shap-linear in process next to exact enumeration (from --models-dir)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */

@@ -36,6 +36,11 @@ import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/dr
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
+import {
+  explainerShapChecks,
+  formatExplainerShap,
+  runExplainerShapBench,
+} from './suites/explainer-shap-bench.js';
 import type { MetricsBackend } from './suites/metrics-backends.js';
 import {
   formatMetricsJoins,
@@ -122,12 +127,15 @@ async function main(): Promise<number> {
             ? '\nsuite outlier: libs/stats kernels next to python3 (scikit-learn), then a sync detector node ' +
               'in the iris graph against the same graph without it, then live POST /events next to the ' +
               'same forest in process, in the same run\n'
-            : suite === 'metrics'
-              ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
-                'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
-                'next to python3 (scikit-learn), in the same run\n'
-              : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
-                `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
+            : suite === 'explainer'
+              ? "\nsuite explainer: Kernel SHAP through the method's RowEvaluator over an in-process " +
+                'onnxruntime session, next to exact Shapley enumeration on the same session, in the same run\n'
+              : suite === 'metrics'
+                ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
+                  'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
+                  'next to python3 (scikit-learn), in the same run\n'
+                : `\nsuite ${suite}: ${config.durationMs} ms per point after ${config.warmupMs} ms warm-up, ` +
+                  `concurrency ${config.concurrencies.join('/')}, ${channels} gRPC channels per client, models ${config.modelsDir}\n`,
       );
       const onPoint = (id: string, p: SetupPoint) =>
         print(
@@ -357,6 +365,7 @@ async function runSuite(
     };
   }
   if (suite === 'metrics') return runMetricsSuite(run);
+  if (suite === 'explainer') return runExplainerSuite(run);
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>
       (ROUTER_SETUPS as readonly string[]).includes(id),
@@ -405,6 +414,22 @@ async function runSuite(
     extra: {
       text: result.pairedSkipped ? `paired comparisons: SKIPPED: ${result.pairedSkipped}` : paired,
       json: { paired: result.paired, ...(result.pairedSkipped && { pairedSkipped: result.pairedSkipped }) },
+    },
+  };
+}
+
+/** The explainer suite (issue 13): Kernel SHAP in process next to exact enumeration. */
+async function runExplainerSuite(run: SuiteRun): Promise<SuiteOutcome> {
+  const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
+  print('  explainer shap: Kernel SHAP and exact Shapley values on shap-linear ...');
+  const shap = await runExplainerShapBench({ modelsDir: run.modelsDir });
+  loads.push(`after shap ${loadavg()[0]!.toFixed(2)}`);
+  return {
+    setups: [],
+    ratios: explainerShapChecks(shap),
+    extra: {
+      text: `${formatExplainerShap(shap)}\n\nLoad average (1 min) around the parts: ${loads.join(', ')}`,
+      json: { shap, loads },
     },
   };
 }

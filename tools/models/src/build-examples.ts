@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exampleLayout } from './example-layout.js';
-import { CONVNET_ARCHITECTURE, EXAMPLE_MODEL_CONFIGS } from './example-models.js';
+import { CONVNET_ARCHITECTURE, EXAMPLE_MODEL_CONFIGS, SHAP_MODELS } from './example-models.js';
 import { parseIrisCsv } from './iris-csv.js';
 import { renderConfigYaml } from './model-config.js';
 import type { OnnxBuildStep } from './onnx-builder.js';
@@ -9,10 +9,17 @@ import { trainIrisTfjs } from './tfjs-iris.js';
 import { tfjsDirSaveHandler } from './tfjs-model-files.js';
 
 /** The parts of the examples that can be built on their own. */
-export type ExamplePart = 'data' | 'iris' | 'convnet' | 'iris-tfjs' | 'configs';
+export type ExamplePart = 'data' | 'iris' | 'convnet' | 'iris-tfjs' | 'shap' | 'configs';
 
 /** Every part, in the order they depend on each other (the models read the data). */
-export const EXAMPLE_PARTS: readonly ExamplePart[] = ['data', 'iris', 'convnet', 'iris-tfjs', 'configs'];
+export const EXAMPLE_PARTS: readonly ExamplePart[] = [
+  'data',
+  'iris',
+  'convnet',
+  'iris-tfjs',
+  'shap',
+  'configs',
+];
 
 /** What {@link buildExamples} builds and with what. */
 export interface BuildExamplesOptions {
@@ -28,7 +35,8 @@ export interface BuildExamplesOptions {
 
 /**
  * Builds the example data and models under `<root>/examples`: iris.csv, the iris and convnet
- * ONNX models, the iris-tfjs layers model and every config.yaml. Each step is deterministic.
+ * ONNX models, the iris-tfjs layers model, the Kernel SHAP fidelity models (shap-linear,
+ * shap-interaction, shap-threshold) and every config.yaml. Each step is deterministic.
  */
 export async function buildExamples(options: BuildExamplesOptions): Promise<void> {
   const layout = exampleLayout(options.root);
@@ -73,6 +81,17 @@ export async function buildExamples(options: BuildExamplesOptions): Promise<void
     await model.save(tfjsDirSaveHandler(dir));
     model.dispose();
     log(`iris-tfjs: trained on ${data.rowCount} rows, wrote ${dir}`);
+  }
+  if (parts.has('shap')) {
+    for (const model of SHAP_MODELS) {
+      await onnx([
+        'shap-onnx',
+        '--model',
+        model,
+        '--out',
+        join(layout.versionDir(`shap-${model}`), 'model.onnx'),
+      ]);
+    }
   }
   if (parts.has('configs')) {
     for (const [name, config] of Object.entries(EXAMPLE_MODEL_CONFIGS)) {

@@ -70,9 +70,34 @@ export const IRIS_TFJS_CONFIG: ExampleModelConfig = {
   latestVersions: 1,
 };
 
+/** The Kernel SHAP fidelity models' features (build_onnx_models.py `shap-onnx`). */
+export const SHAP_MODEL_FEATURES = 10;
+
+/** The Kernel SHAP fidelity models by their build_onnx_models.py `--model` name. */
+export const SHAP_MODELS = Object.freeze(['linear', 'interaction', 'threshold'] as const);
+
+/**
+ * shap-linear, shap-interaction, shap-threshold: the explainer's Kernel SHAP fidelity models
+ * (issue 13). They compute in microseconds and the explainer sends large batches of
+ * perturbed rows (up to its rows per call, 1,000 by default), so they run inline, one
+ * thread, no batching delay, batches up to 4,096 rows.
+ */
+export const SHAP_MODEL_CONFIG: ExampleModelConfig = {
+  platform: 'onnx',
+  maxBatchSize: 4096,
+  inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, SHAP_MODEL_FEATURES] }],
+  outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 1] }],
+  instanceCount: 1,
+  device: 'auto',
+  executionMode: 'inline',
+  intraOpThreads: 1,
+  latestVersions: 1,
+};
+
 /** Every example model by its directory name under examples/models. */
 export const EXAMPLE_MODEL_CONFIGS: Readonly<Record<string, ExampleModelConfig>> = Object.freeze({
   iris: IRIS_CONFIG,
   convnet: CONVNET_CONFIG,
   'iris-tfjs': IRIS_TFJS_CONFIG,
+  ...Object.fromEntries(SHAP_MODELS.map((model) => [`shap-${model}`, SHAP_MODEL_CONFIG])),
 });

@@ -4,7 +4,7 @@
  *
  *   node tools/models/dist/main.js [--root DIR] [--python PATH] [--only part,part]
  *
- * Parts: data, iris, convnet, iris-tfjs, configs (default: all). The ONNX parts and the CSV
+ * Parts: data, iris, convnet, iris-tfjs, shap, configs (default: all). The ONNX parts and the CSV
  * need Debian's python3-sklearn, python3-numpy and python3-onnx.
  */
 import { fileURLToPath } from 'node:url';

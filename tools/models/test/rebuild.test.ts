@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildExamples } from '../src/build-examples.js';
 import { exampleLayout } from '../src/example-layout.js';
-import { EXAMPLE_MODEL_CONFIGS } from '../src/example-models.js';
+import { EXAMPLE_MODEL_CONFIGS, SHAP_MODELS } from '../src/example-models.js';
 import { IRIS_FEATURE_COUNT, parseIrisCsv } from '../src/iris-csv.js';
 import { DEFAULT_PYTHON, pythonOnnxBuilder } from '../src/onnx-builder.js';
 import { TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN } from '../src/tfjs-model-files.js';
@@ -45,6 +45,7 @@ function generatedFiles(root: string): string[] {
     join(layout.versionDir('convnet'), 'model.onnx'),
     join(layout.versionDir('iris-tfjs'), TFJS_MODEL_JSON),
     join(layout.versionDir('iris-tfjs'), TFJS_WEIGHTS_BIN),
+    ...SHAP_MODELS.map((model) => join(layout.versionDir(`shap-${model}`), 'model.onnx')),
     ...Object.keys(EXAMPLE_MODEL_CONFIGS).map((name) => layout.configFile(name)),
   ].map((file) => relative(root, file));
 }
