@@ -367,3 +367,4 @@ export {
   ks2SampSorted,
 } from './univariate/ks-2samp.js';
 export type { Alternative, TwoSampleTestResult } from './univariate/two-sample-result.js';
+export { weightedPercentiles } from './univariate/weighted-percentiles.js';
