@@ -46,7 +46,9 @@ describe('weightedPercentiles with weights', () => {
         fc.double({ min: 0.01, max: 100, noNaN: true }),
         (n, w) => {
           const centres = weightCentres(new Float64Array(n).fill(w));
-          centres.forEach((c, i) => expect(c).toBeCloseTo(i / (n - 1), 12));
+          centres.forEach((c, i) => {
+            expect(c).toBeCloseTo(i / (n - 1), 12);
+          });
         },
       ),
     );
@@ -75,7 +77,9 @@ describe('weightedPercentiles with weights', () => {
             weights.map((w) => w * scale),
             QS,
           );
-          a.forEach((x, k) => expect(b[k]).toBeCloseTo(x, 6));
+          a.forEach((x, k) => {
+            expect(b[k]).toBeCloseTo(x, 6);
+          });
         },
       ),
     );
