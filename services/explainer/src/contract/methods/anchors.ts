@@ -5,17 +5,31 @@
  */
 import type { commonV1, explainerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
-import { ANCHORS_DEFAULTS, ANCHORS_LIMITS, type AnchorResult, type AnchorsParams } from '../../methods/anchors/index.js';
+import {
+  ANCHORS_DEFAULTS,
+  ANCHORS_LIMITS,
+  type AnchorResult,
+  type AnchorsParams,
+} from '../../methods/anchors/index.js';
 import type { FeatureSpace } from '../../methods/method.js';
 
 function outOfRange(field: string, range: string, value: unknown, rule?: string): InvalidArgumentError {
   const name = `anchors.${field}`;
-  return new InvalidArgumentError(`${name}: must be ${range}${rule ? ` (rule "${rule}")` : ''}, got ${String(value)}`, {
-    field: name,
-  });
+  return new InvalidArgumentError(
+    `${name}: must be ${range}${rule ? ` (rule "${rule}")` : ''}, got ${String(value)}`,
+    {
+      field: name,
+    },
+  );
 }
 
-function integerIn(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+function integerIn(
+  field: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!(Number.isInteger(value) && value >= min && value <= max)) {
     throw outOfRange(field, `an integer in ${min}-${max.toLocaleString('en-US')}`, value);
@@ -27,7 +41,10 @@ function integerIn(field: string, value: number | undefined, fallback: number, m
  * Reads the method's message with defaults filled.
  * @throws InvalidArgumentError naming `anchors.<field>` and the contract's rule.
  */
-export function readAnchorsParams(message: explainerV1.AnchorsParams | undefined, _space: FeatureSpace): AnchorsParams {
+export function readAnchorsParams(
+  message: explainerV1.AnchorsParams | undefined,
+  _space: FeatureSpace,
+): AnchorsParams {
   const m = message;
   const threshold = m?.threshold ?? ANCHORS_DEFAULTS.threshold;
   if (!(threshold > 0 && threshold <= 1)) throw outOfRange('threshold', 'in (0, 1]', threshold);
@@ -37,9 +54,15 @@ export function readAnchorsParams(message: explainerV1.AnchorsParams | undefined
   if (!(tau > 0 && tau < 1)) throw outOfRange('tau', 'in (0, 1)', tau);
   const discPerc = m === undefined || m.discPerc.length === 0 ? ANCHORS_DEFAULTS.discPerc : m.discPerc;
   discPerc.forEach((q, i) => {
-    if (!(q > 0 && q < 100)) throw outOfRange('disc_perc', 'each in (0, 100)', `${q} at ${i}`, 'anchors.disc_perc');
+    if (!(q > 0 && q < 100))
+      throw outOfRange('disc_perc', 'each in (0, 100)', `${q} at ${i}`, 'anchors.disc_perc');
     if (i > 0 && !(q > discPerc[i - 1]!)) {
-      throw outOfRange('disc_perc', 'strictly ascending', `${discPerc[i - 1]} then ${q} at ${i}`, 'anchors.disc_perc');
+      throw outOfRange(
+        'disc_perc',
+        'strictly ascending',
+        `${discPerc[i - 1]} then ${q} at ${i}`,
+        'anchors.disc_perc',
+      );
     }
   });
   const maxAnchorSize = m?.maxAnchorSize;
@@ -117,7 +140,8 @@ export function anchorsResultMessage(
       precisionLowerBound: result.precisionLowerBound,
       samples: BigInt(result.samples),
       coveredTrue: result.coveredTrueCount > 0 ? toTensors(result.coveredTrue, result.coveredTrueCount) : [],
-      coveredFalse: result.coveredFalseCount > 0 ? toTensors(result.coveredFalse, result.coveredFalseCount) : [],
+      coveredFalse:
+        result.coveredFalseCount > 0 ? toTensors(result.coveredFalse, result.coveredFalseCount) : [],
     },
   };
 }

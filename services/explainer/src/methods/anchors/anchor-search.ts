@@ -345,8 +345,9 @@ export class AnchorSearch {
         means[i] = a.positives / a.samples;
       });
     };
+    const coverages = Float64Array.from(anchors, (a) => a.coverage);
     const critical = (round: number): { weakBest: number; strongRest: number } => {
-      const ranked = ascendingOrder(means);
+      const ranked = ascendingOrder(means, coverages);
       const beta = klLucbBeta(n, round, delta);
       const best = ranked.slice(n - top);
       const rest = ranked.slice(0, n - top);
@@ -367,7 +368,7 @@ export class AnchorSearch {
       round += 1;
       arms = critical(round);
     }
-    return ascendingOrder(means).slice(n - top);
+    return ascendingOrder(means, coverages).slice(n - top);
   }
 
   /** Draws `count` rows for each anchor and scores them all in one evaluator call. */
@@ -497,7 +498,14 @@ export class AnchorSearch {
   }
 }
 
-/** Indices sorting `values` ascending, ties kept in index order (numpy's argsort on short arrays). */
-function ascendingOrder(values: Float64Array): number[] {
-  return Array.from(values.keys()).sort((a, b) => values[a]! - values[b]! || a - b);
+/**
+ * Indices sorting candidates by precision ascending (the best last). Ties go to the larger
+ * coverage, then to index order: Alibi's argsort leaves ties in index order, which among
+ * equally precise predicates ("petal width > 0.30", "> 1.30", "> 1.80", all 100%) picks the
+ * narrowest; the search's goal is the widest anchor that holds.
+ */
+function ascendingOrder(means: Float64Array, coverages: Float64Array): number[] {
+  return Array.from(means.keys()).sort(
+    (a, b) => means[a]! - means[b]! || coverages[a]! - coverages[b]! || a - b,
+  );
 }

@@ -9,7 +9,8 @@ function background(columns: number[][], weights?: number[]): WeightedRows {
   const count = columns[0]!.length;
   const featureCount = columns.length;
   const rows = new Float64Array(count * featureCount);
-  for (let i = 0; i < count; i++) for (let f = 0; f < featureCount; f++) rows[i * featureCount + f] = columns[f]![i]!;
+  for (let i = 0; i < count; i++)
+    for (let f = 0; f < featureCount; f++) rows[i * featureCount + f] = columns[f]![i]!;
   return { featureCount, rows, count, weights: Float64Array.from(weights ?? new Array(count).fill(1)) };
 }
 
@@ -27,7 +28,11 @@ describe.skipIf(!hasPython)("discretiseBackground against Alibi's Discretizer (n
       Array.from({ length: 150 }, () => random.nextFloat() * 100),
       [...new Array(120).fill(1), ...Array.from({ length: 30 }, (_, i) => i)],
     ];
-    const percentiles = [[25, 50, 75], [10, 20, 30, 40, 50, 60, 70, 80, 90], [33.3, 66.6]];
+    const percentiles = [
+      [25, 50, 75],
+      [10, 20, 30, 40, 50, 60, 70, 80, 90],
+      [33.3, 66.6],
+    ];
     for (const disc of percentiles) {
       const fitted = discretiseBackground(background(columns), space(3), disc);
       const expected = runPython<{ edges: number[][]; codes: number[][]; names: string[][] }>(
@@ -52,7 +57,8 @@ describe('discretiseBackground', () => {
     const values = [1, 2, 3, 4, 5, 6, 7, 8];
     const even = discretiseBackground(background([values]), space(1), [50]);
     const heavyTop = discretiseBackground(background([values], [1, 1, 1, 1, 1, 1, 1, 20]), space(1), [50]);
-    const edge = (d: typeof even) => (d.codings[0]!.kind === 'numeric' ? d.codings[0]!.edges[0]! : Number.NaN);
+    const edge = (d: typeof even) =>
+      d.codings[0]!.kind === 'numeric' ? d.codings[0]!.edges[0]! : Number.NaN;
     expect(edge(even)).toBe(4.5);
     expect(edge(heavyTop)).toBeGreaterThan(7);
   });

@@ -37,11 +37,15 @@ describe('KL-LUCB bounds', () => {
 
   it('keep KL(p ‖ bound) at the level where the bound is inside (0, 1)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.integer({ min: 50, max: 10_000 }), (p, n) => {
-        const level = Math.log(10) / n;
-        const lower = klLowerBound(p, level);
-        if (lower > 1e-3) expect(Math.abs(klBernoulli(p, lower) - level)).toBeLessThan(level * 0.01 + 1e-9);
-      }),
+      fc.property(
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.integer({ min: 50, max: 10_000 }),
+        (p, n) => {
+          const level = Math.log(10) / n;
+          const lower = klLowerBound(p, level);
+          if (lower > 1e-3) expect(Math.abs(klBernoulli(p, lower) - level)).toBeLessThan(level * 0.01 + 1e-9);
+        },
+      ),
     );
   });
 
