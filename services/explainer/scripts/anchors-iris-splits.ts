@@ -1,5 +1,5 @@
 /**
- * The figures of docs/explainer/anchors.md: Anchors on the iris ONNX model over five seeded
+ * The figures of docs/design/explainer-anchors.md: Anchors on the iris ONNX model over five seeded
  * 100/50 splits, every held-out row explained and its anchor checked on the other held-out rows
  * (2,000 fresh draws, as test/anchors-iris-fidelity.test.ts). Run from services/explainer:
  * `npx tsx scripts/anchors-iris-splits.ts`; BEAM=n sets beam_size, DISC=10,20,... disc_perc.

@@ -17,12 +17,12 @@
  *
  * Settings: Alibi's defaults but `disc_perc` deciles. With quartiles some iris rows (the
  * versicolor/virginica border) sit in cells that hold both classes, so no quartile rule
- * reaches 0.95 and the fallback anchor is what gets measured: 80-92% of 50 held-out rows over
- * five splits, against 94-100% with deciles (docs/explainer/anchors.md).
+ * reaches 0.95 and the fallback anchor is what gets measured: 80-90% of 50 held-out rows over
+ * five splits, against 96-100% with deciles (docs/design/explainer-anchors.md).
  *
  * The explained row is left out of the held-out rows its anchor is checked on (it satisfies
  * its own anchor by construction). Seeded throughout (split, search, check), so the figures
- * are fixed; the 90% bar is met with room (94-100% over five splits), not by luck.
+ * are fixed; the 90% bar is met with room (96-100% over five splits), not by luck.
  */
 import { seededRandom } from '@sightline/stats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,7 +135,8 @@ describe('Anchors on the iris ONNX model, checked on held-out rows', () => {
       );
     }
     expect(passing / EXPLAINED).toBeGreaterThanOrEqual(0.9);
-  });
+    // 30 searches of ~5,500 rows each plus the checks: seconds, more on a loaded machine.
+  }, 300_000);
 });
 
 function heldOutWithout(heldOut: WeightedRows, row: number): WeightedRows {

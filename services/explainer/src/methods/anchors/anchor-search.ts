@@ -210,7 +210,7 @@ export class AnchorSearch {
    * anchor met by 3 background rows is not 95% certain however often they are drawn. Alibi
    * counts every draw; on iris with a 100-row background that made anchors resting on 1-5
    * rows valid, and with decile bins only 80-100% of anchors held 0.95 on held-out rows over
-   * five splits, against 94-100% with this bound (docs/explainer/anchors.md).
+   * five splits, against 96-100% with this bound (docs/design/explainer-anchors.md).
    */
   private boundSamples(anchor: AnchorState): number {
     return Math.max(1, Math.min(anchor.ownSamples, this.sampler.support(anchor.predicates, anchor.key)));

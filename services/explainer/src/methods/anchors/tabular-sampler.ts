@@ -11,7 +11,8 @@
  *   depends on how many rows are asked for (a KL-LUCB batch of 1, of 100, a check of 2,000
  *   all differ). Here every sample takes the anchor's features from one satisfying row. (The
  *   mixing also judged anchors on combinations no row has: on iris with a 100-row background
- *   it found an anchor for 50-78% of rows, against 84-90% without it.) That a few rows
+ *   it found an anchor for 50-78% of rows, against 84-90% without it, both with Alibi's
+ *   bound.) That a few rows
  *   cannot make an anchor certain is the search's bound's business (AnchorSearch).
  * - A feature whose allowed bins hold no background row takes the instance's value (Alibi
  *   draws it uniformly over the feature's range, which can break the anchor).
