@@ -36,11 +36,18 @@ interface AnchorState {
   /** Rows drawn for this anchor itself, from its own sampling distribution. */
   ownSamples: number;
   ownPositives: number;
-  /** Ids in the sample cache of rows that satisfy the anchor. */
+  /** Ids in the sample cache of rows that satisfy the anchor (its own draws until it is materialised). */
   sampleIds: number[];
-  /** Indices into the coverage draws of those that satisfy the anchor. */
+  /** Indices into the coverage draws of those that satisfy the anchor (once materialised). */
   coverageDraws: Int32Array;
   coverage: number;
+  /**
+   * Where its inherited rows and coverage draws are, until a round keeps the anchor: only the
+   * kept few list them, so a round over thousands of candidates holds counts, not lists.
+   */
+  inheritance:
+    | { readonly parent: AnchorState; readonly parentIds: number; readonly predicate: Predicate }
+    | undefined;
   /** Examples from the anchor's latest own draw. */
   examples: Examples | undefined;
 }
@@ -167,6 +174,7 @@ export class AnchorSearch {
       const chosen = (await this.klLucb(proposed, Math.min(beamSize, proposed.length))).map(
         (i) => proposed[i]!,
       );
+      for (const anchor of chosen) this.materialise(anchor);
       bestOfSize[size] = chosen;
       const bounds = chosen.map((a) => this.bounds(a, beta));
       let toSample = chosen.filter((_, i) => this.needsSamples(chosen[i]!, bounds[i]!));
@@ -277,52 +285,64 @@ export class AnchorSearch {
    * coverage draws) that satisfy the added predicate.
    */
   private propose(previous: readonly AnchorState[]): AnchorState[] {
-    const bg = this.background;
-    const covered = (rows: Int32Array | undefined, predicate: Predicate): Int32Array => {
-      const out: number[] = [];
-      const count = rows === undefined ? this.coverageRows.length : rows.length;
-      for (let i = 0; i < count; i++) {
-        const draw = rows === undefined ? i : rows[i]!;
-        if (satisfies(bg.codes, this.coverageRows[draw]! * bg.featureCount, predicate)) out.push(draw);
-      }
-      return Int32Array.from(out);
-    };
-    const inherit = (anchor: AnchorState, ids: readonly number[], predicate: Predicate) => {
-      const codes = this.cache.codes;
-      for (const id of ids) {
-        if (!satisfies(codes, id * this.featureCount, predicate)) continue;
-        anchor.sampleIds.push(id);
-        anchor.samples += 1;
-        if (this.cache.agrees(id)) anchor.positives += 1;
-      }
-    };
     const proposed: AnchorState[] = [];
-    if (previous.length === 0) {
-      const all = Array.from({ length: this.cache.count }, (_, i) => i);
-      this.predicates.forEach((predicate, id) => {
-        const anchor = this.state([id], true);
-        inherit(anchor, all, predicate);
-        anchor.coverageDraws = covered(undefined, predicate);
-        anchor.coverage = anchor.coverageDraws.length / this.coverageRows.length;
-        proposed.push(anchor);
-      });
-      return proposed;
-    }
     const seen = new Set<string>();
     this.predicates.forEach((predicate, id) => {
-      for (const parent of previous) {
+      for (const parent of previous.length === 0 ? [this.state([])] : previous) {
         if (parent.order.includes(id)) continue;
         const key = keyOf([...parent.order, id]);
         if (seen.has(key)) continue;
         seen.add(key);
         const anchor = this.state([...parent.order, id], true);
-        inherit(anchor, parent.sampleIds, predicate);
-        anchor.coverageDraws = covered(parent.coverageDraws, predicate);
-        anchor.coverage = anchor.coverageDraws.length / this.coverageRows.length;
+        anchor.inheritance = { parent, parentIds: parent.sampleIds.length, predicate };
+        const codes = this.cache.codes;
+        for (let i = 0; i < parent.sampleIds.length; i++) {
+          const row = parent.sampleIds[i]!;
+          if (!satisfies(codes, row * this.featureCount, predicate)) continue;
+          anchor.samples += 1;
+          if (this.cache.agrees(row)) anchor.positives += 1;
+        }
+        let covered = 0;
+        this.forCoverageDraws(parent, predicate, () => {
+          covered++;
+        });
+        anchor.coverage = covered / this.coverageRows.length;
         proposed.push(anchor);
       }
     });
     return proposed;
+  }
+
+  /** Calls `each` with the coverage draws that satisfy the parent (all, for the empty anchor) and the predicate. */
+  private forCoverageDraws(parent: AnchorState, predicate: Predicate, each: (draw: number) => void): void {
+    const bg = this.background;
+    const all = parent.order.length === 0;
+    const count = all ? this.coverageRows.length : parent.coverageDraws.length;
+    for (let i = 0; i < count; i++) {
+      const draw = all ? i : parent.coverageDraws[i]!;
+      if (satisfies(bg.codes, this.coverageRows[draw]! * bg.featureCount, predicate)) each(draw);
+    }
+  }
+
+  /** Lists a kept anchor's inherited rows and coverage draws (its children inherit from them). */
+  private materialise(anchor: AnchorState): void {
+    const inheritance = anchor.inheritance;
+    if (inheritance === undefined) return;
+    const { parent, parentIds, predicate } = inheritance;
+    const codes = this.cache.codes;
+    const inherited: number[] = [];
+    for (let i = 0; i < parentIds; i++) {
+      const row = parent.sampleIds[i]!;
+      if (satisfies(codes, row * this.featureCount, predicate)) inherited.push(row);
+    }
+    for (const row of anchor.sampleIds) inherited.push(row);
+    anchor.sampleIds = inherited;
+    const draws: number[] = [];
+    this.forCoverageDraws(parent, predicate, (draw) => {
+      draws.push(draw);
+    });
+    anchor.coverageDraws = Int32Array.from(draws);
+    anchor.inheritance = undefined;
   }
 
   /**
@@ -454,6 +474,7 @@ export class AnchorSearch {
       ownPositives: 0,
       sampleIds: [],
       coverageDraws: new Int32Array(0),
+      inheritance: undefined,
       coverage: order.length === 0 ? 1 : 0,
       examples: undefined,
     };

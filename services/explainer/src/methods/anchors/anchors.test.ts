@@ -78,6 +78,23 @@ describe('anchors on iris with a rule model', () => {
     }
     expect(result.predicates.at(-1)!.precision).toBe(result.precision);
     expect(result.predicates.at(-1)!.coverage).toBe(result.coverage);
+    // Each step's coverage is the share of iris rows its rule holds for, to 5 standard errors of 10,000 draws.
+    result.predicates.forEach((_, k) => {
+      const rule = result.predicates.slice(0, k + 1);
+      let holding = 0;
+      for (let i = 0; i < iris.count; i++) {
+        const row = irisRow(i);
+        const holds = rule.every(({ featureIndex, allowed }) =>
+          'above' in allowed
+            ? row[featureIndex]! > allowed.above && row[featureIndex]! <= allowed.atMost
+            : false,
+        );
+        if (holds) holding++;
+      }
+      const share = holding / iris.count;
+      const tolerance = 5 * Math.sqrt((share * (1 - share)) / 10_000) + 1e-9;
+      expect(Math.abs(result.predicates[k]!.coverage - share)).toBeLessThanOrEqual(tolerance);
+    });
     // Model calls batch many rows each: never one call per sample.
     expect(evaluator.rows / evaluator.calls).toBeGreaterThan(50);
   });
