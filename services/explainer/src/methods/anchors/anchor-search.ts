@@ -169,6 +169,7 @@ export class AnchorSearch {
     let best: AnchorState | undefined;
     const beta = this.betaFinal;
     for (let size = 1; size <= this.maxAnchorSize; size++) {
+      this.checkTime();
       const proposed = this.propose(bestOfSize[size - 1]!).filter((a) => a.coverage > bestCoverage);
       if (proposed.length === 0) break;
       const chosen = (await this.klLucb(proposed, Math.min(beamSize, proposed.length))).map(
