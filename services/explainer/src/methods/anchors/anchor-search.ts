@@ -17,6 +17,7 @@ import { klLowerBound, klLucbBeta, klUpperBound } from './kl-bounds.js';
 import {
   allowedValues,
   candidatePredicates,
+  featureRange,
   type Predicate,
   predicateText,
   satisfies,
@@ -291,6 +292,10 @@ export class AnchorSearch {
     this.predicates.forEach((predicate, id) => {
       for (const parent of previous.length === 0 ? [this.state([])] : previous) {
         if (parent.order.includes(id)) continue;
+        // A predicate the parent already implies ("x <= 1.80" on top of "x <= 1.30") would be
+        // the same anchor under a longer name; Alibi proposes it and spends draws on it.
+        const { low, high } = featureRange(parent.predicates, predicate.feature);
+        if (predicate.low <= low && predicate.high >= high) continue;
         const key = keyOf([...parent.order, id]);
         if (seen.has(key)) continue;
         seen.add(key);
