@@ -153,12 +153,14 @@ export class AnchorSearch {
     this.instanceClass = predictedClass(outputs, 0, this.context.evaluator.outputCount);
     this.record([empty], [drawn], outputs, 1);
     const beta = Math.log(1 / delta);
+    // As every anchor's, the bound counts at most the background rows (boundSamples).
+    const support = this.sampler.support([], empty.key);
     let mean = empty.positives / empty.samples;
-    let lower = klLowerBound(mean, beta / empty.samples);
-    while (mean > threshold && lower < threshold - tau) {
+    let lower = klLowerBound(mean, beta / this.boundSamples(empty));
+    while (mean > threshold && lower < threshold - tau && empty.samples < support) {
       await this.draw([empty], batchSize);
       mean = empty.positives / empty.samples;
-      lower = klLowerBound(mean, beta / empty.samples);
+      lower = klLowerBound(mean, beta / this.boundSamples(empty));
     }
     return lower > threshold;
   }

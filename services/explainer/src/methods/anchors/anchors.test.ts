@@ -240,6 +240,23 @@ describe('anchors within a budget', () => {
   });
 });
 
+describe('anchors on a background of three rows', () => {
+  it('does not claim even the empty anchor from three rows, and ends without spending the budget', async () => {
+    const small: WeightedRows = {
+      featureCount: 4,
+      rows: iris.rows.slice(0, 12),
+      count: 3,
+      weights: Float64Array.of(1, 1, 1),
+    };
+    const evaluator = anchorsTestEvaluator(4, 3, () => [0, 1, 0], 1000);
+    const outcome = await anchors.explainRow(irisRow(0), params, context(evaluator, irisSpace, small));
+    expect(outcome.complete).toBe(true);
+    expect(outcome.result.precision).toBe(1);
+    expect(outcome.result.thresholdMet).toBe(false);
+    expect(evaluator.calls).toBeLessThan(100);
+  });
+});
+
 describe('anchors with a weighted background', () => {
   it('draws rows by weight: a row weighing 3 covers about 3/4 of the draws', async () => {
     const rows = Float64Array.of(0, 1);
