@@ -15,7 +15,6 @@ import type { SeriesCounts } from '../store/metrics-store.js';
 import type { BucketSummary } from '../windows/bucket-summary.js';
 import type { CountWindowMetrics } from '../windows/count-window.js';
 import type { SegmentRef } from '../windows/window-key.js';
-import { encodeWindowKey } from '../windows/window-key.js';
 import { summaryMetrics, type WindowMetrics } from '../windows/window-metrics.js';
 import { OVERFLOW_SEGMENT_VALUE } from '../windows/window-options.js';
 
@@ -252,10 +251,9 @@ async function mergedRange(
 ): Promise<{ summary: BucketSummary; buckets: number }> {
   let merged: { summary: BucketSummary; buckets: number } | undefined;
   for (const s of series) {
-    const persisted = await plane.persistence.load(encodeWindowKey(s, segment), fromMs, toMs);
     let part: { summary: BucketSummary; buckets: number };
     try {
-      part = plane.windows.summaryOver(s, segment, fromMs, toMs, persisted);
+      part = await plane.persistence.summaryOver(s, segment, fromMs, toMs);
     } catch (error) {
       // A series the windows never saw in this process (known from the store): only its stored buckets.
       if (!(error instanceof NotFoundError)) throw error;
