@@ -9,6 +9,7 @@
  * end of the current bucket.
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import { DEFAULT_RECORD_LIMITS, textProblem } from '../domain/record-rules.js';
 import type { SeriesKey } from '../domain/records.js';
 import type { MetricsDataPlane } from '../service/metrics-data-plane.js';
 import type { SeriesCounts } from '../store/metrics-store.js';
@@ -64,6 +65,8 @@ export interface MetricsAnswer {
   readonly calibrationBins: number;
   /** The level of every interval. */
   readonly confidence: number;
+  /** Feedback naming no model (it may be for this one): waiting now, expired since the store began. */
+  readonly unnamed?: { readonly pending: number; readonly expired: number };
 }
 
 const invalid = (field: string, rule: string): never => {
@@ -78,6 +81,16 @@ export async function getMetrics(
 ): Promise<MetricsAnswer> {
   const { modelName } = query.series;
   if (modelName === '') invalid('series.model_name', 'required (rule "series.model_name_set")');
+  // Names no record can have are refused before any lookup (and never echoed whole).
+  for (const [field, value] of [
+    ['series.model_name', modelName],
+    ['series.model_version', query.series.modelVersion],
+    ['series.node', query.series.node],
+  ] as const) {
+    const problem =
+      value === undefined ? undefined : textProblem(field, value, DEFAULT_RECORD_LIMITS.maxIdLength, true);
+    if (problem !== undefined) throw new InvalidArgumentError(problem.message, { field });
+  }
   if (query.window === undefined)
     invalid('window', 'exactly one of range, trailing and count_windows is required (rule "window.set")');
   const confidence = query.confidence ?? 0.95;
@@ -213,6 +226,7 @@ export async function getMetrics(
         }),
     };
   };
+  const unnamed = await plane.store.unnamedFeedbackCounts();
   const out: TimeWindowAnswer[] = [];
   for (let start = fromMs; start < toMs; start += stepMs)
     out.push(await window(query.segment, start, Math.min(start + stepMs, toMs)));
@@ -236,7 +250,7 @@ export async function getMetrics(
     for (const value of ordered) segments.push(await window({ name, value }, fromMs, toMs));
     overflow = { valuesKept, rowsToOther, pairsToOther };
   }
-  return { ...base, windows: out, segments, ...(overflow !== undefined && { overflow }) };
+  return { ...base, windows: out, segments, unnamed, ...(overflow !== undefined && { overflow }) };
 }
 
 const describe = (s: SeriesKey) => `${s.modelName}:${s.modelVersion}${s.node === '' ? '' : `/${s.node}`}`;

@@ -9,7 +9,7 @@
  * window's flush loses no data: the pairs are in the store, and the buckets of the last flush
  * interval are recomputed from them at the next start (see `start`).
  */
-import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import { FailedPreconditionError, NotFoundError, quoteName, ResourceExhaustedError } from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
 import type { JoinedPair, PredictionRecord, SeriesKey } from '../domain/records.js';
 import { type PredictionMappingOptions, predictionFromEvent } from '../ingest/prediction-from-event.js';
@@ -474,7 +474,7 @@ export class MetricsDataPlane {
   /** A model's selector check for queries: NOT_FOUND unless it has a stored prediction. */
   requireModel(modelName: string): void {
     if (!this.knowsModel(modelName)) {
-      throw new NotFoundError(`model ${JSON.stringify(modelName)}: no prediction of it is stored`);
+      throw new NotFoundError(`model ${quoteName(modelName)}: no prediction of it is stored`);
     }
   }
 

@@ -371,6 +371,16 @@ export class PostgresMetricsStore implements MetricsStore {
     };
   }
 
+  async unnamedFeedbackCounts(): Promise<{ pending: number; expired: number }> {
+    this.checkOpen();
+    const { rows } = await this.query<{ pending: number; expired: number }>(
+      `SELECT
+         (SELECT count(*)::bigint FROM feedback WHERE model_name = '' AND joined = 0) AS pending,
+         (SELECT COALESCE(SUM(count), 0)::bigint FROM expired_feedback WHERE model_name = '') AS expired`,
+    );
+    return { pending: rows[0]!.pending, expired: rows[0]!.expired };
+  }
+
   async putSummaries(records: readonly SummaryRecord[]): Promise<void> {
     this.checkOpen();
     checkSummaries(records, this.limits);
