@@ -72,4 +72,4 @@ it('answers UNAVAILABLE while PostgreSQL is down, keeps the events it took, and 
   const metrics = await service.client.getMetrics({ series: { modelName: 'iris' }, trailing: HOUR });
   expect(metrics.windows[0]?.counts?.predictions).toBe(20n);
   expect(metrics.windows[0]?.counts?.joined).toBe(20n);
-});
+}, 120_000); // a PostgreSQL stop and start on a loaded machine

@@ -76,4 +76,4 @@ it('serves from either replica the models the other took, and a restarted replic
   expect((await c.client.getMetrics({ series: { modelName: 'wine' }, trailing: HOUR })).series).toHaveLength(
     1,
   );
-});
+}, 120_000); // three service starts on a loaded machine
