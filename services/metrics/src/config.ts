@@ -32,6 +32,11 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
       'PostgreSQL connection string (postgres://user:pass@host/db): several replicas share one store; unset uses SQLite in --data-dir (one replica)',
     ),
   postgresPoolSize: positiveInt().default(10).describe('PostgreSQL connections per replica'),
+  postgresConnectTimeoutMs: positiveInt()
+    .default(5_000)
+    .describe(
+      'how long a call waits for a PostgreSQL connection, in ms; with the database down, calls answer UNAVAILABLE after this',
+    ),
   segments: z
     .string()
     .default('')

@@ -33,6 +33,7 @@ import { builtInParts } from './service/built-in-parts.js';
 import type { DataPlaneObserver } from './service/data-plane-hooks.js';
 import { MetricsDataPlane } from './service/metrics-data-plane.js';
 import { CloudMetricsEventSink } from './service/metrics-event-sink.js';
+import { StoreOutageRetry } from './service/store-outage-retry.js';
 import type { MetricsStore } from './store/metrics-store.js';
 import { PostgresMetricsStore } from './store/postgres/postgres-metrics-store.js';
 import { SqliteMetricsStore } from './store/sqlite/sqlite-metrics-store.js';
@@ -114,10 +115,19 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
     unflushed: () => plane?.persistence.unflushed ?? 0,
     exportWindowSeconds: config.exportWindowMs / 1000,
   });
+  // Events answered 202 wait out a store outage here (the queue fills, POST /events answers 429).
+  const storeRetry = new StoreOutageRetry({
+    onRetry: (error, attempt) => {
+      if (attempt === 0) logger.warn({ err: error }, 'inference events wait for the store');
+    },
+  });
   const ingress = new EventIngressQueue({
     capacity: config.eventQueueCapacity,
     deduplicationWindow: config.deduplicationWindow,
-    consume: (events) => plane?.ingest(events),
+    consume: (events) => {
+      const current = plane;
+      return current && storeRetry.run(() => current.ingest(events));
+    },
     onConsumerError: (error) => logger.error({ err: error }, 'inference events not stored'),
   });
   const kit: CallKit = {
@@ -178,6 +188,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
         store = await PostgresMetricsStore.open({
           connectionString: config.postgresUrl,
           poolSize: config.postgresPoolSize,
+          connectTimeoutMs: config.postgresConnectTimeoutMs,
         });
       } else {
         await checkDirectorySetting('--data-dir', dataDir, false);
@@ -293,11 +304,13 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
     stop: async () => {
       subscription?.unsubscribe();
       for (const timer of timers) clearInterval(timer);
+      storeRetry.stop();
       await ingress.stop();
       await plane?.settled();
       await plane?.flush();
       await stopExtensions?.();
-      await sink?.close();
+      // A dead or slow receiver delays the stop by at most one send's timeout (the rest is dropped, counted).
+      await sink?.close(config.metricsEventSinkTimeoutMs);
       await store?.close();
       await lock?.release();
     },

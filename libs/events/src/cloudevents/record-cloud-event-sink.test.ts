@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { RecordCloudEventSink, type RecordCloudEventSinkOptions } from './record-cloud-event-sink.js';
 
@@ -70,5 +72,41 @@ describe('RecordCloudEventSink', () => {
     await sink.close();
     expect(calls).toBe(2);
     expect(dropped.sort()).toEqual(['failed', 'failed', 'queue_full']);
+  });
+
+  it.each([
+    ['never answers', () => {}],
+    ['answers 500', (res: import('node:http').ServerResponse) => res.writeHead(500).end()],
+    ['closes the connection', (res: import('node:http').ServerResponse) => res.socket?.destroy()],
+  ])('closes within its timeout when the receiver %s, the unsent dropped and counted', async (_, answer) => {
+    const server: Server = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dropped: string[] = [];
+    let received = 0;
+    server.on('request', () => {
+      received++;
+    });
+    const sink = new RecordCloudEventSink<TestRecord>({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      type: TYPE,
+      attributes,
+      source: 'sightline/drift',
+      // Without close's bound, a hundred records' tries and backoffs would take minutes (past the
+      // test's timeout): a stop of the service would wait that long.
+      timeoutMs: 60_000,
+      queueCapacity: 100,
+      onDropped: (reason) => dropped.push(reason),
+    });
+    try {
+      for (let i = 0; i < 100; i++) sink.send({ ...record, eventId: `e${i}` });
+      while (received === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await sink.close({ timeoutMs: 100 });
+      expect(dropped).toEqual(Array(100).fill('failed'));
+      sink.send(record);
+      expect(dropped).toHaveLength(101);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

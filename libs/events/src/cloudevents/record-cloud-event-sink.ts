@@ -46,6 +46,8 @@ export class RecordCloudEventSink<TRecord> {
   private readonly queue: TRecord[] = [];
   private running: Promise<void> | undefined;
   private closed = false;
+  /** Aborted when close's time is up: the send in flight and every backoff end at once. */
+  private readonly abandon = new AbortController();
 
   constructor(private readonly options: RecordCloudEventSinkOptions<TRecord>) {}
 
@@ -61,15 +63,32 @@ export class RecordCloudEventSink<TRecord> {
     });
   }
 
-  /** Sends what is queued (each send bounded by its timeout and tries), then refuses more. */
-  async close(): Promise<void> {
+  /**
+   * Refuses more and sends what is queued, each send bounded by its timeout and tries. With
+   * `timeoutMs`, what is not sent by then (a dead or slow receiver) is dropped and counted as
+   * failed, so a stop waits at most that long instead of every queued record's tries.
+   */
+  async close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
     this.closed = true;
+    if (this.running === undefined) return;
+    if (options.timeoutMs === undefined) {
+      await this.running;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.timeoutMs);
+    });
+    await Promise.race([this.running, timeUp]);
+    clearTimeout(timer);
+    this.abandon.abort(new Error(`not sent before the sink closed (${options.timeoutMs} ms)`));
     await this.running;
   }
 
   private async run(): Promise<void> {
     for (let record = this.queue.shift(); record !== undefined; record = this.queue.shift()) {
-      await this.deliver(record);
+      if (this.abandon.signal.aborted) this.options.onDropped('failed', this.abandon.signal.reason);
+      else await this.deliver(record);
     }
   }
 
@@ -94,14 +113,18 @@ export class RecordCloudEventSink<TRecord> {
           initialMs: RECORD_SINK_BACKOFF_MS,
           maxMs: RECORD_SINK_MAX_BACKOFF_MS,
         });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await abortableDelay(delay, this.abandon.signal);
+      }
+      if (this.abandon.signal.aborted) {
+        lastError = this.abandon.signal.reason;
+        break;
       }
       try {
         const response = await doFetch(this.options.url, {
           method: 'POST',
           headers,
           body,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.abandon.signal]),
         });
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) return;
@@ -114,4 +137,21 @@ export class RecordCloudEventSink<TRecord> {
     }
     this.options.onDropped('failed', lastError);
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -113,6 +113,17 @@ export interface WindowReadingsSources {
     fromMs: number,
     toMs: number,
   ) => Promise<readonly PersistedBucket[]>;
+  /**
+   * The windows' `summaryOver` with the stored buckets, read as one (the service's
+   * BucketPersistence, which keeps a flush from running between the two reads); when given,
+   * `persisted` is not used.
+   */
+  readonly summaryOver?: (
+    series: SeriesKey,
+    segment: SegmentRef | undefined,
+    fromMs: number,
+    toMs: number,
+  ) => Promise<{ summary: BucketSummary; buckets: number }>;
 }
 
 const matches = (selector: AlertSeriesSelector, series: SeriesKey) =>
@@ -134,13 +145,10 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
   ): Promise<{ summary: BucketSummary; buckets: number } | undefined> => {
     let total: { summary: BucketSummary; buckets: number } | undefined;
     for (const key of series) {
-      const part = windows.summaryOver(
-        key,
-        segment,
-        fromMs,
-        toMs,
-        await persisted(key, segment, fromMs, toMs),
-      );
+      const part =
+        sources.summaryOver === undefined
+          ? windows.summaryOver(key, segment, fromMs, toMs, await persisted(key, segment, fromMs, toMs))
+          : await sources.summaryOver(key, segment, fromMs, toMs);
       if (total === undefined) total = part;
       else {
         // Series of one model share its task; versions with other class lists cannot merge.

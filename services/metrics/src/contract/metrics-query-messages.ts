@@ -46,6 +46,7 @@ function timeWindow(
   answer: TimeWindowAnswer,
   calibrationBins: number,
   confidence: number,
+  unnamed: MetricsAnswer['unnamed'],
 ): metricsV1.WindowMetrics {
   return windowMessage(answer.metrics, {
     ...(answer.segment !== undefined && { segment: answer.segment }),
@@ -55,6 +56,8 @@ function timeWindow(
       feedback: answer.counts.feedbackRows,
       pending: answer.counts.pending,
       expired: answer.counts.expired,
+      pendingUnnamed: unnamed?.pending ?? 0,
+      expiredUnnamed: unnamed?.expired ?? 0,
     },
     ...(answer.reference !== undefined && { reference: answer.reference }),
     calibrationBins,
@@ -93,9 +96,9 @@ export function metricsResponse(answer: MetricsAnswer): metricsV1.GetMetricsResp
     classes: [...answer.classes],
     series: answer.series.map(seriesMessage),
     windows: answer.windows.map((w) =>
-      w.kind === 'count' ? countWindow(w, bins, level) : timeWindow(w, bins, level),
+      w.kind === 'count' ? countWindow(w, bins, level) : timeWindow(w, bins, level, answer.unnamed),
     ),
-    segments: answer.segments.map((w) => timeWindow(w, bins, level)),
+    segments: answer.segments.map((w) => timeWindow(w, bins, level, answer.unnamed)),
     ...(answer.overflow !== undefined && {
       segmentOverflow: {
         valuesKept: answer.overflow.valuesKept,

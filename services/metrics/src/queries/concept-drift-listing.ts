@@ -2,7 +2,7 @@
  * ListConceptDrift: every series' concept-drift detector states (from MetricWindows' monitors),
  * filtered, in (model, version, node, detector) order, a page at a time.
  */
-import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import { InvalidArgumentError, NotFoundError, quoteName } from '@sightline/errors';
 import type { DriftState } from '@sightline/stats';
 import type { SeriesKey } from '../domain/records.js';
 import type { MetricWindows } from '../windows/metric-windows.js';
@@ -84,7 +84,9 @@ export async function listConceptDrift(
   const after = query.pageToken === '' ? undefined : deps.tokens.read(query.pageToken, fingerprint);
   if (query.modelName !== '') {
     if (!(await deps.catalog.hasPredictions({ modelName: query.modelName }))) {
-      throw new NotFoundError(`series.model_name: model "${query.modelName}" has no stored prediction`);
+      throw new NotFoundError(
+        `series.model_name: model ${quoteName(query.modelName)} has no stored prediction`,
+      );
     }
   }
   const pageSize = query.pageSize || DEFAULT_DRIFT_PAGE_SIZE;

@@ -9,13 +9,13 @@
  * end of the current bucket.
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import { DEFAULT_RECORD_LIMITS, textProblem } from '../domain/record-rules.js';
 import type { SeriesKey } from '../domain/records.js';
 import type { MetricsDataPlane } from '../service/metrics-data-plane.js';
 import type { SeriesCounts } from '../store/metrics-store.js';
 import type { BucketSummary } from '../windows/bucket-summary.js';
 import type { CountWindowMetrics } from '../windows/count-window.js';
 import type { SegmentRef } from '../windows/window-key.js';
-import { encodeWindowKey } from '../windows/window-key.js';
 import { summaryMetrics, type WindowMetrics } from '../windows/window-metrics.js';
 import { OVERFLOW_SEGMENT_VALUE } from '../windows/window-options.js';
 
@@ -65,6 +65,8 @@ export interface MetricsAnswer {
   readonly calibrationBins: number;
   /** The level of every interval. */
   readonly confidence: number;
+  /** Feedback naming no model (it may be for this one): waiting now, expired since the store began. */
+  readonly unnamed?: { readonly pending: number; readonly expired: number };
 }
 
 const invalid = (field: string, rule: string): never => {
@@ -79,6 +81,16 @@ export async function getMetrics(
 ): Promise<MetricsAnswer> {
   const { modelName } = query.series;
   if (modelName === '') invalid('series.model_name', 'required (rule "series.model_name_set")');
+  // Names no record can have are refused before any lookup (and never echoed whole).
+  for (const [field, value] of [
+    ['series.model_name', modelName],
+    ['series.model_version', query.series.modelVersion],
+    ['series.node', query.series.node],
+  ] as const) {
+    const problem =
+      value === undefined ? undefined : textProblem(field, value, DEFAULT_RECORD_LIMITS.maxIdLength, true);
+    if (problem !== undefined) throw new InvalidArgumentError(problem.message, { field });
+  }
   if (query.window === undefined)
     invalid('window', 'exactly one of range, trailing and count_windows is required (rule "window.set")');
   const confidence = query.confidence ?? 0.95;
@@ -214,6 +226,7 @@ export async function getMetrics(
         }),
     };
   };
+  const unnamed = await plane.store.unnamedFeedbackCounts();
   const out: TimeWindowAnswer[] = [];
   for (let start = fromMs; start < toMs; start += stepMs)
     out.push(await window(query.segment, start, Math.min(start + stepMs, toMs)));
@@ -237,7 +250,7 @@ export async function getMetrics(
     for (const value of ordered) segments.push(await window({ name, value }, fromMs, toMs));
     overflow = { valuesKept, rowsToOther, pairsToOther };
   }
-  return { ...base, windows: out, segments, ...(overflow !== undefined && { overflow }) };
+  return { ...base, windows: out, segments, unnamed, ...(overflow !== undefined && { overflow }) };
 }
 
 const describe = (s: SeriesKey) => `${s.modelName}:${s.modelVersion}${s.node === '' ? '' : `/${s.node}`}`;
@@ -252,10 +265,9 @@ async function mergedRange(
 ): Promise<{ summary: BucketSummary; buckets: number }> {
   let merged: { summary: BucketSummary; buckets: number } | undefined;
   for (const s of series) {
-    const persisted = await plane.persistence.load(encodeWindowKey(s, segment), fromMs, toMs);
     let part: { summary: BucketSummary; buckets: number };
     try {
-      part = plane.windows.summaryOver(s, segment, fromMs, toMs, persisted);
+      part = await plane.persistence.summaryOver(s, segment, fromMs, toMs);
     } catch (error) {
       // A series the windows never saw in this process (known from the store): only its stored buckets.
       if (!(error instanceof NotFoundError)) throw error;

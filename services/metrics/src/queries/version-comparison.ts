@@ -8,6 +8,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  quoteName,
   ResourceExhaustedError,
 } from '@sightline/errors';
 import {
@@ -253,7 +254,7 @@ function checkRequest(request: ComparisonRequest, deps: ComparisonDeps): void {
 async function requireSeries(series: SeriesKey, field: string, deps: ComparisonDeps): Promise<void> {
   if (!(await deps.catalog.hasPredictions(series))) {
     throw new NotFoundError(
-      `${field}: model "${series.modelName}" version "${series.modelVersion}" node "${series.node}" has no stored prediction`,
+      `${field}: model ${quoteName(series.modelName)} version ${quoteName(series.modelVersion)} node ${quoteName(series.node)} has no stored prediction`,
     );
   }
 }

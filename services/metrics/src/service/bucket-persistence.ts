@@ -7,10 +7,15 @@
  *
  * A flush that fails keeps its deltas and folds them, oldest first, before the next flush's;
  * meanwhile reads fold them into what they load, so a query never misses counts that are in
- * neither the store nor the windows. The unflushed deltas are bounded
+ * neither the store nor the windows. A read ({@link BucketPersistence.summaryOver}) and a flush
+ * exclude each other: a flush moves deltas from the windows to the store over a round trip, and
+ * a read between the two (PostgreSQL's fold is not instant) would miss them or count them twice;
+ * reads wait for a flush under way, and a flush waits for the reads under way (new reads wait
+ * behind it, so neither starves). The unflushed deltas are bounded
  * (`maxUnflushedBuckets`): past it the oldest are dropped and counted, never the process.
  */
 import { InvalidArgumentError } from '@sightline/errors';
+import type { SeriesKey } from '../domain/records.js';
 import type { MetricsStore } from '../store/metrics-store.js';
 import { BucketSummary } from '../windows/bucket-summary.js';
 import {
@@ -19,6 +24,7 @@ import {
   type MetricWindows,
   type PersistedBucket,
 } from '../windows/metric-windows.js';
+import { encodeWindowKey, type SegmentRef } from '../windows/window-key.js';
 
 /** The store's series key of a window key's buckets of one width. */
 export function storeKeyOf(widthMs: number, windowKey: string): string {
@@ -52,6 +58,9 @@ export class BucketPersistence {
   /** Deltas whose write failed, oldest first. */
   #unflushed: DirtyBucket[] = [];
   #flushing: Promise<void> | undefined;
+  /** Reads under way, and the flush waiting for them to end. */
+  #readers = 0;
+  #readersDone: (() => void)[] = [];
 
   constructor(
     private readonly store: MetricsStore,
@@ -67,10 +76,39 @@ export class BucketPersistence {
 
   /** Takes the windows' dirty buckets and folds them (and any unflushed) into the store; one flush at a time. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#flush().finally(() => {
-      this.#flushing = undefined;
-    });
+    this.#flushing ??= this.#afterReads()
+      .then(() => this.#flush())
+      .finally(() => {
+        this.#flushing = undefined;
+      });
     return this.#flushing;
+  }
+
+  /**
+   * The windows' `summaryOver` of a series (and segment) over [fromMs, toMs), with the stored
+   * buckets and unflushed deltas, read as one: no flush runs meanwhile.
+   */
+  async summaryOver(
+    series: SeriesKey,
+    segment: SegmentRef | undefined,
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ summary: BucketSummary; buckets: number }> {
+    while (this.#flushing !== undefined) await this.#flushing.catch(() => {});
+    this.#readers++;
+    try {
+      const persisted = await this.load(encodeWindowKey(series, segment), fromMs, toMs);
+      return this.windows.summaryOver(series, segment, fromMs, toMs, persisted);
+    } finally {
+      this.#readers--;
+      if (this.#readers === 0) for (const wake of this.#readersDone.splice(0)) wake();
+    }
+  }
+
+  #afterReads(): Promise<void> {
+    return this.#readers === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#readersDone.push(resolve));
   }
 
   async #flush(): Promise<void> {
@@ -111,7 +149,7 @@ export class BucketPersistence {
   /**
    * The buckets a query over [fromMs, toMs) in steps of `stepMs` reads (the windows' read plan),
    * loaded from the store with the unflushed deltas of those buckets folded in: the `persisted`
-   * argument of the windows' queries.
+   * argument of the windows' queries. Not guarded against a flush: use {@link summaryOver}.
    */
   async load(windowKey: string, fromMs: number, toMs: number, stepMs?: number): Promise<PersistedBucket[]> {
     const plan = this.windows.readPlan(fromMs, toMs, stepMs);

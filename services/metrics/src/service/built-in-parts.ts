@@ -16,7 +16,6 @@ import { queryHandlers } from '../grpc/query-handlers.js';
 import { ConceptDriftChangeLog } from '../queries/concept-drift-changes.js';
 import { PageTokens } from '../queries/page-token.js';
 import { resolveQueryOptions } from '../queries/query-options.js';
-import { encodeWindowKey } from '../windows/window-key.js';
 import type { DataPlaneObserver } from './data-plane-hooks.js';
 import type { MetricsDataPlane } from './metrics-data-plane.js';
 
@@ -74,8 +73,8 @@ export async function builtInParts(options: {
       windows: plane.windows,
       store: plane.store,
       catalog: planeSeriesCatalog(plane),
-      persisted: (series, segment, fromMs, toMs) =>
-        plane.persistence.load(encodeWindowKey(series, segment), fromMs, toMs),
+      summaryOver: (series, segment, fromMs, toMs) =>
+        plane.persistence.summaryOver(series, segment, fromMs, toMs),
     }),
     sink: options.alertSink ?? { emit: () => {} },
     limits: {

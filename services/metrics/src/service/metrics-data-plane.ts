@@ -9,7 +9,7 @@
  * window's flush loses no data: the pairs are in the store, and the buckets of the last flush
  * interval are recomputed from them at the next start (see `start`).
  */
-import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import { FailedPreconditionError, NotFoundError, quoteName, ResourceExhaustedError } from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
 import type { JoinedPair, PredictionRecord, SeriesKey } from '../domain/records.js';
 import { type PredictionMappingOptions, predictionFromEvent } from '../ingest/prediction-from-event.js';
@@ -100,6 +100,13 @@ const NO_PERSISTENCE_OBSERVER: PersistenceObserver = {
   dropped: () => {},
 };
 
+/** One entry of the series document. */
+interface SeriesEntry {
+  readonly windowKey: string;
+  readonly task: 'classification' | 'regression';
+  readonly classes: readonly string[];
+}
+
 /** The data plane; see the module comment. */
 export class MetricsDataPlane {
   readonly limits: DataPlaneLimits;
@@ -147,26 +154,7 @@ export class MetricsDataPlane {
    * interval's window counts are lost, the pairs are not: see docs/service.md).
    */
   async start(): Promise<void> {
-    const series = await this.store.getDocument(SERVICE_COLLECTION, SERIES_DOCUMENT);
-    if (series !== undefined) {
-      const entries = JSON.parse(series) as {
-        windowKey: string;
-        task: 'classification' | 'regression';
-        classes: string[];
-      }[];
-      const { BucketSummary } = await import('../windows/bucket-summary.js');
-      this.windows.prime(
-        entries.map((e) => ({
-          seriesKey: e.windowKey,
-          bucketStartMs: 0,
-          summary: BucketSummary.empty(e.task, e.classes, this.windows.options.summary),
-        })),
-      );
-      for (const e of entries) {
-        this.#series.set(e.windowKey, { task: e.task, classes: e.classes });
-        this.#models.add((JSON.parse(e.windowKey) as string[])[0]!);
-      }
-    }
+    await this.#learnSeries(await this.#storedSeries());
     const drift = await this.store.getDocument(SERVICE_COLLECTION, CONCEPT_DRIFT_DOCUMENT);
     if (drift !== undefined) this.windows.restoreConceptDrift(JSON.parse(drift) as ConceptDriftMonitorJson[]);
   }
@@ -435,15 +423,7 @@ export class MetricsDataPlane {
     await this.persistence.flush().catch((error: unknown) => {
       this.#options.onError?.('window buckets not written (kept, retried at the next flush)', error);
     });
-    if (this.#seriesChanged) {
-      const entries = [...this.#series].map(([windowKey, s]) => ({
-        windowKey,
-        task: s.task,
-        classes: s.classes,
-      }));
-      await this.store.putDocument(SERVICE_COLLECTION, SERIES_DOCUMENT, JSON.stringify(entries));
-      this.#seriesChanged = false;
-    }
+    await this.#syncSeries();
     if (this.#driftChanged) {
       this.#driftChanged = false;
       await this.store.putDocument(
@@ -451,6 +431,61 @@ export class MetricsDataPlane {
         CONCEPT_DRIFT_DOCUMENT,
         JSON.stringify(this.windows.conceptDriftState()),
       );
+    }
+  }
+
+  /** The series document: every series any replica sharing the store has written. */
+  async #storedSeries(): Promise<SeriesEntry[]> {
+    const text = await this.store.getDocument(SERVICE_COLLECTION, SERIES_DOCUMENT);
+    return text === undefined ? [] : (JSON.parse(text) as SeriesEntry[]);
+  }
+
+  /** Registers series (and their models) known from the store, for queries and the windows. */
+  async #learnSeries(entries: readonly SeriesEntry[]): Promise<void> {
+    const fresh = entries.filter((e) => !this.#series.has(e.windowKey));
+    if (fresh.length === 0) return;
+    const { BucketSummary } = await import('../windows/bucket-summary.js');
+    this.windows.prime(
+      fresh.map((e) => ({
+        seriesKey: e.windowKey,
+        bucketStartMs: 0,
+        summary: BucketSummary.empty(e.task, e.classes, this.windows.options.summary),
+      })),
+    );
+    for (const e of fresh) {
+      this.#series.set(e.windowKey, { task: e.task, classes: e.classes });
+      this.#models.add((JSON.parse(e.windowKey) as string[])[0]!);
+    }
+  }
+
+  /**
+   * Reads the series document, learns the series other replicas (one PostgreSQL store, several
+   * processes) wrote, and writes the union back when it lacks one of ours: each replica used to
+   * write only its own series over the others', so a replica that never took a model's events
+   * answered NOT_FOUND for it, and a restart forgot the other replicas' series. Two replicas
+   * writing at once can drop each other's additions; the next flush finds them missing and
+   * writes them again.
+   */
+  async #syncSeries(): Promise<void> {
+    const stored = await this.#storedSeries();
+    const storedKeys = new Set(stored.map((e) => e.windowKey));
+    try {
+      await this.#learnSeries(stored);
+    } catch (error) {
+      // Past --max-series: the series is not queryable here; writing ours goes on.
+      this.#options.onError?.('series stored by another replica not learned', error);
+    }
+    const missing = [...this.#series.keys()].some((key) => !storedKeys.has(key));
+    if (!missing && !this.#seriesChanged) return;
+    this.#seriesChanged = false;
+    const union = new Map(stored.map((e) => [e.windowKey, e] as const));
+    for (const [windowKey, s] of this.#series)
+      union.set(windowKey, { windowKey, task: s.task, classes: [...s.classes] });
+    try {
+      await this.store.putDocument(SERVICE_COLLECTION, SERIES_DOCUMENT, JSON.stringify([...union.values()]));
+    } catch (error) {
+      this.#seriesChanged = true;
+      throw error;
     }
   }
 
@@ -474,7 +509,7 @@ export class MetricsDataPlane {
   /** A model's selector check for queries: NOT_FOUND unless it has a stored prediction. */
   requireModel(modelName: string): void {
     if (!this.knowsModel(modelName)) {
-      throw new NotFoundError(`model ${JSON.stringify(modelName)}: no prediction of it is stored`);
+      throw new NotFoundError(`model ${quoteName(modelName)}: no prediction of it is stored`);
     }
   }
 

@@ -150,7 +150,13 @@ export class CloudMetricsEventSink implements MetricsEventSink {
     this.#drift.send(metricsV1.ConceptDriftEvent.toJSON(conceptDriftEvent(change)) as Json);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.#correctness.close(), this.#drift.close(), this.#alerts.close()]);
+  /** Sends what is queued for at most `timeoutMs` (all kinds at once); the rest is dropped and counted. */
+  async close(timeoutMs?: number): Promise<void> {
+    const options = timeoutMs === undefined ? {} : { timeoutMs };
+    await Promise.all([
+      this.#correctness.close(options),
+      this.#drift.close(options),
+      this.#alerts.close(options),
+    ]);
   }
 }

@@ -179,6 +179,11 @@ export interface MetricsStore {
   joinedPairs(query: JoinedPairsQuery): Promise<JoinedPairsPage>;
   /** The coverage counts of a series and range. */
   counts(query: SeriesRangeQuery): Promise<SeriesCounts>;
+  /**
+   * Feedback naming no model: rows waiting for their prediction now, and rows expired since the
+   * store was created (unnamed feedback cannot be told apart by model before it joins).
+   */
+  unnamedFeedbackCounts(): Promise<{ readonly pending: number; readonly expired: number }>;
   /** Upserts summaries by (seriesKey, bucketStartMs). */
   putSummaries(records: readonly SummaryRecord[]): Promise<void>;
   /**

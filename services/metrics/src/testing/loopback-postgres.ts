@@ -21,6 +21,10 @@ const SUPERUSER = 'test';
 export interface TestPostgres {
   /** A connection string to a new, empty database. */
   createDatabase(): Promise<string>;
+  /** Stops the server (immediate mode, as a crash) and keeps its data: outage tests. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port and data. */
+  resume(): Promise<void>;
   /** Stops the server (immediate mode) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -51,16 +55,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
   await pgBin('initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '--no-sync', '-E', 'UTF8']);
   const port = await freeLoopbackPort();
-  await pgBin('pg_ctl', [
-    '-D',
-    dataDir,
-    '-l',
-    path.join(root, 'server.log'),
-    '-o',
-    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
-    '-w',
-    'start',
-  ]);
+  const start = () =>
+    pgBin('pg_ctl', [
+      '-D',
+      dataDir,
+      '-l',
+      path.join(root, 'server.log'),
+      '-o',
+      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
+      '-w',
+      'start',
+    ]);
+  await start();
   const url = (database: string) => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
   let databases = 0;
   return {
@@ -74,6 +80,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         await admin.end();
       }
       return url(name);
+    },
+    async halt() {
+      await pgBin('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    },
+    async resume() {
+      await start();
     },
     async stop() {
       await pgBin('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => {});

@@ -271,10 +271,12 @@ describe.each(BACKENDS)('MetricsStore on %s', (backend) => {
       NOW,
     );
     expect(await store.pendingCount()).toBe(5);
+    expect(await store.unnamedFeedbackCounts()).toEqual({ pending: 1, expired: 0 });
     const expired = await store.expirePending(NOW, 5_000);
     expect(expired).toEqual({ expired: 4, byModelName: { '': 1, iris: 3 } });
     expect(await store.pendingCount()).toBe(1);
     expect(await store.expirePending(NOW, 5_000)).toEqual({ expired: 0, byModelName: {} });
+    expect(await store.unnamedFeedbackCounts()).toEqual({ pending: 0, expired: 1 });
     const counts = await store.counts({ modelName: 'iris', ...ALL_TIME });
     expect(counts).toEqual({
       predictedRows: 1,

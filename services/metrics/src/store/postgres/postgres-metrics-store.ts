@@ -58,6 +58,7 @@ import {
   predictionToColumns,
   seriesConditions,
 } from '../table-rows.js';
+import { mapPostgresError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-schema.js';
 
 export interface PostgresMetricsStoreOptions {
@@ -75,7 +76,15 @@ export interface PostgresMetricsStoreOptions {
   readonly refuteTruths?: boolean;
   /** Attempts of a transaction that failed on a deadlock or serialisation conflict (default 3). */
   readonly maxTransactionAttempts?: number;
+  /**
+   * How long a call waits for a connection, in ms (default 5000): with the database down or
+   * unreachable a call fails UNAVAILABLE after this instead of waiting for the caller's deadline.
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+/** Default of `connectTimeoutMs` (--postgres-connect-timeout-ms). */
+export const DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
 
 /** BIGINT (oid 20) columns hold milliseconds and counts, all below 2^53: read them as numbers. */
 const INT8_OID = 20;
@@ -156,6 +165,9 @@ export class PostgresMetricsStore implements MetricsStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? 4,
       types: TYPES,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
+      // Finds a connection to a server that vanished without a FIN (a dead host, a partition).
+      keepAlive: true,
     });
     // An idle client's error (the server went away) must not crash the process; the next query reports it.
     pool.on('error', () => {});
@@ -168,7 +180,7 @@ export class PostgresMetricsStore implements MetricsStore {
       }
     } catch (error) {
       await pool.end();
-      throw error;
+      throw mapPostgresError(error);
     }
     return new PostgresMetricsStore(
       pool,
@@ -258,7 +270,7 @@ export class PostgresMetricsStore implements MetricsStore {
     for (;;) {
       // One statement: the batch is deleted and counted atomically. SKIP LOCKED leaves feedback
       // a concurrent call is joining right now to that call.
-      const { rows } = await this.pool.query<{ model_name: string; n: number }>(
+      const { rows } = await this.query<{ model_name: string; n: number }>(
         `WITH gone AS (
            DELETE FROM feedback WHERE ctid = ANY(ARRAY(
              SELECT ctid FROM feedback WHERE joined = 0 AND received_ms < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
@@ -283,7 +295,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   async pendingCount(): Promise<number> {
     this.checkOpen();
-    const { rows } = await this.pool.query<{ n: number }>(
+    const { rows } = await this.query<{ n: number }>(
       'SELECT count(*)::bigint AS n FROM feedback WHERE joined = 0',
     );
     return rows[0]!.n;
@@ -305,7 +317,7 @@ export class PostgresMetricsStore implements MetricsStore {
     }
     sql += ` ORDER BY prediction_ms, event_id, row LIMIT $${params.length + 1}`;
     params.push(pageSize + 1);
-    const { rows } = await this.pool.query<PairColumns>(sql, params);
+    const { rows } = await this.query<PairColumns>(sql, params);
     const more = rows.length > pageSize;
     const page = (more ? rows.slice(0, pageSize) : rows).map(pairFromColumns);
     const last = page[page.length - 1];
@@ -313,7 +325,7 @@ export class PostgresMetricsStore implements MetricsStore {
     const without = eventIdsWithoutClasses(page);
     const predictionClasses = new Map<string, string>();
     if (without.length > 0) {
-      const found = await this.pool.query<{ event_id: string; classes: string }>(
+      const found = await this.query<{ event_id: string; classes: string }>(
         'SELECT event_id, classes FROM predictions WHERE event_id = ANY($1::text[])',
         [without],
       );
@@ -330,7 +342,7 @@ export class PostgresMetricsStore implements MetricsStore {
     checkRange(query, this.limits);
     const series = seriesConditions(query);
     const range = [query.modelName, query.fromMs, query.toMs];
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.query<{
       predicted: number;
       joined: number;
       received: number;
@@ -359,6 +371,16 @@ export class PostgresMetricsStore implements MetricsStore {
     };
   }
 
+  async unnamedFeedbackCounts(): Promise<{ pending: number; expired: number }> {
+    this.checkOpen();
+    const { rows } = await this.query<{ pending: number; expired: number }>(
+      `SELECT
+         (SELECT count(*)::bigint FROM feedback WHERE model_name = '' AND joined = 0) AS pending,
+         (SELECT COALESCE(SUM(count), 0)::bigint FROM expired_feedback WHERE model_name = '') AS expired`,
+    );
+    return { pending: rows[0]!.pending, expired: rows[0]!.expired };
+  }
+
   async putSummaries(records: readonly SummaryRecord[]): Promise<void> {
     this.checkOpen();
     checkSummaries(records, this.limits);
@@ -366,7 +388,7 @@ export class PostgresMetricsStore implements MetricsStore {
     // The last of two records for one bucket wins, as in SQLite (one statement cannot upsert a key twice).
     const latest = new Map(records.map((r) => [`${r.seriesKey}\u0000${r.bucketStartMs}`, r]));
     const unique = [...latest.values()];
-    await this.pool.query(
+    await this.query(
       `INSERT INTO summaries (series_key, bucket_start_ms, summary)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])
        ON CONFLICT (series_key, bucket_start_ms) DO UPDATE SET summary = excluded.summary`,
@@ -419,7 +441,7 @@ export class PostgresMetricsStore implements MetricsStore {
     this.checkOpen();
     checkTime('fromMs', fromMs);
     checkTime('toMs', toMs);
-    const { rows } = await this.pool.query<{ series_key: string; bucket_start_ms: number; summary: string }>(
+    const { rows } = await this.query<{ series_key: string; bucket_start_ms: number; summary: string }>(
       `SELECT series_key, bucket_start_ms, summary FROM summaries
        WHERE series_key = $1 AND bucket_start_ms >= $2 AND bucket_start_ms < $3 ORDER BY bucket_start_ms`,
       [seriesKey, fromMs, toMs],
@@ -434,7 +456,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async putDocument(collection: string, id: string, json: string): Promise<void> {
     this.checkOpen();
     checkDocumentArgs(collection, id, json, this.limits);
-    await this.pool.query(
+    await this.query(
       `INSERT INTO documents (collection, id, json) VALUES ($1, $2, $3)
        ON CONFLICT (collection, id) DO UPDATE SET json = excluded.json`,
       [collection, id, json],
@@ -444,7 +466,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async getDocument(collection: string, id: string): Promise<string | undefined> {
     this.checkOpen();
     checkDocumentKey(collection, id, this.limits);
-    const { rows } = await this.pool.query<{ json: string }>(
+    const { rows } = await this.query<{ json: string }>(
       'SELECT json FROM documents WHERE collection = $1 AND id = $2',
       [collection, id],
     );
@@ -458,7 +480,7 @@ export class PostgresMetricsStore implements MetricsStore {
     this.checkOpen();
     checkDocumentList(collection, options.after, this.limits);
     const pageSize = pageSizeOf(options.pageSize, this.limits.maxDocumentPageSize, 'pageSize');
-    const { rows } = await this.pool.query<{ id: string; json: string }>(
+    const { rows } = await this.query<{ id: string; json: string }>(
       'SELECT id, json FROM documents WHERE collection = $1 AND id > $2 ORDER BY id LIMIT $3',
       [collection, options.after ?? '', pageSize + 1],
     );
@@ -470,7 +492,7 @@ export class PostgresMetricsStore implements MetricsStore {
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     this.checkOpen();
     checkDocumentKey(collection, id, this.limits);
-    const result = await this.pool.query('DELETE FROM documents WHERE collection = $1 AND id = $2', [
+    const result = await this.query('DELETE FROM documents WHERE collection = $1 AND id = $2', [
       collection,
       id,
     ]);
@@ -489,7 +511,7 @@ export class PostgresMetricsStore implements MetricsStore {
     const removed = { predictions: 0, pairs: 0, feedback: 0, summaries: 0 };
     for (const table of ['predictions', 'pairs', 'feedback', 'summaries'] as const) {
       for (;;) {
-        const result = await this.pool.query(
+        const result = await this.query(
           `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
              SELECT ctid FROM ${table} WHERE ${timeColumn[table]} < $1 LIMIT $2))`,
           [timeMs, this.limits.retentionBatchSize],
@@ -538,7 +560,9 @@ export class PostgresMetricsStore implements MetricsStore {
   /** Runs `work` in one transaction, retrying deadlocks and serialisation failures. */
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.pool.connect().catch((error: unknown) => {
+        throw mapPostgresError(error);
+      });
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -551,10 +575,22 @@ export class PostgresMetricsStore implements MetricsStore {
         });
         const code = (error as { code?: unknown }).code;
         if (attempt < this.maxAttempts && typeof code === 'string' && RETRYABLE_CODES.has(code)) continue;
-        throw error;
+        throw mapPostgresError(error);
       } finally {
         client.release(broken);
       }
+    }
+  }
+
+  /** One statement outside a transaction; a lost connection becomes UNAVAILABLE. */
+  private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      throw mapPostgresError(error);
     }
   }
 

@@ -351,6 +351,14 @@ export class SqliteMetricsStore implements MetricsStore {
     };
   }
 
+  async unnamedFeedbackCounts(): Promise<{ pending: number; expired: number }> {
+    this.checkOpen();
+    return {
+      pending: this.statements.pendingOf.get('') as number,
+      expired: (this.statements.expiredOf.get('') as number | undefined) ?? 0,
+    };
+  }
+
   async putSummaries(records: readonly SummaryRecord[]): Promise<void> {
     this.checkOpen();
     checkSummaries(records, this.limits);
