@@ -351,7 +351,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
         .catch((error: unknown) => logger.error({ err: error }, 'window checkpoint failed'));
       shareSender?.close();
       await log?.close();
-      await sink?.close();
+      await sink?.close({ timeoutMs: config.driftEventSinkTimeoutMs });
       await store?.close();
       await lock?.release();
     },

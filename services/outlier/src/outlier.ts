@@ -248,7 +248,7 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
       await plane?.settled();
       await saveRunning();
       await log?.close();
-      await sink?.close();
+      await sink?.close({ timeoutMs: config.outlierEventSinkTimeoutMs });
       await store?.close();
       await lock?.release();
     },
