@@ -175,8 +175,23 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
       return { ok: true, ...gap.accuracy, samples: gap.pairs, sampleUnit: 'joined pairs with probabilities' };
     }
     case 'estimated_mae':
-    case 'estimated_rmse':
-      return missing('direct loss estimation is not computed by this service yet', window.predictions);
+    case 'estimated_rmse': {
+      const dle = window.dle;
+      if (dle === undefined) {
+        return missing(
+          window.task === 'regression'
+            ? 'no direct loss estimate: the series has no fitted loss model yet (too few joined pairs in its reference)'
+            : 'direct loss estimation is for regression series',
+          window.predictions,
+        );
+      }
+      return {
+        ok: true,
+        value: rule.metric === 'estimated_mae' ? dle.mae : dle.rmse,
+        samples: dle.count,
+        sampleUnit: 'predicted elements',
+      };
+    }
     case 'pending_feedback':
     case 'expired_feedback':
     case 'concept_drift_state':

@@ -9,6 +9,7 @@ import type { SeriesKey } from '../domain/records.js';
 import type {
   CbpeWindowMetrics,
   ClassificationWindowMetrics,
+  DleWindowMetrics,
   EstimateWithInterval,
   SketchQuantiles,
   WindowMetrics,
@@ -67,6 +68,17 @@ function cbpeMessage(c: CbpeWindowMetrics): metricsV1.CbpeEstimate {
         accuracy: estimate(c.gap.accuracy),
         f1Macro: metricValue(c.gap.f1Macro),
       },
+    }),
+  };
+}
+
+function dleMessage(d: DleWindowMetrics): metricsV1.DleEstimate {
+  return {
+    rows: BigInt(d.count),
+    mae: metricValue(d.mae),
+    rmse: metricValue(d.rmse),
+    ...(d.gap !== undefined && {
+      gap: { pairs: BigInt(d.gap.pairs), mae: metricValue(d.gap.mae), rmse: metricValue(d.gap.rmse) },
     }),
   };
 }
@@ -136,5 +148,6 @@ export function windowMessage(w: WindowMetrics, frame: WindowFrame): metricsV1.W
     },
     ...(w.latencyMs !== undefined && { latencyMs: sketchMessage(w.latencyMs) }),
     ...(w.cbpe !== undefined && { cbpe: cbpeMessage(w.cbpe) }),
+    ...(w.dle !== undefined && { dle: dleMessage(w.dle) }),
   };
 }

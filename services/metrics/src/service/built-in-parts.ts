@@ -74,6 +74,7 @@ export async function builtInParts(options: {
       windows: plane.windows,
       store: plane.store,
       catalog: planeSeriesCatalog(plane),
+      directLoss: (series) => plane.directLoss.lookup(series),
       persisted: (series, segment, fromMs, toMs) =>
         plane.persistence.load(encodeWindowKey(series, segment), fromMs, toMs),
     }),

@@ -151,6 +151,20 @@ export interface WindowMetrics {
   readonly latencyMs?: SketchQuantiles;
   /** CBPE (classification with logged probabilities). */
   readonly cbpe?: CbpeWindowMetrics;
+  /** Direct loss estimation (regression series with a fitted loss model; see `directLossMetrics`). */
+  readonly dle?: DleWindowMetrics;
+}
+
+/** DLE's label-free estimate of a window and, once labels exist, its gap to the realised values. */
+export interface DleWindowMetrics {
+  /** Predicted elements the estimate rests on (labelled or not). */
+  readonly count: number;
+  /** Estimated MAE (no interval: the loss model gives none). */
+  readonly mae: number;
+  /** Estimated RMSE (no interval). */
+  readonly rmse: number;
+  /** On the labelled elements only: realised minus estimated. */
+  readonly gap?: { readonly pairs: number; readonly mae: number; readonly rmse: number };
 }
 
 /** Options of {@link summaryMetrics}. */
