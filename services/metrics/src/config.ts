@@ -93,10 +93,12 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
   dleMinReferencePairs: positiveInt()
     .min(10)
     .default(100)
-    .describe('joined elements a regression series needs before its loss models are first fitted (DLE is unset until then)'),
+    .describe(
+      'joined elements a regression series needs before its loss models are first fitted (DLE is unset until then)',
+    ),
   dleRefitIntervalMs: nonNegativeInt()
     .default(60_000)
-    .describe('while a series\' DLE reference is not full, how often it is read and fitted again, in ms'),
+    .describe("while a series' DLE reference is not full, how often it is read and fitted again, in ms"),
   flushIntervalMs: positiveInt()
     .default(1_000)
     .describe(

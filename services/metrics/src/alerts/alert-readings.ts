@@ -8,6 +8,12 @@ import type { SeriesKey } from '../domain/records.js';
 import type { DirectLossLookup } from '../estimates/direct-loss-models.js';
 import type { MetricsStore } from '../store/metrics-store.js';
 import {
+  addDirectLossParts,
+  type DirectLossParts,
+  directLossMetrics,
+  directLossParts,
+} from '../windows/direct-loss-metrics.js';
+import {
   type BucketSummary,
   type ConceptDriftDetectorName,
   type MetricWindows,
@@ -16,12 +22,6 @@ import {
   summaryMetrics,
   type WindowMetrics,
 } from '../windows/index.js';
-import {
-  addDirectLossParts,
-  type DirectLossParts,
-  directLossMetrics,
-  directLossParts,
-} from '../windows/direct-loss-metrics.js';
 import type { AlertSeriesSelector } from './alert-rule.js';
 
 /** The concept-drift states of the series a selector matches. */
@@ -154,7 +154,11 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
         toMs,
         await persisted(key, segment, fromMs, toMs),
       );
-      if (parts !== undefined && part.summary.task === 'regression' && part.summary.predictions + part.summary.joined > 0) {
+      if (
+        parts !== undefined &&
+        part.summary.task === 'regression' &&
+        part.summary.predictions + part.summary.joined > 0
+      ) {
         const lookup = await sources.directLoss!(key);
         if (lookup.ok) addDirectLossParts(parts, part.summary, lookup.fit.estimator);
         else parts = undefined;

@@ -83,7 +83,8 @@ export class DirectLossModels {
    * failure is reported to `onError` and answered as "no fit" (a query does not fail for it).
    */
   async lookup(series: SeriesKey): Promise<DirectLossLookup> {
-    if (this.options.referencePairs === 0) return { ok: false, reason: 'direct loss estimation is off (--dle-reference-pairs 0)' };
+    if (this.options.referencePairs === 0)
+      return { ok: false, reason: 'direct loss estimation is off (--dle-reference-pairs 0)' };
     const key = encodeSeriesKey(series);
     let state = this.#states.get(key);
     if (state === undefined) {

@@ -32,7 +32,9 @@ export interface DirectLossOptions {
  */
 export function resolveDirectLossOptions(partial: Partial<DirectLossOptions> = {}): DirectLossOptions {
   const referencePairs = partial.referencePairs ?? DEFAULT_DLE_REFERENCE_PAIRS;
-  if (!(Number.isInteger(referencePairs) && referencePairs >= 0 && referencePairs <= MAX_DLE_REFERENCE_PAIRS)) {
+  if (
+    !(Number.isInteger(referencePairs) && referencePairs >= 0 && referencePairs <= MAX_DLE_REFERENCE_PAIRS)
+  ) {
     throw new InvalidArgumentError(
       `referencePairs: must be an integer in [0, ${MAX_DLE_REFERENCE_PAIRS}] (--dle-reference-pairs), got ${referencePairs}`,
     );

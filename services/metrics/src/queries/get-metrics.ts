@@ -14,9 +14,14 @@ import type { MetricsDataPlane } from '../service/metrics-data-plane.js';
 import type { SeriesCounts } from '../store/metrics-store.js';
 import type { BucketSummary } from '../windows/bucket-summary.js';
 import type { CountWindowMetrics } from '../windows/count-window.js';
+import {
+  addDirectLossParts,
+  type DirectLossParts,
+  directLossMetrics,
+  directLossParts,
+} from '../windows/direct-loss-metrics.js';
 import type { SegmentRef } from '../windows/window-key.js';
 import { encodeWindowKey } from '../windows/window-key.js';
-import { addDirectLossParts, type DirectLossParts, directLossMetrics, directLossParts } from '../windows/direct-loss-metrics.js';
 import { summaryMetrics, type WindowMetrics } from '../windows/window-metrics.js';
 import { OVERFLOW_SEGMENT_VALUE } from '../windows/window-options.js';
 

@@ -12,8 +12,8 @@
 import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
 import type { JoinedPair, PredictionRecord, SeriesKey } from '../domain/records.js';
-import type { DirectLossOptions } from '../estimates/direct-loss-options.js';
 import { DirectLossModels } from '../estimates/direct-loss-models.js';
+import type { DirectLossOptions } from '../estimates/direct-loss-options.js';
 import { type PredictionMappingOptions, predictionFromEvent } from '../ingest/prediction-from-event.js';
 import { GroupCommitWriter } from '../store/group-commit-writer.js';
 import type { FeedbackStatus, MetricsStore, ReplacedPair } from '../store/metrics-store.js';

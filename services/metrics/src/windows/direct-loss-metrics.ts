@@ -23,7 +23,14 @@ export interface DirectLossParts {
 
 /** Empty parts. */
 export function directLossParts(): DirectLossParts {
-  return { rows: 0, absoluteSum: 0, squaredSum: 0, labelledRows: 0, labelledAbsoluteSum: 0, labelledSquaredSum: 0 };
+  return {
+    rows: 0,
+    absoluteSum: 0,
+    squaredSum: 0,
+    labelledRows: 0,
+    labelledAbsoluteSum: 0,
+    labelledSquaredSum: 0,
+  };
 }
 
 /** Adds one series' window (its merged buckets) scored by that series' loss models into `parts`. */
@@ -51,7 +58,10 @@ export function addDirectLossParts(
  * estimated on the labelled elements) only when every joined element's prediction is in the
  * labelled sketches (buckets saved before they existed leave it unset). Undefined with no element.
  */
-export function directLossMetrics(parts: DirectLossParts, metrics: WindowMetrics): DleWindowMetrics | undefined {
+export function directLossMetrics(
+  parts: DirectLossParts,
+  metrics: WindowMetrics,
+): DleWindowMetrics | undefined {
   if (parts.rows === 0) return undefined;
   const regression = metrics.regression;
   const gapKnown = regression !== undefined && metrics.joined > 0 && parts.labelledRows === metrics.joined;
