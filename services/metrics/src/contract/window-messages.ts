@@ -72,7 +72,8 @@ function cbpeMessage(c: CbpeWindowMetrics): metricsV1.CbpeEstimate {
   };
 }
 
-function dleMessage(d: DleWindowMetrics): metricsV1.DleEstimate {
+/** DLE's estimate (a window's, or a ComputeMetrics batch's). */
+export function dleMessage(d: DleWindowMetrics): metricsV1.DleEstimate {
   return {
     rows: BigInt(d.count),
     mae: metricValue(d.mae),

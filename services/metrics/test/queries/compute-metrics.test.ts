@@ -337,7 +337,7 @@ describe('ComputeMetrics intervals and rules', () => {
     expect(() =>
       computeInputFromMessage({
         calibrationBins: 0,
-        regression: { yTrue: [], yPred: [] },
+        regression: { yTrue: [], yPred: [], referenceYTrue: [], referenceYPred: [] },
         classification: { yTrue: [], yPred: [], integerLabels: false, classes: [], probabilities: [] },
       }),
     ).toThrow(/rule "data.set"/);

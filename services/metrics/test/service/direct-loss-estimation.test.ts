@@ -6,7 +6,7 @@
  * rows; the Prometheus export; an ESTIMATED_MAE alert rule firing on the service timer; and the
  * fit kept across a restart.
  */
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { metricsV1 } from '@sightline/contracts';
 import type { InferenceEvent } from '@sightline/events';
 import { sampleEvent } from '@sightline/events/testing';
@@ -182,6 +182,61 @@ describe('direct loss estimation in the service', () => {
       const quiet = await state('price-estimated-rmse-quiet');
       expect(quiet?.state).toBe(metricsV1.AlertState.ALERT_STATE_INACTIVE);
       expect(quiet?.value).toBeCloseTo((await getDle())!.dle!.rmse!.value, 6);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('estimates a ComputeMetrics batch from labelled reference pairs, and refuses a short reference by name', async () => {
+    const raw = new metricsV1.MetricsServiceClient(
+      `127.0.0.1:${service.handle.grpcPort}`,
+      credentials.createInsecure(),
+    );
+    try {
+      const compute = unaryCaller(raw)<metricsV1.ComputeMetricsRequest, metricsV1.ComputeMetricsResponse>(
+        'computeMetrics',
+        metricsV1.ComputeMetricsRequest,
+      );
+      const reference = data.slice(0, REFERENCE);
+      const batch = data.slice(REFERENCE);
+      const answer = await compute({
+        regression: {
+          yTrue: batch.map((r) => r.truth),
+          yPred: batch.map((r) => r.prediction),
+          referenceYTrue: reference.map((r) => r.truth),
+          referenceYPred: reference.map((r) => r.prediction),
+        },
+      });
+      const estimator = DirectLossEstimator.fit({
+        features: denseMatrix(REFERENCE, 0, new Float64Array(0)),
+        predictions: reference.map((r) => r.prediction),
+        targets: reference.map((r) => r.truth),
+      });
+      const losses = estimator.predictLosses(
+        denseMatrix(batch.length, 0, new Float64Array(0)),
+        batch.map((r) => r.prediction),
+      );
+      const mae = mean(losses.absolute);
+      const rmse = Math.sqrt(mean(losses.squared));
+      expect(answer.dle?.rows).toBe(BigInt(batch.length));
+      expect(answer.dle?.mae?.value).toBeCloseTo(mae, 12);
+      expect(answer.dle?.rmse?.value).toBeCloseTo(rmse, 12);
+      expect(answer.dle?.gap?.pairs).toBe(BigInt(batch.length));
+      expect(answer.dle?.gap?.mae?.value).toBeCloseTo(answer.regression!.mae!.value - mae, 12);
+      // Without a reference: no estimate, the rest unchanged.
+      const plain = await compute({
+        regression: { yTrue: batch.map((r) => r.truth), yPred: batch.map((r) => r.prediction) },
+      });
+      expect(plain.dle).toBeUndefined();
+      expect(plain.regression).toEqual(answer.regression);
+      await expect(
+        compute({ regression: { yTrue: [1], yPred: [2], referenceYTrue: [1, 2], referenceYPred: [1, 2] } }),
+      ).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining(
+          'regression.reference_y_true: must hold from 10 to 100000 pairs, got 2',
+        ),
+      });
     } finally {
       raw.close();
     }
