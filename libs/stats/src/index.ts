@@ -230,6 +230,9 @@ export {
   binnedRocAuc,
   type RocAucResult,
   rocAucOneVsRest,
+  rocAucOneVsRestWithErrors,
+  type ScoreTieGroups,
+  scoreTieGroups,
 } from './metrics/roc-auc.js';
 export {
   binnedRocAucStandardError,

@@ -4,8 +4,9 @@
  * features) applied to every predicted element of the window, read from the buckets' output
  * sketches. Each sketch bucket's elements lie within the sketch's relative accuracy (1%) of the
  * bucket's midpoint, so each is scored at the midpoint: the estimate is the loss model's mean
- * over the window to within the model's change across 1% of a prediction, which merges across
- * buckets and series by adding, whatever was fitted when the predictions arrived.
+ * over the window to within the model's change across 1% of a prediction, whatever was fitted
+ * when the predictions arrived. Series combined by a selector each score their own window with
+ * their own models, and the parts add.
  */
 import { type DirectLossEstimator, denseMatrix, type QuantileSketch } from '@sightline/stats';
 import type { BucketSummary } from './bucket-summary.js';
