@@ -20,7 +20,11 @@ function pairwiseAuc(scores: readonly number[], positive: readonly boolean[]): n
 const rows = fc.array(
   fc.tuple(
     // Few distinct values, so ties within and across classes are common; -0 and 0 included.
-    fc.oneof(fc.integer({ min: -3, max: 3 }).map((v) => v / 4), fc.constant(-0), fc.double({ noNaN: true })),
+    fc.oneof(
+      fc.integer({ min: -3, max: 3 }).map((v) => v / 4),
+      fc.constant(-0),
+      fc.double({ noNaN: true }),
+    ),
     fc.boolean(),
   ),
   { maxLength: 60 },
