@@ -118,9 +118,14 @@ export { calibrationErrorInterval } from './metrics/calibration-error-interval.j
 export {
   addCbpePrediction,
   type CbpeEstimate,
+  type CbpeSecondMoments,
+  type CbpeSecondMomentsJson,
   type CbpeSums,
+  cbpeSecondMomentsToJSON,
   cbpeSums,
   estimateCbpe,
+  MAX_CBPE_F1_INTERVAL_CLASSES,
+  mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
 } from './metrics/cbpe.js';
 export {

@@ -56,7 +56,12 @@ export function addR2Pair(m: R2Moments, yTrue: number, squaredError: number): vo
   const alpha1 = squaredError - meanA;
   const m2Y = m.m2Y + c * beta * beta + beta1 * beta1;
   const m3Y = m.m3Y + 3 * beta * m.m2Y + c * (beta * beta * beta) + beta1 * beta1 * beta1;
-  const m4Y = m.m4Y + 4 * beta * m.m3Y + 6 * beta * beta * m.m2Y + c * (beta * beta * beta * beta) + beta1 * beta1 * beta1 * beta1;
+  const m4Y =
+    m.m4Y +
+    4 * beta * m.m3Y +
+    6 * beta * beta * m.m2Y +
+    c * (beta * beta * beta * beta) +
+    beta1 * beta1 * beta1 * beta1;
   const m2A = m.m2A + c * alpha * alpha + alpha1 * alpha1;
   const coAY = m.coAY + c * alpha * beta + alpha1 * beta1;
   const coAY2 =

@@ -160,7 +160,7 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
       if (cbpe === undefined)
         return missing('no probabilities logged with the predictions', window.predictions);
       const value = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.value : cbpe.f1Macro;
-      const interval = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.interval : undefined;
+      const interval = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.interval : cbpe.f1MacroInterval;
       return {
         ok: true,
         value,

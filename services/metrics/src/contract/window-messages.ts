@@ -61,12 +61,12 @@ function cbpeMessage(c: CbpeWindowMetrics): metricsV1.CbpeEstimate {
   return {
     rows: BigInt(c.count),
     accuracy: estimate(c.accuracy),
-    f1Macro: metricValue(c.f1Macro),
+    f1Macro: metricValue(c.f1Macro, c.f1MacroInterval),
     ...(c.gap !== undefined && {
       gap: {
         pairs: BigInt(c.gap.pairs),
         accuracy: estimate(c.gap.accuracy),
-        f1Macro: metricValue(c.gap.f1Macro),
+        f1Macro: metricValue(c.gap.f1Macro, c.gap.f1MacroInterval),
       },
     }),
   };

@@ -3,14 +3,17 @@ import {
   addCbpePrediction,
   CategoryCounts,
   type CategoryCountsJson,
+  type CbpeSecondMomentsJson,
   type CbpeSums,
   ClassificationAccumulator,
   type ClassificationAccumulatorJson,
+  cbpeSecondMomentsToJSON,
   cbpeSums,
   checkProbabilityRow,
   classIndex,
   labelIndex,
   MAX_METRIC_CLASSES,
+  mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
   QuantileSketch,
   type QuantileSketchBinsJson,
@@ -31,6 +34,8 @@ export interface CbpeSumsJson {
   readonly predictedProbabilitySum: number[];
   readonly probabilitySum: number[];
   readonly predictedSquareSum: number;
+  /** For the estimated F1's interval (at most 16 classes); absent in buckets saved before it was kept. */
+  readonly secondMoments?: CbpeSecondMomentsJson;
 }
 
 /** Saved form of a {@link BucketSummary}. */
@@ -402,6 +407,7 @@ export class BucketSummary {
       addNumbers(sums.predictedCount, cbpe.predictedCount as number[]);
       addNumbers(sums.predictedProbabilitySum, cbpe.predictedProbabilitySum as number[]);
       addNumbers(sums.probabilitySum, cbpe.probabilitySum as number[]);
+      field('cbpe', () => mergeCbpeSecondMomentsJSON(sums, cbpe.secondMoments, 'secondMoments'));
     }
     this.#predictions += predictions;
     this.#requests += requests;
@@ -435,6 +441,7 @@ export class BucketSummary {
               predictedProbabilitySum: Array.from(cbpe.predictedProbabilitySum),
               probabilitySum: Array.from(cbpe.probabilitySum),
               predictedSquareSum: cbpe.predictedSquareSum,
+              ...(cbpe.secondMoments !== undefined && { secondMoments: cbpeSecondMomentsToJSON(cbpe)! }),
             },
       pairs: this.#pairs?.toJSON() ?? null,
     };
@@ -534,6 +541,8 @@ export class BucketSummary {
         'cbpe.predictedProbabilitySum',
       );
       copyNumbers(summary.#cbpe.probabilitySum, cbpe.probabilitySum, k, 'cbpe.probabilitySum');
+      const restoredCbpe = summary.#cbpe;
+      field('cbpe', () => mergeCbpeSecondMomentsJSON(restoredCbpe, cbpe.secondMoments, 'secondMoments'));
     } else if (j.cbpe !== null) {
       throw new InvalidArgumentError(
         'cbpe: only a classification bucket with known classes carries CBPE sums',

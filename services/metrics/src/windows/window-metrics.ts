@@ -91,8 +91,14 @@ export interface CbpeWindowMetrics {
   readonly count: number;
   /** Expected accuracy, with a normal interval from CBPE's standard error (calibrated probabilities assumed). */
   readonly accuracy: EstimateWithInterval;
-  /** Expected macro F1 (no interval: CBPE gives none). */
+  /** Expected macro F1. */
   readonly f1Macro: number;
+  /**
+   * Where the realised macro F1 lies if the probabilities are calibrated: ± z × the delta-method
+   * standard error (libs/stats' `f1MacroStandardError`), clipped to [0, 1]. Absent above 16
+   * classes, or when the window holds buckets saved before CBPE's second moments were kept.
+   */
+  readonly f1MacroInterval?: ConfidenceInterval;
   /**
    * On the labelled pairs only: realised minus estimated (CBPE over the same pairs' probabilities),
    * so a label-biased sample does not read as miscalibration. The interval is the realised
@@ -102,6 +108,8 @@ export interface CbpeWindowMetrics {
     readonly pairs: number;
     readonly accuracy: EstimateWithInterval;
     readonly f1Macro: number;
+    /** ± z × the F1's standard error on those pairs (method `delta`), as the accuracy's. */
+    readonly f1MacroInterval?: ConfidenceInterval;
   };
 }
 
@@ -311,6 +319,14 @@ function cbpeMetrics(summary: BucketSummary, confidence: number): CbpeWindowMetr
     },
     f1Macro: estimate.f1Macro,
   };
+  if (Number.isFinite(estimate.f1MacroStandardError)) {
+    out.f1MacroInterval = {
+      low: Math.max(estimate.f1Macro - z * estimate.f1MacroStandardError, 0),
+      high: Math.min(estimate.f1Macro + z * estimate.f1MacroStandardError, 1),
+      confidence,
+      method: 'delta',
+    };
+  }
   const pairs = summary.pairs;
   if (pairs instanceof ClassificationAccumulator) {
     const realised = pairs.metrics(confidence);
@@ -331,6 +347,14 @@ function cbpeMetrics(summary: BucketSummary, confidence: number): CbpeWindowMetr
           },
         },
         f1Macro: realised.macro.f1 - onPairs.f1Macro,
+        ...(Number.isFinite(onPairs.f1MacroStandardError) && {
+          f1MacroInterval: {
+            low: realised.macro.f1 - onPairs.f1Macro - z * onPairs.f1MacroStandardError,
+            high: realised.macro.f1 - onPairs.f1Macro + z * onPairs.f1MacroStandardError,
+            confidence,
+            method: 'delta' as const,
+          },
+        }),
       };
     }
   }
