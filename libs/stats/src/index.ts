@@ -203,6 +203,13 @@ export {
   type OutputShiftOptions,
   outputDistributionShift,
 } from './metrics/distribution-shift.js';
+export {
+  DEFAULT_SHIFT_BOOTSTRAP_RESAMPLES,
+  type DistributionShiftIntervals,
+  distributionShiftIntervals,
+  MAX_SHIFT_BOOTSTRAP_RESAMPLES,
+  type ShiftIntervalOptions,
+} from './metrics/distribution-shift-interval.js';
 export type { ConceptDriftDetector, DriftState } from './metrics/drift-state.js';
 export { LOG_LOSS_EPSILON, logLossTerm } from './metrics/log-loss.js';
 export {

@@ -139,7 +139,16 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
           : rule.metric === 'prediction_shift_js'
             ? shift.jensenShannon
             : shift.psi;
-      return rows(value);
+      const intervals = shift.intervals;
+      const interval =
+        intervals === undefined
+          ? undefined
+          : rule.metric === 'prediction_shift_kl'
+            ? intervals.klDivergence
+            : rule.metric === 'prediction_shift_js'
+              ? intervals.jensenShannon
+              : intervals.psi;
+      return rows(value, interval);
     }
     case 'feedback_coverage':
       return rows(window.coverage.value, window.coverage.interval);

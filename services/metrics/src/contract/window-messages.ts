@@ -144,6 +144,11 @@ export function windowMessage(w: WindowMetrics, frame: WindowFrame): metricsV1.W
               endTime: new Date(frame.reference.toMs),
             },
             referenceRows: BigInt(frame.reference.rows),
+            ...(shift.intervals !== undefined && {
+              klDivergenceInterval: intervalToMessage(shift.intervals.klDivergence),
+              jensenShannonDistanceInterval: intervalToMessage(shift.intervals.jensenShannon),
+              psiInterval: intervalToMessage(shift.intervals.psi),
+            }),
           },
         }),
     },

@@ -198,7 +198,7 @@ export async function getMetrics(
     const computed = summaryMetrics(merged.summary, merged.buckets, {
       confidence,
       ...(reference !== undefined && reference.summary.predictions > 0 && { reference: reference.summary }),
-      ...(query.stepMs !== undefined && { f1Bootstrap: { maxPairs: 0 } }),
+      ...(query.stepMs !== undefined && { f1Bootstrap: { maxPairs: 0 }, shiftResamples: 0 }),
     });
     const dle = merged.directLoss === undefined ? undefined : directLossMetrics(merged.directLoss, computed);
     const metrics: WindowMetrics = dle === undefined ? computed : { ...computed, dle };

@@ -10,8 +10,10 @@ import {
   confusionDeltaIntervals,
   DEFAULT_CONFIDENCE,
   type DistributionShift,
+  type DistributionShiftIntervals,
   type DistributionShiftOptions,
   distributionShift,
+  distributionShiftIntervals,
   estimateCbpe,
   normalQuantile,
   type QuantileSketch,
@@ -154,7 +156,7 @@ export interface WindowMetrics {
   /** Predicted outputs (regression). */
   readonly outputs?: SketchQuantiles;
   /** The prediction distribution against the reference window (when one was given and both sides have predictions). */
-  readonly predictionShift?: DistributionShift;
+  readonly predictionShift?: DistributionShift & { readonly intervals?: DistributionShiftIntervals };
   /** Request latencies, ms (absent when no request logged one). */
   readonly latencyMs?: SketchQuantiles;
   /** CBPE (classification with logged probabilities). */
@@ -183,6 +185,12 @@ export interface WindowMetricsOptions extends DistributionShiftOptions {
   readonly reference?: BucketSummary;
   /** The macro and weighted F1 intervals' bootstrap. */
   readonly f1Bootstrap?: F1BootstrapOptions;
+  /**
+   * Resamples of the prediction shift's percentile bootstrap (default
+   * DEFAULT_SHIFT_BOOTSTRAP_RESAMPLES = 200, seed 0); 0 leaves the shift without intervals (time
+   * series: 200 resamples per step would cost up to 10,000 x 200 shifts).
+   */
+  readonly shiftResamples?: number;
 }
 
 /**
@@ -218,7 +226,9 @@ export function summaryMetrics(
   if (summary.outputs !== undefined && summary.outputs.count > 0)
     out.outputs = sketchQuantiles(summary.outputs, confidence);
   const shift =
-    options.reference === undefined ? undefined : predictionShift(options.reference, summary, options);
+    options.reference === undefined
+      ? undefined
+      : predictionShift(options.reference, summary, options, confidence);
   if (shift !== undefined) out.predictionShift = shift;
   const cbpe = cbpeMetrics(summary, confidence);
   if (cbpe !== undefined) out.cbpe = cbpe;
@@ -403,8 +413,9 @@ function sketchQuantiles(sketch: QuantileSketch, confidence: number, floor = -In
 function predictionShift(
   reference: BucketSummary,
   window: BucketSummary,
-  options: DistributionShiftOptions,
-): DistributionShift | undefined {
+  options: DistributionShiftOptions & { readonly shiftResamples?: number },
+  confidence: number,
+): (DistributionShift & { intervals?: DistributionShiftIntervals }) | undefined {
   if (reference.task !== window.task) {
     throw new InvalidArgumentError(
       `reference: a ${reference.task} window cannot be the reference of a ${window.task} window`,
@@ -418,7 +429,16 @@ function predictionShift(
     const ref = reference.predictedClasses!;
     const win = window.predictedClasses!;
     if (ref.total === 0 || win.total === 0) return undefined;
-    return classDistributionShift(ref.toMap(), win.toMap(), shiftOptions);
+    const refCounts = ref.toMap();
+    const winCounts = win.toMap();
+    const classes = [...new Set([...refCounts.keys(), ...winCounts.keys()])];
+    return withShiftIntervals(
+      classDistributionShift(refCounts, winCounts, shiftOptions),
+      classes.map((c) => refCounts.get(c) ?? 0),
+      classes.map((c) => winCounts.get(c) ?? 0),
+      { ...shiftOptions, confidence },
+      options.shiftResamples,
+    );
   }
   const ref = reference.outputs!;
   const win = window.outputs!;
@@ -428,7 +448,33 @@ function predictionShift(
     const edge = ref.quantile(k / OUTPUT_SHIFT_BINS);
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
   }
-  return distributionShift(binnedCounts(ref, edges), binnedCounts(win, edges), shiftOptions);
+  const refBins = binnedCounts(ref, edges);
+  const winBins = binnedCounts(win, edges);
+  return withShiftIntervals(
+    distributionShift(refBins, winBins, shiftOptions),
+    refBins,
+    winBins,
+    { ...shiftOptions, confidence },
+    options.shiftResamples,
+  );
+}
+
+/** The shift with its percentile bootstrap intervals (both sides resampled), unless turned off. */
+function withShiftIntervals(
+  shift: DistributionShift,
+  reference: readonly number[],
+  window: readonly number[],
+  options: DistributionShiftOptions & { readonly confidence: number },
+  resamples: number | undefined,
+): DistributionShift & { intervals?: DistributionShiftIntervals } {
+  if (resamples === 0) return shift;
+  return {
+    ...shift,
+    intervals: distributionShiftIntervals(reference, window, {
+      ...options,
+      ...(resamples === undefined ? {} : { resamples }),
+    }),
+  };
 }
 
 function binnedCounts(sketch: QuantileSketch, edges: readonly number[]): number[] {

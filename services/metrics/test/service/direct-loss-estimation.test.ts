@@ -124,6 +124,26 @@ describe('direct loss estimation in the service', () => {
     expect(dle!.gap!.rmse!.value).toBeCloseTo(realisedRmse - Math.sqrt(mean(labelled.squared)), 2);
   });
 
+  it('gives the output shift against a reference range with its bootstrap intervals', async () => {
+    // Reference: the first 200 predictions (1..10); the window: the later ones (10..20), shifted.
+    const answer = await service.client.getMetrics({
+      series: { modelName: 'price' },
+      range: { startTime: new Date(start + REFERENCE * 1000), endTime: new Date(start + data.length * 1000) },
+      reference: { startTime: new Date(start), endTime: new Date(start + (REFERENCE - 60) * 1000) },
+    });
+    const shift = answer.windows[0]?.predictions?.shift;
+    expect(shift?.psi).toBeGreaterThan(1);
+    for (const [value, interval] of [
+      [shift!.klDivergence, shift!.klDivergenceInterval],
+      [shift!.jensenShannonDistance, shift!.jensenShannonDistanceInterval],
+      [shift!.psi, shift!.psiInterval],
+    ] as const) {
+      expect(interval?.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_BOOTSTRAP_PERCENTILE);
+      expect(interval!.low).toBeLessThanOrEqual(value);
+      expect(interval!.high).toBeGreaterThanOrEqual(value);
+    }
+  });
+
   it('exports the estimate to Prometheus', async () => {
     const value = async () => {
       const text = await (await fetch(`http://127.0.0.1:${service.handle.httpPort}/metrics`)).text();
