@@ -125,9 +125,14 @@ export { calibrationErrorInterval } from './metrics/calibration-error-interval.j
 export {
   addCbpePrediction,
   type CbpeEstimate,
+  type CbpeSecondMoments,
+  type CbpeSecondMomentsJson,
   type CbpeSums,
+  cbpeSecondMomentsToJSON,
   cbpeSums,
   estimateCbpe,
+  MAX_CBPE_F1_INTERVAL_CLASSES,
+  mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
 } from './metrics/cbpe.js';
 export {
@@ -205,6 +210,13 @@ export {
   type OutputShiftOptions,
   outputDistributionShift,
 } from './metrics/distribution-shift.js';
+export {
+  DEFAULT_SHIFT_BOOTSTRAP_RESAMPLES,
+  type DistributionShiftIntervals,
+  distributionShiftIntervals,
+  MAX_SHIFT_BOOTSTRAP_RESAMPLES,
+  type ShiftIntervalOptions,
+} from './metrics/distribution-shift-interval.js';
 export type { ConceptDriftDetector, DriftState } from './metrics/drift-state.js';
 export { LOG_LOSS_EPSILON, logLossTerm } from './metrics/log-loss.js';
 export {
@@ -237,6 +249,9 @@ export {
   binnedRocAuc,
   type RocAucResult,
   rocAucOneVsRest,
+  rocAucOneVsRestWithErrors,
+  type ScoreTieGroups,
+  scoreTieGroups,
 } from './metrics/roc-auc.js';
 export {
   binnedRocAucStandardError,

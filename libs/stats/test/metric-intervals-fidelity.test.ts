@@ -7,12 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClassificationAccumulator } from '../src/metrics/classification-accumulator.js';
+import { classificationMetrics } from '../src/metrics/classification-metrics.js';
 import { scoresFromConfusion } from '../src/metrics/classification-scores.js';
 import {
   confusionDeltaIntervals,
   confusionScoreStandardErrors,
 } from '../src/metrics/confusion-delta-intervals.js';
-import { normalCdf } from '../src/metrics/distribution-quantiles.js';
+import { normalCdf, normalQuantile } from '../src/metrics/distribution-quantiles.js';
 import { RegressionAccumulator } from '../src/metrics/regression-accumulator.js';
 import { binnedRocAucStandardError } from '../src/metrics/roc-auc-interval.js';
 import { type SeededRandom, seededRandom } from '../src/random/seeded-random.js';
@@ -192,6 +193,70 @@ describe("DeLong's interval of the binned ROC AUC", () => {
     }
     expectCoverage(covered, 'binary AUC');
     expectCoverage(coveredMacro, 'macro AUC');
+  });
+});
+
+describe("DeLong's interval of the exact ROC AUC (a batch, ComputeMetrics)", () => {
+  const random = seededRandom(21);
+  // Scores rounded to 2 decimals, so there are ties between and within classes.
+  const draw = (n: number, shift: number) =>
+    Array.from(
+      { length: n },
+      () => Math.round(Math.min(Math.max(0.5 + 0.2 * (random.nextNormal() + shift), 0), 1) * 100) / 100,
+    );
+  const cases = [
+    { positives: draw(40, 1), negatives: draw(60, 0) },
+    { positives: draw(300, 0.2), negatives: draw(250, 0) },
+    { positives: draw(3, 0.5), negatives: draw(4, 0) },
+  ];
+  const expected = runPython<number[][]>(DELONG, cases);
+
+  it.each(
+    cases.map((c, i) => [`${c.positives.length} positives, ${c.negatives.length} negatives`, i] as const),
+  )('equals DeLong pair by pair on the raw scores: %s', (_, i) => {
+    const c = cases[i]!;
+    const yTrue = [...c.positives.map(() => 'yes'), ...c.negatives.map(() => 'no')];
+    const scores = [...c.positives, ...c.negatives];
+    const metrics = classificationMetrics(
+      {
+        yTrue,
+        yPred: scores.map((s) => (s >= 0.5 ? 'yes' : 'no')),
+        probabilities: scores.flatMap((s) => [1 - s, s]),
+      },
+      { classes: ['no', 'yes'], confidence: 0.9 },
+    );
+    const [auc, se] = expected[i]!;
+    expectClose(metrics.rocAuc!.binary!, auc!, 'AUC', 1e-12);
+    const interval = metrics.rocAucIntervals!.binary!;
+    const z = normalQuantile(0.95);
+    expect(interval.method).toBe('delong');
+    expect(interval.confidence).toBe(0.9);
+    expectClose(interval.low, Math.max(auc! - z * se!, 0), 'low end', 1e-12);
+    expectClose(interval.high, Math.min(auc! + z * se!, 1), 'high end', 1e-12);
+  });
+
+  it('covers the binormal AUC at the nominal level', () => {
+    const trueAuc = normalCdf(0.15 / (0.15 * Math.SQRT2));
+    const sim = seededRandom(78);
+    let covered = 0;
+    for (let w = 0; w < WINDOWS; w++) {
+      const yTrue: string[] = [];
+      const probabilities: number[] = [];
+      for (let i = 0; i < 150; i++) {
+        const positive = sim.nextFloat() < 0.4;
+        // Unclipped normal scores mapped into (0, 1) by a monotone map keep the AUC.
+        const raw = (positive ? 0.6 : 0.45) + 0.15 * sim.nextNormal();
+        const score = 1 / (1 + Math.exp(-raw));
+        yTrue.push(positive ? 'yes' : 'no');
+        probabilities.push(1 - score, score);
+      }
+      const interval = classificationMetrics(
+        { yTrue, yPred: yTrue, probabilities },
+        { classes: ['no', 'yes'] },
+      ).rocAucIntervals!.binary!;
+      if (interval.low <= trueAuc && trueAuc <= interval.high) covered += 1;
+    }
+    expectCoverage(covered, 'exact binary AUC');
   });
 });
 

@@ -89,6 +89,21 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
     .default(1_000)
     .describe('joined pairs per count window of a series (0 turns count windows off)'),
   countWindowsKept: positiveInt().default(100).describe('closed count windows kept per series'),
+  dleReferencePairs: nonNegativeInt()
+    .max(100_000)
+    .default(1_000)
+    .describe(
+      "direct loss estimation: a regression series' loss models are fitted on its earliest joined elements, up to this many, then kept (0 turns DLE off)",
+    ),
+  dleMinReferencePairs: positiveInt()
+    .min(10)
+    .default(100)
+    .describe(
+      'joined elements a regression series needs before its loss models are first fitted (DLE is unset until then)',
+    ),
+  dleRefitIntervalMs: nonNegativeInt()
+    .default(60_000)
+    .describe("while a series' DLE reference is not full, how often it is read and fitted again, in ms"),
   flushIntervalMs: positiveInt()
     .default(1_000)
     .describe(

@@ -236,6 +236,11 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
           persistence: metrics,
           storeLimits,
           observers,
+          directLoss: {
+            referencePairs: config.dleReferencePairs,
+            minReferencePairs: Math.min(config.dleMinReferencePairs, Math.max(config.dleReferencePairs, 10)),
+            refitIntervalMs: config.dleRefitIntervalMs,
+          },
           now,
           onError: (message, error) => logger.error({ err: error }, message),
         });

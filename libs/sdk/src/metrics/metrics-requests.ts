@@ -202,7 +202,14 @@ export function computeMetricsRequest(
             probabilities: (pairs.probabilities ?? []).flat(),
           },
         }
-      : { regression: { yTrue: [...pairs.yTrue], yPred: [...pairs.yPred] } };
+      : {
+          regression: {
+            yTrue: [...pairs.yTrue],
+            yPred: [...pairs.yPred],
+            referenceYTrue: [],
+            referenceYPred: [],
+          },
+        };
   return {
     ...data,
     ...(options.confidence !== undefined && { confidence: options.confidence }),

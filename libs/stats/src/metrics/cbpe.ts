@@ -18,7 +18,34 @@ export interface CbpeSums {
   readonly probabilitySum: Float64Array;
   /** Sum over predictions of p(predicted class)² (for the estimate's sampling error). */
   predictedSquareSum: number;
+  /**
+   * For macro F1's standard error, with at most {@link MAX_CBPE_F1_INTERVAL_CLASSES} classes:
+   * `cross[k K + l]` = sum over rows of p_k p_l, `predictedCross[m K + k]` = sum over rows
+   * predicted m of p_m p_k; `secondMomentCount` rows are in them (fewer than `count` when sums
+   * saved before they existed were merged: then no standard error). Absent above the bound.
+   */
+  secondMoments?: CbpeSecondMoments;
 }
+
+/** CBPE's second moments (see {@link CbpeSums.secondMoments}). */
+export interface CbpeSecondMoments {
+  count: number;
+  readonly cross: Float64Array;
+  readonly predictedCross: Float64Array;
+}
+
+/** Saved form of {@link CbpeSecondMoments}. */
+export interface CbpeSecondMomentsJson {
+  readonly count: number;
+  readonly cross: number[];
+  readonly predictedCross: number[];
+}
+
+/**
+ * Most classes for which CBPE keeps its second moments (2 K² sums per window: 512 numbers at
+ * 16 classes); above it the estimated F1 has no interval.
+ */
+export const MAX_CBPE_F1_INTERVAL_CLASSES = 16;
 
 /** CBPE's estimates for a window. */
 export interface CbpeEstimate {
@@ -36,6 +63,14 @@ export interface CbpeEstimate {
   readonly f1: Float64Array;
   /** Mean of the per-class F1 (NannyML's multiclass `f1`, macro). */
   readonly f1Macro: number;
+  /**
+   * Standard deviation of the realised macro F1 around the estimate if the probabilities are
+   * calibrated (each row's true class drawn from its probabilities): the delta method on the
+   * per-class true-positive and true counts, whose per-row covariances the second moments give.
+   * NaN without second moments (more than {@link MAX_CBPE_F1_INTERVAL_CLASSES} classes, or
+   * sums saved before they were kept) or with no rows.
+   */
+  readonly f1MacroStandardError: number;
 }
 
 /** Empty sums for `classCount` classes. */
@@ -46,6 +81,13 @@ export function cbpeSums(classCount: number): CbpeSums {
     predictedProbabilitySum: new Float64Array(classCount),
     probabilitySum: new Float64Array(classCount),
     predictedSquareSum: 0,
+    ...(classCount <= MAX_CBPE_F1_INTERVAL_CLASSES && {
+      secondMoments: {
+        count: 0,
+        cross: new Float64Array(classCount * classCount),
+        predictedCross: new Float64Array(classCount * classCount),
+      },
+    }),
   };
 }
 
@@ -63,6 +105,50 @@ export function addCbpePrediction(
   sums.predictedProbabilitySum[predictedClass]! += p;
   sums.predictedSquareSum += p * p;
   for (let c = 0; c < k; c++) sums.probabilitySum[c]! += probabilities[offset + c]!;
+  const moments = sums.secondMoments;
+  if (moments === undefined) return;
+  moments.count += 1;
+  for (let a = 0; a < k; a++) {
+    const pa = probabilities[offset + a]!;
+    for (let b = 0; b < k; b++) moments.cross[a * k + b]! += pa * probabilities[offset + b]!;
+    moments.predictedCross[predictedClass * k + a]! += p * pa;
+  }
+}
+
+/** The second moments' saved form (absent when the sums keep none). */
+export function cbpeSecondMomentsToJSON(sums: CbpeSums): CbpeSecondMomentsJson | undefined {
+  const m = sums.secondMoments;
+  return m === undefined
+    ? undefined
+    : { count: m.count, cross: Array.from(m.cross), predictedCross: Array.from(m.predictedCross) };
+}
+
+/**
+ * Adds saved second moments into `sums` (`json` undefined: saved before they existed, so
+ * nothing is added and the count falls behind `count`).
+ * @throws InvalidArgumentError naming `field` for a wrong length, a non-finite sum or a bad count.
+ */
+export function mergeCbpeSecondMomentsJSON(sums: CbpeSums, json: unknown, field: string): void {
+  const m = sums.secondMoments;
+  if (json === undefined || m === undefined) return;
+  const j = json as Partial<CbpeSecondMomentsJson>;
+  const size = m.cross.length;
+  if (!(Number.isInteger(j.count) && (j.count as number) >= 0)) {
+    throw new InvalidArgumentError(
+      `${field}.count: expected an integer >= 0, got ${JSON.stringify(j.count)}`,
+    );
+  }
+  for (const name of ['cross', 'predictedCross'] as const) {
+    const values = j[name];
+    if (!(Array.isArray(values) && values.length === size && values.every(Number.isFinite))) {
+      throw new InvalidArgumentError(`${field}.${name}: expected ${size} finite numbers`);
+    }
+  }
+  m.count += j.count as number;
+  for (let i = 0; i < size; i++) {
+    m.cross[i]! += j.cross![i]!;
+    m.predictedCross[i]! += j.predictedCross![i]!;
+  }
 }
 
 /** Adds `other` into `sums` in place. */
@@ -78,6 +164,15 @@ export function mergeCbpeSums(sums: CbpeSums, other: CbpeSums): void {
     sums.predictedCount[c]! += other.predictedCount[c]!;
     sums.predictedProbabilitySum[c]! += other.predictedProbabilitySum[c]!;
     sums.probabilitySum[c]! += other.probabilitySum[c]!;
+  }
+  const m = sums.secondMoments;
+  const o = other.secondMoments;
+  if (m !== undefined && o !== undefined) {
+    m.count += o.count;
+    for (let i = 0; i < m.cross.length; i++) {
+      m.cross[i]! += o.cross[i]!;
+      m.predictedCross[i]! += o.predictedCross[i]!;
+    }
   }
 }
 
@@ -104,5 +199,43 @@ export function estimateCbpe(sums: CbpeSums): CbpeEstimate {
     accuracyStandardError: n === 0 ? Number.NaN : Math.sqrt(variance) / n,
     f1,
     f1Macro: k === 0 ? Number.NaN : f1.reduce((a, b) => a + b, 0) / k,
+    f1MacroStandardError: f1MacroStandardError(sums),
   };
+}
+
+/**
+ * Macro F1 = (1/K) sum_k 2 TP_k / (n_k + T_k), n_k the rows predicted k (fixed), TP_k and T_k
+ * the rows of true class k among them and overall (random: row i is of class k with probability
+ * p_ik). Linearised at the expected counts, row i (predicted m) adds h_i(Y_i) with
+ * h_i(k) = β_k + α_m [k = m], α_k = 2 / (n_k + T_k), β_k = -2 TP_k / (n_k + T_k)²; rows are
+ * independent, so Var = (1/K²) sum_i (sum_k p_ik h_i(k)² - (sum_k p_ik h_i(k))²), which the sums
+ * and second moments give exactly:
+ * sum_k β_k² T_k + sum_m (α_m² + 2 α_m β_m) TP_m - βᵀ S β - 2 sum_m α_m (C β)_m - sum_m α_m² C_mm.
+ */
+function f1MacroStandardError(sums: CbpeSums): number {
+  const m = sums.secondMoments;
+  const k = sums.predictedCount.length;
+  if (m === undefined || m.count !== sums.count || sums.count === 0 || k === 0) return Number.NaN;
+  const alpha = new Float64Array(k);
+  const beta = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    const denominator = sums.predictedCount[c]! + sums.probabilitySum[c]!;
+    if (denominator === 0) continue;
+    alpha[c] = 2 / denominator;
+    beta[c] = (-2 * sums.predictedProbabilitySum[c]!) / (denominator * denominator);
+  }
+  let variance = 0;
+  for (let c = 0; c < k; c++) {
+    variance += beta[c]! * beta[c]! * sums.probabilitySum[c]!;
+    variance += (alpha[c]! * alpha[c]! + 2 * alpha[c]! * beta[c]!) * sums.predictedProbabilitySum[c]!;
+    let sBeta = 0;
+    let cBeta = 0;
+    for (let d = 0; d < k; d++) {
+      sBeta += m.cross[c * k + d]! * beta[d]!;
+      cBeta += m.predictedCross[c * k + d]! * beta[d]!;
+    }
+    variance -=
+      beta[c]! * sBeta + 2 * alpha[c]! * cBeta + alpha[c]! * alpha[c]! * m.predictedCross[c * k + c]!;
+  }
+  return Math.sqrt(Math.max(variance, 0)) / k;
 }

@@ -10,9 +10,12 @@ import { calibrationErrorInterval } from './calibration-error-interval.js';
 import {
   addCbpePrediction,
   type CbpeEstimate,
+  type CbpeSecondMomentsJson,
   type CbpeSums,
+  cbpeSecondMomentsToJSON,
   cbpeSums,
   estimateCbpe,
+  mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
 } from './cbpe.js';
 import { type ClassIndex, type ClassLabel, classIndex, labelIndex } from './class-labels.js';
@@ -108,6 +111,8 @@ export interface ClassificationAccumulatorJson {
     predictedProbabilitySum: number[];
     probabilitySum: number[];
     predictedSquareSum: number;
+    /** For the estimated F1's interval (at most 16 classes); absent in windows saved before it was kept. */
+    secondMoments?: CbpeSecondMomentsJson;
   };
   /** Non-empty AUC cells as [class * aucBins + bin, positives, negatives]. */
   readonly auc: Array<[number, number, number]>;
@@ -311,6 +316,7 @@ export class ClassificationAccumulator {
     addArray(sums.predictedCount, cbpe.predictedCount);
     addArray(sums.predictedProbabilitySum, cbpe.predictedProbabilitySum);
     addArray(sums.probabilitySum, cbpe.probabilitySum);
+    mergeCbpeSecondMomentsJSON(sums, cbpe.secondMoments, 'cbpe.secondMoments');
     mergeCompensated(this.#logLoss, json.logLoss);
     if (json.logLossMoments !== undefined) mergeMoments(this.#logLossMoments, { ...json.logLossMoments });
     this.#probabilityCount += json.probabilityCount;
@@ -381,6 +387,9 @@ export class ClassificationAccumulator {
         predictedProbabilitySum: Array.from(this.#cbpe.predictedProbabilitySum),
         probabilitySum: Array.from(this.#cbpe.probabilitySum),
         predictedSquareSum: this.#cbpe.predictedSquareSum,
+        ...(this.#cbpe.secondMoments !== undefined && {
+          secondMoments: cbpeSecondMomentsToJSON(this.#cbpe)!,
+        }),
       },
       auc,
     };
@@ -414,6 +423,7 @@ export class ClassificationAccumulator {
     copyChecked(acc.#cbpe.probabilitySum, json.cbpe.probabilitySum, 'cbpe.probabilitySum');
     acc.#cbpe.count = json.cbpe.count;
     acc.#cbpe.predictedSquareSum = json.cbpe.predictedSquareSum;
+    mergeCbpeSecondMomentsJSON(acc.#cbpe, json.cbpe.secondMoments, 'cbpe.secondMoments');
     acc.#probabilityCount = json.probabilityCount;
     acc.#logLoss.sum = json.logLoss.sum;
     acc.#logLoss.compensation = json.logLoss.compensation;

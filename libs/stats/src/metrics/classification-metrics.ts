@@ -7,7 +7,8 @@ import {
   checkProbabilityRow,
 } from './classification-accumulator.js';
 import { DEFAULT_CONFIDENCE } from './confidence-intervals.js';
-import { rocAucOneVsRest } from './roc-auc.js';
+import { rocAucOneVsRestWithErrors } from './roc-auc.js';
+import { rocAucIntervals } from './roc-auc-interval.js';
 
 /** A batch of classification pairs. */
 export interface ClassificationInput {
@@ -72,5 +73,17 @@ export function classificationMetrics(
   for (let i = 0; i < n; i++) accumulator.addIndices(trueClass[i]!, predictedClass[i]!, probabilities, i * k);
   const metrics = accumulator.metrics(options.confidence ?? DEFAULT_CONFIDENCE);
   if (probabilities === undefined || n === 0) return metrics;
-  return { ...metrics, rocAuc: rocAucOneVsRest(trueClass, Float64Array.from(probabilities), k) };
+  const { auc, standardErrors, support } = rocAucOneVsRestWithErrors(
+    trueClass,
+    Float64Array.from(probabilities),
+    k,
+  );
+  // Exact scores: DeLong's interval on the tie groups, with no binning bound to add (maxError 0).
+  const rocAucIntervalsOfBatch = rocAucIntervals(
+    auc,
+    standardErrors,
+    support,
+    options.confidence ?? DEFAULT_CONFIDENCE,
+  );
+  return { ...metrics, rocAuc: auc, rocAucIntervals: rocAucIntervalsOfBatch };
 }

@@ -39,7 +39,9 @@ export function r2Moments(): R2Moments {
 export function addR2Pair(m: R2Moments, yTrue: number, squaredError: number): void {
   // mergeR2Moments with a one-pair side (its central moments 0), written out: no allocation
   // per pair (the general merge builds objects, 0.7 µs a pair on a million pairs). The same
-  // operations in the same order, so the sums are the general merge's to the bit.
+  // operations in the same order, so the sums are the general merge's to the bit. Powers are
+  // products, not `**`: V8's pow took ~190 ns a call here (four per pair, 3/4 of the kernel's
+  // time); a product can differ from pow in the last bit, equally in both functions.
   if (m.count === 0) {
     Object.assign(m, { ...r2Moments(), count: 1, meanY: yTrue, meanA: squaredError });
     return;
@@ -53,8 +55,13 @@ export function addR2Pair(m: R2Moments, yTrue: number, squaredError: number): vo
   const beta1 = yTrue - meanY;
   const alpha1 = squaredError - meanA;
   const m2Y = m.m2Y + c * beta * beta + beta1 * beta1;
-  const m3Y = m.m3Y + 3 * beta * m.m2Y + c * beta ** 3 + beta1 ** 3;
-  const m4Y = m.m4Y + 4 * beta * m.m3Y + 6 * beta * beta * m.m2Y + c * beta ** 4 + beta1 ** 4;
+  const m3Y = m.m3Y + 3 * beta * m.m2Y + c * (beta * beta * beta) + beta1 * beta1 * beta1;
+  const m4Y =
+    m.m4Y +
+    4 * beta * m.m3Y +
+    6 * beta * beta * m.m2Y +
+    c * (beta * beta * beta * beta) +
+    beta1 * beta1 * beta1 * beta1;
   const m2A = m.m2A + c * alpha * alpha + alpha1 * alpha1;
   const coAY = m.coAY + c * alpha * beta + alpha1 * beta1;
   const coAY2 =
@@ -91,8 +98,8 @@ export function mergeR2Moments(m: R2Moments, other: R2Moments): void {
   let coAY2 = 0;
   for (const { p, beta, alpha } of parts) {
     m2Y += p.m2Y + p.count * beta * beta;
-    m3Y += p.m3Y + 3 * beta * p.m2Y + p.count * beta ** 3;
-    m4Y += p.m4Y + 4 * beta * p.m3Y + 6 * beta * beta * p.m2Y + p.count * beta ** 4;
+    m3Y += p.m3Y + 3 * beta * p.m2Y + p.count * (beta * beta * beta);
+    m4Y += p.m4Y + 4 * beta * p.m3Y + 6 * beta * beta * p.m2Y + p.count * (beta * beta * beta * beta);
     m2A += p.m2A + p.count * alpha * alpha;
     coAY += p.coAY + p.count * alpha * beta;
     coAY2 += p.coAY2 + 2 * beta * p.coAY + alpha * p.m2Y + p.count * alpha * beta * beta;

@@ -2,6 +2,7 @@
  * ROC AUC: exact from scores (scikit-learn's `roc_auc_score`) and from per-bin counts (the
  * windowed accumulator's bounded form).
  */
+import { binnedRocAucStandardError } from './roc-auc-interval.js';
 
 /** ROC AUC of every class against the rest, and their averages. */
 export interface RocAucResult {
@@ -20,32 +21,82 @@ export interface RocAucResult {
   readonly maxError: number;
 }
 
+/** Positives and negatives per distinct score, ascending: the exact scores as bins of their own. */
+export interface ScoreTieGroups {
+  readonly positives: Float64Array;
+  readonly negatives: Float64Array;
+}
+
+/**
+ * Groups rows by distinct score, ascending, counting positives and negatives in each. The
+ * positives' and negatives' scores are sorted apart with typed-array sorts (numeric, no
+ * comparator call per step) and merged in one pass: the rows never need sorting as a whole.
+ * Scores must not be NaN (callers check probabilities first).
+ */
+export function scoreTieGroups(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<number | boolean>,
+): ScoreTieGroups {
+  const n = scores.length;
+  let positiveCount = 0;
+  for (let i = 0; i < n; i++) if (positive[i]) positiveCount += 1;
+  const positiveScores = new Float64Array(positiveCount);
+  const negativeScores = new Float64Array(n - positiveCount);
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    if (positive[i]) positiveScores[p++] = scores[i]!;
+    else negativeScores[q++] = scores[i]!;
+  }
+  positiveScores.sort();
+  negativeScores.sort();
+  const positives = new Float64Array(n);
+  const negatives = new Float64Array(n);
+  let groups = 0;
+  let i = 0;
+  let j = 0;
+  while (i < positiveScores.length || j < negativeScores.length) {
+    const a = i < positiveScores.length ? positiveScores[i]! : Number.POSITIVE_INFINITY;
+    const b = j < negativeScores.length ? negativeScores[j]! : Number.POSITIVE_INFINITY;
+    const score = Math.min(a, b);
+    let groupPositives = 0;
+    let groupNegatives = 0;
+    while (i < positiveScores.length && positiveScores[i] === score) {
+      groupPositives += 1;
+      i += 1;
+    }
+    while (j < negativeScores.length && negativeScores[j] === score) {
+      groupNegatives += 1;
+      j += 1;
+    }
+    positives[groups] = groupPositives;
+    negatives[groups] = groupNegatives;
+    groups += 1;
+  }
+  return { positives: positives.subarray(0, groups), negatives: negatives.subarray(0, groups) };
+}
+
 /**
  * P(score of a positive > score of a negative) + P(tie) / 2, which is the trapezoidal area
  * under the ROC curve (scikit-learn's `roc_auc_score`). NaN when either class is empty.
  * @param positive per row, 1 (true) when the row is a positive.
  */
 export function binaryRocAuc(scores: ArrayLike<number>, positive: ArrayLike<number | boolean>): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  return tieGroupsRocAuc(scoreTieGroups(scores, positive));
+}
+
+/** The AUC of tie groups: each group's positives beat the negatives below and tie with their own (half). */
+function tieGroupsRocAuc(groups: ScoreTieGroups): number {
+  let negativesBelow = 0;
   let positives = 0;
   let area = 0;
-  let t = 0;
-  while (t < n) {
-    // One group of equal scores: its negatives rank below every positive seen so far and tie with its own.
-    const score = scores[order[t]!]!;
-    let groupPositives = 0;
-    let groupNegatives = 0;
-    while (t < n && scores[order[t]!]! === score) {
-      if (positive[order[t]!]) groupPositives += 1;
-      else groupNegatives += 1;
-      t += 1;
-    }
-    area += groupNegatives * (positives + groupPositives / 2);
-    positives += groupPositives;
+  for (let g = 0; g < groups.positives.length; g++) {
+    area += groups.positives[g]! * (negativesBelow + groups.negatives[g]! / 2);
+    negativesBelow += groups.negatives[g]!;
+    positives += groups.positives[g]!;
   }
-  const negatives = n - positives;
-  return positives === 0 || negatives === 0 ? Number.NaN : area / (positives * negatives);
+  // Every term is a multiple of 1/2 below 2^53: the sum is exact, whatever the order.
+  return positives === 0 || negativesBelow === 0 ? Number.NaN : area / (positives * negativesBelow);
 }
 
 /** AUC and its error bound from counts of positives and negatives per score bin, bins ascending. */
@@ -108,8 +159,22 @@ export function rocAucOneVsRest(
   probabilities: Float64Array,
   classCount: number,
 ): RocAucResult {
+  return rocAucOneVsRestWithErrors(trueClass, probabilities, classCount).auc;
+}
+
+/**
+ * {@link rocAucOneVsRest} and, per class, DeLong's standard error of the exact AUC (the tie groups
+ * as bins: placement values with midranks, DeLong et al. 1988; NaN below 2 positives or
+ * negatives), and the support of each class (the weighted average's weights).
+ */
+export function rocAucOneVsRestWithErrors(
+  trueClass: Int32Array,
+  probabilities: Float64Array,
+  classCount: number,
+): { readonly auc: RocAucResult; readonly standardErrors: Float64Array; readonly support: Float64Array } {
   const n = trueClass.length;
   const perClass = new Float64Array(classCount);
+  const standardErrors = new Float64Array(classCount);
   const support = new Float64Array(classCount);
   const column = new Float64Array(n);
   const positive = new Uint8Array(n);
@@ -119,7 +184,9 @@ export function rocAucOneVsRest(
       column[i] = probabilities[i * classCount + c]!;
       positive[i] = trueClass[i] === c ? 1 : 0;
     }
-    perClass[c] = binaryRocAuc(column, positive);
+    const groups = scoreTieGroups(column, positive);
+    perClass[c] = tieGroupsRocAuc(groups);
+    standardErrors[c] = binnedRocAucStandardError(groups.positives, groups.negatives);
   }
-  return averageRocAuc(perClass, support, 0);
+  return { auc: averageRocAuc(perClass, support, 0), standardErrors, support };
 }

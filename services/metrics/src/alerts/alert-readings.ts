@@ -5,7 +5,14 @@
  */
 import type { DriftState } from '@sightline/stats';
 import type { SeriesKey } from '../domain/records.js';
+import type { DirectLossLookup } from '../estimates/direct-loss-models.js';
 import type { MetricsStore } from '../store/metrics-store.js';
+import {
+  addDirectLossParts,
+  type DirectLossParts,
+  directLossMetrics,
+  directLossParts,
+} from '../windows/direct-loss-metrics.js';
 import {
   type BucketSummary,
   type ConceptDriftDetectorName,
@@ -103,6 +110,11 @@ export interface WindowReadingsSources {
   readonly store: Pick<MetricsStore, 'counts'>;
   readonly catalog: SeriesCatalog;
   /**
+   * A regression series' loss models (the data plane's `directLoss.lookup`), for the estimated
+   * MAE and RMSE. Default: none (those metrics read as not evaluable).
+   */
+  readonly directLoss?: (series: SeriesKey) => Promise<DirectLossLookup>;
+  /**
    * The stored buckets of a series (and segment) a query over [fromMs, toMs) needs (the
    * windows' `readPlan`); the changes not yet flushed are in the windows. Default: none
    * stored (everything still in the windows, as in a process that never flushed).
@@ -142,13 +154,23 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
     segment: SegmentRef | undefined,
     fromMs: number,
     toMs: number,
-  ): Promise<{ summary: BucketSummary; buckets: number } | undefined> => {
-    let total: { summary: BucketSummary; buckets: number } | undefined;
+  ): Promise<{ summary: BucketSummary; buckets: number; directLoss?: DirectLossParts } | undefined> => {
+    let total: { summary: BucketSummary; buckets: number; directLoss?: DirectLossParts } | undefined;
+    let parts: DirectLossParts | undefined = sources.directLoss === undefined ? undefined : directLossParts();
     for (const key of series) {
       const part =
         sources.summaryOver === undefined
           ? windows.summaryOver(key, segment, fromMs, toMs, await persisted(key, segment, fromMs, toMs))
           : await sources.summaryOver(key, segment, fromMs, toMs);
+      if (
+        parts !== undefined &&
+        part.summary.task === 'regression' &&
+        part.summary.predictions + part.summary.joined > 0
+      ) {
+        const lookup = await sources.directLoss!(key);
+        if (lookup.ok) addDirectLossParts(parts, part.summary, lookup.fit.estimator);
+        else parts = undefined;
+      }
       if (total === undefined) total = part;
       else {
         // Series of one model share its task; versions with other class lists cannot merge.
@@ -156,7 +178,9 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
         total.buckets += part.buckets;
       }
     }
-    return total;
+    return total === undefined || parts === undefined || total.summary.task !== 'regression'
+      ? total
+      : { ...total, directLoss: parts };
   };
   return {
     async windowMetrics(selector, segment, fromMs, toMs, options) {
@@ -167,11 +191,13 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
         options.reference === undefined
           ? undefined
           : (await merged(series, segment, options.reference.fromMs, options.reference.toMs))?.summary;
-      return summaryMetrics(window.summary, window.buckets, {
+      const metrics = summaryMetrics(window.summary, window.buckets, {
         confidence: options.confidence,
         ...(options.f1Interval ? {} : { f1Bootstrap: { maxPairs: 0 } }),
         ...(reference !== undefined && !isEmpty(reference) ? { reference } : {}),
       });
+      const dle = window.directLoss === undefined ? undefined : directLossMetrics(window.directLoss, metrics);
+      return dle === undefined ? metrics : { ...metrics, dle };
     },
     async segmentValues(selector, name) {
       const values = new Set<string>();

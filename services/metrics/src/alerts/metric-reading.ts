@@ -139,7 +139,16 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
           : rule.metric === 'prediction_shift_js'
             ? shift.jensenShannon
             : shift.psi;
-      return rows(value);
+      const intervals = shift.intervals;
+      const interval =
+        intervals === undefined
+          ? undefined
+          : rule.metric === 'prediction_shift_kl'
+            ? intervals.klDivergence
+            : rule.metric === 'prediction_shift_js'
+              ? intervals.jensenShannon
+              : intervals.psi;
+      return rows(value, interval);
     }
     case 'feedback_coverage':
       return rows(window.coverage.value, window.coverage.interval);
@@ -160,7 +169,7 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
       if (cbpe === undefined)
         return missing('no probabilities logged with the predictions', window.predictions);
       const value = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.value : cbpe.f1Macro;
-      const interval = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.interval : undefined;
+      const interval = rule.metric === 'estimated_accuracy' ? cbpe.accuracy.interval : cbpe.f1MacroInterval;
       return {
         ok: true,
         value,
@@ -175,8 +184,23 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
       return { ok: true, ...gap.accuracy, samples: gap.pairs, sampleUnit: 'joined pairs with probabilities' };
     }
     case 'estimated_mae':
-    case 'estimated_rmse':
-      return missing('direct loss estimation is not computed by this service yet', window.predictions);
+    case 'estimated_rmse': {
+      const dle = window.dle;
+      if (dle === undefined) {
+        return missing(
+          window.task === 'regression'
+            ? 'no direct loss estimate: the series has no fitted loss model yet (too few joined pairs in its reference)'
+            : 'direct loss estimation is for regression series',
+          window.predictions,
+        );
+      }
+      return {
+        ok: true,
+        value: rule.metric === 'estimated_mae' ? dle.mae : dle.rmse,
+        samples: dle.count,
+        sampleUnit: 'predicted elements',
+      };
+    }
     case 'pending_feedback':
     case 'expired_feedback':
     case 'concept_drift_state':

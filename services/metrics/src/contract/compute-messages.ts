@@ -3,6 +3,7 @@ import type { metricsV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import type { ComputedMetrics, ComputeMetricsInput } from '../queries/compute-metrics.js';
 import { classificationToMessage, regressionToMessage } from './metric-messages.js';
+import { dleMessage } from './window-messages.js';
 
 /** @throws InvalidArgumentError unless exactly one of classification and regression is set (rule "data.set"). */
 export function computeInputFromMessage(req: metricsV1.ComputeMetricsRequest): ComputeMetricsInput {
@@ -27,7 +28,12 @@ export function computeInputFromMessage(req: metricsV1.ComputeMetricsRequest): C
   if (req.regression && !req.classification) {
     return {
       ...common,
-      batch: { task: 'regression', yTrue: req.regression.yTrue, yPred: req.regression.yPred },
+      batch: {
+        task: 'regression',
+        yTrue: req.regression.yTrue,
+        yPred: req.regression.yPred,
+        reference: { yTrue: req.regression.referenceYTrue, yPred: req.regression.referenceYPred },
+      },
     };
   }
   throw new InvalidArgumentError(
@@ -36,8 +42,13 @@ export function computeInputFromMessage(req: metricsV1.ComputeMetricsRequest): C
 }
 
 export function computedToMessage(computed: ComputedMetrics): metricsV1.ComputeMetricsResponse {
-  if (computed.task === 'regression')
-    return { regression: regressionToMessage(computed.metrics), classes: [] };
+  if (computed.task === 'regression') {
+    return {
+      regression: regressionToMessage(computed.metrics),
+      classes: [],
+      ...(computed.dle !== undefined && { dle: dleMessage(computed.dle) }),
+    };
+  }
   return {
     classification: classificationToMessage(computed.metrics, computed.confidence, computed.calibrationBins),
     classes: [...computed.classes],

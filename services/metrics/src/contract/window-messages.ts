@@ -9,6 +9,7 @@ import type { SeriesKey } from '../domain/records.js';
 import type {
   CbpeWindowMetrics,
   ClassificationWindowMetrics,
+  DleWindowMetrics,
   EstimateWithInterval,
   SketchQuantiles,
   WindowMetrics,
@@ -60,13 +61,25 @@ function cbpeMessage(c: CbpeWindowMetrics): metricsV1.CbpeEstimate {
   return {
     rows: BigInt(c.count),
     accuracy: estimate(c.accuracy),
-    f1Macro: metricValue(c.f1Macro),
+    f1Macro: metricValue(c.f1Macro, c.f1MacroInterval),
     ...(c.gap !== undefined && {
       gap: {
         pairs: BigInt(c.gap.pairs),
         accuracy: estimate(c.gap.accuracy),
-        f1Macro: metricValue(c.gap.f1Macro),
+        f1Macro: metricValue(c.gap.f1Macro, c.gap.f1MacroInterval),
       },
+    }),
+  };
+}
+
+/** DLE's estimate (a window's, or a ComputeMetrics batch's). */
+export function dleMessage(d: DleWindowMetrics): metricsV1.DleEstimate {
+  return {
+    rows: BigInt(d.count),
+    mae: metricValue(d.mae),
+    rmse: metricValue(d.rmse),
+    ...(d.gap !== undefined && {
+      gap: { pairs: BigInt(d.gap.pairs), mae: metricValue(d.gap.mae), rmse: metricValue(d.gap.rmse) },
     }),
   };
 }
@@ -131,10 +144,16 @@ export function windowMessage(w: WindowMetrics, frame: WindowFrame): metricsV1.W
               endTime: new Date(frame.reference.toMs),
             },
             referenceRows: BigInt(frame.reference.rows),
+            ...(shift.intervals !== undefined && {
+              klDivergenceInterval: intervalToMessage(shift.intervals.klDivergence),
+              jensenShannonDistanceInterval: intervalToMessage(shift.intervals.jensenShannon),
+              psiInterval: intervalToMessage(shift.intervals.psi),
+            }),
           },
         }),
     },
     ...(w.latencyMs !== undefined && { latencyMs: sketchMessage(w.latencyMs) }),
     ...(w.cbpe !== undefined && { cbpe: cbpeMessage(w.cbpe) }),
+    ...(w.dle !== undefined && { dle: dleMessage(w.dle) }),
   };
 }

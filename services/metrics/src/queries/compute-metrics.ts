@@ -11,11 +11,16 @@ import {
   classificationMetrics,
   DEFAULT_CALIBRATION_BINS,
   DEFAULT_CONFIDENCE,
+  DirectLossEstimator,
+  denseMatrix,
   MAX_METRIC_CLASSES,
+  MIN_DIRECT_LOSS_REFERENCE_ROWS,
   type RegressionMetrics,
   regressionMetrics,
   sortedClasses,
 } from '@sightline/stats';
+import { MAX_DLE_REFERENCE_PAIRS } from '../estimates/direct-loss-options.js';
+import type { DleWindowMetrics } from '../windows/window-metrics.js';
 import type { QueryOptions } from './query-options.js';
 
 /** The most ECE bins a call may ask for. */
@@ -39,6 +44,8 @@ export interface RegressionBatch {
   readonly task: 'regression';
   readonly yTrue: readonly number[];
   readonly yPred: readonly number[];
+  /** Labelled reference pairs for direct loss estimation; absent or empty means none. */
+  readonly reference?: { readonly yTrue: readonly number[]; readonly yPred: readonly number[] };
 }
 
 export interface ComputeMetricsInput {
@@ -58,7 +65,13 @@ export type ComputedMetrics =
       readonly confidence: number;
       readonly calibrationBins: number;
     }
-  | { readonly task: 'regression'; readonly metrics: RegressionMetrics; readonly confidence: number };
+  | {
+      readonly task: 'regression';
+      readonly metrics: RegressionMetrics;
+      readonly confidence: number;
+      /** With reference pairs: DLE's estimate of the batch and its gap. */
+      readonly dle?: DleWindowMetrics;
+    };
 
 type ComputeLimits = Pick<QueryOptions, 'maxComputePairs' | 'maxComputeProbabilities'>;
 
@@ -73,11 +86,9 @@ export function computeMetrics(input: ComputeMetricsInput, limits: ComputeLimits
   const { batch } = input;
   checkPairLimits(batch, limits);
   if (batch.task === 'regression') {
-    return {
-      task: 'regression',
-      confidence,
-      metrics: withPrefix('regression', () => regression(batch, confidence)),
-    };
+    const metrics = withPrefix('regression', () => regression(batch, confidence));
+    const dle = withPrefix('regression', () => directLoss(batch, metrics));
+    return { task: 'regression', confidence, metrics, ...(dle !== undefined && { dle }) };
   }
   const calibrationBins = input.calibrationBins || DEFAULT_CALIBRATION_BINS;
   if (!(Number.isInteger(calibrationBins) && calibrationBins <= MAX_CALIBRATION_BINS)) {
@@ -114,6 +125,54 @@ function checkCounts(yTrue: number, yPred: number): void {
 function regression(batch: RegressionBatch, confidence: number): RegressionMetrics {
   checkCounts(batch.yTrue.length, batch.yPred.length);
   return regressionMetrics(batch.yTrue, batch.yPred, confidence);
+}
+
+/**
+ * DLE of the batch: loss models fitted on the reference pairs (on the prediction only, as the
+ * service fits a series'), each of the batch's predictions scored exactly; the gap is realised
+ * minus estimated over the whole batch (every pair is labelled).
+ */
+function directLoss(batch: RegressionBatch, metrics: RegressionMetrics): DleWindowMetrics | undefined {
+  const reference = batch.reference;
+  if (reference === undefined || (reference.yTrue.length === 0 && reference.yPred.length === 0))
+    return undefined;
+  const n = reference.yTrue.length;
+  if (n < MIN_DIRECT_LOSS_REFERENCE_ROWS || n > MAX_DLE_REFERENCE_PAIRS) {
+    throw new InvalidArgumentError(
+      `reference_y_true: must hold from ${MIN_DIRECT_LOSS_REFERENCE_ROWS} to ${MAX_DLE_REFERENCE_PAIRS} pairs, got ${n} (rule "reference.count")`,
+    );
+  }
+  if (reference.yPred.length !== n) {
+    throw new InvalidArgumentError(
+      `reference_y_pred: must hold as many values as reference_y_true (${n}), got ${reference.yPred.length} (rule "reference_y_pred.count")`,
+    );
+  }
+  for (const [field, values] of [
+    ['reference_y_true', reference.yTrue],
+    ['reference_y_pred', reference.yPred],
+  ] as const) {
+    values.forEach((v, i) => {
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(`${field}[${i}]: must be a finite number, got ${v}`);
+    });
+  }
+  const none = (rows: number) => denseMatrix(rows, 0, new Float64Array(0));
+  const estimator = DirectLossEstimator.fit({
+    features: none(n),
+    predictions: reference.yPred,
+    targets: reference.yTrue,
+  });
+  const losses = estimator.predictLosses(none(batch.yPred.length), batch.yPred);
+  let absolute = 0;
+  let squared = 0;
+  for (let i = 0; i < batch.yPred.length; i++) {
+    absolute += losses.absolute[i]!;
+    squared += losses.squared[i]!;
+  }
+  const count = batch.yPred.length;
+  const mae = absolute / count;
+  const rmse = Math.sqrt(squared / count);
+  return { count, mae, rmse, gap: { pairs: count, mae: metrics.mae - mae, rmse: metrics.rmse - rmse } };
 }
 
 function classification(

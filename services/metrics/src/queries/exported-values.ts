@@ -47,6 +47,11 @@ export async function exportedValues(
       push('estimated_accuracy', m.cbpe.accuracy.value);
       push('estimated_accuracy_gap', m.cbpe.gap?.accuracy.value);
     }
+    if (m.dle !== undefined) {
+      push('estimated_mae', m.dle.mae);
+      push('estimated_rmse', m.dle.rmse);
+      push('estimated_mae_gap', m.dle.gap?.mae);
+    }
   }
   return out;
 }

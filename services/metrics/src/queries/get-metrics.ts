@@ -15,6 +15,12 @@ import type { MetricsDataPlane } from '../service/metrics-data-plane.js';
 import type { SeriesCounts } from '../store/metrics-store.js';
 import type { BucketSummary } from '../windows/bucket-summary.js';
 import type { CountWindowMetrics } from '../windows/count-window.js';
+import {
+  addDirectLossParts,
+  type DirectLossParts,
+  directLossMetrics,
+  directLossParts,
+} from '../windows/direct-loss-metrics.js';
 import type { SegmentRef } from '../windows/window-key.js';
 import { summaryMetrics, type WindowMetrics } from '../windows/window-metrics.js';
 import { OVERFLOW_SEGMENT_VALUE } from '../windows/window-options.js';
@@ -200,12 +206,14 @@ export async function getMetrics(
     from: number,
     to: number,
   ): Promise<TimeWindowAnswer> => {
-    const merged = await mergedRange(plane, series, segment, from, to);
-    const metrics = summaryMetrics(merged.summary, merged.buckets, {
+    const merged = await mergedRange(plane, series, segment, from, to, first.task === 'regression');
+    const computed = summaryMetrics(merged.summary, merged.buckets, {
       confidence,
       ...(reference !== undefined && reference.summary.predictions > 0 && { reference: reference.summary }),
-      ...(query.stepMs !== undefined && { f1Bootstrap: { maxPairs: 0 } }),
+      ...(query.stepMs !== undefined && { f1Bootstrap: { maxPairs: 0 }, shiftResamples: 0 }),
     });
+    const dle = merged.directLoss === undefined ? undefined : directLossMetrics(merged.directLoss, computed);
+    const metrics: WindowMetrics = dle === undefined ? computed : { ...computed, dle };
     const counts = await plane.store.counts({
       modelName,
       ...(query.series.modelVersion !== undefined && { modelVersion: query.series.modelVersion }),
@@ -255,15 +263,20 @@ export async function getMetrics(
 
 const describe = (s: SeriesKey) => `${s.modelName}:${s.modelVersion}${s.node === '' ? '' : `/${s.node}`}`;
 
-/** Every bucket of the series (and segment) in [fromMs, toMs), merged across the series. */
+/**
+ * Every bucket of the series (and segment) in [fromMs, toMs), merged across the series; with
+ * `directLoss`, each series' window scored by its own loss models (unset when one has none).
+ */
 async function mergedRange(
   plane: MetricsDataPlane,
   series: readonly SeriesKey[],
   segment: SegmentRef | undefined,
   fromMs: number,
   toMs: number,
-): Promise<{ summary: BucketSummary; buckets: number }> {
+  directLoss = false,
+): Promise<{ summary: BucketSummary; buckets: number; directLoss?: DirectLossParts }> {
   let merged: { summary: BucketSummary; buckets: number } | undefined;
+  let parts: DirectLossParts | undefined = directLoss ? directLossParts() : undefined;
   for (const s of series) {
     let part: { summary: BucketSummary; buckets: number };
     try {
@@ -273,6 +286,11 @@ async function mergedRange(
       if (!(error instanceof NotFoundError)) throw error;
       continue;
     }
+    if (parts !== undefined && part.summary.predictions + part.summary.joined > 0) {
+      const lookup = await plane.directLoss.lookup(s);
+      if (lookup.ok) addDirectLossParts(parts, part.summary, lookup.fit.estimator);
+      else parts = undefined;
+    }
     if (merged === undefined) merged = { summary: part.summary.clone(), buckets: part.buckets };
     else {
       merged.summary.merge(part.summary);
@@ -281,5 +299,5 @@ async function mergedRange(
   }
   if (merged === undefined)
     throw new NotFoundError(`series ${series.map(describe).join(', ')}: no bucket in the window`);
-  return merged;
+  return parts === undefined ? merged : { ...merged, directLoss: parts };
 }

@@ -75,6 +75,7 @@ export async function builtInParts(options: {
       catalog: planeSeriesCatalog(plane),
       summaryOver: (series, segment, fromMs, toMs) =>
         plane.persistence.summaryOver(series, segment, fromMs, toMs),
+      directLoss: (series) => plane.directLoss.lookup(series),
     }),
     sink: options.alertSink ?? { emit: () => {} },
     limits: {

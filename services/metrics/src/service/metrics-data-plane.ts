@@ -12,6 +12,8 @@
 import { FailedPreconditionError, NotFoundError, quoteName, ResourceExhaustedError } from '@sightline/errors';
 import type { InferenceEvent } from '@sightline/events';
 import type { JoinedPair, PredictionRecord, SeriesKey } from '../domain/records.js';
+import { DirectLossModels } from '../estimates/direct-loss-models.js';
+import type { DirectLossOptions } from '../estimates/direct-loss-options.js';
 import { type PredictionMappingOptions, predictionFromEvent } from '../ingest/prediction-from-event.js';
 import { GroupCommitWriter } from '../store/group-commit-writer.js';
 import type { FeedbackStatus, MetricsStore, ReplacedPair } from '../store/metrics-store.js';
@@ -90,6 +92,8 @@ export interface MetricsDataPlaneOptions {
   readonly counters?: Partial<DataPlaneCounters>;
   readonly persistence?: PersistenceObserver;
   readonly observers?: readonly DataPlaneObserver[];
+  /** Direct loss estimation's reference (defaults: `resolveDirectLossOptions`). */
+  readonly directLoss?: Partial<DirectLossOptions>;
   readonly now?: () => number;
   readonly onError?: (message: string, error: unknown) => void;
 }
@@ -113,6 +117,8 @@ export class MetricsDataPlane {
   readonly windows: MetricWindows;
   readonly store: MetricsStore;
   readonly persistence: BucketPersistence;
+  /** The regression series' loss models (direct loss estimation), fitted from the store on first use. */
+  readonly directLoss: DirectLossModels;
   readonly #writer: GroupCommitWriter;
   readonly #options: MetricsDataPlaneOptions;
   readonly #now: () => number;
@@ -129,6 +135,10 @@ export class MetricsDataPlane {
     this.windows = options.windows;
     this.limits = { ...DEFAULT_DATA_PLANE_LIMITS, ...options.limits };
     this.#now = options.now ?? Date.now;
+    this.directLoss = new DirectLossModels(options.store, options.directLoss, {
+      now: this.#now,
+      ...(options.onError !== undefined && { onError: options.onError }),
+    });
     const storeLimits = resolveStoreLimits(options.storeLimits ?? {});
     this.#writer = new GroupCommitWriter(options.store, storeLimits);
     const observer = options.persistence ?? NO_PERSISTENCE_OBSERVER;

@@ -3,14 +3,17 @@ import {
   addCbpePrediction,
   CategoryCounts,
   type CategoryCountsJson,
+  type CbpeSecondMomentsJson,
   type CbpeSums,
   ClassificationAccumulator,
   type ClassificationAccumulatorJson,
+  cbpeSecondMomentsToJSON,
   cbpeSums,
   checkProbabilityRow,
   classIndex,
   labelIndex,
   MAX_METRIC_CLASSES,
+  mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
   QuantileSketch,
   type QuantileSketchBinsJson,
@@ -31,6 +34,8 @@ export interface CbpeSumsJson {
   readonly predictedProbabilitySum: number[];
   readonly probabilitySum: number[];
   readonly predictedSquareSum: number;
+  /** For the estimated F1's interval (at most 16 classes); absent in buckets saved before it was kept. */
+  readonly secondMoments?: CbpeSecondMomentsJson;
 }
 
 /** Saved form of a {@link BucketSummary}. */
@@ -47,6 +52,12 @@ export interface BucketSummaryJson {
   readonly predictedClasses: CategoryCountsJson | null;
   /** Regression: every predicted element. */
   readonly outputs: QuantileSketchBinsJson | null;
+  /**
+   * Regression: the predicted elements of the joined pairs (what direct loss estimation's gap
+   * compares on). Absent in classification buckets and in buckets saved before it existed; a
+   * window holding such a bucket has fewer of them than pairs and gives no DLE gap.
+   */
+  readonly labelledOutputs?: QuantileSketchBinsJson;
   /** Latency of every request that logged one, ms. */
   readonly latencyMs: QuantileSketchBinsJson;
   /** Classification with known classes: CBPE sums of every row that logged probabilities. */
@@ -72,6 +83,7 @@ export class BucketSummary {
   #requests = 0;
   readonly #predictedClasses: CategoryCounts | undefined;
   #outputs: QuantileSketch | undefined;
+  #labelledOutputs: QuantileSketch | undefined;
   #latency: QuantileSketch;
   readonly #cbpe: CbpeSums | undefined;
   #pairs: PairAccumulator | undefined;
@@ -93,6 +105,7 @@ export class BucketSummary {
     );
     if (task === 'regression') {
       this.#outputs = new QuantileSketch(sketch.relativeAccuracy === undefined ? {} : sketch);
+      this.#labelledOutputs = new QuantileSketch(sketch.relativeAccuracy === undefined ? {} : sketch);
       this.#pairs = new RegressionAccumulator();
       return;
     }
@@ -148,6 +161,10 @@ export class BucketSummary {
   /** Every predicted element (regression). */
   get outputs(): QuantileSketch | undefined {
     return this.#outputs;
+  }
+  /** The predicted elements of the joined pairs (regression). */
+  get labelledOutputs(): QuantileSketch | undefined {
+    return this.#labelledOutputs;
   }
   /** Request latencies, ms. */
   get latencyMs(): QuantileSketch {
@@ -241,6 +258,7 @@ export class BucketSummary {
         }
       }
       for (let i = 0; i < yPred.length; i++) this.#pairs.add(yTrue[i]!, yPred[i]!);
+      this.#labelledOutputs!.addAll(yPred);
     } else {
       throw new InvalidArgumentError(
         'classes: a classification pair can only be scored when the prediction logged its class list',
@@ -289,6 +307,8 @@ export class BucketSummary {
     this.#requests += other.#requests;
     this.#latency.merge(other.#latency);
     if (this.#outputs !== undefined) this.#outputs.merge(other.#outputs!);
+    // A prediction part: a replacement recomputes the pairs' truths, not which rows are labelled.
+    if (this.#labelledOutputs !== undefined) this.#labelledOutputs.merge(other.#labelledOutputs!);
     if (this.#predictedClasses !== undefined) this.#predictedClasses.merge(other.#predictedClasses!);
     if (this.#cbpe !== undefined) mergeCbpeSums(this.#cbpe, other.#cbpe!);
     if (options.replacePairs) {
@@ -372,6 +392,12 @@ export class BucketSummary {
     if (this.#outputs !== undefined) {
       const outputsJson = expectObject(j.outputs, 'outputs');
       field('outputs', () => this.#outputs!.mergeBinsJSON(outputsJson as never));
+      if (j.labelledOutputs !== undefined) {
+        const labelledJson = expectObject(j.labelledOutputs, 'labelledOutputs');
+        field('labelledOutputs', () => this.#labelledOutputs!.mergeBinsJSON(labelledJson as never));
+      }
+    } else if (j.labelledOutputs !== undefined) {
+      throw new InvalidArgumentError('labelledOutputs: only a regression bucket carries labelled outputs');
     }
     field('latencyMs', () => this.#latency.mergeBinsJSON(latencyJson as never));
     if (this.#cbpe !== undefined && cbpe !== undefined) {
@@ -381,6 +407,7 @@ export class BucketSummary {
       addNumbers(sums.predictedCount, cbpe.predictedCount as number[]);
       addNumbers(sums.predictedProbabilitySum, cbpe.predictedProbabilitySum as number[]);
       addNumbers(sums.probabilitySum, cbpe.probabilitySum as number[]);
+      field('cbpe', () => mergeCbpeSecondMomentsJSON(sums, cbpe.secondMoments, 'secondMoments'));
     }
     this.#predictions += predictions;
     this.#requests += requests;
@@ -403,6 +430,7 @@ export class BucketSummary {
       requests: this.#requests,
       predictedClasses: this.#predictedClasses?.toJSON() ?? null,
       outputs: this.#outputs?.toBinsJSON() ?? null,
+      ...(this.#labelledOutputs !== undefined && { labelledOutputs: this.#labelledOutputs.toBinsJSON() }),
       latencyMs: this.#latency.toBinsJSON(),
       cbpe:
         cbpe === undefined
@@ -413,6 +441,7 @@ export class BucketSummary {
               predictedProbabilitySum: Array.from(cbpe.predictedProbabilitySum),
               probabilitySum: Array.from(cbpe.probabilitySum),
               predictedSquareSum: cbpe.predictedSquareSum,
+              ...(cbpe.secondMoments !== undefined && { secondMoments: cbpeSecondMomentsToJSON(cbpe)! }),
             },
       pairs: this.#pairs?.toJSON() ?? null,
     };
@@ -475,7 +504,20 @@ export class BucketSummary {
         );
       }
       summary.#outputs = outputs;
+      if (j.labelledOutputs !== undefined) {
+        const labelledJson = expectObject(j.labelledOutputs, 'labelledOutputs');
+        const labelled = field('labelledOutputs', () => QuantileSketch.fromBinsJSON(labelledJson as never));
+        if (labelled.relativeAccuracy !== latency.relativeAccuracy) {
+          throw new InvalidArgumentError(
+            `labelledOutputs.relativeAccuracy: expected ${latency.relativeAccuracy} (as latencyMs), got ${labelled.relativeAccuracy}`,
+          );
+        }
+        summary.#labelledOutputs = labelled;
+      }
     } else {
+      if (j.labelledOutputs !== undefined) {
+        throw new InvalidArgumentError('labelledOutputs: only a regression bucket carries labelled outputs');
+      }
       if (j.predictedClasses === null) {
         throw new InvalidArgumentError(
           'predictedClasses: a classification bucket must carry its class counts',
@@ -499,6 +541,8 @@ export class BucketSummary {
         'cbpe.predictedProbabilitySum',
       );
       copyNumbers(summary.#cbpe.probabilitySum, cbpe.probabilitySum, k, 'cbpe.probabilitySum');
+      const restoredCbpe = summary.#cbpe;
+      field('cbpe', () => mergeCbpeSecondMomentsJSON(restoredCbpe, cbpe.secondMoments, 'secondMoments'));
     } else if (j.cbpe !== null) {
       throw new InvalidArgumentError(
         'cbpe: only a classification bucket with known classes carries CBPE sums',
@@ -682,7 +726,7 @@ function checkSavedCounts(j: Record<string, unknown>): void {
       });
     if (predicted.overflow !== undefined) expectCount(predicted.overflow, 'predictedClasses.overflow');
   }
-  for (const name of ['latencyMs', 'outputs']) {
+  for (const name of ['latencyMs', 'outputs', 'labelledOutputs']) {
     const sketch = object(j[name]);
     if (!sketch) continue;
     expectCount(sketch.count, `${name}.count`);

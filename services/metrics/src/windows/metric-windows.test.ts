@@ -3,6 +3,7 @@ import {
   bootstrapInterval,
   classDistributionShift,
   classificationMetrics,
+  distributionShiftIntervals,
   regressionMetrics,
   seededRandom,
 } from '@sightline/stats';
@@ -401,7 +402,8 @@ describe('MetricWindows', () => {
     const reference = windows.summaryOver(SERIES, undefined, T0, T0 + MINUTE, []).summary;
     const m = windows.metricsOver(SERIES, undefined, T0 + MINUTE, T0 + 2 * MINUTE, [], { reference });
     expect(m.predictedClasses).toEqual({ a: 15, b: 15 });
-    expect(m.predictionShift).toEqual(
+    const { intervals, ...values } = m.predictionShift!;
+    expect(values).toEqual(
       classDistributionShift(
         new Map([
           ['a', 10],
@@ -414,6 +416,15 @@ describe('MetricWindows', () => {
         ]),
       ),
     );
+    // Percentile bootstrap intervals of both sides' counts, libs/stats' with its defaults (seed 0).
+    expect(intervals).toEqual(distributionShiftIntervals([10, 10, 10], [15, 15, 0]));
+    expect(intervals!.psi.method).toBe('bootstrap-percentile');
+    // Turned off (time series): no intervals.
+    const plain = windows.metricsOver(SERIES, undefined, T0 + MINUTE, T0 + 2 * MINUTE, [], {
+      reference,
+      shiftResamples: 0,
+    });
+    expect(plain.predictionShift!.intervals).toBeUndefined();
   });
 
   it('gives a time series whose steps equal the windows queried one by one', () => {

@@ -401,7 +401,11 @@ export class MetricWindows {
       fromMs: fromMs + i * stepMs,
       toMs: Math.min(fromMs + (i + 1) * stepMs, toMs),
       // One bootstrap per step would multiply a series' cost by its steps: only when asked.
-      metrics: summaryMetrics(step.summary, step.buckets, { f1Bootstrap: { maxPairs: 0 }, ...options }),
+      metrics: summaryMetrics(step.summary, step.buckets, {
+        f1Bootstrap: { maxPairs: 0 },
+        shiftResamples: 0,
+        ...options,
+      }),
     }));
   }
 

@@ -2,6 +2,7 @@ import {
   type ClassificationAccumulator,
   type ConfidenceInterval,
   confusionDeltaIntervals,
+  estimateCbpe,
   sketchQuantileInterval,
 } from '@sightline/stats';
 import fc from 'fast-check';
@@ -161,5 +162,53 @@ describe('window intervals', () => {
       }),
       { seed: 8, numRuns: 30 },
     );
+  });
+});
+
+describe("CBPE's estimated macro F1 interval in a window", () => {
+  it('is the estimate ± z × libs/stats’ standard error over the same rows, merged in any split; the gap’s too', () => {
+    fc.assert(
+      fc.property(
+        fc.array(classRow, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        (rows, cut) => {
+          const rowsWithProbabilities = rows.map((r) => ({ ...r, weights: r.weights ?? [1, 2, 3] }));
+          const merged = classBucket(rowsWithProbabilities.slice(0, cut));
+          merged.merge(
+            BucketSummary.fromJSON(
+              JSON.parse(JSON.stringify(classBucket(rowsWithProbabilities.slice(cut), cut))),
+            ),
+          );
+          const whole = classBucket(rowsWithProbabilities);
+          const fromSplit = summaryMetrics(merged, 2).cbpe!;
+          const fromWhole = summaryMetrics(whole, 1).cbpe!;
+          expect(fromWhole.f1MacroInterval?.method).toBe('delta');
+          expectSameInterval(fromSplit.f1MacroInterval, fromWhole.f1MacroInterval);
+          const se = estimateCbpe(whole.cbpe!).f1MacroStandardError;
+          const z = 1.959963984540054;
+          expect(fromWhole.f1MacroInterval!.low).toBeCloseTo(Math.max(fromWhole.f1Macro - z * se, 0), 12);
+          expect(fromWhole.f1MacroInterval!.high).toBeCloseTo(Math.min(fromWhole.f1Macro + z * se, 1), 12);
+          const gap = fromWhole.gap!;
+          const pairSe = (whole.pairs as ClassificationAccumulator).metrics().cbpe!.f1MacroStandardError;
+          expect(gap.f1MacroInterval!.high - gap.f1Macro).toBeCloseTo(z * pairSe, 12);
+          expect(gap.f1Macro - gap.f1MacroInterval!.low).toBeCloseTo(z * pairSe, 12);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is absent when a bucket was saved before the second moments were kept', () => {
+    const rows: ClassRow[] = [0, 1, 2, 0].map((c, i) => ({
+      predicted: c,
+      truth: (c + i) % 3,
+      weights: [1, 2, 3],
+      minute: 0,
+    }));
+    const saved = classBucket(rows).toJSON();
+    const { secondMoments: _dropped, ...oldCbpe } = saved.cbpe!;
+    const old = BucketSummary.fromJSON({ ...saved, cbpe: oldCbpe });
+    expect(summaryMetrics(old, 1).cbpe!.f1MacroInterval).toBeUndefined();
+    expect(summaryMetrics(old.merge(classBucket(rows)), 2).cbpe!.f1MacroInterval).toBeUndefined();
   });
 });

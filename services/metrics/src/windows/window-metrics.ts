@@ -10,8 +10,10 @@ import {
   confusionDeltaIntervals,
   DEFAULT_CONFIDENCE,
   type DistributionShift,
+  type DistributionShiftIntervals,
   type DistributionShiftOptions,
   distributionShift,
+  distributionShiftIntervals,
   estimateCbpe,
   normalQuantile,
   type QuantileSketch,
@@ -91,8 +93,14 @@ export interface CbpeWindowMetrics {
   readonly count: number;
   /** Expected accuracy, with a normal interval from CBPE's standard error (calibrated probabilities assumed). */
   readonly accuracy: EstimateWithInterval;
-  /** Expected macro F1 (no interval: CBPE gives none). */
+  /** Expected macro F1. */
   readonly f1Macro: number;
+  /**
+   * Where the realised macro F1 lies if the probabilities are calibrated: ± z × the delta-method
+   * standard error (libs/stats' `f1MacroStandardError`), clipped to [0, 1]. Absent above 16
+   * classes, or when the window holds buckets saved before CBPE's second moments were kept.
+   */
+  readonly f1MacroInterval?: ConfidenceInterval;
   /**
    * On the labelled pairs only: realised minus estimated (CBPE over the same pairs' probabilities),
    * so a label-biased sample does not read as miscalibration. The interval is the realised
@@ -102,6 +110,8 @@ export interface CbpeWindowMetrics {
     readonly pairs: number;
     readonly accuracy: EstimateWithInterval;
     readonly f1Macro: number;
+    /** ± z × the F1's standard error on those pairs (method `delta`), as the accuracy's. */
+    readonly f1MacroInterval?: ConfidenceInterval;
   };
 }
 
@@ -146,11 +156,25 @@ export interface WindowMetrics {
   /** Predicted outputs (regression). */
   readonly outputs?: SketchQuantiles;
   /** The prediction distribution against the reference window (when one was given and both sides have predictions). */
-  readonly predictionShift?: DistributionShift;
+  readonly predictionShift?: DistributionShift & { readonly intervals?: DistributionShiftIntervals };
   /** Request latencies, ms (absent when no request logged one). */
   readonly latencyMs?: SketchQuantiles;
   /** CBPE (classification with logged probabilities). */
   readonly cbpe?: CbpeWindowMetrics;
+  /** Direct loss estimation (regression series with a fitted loss model; see `directLossMetrics`). */
+  readonly dle?: DleWindowMetrics;
+}
+
+/** DLE's label-free estimate of a window and, once labels exist, its gap to the realised values. */
+export interface DleWindowMetrics {
+  /** Predicted elements the estimate rests on (labelled or not). */
+  readonly count: number;
+  /** Estimated MAE (no interval: the loss model gives none). */
+  readonly mae: number;
+  /** Estimated RMSE (no interval). */
+  readonly rmse: number;
+  /** On the labelled elements only: realised minus estimated. */
+  readonly gap?: { readonly pairs: number; readonly mae: number; readonly rmse: number };
 }
 
 /** Options of {@link summaryMetrics}. */
@@ -161,6 +185,12 @@ export interface WindowMetricsOptions extends DistributionShiftOptions {
   readonly reference?: BucketSummary;
   /** The macro and weighted F1 intervals' bootstrap. */
   readonly f1Bootstrap?: F1BootstrapOptions;
+  /**
+   * Resamples of the prediction shift's percentile bootstrap (default
+   * DEFAULT_SHIFT_BOOTSTRAP_RESAMPLES = 200, seed 0); 0 leaves the shift without intervals (time
+   * series: 200 resamples per step would cost up to 10,000 x 200 shifts).
+   */
+  readonly shiftResamples?: number;
 }
 
 /**
@@ -196,7 +226,9 @@ export function summaryMetrics(
   if (summary.outputs !== undefined && summary.outputs.count > 0)
     out.outputs = sketchQuantiles(summary.outputs, confidence);
   const shift =
-    options.reference === undefined ? undefined : predictionShift(options.reference, summary, options);
+    options.reference === undefined
+      ? undefined
+      : predictionShift(options.reference, summary, options, confidence);
   if (shift !== undefined) out.predictionShift = shift;
   const cbpe = cbpeMetrics(summary, confidence);
   if (cbpe !== undefined) out.cbpe = cbpe;
@@ -297,6 +329,14 @@ function cbpeMetrics(summary: BucketSummary, confidence: number): CbpeWindowMetr
     },
     f1Macro: estimate.f1Macro,
   };
+  if (Number.isFinite(estimate.f1MacroStandardError)) {
+    out.f1MacroInterval = {
+      low: Math.max(estimate.f1Macro - z * estimate.f1MacroStandardError, 0),
+      high: Math.min(estimate.f1Macro + z * estimate.f1MacroStandardError, 1),
+      confidence,
+      method: 'delta',
+    };
+  }
   const pairs = summary.pairs;
   if (pairs instanceof ClassificationAccumulator) {
     const realised = pairs.metrics(confidence);
@@ -317,6 +357,14 @@ function cbpeMetrics(summary: BucketSummary, confidence: number): CbpeWindowMetr
           },
         },
         f1Macro: realised.macro.f1 - onPairs.f1Macro,
+        ...(Number.isFinite(onPairs.f1MacroStandardError) && {
+          f1MacroInterval: {
+            low: realised.macro.f1 - onPairs.f1Macro - z * onPairs.f1MacroStandardError,
+            high: realised.macro.f1 - onPairs.f1Macro + z * onPairs.f1MacroStandardError,
+            confidence,
+            method: 'delta' as const,
+          },
+        }),
       };
     }
   }
@@ -365,8 +413,9 @@ function sketchQuantiles(sketch: QuantileSketch, confidence: number, floor = -In
 function predictionShift(
   reference: BucketSummary,
   window: BucketSummary,
-  options: DistributionShiftOptions,
-): DistributionShift | undefined {
+  options: DistributionShiftOptions & { readonly shiftResamples?: number },
+  confidence: number,
+): (DistributionShift & { intervals?: DistributionShiftIntervals }) | undefined {
   if (reference.task !== window.task) {
     throw new InvalidArgumentError(
       `reference: a ${reference.task} window cannot be the reference of a ${window.task} window`,
@@ -380,7 +429,16 @@ function predictionShift(
     const ref = reference.predictedClasses!;
     const win = window.predictedClasses!;
     if (ref.total === 0 || win.total === 0) return undefined;
-    return classDistributionShift(ref.toMap(), win.toMap(), shiftOptions);
+    const refCounts = ref.toMap();
+    const winCounts = win.toMap();
+    const classes = [...new Set([...refCounts.keys(), ...winCounts.keys()])];
+    return withShiftIntervals(
+      classDistributionShift(refCounts, winCounts, shiftOptions),
+      classes.map((c) => refCounts.get(c) ?? 0),
+      classes.map((c) => winCounts.get(c) ?? 0),
+      { ...shiftOptions, confidence },
+      options.shiftResamples,
+    );
   }
   const ref = reference.outputs!;
   const win = window.outputs!;
@@ -390,7 +448,33 @@ function predictionShift(
     const edge = ref.quantile(k / OUTPUT_SHIFT_BINS);
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
   }
-  return distributionShift(binnedCounts(ref, edges), binnedCounts(win, edges), shiftOptions);
+  const refBins = binnedCounts(ref, edges);
+  const winBins = binnedCounts(win, edges);
+  return withShiftIntervals(
+    distributionShift(refBins, winBins, shiftOptions),
+    refBins,
+    winBins,
+    { ...shiftOptions, confidence },
+    options.shiftResamples,
+  );
+}
+
+/** The shift with its percentile bootstrap intervals (both sides resampled), unless turned off. */
+function withShiftIntervals(
+  shift: DistributionShift,
+  reference: readonly number[],
+  window: readonly number[],
+  options: DistributionShiftOptions & { readonly confidence: number },
+  resamples: number | undefined,
+): DistributionShift & { intervals?: DistributionShiftIntervals } {
+  if (resamples === 0) return shift;
+  return {
+    ...shift,
+    intervals: distributionShiftIntervals(reference, window, {
+      ...options,
+      ...(resamples === undefined ? {} : { resamples }),
+    }),
+  };
 }
 
 function binnedCounts(sketch: QuantileSketch, edges: readonly number[]): number[] {

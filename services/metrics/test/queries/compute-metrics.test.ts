@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { metricsV1 } from '@sightline/contracts';
 import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import { seededRandom } from '@sightline/stats';
 import fc from 'fast-check';
@@ -168,6 +169,18 @@ describe.skipIf(PYTHON === undefined)('ComputeMetrics equals scikit-learn', () =
         close(m.rocAuc?.macro, want.auc_macro, `${what} macro AUC`);
         close(m.rocAuc?.weighted, want.auc_weighted, `${what} weighted AUC`);
       }
+      // DeLong intervals of every exact AUC (scipy's z, a pair-by-pair DeLong in python).
+      const z = want.z95 as number;
+      (want.delong_se as (number | null)[]).forEach((se, k) => {
+        const interval = m.rocAuc!.perClassIntervals[k]!;
+        expect(interval.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_DELONG);
+        const auc = m.rocAuc!.perClass[k]!;
+        close(interval.low, se === null ? 0 : Math.max(auc - z * se, 0), `${what} AUC ${k} low`);
+        close(interval.high, se === null ? 1 : Math.min(auc + z * se, 1), `${what} AUC ${k} high`);
+      });
+      if (c.classes.length === 2) expect(m.rocAuc?.binaryInterval).toEqual(m.rocAuc?.perClassIntervals[1]);
+      expect(m.rocAuc?.macroInterval?.low).toBeLessThanOrEqual(m.rocAuc!.macro);
+      expect(m.rocAuc?.macroInterval?.high).toBeGreaterThanOrEqual(m.rocAuc!.macro);
       expect(Number(m.probabilityPairs)).toBe(c.y_true.length);
       // Derived-order metrics agree with the given-order ones on order-free figures.
       close(
@@ -337,7 +350,7 @@ describe('ComputeMetrics intervals and rules', () => {
     expect(() =>
       computeInputFromMessage({
         calibrationBins: 0,
-        regression: { yTrue: [], yPred: [] },
+        regression: { yTrue: [], yPred: [], referenceYTrue: [], referenceYPred: [] },
         classification: { yTrue: [], yPred: [], integerLabels: false, classes: [], probabilities: [] },
       }),
     ).toThrow(/rule "data.set"/);

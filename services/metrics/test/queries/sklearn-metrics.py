@@ -5,6 +5,7 @@ import math
 import sys
 
 import numpy as np
+from scipy.stats import norm
 from sklearn import metrics as m
 
 
@@ -40,7 +41,19 @@ def classification(batch):
             out["auc_weighted"] = float(
                 m.roc_auc_score(y_true, proba, multi_class="ovr", average="weighted", labels=classes)
             )
+        # DeLong's standard error of each one-vs-rest AUC, pair by pair (midranks: a tie counts 1/2),
+        # and the z of a 95% interval, for the DELONG intervals ComputeMetrics gives.
+        truth = np.array(y_true)
+        out["delong_se"] = [delong_se(proba[truth == c, k], proba[truth != c, k]) for k, c in enumerate(classes)]
+        out["z95"] = float(norm.ppf(0.975))
     return out
+
+
+def delong_se(x, y):
+    if len(x) < 2 or len(y) < 2:
+        return None
+    psi = (x[:, None] > y[None, :]).astype(float) + 0.5 * (x[:, None] == y[None, :])
+    return float(math.sqrt(psi.mean(axis=1).var(ddof=1) / len(x) + psi.mean(axis=0).var(ddof=1) / len(y)))
 
 
 def regression(batch):

@@ -49,6 +49,11 @@ describe('the metrics service', () => {
     expect(window?.classification).toBeUndefined();
     expect(window?.predictions?.classCounts).toEqual({ setosa: 5n, virginica: 5n });
     expect(window?.cbpe?.accuracy?.value).toBeCloseTo(0.7, 5);
+    // The estimated macro F1 carries its delta-method interval (where calibrated labels would fall).
+    const f1 = window?.cbpe?.f1Macro;
+    expect(f1?.interval?.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_DELTA);
+    expect(f1?.interval?.low).toBeLessThan(f1!.value);
+    expect(f1?.interval?.high).toBeGreaterThan(f1!.value);
   });
 
   it('joins feedback: 8 of 10 right, then accuracy 0.8 with its Wilson interval, per segment too', async () => {
