@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import type { ExplainerConfig } from './config.js';
 import { builtInMethods } from './contract/method-entries.js';
 import { ExplainerDataPlane } from './data-plane/explainer-data-plane.js';
+import { ExplanationJobs } from './data-plane/explanation-jobs.js';
 import type { MethodRegistry } from './data-plane/method-registry.js';
 import type { V2Endpoints } from './data-plane/target-ports.js';
 import { ExplainerMetrics } from './observability/explainer-metrics.js';
@@ -39,6 +40,7 @@ export interface ExplainerParts {
 /** A started explainer. */
 export interface ExplainerHandle extends RunningService {
   readonly dataPlane: ExplainerDataPlane;
+  readonly jobs: ExplanationJobs;
   readonly registry: Registry;
   /** Graceful stop. Same as shutdown(). */
   stop(): Promise<void>;
@@ -88,6 +90,14 @@ export async function startExplainer(
     ...(parts.now ? { now: parts.now } : {}),
   });
   const dataPlane = plane;
+  const jobs = new ExplanationJobs({
+    plane: dataPlane,
+    maxRunning: config.maxRunningExplanations,
+    maxQueued: config.maxQueuedExplanations,
+    ttlMs: config.jobTtlMs,
+    ...(parts.now ? { now: parts.now } : {}),
+    onError: (message, error) => logger.error({ err: error }, message),
+  });
   const kit: CallKit = {
     tracer,
     logger,
@@ -102,7 +112,11 @@ export async function startExplainer(
     tracing: parts.tracing,
     protoFiles: ['sightline/explainer/v1/explainer.proto'],
     serviceNames: ['sightline.explainer.v1.ExplainerService'],
-    register: (server) => registerExplainerService(server, kit, dataPlane, {}),
+    register: (server) => registerExplainerService(server, kit, dataPlane, jobs, {}),
+    // Watch streams follow their job to its end: cancelling the jobs ends them with it.
+    beforeDrain: () => {
+      void jobs.close();
+    },
     start: async () => {
       logger.info(
         { modelServer: config.modelServer, router: config.router, repository: config.repository ?? null },
@@ -110,8 +124,9 @@ export async function startExplainer(
       );
     },
     stop: async () => {
+      await jobs.close();
       endpoints.close();
     },
   });
-  return Object.assign(service, { dataPlane, registry, stop: () => service.shutdown() });
+  return Object.assign(service, { dataPlane, jobs, registry, stop: () => service.shutdown() });
 }

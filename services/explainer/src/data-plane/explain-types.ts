@@ -70,6 +70,8 @@ export interface ExplainProgress {
   /** Of all rows' work, in [0, 1]. */
   readonly fraction: number;
   readonly usage: ExplainUsage;
+  /** The answer so far (rows finished; incomplete), built only when called. */
+  readonly snapshot: () => ExplainOutcome;
 }
 
 /** One call's circumstances. */

@@ -288,12 +288,27 @@ export class ExplainerDataPlane {
       inputHash,
       backend: '',
     });
+    const answeredTarget = () => ({
+      ...resolvedTarget,
+      modelVersion: evaluator.usage.answeredVersion || target.modelVersion,
+    });
     const report = () =>
       call.onProgress?.({
         rowsDone: rows.length,
         rows: rowCount,
         fraction: (rows.length + currentFraction) / rowCount,
         usage: usageNow(false),
+        snapshot: () => ({
+          entry,
+          params,
+          setup,
+          target: answeredTarget(),
+          seed: input.seed,
+          backgroundRows: background?.count ?? 0,
+          rows: [...rows],
+          usage: usageNow(false),
+          eventIds: [],
+        }),
       });
     for (let row = 0; row < rowCount; row++) {
       currentFraction = 0;
@@ -345,7 +360,7 @@ export class ExplainerDataPlane {
       entry,
       params,
       setup,
-      target: { ...resolvedTarget, modelVersion: evaluator.usage.answeredVersion || target.modelVersion },
+      target: answeredTarget(),
       seed: input.seed,
       backgroundRows: background?.count ?? 0,
       rows,

@@ -10,7 +10,12 @@ import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { explainerV1 } from '@sightline/contracts';
 import { type ModelServerHandle, modelServerConfigSchema, startModelServer } from '@sightline/model-server';
 import { loadConfig } from '@sightline/service-kit';
-import { silentLogger, TEST_CALL_DEADLINE_MS } from '@sightline/service-kit/testing';
+import {
+  collectStream,
+  silentLogger,
+  TEST_CALL_DEADLINE_MS,
+  unaryCaller,
+} from '@sightline/service-kit/testing';
 import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import { explainerConfigSchema } from '../../src/config.js';
 import { defineMethod, methodRegistry } from '../../src/contract/method-entries.js';
@@ -128,8 +133,43 @@ export function explainerClient(address: string) {
         );
       });
     },
+    start: unary<explainerV1.StartExplanationRequest, explainerV1.StartExplanationResponse>(
+      raw,
+      'startExplanation',
+      explainerV1.StartExplanationRequest,
+    ),
+    get: unary<explainerV1.GetExplanationRequest, explainerV1.GetExplanationResponse>(
+      raw,
+      'getExplanation',
+      explainerV1.GetExplanationRequest,
+    ),
+    cancel: unary<explainerV1.CancelExplanationRequest, explainerV1.CancelExplanationResponse>(
+      raw,
+      'cancelExplanation',
+      explainerV1.CancelExplanationRequest,
+    ),
+    list: unary<explainerV1.ListExplanationsRequest, explainerV1.ListExplanationsResponse>(
+      raw,
+      'listExplanations',
+      explainerV1.ListExplanationsRequest,
+    ),
+    watch: (request: explainerV1.DeepPartial<explainerV1.WatchExplanationRequest>) =>
+      collectStream<explainerV1.WatchExplanationResponse>(
+        raw.watchExplanation(explainerV1.WatchExplanationRequest.fromPartial(request), new Metadata(), {
+          deadline: Date.now() + TEST_CALL_DEADLINE_MS,
+        }),
+      ),
     close: () => raw.close(),
   };
+}
+
+function unary<Req, Res>(
+  raw: explainerV1.ExplainerServiceClient,
+  method: string,
+  type: { fromPartial(o: unknown): Req },
+) {
+  const call = unaryCaller(raw);
+  return call<Req, Res>(method, type) as (request: explainerV1.DeepPartial<Req>) => Promise<Res>;
 }
 
 /** Iris-like rows (4 features) as FP32 tensor messages named `input`. */
