@@ -19,6 +19,7 @@ import { ExplanationJobs } from './data-plane/explanation-jobs.js';
 import type { MethodRegistry } from './data-plane/method-registry.js';
 import type { V2Endpoints } from './data-plane/target-ports.js';
 import { ExplainerMetrics } from './observability/explainer-metrics.js';
+import { CloudExplanationSink } from './results/explanation-event-sink.js';
 import { registerExplainerService } from './server.js';
 import { GrpcV2Endpoints } from './upstream/v2-endpoints.js';
 
@@ -64,6 +65,17 @@ export async function startExplainer(
     });
   let plane: ExplainerDataPlane | undefined;
   const metrics = new ExplainerMetrics(registry, { cachedExplanations: () => plane?.cachedCount ?? 0 });
+  const events = config.eventsSink
+    ? new CloudExplanationSink({
+        url: config.eventsSink,
+        timeoutMs: config.eventsSinkTimeoutMs,
+        queueCapacity: config.eventsSinkQueue,
+        onDropped: (reason, error) => {
+          metrics.eventDropped(reason);
+          logger.warn({ reason, err: error }, 'explanation event not delivered to the sink');
+        },
+      })
+    : undefined;
   plane = new ExplainerDataPlane({
     endpoints,
     registry: parts.methods ?? builtInMethods(),
@@ -87,6 +99,7 @@ export async function startExplainer(
     cacheEntries: config.cacheEntries,
     repositorySet: config.repository !== undefined,
     observer: metrics,
+    ...(events ? { events } : {}),
     ...(parts.now ? { now: parts.now } : {}),
   });
   const dataPlane = plane;
@@ -125,6 +138,7 @@ export async function startExplainer(
     },
     stop: async () => {
       await jobs.close();
+      await events?.close();
       endpoints.close();
     },
   });

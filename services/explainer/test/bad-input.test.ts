@@ -205,10 +205,10 @@ describe('bad input', () => {
       'categorical_features[4]: must be below the feature count 4 (rule "categorical_features.index")',
     ],
     [
-      'store without request id',
-      { ...valid, event: { store: true } },
-      status.INVALID_ARGUMENT,
-      'event.request_id: required with store (rule "event.request_id_set")',
+      'store without an --events-sink',
+      { ...valid, event: { store: true, requestId: 'r' } },
+      status.FAILED_PRECONDITION,
+      'event.store: this explainer has no --events-sink to store explanations in',
     ],
     [
       'too many calls asked',

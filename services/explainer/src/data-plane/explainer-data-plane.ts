@@ -59,6 +59,23 @@ export interface ExplainObserver {
   explanation(method: string, outcome: 'complete' | 'partial' | 'cache_hit' | 'error', seconds: number): void;
 }
 
+/** Where ExplanationEvents go (--events-sink); answers the event ids, one per row. */
+export interface ExplanationEventSink {
+  emit(outcome: ExplainOutcome, link: ExplanationLink): string[];
+}
+
+/** What ties an explanation's events to the prediction explained. */
+export interface ExplanationLink {
+  readonly requestId: string;
+  /** W3C trace id (32 lower-case hex digits), empty when none. */
+  readonly traceId: string;
+  /** The prediction's row of each instance row. */
+  readonly predictionRows: readonly number[];
+  readonly timeMs: number;
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 export interface ExplainerDataPlaneOptions {
   readonly endpoints: V2Endpoints;
   readonly registry: MethodRegistry;
@@ -69,6 +86,8 @@ export interface ExplainerDataPlaneOptions {
   /** Whether white-box methods can load model files (--repository set). */
   readonly repositorySet: boolean;
   readonly observer?: ExplainObserver;
+  /** The event sink; undefined when --events-sink is not set (event.store is then FAILED_PRECONDITION). */
+  readonly events?: ExplanationEventSink;
   readonly now?: () => number;
 }
 
@@ -130,9 +149,10 @@ export class ExplainerDataPlane {
     const started = this.now();
     let methodName = CONTRACT_METHODS[input.method?.key ?? ''] ?? 'none';
     try {
-      const outcome = await this.run(input, call, started, (name) => {
+      const computed = await this.run(input, call, started, (name) => {
         methodName = name;
       });
+      const outcome = input.event?.store ? this.storeEvents(computed, input, call) : computed;
       this.options.observer?.explanation(
         methodName,
         outcome.usage.cacheHit ? 'cache_hit' : outcome.usage.complete ? 'complete' : 'partial',
@@ -166,8 +186,23 @@ export class ExplainerDataPlane {
       );
     }
     if (input.event?.store) {
+      if (!this.options.events) {
+        throw new FailedPreconditionError(
+          'event.store: this explainer has no --events-sink to store explanations in',
+        );
+      }
       if (input.event.requestId === '') {
         throw new InvalidArgumentError('event.request_id: required with store (rule "event.request_id_set")');
+      }
+      if (input.event.traceparent !== '' && !TRACEPARENT.test(input.event.traceparent)) {
+        throw new InvalidArgumentError(
+          'event.traceparent: not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)',
+        );
+      }
+      if (input.event.requestId.length > 256) {
+        throw new InvalidArgumentError(
+          `event.request_id: at most 256 characters, got ${input.event.requestId.length}`,
+        );
       }
       if (input.event.predictionRows.length > 0 && input.event.predictionRows.length !== rowCount) {
         throw new InvalidArgumentError(
@@ -372,6 +407,20 @@ export class ExplainerDataPlane {
       this.cache.set(cacheKey, outcome);
     }
     return outcome;
+  }
+
+  /** Emits one ExplanationEvent per row (decision 10) and answers the outcome with their ids. */
+  private storeEvents(outcome: ExplainOutcome, input: ExplainInput, call: ExplainCall): ExplainOutcome {
+    const link = input.event!;
+    const traceparent = link.traceparent || call.traceHeaders?.traceparent || '';
+    const match = TRACEPARENT.exec(traceparent);
+    const eventIds = this.options.events!.emit(outcome, {
+      requestId: link.requestId,
+      traceId: match?.[1] ?? '',
+      predictionRows: link.predictionRows.length > 0 ? link.predictionRows : outcome.rows.map((r) => r.row),
+      timeMs: this.now(),
+    });
+    return { ...outcome, eventIds };
   }
 
   /** The output explained and its columns (rules "target.output_name", "target.target_indices"). */

@@ -22,6 +22,7 @@ export class ExplainerMetrics implements ExplainObserver {
   private readonly modelCalls: Counter<'outcome'>;
   private readonly modelRows: Counter;
   private readonly modelCallDuration: Histogram;
+  private readonly eventsDropped: Counter<'reason'>;
 
   constructor(registry: Registry, sources: { readonly cachedExplanations: () => number }) {
     const registers = [registry];
@@ -55,6 +56,12 @@ export class ExplainerMetrics implements ExplainObserver {
       buckets: [...MODEL_CALL_SECONDS_BUCKETS],
       registers,
     });
+    this.eventsDropped = new Counter({
+      name: 'sightline_explainer_events_dropped_total',
+      help: 'ExplanationEvents not delivered to --events-sink, by reason (queue_full, failed).',
+      labelNames: ['reason'],
+      registers,
+    });
     new Gauge({
       name: 'sightline_explainer_cached_explanations',
       help: 'Complete explanations held in the result cache.',
@@ -69,6 +76,10 @@ export class ExplainerMetrics implements ExplainObserver {
     this.modelCalls.inc({ outcome });
     this.modelRows.inc(rows);
     this.modelCallDuration.observe(seconds);
+  }
+
+  eventDropped(reason: 'queue_full' | 'failed'): void {
+    this.eventsDropped.inc({ reason });
   }
 
   explanation(
