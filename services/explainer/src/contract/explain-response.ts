@@ -36,7 +36,8 @@ export function metaToMessage(outcome: ExplainOutcome): explainerV1.ExplanationM
   const { entry } = outcome;
   // The params oneof member is named as the method's: `kernel_shap` → meta.kernelShap.
   const camel = entry.field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return {
+  // fromPartial fills what a method's mapping left unset, so the message always encodes.
+  return explainerV1.ExplanationMeta.fromPartial({
     name: entry.method.metaName,
     scope: ['local'],
     modelAccess: entry.method.modelAccess,
@@ -45,24 +46,26 @@ export function metaToMessage(outcome: ExplainOutcome): explainerV1.ExplanationM
     featureNames: [...outcome.setup.space.featureNames],
     backgroundRows: outcome.backgroundRows,
     [camel]: entry.paramsMessage(outcome.params),
-  };
+  });
 }
 
 /** The ExplainResponse of an outcome. */
 export function explainResponseToMessage(outcome: ExplainOutcome): explainerV1.ExplainResponse {
   return {
     meta: metaToMessage(outcome),
-    explanations: outcome.rows.map((row) => ({
-      row: row.row,
-      ...(row.result === undefined
-        ? {}
-        : (outcome.entry.resultMessage(
-            row.result,
-            outcome.setup,
-          ) as Partial<explainerV1.InstanceExplanation>)),
-      complete: row.complete,
-      fractionDone: row.fractionDone,
-    })),
+    explanations: outcome.rows.map((row) =>
+      explainerV1.InstanceExplanation.fromPartial({
+        row: row.row,
+        ...(row.result === undefined
+          ? {}
+          : (outcome.entry.resultMessage(
+              row.result,
+              outcome.setup,
+            ) as explainerV1.DeepPartial<explainerV1.InstanceExplanation>)),
+        complete: row.complete,
+        fractionDone: row.fractionDone,
+      }),
+    ),
     usage: usageToMessage(outcome.usage),
     eventIds: [...outcome.eventIds],
   };
