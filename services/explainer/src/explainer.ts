@@ -12,7 +12,7 @@ import {
 } from '@sightline/service-kit';
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
-import type { ExplainerConfig } from './config.js';
+import { addressList, type ExplainerConfig } from './config.js';
 import { builtInMethods } from './contract/method-entries.js';
 import { ExplainerDataPlane } from './data-plane/explainer-data-plane.js';
 import { ExplanationJobs } from './data-plane/explanation-jobs.js';
@@ -82,7 +82,7 @@ export async function startExplainer(
     addresses: {
       modelServer: config.modelServer,
       router: config.router,
-      allowedTargets: config.allowedTargets,
+      allowedTargets: addressList(config.allowedTargets),
     },
     limits: {
       maxInstances: config.maxInstances,
