@@ -92,8 +92,8 @@ export interface ExplainerDataPlaneOptions {
   readonly limits: ExplainerLimits;
   /** Complete explanations kept (0: no cache). */
   readonly cacheEntries: number;
-  /** Whether white-box methods can load model files (--repository set). */
-  readonly repositorySet: boolean;
+  /** --repository: where white-box methods load model files (undefined: not set). */
+  readonly repository: string | undefined;
   readonly observer?: ExplainObserver;
   /** Stored events (the router's EventService), for background.events. */
   readonly storedEvents?: StoredEventInputs;
@@ -251,6 +251,7 @@ export class ExplainerDataPlane {
       metadata,
       toTensors: (rows, count) => rowsToTensors(layout, rows, count),
       image: input.image,
+      repository: this.options.repository,
     };
     const params = entry.readParams(input.method!.message, setup);
     if (entry.needsGradients(params)) this.checkGradients(entry, target, metadata);
@@ -488,7 +489,7 @@ export class ExplainerDataPlane {
         `method ${entry.field}: model ${quoteName(target.modelName)} (${platform}) has no gradients; use ${alternative}`,
       );
     }
-    if (!this.options.repositorySet) {
+    if (this.options.repository === undefined) {
       throw new FailedPreconditionError(
         `method ${entry.field}: --repository is not set, so the model's files cannot be loaded for gradients; use ${alternative}`,
       );

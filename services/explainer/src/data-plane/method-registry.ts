@@ -22,6 +22,8 @@ export interface MethodSetup {
   readonly toTensors: (rows: Float64Array, count: number) => Tensor[];
   /** The request's ImageInput message, if any (image methods read it). */
   readonly image: unknown;
+  /** --repository, where white-box methods load the target's model files (undefined: not set). */
+  readonly repository: string | undefined;
 }
 
 /** One registered method. */
