@@ -3,7 +3,9 @@
  * (a TF.js layers model of the repository, or central differences through the black box when
  * asked for explicitly).
  */
+
 export { FINITE_DIFFERENCE_STEP, finiteDifferenceModel } from './finite-differences.js';
+export { type HeatmapValues, type ImageView, imageFeatureIndex, reduceToHeatmap } from './heatmap.js';
 export {
   type IntegratedGradientsOutput,
   type IntegratedGradientsResult,

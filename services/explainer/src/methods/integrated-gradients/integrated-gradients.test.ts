@@ -234,9 +234,9 @@ describe('integratedGradients', () => {
       context(quadraticAndTanh),
     );
     expect(byDifferences.result.backend).toBe('finite-differences');
-    byDifferences.result.outputs[0]!.attributions.forEach((value, i) =>
-      expect(value).toBeCloseTo(byModel.result.outputs[0]!.attributions[i]!, 5),
-    );
+    for (const [i, value] of byDifferences.result.outputs[0]!.attributions.entries()) {
+      expect(value).toBeCloseTo(byModel.result.outputs[0]!.attributions[i]!, 5);
+    }
     // 2 rows for f(x), f(b), then 2 · 3 features rows per point.
     expect(evaluator.rowsEvaluated).toBe(2 + 20 * 6);
 
