@@ -5,14 +5,24 @@ import { CONVNET_ARCHITECTURE, EXAMPLE_MODEL_CONFIGS } from './example-models.js
 import { parseIrisCsv } from './iris-csv.js';
 import { renderConfigYaml } from './model-config.js';
 import type { OnnxBuildStep } from './onnx-builder.js';
+import { writeShapeSamples } from './shapes/shape-samples.js';
+import { trainShapesCnn } from './shapes/shapes-cnn.js';
 import { trainIrisTfjs } from './tfjs-iris.js';
 import { tfjsDirSaveHandler } from './tfjs-model-files.js';
 
 /** The parts of the examples that can be built on their own. */
-export type ExamplePart = 'data' | 'iris' | 'convnet' | 'iris-tfjs' | 'configs';
+export type ExamplePart = 'data' | 'iris' | 'convnet' | 'iris-tfjs' | 'shapes-data' | 'shapes' | 'configs';
 
 /** Every part, in the order they depend on each other (the models read the data). */
-export const EXAMPLE_PARTS: readonly ExamplePart[] = ['data', 'iris', 'convnet', 'iris-tfjs', 'configs'];
+export const EXAMPLE_PARTS: readonly ExamplePart[] = [
+  'data',
+  'iris',
+  'convnet',
+  'iris-tfjs',
+  'shapes-data',
+  'shapes',
+  'configs',
+];
 
 /** What {@link buildExamples} builds and with what. */
 export interface BuildExamplesOptions {
@@ -28,7 +38,8 @@ export interface BuildExamplesOptions {
 
 /**
  * Builds the example data and models under `<root>/examples`: iris.csv, the iris and convnet
- * ONNX models, the iris-tfjs layers model and every config.yaml. Each step is deterministic.
+ * ONNX models, the iris-tfjs layers model, the shapes images and CNN, and every config.yaml.
+ * Each step is deterministic.
  */
 export async function buildExamples(options: BuildExamplesOptions): Promise<void> {
   const layout = exampleLayout(options.root);
@@ -73,6 +84,21 @@ export async function buildExamples(options: BuildExamplesOptions): Promise<void
     await model.save(tfjsDirSaveHandler(dir));
     model.dispose();
     log(`iris-tfjs: trained on ${data.rowCount} rows, wrote ${dir}`);
+  }
+  if (parts.has('shapes-data')) {
+    const files = await writeShapeSamples(layout.shapesDir);
+    log(`shapes-data: wrote ${files.length} sample PNGs to ${layout.shapesDir}`);
+  }
+  if (parts.has('shapes')) {
+    // Trained on generated images (not the samples), on the cpu backend: a few CPU minutes.
+    const trained = await trainShapesCnn();
+    const dir = layout.versionDir('shapes');
+    await trained.model.save(tfjsDirSaveHandler(dir));
+    trained.model.dispose();
+    log(
+      `shapes: trained, accuracy ${(100 * trained.trainAccuracy).toFixed(1)}% on the training images, ` +
+        `${(100 * trained.testAccuracy).toFixed(1)}% on held-out images; wrote ${dir}`,
+    );
   }
   if (parts.has('configs')) {
     for (const [name, config] of Object.entries(EXAMPLE_MODEL_CONFIGS)) {
