@@ -13,6 +13,9 @@ export { runExplainer } from './main.js';
 
 export * from './contract/methods/kernel-shap.js';
 export * from './methods/kernel-shap/index.js';
+
+export * from './methods/gradient-model.js';
+export * from './methods/integrated-gradients/index.js';
 export * from './methods/method.js';
 // The fidelity models and the function evaluator: the methods' tests and tools/bench use them.
 export * from './methods/testing/fidelity-models.js';

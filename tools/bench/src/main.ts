@@ -19,6 +19,11 @@ import {
   suiteDefaults,
   USAGE,
 } from './cli-args.js';
+import {
+  formatIntegratedGradientsBench,
+  integratedGradientsChecks,
+  runIntegratedGradientsBench,
+} from './explainer/integrated-gradients.js';
 import { formatPaired, type PairedRound } from './paired-comparison.js';
 import { formatCpuPerRequest, formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
@@ -129,7 +134,8 @@ async function main(): Promise<number> {
               'same forest in process, in the same run\n'
             : suite === 'explainer'
               ? "\nsuite explainer: Kernel SHAP through the method's RowEvaluator over an in-process " +
-                'onnxruntime session, next to exact Shapley enumeration on the same session, in the same run\n'
+                'onnxruntime session, next to exact Shapley enumeration on the same session; Integrated ' +
+                'Gradients on the shapes CNN next to forward passes of the same path; in process, in the same run\n'
               : suite === 'metrics'
                 ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
                   'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
@@ -313,6 +319,16 @@ async function runSuite(
           .join('\n'),
         json: { ks, mmd, online, history, live, probe, loads },
       },
+    };
+  }
+  if (suite === 'explainer') {
+    // Integrated Gradients in process on the shapes CNN (exp-shap's Kernel SHAP part joins here).
+    print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
+    const ig = await runIntegratedGradientsBench(run.modelsDir);
+    return {
+      setups: [],
+      ratios: integratedGradientsChecks(ig),
+      extra: { text: formatIntegratedGradientsBench(ig), json: { ig } },
     };
   }
   if (suite === 'outlier') {
