@@ -321,16 +321,6 @@ async function runSuite(
       },
     };
   }
-  if (suite === 'explainer') {
-    // Integrated Gradients in process on the shapes CNN (exp-shap's Kernel SHAP part joins here).
-    print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
-    const ig = await runIntegratedGradientsBench(run.modelsDir);
-    return {
-      setups: [],
-      ratios: integratedGradientsChecks(ig),
-      extra: { text: formatIntegratedGradientsBench(ig), json: { ig } },
-    };
-  }
   if (suite === 'outlier') {
     // The kernel against scikit-learn, then the service: a detector node in a graph, live events.
     const parts = new Set<OutlierPart>(run.outlierParts ?? OUTLIER_PARTS);
@@ -434,18 +424,28 @@ async function runSuite(
   };
 }
 
-/** The explainer suite (issue 13): Kernel SHAP in process next to exact enumeration. */
+/**
+ * The explainer suite (issue 13): Kernel SHAP in process next to exact enumeration, then
+ * Integrated Gradients on the shapes CNN next to forward passes of the same path.
+ */
 async function runExplainerSuite(run: SuiteRun): Promise<SuiteOutcome> {
   const loads = [`start ${loadavg()[0]!.toFixed(2)}`];
   print('  explainer shap: Kernel SHAP and exact Shapley values on shap-linear ...');
   const shap = await runExplainerShapBench({ modelsDir: run.modelsDir });
   loads.push(`after shap ${loadavg()[0]!.toFixed(2)}`);
+  print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
+  const ig = await runIntegratedGradientsBench(run.modelsDir);
+  loads.push(`after ig ${loadavg()[0]!.toFixed(2)}`);
   return {
     setups: [],
-    ratios: explainerShapChecks(shap),
+    ratios: [...explainerShapChecks(shap), ...integratedGradientsChecks(ig)],
     extra: {
-      text: `${formatExplainerShap(shap)}\n\nLoad average (1 min) around the parts: ${loads.join(', ')}`,
-      json: { shap, loads },
+      text: [
+        formatExplainerShap(shap),
+        formatIntegratedGradientsBench(ig),
+        `Load average (1 min) around the parts: ${loads.join(', ')}`,
+      ].join('\n\n'),
+      json: { shap, ig, loads },
     },
   };
 }
