@@ -106,7 +106,7 @@ const irisArgs = (method: string) => [
 
 /** The iris model's scores for rows, from the model-server itself. */
 async function scores(rows: number[][]): Promise<number[][]> {
-  const sdk = new Sightline({ addresses: { 'model-server': modelServer.grpcAddress } });
+  const sdk = new Sightline({ address: modelServer.grpcAddress });
   try {
     const answer = await sdk.inference.infer('iris', [
       createTensor('input', 'FP32', [rows.length, 4], Float32Array.from(rows.flat())),
