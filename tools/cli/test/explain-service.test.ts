@@ -158,6 +158,15 @@ describe('sightline explain through the stand-in method', () => {
     expect(run.stdout).toMatch(/^model calls +\d+$/m);
   }, 60_000);
 
+  it('runs as a job with --job and answers what the synchronous call answers', async () => {
+    const sync = JSON.parse((await explain(standIn, [...irisArgs('kernel-shap'), '--json'])).stdout);
+    const run = await explain(standIn, [...irisArgs('kernel-shap'), '--json', '--job']);
+    expectOk(run);
+    const job = JSON.parse(run.stdout);
+    expect(job.explanations).toEqual(sync.explanations);
+    expect(job.usage.complete).toBe(true);
+  }, 60_000);
+
   it('refuses what it cannot map, in one sentence', async () => {
     const noColumns = await explain(standIn, [
       '--model',
@@ -190,6 +199,8 @@ describe('sightline explain through the stand-in method', () => {
       file('square.png'),
     ]);
     expectOneSentence(imageForShap, 2, /--image: only for --method integrated-gradients or occlusion/);
+    const noMethod = await explain(standIn, ['--model', 'iris', '--instances', file('rows.csv')]);
+    expectOneSentence(noMethod, 2, /explain: choose --method kernel-shap\|anchors/);
   }, 60_000);
 });
 

@@ -8,7 +8,7 @@
  * an anchor's rule, or counterfactuals. `--image FILE.png` explains one image (occlusion,
  * Integrated Gradients) and `--out heatmap.png` draws its heatmap over it.
  */
-import type { ExplainInput, ModelMetadata, Sightline } from '@sightline/sdk';
+import type { ExplainInput, Explanation, ModelMetadata, Sightline } from '@sightline/sdk';
 import { type Command, Option } from 'commander';
 import type { CliFrame, CommandContext } from '../frame/cli-frame.js';
 import { type ConnectionFlags, resolveConnection } from '../frame/connection.js';
@@ -27,10 +27,15 @@ import {
   runSettingsOf,
 } from './explain-flags.js';
 import { IMAGE_LAYOUTS, type ImageInstance, imageInputOf, imageInstance } from './explain-image.js';
+import { followJob, jobExplanation } from './explain-job.js';
 import { explanationJson, explanationSections } from './explain-view.js';
 
 /** The default `--timeout` of an explanation: the explainer's budget is the deadline less 50 ms. */
 export const EXPLAIN_TIMEOUT = '2m';
+/** The explainer's --default-job-budget-ms: a job's time budget when --budget-ms is unset. */
+export const DEFAULT_JOB_BUDGET_MS = 600_000;
+/** How long `--job` keeps watching past the job's budget (queueing, the final message). */
+export const JOB_WATCH_MARGIN_MS = 60_000;
 
 interface ExplainFlags extends MethodFlags, ConnectionFlags {
   readonly model?: string;
@@ -45,6 +50,7 @@ interface ExplainFlags extends MethodFlags, ConnectionFlags {
   readonly layout?: ImageTensorLayout;
   readonly pixelRange?: 'unit' | 'byte';
   readonly out?: string;
+  readonly job?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -77,6 +83,8 @@ async function readCsv(path: string, flag: string, context: CommandContext<Expla
 
 /** What the flags ask for, checked before anything is called. */
 function checkFlags(flags: ExplainFlags): string {
+  if (flags.method === undefined)
+    throw new UsageError(`explain: choose --method ${EXPLAIN_METHODS.join('|')}`);
   if ((flags.model === undefined) === (flags.graph === undefined))
     throw new UsageError('explain: name the model with --model NAME, or a graph with --graph NAME');
   if ((flags.instances === undefined) === (flags.image === undefined))
@@ -141,10 +149,29 @@ async function explainLocal(context: CommandContext<ExplainFlags>): Promise<void
     ...(image ? { image: image.image } : {}),
     ...settings,
   };
-  const explanation = await context.progress.during(
-    `explain ${name} (${flags.method})`,
-    context.sightline().explainer.explain(input, context.call),
-  );
+  const client = context.sightline().explainer;
+  let explanation: Explanation;
+  if (flags.job === true) {
+    const submitted = await client.startExplanation(input, context.call);
+    const bar = context.progress.bar(
+      `explain ${name} (${flags.method}), job ${submitted.id}`,
+      instances[0]?.shape[0] ?? 1,
+    );
+    try {
+      // The job is bounded by its own budget; the watch outlives it by a minute, not by --timeout.
+      const watchMs = (settings.budget?.timeoutMs ?? DEFAULT_JOB_BUDGET_MS) + JOB_WATCH_MARGIN_MS;
+      explanation = jobExplanation(
+        await followJob(client.watchExplanation(submitted.id, { ...context.call, deadlineMs: watchMs }), bar),
+      );
+    } finally {
+      bar.stop();
+    }
+  } else {
+    explanation = await context.progress.during(
+      `explain ${name} (${flags.method})`,
+      client.explain(input, context.call),
+    );
+  }
   let written: string | undefined;
   if (flags.out !== undefined && image) {
     const heatmap = explanation.rows[0]?.attributions?.[0]?.heatmap;
@@ -171,9 +198,8 @@ export function registerExplainCommands(program: Command, frame: CliFrame): void
     .option('--graph <name>', 'the graph explained (on the router), instead of --model')
     .option('--model-version <v>', 'the version explained (default: the one the server chooses)')
     .addOption(
-      new Option('--method <method>', 'the explanation method')
-        .choices(EXPLAIN_METHODS)
-        .makeOptionMandatory(),
+      // Checked in the action, not by commander: a mandatory option would bind subcommands too.
+      new Option('--method <method>', 'the explanation method (required)').choices(EXPLAIN_METHODS),
     )
     .option('--instances <file.csv>', 'the rows to explain: a CSV with a header of feature names')
     .option('--columns <a,b,...>', "the CSV's columns that are the model's features, in order (default: all)")
@@ -214,6 +240,10 @@ export function registerExplainCommands(program: Command, frame: CliFrame): void
     .option(
       '--metadata-address <host:port>',
       "where the model's metadata is read (default: the model-server's address, 127.0.0.1:8001, env SIGHTLINE_MODEL_SERVER_ADDRESS; the router's with --graph)",
+    )
+    .option(
+      '--job',
+      'run as a job (StartExplanation) with a progress bar over the rows: bounded by --budget-ms (default 10 min), not one call',
     )
     .action(frame.run<ExplainFlags>(explainLocal));
 }
