@@ -199,6 +199,12 @@ describe('sightline explain through the stand-in method', () => {
       file('square.png'),
     ]);
     expectOneSentence(imageForShap, 2, /--image: only for --method integrated-gradients or occlusion/);
+    const noMetadata = await explain(standIn, [
+      ...irisArgs('kernel-shap'),
+      '--metadata-address',
+      '127.0.0.1:1',
+    ]);
+    expectOneSentence(noMetadata, 1, /cannot reach the model-server at 127\.0\.0\.1:1/);
     const noMethod = await explain(standIn, ['--model', 'iris', '--instances', file('rows.csv')]);
     expectOneSentence(noMethod, 2, /explain: choose --method kernel-shap\|anchors/);
   }, 60_000);

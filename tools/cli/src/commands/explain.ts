@@ -14,6 +14,7 @@ import type { CliFrame, CommandContext } from '../frame/cli-frame.js';
 import { type ConnectionFlags, resolveConnection } from '../frame/connection.js';
 import { fields } from '../frame/output.js';
 import { sightlineClient } from '../frame/sdk-client.js';
+import { explainUnreachable } from '../frame/unreachable.js';
 import { UsageError } from '../frame/usage-error.js';
 import { writeExplanationPng } from '../images/explanation-png.js';
 import type { ImageTensorLayout } from '../images/png-image.js';
@@ -70,6 +71,9 @@ async function targetMetadata(context: CommandContext<ExplainFlags>, name: strin
       ...context.call,
       ...(flags.modelVersion === undefined ? {} : { version: flags.modelVersion }),
     });
+  } catch (error) {
+    // Named after the model-server (or router) it came from, not the explainer the command calls.
+    throw explainUnreachable(error, connection);
   } finally {
     client.close();
   }
