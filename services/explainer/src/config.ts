@@ -48,16 +48,13 @@ export const DEFAULT_EVENTS_SINK_QUEUE = 10_000;
 
 const positiveInt = () => z.coerce.number().int().positive();
 
-/** A comma-separated list of gRPC addresses (empty: none). */
-const addressList = z
-  .string()
-  .default('')
-  .transform((text) =>
-    text
-      .split(',')
-      .map((address) => address.trim())
-      .filter((address) => address.length > 0),
-  );
+/** The addresses of a comma-separated --allowed-targets value. */
+export function addressList(text: string): string[] {
+  return text
+    .split(',')
+    .map((address) => address.trim())
+    .filter((address) => address.length > 0);
+}
 
 /** The explainer's settings: the shared server settings and its own (flags, SIGHTLINE_* variables). */
 export const explainerConfigSchema = serverConfigSchema(EXPLAINER_PORTS).extend({
@@ -80,9 +77,12 @@ export const explainerConfigSchema = serverConfigSchema(EXPLAINER_PORTS).extend(
     .describe(
       "the model-server's model repository, read for white-box methods (TF.js model files); unset: white-box methods are FAILED_PRECONDITION",
     ),
-  allowedTargets: addressList.describe(
-    'comma-separated addresses an explicit Target.address may name besides --model-server and --router; empty allows any',
-  ),
+  allowedTargets: z
+    .string()
+    .default('')
+    .describe(
+      'comma-separated addresses an explicit Target.address may name besides --model-server and --router; empty allows any',
+    ),
   maxInstances: positiveInt()
     .default(DEFAULT_MAX_INSTANCES)
     .describe('most instance rows per Explain; more is RESOURCE_EXHAUSTED'),

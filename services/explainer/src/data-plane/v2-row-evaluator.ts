@@ -4,13 +4,7 @@
  * per batch, never one per sample), each with the caller's deadline, cancellation and trace
  * context; the explained output comes back flattened to `outputCount` scores per row.
  */
-import {
-  type Cancellation,
-  DeadlineExceededError,
-  InvalidArgumentError,
-  isSightlineError,
-  quoteName,
-} from '@sightline/errors';
+import { type Cancellation, InvalidArgumentError, isSightlineError, quoteName } from '@sightline/errors';
 import type { Tensor } from '@sightline/tensor';
 import { BudgetExhaustedError, type ExhaustedReason, type RowEvaluator } from '../methods/method.js';
 import type { ResolvedBudget } from './budget.js';
