@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
 import { registerDriftCommands } from './commands/drift.js';
 import { registerEventsCommands } from './commands/events.js';
+import { registerExplainCommands } from './commands/explain.js';
 import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerGraphsCommands } from './commands/graphs.js';
 import { registerInferCommand } from './commands/infer.js';
@@ -41,6 +42,7 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerOutlierCommands,
   registerMetricsCommands,
   registerFeedbackCommands,
+  registerExplainCommands,
 ];
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */

@@ -24,6 +24,7 @@ export const SERVICE_ENDPOINTS = {
   outlier: { defaultAddress: '127.0.0.1:8002', env: 'SIGHTLINE_OUTLIER_ADDRESS' },
   drift: { defaultAddress: '127.0.0.1:8003', env: 'SIGHTLINE_DRIFT_ADDRESS' },
   metrics: { defaultAddress: '127.0.0.1:8004', env: 'SIGHTLINE_METRICS_ADDRESS' },
+  explainer: { defaultAddress: '127.0.0.1:8005', env: 'SIGHTLINE_EXPLAINER_ADDRESS' },
   'trace-store': { defaultAddress: '127.0.0.1:8006', env: 'SIGHTLINE_TRACE_STORE_ADDRESS' },
 } as const;
 
