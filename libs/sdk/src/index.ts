@@ -27,6 +27,7 @@ export {
   DEFAULT_CHANNEL_OPTIONS,
   DEFAULT_DEADLINE_MS,
   DEFAULT_DRIFT_ADDRESS,
+  DEFAULT_EXPLAINER_ADDRESS,
   DEFAULT_KEEPALIVE_TIME_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -115,6 +116,18 @@ export {
   type StoredEvent,
   type TimeInput,
 } from './events/events-client.js';
+export { ExplainerClient, type ExplanationJobPage } from './explainer/explainer-client.js';
+export { type ExplainInput, type ExplainMethod, explainRequestOf } from './explainer/explainer-requests.js';
+export type {
+  Explanation,
+  ExplanationJob,
+  ExplanationJobState,
+  ExplanationMeta,
+  ExplanationUsage,
+  FeatureAttribution,
+  OutputAttributions,
+  RowExplanation,
+} from './explainer/explainer-results.js';
 export {
   type ApplyGraphResult,
   type GraphDocumentSource,

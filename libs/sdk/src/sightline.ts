@@ -8,6 +8,7 @@ import { ChannelPool } from './core/channel-pool.js';
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './core/options.js';
 import { DriftClient } from './drift/drift-client.js';
 import { EventsClient } from './events/events-client.js';
+import { ExplainerClient } from './explainer/explainer-client.js';
 import { GraphsClient } from './graphs/graphs-client.js';
 import { InferenceClient } from './inference/inference-client.js';
 import { MetricsClient } from './metrics/metrics-client.js';
@@ -47,6 +48,8 @@ export class Sightline {
   readonly outlier: OutlierClient;
   /** The metrics service: feedback, windowed metrics, compute, concept drift, comparison, annotation, alerts. */
   readonly metrics: MetricsClient;
+  /** The explainer: explanations of predictions (Kernel SHAP, Anchors, ...), synchronous or as jobs with progress. */
+  readonly explainer: ExplainerClient;
   private readonly pool: ChannelPool;
 
   /**
@@ -64,6 +67,7 @@ export class Sightline {
     this.drift = new DriftClient(this.caller, this.options.addressOf('drift'));
     this.outlier = new OutlierClient(this.caller, this.options.addressOf('outlier'));
     this.metrics = new MetricsClient(this.caller, this.options.addressOf('metrics'));
+    this.explainer = new ExplainerClient(this.caller, this.options.addressOf('explainer'));
   }
 
   /**

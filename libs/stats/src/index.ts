@@ -5,6 +5,13 @@
  */
 
 export {
+  type KMeansOptions,
+  type KMeansResult,
+  kMeans,
+  kMeansSummary,
+  type WeightedSummary,
+} from './clustering/k-means.js';
+export {
   type BootstrapComparison,
   type CompareVersionsOptions,
   type ComparisonVerdict,

@@ -33,3 +33,19 @@ describe('the local stack', () => {
     expect(config.eventsCloudeventsUrl).toBe(value);
   });
 });
+
+describe('the explainer in the local stack', () => {
+  it("listens on 8005/9005 and calls the stack's model-server and router, reading the same repository", async () => {
+    const services = await loadServices();
+    const flagsOf = (name: string) =>
+      services.find((s) => s.name === name)?.localStackFlags({ examples: 'examples', data: '.data' }) ?? [];
+    const explainer = flagsOf('explainer');
+    expect(flagValue(explainer, '--grpc-port')).toBe('8005');
+    expect(flagValue(explainer, '--http-port')).toBe('9005');
+    expect(flagValue(explainer, '--model-server')).toBe(
+      `127.0.0.1:${flagValue(flagsOf('model-server'), '--grpc-port')}`,
+    );
+    expect(flagValue(explainer, '--router')).toBe(`127.0.0.1:${flagValue(flagsOf('router'), '--grpc-port')}`);
+    expect(flagValue(explainer, '--repository')).toBe(flagValue(flagsOf('model-server'), '--repository'));
+  });
+});

@@ -48,6 +48,7 @@ export const SERVICE_NAMES = [
   'drift',
   'outlier',
   'metrics',
+  'explainer',
 ] as const;
 
 /** Loads the services' settings schemas and returns the services. */
@@ -59,6 +60,7 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
     { driftConfigSchema },
     { outlierConfigSchema },
     { metricsConfigSchema },
+    { explainerConfigSchema },
   ] = await Promise.all([
     import('@sightline/model-server/config'),
     import('@sightline/router/config'),
@@ -66,6 +68,7 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
     import('@sightline/drift/config'),
     import('@sightline/outlier/config'),
     import('@sightline/metrics/config'),
+    import('@sightline/explainer/config'),
   ]);
   return [
     {
@@ -175,8 +178,28 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'iris=setosa,versicolor,virginica;iris-tfjs=setosa,versicolor,virginica',
       ],
     },
+    {
+      name: 'explainer',
+      summary:
+        'explain predictions of served models and graphs: Kernel SHAP, Anchors, counterfactuals, Integrated Gradients, occlusion, within a time and call budget',
+      schema: explainerConfigSchema,
+      run: async (flags) => (await import('@sightline/explainer')).runExplainer(flags),
+      localStackFlags: ({ examples }) => [
+        '--grpc-port',
+        '8005',
+        '--http-port',
+        '9005',
+        '--model-server',
+        '127.0.0.1:8001',
+        '--router',
+        '127.0.0.1:8000',
+        // The model-server's repository: white-box methods load the same TF.js files.
+        '--repository',
+        `${examples}/models`,
+      ],
+    },
   ];
 }
 
 /** Services in DESIGN.md that are not built yet, so `serve` can say so precisely. */
-export const PLANNED_SERVICES = ['explainer'] as const;
+export const PLANNED_SERVICES = [] as const;

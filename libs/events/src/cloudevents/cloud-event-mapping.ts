@@ -12,6 +12,8 @@ import type { InferenceEvent } from '../inference-event.js';
 export const INFERENCE_CLOUD_EVENT_TYPE = 'io.sightline.inference';
 /** The CloudEvents type of the outlier service's OutlierEvents (its sink sends them; the metrics service takes them). */
 export const OUTLIER_CLOUD_EVENT_TYPE = 'io.sightline.outlier';
+/** The CloudEvents type of the explainer's ExplanationEvents (one per explained row, stored beside its prediction). */
+export const EXPLANATION_CLOUD_EVENT_TYPE = 'io.sightline.explanation';
 
 /** `dataschema` of the event's data: the versioned wire contract it mirrors. */
 export const INFERENCE_EVENT_DATASCHEMA = 'urn:sightline:events:v1:InferenceEvent';

@@ -32,10 +32,11 @@ describe('resolveOptions', () => {
     expect(resolveOptions().addressOf('traces')).toBe('127.0.0.1:8006');
     expect(resolveOptions().addressOf('drift')).toBe('127.0.0.1:8003');
     expect(resolveOptions().addressOf('outlier')).toBe('127.0.0.1:8002');
+    expect(resolveOptions().addressOf('explainer')).toBe('127.0.0.1:8005');
   });
 
   it('refuses a service with no address and no default, naming the option', () => {
-    expect(() => resolveOptions().addressOf('explainer')).toThrow(/^addresses\.explainer: no address/);
+    expect(() => resolveOptions().addressOf('annotator')).toThrow(/^addresses\.annotator: no address/);
   });
 
   it('pings every 30 s with a 10 s timeout while a call is open, unless told otherwise', () => {

@@ -16,6 +16,8 @@ export const DEFAULT_OUTLIER_ADDRESS = '127.0.0.1:8002';
 export const DEFAULT_DRIFT_ADDRESS = '127.0.0.1:8003';
 /** The local stack's metrics service (`sightline serve metrics`, MetricsService). */
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:8004';
+/** The local stack's explainer (`sightline serve explainer`, ExplainerService). */
+export const DEFAULT_EXPLAINER_ADDRESS = '127.0.0.1:8005';
 /** The local stack's trace store (`sightline serve trace-store`, TraceService). */
 export const DEFAULT_TRACES_ADDRESS = '127.0.0.1:8006';
 /**
@@ -91,6 +93,8 @@ export interface SightlineAddresses {
   readonly outlier?: string;
   /** The metrics service (MetricsService). Default 127.0.0.1:8004. */
   readonly metrics?: string;
+  /** The explainer (ExplainerService). Default 127.0.0.1:8005. */
+  readonly explainer?: string;
   /** Any other service by its key (`events`, `traces`, ...). */
   readonly [service: string]: string | undefined;
 }
@@ -178,6 +182,7 @@ const SERVICE_DEFAULTS: Readonly<Record<string, string>> = {
   drift: DEFAULT_DRIFT_ADDRESS,
   outlier: DEFAULT_OUTLIER_ADDRESS,
   metrics: DEFAULT_METRICS_ADDRESS,
+  explainer: DEFAULT_EXPLAINER_ADDRESS,
 };
 
 /**

@@ -1,0 +1,103 @@
+/** ExplainRequest message → the data plane's ExplainInput (tensors decoded, enums named, unknown enum numbers refused). */
+import type { explainerV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
+import { decodeTensorMessages, type TensorDecodeLimits } from '@sightline/tensor';
+import type { BackgroundReduction } from '../data-plane/background.js';
+import type { BudgetRequest } from '../data-plane/budget.js';
+import type { CachePolicy, ExplainInput, TargetKind, TargetRequest } from '../data-plane/explain-types.js';
+import { CONTRACT_METHODS } from '../data-plane/method-registry.js';
+
+/** The value `number` names in `names` (by enum number), or INVALID_ARGUMENT naming the field. */
+function enumValue<T>(field: string, number: number, names: Readonly<Record<number, T>>): T {
+  const value = names[number];
+  if (value === undefined) throw new InvalidArgumentError(`${field}: unknown value ${number}`);
+  return value;
+}
+
+const TARGET_KINDS: Record<number, TargetKind> = { 0: 'model', 1: 'model', 2: 'graph' };
+const REDUCTIONS: Record<number, BackgroundReduction> = { 0: 'sample', 1: 'none', 2: 'sample', 3: 'kmeans' };
+const CACHE_POLICIES: Record<number, CachePolicy> = { 0: 'use', 1: 'use', 2: 'refresh', 3: 'bypass' };
+const ON_EXHAUSTED: Record<number, BudgetRequest['onExhausted']> = { 0: 'partial', 1: 'partial', 2: 'fail' };
+
+/** A Target message in domain terms. */
+export function targetFromMessage(target: explainerV1.Target | undefined): TargetRequest | undefined {
+  if (!target) return undefined;
+  return {
+    kind: enumValue('target.kind', target.kind, TARGET_KINDS),
+    address: target.address,
+    modelName: target.modelName,
+    modelVersion: target.modelVersion,
+    outputName: target.outputName,
+    targetIndices: target.targetIndices,
+  };
+}
+
+/** A Budget message in domain terms (unset: every default). */
+export function budgetFromMessage(budget: explainerV1.Budget | undefined): BudgetRequest {
+  return {
+    maxModelCalls: budget?.maxModelCalls ?? 0,
+    maxRowsPerCall: budget?.maxRowsPerCall ?? 0,
+    timeoutMs: budget?.timeoutMs ?? 0,
+    onExhausted: enumValue('budget.on_exhausted', budget?.onExhausted ?? 0, ON_EXHAUSTED),
+  };
+}
+
+/** The set member of the `method` oneof (more than one set is INVALID_ARGUMENT, rule "method.set"). */
+function methodOf(request: explainerV1.ExplainRequest): ExplainInput['method'] {
+  const set = Object.keys(CONTRACT_METHODS).filter(
+    (key) => request[key as keyof explainerV1.ExplainRequest] !== undefined,
+  );
+  if (set.length > 1) {
+    throw new InvalidArgumentError(
+      `method: exactly one method is allowed, got ${set.map((key) => CONTRACT_METHODS[key]).join(' and ')} (rule "method.set")`,
+    );
+  }
+  const key = set[0];
+  return key === undefined ? undefined : { key, message: request[key as keyof explainerV1.ExplainRequest] };
+}
+
+/** An ExplainRequest in domain terms. @throws InvalidArgumentError naming the field. */
+export function explainInputFromMessage(
+  request: explainerV1.ExplainRequest,
+  tensorLimits: Partial<TensorDecodeLimits>,
+): ExplainInput {
+  const background = request.background;
+  if (background && background.rows === undefined && background.events === undefined) {
+    throw new InvalidArgumentError(
+      'background: exactly one of rows and events is required (rule "background.source_set")',
+    );
+  }
+  const categorical = new Map<number, readonly string[]>();
+  for (const [key, value] of Object.entries(request.categoricalFeatures)) {
+    categorical.set(Number(key), value?.names ?? []);
+  }
+  return {
+    target: targetFromMessage(request.target),
+    instances: decodeTensorMessages(request.instances, 'tensor', tensorLimits),
+    background: background
+      ? {
+          ...(background.rows
+            ? { rows: decodeTensorMessages(background.rows.tensors, 'tensor', tensorLimits) }
+            : {}),
+          ...(background.events ? { events: background.events } : {}),
+          reduction: enumValue('background.reduction', background.reduction, REDUCTIONS),
+          size: background.size,
+        }
+      : undefined,
+    featureNames: request.featureNames,
+    categorical,
+    image: request.image,
+    method: methodOf(request),
+    budget: budgetFromMessage(request.budget),
+    seed: request.seed ?? 0n,
+    cache: enumValue('cache', request.cache, CACHE_POLICIES),
+    event: request.event
+      ? {
+          store: request.event.store,
+          requestId: request.event.requestId,
+          predictionRows: request.event.predictionRows,
+          traceparent: request.event.traceparent,
+        }
+      : undefined,
+  };
+}
