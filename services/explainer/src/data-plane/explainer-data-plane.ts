@@ -236,6 +236,7 @@ export class ExplainerDataPlane {
     const setup: MethodSetup = {
       space,
       outputCount: output.columns?.length ?? output.columnCount,
+      outputColumns: output.columns ?? Array.from({ length: output.columnCount }, (_, c) => c),
       layout,
       metadata,
       toTensors: (rows, count) => rowsToTensors(layout, rows, count),
@@ -268,6 +269,8 @@ export class ExplainerDataPlane {
           method: entry.field,
           params: entry.paramsMessage(params),
           seed: input.seed,
+          // Image methods read the ImageInput beside their params (tensor, layout, reduction).
+          image: input.image ?? null,
           inputHash,
         })
       : undefined;

@@ -16,6 +16,8 @@ export interface MethodSetup {
   readonly space: FeatureSpace;
   /** Scores per row the evaluator answers. */
   readonly outputCount: number;
+  /** The model's output column of each evaluator score, in order (OutputAttributions.target_index). */
+  readonly outputColumns: readonly number[];
   readonly layout: RowLayout;
   readonly metadata: TargetMetadata;
   /** Rows back into tensors like the instances (anchors' examples, counterfactuals). */
