@@ -17,10 +17,12 @@ import { builtInMethods } from './contract/method-entries.js';
 import { ExplainerDataPlane } from './data-plane/explainer-data-plane.js';
 import { ExplanationJobs } from './data-plane/explanation-jobs.js';
 import type { MethodRegistry } from './data-plane/method-registry.js';
+import type { StoredEventInputs } from './data-plane/stored-events.js';
 import type { V2Endpoints } from './data-plane/target-ports.js';
 import { ExplainerMetrics } from './observability/explainer-metrics.js';
 import { CloudExplanationSink } from './results/explanation-event-sink.js';
 import { registerExplainerService } from './server.js';
+import { EventServiceReader } from './upstream/event-service-reader.js';
 import { GrpcV2Endpoints } from './upstream/v2-endpoints.js';
 
 const SERVICE_NAME = 'explainer';
@@ -34,6 +36,8 @@ export interface ExplainerParts {
   readonly methods?: MethodRegistry;
   /** The V2 targets (default: gRPC clients). */
   readonly endpoints?: V2Endpoints;
+  /** Stored events (default: the router's EventService at --router). */
+  readonly storedEvents?: StoredEventInputs;
   /** A clock in ms since the epoch (tests). */
   readonly now?: () => number;
 }
@@ -63,6 +67,8 @@ export async function startExplainer(
       maxReceiveMessageBytes: config.maxReceiveMessageBytes,
       maxSendMessageBytes: config.maxSendMessageBytes,
     });
+  const storedEvents =
+    parts.storedEvents ?? new EventServiceReader(config.router, config.maxReceiveMessageBytes);
   let plane: ExplainerDataPlane | undefined;
   const metrics = new ExplainerMetrics(registry, { cachedExplanations: () => plane?.cachedCount ?? 0 });
   const events = config.eventsSink
@@ -100,6 +106,7 @@ export async function startExplainer(
     repositorySet: config.repository !== undefined,
     observer: metrics,
     ...(events ? { events } : {}),
+    storedEvents,
     ...(parts.now ? { now: parts.now } : {}),
   });
   const dataPlane = plane;
@@ -139,6 +146,7 @@ export async function startExplainer(
     stop: async () => {
       await jobs.close();
       await events?.close();
+      if (storedEvents instanceof EventServiceReader) storedEvents.close();
       endpoints.close();
     },
   });

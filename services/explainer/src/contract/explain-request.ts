@@ -1,10 +1,17 @@
 /** ExplainRequest message → the data plane's ExplainInput (tensors decoded, enums named, unknown enum numbers refused). */
-import type { explainerV1 } from '@sightline/contracts';
+import { commonV1, type explainerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
+import { rangeFromMessage } from '@sightline/service-kit';
 import { decodeTensorMessages, type TensorDecodeLimits } from '@sightline/tensor';
 import type { BackgroundReduction } from '../data-plane/background.js';
 import type { BudgetRequest } from '../data-plane/budget.js';
-import type { CachePolicy, ExplainInput, TargetKind, TargetRequest } from '../data-plane/explain-types.js';
+import type {
+  BackgroundEventsRequest,
+  CachePolicy,
+  ExplainInput,
+  TargetKind,
+  TargetRequest,
+} from '../data-plane/explain-types.js';
 import { CONTRACT_METHODS } from '../data-plane/method-registry.js';
 
 /** The value `number` names in `names` (by enum number), or INVALID_ARGUMENT naming the field. */
@@ -56,6 +63,42 @@ function methodOf(request: explainerV1.ExplainRequest): ExplainInput['method'] {
   return key === undefined ? undefined : { key, message: request[key as keyof explainerV1.ExplainRequest] };
 }
 
+/** Events read by default and at most (contract). */
+export const DEFAULT_BACKGROUND_EVENTS = 10_000;
+export const MAX_BACKGROUND_EVENTS = 100_000;
+
+/** BackgroundEvents in domain terms (rules "background.events.range_set", "background.events.tensors"). */
+export function backgroundEventsFromMessage(
+  events: explainerV1.BackgroundEvents,
+  nowMs: number,
+): BackgroundEventsRequest {
+  if (!events.range) {
+    throw new InvalidArgumentError('background.events.range: required (rule "background.events.range_set")');
+  }
+  const range = rangeFromMessage(events.range, 'background.events.range', nowMs);
+  const selector = events.selector;
+  if (selector?.side === commonV1.EventSide.EVENT_SIDE_RESPONSE) {
+    throw new InvalidArgumentError(
+      'background.events.selector.side: must be REQUEST, the events\' inputs (rule "background.events.tensors")',
+    );
+  }
+  const maxEvents = events.maxEvents ?? DEFAULT_BACKGROUND_EVENTS;
+  if (!(maxEvents >= 1 && maxEvents <= MAX_BACKGROUND_EVENTS)) {
+    throw new InvalidArgumentError(
+      `background.events.max_events: must be between 1 and ${MAX_BACKGROUND_EVENTS}, got ${maxEvents}`,
+    );
+  }
+  return {
+    modelName: selector?.modelName ?? '',
+    modelVersion: selector?.modelVersion ?? '',
+    graph: selector?.graph ?? '',
+    tensors: selector?.tensors ?? [],
+    fromUnixMs: range.fromUnixMs,
+    toUnixMs: range.toUnixMs,
+    maxEvents,
+  };
+}
+
 /** An ExplainRequest in domain terms. @throws InvalidArgumentError naming the field. */
 export function explainInputFromMessage(
   request: explainerV1.ExplainRequest,
@@ -79,7 +122,9 @@ export function explainInputFromMessage(
           ...(background.rows
             ? { rows: decodeTensorMessages(background.rows.tensors, 'tensor', tensorLimits) }
             : {}),
-          ...(background.events ? { events: background.events } : {}),
+          ...(background.events
+            ? { events: backgroundEventsFromMessage(background.events, Date.now()) }
+            : {}),
           reduction: enumValue('background.reduction', background.reduction, REDUCTIONS),
           size: background.size,
         }

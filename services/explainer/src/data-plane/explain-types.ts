@@ -24,12 +24,26 @@ export interface ResolvedTarget extends TargetRequest {
   readonly platform: string;
 }
 
+/** Background rows from stored events: their REQUEST tensors named as the instances'. */
+export interface BackgroundEventsRequest {
+  /** The events' model ('' means the target's). */
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly graph: string;
+  /** The tensors asked for; empty means the instances' (others are rule "background.events.tensors"). */
+  readonly tensors: readonly string[];
+  readonly fromUnixMs: number;
+  readonly toUnixMs: number;
+  /** Events read at most, newest first. */
+  readonly maxEvents: number;
+}
+
 /** The request's Background. */
 export interface BackgroundRequest {
   /** Given rows (tensors like the instances). */
   readonly rows?: readonly Tensor[];
-  /** Rows from stored events (not read by this version of the service: UNIMPLEMENTED). */
-  readonly events?: unknown;
+  /** Rows sampled from stored events' inputs (the router's EventService). */
+  readonly events?: BackgroundEventsRequest;
   readonly reduction: BackgroundReduction;
   readonly size: number | undefined;
 }

@@ -15,10 +15,12 @@ import {
   UnimplementedError,
 } from '@sightline/errors';
 import { seededRandom } from '@sightline/stats';
+import type { Tensor } from '@sightline/tensor';
 import { BudgetExhaustedError, type WeightedRows } from '../methods/method.js';
 import { reduceBackground } from './background.js';
 import { type ResolvedBudget, resolveBudget } from './budget.js';
 import type {
+  BackgroundEventsRequest,
   ExplainCall,
   ExplainInput,
   ExplainOutcome,
@@ -28,13 +30,20 @@ import type {
 } from './explain-types.js';
 import { canonicalJson, ExplanationCache, sha256Hex } from './explanation-cache.js';
 import { buildFeatureSpace } from './feature-space.js';
-import { checkTensorsAgainstMetadata, flattenRows, type RowLayout, rowsToTensors } from './instances.js';
+import {
+  checkTensorsAgainstMetadata,
+  type FeatureRows,
+  flattenRows,
+  type RowLayout,
+  rowsToTensors,
+} from './instances.js';
 import {
   CONTRACT_METHODS,
   type MethodEntry,
   type MethodRegistry,
   type MethodSetup,
 } from './method-registry.js';
+import type { StoredEventInputs } from './stored-events.js';
 import type { TargetMetadata, UpstreamCallOptions, V2Endpoints } from './target-ports.js';
 import { resolveTargetAddress, type TargetAddresses } from './target-resolution.js';
 import { type ExplainedOutput, V2RowEvaluator } from './v2-row-evaluator.js';
@@ -86,6 +95,8 @@ export interface ExplainerDataPlaneOptions {
   /** Whether white-box methods can load model files (--repository set). */
   readonly repositorySet: boolean;
   readonly observer?: ExplainObserver;
+  /** Stored events (the router's EventService), for background.events. */
+  readonly storedEvents?: StoredEventInputs;
   /** The event sink; undefined when --events-sink is not set (event.store is then FAILED_PRECONDITION). */
   readonly events?: ExplanationEventSink;
   readonly now?: () => number;
@@ -244,7 +255,11 @@ export class ExplainerDataPlane {
     };
     const params = entry.readParams(input.method!.message, setup);
     if (entry.needsGradients(params)) this.checkGradients(entry, target, metadata);
-    const background = this.background(input, entry, params, layout);
+    const background = await this.background(input, entry, params, layout, {
+      deadlineMs: Math.min(budget.endsAtMs, call.deadlineMs ?? Number.POSITIVE_INFINITY),
+      cancellation: call.cancellation,
+      ...(call.traceHeaders ? { traceHeaders: call.traceHeaders } : {}),
+    });
     const resolvedTarget: ResolvedTarget = {
       ...target,
       address,
@@ -484,12 +499,13 @@ export class ExplainerDataPlane {
   }
 
   /** The reduced background, or undefined when the request has none (rule "background.set" where required). */
-  private background(
+  private async background(
     input: ExplainInput,
     entry: MethodEntry<unknown, unknown>,
     params: unknown,
     layout: RowLayout,
-  ): WeightedRows | undefined {
+    upstream: UpstreamCallOptions,
+  ): Promise<WeightedRows | undefined> {
     const request = input.background;
     if (!request) {
       if (entry.needsBackground(params)) {
@@ -497,26 +513,101 @@ export class ExplainerDataPlane {
       }
       return undefined;
     }
+    const random = seededRandom(derivedSeed(input.seed, 'background'));
+    let rows: FeatureRows;
     if (request.events !== undefined) {
-      throw new UnimplementedError(
-        'background.events: reading stored events is not available in this explainer; send background.rows',
-      );
-    }
-    if (!request.rows) {
+      rows = await this.eventRows(request.events, input, layout, upstream);
+      // Stored events can hold more rows than a background may: a seeded sample of them.
+      if (rows.count > this.options.limits.maxBackgroundRows) {
+        const sample = reduceBackground(
+          rows,
+          layout.featureCount,
+          'sample',
+          this.options.limits.maxBackgroundRows,
+          undefined,
+          random,
+          {
+            maxRows: Number.POSITIVE_INFINITY,
+          },
+        );
+        rows = { count: sample.count, rows: sample.rows };
+      }
+    } else if (request.rows) {
+      rows = flattenRows(request.rows, layout, 'background.rows');
+    } else {
       throw new InvalidArgumentError(
         'background: exactly one of rows and events is required (rule "background.source_set")',
       );
     }
-    const rows = flattenRows(request.rows, layout, 'background.rows');
     return reduceBackground(
       rows,
       layout.featureCount,
       request.reduction,
       request.size,
       entry.defaultBackgroundSize,
-      seededRandom(derivedSeed(input.seed, 'background')),
+      random,
       { maxRows: this.options.limits.maxBackgroundRows },
     );
+  }
+
+  /** The rows of stored events whose request tensors are the instances' (others are skipped). */
+  private async eventRows(
+    events: BackgroundEventsRequest,
+    input: ExplainInput,
+    layout: RowLayout,
+    upstream: UpstreamCallOptions,
+  ): Promise<FeatureRows> {
+    const names = layout.slots.map((s) => s.name);
+    if (
+      events.tensors.length > 0 &&
+      (events.tensors.length !== names.length || events.tensors.some((t, i) => t !== names[i]))
+    ) {
+      throw new InvalidArgumentError(
+        `background.events.selector.tensors: must be the instances' tensors ${names.map(quoteName).join(', ')} in order (rule "background.events.tensors")`,
+      );
+    }
+    if (!this.options.storedEvents) {
+      throw new FailedPreconditionError(
+        'background.events: this explainer has no --router to read stored events from',
+      );
+    }
+    const target = input.target!;
+    const read = await this.options.storedEvents.read(
+      {
+        modelName: events.modelName || (target.kind === 'model' ? target.modelName : ''),
+        modelVersion: events.modelVersion,
+        graph: events.graph || (target.kind === 'graph' ? target.modelName : ''),
+        fromUnixMs: events.fromUnixMs,
+        toUnixMs: events.toUnixMs,
+        maxEvents: events.maxEvents,
+      },
+      upstream,
+    );
+    const parts: FeatureRows[] = [];
+    for (const tensors of read) {
+      const byName = new Map(tensors.map((t) => [t.name, t]));
+      const picked = names.map((name) => byName.get(name));
+      if (picked.some((t) => t === undefined)) continue;
+      try {
+        parts.push(flattenRows(picked as Tensor[], layout, 'background.events'));
+      } catch (error) {
+        // An event of another shape (an older version's inputs) is not background for this one.
+        if (!(error instanceof InvalidArgumentError)) throw error;
+      }
+    }
+    const count = parts.reduce((n, p) => n + p.count, 0);
+    if (count === 0) {
+      throw new InvalidArgumentError(
+        `background.events: none of the ${read.length} events read in the range has the instances' tensors (rule "background.events.tensors")`,
+      );
+    }
+    const rows = new Float64Array(count * layout.featureCount);
+    let offset = 0;
+    for (const part of parts) {
+      rows.set(part.rows, offset);
+      offset += part.rows.length;
+    }
+    return { count, rows };
   }
 
   /** Usage.input_hash: SHA-256 of the layout, instance rows, names, categories and background as used. */

@@ -48,6 +48,11 @@ export interface JobView {
 export const WATCH_MESSAGES_PER_SECOND = 4;
 /** Longest idempotency key, in characters (contract). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+/**
+ * Most jobs held at once, ended ones included: past it the oldest ended jobs are dropped
+ * before their TTL, so memory stays bounded however fast jobs are submitted.
+ */
+export const MAX_HELD_JOBS = 10_000;
 /** Default and largest ListExplanations page (house rule). */
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1_000;
@@ -321,11 +326,15 @@ export class ExplanationJobs {
     for (const watcher of [...job.watchers]) watcher(this.view(job, false));
   }
 
-  /** Drops jobs that ended more than the TTL ago. */
+  /** Drops jobs that ended more than the TTL ago, and the oldest ended ones past {@link MAX_HELD_JOBS}. */
   private purge(): void {
     const cutoff = this.now() - this.options.ttlMs;
+    let excess = this.jobs.size - MAX_HELD_JOBS + 1;
+    // Map order is submission order, so the first ended jobs met are the oldest.
     for (const [id, job] of this.jobs) {
-      if (job.endMs !== undefined && job.endMs < cutoff) {
+      if (job.endMs === undefined) continue;
+      if (job.endMs < cutoff || excess > 0) {
+        excess -= 1;
         this.jobs.delete(id);
         if (job.idempotencyKey && this.byKey.get(job.idempotencyKey) === id)
           this.byKey.delete(job.idempotencyKey);
