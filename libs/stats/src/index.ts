@@ -382,3 +382,4 @@ export {
 } from './univariate/ks-2samp.js';
 export type { Alternative, TwoSampleTestResult } from './univariate/two-sample-result.js';
 export { weightedMedian } from './univariate/weighted-median.js';
+export { weightedPercentiles } from './univariate/weighted-percentiles.js';
