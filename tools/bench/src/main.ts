@@ -19,6 +19,11 @@ import {
   suiteDefaults,
   USAGE,
 } from './cli-args.js';
+import {
+  formatIntegratedGradientsBench,
+  integratedGradientsChecks,
+  runIntegratedGradientsBench,
+} from './explainer/integrated-gradients.js';
 import { formatPaired, type PairedRound } from './paired-comparison.js';
 import { formatCpuPerRequest, formatHopCosts } from './report/hop-table.js';
 import { busyMachineWarning, readMachineFacts } from './report/machine-facts.js';
@@ -129,7 +134,8 @@ async function main(): Promise<number> {
               'same forest in process, in the same run\n'
             : suite === 'explainer'
               ? "\nsuite explainer: Kernel SHAP through the method's RowEvaluator over an in-process " +
-                'onnxruntime session, next to exact Shapley enumeration on the same session, in the same run\n'
+                'onnxruntime session, next to exact Shapley enumeration on the same session; Integrated Gradients on ' +
+                'the shapes CNN next to forward passes of the same path; in the same run\n'
               : suite === 'metrics'
                 ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
                   'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
@@ -424,12 +430,19 @@ async function runExplainerSuite(run: SuiteRun): Promise<SuiteOutcome> {
   print('  explainer shap: Kernel SHAP and exact Shapley values on shap-linear ...');
   const shap = await runExplainerShapBench({ modelsDir: run.modelsDir });
   loads.push(`after shap ${loadavg()[0]!.toFixed(2)}`);
+  print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
+  const ig = await runIntegratedGradientsBench(run.modelsDir);
+  loads.push(`after ig ${loadavg()[0]!.toFixed(2)}`);
   return {
     setups: [],
-    ratios: explainerShapChecks(shap),
+    ratios: [...explainerShapChecks(shap), ...integratedGradientsChecks(ig)],
     extra: {
-      text: `${formatExplainerShap(shap)}\n\nLoad average (1 min) around the parts: ${loads.join(', ')}`,
-      json: { shap, loads },
+      text: [
+        formatExplainerShap(shap),
+        formatIntegratedGradientsBench(ig),
+        `Load average (1 min) around the parts: ${loads.join(', ')}`,
+      ].join('\n\n'),
+      json: { shap, ig, loads },
     },
   };
 }

@@ -5,11 +5,21 @@ import { CONVNET_ARCHITECTURE, EXAMPLE_MODEL_CONFIGS, SHAP_MODELS } from './exam
 import { parseIrisCsv } from './iris-csv.js';
 import { renderConfigYaml } from './model-config.js';
 import type { OnnxBuildStep } from './onnx-builder.js';
+import { writeShapeSamples } from './shapes/shape-samples.js';
+import { trainShapesCnn } from './shapes/shapes-cnn.js';
 import { trainIrisTfjs } from './tfjs-iris.js';
 import { tfjsDirSaveHandler } from './tfjs-model-files.js';
 
 /** The parts of the examples that can be built on their own. */
-export type ExamplePart = 'data' | 'iris' | 'convnet' | 'iris-tfjs' | 'shap' | 'configs';
+export type ExamplePart =
+  | 'data'
+  | 'iris'
+  | 'convnet'
+  | 'iris-tfjs'
+  | 'shap'
+  | 'shapes-data'
+  | 'shapes'
+  | 'configs';
 
 /** Every part, in the order they depend on each other (the models read the data). */
 export const EXAMPLE_PARTS: readonly ExamplePart[] = [
@@ -18,6 +28,8 @@ export const EXAMPLE_PARTS: readonly ExamplePart[] = [
   'convnet',
   'iris-tfjs',
   'shap',
+  'shapes-data',
+  'shapes',
   'configs',
 ];
 
@@ -36,7 +48,8 @@ export interface BuildExamplesOptions {
 /**
  * Builds the example data and models under `<root>/examples`: iris.csv, the iris and convnet
  * ONNX models, the iris-tfjs layers model, the Kernel SHAP fidelity models (shap-linear,
- * shap-interaction, shap-threshold) and every config.yaml. Each step is deterministic.
+ * shap-interaction, shap-threshold), the shapes images and CNN, and every config.yaml. Each
+ * step is deterministic.
  */
 export async function buildExamples(options: BuildExamplesOptions): Promise<void> {
   const layout = exampleLayout(options.root);
@@ -92,6 +105,21 @@ export async function buildExamples(options: BuildExamplesOptions): Promise<void
         join(layout.versionDir(`shap-${model}`), 'model.onnx'),
       ]);
     }
+  }
+  if (parts.has('shapes-data')) {
+    const files = await writeShapeSamples(layout.shapesDir);
+    log(`shapes-data: wrote ${files.length} sample PNGs to ${layout.shapesDir}`);
+  }
+  if (parts.has('shapes')) {
+    // Trained on generated images (not the samples), on the cpu backend: a few CPU minutes.
+    const trained = await trainShapesCnn();
+    const dir = layout.versionDir('shapes');
+    await trained.model.save(tfjsDirSaveHandler(dir));
+    trained.model.dispose();
+    log(
+      `shapes: trained, accuracy ${(100 * trained.trainAccuracy).toFixed(1)}% on the training images, ` +
+        `${(100 * trained.testAccuracy).toFixed(1)}% on held-out images; wrote ${dir}`,
+    );
   }
   if (parts.has('configs')) {
     for (const [name, config] of Object.entries(EXAMPLE_MODEL_CONFIGS)) {

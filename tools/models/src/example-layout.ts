@@ -6,6 +6,8 @@ export interface ExampleLayout {
   readonly root: string;
   readonly dataDir: string;
   readonly irisCsv: string;
+  /** `examples/data/shapes`: sample images of the shapes example. */
+  readonly shapesDir: string;
   readonly modelsDir: string;
   /** `examples/models/<model>` */
   modelDir(model: string): string;
@@ -23,6 +25,7 @@ export function exampleLayout(root: string): ExampleLayout {
     root,
     dataDir,
     irisCsv: join(dataDir, 'iris.csv'),
+    shapesDir: join(dataDir, 'shapes'),
     modelsDir,
     modelDir: (model) => join(modelsDir, model),
     configFile: (model) => join(modelsDir, model, 'config.yaml'),

@@ -1,5 +1,6 @@
 import { IRIS_CLASS_COUNT, IRIS_FEATURE_COUNT } from './iris-csv.js';
 import type { ExampleModelConfig } from './model-config.js';
+import { SHAPE_CLASSES, SHAPE_IMAGE } from './shapes/shapes-generator.js';
 
 /** The version directory every example is written to. */
 export const EXAMPLE_MODEL_VERSION = 1;
@@ -94,10 +95,25 @@ export const SHAP_MODEL_CONFIG: ExampleModelConfig = {
   latestVersions: 1,
 };
 
+/**
+ * shapes: the image example, a small TF.js CNN on 32x32 grayscale shapes (values in [0, 1],
+ * channels last, one channel), for Integrated Gradients heatmaps.
+ */
+export const SHAPES_CONFIG: ExampleModelConfig = {
+  platform: 'tfjs',
+  maxBatchSize: 64,
+  inputs: [{ name: 'image', datatype: 'FP32', shape: [-1, SHAPE_IMAGE.size, SHAPE_IMAGE.size, 1] }],
+  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, SHAPE_CLASSES.length] }],
+  instanceCount: 1,
+  device: 'auto',
+  latestVersions: 1,
+};
+
 /** Every example model by its directory name under examples/models. */
 export const EXAMPLE_MODEL_CONFIGS: Readonly<Record<string, ExampleModelConfig>> = Object.freeze({
   iris: IRIS_CONFIG,
   convnet: CONVNET_CONFIG,
   'iris-tfjs': IRIS_TFJS_CONFIG,
   ...Object.fromEntries(SHAP_MODELS.map((model) => [`shap-${model}`, SHAP_MODEL_CONFIG])),
+  shapes: SHAPES_CONFIG,
 });

@@ -12,6 +12,7 @@ export {
   EXAMPLE_MODEL_VERSION,
   IRIS_CONFIG,
   IRIS_TFJS_CONFIG,
+  SHAPES_CONFIG,
 } from './example-models.js';
 export {
   accuracy,

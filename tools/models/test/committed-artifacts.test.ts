@@ -18,6 +18,10 @@ import {
   parseIrisCsv,
 } from '../src/iris-csv.js';
 import { renderConfigYaml } from '../src/model-config.js';
+import { SHAPE_SAMPLES } from '../src/shapes/shape-samples.js';
+import { SHAPES_TRAINING, shapesAccuracy } from '../src/shapes/shapes-cnn.js';
+import { generateShapeSet, SHAPE_CLASSES } from '../src/shapes/shapes-generator.js';
+import { decodeGrayPng } from '../src/shapes/shapes-png.js';
 import { TFJS_MODEL_JSON, tfjsFileLoadHandler } from '../src/tfjs-model-files.js';
 
 const layout = exampleLayout(fileURLToPath(new URL('../../../', import.meta.url)));
@@ -166,5 +170,55 @@ describe('examples/models/iris-tfjs (TF.js layers)', () => {
     tf.dispose([x, y]);
     expectRowsSumToOne(values, iris.rowCount, IRIS_CLASS_COUNT);
     expect(accuracy(values, iris.labels, IRIS_CLASS_COUNT)).toBeGreaterThanOrEqual(MIN_IRIS_ACCURACY);
+  });
+});
+
+describe('examples/models/shapes (TF.js CNN) and examples/data/shapes', () => {
+  /** The committed model's accuracy on held-out generated images: at least this. */
+  const MIN_SHAPES_ACCURACY = 0.95;
+  /** The committed files stay small, so a clone and `npm start` need no training. */
+  const MAX_SHAPES_MODEL_BYTES = 500 * 1024;
+  let model: tf.LayersModel;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    model = await tf.loadLayersModel(tfjsFileLoadHandler(join(layout.versionDir('shapes'), TFJS_MODEL_JSON)));
+  });
+
+  it('names its input `image` [32, 32, 1] and its output `probabilities` [4], and is small', async () => {
+    expect(model.inputs.map((t) => [t.name.split('/')[0], t.shape, t.dtype])).toEqual([
+      ['image', [null, 32, 32, 1], 'float32'],
+    ]);
+    expect(model.outputLayers.map((layer) => layer.name)).toEqual(['probabilities']);
+    expect(model.outputs[0]!.shape).toEqual([null, SHAPE_CLASSES.length]);
+    const sizes = await Promise.all(
+      [TFJS_MODEL_JSON, 'weights.bin'].map(
+        async (file) => (await readFile(join(layout.versionDir('shapes'), file))).length,
+      ),
+    );
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(MAX_SHAPES_MODEL_BYTES);
+  });
+
+  it(`classifies held-out generated images with accuracy >= ${MIN_SHAPES_ACCURACY}`, () => {
+    // 400 of the 800 held-out images the build reports on (seed 2): a quarter of the time.
+    const heldOut = generateShapeSet(400, SHAPES_TRAINING.testSeed);
+    expect(shapesAccuracy(model, heldOut)).toBeGreaterThanOrEqual(MIN_SHAPES_ACCURACY);
+  });
+
+  it('classifies every committed sample PNG as the class its name says', async () => {
+    const names = SHAPE_CLASSES.flatMap((shape) =>
+      Array.from({ length: SHAPE_SAMPLES.perClass }, (_, i) => [shape, `${shape}-${i + 1}.png`] as const),
+    );
+    const images = await Promise.all(
+      names.map(async ([, file]) => decodeGrayPng(await readFile(join(layout.shapesDir, file)))),
+    );
+    const x = tf.tensor4d(Float32Array.from(images.flatMap((image) => Array.from(image.pixels))), [
+      images.length,
+      32,
+      32,
+      1,
+    ]);
+    const predicted = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).argMax(1).dataSync()));
+    x.dispose();
+    expect(predicted.map((index) => SHAPE_CLASSES[index])).toEqual(names.map(([shape]) => shape));
   });
 });

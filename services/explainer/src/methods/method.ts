@@ -9,6 +9,7 @@
  * elements row-major, concatenated. `featureCount` values per row, as float64.
  */
 import type { SeededRandom } from '@sightline/stats';
+import type { GradientModel } from './gradient-model.js';
 
 /** Why a budget stopped the work. */
 export type ExhaustedReason = 'time' | 'calls' | 'rows' | 'cancelled';
@@ -86,6 +87,14 @@ export interface MethodContext {
   readonly random: SeededRandom;
   /** Reports the fraction of this row's work done, in [0, 1]; cheap, call it as often as is natural. */
   readonly progress: (fractionDone: number) => void;
+  /**
+   * White-box methods (Integrated Gradients): the target's model loaded in process, set by the
+   * service when the method needs gradients (it answers FAILED_PRECONDITION when the target
+   * has none); black-box methods ignore it.
+   */
+  readonly gradients?: GradientModel;
+  /** The instance row's index in the request, for per-row inputs (IG's given baselines, one row per instance). */
+  readonly rowIndex?: number;
 }
 
 /** A method's answer for one row. */

@@ -1,3 +1,4 @@
+export { resolveInside } from '@sightline/tfjs';
 export {
   CONFIG_FILE_NAMES,
   type ConfigSource,
@@ -13,5 +14,4 @@ export {
   MODEL_NAME_RULE,
 } from './model-name.js';
 export { MODEL_FILE_NAMES, ModelRepository } from './model-repository.js';
-export { resolveInside } from './safe-path.js';
 export { versionsToServe } from './version-policy.js';

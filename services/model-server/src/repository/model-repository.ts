@@ -2,14 +2,14 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
+import { filesystemError, isNodeError, resolveInside, TFJS_MODEL_FILE } from '@sightline/tfjs';
 import type { ModelConfig } from '../model/types.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from './model-config.js';
 import { assertModelName } from './model-name.js';
-import { filesystemError, isNodeError, resolveInside } from './safe-path.js';
 import { versionsToServe } from './version-policy.js';
 
 /** The model file each platform loads from a version directory. */
-export const MODEL_FILE_NAMES = Object.freeze({ onnx: 'model.onnx', tfjs: 'model.json' } as const);
+export const MODEL_FILE_NAMES = Object.freeze({ onnx: 'model.onnx', tfjs: TFJS_MODEL_FILE } as const);
 
 /** The largest labels file read (Triton's label_filename), in bytes: a million short labels. */
 export const MAX_LABELS_FILE_BYTES = 16 * 1024 * 1024;

@@ -1,3 +1,4 @@
+export { type FileModelHandler, fileModelHandler } from '@sightline/tfjs';
 export { OnnxRuntime } from './onnx-runtime.js';
 export { OnnxWorkerRuntime } from './onnx-worker-runtime.js';
 export {
@@ -6,5 +7,4 @@ export {
   type RuntimeLoader,
   type RuntimeLoaderDeps,
 } from './runtime-loader.js';
-export { type FileModelHandler, fileModelHandler } from './tfjs-file-handler.js';
 export { TfjsRuntime } from './tfjs-runtime.js';

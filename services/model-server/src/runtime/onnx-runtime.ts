@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { Datatype, Tensor, TensorSpec } from '@sightline/tensor';
+import { resolveInside } from '@sightline/tfjs';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../model/logger.js';
 import type { DeviceKind, ModelConfig, ModelRuntime } from '../model/types.js';
 import { MODEL_FILE_NAMES } from '../repository/model-repository.js';
-import { resolveInside } from '../repository/safe-path.js';
 import { cudaProviderHint } from './cuda-provider-files.js';
 import { ortTypeOf, v2DatatypeOf } from './onnx-datatypes.js';
 import { checkDeclaredSignature } from './signature-check.js';

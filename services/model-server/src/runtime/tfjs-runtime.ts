@@ -1,9 +1,9 @@
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { Datatype, Tensor, TensorSpec } from '@sightline/tensor';
 import type { TfjsBackend, TfjsModule } from '@sightline/tfjs';
+import { fileModelHandler } from '@sightline/tfjs';
 import type { GraphModel, LayersModel, NamedTensorMap, Tensor as TfTensor } from '@tensorflow/tfjs';
 import type { ModelConfig, ModelRuntime } from '../model/types.js';
-import { fileModelHandler } from './tfjs-file-handler.js';
 
 /** V2 datatypes TF.js can hold, and its dtype for each. */
 const TFJS_DTYPES: Readonly<Partial<Record<Datatype, 'float32' | 'int32' | 'bool' | 'string'>>> =

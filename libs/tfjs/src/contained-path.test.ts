@@ -1,6 +1,6 @@
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
-import { filesystemError } from './safe-path.js';
+import { filesystemError } from './contained-path.js';
 
 const systemError = (code: string) =>
   Object.assign(new Error(`${code}: something, stat '/abs/path/models/x'`), { code });
