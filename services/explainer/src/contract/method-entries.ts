@@ -7,27 +7,40 @@
  * README "Adding a method" lists every method's entry.
  */
 import type { commonV1, explainerV1 } from '@sightline/contracts';
-import { encodeTensorMessages } from '@sightline/tensor';
+import { decodeTensorMessages, encodeTensorMessages } from '@sightline/tensor';
 import type {
   AnyMethodEntry,
   MethodEntry,
   MethodRegistry,
   MethodSetup,
 } from '../data-plane/method-registry.js';
+import { type AnchorResult, type AnchorsParams, anchors } from '../methods/anchors/index.js';
 import {
   type CounterfactualParams,
   type CounterfactualResult,
   counterfactual,
 } from '../methods/counterfactual/index.js';
+import {
+  type ImageView,
+  type IntegratedGradientsParams,
+  type IntegratedGradientsResult,
+  integratedGradients,
+} from '../methods/integrated-gradients/index.js';
 import { type KernelShapParams, type KernelShapResult, kernelShap } from '../methods/kernel-shap/index.js';
 import type { LocalMethod } from '../methods/method.js';
 import { type OcclusionParams, type OcclusionResult, occlusion } from '../methods/occlusion/index.js';
 import { readImageInput } from './image-messages.js';
+import { anchorsParamsMessage, anchorsResultMessage, readAnchorsParams } from './methods/anchors.js';
 import {
   counterfactualParamsMessage,
   counterfactualResultMessage,
   readCounterfactualParams,
 } from './methods/counterfactual.js';
+import {
+  integratedGradientsParamsMessage,
+  integratedGradientsResultMessage,
+  readIntegratedGradientsParams,
+} from './methods/integrated-gradients.js';
 import {
   kernelShapParamsMessage,
   kernelShapResultMessage,
@@ -135,11 +148,73 @@ export const counterfactualEntry = defineMethod<CounterfactualParams, Counterfac
   resultMessage: (result, setup) => counterfactualResultMessage(result, setup.space, tensorMessages(setup)),
 });
 
+/** Anchors: the rule that holds the predicted class (argmax over every output column). */
+export const anchorsEntry = defineMethod<AnchorsParams, AnchorResult>({
+  field: 'anchors',
+  method: anchors,
+  needsBackground: () => true,
+  needsGradients: () => false,
+  image: false,
+  allOutputs: true,
+  readParams: (message, setup) =>
+    readAnchorsParams(message as explainerV1.AnchorsParams | undefined, setup.space),
+  paramsMessage: anchorsParamsMessage,
+  resultMessage: (result, setup) => anchorsResultMessage(result, setup.space, tensorMessages(setup)),
+});
+
+/**
+ * Integrated Gradients: the model's own gradients (a TF.js model of the repository; ONNX and
+ * graphs are FAILED_PRECONDITION naming the black-box methods), or central differences through
+ * the black box when asked. The method picks its columns (target_indices, else the predicted one).
+ */
+export const integratedGradientsEntry = defineMethod<
+  IntegratedGradientsParams,
+  WithInput<IntegratedGradientsParams, IntegratedGradientsResult>
+>({
+  field: 'integrated_gradients',
+  method: keepingInput(integratedGradients),
+  needsBackground: (params) => params.baseline.kind === 'background-mean',
+  needsGradients: (params) => params.gradientSource === 'model',
+  image: false,
+  allOutputs: true,
+  blackBoxAlternative: 'kernel_shap or occlusion',
+  readParams: (message, setup) =>
+    readIntegratedGradientsParams(message as explainerV1.IntegratedGradientsParams | undefined, setup.space, {
+      instanceRows: setup.instanceRows,
+      targetIndices: setup.targetIndices,
+      rowsOf: (tensors, field) => setup.rowsOf(decodeTensorMessages(tensors), field),
+    }),
+  paramsMessage: integratedGradientsParamsMessage,
+  resultMessage: ({ result }, setup) =>
+    integratedGradientsResultMessage(result, setup.space, imageView(setup)),
+});
+
+/** The request's image as IG's heatmap reads it, if the request names one. */
+function imageView(setup: MethodSetup): ImageView | undefined {
+  const image = readImageInput(
+    setup.image as explainerV1.ImageInput | undefined,
+    setup.layout.slots.map((slot) => ({ name: slot.name, shape: slot.rowShape })),
+  );
+  if (image === undefined) return undefined;
+  const { geometry } = image;
+  return {
+    offset: geometry.offset,
+    height: geometry.height,
+    width: geometry.width,
+    channels: geometry.channels,
+    layout: geometry.layout,
+    reduction: image.reduction,
+    includeFeatureAttributions: image.includeFeatureAttributions,
+  };
+}
+
 /** The registry of the methods built into this explainer. */
 export function builtInMethods(): MethodRegistry {
   return methodRegistry({
     kernelShap: kernelShapEntry,
     occlusion: occlusionEntry,
     counterfactual: counterfactualEntry,
+    anchors: anchorsEntry,
+    integratedGradients: integratedGradientsEntry,
   });
 }

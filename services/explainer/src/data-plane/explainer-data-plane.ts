@@ -252,6 +252,12 @@ export class ExplainerDataPlane {
       metadata,
       toTensors: (rows, count) => rowsToTensors(layout, rows, count),
       image: input.image,
+      instanceRows: instances.count,
+      targetIndices: target.targetIndices,
+      rowsOf: (tensors, field) => {
+        checkTensorsAgainstMetadata(tensors, metadata, field);
+        return flattenRows(tensors, layout, field);
+      },
     };
     const params = entry.readParams(input.method!.message, setup);
     if (entry.needsGradients(params)) this.checkGradients(entry, target, metadata);
@@ -372,6 +378,7 @@ export class ExplainerDataPlane {
           space,
           background,
           random: seededRandom(derivedSeed(input.seed, `row:${row}`)),
+          rowIndex: row,
           progress: (fraction) => {
             currentFraction = Math.min(1, Math.max(0, fraction));
             report();

@@ -24,6 +24,15 @@ export interface MethodSetup {
   readonly toTensors: (rows: Float64Array, count: number) => Tensor[];
   /** The request's ImageInput message, if any (image methods read it). */
   readonly image: unknown;
+  /** Instance rows in the request (per-instance inputs such as IG's given baselines). */
+  readonly instanceRows: number;
+  /** Target.target_indices as checked (empty: the method's default columns). */
+  readonly targetIndices: readonly number[];
+  /** Tensors shaped like the instances (other than them: IG's baselines) as feature rows; InvalidArgumentError naming `field`. */
+  readonly rowsOf: (
+    tensors: readonly Tensor[],
+    field: string,
+  ) => { readonly rows: Float64Array; readonly count: number };
 }
 
 /** One registered method. */
