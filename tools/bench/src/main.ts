@@ -42,6 +42,11 @@ import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift
 import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
 import {
+  explainerServedChecks,
+  formatExplainerServed,
+  runExplainerServedBench,
+} from './suites/explainer-served-bench.js';
+import {
   explainerShapChecks,
   formatExplainerShap,
   runExplainerShapBench,
@@ -134,7 +139,8 @@ async function main(): Promise<number> {
               'same forest in process, in the same run\n'
             : suite === 'explainer'
               ? "\nsuite explainer: Kernel SHAP through the method's RowEvaluator over an in-process " +
-                'onnxruntime session, next to exact Shapley enumeration on the same session; Integrated Gradients on ' +
+                'onnxruntime session, next to exact Shapley enumeration on the same session; the same through a ' +
+                'served explainer and model-server; Integrated Gradients on ' +
                 'the shapes CNN next to forward passes of the same path; in the same run\n'
               : suite === 'metrics'
                 ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
@@ -430,19 +436,34 @@ async function runExplainerSuite(run: SuiteRun): Promise<SuiteOutcome> {
   print('  explainer shap: Kernel SHAP and exact Shapley values on shap-linear ...');
   const shap = await runExplainerShapBench({ modelsDir: run.modelsDir });
   loads.push(`after shap ${loadavg()[0]!.toFixed(2)}`);
+  print(
+    '  explainer served: the same Kernel SHAP through an explainer and a model-server, each its own process ...',
+  );
+  const served = await runExplainerServedBench({
+    workspaceRoot: run.workspaceRoot,
+    modelsDir: run.modelsDir,
+    group: run.group,
+    inProcess: shap,
+  });
+  loads.push(`after served ${loadavg()[0]!.toFixed(2)}`);
   print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
   const ig = await runIntegratedGradientsBench(run.modelsDir);
   loads.push(`after ig ${loadavg()[0]!.toFixed(2)}`);
   return {
     setups: [],
-    ratios: [...explainerShapChecks(shap), ...integratedGradientsChecks(ig)],
+    ratios: [
+      ...explainerShapChecks(shap),
+      ...explainerServedChecks(served),
+      ...integratedGradientsChecks(ig),
+    ],
     extra: {
       text: [
         formatExplainerShap(shap),
+        formatExplainerServed(served),
         formatIntegratedGradientsBench(ig),
         `Load average (1 min) around the parts: ${loads.join(', ')}`,
       ].join('\n\n'),
-      json: { shap, ig, loads },
+      json: { shap, served, ig, loads },
     },
   };
 }
