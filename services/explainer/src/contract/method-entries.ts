@@ -175,7 +175,8 @@ export const integratedGradientsEntry = defineMethod<
   method: keepingInput(integratedGradients),
   needsBackground: (params) => params.baseline.kind === 'background-mean',
   needsGradients: (params) => params.gradientSource === 'model',
-  image: false,
+  // Image-sized rows (the shapes CNN's 1,024) as well as tabular ones: --max-image-elements.
+  image: true,
   allOutputs: true,
   blackBoxAlternative: 'kernel_shap or occlusion',
   readParams: (message, setup) =>

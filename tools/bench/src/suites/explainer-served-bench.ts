@@ -44,7 +44,12 @@ export interface ExplainerServedBenchResult {
   readonly rowsPerCall: number;
   readonly enumerated: ServedShapSide;
   readonly sampled: ServedShapSide;
+  /** Shap defaults with budget.max_rows_per_call at the model's max_batch_size ({@link WIDE_ROWS_PER_CALL}). */
+  readonly enumeratedWide: ServedShapSide;
 }
+
+/** shap-linear's max_batch_size: the widest V2 call it takes. */
+export const WIDE_ROWS_PER_CALL = 4096;
 
 export async function runExplainerServedBench(
   options: ExplainerServedBenchOptions,
@@ -66,7 +71,7 @@ export async function runExplainerServedBench(
     const { instance, background } = fidelityData(b.seed, b.backgroundRows);
     const tensors = (rows: Float64Array, count: number) =>
       encodeTensorMessages([createTensor('input', 'FP32', [count, m], Float32Array.from(rows))], 'raw');
-    const request = (enumerateSizes: boolean, round: number) => ({
+    const request = (enumerateSizes: boolean, round: number, maxRowsPerCall?: number) => ({
       target: { modelName: b.model },
       instances: tensors(instance, 1),
       background: {
@@ -76,13 +81,16 @@ export async function runExplainerServedBench(
       kernelShap: { nSamples: b.coalitions, enumerateSizes },
       seed: BigInt(b.seed + round),
       cache: explainerV1.CachePolicy.CACHE_POLICY_BYPASS,
+      ...(maxRowsPerCall === undefined ? {} : { budget: { maxRowsPerCall } }),
     });
-    const runs = { enumerated: [] as number[], sampled: [] as number[] };
+    const runs = { enumerated: [] as number[], sampled: [] as number[], enumeratedWide: [] as number[] };
     const last: Partial<Record<keyof typeof runs, explainerV1.ExplainResponse>> = {};
     for (let round = 0; round < b.warmupRepetitions + repetitions; round++) {
-      for (const kind of ['enumerated', 'sampled'] as const) {
+      for (const kind of ['enumerated', 'sampled', 'enumeratedWide'] as const) {
         const start = performance.now();
-        const response = await explainer.explain(request(kind === 'enumerated', round));
+        const response = await explainer.explain(
+          request(kind !== 'sampled', round, kind === 'enumeratedWide' ? WIDE_ROWS_PER_CALL : undefined),
+        );
         const elapsed = performance.now() - start;
         if (!response.usage?.complete)
           throw new Error(`served ${kind} explanation incomplete: ${response.usage?.incompleteReason}`);
@@ -99,11 +107,16 @@ export async function runExplainerServedBench(
         modelCalls: response.usage!.modelCalls,
         rowsEvaluated: Number(response.usage!.rowsEvaluated),
         coalitions: response.explanations[0]!.attributions!.outputs[0]!.coalitions,
-        ratioInProcess: medianMs / options.inProcess[kind].medianMs,
+        ratioInProcess: medianMs / options.inProcess[kind === 'sampled' ? 'sampled' : 'enumerated'].medianMs,
         ratioExact: medianMs / options.inProcess.exact.medianMs,
       };
     };
-    return { rowsPerCall: b.rowsPerCall, enumerated: side('enumerated'), sampled: side('sampled') };
+    return {
+      rowsPerCall: b.rowsPerCall,
+      enumerated: side('enumerated'),
+      sampled: side('sampled'),
+      enumeratedWide: side('enumeratedWide'),
+    };
   } finally {
     explainer.close();
     await options.group.stop(explainer.child);
@@ -124,6 +137,7 @@ export function formatExplainerServed(r: ExplainerServedBenchResult): string {
       `${r.rowsPerCall} rows per V2 call, cache bypassed:`,
     side('served, shap defaults (sizes enumerated)', r.enumerated),
     side('served, 2,048 sampled draws', r.sampled),
+    side(`served, shap defaults, budget.max_rows_per_call ${WIDE_ROWS_PER_CALL}`, r.enumeratedWide),
   ].join('\n');
 }
 
