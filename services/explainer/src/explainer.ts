@@ -103,7 +103,7 @@ export async function startExplainer(
       metadataTimeoutMs: config.metadataTimeoutMs,
     },
     cacheEntries: config.cacheEntries,
-    repositorySet: config.repository !== undefined,
+    repository: config.repository,
     observer: metrics,
     ...(events ? { events } : {}),
     storedEvents,

@@ -122,6 +122,16 @@ describe('Explain over a real model-server', () => {
     expect(response.usage).toMatchObject({ modelCalls: 9, rowsEvaluated: 15n, complete: true });
   });
 
+  it("caps the rows per call at the model's max_batch_size (iris: 64), from its ModelConfig", async () => {
+    const response = await client.explain({
+      target: { modelName: 'iris' },
+      instances: irisInstances(ROWS.slice(0, 1)),
+      counterfactual: { count: 150 },
+    });
+    // 150 rows with the default 1,000 rows per call: 64 + 64 + 22.
+    expect(response.usage).toMatchObject({ modelCalls: 3, rowsEvaluated: 150n, complete: true });
+  });
+
   it('explains only the target_indices columns', async () => {
     const response = await client.explain(request({ target: { modelName: 'iris', targetIndices: [2] } }));
     expect(response.explanations[0]!.attributions!.outputs).toHaveLength(1);

@@ -92,8 +92,8 @@ export interface ExplainerDataPlaneOptions {
   readonly limits: ExplainerLimits;
   /** Complete explanations kept (0: no cache). */
   readonly cacheEntries: number;
-  /** Whether white-box methods can load model files (--repository set). */
-  readonly repositorySet: boolean;
+  /** --repository: where white-box methods load model files (undefined: not set). */
+  readonly repository: string | undefined;
   readonly observer?: ExplainObserver;
   /** Stored events (the router's EventService), for background.events. */
   readonly storedEvents?: StoredEventInputs;
@@ -258,6 +258,7 @@ export class ExplainerDataPlane {
         checkTensorsAgainstMetadata(tensors, metadata, field);
         return flattenRows(tensors, layout, field);
       },
+      repository: this.options.repository,
     };
     const params = entry.readParams(input.method!.message, setup);
     if (entry.needsGradients(params)) this.checkGradients(entry, target, metadata);
@@ -498,7 +499,7 @@ export class ExplainerDataPlane {
         `method ${entry.field}: model ${quoteName(target.modelName)} (${platform}) has no gradients; use ${alternative}`,
       );
     }
-    if (!this.options.repositorySet) {
+    if (this.options.repository === undefined) {
       throw new FailedPreconditionError(
         `method ${entry.field}: --repository is not set, so the model's files cannot be loaded for gradients; use ${alternative}`,
       );

@@ -33,6 +33,8 @@ export interface MethodSetup {
     tensors: readonly Tensor[],
     field: string,
   ) => { readonly rows: Float64Array; readonly count: number };
+  /** --repository, where white-box methods load the target's model files (undefined: not set). */
+  readonly repository: string | undefined;
 }
 
 /** One registered method. */

@@ -81,9 +81,34 @@ const gradientEntry = defineMethod<object, object>({
   resultMessage: () => ({}),
 });
 
+/** Scores `count` copies of the instance in one evaluate() (counterfactual.count is the copies): for batching tests. */
+const copiesEntry = defineMethod<{ copies: number }, { calls: number }>({
+  field: 'counterfactual',
+  method: {
+    metaName: 'Copies',
+    modelAccess: 'black-box',
+    async explainRow(instance, params, { evaluator }) {
+      const rows = new Float64Array(params.copies * instance.length);
+      for (let i = 0; i < params.copies; i++) rows.set(instance, i * instance.length);
+      await evaluator.evaluate(rows);
+      return { result: { calls: 1 }, complete: true, fractionDone: 1 };
+    },
+  },
+  needsBackground: () => false,
+  needsGradients: () => false,
+  image: false,
+  allOutputs: true,
+  readParams: (message) => ({
+    copies: (message as explainerV1.CounterfactualParams | undefined)?.count ?? 1,
+  }),
+  paramsMessage: (params) => ({ count: params.copies }),
+  resultMessage: () => ({ counterfactuals: { originalPrediction: 0, found: [] } }),
+});
+
 export const TEST_METHODS: MethodRegistry = methodRegistry({
   kernelShap: ablationEntry,
   integratedGradients: gradientEntry,
+  counterfactual: copiesEntry,
 });
 
 /** A model-server on examples/models. */

@@ -1,5 +1,5 @@
 /**
- * sightline.explainer over real gRPC against a real explainer and a real model-server
+ * The SDK's sightline.explainer over real gRPC against a real explainer and a real model-server
  * (examples/models), both in this process. The explainer's methods merge from their own
  * branches, so this test registers a small black-box method of its own (mean replacement:
  * each feature's drop in score when it takes the background's mean) and a white-box stand-in.

@@ -1,0 +1,78 @@
+import { explainerV1 } from '@sightline/contracts';
+import { createTensor, decodeTensorMessages } from '@sightline/tensor';
+import { describe, expect, it } from 'vitest';
+import { explainRequestOf } from './explainer-requests.js';
+import { jobOf } from './explainer-results.js';
+
+const rows = createTensor('input', 'FP32', [1, 4], Float32Array.from([1, 2, 3, 4]));
+
+describe('explainRequestOf', () => {
+  it('maps plain inputs onto the contract: target, tensors, background, method, budget, cache, event', () => {
+    const request = explainRequestOf({
+      model: 'g',
+      graph: true,
+      targetIndices: [1],
+      instances: [rows],
+      background: { rows: [rows], reduction: 'kmeans', size: 5 },
+      method: { kernelShap: { nSamples: 10 } },
+      categoricalFeatures: { 2: ['a', 'b'] },
+      budget: { maxModelCalls: 3, timeoutMs: 100, onExhausted: 'fail' },
+      seed: 7,
+      cache: 'bypass',
+      storeFor: { requestId: 'r', predictionRows: [2] },
+    });
+    expect(request.target).toMatchObject({
+      kind: explainerV1.TargetKind.TARGET_KIND_GRAPH,
+      modelName: 'g',
+      targetIndices: [1],
+    });
+    expect(Array.from(decodeTensorMessages(request.instances)[0]!.data as Float32Array)).toEqual([
+      1, 2, 3, 4,
+    ]);
+    expect(request.background).toMatchObject({
+      reduction: explainerV1.BackgroundReduction.BACKGROUND_REDUCTION_KMEANS,
+      size: 5,
+    });
+    expect(request.kernelShap).toMatchObject({ nSamples: 10 });
+    expect(request.anchors).toBeUndefined();
+    expect(request.categoricalFeatures[2]).toEqual({ names: ['a', 'b'] });
+    expect(request.budget).toMatchObject({
+      maxModelCalls: 3,
+      timeoutMs: 100,
+      onExhausted: explainerV1.OnExhausted.ON_EXHAUSTED_FAIL,
+    });
+    expect(request.seed).toBe(7n);
+    expect(request.cache).toBe(explainerV1.CachePolicy.CACHE_POLICY_BYPASS);
+    expect(request.event).toMatchObject({ store: true, requestId: 'r', predictionRows: [2] });
+    // It encodes: every field the contract needs is set.
+    expect(explainerV1.ExplainRequest.encode(request).finish().length).toBeGreaterThan(0);
+  });
+
+  it('leaves the unset parts to the service', () => {
+    const request = explainRequestOf({ model: 'iris', instances: [rows], method: { anchors: {} } });
+    expect(request.target?.kind).toBe(explainerV1.TargetKind.TARGET_KIND_MODEL);
+    expect(request.background).toBeUndefined();
+    expect(request.budget).toBeUndefined();
+    expect(request.seed).toBeUndefined();
+    expect(request.event).toBeUndefined();
+  });
+});
+
+describe('jobOf', () => {
+  it('reads states, bigints and results into plain values', () => {
+    const job = jobOf(
+      explainerV1.ExplanationJob.fromPartial({
+        id: 'j',
+        state: explainerV1.JobState.JOB_STATE_PARTIAL,
+        progress: { fraction: 0.5, done: 1n, total: 2n, unit: 'instances' },
+        local: { usage: { rowsEvaluated: 12n, complete: false } },
+      }),
+    );
+    expect(job).toMatchObject({
+      id: 'j',
+      state: 'partial',
+      progress: { done: 1, total: 2 },
+      result: { usage: { rowsEvaluated: 12 } },
+    });
+  });
+});
