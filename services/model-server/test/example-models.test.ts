@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeGrayPng, SHAPE_CLASSES } from '@sightline/models/shapes';
 import type { Tensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/model/logger.js';
@@ -52,6 +54,7 @@ describe('the example model repository', () => {
       'shap-interaction@1:READY',
       'shap-linear@1:READY',
       'shap-threshold@1:READY',
+      'shapes@1:READY',
     ]);
     expect(manager.metadata('iris').platform).toBe('onnxruntime_onnx');
     expect(manager.metadata('iris-tfjs').platform).toBe('tensorflow_js');
@@ -86,5 +89,27 @@ describe('the example model repository', () => {
       return slice.indexOf(Math.max(...slice));
     };
     for (const data of probabilities) expect([argmax(data, 0), argmax(data, 1)]).toEqual([0, 2]);
+  });
+
+  it('answers the shapes CNN: each sample PNG of examples/data/shapes as the class its name says', async () => {
+    const samples = path.join(EXAMPLES, '..', 'data', 'shapes');
+    const names = SHAPE_CLASSES.flatMap((shape) => [1, 2, 3, 4].map((n) => `${shape}-${n}.png`));
+    const pixels = new Float32Array(names.length * 32 * 32);
+    for (const [i, name] of names.entries()) {
+      pixels.set(decodeGrayPng(await readFile(path.join(samples, name))).pixels, i * 32 * 32);
+    }
+    const { outputs } = await manager.resolve('shapes').scheduler.schedule({
+      inputs: new Map([
+        ['image', { name: 'image', datatype: 'FP32', shape: [names.length, 32, 32, 1], data: pixels }],
+      ]),
+      outputNames: ['probabilities'],
+      batchSize: names.length,
+    });
+    const data = outputs.get('probabilities')!.data as Float32Array;
+    const predicted = names.map((_, row) => {
+      const scores = [...data.subarray(row * 4, row * 4 + 4)];
+      return SHAPE_CLASSES[scores.indexOf(Math.max(...scores))];
+    });
+    expect(predicted).toEqual(names.map((name) => name.split('-')[0]));
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtureBytes, makeTempRepo, writeFiles } from '../fixtures/temp-repo.js';
 
-/** The committed example repository (iris, iris-tfjs, convnet). */
+/** The committed example repository (iris, iris-tfjs, convnet, shapes). */
 export const EXAMPLE_MODELS = fileURLToPath(new URL('../../../../examples/models', import.meta.url));
 
 /** One model of a temp repository. */

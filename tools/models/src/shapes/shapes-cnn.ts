@@ -120,7 +120,7 @@ export function shapesAccuracy(model: tf.LayersModel, set: ShapeSet): number {
 function shapeTensors(set: ShapeSet): [tf.Tensor4D, tf.Tensor2D] {
   const { size, images } = set;
   const pixels = new Float32Array(images.length * size * size);
-  images.forEach((image, i) => pixels.set(image.pixels, i * size * size));
+  for (const [i, image] of images.entries()) pixels.set(image.pixels, i * size * size);
   return [
     tf.tensor4d(pixels, [images.length, size, size, 1]),
     tf.tensor2d(
