@@ -167,6 +167,34 @@ describe('built-in methods over a real model-server', () => {
     expect(met).toBeGreaterThanOrEqual(Math.ceil(0.9 * rows.length));
   });
 
+  it('integrated gradients on iris-tfjs (the same files the model-server serves): completeness within 1e-2', async () => {
+    const rows = [EXPLAINED[1]!, EXPLAINED[30]!];
+    const response = await client.explain({
+      target: { modelName: 'iris-tfjs' },
+      instances: irisInstances(rows),
+      integratedGradients: { nSteps: 200 },
+    });
+    expect(response.meta).toMatchObject({ name: 'IntegratedGradients', modelAccess: 'white-box' });
+    const served = await inferRows(
+      modelServer.grpcAddress,
+      'iris-tfjs',
+      IRIS_INPUT,
+      rows.flat(),
+      rows.length,
+    );
+    for (const [r, explanation] of response.explanations.entries()) {
+      expect(explanation.complete).toBe(true);
+      const [output] = explanation.attributions!.outputs;
+      // The predicted column, as the model-server scores the row.
+      expect(output!.targetIndex).toBe(argmax(served, r * 3, 3));
+      expect(output!.prediction).toBeCloseTo(served[r * 3 + output!.targetIndex]!, 5);
+      const sum = output!.features.reduce((total, f) => total + f.value, 0);
+      const gap = output!.prediction - output!.expectedValue;
+      expect(Math.abs(sum - gap)).toBeLessThanOrEqual(1e-2 * Math.abs(gap));
+      expect(output!.additivityError).toBeCloseTo(sum - gap, 9);
+    }
+  });
+
   it('integrated gradients on the ONNX iris: FAILED_PRECONDITION naming kernel_shap', async () => {
     const error = await client
       .explain({

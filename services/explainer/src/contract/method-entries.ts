@@ -29,6 +29,7 @@ import {
 import { type KernelShapParams, type KernelShapResult, kernelShap } from '../methods/kernel-shap/index.js';
 import type { LocalMethod } from '../methods/method.js';
 import { type OcclusionParams, type OcclusionResult, occlusion } from '../methods/occlusion/index.js';
+import { type GradientModelFiles, gradientModelFiles, withGradientModel } from './gradient-models.js';
 import { readImageInput } from './image-messages.js';
 import { anchorsParamsMessage, anchorsResultMessage, readAnchorsParams } from './methods/anchors.js';
 import {
@@ -148,6 +149,9 @@ export const counterfactualEntry = defineMethod<CounterfactualParams, Counterfac
   resultMessage: (result, setup) => counterfactualResultMessage(result, setup.space, tensorMessages(setup)),
 });
 
+/** IG's params with where the service loads the target's TF.js files from (not part of the contract's params). */
+type ServedIgParams = IntegratedGradientsParams & { readonly modelFiles?: GradientModelFiles };
+
 /** Anchors: the rule that holds the predicted class (argmax over every output column). */
 export const anchorsEntry = defineMethod<AnchorsParams, AnchorResult>({
   field: 'anchors',
@@ -168,23 +172,30 @@ export const anchorsEntry = defineMethod<AnchorsParams, AnchorResult>({
  * the black box when asked. The method picks its columns (target_indices, else the predicted one).
  */
 export const integratedGradientsEntry = defineMethod<
-  IntegratedGradientsParams,
-  WithInput<IntegratedGradientsParams, IntegratedGradientsResult>
+  ServedIgParams,
+  WithInput<ServedIgParams, IntegratedGradientsResult>
 >({
   field: 'integrated_gradients',
-  method: keepingInput(integratedGradients),
+  method: keepingInput(withGradientModel<ServedIgParams, IntegratedGradientsResult>(integratedGradients)),
   needsBackground: (params) => params.baseline.kind === 'background-mean',
   needsGradients: (params) => params.gradientSource === 'model',
   // Image-sized rows (the shapes CNN's 1,024) as well as tabular ones: --max-image-elements.
   image: true,
   allOutputs: true,
   blackBoxAlternative: 'kernel_shap or occlusion',
-  readParams: (message, setup) =>
-    readIntegratedGradientsParams(message as explainerV1.IntegratedGradientsParams | undefined, setup.space, {
-      instanceRows: setup.instanceRows,
-      targetIndices: setup.targetIndices,
-      rowsOf: (tensors, field) => setup.rowsOf(decodeTensorMessages(tensors), field),
-    }),
+  readParams: (message, setup) => {
+    const params = readIntegratedGradientsParams(
+      message as explainerV1.IntegratedGradientsParams | undefined,
+      setup.space,
+      {
+        instanceRows: setup.instanceRows,
+        targetIndices: setup.targetIndices,
+        rowsOf: (tensors, field) => setup.rowsOf(decodeTensorMessages(tensors), field),
+      },
+    );
+    const modelFiles = gradientModelFiles(setup.repository, setup.metadata);
+    return modelFiles ? { ...params, modelFiles } : params;
+  },
   paramsMessage: integratedGradientsParamsMessage,
   resultMessage: ({ result }, setup) =>
     integratedGradientsResultMessage(result, setup.space, imageView(setup)),
