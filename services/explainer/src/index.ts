@@ -5,6 +5,7 @@
  */
 export * from './config.js';
 export { defineMethod } from './contract/method-entries.js';
+export * from './contract/methods/kernel-shap.js';
 export type { ExplainInput, ExplainOutcome } from './data-plane/explain-types.js';
 export { ExplainerDataPlane } from './data-plane/explainer-data-plane.js';
 export type { MethodEntry, MethodRegistry, MethodSetup } from './data-plane/method-registry.js';

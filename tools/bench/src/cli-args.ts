@@ -116,7 +116,7 @@ options:
   --metrics-backends x,y  metrics suite: the joins part's stores (${METRICS_BACKENDS.join(', ')}; default all)
   --metrics-join-items N  metrics suite: feedback items joined per store (default 20000)
   --metrics-kernel-pairs N  metrics suite: pairs of the kernels part (default 1000000)
-  explainer suite: Kernel SHAP on shap-linear in process next to exact enumeration (from --models-dir)
+  explainer suite: Kernel SHAP on shap-linear in process next to exact enumeration, then served (explainer -> model-server), then IG on the shapes CNN (from --models-dir)
   --json FILE           write results here (default tools/bench/results/<suite>-<timestamp>.json)`;
 
 /** Parses and validates argv; throws with a message naming the flag and the rule. */

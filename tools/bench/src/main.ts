@@ -3,7 +3,7 @@
  * suites, prints machine facts, a results table and the targets with PASS/FAIL, and
  * writes every figure as JSON. Exits 1 when a target fails or a setup could not run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,11 @@ import { driftLiveChecks, formatDriftLive, runDriftLiveBench } from './suites/dr
 import { driftMmdChecks, formatDriftMmd, runDriftMmdBench } from './suites/drift-mmd-bench.js';
 import { driftOnlineChecks, formatDriftOnline, runDriftOnlineBench } from './suites/drift-online-bench.js';
 import { driftProbeChecks, formatDriftProbe, runDriftProbeBench } from './suites/drift-probe-bench.js';
+import {
+  explainerServedChecks,
+  formatExplainerServed,
+  runExplainerServedBench,
+} from './suites/explainer-served-bench.js';
 import {
   explainerShapChecks,
   formatExplainerShap,
@@ -134,8 +139,9 @@ async function main(): Promise<number> {
               'same forest in process, in the same run\n'
             : suite === 'explainer'
               ? "\nsuite explainer: Kernel SHAP through the method's RowEvaluator over an in-process " +
-                'onnxruntime session, next to exact Shapley enumeration on the same session; Integrated ' +
-                'Gradients on the shapes CNN next to forward passes of the same path; in process, in the same run\n'
+                'onnxruntime session, next to exact Shapley enumeration on the same session; the same through a ' +
+                'served explainer and model-server; Integrated Gradients on ' +
+                'the shapes CNN next to forward passes of the same path; in the same run\n'
               : suite === 'metrics'
                 ? '\nsuite metrics: durable feedback joins through group commit next to plain inserts, ' +
                   'the windowed query next to a recomputation from the pairs, and the metric kernels ' +
@@ -433,19 +439,38 @@ async function runExplainerSuite(run: SuiteRun): Promise<SuiteOutcome> {
   print('  explainer shap: Kernel SHAP and exact Shapley values on shap-linear ...');
   const shap = await runExplainerShapBench({ modelsDir: run.modelsDir });
   loads.push(`after shap ${loadavg()[0]!.toFixed(2)}`);
-  print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
-  const ig = await runIntegratedGradientsBench(run.modelsDir);
-  loads.push(`after ig ${loadavg()[0]!.toFixed(2)}`);
+  print(
+    '  explainer served: the same Kernel SHAP through an explainer and a model-server, each its own process ...',
+  );
+  const served = await runExplainerServedBench({
+    workspaceRoot: run.workspaceRoot,
+    modelsDir: run.modelsDir,
+    group: run.group,
+    inProcess: shap,
+  });
+  loads.push(`after served ${loadavg()[0]!.toFixed(2)}`);
+  // The shapes CNN is trained by `npm run models -- shapes`; without it the IG part is skipped, said so.
+  const shapesModel = join(run.modelsDir, 'shapes', '1', 'model.json');
+  const igSkipped = existsSync(shapesModel) ? undefined : `no ${shapesModel} (npm run models -- shapes)`;
+  if (!igSkipped)
+    print('  explainer ig: Integrated Gradients on the shapes CNN, then forward passes of the same path ...');
+  const ig = igSkipped ? undefined : await runIntegratedGradientsBench(run.modelsDir);
+  if (ig) loads.push(`after ig ${loadavg()[0]!.toFixed(2)}`);
   return {
     setups: [],
-    ratios: [...explainerShapChecks(shap), ...integratedGradientsChecks(ig)],
+    ratios: [
+      ...explainerShapChecks(shap),
+      ...explainerServedChecks(served),
+      ...(ig ? integratedGradientsChecks(ig) : []),
+    ],
     extra: {
       text: [
         formatExplainerShap(shap),
-        formatIntegratedGradientsBench(ig),
+        formatExplainerServed(served),
+        ig ? formatIntegratedGradientsBench(ig) : `Integrated Gradients: SKIPPED: ${igSkipped}`,
         `Load average (1 min) around the parts: ${loads.join(', ')}`,
       ].join('\n\n'),
-      json: { shap, ig, loads },
+      json: { shap, served, ...(ig ? { ig } : { igSkipped }), loads },
     },
   };
 }

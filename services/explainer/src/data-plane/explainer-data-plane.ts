@@ -247,10 +247,17 @@ export class ExplainerDataPlane {
     const setup: MethodSetup = {
       space,
       outputCount: output.columns?.length ?? output.columnCount,
+      outputColumns: output.columns ?? Array.from({ length: output.columnCount }, (_, c) => c),
       layout,
       metadata,
       toTensors: (rows, count) => rowsToTensors(layout, rows, count),
       image: input.image,
+      instanceRows: instances.count,
+      targetIndices: target.targetIndices,
+      rowsOf: (tensors, field) => {
+        checkTensorsAgainstMetadata(tensors, metadata, field);
+        return flattenRows(tensors, layout, field);
+      },
       repository: this.options.repository,
     };
     const params = entry.readParams(input.method!.message, setup);
@@ -284,6 +291,8 @@ export class ExplainerDataPlane {
           method: entry.field,
           params: entry.paramsMessage(params),
           seed: input.seed,
+          // Image methods read the ImageInput beside their params (tensor, layout, reduction).
+          image: input.image ?? null,
           inputHash,
         })
       : undefined;
@@ -370,6 +379,7 @@ export class ExplainerDataPlane {
           space,
           background,
           random: seededRandom(derivedSeed(input.seed, `row:${row}`)),
+          rowIndex: row,
           progress: (fraction) => {
             currentFraction = Math.min(1, Math.max(0, fraction));
             report();

@@ -16,12 +16,23 @@ export interface MethodSetup {
   readonly space: FeatureSpace;
   /** Scores per row the evaluator answers. */
   readonly outputCount: number;
+  /** The model's output column of each evaluator score, in order (OutputAttributions.target_index). */
+  readonly outputColumns: readonly number[];
   readonly layout: RowLayout;
   readonly metadata: TargetMetadata;
   /** Rows back into tensors like the instances (anchors' examples, counterfactuals). */
   readonly toTensors: (rows: Float64Array, count: number) => Tensor[];
   /** The request's ImageInput message, if any (image methods read it). */
   readonly image: unknown;
+  /** Instance rows in the request (per-instance inputs such as IG's given baselines). */
+  readonly instanceRows: number;
+  /** Target.target_indices as checked (empty: the method's default columns). */
+  readonly targetIndices: readonly number[];
+  /** Tensors shaped like the instances (other than them: IG's baselines) as feature rows; InvalidArgumentError naming `field`. */
+  readonly rowsOf: (
+    tensors: readonly Tensor[],
+    field: string,
+  ) => { readonly rows: Float64Array; readonly count: number };
   /** --repository, where white-box methods load the target's model files (undefined: not set). */
   readonly repository: string | undefined;
 }

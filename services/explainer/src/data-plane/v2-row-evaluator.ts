@@ -63,6 +63,8 @@ function numberAt(tensor: Tensor): (i: number) => number {
 export class V2RowEvaluator implements RowEvaluator {
   readonly featureCount: number;
   readonly outputCount: number;
+  /** An evaluate of at most this many rows is one ModelInfer (methods size their batches by it). */
+  readonly maxRowsPerCall: number | undefined;
   private calls = 0;
   private rows = 0;
   private version = '';
@@ -71,6 +73,7 @@ export class V2RowEvaluator implements RowEvaluator {
   constructor(private readonly options: V2RowEvaluatorOptions) {
     this.featureCount = options.layout.featureCount;
     this.outputCount = options.output.columns?.length ?? options.output.columnCount;
+    this.maxRowsPerCall = Number.isFinite(options.rowsPerCall) ? options.rowsPerCall : undefined;
     this.now = options.now ?? Date.now;
   }
 

@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@sightline/errors';
-import type { LocalMethod, MethodContext, RowOutcome, WeightedRows } from '../method.js';
+import type { LocalMethod, MethodContext, RowEvaluator, RowOutcome, WeightedRows } from '../method.js';
 import { solveAttributions } from './attribution-solver.js';
 import { type CoalitionPlan, coalitionSpace, planCoalitions, planWeights } from './coalition-plan.js';
-import { evaluateCoalitions } from './coalition-values.js';
+import { COALITION_BATCH_ROWS, evaluateCoalitions } from './coalition-values.js';
 import { applyLink } from './link.js';
 import type { KernelShapParams, KernelShapResult, OutputShap } from './types.js';
 
@@ -45,6 +45,7 @@ async function explainRow(
     background,
     { features: varying, masks: plan?.masks ?? new Uint8Array(0), count: totalCoalitions },
     (done) => context.progress(totalCoalitions === 0 ? 1 : done / totalCoalitions),
+    batchRowsFor(evaluator, background.count),
   );
   const complete = measured.stoppedBy === undefined;
   const fractionDone = totalCoalitions === 0 ? (complete ? 1 : 0) : measured.evaluated / totalCoalitions;
@@ -146,4 +147,15 @@ export function varyingFeatures(instance: Float64Array, background: WeightedRows
     }
   }
   return Int32Array.from(varying);
+}
+
+/**
+ * Coalition rows per batch: when the evaluator says how many rows one model call takes, no
+ * more than that less the first batch's instance and background rows, so that every batch is
+ * exactly one call (issue 13: one call per batch) and a budget stop loses no finished call.
+ */
+function batchRowsFor(evaluator: RowEvaluator, backgroundRows: number): number {
+  const perCall = evaluator.maxRowsPerCall;
+  if (perCall === undefined) return COALITION_BATCH_ROWS;
+  return Math.min(COALITION_BATCH_ROWS, Math.max(1, perCall - backgroundRows - 1));
 }
