@@ -24,7 +24,16 @@ export const DEFAULT_MAX_BACKGROUND_ROWS = 10_000;
 /** Default most ModelInfer calls of one explanation (Budget.max_model_calls 0). */
 export const DEFAULT_MAX_MODEL_CALLS = 1_000;
 /** Default most rows per ModelInfer call (Budget.max_rows_per_call 0). */
-export const DEFAULT_MAX_ROWS_PER_CALL = 1_000;
+/**
+ * Rows per ModelInfer call when the budget sets none: 4,096, because the V2 path (encode, send,
+ * decode, batch) is the cost of a served explanation, not the method — Kernel SHAP's 2,048
+ * coalitions × 100 background rows took 704-713 ms in 128 calls at 1,000 rows a call and
+ * 328-338 ms in 27 calls at 4,096 (docs/benchmarks.md). Wide rows are held to
+ * --max-call-bytes instead, and every call to the model's max_batch_size.
+ */
+export const DEFAULT_MAX_ROWS_PER_CALL = 4_096;
+/** Bytes of input one ModelInfer call may carry (elements counted at 8 bytes, the widest numeric type). */
+export const DEFAULT_MAX_CALL_BYTES = 16 * 1024 * 1024;
 /** Default time kept back from the caller's deadline so a partial answer still reaches it, in ms. */
 export const DEFAULT_DEADLINE_MARGIN_MS = 50;
 /** Default time budget of an Explain without timeout_ms or deadline, in ms. */
@@ -105,6 +114,11 @@ export const explainerConfigSchema = serverConfigSchema(EXPLAINER_PORTS).extend(
   defaultMaxRowsPerCall: positiveInt()
     .default(DEFAULT_MAX_ROWS_PER_CALL)
     .describe('rows per ModelInfer call when the budget sets none'),
+  maxCallBytes: positiveInt()
+    .default(DEFAULT_MAX_CALL_BYTES)
+    .describe(
+      'input bytes per ModelInfer call (elements counted at 8 bytes); caps the rows per call for wide rows such as images',
+    ),
   deadlineMarginMs: z.coerce
     .number()
     .int()

@@ -97,6 +97,7 @@ export async function startExplainer(
       maxBackgroundRows: config.maxBackgroundRows,
       defaultMaxModelCalls: config.defaultMaxModelCalls,
       defaultMaxRowsPerCall: config.defaultMaxRowsPerCall,
+      maxCallBytes: config.maxCallBytes,
       deadlineMarginMs: config.deadlineMarginMs,
       defaultBudgetMs: config.defaultBudgetMs,
       defaultJobBudgetMs: config.defaultJobBudgetMs,

@@ -9,6 +9,7 @@ import { explainerV1 } from '@sightline/contracts';
 import type { ModelServerHandle } from '@sightline/model-server';
 import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_ROWS_PER_CALL } from '../src/config.js';
 import type { ExplainerHandle } from '../src/explainer.js';
 import { coalitionsPerBatch } from '../src/methods/kernel-shap/coalition-values.js';
 import { exactInterventionalShapley } from '../src/methods/kernel-shap/exact-shapley.js';
@@ -20,7 +21,8 @@ import { explainerClient, startTestModelServer } from './helpers/explainer-stack
 const M = FIDELITY_FEATURES;
 const BACKGROUND_ROWS = 40;
 /** The explainer's rows per ModelInfer in these tests (its default, --default-max-rows-per-call). */
-const ROWS_PER_CALL = 1000;
+// The service's default rows per call (shap-linear's max_batch_size is 4,096 too; 10 features stay far below --max-call-bytes).
+const ROWS_PER_CALL = DEFAULT_MAX_ROWS_PER_CALL;
 
 /** Rows as the explainer sees them once sent as FP32. */
 const asFloat32 = (values: Float64Array) => Float64Array.from(Float32Array.from(values));

@@ -56,6 +56,8 @@ export interface ExplainerLimits {
   readonly maxBackgroundRows: number;
   readonly defaultMaxModelCalls: number;
   readonly defaultMaxRowsPerCall: number;
+  /** Input bytes per ModelInfer call (elements at 8 bytes); caps rows per call for wide rows. */
+  readonly maxCallBytes: number;
   readonly deadlineMarginMs: number;
   readonly defaultBudgetMs: number;
   readonly defaultJobBudgetMs: number;
@@ -82,6 +84,9 @@ export interface ExplanationLink {
   readonly predictionRows: readonly number[];
   readonly timeMs: number;
 }
+
+/** Each element counted as 8 bytes (FP64/INT64, the widest numeric type) when sizing a call. */
+const BYTES_PER_ELEMENT_BOUND = 8;
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -324,7 +329,14 @@ export class ExplainerDataPlane {
       layout,
       output,
       budget,
-      rowsPerCall: Math.min(budget.maxRowsPerCall, maxBatch ?? Number.POSITIVE_INFINITY),
+      rowsPerCall: Math.min(
+        budget.maxRowsPerCall,
+        maxBatch ?? Number.POSITIVE_INFINITY,
+        Math.max(
+          1,
+          Math.floor(limits.maxCallBytes / (BYTES_PER_ELEMENT_BOUND * Math.max(1, layout.featureCount))),
+        ),
+      ),
       cancellation: call.cancellation,
       ...(call.traceHeaders ? { traceHeaders: call.traceHeaders } : {}),
       callerDeadlineMs: call.deadlineMs,

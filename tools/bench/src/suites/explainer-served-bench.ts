@@ -8,7 +8,7 @@
  * same run. The cache is bypassed, so every Explain computes.
  */
 import { explainerV1 } from '@sightline/contracts';
-import { FIDELITY_FEATURES, fidelityData } from '@sightline/explainer';
+import { DEFAULT_MAX_ROWS_PER_CALL, FIDELITY_FEATURES, fidelityData } from '@sightline/explainer';
 import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import { median } from '../paired-comparison.js';
 import { check, type RatioCheck } from '../report/ratios.js';
@@ -65,7 +65,7 @@ export async function runExplainerServedBench(
   const explainer = await startExplainerProcess(options.group, {
     modelServer: modelServer.address,
     repository: options.modelsDir,
-    defaultMaxRowsPerCall: b.rowsPerCall,
+    // The service's own default rows per call (--default-max-rows-per-call), as a user gets it.
   });
   try {
     const { instance, background } = fidelityData(b.seed, b.backgroundRows);
@@ -112,7 +112,7 @@ export async function runExplainerServedBench(
       };
     };
     return {
-      rowsPerCall: b.rowsPerCall,
+      rowsPerCall: DEFAULT_MAX_ROWS_PER_CALL,
       enumerated: side('enumerated'),
       sampled: side('sampled'),
       enumeratedWide: side('enumeratedWide'),
