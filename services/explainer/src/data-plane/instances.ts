@@ -9,6 +9,7 @@
 import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import {
   bf16ToNumber,
+  DATATYPES,
   type Datatype,
   formatShape,
   fp16ToNumber,
@@ -17,22 +18,8 @@ import {
 } from '@sightline/tensor';
 import type { TargetMetadata } from './target-ports.js';
 
-/** Datatypes the explainer perturbs: numeric, with a typed array a float64 round-trips through. */
-const PERTURBABLE: ReadonlySet<Datatype> = new Set<Datatype>([
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-  'BF16',
-]);
+/** Datatypes the explainer perturbs: every numeric one (a float64 round-trips through its typed array); BYTES is not. */
+const PERTURBABLE: ReadonlySet<Datatype> = new Set<Datatype>(DATATYPES.filter((d) => d !== 'BYTES'));
 
 /** One tensor's place in a feature row. */
 export interface TensorSlot {
