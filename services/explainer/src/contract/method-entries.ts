@@ -20,8 +20,8 @@ import {
   type CounterfactualResult,
   counterfactual,
 } from '../methods/counterfactual/index.js';
+import type { ImageInputSpec } from '../methods/image/image-input.js';
 import {
-  type ImageView,
   type IntegratedGradientsParams,
   type IntegratedGradientsResult,
   integratedGradients,
@@ -201,23 +201,12 @@ export const integratedGradientsEntry = defineMethod<
     integratedGradientsResultMessage(result, setup.space, imageView(setup)),
 });
 
-/** The request's image as IG's heatmap reads it, if the request names one. */
-function imageView(setup: MethodSetup): ImageView | undefined {
-  const image = readImageInput(
+/** The request's image, if it names one: IG's heatmap reduces its channels as it says. */
+function imageView(setup: MethodSetup): ImageInputSpec | undefined {
+  return readImageInput(
     setup.image as explainerV1.ImageInput | undefined,
     setup.layout.slots.map((slot) => ({ name: slot.name, shape: slot.rowShape })),
   );
-  if (image === undefined) return undefined;
-  const { geometry } = image;
-  return {
-    offset: geometry.offset,
-    height: geometry.height,
-    width: geometry.width,
-    channels: geometry.channels,
-    layout: geometry.layout,
-    reduction: image.reduction,
-    includeFeatureAttributions: image.includeFeatureAttributions,
-  };
 }
 
 /** The registry of the methods built into this explainer. */

@@ -1,6 +1,7 @@
 import { type commonV1, explainerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import { describe, expect, it } from 'vitest';
+import { imageGeometry } from '../../methods/image/image-geometry.js';
 import type { IntegratedGradientsResult } from '../../methods/integrated-gradients/index.js';
 import type { FeatureSpace } from '../../methods/method.js';
 import {
@@ -192,11 +193,8 @@ describe('integratedGradientsResultMessage', () => {
   it('gives a heatmap the size of the image, channels summed (or their magnitudes), features only when asked', () => {
     // A 2 × 1 image of 2 channels, channels last: pixel 0 = (0.1, -0.2), pixel 1 = (0.3, 0.5).
     const view = {
-      offset: 0,
-      height: 2,
-      width: 1,
-      channels: 2,
-      layout: 'channels-last' as const,
+      tensor: 'image',
+      geometry: imageGeometry([2, 1, 2], 'channels-last'),
       reduction: 'sum' as const,
       includeFeatureAttributions: false,
     };
@@ -206,7 +204,7 @@ describe('integratedGradientsResultMessage', () => {
     expect(summed.heatmap).toMatchObject({ height: 2, width: 1, max: 0.8 });
     const magnitudes = integratedGradientsResultMessage(result, space, {
       ...view,
-      layout: 'channels-first',
+      geometry: imageGeometry([2, 2, 1], 'channels-first'),
       reduction: 'abs-sum',
       includeFeatureAttributions: true,
     }).attributions!.outputs[0]!;

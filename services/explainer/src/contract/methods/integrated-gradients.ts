@@ -6,9 +6,10 @@
 import type { commonV1 } from '@sightline/contracts';
 import { explainerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
+import { heatmapOf } from '../../methods/image/heatmap.js';
+import type { ImageInputSpec } from '../../methods/image/image-input.js';
 import {
   type GradientSourceKind,
-  type ImageView,
   INTEGRATED_GRADIENTS_DEFAULTS,
   INTEGRATED_GRADIENTS_LIMITS,
   type IntegratedGradientsBaseline,
@@ -16,9 +17,9 @@ import {
   type IntegratedGradientsResult,
   type IntegrationRule,
   minimumSteps,
-  reduceToHeatmap,
 } from '../../methods/integrated-gradients/index.js';
 import type { FeatureSpace } from '../../methods/method.js';
+import { heatmapMessage } from '../image-messages.js';
 
 const { IntegrationMethod, GradientSource, BaselineKind, integrationMethodToJSON, baselineKindToJSON } =
   explainerV1;
@@ -198,13 +199,14 @@ export function integratedGradientsParamsMessage(
 export function integratedGradientsResultMessage(
   result: IntegratedGradientsResult,
   space: FeatureSpace,
-  image?: ImageView,
+  image?: ImageInputSpec,
 ): Pick<explainerV1.InstanceExplanation, 'attributions'> {
   const withFeatures = image === undefined || image.includeFeatureAttributions;
   return {
     attributions: {
       outputs: result.outputs.map((output) => {
-        const heatmap = image === undefined ? undefined : reduceToHeatmap(output.attributions, image);
+        const heatmap =
+          image === undefined ? undefined : heatmapOf(output.attributions, image.geometry, image.reduction);
         return {
           targetIndex: output.target,
           prediction: output.prediction,
@@ -220,16 +222,7 @@ export function integratedGradientsResultMessage(
           additivityError: output.additivityError,
           coalitions: 0,
           exact: false,
-          heatmap:
-            heatmap === undefined
-              ? undefined
-              : {
-                  height: heatmap.height,
-                  width: heatmap.width,
-                  values: Array.from(heatmap.values),
-                  min: heatmap.min,
-                  max: heatmap.max,
-                },
+          heatmap: heatmap === undefined ? undefined : heatmapMessage(heatmap),
         };
       }),
     },

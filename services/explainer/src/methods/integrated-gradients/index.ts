@@ -5,7 +5,6 @@
  */
 
 export { FINITE_DIFFERENCE_STEP, finiteDifferenceModel } from './finite-differences.js';
-export { type HeatmapValues, type ImageView, imageFeatureIndex, reduceToHeatmap } from './heatmap.js';
 export {
   type IntegratedGradientsOutput,
   type IntegratedGradientsResult,
