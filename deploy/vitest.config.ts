@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    // kubectl kustomize and promtool are separate processes; a busy two-core machine makes them slow.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+// kubectl kustomize and promtool are separate processes; a busy two-core machine makes them slow.
+export default packageTestConfig({ include: ['test/**/*.test.ts'], testTimeout: 60_000 });

@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    // Hooks start a model-server and a router one after the other, each allowed 60 s on a busy machine.
-    hookTimeout: 150_000,
-  },
-});
+// Hooks start a model-server and a router one after the other, each allowed 60 s on a busy machine.
+export default packageTestConfig({ hookTimeout: 150_000 });

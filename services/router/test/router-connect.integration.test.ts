@@ -1,7 +1,8 @@
 /**
- * router.integration.test.ts again with the upstream ModelInfer calls on
+ * The router integration suite with the upstream ModelInfer calls on
  * `@connectrpc/connect-node` (`--upstream-client connect`), so every client keeps the
  * router's behaviour.
  */
-process.env.ROUTER_TEST_UPSTREAM_CLIENT = 'connect';
-await import('./router.integration.test.js');
+import { defineRouterIntegrationSuite } from './helpers/router-integration-suite.js';
+
+defineRouterIntegrationSuite('connect');
