@@ -4,7 +4,8 @@
  * non-root, shutdown timing, ports, selectors, settings, and what each component adds).
  * Stateless services run as Deployments with an HPA; stateful ones (drift, outlier) as
  * StatefulSets with a claim per replica for their data directory and no HPA. Every rule
- * about pods applies to both ("workloads").
+ * about pods applies to both ("workloads"). The explainer's own rules are in
+ * helpers/explainer-checks.ts.
  *
  * Schema validation: kubectl has no offline schema validation and no schema bundle can be
  * downloaded here, so `checkStructure` is a lightweight structural check (apiVersion per
@@ -14,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { routerConfigSchema } from '@sightline/router';
 import { describe, expect, it } from 'vitest';
+import { checkExplainer } from './helpers/explainer-checks.js';
 import {
   type Container,
   type EnvVar,
@@ -48,6 +50,7 @@ const DESIGN_PORTS: Readonly<Record<string, { grpc: number; http: number }>> = {
   outlier: { grpc: 8002, http: 9002 },
   drift: { grpc: 8003, http: 9003 },
   metrics: { grpc: 8004, http: 9004 },
+  explainer: { grpc: 8005, http: 9005 },
 };
 
 /** The services deploy/k8s/base must deploy: the ones that exist. */
@@ -59,8 +62,16 @@ const DEPLOYED_SERVICES = Object.keys(DESIGN_PORTS);
  */
 const STATEFUL_SERVICES: ReadonlySet<string> = new Set(['drift', 'outlier', 'metrics']);
 
-/** Services the gpu component puts on GPU nodes: the model-server, and the outlier service for autoencoder training. */
-const GPU_SERVICES: ReadonlySet<string> = new Set(['model-server', 'outlier']);
+/**
+ * Services the gpu component puts on GPU nodes: the model-server, the outlier service for
+ * autoencoder training and the explainer for Integrated Gradients (TF.js gradients).
+ */
+const GPU_SERVICES: ReadonlySet<string> = new Set(['model-server', 'outlier', 'explainer']);
+
+/** `--graphs` -> `SIGHTLINE_GRAPHS`: the variable of the same setting. */
+function flagVariable(flag: string): string {
+  return `SIGHTLINE_${flag.replace(/^--/, '').replaceAll('-', '_').toUpperCase()}`;
+}
 
 /** The workload kind a service runs as. */
 function workloadKind(service: string): WorkloadKind {
@@ -249,6 +260,14 @@ function checkWorkloads(objects: readonly K8sObject[]): void {
     for (const env of container.env ?? []) {
       if (!env.name.startsWith('SIGHTLINE_')) continue;
       expect(settings.has(env.name), `${where}: ${env.name} is a setting of services/${name}`).toBe(true);
+    }
+    // The same for flags given in args (after `serve <service>`).
+    for (const arg of container.args?.slice(2) ?? []) {
+      if (!arg.startsWith('--')) continue;
+      const flag = arg.split('=')[0]!;
+      expect(settings.has(flagVariable(flag)), `${where}: ${flag} is a setting of services/${name}`).toBe(
+        true,
+      );
     }
     checkProbe(`${where} readinessProbe`, container, container.readinessProbe, '/readyz', ports!.http);
     checkProbe(`${where} livenessProbe`, container, container.livenessProbe, '/healthz', ports!.http);
@@ -514,11 +533,15 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
     }
   }
   // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training).
+  // Only for services with a device setting: the explainer has none (TF.js picks its backend
+  // with device auto), and gains this rule the day it gets one.
   for (const name of GPU_SERVICES) {
-    expect(
-      envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE'),
-      `${name}: SIGHTLINE_DEVICE`,
-    ).toBe(has('gpu') ? 'gpu' : 'cpu');
+    const device = envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE');
+    if (settingVariables(name).has('SIGHTLINE_DEVICE')) {
+      expect(device, `${name}: SIGHTLINE_DEVICE`).toBe(has('gpu') ? 'gpu' : 'cpu');
+    } else {
+      expect(device, `${name}: no device setting, so no SIGHTLINE_DEVICE`).toBeUndefined();
+    }
   }
   for (const d of sightlineWorkloads(objects).filter((d) => !GPU_SERVICES.has(d.metadata.name))) {
     expect(
@@ -632,6 +655,7 @@ function checkAll(objects: readonly K8sObject[], components: readonly ComponentN
   checkRouterToDrift(objects);
   checkRouterToOutlier(objects);
   checkMetricsStore(objects);
+  checkExplainer(objects, components);
   checkComponents(objects, components);
 }
 
@@ -652,6 +676,17 @@ describe('settings', () => {
     expect(drift.has('SIGHTLINE_ELASTICSEARCH_URL')).toBe(true);
     expect(drift.has('SIGHTLINE_DRIFT_ADDRESS')).toBe(false);
     expect(settingVariables('router').has('SIGHTLINE_DRIFT_ADDRESS')).toBe(true);
+    const explainer = settingVariables('explainer');
+    for (const name of [
+      'SIGHTLINE_MODEL_SERVER',
+      'SIGHTLINE_ROUTER',
+      'SIGHTLINE_REPOSITORY',
+      'SIGHTLINE_EVENTS_SINK',
+    ]) {
+      expect(explainer.has(name), name).toBe(true);
+    }
+    expect(flagVariable('--graphs')).toBe('SIGHTLINE_GRAPHS');
+    expect(settingVariables('router').has(flagVariable('--graphs'))).toBe(true);
   });
 });
 

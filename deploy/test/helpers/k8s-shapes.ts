@@ -40,13 +40,17 @@ export interface Container {
     readonly readOnlyRootFilesystem?: boolean;
     readonly allowPrivilegeEscalation?: boolean;
   };
-  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
+  readonly volumeMounts?: readonly {
+    readonly name: string;
+    readonly mountPath: string;
+    readonly readOnly?: boolean;
+  }[];
 }
 
 export interface Volume {
   readonly name: string;
   readonly configMap?: { readonly name: string };
-  readonly persistentVolumeClaim?: { readonly claimName: string };
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
   readonly emptyDir?: unknown;
   readonly hostPath?: unknown;
 }
@@ -114,6 +118,8 @@ export interface ServicePort {
 export interface ServiceSpec {
   readonly type?: string;
   readonly clusterIP?: string;
+  readonly sessionAffinity?: string;
+  readonly sessionAffinityConfig?: { readonly clientIP?: { readonly timeoutSeconds?: number } };
   readonly selector?: Record<string, string>;
   readonly ports: readonly ServicePort[];
 }
