@@ -17,6 +17,8 @@ export function packageTestConfig(overrides: TestOptions = {}) {
       testTimeout: 30_000,
       hookTimeout: 60_000,
       isolate: false,
+      // The JSON copy is what .ci/test-failures.mjs repeats at the end of `npm test`.
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
       ...overrides,
     },
   });
