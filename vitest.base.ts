@@ -14,7 +14,9 @@ export function packageTestConfig(overrides: TestOptions = {}) {
   return defineConfig({
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 30_000,
+      // Bounded, with room for CI: two packages' tests share two cores, and a test taking 5 s on
+      // an idle machine took 28 s there next to two busy loops.
+      testTimeout: 60_000,
       hookTimeout: 60_000,
       isolate: false,
       // The JSON copy is what .ci/test-failures.mjs repeats at the end of `npm test`.
