@@ -82,10 +82,9 @@ export function checkGlobalInput(
   input: GlobalInput,
   methodEntry: (method: GlobalInput['method']) => MethodEntry<unknown, unknown>,
 ): MethodEntry<unknown, unknown> {
-  if (!input.target || input.target.modelName === '') {
-    throw new InvalidArgumentError(
-      'target: a model or graph name is required (rule "target.set")',
-    );
+  if (!input.target) throw new InvalidArgumentError('target: required (rule "target.set")');
+  if (input.target.modelName === '') {
+    throw new InvalidArgumentError('target.model_name: required (rule "target.model_name_set")');
   }
   if (!input.range) {
     throw new InvalidArgumentError('range: required (rule "range.set")');
