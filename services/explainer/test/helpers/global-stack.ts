@@ -1,0 +1,134 @@
+/**
+ * The stack of a global explanation, in this process on loopback ephemeral ports: a
+ * model-server on a temporary repository serving `linear` at two versions (1: shap-linear's
+ * y = w·x + b, 2: shap-interaction's model, so the versions' importances differ), a router
+ * storing every request's InferenceEvent in its file event store (pass-through to the
+ * model-server), and an explainer with the built-in methods reading events from the router.
+ * Requests are sent through the router, so the events explained are real.
+ */
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { inference } from '@sightline/contracts';
+import { type ModelServerHandle, modelServerConfigSchema, startModelServer } from '@sightline/model-server';
+import { type RouterHandle, routerConfigSchema, startRouter } from '@sightline/router';
+import { loadConfig } from '@sightline/service-kit';
+import { silentLogger } from '@sightline/service-kit/testing';
+import { createTensor, encodeInferInputs } from '@sightline/tensor';
+import { explainerConfigSchema } from '../../src/config.js';
+import { type ExplainerHandle, startExplainer } from '../../src/explainer.js';
+import { REPOSITORY } from './explainer-stack.js';
+
+/** The two versions' files. */
+const VERSIONS = { '1': 'shap-linear', '2': 'shap-interaction' } as const;
+export const FEATURES = 10;
+
+const CONFIG = `platform: onnx
+max_batch_size: 4096
+inputs:
+  - { name: input, datatype: FP32, shape: [-1, ${FEATURES}] }
+outputs:
+  - { name: output, datatype: FP32, shape: [-1, 1] }
+execution_mode: inline
+intra_op_threads: 1
+version_policy: { all: {} }
+`;
+
+export interface GlobalStack {
+  readonly modelServer: ModelServerHandle;
+  readonly router: RouterHandle;
+  readonly explainer: ExplainerHandle;
+  /** Sends `rows` to `linear` at `version` through the router (one ModelInfer, one event). */
+  infer(version: string, rows: readonly (readonly number[])[]): Promise<void>;
+  /** Waits until the router has written every queued event to its store. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startGlobalStack(explainerFlags: Readonly<Record<string, string>> = {}): Promise<GlobalStack> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'explainer-global-'));
+  const started: { stop(): Promise<unknown> }[] = [];
+  try {
+    const repository = path.join(dir, 'models');
+    await mkdir(path.join(repository, 'linear'), { recursive: true });
+    await writeFile(path.join(repository, 'linear', 'config.yaml'), CONFIG);
+    await mkdir(path.join(dir, 'graphs'));
+    for (const [version, source] of Object.entries(VERSIONS)) {
+      await mkdir(path.join(repository, 'linear', version));
+      await copyFile(
+        path.join(REPOSITORY, source, '1', 'model.onnx'),
+        path.join(repository, 'linear', version, 'model.onnx'),
+      );
+    }
+    const modelServer = await startModelServer(
+      loadConfig(modelServerConfigSchema, {
+        flags: { host: '127.0.0.1', grpcPort: '0', httpPort: '0', repository, logLevel: 'silent' },
+      }),
+      { logger: silentLogger() },
+    );
+    started.push({ stop: () => modelServer.shutdown('test over') });
+    const router = await startRouter(
+      loadConfig(routerConfigSchema, {
+        flags: {
+          host: '127.0.0.1',
+          grpcPort: 0,
+          httpPort: 0,
+          shutdownGraceMs: 2000,
+          graphs: path.join(dir, 'graphs'),
+          defaultModelServer: modelServer.grpcAddress,
+          dataDir: path.join(dir, 'router'),
+        },
+      }),
+      { logger: silentLogger() },
+    );
+    started.push({ stop: () => router.shutdown('test over') });
+    const explainer = await startExplainer(
+      loadConfig(explainerConfigSchema, {
+        flags: {
+          host: '127.0.0.1',
+          grpcPort: '0',
+          httpPort: '0',
+          modelServer: modelServer.grpcAddress,
+          router: router.grpcAddress,
+          logLevel: 'silent',
+          ...explainerFlags,
+        },
+      }),
+      { logger: silentLogger() },
+    );
+    started.push({ stop: () => explainer.shutdown('test over') });
+    const client = new inference.GRPCInferenceServiceClient(router.grpcAddress, credentials.createInsecure());
+    return {
+      modelServer,
+      router,
+      explainer,
+      infer: (version, rows) =>
+        new Promise((resolve, reject) => {
+          const tensor = createTensor('input', 'FP32', [rows.length, FEATURES], Float32Array.from(rows.flat()));
+          client.modelInfer(
+            inference.ModelInferRequest.fromPartial({
+              modelName: 'linear',
+              modelVersion: version,
+              ...encodeInferInputs([tensor], 'typed'),
+            }),
+            new Metadata(),
+            { deadline: Date.now() + 10_000 },
+            (error: ServiceError | null) => (error ? reject(error) : resolve()),
+          );
+        }),
+      flush: async () => {
+        await router.pipeline!.flush();
+      },
+      stop: async () => {
+        client.close();
+        for (const service of started.reverse()) await service.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const service of started.reverse()) await service.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
