@@ -86,11 +86,16 @@ function expectedImportance(attributions: number[][]) {
 }
 
 describe('global explanations', () => {
-  it("aggregates per version exactly the local explanations Explain gives for the same rows, with progress in event rows", async () => {
+  it('aggregates per version exactly the local explanations Explain gives for the same rows, with progress in event rows', async () => {
     const messages = await runGlobal();
     const final = messages.at(-1)!;
     expect(final.state).toBe(JobState.JOB_STATE_SUCCEEDED);
-    expect(final.progress).toMatchObject({ unit: 'event rows', done: BigInt(ALL_ROWS), total: BigInt(ALL_ROWS), fraction: 1 });
+    expect(final.progress).toMatchObject({
+      unit: 'event rows',
+      done: BigInt(ALL_ROWS),
+      total: BigInt(ALL_ROWS),
+      fraction: 1,
+    });
     const dones = messages.map((m) => Number(m.progress!.done));
     expect(dones).toEqual([...dones].sort((a, b) => a - b));
     const result = final.global!;
@@ -98,7 +103,9 @@ describe('global explanations', () => {
     expect(result.usage?.complete).toBe(true);
     expect(result.meta).toMatchObject({ name: 'KernelShap', scope: ['global'], modelAccess: 'black-box' });
     expect(result.meta?.kernelShap).toBeDefined();
-    expect(result.groups.map((g) => [g.modelName, g.modelVersion, Number(g.rows), g.unavailableReason])).toEqual([
+    expect(
+      result.groups.map((g) => [g.modelName, g.modelVersion, Number(g.rows), g.unavailableReason]),
+    ).toEqual([
       ['linear', '1', 8, ''],
       ['linear', '2', 6, ''],
     ]);
@@ -170,15 +177,19 @@ describe('global explanations', () => {
   it.each([
     ['no target', { target: undefined }, 'target: required (rule "target.set")'],
     ['no range', { range: undefined }, 'range: required (rule "range.set")'],
-    ['no method', { kernelShap: undefined }, 'method: exactly one of kernel_shap, integrated_gradients is required (rule "method.set")'],
+    [
+      'no method',
+      { kernelShap: undefined },
+      'method: exactly one of kernel_shap, integrated_gradients is required (rule "method.set")',
+    ],
     ['two methods', { integratedGradients: {} }, '(rule "method.set")'],
     ['max_rows 0', { maxRows: 0 }, 'max_rows: must be between 1 and 100000, got 0 (rule "max_rows")'],
-    ['max_rows past the most', { maxRows: 100_001 }, 'max_rows: must be between 1 and 100000, got 100001 (rule "max_rows")'],
     [
-      'the response side',
-      { selector: { side: 2 } },
-      'selector.side: must be REQUEST',
+      'max_rows past the most',
+      { maxRows: 100_001 },
+      'max_rows: must be between 1 and 100000, got 100001 (rule "max_rows")',
     ],
+    ['the response side', { selector: { side: 2 } }, 'selector.side: must be REQUEST'],
   ])('refuses %s with INVALID_ARGUMENT naming the rule', async (_, extra, message) => {
     const error = (await client
       .start({ global: globalRequest(extra as explainerV1.DeepPartial<explainerV1.GlobalExplainRequest>) })

@@ -111,7 +111,9 @@ export function backgroundFromMessage(
     );
   }
   return {
-    ...(background.rows ? { rows: decodeTensorMessages(background.rows.tensors, 'tensor', tensorLimits) } : {}),
+    ...(background.rows
+      ? { rows: decodeTensorMessages(background.rows.tensors, 'tensor', tensorLimits) }
+      : {}),
     ...(background.events ? { events: backgroundEventsFromMessage(background.events, Date.now()) } : {}),
     reduction: enumValue('background.reduction', background.reduction, REDUCTIONS),
     size: background.size,

@@ -325,7 +325,8 @@ export class ExplanationJobs {
   }
 
   private globalExplainer(): GlobalExplainer {
-    if (!this.options.global) throw new UnimplementedError('global: global explanations are not available in this explainer');
+    if (!this.options.global)
+      throw new UnimplementedError('global: global explanations are not available in this explainer');
     return this.options.global;
   }
 

@@ -65,7 +65,10 @@ export interface MethodEntry<P = unknown, R = unknown> {
    * global explanations, which aggregate them); absent for methods without per-feature
    * attributions (anchors, counterfactuals).
    */
-  attributionsOf?(result: R, setup: MethodSetup): { readonly column: number; readonly values: Float64Array }[];
+  attributionsOf?(
+    result: R,
+    setup: MethodSetup,
+  ): { readonly column: number; readonly values: Float64Array }[];
 }
 
 /** An entry of any params and result: each is typed where it is built (defineMethod). */

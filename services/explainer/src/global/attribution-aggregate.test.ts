@@ -36,7 +36,9 @@ describe('AttributionAggregate', () => {
           const features = rows[0]!.values[0]!.length;
           const aggregate = new AttributionAggregate(features);
           for (const row of rows) {
-            aggregate.add(row.columns.map((column) => ({ column, values: Float64Array.from(row.values[column]!) })));
+            aggregate.add(
+              row.columns.map((column) => ({ column, values: Float64Array.from(row.values[column]!) })),
+            );
           }
           expect(aggregate.rows).toBe(rows.length);
           const importances = aggregate.importances();
@@ -61,7 +63,8 @@ describe('AttributionAggregate', () => {
 
   it('keeps the spread of values with a large common offset (Welford, not sum of squares)', () => {
     const aggregate = new AttributionAggregate(1);
-    for (const x of [1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16]) aggregate.add([{ column: 0, values: Float64Array.of(x) }]);
+    for (const x of [1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16])
+      aggregate.add([{ column: 0, values: Float64Array.of(x) }]);
     // numpy.std([4, 7, 13, 16]) = 4.743416490252569
     expect(aggregate.importances()[0]!.features[0]!.std).toBeCloseTo(4.743416490252569, 6);
   });

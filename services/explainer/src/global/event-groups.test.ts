@@ -15,7 +15,12 @@ const x = (rows: number[][]) => createTensor('x', 'FP32', [rows.length, 2], Floa
 describe('groupRows', () => {
   it('groups by model then version (numbers in number order), rows in reading order', () => {
     const e10 = event('a', '10', [x([[1, 1]])]);
-    const e2 = event('b', '2', [x([[2, 2], [3, 3]])]);
+    const e2 = event('b', '2', [
+      x([
+        [2, 2],
+        [3, 3],
+      ]),
+    ]);
     const other = event('c', '1', [x([[4, 4]])], 'another');
     const rows: SampledRow[] = [
       { event: e2, row: 1, sequence: 5 },
@@ -34,7 +39,13 @@ describe('groupRows', () => {
 
 describe('rowsAsTensors', () => {
   it("takes each sampled row out of its event's batch, and leaves out rows of another shape or without the tensor", () => {
-    const batch = event('a', '1', [x([[1, 2], [3, 4], [5, 6]])]);
+    const batch = event('a', '1', [
+      x([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    ]);
     const wide = event('b', '1', [createTensor('x', 'FP32', [1, 3], Float32Array.of(7, 8, 9))]);
     const named = event('c', '1', [createTensor('y', 'FP32', [1, 2], Float32Array.of(0, 0))]);
     expect(eventRowCount(batch)).toBe(3);

@@ -149,7 +149,6 @@ export class GlobalExplainer {
   async explain(input: GlobalInput, call: GlobalCall): Promise<GlobalOutcome> {
     const started = this.now();
     const entry = this.check(input);
-    const target = input.target!;
     const { limits } = this.options;
     const budget = resolveBudget(input.budget, started, undefined, {
       maxModelCalls: limits.defaultMaxModelCalls,
@@ -159,9 +158,17 @@ export class GlobalExplainer {
     });
     const { sample, matched } = await this.readRows(input, budget, call);
     const groups = groupRows(sample);
-    return new GlobalRun(this.options.plane, input, entry, budget, call, groups, matched, started, this.now).run(
-      limits.maxInstances,
-    );
+    return new GlobalRun(
+      this.options.plane,
+      input,
+      entry,
+      budget,
+      call,
+      groups,
+      matched,
+      started,
+      this.now,
+    ).run(limits.maxInstances);
   }
 
   /** The range's events, counted, and a seeded uniform sample of their rows. */
@@ -268,7 +275,6 @@ class GlobalRun {
       return;
     }
     this.rowsDone += batch.skipped;
-    const aggregate = (this.aggregates[index] ??= new AttributionAggregate(0));
     const rowCount = batch.used.length;
     for (let start = 0; start < rowCount; start += chunkSize) {
       const count = Math.min(chunkSize, rowCount - start);
@@ -276,7 +282,8 @@ class GlobalRun {
       const remainingCalls = this.budget.maxModelCalls - this.modelCalls;
       if (this.call.cancellation.cancelReason) return this.stop('cancelled');
       if (remainingMs <= 0) return this.stop(this.timeReason());
-      if (remainingCalls <= 0) return this.stop(`budget.max_model_calls: ${this.budget.maxModelCalls} calls spent`);
+      if (remainingCalls <= 0)
+        return this.stop(`budget.max_model_calls: ${this.budget.maxModelCalls} calls spent`);
       const chunk: ExplainInput = {
         target: this.chunkTarget(target, group),
         instances: batch.tensors.map((t) => sliceRows(t, start, count)),
@@ -312,11 +319,11 @@ class GlobalRun {
         const partial = this.chunkProgress?.snapshot();
         this.chunkProgress = undefined;
         if (this.call.cancellation.cancelReason) {
-          if (partial) this.add(aggregate, partial, index);
+          if (partial) this.add(partial, index);
           return this.stop('cancelled');
         }
         if (this.budget.onExhausted === 'partial' && isSpentBudget(error)) {
-          if (partial) this.add(aggregate, partial, index);
+          if (partial) this.add(partial, index);
           return this.stop((error as Error).message.split(':')[0] ?? 'budget');
         }
         if (start === 0 && this.isGroupUnavailable(error)) {
@@ -326,7 +333,7 @@ class GlobalRun {
         throw error;
       }
       this.chunkProgress = undefined;
-      this.add(aggregate, outcome, index);
+      this.add(outcome, index);
       this.rowsDone += count;
       if (!outcome.usage.complete) {
         return this.stop(outcome.usage.incompleteReason || 'budget');
@@ -353,19 +360,20 @@ class GlobalRun {
     this.report();
   }
 
-  private add(aggregate: AttributionAggregate, outcome: ExplainOutcome, index: number): void {
+  /** Adds a chunk's complete rows to group `index` (its width is the first chunk's features). */
+  private add(outcome: ExplainOutcome, index: number): void {
     this.sample ??= outcome;
     this.modelCalls += outcome.usage.modelCalls;
     this.rowsEvaluated += outcome.usage.rowsEvaluated;
     this.backend ||= outcome.usage.backend;
-    let target = aggregate;
-    if (target.featureCount === 0) {
-      target = new AttributionAggregate(outcome.setup.space.featureCount);
-      this.aggregates[index] = target;
+    let aggregate = this.aggregates[index];
+    if (!aggregate) {
+      aggregate = new AttributionAggregate(outcome.setup.space.featureCount);
+      this.aggregates[index] = aggregate;
     }
     for (const row of outcome.rows) {
       if (!row.complete || row.result === undefined) continue;
-      target.add(this.entry.attributionsOf!(row.result, outcome.setup));
+      aggregate.add(this.entry.attributionsOf!(row.result, outcome.setup));
     }
   }
 

@@ -46,7 +46,9 @@ export interface GlobalStack {
   stop(): Promise<void>;
 }
 
-export async function startGlobalStack(explainerFlags: Readonly<Record<string, string>> = {}): Promise<GlobalStack> {
+export async function startGlobalStack(
+  explainerFlags: Readonly<Record<string, string>> = {},
+): Promise<GlobalStack> {
   const dir = await mkdtemp(path.join(tmpdir(), 'explainer-global-'));
   const started: { stop(): Promise<unknown> }[] = [];
   try {
@@ -105,7 +107,12 @@ export async function startGlobalStack(explainerFlags: Readonly<Record<string, s
       explainer,
       infer: (version, rows) =>
         new Promise((resolve, reject) => {
-          const tensor = createTensor('input', 'FP32', [rows.length, FEATURES], Float32Array.from(rows.flat()));
+          const tensor = createTensor(
+            'input',
+            'FP32',
+            [rows.length, FEATURES],
+            Float32Array.from(rows.flat()),
+          );
           client.modelInfer(
             inference.ModelInferRequest.fromPartial({
               modelName: 'linear',

@@ -1,0 +1,192 @@
+/**
+ * The global run over a stand-in data plane whose "attributions" are the instance rows
+ * themselves, so the aggregate of each group is the mean of the rows sent for it: chunking,
+ * versions called, a version no longer served, the 1,000,000-event bound, a spent budget
+ * and a missing router.
+ */
+import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import { createTensor, type Tensor } from '@sightline/tensor';
+import { describe, expect, it } from 'vitest';
+import type { ExplainInput, ExplainOutcome } from '../data-plane/explain-types.js';
+import type { ExplainerDataPlane } from '../data-plane/explainer-data-plane.js';
+import { JobCancellation } from '../data-plane/job-cancellation.js';
+import type { StoredEvent, StoredEventInputs } from '../data-plane/stored-events.js';
+import { GlobalExplainer } from './global-explainer.js';
+import type { GlobalInput } from './global-types.js';
+
+const event = (i: number, version: string, rows: number[][]): StoredEvent => ({
+  eventId: `e${i}`,
+  modelName: 'm',
+  modelVersion: version,
+  graph: '',
+  inputs: [createTensor('x', 'FP64', [rows.length, 2], Float64Array.from(rows.flat()))],
+});
+
+/** Events visited newest first; `claim` overrides the count answered (the 1,000,000 bound). */
+function storedEvents(events: StoredEvent[], claim?: number): StoredEventInputs {
+  return {
+    async scan(_query, _options, visit) {
+      for (const e of events) visit(e);
+      return claim ?? events.length;
+    },
+  };
+}
+
+/** A data plane whose explanation of a row is the row; version '3' is NOT_FOUND; `calls` records the chunks. */
+function standInPlane(
+  calls: { version: string; rows: number; maxModelCalls: number }[],
+  spendAfter = Infinity,
+) {
+  const entry = {
+    field: 'kernel_shap',
+    method: { metaName: 'KernelShap', modelAccess: 'black-box' },
+    attributionsOf: (result: Float64Array) => [{ column: 0, values: result }],
+  };
+  return {
+    methodEntry: () => entry,
+    async explain(input: ExplainInput): Promise<ExplainOutcome> {
+      const version = input.target!.modelVersion;
+      if (version === '3') throw new NotFoundError('model "m" version "3" not found');
+      const tensor = input.instances[0] as Tensor & { data: Float64Array };
+      const count = tensor.shape[0]!;
+      calls.push({ version, rows: count, maxModelCalls: input.budget.maxModelCalls });
+      const complete = calls.length <= spendAfter;
+      return {
+        entry,
+        setup: { space: { featureCount: 2, featureNames: ['a', 'b'] } },
+        rows: Array.from({ length: count }, (_, r) => ({
+          row: r,
+          result: tensor.data.slice(r * 2, r * 2 + 2),
+          complete: complete || r === 0,
+          fractionDone: 1,
+        })),
+        usage: {
+          modelCalls: 1,
+          rowsEvaluated: count,
+          elapsedMs: 0,
+          complete,
+          incompleteReason: complete ? '' : 'budget.max_model_calls: 5 calls spent',
+          cacheHit: false,
+          inputHash: '',
+          backend: '',
+        },
+      } as unknown as ExplainOutcome;
+    },
+  } as unknown as ExplainerDataPlane;
+}
+
+const INPUT: GlobalInput = {
+  target: { kind: 'model', address: '', modelName: 'm', modelVersion: '', outputName: '', targetIndices: [] },
+  selector: { modelName: '', modelVersion: '', graph: '', tensors: [] },
+  range: { fromUnixMs: 0, toUnixMs: 1 },
+  maxRows: 1_000,
+  method: { key: 'kernelShap', message: {} },
+  background: undefined,
+  featureNames: [],
+  budget: { maxModelCalls: 5, maxRowsPerCall: 0, timeoutMs: 0, onExhausted: 'partial' },
+  seed: 0n,
+};
+const LIMITS = {
+  maxInstances: 2,
+  defaultMaxModelCalls: 1000,
+  defaultMaxRowsPerCall: 100,
+  defaultJobBudgetMs: 60_000,
+};
+const call = () => ({ cancellation: new JobCancellation() });
+
+describe('GlobalExplainer', () => {
+  it('explains each version at its version in chunks of --max-instances, and reports a version no longer served', async () => {
+    const calls: { version: string; rows: number; maxModelCalls: number }[] = [];
+    const events = [
+      event(0, '1', [
+        [1, 10],
+        [3, 30],
+      ]),
+      event(1, '3', [[0, 0]]),
+      event(2, '1', [[5, 50]]),
+      event(3, '10', [[2, -2]]),
+    ];
+    const explainer = new GlobalExplainer({
+      plane: standInPlane(calls),
+      storedEvents: storedEvents(events),
+      limits: LIMITS,
+    });
+    const progress: number[] = [];
+    const outcome = await explainer.explain(INPUT, {
+      ...call(),
+      onProgress: (p) => progress.push(p.rowsDone),
+    });
+    expect(calls).toEqual([
+      { version: '1', rows: 2, maxModelCalls: 5 },
+      { version: '1', rows: 1, maxModelCalls: 4 },
+      { version: '10', rows: 1, maxModelCalls: 3 },
+    ]);
+    expect(outcome.eventsMatched).toBe(4);
+    expect(outcome.usage).toMatchObject({ complete: true, modelCalls: 3 });
+    expect(outcome.groups.map((g) => [g.modelVersion, g.rows, g.unavailableReason])).toEqual([
+      ['1', 3, ''],
+      ['3', 0, 'model "m" version "3" not found'],
+      ['10', 1, ''],
+    ]);
+    expect(outcome.groups[0]!.columns[0]!.features.map((f) => f.mean)).toEqual([3, 30]);
+    expect(progress.at(-1)).toBe(5);
+  });
+
+  it('stops at a spent budget with the rows explained so far (partial)', async () => {
+    const calls: { version: string; rows: number; maxModelCalls: number }[] = [];
+    const events = [
+      event(0, '1', [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 4],
+        [5, 5],
+      ]),
+    ];
+    const explainer = new GlobalExplainer({
+      plane: standInPlane(calls, 1),
+      storedEvents: storedEvents(events),
+      limits: LIMITS,
+    });
+    const outcome = await explainer.explain(INPUT, call());
+    expect(calls).toHaveLength(2);
+    expect(outcome.usage).toMatchObject({
+      complete: false,
+      incompleteReason: 'budget.max_model_calls: 5 calls spent',
+    });
+    // Two rows of the first chunk, the one complete row of the second.
+    expect(outcome.groups[0]!.rows).toBe(3);
+  });
+
+  it('refuses more than 1,000,000 matching events, and runs nothing without a router', async () => {
+    const explainer = new GlobalExplainer({
+      plane: standInPlane([]),
+      storedEvents: storedEvents([], 1_000_001),
+      limits: LIMITS,
+    });
+    await expect(explainer.explain(INPUT, call())).rejects.toThrow(ResourceExhaustedError);
+    await expect(explainer.explain(INPUT, call())).rejects.toThrow('(rule "range.max_events")');
+    const noRouter = new GlobalExplainer({
+      plane: standInPlane([]),
+      storedEvents: undefined,
+      limits: LIMITS,
+    });
+    await expect(noRouter.explain(INPUT, call())).rejects.toThrow(FailedPreconditionError);
+  });
+
+  it('names the rules of a request it cannot run', () => {
+    const explainer = new GlobalExplainer({
+      plane: standInPlane([]),
+      storedEvents: storedEvents([]),
+      limits: LIMITS,
+    });
+    expect(() => explainer.check({ ...INPUT, target: undefined })).toThrow('(rule "target.set")');
+    expect(() => explainer.check({ ...INPUT, range: undefined })).toThrow(
+      'range: required (rule "range.set")',
+    );
+    expect(() => explainer.check({ ...INPUT, method: { key: 'anchors', message: {} } })).toThrow(
+      '(rule "method.set")',
+    );
+    expect(() => explainer.check({ ...INPUT, maxRows: 0 })).toThrow('(rule "max_rows")');
+  });
+});
