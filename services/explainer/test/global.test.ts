@@ -7,6 +7,7 @@
  */
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { explainerV1 } from '@sightline/contracts';
+import { Sightline } from '@sightline/sdk';
 import { seededRandom } from '@sightline/stats';
 import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +135,30 @@ describe('global explanations', () => {
     // The versions are different models: their importances differ.
     const [v1, v2] = result.groups.map((g) => g.outputs[0]!.features.map((f) => f.meanAbs));
     expect(v1).not.toEqual(v2);
+  });
+
+  it('runs from the SDK: startGlobalExplanation, then watchExplanation to the final job with globalResult', async () => {
+    const sightline = new Sightline({ addresses: { explainer: stack.explainer.grpcAddress } });
+    try {
+      const job = await sightline.explainer.startGlobalExplanation({
+        model: 'linear',
+        version: '2',
+        from: range.startTime,
+        to: range.endTime,
+        method: { kernelShap: {} },
+        background: {
+          rows: [createTensor('input', 'FP32', [5, FEATURES], Float32Array.from(rows(5, 99).flat()))],
+        },
+      });
+      let last = job;
+      for await (const update of sightline.explainer.watchExplanation(job.id)) last = update;
+      expect(last.state).toBe('succeeded');
+      expect(last.progress).toMatchObject({ unit: 'event rows', done: 6, total: 6 });
+      expect(last.globalResult?.groups.map((g) => [g.modelVersion, g.rows])).toEqual([['2', 6]]);
+      expect(last.globalResult?.eventsMatched).toBe(3);
+    } finally {
+      sightline.close();
+    }
   });
 
   it('explains a seeded uniform sample of max_rows rows, the same for the same seed', async () => {
