@@ -91,6 +91,8 @@ export interface GlobalExplainInput {
   readonly graph?: boolean;
   /** Only events of this version (unset: every version, one group each). */
   readonly version?: string;
+  /** With `graph`: only the graph's events answered by this model (unset: every event of the graph). */
+  readonly eventsModel?: string;
   readonly address?: string;
   readonly outputName?: string;
   readonly targetIndices?: readonly number[];
@@ -121,7 +123,11 @@ export function globalExplainRequestOf(input: GlobalExplainInput): explainerV1.G
       outputName: input.outputName ?? '',
       targetIndices: [...(input.targetIndices ?? [])],
     },
-    selector: { modelVersion: input.version ?? '', tensors: [...(input.tensors ?? [])] },
+    selector: {
+      modelName: input.eventsModel ?? '',
+      modelVersion: input.version ?? '',
+      tensors: [...(input.tensors ?? [])],
+    },
     range: { startTime: input.from, ...(input.to ? { endTime: input.to } : {}) },
     ...(input.maxRows === undefined ? {} : { maxRows: input.maxRows }),
     ...input.method,
