@@ -59,7 +59,7 @@ export function registerExplainerService(
     startExplanation: unary(
       kit,
       m('StartExplanation'),
-      async (message: explainerV1.StartExplanationRequest) => {
+      async (message: explainerV1.StartExplanationRequest, call) => {
         const req = decoded(message, 'StartExplanationRequest');
         if (req.global && req.local) {
           throw new InvalidArgumentError(
@@ -72,6 +72,7 @@ export function registerExplainerService(
             globalInputFromMessage(req.global, tensorLimits, Date.now()),
             req.idempotencyKey,
             fingerprint,
+            callerTraceHeaders(call.metadata),
           );
           return { job: jobToMessage(view) };
         }

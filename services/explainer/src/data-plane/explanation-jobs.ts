@@ -53,7 +53,12 @@ export interface JobView {
 /** What a job runs: a local explanation (instances) or a global one (stored events). */
 export type JobWork =
   | { readonly kind: 'local'; readonly input: ExplainInput }
-  | { readonly kind: 'global'; readonly input: GlobalInput };
+  | {
+      readonly kind: 'global';
+      readonly input: GlobalInput;
+      /** The submitter's W3C trace headers: the run's reads and model calls join its trace. */
+      readonly traceHeaders?: Readonly<Record<string, string>>;
+    };
 
 /** A job's (partial or final) answer. */
 type JobResult =
@@ -143,8 +148,17 @@ export class ExplanationJobs {
   }
 
   /** Submits a global explanation, as {@link start} a local one (its checks run at submit). */
-  startGlobal(input: GlobalInput, idempotencyKey: string, fingerprint: string): JobView {
-    return this.submit({ kind: 'global', input }, idempotencyKey, fingerprint);
+  startGlobal(
+    input: GlobalInput,
+    idempotencyKey: string,
+    fingerprint: string,
+    traceHeaders?: Readonly<Record<string, string>>,
+  ): JobView {
+    return this.submit(
+      { kind: 'global', input, ...(traceHeaders ? { traceHeaders } : {}) },
+      idempotencyKey,
+      fingerprint,
+    );
   }
 
   private submit(work: JobWork, idempotencyKey: string, fingerprint: string): JobView {
@@ -339,6 +353,7 @@ export class ExplanationJobs {
     if (job.work.kind === 'global') {
       const outcome = await this.globalExplainer().explain(job.work.input, {
         cancellation: job.cancellation,
+        ...(job.work.traceHeaders ? { traceHeaders: job.work.traceHeaders } : {}),
         onProgress: (progress) =>
           publish({ ...progress, snapshot: () => ({ kind: 'global', outcome: progress.snapshot() }) }),
       });

@@ -7,7 +7,7 @@
 import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
 import { createTensor, type Tensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
-import type { ExplainInput, ExplainOutcome } from '../data-plane/explain-types.js';
+import type { ExplainCall, ExplainInput, ExplainOutcome } from '../data-plane/explain-types.js';
 import type { ExplainerDataPlane } from '../data-plane/explainer-data-plane.js';
 import { JobCancellation } from '../data-plane/job-cancellation.js';
 import type { StoredEvent, StoredEventInputs } from '../data-plane/stored-events.js';
@@ -22,10 +22,14 @@ const event = (i: number, version: string, rows: number[][]): StoredEvent => ({
   inputs: [createTensor('x', 'FP64', [rows.length, 2], Float64Array.from(rows.flat()))],
 });
 
+/** Trace headers each upstream read and chunk was given. */
+const seenHeaders: (Readonly<Record<string, string>> | undefined)[] = [];
+
 /** Events visited newest first; `claim` overrides the count answered (the 1,000,000 bound). */
 function storedEvents(events: StoredEvent[], claim?: number): StoredEventInputs {
   return {
-    async scan(_query, _options, visit) {
+    async scan(_query, options, visit) {
+      seenHeaders.push(options.traceHeaders);
       for (const e of events) visit(e);
       return claim ?? events.length;
     },
@@ -44,7 +48,8 @@ function standInPlane(
   };
   return {
     methodEntry: () => entry,
-    async explain(input: ExplainInput): Promise<ExplainOutcome> {
+    async explain(input: ExplainInput, explainCall: ExplainCall): Promise<ExplainOutcome> {
+      seenHeaders.push(explainCall.traceHeaders);
       const version = input.target!.modelVersion;
       if (version === '3') throw new NotFoundError('model "m" version "3" not found');
       const tensor = input.instances[0] as Tensor & { data: Float64Array };
@@ -112,10 +117,16 @@ describe('GlobalExplainer', () => {
       limits: LIMITS,
     });
     const progress: number[] = [];
+    const traceHeaders = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    seenHeaders.length = 0;
     const outcome = await explainer.explain(INPUT, {
       ...call(),
+      traceHeaders,
       onProgress: (p) => progress.push(p.rowsDone),
     });
+    // The read and every chunk's model calls carry the submitter's trace (version 3's refused chunk too).
+    expect(seenHeaders).toHaveLength(5);
+    for (const headers of seenHeaders) expect(headers).toEqual(traceHeaders);
     expect(calls).toEqual([
       { version: '1', rows: 2, maxModelCalls: 5 },
       { version: '1', rows: 1, maxModelCalls: 4 },

@@ -324,7 +324,7 @@ class GlobalRun {
         }
         if (this.budget.onExhausted === 'partial' && isSpentBudget(error)) {
           if (partial) this.add(partial, index);
-          return this.stop((error as Error).message.split(':')[0] ?? 'budget');
+          return this.stop(this.runReason((error as Error).message));
         }
         if (start === 0 && this.isGroupUnavailable(error)) {
           this.skipGroup(index, group, (error as Error).message, rowCount);
@@ -336,7 +336,7 @@ class GlobalRun {
       this.add(outcome, index);
       this.rowsDone += count;
       if (!outcome.usage.complete) {
-        return this.stop(outcome.usage.incompleteReason || 'budget');
+        return this.stop(this.runReason(outcome.usage.incompleteReason));
       }
       this.report();
     }
@@ -380,6 +380,14 @@ class GlobalRun {
   private stop(reason: string): void {
     this.incomplete = true;
     this.incompleteReason ||= reason === 'cancelled' ? 'cancelled' : reason;
+  }
+
+  /** A chunk's reason in the whole run's terms: its budget was what was left of the run's. */
+  private runReason(chunkReason: string): string {
+    if (chunkReason.startsWith('budget.timeout_ms')) return this.timeReason();
+    if (chunkReason.startsWith('budget.max_model_calls'))
+      return `budget.max_model_calls: ${this.budget.maxModelCalls} calls spent`;
+    return chunkReason.split(': ').slice(0, 2).join(': ') || 'budget';
   }
 
   private timeReason(): string {
