@@ -4,7 +4,12 @@
  * versions called, a version no longer served, the 1,000,000-event bound, a spent budget
  * and a missing router.
  */
-import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from '@sightline/errors';
+import {
+  CancelledError,
+  FailedPreconditionError,
+  NotFoundError,
+  ResourceExhaustedError,
+} from '@sightline/errors';
 import { createTensor, type Tensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
 import type { ExplainCall, ExplainInput, ExplainOutcome } from '../data-plane/explain-types.js';
@@ -12,7 +17,7 @@ import type { ExplainerDataPlane } from '../data-plane/explainer-data-plane.js';
 import { JobCancellation } from '../data-plane/job-cancellation.js';
 import type { StoredEvent, StoredEventInputs } from '../data-plane/stored-events.js';
 import { GlobalExplainer } from './global-explainer.js';
-import type { GlobalInput } from './global-types.js';
+import type { GlobalInput, GlobalProgress } from './global-types.js';
 
 const event = (i: number, version: string, rows: number[][]): StoredEvent => ({
   eventId: `e${i}`,
@@ -167,6 +172,38 @@ describe('GlobalExplainer', () => {
     });
     // Two rows of the first chunk, the one complete row of the second.
     expect(outcome.groups[0]!.rows).toBe(3);
+  });
+
+  it('keeps the rows explained before a cancel in the answer so far, and ends CANCELLED', async () => {
+    const calls: { version: string; rows: number; maxModelCalls: number }[] = [];
+    const plane = standInPlane(calls);
+    const cancellation = new JobCancellation();
+    const explainChunk = plane.explain.bind(plane);
+    // The second chunk is cancelled while it runs, as CancelExplanation would.
+    plane.explain = async (input, explainCall) => {
+      if (calls.length === 1) {
+        cancellation.cancel(new CancelledError('job j: cancelled by CancelExplanation'));
+        throw new CancelledError('the caller cancelled');
+      }
+      return explainChunk(input, explainCall);
+    };
+    const events = [
+      event(0, '1', [
+        [1, 1],
+        [3, 3],
+        [5, 5],
+        [7, 7],
+      ]),
+    ];
+    const explainer = new GlobalExplainer({ plane, storedEvents: storedEvents(events), limits: LIMITS });
+    let last: GlobalProgress | undefined;
+    await expect(explainer.explain(INPUT, { cancellation, onProgress: (p) => (last = p) })).rejects.toThrow(
+      'cancelled by CancelExplanation',
+    );
+    const partial = last!.snapshot();
+    expect(partial.usage).toMatchObject({ complete: false, incompleteReason: 'cancelled' });
+    expect(partial.groups[0]!.rows).toBe(2);
+    expect(partial.groups[0]!.columns[0]!.features.map((f) => f.mean)).toEqual([2, 2]);
   });
 
   it('refuses more than 1,000,000 matching events, and runs nothing without a router', async () => {
