@@ -1,19 +1,39 @@
 /**
  * The rows of stored events, sampled and grouped: each event's request holds one or more
  * rows (its tensors' first dimension); a seeded reservoir keeps at most max_rows of all the
- * range's rows, uniformly; the rows kept are grouped by the model and version that answered
+ * range's rows, uniformly, each copied out of its event (so no event is held whole); the rows
+ * kept are grouped by the model and version that answered
  * them and rebuilt into one batch of tensors per group, so each group is explained as the
  * instances of an Explain are.
  */
 import { InvalidArgumentError } from '@sightline/errors';
-import { concatBatch, splitBatch, type Tensor } from '@sightline/tensor';
+import { concatBatch, type Tensor } from '@sightline/tensor';
 import type { StoredEvent } from '../data-plane/stored-events.js';
 
-/** One sampled row: the event, the row's index in it, and the order it was read in. */
+/** One sampled row: who answered it, its request tensors (one row each), and the order it was read in. */
 export interface SampledRow {
-  readonly event: StoredEvent;
-  readonly row: number;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** The event's request tensors cut to this row (copies: the event itself is not kept). */
+  readonly inputs: readonly Tensor[];
   readonly sequence: number;
+}
+
+/** Row `row` of `event` as a SampledRow; tensors too short for the row are left out. */
+export function sampledRow(event: StoredEvent, row: number, sequence: number): SampledRow {
+  const inputs: Tensor[] = [];
+  for (const tensor of event.inputs) {
+    const rows = tensor.shape[0] ?? 0;
+    if (row >= rows) continue;
+    const size = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+    // slice, not a view: a view would keep the whole event's buffer alive.
+    inputs.push({
+      ...tensor,
+      shape: [1, ...tensor.shape.slice(1)],
+      data: tensor.data.slice(row * size, (row + 1) * size),
+    } as Tensor);
+  }
+  return { modelName: event.modelName, modelVersion: event.modelVersion, inputs, sequence };
 }
 
 /** The sampled rows of one model version, in the order they were read (newest first). */
@@ -34,10 +54,10 @@ const byNumberAware = new Intl.Collator('en', { numeric: true });
 export function groupRows(rows: readonly SampledRow[]): RowGroup[] {
   const groups = new Map<string, { modelName: string; modelVersion: string; rows: SampledRow[] }>();
   for (const row of rows) {
-    const key = JSON.stringify([row.event.modelName, row.event.modelVersion]);
+    const key = JSON.stringify([row.modelName, row.modelVersion]);
     let group = groups.get(key);
     if (!group) {
-      group = { modelName: row.event.modelName, modelVersion: row.event.modelVersion, rows: [] };
+      group = { modelName: row.modelName, modelVersion: row.modelVersion, rows: [] };
       groups.set(key, group);
     }
     group.rows.push(row);
@@ -62,12 +82,12 @@ export function rowsAsTensors(
 ): { tensors: Tensor[]; used: SampledRow[]; skipped: number } {
   const first = rows[0];
   if (!first) return { tensors: [], used: [], skipped: 0 };
-  const wanted = names.length > 0 ? names : first.event.inputs.map((t) => t.name);
+  const wanted = names.length > 0 ? names : first.inputs.map((t) => t.name);
   const pieces: Tensor[][] = wanted.map(() => []);
   const used: SampledRow[] = [];
   let reference: Tensor[] | undefined;
   for (const row of rows) {
-    const byName = new Map(row.event.inputs.map((t) => [t.name, t]));
+    const byName = new Map(row.inputs.map((t) => [t.name, t]));
     const picked = wanted.map((name) => byName.get(name));
     if (picked.some((t) => t === undefined)) continue;
     const tensors = picked as Tensor[];
@@ -77,15 +97,11 @@ export function rowsAsTensors(
       return (
         t.datatype === ref.datatype &&
         t.shape.length === ref.shape.length &&
-        t.shape.every((d, j) => j === 0 || d === ref.shape[j]) &&
-        row.row < (t.shape[0] ?? 0)
+        t.shape.every((d, j) => j === 0 || d === ref.shape[j])
       );
     });
     if (!fits) continue;
-    for (const [i, tensor] of tensors.entries()) {
-      const rowsIn = tensor.shape[0]!;
-      pieces[i]!.push(splitBatch(tensor, [row.row, 1, rowsIn - row.row - 1])[1]!);
-    }
+    for (const [i, tensor] of tensors.entries()) pieces[i]!.push(tensor);
     used.push(row);
   }
   if (used.length === 0) {

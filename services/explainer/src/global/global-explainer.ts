@@ -41,7 +41,14 @@ import { derivedSeed, type ExplainerDataPlane } from '../data-plane/explainer-da
 import type { MethodEntry } from '../data-plane/method-registry.js';
 import type { StoredEventInputs } from '../data-plane/stored-events.js';
 import { AttributionAggregate } from './attribution-aggregate.js';
-import { eventRowCount, groupRows, type RowGroup, rowsAsTensors, type SampledRow } from './event-groups.js';
+import {
+  eventRowCount,
+  groupRows,
+  type RowGroup,
+  rowsAsTensors,
+  type SampledRow,
+  sampledRow,
+} from './event-groups.js';
 import {
   GLOBAL_METHODS,
   type GlobalGroup,
@@ -205,7 +212,10 @@ export class GlobalExplainer {
       },
       (event) => {
         const rows = eventRowCount(event);
-        for (let row = 0; row < rows; row++) reservoir.offer({ event, row, sequence: sequence++ });
+        for (let row = 0; row < rows; row++) {
+          const at = sequence++;
+          reservoir.offer(() => sampledRow(event, row, at));
+        }
       },
     );
     if (matched > MAX_GLOBAL_MATCHING_EVENTS) {

@@ -4,7 +4,7 @@ import { RowReservoir } from './row-reservoir.js';
 
 const fill = (capacity: number, count: number, seed: number) => {
   const reservoir = new RowReservoir<number>(capacity, seededRandom(seed));
-  for (let i = 0; i < count; i++) reservoir.offer(i);
+  for (let i = 0; i < count; i++) reservoir.offer(() => i);
   return reservoir;
 };
 
@@ -30,6 +30,19 @@ describe('RowReservoir', () => {
     const kept = new Array<number>(12).fill(0);
     for (let seed = 0; seed < 4_000; seed++) for (const item of fill(3, 12, seed).items()) kept[item]! += 1;
     for (const count of kept) expect(Math.abs(count - 1_000)).toBeLessThan(150);
+  });
+
+  it('builds only the items it keeps', () => {
+    const reservoir = new RowReservoir<number>(50, seededRandom(3));
+    let built = 0;
+    for (let i = 0; i < 10_000; i++)
+      reservoir.offer(() => {
+        built += 1;
+        return i;
+      });
+    // 50 + the replacements, about 50 · ln(10,000 / 50) ≈ 265 in expectation: far fewer than offered.
+    expect(built).toBeGreaterThanOrEqual(50);
+    expect(built).toBeLessThan(1_000);
   });
 
   it('refuses a capacity below 1', () => {

@@ -23,15 +23,19 @@ export class RowReservoir<T> {
     return this.count;
   }
 
-  /** Offers one item: kept outright while there is room, else in place of a kept one with chance capacity / seen. */
-  offer(item: T): void {
+  /**
+   * Offers one item: kept outright while there is room, else in place of a kept one with
+   * chance capacity / seen. `make` builds it only when it is kept (a copy of one row out of a
+   * large event costs nothing for the rows passed over).
+   */
+  offer(make: () => T): void {
     this.count += 1;
     if (this.kept.length < this.capacity) {
-      this.kept.push(item);
+      this.kept.push(make());
       return;
     }
     const slot = this.random.nextInt(this.count);
-    if (slot < this.capacity) this.kept[slot] = item;
+    if (slot < this.capacity) this.kept[slot] = make();
   }
 
   /** The sample (every item when no more than `capacity` were offered). */
