@@ -35,6 +35,18 @@ const SENT: Record<string, number[][][]> = {
   '2': [0, 1, 2].map((i) => rows(2, 20 + i)),
 };
 const BACKGROUND = { rows: { tensors: tensors(rows(5, 99)) } };
+/** Iris rows sent to the TF.js model (each request one event): setosa, versicolor, virginica. */
+const IRIS = [
+  [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.4, 3.2, 4.5, 1.5],
+  ],
+  [[6.3, 3.3, 6.0, 2.5]],
+  [
+    [4.9, 3.0, 1.4, 0.2],
+    [5.8, 2.7, 5.1, 1.9],
+  ],
+].map((request) => request.map((row) => row.map(Math.fround)));
 const ALL_ROWS = 14;
 const EVENTS = 7;
 
@@ -49,6 +61,7 @@ beforeAll(async () => {
   for (const [version, requests] of Object.entries(SENT)) {
     for (const request of requests) await stack.infer(version, request);
   }
+  for (const request of IRIS) await stack.infer('', request, 'iris-tfjs');
   await stack.flush();
   range = { startTime: start, endTime: new Date(Date.now() + 1) };
 });
@@ -135,6 +148,51 @@ describe('global explanations', () => {
     // The versions are different models: their importances differ.
     const [v1, v2] = result.groups.map((g) => g.outputs[0]!.features.map((f) => f.meanAbs));
     expect(v1).not.toEqual(v2);
+  });
+
+  it("aggregates Integrated Gradients (white box) per explained column: each row's predicted class", async () => {
+    const final = (
+      await runGlobal({
+        target: { modelName: 'iris-tfjs' },
+        kernelShap: undefined,
+        integratedGradients: {},
+        background: undefined,
+      })
+    ).at(-1)!;
+    expect(final.state).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const [group] = final.global!.groups;
+    expect(group).toMatchObject({ modelName: 'iris-tfjs', modelVersion: '1', rows: 5n });
+    expect(final.global!.meta).toMatchObject({ name: 'IntegratedGradients', modelAccess: 'white-box' });
+    const all = IRIS.flat();
+    const local = await client.explain({
+      target: { modelName: 'iris-tfjs' },
+      instances: encodeTensorMessages(
+        [createTensor('input', 'FP32', [all.length, 4], Float32Array.from(all.flat()))],
+        'raw',
+      ),
+      integratedGradients: {},
+    });
+    // Per predicted column, the rows that predicted it and their attributions.
+    const byColumn = new Map<number, number[][]>();
+    for (const e of local.explanations) {
+      const output = e.attributions!.outputs[0]!;
+      byColumn.set(output.targetIndex, [
+        ...(byColumn.get(output.targetIndex) ?? []),
+        output.features.map((f) => f.value),
+      ]);
+    }
+    expect(group!.outputs.map((o) => o.targetIndex)).toEqual([...byColumn.keys()].sort());
+    for (const output of group!.outputs) {
+      const attributions = byColumn.get(output.targetIndex)!;
+      const n = attributions.length;
+      for (const [i, feature] of output.features.entries()) {
+        const values = attributions.map((a) => a[i]!);
+        const mean = values.reduce((a, b) => a + b, 0) / n;
+        expect(feature.mean).toBeCloseTo(mean, 6);
+        expect(feature.meanAbs).toBeCloseTo(values.reduce((a, b) => a + Math.abs(b), 0) / n, 6);
+        expect(feature.std).toBeCloseTo(Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n), 6);
+      }
+    }
   });
 
   it('runs from the SDK: startGlobalExplanation, then watchExplanation to the final job with globalResult', async () => {

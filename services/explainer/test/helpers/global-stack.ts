@@ -1,12 +1,13 @@
 /**
  * The stack of a global explanation, in this process on loopback ephemeral ports: a
  * model-server on a temporary repository serving `linear` at two versions (1: shap-linear's
- * y = w·x + b, 2: shap-interaction's model, so the versions' importances differ), a router
+ * y = w·x + b, 2: shap-interaction's model, so the versions' importances differ) and the
+ * TF.js `iris-tfjs` (white box: the explainer's --repository is the same directory), a router
  * storing every request's InferenceEvent in its file event store (pass-through to the
  * model-server), and an explainer with the built-in methods reading events from the router.
  * Requests are sent through the router, so the events explained are real.
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
@@ -39,8 +40,8 @@ export interface GlobalStack {
   readonly modelServer: ModelServerHandle;
   readonly router: RouterHandle;
   readonly explainer: ExplainerHandle;
-  /** Sends `rows` to `linear` at `version` through the router (one ModelInfer, one event). */
-  infer(version: string, rows: readonly (readonly number[])[]): Promise<void>;
+  /** Sends `rows` to `model` (default `linear`) at `version` through the router (one ModelInfer, one event). */
+  infer(version: string, rows: readonly (readonly number[])[], model?: string): Promise<void>;
   /** Waits until the router has written every queued event to its store. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -55,6 +56,7 @@ export async function startGlobalStack(
     const repository = path.join(dir, 'models');
     await mkdir(path.join(repository, 'linear'), { recursive: true });
     await writeFile(path.join(repository, 'linear', 'config.yaml'), CONFIG);
+    await cp(path.join(REPOSITORY, 'iris-tfjs'), path.join(repository, 'iris-tfjs'), { recursive: true });
     await mkdir(path.join(dir, 'graphs'));
     for (const [version, source] of Object.entries(VERSIONS)) {
       await mkdir(path.join(repository, 'linear', version));
@@ -93,6 +95,7 @@ export async function startGlobalStack(
           httpPort: '0',
           modelServer: modelServer.grpcAddress,
           router: router.grpcAddress,
+          repository,
           logLevel: 'silent',
           ...explainerFlags,
         },
@@ -105,17 +108,13 @@ export async function startGlobalStack(
       modelServer,
       router,
       explainer,
-      infer: (version, rows) =>
+      infer: (version, rows, model = 'linear') =>
         new Promise((resolve, reject) => {
-          const tensor = createTensor(
-            'input',
-            'FP32',
-            [rows.length, FEATURES],
-            Float32Array.from(rows.flat()),
-          );
+          const width = rows[0]?.length ?? FEATURES;
+          const tensor = createTensor('input', 'FP32', [rows.length, width], Float32Array.from(rows.flat()));
           client.modelInfer(
             inference.ModelInferRequest.fromPartial({
-              modelName: 'linear',
+              modelName: model,
               modelVersion: version,
               ...encodeInferInputs([tensor], 'typed'),
             }),
