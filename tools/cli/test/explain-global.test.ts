@@ -78,7 +78,6 @@ describe('sightline explain global', () => {
   it.each([
     [['linear', ...range()], /--background: Kernel SHAP needs background rows/],
     [[...range(), '--background', 'x.csv'], /name the model/],
-    [['linear', '--from', 'yesterday-ish', '--background', 'x.csv'], /--from/],
     [
       ['linear', '--max-rows', '0', '--from', '1h', '--background', 'x.csv'],
       /--max-rows: expected a whole number from 1 to 100000/,
