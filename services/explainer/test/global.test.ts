@@ -12,7 +12,13 @@ import { seededRandom } from '@sightline/stats';
 import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainerClient } from './helpers/explainer-stack.js';
-import { FEATURES, type GlobalStack, startGlobalStack } from './helpers/global-stack.js';
+import {
+  FEATURES,
+  type GlobalStack,
+  startGlobalExplainer,
+  startGlobalStack,
+  startLinearModelServer,
+} from './helpers/global-stack.js';
 
 const { JobState } = explainerV1;
 
@@ -192,6 +198,27 @@ describe('global explanations', () => {
         expect(feature.meanAbs).toBeCloseTo(values.reduce((a, b) => a + Math.abs(b), 0) / n, 6);
         expect(feature.std).toBeCloseTo(Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n), 6);
       }
+    }
+  });
+
+  it('reports a version the model-server no longer serves with the reason, explaining the others', async () => {
+    // The same events, explained by an explainer whose model-server kept version 1 only.
+    const retired = await startLinearModelServer(['1']);
+    const explainer = await startGlobalExplainer(retired.address, stack.router.grpcAddress);
+    const other = explainerClient(explainer.grpcAddress);
+    try {
+      const { job } = await other.start({ global: globalRequest() });
+      const final = (await other.watch({ id: job!.id })).at(-1)!.job!;
+      expect(final.state).toBe(JobState.JOB_STATE_SUCCEEDED);
+      expect(final.progress).toMatchObject({ done: BigInt(ALL_ROWS), total: BigInt(ALL_ROWS) });
+      const [v1, v2] = final.global!.groups;
+      expect(v1).toMatchObject({ modelVersion: '1', rows: 8n, unavailableReason: '' });
+      expect(v2).toMatchObject({ modelVersion: '2', rows: 0n, outputs: [] });
+      expect(v2!.unavailableReason).toBe('model "linear" has no version "2"');
+    } finally {
+      other.close();
+      await explainer.shutdown('test over');
+      await retired.stop();
     }
   });
 

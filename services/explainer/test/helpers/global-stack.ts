@@ -47,6 +47,67 @@ export interface GlobalStack {
   stop(): Promise<void>;
 }
 
+/** `linear` at `versions` (of {@link VERSIONS}) in `repository`. */
+async function writeLinear(repository: string, versions: readonly string[]): Promise<void> {
+  await mkdir(path.join(repository, 'linear'), { recursive: true });
+  await writeFile(path.join(repository, 'linear', 'config.yaml'), CONFIG);
+  for (const version of versions) {
+    const source = VERSIONS[version as keyof typeof VERSIONS];
+    await mkdir(path.join(repository, 'linear', version));
+    await copyFile(
+      path.join(REPOSITORY, source, '1', 'model.onnx'),
+      path.join(repository, 'linear', version, 'model.onnx'),
+    );
+  }
+}
+
+function startModelServerOn(repository: string): Promise<ModelServerHandle> {
+  return startModelServer(
+    loadConfig(modelServerConfigSchema, {
+      flags: { host: '127.0.0.1', grpcPort: '0', httpPort: '0', repository, logLevel: 'silent' },
+    }),
+    { logger: silentLogger() },
+  );
+}
+
+/** A model-server serving `linear` at `versions` only (a rollout that retired the others); stop() removes its files. */
+export async function startLinearModelServer(
+  versions: readonly string[],
+): Promise<{ readonly address: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'explainer-global-retired-'));
+  await writeLinear(dir, versions);
+  const server = await startModelServerOn(dir);
+  return {
+    address: server.grpcAddress,
+    stop: async () => {
+      await server.shutdown('test over');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An explainer with the built-in methods on `modelServer`, reading events from `router`. */
+export function startGlobalExplainer(
+  modelServer: string,
+  router: string,
+  flags: Readonly<Record<string, string>> = {},
+): Promise<ExplainerHandle> {
+  return startExplainer(
+    loadConfig(explainerConfigSchema, {
+      flags: {
+        host: '127.0.0.1',
+        grpcPort: '0',
+        httpPort: '0',
+        modelServer,
+        router,
+        logLevel: 'silent',
+        ...flags,
+      },
+    }),
+    { logger: silentLogger() },
+  );
+}
+
 export async function startGlobalStack(
   explainerFlags: Readonly<Record<string, string>> = {},
 ): Promise<GlobalStack> {
@@ -54,23 +115,10 @@ export async function startGlobalStack(
   const started: { stop(): Promise<unknown> }[] = [];
   try {
     const repository = path.join(dir, 'models');
-    await mkdir(path.join(repository, 'linear'), { recursive: true });
-    await writeFile(path.join(repository, 'linear', 'config.yaml'), CONFIG);
+    await writeLinear(repository, Object.keys(VERSIONS));
     await cp(path.join(REPOSITORY, 'iris-tfjs'), path.join(repository, 'iris-tfjs'), { recursive: true });
     await mkdir(path.join(dir, 'graphs'));
-    for (const [version, source] of Object.entries(VERSIONS)) {
-      await mkdir(path.join(repository, 'linear', version));
-      await copyFile(
-        path.join(REPOSITORY, source, '1', 'model.onnx'),
-        path.join(repository, 'linear', version, 'model.onnx'),
-      );
-    }
-    const modelServer = await startModelServer(
-      loadConfig(modelServerConfigSchema, {
-        flags: { host: '127.0.0.1', grpcPort: '0', httpPort: '0', repository, logLevel: 'silent' },
-      }),
-      { logger: silentLogger() },
-    );
+    const modelServer = await startModelServerOn(repository);
     started.push({ stop: () => modelServer.shutdown('test over') });
     const router = await startRouter(
       loadConfig(routerConfigSchema, {
@@ -87,21 +135,10 @@ export async function startGlobalStack(
       { logger: silentLogger() },
     );
     started.push({ stop: () => router.shutdown('test over') });
-    const explainer = await startExplainer(
-      loadConfig(explainerConfigSchema, {
-        flags: {
-          host: '127.0.0.1',
-          grpcPort: '0',
-          httpPort: '0',
-          modelServer: modelServer.grpcAddress,
-          router: router.grpcAddress,
-          repository,
-          logLevel: 'silent',
-          ...explainerFlags,
-        },
-      }),
-      { logger: silentLogger() },
-    );
+    const explainer = await startGlobalExplainer(modelServer.grpcAddress, router.grpcAddress, {
+      repository,
+      ...explainerFlags,
+    });
     started.push({ stop: () => explainer.shutdown('test over') });
     const client = new inference.GRPCInferenceServiceClient(router.grpcAddress, credentials.createInsecure());
     return {
