@@ -275,6 +275,21 @@ describe('global explanations', () => {
     expect(final.global!.usage!.modelCalls).toBeLessThanOrEqual(3 * perRow);
   });
 
+  it('answers the same job for the same idempotency key and request, and refuses the key for another', async () => {
+    const key = `global-${Date.now()}`;
+    const first = await client.start({ global: globalRequest({ maxRows: 3 }), idempotencyKey: key });
+    const again = await client.start({ global: globalRequest({ maxRows: 3 }), idempotencyKey: key });
+    expect(again.job!.id).toBe(first.job!.id);
+    const error = (await client
+      .start({ global: globalRequest({ maxRows: 4 }), idempotencyKey: key })
+      .catch((e: ServiceError) => e)) as ServiceError;
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toContain('(rule "idempotency_key.reused")');
+    const listed = await client.list({});
+    expect(listed.jobs.find((j) => j.id === first.job!.id)?.progress?.unit).toBe('event rows');
+    await client.watch({ id: first.job!.id });
+  });
+
   it('stops on CancelExplanation and keeps the job CANCELLED', async () => {
     const { job } = await client.start({ global: globalRequest() });
     const cancelled = await client.cancel({ id: job!.id });
