@@ -174,6 +174,25 @@ describe('GlobalExplainer', () => {
     expect(outcome.groups[0]!.rows).toBe(3);
   });
 
+  it('fails RESOURCE_EXHAUSTED instead of answering a partial result with on_exhausted FAIL', async () => {
+    const events = [
+      event(0, '1', [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]),
+    ];
+    const explainer = new GlobalExplainer({
+      plane: standInPlane([]),
+      storedEvents: storedEvents(events),
+      limits: LIMITS,
+    });
+    const input = { ...INPUT, budget: { ...INPUT.budget, maxModelCalls: 1, onExhausted: 'fail' as const } };
+    await expect(explainer.explain(input, call())).rejects.toThrow(
+      new ResourceExhaustedError('budget.max_model_calls: 1 calls spent'),
+    );
+  });
+
   it('keeps the rows explained before a cancel in the answer so far, and ends CANCELLED', async () => {
     const calls: { version: string; rows: number; maxModelCalls: number }[] = [];
     const plane = standInPlane(calls);

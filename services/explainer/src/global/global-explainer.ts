@@ -20,6 +20,7 @@
  */
 import {
   CancelledError,
+  DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
   isSightlineError,
@@ -149,9 +150,10 @@ export class GlobalExplainer {
   }
 
   /**
-   * Explains `input`. Errors: INVALID_ARGUMENT, NOT_FOUND (a GRAPH target, or every group's
-   * version), FAILED_PRECONDITION, RESOURCE_EXHAUSTED (more than 1,000,000 matching events;
-   * calls with on_exhausted FAIL), UNAVAILABLE, CANCELLED.
+   * Explains `input`. Errors: INVALID_ARGUMENT, NOT_FOUND (an unknown graph; a model version
+   * not served is its group's unavailable_reason instead), FAILED_PRECONDITION,
+   * RESOURCE_EXHAUSTED (more than 1,000,000 matching events; calls spent with on_exhausted
+   * FAIL), DEADLINE_EXCEEDED (time spent with on_exhausted FAIL), UNAVAILABLE, CANCELLED.
    */
   async explain(input: GlobalInput, call: GlobalCall): Promise<GlobalOutcome> {
     const started = this.now();
@@ -291,9 +293,11 @@ class GlobalRun {
       const remainingMs = this.budget.endsAtMs - this.now();
       const remainingCalls = this.budget.maxModelCalls - this.modelCalls;
       if (this.call.cancellation.cancelReason) return this.stop('cancelled');
-      if (remainingMs <= 0) return this.stop(this.timeReason());
+      if (remainingMs <= 0) return this.spent(new DeadlineExceededError(this.timeReason()));
       if (remainingCalls <= 0)
-        return this.stop(`budget.max_model_calls: ${this.budget.maxModelCalls} calls spent`);
+        return this.spent(
+          new ResourceExhaustedError(`budget.max_model_calls: ${this.budget.maxModelCalls} calls spent`),
+        );
       const chunk: ExplainInput = {
         target: this.chunkTarget(target, group),
         instances: batch.tensors.map((t) => sliceRows(t, start, count)),
@@ -385,6 +389,12 @@ class GlobalRun {
       if (!row.complete || row.result === undefined) continue;
       aggregate.add(this.entry.attributionsOf!(row.result, outcome.setup));
     }
+  }
+
+  /** A budget spent between chunks: the result so far, or with on_exhausted FAIL the error. */
+  private spent(error: DeadlineExceededError | ResourceExhaustedError): void {
+    if (this.budget.onExhausted === 'fail') throw error;
+    this.stop(error.message);
   }
 
   private stop(reason: string): void {
