@@ -6,6 +6,7 @@
  */
 import {
   CancelledError,
+  DeadlineExceededError,
   FailedPreconditionError,
   NotFoundError,
   ResourceExhaustedError,
@@ -190,6 +191,31 @@ describe('GlobalExplainer', () => {
     const input = { ...INPUT, budget: { ...INPUT.budget, maxModelCalls: 1, onExhausted: 'fail' as const } };
     await expect(explainer.explain(input, call())).rejects.toThrow(
       new ResourceExhaustedError('budget.max_model_calls: 1 calls spent'),
+    );
+  });
+
+  it("fails DEADLINE_EXCEEDED in the budget's words when reading the range takes the whole time budget", async () => {
+    let clock = 1_000;
+    const slow: StoredEventInputs = {
+      async scan(_query, options, visit) {
+        visit(event(0, '1', [[1, 1]]));
+        visit(event(1, '1', [[2, 2]]));
+        clock = options.deadlineMs;
+        throw new DeadlineExceededError('Deadline exceeded after 0.100s');
+      },
+    };
+    const explainer = new GlobalExplainer({
+      plane: standInPlane([]),
+      storedEvents: slow,
+      limits: LIMITS,
+      now: () => clock,
+    });
+    await expect(
+      explainer.explain({ ...INPUT, budget: { ...INPUT.budget, timeoutMs: 100 } }, call()),
+    ).rejects.toThrow(
+      new DeadlineExceededError(
+        "budget.timeout_ms: 100 ms spent reading the range's events (2 read); narrow the range or give the job more time",
+      ),
     );
   });
 

@@ -197,7 +197,8 @@ export class GlobalExplainer {
       seededRandom(derivedSeed(input.seed, 'global:rows')),
     );
     let sequence = 0;
-    const matched = await storedEvents.scan(
+    let read = 0;
+    const scan = storedEvents.scan(
       {
         modelName: input.selector.modelName || (target.kind === 'model' ? target.modelName : ''),
         modelVersion: input.selector.modelVersion,
@@ -213,6 +214,7 @@ export class GlobalExplainer {
         ...(call.traceHeaders ? { traceHeaders: call.traceHeaders } : {}),
       },
       (event) => {
+        read += 1;
         const rows = eventRowCount(event);
         for (let row = 0; row < rows; row++) {
           const at = sequence++;
@@ -220,6 +222,19 @@ export class GlobalExplainer {
         }
       },
     );
+    let matched: number;
+    try {
+      matched = await scan;
+    } catch (error) {
+      // The range took the whole time budget to read: say so, not the transport's words.
+      if (isSightlineError(error) && error.code === 'DEADLINE_EXCEEDED' && this.now() >= budget.endsAtMs) {
+        throw new DeadlineExceededError(
+          `budget.timeout_ms: ${budget.timeMs} ms spent reading the range's events (${read} read); narrow the range or give the job more time`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     if (matched > MAX_GLOBAL_MATCHING_EVENTS) {
       throw new ResourceExhaustedError(
         `range: more than ${MAX_GLOBAL_MATCHING_EVENTS} events match the selector in the range; narrow the range or the selector (rule "range.max_events")`,
