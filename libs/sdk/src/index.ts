@@ -117,7 +117,13 @@ export {
   type TimeInput,
 } from './events/events-client.js';
 export { ExplainerClient, type ExplanationJobPage } from './explainer/explainer-client.js';
-export { type ExplainInput, type ExplainMethod, explainRequestOf } from './explainer/explainer-requests.js';
+export {
+  type ExplainInput,
+  type ExplainMethod,
+  explainRequestOf,
+  type GlobalExplainInput,
+  globalExplainRequestOf,
+} from './explainer/explainer-requests.js';
 export type {
   Explanation,
   ExplanationJob,
@@ -125,6 +131,9 @@ export type {
   ExplanationMeta,
   ExplanationUsage,
   FeatureAttribution,
+  FeatureImportance,
+  GlobalExplanation,
+  GlobalGroup,
   OutputAttributions,
   RowExplanation,
 } from './explainer/explainer-results.js';

@@ -19,6 +19,7 @@ import { ExplanationJobs } from './data-plane/explanation-jobs.js';
 import type { MethodRegistry } from './data-plane/method-registry.js';
 import type { StoredEventInputs } from './data-plane/stored-events.js';
 import type { V2Endpoints } from './data-plane/target-ports.js';
+import { GlobalExplainer } from './global/global-explainer.js';
 import { ExplainerMetrics } from './observability/explainer-metrics.js';
 import { CloudExplanationSink } from './results/explanation-event-sink.js';
 import { registerExplainerService } from './server.js';
@@ -111,8 +112,20 @@ export async function startExplainer(
     ...(parts.now ? { now: parts.now } : {}),
   });
   const dataPlane = plane;
+  const global = new GlobalExplainer({
+    plane: dataPlane,
+    storedEvents,
+    limits: {
+      maxInstances: config.maxInstances,
+      defaultMaxModelCalls: config.defaultMaxModelCalls,
+      defaultMaxRowsPerCall: config.defaultMaxRowsPerCall,
+      defaultJobBudgetMs: config.defaultJobBudgetMs,
+    },
+    ...(parts.now ? { now: parts.now } : {}),
+  });
   const jobs = new ExplanationJobs({
     plane: dataPlane,
+    global,
     maxRunning: config.maxRunningExplanations,
     maxQueued: config.maxQueuedExplanations,
     ttlMs: config.jobTtlMs,

@@ -5,11 +5,12 @@
  */
 import type { Metadata, Server } from '@grpc/grpc-js';
 import { explainerV1 } from '@sightline/contracts';
-import { InvalidArgumentError, UnimplementedError } from '@sightline/errors';
+import { InvalidArgumentError } from '@sightline/errors';
 import { type CallKit, decoded, serverStream, tolerantDefinition, unary } from '@sightline/service-kit';
 import type { TensorDecodeLimits } from '@sightline/tensor';
 import { explainInputFromMessage } from './contract/explain-request.js';
 import { explainResponseToMessage } from './contract/explain-response.js';
+import { globalInputFromMessage } from './contract/global-request.js';
 import { jobToMessage, stateFilterFromMessage } from './contract/job-messages.js';
 import type { ExplainerDataPlane } from './data-plane/explainer-data-plane.js';
 import { sha256Hex } from './data-plane/explanation-cache.js';
@@ -58,10 +59,22 @@ export function registerExplainerService(
     startExplanation: unary(
       kit,
       m('StartExplanation'),
-      async (message: explainerV1.StartExplanationRequest) => {
+      async (message: explainerV1.StartExplanationRequest, call) => {
         const req = decoded(message, 'StartExplanationRequest');
+        if (req.global && req.local) {
+          throw new InvalidArgumentError(
+            'work: exactly one of local and global is required, got both (rule "work.set")',
+          );
+        }
         if (req.global) {
-          throw new UnimplementedError('global: global explanations are not available in this explainer yet');
+          const fingerprint = sha256Hex([explainerV1.GlobalExplainRequest.encode(req.global).finish()]);
+          const view = jobs.startGlobal(
+            globalInputFromMessage(req.global, tensorLimits, Date.now()),
+            req.idempotencyKey,
+            fingerprint,
+            callerTraceHeaders(call.metadata),
+          );
+          return { job: jobToMessage(view) };
         }
         if (!req.local)
           throw new InvalidArgumentError(

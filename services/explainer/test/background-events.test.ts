@@ -3,12 +3,12 @@
  * through an EventService (here a recording one over real gRPC, serving the router's
  * QueryEvents contract from a list) and explains with them as with rows given.
  */
-import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import { eventsV1, explainerV1 } from '@sightline/contracts';
 import type { ModelServerHandle } from '@sightline/model-server';
 import { createTensor, encodeInferInputs, type Tensor } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExplainerHandle } from '../src/explainer.js';
+import { startEventService } from './helpers/event-service.js';
 import {
   explainerClient,
   IRIS_BACKGROUND,
@@ -35,47 +35,6 @@ function storedEvents(): eventsV1.InferenceEvent[] {
     event(i, createTensor('input', 'FP32', [1, 4], Float32Array.from(row))),
   );
   return [...rows, event(99, createTensor('input', 'FP32', [1, 2], Float32Array.from([1, 2])))];
-}
-
-/** An EventService answering QueryEvents (time range, model, limit, order) from `events`. */
-async function startEventService(
-  events: readonly eventsV1.InferenceEvent[],
-  queries: eventsV1.QueryEventsRequest[],
-) {
-  const server = new Server();
-  server.addService(eventsV1.EventServiceService, {
-    queryEvents: (call: ServerWritableStream<eventsV1.QueryEventsRequest, eventsV1.QueryEventsResponse>) => {
-      const q = call.request;
-      queries.push(q);
-      const from = q.fromTime?.getTime() ?? Number.NEGATIVE_INFINITY;
-      const to = q.toTime?.getTime() ?? Number.POSITIVE_INFINITY;
-      const matching = events
-        .filter(
-          (e) =>
-            e.time!.getTime() >= from &&
-            e.time!.getTime() < to &&
-            (!q.modelName || e.modelName === q.modelName),
-        )
-        .sort((a, b) =>
-          q.order === eventsV1.EventOrder.EVENT_ORDER_NEWEST_FIRST
-            ? b.time!.getTime() - a.time!.getTime()
-            : a.time!.getTime() - b.time!.getTime(),
-        )
-        .slice(0, q.limit || 100);
-      for (const event of matching) call.write({ event });
-      call.end();
-    },
-    tailEvents: (call: ServerWritableStream<unknown, unknown>) => call.end(),
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
-  return {
-    address: `127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-  };
 }
 
 describe('background from stored events', () => {

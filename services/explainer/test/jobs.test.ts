@@ -170,8 +170,8 @@ describe('explanation jobs', () => {
     [
       'start global',
       (c: ReturnType<typeof explainerClient>) => c.start({ global: {} }),
-      status.UNIMPLEMENTED,
-      'global',
+      status.INVALID_ARGUMENT,
+      'target: required (rule "target.set")',
     ],
   ])('%s: bad input', async (_, call, code, message) => {
     const error = (await call(client).catch((e: ServiceError) => e)) as ServiceError;

@@ -12,7 +12,12 @@ import { explainerV1 } from '@sightline/contracts';
 import type { CallOptions } from '../core/call-options.js';
 import type { Caller } from '../core/caller.js';
 import { pageSizeOf } from '../data/page-size.js';
-import { type ExplainInput, explainRequestOf } from './explainer-requests.js';
+import {
+  type ExplainInput,
+  explainRequestOf,
+  type GlobalExplainInput,
+  globalExplainRequestOf,
+} from './explainer-requests.js';
 import {
   type Explanation,
   type ExplanationJob,
@@ -65,6 +70,25 @@ export class ExplainerClient {
       this.address,
       service.startExplanation,
       { local: explainRequestOf(input), idempotencyKey: options.idempotencyKey ?? '' },
+      options,
+      options.idempotencyKey ? 'idempotent' : 'not-idempotent',
+    );
+    return jobOf(response.job);
+  }
+
+  /**
+   * Submits a global explanation (StartExplanation with `global`): the stored events of the
+   * range explained per model version; watch it with {@link watchExplanation}, its result is
+   * the job's `globalResult`. Progress counts event rows.
+   */
+  async startGlobalExplanation(
+    input: GlobalExplainInput,
+    options: CallOptions & { readonly idempotencyKey?: string } = {},
+  ): Promise<ExplanationJob> {
+    const response = await this.caller.unary(
+      this.address,
+      service.startExplanation,
+      { global: globalExplainRequestOf(input), idempotencyKey: options.idempotencyKey ?? '' },
       options,
       options.idempotencyKey ? 'idempotent' : 'not-idempotent',
     );

@@ -1,7 +1,7 @@
 import { explainerV1 } from '@sightline/contracts';
 import { createTensor, decodeTensorMessages } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
-import { explainRequestOf } from './explainer-requests.js';
+import { explainRequestOf, globalExplainRequestOf } from './explainer-requests.js';
 import { jobOf } from './explainer-results.js';
 
 const rows = createTensor('input', 'FP32', [1, 4], Float32Array.from([1, 2, 3, 4]));
@@ -73,6 +73,69 @@ describe('jobOf', () => {
       state: 'partial',
       progress: { done: 1, total: 2 },
       result: { usage: { rowsEvaluated: 12 } },
+    });
+  });
+});
+
+describe('globalExplainRequestOf', () => {
+  it('maps a global input onto GlobalExplainRequest: target, version as the selector, range, rows, method', () => {
+    const from = new Date(Date.UTC(2026, 11, 1));
+    const request = globalExplainRequestOf({
+      model: 'iris',
+      version: '2',
+      from,
+      maxRows: 50,
+      method: { kernelShap: { nSamples: 100 } },
+      background: { rows: [rows], reduction: 'none' },
+      budget: { maxModelCalls: 9 },
+      seed: 4,
+    });
+    expect(request.target).toMatchObject({
+      kind: explainerV1.TargetKind.TARGET_KIND_MODEL,
+      modelName: 'iris',
+      modelVersion: '',
+    });
+    expect(request.selector).toMatchObject({ modelVersion: '2', tensors: [] });
+    expect(request.range).toEqual({ startTime: from, endTime: undefined });
+    expect(request.maxRows).toBe(50);
+    expect(request.kernelShap).toMatchObject({ nSamples: 100 });
+    expect(request.background?.reduction).toBe(explainerV1.BackgroundReduction.BACKGROUND_REDUCTION_NONE);
+    expect(request.budget?.maxModelCalls).toBe(9);
+    expect(request.seed).toBe(4n);
+    expect(explainerV1.GlobalExplainRequest.encode(request).finish().length).toBeGreaterThan(0);
+  });
+
+  it("reads a global job's result into plain values", () => {
+    const job = jobOf(
+      explainerV1.ExplanationJob.fromPartial({
+        state: explainerV1.JobState.JOB_STATE_SUCCEEDED,
+        progress: { done: 3n, total: 3n, unit: 'event rows' },
+        global: {
+          eventsMatched: 2n,
+          groups: [
+            {
+              modelName: 'iris',
+              modelVersion: '1',
+              rows: 3n,
+              outputs: [
+                { targetIndex: 0, features: [{ index: 0, name: 'a', meanAbs: 1, mean: -1, std: 0 }] },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    expect(job.result).toBeUndefined();
+    expect(job.globalResult).toMatchObject({
+      eventsMatched: 2,
+      groups: [
+        {
+          modelVersion: '1',
+          rows: 3,
+          unavailableReason: '',
+          outputs: [{ features: [{ meanAbs: 1, mean: -1 }] }],
+        },
+      ],
     });
   });
 });

@@ -62,6 +62,82 @@ const CACHE = {
   bypass: explainerV1.CachePolicy.CACHE_POLICY_BYPASS,
 } as const;
 
+/** The contract's Background of given rows. */
+function backgroundOf(background: NonNullable<ExplainInput['background']>): explainerV1.Background {
+  return explainerV1.Background.fromPartial({
+    rows: { tensors: encodeTensorMessages(background.rows, 'raw') },
+    reduction: REDUCTIONS[background.reduction ?? 'sample'],
+    ...(background.size === undefined ? {} : { size: background.size }),
+  });
+}
+
+/** The contract's Budget (unset fields: the service's defaults). */
+function budgetOf(budget: NonNullable<ExplainInput['budget']>): explainerV1.Budget {
+  return {
+    maxModelCalls: budget.maxModelCalls ?? 0,
+    maxRowsPerCall: budget.maxRowsPerCall ?? 0,
+    timeoutMs: budget.timeoutMs ?? 0,
+    onExhausted:
+      budget.onExhausted === 'fail'
+        ? explainerV1.OnExhausted.ON_EXHAUSTED_FAIL
+        : explainerV1.OnExhausted.ON_EXHAUSTED_PARTIAL,
+  };
+}
+
+/** A global explanation to run: the stored events of a time range, explained and aggregated per model version. */
+export interface GlobalExplainInput {
+  /** The model (on the model-server) or, with `graph: true`, the graph (on the router). */
+  readonly model: string;
+  readonly graph?: boolean;
+  /** Only events of this version (unset: every version, one group each). */
+  readonly version?: string;
+  /** With `graph`: only the graph's events answered by this model (unset: every event of the graph). */
+  readonly eventsModel?: string;
+  readonly address?: string;
+  readonly outputName?: string;
+  readonly targetIndices?: readonly number[];
+  /** The events' time range: from (included) to (excluded; unset: now). */
+  readonly from: Date;
+  readonly to?: Date;
+  /** Rows explained at most (a seeded uniform sample when more); unset: 1,000. */
+  readonly maxRows?: number;
+  readonly method:
+    | { readonly kernelShap: explainerV1.DeepPartial<explainerV1.KernelShapParams> }
+    | { readonly integratedGradients: explainerV1.DeepPartial<explainerV1.IntegratedGradientsParams> };
+  /** Background rows (required for Kernel SHAP). */
+  readonly background?: ExplainInput['background'];
+  readonly featureNames?: readonly string[];
+  /** The events' tensors explained, in order (unset: each event's request tensors). */
+  readonly tensors?: readonly string[];
+  readonly budget?: ExplainInput['budget'];
+  readonly seed?: number;
+}
+
+/** The GlobalExplainRequest of `input`. */
+export function globalExplainRequestOf(input: GlobalExplainInput): explainerV1.GlobalExplainRequest {
+  return explainerV1.GlobalExplainRequest.fromPartial({
+    target: {
+      kind: input.graph ? explainerV1.TargetKind.TARGET_KIND_GRAPH : explainerV1.TargetKind.TARGET_KIND_MODEL,
+      address: input.address ?? '',
+      modelName: input.model,
+      outputName: input.outputName ?? '',
+      targetIndices: [...(input.targetIndices ?? [])],
+    },
+    selector: {
+      modelName: input.eventsModel ?? '',
+      modelVersion: input.version ?? '',
+      tensors: [...(input.tensors ?? [])],
+    },
+    range: { startTime: input.from, ...(input.to ? { endTime: input.to } : {}) },
+    ...(input.maxRows === undefined ? {} : { maxRows: input.maxRows }),
+    ...input.method,
+    ...(input.background ? { background: backgroundOf(input.background) } : {}),
+    featureNames: [...(input.featureNames ?? [])],
+    ...(input.budget ? { budget: budgetOf(input.budget) } : {}),
+    ...(input.seed === undefined ? {} : { seed: BigInt(input.seed) }),
+  });
+}
+
 /** The ExplainRequest of `input`. */
 export function explainRequestOf(input: ExplainInput): explainerV1.ExplainRequest {
   return explainerV1.ExplainRequest.fromPartial({
@@ -74,34 +150,14 @@ export function explainRequestOf(input: ExplainInput): explainerV1.ExplainReques
       targetIndices: [...(input.targetIndices ?? [])],
     },
     instances: encodeTensorMessages(input.instances, 'raw'),
-    ...(input.background
-      ? {
-          background: {
-            rows: { tensors: encodeTensorMessages(input.background.rows, 'raw') },
-            reduction: REDUCTIONS[input.background.reduction ?? 'sample'],
-            ...(input.background.size === undefined ? {} : { size: input.background.size }),
-          },
-        }
-      : {}),
+    ...(input.background ? { background: backgroundOf(input.background) } : {}),
     featureNames: [...(input.featureNames ?? [])],
     categoricalFeatures: Object.fromEntries(
       Object.entries(input.categoricalFeatures ?? {}).map(([index, names]) => [index, { names: [...names] }]),
     ),
     ...(input.image ? { image: input.image } : {}),
     ...input.method,
-    ...(input.budget
-      ? {
-          budget: {
-            maxModelCalls: input.budget.maxModelCalls ?? 0,
-            maxRowsPerCall: input.budget.maxRowsPerCall ?? 0,
-            timeoutMs: input.budget.timeoutMs ?? 0,
-            onExhausted:
-              input.budget.onExhausted === 'fail'
-                ? explainerV1.OnExhausted.ON_EXHAUSTED_FAIL
-                : explainerV1.OnExhausted.ON_EXHAUSTED_PARTIAL,
-          },
-        }
-      : {}),
+    ...(input.budget ? { budget: budgetOf(input.budget) } : {}),
     ...(input.seed === undefined ? {} : { seed: BigInt(input.seed) }),
     cache: CACHE[input.cache ?? 'use'],
     ...(input.storeFor

@@ -75,6 +75,42 @@ export interface Explanation {
   readonly eventIds: readonly string[];
 }
 
+/** One feature's importance over the rows of a global explanation. */
+export interface FeatureImportance {
+  readonly index: number;
+  readonly name: string;
+  /** Mean |attribution|. */
+  readonly meanAbs: number;
+  readonly mean: number;
+  /** Population standard deviation over the rows. */
+  readonly std: number;
+}
+
+/** The aggregated attributions of one model version. */
+export interface GlobalGroup {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** Rows explained. */
+  readonly rows: number;
+  readonly outputs: readonly {
+    readonly targetIndex: number;
+    readonly features: readonly FeatureImportance[];
+  }[];
+  /** Empty when explained; else why not (e.g. a version the model-server no longer serves). */
+  readonly unavailableReason: string;
+}
+
+/** A global explanation. */
+export interface GlobalExplanation {
+  readonly meta: ExplanationMeta;
+  /** In model name then version order. */
+  readonly groups: readonly GlobalGroup[];
+  readonly usage: ExplanationUsage;
+  readonly eventsMatched: number;
+  /** The contract's message (for printing as the CLI does). */
+  readonly message: explainerV1.GlobalExplainResponse;
+}
+
 /** A job's state. */
 export type ExplanationJobState = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
 
@@ -95,8 +131,10 @@ export interface ExplanationJob {
   readonly endTime?: Date;
   /** For failed: the gRPC status code and its sentence. */
   readonly error?: { readonly code: number; readonly message: string };
-  /** Final when succeeded or partial; partial while running or after a cancel; absent in lists. */
+  /** A local job's result: final when succeeded or partial; partial while running or after a cancel; absent in lists. */
   readonly result?: Explanation;
+  /** A global job's result, as `result` is for a local one. */
+  readonly globalResult?: GlobalExplanation;
   readonly idempotencyKey: string;
 }
 
@@ -125,6 +163,47 @@ export function usageOf(usage: explainerV1.Usage | undefined): ExplanationUsage 
     cacheHit: usage?.cacheHit ?? false,
     inputHash: usage?.inputHash ?? '',
     backend: usage?.backend ?? '',
+  };
+}
+
+function metaOf(message: explainerV1.ExplanationMeta | undefined): ExplanationMeta {
+  const meta = message ?? explainerV1.ExplanationMeta.fromPartial({});
+  return {
+    name: meta.name,
+    scope: meta.scope,
+    modelAccess: meta.modelAccess,
+    modelName: meta.target?.modelName ?? '',
+    modelVersion: meta.target?.modelVersion ?? '',
+    address: meta.target?.address ?? '',
+    seed: Number(meta.seed),
+    featureNames: meta.featureNames,
+    backgroundRows: meta.backgroundRows,
+    message: meta,
+  };
+}
+
+export function globalExplanationOf(response: explainerV1.GlobalExplainResponse): GlobalExplanation {
+  return {
+    meta: metaOf(response.meta),
+    groups: response.groups.map((group) => ({
+      modelName: group.modelName,
+      modelVersion: group.modelVersion,
+      rows: Number(group.rows),
+      outputs: group.outputs.map((output) => ({
+        targetIndex: output.targetIndex,
+        features: output.features.map((f) => ({
+          index: f.index,
+          name: f.name,
+          meanAbs: f.meanAbs,
+          mean: f.mean,
+          std: f.std,
+        })),
+      })),
+      unavailableReason: group.unavailableReason,
+    })),
+    usage: usageOf(response.usage),
+    eventsMatched: Number(response.eventsMatched),
+    message: response,
   };
 }
 
@@ -194,6 +273,7 @@ export function jobOf(job: explainerV1.ExplanationJob | undefined): ExplanationJ
     ...(j.endTime ? { endTime: j.endTime } : {}),
     ...(j.error ? { error: { code: j.error.code, message: j.error.message } } : {}),
     ...(j.local ? { result: explanationOf(j.local) } : {}),
+    ...(j.global ? { globalResult: globalExplanationOf(j.global) } : {}),
     idempotencyKey: j.idempotencyKey,
   };
 }

@@ -99,17 +99,32 @@ export function backgroundEventsFromMessage(
   };
 }
 
+/** A Background message in domain terms (local and global requests). */
+export function backgroundFromMessage(
+  background: explainerV1.Background | undefined,
+  tensorLimits: Partial<TensorDecodeLimits>,
+): ExplainInput['background'] {
+  if (!background) return undefined;
+  if (background.rows === undefined && background.events === undefined) {
+    throw new InvalidArgumentError(
+      'background: exactly one of rows and events is required (rule "background.source_set")',
+    );
+  }
+  return {
+    ...(background.rows
+      ? { rows: decodeTensorMessages(background.rows.tensors, 'tensor', tensorLimits) }
+      : {}),
+    ...(background.events ? { events: backgroundEventsFromMessage(background.events, Date.now()) } : {}),
+    reduction: enumValue('background.reduction', background.reduction, REDUCTIONS),
+    size: background.size,
+  };
+}
+
 /** An ExplainRequest in domain terms. @throws InvalidArgumentError naming the field. */
 export function explainInputFromMessage(
   request: explainerV1.ExplainRequest,
   tensorLimits: Partial<TensorDecodeLimits>,
 ): ExplainInput {
-  const background = request.background;
-  if (background && background.rows === undefined && background.events === undefined) {
-    throw new InvalidArgumentError(
-      'background: exactly one of rows and events is required (rule "background.source_set")',
-    );
-  }
   const categorical = new Map<number, readonly string[]>();
   for (const [key, value] of Object.entries(request.categoricalFeatures)) {
     categorical.set(Number(key), value?.names ?? []);
@@ -117,18 +132,7 @@ export function explainInputFromMessage(
   return {
     target: targetFromMessage(request.target),
     instances: decodeTensorMessages(request.instances, 'tensor', tensorLimits),
-    background: background
-      ? {
-          ...(background.rows
-            ? { rows: decodeTensorMessages(background.rows.tensors, 'tensor', tensorLimits) }
-            : {}),
-          ...(background.events
-            ? { events: backgroundEventsFromMessage(background.events, Date.now()) }
-            : {}),
-          reduction: enumValue('background.reduction', background.reduction, REDUCTIONS),
-          size: background.size,
-        }
-      : undefined,
+    background: backgroundFromMessage(request.background, tensorLimits),
     featureNames: request.featureNames,
     categorical,
     image: request.image,

@@ -3,6 +3,7 @@ import { explainerV1 } from '@sightline/contracts';
 import { InvalidArgumentError } from '@sightline/errors';
 import type { JobState, JobView } from '../data-plane/explanation-jobs.js';
 import { explainResponseToMessage, usageToMessage } from './explain-response.js';
+import { globalResponseToMessage } from './global-response.js';
 
 const STATE_TO_MESSAGE: Readonly<Record<JobState, explainerV1.JobState>> = {
   queued: explainerV1.JobState.JOB_STATE_QUEUED,
@@ -41,6 +42,7 @@ export function jobToMessage(job: JobView): explainerV1.ExplanationJob {
     ...(job.endMs === undefined ? {} : { endTime: new Date(job.endMs) }),
     ...(job.error ? { error: job.error } : {}),
     ...(job.result ? { local: explainResponseToMessage(job.result) } : {}),
+    ...(job.globalResult ? { global: globalResponseToMessage(job.globalResult) } : {}),
     idempotencyKey: job.idempotencyKey,
   };
 }

@@ -96,6 +96,11 @@ export const kernelShapEntry = defineMethod<KernelShapParams, KernelShapResult>(
   readParams: (message, setup) =>
     readKernelShapParams(message as explainerV1.KernelShapParams | undefined, setup.space),
   paramsMessage: kernelShapParamsMessage,
+  attributionsOf: (result, setup) =>
+    result.outputs.map((output) => ({
+      column: setup.outputColumns[output.outputIndex] ?? output.outputIndex,
+      values: output.values,
+    })),
   resultMessage: (result, setup) => {
     const { attributions } = kernelShapResultMessage(result, setup.space);
     return {
@@ -197,6 +202,9 @@ export const integratedGradientsEntry = defineMethod<
     return modelFiles ? { ...params, modelFiles } : params;
   },
   paramsMessage: integratedGradientsParamsMessage,
+  // The method's columns are the model's own (it is given every column).
+  attributionsOf: ({ result }) =>
+    result.outputs.map((output) => ({ column: output.target, values: output.attributions })),
   resultMessage: ({ result }, setup) =>
     integratedGradientsResultMessage(result, setup.space, imageView(setup)),
 });

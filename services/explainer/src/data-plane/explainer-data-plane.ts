@@ -43,7 +43,7 @@ import {
   type MethodRegistry,
   type MethodSetup,
 } from './method-registry.js';
-import type { StoredEventInputs } from './stored-events.js';
+import { readStoredEvents, type StoredEventInputs } from './stored-events.js';
 import type { TargetMetadata, UpstreamCallOptions, V2Endpoints } from './target-ports.js';
 import { resolveTargetAddress, type TargetAddresses } from './target-resolution.js';
 import { type ExplainedOutput, V2RowEvaluator } from './v2-row-evaluator.js';
@@ -592,7 +592,8 @@ export class ExplainerDataPlane {
       );
     }
     const target = input.target!;
-    const read = await this.options.storedEvents.read(
+    const read = await readStoredEvents(
+      this.options.storedEvents,
       {
         modelName: events.modelName || (target.kind === 'model' ? target.modelName : ''),
         modelVersion: events.modelVersion,
@@ -604,8 +605,8 @@ export class ExplainerDataPlane {
       upstream,
     );
     const parts: FeatureRows[] = [];
-    for (const tensors of read) {
-      const byName = new Map(tensors.map((t) => [t.name, t]));
+    for (const { inputs } of read) {
+      const byName = new Map(inputs.map((t) => [t.name, t]));
       const picked = names.map((name) => byName.get(name));
       if (picked.some((t) => t === undefined)) continue;
       try {

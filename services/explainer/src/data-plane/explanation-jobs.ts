@@ -1,5 +1,5 @@
 /**
- * Explanation jobs (decision 8): submitted local explanations run at most --max-running-
+ * Explanation jobs (decision 8): submitted local and global explanations run at most --max-running-
  * explanations at a time, at most --max-queued-explanations wait, each is kept --job-ttl-ms
  * after it ends, in memory only. A job's result is its partial answer while it runs and
  * after a cancel, its final one when it ends. Watchers hear each state change at once and
@@ -15,8 +15,11 @@ import {
   NotFoundError,
   quoteName,
   ResourceExhaustedError,
+  UnimplementedError,
 } from '@sightline/errors';
-import type { ExplainInput, ExplainOutcome, ExplainProgress, ExplainUsage } from './explain-types.js';
+import type { GlobalExplainer } from '../global/global-explainer.js';
+import type { GlobalInput, GlobalOutcome } from '../global/global-types.js';
+import type { ExplainInput, ExplainOutcome, ExplainUsage } from './explain-types.js';
 import type { ExplainerDataPlane } from './explainer-data-plane.js';
 import { JobCancellation } from './job-cancellation.js';
 
@@ -40,9 +43,39 @@ export interface JobView {
   readonly endMs: number | undefined;
   /** For failed: the gRPC status number and sentence. */
   readonly error: { readonly code: number; readonly message: string } | undefined;
+  /** A local job's result. */
   readonly result: ExplainOutcome | undefined;
+  /** A global job's result. */
+  readonly globalResult: GlobalOutcome | undefined;
   readonly idempotencyKey: string;
 }
+
+/** What a job runs: a local explanation (instances) or a global one (stored events). */
+export type JobWork =
+  | { readonly kind: 'local'; readonly input: ExplainInput }
+  | {
+      readonly kind: 'global';
+      readonly input: GlobalInput;
+      /** The submitter's W3C trace headers: the run's reads and model calls join its trace. */
+      readonly traceHeaders?: Readonly<Record<string, string>>;
+    };
+
+/** A job's (partial or final) answer. */
+type JobResult =
+  | { readonly kind: 'local'; readonly outcome: ExplainOutcome }
+  | { readonly kind: 'global'; readonly outcome: GlobalOutcome };
+
+/** Progress of either kind: units done (instances or event rows) and the answer so far. */
+interface JobProgressNow {
+  readonly rowsDone: number;
+  readonly rows: number;
+  readonly fraction: number;
+  readonly usage: ExplainUsage;
+  readonly snapshot: () => JobResult;
+}
+
+/** The unit of each kind's progress (contract: JobProgress.unit). */
+const UNITS = { local: 'instances', global: 'event rows' } as const;
 
 /** Most messages a watcher gets per second (contract). */
 export const WATCH_MESSAGES_PER_SECOND = 4;
@@ -66,7 +99,7 @@ export function isFinal(state: JobState): boolean {
 
 interface Job {
   readonly id: string;
-  readonly input: ExplainInput;
+  readonly work: JobWork;
   readonly fingerprint: string;
   readonly idempotencyKey: string;
   readonly createMs: number;
@@ -74,14 +107,16 @@ interface Job {
   state: JobState;
   startMs?: number;
   endMs?: number;
-  progress?: ExplainProgress;
-  result?: ExplainOutcome;
+  progress?: JobProgressNow;
+  result?: JobResult;
   error?: { code: number; message: string };
   readonly watchers: Set<(view: JobView) => void>;
 }
 
 export interface ExplanationJobsOptions {
   readonly plane: ExplainerDataPlane;
+  /** Runs global jobs; undefined: a global job is refused as the explainer cannot run one. */
+  readonly global?: GlobalExplainer;
   readonly maxRunning: number;
   readonly maxQueued: number;
   readonly ttlMs: number;
@@ -109,6 +144,24 @@ export class ExplanationJobs {
    * held answers that job; with another request it is INVALID_ARGUMENT ("idempotency_key.reused").
    */
   start(input: ExplainInput, idempotencyKey: string, fingerprint: string): JobView {
+    return this.submit({ kind: 'local', input }, idempotencyKey, fingerprint);
+  }
+
+  /** Submits a global explanation, as {@link start} a local one (its checks run at submit). */
+  startGlobal(
+    input: GlobalInput,
+    idempotencyKey: string,
+    fingerprint: string,
+    traceHeaders?: Readonly<Record<string, string>>,
+  ): JobView {
+    return this.submit(
+      { kind: 'global', input, ...(traceHeaders ? { traceHeaders } : {}) },
+      idempotencyKey,
+      fingerprint,
+    );
+  }
+
+  private submit(work: JobWork, idempotencyKey: string, fingerprint: string): JobView {
     this.purge();
     if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new InvalidArgumentError(
@@ -127,7 +180,8 @@ export class ExplanationJobs {
       }
     }
     // Checked now, so a request the explainer would refuse fails the submit, not the job.
-    this.options.plane.methodEntry(input.method);
+    if (work.kind === 'local') this.options.plane.methodEntry(work.input.method);
+    else this.globalExplainer().check(work.input);
     if (this.running >= this.options.maxRunning && this.queue.length >= this.options.maxQueued) {
       throw new ResourceExhaustedError(
         `StartExplanation: ${this.queue.length} jobs are waiting, the most --max-queued-explanations allows; retry later`,
@@ -135,7 +189,7 @@ export class ExplanationJobs {
     }
     const job: Job = {
       id: randomUUID(),
-      input,
+      work,
       fingerprint,
       idempotencyKey,
       createMs: this.now(),
@@ -284,22 +338,45 @@ export class ExplanationJobs {
     }
   }
 
+  private globalExplainer(): GlobalExplainer {
+    if (!this.options.global)
+      throw new UnimplementedError('global: global explanations are not available in this explainer');
+    return this.options.global;
+  }
+
+  /** Runs the job's work, publishing its progress; answers its result. */
+  private async work(job: Job): Promise<JobResult> {
+    const publish = (progress: JobProgressNow) => {
+      job.progress = progress;
+      this.notify(job);
+    };
+    if (job.work.kind === 'global') {
+      const outcome = await this.globalExplainer().explain(job.work.input, {
+        cancellation: job.cancellation,
+        ...(job.work.traceHeaders ? { traceHeaders: job.work.traceHeaders } : {}),
+        onProgress: (progress) =>
+          publish({ ...progress, snapshot: () => ({ kind: 'global', outcome: progress.snapshot() }) }),
+      });
+      return { kind: 'global', outcome };
+    }
+    const outcome = await this.options.plane.explain(job.work.input, {
+      deadlineMs: undefined,
+      cancellation: job.cancellation,
+      job: true,
+      onProgress: (progress) =>
+        publish({ ...progress, snapshot: () => ({ kind: 'local', outcome: progress.snapshot() }) }),
+    });
+    return { kind: 'local', outcome };
+  }
+
   private async run(job: Job): Promise<void> {
     job.state = 'running';
     job.startMs = this.now();
     this.notify(job);
     try {
-      const outcome = await this.options.plane.explain(job.input, {
-        deadlineMs: undefined,
-        cancellation: job.cancellation,
-        job: true,
-        onProgress: (progress) => {
-          job.progress = progress;
-          this.notify(job);
-        },
-      });
-      job.result = outcome;
-      this.finish(job, outcome.usage.complete ? 'succeeded' : 'partial');
+      const result = await this.work(job);
+      job.result = result;
+      this.finish(job, result.outcome.usage.complete ? 'succeeded' : 'partial');
     } catch (error) {
       if (job.cancellation.cancelReason) {
         job.result = job.progress?.snapshot();
@@ -344,7 +421,8 @@ export class ExplanationJobs {
 
   private view(job: Job, withResult: boolean): JobView {
     const progress = job.progress;
-    const total = progress?.rows ?? job.input.instances[0]?.shape[0] ?? 0;
+    const total =
+      progress?.rows ?? (job.work.kind === 'local' ? (job.work.input.instances[0]?.shape[0] ?? 0) : 0);
     const fraction =
       isFinal(job.state) && job.state !== 'cancelled' && job.state !== 'failed'
         ? 1
@@ -363,19 +441,22 @@ export class ExplanationJobs {
       progress: {
         fraction,
         done:
-          isFinal(job.state) && job.result
-            ? job.result.rows.filter((r) => r.complete).length
-            : (progress?.rowsDone ?? 0),
+          isFinal(job.state) && job.result?.kind === 'local'
+            ? job.result.outcome.rows.filter((r) => r.complete).length
+            : isFinal(job.state) && job.result?.kind === 'global' && job.result.outcome.usage.complete
+              ? total
+              : (progress?.rowsDone ?? 0),
         total,
-        unit: 'instances',
-        usage: job.result?.usage ?? progress?.usage,
+        unit: UNITS[job.work.kind],
+        usage: job.result?.outcome.usage ?? progress?.usage,
         remainingMs,
       },
       createMs: job.createMs,
       startMs: job.startMs,
       endMs: job.endMs,
       error: job.error,
-      result,
+      result: result?.kind === 'local' ? result.outcome : undefined,
+      globalResult: result?.kind === 'global' ? result.outcome : undefined,
       idempotencyKey: job.idempotencyKey,
     };
   }

@@ -60,6 +60,15 @@ export interface MethodEntry<P = unknown, R = unknown> {
   paramsMessage(params: P): unknown;
   /** A row's result as InstanceExplanation's result fields. */
   resultMessage(result: R, setup: MethodSetup): unknown;
+  /**
+   * Attribution methods: a row's attributions per explained model output column (for
+   * global explanations, which aggregate them); absent for methods without per-feature
+   * attributions (anchors, counterfactuals).
+   */
+  attributionsOf?(
+    result: R,
+    setup: MethodSetup,
+  ): { readonly column: number; readonly values: Float64Array }[];
 }
 
 /** An entry of any params and result: each is typed where it is built (defineMethod). */

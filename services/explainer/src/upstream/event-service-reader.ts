@@ -1,14 +1,16 @@
 /**
- * Stored events' request tensors through the router's EventService (QueryEvents, newest
- * first), in pages of the router's --max-events-per-query: each next page ends (exclusive)
- * at the oldest event time seen, so events sharing that millisecond with the page's last
- * are skipped, which a background sample can afford.
+ * Stored events through the router's EventService (QueryEvents, newest first), in pages of
+ * the router's --max-events-per-query. Each next page ends (exclusive) just after the oldest
+ * millisecond seen, and the events already visited in that millisecond are skipped by id, so
+ * events sharing a millisecond across a page boundary are neither lost nor counted twice
+ * (global explanations count every matching event). Only when one whole page falls in a
+ * single millisecond does the next page start before it, skipping that millisecond's rest.
  */
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { eventsV1, type inference } from '@sightline/contracts';
 import { errorFromStatus } from '@sightline/errors';
-import { decodeInferInputs, type Tensor } from '@sightline/tensor';
-import type { StoredEventInputs, StoredEventQuery } from '../data-plane/stored-events.js';
+import { decodeInferInputs } from '@sightline/tensor';
+import type { StoredEvent, StoredEventInputs, StoredEventQuery } from '../data-plane/stored-events.js';
 import type { UpstreamCallOptions } from '../data-plane/target-ports.js';
 
 /** Events asked per QueryEvents call: the router's default --max-events-per-query. */
@@ -20,31 +22,55 @@ export class EventServiceReader implements StoredEventInputs {
   constructor(
     private readonly address: string,
     maxReceiveMessageBytes: number,
+    private readonly eventsPerQuery = EVENTS_PER_QUERY,
   ) {
     this.client = new eventsV1.EventServiceClient(address, credentials.createInsecure(), {
       'grpc.max_receive_message_length': maxReceiveMessageBytes,
     });
   }
 
-  async read(query: StoredEventQuery, options: UpstreamCallOptions): Promise<Tensor[][]> {
-    const out: Tensor[][] = [];
+  async scan(
+    query: StoredEventQuery,
+    options: UpstreamCallOptions,
+    visit: (event: StoredEvent) => void,
+  ): Promise<number> {
+    let visited = 0;
     let toUnixMs = query.toUnixMs;
-    while (out.length < query.maxEvents && toUnixMs > query.fromUnixMs) {
-      const limit = Math.min(EVENTS_PER_QUERY, query.maxEvents - out.length);
+    // Ids visited in the millisecond the next page ends at (it includes that millisecond again).
+    let seenAtEdge = new Set<string>();
+    while (visited < query.maxEvents && toUnixMs > query.fromUnixMs) {
+      const limit = Math.min(this.eventsPerQuery, query.maxEvents - visited + seenAtEdge.size);
       const events = await this.page(query, toUnixMs, limit, options);
+      let fresh = 0;
       for (const event of events) {
+        if (seenAtEdge.has(event.eventId)) continue;
+        fresh += 1;
         if (query.modelVersion && event.modelVersion !== query.modelVersion) continue;
-        out.push(
-          decodeInferInputs({
+        if (visited >= query.maxEvents) break;
+        visited += 1;
+        visit({
+          eventId: event.eventId,
+          modelName: event.modelName,
+          modelVersion: event.modelVersion,
+          graph: event.graph,
+          inputs: decodeInferInputs({
             inputs: event.inputs,
             rawInputContents: [],
           } as unknown as inference.ModelInferRequest),
-        );
+        });
       }
       if (events.length < limit) break;
-      toUnixMs = Math.min(...events.map((e) => e.time?.getTime() ?? toUnixMs));
+      const oldest = Math.min(...events.map((e) => e.time?.getTime() ?? toUnixMs));
+      if (fresh === 0 || oldest + 1 >= toUnixMs) {
+        // A whole page in one millisecond: step past it (its other events are skipped).
+        toUnixMs = oldest;
+        seenAtEdge = new Set();
+      } else {
+        toUnixMs = oldest + 1;
+        seenAtEdge = new Set(events.filter((e) => e.time?.getTime() === oldest).map((e) => e.eventId));
+      }
     }
-    return out;
+    return visited;
   }
 
   private page(

@@ -55,4 +55,19 @@ describe('global importance', () => {
       renderSections(globalImportanceSections(explainerV1.GlobalExplainResponse.fromPartial({})), false),
     ).toContain('no rows explained');
   });
+
+  it('says why a version was not explained, in the chart and the JSON', () => {
+    const skipped = explainerV1.GlobalExplainResponse.fromPartial({
+      groups: [
+        { modelName: 'iris', modelVersion: '3', unavailableReason: 'model "iris" version "3" not found' },
+      ],
+    });
+    expect(renderSections(globalImportanceSections(skipped), false).trim()).toBe(
+      'iris version 3 · not explained: model "iris" version "3" not found',
+    );
+    expect(globalImportanceJson(skipped).groups[0]).toMatchObject({
+      model_version: '3',
+      unavailable_reason: 'model "iris" version "3" not found',
+    });
+  });
 });

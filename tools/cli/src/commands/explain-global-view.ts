@@ -1,9 +1,9 @@
 /**
- * How `sightline explain global` will print a global explanation (the contract's
+ * How `sightline explain global` prints a global explanation (the contract's
  * GlobalExplainResponse): per model version and explained output, every feature's mean
  * |attribution| as a bar (largest first), with its signed mean and standard deviation over the
- * rows explained. The command itself waits for the SDK's and the explainer's global jobs
- * (they answer UNIMPLEMENTED for now); its progress will be `followJob` (explain-job.ts).
+ * rows explained; a version that could not be explained says why. The command is
+ * explain-global.ts; its progress is `followJob` (explain-job.ts).
  */
 import type { explainerV1 } from '@sightline/contracts';
 import { type Section, text } from '../frame/output.js';
@@ -22,6 +22,11 @@ export function importanceBar(value: number, scale: number, width = IMPORTANCE_B
 export function globalImportanceSections(response: explainerV1.GlobalExplainResponse): Section[] {
   const sections: Section[] = [];
   for (const group of response.groups) {
+    const version = `${group.modelName}${group.modelVersion === '' ? '' : ` version ${group.modelVersion}`}`;
+    if (group.unavailableReason !== '') {
+      sections.push(text(`${version} · not explained: ${group.unavailableReason}`));
+      continue;
+    }
     for (const output of group.outputs) {
       const features = [...output.features].sort((a, b) => b.meanAbs - a.meanAbs || a.index - b.index);
       const scale = Math.max(0, ...features.map((f) => f.meanAbs));
@@ -33,7 +38,7 @@ export function globalImportanceSections(response: explainerV1.GlobalExplainResp
       sections.push(
         text(
           [
-            `${group.modelName}${group.modelVersion === '' ? '' : ` version ${group.modelVersion}`}, output ${output.targetIndex} · ${Number(group.rows)} rows · mean |attribution|`,
+            `${version}, output ${output.targetIndex} · ${Number(group.rows)} rows · mean |attribution|`,
             ...lines,
           ].join('\n'),
         ),
@@ -52,6 +57,7 @@ export function globalImportanceJson(response: explainerV1.GlobalExplainResponse
       model: group.modelName,
       model_version: group.modelVersion,
       rows: Number(group.rows),
+      ...(group.unavailableReason === '' ? {} : { unavailable_reason: group.unavailableReason }),
       outputs: group.outputs.map((output) => ({
         target_index: output.targetIndex,
         features: output.features.map((f) => ({

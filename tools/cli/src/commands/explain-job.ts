@@ -6,7 +6,7 @@
  * synchronous call would have raised.
  */
 import { errorFromStatus } from '@sightline/errors';
-import type { Explanation, ExplanationJob } from '@sightline/sdk';
+import type { Explanation, ExplanationJob, GlobalExplanation } from '@sightline/sdk';
 import type { ProgressBar } from '../frame/progress.js';
 
 const FINAL = new Set(['succeeded', 'partial', 'failed', 'cancelled']);
@@ -43,4 +43,15 @@ export function jobExplanation(job: ExplanationJob): Explanation {
     throw errorFromStatus(job.error?.code ?? 13, job.error?.message ?? `job ${job.id} failed`);
   if (job.result === undefined) throw new Error(`job ${job.id} ended ${job.state} without a result`);
   return job.result;
+}
+
+/**
+ * A final global job's explanation, as {@link jobExplanation} a local one's.
+ * @throws the job's error (its gRPC status and sentence) for a failed job.
+ */
+export function jobGlobalExplanation(job: ExplanationJob): GlobalExplanation {
+  if (job.state === 'failed')
+    throw errorFromStatus(job.error?.code ?? 13, job.error?.message ?? `job ${job.id} failed`);
+  if (job.globalResult === undefined) throw new Error(`job ${job.id} ended ${job.state} without a result`);
+  return job.globalResult;
 }

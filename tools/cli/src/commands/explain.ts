@@ -27,6 +27,7 @@ import {
   methodOf,
   runSettingsOf,
 } from './explain-flags.js';
+import { registerExplainGlobalCommand } from './explain-global.js';
 import { IMAGE_LAYOUTS, type ImageInstance, imageInputOf, imageInstance } from './explain-image.js';
 import { followJob, jobExplanation } from './explain-job.js';
 import { explanationJson, explanationSections } from './explain-view.js';
@@ -57,7 +58,12 @@ interface ExplainFlags extends MethodFlags, ConnectionFlags {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The target's metadata, from the model-server (or the router for a graph). */
-async function targetMetadata(context: CommandContext<ExplainFlags>, name: string): Promise<ModelMetadata> {
+export async function targetMetadata(
+  context: CommandContext<
+    Pick<ExplainFlags, 'graph' | 'modelVersion' | 'metadataAddress' | keyof ConnectionFlags>
+  >,
+  name: string,
+): Promise<ModelMetadata> {
   const { flags } = context;
   const connection = resolveConnection(
     flags.graph === undefined ? 'model-server' : 'router',
@@ -189,9 +195,9 @@ async function explainLocal(context: CommandContext<ExplainFlags>): Promise<void
   });
 }
 
-/** Registers `explain`. */
+/** Registers `explain` and `explain global`. */
 export function registerExplainCommands(program: Command, frame: CliFrame): void {
-  frame
+  const explain = frame
     .command(program, 'explain', {
       description:
         'why a model predicted what it did: Kernel SHAP, Anchors, counterfactuals, Integrated Gradients or occlusion, through the explainer',
@@ -250,4 +256,5 @@ export function registerExplainCommands(program: Command, frame: CliFrame): void
       'run as a job (StartExplanation) with a progress bar over the rows: bounded by --budget-ms (default 10 min), not one call',
     )
     .action(frame.run<ExplainFlags>(explainLocal));
+  registerExplainGlobalCommand(explain, frame);
 }
