@@ -201,6 +201,17 @@ export {
   type PredictedLosses,
 } from './metrics/direct-loss-estimation.js';
 export {
+  addDirectLossFitVariance,
+  addDirectLossVariance,
+  type DirectLossIntervals,
+  type DirectLossSamplingError,
+  type DirectLossVariance,
+  directLossEstimateIntervals,
+  directLossGapIntervals,
+  directLossVariance,
+  type RealisedLosses,
+} from './metrics/direct-loss-interval.js';
+export {
   checkDirectLossSums,
   type DirectLossEstimate,
   type DirectLossSums,
