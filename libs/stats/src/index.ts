@@ -131,16 +131,19 @@ export {
 export { calibrationErrorInterval } from './metrics/calibration-error-interval.js';
 export {
   addCbpePrediction,
+  CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT,
   type CbpeEstimate,
   type CbpeSecondMoments,
   type CbpeSecondMomentsJson,
   type CbpeSums,
   cbpeSecondMomentsToJSON,
   cbpeSums,
+  checkCbpeF1IntervalMaxClasses,
+  DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES,
   estimateCbpe,
-  MAX_CBPE_F1_INTERVAL_CLASSES,
   mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
+  savedCbpeF1IntervalMaxClasses,
 } from './metrics/cbpe.js';
 export {
   type ClassIndex,
