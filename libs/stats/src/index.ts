@@ -131,16 +131,19 @@ export {
 export { calibrationErrorInterval } from './metrics/calibration-error-interval.js';
 export {
   addCbpePrediction,
+  CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT,
   type CbpeEstimate,
   type CbpeSecondMoments,
   type CbpeSecondMomentsJson,
   type CbpeSums,
   cbpeSecondMomentsToJSON,
   cbpeSums,
+  checkCbpeF1IntervalMaxClasses,
+  DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES,
   estimateCbpe,
-  MAX_CBPE_F1_INTERVAL_CLASSES,
   mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
+  savedCbpeF1IntervalMaxClasses,
 } from './metrics/cbpe.js';
 export {
   type ClassIndex,
@@ -200,6 +203,17 @@ export {
   MIN_DIRECT_LOSS_REFERENCE_ROWS,
   type PredictedLosses,
 } from './metrics/direct-loss-estimation.js';
+export {
+  addDirectLossFitVariance,
+  addDirectLossVariance,
+  type DirectLossIntervals,
+  type DirectLossSamplingError,
+  type DirectLossVariance,
+  directLossEstimateIntervals,
+  directLossGapIntervals,
+  directLossVariance,
+  type RealisedLosses,
+} from './metrics/direct-loss-interval.js';
 export {
   checkDirectLossSums,
   type DirectLossEstimate,

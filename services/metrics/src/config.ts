@@ -89,6 +89,12 @@ export const metricsConfigSchema = serverConfigSchema(METRICS_PORTS).extend({
     .default(1_000)
     .describe('joined pairs per count window of a series (0 turns count windows off)'),
   countWindowsKept: positiveInt().default(100).describe('closed count windows kept per series'),
+  cbpeF1IntervalMaxClasses: nonNegativeInt()
+    .max(64)
+    .default(16)
+    .describe(
+      "most classes for which CBPE's estimated macro F1 gets an interval (at most 64): its second moments are 2 K² sums per window bucket (8 KB at 16 classes, 128 KB at 64)",
+    ),
   dleReferencePairs: nonNegativeInt()
     .max(100_000)
     .default(1_000)

@@ -218,6 +218,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
           maxSegmentValues: config.maxSegmentValues,
           maxSeries: config.maxSeries,
           countWindowPairs: config.countWindowPairs,
+          cbpeF1IntervalMaxClasses: config.cbpeF1IntervalMaxClasses,
         });
         const observers: DataPlaneObserver[] = [];
         const created = new MetricsDataPlane({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../random/seeded-random.js';
 import { addCbpePrediction, cbpeSums, estimateCbpe, mergeCbpeSums } from './cbpe.js';
+import { ClassificationAccumulator } from './classification-accumulator.js';
 import { classificationMetrics } from './classification-metrics.js';
 
 /** The bar: CBPE's accuracy within 0.02 of the realised accuracy on a calibrated model. */
@@ -96,5 +97,48 @@ describe('CBPE', () => {
     expect(estimateCbpe(a).accuracy).toBeCloseTo(estimateCbpe(whole).accuracy, 12);
     expect(estimateCbpe(cbpeSums(3)).accuracy).toBeNaN();
     expect(() => mergeCbpeSums(a, cbpeSums(2))).toThrow(/cannot merge sums of 2 classes into 3/);
+  });
+});
+
+describe("CBPE's F1 interval class bound", () => {
+  it('keeps the second moments up to 16 classes by default, and up to a raised bound (20 classes here)', () => {
+    const k = 20;
+    const data = calibratedRows(k, 400, 31);
+    const bounded = cbpeSums(k);
+    const raised = cbpeSums(k, 20);
+    data.yPred.forEach((p, i) => {
+      addCbpePrediction(bounded, p, data.probabilities, i * k);
+      addCbpePrediction(raised, p, data.probabilities, i * k);
+    });
+    expect(bounded.secondMoments).toBeUndefined();
+    expect(estimateCbpe(bounded).f1MacroStandardError).toBeNaN();
+    const se = estimateCbpe(raised).f1MacroStandardError;
+    expect(se).toBeGreaterThan(0);
+    expect(se).toBeLessThan(0.1);
+    expect(() => cbpeSums(3, 65)).toThrow(
+      /^cbpeF1IntervalMaxClasses: expected an integer in \[0, 64\], got 65$/,
+    );
+    expect(cbpeSums(2, 0).secondMoments).toBeUndefined();
+  });
+
+  it('an accumulator built with a raised bound keeps it through JSON, whatever the bound it is restored under', () => {
+    const k = 20;
+    const classes = Array.from({ length: k }, (_, c) => c);
+    const data = calibratedRows(k, 300, 32);
+    const acc = ClassificationAccumulator.create(classes, { cbpeF1IntervalMaxClasses: 20 });
+    data.yPred.forEach((p, i) => {
+      acc.add(data.yTrue[i]!, p, data.probabilities.slice(i * k, (i + 1) * k));
+    });
+    const se = acc.metrics().cbpe!.f1MacroStandardError;
+    expect(se).toBeGreaterThan(0);
+    const restored = ClassificationAccumulator.fromJSON(JSON.parse(JSON.stringify(acc.toJSON())));
+    expect(restored.metrics().cbpe!.f1MacroStandardError).toBeCloseTo(se, 12);
+    // Merged into a window kept under the default bound: no moments there, so no interval.
+    const window = ClassificationAccumulator.create(classes);
+    window.merge(restored);
+    expect(window.metrics().cbpe!.f1MacroStandardError).toBeNaN();
+    expect(() => ClassificationAccumulator.create(classes, { cbpeF1IntervalMaxClasses: 1.5 })).toThrow(
+      /^cbpeF1IntervalMaxClasses: expected an integer in \[0, 64\], got 1.5$/,
+    );
   });
 });

@@ -19,7 +19,8 @@ export interface CbpeSums {
   /** Sum over predictions of p(predicted class)² (for the estimate's sampling error). */
   predictedSquareSum: number;
   /**
-   * For macro F1's standard error, with at most {@link MAX_CBPE_F1_INTERVAL_CLASSES} classes:
+   * For macro F1's standard error, with at most the sums' interval class bound (`cbpeSums`'s
+   * `maxIntervalClasses`, default {@link DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES}) classes:
    * `cross[k K + l]` = sum over rows of p_k p_l, `predictedCross[m K + k]` = sum over rows
    * predicted m of p_m p_k; `secondMomentCount` rows are in them (fewer than `count` when sums
    * saved before they existed were merged: then no standard error). Absent above the bound.
@@ -42,10 +43,15 @@ export interface CbpeSecondMomentsJson {
 }
 
 /**
- * Most classes for which CBPE keeps its second moments (2 K² sums per window: 512 numbers at
- * 16 classes); above it the estimated F1 has no interval.
+ * Most classes for which CBPE keeps its second moments by default (2 K² sums per window: 512
+ * numbers at 16 classes); above it the estimated F1 has no interval.
  */
-export const MAX_CBPE_F1_INTERVAL_CLASSES = 16;
+export const DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES = 16;
+/**
+ * Largest bound a caller may set: 64 classes are 8,192 sums per window (64 KB a bucket, where
+ * a 3-class bucket is about 8 KB), and the standard error costs K² per query.
+ */
+export const CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT = 64;
 
 /** CBPE's estimates for a window. */
 export interface CbpeEstimate {
@@ -67,21 +73,29 @@ export interface CbpeEstimate {
    * Standard deviation of the realised macro F1 around the estimate if the probabilities are
    * calibrated (each row's true class drawn from its probabilities): the delta method on the
    * per-class true-positive and true counts, whose per-row covariances the second moments give.
-   * NaN without second moments (more than {@link MAX_CBPE_F1_INTERVAL_CLASSES} classes, or
+   * NaN without second moments (more classes than the sums' bound, or
    * sums saved before they were kept) or with no rows.
    */
   readonly f1MacroStandardError: number;
 }
 
-/** Empty sums for `classCount` classes. */
-export function cbpeSums(classCount: number): CbpeSums {
+/**
+ * Empty sums for `classCount` classes; the second moments (macro F1's interval) are kept when
+ * `classCount` <= `maxIntervalClasses` (default {@link DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES}).
+ * @throws InvalidArgumentError for a bound outside [0, {@link CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT}].
+ */
+export function cbpeSums(
+  classCount: number,
+  maxIntervalClasses: number = DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES,
+): CbpeSums {
+  checkCbpeF1IntervalMaxClasses(maxIntervalClasses);
   return {
     count: 0,
     predictedCount: new Float64Array(classCount),
     predictedProbabilitySum: new Float64Array(classCount),
     probabilitySum: new Float64Array(classCount),
     predictedSquareSum: 0,
-    ...(classCount <= MAX_CBPE_F1_INTERVAL_CLASSES && {
+    ...(classCount <= maxIntervalClasses && {
       secondMoments: {
         count: 0,
         cross: new Float64Array(classCount * classCount),
@@ -89,6 +103,27 @@ export function cbpeSums(classCount: number): CbpeSums {
       },
     }),
   };
+}
+
+/**
+ * @throws InvalidArgumentError unless `max` is an integer in [0, {@link CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT}].
+ */
+export function checkCbpeF1IntervalMaxClasses(max: number): void {
+  if (!(Number.isInteger(max) && max >= 0 && max <= CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT)) {
+    throw new InvalidArgumentError(
+      `cbpeF1IntervalMaxClasses: expected an integer in [0, ${CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT}], got ${max}`,
+    );
+  }
+}
+
+/**
+ * The bound to restore saved sums of `classCount` classes with: saved second moments are kept
+ * whatever the bound they were saved under (up to the limit); without them, the default.
+ */
+export function savedCbpeF1IntervalMaxClasses(classCount: number, savedSecondMoments: unknown): number {
+  return savedSecondMoments !== undefined && classCount <= CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT
+    ? Math.max(classCount, DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES)
+    : DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES;
 }
 
 /** Adds one prediction: the predicted class and the row's probabilities (class order) from `offset`. */

@@ -14,9 +14,12 @@ import {
   type CbpeSums,
   cbpeSecondMomentsToJSON,
   cbpeSums,
+  checkCbpeF1IntervalMaxClasses,
+  DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES,
   estimateCbpe,
   mergeCbpeSecondMomentsJSON,
   mergeCbpeSums,
+  savedCbpeF1IntervalMaxClasses,
 } from './cbpe.js';
 import { type ClassIndex, type ClassLabel, classIndex, labelIndex } from './class-labels.js';
 import { type ClassificationScores, scoresFromConfusion } from './classification-scores.js';
@@ -66,6 +69,12 @@ export interface ClassificationAccumulatorOptions {
   readonly calibrationBins?: number;
   /** Score bins per class for ROC AUC (default {@link DEFAULT_AUC_BINS}); 0 keeps none (no windowed AUC). */
   readonly aucBins?: number;
+  /**
+   * Most classes for which CBPE's second moments are kept, so that its estimated macro F1 has an
+   * interval (default DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES = 16, at most
+   * CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT = 64; 2 K² sums per window).
+   */
+  readonly cbpeF1IntervalMaxClasses?: number;
 }
 
 /** A window's classification metrics: the label scores plus what the probabilities give. */
@@ -111,7 +120,7 @@ export interface ClassificationAccumulatorJson {
     predictedProbabilitySum: number[];
     probabilitySum: number[];
     predictedSquareSum: number;
-    /** For the estimated F1's interval (at most 16 classes); absent in windows saved before it was kept. */
+    /** For the estimated F1's interval (up to `cbpeF1IntervalMaxClasses` classes); absent in windows saved before it was kept or above the bound. */
     secondMoments?: CbpeSecondMomentsJson;
   };
   /** Non-empty AUC cells as [class * aucBins + bin, positives, negatives]. */
@@ -137,12 +146,12 @@ export class ClassificationAccumulator {
   readonly #logLossMoments: RunningMoments = runningMoments();
   #probabilityCount = 0;
 
-  private constructor(index: ClassIndex, calibration: number, aucBins: number) {
+  private constructor(index: ClassIndex, calibration: number, aucBins: number, cbpeMaxClasses: number) {
     const k = index.classes.length;
     this.#index = index;
     this.#confusion = new Float64Array(k * k);
     this.#calibration = calibrationBins(calibration);
-    this.#cbpe = cbpeSums(k);
+    this.#cbpe = cbpeSums(k, cbpeMaxClasses);
     this.#aucBins = aucBins;
     this.#aucPositive = new Float64Array(k * aucBins);
     this.#aucNegative = new Float64Array(k * aucBins);
@@ -176,7 +185,9 @@ export class ClassificationAccumulator {
         `aucBins: ${classes.length} classes x ${aucBins} bins exceed the limit of ${MAX_AUC_HISTOGRAM_CELLS} cells; lower aucBins`,
       );
     }
-    return new ClassificationAccumulator(index, calibration, aucBins);
+    const cbpeMaxClasses = options.cbpeF1IntervalMaxClasses ?? DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES;
+    checkCbpeF1IntervalMaxClasses(cbpeMaxClasses);
+    return new ClassificationAccumulator(index, calibration, aucBins, cbpeMaxClasses);
   }
 
   /** The classes in order. */
@@ -408,6 +419,7 @@ export class ClassificationAccumulator {
     const acc = ClassificationAccumulator.create(json.classes, {
       calibrationBins: json.calibrationBins,
       aucBins: json.aucBins,
+      cbpeF1IntervalMaxClasses: savedCbpeF1IntervalMaxClasses(json.classes.length, json.cbpe?.secondMoments),
     });
     const k = json.classes.length;
     copyChecked(acc.#confusion, json.confusion, 'confusion');

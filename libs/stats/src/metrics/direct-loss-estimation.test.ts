@@ -160,8 +160,47 @@ describe('DirectLossEstimator input checks', () => {
     expect(() =>
       DirectLossEstimator.fromJSON({ ...json, absolute: { ...json.absolute, weights: [1] } }),
     ).toThrow(/^absolute.weights: expected 3 finite numbers$/);
+    expect(() =>
+      DirectLossEstimator.fromJSON({ ...json, squared: { ...json.squared, residualSd: -1 } }),
+    ).toThrow(/^squared.residualSd: expected a finite number >= 0, got -1$/);
+    expect(() => DirectLossEstimator.fromJSON({ ...json, referenceRows: 3 })).toThrow(
+      /^referenceRows: expected an integer >= 10, got 3$/,
+    );
     expect(() => mergeDirectLossSums(directLossSums(), { count: -1, absoluteSum: 0, squaredSum: 0 })).toThrow(
       /^direct loss sums "count": expected a non-negative integer, got -1$/,
     );
+  });
+});
+
+describe("DirectLossEstimator's sampling error", () => {
+  it('is kept with the fit and saved; a fit saved before it was kept restores without it', () => {
+    const estimator = DirectLossEstimator.fit(heteroscedastic(300, 21, 0));
+    const sampling = estimator.samplingError!;
+    expect(sampling.referenceRows).toBe(300);
+    expect(sampling.absoluteResidualSd).toBeGreaterThan(0);
+    expect(sampling.squaredResidualSd).toBeGreaterThan(0);
+    const json = JSON.parse(JSON.stringify(estimator.toJSON()));
+    expect(DirectLossEstimator.fromJSON(json).samplingError).toEqual(sampling);
+    const { referenceRows: _rows, ...old } = json;
+    const { residualSd: _sd, ...oldAbsolute } = json.absolute;
+    expect(DirectLossEstimator.fromJSON(old).samplingError).toBeUndefined();
+    expect(DirectLossEstimator.fromJSON({ ...json, absolute: oldAbsolute }).samplingError).toBeUndefined();
+  });
+
+  it('is absent when the reference has no more rows than the loss model has terms plus one', () => {
+    // 4 features, quadratic squared-error model: 10 terms, so 10 rows leave no residual degree of freedom.
+    const random = seededRandom(5);
+    const rows = 10;
+    const features = denseMatrix(
+      rows,
+      4,
+      Float64Array.from({ length: rows * 4 }, () => random.nextNormal()),
+    );
+    const predictions = Float64Array.from({ length: rows }, () => random.nextNormal());
+    const targets = predictions.map((p) => p + random.nextNormal());
+    const estimator = DirectLossEstimator.fit({ features, predictions, targets });
+    expect(estimator.toJSON().absolute.residualSd).toBeGreaterThan(0);
+    expect(estimator.toJSON().squared.residualSd).toBeUndefined();
+    expect(estimator.samplingError).toBeUndefined();
   });
 });

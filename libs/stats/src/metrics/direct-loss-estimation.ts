@@ -8,6 +8,7 @@
 import { InvalidArgumentError } from '@sightline/errors';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { assertFiniteMatrix, type DenseMatrix } from '../matrix.js';
+import type { DirectLossSamplingError } from './direct-loss-interval.js';
 import type { DirectLossSums } from './direct-loss-window.js';
 
 /** Version of {@link DirectLossEstimatorJson}. */
@@ -54,6 +55,14 @@ export interface LossModelJson {
   /** Per term: reference mean and standard deviation (ddof 0; 1 for a constant term). */
   readonly means: number[];
   readonly scales: number[];
+  /**
+   * Standard deviation of the reference's realised loss around the model's (floored)
+   * prediction, with n - terms - 1 degrees of freedom: the scatter of a row's loss the model
+   * cannot explain, which is what a window's realised mean scatters by around the estimate.
+   * Absent in fits saved before it was kept, and when the reference has no more rows than the
+   * model has terms plus one (the residuals would be fitted to 0).
+   */
+  readonly residualSd?: number;
 }
 
 /** Saved form of a fitted estimator. */
@@ -63,6 +72,8 @@ export interface DirectLossEstimatorJson {
   readonly ridge: number;
   readonly absolute: LossModelJson;
   readonly squared: LossModelJson;
+  /** Labelled reference rows the models were fitted on (absent in fits saved before it was kept). */
+  readonly referenceRows?: number;
 }
 
 /** Per-row predicted losses. */
@@ -123,7 +134,24 @@ export class DirectLossEstimator {
       ridge,
       absolute: fitLossModel(features, predictions, absoluteLoss, absoluteTerms, ridge),
       squared: fitLossModel(features, predictions, squaredLoss, squaredTerms, ridge),
+      referenceRows: features.rows,
     });
+  }
+
+  /**
+   * What the interval of a window's estimate needs from the fit (libs/stats'
+   * `directLossVariance`): the reference's size and each loss model's residual spread.
+   * Undefined for a fit saved before they were kept or one without a residual spread.
+   */
+  get samplingError(): DirectLossSamplingError | undefined {
+    const { referenceRows, absolute, squared } = this.#json;
+    if (referenceRows === undefined || absolute.residualSd === undefined || squared.residualSd === undefined)
+      return undefined;
+    return {
+      referenceRows,
+      absoluteResidualSd: absolute.residualSd,
+      squaredResidualSd: squared.residualSd,
+    };
   }
 
   /** Features the estimator was fitted on. */
@@ -184,6 +212,14 @@ export class DirectLossEstimator {
     }
     checkLossModelJson(json.absolute, count, 'absolute');
     checkLossModelJson(json.squared, count, 'squared');
+    if (
+      json.referenceRows !== undefined &&
+      !(Number.isSafeInteger(json.referenceRows) && json.referenceRows >= MIN_DIRECT_LOSS_REFERENCE_ROWS)
+    ) {
+      throw new InvalidArgumentError(
+        `referenceRows: expected an integer >= ${MIN_DIRECT_LOSS_REFERENCE_ROWS}, got ${json.referenceRows}`,
+      );
+    }
     return new DirectLossEstimator(structuredClone(json));
   }
 
@@ -259,7 +295,13 @@ function fitLossModel(
   const intercept = loss.reduce((a, b) => a + b, 0) / n;
   const centred = Matrix.columnVector(Array.from(loss, (v) => v - intercept));
   const weights = new CholeskyDecomposition(gram).solve(design.transpose().mmul(centred)).getColumn(0);
-  return { terms, intercept, weights, means, scales };
+  const model: LossModelJson = { terms, intercept, weights, means, scales };
+  const degreesOfFreedom = n - k - 1;
+  if (degreesOfFreedom < 1) return model;
+  const fitted = predictLoss(model, features, predictions);
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (loss[i]! - fitted[i]!) ** 2;
+  return { ...model, residualSd: Math.sqrt(squares / degreesOfFreedom) };
 }
 
 function predictLoss(
@@ -295,6 +337,11 @@ function checkLossModelJson(model: LossModelJson, featureCount: number, name: st
     throw new InvalidArgumentError(`${name}.scales: expected every scale > 0`);
   if (!Number.isFinite(model.intercept)) {
     throw new InvalidArgumentError(`${name}.intercept: expected a finite number, got ${model.intercept}`);
+  }
+  if (model.residualSd !== undefined && !(Number.isFinite(model.residualSd) && model.residualSd >= 0)) {
+    throw new InvalidArgumentError(
+      `${name}.residualSd: expected a finite number >= 0, got ${model.residualSd}`,
+    );
   }
 }
 

@@ -23,6 +23,7 @@ import {
   mergeMoments,
   type RunningMoments,
   runningMoments,
+  sampleVariance,
 } from './running-moments.js';
 
 /** Version of {@link RegressionAccumulatorJson}. */
@@ -46,6 +47,11 @@ export interface RegressionMetrics {
    * 0 when y_true is constant and SSE is not 0; NaN below two pairs.
    */
   readonly r2: number;
+  /**
+   * Standard errors of MSE and MAE as means of per-pair losses: sample standard deviation
+   * (ddof 1) over sqrt(count); NaN below two pairs. (DLE's gap intervals combine them.)
+   */
+  readonly standardErrors: { readonly mse: number; readonly mae: number };
   /** t intervals (at the requested level) of MSE and MAE as means of per-pair losses; RMSE's is the square root of MSE's. */
   readonly intervals: {
     readonly mse: ConfidenceInterval;
@@ -172,6 +178,10 @@ export class RegressionAccumulator {
       mae: n === 0 ? Number.NaN : compensatedValue(this.#absoluteError) / n,
       mape: n === 0 ? Number.NaN : compensatedValue(this.#absolutePercentageError) / n,
       r2,
+      standardErrors: {
+        mse: Math.sqrt(sampleVariance(this.#squaredErrorMoments) / n),
+        mae: Math.sqrt(sampleVariance(this.#absoluteErrorMoments) / n),
+      },
       intervals: {
         mse: mseInterval,
         rmse: {

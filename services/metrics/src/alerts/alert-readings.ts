@@ -196,7 +196,10 @@ export function windowAlertReadings(sources: WindowReadingsSources): AlertReadin
         ...(options.f1Interval ? {} : { f1Bootstrap: { maxPairs: 0 } }),
         ...(reference !== undefined && !isEmpty(reference) ? { reference } : {}),
       });
-      const dle = window.directLoss === undefined ? undefined : directLossMetrics(window.directLoss, metrics);
+      const dle =
+        window.directLoss === undefined
+          ? undefined
+          : directLossMetrics(window.directLoss, metrics, options.confidence);
       return dle === undefined ? metrics : { ...metrics, dle };
     },
     async segmentValues(selector, name) {

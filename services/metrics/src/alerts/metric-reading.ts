@@ -194,9 +194,11 @@ export function readWindowMetric(rule: AlertRuleSpec, window: WindowMetrics): Me
           window.predictions,
         );
       }
+      const interval = rule.metric === 'estimated_mae' ? dle.maeInterval : dle.rmseInterval;
       return {
         ok: true,
         value: rule.metric === 'estimated_mae' ? dle.mae : dle.rmse,
+        ...(interval !== undefined ? { interval } : {}),
         samples: dle.count,
         sampleUnit: 'predicted elements',
       };

@@ -76,10 +76,14 @@ function cbpeMessage(c: CbpeWindowMetrics): metricsV1.CbpeEstimate {
 export function dleMessage(d: DleWindowMetrics): metricsV1.DleEstimate {
   return {
     rows: BigInt(d.count),
-    mae: metricValue(d.mae),
-    rmse: metricValue(d.rmse),
+    mae: metricValue(d.mae, d.maeInterval),
+    rmse: metricValue(d.rmse, d.rmseInterval),
     ...(d.gap !== undefined && {
-      gap: { pairs: BigInt(d.gap.pairs), mae: metricValue(d.gap.mae), rmse: metricValue(d.gap.rmse) },
+      gap: {
+        pairs: BigInt(d.gap.pairs),
+        mae: metricValue(d.gap.mae, d.gap.maeInterval),
+        rmse: metricValue(d.gap.rmse, d.gap.rmseInterval),
+      },
     }),
   };
 }

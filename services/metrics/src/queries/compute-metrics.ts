@@ -5,6 +5,8 @@
  */
 import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import {
+  addDirectLossFitVariance,
+  addDirectLossVariance,
   type ClassificationMetrics,
   type ClassLabel,
   checkConfidence,
@@ -13,6 +15,9 @@ import {
   DEFAULT_CONFIDENCE,
   DirectLossEstimator,
   denseMatrix,
+  directLossEstimateIntervals,
+  directLossGapIntervals,
+  directLossVariance,
   MAX_METRIC_CLASSES,
   MIN_DIRECT_LOSS_REFERENCE_ROWS,
   type RegressionMetrics,
@@ -87,7 +92,7 @@ export function computeMetrics(input: ComputeMetricsInput, limits: ComputeLimits
   checkPairLimits(batch, limits);
   if (batch.task === 'regression') {
     const metrics = withPrefix('regression', () => regression(batch, confidence));
-    const dle = withPrefix('regression', () => directLoss(batch, metrics));
+    const dle = withPrefix('regression', () => directLoss(batch, metrics, confidence));
     return { task: 'regression', confidence, metrics, ...(dle !== undefined && { dle }) };
   }
   const calibrationBins = input.calibrationBins || DEFAULT_CALIBRATION_BINS;
@@ -130,9 +135,13 @@ function regression(batch: RegressionBatch, confidence: number): RegressionMetri
 /**
  * DLE of the batch: loss models fitted on the reference pairs (on the prediction only, as the
  * service fits a series'), each of the batch's predictions scored exactly; the gap is realised
- * minus estimated over the whole batch (every pair is labelled).
+ * minus estimated over the whole batch (every pair is labelled). Intervals as a window's.
  */
-function directLoss(batch: RegressionBatch, metrics: RegressionMetrics): DleWindowMetrics | undefined {
+function directLoss(
+  batch: RegressionBatch,
+  metrics: RegressionMetrics,
+  confidence: number,
+): DleWindowMetrics | undefined {
   const reference = batch.reference;
   if (reference === undefined || (reference.yTrue.length === 0 && reference.yPred.length === 0))
     return undefined;
@@ -172,7 +181,28 @@ function directLoss(batch: RegressionBatch, metrics: RegressionMetrics): DleWind
   const count = batch.yPred.length;
   const mae = absolute / count;
   const rmse = Math.sqrt(squared / count);
-  return { count, mae, rmse, gap: { pairs: count, mae: metrics.mae - mae, rmse: metrics.rmse - rmse } };
+  const gap = { mae: metrics.mae - mae, rmse: metrics.rmse - rmse };
+  const sampling = estimator.samplingError;
+  if (sampling === undefined) return { count, mae, rmse, gap: { pairs: count, ...gap } };
+  const variance = directLossVariance();
+  addDirectLossVariance(variance, sampling, count);
+  const intervals = directLossEstimateIntervals({ mae, rmse }, count, variance, confidence);
+  const fitVariance = directLossVariance();
+  addDirectLossFitVariance(fitVariance, sampling, count);
+  const gapIntervals = directLossGapIntervals(gap, metrics, rmse, fitVariance, confidence);
+  return {
+    count,
+    mae,
+    rmse,
+    ...(intervals.mae !== undefined && { maeInterval: intervals.mae }),
+    ...(intervals.rmse !== undefined && { rmseInterval: intervals.rmse }),
+    gap: {
+      pairs: count,
+      ...gap,
+      ...(gapIntervals.mae !== undefined && { maeInterval: gapIntervals.mae }),
+      ...(gapIntervals.rmse !== undefined && { rmseInterval: gapIntervals.rmse }),
+    },
+  };
 }
 
 function classification(

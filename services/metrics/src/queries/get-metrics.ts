@@ -212,7 +212,10 @@ export async function getMetrics(
       ...(reference !== undefined && reference.summary.predictions > 0 && { reference: reference.summary }),
       ...(query.stepMs !== undefined && { f1Bootstrap: { maxPairs: 0 }, shiftResamples: 0 }),
     });
-    const dle = merged.directLoss === undefined ? undefined : directLossMetrics(merged.directLoss, computed);
+    const dle =
+      merged.directLoss === undefined
+        ? undefined
+        : directLossMetrics(merged.directLoss, computed, confidence);
     const metrics: WindowMetrics = dle === undefined ? computed : { ...computed, dle };
     const counts = await plane.store.counts({
       modelName,

@@ -19,6 +19,7 @@ import {
   type QuantileSketchBinsJson,
   RegressionAccumulator,
   type RegressionAccumulatorJson,
+  savedCbpeF1IntervalMaxClasses,
 } from '@sightline/stats';
 import type { JoinedPair, PredictionRecord, PredictionRow } from '../domain/records.js';
 import { classificationValues, predictedLabel, regressionValues } from './pair-values.js';
@@ -34,7 +35,7 @@ export interface CbpeSumsJson {
   readonly predictedProbabilitySum: number[];
   readonly probabilitySum: number[];
   readonly predictedSquareSum: number;
-  /** For the estimated F1's interval (at most 16 classes); absent in buckets saved before it was kept. */
+  /** For the estimated F1's interval (up to --cbpe-f1-interval-max-classes classes); absent in buckets saved before it was kept or above the bound. */
   readonly secondMoments?: CbpeSecondMomentsJson;
 }
 
@@ -112,7 +113,7 @@ export class BucketSummary {
     this.#predictedClasses = new CategoryCounts({ maxCategories: MAX_METRIC_CLASSES });
     if (classes.length > 0) {
       this.#classIndex = classIndex(classes);
-      this.#cbpe = cbpeSums(classes.length);
+      this.#cbpe = cbpeSums(classes.length, options.cbpeF1IntervalMaxClasses);
       this.#pairs = ClassificationAccumulator.create(classes, this.#accumulatorOptions());
     }
   }
@@ -475,9 +476,15 @@ export class BucketSummary {
     const latencyJson = expectObject(j.latencyMs, 'latencyMs');
     const latency = field('latencyMs', () => QuantileSketch.fromBinsJSON(latencyJson as never));
     const accuracy = latency.relativeAccuracy;
+    const savedCbpe = j.cbpe as { secondMoments?: unknown } | null | undefined;
     const options: SummaryOptions = {
       aucBins: 0,
       ...(accuracy === undefined ? {} : { sketchRelativeAccuracy: accuracy }),
+      // Saved second moments are restored whatever bound they were saved under.
+      cbpeF1IntervalMaxClasses: savedCbpeF1IntervalMaxClasses(
+        classes.length,
+        typeof savedCbpe === 'object' && savedCbpe !== null ? savedCbpe.secondMoments : undefined,
+      ),
     };
     let pairsJson: Record<string, unknown> | undefined;
     if (j.pairs !== null) {
@@ -575,6 +582,9 @@ export class BucketSummary {
   #accumulatorOptions() {
     return {
       aucBins: this.#options.aucBins,
+      ...(this.#options.cbpeF1IntervalMaxClasses === undefined
+        ? {}
+        : { cbpeF1IntervalMaxClasses: this.#options.cbpeF1IntervalMaxClasses }),
       ...(this.#options.calibrationBins === undefined
         ? {}
         : { calibrationBins: this.#options.calibrationBins }),

@@ -165,16 +165,36 @@ export interface WindowMetrics {
   readonly dle?: DleWindowMetrics;
 }
 
-/** DLE's label-free estimate of a window and, once labels exist, its gap to the realised values. */
+/**
+ * DLE's label-free estimate of a window and, once labels exist, its gap to the realised values.
+ * The intervals are absent when a series' loss models were saved before their sampling error
+ * was kept (libs/stats' direct-loss-interval.ts says what they are).
+ */
 export interface DleWindowMetrics {
   /** Predicted elements the estimate rests on (labelled or not). */
   readonly count: number;
-  /** Estimated MAE (no interval: the loss model gives none). */
+  /** Estimated MAE. */
   readonly mae: number;
-  /** Estimated RMSE (no interval). */
+  /**
+   * Where the realised MAE of these elements lies if the loss models are right: ± z × the
+   * residual spread of the absolute-error model × sqrt(1 / rows + 1 / reference rows), method
+   * `normal`, low end at least 0.
+   */
+  readonly maeInterval?: ConfidenceInterval;
+  /** Estimated RMSE. */
   readonly rmse: number;
+  /** The same for the RMSE: the delta method on the MSE's (method `delta`); absent for an RMSE of 0. */
+  readonly rmseInterval?: ConfidenceInterval;
   /** On the labelled elements only: realised minus estimated. */
-  readonly gap?: { readonly pairs: number; readonly mae: number; readonly rmse: number };
+  readonly gap?: {
+    readonly pairs: number;
+    readonly mae: number;
+    readonly rmse: number;
+    /** Where the gap lies if the loss models are right: 0 outside it means they are not (method `normal`). */
+    readonly maeInterval?: ConfidenceInterval;
+    /** The same for the RMSE gap (method `delta`). */
+    readonly rmseInterval?: ConfidenceInterval;
+  };
 }
 
 /** Options of {@link summaryMetrics}. */

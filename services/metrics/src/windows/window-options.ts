@@ -2,8 +2,10 @@ import { InvalidArgumentError } from '@sightline/errors';
 import {
   ADWIN_DEFAULTS,
   type AdwinOptions,
+  CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT,
   DDM_DEFAULTS,
   type DdmOptions,
+  DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES,
   DEFAULT_CONFIDENCE,
   PAGE_HINKLEY_DEFAULTS,
   type PageHinkleyOptions,
@@ -90,6 +92,12 @@ export interface MetricWindowsOptions {
   readonly aucBins?: number;
   /** Relative accuracy of the latency and output sketches (default libs/stats' 0.01). */
   readonly sketchRelativeAccuracy?: number;
+  /**
+   * Most classes for which a bucket keeps CBPE's second moments, so that the estimated macro F1
+   * has an interval (`--cbpe-f1-interval-max-classes`; default 16, at most 64): 2 K² sums per
+   * bucket and per pair accumulator, 1,024 doubles (8 KB) at 16 classes, 16,384 (128 KB) at 64.
+   */
+  readonly cbpeF1IntervalMaxClasses?: number;
   /** See {@link DEFAULT_MAX_SERIES_STEPS}. */
   readonly maxSeriesSteps?: number;
 }
@@ -115,6 +123,8 @@ export interface SummaryOptions {
   readonly calibrationBins?: number;
   readonly aucBins: number;
   readonly sketchRelativeAccuracy?: number;
+  /** See {@link MetricWindowsOptions.cbpeF1IntervalMaxClasses} (default 16). */
+  readonly cbpeF1IntervalMaxClasses?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -187,6 +197,18 @@ export function resolveWindowOptions(options: MetricWindowsOptions = {}): Resolv
   if (!(Number.isInteger(aucBins) && aucBins >= 0)) {
     throw new InvalidArgumentError(`aucBins: expected an integer >= 0, got ${aucBins}`);
   }
+  const cbpeF1IntervalMaxClasses = options.cbpeF1IntervalMaxClasses ?? DEFAULT_CBPE_F1_INTERVAL_MAX_CLASSES;
+  if (
+    !(
+      Number.isInteger(cbpeF1IntervalMaxClasses) &&
+      cbpeF1IntervalMaxClasses >= 0 &&
+      cbpeF1IntervalMaxClasses <= CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT
+    )
+  ) {
+    throw new InvalidArgumentError(
+      `cbpeF1IntervalMaxClasses: expected an integer in [0, ${CBPE_F1_INTERVAL_MAX_CLASSES_LIMIT}] (--cbpe-f1-interval-max-classes), got ${cbpeF1IntervalMaxClasses}`,
+    );
+  }
   return Object.freeze({
     bucketWidthMs,
     rollupWidthMs,
@@ -199,6 +221,7 @@ export function resolveWindowOptions(options: MetricWindowsOptions = {}): Resolv
     conceptDrift: resolveConceptDrift(options.conceptDrift),
     summary: Object.freeze({
       aucBins,
+      cbpeF1IntervalMaxClasses,
       ...(options.calibrationBins === undefined ? {} : { calibrationBins: options.calibrationBins }),
       ...(options.sketchRelativeAccuracy === undefined
         ? {}

@@ -3,7 +3,8 @@
  * prediction; no estimate before the series has enough joined elements; then GetMetrics'
  * `dle` equals the loss models fitted on the same reference and applied to the window's
  * predictions (recomputed here from scratch with libs/stats), with its gap on the labelled
- * rows; the Prometheus export; an ESTIMATED_MAE alert rule firing on the service timer; and the
+ * rows, and the intervals of both (the fit's residual spread over the window's and the
+ * reference's rows); the Prometheus export; an ESTIMATED_MAE alert rule firing on the service timer; and the
  * fit kept across a restart.
  */
 import { credentials, status } from '@grpc/grpc-js';
@@ -11,7 +12,7 @@ import { metricsV1 } from '@sightline/contracts';
 import type { InferenceEvent } from '@sightline/events';
 import { sampleEvent } from '@sightline/events/testing';
 import { unaryCaller } from '@sightline/service-kit/testing';
-import { DirectLossEstimator, denseMatrix, seededRandom } from '@sightline/stats';
+import { DirectLossEstimator, denseMatrix, normalQuantile, seededRandom } from '@sightline/stats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MetricsTestService, startMetricsTestService } from '../helpers/metrics-test-service.js';
 
@@ -42,6 +43,8 @@ function priceEvent(i: number, prediction: number, timeUnixMs: number): Inferenc
 }
 
 const mean = (values: ArrayLike<number>) => Array.from(values).reduce((a, b) => a + b, 0) / values.length;
+const Z = normalQuantile(0.975);
+const halfWidth = (v: metricsV1.MetricValue | undefined) => (v!.interval!.high - v!.interval!.low) / 2;
 
 describe('direct loss estimation in the service', () => {
   const data = rows();
@@ -109,7 +112,18 @@ describe('direct loss estimation in the service', () => {
     expect(dle!.mae!.value).toBeCloseTo(expectedMae, 1);
     expect(Math.abs(dle!.mae!.value / expectedMae - 1)).toBeLessThan(0.01);
     expect(Math.abs(dle!.rmse!.value / expectedRmse - 1)).toBeLessThan(0.01);
-    expect(dle!.mae!.interval).toBeUndefined();
+    // Where the realised MAE lies: ± z × the absolute-error model's residual spread on the
+    // reference × sqrt(1/rows + 1/reference rows); RMSE's by the delta method on the MSE's.
+    const sampling = estimator.samplingError!;
+    const spread = Math.sqrt(1 / data.length + 1 / REFERENCE);
+    expect(dle!.mae!.interval!.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_NORMAL);
+    expect(dle!.mae!.interval!.confidence).toBe(0.95);
+    expect(halfWidth(dle!.mae)).toBeCloseTo(Z * sampling.absoluteResidualSd * spread, 9);
+    expect(dle!.rmse!.interval!.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_DELTA);
+    expect(halfWidth(dle!.rmse)).toBeCloseTo(
+      (Z * sampling.squaredResidualSd * spread) / (2 * dle!.rmse!.value),
+      9,
+    );
     // The later predictions are twice as large: so is their estimated error, which a constant
     // (the reference's mean error) would miss.
     const referenceMae = mean(reference.map((r) => Math.abs(r.truth - r.prediction)));
@@ -122,6 +136,20 @@ describe('direct loss estimation in the service', () => {
     expect(dle!.gap!.mae!.value).toBeCloseTo(realisedMae - mean(labelled.absolute), 2);
     const realisedRmse = window!.regression!.rmse!.value;
     expect(dle!.gap!.rmse!.value).toBeCloseTo(realisedRmse - Math.sqrt(mean(labelled.squared)), 2);
+    // The gap's interval: the realised MAE's own standard error with the fit's error; on the
+    // reference itself the loss models are right, so it holds 0.
+    const realisedAbsolute = reference.map((r) => Math.abs(r.truth - r.prediction));
+    const realisedSe = Math.sqrt(
+      realisedAbsolute.reduce((a, v) => a + (v - referenceMae) ** 2, 0) / (REFERENCE - 1) / REFERENCE,
+    );
+    expect(dle!.gap!.mae!.interval!.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_NORMAL);
+    expect(halfWidth(dle!.gap!.mae)).toBeCloseTo(
+      Z * Math.sqrt(realisedSe ** 2 + sampling.absoluteResidualSd ** 2 / REFERENCE),
+      6,
+    );
+    expect(dle!.gap!.mae!.interval!.low).toBeLessThan(0);
+    expect(dle!.gap!.mae!.interval!.high).toBeGreaterThan(0);
+    expect(dle!.gap!.rmse!.interval!.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_DELTA);
   });
 
   it('gives the output shift against a reference range with its bootstrap intervals', async () => {
@@ -243,6 +271,16 @@ describe('direct loss estimation in the service', () => {
       expect(answer.dle?.rmse?.value).toBeCloseTo(rmse, 12);
       expect(answer.dle?.gap?.pairs).toBe(BigInt(batch.length));
       expect(answer.dle?.gap?.mae?.value).toBeCloseTo(answer.regression!.mae!.value - mae, 12);
+      const sampling = estimator.samplingError!;
+      const spread = Math.sqrt(1 / batch.length + 1 / REFERENCE);
+      expect(answer.dle!.mae!.interval!.low).toBeCloseTo(mae - Z * sampling.absoluteResidualSd * spread, 12);
+      expect(answer.dle!.mae!.interval!.high).toBeCloseTo(mae + Z * sampling.absoluteResidualSd * spread, 12);
+      expect(halfWidth(answer.dle!.rmse)).toBeCloseTo(
+        (Z * sampling.squaredResidualSd * spread) / (2 * rmse),
+        12,
+      );
+      expect(answer.dle!.gap!.mae!.interval!.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_NORMAL);
+      expect(answer.dle!.gap!.rmse!.interval!.method).toBe(metricsV1.IntervalMethod.INTERVAL_METHOD_DELTA);
       // Without a reference: no estimate, the rest unchanged.
       const plain = await compute({
         regression: { yTrue: batch.map((r) => r.truth), yPred: batch.map((r) => r.prediction) },
@@ -276,6 +314,9 @@ describe('direct loss estimation in the service', () => {
         .windows[0];
       expect(window?.dle?.mae?.value).toBe(before.mae!.value);
       expect(window?.dle?.rmse?.value).toBe(before.rmse!.value);
+      // The sampling error is saved with the fit: the same intervals after the restart.
+      expect(window?.dle?.mae?.interval).toEqual(before.mae!.interval);
+      expect(window?.dle?.rmse?.interval).toEqual(before.rmse!.interval);
     } finally {
       await restarted.cleanup();
     }
