@@ -1,6 +1,6 @@
 /**
  * The `sightline` program: every command group registered on one commander program, with
- * the frame's settings (commander's errors thrown, not exited, so main.ts's one handler
+ * the frame's settings (commander's errors thrown, not exited, so run-sightline.ts's one handler
  * picks the exit code; its messages prefixed `sightline:`).
  *
  * A command group is one `register...(program, frame)` function in src/commands/; adding
@@ -22,6 +22,7 @@ import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTracesCommands } from './commands/traces.js';
 import type { CliFrame } from './frame/cli-frame.js';
+import type { TerminalStream } from './frame/progress.js';
 import { loadServices } from './service-registry.js';
 
 /** The CLI's version, from its package.json. */
@@ -44,6 +45,11 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerFeedbackCommands,
   registerExplainCommands,
 ];
+
+/** The width commander wraps help at: the terminal's, else commander's own default of 80. */
+function terminalColumns(stream: TerminalStream): number {
+  return (stream.isTTY === true ? (stream as { columns?: number }).columns : undefined) ?? 80;
+}
 
 /** The commands that need the services' settings schemas loaded (see service-registry.ts). */
 const NEEDS_SERVICES = new Set(['serve', 'help']);
@@ -69,6 +75,9 @@ export async function buildProgram(
     .configureOutput({
       writeOut: (text) => frame.environment.stdout.write(text),
       writeErr: (text) => frame.environment.stderr.write(text),
+      // The frame's streams, not the process's: a test runs the CLI inside its own process.
+      getOutHelpWidth: () => terminalColumns(frame.environment.stdout),
+      getErrHelpWidth: () => terminalColumns(frame.environment.stderr),
       // commander's "error: unknown option '--x'" becomes "sightline: unknown option '--x'".
       outputError: (text, write) => write(text.replace(/^error: /, 'sightline: ')),
     })

@@ -1,16 +1,17 @@
 /**
- * Every service command as a user runs it: the built CLI as a subprocess against a real
- * model-server (examples/models) and router (examples/graphs) on ephemeral ports, its
- * table and --json output checked, and its exit code: 0 done, 1 a service's error, 2 a
- * usage error, with one sentence and no stack trace.
+ * Every service command as a user runs it against a real model-server (examples/models) and
+ * router (examples/graphs) on ephemeral ports, its table and --json output checked, and its
+ * exit code: 0 done, 1 a service's error, 2 a usage error, with one sentence and no stack
+ * trace. The CLI runs in the test's process; standard input and a few exit codes go through
+ * the built CLI as a subprocess, as a shell sees them.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
-import { type RunningService, startService } from './helpers/services.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
+import { REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 let modelServer: RunningService;
 let router: RunningService;
@@ -44,8 +45,12 @@ afterAll(async () => {
 const ROW_1 = '[[5.1,3.5,1.4,0.2]]';
 
 /** Runs against the test's router. */
-const viaRouter = (args: string[], input?: string) =>
-  runCli(args, { SIGHTLINE_ROUTER_ADDRESS: router.address }, input);
+const viaRouter = (args: string[]) => runCli(args, { SIGHTLINE_ROUTER_ADDRESS: router.address });
+/** Runs the built CLI as a subprocess against the test's router, `input` its standard input. */
+const spawnViaRouter = (args: string[], input?: string) =>
+  spawnCli(args, { SIGHTLINE_ROUTER_ADDRESS: router.address }, input);
+/** A file of the repository, by its absolute path (the CLI runs in the test's working directory). */
+const repoFile = (name: string) => path.join(REPO_ROOT, name);
 /** Runs against the test's model-server. */
 const viaModelServer = (args: string[]) =>
   runCli(args, { SIGHTLINE_MODEL_SERVER_ADDRESS: modelServer.address });
@@ -105,7 +110,7 @@ describe('sightline infer', () => {
       modelServer.address,
       '--json',
       '--input-file',
-      'examples/data/iris.csv',
+      repoFile('examples/data/iris.csv'),
       '--csv-columns',
       'sepal_length,sepal_width,petal_length,petal_width',
       '--max-input-bytes',
@@ -127,7 +132,7 @@ describe('sightline infer', () => {
       '--batch-size',
       '64',
       '--input-file',
-      'examples/data/iris.csv',
+      repoFile('examples/data/iris.csv'),
       '--csv-columns',
       'sepal_length,sepal_width,petal_length,petal_width',
     ]);
@@ -154,7 +159,7 @@ describe('sightline infer', () => {
       'infer',
       'iris',
       '--input-file',
-      'tools/cli/test/fixtures/npy/f4-be-2x3.npy',
+      repoFile('tools/cli/test/fixtures/npy/f4-be-2x3.npy'),
       '--json',
     ]);
     // A [2, 3] tensor for a [-1, 4] input: the server names the rule.
@@ -171,7 +176,7 @@ describe('sightline infer', () => {
     expectOk(fromJson);
     expect(JSON.parse(fromJson.stdout).outputs[0].shape).toEqual([1, 3]);
 
-    const fromStdin = await viaRouter(
+    const fromStdin = await spawnViaRouter(
       ['infer', 'iris', '--input-file', '-', '--input-format', 'csv', '--json'],
       '5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n',
     );
@@ -194,7 +199,7 @@ describe('sightline infer', () => {
 
   it('exits 1 for a service that is not there', async () => {
     expectOneSentence(
-      await runCli(['infer', 'iris', '--input', ROW_1, '--address', '127.0.0.1:1', '--timeout', '2s']),
+      await spawnCli(['infer', 'iris', '--input', ROW_1, '--address', '127.0.0.1:1', '--timeout', '2s']),
       1,
       /^sightline: (UNAVAILABLE|DEADLINE_EXCEEDED): /,
     );
@@ -202,7 +207,7 @@ describe('sightline infer', () => {
 
   it('exits 2 naming the flag for a bad flag, an unreadable file, a bad k=v', async () => {
     expectOneSentence(
-      await viaRouter(['infer', 'iris', '--bogus']),
+      await spawnViaRouter(['infer', 'iris', '--bogus']),
       2,
       /^sightline: unknown option '--bogus'/,
     );
@@ -331,7 +336,7 @@ describe('sightline graphs', () => {
     const valid = await viaRouter(['graphs', 'validate', file, '--json']);
     expectOk(valid);
     expect(JSON.parse(valid.stdout)).toEqual({ file, valid: true, problems: [] });
-    const fromStdin = await viaRouter(['graphs', 'validate', '-', '--json'], GRAPH);
+    const fromStdin = await spawnViaRouter(['graphs', 'validate', '-', '--json'], GRAPH);
     expectOk(fromStdin);
     expect(JSON.parse(fromStdin.stdout)).toEqual({ file: '-', valid: true, problems: [] });
 

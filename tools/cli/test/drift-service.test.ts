@@ -1,14 +1,15 @@
 /**
  * `sightline drift ...` against the real drift service (`sightline serve drift` as a child
  * process on ephemeral ports, its data in a temporary directory): the commands' wiring to
- * the service, its answers printed as tables and JSON, its errors as one sentence.
+ * the service, its answers printed as tables and JSON, its errors as one sentence. The CLI
+ * runs in the test's process; one refusal goes through the built CLI as a subprocess.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
 
 let service: RunningService;
@@ -138,7 +139,11 @@ describe('sightline drift against the drift service', () => {
       1,
       /^sightline: INVALID_ARGUMENT: .*"(sepal|width)"/m,
     );
-    expectOneSentence(await drift(['get', 'nope']), 1, /^sightline: NOT_FOUND: .*"nope"/m);
+    expectOneSentence(
+      await spawnCli(['drift', 'get', 'nope'], { SIGHTLINE_DRIFT_ADDRESS: service.address }),
+      1,
+      /^sightline: NOT_FOUND: .*"nope"/m,
+    );
     // A fit the service refuses leaves no half-made detector behind.
     expectOneSentence(
       await drift(['fit', 'tiny', '--kind', 'mmd', '--reference', file('other.csv'), '--seed', '1']),

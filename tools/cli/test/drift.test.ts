@@ -1,7 +1,8 @@
 /**
- * `sightline drift ...` as a user runs it: the built CLI as a subprocess against a
- * DriftService on 127.0.0.1, its tables and --json checked, and its exit codes (0 done,
- * 1 the service's error, 2 a usage error, one sentence and no stack trace). The service
+ * `sightline drift ...` as a user runs it, against a DriftService on 127.0.0.1, its tables
+ * and --json checked, and its exit codes (0 done, 1 the service's error, 2 a usage error,
+ * one sentence and no stack trace). The CLI runs in the test's process; one usage mistake and
+ * one unreachable service go through the built CLI as a subprocess, as a shell sees them. The service
  * here is the SDK's in-memory double (`@sightline/sdk/testing`): these tests are about the
  * commands, not the statistics.
  */
@@ -12,7 +13,7 @@ import type { driftV1 } from '@sightline/contracts';
 import { type FakeDriftService, startFakeDriftService } from '@sightline/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 
 let fake: FakeDriftService;
 let dir: string;
@@ -288,7 +289,13 @@ describe('sightline drift list, get, attach, detach, run, events, delete', () =>
       1,
       /^sightline: FAILED_PRECONDITION: detector "tab": not attached$/m,
     );
-    expectOneSentence(await drift(['attach', 'tab', '--max-rows', '5']), 2, /^sightline: --model: required/);
+    expectOneSentence(
+      await spawnCli(['drift', 'attach', 'tab', '--max-rows', '5'], {
+        SIGHTLINE_DRIFT_ADDRESS: fake.address,
+      }),
+      2,
+      /^sightline: --model: required/,
+    );
   });
 
   it('runs a detector over a stored time range: a table of windows, or --json', async () => {
@@ -343,7 +350,7 @@ describe('sightline drift list, get, attach, detach, run, events, delete', () =>
   });
 
   it('says the drift service cannot be reached, with exit 1', async () => {
-    const run = await runCli(['drift', 'list', '--address', '127.0.0.1:1']);
+    const run = await spawnCli(['drift', 'list', '--address', '127.0.0.1:1']);
     expectOneSentence(
       run,
       1,

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { Sightline } from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 /** The router's --event-tail-buffer: small, so a stalled tail reaches it after few events. */
@@ -57,6 +57,23 @@ const events = (args: string[]) => runCli(['events', ...args], env());
 /** Runs `sightline infer iris` with a request id. */
 async function infer(id: string, graph = 'iris'): Promise<void> {
   expectOk(await runCli(['infer', graph, '--input', '[[5.1,3.5,1.4,0.2]]', '--id', id], env()));
+}
+
+/** Runs `count` inferences of `iris` through the router with the SDK, 8 at a time, ids `<prefix>-0`, `<prefix>-1`, .... */
+async function inferMany(prefix: string, count: number): Promise<void> {
+  const sdk = new Sightline({ address: router.address });
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const id = `${prefix}-${next++}`;
+        await sdk.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] }, { id });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+  } finally {
+    sdk.close();
+  }
 }
 
 /** `events query ... --json`, asked again until `count` events are stored (they are written just after the answer). */
@@ -143,7 +160,7 @@ describe('sightline events query', () => {
       /^sightline: INVALID_ARGUMENT: to_time: must not be before from_time \(2026-12-03T11:00:00\.000Z < 2026-12-03T12:00:00\.000Z\)\n$/,
     );
     expectOneSentence(
-      await runCli(['events', 'query', '--address', '127.0.0.1:1', '--timeout', '2s']),
+      await spawnCli(['events', 'query', '--address', '127.0.0.1:1', '--timeout', '2s']),
       1,
       /^sightline: UNAVAILABLE: /,
     );
@@ -227,21 +244,10 @@ describe('sightline events tail', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     // stdout is a pipe nobody reads while the inferences run: the pipe fills, then the CLI's
-    // stdout buffer. Many more events than the pipe, the HTTP/2 windows and the router's buffer hold.
-    const inferences = 1500;
-    const sdk = new Sightline({ address: router.address });
-    try {
-      let next = 0;
-      const worker = async () => {
-        while (next < inferences) {
-          const id = `cli-tail-stall-${next++}`;
-          await sdk.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] }, { id });
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, worker));
-    } finally {
-      sdk.close();
-    }
+    // stdout buffer. Many more events than the pipe, the HTTP/2 windows and the router's buffer
+    // hold: 367 lines had come before the tail ended when this was measured (2026-12-04).
+    const inferences = 1000;
+    await inferMany('cli-tail-stall', inferences);
     // Events are stored (and told to the tail) just after each answer: wait till the last is stored.
     await storedJson(['--request-id', `cli-tail-stall-${inferences - 1}`], 1);
     // Now read: what the CLI had written, then the router's end of the tail.
@@ -266,14 +272,7 @@ describe('sightline events tail', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
-    const sdk = new Sightline({ address: router.address });
-    try {
-      for (let i = 0; i < 400; i++) {
-        await sdk.inference.infer('iris', { input: [[5.1, 3.5, 1.4, 0.2]] }, { id: `cli-tail-ctrl-c-${i}` });
-      }
-    } finally {
-      sdk.close();
-    }
+    await inferMany('cli-tail-ctrl-c', 400);
     await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1);
     child.kill('SIGINT');
     // Read what was written, so the CLI can flush it and exit.

@@ -3,7 +3,8 @@
  * (`startMetrics` from @sightline/metrics in this process, on 127.0.0.1 ephemeral ports, its
  * SQLite store in a temporary directory): predictions arrive as CloudEvents on its POST
  * /events, feedback from a CSV through the CLI with its summary and exit code, and the window's
- * metrics printed as a table, a sparkline series and JSON.
+ * metrics printed as a table, a sparkline series and JSON. The CLI runs in the test's process
+ * too; one refusal goes through the built CLI as a subprocess.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 
 let service: MetricsHandle;
 let dir: string;
@@ -175,6 +176,10 @@ describe('sightline feedback and metrics against the metrics service', () => {
     expect(bad.stdout).toMatch(/items\[0\]\.label: must be one of the classes/);
     expect(bad.stderr).toMatch(/1 of 2 feedback rows were rejected/);
     expectOneSentence(await feedback(['send', file('typo.csv')]), 2, /unknown column "lable"/);
-    expectOneSentence(await metrics(['show', 'nope']), 1, /^sightline: NOT_FOUND: .*"nope"/m);
+    expectOneSentence(
+      await spawnCli(['metrics', 'show', 'nope'], env()),
+      1,
+      /^sightline: NOT_FOUND: .*"nope"/m,
+    );
   });
 });

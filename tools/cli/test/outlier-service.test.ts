@@ -3,7 +3,8 @@
  * @sightline/outlier in this process, on 127.0.0.1 ephemeral ports, its data and an event
  * store in a temporary directory): the commands' wiring to the service, its answers printed
  * as tables and JSON, its refusals as one sentence, live events scored into OutlierEvents
- * that `outlier events` lists, and a history run over stored events.
+ * that `outlier events` lists, and a history run over stored events. The CLI runs in the
+ * test's process too; one refusal goes through the built CLI as a subprocess.
  *
  * The service starts in-process rather than as `sightline serve outlier` because the serve
  * wiring is the outlier service's own part of the work (tools/cli/src/service-registry.ts).
@@ -18,7 +19,7 @@ import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 
 /** The start of the stored events' hour. */
 const T0 = 1_790_000_000_000;
@@ -245,7 +246,11 @@ describe('sightline outlier against the outlier service', () => {
       1,
       /^sightline: INVALID_ARGUMENT: /m,
     );
-    expectOneSentence(await outlier(['get', 'nope']), 1, /^sightline: NOT_FOUND: .*"nope"/m);
+    expectOneSentence(
+      await spawnCli(['outlier', 'get', 'nope'], { SIGHTLINE_OUTLIER_ADDRESS: service.grpcAddress }),
+      1,
+      /^sightline: NOT_FOUND: .*"nope"/m,
+    );
     expectOneSentence(
       await outlier(['fit', 'forest', '--kind', 'mahalanobis', '--reference', file('ref.csv')]),
       2,

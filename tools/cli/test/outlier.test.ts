@@ -1,7 +1,8 @@
 /**
- * `sightline outlier ...` as a user runs it: the built CLI as a subprocess against an
- * OutlierService on 127.0.0.1, its tables and --json checked, and its exit codes (0 done,
- * 1 the service's error, 2 a usage error, one sentence and no stack trace). The service
+ * `sightline outlier ...` as a user runs it, against an OutlierService on 127.0.0.1, its
+ * tables and --json checked, and its exit codes (0 done, 1 the service's error, 2 a usage
+ * error, one sentence and no stack trace). The CLI runs in the test's process; one usage
+ * mistake and one refusal go through the built CLI as a subprocess, as a shell sees them. The service
  * here is the SDK's in-memory double (`@sightline/sdk/testing`): these tests are about the
  * commands; outlier-service.test.ts runs them against the real service.
  */
@@ -12,7 +13,7 @@ import type { outlierV1 } from '@sightline/contracts';
 import { type FakeOutlierService, startFakeOutlierService } from '@sightline/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 
 let fake: FakeOutlierService;
 let dir: string;
@@ -41,6 +42,9 @@ afterAll(async () => {
 
 const outlier = (args: string[]) =>
   runCli(['outlier', ...args], { SIGHTLINE_OUTLIER_ADDRESS: fake.address, USER: 'tester' });
+/** The same as {@link outlier}, through the built CLI as a subprocess. */
+const spawnOutlier = (args: string[]) =>
+  spawnCli(['outlier', ...args], { SIGHTLINE_OUTLIER_ADDRESS: fake.address, USER: 'tester' });
 const file = (name: string) => path.join(dir, name);
 
 describe('sightline outlier fit', () => {
@@ -322,7 +326,7 @@ describe('sightline outlier list, get, attach, detach, events, run, delete', () 
     expect(json.outliers.map((o: { request_id: string }) => o.request_id)).toEqual(['req-3']);
     expect(json.progress).toMatchObject({ events_read: 4, outlier_events: 1 });
     expectOneSentence(
-      await outlier(['run', 'forest', '--from', '1h', '--to', '2h']),
+      await spawnOutlier(['run', 'forest', '--from', '1h', '--to', '2h']),
       2,
       /^sightline: --to: must be after --from/,
     );
@@ -338,7 +342,7 @@ describe('sightline outlier list, get, attach, detach, events, run, delete', () 
     expectOk(run);
     expect(JSON.parse(run.stdout)).toEqual({ detector: 'ae', deleted: true });
     expectOneSentence(
-      await outlier(['delete', 'ae']),
+      await spawnOutlier(['delete', 'ae']),
       1,
       /^sightline: NOT_FOUND: detector "ae": not found$/m,
     );

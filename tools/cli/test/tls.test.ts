@@ -2,12 +2,13 @@
  * The connection flags against a real model-server that requires mutual TLS: the CLI
  * connects with --tls-ca/--tls-cert/--tls-key (or their variables), checks the server's name
  * (--tls-server-name), and fails with one sentence (exit 1) without a client certificate or
- * over plaintext; an unreadable PEM file is a usage error (exit 2).
+ * over plaintext; an unreadable PEM file is a usage error (exit 2). The CLI runs in the
+ * test's process; the unreadable file goes through the built CLI as a subprocess too.
  */
 
 import { createTestPki, type TestPki } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasStackTrace, runCli } from './helpers/run-cli.js';
+import { hasStackTrace, runCli, spawnCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
 
 let pki: TestPki;
@@ -95,18 +96,13 @@ describe('sightline over mutual TLS', () => {
   });
 
   it('exits 2 for an unreadable PEM file or a certificate without its key', async () => {
-    const missing = await runCli([
-      'models',
-      'list',
-      '--address',
-      server.address,
-      '--tls-ca',
-      pki.file('none.pem'),
-    ]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(
-      `sightline: --tls-ca ${pki.file('none.pem')}: cannot read the file (ENOENT)\n`,
-    );
+    const missingArgs = ['models', 'list', '--address', server.address, '--tls-ca', pki.file('none.pem')];
+    for (const missing of [await runCli(missingArgs), await spawnCli(missingArgs)]) {
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe(
+        `sightline: --tls-ca ${pki.file('none.pem')}: cannot read the file (ENOENT)\n`,
+      );
+    }
     const half = await runCli([
       'models',
       'list',

@@ -3,14 +3,16 @@
  * router as child processes, the two services exporting to the store over OTLP
  * http/protobuf as `npm start` wires them. `sightline infer` through the router prints the
  * trace id; `traces show` draws that trace and `traces list` finds it, as tables and as
- * one JSON document; mistakes exit 2 and a service's refusal 1, each with one sentence.
+ * one JSON document; mistakes exit 2 and a service's refusal 1, each with one sentence. The
+ * CLI runs in the test's process; an unreachable store goes through the built CLI as a
+ * subprocess, as a shell sees it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 import { type RunningService, startService } from './helpers/services.js';
 
 let store: RunningService;
@@ -188,7 +190,7 @@ describe('sightline traces list', () => {
       /^sightline: --min-duration: expected a duration/,
     );
     expectOneSentence(
-      await runCli(['traces', 'list', '--address', '127.0.0.1:1', '--timeout', '3s']),
+      await spawnCli(['traces', 'list', '--address', '127.0.0.1:1', '--timeout', '3s']),
       1,
       /^sightline: UNAVAILABLE: cannot reach the trace-store at 127\.0\.0\.1:1 /,
     );

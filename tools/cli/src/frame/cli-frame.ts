@@ -4,7 +4,7 @@
  * which adds `--json` and, for a command that calls a service, the connection flags; its
  * action wrapped by `frame.run(...)`, which hands it a context (output, progress,
  * connection, a cancellation signal) and lets every error travel to the one top-level
- * handler in main.ts.
+ * handler in run-sightline.ts.
  *
  * ```ts
  * export function registerModelsCommands(program: Command, frame: CliFrame): void {
@@ -111,7 +111,7 @@ export class CliFrame {
 
   /**
    * Wraps an action for commander: builds the context, runs `action`, and lets its errors
-   * reach main.ts's handler (which prints one sentence and picks the exit code).
+   * reach run-sightline.ts's handler (which prints one sentence and picks the exit code).
    */
   run<Flags = Record<string, unknown>>(
     action: (context: CommandContext<Flags>) => Promise<void>,
