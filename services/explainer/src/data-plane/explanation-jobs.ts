@@ -163,6 +163,15 @@ export class ExplanationJobs {
       this.finish(job, 'cancelled');
     } else if (job.state === 'running') {
       job.cancellation.cancel(new CancelledError(`job ${job.id}: cancelled by CancelExplanation`));
+      // The contract answers the job after cancelling: CANCELLED now, with the result so far.
+      // The work stops at its next model call or budget check and holds its running slot
+      // until then; what it finishes after this is not kept (run() leaves a final job alone).
+      const partial = job.progress?.snapshot();
+      job.result = partial && {
+        ...partial,
+        usage: { ...partial.usage, incompleteReason: partial.usage.incompleteReason || 'cancelled' },
+      };
+      this.finish(job, 'cancelled');
     }
     return this.view(job, true);
   }
@@ -266,7 +275,7 @@ export class ExplanationJobs {
     const job = this.jobs.get(id);
     if (!job)
       throw new NotFoundError(
-        `job ${quoteName(id)} not found (unknown, or ended more than --job-ttl-ms ago)`,
+        `job ${quoteName(id)} not found: jobs live in this explainer's memory, so an unknown id, one that ended more than --job-ttl-ms ago, or one from before the explainer restarted is gone`,
       );
     return job;
   }
@@ -294,13 +303,16 @@ export class ExplanationJobs {
         cancellation: job.cancellation,
         job: true,
         onProgress: (progress) => {
+          if (isFinal(job.state)) return;
           job.progress = progress;
           this.notify(job);
         },
       });
+      if (isFinal(job.state)) return;
       job.result = outcome;
       this.finish(job, outcome.usage.complete ? 'succeeded' : 'partial');
     } catch (error) {
+      if (isFinal(job.state)) return;
       if (job.cancellation.cancelReason) {
         job.result = job.progress?.snapshot();
         this.finish(job, 'cancelled');
