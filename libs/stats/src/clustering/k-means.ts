@@ -198,7 +198,16 @@ export function kMeans(
   const shiftTolerance = tolerance * meanColumnVariance(rows, count, dims);
   let best: KMeansResult | undefined;
   for (let r = 0; r < Math.max(1, restarts); r++) {
-    const result = lloyd(rows, count, dims, clusters, random, maxIterations, shiftTolerance, options.shouldStop);
+    const result = lloyd(
+      rows,
+      count,
+      dims,
+      clusters,
+      random,
+      maxIterations,
+      shiftTolerance,
+      options.shouldStop,
+    );
     if (!best || result.inertia < best.inertia) best = result;
   }
   return best!;
