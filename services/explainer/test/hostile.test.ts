@@ -20,7 +20,7 @@ import { explainerV1, inference } from '@sightline/contracts';
 import { type ModelServerHandle, modelServerConfigSchema, startModelServer } from '@sightline/model-server';
 import { loadConfig } from '@sightline/service-kit';
 import { silentLogger } from '@sightline/service-kit/testing';
-import { createTensor, decodeInferInputs, encodeInferOutputs, encodeTensorMessages } from '@sightline/tensor';
+import { createTensor, decodeInferInputs, encodeInferOutputs } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExplainerHandle } from '../src/explainer.js';
 import { startBuiltInExplainer } from './helpers/built-in-stack.js';
