@@ -226,6 +226,22 @@ describe('a hostile first try', () => {
     });
   });
 
+  it('says a batch bigger than the calls left stopped the work, not "N calls spent" beside fewer calls', async () => {
+    // Anchors' first beam wants 2 × 10,000 rows (313 calls of iris's 64): past the 3 calls left.
+    const error = await failure(
+      client.explain({
+        ...kernelShap({ modelName: 'iris' }),
+        kernelShap: undefined,
+        anchors: { batchSize: 10_000 },
+        budget: { maxModelCalls: 5 },
+      }),
+    );
+    expect(error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(error?.details).toMatch(
+      /^budget\.max_model_calls: the next batch of 20000 rows needs 313 calls, 3 of 5 are left: 0 of 1 instances explained \(0% of the work\), 2 model calls/,
+    );
+  });
+
   it('answers a cancelled running job CANCELLED at once, its progress short of done', async () => {
     hanging.state.answered = 1;
     hanging.state.calls = 0;

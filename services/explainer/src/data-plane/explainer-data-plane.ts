@@ -422,7 +422,7 @@ export class ExplainerDataPlane {
               ? budget.timeSource === 'timeout_ms'
                 ? `budget.timeout_ms: ${budget.timeMs} ms spent`
                 : "budget.timeout_ms: the call's deadline (less the answer margin) reached"
-              : `budget.max_model_calls: ${budget.maxModelCalls} calls spent`;
+              : (evaluator.stopReason ?? `budget.max_model_calls: ${budget.maxModelCalls} calls spent`);
       }
       rows.push(answer);
       currentFraction = 0;
