@@ -1,5 +1,6 @@
 /** What the explainer client takes, in plain types, and its ExplainRequest. */
 import { explainerV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
 import { encodeTensorMessages, type Tensor } from '@sightline/tensor';
 
 /** The method and its settings (the contract's messages; unset fields take Alibi's defaults). */
@@ -39,7 +40,8 @@ export interface ExplainInput {
     readonly timeoutMs?: number;
     readonly onExhausted?: 'partial' | 'fail';
   };
-  readonly seed?: number;
+  /** Seed of every random draw, 0 to 2^64 - 1 (a bigint past 2^53). */
+  readonly seed?: number | bigint;
   readonly cache?: 'use' | 'refresh' | 'bypass';
   /** Store each row's explanation as an event beside the prediction `requestId` names. */
   readonly storeFor?: {
@@ -56,13 +58,55 @@ const REDUCTIONS = {
   sample: explainerV1.BackgroundReduction.BACKGROUND_REDUCTION_SAMPLE,
   kmeans: explainerV1.BackgroundReduction.BACKGROUND_REDUCTION_KMEANS,
 } as const;
+const ON_EXHAUSTED = {
+  partial: explainerV1.OnExhausted.ON_EXHAUSTED_PARTIAL,
+  fail: explainerV1.OnExhausted.ON_EXHAUSTED_FAIL,
+} as const;
 const CACHE = {
   use: explainerV1.CachePolicy.CACHE_POLICY_USE,
   refresh: explainerV1.CachePolicy.CACHE_POLICY_REFRESH,
   bypass: explainerV1.CachePolicy.CACHE_POLICY_BYPASS,
 } as const;
 
-/** The ExplainRequest of `input`. */
+const UINT32_MAX = 2 ** 32 - 1;
+
+/**
+ * `value` when it is a whole number the contract's uint32 field holds; else an
+ * InvalidArgumentError naming the field (the encoder would fail later as an INTERNAL
+ * "serialization failure" that names nothing).
+ */
+function uint32(field: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+    throw new InvalidArgumentError(`${field}: must be a whole number from 0 to ${UINT32_MAX}, got ${value}`);
+  }
+  return value;
+}
+
+/** `table[key]`, or an InvalidArgumentError naming the field and the names it takes. */
+function named<T>(field: string, key: string, table: Readonly<Record<string, T>>): T {
+  if (!Object.hasOwn(table, key)) {
+    throw new InvalidArgumentError(
+      `${field}: must be one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(key)}`,
+    );
+  }
+  return table[key]!;
+}
+
+/** The seed as the contract's uint64. */
+function seedOf(seed: number | bigint): bigint {
+  const valid = typeof seed === 'bigint' || Number.isSafeInteger(seed);
+  const value = valid ? BigInt(seed) : -1n;
+  if (value < 0n || value > 2n ** 64n - 1n) {
+    throw new InvalidArgumentError(`seed: must be a whole number from 0 to 2^64 - 1, got ${seed}`);
+  }
+  return value;
+}
+
+/**
+ * The ExplainRequest of `input`.
+ * @throws InvalidArgumentError naming the field for a number the contract cannot carry or an unknown name.
+ */
 export function explainRequestOf(input: ExplainInput): explainerV1.ExplainRequest {
   return explainerV1.ExplainRequest.fromPartial({
     target: {
@@ -71,15 +115,17 @@ export function explainRequestOf(input: ExplainInput): explainerV1.ExplainReques
       modelName: input.model,
       modelVersion: input.version ?? '',
       outputName: input.outputName ?? '',
-      targetIndices: [...(input.targetIndices ?? [])],
+      targetIndices: (input.targetIndices ?? []).map((index, i) => uint32(`targetIndices[${i}]`, index)),
     },
     instances: encodeTensorMessages(input.instances, 'raw'),
     ...(input.background
       ? {
           background: {
             rows: { tensors: encodeTensorMessages(input.background.rows, 'raw') },
-            reduction: REDUCTIONS[input.background.reduction ?? 'sample'],
-            ...(input.background.size === undefined ? {} : { size: input.background.size }),
+            reduction: named('background.reduction', input.background.reduction ?? 'sample', REDUCTIONS),
+            ...(input.background.size === undefined
+              ? {}
+              : { size: uint32('background.size', input.background.size) }),
           },
         }
       : {}),
@@ -92,24 +138,23 @@ export function explainRequestOf(input: ExplainInput): explainerV1.ExplainReques
     ...(input.budget
       ? {
           budget: {
-            maxModelCalls: input.budget.maxModelCalls ?? 0,
-            maxRowsPerCall: input.budget.maxRowsPerCall ?? 0,
-            timeoutMs: input.budget.timeoutMs ?? 0,
-            onExhausted:
-              input.budget.onExhausted === 'fail'
-                ? explainerV1.OnExhausted.ON_EXHAUSTED_FAIL
-                : explainerV1.OnExhausted.ON_EXHAUSTED_PARTIAL,
+            maxModelCalls: uint32('budget.maxModelCalls', input.budget.maxModelCalls),
+            maxRowsPerCall: uint32('budget.maxRowsPerCall', input.budget.maxRowsPerCall),
+            timeoutMs: uint32('budget.timeoutMs', input.budget.timeoutMs),
+            onExhausted: named('budget.onExhausted', input.budget.onExhausted ?? 'partial', ON_EXHAUSTED),
           },
         }
       : {}),
-    ...(input.seed === undefined ? {} : { seed: BigInt(input.seed) }),
-    cache: CACHE[input.cache ?? 'use'],
+    ...(input.seed === undefined ? {} : { seed: seedOf(input.seed) }),
+    cache: named('cache', input.cache ?? 'use', CACHE),
     ...(input.storeFor
       ? {
           event: {
             store: true,
             requestId: input.storeFor.requestId,
-            predictionRows: [...(input.storeFor.predictionRows ?? [])],
+            predictionRows: (input.storeFor.predictionRows ?? []).map((row, i) =>
+              uint32(`storeFor.predictionRows[${i}]`, row),
+            ),
             traceparent: input.storeFor.traceparent ?? '',
           },
         }
