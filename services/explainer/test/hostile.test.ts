@@ -200,6 +200,13 @@ describe('a hostile first try', () => {
     expect(fine.usage?.complete).toBe(true);
   });
 
+  it('names the target that cannot be reached, without grpc-js trailing noise', async () => {
+    const error = await failure(client.explain(kernelShap({ modelName: 'iris', address: '127.0.0.1:1' })));
+    expect(error?.code).toBe(status.UNAVAILABLE);
+    expect(error?.details).toMatch(/^target 127\.0\.0\.1:1: unavailable: /);
+    expect(error?.details).not.toMatch(/Resolution note/);
+  });
+
   it('stops a k-means background reduction at the time budget instead of holding the explainer', async () => {
     // 10,000 distinct rows into 5,000 centres: 10 restarts of k-means++ seeding alone are
     // 10 × 5,000 × 10,000 distances, far past the 1 s asked for.
