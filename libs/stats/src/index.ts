@@ -7,6 +7,7 @@
 export {
   type KMeansOptions,
   type KMeansResult,
+  KMeansStoppedError,
   kMeans,
   kMeansSummary,
   type WeightedSummary,

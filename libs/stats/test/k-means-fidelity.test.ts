@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kMeans, kMeansSummary } from '../src/clustering/k-means.js';
+import { KMeansStoppedError, kMeans, kMeansSummary } from '../src/clustering/k-means.js';
 import { seededRandom } from '../src/random/seeded-random.js';
 import { runSklearn } from './run-sklearn.js';
 
@@ -108,6 +108,20 @@ describe('kMeansSummary', () => {
         },
       ),
     );
+  });
+
+  it('stops when shouldStop says so, after as many checks as it was allowed', () => {
+    const x = blobs(3, 20, 2, 3);
+    for (const allowed of [0, 1, 3, 10]) {
+      let asked = 0;
+      expect(() =>
+        kMeansSummary(x, 60, 2, 3, seededRandom(5), { shouldStop: () => asked++ >= allowed }),
+      ).toThrow(KMeansStoppedError);
+      expect(asked).toBe(allowed + 1);
+    }
+    // Never stopping changes nothing.
+    const free = kMeansSummary(x, 60, 2, 3, seededRandom(5), { shouldStop: () => false });
+    expect(Array.from(free.rows)).toEqual(Array.from(kMeansSummary(x, 60, 2, 3, seededRandom(5)).rows));
   });
 
   it('is the same for the same seed', () => {

@@ -207,6 +207,13 @@ describe('sightline explain through the stand-in method', () => {
     expectOneSentence(noMetadata, 1, /cannot reach the model-server at 127\.0\.0\.1:1/);
     const noMethod = await explain(standIn, ['--model', 'iris', '--instances', file('rows.csv')]);
     expectOneSentence(noMethod, 2, /explain: choose --method kernel-shap\|anchors/);
+    // A file past --max-input-bytes is refused by its size, before it is read whole.
+    const tooBig = await explain(standIn, [...irisArgs('kernel-shap'), '--max-input-bytes', '64']);
+    expectOneSentence(
+      tooBig,
+      2,
+      /sightline: --instances \S+rows\.csv: \d+ bytes is over the 64-byte limit \(--max-input-bytes\)/,
+    );
   }, 60_000);
 });
 

@@ -1,7 +1,8 @@
 import { explainerV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
 import { createTensor, decodeTensorMessages } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
-import { explainRequestOf, globalExplainRequestOf } from './explainer-requests.js';
+import { type ExplainInput, explainRequestOf, globalExplainRequestOf } from './explainer-requests.js';
 import { jobOf } from './explainer-results.js';
 
 const rows = createTensor('input', 'FP32', [1, 4], Float32Array.from([1, 2, 3, 4]));
@@ -45,6 +46,49 @@ describe('explainRequestOf', () => {
     expect(request.cache).toBe(explainerV1.CachePolicy.CACHE_POLICY_BYPASS);
     expect(request.event).toMatchObject({ store: true, requestId: 'r', predictionRows: [2] });
     // It encodes: every field the contract needs is set.
+    expect(explainerV1.ExplainRequest.encode(request).finish().length).toBeGreaterThan(0);
+  });
+
+  it('refuses numbers the contract cannot carry and unknown names, naming the field (not an INTERNAL encode failure)', () => {
+    const base = { model: 'iris', instances: [rows], method: { kernelShap: {} } } as const;
+    const cases: [Partial<ExplainInput>, string][] = [
+      [
+        { budget: { timeoutMs: -5 } },
+        'budget.timeoutMs: must be a whole number from 0 to 4294967295, got -5',
+      ],
+      [
+        { budget: { maxModelCalls: 1.5 } },
+        'budget.maxModelCalls: must be a whole number from 0 to 4294967295, got 1.5',
+      ],
+      [
+        { budget: { maxRowsPerCall: 2 ** 32 } },
+        'budget.maxRowsPerCall: must be a whole number from 0 to 4294967295, got 4294967296',
+      ],
+      [{ targetIndices: [0, -1] }, 'targetIndices[1]: must be a whole number from 0 to 4294967295, got -1'],
+      [
+        { background: { rows: [rows], size: Number.NaN } },
+        'background.size: must be a whole number from 0 to 4294967295, got NaN',
+      ],
+      [
+        { background: { rows: [rows], reduction: 'bogus' as 'none' } },
+        'background.reduction: must be one of none, sample, kmeans, got "bogus"',
+      ],
+      [{ cache: 'never' as 'use' }, 'cache: must be one of use, refresh, bypass, got "never"'],
+      [
+        { budget: { onExhausted: 'panic' as 'fail' } },
+        'budget.onExhausted: must be one of partial, fail, got "panic"',
+      ],
+      [{ seed: -1 }, 'seed: must be a whole number from 0 to 2^64 - 1, got -1'],
+      [{ seed: 0.5 }, 'seed: must be a whole number from 0 to 2^64 - 1, got 0.5'],
+      [{ seed: 2n ** 64n }, 'seed: must be a whole number from 0 to 2^64 - 1, got 18446744073709551616'],
+    ];
+    for (const [extra, message] of cases) {
+      expect(() => explainRequestOf({ ...base, ...extra })).toThrow(InvalidArgumentError);
+      expect(() => explainRequestOf({ ...base, ...extra })).toThrow(message);
+    }
+    // The largest seed goes through as a bigint.
+    const request = explainRequestOf({ ...base, seed: 2n ** 64n - 1n });
+    expect(request.seed).toBe(18446744073709551615n);
     expect(explainerV1.ExplainRequest.encode(request).finish().length).toBeGreaterThan(0);
   });
 

@@ -1,5 +1,6 @@
 /** What the explainer client takes, in plain types, and its ExplainRequest. */
 import { explainerV1 } from '@sightline/contracts';
+import { InvalidArgumentError } from '@sightline/errors';
 import { encodeTensorMessages, type Tensor } from '@sightline/tensor';
 
 /** The method and its settings (the contract's messages; unset fields take Alibi's defaults). */
@@ -39,7 +40,8 @@ export interface ExplainInput {
     readonly timeoutMs?: number;
     readonly onExhausted?: 'partial' | 'fail';
   };
-  readonly seed?: number;
+  /** Seed of every random draw, 0 to 2^64 - 1 (a bigint past 2^53). */
+  readonly seed?: number | bigint;
   readonly cache?: 'use' | 'refresh' | 'bypass';
   /** Store each row's explanation as an event beside the prediction `requestId` names. */
   readonly storeFor?: {
@@ -56,31 +58,67 @@ const REDUCTIONS = {
   sample: explainerV1.BackgroundReduction.BACKGROUND_REDUCTION_SAMPLE,
   kmeans: explainerV1.BackgroundReduction.BACKGROUND_REDUCTION_KMEANS,
 } as const;
+const ON_EXHAUSTED = {
+  partial: explainerV1.OnExhausted.ON_EXHAUSTED_PARTIAL,
+  fail: explainerV1.OnExhausted.ON_EXHAUSTED_FAIL,
+} as const;
 const CACHE = {
   use: explainerV1.CachePolicy.CACHE_POLICY_USE,
   refresh: explainerV1.CachePolicy.CACHE_POLICY_REFRESH,
   bypass: explainerV1.CachePolicy.CACHE_POLICY_BYPASS,
 } as const;
 
+const UINT32_MAX = 2 ** 32 - 1;
+
+/**
+ * `value` when it is a whole number the contract's uint32 field holds; else an
+ * InvalidArgumentError naming the field (the encoder would fail later as an INTERNAL
+ * "serialization failure" that names nothing).
+ */
+function uint32(field: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+    throw new InvalidArgumentError(`${field}: must be a whole number from 0 to ${UINT32_MAX}, got ${value}`);
+  }
+  return value;
+}
+
+/** `table[key]`, or an InvalidArgumentError naming the field and the names it takes. */
+function named<T>(field: string, key: string, table: Readonly<Record<string, T>>): T {
+  if (!Object.hasOwn(table, key)) {
+    throw new InvalidArgumentError(
+      `${field}: must be one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(key)}`,
+    );
+  }
+  return table[key]!;
+}
+
+/** The seed as the contract's uint64. */
+function seedOf(seed: number | bigint): bigint {
+  const valid = typeof seed === 'bigint' || Number.isSafeInteger(seed);
+  const value = valid ? BigInt(seed) : -1n;
+  if (value < 0n || value > 2n ** 64n - 1n) {
+    throw new InvalidArgumentError(`seed: must be a whole number from 0 to 2^64 - 1, got ${seed}`);
+  }
+  return value;
+}
+
 /** The contract's Background of given rows. */
 function backgroundOf(background: NonNullable<ExplainInput['background']>): explainerV1.Background {
   return explainerV1.Background.fromPartial({
     rows: { tensors: encodeTensorMessages(background.rows, 'raw') },
-    reduction: REDUCTIONS[background.reduction ?? 'sample'],
-    ...(background.size === undefined ? {} : { size: background.size }),
+    reduction: named('background.reduction', background.reduction ?? 'sample', REDUCTIONS),
+    ...(background.size === undefined ? {} : { size: uint32('background.size', background.size) }),
   });
 }
 
 /** The contract's Budget (unset fields: the service's defaults). */
 function budgetOf(budget: NonNullable<ExplainInput['budget']>): explainerV1.Budget {
   return {
-    maxModelCalls: budget.maxModelCalls ?? 0,
-    maxRowsPerCall: budget.maxRowsPerCall ?? 0,
-    timeoutMs: budget.timeoutMs ?? 0,
-    onExhausted:
-      budget.onExhausted === 'fail'
-        ? explainerV1.OnExhausted.ON_EXHAUSTED_FAIL
-        : explainerV1.OnExhausted.ON_EXHAUSTED_PARTIAL,
+    maxModelCalls: uint32('budget.maxModelCalls', budget.maxModelCalls),
+    maxRowsPerCall: uint32('budget.maxRowsPerCall', budget.maxRowsPerCall),
+    timeoutMs: uint32('budget.timeoutMs', budget.timeoutMs),
+    onExhausted: named('budget.onExhausted', budget.onExhausted ?? 'partial', ON_EXHAUSTED),
   };
 }
 
@@ -110,7 +148,7 @@ export interface GlobalExplainInput {
   /** The events' tensors explained, in order (unset: each event's request tensors). */
   readonly tensors?: readonly string[];
   readonly budget?: ExplainInput['budget'];
-  readonly seed?: number;
+  readonly seed?: number | bigint;
 }
 
 /** The GlobalExplainRequest of `input`. */
@@ -121,7 +159,7 @@ export function globalExplainRequestOf(input: GlobalExplainInput): explainerV1.G
       address: input.address ?? '',
       modelName: input.model,
       outputName: input.outputName ?? '',
-      targetIndices: [...(input.targetIndices ?? [])],
+      targetIndices: (input.targetIndices ?? []).map((index, i) => uint32(`targetIndices[${i}]`, index)),
     },
     selector: {
       modelName: input.eventsModel ?? '',
@@ -129,16 +167,19 @@ export function globalExplainRequestOf(input: GlobalExplainInput): explainerV1.G
       tensors: [...(input.tensors ?? [])],
     },
     range: { startTime: input.from, ...(input.to ? { endTime: input.to } : {}) },
-    ...(input.maxRows === undefined ? {} : { maxRows: input.maxRows }),
+    ...(input.maxRows === undefined ? {} : { maxRows: uint32('maxRows', input.maxRows) }),
     ...input.method,
     ...(input.background ? { background: backgroundOf(input.background) } : {}),
     featureNames: [...(input.featureNames ?? [])],
     ...(input.budget ? { budget: budgetOf(input.budget) } : {}),
-    ...(input.seed === undefined ? {} : { seed: BigInt(input.seed) }),
+    ...(input.seed === undefined ? {} : { seed: seedOf(input.seed) }),
   });
 }
 
-/** The ExplainRequest of `input`. */
+/**
+ * The ExplainRequest of `input`.
+ * @throws InvalidArgumentError naming the field for a number the contract cannot carry or an unknown name.
+ */
 export function explainRequestOf(input: ExplainInput): explainerV1.ExplainRequest {
   return explainerV1.ExplainRequest.fromPartial({
     target: {
@@ -147,7 +188,7 @@ export function explainRequestOf(input: ExplainInput): explainerV1.ExplainReques
       modelName: input.model,
       modelVersion: input.version ?? '',
       outputName: input.outputName ?? '',
-      targetIndices: [...(input.targetIndices ?? [])],
+      targetIndices: (input.targetIndices ?? []).map((index, i) => uint32(`targetIndices[${i}]`, index)),
     },
     instances: encodeTensorMessages(input.instances, 'raw'),
     ...(input.background ? { background: backgroundOf(input.background) } : {}),
@@ -158,14 +199,16 @@ export function explainRequestOf(input: ExplainInput): explainerV1.ExplainReques
     ...(input.image ? { image: input.image } : {}),
     ...input.method,
     ...(input.budget ? { budget: budgetOf(input.budget) } : {}),
-    ...(input.seed === undefined ? {} : { seed: BigInt(input.seed) }),
-    cache: CACHE[input.cache ?? 'use'],
+    ...(input.seed === undefined ? {} : { seed: seedOf(input.seed) }),
+    cache: named('cache', input.cache ?? 'use', CACHE),
     ...(input.storeFor
       ? {
           event: {
             store: true,
             requestId: input.storeFor.requestId,
-            predictionRows: [...(input.storeFor.predictionRows ?? [])],
+            predictionRows: (input.storeFor.predictionRows ?? []).map((row, i) =>
+              uint32(`storeFor.predictionRows[${i}]`, row),
+            ),
             traceparent: input.storeFor.traceparent ?? '',
           },
         }

@@ -17,6 +17,19 @@ export interface KMeansOptions {
    * variance of the data, in squared distance (scikit-learn's relative `tol`, 1e-4).
    */
   readonly tolerance?: number;
+  /**
+   * Asked before each seeding step and each Lloyd iteration; true stops the clustering with
+   * {@link KMeansStoppedError} (a caller's time budget: a large k over many rows runs long).
+   */
+  readonly shouldStop?: () => boolean;
+}
+
+/** Thrown by {@link kMeans} when `shouldStop` answered true. */
+export class KMeansStoppedError extends Error {
+  constructor() {
+    super('kMeans: stopped before it finished');
+    this.name = 'KMeansStoppedError';
+  }
 }
 
 /** A clustering of `count` rows. */
@@ -50,11 +63,13 @@ function seedCentres(
   dims: number,
   k: number,
   random: SeededRandom,
+  stop: (() => boolean) | undefined,
 ): Float64Array {
   const centres = new Float64Array(k * dims);
   const nearest = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
   let chosen = random.nextInt(count);
   for (let c = 0; c < k; c++) {
+    if (stop?.()) throw new KMeansStoppedError();
     centres.set(rows.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
     let total = 0;
     for (let i = 0; i < count; i++) {
@@ -127,11 +142,13 @@ function lloyd(
   random: SeededRandom,
   maxIterations: number,
   shiftTolerance: number,
+  stop: (() => boolean) | undefined,
 ): KMeansResult {
-  let centres = seedCentres(rows, count, dims, k, random);
+  let centres = seedCentres(rows, count, dims, k, random, stop);
   const labels = new Int32Array(count);
   const counts = new Float64Array(k);
   for (let iteration = 0; iteration < maxIterations; iteration++) {
+    if (stop?.()) throw new KMeansStoppedError();
     assign(rows, count, dims, centres, k, labels);
     const next = new Float64Array(k * dims);
     counts.fill(0);
@@ -181,7 +198,16 @@ export function kMeans(
   const shiftTolerance = tolerance * meanColumnVariance(rows, count, dims);
   let best: KMeansResult | undefined;
   for (let r = 0; r < Math.max(1, restarts); r++) {
-    const result = lloyd(rows, count, dims, clusters, random, maxIterations, shiftTolerance);
+    const result = lloyd(
+      rows,
+      count,
+      dims,
+      clusters,
+      random,
+      maxIterations,
+      shiftTolerance,
+      options.shouldStop,
+    );
     if (!best || result.inertia < best.inertia) best = result;
   }
   return best!;

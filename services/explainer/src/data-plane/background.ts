@@ -3,8 +3,8 @@
  * events), reduced to `size` rows by a seeded uniform sample or shap's k-means summary
  * (centres weighted by cluster size), or kept whole.
  */
-import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
-import { kMeansSummary, type SeededRandom } from '@sightline/stats';
+import { DeadlineExceededError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
+import { KMeansStoppedError, kMeansSummary, type SeededRandom } from '@sightline/stats';
 import type { WeightedRows } from '../methods/method.js';
 import type { FeatureRows } from './instances.js';
 
@@ -18,6 +18,12 @@ export const MAX_BACKGROUND_SIZE = 10_000;
 export interface BackgroundLimits {
   /** --max-background-rows: rows given or kept at most. */
   readonly maxRows: number;
+  /**
+   * True once the explanation's time is spent: k-means (10 restarts of up to 300 Lloyd
+   * iterations over rows × size) stops there instead of holding the event loop past the
+   * caller's deadline. Unset: never.
+   */
+  readonly timeSpent?: () => boolean;
 }
 
 /**
@@ -67,6 +73,21 @@ export function reduceBackground(
     });
     return { featureCount, rows: out, weights: new Float64Array(keep).fill(1), count: keep };
   }
-  const summary = kMeansSummary(rows.rows, rows.count, featureCount, keep, random);
+  let summary: ReturnType<typeof kMeansSummary>;
+  try {
+    summary = kMeansSummary(
+      rows.rows,
+      rows.count,
+      featureCount,
+      keep,
+      random,
+      limits.timeSpent ? { shouldStop: limits.timeSpent } : {},
+    );
+  } catch (error) {
+    if (!(error instanceof KMeansStoppedError)) throw error;
+    throw new DeadlineExceededError(
+      `background.size: the k-means summary of ${rows.count} rows into ${keep} centres did not finish within the time budget; ask a smaller background.size, reduction SAMPLE, or a longer budget (rule "background.kmeans_time")`,
+    );
+  }
   return { featureCount, rows: summary.rows, weights: summary.weights, count: summary.count };
 }

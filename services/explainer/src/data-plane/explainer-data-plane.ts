@@ -366,9 +366,10 @@ export class ExplainerDataPlane {
     });
     const report = () =>
       call.onProgress?.({
-        rowsDone: rows.length,
+        rowsDone: rows.filter((r) => r.complete).length,
         rows: rowCount,
-        fraction: (rows.length + currentFraction) / rowCount,
+        // An incomplete row counts by its own fraction, not as a whole row done.
+        fraction: (rows.reduce((sum, r) => sum + r.fractionDone, 0) + currentFraction) / rowCount,
         usage: usageNow(false),
         snapshot: () => ({
           entry,
@@ -399,7 +400,9 @@ export class ExplainerDataPlane {
         });
         answer = {
           row,
-          result: outcome.result,
+          // A row the budget stopped before anything was measured (fraction 0) has no
+          // result: an empty one would pass for an answer (decision 7).
+          result: !outcome.complete && outcome.fractionDone <= 0 ? undefined : outcome.result,
           complete: outcome.complete,
           fractionDone: outcome.fractionDone,
         };
@@ -419,7 +422,7 @@ export class ExplainerDataPlane {
               ? budget.timeSource === 'timeout_ms'
                 ? `budget.timeout_ms: ${budget.timeMs} ms spent`
                 : "budget.timeout_ms: the call's deadline (less the answer margin) reached"
-              : `budget.max_model_calls: ${budget.maxModelCalls} calls spent`;
+              : (evaluator.stopReason ?? `budget.max_model_calls: ${budget.maxModelCalls} calls spent`);
       }
       rows.push(answer);
       currentFraction = 0;
@@ -559,6 +562,7 @@ export class ExplainerDataPlane {
         'background: exactly one of rows and events is required (rule "background.source_set")',
       );
     }
+    const stopAt = upstream.deadlineMs;
     return reduceBackground(
       rows,
       layout.featureCount,
@@ -566,7 +570,7 @@ export class ExplainerDataPlane {
       request.size,
       entry.defaultBackgroundSize,
       random,
-      { maxRows: this.options.limits.maxBackgroundRows },
+      { maxRows: this.options.limits.maxBackgroundRows, timeSpent: () => this.now() >= stopAt },
     );
   }
 

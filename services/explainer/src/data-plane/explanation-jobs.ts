@@ -126,6 +126,16 @@ export interface ExplanationJobsOptions {
 
 const statusNumber = (code: ErrorCode) => Math.max(0, GRPC_STATUS_NAMES.indexOf(code));
 
+/** `result` with `reason` as its usage's incomplete reason unless it already gives one. */
+function withIncompleteReason(result: JobResult, reason: string): JobResult {
+  const usage = result.outcome.usage;
+  if (usage.incompleteReason) return result;
+  return {
+    ...result,
+    outcome: { ...result.outcome, usage: { ...usage, incompleteReason: reason } },
+  } as JobResult;
+}
+
 /** The jobs held by one explainer. */
 export class ExplanationJobs {
   private readonly jobs = new Map<string, Job>();
@@ -217,6 +227,12 @@ export class ExplanationJobs {
       this.finish(job, 'cancelled');
     } else if (job.state === 'running') {
       job.cancellation.cancel(new CancelledError(`job ${job.id}: cancelled by CancelExplanation`));
+      // The contract answers the job after cancelling: CANCELLED now, with the result so far.
+      // The work stops at its next model call or budget check and holds its running slot
+      // until then; what it finishes after this is not kept (run() leaves a final job alone).
+      const partial = job.progress?.snapshot();
+      job.result = partial && withIncompleteReason(partial, 'cancelled');
+      this.finish(job, 'cancelled');
     }
     return this.view(job, true);
   }
@@ -320,7 +336,7 @@ export class ExplanationJobs {
     const job = this.jobs.get(id);
     if (!job)
       throw new NotFoundError(
-        `job ${quoteName(id)} not found (unknown, or ended more than --job-ttl-ms ago)`,
+        `job ${quoteName(id)} not found: jobs live in this explainer's memory, so an unknown id, one that ended more than --job-ttl-ms ago, or one from before the explainer restarted is gone`,
       );
     return job;
   }
@@ -347,6 +363,7 @@ export class ExplanationJobs {
   /** Runs the job's work, publishing its progress; answers its result. */
   private async work(job: Job): Promise<JobResult> {
     const publish = (progress: JobProgressNow) => {
+      if (isFinal(job.state)) return;
       job.progress = progress;
       this.notify(job);
     };
@@ -375,9 +392,12 @@ export class ExplanationJobs {
     this.notify(job);
     try {
       const result = await this.work(job);
+      // Cancelled meanwhile: the job already answered CANCELLED with its result so far.
+      if (isFinal(job.state)) return;
       job.result = result;
       this.finish(job, result.outcome.usage.complete ? 'succeeded' : 'partial');
     } catch (error) {
+      if (isFinal(job.state)) return;
       if (job.cancellation.cancelReason) {
         job.result = job.progress?.snapshot();
         this.finish(job, 'cancelled');

@@ -185,7 +185,17 @@ export function flattenRows(tensors: readonly Tensor[], layout: RowLayout, field
     for (let r = 0; r < count; r++) {
       const base = r * layout.featureCount + slot.offset;
       const source = r * slot.rowElements;
-      for (let e = 0; e < slot.rowElements; e++) rows[base + e] = read(source + e);
+      for (let e = 0; e < slot.rowElements; e++) {
+        const value = read(source + e);
+        // NaN or ±Infinity would reach every perturbed row and the regression, and come
+        // back as NaN attributions marked complete (and cached): refused here instead.
+        if (!Number.isFinite(value)) {
+          throw new InvalidArgumentError(
+            `${label}: row ${r}, element ${e}: must be a finite number, got ${value} (rule "instances.finite")`,
+          );
+        }
+        rows[base + e] = value;
+      }
     }
   });
   return { count, rows };

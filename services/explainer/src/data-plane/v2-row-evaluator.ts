@@ -68,6 +68,7 @@ export class V2RowEvaluator implements RowEvaluator {
   private calls = 0;
   private rows = 0;
   private version = '';
+  private lastStop: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: V2RowEvaluatorOptions) {
@@ -75,6 +76,11 @@ export class V2RowEvaluator implements RowEvaluator {
     this.outputCount = options.output.columns?.length ?? options.output.columnCount;
     this.maxRowsPerCall = Number.isFinite(options.rowsPerCall) ? options.rowsPerCall : undefined;
     this.now = options.now ?? Date.now;
+  }
+
+  /** The sentence of the last spent budget this evaluator threw (a method may catch it), if any. */
+  get stopReason(): string | undefined {
+    return this.lastStop;
   }
 
   get usage(): EvaluatorUsage {
@@ -88,7 +94,19 @@ export class V2RowEvaluator implements RowEvaluator {
   }
 
   /** The sentence of a spent budget, naming the limit (Usage.incomplete_reason). */
-  private exhaustedError(reason: ExhaustedReason): BudgetExhaustedError {
+  private exhaustedError(
+    reason: ExhaustedReason,
+    needed?: { rows: number; calls: number },
+  ): BudgetExhaustedError {
+    const error = this.exhaustedErrorOf(reason, needed);
+    this.lastStop = error.message;
+    return error;
+  }
+
+  private exhaustedErrorOf(
+    reason: ExhaustedReason,
+    needed?: { rows: number; calls: number },
+  ): BudgetExhaustedError {
     const budget = this.options.budget;
     switch (reason) {
       case 'cancelled':
@@ -103,9 +121,13 @@ export class V2RowEvaluator implements RowEvaluator {
               : `budget.timeout_ms: the default budget of ${budget.timeMs} ms spent`,
         );
       default:
+        // A batch bigger than the calls left stops the work before they are all spent: say so,
+        // or "1000 calls spent" would stand beside 2 model calls made.
         return new BudgetExhaustedError(
           reason,
-          `budget.max_model_calls: ${budget.maxModelCalls} calls spent`,
+          needed && this.calls + needed.calls > budget.maxModelCalls && this.calls < budget.maxModelCalls
+            ? `budget.max_model_calls: the next batch of ${needed.rows} rows needs ${needed.calls} calls, ${budget.maxModelCalls - this.calls} of ${budget.maxModelCalls} are left`
+            : `budget.max_model_calls: ${budget.maxModelCalls} calls spent`,
         );
     }
   }
@@ -120,7 +142,8 @@ export class V2RowEvaluator implements RowEvaluator {
     if (reason) throw this.exhaustedError(reason);
     const perCall = this.options.rowsPerCall;
     const needed = Math.ceil(count / perCall);
-    if (this.calls + needed > this.options.budget.maxModelCalls) throw this.exhaustedError('calls');
+    if (this.calls + needed > this.options.budget.maxModelCalls)
+      throw this.exhaustedError('calls', { rows: count, calls: needed });
     const out = new Float64Array(count * this.outputCount);
     for (let start = 0; start < count; start += perCall) {
       const batch = Math.min(perCall, count - start);

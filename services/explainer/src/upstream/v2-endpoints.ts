@@ -25,7 +25,8 @@ export interface V2EndpointOptions {
 
 /** An upstream's failure as the error family, its message naming the address. */
 function upstreamError(address: string, error: ServiceError): SightlineError {
-  const details = error.details || statusName(error.code);
+  // grpc-js ends some connection failures with an empty "Resolution note:"; it says nothing.
+  const details = error.details.replace(/\.?\s*Resolution note:\s*$/, '') || statusName(error.code);
   // The model-server's own sentences (NOT_FOUND naming the model, INVALID_ARGUMENT naming an
   // input) are kept as they are; a transport failure says which upstream went away.
   const message = error.code === status.UNAVAILABLE ? `target ${address}: unavailable: ${details}` : details;

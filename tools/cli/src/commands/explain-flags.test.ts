@@ -1,5 +1,6 @@
 import { explainerV1 } from '@sightline/contracts';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_EXPLAIN_MAX_INPUT_BYTES, maxInputBytesOf } from './explain.js';
 import { methodOf, parseIntegerFlag, parseTargetIndices, runSettingsOf } from './explain-flags.js';
 
 describe('methodOf', () => {
@@ -52,5 +53,17 @@ describe('run settings', () => {
     );
     expect(() => parseIntegerFlag('-1', '--seed', 0, 10)).toThrow('--seed');
     expect(() => runSettingsOf({ method: 'kernel-shap', budgetMs: '0' })).toThrow('--budget-ms');
+  });
+});
+
+describe('maxInputBytesOf', () => {
+  it("defaults to the explainer's 64 MiB request limit and takes a positive whole number of bytes", () => {
+    expect(maxInputBytesOf({})).toBe(DEFAULT_EXPLAIN_MAX_INPUT_BYTES);
+    expect(DEFAULT_EXPLAIN_MAX_INPUT_BYTES).toBe(67_108_864);
+    expect(maxInputBytesOf({ maxInputBytes: '1' })).toBe(1);
+    for (const bad of ['0', '-5', '1.5', 'lots', ''])
+      expect(() => maxInputBytesOf({ maxInputBytes: bad })).toThrow(
+        `--max-input-bytes: expected a positive whole number of bytes, got ${JSON.stringify(bad)}`,
+      );
   });
 });

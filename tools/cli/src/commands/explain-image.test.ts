@@ -1,6 +1,7 @@
 import { explainerV1 } from '@sightline/contracts';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { declaredPng } from '../../test/helpers/declared-png.js';
 import { imageInputOf, imageInstance, imageLayoutOf } from './explain-image.js';
 
 /** A width × height PNG whose pixel (x, y) is (x, y, 100). */
@@ -44,6 +45,18 @@ describe('imageInstance', () => {
     const input = { name: 'image', datatype: 'FP32', shape: [-1, 64, 64, 3] };
     expect(() => imageInstance(png(5, 4), '--image a.png', input, {})).toThrow(
       '--image a.png: a 4 × 5 × 3 image, but input "image" takes [64, 64, 3] per row (channels-last)',
+    );
+  });
+
+  it("refuses a PNG whose header declares another size than the input's, before decoding it", () => {
+    const input = { name: 'image', datatype: 'FP32', shape: [-1, 64, 64, 3] };
+    // A header only: decoding it would fail as "not a PNG"; the size is refused first.
+    expect(() => imageInstance(declaredPng(640, 480), '--image big.png', input, {})).toThrow(
+      '--image big.png: a 480 × 640 × 3 image, but input "image" takes [64, 64, 3] per row (channels-last)',
+    );
+    const first = { name: 'image', datatype: 'FP32', shape: [-1, 3, 64, 64] };
+    expect(() => imageInstance(declaredPng(64, 65), '--image tall.png', first, {})).toThrow(
+      '--image tall.png: a 3 × 65 × 64 image, but input "image" takes [3, 64, 64] per row (channels-first)',
     );
   });
 

@@ -7,7 +7,7 @@ import { explainerV1 } from '@sightline/contracts';
 import type { TensorMetadata } from '@sightline/sdk';
 import { isDatatype, type Tensor } from '@sightline/tensor';
 import { UsageError } from '../frame/usage-error.js';
-import { decodePngImage, type ImageTensorLayout } from '../images/png-image.js';
+import { decodePngImage, type ImageTensorLayout, pngSize } from '../images/png-image.js';
 import { toTensor } from '../inputs/to-tensor.js';
 
 export const IMAGE_LAYOUTS = ['channels-last', 'channels-first', 'grayscale'] as const;
@@ -94,19 +94,36 @@ export function imageInstance(
   const perRow = input.shape.slice(1);
   const layout = imageLayoutOf(perRow, input.name, options.layout);
   const channels = layout === 'grayscale' ? 1 : layout === 'channels-first' ? perRow[0] : perRow[2];
+  const expected = layout === 'grayscale' ? perRow.slice(0, 2) : perRow;
+  const sizeMismatch = (got: readonly number[]) =>
+    new UsageError(
+      `${label}: a ${got.join(' × ')} image, but input ${JSON.stringify(input.name)} takes [${perRow.join(', ')}] per row (${layout})`,
+    );
+  // From the PNG's header, before decoding: a small file may declare a huge image.
+  const declared = pngSize(file);
+  const [height, width] = layout === 'channels-first' ? [perRow[1], perRow[2]] : [perRow[0], perRow[1]];
+  if (
+    declared &&
+    ((height !== undefined && height >= 0 && height !== declared.height) ||
+      (width !== undefined && width >= 0 && width !== declared.width))
+  ) {
+    const c = channels === 1 ? 1 : 3;
+    throw sizeMismatch(
+      layout === 'channels-first'
+        ? [c, declared.height, declared.width]
+        : layout === 'grayscale'
+          ? [declared.height, declared.width]
+          : [declared.height, declared.width, c],
+    );
+  }
   const decoded = decodePngImage(file, label, {
     layout,
     channels: channels === 1 ? 1 : 3,
     ...(options.range ? { range: options.range } : {}),
   });
-  const expected = layout === 'grayscale' ? perRow.slice(0, 2) : perRow;
   const got = decoded.shape;
   const same = expected.length <= got.length && expected.every((d, i) => d < 0 || d === got[i]);
-  if (!same) {
-    throw new UsageError(
-      `${label}: a ${got.join(' × ')} image, but input ${JSON.stringify(input.name)} takes [${perRow.join(', ')}] per row (${layout})`,
-    );
-  }
+  if (!same) throw sizeMismatch(got);
   // A [h, w, 1] grayscale input keeps its trailing 1.
   const shape = layout === 'grayscale' && perRow.length === 3 ? [...decoded.shape, 1] : decoded.shape;
   const tensor = toTensor(

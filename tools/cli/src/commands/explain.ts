@@ -38,6 +38,12 @@ export const EXPLAIN_TIMEOUT = '2m';
 export const DEFAULT_JOB_BUDGET_MS = 600_000;
 /** How long `--job` keeps watching past the job's budget (queueing, the final message). */
 export const JOB_WATCH_MARGIN_MS = 60_000;
+/**
+ * The largest --instances, --background or --image file read by default: the explainer's
+ * 64 MiB request limit (its --max-receive-message-bytes). A file is held whole in memory, so
+ * a bigger one is refused before it is read, not after minutes of parsing.
+ */
+export const DEFAULT_EXPLAIN_MAX_INPUT_BYTES = 64 * 1024 ** 2;
 
 interface ExplainFlags extends MethodFlags, ConnectionFlags {
   readonly model?: string;
@@ -53,6 +59,7 @@ interface ExplainFlags extends MethodFlags, ConnectionFlags {
   readonly pixelRange?: 'unit' | 'byte';
   readonly out?: string;
   readonly job?: boolean;
+  readonly maxInputBytes?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -85,10 +92,29 @@ export async function targetMetadata(
   }
 }
 
+/** --max-input-bytes, checked. */
+export function maxInputBytesOf(flags: { readonly maxInputBytes?: string }): number {
+  if (flags.maxInputBytes === undefined) return DEFAULT_EXPLAIN_MAX_INPUT_BYTES;
+  const bytes = Number(flags.maxInputBytes);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(
+      `--max-input-bytes: expected a positive whole number of bytes, got ${JSON.stringify(flags.maxInputBytes)}`,
+    );
+  }
+  return bytes;
+}
+
+/** A whole input file, refused past --max-input-bytes. */
+function readFileFor(path: string, flag: string, context: CommandContext<ExplainFlags>): Promise<Buffer> {
+  return readInputBytes(path, {
+    source: `${flag} ${path}`,
+    progress: context.progress,
+    maxBytes: maxInputBytesOf(context.flags),
+  });
+}
+
 async function readCsv(path: string, flag: string, context: CommandContext<ExplainFlags>): Promise<string> {
-  return (await readInputBytes(path, { source: `${flag} ${path}`, progress: context.progress })).toString(
-    'utf8',
-  );
+  return (await readFileFor(path, flag, context)).toString('utf8');
 }
 
 /** What the flags ask for, checked before anything is called. */
@@ -109,6 +135,7 @@ function checkFlags(flags: ExplainFlags): string {
     throw new UsageError('--out: draws the heatmap over the image, so it needs --image FILE.png');
   if (flags.columns !== undefined && flags.instances === undefined)
     throw new UsageError('--columns: picks columns of --instances FILE.csv');
+  maxInputBytesOf(flags);
   return (flags.model ?? flags.graph)!;
 }
 
@@ -139,7 +166,7 @@ async function explainLocal(context: CommandContext<ExplainFlags>): Promise<void
     }
   } else {
     const label = `--image ${flags.image}`;
-    const bytes = await readInputBytes(flags.image!, { source: label, progress: context.progress });
+    const bytes = await readFileFor(flags.image!, '--image', context);
     image = imageInstance(bytes, label, imageInputOf(metadata.inputs, flags.imageInput, name), {
       ...(flags.layout ? { layout: flags.layout } : {}),
       ...(flags.pixelRange ? { range: flags.pixelRange } : {}),
@@ -250,6 +277,10 @@ export function registerExplainCommands(program: Command, frame: CliFrame): void
     .option(
       '--metadata-address <host:port>',
       "where the model's metadata is read (default: the model-server's address, 127.0.0.1:8001, env SIGHTLINE_MODEL_SERVER_ADDRESS; the router's with --graph)",
+    )
+    .option(
+      '--max-input-bytes <bytes>',
+      `the largest --instances, --background or --image file read (default: ${DEFAULT_EXPLAIN_MAX_INPUT_BYTES}, the explainer's request limit)`,
     )
     .option(
       '--job',

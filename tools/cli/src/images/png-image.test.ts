@@ -1,7 +1,8 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { declaredPng } from '../../test/helpers/declared-png.js';
 import { UsageError } from '../frame/usage-error.js';
-import { decodePngImage, grayscaleOf } from './png-image.js';
+import { decodePngImage, grayscaleOf, pngSize } from './png-image.js';
 
 /** A 2 × 3 (height × width) PNG: pixel (y, x) has red 10·x, green 100 + y, blue 255, alpha 255. */
 function samplePng(): Buffer {
@@ -32,6 +33,18 @@ describe('decodePngImage', () => {
     const gray = decodePngImage(samplePng(), '--image a.png', { layout: 'grayscale', range: 'byte' });
     expect(gray.shape).toEqual([2, 3]);
     expect(gray.values[0]).toBeCloseTo(0.299 * 0 + 0.587 * 100 + 0.114 * 255, 4);
+  });
+
+  it('refuses a PNG declaring more elements than an explanation takes from its header, before decoding', () => {
+    // The header of a 30,000 × 30,000 PNG: a few hundred kilobytes of such a file decode into
+    // gigabytes, so nothing past the header is read (here there is nothing past it).
+    const bomb = declaredPng(30_000, 30_000);
+    expect(pngSize(bomb)).toEqual({ width: 30_000, height: 30_000 });
+    expect(() => decodePngImage(bomb, '--image bomb.png', { layout: 'channels-last' })).toThrow(
+      "--image bomb.png: 30000 × 30000 × 3 is 2700000000 elements, more than the 4194304 an explanation takes (the explainer's --max-image-elements)",
+    );
+    expect(pngSize(samplePng())).toEqual({ width: 3, height: 2 });
+    expect(pngSize(Buffer.from('not a png at all, not even close'))).toBeUndefined();
   });
 
   it('names the file when it is not a PNG', () => {

@@ -29,11 +29,28 @@ export const MAX_IMAGE_ELEMENTS = 4_194_304;
 /** ITU-R BT.601 luma, as most image libraries turn RGB into gray. */
 const LUMA = [0.299, 0.587, 0.114] as const;
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * A PNG's width and height from its header (the IHDR chunk that must come first), without
+ * decoding it; undefined when the bytes do not start as a PNG. A few hundred kilobytes of PNG
+ * can hold gigabytes of pixels, so sizes are checked here before anything is decoded.
+ */
+export function pngSize(file: Buffer): { readonly width: number; readonly height: number } | undefined {
+  if (file.length < 24 || !file.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
+  if (file.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  return { width: file.readUInt32BE(16), height: file.readUInt32BE(20) };
+}
+
 /**
  * A PNG as one image row (alpha dropped, composited on nothing).
- * @throws UsageError naming the file when it is not a PNG pngjs can read.
+ * @throws UsageError naming the file when it is not a PNG pngjs can read, or holds more than
+ *   {@link MAX_IMAGE_ELEMENTS} elements (checked from its header, before decoding).
  */
 export function decodePngImage(file: Buffer, label: string, options: PngDecodeOptions): DecodedImage {
+  const channels = options.layout === 'grayscale' ? 1 : (options.channels ?? 3);
+  const declared = pngSize(file);
+  if (declared) tooManyElements(declared.width, declared.height, channels, label);
   let png: PNG;
   try {
     png = PNG.sync.read(file);
@@ -41,12 +58,7 @@ export function decodePngImage(file: Buffer, label: string, options: PngDecodeOp
     throw new UsageError(`${label}: not a PNG image (${(error as Error).message})`);
   }
   const { width, height, data } = png;
-  const channels = options.layout === 'grayscale' ? 1 : (options.channels ?? 3);
-  if (height * width * channels > MAX_IMAGE_ELEMENTS) {
-    throw new UsageError(
-      `${label}: ${width} × ${height} × ${channels} is ${height * width * channels} elements, more than the ${MAX_IMAGE_ELEMENTS} an explanation takes`,
-    );
-  }
+  tooManyElements(width, height, channels, label);
   const unit = (options.range ?? 'unit') === 'unit' ? 1 / 255 : 1;
   const values = new Float32Array(height * width * channels);
   for (let y = 0; y < height; y++) {
@@ -68,6 +80,15 @@ export function decodePngImage(file: Buffer, label: string, options: PngDecodeOp
         ? [height, width]
         : [height, width, channels];
   return { shape, values };
+}
+
+/** @throws UsageError when an image of this size is more than an explanation takes. */
+function tooManyElements(width: number, height: number, channels: number, label: string): void {
+  if (height * width * channels > MAX_IMAGE_ELEMENTS) {
+    throw new UsageError(
+      `${label}: ${width} × ${height} × ${channels} is ${height * width * channels} elements, more than the ${MAX_IMAGE_ELEMENTS} an explanation takes (the explainer's --max-image-elements)`,
+    );
+  }
 }
 
 /** The mean over channels of each pixel of an image row: the underlay of its heatmap. */

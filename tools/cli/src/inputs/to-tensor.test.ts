@@ -62,6 +62,17 @@ describe('toTensor', () => {
     );
   });
 
+  it("refuses a finite number past FP32's range instead of sending Infinity; FP64 keeps it", () => {
+    expect(() => toTensor(numbers([1, -1e300]), 'x', { declared: 'FP32' })).toThrow(
+      `input "x": element 1 (-1e+300) is out of FP32's range (at most 3.4028234663852886e+38 in magnitude)`,
+    );
+    // The largest FP32 itself, and values that round to it, still go.
+    expect(Array.from(toTensor(numbers([3.4028234663852886e38]), 'x').data as Float32Array)).toEqual([
+      3.4028234663852886e38,
+    ]);
+    expect(toTensor(numbers([1e300]), 'x', { declared: 'FP64' }).data).toEqual(Float64Array.from([1e300]));
+  });
+
   it('refuses data that does not fill the shape, as a usage error', () => {
     expect(() => toTensor(numbers([1, 2, 3], [2, 2]), 'x')).toThrow(
       /shape \[2,2\] needs 4 elements, data has 3|needs 4 elements/,

@@ -8,6 +8,9 @@ import { createTensor, DATATYPE_INFO, type Datatype, fp16ToNumber, type Tensor }
 import { UsageError } from '../frame/usage-error.js';
 import type { ParsedInput, ParsedValues } from './parsed-input.js';
 
+/** The largest finite FP32 value. */
+const FP32_MAX = 3.4028234663852886e38;
+
 function defaultDatatype(data: ParsedValues): Datatype {
   switch (data.kind) {
     case 'boolean':
@@ -130,6 +133,17 @@ export function toTensor(
       }
       default: {
         const values = numbersOf(data, label, datatype);
+        if (datatype === 'FP32') {
+          // A finite number past FP32's range would be sent as ±Infinity without a word.
+          const bad = Array.prototype.findIndex.call(
+            values,
+            (v: number) => Number.isFinite(v) && !Number.isFinite(Math.fround(v)),
+          );
+          if (bad !== -1)
+            throw new UsageError(
+              `${label}: element ${bad} (${values[bad]}) is out of FP32's range (at most ${FP32_MAX} in magnitude)`,
+            );
+        }
         return datatype === 'FP64'
           ? createTensor(name, 'FP64', input.shape, Float64Array.from(values))
           : createTensor(
