@@ -61,8 +61,11 @@ if (mode === 'clear') {
       }
     }
   }
-  if (lines.length === 2)
-    lines.push('(no failed test recorded: the failure was a build, lint or type check; see above)');
+  if (lines.length === 2) {
+    lines.push(
+      "(no failed test recorded: a build, lint or type check failed, or a package's tests passed and vitest caught an unhandled error: see 'Unhandled Errors' above)",
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   process.exit(1);
 } else {

@@ -173,9 +173,12 @@ export class PostgresMetricsStore implements MetricsStore {
     pool.on('error', () => {});
     try {
       const client = await pool.connect();
+      const onLost = () => {};
+      client.on('error', onLost);
       try {
         await migratePostgres(client, 'on PostgreSQL');
       } finally {
+        client.off('error', onLost);
         client.release();
       }
     } catch (error) {
@@ -557,13 +560,22 @@ export class PostgresMetricsStore implements MetricsStore {
       );
   }
 
-  /** Runs `work` in one transaction, retrying deadlocks and serialisation failures. */
+  /**
+   * Runs `work` in one transaction, retrying deadlocks and serialisation failures. While the
+   * client is checked out the pool does not listen to it: a connection the server ends then
+   * emits 'error' (besides failing the query), which unheard would end the process; heard, it
+   * marks the client broken so it is not returned to the pool.
+   */
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect().catch((error: unknown) => {
         throw mapPostgresError(error);
       });
       let broken = false;
+      const onLost = () => {
+        broken = true;
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await work(client);
@@ -577,6 +589,7 @@ export class PostgresMetricsStore implements MetricsStore {
         if (attempt < this.maxAttempts && typeof code === 'string' && RETRYABLE_CODES.has(code)) continue;
         throw mapPostgresError(error);
       } finally {
+        client.off('error', onLost);
         client.release(broken);
       }
     }
