@@ -14,14 +14,27 @@ const LOCAL_STACK = pathToFileURL(
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/local-stack.js'),
 ).href;
 
-/** A service stand-in: reports every signal; drains 200 ms on the first, exits 1 on a second. */
+/**
+ * A service stand-in: reports every signal; drains 200 ms on the first (once RELEASE_FILE
+ * exists, when that is set), logging as the services do (pino JSON: info lines, and a
+ * warning), and exits 1 on a second.
+ */
 const CHILD = `
+import { existsSync } from 'node:fs';
 let signals = 0;
+const released = () => !process.env.RELEASE_FILE || existsSync(process.env.RELEASE_FILE);
+const log = (level, msg) => console.log(JSON.stringify({ level, msg }));
 const onSignal = (signal) => {
   signals += 1;
   console.log('signal ' + signal);
   if (signals > 1) { console.log('second signal: exiting now'); process.exit(1); }
-  setTimeout(() => { console.log('drained'); process.exit(0); }, 200);
+  log(30, 'shutting down');
+  log(40, 'grace period over');
+  const drain = () => {
+    if (!released()) return setTimeout(drain, 20);
+    setTimeout(() => { log(30, 'stopped'); console.log('drained'); process.exit(0); }, 200);
+  };
+  drain();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -32,8 +45,8 @@ setInterval(() => {}, 1000);
 function parentScript(child: string): string {
   return `
 import { startLocalStack } from ${JSON.stringify(LOCAL_STACK)};
-const service = (name) => ({ name, summary: '', schema: undefined, run: async () => {}, localStackFlags: () => [] });
-const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, services: [service('a'), service('b')], examples: '', data: '' });
+const member = (name) => ({ name, args: [] });
+const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, members: [member('a'), member('b')] });
 console.log('stack exited ' + code);
 process.exit(code);
 `;
@@ -45,33 +58,58 @@ afterAll(async () => {
 });
 
 describe('sightline start', () => {
-  it('drains every child once on a terminal Ctrl-C (SIGINT to the process group)', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-'));
-    dirs.push(dir);
-    const child = path.join(dir, 'child.mjs');
-    const parent = path.join(dir, 'parent.mjs');
-    await writeFile(child, CHILD);
-    await writeFile(parent, parentScript(child));
-    // Its own group, as a shell gives a foreground job.
-    const stack = spawn(process.execPath, [parent], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const ready = new Promise<void>((resolve) => {
+  // Twice: Ctrl-C pressed again while the stack drains (or passed on by npm as well as sent by
+  // the terminal) must not kill start and leave its children without their parent.
+  it.each([1, 2])(
+    'drains every child once on %i terminal Ctrl-C (SIGINT to the process group)',
+    async (presses) => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-'));
+      dirs.push(dir);
+      const child = path.join(dir, 'child.mjs');
+      const parent = path.join(dir, 'parent.mjs');
+      await writeFile(child, CHILD);
+      await writeFile(parent, parentScript(child));
+      // The children drain only once this exists: the second Ctrl-C comes while they drain.
+      const release = path.join(dir, 'release');
+      // Its own group, as a shell gives a foreground job.
+      const stack = spawn(process.execPath, [parent], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, RELEASE_FILE: release },
+      });
+      let output = '';
+      const waiters: { pattern: RegExp; count: number; resolve: () => void }[] = [];
+      const seen = (pattern: RegExp, count: number) =>
+        new Promise<void>((resolve) => waiters.push({ pattern, count, resolve }));
       const onData = (chunk: Buffer) => {
         output += chunk.toString('utf8');
-        if ((output.match(/\] ready/g) ?? []).length === 2) resolve();
+        for (const w of waiters) if ((output.match(w.pattern) ?? []).length >= w.count) w.resolve();
       };
       stack.stdout!.on('data', onData);
       stack.stderr!.on('data', onData);
-    });
-    await ready;
-    process.kill(-stack.pid!, 'SIGINT');
-    const code = await new Promise<number | null>((resolve) => stack.once('exit', resolve));
-    expect(output).not.toContain('second signal');
-    expect(output.match(/\] drained/g)).toHaveLength(2);
-    expect(output).toContain('[a] signal SIGTERM');
-    expect(output).toContain('stack exited 0');
-    expect(code).toBe(0);
-  });
+      const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
+      await seen(/\] ready/g, 2);
+      process.kill(-stack.pid!, 'SIGINT');
+      if (presses === 2) {
+        // Sent once the first was handled (both children told to stop), so the two cannot merge.
+        await seen(/\] signal SIGTERM/g, 2);
+        process.kill(-stack.pid!, 'SIGINT');
+      }
+      await writeFile(release, '');
+      const code = await exited;
+      expect(output).not.toContain('second signal');
+      expect(output.match(/\] drained/g)).toHaveLength(2);
+      expect(output).toContain('[a] signal SIGTERM');
+      // One line per service from the stack; the services' own info lines give way to it.
+      expect(output.match(/^\[a\] stopped$/gm)).toHaveLength(1);
+      expect(output.match(/^\[b\] stopped$/gm)).toHaveLength(1);
+      expect(output).not.toContain('"msg":"shutting down"');
+      expect(output).not.toContain('"msg":"stopped"');
+      expect(output.match(/"msg":"grace period over"/g)).toHaveLength(2);
+      expect(output).toContain('stack exited 0');
+      expect(code).toBe(0);
+    },
+  );
 });
 
 /** A stand-in that says its OTLP environment; as the trace sink it listens on --otlp-port first. */
@@ -106,9 +144,8 @@ async function runTracingStack(env: Record<string, string>, readyCount: number):
     parent,
     `
 import { startLocalStack } from ${JSON.stringify(LOCAL_STACK)};
-const service = (name, extra = {}) => ({ name, summary: '', schema: undefined, run: async () => {}, localStackFlags: () => extra.flags ?? [], ...extra });
-const sink = service('sink', { flags: ['--otlp-port', '${port}'], traceSink: { otlpPort: ${port} } });
-const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, services: [service('a'), sink], examples: '', data: '', env: ${JSON.stringify(env)} });
+const sink = { name: 'sink', args: ['--otlp-port', '${port}'], traceSink: { otlpPort: ${port} } };
+const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, members: [{ name: 'a', args: [] }, sink], env: ${JSON.stringify(env)} });
 process.exit(code);
 `,
   );
