@@ -17,8 +17,8 @@ import { planLocalStackTracing } from './local-stack-tracing.js';
 
 /** How long a child may take to drain after SIGTERM before it is killed, in ms. */
 export const CHILD_STOP_TIMEOUT_MS = 35_000;
-/** pino's level number for `warn`: below it, a child's log lines are not shown while stopping. */
-const WARN_LEVEL = 40;
+/** Log levels below `warn` (by pino's name or number): not shown while stopping. */
+const QUIET_LEVELS: ReadonlySet<unknown> = new Set(['trace', 'debug', 'info', 10, 20, 30]);
 
 /** One service as the stack runs it. */
 export interface StackMember {
@@ -39,8 +39,7 @@ export interface StackMember {
 function shownWhileStopping(line: string): boolean {
   if (!line.startsWith('{')) return true;
   try {
-    const level = (JSON.parse(line) as { level?: unknown }).level;
-    return typeof level !== 'number' || level >= WARN_LEVEL;
+    return !QUIET_LEVELS.has((JSON.parse(line) as { level?: unknown }).level);
   } catch {
     return true;
   }

@@ -28,11 +28,11 @@ const onSignal = (signal) => {
   signals += 1;
   console.log('signal ' + signal);
   if (signals > 1) { console.log('second signal: exiting now'); process.exit(1); }
-  log(30, 'shutting down');
-  log(40, 'grace period over');
+  log('info', 'shutting down');
+  log('warn', 'grace period over');
   const drain = () => {
     if (!released()) return setTimeout(drain, 20);
-    setTimeout(() => { log(30, 'stopped'); console.log('drained'); process.exit(0); }, 200);
+    setTimeout(() => { log('info', 'stopped'); console.log('drained'); process.exit(0); }, 200);
   };
   drain();
 };

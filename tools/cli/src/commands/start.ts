@@ -53,7 +53,9 @@ export function registerStartCommand(
         // Only the services that were started (the trace store may not be).
         onReady: (report) => {
           const running = addresses.filter((a) => report.started.includes(a.name));
-          process.stdout.write(renderReadyBanner(running, report));
+          // Timed from this process's start, as the user waits: loading the CLI included.
+          const elapsedMs = Math.round(process.uptime() * 1000);
+          process.stdout.write(renderReadyBanner(running, { ...report, elapsedMs }));
         },
       });
       process.exit(code);
