@@ -6,7 +6,7 @@ const drift = { name: 'drift', host: '127.0.0.1', grpcPort: 8003, httpPort: 9003
 
 describe('renderReadyBanner', () => {
   it('lists each address and a first command that reaches the router as started', () => {
-    const text = renderReadyBanner([router, drift], { elapsedMs: 12_345, started: [], notReady: [] });
+    const text = renderReadyBanner([router, drift], { elapsedMs: 12_345, notReady: [] });
     expect(text).toBe(
       [
         'ready in 12.3 s:',
@@ -21,13 +21,13 @@ describe('renderReadyBanner', () => {
 
   it('adds --address when the router is not where the CLI looks by default', () => {
     const moved = { ...router, grpcPort: 7000 };
-    expect(renderReadyBanner([moved], { elapsedMs: 1, started: [], notReady: [] })).toContain(
+    expect(renderReadyBanner([moved], { elapsedMs: 1, notReady: [] })).toContain(
       "--input '[[5.1,3.5,1.4,0.2]]' --address 127.0.0.1:7000\n",
     );
   });
 
   it('names the services not ready when the wait ran out', () => {
-    expect(renderReadyBanner([router, drift], { elapsedMs: 120_000, started: [], notReady: ['drift'] })).toBe(
+    expect(renderReadyBanner([router, drift], { elapsedMs: 120_000, notReady: ['drift'] })).toBe(
       'not ready after 120.0 s: drift (still starting, or see their lines above); Ctrl-C stops the stack\n',
     );
   });
