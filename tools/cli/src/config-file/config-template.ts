@@ -6,7 +6,7 @@
 import { describeConfig, toFlagName } from '@sightline/service-kit';
 import { parse, stringify } from 'yaml';
 import type { z } from 'zod';
-import type { ServeableService } from '../service-registry.js';
+import { LOCAL_STACK_PORTS, type ServeableService } from '../service-registry.js';
 import { CONFIG_FILE_ENV, STACK_SECTION } from './config-file.js';
 import { settingsFromArgs } from './settings-layers.js';
 import { type StackSettings, stackConfigSchema } from './stack-plan.js';
@@ -36,7 +36,7 @@ export function renderConfigTemplate(options: {
   );
   for (const service of options.services) {
     const layout = settingsFromArgs(service.localStackFlags(options.stack));
-    lines.push(...section(service.name, service.summary, service.schema, layout, pathDerivedKeys(service)));
+    lines.push(...section(service.name, service.summary, service.schema, layout, derivedKeys(service)));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -46,13 +46,21 @@ function stackValues(stack: StackSettings): Record<string, string> {
 }
 
 /**
- * The settings `start` derives from `stack.examples` and `stack.data`: written commented
- * out, so that changing those two moves every service's directories.
+ * The settings `start` derives from `stack.examples`, `stack.data` and the other services'
+ * ports (the router's --default-model-server): written commented out, so that changing
+ * those moves every directory and address made from them.
  */
-function pathDerivedKeys(service: ServeableService): Set<string> {
+function derivedKeys(service: ServeableService): Set<string> {
+  const moved = Object.fromEntries(
+    Object.entries(LOCAL_STACK_PORTS).map(([name, ports]) => [
+      name,
+      { grpcPort: ports.grpcPort + 100, httpPort: ports.httpPort + 100 },
+    ]),
+  );
   const one = settingsFromArgs(service.localStackFlags({ examples: 'E1', data: 'D1' }));
-  const other = settingsFromArgs(service.localStackFlags({ examples: 'E2', data: 'D2' }));
-  return new Set(Object.keys(one).filter((key) => one[key] !== other[key]));
+  const other = settingsFromArgs(service.localStackFlags({ examples: 'E2', data: 'D2', ports: moved }));
+  const own = new Set(['grpcPort', 'httpPort']);
+  return new Set(Object.keys(one).filter((key) => one[key] !== other[key] && !own.has(key)));
 }
 
 function section(
@@ -73,7 +81,9 @@ function section(
     const value = layout[key] ?? row.defaultValue;
     if (value === undefined) lines.push(`  # ${flagKey}:`);
     else if (derived.has(key)) {
-      lines.push(`  # ${flagKey}: ${scalar(value)}   # set by start from stack.examples / stack.data`);
+      lines.push(
+        `  # ${flagKey}: ${scalar(value)}   # start derives it from the stack section and the other services' ports`,
+      );
     } else lines.push(`  ${flagKey}: ${scalar(value)}`);
   });
   lines.push('');

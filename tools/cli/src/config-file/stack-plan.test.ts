@@ -49,8 +49,8 @@ describe('the file config init writes', () => {
       without.map((p) => [p.service.name, p.config]),
     );
     // Not vacuous: the file does set them (the stack's layout is written out, not left to it).
-    expect(configOf(withFile, 'router').origins.defaultModelServer).toBe('file');
-    expect(configOf(without, 'router').origins.defaultModelServer).toBe('stack');
+    expect(configOf(withFile, 'metrics').origins.classes).toBe('file');
+    expect(configOf(without, 'metrics').origins.classes).toBe('stack');
     expect(configOf(withFile, 'metrics').origins.maxReceiveMessageBytes).toBe('file');
   });
 
@@ -68,10 +68,11 @@ describe('the file config init writes', () => {
         expect(text).toMatch(new RegExp(`\\n  (# )?${flag}:`));
       }
     }
-    // Paths start derives from stack.examples / stack.data stay theirs: written commented out.
-    expect(text).toContain(
-      '  # repository: examples/models   # set by start from stack.examples / stack.data\n',
-    );
+    // What start derives from the stack section and the ports stays derived: commented out.
+    const derived = "   # start derives it from the stack section and the other services' ports\n";
+    expect(text).toContain(`  # repository: examples/models${derived}`);
+    expect(text).toContain(`  # default-model-server: 127.0.0.1:8001${derived}`);
+    expect(text).toContain('  grpc-port: 8001\n');
     expect(text).toContain('  examples: examples\n  # ');
   });
 });
@@ -97,6 +98,17 @@ describe('planStack', () => {
     expect(configOf(plan({ file, flags: { data: '/elsewhere' } }), 'drift').config.dataDir).toBe(
       '/elsewhere/drift',
     );
+  });
+
+  it('points every address at a port the file moved', () => {
+    const file = fileOf('model-server:\n  grpc-port: 7001\ndrift:\n  http-port: 7003\n');
+    const planned = plan({ file });
+    expect(configOf(planned, 'router').config.defaultModelServer).toBe('127.0.0.1:7001');
+    expect(configOf(planned, 'explainer').config.modelServer).toBe('127.0.0.1:7001');
+    expect(String(configOf(planned, 'router').config.eventsCloudeventsUrl)).toContain(
+      'http://127.0.0.1:7003/events',
+    );
+    expect(configOf(planned, 'explainer').config.router).toBe('127.0.0.1:8000');
   });
 
   it('refuses a variable that would give every service the same port or data directory', () => {

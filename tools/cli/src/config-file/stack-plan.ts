@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, toEnvName } from '@sightline/service-kit';
 import { z } from 'zod';
 import { UsageError } from '../frame/usage-error.js';
-import type { ServeableService } from '../service-registry.js';
+import type { ServeableService, ServicePorts } from '../service-registry.js';
 import { type ConfigFile, STACK_SECTION } from './config-file.js';
 import { layerSettings, type SettingOrigin, settingsFromArgs, settingsToArgs } from './settings-layers.js';
 
@@ -90,10 +90,14 @@ export function planStack(options: {
   readonly file?: ConfigFile;
   readonly env: NodeJS.ProcessEnv;
 }): PlannedService[] {
-  const layouts = options.services.map((service) =>
-    settingsFromArgs(service.localStackFlags({ examples: options.stack.examples, data: options.stack.data })),
-  );
-  for (const key of settingsSetApart(layouts)) {
+  const layouts = (ports?: Readonly<Record<string, ServicePorts>>) =>
+    options.services.map((service) =>
+      settingsFromArgs(
+        service.localStackFlags({ examples: options.stack.examples, data: options.stack.data, ports }),
+      ),
+    );
+  const defaultLayouts = layouts();
+  for (const key of settingsSetApart(defaultLayouts)) {
     const envName = toEnvName(key);
     if (options.env[envName]) {
       throw new UsageError(
@@ -101,6 +105,25 @@ export function planStack(options: {
       );
     }
   }
+  // Twice: first each service's own ports, then every address that points at one of them.
+  const first = resolveEach(options, defaultLayouts);
+  const ports = Object.fromEntries(
+    first.map(({ service, config }) => [
+      service.name,
+      { grpcPort: Number(config.grpcPort), httpPort: Number(config.httpPort) },
+    ]),
+  );
+  return resolveEach(options, layouts(ports));
+}
+
+function resolveEach(
+  options: {
+    readonly services: readonly ServeableService[];
+    readonly file?: ConfigFile;
+    readonly env: NodeJS.ProcessEnv;
+  },
+  layouts: readonly Readonly<Record<string, string>>[],
+): PlannedService[] {
   return options.services.map((service, i) => {
     const layered = layerSettings({
       schema: service.schema,
