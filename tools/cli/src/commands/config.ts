@@ -5,6 +5,7 @@
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { toFlagName } from '@sightline/service-kit';
 import type { Command } from 'commander';
 import { CONFIG_FILE_NAME, readConfigFile } from '../config-file/config-file.js';
 import { renderConfigTemplate } from '../config-file/config-template.js';
@@ -64,8 +65,9 @@ export function registerConfigCommands(program: Command, paths: { readonly repoR
         plan.map(({ service, config: settings, origins }) => [
           service.name,
           Object.fromEntries(
+            // Spelled as in the file and on the command line.
             Object.keys(service.schema.shape).map((key) => [
-              key,
+              toFlagName(key),
               { value: settings[key], from: origins[key] },
             ]),
           ),
