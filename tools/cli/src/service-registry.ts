@@ -46,6 +46,9 @@ export const LOCAL_STACK_PORTS: Readonly<Record<string, ServicePorts>> = {
   'trace-store': { grpcPort: 8006, httpPort: 9006 },
 };
 
+/** The router's ServerReady check of its model-server in the local stack, in ms. */
+export const LOCAL_STACK_UPSTREAM_CHECK_INTERVAL_MS = 500;
+
 /** What the local stack's flags are made from. */
 export interface LocalStackLayout {
   readonly examples: string;
@@ -149,6 +152,10 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         `${layout.examples}/graphs`,
         '--default-model-server',
         `127.0.0.1:${portsOf(layout, 'model-server').grpcPort}`,
+        // Its model-server starts alongside it on the same machine: checked every half second,
+        // the stack is ready within that of the models loading, not up to 5 s (the default) after.
+        '--upstream-check-interval-ms',
+        String(LOCAL_STACK_UPSTREAM_CHECK_INTERVAL_MS),
         '--data-dir',
         `${layout.data}/router`,
         // Every routed request's event also goes to the drift, outlier and metrics services'
