@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
+import { registerConfigCommands } from './commands/config.js';
 import { registerDriftCommands } from './commands/drift.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerExplainCommands } from './commands/explain.js';
@@ -84,6 +85,7 @@ export async function buildProgram(
     .showSuggestionAfterError();
   await registerServeCommands(program, services);
   registerStartCommand(program, paths);
+  registerConfigCommands(program, paths);
   for (const register of COMMAND_GROUPS) register(program, frame);
   return program;
 }

@@ -14,14 +14,60 @@ export interface ServeableService {
   readonly summary: string;
   readonly schema: z.ZodObject;
   readonly run: (flags: Readonly<Record<string, unknown>>) => Promise<unknown>;
-  /** The flags `sightline start` passes for the local stack (ports from DESIGN.md). */
-  readonly localStackFlags: (paths: { readonly examples: string; readonly data: string }) => string[];
+  /**
+   * The flags `sightline start` passes for the local stack: its own ports, directories
+   * under the examples and data directories, and the other services' addresses from
+   * `ports` (default {@link LOCAL_STACK_PORTS}, so a port moved by the config file moves
+   * every address that points at it).
+   */
+  readonly localStackFlags: (layout: LocalStackLayout) => string[];
   /**
    * Set for a service that receives the others' spans (the trace store): `sightline start`
    * runs it first, and only when the user configured no trace destination, then waits for
    * its OTLP port before starting the rest.
    */
   readonly traceSink?: { readonly otlpPort: number };
+}
+
+/** A service's two ports. */
+export interface ServicePorts {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+}
+
+/** The local stack's ports, from DESIGN.md. */
+export const LOCAL_STACK_PORTS: Readonly<Record<string, ServicePorts>> = {
+  router: { grpcPort: 8000, httpPort: 9000 },
+  'model-server': { grpcPort: 8001, httpPort: 9001 },
+  outlier: { grpcPort: 8002, httpPort: 9002 },
+  drift: { grpcPort: 8003, httpPort: 9003 },
+  metrics: { grpcPort: 8004, httpPort: 9004 },
+  explainer: { grpcPort: 8005, httpPort: 9005 },
+  'trace-store': { grpcPort: 8006, httpPort: 9006 },
+};
+
+/** The router's ServerReady check of its model-server in the local stack, in ms. */
+export const LOCAL_STACK_UPSTREAM_CHECK_INTERVAL_MS = 500;
+
+/** What the local stack's flags are made from. */
+export interface LocalStackLayout {
+  readonly examples: string;
+  readonly data: string;
+  /** Each service's ports by name (default: {@link LOCAL_STACK_PORTS}). */
+  readonly ports?: Readonly<Record<string, ServicePorts>>;
+}
+
+/** `name`'s ports in `layout` (the stack's own where it names none). */
+function portsOf(layout: LocalStackLayout, name: string): ServicePorts {
+  const ports = layout.ports?.[name] ?? LOCAL_STACK_PORTS[name];
+  if (ports === undefined) throw new Error(`no local stack ports for ${name}`);
+  return ports;
+}
+
+/** `--grpc-port N --http-port M` for `name` in `layout`. */
+function ownPorts(layout: LocalStackLayout, name: string): string[] {
+  const { grpcPort, httpPort } = portsOf(layout, name);
+  return ['--grpc-port', String(grpcPort), '--http-port', String(httpPort)];
 }
 
 /**
@@ -77,11 +123,8 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'keep recent traces received over OTLP/HTTP and serve them to `sightline traces` (dev, no Jaeger)',
       schema: traceStoreConfigSchema,
       run: async (flags) => (await import('@sightline/trace-store')).runTraceStore(flags),
-      localStackFlags: () => [
-        '--grpc-port',
-        '8006',
-        '--http-port',
-        '9006',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'trace-store'),
         '--otlp-port',
         String(DEFAULT_OTLP_PORT),
       ],
@@ -92,13 +135,10 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
       summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
       schema: modelServerConfigSchema,
       run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
-      localStackFlags: ({ examples }) => [
-        '--grpc-port',
-        '8001',
-        '--http-port',
-        '9001',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'model-server'),
         '--repository',
-        `${examples}/models`,
+        `${layout.examples}/models`,
       ],
     },
     {
@@ -106,22 +146,27 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
       summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
       schema: routerConfigSchema,
       run: async (flags) => (await import('@sightline/router')).runRouter(flags),
-      localStackFlags: ({ examples, data }) => [
-        '--grpc-port',
-        '8000',
-        '--http-port',
-        '9000',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'router'),
         '--graphs',
-        `${examples}/graphs`,
+        `${layout.examples}/graphs`,
         '--default-model-server',
-        '127.0.0.1:8001',
+        `127.0.0.1:${portsOf(layout, 'model-server').grpcPort}`,
+        // Its model-server starts alongside it on the same machine: checked every half second,
+        // the stack is ready within that of the models loading, not up to 5 s (the default) after.
+        '--upstream-check-interval-ms',
+        String(LOCAL_STACK_UPSTREAM_CHECK_INTERVAL_MS),
         '--data-dir',
-        `${data}/router`,
+        `${layout.data}/router`,
         // Every routed request's event also goes to the drift, outlier and metrics services'
         // CloudEvents ingresses (each URL its own sink), so a detector attached to drift or
         // outlier sees live traffic and the metrics service joins feedback to it.
         '--events-cloudevents-url',
-        localStackEventsUrls({ drift: 9003, outlier: 9002, metrics: 9004 }),
+        localStackEventsUrls({
+          drift: portsOf(layout, 'drift').httpPort,
+          outlier: portsOf(layout, 'outlier').httpPort,
+          metrics: portsOf(layout, 'metrics').httpPort,
+        }),
       ],
     },
     {
@@ -130,16 +175,13 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'detect feature drift on live inference events and stored history (KS, CVM, chi2, MMD, LSDD, ...)',
       schema: driftConfigSchema,
       run: async (flags) => (await import('@sightline/drift')).runDrift(flags),
-      localStackFlags: ({ data }) => [
-        '--grpc-port',
-        '8003',
-        '--http-port',
-        '9003',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'drift'),
         '--data-dir',
-        `${data}/drift`,
+        `${layout.data}/drift`,
         // The router's event file store, read by `drift run` and fits from stored events.
         '--events-dir',
-        `${data}/router/events`,
+        `${layout.data}/router/events`,
       ],
     },
     {
@@ -148,16 +190,13 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'flag unusual requests with fitted detectors (Isolation Forest, Mahalanobis, autoencoder) live, on request and over stored history',
       schema: outlierConfigSchema,
       run: async (flags) => (await import('@sightline/outlier')).runOutlier(flags),
-      localStackFlags: ({ data }) => [
-        '--grpc-port',
-        '8002',
-        '--http-port',
-        '9002',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'outlier'),
         '--data-dir',
-        `${data}/outlier`,
+        `${layout.data}/outlier`,
         // The router's event file store, read by `outlier run` and fits from stored events.
         '--events-dir',
-        `${data}/router/events`,
+        `${layout.data}/router/events`,
       ],
     },
     {
@@ -166,13 +205,10 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'join delayed feedback to logged predictions: windowed accuracy, F1, MAE ... per model, version and segment, label-free estimates, concept drift, comparisons, alerts',
       schema: metricsConfigSchema,
       run: async (flags) => (await import('@sightline/metrics')).runMetrics(flags),
-      localStackFlags: ({ data }) => [
-        '--grpc-port',
-        '8004',
-        '--http-port',
-        '9004',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'metrics'),
         '--data-dir',
-        `${data}/metrics`,
+        `${layout.data}/metrics`,
         // The example iris models' probability outputs, named.
         '--classes',
         'iris=setosa,versicolor,virginica;iris-tfjs=setosa,versicolor,virginica',
@@ -184,18 +220,15 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'explain predictions of served models and graphs: Kernel SHAP, Anchors, counterfactuals, Integrated Gradients, occlusion, within a time and call budget',
       schema: explainerConfigSchema,
       run: async (flags) => (await import('@sightline/explainer')).runExplainer(flags),
-      localStackFlags: ({ examples }) => [
-        '--grpc-port',
-        '8005',
-        '--http-port',
-        '9005',
+      localStackFlags: (layout) => [
+        ...ownPorts(layout, 'explainer'),
         '--model-server',
-        '127.0.0.1:8001',
+        `127.0.0.1:${portsOf(layout, 'model-server').grpcPort}`,
         '--router',
-        '127.0.0.1:8000',
+        `127.0.0.1:${portsOf(layout, 'router').grpcPort}`,
         // The model-server's repository: white-box methods load the same TF.js files.
         '--repository',
-        `${examples}/models`,
+        `${layout.examples}/models`,
       ],
     },
   ];

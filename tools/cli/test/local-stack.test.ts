@@ -1,27 +1,42 @@
 /**
  * `sightline start`'s signal handling as a terminal delivers Ctrl-C: SIGINT to the whole
  * foreground process group. Each child must see one signal and drain, not a second one.
- * Runs the built module (nx builds before test) with stand-in services.
+ * Runs the built module (nx builds before test) with stand-in services, and once the real
+ * `sightline start` with a config file.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN, REPO_ROOT } from './helpers/services.js';
 
 const LOCAL_STACK = pathToFileURL(
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/local-stack.js'),
 ).href;
 
-/** A service stand-in: reports every signal; drains 200 ms on the first, exits 1 on a second. */
+/**
+ * A service stand-in: reports every signal; drains 200 ms on the first (once RELEASE_FILE
+ * exists, when that is set), logging as the services do (pino JSON: info lines, and a
+ * warning), and exits 1 on a second.
+ */
 const CHILD = `
+import { existsSync } from 'node:fs';
 let signals = 0;
+const released = () => !process.env.RELEASE_FILE || existsSync(process.env.RELEASE_FILE);
+const log = (level, msg) => console.log(JSON.stringify({ level, msg }));
 const onSignal = (signal) => {
   signals += 1;
   console.log('signal ' + signal);
   if (signals > 1) { console.log('second signal: exiting now'); process.exit(1); }
-  setTimeout(() => { console.log('drained'); process.exit(0); }, 200);
+  log('info', 'shutting down');
+  log('warn', 'grace period over');
+  const drain = () => {
+    if (!released()) return setTimeout(drain, 20);
+    setTimeout(() => { log('info', 'stopped'); console.log('drained'); process.exit(0); }, 200);
+  };
+  drain();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -32,8 +47,8 @@ setInterval(() => {}, 1000);
 function parentScript(child: string): string {
   return `
 import { startLocalStack } from ${JSON.stringify(LOCAL_STACK)};
-const service = (name) => ({ name, summary: '', schema: undefined, run: async () => {}, localStackFlags: () => [] });
-const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, services: [service('a'), service('b')], examples: '', data: '' });
+const member = (name) => ({ name, args: [] });
+const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, members: [member('a'), member('b')] });
 console.log('stack exited ' + code);
 process.exit(code);
 `;
@@ -45,33 +60,58 @@ afterAll(async () => {
 });
 
 describe('sightline start', () => {
-  it('drains every child once on a terminal Ctrl-C (SIGINT to the process group)', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-'));
-    dirs.push(dir);
-    const child = path.join(dir, 'child.mjs');
-    const parent = path.join(dir, 'parent.mjs');
-    await writeFile(child, CHILD);
-    await writeFile(parent, parentScript(child));
-    // Its own group, as a shell gives a foreground job.
-    const stack = spawn(process.execPath, [parent], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const ready = new Promise<void>((resolve) => {
+  // Twice: Ctrl-C pressed again while the stack drains (or passed on by npm as well as sent by
+  // the terminal) must not kill start and leave its children without their parent.
+  it.each([1, 2])(
+    'drains every child once on %i terminal Ctrl-C (SIGINT to the process group)',
+    async (presses) => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-'));
+      dirs.push(dir);
+      const child = path.join(dir, 'child.mjs');
+      const parent = path.join(dir, 'parent.mjs');
+      await writeFile(child, CHILD);
+      await writeFile(parent, parentScript(child));
+      // The children drain only once this exists: the second Ctrl-C comes while they drain.
+      const release = path.join(dir, 'release');
+      // Its own group, as a shell gives a foreground job.
+      const stack = spawn(process.execPath, [parent], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, RELEASE_FILE: release },
+      });
+      let output = '';
+      const waiters: { pattern: RegExp; count: number; resolve: () => void }[] = [];
+      const seen = (pattern: RegExp, count: number) =>
+        new Promise<void>((resolve) => waiters.push({ pattern, count, resolve }));
       const onData = (chunk: Buffer) => {
         output += chunk.toString('utf8');
-        if ((output.match(/\] ready/g) ?? []).length === 2) resolve();
+        for (const w of waiters) if ((output.match(w.pattern) ?? []).length >= w.count) w.resolve();
       };
       stack.stdout!.on('data', onData);
       stack.stderr!.on('data', onData);
-    });
-    await ready;
-    process.kill(-stack.pid!, 'SIGINT');
-    const code = await new Promise<number | null>((resolve) => stack.once('exit', resolve));
-    expect(output).not.toContain('second signal');
-    expect(output.match(/\] drained/g)).toHaveLength(2);
-    expect(output).toContain('[a] signal SIGTERM');
-    expect(output).toContain('stack exited 0');
-    expect(code).toBe(0);
-  });
+      const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
+      await seen(/\] ready/g, 2);
+      process.kill(-stack.pid!, 'SIGINT');
+      if (presses === 2) {
+        // Sent once the first was handled (both children told to stop), so the two cannot merge.
+        await seen(/\] signal SIGTERM/g, 2);
+        process.kill(-stack.pid!, 'SIGINT');
+      }
+      await writeFile(release, '');
+      const code = await exited;
+      expect(output).not.toContain('second signal');
+      expect(output.match(/\] drained/g)).toHaveLength(2);
+      expect(output).toContain('[a] signal SIGTERM');
+      // One line per service from the stack; the services' own info lines give way to it.
+      expect(output.match(/^\[a\] stopped$/gm)).toHaveLength(1);
+      expect(output.match(/^\[b\] stopped$/gm)).toHaveLength(1);
+      expect(output).not.toContain('"msg":"shutting down"');
+      expect(output).not.toContain('"msg":"stopped"');
+      expect(output.match(/"msg":"grace period over"/g)).toHaveLength(2);
+      expect(output).toContain('stack exited 0');
+      expect(code).toBe(0);
+    },
+  );
 });
 
 /** A stand-in that says its OTLP environment; as the trace sink it listens on --otlp-port first. */
@@ -106,9 +146,8 @@ async function runTracingStack(env: Record<string, string>, readyCount: number):
     parent,
     `
 import { startLocalStack } from ${JSON.stringify(LOCAL_STACK)};
-const service = (name, extra = {}) => ({ name, summary: '', schema: undefined, run: async () => {}, localStackFlags: () => extra.flags ?? [], ...extra });
-const sink = service('sink', { flags: ['--otlp-port', '${port}'], traceSink: { otlpPort: ${port} } });
-const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, services: [service('a'), sink], examples: '', data: '', env: ${JSON.stringify(env)} });
+const sink = { name: 'sink', args: ['--otlp-port', '${port}'], traceSink: { otlpPort: ${port} } };
+const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, members: [{ name: 'a', args: [] }, sink], env: ${JSON.stringify(env)} });
 process.exit(code);
 `,
   );
@@ -142,4 +181,81 @@ describe('sightline start: traces', () => {
     expect(output).toContain('[a] a ready endpoint=http://collector:4318 delay=unset');
     expect(output).not.toContain('[sink]');
   });
+});
+
+/** The processes whose parent is `ppid` (Linux: from /proc). */
+async function childPids(ppid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the command (which may hold spaces) end in ')': state, then the parent's pid.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent === ppid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe('sightline start with a config file', () => {
+  const SERVICES = ['model-server', 'router', 'drift', 'outlier', 'metrics', 'explainer'];
+
+  // The one test that runs the real stack: every service on ports the file picks, no trace
+  // store (OTEL_TRACES_EXPORTER=none, so the fixed OTLP port is not needed).
+  it('runs every service where the file says, says when all are ready, and stops each once on Ctrl-C', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'local-stack-config-'));
+    dirs.push(cwd);
+    const ports: Record<string, { grpc: number; http: number }> = {};
+    for (const name of SERVICES) ports[name] = { grpc: await freePort(), http: await freePort() };
+    const sections = SERVICES.map(
+      (name) =>
+        `${name}:\n  host: 127.0.0.1\n  grpc-port: ${ports[name]!.grpc}\n  http-port: ${ports[name]!.http}\n  log-level: warn\n`,
+    );
+    await writeFile(
+      path.join(cwd, 'sightline.yaml'),
+      `stack:\n  examples: ${path.join(REPO_ROOT, 'examples')}\n  data: data\n  ready-timeout-ms: 110000\n${sections.join('')}`,
+    );
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([key]) => !key.startsWith('SIGHTLINE_') && !key.startsWith('OTEL_'),
+      ),
+    );
+    const stack = spawn(process.execPath, [CLI_MAIN, 'start'], {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...env, OTEL_TRACES_EXPORTER: 'none' },
+    });
+    let output = '';
+    const ready = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (/Ctrl-C stops the stack/.test(output)) resolve();
+      };
+      stack.stdout!.on('data', onData);
+      stack.stderr!.on('data', onData);
+    });
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
+    await ready;
+    expect(output).toMatch(/^ready in \d+\.\d s:$/m);
+    for (const name of SERVICES) {
+      expect(output).toContain(
+        `gRPC 127.0.0.1:${ports[name]!.grpc}  metrics http://127.0.0.1:${ports[name]!.http}/metrics`,
+      );
+      const readyz = await fetch(`http://127.0.0.1:${ports[name]!.http}/readyz`);
+      expect(readyz.status).toBe(200);
+    }
+    // The router is ready only once it reached its model-server: it followed the file's port.
+    // The first command to try goes to the router where the file moved it.
+    expect(output).toContain(`--address 127.0.0.1:${ports.router!.grpc}`);
+    expect(output).not.toContain('[trace-store]');
+    const pids = await childPids(stack.pid!);
+    expect(pids).toHaveLength(SERVICES.length);
+    process.kill(-stack.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    for (const name of SERVICES)
+      expect(output.match(new RegExp(`^\\[${name}\\] stopped$`, 'gm'))).toHaveLength(1);
+    expect(output).not.toContain('second signal');
+    // Nothing left behind.
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  }, 150_000);
 });

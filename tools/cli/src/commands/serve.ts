@@ -1,10 +1,13 @@
 /**
  * `sightline serve <service>`: one service in the foreground. Every service setting is a
- * flag named after its key and an environment variable (`--grpc-port` /
- * `SIGHTLINE_GRPC_PORT`); flags win. A failed start prints one sentence and exits 1; a bad
- * setting exits 2.
+ * flag named after its key, an environment variable (`--grpc-port` /
+ * `SIGHTLINE_GRPC_PORT`) and a key of the service's section in the config file
+ * (`sightline.yaml`); flags win over variables, which win over the file. A failed start
+ * prints one sentence and exits 1; a bad setting exits 2.
  */
 import { type Command, Option } from 'commander';
+import { loadConfigFile } from '../config-file/load-config-file.js';
+import { layerSettings } from '../config-file/settings-layers.js';
 import { UsageError } from '../frame/usage-error.js';
 import { PLANNED_SERVICES, SERVICE_NAMES, type ServeableService } from '../service-registry.js';
 
@@ -37,9 +40,28 @@ export async function registerServeCommands(
         new Option(`${row.flag} ${value}`, `${row.description}${defaultText}; env ${row.env}`),
       );
     }
-    command.action(async (flags: Record<string, unknown>) => {
+    command.addOption(
+      new Option(
+        '--config <file>',
+        'config file (default: ./sightline.yaml if present; env SIGHTLINE_CONFIG)',
+      ),
+    );
+    command.action(async (options: Record<string, unknown>) => {
+      const { config, ...flags } = options;
+      const file = loadConfigFile({
+        flag: config === undefined ? undefined : String(config),
+        env: process.env,
+        cwd: process.cwd(),
+        services,
+      });
+      const layered = layerSettings({
+        schema: service.schema,
+        flags,
+        env: process.env,
+        file: file?.sections.get(service.name),
+      });
       try {
-        await service.run(flags);
+        await service.run(layered.flags);
       } catch (error) {
         if (error instanceof ConfigError) throw new UsageError(error.message);
         // One sentence, not a stack: start-up errors name the flag and the reason.

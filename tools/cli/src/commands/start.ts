@@ -1,7 +1,12 @@
-/** `sightline start`: the local stack on the default ports with the examples. */
-import path from 'node:path';
+/**
+ * `sightline start`: the local stack on the default ports with the examples, adjusted by
+ * the config file (`sightline.yaml`) and SIGHTLINE_* variables (see config-file/).
+ */
 import type { Command } from 'commander';
+import { loadConfigFile } from '../config-file/load-config-file.js';
+import { planStack, resolveStackSettings } from '../config-file/stack-plan.js';
 import { startLocalStack } from '../local-stack.js';
+import { readyUrl, renderReadyBanner, type ServiceAddresses } from '../local-stack-banner.js';
 import { loadServices } from '../service-registry.js';
 
 /** Registers `start`; `cliEntry` is the script each child runs (`serve <service>`). */
@@ -11,19 +16,47 @@ export function registerStartCommand(
 ): void {
   program
     .command('start')
-    .description('start the local stack on the default ports with the examples (models, graphs)')
-    .option('--examples <dir>', 'examples directory', path.join(paths.repoRoot, 'examples'))
+    .description(
+      'start the local stack on the default ports with the examples (models, graphs), adjusted by sightline.yaml',
+    )
+    .option('--examples <dir>', "examples directory (default: the repository's examples/; stack.examples)")
     .option(
       '--data <dir>',
-      'local data directory (event store, detector state)',
-      path.join(paths.repoRoot, '.data'),
+      "local data directory, event store and detector state (default: the repository's .data/; stack.data)",
     )
-    .action(async (options: { examples: string; data: string }) => {
+    .option('--config <file>', 'config file (default: ./sightline.yaml if present; env SIGHTLINE_CONFIG)')
+    .action(async (options: { examples?: string; data?: string; config?: string }) => {
+      const env = process.env;
+      const cwd = process.cwd();
+      const services = await loadServices();
+      const file = loadConfigFile({ flag: options.config, env, cwd, services });
+      const stack = resolveStackSettings({ flags: options, file, repoRoot: paths.repoRoot, cwd });
+      const plan = planStack({ services, stack, file, env });
+      if (file)
+        process.stdout.write(`settings: ${file.path} (flags and SIGHTLINE_* variables win over it)\n`);
+      const addresses: ServiceAddresses[] = plan.map(({ service, config }) => ({
+        name: service.name,
+        host: String(config.host),
+        grpcPort: Number(config.grpcPort),
+        httpPort: Number(config.httpPort),
+      }));
       const code = await startLocalStack({
         cliEntry: paths.cliEntry,
-        services: await loadServices(),
-        examples: path.resolve(options.examples),
-        data: path.resolve(options.data),
+        members: plan.map(({ service, args }, i) => ({
+          name: service.name,
+          args,
+          traceSink: service.traceSink,
+          readyUrl: addresses[i] ? readyUrl(addresses[i]) : undefined,
+        })),
+        env,
+        readyTimeoutMs: stack.readyTimeoutMs,
+        // Only the services that were started (the trace store may not be).
+        onReady: (report) => {
+          const running = addresses.filter((a) => report.started.includes(a.name));
+          // Timed from this process's start, as the user waits: loading the CLI included.
+          const elapsedMs = Math.round(process.uptime() * 1000);
+          process.stdout.write(renderReadyBanner(running, { ...report, elapsedMs }));
+        },
       });
       process.exit(code);
     });
