@@ -208,20 +208,8 @@ export function globalExplanationOf(response: explainerV1.GlobalExplainResponse)
 }
 
 export function explanationOf(response: explainerV1.ExplainResponse): Explanation {
-  const meta = response.meta ?? explainerV1.ExplanationMeta.fromPartial({});
   return {
-    meta: {
-      name: meta.name,
-      scope: meta.scope,
-      modelAccess: meta.modelAccess,
-      modelName: meta.target?.modelName ?? '',
-      modelVersion: meta.target?.modelVersion ?? '',
-      address: meta.target?.address ?? '',
-      seed: Number(meta.seed),
-      featureNames: meta.featureNames,
-      backgroundRows: meta.backgroundRows,
-      message: meta,
-    },
+    meta: metaOf(response.meta),
     rows: response.explanations.map((e) => ({
       row: e.row,
       ...(e.attributions
