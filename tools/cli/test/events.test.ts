@@ -60,8 +60,8 @@ async function infer(id: string, graph = 'iris'): Promise<void> {
 }
 
 /** Runs `count` inferences of `iris` through the router with the SDK, 8 at a time, ids `<prefix>-0`, `<prefix>-1`, .... */
-async function inferMany(prefix: string, count: number): Promise<void> {
-  const sdk = new Sightline({ address: router.address });
+async function inferMany(prefix: string, count: number, address = router.address): Promise<void> {
+  const sdk = new Sightline({ address });
   try {
     let next = 0;
     const worker = async () => {
@@ -77,9 +77,13 @@ async function inferMany(prefix: string, count: number): Promise<void> {
 }
 
 /** `events query ... --json`, asked again until `count` events are stored (they are written just after the answer). */
-async function storedJson(args: string[], count: number): Promise<Record<string, unknown>[]> {
+async function storedJson(
+  args: string[],
+  count: number,
+  address = router.address,
+): Promise<Record<string, unknown>[]> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const run = await events(['query', ...args, '--json']);
+    const run = await runCli(['events', 'query', ...args, '--json'], { SIGHTLINE_ROUTER_ADDRESS: address });
     expectOk(run);
     const found = (JSON.parse(run.stdout) as { events: Record<string, unknown>[] }).events;
     if (found.length >= count) return found;
@@ -182,13 +186,13 @@ describe('sightline events tail', () => {
   });
 
   /** Spawns a following tail of the graph `iris`. */
-  function follow(extra: string[]) {
+  function follow(extra: string[], address = router.address) {
     return spawn(
       process.execPath,
       [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', ...extra],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...env() },
+        env: { ...process.env, SIGHTLINE_ROUTER_ADDRESS: address },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -265,22 +269,43 @@ describe('sightline events tail', () => {
   }, 120_000);
 
   it('with --follow ends with 0 on Ctrl-C while it waits for a stalled stdout', async () => {
-    const child = follow(['--json']);
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
-    await inferMany('cli-tail-ctrl-c', 400);
-    await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1);
-    child.kill('SIGINT');
-    // Read what was written, so the CLI can flush it and exit.
-    for await (const _line of createInterface({ input: child.stdout })) {
-      // discarded
+    // A router of its own whose tail buffer outlasts the stall: with the file's router (20
+    // events) the router could end the tail first (at ~370 events), and Ctrl-C would then reach
+    // a CLI already exiting 1.
+    const roomy = await startService(
+      'router',
+      [
+        '--graphs',
+        'examples/graphs',
+        '--data-dir',
+        path.join(dir, 'roomy-router'),
+        '--default-model-server',
+        modelServer.address,
+        '--event-tail-buffer',
+        '10000',
+      ],
+      { MODEL_SERVER_ADDRESS: modelServer.address },
+    );
+    try {
+      const child = follow(['--json'], roomy.address);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
+      await inferMany('cli-tail-ctrl-c', 400, roomy.address);
+      await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1, roomy.address);
+      child.kill('SIGINT');
+      // Read what was written, so the CLI can flush it and exit.
+      for await (const _line of createInterface({ input: child.stdout })) {
+        // discarded
+      }
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+    } finally {
+      await roomy.stop();
     }
-    expect(await exited).toBe(0);
-    expect(stderr).toBe('');
   }, 120_000);
 });
 
