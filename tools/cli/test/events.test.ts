@@ -287,12 +287,31 @@ describe('sightline events tail', () => {
       { MODEL_SERVER_ADDRESS: modelServer.address },
     );
     try {
+      // One stored event first, so the tail's first line (--last 1) shows the command running,
+      // its Ctrl-C handler installed: a SIGINT sent while the CLI still starts kills it outright.
+      await inferMany('cli-tail-ctrl-c-first', 1, roomy.address);
+      await storedJson(['--request-id', 'cli-tail-ctrl-c-first-0'], 1, roomy.address);
       const child = follow(['--json'], roomy.address);
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
       });
-      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('close', (code, signal) => resolve({ code, signal })),
+      );
+      let head = '';
+      await new Promise<void>((resolve) => {
+        const onData = (chunk: Buffer) => {
+          head += chunk.toString('utf8');
+          if (!head.includes('\n')) return;
+          // Read no further: the pipe fills from here on.
+          child.stdout.off('data', onData);
+          child.stdout.pause();
+          resolve();
+        };
+        child.stdout.on('data', onData);
+      });
+      expect(JSON.parse(head.split('\n')[0]!).request_id).toBe('cli-tail-ctrl-c-first-0');
       // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
       await inferMany('cli-tail-ctrl-c', 400, roomy.address);
       await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1, roomy.address);
@@ -301,8 +320,7 @@ describe('sightline events tail', () => {
       for await (const _line of createInterface({ input: child.stdout })) {
         // discarded
       }
-      expect(await exited).toBe(0);
-      expect(stderr).toBe('');
+      expect({ ...(await exited), stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     } finally {
       await roomy.stop();
     }
