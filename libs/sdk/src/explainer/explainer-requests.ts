@@ -151,16 +151,26 @@ export interface GlobalExplainInput {
   readonly seed?: number | bigint;
 }
 
+/** The contract's Target of a local or global input, at `modelVersion` ('' the server's choice). */
+function targetOf(
+  input: Pick<ExplainInput, 'model' | 'graph' | 'address' | 'outputName' | 'targetIndices'>,
+  modelVersion: string,
+): explainerV1.DeepPartial<explainerV1.Target> {
+  return {
+    kind: input.graph ? explainerV1.TargetKind.TARGET_KIND_GRAPH : explainerV1.TargetKind.TARGET_KIND_MODEL,
+    address: input.address ?? '',
+    modelName: input.model,
+    modelVersion,
+    outputName: input.outputName ?? '',
+    targetIndices: (input.targetIndices ?? []).map((index, i) => uint32(`targetIndices[${i}]`, index)),
+  };
+}
+
 /** The GlobalExplainRequest of `input`. */
 export function globalExplainRequestOf(input: GlobalExplainInput): explainerV1.GlobalExplainRequest {
   return explainerV1.GlobalExplainRequest.fromPartial({
-    target: {
-      kind: input.graph ? explainerV1.TargetKind.TARGET_KIND_GRAPH : explainerV1.TargetKind.TARGET_KIND_MODEL,
-      address: input.address ?? '',
-      modelName: input.model,
-      outputName: input.outputName ?? '',
-      targetIndices: (input.targetIndices ?? []).map((index, i) => uint32(`targetIndices[${i}]`, index)),
-    },
+    // The version selects events; each group is called at its own version (contract decision 14).
+    target: targetOf(input, ''),
     selector: {
       modelName: input.eventsModel ?? '',
       modelVersion: input.version ?? '',
@@ -182,14 +192,7 @@ export function globalExplainRequestOf(input: GlobalExplainInput): explainerV1.G
  */
 export function explainRequestOf(input: ExplainInput): explainerV1.ExplainRequest {
   return explainerV1.ExplainRequest.fromPartial({
-    target: {
-      kind: input.graph ? explainerV1.TargetKind.TARGET_KIND_GRAPH : explainerV1.TargetKind.TARGET_KIND_MODEL,
-      address: input.address ?? '',
-      modelName: input.model,
-      modelVersion: input.version ?? '',
-      outputName: input.outputName ?? '',
-      targetIndices: (input.targetIndices ?? []).map((index, i) => uint32(`targetIndices[${i}]`, index)),
-    },
+    target: targetOf(input, input.version ?? ''),
     instances: encodeTensorMessages(input.instances, 'raw'),
     ...(input.background ? { background: backgroundOf(input.background) } : {}),
     featureNames: [...(input.featureNames ?? [])],

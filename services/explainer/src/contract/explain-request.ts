@@ -49,18 +49,23 @@ export function budgetFromMessage(budget: explainerV1.Budget | undefined): Budge
   };
 }
 
-/** The set member of the `method` oneof (more than one set is INVALID_ARGUMENT, rule "method.set"). */
-function methodOf(request: explainerV1.ExplainRequest): ExplainInput['method'] {
-  const set = Object.keys(CONTRACT_METHODS).filter(
-    (key) => request[key as keyof explainerV1.ExplainRequest] !== undefined,
-  );
+/**
+ * The set member of a request's `method` oneof among `methods` (oneof key → contract field name);
+ * undefined when none is set; more than one set is INVALID_ARGUMENT (rule "method.set").
+ */
+export function methodOf(
+  request: object,
+  methods: Readonly<Record<string, string>>,
+): { readonly key: string; readonly message: unknown } | undefined {
+  const fields = request as Record<string, unknown>;
+  const set = Object.keys(methods).filter((key) => fields[key] !== undefined);
   if (set.length > 1) {
     throw new InvalidArgumentError(
-      `method: exactly one method is allowed, got ${set.map((key) => CONTRACT_METHODS[key]).join(' and ')} (rule "method.set")`,
+      `method: exactly one method is allowed, got ${set.map((key) => methods[key]).join(' and ')} (rule "method.set")`,
     );
   }
   const key = set[0];
-  return key === undefined ? undefined : { key, message: request[key as keyof explainerV1.ExplainRequest] };
+  return key === undefined ? undefined : { key, message: fields[key] };
 }
 
 /** Events read by default and at most (contract). */
@@ -136,7 +141,7 @@ export function explainInputFromMessage(
     featureNames: request.featureNames,
     categorical,
     image: request.image,
-    method: methodOf(request),
+    method: methodOf(request, CONTRACT_METHODS),
     budget: budgetFromMessage(request.budget),
     seed: request.seed ?? 0n,
     cache: enumValue('cache', request.cache, CACHE_POLICIES),

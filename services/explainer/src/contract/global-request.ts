@@ -4,23 +4,7 @@ import { InvalidArgumentError } from '@sightline/errors';
 import { rangeFromMessage } from '@sightline/service-kit';
 import type { TensorDecodeLimits } from '@sightline/tensor';
 import { DEFAULT_GLOBAL_MAX_ROWS, GLOBAL_METHODS, type GlobalInput } from '../global/global-types.js';
-import { backgroundFromMessage, budgetFromMessage, targetFromMessage } from './explain-request.js';
-
-/** The set member of the `method` oneof (more than one is INVALID_ARGUMENT, rule "method.set"). */
-function methodOf(request: explainerV1.GlobalExplainRequest): GlobalInput['method'] {
-  const set = Object.keys(GLOBAL_METHODS).filter(
-    (key) => request[key as keyof explainerV1.GlobalExplainRequest] !== undefined,
-  );
-  if (set.length > 1) {
-    throw new InvalidArgumentError(
-      `method: exactly one method is allowed, got ${set.map((key) => GLOBAL_METHODS[key]).join(' and ')} (rule "method.set")`,
-    );
-  }
-  const key = set[0];
-  return key === undefined
-    ? undefined
-    : { key, message: request[key as keyof explainerV1.GlobalExplainRequest] };
-}
+import { backgroundFromMessage, budgetFromMessage, methodOf, targetFromMessage } from './explain-request.js';
 
 /** A GlobalExplainRequest in domain terms. @throws InvalidArgumentError naming the field. */
 export function globalInputFromMessage(
@@ -44,7 +28,7 @@ export function globalInputFromMessage(
     },
     range: request.range ? rangeFromMessage(request.range, 'range', nowMs) : undefined,
     maxRows: request.maxRows ?? DEFAULT_GLOBAL_MAX_ROWS,
-    method: methodOf(request),
+    method: methodOf(request, GLOBAL_METHODS),
     background: backgroundFromMessage(request.background, tensorLimits),
     featureNames: request.featureNames,
     budget: budgetFromMessage(request.budget),
