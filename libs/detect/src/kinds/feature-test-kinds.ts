@@ -39,6 +39,7 @@ import {
   requireSummaryScorable,
   sortedKey,
   summaryEffectSizesOf,
+  validateProfile,
 } from './reference-profile.js';
 import { expandCounts, type SummarisedTable } from './summarised-table.js';
 
@@ -195,6 +196,21 @@ class FeatureTestKind implements DetectorKind<DriftResult> {
     requireFinite(table);
     const profile = profileOf(table);
     return fittedState(this.name, reader.params, table, profile.json, profile.arrays);
+  }
+
+  validate(state: FittedState): void {
+    resolve(this.name, state.params);
+    validateProfile(state);
+    const p = paramsOf(state);
+    state.schema.names.forEach((name, c) => {
+      // fit makes exactly the chi2-tested columns categorical.
+      const chi2 = testOf(this.name, state.schema, c, p) === 'chi2';
+      if (chi2 !== (state.schema.kinds[c] === 'categorical')) {
+        throw new InvalidArgumentError(
+          `reference column ${quoteName(name)} is ${state.schema.kinds[c]} but its test is ${chi2 ? 'chi2' : 'numeric'}`,
+        );
+      }
+    });
   }
 
   score(state: FittedState, table: FeatureTable): DriftResult {

@@ -27,6 +27,8 @@ import {
   requireScorable,
   requireSummaryScorable,
   summaryEffectSizesOf,
+  validateProfile,
+  validateReferenceMatrix,
 } from './reference-profile.js';
 import type { SummarisedTable } from './summarised-table.js';
 
@@ -89,7 +91,8 @@ class MultivariateKind implements DetectorKind<DriftResult> {
     private readonly drawSeed: () => number,
   ) {}
 
-  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+  /** The fit's parameter rules, every default written out; a seed is drawn when unset. */
+  private readParams(params: Readonly<Record<string, unknown>>): ParamReader {
     const r = new ParamReader(this.name, params, ALLOWED[this.name]);
     readAlertRule(r);
     if (this.name === 'pca') {
@@ -108,6 +111,37 @@ class MultivariateKind implements DetectorKind<DriftResult> {
         r.optionalNumber('lambda', { min: 0, exclusiveMin: true });
       }
     }
+    return r;
+  }
+
+  validate(state: FittedState): void {
+    this.readParams(state.params);
+    validateProfile(state);
+    const categorical = state.schema.kinds.indexOf('categorical');
+    if (categorical >= 0) {
+      throw new InvalidArgumentError(
+        `reference column ${quoteName(state.schema.names[categorical]!)} is categorical; kind ${quoteName(this.name)} fits numeric columns only`,
+      );
+    }
+    if (this.name === 'pca') {
+      this.kernels.PcaReconstruction.fromJSON(state.json.model as never);
+      const bounds = state.json.bounds as { lower?: unknown; upper?: unknown } | undefined;
+      const { lower, upper } = bounds ?? {};
+      if (typeof lower !== 'number' || typeof upper !== 'number' || !(lower <= upper)) {
+        throw new InvalidArgumentError('bounds: the PCA error bounds must be numbers with lower <= upper');
+      }
+      return;
+    }
+    if (state.referenceRows > this.maxReferenceRows) {
+      throw new InvalidArgumentError(
+        `referenceRows: ${state.referenceRows} is above the ${this.maxReferenceRows} rows kind ${quoteName(this.name)} takes`,
+      );
+    }
+    validateReferenceMatrix(state);
+  }
+
+  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+    const r = this.readParams(params);
     requireNumeric(this.name, reference);
     requireReferenceRows(this.name, reference, this.minReferenceRows);
     if (this.name !== 'pca' && reference.rows > this.maxReferenceRows) {

@@ -19,7 +19,12 @@ import type { DetectorKind, FittedState, JsonValue, KindFitOptions } from './det
 import type { DriftResult, OnlineRowDrift } from './drift-result.js';
 import { MAX_SEED } from './multivariate-kinds.js';
 import { ParamReader } from './param-reader.js';
-import { fittedState, requireNumeric, requireScorable } from './reference-profile.js';
+import {
+  fittedState,
+  requireNumeric,
+  requireScorable,
+  validateReferenceMatrix,
+} from './reference-profile.js';
 
 /** Names of the online kinds. */
 export type OnlineKindName = 'online-mmd' | 'online-cvm';
@@ -139,11 +144,8 @@ class OnlineKind implements DetectorKind<DriftResult> {
     private readonly drawSeed: () => number,
   ) {}
 
-  fit(
-    reference: FeatureTable,
-    params: Readonly<Record<string, unknown>> = {},
-    options: KindFitOptions = {},
-  ): FittedState {
+  /** The fit's parameter rules, every default written out; a seed is drawn when unset. */
+  private readParams(params: Readonly<Record<string, unknown>>) {
     const r = new ParamReader(this.name, params, ALLOWED[this.name]);
     if (params.ert === undefined)
       throw r.error('ert', 'is required: the expected run time in rows (rule "online.ert_set")');
@@ -158,6 +160,22 @@ class OnlineKind implements DetectorKind<DriftResult> {
     const windows = this.readWindows(r, params);
     const sigma =
       this.name === 'online-mmd' ? r.optionalNumber('sigma', { min: 0, exclusiveMin: true }) : undefined;
+    return { ert, nBootstraps, seed, windows, sigma, r };
+  }
+
+  validate(state: FittedState): void {
+    this.readParams(state.params);
+    validateReferenceMatrix(state);
+    // Rebuilding the running detector checks the saved fit against its reference.
+    onlineDetectorOf(this.kernels, state);
+  }
+
+  fit(
+    reference: FeatureTable,
+    params: Readonly<Record<string, unknown>> = {},
+    options: KindFitOptions = {},
+  ): FittedState {
+    const { ert, nBootstraps, seed, windows, sigma, r } = this.readParams(params);
     requireNumeric(this.name, reference);
     const largest = Math.max(...windows);
     const needed = Math.max(this.minReferenceRows, 2 * largest + 1);

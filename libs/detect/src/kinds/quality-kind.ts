@@ -5,6 +5,7 @@
  * flagged when a rate exceeds its limit. Unlike every other kind it reads tables built with
  * `nonFinite: 'keep'`, since bad cells are what it counts.
  */
+import { InvalidArgumentError, quoteName } from '@sightline/errors';
 import type { DriftKernels } from '../kernels.js';
 import { type FeatureTable, UNSEEN_CATEGORY_CODE } from '../table/feature-table.js';
 import type { DetectorKind, FittedState } from './detector-kind.js';
@@ -23,6 +24,7 @@ import {
   requireSummaryScorable,
   sortedKey,
   summaryEffectSizesOf,
+  validateProfile,
 } from './reference-profile.js';
 import type { SummarisedTable } from './summarised-table.js';
 
@@ -71,7 +73,8 @@ class QualityKind implements DetectorKind<DriftResult> {
     readonly minReferenceRows: number,
   ) {}
 
-  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+  /** The fit's parameter rules, every default written out. */
+  private readParams(params: Readonly<Record<string, unknown>>): ParamReader {
     const r = new ParamReader(this.name, params, ['alert', 'quantileBounds', 'limits']);
     readAlertRule(r);
     const bounds = r.json('quantileBounds', (v) => {
@@ -91,6 +94,33 @@ class QualityKind implements DetectorKind<DriftResult> {
       return { ...DEFAULT_QUALITY_LIMITS, ...(v as Partial<QualityLimits>) };
     }) ?? { ...DEFAULT_QUALITY_LIMITS };
     r.params.limits = { ...limits };
+    return r;
+  }
+
+  validate(state: FittedState): void {
+    this.readParams(state.params);
+    validateProfile(state);
+    const ranges = state.json.ranges as Record<string, unknown> | undefined;
+    state.schema.names.forEach((name, c) => {
+      const sorted = state.arrays[sortedKey(c)];
+      if (sorted === undefined || sorted.length === 0) return;
+      const range = ranges?.[String(c)];
+      const ok =
+        Array.isArray(range) &&
+        range.length === 4 &&
+        range.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+        range[0] <= range[1];
+      if (!ok) {
+        throw new InvalidArgumentError(
+          `reference column ${quoteName(name)}: its range must be four finite numbers [min, max, lower bound, upper bound] with min <= max`,
+        );
+      }
+    });
+  }
+
+  fit(reference: FeatureTable, params: Readonly<Record<string, unknown>> = {}): FittedState {
+    const r = this.readParams(params);
+    const bounds = r.params.quantileBounds as [number, number];
     requireReferenceRows(this.name, reference, this.minReferenceRows);
     const profile = profileOf(reference);
     const ranges: Record<string, number[]> = {};

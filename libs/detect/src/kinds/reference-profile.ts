@@ -50,6 +50,80 @@ export function profileOf(table: FeatureTable): { arrays: Record<string, Float64
   return { arrays, json: { categories } };
 }
 
+/**
+ * Checks a loaded state's reference profile against its schema, as `profileOf` built it: each
+ * numeric column's sorted finite values (at most `referenceRows`, in order), each categorical
+ * column's [value, count] pairs (positive whole counts adding up to at most `referenceRows`).
+ * A saved version edited by hand (or cut short) is refused at load instead of scoring wrong.
+ * @throws InvalidArgumentError naming the column and the rule.
+ */
+export function validateProfile(state: FittedState): void {
+  const { names, kinds } = state.schema;
+  const rows = state.referenceRows;
+  if (!Number.isInteger(rows) || rows < 1) {
+    throw new InvalidArgumentError(`referenceRows must be a positive integer, got ${String(rows)}`);
+  }
+  if (kinds.length !== names.length) {
+    throw new InvalidArgumentError(`the schema has ${names.length} columns but ${kinds.length} column kinds`);
+  }
+  const categories = state.json.categories as Record<string, unknown> | undefined;
+  names.forEach((name, c) => {
+    const column = `reference column ${quoteName(name)}`;
+    if (kinds[c] === 'numeric') {
+      const sorted = state.arrays[sortedKey(c)];
+      if (sorted === undefined) throw new InvalidArgumentError(`${column}: its sorted values are missing`);
+      if (sorted.length > rows) {
+        throw new InvalidArgumentError(`${column}: ${sorted.length} values for ${rows} reference rows`);
+      }
+      for (let i = 0; i < sorted.length; i++) {
+        if (!Number.isFinite(sorted[i]!) || (i > 0 && sorted[i]! < sorted[i - 1]!)) {
+          throw new InvalidArgumentError(`${column}: value ${i} is not finite or out of order`);
+        }
+      }
+      return;
+    }
+    const counts = categories?.[String(c)];
+    if (!Array.isArray(counts)) throw new InvalidArgumentError(`${column}: its category counts are missing`);
+    let total = 0;
+    for (const pair of counts as unknown[]) {
+      const [value, count] = Array.isArray(pair) ? (pair as unknown[]) : [];
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        !Number.isInteger(count) ||
+        (count as number) < 1
+      ) {
+        throw new InvalidArgumentError(
+          `${column}: category counts must be [value, count] pairs with a positive whole count, got ${JSON.stringify(pair)}`,
+        );
+      }
+      total += count as number;
+    }
+    if (total > rows) {
+      throw new InvalidArgumentError(
+        `${column}: category counts add up to ${total}, above the ${rows} reference rows`,
+      );
+    }
+  });
+}
+
+/**
+ * Checks a loaded state's row-major reference matrix (`arrays[key]`, the kernel and online
+ * kinds'): `referenceRows` x columns finite values.
+ * @throws InvalidArgumentError naming the array and the rule.
+ */
+export function validateReferenceMatrix(state: FittedState, key = 'reference'): void {
+  const data = state.arrays[key];
+  const expected = state.referenceRows * state.schema.names.length;
+  if (data === undefined || data.length !== expected) {
+    throw new InvalidArgumentError(
+      `${key}: the reference matrix must hold ${state.referenceRows} x ${state.schema.names.length} values, got ${data?.length ?? 'none'}`,
+    );
+  }
+  if (!data.every(Number.isFinite))
+    throw new InvalidArgumentError(`${key}: the reference matrix holds a value that is not finite`);
+}
+
 /** The reference category counts of column `c` from a fitted state. */
 export function referenceCounts(state: FittedState, c: number): Map<number, number> {
   const categories = state.json.categories as Record<string, [number, number][]> | undefined;
