@@ -132,11 +132,8 @@ class MultivariateKind implements DetectorKind<DriftResult> {
       }
       return;
     }
-    if (state.referenceRows > this.maxReferenceRows) {
-      throw new InvalidArgumentError(
-        `referenceRows: ${state.referenceRows} is above the ${this.maxReferenceRows} rows kind ${quoteName(this.name)} takes`,
-      );
-    }
+    // Not checked against --max-kernel-reference-rows: lowering that limit must not refuse
+    // versions fitted under a higher one.
     validateReferenceMatrix(state);
   }
 
