@@ -554,10 +554,10 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
       expect(container.image).not.toMatch(/sightline-gpu/);
     }
   }
-  // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training).
-  // Only for services with a device setting: the explainer has none (TF.js picks its backend
-  // with device auto), and gains this rule the day it gets one.
+  // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training,
+  // Integrated Gradients). Every GPU service has the setting; one without it would get none.
   for (const name of GPU_SERVICES) {
+    expect(settingVariables(name).has('SIGHTLINE_DEVICE'), `${name}: has a device setting`).toBe(true);
     const device = envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE');
     if (settingVariables(name).has('SIGHTLINE_DEVICE')) {
       expect(device, `${name}: SIGHTLINE_DEVICE`).toBe(has('gpu') ? 'gpu' : 'cpu');
