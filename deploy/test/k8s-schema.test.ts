@@ -4,6 +4,7 @@
  * Istio, Prometheus Operator), offline, with no unknown fields (helpers/schema-validation.ts).
  * The negative cases prove the validator rejects what the API server would.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildBaseWith,
@@ -11,7 +12,9 @@ import {
   componentCombinations,
   type K8sObject,
   OVERLAYS,
+  parseManifests,
 } from './helpers/kustomize.js';
+import { deployPath } from './helpers/paths.js';
 import { type SchemaValidator, schemaValidator } from './helpers/schema-validation.js';
 
 /** Every build (~40 kustomize runs) plus the TypeScript program over the model declarations. */
@@ -65,6 +68,17 @@ function copyOf(kind: string, name?: string): K8sObject & Record<string, any> {
   if (!found) throw new Error(`no ${kind} ${name ?? ''} in the build`);
   return structuredClone(found);
 }
+
+describe('example manifests (deploy/k8s/examples) validate too', () => {
+  it.each(readdirSync(deployPath('k8s', 'examples')).filter((f) => f.endsWith('.yaml')))(
+    '%s',
+    async (file) => {
+      const objects = parseManifests(readFileSync(deployPath('k8s', 'examples', file), 'utf8'));
+      expect(objects.length).toBeGreaterThan(0);
+      expect(await problemsOf(objects)).toEqual([]);
+    },
+  );
+});
 
 describe('the validator rejects broken objects', () => {
   it('an unknown field, as a misspelt probe field', async () => {
