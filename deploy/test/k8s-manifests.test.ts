@@ -555,15 +555,11 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
     }
   }
   // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training,
-  // Integrated Gradients). Every GPU service has the setting; one without it would get none.
+  // Integrated Gradients): every GPU service has the setting, set either way.
   for (const name of GPU_SERVICES) {
     expect(settingVariables(name).has('SIGHTLINE_DEVICE'), `${name}: has a device setting`).toBe(true);
     const device = envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE');
-    if (settingVariables(name).has('SIGHTLINE_DEVICE')) {
-      expect(device, `${name}: SIGHTLINE_DEVICE`).toBe(has('gpu') ? 'gpu' : 'cpu');
-    } else {
-      expect(device, `${name}: no device setting, so no SIGHTLINE_DEVICE`).toBeUndefined();
-    }
+    expect(device, `${name}: SIGHTLINE_DEVICE`).toBe(has('gpu') ? 'gpu' : 'cpu');
   }
   for (const d of sightlineWorkloads(objects).filter((d) => !GPU_SERVICES.has(d.metadata.name))) {
     expect(
