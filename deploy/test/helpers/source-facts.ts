@@ -172,7 +172,7 @@ export function cloudEventType(constant: string): string {
 
 /**
  * The CloudEvents types a service's `POST /events` takes, read from its main module: a
- * service that mounts libs/events' createEventsRoute takes InferenceEvents, plus the types
+ * service that mounts libs/events' createEventsRoute (at `/events`, or this throws) takes InferenceEvents, plus the types
  * its `otherTypes` handlers name; one that does not mount it takes none.
  */
 export function acceptedEventTypes(service: string): string[] {
@@ -180,6 +180,10 @@ export function acceptedEventTypes(service: string): string[] {
   if (!existsSync(repoPath(file))) return [];
   const source = readSource(file);
   if (!source.includes('createEventsRoute(')) return [];
+  // The path the manifests post to (Triggers' `uri`, the router's URL list).
+  if (!/'\/events':\s*createEventsRoute\(/.test(source)) {
+    throw new Error(`${file}: createEventsRoute is not mounted at /events`);
+  }
   const others = /otherTypes:\s*\{([\s\S]*?)\n\s{8}\}/.exec(source)?.[1] ?? '';
   const constants = [...others.matchAll(/\[([A-Z_]+_CLOUD_EVENT_TYPE)\]\s*:/g)].map((m) => m[1]!);
   return [cloudEventType('INFERENCE_CLOUD_EVENT_TYPE'), ...constants.map(cloudEventType)];
