@@ -27,6 +27,24 @@ function instructions(file: string): Instruction[] {
     });
 }
 
+/**
+ * Node's LTS lines with their end-of-life dates (https://github.com/nodejs/Release). Only
+ * LTS lines are allowed in images: odd releases live six months. Add a line when it enters
+ * LTS; the dates make the test fail the day an image's line stops getting security fixes.
+ */
+const NODE_LTS_LINES: readonly { major: number; endOfLife: string }[] = [
+  { major: 20, endOfLife: '2026-04-30' },
+  { major: 22, endOfLife: '2027-04-30' },
+  { major: 24, endOfLife: '2028-04-30' },
+];
+const LTS_NAMES = NODE_LTS_LINES.map((l) => `${l.major} until ${l.endOfLife}`).join(', ');
+
+/** `NODE_IMAGE=node:22-bookworm-slim` -> 22; NaN when the value names no `node:<major>` tag. */
+function nodeMajorOf(arg: string): number {
+  const match = /^NODE_IMAGE=(?:docker\.io\/)?(?:library\/)?node:(\d+)(?:[.-][\w.-]*)?$/.exec(arg);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
 /** The instructions of the last stage (the image that ships). */
 function finalStage(all: readonly Instruction[]): Instruction[] {
   const lastFrom = all.map((i) => i.keyword).lastIndexOf('FROM');
@@ -63,9 +81,30 @@ describe.each(['Dockerfile', 'Dockerfile.gpu'])('%s', (file) => {
     ]);
   });
 
-  it('runs on Node 20', () => {
-    const nodeImage = all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args;
-    expect(nodeImage).toBe('NODE_IMAGE=node:20-bookworm-slim');
+  it('builds and runs on a Node LTS line that is still supported today', () => {
+    const nodeImage = all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args ?? '';
+    const major = nodeMajorOf(nodeImage);
+    const line = NODE_LTS_LINES.find((l) => l.major === major);
+    expect(line, `${file}: ${nodeImage} is an LTS line this test knows (${LTS_NAMES})`).toBeDefined();
+    expect(
+      Date.now(),
+      `${file}: Node ${major} reached end of life on ${line?.endOfLife}; move NODE_IMAGE to a newer LTS`,
+    ).toBeLessThan(Date.parse(`${line?.endOfLife}T00:00:00Z`));
+  });
+});
+
+describe('the Node LTS check', () => {
+  it('reads the major version of the node image tag, and nothing else', () => {
+    expect(nodeMajorOf('NODE_IMAGE=node:22-bookworm-slim')).toBe(22);
+    expect(nodeMajorOf('NODE_IMAGE=node:24.11.1-bookworm-slim')).toBe(24);
+    expect(nodeMajorOf('NODE_IMAGE=docker.io/library/node:22')).toBe(22);
+    expect(nodeMajorOf('NODE_IMAGE=node:lts-slim')).toBeNaN();
+    expect(nodeMajorOf('NODE_IMAGE=nodejs:22')).toBeNaN();
+  });
+
+  it('knows Node 20 as past its end of life (April 2026), so it would fail an image on it', () => {
+    const node20 = NODE_LTS_LINES.find((l) => l.major === 20);
+    expect(Date.parse(`${node20?.endOfLife}T00:00:00Z`)).toBeLessThan(Date.parse('2026-05-01T00:00:00Z'));
   });
 });
 

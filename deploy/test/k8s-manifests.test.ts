@@ -13,8 +13,8 @@
  * validation.
  */
 import { readFileSync } from 'node:fs';
-import { routerConfigSchema } from '@sightline/router';
 import { describe, expect, it } from 'vitest';
+import { checkEventing } from './helpers/eventing-checks.js';
 import { checkExplainer } from './helpers/explainer-checks.js';
 import {
   type Container,
@@ -28,6 +28,7 @@ import {
   type StatefulSetSpec,
   selects,
   specOf,
+  unresolvedReferences,
   type WorkloadKind,
   type WorkloadSpec,
 } from './helpers/k8s-shapes.js';
@@ -40,6 +41,7 @@ import {
   named,
   ofKind,
 } from './helpers/kustomize.js';
+import { checkNetworkPolicies } from './helpers/network-policy-checks.js';
 import { deployPath } from './helpers/paths.js';
 import { servicePorts, settingVariables, shutdownDefaultsMs } from './helpers/source-facts.js';
 
@@ -100,6 +102,9 @@ const API_VERSIONS: Readonly<Record<string, string>> = {
   ServiceMonitor: 'monitoring.coreos.com/v1',
   PrometheusRule: 'monitoring.coreos.com/v1',
   DestinationRule: 'networking.istio.io/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+  Broker: 'eventing.knative.dev/v1',
+  Trigger: 'eventing.knative.dev/v1',
   PeerAuthentication: 'security.istio.io/v1',
 };
 
@@ -130,10 +135,17 @@ function mainContainer(workload: K8sObject): Container {
   return container;
 }
 
-/** Whether an env var comes from `secret` and stays optional (the pod starts without it). */
-function fromOptionalSecret(env: EnvVar | undefined, secret: { name: string; key: string }): boolean {
+/**
+ * Whether an env var comes from `secret`, optional (the pod starts without it) or required
+ * (the component that needs it makes it so: the pod does not start without it).
+ */
+function fromSecret(
+  env: EnvVar | undefined,
+  secret: { name: string; key: string },
+  optional: boolean,
+): boolean {
   const ref = env?.valueFrom?.secretKeyRef;
-  return ref?.name === secret.name && ref.key === secret.key && ref.optional === true;
+  return ref?.name === secret.name && ref.key === secret.key && (ref.optional ?? false) === optional;
 }
 
 function portNumber(container: Container, port: string | number): number | undefined {
@@ -223,6 +235,7 @@ function checkWorkloads(objects: readonly K8sObject[]): void {
       for (const mount of container.volumeMounts ?? []) {
         expect(volumeNames.has(mount.name), `${where}: volumeMount ${mount.name} has a volume`).toBe(true);
       }
+      expect(unresolvedReferences(container), `${where}: $(VAR) references`).toEqual([]);
       const envNames = (container.env ?? []).map((e) => e.name);
       expect(new Set(envNames).size, `${where}: env names are unique (${envNames.join(', ')})`).toBe(
         envNames.length,
@@ -320,6 +333,17 @@ function checkStatefulSets(objects: readonly K8sObject[]): void {
     if (!isSightline(set)) continue;
     const container = mainContainer(set);
     const dataDir = envValue(container, 'SIGHTLINE_DATA_DIR');
+    if (dataDir === undefined) {
+      // The metrics service on PostgreSQL keeps nothing on a volume.
+      expect(name, `StatefulSet ${name}: only the metrics service runs without a data directory`).toBe(
+        'metrics',
+      );
+      expect(
+        spec.volumeClaimTemplates,
+        `StatefulSet ${name}: no claims without a data directory`,
+      ).toBeUndefined();
+      continue;
+    }
     const mount = container.volumeMounts?.find((m) => m.mountPath === dataDir);
     expect(
       spec.volumeClaimTemplates?.some((c) => c.metadata.name === mount?.name),
@@ -378,7 +402,7 @@ function checkServices(objects: readonly K8sObject[]): void {
 }
 
 /** HPAs and PDBs point at what exists; stateless services scale on an HPA, stateful ones do not. */
-function checkScaling(objects: readonly K8sObject[]): void {
+function checkScaling(objects: readonly K8sObject[], components: readonly ComponentName[]): void {
   for (const hpa of ofKind(objects, 'HorizontalPodAutoscaler')) {
     const spec = hpa.spec as {
       scaleTargetRef: { kind: string; name: string };
@@ -409,18 +433,21 @@ function checkScaling(objects: readonly K8sObject[]): void {
     named(objects, 'PodDisruptionBudget', name);
   }
   for (const name of STATEFUL_SERVICES) {
-    expect(specOf<WorkloadSpec>(workloadOf(objects, name)).replicas, `${name}: one replica in the base`).toBe(
-      1,
-    );
+    // Several metrics replicas only share one PostgreSQL store (SQLite has one writer).
+    const shared = name === 'metrics' && components.includes('metrics-postgres');
+    const replicas = specOf<WorkloadSpec>(workloadOf(objects, name)).replicas;
+    if (shared) expect(replicas, `${name}: replicas on PostgreSQL`).toBeGreaterThanOrEqual(2);
+    else expect(replicas, `${name}: one replica in the base`).toBe(1);
   }
 }
 
 /**
  * The router reaches the drift service: detector nodes without an address call its gRPC
- * port, every event goes to its POST /events (and the outlier service's), and both read event history through the same
- * optional Elasticsearch Secret.
+ * port, and both read event history through the same Elasticsearch Secret (optional, or
+ * required with the elasticsearch component). Events: helpers/eventing-checks.ts.
  */
-function checkRouterToDrift(objects: readonly K8sObject[]): void {
+function checkRouterToDrift(objects: readonly K8sObject[], components: readonly ComponentName[]): void {
+  const optional = !components.includes('elasticsearch');
   const router = mainContainer(workloadOf(objects, 'router'));
   const drift = mainContainer(workloadOf(objects, 'drift'));
   const address = envValue(router, 'SIGHTLINE_DRIFT_ADDRESS');
@@ -432,32 +459,16 @@ function checkRouterToDrift(objects: readonly K8sObject[]): void {
   expect(grpc?.name, `router: ${address} is the drift Service's grpc port`).toBe('grpc');
   expect(target?.[1], 'router: the drift ClusterIP Service, not a balanced headless name').toBe('drift');
 
-  // A list the router takes (its own rule), one URL per service, each a Service's http port.
-  const list = envValue(router, 'SIGHTLINE_EVENTS_CLOUDEVENTS_URL') ?? '';
-  const parsed = routerConfigSchema.shape.eventsCloudeventsUrl.safeParse(list);
-  expect(parsed.error?.issues.map((i) => i.message) ?? [], `router: ${list} is a URL list`).toEqual([]);
-  const urls = list.split(',').map((entry) => new URL(entry.trim()));
-  for (const url of urls) {
-    const http = specOf<ServiceSpec>(named(objects, 'Service', url.hostname)).ports.find(
-      (p) => p.port === Number(url.port),
-    );
-    expect(http?.name, `router: ${url} is the ${url.hostname} Service's http port`).toBe('http');
-    expect(url.pathname, 'router: CloudEvents go to POST /events').toBe('/events');
-  }
-  expect(
-    urls.map((url) => url.hostname),
-    'router: events go to drift and outlier',
-  ).toEqual(['drift', 'outlier']);
-
   const routerEs = router.env?.find((e) => e.name === 'SIGHTLINE_EVENTS_ELASTICSEARCH_URL');
   const driftEs = drift.env?.find((e) => e.name === 'SIGHTLINE_ELASTICSEARCH_URL');
   expect(
-    fromOptionalSecret(routerEs, ELASTICSEARCH_SECRET),
-    'router: Elasticsearch URL from the Secret',
+    fromSecret(routerEs, ELASTICSEARCH_SECRET, optional),
+    `router: Elasticsearch URL from the Secret (optional: ${optional})`,
   ).toBe(true);
-  expect(fromOptionalSecret(driftEs, ELASTICSEARCH_SECRET), 'drift: Elasticsearch URL from the Secret').toBe(
-    true,
-  );
+  expect(
+    fromSecret(driftEs, ELASTICSEARCH_SECRET, optional),
+    `drift: Elasticsearch URL from the Secret (optional: ${optional})`,
+  ).toBe(true);
 }
 
 /**
@@ -477,16 +488,27 @@ function checkRouterToOutlier(objects: readonly K8sObject[]): void {
   expect(grpc?.name, `router: ${address} is the outlier Service's grpc port`).toBe('grpc');
 }
 
-/** The metrics service keeps SQLite on its claim and takes a PostgreSQL URL only from an optional Secret. */
-function checkMetricsStore(objects: readonly K8sObject[]): void {
-  const metrics = mainContainer(workloadOf(objects, 'metrics'));
+/**
+ * The metrics service keeps SQLite on its claim and takes a PostgreSQL URL from an optional
+ * Secret; with the metrics-postgres component the Secret is required and there is no claim.
+ */
+function checkMetricsStore(objects: readonly K8sObject[], components: readonly ComponentName[]): void {
+  const postgres = components.includes('metrics-postgres');
+  const set = workloadOf(objects, 'metrics');
+  const metrics = mainContainer(set);
   expect(
-    fromOptionalSecret(
+    fromSecret(
       metrics.env?.find((e) => e.name === 'SIGHTLINE_POSTGRES_URL'),
       METRICS_POSTGRES_SECRET,
+      !postgres,
     ),
-    'metrics: PostgreSQL URL from the optional Secret',
+    `metrics: PostgreSQL URL from the Secret (optional: ${!postgres})`,
   ).toBe(true);
+  const claims = specOf<StatefulSetSpec>(set).volumeClaimTemplates ?? [];
+  expect(claims.length, 'metrics: a claim for SQLite, none on PostgreSQL').toBe(postgres ? 0 : 1);
+  expect(envValue(metrics, 'SIGHTLINE_DATA_DIR'), 'metrics: SQLite directory only without PostgreSQL').toBe(
+    postgres ? undefined : '/var/lib/sightline/metrics',
+  );
 }
 
 /** The router loads its graphs from the ConfigMap it mounts. */
@@ -532,16 +554,12 @@ function checkComponents(objects: readonly K8sObject[], components: readonly Com
       expect(container.image).not.toMatch(/sightline-gpu/);
     }
   }
-  // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training).
-  // Only for services with a device setting: the explainer has none (TF.js picks its backend
-  // with device auto), and gains this rule the day it gets one.
+  // gpu, not auto: a pod without a usable GPU fails (model load, autoencoder training,
+  // Integrated Gradients): every GPU service has the setting, set either way.
   for (const name of GPU_SERVICES) {
+    expect(settingVariables(name).has('SIGHTLINE_DEVICE'), `${name}: has a device setting`).toBe(true);
     const device = envValue(mainContainer(workloadOf(objects, name)), 'SIGHTLINE_DEVICE');
-    if (settingVariables(name).has('SIGHTLINE_DEVICE')) {
-      expect(device, `${name}: SIGHTLINE_DEVICE`).toBe(has('gpu') ? 'gpu' : 'cpu');
-    } else {
-      expect(device, `${name}: no device setting, so no SIGHTLINE_DEVICE`).toBeUndefined();
-    }
+    expect(device, `${name}: SIGHTLINE_DEVICE`).toBe(has('gpu') ? 'gpu' : 'cpu');
   }
   for (const d of sightlineWorkloads(objects).filter((d) => !GPU_SERVICES.has(d.metadata.name))) {
     expect(
@@ -650,11 +668,13 @@ function checkAll(objects: readonly K8sObject[], components: readonly ComponentN
   checkWorkloads(objects);
   checkStatefulSets(objects);
   checkServices(objects);
-  checkScaling(objects);
+  checkScaling(objects, components);
   checkRouterGraphs(objects);
-  checkRouterToDrift(objects);
+  checkRouterToDrift(objects, components);
   checkRouterToOutlier(objects);
-  checkMetricsStore(objects);
+  checkMetricsStore(objects, components);
+  checkEventing(objects, components);
+  checkNetworkPolicies(objects, components);
   checkExplainer(objects, components);
   checkComponents(objects, components);
 }
@@ -703,7 +723,7 @@ describe('base with every combination of components', () => {
 describe('overlays', () => {
   it('local: one CPU replica each, models from a hostPath, the locally built image', () => {
     const objects = buildKustomization('k8s/overlays/local');
-    checkAll(objects, []);
+    checkAll(objects, ['knative']);
     expect(
       sightlineWorkloads(objects)
         .map((w) => w.metadata.name)
@@ -725,7 +745,16 @@ describe('overlays', () => {
 
   it('production: replicated, disruption-budgeted, on GPUs, meshed, monitored and traced', () => {
     const objects = buildKustomization('k8s/overlays/production');
-    checkAll(objects, ['gpu', 'istio', 'prometheus-operator', 'otel']);
+    checkAll(objects, [
+      'gpu',
+      'istio',
+      'prometheus-operator',
+      'otel',
+      'knative',
+      'knative-kafka',
+      'elasticsearch',
+      'metrics-postgres',
+    ]);
     expect(
       sightlineWorkloads(objects)
         .map((w) => w.metadata.name)
@@ -734,9 +763,12 @@ describe('overlays', () => {
     for (const d of sightlineWorkloads(objects)) {
       const name = d.metadata.name;
       expect(d.metadata.namespace).toBe('sightline');
-      if (STATEFUL_SERVICES.has(name)) {
+      if (STATEFUL_SERVICES.has(name) && name !== 'metrics') {
         // A live window must see every event of its stream: one replica per partition.
         expect(specOf<WorkloadSpec>(d).replicas, name).toBe(1);
+      } else if (STATEFUL_SERVICES.has(name)) {
+        // The metrics service on PostgreSQL: replicas share the store; no HPA (a StatefulSet).
+        expect(specOf<WorkloadSpec>(d).replicas, name).toBeGreaterThanOrEqual(2);
       } else {
         expect(specOf<WorkloadSpec>(d).replicas, name).toBeGreaterThanOrEqual(2);
         const hpa = named(objects, 'HorizontalPodAutoscaler', name).spec as { minReplicas: number };

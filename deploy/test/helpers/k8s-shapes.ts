@@ -153,7 +153,39 @@ export function selects(
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
 
-/** The value of an env var of a container, if set with a literal value. */
-export function envValue(container: Container, name: string): string | undefined {
-  return container.env?.find((e) => e.name === name)?.value;
+/**
+ * The value of an env var of a container, if set with a literal value, with `$(VAR)`
+ * references expanded as the kubelet does: only variables defined earlier in the list, and
+ * a reference it cannot resolve stays as written. `fieldRef: metadata.namespace` resolves to
+ * `namespace` when given.
+ */
+export function envValue(container: Container, name: string, namespace?: string): string | undefined {
+  const env = container.env ?? [];
+  const index = env.findIndex((e) => e.name === name);
+  const value = env[index]?.value;
+  if (value === undefined) return undefined;
+  const earlier = new Map<string, string>();
+  for (const e of env.slice(0, index)) {
+    if (e.value !== undefined) earlier.set(e.name, e.value);
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace' && namespace !== undefined)
+      earlier.set(e.name, namespace);
+  }
+  return value.replace(
+    /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+    (whole, variable: string) => earlier.get(variable) ?? whole,
+  );
+}
+
+/** Every `$(VAR)` a variable's value refers to that is not defined earlier in env (then it stays literal). */
+export function unresolvedReferences(container: Container): string[] {
+  const defined = new Set<string>();
+  const problems: string[] = [];
+  for (const e of container.env ?? []) {
+    for (const [, variable] of (e.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+      if (!defined.has(variable!))
+        problems.push(`${e.name} refers to $(${variable}), which is not defined before it`);
+    }
+    defined.add(e.name);
+  }
+  return problems;
 }

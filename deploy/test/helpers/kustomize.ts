@@ -16,20 +16,75 @@ export type K8sObject = Record<string, unknown> & {
   readonly metadata: { readonly name: string; readonly namespace?: string } & Record<string, unknown>;
 };
 
-/** The components under deploy/k8s/components. */
-export const COMPONENTS = ['gpu', 'istio', 'linkerd', 'prometheus-operator', 'otel'] as const;
+/**
+ * The components under deploy/k8s/components. The first five are tested in every
+ * combination; the later ones (eventing, history, network policies, the metrics store) alone
+ * and with production-like sets (see componentCombinations).
+ */
+export const CORE_COMPONENTS = ['gpu', 'istio', 'linkerd', 'prometheus-operator', 'otel'] as const;
+export const ADDON_COMPONENTS = [
+  'knative',
+  'knative-kafka',
+  'elasticsearch',
+  'network-policies',
+  'metrics-postgres',
+] as const;
+export const COMPONENTS = [...CORE_COMPONENTS, ...ADDON_COMPONENTS] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
-/** Components that must not be combined (two meshes). */
-export const EXCLUSIVE_COMPONENTS: readonly (readonly ComponentName[])[] = [['istio', 'linkerd']];
+/** The overlays under deploy/k8s/overlays. */
+export const OVERLAYS = ['local', 'production'] as const;
 
-/** Every subset of the components, minus the exclusive pairs. */
+/**
+ * Components that must not be combined: two meshes; NetworkPolicies under a mesh (they do
+ * not allow the sidecars' control-plane traffic).
+ */
+export const EXCLUSIVE_COMPONENTS: readonly (readonly ComponentName[])[] = [
+  ['istio', 'linkerd'],
+  ['network-policies', 'istio'],
+  ['network-policies', 'linkerd'],
+];
+
+/** Components that only make sense on top of another (a Broker class needs the Broker). */
+export const REQUIRED_COMPONENTS: Readonly<Partial<Record<ComponentName, readonly ComponentName[]>>> = {
+  'knative-kafka': ['knative'],
+};
+
+/** Whether a set of components may be used together. */
+export function isValidCombination(combo: readonly ComponentName[]): boolean {
+  if (EXCLUSIVE_COMPONENTS.some((pair) => pair.every((c) => combo.includes(c)))) return false;
+  return combo.every((c) => (REQUIRED_COMPONENTS[c] ?? []).every((r) => combo.includes(r)));
+}
+
+/**
+ * The combinations the tests build: every valid subset of the core components; each add-on
+ * alone (with what it requires); and every add-on together on top of production-like sets
+ * (Istio, Linkerd, no mesh), dropping the ones a set excludes. 2^10 builds would take minutes.
+ */
 export function componentCombinations(): ComponentName[][] {
   const combos: ComponentName[][] = [];
-  for (let mask = 0; mask < 1 << COMPONENTS.length; mask++) {
-    const combo = COMPONENTS.filter((_, i) => mask & (1 << i));
-    if (EXCLUSIVE_COMPONENTS.some((pair) => pair.every((c) => combo.includes(c)))) continue;
-    combos.push(combo);
+  const add = (combo: readonly ComponentName[]) => {
+    const ordered = COMPONENTS.filter((c) => combo.includes(c));
+    if (!isValidCombination(ordered)) return;
+    if (combos.some((c) => c.join() === ordered.join())) return;
+    combos.push(ordered);
+  };
+  for (let mask = 0; mask < 1 << CORE_COMPONENTS.length; mask++) {
+    add(CORE_COMPONENTS.filter((_, i) => mask & (1 << i)));
+  }
+  for (const addon of ADDON_COMPONENTS) add([...(REQUIRED_COMPONENTS[addon] ?? []), addon]);
+  const bases: ComponentName[][] = [
+    ['gpu', 'istio', 'prometheus-operator', 'otel'],
+    ['gpu', 'linkerd', 'prometheus-operator', 'otel'],
+    ['gpu', 'prometheus-operator', 'otel'],
+    [],
+  ];
+  for (const base of bases) {
+    add([
+      ...base,
+      ...ADDON_COMPONENTS.filter((a) => isValidCombination([...base, a, ...(REQUIRED_COMPONENTS[a] ?? [])])),
+    ]);
+    add([...base, 'knative']);
   }
   return combos;
 }

@@ -157,3 +157,34 @@ export function exposedSeriesNames(definitions: readonly MetricDefinition[]): Ma
   }
   return names;
 }
+
+/** Where libs/events names the CloudEvents types of the event stream. */
+const CLOUD_EVENT_TYPES_FILE = 'libs/events/src/cloudevents/cloud-event-mapping.ts';
+
+/** A CloudEvents type constant of libs/events, e.g. `INFERENCE_CLOUD_EVENT_TYPE` -> `io.sightline.inference`. */
+export function cloudEventType(constant: string): string {
+  const match = new RegExp(`export const ${constant}\\s*=\\s*'([^']+)'`).exec(
+    readSource(CLOUD_EVENT_TYPES_FILE),
+  );
+  if (!match?.[1]) throw new Error(`${CLOUD_EVENT_TYPES_FILE}: no string constant ${constant}`);
+  return match[1];
+}
+
+/**
+ * The CloudEvents types a service's `POST /events` takes, read from its main module: a
+ * service that mounts libs/events' createEventsRoute (at `/events`, or this throws) takes InferenceEvents, plus the types
+ * its `otherTypes` handlers name; one that does not mount it takes none.
+ */
+export function acceptedEventTypes(service: string): string[] {
+  const file = `services/${service}/src/${service}.ts`;
+  if (!existsSync(repoPath(file))) return [];
+  const source = readSource(file);
+  if (!source.includes('createEventsRoute(')) return [];
+  // The path the manifests post to (Triggers' `uri`, the router's URL list).
+  if (!/'\/events':\s*createEventsRoute\(/.test(source)) {
+    throw new Error(`${file}: createEventsRoute is not mounted at /events`);
+  }
+  const others = /otherTypes:\s*\{([\s\S]*?)\n\s{8}\}/.exec(source)?.[1] ?? '';
+  const constants = [...others.matchAll(/\[([A-Z_]+_CLOUD_EVENT_TYPE)\]\s*:/g)].map((m) => m[1]!);
+  return [cloudEventType('INFERENCE_CLOUD_EVENT_TYPE'), ...constants.map(cloudEventType)];
+}

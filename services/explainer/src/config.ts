@@ -86,6 +86,12 @@ export const explainerConfigSchema = serverConfigSchema(EXPLAINER_PORTS).extend(
     .describe(
       "the model-server's model repository, read for white-box methods (TF.js model files); unset: white-box methods are FAILED_PRECONDITION",
     ),
+  device: z
+    .enum(['auto', 'cpu', 'gpu'])
+    .default('auto')
+    .describe(
+      "where Integrated Gradients computes a TF.js target's own gradients: auto takes the GPU where tfjs-node-gpu loads and one is present, cpu never does, gpu must (FAILED_PRECONDITION naming tfjs-node-gpu where it cannot)",
+    ),
   allowedTargets: z
     .string()
     .default('')

@@ -13,6 +13,7 @@ import {
 import { createMetricsRegistry, type Tracing } from '@sightline/telemetry';
 import type { Registry } from 'prom-client';
 import { addressList, type ExplainerConfig } from './config.js';
+import { configureGradientBackend } from './contract/gradient-models.js';
 import { builtInMethods } from './contract/method-entries.js';
 import { ExplainerDataPlane } from './data-plane/explainer-data-plane.js';
 import { ExplanationJobs } from './data-plane/explanation-jobs.js';
@@ -58,6 +59,11 @@ export async function startExplainer(
   parts: ExplainerParts,
 ): Promise<ExplainerHandle> {
   const { logger } = parts;
+  // Integrated Gradients' TF.js backend is picked at its first call, on this device.
+  configureGradientBackend(config.device, {
+    info: (fields, message) => logger.info(fields, message),
+    warn: (fields, message) => logger.warn(fields, message),
+  });
   const registry = parts.registry ?? createMetricsRegistry({ serviceName: SERVICE_NAME });
   const tracer =
     parts.tracing?.tracerFor('sightline.explainer') ??
@@ -153,7 +159,12 @@ export async function startExplainer(
     },
     start: async () => {
       logger.info(
-        { modelServer: config.modelServer, router: config.router, repository: config.repository ?? null },
+        {
+          modelServer: config.modelServer,
+          router: config.router,
+          repository: config.repository ?? null,
+          device: config.device,
+        },
         'explainer ready',
       );
     },

@@ -4,7 +4,13 @@
  * GradientModel, on one TF.js backend picked at first use, and kept for the next requests.
  */
 import { join } from 'node:path';
-import { detectGpu, selectTfjsBackend, type TfjsBackend } from '@sightline/tfjs';
+import {
+  detectGpu,
+  selectTfjsBackend,
+  type TfjsBackend,
+  type TfjsDevice,
+  type TfjsLogger,
+} from '@sightline/tfjs';
 import type { GradientModel } from '../methods/gradient-model.js';
 import { TfjsGradientModel } from '../methods/integrated-gradients/index.js';
 import type { LocalMethod } from '../methods/method.js';
@@ -18,8 +24,48 @@ export interface GradientModelFiles {
   readonly modelName: string;
 }
 
+/** Where the gradients run (--device) and where backend selection logs; set at start. */
+interface GradientBackendSettings {
+  readonly device: TfjsDevice;
+  readonly logger: TfjsLogger;
+}
+
+const SILENT: TfjsLogger = { info: () => {}, warn: () => {} };
+let settings: GradientBackendSettings = { device: 'auto', logger: SILENT };
 let backend: Promise<TfjsBackend> | undefined;
 const loaded = new Map<string, Promise<TfjsGradientModel>>();
+
+/**
+ * Sets the device (the explainer's --device) for the TF.js backend picked at the first
+ * Integrated Gradients call. TF.js has one backend per process, so this is process-wide, as
+ * the backend is; it forgets a backend and models picked under earlier settings.
+ */
+export function configureGradientBackend(device: TfjsDevice, logger: TfjsLogger = SILENT): void {
+  settings = { device, logger };
+  backend = undefined;
+  for (const model of loaded.values()) model.then((m) => m.dispose()).catch(() => {});
+  loaded.clear();
+}
+
+/**
+ * The TF.js backend for gradients, picked once. A failed pick (device gpu without
+ * tfjs-node-gpu: FAILED_PRECONDITION naming the package) is not kept, so every call answers
+ * it and a fixed pod needs no restart of this module's state.
+ */
+function gradientBackend(): Promise<TfjsBackend> {
+  if (!backend) {
+    const picking = selectTfjsBackend({
+      device: settings.device,
+      gpuDetected: detectGpu(),
+      logger: settings.logger,
+    });
+    backend = picking;
+    picking.catch(() => {
+      if (backend === picking) backend = undefined;
+    });
+  }
+  return backend;
+}
 
 /** The files of `modelName`'s newest listed version under `repository`, for a TF.js target; else undefined. */
 export function gradientModelFiles(
@@ -37,12 +83,7 @@ export function gradientModelFiles(
 export function loadGradientModel(files: GradientModelFiles): Promise<GradientModel> {
   const cached = loaded.get(files.versionDir);
   if (cached) return cached;
-  backend ??= selectTfjsBackend({
-    device: 'auto',
-    gpuDetected: detectGpu(),
-    logger: { info: () => {}, warn: () => {} },
-  });
-  const loading = backend.then((b) =>
+  const loading = gradientBackend().then((b) =>
     TfjsGradientModel.load(b, files.versionDir, { modelName: files.modelName }),
   );
   loaded.set(files.versionDir, loading);

@@ -350,6 +350,8 @@ export class ExplainerDataPlane {
     const rows: RowExplanation[] = [];
     let incompleteReason = '';
     let currentFraction = 0;
+    /** Where a white-box method computed (its rows' RowOutcome.backend), for Usage.backend. */
+    let backend = '';
     const usageNow = (complete: boolean): ExplainUsage => ({
       modelCalls: evaluator.usage.modelCalls,
       rowsEvaluated: evaluator.usage.rowsEvaluated,
@@ -358,7 +360,7 @@ export class ExplainerDataPlane {
       incompleteReason,
       cacheHit: false,
       inputHash,
-      backend: '',
+      backend,
     });
     const answeredTarget = () => ({
       ...resolvedTarget,
@@ -398,6 +400,7 @@ export class ExplainerDataPlane {
             report();
           },
         });
+        backend ||= outcome.backend ?? '';
         answer = {
           row,
           // A row the budget stopped before anything was measured (fraction 0) has no

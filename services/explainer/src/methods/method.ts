@@ -104,6 +104,8 @@ export interface RowOutcome<R> {
   readonly complete: boolean;
   /** How much of the row's work was done, in [0, 1]. */
   readonly fractionDone: number;
+  /** Where a white-box method computed its gradients (the TF.js backend label), for Usage.backend. */
+  readonly backend?: string;
 }
 
 /** One explanation method over the black box (white-box methods take their gradient model in their params or context extension). */

@@ -141,6 +141,8 @@ async function explainRow(
   const fractionDone = totalWork === 0 ? 1 : workDone / totalWork;
   return {
     result: { outputs, instance: instance.slice(), baseline, backend: model.backend },
+    // Usage.backend names a TF.js backend; differences through the black box have none.
+    ...(params.gradientSource === 'finite-differences' ? {} : { backend: model.backend }),
     complete: workDone === totalWork,
     fractionDone,
   };
