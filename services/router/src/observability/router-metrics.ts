@@ -7,7 +7,7 @@
  * fast metrics: prom-client would validate and hash the label set on every observation;
  * here each label set resolves once to a child kept in a map, and the exposition is the same.
  */
-import type { PipelineCounterName, PipelineMetricsRecorder } from '@sightline/events';
+import type { PipelineCounterName, PipelineMetricsRecorder, SinkLaneStats } from '@sightline/events';
 import {
   FastCounter,
   type FastCounterChild,
@@ -88,6 +88,34 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
       registers,
     });
     const metrics = this;
+    // The pipeline's backlog per sink, read from its lanes at each scrape. reset() first, so
+    // a sink of a pipeline that closed leaves no stale series.
+    const perLane = (name: string, help: string, read: (lane: SinkLaneStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['sink'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [sink, lane] of Object.entries(metrics.eventLanes())) this.set({ sink }, read(lane));
+        },
+      });
+    perLane(
+      'sightline_router_event_queue_depth',
+      "Events waiting in a sink's memory queue (at most --event-queue-capacity).",
+      (lane) => lane.queueDepth,
+    );
+    perLane(
+      'sightline_router_event_spill_bytes',
+      "Bytes of events waiting in a sink's spill directory for replay (past the spill limit, events are dropped).",
+      (lane) => lane.spillBytes,
+    );
+    perLane(
+      'sightline_router_event_spilling',
+      'Whether new events of a sink go through its spill directory (1: its receiver is away or slow) or straight to it (0).',
+      (lane) => (lane.mode === 'spilling' ? 1 : 0),
+    );
     new Gauge({
       name: 'sightline_router_event_tails_open',
       help: 'EventService TailEvents streams open now (at most --max-event-tails).',
@@ -100,6 +128,9 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
 
   /** Read at each scrape: the open TailEvents streams (set once the event history exists). */
   openEventTails: () => number = () => 0;
+
+  /** Read at each scrape: each sink lane's queue and spill (set once the event pipeline exists). */
+  eventLanes: () => Readonly<Record<string, SinkLaneStats>> = () => ({});
 
   /** One request answered (or failed) through a graph. */
   requestFinished(graph: string, code: string, seconds: number): void {
