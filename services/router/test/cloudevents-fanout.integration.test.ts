@@ -192,11 +192,9 @@ describe('CloudEvents to several URLs', () => {
     // The backlog gauges: nothing waits for the answering receiver; the events of the one
     // nothing listens on wait in memory or in the spill (polled: on their way from the queue
     // to the spill file they sit a moment in the spill writer's buffer, counted by neither).
-    expect(await backlog(cloudEventsSinkName(urls.live, 3))).toEqual({
-      queue: 0,
-      spillBytes: 0,
-      spilling: 0,
-    });
+    await expect
+      .poll(() => backlog(cloudEventsSinkName(urls.live, 3)), { timeout: 10_000, interval: 100 })
+      .toEqual({ queue: 0, spillBytes: 0, spilling: 0 });
     await expect
       .poll(
         async () => {
