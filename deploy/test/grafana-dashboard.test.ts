@@ -3,8 +3,9 @@
  * variables) selects only metrics its service defines, as read from the source that
  * defines them, so renaming a metric breaks this test rather than a dashboard.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildBaseWith, ofKind } from './helpers/kustomize.js';
 import { deployPath } from './helpers/paths.js';
 import { metricNamesIn } from './helpers/promql.js';
 import {
@@ -274,6 +275,33 @@ describe.each(DASHBOARDS)('grafana dashboard $file', (spec) => {
     for (const match of json.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
       expect(defined, `$${match[1]} in ${spec.file}`).toContain(match[1]);
     }
+  });
+});
+
+describe('the dashboards as a whole', () => {
+  const files = readdirSync(deployPath('grafana', 'dashboards'))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+
+  it('every dashboard file is checked above, under its own uid', () => {
+    expect(DASHBOARDS.map((d) => d.file).sort()).toEqual(files);
+    expect(new Set(DASHBOARDS.map((d) => d.uid)).size).toBe(DASHBOARDS.length);
+  });
+
+  it('the prometheus-operator component ships each one unchanged as a ConfigMap for the Grafana sidecar', () => {
+    const maps = ofKind(buildBaseWith(['prometheus-operator']), 'ConfigMap').filter(
+      (m) => (m.metadata.labels as Record<string, string> | undefined)?.grafana_dashboard === '1',
+    );
+    const shipped = new Map(
+      maps.flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([file, text]) => [file, text]),
+      ),
+    );
+    expect([...shipped.keys()].sort()).toEqual(files);
+    for (const file of files) {
+      expect(shipped.get(file), file).toBe(readFileSync(deployPath('grafana', 'dashboards', file), 'utf8'));
+    }
+    for (const m of maps) expect(m.metadata.namespace, m.metadata.name).toBe('sightline-test');
   });
 });
 
