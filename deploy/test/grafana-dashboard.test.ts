@@ -90,7 +90,7 @@ const DASHBOARDS: readonly DashboardSpec[] = [
     filterRules: [
       {
         metrics:
-          /sightline_drift_(?!event_queue_depth|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused|scores|scoring_threads_replaced)/,
+          /sightline_drift_(?!event_queue_depth|event_queue_age_seconds|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused|scores|scoring_threads_replaced)/,
         selectors: ['detector=~"$detector"'],
       },
     ],
@@ -107,7 +107,7 @@ const DASHBOARDS: readonly DashboardSpec[] = [
     filterRules: [
       {
         metrics:
-          /sightline_outlier_(?!event_queue_depth|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused)/,
+          /sightline_outlier_(?!event_queue_depth|event_queue_age_seconds|events_received_total|events_duplicate_total|events_refused_total|event_sink_dropped_total|detectors_refused)/,
         selectors: ['detector=~"$detector"'],
       },
     ],
