@@ -3,8 +3,12 @@
  * variables) selects only metrics its service defines, as read from the source that
  * defines them, so renaming a metric breaks this test rather than a dashboard.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { PROMTOOL, runToolOk } from './helpers/external-tool.js';
 import { buildBaseWith, ofKind } from './helpers/kustomize.js';
 import { deployPath } from './helpers/paths.js';
 import { metricNamesIn } from './helpers/promql.js';
@@ -278,7 +282,41 @@ describe.each(DASHBOARDS)('grafana dashboard $file', (spec) => {
   });
 });
 
+/**
+ * `expr` as Prometheus would receive it from Grafana: the range variables replaced by
+ * durations, the others (always inside a quoted matcher value) by a regex matching anything.
+ */
+function asPrometheusQuery(expr: string): string {
+  return expr
+    .replace(/\$\{?__(rate_interval|interval|range)\}?/g, (_, name: string) =>
+      name === 'range' ? '1h' : '5m',
+    )
+    .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, '.*');
+}
+
 describe('the dashboards as a whole', () => {
+  it('every query (panels and variables) parses as PromQL (promtool check rules)', () => {
+    const rules = DASHBOARDS.flatMap((spec) => {
+      const dashboard = loadDashboard(spec.file);
+      return [
+        ...allPanels(dashboard.panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? '')),
+        ...templateExpressions(dashboard),
+      ].map((expr, i) => ({
+        record: `dashboard:${spec.uid.replaceAll('-', '_')}:${i}`,
+        expr: asPrometheusQuery(expr),
+      }));
+    });
+    expect(rules.length).toBeGreaterThan(100);
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-dashboards-'));
+    try {
+      const file = path.join(dir, 'dashboard-queries.yaml');
+      writeFileSync(file, stringify({ groups: [{ name: 'dashboard-queries', rules }] }));
+      expect(runToolOk(PROMTOOL, ['check', 'rules', file])).toContain(`SUCCESS: ${rules.length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const files = readdirSync(deployPath('grafana', 'dashboards'))
     .filter((f) => f.endsWith('.json'))
     .sort();
