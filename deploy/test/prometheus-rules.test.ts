@@ -13,14 +13,25 @@ import { deployPath } from './helpers/paths.js';
 import { metricNamesIn } from './helpers/promql.js';
 import {
   DRIFT_METRIC_FILES,
+  EXPLAINER_METRIC_FILES,
   exposedSeriesNames,
+  latencyBucketsSeconds,
   MODEL_SERVER_METRIC_FILES,
   metricDefinitions,
   metricsServiceMetricFiles,
   OUTLIER_METRIC_FILES,
+  ROUTER_METRIC_FILES,
 } from './helpers/source-facts.js';
 
 const RULES = deployPath('prometheus', 'rules.yaml');
+/** promtool's unit tests of rules.yaml: the SLO burn-rate cases (long windows, slow) apart. */
+const RULE_TESTS = [deployPath('prometheus', 'rules.test.yaml'), deployPath('prometheus', 'slo.test.yaml')];
+/**
+ * promtool evaluates every rule each minute of every case (the SLO cases over up to 10
+ * hours of series): 5 to 15 s on a busy 2-core machine, so each run gets a minute (and its
+ * test a little more).
+ */
+const PROMTOOL_TEST_TIMEOUT_MS = 60_000;
 
 interface RuleFile {
   groups: { name: string; rules: ({ alert?: string; record?: string } & Record<string, unknown>)[] }[];
@@ -39,18 +50,37 @@ describe('promtool', () => {
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
   });
 
-  it('test rules: every alert fires on its condition and stays quiet otherwise', () => {
-    const out = runToolOk(PROMTOOL, ['test', 'rules', deployPath('prometheus', 'rules.test.yaml')]);
-    expect(out).toContain('SUCCESS');
-  });
+  it(
+    'test rules: every alert fires on its condition and stays quiet otherwise',
+    () => {
+      const out = runToolOk(PROMTOOL, ['test', 'rules', RULE_TESTS[0]!], {
+        timeoutMs: PROMTOOL_TEST_TIMEOUT_MS,
+      });
+      expect(out).toContain('SUCCESS');
+    },
+    PROMTOOL_TEST_TIMEOUT_MS + 10_000,
+  );
+
+  it(
+    'test rules: every SLO burn-rate alert fires on its burn, not on a healthy series or a short blip',
+    () => {
+      const out = runToolOk(PROMTOOL, ['test', 'rules', RULE_TESTS[1]!], {
+        timeoutMs: PROMTOOL_TEST_TIMEOUT_MS,
+      });
+      expect(out).toContain('SUCCESS');
+    },
+    PROMTOOL_TEST_TIMEOUT_MS + 10_000,
+  );
 
   it('the unit tests cover every alert, firing and not firing', () => {
     const alerts = readYaml<RuleFile>(RULES).groups.flatMap((g) =>
       g.rules.flatMap((r) => (r.alert ? [r.alert] : [])),
     );
-    const tests = readYaml<{
-      tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
-    }>(deployPath('prometheus', 'rules.test.yaml')).tests.flatMap((t) => t.alert_rule_test ?? []);
+    const tests = RULE_TESTS.flatMap(
+      (file) =>
+        readYaml<{ tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] }>(file)
+          .tests,
+    ).flatMap((t) => t.alert_rule_test ?? []);
     for (const alert of alerts) {
       const cases = tests.filter((t) => t.alertname === alert);
       expect(
@@ -72,6 +102,8 @@ describe('promtool', () => {
           ...MODEL_SERVER_METRIC_FILES,
           ...DRIFT_METRIC_FILES,
           ...OUTLIER_METRIC_FILES,
+          ...ROUTER_METRIC_FILES,
+          ...EXPLAINER_METRIC_FILES,
           ...metricsServiceMetricFiles(),
         ]),
       ]),
@@ -92,6 +124,16 @@ describe('promtool', () => {
     expect(groups.map((g) => g.name)).toContain('sightline-drift.alerts');
     expect(groups.map((g) => g.name)).toContain('sightline-outlier.alerts');
     expect(groups.map((g) => g.name)).toContain('sightline-metrics.alerts');
+    expect(groups.map((g) => g.name)).toContain('sightline-router-slo.alerts');
+  });
+
+  it('every `le` a rule selects is a bucket bound of the latency histograms', () => {
+    const bounds = latencyBucketsSeconds();
+    expect(bounds).toContain(0.25);
+    const rules = readYaml<RuleFile>(RULES).groups.flatMap((g) => g.rules);
+    const selected = rules.flatMap((r) => [...String(r.expr).matchAll(/le="([^"]+)"/g)].map((m) => m[1]!));
+    expect(selected.length, 'the latency SLO selects its bucket').toBeGreaterThan(0);
+    for (const le of selected) expect(bounds, `le="${le}"`).toContain(Number(le));
   });
 
   it('every alert has a severity, a summary and a runbook in deploy/README.md', () => {

@@ -23,6 +23,13 @@ export const PROMTOOL: ToolSpec = {
   install: 'the Debian package `prometheus` (apt-get install prometheus), which contains promtool',
 };
 
+/** Where and how long a tool may run. */
+export interface ToolRunOptions {
+  readonly cwd?: string;
+  /** Limit on the run; default 30 s. */
+  readonly timeoutMs?: number;
+}
+
 /** What a finished run returned. */
 export interface ToolResult {
   readonly status: number;
@@ -30,7 +37,7 @@ export interface ToolResult {
   readonly stderr: string;
 }
 
-/** Limit on one tool run; kustomize and promtool take well under a second here. */
+/** Default limit on one tool run; kustomize and promtool take a few seconds here. */
 const TOOL_TIMEOUT_MS = 30_000;
 /** Largest output kept; a full kustomize build is ~30 KiB. */
 const TOOL_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -39,11 +46,11 @@ const TOOL_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
  * Runs `tool` with `args` and returns its exit status and output.
  * @throws Error naming the tool and how to install it when it is not on PATH.
  */
-export function runTool(tool: ToolSpec, args: readonly string[], options: { cwd?: string } = {}): ToolResult {
+export function runTool(tool: ToolSpec, args: readonly string[], options: ToolRunOptions = {}): ToolResult {
   const result = spawnSync(tool.command, [...args], {
     cwd: options.cwd,
     encoding: 'utf8',
-    timeout: TOOL_TIMEOUT_MS,
+    timeout: options.timeoutMs ?? TOOL_TIMEOUT_MS,
     maxBuffer: TOOL_MAX_OUTPUT_BYTES,
   });
   if (result.error) {
@@ -57,7 +64,7 @@ export function runTool(tool: ToolSpec, args: readonly string[], options: { cwd?
 }
 
 /** Runs `tool` and returns stdout; a non-zero exit throws with the tool's own output. */
-export function runToolOk(tool: ToolSpec, args: readonly string[], options: { cwd?: string } = {}): string {
+export function runToolOk(tool: ToolSpec, args: readonly string[], options: ToolRunOptions = {}): string {
   const result = runTool(tool, args, options);
   if (result.status !== 0) {
     throw new Error(

@@ -105,6 +105,33 @@ export const OUTLIER_METRIC_FILES = [
   GRPC_SERVER_METRIC_FILE,
 ] as const;
 
+/** Where the router's metrics are defined (its `sightline_router_*` series, the event pipeline's included). */
+export const ROUTER_METRIC_FILES = [
+  'services/router/src/observability/router-metrics.ts',
+  GRPC_SERVER_METRIC_FILE,
+] as const;
+
+/** Where the explainer's metrics are defined (its `sightline_explainer_*` series). */
+export const EXPLAINER_METRIC_FILES = [
+  'services/explainer/src/observability/explainer-metrics.ts',
+  GRPC_SERVER_METRIC_FILE,
+] as const;
+
+/**
+ * The bucket bounds (seconds) of every latency histogram built on @sightline/telemetry's
+ * LATENCY_BUCKETS_SECONDS (the router's request and node durations, gRPC handling time).
+ */
+export function latencyBucketsSeconds(): number[] {
+  const file = 'libs/telemetry/src/metrics.ts';
+  const match = /export const LATENCY_BUCKETS_SECONDS[^=]*=\s*\[([^\]]*)\]/.exec(readSource(file));
+  if (!match?.[1]) throw new Error(`${file}: LATENCY_BUCKETS_SECONDS not found`);
+  return match[1]
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '')
+    .map(Number);
+}
+
 /**
  * Where the metrics service's metrics are defined (its `sightline_metrics_*` series): the
  * alert series in src/alerts and every file under src/observability (the windowed metrics,

@@ -102,6 +102,7 @@ export async function startDrift(config: DriftConfig, parts: DriftParts): Promis
   let pool: ScoringPool | undefined;
   const metrics = new DriftMetrics(registry, {
     queueDepth: () => queue?.depth ?? 0,
+    queueAgeSeconds: () => (queue?.oldestWaitMs() ?? 0) / 1000,
     refusedDetectors: () => plane?.refused.length ?? 0,
     detectors: () => plane?.detectorInfos() ?? [],
     scoring: () => pool && { running: pool.running, pending: pool.pending, replaced: pool.threadsReplaced },

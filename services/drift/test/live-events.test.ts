@@ -100,6 +100,8 @@ describe('live windows from POST /events', () => {
       /sightline_drift_windows_closed_total\{detector="iris-ks",closed_by="time",drift="true"[^}]*\} 1/,
     );
     expect(metrics).toMatch(/sightline_drift_events_duplicate_total\{[^}]*\} 5/);
+    // Every event scored: nothing waits, so scoring lags by nothing.
+    expect(metrics).toMatch(/sightline_drift_event_queue_age_seconds(\{[^}]*\})? 0\n/);
 
     await expect
       .poll(async () => (await prometheus.query('up{job="drift"}'))[0]?.value[1], {

@@ -77,7 +77,12 @@ export async function startExplainer(
   const storedEvents =
     parts.storedEvents ?? new EventServiceReader(config.router, config.maxReceiveMessageBytes);
   let plane: ExplainerDataPlane | undefined;
-  const metrics = new ExplainerMetrics(registry, { cachedExplanations: () => plane?.cachedCount ?? 0 });
+  // The job table is built after the metrics (it needs the data plane); the gauge reads it once it exists.
+  let jobTable: ExplanationJobs | undefined;
+  const metrics = new ExplainerMetrics(registry, {
+    cachedExplanations: () => plane?.cachedCount ?? 0,
+    jobs: () => ({ running: jobTable?.runningCount ?? 0, queued: jobTable?.queuedCount ?? 0 }),
+  });
   const events = config.eventsSink
     ? new CloudExplanationSink({
         url: config.eventsSink,
@@ -137,7 +142,9 @@ export async function startExplainer(
     ttlMs: config.jobTtlMs,
     ...(parts.now ? { now: parts.now } : {}),
     onError: (message, error) => logger.error({ err: error }, message),
+    onRefused: (reason) => metrics.jobRefused(reason),
   });
+  jobTable = jobs;
   const kit: CallKit = {
     tracer,
     logger,

@@ -58,6 +58,16 @@ describe('explanation jobs', () => {
     hooks.beforeRound = undefined;
   });
 
+  /** `sightline_explainer_jobs` from the explainer's /metrics, by state. */
+  async function jobsGauge(): Promise<{ running: number; queued: number }> {
+    const text = await (await fetch(`http://127.0.0.1:${explainer.httpPort}/metrics`)).text();
+    const value = (state: string) =>
+      Number(
+        new RegExp(`^sightline_explainer_jobs\\{[^}]*state="${state}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1],
+      );
+    return { running: value('running'), queued: value('queued') };
+  }
+
   it('runs a local explanation as a job whose watch ends with the same result as Explain', async () => {
     const { job } = await client.start({ local: local() });
     expect([JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING]).toContain(job!.state);
@@ -90,6 +100,8 @@ describe('explanation jobs', () => {
       () => client.get({ id: job!.id }),
       (r) => r.job!.state === JobState.JOB_STATE_RUNNING && rounds > 3,
     );
+    // The jobs gauge reads the job table at the scrape: this job runs, none waits.
+    expect(await jobsGauge()).toEqual({ running: 1, queued: 0 });
     const cancelled = await client.cancel({ id: job!.id });
     // The job after cancelling (the contract): CANCELLED at once, not still RUNNING.
     expect(cancelled.job!.state).toBe(JobState.JOB_STATE_CANCELLED);
@@ -101,6 +113,7 @@ describe('explanation jobs', () => {
     expect(final.job!.local!.usage!.modelCalls).toBeGreaterThan(0);
     const again = await client.cancel({ id: job!.id });
     expect(again.job!.state).toBe(JobState.JOB_STATE_CANCELLED);
+    await until(jobsGauge, (jobs) => jobs.running === 0);
   });
 
   it('answers the same job for a repeated idempotency key, and refuses the key for another request', async () => {

@@ -85,6 +85,7 @@ export async function startOutlier(config: OutlierConfig, parts: OutlierParts): 
   let detectors: OutlierDetectors | undefined;
   const metrics = new OutlierMetrics(registry, {
     queueDepth: () => ingress.depth,
+    queueAgeSeconds: () => ingress.oldestWaitMs() / 1000,
     refusedDetectors: () => plane?.refused.length ?? 0,
     detectors: () => plane?.detectorInfos() ?? [],
     eventLog: () => log,

@@ -103,6 +103,8 @@ describe('live events', () => {
     expect(metrics).toMatch(/sightline_outlier_flagged_total\{detector="live",model="iris"[^}]*\} 1/);
     expect(metrics).toMatch(/sightline_outlier_score_count\{[^}]*detector="live",model="iris"[^}]*\} 7/);
     expect(metrics).toMatch(/sightline_outlier_events_duplicate_total\{[^}]*\} 1/);
+    // Every event scored: nothing waits, so scoring lags by nothing.
+    expect(metrics).toMatch(/sightline_outlier_event_queue_age_seconds(\{[^}]*\})? 0\n/);
     // The OutlierEvent log's size: 7 lines in its one segment.
     expect(metrics).toMatch(/sightline_outlier_events_log_segments(\{[^}]*\})? 1\n/);
     expect(

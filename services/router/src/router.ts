@@ -260,6 +260,8 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
           logger,
           metrics,
         ));
+        const lanes = pipeline;
+        metrics.eventLanes = () => lanes.stats();
         if (history) {
           const open = history;
           metrics.openEventTails = () => open.openTails;

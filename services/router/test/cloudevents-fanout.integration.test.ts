@@ -135,6 +135,20 @@ async function sendAll(ids: readonly string[]): Promise<string[]> {
   return outcomes;
 }
 
+/** The router's backlog gauges of one sink: memory queue, spill bytes and spilling. */
+async function backlog(sink: string): Promise<{ queue: number; spillBytes: number; spilling: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
+  const gauge = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`sink="${sink}"`));
+    return line === undefined ? Number.NaN : Number(line.split(' ').pop());
+  };
+  return {
+    queue: gauge('sightline_router_event_queue_depth'),
+    spillBytes: gauge('sightline_router_event_spill_bytes'),
+    spilling: gauge('sightline_router_event_spilling'),
+  };
+}
+
 /** The router's `sightline_router_events_total` values, by sink then counter. */
 async function eventCounters(): Promise<Map<string, Record<string, number>>> {
   const text = await (await fetch(`http://127.0.0.1:${router.httpPort}/metrics`)).text();
@@ -175,6 +189,21 @@ describe('CloudEvents to several URLs', () => {
     expect(sink(urls.dead)).toMatchObject({ emitted: REQUESTS });
     expect(sink(urls.dead).delivered ?? 0).toBe(0);
     for (const url of Object.values(urls)) expect(sink(url).dropped ?? 0).toBe(0);
+    // The backlog gauges: nothing waits for the answering receiver; the events of the one
+    // nothing listens on wait in memory or in the spill (polled: on their way from the queue
+    // to the spill file they sit a moment in the spill writer's buffer, counted by neither).
+    await expect
+      .poll(() => backlog(cloudEventsSinkName(urls.live, 3)), { timeout: 10_000, interval: 100 })
+      .toEqual({ queue: 0, spillBytes: 0, spilling: 0 });
+    await expect
+      .poll(
+        async () => {
+          const dead = await backlog(cloudEventsSinkName(urls.dead, 3));
+          return dead.queue + dead.spillBytes;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBeGreaterThan(0);
     expect(
       [...counters.keys()].filter((name) => name.startsWith('cloudevents-127.0.0.1-')).sort(),
       'one sink per URL',
@@ -194,5 +223,9 @@ describe('CloudEvents to several URLs', () => {
     expect(held.delivered).toBe(REQUESTS);
     expect(held.dropped ?? 0).toBe(0);
     expect(counters.get(cloudEventsSinkName(urls.dead, 3))?.delivered ?? 0).toBe(0);
+    // Delivered: its backlog is gone (the spill's files are deleted once replayed).
+    await expect
+      .poll(() => backlog(cloudEventsSinkName(urls.slow, 3)), { timeout: 20_000, interval: 250 })
+      .toEqual({ queue: 0, spillBytes: 0, spilling: 0 });
   }, 60_000);
 });

@@ -5,6 +5,41 @@ import { EventIngressQueue } from './event-ingress-queue.js';
 const event = (id: string) => ({ eventId: id }) as InferenceEvent;
 
 describe('EventIngressQueue', () => {
+  it('reports how long the oldest unconsumed event has waited, queued or in the batch being consumed', async () => {
+    let now = 1_000;
+    const gates: (() => void)[] = [];
+    const queue = new EventIngressQueue({
+      capacity: 10_000,
+      deduplicationWindow: 10_000,
+      consume: () => new Promise<void>((resolve) => gates.push(resolve)),
+      onConsumerError: () => {},
+      now: () => now,
+    });
+    queue.open();
+    expect(queue.oldestWaitMs()).toBe(0);
+    queue.offer([event('a')]);
+    now = 1_500;
+    expect(queue.oldestWaitMs()).toBe(500);
+    // The consumer takes 'a' and hangs on it; 'b' arrives meanwhile: 'a' is still the oldest.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gates).toHaveLength(1);
+    now = 2_000;
+    queue.offer([event('b')]);
+    now = 4_000;
+    expect(queue.oldestWaitMs()).toBe(3_000);
+    // 'a' done: 'b', queued at 2000, is the oldest.
+    gates.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.oldestWaitMs()).toBe(2_000);
+    while (gates.length > 0 || queue.depth > 0) {
+      gates.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await queue.idle();
+    expect(queue.oldestWaitMs()).toBe(0);
+  });
+
   it('refuses until opened, takes batches whole, drops duplicates and refuses what does not fit', async () => {
     const consumed: string[] = [];
     let release: () => void = () => {};

@@ -25,6 +25,8 @@ export interface EventIngressQueueOptions {
   /** Scores a batch; a throw is reported by `onConsumerError` and the batch is gone. */
   readonly consume: (events: readonly InferenceEvent[]) => void | Promise<void>;
   readonly onConsumerError: (error: unknown) => void;
+  /** The clock of {@link EventIngressQueue.oldestWaitMs}; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Most events handed to the consumer at once, so a long queue does not hold the loop. */
@@ -33,7 +35,12 @@ export const INGRESS_CONSUME_BATCH = 512;
 /** A bounded, deduplicating FIFO of InferenceEvents with one consumer. */
 export class EventIngressQueue {
   private readonly queue: InferenceEvent[] = [];
+  /** When each queued event was accepted, in step with `queue`. */
+  private readonly acceptedMs: number[] = [];
   private head = 0;
+  /** When the oldest event of the batch being consumed was accepted; undefined between batches. */
+  private consumingSinceMs: number | undefined;
+  private readonly now: () => number;
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
   private seenHead = 0;
@@ -41,11 +48,23 @@ export class EventIngressQueue {
   /** Refusing until opened (the service is not started) and after stop. */
   private stopped = true;
 
-  constructor(private readonly options: EventIngressQueueOptions) {}
+  constructor(private readonly options: EventIngressQueueOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /** Events waiting. */
   get depth(): number {
     return this.queue.length - this.head;
+  }
+
+  /**
+   * How long the oldest event not yet consumed has waited, in ms: the oldest of the batch
+   * being consumed, else the oldest queued; 0 when none waits. How far scoring lags behind
+   * the stream, whatever the event rate (the depth alone means little without the rate).
+   */
+  oldestWaitMs(): number {
+    const since = this.consumingSinceMs ?? (this.depth > 0 ? this.acceptedMs[this.head] : undefined);
+    return since === undefined ? 0 : Math.max(0, this.now() - since);
   }
 
   /** Queues `events` whole (after dropping duplicates), or refuses them whole. */
@@ -59,9 +78,11 @@ export class EventIngressQueue {
       fresh.push(event);
     }
     if (this.depth + fresh.length > this.options.capacity) return { accepted: false, reason: 'full' };
+    const acceptedMs = this.now();
     for (const event of fresh) {
       this.remember(event.eventId);
       this.queue.push(event);
+      this.acceptedMs.push(acceptedMs);
     }
     if (fresh.length > 0) this.schedule();
     return { accepted: true, queued: fresh.length, duplicates: events.length - fresh.length };
@@ -109,15 +130,19 @@ export class EventIngressQueue {
     while (this.depth > 0) {
       const end = Math.min(this.queue.length, this.head + INGRESS_CONSUME_BATCH);
       const batch = this.queue.slice(this.head, end);
+      this.consumingSinceMs = this.acceptedMs[this.head];
       this.head = end;
       if (this.head === this.queue.length) {
         this.queue.length = 0;
+        this.acceptedMs.length = 0;
         this.head = 0;
       }
       try {
         await this.options.consume(batch);
       } catch (error) {
         this.options.onConsumerError(error);
+      } finally {
+        this.consumingSinceMs = undefined;
       }
       // Yield between batches so HTTP answers and gRPC calls are not held behind a long queue.
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -63,6 +63,8 @@ export class DriftMetrics implements IngressObserver {
     registry: Registry,
     sources: {
       queueDepth: () => number;
+      /** How long the oldest event not yet scored has waited, in seconds (0: none waits). */
+      queueAgeSeconds: () => number;
       refusedDetectors: () => number;
       detectors?: () => readonly DetectorInfo[];
       /** The scoring threads' scores running and waiting, and threads replaced since start. */
@@ -218,6 +220,14 @@ export class DriftMetrics implements IngressObserver {
       registers,
       collect() {
         this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'sightline_drift_event_queue_age_seconds',
+      help: 'How long the oldest InferenceEvent not yet scored has waited, in seconds (0 when none waits): how far live scoring lags the stream.',
+      registers,
+      collect() {
+        this.set(sources.queueAgeSeconds());
       },
     });
     this.detectorsRefused = new Gauge({

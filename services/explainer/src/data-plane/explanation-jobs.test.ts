@@ -24,19 +24,31 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 describe('ExplanationJobs', () => {
   it('runs at most maxRunning, queues at most maxQueued, and refuses more', async () => {
     const { plane, release } = gatedPlane();
-    const jobs = new ExplanationJobs({ plane, maxRunning: 1, maxQueued: 1, ttlMs: 1000 });
+    const refused: string[] = [];
+    const jobs = new ExplanationJobs({
+      plane,
+      maxRunning: 1,
+      maxQueued: 1,
+      ttlMs: 1000,
+      onRefused: (reason) => refused.push(reason),
+    });
     const a = jobs.start(INPUT, '', 'a');
     const b = jobs.start(INPUT, '', 'b');
     expect(jobs.get(a.id).state).toBe('running');
     expect(jobs.get(b.id).state).toBe('queued');
+    expect([jobs.runningCount, jobs.queuedCount]).toEqual([1, 1]);
+    expect(refused).toEqual([]);
     expect(() => jobs.start(INPUT, '', 'c')).toThrow(ResourceExhaustedError);
+    expect(refused).toEqual(['queue_full']);
     release();
     await settle();
     expect(jobs.get(a.id).state).toBe('succeeded');
     expect(jobs.get(b.id).state).toBe('running');
+    expect([jobs.runningCount, jobs.queuedCount]).toEqual([1, 0]);
     release();
     await settle();
     expect(jobs.get(b.id).state).toBe('succeeded');
+    expect([jobs.runningCount, jobs.queuedCount]).toEqual([0, 0]);
   });
 
   it('forgets a job --job-ttl-ms after it ended, and its idempotency key with it', async () => {

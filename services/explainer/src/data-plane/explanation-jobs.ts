@@ -122,6 +122,8 @@ export interface ExplanationJobsOptions {
   readonly ttlMs: number;
   readonly now?: () => number;
   readonly onError?: (message: string, error: unknown) => void;
+  /** Told of each job refused because the queue was full (metrics). */
+  readonly onRefused?: (reason: 'queue_full') => void;
 }
 
 const statusNumber = (code: ErrorCode) => Math.max(0, GRPC_STATUS_NAMES.indexOf(code));
@@ -147,6 +149,16 @@ export class ExplanationJobs {
 
   constructor(private readonly options: ExplanationJobsOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** Jobs running now (at most maxRunning). */
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /** Jobs waiting for a running slot now (at most maxQueued). */
+  get queuedCount(): number {
+    return this.queue.length;
   }
 
   /**
@@ -193,6 +205,7 @@ export class ExplanationJobs {
     if (work.kind === 'local') this.options.plane.methodEntry(work.input.method);
     else this.globalExplainer().check(work.input);
     if (this.running >= this.options.maxRunning && this.queue.length >= this.options.maxQueued) {
+      this.options.onRefused?.('queue_full');
       throw new ResourceExhaustedError(
         `StartExplanation: ${this.queue.length} jobs are waiting, the most --max-queued-explanations allows; retry later`,
       );

@@ -1,7 +1,8 @@
 /**
  * The explainer's Prometheus series (`sightline_explainer_*`), on the registry the
- * composition root built: explanations by method and outcome with their duration, and the
- * ModelInfer calls made to targets with their rows and duration.
+ * composition root built: explanations by method and outcome with their duration, the
+ * ModelInfer calls made to targets with their rows and duration, and the explanation jobs
+ * running, queued and refused.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ExplainObserver } from '../data-plane/explainer-data-plane.js';
@@ -15,6 +16,13 @@ export const MODEL_CALL_SECONDS_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
 ] as const;
 
+/** What the gauges read at each scrape. */
+export interface ExplainerMetricSources {
+  readonly cachedExplanations: () => number;
+  /** Jobs running and queued now (zero before the job table exists). */
+  readonly jobs: () => { readonly running: number; readonly queued: number };
+}
+
 /** All of the explainer's own metrics. */
 export class ExplainerMetrics implements ExplainObserver {
   private readonly explanations: Counter<'method' | 'outcome'>;
@@ -23,8 +31,9 @@ export class ExplainerMetrics implements ExplainObserver {
   private readonly modelRows: Counter;
   private readonly modelCallDuration: Histogram;
   private readonly eventsDropped: Counter<'reason'>;
+  private readonly jobsRefused: Counter<'reason'>;
 
-  constructor(registry: Registry, sources: { readonly cachedExplanations: () => number }) {
+  constructor(registry: Registry, sources: ExplainerMetricSources) {
     const registers = [registry];
     this.explanations = new Counter({
       name: 'sightline_explainer_explanations_total',
@@ -62,6 +71,23 @@ export class ExplainerMetrics implements ExplainObserver {
       labelNames: ['reason'],
       registers,
     });
+    this.jobsRefused = new Counter({
+      name: 'sightline_explainer_jobs_refused_total',
+      help: 'Explanation jobs refused with RESOURCE_EXHAUSTED, by reason (queue_full: --max-queued-explanations waiting).',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'sightline_explainer_jobs',
+      help: 'Explanation jobs now, by state: running (at most --max-running-explanations) or queued (at most --max-queued-explanations).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const jobs = sources.jobs();
+        this.set({ state: 'running' }, jobs.running);
+        this.set({ state: 'queued' }, jobs.queued);
+      },
+    });
     new Gauge({
       name: 'sightline_explainer_cached_explanations',
       help: 'Complete explanations held in the result cache.',
@@ -76,6 +102,10 @@ export class ExplainerMetrics implements ExplainObserver {
     this.modelCalls.inc({ outcome });
     this.modelRows.inc(rows);
     this.modelCallDuration.observe(seconds);
+  }
+
+  jobRefused(reason: 'queue_full'): void {
+    this.jobsRefused.inc({ reason });
   }
 
   eventDropped(reason: 'queue_full' | 'failed'): void {

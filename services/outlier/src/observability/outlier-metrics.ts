@@ -48,6 +48,8 @@ export class OutlierMetrics implements IngressObserver {
     registry: Registry,
     sources: {
       readonly queueDepth: () => number;
+      /** How long the oldest event not yet scored has waited, in seconds (0: none waits). */
+      readonly queueAgeSeconds: () => number;
       readonly refusedDetectors: () => number;
       /** Every detector, for `sightline_outlier_detector_info` (its labels as label_<name>). */
       readonly detectors: () => readonly DetectorInfo[];
@@ -115,6 +117,14 @@ export class OutlierMetrics implements IngressObserver {
       registers,
       collect() {
         this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'sightline_outlier_event_queue_age_seconds',
+      help: 'How long the oldest InferenceEvent not yet scored has waited, in seconds (0 when none waits): how far live scoring lags the stream.',
+      registers,
+      collect() {
+        this.set(sources.queueAgeSeconds());
       },
     });
     new Gauge({

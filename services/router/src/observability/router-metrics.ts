@@ -7,7 +7,7 @@
  * fast metrics: prom-client would validate and hash the label set on every observation;
  * here each label set resolves once to a child kept in a map, and the exposition is the same.
  */
-import type { PipelineCounterName, PipelineMetricsRecorder } from '@sightline/events';
+import type { PipelineCounterName, PipelineMetricsRecorder, SinkLaneStats } from '@sightline/events';
 import {
   FastCounter,
   type FastCounterChild,
@@ -88,6 +88,35 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
       registers,
     });
     const metrics = this;
+    // The pipeline's backlog per sink, read from its lanes at each scrape (each name written
+    // out: deploy/test reads the metric names from this source).
+    new Gauge({
+      name: 'sightline_router_event_queue_depth',
+      help: "Events waiting in a sink's memory queue (at most --event-queue-capacity).",
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        metrics.setPerLane(this, (lane) => lane.queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'sightline_router_event_spill_bytes',
+      help: "Bytes of events waiting in a sink's spill directory for replay (past the spill limit, events are dropped).",
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        metrics.setPerLane(this, (lane) => lane.spillBytes);
+      },
+    });
+    new Gauge({
+      name: 'sightline_router_event_spilling',
+      help: 'Whether new events of a sink go through its spill directory (1: its receiver is away or slow) or straight to it (0).',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        metrics.setPerLane(this, (lane) => (lane.mode === 'spilling' ? 1 : 0));
+      },
+    });
     new Gauge({
       name: 'sightline_router_event_tails_open',
       help: 'EventService TailEvents streams open now (at most --max-event-tails).',
@@ -100,6 +129,18 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
 
   /** Read at each scrape: the open TailEvents streams (set once the event history exists). */
   openEventTails: () => number = () => 0;
+
+  /** Read at each scrape: each sink lane's queue and spill (set once the event pipeline exists). */
+  eventLanes: () => Readonly<Record<string, SinkLaneStats>> = () => ({});
+
+  /**
+   * Sets `gauge` per sink to `read` of its lane; reset first, so a sink of a pipeline that
+   * closed leaves no stale series.
+   */
+  private setPerLane(gauge: Gauge<'sink'>, read: (lane: SinkLaneStats) => number): void {
+    gauge.reset();
+    for (const [sink, lane] of Object.entries(this.eventLanes())) gauge.set({ sink }, read(lane));
+  }
 
   /** One request answered (or failed) through a graph. */
   requestFinished(graph: string, code: string, seconds: number): void {
