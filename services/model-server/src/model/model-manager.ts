@@ -144,7 +144,8 @@ export class ModelManager {
         continue;
       }
       try {
-        await this.load(name);
+        // The caller brought a remote repository's cache up to date just before.
+        await this.load(name, undefined, { fetch: false });
         loaded.push(name);
       } catch (error) {
         failed.push({ name, reason: messageOf(error) });

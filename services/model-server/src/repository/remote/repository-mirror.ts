@@ -199,7 +199,14 @@ export class RepositoryMirror {
   syncModel(name: string): Promise<boolean> {
     return this.#exclusive(async () => {
       await this.open();
-      const objects = await this.source.list(`${name}/`);
+      let objects: RemoteObject[];
+      try {
+        objects = await this.source.list(`${name}/`);
+      } catch (error) {
+        // Shown in RepositoryIndex until a sync of the model succeeds.
+        this.#problems.set(name, new Map([[undefined, messageOf(error)]]));
+        throw error;
+      }
       const files = groupByModel(objects).get(name);
       if (files === undefined) {
         const existed = (await this.#localModels()).includes(name);
