@@ -135,6 +135,7 @@ export async function startModelServer(
     remote: mirror && {
       fetchModel: (name) => mirror.syncModel(name),
       problems: () => mirror.problems(),
+      sourceUri: (name, version) => `${mirror.source.uri}${name}/${version}/`,
     },
     loadRuntime: createRuntimeLoader(),
     schedulerFactory,

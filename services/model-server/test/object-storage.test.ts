@@ -17,7 +17,20 @@ import { expectStatus } from './helpers/v2-client.js';
 
 const BUCKET = 'models';
 const PREFIX = 'repo';
-const ADD_CONFIG = 'platform: onnx\nmax_batch_size: 8\n';
+const ADD_CONFIG = [
+  'platform: onnx',
+  'max_batch_size: 8',
+  'lineage:',
+  '  training_data: {location: "s3://data/add/train.csv"}',
+  '  code_revision: v1.0.0',
+  '  license: Apache-2.0',
+  '',
+].join('\n');
+/** Version 2's own provenance: it replaces the config's. */
+const ADD_V2_LINEAGE = 'code_revision: v2.0.0\ncreated_at: "2026-12-01T10:00:00Z"\nlicense: MIT\n';
+
+const stringParameters = (parameters: Record<string, { stringParam?: string | undefined }>) =>
+  Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, value.stringParam]));
 const x = () =>
   encodeInferInputs(
     [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) }],
@@ -93,13 +106,31 @@ describe('model repository in S3, polled', () => {
     expect(await readdir(path.join(cacheDir, 'add', '1'))).toContain('model.onnx');
   });
 
+  it("answers the version's source URI and the config's lineage in ModelMetadata parameters", async () => {
+    const metadata = await h.client.modelMetadata('add');
+    expect(stringParameters(metadata.parameters)).toEqual({
+      source_uri: `s3://${BUCKET}/${PREFIX}/add/1/`,
+      'lineage.code_revision': 'v1.0.0',
+      'lineage.license': 'Apache-2.0',
+      'lineage.training_data.location': 's3://data/add/train.csv',
+    });
+  });
+
   it('serves a version uploaded while polling, and retires the old one', async () => {
+    // The lineage first: a poll between the two uploads would load version 2 without it.
+    await s3.put(BUCKET, `${PREFIX}/add/2/lineage.yaml`, ADD_V2_LINEAGE);
     await s3.put(BUCKET, `${PREFIX}/add/2/model.onnx`, addOnnx);
     await eventually(async () => {
       const answer = await h.client.modelInfer({ modelName: 'add', inputs: x() });
       expect(answer.modelVersion).toBe('2');
     });
     await eventually(async () => expect((await indexRow(h, 'add', '1'))?.state).toBe('UNAVAILABLE'));
+    expect(stringParameters((await h.client.modelMetadata('add')).parameters)).toEqual({
+      source_uri: `s3://${BUCKET}/${PREFIX}/add/2/`,
+      'lineage.code_revision': 'v2.0.0',
+      'lineage.created_at': '2026-12-01T10:00:00Z',
+      'lineage.license': 'MIT',
+    });
   });
 
   it('refuses a corrupt ONNX upload alone, with its reason, while the previous version serves', async () => {

@@ -25,6 +25,7 @@ export type ModelSource = Pick<
   | 'versionDir'
   | 'modelPath'
   | 'readLabels'
+  | 'readVersionLineage'
 >;
 
 /** Server-wide settings that override every model's config. */
@@ -50,6 +51,8 @@ export interface RemoteRepositoryHooks {
   /** Brings the model's local copy up to date; throws when the remote cannot be read. */
   readonly fetchModel: (name: string) => Promise<unknown>;
   readonly problems: () => readonly RepositoryProblemView[];
+  /** Where a version's files came from (`s3://bucket/prefix/iris/3/`). */
+  readonly sourceUri: (name: string, version: number) => string;
 }
 
 /** What the manager is built from. */
@@ -287,6 +290,7 @@ export class ModelManager {
       platform: platformName(loaded.config.platform),
       inputs: loaded.inputs,
       outputs: loaded.outputs,
+      parameters: metadataParameters(loaded),
     };
   }
 
@@ -473,6 +477,13 @@ export class ModelManager {
       await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
       throw error;
     }
+    let lineage: LoadedModelVersion['lineage'];
+    try {
+      lineage = (await this.#repository.readVersionLineage(config.name, version)) ?? config.lineage;
+    } catch (error) {
+      await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
+      throw error;
+    }
     const scheduler = this.#schedulerFactory({
       name: config.name,
       version: String(version),
@@ -489,6 +500,8 @@ export class ModelManager {
       outputs: first.outputs,
       backend: first.backend,
       labels,
+      lineage,
+      sourceUri: this.#remote?.sourceUri(config.name, version),
     });
   }
 
@@ -574,6 +587,14 @@ export class ModelManager {
     });
     return result;
   }
+}
+
+/** The `source_uri` and `lineage.*` parameters of ModelMetadata for a loaded version. */
+export function metadataParameters(loaded: LoadedModelVersion): Readonly<Record<string, string>> {
+  const parameters: Record<string, string> = {};
+  if (loaded.sourceUri !== undefined) parameters.source_uri = loaded.sourceUri;
+  for (const [key, value] of Object.entries(loaded.lineage ?? {})) parameters[`lineage.${key}`] = value;
+  return parameters;
 }
 
 /**
