@@ -30,3 +30,14 @@ export {
   type ModelServerParts,
   startModelServer,
 } from './model-server.js';
+export { HttpManifestSource, MANIFEST_FILE } from './repository/remote/http-manifest-source.js';
+export type { ObjectSource, RemoteObject } from './repository/remote/object-source.js';
+export { parseRepositoryLocation, type RepositoryLocation } from './repository/remote/repository-location.js';
+export {
+  DEFAULT_CACHE_MAX_BYTES,
+  RepositoryMirror,
+  type RepositoryMirrorOptions,
+  type RepositoryProblem,
+} from './repository/remote/repository-mirror.js';
+export { DEFAULT_POLL_INTERVAL_MS } from './repository/remote/repository-poller.js';
+export { S3ObjectSource, type S3SourceOptions } from './repository/remote/s3-source.js';

@@ -28,6 +28,8 @@ export const VERSION_MARKER_FILE = '.sightline-version.json';
 const MODEL_MARKER_FILE = '.sightline-model.json';
 
 const VERSION_DIR = /^[1-9][0-9]*$/;
+/** Buffer of each download's stream stages, in bytes. */
+const STREAM_BUFFER_BYTES = 1024 * 1024;
 const PATH_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const DEFAULT_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };
 
@@ -451,6 +453,8 @@ export class RepositoryMirror {
     let received = 0;
     const observer = this.#observer;
     const meter = new Transform({
+      // Large buffers: fewer hand-offs between the socket, the hash and the file.
+      highWaterMark: STREAM_BUFFER_BYTES,
       transform(chunk: Buffer, _encoding, done) {
         received += chunk.length;
         observer?.bytes(chunk.length);
@@ -464,7 +468,9 @@ export class RepositoryMirror {
     });
     try {
       const body = await this.source.open(object, signal);
-      await pipeline(body, meter, createWriteStream(target), { signal });
+      await pipeline(body, meter, createWriteStream(target, { highWaterMark: STREAM_BUFFER_BYTES }), {
+        signal,
+      });
       if (received !== object.size) {
         throw new InvalidArgumentError(`${where}: ${received} bytes arrived, ${object.size} were listed`);
       }
