@@ -69,6 +69,7 @@ export function eventMappings() {
       outputs: tensor,
       requestParameters: { type: 'flattened' },
       responseParameters: { type: 'flattened' },
+      modelLineage: { type: 'flattened' },
       timings: {
         properties: {
           totalMs: { type: 'double' },
