@@ -18,6 +18,9 @@ export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
 /** Default time one file's download may take, in ms: 10 minutes (a few GB on a slow link). */
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 600_000;
 
+/** Largest model-level file (config, labels) fetched, in bytes; these are not counted in the cache bound. */
+export const MAX_MODEL_FILE_BYTES = 64 * 1024 * 1024;
+
 /** The cache's own directory inside the cache root; hidden, so the repository never lists it. */
 export const CACHE_STATE_DIR = '.sightline-cache';
 
@@ -295,6 +298,11 @@ export class RepositoryMirror {
     let changed = false;
     for (const object of objects) {
       const file = object.path.slice(name.length + 1);
+      if (object.size > MAX_MODEL_FILE_BYTES) {
+        throw new ResourceExhaustedError(
+          `${this.source.uri}${object.path}: ${object.size} bytes, over the limit of ${MAX_MODEL_FILE_BYTES} for a file beside the version directories`,
+        );
+      }
       const checksum = checksumKey(object);
       next[file] = checksum;
       if (previous[file] === checksum) continue;
