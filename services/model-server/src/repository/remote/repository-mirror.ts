@@ -317,7 +317,9 @@ export class RepositoryMirror {
         changed = true;
       }
     }
-    await writeFile(markerPath, JSON.stringify(next));
+    if (changed || Object.keys(previous).length !== Object.keys(next).length) {
+      await writeFile(markerPath, JSON.stringify(next));
+    }
     return changed;
   }
 
