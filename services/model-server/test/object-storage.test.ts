@@ -69,8 +69,16 @@ describe('model repository in S3, polled', () => {
     repositoryPollIntervalMs: poll,
   });
 
-  async function start(cache: string, poll?: string): Promise<InProcessServer> {
-    const server = await startInProcessServer(`s3://${BUCKET}/${PREFIX}`, flags(cache, poll));
+  async function start(
+    cache: string,
+    poll?: string,
+    extra: Record<string, string> = {},
+    prefix = PREFIX,
+  ): Promise<InProcessServer> {
+    const server = await startInProcessServer(`s3://${BUCKET}/${prefix}`, {
+      ...flags(cache, poll),
+      ...extra,
+    });
     servers.push(server);
     return server;
   }
@@ -250,6 +258,47 @@ describe('model repository in S3, polled', () => {
       /^sightline_model_repository_version_download_seconds_count\{[^}]*result="failed"\} 1$/m,
     );
     expect(metrics).toMatch(/^sightline_model_repository_cache_bytes\{[^}]*\} [1-9]/m);
+  });
+
+  it('unloads a model removed from the bucket once a poll sees it gone', async () => {
+    await eventually(async () => expect((await h.client.modelReady('late')).ready).toBe(true));
+    await s3.remove(BUCKET, `${PREFIX}/late/1/model.onnx`);
+    await eventually(async () => expect((await h.client.modelReady('late')).ready).toBe(false));
+    await eventually(async () => expect(await readdir(cacheDir)).not.toContain('late'));
+  });
+
+  it('evicts the least recently used version when the cache fills, never the served one', async () => {
+    // Room for two versions of add.onnx, not three; loads fetch at once (no polling).
+    const maxBytes = String(Math.floor(addOnnx.length * 2.5));
+    const cache = path.join(base, 'cache-fill');
+    await s3.put(BUCKET, 'fill/m/config.yaml', ADD_CONFIG);
+    await s3.put(BUCKET, 'fill/m/1/model.onnx', addOnnx);
+    const server = await start(cache, '0', { repositoryCacheMaxBytes: maxBytes }, 'fill');
+    for (const version of ['2', '3']) {
+      await s3.put(BUCKET, `fill/m/${version}/model.onnx`, addOnnx);
+      await server.client.repositoryModelLoad('m');
+      expect((await server.client.modelInfer({ modelName: 'm', inputs: x() })).modelVersion).toBe(version);
+    }
+    // Version 3 needed room: 1 (drained, least recently used) went; 2 had served just before.
+    expect((await readdir(path.join(cache, 'm'))).filter((f) => /^\d+$/.test(f)).sort()).toEqual(['2', '3']);
+  });
+
+  it('refuses a version that only fits by evicting the served one, which keeps serving', async () => {
+    const maxBytes = String(Math.floor(addOnnx.length * 1.5));
+    const cache = path.join(base, 'cache-full');
+    await s3.put(BUCKET, 'full/m/config.yaml', ADD_CONFIG);
+    await s3.put(BUCKET, 'full/m/1/model.onnx', addOnnx);
+    const server = await start(cache, '0', { repositoryCacheMaxBytes: maxBytes }, 'full');
+    await s3.put(BUCKET, 'full/m/2/model.onnx', addOnnx);
+    await server.client.repositoryModelLoad('m');
+    expect((await server.client.modelInfer({ modelName: 'm', inputs: x() })).modelVersion).toBe('1');
+    const row = (await server.client.repositoryIndex()).models.find(
+      (m) => m.name === 'm' && m.version === '2',
+    );
+    expect(row?.state).toBe('FAILED');
+    expect(row?.reason).toBe(
+      `model "m" version 2: needs ${addOnnx.length} bytes in the cache, but --repository-cache-max-bytes is ${maxBytes} and ${addOnnx.length} bytes hold versions being served or wanted`,
+    );
   });
 
   it('counts download bytes and durations on /metrics', async () => {
