@@ -30,8 +30,13 @@ export {
   type ModelServerParts,
   startModelServer,
 } from './model-server.js';
+export { createObjectSource, type S3Settings } from './repository/remote/create-source.js';
 export { HttpManifestSource, MANIFEST_FILE } from './repository/remote/http-manifest-source.js';
-export type { ObjectSource, RemoteObject } from './repository/remote/object-source.js';
+export {
+  MAX_LISTED_OBJECTS,
+  type ObjectSource,
+  type RemoteObject,
+} from './repository/remote/object-source.js';
 export { parseRepositoryLocation, type RepositoryLocation } from './repository/remote/repository-location.js';
 export {
   DEFAULT_CACHE_MAX_BYTES,
@@ -40,4 +45,3 @@ export {
   type RepositoryProblem,
 } from './repository/remote/repository-mirror.js';
 export { DEFAULT_POLL_INTERVAL_MS } from './repository/remote/repository-poller.js';
-export { S3ObjectSource, type S3SourceOptions } from './repository/remote/s3-source.js';

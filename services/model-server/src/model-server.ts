@@ -114,7 +114,7 @@ export async function startModelServer(
   let poller: RepositoryPoller | undefined;
   let destroySource: (() => void) | undefined;
   if (location.kind !== 'local') {
-    const source = createObjectSource(location, {
+    const source = await createObjectSource(location, {
       endpoint: config.s3Endpoint,
       region: config.s3Region,
       forcePathStyle: config.s3ForcePathStyle,

@@ -22,10 +22,10 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  createObjectSource,
   DEFAULT_POLL_INTERVAL_MS,
   modelServerConfigSchema,
   RepositoryMirror,
-  S3ObjectSource,
   startModelServer,
 } from '@sightline/model-server';
 import { Sightline } from '@sightline/sdk';
@@ -143,18 +143,15 @@ export async function runRepositoryBench(
     const sdkMd5Ms: number[] = [];
     for (let round = 0; round < REPOSITORY_BENCH.downloadRounds; round++) {
       const cacheDir = join(base, `mirror-${round}`);
-      const source = new S3ObjectSource({
-        uri: `s3://${bucket}/${prefix}`,
-        bucket,
-        prefix,
-        endpoint,
-        forcePathStyle: true,
-      });
+      const source = await createObjectSource(
+        { kind: 's3', uri: `s3://${bucket}/${prefix}`, bucket, prefix },
+        { endpoint, forcePathStyle: true },
+      );
       const mirror = new RepositoryMirror({ source, cacheDir });
       let started = performance.now();
       await mirror.syncModel('big');
       mirrorMs.push(performance.now() - started);
-      source.destroy();
+      source.destroy?.();
       await rm(cacheDir, { recursive: true, force: true });
 
       const file = join(base, `sdk-${round}.onnx`);

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { HttpManifestSource } from './http-manifest-source.js';
 import type { ObjectSource } from './object-source.js';
 import type { RepositoryLocation } from './repository-location.js';
-import { gcsDefaults, S3ObjectSource } from './s3-source.js';
 
 /** How S3-compatible stores are reached (from --s3-endpoint, --s3-region, --s3-force-path-style). */
 export interface S3Settings {
@@ -13,12 +12,17 @@ export interface S3Settings {
   readonly forcePathStyle?: boolean | undefined;
 }
 
-/** The source that reads a remote location; `destroy` frees its connections. */
-export function createObjectSource(
+/**
+ * The source that reads a remote location; `destroy` frees its connections. The AWS SDK is
+ * imported only here, for s3:// and gs://: loading it costs about a second, which a server
+ * on a local or http repository does not pay.
+ */
+export async function createObjectSource(
   location: Exclude<RepositoryLocation, { kind: 'local' }>,
   s3: S3Settings,
-): ObjectSource & { destroy?: () => void } {
+): Promise<ObjectSource & { destroy?: () => void }> {
   if (location.kind === 'http') return new HttpManifestSource(location.baseUrl);
+  const { gcsDefaults, S3ObjectSource } = await import('./s3-source.js');
   const options = {
     uri: location.uri,
     bucket: location.bucket,

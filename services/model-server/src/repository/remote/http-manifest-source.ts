@@ -9,8 +9,7 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import { z } from 'zod';
-import { isHiddenPath, type ObjectSource, type RemoteObject } from './object-source.js';
-import { MAX_LISTED_OBJECTS } from './s3-source.js';
+import { isHiddenPath, MAX_LISTED_OBJECTS, type ObjectSource, type RemoteObject } from './object-source.js';
 
 /** The manifest's file name under the repository URL. */
 export const MANIFEST_FILE = 'manifest.json';

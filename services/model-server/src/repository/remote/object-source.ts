@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
 
+/** Most objects one listing of a repository may hold; more is refused as a misconfigured prefix. */
+export const MAX_LISTED_OBJECTS = 100_000;
+
 /** How a listed object's content is checked after download. */
 export type ObjectChecksum =
   | { readonly kind: 'md5'; readonly hex: string }

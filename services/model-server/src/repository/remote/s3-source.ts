@@ -13,11 +13,14 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '@sightline/errors';
-import { isHiddenPath, type ObjectChecksum, type ObjectSource, type RemoteObject } from './object-source.js';
+import {
+  isHiddenPath,
+  MAX_LISTED_OBJECTS,
+  type ObjectChecksum,
+  type ObjectSource,
+  type RemoteObject,
+} from './object-source.js';
 import { GCS_S3_ENDPOINT } from './repository-location.js';
-
-/** Most objects one listing of a repository may hold; more is refused as a misconfigured prefix. */
-export const MAX_LISTED_OBJECTS = 100_000;
 
 /** How an S3-compatible store is reached. Credentials are never here: the SDK's chain finds them. */
 export interface S3SourceOptions {
