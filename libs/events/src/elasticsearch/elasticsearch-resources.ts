@@ -69,7 +69,6 @@ export function eventMappings() {
       outputs: tensor,
       requestParameters: { type: 'flattened' },
       responseParameters: { type: 'flattened' },
-      modelLineage: { type: 'flattened' },
       timings: {
         properties: {
           totalMs: { type: 'double' },
