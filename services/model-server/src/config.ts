@@ -6,6 +6,7 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
+import { parseRepositoryLocation } from './repository/remote/repository-location.js';
 import {
   DEFAULT_CACHE_MAX_BYTES,
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
@@ -25,6 +26,17 @@ export const modelServerConfigSchema = serverConfigSchema(MODEL_SERVER_PORTS).ex
   repository: z
     .string()
     .min(1)
+    .superRefine((value, context) => {
+      // s3://, gs:// and http(s):// are checked here, so a bad one stops the start naming the flag.
+      try {
+        parseRepositoryLocation(value);
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          message: (error as Error).message.replace(/^--repository: /, ''),
+        });
+      }
+    })
     .describe(
       'model repository (Triton layout: <model>/config.yaml, <model>/<version>/): a directory, s3://bucket/prefix, gs://bucket/prefix or http(s)://url with a manifest.json',
     ),
