@@ -17,6 +17,8 @@ class HttpRepository {
   readonly files = new Map<string, Buffer>();
   /** Manifest entries whose sha256 is replaced (a corrupt upload). */
   readonly wrongSha = new Set<string>();
+  /** Files whose connection is cut half-way through the body (a reset mid-download). */
+  readonly cut = new Set<string>();
   readonly gets: string[] = [];
   #server: Server | undefined;
   url = '';
@@ -37,6 +39,11 @@ class HttpRepository {
         return;
       }
       const bytes = this.files.get(file);
+      if (bytes !== undefined && this.cut.has(file)) {
+        response.writeHead(200, { 'content-length': bytes.length });
+        response.write(bytes.subarray(0, bytes.length / 2), () => response.destroy());
+        return;
+      }
       response.statusCode = bytes === undefined ? 404 : 200;
       response.end(bytes);
     });
@@ -111,6 +118,26 @@ describe('RepositoryMirror over an http manifest repository', () => {
     await m.sync();
     expect(remote.gets).toEqual(['manifest.json']);
     expect(m.problems()).toHaveLength(1);
+  });
+
+  it('places nothing of a download cut half-way, and fetches it again on the next sync', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1, 64 * 1024));
+    remote.cut.add('m/1/model.onnx');
+    const m = mirror();
+    await m.sync();
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: 1,
+        reason: expect.stringMatching(/^http:.*\/m\/1\/model\.onnx: download failed: /),
+      },
+    ]);
+    expect(await readdir(path.join(cacheDir, 'm'))).not.toContain('1');
+    expect(await readdir(path.join(cacheDir, CACHE_STATE_DIR, 'tmp'))).toEqual([]);
+    remote.cut.clear();
+    expect(await m.sync()).toEqual({ changed: ['m'], removed: [] });
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
+    expect(m.problems()).toEqual([]);
   });
 
   it('evicts the least recently used version when the cache fills, never a served one', async () => {

@@ -4,7 +4,13 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeadlineExceededError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
+import {
+  DeadlineExceededError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  SightlineError,
+  UnavailableError,
+} from '@sightline/errors';
 import type { VersionPolicy } from '../../model/types.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from '../model-config.js';
 import { isModelName } from '../model-name.js';
@@ -499,6 +505,10 @@ export class RepositoryMirror {
           `${where}: the download took longer than ${this.#timeoutMs} ms (--repository-download-timeout-ms)`,
           { cause: error },
         );
+      }
+      // A connection reset or a disk error mid-stream: name the object it happened to.
+      if (!(error instanceof SightlineError)) {
+        throw new UnavailableError(`${where}: download failed: ${messageOf(error)}`, { cause: error });
       }
       throw error;
     }
