@@ -1,22 +1,22 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import {
-  DeadlineExceededError,
-  InvalidArgumentError,
-  ResourceExhaustedError,
-  SightlineError,
-  UnavailableError,
-} from '@sightline/errors';
+import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import type { VersionPolicy } from '../../model/types.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from '../model-config.js';
 import { isModelName } from '../model-name.js';
 import { versionsToServe } from '../version-policy.js';
 import { type CachedVersionInfo, chooseEvictions } from './lru-eviction.js';
 import type { ObjectSource, RemoteObject } from './object-source.js';
+import {
+  checksumKey,
+  fingerprintOf,
+  groupByModel,
+  type ModelFiles,
+  PATH_PART,
+  VERSION_DIR,
+} from './remote-listing.js';
+import { downloadVerified } from './verified-download.js';
 
 /** Default bound on the bytes of complete versions kept in the cache: 10 GiB. */
 export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
@@ -36,10 +36,6 @@ export const VERSION_MARKER_FILE = '.sightline-version.json';
 /** Written into a model directory: the model-level files and the checksums they came with. */
 const MODEL_MARKER_FILE = '.sightline-model.json';
 
-const VERSION_DIR = /^[1-9][0-9]*$/;
-/** Buffer of each download's stream stages, in bytes. */
-const STREAM_BUFFER_BYTES = 1024 * 1024;
-const PATH_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const DEFAULT_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };
 
 /** Download figures, for the Prometheus metrics. */
@@ -458,60 +454,11 @@ export class RepositoryMirror {
     return true;
   }
 
-  /** Streams one object to `target`, checking its size and checksum; `target` is removed on failure. */
-  async #download(object: RemoteObject, target: string): Promise<void> {
-    const where = `${this.source.uri}${object.path}`;
-    const signal = AbortSignal.timeout(this.#timeoutMs);
-    const hash =
-      object.checksum.kind === 'size-only'
-        ? undefined
-        : createHash(object.checksum.kind === 'md5' ? 'md5' : 'sha256');
-    let received = 0;
-    const observer = this.#observer;
-    const meter = new Transform({
-      // Large buffers: fewer hand-offs between the socket, the hash and the file.
-      highWaterMark: STREAM_BUFFER_BYTES,
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        observer?.bytes(chunk.length);
-        if (received > object.size) {
-          done(new InvalidArgumentError(`${where}: more than the ${object.size} bytes listed arrived`));
-          return;
-        }
-        hash?.update(chunk);
-        done(null, chunk);
-      },
+  #download(object: RemoteObject, target: string): Promise<void> {
+    return downloadVerified(this.source, object, target, {
+      timeoutMs: this.#timeoutMs,
+      onBytes: (count) => this.#observer?.bytes(count),
     });
-    try {
-      const body = await this.source.open(object, signal);
-      await pipeline(body, meter, createWriteStream(target, { highWaterMark: STREAM_BUFFER_BYTES }), {
-        signal,
-      });
-      if (received !== object.size) {
-        throw new InvalidArgumentError(`${where}: ${received} bytes arrived, ${object.size} were listed`);
-      }
-      if (hash !== undefined && object.checksum.kind !== 'size-only') {
-        const actual = hash.digest('hex');
-        if (actual !== object.checksum.hex) {
-          throw new InvalidArgumentError(
-            `${where}: checksum mismatch (${object.checksum.kind} ${actual}, expected ${object.checksum.hex}); refused`,
-          );
-        }
-      }
-    } catch (error) {
-      await rm(target, { force: true });
-      if (signal.aborted && !(error instanceof InvalidArgumentError)) {
-        throw new DeadlineExceededError(
-          `${where}: the download took longer than ${this.#timeoutMs} ms (--repository-download-timeout-ms)`,
-          { cause: error },
-        );
-      }
-      // A connection reset or a disk error mid-stream: name the object it happened to.
-      if (!(error instanceof SightlineError)) {
-        throw new UnavailableError(`${where}: download failed: ${messageOf(error)}`, { cause: error });
-      }
-      throw error;
-    }
   }
 
   async #evict(cached: CachedVersion): Promise<void> {
@@ -540,51 +487,6 @@ export class RepositoryMirror {
     this.#queue = result.catch(() => undefined);
     return result;
   }
-}
-
-interface ModelFiles {
-  /** Files directly in the model directory (config, labels). */
-  readonly modelFiles: RemoteObject[];
-  readonly versions: Map<number, RemoteObject[]>;
-}
-
-/** Groups a listing by model: model-level files and version directories; anything else is ignored. */
-function groupByModel(objects: readonly RemoteObject[]): Map<string, ModelFiles> {
-  const models = new Map<string, ModelFiles>();
-  for (const object of objects) {
-    const parts = object.path.split('/');
-    if (parts.length < 2) continue; // files at the repository root
-    const name = parts[0]!;
-    let model = models.get(name);
-    if (model === undefined) {
-      model = { modelFiles: [], versions: new Map() };
-      models.set(name, model);
-    }
-    if (parts.length === 2) {
-      if (PATH_PART.test(parts[1]!)) model.modelFiles.push(object);
-      continue;
-    }
-    if (!VERSION_DIR.test(parts[1]!)) continue;
-    const version = Number(parts[1]);
-    if (!Number.isSafeInteger(version)) continue;
-    const files = model.versions.get(version) ?? [];
-    files.push(object);
-    model.versions.set(version, files);
-  }
-  return models;
-}
-
-function checksumKey(object: RemoteObject): string {
-  const { checksum } = object;
-  return `${object.size}:${checksum.kind}:${checksum.kind === 'size-only' ? checksum.etag : checksum.hex}`;
-}
-
-/** What identifies a version's content: every file's path, size and checksum. */
-export function fingerprintOf(name: string, version: number, objects: readonly RemoteObject[]): string {
-  const lines = objects.map((object) => `${object.path}\t${checksumKey(object)}`).sort();
-  return createHash('sha256')
-    .update(`${name}/${version}\n${lines.join('\n')}`)
-    .digest('hex');
 }
 
 function key(model: string, version: number): string {
