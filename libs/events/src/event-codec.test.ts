@@ -36,6 +36,15 @@ describe('event codec', () => {
     expect(back.inputs[13]!.data).toEqual([new Uint8Array(Buffer.from('héllo')), new Uint8Array([0, 1, 2])]);
   });
 
+  it("round-trips the model version's lineage, and refuses a value that is not a string", () => {
+    const modelLineage = { source_uri: 's3://models/iris/3/', 'lineage.code_revision': '4f2c9e1' };
+    const event = sampleEvent(3, { modelLineage });
+    expect(parseEvent(serializeEvent(event)).modelLineage).toEqual(modelLineage);
+    expect(parseEvent(serializeEvent(sampleEvent(3))).modelLineage).toBeUndefined();
+    const json = { ...eventToJson(event), modelLineage: { 'lineage.license': 7 } };
+    expect(() => eventFromJson(json)).toThrow('event.modelLineage.lineage.license: expected a string');
+  });
+
   it('accepts hand-written numeric arrays', () => {
     const json = { ...eventToJson(sampleEvent(1)) } as Record<string, unknown>;
     json.inputs = [{ name: 'x', datatype: 'INT64', shape: [3], data: [1, '9007199254740993', -2] }];

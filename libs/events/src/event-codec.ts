@@ -35,6 +35,7 @@ export function eventToJson(event: InferenceEvent): InferenceEventJson {
     statusCode: event.statusCode,
     ...(event.errorMessage !== undefined ? { errorMessage: event.errorMessage } : {}),
     ...(event.trace !== undefined ? { trace: event.trace } : {}),
+    ...(event.modelLineage !== undefined ? { modelLineage: event.modelLineage } : {}),
   };
 }
 
@@ -81,6 +82,9 @@ export function eventFromJson(value: unknown): InferenceEvent {
     statusCode: requireString(o, 'statusCode', true),
     ...(typeof o.errorMessage === 'string' ? { errorMessage: o.errorMessage } : {}),
     ...(o.trace !== undefined && o.trace !== null ? { trace: trace(o.trace) } : {}),
+    ...(o.modelLineage !== undefined && o.modelLineage !== null
+      ? { modelLineage: stringRecord(o.modelLineage, 'modelLineage') }
+      : {}),
   };
   return event;
 }
@@ -94,6 +98,18 @@ export function parseEvent(line: string): InferenceEvent {
     throw new InvalidArgumentError('event: not valid JSON', { cause });
   }
   return eventFromJson(value);
+}
+
+function stringRecord(value: unknown, key: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(`event.${key}: expected an object of strings`);
+  }
+  for (const [name, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') {
+      throw new InvalidArgumentError(`event.${key}.${name}: expected a string`);
+    }
+  }
+  return value as Record<string, string>;
 }
 
 function requireString(o: Record<string, unknown>, key: string, nonEmpty: boolean): string {

@@ -64,6 +64,11 @@ export interface InferenceEvent {
   readonly errorMessage?: string;
   /** The request's trace context, when it was traced. */
   readonly trace?: EventTraceContext;
+  /**
+   * What the model-server knows of the model version: `source_uri` and `lineage.*` (its
+   * provenance), from ModelMetadata's parameters; absent when none is known.
+   */
+  readonly modelLineage?: Readonly<Record<string, string>>;
 }
 
 /** The status code name of a successful request. */

@@ -6,6 +6,12 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
+import { parseRepositoryLocation } from './repository/remote/repository-location.js';
+import {
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+} from './repository/remote/repository-mirror.js';
+import { DEFAULT_POLL_INTERVAL_MS } from './repository/remote/repository-poller.js';
 
 /** Default ports of the model-server (see DESIGN.md). */
 export const MODEL_SERVER_PORTS = { grpcPort: 8001, httpPort: 9001 } as const;
@@ -20,7 +26,64 @@ export const modelServerConfigSchema = serverConfigSchema(MODEL_SERVER_PORTS).ex
   repository: z
     .string()
     .min(1)
-    .describe('model repository directory (Triton layout: <model>/config.yaml, <model>/<version>/)'),
+    .superRefine((value, context) => {
+      // s3://, gs:// and http(s):// are checked here, so a bad one stops the start naming the flag.
+      try {
+        parseRepositoryLocation(value);
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          message: (error as Error).message.replace(/^--repository: /, ''),
+        });
+      }
+    })
+    .describe(
+      'model repository (Triton layout: <model>/config.yaml, <model>/<version>/): a directory, s3://bucket/prefix, gs://bucket/prefix or http(s)://url with a manifest.json',
+    ),
+  repositoryCacheDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'local cache of a remote repository (default: ~/.cache/sightline/models/<hash of the repository URI>); one server per directory',
+    ),
+  repositoryCacheMaxBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_CACHE_MAX_BYTES)
+    .describe(
+      'most bytes of model versions kept in the cache; least recently used ones are evicted, never a served one',
+    ),
+  repositoryPollIntervalMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_POLL_INTERVAL_MS)
+    .describe(
+      'how often a remote repository is polled for new, changed and removed versions, in ms (0: never)',
+    ),
+  repositoryDownloadTimeoutMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_DOWNLOAD_TIMEOUT_MS)
+    .describe('longest time one file of a remote repository may take to download, in ms'),
+  s3Endpoint: z
+    .url()
+    .optional()
+    .describe(
+      'S3-compatible endpoint (MinIO, Ceph, ...) for s3:// repositories; gs:// uses storage.googleapis.com',
+    ),
+  s3Region: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('S3 region (default: AWS_REGION, else us-east-1; "auto" for gs://)'),
+  s3ForcePathStyle: z
+    .stringbool()
+    .default(false)
+    .describe('path-style S3 URLs (endpoint/bucket/key), which most S3-compatible stores need'),
   instanceCount: z.coerce
     .number()
     .int()

@@ -30,3 +30,18 @@ export {
   type ModelServerParts,
   startModelServer,
 } from './model-server.js';
+export { createObjectSource, type S3Settings } from './repository/remote/create-source.js';
+export { HttpManifestSource, MANIFEST_FILE } from './repository/remote/http-manifest-source.js';
+export {
+  MAX_LISTED_OBJECTS,
+  type ObjectSource,
+  type RemoteObject,
+} from './repository/remote/object-source.js';
+export { parseRepositoryLocation, type RepositoryLocation } from './repository/remote/repository-location.js';
+export {
+  DEFAULT_CACHE_MAX_BYTES,
+  RepositoryMirror,
+  type RepositoryMirrorOptions,
+  type RepositoryProblem,
+} from './repository/remote/repository-mirror.js';
+export { DEFAULT_POLL_INTERVAL_MS } from './repository/remote/repository-poller.js';

@@ -24,7 +24,12 @@ import { ModelManager } from './model/model-manager.js';
 import type { SchedulerFactory } from './model/types.js';
 import { ModelMetrics } from './observability/model-metrics.js';
 import { ModelStatistics } from './observability/model-statistics.js';
+import { repositoryMetrics } from './observability/repository-metrics.js';
 import { ModelRepository } from './repository/model-repository.js';
+import { createObjectSource, defaultCacheDir } from './repository/remote/create-source.js';
+import { parseRepositoryLocation } from './repository/remote/repository-location.js';
+import { RepositoryMirror } from './repository/remote/repository-mirror.js';
+import { RepositoryPoller } from './repository/remote/repository-poller.js';
 import { createRuntimeLoader } from './runtime/index.js';
 import { registerInferenceService } from './server.js';
 
@@ -103,9 +108,35 @@ export async function startModelServer(
     );
   };
 
-  const repositoryRoot = path.resolve(config.repository);
+  // A remote repository is mirrored into a local cache, which is then read as a directory.
+  const location = parseRepositoryLocation(config.repository);
+  let mirror: RepositoryMirror | undefined;
+  let poller: RepositoryPoller | undefined;
+  let destroySource: (() => void) | undefined;
+  if (location.kind !== 'local') {
+    const source = await createObjectSource(location, {
+      endpoint: config.s3Endpoint,
+      region: config.s3Region,
+      forcePathStyle: config.s3ForcePathStyle,
+    });
+    destroySource = source.destroy?.bind(source);
+    mirror = new RepositoryMirror({
+      source,
+      cacheDir: config.repositoryCacheDir ?? defaultCacheDir(location.uri),
+      maxBytes: config.repositoryCacheMaxBytes,
+      downloadTimeoutMs: config.repositoryDownloadTimeoutMs,
+      isServed: (name, version) => models?.holdsVersion(name, version) ?? false,
+      observer: repositoryMetrics(registry),
+    });
+  }
+  const repositoryRoot = mirror?.root ?? path.resolve(location.kind === 'local' ? location.path : '.');
   models = new ModelManager({
     repository: new ModelRepository(repositoryRoot),
+    remote: mirror && {
+      fetchModel: (name) => mirror.syncModel(name),
+      problems: () => mirror.problems(),
+      sourceUri: (name, version) => `${mirror.source.uri}${name}/${version}/`,
+    },
     loadRuntime: createRuntimeLoader(),
     schedulerFactory,
     logger,
@@ -152,14 +183,46 @@ export async function startModelServer(
         streamMaxInFlight: config.streamMaxInFlight,
       }),
     start: async () => {
-      // A wrong path stops the start naming the flag, not as every model's NOT_FOUND later.
-      await checkDirectorySetting('--repository', repositoryRoot, true);
-      logger.info({ repository: repositoryRoot, gpuDetected: detectGpu() }, 'loading models');
+      if (mirror === undefined) {
+        // A wrong path stops the start naming the flag, not as every model's NOT_FOUND later.
+        await checkDirectorySetting('--repository', repositoryRoot, true);
+      } else {
+        await mirror.open();
+        logger.info({ repository: mirror.source.uri, cache: mirror.root }, 'fetching the model repository');
+        // An unreachable repository still starts: what the cache holds serves, the reason
+        // shows in RepositoryIndex, and the polls retry.
+        await mirror.sync().catch((error: unknown) => {
+          logger.error(
+            { repository: mirror.source.uri, reason: error instanceof Error ? error.message : String(error) },
+            'model repository unreachable; serving what the cache holds',
+          );
+        });
+      }
+      logger.info(
+        { repository: mirror?.source.uri ?? repositoryRoot, gpuDetected: detectGpu() },
+        'loading models',
+      );
       const result = await models!.loadAll();
       logger.info({ loaded: result.loaded, failed: result.failed }, 'models loaded');
+      if (mirror !== undefined) {
+        poller = new RepositoryPoller(
+          {
+            sync: () => mirror.sync(),
+            reload: (name) => models!.load(name, undefined, { fetch: false }),
+            unload: (name) => models!.unload(name),
+            logger,
+          },
+          config.repositoryPollIntervalMs,
+        );
+        poller.start();
+      }
       started = true;
     },
-    stop: () => models!.shutdown(),
+    stop: async () => {
+      await poller?.stop();
+      await models!.shutdown();
+      destroySource?.();
+    },
   });
   return Object.assign(service, { dataPlane, registry });
 }

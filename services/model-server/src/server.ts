@@ -186,6 +186,9 @@ export function registerInferenceService(
         platform: metadata.platform,
         inputs: metadata.inputs.map(tensor),
         outputs: metadata.outputs.map(tensor),
+        parameters: Object.fromEntries(
+          Object.entries(metadata.parameters).map(([key, value]) => [key, { stringParam: value }]),
+        ),
       };
     }),
     modelInfer: unary(kit, m('ModelInfer'), async (req: inference.ModelInferRequest, call) => {

@@ -97,6 +97,8 @@ describe('model-server over gRPC (generated grpc-js client)', () => {
       platform: 'onnxruntime_onnx',
       inputs: [{ name: 'input', datatype: 'FP32', shape: [-1n, 4n] }],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1n, 3n] }],
+      // A local example without lineage: no source_uri, no lineage.* parameters.
+      parameters: {},
     });
     const tfjs = await h.client.modelMetadata('iris-tfjs', '1');
     expect(tfjs.platform).toBe('tensorflow_js');

@@ -26,6 +26,7 @@ import { parseCloudEventsUrls } from './events/cloud-events-urls.js';
 import { startEventPipeline } from './events/event-pipeline-setup.js';
 import { registerEventService } from './events/event-service.js';
 import { type EventEmitter, RequestEventLog } from './events/inference-event-builder.js';
+import { lineageOf, ModelLineageCache } from './events/model-lineage-cache.js';
 import { loadGraphDirectory } from './graph/graph-directory.js';
 import { GraphManager } from './graph/graph-manager.js';
 import { GraphRegistry } from './graph/graph-registry.js';
@@ -185,6 +186,21 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     isReady: () => started && service?.isReady() === true,
     observeRequest: (graph, code, seconds) => metrics.requestFinished(graph, code, seconds),
     maxRequestIdLength: config.maxRequestIdLength,
+    // Each event records the lineage of the version that answered (ModelMetadata parameters).
+    lineage: new ModelLineageCache(
+      async (target, options) => lineageOf((await models.modelMetadata(target, options)).parameters),
+      {
+        onError: (target, error) =>
+          logger.warn(
+            {
+              model: target.modelName,
+              version: target.modelVersion,
+              reason: error instanceof Error ? error.message : String(error),
+            },
+            'model lineage lookup failed; events of this version go without it for now',
+          ),
+      },
+    ),
   });
   const plane = dataPlane;
   const kit: CallKit = { tracer, logger, metrics: new GrpcServerMetrics(registry), traced };

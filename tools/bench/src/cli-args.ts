@@ -7,7 +7,15 @@ import { ROUTER_SETUPS, type RouterSetupId } from './suites/router-suite.js';
 import { BENCH_UPSTREAM_CLIENTS, type BenchUpstreamClient } from './suites/upstream-client-rounds.js';
 
 /** Suites the CLI knows. */
-export const SUITES = ['model-server', 'router', 'drift', 'outlier', 'metrics', 'explainer'] as const;
+export const SUITES = [
+  'model-server',
+  'router',
+  'drift',
+  'outlier',
+  'metrics',
+  'explainer',
+  'repository',
+] as const;
 /** The drift suite's parts, in the order they run. */
 export const DRIFT_PARTS = ['ks', 'mmd', 'online', 'history', 'live', 'probe'] as const;
 /** One part of the drift suite. */

@@ -83,6 +83,7 @@ import {
   runOutlierIforestBench,
 } from './suites/outlier-iforest-bench.js';
 import { formatOutlierLive, outlierLiveChecks, runOutlierLiveBench } from './suites/outlier-live-bench.js';
+import { formatRepositoryBench, repositoryChecks, runRepositoryBench } from './suites/repository-bench.js';
 import { ROUTER_SETUPS, type RouterSetupId, runRouterSuite } from './suites/router-suite.js';
 import type { SetupPoint, SetupResult } from './suites/setup-result.js';
 import {
@@ -377,6 +378,17 @@ async function runSuite(
     };
   }
   if (suite === 'metrics') return runMetricsSuite(run);
+  if (suite === 'repository') {
+    print(
+      '  repository: a 100 MB model uploaded to S3 (s3rver on loopback) until served, then download throughput ...',
+    );
+    const result = await runRepositoryBench((line) => print(line));
+    return {
+      setups: [],
+      ratios: repositoryChecks(result),
+      extra: { text: formatRepositoryBench(result), json: { repository: result } },
+    };
+  }
   if (suite === 'explainer') return runExplainerSuite(run);
   if (suite === 'router') {
     const ids = setupIds?.filter((id): id is RouterSetupId =>

@@ -255,6 +255,16 @@ describe('sightline models', () => {
       expect.arrayContaining([{ name: 'iris', version: '1', state: 'READY', reason: '' }]),
     );
   });
+
+  it('gets a model version: its signature, and that it records no lineage', async () => {
+    const shown = await viaModelServer(['models', 'get', 'iris']);
+    expectOk(shown);
+    expect(shown.stdout).toMatch(/inputs\s+input FP32 \[-1, 4\]/);
+    expect(shown.stdout).toContain('lineage: none recorded');
+    const json = await viaModelServer(['models', 'get', 'iris', '--json']);
+    expectOk(json);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'iris', versions: ['1'], parameters: {} });
+  });
 });
 
 describe('sightline models load, unload and stats', () => {

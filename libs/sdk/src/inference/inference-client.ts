@@ -36,6 +36,12 @@ export interface ModelMetadata {
   readonly inputs: readonly TensorMetadata[];
   /** The outputs it answers. */
   readonly outputs: readonly TensorMetadata[];
+  /**
+   * What the model-server knows of the answering version, by name: `source_uri` (a remote
+   * repository's version) and `lineage.*` (its provenance: lineage.training_data.hash,
+   * lineage.code_revision, lineage.license, ...). String parameters only; empty when none.
+   */
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 /** A server's metadata. */
@@ -146,6 +152,11 @@ export class InferenceClient {
       platform: response.platform,
       inputs: tensors(response.inputs),
       outputs: tensors(response.outputs),
+      parameters: Object.fromEntries(
+        Object.entries(response.parameters ?? {}).flatMap(([key, value]) =>
+          value.stringParam === undefined ? [] : [[key, value.stringParam]],
+        ),
+      ),
     };
   }
 

@@ -24,6 +24,10 @@ export interface LoadedModelVersion {
   readonly backend: string;
   /** Class labels of outputs with a labels file, by output name (for classification). */
   readonly labels: ReadonlyMap<string, readonly string[]>;
+  /** Provenance (the version's lineage.yaml, else the config's `lineage`), dotted keys. */
+  readonly lineage?: Readonly<Record<string, string>> | undefined;
+  /** Where a remote repository's version was fetched from; undefined for a local one. */
+  readonly sourceUri?: string | undefined;
 }
 
 /** One row of the repository index: a model version (or a model with no version) and its state. */
@@ -47,6 +51,8 @@ export interface ModelMetadata {
   readonly platform: PlatformName;
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
+  /** `source_uri` and `lineage.<key>` of the version, as string parameters. */
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 /** An output as the served config describes it. */

@@ -245,8 +245,28 @@ describe('ModelManager', () => {
         { name: 'y', datatype: 'FP32', shape: [-1, 4] },
         { name: 'doubled', datatype: 'FP32', shape: [-1, 4] },
       ],
+      // A local version without lineage: no source URI, no lineage parameters.
+      parameters: {},
     });
     expect(manager.metadata('adder', '1').versions).toEqual(['1', '2']);
+  });
+
+  it("answers a version's own lineage.yaml over the config's lineage, and refuses a bad one naming it", async () => {
+    await writeFiles(root, { 'adder/2/lineage.yaml': 'code_revision: abc123\nlicense: MIT\n' });
+    const config = { platform: 'onnx', version_policy: { all: {} }, lineage: { license: 'Apache-2.0' } };
+    await manager.load('adder', JSON.stringify(config));
+    expect(manager.metadata('adder', '1').parameters).toEqual({ 'lineage.license': 'Apache-2.0' });
+    expect(manager.metadata('adder', '2').parameters).toEqual({
+      'lineage.code_revision': 'abc123',
+      'lineage.license': 'MIT',
+    });
+
+    await writeFiles(root, { 'adder/2/lineage.yaml': 'created_at: last tuesday\n' });
+    await expect(manager.load('adder', JSON.stringify(config))).rejects.toThrow(
+      'model "adder" version 2 lineage.yaml: created_at: must be an ISO 8601 date-time with a time zone',
+    );
+    // What served keeps serving.
+    expect(manager.metadata('adder', '2').parameters['lineage.code_revision']).toBe('abc123');
   });
 
   it('reloads atomically: new versions serve first, then the old ones drain and go', async () => {

@@ -25,6 +25,7 @@ export type ModelSource = Pick<
   | 'versionDir'
   | 'modelPath'
   | 'readLabels'
+  | 'readVersionLineage'
 >;
 
 /** Server-wide settings that override every model's config. */
@@ -37,9 +38,28 @@ export interface ModelManagerOptions {
   readonly strictStartup?: boolean | undefined;
 }
 
+/** A problem of the remote repository, shown in the index (see RepositoryMirror.problems). */
+export interface RepositoryProblemView {
+  /** The model; empty for the whole repository. */
+  readonly name: string;
+  readonly version?: number | undefined;
+  readonly reason: string;
+}
+
+/** A remote repository's hooks: fetch a model before an explicit load, and its problems. */
+export interface RemoteRepositoryHooks {
+  /** Brings the model's local copy up to date; throws when the remote cannot be read. */
+  readonly fetchModel: (name: string) => Promise<unknown>;
+  readonly problems: () => readonly RepositoryProblemView[];
+  /** Where a version's files came from (`s3://bucket/prefix/iris/3/`). */
+  readonly sourceUri: (name: string, version: number) => string;
+}
+
 /** What the manager is built from. */
 export interface ModelManagerDeps {
   readonly repository: ModelSource;
+  /** Set for an object-storage or http repository mirrored into a local cache. */
+  readonly remote?: RemoteRepositoryHooks | undefined;
   readonly loadRuntime: RuntimeLoader;
   readonly schedulerFactory: SchedulerFactory;
   readonly logger: Logger;
@@ -82,6 +102,7 @@ export class ModelManager {
   readonly #schedulerFactory: SchedulerFactory;
   readonly #logger: Logger;
   readonly #options: ModelManagerOptions;
+  readonly #remote: RemoteRepositoryHooks | undefined;
   readonly #models = new Map<string, ModelEntry>();
   readonly #queues = new Map<string, Promise<void>>();
   #shuttingDown = false;
@@ -92,6 +113,7 @@ export class ModelManager {
     this.#schedulerFactory = deps.schedulerFactory;
     this.#logger = deps.logger;
     this.#options = deps.options ?? {};
+    this.#remote = deps.remote;
   }
 
   /**
@@ -125,7 +147,8 @@ export class ModelManager {
         continue;
       }
       try {
-        await this.load(name);
+        // The caller brought a remote repository's cache up to date just before.
+        await this.load(name, undefined, { fetch: false });
         loaded.push(name);
       } catch (error) {
         failed.push({ name, reason: messageOf(error) });
@@ -147,9 +170,21 @@ export class ModelManager {
    *   a model or specific version missing from the repository; the runtime's error when a
    *   version fails to load. What served before keeps serving in every case.
    */
-  async load(name: string, overrideConfigJson?: string): Promise<void> {
+  async load(name: string, overrideConfigJson?: string, options: { fetch?: boolean } = {}): Promise<void> {
     assertModelName(name);
-    return this.#serialise(name, () => this.#load(name, overrideConfigJson));
+    return this.#serialise(name, async () => {
+      // An explicit load of a remote model fetches it first; the poller has just fetched.
+      if (this.#remote !== undefined && options.fetch !== false) {
+        await this.#remote.fetchModel(name).catch((error: unknown) => this.#fail(name, error));
+      }
+      return this.#load(name, overrideConfigJson);
+    });
+  }
+
+  /** True while a version of the model is loaded (serving or draining): its files must stay. */
+  holdsVersion(name: string, version: number): boolean {
+    const record = this.#models.get(name)?.versions.get(version);
+    return record?.loaded !== undefined || record?.state === 'LOADING';
   }
 
   /**
@@ -255,6 +290,7 @@ export class ModelManager {
       platform: platformName(loaded.config.platform),
       inputs: loaded.inputs,
       outputs: loaded.outputs,
+      parameters: metadataParameters(loaded),
     };
   }
 
@@ -295,7 +331,8 @@ export class ModelManager {
         rows.push({ name, version: String(version), state: record.state, reason: record.reason });
       }
     }
-    return readyOnly ? rows.filter((row) => row.state === 'READY') : rows;
+    const merged = this.#remote ? withRepositoryProblems(rows, this.#remote.problems()) : rows;
+    return readyOnly ? merged.filter((row) => row.state === 'READY') : merged;
   }
 
   /**
@@ -440,6 +477,13 @@ export class ModelManager {
       await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
       throw error;
     }
+    let lineage: LoadedModelVersion['lineage'];
+    try {
+      lineage = (await this.#repository.readVersionLineage(config.name, version)) ?? config.lineage;
+    } catch (error) {
+      await Promise.all(runtimes.map((runtime) => disposeQuietly(runtime, this.#logger)));
+      throw error;
+    }
     const scheduler = this.#schedulerFactory({
       name: config.name,
       version: String(version),
@@ -456,6 +500,8 @@ export class ModelManager {
       outputs: first.outputs,
       backend: first.backend,
       labels,
+      lineage,
+      sourceUri: this.#remote?.sourceUri(config.name, version),
     });
   }
 
@@ -541,6 +587,69 @@ export class ModelManager {
     });
     return result;
   }
+}
+
+/** The `source_uri` and `lineage.*` parameters of ModelMetadata for a loaded version. */
+export function metadataParameters(loaded: LoadedModelVersion): Readonly<Record<string, string>> {
+  const parameters: Record<string, string> = {};
+  if (loaded.sourceUri !== undefined) parameters.source_uri = loaded.sourceUri;
+  for (const [key, value] of Object.entries(loaded.lineage ?? {})) parameters[`lineage.${key}`] = value;
+  return parameters;
+}
+
+/**
+ * The index rows with the remote repository's problems: a version refused by the mirror
+ * (checksum, cache full, credentials) is FAILED with its reason unless an older copy of it
+ * still serves (READY, with the reason); a model-level problem fails a model with nothing
+ * serving; a repository-wide one (bucket gone, credentials refused) is added to every row's
+ * reason, states unchanged: what is loaded keeps serving.
+ */
+function withRepositoryProblems(
+  rows: readonly ModelVersionStatus[],
+  problems: readonly RepositoryProblemView[],
+): ModelVersionStatus[] {
+  const result = [...rows];
+  for (const problem of problems) {
+    if (problem.name === '') continue;
+    if (problem.version === undefined) {
+      const own = result.filter((row) => row.name === problem.name);
+      const serving = own.some((row) => row.state === 'READY');
+      for (let i = 0; i < result.length; i++) {
+        const row = result[i]!;
+        if (row.name !== problem.name) continue;
+        result[i] = serving
+          ? { ...row, reason: joinReasons(row.reason, problem.reason) }
+          : { ...row, state: 'FAILED', reason: problem.reason };
+      }
+      if (own.length === 0)
+        result.push({ name: problem.name, version: '', state: 'FAILED', reason: problem.reason });
+      continue;
+    }
+    const version = String(problem.version);
+    const at = result.findIndex((row) => row.name === problem.name && row.version === version);
+    const row: ModelVersionStatus =
+      at >= 0 && result[at]!.state === 'READY'
+        ? { ...result[at]!, reason: joinReasons(result[at]!.reason, problem.reason) }
+        : { name: problem.name, version, state: 'FAILED', reason: problem.reason };
+    if (at >= 0) result[at] = row;
+    else result.push(row);
+  }
+  const repositoryWide = problems.filter((problem) => problem.name === '').map((problem) => problem.reason);
+  const sorted = result
+    .filter(
+      (row) =>
+        !(row.version === '' && result.some((other) => other.name === row.name && other.version !== '')),
+    )
+    .sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version));
+  if (repositoryWide.length === 0) return sorted;
+  return sorted.map((row) => ({
+    ...row,
+    reason: joinReasons(row.reason, `repository: ${repositoryWide.join('; ')}`),
+  }));
+}
+
+function joinReasons(first: string, second: string): string {
+  return first === '' ? second : `${first}; ${second}`;
 }
 
 /** The highest READY version, without the arrays of readyVersions (resolve is on every request). */

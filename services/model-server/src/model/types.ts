@@ -66,6 +66,11 @@ export interface ModelConfig {
    * directory.
    */
   readonly labelFiles?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Provenance of the versions (the config's `lineage`), flattened to dotted keys such as
+   * `training_data.hash`; see repository/lineage.ts.
+   */
+  readonly lineage?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One executable instance of a model version (an onnxruntime session, a TF.js model). */

@@ -228,3 +228,46 @@ version_policy: { specific: { versions: [1, 1] } }
     expect(() => parseModelConfig([1, 2], source)).toThrow(InvalidArgumentError);
   });
 });
+
+describe('lineage', () => {
+  const lineage = [
+    'platform: onnx',
+    'lineage:',
+    '  training_data:',
+    `    hash: sha256:${'ab'.repeat(32)}`,
+    '    location: s3://data/iris/2026-01.csv',
+    '  code_revision: 4f2c9e1',
+    '  created_by: ml-team@example.com',
+    '  created_at: 2026-01-31T12:00:00Z',
+    '  license: Apache-2.0',
+    '  intended_use: classify iris flowers; not for medical use',
+    '',
+  ].join('\n');
+
+  it('is flattened to dotted keys, in order', () => {
+    expect(parseModelConfigText(lineage, 'yaml', source).lineage).toEqual({
+      code_revision: '4f2c9e1',
+      created_at: '2026-01-31T12:00:00Z',
+      created_by: 'ml-team@example.com',
+      intended_use: 'classify iris flowers; not for medical use',
+      license: 'Apache-2.0',
+      'training_data.hash': `sha256:${'ab'.repeat(32)}`,
+      'training_data.location': 's3://data/iris/2026-01.csv',
+    });
+    expect(parseModelConfigText('platform: onnx\n', 'yaml', source).lineage).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'training_data: {hash: abc}',
+      /lineage\.training_data\.hash: must be <algorithm>:<lowercase hex digest>/,
+    ],
+    ['training_data: {location: data.csv}', /lineage\.training_data\.location: must be a URI/],
+    ['created_at: yesterday', /lineage\.created_at: must be an ISO 8601 date-time with a time zone/],
+    ['created_at: 2026-01-31T12:00:00', /lineage\.created_at: must be an ISO 8601/],
+    ['license: ""', /lineage\.license: must not be empty/],
+    ['owner: me', /lineage\.owner: unknown key/],
+  ])('refuses %s naming the key and the rule', (entry, rule) => {
+    expect(parseError(`platform: onnx\nlineage: {${entry}}\n`)).toMatch(rule);
+  });
+});

@@ -3,6 +3,7 @@ import { DATATYPES, type TensorSpec } from '@sightline/tensor';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { DynamicBatchingConfig, ModelConfig, VersionPolicy } from '../model/types.js';
+import { flattenLineage, lineageSchema } from './lineage.js';
 import { modelNameProblem } from './model-name.js';
 
 /**
@@ -110,6 +111,8 @@ const configFileSchema = z.strictObject({
     MODEL_CONFIG_LIMITS.maxIntraOpThreads,
   ).optional(),
   version_policy: versionPolicySchema.optional(),
+  // Provenance of the model's versions (a version's own lineage.yaml replaces it).
+  lineage: lineageSchema.optional(),
 });
 
 type ConfigFile = z.infer<typeof configFileSchema>;
@@ -273,6 +276,7 @@ function resolve(file: ConfigFile, source: ConfigSource): ModelConfig {
     intraOpThreads: file.intra_op_threads ?? 0,
     versionPolicy: resolveVersionPolicy(file.version_policy),
     labelFiles: resolveLabelFiles(file.outputs),
+    lineage: flattenLineage(file.lineage),
   });
 }
 

@@ -3,7 +3,9 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@sightline/errors';
 import { filesystemError, isNodeError, resolveInside, TFJS_MODEL_FILE } from '@sightline/tfjs';
+import { parse as parseYaml } from 'yaml';
 import type { ModelConfig } from '../model/types.js';
+import { flattenLineage, lineageSchema, type ModelLineage } from './lineage.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from './model-config.js';
 import { assertModelName } from './model-name.js';
 import { versionsToServe } from './version-policy.js';
@@ -13,6 +15,12 @@ export const MODEL_FILE_NAMES = Object.freeze({ onnx: 'model.onnx', tfjs: TFJS_M
 
 /** The largest labels file read (Triton's label_filename), in bytes: a million short labels. */
 export const MAX_LABELS_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A version's own provenance file, looked for in this order; it replaces the config's `lineage`. */
+export const LINEAGE_FILE_NAMES = ['lineage.yaml', 'lineage.yml', 'lineage.json'] as const;
+
+/** The largest lineage file read, in bytes. */
+export const MAX_LINEAGE_FILE_BYTES = 64 * 1024;
 
 /** Version directories are positive integers without leading zeros (`1`, `2`, `10`). */
 const VERSION_DIR_PATTERN = /^[1-9][0-9]*$/;
@@ -213,6 +221,47 @@ export class ModelRepository {
     const lines = (await readFile(resolved, 'utf8')).split(/\r?\n/);
     if (lines.at(-1) === '') lines.pop();
     return lines;
+  }
+
+  /**
+   * A version's own lineage (`<version>/lineage.yaml`, `.yml` or `.json`), validated as the
+   * config's `lineage` key is; undefined when the version has none.
+   *
+   * @throws InvalidArgumentError naming the file, the key and the rule.
+   */
+  async readVersionLineage(name: string, version: number): Promise<ModelLineage | undefined> {
+    const dir = await this.versionDir(name, version);
+    for (const file of LINEAGE_FILE_NAMES) {
+      if (!(await isFile(path.join(dir, file)))) continue;
+      const label = `model "${name}" version ${version} ${file}`;
+      const resolved = await resolveInside(dir, [file], label);
+      const size = (await stat(resolved)).size;
+      if (size > MAX_LINEAGE_FILE_BYTES) {
+        throw new InvalidArgumentError(
+          `${label}: ${size} bytes, over the limit of ${MAX_LINEAGE_FILE_BYTES}`,
+        );
+      }
+      const text = await readFile(resolved, 'utf8');
+      let raw: unknown;
+      try {
+        raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      } catch (error) {
+        throw new InvalidArgumentError(
+          `${label}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+        );
+      }
+      const parsed = lineageSchema.safeParse(raw ?? {});
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `${[...issue.path, ...issue.keys].join('.')}: unknown key`
+            : `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        );
+        throw new InvalidArgumentError(problems.map((problem) => `${label}: ${problem}`).join('\n'));
+      }
+      return flattenLineage(parsed.data);
+    }
+    return undefined;
   }
 
   async #inferPlatform(name: string, dir: string): Promise<ModelConfig['platform'] | undefined> {

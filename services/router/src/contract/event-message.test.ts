@@ -41,7 +41,7 @@ describe('EventService messages', () => {
   });
 
   it('writes an event with typed contents that survives the wire', () => {
-    const event = sampleEvent(3, { errorMessage: 'x' });
+    const event = sampleEvent(3, { errorMessage: 'x', modelLineage: { 'lineage.license': 'MIT' } });
     const message = eventsV1.InferenceEvent.decode(
       eventsV1.InferenceEvent.encode(eventToMessage(event)).finish(),
     );
@@ -58,6 +58,7 @@ describe('EventService messages', () => {
       timings: { totalMs: 1.25, modelMs: 0.4, nodeMs: { 'iris-model': 0.9 } },
       trace: event.trace,
       requestParameters: { tenant: { stringParam: 'demo' } },
+      modelLineage: { 'lineage.license': 'MIT' },
     });
     expect(message.inputs[0]).toMatchObject({ name: 'input', datatype: 'FP32', shape: [1n, 4n] });
     expect(message.inputs[0]!.contents!.fp32Contents).toEqual([...(event.inputs[0]!.data as Float32Array)]);

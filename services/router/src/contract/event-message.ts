@@ -86,6 +86,7 @@ export function eventToMessage(event: InferenceEvent): eventsV1.InferenceEvent {
     statusCode: event.statusCode,
     errorMessage: event.errorMessage ?? '',
     trace: { traceparent: event.trace?.traceparent ?? '', tracestate: event.trace?.tracestate ?? '' },
+    modelLineage: { ...event.modelLineage },
   };
 }
 

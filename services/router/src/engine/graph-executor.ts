@@ -113,7 +113,7 @@ export interface RunTrail {
   /** Milliseconds spent waiting on model calls (summed). */
   modelMs: number;
   /** The last model that answered. */
-  lastModel?: { readonly name: string; readonly version: string };
+  lastModel?: { readonly name: string; readonly version: string; readonly address: string };
   /** Detector verdicts meant for the response's parameters. */
   readonly responseParameters: ParameterRecord;
   /** Whether a model call that answers carried the request's requested-output parameters. */
@@ -494,7 +494,11 @@ export class GraphExecutor {
       (deadlineMs, cancellation) => call(target, deadlineMs, cancellation),
     );
     scope.trail.modelMs += this.now() - started;
-    scope.trail.lastModel = { name: answer.modelName || body.modelName, version: answer.modelVersion };
+    scope.trail.lastModel = {
+      name: answer.modelName || body.modelName,
+      version: answer.modelVersion,
+      address,
+    };
     return answer;
   }
 

@@ -28,7 +28,7 @@ export interface MirrorResult {
   readonly code: string;
   readonly errorMessage?: string;
   readonly totalMs: number;
-  readonly model?: { readonly name: string; readonly version: string };
+  readonly model?: { readonly name: string; readonly version: string; readonly address?: string };
 }
 
 /** What an {@link OffPathRunner} is built from. */

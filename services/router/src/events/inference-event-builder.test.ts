@@ -53,6 +53,17 @@ describe('RequestEventLog', () => {
     expect(queued).toHaveLength(0);
   });
 
+  it("records the model version's lineage as it is when the event is built, and none when empty", () => {
+    const { log, queued } = capture();
+    let lineage: Record<string, string> | undefined;
+    log.record(record({ modelLineage: () => lineage }));
+    log.record(record({ modelLineage: () => ({}) }));
+    lineage = { 'lineage.code_revision': '4f2c9e1', source_uri: 's3://models/iris/1/' };
+    expect(queued[0]!.build().modelLineage).toEqual(lineage);
+    expect(queued[1]!.build()).not.toHaveProperty('modelLineage');
+    expect(queued[0]!.build().modelVersion).toBe('1');
+  });
+
   it('decodes nothing on the answer path: the record keeps the tensors as they arrived', () => {
     const { log, queued } = capture();
     const r = record();

@@ -47,6 +47,8 @@ export interface RequestRecord {
   readonly errorMessage?: string;
   /** The router's server-span `traceparent`; undefined when the request was not traced. */
   readonly traceparent?: string | undefined;
+  /** Reads the model version's lineage when the event is built (see ModelLineageCache). */
+  readonly modelLineage?: (() => Readonly<Record<string, string>> | undefined) | undefined;
 }
 
 function eventParameters(record: Readonly<ParameterRecord>): Record<string, EventParameterValue> {
@@ -88,7 +90,14 @@ export function buildInferenceEvent(record: RequestRecord, source: string): Infe
       ? { errorMessage: record.errorMessage }
       : {}),
     ...(record.traceparent ? { trace: { traceparent: record.traceparent } } : {}),
+    ...lineageField(record.modelLineage?.()),
   };
+}
+
+function lineageField(lineage: Readonly<Record<string, string>> | undefined): {
+  modelLineage?: Readonly<Record<string, string>>;
+} {
+  return lineage === undefined || Object.keys(lineage).length === 0 ? {} : { modelLineage: lineage };
 }
 
 /** A request's record as the pipeline queues it; built into its event when drained. */

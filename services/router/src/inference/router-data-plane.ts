@@ -130,6 +130,8 @@ export interface RouterDataPlaneOptions {
    * the id is echoed on the answer and stored in every event of the request.
    */
   readonly maxRequestIdLength?: number;
+  /** Looks up the lineage of the model version each event names; absent: events carry none. */
+  readonly lineage?: { lookup(target: ModelTarget): () => Readonly<Record<string, string>> | undefined };
   readonly now?: () => number;
 }
 
@@ -410,6 +412,7 @@ export class RouterDataPlane {
       nodePath: outcome.nodePath,
       modelName: trail?.lastModel?.name ?? '',
       modelVersion: trail?.lastModel?.version ?? '',
+      modelLineage: this.lineageOf(trail?.lastModel),
       inputs: request.tensors,
       outputs: outcome.outputs,
       requestParameters: request.parameters,
@@ -423,6 +426,18 @@ export class RouterDataPlane {
     });
   }
 
+  /** The lineage reader of the model that answered (none without a cache or an address). */
+  private lineageOf(
+    model: { readonly name: string; readonly version: string; readonly address?: string } | undefined,
+  ): (() => Readonly<Record<string, string>> | undefined) | undefined {
+    if (this.options.lineage === undefined || model?.address === undefined) return undefined;
+    return this.options.lineage.lookup({
+      address: model.address,
+      modelName: model.name,
+      modelVersion: model.version,
+    });
+  }
+
   /** Logs a shadow mirror's answer as its own event (same request id, the mirror's path). */
   recordMirror(result: MirrorResult): void {
     if (!this.options.events.enabled) return;
@@ -433,6 +448,7 @@ export class RouterDataPlane {
       nodePath: [result.shadowNode, ...result.path],
       modelName: result.model?.name ?? '',
       modelVersion: result.model?.version ?? '',
+      modelLineage: this.lineageOf(result.model),
       inputs: result.input.tensors,
       outputs: result.output?.tensors ?? [],
       requestParameters: result.input.parameters,

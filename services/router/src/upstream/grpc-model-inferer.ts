@@ -18,6 +18,8 @@ export interface UpstreamModelMetadata {
   readonly platform: string;
   readonly inputs: readonly { name: string; datatype: string; shape: readonly number[] }[];
   readonly outputs: readonly { name: string; datatype: string; shape: readonly number[] }[];
+  /** The string parameters (a Sightline model-server's `source_uri` and `lineage.*`). */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /** Runs a unary call with a deadline and cancellation, as a promise of a domain result. */
@@ -179,6 +181,11 @@ export class GrpcModelInferer implements ModelInferer {
       platform: response.platform,
       inputs: response.inputs.map(tensor),
       outputs: response.outputs.map(tensor),
+      parameters: Object.fromEntries(
+        Object.entries(response.parameters ?? {}).flatMap(([key, value]) =>
+          value.stringParam === undefined ? [] : [[key, value.stringParam]],
+        ),
+      ),
     };
   }
 }

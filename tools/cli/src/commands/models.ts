@@ -1,11 +1,12 @@
 /**
- * `sightline models list|load|unload|stats`: a model-server's repository and statistics
+ * `sightline models list|get|load|unload|stats`: a model-server's repository and statistics
  * (the V2 repository extension). `models` alone is `models list`.
  */
 import type { inference } from '@sightline/contracts';
+import type { ModelMetadata } from '@sightline/sdk';
 import type { Command } from 'commander';
 import type { CliFrame } from '../frame/cli-frame.js';
-import { type CommandResult, table, text } from '../frame/output.js';
+import { type CommandResult, fields, table, text } from '../frame/output.js';
 
 /** How long a load may take by default: a big model on a cold disk is slow. */
 export const DEFAULT_LOAD_TIMEOUT = '5m';
@@ -70,6 +71,32 @@ export function statisticsResult(stats: readonly inference.ModelStatistics[]): C
   };
 }
 
+/** A model version's metadata as printed: signature, then source and lineage (`lineage.*`). */
+export function metadataResult(metadata: ModelMetadata): CommandResult {
+  const tensor = (t: ModelMetadata['inputs'][number]) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`;
+  const lineage = Object.entries(metadata.parameters).filter(([key]) => key.startsWith('lineage.'));
+  const source = metadata.parameters.source_uri;
+  return {
+    json: metadata,
+    human: () => [
+      fields([
+        ['model', metadata.name],
+        ['versions', metadata.versions.join(', ')],
+        ['platform', metadata.platform],
+        ['inputs', metadata.inputs.map(tensor).join('; ')],
+        ['outputs', metadata.outputs.map(tensor).join('; ')],
+        ['source', source ?? null],
+      ]),
+      lineage.length === 0
+        ? text('lineage: none recorded')
+        : fields(
+            lineage.map(([key, value]) => [key.slice('lineage.'.length), value] as const),
+            'lineage',
+          ),
+    ],
+  };
+}
+
 /** Registers the `models` group. */
 export function registerModelsCommands(program: Command, frame: CliFrame): void {
   const models = frame.group(program, 'models', "a model-server's models: list, load, unload, statistics");
@@ -95,6 +122,23 @@ export function registerModelsCommands(program: Command, frame: CliFrame): void 
             ),
           ],
         });
+      }),
+    );
+
+  frame
+    .command(models, 'get <model>', {
+      description: "a model version's inputs, outputs, source URI and lineage (provenance)",
+      service: 'model-server',
+    })
+    .option('--model-version <version>', 'this version (default: the highest ready one)')
+    .action(
+      frame.run<{ modelVersion?: string }>(async (context) => {
+        const [model] = context.args as [string];
+        const metadata = await context.sightline().inference.modelMetadata(model, {
+          ...context.call,
+          ...(context.flags.modelVersion === undefined ? {} : { version: context.flags.modelVersion }),
+        });
+        context.output.print(metadataResult(metadata));
       }),
     );
 

@@ -1,0 +1,222 @@
+/**
+ * The mirror and its cache against a real http(s) manifest repository: a node:http server
+ * on 127.0.0.1 serving files and the manifest listing them.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpManifestSource } from './http-manifest-source.js';
+import { CACHE_STATE_DIR, RepositoryMirror } from './repository-mirror.js';
+
+/** A loopback HTTP repository: `files` by path, the manifest built from them. */
+class HttpRepository {
+  readonly files = new Map<string, Buffer>();
+  /** Manifest entries whose sha256 is replaced (a corrupt upload). */
+  readonly wrongSha = new Set<string>();
+  /** Files whose connection is cut half-way through the body (a reset mid-download). */
+  readonly cut = new Set<string>();
+  readonly gets: string[] = [];
+  #server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.#server = createServer((request, response) => {
+      const file = decodeURIComponent((request.url ?? '/').slice('/repo/'.length));
+      this.gets.push(file);
+      if (file === 'manifest.json') {
+        const files = [...this.files].map(([filePath, bytes]) => ({
+          path: filePath,
+          size: bytes.length,
+          sha256: this.wrongSha.has(filePath)
+            ? '0'.repeat(64)
+            : createHash('sha256').update(bytes).digest('hex'),
+        }));
+        response.end(JSON.stringify({ files }));
+        return;
+      }
+      const bytes = this.files.get(file);
+      if (bytes !== undefined && this.cut.has(file)) {
+        response.writeHead(200, { 'content-length': bytes.length });
+        response.write(bytes.subarray(0, bytes.length / 2), () => response.destroy());
+        return;
+      }
+      response.statusCode = bytes === undefined ? 404 : 200;
+      response.end(bytes);
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/repo/`;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise((resolve) => this.#server?.close(resolve));
+  }
+}
+
+const versionBytes = (version: number, size = 100) => Buffer.alloc(size, version);
+
+describe('RepositoryMirror over an http manifest repository', () => {
+  let remote: HttpRepository;
+  let cacheDir: string;
+  const served = new Set<string>();
+
+  const mirror = (maxBytes?: number) =>
+    new RepositoryMirror({
+      source: new HttpManifestSource(new URL(remote.url)),
+      cacheDir,
+      maxBytes,
+      isServed: (model, version) => served.has(`${model}/${version}`),
+    });
+
+  beforeEach(async () => {
+    remote = new HttpRepository();
+    await remote.start();
+    cacheDir = path.join(await mkdtemp(path.join(tmpdir(), 'sightline-mirror-')), 'cache');
+    served.clear();
+  });
+
+  afterEach(async () => {
+    await remote.stop();
+    await rm(path.dirname(cacheDir), { recursive: true, force: true });
+  });
+
+  it('downloads the versions the policy picks, with the model files, and reports what changed', async () => {
+    remote.files.set('m/config.yaml', Buffer.from('version_policy:\n  latest:\n    num_versions: 2\n'));
+    for (const v of [1, 2, 3]) remote.files.set(`m/${v}/model.onnx`, versionBytes(v));
+    const m = mirror();
+    expect(await m.sync()).toEqual({ changed: ['m'], removed: [] });
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([2, 3]);
+    expect((await readdir(path.join(cacheDir, 'm'))).filter((f) => !f.startsWith('.')).sort()).toEqual([
+      '2',
+      '3',
+      'config.yaml',
+    ]);
+    expect(m.problems()).toEqual([]);
+    // Nothing changed: nothing downloaded again.
+    remote.gets.length = 0;
+    expect(await m.sync()).toEqual({ changed: [], removed: [] });
+    expect(remote.gets).toEqual(['manifest.json']);
+  });
+
+  it('refuses a version whose bytes do not match the manifest, alone, and leaves nothing of it', async () => {
+    remote.files.set('good/1/model.onnx', versionBytes(1));
+    remote.files.set('bad/1/model.onnx', versionBytes(2));
+    remote.wrongSha.add('bad/1/model.onnx');
+    const m = mirror();
+    expect(await m.sync()).toEqual({ changed: ['good'], removed: [] });
+    const [problem] = m.problems();
+    expect(problem).toMatchObject({ name: 'bad', version: 1 });
+    expect(problem?.reason).toContain(`${remote.url}bad/1/model.onnx: checksum mismatch (sha256 `);
+    expect(await readdir(path.join(cacheDir, 'bad'))).not.toContain('1');
+    expect(await readdir(path.join(cacheDir, CACHE_STATE_DIR, 'tmp'))).toEqual([]);
+    // Not fetched again until it changes.
+    remote.gets.length = 0;
+    await m.sync();
+    expect(remote.gets).toEqual(['manifest.json']);
+    expect(m.problems()).toHaveLength(1);
+  });
+
+  it('places nothing of a download cut half-way, and fetches it again on the next sync', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1, 64 * 1024));
+    remote.cut.add('m/1/model.onnx');
+    const m = mirror();
+    await m.sync();
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: 1,
+        reason: expect.stringMatching(/^http:.*\/m\/1\/model\.onnx: download failed: /),
+      },
+    ]);
+    expect(await readdir(path.join(cacheDir, 'm'))).not.toContain('1');
+    expect(await readdir(path.join(cacheDir, CACHE_STATE_DIR, 'tmp'))).toEqual([]);
+    remote.cut.clear();
+    expect(await m.sync()).toEqual({ changed: ['m'], removed: [] });
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
+    expect(m.problems()).toEqual([]);
+  });
+
+  it('evicts the least recently used version when the cache fills, never a served one', async () => {
+    const m = mirror(250);
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    await m.sync();
+    served.add('m/1');
+    remote.files.set('m/2/model.onnx', versionBytes(2));
+    await m.sync();
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1, 2]);
+    // Version 2 now serves and 1 has drained; 3 needs room: 1 goes, not 2.
+    served.clear();
+    served.add('m/2');
+    remote.files.set('m/3/model.onnx', versionBytes(3));
+    await m.sync();
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([2, 3]);
+    expect(m.cachedBytes).toBe(200);
+    expect(m.problems()).toEqual([]);
+  });
+
+  it('refuses a version that cannot fit without evicting a served one', async () => {
+    const m = mirror(150);
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    await m.sync();
+    served.add('m/1');
+    remote.files.set('m/2/model.onnx', versionBytes(2));
+    await m.sync();
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: 2,
+        reason:
+          'model "m" version 2: needs 100 bytes in the cache, but --repository-cache-max-bytes is 150 and 100 bytes hold versions being served or wanted',
+      },
+    ]);
+  });
+
+  it('resumes after a restart: complete versions reused, partial ones removed', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    await mirror().sync();
+    await mkdir(path.join(cacheDir, CACHE_STATE_DIR, 'tmp', 'half'), { recursive: true });
+    await mkdir(path.join(cacheDir, 'm', '5'));
+    await writeFile(path.join(cacheDir, 'm', '5', 'model.onnx'), 'half a model');
+
+    remote.gets.length = 0;
+    const restarted = mirror();
+    expect(await restarted.sync()).toEqual({ changed: [], removed: [] });
+    expect(remote.gets).toEqual(['manifest.json']);
+    expect(restarted.cachedVersions().map((v) => v.version)).toEqual([1]);
+    expect(await readdir(path.join(cacheDir, 'm'))).not.toContain('5');
+    expect(await readdir(path.join(cacheDir, CACHE_STATE_DIR, 'tmp'))).toEqual([]);
+  });
+
+  it('removes versions and models gone from the remote', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    remote.files.set('m/2/model.onnx', versionBytes(2));
+    remote.files.set('gone/1/model.onnx', versionBytes(3));
+    const m = mirror();
+    remote.files.set('m/config.yaml', Buffer.from('version_policy: {all: {}}\n'));
+    await m.sync();
+    remote.files.delete('m/2/model.onnx');
+    remote.files.delete('m/config.yaml');
+    remote.files.delete('gone/1/model.onnx');
+    expect(await m.sync()).toEqual({ changed: ['m'], removed: ['gone'] });
+    expect((await readdir(path.join(cacheDir, 'm'))).filter((f) => !f.startsWith('.'))).toEqual(['1']);
+    expect(await readdir(cacheDir)).not.toContain('gone');
+  });
+
+  it('keeps the cache when the manifest cannot be read, and says why', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    const m = mirror();
+    await m.sync();
+    await remote.stop();
+    await expect(m.sync()).rejects.toThrow(/manifest\.json/);
+    expect(m.problems()[0]).toMatchObject({
+      name: '',
+      reason: expect.stringMatching(/serving what is cached$/),
+    });
+    expect(m.cachedVersions()).toHaveLength(1);
+  });
+});
