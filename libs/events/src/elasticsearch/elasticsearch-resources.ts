@@ -69,6 +69,8 @@ export function eventMappings() {
       outputs: tensor,
       requestParameters: { type: 'flattened' },
       responseParameters: { type: 'flattened' },
+      // The answering version's source_uri and lineage.* (searchable by key, as parameters).
+      modelLineage: { type: 'flattened' },
       timings: {
         properties: {
           totalMs: { type: 'double' },
@@ -97,7 +99,7 @@ export function indexTemplate(dataStream: string = DEFAULT_DATA_STREAM, policy: 
     _meta: {
       description: 'Sightline inference events (libs/events)',
       managed_by: 'sightline',
-      schema_version: 1,
+      schema_version: 2,
     },
     template: {
       settings: { 'index.lifecycle.name': policy },
