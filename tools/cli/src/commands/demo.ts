@@ -1,0 +1,234 @@
+/**
+ * `sightline demo` (`npm run demo`): the monitoring story on the local stack (see
+ * demo/demo-scenario.ts). Uses the stack answering on the addresses given (the local stack's
+ * by default), or, when no router answers there and `--no-start` is not given, starts
+ * `sightline start` itself, runs the demo and stops it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  DEFAULT_DRIFT_ADDRESS,
+  DEFAULT_EXPLAINER_ADDRESS,
+  DEFAULT_METRICS_ADDRESS,
+  DEFAULT_MODEL_SERVER_ADDRESS,
+  DEFAULT_OUTLIER_ADDRESS,
+  DEFAULT_ROUTER_ADDRESS,
+  DEFAULT_TRACES_ADDRESS,
+  Sightline,
+} from '@sightline/sdk';
+import type { Command } from 'commander';
+import { parseIrisData } from '../demo/demo-data.js';
+import { DEFAULT_DEMO_OPTIONS, type DemoOptions, demoOptionsProblem } from '../demo/demo-options.js';
+import { runDemo } from '../demo/demo-scenario.js';
+import { demoSections } from '../demo/demo-view.js';
+import type { CliFrame } from '../frame/cli-frame.js';
+import { UsageError } from '../frame/usage-error.js';
+
+/** Longest wait for a stack the demo started to say it is ready, in ms. */
+export const DEMO_STACK_READY_TIMEOUT_MS = 180_000;
+/** Deadline of each call the demo makes, in ms. */
+export const DEMO_CALL_DEADLINE_MS = 30_000;
+
+interface DemoFlags {
+  json?: boolean;
+  rows: string;
+  driftAt: string;
+  driftShift: string;
+  outliers: string;
+  labelledFraction: string;
+  feedbackDelay: string;
+  windowRows: string;
+  driftPValue: string;
+  noiseCm: string;
+  concurrency: string;
+  settleTimeout: string;
+  seed: string;
+  data?: string;
+  start: boolean;
+  router: string;
+  modelServer: string;
+  outlier: string;
+  drift: string;
+  metrics: string;
+  explainer: string;
+  traces: string;
+}
+
+function numberFlag(name: string, value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed))
+    throw new UsageError(`--${name}: expected a number, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+/** The demo's options from its flags. */
+export function demoOptionsOf(flags: DemoFlags): DemoOptions {
+  const options: DemoOptions = {
+    ...DEFAULT_DEMO_OPTIONS,
+    rows: numberFlag('rows', flags.rows),
+    driftAt: numberFlag('drift-at', flags.driftAt),
+    driftShift: flags.driftShift.split(',').map((v) => numberFlag('drift-shift', v)),
+    outliers: numberFlag('outliers', flags.outliers),
+    labelledFraction: numberFlag('labelled-fraction', flags.labelledFraction),
+    feedbackDelayMs: numberFlag('feedback-delay', flags.feedbackDelay),
+    windowRows: numberFlag('window-rows', flags.windowRows),
+    driftPValue: numberFlag('drift-p-value', flags.driftPValue),
+    noiseCm: numberFlag('noise-cm', flags.noiseCm),
+    concurrency: numberFlag('concurrency', flags.concurrency),
+    settleTimeoutMs: numberFlag('settle-timeout', flags.settleTimeout),
+    seed: numberFlag('seed', flags.seed),
+  };
+  const problem = demoOptionsProblem(options);
+  if (problem) throw new UsageError(problem);
+  return options;
+}
+
+/** Starts `sightline start` in its own process group; resolves once it says it is ready. */
+async function startStack(cliEntry: string, log: (line: string) => void): Promise<ChildProcess> {
+  const stack = spawn(process.execPath, [cliEntry, 'start'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
+      DEMO_STACK_READY_TIMEOUT_MS,
+    );
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (/Ctrl-C stops the stack/.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      } else if (/^not ready after/m.test(seen)) {
+        clearTimeout(timer);
+        reject(new Error(`the local stack did not start: ${seen.trim().split('\n').at(-1)}`));
+      }
+    };
+    stack.stdout?.on('data', onData);
+    stack.stderr?.on('data', onData);
+    stack.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`the local stack exited (${code}) before it was ready: ${seen.trim().split('\n').at(-1)}`),
+      );
+    });
+  });
+  log('started the local stack (sightline start); it stops when the demo ends');
+  return stack;
+}
+
+/** Stops a stack `startStack` started, as Ctrl-C would, and waits for it. */
+async function stopStack(stack: ChildProcess): Promise<void> {
+  if (stack.exitCode !== null || stack.pid === undefined) return;
+  const exited = new Promise((resolve) => stack.once('exit', resolve));
+  process.kill(-stack.pid, 'SIGINT');
+  await exited;
+}
+
+/** Registers `demo`. */
+export function registerDemoCommand(
+  program: Command,
+  frame: CliFrame,
+  paths: { readonly cliEntry: string; readonly repoRoot: string },
+): void {
+  const d = DEFAULT_DEMO_OPTIONS;
+  frame
+    .command(program, 'demo', {
+      description:
+        'replay iris traffic through the iris graph with drift half-way, planted outliers and late labels, then show what each service saw',
+    })
+    .option('--rows <n>', 'rows replayed, one request each', String(d.rows))
+    .option(
+      '--drift-at <fraction>',
+      'fraction of the rows after which the drift starts (on a window boundary)',
+      String(d.driftAt),
+    )
+    .option(
+      '--drift-shift <cm,cm,cm,cm>',
+      'added to each measurement from the drift on',
+      d.driftShift.join(','),
+    )
+    .option('--outliers <n>', 'outliers planted', String(d.outliers))
+    .option(
+      '--labelled-fraction <fraction>',
+      'fraction of the rows whose true label is sent',
+      String(d.labelledFraction),
+    )
+    .option('--feedback-delay <ms>', 'wait between the replay and the labels, ms', String(d.feedbackDelayMs))
+    .option('--window-rows <n>', 'rows per drift window', String(d.windowRows))
+    .option('--drift-p-value <p>', "the drift detector's p-value threshold", String(d.driftPValue))
+    .option('--noise-cm <cm>', 'noise on each resampled measurement', String(d.noiseCm))
+    .option('--concurrency <n>', 'requests in flight at once', String(d.concurrency))
+    .option(
+      '--settle-timeout <ms>',
+      'longest wait for drift, metrics and traces to catch up, ms',
+      String(d.settleTimeoutMs),
+    )
+    .option('--seed <n>', 'seed of everything drawn', String(d.seed))
+    .option('--data <csv>', "the iris CSV (default: the repository's examples/data/iris.csv)")
+    .option('--no-start', 'fail instead of starting the local stack when no router answers')
+    .option('--router <address>', 'router', DEFAULT_ROUTER_ADDRESS)
+    .option('--model-server <address>', 'model-server', DEFAULT_MODEL_SERVER_ADDRESS)
+    .option('--outlier <address>', 'outlier service', DEFAULT_OUTLIER_ADDRESS)
+    .option('--drift <address>', 'drift service', DEFAULT_DRIFT_ADDRESS)
+    .option('--metrics <address>', 'metrics service', DEFAULT_METRICS_ADDRESS)
+    .option('--explainer <address>', 'explainer', DEFAULT_EXPLAINER_ADDRESS)
+    .option('--traces <address>', 'trace store', DEFAULT_TRACES_ADDRESS)
+    .action(
+      frame.run<DemoFlags>(async ({ flags, output, progress }) => {
+        const options = demoOptionsOf(flags);
+        const dataFile = flags.data ?? path.join(paths.repoRoot, 'examples/data/iris.csv');
+        const data = parseIrisData(await readFile(dataFile, 'utf8'), dataFile);
+        const log = (line: string) => {
+          if (!output.json) process.stderr.write(`${line}\n`);
+        };
+        const sightline = new Sightline({
+          addresses: {
+            router: flags.router,
+            modelServer: flags.modelServer,
+            outlier: flags.outlier,
+            drift: flags.drift,
+            metrics: flags.metrics,
+            explainer: flags.explainer,
+            traces: flags.traces,
+          },
+          deadlineMs: DEMO_CALL_DEADLINE_MS,
+        });
+        let stack: ChildProcess | undefined;
+        const stopOnInterrupt = () => {
+          if (stack?.pid !== undefined) process.kill(-stack.pid, 'SIGINT');
+        };
+        process.once('SIGINT', stopOnInterrupt);
+        try {
+          const answering = await sightline.inference.serverReady({ deadlineMs: 2000 }).catch(() => false);
+          if (!answering) {
+            if (!flags.start)
+              throw new UsageError(
+                `no router answers at ${flags.router}; run \`npm start\` first, or drop --no-start`,
+              );
+            log(`no router answers at ${flags.router}: starting the local stack...`);
+            stack = await startStack(paths.cliEntry, log);
+          }
+          const bar = progress.bar('replaying', options.rows, 'items');
+          // Off a terminal (no bar): a line at each quarter.
+          const quarter = Math.max(1, Math.floor(options.rows / 4));
+          const outcome = await runDemo(sightline, data, options, {
+            onStep: log,
+            onReplayed: (done, total) => {
+              bar.update(done);
+              if (!progress.shown && (done % quarter === 0 || done === total))
+                log(`  replayed ${done}/${total}`);
+            },
+          });
+          bar.stop();
+          output.print({ json: outcome, human: () => demoSections(outcome, options.driftDetector) });
+        } finally {
+          process.off('SIGINT', stopOnInterrupt);
+          sightline.close();
+          if (stack) await stopStack(stack);
+        }
+      }),
+    );
+}
