@@ -182,7 +182,7 @@ export function registerDemoCommand(
         const dataFile = flags.data ?? path.join(paths.repoRoot, 'examples/data/iris.csv');
         const data = parseIrisData(await readFile(dataFile, 'utf8'), dataFile);
         const log = (line: string) => {
-          if (!output.json) process.stderr.write(`${line}\n`);
+          if (!output.json) frame.environment.stderr.write(`${line}\n`);
         };
         const sightline = new Sightline({
           addresses: {
