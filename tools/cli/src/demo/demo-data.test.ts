@@ -53,7 +53,7 @@ describe('makeTraffic', () => {
             expect(row.drifted).toBe(row.index >= driftStart);
             expect(row.species).toBe(Math.trunc(row.species));
             if (row.planted) {
-              row.features.forEach((value, f) => expect(value).toBeGreaterThan(max(f)));
+              for (const [f, value] of row.features.entries()) expect(value).toBeGreaterThan(max(f));
             } else {
               const unshifted = row.features.map(
                 (value) => Math.round((value - (row.drifted ? shift : 0)) * 1000) / 1000,
