@@ -55,6 +55,8 @@ export interface PhaseMetrics {
   readonly predictions: number;
   /** CBPE's expected accuracy read before any label was sent. */
   readonly estimateBeforeLabels: number | undefined;
+  /** Labelled rows when the estimate was read (0: it came before the labels). */
+  readonly pairsAtEstimate: number;
   readonly pairs: number;
   /** Realised accuracy on the labelled rows. */
   readonly accuracy: number | undefined;
@@ -357,6 +359,7 @@ export async function runDemo(
       phase,
       predictions: before?.counts.predictions ?? 0,
       estimateBeforeLabels: before?.cbpe?.accuracy.value,
+      pairsAtEstimate: before?.classification?.pairs ?? 0,
       pairs: after?.classification?.pairs ?? 0,
       accuracy: after?.classification?.accuracy.value,
     };
