@@ -18,6 +18,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_OPTIONS } from '../src/demo/demo-options.js';
 import type { DemoOutcome } from '../src/demo/demo-scenario.js';
+import { expectOneSentence } from './helpers/cli-expect.js';
 import { runCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
@@ -192,4 +193,20 @@ describe('npm start, then npm run demo, then Ctrl-C', () => {
     expect(order[SERVICES.indexOf('router')]).toBeLessThan(order[SERVICES.indexOf('model-server')]!);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   }, 300_000);
+});
+
+describe('sightline demo: refusals', () => {
+  it('exits 2 naming the option for a bad value, and with --no-start saying what to start when no router answers', async () => {
+    const bad = await runCli(['demo', '--rows', '0']);
+    expectOneSentence(bad, 2, /^sightline: --rows: must be a whole number from 1 to 100000, got 0\n$/);
+    const closed = await freePort();
+    const none = await runCli(['demo', '--no-start', '--router', `127.0.0.1:${closed}`]);
+    expectOneSentence(
+      none,
+      2,
+      new RegExp(
+        `^sightline: no router answers at 127\\.0\\.0\\.1:${closed}; run \`npm start\` first, or drop --no-start\\n$`,
+      ),
+    );
+  });
 });

@@ -7,22 +7,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DEFAULT_DRIFT_ADDRESS,
-  DEFAULT_EXPLAINER_ADDRESS,
-  DEFAULT_METRICS_ADDRESS,
-  DEFAULT_MODEL_SERVER_ADDRESS,
-  DEFAULT_OUTLIER_ADDRESS,
-  DEFAULT_ROUTER_ADDRESS,
-  DEFAULT_TRACES_ADDRESS,
-  Sightline,
-} from '@sightline/sdk';
+import { Sightline } from '@sightline/sdk';
 import type { Command } from 'commander';
 import { parseIrisData } from '../demo/demo-data.js';
 import { DEFAULT_DEMO_OPTIONS, type DemoOptions, demoOptionsProblem } from '../demo/demo-options.js';
 import { runDemo } from '../demo/demo-scenario.js';
 import { demoSections } from '../demo/demo-view.js';
 import type { CliFrame } from '../frame/cli-frame.js';
+import { SERVICE_ENDPOINTS, type ServiceName, SHARED_ADDRESS_ENV } from '../frame/connection.js';
 import { UsageError } from '../frame/usage-error.js';
 
 /** Longest wait for a stack the demo started to say it is ready, in ms. */
@@ -46,13 +38,24 @@ interface DemoFlags {
   seed: string;
   data?: string;
   start: boolean;
-  router: string;
-  modelServer: string;
-  outlier: string;
-  drift: string;
-  metrics: string;
-  explainer: string;
-  traces: string;
+  router?: string;
+  modelServer?: string;
+  outlier?: string;
+  drift?: string;
+  metrics?: string;
+  explainer?: string;
+  traces?: string;
+}
+
+function addressHelp(label: string, service: ServiceName): string {
+  const endpoint = SERVICE_ENDPOINTS[service];
+  return `the ${label}'s address (default: ${endpoint.env}, ${SHARED_ADDRESS_ENV}, or ${endpoint.defaultAddress})`;
+}
+
+/** A service's address: its flag, its variable, the shared variable, the local stack's. */
+function addressOf(flag: string | undefined, service: ServiceName, env: NodeJS.ProcessEnv): string {
+  const endpoint = SERVICE_ENDPOINTS[service];
+  return flag ?? env[endpoint.env] ?? env[SHARED_ADDRESS_ENV] ?? endpoint.defaultAddress;
 }
 
 function numberFlag(name: string, value: string): number {
@@ -169,15 +172,15 @@ export function registerDemoCommand(
     .option('--seed <n>', 'seed of everything drawn', String(d.seed))
     .option('--data <csv>', "the iris CSV (default: the repository's examples/data/iris.csv)")
     .option('--no-start', 'fail instead of starting the local stack when no router answers')
-    .option('--router <address>', 'router', DEFAULT_ROUTER_ADDRESS)
-    .option('--model-server <address>', 'model-server', DEFAULT_MODEL_SERVER_ADDRESS)
-    .option('--outlier <address>', 'outlier service', DEFAULT_OUTLIER_ADDRESS)
-    .option('--drift <address>', 'drift service', DEFAULT_DRIFT_ADDRESS)
-    .option('--metrics <address>', 'metrics service', DEFAULT_METRICS_ADDRESS)
-    .option('--explainer <address>', 'explainer', DEFAULT_EXPLAINER_ADDRESS)
-    .option('--traces <address>', 'trace store', DEFAULT_TRACES_ADDRESS)
+    .option('--router <address>', addressHelp('router', 'router'))
+    .option('--model-server <address>', addressHelp('model-server', 'model-server'))
+    .option('--outlier <address>', addressHelp('outlier service', 'outlier'))
+    .option('--drift <address>', addressHelp('drift service', 'drift'))
+    .option('--metrics <address>', addressHelp('metrics service', 'metrics'))
+    .option('--explainer <address>', addressHelp('explainer', 'explainer'))
+    .option('--traces <address>', addressHelp('trace store', 'trace-store'))
     .action(
-      frame.run<DemoFlags>(async ({ flags, output, progress }) => {
+      frame.run<DemoFlags>(async ({ flags, output, progress, env }) => {
         const options = demoOptionsOf(flags);
         const dataFile = flags.data ?? path.join(paths.repoRoot, 'examples/data/iris.csv');
         const data = parseIrisData(await readFile(dataFile, 'utf8'), dataFile);
@@ -186,13 +189,13 @@ export function registerDemoCommand(
         };
         const sightline = new Sightline({
           addresses: {
-            router: flags.router,
-            modelServer: flags.modelServer,
-            outlier: flags.outlier,
-            drift: flags.drift,
-            metrics: flags.metrics,
-            explainer: flags.explainer,
-            traces: flags.traces,
+            router: addressOf(flags.router, 'router', env),
+            modelServer: addressOf(flags.modelServer, 'model-server', env),
+            outlier: addressOf(flags.outlier, 'outlier', env),
+            drift: addressOf(flags.drift, 'drift', env),
+            metrics: addressOf(flags.metrics, 'metrics', env),
+            explainer: addressOf(flags.explainer, 'explainer', env),
+            traces: addressOf(flags.traces, 'trace-store', env),
           },
           deadlineMs: DEMO_CALL_DEADLINE_MS,
         });
@@ -208,7 +211,7 @@ export function registerDemoCommand(
               throw new UsageError(
                 `no router answers at ${flags.router}; run \`npm start\` first, or drop --no-start`,
               );
-            log(`no router answers at ${flags.router}: starting the local stack...`);
+            log(`no router answers at ${sightline.inference.address}: starting the local stack...`);
             stack = await startStack(paths.cliEntry, log);
           }
           const bar = progress.bar('replaying', options.rows, 'items');
