@@ -12,14 +12,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_OPTIONS } from '../src/demo/demo-options.js';
 import type { DemoOutcome } from '../src/demo/demo-scenario.js';
 import { expectOneSentence } from './helpers/cli-expect.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 const SERVICES = ['model-server', 'router', 'drift', 'outlier', 'metrics', 'explainer'] as const;
@@ -209,4 +209,57 @@ describe('sightline demo: refusals', () => {
       ),
     );
   });
+});
+
+describe('sightline demo with no stack running', () => {
+  it('starts the local stack itself (as sightline start would, here from SIGHTLINE_CONFIG), runs, and stops it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'demo-self-start-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const ports: Record<string, { grpc: number; http: number }> = {};
+    for (const name of SERVICES) ports[name] = { grpc: await freePort(), http: await freePort() };
+    const sections = SERVICES.map(
+      (name) =>
+        `${name}:\n  host: 127.0.0.1\n  grpc-port: ${ports[name]!.grpc}\n  http-port: ${ports[name]!.http}\n  log-level: warn\n`,
+    );
+    const config = path.join(dir, 'sightline.yaml');
+    await writeFile(
+      config,
+      `stack:\n  examples: ${path.join(REPO_ROOT, 'examples')}\n  data: ${path.join(dir, 'data')}\n${sections.join('')}`,
+    );
+    const at = (name: string) => `127.0.0.1:${ports[name]!.grpc}`;
+    const env = {
+      SIGHTLINE_CONFIG: config,
+      SIGHTLINE_ROUTER_ADDRESS: at('router'),
+      SIGHTLINE_MODEL_SERVER_ADDRESS: at('model-server'),
+      SIGHTLINE_OUTLIER_ADDRESS: at('outlier'),
+      SIGHTLINE_DRIFT_ADDRESS: at('drift'),
+      SIGHTLINE_METRICS_ADDRESS: at('metrics'),
+      SIGHTLINE_EXPLAINER_ADDRESS: at('explainer'),
+      // No trace store: the trace is the one part not shown.
+      OTEL_TRACES_EXPORTER: 'none',
+      SIGHTLINE_TRACE_STORE_ADDRESS: `127.0.0.1:${await freePort()}`,
+    };
+    // As a process (the built CLI): the stack it starts runs the same entry point.
+    const run = await spawnCli(
+      ['demo', '--rows', '400', '--outliers', '4', '--feedback-delay', '0', '--settle-timeout', '5000'],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`no router answers at ${at('router')}: starting the local stack...`);
+    expect(run.stdout).toMatch(/first drift in window 2, expected 2/);
+    expect(run.stdout).toMatch(/flagged of them \(recall\) +4 \(100\.0%\)/);
+    expect(run.stdout).toMatch(/^not shown: trace: /m);
+    // Stopped: nothing answers on its ports any more.
+    for (const name of SERVICES) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = createConnection({ host: '127.0.0.1', port: ports[name]!.grpc });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      expect(refused, name).toBe(true);
+    }
+  }, 240_000);
 });

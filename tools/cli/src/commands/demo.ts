@@ -19,6 +19,8 @@ import { UsageError } from '../frame/usage-error.js';
 
 /** Longest wait for a stack the demo started to say it is ready, in ms. */
 export const DEMO_STACK_READY_TIMEOUT_MS = 180_000;
+/** Characters of a stack's output the demo keeps, to quote in an error. */
+const STACK_OUTPUT_KEPT_CHARS = 8192;
 /** Deadline of each call the demo makes, in ms. */
 export const DEMO_CALL_DEADLINE_MS = 30_000;
 
@@ -88,19 +90,25 @@ export function demoOptionsOf(flags: DemoFlags): DemoOptions {
 }
 
 /** Starts `sightline start` in its own process group; resolves once it says it is ready. */
-async function startStack(cliEntry: string, log: (line: string) => void): Promise<ChildProcess> {
+async function startStack(
+  cliEntry: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<ChildProcess> {
   const stack = spawn(process.execPath, [cliEntry, 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    env,
   });
   let seen = '';
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
       DEMO_STACK_READY_TIMEOUT_MS,
     );
+    // Read to the end (a full pipe would block the stack), keeping only the tail for messages.
     const onData = (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
+      seen = (seen + chunk.toString('utf8')).slice(-STACK_OUTPUT_KEPT_CHARS);
       if (/Ctrl-C stops the stack/.test(seen)) {
         clearTimeout(timer);
         resolve();
@@ -118,6 +126,12 @@ async function startStack(cliEntry: string, log: (line: string) => void): Promis
       );
     });
   });
+  try {
+    await ready;
+  } catch (error) {
+    await stopStack(stack);
+    throw error;
+  }
   log('started the local stack (sightline start); it stops when the demo ends');
   return stack;
 }
@@ -212,7 +226,7 @@ export function registerDemoCommand(
                 `no router answers at ${flags.router}; run \`npm start\` first, or drop --no-start`,
               );
             log(`no router answers at ${sightline.inference.address}: starting the local stack...`);
-            stack = await startStack(paths.cliEntry, log);
+            stack = await startStack(paths.cliEntry, env, log);
           }
           const bar = progress.bar('replaying', options.rows, 'items');
           // Off a terminal (no bar): a line at each quarter.
