@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_OPTIONS } from '../src/demo/demo-options.js';
-import type { DemoOutcome } from '../src/demo/demo-scenario.js';
+import type { DemoOutcome } from '../src/demo/demo-outcome.js';
 import { expectOneSentence } from './helpers/cli-expect.js';
 import { runCli, spawnCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';

@@ -19,6 +19,8 @@ import { UsageError } from '../frame/usage-error.js';
 
 /** Longest wait for a stack the demo started to say it is ready, in ms. */
 export const DEMO_STACK_READY_TIMEOUT_MS = 180_000;
+/** How long the router has to answer ServerReady before the demo deems nothing runs, in ms. */
+export const ROUTER_PROBE_DEADLINE_MS = 2000;
 /** Characters of a stack's output the demo keeps, to quote in an error. */
 const STACK_OUTPUT_KEPT_CHARS = 8192;
 /** Deadline of each call the demo makes, in ms. */
@@ -201,7 +203,7 @@ export function registerDemoCommand(
         const log = (line: string) => {
           if (!output.json) frame.environment.stderr.write(`${line}\n`);
         };
-        const sightline = new Sightline({
+        const clientOptions = {
           addresses: {
             router: addressOf(flags.router, 'router', env),
             modelServer: addressOf(flags.modelServer, 'model-server', env),
@@ -212,22 +214,30 @@ export function registerDemoCommand(
             traces: addressOf(flags.traces, 'trace-store', env),
           },
           deadlineMs: DEMO_CALL_DEADLINE_MS,
-        });
+        };
         let stack: ChildProcess | undefined;
+        let sightline: Sightline | undefined;
         const stopOnInterrupt = () => {
           if (stack?.pid !== undefined) process.kill(-stack.pid, 'SIGINT');
         };
         process.once('SIGINT', stopOnInterrupt);
         try {
-          const answering = await sightline.inference.serverReady({ deadlineMs: 2000 }).catch(() => false);
+          const probe = new Sightline(clientOptions);
+          const router = probe.inference.address;
+          const answering = await probe.inference
+            .serverReady({ deadlineMs: ROUTER_PROBE_DEADLINE_MS })
+            .catch(() => false);
+          probe.close();
           if (!answering) {
             if (!flags.start)
               throw new UsageError(
-                `no router answers at ${flags.router}; run \`npm start\` first, or drop --no-start`,
+                `no router answers at ${router}; run \`npm start\` first, or drop --no-start`,
               );
-            log(`no router answers at ${sightline.inference.address}: starting the local stack...`);
+            log(`no router answers at ${router}: starting the local stack...`);
             stack = await startStack(paths.cliEntry, env, log);
           }
+          // A client of its own: the probe's channel may still be backing off from a refused connection.
+          sightline = new Sightline(clientOptions);
           const bar = progress.bar('replaying', options.rows, 'items');
           // Off a terminal (no bar): a line at each quarter.
           const quarter = Math.max(1, Math.floor(options.rows / 4));
@@ -243,7 +253,7 @@ export function registerDemoCommand(
           output.print({ json: outcome, human: () => demoSections(outcome, options.driftDetector) });
         } finally {
           process.off('SIGINT', stopOnInterrupt);
-          sightline.close();
+          sightline?.close();
           if (stack) await stopStack(stack);
         }
       }),

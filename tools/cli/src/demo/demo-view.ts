@@ -3,7 +3,7 @@
  * with the command that shows it again.
  */
 import { type Cell, fields, type Section, table, text } from '../frame/output.js';
-import type { DemoOutcome } from './demo-scenario.js';
+import type { DemoOutcome } from './demo-outcome.js';
 
 const percent = (value: number | undefined) => (value === undefined ? '-' : `${(value * 100).toFixed(1)}%`);
 const number = (value: number | undefined, digits = 3) => (value === undefined ? '-' : value.toFixed(digits));
