@@ -7,6 +7,7 @@ inputs and seeds give the same bytes, so the committed artifacts can be checked 
 Subcommands:
   iris-csv      --out FILE                    copy scikit-learn's bundled iris data as a clean CSV
   iris-onnx     --data FILE --out FILE        train logistic regression, write it as ONNX
+                [--c C --subset-fraction F --subset-seed S]   (the iris-v2 candidate)
   convnet-onnx  --out FILE --channels a,b,c --image-size N --hidden H --rank R --classes K --seed S
   shap-onnx     --model linear|interaction|threshold --out FILE
                                               a Kernel SHAP fidelity model (10 features -> 1 output)
@@ -108,14 +109,22 @@ def save_model(graph, out_path):
         f.write(model.SerializeToString())
 
 
-def build_iris_onnx(data_path, out_path):
+def build_iris_onnx(data_path, out_path, c=1.0, subset_fraction=1.0, subset_seed=0):
+    """Logistic regression on iris. The defaults give the `iris` model; the `iris-v2` candidate
+    (the local stack's shadow) is trained on a seeded subset with stronger regularisation, so
+    it is a real, different model whose answers differ on a few flowers."""
     from sklearn.linear_model import LogisticRegression
 
     x, y = read_iris_csv(data_path)
+    if subset_fraction < 1.0:
+        keep = np.random.default_rng(subset_seed).permutation(len(y))[: int(round(len(y) * subset_fraction))]
+        x_fit, y_fit = x[np.sort(keep)], y[np.sort(keep)]
+    else:
+        x_fit, y_fit = x, y
     # lbfgs on three classes fits the multinomial (softmax) model, which is exactly
     # MatMul + Add + Softmax at inference time.
-    clf = LogisticRegression(solver="lbfgs", max_iter=IRIS_MAX_ITER, random_state=IRIS_RANDOM_STATE)
-    clf.fit(x, y)
+    clf = LogisticRegression(C=c, solver="lbfgs", max_iter=IRIS_MAX_ITER, random_state=IRIS_RANDOM_STATE)
+    clf.fit(x_fit, y_fit)
     accuracy = float(clf.score(x, y))
 
     weights = clf.coef_.T.astype(np.float32)  # [4, 3]
@@ -294,6 +303,9 @@ def main(argv):
     p = sub.add_parser("iris-onnx")
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength (scikit-learn's C)")
+    p.add_argument("--subset-fraction", type=float, default=1.0, help="train on this seeded fraction of the rows")
+    p.add_argument("--subset-seed", type=int, default=0)
     p = sub.add_parser("convnet-onnx")
     p.add_argument("--out", required=True)
     # No defaults: tools/models/src/example-models.ts (CONVNET_ARCHITECTURE) is the one source.
@@ -312,7 +324,7 @@ def main(argv):
         write_iris_csv(args.out)
         print(f"iris-csv: wrote {args.out}")
     elif args.command == "iris-onnx":
-        build_iris_onnx(args.data, args.out)
+        build_iris_onnx(args.data, args.out, args.c, args.subset_fraction, args.subset_seed)
     elif args.command == "shap-onnx":
         build_shap_onnx(args.model, args.out)
     else:

@@ -15,10 +15,11 @@ import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
 import { UPSTREAM_CLIENT_KINDS } from '../src/upstream/upstream-client-kind.js';
-import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { type ChildService, startChildService } from './helpers/child-service.js';
 import { closedPort } from './helpers/closed-port.js';
 import { type FakeService, fakeRawInferenceService } from './helpers/fake-services.js';
 import { forwardsRawRequest } from './helpers/forwarding.js';
+import { oneHopGraphsDir } from './helpers/one-hop-graphs.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, graphClient, inferenceClient, irisRequest, rawIrisRequest } from './helpers/v2-calls.js';
 
@@ -56,7 +57,7 @@ async function startTestRouter(bytePath: boolean, upstreamClient = 'http2'): Pro
   const dataDir = await mkdtemp(path.join(tmpdir(), 'router-byte-path-'));
   dirs.push(dataDir);
   const config = testRouterConfig({
-    graphs: path.join(REPO_ROOT, 'examples/graphs'),
+    graphs: oneHopGraphsDir(),
     defaultModelServer: modelServer.address,
     dataDir,
     bytePath: String(bytePath),

@@ -14,8 +14,9 @@ import { memoryLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudEventsSinkName } from '../src/events/cloud-events-sink-name.js';
 import { type RouterHandle, startRouter } from '../src/router.js';
-import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { type ChildService, startChildService } from './helpers/child-service.js';
 import { closedPort } from './helpers/closed-port.js';
+import { oneHopGraphsDir } from './helpers/one-hop-graphs.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, irisRequest } from './helpers/v2-calls.js';
 
@@ -93,7 +94,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-cloudevents-fanout-'));
   router = await startRouter(
     testRouterConfig({
-      graphs: path.join(REPO_ROOT, 'examples/graphs'),
+      graphs: oneHopGraphsDir(),
       defaultModelServer: modelServer.address,
       dataDir,
       eventsFileStore: 'false',

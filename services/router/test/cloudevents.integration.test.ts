@@ -13,7 +13,8 @@ import type { inference } from '@sightline/contracts';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
-import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { type ChildService, startChildService } from './helpers/child-service.js';
+import { oneHopGraphsDir } from './helpers/one-hop-graphs.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, irisRequest } from './helpers/v2-calls.js';
 
@@ -80,7 +81,7 @@ beforeAll(async () => {
   ]);
   dataDir = await mkdtemp(path.join(tmpdir(), 'router-cloudevents-'));
   const config = testRouterConfig({
-    graphs: path.join(REPO_ROOT, 'examples/graphs'),
+    graphs: oneHopGraphsDir(),
     defaultModelServer: modelServer.address,
     dataDir,
     eventsFileStore: 'false',

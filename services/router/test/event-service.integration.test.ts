@@ -13,8 +13,9 @@ import { eventsV1, type inference } from '@sightline/contracts';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../src/router.js';
-import { type ChildService, REPO_ROOT, startChildService } from './helpers/child-service.js';
+import { type ChildService, startChildService } from './helpers/child-service.js';
 import { collect, eventClient, queryEvents, reader } from './helpers/event-calls.js';
+import { oneHopGraphsDir } from './helpers/one-hop-graphs.js';
 import { testRouterConfig } from './helpers/router-config.js';
 import { call, inferenceClient, irisRequest } from './helpers/v2-calls.js';
 
@@ -35,7 +36,7 @@ async function tempDir(prefix: string): Promise<string> {
 async function startTestRouter(flags: Record<string, unknown>): Promise<RouterHandle> {
   const handle = await startRouter(
     testRouterConfig({
-      graphs: path.join(REPO_ROOT, 'examples/graphs'),
+      graphs: oneHopGraphsDir(),
       defaultModelServer: modelServer.address,
       dataDir: await tempDir('router-events-'),
       maxEventsPerQuery: String(MAX_EVENTS_PER_QUERY),

@@ -13,17 +13,18 @@ describe('renderReadyBanner', () => {
         '  router  gRPC 127.0.0.1:8000  metrics http://127.0.0.1:9000/metrics',
         '  drift   gRPC 127.0.0.1:8003  metrics http://127.0.0.1:9003/metrics',
         "try: npx sightline infer iris --input '[[5.1,3.5,1.4,0.2]]'",
+        'then: npm run demo   (the monitoring story in about half a minute)',
         'Ctrl-C stops the stack',
         '',
       ].join('\n'),
     );
   });
 
-  it('adds --address when the router is not where the CLI looks by default', () => {
+  it('adds --address when the router is not where the CLI looks by default, and suggests no demo', () => {
     const moved = { ...router, grpcPort: 7000 };
-    expect(renderReadyBanner([moved], { elapsedMs: 1, notReady: [] })).toContain(
-      "--input '[[5.1,3.5,1.4,0.2]]' --address 127.0.0.1:7000\n",
-    );
+    const text = renderReadyBanner([moved], { elapsedMs: 1, notReady: [] });
+    expect(text).toContain("--input '[[5.1,3.5,1.4,0.2]]' --address 127.0.0.1:7000\n");
+    expect(text).not.toContain('npm run demo');
   });
 
   it('names the services not ready when the wait ran out', () => {

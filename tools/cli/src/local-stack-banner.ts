@@ -3,6 +3,7 @@
  * command to try, or which services are not ready yet when the wait ran out.
  */
 import { dialHost } from './local-stack-readiness.js';
+import { LOCAL_STACK_PORTS } from './service-registry.js';
 
 /** The router's address the CLI's commands dial by default (`infer`'s --address). */
 const CLI_DEFAULT_ROUTER_ADDRESS = '127.0.0.1:8000';
@@ -37,10 +38,19 @@ export function renderReadyBanner(
   const router = services.find((service) => service.name === 'router');
   const routerAddress = router ? `${dialHost(router.host)}:${router.grpcPort}` : CLI_DEFAULT_ROUTER_ADDRESS;
   const address = routerAddress === CLI_DEFAULT_ROUTER_ADDRESS ? '' : ` --address ${routerAddress}`;
+  // The demo finds every service at its default address only: suggested when they are there.
+  const atDefaults = services.every((service) => {
+    const defaults = LOCAL_STACK_PORTS[service.name];
+    return (
+      defaults === undefined ||
+      (service.grpcPort === defaults.grpcPort && dialHost(service.host) === '127.0.0.1')
+    );
+  });
   return [
     `ready in ${seconds} s:`,
     ...rows,
     `try: npx sightline infer iris --input '[[5.1,3.5,1.4,0.2]]'${address}`,
+    ...(atDefaults ? ['then: npm run demo   (the monitoring story in about half a minute)'] : []),
     'Ctrl-C stops the stack',
     '',
   ].join('\n');

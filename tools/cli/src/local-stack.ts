@@ -29,6 +29,14 @@ export interface StackMember {
   readonly traceSink?: { readonly otlpPort: number };
   /** Its GET /readyz, probed before the stack says it is ready. */
   readonly readyUrl?: string;
+  /**
+   * When it is stopped: every member of wave 0 (the default) first, each later wave once the
+   * earlier ones have exited, so a service is not stopped under those that call it (the
+   * router would log its model-server gone) and the trace store receives the last spans.
+   */
+  readonly stopWave?: number;
+  /** Variables set in its environment on top of the stack's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -106,13 +114,18 @@ export async function startLocalStack(options: {
   readonly env?: NodeJS.ProcessEnv;
   /** Longest wait for every member's /readyz, in ms. */
   readonly readyTimeoutMs?: number;
-  /** Called once every member answered /readyz (`notReady` empty) or the wait timed out. */
-  readonly onReady?: (report: ReadyReport) => void;
+  /**
+   * Called once every member answered /readyz (`notReady` empty) or the wait timed out;
+   * awaited (a stop asked for meanwhile still stops the stack).
+   */
+  readonly onReady?: (report: ReadyReport) => void | Promise<void>;
 }): Promise<number> {
   const startedAt = Date.now();
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const exits: Promise<number>[] = [];
+  const exitOf = new Map<string, Promise<number>>();
+  const waveOf = new Map(options.members.map((member) => [member.name, member.stopWave ?? 0]));
   const env = options.env ?? process.env;
   const tracing = planLocalStackTracing(env);
   const sinks = options.members.filter((member) => member.traceSink !== undefined);
@@ -134,24 +147,24 @@ export async function startLocalStack(options: {
     const child = spawn(process.execPath, [options.cliEntry, 'serve', member.name, ...member.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The trace sink gets the user's environment: it records no spans of its own.
-      env: member.traceSink ? env : tracing.childEnv,
+      env: { ...(member.traceSink ? env : tracing.childEnv), ...member.env },
       detached: true,
     });
     children.set(member.name, child);
     prefixLines(child, member.name, () => stopping);
-    exits.push(
-      new Promise((resolve) => {
-        child.on('exit', (code, signal) => {
-          children.delete(member.name);
-          if (stopping) process.stdout.write(stoppedLine(member.name, code, signal));
-          else {
-            process.stderr.write(`[${member.name}] exited (${signal ?? code}); stopping the stack\n`);
-            stop();
-          }
-          resolve(code ?? (signal ? 1 : 0));
-        });
-      }),
-    );
+    const exit = new Promise<number>((resolve) => {
+      child.on('exit', (code, signal) => {
+        children.delete(member.name);
+        if (stopping) process.stdout.write(stoppedLine(member.name, code, signal));
+        else {
+          process.stderr.write(`[${member.name}] exited (${signal ?? code}); stopping the stack\n`);
+          stop();
+        }
+        resolve(code ?? (signal ? 1 : 0));
+      });
+    });
+    exits.push(exit);
+    exitOf.set(member.name, exit);
     if (member.traceSink) {
       const listening = await waitForPort('127.0.0.1', member.traceSink.otlpPort, () => stopping);
       if (!listening && !stopping) {
@@ -170,14 +183,29 @@ export async function startLocalStack(options: {
       gaveUp: () => stopping,
     });
     const startedNames = ordered.map((member) => member.name).filter((name) => children.has(name));
-    if (!stopping) options.onReady({ elapsedMs: Date.now() - startedAt, started: startedNames, notReady });
+    if (!stopping) {
+      try {
+        await options.onReady({ elapsedMs: Date.now() - startedAt, started: startedNames, notReady });
+      } catch (error) {
+        process.stderr.write(`sightline start: ${(error as Error).message}\n`);
+      }
+    }
   }
   function stop(): void {
     if (stopping) return;
     stopping = true;
-    for (const child of children.values()) {
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS).unref();
+    void stopInWaves();
+  }
+  async function stopInWaves(): Promise<void> {
+    const waves = [...new Set(waveOf.values())].sort((a, b) => a - b);
+    for (const wave of waves) {
+      const names = [...children.keys()].filter((name) => waveOf.get(name) === wave);
+      for (const name of names) {
+        const child = children.get(name);
+        child?.kill('SIGTERM');
+        setTimeout(() => child?.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS).unref();
+      }
+      await Promise.all(names.map((name) => exitOf.get(name)));
     }
   }
   const codes = await Promise.all(exits);

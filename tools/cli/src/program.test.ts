@@ -22,7 +22,8 @@ describe('the program', () => {
       'sightline',
       'models',
     ]);
-    const clients = leaves(program).filter(([name]) => !/^(serve|start|config)\b/.test(name));
+    // `demo` calls every service: one address flag per service instead (checked below).
+    const clients = leaves(program).filter(([name]) => !/^(serve|start|config|demo)\b/.test(name));
     expect(clients.map(([name]) => name)).toEqual(
       expect.arrayContaining([
         'infer',
@@ -48,5 +49,18 @@ describe('the program', () => {
         ]),
       );
     }
+    const demo = leaves(program).find(([name]) => name === 'demo')?.[1];
+    expect(demo?.options.map((option) => option.long)).toEqual(
+      expect.arrayContaining([
+        '--json',
+        '--router',
+        '--model-server',
+        '--outlier',
+        '--drift',
+        '--metrics',
+        '--explainer',
+        '--traces',
+      ]),
+    );
   });
 });

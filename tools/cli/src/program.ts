@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { Command as CommanderCommand } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDriftCommands } from './commands/drift.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerExplainCommands } from './commands/explain.js';
@@ -87,5 +88,6 @@ export async function buildProgram(
   registerStartCommand(program, paths);
   registerConfigCommands(program, paths);
   for (const register of COMMAND_GROUPS) register(program, frame);
+  registerDemoCommand(program, frame, paths);
   return program;
 }

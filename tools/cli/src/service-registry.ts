@@ -27,6 +27,17 @@ export interface ServeableService {
    * its OTLP port before starting the rest.
    */
   readonly traceSink?: { readonly otlpPort: number };
+  /**
+   * When `sightline start` stops it (see StackMember.stopWave), callers before what they
+   * call: the explainer (0, unset), then the router (1), then the services it calls and sends
+   * events to (2), the trace store last (3), so no service logs a peer gone while stopping.
+   */
+  readonly stopWave?: number;
+  /**
+   * Environment variables `sightline start` gives this service's process (the example
+   * graphs' `${MODEL_SERVER_ADDRESS}` and `${OUTLIER_ADDRESS}` for the router).
+   */
+  readonly localStackEnv?: (layout: LocalStackLayout) => Readonly<Record<string, string>>;
 }
 
 /** A service's two ports. */
@@ -129,12 +140,14 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         String(DEFAULT_OTLP_PORT),
       ],
       traceSink: { otlpPort: DEFAULT_OTLP_PORT },
+      stopWave: 3,
     },
     {
       name: 'model-server',
       summary: 'serve ONNX and TensorFlow.js models over the Open Inference Protocol v2',
       schema: modelServerConfigSchema,
       run: async (flags) => (await import('@sightline/model-server')).runModelServer(flags),
+      stopWave: 2,
       localStackFlags: (layout) => [
         ...ownPorts(layout, 'model-server'),
         '--repository',
@@ -146,6 +159,12 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
       summary: 'run inference graphs across services; the front door (Open Inference Protocol v2)',
       schema: routerConfigSchema,
       run: async (flags) => (await import('@sightline/router')).runRouter(flags),
+      stopWave: 1,
+      // The example graphs name their upstreams by these variables (tests point them elsewhere).
+      localStackEnv: (layout) => ({
+        MODEL_SERVER_ADDRESS: `127.0.0.1:${portsOf(layout, 'model-server').grpcPort}`,
+        OUTLIER_ADDRESS: `127.0.0.1:${portsOf(layout, 'outlier').grpcPort}`,
+      }),
       localStackFlags: (layout) => [
         ...ownPorts(layout, 'router'),
         '--graphs',
@@ -175,6 +194,7 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'detect feature drift on live inference events and stored history (KS, CVM, chi2, MMD, LSDD, ...)',
       schema: driftConfigSchema,
       run: async (flags) => (await import('@sightline/drift')).runDrift(flags),
+      stopWave: 2,
       localStackFlags: (layout) => [
         ...ownPorts(layout, 'drift'),
         '--data-dir',
@@ -190,6 +210,7 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'flag unusual requests with fitted detectors (Isolation Forest, Mahalanobis, autoencoder) live, on request and over stored history',
       schema: outlierConfigSchema,
       run: async (flags) => (await import('@sightline/outlier')).runOutlier(flags),
+      stopWave: 2,
       localStackFlags: (layout) => [
         ...ownPorts(layout, 'outlier'),
         '--data-dir',
@@ -205,6 +226,7 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         'join delayed feedback to logged predictions: windowed accuracy, F1, MAE ... per model, version and segment, label-free estimates, concept drift, comparisons, alerts',
       schema: metricsConfigSchema,
       run: async (flags) => (await import('@sightline/metrics')).runMetrics(flags),
+      stopWave: 2,
       localStackFlags: (layout) => [
         ...ownPorts(layout, 'metrics'),
         '--data-dir',
@@ -212,6 +234,10 @@ export async function loadServices(): Promise<readonly ServeableService[]> {
         // The example iris models' probability outputs, named.
         '--classes',
         'iris=setosa,versicolor,virginica;iris-tfjs=setosa,versicolor,virginica',
+        // A request's `phase` parameter (the demo marks rows before and after its drift) splits
+        // the windows, so one time range answers per phase.
+        '--segments',
+        'phase',
       ],
     },
     {

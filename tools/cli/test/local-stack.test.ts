@@ -114,6 +114,44 @@ describe('sightline start', () => {
   );
 });
 
+describe('sightline start: stop order', () => {
+  it('stops a later wave only once every member of the earlier waves has exited', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-waves-'));
+    dirs.push(dir);
+    const child = path.join(dir, 'child.mjs');
+    const parent = path.join(dir, 'parent.mjs');
+    await writeFile(child, CHILD);
+    await writeFile(
+      parent,
+      `
+import { startLocalStack } from ${JSON.stringify(LOCAL_STACK)};
+const members = [{ name: 'callee', args: [], stopWave: 1 }, { name: 'caller', args: [] }, { name: 'last', args: [], stopWave: 2 }];
+const code = await startLocalStack({ cliEntry: ${JSON.stringify(child)}, members });
+process.exit(code);
+`,
+    );
+    const stack = spawn(process.execPath, [parent], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const ready = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if ((output.match(/\] ready/g) ?? []).length === 3) resolve();
+      };
+      stack.stdout!.on('data', onData);
+      stack.stderr!.on('data', onData);
+    });
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
+    await ready;
+    process.kill(-stack.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    const at = (line: string) => output.indexOf(line);
+    // Each stand-in drains 200 ms: a wave that did not wait would be told to stop meanwhile.
+    expect(at('[caller] stopped')).toBeLessThan(at('[callee] signal SIGTERM'));
+    expect(at('[callee] stopped')).toBeLessThan(at('[last] signal SIGTERM'));
+    expect(output.match(/\] stopped$/gm)).toHaveLength(3);
+  });
+});
+
 /** A stand-in that says its OTLP environment; as the trace sink it listens on --otlp-port first. */
 const TRACING_CHILD = `
 import { createServer } from 'node:http';

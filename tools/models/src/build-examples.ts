@@ -1,7 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exampleLayout } from './example-layout.js';
-import { CONVNET_ARCHITECTURE, EXAMPLE_MODEL_CONFIGS, SHAP_MODELS } from './example-models.js';
+import {
+  CONVNET_ARCHITECTURE,
+  EXAMPLE_MODEL_CONFIGS,
+  IRIS_V2_TRAINING,
+  SHAP_MODELS,
+} from './example-models.js';
 import { parseIrisCsv } from './iris-csv.js';
 import { renderConfigYaml } from './model-config.js';
 import type { OnnxBuildStep } from './onnx-builder.js';
@@ -14,6 +19,7 @@ import { tfjsDirSaveHandler } from './tfjs-model-files.js';
 export type ExamplePart =
   | 'data'
   | 'iris'
+  | 'iris-v2'
   | 'convnet'
   | 'iris-tfjs'
   | 'shap'
@@ -25,6 +31,7 @@ export type ExamplePart =
 export const EXAMPLE_PARTS: readonly ExamplePart[] = [
   'data',
   'iris',
+  'iris-v2',
   'convnet',
   'iris-tfjs',
   'shap',
@@ -65,6 +72,22 @@ export async function buildExamples(options: BuildExamplesOptions): Promise<void
       layout.irisCsv,
       '--out',
       join(layout.versionDir('iris'), 'model.onnx'),
+    ]);
+  }
+  if (parts.has('iris-v2')) {
+    const t = IRIS_V2_TRAINING;
+    await onnx([
+      'iris-onnx',
+      '--data',
+      layout.irisCsv,
+      '--out',
+      join(layout.versionDir('iris-v2'), 'model.onnx'),
+      '--c',
+      String(t.c),
+      '--subset-fraction',
+      String(t.subsetFraction),
+      '--subset-seed',
+      String(t.subsetSeed),
     ]);
   }
   if (parts.has('convnet')) {

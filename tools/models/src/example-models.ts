@@ -42,6 +42,15 @@ export const IRIS_CONFIG: ExampleModelConfig = {
   latestVersions: 1,
 };
 
+/**
+ * iris-v2: the candidate the local stack's `iris` graph shadows (mirrors every request to, its
+ * answer logged, never returned): the same logistic regression trained on a seeded half of the
+ * rows with stronger regularisation. A model of its own name rather than version 2 of `iris`:
+ * the model-server answers a call that names no version with the highest ready one, so a
+ * version 2 of `iris` would silently replace the live model for every direct caller.
+ */
+export const IRIS_V2_TRAINING = Object.freeze({ c: 0.1, subsetFraction: 0.5, subsetSeed: 2 });
+
 /** convnet: the dynamic batching benchmark's model; a longer queue delay pays off per row here. */
 export const CONVNET_CONFIG: ExampleModelConfig = {
   platform: 'onnx',
@@ -112,6 +121,7 @@ export const SHAPES_CONFIG: ExampleModelConfig = {
 /** Every example model by its directory name under examples/models. */
 export const EXAMPLE_MODEL_CONFIGS: Readonly<Record<string, ExampleModelConfig>> = Object.freeze({
   iris: IRIS_CONFIG,
+  'iris-v2': IRIS_CONFIG,
   convnet: CONVNET_CONFIG,
   'iris-tfjs': IRIS_TFJS_CONFIG,
   ...Object.fromEntries(SHAP_MODELS.map((model) => [`shap-${model}`, SHAP_MODEL_CONFIG])),

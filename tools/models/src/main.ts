@@ -4,7 +4,7 @@
  *
  *   node tools/models/dist/main.js [--root DIR] [--python PATH] [--only part,part]
  *
- * Parts: data, iris, convnet, iris-tfjs, shap, shapes-data, shapes, configs (default: all). The
+ * Parts: data, iris, iris-v2, convnet, iris-tfjs, shap, shapes-data, shapes, configs (default: all). The
  * ONNX parts and the CSV need Debian's python3-sklearn, python3-numpy and python3-onnx; shapes-data
  * writes the sample PNGs, shapes trains the CNN on TF.js's cpu backend (several CPU minutes).
  */

@@ -73,6 +73,24 @@ describe('config.yaml files', () => {
   );
 });
 
+describe('examples/models/iris-v2 (ONNX): the shadow candidate', () => {
+  it('classifies the iris data with accuracy >= 0.95, answering other probabilities than iris', async () => {
+    const run = async (model: string) => {
+      const session = await ort.InferenceSession.create(join(layout.versionDir(model), 'model.onnx'));
+      const input = new ort.Tensor('float32', iris.features, [iris.rowCount, IRIS_FEATURE_COUNT]);
+      const { probabilities } = await session.run({ input });
+      await session.release();
+      return probabilities!.data as Float32Array;
+    };
+    const [live, candidate] = [await run('iris'), await run('iris-v2')];
+    expectRowsSumToOne(candidate, iris.rowCount, IRIS_CLASS_COUNT);
+    expect(accuracy(candidate, iris.labels, IRIS_CLASS_COUNT)).toBeGreaterThanOrEqual(0.95);
+    // A real second model: trained apart, its probabilities differ well past float noise.
+    const largest = live.reduce((max, p, i) => Math.max(max, Math.abs(p - candidate[i]!)), 0);
+    expect(largest).toBeGreaterThan(0.1);
+  });
+});
+
 describe('examples/models/iris (ONNX)', () => {
   let session: ort.InferenceSession;
   beforeAll(async () => {

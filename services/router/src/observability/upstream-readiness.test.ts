@@ -61,4 +61,24 @@ describe('UpstreamReadiness', () => {
     expect(deadlines).toEqual([1250]);
     expect(watch.reachedOnce).toBe(true);
   });
+
+  it('reports nothing from a check that ends after stop (the channels close next at shutdown)', async () => {
+    let fail!: (error: Error) => void;
+    const changes: UpstreamState[] = [];
+    const watch = new UpstreamReadiness({
+      address: 'model-server:8001',
+      intervalMs: 1000,
+      probe: () =>
+        new Promise<boolean>((_, reject) => {
+          fail = reject;
+        }),
+      onChange: (state) => changes.push(state),
+    });
+    const inFlight = watch.check();
+    watch.stop();
+    fail(new Error('14 UNAVAILABLE: Channel closed before call started'));
+    await inFlight;
+    expect(changes).toEqual([]);
+    expect(watch.state).toBe('unknown');
+  });
 });

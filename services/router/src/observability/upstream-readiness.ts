@@ -25,6 +25,7 @@ export class UpstreamReadiness {
   private reached = false;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  private stopped = false;
 
   constructor(
     private readonly options: {
@@ -57,7 +58,12 @@ export class UpstreamReadiness {
     this.timer.unref();
   }
 
+  /**
+   * Stops checking. A check in flight still finishes but reports nothing: at shutdown the
+   * router closes its channels next, and that check's "channel closed" is not the upstream's.
+   */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -79,6 +85,7 @@ export class UpstreamReadiness {
     } finally {
       this.checking = false;
     }
+    if (this.stopped) return;
     if (state === 'ready') this.reached = true;
     if (state !== this.current) {
       this.current = state;

@@ -17,8 +17,9 @@ import { FileEventStore, silentEventLogger } from '@sightline/events';
 import { silentLogger } from '@sightline/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouterHandle, startRouter } from '../../src/router.js';
-import { type ChildService, REPO_ROOT, startChildService } from './child-service.js';
+import { type ChildService, startChildService } from './child-service.js';
 import { closedPort } from './closed-port.js';
+import { oneHopGraphsDir } from './one-hop-graphs.js';
 import { testRouterConfig } from './router-config.js';
 import { call, graphClient, inferenceClient, irisRequest, param, rawIrisRequest } from './v2-calls.js';
 
@@ -36,7 +37,7 @@ export function defineRouterIntegrationSuite(UPSTREAM_CLIENT: string): void {
     extraFlags: Record<string, unknown> = {},
   ): Promise<RouterHandle> {
     const config = testRouterConfig({
-      graphs: path.join(REPO_ROOT, 'examples/graphs'),
+      graphs: oneHopGraphsDir(),
       defaultModelServer: modelServer.address,
       dataDir: dir,
       upstreamClient: UPSTREAM_CLIENT,

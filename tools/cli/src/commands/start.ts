@@ -2,11 +2,14 @@
  * `sightline start`: the local stack on the default ports with the examples, adjusted by
  * the config file (`sightline.yaml`) and SIGHTLINE_* variables (see config-file/).
  */
+
+import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config-file/load-config-file.js';
 import { planStack, resolveStackSettings } from '../config-file/stack-plan.js';
 import { startLocalStack } from '../local-stack.js';
 import { readyUrl, renderReadyBanner, type ServiceAddresses } from '../local-stack-banner.js';
+import { provisionExampleDetectors } from '../local-stack-detectors.js';
 import { loadServices } from '../service-registry.js';
 
 /** Registers `start`; `cliEntry` is the script each child runs (`serve <service>`). */
@@ -42,16 +45,27 @@ export function registerStartCommand(
       }));
       const code = await startLocalStack({
         cliEntry: paths.cliEntry,
-        members: plan.map(({ service, args }, i) => ({
+        members: plan.map(({ service, args, env: memberEnv }, i) => ({
           name: service.name,
           args,
           traceSink: service.traceSink,
+          stopWave: service.stopWave,
+          env: memberEnv,
           readyUrl: addresses[i] ? readyUrl(addresses[i]) : undefined,
         })),
         env,
         readyTimeoutMs: stack.readyTimeoutMs,
         // Only the services that were started (the trace store may not be).
-        onReady: (report) => {
+        onReady: async (report) => {
+          // The detectors the example graphs ask (examples/detectors), before the stack says ready.
+          if (report.notReady.length === 0) {
+            process.stdout.write(
+              await provisionExampleDetectors({
+                dir: path.join(stack.examples, 'detectors'),
+                services: addresses,
+              }),
+            );
+          }
           const running = addresses.filter((a) => report.started.includes(a.name));
           // Timed from this process's start, as the user waits: loading the CLI included.
           const elapsedMs = Math.round(process.uptime() * 1000);

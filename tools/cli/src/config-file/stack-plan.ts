@@ -77,6 +77,8 @@ export interface PlannedService {
   /** The settings the service will run with. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly origins: Readonly<Record<string, SettingOrigin>>;
+  /** Environment variables its process gets on top of the user's (see localStackEnv). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /**
@@ -113,7 +115,11 @@ export function planStack(options: {
       { grpcPort: Number(config.grpcPort), httpPort: Number(config.httpPort) },
     ]),
   );
-  return resolveEach(options, layouts(ports));
+  const layout = { examples: options.stack.examples, data: options.stack.data, ports };
+  return resolveEach(options, layouts(ports)).map((planned) => ({
+    ...planned,
+    env: planned.service.localStackEnv?.(layout) ?? {},
+  }));
 }
 
 function resolveEach(
@@ -123,7 +129,7 @@ function resolveEach(
     readonly env: NodeJS.ProcessEnv;
   },
   layouts: readonly Readonly<Record<string, string>>[],
-): PlannedService[] {
+): Omit<PlannedService, 'env'>[] {
   return options.services.map((service, i) => {
     const layered = layerSettings({
       schema: service.schema,
