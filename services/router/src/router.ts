@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { EventHistory, EventPipeline } from '@sightline/events';
 import {
   type CallKit,
@@ -187,8 +188,13 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
     observeRequest: (graph, code, seconds) => metrics.requestFinished(graph, code, seconds),
     maxRequestIdLength: config.maxRequestIdLength,
     // Each event records the lineage of the version that answered (ModelMetadata parameters).
+    // The lookup is the router's own background work, not the request's: it runs outside the
+    // request's trace context, so no request's trace shows a ModelMetadata call it never made.
     lineage: new ModelLineageCache(
-      async (target, options) => lineageOf((await models.modelMetadata(target, options)).parameters),
+      (target, options) =>
+        context.with(ROOT_CONTEXT, async () =>
+          lineageOf((await models.modelMetadata(target, options)).parameters),
+        ),
       {
         onError: (target, error) =>
           logger.warn(
