@@ -62,6 +62,7 @@ async function startHangingServer() {
         platform: 'onnxruntime_onnx',
         inputs: [{ name: 'input', datatype: 'FP32', shape: [-1n, 4n] }],
         outputs: [{ name: 'score', datatype: 'FP64', shape: [-1n, 1n] }],
+        parameters: {},
       }),
     modelInfer: (
       call: ServerUnaryCall<inference.ModelInferRequest, unknown>,

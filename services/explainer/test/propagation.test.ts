@@ -41,6 +41,7 @@ async function startLinearServer(seen: SeenCall[]): Promise<{ address: string; s
         platform: 'onnxruntime_onnx',
         inputs: [{ name: 'input', datatype: 'FP32', shape: [-1n, 4n] }],
         outputs: [{ name: 'score', datatype: 'FP64', shape: [-1n, 1n] }],
+        parameters: {},
       }),
     modelInfer: (
       call: ServerUnaryCall<inference.ModelInferRequest, unknown>,

@@ -170,6 +170,7 @@ describe('an independent Python OIP client (grpcio + stubs from the proto)', () 
       'convnet@1:READY',
       'iris@1:READY',
       'iris-tfjs@1:READY',
+      'iris-v2@1:READY',
       'shap-interaction@1:READY',
       'shap-linear@1:READY',
       'shap-threshold@1:READY',

@@ -134,7 +134,10 @@ export function registerInferenceService(
         platform: metadata.platform,
         inputs: metadata.inputs.map(signature),
         outputs: metadata.outputs.map(signature),
-      };
+        parameters: Object.fromEntries(
+          Object.entries(metadata.parameters ?? {}).map(([key, value]) => [key, { stringParam: value }]),
+        ),
+      } satisfies inference.ModelMetadataResponse;
     }),
     modelInfer: unary(kit, m('ModelInfer'), infer),
     modelStreamInfer: bidiStream<Buffer, Buffer>(kit, m('ModelStreamInfer'), {

@@ -97,6 +97,11 @@ export interface RouterModelMetadata {
   readonly platform: string;
   readonly inputs: readonly TensorSignature[];
   readonly outputs: readonly TensorSignature[];
+  /**
+   * The answering version's string parameters (`source_uri`, `lineage.*`) when the router
+   * passes a model's metadata through; a graph has none.
+   */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /** Upstream model lookups the data plane needs for pass-through and graph metadata. */
