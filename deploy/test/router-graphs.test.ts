@@ -48,6 +48,12 @@ describe('router graphs ConfigMap', () => {
         // The address comes from the Deployment, not the file's loopback default.
         expect(text).toContain('${MODEL_SERVER_ADDRESS');
         expect(env.MODEL_SERVER_ADDRESS).toMatch(/model-server/);
+        // Every variable a graph reads is set there: a loopback default in a pod reaches
+        // nothing (the iris graph's soft detector node would be skipped on every request).
+        for (const [, variable] of text.matchAll(/\$\{([A-Z0-9_]+)/g)) {
+          expect(env[variable!], `${name} reads \${${variable}}`).toBeDefined();
+        }
+        if (text.includes('${OUTLIER_ADDRESS')) expect(env.OUTLIER_ADDRESS).toMatch(/^outlier:8002$/);
       }
     },
   );
