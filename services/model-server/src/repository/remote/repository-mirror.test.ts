@@ -220,3 +220,101 @@ describe('RepositoryMirror over an http manifest repository', () => {
     expect(m.cachedVersions()).toHaveLength(1);
   });
 });
+
+describe('RepositoryMirror over hostile listings', () => {
+  let remote: HttpRepository;
+  let cacheDir: string;
+
+  const mirror = (dir = cacheDir, maxBytes?: number) =>
+    new RepositoryMirror({ source: new HttpManifestSource(new URL(remote.url)), cacheDir: dir, maxBytes });
+  const versionGets = () => remote.gets.filter((file) => file !== 'manifest.json');
+
+  beforeEach(async () => {
+    remote = new HttpRepository();
+    await remote.start();
+    cacheDir = path.join(await mkdtemp(path.join(tmpdir(), 'sightline-mirror-')), 'cache');
+  });
+
+  afterEach(async () => {
+    await remote.stop();
+    await rm(path.dirname(cacheDir), { recursive: true, force: true });
+  });
+
+  it('refuses a version where one key is both a file and a directory, once, with both paths', async () => {
+    remote.files.set('m/config.yaml', Buffer.from('version_policy: {all: {}}\n'));
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    remote.files.set('m/2/model.onnx', versionBytes(2));
+    remote.files.set('m/2/model.onnx/extra', versionBytes(2));
+    const m = mirror();
+    await m.sync();
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: 2,
+        reason:
+          'model "m" version 2: file "m/2/model.onnx" is also the directory of "m/2/model.onnx/extra"; the cache cannot hold both',
+      },
+    ]);
+    // Refused for its listing: not fetched again until it changes.
+    remote.gets.length = 0;
+    await m.sync();
+    expect(versionGets()).toEqual([]);
+    expect(m.problems()).toHaveLength(1);
+  });
+
+  it('refuses a version file whose name is over 255 bytes, and ignores such a model-level file', async () => {
+    remote.files.set(`m/${'c'.repeat(300)}.yaml`, Buffer.from('x'));
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    remote.files.set(`m/2/${'a'.repeat(256)}`, versionBytes(2));
+    const m = mirror();
+    await m.sync();
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: 2,
+        reason: `model "m" version 2: file "m/2/${'a'.repeat(196)}" has a path the cache cannot hold (each part 1 to 255 bytes of letters, digits, "_", "." and "-", not starting with ".")`,
+      },
+    ]);
+    expect(await readdir(path.join(cacheDir, 'm'))).not.toContain(`${'c'.repeat(300)}.yaml`);
+  });
+
+  it('ignores a model-level object named like a version directory (a folder marker without its slash)', async () => {
+    remote.files.set('m/1', Buffer.alloc(0));
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    const m = mirror();
+    await m.sync();
+    // The marker object goes away (the console's folder is cleaned up): the version stays.
+    remote.files.delete('m/1');
+    await m.sync();
+    expect(m.problems()).toEqual([]);
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
+    expect(await readdir(path.join(cacheDir, 'm', '1'))).toContain('model.onnx');
+  });
+
+  it('says why a directory like "01" is not a version', async () => {
+    remote.files.set('m/01/model.onnx', versionBytes(1));
+    remote.files.set('m/2/model.onnx', versionBytes(2));
+    const m = mirror();
+    await m.sync();
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([2]);
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: undefined,
+        reason:
+          'model "m": directory "01" is ignored: version directories are positive integers without leading zeros (1, 2, 10)',
+      },
+    ]);
+  });
+
+  it('refuses a cache directory that cannot be created, naming the flag', async () => {
+    await mkdir(path.dirname(cacheDir), { recursive: true });
+    await writeFile(cacheDir, 'a file, not a directory');
+    const m = mirror(path.join(cacheDir, 'sub'));
+    await expect(m.open()).rejects.toThrow(
+      `--repository-cache-dir: ${path.join(cacheDir, 'sub')} cannot be used as the cache (ENOTDIR: not a directory`,
+    );
+    await expect(m.sync()).rejects.toMatchObject({ name: 'FailedPreconditionError' });
+  });
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
+import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError } from '@sightline/errors';
 import type { VersionPolicy } from '../../model/types.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from '../model-config.js';
 import { isModelName } from '../model-name.js';
@@ -12,8 +12,9 @@ import {
   checksumKey,
   fingerprintOf,
   groupByModel,
+  isCacheablePart,
   type ModelFiles,
-  PATH_PART,
+  PATH_PART_RULE,
   VERSION_DIR,
 } from './remote-listing.js';
 import { downloadVerified } from './verified-download.js';
@@ -225,9 +226,17 @@ export class RepositoryMirror {
   }
 
   async #open(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    await rm(path.join(this.#stateDir, 'tmp'), { recursive: true, force: true });
-    await mkdir(path.join(this.#stateDir, 'tmp'), { recursive: true });
+    try {
+      await mkdir(this.root, { recursive: true });
+      await rm(path.join(this.#stateDir, 'tmp'), { recursive: true, force: true });
+      await mkdir(path.join(this.#stateDir, 'tmp'), { recursive: true });
+    } catch (error) {
+      // A path under a file, a read-only or full disk: said once at start, naming the flag.
+      throw new FailedPreconditionError(
+        `--repository-cache-dir: ${this.root} cannot be used as the cache (${messageOf(error)})`,
+        { cause: error },
+      );
+    }
     for (const model of await this.#localModels()) {
       const modelDir = path.join(this.root, model);
       for (const entry of await readdir(modelDir, { withFileTypes: true })) {
@@ -261,6 +270,13 @@ export class RepositoryMirror {
         `model directory "${name.slice(0, 64)}" in ${this.source.uri}: not a valid model name`,
       );
       return false;
+    }
+    if (files.ignoredVersionDirs.size > 0) {
+      const dirs = [...files.ignoredVersionDirs].sort().map((dir) => `"${dir.slice(0, 32)}"`);
+      problems.set(
+        undefined,
+        `model "${name}": ${dirs.length === 1 ? 'directory' : 'directories'} ${dirs.join(', ')} ${dirs.length === 1 ? 'is' : 'are'} ignored: version directories are positive integers without leading zeros (1, 2, 10)`,
+      );
     }
     const modelDir = path.join(this.root, name);
     await mkdir(modelDir, { recursive: true });
@@ -393,10 +409,23 @@ export class RepositoryMirror {
     const what = `model "${name}" version ${version}`;
     for (const object of objects) {
       const parts = object.path.split('/').slice(2);
-      if (!parts.every((part) => PATH_PART.test(part))) {
+      if (!parts.every(isCacheablePart)) {
         throw new InvalidArgumentError(
-          `${what}: file "${object.path.slice(0, 200)}" has a path the cache cannot hold`,
+          `${what}: file "${object.path.slice(0, 200)}" has a path the cache cannot hold (${PATH_PART_RULE})`,
         );
+      }
+    }
+    // S3 keys `a` and `a/b` may both exist; a directory tree cannot hold both.
+    const paths = new Set(objects.map((object) => object.path));
+    for (const object of objects) {
+      const parts = object.path.split('/');
+      for (let end = 3; end < parts.length; end++) {
+        const directory = parts.slice(0, end).join('/');
+        if (paths.has(directory)) {
+          throw new InvalidArgumentError(
+            `${what}: file "${directory.slice(0, 200)}" is also the directory of "${object.path.slice(0, 200)}"; the cache cannot hold both`,
+          );
+        }
       }
     }
     const pinned = (candidate: CachedVersionInfo) =>
