@@ -53,6 +53,19 @@ function setCredentials(accessKeyId: string, secretAccessKey: string): () => voi
   };
 }
 
+/** Sets (or, for undefined, removes) environment variables; returns what restores them. */
+function setEnvironment(values: Record<string, string | undefined>): () => void {
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (next: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(next)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+  return () => apply(saved);
+}
+
 describe('model repository in S3, polled', () => {
   let s3: TestS3Server;
   let base: string;
@@ -299,6 +312,39 @@ describe('model repository in S3, polled', () => {
     expect(row?.reason).toBe(
       `model "m" version 2: needs ${addOnnx.length} bytes in the cache, but --repository-cache-max-bytes is ${maxBytes} and ${addOnnx.length} bytes hold versions being served or wanted`,
     );
+  });
+
+  it('with no credentials at all, starts and says in RepositoryIndex and on a load where they are looked for', async () => {
+    // Every source of the SDK's default chain emptied: environment, shared files, instance metadata.
+    const missing = path.join(base, 'no-such-aws-file');
+    const restore = setEnvironment({
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: missing,
+      AWS_CONFIG_FILE: missing,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    try {
+      const bare = await start(path.join(base, 'cache-no-credentials'), '0');
+      const expected =
+        /^listing s3:\/\/models\/repo\/: no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role \(CredentialsProviderError/;
+      const index = await bare.client.repositoryIndex();
+      expect(index.models).toHaveLength(1);
+      expect(index.models[0]).toMatchObject({ name: '', version: '', state: 'UNAVAILABLE' });
+      expect(index.models[0]?.reason.replace(/^repository: /, '')).toMatch(expected);
+      await expectStatus(
+        bare.client.repositoryModelLoad('add'),
+        status.UNAUTHENTICATED,
+        /no credentials found/,
+      );
+    } finally {
+      restore();
+    }
   });
 
   it('counts download bytes and durations on /metrics', async () => {

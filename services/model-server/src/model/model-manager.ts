@@ -602,7 +602,8 @@ export function metadataParameters(loaded: LoadedModelVersion): Readonly<Record<
  * (checksum, cache full, credentials) is FAILED with its reason unless an older copy of it
  * still serves (READY, with the reason); a model-level problem fails a model with nothing
  * serving; a repository-wide one (bucket gone, credentials refused) is added to every row's
- * reason, states unchanged: what is loaded keeps serving.
+ * reason, states unchanged: what is loaded keeps serving; with no rows at all it is one
+ * UNAVAILABLE row named ''.
  */
 function withRepositoryProblems(
   rows: readonly ModelVersionStatus[],
@@ -635,6 +636,13 @@ function withRepositoryProblems(
     else result.push(row);
   }
   const repositoryWide = problems.filter((problem) => problem.name === '').map((problem) => problem.reason);
+  if (result.length === 0 && repositoryWide.length > 0) {
+    // Nothing cached to list (a first start without credentials): one nameless row says why,
+    // rather than an empty index.
+    return [
+      { name: '', version: '', state: 'UNAVAILABLE', reason: `repository: ${repositoryWide.join('; ')}` },
+    ];
+  }
   const sorted = result
     .filter(
       (row) =>

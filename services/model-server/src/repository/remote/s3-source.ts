@@ -153,8 +153,13 @@ export function storageError(error: unknown, what: string): Error {
       case 'SignatureDoesNotMatch':
       case 'ExpiredToken':
       case 'InvalidToken':
-      case 'CredentialsProviderError':
         return new UnauthenticatedError(`${what}: the store refused the credentials (${detail})`, options);
+      case 'CredentialsProviderError':
+        // Nothing reached the store: the chain found no credentials anywhere.
+        return new UnauthenticatedError(
+          `${what}: no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role (${detail})`,
+          options,
+        );
       case 'AccessDenied':
       case 'Forbidden':
         return new PermissionDeniedError(`${what}: access denied (${detail})`, options);
