@@ -11,6 +11,7 @@ describe('model-server settings of a remote repository', () => {
       repositoryCacheMaxBytes: 10 * 1024 ** 3,
       repositoryPollIntervalMs: 30_000,
       repositoryDownloadTimeoutMs: 600_000,
+      repositoryListTimeoutMs: 30_000,
       s3ForcePathStyle: false,
     });
     expect(config.repositoryCacheDir).toBeUndefined();

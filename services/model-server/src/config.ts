@@ -6,6 +6,7 @@
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
+import { DEFAULT_LIST_TIMEOUT_MS } from './repository/remote/object-source.js';
 import { parseRepositoryLocation } from './repository/remote/repository-location.js';
 import {
   DEFAULT_CACHE_MAX_BYTES,
@@ -69,6 +70,12 @@ export const modelServerConfigSchema = serverConfigSchema(MODEL_SERVER_PORTS).ex
     .positive()
     .default(DEFAULT_DOWNLOAD_TIMEOUT_MS)
     .describe('longest time one file of a remote repository may take to download, in ms'),
+  repositoryListTimeoutMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_LIST_TIMEOUT_MS)
+    .describe('longest wait for one listing of a remote repository (an S3 page, the http manifest), in ms'),
   s3Endpoint: z
     .url()
     .optional()

@@ -114,11 +114,11 @@ export async function startModelServer(
   let poller: RepositoryPoller | undefined;
   let destroySource: (() => void) | undefined;
   if (location.kind !== 'local') {
-    const source = await createObjectSource(location, {
-      endpoint: config.s3Endpoint,
-      region: config.s3Region,
-      forcePathStyle: config.s3ForcePathStyle,
-    });
+    const source = await createObjectSource(
+      location,
+      { endpoint: config.s3Endpoint, region: config.s3Region, forcePathStyle: config.s3ForcePathStyle },
+      config.repositoryListTimeoutMs,
+    );
     destroySource = source.destroy?.bind(source);
     mirror = new RepositoryMirror({
       source,

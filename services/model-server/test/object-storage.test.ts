@@ -5,6 +5,7 @@
  * resumes from the cache without downloading again.
  */
 import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
@@ -358,6 +359,53 @@ describe('model repository in S3, polled', () => {
     );
     expect(metrics).toMatch(
       /^sightline_model_repository_version_download_seconds_count\{[^}]*result="failed"\} [1-9]/m,
+    );
+  });
+});
+
+describe('a store that accepts connections and never answers', () => {
+  let silent: Server;
+  const sockets: Socket[] = [];
+  let base: string;
+  let server: InProcessServer | undefined;
+  let restore: () => void = () => undefined;
+
+  beforeAll(async () => {
+    silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    base = await mkdtemp(path.join(tmpdir(), 'sightline-silent-store-'));
+    restore = setCredentials(S3RVER_CREDENTIALS.accessKeyId, S3RVER_CREDENTIALS.secretAccessKey);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    restore();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent?.close(resolve));
+    if (base) await rm(base, { recursive: true, force: true });
+  });
+
+  it('starts after --repository-list-timeout-ms, says why, and a load answers DEADLINE_EXCEEDED', async () => {
+    server = await startInProcessServer(`s3://${BUCKET}/${PREFIX}`, {
+      s3Endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      s3ForcePathStyle: 'true',
+      repositoryCacheDir: path.join(base, 'cache'),
+      repositoryPollIntervalMs: '0',
+      repositoryListTimeoutMs: '300',
+    });
+    const index = await server.client.repositoryIndex();
+    expect(index.models).toEqual([
+      {
+        name: '',
+        version: '',
+        state: 'UNAVAILABLE',
+        reason: `repository: listing s3://${BUCKET}/${PREFIX}/: no answer within 300 ms (--repository-list-timeout-ms); serving what is cached`,
+      },
+    ]);
+    await expectStatus(
+      server.client.repositoryModelLoad('add'),
+      status.DEADLINE_EXCEEDED,
+      /listing s3:\/\/models\/repo\/add\/: no answer within 300 ms/,
     );
   });
 });

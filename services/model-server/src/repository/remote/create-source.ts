@@ -20,8 +20,9 @@ export interface S3Settings {
 export async function createObjectSource(
   location: Exclude<RepositoryLocation, { kind: 'local' }>,
   s3: S3Settings,
+  listTimeoutMs?: number,
 ): Promise<ObjectSource & { destroy?: () => void }> {
-  if (location.kind === 'http') return new HttpManifestSource(location.baseUrl);
+  if (location.kind === 'http') return new HttpManifestSource(location.baseUrl, listTimeoutMs);
   const { gcsDefaults, S3ObjectSource } = await import('./s3-source.js');
   const options = {
     uri: location.uri,
@@ -31,6 +32,7 @@ export async function createObjectSource(
     region: s3.region,
     // Unset means the store's usual style: virtual-hosted for AWS, path-style for GCS.
     forcePathStyle: s3.forcePathStyle || undefined,
+    listTimeoutMs,
   };
   return new S3ObjectSource(location.kind === 'gs' ? gcsDefaults(options) : options);
 }

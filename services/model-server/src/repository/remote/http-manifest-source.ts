@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
+  DeadlineExceededError,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
@@ -9,16 +10,19 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import { z } from 'zod';
-import { isHiddenPath, MAX_LISTED_OBJECTS, type ObjectSource, type RemoteObject } from './object-source.js';
+import {
+  DEFAULT_LIST_TIMEOUT_MS,
+  isHiddenPath,
+  MAX_LISTED_OBJECTS,
+  type ObjectSource,
+  type RemoteObject,
+} from './object-source.js';
 
 /** The manifest's file name under the repository URL. */
 export const MANIFEST_FILE = 'manifest.json';
 
 /** The largest manifest read, in bytes (about 100,000 entries). */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
-
-/** How long a manifest request may take, in ms. */
-export const MANIFEST_TIMEOUT_MS = 30_000;
 
 const PATH_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -52,15 +56,33 @@ export type RepositoryManifest = z.infer<typeof manifestSchema>;
 export class HttpManifestSource implements ObjectSource {
   readonly uri: string;
   readonly #base: URL;
+  readonly #listTimeoutMs: number;
 
-  constructor(baseUrl: URL) {
+  /** @param listTimeoutMs - longest wait for the manifest, in ms (--repository-list-timeout-ms). */
+  constructor(baseUrl: URL, listTimeoutMs = DEFAULT_LIST_TIMEOUT_MS) {
     this.#base = baseUrl;
     this.uri = baseUrl.href;
+    this.#listTimeoutMs = listTimeoutMs;
   }
 
   async list(path = ''): Promise<RemoteObject[]> {
     const url = new URL(MANIFEST_FILE, this.#base);
-    const response = await this.#get(url, AbortSignal.timeout(MANIFEST_TIMEOUT_MS));
+    const signal = AbortSignal.timeout(this.#listTimeoutMs);
+    try {
+      return await this.#listWithin(url, path, signal);
+    } catch (error) {
+      // Content refused is said as such; anything cut short by the timeout is the timeout.
+      if (!signal.aborted || error instanceof InvalidArgumentError || error instanceof ResourceExhaustedError)
+        throw error;
+      throw new DeadlineExceededError(
+        `${url.href}: no answer within ${this.#listTimeoutMs} ms (--repository-list-timeout-ms)`,
+        { cause: error },
+      );
+    }
+  }
+
+  async #listWithin(url: URL, path: string, signal: AbortSignal): Promise<RemoteObject[]> {
+    const response = await this.#get(url, signal);
     const declared = Number(response.headers.get('content-length') ?? 0);
     if (declared > MAX_MANIFEST_BYTES) {
       await response.body?.cancel();

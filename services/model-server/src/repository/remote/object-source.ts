@@ -1,5 +1,12 @@
 import type { Readable } from 'node:stream';
 
+/**
+ * Default longest wait for one listing request (an S3 page, the http manifest), in ms: a
+ * store that accepts the connection and never answers must not hold the start, the polls
+ * and RepositoryModelLoad forever.
+ */
+export const DEFAULT_LIST_TIMEOUT_MS = 30_000;
+
 /** Most objects one listing of a repository may hold; more is refused as a misconfigured prefix. */
 export const MAX_LISTED_OBJECTS = 100_000;
 

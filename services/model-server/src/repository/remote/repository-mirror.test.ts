@@ -20,6 +20,8 @@ class HttpRepository {
   /** Files whose connection is cut half-way through the body (a reset mid-download). */
   readonly cut = new Set<string>();
   readonly gets: string[] = [];
+  /** When set, requests are accepted and never answered (a hung server). */
+  silent = false;
   #server: Server | undefined;
   url = '';
 
@@ -27,6 +29,7 @@ class HttpRepository {
     this.#server = createServer((request, response) => {
       const file = decodeURIComponent((request.url ?? '/').slice('/repo/'.length));
       this.gets.push(file);
+      if (this.silent) return;
       if (file === 'manifest.json') {
         const files = [...this.files].map(([filePath, bytes]) => ({
           path: filePath,
@@ -306,6 +309,18 @@ describe('RepositoryMirror over hostile listings', () => {
           'model "m": directory "01" is ignored: version directories are positive integers without leading zeros (1, 2, 10)',
       },
     ]);
+  });
+
+  it('gives up on a manifest that never comes after the list timeout, keeping the cache', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    const m = new RepositoryMirror({ source: new HttpManifestSource(new URL(remote.url), 200), cacheDir });
+    await m.sync();
+    remote.silent = true;
+    await expect(m.sync()).rejects.toMatchObject({
+      name: 'DeadlineExceededError',
+      message: `${remote.url}manifest.json: no answer within 200 ms (--repository-list-timeout-ms)`,
+    });
+    expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
   });
 
   it('refuses a cache directory that cannot be created, naming the flag', async () => {

@@ -6,6 +6,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
+  DeadlineExceededError,
   FailedPreconditionError,
   NotFoundError,
   PermissionDeniedError,
@@ -14,6 +15,7 @@ import {
   UnavailableError,
 } from '@sightline/errors';
 import {
+  DEFAULT_LIST_TIMEOUT_MS,
   isHiddenPath,
   MAX_LISTED_OBJECTS,
   type ObjectChecksum,
@@ -35,6 +37,8 @@ export interface S3SourceOptions {
   readonly forcePathStyle?: boolean | undefined;
   /** Attempts per request (the SDK's standard retry with backoff). */
   readonly maxAttempts?: number | undefined;
+  /** Longest wait for one listing page, retries included, in ms (--repository-list-timeout-ms). */
+  readonly listTimeoutMs?: number | undefined;
 }
 
 /** The endpoint, region and style a `gs://` repository is read with, unless overridden. */
@@ -57,11 +61,13 @@ export class S3ObjectSource implements ObjectSource {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
+  readonly #listTimeoutMs: number;
 
   constructor(options: S3SourceOptions) {
     this.uri = options.uri;
     this.#bucket = options.bucket;
     this.#prefix = options.prefix;
+    this.#listTimeoutMs = options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
     this.#client = new S3Client({
       endpoint: options.endpoint,
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -75,6 +81,7 @@ export class S3ObjectSource implements ObjectSource {
     let token: string | undefined;
     do {
       let page: ListObjectsV2CommandOutput;
+      const signal = AbortSignal.timeout(this.#listTimeoutMs);
       try {
         page = await this.#client.send(
           new ListObjectsV2Command({
@@ -82,8 +89,15 @@ export class S3ObjectSource implements ObjectSource {
             Prefix: this.#prefix + path,
             ContinuationToken: token,
           }),
+          { abortSignal: signal },
         );
       } catch (error) {
+        if (signal.aborted) {
+          throw new DeadlineExceededError(
+            `listing ${this.uri}${path}: no answer within ${this.#listTimeoutMs} ms (--repository-list-timeout-ms)`,
+            { cause: error },
+          );
+        }
         throw storageError(error, `listing ${this.uri}${path}`);
       }
       for (const item of page.Contents ?? []) {
