@@ -323,6 +323,19 @@ describe('RepositoryMirror over hostile listings', () => {
     expect(m.cachedVersions().map((v) => v.version)).toEqual([1]);
   });
 
+  it('refuses a non-empty directory that is not a cache, and removes nothing of it', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    // `--repository-cache-dir ~/work`: its directories would look like models gone remotely.
+    await mkdir(path.join(cacheDir, 'important'), { recursive: true });
+    await writeFile(path.join(cacheDir, 'important', 'notes.txt'), 'keep me');
+    const m = mirror();
+    await expect(m.sync()).rejects.toThrow(
+      `--repository-cache-dir: ${cacheDir} holds files but is not a model cache (no ${CACHE_STATE_DIR}); point it at a new or empty directory`,
+    );
+    expect(await readdir(path.join(cacheDir, 'important'))).toEqual(['notes.txt']);
+    expect(await readdir(cacheDir)).toEqual(['important']);
+  });
+
   it('refuses a cache directory that cannot be created, naming the flag', async () => {
     await mkdir(path.dirname(cacheDir), { recursive: true });
     await writeFile(cacheDir, 'a file, not a directory');

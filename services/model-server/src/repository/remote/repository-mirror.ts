@@ -226,6 +226,14 @@ export class RepositoryMirror {
   }
 
   async #open(): Promise<void> {
+    // The mirror removes every directory the remote lacks: a directory of other files
+    // (`--repository-cache-dir ~/work`) would lose them all at the first sync.
+    const existing = await readdir(this.root).catch(() => [] as string[]);
+    if (existing.some((entry) => !entry.startsWith('.')) && !existing.includes(CACHE_STATE_DIR)) {
+      throw new FailedPreconditionError(
+        `--repository-cache-dir: ${this.root} holds files but is not a model cache (no ${CACHE_STATE_DIR}); point it at a new or empty directory`,
+      );
+    }
     try {
       await mkdir(this.root, { recursive: true });
       await rm(path.join(this.#stateDir, 'tmp'), { recursive: true, force: true });
