@@ -336,6 +336,21 @@ describe('RepositoryMirror over hostile listings', () => {
     expect(await readdir(cacheDir)).toEqual(['important']);
   });
 
+  it('a file in the cache where a model directory goes fails that model alone', async () => {
+    remote.files.set('a/1/model.onnx', versionBytes(1));
+    remote.files.set('b/1/model.onnx', versionBytes(2));
+    const m = mirror();
+    await m.sync();
+    await rm(path.join(cacheDir, 'a'), { recursive: true });
+    await writeFile(path.join(cacheDir, 'a'), 'not a directory');
+    remote.files.set('b/2/model.onnx', versionBytes(3));
+    await m.sync();
+    expect(m.cachedVersions().map((v) => `${v.model}/${v.version}`)).toContain('b/2');
+    expect(m.problems()).toEqual([
+      { name: 'a', version: undefined, reason: expect.stringMatching(/^EEXIST: file already exists, mkdir/) },
+    ]);
+  });
+
   it('refuses a cache directory that cannot be created, naming the flag', async () => {
     await mkdir(path.dirname(cacheDir), { recursive: true });
     await writeFile(cacheDir, 'a file, not a directory');

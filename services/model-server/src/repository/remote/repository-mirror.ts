@@ -287,9 +287,10 @@ export class RepositoryMirror {
       );
     }
     const modelDir = path.join(this.root, name);
-    await mkdir(modelDir, { recursive: true });
     let changed = false;
     try {
+      // Inside the try: a stray file where the directory goes fails this model, not the sync.
+      await mkdir(modelDir, { recursive: true });
       changed = await this.#syncModelFiles(name, modelDir, files.modelFiles);
     } catch (error) {
       problems.set(undefined, messageOf(error));
