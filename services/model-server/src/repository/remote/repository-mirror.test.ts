@@ -351,6 +351,21 @@ describe('RepositoryMirror over hostile listings', () => {
     ]);
   });
 
+  it("refuses a version whose lineage.yaml is over the loader's limit without downloading it", async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    remote.files.set('m/1/lineage.yaml', Buffer.alloc(64 * 1024 + 1, 0x61));
+    const m = mirror();
+    await m.sync();
+    expect(m.problems()).toEqual([
+      {
+        name: 'm',
+        version: 1,
+        reason: 'model "m" version 1: lineage.yaml is 65537 bytes, over the limit of 65536',
+      },
+    ]);
+    expect(versionGets()).toEqual([]);
+  });
+
   it('refuses a cache directory that cannot be created, naming the flag', async () => {
     await mkdir(path.dirname(cacheDir), { recursive: true });
     await writeFile(cacheDir, 'a file, not a directory');

@@ -5,6 +5,7 @@ import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError }
 import type { VersionPolicy } from '../../model/types.js';
 import { CONFIG_FILE_NAMES, parseModelConfigText } from '../model-config.js';
 import { isModelName } from '../model-name.js';
+import { LINEAGE_FILE_NAMES, MAX_LINEAGE_FILE_BYTES } from '../model-repository.js';
 import { versionsToServe } from '../version-policy.js';
 import { type CachedVersionInfo, chooseEvictions } from './lru-eviction.js';
 import type { ObjectSource, RemoteObject } from './object-source.js';
@@ -421,6 +422,15 @@ export class RepositoryMirror {
       if (!parts.every(isCacheablePart)) {
         throw new InvalidArgumentError(
           `${what}: file "${object.path.slice(0, 200)}" has a path the cache cannot hold (${PATH_PART_RULE})`,
+        );
+      }
+    }
+    // The loader refuses a larger lineage file: not worth downloading a version for.
+    for (const object of objects) {
+      const file = object.path.split('/').slice(2).join('/');
+      if ((LINEAGE_FILE_NAMES as readonly string[]).includes(file) && object.size > MAX_LINEAGE_FILE_BYTES) {
+        throw new InvalidArgumentError(
+          `${what}: ${file} is ${object.size} bytes, over the limit of ${MAX_LINEAGE_FILE_BYTES}`,
         );
       }
     }
