@@ -90,8 +90,10 @@ describe('OnnxWorkerRuntime', () => {
       await convnet.run(new Map([['image', image]]), ['logits']);
       const elapsed = performance.now() - started;
       clearInterval(ticker);
-      // The inline runtime would let no timer fire during the run; here most of them do.
-      expect(ticks).toBeGreaterThan(Math.floor(elapsed / 4));
+      // The inline runtime lets no timer fire during the run; here the loop keeps turning.
+      // Not a rate: on a loaded machine a 1 ms timer fires far less often than every 4 ms
+      // (25 ticks in 113 ms were seen), so the test asks only that timers fire at all.
+      expect(ticks).toBeGreaterThanOrEqual(Math.min(2, Math.floor(elapsed / 4)));
     } finally {
       await convnet.dispose();
     }
