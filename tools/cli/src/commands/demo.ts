@@ -96,6 +96,7 @@ async function startStack(
   cliEntry: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
+  signal: AbortSignal,
 ): Promise<ChildProcess> {
   const stack = spawn(process.execPath, [cliEntry, 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,6 +104,7 @@ async function startStack(
     env,
   });
   let seen = '';
+  let onAbort = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
@@ -121,6 +123,14 @@ async function startStack(
     };
     stack.stdout?.on('data', onData);
     stack.stderr?.on('data', onData);
+    // Ctrl-C while it starts: the stack is in its own process group, so the terminal's
+    // SIGINT never reaches it; stop it here rather than leave it running.
+    onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     stack.once('exit', (code) => {
       clearTimeout(timer);
       reject(
@@ -133,6 +143,8 @@ async function startStack(
   } catch (error) {
     await stopStack(stack);
     throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   log('started the local stack (sightline start); it stops when the demo ends');
   return stack;
@@ -196,7 +208,7 @@ export function registerDemoCommand(
     .option('--explainer <address>', addressHelp('explainer', 'explainer'))
     .option('--traces <address>', addressHelp('trace store', 'trace-store'))
     .action(
-      frame.run<DemoFlags>(async ({ flags, output, progress, env }) => {
+      frame.run<DemoFlags>(async ({ flags, output, progress, env, signal }) => {
         const options = demoOptionsOf(flags);
         const dataFile = flags.data ?? path.join(paths.repoRoot, 'examples/data/iris.csv');
         const data = parseIrisData(await readFile(dataFile, 'utf8'), dataFile);
@@ -217,10 +229,6 @@ export function registerDemoCommand(
         };
         let stack: ChildProcess | undefined;
         let sightline: Sightline | undefined;
-        const stopOnInterrupt = () => {
-          if (stack?.pid !== undefined) process.kill(-stack.pid, 'SIGINT');
-        };
-        process.once('SIGINT', stopOnInterrupt);
         try {
           const probe = new Sightline(clientOptions);
           const router = probe.inference.address;
@@ -234,7 +242,7 @@ export function registerDemoCommand(
                 `no router answers at ${router}; run \`npm start\` first, or drop --no-start`,
               );
             log(`no router answers at ${router}: starting the local stack...`);
-            stack = await startStack(paths.cliEntry, env, log);
+            stack = await startStack(paths.cliEntry, env, log, signal);
           }
           // A client of its own: the probe's channel may still be backing off from a refused connection.
           sightline = new Sightline(clientOptions);
@@ -242,6 +250,7 @@ export function registerDemoCommand(
           // Off a terminal (no bar): a line at each quarter.
           const quarter = Math.max(1, Math.floor(options.rows / 4));
           const outcome = await runDemo(sightline, data, options, {
+            signal,
             onStep: log,
             onReplayed: (done, total) => {
               bar.update(done);
@@ -252,7 +261,7 @@ export function registerDemoCommand(
           bar.stop();
           output.print({ json: outcome, human: () => demoSections(outcome, options.driftDetector) });
         } finally {
-          process.off('SIGINT', stopOnInterrupt);
+          // Ctrl-C (the frame's signal) ends the demo here too: a stack it started is stopped.
           sightline?.close();
           if (stack) await stopStack(stack);
         }

@@ -30,7 +30,12 @@ export async function runDemo(
   hooks: DemoHooks = {},
 ): Promise<DemoOutcome> {
   const problems: string[] = [];
-  const step = hooks.onStep ?? (() => {});
+  const signal = hooks.signal;
+  // Each step first checks for Ctrl-C, so an interrupted demo sends and waits for nothing more.
+  const step = (line: string) => {
+    signal?.throwIfAborted();
+    hooks.onStep?.(line);
+  };
   const runId = `demo-${options.seed}-${Date.now().toString(36)}`;
   const driftStart = driftStartOf(options);
   const traffic = makeTraffic(data, {
@@ -57,7 +62,7 @@ export async function runDemo(
 
   step('waiting for the drift windows and the metrics to catch up with the events');
   const expectedWindows = Math.floor(options.rows / options.windowRows);
-  const windows = await readDriftWindows(sightline, options, expectedWindows);
+  const windows = await readDriftWindows(sightline, options, expectedWindows, signal);
   if (windows.length < expectedWindows)
     problems.push(
       `drift: ${windows.length} of ${expectedWindows} windows closed within ${options.settleTimeoutMs} ms`,
@@ -69,6 +74,7 @@ export async function runDemo(
     options,
     started,
     (phase, w) => (w?.counts.predictions ?? 0) >= rowsIn(phase),
+    signal,
   );
 
   const checked = replayed.filter((r) => r.flagged !== undefined);
@@ -84,11 +90,12 @@ export async function runDemo(
   step(
     `waiting ${options.feedbackDelayMs} ms, then sending the true labels of ${Math.round(options.labelledFraction * 100)}% of the rows`,
   );
-  await sleep(options.feedbackDelayMs);
+  await sleep(options.feedbackDelayMs, signal);
   const random = seededRandom(options.seed + 1);
   const labelled = replayed.filter(() => random() < options.labelledFraction);
   await sightline.metrics.sendFeedback(
     labelled.map((r) => ({ requestId: r.requestId, label: IRIS_CLASSES[r.row.species]! })),
+    { signal },
   );
   const labelledIn = (phase: Phase) =>
     labelled.filter((r) => r.row.drifted === (phase === 'after-drift')).length;
@@ -97,6 +104,7 @@ export async function runDemo(
     options,
     started,
     (phase, w) => (w?.classification?.pairs ?? 0) >= labelledIn(phase),
+    signal,
   );
   const metrics = PHASES.map((phase): PhaseMetrics => {
     const before = unlabelled.get(phase);
@@ -121,9 +129,10 @@ export async function runDemo(
 
   const traced = replayed.find((r) => r.traceId !== undefined && r.flagged !== undefined);
   const trace = traced?.traceId
-    ? await findTrace(sightline, traced.traceId, options.settleTimeoutMs)
+    ? await findTrace(sightline, traced.traceId, options.settleTimeoutMs, signal)
     : 'trace: no answered request carried a trace id';
   if (typeof trace === 'string') problems.push(trace);
+  signal?.throwIfAborted();
 
   return {
     runId,
