@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Sightline } from '@sightline/sdk';
 import type { Command } from 'commander';
-import { parseIrisData } from '../demo/demo-data.js';
+import { type IrisData, parseIrisData } from '../demo/demo-data.js';
 import { DEFAULT_DEMO_OPTIONS, type DemoOptions, demoOptionsProblem } from '../demo/demo-options.js';
 import { runDemo } from '../demo/demo-scenario.js';
 import { demoSections } from '../demo/demo-view.js';
@@ -89,6 +89,23 @@ export function demoOptionsOf(flags: DemoFlags): DemoOptions {
   const problem = demoOptionsProblem(options);
   if (problem) throw new UsageError(problem);
   return options;
+}
+
+/** The iris CSV `--data` names; unreadable or malformed, a usage error naming the flag. */
+export async function readDemoData(file: string): Promise<IrisData> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--data: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  try {
+    return parseIrisData(text, file);
+  } catch (error) {
+    throw new UsageError(`--data: ${(error as Error).message}`);
+  }
 }
 
 /** Starts `sightline start` in its own process group; resolves once it says it is ready. */
@@ -211,7 +228,7 @@ export function registerDemoCommand(
       frame.run<DemoFlags>(async ({ flags, output, progress, env, signal }) => {
         const options = demoOptionsOf(flags);
         const dataFile = flags.data ?? path.join(paths.repoRoot, 'examples/data/iris.csv');
-        const data = parseIrisData(await readFile(dataFile, 'utf8'), dataFile);
+        const data = await readDemoData(dataFile);
         const log = (line: string) => {
           if (!output.json) frame.environment.stderr.write(`${line}\n`);
         };
