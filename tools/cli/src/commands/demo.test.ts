@@ -26,10 +26,7 @@ describe('demo --data', () => {
     );
     await expect(readDemoData(other)).rejects.toBeInstanceOf(UsageError);
     const good = path.join(dir, 'good.csv');
-    await writeFile(
-      good,
-      'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,0\n',
-    );
+    await writeFile(good, 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,0\n');
     expect((await readDemoData(good)).features).toEqual([[5.1, 3.5, 1.4, 0.2]]);
   });
 });

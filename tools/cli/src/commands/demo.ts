@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Sightline } from '@sightline/sdk';
+import { Sightline, UnavailableError } from '@sightline/sdk';
 import type { Command } from 'commander';
 import { type IrisData, parseIrisData } from '../demo/demo-data.js';
 import { DEFAULT_DEMO_OPTIONS, type DemoOptions, demoOptionsProblem } from '../demo/demo-options.js';
@@ -124,7 +124,8 @@ async function startStack(
   let onAbort = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
+      () =>
+        reject(new UnavailableError(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
       DEMO_STACK_READY_TIMEOUT_MS,
     );
     // Read to the end (a full pipe would block the stack), keeping only the tail for messages.
@@ -135,7 +136,7 @@ async function startStack(
         resolve();
       } else if (/^not ready after/m.test(seen)) {
         clearTimeout(timer);
-        reject(new Error(`the local stack did not start: ${seen.trim().split('\n').at(-1)}`));
+        reject(new UnavailableError(`the local stack did not start: ${seen.trim().split('\n').at(-1)}`));
       }
     };
     stack.stdout?.on('data', onData);
@@ -151,7 +152,9 @@ async function startStack(
     stack.once('exit', (code) => {
       clearTimeout(timer);
       reject(
-        new Error(`the local stack exited (${code}) before it was ready: ${seen.trim().split('\n').at(-1)}`),
+        new UnavailableError(
+          `the local stack exited (${code}) before it was ready: ${seen.trim().split('\n').at(-1)}`,
+        ),
       );
     });
   });
