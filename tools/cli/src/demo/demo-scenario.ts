@@ -130,7 +130,9 @@ export async function runDemo(
   const traced = replayed.find((r) => r.traceId !== undefined && r.flagged !== undefined);
   const trace = traced?.traceId
     ? await findTrace(sightline, traced.traceId, options.settleTimeoutMs, signal)
-    : 'trace: no answered request carried a trace id';
+    : checked.length === 0
+      ? 'trace: no request got the outlier verdict, so none crossed every service'
+      : 'trace: no answered request carried a trace id';
   if (typeof trace === 'string') problems.push(trace);
   signal?.throwIfAborted();
 
