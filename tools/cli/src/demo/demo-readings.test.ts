@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollUntil, sleep } from './demo-readings.js';
+import { msToNextBucket, pollUntil, sleep } from './demo-readings.js';
 
 describe('the demo waits (Ctrl-C ends them)', () => {
   it('sleep resolves after its time, and rejects with the reason as soon as the signal aborts', async () => {
@@ -38,5 +38,13 @@ describe('the demo waits (Ctrl-C ends them)', () => {
         3_600_000,
       ),
     ).resolves.toBe(3);
+  });
+});
+
+describe('the next metrics minute', () => {
+  it('is the time to the next whole minute, never 0 (a replay started on a boundary with earlier rows in it still moves on)', () => {
+    expect(msToNextBucket(Date.UTC(2026, 11, 4, 23, 0, 0))).toBe(60_000);
+    expect(msToNextBucket(Date.UTC(2026, 11, 4, 23, 0, 59, 900))).toBe(100);
+    expect(msToNextBucket(Date.UTC(2026, 11, 4, 23, 0, 15))).toBe(45_000);
   });
 });

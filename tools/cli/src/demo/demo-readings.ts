@@ -25,6 +25,25 @@ export const TRACED_SERVICES = ['sightline-router', 'sightline-model-server', 's
 /** How far past now a window read reaches, ms (its buckets are whole minutes). */
 const WINDOW_END_MARGIN_MS = 60_000;
 
+/** The metrics service's bucket: a window read from a time starts at that time's whole minute. */
+export const METRICS_BUCKET_MS = 60_000;
+
+/** Milliseconds from `nowMs` to the start of the next metrics bucket (1 to 60000). */
+export function msToNextBucket(nowMs: number): number {
+  return METRICS_BUCKET_MS - (nowMs % METRICS_BUCKET_MS);
+}
+
+/** Whether the graph's phase windows of the current minute already hold predictions (an earlier demo's). */
+export async function phasesBusySince(
+  sightline: Sightline,
+  options: DemoOptions,
+  from: Date,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const windows = await readPhaseWindows(sightline, options, from, () => true, signal);
+  return PHASES.some((phase) => (windows.get(phase)?.counts.predictions ?? 0) > 0);
+}
+
 /** Waits `ms`; rejects with the signal's reason as soon as `signal` aborts (Ctrl-C). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

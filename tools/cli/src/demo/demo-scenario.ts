@@ -16,6 +16,8 @@ import {
   compareShadow,
   explainRow,
   findTrace,
+  msToNextBucket,
+  phasesBusySince,
   readDriftWindows,
   readPhaseWindows,
   sleep,
@@ -52,7 +54,16 @@ export async function runDemo(
     `drift detector ${options.driftDetector}: fitted on the ${data.features.length} iris flowers, watching ${options.graph} in windows of ${options.windowRows} rows`,
   );
   await prepareDriftDetector(sightline, data, options);
-  // Metrics windows are whole minutes: from the minute the replay starts.
+  // Metrics windows are whole minutes, read from the minute the replay starts: an earlier
+  // demo's rows in this minute (a second run right after the first) would count as this
+  // one's, and its labels would already satisfy the waits. Start in the next minute instead.
+  if (await phasesBusySince(sightline, options, new Date(), signal)) {
+    const waitMs = msToNextBucket(Date.now());
+    step(
+      `waiting ${Math.ceil(waitMs / 1000)} s for the next metrics minute: an earlier demo's rows are in this one`,
+    );
+    await sleep(waitMs, signal);
+  }
   const started = new Date();
   step(
     `replaying ${options.rows} rows through ${options.graph}: drift from row ${driftStart}, ${options.outliers} planted outliers`,
