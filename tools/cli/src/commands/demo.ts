@@ -108,6 +108,21 @@ export async function readDemoData(file: string): Promise<IrisData> {
   }
 }
 
+/**
+ * The line of a failed stack's output that says why: a service's or start's own sentence
+ * (`failed to start`, `sightline start: ...`), else the first `exited` line, else the last line.
+ * The last line alone is a stop line (`[metrics] stopped (killed by SIGTERM)`), which says nothing.
+ */
+export function stackFailureLine(output: string): string {
+  const lines = output.trim().split('\n');
+  return (
+    lines.find((line) => /failed to start|^sightline start: /.test(line)) ??
+    lines.find((line) => /^\[[\w-]+\] exited \(/.test(line)) ??
+    lines.at(-1) ??
+    ''
+  );
+}
+
 /** Starts `sightline start` in its own process group; resolves once it says it is ready. */
 async function startStack(
   cliEntry: string,
@@ -136,7 +151,7 @@ async function startStack(
         resolve();
       } else if (/^not ready after/m.test(seen)) {
         clearTimeout(timer);
-        reject(new UnavailableError(`the local stack did not start: ${seen.trim().split('\n').at(-1)}`));
+        reject(new UnavailableError(`the local stack did not start: ${stackFailureLine(seen)}`));
       }
     };
     stack.stdout?.on('data', onData);
@@ -153,7 +168,7 @@ async function startStack(
       clearTimeout(timer);
       reject(
         new UnavailableError(
-          `the local stack exited (${code}) before it was ready: ${seen.trim().split('\n').at(-1)}`,
+          `the local stack exited (${code}) before it was ready: ${stackFailureLine(seen)}`,
         ),
       );
     });
