@@ -123,6 +123,8 @@ export async function startLocalStack(options: {
   const startedAt = Date.now();
   const children = new Map<string, ChildProcess>();
   let stopping = false;
+  // A child that exited on its own (a port taken, a crash): the stack stops and exits 1.
+  let failed = false;
   const exits: Promise<number>[] = [];
   const exitOf = new Map<string, Promise<number>>();
   const waveOf = new Map(options.members.map((member) => [member.name, member.stopWave ?? 0]));
@@ -158,6 +160,7 @@ export async function startLocalStack(options: {
         if (stopping) process.stdout.write(stoppedLine(member.name, code, signal));
         else {
           process.stderr.write(`[${member.name}] exited (${signal ?? code}); stopping the stack\n`);
+          failed = true;
           stop();
         }
         resolve(code ?? (signal ? 1 : 0));
@@ -212,5 +215,6 @@ export async function startLocalStack(options: {
   process.off('exit', killAll);
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  return codes.some((code) => code !== 0) && !stopping ? 1 : 0;
+  // A stop asked for (Ctrl-C) is a clean end even when a child was killed draining.
+  return failed || (codes.some((code) => code !== 0) && !stopping) ? 1 : 0;
 }

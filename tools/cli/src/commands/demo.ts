@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Sightline } from '@sightline/sdk';
+import { Sightline, UnavailableError } from '@sightline/sdk';
 import type { Command } from 'commander';
-import { parseIrisData } from '../demo/demo-data.js';
+import { type IrisData, parseIrisData } from '../demo/demo-data.js';
 import { DEFAULT_DEMO_OPTIONS, type DemoOptions, demoOptionsProblem } from '../demo/demo-options.js';
 import { runDemo } from '../demo/demo-scenario.js';
 import { demoSections } from '../demo/demo-view.js';
@@ -91,11 +91,44 @@ export function demoOptionsOf(flags: DemoFlags): DemoOptions {
   return options;
 }
 
+/** The iris CSV `--data` names; unreadable or malformed, a usage error naming the flag. */
+export async function readDemoData(file: string): Promise<IrisData> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--data: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  try {
+    return parseIrisData(text, file);
+  } catch (error) {
+    throw new UsageError(`--data: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The line of a failed stack's output that says why: a service's or start's own sentence
+ * (`failed to start`, `sightline start: ...`), else the first `exited` line, else the last line.
+ * The last line alone is a stop line (`[metrics] stopped (killed by SIGTERM)`), which says nothing.
+ */
+export function stackFailureLine(output: string): string {
+  const lines = output.trim().split('\n');
+  return (
+    lines.find((line) => /failed to start|^sightline start: /.test(line)) ??
+    lines.find((line) => /^\[[\w-]+\] exited \(/.test(line)) ??
+    lines.at(-1) ??
+    ''
+  );
+}
+
 /** Starts `sightline start` in its own process group; resolves once it says it is ready. */
 async function startStack(
   cliEntry: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
+  signal: AbortSignal,
 ): Promise<ChildProcess> {
   const stack = spawn(process.execPath, [cliEntry, 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,9 +136,11 @@ async function startStack(
     env,
   });
   let seen = '';
+  let onAbort = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
+      () =>
+        reject(new UnavailableError(`the local stack was not ready after ${DEMO_STACK_READY_TIMEOUT_MS} ms`)),
       DEMO_STACK_READY_TIMEOUT_MS,
     );
     // Read to the end (a full pipe would block the stack), keeping only the tail for messages.
@@ -116,15 +151,25 @@ async function startStack(
         resolve();
       } else if (/^not ready after/m.test(seen)) {
         clearTimeout(timer);
-        reject(new Error(`the local stack did not start: ${seen.trim().split('\n').at(-1)}`));
+        reject(new UnavailableError(`the local stack did not start: ${stackFailureLine(seen)}`));
       }
     };
     stack.stdout?.on('data', onData);
     stack.stderr?.on('data', onData);
+    // Ctrl-C while it starts: the stack is in its own process group, so the terminal's
+    // SIGINT never reaches it; stop it here rather than leave it running.
+    onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     stack.once('exit', (code) => {
       clearTimeout(timer);
       reject(
-        new Error(`the local stack exited (${code}) before it was ready: ${seen.trim().split('\n').at(-1)}`),
+        new UnavailableError(
+          `the local stack exited (${code}) before it was ready: ${stackFailureLine(seen)}`,
+        ),
       );
     });
   });
@@ -133,6 +178,8 @@ async function startStack(
   } catch (error) {
     await stopStack(stack);
     throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   log('started the local stack (sightline start); it stops when the demo ends');
   return stack;
@@ -196,10 +243,10 @@ export function registerDemoCommand(
     .option('--explainer <address>', addressHelp('explainer', 'explainer'))
     .option('--traces <address>', addressHelp('trace store', 'trace-store'))
     .action(
-      frame.run<DemoFlags>(async ({ flags, output, progress, env }) => {
+      frame.run<DemoFlags>(async ({ flags, output, progress, env, signal }) => {
         const options = demoOptionsOf(flags);
         const dataFile = flags.data ?? path.join(paths.repoRoot, 'examples/data/iris.csv');
-        const data = parseIrisData(await readFile(dataFile, 'utf8'), dataFile);
+        const data = await readDemoData(dataFile);
         const log = (line: string) => {
           if (!output.json) frame.environment.stderr.write(`${line}\n`);
         };
@@ -217,10 +264,6 @@ export function registerDemoCommand(
         };
         let stack: ChildProcess | undefined;
         let sightline: Sightline | undefined;
-        const stopOnInterrupt = () => {
-          if (stack?.pid !== undefined) process.kill(-stack.pid, 'SIGINT');
-        };
-        process.once('SIGINT', stopOnInterrupt);
         try {
           const probe = new Sightline(clientOptions);
           const router = probe.inference.address;
@@ -234,7 +277,7 @@ export function registerDemoCommand(
                 `no router answers at ${router}; run \`npm start\` first, or drop --no-start`,
               );
             log(`no router answers at ${router}: starting the local stack...`);
-            stack = await startStack(paths.cliEntry, env, log);
+            stack = await startStack(paths.cliEntry, env, log, signal);
           }
           // A client of its own: the probe's channel may still be backing off from a refused connection.
           sightline = new Sightline(clientOptions);
@@ -242,6 +285,7 @@ export function registerDemoCommand(
           // Off a terminal (no bar): a line at each quarter.
           const quarter = Math.max(1, Math.floor(options.rows / 4));
           const outcome = await runDemo(sightline, data, options, {
+            signal,
             onStep: log,
             onReplayed: (done, total) => {
               bar.update(done);
@@ -252,7 +296,7 @@ export function registerDemoCommand(
           bar.stop();
           output.print({ json: outcome, human: () => demoSections(outcome, options.driftDetector) });
         } finally {
-          process.off('SIGINT', stopOnInterrupt);
+          // Ctrl-C (the frame's signal) ends the demo here too: a stack it started is stopped.
           sightline?.close();
           if (stack) await stopStack(stack);
         }

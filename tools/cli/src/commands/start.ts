@@ -10,7 +10,14 @@ import { planStack, resolveStackSettings } from '../config-file/stack-plan.js';
 import { startLocalStack } from '../local-stack.js';
 import { readyUrl, renderReadyBanner, type ServiceAddresses } from '../local-stack-banner.js';
 import { provisionExampleDetectors } from '../local-stack-detectors.js';
+import { portsTaken } from '../local-stack-ports.js';
 import { loadServices } from '../service-registry.js';
+
+/** The first few of `items`, then how many more (a whole stack's ports make a long line). */
+function listed(items: readonly string[], shown = 3): string {
+  const more = items.length - shown;
+  return more > 0 ? `${items.slice(0, shown).join(', ')} and ${more} more` : items.join(', ');
+}
 
 /** Registers `start`; `cliEntry` is the script each child runs (`serve <service>`). */
 export function registerStartCommand(
@@ -43,6 +50,13 @@ export function registerStartCommand(
         grpcPort: Number(config.grpcPort),
         httpPort: Number(config.httpPort),
       }));
+      const taken = await portsTaken(addresses);
+      if (taken.length > 0) {
+        process.stderr.write(
+          `sightline start: ${listed(taken)} already in use (another \`sightline start\`?); stop what holds ${taken.length === 1 ? 'it' : 'them'} or pick other ports in sightline.yaml\n`,
+        );
+        process.exit(1);
+      }
       const code = await startLocalStack({
         cliEntry: paths.cliEntry,
         members: plan.map(({ service, args, env: memberEnv }, i) => ({

@@ -60,27 +60,39 @@ export function driftStartOf(options: Pick<DemoOptions, 'rows' | 'driftAt' | 'wi
   return Math.floor((options.rows * options.driftAt) / options.windowRows) * options.windowRows;
 }
 
+/** Most rows one demo replays. */
+export const MAX_DEMO_ROWS = 100_000;
+/** Longest --feedback-delay and --settle-timeout, ms: ten minutes (a timer past 2^31 - 1 ms would fire at once). */
+export const MAX_DEMO_WAIT_MS = 600_000;
+/** Largest --noise-cm and |--drift-shift|, cm: past every iris measurement (at most 7.9 cm). */
+export const MAX_DEMO_CM = 10;
+/** Largest --seed: the generator's state is 32 bits. */
+export const MAX_DEMO_SEED = 0xffff_ffff;
+
 /**
  * Checks the options' rules; answers the first broken one as a sentence naming the option.
  */
 export function demoOptionsProblem(o: DemoOptions): string | undefined {
-  const positiveInt = (name: string, value: number, max: number) =>
-    !Number.isInteger(value) || value < 1 || value > max
-      ? `--${name}: must be a whole number from 1 to ${max}, got ${value}`
+  const wholeNumber = (name: string, value: number, min: number, max: number, unit = '') =>
+    !Number.isInteger(value) || value < min || value > max
+      ? `--${name}: must be a whole number${unit} from ${min} to ${max}, got ${value}`
       : undefined;
   const fraction = (name: string, value: number, closedTop: boolean) =>
     !(value > 0 && (closedTop ? value <= 1 : value < 1))
       ? `--${name}: must be in (0, 1${closedTop ? ']' : ')'}, got ${value}`
       : undefined;
   return (
-    positiveInt('rows', o.rows, 100_000) ??
-    positiveInt('window-rows', o.windowRows, o.rows) ??
-    positiveInt('concurrency', o.concurrency, 64) ??
+    wholeNumber('rows', o.rows, 1, MAX_DEMO_ROWS) ??
+    wholeNumber('window-rows', o.windowRows, 1, MAX_DEMO_ROWS / 2) ??
+    (o.rows < 2 * o.windowRows
+      ? `--rows: must be at least 2 × --window-rows (${o.windowRows}) = ${2 * o.windowRows}, a whole window before the drift and one after, got ${o.rows}`
+      : undefined) ??
+    wholeNumber('concurrency', o.concurrency, 1, 64) ??
     fraction('drift-at', o.driftAt, false) ??
     fraction('labelled-fraction', o.labelledFraction, true) ??
     fraction('drift-p-value', o.driftPValue, false) ??
-    (o.driftShift.length !== 4 || o.driftShift.some((v) => !Number.isFinite(v))
-      ? `--drift-shift: must be four numbers (cm), got ${o.driftShift.join(',')}`
+    (o.driftShift.length !== 4 || o.driftShift.some((v) => !(Math.abs(v) <= MAX_DEMO_CM))
+      ? `--drift-shift: must be four numbers from -${MAX_DEMO_CM} to ${MAX_DEMO_CM} (cm), got ${o.driftShift.join(',')}`
       : undefined) ??
     (!Number.isInteger(o.outliers) || o.outliers < 0 || o.outliers > o.rows
       ? `--outliers: must be a whole number from 0 to --rows (${o.rows}), got ${o.outliers}`
@@ -88,12 +100,11 @@ export function demoOptionsProblem(o: DemoOptions): string | undefined {
     (driftStartOf(o) < o.windowRows || driftStartOf(o) >= o.rows
       ? `--drift-at: leaves no whole window of ${o.windowRows} rows before or after the drift (${o.rows} rows)`
       : undefined) ??
-    (!(o.noiseCm >= 0) ? `--noise-cm: must be 0 or more, got ${o.noiseCm}` : undefined) ??
-    (!Number.isInteger(o.feedbackDelayMs) || o.feedbackDelayMs < 0
-      ? `--feedback-delay: must be 0 ms or more, got ${o.feedbackDelayMs}`
+    (!(o.noiseCm >= 0 && o.noiseCm <= MAX_DEMO_CM)
+      ? `--noise-cm: must be from 0 to ${MAX_DEMO_CM} cm, got ${o.noiseCm}`
       : undefined) ??
-    (!Number.isInteger(o.settleTimeoutMs) || o.settleTimeoutMs < 1
-      ? `--settle-timeout: must be 1 ms or more, got ${o.settleTimeoutMs}`
-      : undefined)
+    wholeNumber('feedback-delay', o.feedbackDelayMs, 0, MAX_DEMO_WAIT_MS, ' of ms') ??
+    wholeNumber('settle-timeout', o.settleTimeoutMs, 1, MAX_DEMO_WAIT_MS, ' of ms') ??
+    wholeNumber('seed', o.seed, 0, MAX_DEMO_SEED)
   );
 }

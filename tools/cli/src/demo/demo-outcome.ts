@@ -97,4 +97,6 @@ export interface DemoHooks {
   readonly onStep?: (line: string) => void;
   /** Rows replayed so far. */
   readonly onReplayed?: (done: number, total: number) => void;
+  /** Aborted by Ctrl-C: the demo sends nothing more and rejects with its reason. */
+  readonly signal?: AbortSignal;
 }

@@ -25,19 +25,57 @@ export const TRACED_SERVICES = ['sightline-router', 'sightline-model-server', 's
 /** How far past now a window read reaches, ms (its buckets are whole minutes). */
 const WINDOW_END_MARGIN_MS = 60_000;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The metrics service's bucket: a window read from a time starts at that time's whole minute. */
+export const METRICS_BUCKET_MS = 60_000;
 
-/** Calls `probe` until it answers a value `done` accepts or `timeoutMs` passes; answers the last value. */
+/** Milliseconds from `nowMs` to the start of the next metrics bucket (1 to 60000). */
+export function msToNextBucket(nowMs: number): number {
+  return METRICS_BUCKET_MS - (nowMs % METRICS_BUCKET_MS);
+}
+
+/** Whether the graph's phase windows of the current minute already hold predictions (an earlier demo's). */
+export async function phasesBusySince(
+  sightline: Sightline,
+  options: DemoOptions,
+  from: Date,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const windows = await readPhaseWindows(sightline, options, from, () => true, signal);
+  return PHASES.some((phase) => (windows.get(phase)?.counts.predictions ?? 0) > 0);
+}
+
+/** Waits `ms`; rejects with the signal's reason as soon as `signal` aborts (Ctrl-C). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Calls `probe` until it answers a value `done` accepts or `timeoutMs` passes; answers the
+ * last value. Rejects once `signal` aborts (Ctrl-C), between probes.
+ */
 export async function pollUntil<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const value = await probe();
     if (done(value) || Date.now() >= deadline) return value;
-    await sleep(POLL_INTERVAL_MS);
+    await sleep(POLL_INTERVAL_MS, signal);
   }
 }
 
@@ -46,12 +84,14 @@ export async function readDriftWindows(
   sightline: Sightline,
   options: DemoOptions,
   expected: number,
+  signal?: AbortSignal,
 ): Promise<DemoDriftWindow[]> {
   const events = await pollUntil(
     async () =>
       (await sightline.drift.listDriftEvents({ name: options.driftDetector, pageSize: 1000 })).events,
     (events) => events.length >= expected,
     options.settleTimeoutMs,
+    signal,
   );
   return [...events]
     .filter((event) => event.origin === 'live')
@@ -97,6 +137,7 @@ export async function readPhaseWindows(
   options: DemoOptions,
   from: Date,
   wanted: (phase: Phase, window: WindowMetrics | undefined) => boolean,
+  signal?: AbortSignal,
 ): Promise<Map<Phase, WindowMetrics | undefined>> {
   const read = async () =>
     new Map(
@@ -108,6 +149,7 @@ export async function readPhaseWindows(
     read,
     (windows) => PHASES.every((phase) => wanted(phase, windows.get(phase))),
     options.settleTimeoutMs,
+    signal,
   );
 }
 
@@ -191,6 +233,7 @@ export async function findTrace(
   sightline: Sightline,
   traceId: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<NonNullable<DemoOutcome['trace']> | string> {
   try {
     const found = await pollUntil(
@@ -201,6 +244,7 @@ export async function findTrace(
         }),
       (t) => TRACED_SERVICES.every((s) => t?.spans.some((span) => span.serviceName === s)),
       timeoutMs,
+      signal,
     );
     if (!found) return `trace: ${traceId} not in the trace store`;
     return {
@@ -209,6 +253,7 @@ export async function findTrace(
       services: [...new Set(found.spans.map((span) => span.serviceName))].sort(),
     };
   } catch (error) {
+    if (signal?.aborted) throw error;
     return `trace: ${(error as Error).message}`;
   }
 }

@@ -62,12 +62,17 @@ export async function replay(
   let done = 0;
   const worker = async () => {
     while (next < traffic.length) {
+      hooks.signal?.throwIfAborted();
       const row = traffic[next++]!;
       const requestId = `${runId}-${row.index}`;
       const answer = await sightline.inference.infer(
         options.graph,
         { input: { data: Float32Array.from(row.features), shape: [1, 4], datatype: 'FP32' } },
-        { id: requestId, parameters: { [PHASE_PARAMETER]: row.drifted ? 'after-drift' : 'before-drift' } },
+        {
+          id: requestId,
+          parameters: { [PHASE_PARAMETER]: row.drifted ? 'after-drift' : 'before-drift' },
+          signal: hooks.signal,
+        },
       );
       const probabilities = (answer.output('probabilities').toNested() as number[][])[0] ?? [];
       results[row.index] = {

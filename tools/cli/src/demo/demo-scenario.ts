@@ -16,6 +16,8 @@ import {
   compareShadow,
   explainRow,
   findTrace,
+  msToNextBucket,
+  phasesBusySince,
   readDriftWindows,
   readPhaseWindows,
   sleep,
@@ -30,7 +32,12 @@ export async function runDemo(
   hooks: DemoHooks = {},
 ): Promise<DemoOutcome> {
   const problems: string[] = [];
-  const step = hooks.onStep ?? (() => {});
+  const signal = hooks.signal;
+  // Each step first checks for Ctrl-C, so an interrupted demo sends and waits for nothing more.
+  const step = (line: string) => {
+    signal?.throwIfAborted();
+    hooks.onStep?.(line);
+  };
   const runId = `demo-${options.seed}-${Date.now().toString(36)}`;
   const driftStart = driftStartOf(options);
   const traffic = makeTraffic(data, {
@@ -47,7 +54,16 @@ export async function runDemo(
     `drift detector ${options.driftDetector}: fitted on the ${data.features.length} iris flowers, watching ${options.graph} in windows of ${options.windowRows} rows`,
   );
   await prepareDriftDetector(sightline, data, options);
-  // Metrics windows are whole minutes: from the minute the replay starts.
+  // Metrics windows are whole minutes, read from the minute the replay starts: an earlier
+  // demo's rows in this minute (a second run right after the first) would count as this
+  // one's, and its labels would already satisfy the waits. Start in the next minute instead.
+  if (await phasesBusySince(sightline, options, new Date(), signal)) {
+    const waitMs = msToNextBucket(Date.now());
+    step(
+      `waiting ${Math.ceil(waitMs / 1000)} s for the next metrics minute: an earlier demo's rows are in this one`,
+    );
+    await sleep(waitMs, signal);
+  }
   const started = new Date();
   step(
     `replaying ${options.rows} rows through ${options.graph}: drift from row ${driftStart}, ${options.outliers} planted outliers`,
@@ -57,7 +73,7 @@ export async function runDemo(
 
   step('waiting for the drift windows and the metrics to catch up with the events');
   const expectedWindows = Math.floor(options.rows / options.windowRows);
-  const windows = await readDriftWindows(sightline, options, expectedWindows);
+  const windows = await readDriftWindows(sightline, options, expectedWindows, signal);
   if (windows.length < expectedWindows)
     problems.push(
       `drift: ${windows.length} of ${expectedWindows} windows closed within ${options.settleTimeoutMs} ms`,
@@ -69,6 +85,7 @@ export async function runDemo(
     options,
     started,
     (phase, w) => (w?.counts.predictions ?? 0) >= rowsIn(phase),
+    signal,
   );
 
   const checked = replayed.filter((r) => r.flagged !== undefined);
@@ -84,11 +101,12 @@ export async function runDemo(
   step(
     `waiting ${options.feedbackDelayMs} ms, then sending the true labels of ${Math.round(options.labelledFraction * 100)}% of the rows`,
   );
-  await sleep(options.feedbackDelayMs);
+  await sleep(options.feedbackDelayMs, signal);
   const random = seededRandom(options.seed + 1);
   const labelled = replayed.filter(() => random() < options.labelledFraction);
   await sightline.metrics.sendFeedback(
     labelled.map((r) => ({ requestId: r.requestId, label: IRIS_CLASSES[r.row.species]! })),
+    { signal },
   );
   const labelledIn = (phase: Phase) =>
     labelled.filter((r) => r.row.drifted === (phase === 'after-drift')).length;
@@ -97,6 +115,7 @@ export async function runDemo(
     options,
     started,
     (phase, w) => (w?.classification?.pairs ?? 0) >= labelledIn(phase),
+    signal,
   );
   const metrics = PHASES.map((phase): PhaseMetrics => {
     const before = unlabelled.get(phase);
@@ -121,9 +140,12 @@ export async function runDemo(
 
   const traced = replayed.find((r) => r.traceId !== undefined && r.flagged !== undefined);
   const trace = traced?.traceId
-    ? await findTrace(sightline, traced.traceId, options.settleTimeoutMs)
-    : 'trace: no answered request carried a trace id';
+    ? await findTrace(sightline, traced.traceId, options.settleTimeoutMs, signal)
+    : checked.length === 0
+      ? 'trace: no request got the outlier verdict, so none crossed every service'
+      : 'trace: no answered request carried a trace id';
   if (typeof trace === 'string') problems.push(trace);
+  signal?.throwIfAborted();
 
   return {
     runId,

@@ -27,19 +27,22 @@ export function demoSections(outcome: DemoOutcome, driftDetector: string): Secti
     ),
   );
   const o = outcome.outliers;
-  sections.push(
-    fields(
-      [
-        ['planted', o.planted.length],
-        ['flagged of them (recall)', `${o.flaggedPlanted} (${percent(o.recall)})`],
-        ['flagged before the drift', o.flaggedBeforeDrift],
-        ['precision before the drift', percent(o.precisionBeforeDrift)],
-        ['flagged after the drift', `${o.flaggedAfterDrift} (shifted flowers look unusual too)`],
-        ['requests with a verdict', o.checked],
-      ],
-      "Outliers (the graph's sync detector: sightline.iris-od.is_outlier in each answer)",
-    ),
-  );
+  // No verdict at all (the outlier service down, its soft node skipped): figures over no
+  // verdicts would read "recall 0%, precision 100%"; the problem line says why instead.
+  if (o.checked > 0)
+    sections.push(
+      fields(
+        [
+          ['planted', o.planted.length],
+          ['flagged of them (recall)', `${o.flaggedPlanted} (${percent(o.recall)})`],
+          ['flagged before the drift', o.flaggedBeforeDrift],
+          ['precision before the drift', percent(o.precisionBeforeDrift)],
+          ['flagged after the drift', `${o.flaggedAfterDrift} (shifted flowers look unusual too)`],
+          ['requests with a verdict', o.checked],
+        ],
+        "Outliers (the graph's sync detector: sightline.iris-od.is_outlier in each answer)",
+      ),
+    );
   sections.push(
     table(
       ['phase', 'predictions', 'CBPE before labels', 'labelled', 'accuracy'],
