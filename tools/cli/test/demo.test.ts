@@ -1,48 +1,16 @@
-/**
- * Issue 14's story end to end: the real `sightline start` (every service a process, on
- * ports a config file picks, its traces sent to a trace store this test starts), the
- * detectors it provisions from examples/detectors, `sightline demo` with its defaults run
- * against it (in this process), each outcome asserted, then Ctrl-C: one "stopped" line per
- * service, no warning while stopping, and no process left.
- *
- * Cannot fail by chance: the traffic is seeded; the drift windows and the outlier detector are
- * deterministic on it (four requests in flight may swap a few rows across a window boundary,
- * which moves no verdict: clean windows' smallest p-values are 0.04-0.3 against 0.0025 per
- * feature, drifted ones' below 1e-8).
- */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_OPTIONS } from '../src/demo/demo-options.js';
 import type { DemoOutcome } from '../src/demo/demo-outcome.js';
 import { expectOneSentence } from './helpers/cli-expect.js';
+import { childPids, freePort, spawnConfiguredStack } from './helpers/configured-stack.js';
 import { runCli, spawnCli } from './helpers/run-cli.js';
-import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
+import { REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 const SERVICES = ['model-server', 'router', 'drift', 'outlier', 'metrics', 'explainer'] as const;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The processes whose parent is `ppid` (Linux: from /proc). */
-async function childPids(ppid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (parent === ppid) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -58,76 +26,53 @@ describe('npm start, then npm run demo, then Ctrl-C', () => {
     const listening = store.logs.find((line) => line.includes('"OTLP/HTTP receiver listening"'));
     const { otlpPort } = JSON.parse(listening ?? '{}') as { otlpPort: number };
 
-    const ports: Record<string, { grpc: number; http: number }> = {};
-    for (const name of SERVICES) ports[name] = { grpc: await freePort(), http: await freePort() };
-    const sections = SERVICES.map(
-      (name) =>
-        `${name}:\n  host: 127.0.0.1\n  grpc-port: ${ports[name]!.grpc}\n  http-port: ${ports[name]!.http}\n  log-level: warn\n`,
-    );
-    await writeFile(
-      path.join(cwd, 'sightline.yaml'),
-      `stack:\n  examples: ${path.join(REPO_ROOT, 'examples')}\n  data: data\n  ready-timeout-ms: 150000\n${sections.join('')}`,
-    );
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([key]) => !key.startsWith('SIGHTLINE_') && !key.startsWith('OTEL_'),
-      ),
-    );
-    const stack = spawn(process.execPath, [CLI_MAIN, 'start'], {
+    const stack = await spawnConfiguredStack({
       cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      services: SERVICES,
+      readyTimeoutMs: 150_000,
       env: {
-        ...env,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_BSP_SCHEDULE_DELAY: '200',
       },
     });
-    const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
     cleanups.push(async () => {
-      if (stack.exitCode === null) {
-        process.kill(-stack.pid!, 'SIGKILL');
-        await exited;
+      if (stack.child.exitCode === null) {
+        process.kill(-stack.child.pid!, 'SIGKILL');
+        await stack.exited;
       }
     });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (/Ctrl-C stops the stack/.test(output)) resolve();
-      };
-      stack.stdout!.on('data', onData);
-      stack.stderr!.on('data', onData);
-      void exited.then((code) => reject(new Error(`sightline start exited ${code}:\n${output}`)));
-    });
-    expect(output).toMatch(/^ready in \d+\.\d s:$/m);
+    await stack.ready;
+    expect(stack.output()).toMatch(/^ready in \d+\.\d s:$/m);
     // The graph's detector exists before the stack says it is ready.
-    expect(output.indexOf('detectors: iris-od (outlier) created: fitted on 150 rows')).toBeGreaterThan(-1);
-    expect(output.indexOf('detectors: iris-od (outlier) created')).toBeLessThan(output.indexOf('ready in'));
-    expect(output).toContain(
+    expect(
+      stack.output().indexOf('detectors: iris-od (outlier) created: fitted on 150 rows'),
+    ).toBeGreaterThan(-1);
+    expect(stack.output().indexOf('detectors: iris-od (outlier) created')).toBeLessThan(
+      stack.output().indexOf('ready in'),
+    );
+    expect(stack.output()).toContain(
       'detectors: iris-features (drift) created: fitted on 150 rows, watching model iris',
     );
-    const pids = await childPids(stack.pid!);
+    const pids = await childPids(stack.child.pid!);
     expect(pids).toHaveLength(SERVICES.length);
 
-    const at = (name: string) => `127.0.0.1:${ports[name]!.grpc}`;
     const demo = await runCli([
       'demo',
       '--json',
       '--no-start',
       '--router',
-      at('router'),
+      stack.at('router'),
       '--model-server',
-      at('model-server'),
+      stack.at('model-server'),
       '--outlier',
-      at('outlier'),
+      stack.at('outlier'),
       '--drift',
-      at('drift'),
+      stack.at('drift'),
       '--metrics',
-      at('metrics'),
+      stack.at('metrics'),
       '--explainer',
-      at('explainer'),
+      stack.at('explainer'),
       '--traces',
       store.address,
     ]);
@@ -180,12 +125,12 @@ describe('npm start, then npm run demo, then Ctrl-C', () => {
     );
 
     // Ctrl-C (SIGINT to the group, as a terminal sends it): one line per service, nothing left.
-    const beforeStop = output.length;
-    process.kill(-stack.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
+    const beforeStop = stack.output().length;
+    process.kill(-stack.child.pid!, 'SIGINT');
+    expect(await stack.exited).toBe(0);
     for (const name of SERVICES)
-      expect(output.match(new RegExp(`^\\[${name}\\] stopped$`, 'gm')), name).toHaveLength(1);
-    const stopping = output.slice(beforeStop);
+      expect(stack.output().match(new RegExp(`^\\[${name}\\] stopped$`, 'gm')), name).toHaveLength(1);
+    const stopping = stack.output().slice(beforeStop);
     expect(stopping).not.toMatch(/"level":"(warn|error)"|second signal/);
     // Callers stop before what they call: the router after the explainer, before the model-server.
     const order = SERVICES.map((name) => stopping.indexOf(`[${name}] stopped`));

@@ -5,12 +5,12 @@
  * `sightline start` with a config file.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, REPO_ROOT } from './helpers/services.js';
+import { childPids, freePort, spawnConfiguredStack } from './helpers/configured-stack.js';
 
 const LOCAL_STACK = pathToFileURL(
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/local-stack.js'),
@@ -164,15 +164,6 @@ process.on('SIGTERM', () => { server?.close(); process.exit(0); });
 setInterval(() => {}, 1000);
 `;
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function runTracingStack(env: Record<string, string>, readyCount: number): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'local-stack-tracing-'));
   dirs.push(dir);
@@ -221,19 +212,6 @@ describe('sightline start: traces', () => {
   });
 });
 
-/** The processes whose parent is `ppid` (Linux: from /proc). */
-async function childPids(ppid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // Fields after the command (which may hold spaces) end in ')': state, then the parent's pid.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (parent === ppid) pids.push(Number(entry));
-  }
-  return pids;
-}
-
 describe('sightline start with a config file', () => {
   const SERVICES = ['model-server', 'router', 'drift', 'outlier', 'metrics', 'explainer'];
 
@@ -242,41 +220,17 @@ describe('sightline start with a config file', () => {
   it('runs every service where the file says, says when all are ready, and stops each once on Ctrl-C', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'local-stack-config-'));
     dirs.push(cwd);
-    const ports: Record<string, { grpc: number; http: number }> = {};
-    for (const name of SERVICES) ports[name] = { grpc: await freePort(), http: await freePort() };
-    const sections = SERVICES.map(
-      (name) =>
-        `${name}:\n  host: 127.0.0.1\n  grpc-port: ${ports[name]!.grpc}\n  http-port: ${ports[name]!.http}\n  log-level: warn\n`,
-    );
-    await writeFile(
-      path.join(cwd, 'sightline.yaml'),
-      `stack:\n  examples: ${path.join(REPO_ROOT, 'examples')}\n  data: data\n  ready-timeout-ms: 110000\n${sections.join('')}`,
-    );
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([key]) => !key.startsWith('SIGHTLINE_') && !key.startsWith('OTEL_'),
-      ),
-    );
-    const stack = spawn(process.execPath, [CLI_MAIN, 'start'], {
+    const stack = await spawnConfiguredStack({
       cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, OTEL_TRACES_EXPORTER: 'none' },
+      services: SERVICES,
+      readyTimeoutMs: 110_000,
+      env: { OTEL_TRACES_EXPORTER: 'none' },
     });
-    let output = '';
-    const ready = new Promise<void>((resolve) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (/Ctrl-C stops the stack/.test(output)) resolve();
-      };
-      stack.stdout!.on('data', onData);
-      stack.stderr!.on('data', onData);
-    });
-    const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
-    await ready;
-    expect(output).toMatch(/^ready in \d+\.\d s:$/m);
+    const { ports } = stack;
+    await stack.ready;
+    expect(stack.output()).toMatch(/^ready in \d+\.\d s:$/m);
     for (const name of SERVICES) {
-      expect(output).toContain(
+      expect(stack.output()).toContain(
         `gRPC 127.0.0.1:${ports[name]!.grpc}  metrics http://127.0.0.1:${ports[name]!.http}/metrics`,
       );
       const readyz = await fetch(`http://127.0.0.1:${ports[name]!.http}/readyz`);
@@ -284,15 +238,15 @@ describe('sightline start with a config file', () => {
     }
     // The router is ready only once it reached its model-server: it followed the file's port.
     // The first command to try goes to the router where the file moved it.
-    expect(output).toContain(`--address 127.0.0.1:${ports.router!.grpc}`);
-    expect(output).not.toContain('[trace-store]');
-    const pids = await childPids(stack.pid!);
+    expect(stack.output()).toContain(`--address 127.0.0.1:${ports.router!.grpc}`);
+    expect(stack.output()).not.toContain('[trace-store]');
+    const pids = await childPids(stack.child.pid!);
     expect(pids).toHaveLength(SERVICES.length);
-    process.kill(-stack.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
+    process.kill(-stack.child.pid!, 'SIGINT');
+    expect(await stack.exited).toBe(0);
     for (const name of SERVICES)
-      expect(output.match(new RegExp(`^\\[${name}\\] stopped$`, 'gm'))).toHaveLength(1);
-    expect(output).not.toContain('second signal');
+      expect(stack.output().match(new RegExp(`^\\[${name}\\] stopped$`, 'gm'))).toHaveLength(1);
+    expect(stack.output()).not.toContain('second signal');
     // Nothing left behind.
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   }, 150_000);

@@ -7,12 +7,12 @@
  * stand for the defaults, a follow runs until a Ctrl-C three seconds in, `<trace_id>` is a
  * real request's, and two lines are skipped with their reason.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cleanEnv, spawnConfiguredStack } from './helpers/configured-stack.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 const SERVICES = ['router', 'model-server', 'outlier', 'drift', 'metrics', 'explainer'] as const;
@@ -35,14 +35,6 @@ const SKIPPED: readonly { readonly pattern: RegExp; readonly why: string }[] = [
 ];
 /** Longest a line may run, in ms. */
 const LINE_TIMEOUT_MS = 120_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The logical lines (continuations joined) of the ```sh blocks from "Five minutes" to the next section. */
 function walkthroughLines(readme: string): string[] {
@@ -88,50 +80,25 @@ describe("the README's five minutes", () => {
     cleanups.push(() => store.stop());
     const listening = store.logs.find((line) => line.includes('"OTLP/HTTP receiver listening"'));
     const { otlpPort } = JSON.parse(listening ?? '{}') as { otlpPort: number };
-    const ports: Record<string, { grpc: number; http: number }> = {};
-    for (const name of SERVICES) ports[name] = { grpc: await freePort(), http: await freePort() };
-    await writeFile(
-      path.join(cwd, 'sightline.yaml'),
-      `stack:\n  examples: ${path.join(REPO_ROOT, 'examples')}\n  data: data\n${SERVICES.map(
-        (name) =>
-          `${name}:\n  host: 127.0.0.1\n  grpc-port: ${ports[name]!.grpc}\n  http-port: ${ports[name]!.http}\n  log-level: warn\n`,
-      ).join('')}`,
-    );
-    const baseEnv = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([key]) => !key.startsWith('SIGHTLINE_') && !key.startsWith('OTEL_'),
-      ),
-    );
-    const stack = spawn(process.execPath, [CLI_MAIN, 'start'], {
+    const stack = await spawnConfiguredStack({
       cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      services: SERVICES,
       env: {
-        ...baseEnv,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_BSP_SCHEDULE_DELAY: '200',
       },
     });
-    const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
     cleanups.push(async () => {
-      if (stack.exitCode === null) {
-        process.kill(-stack.pid!, 'SIGINT');
-        await exited;
+      if (stack.child.exitCode === null) {
+        process.kill(-stack.child.pid!, 'SIGINT');
+        await stack.exited;
       }
     });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (/Ctrl-C stops the stack/.test(output)) resolve();
-      };
-      stack.stdout!.on('data', onData);
-      stack.stderr!.on('data', onData);
-      void exited.then((code) => reject(new Error(`sightline start exited ${code}:\n${output}`)));
-    });
+    await stack.ready;
+    const { ports } = stack;
 
-    const env: NodeJS.ProcessEnv = { ...baseEnv, SIGHTLINE_TRACE_STORE_ADDRESS: store.address };
+    const env: NodeJS.ProcessEnv = { ...cleanEnv(), SIGHTLINE_TRACE_STORE_ADDRESS: store.address };
     for (const name of SERVICES)
       env[`SIGHTLINE_${name.toUpperCase().replace('-', '_')}_ADDRESS`] = `127.0.0.1:${ports[name]!.grpc}`;
     const bash = (line: string) =>
