@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_OPTIONS } from '../src/demo/demo-options.js';
 import type { DemoOutcome } from '../src/demo/demo-outcome.js';
 import { expectOneSentence } from './helpers/cli-expect.js';
-import { childPids, freePort, spawnConfiguredStack } from './helpers/configured-stack.js';
+import { childPids, freePort, spawnConfiguredStack, tracesTo } from './helpers/configured-stack.js';
 import { runCli, spawnCli } from './helpers/run-cli.js';
 import { REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
@@ -23,18 +23,12 @@ describe('npm start, then npm run demo, then Ctrl-C', () => {
     cleanups.push(() => rm(cwd, { recursive: true, force: true }));
     const store: RunningService = await startService('trace-store', ['--otlp-port', '0']);
     cleanups.push(() => store.stop());
-    const listening = store.logs.find((line) => line.includes('"OTLP/HTTP receiver listening"'));
-    const { otlpPort } = JSON.parse(listening ?? '{}') as { otlpPort: number };
 
     const stack = await spawnConfiguredStack({
       cwd,
       services: SERVICES,
       readyTimeoutMs: 150_000,
-      env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-      },
+      env: tracesTo(store),
     });
     cleanups.push(async () => {
       if (stack.child.exitCode === null) {

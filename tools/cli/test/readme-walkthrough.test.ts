@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, spawnConfiguredStack } from './helpers/configured-stack.js';
+import { cleanEnv, spawnConfiguredStack, tracesTo } from './helpers/configured-stack.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
 
 const SERVICES = ['router', 'model-server', 'outlier', 'drift', 'metrics', 'explainer'] as const;
@@ -78,16 +78,10 @@ describe("the README's five minutes", () => {
     await symlink(path.join(REPO_ROOT, 'examples'), path.join(cwd, 'examples'));
     const store: RunningService = await startService('trace-store', ['--otlp-port', '0']);
     cleanups.push(() => store.stop());
-    const listening = store.logs.find((line) => line.includes('"OTLP/HTTP receiver listening"'));
-    const { otlpPort } = JSON.parse(listening ?? '{}') as { otlpPort: number };
     const stack = await spawnConfiguredStack({
       cwd,
       services: SERVICES,
-      env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-      },
+      env: tracesTo(store),
     });
     cleanups.push(async () => {
       if (stack.child.exitCode === null) {

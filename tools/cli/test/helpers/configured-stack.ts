@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { CLI_MAIN, REPO_ROOT } from './services.js';
+import { CLI_MAIN, REPO_ROOT, type RunningService } from './services.js';
 
 /** A loopback port free at the time of asking. */
 export async function freePort(): Promise<number> {
@@ -37,6 +37,17 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('SIGHTLINE_') && !key.startsWith('OTEL_')),
   );
+}
+
+/** The environment that sends a stack's traces to `store`'s OTLP/HTTP receiver, exported quickly. */
+export function tracesTo(store: RunningService): NodeJS.ProcessEnv {
+  const listening = store.logs.find((line) => line.includes('"OTLP/HTTP receiver listening"'));
+  const { otlpPort } = JSON.parse(listening ?? '{}') as { otlpPort: number };
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  };
 }
 
 /** A started `sightline start`. */
