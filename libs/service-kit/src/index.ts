@@ -12,6 +12,11 @@ export {
 } from './calls/call-handlers.js';
 export { traceContextClientInterceptor } from './calls/client-trace-interceptor.js';
 export {
+  ATTR_COALESCED_CALLS,
+  COALESCED_TRACEPARENTS_KEY,
+  MAX_COALESCED_SPANS,
+} from './calls/coalesced-spans.js';
+export {
   type PlainEventSelector,
   rangeFromMessage,
   selectionFromMessage,

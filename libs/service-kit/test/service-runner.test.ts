@@ -15,6 +15,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { inference } from '@sightline/contracts';
 import { DeadlineExceededError, InvalidArgumentError } from '@sightline/errors';
@@ -22,7 +23,9 @@ import { createMetricsRegistry, createTracing, type Tracing } from '@sightline/t
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ATTR_COALESCED_CALLS,
   type CallKit,
+  COALESCED_TRACEPARENTS_KEY,
   GrpcServerMetrics,
   LOGGED_ERROR_TEXT_MAX_LENGTH,
   loadConfig,
@@ -262,6 +265,43 @@ describe('runService', () => {
     expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     expect(span.attributes['rpc.system']).toBe('grpc');
     expect(span.attributes['rpc.grpc.status_code']).toBe(0);
+  });
+
+  it("records a coalesced call in every caller's trace: a span per extra traceparent, linked, same status", async () => {
+    const primary = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const others = [
+      '00-11111111111111111111111111111111-2222222222222222-01',
+      '00-33333333333333333333333333333333-4444444444444444-01',
+    ];
+    const metadata = new Metadata();
+    metadata.set('traceparent', primary);
+    metadata.set(COALESCED_TRACEPARENTS_KEY, others.join(','));
+    await infer(h, 'bad', metadata).catch(() => undefined);
+    const spans = h.exporter.getFinishedSpans().filter((s) => s.name === METHOD);
+    expect(spans.map((s) => s.spanContext().traceId).sort()).toEqual([
+      '11111111111111111111111111111111',
+      '33333333333333333333333333333333',
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    ]);
+    const own = spans.find((s) => s.spanContext().traceId === '4bf92f3577b34da6a3ce929d0e0e4736')!;
+    for (const span of spans) {
+      expect(span.attributes[ATTR_COALESCED_CALLS]).toBe(3);
+      expect(span.attributes['rpc.grpc.status_code']).toBe(status.INVALID_ARGUMENT);
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      if (span === own) continue;
+      expect(span.links.map((l) => l.context.spanId)).toEqual([own.spanContext().spanId]);
+      const parent = others.find((o) => o.includes(span.spanContext().traceId))!;
+      expect(span.parentSpanContext?.spanId).toBe(parent.split('-')[2]);
+    }
+  });
+
+  it('starts no extra span without the coalesced-traceparents key, or for an empty one', async () => {
+    const metadata = new Metadata();
+    metadata.set(COALESCED_TRACEPARENTS_KEY, ' , ');
+    await infer(h, 'ok', metadata);
+    const spans = h.exporter.getFinishedSpans().filter((s) => s.name === METHOD);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes[ATTR_COALESCED_CALLS]).toBeUndefined();
   });
 
   it("tells the handler, through its signal, that the caller's deadline passed", async () => {

@@ -22,6 +22,7 @@ import { GRPC_TARGET_FORMS, grpcTargetProblem } from './graph/grpc-target.js';
 import { DEFAULT_MAX_REQUEST_ID_LENGTH } from './inference/request-limits.js';
 import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
+import { DEFAULT_COALESCE_MAX_BYTES, DEFAULT_COALESCE_MAX_CALLS } from './upstream/outlier-call-coalescer.js';
 import {
   DEFAULT_UPSTREAM_KEEPALIVE_TIME_MS,
   DEFAULT_UPSTREAM_KEEPALIVE_TIMEOUT_MS,
@@ -121,6 +122,20 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
   driftAddress: grpcTarget()
     .default('')
     .describe('gRPC address of the drift service for detector nodes that name none'),
+  detectorCoalesceMaxCalls: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_COALESCE_MAX_CALLS)
+    .describe(
+      'most outlier detector-node calls (same detector, address and tensor layout, started in the same event-loop turn) sent as one Predict of their stacked rows; each keeps its own verdict, deadline and errors (1: every call alone). Drift calls are never coalesced',
+    ),
+  detectorCoalesceMaxBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_COALESCE_MAX_BYTES)
+    .describe('most bytes of tensor contents in one coalesced outlier Predict; a larger call goes alone'),
   strictGraphs: z
     .stringbool()
     .default(false)

@@ -37,6 +37,7 @@ import { UpstreamReadiness } from './observability/upstream-readiness.js';
 import { registerGraphService, registerInferenceService } from './server.js';
 import { GrpcDetectorClient } from './upstream/grpc-detector-client.js';
 import { GrpcModelInferer } from './upstream/grpc-model-inferer.js';
+import { CoalescingDetectorClient } from './upstream/outlier-call-coalescer.js';
 import { UpstreamClients } from './upstream/upstream-clients.js';
 import { loadUpstreamTls } from './upstream/upstream-tls.js';
 
@@ -137,10 +138,16 @@ export async function startRouter(config: RouterConfig, parts: RouterParts): Pro
   );
 
   let dataPlane: RouterDataPlane | undefined;
+  const detectorClient = new GrpcDetectorClient(clients);
   const executor = new GraphExecutor({
     traced,
     models,
-    detectors: new GrpcDetectorClient(clients),
+    detectors: new CoalescingDetectorClient(
+      detectorClient,
+      detectorClient,
+      { maxCalls: config.detectorCoalesceMaxCalls, maxBytes: config.detectorCoalesceMaxBytes },
+      (detector, calls) => metrics.detectorPredictSent(detector, calls),
+    ),
     tracer,
     observer: metrics,
     defaultModelAddress: config.defaultModelServer,

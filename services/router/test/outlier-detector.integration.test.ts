@@ -61,6 +61,19 @@ function irisReference(): Float32Array {
   return Float32Array.from(lines.slice(1).flatMap((line) => line.split(',').slice(0, 4).map(Number)));
 }
 
+/** The router's count of outlier Predicts sent for the detector, and of the calls they carried. */
+async function coalescedPredicts(): Promise<{ predicts: number; calls: number }> {
+  const metric = await router.registry.getSingleMetric('sightline_router_detector_coalesced_calls')!.get();
+  const of = (name: string) =>
+    (metric.values as { metricName?: string; labels: { detector?: string | number }; value: number }[]).find(
+      (v) => v.metricName === name && v.labels.detector === DETECTOR,
+    )?.value ?? 0;
+  return {
+    predicts: of('sightline_router_detector_coalesced_calls_count'),
+    calls: of('sightline_router_detector_coalesced_calls_sum'),
+  };
+}
+
 const apply = (text: string): Promise<routerV1.ApplyGraphResponse> =>
   call(graphs, graphs.applyGraph, { document: { format: 0, text } });
 
@@ -187,6 +200,28 @@ describe('sync detector node against the outlier service', () => {
     const flagged = await infer('iris-guarded', OUTLIER);
     expect(param(flagged, 'sightline.path')).toBe('seq,od,route,fallback');
     expect(param(flagged, `sightline.${DETECTOR}.is_outlier`)).toBe(true);
+  });
+
+  it('coalesces concurrent requests into fewer Predicts, and each gets the verdict it gets alone', async () => {
+    // Inliers spread around setosa's mean and a few outliers: different scores per request.
+    const rows = Array.from({ length: 64 }, (_, i) =>
+      i % 8 === 0 ? [30 + i, -10, 25, 40] : [4.6 + (i % 9) * 0.1, 3.0 + (i % 5) * 0.1, 1.4, 0.2],
+    );
+    const verdictOf = (response: Awaited<ReturnType<typeof infer>>) =>
+      ['is_outlier', 'score', 'threshold', 'version'].map((k) =>
+        param(response, `sightline.${DETECTOR}.${k}`),
+      );
+    // One at a time: nothing else in flight, so each goes alone.
+    const alone = [];
+    for (const row of rows) alone.push(verdictOf(await infer('iris-checked', row)));
+    const before = await coalescedPredicts();
+    const together = await Promise.all(rows.map((row) => infer('iris-checked', row)));
+    const after = await coalescedPredicts();
+    expect(together.map(verdictOf)).toEqual(alone);
+    expect(alone.filter((v) => v[0] === true)).toHaveLength(8);
+    // Every request's call was carried, by fewer Predicts than requests.
+    expect(after.calls - before.calls).toBe(rows.length);
+    expect(after.predicts - before.predicts).toBeLessThan(rows.length);
   });
 
   it("passes the service's own refusal on: a detector not fitted is FAILED_PRECONDITION naming the node", async () => {

@@ -34,6 +34,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import { type Cancellation, CancelledError, DeadlineExceededError } from '@sightline/errors';
 import type { Logger } from 'pino';
+import { endCoalescedSpans, startCoalescedSpans } from './coalesced-spans.js';
 import { statusName, toGrpcStatus } from './error-status.js';
 import type { GrpcServerMetrics, MethodMetrics } from './grpc-server-metrics.js';
 import { extractTraceContext } from './trace-metadata.js';
@@ -112,6 +113,8 @@ class ServerCall implements CallContext {
   private cancelListeners: ((reason: Error) => void)[] | undefined;
   /** Set once the call's status is decided. */
   done = false;
+  /** Spans of the other callers of a coalesced call (coalesced-spans.ts), ended with `span`. */
+  coalescedSpans: Span[] | undefined;
 
   constructor(
     readonly method: string,
@@ -192,6 +195,9 @@ function beginCall(
       : NOT_TRACED;
   const deadlineMs = deadlineOf(call);
   const start = new ServerCall(method, deadlineMs, call.metadata, span, kit.logger, startNs, methodMetrics);
+  if (kit.traced !== false) {
+    start.coalescedSpans = startCoalescedSpans(kit.tracer, method, spanOptions, call.metadata, span);
+  }
   // grpc-js reports a passed deadline and a caller's cancel alike; the reason tells them
   // apart, so work abandoned in a queue is counted and logged as what it was. grpc-js also
   // emits 'cancelled' when the stream closes after the call ended: that is no cancellation,
@@ -219,6 +225,7 @@ function finishCall(
     start.methodMetrics.handled('OK', elapsedSeconds);
     span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, 0);
     span.end();
+    endCoalescedSpans(start.coalescedSpans, ATTR_RPC_GRPC_STATUS_CODE, 0);
     if (kit.logger.isLevelEnabled('debug')) {
       kit.logger.debug({ method: start.method, code: 'OK', ms: elapsedSeconds * 1e3 }, 'call');
     }
@@ -231,6 +238,10 @@ function finishCall(
   span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.details });
   if (!mapped.expected) span.recordException(error instanceof Error ? error : new Error(String(error)));
   span.end();
+  endCoalescedSpans(start.coalescedSpans, ATTR_RPC_GRPC_STATUS_CODE, mapped.code, {
+    code: SpanStatusCode.ERROR,
+    message: mapped.details,
+  });
   const fields = { method: start.method, code, ms: elapsedSeconds * 1e3, details: mapped.details };
   if (mapped.expected) kit.logger.info(fields, 'call failed');
   else kit.logger.error({ ...fields, err: error }, 'call failed unexpectedly');

@@ -31,6 +31,8 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
   private readonly breakerTransitions: Counter<'graph' | 'node' | 'address' | 'state'>;
   private readonly offPathDroppedTotal: Counter<'graph' | 'node'>;
   private readonly events: FastCounter;
+  private readonly coalescedCalls: FastHistogram;
+  private readonly coalescedChildren = new Map<string, FastHistogramChild>();
   /**
    * Per graph, how to remove each series it has (by a key unique per series), with the
    * node it belongs to (undefined: the graph's own), so a deleted graph or node stops being
@@ -82,6 +84,12 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
       labelNames: ['graph', 'node'],
       registers,
     });
+    this.coalescedCalls = new FastHistogram({
+      name: 'sightline_router_detector_coalesced_calls',
+      help: 'Detector-node calls carried by one outlier Predict, by detector (1: sent alone; --detector-coalesce-max-calls).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
     this.events = new FastCounter({
       name: 'sightline_router_events_total',
       help: 'InferenceEvents per sink: emitted, delivered, spilled, replayed, dropped, rejected.',
@@ -125,6 +133,16 @@ export class RouterMetrics implements ExecutionObserver, PipelineMetricsRecorder
         this.set(metrics.openEventTails());
       },
     });
+  }
+
+  /** One outlier Predict sent for `calls` detector-node calls of `detector` (outlier-call-coalescer.ts). */
+  detectorPredictSent(detector: string, calls: number): void {
+    let child = this.coalescedChildren.get(detector);
+    if (!child) {
+      child = this.coalescedCalls.child({ detector });
+      this.coalescedChildren.set(detector, child);
+    }
+    child.observe(calls);
   }
 
   /** Read at each scrape: the open TailEvents streams (set once the event history exists). */

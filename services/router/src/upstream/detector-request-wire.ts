@@ -29,7 +29,7 @@ const TAG_TENSOR_RAW_CONTENTS = 50;
  * (their length checked as decoding would), else encoded from its values (BOOL and BYTES
  * are decoded first, which checks their elements, as the generated path did).
  */
-function rawContents(tensor: RoutedTensor): Uint8Array {
+export function rawContents(tensor: RoutedTensor): Uint8Array {
   if (!tensor.isDecoded && tensor.datatype !== 'BYTES' && tensor.datatype !== 'BOOL') {
     const raw = tensor.rawBytes();
     checkRawLength(tensor.name, tensor.datatype, tensor.shape, raw);
@@ -96,5 +96,42 @@ export function encodeDriftPredict(detector: string, tensors: readonly RoutedTen
   writeTensors(writer, tensors);
   writer.uint32(TAG_DRIFT_RETURN_P_VAL).bool(true);
   writer.uint32(TAG_DRIFT_RETURN_DISTANCE).bool(false);
+  return asBuffer(writer.finish());
+}
+
+/**
+ * One tensor of a coalesced Predict: the same tensor of several calls, stacked along the
+ * first (row) dimension; `chunks` are each call's raw contents, in call order.
+ */
+export interface StackedTensor {
+  readonly name: string;
+  readonly datatype: string;
+  /** Rows of all calls first, then the calls' common trailing dimensions. */
+  readonly shape: readonly number[];
+  readonly chunks: readonly Uint8Array[];
+}
+
+/**
+ * `sightline.outlier.v1.PredictRequest` for several calls' rows at once (instance scores on,
+ * feature scores off, no request id: the rows belong to several requests). Each tensor's
+ * chunks are written back to back as one `raw_contents`, so the service sees the same bytes a
+ * request with all the rows would carry.
+ */
+export function encodeOutlierPredictStacked(detector: string, tensors: readonly StackedTensor[]): Buffer {
+  const writer = new BinaryWriter();
+  if (detector !== '') writer.uint32(TAG_NAME).string(detector);
+  for (const tensor of tensors) {
+    writer.uint32(TAG_DATA).fork();
+    if (tensor.name !== '') writer.uint32(TAG_TENSOR_NAME).string(tensor.name);
+    writer.uint32(TAG_TENSOR_DATATYPE).string(tensor.datatype);
+    writer.uint32(TAG_TENSOR_SHAPE).fork();
+    for (const d of tensor.shape) writer.int64(d);
+    writer.join();
+    const raw = tensor.chunks.length === 1 ? tensor.chunks[0]! : Buffer.concat(tensor.chunks);
+    if (raw.byteLength > 0) writer.uint32(TAG_TENSOR_RAW_CONTENTS).bytes(raw);
+    writer.join();
+  }
+  writer.uint32(TAG_OUTLIER_RETURN_INSTANCE_SCORE).bool(true);
+  writer.uint32(TAG_OUTLIER_RETURN_FEATURE_SCORE).bool(false);
   return asBuffer(writer.finish());
 }

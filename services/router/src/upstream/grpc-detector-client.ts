@@ -5,9 +5,20 @@
  */
 import { Metadata, status } from '@grpc/grpc-js';
 import { driftV1, outlierV1 } from '@sightline/contracts';
+import { COALESCED_TRACEPARENTS_KEY } from '@sightline/service-kit';
 import type { CallOptions, DetectorCall, DetectorClient, DetectorVerdict } from '../engine/ports.js';
-import { encodeDriftPredict, encodeOutlierPredict } from './detector-request-wire.js';
+import {
+  encodeDriftPredict,
+  encodeOutlierPredict,
+  encodeOutlierPredictStacked,
+} from './detector-request-wire.js';
 import { fromServiceError } from './grpc-status-error.js';
+import {
+  type CoalescedPredict,
+  type OutlierRows,
+  type OutlierRowsTransport,
+  verdictOfRows,
+} from './outlier-call-coalescer.js';
 import type { UpstreamClients } from './upstream-clients.js';
 
 /**
@@ -15,23 +26,44 @@ import type { UpstreamClients } from './upstream-clients.js';
  * threshold, and the fitted version (0, before the service reported versions, is left out).
  */
 export function outlierVerdict(response: outlierV1.PredictResponse): DetectorVerdict {
-  const scores = response.data?.instanceScore ?? [];
-  let highest = Number.NEGATIVE_INFINITY;
-  for (const score of scores) if (score > highest) highest = score;
-  const version = response.meta?.version ?? 0;
+  const rows = outlierRows(response);
+  return verdictOfRows(rows, 0, Math.max(rows.isOutlier.length, rows.instanceScore.length));
+}
+
+/** An outlier Predict answer's per-row verdicts. */
+function outlierRows(response: outlierV1.PredictResponse): OutlierRows {
   return {
-    isOutlier: (response.data?.isOutlier ?? []).some(Boolean),
-    ...(scores.length > 0 ? { score: highest } : {}),
+    isOutlier: response.data?.isOutlier ?? [],
+    instanceScore: response.data?.instanceScore ?? [],
     ...(response.data !== undefined ? { threshold: response.data.threshold } : {}),
-    ...(version > 0 ? { version } : {}),
+    ...(response.meta?.version ? { version: response.meta.version } : {}),
   };
 }
 
 const OUTLIER_PREDICT_PATH = outlierV1.OutlierServiceService.predict.path;
 const DRIFT_PREDICT_PATH = driftV1.DriftServiceService.predict.path;
 
-export class GrpcDetectorClient implements DetectorClient {
+export class GrpcDetectorClient implements DetectorClient, OutlierRowsTransport {
   constructor(private readonly clients: UpstreamClients) {}
+
+  /** One Predict of several calls' stacked rows (outlier-call-coalescer.ts), per-row verdicts back. */
+  async predictRows(call: CoalescedPredict): Promise<OutlierRows> {
+    const request = encodeOutlierPredictStacked(call.detector, call.tensors);
+    const headers =
+      call.coalescedTraceparents.length > 0
+        ? { ...call.traceHeaders, [COALESCED_TRACEPARENTS_KEY]: call.coalescedTraceparents.join(',') }
+        : call.traceHeaders;
+    const response = await this.callBytes(call.address, OUTLIER_PREDICT_PATH, request, {
+      deadlineMs: call.deadlineMs,
+      cancellation: call.cancellation,
+      traceHeaders: headers ?? {},
+    });
+    return outlierRows(decodeAnswer(() => outlierV1.PredictResponse.decode(response)));
+  }
+
+  activeTraceHeaders(): Readonly<Record<string, string>> | undefined {
+    return this.clients.activeTraceHeaders();
+  }
 
   async predict(call: DetectorCall, options: CallOptions): Promise<DetectorVerdict> {
     if (call.kind === 'outlier') {
