@@ -54,3 +54,36 @@ export function cancellationOf(signal: AbortSignal, what = 'the request'): Cance
     },
   };
 }
+
+/**
+ * A Cancellation its owner fires: a job's (CancelExplanation, shutdown) or a shared upstream
+ * call's (cancelled once none of its callers waits). Listeners run once, in order.
+ */
+export class CancellationSource implements Cancellation {
+  private reason: Error | undefined;
+  private listeners: ((reason: Error) => void)[] = [];
+
+  get cancelReason(): Error | undefined {
+    return this.reason;
+  }
+
+  onCancel(listener: (reason: Error) => void): () => void {
+    if (this.reason) {
+      listener(this.reason);
+      return noop;
+    }
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Cancels with `reason` (a second call does nothing). */
+  cancel(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener(reason);
+  }
+}

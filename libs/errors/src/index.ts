@@ -7,7 +7,7 @@
 
 export { type BackoffPolicy, backoffCeilingMs, fullJitterBackoffMs } from './backoff.js';
 export { QUOTED_NAME_MAX_LENGTH, quoteName, truncateText } from './bounded-text.js';
-export { type Cancellation, cancellationOf, NEVER_CANCELLED } from './cancellation.js';
+export { type Cancellation, CancellationSource, cancellationOf, NEVER_CANCELLED } from './cancellation.js';
 export { errorCode, errorMessage, GRPC_STATUS_NAMES } from './error-description.js';
 export { errorFromStatus, fieldNamedIn } from './error-from-status.js';
 export {

@@ -4,9 +4,9 @@
  * matching event), the version filter applies, and maxEvents bounds the visit.
  */
 import { eventsV1 } from '@sightline/contracts';
+import { CancellationSource } from '@sightline/errors';
 import { createTensor, encodeInferInputs } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobCancellation } from '../src/data-plane/job-cancellation.js';
 import { EventServiceReader } from '../src/upstream/event-service-reader.js';
 import { startEventService } from './helpers/event-service.js';
 
@@ -32,7 +32,7 @@ describe('EventServiceReader', () => {
     const seen: string[] = [];
     const count = await reader.scan(
       { modelName: 'm', modelVersion, graph: '', fromUnixMs: T0, toUnixMs: T0 + 60_000, maxEvents },
-      { deadlineMs: Date.now() + 10_000, cancellation: new JobCancellation() },
+      { deadlineMs: Date.now() + 10_000, cancellation: new CancellationSource() },
       (event) => {
         expect(event.modelName).toBe('m');
         expect(event.inputs[0]!.name).toBe('x');

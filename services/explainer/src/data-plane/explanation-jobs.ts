@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  CancellationSource,
   CancelledError,
   type ErrorCode,
   GRPC_STATUS_NAMES,
@@ -21,7 +22,6 @@ import type { GlobalExplainer } from '../global/global-explainer.js';
 import type { GlobalInput, GlobalOutcome } from '../global/global-types.js';
 import type { ExplainInput, ExplainOutcome, ExplainUsage } from './explain-types.js';
 import type { ExplainerDataPlane } from './explainer-data-plane.js';
-import { JobCancellation } from './job-cancellation.js';
 
 /** A job's state. */
 export type JobState = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
@@ -103,7 +103,7 @@ interface Job {
   readonly fingerprint: string;
   readonly idempotencyKey: string;
   readonly createMs: number;
-  readonly cancellation: JobCancellation;
+  readonly cancellation: CancellationSource;
   state: JobState;
   startMs?: number;
   endMs?: number;
@@ -216,7 +216,7 @@ export class ExplanationJobs {
       fingerprint,
       idempotencyKey,
       createMs: this.now(),
-      cancellation: new JobCancellation(),
+      cancellation: new CancellationSource(),
       state: 'queued',
       watchers: new Set(),
     };

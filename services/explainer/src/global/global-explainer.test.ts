@@ -5,6 +5,7 @@
  * and a missing router.
  */
 import {
+  CancellationSource,
   CancelledError,
   DeadlineExceededError,
   FailedPreconditionError,
@@ -15,7 +16,6 @@ import { createTensor, type Tensor } from '@sightline/tensor';
 import { describe, expect, it } from 'vitest';
 import type { ExplainCall, ExplainInput, ExplainOutcome } from '../data-plane/explain-types.js';
 import type { ExplainerDataPlane } from '../data-plane/explainer-data-plane.js';
-import { JobCancellation } from '../data-plane/job-cancellation.js';
 import type { StoredEvent, StoredEventInputs } from '../data-plane/stored-events.js';
 import { GlobalExplainer } from './global-explainer.js';
 import type { GlobalInput, GlobalProgress } from './global-types.js';
@@ -103,7 +103,7 @@ const LIMITS = {
   defaultMaxRowsPerCall: 100,
   defaultJobBudgetMs: 60_000,
 };
-const call = () => ({ cancellation: new JobCancellation() });
+const call = () => ({ cancellation: new CancellationSource() });
 
 describe('GlobalExplainer', () => {
   it('explains each version at its version in chunks of --max-instances, and reports a version no longer served', async () => {
@@ -222,7 +222,7 @@ describe('GlobalExplainer', () => {
   it('keeps the rows explained before a cancel in the answer so far, and ends CANCELLED', async () => {
     const calls: { version: string; rows: number; maxModelCalls: number }[] = [];
     const plane = standInPlane(calls);
-    const cancellation = new JobCancellation();
+    const cancellation = new CancellationSource();
     const explainChunk = plane.explain.bind(plane);
     // The second chunk is cancelled while it runs, as CancelExplanation would.
     plane.explain = async (input, explainCall) => {

@@ -1,6 +1,7 @@
-import { type Cancellation, NEVER_CANCELLED, SightlineError } from '@sightline/errors';
+import { NEVER_CANCELLED, SightlineError } from '@sightline/errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cancellable } from '../../test/helpers/unary-call-helpers.js';
 import type { CallOptions, DetectorCall, DetectorClient, DetectorVerdict } from '../engine/ports.js';
 import { RoutedTensor } from '../engine/routed-tensor.js';
 import {
@@ -44,29 +45,6 @@ function outlierCall(rows: number[][], overrides: Partial<DetectorCall> = {}): D
     tensors: [rowsTensor(rows)],
     requestId: 'r',
     ...overrides,
-  };
-}
-
-/** A caller's cancellation the test can fire. */
-function cancellable(): Cancellation & { cancel(reason: Error): void } {
-  let reason: Error | undefined;
-  const listeners = new Set<(r: Error) => void>();
-  return {
-    get cancelReason() {
-      return reason;
-    },
-    onCancel(listener) {
-      if (reason) {
-        listener(reason);
-        return () => {};
-      }
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    cancel(r) {
-      reason = r;
-      for (const l of listeners) l(r);
-    },
   };
 }
 
@@ -256,14 +234,14 @@ describe('coalescing outlier detector calls', () => {
     let answer!: (rows: OutlierRows) => void;
     h.answerShared(() => new Promise((resolve) => (answer = resolve)));
     const [a, b, c] = [cancellable(), cancellable(), cancellable()];
-    const gone = h.client.predict(outlierCall([[2, 0]]), options({ cancellation: a }));
-    const stays = h.client.predict(outlierCall([[3, 0]]), options({ cancellation: b }));
-    const later = h.client.predict(outlierCall([[4, 0]]), options({ cancellation: c }));
-    a.cancel(new Error('caller left'));
+    const gone = h.client.predict(outlierCall([[2, 0]]), options({ cancellation: a.cancellation }));
+    const stays = h.client.predict(outlierCall([[3, 0]]), options({ cancellation: b.cancellation }));
+    const later = h.client.predict(outlierCall([[4, 0]]), options({ cancellation: c.cancellation }));
+    a.cancel();
     await expect(gone).rejects.toMatchObject({ code: 'CANCELLED' });
     await nextTurn();
     expect(h.shared[0]!.tensors[0]!.shape).toEqual([2, 2]);
-    c.cancel(new Error('caller left'));
+    c.cancel();
     await expect(later).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(h.shared[0]!.cancellation.cancelReason).toBeUndefined();
     answer(scoreRows(new Uint8Array(Float32Array.from([3, 0, 4, 0]).buffer), 2));
@@ -277,13 +255,13 @@ describe('coalescing outlier detector calls', () => {
     h.answerShared(() => new Promise(() => {}));
     const [a, b] = [cancellable(), cancellable()];
     const calls = [
-      h.client.predict(outlierCall([[2, 0]]), options({ cancellation: a })),
-      h.client.predict(outlierCall([[3, 0]]), options({ cancellation: b })),
+      h.client.predict(outlierCall([[2, 0]]), options({ cancellation: a.cancellation })),
+      h.client.predict(outlierCall([[3, 0]]), options({ cancellation: b.cancellation })),
     ];
     await nextTurn();
-    a.cancel(new Error('x'));
+    a.cancel();
     expect(h.shared[0]!.cancellation.cancelReason).toBeUndefined();
-    b.cancel(new Error('x'));
+    b.cancel();
     expect(h.shared[0]!.cancellation.cancelReason).toBeInstanceOf(SightlineError);
     await Promise.allSettled(calls);
     h.release();

@@ -16,9 +16,14 @@
  * refused as INVALID_ARGUMENT or RESOURCE_EXHAUSTED is re-sent call by call, so only the call
  * with the bad rows gets that status, worded for its own rows.
  */
-
-import type { Cancellation } from '@sightline/errors';
-import { DeadlineExceededError, type ErrorCode, isSightlineError, SightlineError } from '@sightline/errors';
+import {
+  type Cancellation,
+  CancellationSource,
+  DeadlineExceededError,
+  type ErrorCode,
+  isSightlineError,
+  SightlineError,
+} from '@sightline/errors';
 import type { CallOptions, DetectorCall, DetectorClient, DetectorVerdict } from '../engine/ports.js';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
 import { rawContents, type StackedTensor } from './detector-request-wire.js';
@@ -100,29 +105,6 @@ interface Member {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Cancels the shared call once no member waits for it. */
-class SharedCancellation implements Cancellation {
-  cancelReason: Error | undefined;
-  private listeners: ((reason: Error) => void)[] = [];
-
-  onCancel(listener: (reason: Error) => void): () => void {
-    if (this.cancelReason) {
-      listener(this.cancelReason);
-      return () => {};
-    }
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
-  }
-
-  cancel(reason: Error): void {
-    if (this.cancelReason) return;
-    this.cancelReason = reason;
-    for (const listener of this.listeners.splice(0)) listener(reason);
-  }
-}
-
 /** Calls gathered for one Predict. */
 interface Batch {
   readonly key: string;
@@ -135,7 +117,7 @@ interface Batch {
   done: boolean;
   /** Members not yet answered (after sending). */
   waiting: number;
-  readonly cancellation: SharedCancellation;
+  readonly cancellation: CancellationSource;
 }
 
 /** Statuses a single call's rows can cause: a coalesced call refused so is re-sent call by call. */
@@ -262,7 +244,7 @@ export class CoalescingDetectorClient implements DetectorClient {
         sent: false,
         done: false,
         waiting: 0,
-        cancellation: new SharedCancellation(),
+        cancellation: new CancellationSource(),
       };
       this.open.set(key, batch);
       if (!this.flushScheduled) {
