@@ -111,6 +111,7 @@ export async function startMetrics(config: MetricsConfig, parts: MetricsParts): 
   const timers: NodeJS.Timeout[] = [];
   const metrics = new MetricsServiceMetrics(registry, {
     queueDepth: () => ingress.depth,
+    queueAgeSeconds: () => ingress.oldestWaitMs() / 1000,
     pending: () => pending,
     unflushed: () => plane?.persistence.unflushed ?? 0,
     exportWindowSeconds: config.exportWindowMs / 1000,

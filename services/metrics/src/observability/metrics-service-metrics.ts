@@ -61,6 +61,8 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
     registry: Registry,
     sources: {
       readonly queueDepth: () => number;
+      /** How long the oldest event not yet stored has waited, in seconds (0: none waits). */
+      readonly queueAgeSeconds: () => number;
       /** Pending feedback rows by the model they name ('' for feedback naming none). */
       readonly pending: () => Readonly<Record<string, number>>;
       readonly unflushed: () => number;
@@ -147,6 +149,14 @@ export class MetricsServiceMetrics implements IngressObserver, DataPlaneCounters
       registers,
       collect() {
         this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'sightline_metrics_event_queue_age_seconds',
+      help: 'How long the oldest inference event not yet stored has waited, in seconds (0 when none waits): how far predictions (and so their joins to feedback) lag the stream.',
+      registers,
+      collect() {
+        this.set(sources.queueAgeSeconds());
       },
     });
     this.#pending = new Gauge({

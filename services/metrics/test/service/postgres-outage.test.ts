@@ -2,7 +2,8 @@
  * PostgreSQL stops (as a crash) under a running service and comes back: meanwhile feedback and
  * queries answer UNAVAILABLE (a caller may retry), never INTERNAL and never a crash; events
  * answered 202 wait for the store instead of being dropped; once the database is back the
- * service recovers by itself, and nothing acknowledged before, during or after is lost.
+ * service recovers by itself, and nothing acknowledged before, during or after is lost. The
+ * waiting shows as `sightline_metrics_event_queue_age_seconds`, back to 0 once they are stored.
  */
 import { status } from '@grpc/grpc-js';
 import { metricsV1 } from '@sightline/contracts';
@@ -32,6 +33,13 @@ const failure = (p: Promise<unknown>) =>
     () => ({ code: status.OK, details: '' }),
     (e: { code: number; details: string }) => ({ code: e.code, details: e.details }),
   );
+/** The ingestion lag gauge as /metrics exposes it now. */
+async function queueAgeSeconds(target: MetricsTestService): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${target.handle.httpPort}/metrics`)).text();
+  const match = /^sightline_metrics_event_queue_age_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  if (!match) throw new Error('sightline_metrics_event_queue_age_seconds is not exposed');
+  return Number(match[1]);
+}
 const labels = (ids: readonly string[], label = 'setosa') => ({
   items: ids.map((requestId) => ({ requestId, label })),
 });
@@ -50,6 +58,7 @@ it('answers UNAVAILABLE while PostgreSQL is down, keeps the events it took, and 
   );
   await service.handle.idle();
   expect((await service.client.sendFeedback(labels(before))).joined).toBe(10);
+  expect(await queueAgeSeconds(service)).toBe(0);
 
   await postgres.halt();
   const feedback = await failure(service.client.sendFeedback(labels(['while-down'])));
@@ -62,9 +71,13 @@ it('answers UNAVAILABLE while PostgreSQL is down, keeps the events it took, and 
   expect(
     await service.post(during.map((requestId, i) => irisProbabilityEvent(100 + i, 0, { requestId }))),
   ).toBe(202);
+  // They wait (queued, or in the batch the store retry holds): the oldest one's age grows.
+  const waiting = service;
+  await expect.poll(() => queueAgeSeconds(waiting), { timeout: 10_000 }).toBeGreaterThan(0);
 
   await postgres.resume();
   await service.handle.idle();
+  expect(await queueAgeSeconds(service)).toBe(0);
   const late = await service.client.sendFeedback(labels(during));
   expect(late.outcomes.map((o) => o.status)).toEqual(during.map(() => F.FEEDBACK_STATUS_JOINED));
   const again = await service.client.sendFeedback(labels(before));
