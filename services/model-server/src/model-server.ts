@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   type CallKit,
   checkDirectorySetting,
+  DataDirLock,
   GrpcServerMetrics,
   type Logger,
   type RunningService,
@@ -28,7 +29,7 @@ import { repositoryMetrics } from './observability/repository-metrics.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { createObjectSource, defaultCacheDir } from './repository/remote/create-source.js';
 import { parseRepositoryLocation } from './repository/remote/repository-location.js';
-import { RepositoryMirror } from './repository/remote/repository-mirror.js';
+import { CACHE_LOCK_FILE, RepositoryMirror } from './repository/remote/repository-mirror.js';
 import { RepositoryPoller } from './repository/remote/repository-poller.js';
 import { createRuntimeLoader } from './runtime/index.js';
 import { registerInferenceService } from './server.js';
@@ -113,6 +114,8 @@ export async function startModelServer(
   let mirror: RepositoryMirror | undefined;
   let poller: RepositoryPoller | undefined;
   let destroySource: (() => void) | undefined;
+  // One server per cache; a local repository is only read, so it takes no lock.
+  let cacheLock: DataDirLock | undefined;
   if (location.kind !== 'local') {
     const source = await createObjectSource(
       location,
@@ -127,6 +130,14 @@ export async function startModelServer(
       downloadTimeoutMs: config.repositoryDownloadTimeoutMs,
       isServed: (name, version) => models?.holdsVersion(name, version) ?? false,
       observer: repositoryMetrics(registry),
+      lock: async (cacheDir) => {
+        cacheLock = await DataDirLock.acquire(cacheDir, {
+          service: SERVICE_NAME,
+          flag: '--repository-cache-dir',
+          logger,
+          lockFile: CACHE_LOCK_FILE,
+        });
+      },
     });
   }
   const repositoryRoot = mirror?.root ?? path.resolve(location.kind === 'local' ? location.path : '.');
@@ -165,6 +176,44 @@ export async function startModelServer(
     traced: parts.tracing?.exporter.kind !== 'none',
   };
 
+  /** Fetches the repository (a remote one into the cache) and loads the models. */
+  const startServing = async (): Promise<void> => {
+    if (mirror === undefined) {
+      // A wrong path stops the start naming the flag, not as every model's NOT_FOUND later.
+      await checkDirectorySetting('--repository', repositoryRoot, true);
+    } else {
+      await mirror.open();
+      logger.info({ repository: mirror.source.uri, cache: mirror.root }, 'fetching the model repository');
+      // An unreachable repository still starts: what the cache holds serves, the reason
+      // shows in RepositoryIndex, and the polls retry.
+      await mirror.sync().catch((error: unknown) => {
+        logger.error(
+          { repository: mirror.source.uri, reason: error instanceof Error ? error.message : String(error) },
+          'model repository unreachable; serving what the cache holds',
+        );
+      });
+    }
+    logger.info(
+      { repository: mirror?.source.uri ?? repositoryRoot, gpuDetected: detectGpu() },
+      'loading models',
+    );
+    const result = await models!.loadAll();
+    logger.info({ loaded: result.loaded, failed: result.failed }, 'models loaded');
+    if (mirror !== undefined) {
+      poller = new RepositoryPoller(
+        {
+          sync: () => mirror.sync(),
+          reload: (name) => models!.load(name, undefined, { fetch: false }),
+          unload: (name) => models!.unload(name),
+          logger,
+        },
+        config.repositoryPollIntervalMs,
+      );
+      poller.start();
+    }
+    started = true;
+  };
+
   let service: RunningService | undefined;
   service = await runService({
     name: SERVICE_NAME,
@@ -183,45 +232,19 @@ export async function startModelServer(
         streamMaxInFlight: config.streamMaxInFlight,
       }),
     start: async () => {
-      if (mirror === undefined) {
-        // A wrong path stops the start naming the flag, not as every model's NOT_FOUND later.
-        await checkDirectorySetting('--repository', repositoryRoot, true);
-      } else {
-        await mirror.open();
-        logger.info({ repository: mirror.source.uri, cache: mirror.root }, 'fetching the model repository');
-        // An unreachable repository still starts: what the cache holds serves, the reason
-        // shows in RepositoryIndex, and the polls retry.
-        await mirror.sync().catch((error: unknown) => {
-          logger.error(
-            { repository: mirror.source.uri, reason: error instanceof Error ? error.message : String(error) },
-            'model repository unreachable; serving what the cache holds',
-          );
-        });
+      try {
+        await startServing();
+      } catch (error) {
+        // A start that fails leaves the cache free for the next one.
+        await cacheLock?.release();
+        throw error;
       }
-      logger.info(
-        { repository: mirror?.source.uri ?? repositoryRoot, gpuDetected: detectGpu() },
-        'loading models',
-      );
-      const result = await models!.loadAll();
-      logger.info({ loaded: result.loaded, failed: result.failed }, 'models loaded');
-      if (mirror !== undefined) {
-        poller = new RepositoryPoller(
-          {
-            sync: () => mirror.sync(),
-            reload: (name) => models!.load(name, undefined, { fetch: false }),
-            unload: (name) => models!.unload(name),
-            logger,
-          },
-          config.repositoryPollIntervalMs,
-        );
-        poller.start();
-      }
-      started = true;
     },
     stop: async () => {
       await poller?.stop();
       await models!.shutdown();
       destroySource?.();
+      await cacheLock?.release();
     },
   });
   return Object.assign(service, { dataPlane, registry });

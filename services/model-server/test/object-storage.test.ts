@@ -4,13 +4,14 @@
  * bucket that disappears mid-poll, credentials the store refuses, and a restart that
  * resumes from the cache without downloading again.
  */
-import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { encodeInferInputs } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CACHE_LOCK_FILE } from '../src/repository/remote/repository-mirror.js';
 import { fixtureBytes } from './fixtures/temp-repo.js';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
 import { eventually, S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from './helpers/s3-server.js';
@@ -37,6 +38,15 @@ const x = () =>
     [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) }],
     'typed',
   ).inputs;
+
+/**
+ * Copies a cache whose server runs, for another server to start on: without its lock,
+ * which names the running server (this process) and would refuse the copy's start.
+ */
+async function copyCache(from: string, to: string): Promise<void> {
+  const lock = path.join(from, CACHE_LOCK_FILE);
+  await cp(from, to, { recursive: true, filter: (source) => source !== lock });
+}
 
 /** Sets the SDK's environment credentials for the servers started inside `body`'s scope. */
 function setCredentials(accessKeyId: string, secretAccessKey: string): () => void {
@@ -228,7 +238,7 @@ describe('model repository in S3, polled', () => {
 
   it('with refused credentials, serves what the cache holds and fails a new model with a clear reason', async () => {
     const copy = path.join(base, 'cache-refused');
-    await cp(cacheDir, copy, { recursive: true });
+    await copyCache(cacheDir, copy);
     restores.push(setCredentials('ROTATED-AWAY', 'wrong-secret'));
     const refused = await start(copy, '0');
     restores.pop()!();
@@ -253,7 +263,7 @@ describe('model repository in S3, polled', () => {
     // Every model of the bucket that can be cached is (late came in through the poll).
     await eventually(async () => expect(await readdir(path.join(cacheDir, 'late'))).toContain('1'));
     const copy = path.join(base, 'cache-restart');
-    await cp(cacheDir, copy, { recursive: true });
+    await copyCache(cacheDir, copy);
     // What a crash mid-download leaves: a temp directory, and a version without its marker.
     await mkdir(path.join(copy, '.sightline-cache', 'tmp', 'interrupted'), { recursive: true });
     await mkdir(path.join(copy, 'add', '7'), { recursive: true });
@@ -295,6 +305,8 @@ describe('model repository in S3, polled', () => {
     }
     // Version 3 needed room: 1 (drained, least recently used) went; 2 had served just before.
     expect((await readdir(path.join(cache, 'm'))).filter((f) => /^\d+$/.test(f)).sort()).toEqual(['2', '3']);
+    // The eviction removed a version, never the cache's lock.
+    expect(await readFile(path.join(cache, CACHE_LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
   });
 
   it('refuses a version that only fits by evicting the served one, which keeps serving', async () => {

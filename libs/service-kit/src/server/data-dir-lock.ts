@@ -20,6 +20,12 @@ export interface DataDirLockOwner {
   /** The setting that named the directory (`--data-dir`). */
   readonly flag: string;
   readonly logger: Logger;
+  /**
+   * The lock file's path inside the directory (default `<service>.lock`); its parent
+   * directories are created. A service whose directory's entries mean something (a model
+   * cache, where any top-level name may be a model) keeps it in its own hidden directory.
+   */
+  readonly lockFile?: string;
 }
 
 /** Whether process `pid` is alive (EPERM: alive, another user's). */
@@ -44,8 +50,8 @@ export class DataDirLock {
    */
   static async acquire(directory: string, owner: DataDirLockOwner): Promise<DataDirLock> {
     const { service, flag, logger } = owner;
-    await mkdir(directory, { recursive: true });
-    const file = path.join(directory, dataDirLockFile(service));
+    const file = path.join(directory, owner.lockFile ?? dataDirLockFile(service));
+    await mkdir(path.dirname(file), { recursive: true });
     // Two tries: the second after a stale lock is removed (another taker may win it).
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

@@ -3,14 +3,16 @@
  * on 127.0.0.1 serving files and the manifest listing them.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DataDirLock } from '@sightline/service-kit';
+import { silentLogger } from '@sightline/service-kit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpManifestSource } from './http-manifest-source.js';
-import { CACHE_STATE_DIR, RepositoryMirror } from './repository-mirror.js';
+import { CACHE_LOCK_FILE, CACHE_STATE_DIR, RepositoryMirror } from './repository-mirror.js';
 
 /** A loopback HTTP repository: `files` by path, the manifest built from them. */
 class HttpRepository {
@@ -374,5 +376,100 @@ describe('RepositoryMirror over hostile listings', () => {
       `--repository-cache-dir: ${path.join(cacheDir, 'sub')} cannot be used as the cache (ENOTDIR: not a directory`,
     );
     await expect(m.sync()).rejects.toMatchObject({ name: 'FailedPreconditionError' });
+  });
+});
+
+describe('RepositoryMirror with its cache lock', () => {
+  let remote: HttpRepository;
+  let cacheDir: string;
+  const locks: DataDirLock[] = [];
+  /** How many times a mirror asked for the lock. */
+  let lockCalls = 0;
+
+  /** A mirror that takes the cache's lock as the model-server does (pid of this process). */
+  const lockedMirror = (maxBytes?: number) =>
+    new RepositoryMirror({
+      source: new HttpManifestSource(new URL(remote.url)),
+      cacheDir,
+      maxBytes,
+      lock: async (dir) => {
+        lockCalls++;
+        locks.push(
+          await DataDirLock.acquire(dir, {
+            service: 'model-server',
+            flag: '--repository-cache-dir',
+            logger: silentLogger(),
+            lockFile: CACHE_LOCK_FILE,
+          }),
+        );
+      },
+    });
+  const lockFile = () => path.join(cacheDir, CACHE_LOCK_FILE);
+
+  beforeEach(async () => {
+    remote = new HttpRepository();
+    await remote.start();
+    cacheDir = path.join(await mkdtemp(path.join(tmpdir(), 'sightline-mirror-')), 'cache');
+    lockCalls = 0;
+  });
+
+  afterEach(async () => {
+    for (const lock of locks.splice(0)) await lock.release();
+    await remote.stop();
+    await rm(path.dirname(cacheDir), { recursive: true, force: true });
+  });
+
+  it("refuses a second mirror on a locked cache before it touches the first one's downloads", async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    const first = lockedMirror();
+    await first.sync();
+    expect(await readFile(lockFile(), 'utf8')).toBe(`${process.pid}\n`);
+    // The first one's download in progress: the second's open would clear tmp/.
+    await writeFile(path.join(cacheDir, CACHE_STATE_DIR, 'tmp', 'in-flight'), 'half a model');
+
+    await expect(lockedMirror().sync()).rejects.toThrow(
+      `--repository-cache-dir ${cacheDir} is in use by another model-server service (pid ${process.pid}, lock file ${lockFile()}); stop it or use another directory`,
+    );
+    expect(await readdir(path.join(cacheDir, CACHE_STATE_DIR, 'tmp'))).toEqual(['in-flight']);
+    expect(await readdir(path.join(cacheDir, 'm'))).toContain('1');
+    expect(await readFile(lockFile(), 'utf8')).toBe(`${process.pid}\n`);
+  });
+
+  it('reopens a cache holding the lock of a process gone, as a cache', async () => {
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    const first = lockedMirror();
+    await first.sync();
+    // What a server killed with -9 leaves: its lock with its pid (a pid no process holds).
+    await locks.pop()!.release();
+    await writeFile(lockFile(), `${2 ** 22 + 1}\n`);
+
+    remote.gets.length = 0;
+    const restarted = lockedMirror();
+    expect(await restarted.sync()).toEqual({ changed: [], removed: [] });
+    expect(remote.gets).toEqual(['manifest.json']);
+    expect(await readFile(lockFile(), 'utf8')).toBe(`${process.pid}\n`);
+  });
+
+  it('never removes the lock file: eviction, models gone remotely, a load of a missing model', async () => {
+    const m = lockedMirror(150);
+    remote.files.set('m/1/model.onnx', versionBytes(1));
+    await m.sync();
+    // Room for one version: 1 is evicted to make room for 2.
+    remote.files.set('m/2/model.onnx', versionBytes(2));
+    await m.sync();
+    expect(m.cachedVersions().map((v) => `${v.model}/${v.version}`)).toEqual(['m/2']);
+    remote.files.clear();
+    expect(await m.sync()).toEqual({ changed: [], removed: ['m'] });
+    expect(await m.syncModel('missing')).toBe(false);
+    expect(await readdir(path.join(cacheDir, CACHE_STATE_DIR))).toContain(path.basename(CACHE_LOCK_FILE));
+    expect(await readFile(lockFile(), 'utf8')).toBe(`${process.pid}\n`);
+  });
+
+  it('refuses a directory of other files without taking the lock or writing anything there', async () => {
+    await mkdir(path.join(cacheDir, 'important'), { recursive: true });
+    await writeFile(path.join(cacheDir, 'important', 'notes.txt'), 'keep me');
+    await expect(lockedMirror().open()).rejects.toThrow(/holds files but is not a model cache/);
+    expect(lockCalls).toBe(0);
+    expect(await readdir(cacheDir)).toEqual(['important']);
   });
 });

@@ -32,6 +32,13 @@ export const MAX_MODEL_FILE_BYTES = 64 * 1024 * 1024;
 /** The cache's own directory inside the cache root; hidden, so the repository never lists it. */
 export const CACHE_STATE_DIR = '.sightline-cache';
 
+/**
+ * The cache's lock file (the holding server's pid), inside {@link CACHE_STATE_DIR}: no model
+ * name starts with `.`, so no model, download, eviction or removal ever names it, and the
+ * "not a model cache" check of a directory sees only the state directory it lives in.
+ */
+export const CACHE_LOCK_FILE = `${CACHE_STATE_DIR}/model-server.lock`;
+
 /** Written into a version directory before it is renamed into place: it marks it complete. */
 export const VERSION_MARKER_FILE = '.sightline-version.json';
 
@@ -60,6 +67,13 @@ export interface RepositoryMirrorOptions {
   /** True while a version is loaded (serving or draining): it is never evicted. */
   readonly isServed?: ((model: string, version: number) => boolean) | undefined;
   readonly observer?: MirrorObserver | undefined;
+  /**
+   * Takes the cache's exclusive lock ({@link CACHE_LOCK_FILE}): one server per cache, since
+   * each one removes the downloads and versions the other's listing does not explain.
+   * {@link RepositoryMirror.open} calls it once the directory is known to be new, empty or a
+   * cache, before it changes anything there; its refusal stops the open as it is.
+   */
+  readonly lock?: ((cacheDir: string) => Promise<void>) | undefined;
   readonly now?: () => number;
 }
 
@@ -107,7 +121,8 @@ interface CachedVersion extends CachedVersionInfo {
  * - A failed version is refused alone (its reason in {@link problems}); the others, and
  *   whatever is cached, keep serving. A listing that fails keeps everything as it is.
  *
- * One mirror owns its cache directory; syncs run one at a time.
+ * One mirror owns its cache directory (enforced by the `lock` it is given); syncs run one
+ * at a time.
  */
 export class RepositoryMirror {
   readonly source: ObjectSource;
@@ -117,6 +132,7 @@ export class RepositoryMirror {
   readonly #timeoutMs: number;
   readonly #isServed: (model: string, version: number) => boolean;
   readonly #observer: MirrorObserver | undefined;
+  readonly #lock: ((cacheDir: string) => Promise<void>) | undefined;
   readonly #now: () => number;
   readonly #cached = new Map<string, CachedVersion>();
   readonly #problems = new Map<string, Map<number | undefined, string>>();
@@ -134,6 +150,7 @@ export class RepositoryMirror {
     this.#timeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
     this.#isServed = options.isServed ?? (() => false);
     this.#observer = options.observer;
+    this.#lock = options.lock;
     this.#now = options.now ?? Date.now;
   }
 
@@ -237,9 +254,13 @@ export class RepositoryMirror {
     }
     try {
       await mkdir(this.root, { recursive: true });
+      // Locked before the first change: another server's downloads in tmp/ are its own.
+      await this.#lock?.(this.root);
       await rm(path.join(this.#stateDir, 'tmp'), { recursive: true, force: true });
       await mkdir(path.join(this.#stateDir, 'tmp'), { recursive: true });
     } catch (error) {
+      // The lock's refusal is its own sentence (the holder's pid), said as it is.
+      if (!isSystemError(error)) throw error;
       // A path under a file, a read-only or full disk: said once at start, naming the flag.
       throw new FailedPreconditionError(
         `--repository-cache-dir: ${this.root} cannot be used as the cache (${messageOf(error)})`,
@@ -556,6 +577,11 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** An error of the file system (it has an errno code: ENOTDIR, EACCES, ENOSPC...). */
+function isSystemError(error: unknown): boolean {
+  return typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string';
 }
 
 function messageOf(error: unknown): string {
