@@ -1,10 +1,15 @@
 /**
  * The exclusive lock of a service's `--data-dir`: one service per directory (two would
  * serve different versions, and one's delete would remove files the other serves). The lock is a
- * file holding the owner's pid, created with O_EXCL; a lock whose pid is no longer alive is
- * stale and taken over (logged); a live one refuses the start.
+ * file holding the owner's pid, written whole under a private name and then hard-linked into
+ * place (link fails when the name exists), so no taker ever reads a lock without its pid; a
+ * lock whose pid is no longer alive is stale and taken over (logged); a live one refuses the
+ * start. Only one taker at a time may remove a stale lock (the one that links `<lock>.takeover`),
+ * so two services taking over one stale lock at once cannot both end up holding it. (A taker
+ * killed mid-takeover leaves `.takeover` behind; the next removes it, and two starting in that
+ * same moment are the one case left unguarded.)
  */
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 
@@ -26,6 +31,27 @@ export interface DataDirLockOwner {
    * cache, where any top-level name may be a model) keeps it in its own hidden directory.
    */
   readonly lockFile?: string;
+}
+
+/** The pid a lock file's text names, or undefined. */
+function pidIn(text: string): number | undefined {
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Whether `from` was hard-linked as `to` (false: `to` exists). */
+async function linked(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 }
 
 /** Whether process `pid` is alive (EPERM: alive, another user's). */
@@ -52,34 +78,44 @@ export class DataDirLock {
     const { service, flag, logger } = owner;
     const file = path.join(directory, owner.lockFile ?? dataDirLockFile(service));
     await mkdir(path.dirname(file), { recursive: true });
-    // Two tries: the second after a stale lock is removed (another taker may win it).
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(file, 'wx');
-        try {
-          await handle.writeFile(`${process.pid}\n`);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        return new DataDirLock(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const text = await readFile(file, 'utf8').catch(() => '');
-      const pid = Number.parseInt(text.trim(), 10);
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new Error(
-          `${flag} ${directory} is in use by another ${service} service (pid ${pid}, lock file ${file}); stop it or use another directory`,
-        );
-      }
-      logger.warn(
-        { file, pid: Number.isInteger(pid) ? pid : text.trim() },
-        `${flag} ${directory}: stale lock of a process no longer running (${text.trim() || 'no pid'}) taken over`,
+    const inUse = (pid: number) =>
+      new Error(
+        `${flag} ${directory} is in use by another ${service} service (pid ${pid}, lock file ${file}); stop it or use another directory`,
       );
-      await unlink(file).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      });
+    // Written whole first: a taker that finds the lock always finds the pid in it.
+    const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(mine, `${process.pid}\n`, { flush: true });
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (await linked(mine, file)) return new DataDirLock(file);
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        if (text === undefined) continue; // released meanwhile: try again
+        const pid = pidIn(text);
+        if (pid !== undefined && alive(pid)) throw inUse(pid);
+        // Stale. Only the taker holding `<lock>.takeover` removes it, and only if it is still
+        // the stale lock read above: two takers cannot both remove one and then each hold one.
+        const takeover = `${file}.takeover`;
+        if (!(await linked(mine, takeover))) {
+          const other = pidIn(await readFile(takeover, 'utf8').catch(() => ''));
+          if (other !== undefined && alive(other)) throw inUse(other);
+          // Left by a taker that died mid-takeover.
+          await unlink(takeover).catch(ignoreMissing);
+          continue;
+        }
+        try {
+          if ((await readFile(file, 'utf8').catch(() => undefined)) === text) {
+            logger.warn(
+              { file, pid: pid ?? text.trim() },
+              `${flag} ${directory}: stale lock of a process no longer running (${text.trim() || 'no pid'}) taken over`,
+            );
+            await unlink(file).catch(ignoreMissing);
+          }
+        } finally {
+          await unlink(takeover).catch(ignoreMissing);
+        }
+      }
+    } finally {
+      await unlink(mine).catch(() => undefined);
     }
     throw new Error(
       `${flag} ${directory}: another ${service} service took the lock ${file} while this one started`,
