@@ -10,15 +10,20 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Sightline } from '@sightline/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectOneSentence } from './helpers/cli-expect.js';
 import { runCli, spawnCli } from './helpers/run-cli.js';
 import { CLI_MAIN, REPO_ROOT, type RunningService, startService } from './helpers/services.js';
+import { watchCli } from './helpers/watched-cli.js';
 
-/** The router's --event-tail-buffer: small, so a stalled tail reaches it after few events. */
-const TAIL_BUFFER = 20;
+/**
+ * The router's --event-tail-buffer: the events of one stored batch (the router writes up to
+ * 500 at once, and tells tails of them at once), so only a stalled tail reaches it, never
+ * one that keeps up but is told of a whole batch. With 20, a batch of more than 20 (under
+ * load, or a longer --event-batch-linger-ms) ended the tail before its stdout stalled.
+ */
+const TAIL_BUFFER = 500;
 
 let modelServer: RunningService;
 let router: RunningService;
@@ -199,80 +204,87 @@ describe('sightline events tail', () => {
   }
 
   it('with --follow prints a header, then a line per event as it is stored, and ends with 0 on Ctrl-C', async () => {
-    const child = follow([]);
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    expect((await lines.next()).value).toMatch(
-      /^time +request id +graph +model +status +total ms +trace id$/,
-    );
-    await infer('cli-tail-line');
-    let line = '';
-    while (!line.includes('cli-tail-line')) {
-      const next = await lines.next();
-      if (next.done) throw new Error('the tail ended early');
-      line = next.value;
+    const cli = watchCli(follow([]));
+    try {
+      expect(await cli.nextLine('the header line')).toMatch(
+        /^time +request id +graph +model +status +total ms +trace id$/,
+      );
+      await infer('cli-tail-line');
+      let line = '';
+      while (!line.includes('cli-tail-line')) line = await cli.nextLine('the line of request cli-tail-line');
+      // The iris graph logs the live model's answer and its shadow's (iris-v2): either may come first.
+      expect(line).toMatch(
+        /^\d{4}-\d{2}-\d{2}T[\d:.]+Z +cli-tail-line +iris +iris(-v2)?(:\S*)? +OK +[\d.]+ +[0-9a-f]{32}$/,
+      );
+      cli.child.kill('SIGINT');
+      expect(await cli.exited()).toEqual({ code: 0, signal: null });
+    } finally {
+      cli.stop();
     }
-    // The iris graph logs the live model's answer and its shadow's (iris-v2): either may come first.
-    expect(line).toMatch(
-      /^\d{4}-\d{2}-\d{2}T[\d:.]+Z +cli-tail-line +iris +iris(-v2)?(:\S*)? +OK +[\d.]+ +[0-9a-f]{32}$/,
-    );
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
   });
 
   it('with --follow prints a new request as it is stored, one JSON line each, and ends with 0 on Ctrl-C', async () => {
-    const child = follow(['--json']);
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    // Stored before the tail read the store, or told as stored after: either way it comes.
-    await infer('cli-tail-followed');
-    let seen: { request_id: string } | undefined;
-    while (seen?.request_id !== 'cli-tail-followed') {
-      const next = await lines.next();
-      if (next.done) throw new Error(`the tail ended early: ${stderr}`);
-      seen = JSON.parse(next.value);
+    const cli = watchCli(follow(['--json']));
+    try {
+      // Stored before the tail read the store, or told as stored after: either way it comes.
+      await infer('cli-tail-followed');
+      let seen: { request_id: string } | undefined;
+      while (seen?.request_id !== 'cli-tail-followed') {
+        seen = JSON.parse(await cli.nextLine('the line of request cli-tail-followed'));
+      }
+      cli.child.kill('SIGINT');
+      expect(await cli.exited()).toEqual({ code: 0, signal: null });
+      expect(cli.stderr()).toBe('');
+    } finally {
+      cli.stop();
     }
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(stderr).toBe('');
   });
 
   it('with --follow stops reading when stdout stalls, so the router ends the tail at --event-tail-buffer (exit 1, one sentence)', async () => {
-    const child = follow(['--json']);
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-    // stdout is a pipe nobody reads while the inferences run: the pipe fills, then the CLI's
-    // stdout buffer. Many more events than the pipe, the HTTP/2 windows and the router's buffer
-    // hold: 367 lines had come before the tail ended when this was measured (2026-12-04).
-    const inferences = 1000;
-    await inferMany('cli-tail-stall', inferences);
-    // Events are stored (and told to the tail) just after each answer: wait till the last is stored.
-    await storedJson(['--request-id', `cli-tail-stall-${inferences - 1}`], 1);
-    // Now read: what the CLI had written, then the router's end of the tail.
-    let lines = 0;
-    for await (const _line of createInterface({ input: child.stdout })) {
+    // One stored event first: the tail's first line (--last 1) shows that it follows, and it
+    // subscribes to new events before it reads the store, so every event below reaches it.
+    // (Spawned just before the inferences, a CLI slow to start on a loaded machine subscribed
+    // after most of them: too few came to pass the pipe and the buffer, the router rightly
+    // kept the tail open, and the test waited for its end forever.)
+    await inferMany('cli-tail-stall-first', 1);
+    await storedJson(['--request-id', 'cli-tail-stall-first-0'], 1);
+    const cli = watchCli(follow(['--json']));
+    try {
+      const first = await cli.nextLine("the tail's first line (the stored event)");
+      expect(JSON.parse(first).request_id).toBe('cli-tail-stall-first-0');
+      // stdout is now a pipe nobody reads while the inferences run: the pipe fills, then the
+      // CLI's stdout buffer. Many more events (two a request: iris's and its shadow's) than
+      // the pipe, the HTTP/2 windows and the router's buffer hold: about 330 lines had come
+      // before the tail ended when this was measured (2026-12-05, buffers of 20 and 500 alike).
+      cli.stopReading();
+      const inferences = 1000;
+      await inferMany('cli-tail-stall', inferences);
+      // Events are stored (and told to the tail) just after each answer: wait till the last is stored.
+      await storedJson(['--request-id', `cli-tail-stall-${inferences - 1}`], 1);
+      // Now read: what the CLI had written, then the router's end of the tail.
+      cli.readAgain();
+      let lines = 1;
       // Every event came: the CLI had pulled them all into memory (and the tail goes on).
-      if (++lines >= inferences) break;
+      while (lines < inferences) {
+        const line = await cli.lineOrEnd(`the line after ${lines}, or the router ending the tail`);
+        if (line === undefined) break;
+        lines++;
+      }
+      // Had the CLI kept pulling into memory, every event would have come.
+      expect(lines).toBeLessThan(inferences);
+      expect(await cli.exited()).toEqual({ code: 1, signal: null });
+      expect(cli.stderr()).toMatch(
+        new RegExp(`more than ${TAIL_BUFFER} events \\(set by --event-tail-buffer\\).*tail again`),
+      );
+      expect(cli.stderr().trim().split('\n')).toHaveLength(1);
+    } finally {
+      cli.stop();
     }
-    if (lines >= inferences) child.kill('SIGINT');
-    // Had the CLI kept pulling into memory, every event would have come.
-    expect(lines).toBeLessThan(inferences);
-    expect(await exited).toBe(1);
-    expect(stderr).toMatch(/more than 20 events \(set by --event-tail-buffer\).*tail again/);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
   }, 120_000);
 
   it('with --follow ends with 0 on Ctrl-C while it waits for a stalled stdout', async () => {
-    // A router of its own whose tail buffer outlasts the stall: with the file's router (20
-    // events) the router could end the tail first (at ~370 events), and Ctrl-C would then reach
-    // a CLI already exiting 1.
+    // A router of its own whose tail buffer outlasts the stall: with the file's router the
+    // router could end the tail first, and Ctrl-C would then reach a CLI already exiting 1.
     const roomy = await startService(
       'router',
       [
@@ -292,36 +304,31 @@ describe('sightline events tail', () => {
       // its Ctrl-C handler installed: a SIGINT sent while the CLI still starts kills it outright.
       await inferMany('cli-tail-ctrl-c-first', 1, roomy.address);
       await storedJson(['--request-id', 'cli-tail-ctrl-c-first-0'], 1, roomy.address);
-      const child = follow(['--json'], roomy.address);
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('close', (code, signal) => resolve({ code, signal })),
-      );
-      let head = '';
-      await new Promise<void>((resolve) => {
-        const onData = (chunk: Buffer) => {
-          head += chunk.toString('utf8');
-          if (!head.includes('\n')) return;
-          // Read no further: the pipe fills from here on.
-          child.stdout.off('data', onData);
-          child.stdout.pause();
-          resolve();
-        };
-        child.stdout.on('data', onData);
-      });
-      expect(JSON.parse(head.split('\n')[0]!).request_id).toBe('cli-tail-ctrl-c-first-0');
-      // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
-      await inferMany('cli-tail-ctrl-c', 400, roomy.address);
-      await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1, roomy.address);
-      child.kill('SIGINT');
-      // Read what was written, so the CLI can flush it and exit.
-      for await (const _line of createInterface({ input: child.stdout })) {
-        // discarded
+      const cli = watchCli(follow(['--json'], roomy.address));
+      try {
+        const first = await cli.nextLine("the tail's first line (the stored event)");
+        expect(JSON.parse(first).request_id).toBe('cli-tail-ctrl-c-first-0');
+        // More events than the unread pipe holds (each line is a few hundred bytes): stdout stalls.
+        cli.stopReading();
+        await inferMany('cli-tail-ctrl-c', 400, roomy.address);
+        await storedJson(['--request-id', 'cli-tail-ctrl-c-399'], 1, roomy.address);
+        cli.child.kill('SIGINT');
+        // Read what was written, so the CLI can flush it and exit.
+        cli.readAgain();
+        for (
+          let read = 1;
+          (await cli.lineOrEnd(`after Ctrl-C, the line after ${read} or the end`)) !== undefined;
+        ) {
+          read++;
+        }
+        expect({ ...(await cli.exited()), stderr: cli.stderr() }).toEqual({
+          code: 0,
+          signal: null,
+          stderr: '',
+        });
+      } finally {
+        cli.stop();
       }
-      expect({ ...(await exited), stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     } finally {
       await roomy.stop();
     }
@@ -348,29 +355,27 @@ describe('sightline events tail --follow against a frozen router', () => {
         await runCli(['infer', 'iris', '--input', '[[5.1,3.5,1.4,0.2]]', '--id', 'cli-frozen'], target),
       );
       // Pings every second; one unanswered for the SDK's 10 s ends the call.
-      const child = spawn(
-        process.execPath,
-        [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', '--keepalive', '1s'],
-        { cwd: REPO_ROOT, env: { ...process.env, ...target }, stdio: ['ignore', 'pipe', 'pipe'] },
+      const cli = watchCli(
+        spawn(
+          process.execPath,
+          [CLI_MAIN, 'events', 'tail', '--follow', '--graph', 'iris', '--last', '1', '--keepalive', '1s'],
+          { cwd: REPO_ROOT, env: { ...process.env, ...target }, stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
       );
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-      // The stored event's line: the call is open and answered.
-      for (let line = ''; !line.includes('cli-frozen'); ) {
-        const next = await lines.next();
-        if (next.done) throw new Error(`the tail ended early: ${stderr}`);
-        line = next.value;
+      try {
+        // The stored event's line: the call is open and answered.
+        for (let line = ''; !line.includes('cli-frozen'); ) {
+          line = await cli.nextLine('the line of the stored request cli-frozen');
+        }
+        process.kill(frozen.pid, 'SIGSTOP');
+        expect(await cli.exited()).toEqual({ code: 1, signal: null });
+        expect(cli.stderr()).toMatch(
+          /^sightline: UNAVAILABLE: the router at 127\.0\.0\.1:\d+ dropped the connection or stopped answering keepalive pings/,
+        );
+        expect(cli.stderr().trim().split('\n')).toHaveLength(1);
+      } finally {
+        cli.stop();
       }
-      process.kill(frozen.pid, 'SIGSTOP');
-      expect(await exited).toBe(1);
-      expect(stderr).toMatch(
-        /^sightline: UNAVAILABLE: the router at 127\.0\.0\.1:\d+ dropped the connection or stopped answering keepalive pings/,
-      );
-      expect(stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       await frozen.stop();
     }

@@ -240,6 +240,24 @@ describe('EventHistory.tail', () => {
     );
   });
 
+  it('counts the events taken but not yet sent in the buffer: a stalled caller holds at most the one being sent and tailBufferEvents more', async () => {
+    const { history, sink } = await setup({ tailBufferEvents: 2 });
+    const tail = history.tail({ follow: true });
+    await tail.next();
+    await sink.write([1, 2].map((i) => sampleEvent(i)));
+    // The caller takes one event (its send now waits on a slow reader) and reads no further.
+    expect(((await tail.next()).value as TailItem & { kind: 'event' }).event.eventId).toBe(
+      sampleEvent(1).eventId,
+    );
+    // Event 2 still waits, so 3 and 4 make three waiting behind the one being sent: one too many.
+    await sink.write([3, 4].map((i) => sampleEvent(i)));
+    await expect(tail.next()).rejects.toThrow(
+      new ResourceExhaustedError(
+        'TailEvents: more than 2 events (set by --event-tail-buffer) waited to be sent to this caller, which reads slower than events are stored; tail again',
+      ),
+    );
+  });
+
   it('ends open tails with UNAVAILABLE on close, and refuses new ones', async () => {
     const { history } = await setup();
     const tail = history.tail({ follow: true });

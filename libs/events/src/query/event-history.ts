@@ -123,9 +123,7 @@ export class EventHistory {
       if (!tail.follow) return;
       session.sentStored(stored);
       yield { kind: 'caught-up', storedEvents: stored.length };
-      for (;;) {
-        for (const event of await session.take()) yield { kind: 'event', event };
-      }
+      for (;;) yield { kind: 'event', event: await session.take() };
     } finally {
       unsubscribe?.();
       stopListening();

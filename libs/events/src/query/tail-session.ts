@@ -9,7 +9,9 @@ import { type EventFilter, matchesEventFilter } from './event-query.js';
  * buffer would only delay the same end while holding more memory.
  */
 export class TailSession {
+  /** Waiting events from `pendingHead` on (an index, so taking one is O(1) at any capacity). */
   private pending: InferenceEvent[] = [];
+  private pendingHead = 0;
   private endReason: Error | undefined;
   private wake: (() => void) | undefined;
   /** Ids already sent from the store: the feed may tell of them again (subscribed before the read). */
@@ -26,7 +28,7 @@ export class TailSession {
     if (this.endReason) return;
     for (const event of events) {
       if (!matchesEventFilter(event, this.filter)) continue;
-      if (this.pending.length >= this.capacity) {
+      if (this.pending.length - this.pendingHead >= this.capacity) {
         this.end(
           new ResourceExhaustedError(
             `TailEvents: more than ${this.capacity} events${this.capacitySetting} waited to be sent to this caller, which reads slower than events are stored; tail again`,
@@ -50,14 +52,22 @@ export class TailSession {
     this.wakeUp();
   }
 
-  /** The events waiting now, at least one; waits for one. Rejects once the tail is ended. */
-  async take(): Promise<InferenceEvent[]> {
+  /**
+   * The oldest waiting event; waits for one. Rejects once the tail is ended. One at a time,
+   * so the events behind the one being sent stay in `pending`, where the capacity counts
+   * them: taking them all would let a stalled caller hold up to twice the capacity.
+   */
+  async take(): Promise<InferenceEvent> {
     for (;;) {
       if (this.endReason) throw this.endReason;
-      if (this.pending.length > 0) {
-        const taken = this.pending.filter((e) => !this.sentFromStore.has(e.eventId));
-        this.pending = [];
-        if (taken.length > 0) return taken;
+      if (this.pendingHead < this.pending.length) {
+        const next = this.pending[this.pendingHead++]!;
+        // Drops the taken events now and then (amortized O(1)): the array holds < 2 × capacity.
+        if (this.pendingHead === this.pending.length || this.pendingHead >= this.capacity) {
+          this.pending = this.pending.slice(this.pendingHead);
+          this.pendingHead = 0;
+        }
+        if (!this.sentFromStore.has(next.eventId)) return next;
         continue;
       }
       await new Promise<void>((resolve) => {
