@@ -28,7 +28,7 @@ describe('router settings', () => {
         SIGHTLINE_MAX_EVENTS_SCANNED_PER_QUERY: '6',
         SIGHTLINE_MAX_EVENT_QUERIES: '7',
         SIGHTLINE_MAX_EVENT_TAILS: '8',
-        SIGHTLINE_EVENT_TAIL_BUFFER: '9',
+        SIGHTLINE_EVENT_TAIL_BUFFER: '900',
       },
     });
     expect([
@@ -37,10 +37,15 @@ describe('router settings', () => {
       loaded.maxEventQueries,
       loaded.maxEventTails,
       loaded.eventTailBuffer,
-    ]).toEqual([5, 6, 7, 8, 9]);
+    ]).toEqual([5, 6, 7, 8, 900]);
     expect(() =>
       loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_MAX_EVENT_TAILS: '0' } }),
     ).toThrow(/SIGHTLINE_MAX_EVENT_TAILS/);
+    // One stored write (500 events) reaches a following tail at once: a smaller buffer would end
+    // a tail that keeps up.
+    expect(() => loadConfig(routerConfigSchema, { flags: { eventTailBuffer: '499' }, env: {} })).toThrow(
+      /--event-tail-buffer: must be at least 500, the events the router stores in one write/,
+    );
   });
 
   it('takes the linger from the environment and refuses a negative one, naming the variable', () => {

@@ -2,6 +2,7 @@
  * The router's settings: the shared server settings plus its own, each settable by flag
  * (`--graphs`) or environment (`SIGHTLINE_GRAPHS`).
  */
+import { DEFAULT_BATCH_SIZE } from '@sightline/events';
 import { serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
@@ -263,10 +264,15 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
   eventTailBuffer: z.coerce
     .number()
     .int()
-    .positive()
+    // A stored batch reaches a following tail at once: a smaller buffer would end the tail of
+    // a caller that keeps up, blaming it for reading slowly.
+    .min(
+      DEFAULT_BATCH_SIZE,
+      `must be at least ${DEFAULT_BATCH_SIZE}, the events the router stores in one write, which reach a following tail at once`,
+    )
     .default(DEFAULT_EVENT_TAIL_BUFFER)
     .describe(
-      'most stored events waiting to be sent to one following TailEvents stream; a caller that reads slower is ended with RESOURCE_EXHAUSTED',
+      `most stored events waiting to be sent to one following TailEvents stream; a caller that reads slower is ended with RESOURCE_EXHAUSTED (at least ${DEFAULT_BATCH_SIZE}, the events stored in one write)`,
     ),
   maxTensorsPerRequest: z.coerce
     .number()
