@@ -228,6 +228,31 @@ describe('coalescing outlier detector calls', () => {
     h.release();
   });
 
+  it('keeps a deadline longer than a Node timer can wait (24.8 days): no early DEADLINE_EXCEEDED', async () => {
+    const h = harness();
+    void h.client.predict(outlierCall([[1, 0]]), options());
+    let answer!: (rows: OutlierRows) => void;
+    h.answerShared(() => new Promise((resolve) => (answer = resolve)));
+    const day = 86_400_000;
+    // Both past 2^31 - 1 ms: a plain setTimeout of the earlier one would fire after 1 ms.
+    const early = h.client.predict(outlierCall([[2, 0]]), options({ deadlineMs: Date.now() + 25 * day }));
+    const late = h.client.predict(outlierCall([[3, 0]]), options({ deadlineMs: Date.now() + 26 * day }));
+    const settledEarly: unknown[] = [];
+    early.then(
+      (v) => settledEarly.push(v),
+      (e: unknown) => settledEarly.push(e),
+    );
+    await nextTurn();
+    expect(h.shared).toHaveLength(1);
+    // A timer queued after the send, longer than the 1 ms an overflowing timer waits.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settledEarly).toEqual([]);
+    answer(scoreRows(new Uint8Array(Float32Array.from([2, 0, 3, 0]).buffer), 2));
+    expect(await early).toMatchObject({ score: 2 });
+    expect(await late).toMatchObject({ score: 3 });
+    h.release();
+  });
+
   it('a caller cancelling before the send leaves the batch; after the send it is answered CANCELLED at once', async () => {
     const h = harness();
     void h.client.predict(outlierCall([[1, 0]]), options());
