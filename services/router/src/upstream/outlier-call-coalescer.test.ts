@@ -312,6 +312,23 @@ describe('coalescing outlier detector calls', () => {
     await expect(bad).rejects.toThrow('row 0 column 0: NaN');
   });
 
+  it('counts each call re-sent after a refused shared Predict as a Predict of 1', async () => {
+    const h = harness();
+    void h.client.predict(outlierCall([[1, 0]]), options());
+    h.answerShared(async () => {
+      throw new SightlineError('RESOURCE_EXHAUSTED', 'Received message larger than max (300 vs. 200)');
+    });
+    const calls = [
+      h.client.predict(outlierCall([[2, 0]]), options()),
+      h.client.predict(outlierCall([[3, 0]]), options()),
+    ];
+    await nextTurn();
+    h.release();
+    await Promise.all(calls);
+    // The lone first call, the refused shared Predict, then the two sent again one by one.
+    expect(h.observed).toEqual([1, 2, 1, 1]);
+  });
+
   it('a shared call failing otherwise fails every caller with that status; a short answer is INTERNAL', async () => {
     const h = harness();
     void h.client.predict(outlierCall([[1, 0]]), options());
