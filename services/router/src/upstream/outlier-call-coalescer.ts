@@ -397,6 +397,8 @@ export class CoalescingDetectorClient implements DetectorClient {
         m.timer = undefined;
         m.stopListening?.();
         m.stopListening = undefined;
+        // A Predict of its own: counted, so a service that refuses every shared call shows.
+        this.observe(batch.detector, 1);
         this.inner.predict(m.call, m.options).then(
           (verdict) => this.settle(batch, m, { verdict }),
           (e: unknown) => this.settle(batch, m, { error: e }),
