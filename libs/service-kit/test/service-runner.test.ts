@@ -295,7 +295,7 @@ describe('runService', () => {
     }
   });
 
-  it('starts a span only per valid, distinct traceparent other than the call\'s own: no new traces, no repeats', async () => {
+  it("starts a span only per valid, distinct traceparent other than the call's own: no new traces, no repeats", async () => {
     const primary = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const other = '00-11111111111111111111111111111111-2222222222222222-01';
     const hostile = [
