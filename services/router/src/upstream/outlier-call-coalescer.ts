@@ -195,7 +195,11 @@ export class CoalescingDetectorClient implements DetectorClient {
     }
     let bytes = 0;
     for (const raw of raws) bytes += raw.byteLength;
-    if (bytes > this.limits.maxBytes) return this.inner.predict(call, options);
+    if (bytes > this.limits.maxBytes) {
+      // Alone, and counted so: with a small --detector-coalesce-max-bytes every call shows as 1.
+      this.observe(call.detector, 1);
+      return this.inner.predict(call, options);
+    }
     return new Promise<DetectorVerdict>((resolve, reject) => {
       const member: Member = {
         call,
