@@ -295,6 +295,30 @@ describe('runService', () => {
     }
   });
 
+  it("starts a span only per valid, distinct traceparent other than the call's own: no new traces, no repeats", async () => {
+    const primary = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const other = '00-11111111111111111111111111111111-2222222222222222-01';
+    const hostile = [
+      'x1',
+      'not-a-traceparent',
+      '00-00000000000000000000000000000000-2222222222222222-01',
+      other,
+      other,
+      primary,
+      ...Array.from({ length: 50 }, () => other),
+    ];
+    const metadata = new Metadata();
+    metadata.set('traceparent', primary);
+    metadata.set(COALESCED_TRACEPARENTS_KEY, hostile.join(','));
+    await infer(h, 'ok', metadata);
+    const spans = h.exporter.getFinishedSpans().filter((s) => s.name === METHOD);
+    expect(spans.map((s) => s.spanContext().traceId).sort()).toEqual([
+      '11111111111111111111111111111111',
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    ]);
+    for (const span of spans) expect(span.attributes[ATTR_COALESCED_CALLS]).toBe(2);
+  });
+
   it('starts no extra span without the coalesced-traceparents key, or for an empty one', async () => {
     const metadata = new Metadata();
     metadata.set(COALESCED_TRACEPARENTS_KEY, ' , ');

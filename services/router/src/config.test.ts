@@ -1,6 +1,6 @@
 import * as events from '@sightline/events';
 import { DEFAULT_BATCH_LINGER_MS } from '@sightline/events';
-import { loadConfig } from '@sightline/service-kit';
+import { loadConfig, MAX_COALESCED_SPANS } from '@sightline/service-kit';
 import { describe, expect, it } from 'vitest';
 import * as config from './config.js';
 import { DEFAULT_EVENT_BATCH_LINGER_MS, routerConfigSchema } from './config.js';
@@ -46,6 +46,13 @@ describe('router settings', () => {
     expect(() => loadConfig(routerConfigSchema, { flags: { eventTailBuffer: '499' }, env: {} })).toThrow(
       /--event-tail-buffer: must be at least 500, the events the router stores in one write/,
     );
+  });
+
+  it('coalesces at most 257 outlier calls, one per coalesced span the outlier service records, and refuses more', () => {
+    const load = (value: string) =>
+      loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_DETECTOR_COALESCE_MAX_CALLS: value } });
+    expect(load('257').detectorCoalesceMaxCalls).toBe(MAX_COALESCED_SPANS + 1);
+    expect(() => load('258')).toThrow(/SIGHTLINE_DETECTOR_COALESCE_MAX_CALLS/);
   });
 
   it('takes the linger from the environment and refuses a negative one, naming the variable', () => {

@@ -3,7 +3,7 @@
  * (`--graphs`) or environment (`SIGHTLINE_GRAPHS`).
  */
 import { DEFAULT_BATCH_SIZE } from '@sightline/events';
-import { serverConfigSchema } from '@sightline/service-kit';
+import { MAX_COALESCED_SPANS, serverConfigSchema } from '@sightline/service-kit';
 import { DEFAULT_MAX_ELEMENTS_PER_TENSOR, DEFAULT_MAX_TENSORS } from '@sightline/tensor';
 import { z } from 'zod';
 import {
@@ -127,9 +127,12 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .number()
     .int()
     .positive()
+    // The outlier service records a server span for at most MAX_COALESCED_SPANS other callers:
+    // a larger Predict would leave the rest of the requests' traces without their outlier hop.
+    .max(MAX_COALESCED_SPANS + 1)
     .default(DEFAULT_COALESCE_MAX_CALLS)
     .describe(
-      'most outlier detector-node calls (same detector, address and tensor layout, started in the same event-loop turn) sent as one Predict of their stacked rows; each keeps its own verdict, deadline and errors (1: every call alone). Drift calls are never coalesced',
+      `most outlier detector-node calls (same detector, address and tensor layout, started in the same event-loop turn) sent as one Predict of their stacked rows; each keeps its own verdict, deadline and errors (1: every call alone; at most ${MAX_COALESCED_SPANS + 1}, as the outlier service records its span in at most that many callers' traces). Drift calls are never coalesced`,
     ),
   detectorCoalesceMaxBytes: z.coerce
     .number()

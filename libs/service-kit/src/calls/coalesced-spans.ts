@@ -9,12 +9,15 @@
  */
 import type { Metadata } from '@grpc/grpc-js';
 import {
+  type Context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
   type SpanOptions,
   type SpanStatus,
   type Tracer,
+  trace,
 } from '@opentelemetry/api';
 
 /** Metadata key: the W3C `traceparent`s of a coalesced call's other callers, comma-separated. */
@@ -37,20 +40,31 @@ export function startCoalescedSpans(
 ): Span[] | undefined {
   const values = metadata.get(COALESCED_TRACEPARENTS_KEY);
   if (values.length === 0) return undefined;
-  const parents = values
-    .flatMap((v) => (typeof v === 'string' ? v : v.toString('utf8')).split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '')
-    .slice(0, MAX_COALESCED_SPANS);
+  // The header is the caller's: only a valid traceparent starts a span (an invalid one would
+  // start a new trace), and each once, never the call's own (no caller's trace gets repeats).
+  const own = metadata.get('traceparent')[0];
+  const seen = new Set<string>(typeof own === 'string' ? [own.trim()] : []);
+  const parents: Context[] = [];
+  for (const value of values) {
+    for (const part of (typeof value === 'string' ? value : value.toString('utf8')).split(',')) {
+      if (parents.length >= MAX_COALESCED_SPANS) break;
+      const traceparent = part.trim();
+      if (seen.has(traceparent)) continue;
+      seen.add(traceparent);
+      const parent = propagation.extract(ROOT_CONTEXT, { traceparent });
+      const parentSpan = trace.getSpanContext(parent);
+      if (parentSpan && isSpanContextValid(parentSpan)) parents.push(parent);
+    }
+  }
   if (parents.length === 0) return undefined;
   const calls = parents.length + 1;
   primary.setAttribute(ATTR_COALESCED_CALLS, calls);
   const link = { context: primary.spanContext() };
-  return parents.map((traceparent) =>
+  return parents.map((parent) =>
     tracer.startSpan(
       method,
       { ...options, attributes: { ...options.attributes, [ATTR_COALESCED_CALLS]: calls }, links: [link] },
-      propagation.extract(ROOT_CONTEXT, { traceparent }),
+      parent,
     ),
   );
 }

@@ -197,7 +197,8 @@ describe('coalescing outlier detector calls', () => {
     await Promise.all([...small, large]);
     expect(h.shared.map((s) => s.tensors[0]!.shape[0])).toEqual([3, 3]);
     expect(h.alone.map((c) => c.tensors[0]!.shape[0])).toEqual([1, 9, 1]);
-    expect(h.observed).toEqual([1, 3, 3, 1]);
+    // The large call is a Predict of 1 too: with a tiny max bytes every call shows as alone.
+    expect(h.observed).toEqual([1, 3, 3, 1, 1]);
   });
 
   it('with max calls 1 every call goes alone through the plain client', async () => {
@@ -225,6 +226,31 @@ describe('coalescing outlier detector calls', () => {
     await expect(early).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     answer(scoreRows(new Uint8Array(Float32Array.from([2, 0, 3, 0]).buffer), 2));
     expect(await patient).toMatchObject({ score: 3 });
+    h.release();
+  });
+
+  it('keeps a deadline longer than a Node timer can wait (24.8 days): no early DEADLINE_EXCEEDED', async () => {
+    const h = harness();
+    void h.client.predict(outlierCall([[1, 0]]), options());
+    let answer!: (rows: OutlierRows) => void;
+    h.answerShared(() => new Promise((resolve) => (answer = resolve)));
+    const day = 86_400_000;
+    // Both past 2^31 - 1 ms: a plain setTimeout of the earlier one would fire after 1 ms.
+    const early = h.client.predict(outlierCall([[2, 0]]), options({ deadlineMs: Date.now() + 25 * day }));
+    const late = h.client.predict(outlierCall([[3, 0]]), options({ deadlineMs: Date.now() + 26 * day }));
+    const settledEarly: unknown[] = [];
+    early.then(
+      (v) => settledEarly.push(v),
+      (e: unknown) => settledEarly.push(e),
+    );
+    await nextTurn();
+    expect(h.shared).toHaveLength(1);
+    // A timer queued after the send, longer than the 1 ms an overflowing timer waits.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settledEarly).toEqual([]);
+    answer(scoreRows(new Uint8Array(Float32Array.from([2, 0, 3, 0]).buffer), 2));
+    expect(await early).toMatchObject({ score: 2 });
+    expect(await late).toMatchObject({ score: 3 });
     h.release();
   });
 
@@ -285,6 +311,23 @@ describe('coalescing outlier detector calls', () => {
     h.release();
     expect(await good).toEqual(plainVerdict(outlierCall([[2, 0]])));
     await expect(bad).rejects.toThrow('row 0 column 0: NaN');
+  });
+
+  it('counts each call re-sent after a refused shared Predict as a Predict of 1', async () => {
+    const h = harness();
+    void h.client.predict(outlierCall([[1, 0]]), options());
+    h.answerShared(async () => {
+      throw new SightlineError('RESOURCE_EXHAUSTED', 'Received message larger than max (300 vs. 200)');
+    });
+    const calls = [
+      h.client.predict(outlierCall([[2, 0]]), options()),
+      h.client.predict(outlierCall([[3, 0]]), options()),
+    ];
+    await nextTurn();
+    h.release();
+    await Promise.all(calls);
+    // The lone first call, the refused shared Predict, then the two sent again one by one.
+    expect(h.observed).toEqual([1, 2, 1, 1]);
   });
 
   it('a shared call failing otherwise fails every caller with that status; a short answer is INTERNAL', async () => {

@@ -33,6 +33,9 @@ export const DEFAULT_COALESCE_MAX_CALLS = 64;
 /** Default {@link CoalescingLimits.maxBytes} (`--detector-coalesce-max-bytes`): 1 MiB. */
 export const DEFAULT_COALESCE_MAX_BYTES = 1 << 20;
 
+/** Longest a Node timer may wait, in ms; a later deadline re-arms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** How much one coalesced call may carry. */
 export interface CoalescingLimits {
   /** Most calls in one coalesced Predict; 1 turns coalescing off. */
@@ -192,7 +195,11 @@ export class CoalescingDetectorClient implements DetectorClient {
     }
     let bytes = 0;
     for (const raw of raws) bytes += raw.byteLength;
-    if (bytes > this.limits.maxBytes) return this.inner.predict(call, options);
+    if (bytes > this.limits.maxBytes) {
+      // Alone, and counted so: with a small --detector-coalesce-max-bytes every call shows as 1.
+      this.observe(call.detector, 1);
+      return this.inner.predict(call, options);
+    }
     return new Promise<DetectorVerdict>((resolve, reject) => {
       const member: Member = {
         call,
@@ -319,15 +326,20 @@ export class CoalescingDetectorClient implements DetectorClient {
     for (const m of members) {
       if (m.options.deadlineMs >= deadlineMs) continue;
       // Its own deadline, earlier than the shared call's.
-      m.timer = setTimeout(
-        () =>
-          this.settle(batch, m, {
-            error: new DeadlineExceededError(
-              `Deadline exceeded after ${((this.now() - startMs) / 1000).toFixed(3)}s (a Predict coalesced from ${members.length} calls)`,
-            ),
-          }),
-        Math.max(0, m.options.deadlineMs - startMs),
-      );
+      const arm = () => {
+        const left = m.options.deadlineMs - this.now();
+        if (left > 0) {
+          // A Node timer waits at most 2^31 - 1 ms (longer fires after 1 ms): re-armed.
+          m.timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+          return;
+        }
+        this.settle(batch, m, {
+          error: new DeadlineExceededError(
+            `Deadline exceeded after ${((this.now() - startMs) / 1000).toFixed(3)}s (a Predict coalesced from ${members.length} calls)`,
+          ),
+        });
+      };
+      m.timer = setTimeout(arm, Math.min(Math.max(0, m.options.deadlineMs - startMs), MAX_TIMER_MS));
     }
     const first = members[0]!;
     const coalescedTraceparents: string[] = [];
@@ -389,6 +401,8 @@ export class CoalescingDetectorClient implements DetectorClient {
         m.timer = undefined;
         m.stopListening?.();
         m.stopListening = undefined;
+        // A Predict of its own: counted, so a service that refuses every shared call shows.
+        this.observe(batch.detector, 1);
         this.inner.predict(m.call, m.options).then(
           (verdict) => this.settle(batch, m, { verdict }),
           (e: unknown) => this.settle(batch, m, { error: e }),
