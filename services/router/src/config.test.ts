@@ -41,6 +41,14 @@ describe('router settings', () => {
     expect(() =>
       loadConfig(routerConfigSchema, { flags: {}, env: { SIGHTLINE_MAX_EVENT_TAILS: '0' } }),
     ).toThrow(/SIGHTLINE_MAX_EVENT_TAILS/);
+    // grpc-js reads grpc-timeout into a 32-bit millisecond count: a longer budget would reach
+    // the model-server as a deadline already passed.
+    expect(
+      loadConfig(routerConfigSchema, { flags: { requestTimeoutMs: '2147483647' }, env: {} }).requestTimeoutMs,
+    ).toBe(2_147_483_647);
+    expect(() =>
+      loadConfig(routerConfigSchema, { flags: { requestTimeoutMs: '2147483648' }, env: {} }),
+    ).toThrow(/--request-timeout-ms: must be at most 2147483647/);
     // One stored write (500 events) reaches a following tail at once: a smaller buffer would end
     // a tail that keeps up.
     expect(() => loadConfig(routerConfigSchema, { flags: { eventTailBuffer: '499' }, env: {} })).toThrow(

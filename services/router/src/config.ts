@@ -20,6 +20,7 @@ import {
 import { DEFAULT_MAX_MATCH_INPUT_BYTES } from './graph/condition-pattern.js';
 import { DEFAULT_MAX_GRAPH_NODES } from './graph/graph-validator.js';
 import { GRPC_TARGET_FORMS, grpcTargetProblem } from './graph/grpc-target.js';
+import { MAX_REQUEST_BUDGET_MS } from './graph/node-policy.js';
 import { DEFAULT_MAX_REQUEST_ID_LENGTH } from './inference/request-limits.js';
 import { DEFAULT_UPSTREAM_CHECK_INTERVAL_MS } from './observability/upstream-readiness.js';
 import { DEFAULT_ADDRESS_REFRESH_INTERVAL_MS } from './upstream/http2-target.js';
@@ -148,8 +149,14 @@ export const routerConfigSchema = serverConfigSchema(ROUTER_PORTS).extend({
     .number()
     .int()
     .positive()
+    .max(
+      MAX_REQUEST_BUDGET_MS,
+      `must be at most ${MAX_REQUEST_BUDGET_MS} (about 24.8 days: gRPC servers read a longer deadline as one already passed)`,
+    )
     .default(DEFAULT_REQUEST_TIMEOUT_MS)
-    .describe('budget of a request without a client deadline or graph timeout_ms, in ms'),
+    .describe(
+      `budget of a request without a client deadline or graph timeout_ms, in ms (at most ${MAX_REQUEST_BUDGET_MS})`,
+    ),
   maxGraphNodes: z.coerce
     .number()
     .int()

@@ -25,6 +25,24 @@ nodes:
     expect(validateGraph(graph)).toEqual([]);
   });
 
+  it('refuses a graph timeout_ms over 2^31 - 1 ms, which gRPC servers read as a deadline already passed', () => {
+    const withTimeout = (ms: number) =>
+      validateGraph(
+        parse(`
+name: budget
+timeoutMs: ${ms}
+root: m
+nodes:
+  - name: m
+    model: { modelName: m }
+`),
+      );
+    expect(withTimeout(2_147_483_647)).toEqual([]);
+    const problems = withTimeout(2_147_483_648);
+    expect(problems.map((p) => `${p.field}:${p.rule}`)).toEqual(['timeout_ms:graph.timeout_range']);
+    expect(problems[0]!.message).toContain('timeout_ms 2147483648 is above 2147483647');
+  });
+
   it('accepts the gRPC target forms grpc-js resolves and refuses ports past 65535 and URL schemes', () => {
     const withAddress = (address: string) =>
       validateGraph(

@@ -18,7 +18,7 @@ import {
   type TensorSignature,
 } from './graph-spec.js';
 import { GRPC_TARGET_FORMS, grpcTargetProblem } from './grpc-target.js';
-import { MAX_NODE_TIMEOUT_MS, MAX_RETRY_ATTEMPTS } from './node-policy.js';
+import { MAX_NODE_TIMEOUT_MS, MAX_REQUEST_BUDGET_MS, MAX_RETRY_ATTEMPTS } from './node-policy.js';
 import { ownValue } from './own-value.js';
 
 /** Default most nodes in one graph. */
@@ -95,6 +95,14 @@ export function validateGraph(
       'description',
       'description.length',
       `description has ${graph.description.length} characters; at most 1024`,
+    );
+  }
+  if (graph.timeoutMs > MAX_REQUEST_BUDGET_MS) {
+    p.error(
+      '',
+      'timeout_ms',
+      'graph.timeout_range',
+      `timeout_ms ${graph.timeoutMs} is above ${MAX_REQUEST_BUDGET_MS} (about 24.8 days: gRPC servers read a longer deadline as one already passed)`,
     );
   }
   if (graph.nodes.length > limits.maxNodes) {

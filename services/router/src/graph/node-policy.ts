@@ -14,6 +14,12 @@ export const DEFAULT_RETRYABLE_CODES: readonly string[] = ['UNAVAILABLE'];
 export const DEFAULT_BREAKER_OPEN_MS = 30_000;
 /** The most attempts a retry policy may ask for. */
 export const MAX_RETRY_ATTEMPTS = 10;
+/**
+ * The longest request budget the router accepts (a graph's `timeout_ms`, `--request-timeout-ms`),
+ * in ms: 2^31 - 1, about 24.8 days. grpc-js (1.14) reads a `grpc-timeout` header into a 32-bit
+ * millisecond count, so a longer deadline reaches the model-server as one already passed.
+ */
+export const MAX_REQUEST_BUDGET_MS = 2_147_483_647;
 /** The largest per-node timeout accepted, in ms (one hour). */
 export const MAX_NODE_TIMEOUT_MS = 3_600_000;
 
