@@ -11,6 +11,7 @@ import http2, {
 } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import type { Cancellation } from '@sightline/errors';
+import { atDeadline } from './deadline-timer.js';
 import { decodeGrpcMessage, statusOfHttpCode, UnaryCallError } from './grpc-call-status.js';
 import { UnaryMessageReader } from './grpc-message-reader.js';
 import { Http2Connection, type SessionState } from './http2-connection.js';
@@ -24,9 +25,6 @@ const {
   NGHTTP2_INTERNAL_ERROR,
   NGHTTP2_FLAG_END_STREAM,
 } = http2.constants;
-
-/** Longest a Node timer may wait, in ms; longer deadlines re-arm. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** What one call sends and how long it may take. */
 export interface UnaryCallRequest {
@@ -156,7 +154,7 @@ export function runUnaryCall(connection: Http2Connection, request: UnaryCallRequ
     Http2Connection.callStarted(state);
     const reader = new UnaryMessageReader(request.maxReceiveMessageBytes);
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let stopTimer: (() => void) | undefined;
     let stopListening: (() => void) | undefined;
     let httpStatus: number | undefined;
     /** undefined: no status yet; null: OK. */
@@ -166,7 +164,7 @@ export function runUnaryCall(connection: Http2Connection, request: UnaryCallRequ
     const settle = (error: UnaryCallError | undefined, message?: Buffer) => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
+      stopTimer?.();
       stopListening?.();
       Http2Connection.callEnded(state);
       if (error) reject(error);
@@ -215,14 +213,10 @@ export function runUnaryCall(connection: Http2Connection, request: UnaryCallRequ
     });
 
     if (Number.isFinite(request.deadlineMs)) {
-      const arm = () => {
-        const left = request.deadlineMs - Date.now();
-        if (left <= 0) {
-          abort(deadlineError(startMs, connection.peer));
-          connection.probe(state);
-        } else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-      };
-      arm();
+      stopTimer = atDeadline(request.deadlineMs, () => {
+        abort(deadlineError(startMs, connection.peer));
+        connection.probe(state);
+      });
     }
     // Registered last: it runs at once when the caller has already cancelled.
     if (!settled) {

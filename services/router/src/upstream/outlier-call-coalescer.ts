@@ -26,15 +26,13 @@ import {
 } from '@sightline/errors';
 import type { CallOptions, DetectorCall, DetectorClient, DetectorVerdict } from '../engine/ports.js';
 import type { RoutedTensor } from '../engine/routed-tensor.js';
+import { atDeadline } from './deadline-timer.js';
 import { rawContents, type StackedTensor } from './detector-request-wire.js';
 
 /** Default {@link CoalescingLimits.maxCalls} (`--detector-coalesce-max-calls`). */
 export const DEFAULT_COALESCE_MAX_CALLS = 64;
 /** Default {@link CoalescingLimits.maxBytes} (`--detector-coalesce-max-bytes`): 1 MiB. */
 export const DEFAULT_COALESCE_MAX_BYTES = 1 << 20;
-
-/** Longest a Node timer may wait, in ms; a later deadline re-arms. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** How much one coalesced call may carry. */
 export interface CoalescingLimits {
@@ -105,7 +103,8 @@ interface Member {
   readonly reject: (error: unknown) => void;
   settled: boolean;
   stopListening: (() => void) | undefined;
-  timer: NodeJS.Timeout | undefined;
+  /** Cancels the timer of its own deadline (set when earlier than the shared call's). */
+  stopTimer: (() => void) | undefined;
 }
 
 /** Calls gathered for one Predict. */
@@ -212,7 +211,7 @@ export class CoalescingDetectorClient implements DetectorClient {
         reject,
         settled: false,
         stopListening: undefined,
-        timer: undefined,
+        stopTimer: undefined,
       };
       const batch = this.batchFor(key, call, bytes);
       batch.members.push(member);
@@ -274,7 +273,7 @@ export class CoalescingDetectorClient implements DetectorClient {
     if (member.settled) return;
     member.settled = true;
     member.stopListening?.();
-    if (member.timer) clearTimeout(member.timer);
+    member.stopTimer?.();
     if ('verdict' in outcome) member.resolve(outcome.verdict);
     else member.reject(outcome.error);
     if (!batch.sent || --batch.waiting > 0) return;
@@ -326,20 +325,16 @@ export class CoalescingDetectorClient implements DetectorClient {
     for (const m of members) {
       if (m.options.deadlineMs >= deadlineMs) continue;
       // Its own deadline, earlier than the shared call's.
-      const arm = () => {
-        const left = m.options.deadlineMs - this.now();
-        if (left > 0) {
-          // A Node timer waits at most 2^31 - 1 ms (longer fires after 1 ms): re-armed.
-          m.timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-          return;
-        }
-        this.settle(batch, m, {
-          error: new DeadlineExceededError(
-            `Deadline exceeded after ${((this.now() - startMs) / 1000).toFixed(3)}s (a Predict coalesced from ${members.length} calls)`,
-          ),
-        });
-      };
-      m.timer = setTimeout(arm, Math.min(Math.max(0, m.options.deadlineMs - startMs), MAX_TIMER_MS));
+      m.stopTimer = atDeadline(
+        m.options.deadlineMs,
+        () =>
+          this.settle(batch, m, {
+            error: new DeadlineExceededError(
+              `Deadline exceeded after ${((this.now() - startMs) / 1000).toFixed(3)}s (a Predict coalesced from ${members.length} calls)`,
+            ),
+          }),
+        this.now,
+      );
     }
     const first = members[0]!;
     const coalescedTraceparents: string[] = [];
@@ -397,8 +392,8 @@ export class CoalescingDetectorClient implements DetectorClient {
     const code = isSightlineError(error) ? error.code : undefined;
     if (code !== undefined && PER_CALL_CODES.has(code) && waiting.length > 1) {
       for (const m of waiting) {
-        if (m.timer) clearTimeout(m.timer);
-        m.timer = undefined;
+        m.stopTimer?.();
+        m.stopTimer = undefined;
         m.stopListening?.();
         m.stopListening = undefined;
         // A Predict of its own: counted, so a service that refuses every shared call shows.
