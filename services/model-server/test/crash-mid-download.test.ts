@@ -4,10 +4,8 @@
  * same cache: the half version is never placed nor loaded, the leftovers are removed, and
  * the version is fetched whole once the repository serves it.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeInferInputs } from '@sightline/tensor';
@@ -15,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureBytes } from './fixtures/temp-repo.js';
 import { type ChildServer, startChildServer } from './helpers/child-server.js';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
+import { type ManifestRepository, startManifestRepository } from './helpers/manifest-repository.js';
 
 const x = () =>
   encodeInferInputs(
@@ -28,7 +27,7 @@ describe('a model-server killed mid-download', () => {
   const stalled = new Set<string>();
   const stalledResponses: ServerResponse[] = [];
   let halfSent: () => void = () => undefined;
-  let http: Server;
+  let repository: ManifestRepository | undefined;
   let base: string;
   let url: string;
   let child: ChildServer | undefined;
@@ -39,32 +38,18 @@ describe('a model-server killed mid-download', () => {
     files.set('add/1/model.onnx', add);
     files.set('add/2/model.onnx', add);
     stalled.add('add/2/model.onnx');
-    http = createServer((request, response) => {
-      const file = (request.url ?? '/').replace(/^\/models\//, '');
-      if (file === 'manifest.json') {
-        const listed = [...files].map(([filePath, bytes]) => ({
-          path: filePath,
-          size: bytes.length,
-          sha256: createHash('sha256').update(bytes).digest('hex'),
-        }));
-        // Version 2 appears only once the first server is serving version 1.
-        response.end(
-          JSON.stringify({ files: child ? listed : listed.filter((f) => !f.path.includes('/2/')) }),
-        );
-        return;
-      }
-      const bytes = files.get(file);
-      if (bytes !== undefined && stalled.has(file)) {
+    repository = await startManifestRepository(files, {
+      // Version 2 appears only once the first server is serving version 1.
+      listed: (filePath) => child !== undefined || !filePath.includes('/2/'),
+      serveFile: (file, bytes, response) => {
+        if (bytes === undefined || !stalled.has(file)) return false;
         stalledResponses.push(response);
         response.writeHead(200, { 'content-length': bytes.length });
         response.write(bytes.subarray(0, bytes.length / 2), () => halfSent());
-        return;
-      }
-      response.statusCode = bytes ? 200 : 404;
-      response.end(bytes);
+        return true;
+      },
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/models/`;
+    url = repository.url;
     base = await mkdtemp(path.join(tmpdir(), 'sightline-crash-download-'));
   });
 
@@ -72,8 +57,7 @@ describe('a model-server killed mid-download', () => {
     await child?.stop('SIGKILL');
     await restarted?.stop();
     for (const response of stalledResponses) response.destroy();
-    http?.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
+    await repository?.close();
     if (base) await rm(base, { recursive: true, force: true });
   });
 

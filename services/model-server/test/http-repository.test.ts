@@ -3,20 +3,18 @@
  * manifest listing them (path, size, sha256); the model-server loads from it, answers the
  * version's source URI, and refuses a file whose bytes do not match the manifest.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeInferInputs } from '@sightline/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureBytes } from './fixtures/temp-repo.js';
 import { type InProcessServer, startInProcessServer } from './helpers/in-process-server.js';
+import { type ManifestRepository, startManifestRepository } from './helpers/manifest-repository.js';
 
 describe('model repository over http(s) with a manifest', () => {
   const files = new Map<string, Buffer>();
-  let http: Server;
+  let repository: ManifestRepository | undefined;
   let base: string;
   let url: string;
   let h: InProcessServer;
@@ -26,34 +24,18 @@ describe('model repository over http(s) with a manifest', () => {
     files.set('add/config.yaml', Buffer.from('platform: onnx\nmax_batch_size: 8\n'));
     files.set('add/1/model.onnx', add);
     files.set('tampered/1/model.onnx', add);
-    http = createServer((request, response) => {
-      const file = (request.url ?? '/').replace(/^\/models\//, '');
-      if (file === 'manifest.json') {
-        const listed = [...files].map(([filePath, bytes]) => ({
-          path: filePath,
-          size: bytes.length,
-          // The tampered model is listed with the digest of other bytes.
-          sha256: createHash('sha256')
-            .update(filePath.startsWith('tampered/') ? Buffer.from('other bytes') : bytes)
-            .digest('hex'),
-        }));
-        response.end(JSON.stringify({ files: listed }));
-        return;
-      }
-      const bytes = files.get(file);
-      response.statusCode = bytes ? 200 : 404;
-      response.end(bytes);
+    repository = await startManifestRepository(files, {
+      // The tampered model is listed with the digest of other bytes.
+      digestOf: (filePath, bytes) => (filePath.startsWith('tampered/') ? Buffer.from('other bytes') : bytes),
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/models/`;
+    url = repository.url;
     base = await mkdtemp(path.join(tmpdir(), 'sightline-http-repo-'));
     h = await startInProcessServer(url, { repositoryCacheDir: path.join(base, 'cache') });
   });
 
   afterAll(async () => {
     await h?.stop();
-    http?.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
+    await repository?.close();
     if (base) await rm(base, { recursive: true, force: true });
   });
 
