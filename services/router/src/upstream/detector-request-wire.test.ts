@@ -3,7 +3,11 @@ import { createTensor, encodeTensorMessages } from '@sightline/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RoutedTensor } from '../engine/routed-tensor.js';
-import { encodeDriftPredict, encodeOutlierPredict } from './detector-request-wire.js';
+import {
+  encodeDriftPredict,
+  encodeOutlierPredict,
+  encodeOutlierPredictStacked,
+} from './detector-request-wire.js';
 
 const fp32 = (name: string, values: number[], shape = [1, values.length]) =>
   createTensor(name, 'FP32', shape, Float32Array.from(values));
@@ -49,6 +53,39 @@ describe('detector Predict requests written from routed tensors', () => {
             expect(new Uint8Array(encodeOutlierPredict(detector, [routed], requestId))).toEqual(outlier);
             expect(new Uint8Array(encodeDriftPredict(detector, [routed]))).toEqual(drift);
           }
+        },
+      ),
+    );
+  });
+
+  it('writes stacked calls as the generated encoder writes one request holding all their rows', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.string({ maxLength: 12 }),
+        (rowsPerCall, columns, detector) => {
+          const calls = rowsPerCall.map((rows, c) =>
+            Float32Array.from({ length: rows * columns }, (_, i) => c * 100 + i * 0.5),
+          );
+          const total = rowsPerCall.reduce((a, b) => a + b, 0);
+          const all = Float32Array.from(calls.flatMap((values) => Array.from(values)));
+          const expected = outlierV1.PredictRequest.encode({
+            name: detector,
+            data: encodeTensorMessages([fp32('input', Array.from(all), [total, columns])], 'raw'),
+            returnInstanceScore: true,
+            returnFeatureScore: false,
+            requestId: '',
+          }).finish();
+          const stacked = encodeOutlierPredictStacked(detector, [
+            {
+              name: 'input',
+              datatype: 'FP32',
+              shape: [total, columns],
+              chunks: calls.map((values) => new Uint8Array(values.buffer)),
+            },
+          ]);
+          expect(new Uint8Array(stacked)).toEqual(expected);
         },
       ),
     );

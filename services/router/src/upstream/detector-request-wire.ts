@@ -46,18 +46,28 @@ function writeTensors(writer: BinaryWriter, tensors: readonly RoutedTensor[]): v
       throw new InvalidArgumentError(`${tensorLabel('tensor', tensor.name)}: appears more than once`);
     }
     names.add(tensor.name);
-    const raw = rawContents(tensor);
-    writer.uint32(TAG_DATA).fork();
-    if (tensor.name !== '') writer.uint32(TAG_TENSOR_NAME).string(tensor.name);
-    writer.uint32(TAG_TENSOR_DATATYPE).string(tensor.datatype);
-    if (tensor.shape.length > 0) {
-      writer.uint32(TAG_TENSOR_SHAPE).fork();
-      for (const d of tensor.shape) writer.int64(d);
-      writer.join();
-    }
-    if (raw.byteLength > 0) writer.uint32(TAG_TENSOR_RAW_CONTENTS).bytes(raw);
+    writeRawTensor(writer, tensor.name, tensor.datatype, tensor.shape, rawContents(tensor));
+  }
+}
+
+/** Writes one `common.v1.Tensor` (raw contents, no parameters) in field 2, as the generated encoder does. */
+function writeRawTensor(
+  writer: BinaryWriter,
+  name: string,
+  datatype: string,
+  shape: readonly number[],
+  raw: Uint8Array,
+): void {
+  writer.uint32(TAG_DATA).fork();
+  if (name !== '') writer.uint32(TAG_TENSOR_NAME).string(name);
+  writer.uint32(TAG_TENSOR_DATATYPE).string(datatype);
+  if (shape.length > 0) {
+    writer.uint32(TAG_TENSOR_SHAPE).fork();
+    for (const d of shape) writer.int64(d);
     writer.join();
   }
+  if (raw.byteLength > 0) writer.uint32(TAG_TENSOR_RAW_CONTENTS).bytes(raw);
+  writer.join();
 }
 
 /** finish()'s bytes as a Buffer: a view, not a copy. */
@@ -121,15 +131,8 @@ export function encodeOutlierPredictStacked(detector: string, tensors: readonly 
   const writer = new BinaryWriter();
   if (detector !== '') writer.uint32(TAG_NAME).string(detector);
   for (const tensor of tensors) {
-    writer.uint32(TAG_DATA).fork();
-    if (tensor.name !== '') writer.uint32(TAG_TENSOR_NAME).string(tensor.name);
-    writer.uint32(TAG_TENSOR_DATATYPE).string(tensor.datatype);
-    writer.uint32(TAG_TENSOR_SHAPE).fork();
-    for (const d of tensor.shape) writer.int64(d);
-    writer.join();
     const raw = tensor.chunks.length === 1 ? tensor.chunks[0]! : Buffer.concat(tensor.chunks);
-    if (raw.byteLength > 0) writer.uint32(TAG_TENSOR_RAW_CONTENTS).bytes(raw);
-    writer.join();
+    writeRawTensor(writer, tensor.name, tensor.datatype, tensor.shape, raw);
   }
   writer.uint32(TAG_OUTLIER_RETURN_INSTANCE_SCORE).bool(true);
   writer.uint32(TAG_OUTLIER_RETURN_FEATURE_SCORE).bool(false);

@@ -134,10 +134,10 @@ function stackableRows(tensors: readonly RoutedTensor[]): number | undefined {
   if (tensors.length === 0) return undefined;
   const rows = tensors[0]!.shape[0];
   if (rows === undefined || rows < 1) return undefined;
-  const names = new Set<string>();
-  for (const tensor of tensors) {
-    if (tensor.shape[0] !== rows || names.has(tensor.name)) return undefined;
-    names.add(tensor.name);
+  for (let i = 1; i < tensors.length; i++) {
+    const tensor = tensors[i]!;
+    if (tensor.shape[0] !== rows) return undefined;
+    for (let j = 0; j < i; j++) if (tensors[j]!.name === tensor.name) return undefined;
   }
   return rows;
 }
